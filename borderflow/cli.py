@@ -1,0 +1,242 @@
+"""Command line: ``borderflow solve | reroute | data check``.
+
+Each command parses its options, calls one library function and writes or prints the result.
+Exit codes: 0 success; 2 bad input (file, row and field named, nothing written); 3 solver error;
+4 infeasible; 5 unbounded; 6 time or iteration limit; 7 numerical trouble.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Optional
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from borderflow.compare import compare
+from borderflow.data.errors import InputError, Problem
+from borderflow.data.scenario import Horizon, Scenario, closing, load_scenarios
+from borderflow.io import read_run, write_run
+from borderflow.pipeline import RunOptions, load_dataset, run_scenario
+from borderflow.model.routes import RouteOptions
+from borderflow.solvers.highs import SolverError, SolverOptions
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Route export freight across alternative land border crossings "
+                       "(Vietnam, Laos, Thailand, China) with a Pyomo/HiGHS model.")
+data_app = typer.Typer(no_args_is_help=True, help="Inspect and check the dataset.")
+app.add_typer(data_app, name="data")
+
+out_console = Console()
+err_console = Console(stderr=True)
+log = logging.getLogger("borderflow")
+
+DataOpt = typer.Option(None, "--data", help="Dataset folder (default: the embedded dataset).")
+OverlayOpt = typer.Option(None, "--overlay", help="Folder of rows that add to or replace the "
+                                                  "dataset's rows (repeatable).")
+MonthOpt = typer.Option(None, "--month", min=1, max=12,
+                        help="Static run for a representative day of this month (default: "
+                             "annual average).")
+ThreadsOpt = typer.Option(1, "--threads", min=1, help="HiGHS threads.")
+TimeLimitOpt = typer.Option(600.0, "--time-limit", help="Solver time limit, seconds.")
+JsonOpt = typer.Option(False, "--json", help="Print JSON instead of tables.")
+
+
+def _fail(err: Exception) -> None:
+    if isinstance(err, InputError):
+        err_console.print(f"[bold red]error:[/] {err}", highlight=False, soft_wrap=True)
+        raise typer.Exit(2)
+    if isinstance(err, SolverError):
+        err_console.print(f"[bold red]solver:[/] {err} (termination: "
+                          f"{err.summary.termination})", highlight=False, soft_wrap=True)
+        raise typer.Exit(err.exit_code)
+    raise err
+
+
+def _options(threads: int, time_limit: float, max_crossings: int = 2,
+             detour: float = 2.5) -> RunOptions:
+    return RunOptions(routes=RouteOptions(max_crossings=max_crossings, detour_factor=detour),
+                      solver=SolverOptions(threads=threads, time_limit_s=time_limit))
+
+
+def _scenario(scenario_file: Optional[Path], close: list[str], month: Optional[int],
+              name: Optional[str] = None) -> Scenario:
+    if scenario_file is not None:
+        scenarios = load_scenarios(scenario_file)
+        if len(scenarios) != 1:
+            raise InputError(Problem(str(scenario_file), None, "scenarios",
+                                     f"holds {len(scenarios)} scenarios; use 'borderflow sweep'"
+                                     " for several"))
+        base = scenarios[0]
+        if close:
+            base = base.model_copy(update={"events": base.events + closing(close).events})
+        return base
+    if close:
+        return closing(close, name=name, month=month)
+    return Scenario(name=name or "baseline", horizon=Horizon(month=month))
+
+
+def _fmt(x: float, digits: int = 1) -> str:
+    return f"{x:,.{digits}f}"
+
+
+def _print_summary(summary: dict, crossings: pd.DataFrame) -> None:
+    t = Table(title=f"borderflow — {summary['scenario']} ({summary['period_label']})")
+    t.add_column("measure")
+    t.add_column("value", justify="right")
+    for key, label in (("status", "status"), ("objective_usd", "objective (USD)"),
+                       ("transport_cost_usd", "transport cost (USD)"),
+                       ("revenue_usd", "market revenue (USD)"),
+                       ("lost_value_usd", "value not shipped (USD)"),
+                       ("supply_t", "supply (t)"), ("shipped_t", "shipped (t)"),
+                       ("unserved_t", "unserved (t)"), ("spoiled_t", "spoiled (t)"),
+                       ("trucks", "trucks"), ("solve_seconds", "solve (s)")):
+        v = summary[key]
+        t.add_row(label, v if isinstance(v, str) else _fmt(v, 2 if key == "solve_seconds" else 1))
+    out_console.print(t)
+    busy = crossings.groupby(["crossing_id", "direction", "from_country", "to_country"],
+                             as_index=False).agg(flow_trucks=("flow_trucks", "sum"),
+                                                 capacity=("capacity_trucks_per_day", "sum"),
+                                                 utilisation=("utilisation", "mean"),
+                                                 dual=("dual_usd_per_truck", "mean"))
+    busy = busy[busy["flow_trucks"] > 1e-6].sort_values("flow_trucks", ascending=False).head(15)
+    ct = Table(title="busiest crossings (trucks per period)")
+    for col in ("crossing", "dir", "trucks", "capacity", "util.", "USD per extra truck"):
+        ct.add_column(col, justify="left" if col in ("crossing", "dir") else "right")
+    for r in busy.itertuples(index=False):
+        ct.add_row(r.crossing_id, f"{r.from_country}→{r.to_country}", _fmt(r.flow_trucks),
+                   _fmt(r.capacity, 0), f"{r.utilisation:.0%}", _fmt(r.dual, 2))
+    out_console.print(ct)
+
+
+@app.callback()
+def main(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log progress.")) -> None:
+    """borderflow command line."""
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+
+
+@app.command()
+def solve(
+    out: Path = typer.Option(Path("runs/base"), "--out", help="Run folder to write."),
+    scenario_file: Optional[Path] = typer.Option(None, "--scenario", help="Scenario YAML."),
+    close: list[str] = typer.Option([], "--close", help="Close a crossing (repeatable)."),
+    data: Optional[Path] = DataOpt, overlay: Optional[list[Path]] = OverlayOpt,
+    month: Optional[int] = MonthOpt, threads: int = ThreadsOpt,
+    time_limit: float = TimeLimitOpt, as_json: bool = JsonOpt,
+) -> None:
+    """Solve the optimal routing of a scenario (default: baseline on the embedded dataset)."""
+    try:
+        tables = load_dataset(data, overlay or ())
+        scenario = _scenario(scenario_file, close, month)
+        run = run_scenario(tables, scenario, _options(threads, time_limit))
+        write_run(out, run.results, run.metadata())
+    except (InputError, SolverError) as err:
+        _fail(err)
+        return
+    if as_json:
+        out_console.print_json(json.dumps(run.results.summary, default=str))
+    else:
+        _print_summary(run.results.summary, run.results.crossings)
+        out_console.print(f"results written to [bold]{out}[/]")
+
+
+@app.command()
+def reroute(
+    close: list[str] = typer.Option(..., "--close", help="Crossing id to close (repeatable)."),
+    out: Path = typer.Option(..., "--out", help="Run folder for the scenario."),
+    baseline: Optional[Path] = typer.Option(None, "--baseline",
+                                            help="Existing baseline run folder (default: "
+                                                 "solve the baseline too)."),
+    data: Optional[Path] = DataOpt, overlay: Optional[list[Path]] = OverlayOpt,
+    month: Optional[int] = MonthOpt, threads: int = ThreadsOpt,
+    time_limit: float = TimeLimitOpt, as_json: bool = JsonOpt,
+) -> None:
+    """Close crossings and show what changes against the baseline: flows, cost, losses."""
+    try:
+        tables = load_dataset(data, overlay or ())
+        options = _options(threads, time_limit)
+        scen = run_scenario(tables, closing(close, month=month), options)
+        if baseline is not None:
+            base_results = read_run(baseline)
+        else:
+            base_results = run_scenario(tables, _scenario(None, [], month), options).results
+        diff = compare(base_results, scen.results)
+        write_run(out, scen.results, {**scen.metadata(), "baseline": str(baseline or "solved")},
+                  extra=diff)
+    except (InputError, SolverError) as err:
+        _fail(err)
+        return
+    if as_json:
+        payload = {"scenario": scen.results.summary["scenario"], "closed": list(close),
+                   **{k: v.to_dict(orient="records") for k, v in diff.items()}}
+        out_console.print_json(json.dumps(payload, default=float))
+        return
+    _print_reroute(close, diff)
+    out_console.print(f"results written to [bold]{out}[/]")
+
+
+def _print_reroute(close: list[str], diff: dict[str, pd.DataFrame]) -> None:
+    ct = Table(title=f"flow by crossing, trucks per period — closed: {', '.join(close)}")
+    for col in ("crossing", "dir", "before", "after", "delta"):
+        ct.add_column(col, justify="left" if col in ("crossing", "dir") else "right")
+    for r in diff["crossing_changes"].itertuples(index=False):
+        name = r.crossing_id + ("" if r.open_after else " (closed)")
+        ct.add_row(name, f"{r.from_country}→{r.to_country}", _fmt(r.before_trucks),
+                   _fmt(r.after_trucks), f"{r.delta_trucks:+,.1f}")
+    out_console.print(ct)
+    cost = Table(title="cost and losses")
+    for col in ("measure", "before", "after", "delta"):
+        cost.add_column(col, justify="left" if col == "measure" else "right")
+    for r in diff["cost_changes"].itertuples(index=False):
+        cost.add_row(r.measure, _fmt(r.before), _fmt(r.after), f"{r.delta:+,.1f}")
+    out_console.print(cost)
+    pt = Table(title="unserved and spoiled tonnes per product")
+    for col in ("product", "unserved before", "unserved after", "spoiled before",
+                "spoiled after"):
+        pt.add_column(col, justify="left" if col == "product" else "right")
+    for r in diff["product_changes"].itertuples(index=False):
+        pt.add_row(r.product_id, _fmt(r.unserved_t_before), _fmt(r.unserved_t_after),
+                   _fmt(r.spoiled_t_before), _fmt(r.spoiled_t_after))
+    out_console.print(pt)
+
+
+@data_app.command("check")
+def data_check(data: Optional[Path] = DataOpt, overlay: Optional[list[Path]] = OverlayOpt,
+               as_json: bool = JsonOpt) -> None:
+    """Validate the dataset and summarise it (counts, published vs estimated numbers)."""
+    from borderflow.data.summary import dataset_summary
+    from borderflow.data.checks import validate_tables
+    from borderflow.data.loaders import read_tables
+
+    try:
+        tables = read_tables(data, overlay or ())
+        report = validate_tables(tables)
+        report.raise_for_errors()
+    except InputError as err:
+        _fail(err)
+        return
+    summary = dataset_summary(tables)
+    if as_json:
+        out_console.print_json(json.dumps({**summary, "warnings": [str(w) for w in
+                                                                   report.warnings]}))
+        return
+    for title, rows in summary.items():
+        t = Table(title=title)
+        t.add_column("")
+        t.add_column("count", justify="right")
+        for k, v in rows.items():
+            t.add_row(str(k), str(v))
+        out_console.print(t)
+    for w in report.warnings:
+        err_console.print(f"[yellow]warning:[/] {w}", highlight=False, soft_wrap=True)
+    out_console.print(f"[green]dataset OK[/] ({len(report.warnings)} warning(s))")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(app())

@@ -1,0 +1,60 @@
+"""Compare a scenario's results with a baseline's: what moved, what it cost, what was lost."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from borderflow.model.results import ResultTables
+
+_ARROW = {"a_to_b": ("from_country", "to_country")}
+
+
+def crossing_changes(base: ResultTables, scen: ResultTables) -> pd.DataFrame:
+    """Trucks/day per crossing and direction, summed over periods: before, after, delta.
+
+    Only rows where either run has flow are kept, sorted by absolute change.
+    """
+    keys = ["crossing_id", "name", "direction", "from_country", "to_country"]
+
+    def total(r: ResultTables) -> pd.DataFrame:
+        return r.crossings.groupby(keys, as_index=False)["flow_trucks"].sum()
+
+    out = total(base).merge(total(scen), on=keys, how="outer", suffixes=("_before", "_after"))
+    out = out.rename(columns={"flow_trucks_before": "before_trucks",
+                              "flow_trucks_after": "after_trucks"}).fillna(
+        {"before_trucks": 0.0, "after_trucks": 0.0})
+    out["delta_trucks"] = out["after_trucks"] - out["before_trucks"]
+    status = scen.crossings.groupby("crossing_id")["available"].all().rename("open_after")
+    out = out.merge(status, left_on="crossing_id", right_index=True, how="left")
+    out = out[(out["before_trucks"].abs() > 1e-6) | (out["after_trucks"].abs() > 1e-6)]
+    out["abs_delta"] = out["delta_trucks"].abs()
+    out = out.sort_values(["abs_delta", "crossing_id", "direction"],
+                          ascending=[False, True, True], kind="stable").drop(columns="abs_delta")
+    return out.reset_index(drop=True)
+
+
+def product_changes(base: ResultTables, scen: ResultTables) -> pd.DataFrame:
+    """Shipped, unserved and spoiled tonnes per product: before, after, delta."""
+    cols = ["shipped_t", "unserved_t", "spoiled_t", "lost_value_usd"]
+    out = base.products[["product_id", *cols]].merge(
+        scen.products[["product_id", *cols]], on="product_id", how="outer",
+        suffixes=("_before", "_after")).fillna(0.0)
+    for c in cols:
+        out[f"{c}_delta"] = out[f"{c}_after"] - out[f"{c}_before"]
+    return out.sort_values("product_id", kind="stable", ignore_index=True)
+
+
+def cost_changes(base: ResultTables, scen: ResultTables) -> pd.DataFrame:
+    """Objective and its parts, before and after (USD)."""
+    keys = ["objective_usd", "transport_cost_usd", "revenue_usd", "lost_value_usd", "shipped_t",
+            "unserved_t", "spoiled_t", "trucks"]
+    rows = [(k, base.summary[k], scen.summary[k], scen.summary[k] - base.summary[k])
+            for k in keys]
+    return pd.DataFrame(rows, columns=["measure", "before", "after", "delta"])
+
+
+def compare(base: ResultTables, scen: ResultTables) -> dict[str, pd.DataFrame]:
+    """All comparison tables: ``crossing_changes``, ``product_changes``, ``cost_changes``."""
+    return {"crossing_changes": crossing_changes(base, scen),
+            "product_changes": product_changes(base, scen),
+            "cost_changes": cost_changes(base, scen)}

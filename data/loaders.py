@@ -1,0 +1,264 @@
+"""Read the dataset's CSV tables into validated DataFrames (no modelling logic here).
+
+``read_tables(dir)`` reads every table of :data:`borderflow.data.schemas.TABLES`, checks each
+against its schema and returns an :class:`InputTables`. Any problem becomes an
+:class:`~borderflow.data.errors.InputError` naming the file, the row and the field.
+Overlay folders add rows or replace rows with the same key (e.g. a user's new crossing).
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import io
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+
+from .errors import InputError, Problem, display_path
+from .schemas import TABLES, TableSpec
+
+#: largest input file read (bytes): beyond it the file is refused before parsing
+MAX_FILE_BYTES = 200 * 1024 * 1024
+
+
+def default_data_dir() -> Path:
+    """Folder of the embedded default dataset (``borderflow/data/default``)."""
+    try:
+        path = Path(str(resources.files("borderflow.data") / "default"))
+    except ModuleNotFoundError:  # pragma: no cover - running from a source tree
+        path = Path(__file__).parent / "default"
+    return path
+
+
+@dataclass
+class InputTables:
+    """The validated input tables of one dataset, one DataFrame per table.
+
+    Attributes are named as the tables (``products``, ``nodes``, ``crossings``, ``links``,
+    ``supply``, ``seasonality``, ``markets``, ``parameters``, ``provenance``); ``sources`` maps
+    each table to the file(s) it was read from and ``checksums`` each file to its SHA-256.
+    """
+
+    products: pd.DataFrame
+    nodes: pd.DataFrame
+    crossings: pd.DataFrame
+    links: pd.DataFrame
+    supply: pd.DataFrame
+    seasonality: pd.DataFrame
+    markets: pd.DataFrame
+    parameters: pd.DataFrame
+    provenance: pd.DataFrame
+    sources: dict[str, list[str]] = field(default_factory=dict)
+    checksums: dict[str, str] = field(default_factory=dict)
+
+    def parameter(self, name: str) -> float:
+        """Value of a scalar parameter from ``parameters.csv``."""
+        row = self.parameters.loc[self.parameters["parameter"] == name, "value"]
+        if row.empty:
+            raise InputError(Problem(self.sources.get("parameters", ["parameters.csv"])[0],
+                                     None, "parameter", f"missing parameter '{name}'"))
+        return float(row.iloc[0])
+
+    def copy(self) -> "InputTables":
+        """Deep copy (stages never mutate their inputs; scenarios work on copies)."""
+        return InputTables(**{spec.name: getattr(self, spec.name).copy() for spec in TABLES},
+                           sources=dict(self.sources), checksums=dict(self.checksums))
+
+
+def _read_csv(path: Path, spec: TableSpec) -> pd.DataFrame:
+    shown = display_path(path)
+    size = path.stat().st_size
+    if size == 0:
+        raise InputError(Problem(shown, None, None, "the file is empty (expected a header row "
+                                 f"with columns {', '.join(spec.schema.columns)})"))
+    if size > MAX_FILE_BYTES:
+        raise InputError(Problem(shown, None, None, f"the file is {size / 1e6:.0f} MB, larger "
+                                 f"than the {MAX_FILE_BYTES / 1e6:.0f} MB limit"))
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = raw[: err.start].count(b"\n") + 1
+        raise InputError(Problem(shown, max(line - 1, 1), None,
+                                 f"not UTF-8 text (byte 0x{raw[err.start]:02x} at line {line});"
+                                 " save the file as UTF-8")) from None
+    try:
+        df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_values=[""],
+                         skipinitialspace=True)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
+        raise InputError(Problem(shown, None, None, f"not a readable CSV table: {err}")) from None
+    df.columns = [c.strip() for c in df.columns]
+    if df.empty and spec.required:
+        raise InputError(Problem(shown, None, None, "the table has a header but no rows"))
+    _check_columns(df, spec, shown)
+    return df
+
+
+def _check_columns(df: pd.DataFrame, spec: TableSpec, shown: str) -> None:
+    expected = list(spec.schema.columns)
+    required = [c for c, col in spec.schema.columns.items() if col.required]
+    missing = [c for c in required if c not in df.columns]
+    if missing:
+        unknown = [c for c in df.columns if c not in expected]
+        hint = ""
+        close = difflib.get_close_matches(missing[0], unknown, n=1)
+        if close:
+            hint = f" (found '{close[0]}': did you mean '{missing[0]}'?)"
+        raise InputError(Problem(shown, None, missing[0],
+                                 f"required column '{missing[0]}' is missing{hint}"))
+    dup = df.columns[df.columns.duplicated()].tolist()
+    if dup:
+        raise InputError(Problem(shown, None, dup[0], f"column '{dup[0]}' appears twice"))
+
+
+def _coerce_booleans(df: pd.DataFrame, spec: TableSpec, shown: str) -> pd.DataFrame:
+    truth = {"true": True, "false": False, "1": True, "0": False, "yes": True, "no": False}
+    for col in spec.booleans:
+        values = df[col].astype("string").str.strip().str.lower()
+        bad = values.isna() | ~values.isin(list(truth))
+        if bad.any():
+            i = int(np.flatnonzero(bad.to_numpy())[0])
+            raise InputError(row_problem(df, spec, shown, i, col,
+                                      f"expected true or false, got {df[col].iloc[i]!r}"))
+        df[col] = values.map(truth).astype(bool)
+    return df
+
+
+def row_problem(df: pd.DataFrame, spec: TableSpec, shown: str, i: int, col: str | None,
+             message: str) -> Problem:
+    """Problem at positional row ``i`` of a loaded table, with its file, 1-based row and id."""
+    row_id = None
+    if all(k in df.columns for k in spec.key):
+        row_id = "/".join(str(df[k].iloc[i]) for k in spec.key)
+    if "_file" in df:
+        shown = str(df["_file"].iloc[i])
+    return Problem(shown, int(df["_row"].iloc[i]) if "_row" in df else i + 1, col, message, row_id)
+
+
+def _validate(df: pd.DataFrame, spec: TableSpec, shown: str) -> pd.DataFrame:
+    df = df.reset_index(drop=True)
+    try:
+        out = spec.schema.validate(df, lazy=True)
+    except pa.errors.SchemaErrors as err:
+        cases = err.failure_cases.copy()
+        cases["index"] = pd.to_numeric(cases["index"], errors="coerce")
+        cases = cases.dropna(subset=["index"]).sort_values(["index"], kind="stable")
+        problems = []
+        for _, case in cases.iterrows():
+            i = int(case["index"])
+            col = case["column"] if isinstance(case["column"], str) else None
+            problems.append(row_problem(df, spec, shown, i, col,
+                                     _describe_check(str(case["check"]), case["failure_case"])))
+        if not problems:
+            problems = [Problem(shown, None, None, str(err).splitlines()[0])]
+        raise InputError(problems) from None
+    dup = out.duplicated(subset=list(spec.key), keep="first")
+    if dup.any():
+        i = int(np.flatnonzero(dup.to_numpy())[0])
+        first = int(np.flatnonzero((out[list(spec.key)] == out.loc[i, list(spec.key)]).all(axis=1)
+                                   .to_numpy())[0])
+        raise InputError(row_problem(out, spec, shown, i, spec.key[-1],
+                                  f"duplicate id {'/'.join(map(str, out.loc[i, list(spec.key)]))}"
+                                  f" (first defined in row {int(out['_row'].iloc[first])})"))
+    return out
+
+
+def _describe_check(check: str, value: object) -> str:
+    shown = "empty" if value is None or (isinstance(value, float) and np.isnan(value)) \
+        else repr(value)
+    if check.startswith("coerce_dtype") or check.startswith("dtype"):
+        kind = check.split("'")[1] if "'" in check else check
+        return f"expected a {kind.replace('float64', 'number').replace('int64', 'whole number')}" \
+               f", got {shown}"
+    if check == "not_nullable":
+        return "a value is required, got empty (or NaN)"
+    readable = (check.replace("greater_than_or_equal_to", "must be >=")
+                .replace("greater_than", "must be >").replace("less_than_or_equal_to", "must be <=")
+                .replace("in_range", "must be in range").replace("isin", "must be one of")
+                .replace("str_matches", "must match").replace("str_startswith", "must start with")
+                .replace("str_length", "must have length"))
+    return f"{readable}, got {shown}"
+
+
+def _read_table(folder: Path, spec: TableSpec) -> pd.DataFrame | None:
+    path = folder / spec.filename
+    if not path.exists():
+        return None
+    shown = display_path(path)
+    df = _read_csv(path, spec)
+    df["_row"] = np.arange(1, len(df) + 1)
+    df["_file"] = shown
+    df = _coerce_booleans(df, spec, shown)
+    return _validate(df, spec, shown)
+
+
+def _empty(spec: TableSpec) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in spec.schema.columns})
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def read_tables(data_dir: Path | str | None = None,
+                overlays: tuple[Path | str, ...] | list[Path | str] = ()) -> InputTables:
+    """Read and schema-check every table of a dataset folder.
+
+    Parameters
+    ----------
+    data_dir : path, optional
+        Folder holding ``products.csv``, ``nodes.csv``, ... (default: the embedded dataset).
+    overlays : sequence of paths
+        Folders whose tables add rows to, or replace rows (same key) of, the base tables.
+        An overlay need only hold the tables it changes.
+
+    Returns
+    -------
+    InputTables
+        Schema-valid tables (types coerced, ids unique). Cross-table rules are checked by
+        :func:`borderflow.data.checks.validate_tables`.
+
+    Raises
+    ------
+    InputError
+        Naming file, row and field of the first problem.
+    """
+    base = Path(data_dir) if data_dir is not None else default_data_dir()
+    if not base.is_dir():
+        raise InputError(Problem(display_path(base), None, None, "data folder does not exist"))
+    frames: dict[str, pd.DataFrame] = {}
+    sources: dict[str, list[str]] = {}
+    checksums: dict[str, str] = {}
+    for spec in TABLES:
+        df = _read_table(base, spec)
+        if df is None:
+            if spec.required:
+                raise InputError(Problem(display_path(base / spec.filename), None, None,
+                                         "required table is missing"))
+            df = _empty(spec)
+        else:
+            sources[spec.name] = [display_path(base / spec.filename)]
+            checksums[display_path(base / spec.filename)] = _sha256(base / spec.filename)
+        frames[spec.name] = df
+    for overlay in overlays:
+        folder = Path(overlay)
+        if not folder.is_dir():
+            raise InputError(Problem(display_path(folder), None, None,
+                                     "overlay folder does not exist"))
+        for spec in TABLES:
+            extra = _read_table(folder, spec)
+            if extra is None:
+                continue
+            key = list(spec.key)
+            kept = frames[spec.name].merge(extra[key], on=key, how="left", indicator=True)
+            kept = frames[spec.name][(kept["_merge"] == "left_only").to_numpy()]
+            frames[spec.name] = pd.concat([kept, extra], ignore_index=True)
+            path = folder / spec.filename
+            sources.setdefault(spec.name, []).append(display_path(path))
+            checksums[display_path(path)] = _sha256(path)
+    return InputTables(**frames, sources=sources, checksums=checksums)

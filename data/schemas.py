@@ -1,0 +1,251 @@
+"""Declared schemas of the input tables (pandera), units in column names and descriptions.
+
+Each table is a :class:`TableSpec`: its file name, its id columns, the pandera schema of its
+columns and which columns are booleans written as ``true``/``false``. Cross-table rules
+(references between tables, geography) live in :mod:`borderflow.data.checks`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandera.pandas as pa
+
+COUNTRIES = ("VN", "LA", "TH", "CN", "KH", "MM")
+CROSSING_STATUSES = ("open", "closed", "proposed", "upgraded", "restricted")
+#: statuses under which a crossing carries traffic unless a scenario says otherwise
+AVAILABLE_STATUSES = ("open", "upgraded", "restricted")
+QUALITIES = ("published", "estimate")
+SLUG = r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$"
+
+#: region bounding box (degrees): a coordinate outside it is a swapped or wrong-CRS value
+REGION_LON = (90.0, 125.0)
+REGION_LAT = (0.0, 35.0)
+
+
+def _provenance() -> dict[str, pa.Column]:
+    return {
+        "source": pa.Column(str, pa.Check.str_length(min_value=1), coerce=True,
+                            description="where the row's numbers come from"),
+        "source_year": pa.Column(int, pa.Check.in_range(1950, 2030), coerce=True,
+                                 description="year of the source"),
+        "quality": pa.Column(str, pa.Check.isin(QUALITIES), coerce=True,
+                             description="published | estimate"),
+        "notes": pa.Column(str, nullable=True, coerce=True, required=False,
+                           description="how an estimate was made; caveats"),
+    }
+
+
+def _num(lo: float | None = 0.0, *, nullable: bool = False, strict_positive: bool = False,
+         hi: float | None = None, description: str = "") -> pa.Column:
+    checks = []
+    if strict_positive:
+        checks.append(pa.Check.gt(0))
+    elif lo is not None:
+        checks.append(pa.Check.ge(lo))
+    if hi is not None:
+        checks.append(pa.Check.le(hi))
+    # ``nan`` would slip through comparisons; non-null columns reject it via nullable=False
+    return pa.Column(float, checks, nullable=nullable, coerce=True, description=description)
+
+
+def _slug(description: str, *, nullable: bool = False) -> pa.Column:
+    return pa.Column(str, pa.Check.str_matches(SLUG), nullable=nullable, coerce=True,
+                     description=description)
+
+
+def _lonlat() -> dict[str, pa.Column]:
+    return {
+        "lon": _num(REGION_LON[0], hi=REGION_LON[1], description="longitude, degrees EPSG:4326"),
+        "lat": _num(REGION_LAT[0], hi=REGION_LAT[1], description="latitude, degrees EPSG:4326"),
+    }
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """A table of the dataset: file name, key columns, schema, boolean columns."""
+
+    name: str
+    key: tuple[str, ...]
+    schema: pa.DataFrameSchema
+    booleans: tuple[str, ...] = ()
+    required: bool = True
+    defaults: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def filename(self) -> str:
+        """CSV file name of the table."""
+        return f"{self.name}.csv"
+
+
+PRODUCTS = TableSpec(
+    name="products",
+    key=("product_id",),
+    booleans=("perishable", "reefer"),
+    schema=pa.DataFrameSchema(
+        {
+            "product_id": _slug("product id"),
+            "name": pa.Column(str, coerce=True),
+            "category": pa.Column(str, coerce=True),
+            "perishable": pa.Column(bool, description="unshipped stock rots"),
+            "reefer": pa.Column(bool, description="moved in refrigerated trucks"),
+            "shelf_life_ambient_days": _num(strict_positive=True, description="days"),
+            "shelf_life_reefer_days": _num(strict_positive=True, description="days"),
+            "payload_t_per_truck": _num(strict_positive=True, hi=60, description="t/truck"),
+            "value_usd_per_t": _num(description="USD/t lost when not shipped"),
+            **_provenance(),
+        },
+    ),
+)
+
+NODES = TableSpec(
+    name="nodes",
+    key=("node_id",),
+    schema=pa.DataFrameSchema(
+        {
+            "node_id": _slug("node id, country-prefixed"),
+            "name": pa.Column(str, coerce=True),
+            "kind": pa.Column(str, pa.Check.isin(
+                ("origin", "market", "town", "gate", "port", "rail_terminal")), coerce=True),
+            "country": pa.Column(str, pa.Check.isin(COUNTRIES), coerce=True),
+            "admin1": pa.Column(str, nullable=True, coerce=True, required=False),
+            **_lonlat(),
+            **_provenance(),
+        },
+    ),
+)
+
+CROSSINGS = TableSpec(
+    name="crossings",
+    key=("crossing_id",),
+    schema=pa.DataFrameSchema(
+        {
+            "crossing_id": _slug("lowercase slug of the gate pair"),
+            "name": pa.Column(str, coerce=True),
+            "node_a": _slug("gate-side node in country_a"),
+            "node_b": _slug("gate-side node in country_b"),
+            "country_a": pa.Column(str, pa.Check.isin(COUNTRIES), coerce=True),
+            "country_b": pa.Column(str, pa.Check.isin(COUNTRIES), coerce=True),
+            "mode": pa.Column(str, pa.Check.isin(("road", "rail")), coerce=True),
+            "status": pa.Column(str, pa.Check.isin(CROSSING_STATUSES), coerce=True),
+            **_lonlat(),
+            "capacity_a_to_b_trucks_per_day": _num(description="trucks/day a->b"),
+            "capacity_b_to_a_trucks_per_day": _num(description="trucks/day b->a"),
+            "capacity_kind": pa.Column(str, pa.Check.isin(("limit", "observed", "estimate")),
+                                       coerce=True),
+            "lanes_a_to_b": _num(nullable=True, description="lanes a->b"),
+            "lanes_b_to_a": _num(nullable=True, description="lanes b->a"),
+            "dwell_h": _num(hi=240, description="clearance hours at the gate"),
+            "fee_usd_per_truck": _num(description="USD per truck crossing"),
+            "licensed_products": pa.Column(str, nullable=True, coerce=True,
+                                           description="';'-separated product ids, empty = all"),
+            "opens": pa.Column(str, nullable=True, coerce=True, required=False,
+                               description="ISO date a proposed crossing opens"),
+            **_provenance(),
+        },
+    ),
+)
+
+LINKS = TableSpec(
+    name="links",
+    key=("link_id",),
+    booleans=("bidirectional",),
+    schema=pa.DataFrameSchema(
+        {
+            "link_id": _slug("link id"),
+            "from_node": _slug("node id"),
+            "to_node": _slug("node id"),
+            "mode": pa.Column(str, pa.Check.isin(("road", "rail", "transfer")), coerce=True),
+            "route_ref": pa.Column(str, nullable=True, coerce=True, required=False),
+            "length_km": _num(strict_positive=True, hi=3000, description="km"),
+            "travel_h": _num(strict_positive=True, hi=200, description="hours"),
+            "cost_usd_per_truck": _num(nullable=True, description="USD/truck, empty = per-km rate"),
+            "bidirectional": pa.Column(bool),
+            "geometry_wkt": pa.Column(str, pa.Check.str_startswith("LINESTRING"), coerce=True,
+                                      description="WKT LINESTRING, lon lat, EPSG:4326"),
+            **_provenance(),
+        },
+    ),
+)
+
+SUPPLY = TableSpec(
+    name="supply",
+    key=("node_id", "product_id"),
+    schema=pa.DataFrameSchema(
+        {
+            "node_id": _slug("origin node"),
+            "product_id": _slug("product"),
+            "supply_t_per_year": _num(description="t/year exported by land"),
+            **_provenance(),
+        },
+    ),
+)
+
+SEASONALITY = TableSpec(
+    name="seasonality",
+    key=("product_id", "country", "month"),
+    schema=pa.DataFrameSchema(
+        {
+            "product_id": _slug("product"),
+            "country": pa.Column(str, pa.Check.isin(COUNTRIES), coerce=True),
+            "month": pa.Column(int, pa.Check.in_range(1, 12), coerce=True),
+            "share": _num(hi=1.0, description="fraction of annual supply in the month"),
+            **_provenance(),
+        },
+    ),
+)
+
+MARKETS = TableSpec(
+    name="markets",
+    key=("node_id", "product_id"),
+    schema=pa.DataFrameSchema(
+        {
+            "node_id": _slug("market node"),
+            "product_id": _slug("product"),
+            "price_usd_per_t": _num(description="delivered price USD/t"),
+            "demand_t_per_year": _num(nullable=True, description="t/year, empty = unbounded"),
+            **_provenance(),
+        },
+    ),
+)
+
+PARAMETERS = TableSpec(
+    name="parameters",
+    key=("parameter",),
+    schema=pa.DataFrameSchema(
+        {
+            "parameter": pa.Column(str, pa.Check.str_matches(r"^[a-z0-9_]+$"), coerce=True),
+            "value": _num(None, description="value in `unit`"),
+            "unit": pa.Column(str, coerce=True),
+            **_provenance(),
+        },
+    ),
+)
+
+PROVENANCE = TableSpec(
+    name="provenance",
+    key=("table", "row_id", "field"),
+    required=False,
+    schema=pa.DataFrameSchema(
+        {
+            "table": pa.Column(str, coerce=True),
+            "row_id": pa.Column(str, coerce=True),
+            "field": pa.Column(str, coerce=True),
+            **_provenance(),
+        },
+    ),
+)
+
+TABLES: tuple[TableSpec, ...] = (
+    PRODUCTS, NODES, CROSSINGS, LINKS, SUPPLY, SEASONALITY, MARKETS, PARAMETERS, PROVENANCE,
+)
+
+#: parameters the model needs, with the unit they must be given in
+REQUIRED_PARAMETERS = {
+    "road_cost_usd_per_truck_km": "USD/truck-km",
+    "rail_cost_usd_per_truck_km": "USD/truck-km",
+    "transfer_cost_usd_per_truck_km": "USD/truck-km",
+    "reefer_cost_factor": "-",
+    "waiting_cost_usd_per_truck_day": "USD/truck-day",
+    "unserved_penalty_factor": "-",
+}

@@ -1,0 +1,282 @@
+"""Validated tables + scenario -> :class:`FreightNetwork` (networkx graph, GeoDataFrames, calendars).
+
+The network holds everything the model needs, per period:
+
+- ``graph``: ``nx.MultiDiGraph`` over node ids; one edge per *arc* (a link direction or a
+  crossing direction) keyed by ``arc_id``;
+- ``arcs``: one row per arc with length_km, travel_h, cost_usd_per_truck, kind (link|crossing);
+- ``capacity``: crossing capacity in trucks/day per crossing, direction and period, after the
+  scenario's closures, throttles and builds;
+- ``supply`` (t/day per origin, product, period) and ``demand`` (t/day, price USD/t per market,
+  product, period).
+
+A static run has one period: a representative day of a month or of the year. Its capacity and
+supply are the means over the days it stands for, so a 10-day closure in a 30-day month leaves
+two thirds of the capacity; a closure without dates leaves none.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import difflib
+from dataclasses import dataclass
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pandas as pd
+from shapely import wkt
+from shapely.geometry import LineString, Point
+
+from borderflow.data.errors import InputError, Problem
+from borderflow.data.loaders import InputTables
+from borderflow.data.scenario import (BuildEvent, CapacityEvent, CloseEvent, Scenario,
+                                      SupplyEvent)
+from borderflow.data.schemas import AVAILABLE_STATUSES
+
+DIRECTIONS = ("a_to_b", "b_to_a")
+
+
+@dataclass
+class FreightNetwork:
+    """Everything the model reads, built from validated tables and a scenario (never mutated)."""
+
+    tables: InputTables
+    scenario: Scenario
+    periods: pd.DataFrame
+    graph: nx.MultiDiGraph
+    arcs: pd.DataFrame
+    nodes: gpd.GeoDataFrame
+    crossings: gpd.GeoDataFrame
+    links: gpd.GeoDataFrame
+    products: pd.DataFrame
+    supply: pd.DataFrame
+    demand: pd.DataFrame
+    capacity: pd.DataFrame
+
+    @property
+    def period_ids(self) -> list[int]:
+        """Period indices 0..T-1."""
+        return self.periods["period"].tolist()
+
+
+def _period_days(scenario: Scenario) -> tuple[pd.DataFrame, list[list[dt.date]]]:
+    """Periods and, for each, the calendar days it stands for."""
+    dates = scenario.horizon.dates
+    if dates is None:
+        days = scenario.horizon.representative_days()
+        label = (calendar.month_abbr[scenario.horizon.month] if scenario.horizon.month
+                 else "annual-average")
+        periods = pd.DataFrame({"period": [0], "date": [pd.NaT], "days": [len(days)],
+                                "label": [f"representative day ({label})"]})
+        return periods, [days]
+    periods = pd.DataFrame({"period": range(len(dates)), "date": pd.to_datetime(dates),
+                            "days": 1, "label": [d.isoformat() for d in dates]})
+    return periods, [[d] for d in dates]
+
+
+def _unknown(kind: str, name: str, known: list[str], scenario: Scenario) -> InputError:
+    close = difflib.get_close_matches(name, known, n=1)
+    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    return InputError(Problem(f"scenario '{scenario.name}'", None, kind,
+                              f"unknown {kind} '{name}'{hint}"))
+
+
+def _check_event_refs(tables: InputTables, scenario: Scenario) -> None:
+    crossing_ids = tables.crossings["crossing_id"].tolist()
+    products = tables.products["product_id"].tolist()
+    origins = tables.supply["node_id"].unique().tolist()
+    for name in scenario.crossings_named():
+        if name not in crossing_ids:
+            raise _unknown("crossing", name, crossing_ids, scenario)
+    for ev in scenario.events:
+        if isinstance(ev, SupplyEvent):
+            if ev.supply.product not in products:
+                raise _unknown("product", ev.supply.product, products, scenario)
+            if ev.supply.origin is not None and ev.supply.origin not in origins:
+                raise _unknown("origin", ev.supply.origin, origins, scenario)
+    dates = scenario.horizon.dates
+    if dates is None:
+        return
+    first, last = dates[0], dates[-1]
+    for ev in scenario.events:
+        window = ev.close if isinstance(ev, CloseEvent) else ev.window
+        if (window.start is not None and window.start > last) or (
+                window.end is not None and window.end < first):
+            field = "from" if window.start is not None and window.start > last else "to"
+            raise InputError(Problem(f"scenario '{scenario.name}'", None, field,
+                                     f"event {ev.model_dump(by_alias=True, exclude_none=True)} "
+                                     f"lies outside the horizon {first} to {last}"))
+
+
+def _capacity_calendar(tables: InputTables, scenario: Scenario,
+                       period_days: list[list[dt.date]]) -> pd.DataFrame:
+    """Daily crossing capacity after events, averaged over each period's days."""
+    cr = tables.crossings
+    all_days = sorted({d for days in period_days for d in days})
+    day_index = {d: k for k, d in enumerate(all_days)}
+    n_days = len(all_days)
+    cap = {}
+    for row in cr.itertuples(index=False):
+        on = 1.0 if row.status in AVAILABLE_STATUSES else 0.0
+        for direction in DIRECTIONS:
+            cap[(row.crossing_id, direction)] = np.full(
+                n_days, on * float(getattr(row, f"capacity_{direction}_trucks_per_day")))
+    nominal = {(r.crossing_id, d): float(getattr(r, f"capacity_{d}_trucks_per_day"))
+               for r in cr.itertuples(index=False) for d in DIRECTIONS}
+    for ev in scenario.events:
+        if isinstance(ev, SupplyEvent):
+            continue
+        if isinstance(ev, CloseEvent):
+            crossing, window, dirs, value = ev.crossing, ev.close, ev.direction, 0.0
+        elif isinstance(ev, CapacityEvent):
+            crossing, window, dirs = ev.crossing, ev.window, ev.direction
+            value = ev.capacity_trucks_per_day
+        else:
+            assert isinstance(ev, BuildEvent)
+            crossing, window, dirs, value = ev.build, ev.window, "both", ev.capacity_trucks_per_day
+        mask = np.array([window.covers(d) for d in all_days], dtype=bool)
+        for direction in (DIRECTIONS if dirs == "both" else (dirs,)):
+            v = nominal[(crossing, direction)] if value is None else value
+            cap[(crossing, direction)][mask] = v
+    rows = []
+    for (crossing, direction), daily in cap.items():
+        for period, days in enumerate(period_days):
+            idx = [day_index[d] for d in days]
+            rows.append((crossing, direction, period, float(daily[idx].mean())))
+    out = pd.DataFrame(rows, columns=["crossing_id", "direction", "period",
+                                      "capacity_trucks_per_day"])
+    return out.sort_values(["crossing_id", "direction", "period"], kind="stable",
+                           ignore_index=True)
+
+
+def _supply_calendar(tables: InputTables, scenario: Scenario,
+                     period_days: list[list[dt.date]]) -> pd.DataFrame:
+    """Supply in t/day per origin, product and period (seasonality and supply events applied)."""
+    country = dict(zip(tables.nodes["node_id"], tables.nodes["country"]))
+    share = {(r.product_id, r.country, int(r.month)): float(r.share)
+             for r in tables.seasonality.itertuples(index=False)}
+    rows = []
+    for r in tables.supply.itertuples(index=False):
+        c = country[r.node_id]
+        for period, days in enumerate(period_days):
+            daily = []
+            for d in days:
+                base = r.supply_t_per_year * share.get((r.product_id, c, d.month), 1 / 12)
+                base /= calendar.monthrange(d.year, d.month)[1]
+                for ev in scenario.events:
+                    if (isinstance(ev, SupplyEvent) and ev.supply.product == r.product_id
+                            and ev.supply.origin in (None, r.node_id) and ev.window.covers(d)):
+                        base *= ev.supply.factor
+                daily.append(base)
+            rows.append((r.node_id, r.product_id, period, float(np.mean(daily))))
+    return pd.DataFrame(rows, columns=["origin", "product_id", "period", "supply_t"])
+
+
+def _demand_calendar(tables: InputTables, periods: pd.DataFrame) -> pd.DataFrame:
+    m = tables.markets
+    out = m[["node_id", "product_id", "price_usd_per_t", "demand_t_per_year"]].merge(
+        periods[["period"]], how="cross")
+    out["demand_t"] = out["demand_t_per_year"] / 365.0
+    return out.rename(columns={"node_id": "market"})[
+        ["market", "product_id", "period", "price_usd_per_t", "demand_t"]]
+
+
+def _link_cost(tables: InputTables, links: pd.DataFrame) -> pd.Series:
+    rate = links["mode"].map(lambda m: tables.parameter(f"{m}_cost_usd_per_truck_km"))
+    return links["cost_usd_per_truck"].fillna(links["length_km"] * rate)
+
+
+def _arcs(tables: InputTables) -> pd.DataFrame:
+    ln = tables.links.copy()
+    ln["cost_usd_per_truck"] = _link_cost(tables, ln)
+    fwd = pd.DataFrame({
+        "arc_id": ln["link_id"], "kind": "link", "element_id": ln["link_id"],
+        "direction": "forward", "from_node": ln["from_node"], "to_node": ln["to_node"],
+        "mode": ln["mode"], "length_km": ln["length_km"], "travel_h": ln["travel_h"],
+        "cost_usd_per_truck": ln["cost_usd_per_truck"]})
+    back = fwd[ln["bidirectional"].to_numpy()].copy()
+    back["arc_id"] = back["arc_id"] + ":r"
+    back["direction"] = "reverse"
+    back[["from_node", "to_node"]] = back[["to_node", "from_node"]].to_numpy()
+    cr = tables.crossings
+    crossing_arcs = []
+    for direction, (src, dst) in (("a_to_b", ("node_a", "node_b")),
+                                  ("b_to_a", ("node_b", "node_a"))):
+        crossing_arcs.append(pd.DataFrame({
+            "arc_id": cr["crossing_id"] + ":" + direction, "kind": "crossing",
+            "element_id": cr["crossing_id"], "direction": direction,
+            "from_node": cr[src], "to_node": cr[dst], "mode": cr["mode"], "length_km": 0.0,
+            "travel_h": cr["dwell_h"], "cost_usd_per_truck": cr["fee_usd_per_truck"]}))
+    arcs = pd.concat([fwd, back, *crossing_arcs], ignore_index=True)
+    return arcs.sort_values("arc_id", kind="stable", ignore_index=True)
+
+
+def _geo(tables: InputTables) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    nodes = gpd.GeoDataFrame(tables.nodes.drop(columns=["_row", "_file"], errors="ignore"),
+                             geometry=[Point(x, y) for x, y in
+                                       zip(tables.nodes["lon"], tables.nodes["lat"])],
+                             crs="EPSG:4326")
+    xy = dict(zip(tables.nodes["node_id"], zip(tables.nodes["lon"], tables.nodes["lat"])))
+    cr = tables.crossings.drop(columns=["_row", "_file"], errors="ignore")
+    crossings = gpd.GeoDataFrame(cr, geometry=[Point(x, y) for x, y in zip(cr["lon"], cr["lat"])],
+                                 crs="EPSG:4326")
+    crossings["geometry_line"] = [LineString([xy[a], (x, y), xy[b]]) for a, b, x, y in
+                                  zip(cr["node_a"], cr["node_b"], cr["lon"], cr["lat"])]
+    ln = tables.links.drop(columns=["_row", "_file"], errors="ignore")
+    links = gpd.GeoDataFrame(ln.drop(columns=["geometry_wkt"]),
+                             geometry=[wkt.loads(s) for s in ln["geometry_wkt"]], crs="EPSG:4326")
+    return nodes, crossings, links
+
+
+def _products(tables: InputTables) -> pd.DataFrame:
+    p = tables.products.drop(columns=["_row", "_file"], errors="ignore").copy()
+    p["shelf_life_h"] = np.where(p["reefer"], p["shelf_life_reefer_days"],
+                                 p["shelf_life_ambient_days"]) * 24.0
+    p["cost_factor"] = np.where(p["reefer"], tables.parameter("reefer_cost_factor"), 1.0)
+    p["penalty_usd_per_t"] = p["value_usd_per_t"] * tables.parameter("unserved_penalty_factor")
+    return p.set_index("product_id", drop=False).sort_index()
+
+
+def build_network(tables: InputTables, scenario: Scenario | None = None) -> FreightNetwork:
+    """Build the freight network of a dataset under a scenario.
+
+    Parameters
+    ----------
+    tables : InputTables
+        Tables that passed :func:`borderflow.data.checks.validate_tables`.
+    scenario : Scenario, optional
+        Closures, throttles, builds and supply changes (default: the baseline, one
+        representative day of the annual average).
+
+    Returns
+    -------
+    FreightNetwork
+
+    Raises
+    ------
+    InputError
+        If the scenario names an unknown crossing, product or origin, or a date outside
+        its horizon.
+    """
+    scenario = scenario or Scenario()
+    _check_event_refs(tables, scenario)
+    periods, period_days = _period_days(scenario)
+    arcs = _arcs(tables)
+    graph = nx.MultiDiGraph()
+    for row in tables.nodes.itertuples(index=False):
+        graph.add_node(row.node_id, country=row.country, kind=row.kind, lon=row.lon, lat=row.lat)
+    for row in arcs.itertuples(index=False):
+        graph.add_edge(row.from_node, row.to_node, key=row.arc_id, kind=row.kind,
+                       element_id=row.element_id, direction=row.direction,
+                       cost_usd_per_truck=row.cost_usd_per_truck, travel_h=row.travel_h,
+                       length_km=row.length_km, mode=row.mode)
+    nodes, crossings, links = _geo(tables)
+    return FreightNetwork(
+        tables=tables, scenario=scenario, periods=periods, graph=graph, arcs=arcs, nodes=nodes,
+        crossings=crossings, links=links, products=_products(tables),
+        supply=_supply_calendar(tables, scenario, period_days),
+        demand=_demand_calendar(tables, periods),
+        capacity=_capacity_calendar(tables, scenario, period_days),
+    )

@@ -1,0 +1,251 @@
+"""Route enumeration: the path set of the path-based flow formulation.
+
+Why path-based
+--------------
+Perishability is a limit on the *whole* journey (travel hours plus gate dwell must not exceed the
+product's shelf life), which an arc-based flow cannot express without expanding the network by
+cargo age. Here only crossings are capacitated; roads and rails are not. So for every sequence of
+crossings between an origin and a market, only two paths can matter: the cheapest one and the
+fastest one (a cargo that is too slow on the cheapest path may still make it on the fastest).
+The LP over this route set is therefore exact for the network model: any optimal arc flow
+decomposes into paths, and each path can be replaced by the cheapest time-feasible route with the
+same crossing sequence without raising cost or violating a capacity.
+
+The set is built with networkx shortest paths on the *domestic* graph (links only, so a segment
+never crosses a border), chained through crossings: origin -> crossing -> ... -> market, at most
+``max_crossings`` crossings, never entering a country twice. Sequences costing more than
+``detour_factor`` times the cheapest sequence of the same origin and market are dropped (the
+only approximation; it is reported and can be switched off with ``detour_factor=inf``).
+
+Routes through closed or proposed crossings are kept: a scenario opens or closes a crossing by
+changing bounds, not the route set, so many scenarios share one model.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from .network import FreightNetwork
+
+
+@dataclass(frozen=True)
+class RouteOptions:
+    """Parameters of route enumeration.
+
+    Attributes
+    ----------
+    max_crossings : int
+        Most border crossings on one route (2 allows e.g. Thailand -> Laos -> China).
+    detour_factor : float
+        Keep crossing sequences whose cost per truck is at most this multiple of the cheapest
+        sequence between the same origin and market (``inf`` keeps all).
+    fastest_variants : bool
+        Also keep the fastest path of each sequence when it differs from the cheapest.
+    """
+
+    max_crossings: int = 2
+    detour_factor: float = 2.5
+    fastest_variants: bool = True
+
+
+@dataclass
+class RouteSet:
+    """Enumerated routes and which products may use them.
+
+    Attributes
+    ----------
+    routes : DataFrame
+        ``route_id, origin, market, crossings, n_crossings, variant, length_km, travel_h,
+        link_cost_usd_per_truck, fee_usd_per_truck`` (travel_h includes gate dwell).
+    route_arcs : DataFrame
+        ``route_id, seq, arc_id, kind, element_id, direction, offset_h`` (hours from dispatch
+        to entering the arc).
+    eligible : DataFrame
+        ``route_id, product_id, origin, market, duration_h, cost_usd_per_t``: the (route,
+        product) pairs that are licensed at every crossing and within the product's shelf life.
+    stats : dict
+        Counts of candidate, pruned and excluded routes, for the run summary.
+    """
+
+    routes: pd.DataFrame
+    route_arcs: pd.DataFrame
+    eligible: pd.DataFrame
+    stats: dict
+
+    @property
+    def route_crossings(self) -> pd.DataFrame:
+        """The crossing arcs of each route, with their offset in hours."""
+        return self.route_arcs[self.route_arcs["kind"] == "crossing"]
+
+
+def _domestic_graph(arcs: pd.DataFrame, weight: str) -> nx.DiGraph:
+    """Links only; between two nodes keep the arc best by ``weight`` (ties: smallest arc id)."""
+    g = nx.DiGraph()
+    links = arcs[arcs["kind"] == "link"].sort_values([weight, "arc_id"], kind="stable")
+    for row in links.itertuples(index=False):
+        if not g.has_edge(row.from_node, row.to_node):
+            g.add_edge(row.from_node, row.to_node, arc_id=row.arc_id,
+                       w=float(getattr(row, weight)))
+    return g
+
+
+class _Segments:
+    """Cached single-source shortest paths on a domestic graph."""
+
+    def __init__(self, graph: nx.DiGraph):
+        self.graph = graph
+        self._cache: dict[str, tuple[dict, dict]] = {}
+
+    def __call__(self, source: str) -> tuple[dict, dict]:
+        if source not in self._cache:
+            if source in self.graph:
+                self._cache[source] = nx.single_source_dijkstra(self.graph, source, weight="w")
+            else:
+                self._cache[source] = ({source: 0.0}, {source: [source]})
+        return self._cache[source]
+
+    def arcs(self, source: str, target: str) -> list[str]:
+        """Arc ids of the shortest path source -> target."""
+        nodes = self(source)[1][target]
+        return [self.graph.edges[u, v]["arc_id"] for u, v in zip(nodes[:-1], nodes[1:])]
+
+
+def _sequences(net: FreightNetwork, origin: str, targets: set[str], seg: _Segments,
+               crossing_arcs: pd.DataFrame, max_crossings: int) -> list[tuple[tuple, str, float]]:
+    """(crossing arc sequence, market, cost per truck) of every route from ``origin``."""
+    country = nx.get_node_attributes(net.graph, "country")
+    by_entry = defaultdict(list)
+    for row in crossing_arcs.itertuples(index=False):
+        by_entry[row.from_node].append(row)
+    found = []
+    stack = [(origin, (), frozenset({country[origin]}), 0.0)]
+    while stack:
+        node, seq, visited, cost = stack.pop()
+        dist, _ = seg(node)
+        for m in sorted(targets):
+            if m in dist and country[m] == country[node]:
+                found.append((seq, m, cost + dist[m]))
+        if len(seq) >= max_crossings:
+            continue
+        for entry in sorted(n for n in by_entry if n in dist):
+            for arc in by_entry[entry]:
+                to_country = country[arc.to_node]
+                if to_country in visited:
+                    continue
+                stack.append((arc.to_node, seq + (arc.arc_id,), visited | {to_country},
+                              cost + dist[entry] + arc.cost_usd_per_truck))
+    return found
+
+
+def _path(origin: str, market: str, seq: tuple, seg: _Segments, arc_ends: dict) -> list[str]:
+    path, node = [], origin
+    for arc_id in seq:
+        entry, exit_ = arc_ends[arc_id]
+        path += seg.arcs(node, entry) + [arc_id]
+        node = exit_
+    return path + seg.arcs(node, market)
+
+
+def enumerate_routes(net: FreightNetwork, options: RouteOptions | None = None) -> RouteSet:
+    """Enumerate origin -> market routes and the products eligible for each.
+
+    Parameters
+    ----------
+    net : FreightNetwork
+        The network (all crossings, whatever their status: availability is a bound).
+    options : RouteOptions, optional
+        Enumeration limits.
+
+    Returns
+    -------
+    RouteSet
+    """
+    options = options or RouteOptions()
+    arcs = net.arcs.set_index("arc_id", drop=False)
+    crossing_arcs = net.arcs[net.arcs["kind"] == "crossing"]
+    arc_ends = {a: (f, t) for a, f, t in zip(net.arcs["arc_id"], net.arcs["from_node"],
+                                             net.arcs["to_node"])}
+    seg_cost = _Segments(_domestic_graph(net.arcs, "cost_usd_per_truck"))
+    seg_time = _Segments(_domestic_graph(net.arcs, "travel_h"))
+    products = net.products
+    supply = net.tables.supply
+    buyers = net.tables.markets.groupby("product_id")["node_id"].apply(set).to_dict()
+    offered = supply.groupby("node_id")["product_id"].apply(sorted).to_dict()
+
+    rows, arc_rows, n_candidates = [], [], 0
+    for origin in sorted(offered):
+        targets = set().union(*(buyers.get(p, set()) for p in offered[origin]))
+        found = _sequences(net, origin, targets, seg_cost, crossing_arcs, options.max_crossings)
+        n_candidates += len(found)
+        best = defaultdict(lambda: math.inf)
+        for seq, market, cost in found:
+            best[market] = min(best[market], cost)
+        kept = sorted((market, cost, seq) for seq, market, cost in found
+                      if cost <= options.detour_factor * best[market] + 1e-9)
+        for market, _, seq in kept:
+            variants = [("cheapest", _path(origin, market, seq, seg_cost, arc_ends))]
+            if options.fastest_variants:
+                fast = _path(origin, market, seq, seg_time, arc_ends)
+                if fast != variants[0][1]:
+                    variants.append(("fastest", fast))
+            label = "+".join(seq) if seq else "domestic"
+            for variant, path in variants:
+                route_id = f"{origin}>{market}|{label}|{variant}"
+                a = arcs.loc[path]
+                offsets = np.concatenate([[0.0], np.cumsum(a["travel_h"].to_numpy())[:-1]])
+                is_link = (a["kind"] == "link").to_numpy()
+                rows.append((route_id, origin, market, label, len(seq), variant,
+                             float(a["length_km"].sum()), float(a["travel_h"].sum()),
+                             float(a["cost_usd_per_truck"].to_numpy()[is_link].sum()),
+                             float(a["cost_usd_per_truck"].to_numpy()[~is_link].sum())))
+                arc_rows.append(pd.DataFrame({
+                    "route_id": route_id, "seq": np.arange(len(path)), "arc_id": path,
+                    "kind": a["kind"].to_numpy(), "element_id": a["element_id"].to_numpy(),
+                    "direction": a["direction"].to_numpy(), "offset_h": offsets}))
+    routes = pd.DataFrame(rows, columns=[
+        "route_id", "origin", "market", "crossings", "n_crossings", "variant", "length_km",
+        "travel_h", "link_cost_usd_per_truck", "fee_usd_per_truck"])
+    route_arcs = (pd.concat(arc_rows, ignore_index=True) if arc_rows else pd.DataFrame(
+        columns=["route_id", "seq", "arc_id", "kind", "element_id", "direction", "offset_h"]))
+    eligible, excluded = _eligible(net, routes, route_arcs, products, buyers)
+    stats = {"candidate_routes": n_candidates, "routes": len(routes),
+             "route_products": len(eligible), **excluded,
+             "max_crossings": options.max_crossings, "detour_factor": options.detour_factor}
+    return RouteSet(routes=routes, route_arcs=route_arcs, eligible=eligible, stats=stats)
+
+
+def _eligible(net: FreightNetwork, routes: pd.DataFrame, route_arcs: pd.DataFrame,
+              products: pd.DataFrame, buyers: dict) -> tuple[pd.DataFrame, dict]:
+    """(route, product) pairs allowed by licence and shelf life, with cost per tonne."""
+    licences = {}
+    for row in net.tables.crossings.itertuples(index=False):
+        text = row.licensed_products if isinstance(row.licensed_products, str) else ""
+        allowed = {p.strip() for p in text.split(";") if p.strip()}
+        licences[row.crossing_id] = allowed or None
+    crossings_of = route_arcs[route_arcs["kind"] == "crossing"].groupby("route_id")[
+        "element_id"].apply(list).to_dict()
+    pairs = routes.merge(net.tables.supply[["node_id", "product_id"]].rename(
+        columns={"node_id": "origin"}), on="origin")
+    pairs = pairs[[m in buyers.get(p, ()) for m, p in zip(pairs["market"], pairs["product_id"])]]
+    licensed = np.array([all(licences[c] is None or p in licences[c]
+                             for c in crossings_of.get(r, ()))
+                         for r, p in zip(pairs["route_id"], pairs["product_id"])], dtype=bool)
+    shelf = products.loc[pairs["product_id"], "shelf_life_h"].to_numpy()
+    in_time = pairs["travel_h"].to_numpy() <= shelf + 1e-9
+    ok = licensed & in_time
+    out = pairs[ok].copy()
+    p = products.loc[out["product_id"]]
+    out["duration_h"] = out["travel_h"]
+    out["cost_usd_per_t"] = ((out["link_cost_usd_per_truck"].to_numpy() * p["cost_factor"]
+                              .to_numpy() + out["fee_usd_per_truck"].to_numpy())
+                             / p["payload_t_per_truck"].to_numpy())
+    out = out[["route_id", "product_id", "origin", "market", "duration_h", "cost_usd_per_t"]]
+    out = out.sort_values(["product_id", "route_id"], kind="stable", ignore_index=True)
+    return out, {"excluded_unlicensed": int((~licensed).sum()),
+                 "excluded_too_slow": int((licensed & ~in_time).sum())}

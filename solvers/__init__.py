@@ -1,0 +1,1 @@
+"""Solving the Pyomo model with HiGHS, and solving many scenarios (``borderflow.solvers``)."""

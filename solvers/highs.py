@@ -1,0 +1,331 @@
+"""Solve a Pyomo LP with HiGHS through highspy, keeping the HiGHS model for warm re-solves.
+
+The model is translated once with Pyomo's sparse standard-form compiler
+(``pyomo.repn.plugins.standard_form``) into a column-wise matrix passed to ``highspy.Highs``.
+:class:`HighsSession` keeps that HiGHS instance: a scenario that changes only bounds (closures,
+throttles) re-solves by ``changeColsBounds``/``changeRowsBounds`` from the previous basis instead
+of rebuilding and re-translating the model.
+
+Results are loaded back into Pyomo (variable values, ``model.dual`` suffix) only when the solve
+is optimal; any other termination raises a :class:`SolverError` subclass whose message says
+what happened in words.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+
+import highspy
+import numpy as np
+import pyomo.environ as pyo
+from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
+
+_MS = highspy.HighsModelStatus
+
+
+@dataclass(frozen=True)
+class SolverOptions:
+    """HiGHS settings. Defaults are deterministic (1 thread, fixed seed).
+
+    Attributes
+    ----------
+    time_limit_s : float
+        Wall-clock limit of one solve, seconds.
+    threads : int
+        HiGHS threads (1 = deterministic and fastest for these LPs on 2 cores).
+    presolve : str
+        ``"on"``, ``"off"`` or ``"choose"``.
+    solver : str
+        HiGHS LP algorithm: ``"choose"``, ``"simplex"``, ``"ipm"``, ``"pdlp"``.
+    random_seed : int
+        HiGHS random seed.
+    log : bool
+        Print the HiGHS log.
+    """
+
+    time_limit_s: float = 600.0
+    threads: int = 1
+    presolve: str = "on"
+    solver: str = "choose"
+    random_seed: int = 0
+    log: bool = False
+
+
+@dataclass(frozen=True)
+class SolveSummary:
+    """What a solve did, whatever its outcome.
+
+    ``status`` is one of ``optimal``, ``infeasible``, ``unbounded``, ``infeasible_or_unbounded``,
+    ``time_limit``, ``iteration_limit``, ``numerical_error``, ``error``.
+    """
+
+    status: str
+    termination: str
+    objective_usd: float | None
+    solver: str
+    solve_seconds: float
+    translate_seconds: float
+    iterations: int
+    variables: int
+    constraints: int
+    nonzeros: int
+    warm_start: bool = False
+
+    @property
+    def optimal(self) -> bool:
+        """True when HiGHS proved optimality."""
+        return self.status == "optimal"
+
+    def as_dict(self) -> dict:
+        """Plain dict (for summary.json)."""
+        return asdict(self)
+
+
+class SolverError(RuntimeError):
+    """A solve that did not end optimal. ``summary`` says how it ended."""
+
+    exit_code = 3
+
+    def __init__(self, message: str, summary: SolveSummary):
+        super().__init__(message)
+        self.summary = summary
+
+
+class InfeasibleError(SolverError):
+    """No solution satisfies every hard constraint."""
+
+    exit_code = 4
+
+
+class UnboundedError(SolverError):
+    """The objective can decrease without limit (a modelling or data error)."""
+
+    exit_code = 5
+
+
+class TimeLimitError(SolverError):
+    """The time limit was reached before optimality was proved."""
+
+    exit_code = 6
+
+
+class NumericalError(SolverError):
+    """HiGHS reported a solve error (numerical trouble)."""
+
+    exit_code = 7
+
+
+_STATUS = {
+    _MS.kOptimal: "optimal",
+    _MS.kModelEmpty: "optimal",
+    _MS.kInfeasible: "infeasible",
+    _MS.kUnbounded: "unbounded",
+    _MS.kUnboundedOrInfeasible: "infeasible_or_unbounded",
+    _MS.kTimeLimit: "time_limit",
+    _MS.kIterationLimit: "iteration_limit",
+    _MS.kSolveError: "numerical_error",
+}
+
+_MESSAGES = {
+    "infeasible": (InfeasibleError, "infeasible: no routing satisfies every hard constraint"),
+    "infeasible_or_unbounded": (InfeasibleError, "infeasible or unbounded: HiGHS could not tell "
+                                                 "which (check soft slacks and costs)"),
+    "unbounded": (UnboundedError, "unbounded: the objective can fall without limit (a negative "
+                                  "cost cycle or an uncapped revenue)"),
+    "time_limit": (TimeLimitError, "time limit reached before HiGHS proved optimality"),
+    "iteration_limit": (TimeLimitError, "iteration limit reached before optimality"),
+    "numerical_error": (NumericalError, "HiGHS stopped on a numerical error"),
+}
+
+
+def solver_version() -> str:
+    """``HiGHS x.y.z via highspy``."""
+    return (f"HiGHS {highspy.HIGHS_VERSION_MAJOR}.{highspy.HIGHS_VERSION_MINOR}."
+            f"{highspy.HIGHS_VERSION_PATCH} via highspy")
+
+
+def new_highs() -> highspy.Highs:
+    """A silent ``highspy.Highs``: the copyright banner HiGHS prints on its first construction
+    is sent to /dev/null at the file-descriptor level, so ``--json`` output stays pure JSON."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 1)
+            h = highspy.Highs()
+            h.setOptionValue("output_flag", False)
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+    return h
+
+
+@dataclass
+class _Matrix:
+    columns: list
+    rows: list
+    col_index: dict = field(default_factory=dict)
+    row_index: dict = field(default_factory=dict)
+
+
+class HighsSession:
+    """A Pyomo model translated once into a live HiGHS model.
+
+    Parameters
+    ----------
+    model : pyo.ConcreteModel
+        A linear model with one active objective.
+    options : SolverOptions, optional
+    """
+
+    def __init__(self, model: pyo.ConcreteModel, options: SolverOptions | None = None):
+        self.model = model
+        self.options = options or SolverOptions()
+        t0 = time.perf_counter()
+        info = LinearStandardFormCompiler().write(model, mixed_form=True)
+        self._matrix = _Matrix(columns=list(info.columns), rows=list(info.rows))
+        self._matrix.col_index = {id(v): j for j, v in enumerate(self._matrix.columns)}
+        for i, row in enumerate(self._matrix.rows):
+            self._matrix.row_index.setdefault(id(row.constraint), []).append(i)
+        self.highs = new_highs()
+        self._configure()
+        self.highs.passModel(self._lp(info))
+        self.translate_seconds = time.perf_counter() - t0
+        self._solved_once = False
+
+    def _configure(self) -> None:
+        h, o = self.highs, self.options
+        h.setOptionValue("output_flag", bool(o.log))
+        h.setOptionValue("threads", int(o.threads))
+        h.setOptionValue("random_seed", int(o.random_seed))
+        h.setOptionValue("time_limit", float(o.time_limit_s))
+        h.setOptionValue("presolve", o.presolve)
+        h.setOptionValue("solver", o.solver)
+
+    def _lp(self, info) -> highspy.HighsLp:
+        A = info.A.tocsc()
+        n_rows, n_cols = A.shape
+        lp = highspy.HighsLp()
+        lp.num_col_ = n_cols
+        lp.num_row_ = n_rows
+        c = info.c.toarray().ravel() if info.c.shape[0] else np.zeros(n_cols)
+        lp.col_cost_ = c[:n_cols] if c.size else np.zeros(n_cols)
+        lp.offset_ = float(info.c_offset[0]) if len(info.c_offset) else 0.0
+        lo = np.array([-np.inf if v.lb is None else v.lb for v in info.columns], dtype=float)
+        up = np.array([np.inf if v.ub is None else v.ub for v in info.columns], dtype=float)
+        lp.col_lower_ = lo
+        lp.col_upper_ = up
+        rhs = np.asarray(info.rhs, dtype=float)
+        kind = np.array([r.bound_type for r in info.rows], dtype=int)
+        lp.row_lower_ = np.where(kind <= 0, rhs, -np.inf)
+        lp.row_upper_ = np.where(kind >= 0, rhs, np.inf)
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_ = A.indptr.astype(np.int32)
+        lp.a_matrix_.index_ = A.indices.astype(np.int32)
+        lp.a_matrix_.value_ = A.data.astype(float)
+        lp.sense_ = highspy.ObjSense.kMinimize
+        self._nonzeros = int(A.nnz)
+        return lp
+
+    # -- scenario changes -------------------------------------------------------------------
+    def set_variable_bounds(self, variables, lower, upper) -> None:
+        """Change bounds of Pyomo variables in the live HiGHS model (and in Pyomo)."""
+        idx, lo, up = [], [], []
+        for v, a, b in zip(variables, lower, upper):
+            v.setlb(a)
+            v.setub(b)
+            j = self._matrix.col_index.get(id(v))
+            if j is not None:
+                idx.append(j)
+                lo.append(-np.inf if a is None else a)
+                up.append(np.inf if b is None else b)
+        if idx:
+            self.highs.changeColsBounds(len(idx), np.array(idx, dtype=np.int32),
+                                        np.array(lo, dtype=float), np.array(up, dtype=float))
+
+    def set_row_upper(self, constraints, upper) -> None:
+        """Change the right-hand side of ``<=`` constraints in the live HiGHS model and Pyomo."""
+        idx, lo, up = [], [], []
+        for con, b in zip(constraints, upper):
+            con.set_value((None, con.body, float(b)))
+            for i in self._matrix.row_index[id(con)]:
+                idx.append(i)
+                lo.append(-np.inf)
+                up.append(float(b))
+        if idx:
+            self.highs.changeRowsBounds(len(idx), np.array(idx, dtype=np.int32),
+                                        np.array(lo, dtype=float), np.array(up, dtype=float))
+
+    # -- solve ------------------------------------------------------------------------------
+    def solve(self, load: bool = True) -> SolveSummary:
+        """Run HiGHS (warm from the last basis if solved before); load results into Pyomo.
+
+        Raises
+        ------
+        SolverError
+            (a subclass) when the solve did not end optimal.
+        """
+        h = self.highs
+        t0 = time.perf_counter()
+        h.run()
+        seconds = time.perf_counter() - t0
+        ms = h.getModelStatus()
+        status = _STATUS.get(ms, "error")
+        info = h.getInfo()
+        summary = SolveSummary(
+            status=status, termination=h.modelStatusToString(ms),
+            objective_usd=float(info.objective_function_value) if status == "optimal" else None,
+            solver=solver_version(), solve_seconds=seconds,
+            translate_seconds=0.0 if self._solved_once else self.translate_seconds,
+            iterations=int(info.simplex_iteration_count + max(info.ipm_iteration_count, 0)),
+            variables=len(self._matrix.columns), constraints=len(self._matrix.rows),
+            nonzeros=self._nonzeros, warm_start=self._solved_once)
+        self._solved_once = True
+        if status != "optimal":
+            cls, text = _MESSAGES.get(status, (SolverError, f"HiGHS ended with "
+                                               f"'{summary.termination}'"))
+            raise cls(text, summary)
+        if load:
+            self._load()
+        return summary
+
+    def _load(self) -> None:
+        sol = self.highs.getSolution()
+        x = np.asarray(sol.col_value)
+        for v, value in zip(self._matrix.columns, x):
+            v.set_value(float(value), skip_validation=True)
+        duals = np.asarray(sol.row_dual)
+        suffix = getattr(self.model, "dual", None)
+        if suffix is None:
+            return
+        suffix.clear()
+        for row, y in zip(self._matrix.rows, duals):
+            con = row.constraint
+            suffix[con] = suffix.get(con, 0.0) + float(y)
+
+    def column_values(self) -> np.ndarray:
+        """Primal values in column order (no Pyomo loading)."""
+        return np.asarray(self.highs.getSolution().col_value)
+
+
+def solve(model: pyo.ConcreteModel, options: SolverOptions | None = None) -> SolveSummary:
+    """Solve ``model`` once with HiGHS and load values and duals into it.
+
+    Parameters
+    ----------
+    model : pyo.ConcreteModel
+    options : SolverOptions, optional
+
+    Returns
+    -------
+    SolveSummary
+
+    Raises
+    ------
+    SolverError
+        A subclass naming the termination when the solve is not optimal.
+    """
+    return HighsSession(model, options).solve()

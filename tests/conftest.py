@@ -1,0 +1,34 @@
+"""Shared fixtures: tiny hand-checkable datasets and a runner."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+import tiny  # noqa: E402
+
+from borderflow.data.scenario import Scenario  # noqa: E402
+from borderflow.pipeline import load_dataset, run_scenario  # noqa: E402
+
+
+@pytest.fixture
+def tiny_tables():
+    """Editable DataFrames of the tiny two-crossing dataset (see tests/tiny.py)."""
+    return tiny.base_tables()
+
+
+@pytest.fixture
+def solve_tiny(tmp_path):
+    """Write tables to CSV, load them through the real loader and solve a scenario."""
+    counter = {"n": 0}
+
+    def _solve(tables=None, scenario: Scenario | None = None, **kwargs):
+        counter["n"] += 1
+        folder = tiny.write(tmp_path / f"data{counter['n']}", tables)
+        return run_scenario(load_dataset(folder, check_borders=False), scenario, **kwargs)
+
+    return _solve
