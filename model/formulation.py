@@ -238,3 +238,41 @@ def build_model(net: FreightNetwork, routes: RouteSet) -> BuiltModel:
     m.dual = pyo.Suffix(direction=pyo.Suffix.IMPORT)
     return BuiltModel(model=m, flows=flows, unserved=unserved, capacity_rows=capacity_rows,
                       demand_rows=demand_rows, flow_crossings=flow_crossings)
+
+
+@dataclass
+class BoundUpdate:
+    """What differs between two scenarios of one model structure, as bounds.
+
+    Attributes
+    ----------
+    rows : list of (ConstraintData, lower, upper)
+        New right-hand sides (supply balance equalities, capacity and demand upper bounds).
+    columns : list of (VarData, lower, upper)
+        New variable bounds (closures open or shut routes).
+    """
+
+    rows: list
+    columns: list
+
+
+def bound_updates(built: BuiltModel, net: FreightNetwork) -> BoundUpdate:
+    """Bounds that turn ``built`` (built for one scenario) into the model of ``net``'s scenario.
+
+    ``net`` must share ``built``'s structure: the same dataset, route set and periods (its
+    scenario may change capacities, closures, builds and supply). Used by sweeps to re-solve a
+    kept HiGHS model instead of rebuilding it.
+    """
+    m = built.model
+    keys = ["crossing_id", "direction", "period"]
+    cap = built.capacity_rows[keys].merge(net.capacity, on=keys, how="left")
+    rows = [(m.crossing_capacity[k], None, float(v))
+            for k, v in enumerate(cap["capacity_trucks_per_day"].to_numpy())]
+    sup = built.unserved[["origin", "product_id", "period"]].merge(
+        net.supply, on=["origin", "product_id", "period"], how="left")
+    rows += [(m.supply_balance[u], float(v), float(v))
+             for u, v in enumerate(sup["supply_t"].to_numpy())]
+    closed = cap[cap["capacity_trucks_per_day"] <= 0][keys]
+    shut = set(built.flow_crossings.merge(closed, on=keys)["f"].tolist())
+    columns = [(m.route_flow[f], 0.0, 0.0 if f in shut else None) for f in range(len(built.flows))]
+    return BoundUpdate(rows=rows, columns=columns)

@@ -246,6 +246,27 @@ class HighsSession:
             self.highs.changeColsBounds(len(idx), np.array(idx, dtype=np.int32),
                                         np.array(lo, dtype=float), np.array(up, dtype=float))
 
+    def apply(self, update) -> None:
+        """Apply a :class:`borderflow.model.formulation.BoundUpdate` (rows and columns)."""
+        if update.columns:
+            variables, lower, upper = zip(*update.columns)
+            self.set_variable_bounds(variables, lower, upper)
+        if update.rows:
+            self.set_row_bounds(*zip(*update.rows))
+
+    def set_row_bounds(self, constraints, lower, upper) -> None:
+        """Change the bounds of constraints (``None`` = unbounded) in HiGHS and in Pyomo."""
+        idx, lo, up = [], [], []
+        for con, a, b in zip(constraints, lower, upper):
+            con.set_value((a, con.body, b))
+            for i in self._matrix.row_index[id(con)]:
+                idx.append(i)
+                lo.append(-np.inf if a is None else float(a))
+                up.append(np.inf if b is None else float(b))
+        if idx:
+            self.highs.changeRowsBounds(len(idx), np.array(idx, dtype=np.int32),
+                                        np.array(lo, dtype=float), np.array(up, dtype=float))
+
     def set_row_upper(self, constraints, upper) -> None:
         """Change the right-hand side of ``<=`` constraints in the live HiGHS model and Pyomo."""
         idx, lo, up = [], [], []
