@@ -56,9 +56,11 @@ class InputTables:
     sources: dict[str, list[str]] = field(default_factory=dict)
     checksums: dict[str, str] = field(default_factory=dict)
 
-    def parameter(self, name: str) -> float:
-        """Value of a scalar parameter from ``parameters.csv``."""
+    def parameter(self, name: str, default: float | None = None) -> float:
+        """Value of a scalar parameter from ``parameters.csv`` (``default`` if absent)."""
         row = self.parameters.loc[self.parameters["parameter"] == name, "value"]
+        if row.empty and default is not None:
+            return float(default)
         if row.empty:
             raise InputError(Problem(self.sources.get("parameters", ["parameters.csv"])[0],
                                      None, "parameter", f"missing parameter '{name}'"))

@@ -146,9 +146,44 @@ class SupplyEvent(_Strict):
         return Window(**{"from": self.start, "to": self.end})
 
 
-Event = Annotated[Union[CloseEvent, CapacityEvent, BuildEvent, SupplyEvent], Field()]
+class PriorityRule(_Strict):
+    """Share of a gate's daily capacity reserved for perishable products (0-1)."""
+
+    share: float = Field(ge=0, le=1)
+
+
+class PriorityEvent(_Strict):
+    """Reserve capacity for perishables at a crossing, e.g.
+    ``{crossing: kim-thanh-hekou, priority: {share: 0.4}, from: ..., to: ...}``: other goods may
+    use at most ``1 - share`` of the capacity; perishables may use all of it."""
+
+    crossing: str
+    priority: PriorityRule
+    start: dt.date | None = Field(None, alias="from")
+    end: dt.date | None = Field(None, alias="to")
+    direction: Direction = "a_to_b"
+
+    @property
+    def window(self) -> Window:
+        """The event's date window."""
+        return Window(**{"from": self.start, "to": self.end})
+
+
+class InitialQueue(_Strict):
+    """Trucks already waiting at a gate when the horizon starts (dated horizons only)."""
+
+    crossing: str
+    product: str
+    trucks: float = Field(ge=0)
+    age_days: int = Field(0, ge=0, description="days the cargo has already waited")
+    direction: Direction = "a_to_b"
+    origin: str | None = None
+
+
+Event = Annotated[Union[CloseEvent, CapacityEvent, BuildEvent, SupplyEvent, PriorityEvent],
+                  Field()]
 _EVENT_KEYS = {"close": CloseEvent, "capacity_trucks_per_day": CapacityEvent,
-               "build": BuildEvent, "supply": SupplyEvent}
+               "build": BuildEvent, "supply": SupplyEvent, "priority": PriorityEvent}
 
 
 class Scenario(_Strict):
@@ -158,6 +193,7 @@ class Scenario(_Strict):
     base: str = "default"
     horizon: Horizon = Horizon()
     events: tuple[Event, ...] = ()
+    initial_queues: tuple[InitialQueue, ...] = ()
     description: str = ""
 
     @field_validator("name")
@@ -181,6 +217,8 @@ class Scenario(_Strict):
             kinds = [key for key in _EVENT_KEYS if key in ev]
             if "close" in ev:
                 kinds = ["close"]
+            elif "priority" in ev:
+                kinds = ["priority"]
             elif "crossing" in ev and "capacity_trucks_per_day" not in ev:
                 kinds = ["close"] if not kinds else kinds
             if len(kinds) != 1:
@@ -193,10 +231,11 @@ class Scenario(_Strict):
         """Crossing ids the events refer to (for checking against the dataset)."""
         names = []
         for ev in self.events:
-            if isinstance(ev, (CloseEvent, CapacityEvent)):
+            if isinstance(ev, (CloseEvent, CapacityEvent, PriorityEvent)):
                 names.append(ev.crossing)
             elif isinstance(ev, BuildEvent):
                 names.append(ev.build)
+        names += [q.crossing for q in self.initial_queues]
         return names
 
 

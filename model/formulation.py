@@ -1,34 +1,48 @@
 """The Pyomo model: multi-product, path-based min-cost flow over a period index.
 
 ``build_model`` reads as the list of what the model is made of; each constraint family is one
-``define_*`` function, so the time-expanded disruption model adds families instead of copying
-this one. Units: flows in tonnes per day (t/day) per period; crossing capacities in trucks/day,
-converted once per product through ``payload_t_per_truck``; money in USD per day.
+``define_*`` function that writes its rows as a term table (:mod:`borderflow.model.terms`).
+Units: flows in tonnes per day (t/day) per period; crossing capacities in trucks/day, converted
+once per product through ``payload_t_per_truck``; money in USD.
 
-Perishability and licences are properties of the route set (:mod:`borderflow.model.routes`):
-a (route, product) variable exists only if the product is licensed at every crossing of the
-route and the route's duration (travel hours + gate dwell) is within its shelf life. Produce that
-has no such route, or no capacity left, is *unserved*: it costs its value (penalty) and, for a
-perishable product, counts as spoiled.
+Two horizons share every family:
 
-Objective (minimised, USD/day)::
+- **static** (one representative day, no dates): steady state, a truck uses each crossing of
+  its route in the same period;
+- **dated** (a day-by-day horizon plus a run-out tail): each route flow is dispatched on a day,
+  reaches its crossings ``floor(hours / 24)`` days later and queues at its last crossing
+  (:mod:`borderflow.model.queues` documents the FIFO discipline); cargo that waits past its
+  shelf life expires.
 
-    sum_f cost_usd_per_t[f] * route_flow[f]                (trucking, reefer, gate fees)
-  - sum_f price_usd_per_t[f] * route_flow[f]               (market revenue)
-  + sum_u penalty_usd_per_t[u] * unserved[u]               (value of produce not shipped)
+Perishability and licences are properties of the route set (:mod:`borderflow.model.routes`): a
+(route, product) variable exists only if the product is licensed at every crossing and the
+route's duration (travel hours + gate dwell) is within its shelf life; in a dated horizon the
+time left (``W_k`` days) bounds the wait in the queue. Produce that has no such route, or no
+capacity, is *unserved*: it costs its value and, if perishable, counts as spoiled.
+
+Objective (minimised, USD)::
+
+    sum_f cost_usd_per_t * route_flow               trucking, reefer, gate fees
+  - sum price_usd_per_t * delivered                 market revenue
+  + sum_u penalty_usd_per_t * unserved              produce not shipped (rots or stays)
+  + sum_q penalty_usd_per_t * expired               cargo written off in a queue
+  + sum_q waiting_cost_usd_per_truck_day * queue / payload
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
-from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
 
-from .network import FreightNetwork
+from .network import DIRECTIONS, FreightNetwork
+from .queues import arrivals, initial_allocations, queue_table, stream_table
 from .routes import RouteSet
+from .terms import add_rows, index_set, objective_terms, terms
+
+CROSS_KEYS = ["crossing_id", "direction", "period"]
 
 
 @dataclass
@@ -38,21 +52,24 @@ class BuiltModel:
     Attributes
     ----------
     model : pyo.ConcreteModel
-        Components named by family: ``route_flow``, ``unserved``, ``supply_balance``,
-        ``crossing_capacity``, ``market_demand``, ``objective``.
+        Components named by family: variables ``route_flow``, ``unserved`` (and, dated,
+        ``queue``, ``departures``, ``expired``, ``initial_queue``); constraints
+        ``supply_balance``, ``crossing_capacity``, ``market_demand``, ``priority_share``,
+        ``queue_balance``, ``queue_age``, ``initial_queue_total``; ``objective``.
     flows : DataFrame
-        One row per ``route_flow`` index ``f``: route_id, product_id, origin, market, period,
-        cost_usd_per_t, price_usd_per_t, payload_t_per_truck.
+        ``route_flow[f]``: route_id, product_id, origin, market, period (dispatch day),
+        duration_h, cost_usd_per_t, price_usd_per_t, payload_t_per_truck.
     unserved : DataFrame
-        One row per ``unserved`` index ``u``: origin, product_id, period, supply_t,
-        penalty_usd_per_t, perishable.
+        ``unserved[u]``: origin, product_id, period, supply_t, penalty_usd_per_t, perishable.
     capacity_rows : DataFrame
-        One row per ``crossing_capacity`` index: crossing_id, direction, period,
-        capacity_trucks_per_day.
+        ``crossing_capacity[r]``: crossing_id, direction, period, capacity_trucks_per_day.
     demand_rows : DataFrame
-        One row per ``market_demand`` index: market, product_id, period, demand_t.
-    flow_crossings : DataFrame
-        (f, crossing_id, direction, period): which crossing each flow uses and when.
+        ``market_demand[r]``: market, product_id, period, demand_t.
+    crossing_use : DataFrame
+        Every variable that takes a crossing: var, idx, crossing_id, direction, period,
+        trucks_per_t (1 / payload), perishable.
+    streams, queues, initial : DataFrame
+        Dated horizons only: streams ``k``, queue indices ``q`` and initial-queue allocations.
     """
 
     model: pyo.ConcreteModel
@@ -60,22 +77,21 @@ class BuiltModel:
     unserved: pd.DataFrame
     capacity_rows: pd.DataFrame
     demand_rows: pd.DataFrame
-    flow_crossings: pd.DataFrame
+    crossing_use: pd.DataFrame
+    streams: pd.DataFrame = field(default_factory=pd.DataFrame)
+    queues: pd.DataFrame = field(default_factory=pd.DataFrame)
+    initial: pd.DataFrame = field(default_factory=pd.DataFrame)
+    priority_rows: pd.DataFrame = field(default_factory=pd.DataFrame)
 
-
-def _linear(coefs: np.ndarray, variables) -> LinearExpression:
-    return LinearExpression([MonomialTermExpression((float(c), v))
-                             for c, v in zip(coefs, variables)])
-
-
-def _grouped(df: pd.DataFrame, keys: list[str]) -> dict:
-    """Row key -> positional indices of ``df`` rows, keys in sorted order."""
-    return {k: v for k, v in sorted(df.groupby(keys, sort=True).indices.items())}
+    @property
+    def dated(self) -> bool:
+        """True when the model has queues (a dated horizon)."""
+        return not self.queues.empty
 
 
 def flow_table(net: FreightNetwork, routes: RouteSet) -> pd.DataFrame:
-    """One row per route-flow variable: (route, product) pairs x periods, with costs and prices."""
-    periods = net.periods[["period"]]
+    """One row per route-flow variable: (route, product) pairs x dispatch periods."""
+    periods = pd.DataFrame({"period": net.supply_periods})
     f = routes.eligible.merge(periods, how="cross")
     prices = net.demand[["market", "product_id", "period", "price_usd_per_t"]]
     f = f.merge(prices, on=["market", "product_id", "period"], how="left", validate="m:1")
@@ -85,114 +101,374 @@ def flow_table(net: FreightNetwork, routes: RouteSet) -> pd.DataFrame:
     return f
 
 
-def define_variables(m: pyo.ConcreteModel, flows: pd.DataFrame, unserved: pd.DataFrame) -> None:
-    """Non-negative ``route_flow[f]`` and ``unserved[u]``, both in t/day.
+def _crossing_use(net: FreightNetwork, routes: RouteSet, flows: pd.DataFrame,
+                  streams: pd.DataFrame, queues: pd.DataFrame) -> pd.DataFrame:
+    """Variables that take a crossing, on which day: pass-through flows and gate departures."""
+    rc = routes.route_crossings[["route_id", "seq", "element_id", "direction", "offset_h"]]
+    use = flows[["f", "route_id", "product_id", "period", "payload_t_per_truck"]].merge(
+        rc, on="route_id")
+    if net.dated:
+        last = rc.groupby("route_id")["seq"].transform("max") == rc["seq"]
+        gate_seq = rc[last.to_numpy()][["route_id", "seq"]].rename(columns={"seq": "gate_seq"})
+        use = use.merge(gate_seq, on="route_id")
+        use = use[use["seq"] < use["gate_seq"]]
+        use["period"] = use["period"] + np.floor(use["offset_h"] / 24.0).astype(int)
+    out = pd.DataFrame({"var": "route_flow", "idx": use["f"].to_numpy(),
+                        "crossing_id": use["element_id"].to_numpy(),
+                        "direction": use["direction"].to_numpy(),
+                        "period": use["period"].to_numpy(),
+                        "trucks_per_t": 1.0 / use["payload_t_per_truck"].to_numpy(),
+                        "product_id": use["product_id"].to_numpy()})
+    if not queues.empty:
+        dep = pd.DataFrame({"var": "departures", "idx": queues["q"].to_numpy(),
+                            "crossing_id": queues["crossing_id"].to_numpy(),
+                            "direction": queues["direction"].to_numpy(),
+                            "period": queues["period"].to_numpy(),
+                            "trucks_per_t": 1.0 / queues["payload_t_per_truck"].to_numpy(),
+                            "product_id": queues["product_id"].to_numpy()})
+        out = pd.concat([out, dep], ignore_index=True)
+    out["perishable"] = net.products.loc[out["product_id"], "perishable"].to_numpy()
+    n = len(net.periods)
+    return out[out["period"] < n].reset_index(drop=True)
 
-    .. math:: x_f \\ge 0, \\quad u_{o,p,t} \\ge 0
+
+def _empty_returns(net: FreightNetwork, use: pd.DataFrame) -> pd.DataFrame:
+    """Empty trucks coming back through the opposite direction of the gate they crossed.
+
+    A share ``empty_return_share`` (parameters.csv, default 0) of the trucks that cross return
+    empty ``empty_return_days`` later through the same crossing and take inbound capacity.
+    Fleet size and empty repositioning elsewhere are not modelled (no fleet data).
     """
-    m.F = pyo.RangeSet(0, len(flows) - 1) if len(flows) else pyo.Set(initialize=[])
-    m.U = pyo.RangeSet(0, len(unserved) - 1) if len(unserved) else pyo.Set(initialize=[])
-    m.route_flow = pyo.Var(m.F, domain=pyo.NonNegativeReals)
-    m.unserved = pyo.Var(m.U, domain=pyo.NonNegativeReals)
+    share = net.tables.parameter("empty_return_share", 0.0)
+    if share <= 0 or use.empty:
+        return use.iloc[0:0].assign(coef=[])
+    lag = int(net.tables.parameter("empty_return_days", 0.0)) if net.dated else 0
+    back = use.copy()
+    back["direction"] = back["direction"].map({DIRECTIONS[0]: DIRECTIONS[1],
+                                               DIRECTIONS[1]: DIRECTIONS[0]})
+    back["period"] = back["period"] + lag
+    back["trucks_per_t"] = back["trucks_per_t"] * share
+    return back[back["period"] < len(net.periods)]
 
 
-def define_supply_balance_constraints(m: pyo.ConcreteModel, flows: pd.DataFrame,
-                                      unserved: pd.DataFrame) -> None:
-    """Everything an origin supplies is shipped on some route or unserved.
+# ---- variables ------------------------------------------------------------------------------
+def define_variables(m: pyo.ConcreteModel, built: BuiltModel) -> None:
+    """Non-negative ``route_flow[f]``, ``unserved[u]`` (t/day); dated: ``queue[q]`` (t waiting
+    at the end of the day), ``departures[q]``, ``expired[q]`` (t/day), ``initial_queue[i]`` (t).
+
+    .. math:: x_f, u_{o,p,t}, Q_{k,t}, y_{k,t}, e_{k,t}, I_{j,k} \\ge 0
+    """
+    nn = pyo.NonNegativeReals
+    m.route_flow = pyo.Var(index_set(len(built.flows)), domain=nn)
+    m.unserved = pyo.Var(index_set(len(built.unserved)), domain=nn)
+    nq = len(built.queues)
+    m.queue = pyo.Var(index_set(nq), domain=nn)
+    m.departures = pyo.Var(index_set(nq), domain=nn)
+    m.expired = pyo.Var(index_set(nq), domain=nn)
+    m.initial_queue = pyo.Var(index_set(len(built.initial)), domain=nn)
+
+
+# ---- constraint families --------------------------------------------------------------------
+def define_supply_balance_constraints(m: pyo.ConcreteModel, built: BuiltModel) -> None:
+    """Everything an origin supplies on a day is dispatched on some route or unserved.
 
     .. math:: \\sum_{f \\in R(o,p,t)} x_f + u_{o,p,t} = s_{o,p,t} \\quad [t/day]
 
-    Intermediate-node conservation holds by construction of the path formulation.
+    Conservation at intermediate nodes holds by construction of the path formulation.
     """
-    groups = _grouped(flows, ["origin", "product_id", "period"])
-    keys = list(zip(unserved["origin"], unserved["product_id"], unserved["period"]))
-    supply = unserved["supply_t"].to_numpy()
-    fvars = [m.route_flow[i] for i in range(len(flows))]
-
-    def rule(m, u):
-        idx = groups.get(keys[u], ())
-        expr = _linear(np.ones(len(idx) + 1), [fvars[i] for i in idx] + [m.unserved[u]])
-        return expr == float(supply[u])
-
-    m.supply_balance = pyo.Constraint(m.U, rule=rule)
+    u = built.unserved
+    row = u.reset_index()[["index", "origin", "product_id", "period"]].rename(
+        columns={"index": "row"})
+    f = built.flows.merge(row, on=["origin", "product_id", "period"])
+    t = pd.concat([terms(f["row"], "route_flow", f["f"], 1.0),
+                   terms(np.arange(len(u)), "unserved", np.arange(len(u)), 1.0)])
+    supply = u["supply_t"].to_numpy()
+    add_rows(m, "supply_balance", len(u), t, lower=supply, upper=supply)
 
 
-def define_crossing_capacity_constraints(m: pyo.ConcreteModel, flows: pd.DataFrame,
-                                         flow_crossings: pd.DataFrame,
-                                         capacity_rows: pd.DataFrame) -> None:
-    """Trucks through a crossing, per direction and period, within its capacity.
+def define_crossing_capacity_constraints(m: pyo.ConcreteModel, built: BuiltModel,
+                                         net: FreightNetwork) -> None:
+    """Trucks through a crossing, per direction and day, within its capacity.
 
-    .. math:: \\sum_{f \\ni (c,d,t)} x_f / \\text{payload}_{p(f)} \\le K_{c,d,t}
+    .. math:: \\sum_{v \\ni (c,d,t)} v / \\text{payload}_v
+              + \\sigma \\sum_{v \\ni (c,\\bar d,t-\\ell)} v / \\text{payload}_v \\le K_{c,d,t}
               \\quad [trucks/day]
 
-    Products share the capacity; one row per (crossing, direction, period) that some route uses.
+    Products share the capacity; loaded trucks (pass-through flows, or queue departures at the
+    gate where the stream queues) and returning empties (share :math:`\\sigma`) count.
     """
-    m.K = pyo.RangeSet(0, len(capacity_rows) - 1) if len(capacity_rows) else pyo.Set(initialize=[])
-    groups = _grouped(flow_crossings, ["crossing_id", "direction", "period"])
-    f_of = flow_crossings["f"].to_numpy()
-    inv_payload = 1.0 / flows["payload_t_per_truck"].to_numpy()
-    keys = list(zip(capacity_rows["crossing_id"], capacity_rows["direction"],
-                    capacity_rows["period"]))
-    cap = capacity_rows["capacity_trucks_per_day"].to_numpy()
-
-    def rule(m, k):
-        fs = f_of[groups[keys[k]]]
-        return _linear(inv_payload[fs], [m.route_flow[int(i)] for i in fs]) <= float(cap[k])
-
-    m.crossing_capacity = pyo.Constraint(m.K, rule=rule)
+    use = built.crossing_use
+    loaded = use.assign(coef=use["trucks_per_t"])
+    empties = _empty_returns(net, use)
+    allterms = pd.concat([loaded, empties.assign(coef=empties["trucks_per_t"])],
+                         ignore_index=True)
+    rows = built.capacity_rows.reset_index()[["index", *CROSS_KEYS]].rename(
+        columns={"index": "row"})
+    t = allterms.merge(rows, on=CROSS_KEYS)
+    add_rows(m, "crossing_capacity", len(rows), terms(t["row"], "route_flow", t["idx"],
+                                                      t["coef"]).assign(var=t["var"].to_numpy()),
+             upper=built.capacity_rows["capacity_trucks_per_day"].to_numpy())
 
 
-def define_market_demand_constraints(m: pyo.ConcreteModel, flows: pd.DataFrame,
-                                     demand_rows: pd.DataFrame) -> None:
-    """Deliveries to a market with finite demand stay within it.
+def define_priority_constraints(m: pyo.ConcreteModel, built: BuiltModel) -> None:
+    """A share of a gate's capacity reserved for perishables: other goods use at most the rest.
 
-    .. math:: \\sum_{f \\in D(m,p,t)} x_f \\le d_{m,p,t} \\quad [t/day]
+    .. math:: \\sum_{v \\ni (c,d,t),\\ p(v)\\ \\text{not perishable}} v / \\text{payload}_v
+              \\le (1 - s_{c,d,t}) K_{c,d,t}
     """
-    m.D = pyo.RangeSet(0, len(demand_rows) - 1) if len(demand_rows) else pyo.Set(initialize=[])
-    if not len(demand_rows):
+    rows = built.priority_rows
+    if rows.empty:
+        add_rows(m, "priority_share", 0, terms([], "route_flow", [], []))
         return
-    groups = _grouped(flows, ["market", "product_id", "period"])
-    keys = list(zip(demand_rows["market"], demand_rows["product_id"], demand_rows["period"]))
-    cap = demand_rows["demand_t"].to_numpy()
-
-    def rule(m, k):
-        fs = groups[keys[k]]
-        return _linear(np.ones(len(fs)), [m.route_flow[int(i)] for i in fs]) <= float(cap[k])
-
-    m.market_demand = pyo.Constraint(m.D, rule=rule)
+    key = rows.reset_index()[["index", *CROSS_KEYS]].rename(columns={"index": "row"})
+    use = built.crossing_use[~built.crossing_use["perishable"].astype(bool)]
+    t = use.merge(key, on=CROSS_KEYS)
+    table = terms(t["row"], "route_flow", t["idx"], t["trucks_per_t"]).assign(
+        var=t["var"].to_numpy())
+    add_rows(m, "priority_share", len(rows), table, upper=rows["limit_trucks_per_day"].to_numpy())
 
 
-def define_closure_bounds(m: pyo.ConcreteModel, flows: pd.DataFrame,
-                          flow_crossings: pd.DataFrame, capacity_rows: pd.DataFrame) -> None:
-    """A closed (or not yet built) crossing carries nothing: flows through it are bounded to 0.
+def define_market_demand_constraints(m: pyo.ConcreteModel, built: BuiltModel) -> None:
+    """Deliveries to a market with finite demand stay within it, per day of delivery.
 
-    .. math:: K_{c,d,t} = 0 \\Rightarrow x_f \\le 0 \\quad \\forall f \\ni (c,d,t)
+    .. math:: \\sum_{v \\in D(m,p,t)} v \\le d_{m,p,t} \\quad [t/day]
+    """
+    rows = built.demand_rows
+    key = rows.reset_index()[["index", "market", "product_id", "period"]].rename(
+        columns={"index": "row"})
+    d = _deliveries(built).merge(key, on=["market", "product_id", "period"])
+    table = terms(d["row"], "route_flow", d["idx"], 1.0).assign(var=d["var"].to_numpy())
+    add_rows(m, "market_demand", len(rows), table, upper=rows["demand_t"].to_numpy())
+
+
+def _deliveries(built: BuiltModel) -> pd.DataFrame:
+    """Variables delivering to a market and the period they arrive (var, idx, market, ...)."""
+    f = built.flows
+    direct = f if not built.dated else f[~f["route_id"].isin(built.streams["route_id"])]
+    days = np.floor(direct["duration_h"].to_numpy() / 24.0).astype(int) if built.dated else 0
+    out = [pd.DataFrame({"var": "route_flow", "idx": direct["f"].to_numpy(),
+                         "market": direct["market"].to_numpy(),
+                         "product_id": direct["product_id"].to_numpy(),
+                         "period": direct["period"].to_numpy() + days})]
+    if built.dated:
+        q = built.queues
+        out.append(pd.DataFrame({"var": "departures", "idx": q["q"].to_numpy(),
+                                 "market": q["market"].to_numpy(),
+                                 "product_id": q["product_id"].to_numpy(),
+                                 "period": (q["period"] + q["downstream_days"]).to_numpy()}))
+    return pd.concat(out, ignore_index=True)
+
+
+def define_queue_balance_constraints(m: pyo.ConcreteModel, built: BuiltModel) -> None:
+    """Queue stock carried from day to day at each stream's gate.
+
+    .. math:: Q_{k,t} = Q_{k,t-1} + \\sum_{f:\\ t_f + o_k = t} x_f + [t=0] \\sum_j I_{j,k}
+              - y_{k,t} - e_{k,t} \\quad [t]
+    """
+    q = built.queues
+    if q.empty:
+        add_rows(m, "queue_balance", 0, terms([], "queue", [], []))
+        return
+    n_p = int(q["period"].max()) + 1
+    rows = q["q"].to_numpy()
+    prev = q[q["period"] > 0]
+    arr = arrivals(built.flows, built.streams)
+    arr = arr[arr["arrival_period"] < n_p]
+    arr_rows = arr["k"].to_numpy() * n_p + arr["arrival_period"].to_numpy()
+    init = built.initial
+    table = pd.concat([
+        terms(rows, "queue", rows, 1.0),
+        terms(prev["q"], "queue", prev["q"].to_numpy() - 1, -1.0),
+        terms(arr_rows, "route_flow", arr["f"], -1.0),
+        terms(init["k"].to_numpy() * n_p, "initial_queue", init["i"], -1.0),
+        terms(rows, "departures", rows, 1.0),
+        terms(rows, "expired", rows, 1.0)], ignore_index=True)
+    zeros = np.zeros(len(q))
+    add_rows(m, "queue_balance", len(q), table, lower=zeros, upper=zeros)
+
+
+def define_queue_age_constraints(m: pyo.ConcreteModel, built: BuiltModel) -> None:
+    """FIFO age limit: at the end of day t the queue holds only cargo that arrived in the last
+    ``W_k`` days (older cargo has crossed or expired).
+
+    .. math:: Q_{k,t} \\le \\sum_{a = t - W_k}^{t} A_{k,a}
+              + \\sum_j [t \\le W_k - \\text{age}_j] I_{j,k}
+    """
+    q = built.queues
+    if q.empty:
+        add_rows(m, "queue_age", 0, terms([], "queue", [], []))
+        return
+    n_p = int(q["period"].max()) + 1
+    arr = arrivals(built.flows, built.streams)
+    # each arrival counts in the rows of days a .. a + W_k
+    w = arr["max_wait_days"].to_numpy(dtype=np.int64)
+    rep = np.repeat(np.arange(len(arr)), w + 1)
+    lag = np.concatenate([np.arange(x + 1) for x in w]) if len(w) else np.array([], int)
+    day = arr["arrival_period"].to_numpy()[rep] + lag
+    ok = day < n_p
+    rows_a = arr["k"].to_numpy()[rep][ok] * n_p + day[ok]
+    init = built.initial.merge(built.streams[["k", "max_wait_days"]], on="k")
+    last = (init["max_wait_days"] - init["age_days"]).to_numpy(dtype=np.int64)
+    rep_i = np.repeat(np.arange(len(init)), np.clip(last + 1, 0, n_p))
+    lag_i = np.concatenate([np.arange(max(0, min(x + 1, n_p))) for x in last]) \
+        if len(last) else np.array([], int)
+    rows_i = init["k"].to_numpy()[rep_i] * n_p + lag_i
+    rows = q["q"].to_numpy()
+    table = pd.concat([terms(rows, "queue", rows, 1.0),
+                       terms(rows_a, "route_flow", arr["f"].to_numpy()[rep][ok], -1.0),
+                       terms(rows_i, "initial_queue", init["i"].to_numpy()[rep_i], -1.0)],
+                      ignore_index=True)
+    add_rows(m, "queue_age", len(q), table, upper=np.zeros(len(q)))
+
+
+def define_queue_expiry_constraints(m: pyo.ConcreteModel, built: BuiltModel) -> None:
+    r"""Only cargo that has outlived its shelf life is written off, on the day it does.
+
+    A stream's cargo arriving on day ``a`` may wait until the end of day ``a + W_k``; what is
+    still there on day ``a + W_k + 1`` expires. Nothing vanishes from a queue earlier, so the LP
+    cannot dump trucks to save waiting costs.
+
+    .. math:: e_{k,t} \le A_{k,\,t - W_k - 1}
+              + \sum_j [t = \max(0, W_k - \text{age}_j + 1)] I_{j,k}
+    """
+    q = built.queues
+    if q.empty:
+        add_rows(m, "queue_expiry", 0, terms([], "expired", [], []))
+        return
+    n_p = int(q["period"].max()) + 1
+    arr = arrivals(built.flows, built.streams)
+    day = arr["arrival_period"].to_numpy() + arr["max_wait_days"].to_numpy(dtype=np.int64) + 1
+    ok = day < n_p
+    init = built.initial.merge(built.streams[["k", "max_wait_days"]], on="k")
+    day_i = np.maximum(0, (init["max_wait_days"] - init["age_days"]).to_numpy(dtype=np.int64)
+                       + 1)
+    ok_i = day_i < n_p
+    rows = q["q"].to_numpy()
+    table = pd.concat([
+        terms(rows, "expired", rows, 1.0),
+        terms(arr["k"].to_numpy()[ok] * n_p + day[ok], "route_flow", arr["f"].to_numpy()[ok],
+              -1.0),
+        terms(init["k"].to_numpy()[ok_i] * n_p + day_i[ok_i], "initial_queue",
+              init["i"].to_numpy()[ok_i], -1.0)], ignore_index=True)
+    add_rows(m, "queue_expiry", len(q), table, upper=np.zeros(len(q)))
+
+
+def define_initial_queue_constraints(m: pyo.ConcreteModel, built: BuiltModel) -> None:
+    """Trucks waiting when the horizon starts are split over the streams they may belong to.
+
+    .. math:: \\sum_k I_{j,k} / \\text{payload}_k = \\text{trucks}_j
+    """
+    init = built.initial
+    if init.empty:
+        add_rows(m, "initial_queue_total", 0, terms([], "initial_queue", [], []))
+        return
+    payload = built.streams.set_index("k").loc[init["k"], "payload_t_per_truck"].to_numpy()
+    table = terms(init["j"], "initial_queue", init["i"], 1.0 / payload)
+    trucks = init.groupby("j")["trucks"].first().to_numpy()
+    add_rows(m, "initial_queue_total", len(trucks), table, lower=trucks, upper=trucks)
+
+
+def define_closure_bounds(m: pyo.ConcreteModel, built: BuiltModel) -> None:
+    """A closed (or not yet built) crossing carries nothing: what would take it is bounded to 0.
+
+    .. math:: K_{c,d,t} = 0 \\Rightarrow v \\le 0 \\quad \\forall v \\ni (c,d,t)
 
     Written as variable upper bounds (not rows) so a scenario sweep re-solves by changing bounds.
     """
-    closed = capacity_rows[capacity_rows["capacity_trucks_per_day"] <= 0]
+    for var, idx in closed_variables(built, built.capacity_rows):
+        getattr(m, var)[idx].setub(0.0)
+
+
+def closed_variables(built: BuiltModel, capacity: pd.DataFrame) -> list[tuple[str, int]]:
+    """(component, index) of every variable that takes a crossing on a day it has no capacity."""
+    closed = capacity[capacity["capacity_trucks_per_day"] <= 0][CROSS_KEYS]
     if closed.empty:
-        return
-    hit = flow_crossings.merge(closed[["crossing_id", "direction", "period"]],
-                               on=["crossing_id", "direction", "period"])
-    for f in np.unique(hit["f"].to_numpy()):
-        m.route_flow[int(f)].setub(0.0)
+        return []
+    hit = built.crossing_use.merge(closed, on=CROSS_KEYS)[["var", "idx"]].drop_duplicates()
+    hit = hit.sort_values(["var", "idx"], kind="stable")
+    return list(zip(hit["var"].tolist(), hit["idx"].astype(int).tolist()))
 
 
-def define_objective(m: pyo.ConcreteModel, flows: pd.DataFrame, unserved: pd.DataFrame) -> None:
-    """Minimise transport cost minus revenue plus the value of produce not shipped (USD/day).
+def define_objective(m: pyo.ConcreteModel, built: BuiltModel, net: FreightNetwork) -> None:
+    """Minimise transport cost minus revenue plus lost value and waiting cost (USD).
 
-    .. math:: \\min \\sum_f (c_f - \\pi_f) x_f + \\sum_u \\rho_u u_u
+    .. math:: \\min \\sum_f c_f x_f - \\sum \\pi\\,\\text{delivered} + \\sum_u \\rho_u u_u
+              + \\sum_q \\rho_q e_q + \\omega \\sum_q Q_q / \\text{payload}_q
     """
-    fvars = [m.route_flow[i] for i in range(len(flows))]
-    uvars = [m.unserved[i] for i in range(len(unserved))]
-    m.transport_cost_usd = pyo.Expression(expr=_linear(flows["cost_usd_per_t"].to_numpy(), fvars))
-    m.revenue_usd = pyo.Expression(expr=_linear(flows["price_usd_per_t"].to_numpy(), fvars))
-    m.unserved_penalty_usd = pyo.Expression(
-        expr=_linear(unserved["penalty_usd_per_t"].to_numpy(), uvars))
-    coef = np.concatenate([flows["cost_usd_per_t"].to_numpy() - flows["price_usd_per_t"]
-                           .to_numpy(), unserved["penalty_usd_per_t"].to_numpy()])
-    m.objective = pyo.Objective(expr=_linear(coef, fvars + uvars), sense=pyo.minimize)
+    f, u, q = built.flows, built.unserved, built.queues
+    deliver = _deliveries(built).drop(columns=["period"])
+    price = pd.concat([f[["f", "price_usd_per_t"]].rename(columns={"f": "idx"}).assign(
+        var="route_flow"), q[["q"]].rename(columns={"q": "idx"}).assign(
+        var="departures", price_usd_per_t=_queue_price(built))], ignore_index=True)
+    deliver = deliver.merge(price, on=["var", "idx"])
+    waiting = net.tables.parameter("waiting_cost_usd_per_truck_day")
+    m.transport_cost_usd = pyo.Expression(expr=objective_terms(m, terms(
+        0 * f["f"], "route_flow", f["f"], f["cost_usd_per_t"])))
+    m.revenue_usd = pyo.Expression(expr=objective_terms(m, terms(
+        np.zeros(len(deliver)), "route_flow", deliver["idx"], deliver["price_usd_per_t"])
+        .assign(var=deliver["var"].to_numpy())))
+    m.unserved_penalty_usd = pyo.Expression(expr=objective_terms(m, terms(
+        np.zeros(len(u)), "unserved", np.arange(len(u)), u["penalty_usd_per_t"])))
+    m.expired_penalty_usd = pyo.Expression(expr=objective_terms(m, terms(
+        np.zeros(len(q)), "expired", q["q"] if len(q) else [], q["penalty_usd_per_t"]
+        if len(q) else [])))
+    m.waiting_cost_usd = pyo.Expression(expr=objective_terms(m, terms(
+        np.zeros(len(q)), "queue", q["q"] if len(q) else [],
+        waiting / q["payload_t_per_truck"] if len(q) else [])))
+    m.objective = pyo.Objective(expr=m.transport_cost_usd - m.revenue_usd
+                                + m.unserved_penalty_usd + m.expired_penalty_usd
+                                + m.waiting_cost_usd, sense=pyo.minimize)
+
+
+def _queue_price(built: BuiltModel) -> np.ndarray:
+    if built.queues.empty:
+        return np.array([])
+    price = built.flows.groupby(["market", "product_id"])["price_usd_per_t"].first()
+    return price.reindex(pd.MultiIndex.from_frame(built.queues[["market", "product_id"]])
+                         ).to_numpy()
+
+
+# ---- assembly -------------------------------------------------------------------------------
+def _index_tables(net: FreightNetwork, routes: RouteSet) -> BuiltModel:
+    flows = flow_table(net, routes)
+    streams = stream_table(net, routes)
+    if not net.dated:
+        streams = streams.iloc[0:0]
+    queues = queue_table(streams, len(net.periods))
+    initial = initial_allocations(net, streams)
+    if net.dated:
+        # a flow must reach its queue gate within the modelled days
+        arr = arrivals(flows, streams)
+        late = arr.loc[arr["arrival_period"] >= len(net.periods), "f"]
+        flows = flows[~flows["f"].isin(late)].reset_index(drop=True)
+        flows["f"] = np.arange(len(flows))
+    unserved = net.supply.merge(net.products[["penalty_usd_per_t", "perishable"]],
+                                left_on="product_id", right_index=True)
+    unserved = unserved.sort_values(["origin", "product_id", "period"], kind="stable",
+                                    ignore_index=True)
+    use = _crossing_use(net, routes, flows, streams, queues)
+    used = use[CROSS_KEYS].drop_duplicates()
+    capacity_rows = net.capacity.merge(used, on=CROSS_KEYS).sort_values(
+        CROSS_KEYS, kind="stable", ignore_index=True)
+    demand_rows = net.demand[net.demand["demand_t"].notna()]
+    partial = BuiltModel(model=pyo.ConcreteModel(), flows=flows, unserved=unserved,
+                         capacity_rows=capacity_rows, demand_rows=demand_rows.iloc[0:0],
+                         crossing_use=use, streams=streams, queues=queues, initial=initial)
+    reached = _deliveries(partial)[["market", "product_id", "period"]].drop_duplicates()
+    partial.demand_rows = demand_rows.merge(reached, on=["market", "product_id", "period"]) \
+        .sort_values(["market", "product_id", "period"], kind="stable", ignore_index=True)
+    partial.priority_rows = priority_rows(net.priority, capacity_rows)
+    return partial
+
+
+def priority_rows(priority: pd.DataFrame, capacity_rows: pd.DataFrame) -> pd.DataFrame:
+    """Rows of the priority family: capacity left to non-perishables per crossing-day."""
+    if priority.empty:
+        return pd.DataFrame(columns=[*CROSS_KEYS, "limit_trucks_per_day"])
+    rows = capacity_rows.merge(priority, on=CROSS_KEYS)
+    rows["limit_trucks_per_day"] = (1.0 - rows["perishable_share"]) * \
+        rows["capacity_trucks_per_day"]
+    return rows[[*CROSS_KEYS, "limit_trucks_per_day"]].reset_index(drop=True)
 
 
 def build_model(net: FreightNetwork, routes: RouteSet) -> BuiltModel:
@@ -201,43 +477,35 @@ def build_model(net: FreightNetwork, routes: RouteSet) -> BuiltModel:
     Parameters
     ----------
     net : FreightNetwork
-        Periods, supply, demand and crossing capacities (after the scenario).
+        Periods, supply, demand, crossing capacities and priority rules (after the scenario).
     routes : RouteSet
         Eligible (route, product) pairs with cost per tonne.
 
     Returns
     -------
     BuiltModel
-    """
-    flows = flow_table(net, routes)
-    unserved = net.supply.merge(net.products[["penalty_usd_per_t", "perishable"]],
-                                left_on="product_id", right_index=True)
-    unserved = unserved.sort_values(["origin", "product_id", "period"], kind="stable",
-                                    ignore_index=True)
-    rc = routes.route_crossings[["route_id", "element_id", "direction"]].rename(
-        columns={"element_id": "crossing_id"})
-    flow_crossings = flows[["f", "route_id", "period"]].merge(rc, on="route_id")[
-        ["f", "crossing_id", "direction", "period"]]
-    used = flow_crossings[["crossing_id", "direction", "period"]].drop_duplicates()
-    capacity_rows = net.capacity.merge(used, on=["crossing_id", "direction", "period"])
-    capacity_rows = capacity_rows.sort_values(["crossing_id", "direction", "period"],
-                                              kind="stable", ignore_index=True)
-    demand_rows = net.demand[net.demand["demand_t"].notna()]
-    used_markets = flows[["market", "product_id", "period"]].drop_duplicates()
-    demand_rows = demand_rows.merge(used_markets, on=["market", "product_id", "period"])
-    demand_rows = demand_rows.sort_values(["market", "product_id", "period"], kind="stable",
-                                          ignore_index=True)
 
+    Raises
+    ------
+    ValueError
+        If an initial queue has no route through its gate.
+    """
+    built = _index_tables(net, routes)
     m = pyo.ConcreteModel(name=f"borderflow:{net.scenario.name}")
-    define_variables(m, flows, unserved)
-    define_supply_balance_constraints(m, flows, unserved)
-    define_crossing_capacity_constraints(m, flows, flow_crossings, capacity_rows)
-    define_market_demand_constraints(m, flows, demand_rows)
-    define_closure_bounds(m, flows, flow_crossings, capacity_rows)
-    define_objective(m, flows, unserved)
+    built.model = m
+    define_variables(m, built)
+    define_supply_balance_constraints(m, built)
+    define_crossing_capacity_constraints(m, built, net)
+    define_priority_constraints(m, built)
+    define_market_demand_constraints(m, built)
+    define_queue_balance_constraints(m, built)
+    define_queue_age_constraints(m, built)
+    define_queue_expiry_constraints(m, built)
+    define_initial_queue_constraints(m, built)
+    define_closure_bounds(m, built)
+    define_objective(m, built, net)
     m.dual = pyo.Suffix(direction=pyo.Suffix.IMPORT)
-    return BuiltModel(model=m, flows=flows, unserved=unserved, capacity_rows=capacity_rows,
-                      demand_rows=demand_rows, flow_crossings=flow_crossings)
+    return built
 
 
 @dataclass
@@ -247,9 +515,9 @@ class BoundUpdate:
     Attributes
     ----------
     rows : list of (ConstraintData, lower, upper)
-        New right-hand sides (supply balance equalities, capacity and demand upper bounds).
+        New right-hand sides (supply balance equalities, capacity and priority upper bounds).
     columns : list of (VarData, lower, upper)
-        New variable bounds (closures open or shut routes).
+        New variable bounds (closures open or shut what takes a crossing).
     """
 
     rows: list
@@ -259,20 +527,26 @@ class BoundUpdate:
 def bound_updates(built: BuiltModel, net: FreightNetwork) -> BoundUpdate:
     """Bounds that turn ``built`` (built for one scenario) into the model of ``net``'s scenario.
 
-    ``net`` must share ``built``'s structure: the same dataset, route set and periods (its
-    scenario may change capacities, closures, builds and supply). Used by sweeps to re-solve a
-    kept HiGHS model instead of rebuilding it.
+    ``net`` must share ``built``'s structure: the same dataset, route set, periods, priority
+    rules and initial queues (its scenario may change capacities, closures, builds and supply).
+    Used by sweeps to re-solve a kept HiGHS model instead of rebuilding it.
     """
     m = built.model
-    keys = ["crossing_id", "direction", "period"]
-    cap = built.capacity_rows[keys].merge(net.capacity, on=keys, how="left")
+    cap = built.capacity_rows[CROSS_KEYS].merge(net.capacity, on=CROSS_KEYS, how="left")
     rows = [(m.crossing_capacity[k], None, float(v))
             for k, v in enumerate(cap["capacity_trucks_per_day"].to_numpy())]
+    prio = priority_rows(net.priority, cap)
+    if len(prio) != len(built.priority_rows):
+        raise ValueError("priority rules differ: the scenario needs its own model")
+    rows += [(m.priority_share[k], None, float(v))
+             for k, v in enumerate(prio["limit_trucks_per_day"].to_numpy())]
     sup = built.unserved[["origin", "product_id", "period"]].merge(
         net.supply, on=["origin", "product_id", "period"], how="left")
     rows += [(m.supply_balance[u], float(v), float(v))
              for u, v in enumerate(sup["supply_t"].to_numpy())]
-    closed = cap[cap["capacity_trucks_per_day"] <= 0][keys]
-    shut = set(built.flow_crossings.merge(closed, on=keys)["f"].tolist())
-    columns = [(m.route_flow[f], 0.0, 0.0 if f in shut else None) for f in range(len(built.flows))]
+    shut = set(closed_variables(built, cap))
+    columns = []
+    for var in ("route_flow", "departures"):
+        comp = getattr(m, var)
+        columns += [(comp[i], 0.0, 0.0 if (var, i) in shut else None) for i in comp]
     return BoundUpdate(rows=rows, columns=columns)

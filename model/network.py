@@ -31,11 +31,15 @@ from shapely.geometry import LineString, Point
 
 from borderflow.data.errors import InputError, Problem
 from borderflow.data.loaders import InputTables
-from borderflow.data.scenario import (BuildEvent, CapacityEvent, CloseEvent, Scenario,
-                                      SupplyEvent)
+from borderflow.data.scenario import (BuildEvent, CapacityEvent, CloseEvent, PriorityEvent,
+                                      Scenario, SupplyEvent)
 from borderflow.data.schemas import AVAILABLE_STATUSES
 
 DIRECTIONS = ("a_to_b", "b_to_a")
+#: default longest wait at a gate (days) before cargo is abandoned, if parameters.csv has none
+DEFAULT_MAX_WAIT_DAYS = 14
+#: days of travel to a gate the run-out tail of a dated horizon allows for
+TAIL_TRAVEL_DAYS = 7
 
 
 @dataclass
@@ -54,26 +58,48 @@ class FreightNetwork:
     supply: pd.DataFrame
     demand: pd.DataFrame
     capacity: pd.DataFrame
+    priority: pd.DataFrame
+    max_wait_days: int = DEFAULT_MAX_WAIT_DAYS
 
     @property
     def period_ids(self) -> list[int]:
-        """Period indices 0..T-1."""
+        """Period indices 0..T-1 (a dated horizon's run-out tail included)."""
         return self.periods["period"].tolist()
 
+    @property
+    def dated(self) -> bool:
+        """True for a day-by-day horizon (queues, spoilage over time)."""
+        return self.scenario.horizon.start is not None
 
-def _period_days(scenario: Scenario) -> tuple[pd.DataFrame, list[list[dt.date]]]:
-    """Periods and, for each, the calendar days it stands for."""
+    @property
+    def supply_periods(self) -> list[int]:
+        """Periods in the horizon proper (supply arrives only on these)."""
+        return self.periods.loc[self.periods["in_horizon"], "period"].tolist()
+
+
+def _period_days(scenario: Scenario, tail_days: int) -> tuple[pd.DataFrame,
+                                                                list[list[dt.date]]]:
+    """Periods and, for each, the calendar days it stands for.
+
+    A dated horizon gets ``tail_days`` run-out days after its end: no new supply, the calendar
+    goes on, so trucks dispatched late in the horizon still queue, cross or spoil in the model
+    (no end-of-horizon artefact of free deliveries or vanishing queues).
+    """
     dates = scenario.horizon.dates
     if dates is None:
         days = scenario.horizon.representative_days()
         label = (calendar.month_abbr[scenario.horizon.month] if scenario.horizon.month
                  else "annual-average")
         periods = pd.DataFrame({"period": [0], "date": [pd.NaT], "days": [len(days)],
-                                "label": [f"representative day ({label})"]})
+                                "label": [f"representative day ({label})"],
+                                "in_horizon": [True]})
         return periods, [days]
-    periods = pd.DataFrame({"period": range(len(dates)), "date": pd.to_datetime(dates),
-                            "days": 1, "label": [d.isoformat() for d in dates]})
-    return periods, [[d] for d in dates]
+    tail = [dates[-1] + dt.timedelta(days=k + 1) for k in range(tail_days)]
+    every = dates + tail
+    periods = pd.DataFrame({"period": range(len(every)), "date": pd.to_datetime(every),
+                            "days": 1, "label": [d.isoformat() for d in every],
+                            "in_horizon": [True] * len(dates) + [False] * len(tail)})
+    return periods, [[d] for d in every]
 
 
 def _unknown(kind: str, name: str, known: list[str], scenario: Scenario) -> InputError:
@@ -96,8 +122,16 @@ def _check_event_refs(tables: InputTables, scenario: Scenario) -> None:
                 raise _unknown("product", ev.supply.product, products, scenario)
             if ev.supply.origin is not None and ev.supply.origin not in origins:
                 raise _unknown("origin", ev.supply.origin, origins, scenario)
+    for q in scenario.initial_queues:
+        if q.product not in products:
+            raise _unknown("product", q.product, products, scenario)
+        if q.origin is not None and q.origin not in origins:
+            raise _unknown("origin", q.origin, origins, scenario)
     dates = scenario.horizon.dates
     if dates is None:
+        if scenario.initial_queues:
+            raise InputError(Problem(f"scenario '{scenario.name}'", None, "initial_queues",
+                                     "initial queues need a dated horizon (horizon.start)"))
         return
     first, last = dates[0], dates[-1]
     for ev in scenario.events:
@@ -126,7 +160,7 @@ def _capacity_calendar(tables: InputTables, scenario: Scenario,
     nominal = {(r.crossing_id, d): float(getattr(r, f"capacity_{d}_trucks_per_day"))
                for r in cr.itertuples(index=False) for d in DIRECTIONS}
     for ev in scenario.events:
-        if isinstance(ev, SupplyEvent):
+        if isinstance(ev, (SupplyEvent, PriorityEvent)):
             continue
         if isinstance(ev, CloseEvent):
             crossing, window, dirs, value = ev.crossing, ev.close, ev.direction, 0.0
@@ -153,7 +187,7 @@ def _capacity_calendar(tables: InputTables, scenario: Scenario,
 
 def _supply_calendar(tables: InputTables, scenario: Scenario,
                      period_days: list[list[dt.date]]) -> pd.DataFrame:
-    """Supply in t/day per origin, product and period (seasonality and supply events applied)."""
+    """Supply in t/day per origin, product and horizon period (seasonality, supply events)."""
     country = dict(zip(tables.nodes["node_id"], tables.nodes["country"]))
     share = {(r.product_id, r.country, int(r.month)): float(r.share)
              for r in tables.seasonality.itertuples(index=False)}
@@ -172,6 +206,24 @@ def _supply_calendar(tables: InputTables, scenario: Scenario,
                 daily.append(base)
             rows.append((r.node_id, r.product_id, period, float(np.mean(daily))))
     return pd.DataFrame(rows, columns=["origin", "product_id", "period", "supply_t"])
+
+
+def _priority_calendar(tables: InputTables, scenario: Scenario,
+                       period_days: list[list[dt.date]]) -> pd.DataFrame:
+    """Share of capacity reserved for perishables per crossing, direction and period."""
+    rows = []
+    for ev in scenario.events:
+        if not isinstance(ev, PriorityEvent):
+            continue
+        for direction in (DIRECTIONS if ev.direction == "both" else (ev.direction,)):
+            for period, days in enumerate(period_days):
+                share = float(np.mean([ev.window.covers(d) for d in days])) * ev.priority.share
+                if share > 0:
+                    rows.append((ev.crossing, direction, period, share))
+    out = pd.DataFrame(rows, columns=["crossing_id", "direction", "period",
+                                      "perishable_share"])
+    return out.groupby(["crossing_id", "direction", "period"], as_index=False)[
+        "perishable_share"].max()
 
 
 def _demand_calendar(tables: InputTables, periods: pd.DataFrame) -> pd.DataFrame:
@@ -262,7 +314,9 @@ def build_network(tables: InputTables, scenario: Scenario | None = None) -> Frei
     """
     scenario = scenario or Scenario()
     _check_event_refs(tables, scenario)
-    periods, period_days = _period_days(scenario)
+    max_wait = int(tables.parameter("queue_max_wait_days", DEFAULT_MAX_WAIT_DAYS))
+    periods, period_days = _period_days(scenario, max_wait + TAIL_TRAVEL_DAYS)
+    horizon_days = [days for days, keep in zip(period_days, periods["in_horizon"]) if keep]
     arcs = _arcs(tables)
     graph = nx.MultiDiGraph()
     for row in tables.nodes.itertuples(index=False):
@@ -276,7 +330,9 @@ def build_network(tables: InputTables, scenario: Scenario | None = None) -> Frei
     return FreightNetwork(
         tables=tables, scenario=scenario, periods=periods, graph=graph, arcs=arcs, nodes=nodes,
         crossings=crossings, links=links, products=_products(tables),
-        supply=_supply_calendar(tables, scenario, period_days),
+        supply=_supply_calendar(tables, scenario, horizon_days),
         demand=_demand_calendar(tables, periods),
         capacity=_capacity_calendar(tables, scenario, period_days),
+        priority=_priority_calendar(tables, scenario, period_days),
+        max_wait_days=max_wait,
     )

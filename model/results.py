@@ -39,8 +39,12 @@ class ResultTables:
     crossings: pd.DataFrame
     unserved: pd.DataFrame
     products: pd.DataFrame
+    queues: pd.DataFrame
+    backlog: pd.DataFrame
+    spoilage: pd.DataFrame
 
-    TABLES = ("route_flows", "flows", "crossings", "unserved", "products")
+    TABLES = ("route_flows", "flows", "crossings", "unserved", "products", "queues", "backlog",
+              "spoilage")
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """Name -> DataFrame of every result table."""
@@ -67,10 +71,36 @@ def _route_flows(built: BuiltModel, routes: RouteSet) -> pd.DataFrame:
                                ignore_index=True)
 
 
-def _arc_flows(net: FreightNetwork, route_flows: pd.DataFrame, routes: RouteSet) -> pd.DataFrame:
-    ra = routes.route_arcs[["route_id", "arc_id"]]
-    af = route_flows[["route_id", "product_id", "period", "flow_t", "trucks_per_day"]].merge(
-        ra, on="route_id")
+def _arc_flows(net: FreightNetwork, route_flows: pd.DataFrame, routes: RouteSet,
+               built: BuiltModel) -> pd.DataFrame:
+    """Tonnes per arc, product and the day trucks enter the arc.
+
+    Static runs: every arc of a route in the dispatch period. Dated runs: arcs before the queue
+    gate on dispatch day + travel days; the gate and later arcs on the day the queue releases
+    the cargo (departures) + travel days from the gate.
+    """
+    ra = routes.route_arcs[["route_id", "seq", "arc_id", "offset_h"]]
+    rf = route_flows[["route_id", "product_id", "period", "flow_t", "trucks_per_day"]]
+    if built.dated:
+        gate_seq = ra.merge(routes.route_crossings.groupby("route_id", as_index=False)["seq"]
+                            .max().rename(columns={"seq": "gate_seq"}), on="route_id", how="left")
+        gate_seq["gate_seq"] = gate_seq["gate_seq"].fillna(np.inf)
+        up = rf.merge(gate_seq, on="route_id")
+        up = up[up["seq"] < up["gate_seq"]].copy()
+        up["period"] = up["period"] + np.floor(up["offset_h"] / 24.0).astype(int)
+        dep = _departures(built)
+        gate_off = gate_seq[gate_seq["seq"] == gate_seq["gate_seq"]][["route_id", "offset_h"]] \
+            .rename(columns={"offset_h": "gate_offset_h"})
+        down = dep.merge(gate_seq[gate_seq["seq"] >= gate_seq["gate_seq"]], on="route_id") \
+            .merge(gate_off, on="route_id")
+        down["period"] = down["period"] + np.floor(
+            (down["offset_h"] - down["gate_offset_h"]) / 24.0).astype(int)
+        af = pd.concat([up[["arc_id", "product_id", "period", "flow_t", "trucks_per_day"]],
+                        down[["arc_id", "product_id", "period", "flow_t", "trucks_per_day"]]],
+                       ignore_index=True)
+        af = af[af["period"] < len(net.periods)]
+    else:
+        af = rf.merge(ra[["route_id", "arc_id"]], on="route_id")
     af = af.groupby(["arc_id", "product_id", "period"], as_index=False)[
         ["flow_t", "trucks_per_day"]].sum()
     arcs = net.arcs[["arc_id", "kind", "element_id", "direction", "from_node", "to_node", "mode",
@@ -84,6 +114,104 @@ def _arc_flows(net: FreightNetwork, route_flows: pd.DataFrame, routes: RouteSet)
             "product_id", "period", "flow_t", "trucks_per_day", "length_km", "cost_usd"]
     return af[cols].sort_values(["arc_id", "product_id", "period"], kind="stable",
                                 ignore_index=True)
+
+
+def _departures(built: BuiltModel) -> pd.DataFrame:
+    """Gate departures per stream and day (t and trucks), with the stream's route."""
+    q = built.queues
+    dep = q[["q", "k", "period", "product_id", "payload_t_per_truck"]].copy()
+    dep["flow_t"] = _values(built.model.departures, len(q)).clip(min=0.0)
+    dep = dep[dep["flow_t"] > FLOW_TOL_T]
+    dep["trucks_per_day"] = dep["flow_t"] / dep["payload_t_per_truck"]
+    return dep.merge(built.streams[["k", "route_id"]], on="k")
+
+
+def _queue_tables(net: FreightNetwork, built: BuiltModel) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Dated runs: queue per crossing/direction/day and the backlog of each gate.
+
+    ``queues``: queue_trucks (waiting at the end of the day), arrivals_trucks,
+    departures_trucks, expired_t, spoiled_t, mean_wait_days (Little's law: trucks waiting /
+    trucks released that day, for the trucks in the queue). ``backlog``: peak queue, its day,
+    the first day after the peak the queue is under one truck (``clear_day``; empty if never),
+    truck-days waited and the waiting cost.
+    """
+    q = built.queues
+    keys = ["crossing_id", "direction", "period"]
+    if q.empty:
+        return (pd.DataFrame(columns=[*keys, "date", "queue_trucks", "arrivals_trucks",
+                                      "departures_trucks", "expired_t", "spoiled_t",
+                                      "mean_wait_days"]),
+                pd.DataFrame(columns=["crossing_id", "direction", "peak_queue_trucks",
+                                      "peak_date", "clear_date", "truck_days_waited",
+                                      "waiting_cost_usd"]))
+    m = built.model
+    t = q[["q", "k", "crossing_id", "direction", "period", "payload_t_per_truck",
+           "perishable"]].copy()
+    t["queue_t"] = _values(m.queue, len(q)).clip(min=0.0)
+    t["departures_t"] = _values(m.departures, len(q)).clip(min=0.0)
+    t["expired_t"] = _values(m.expired, len(q)).clip(min=0.0)
+    n_p = len(net.periods)
+    from .queues import arrivals as _arrivals
+    arr = _arrivals(built.flows, built.streams)
+    arr["flow_t"] = _values(m.route_flow, len(built.flows))[arr["f"].to_numpy()]
+    arr = arr[arr["arrival_period"] < n_p]
+    arr_q = arr.groupby(["k", "arrival_period"], as_index=False)["flow_t"].sum()
+    arr_q["q"] = arr_q["k"] * n_p + arr_q["arrival_period"]
+    t["arrivals_t"] = 0.0
+    t.loc[arr_q["q"].to_numpy(), "arrivals_t"] = arr_q["flow_t"].to_numpy()
+    if len(built.initial):
+        init = built.initial.copy()
+        init["t"] = _values(m.initial_queue, len(init))
+        add = init.groupby("k")["t"].sum()
+        t.loc[add.index.to_numpy() * n_p, "arrivals_t"] += add.to_numpy()
+    for col in ("queue", "departures", "arrivals"):
+        t[f"{col}_trucks"] = t[f"{col}_t"] / t["payload_t_per_truck"]
+    t["spoiled_t"] = np.where(t["perishable"].astype(bool), t["expired_t"], 0.0)
+    g = t.groupby(keys, as_index=False)[["queue_trucks", "arrivals_trucks", "departures_trucks",
+                                         "expired_t", "spoiled_t"]].sum()
+    g = g[(g[["queue_trucks", "arrivals_trucks", "departures_trucks", "expired_t"]].abs()
+           .sum(axis=1) > 1e-9)]
+    g["mean_wait_days"] = np.divide(g["queue_trucks"].to_numpy(),
+                                    g["departures_trucks"].to_numpy(),
+                                    out=np.zeros(len(g)),
+                                    where=g["departures_trucks"].to_numpy() > 1e-9)
+    g = g.merge(net.periods[["period", "label"]].rename(columns={"label": "date"}), on="period")
+    g = g.sort_values(keys, kind="stable", ignore_index=True)
+    waiting = net.tables.parameter("waiting_cost_usd_per_truck_day")
+    rows = []
+    for (c, d), grp in g.groupby(["crossing_id", "direction"], sort=True):
+        if grp["queue_trucks"].max() < 1e-6:
+            continue
+        peak = grp.loc[grp["queue_trucks"].idxmax()]
+        after = grp[(grp["period"] > peak["period"]) & (grp["queue_trucks"] < 1.0)]
+        rows.append((c, d, float(peak["queue_trucks"]), peak["date"],
+                     after["date"].iloc[0] if len(after) else None,
+                     float(grp["queue_trucks"].sum()), float(grp["queue_trucks"].sum() * waiting)))
+    backlog = pd.DataFrame(rows, columns=["crossing_id", "direction", "peak_queue_trucks",
+                                          "peak_date", "clear_date", "truck_days_waited",
+                                          "waiting_cost_usd"])
+    return g[[*keys, "date", "queue_trucks", "arrivals_trucks", "departures_trucks",
+              "expired_t", "spoiled_t", "mean_wait_days"]], backlog
+
+
+def _spoilage_table(net: FreightNetwork, built: BuiltModel, unserved: pd.DataFrame) -> pd.DataFrame:
+    """Spoiled tonnes and value per product and day: at origin (unshipped) and in queues."""
+    at_origin = unserved[unserved["spoiled_t"] > 0].groupby(
+        ["product_id", "period"], as_index=False)["spoiled_t"].sum().assign(where="origin")
+    parts = [at_origin]
+    if built.dated:
+        q = built.queues[["q", "product_id", "period", "perishable"]].copy()
+        q["spoiled_t"] = _values(built.model.expired, len(q)).clip(min=0.0)
+        q = q[q["perishable"].astype(bool) & (q["spoiled_t"] > FLOW_TOL_T)]
+        parts.append(q.groupby(["product_id", "period"], as_index=False)["spoiled_t"].sum()
+                     .assign(where="queue"))
+    out = pd.concat(parts, ignore_index=True)
+    out["spoiled_value_usd"] = out["spoiled_t"] * net.products.loc[
+        out["product_id"], "penalty_usd_per_t"].to_numpy()
+    out = out.merge(net.periods[["period", "label"]].rename(columns={"label": "date"}),
+                    on="period", how="left")
+    return out[["product_id", "period", "date", "where", "spoiled_t", "spoiled_value_usd"]] \
+        .sort_values(["product_id", "period", "where"], kind="stable", ignore_index=True)
 
 
 def _crossing_table(net: FreightNetwork, built: BuiltModel, arc_flows: pd.DataFrame) -> pd.DataFrame:
@@ -134,9 +262,18 @@ def _unserved_table(built: BuiltModel, route_flows: pd.DataFrame) -> pd.DataFram
                                ignore_index=True)
 
 
-def _product_table(unserved: pd.DataFrame, route_flows: pd.DataFrame) -> pd.DataFrame:
+def _product_table(unserved: pd.DataFrame, route_flows: pd.DataFrame, spoilage: pd.DataFrame,
+                   built: BuiltModel) -> pd.DataFrame:
     p = unserved.groupby("product_id", as_index=False)[
-        ["supply_t", "shipped_t", "unserved_t", "spoiled_t", "lost_value_usd"]].sum()
+        ["supply_t", "shipped_t", "unserved_t", "lost_value_usd"]].sum()
+    spoiled = spoilage.groupby("product_id")["spoiled_t"].sum()
+    p["spoiled_t"] = p["product_id"].map(spoiled).fillna(0.0).to_numpy()
+    if built.dated:
+        q = built.queues[["product_id", "penalty_usd_per_t"]].copy()
+        q["expired_t"] = _values(built.model.expired, len(q)).clip(min=0.0)
+        q["value"] = q["expired_t"] * q["penalty_usd_per_t"]
+        lost = q.groupby("product_id")["value"].sum()
+        p["lost_value_usd"] += p["product_id"].map(lost).fillna(0.0).to_numpy()
     money = route_flows.groupby("product_id", as_index=False)[
         ["trucks_per_day", "cost_usd", "revenue_usd"]].sum().rename(
         columns={"trucks_per_day": "trucks", "cost_usd": "transport_cost_usd"})
@@ -161,10 +298,12 @@ def extract_results(net: FreightNetwork, routes: RouteSet, built: BuiltModel,
     ResultTables
     """
     route_flows = _route_flows(built, routes)
-    flows = _arc_flows(net, route_flows, routes)
+    flows = _arc_flows(net, route_flows, routes, built)
     crossings = _crossing_table(net, built, flows)
     unserved = _unserved_table(built, route_flows)
-    products = _product_table(unserved, route_flows)
+    queues, backlog = _queue_tables(net, built)
+    spoilage = _spoilage_table(net, built, unserved)
+    products = _product_table(unserved, route_flows, spoilage, built)
     m = built.model
     summary = {
         "scenario": net.scenario.name,
@@ -172,11 +311,14 @@ def extract_results(net: FreightNetwork, routes: RouteSet, built: BuiltModel,
         "objective_usd": float(pyo.value(m.objective)),
         "transport_cost_usd": float(route_flows["cost_usd"].sum()),
         "revenue_usd": float(route_flows["revenue_usd"].sum()),
-        "lost_value_usd": float(unserved["lost_value_usd"].sum()),
+        "lost_value_usd": float(pyo.value(m.unserved_penalty_usd) + pyo.value(
+            m.expired_penalty_usd)),
+        "waiting_cost_usd": float(pyo.value(m.waiting_cost_usd)),
         "supply_t": float(unserved["supply_t"].sum()),
         "shipped_t": float(unserved["shipped_t"].sum()),
         "unserved_t": float(unserved["unserved_t"].sum()),
-        "spoiled_t": float(unserved["spoiled_t"].sum()),
+        "expired_in_queue_t": float(queues["expired_t"].sum()) if len(queues) else 0.0,
+        "spoiled_t": float(spoilage["spoiled_t"].sum()),
         "trucks": float(route_flows["trucks_per_day"].sum()),
         "periods": int(len(net.periods)),
         "period_label": str(net.periods["label"].iloc[0]) if len(net.periods) == 1 else
@@ -191,4 +333,5 @@ def extract_results(net: FreightNetwork, routes: RouteSet, built: BuiltModel,
         "routes": routes.stats,
     }
     return ResultTables(summary=summary, route_flows=route_flows, flows=flows,
-                        crossings=crossings, unserved=unserved, products=products)
+                        crossings=crossings, unserved=unserved, products=products, queues=queues,
+                        backlog=backlog, spoilage=spoilage)

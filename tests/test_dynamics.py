@@ -1,0 +1,139 @@
+"""Dated horizons on the tiny network: queues, spoilage over time, priority lanes, closures.
+
+Network (tests/tiny.py): O -> X1 -> M takes 5 h to the gate, 2 h dwell, 5 h on (12 h in all),
+durian 20 t/truck, supply 200 t/day = 10 trucks/day. X2 is closed in these tests, so X1 is the
+only way. Waiting costs 40 USD/truck-day; not shipping costs 500 USD/t (10,000 USD/truck), so
+the LP prefers to queue.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pytest
+
+from borderflow.data.scenario import (CapacityEvent, CloseEvent, Horizon, InitialQueue,
+                                      PriorityEvent, PriorityRule, Scenario, Window)
+
+TOL = 1e-6
+START = dt.date(2024, 1, 1)
+
+
+def day(k: int) -> dt.date:
+    return START + dt.timedelta(days=k)
+
+
+def only_x1(t, capacity: float) -> None:
+    """X2 closed, X1 at ``capacity``; supply exactly 200 t/day in January (31 days)."""
+    t["supply"].loc[0, "supply_t_per_year"] = 200 * 31 * 12
+    t["crossings"].loc[1, "status"] = "closed"
+    t["crossings"].loc[0, "capacity_a_to_b_trucks_per_day"] = capacity
+
+
+def queue_series(run, n: int) -> np.ndarray:
+    q = run.results.queues
+    q = q[(q["crossing_id"] == "x1") & (q["direction"] == "a_to_b")].set_index("period")
+    return np.array([q["queue_trucks"].get(k, 0.0) for k in range(n)])
+
+
+def dated(name: str, days: int, *events, queues=()) -> Scenario:
+    return Scenario(name=name, horizon=Horizon(start=START, days=days), events=tuple(events),
+                    initial_queues=tuple(queues))
+
+
+def test_queue_builds_during_closure_and_clears_in_known_days(solve_tiny, tiny_tables):
+    only_x1(tiny_tables, 20)
+    close = CloseEvent(crossing="x1", close=Window(**{"from": day(1), "to": day(2)}))
+    run = solve_tiny(tiny_tables, dated("closure", 5, close))
+    # arrivals 10/day; closed days 1-2 queue 10 then 20; capacity 20 clears 10/day net
+    assert queue_series(run, 6) == pytest.approx([0, 10, 20, 10, 0, 0], abs=TOL)
+    backlog = run.results.backlog.set_index("crossing_id")
+    assert backlog.loc["x1", "peak_queue_trucks"] == pytest.approx(20, abs=TOL)
+    assert backlog.loc["x1", "peak_date"] == day(2).isoformat()
+    assert backlog.loc["x1", "clear_date"] == day(4).isoformat()
+    s = run.results.summary
+    assert s["waiting_cost_usd"] == pytest.approx(40 * (10 + 20 + 10), abs=TOL)
+    assert s["spoiled_t"] == pytest.approx(0, abs=TOL)
+    assert s["shipped_t"] == pytest.approx(1000, abs=TOL)
+
+
+def test_closure_ending_mid_horizon_releases_the_backlog_on_reopening(solve_tiny, tiny_tables):
+    only_x1(tiny_tables, 30)
+    close = CloseEvent(crossing="x1", close=Window(**{"to": day(1)}))
+    run = solve_tiny(tiny_tables, dated("reopen", 5, close))
+    assert queue_series(run, 5) == pytest.approx([10, 20, 0, 0, 0], abs=TOL)
+    c = run.results.crossings
+    dep = c[(c["crossing_id"] == "x1") & (c["direction"] == "a_to_b")].set_index("period")
+    assert dep["flow_trucks"].loc[[0, 1, 2, 3, 4]].to_numpy() == pytest.approx(
+        [0, 0, 30, 10, 10], abs=TOL)
+    assert run.results.backlog.set_index("crossing_id").loc["x1", "clear_date"] == \
+        day(2).isoformat()
+
+
+@pytest.mark.parametrize("age, expiry_day", [(0, 3), (1, 2)])
+def test_cargo_spoils_after_exactly_its_shelf_life_of_waiting(solve_tiny, tiny_tables, age,
+                                                              expiry_day):
+    # shelf life 72 h, route 12 h: 60 h = 2 whole days of waiting allowed
+    only_x1(tiny_tables, 10)
+    tiny_tables["products"].loc[0, "shelf_life_reefer_days"] = 3
+    tiny_tables["supply"].loc[0, "supply_t_per_year"] = 0
+    close = CloseEvent(crossing="x1", close=Window(**{"to": day(5)}))
+    stuck = InitialQueue(crossing="x1", product="durian", trucks=10, age_days=age)
+    run = solve_tiny(tiny_tables, dated("spoil", 6, close, queues=(stuck,)))
+    sp = run.results.spoilage
+    sp = sp[sp["where"] == "queue"]
+    assert sp["spoiled_t"].sum() == pytest.approx(200, abs=TOL)
+    assert sp["period"].tolist() == [expiry_day]
+    assert run.results.summary["spoiled_t"] == pytest.approx(200, abs=TOL)
+
+
+def test_reopening_in_time_saves_the_waiting_cargo(solve_tiny, tiny_tables):
+    only_x1(tiny_tables, 10)
+    tiny_tables["products"].loc[0, "shelf_life_reefer_days"] = 3
+    tiny_tables["supply"].loc[0, "supply_t_per_year"] = 0
+    close = CloseEvent(crossing="x1", close=Window(**{"to": day(1)}))
+    stuck = InitialQueue(crossing="x1", product="durian", trucks=10, age_days=0)
+    run = solve_tiny(tiny_tables, dated("saved", 4, close, queues=(stuck,)))
+    assert run.results.summary["spoiled_t"] == pytest.approx(0, abs=TOL)
+    assert queue_series(run, 3) == pytest.approx([10, 10, 0], abs=TOL)
+
+
+def test_priority_lane_lets_fruit_pass_while_other_goods_wait(solve_tiny, tiny_tables):
+    import tiny
+
+    only_x1(tiny_tables, 10)
+    tiny.add_product(tiny_tables, "rice", supply_t_per_day=200, perishable=False, reefer=False,
+                     shelf_life_days=365)
+    tiny_tables["supply"].loc[1, "supply_t_per_year"] = 200 * 31 * 12
+    prio = PriorityEvent(crossing="x1", priority=PriorityRule(share=1.0),
+                         **{"from": day(0), "to": day(0)})
+    run = solve_tiny(tiny_tables, dated("priority", 1, prio))
+    f = run.results.flows
+    gate = f[(f["arc_id"] == "x1:a_to_b")].pivot_table(index="period", columns="product_id",
+                                                      values="trucks_per_day", aggfunc="sum"
+                                                      ).fillna(0.0)
+    assert gate.loc[0, "durian"] == pytest.approx(10, abs=TOL)
+    assert gate.loc[0, "rice"] == pytest.approx(0, abs=TOL)
+    assert gate.loc[1, "rice"] == pytest.approx(10, abs=TOL)
+    assert queue_series(run, 2) == pytest.approx([10, 0], abs=TOL)
+
+
+def test_throttle_calendar_and_dated_events(solve_tiny, tiny_tables):
+    only_x1(tiny_tables, 10)
+    throttle = CapacityEvent(crossing="x1", capacity_trucks_per_day=5,
+                             **{"from": day(0), "to": day(1)})
+    run = solve_tiny(tiny_tables, dated("throttle", 3, throttle))
+    c = run.results.crossings
+    cap = c[(c["crossing_id"] == "x1") & (c["direction"] == "a_to_b")].set_index("period")
+    assert cap["capacity_trucks_per_day"].loc[[0, 1, 2]].tolist() == [5, 5, 10]
+    assert queue_series(run, 5) == pytest.approx([5, 10, 10, 0, 0], abs=TOL)
+
+
+def test_model_size_grows_linearly_in_days(solve_tiny, tiny_tables):
+    sizes = []
+    for days in (10, 20, 40):
+        run = solve_tiny(tiny_tables, dated(f"size{days}", days))
+        sizes.append(run.solve.variables)
+    growth = np.diff(sizes)
+    assert growth[1] == pytest.approx(2 * growth[0], rel=0.05)
