@@ -22,7 +22,9 @@ from borderflow.compare import compare
 from borderflow.data.errors import InputError, Problem
 from borderflow.data.scenario import Horizon, Scenario, closing, load_scenarios
 from borderflow.io import read_run, write_run
-from borderflow.pipeline import RunOptions, load_dataset, run_scenario
+from borderflow.narrative import story
+from borderflow.pipeline import (RunOptions, has_disruptions, load_dataset, run_scenario,
+                                 solve_counterfactual)
 from borderflow.model.routes import RouteOptions
 from borderflow.solvers.highs import SolverError, SolverOptions
 
@@ -130,20 +132,30 @@ def solve(
     month: Optional[int] = MonthOpt, threads: int = ThreadsOpt,
     time_limit: float = TimeLimitOpt, as_json: bool = JsonOpt,
 ) -> None:
-    """Solve the optimal routing of a scenario (default: baseline on the embedded dataset)."""
+    """Solve the optimal routing of a scenario (default: baseline on the embedded dataset).
+
+    A scenario with disruptions is also solved without them (a warm re-solve of the same model)
+    and the comparison is written and told in a few sentences.
+    """
     try:
         tables = load_dataset(data, overlay or ())
         scenario = _scenario(scenario_file, close, month)
         run = run_scenario(tables, scenario, _options(threads, time_limit))
-        write_run(out, run.results, run.metadata())
+        diff = None
+        if has_disruptions(scenario):
+            diff = compare(solve_counterfactual(run), run.results)
+        write_run(out, run.results, run.metadata(), extra=diff)
     except (InputError, SolverError) as err:
         _fail(err)
         return
+    lines = story(run.results, diff)
     if as_json:
-        out_console.print_json(json.dumps(run.results.summary, default=str))
-    else:
-        _print_summary(run.results.summary, run.results.crossings)
-        out_console.print(f"results written to [bold]{out}[/]")
+        out_console.print_json(json.dumps({**run.results.summary, "story": lines}, default=str))
+        return
+    _print_summary(run.results.summary, run.results.crossings)
+    for line in lines:
+        out_console.print(f"• {line}", highlight=False)
+    out_console.print(f"results written to [bold]{out}[/]")
 
 
 @app.command()
@@ -165,7 +177,7 @@ def reroute(
         if baseline is not None:
             base_results = read_run(baseline)
         else:
-            base_results = run_scenario(tables, _scenario(None, [], month), options).results
+            base_results = solve_counterfactual(scen)
         diff = compare(base_results, scen.results)
         write_run(out, scen.results, {**scen.metadata(), "baseline": str(baseline or "solved")},
                   extra=diff)
@@ -178,6 +190,8 @@ def reroute(
         out_console.print_json(json.dumps(payload, default=float))
         return
     _print_reroute(close, diff)
+    for line in story(scen.results, diff):
+        out_console.print(f"• {line}", highlight=False)
     out_console.print(f"results written to [bold]{out}[/]")
 
 

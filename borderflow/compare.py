@@ -6,9 +6,6 @@ import pandas as pd
 
 from borderflow.model.results import ResultTables
 
-_ARROW = {"a_to_b": ("from_country", "to_country")}
-
-
 def crossing_changes(base: ResultTables, scen: ResultTables) -> pd.DataFrame:
     """Trucks/day per crossing and direction, summed over periods: before, after, delta.
 
@@ -53,8 +50,42 @@ def cost_changes(base: ResultTables, scen: ResultTables) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["measure", "before", "after", "delta"])
 
 
+def daily_crossing_changes(base: ResultTables, scen: ResultTables) -> pd.DataFrame:
+    """Trucks per crossing, direction and day: before, after and delta (rows with any flow)."""
+    keys = ["crossing_id", "direction", "period"]
+    cols = [*keys, "flow_trucks", "flow_t"]
+    out = base.crossings[cols].merge(scen.crossings[cols], on=keys, how="outer",
+                                     suffixes=("_before", "_after")).fillna(0.0)
+    out["delta_trucks"] = out["flow_trucks_after"] - out["flow_trucks_before"]
+    out["delta_t"] = out["flow_t_after"] - out["flow_t_before"]
+    busy = (out[["flow_trucks_before", "flow_trucks_after"]].abs().sum(axis=1) > 1e-6)
+    return out[busy].sort_values(keys, kind="stable", ignore_index=True)
+
+
+def rerouted_per_day(base: ResultTables, scen: ResultTables) -> pd.DataFrame:
+    """Tonnes per day that cross somewhere else than in the baseline, and where they went.
+
+    ``rerouted_t`` is the sum of the increases over crossings on that day (flow that had to find
+    another gate); ``via`` names the crossing that gained most.
+    """
+    d = daily_crossing_changes(base, scen)
+    gain = d[d["delta_t"] > 1e-6]
+    if gain.empty:
+        return pd.DataFrame(columns=["period", "rerouted_t", "via", "via_t"])
+    per_day = gain.groupby("period", as_index=False)["delta_t"].sum().rename(
+        columns={"delta_t": "rerouted_t"})
+    top = gain.sort_values(["period", "delta_t", "crossing_id"], ascending=[True, False, True],
+                           kind="stable").groupby("period").head(1)[["period", "crossing_id",
+                                                                     "delta_t"]]
+    top = top.rename(columns={"crossing_id": "via", "delta_t": "via_t"})
+    return per_day.merge(top, on="period").sort_values("period", ignore_index=True)
+
+
 def compare(base: ResultTables, scen: ResultTables) -> dict[str, pd.DataFrame]:
-    """All comparison tables: ``crossing_changes``, ``product_changes``, ``cost_changes``."""
+    """All comparison tables: ``crossing_changes``, ``product_changes``, ``cost_changes``,
+    ``daily_crossing_changes`` and ``rerouted`` (per day)."""
     return {"crossing_changes": crossing_changes(base, scen),
             "product_changes": product_changes(base, scen),
-            "cost_changes": cost_changes(base, scen)}
+            "cost_changes": cost_changes(base, scen),
+            "daily_crossing_changes": daily_crossing_changes(base, scen),
+            "rerouted": rerouted_per_day(base, scen)}

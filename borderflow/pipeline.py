@@ -10,17 +10,17 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import pyomo
-import pyomo.environ as pyo
 
 import borderflow
 from borderflow.data.checks import validate_tables
 from borderflow.data.loaders import InputTables, read_tables
-from borderflow.data.scenario import Scenario
-from borderflow.model.formulation import BuiltModel, build_model
+from borderflow.data.errors import InputError, Problem
+from borderflow.data.scenario import PriorityEvent, Scenario
+from borderflow.model.formulation import BuiltModel, bound_updates, build_model
 from borderflow.model.network import FreightNetwork, build_network
 from borderflow.model.results import ResultTables, extract_results
 from borderflow.model.routes import RouteOptions, RouteSet, enumerate_routes
-from borderflow.solvers.highs import SolveSummary, SolverOptions, solve, solver_version
+from borderflow.solvers.highs import HighsSession, SolveSummary, SolverOptions, solver_version
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,7 @@ class Run:
     solve: SolveSummary
     results: ResultTables
     options: RunOptions
+    session: HighsSession | None = None
 
     def metadata(self) -> dict:
         """Provenance for ``run.json``: inputs' checksums, scenario, options, versions."""
@@ -89,13 +90,38 @@ def run_scenario(tables: InputTables, scenario: Scenario | None = None,
     options = options or RunOptions()
     net = build_network(tables, scenario)
     routes = enumerate_routes(net, options.routes)
-    built = build_model(net, routes)
-    summary = solve(built.model, options.solver)
+    try:
+        built = build_model(net, routes)
+    except ValueError as err:  # an initial queue with no route through its gate
+        raise InputError(Problem(f"scenario '{net.scenario.name}'", None, "initial_queues",
+                                 str(err))) from None
+    session = HighsSession(built.model, options.solver)
+    summary = session.solve()
     results = extract_results(net, routes, built, summary.as_dict())
     return Run(tables=tables, net=net, routes=routes, built=built, solve=summary,
-               results=results, options=options)
+               results=results, options=options, session=session)
 
 
-def objective_value(built: BuiltModel) -> float:
-    """The solved model's objective, USD."""
-    return float(pyo.value(built.model.objective))
+def counterfactual(scenario: Scenario) -> Scenario:
+    """The same scenario without its disruptions: closures, throttles, builds and supply changes
+    removed; horizon, priority rules and initial queues kept (so the model structure is the
+    same and the baseline is a warm re-solve)."""
+    keep = tuple(ev for ev in scenario.events if isinstance(ev, PriorityEvent))
+    return scenario.model_copy(update={"name": f"{scenario.name}-baseline", "events": keep})
+
+
+def has_disruptions(scenario: Scenario) -> bool:
+    """True if the scenario changes capacity or supply (so a baseline comparison means something)."""
+    return any(not isinstance(ev, PriorityEvent) for ev in scenario.events)
+
+
+def solve_counterfactual(run: Run) -> ResultTables:
+    """Results of ``run``'s scenario without its disruptions, by a warm re-solve of its model.
+
+    ``run``'s own results were extracted before; the Pyomo model afterwards holds the baseline
+    solution.
+    """
+    net = build_network(run.tables, counterfactual(run.net.scenario))
+    run.session.apply(bound_updates(run.built, net))
+    summary = run.session.solve()
+    return extract_results(net, run.routes, run.built, summary.as_dict())

@@ -113,23 +113,24 @@ def _crossing_use(net: FreightNetwork, routes: RouteSet, flows: pd.DataFrame,
         use = use.merge(gate_seq, on="route_id")
         use = use[use["seq"] < use["gate_seq"]]
         use["period"] = use["period"] + np.floor(use["offset_h"] / 24.0).astype(int)
-    out = pd.DataFrame({"var": "route_flow", "idx": use["f"].to_numpy(),
-                        "crossing_id": use["element_id"].to_numpy(),
-                        "direction": use["direction"].to_numpy(),
-                        "period": use["period"].to_numpy(),
-                        "trucks_per_t": 1.0 / use["payload_t_per_truck"].to_numpy(),
-                        "product_id": use["product_id"].to_numpy()})
+    use = use.rename(columns={"element_id": "crossing_id"})
+    parts = [_use_rows("route_flow", use["f"], use)]
     if not queues.empty:
-        dep = pd.DataFrame({"var": "departures", "idx": queues["q"].to_numpy(),
-                            "crossing_id": queues["crossing_id"].to_numpy(),
-                            "direction": queues["direction"].to_numpy(),
-                            "period": queues["period"].to_numpy(),
-                            "trucks_per_t": 1.0 / queues["payload_t_per_truck"].to_numpy(),
-                            "product_id": queues["product_id"].to_numpy()})
-        out = pd.concat([out, dep], ignore_index=True)
+        parts.append(_use_rows("departures", queues["q"], queues))
+    out = pd.concat(parts, ignore_index=True)
     out["perishable"] = net.products.loc[out["product_id"], "perishable"].to_numpy()
     n = len(net.periods)
     return out[out["period"] < n].reset_index(drop=True)
+
+
+def _use_rows(var: str, idx: pd.Series, df: pd.DataFrame) -> pd.DataFrame:
+    """Crossing-use rows of variable ``var[idx]`` from a table with crossing, day and payload."""
+    return pd.DataFrame({"var": var, "idx": idx.to_numpy(),
+                         "crossing_id": df["crossing_id"].to_numpy(),
+                         "direction": df["direction"].to_numpy(),
+                         "period": df["period"].to_numpy(),
+                         "trucks_per_t": 1.0 / df["payload_t_per_truck"].to_numpy(),
+                         "product_id": df["product_id"].to_numpy()})
 
 
 def _empty_returns(net: FreightNetwork, use: pd.DataFrame) -> pd.DataFrame:
