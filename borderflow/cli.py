@@ -16,6 +16,7 @@ from typing import Optional
 import pandas as pd
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from borderflow.compare import compare
@@ -51,17 +52,18 @@ JsonOpt = typer.Option(False, "--json", help="Print JSON instead of tables.")
 
 def _fail(err: Exception) -> None:
     if isinstance(err, InputError):
-        err_console.print(f"[bold red]error:[/] {err}", highlight=False, soft_wrap=True)
+        err_console.print(f"[bold red]error:[/] {escape(str(err))}", highlight=False,
+                          soft_wrap=True)
         raise typer.Exit(2)
     if isinstance(err, SolverError):
-        err_console.print(f"[bold red]solver:[/] {err} (termination: "
+        err_console.print(f"[bold red]solver:[/] {escape(str(err))} (termination: "
                           f"{err.summary.termination})", highlight=False, soft_wrap=True)
         raise typer.Exit(err.exit_code)
     raise err
 
 
 def _options(threads: int, time_limit: float, max_crossings: int = 2,
-             detour: float = 2.5) -> RunOptions:
+             detour: float = 1.6) -> RunOptions:
     return RunOptions(routes=RouteOptions(max_crossings=max_crossings, detour_factor=detour),
                       solver=SolverOptions(threads=threads, time_limit_s=time_limit))
 
@@ -248,7 +250,8 @@ def data_check(data: Optional[Path] = DataOpt, overlay: Optional[list[Path]] = O
             t.add_row(str(k), str(v))
         out_console.print(t)
     for w in report.warnings:
-        err_console.print(f"[yellow]warning:[/] {w}", highlight=False, soft_wrap=True)
+        err_console.print(f"[yellow]warning:[/] {escape(str(w))}", highlight=False,
+                          soft_wrap=True)
     out_console.print(f"[green]dataset OK[/] ({len(report.warnings)} warning(s))")
 
 

@@ -6,7 +6,7 @@ Stages pass values, not files: tables -> network -> routes -> model -> HiGHS -> 
 from __future__ import annotations
 
 import platform
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import pyomo
@@ -21,6 +21,10 @@ from borderflow.model.network import FreightNetwork, build_network
 from borderflow.model.results import ResultTables, extract_results
 from borderflow.model.routes import RouteOptions, RouteSet, enumerate_routes
 from borderflow.solvers.highs import HighsSession, SolveSummary, SolverOptions, solver_version
+
+
+#: routes kept per (origin, product) in day-by-day runs unless the options say otherwise
+DATED_ROUTES_PER_PRODUCT = 10
 
 
 @dataclass(frozen=True)
@@ -89,7 +93,10 @@ def run_scenario(tables: InputTables, scenario: Scenario | None = None,
     """
     options = options or RunOptions()
     net = build_network(tables, scenario)
-    routes = enumerate_routes(net, options.routes)
+    route_options = options.routes
+    if net.dated and route_options.max_routes_per_product is None:
+        route_options = replace(route_options, max_routes_per_product=DATED_ROUTES_PER_PRODUCT)
+    routes = enumerate_routes(net, route_options)
     try:
         built = build_model(net, routes)
     except ValueError as err:  # an initial queue with no route through its gate

@@ -47,11 +47,18 @@ class RouteOptions:
         sequence between the same origin and market (``inf`` keeps all).
     fastest_variants : bool
         Also keep the fastest path of each sequence when it differs from the cheapest.
+    max_routes_per_product : int or None
+        Keep at most this many routes per (origin, product), best net margin first (price at
+        the market minus cost per tonne), with at most ``max_routes_per_gate`` through the same
+        final gate so alternatives through other gates stay. ``None`` keeps all (static runs);
+        day-by-day runs default to 10 to keep the model small.
     """
 
     max_crossings: int = 2
-    detour_factor: float = 2.5
+    detour_factor: float = 1.6
     fastest_variants: bool = True
+    max_routes_per_product: int | None = None
+    max_routes_per_gate: int = 2
 
 
 @dataclass
@@ -167,7 +174,6 @@ def enumerate_routes(net: FreightNetwork, options: RouteOptions | None = None) -
     RouteSet
     """
     options = options or RouteOptions()
-    arcs = net.arcs.set_index("arc_id", drop=False)
     crossing_arcs = net.arcs[net.arcs["kind"] == "crossing"]
     arc_ends = {a: (f, t) for a, f, t in zip(net.arcs["arc_id"], net.arcs["from_node"],
                                              net.arcs["to_node"])}
@@ -178,6 +184,9 @@ def enumerate_routes(net: FreightNetwork, options: RouteOptions | None = None) -
     buyers = net.tables.markets.groupby("product_id")["node_id"].apply(set).to_dict()
     offered = supply.groupby("node_id")["product_id"].apply(sorted).to_dict()
 
+    attr = {a: (k, e, d, h, c, km) for a, k, e, d, h, c, km in zip(
+        net.arcs["arc_id"], net.arcs["kind"], net.arcs["element_id"], net.arcs["direction"],
+        net.arcs["travel_h"], net.arcs["cost_usd_per_truck"], net.arcs["length_km"])}
     rows, arc_rows, n_candidates = [], [], 0
     for origin in sorted(offered):
         targets = set().union(*(buyers.get(p, set()) for p in offered[origin]))
@@ -197,27 +206,46 @@ def enumerate_routes(net: FreightNetwork, options: RouteOptions | None = None) -
             label = "+".join(seq) if seq else "domestic"
             for variant, path in variants:
                 route_id = f"{origin}>{market}|{label}|{variant}"
-                a = arcs.loc[path]
-                offsets = np.concatenate([[0.0], np.cumsum(a["travel_h"].to_numpy())[:-1]])
-                is_link = (a["kind"] == "link").to_numpy()
-                rows.append((route_id, origin, market, label, len(seq), variant,
-                             float(a["length_km"].sum()), float(a["travel_h"].sum()),
-                             float(a["cost_usd_per_truck"].to_numpy()[is_link].sum()),
-                             float(a["cost_usd_per_truck"].to_numpy()[~is_link].sum())))
-                arc_rows.append(pd.DataFrame({
-                    "route_id": route_id, "seq": np.arange(len(path)), "arc_id": path,
-                    "kind": a["kind"].to_numpy(), "element_id": a["element_id"].to_numpy(),
-                    "direction": a["direction"].to_numpy(), "offset_h": offsets}))
+                hours = link_cost = fee = km = 0.0
+                for k, arc_id in enumerate(path):
+                    kind, element, direction, h, c, length = attr[arc_id]
+                    arc_rows.append((route_id, k, arc_id, kind, element, direction, hours))
+                    hours += h
+                    km += length
+                    if kind == "link":
+                        link_cost += c
+                    else:
+                        fee += c
+                rows.append((route_id, origin, market, label, len(seq), variant, km, hours,
+                             link_cost, fee))
     routes = pd.DataFrame(rows, columns=[
         "route_id", "origin", "market", "crossings", "n_crossings", "variant", "length_km",
         "travel_h", "link_cost_usd_per_truck", "fee_usd_per_truck"])
-    route_arcs = (pd.concat(arc_rows, ignore_index=True) if arc_rows else pd.DataFrame(
-        columns=["route_id", "seq", "arc_id", "kind", "element_id", "direction", "offset_h"]))
+    route_arcs = pd.DataFrame(arc_rows, columns=["route_id", "seq", "arc_id", "kind",
+                                                 "element_id", "direction", "offset_h"])
     eligible, excluded = _eligible(net, routes, route_arcs, products, buyers)
+    if options.max_routes_per_product is not None:
+        eligible = _best_routes(net, eligible, route_arcs, options)
     stats = {"candidate_routes": n_candidates, "routes": len(routes),
              "route_products": len(eligible), **excluded,
              "max_crossings": options.max_crossings, "detour_factor": options.detour_factor}
     return RouteSet(routes=routes, route_arcs=route_arcs, eligible=eligible, stats=stats)
+
+
+def _best_routes(net: FreightNetwork, eligible: pd.DataFrame, route_arcs: pd.DataFrame,
+                 options: RouteOptions) -> pd.DataFrame:
+    """The best routes per (origin, product) by net margin, diverse in their final gate."""
+    price = net.tables.markets.rename(columns={"node_id": "market"})[
+        ["market", "product_id", "price_usd_per_t"]]
+    e = eligible.merge(price, on=["market", "product_id"], how="left")
+    e["net_usd_per_t"] = e["cost_usd_per_t"] - e["price_usd_per_t"]
+    gate = route_arcs[route_arcs["kind"] == "crossing"].groupby("route_id")["element_id"].last()
+    e["gate"] = e["route_id"].map(gate).fillna("domestic")
+    e = e.sort_values(["origin", "product_id", "net_usd_per_t", "route_id"], kind="stable")
+    e = e[e.groupby(["origin", "product_id", "gate"]).cumcount() < options.max_routes_per_gate]
+    e = e[e.groupby(["origin", "product_id"]).cumcount() < options.max_routes_per_product]
+    return e[eligible.columns].sort_values(["product_id", "route_id"], kind="stable",
+                                           ignore_index=True)
 
 
 def _eligible(net: FreightNetwork, routes: pd.DataFrame, route_arcs: pd.DataFrame,
