@@ -1,4 +1,4 @@
-"""Command line: ``borderflow solve | reroute | data check``.
+"""Command line: ``borderflow solve | reroute | export | map | data check | data map``.
 
 Each command parses its options, calls one library function and writes or prints the result.
 Exit codes: 0 success; 2 bad input (file, row and field named, nothing written); 3 solver error;
@@ -133,6 +133,9 @@ def solve(
     data: Optional[Path] = DataOpt, overlay: Optional[list[Path]] = OverlayOpt,
     month: Optional[int] = MonthOpt, threads: int = ThreadsOpt,
     time_limit: float = TimeLimitOpt, as_json: bool = JsonOpt,
+    gis: bool = typer.Option(False, "--gis", help="Also write the flows as a GeoPackage "
+                                                  "(<out>/<name>.gpkg; with disruptions, "
+                                                  "deltas against the baseline)."),
 ) -> None:
     """Solve the optimal routing of a scenario (default: baseline on the embedded dataset).
 
@@ -143,10 +146,14 @@ def solve(
         tables = load_dataset(data, overlay or ())
         scenario = _scenario(scenario_file, close, month)
         run = run_scenario(tables, scenario, _options(threads, time_limit))
-        diff = None
+        diff = base_results = None
         if has_disruptions(scenario):
-            diff = compare(solve_counterfactual(run), run.results)
+            base_results = solve_counterfactual(run)
+            diff = compare(base_results, run.results)
         write_run(out, run.results, run.metadata(), extra=diff)
+        if gis:
+            from borderflow.gis import default_out, run_data, run_layers, write_layers
+            write_layers(run_layers(run_data(run), base_results), default_out(out, "gpkg"))
     except (InputError, SolverError) as err:
         _fail(err)
         return
@@ -253,6 +260,82 @@ def data_check(data: Optional[Path] = DataOpt, overlay: Optional[list[Path]] = O
         err_console.print(f"[yellow]warning:[/] {escape(str(w))}", highlight=False,
                           soft_wrap=True)
     out_console.print(f"[green]dataset OK[/] ({len(report.warnings)} warning(s))")
+
+
+RunDirArg = typer.Argument(..., help="Run folder (written by solve or reroute).")
+RunDataOpt = typer.Option(None, "--data", help="Dataset of the run (default: from its run.json).")
+
+
+@app.command("export")
+def export_cmd(
+    run_dir: Path = RunDirArg,
+    fmt: str = typer.Option("gpkg", "--format", help="gpkg, geoparquet, geojson or shp."),
+    out: Optional[Path] = typer.Option(None, "--out", help="GeoPackage file, or folder for the "
+                                                          "other formats (default: inside the "
+                                                          "run folder)."),
+    baseline: Optional[Path] = typer.Option(None, "--baseline", help="Baseline run folder: "
+                                                                     "adds deltas."),
+    data: Optional[Path] = RunDataOpt,
+) -> None:
+    """Export a run's optimal flows as GIS layers (nodes, links, crossings, routes, origins,
+    markets) with a data dictionary."""
+    from borderflow.gis import FORMATS, export_run
+
+    if fmt not in FORMATS:
+        err_console.print(f"[bold red]error:[/] unknown format '{escape(fmt)}'; choose "
+                          f"{', '.join(FORMATS)}")
+        raise typer.Exit(2)
+    try:
+        written = export_run(run_dir, out, fmt, baseline=baseline, data=data)
+    except InputError as err:
+        _fail(err)
+        return
+    for path in written:
+        out_console.print(f"wrote [bold]{path}[/]", highlight=False)
+
+
+@app.command("map")
+def map_cmd(
+    run_dir: Path = RunDirArg,
+    out: Optional[Path] = typer.Option(None, "--out", help="Static map (PNG) to write."),
+    html_out: Optional[Path] = typer.Option(None, "--html", help="Interactive map (HTML, "
+                                                                 "self-contained) to write."),
+    baseline: Optional[Path] = typer.Option(None, "--baseline", help="Baseline run folder: "
+                                                                     "show what moved."),
+    data: Optional[Path] = RunDataOpt,
+) -> None:
+    """Draw a run's optimal flows: a PNG for reports and/or an interactive HTML map."""
+    from borderflow.gis import load_run
+    from borderflow.maps import flow_map_html, flow_map_png
+
+    if out is None and html_out is None:
+        out = run_dir / "map.png"
+    try:
+        run = load_run(run_dir, data)
+        base = read_run(baseline) if baseline is not None else None
+    except InputError as err:
+        _fail(err)
+        return
+    for path, draw in ((out, flow_map_png), (html_out, flow_map_html)):
+        if path is not None:
+            draw(run, path, baseline=base)
+            out_console.print(f"wrote [bold]{path}[/]", highlight=False)
+
+
+@data_app.command("map")
+def data_map(out: Path = typer.Option(Path("network.png"), "--out", help="PNG to write."),
+             data: Optional[Path] = DataOpt, overlay: Optional[list[Path]] = OverlayOpt) -> None:
+    """Draw the dataset's network: links by mode, crossings by status, over the borders."""
+    from borderflow.maps import network_map_png
+    from borderflow.model.network import build_network
+
+    try:
+        net = build_network(load_dataset(data, overlay or (), check_borders=False))
+    except InputError as err:
+        _fail(err)
+        return
+    network_map_png(net, out)
+    out_console.print(f"wrote [bold]{out}[/]", highlight=False)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -52,6 +52,12 @@ class RouteOptions:
         the market minus cost per tonne), with at most ``max_routes_per_gate`` through the same
         final gate so alternatives through other gates stay. ``None`` keeps all (static runs);
         day-by-day runs default to 10 to keep the model small.
+    max_routes_per_gate : int
+        With a cap: at most this many routes per (origin, product) through the same first
+        crossing, and through the same last crossing.
+    keep_gates : tuple of str
+        With a cap: crossings whose best route per (origin, product) is always kept (the
+        crossings a scenario closes, throttles or queues at, so their flows can be rerouted).
     """
 
     max_crossings: int = 2
@@ -59,6 +65,7 @@ class RouteOptions:
     fastest_variants: bool = True
     max_routes_per_product: int | None = None
     max_routes_per_gate: int = 2
+    keep_gates: tuple[str, ...] = ()
 
 
 @dataclass
@@ -239,13 +246,21 @@ def _best_routes(net: FreightNetwork, eligible: pd.DataFrame, route_arcs: pd.Dat
         ["market", "product_id", "price_usd_per_t"]]
     e = eligible.merge(price, on=["market", "product_id"], how="left")
     e["net_usd_per_t"] = e["cost_usd_per_t"] - e["price_usd_per_t"]
-    gate = route_arcs[route_arcs["kind"] == "crossing"].groupby("route_id")["element_id"].last()
-    e["gate"] = e["route_id"].map(gate).fillna("domestic")
+    by_route = route_arcs[route_arcs["kind"] == "crossing"].groupby("route_id")["element_id"]
+    e["first"] = e["route_id"].map(by_route.first()).fillna("domestic")
+    e["last"] = e["route_id"].map(by_route.last()).fillna("domestic")
     e = e.sort_values(["origin", "product_id", "net_usd_per_t", "route_id"], kind="stable")
-    e = e[e.groupby(["origin", "product_id", "gate"]).cumcount() < options.max_routes_per_gate]
-    e = e[e.groupby(["origin", "product_id"]).cumcount() < options.max_routes_per_product]
-    return e[eligible.columns].sort_values(["product_id", "route_id"], kind="stable",
-                                           ignore_index=True)
+    key = ["origin", "product_id"]
+    keep = e[key].assign(ok=True)["ok"]
+    for side in ("first", "last"):
+        keep &= e.groupby([*key, side]).cumcount() < options.max_routes_per_gate
+    capped = e[keep]
+    capped = capped[capped.groupby(key).cumcount() < options.max_routes_per_product]
+    named = e[e["first"].isin(options.keep_gates) | e["last"].isin(options.keep_gates)]
+    named = named[named.groupby([*key, "first", "last"]).cumcount() < 1]
+    out = pd.concat([capped, named]).drop_duplicates(subset=["route_id", "product_id"])
+    return out[eligible.columns].sort_values(["product_id", "route_id"], kind="stable",
+                                             ignore_index=True)
 
 
 def _eligible(net: FreightNetwork, routes: pd.DataFrame, route_arcs: pd.DataFrame,

@@ -290,6 +290,8 @@ class HighsSession:
             (a subclass) when the solve did not end optimal.
         """
         h = self.highs
+        if self._solved_once and self.options.solver == "ipm":
+            h.setOptionValue("solver", "simplex")  # re-solve from the crossover basis
         t0 = time.perf_counter()
         h.run()
         seconds = time.perf_counter() - t0

@@ -183,7 +183,7 @@ def seasonality_rows():
     return rows
 
 
-CHINA = {"cn-kunming": 1.45, "cn-nanning": 1.50, "cn-guangzhou": 1.60, "cn-chongqing": 1.55}
+CHINA = {"cn-kunming": 1.45, "cn-nanning": 1.47, "cn-guangzhou": 1.50, "cn-chongqing": 1.48}
 PORTS = {"vn-hai-phong": 1.12, "th-laem-chabang": 1.12, "vn-da-nang": 1.10}
 DOMESTIC = {"vn-hanoi": 1.10, "vn-ho-chi-minh": 1.05, "th-bangkok": 1.10, "la-vientiane": 1.05}
 BULK = {"cassava", "rubber", "rice", "sweetcorn", "timber", "iron-ore"}
@@ -199,8 +199,9 @@ def market_rows():
             rows.append(dict(node_id=node, product_id=pid, price_usd_per_t=round(value * markup),
                              demand_t_per_year="", source="estimate", source_year=2024,
                              quality=E, notes=f"delivered wholesale price = export value x "
-                             f"{markup} (assumed markup covering transport, duty and margin); "
-                             "demand unbounded"))
+                             f"{markup} (assumed markup covering duty, handling and margin; the hubs "
+                             "further inside China get a small premium only, since Chinese "
+                             "traders re-distribute from the border hubs); demand unbounded"))
         if pid in BULK:
             for node, markup in PORTS.items():
                 rows.append(dict(node_id=node, product_id=pid,
