@@ -135,7 +135,7 @@ def _finish(fig, ax, bounds, title: str, subtitle: str, handles: list, out: Path
     ax.annotate(title, xy=(0, 1), xycoords="axes fraction", ha="left", va="bottom",
                 xytext=(0, 10 + 12 * (subtitle.count("\n") + 1)), textcoords="offset points",
                 fontsize=14, fontweight="bold")
-    ax.legend(handles=handles, loc="lower right", fontsize=8, framealpha=0.92,
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, framealpha=0.92,
               title_fontsize=9, borderpad=0.8, labelspacing=0.9)
     if util:
         cax = ax.inset_axes([0.04, 0.12, 0.28, 0.018])
@@ -180,7 +180,7 @@ def flow_map_png(run: RunData, out: Path | str, baseline: ResultTables | None = 
     links = layers["links"].to_crs(METRIC_CRS)
     cr = layers["crossings"].to_crs(METRIC_CRS)
     bounds = _extent(run.net)
-    fig, ax = plt.subplots(figsize=(10, 10.5))
+    fig, ax = plt.subplots(figsize=(12.5, 10.5))
     _draw_countries(ax, bounds)
     links.plot(ax=ax, color="#c8c8c8", linewidth=0.5, zorder=2)
     used = links[links["trucks"] > _EPS]
@@ -267,7 +267,7 @@ def network_map_png(net: FreightNetwork, out: Path | str) -> Path:
     Path
     """
     bounds = _extent(net)
-    fig, ax = plt.subplots(figsize=(10, 10.5))
+    fig, ax = plt.subplots(figsize=(12.5, 10.5))
     _draw_countries(ax, bounds)
     links = net.links.to_crs(METRIC_CRS)
     handles = []

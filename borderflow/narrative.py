@@ -26,7 +26,8 @@ def story(results: ResultTables, diff: dict[str, pd.DataFrame] | None = None,
             continue
         clear = f"clears on {r.clear_date}" if isinstance(r.clear_date, str) and r.clear_date \
             else "does not clear in the modelled days"
-        lines.append(f"{names.get(r.crossing_id, r.crossing_id)} queue peaks at "
+        start = "" if r.start_date == r.peak_date else f"builds from {r.start_date}, "
+        lines.append(f"{names.get(r.crossing_id, r.crossing_id)} queue {start}peaks at "
                      f"{r.peak_queue_trucks:,.0f} trucks on {r.peak_date} and {clear} "
                      f"({r.truck_days_waited:,.0f} truck-days waited)")
     spoiled = results.products.sort_values("spoiled_t", ascending=False)

@@ -137,3 +137,23 @@ def test_model_size_grows_linearly_in_days(solve_tiny, tiny_tables):
         sizes.append(run.solve.variables)
     growth = np.diff(sizes)
     assert growth[1] == pytest.approx(2 * growth[0], rel=0.05)
+
+
+def test_context_event_applies_to_the_baseline_too(tiny_tables, solve_tiny):
+    """A ``context`` closure (a railway not yet open) is not a disruption: the undisrupted
+    baseline keeps it, so the comparison isolates the real disruption (X1 throttled)."""
+    from borderflow.pipeline import counterfactual, has_disruptions, solve_counterfactual
+
+    t = tiny_tables
+    t["supply"].loc[0, "supply_t_per_year"] = 200 * 31 * 12
+    context = CloseEvent(crossing="x2", context=True)
+    scen = dated("ctx", 5, context, CapacityEvent(crossing="x1", capacity_trucks_per_day=5,
+                                                  **{"from": day(1), "to": day(2)}))
+    assert counterfactual(scen).events == (context,)
+    assert not has_disruptions(counterfactual(scen))
+    run = solve_tiny(t, scen)
+    base = solve_counterfactual(run)
+    x2 = base.crossings[base.crossings["crossing_id"] == "x2"]
+    assert x2["flow_trucks"].abs().max() < TOL  # still closed in the baseline
+    # throttled X1 forces queueing that the baseline does not have
+    assert run.results.summary["objective_usd"] > base.summary["objective_usd"] + 1.0
