@@ -1,8 +1,10 @@
-"""Command line: ``borderflow solve | reroute | export | map | data check | data map``.
+"""Command line: ``borderflow solve | reroute | verify | export | map | data check | data map``.
 
 Each command parses its options, calls one library function and writes or prints the result.
 Exit codes: 0 success; 2 bad input (file, row and field named, nothing written); 3 solver error;
-4 infeasible; 5 unbounded; 6 time or iteration limit; 7 numerical trouble.
+4 infeasible; 5 unbounded; 6 time or iteration limit; 7 numerical trouble; 8 verification
+failed (``verify``; ``solve`` and ``reroute`` verify every solution, write it with
+``verified: false`` and ``verification.csv`` naming each violation, and exit 8).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import time
 from pathlib import Path
 from typing import Optional
 
@@ -23,6 +26,7 @@ from borderflow.compare import compare
 from borderflow.data.errors import InputError, Problem
 from borderflow.data.scenario import Horizon, Scenario, closing, load_scenarios
 from borderflow.io import read_run, write_run
+from borderflow.verify import EXIT_VIOLATIONS, REPORT_TABLE, verify_solved
 from borderflow.narrative import story
 from borderflow.pipeline import (RunOptions, has_disruptions, load_dataset, run_scenario,
                                  solve_counterfactual)
@@ -109,7 +113,10 @@ def _print_summary(summary: dict, crossings: pd.DataFrame) -> None:
                                                  utilisation=("utilisation", "mean"),
                                                  dual=("dual_usd_per_truck", "mean"))
     busy = busy[busy["flow_trucks"] > 1e-6].sort_values("flow_trucks", ascending=False).head(15)
-    ct = Table(title="busiest crossings (trucks per period)")
+    days = crossings["period"].nunique()
+    ct = Table(title="busiest crossings (trucks per day)" if days <= 1 else
+               f"busiest crossings (trucks over {days} days; utilisation and USD per extra "
+               "truck: daily means)")
     for col in ("crossing", "dir", "trucks", "capacity", "util.", "USD per extra truck"):
         ct.add_column(col, justify="left" if col in ("crossing", "dir") else "right")
     for r in busy.itertuples(index=False):
@@ -150,7 +157,9 @@ def solve(
         if has_disruptions(scenario):
             base_results = solve_counterfactual(run)
             diff = compare(base_results, run.results)
-        write_run(out, run.results, run.metadata(), extra=diff)
+        report = verify_solved(run)
+        write_run(out, run.results, run.metadata(scenario_file),
+                  extra={**(diff or {}), REPORT_TABLE: report})
         if gis:
             from borderflow.gis import default_out, run_data, run_layers, write_layers
             write_layers(run_layers(run_data(run), base_results), default_out(out, "gpkg"))
@@ -160,11 +169,29 @@ def solve(
     lines = story(run.results, diff)
     if as_json:
         out_console.print_json(json.dumps({**run.results.summary, "story": lines}, default=str))
+        _verification_outcome(report, out, quiet=True)
         return
     _print_summary(run.results.summary, run.results.crossings)
     for line in lines:
         out_console.print(f"• {line}", highlight=False)
     out_console.print(f"results written to [bold]{out}[/]")
+    _verification_outcome(report, out)
+
+
+def _verification_outcome(report: pd.DataFrame, out: Path, quiet: bool = False) -> None:
+    """Say whether the solution passed the independent checks; exit 8 if it did not."""
+    bad = report[~report["ok"]]
+    if bad.empty:
+        if not quiet:
+            out_console.print(f"[green]verified[/]: {len(report):,} independent checks passed "
+                              f"({out / (REPORT_TABLE + '.csv')})", highlight=False)
+        return
+    err_console.print(f"[bold red]verification failed:[/] {len(bad):,} of {len(report):,} "
+                      f"checks; see {out / (REPORT_TABLE + '.csv')}", highlight=False)
+    for r in bad.sort_values("amount", ascending=False, kind="stable").head(5).itertuples():
+        err_console.print(f"  {r.check}: {escape(str(r.entity))} by {r.amount:.6g} {r.unit}",
+                          highlight=False, soft_wrap=True)
+    raise typer.Exit(EXIT_VIOLATIONS)
 
 
 @app.command()
@@ -188,8 +215,9 @@ def reroute(
         else:
             base_results = solve_counterfactual(scen)
         diff = compare(base_results, scen.results)
+        report = verify_solved(scen)
         write_run(out, scen.results, {**scen.metadata(), "baseline": str(baseline or "solved")},
-                  extra=diff)
+                  extra={**diff, REPORT_TABLE: report})
     except (InputError, SolverError) as err:
         _fail(err)
         return
@@ -197,15 +225,17 @@ def reroute(
         payload = {"scenario": scen.results.summary["scenario"], "closed": list(close),
                    **{k: v.to_dict(orient="records") for k, v in diff.items()}}
         out_console.print_json(json.dumps(payload, default=float))
+        _verification_outcome(report, out, quiet=True)
         return
     _print_reroute(close, diff)
     for line in story(scen.results, diff):
         out_console.print(f"• {line}", highlight=False)
     out_console.print(f"results written to [bold]{out}[/]")
+    _verification_outcome(report, out)
 
 
 def _print_reroute(close: list[str], diff: dict[str, pd.DataFrame]) -> None:
-    ct = Table(title=f"flow by crossing, trucks per period — closed: {', '.join(close)}")
+    ct = Table(title=f"flow by crossing, trucks per day — closed: {', '.join(close)}")
     for col in ("crossing", "dir", "before", "after", "delta"):
         ct.add_column(col, justify="left" if col in ("crossing", "dir") else "right")
     for r in diff["crossing_changes"].itertuples(index=False):
@@ -227,6 +257,128 @@ def _print_reroute(close: list[str], diff: dict[str, pd.DataFrame]) -> None:
         pt.add_row(r.product_id, _fmt(r.unserved_t_before), _fmt(r.unserved_t_after),
                    _fmt(r.spoiled_t_before), _fmt(r.spoiled_t_after))
     out_console.print(pt)
+
+
+@app.command("sweep")
+def sweep_cmd(
+    scenario_file: Optional[Path] = typer.Argument(None, help="Scenario YAML: one scenario, "
+                                                              "'scenarios:', 'grid:', "
+                                                              "'investments:'."),
+    out: Path = typer.Option(..., "--out", help="Sweep folder to write."),
+    n_1: bool = typer.Option(False, "--n-1", help="Close every open crossing in turn "
+                                                  "(instead of a scenario file)."),
+    seasons: bool = typer.Option(False, "--seasons", help="With --n-1: one representative "
+                                                          "day per month (months 1-12)."),
+    invest: bool = typer.Option(False, "--invest", help="Value every proposed, closed or "
+                                                        "upgraded crossing with vs without it "
+                                                        "(a file's 'investments:' does too)."),
+    invest_under: int = typer.Option(3, "--invest-under", min=0,
+                                     help="With --n-1 --invest: value projects under the "
+                                          "baseline and this many costliest closures."),
+    workers: int = typer.Option(2, "--workers", min=1, help="Dask LocalCluster workers "
+                                                            "(processes, 1 thread each)."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Address of an existing "
+                                                                      "Dask scheduler."),
+    resume: bool = typer.Option(False, "--resume", help="Keep scenarios already solved in "
+                                                        "--out."),
+    only: list[str] = typer.Option([], "--only", help="Solve only this scenario and its "
+                                                      "baseline (repeatable)."),
+    cold: bool = typer.Option(False, "--cold", help="Build and solve a model per scenario "
+                                                    "from scratch (slower; for comparison)."),
+    data: Optional[Path] = DataOpt, overlay: Optional[list[Path]] = OverlayOpt,
+    month: Optional[int] = MonthOpt, threads: int = ThreadsOpt,
+    time_limit: float = TimeLimitOpt,
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Progress bar."),
+    top: int = typer.Option(12, "--top", min=1, help="Rows shown per table."),
+) -> None:
+    """Solve many scenarios in parallel (Dask) on one model per worker, warm re-solves; write
+    a comparison with the baselines, the criticality of crossings, the value of capacity and
+    the ranking of investments. Failed scenarios are reported and do not stop the sweep."""
+    from borderflow.sweep import plan_file, plan_n_minus_1, run_sweep
+
+    try:
+        if (scenario_file is None) == (not n_1):
+            raise InputError(Problem("sweep", None, None, "give a scenario file or --n-1 "
+                                                          "(one of them)"))
+        if month is not None and (scenario_file is not None or seasons):
+            raise InputError(Problem("sweep", None, "--month", "--month goes with --n-1 (a "
+                                     "file's scenarios set their own horizon; --seasons runs "
+                                     "every month)"))
+        options = _options(threads, time_limit)
+        if n_1:
+            plan = plan_n_minus_1(data=data, overlays=overlay or (), month=month,
+                                  seasons=seasons, invest=invest, invest_top=invest_under,
+                                  options=options)
+        else:
+            plan = plan_file(scenario_file, data=data, overlays=overlay or (), options=options,
+                             invest=invest)
+        t0 = time.perf_counter()
+        result = run_sweep(plan, out, workers=workers, scheduler=scheduler, resume=resume,
+                           warm=not cold, only=only or None, progress=progress)
+    except (InputError, SolverError) as err:
+        _fail(err)
+        return
+    out_console.print(f"{result.solved} solved, {result.failed} failed, {result.skipped} kept "
+                      f"from before; {result.models_built} model(s) built; "
+                      f"{time.perf_counter() - t0:,.1f} s", highlight=False)
+    _print_sweep(result.tables, top)
+    out_console.print(f"results written to [bold]{out}[/]")
+
+
+def _rich_table(title: str, df: pd.DataFrame, columns: list[tuple[str, str, str]]) -> None:
+    """Print ``df`` as a rich table; ``columns``: (column, header, format: ``usd``, ``t``,
+    ``pct``, ``n`` or ``text``)."""
+    if df.empty:
+        return
+    t = Table(title=title)
+    for _, header, kind in columns:
+        t.add_column(header, justify="left" if kind == "text" else "right")
+    fmt = {"usd": lambda v: f"{v:+,.0f}", "t": lambda v: _fmt(v), "pct": lambda v: f"{v:.0%}",
+           "n": lambda v: f"{v:,.0f}", "text": str}
+    for row in df[[c for c, _, _ in columns]].itertuples(index=False):
+        t.add_row(*("" if pd.isna(v) else escape(fmt[kind](v))
+                    for v, (_, _, kind) in zip(row, columns)))
+    out_console.print(t)
+
+
+def _print_sweep(tables: dict[str, pd.DataFrame], top: int) -> None:
+    comp = tables["comparison"]
+    scen = comp[comp["role"] == "scenario"].sort_values("cost_increase_usd", ascending=False,
+                                                          na_position="first", kind="stable")
+    _rich_table("scenarios against their baseline (USD and t per run; failed first)",
+                scen.head(top), [("scenario", "scenario", "text"), ("status", "status", "text"),
+                                 ("cost_increase_usd", "cost +USD", "usd"),
+                                 ("unserved_increase_t", "unserved +t", "t"),
+                                 ("spoiled_increase_t", "spoiled +t", "t"),
+                                 ("top_gaining_crossings", "flow went to (trucks)", "text")])
+    failed = comp[comp["status"] != "optimal"]
+    for r in failed.itertuples(index=False):
+        err_console.print(f"[red]{r.status}[/]: {escape(r.scenario)} {escape(str(r.message))}",
+                          highlight=False, soft_wrap=True)
+    _rich_table("criticality: cost of losing each crossing", tables["criticality"].head(top),
+                [("rank", "#", "n"), ("crossing_id", "crossing", "text"),
+                 ("month", "month", "n"), ("closed_days", "days", "n"),
+                 ("cost_increase_usd", "cost +USD", "usd"),
+                 ("unserved_increase_t", "unserved +t", "t"),
+                 ("baseline_flow_trucks", "trucks before", "t"),
+                 ("top_gaining_crossings", "flow went to", "text")])
+    by_month = tables["criticality_by_month"]
+    if not by_month.empty:
+        cols = [c for c in by_month.columns if c.startswith("m") and c.endswith("_usd")]
+        _rich_table("criticality by month (cost +USD)", by_month.head(top),
+                    [("crossing_id", "crossing", "text"), *[(c, c[1:3], "n") for c in cols]])
+    value = tables["capacity_value"]
+    value = value[value["value_usd_per_extra_truck_per_day"] > 1e-6]
+    _rich_table("value of capacity: one more truck per day (USD)", value.head(top),
+                [("baseline", "baseline", "text"), ("crossing_id", "crossing", "text"),
+                 ("direction", "dir", "text"), ("utilisation", "util.", "pct"),
+                 ("value_usd_per_extra_truck_per_day", "USD", "usd")])
+    _rich_table("investment ranking: benefit with vs without (USD)",
+                tables["investment_ranking"].head(top),
+                [("rank", "#", "n"), ("project", "project", "text"), ("kind", "kind", "text"),
+                 ("benefit_baseline_usd", "baseline", "usd"),
+                 ("benefit_mean_usd", "mean", "usd"), ("benefit_max_usd", "max", "usd"),
+                 ("worth_most_under", "worth most under", "text")])
 
 
 @data_app.command("check")
@@ -264,6 +416,53 @@ def data_check(data: Optional[Path] = DataOpt, overlay: Optional[list[Path]] = O
 
 RunDirArg = typer.Argument(..., help="Run folder (written by solve or reroute).")
 RunDataOpt = typer.Option(None, "--data", help="Dataset of the run (default: from its run.json).")
+
+
+@app.command("verify")
+def verify_cmd(
+    run_dir: Path = RunDirArg, data: Optional[Path] = RunDataOpt, as_json: bool = JsonOpt,
+    show: int = typer.Option(20, "--show", min=0, help="Violations to list (largest first)."),
+) -> None:
+    """Re-check a run's solution from its result tables alone, with code independent of the
+    model: conservation, supply, demand, capacity, closures, licences, shelf life, queues,
+    objective. Exit 0 if every check passes, 8 if any fails."""
+    from borderflow.verify import by_check, verify_run, violations
+
+    try:
+        report = verify_run(run_dir, data)
+    except InputError as err:
+        _fail(err)
+        return
+    bad = violations(report)
+    if as_json:
+        out_console.print_json(json.dumps({
+            "run": str(run_dir), "verified": bad.empty, "checks": int(len(report)),
+            "violations": int(len(bad)), "by_check": by_check(report).to_dict(orient="records"),
+            "failed": bad.to_dict(orient="records")}, default=float))
+    else:
+        t = Table(title=f"independent verification of {run_dir}")
+        for col in ("check", "entities", "violations", "worst amount", "unit"):
+            t.add_column(col, justify="left" if col in ("check", "unit") else "right")
+        for r in by_check(report).itertuples(index=False):
+            style = "red" if r.violations else None
+            t.add_row(r.check, f"{r.entities:,}", f"{r.violations:,}", f"{r.worst:.3g}", r.unit,
+                      style=style)
+        out_console.print(t)
+        if len(bad):
+            v = Table(title=f"violations (largest {min(show, len(bad))} of {len(bad):,})")
+            for col in ("check", "entity", "amount", "unit", "tolerance"):
+                v.add_column(col, justify="right" if col in ("amount", "tolerance") else "left")
+            for r in bad.sort_values("amount", ascending=False, kind="stable").head(show) \
+                    .itertuples(index=False):
+                v.add_row(r.check, escape(str(r.entity)), f"{r.amount:.6g}", r.unit,
+                          f"{r.tolerance:.2g}")
+            out_console.print(v)
+        verdict = ("[green]verified[/]: all" if bad.empty else "[bold red]not verified[/]:"
+                   f" {len(bad):,} of")
+        out_console.print(f"{verdict} {len(report):,} checks" + (" passed" if bad.empty else
+                                                                  " failed"), highlight=False)
+    if len(bad):
+        raise typer.Exit(EXIT_VIOLATIONS)
 
 
 @app.command("export")

@@ -28,7 +28,6 @@ folder and moved into place with :func:`os.replace`.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import re
@@ -44,9 +43,8 @@ import pyogrio
 from shapely.geometry import LineString
 
 from borderflow.data.basemap import METRIC_CRS
-from borderflow.data.errors import InputError, Problem, display_path
 from borderflow.data.scenario import Scenario
-from borderflow.io import read_metadata, read_run
+from borderflow.io import changed_inputs, read_run, read_run_inputs
 from borderflow.model.network import DIRECTIONS, FreightNetwork, build_network
 from borderflow.model.results import ResultTables
 from borderflow.model.routes import _domestic_graph, _path, _Segments
@@ -210,39 +208,6 @@ def route_arcs_of(net: FreightNetwork, route_ids) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["route_id", "seq", "arc_id"])
 
 
-def _find_inputs(run_dir: Path, meta: dict) -> tuple[Path, list[Path]]:
-    """Dataset folder and overlay folders a run was solved on, from its ``run.json``."""
-    inputs = meta.get("inputs", {})
-    files = [f for name in sorted(inputs) for f in inputs[name]]
-    if not files:
-        raise InputError(Problem(display_path(run_dir / "run.json"), None, "inputs",
-                                 "names no input files; pass the dataset folder (--data)"))
-
-    def locate(p: str) -> Path | None:
-        for root in (Path.cwd(), *run_dir.resolve().parents):
-            cand = Path(p) if Path(p).is_absolute() else root / p
-            if cand.exists():
-                return cand
-        return None
-
-    folders: list[Path] = []
-    for f in [inputs[name][0] for name in sorted(inputs)] + files:
-        found = locate(f)
-        if found is None:
-            raise InputError(Problem(display_path(run_dir / "run.json"), None, "inputs",
-                                     f"input file '{f}' not found; pass the dataset folder "
-                                     "(--data)"))
-        if found.parent not in folders:
-            folders.append(found.parent)
-    checks = meta.get("input_sha256", {})
-    for f in files:
-        found = locate(f)
-        if f in checks and hashlib.sha256(found.read_bytes()).hexdigest() != checks[f]:
-            log.warning("%s changed since run %s was solved; the map uses the current file",
-                        f, run_dir)
-    return folders[0], folders[1:]
-
-
 def load_run(run_dir: Path | str, data: Path | str | None = None,
              overlays=()) -> RunData:
     """Read a run folder and rebuild the network it was solved on (for geometry).
@@ -266,15 +231,12 @@ def load_run(run_dir: Path | str, data: Path | str | None = None,
     InputError
         If the folder is not a run or its dataset cannot be found.
     """
-    from borderflow.pipeline import load_dataset
-
     run_dir = Path(run_dir)
-    results = read_run(run_dir)
-    meta = read_metadata(run_dir)
+    results, meta, tables, scenario = read_run_inputs(run_dir, data, overlays)
     if data is None:
-        data, overlays = _find_inputs(run_dir, meta)
-    tables = load_dataset(data, overlays, check_borders=False)
-    scenario = Scenario.model_validate(meta["scenario"]) if "scenario" in meta else None
+        for f, _, _ in changed_inputs(run_dir, meta):
+            log.warning("%s changed since run %s was solved; the map uses the current file",
+                        f, run_dir)
     net = build_network(tables, scenario)
     return RunData(name=results.summary.get("scenario", run_dir.name), net=net, results=results,
                    route_arcs=route_arcs_of(net, results.route_flows["route_id"]))

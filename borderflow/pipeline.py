@@ -5,6 +5,8 @@ Stages pass values, not files: tables -> network -> routes -> model -> HiGHS -> 
 
 from __future__ import annotations
 
+import hashlib
+import importlib.metadata
 import platform
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -14,7 +16,7 @@ import pyomo
 import borderflow
 from borderflow.data.checks import validate_tables
 from borderflow.data.loaders import InputTables, read_tables
-from borderflow.data.errors import InputError, Problem
+from borderflow.data.errors import InputError, Problem, display_path
 from borderflow.data.scenario import PriorityEvent, Scenario
 from borderflow.model.formulation import BuiltModel, bound_updates, build_model
 from borderflow.model.network import FreightNetwork, build_network
@@ -47,19 +49,49 @@ class Run:
     results: ResultTables
     options: RunOptions
     session: HighsSession | None = None
+    route_options: RouteOptions | None = None
 
-    def metadata(self) -> dict:
-        """Provenance for ``run.json``: inputs' checksums, scenario, options, versions."""
-        return {
+    def metadata(self, scenario_file: Path | str | None = None) -> dict:
+        """Provenance for ``run.json``: what is needed to reproduce the run.
+
+        Inputs' paths and SHA-256 (the scenario file's too, if given), the scenario in full,
+        the options asked for and those in effect (dated runs cap routes and use interior
+        point), and the versions of borderflow, Python, Pyomo, HiGHS and the libraries that
+        shape the numbers. Nothing in it depends on the clock.
+        """
+        checksums = dict(self.tables.checksums)
+        meta = {
             "borderflow_version": borderflow.__version__,
             "solver": solver_version(),
             "pyomo_version": pyomo.version.version,
             "python_version": platform.python_version(),
+            "versions": library_versions(),
             "inputs": self.tables.sources,
-            "input_sha256": self.tables.checksums,
+            "input_sha256": checksums,
             "scenario": self.net.scenario.model_dump(mode="json", by_alias=True),
             "options": asdict(self.options),
+            "effective_options": {
+                "routes": asdict(self.route_options or self.options.routes),
+                "solver": asdict(self.session.options if self.session is not None
+                                 else self.options.solver)},
         }
+        if scenario_file is not None:
+            shown = display_path(scenario_file)
+            checksums[shown] = hashlib.sha256(Path(scenario_file).read_bytes()).hexdigest()
+            meta["scenario_file"] = shown
+        return meta
+
+
+def library_versions() -> dict[str, str]:
+    """Versions of the interpreter, the solver stack and the libraries used on the numbers."""
+    out = {"python": platform.python_version(), "pyomo": pyomo.version.version,
+           "platform": f"{platform.system()} {platform.machine()}"}
+    for dist in ("highspy", "numpy", "pandas", "pyarrow", "networkx", "scipy", "pydantic"):
+        try:
+            out[dist] = importlib.metadata.version(dist)
+        except importlib.metadata.PackageNotFoundError:  # pragma: no cover
+            out[dist] = "not installed"
+    return out
 
 
 def load_dataset(data_dir: Path | str | None = None, overlays=(), *,
@@ -113,20 +145,25 @@ def run_scenario(tables: InputTables, scenario: Scenario | None = None,
     summary = session.solve()
     results = extract_results(net, routes, built, summary.as_dict())
     return Run(tables=tables, net=net, routes=routes, built=built, solve=summary,
-               results=results, options=options, session=session)
+               results=results, options=options, session=session,
+               route_options=route_options)
 
 
 def counterfactual(scenario: Scenario) -> Scenario:
     """The same scenario without its disruptions: closures, throttles, builds and supply changes
-    removed; horizon, priority rules and initial queues kept (so the model structure is the
-    same and the baseline is a warm re-solve)."""
-    keep = tuple(ev for ev in scenario.events if isinstance(ev, PriorityEvent))
+    removed; horizon, priority rules, ``context`` events and initial queues kept (so the model
+    structure is the same and the baseline is a warm re-solve)."""
+    keep = tuple(ev for ev in scenario.events if not _is_disruption(ev))
     return scenario.model_copy(update={"name": f"{scenario.name}-baseline", "events": keep})
 
 
 def has_disruptions(scenario: Scenario) -> bool:
     """True if the scenario changes capacity or supply (so a baseline comparison means something)."""
-    return any(not isinstance(ev, PriorityEvent) for ev in scenario.events)
+    return any(_is_disruption(ev) for ev in scenario.events)
+
+
+def _is_disruption(event) -> bool:
+    return not (event.context or isinstance(event, PriorityEvent))
 
 
 def solve_counterfactual(run: Run) -> ResultTables:

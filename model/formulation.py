@@ -289,10 +289,11 @@ def define_queue_balance_constraints(m: pyo.ConcreteModel, built: BuiltModel) ->
 
 
 def define_queue_age_constraints(m: pyo.ConcreteModel, built: BuiltModel) -> None:
-    """FIFO age limit: at the end of day t the queue holds only cargo that arrived in the last
-    ``W_k`` days (older cargo has crossed or expired).
+    """FIFO age limit: what is still queued at the end of day t plus what crossed on day t
+    arrived in the last ``W_k`` days; older cargo crossed on an earlier day or expires on day t
+    (cargo arriving on day a may cross up to day a + W_k, never on the day it expires).
 
-    .. math:: Q_{k,t} \\le \\sum_{a = t - W_k}^{t} A_{k,a}
+    .. math:: Q_{k,t} + y_{k,t} \\le \\sum_{a = t - W_k}^{t} A_{k,a}
               + \\sum_j [t \\le W_k - \\text{age}_j] I_{j,k}
     """
     q = built.queues
@@ -316,6 +317,7 @@ def define_queue_age_constraints(m: pyo.ConcreteModel, built: BuiltModel) -> Non
     rows_i = init["k"].to_numpy()[rep_i] * n_p + lag_i
     rows = q["q"].to_numpy()
     table = pd.concat([terms(rows, "queue", rows, 1.0),
+                       terms(rows, "departures", rows, 1.0),
                        terms(rows_a, "route_flow", arr["f"].to_numpy()[rep][ok], -1.0),
                        terms(rows_i, "initial_queue", init["i"].to_numpy()[rep_i], -1.0)],
                       ignore_index=True)

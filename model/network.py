@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import difflib
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -31,8 +30,8 @@ from shapely.geometry import LineString, Point
 
 from borderflow.data.errors import InputError, Problem
 from borderflow.data.loaders import InputTables
-from borderflow.data.scenario import (BuildEvent, CapacityEvent, CloseEvent, PriorityEvent,
-                                      Scenario, SupplyEvent)
+from borderflow.data.scenario import (BuildEvent, Catalog, CapacityEvent, CloseEvent,
+                                      PriorityEvent, Scenario, SupplyEvent, scenario_problems)
 from borderflow.data.schemas import AVAILABLE_STATUSES
 
 DIRECTIONS = ("a_to_b", "b_to_a")
@@ -102,46 +101,13 @@ def _period_days(scenario: Scenario, tail_days: int) -> tuple[pd.DataFrame,
     return periods, [[d] for d in every]
 
 
-def _unknown(kind: str, name: str, known: list[str], scenario: Scenario) -> InputError:
-    close = difflib.get_close_matches(name, known, n=1)
-    hint = f" (did you mean '{close[0]}'?)" if close else ""
-    return InputError(Problem(f"scenario '{scenario.name}'", None, kind,
-                              f"unknown {kind} '{name}'{hint}"))
-
-
 def _check_event_refs(tables: InputTables, scenario: Scenario) -> None:
-    crossing_ids = tables.crossings["crossing_id"].tolist()
-    products = tables.products["product_id"].tolist()
-    origins = tables.supply["node_id"].unique().tolist()
-    for name in scenario.crossings_named():
-        if name not in crossing_ids:
-            raise _unknown("crossing", name, crossing_ids, scenario)
-    for ev in scenario.events:
-        if isinstance(ev, SupplyEvent):
-            if ev.supply.product not in products:
-                raise _unknown("product", ev.supply.product, products, scenario)
-            if ev.supply.origin is not None and ev.supply.origin not in origins:
-                raise _unknown("origin", ev.supply.origin, origins, scenario)
-    for q in scenario.initial_queues:
-        if q.product not in products:
-            raise _unknown("product", q.product, products, scenario)
-        if q.origin is not None and q.origin not in origins:
-            raise _unknown("origin", q.origin, origins, scenario)
-    dates = scenario.horizon.dates
-    if dates is None:
-        if scenario.initial_queues:
-            raise InputError(Problem(f"scenario '{scenario.name}'", None, "initial_queues",
-                                     "initial queues need a dated horizon (horizon.start)"))
-        return
-    first, last = dates[0], dates[-1]
-    for ev in scenario.events:
-        window = ev.close if isinstance(ev, CloseEvent) else ev.window
-        if (window.start is not None and window.start > last) or (
-                window.end is not None and window.end < first):
-            field = "from" if window.start is not None and window.start > last else "to"
-            raise InputError(Problem(f"scenario '{scenario.name}'", None, field,
-                                     f"event {ev.model_dump(by_alias=True, exclude_none=True)} "
-                                     f"lies outside the horizon {first} to {last}"))
+    """Raise :class:`InputError` listing every id the scenario names that the dataset lacks and
+    every event outside its horizon (:func:`borderflow.data.scenario.scenario_problems`)."""
+    problems = scenario_problems(scenario, Catalog.of(tables))
+    if problems:
+        raise InputError([Problem(f"scenario '{scenario.name}'", None, field, message)
+                          for _, field, message in problems])
 
 
 def _capacity_calendar(tables: InputTables, scenario: Scenario,
@@ -236,7 +202,8 @@ def _demand_calendar(tables: InputTables, periods: pd.DataFrame) -> pd.DataFrame
 
 
 def _link_cost(tables: InputTables, links: pd.DataFrame) -> pd.Series:
-    rate = links["mode"].map(lambda m: tables.parameter(f"{m}_cost_usd_per_truck_km"))
+    rates = {m: tables.parameter(f"{m}_cost_usd_per_truck_km") for m in links["mode"].unique()}
+    rate = links["mode"].map(rates)
     return links["cost_usd_per_truck"].fillna(links["length_km"] * rate)
 
 

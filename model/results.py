@@ -7,7 +7,13 @@ Tables (one row per ...):
 - ``crossings``: crossing, direction, period, with flow, capacity, utilisation and the dual
   value of capacity (USD per extra truck/day);
 - ``unserved``: origin, product, period: supply, shipped, unserved and spoiled tonnes;
-- ``products``: product totals.
+- ``products``: product totals;
+- ``route_arcs``: the arcs of every route that carries cargo, in order, with their end nodes,
+  travel hours and hours from dispatch (what an independent check needs to follow a route);
+- dated runs: ``queues`` (per gate, direction, day), ``backlog``, ``spoilage``, and per stream
+  (route, product) and day ``stream_queues`` (arrivals, initial queue, departures, expired,
+  stock in tonnes) and ``initial_queues`` (how the scenario's waiting trucks were split over
+  the streams they may belong to).
 
 Amounts are per period: t/day for each day of a dated horizon, or for the representative day of a
 static run. Summary totals add periods up (tonnes over the horizon, or per representative day).
@@ -15,7 +21,7 @@ static run. Summary totals add periods up (tonnes over the horizon, or per repre
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -42,9 +48,12 @@ class ResultTables:
     queues: pd.DataFrame
     backlog: pd.DataFrame
     spoilage: pd.DataFrame
+    route_arcs: pd.DataFrame = field(default_factory=pd.DataFrame)
+    stream_queues: pd.DataFrame = field(default_factory=pd.DataFrame)
+    initial_queues: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     TABLES = ("route_flows", "flows", "crossings", "unserved", "products", "queues", "backlog",
-              "spoilage")
+              "spoilage", "route_arcs", "stream_queues", "initial_queues")
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """Name -> DataFrame of every result table."""
@@ -126,26 +135,13 @@ def _departures(built: BuiltModel) -> pd.DataFrame:
     return dep.merge(built.streams[["k", "route_id"]], on="k")
 
 
-def _queue_tables(net: FreightNetwork, built: BuiltModel) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Dated runs: queue per crossing/direction/day and the backlog of each gate.
-
-    ``queues``: queue_trucks (waiting at the end of the day), arrivals_trucks,
-    departures_trucks, expired_t, spoiled_t, mean_wait_days (Little's law: trucks waiting /
-    trucks released that day, for the trucks in the queue). ``backlog``: peak queue, its day,
-    the first day after the peak the queue is under one truck (``clear_day``; empty if never),
-    truck-days waited and the waiting cost.
-    """
+def _stream_days(net: FreightNetwork, built: BuiltModel) -> pd.DataFrame:
+    """Dated runs: one row per stream ``k`` and day with its queue (t waiting at the end of the
+    day), departures, expired, arrivals (route flows reaching the gate that day) and initial
+    queue (day 0) in tonnes."""
     q = built.queues
-    keys = ["crossing_id", "direction", "period"]
-    if q.empty:
-        return (pd.DataFrame(columns=[*keys, "date", "queue_trucks", "arrivals_trucks",
-                                      "departures_trucks", "expired_t", "spoiled_t",
-                                      "mean_wait_days"]),
-                pd.DataFrame(columns=["crossing_id", "direction", "peak_queue_trucks",
-                                      "peak_date", "clear_date", "truck_days_waited",
-                                      "waiting_cost_usd"]))
     m = built.model
-    t = q[["q", "k", "crossing_id", "direction", "period", "payload_t_per_truck",
+    t = q[["q", "k", "crossing_id", "direction", "period", "product_id", "payload_t_per_truck",
            "perishable"]].copy()
     t["queue_t"] = _values(m.queue, len(q)).clip(min=0.0)
     t["departures_t"] = _values(m.departures, len(q)).clip(min=0.0)
@@ -159,39 +155,123 @@ def _queue_tables(net: FreightNetwork, built: BuiltModel) -> tuple[pd.DataFrame,
     arr_q["q"] = arr_q["k"] * n_p + arr_q["arrival_period"]
     t["arrivals_t"] = 0.0
     t.loc[arr_q["q"].to_numpy(), "arrivals_t"] = arr_q["flow_t"].to_numpy()
+    t["initial_t"] = 0.0
     if len(built.initial):
-        init = built.initial.copy()
-        init["t"] = _values(m.initial_queue, len(init))
-        add = init.groupby("k")["t"].sum()
-        t.loc[add.index.to_numpy() * n_p, "arrivals_t"] += add.to_numpy()
-    for col in ("queue", "departures", "arrivals"):
+        add = _initial_values(built).groupby("k")["t"].sum()
+        t.loc[add.index.to_numpy() * n_p, "initial_t"] = add.to_numpy()
+    return t
+
+
+def _initial_values(built: BuiltModel) -> pd.DataFrame:
+    """Initial-queue allocations ``i`` (entry ``j`` to stream ``k``) with their tonnes ``t``."""
+    init = built.initial.copy()
+    init["t"] = _values(built.model.initial_queue, len(init)).clip(min=0.0)
+    return init
+
+
+STREAM_COLUMNS = ["route_id", "product_id", "origin", "market", "crossing_id", "direction",
+                  "period", "date", "arrivals_t", "initial_t", "departures_t", "expired_t",
+                  "queue_t"]
+INITIAL_COLUMNS = ["entry", "crossing_id", "direction", "product_id", "origin", "route_id",
+                   "age_days", "trucks", "initial_t", "initial_trucks"]
+
+
+def _stream_tables(net: FreightNetwork, built: BuiltModel,
+                   days: pd.DataFrame | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Dated runs: ``stream_queues`` (per stream and day, rows with any cargo; tonnes) and
+    ``initial_queues`` (per initial-queue entry of the scenario and stream it went to)."""
+    if days is None:
+        return pd.DataFrame(columns=STREAM_COLUMNS), pd.DataFrame(columns=INITIAL_COLUMNS)
+    values = ["arrivals_t", "initial_t", "departures_t", "expired_t", "queue_t"]
+    s = days[days[values].max(axis=1) > FLOW_TOL_T]
+    s = s.merge(built.streams[["k", "route_id", "origin", "market"]], on="k").merge(
+        net.periods[["period", "label"]].rename(columns={"label": "date"}), on="period")
+    s = s.sort_values(["product_id", "route_id", "period"], kind="stable", ignore_index=True)
+    init = _initial_values(built).merge(
+        built.streams[["k", "route_id", "product_id", "origin", "crossing_id", "direction",
+                       "payload_t_per_truck"]], on="k")
+    init = init.rename(columns={"j": "entry", "t": "initial_t"})
+    init["initial_trucks"] = init["initial_t"] / init["payload_t_per_truck"]
+    init = init.sort_values(["entry", "route_id"], kind="stable", ignore_index=True)
+    return s[STREAM_COLUMNS], init[INITIAL_COLUMNS]
+
+
+def _route_arc_table(net: FreightNetwork, routes: RouteSet, route_flows: pd.DataFrame,
+                     stream_queues: pd.DataFrame) -> pd.DataFrame:
+    """The arcs of every route that carries cargo (dispatched, or from an initial queue), in
+    order: end nodes, travel and offset hours."""
+    used = set(route_flows["route_id"]) | set(stream_queues["route_id"])
+    ra = routes.route_arcs[routes.route_arcs["route_id"].isin(used)]
+    ra = ra[["route_id", "seq", "arc_id", "kind", "element_id", "direction", "offset_h"]].merge(
+        net.arcs[["arc_id", "from_node", "to_node", "travel_h"]], on="arc_id", how="left")
+    cols = ["route_id", "seq", "arc_id", "kind", "element_id", "direction", "from_node",
+            "to_node", "travel_h", "offset_h"]
+    return ra[cols].sort_values(["route_id", "seq"], kind="stable", ignore_index=True)
+
+
+def _queue_tables(net: FreightNetwork, built: BuiltModel,
+                  days: pd.DataFrame | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Dated runs: queue per crossing/direction/day and the backlog of each gate.
+
+    ``queues``: queue_trucks (waiting at the end of the day), arrivals_trucks,
+    departures_trucks, expired_t, spoiled_t, mean_wait_days (Little's law: trucks waiting /
+    trucks released that day, for the trucks in the queue; empty on a day nothing is released,
+    e.g. while the gate is closed). ``backlog``: one row per episode
+    of a gate's queue (see :func:`_backlog_episodes`).
+    """
+    keys = ["crossing_id", "direction", "period"]
+    if days is None:
+        return (pd.DataFrame(columns=[*keys, "date", "queue_trucks", "arrivals_trucks",
+                                      "departures_trucks", "expired_t", "spoiled_t",
+                                      "mean_wait_days", "expired_trucks"]),
+                pd.DataFrame(columns=BACKLOG_COLUMNS))
+    t = days.copy()
+    t["arrivals_t"] = t["arrivals_t"] + t["initial_t"]
+    for col in ("queue", "departures", "arrivals", "expired"):
         t[f"{col}_trucks"] = t[f"{col}_t"] / t["payload_t_per_truck"]
     t["spoiled_t"] = np.where(t["perishable"].astype(bool), t["expired_t"], 0.0)
     g = t.groupby(keys, as_index=False)[["queue_trucks", "arrivals_trucks", "departures_trucks",
-                                         "expired_t", "spoiled_t"]].sum()
+                                         "expired_t", "spoiled_t", "expired_trucks"]].sum()
     g = g[(g[["queue_trucks", "arrivals_trucks", "departures_trucks", "expired_t"]].abs()
            .sum(axis=1) > 1e-9)]
     g["mean_wait_days"] = np.divide(g["queue_trucks"].to_numpy(),
                                     g["departures_trucks"].to_numpy(),
-                                    out=np.zeros(len(g)),
+                                    out=np.full(len(g), np.nan),
                                     where=g["departures_trucks"].to_numpy() > 1e-9)
     g = g.merge(net.periods[["period", "label"]].rename(columns={"label": "date"}), on="period")
     g = g.sort_values(keys, kind="stable", ignore_index=True)
     waiting = net.tables.parameter("waiting_cost_usd_per_truck_day")
-    rows = []
-    for (c, d), grp in g.groupby(["crossing_id", "direction"], sort=True):
-        if grp["queue_trucks"].max() < 1e-6:
-            continue
-        peak = grp.loc[grp["queue_trucks"].idxmax()]
-        after = grp[(grp["period"] > peak["period"]) & (grp["queue_trucks"] < 1.0)]
-        rows.append((c, d, float(peak["queue_trucks"]), peak["date"],
-                     after["date"].iloc[0] if len(after) else None,
-                     float(grp["queue_trucks"].sum()), float(grp["queue_trucks"].sum() * waiting)))
-    backlog = pd.DataFrame(rows, columns=["crossing_id", "direction", "peak_queue_trucks",
-                                          "peak_date", "clear_date", "truck_days_waited",
-                                          "waiting_cost_usd"])
+    backlog = _backlog_episodes(g, net.periods, waiting)
     return g[[*keys, "date", "queue_trucks", "arrivals_trucks", "departures_trucks",
-              "expired_t", "spoiled_t", "mean_wait_days"]], backlog
+              "expired_t", "spoiled_t", "mean_wait_days", "expired_trucks"]], backlog
+
+
+#: a gate has a backlog while at least this many trucks wait at the end of the day
+BACKLOG_MIN_TRUCKS = 1.0
+BACKLOG_COLUMNS = ["crossing_id", "direction", "episode", "start_date", "peak_queue_trucks",
+                   "peak_date", "clear_date", "truck_days_waited", "waiting_cost_usd"]
+
+
+def _backlog_episodes(queues: pd.DataFrame, periods: pd.DataFrame,
+                      waiting_usd_per_truck_day: float) -> pd.DataFrame:
+    """One row per backlog episode of a gate direction: a maximal run of days with at least
+    :data:`BACKLOG_MIN_TRUCKS` waiting. ``clear_date`` is the first day after the episode
+    (empty if the queue is still there at the end of the modelled days); truck-days and waiting
+    cost are summed over the episode's days."""
+    labels = periods.set_index("period")["label"]
+    rows = []
+    for (c, d), grp in queues.groupby(["crossing_id", "direction"], sort=True):
+        series = grp.set_index("period")["queue_trucks"].reindex(labels.index, fill_value=0.0)
+        busy = (series >= BACKLOG_MIN_TRUCKS).to_numpy()
+        episode = np.cumsum(busy & ~np.r_[False, busy[:-1]])
+        for n in np.unique(episode[busy]):
+            days = series[busy & (episode == n)]
+            after = days.index[-1] + 1
+            truck_days = float(days.sum())
+            rows.append((c, d, int(n), labels[days.index[0]], float(days.max()),
+                         labels[days.idxmax()], labels[after] if after in labels.index else None,
+                         truck_days, truck_days * waiting_usd_per_truck_day))
+    return pd.DataFrame(rows, columns=BACKLOG_COLUMNS)
 
 
 def _spoilage_table(net: FreightNetwork, built: BuiltModel, unserved: pd.DataFrame) -> pd.DataFrame:
@@ -301,7 +381,9 @@ def extract_results(net: FreightNetwork, routes: RouteSet, built: BuiltModel,
     flows = _arc_flows(net, route_flows, routes, built)
     crossings = _crossing_table(net, built, flows)
     unserved = _unserved_table(built, route_flows)
-    queues, backlog = _queue_tables(net, built)
+    days = _stream_days(net, built) if built.dated else None
+    queues, backlog = _queue_tables(net, built, days)
+    stream_queues, initial_queues = _stream_tables(net, built, days)
     spoilage = _spoilage_table(net, built, unserved)
     products = _product_table(unserved, route_flows, spoilage, built)
     m = built.model
@@ -334,4 +416,6 @@ def extract_results(net: FreightNetwork, routes: RouteSet, built: BuiltModel,
     }
     return ResultTables(summary=summary, route_flows=route_flows, flows=flows,
                         crossings=crossings, unserved=unserved, products=products, queues=queues,
-                        backlog=backlog, spoilage=spoilage)
+                        backlog=backlog, spoilage=spoilage,
+                        route_arcs=_route_arc_table(net, routes, route_flows, stream_queues),
+                        stream_queues=stream_queues, initial_queues=initial_queues)

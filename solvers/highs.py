@@ -21,6 +21,8 @@ from dataclasses import asdict, dataclass, field
 import highspy
 import numpy as np
 import pyomo.environ as pyo
+import scipy.sparse as sp
+from pyomo.repn.linear import LinearRepnVisitor
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
 _MS = highspy.HighsModelStatus
@@ -165,10 +167,128 @@ def new_highs() -> highspy.Highs:
 
 @dataclass
 class _Matrix:
-    columns: list
-    rows: list
+    columns: list  # VarData per HiGHS column
+    rows: list  # ConstraintData per HiGHS row
     col_index: dict = field(default_factory=dict)
     row_index: dict = field(default_factory=dict)
+
+
+@dataclass
+class _Form:
+    """A linear model in HiGHS's terms: min c x + offset, row bounds on A x, column bounds."""
+
+    columns: list
+    rows: list
+    A: sp.csc_matrix
+    cost: np.ndarray
+    offset: float
+    col_lower: np.ndarray
+    col_upper: np.ndarray
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+    translator: str
+
+
+def _column_bounds(columns) -> tuple[np.ndarray, np.ndarray]:
+    lo = np.empty(len(columns))
+    up = np.empty(len(columns))
+    for j, v in enumerate(columns):
+        if v.fixed:
+            lo[j] = up[j] = v.value
+            continue
+        a, b = v.bounds
+        lo[j] = -np.inf if a is None else a
+        up[j] = np.inf if b is None else b
+    return lo, up
+
+
+def _compiled_form(model: pyo.ConcreteModel) -> _Form:
+    """Any linear model, through Pyomo's sparse standard-form compiler."""
+    info = LinearStandardFormCompiler().write(model, mixed_form=True)
+    A = info.A.tocsc()
+    n_rows, n_cols = A.shape
+    c = info.c.toarray().ravel() if info.c.shape[0] else np.zeros(n_cols)
+    rhs = np.asarray(info.rhs, dtype=float)
+    kind = np.array([r.bound_type for r in info.rows], dtype=int)
+    lo = np.array([-np.inf if v.lb is None else v.lb for v in info.columns], dtype=float)
+    up = np.array([np.inf if v.ub is None else v.ub for v in info.columns], dtype=float)
+    return _Form(columns=list(info.columns), rows=[r.constraint for r in info.rows], A=A,
+                 cost=c[:n_cols] if c.size else np.zeros(n_cols),
+                 offset=float(info.c_offset[0]) if len(info.c_offset) else 0.0,
+                 col_lower=lo, col_upper=up,
+                 row_lower=np.where(kind <= 0, rhs, -np.inf),
+                 row_upper=np.where(kind >= 0, rhs, np.inf), translator="pyomo-standard-form")
+
+
+def _matrix_form(model: pyo.ConcreteModel) -> _Form | None:
+    """A model whose constraints are all matrix rows (:class:`borderflow.model.terms.LinearRows`:
+    anything with ``csr()`` and ``bounds_arrays()``), read without walking expressions: the
+    rows' sparse matrices are stacked as they are and only the objective is compiled (Pyomo's
+    linear walker). ``None`` if the model has other constraints or not one minimised objective
+    (then the standard-form compiler translates it)."""
+    comps = list(model.component_objects(pyo.Constraint, active=True, descend_into=True))
+    if any(not hasattr(c, "csr") for c in comps):
+        return None
+    objectives = list(model.component_data_objects(pyo.Objective, active=True,
+                                                   descend_into=True))
+    if len(objectives) != 1 or objectives[0].sense != pyo.minimize:
+        return None
+    columns: list = []
+    col_index: dict[int, int] = {}
+
+    def column(v) -> int:
+        j = col_index.get(id(v))
+        if j is None:
+            j = col_index[id(v)] = len(columns)
+            columns.append(v)
+        return j
+
+    x_maps: dict[int, np.ndarray] = {}
+    blocks, rows, lows, ups = [], [], [], []
+    for comp in comps:
+        indptr, indices, coef, x = comp.csr()
+        if id(x) not in x_maps:
+            x_maps[id(x)] = np.fromiter((column(v) for v in x), dtype=np.int64, count=len(x))
+        data = list(comp.values())
+        active = np.fromiter((d.active for d in data), dtype=bool, count=len(data))
+        lo, up = comp.bounds_arrays()
+        block = (indptr, x_maps[id(x)][indices], coef)
+        keep = np.flatnonzero(active)
+        blocks.append((block, keep, len(data)))
+        rows += [data[i] for i in keep]
+        lows.append(lo[keep])
+        ups.append(up[keep])
+    visitor = LinearRepnVisitor({})
+    repn = visitor.walk_expression(objectives[0].expr)
+    if repn.nonlinear is not None:
+        return None
+    obj_cols = np.fromiter((column(visitor.var_map[k]) for k in repn.linear), dtype=np.int64,
+                           count=len(repn.linear))
+    n_cols = len(columns)
+    cost = np.zeros(n_cols)
+    np.add.at(cost, obj_cols, np.fromiter((float(v) for v in repn.linear.values()),
+                                          dtype=float, count=len(repn.linear)))
+    mats = []
+    for (indptr, idx, coef), keep, n in blocks:
+        M = sp.csr_matrix((coef, idx, indptr), shape=(n, n_cols))
+        mats.append(M if len(keep) == n else M[keep])
+    A = (sp.vstack(mats, format="csc") if mats else sp.csc_matrix((0, n_cols)))
+    A.sort_indices()
+    col_lower, col_upper = _column_bounds(columns)
+    return _Form(columns=columns, rows=rows, A=A, cost=cost,
+                 offset=float(repn.constant) if repn.constant else 0.0,
+                 col_lower=col_lower, col_upper=col_upper,
+                 row_lower=np.concatenate(lows) if lows else np.zeros(0),
+                 row_upper=np.concatenate(ups) if ups else np.zeros(0),
+                 translator="matrix-rows")
+
+
+def _set_constraint_bounds(con, lower, upper) -> None:
+    """New bounds of a Pyomo constraint, keeping its body (matrix rows keep their terms)."""
+    if hasattr(con, "set_bounds"):
+        con.set_bounds(lower, upper)
+    else:
+        con.set_value((lower, con.body, upper))
 
 
 class HighsSession:
@@ -179,20 +299,28 @@ class HighsSession:
     model : pyo.ConcreteModel
         A linear model with one active objective.
     options : SolverOptions, optional
+    translator : str
+        ``"auto"``: a model whose constraints are all matrix rows (as :func:`build_model`
+        makes them) is read directly from their sparse matrices, any other model through
+        Pyomo's standard-form compiler; ``"pyomo"``: always the compiler (for cross-checks).
     """
 
-    def __init__(self, model: pyo.ConcreteModel, options: SolverOptions | None = None):
+    def __init__(self, model: pyo.ConcreteModel, options: SolverOptions | None = None, *,
+                 translator: str = "auto"):
         self.model = model
         self.options = options or SolverOptions()
         t0 = time.perf_counter()
-        info = LinearStandardFormCompiler().write(model, mixed_form=True)
-        self._matrix = _Matrix(columns=list(info.columns), rows=list(info.rows))
+        form = _matrix_form(model) if translator == "auto" else None
+        if form is None:
+            form = _compiled_form(model)
+        self._matrix = _Matrix(columns=form.columns, rows=form.rows)
         self._matrix.col_index = {id(v): j for j, v in enumerate(self._matrix.columns)}
-        for i, row in enumerate(self._matrix.rows):
-            self._matrix.row_index.setdefault(id(row.constraint), []).append(i)
+        for i, con in enumerate(self._matrix.rows):
+            self._matrix.row_index.setdefault(id(con), []).append(i)
+        self.translator = form.translator
         self.highs = new_highs()
         self._configure()
-        self.highs.passModel(self._lp(info))
+        self.highs.passModel(self._lp(form))
         self.translate_seconds = time.perf_counter() - t0
         self._solved_once = False
 
@@ -205,23 +333,18 @@ class HighsSession:
         h.setOptionValue("presolve", o.presolve)
         h.setOptionValue("solver", o.solver)
 
-    def _lp(self, info) -> highspy.HighsLp:
-        A = info.A.tocsc()
+    def _lp(self, form: "_Form") -> highspy.HighsLp:
+        A = form.A
         n_rows, n_cols = A.shape
         lp = highspy.HighsLp()
         lp.num_col_ = n_cols
         lp.num_row_ = n_rows
-        c = info.c.toarray().ravel() if info.c.shape[0] else np.zeros(n_cols)
-        lp.col_cost_ = c[:n_cols] if c.size else np.zeros(n_cols)
-        lp.offset_ = float(info.c_offset[0]) if len(info.c_offset) else 0.0
-        lo = np.array([-np.inf if v.lb is None else v.lb for v in info.columns], dtype=float)
-        up = np.array([np.inf if v.ub is None else v.ub for v in info.columns], dtype=float)
-        lp.col_lower_ = lo
-        lp.col_upper_ = up
-        rhs = np.asarray(info.rhs, dtype=float)
-        kind = np.array([r.bound_type for r in info.rows], dtype=int)
-        lp.row_lower_ = np.where(kind <= 0, rhs, -np.inf)
-        lp.row_upper_ = np.where(kind >= 0, rhs, np.inf)
+        lp.col_cost_ = form.cost
+        lp.offset_ = form.offset
+        lp.col_lower_ = form.col_lower
+        lp.col_upper_ = form.col_upper
+        lp.row_lower_ = form.row_lower
+        lp.row_upper_ = form.row_upper
         lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
         lp.a_matrix_.start_ = A.indptr.astype(np.int32)
         lp.a_matrix_.index_ = A.indices.astype(np.int32)
@@ -258,7 +381,7 @@ class HighsSession:
         """Change the bounds of constraints (``None`` = unbounded) in HiGHS and in Pyomo."""
         idx, lo, up = [], [], []
         for con, a, b in zip(constraints, lower, upper):
-            con.set_value((a, con.body, b))
+            _set_constraint_bounds(con, a, b)
             for i in self._matrix.row_index[id(con)]:
                 idx.append(i)
                 lo.append(-np.inf if a is None else float(a))
@@ -271,7 +394,7 @@ class HighsSession:
         """Change the right-hand side of ``<=`` constraints in the live HiGHS model and Pyomo."""
         idx, lo, up = [], [], []
         for con, b in zip(constraints, upper):
-            con.set_value((None, con.body, float(b)))
+            _set_constraint_bounds(con, None, float(b))
             for i in self._matrix.row_index[id(con)]:
                 idx.append(i)
                 lo.append(-np.inf)
@@ -279,6 +402,23 @@ class HighsSession:
         if idx:
             self.highs.changeRowsBounds(len(idx), np.array(idx, dtype=np.int32),
                                         np.array(lo, dtype=float), np.array(up, dtype=float))
+
+    # -- warm starts ------------------------------------------------------------------------
+    def basis(self) -> highspy.HighsBasis | None:
+        """A copy of the current basis (``None`` if HiGHS has no valid basis)."""
+        basis = self.highs.getBasis()  # highspy returns a copy
+        return basis if basis.valid else None
+
+    def restart_from(self, basis: highspy.HighsBasis | None) -> None:
+        """Forget everything the solver kept from earlier solves and start the next one from
+        ``basis`` (a cold start if ``None``).
+
+        The next solve then depends only on the model and ``basis``, not on which scenarios were
+        solved before: a sweep gives the same numbers whatever order its scenarios run in.
+        """
+        self.highs.clearSolver()
+        if basis is not None:
+            self.highs.setBasis(basis)
 
     # -- solve ------------------------------------------------------------------------------
     def solve(self, load: bool = True) -> SolveSummary:
@@ -325,8 +465,7 @@ class HighsSession:
         if suffix is None:
             return
         suffix.clear()
-        for row, y in zip(self._matrix.rows, duals):
-            con = row.constraint
+        for con, y in zip(self._matrix.rows, duals):
             suffix[con] = suffix.get(con, 0.0) + float(y)
 
     def column_values(self) -> np.ndarray:

@@ -1,0 +1,355 @@
+"""Sweeps: scenario files and their errors, warm re-solves, resume, failures, and the answers.
+
+Tiny network (tests/tiny.py): O -> X1 -> M costs 11 USD/t, O -> X2 -> M 16 USD/t; price
+1,000 USD/t, value of produce not shipped 500 USD/t, supply 200 t/day, 20 t/truck.
+
+- both gates open (100 trucks/day): N-1 closing X1 costs (16 - 11) x 200 = 1,000 USD/day
+  (the flow moves to X2), closing X2 costs nothing;
+- X1 at 5 trucks/day (100 t) and X2 proposed: 100 t ship via X1, 100 t are not shipped
+  (objective 100 x 11 - 100 x 1,000 + 100 x 500 = -48,900). One more truck/day through X1 is
+  worth 20 t x (1,000 - 11 + 500) = 29,780 USD. Closing X1 loses the rest (objective
+  200 x 500 = 100,000: +148,900). Building X2 takes 100 t more at 16 USD/t (objective
+  -197,300: benefit 148,400) and, with X1 closed, all 200 t (-196,800: benefit 296,800).
+
+Dask runs on one in-process worker (``processes=False``) to stay fast.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import textwrap
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+import tiny
+from borderflow.cli import app
+from borderflow.data.errors import InputError
+from borderflow.data.scenario import (Catalog, CapacityEvent, CloseEvent, Horizon, Scenario,
+                                      Window, load_scenario_file, load_scenarios)
+from borderflow.pipeline import load_dataset, run_scenario
+from borderflow.sweep import (PARTITIONS, TABLES, Job, ModelCache, partition, plan_file,
+                              plan_n_minus_1, plan_scenarios, run_sweep, solve_job)
+
+TOL = 1e-6
+CATALOG = Catalog(crossings={"boten-mohan": "open", "kim-thanh-hekou": "open",
+                             "ba-sai-ban-vuoc": "proposed"},
+                  products=("banana", "durian"), origins=("la-luang-namtha",))
+
+
+@pytest.fixture(scope="module")
+def client():
+    """One in-process Dask worker, shared by the module's sweeps."""
+    from distributed import Client, LocalCluster
+
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                      dashboard_address=None) as cluster, Client(cluster) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def tiny_dir(tmp_path_factory):
+    """The tiny dataset, both gates open."""
+    return tiny.write(tmp_path_factory.mktemp("tiny"))
+
+
+@pytest.fixture(scope="module")
+def tiny_data(tiny_dir):
+    return load_dataset(tiny_dir, check_borders=False)
+
+
+def _write(tmp_path, text: str, name: str = "s.yaml"):
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+# ---- scenario files -------------------------------------------------------------------------
+@pytest.mark.parametrize("text, where", [
+    ("""\
+     scenarios:
+       - name: a
+         events:
+           - {crossing: boten-mohn}
+     """, ("row 4", "scenarios[0].events[0].crossing",
+           "unknown crossing 'boten-mohn' (did you mean 'boten-mohan'?)")),
+    ("""\
+     name: late
+     horizon: {start: 2021-10-20, days: 5}
+     events:
+       - {crossing: boten-mohan, close: {from: 2021-12-25}}
+     """, ("row 4", "events[0].close.from", "lies outside the horizon 2021-10-20 to 2021-10-24")),
+    ("""\
+     name: static-2021
+     horizon: {month: 7}
+     events:
+       - {crossing: boten-mohan, close: {from: 2021-07-01, to: 2021-07-10}}
+     """, ("row 4", "events[0].close.to", "static run of July stands for the days 2023-07-01")),
+    ("""\
+     scenarios:
+       - name: ok
+       - name: neg
+         events:
+           - {crossing: kim-thanh-hekou, capacity_trucks_per_day: -5}
+     """, ("row 5", "scenarios[1].events[0].capacity_trucks_per_day",
+           "scenario neg: Input should be greater than or equal to 0 (got -5)")),
+    ("""\
+     name: what
+     events:
+       - {build: ba-sai-ban-vuoc, supply: {product: banana, factor: 2}}
+     """, ("row 3", "events[0]", "exactly one of: close, capacity_trucks_per_day")),
+    ("""\
+     grid:
+       crossings: [boten-mohan, kim-tanh-hekou]
+       days: [3, 10]
+     """, ("row 2", "grid.crossings[1]", "did you mean 'kim-thanh-hekou'")),
+    ("""\
+     scenarios:
+       - {name: close-boten-mohan-3d}
+     grid: {crossings: [boten-mohan], days: [3]}
+     """, ("field 'name'", "duplicate scenario name(s): close-boten-mohan-3d")),
+    ("""\
+     grid: {crossings: open, days: [0]}
+     """, ("row 1", "grid.days[0]", "greater than or equal to 1 (got 0)")),
+    ("""\
+     scenarios:
+       - name: a
+         horizon: {days: 3
+     """, ("row 4", "malformed YAML")),
+])
+def test_scenario_file_errors_name_line_field_and_fix(tmp_path, text, where):
+    path = _write(tmp_path, text)
+    with pytest.raises(InputError) as err:
+        load_scenarios(path, CATALOG)
+    message = str(err.value)
+    assert message.startswith(str(path))
+    for part in where:
+        assert part in message, message
+
+
+def test_scenario_file_forms(tmp_path):
+    """One scenario (the existing format), a list, a grid (crossing x length x month)."""
+    one = load_scenarios("data/scenarios/boten-2021.yaml")
+    assert [s.name for s in one] == ["boten-2021"]
+    path = _write(tmp_path, """\
+        scenarios:
+          - {name: a, horizon: {month: 3}, events: [{build: ba-sai-ban-vuoc}]}
+        grid:
+          crossings: open
+          days: [10]
+          months: [1, 7]
+        """)
+    scenarios = load_scenarios(path, CATALOG)
+    assert [s.name for s in scenarios] == [
+        "a", "close-boten-mohan-10d-m01", "close-kim-thanh-hekou-10d-m01",
+        "close-boten-mohan-10d-m07", "close-kim-thanh-hekou-10d-m07"]
+    july = scenarios[3]
+    assert july.horizon.month == 7
+    assert july.events[0].close == Window(**{"from": dt.date(2023, 7, 1),
+                                             "to": dt.date(2023, 7, 10)})
+    with pytest.raises(InputError, match="'crossings: open' needs the dataset"):
+        load_scenarios(path)
+
+
+def test_investments_name_unknown_scenarios_and_crossings(tmp_path, tiny_data):
+    path = _write(tmp_path, """\
+        scenarios:
+          - {name: no-x1, events: [{crossing: x1}]}
+        investments:
+          projects: [x2, x9]
+          under: [no-x1, no-x3]
+        """)
+    with pytest.raises(InputError) as err:
+        plan_file(path, tables=tiny_data)
+    assert "row 4" in str(err.value) and "investments.projects[1]" in str(err.value)
+    assert "unknown crossing 'x9'" in str(err.value)
+
+
+# ---- warm re-solves -------------------------------------------------------------------------
+def test_warm_resolve_equals_cold_solve_and_ignores_order(tiny_dir, tiny_data):
+    """Dated scenarios on the structure's model, re-solved warm, match a cold build and solve;
+    solving other scenarios in between changes no number."""
+    start = dt.date(2024, 1, 1)
+    horizon = Horizon(start=start, days=4)
+    window = {"from": start + dt.timedelta(days=1), "to": start + dt.timedelta(days=2)}
+    scenarios = [Scenario(name="base", horizon=horizon),
+                 Scenario(name="x1-shut", horizon=horizon,
+                          events=(CloseEvent(crossing="x1", close=Window(**window)),)),
+                 Scenario(name="x1-throttle", horizon=horizon,
+                          events=(CapacityEvent(crossing="x1", capacity_trucks_per_day=3,
+                                                **window),
+                                  CloseEvent(crossing="x2", close=Window(**window))))]
+    plan = plan_scenarios(scenarios, data=tiny_dir, tables=tiny_data)
+    cache = ModelCache()
+
+    def solve(name, warm=True):
+        e = plan.entry(name)
+        out = solve_job(Job(e.scenario, plan.structures[e.structure], warm), cache)
+        assert out.status == "optimal", out.message
+        return out
+
+    first = {n: solve(n) for n in ("x1-shut", "x1-throttle", "base")}
+    assert len(cache.models) == 1 and first["x1-shut"].model_built
+    for name, out in first.items():
+        cold = solve(name, warm=False)
+        assert out.solve["warm_start"] and not cold.solve["warm_start"]
+        assert out.solve["objective_usd"] == pytest.approx(cold.solve["objective_usd"],
+                                                           rel=1e-6)
+    again = solve("x1-shut")
+    assert again.solve["objective_usd"] == first["x1-shut"].solve["objective_usd"]
+    pd.testing.assert_frame_equal(again.results.route_flows, first["x1-shut"].results.route_flows,
+                                  check_exact=True)
+    assert first["x1-throttle"].solve["objective_usd"] > first["base"].solve["objective_usd"]
+
+
+# ---- sweeps ---------------------------------------------------------------------------------
+def _tables(out):
+    return {name: (out / f"{name}.csv").read_bytes() for name in TABLES
+            if (out / f"{name}.csv").exists()}
+
+
+def test_n_minus_1_on_tiny_ranks_the_cheap_gate_first(client, tiny_dir, tiny_data, tmp_path):
+    plan = plan_n_minus_1(data=tiny_dir, tables=tiny_data)
+    assert plan.names() == ["baseline", "close-x1", "close-x2"]
+    res = run_sweep(plan, tmp_path / "n1", client=client, progress=False)
+    assert (res.solved, res.failed, res.models_built) == (3, 0, 1)  # one model, reused
+    crit = res["criticality"].set_index("crossing_id")
+    assert crit.loc["x1", "cost_increase_usd"] == pytest.approx(1000, abs=TOL)
+    assert crit.loc["x2", "cost_increase_usd"] == pytest.approx(0, abs=TOL)
+    assert crit.loc["x1", "rank"] == 1 and crit.loc["x2", "rank"] == 2
+    assert crit.loc["x1", "baseline_flow_trucks"] == pytest.approx(10, abs=TOL)
+    assert crit.loc["x1", "top_gaining_crossings"] == "x2 +10.0"
+    by_product = res["criticality_by_product"]
+    assert by_product[["crossing_id", "product_id"]].values.tolist() == [["x1", "durian"]]
+    assert by_product["cost_increase_usd"].iloc[0] == pytest.approx(1000, abs=TOL)
+    comp = pd.read_parquet(tmp_path / "n1" / "comparison.parquet")
+    assert comp["scenario"].tolist() == plan.names()
+    part = pd.read_parquet(partition(tmp_path / "n1", "close-x1") / "crossings.parquet")
+    assert part.loc[part["crossing_id"] == "x1", "flow_trucks"].abs().max() < TOL
+
+
+def test_capacity_value_and_investment_ranking(client, tmp_path):
+    t = tiny.base_tables()
+    t["crossings"].loc[0, "capacity_a_to_b_trucks_per_day"] = 5
+    t["crossings"].loc[1, "status"] = "proposed"
+    folder = tiny.write(tmp_path / "data", t)
+    plan = plan_n_minus_1(data=folder, tables=load_dataset(folder, check_borders=False),
+                          invest=True)
+    res = run_sweep(plan, tmp_path / "inv", client=client, progress=False)
+    comp = res["comparison"].set_index("scenario")
+    assert comp.loc["baseline", "objective_usd"] == pytest.approx(-48_900, abs=TOL)
+    assert comp.loc["close-x1", "cost_increase_usd"] == pytest.approx(148_900, abs=TOL)
+    value = res["capacity_value"].set_index(["crossing_id", "direction"])
+    assert value.loc[("x1", "a_to_b"), "value_usd_per_extra_truck_per_day"] == \
+        pytest.approx(29_780, abs=TOL)
+    assert value.loc[("x1", "b_to_a"), "value_usd_per_extra_truck_per_day"] == \
+        pytest.approx(0, abs=TOL)
+    inv = res["investments"].set_index("context")
+    assert inv.loc["baseline", "benefit_usd"] == pytest.approx(148_400, abs=TOL)
+    assert inv.loc["close-x1", "benefit_usd"] == pytest.approx(296_800, abs=TOL)
+    rank = res["investment_ranking"].iloc[0]
+    assert (rank["project"], rank["kind"], rank["worth_most_under"]) == ("x2", "build",
+                                                                         "close-x1")
+    assert rank["benefit_mean_usd"] == pytest.approx((148_400 + 296_800) / 2, abs=TOL)
+
+
+SWEEP_FILE = """\
+    scenarios:
+      - {name: x1-throttled, events: [{crossing: x1, capacity_trucks_per_day: 4}]}
+      - {name: more-durian, events: [{supply: {product: durian, factor: 1.5}}]}
+    grid: {crossings: [x1, x2], days: [10], horizon: {month: 2}}
+    investments:
+      projects: [{name: x2-lanes, events: [{crossing: x2, capacity_trucks_per_day: 200}]}]
+      under: [x1-throttled]
+    """
+
+
+def test_resumed_sweep_equals_uninterrupted(client, tiny_dir, tiny_data, tmp_path):
+    path = _write(tmp_path, SWEEP_FILE)
+    plan = plan_file(path, data=tiny_dir, tables=tiny_data)
+    full = run_sweep(plan, tmp_path / "full", client=client, progress=False)
+    assert full.failed == 0 and full.solved == len(full.plan.entries) == 8
+    # interrupted: a subset first, a half-written folder, then resume; then lose a partition
+    out = tmp_path / "resumed"
+    part = run_sweep(plan_file(path, data=tiny_dir, tables=tiny_data), out, client=client,
+                     only=["close-x1-10d"], progress=False)
+    assert part.solved == 2  # close-x1-10d and its baseline (baseline-m02)
+    (out / PARTITIONS / ".scenario=x1-throttled.abc.tmp").mkdir()
+    again = run_sweep(plan_file(path, data=tiny_dir, tables=tiny_data), out, client=client,
+                      resume=True, progress=False)
+    assert (again.skipped, again.solved) == (2, 6)
+    shutil.rmtree(partition(out, "more-durian"))
+    last = run_sweep(plan_file(path, data=tiny_dir, tables=tiny_data), out, client=client,
+                     resume=True, progress=False)
+    assert (last.skipped, last.solved) == (7, 1)
+    a, b = full["comparison"], last["comparison"]
+    pd.testing.assert_frame_equal(a.drop(columns="solve_seconds"),
+                                  b.drop(columns="solve_seconds"), check_exact=True)
+    files_a, files_b = _tables(tmp_path / "full"), _tables(out)
+    assert files_a.keys() == files_b.keys() and "investments" in files_a
+    for name in files_a.keys() - {"comparison"}:
+        assert files_a[name] == files_b[name], name
+    # rebuilt from the same partitions: byte-identical, timings included
+    before = _tables(out)
+    run_sweep(plan_file(path, data=tiny_dir, tables=tiny_data), out, client=client,
+              resume=True, progress=False)
+    assert _tables(out) == before
+
+
+def test_failed_scenario_is_reported_and_the_sweep_goes_on(client, tiny_dir, tiny_data,
+                                                           tmp_path):
+    """Trucks said to wait on the CN->VN lane of X1, where no route queues: that scenario's
+    model cannot be built; the other scenarios are solved."""
+    path = _write(tmp_path, """\
+        scenarios:
+          - name: stuck
+            horizon: {start: 2024-01-01, days: 3}
+            events: [{crossing: x2}]
+            initial_queues: [{crossing: x1, product: durian, trucks: 5, direction: b_to_a}]
+          - {name: no-x1, events: [{crossing: x1}]}
+        """)
+    res = run_sweep(plan_file(path, data=tiny_dir, tables=tiny_data), tmp_path / "f",
+                    client=client, progress=False)
+    comp = res["comparison"].set_index("scenario")
+    assert comp.loc["stuck", "status"] == "input_error"
+    assert "no route of durian queues at x1 (b_to_a)" in comp.loc["stuck", "message"]
+    assert comp.loc["no-x1", "status"] == "optimal"
+    assert comp.loc["no-x1", "cost_increase_usd"] == pytest.approx(1000, abs=TOL)
+    assert res.failed == 2 and res.solved == 2  # 'stuck' and its baseline share the model
+
+
+# ---- the command line on the embedded dataset -------------------------------------------------
+@pytest.mark.slow
+def test_cli_sweep_of_the_example_file_matches_a_cold_solve(client, tmp_path):
+    """``borderflow sweep`` on an existing scheduler: a 10-day Boten closure and its baseline,
+    warm on one model; the same scenario built and solved from scratch gives the same cost."""
+    out = tmp_path / "ex"
+    runner = CliRunner()
+    res = runner.invoke(app, ["sweep", "data/scenarios/sweep-example.yaml", "--out", str(out),
+                              "--scheduler", client.scheduler.address, "--only",
+                              "boten-mohan-closed-31d-dec", "--no-progress"])
+    assert res.exit_code == 0, res.output
+    assert "criticality" in res.output
+    comp = pd.read_csv(out / "comparison.csv").set_index("scenario")
+    assert comp.loc["baseline-m12", "status"] == "optimal"
+    assert comp.loc["boten-mohan-closed-31d-dec", "cost_increase_usd"] > 0
+    assert comp.loc["lang-son-closed-dec", "status"] == "not_run"
+    scen = load_scenarios("data/scenarios/sweep-example.yaml", Catalog.of(load_dataset()))
+    cold = run_scenario(load_dataset(), next(s for s in scen
+                                             if s.name == "boten-mohan-closed-31d-dec"))
+    assert comp.loc["boten-mohan-closed-31d-dec", "objective_usd"] == pytest.approx(
+        cold.solve.objective_usd, rel=1e-6)
+
+
+def test_cli_sweep_bad_file_exits_2_and_writes_nothing(tmp_path):
+    path = _write(tmp_path, """\
+        grid: {crossings: [boten-mohan, kim-tanh-hekou], days: [3]}
+        """)
+    res = CliRunner().invoke(app, ["sweep", str(path), "--out", str(tmp_path / "o")])
+    assert res.exit_code == 2
+    assert "did you mean 'kim-thanh-hekou'" in res.output
+    assert not (tmp_path / "o").exists()
+    res = CliRunner().invoke(app, ["sweep", "--out", str(tmp_path / "o")])
+    assert res.exit_code == 2 and "--n-1" in res.output

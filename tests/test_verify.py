@@ -1,0 +1,351 @@
+"""The independent verifier: it passes real solutions and names every corruption of a run folder.
+
+Solutions of the tiny network (tests/tiny.py), static and day by day, and of the embedded
+dataset must pass every check. Run folders written by ``borderflow solve`` are then corrupted one
+fact at a time (a flow above capacity, a flow through a closed gate, the objective, conservation,
+a perishable on a route longer than its shelf life or left too long in a queue, a queue's stock,
+a licence, an input file): ``borderflow verify`` must exit 8 and name the check, the entity and
+the amount.
+"""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import tiny
+from typer.testing import CliRunner
+
+from borderflow.cli import app
+from borderflow.data.scenario import (CapacityEvent, CloseEvent, InitialQueue, PriorityEvent,
+                                      PriorityRule, Scenario, Window, closing)
+from borderflow.verify import EXIT_VIOLATIONS, verify_results, verify_run, violations
+
+from test_dynamics import START, day, dated, only_x1
+
+#: checks every solution is put through (more for dated runs)
+CORE_CHECKS = {"route_path", "supply_balance", "arc_flow", "node_balance", "crossing_capacity",
+               "licence", "shelf_life", "objective", "summary"}
+QUEUE_CHECKS = {"queue_balance", "queue_arrivals", "queue_table", "queue_wait", "queue_expiry"}
+
+
+def _passes(run) -> pd.DataFrame:
+    report = verify_results(run.results, run.tables, run.net.scenario, net=run.net)
+    assert violations(report).empty, violations(report).to_string()
+    return report
+
+
+def _checked(solve_tiny, tables, case: tuple):
+    """Solve an edited tiny dataset under a scenario; the run and its (passing) report."""
+    edit, scenario = case
+    edit(tables)
+    run = solve_tiny(tables, scenario)
+    return run, _passes(run)
+
+
+def _rice(t, **kw):
+    tiny.add_product(t, "rice", supply_t_per_day=100, perishable=False, reefer=False, **kw)
+
+
+STATIC = {
+    "cheapest": (lambda t: None, None),
+    "capacity split": (lambda t: t["crossings"].loc.__setitem__(
+        (0, "capacity_a_to_b_trucks_per_day"), 4), None),
+    "closed by scenario": (lambda t: None, closing(["x1"])),
+    "both closed": (lambda t: None, closing(["x1", "x2"])),
+    "licence": (lambda t: (_rice(t), t["crossings"].loc.__setitem__(
+        (0, "licensed_products"), "rice")), None),
+    "finite demand": (lambda t: t["markets"].loc.__setitem__((0, "demand_t_per_year"),
+                                                             100 * 365), None),
+    "too slow for shelf life": (lambda t: t["products"].loc.__setitem__(
+        (0, "shelf_life_reefer_days"), 10 / 24), None),
+    "throttle": (lambda t: None, Scenario(name="throttle", events=(
+        CapacityEvent(crossing="x1", capacity_trucks_per_day=3),))),
+}
+
+
+@pytest.mark.parametrize("case", sorted(STATIC))
+def test_verifier_passes_static_tiny_solutions(solve_tiny, tiny_tables, case):
+    run, report = _checked(solve_tiny, tiny_tables, STATIC[case])
+    if run.results.summary["shipped_t"] > 0:
+        assert CORE_CHECKS <= set(report["check"])
+    else:  # nothing moves: what is checked is that nothing does
+        assert {"supply_balance", "node_balance", "closed_crossing", "objective"} <= set(
+            report["check"])
+
+
+def _spoil(t):
+    only_x1(t, 10)
+    t["products"].loc[0, "shelf_life_reefer_days"] = 3
+    t["supply"].loc[0, "supply_t_per_year"] = 0
+
+
+DATED = {
+    "closure queue": (lambda t: only_x1(t, 20), dated("closure", 5, CloseEvent(
+        crossing="x1", close=Window(**{"from": day(1), "to": day(2)})))),
+    "initial queue spoils": (_spoil, dated("spoil", 6, CloseEvent(
+        crossing="x1", close=Window(**{"to": day(5)})), queues=(
+        InitialQueue(crossing="x1", product="durian", trucks=10, age_days=1),))),
+    "initial queue saved": (_spoil, dated("saved", 4, CloseEvent(
+        crossing="x1", close=Window(**{"to": day(1)})), queues=(
+        InitialQueue(crossing="x1", product="durian", trucks=10, age_days=0),))),
+    "priority lane": (lambda t: (only_x1(t, 10), _rice(t, shelf_life_days=365),
+                                 t["supply"].loc.__setitem__((1, "supply_t_per_year"),
+                                                             200 * 31 * 12)),
+                      dated("priority", 1, PriorityEvent(
+                          crossing="x1", priority=PriorityRule(share=1.0),
+                          **{"from": day(0), "to": day(0)}))),
+    "finite demand": (lambda t: t["markets"].loc.__setitem__((0, "demand_t_per_year"),
+                                                             100 * 365), dated("demand", 5)),
+}
+
+
+@pytest.mark.parametrize("case", sorted(DATED))
+def test_verifier_passes_dated_tiny_solutions(solve_tiny, tiny_tables, case):
+    run, report = _checked(solve_tiny, tiny_tables, DATED[case])
+    expected = CORE_CHECKS | QUEUE_CHECKS
+    if run.results.flows.empty:  # all cargo expired in the queue: no arc carries anything
+        expected -= {"arc_flow"}
+    if run.results.route_flows.empty:  # only an initial queue: nothing arrives at the gate
+        expected -= {"queue_arrivals"}
+    assert expected <= set(report["check"])
+
+
+def test_cargo_past_its_allowed_wait_is_not_delivered(solve_tiny, tiny_tables):
+    # shelf life 72 h, route 12 h: 2 days of waiting allowed; the gate reopens on day 3
+    _spoil(tiny_tables)
+    run = solve_tiny(tiny_tables, dated("late", 6, CloseEvent(
+        crossing="x1", close=Window(**{"to": day(2)})), queues=(
+        InitialQueue(crossing="x1", product="durian", trucks=10, age_days=0),)))
+    _passes(run)
+
+
+# ---------------------------------------------------------------------------- run folders
+#: the tiny crossings moved onto the VN–CN border (Huu Nghi, Tan Thanh) so the CLI's border
+#: check accepts the dataset
+ON_BORDER = {0: (106.70084, 21.98543), 1: (106.67000, 21.96219)}
+
+
+def _border_data(tmp_path, name: str, tables=None) -> Path:
+    """The tiny dataset (or ``tables``) with its crossings on the border, written to a folder."""
+    t = tables if tables is not None else tiny.base_tables()
+    for i, (lon, lat) in ON_BORDER.items():
+        t["crossings"].loc[i, ["lon", "lat"]] = [lon, lat]
+    return tiny.write(tmp_path / name, t)
+
+
+def _solve_cli(tmp_path, name: str, tables=None, *args) -> Path:
+    """``borderflow solve`` on the tiny data into ``tmp_path/name`` (must exit 0)."""
+    data = _border_data(tmp_path, f"data-{name}", tables)
+    out = tmp_path / name
+    result = CliRunner().invoke(app, ["solve", "--data", str(data), "--out", str(out), *args])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def _scenario_file(tmp_path, text: str):
+    path = tmp_path / "scenario.yaml"
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+CLOSURE_YAML = """\
+    name: closure
+    horizon: {start: 2024-01-01, days: 5}
+    events:
+      - {crossing: x1, close: {from: 2024-01-02, to: 2024-01-03}}
+"""
+
+
+def _edit(run_dir, table: str, fn) -> None:
+    """Rewrite one result table of a run folder (parquet, which the verifier reads, and CSV)."""
+    df = fn(pd.read_parquet(run_dir / f"{table}.parquet"))
+    df.to_parquet(run_dir / f"{table}.parquet", index=False)
+    df.to_csv(run_dir / f"{table}.csv", index=False)
+
+
+def _named(run_dir, check: str, entity: str) -> pd.DataFrame:
+    """The violations of ``check`` whose entity contains ``entity`` (at least one expected)."""
+    bad = violations(verify_run(run_dir))
+    hit = bad[(bad["check"] == check) & bad["entity"].str.contains(entity, regex=False)]
+    assert len(hit), f"no {check} violation naming {entity!r}:\n{bad.to_string()}"
+    assert (hit["amount"] > hit["tolerance"]).all()
+    return hit
+
+
+def test_solve_verifies_and_verify_command_passes(tmp_path):
+    out = _solve_cli(tmp_path, "base", None, "--close", "x1")
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["verified"] is True
+    assert summary["verification_checks"] > 20
+    assert summary["verification_violations"] == 0
+    report = pd.read_csv(out / "verification.csv")
+    assert len(report) == summary["verification_checks"] and report["ok"].all()
+    result = CliRunner().invoke(app, ["verify", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "verified" in result.stdout and "crossing_capacity" in result.stdout
+    payload = json.loads(CliRunner().invoke(app, ["verify", str(out), "--json"]).stdout)
+    assert payload["verified"] is True and payload["violations"] == 0
+
+
+def test_flow_above_capacity_is_named(tmp_path):
+    t = tiny.base_tables()
+    t["crossings"].loc[0, "capacity_a_to_b_trucks_per_day"] = 4  # X1 full at 80 t
+    out = _solve_cli(tmp_path, "cap", t)
+    _edit(out, "flows", lambda f: f.assign(flow_t=f["flow_t"].where(
+        f["arc_id"] != "x1:a_to_b", 200.0)))
+    hit = _named(out, "crossing_capacity", "crossing x1 a_to_b")
+    assert hit["amount"].iloc[0] == pytest.approx(200 / 20 - 4)
+    result = CliRunner().invoke(app, ["verify", str(out)])
+    assert result.exit_code == EXIT_VIOLATIONS
+    assert "crossing_capacity" in result.stdout and "x1 a_to_b" in result.stdout
+
+
+def test_flow_on_a_closed_crossing_is_named(tmp_path):
+    out = _solve_cli(tmp_path, "closed", None, "--close", "x1")
+    _edit(out, "flows", lambda f: pd.concat([f, f[f["arc_id"] == "x2:a_to_b"].assign(
+        arc_id="x1:a_to_b", element_id="x1", flow_t=50.0)], ignore_index=True))
+    hit = _named(out, "closed_crossing", "crossing x1 a_to_b")
+    assert hit["amount"].iloc[0] == pytest.approx(50 / 20)
+
+
+def test_altered_objective_is_named(tmp_path):
+    out = _solve_cli(tmp_path, "obj")
+    path = out / "summary.json"
+    summary = json.loads(path.read_text())
+    summary["objective_usd"] += 1000.0
+    path.write_text(json.dumps(summary))
+    hit = _named(out, "objective", "summary.objective_usd")
+    assert hit["amount"].iloc[0] == pytest.approx(1000.0)
+    payload = json.loads(CliRunner().invoke(app, ["verify", str(out), "--json"]).stdout)
+    assert payload["verified"] is False
+    assert [v["check"] for v in payload["failed"]] == ["objective"]
+
+
+def test_broken_conservation_is_named(tmp_path):
+    out = _solve_cli(tmp_path, "cons")
+    # 50 t vanish between the gate X1 and the market: they enter cn-b1 and never leave it
+    _edit(out, "flows", lambda f: f.assign(flow_t=f["flow_t"] - 50.0 * (f["arc_id"] == "l2")))
+    hit = _named(out, "node_balance", "node cn-b1 / durian")
+    assert hit["amount"].iloc[0] == pytest.approx(50.0)
+    _named(out, "arc_flow", "arc l2 / durian")
+
+
+def test_route_with_a_gap_is_named(tmp_path):
+    out = _solve_cli(tmp_path, "gap")
+    _edit(out, "route_arcs", lambda a: a[a["seq"] != 1])  # drop the gate X1 from the path
+    hit = _named(out, "route_path", "route vn-o>cn-m|x1:a_to_b|cheapest")
+    assert hit["amount"].iloc[0] >= 1
+
+
+def test_perishable_on_a_route_longer_than_its_shelf_life_is_named(tmp_path):
+    # shelf life 10 h: the solution ships via X2 (8 h); move it onto the X1 route (12 h)
+    t = tiny.base_tables()
+    t["products"].loc[0, "shelf_life_reefer_days"] = 10 / 24
+    out = _solve_cli(tmp_path, "slow", t)
+    x1 = "vn-o>cn-m|x1:a_to_b|cheapest"
+    _edit(out, "route_flows", lambda f: f.assign(route_id=x1, crossings="x1:a_to_b",
+                                                 duration_h=12.0))
+    _edit(out, "route_arcs", lambda a: pd.DataFrame({
+        "route_id": x1, "seq": [0, 1, 2], "arc_id": ["l1", "x1:a_to_b", "l2"],
+        "kind": ["link", "crossing", "link"], "element_id": ["l1", "x1", "l2"],
+        "direction": ["forward", "a_to_b", "forward"],
+        "from_node": ["vn-o", "vn-a1", "cn-b1"], "to_node": ["vn-a1", "cn-b1", "cn-m"],
+        "travel_h": [5.0, 2.0, 5.0], "offset_h": [0.0, 5.0, 7.0]}))
+    _edit(out, "flows", lambda f: f.assign(arc_id=f["arc_id"].map(
+        {"l3": "l1", "x2:a_to_b": "x1:a_to_b", "l4": "l2"})))
+    hit = _named(out, "shelf_life", x1)
+    assert hit["amount"].iloc[0] == pytest.approx(200.0)
+    assert "12.0 h, shelf life 10.0 h" in hit["entity"].iloc[0]
+
+
+def test_cargo_released_after_its_shelf_life_in_a_queue_is_named(tmp_path):
+    # 10 trucks waiting at a closed X1 from day 0 may wait 2 days; the solution writes them
+    # off on day 3. Pretend they crossed that day instead.
+    t = tiny.base_tables()
+    _spoil(t)
+    scen = _scenario_file(tmp_path, """\
+        name: spoil
+        horizon: {start: 2024-01-01, days: 6}
+        events:
+          - {crossing: x1, close: {to: 2024-01-06}}
+        initial_queues:
+          - {crossing: x1, product: durian, trucks: 10, age_days: 0}
+    """)
+    out = _solve_cli(tmp_path, "queue-late", t, "--scenario", str(scen))
+    _edit(out, "stream_queues", lambda s: s.assign(
+        departures_t=s["departures_t"] + s["expired_t"], expired_t=0.0))
+    hit = _named(out, "shelf_life", "stream vn-o>cn-m|x1:a_to_b")
+    assert hit["amount"].iloc[0] == pytest.approx(200.0)
+
+
+def test_broken_queue_stock_balance_is_named(tmp_path):
+    t = tiny.base_tables()
+    only_x1(t, 20)
+    out = _solve_cli(tmp_path, "queue", t, "--scenario", str(_scenario_file(tmp_path,
+                                                                             CLOSURE_YAML)))
+    third = (START + pd.Timedelta(days=2)).isoformat()
+    # stream stock on the third day (20 trucks = 400 t) raised by 100 t
+    _edit(out, "stream_queues", lambda s: s.assign(queue_t=s["queue_t"] + 100.0 * (
+        s["period"] == 2)))
+    hit = _named(out, "queue_balance", f"stream vn-o>cn-m|x1:a_to_b|cheapest / durian @{third}")
+    assert hit["amount"].iloc[0] == pytest.approx(100.0)
+    # and the gate's own table: 3 trucks more waiting on that day (the stream says 5)
+    _edit(out, "queues", lambda q: q.assign(queue_trucks=q["queue_trucks"] + 3.0 * (
+        q["period"] == 2)))
+    assert _named(out, "queue_balance", f"gate x1 a_to_b @{third}")["amount"].iloc[0] == \
+        pytest.approx(3.0)
+    assert _named(out, "queue_table", f"gate x1 a_to_b @{third}")["amount"].iloc[0] == \
+        pytest.approx(2.0)
+
+
+def test_unlicensed_product_at_a_gate_is_named(tmp_path):
+    t = tiny.base_tables()
+    _rice(t)
+    t["crossings"].loc[0, "licensed_products"] = "rice"  # durian must use X2
+    out = _solve_cli(tmp_path, "licence", t)
+    _edit(out, "flows", lambda f: f.assign(arc_id=f["arc_id"].where(
+        ~((f["arc_id"] == "x2:a_to_b") & (f["product_id"] == "durian")), "x1:a_to_b")))
+    hit = _named(out, "licence", "flows durian at x1")
+    assert hit["amount"].iloc[0] == pytest.approx(200.0)
+
+
+def test_changed_input_file_is_named(tmp_path):
+    out = _solve_cli(tmp_path, "inputs")
+    params = tmp_path / "data-inputs" / "parameters.csv"
+    params.write_text(params.read_text().replace("40.0", "41.0"))
+    _named(out, "input_checksum", "parameters.csv (changed since the run)")
+
+
+def test_solve_exits_8_and_says_so_when_verification_fails(tmp_path, monkeypatch):
+    import borderflow.verify as verify
+
+    real = verify.verify_results
+
+    def broken(*args, **kwargs):
+        report = real(*args, **kwargs)
+        report.loc[report["check"] == "objective", ["amount", "ok"]] = [5.0, False]
+        return report
+
+    monkeypatch.setattr(verify, "verify_results", broken)
+    result = CliRunner().invoke(app, ["solve", "--data", str(_border_data(tmp_path, "data")),
+                                      "--out", str(tmp_path / "run")])
+    assert result.exit_code == EXIT_VIOLATIONS
+    assert "verification failed" in result.output and "objective" in result.output
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    assert summary["verified"] is False and summary["verification_violations"] == 1
+
+
+@pytest.mark.slow
+def test_embedded_baseline_verifies(tmp_path):
+    out = tmp_path / "base"
+    result = CliRunner().invoke(app, ["solve", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["verified"] is True and summary["verification_checks"] > 1000
+    report = verify_run(out)
+    assert report["ok"].all(), violations(report).to_string()
+    assert CORE_CHECKS | {"closed_crossing", "input_checksum"} <= set(report["check"])
