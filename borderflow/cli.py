@@ -24,7 +24,7 @@ from rich.table import Table
 
 from borderflow.compare import compare
 from borderflow.data.errors import InputError, Problem
-from borderflow.data.scenario import Horizon, Scenario, closing, load_scenarios
+from borderflow.data.scenario import Catalog, Horizon, Scenario, closing, load_scenarios
 from borderflow.io import read_run, write_run
 from borderflow.verify import EXIT_VIOLATIONS, REPORT_TABLE, verify_solved
 from borderflow.narrative import story
@@ -33,10 +33,11 @@ from borderflow.pipeline import (RunOptions, has_disruptions, load_dataset, run_
 from borderflow.model.routes import RouteOptions
 from borderflow.solvers.highs import SolverError, SolverOptions
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode="markdown",
                   help="Route export freight across alternative land border crossings "
                        "(Vietnam, Laos, Thailand, China) with a Pyomo/HiGHS model.")
-data_app = typer.Typer(no_args_is_help=True, help="Inspect and check the dataset.")
+data_app = typer.Typer(no_args_is_help=True, rich_markup_mode="markdown",
+                       help="Inspect and check the dataset.")
 app.add_typer(data_app, name="data")
 
 out_console = Console()
@@ -52,6 +53,10 @@ MonthOpt = typer.Option(None, "--month", min=1, max=12,
 ThreadsOpt = typer.Option(1, "--threads", min=1, help="HiGHS threads.")
 TimeLimitOpt = typer.Option(600.0, "--time-limit", help="Solver time limit, seconds.")
 JsonOpt = typer.Option(False, "--json", help="Print JSON instead of tables.")
+MustOpt = typer.Option([], "--must-deliver", help="Product id that must be delivered in full "
+                                                  "(a hard constraint; repeatable). If it "
+                                                  "cannot be, the run stops with exit 4 and says "
+                                                  "why.")
 
 
 def _fail(err: Exception) -> None:
@@ -73,7 +78,17 @@ def _options(threads: int, time_limit: float, max_crossings: int = 2,
 
 
 def _scenario(scenario_file: Optional[Path], close: list[str], month: Optional[int],
-              name: Optional[str] = None) -> Scenario:
+              must_deliver: list[str] = (), name: Optional[str] = None) -> Scenario:
+    """The scenario of the command line: a file, closures and delivery requirements."""
+    scenario = _base_scenario(scenario_file, close, month, name)
+    if must_deliver:
+        required = tuple(dict.fromkeys((*scenario.must_deliver, *must_deliver)))
+        scenario = scenario.model_copy(update={"must_deliver": required})
+    return scenario
+
+
+def _base_scenario(scenario_file: Optional[Path], close: list[str], month: Optional[int],
+                   name: Optional[str] = None) -> Scenario:
     if scenario_file is not None:
         scenarios = load_scenarios(scenario_file)
         if len(scenarios) != 1:
@@ -140,6 +155,7 @@ def solve(
     data: Optional[Path] = DataOpt, overlay: Optional[list[Path]] = OverlayOpt,
     month: Optional[int] = MonthOpt, threads: int = ThreadsOpt,
     time_limit: float = TimeLimitOpt, as_json: bool = JsonOpt,
+    must_deliver: list[str] = MustOpt,
     gis: bool = typer.Option(False, "--gis", help="Also write the flows as a GeoPackage "
                                                   "(<out>/<name>.gpkg; with disruptions, "
                                                   "deltas against the baseline)."),
@@ -151,7 +167,9 @@ def solve(
     """
     try:
         tables = load_dataset(data, overlay or ())
-        scenario = _scenario(scenario_file, close, month)
+        if scenario_file is not None:  # ids and dates against the data, with the file's lines
+            load_scenarios(scenario_file, Catalog.of(tables))
+        scenario = _scenario(scenario_file, close, month, must_deliver)
         run = run_scenario(tables, scenario, _options(threads, time_limit))
         diff = base_results = None
         if has_disruptions(scenario):
@@ -204,12 +222,13 @@ def reroute(
     data: Optional[Path] = DataOpt, overlay: Optional[list[Path]] = OverlayOpt,
     month: Optional[int] = MonthOpt, threads: int = ThreadsOpt,
     time_limit: float = TimeLimitOpt, as_json: bool = JsonOpt,
+    must_deliver: list[str] = MustOpt,
 ) -> None:
     """Close crossings and show what changes against the baseline: flows, cost, losses."""
     try:
         tables = load_dataset(data, overlay or ())
         options = _options(threads, time_limit)
-        scen = run_scenario(tables, closing(close, month=month), options)
+        scen = run_scenario(tables, _scenario(None, close, month, must_deliver), options)
         if baseline is not None:
             base_results = read_run(baseline)
         else:
@@ -259,6 +278,67 @@ def _print_reroute(close: list[str], diff: dict[str, pd.DataFrame]) -> None:
     out_console.print(pt)
 
 
+@app.command("robust")
+def robust_cmd(
+    close: list[str] = typer.Option(..., "--close", help="A crossing that may close "
+                                                         "(repeatable): one scenario each."),
+    probability: float = typer.Option(0.05, "--probability", min=0.0, max=1.0,
+                                      help="Probability of each closure (the normal year "
+                                           "gets the rest)."),
+    out: Path = typer.Option(Path("runs/robust"), "--out", help="Folder to write."),
+    data: Optional[Path] = DataOpt, overlay: Optional[list[Path]] = OverlayOpt,
+    month: Optional[int] = MonthOpt, threads: int = ThreadsOpt,
+    time_limit: float = TimeLimitOpt, as_json: bool = JsonOpt,
+) -> None:
+    """Book a routing plan that holds up when gates close; compare it with the baseline plan.
+
+    Two-stage model: tonnes booked per route in advance, then in each scenario (the normal
+    year, each crossing closed) the cheapest recourse, with a spot premium on unbooked flow and
+    part of unused bookings paid (parameters spot_premium_factor, unused_booking_factor).
+    """
+    from borderflow.io import write_folder
+    from borderflow.robust import closure_scenarios, robust_plan
+
+    try:
+        tables = load_dataset(data, overlay or ())
+        scenarios, probabilities = closure_scenarios(close, probability, month)
+        result = robust_plan(tables, scenarios, probabilities, _options(threads, time_limit))
+        write_folder(out, result.tables(), {"summary.json": result.summary,
+                                            "run.json": result.metadata})
+    except (InputError, SolverError) as err:
+        _fail(err)
+        return
+    if as_json:
+        out_console.print_json(json.dumps({**result.summary, "scenarios_table": result.scenarios
+                                           .to_dict(orient="records")}, default=float))
+        return
+    _print_robust(result)
+    out_console.print(f"results written to [bold]{out}[/]")
+
+
+def _print_robust(result) -> None:
+    s = result.summary
+    t = Table(title="robust plan vs the plan that assumed nothing closes (USD per day)")
+    for col in ("scenario", "probability", "baseline plan", "robust plan", "regret"):
+        t.add_column(col, justify="left" if col == "scenario" else "right")
+    for r in result.scenarios.itertuples(index=False):
+        t.add_row(r.scenario, f"{r.probability:.3f}", _fmt(r.cost_usd_baseline, 0),
+                  _fmt(r.cost_usd_robust, 0), f"{r.regret_usd:+,.0f}")
+    t.add_row("expected", "", _fmt(s["expected_cost_usd_baseline"], 0),
+              _fmt(s["expected_cost_usd_robust"], 0), f"{s['value_of_robust_plan_usd']:+,.0f}")
+    out_console.print(t)
+    moved = result.plan_crossings[result.plan_crossings["delta_trucks_per_day"].abs() > 0.05]
+    ct = Table(title="bookings that change (trucks per day)")
+    for col in ("crossing", "dir", "baseline plan", "robust plan", "delta"):
+        ct.add_column(col, justify="left" if col in ("crossing", "dir") else "right")
+    for r in moved.itertuples(index=False):
+        ct.add_row(r.crossing_id, r.direction, _fmt(r.baseline_trucks_per_day),
+                   _fmt(r.robust_trucks_per_day), f"{r.delta_trucks_per_day:+,.1f}")
+    out_console.print(ct)
+    out_console.print(f"• planning for the closures saves USD {s['value_of_robust_plan_usd']:,.0f}"
+                      " per day in expectation", highlight=False)
+
+
 @app.command("sweep")
 def sweep_cmd(
     scenario_file: Optional[Path] = typer.Argument(None, help="Scenario YAML: one scenario, "
@@ -291,9 +371,11 @@ def sweep_cmd(
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Progress bar."),
     top: int = typer.Option(12, "--top", min=1, help="Rows shown per table."),
 ) -> None:
-    """Solve many scenarios in parallel (Dask) on one model per worker, warm re-solves; write
-    a comparison with the baselines, the criticality of crossings, the value of capacity and
-    the ranking of investments. Failed scenarios are reported and do not stop the sweep."""
+    """Solve many scenarios in parallel (Dask) and compare them: criticality, capacity, investments.
+
+    One model per worker, warm re-solves. Writes a comparison with the baselines, the
+    criticality of crossings, the value of capacity and the ranking of investments. Failed
+    scenarios are reported and do not stop the sweep."""
     from borderflow.sweep import plan_file, plan_n_minus_1, run_sweep
 
     try:
@@ -423,9 +505,10 @@ def verify_cmd(
     run_dir: Path = RunDirArg, data: Optional[Path] = RunDataOpt, as_json: bool = JsonOpt,
     show: int = typer.Option(20, "--show", min=0, help="Violations to list (largest first)."),
 ) -> None:
-    """Re-check a run's solution from its result tables alone, with code independent of the
-    model: conservation, supply, demand, capacity, closures, licences, shelf life, queues,
-    objective. Exit 0 if every check passes, 8 if any fails."""
+    """Re-check a run's solution from its result tables alone; exit 8 if any check fails.
+
+    The code is independent of the model: conservation, supply, demand, capacity, closures,
+    licences, shelf life, queues, objective. Exit 0 if every check passes, 8 if any fails."""
     from borderflow.verify import by_check, verify_run, violations
 
     try:
@@ -476,8 +559,9 @@ def export_cmd(
                                                                      "adds deltas."),
     data: Optional[Path] = RunDataOpt,
 ) -> None:
-    """Export a run's optimal flows as GIS layers (nodes, links, crossings, routes, origins,
-    markets) with a data dictionary."""
+    """Export a run's optimal flows as GIS layers, with a data dictionary.
+
+    Layers: nodes, links, crossings, routes, origins, markets."""
     from borderflow.gis import FORMATS, export_run
 
     if fmt not in FORMATS:

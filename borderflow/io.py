@@ -70,18 +70,27 @@ def write_run(run_dir: Path | str, results: ResultTables, metadata: dict,
     Path
         The run folder.
     """
-    run_dir = Path(run_dir)
-    run_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{run_dir.name}.", suffix=".tmp", dir=run_dir.parent))
+    return write_folder(run_dir, {**results.tables(), **(extra or {})},
+                        {METADATA: metadata, SUMMARY: results.summary})
+
+
+def write_folder(folder: Path | str, tables: dict[str, pd.DataFrame],
+                 documents: dict[str, dict]) -> Path:
+    """Write tables (CSV and parquet) and JSON documents into ``folder`` atomically: built in a
+    temporary folder next to it and renamed into place, so a killed run leaves the previous
+    folder intact and never a half-written one."""
+    folder = Path(folder)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".tmp", dir=folder.parent))
     try:
-        _write_tables(tmp, {**results.tables(), **(extra or {})})
-        write_json(tmp / METADATA, metadata)
-        write_json(tmp / SUMMARY, results.summary)
-        _swap_into_place(tmp, run_dir)
+        _write_tables(tmp, tables)
+        for name, doc in documents.items():
+            write_json(tmp / name, doc)
+        _swap_into_place(tmp, folder)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return run_dir
+    return folder
 
 
 def _swap_into_place(new: Path, target: Path) -> None:

@@ -19,10 +19,13 @@ from borderflow.data.loaders import InputTables, read_tables
 from borderflow.data.errors import InputError, Problem, display_path
 from borderflow.data.scenario import PriorityEvent, Scenario
 from borderflow.model.formulation import BuiltModel, bound_updates, build_model
+from borderflow.model.infeasibility import explain_infeasibility
 from borderflow.model.network import FreightNetwork, build_network
 from borderflow.model.results import ResultTables, extract_results
 from borderflow.model.routes import RouteOptions, RouteSet, enumerate_routes
-from borderflow.solvers.highs import HighsSession, SolveSummary, SolverOptions, solver_version
+from borderflow.model.size import check_model_size
+from borderflow.solvers.highs import (HighsSession, InfeasibleError, SolveSummary, SolverOptions,
+                                     solver_version)
 
 
 #: routes kept per (origin, product) in day-by-day runs unless the options say otherwise
@@ -35,6 +38,8 @@ class RunOptions:
 
     routes: RouteOptions = field(default_factory=RouteOptions)
     solver: SolverOptions = field(default_factory=SolverOptions)
+    #: largest model built, GB (None: $BORDERFLOW_MAX_MODEL_GB or half the machine's memory)
+    max_model_gb: float | None = None
 
 
 @dataclass
@@ -119,7 +124,8 @@ def run_scenario(tables: InputTables, scenario: Scenario | None = None,
     Raises
     ------
     InputError
-        If the scenario refers to unknown ids or dates outside its horizon.
+        If the scenario refers to unknown ids or dates outside its horizon, or its model
+        would not fit in memory (:func:`borderflow.model.size.check_model_size`).
     SolverError
         If HiGHS does not end optimal (the message says how it ended).
     """
@@ -131,6 +137,7 @@ def run_scenario(tables: InputTables, scenario: Scenario | None = None,
         route_options = replace(route_options, max_routes_per_product=DATED_ROUTES_PER_PRODUCT,
                                 keep_gates=named)
     routes = enumerate_routes(net, route_options)
+    check_model_size(net, routes, options.max_model_gb)  # before building: refuse what won't fit
     try:
         built = build_model(net, routes)
     except ValueError as err:  # an initial queue with no route through its gate
@@ -142,11 +149,25 @@ def run_scenario(tables: InputTables, scenario: Scenario | None = None,
         # on them (docs/performance.md). Crossover gives a basis for warm re-solves.
         solver_options = replace(solver_options, solver="ipm")
     session = HighsSession(built.model, solver_options)
-    summary = session.solve()
+    try:
+        summary = session.solve()
+    except InfeasibleError as err:
+        raise explained(err, session, built, net) from None
     results = extract_results(net, routes, built, summary.as_dict())
     return Run(tables=tables, net=net, routes=routes, built=built, solve=summary,
                results=results, options=options, session=session,
                route_options=route_options)
+
+
+def explained(err: InfeasibleError, session: HighsSession, built: BuiltModel,
+              net: FreightNetwork) -> InfeasibleError:
+    """``err`` re-told from HiGHS's irreducible infeasible subsystem: what cannot be delivered
+    and which closed or full gates, markets or queues stand in the way (the IIS table is kept
+    as ``iis``)."""
+    iis = session.iis()
+    out = InfeasibleError(explain_infeasibility(iis, built, net), err.summary)
+    out.iis = iis
+    return out
 
 
 def counterfactual(scenario: Scenario) -> Scenario:

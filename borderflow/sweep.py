@@ -62,10 +62,11 @@ from borderflow.model.formulation import BoundUpdate, BuiltModel, bound_updates,
 from borderflow.model.network import FreightNetwork, build_network
 from borderflow.model.results import ResultTables, extract_results
 from borderflow.model.routes import RouteOptions, RouteSet, enumerate_routes
+from borderflow.model.size import check_model_size
 from borderflow.pipeline import (DATED_ROUTES_PER_PRODUCT, RunOptions, counterfactual,
-                                 has_disruptions, load_dataset)
-from borderflow.solvers.highs import (HighsSession, SolverError, SolverOptions, SolveSummary,
-                                      solver_version)
+                                 explained, has_disruptions, load_dataset)
+from borderflow.solvers.highs import (HighsSession, InfeasibleError, SolverError,
+                                      SolverOptions, SolveSummary, solver_version)
 
 log = logging.getLogger(__name__)
 
@@ -228,6 +229,7 @@ def _build(tables: InputTables, structure: Structure) -> _Model:
     """Network, routes, Pyomo model and HiGHS session of ``structure.reference``."""
     net = build_network(tables, structure.reference)
     routes = enumerate_routes(net, structure.routes)
+    check_model_size(net, routes)  # refuse a model that would not fit, before building it
     try:
         built = build_model(net, routes)
     except ValueError as err:  # an initial queue with no route through its gate
@@ -261,7 +263,10 @@ def solve_job(job: Job, cache: ModelCache) -> Outcome:
             model = _build(cache.dataset(job.structure),
                            replace(job.structure, reference=job.scenario))
             net, built_here = model.net, True
-        summary = model.session.solve()
+        try:
+            summary = model.session.solve()
+        except InfeasibleError as err:
+            raise explained(err, model.session, model.built, net) from None
         results = extract_results(net, model.routes, model.built, summary.as_dict())
         return Outcome(name, "optimal", results=results, solve=summary.as_dict(),
                        wall_seconds=time.perf_counter() - t0, model_built=built_here)
@@ -374,7 +379,8 @@ def _shape(s: Scenario) -> dict:
     return {"horizon": horizon,
             "priority": [e.model_dump(mode="json") for e in s.events
                          if isinstance(e, PriorityEvent)],
-            "initial_queues": [q.model_dump(mode="json") for q in s.initial_queues]}
+            "initial_queues": [q.model_dump(mode="json") for q in s.initial_queues],
+            "must_deliver": sorted(s.must_deliver)}
 
 
 def _undisrupted_key(s: Scenario) -> str:

@@ -8,6 +8,7 @@ Model code trusts tables that passed here.
 
 from __future__ import annotations
 
+import difflib
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -21,7 +22,8 @@ from shapely.errors import ShapelyError
 from .errors import InputError, Problem
 from .loaders import InputTables, row_problem
 from .schemas import (AVAILABLE_STATUSES, CROSSINGS, LINKS, MARKETS, NODES, PRODUCTS,
-                      REGION_LAT, REGION_LON, REQUIRED_PARAMETERS, SEASONALITY, SUPPLY, TableSpec)
+                      PROVENANCE, REGION_LAT, REGION_LON, REQUIRED_PARAMETERS, SEASONALITY,
+                      SUPPLY, TABLES, TableSpec)
 
 _GEOD = Geod(ellps="WGS84")
 
@@ -31,6 +33,8 @@ CROSSING_BORDER_TOLERANCE_KM = 10.0
 LINK_END_TOLERANCE_KM = 3.0
 #: fastest plausible average speed of a loaded truck or freight train (km/h)
 MAX_SPEED_KMH = 130.0
+#: a link longer than this many times the straight line between its nodes (+ 50 km) is an error
+MAX_DETOUR = 10.0
 
 
 @dataclass
@@ -75,7 +79,6 @@ class _Checker:
                    what: str) -> None:
         for i, value in enumerate(df[col].to_numpy()):
             if value not in known:
-                import difflib
                 close = difflib.get_close_matches(str(value), sorted(known), n=1)
                 hint = f" (did you mean '{close[0]}'?)" if close else ""
                 self.error(df, spec, i, col, f"unknown {what} '{value}'{hint}")
@@ -140,6 +143,8 @@ def validate_tables(tables: InputTables, *, check_borders: bool = True) -> Valid
         if a and b and a != b:
             c.error(ln, LINKS, i, "to_node", f"links are domestic ({row.from_node} is in {a}, "
                     f"{row.to_node} in {b}); join countries with a crossing")
+        if _link_in_metres(c, ln, i, row, node_xy):
+            continue
         speed = row.length_km / row.travel_h
         if speed > MAX_SPEED_KMH:
             c.error(ln, LINKS, i, "travel_h", f"{row.length_km:g} km in {row.travel_h:g} h is "
@@ -151,6 +156,7 @@ def validate_tables(tables: InputTables, *, check_borders: bool = True) -> Valid
         c.references(df, spec, "node_id", node_ids, "node")
         c.references(df, spec, "product_id", product_ids, "product")
     c.references(t.seasonality, SEASONALITY, "product_id", product_ids, "product")
+    c.references(t.provenance, PROVENANCE, "table", {spec.name for spec in TABLES}, "table")
     _check_seasonality(c, t, node_country)
 
     # --- products and parameters ------------------------------------------------------------
@@ -237,6 +243,20 @@ def _check_link_geometry(c: _Checker, ln: pd.DataFrame, i: int, row, node_xy: di
     elif geo_km > 1.0 and row.length_km > 10 * geo_km + 50:
         c.error(ln, LINKS, i, "length_km", f"{row.length_km:g} km is over 10x the drawn route "
                 f"({geo_km:.0f} km): metres given instead of km?")
+
+
+def _link_in_metres(c: _Checker, ln: pd.DataFrame, i: int, row, node_xy: dict) -> bool:
+    """Flag (and return True for) a link far longer than the straight line between its nodes:
+    a length in metres, e.g. 45000 for a 45 km road."""
+    if row.from_node not in node_xy or row.to_node not in node_xy:
+        return False
+    km = _point_km(*node_xy[row.from_node], *node_xy[row.to_node])
+    if row.length_km <= MAX_DETOUR * km + 50.0:
+        return False
+    c.error(ln, LINKS, i, "length_km", f"{row.length_km:g} km is {row.length_km / km:,.0f}x the"
+            f" straight-line distance between {row.from_node} and {row.to_node} ({km:.0f} km): "
+            "metres given instead of km? (expected km)")
+    return True
 
 
 def _check_seasonality(c: _Checker, t: InputTables, node_country: dict) -> None:

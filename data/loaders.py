@@ -8,6 +8,8 @@ Overlay folders add rows or replace rows with the same key (e.g. a user's new cr
 
 from __future__ import annotations
 
+import ast
+import csv
 import difflib
 import hashlib
 import io
@@ -20,7 +22,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from .errors import InputError, Problem, display_path
-from .schemas import TABLES, TableSpec
+from .schemas import REGION_LAT, REGION_LON, SLUG, TABLES, TableSpec
 
 #: largest input file read (bytes): beyond it the file is refused before parsing
 MAX_FILE_BYTES = 200 * 1024 * 1024
@@ -85,10 +87,12 @@ def _read_csv(path: Path, spec: TableSpec) -> pd.DataFrame:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
-        line = raw[: err.start].count(b"\n") + 1
-        raise InputError(Problem(shown, max(line - 1, 1), None,
-                                 f"not UTF-8 text (byte 0x{raw[err.start]:02x} at line {line});"
-                                 " save the file as UTF-8")) from None
+        raise InputError(_not_utf8(raw, err.start, shown)) from None
+    header = next(csv.reader(io.StringIO(text)), [])
+    dup = sorted({c.strip() for c in header if [h.strip() for h in header].count(c.strip()) > 1})
+    if dup:
+        raise InputError(Problem(shown, None, dup[0], f"column '{dup[0]}' appears twice in the "
+                                 "header (each column once)"))
     try:
         df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_values=[""],
                          skipinitialspace=True)
@@ -99,6 +103,19 @@ def _read_csv(path: Path, spec: TableSpec) -> pd.DataFrame:
         raise InputError(Problem(shown, None, None, "the table has a header but no rows"))
     _check_columns(df, spec, shown)
     return df
+
+
+def _not_utf8(raw: bytes, at: int, shown: str) -> Problem:
+    """The problem of a file that is not UTF-8: its row, the column the bad byte is in."""
+    line = raw[:at].count(b"\n") + 1
+    start = raw.rfind(b"\n", 0, at) + 1
+    prefix = raw[start:at].decode("utf-8", errors="replace")
+    header = next(csv.reader([raw.split(b"\n", 1)[0].decode("utf-8", errors="replace")]), [])
+    col = len(next(csv.reader([prefix]), [""])) - 1 if line > 1 else None
+    field = header[col].strip() if col is not None and col < len(header) else None
+    char = bytes([raw[at]]).decode("cp1252", errors="replace")
+    return Problem(shown, max(line - 1, 1), field, f"not UTF-8 text (byte 0x{raw[at]:02x} at "
+                   f"line {line}, '{char}' in Latin-1/Windows-1252); save the file as UTF-8")
 
 
 def _check_columns(df: pd.DataFrame, spec: TableSpec, shown: str) -> None:
@@ -113,9 +130,6 @@ def _check_columns(df: pd.DataFrame, spec: TableSpec, shown: str) -> None:
             hint = f" (found '{close[0]}': did you mean '{missing[0]}'?)"
         raise InputError(Problem(shown, None, missing[0],
                                  f"required column '{missing[0]}' is missing{hint}"))
-    dup = df.columns[df.columns.duplicated()].tolist()
-    if dup:
-        raise InputError(Problem(shown, None, dup[0], f"column '{dup[0]}' appears twice"))
 
 
 def _coerce_booleans(df: pd.DataFrame, spec: TableSpec, shown: str) -> pd.DataFrame:
@@ -154,8 +168,10 @@ def _validate(df: pd.DataFrame, spec: TableSpec, shown: str) -> pd.DataFrame:
         for _, case in cases.iterrows():
             i = int(case["index"])
             col = case["column"] if isinstance(case["column"], str) else None
-            problems.append(row_problem(df, spec, shown, i, col,
-                                     _describe_check(str(case["check"]), case["failure_case"])))
+            message = _describe_check(str(case["check"]), case["failure_case"])
+            if col in ("lon", "lat"):
+                message += _coordinate_hint(df, i)
+            problems.append(row_problem(df, spec, shown, i, col, message))
         if not problems:
             problems = [Problem(shown, None, None, str(err).splitlines()[0])]
         raise InputError(problems) from None
@@ -170,21 +186,57 @@ def _validate(df: pd.DataFrame, spec: TableSpec, shown: str) -> pd.DataFrame:
     return out
 
 
+_COMPARE = {"greater_than_or_equal_to": ">=", "greater_than": ">", "less_than_or_equal_to": "<=",
+            "less_than": "<", "equal_to": "=", "not_equal_to": "!="}
+
+
 def _describe_check(check: str, value: object) -> str:
+    """A failed pandera check in words: what is wrong and what was expected."""
     shown = "empty" if value is None or (isinstance(value, float) and np.isnan(value)) \
         else repr(value)
-    if check.startswith("coerce_dtype") or check.startswith("dtype"):
-        kind = check.split("'")[1] if "'" in check else check
-        return f"expected a {kind.replace('float64', 'number').replace('int64', 'whole number')}" \
-               f", got {shown}"
-    if check == "not_nullable":
+    name, _, args = check.partition("(")
+    try:
+        arg = ast.literal_eval(args[:-1]) if args else None
+    except (ValueError, SyntaxError):
+        arg = args[:-1]
+    if name in ("coerce_dtype", "dtype"):
+        kind = {"float64": "number", "int64": "whole number", "bool": "true or false"}.get(
+            str(arg), str(arg))
+        return f"expected a {kind}, got {shown}"
+    if name == "not_nullable":
         return "a value is required, got empty (or NaN)"
-    readable = (check.replace("greater_than_or_equal_to", "must be >=")
-                .replace("greater_than", "must be >").replace("less_than_or_equal_to", "must be <=")
-                .replace("in_range", "must be in range").replace("isin", "must be one of")
-                .replace("str_matches", "must match").replace("str_startswith", "must start with")
-                .replace("str_length", "must have length"))
-    return f"{readable}, got {shown}"
+    if name in _COMPARE:
+        return f"must be {_COMPARE[name]} {_number(arg)}, got {shown}"
+    if name == "in_range" and isinstance(arg, tuple):
+        return f"must be between {_number(arg[0])} and {_number(arg[1])}, got {shown}"
+    if name == "isin":
+        return f"must be one of {', '.join(map(str, arg))}, got {shown}"
+    if name == "str_matches" and arg == SLUG:
+        return f"must be an id of lowercase letters, digits, '-' or '_', got {shown}"
+    if name == "str_length":
+        return f"must not be empty, got {shown}"
+    readable = {"str_matches": "must match", "str_startswith": "must start with"}.get(name, name)
+    return f"{readable} {arg!r}, got {shown}"
+
+
+def _number(x: object) -> str:
+    """``0`` for 0.0, ``125`` for 125.0; anything else as it is."""
+    return f"{x:g}" if isinstance(x, (int, float)) else str(x)
+
+
+def _coordinate_hint(df: pd.DataFrame, i: int) -> str:
+    """Why a row's lon/lat is outside the region: projected metres, or lat and lon swapped."""
+    try:
+        lon, lat = float(df["lon"].iloc[i]), float(df["lat"].iloc[i])
+    except (KeyError, TypeError, ValueError):
+        return ""
+    if REGION_LAT[0] <= lon <= REGION_LAT[1] and REGION_LON[0] <= lat <= REGION_LON[1]:
+        return f" (lat/lon swapped? lon {lat:g}, lat {lon:g} would be in the region)"
+    if abs(lon) > 180 or abs(lat) > 90:
+        return (" (projected metres, e.g. Web Mercator EPSG:3857? expected degrees, "
+                f"EPSG:4326: lon {REGION_LON[0]:g} to {REGION_LON[1]:g}, lat {REGION_LAT[0]:g} "
+                f"to {REGION_LAT[1]:g})")
+    return ""
 
 
 def _read_table(folder: Path, spec: TableSpec) -> pd.DataFrame | None:
@@ -207,6 +259,17 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def _unknown_tables(folder: Path) -> None:
+    """Refuse a CSV file in an overlay folder that is no table (it would be silently ignored)."""
+    names = [spec.name for spec in TABLES]
+    for path in sorted(folder.glob("*.csv")):
+        if path.stem not in names:
+            close = difflib.get_close_matches(path.stem, names, n=1)
+            hint = f"did you mean '{close[0]}'? " if close else ""
+            raise InputError(Problem(display_path(path), None, None, f"unknown table "
+                                     f"'{path.stem}' ({hint}tables are {', '.join(names)})"))
+
+
 def read_tables(data_dir: Path | str | None = None,
                 overlays: tuple[Path | str, ...] | list[Path | str] = ()) -> InputTables:
     """Read and schema-check every table of a dataset folder.
@@ -217,7 +280,8 @@ def read_tables(data_dir: Path | str | None = None,
         Folder holding ``products.csv``, ``nodes.csv``, ... (default: the embedded dataset).
     overlays : sequence of paths
         Folders whose tables add rows to, or replace rows (same key) of, the base tables.
-        An overlay need only hold the tables it changes.
+        An overlay need only hold the tables it changes; a CSV file in it that is no table
+        (e.g. ``crossing.csv``) is refused rather than ignored.
 
     Returns
     -------
@@ -252,6 +316,7 @@ def read_tables(data_dir: Path | str | None = None,
         if not folder.is_dir():
             raise InputError(Problem(display_path(folder), None, None,
                                      "overlay folder does not exist"))
+        _unknown_tables(folder)
         for spec in TABLES:
             extra = _read_table(folder, spec)
             if extra is None:

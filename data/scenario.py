@@ -22,6 +22,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import difflib
+import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,8 +36,9 @@ from .errors import InputError, Problem, display_path
 
 SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 Direction = Literal["both", "a_to_b", "b_to_a"]
-#: the longest horizon accepted (days); longer runs are split by the user
-MAX_HORIZON_DAYS = 3660
+#: the longest horizon accepted (days): a century, beyond it a typo. Whether a horizon fits in
+#: memory depends on the network; borderflow.model.size checks it before the model is built
+MAX_HORIZON_DAYS = 36525
 
 
 class _Strict(BaseModel):
@@ -233,6 +235,9 @@ class Scenario(_Strict):
     horizon: Horizon = Horizon()
     events: tuple[Event, ...] = ()
     initial_queues: tuple[InitialQueue, ...] = ()
+    must_deliver: tuple[str, ...] = ()
+    """Product ids that must be delivered in full: no unserved, spoiled or expired tonnes (a
+    hard constraint, so the scenario may be infeasible; the error then names the cause)."""
     description: str = ""
 
     @field_validator("name")
@@ -255,7 +260,12 @@ class Scenario(_Strict):
 def closing(crossings: list[str] | tuple[str, ...], name: str | None = None,
             month: int | None = None) -> Scenario:
     """A scenario that closes the given crossings for the whole horizon."""
-    return Scenario(name=name or ("close-" + "-".join(crossings) if crossings else "baseline"),
+    if name is None:
+        name = "close-" + "-".join(crossings) if crossings else "baseline"
+        if len(name) > 100:  # a folder name, not a list: keep it short and still unique
+            digest = hashlib.sha1("|".join(crossings).encode()).hexdigest()[:8]
+            name = f"close-{crossings[0]}-and-{len(crossings) - 1}-more-{digest}"
+    return Scenario(name=name,
                     horizon=Horizon(month=month),
                     events=tuple(CloseEvent(crossing=c) for c in crossings))
 
@@ -333,6 +343,8 @@ def scenario_problems(scenario: Scenario, catalog: Catalog) -> list[tuple[tuple,
         if q.origin is not None:
             found.append(unknown_id(("initial_queues", j, "origin"), "origin", q.origin,
                                     catalog.origins))
+    for j, product in enumerate(scenario.must_deliver):
+        found.append(unknown_id(("must_deliver", j), "product", product, catalog.products))
     horizon = scenario.horizon
     if horizon.dates is None:
         if scenario.initial_queues:
@@ -491,14 +503,49 @@ def _yaml_find(node, loc: tuple) -> tuple[int | None, tuple]:
         if isinstance(node, yaml.MappingNode):
             if isinstance(key, int):
                 continue  # the file gave one mapping where a list is allowed
-            child = next((v for k, v in node.value if getattr(k, "value", None) == key), None)
+            pair = next(((k, v) for k, v in node.value if getattr(k, "value", None) == key),
+                        None)
+            if pair is not None:  # the key's line (a block value starts on the next one)
+                child, line = pair[1], pair[0].start_mark.line + 1
         elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) \
                 and key < len(node.value):
             child = node.value[key]
+            line = child.start_mark.line + 1
         shown.append(key)
         if child is not None:
-            node, line = child, child.start_mark.line + 1
+            node = child
     return line, tuple(shown)
+
+
+def _yaml_nodes(node, loc: tuple = ()):
+    """Every node of a composed YAML tree with its location (mapping keys included)."""
+    yield loc, node
+    if isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            yield loc, k
+            yield from _yaml_nodes(v, loc + (getattr(k, "value", "?"),))
+    elif isinstance(node, yaml.SequenceNode):
+        for i, v in enumerate(node.value):
+            yield from _yaml_nodes(v, loc + (i,))
+
+
+def _unloadable(node, shown: str) -> Problem | None:
+    """The first value safe YAML loading refuses or cannot read: a tag that would run code or
+    build a Python object (``!!python/object/apply:os.system``), or a date that does not
+    exist (``2023-02-30``)."""
+    for loc, n in _yaml_nodes(node):
+        line = n.start_mark.line + 1
+        if n.tag not in yaml.SafeLoader.yaml_constructors:
+            tag = n.tag.replace("tag:yaml.org,2002:", "!!")
+            return Problem(shown, line, _field_path(loc), f"YAML tag '{tag}' is not allowed: "
+                           "scenario files are plain data (read with YAML safe loading)")
+        if n.tag == "tag:yaml.org,2002:timestamp":
+            try:
+                yaml.SafeLoader(n.value).construct_yaml_timestamp(n)
+            except ValueError as err:
+                return Problem(shown, line, _field_path(loc), f"not a date: {n.value} ({err};"
+                               " expected YYYY-MM-DD)")
+    return None
 
 
 def _field_path(loc: tuple) -> str | None:
@@ -586,9 +633,20 @@ class LoadedScenarios:
         return found
 
 
+def _known_keys() -> list[str]:
+    """Every key a scenario file may use (field names and aliases of its models)."""
+    models = (ScenarioFile, Scenario, Horizon, Window, SupplyChange, PriorityRule, InitialQueue,
+              ClosureGrid, Project, Investments, *_EVENT_KEYS.values())
+    return sorted({f.alias or name for m in models for name, f in m.model_fields.items()})
+
+
 def _message(error: dict) -> str:
     msg = error["msg"].removeprefix("Value error, ")
     value = error.get("input")
+    if error["type"] == "extra_forbidden" and error["loc"]:
+        key = str(error["loc"][-1])
+        close = difflib.get_close_matches(key, _known_keys(), n=1)
+        msg = f"unknown key '{key}'" + (f" (did you mean '{close[0]}'?)" if close else "")
     if error["type"] not in ("missing", "extra_forbidden") and isinstance(
             value, (int, float, str, dt.date)):
         msg += f" (got {value!r})" if not isinstance(value, dt.date) else f" (got {value})"
@@ -616,8 +674,11 @@ def load_scenario_file(path: Path | str) -> LoadedScenarios:
     except UnicodeDecodeError:
         raise InputError(Problem(shown, None, None, "not UTF-8 text")) from None
     try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)  # nothing is constructed yet
+        refused = _unloadable(node, shown) if node is not None else None
+        if refused is not None:
+            raise InputError(refused)
         doc = yaml.safe_load(text)
-        node = yaml.compose(text)
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None

@@ -157,7 +157,9 @@ LINKS = TableSpec(
             "to_node": _slug("node id"),
             "mode": pa.Column(str, pa.Check.isin(("road", "rail", "transfer")), coerce=True),
             "route_ref": pa.Column(str, nullable=True, coerce=True, required=False),
-            "length_km": _num(strict_positive=True, hi=3000, description="km"),
+            # no upper bound here: checks.py compares it with the straight line between its
+            # nodes, which tells metres given for km apart from a long link
+            "length_km": _num(strict_positive=True, description="km"),
             "travel_h": _num(strict_positive=True, hi=200, description="hours"),
             "cost_usd_per_truck": _num(nullable=True, description="USD/truck, empty = per-km rate"),
             "bidirectional": pa.Column(bool),

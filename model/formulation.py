@@ -382,6 +382,25 @@ def define_closure_bounds(m: pyo.ConcreteModel, built: BuiltModel) -> None:
         getattr(m, var)[idx].setub(0.0)
 
 
+def define_delivery_requirements(m: pyo.ConcreteModel, built: BuiltModel,
+                                 products: tuple[str, ...]) -> None:
+    """Products that must be delivered in full (a scenario's ``must_deliver``): nothing of them
+    is unserved at its origin or expires in a queue.
+
+    .. math:: u_{o,p,t} \\le 0, \\; e_{k,t} \\le 0 \\quad \\forall p \\in P_{\\text{must}}
+
+    Hard bounds: a scenario that cannot meet them is infeasible, and
+    :mod:`borderflow.model.infeasibility` says why.
+    """
+    if not products:
+        return
+    for u in np.flatnonzero(built.unserved["product_id"].isin(products).to_numpy()):
+        m.unserved[int(u)].setub(0.0)
+    if built.dated:
+        for q in np.flatnonzero(built.queues["product_id"].isin(products).to_numpy()):
+            m.expired[int(q)].setub(0.0)
+
+
 def closed_variables(built: BuiltModel, capacity: pd.DataFrame) -> list[tuple[str, int]]:
     """(component, index) of every variable that takes a crossing on a day it has no capacity."""
     closed = capacity[capacity["capacity_trucks_per_day"] <= 0][CROSS_KEYS]
@@ -506,6 +525,7 @@ def build_model(net: FreightNetwork, routes: RouteSet) -> BuiltModel:
     define_queue_expiry_constraints(m, built)
     define_initial_queue_constraints(m, built)
     define_closure_bounds(m, built)
+    define_delivery_requirements(m, built, net.scenario.must_deliver)
     define_objective(m, built, net)
     m.dual = pyo.Suffix(direction=pyo.Suffix.IMPORT)
     return built

@@ -106,8 +106,13 @@ def _check_event_refs(tables: InputTables, scenario: Scenario) -> None:
     every event outside its horizon (:func:`borderflow.data.scenario.scenario_problems`)."""
     problems = scenario_problems(scenario, Catalog.of(tables))
     if problems:
-        raise InputError([Problem(f"scenario '{scenario.name}'", None, field, message)
-                          for _, field, message in problems])
+        raise InputError([Problem(f"scenario '{scenario.name}'", None, _yaml_path(loc), message)
+                          for loc, _, message in problems])
+
+
+def _yaml_path(loc: tuple) -> str:
+    """``("events", 2, "crossing")`` -> ``events[2].crossing`` (where in the scenario)."""
+    return "".join(f"[{k}]" if isinstance(k, int) else f".{k}" for k in loc).lstrip(".")
 
 
 def _capacity_calendar(tables: InputTables, scenario: Scenario,

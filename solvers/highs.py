@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass, field
 
 import highspy
 import numpy as np
+import pandas as pd
 import pyomo.environ as pyo
 import scipy.sparse as sp
 from pyomo.repn.linear import LinearRepnVisitor
@@ -130,6 +131,9 @@ _STATUS = {
     _MS.kIterationLimit: "iteration_limit",
     _MS.kSolveError: "numerical_error",
 }
+
+#: HiGHS IIS bound codes (``IisBoundStatus``) in words
+_IIS_BOUNDS = {1: "free", 2: "lower", 3: "upper", 4: "boxed"}
 
 _MESSAGES = {
     "infeasible": (InfeasibleError, "infeasible: no routing satisfies every hard constraint"),
@@ -467,6 +471,32 @@ class HighsSession:
         suffix.clear()
         for con, y in zip(self._matrix.rows, duals):
             suffix[con] = suffix.get(con, 0.0) + float(y)
+
+    def iis(self) -> pd.DataFrame | None:
+        """An irreducible infeasible subsystem of the last (infeasible) solve, from HiGHS.
+
+        Returns
+        -------
+        DataFrame or None
+            One row per member: ``kind`` ("row" or "column"), ``component`` (the Pyomo
+            constraint or variable name), ``index`` (its index) and ``bound`` ("lower",
+            "upper", "boxed", "free"); ``None`` if HiGHS found no IIS.
+        """
+        # from the LP (not the cheap "light" pass, which misses capacity rows), then reduced
+        # to an irreducible set
+        self.highs.setOptionValue("iis_strategy", int(highspy.IisStrategy.kIisStrategyFromLp)
+                                  | int(highspy.IisStrategy.kIisStrategyIrreducible))
+        status, iis = self.highs.getIis()
+        if status == highspy.HighsStatus.kError or not iis.valid_ or \
+                not (len(iis.row_index_) or len(iis.col_index_)):
+            return None
+        members = [("row", self._matrix.rows[i], b)
+                   for i, b in zip(iis.row_index_, iis.row_bound_)]
+        members += [("column", self._matrix.columns[j], b)
+                    for j, b in zip(iis.col_index_, iis.col_bound_)]
+        return pd.DataFrame(
+            [(kind, obj.parent_component().local_name, obj.index(), _IIS_BOUNDS.get(b, str(b)))
+             for kind, obj, b in members], columns=["kind", "component", "index", "bound"])
 
     def column_values(self) -> np.ndarray:
         """Primal values in column order (no Pyomo loading)."""

@@ -1,0 +1,415 @@
+"""A catalogue of realistic input mistakes, each run through the command line as a user would.
+
+Every mistake must end with exit code 2, one message that names the file, the row (where there
+is one) and the field, and nothing written: the ``--out`` folder is not created, and a previous
+run already there is left byte for byte as it was.
+
+The data is the tiny dataset (tests/tiny.py) with its crossings on the Vietnam–China border (so
+the CLI's border check passes), or the embedded dataset where realism needs it (a misspelled
+Boten–Mohan, a twenty-year horizon).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+import pytest
+import tiny
+from typer.testing import CliRunner
+
+from borderflow.cli import app
+from borderflow.model.size import LIMIT_ENV, max_model_gb
+
+from test_verify import _border_data
+
+
+@dataclass
+class Case:
+    """A command line (without ``--out``) and what its one error message must contain."""
+
+    args: list[str]
+    expect: tuple[str, ...]
+    env: dict[str, str] | None = None
+
+
+def _data(tmp: Path, edit: Callable[[dict[str, pd.DataFrame]], None] | None = None) -> Path:
+    """The tiny dataset on the border, edited by ``edit`` (a function of the tables)."""
+    t = tiny.base_tables()
+    if edit is not None:
+        edit(t)
+    return _border_data(tmp, "data", t)
+
+
+def _set(table: str, row: int, col: str, value) -> Callable:
+    """An edit that puts ``value`` in one cell."""
+    return lambda t: t[table].loc.__setitem__((row, col), value)
+
+
+def _solve_with(edit: Callable, *expect: str) -> Callable[[Path], Case]:
+    """Case: ``solve --data`` on the tiny dataset after ``edit``."""
+    return lambda tmp: Case(["solve", "--data", str(_data(tmp, edit))], expect)
+
+
+def _dup_row(table: str, row: int = 0) -> Callable:
+    """An edit that repeats a row at the end of a table (a copy-paste mistake)."""
+    def edit(t):
+        t[table] = pd.concat([t[table], t[table].iloc[[row]]], ignore_index=True)
+    return edit
+
+
+def _file_edit(fn: Callable[[Path], None], *expect: str) -> Callable[[Path], Case]:
+    """Case: ``solve --data`` on the tiny dataset whose files ``fn(folder)`` then damages."""
+    def case(tmp: Path) -> Case:
+        folder = _data(tmp)
+        fn(folder)
+        return Case(["solve", "--data", str(folder)], expect)
+    return case
+
+
+def _yaml(text: str, *expect: str, data: str = "tiny", command: str = "solve",
+          env: dict[str, str] | None = None) -> Callable:
+    """Case: a scenario file (``solve --scenario`` or ``sweep``) on the tiny or embedded data."""
+    def case(tmp: Path) -> Case:
+        path = tmp / "scenario.yaml"
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+        folder = ["--data", str(_data(tmp))] if data == "tiny" else []
+        if command == "sweep":
+            return Case(["sweep", str(path), "--workers", "1", "--no-progress", *folder], expect)
+        return Case(["solve", "--scenario", str(path), *folder], expect, env)
+    return case
+
+
+def _rewrite(name: str, old: str, new: str) -> Callable[[Path], None]:
+    """Replace text in one CSV file of a dataset folder."""
+    def fn(folder: Path) -> None:
+        path = folder / name
+        text = path.read_text(encoding="utf-8")
+        assert old in text, (old, name)
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return fn
+
+
+def _no_path(t):
+    # the Chinese links drawn one way, from the market to the gates: nothing reaches the market
+    for i in (1, 3):
+        row = t["links"].loc[i]
+        t["links"].loc[i, ["from_node", "to_node", "bidirectional"]] = [row.to_node,
+                                                                         row.from_node, "false"]
+        t["links"].loc[i, "geometry_wkt"] = tiny._line(tiny.XY[row.to_node],
+                                                       tiny.XY[row.from_node])
+
+
+def _web_mercator(t):
+    # Lạng Sơn-ish coordinates pasted in EPSG:3857 metres
+    t["nodes"].loc[0, ["lon", "lat"]] = [11688546.5, 2391878.6]
+
+
+def _swap_lat_lon(t):
+    t["nodes"].loc[2, ["lon", "lat"]] = [t["nodes"].loc[2, "lat"], t["nodes"].loc[2, "lon"]]
+
+
+def _latin1(folder: Path) -> None:
+    path = folder / "nodes.csv"
+    text = path.read_text(encoding="utf-8").replace("CN-M", "Hà Khau")
+    path.write_bytes(text.encode("latin-1"))
+
+
+def _overlay_unknown_table(tmp: Path) -> Case:
+    overlay = tmp / "overlay"
+    overlay.mkdir()
+    # a new crossing saved as 'crossing.csv': it would be silently ignored
+    tiny.base_tables()["crossings"].iloc[[0]].to_csv(overlay / "crossing.csv", index=False)
+    return Case(["solve", "--data", str(_data(tmp)), "--overlay", str(overlay)],
+                ("crossing.csv", "unknown table 'crossing'", "did you mean 'crossings'"))
+
+
+def _overlay_provenance(tmp: Path) -> Case:
+    overlay = tmp / "overlay"
+    overlay.mkdir()
+    pd.DataFrame([{"table": "crossing", "row_id": "x1", "field": "capacity_a_to_b_trucks_per_day",
+                   **tiny.PROV}]).to_csv(overlay / "provenance.csv", index=False)
+    return Case(["solve", "--data", str(_data(tmp)), "--overlay", str(overlay)],
+                ("provenance.csv", "row 1", "field 'table'", "unknown table 'crossing'",
+                 "did you mean 'crossings'"))
+
+
+def _overlay_missing(tmp: Path) -> Case:
+    return Case(["solve", "--data", str(_data(tmp)), "--overlay", str(tmp / "overlays")],
+                ("overlays", "overlay folder does not exist"))
+
+
+def _embedded_reroute(crossing: str, *expect: str) -> Callable[[Path], Case]:
+    return lambda tmp: Case(["reroute", "--close", crossing], expect)
+
+
+def _dup_in_overlay(tmp: Path) -> Case:
+    overlay = tmp / "overlay"
+    overlay.mkdir()
+    t = tiny.base_tables()
+    pd.concat([t["crossings"].iloc[[1]], t["crossings"].iloc[[1]]]).to_csv(
+        overlay / "crossings.csv", index=False)
+    return Case(["solve", "--data", str(_data(tmp)), "--overlay", str(overlay)],
+                ("crossings.csv", "row 2 (x2)", "field 'crossing_id'", "duplicate id x2"))
+
+
+EVIL = "!!python/object/apply:os.system ['touch {marker}']"
+
+CASES: dict[str, Callable[[Path], Case]] = {
+    # ---- ids and references ----------------------------------------------------------------
+    "duplicate crossing id": _solve_with(
+        _dup_row("crossings"), "crossings.csv", "row 3 (x1)", "field 'crossing_id'",
+        "duplicate id x1 (first defined in row 1)"),
+    "duplicate node id": _solve_with(
+        _dup_row("nodes", 2), "nodes.csv", "row 7 (vn-a2)", "field 'node_id'", "duplicate id"),
+    "duplicate product id": _solve_with(
+        _dup_row("products"), "products.csv", "row 2 (durian)", "field 'product_id'",
+        "duplicate id"),
+    "duplicate crossing in an overlay": _dup_in_overlay,
+    "link to a node that does not exist": _solve_with(
+        _set("links", 1, "to_node", "cn-mm"), "links.csv", "row 2 (l2)", "field 'to_node'",
+        "unknown node 'cn-mm' (did you mean 'cn-m'?)"),
+    "crossing gate node unknown": _solve_with(
+        _set("crossings", 0, "node_b", "cn-b9"), "crossings.csv", "row 1 (x1)",
+        "field 'node_b'", "unknown node 'cn-b9'"),
+    "unknown product in supply": _solve_with(
+        _set("supply", 0, "product_id", "durain"), "supply.csv", "row 1", "field 'product_id'",
+        "unknown product 'durain' (did you mean 'durian'?)"),
+    "origin with no path to any market": _solve_with(
+        _no_path, "supply.csv", "row 1", "field 'node_id'",
+        "origin vn-o has no path to any market buying durian"),
+    # ---- numbers ---------------------------------------------------------------------------
+    "negative capacity": _solve_with(
+        _set("crossings", 1, "capacity_b_to_a_trucks_per_day", -100), "crossings.csv",
+        "row 2 (x2)", "field 'capacity_b_to_a_trucks_per_day'", "must be >= 0", "-100"),
+    "empty capacity": _solve_with(
+        _set("crossings", 0, "capacity_a_to_b_trucks_per_day", ""), "crossings.csv",
+        "row 1 (x1)", "field 'capacity_a_to_b_trucks_per_day'", "a value is required"),
+    "NaN capacity": _solve_with(
+        _set("crossings", 0, "capacity_a_to_b_trucks_per_day", "NaN"), "crossings.csv",
+        "row 1 (x1)", "field 'capacity_a_to_b_trucks_per_day'", "a value is required"),
+    "negative link length": _solve_with(
+        _set("links", 2, "length_km", -150), "links.csv", "row 3 (l3)", "field 'length_km'",
+        "must be > 0"),
+    "zero link length": _solve_with(
+        _set("links", 0, "length_km", 0), "links.csv", "row 1 (l1)", "field 'length_km'",
+        "must be > 0"),
+    "link length in metres": _solve_with(
+        _set("links", 0, "length_km", 62000), "links.csv", "row 1 (l1)", "field 'length_km'",
+        "straight-line distance", "metres given instead of km?"),
+    "travel time in minutes": _solve_with(
+        _set("links", 0, "travel_h", 0.5), "links.csv", "row 1 (l1)", "field 'travel_h'",
+        "minutes given?"),
+    "zero shelf life": _solve_with(
+        _set("products", 0, "shelf_life_reefer_days", 0), "products.csv", "row 1 (durian)",
+        "field 'shelf_life_reefer_days'", "must be > 0"),
+    "negative shelf life": _solve_with(
+        _set("products", 0, "shelf_life_ambient_days", -1), "products.csv", "row 1 (durian)",
+        "field 'shelf_life_ambient_days'", "must be > 0"),
+    "negative supply": _solve_with(
+        _set("supply", 0, "supply_t_per_year", -73000), "supply.csv", "row 1 (vn-o/durian)",
+        "field 'supply_t_per_year'", "must be >= 0"),
+    "market price not a number": _solve_with(
+        _set("markets", 0, "price_usd_per_t", "1.000,50"), "markets.csv", "row 1 (cn-m/durian)",
+        "field 'price_usd_per_t'", "expected a number, got '1.000,50'"),
+    "seasonality shares do not sum to 1": _solve_with(
+        _set("seasonality", 5, "share", 0.5), "seasonality.csv", "row 1", "field 'share'",
+        "shares sum to"),
+    # ---- categories ------------------------------------------------------------------------
+    "crossing status not a status": _solve_with(
+        _set("crossings", 0, "status", "opened"), "crossings.csv", "row 1 (x1)",
+        "field 'status'", "must be one of", "'opened'"),
+    "crossing mode not road or rail": _solve_with(
+        _set("crossings", 1, "mode", "truck"), "crossings.csv", "row 2 (x2)", "field 'mode'",
+        "must be one of", "'truck'"),
+    "boolean 'maybe'": _solve_with(
+        _set("links", 2, "bidirectional", "maybe"), "links.csv", "row 3 (l3)",
+        "field 'bidirectional'", "expected true or false, got 'maybe'"),
+    # ---- geography -------------------------------------------------------------------------
+    "coordinates in Web Mercator metres": _solve_with(
+        _web_mercator, "nodes.csv", "row 1 (vn-o)", "field 'lon'", "EPSG:3857",
+        "expected degrees"),
+    "lat and lon swapped": _solve_with(
+        _swap_lat_lon, "nodes.csv", "row 3 (vn-a2)", "field 'lon'", "lat/lon swapped?"),
+    "crossing joins a country to itself": _solve_with(
+        _set("crossings", 0, "country_b", "VN"), "crossings.csv", "row 1 (x1)",
+        "field 'country_b'", "two different countries"),
+    "link geometry in projected metres": _solve_with(
+        _set("links", 0, "geometry_wkt", "LINESTRING (11688546 2391878, 11744205 2426469)"),
+        "links.csv", "row 1 (l1)", "field 'geometry_wkt'", "expected EPSG:4326 degrees"),
+    # ---- files -----------------------------------------------------------------------------
+    "empty file": _file_edit(lambda f: (f / "links.csv").write_bytes(b""),
+                             "links.csv", "the file is empty"),
+    "header only": _file_edit(
+        lambda f: (f / "supply.csv").write_text((f / "supply.csv").read_text().splitlines()[0]
+                                                + "\n"), "supply.csv", "header but no rows"),
+    "required table missing": _file_edit(lambda f: (f / "markets.csv").unlink(),
+                                         "markets.csv", "required table is missing"),
+    "misspelled column": _file_edit(
+        _rewrite("crossings.csv", "capacity_a_to_b_trucks_per_day", "capacity_a_b_trucks_per_day"),
+        "crossings.csv", "field 'capacity_a_to_b_trucks_per_day'", "is missing",
+        "did you mean 'capacity_a_to_b_trucks_per_day'?"),
+    "column twice": _file_edit(
+        _rewrite("products.csv", "value_usd_per_t", "payload_t_per_truck"), "products.csv",
+        "field 'payload_t_per_truck'", "appears twice"),
+    "latin-1 file": _file_edit(_latin1, "nodes.csv", "row 6", "field 'name'", "not UTF-8",
+                               "save the file as UTF-8"),
+    "unknown table in overlay": _overlay_unknown_table,
+    "provenance row of an unknown table": _overlay_provenance,
+    "overlay folder does not exist": _overlay_missing,
+    # ---- scenarios -------------------------------------------------------------------------
+    "misspelled crossing (embedded)": _yaml(
+        """\
+        name: boten-closed
+        events:
+          - {crossing: boten-mohn, close: {from: 2023-10-25, to: 2023-11-04}}
+        """, "scenario.yaml", "row 3", "events[0].crossing",
+        "unknown crossing 'boten-mohn' (did you mean 'boten-mohan'?)", data="embedded"),
+    "reroute --close misspelled (embedded)": _embedded_reroute(
+        "boten-mohn", "scenario 'close-boten-mohn'", "unknown crossing 'boten-mohn'",
+        "did you mean 'boten-mohan'?"),
+    "event outside the horizon": _yaml(
+        """\
+        name: late
+        horizon: {start: 2024-01-01, days: 5}
+        events:
+          - {crossing: x1, close: {from: 2024-03-01, to: 2024-03-05}}
+        """, "scenario.yaml", "row 4", "events[0].close.from", "lies outside the horizon"),
+    "closure ends before it starts": _yaml(
+        """\
+        name: backwards
+        horizon: {start: 2024-01-01, days: 5}
+        events:
+          - {crossing: x1, close: {from: 2024-01-04, to: 2024-01-02}}
+        """, "scenario.yaml", "row 4", "events[0].close", "is before 'from'"),
+    "initial queue at an unknown crossing": _yaml(
+        """\
+        name: queued
+        horizon: {start: 2024-01-01, days: 3}
+        initial_queues:
+          - {crossing: x3, product: durian, trucks: 20}
+        """, "scenario.yaml", "row 4", "initial_queues[0].crossing",
+        "unknown crossing 'x3'"),
+    "negative throttle": _yaml(
+        """\
+        name: throttle
+        events:
+          - {crossing: x1, capacity_trucks_per_day: -50}
+        """, "scenario.yaml", "row 3", "events[0].capacity_trucks_per_day",
+        "greater than or equal to 0"),
+    "negative supply factor": _yaml(
+        """\
+        name: harvest
+        events:
+          - {supply: {product: durian, factor: -0.5}}
+        """, "scenario.yaml", "row 3", "events[0].supply.factor", "greater than or equal to 0"),
+    "misspelled scenario key": _yaml(
+        """\
+        name: typo
+        evnts:
+          - {crossing: x1}
+        """, "scenario.yaml", "row 2", "evnts", "did you mean 'events'?"),
+    "date that does not exist": _yaml(
+        """\
+        name: feb
+        horizon: {start: 2023-02-30, days: 3}
+        """, "scenario.yaml", "row 2", "horizon.start", "2023-02-30"),
+    "malformed YAML": _yaml(
+        """\
+        name: broken
+        events:
+          - {crossing: x1, close: {from: 2024-01-01
+        """, "scenario.yaml", "malformed YAML"),
+    "python tag in YAML": lambda tmp: _yaml(
+        f"name: evil\ndescription: {EVIL.format(marker=tmp / 'pwned')}\n",
+        "scenario.yaml", "row 2", "field 'description'", "python/object/apply:os.system",
+        "not allowed")(tmp),
+    "scenario name escapes the output folder": _yaml(
+        """\
+        name: ../../etc
+        """, "scenario.yaml", "row 1", "field 'name'", "'../../etc'", "output folder"),
+    "sweep scenario with an absolute name": _yaml(
+        """\
+        scenarios:
+          - {name: /tmp/evil, events: [{crossing: x1}]}
+        """, "scenario.yaml", "row 2", "scenarios[0].name", "'/tmp/evil'", command="sweep"),
+    "sweep grid name with a path separator": _yaml(
+        """\
+        grid: {name: "out/{crossing}", crossings: [x1, x2]}
+        """, "scenario.yaml", "row 1", "grid", "'out/x1'", command="sweep"),
+    # the limit is set (8 GB) so that the case refuses on any machine; by default it is half
+    # the machine's memory (see test_model_size_limit_defaults_to_half_the_memory)
+    "twenty years day by day (embedded)": _yaml(
+        """\
+        name: two-decades
+        horizon: {start: 2020-01-01, days: 7305}
+        """, "scenario 'two-decades'", "field 'horizon.days'", "M variables", "M nonzeros",
+        "GB, over the limit of 8.0 GB (BORDERFLOW_MAX_MODEL_GB)", "days fit", data="embedded",
+        env={LIMIT_ENV: "8"}),
+    "scenario file not found": lambda tmp: Case(
+        ["solve", "--scenario", str(tmp / "scenaro.yaml"), "--data", str(_data(tmp))],
+        ("scenaro.yaml", "file not found")),
+    "data folder does not exist": lambda tmp: Case(
+        ["solve", "--data", str(tmp / "dta")], ("dta", "data folder does not exist")),
+    "missing model parameter": _solve_with(
+        lambda t: t.__setitem__("parameters", t["parameters"].iloc[1:]), "parameters.csv",
+        "field 'parameter'", "missing parameter 'road_cost_usd_per_truck_km'"),
+    "licence for an unknown product": _solve_with(
+        _set("crossings", 0, "licensed_products", "durian;lychee"), "crossings.csv",
+        "row 1 (x1)", "field 'licensed_products'", "unknown product 'lychee'"),
+    "initial queues in a static scenario": _yaml(
+        """\
+        name: static-queue
+        initial_queues:
+          - {crossing: x1, product: durian, trucks: 20}
+        """, "scenario.yaml", "initial_queues", "need a dated horizon"),
+}
+
+
+def _tree(folder: Path) -> dict[str, str]:
+    """SHA-256 of every file under ``folder`` (relative path -> digest)."""
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_bad_input_is_refused_with_one_message(tmp_path, name):
+    case = CASES[name](tmp_path)
+    out = tmp_path / "run"
+    previous = list(CASES).index(name) % 2 == 1  # every other case: a previous run is there
+    if previous:
+        out.mkdir()
+        (out / "summary.json").write_text('{"status": "optimal"}\n')
+        (out / "flows.csv").write_text("arc_id,flow_t\nl1,200\n")
+    before = _tree(out) if previous else None
+    result = CliRunner().invoke(app, [*case.args, "--out", str(out)], env=case.env)
+    output = result.output
+    assert result.exit_code == 2, output
+    assert "Traceback" not in output
+    errors = [line for line in output.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1, output
+    for part in case.expect:
+        assert part in errors[0], f"{part!r} not in {errors[0]!r}"
+    if previous:
+        assert _tree(out) == before
+        assert not [p for p in tmp_path.iterdir() if p.name.startswith(".run.")]
+    else:
+        assert not out.exists()
+    assert not (tmp_path / "pwned").exists()
+
+
+def test_catalogue_is_large_enough():
+    assert len(CASES) >= 32
+
+
+def test_model_size_limit_defaults_to_half_the_memory(monkeypatch):
+    monkeypatch.delenv(LIMIT_ENV, raising=False)
+    limit, why = max_model_gb()
+    assert 0 < limit and "half of this machine's" in why
+    assert max_model_gb(3.0) == (3.0, "max_model_gb")
+    monkeypatch.setenv(LIMIT_ENV, "5")
+    assert max_model_gb() == (5.0, LIMIT_ENV)
