@@ -20,7 +20,7 @@ from borderflow.data.errors import InputError, Problem, display_path
 from borderflow.data.scenario import PriorityEvent, Scenario
 from borderflow.model.formulation import BuiltModel, bound_updates, build_model
 from borderflow.model.infeasibility import explain_infeasibility
-from borderflow.model.network import FreightNetwork, build_network
+from borderflow.model.network import FreightNetwork, build_network, with_scenario
 from borderflow.model.results import ResultTables, extract_results
 from borderflow.model.routes import RouteOptions, RouteSet, enumerate_routes
 from borderflow.model.size import check_model_size
@@ -193,7 +193,7 @@ def solve_counterfactual(run: Run) -> ResultTables:
     ``run``'s own results were extracted before; the Pyomo model afterwards holds the baseline
     solution.
     """
-    net = build_network(run.tables, counterfactual(run.net.scenario))
+    net = with_scenario(run.net, counterfactual(run.net.scenario))
     run.session.apply(bound_updates(run.built, net))
     summary = run.session.solve()
     return extract_results(net, run.routes, run.built, summary.as_dict())

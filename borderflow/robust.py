@@ -27,7 +27,7 @@ import pyomo.environ as pyo
 from borderflow.data.errors import InputError, Problem
 from borderflow.data.loaders import InputTables
 from borderflow.data.scenario import Scenario
-from borderflow.model.network import build_network
+from borderflow.model.network import with_scenario
 from borderflow.model.size import estimate_model_size, max_model_gb
 from borderflow.model.robust import FLOW_KEYS, RobustModel, build_robust_model
 from borderflow.pipeline import RunOptions, counterfactual, run_scenario
@@ -96,10 +96,10 @@ def _values(var) -> np.ndarray:
 
 def _bounds(session: HighsSession, robust: RobustModel, booked: np.ndarray | None) -> None:
     """Fix the bookings to ``booked`` (t/day) or free them, in Pyomo and in HiGHS."""
-    variables = list(robust.model.booked.values())
-    lower = [0.0] * len(variables) if booked is None else [float(b) for b in booked]
-    upper = [None] * len(variables) if booked is None else lower
-    session.set_variable_bounds(variables, lower, upper)
+    n = len(robust.model.booked)
+    lower = np.zeros(n) if booked is None else np.asarray(booked, dtype=float)
+    upper = np.full(n, np.inf) if booked is None else lower
+    session.set_bounds(robust.model.booked, lower, upper)
 
 
 def _scenario_costs(robust: RobustModel, names: list[str], label: str) -> pd.DataFrame:
@@ -156,7 +156,7 @@ def robust_plan(tables: InputTables, scenarios: list[Scenario], probabilities: l
     # the plan that assumed nothing closes: the undisrupted optimum, on the same route set
     base = run_scenario(tables, counterfactual(scenarios[0]).model_copy(
         update={"name": "baseline-plan"}), options)
-    nets = [build_network(tables, s) for s in scenarios]
+    nets = [with_scenario(base.net, s) for s in scenarios]
     one = estimate_model_size(nets[0], base.routes)
     limit, why = max_model_gb(options.max_model_gb)
     if one.gb * len(nets) > limit:

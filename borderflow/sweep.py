@@ -59,7 +59,7 @@ from borderflow.data.scenario import (BuildEvent, Catalog, CloseEvent, Horizon, 
                                       load_scenario_file, scenario_problems, unknown_id)
 from borderflow.io import PARQUET_OPTIONS, SUMMARY, read_run, write_json, write_run
 from borderflow.model.formulation import BoundUpdate, BuiltModel, bound_updates, build_model
-from borderflow.model.network import FreightNetwork, build_network
+from borderflow.model.network import FreightNetwork, build_network, with_scenario
 from borderflow.model.results import ResultTables, extract_results
 from borderflow.model.routes import RouteOptions, RouteSet, enumerate_routes
 from borderflow.model.size import check_model_size
@@ -154,20 +154,10 @@ class _Model:
     session: HighsSession
     basis: object = None
     reference: SolveSummary | None = None
-    applied: BoundUpdate | None = None
 
     def apply(self, update: BoundUpdate) -> None:
-        """Set the bounds of ``update`` in HiGHS, sending only those that differ from the
-        bounds applied last (all of them the first time)."""
-        last, self.applied = self.applied, None  # unknown state if apply fails half-way
-        if last is not None:
-            update_sent = BoundUpdate(
-                rows=[r for r, o in zip(update.rows, last.rows) if r[1:] != o[1:]],
-                columns=[c for c, o in zip(update.columns, last.columns) if c[1:] != o[1:]])
-        else:
-            update_sent = update
-        self.session.apply(update_sent)
-        self.applied = update
+        """Set the bounds of ``update`` (the session sends only those that changed)."""
+        self.session.apply(update)
 
 
 def _sha(obj) -> str:
@@ -251,7 +241,7 @@ def solve_job(job: Job, cache: ModelCache) -> Outcome:
     try:
         if job.warm:
             model, built_here = cache.model(job.structure)
-            net = build_network(model.tables, job.scenario)
+            net = with_scenario(model.net, job.scenario)
             try:
                 update = bound_updates(model.built, net)
             except ValueError as err:

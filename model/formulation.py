@@ -83,10 +83,21 @@ class BuiltModel:
     initial: pd.DataFrame = field(default_factory=pd.DataFrame)
     priority_rows: pd.DataFrame = field(default_factory=pd.DataFrame)
 
+    _use_row: np.ndarray | None = field(default=None, init=False, repr=False)
+
     @property
     def dated(self) -> bool:
         """True when the model has queues (a dated horizon)."""
         return not self.queues.empty
+
+    def use_capacity_row(self) -> np.ndarray:
+        """For each row of ``crossing_use``, its row in ``capacity_rows`` (-1: none); made once
+        (sweeps look up closed crossings' variables with it for every scenario)."""
+        if self._use_row is None:
+            rows = self.capacity_rows[CROSS_KEYS].reset_index(drop=True).reset_index()
+            hit = self.crossing_use[CROSS_KEYS].merge(rows, on=CROSS_KEYS, how="left")
+            self._use_row = hit["index"].fillna(-1).to_numpy(dtype=np.int64)
+        return self._use_row
 
 
 def flow_table(net: FreightNetwork, routes: RouteSet) -> pd.DataFrame:
@@ -535,16 +546,18 @@ def build_model(net: FreightNetwork, routes: RouteSet) -> BuiltModel:
 class BoundUpdate:
     """What differs between two scenarios of one model structure, as bounds.
 
+    Bounds are numpy arrays in the component's index order, ``inf``/``-inf`` where unbounded.
+
     Attributes
     ----------
-    rows : list of (ConstraintData, lower, upper)
+    rows : dict of constraint component -> (lower, upper)
         New right-hand sides (supply balance equalities, capacity and priority upper bounds).
-    columns : list of (VarData, lower, upper)
+    columns : dict of variable component -> (lower, upper)
         New variable bounds (closures open or shut what takes a crossing).
     """
 
-    rows: list
-    columns: list
+    rows: dict
+    columns: dict
 
 
 def bound_updates(built: BuiltModel, net: FreightNetwork) -> BoundUpdate:
@@ -556,20 +569,26 @@ def bound_updates(built: BuiltModel, net: FreightNetwork) -> BoundUpdate:
     """
     m = built.model
     cap = built.capacity_rows[CROSS_KEYS].merge(net.capacity, on=CROSS_KEYS, how="left")
-    rows = [(m.crossing_capacity[k], None, float(v))
-            for k, v in enumerate(cap["capacity_trucks_per_day"].to_numpy())]
     prio = priority_rows(net.priority, cap)
     if len(prio) != len(built.priority_rows):
         raise ValueError("priority rules differ: the scenario needs its own model")
-    rows += [(m.priority_share[k], None, float(v))
-             for k, v in enumerate(prio["limit_trucks_per_day"].to_numpy())]
     sup = built.unserved[["origin", "product_id", "period"]].merge(
         net.supply, on=["origin", "product_id", "period"], how="left")
-    rows += [(m.supply_balance[u], float(v), float(v))
-             for u, v in enumerate(sup["supply_t"].to_numpy())]
-    shut = set(closed_variables(built, cap))
-    columns = []
+    supply = sup["supply_t"].to_numpy(dtype=float)
+
+    def upper(values) -> tuple[np.ndarray, np.ndarray]:
+        values = np.asarray(values, dtype=float)
+        return np.full(len(values), -np.inf), values
+
+    rows = {m.crossing_capacity: upper(cap["capacity_trucks_per_day"]),
+            m.priority_share: upper(prio["limit_trucks_per_day"]),
+            m.supply_balance: (supply, supply.copy())}
+    closed_row = np.append(cap["capacity_trucks_per_day"].to_numpy(dtype=float) <= 0, False)
+    use = built.crossing_use[closed_row[built.use_capacity_row()]]  # row -1 -> the False
+    columns = {}
     for var in ("route_flow", "departures"):
         comp = getattr(m, var)
-        columns += [(comp[i], 0.0, 0.0 if (var, i) in shut else None) for i in comp]
+        up = np.full(len(comp), np.inf)
+        up[use.loc[use["var"] == var, "idx"].to_numpy(dtype=np.int64)] = 0.0
+        columns[comp] = (np.zeros(len(comp)), up)
     return BoundUpdate(rows=rows, columns=columns)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import geopandas as gpd
 import networkx as nx
@@ -308,3 +308,33 @@ def build_network(tables: InputTables, scenario: Scenario | None = None) -> Frei
         priority=_priority_calendar(tables, scenario, period_days),
         max_wait_days=max_wait,
     )
+
+
+def with_scenario(net: FreightNetwork, scenario: Scenario) -> FreightNetwork:
+    """``net``'s network under another scenario of the same horizon: only the calendars that
+    scenarios change (supply, capacity, priority) are rebuilt; graph, geometry, products and
+    demand are shared. Same result as :func:`build_network` (another horizon falls back to it).
+
+    Raises
+    ------
+    InputError
+        If the scenario names an unknown id or a date outside its horizon.
+    """
+    if scenario.horizon != net.scenario.horizon:
+        return build_network(net.tables, scenario)
+    tables = net.tables
+    _check_event_refs(tables, scenario)
+    periods, period_days = _period_days(scenario, net.max_wait_days + TAIL_TRAVEL_DAYS)
+    horizon_days = [days for days, keep in zip(period_days, periods["in_horizon"]) if keep]
+    same_supply = _supply_events(scenario) == _supply_events(net.scenario)
+    return replace(net, scenario=scenario,
+                   supply=net.supply if same_supply else _supply_calendar(tables, scenario,
+                                                                          horizon_days),
+                   capacity=_capacity_calendar(tables, scenario, period_days),
+                   priority=_priority_calendar(tables, scenario, period_days))
+
+
+def _supply_events(scenario: Scenario) -> list:
+    """The events that change supply (the supply calendar depends on nothing else but the
+    horizon)."""
+    return [ev for ev in scenario.events if isinstance(ev, SupplyEvent)]

@@ -327,6 +327,7 @@ class HighsSession:
         self.highs.passModel(self._lp(form))
         self.translate_seconds = time.perf_counter() - t0
         self._solved_once = False
+        self._state: dict[int, list] = {}
 
     def _configure(self) -> None:
         h, o = self.highs, self.options
@@ -358,54 +359,64 @@ class HighsSession:
         return lp
 
     # -- scenario changes -------------------------------------------------------------------
-    def set_variable_bounds(self, variables, lower, upper) -> None:
-        """Change bounds of Pyomo variables in the live HiGHS model (and in Pyomo)."""
-        idx, lo, up = [], [], []
-        for v, a, b in zip(variables, lower, upper):
-            v.setlb(a)
-            v.setub(b)
-            j = self._matrix.col_index.get(id(v))
-            if j is not None:
-                idx.append(j)
-                lo.append(-np.inf if a is None else a)
-                up.append(np.inf if b is None else b)
-        if idx:
-            self.highs.changeColsBounds(len(idx), np.array(idx, dtype=np.int32),
-                                        np.array(lo, dtype=float), np.array(up, dtype=float))
+    def _component_state(self, comp, kind: str) -> list:
+        """``[HiGHS indices (-1: not in HiGHS), current lower, current upper, data]`` of a
+        variable or constraint component, in index order (made once, then kept current)."""
+        state = self._state.get(id(comp))
+        if state is None:
+            data = list(comp.values())
+            if kind == "column":
+                where = np.fromiter((self._matrix.col_index.get(id(v), -1) for v in data),
+                                    dtype=np.int64, count=len(data))
+                bounds = [v.bounds for v in data]
+            else:
+                where = np.fromiter((self._matrix.row_index.get(id(c), [-1])[0] for c in data),
+                                    dtype=np.int64, count=len(data))
+                bounds = [(c.lower, c.upper) for c in data]
+            lo = np.array([-np.inf if a is None else pyo.value(a) for a, _ in bounds], float)
+            up = np.array([np.inf if b is None else pyo.value(b) for _, b in bounds], float)
+            state = self._state[id(comp)] = [where, lo, up, data]
+        return state
 
-    def apply(self, update) -> None:
-        """Apply a :class:`borderflow.model.formulation.BoundUpdate` (rows and columns)."""
-        if update.columns:
-            variables, lower, upper = zip(*update.columns)
-            self.set_variable_bounds(variables, lower, upper)
-        if update.rows:
-            self.set_row_bounds(*zip(*update.rows))
+    def set_bounds(self, comp, lower, upper) -> int:
+        """Set the bounds of every variable (or constraint) of ``comp``, in index order, in
+        HiGHS and in Pyomo; ``inf``/``-inf`` = unbounded. Only entries that differ from the
+        bounds set last are sent, so a sweep scenario costs what it changes.
 
-    def set_row_bounds(self, constraints, lower, upper) -> None:
-        """Change the bounds of constraints (``None`` = unbounded) in HiGHS and in Pyomo."""
-        idx, lo, up = [], [], []
-        for con, a, b in zip(constraints, lower, upper):
-            _set_constraint_bounds(con, a, b)
-            for i in self._matrix.row_index[id(con)]:
-                idx.append(i)
-                lo.append(-np.inf if a is None else float(a))
-                up.append(np.inf if b is None else float(b))
-        if idx:
-            self.highs.changeRowsBounds(len(idx), np.array(idx, dtype=np.int32),
-                                        np.array(lo, dtype=float), np.array(up, dtype=float))
+        Returns
+        -------
+        int
+            How many entries changed.
+        """
+        kind = "column" if comp.ctype is pyo.Var else "row"
+        where, lo, up, data = self._component_state(comp, kind)
+        lower = np.asarray(lower, dtype=float)
+        upper = np.asarray(upper, dtype=float)
+        changed = np.flatnonzero((lower != lo) | (upper != up))
+        if not len(changed):
+            return 0
+        lo[changed], up[changed] = lower[changed], upper[changed]
+        for i in changed.tolist():
+            a = None if np.isinf(lower[i]) else float(lower[i])
+            b = None if np.isinf(upper[i]) else float(upper[i])
+            if kind == "column":
+                data[i].setlb(a)
+                data[i].setub(b)
+            else:
+                _set_constraint_bounds(data[i], a, b)
+        sent = changed[where[changed] >= 0]
+        if len(sent):
+            change = self.highs.changeColsBounds if kind == "column" else \
+                self.highs.changeRowsBounds
+            change(len(sent), where[sent].astype(np.int32), lower[sent].copy(),
+                   upper[sent].copy())
+        return len(changed)
 
-    def set_row_upper(self, constraints, upper) -> None:
-        """Change the right-hand side of ``<=`` constraints in the live HiGHS model and Pyomo."""
-        idx, lo, up = [], [], []
-        for con, b in zip(constraints, upper):
-            _set_constraint_bounds(con, None, float(b))
-            for i in self._matrix.row_index[id(con)]:
-                idx.append(i)
-                lo.append(-np.inf)
-                up.append(float(b))
-        if idx:
-            self.highs.changeRowsBounds(len(idx), np.array(idx, dtype=np.int32),
-                                        np.array(lo, dtype=float), np.array(up, dtype=float))
+    def apply(self, update) -> int:
+        """Apply a :class:`borderflow.model.formulation.BoundUpdate` (rows and columns);
+        returns how many bounds changed."""
+        return sum(self.set_bounds(comp, lo, up)
+                   for comp, (lo, up) in {**update.columns, **update.rows}.items())
 
     # -- warm starts ------------------------------------------------------------------------
     def basis(self) -> highspy.HighsBasis | None:

@@ -11,7 +11,9 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
+import pandas as pd
 import pytest
+import tiny
 
 from borderflow.data.scenario import (CapacityEvent, CloseEvent, Horizon, InitialQueue,
                                       PriorityEvent, PriorityRule, Scenario, Window)
@@ -157,3 +159,27 @@ def test_context_event_applies_to_the_baseline_too(tiny_tables, solve_tiny):
     assert x2["flow_trucks"].abs().max() < TOL  # still closed in the baseline
     # throttled X1 forces queueing that the baseline does not have
     assert run.results.summary["objective_usd"] > base.summary["objective_usd"] + 1.0
+
+
+def test_network_under_another_scenario_equals_a_fresh_build(tiny_tables, tmp_path):
+    """``with_scenario`` (used by warm re-solves) rebuilds the same calendars as
+    ``build_network``."""
+    from borderflow.data.scenario import SupplyEvent
+    from borderflow.model.network import build_network, with_scenario
+    from borderflow.pipeline import load_dataset
+
+    tables = load_dataset(tiny.write(tmp_path / "d", tiny_tables), check_borders=False)
+    first = Scenario(name="a", horizon=Horizon(start=dt.date(2024, 1, 1), days=6))
+    other = first.model_copy(update={"name": "b", "events": (
+        CloseEvent(crossing="x1", close=Window(**{"from": dt.date(2024, 1, 2)})),
+        CapacityEvent(crossing="x2", capacity_trucks_per_day=7))})
+    more = other.model_copy(update={"name": "c", "events": other.events + (
+        SupplyEvent(supply={"product": "durian", "factor": 1.5},
+                    **{"from": dt.date(2024, 1, 3)}),)})
+    for scenario in (other, more):
+        fast = with_scenario(build_network(tables, first), scenario)
+        fresh = build_network(tables, scenario)
+        for name in ("periods", "supply", "capacity", "priority", "demand"):
+            pd.testing.assert_frame_equal(getattr(fast, name), getattr(fresh, name), obj=name)
+        assert fast.scenario == scenario
+    assert fast.supply["supply_t"].max() == pytest.approx(1.5 * fast.supply["supply_t"].min())
