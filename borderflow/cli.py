@@ -559,17 +559,23 @@ def export_cmd(
                                                                      "adds deltas."),
     data: Optional[Path] = RunDataOpt,
 ) -> None:
-    """Export a run's optimal flows as GIS layers, with a data dictionary.
+    """Export a run's (or a sweep's) optimal flows as GIS layers, with a data dictionary.
 
-    Layers: nodes, links, crossings, routes, origins, markets."""
-    from borderflow.gis import FORMATS, export_run
+    Layers: nodes, links, crossings, routes, origins, markets. A sweep folder gives one layer
+    set with a `scenario` column (every scenario solved to optimality)."""
+    from borderflow.gis import FORMATS, default_out, export_run, export_sweep
+    from borderflow.sweep import solved_partitions
 
     if fmt not in FORMATS:
         err_console.print(f"[bold red]error:[/] unknown format '{escape(fmt)}'; choose "
                           f"{', '.join(FORMATS)}")
         raise typer.Exit(2)
     try:
-        written = export_run(run_dir, out, fmt, baseline=baseline, data=data)
+        sweep_runs = solved_partitions(run_dir)
+        if sweep_runs is not None:
+            written = export_sweep(sweep_runs, out or default_out(run_dir, fmt), fmt, data=data)
+        else:
+            written = export_run(run_dir, out, fmt, baseline=baseline, data=data)
     except InputError as err:
         _fail(err)
         return

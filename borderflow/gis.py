@@ -43,9 +43,8 @@ import pyogrio
 from shapely.geometry import LineString
 
 from borderflow.data.basemap import METRIC_CRS
-from borderflow.data.scenario import Scenario
 from borderflow.io import changed_inputs, read_run, read_run_inputs
-from borderflow.model.network import DIRECTIONS, FreightNetwork, build_network
+from borderflow.model.network import FreightNetwork, build_network
 from borderflow.model.results import ResultTables
 from borderflow.model.routes import _domestic_graph, _path, _Segments
 

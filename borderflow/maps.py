@@ -135,8 +135,8 @@ def _finish(fig, ax, bounds, title: str, subtitle: str, handles: list, out: Path
     ax.annotate(title, xy=(0, 1), xycoords="axes fraction", ha="left", va="bottom",
                 xytext=(0, 10 + 12 * (subtitle.count("\n") + 1)), textcoords="offset points",
                 fontsize=14, fontweight="bold")
-    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, framealpha=0.92,
-              title_fontsize=9, borderpad=0.8, labelspacing=0.9)
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8,
+              framealpha=0.92, title_fontsize=9, borderpad=0.8, labelspacing=0.9)
     if util:
         cax = ax.inset_axes([0.04, 0.12, 0.28, 0.018])
         cb = fig.colorbar(ScalarMappable(norm=mcolors.Normalize(0, 1), cmap=UTIL_CMAP),
@@ -293,8 +293,9 @@ def network_map_png(net: FreightNetwork, out: Path | str) -> Path:
             handles.append(ax.scatter([], [], s=60, marker=marker, color=colour,
                                       edgecolor="black",
                                       label=f"crossing {status} ({len(part)})"))
+    folders = sorted({str(Path(p[0]).parent) for p in net.tables.sources.values()})
     subtitle = (f"{len(net.nodes)} nodes, {len(net.links)} links, {len(net.crossings)} "
-                f"crossings; dataset: {', '.join(sorted({str(Path(p[0]).parent) for p in net.tables.sources.values()}))}")
+                f"crossings; dataset: {', '.join(folders)}")
     return _finish(fig, ax, bounds, "borderflow — network", subtitle, handles, Path(out),
                    util=False)
 

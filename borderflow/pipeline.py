@@ -179,7 +179,8 @@ def counterfactual(scenario: Scenario) -> Scenario:
 
 
 def has_disruptions(scenario: Scenario) -> bool:
-    """True if the scenario changes capacity or supply (so a baseline comparison means something)."""
+    """True if the scenario changes capacity or supply (so a baseline comparison means
+    something)."""
     return any(_is_disruption(ev) for ev in scenario.events)
 
 

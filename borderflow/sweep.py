@@ -653,6 +653,20 @@ def _investment_entries(plan: SweepPlan, comparison: pd.DataFrame) -> list[Plann
 
 
 # ---- writing --------------------------------------------------------------------------------
+def solved_partitions(out: Path | str) -> dict[str, Path] | None:
+    """Scenario name -> run folder of every optimal scenario of the sweep folder ``out``
+    (``None`` if ``out`` is not a sweep folder)."""
+    out = Path(out)
+    if not (out / PLAN).is_file() or not (out / PARTITIONS).is_dir():
+        return None
+    found = {}
+    for folder in sorted((out / PARTITIONS).glob("scenario=*")):
+        summary = _summary(folder)
+        if summary is not None and summary.get("status") == "optimal":
+            found[folder.name.split("=", 1)[1]] = folder
+    return found
+
+
 def partition(out: Path | str, name: str) -> Path:
     """Folder of a scenario's results in a sweep folder."""
     return Path(out) / PARTITIONS / f"scenario={name}"

@@ -202,7 +202,12 @@ def _event_kind(ev) -> str | None:
         return next((k for k, cls in _EVENT_KEYS.items() if isinstance(ev, cls)), None)
     if not isinstance(ev, dict):
         return None
-    kinds = [key for key in _EVENT_KEYS if key in ev]
+    # a key set to null does not name a kind (a dumped build event has capacity_trucks_per_day:
+    # null), except close and priority, which may be bare
+    kinds = [key for key in _EVENT_KEYS
+             if key in ev and (ev[key] is not None or key in ("close", "priority"))]
+    if "build" in kinds and "capacity_trucks_per_day" in kinds:  # a build may set its capacity
+        kinds.remove("capacity_trucks_per_day")
     for key in ("close", "priority"):
         if key in ev:
             return key

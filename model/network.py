@@ -1,4 +1,5 @@
-"""Validated tables + scenario -> :class:`FreightNetwork` (networkx graph, GeoDataFrames, calendars).
+"""Validated tables + scenario -> :class:`FreightNetwork` (networkx graph, GeoDataFrames,
+calendars).
 
 The network holds everything the model needs, per period:
 

@@ -294,7 +294,8 @@ def _spoilage_table(net: FreightNetwork, built: BuiltModel, unserved: pd.DataFra
         .sort_values(["product_id", "period", "where"], kind="stable", ignore_index=True)
 
 
-def _crossing_table(net: FreightNetwork, built: BuiltModel, arc_flows: pd.DataFrame) -> pd.DataFrame:
+def _crossing_table(net: FreightNetwork, built: BuiltModel,
+                    arc_flows: pd.DataFrame) -> pd.DataFrame:
     cap = net.capacity.copy()
     used = arc_flows[arc_flows["kind"] == "crossing"].groupby(
         ["element_id", "direction", "period"], as_index=False)[["flow_t", "trucks_per_day"]].sum()

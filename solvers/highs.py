@@ -447,6 +447,9 @@ class HighsSession:
         h = self.highs
         if self._solved_once and self.options.solver == "ipm":
             h.setOptionValue("solver", "simplex")  # re-solve from the crossover basis
+        # HiGHS 1.x compares time_limit with the instance's total run time over every run()
+        # (ERGO-Code/HiGHS#1331, #1477): move the limit on so it applies to this solve alone
+        h.setOptionValue("time_limit", float(self.options.time_limit_s) + h.getRunTime())
         t0 = time.perf_counter()
         h.run()
         seconds = time.perf_counter() - t0

@@ -367,6 +367,15 @@ CASES: dict[str, Callable[[Path], Case]] = {
         initial_queues:
           - {crossing: x1, product: durian, trucks: 20}
         """, "scenario.yaml", "initial_queues", "need a dated horizon"),
+    "must deliver an unknown product": lambda tmp: Case(
+        ["solve", "--data", str(_data(tmp)), "--must-deliver", "durain"],
+        ("must_deliver[0]", "unknown product 'durain'", "did you mean 'durian'")),
+    "robust plan: unknown crossing": lambda tmp: Case(
+        ["robust", "--data", str(_data(tmp)), "--close", "x9"],
+        ("events[0].crossing", "unknown crossing 'x9'")),
+    "robust plan: closures more likely than certain": lambda tmp: Case(
+        ["robust", "--data", str(_data(tmp)), "--close", "x1", "--close", "x2",
+         "--probability", "0.6"], ("field 'probability'", "2 closures x 0.6 exceed 1")),
 }
 
 

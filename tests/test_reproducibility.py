@@ -113,3 +113,21 @@ def test_embedded_baseline_is_reproducible(tmp_path):
         assert result.exit_code == 0, result.output
         outs.append(tmp_path / name)
     assert _differences(*outs) == []
+
+
+def test_every_event_kind_survives_the_round_trip_through_run_json():
+    """run.json records the scenario as JSON; export, map and verify read it back."""
+    from borderflow.data.scenario import Scenario
+
+    scenario = Scenario.model_validate({
+        "name": "all-kinds", "horizon": {"start": "2024-01-01", "days": 5},
+        "must_deliver": ["durian"],
+        "events": [{"crossing": "x1", "close": {"from": "2024-01-02", "to": "2024-01-03"}},
+                   {"crossing": "x2", "capacity_trucks_per_day": 40, "from": "2024-01-02"},
+                   {"build": "x3", "from": "2024-01-04"},
+                   {"build": "x4", "capacity_trucks_per_day": 80},
+                   {"supply": {"product": "durian", "factor": 1.5}},
+                   {"crossing": "x1", "priority": {"share": 0.5}},
+                   {"crossing": "x2", "context": True}]})
+    dumped = json.loads(json.dumps(scenario.model_dump(mode="json", by_alias=True)))
+    assert Scenario.model_validate(dumped) == scenario

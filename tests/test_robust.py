@@ -85,13 +85,3 @@ def test_cli_robust_writes_plan_and_summary(tmp_path):
     assert summary["value_of_robust_plan_usd"] == pytest.approx(320, abs=TOL)
     assert {"plan.csv", "plan_crossings.parquet", "scenarios.csv", "run.json"} <= \
         {p.name for p in out.iterdir()}
-
-
-def test_cli_robust_unknown_crossing_is_bad_input(tmp_path):
-    data = _border_data(tmp_path, "data")
-    out = tmp_path / "robust"
-    result = CliRunner().invoke(app, ["robust", "--data", str(data), "--close", "x9",
-                                      "--out", str(out)])
-    assert result.exit_code == 2, result.output
-    assert "unknown crossing 'x9'" in result.output
-    assert not out.exists()

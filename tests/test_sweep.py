@@ -28,7 +28,7 @@ import tiny
 from borderflow.cli import app
 from borderflow.data.errors import InputError
 from borderflow.data.scenario import (Catalog, CapacityEvent, CloseEvent, Horizon, Scenario,
-                                      Window, load_scenario_file, load_scenarios)
+                                      Window, load_scenarios)
 from borderflow.pipeline import load_dataset, run_scenario
 from borderflow.sweep import (PARTITIONS, TABLES, Job, ModelCache, partition, plan_file,
                               plan_n_minus_1, plan_scenarios, run_sweep, solve_job)
