@@ -20,6 +20,7 @@ import datetime as dt
 import shutil
 import textwrap
 
+import geopandas as gpd
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
@@ -341,6 +342,13 @@ def test_cli_sweep_of_the_example_file_matches_a_cold_solve(client, tmp_path):
                                              if s.name == "boten-mohan-closed-31d-dec"))
     assert comp.loc["boten-mohan-closed-31d-dec", "objective_usd"] == pytest.approx(
         cold.solve.objective_usd, rel=1e-6)
+    # the solved scenarios as one GIS layer set with a scenario column
+    res = runner.invoke(app, ["export", str(out), "--format", "geoparquet",
+                              "--out", str(tmp_path / "gis")])
+    assert res.exit_code == 0, res.output
+    crossings = gpd.read_parquet(tmp_path / "gis" / "crossings.parquet")
+    assert set(crossings["scenario"]) == {"baseline-m12", "boten-mohan-closed-31d-dec"}
+    assert crossings.crs.to_epsg() == 4326
 
 
 def test_cli_sweep_bad_file_exits_2_and_writes_nothing(tmp_path):
