@@ -480,7 +480,8 @@ def _index_tables(net: FreightNetwork, routes: RouteSet) -> BuiltModel:
     unserved = unserved.sort_values(["origin", "product_id", "period"], kind="stable",
                                     ignore_index=True)
     use = _crossing_use(net, routes, flows, streams, queues)
-    used = use[CROSS_KEYS].drop_duplicates()
+    # a direction taken only by returning empties needs its capacity row too
+    used = pd.concat([use, _empty_returns(net, use)])[CROSS_KEYS].drop_duplicates()
     capacity_rows = net.capacity.merge(used, on=CROSS_KEYS).sort_values(
         CROSS_KEYS, kind="stable", ignore_index=True)
     demand_rows = net.demand[net.demand["demand_t"].notna()]

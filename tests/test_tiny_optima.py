@@ -141,3 +141,19 @@ def test_throttle_event_sets_capacity(solve_tiny):
     run = solve_tiny(scenario=scen)
     assert _flow(run, "x1") == pytest.approx(60, abs=TOL)
     assert _flow(run, "x2") == pytest.approx(140, abs=TOL)
+
+
+def test_returning_empties_are_held_to_the_inbound_capacity(solve_tiny, tiny_tables):
+    """Half the trucks come back empty through the gate they crossed. X1's inbound lanes take
+    2 trucks/day, so at most 4 loaded trucks (80 t) may cross there; the rest goes via X2.
+    A direction used only by empties must still have its capacity row."""
+    t = tiny_tables
+    t["parameters"].loc[len(t["parameters"])] = {
+        **t["parameters"].iloc[0].to_dict(), "parameter": "empty_return_share", "value": 0.5,
+        "unit": "-"}
+    t["crossings"].loc[0, "capacity_b_to_a_trucks_per_day"] = 2
+    run = solve_tiny(t)
+    assert _flow(run, "x1") == pytest.approx(80, abs=TOL)
+    assert _flow(run, "x2") == pytest.approx(120, abs=TOL)
+    assert run.results.summary["objective_usd"] == pytest.approx(
+        80 * 11 + 120 * 16 - 200 * 1000, abs=TOL)

@@ -1,0 +1,3 @@
+"""Benchmarks are not tests: pytest collects nothing here (run ``tests/benchmarks/run.py``)."""
+
+collect_ignore_glob = ["*"]

@@ -1,0 +1,363 @@
+"""Benchmarks of the borderflow pipeline: build and solve times, peak memory, sweep speed-ups.
+
+    python tests/benchmarks/run.py            # full (about 16 min on 2 cores)
+    python tests/benchmarks/run.py --quick    # a 1e5-variable instance and small sweeps (< 2 min)
+    python tests/benchmarks/run.py --only sweep dask   # some benchmarks of the full mode
+    python tests/benchmarks/run.py --spec '{"bench": "dated", "days": 45, "solver": "simplex"}'
+
+Every measurement runs in a fresh Python subprocess, so its peak resident memory
+(``peak_rss_mb``, from ``os.wait4``'s ``ru_maxrss``) is its own. Each prints one JSON object per
+line (and appends it to ``tests/benchmarks/out/<mode>-<UTC time>.jsonl``) with at least:
+``bench, approach, variables, build_s, solve_s, total_s, peak_rss_mb, ratio_total_vs_direct,
+ratio_rss_vs_direct, sweep_speedup_vs_rebuild`` (``null`` where not applicable).
+
+What each ``bench`` measures:
+
+``static``
+    Synthetic instance (:mod:`synthetic`), one representative day. ``pyomo``: Pyomo model
+    (``build_model``) + translation to HiGHS (``HighsSession``) = ``build_s``, HiGHS =
+    ``solve_s``. ``direct``: the same LP as numpy/scipy arrays passed to highspy (:mod:`direct`).
+    Both read the same network and route set first (``prep_s``, not in ``total_s``; their
+    memory ``prep_rss_mb`` is in ``peak_rss_mb``, ``model_rss_mb`` is the rest), use the
+    pipeline's HiGHS settings (1 thread, seed 0, presolve on, solver "choose"), and their
+    optima are asserted equal to 1e-6 (relative). Ratios are pyomo / direct of the same run.
+``dated``
+    Embedded dataset, a horizon of N days from 2023-01-01 (plus the 21-day run-out tail),
+    through ``borderflow.pipeline.run_scenario`` (interior point, routes capped).
+    ``total_s`` = the whole call (network, routes, model, translation, solve, result tables),
+    ``solve_s`` = HiGHS, ``build_s`` = the rest.
+``sweep``
+    N-1 on the embedded dataset (static): ``warm`` builds the model once and re-solves each
+    scenario from the baseline's basis after changing bounds (``bound_updates`` +
+    ``HighsSession.apply``); ``rebuild`` builds network, routes, Pyomo model and HiGHS model per
+    scenario. Per-scenario means (``network_s``: the scenario's network, needed by both;
+    ``bounds_or_model_s``: bound changes, or routes + model + translation; ``solve_s``);
+    optima asserted equal; results are not extracted in either. ``sweep_speedup_vs_rebuild`` is
+    rebuild / warm ``total_s``; ``speedup_bounds_and_solve`` and ``speedup_solve_only`` leave
+    the warm side's network (and bound changes) out.
+``dask``
+    ``borderflow.sweep.run_sweep`` (warm) of the same N-1 on 1 and 2 Dask workers: wall time
+    of the whole sweep, Dask start-up and result tables included.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+OUT = HERE / "out"
+MARK = "@@result "
+RATIO_KEYS = ("ratio_total_vs_direct", "ratio_rss_vs_direct", "sweep_speedup_vs_rebuild")
+REL_TOL = 1e-6
+
+#: what each mode measures
+MODES = {
+    "quick": {"static_variables": [100_000], "days": [7], "sweep_scenarios": 4,
+              "dask_scenarios": 6},
+    "full": {"static_variables": [100_000, 300_000, 1_000_000], "days": [7, 14, 30, 60, 90, 365],
+             "sweep_scenarios": None, "dask_scenarios": None},
+}
+
+
+# ---- children: one measurement in a fresh process --------------------------------------------
+def _instance(variables: int, seed: int = 0) -> Path:
+    """The synthetic instance of about ``variables`` static variables (cached under out/)."""
+    import synthetic
+
+    folder = OUT / "instances" / f"v{variables}-s{seed}"
+    if not (folder / "parameters.csv").exists():
+        synthetic.write_sized(folder, variables, seed=seed)
+    return folder
+
+
+def _static(spec: dict) -> dict:
+    """Static model of a synthetic instance, through Pyomo or written directly."""
+    from borderflow.model.network import build_network
+    from borderflow.model.routes import enumerate_routes
+    from borderflow.pipeline import load_dataset
+
+    t0 = time.perf_counter()
+    net = build_network(load_dataset(spec["data"], check_borders=False))
+    routes = enumerate_routes(net)
+    t1 = time.perf_counter()
+    prep_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # inputs held
+    if spec["approach"] == "direct":
+        import direct
+
+        lp, size = direct.static_lp(net, routes)
+        h = direct.load(lp)
+        t2 = time.perf_counter()
+        objective = direct.solve(h)
+    else:
+        from borderflow.model.formulation import build_model
+        from borderflow.solvers.highs import HighsSession
+
+        session = HighsSession(build_model(net, routes).model)
+        t2 = time.perf_counter()
+        summary = session.solve(load=False)
+        objective = summary.objective_usd
+        size = {k: getattr(summary, k) for k in ("variables", "constraints", "nonzeros")}
+    t3 = time.perf_counter()
+    return {**size, "prep_s": t1 - t0, "prep_rss_mb": prep_rss_mb, "build_s": t2 - t1,
+            "solve_s": t3 - t2, "total_s": t3 - t1, "objective_usd": objective}
+
+
+def _dated(spec: dict) -> dict:
+    """A dated run through the pipeline (the embedded dataset, or ``data``: a folder)."""
+    from borderflow.data.scenario import Horizon, Scenario, load_scenarios
+    from borderflow.pipeline import RunOptions, load_dataset, run_scenario
+    from borderflow.solvers.highs import SolverError, SolverOptions
+
+    tables = load_dataset(spec.get("data"), check_borders=False)
+    if "scenario" in spec:  # a scenario file, e.g. data/scenarios/boten-2021.yaml
+        scenario = load_scenarios(spec["scenario"])[0]
+    else:
+        scenario = Scenario(name=f"days-{spec['days']}",
+                            horizon=Horizon(start=dt.date(2023, 1, 1), days=spec["days"]))
+    solver = spec.get("solver", "choose")  # "choose": the pipeline's pick (ipm when dated)
+    t0 = time.perf_counter()
+    try:
+        run = run_scenario(tables, scenario, RunOptions(solver=SolverOptions(solver=solver)))
+        s, status, solver = run.solve, "optimal", run.session.options.solver
+    except SolverError as err:  # e.g. HiGHS's time limit (600 s by default): recorded
+        s, status = err.summary, err.summary.status
+        solver = "ipm" if solver == "choose" else solver  # run_scenario's pick when dated
+    total = time.perf_counter() - t0
+    return {"days": scenario.horizon.days, "variables": s.variables,
+            "constraints": s.constraints, "nonzeros": s.nonzeros,
+            "build_s": total - s.solve_seconds, "translate_s": s.translate_seconds,
+            "solve_s": s.solve_seconds, "total_s": total, "objective_usd": s.objective_usd,
+            "status": status, "solver": solver, "iterations": s.iterations}
+
+
+def _n_minus_1(tables, limit: int | None):
+    from borderflow.data.scenario import Catalog
+    from borderflow.sweep import n_minus_1_scenarios
+
+    scenarios = n_minus_1_scenarios(Catalog.of(tables), [None])
+    return scenarios[:limit] if limit else scenarios
+
+
+def _sweep(spec: dict) -> dict:
+    """N-1 solved by warm re-solves of one model, or by a model rebuilt per scenario."""
+    from borderflow.model.formulation import bound_updates, build_model
+    from borderflow.model.network import build_network, with_scenario
+    from borderflow.model.routes import enumerate_routes
+    from borderflow.pipeline import load_dataset
+    from borderflow.solvers.highs import HighsSession
+
+    tables = load_dataset(check_borders=False)
+    scenarios = _n_minus_1(tables, spec["scenarios"])
+    t0 = time.perf_counter()
+    if spec["approach"] == "warm":
+        reference = net = build_network(tables, scenarios[0])
+        routes = enumerate_routes(net)
+        built = build_model(net, routes)
+        session = HighsSession(built.model)
+        session.solve(load=False)
+        basis = session.basis()
+    prep = time.perf_counter() - t0
+    objectives, seconds = [], {"network_s": 0.0, "bounds_or_model_s": 0.0, "solve_s": 0.0}
+    for scenario in scenarios:
+        t1 = time.perf_counter()
+        # warm: the scenario's calendars on the kept network (as borderflow.sweep does);
+        # rebuild: everything from the tables
+        net = with_scenario(reference, scenario) if spec["approach"] == "warm" else \
+            build_network(tables, scenario)
+        t2 = time.perf_counter()
+        if spec["approach"] == "warm":
+            session.apply(bound_updates(built, net))
+            session.restart_from(basis)
+        else:
+            session = HighsSession(build_model(net, enumerate_routes(net)).model)
+        t3 = time.perf_counter()
+        summary = session.solve(load=False)
+        for key, t in zip(seconds, (t2 - t1, t3 - t2, time.perf_counter() - t3)):
+            seconds[key] += t
+        objectives.append(summary.objective_usd)
+    n = len(scenarios)
+    mean = {k: v / n for k, v in seconds.items()}
+    return {"variables": summary.variables, "constraints": summary.constraints,
+            "scenarios": n, "prep_s": prep, **mean,
+            "build_s": mean["network_s"] + mean["bounds_or_model_s"],
+            "total_s": sum(mean.values()), "objectives": objectives}
+
+
+def _dask(spec: dict) -> dict:
+    """The N-1 sweep (warm) on Dask with ``workers`` workers."""
+    import tempfile
+
+    from borderflow.pipeline import load_dataset
+    from borderflow.sweep import plan_n_minus_1, run_sweep
+
+    plan = plan_n_minus_1(tables=load_dataset(check_borders=False))
+    only = plan.names()[1:spec["scenarios"]] if spec["scenarios"] else None
+    with tempfile.TemporaryDirectory() as out:
+        t0 = time.perf_counter()
+        res = run_sweep(plan, out, workers=spec["workers"], warm=True, progress=False,
+                        only=only)
+        wall = time.perf_counter() - t0
+    comp = res["comparison"]
+    comp = comp[comp["status"] == "optimal"].sort_values("scenario")  # the ones solved
+    return {"scenarios": len(comp), "failed": res.failed, "total_s": wall,
+            "scenarios_per_s": len(comp) / wall, "objectives": comp["objective_usd"].tolist()}
+
+
+CHILDREN = {"static": _static, "dated": _dated, "sweep": _sweep, "dask": _dask}
+
+
+def child(spec: dict) -> None:
+    """Run one measurement in this process and print its result after :data:`MARK`."""
+    sys.path.insert(0, str(HERE))
+    result = CHILDREN[spec["bench"]](spec)
+    print(MARK + json.dumps(result), flush=True)
+
+
+def measure(spec: dict) -> dict:
+    """Run ``spec`` in a fresh subprocess; its result plus ``peak_rss_mb`` (its own peak
+    resident memory and that of the processes it waited for, e.g. Dask workers) and the
+    machine's 1-minute load average when it started (other jobs share the cores)."""
+    load = os.getloadavg()[0]
+    proc = subprocess.Popen([sys.executable, __file__, "--child", json.dumps(spec)],
+                            stdout=subprocess.PIPE, text=True)
+    out = proc.stdout.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode:
+        raise RuntimeError(f"{spec} failed with exit code {proc.returncode}")
+    line = next(x for x in out.splitlines()[::-1] if x.startswith(MARK))
+    row = {**spec, **json.loads(line[len(MARK):]), "peak_rss_mb": usage.ru_maxrss / 1024,
+           "loadavg_1min": load}
+    if "prep_rss_mb" in row:  # memory of the model and solver, beyond the shared inputs
+        row["model_rss_mb"] = row["peak_rss_mb"] - row["prep_rss_mb"]
+    return row
+
+
+# ---- the parent: plan, ratios, output ---------------------------------------------------------
+def _same(a: float, b: float) -> bool:
+    return abs(a - b) <= REL_TOL * max(1.0, abs(a), abs(b))
+
+
+def _check_same(label: str, a: list, b: list) -> None:
+    if len(a) != len(b) or not all(_same(x, y) for x, y in zip(a, b)):
+        raise AssertionError(f"{label}: optima differ")
+
+
+def pair(reference: dict, row: dict, *, sweep: bool = False) -> None:
+    """Put ``row``'s ratios against ``reference`` (measured side by side) into ``row``:
+    pyomo / direct time and memory, or (``sweep``) rebuild time / warm time."""
+    if sweep:
+        row["sweep_speedup_vs_rebuild"] = reference["total_s"] / row["total_s"]
+        # without building the scenario's network: bound changes + HiGHS, and HiGHS alone
+        row["speedup_bounds_and_solve"] = reference["total_s"] / (
+            row["bounds_or_model_s"] + row["solve_s"])
+        row["speedup_solve_only"] = reference["total_s"] / row["solve_s"]
+    else:
+        row["ratio_total_vs_direct"] = row["total_s"] / reference["total_s"]
+        row["ratio_rss_vs_direct"] = row["peak_rss_mb"] / reference["peak_rss_mb"]
+
+
+def plan(mode: dict) -> list[tuple]:
+    """The measurements of a mode, as groups of specs measured side by side."""
+    groups = []
+    for n in mode["static_variables"]:
+        data = str(_instance(n))
+        groups.append(("static", [{"bench": "static", "approach": a, "instance": f"synthetic-{n}",
+                                   "data": data} for a in ("direct", "pyomo")]))
+    for days in mode["days"]:
+        groups.append(("dated", [{"bench": "dated", "approach": "pyomo", "days": days,
+                                  "instance": "embedded"}]))
+    groups.append(("sweep", [{"bench": "sweep", "approach": a, "instance": "embedded-n-1",
+                              "scenarios": mode["sweep_scenarios"]} for a in ("rebuild", "warm")]))
+    groups.append(("dask", [{"bench": "dask", "approach": f"dask-{w}w", "workers": w,
+                             "instance": "embedded-n-1", "scenarios": mode["dask_scenarios"]}
+                            for w in (1, 2)]))
+    return groups
+
+
+def emit(row: dict, path: Path) -> None:
+    """Print ``row`` as one JSON line and append it to ``path``."""
+    row = {k: v for k, v in row.items() if k not in ("objectives", "data")}
+    for key in ("variables", "build_s", "solve_s", "total_s", "peak_rss_mb", *RATIO_KEYS):
+        row.setdefault(key, None)
+    line = json.dumps(row)
+    print(line, flush=True)
+    with path.open("a") as f:
+        f.write(line + "\n")
+
+
+def machine() -> dict:
+    """Commit, cores, memory and library versions (the first line of a run)."""
+    from borderflow.pipeline import library_versions
+
+    mem_kb = next(int(x.split()[1]) for x in Path("/proc/meminfo").read_text().splitlines()
+                  if x.startswith("MemTotal"))
+    git = ["git", "-C", str(HERE)]
+    head = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True,
+                          text=True, check=False).stdout.strip()
+    dirty = bool(subprocess.run([*git, "status", "--porcelain", "--untracked-files=no"],
+                                capture_output=True, text=True, check=False).stdout.strip())
+    return {"bench": "machine", "git_head": head, "git_dirty": dirty, "nproc": os.cpu_count(),
+            "ram_gib": round(mem_kb / 2**20, 1),
+            "cpu": platform.processor() or platform.machine(),
+            "loadavg_1min": os.getloadavg()[0], **library_versions()}
+
+
+def main() -> None:
+    """Run the benchmarks of the mode asked for."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="small instances (< 2 min)")
+    ap.add_argument("--days", type=int, nargs="*", help="override the dated horizons")
+    ap.add_argument("--spec", help="measure one spec (JSON), e.g. "
+                    "'{\"bench\": \"dated\", \"days\": 45, \"solver\": \"simplex\"}'")
+    ap.add_argument("--only", nargs="+", choices=sorted(CHILDREN),
+                    help="run only these benchmarks of the mode (e.g. --only sweep dask)")
+    ap.add_argument("--child", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        child(json.loads(args.child))
+        return
+    sys.path.insert(0, str(HERE))
+    name = "spec" if args.spec else "quick" if args.quick else "full"
+    mode = dict(MODES.get(name, {}), **({"days": args.days} if args.days is not None else {}))
+    OUT.mkdir(exist_ok=True)
+    path = OUT / f"{name}-{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%SZ}.jsonl"
+    t0 = time.perf_counter()
+    emit(machine(), path)
+    groups = [("spec", [json.loads(args.spec)])] if args.spec else plan(mode)
+    if args.only:
+        groups = [g for g in groups if g[0] in args.only]
+    for bench, specs in groups:
+        rows = [measure(s) for s in specs]
+        if bench == "static":
+            _check_same(rows[1]["instance"], [rows[0]["objective_usd"]],
+                        [rows[1]["objective_usd"]])
+            pair(*rows)
+        elif bench in ("sweep", "dask"):
+            _check_same(bench, rows[0]["objectives"], rows[1]["objectives"])
+            if bench == "sweep":
+                pair(*rows, sweep=True)
+            else:
+                rows[1]["speedup_vs_1_worker"] = rows[1]["scenarios_per_s"] / \
+                    rows[0]["scenarios_per_s"]
+        for row in rows:
+            emit(row, path)
+    if name == "full" and not args.only:
+        import plots
+
+        plots.main(path)
+    print(json.dumps({"bench": "done", "wall_s": time.perf_counter() - t0,
+                      "out": str(path.relative_to(HERE.parent.parent))}), flush=True)
+
+
+if __name__ == "__main__":
+    main()
