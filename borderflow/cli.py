@@ -24,7 +24,8 @@ from rich.table import Table
 
 from borderflow.compare import compare
 from borderflow.data.errors import InputError, Problem
-from borderflow.data.scenario import Catalog, Horizon, Scenario, closing, load_scenarios
+from borderflow.data.scenario import (Catalog, Horizon, Scenario, closing, load_scenarios,
+                                      unknown_id)
 from borderflow.io import read_run, write_run
 from borderflow.verify import EXIT_VIOLATIONS, REPORT_TABLE, verify_solved
 from borderflow.narrative import story
@@ -77,9 +78,23 @@ def _options(threads: int, time_limit: float, max_crossings: int = 2,
                       solver=SolverOptions(threads=threads, time_limit_s=time_limit))
 
 
-def _scenario(scenario_file: Optional[Path], close: list[str], month: Optional[int],
+def _check_options(tables, close: list[str], must_deliver: list[str] = ()) -> None:
+    """Crossings of ``--close`` and products of ``--must-deliver`` exist in the dataset: the
+    message names the option, with the closest id as a hint."""
+    catalog = Catalog.of(tables)
+    asked = [("--close", "crossing", c, catalog.crossings) for c in close]
+    asked += [("--must-deliver", "product", p, catalog.products) for p in must_deliver]
+    problems = [Problem("command line", None, option, hit[2]) for option, kind, name, known
+                in asked if (hit := unknown_id((), kind, name, known)) is not None]
+    if problems:
+        raise InputError(problems)
+
+
+def _scenario(tables, scenario_file: Optional[Path], close: list[str], month: Optional[int],
               must_deliver: list[str] = (), name: Optional[str] = None) -> Scenario:
-    """The scenario of the command line: a file, closures and delivery requirements."""
+    """The scenario of the command line: a file, closures and delivery requirements (the
+    options' ids checked against ``tables``)."""
+    _check_options(tables, close, must_deliver)
     scenario = _base_scenario(scenario_file, close, month, name)
     if must_deliver:
         required = tuple(dict.fromkeys((*scenario.must_deliver, *must_deliver)))
@@ -169,7 +184,7 @@ def solve(
         tables = load_dataset(data, overlay or ())
         if scenario_file is not None:  # ids and dates against the data, with the file's lines
             load_scenarios(scenario_file, Catalog.of(tables))
-        scenario = _scenario(scenario_file, close, month, must_deliver)
+        scenario = _scenario(tables, scenario_file, close, month, must_deliver)
         run = run_scenario(tables, scenario, _options(threads, time_limit))
         diff = base_results = None
         if has_disruptions(scenario):
@@ -228,7 +243,8 @@ def reroute(
     try:
         tables = load_dataset(data, overlay or ())
         options = _options(threads, time_limit)
-        scen = run_scenario(tables, _scenario(None, close, month, must_deliver), options)
+        scen = run_scenario(tables, _scenario(tables, None, close, month, must_deliver),
+                            options)
         if baseline is not None:
             base_results = read_run(baseline)
         else:
@@ -301,6 +317,7 @@ def robust_cmd(
 
     try:
         tables = load_dataset(data, overlay or ())
+        _check_options(tables, close)
         scenarios, probabilities = closure_scenarios(close, probability, month)
         result = robust_plan(tables, scenarios, probabilities, _options(threads, time_limit))
         write_folder(out, result.tables(), {"summary.json": result.summary,

@@ -270,7 +270,7 @@ CASES: dict[str, Callable[[Path], Case]] = {
         """, "scenario.yaml", "row 3", "events[0].crossing",
         "unknown crossing 'boten-mohn' (did you mean 'boten-mohan'?)", data="embedded"),
     "reroute --close misspelled (embedded)": _embedded_reroute(
-        "boten-mohn", "scenario 'close-boten-mohn'", "unknown crossing 'boten-mohn'",
+        "boten-mohn", "command line", "field '--close'", "unknown crossing 'boten-mohn'",
         "did you mean 'boten-mohan'?"),
     "event outside the horizon": _yaml(
         """\
@@ -369,10 +369,10 @@ CASES: dict[str, Callable[[Path], Case]] = {
         """, "scenario.yaml", "initial_queues", "need a dated horizon"),
     "must deliver an unknown product": lambda tmp: Case(
         ["solve", "--data", str(_data(tmp)), "--must-deliver", "durain"],
-        ("must_deliver[0]", "unknown product 'durain'", "did you mean 'durian'")),
+        ("field '--must-deliver'", "unknown product 'durain'", "did you mean 'durian'")),
     "robust plan: unknown crossing": lambda tmp: Case(
         ["robust", "--data", str(_data(tmp)), "--close", "x9"],
-        ("events[0].crossing", "unknown crossing 'x9'")),
+        ("field '--close'", "unknown crossing 'x9'")),
     "robust plan: closures more likely than certain": lambda tmp: Case(
         ["robust", "--data", str(_data(tmp)), "--close", "x1", "--close", "x2",
          "--probability", "0.6"], ("field 'probability'", "2 closures x 0.6 exceed 1")),
