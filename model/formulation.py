@@ -40,7 +40,7 @@ import pyomo.environ as pyo
 from .network import DIRECTIONS, FreightNetwork
 from .queues import arrivals, initial_allocations, queue_table, stream_table
 from .routes import RouteSet
-from .terms import add_rows, index_set, objective_terms, terms
+from .terms import add_objective, add_rows, index_set, terms
 
 CROSS_KEYS = ["crossing_id", "direction", "period"]
 
@@ -435,22 +435,16 @@ def define_objective(m: pyo.ConcreteModel, built: BuiltModel, net: FreightNetwor
         var="departures", price_usd_per_t=_queue_price(built))], ignore_index=True)
     deliver = deliver.merge(price, on=["var", "idx"])
     waiting = net.tables.parameter("waiting_cost_usd_per_truck_day")
-    m.transport_cost_usd = pyo.Expression(expr=objective_terms(m, terms(
-        0 * f["f"], "route_flow", f["f"], f["cost_usd_per_t"])))
-    m.revenue_usd = pyo.Expression(expr=objective_terms(m, terms(
-        np.zeros(len(deliver)), "route_flow", deliver["idx"], deliver["price_usd_per_t"])
-        .assign(var=deliver["var"].to_numpy())))
-    m.unserved_penalty_usd = pyo.Expression(expr=objective_terms(m, terms(
-        np.zeros(len(u)), "unserved", np.arange(len(u)), u["penalty_usd_per_t"])))
-    m.expired_penalty_usd = pyo.Expression(expr=objective_terms(m, terms(
-        np.zeros(len(q)), "expired", q["q"] if len(q) else [], q["penalty_usd_per_t"]
-        if len(q) else [])))
-    m.waiting_cost_usd = pyo.Expression(expr=objective_terms(m, terms(
-        np.zeros(len(q)), "queue", q["q"] if len(q) else [],
-        waiting / q["payload_t_per_truck"] if len(q) else [])))
-    m.objective = pyo.Objective(expr=m.transport_cost_usd - m.revenue_usd
-                                + m.unserved_penalty_usd + m.expired_penalty_usd
-                                + m.waiting_cost_usd, sense=pyo.minimize)
+    table = pd.concat([
+        terms(0 * f["f"], "route_flow", f["f"], f["cost_usd_per_t"]),
+        terms(np.zeros(len(deliver)), "route_flow", deliver["idx"],
+              -deliver["price_usd_per_t"]).assign(var=deliver["var"].to_numpy()),
+        terms(np.zeros(len(u)), "unserved", np.arange(len(u)), u["penalty_usd_per_t"]),
+        terms(np.zeros(len(q)), "expired", q["q"] if len(q) else [],
+              q["penalty_usd_per_t"] if len(q) else []),
+        terms(np.zeros(len(q)), "queue", q["q"] if len(q) else [],
+              waiting / q["payload_t_per_truck"] if len(q) else [])], ignore_index=True)
+    add_objective(m, table)
 
 
 def _queue_price(built: BuiltModel) -> np.ndarray:

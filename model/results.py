@@ -363,6 +363,12 @@ def _product_table(unserved: pd.DataFrame, route_flows: pd.DataFrame, spoilage: 
     return p.sort_values("product_id", kind="stable", ignore_index=True)
 
 
+def _priced(var, usd_per_unit) -> float:
+    """``sum(price * value)`` over an indexed variable, in index order (USD)."""
+    values = np.fromiter((v.value or 0.0 for v in var.values()), dtype=float, count=len(var))
+    return float(values @ np.asarray(usd_per_unit, dtype=float))
+
+
 def extract_results(net: FreightNetwork, routes: RouteSet, built: BuiltModel,
                     solve_summary: dict) -> ResultTables:
     """Read the solved model into tidy tables and a summary.
@@ -394,9 +400,11 @@ def extract_results(net: FreightNetwork, routes: RouteSet, built: BuiltModel,
         "objective_usd": float(pyo.value(m.objective)),
         "transport_cost_usd": float(route_flows["cost_usd"].sum()),
         "revenue_usd": float(route_flows["revenue_usd"].sum()),
-        "lost_value_usd": float(pyo.value(m.unserved_penalty_usd) + pyo.value(
-            m.expired_penalty_usd)),
-        "waiting_cost_usd": float(pyo.value(m.waiting_cost_usd)),
+        "lost_value_usd": _priced(m.unserved, built.unserved["penalty_usd_per_t"])
+        + (_priced(m.expired, built.queues["penalty_usd_per_t"]) if built.dated else 0.0),
+        "waiting_cost_usd": _priced(m.queue, net.tables.parameter(
+            "waiting_cost_usd_per_truck_day") / built.queues["payload_t_per_truck"])
+        if built.dated else 0.0,
         "supply_t": float(unserved["supply_t"].sum()),
         "shipped_t": float(unserved["shipped_t"].sum()),
         "unserved_t": float(unserved["unserved_t"].sum()),

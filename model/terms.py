@@ -293,3 +293,21 @@ def objective_terms(m: pyo.ConcreteModel, table: pd.DataFrame):
     cols = columns(m)
     col = cols.index(table["var"].to_numpy(), table["idx"].to_numpy())
     return linear(table["coef"].to_numpy(), cols.objects[col])
+
+
+def add_objective(m: pyo.ConcreteModel, table: pd.DataFrame, name: str = "objective") -> None:
+    """Add the minimised objective ``sum(coef * var[idx])`` of a term table, one term per
+    variable (repeated terms added up), and keep it as arrays too: the HiGHS translation
+    (:mod:`borderflow.solvers.highs`) reads the costs from them instead of walking the
+    expression."""
+    cols = columns(m)
+    cost = np.zeros(len(cols.x))
+    if len(table):
+        np.add.at(cost, cols.index(table["var"].to_numpy(), table["idx"].to_numpy()),
+                  table["coef"].to_numpy(dtype=float))
+    used = np.flatnonzero(cost)
+    objective = pyo.Objective(expr=linear(cost[used], cols.objects[used]) if len(used) else 0.0,
+                              sense=pyo.minimize)
+    setattr(m, name, objective)
+    m._borderflow_objective = (objective, cols.x, used, cost[used])
+

@@ -262,16 +262,27 @@ def _matrix_form(model: pyo.ConcreteModel) -> _Form | None:
         rows += [data[i] for i in keep]
         lows.append(lo[keep])
         ups.append(up[keep])
-    visitor = LinearRepnVisitor({})
-    repn = visitor.walk_expression(objectives[0].expr)
-    if repn.nonlinear is not None:
-        return None
-    obj_cols = np.fromiter((column(visitor.var_map[k]) for k in repn.linear), dtype=np.int64,
-                           count=len(repn.linear))
+    # an objective made by borderflow.model.terms.add_objective keeps its costs as arrays
+    # (objective, x, positions in x, coefficients): read them, no expression walk
+    kept = getattr(model, "_borderflow_objective", None)
+    if kept is not None and kept[0] is objectives[0]:
+        _, x, positions, coefs = kept
+        if id(x) not in x_maps:
+            x_maps[id(x)] = np.fromiter((column(v) for v in x), dtype=np.int64, count=len(x))
+        obj_cols, obj_coefs, constant = x_maps[id(x)][positions], coefs, 0.0
+    else:
+        visitor = LinearRepnVisitor({})
+        repn = visitor.walk_expression(objectives[0].expr)
+        if repn.nonlinear is not None:
+            return None
+        obj_cols = np.fromiter((column(visitor.var_map[k]) for k in repn.linear),
+                               dtype=np.int64, count=len(repn.linear))
+        obj_coefs = np.fromiter((float(v) for v in repn.linear.values()), dtype=float,
+                                count=len(repn.linear))
+        constant = float(repn.constant) if repn.constant else 0.0
     n_cols = len(columns)
     cost = np.zeros(n_cols)
-    np.add.at(cost, obj_cols, np.fromiter((float(v) for v in repn.linear.values()),
-                                          dtype=float, count=len(repn.linear)))
+    np.add.at(cost, obj_cols, obj_coefs)
     mats = []
     for (indptr, idx, coef), keep, n in blocks:
         M = sp.csr_matrix((coef, idx, indptr), shape=(n, n_cols))
@@ -280,7 +291,7 @@ def _matrix_form(model: pyo.ConcreteModel) -> _Form | None:
     A.sort_indices()
     col_lower, col_upper = _column_bounds(columns)
     return _Form(columns=columns, rows=rows, A=A, cost=cost,
-                 offset=float(repn.constant) if repn.constant else 0.0,
+                 offset=constant,
                  col_lower=col_lower, col_upper=col_upper,
                  row_lower=np.concatenate(lows) if lows else np.zeros(0),
                  row_upper=np.concatenate(ups) if ups else np.zeros(0),
