@@ -8,7 +8,6 @@ previous results intact and never a half-written folder.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -16,6 +15,8 @@ import tempfile
 from pathlib import Path
 
 import pandas as pd
+
+from borderflow.data.loaders import sha256_file
 
 from borderflow.model.results import ResultTables
 
@@ -160,11 +161,6 @@ def find_inputs(run_dir: Path | str, meta: dict) -> tuple[Path, list[Path]]:
         if found.parent not in folders:
             folders.append(found.parent)
     return folders[0], folders[1:]
-
-
-def sha256_file(path: Path | str) -> str:
-    """Hex SHA-256 of a file's bytes."""
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def changed_inputs(run_dir: Path | str, meta: dict) -> list[tuple[str, str, str | None]]:

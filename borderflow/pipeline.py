@@ -5,7 +5,6 @@ Stages pass values, not files: tables -> network -> routes -> model -> HiGHS -> 
 
 from __future__ import annotations
 
-import hashlib
 import importlib.metadata
 import platform
 from dataclasses import asdict, dataclass, field, replace
@@ -15,7 +14,7 @@ import pyomo
 
 import borderflow
 from borderflow.data.checks import validate_tables
-from borderflow.data.loaders import InputTables, read_tables
+from borderflow.data.loaders import InputTables, read_tables, sha256_file
 from borderflow.data.errors import InputError, Problem, display_path
 from borderflow.data.scenario import PriorityEvent, Scenario
 from borderflow.model.formulation import BuiltModel, bound_updates, build_model
@@ -82,7 +81,7 @@ class Run:
         }
         if scenario_file is not None:
             shown = display_path(scenario_file)
-            checksums[shown] = hashlib.sha256(Path(scenario_file).read_bytes()).hexdigest()
+            checksums[shown] = sha256_file(scenario_file)
             meta["scenario_file"] = shown
         return meta
 

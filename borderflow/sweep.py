@@ -58,7 +58,7 @@ from borderflow.data.scenario import (BuildEvent, Catalog, CloseEvent, Horizon, 
                                       LoadedScenarios, PriorityEvent, Project, Scenario,
                                       load_scenario_file, scenario_problems, unknown_id)
 from borderflow.io import PARQUET_OPTIONS, SUMMARY, read_run, write_json, write_run
-from borderflow.model.formulation import BoundUpdate, BuiltModel, bound_updates, build_model
+from borderflow.model.formulation import BuiltModel, bound_updates, build_model
 from borderflow.model.network import FreightNetwork, build_network, with_scenario
 from borderflow.model.results import ResultTables, extract_results
 from borderflow.model.routes import RouteOptions, RouteSet, enumerate_routes
@@ -155,10 +155,6 @@ class _Model:
     basis: object = None
     reference: SolveSummary | None = None
 
-    def apply(self, update: BoundUpdate) -> None:
-        """Set the bounds of ``update`` (the session sends only those that changed)."""
-        self.session.apply(update)
-
 
 def _sha(obj) -> str:
     return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()
@@ -247,7 +243,7 @@ def solve_job(job: Job, cache: ModelCache) -> Outcome:
             except ValueError as err:
                 raise InputError(Problem(f"scenario '{name}'", None, "events", str(err))) \
                     from None
-            model.apply(update)
+            model.session.apply(update)  # sends only the bounds that changed
             model.session.restart_from(model.basis)
         else:
             model = _build(cache.dataset(job.structure),

@@ -255,8 +255,9 @@ def _empty(spec: TableSpec) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=object) for c in spec.schema.columns})
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+def sha256_file(path: Path | str) -> str:
+    """Hex SHA-256 of a file's bytes (the checksums recorded in ``run.json``)."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def _unknown_tables(folder: Path) -> None:
@@ -309,7 +310,7 @@ def read_tables(data_dir: Path | str | None = None,
             df = _empty(spec)
         else:
             sources[spec.name] = [display_path(base / spec.filename)]
-            checksums[display_path(base / spec.filename)] = _sha256(base / spec.filename)
+            checksums[display_path(base / spec.filename)] = sha256_file(base / spec.filename)
         frames[spec.name] = df
     for overlay in overlays:
         folder = Path(overlay)
@@ -327,5 +328,5 @@ def read_tables(data_dir: Path | str | None = None,
             frames[spec.name] = pd.concat([kept, extra], ignore_index=True)
             path = folder / spec.filename
             sources.setdefault(spec.name, []).append(display_path(path))
-            checksums[display_path(path)] = _sha256(path)
+            checksums[display_path(path)] = sha256_file(path)
     return InputTables(**frames, sources=sources, checksums=checksums)

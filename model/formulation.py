@@ -389,7 +389,8 @@ def define_closure_bounds(m: pyo.ConcreteModel, built: BuiltModel) -> None:
 
     Written as variable upper bounds (not rows) so a scenario sweep re-solves by changing bounds.
     """
-    for var, idx in closed_variables(built, built.capacity_rows):
+    shut = closed_variables(built, built.capacity_rows)
+    for var, idx in zip(shut["var"].tolist(), shut["idx"].astype(int).tolist()):
         getattr(m, var)[idx].setub(0.0)
 
 
@@ -412,14 +413,14 @@ def define_delivery_requirements(m: pyo.ConcreteModel, built: BuiltModel,
             m.expired[int(q)].setub(0.0)
 
 
-def closed_variables(built: BuiltModel, capacity: pd.DataFrame) -> list[tuple[str, int]]:
-    """(component, index) of every variable that takes a crossing on a day it has no capacity."""
-    closed = capacity[capacity["capacity_trucks_per_day"] <= 0][CROSS_KEYS]
-    if closed.empty:
-        return []
-    hit = built.crossing_use.merge(closed, on=CROSS_KEYS)[["var", "idx"]].drop_duplicates()
-    hit = hit.sort_values(["var", "idx"], kind="stable")
-    return list(zip(hit["var"].tolist(), hit["idx"].astype(int).tolist()))
+def closed_variables(built: BuiltModel, capacity: pd.DataFrame) -> pd.DataFrame:
+    """``var, idx`` of every variable that takes a crossing on a day it has no capacity.
+
+    ``capacity`` is aligned with ``built.capacity_rows`` (same rows, same order).
+    """
+    closed = capacity["capacity_trucks_per_day"].to_numpy(dtype=float) <= 0
+    closed_row = np.append(closed, False)  # a use with no capacity row (-1) picks the False
+    return built.crossing_use.loc[closed_row[built.use_capacity_row()], ["var", "idx"]]
 
 
 def define_objective(m: pyo.ConcreteModel, built: BuiltModel, net: FreightNetwork) -> None:
@@ -578,8 +579,7 @@ def bound_updates(built: BuiltModel, net: FreightNetwork) -> BoundUpdate:
     rows = {m.crossing_capacity: upper(cap["capacity_trucks_per_day"]),
             m.priority_share: upper(prio["limit_trucks_per_day"]),
             m.supply_balance: (supply, supply.copy())}
-    closed_row = np.append(cap["capacity_trucks_per_day"].to_numpy(dtype=float) <= 0, False)
-    use = built.crossing_use[closed_row[built.use_capacity_row()]]  # row -1 -> the False
+    use = closed_variables(built, cap)
     columns = {}
     for var in ("route_flow", "departures"):
         comp = getattr(m, var)

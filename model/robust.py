@@ -126,15 +126,6 @@ def define_expected_objective(m: pyo.ConcreteModel, robust: RobustModel,
     m.objective = pyo.Objective(expr=total, sense=pyo.minimize)
 
 
-def fix_booking(robust: RobustModel, booked_t_per_day: np.ndarray | None) -> None:
-    """Fix the plan (evaluate a given plan in every scenario), or free it (``None``)."""
-    for f, v in enumerate(robust.model.booked.values()):
-        if booked_t_per_day is None:
-            v.unfix()
-        else:
-            v.fix(float(booked_t_per_day[f]))
-
-
 def build_robust_model(nets: list[FreightNetwork], probabilities: list[float],
                        routes: RouteSet, *, spot_premium_factor: float,
                        unused_booking_factor: float) -> RobustModel:

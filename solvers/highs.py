@@ -227,8 +227,9 @@ def _compiled_form(model: pyo.ConcreteModel) -> _Form:
 def _matrix_form(model: pyo.ConcreteModel) -> _Form | None:
     """A model whose constraints are all matrix rows (:class:`borderflow.model.terms.LinearRows`:
     anything with ``csr()`` and ``bounds_arrays()``), read without walking expressions: the
-    rows' sparse matrices are stacked as they are and only the objective is compiled (Pyomo's
-    linear walker). ``None`` if the model has other constraints or not one minimised objective
+    rows' sparse matrices are stacked as they are; the objective's costs come from the arrays
+    :func:`borderflow.model.terms.add_objective` keeps (any other objective: Pyomo's linear
+    walker). ``None`` if the model has other constraints or not one minimised objective
     (then the standard-form compiler translates it)."""
     comps = list(model.component_objects(pyo.Constraint, active=True, descend_into=True))
     if any(not hasattr(c, "csr") for c in comps):
@@ -522,10 +523,6 @@ class HighsSession:
         return pd.DataFrame(
             [(kind, obj.parent_component().local_name, obj.index(), _IIS_BOUNDS.get(b, str(b)))
              for kind, obj, b in members], columns=["kind", "component", "index", "bound"])
-
-    def column_values(self) -> np.ndarray:
-        """Primal values in column order (no Pyomo loading)."""
-        return np.asarray(self.highs.getSolution().col_value)
 
 
 def solve(model: pyo.ConcreteModel, options: SolverOptions | None = None) -> SolveSummary:
