@@ -17,7 +17,8 @@ from borderflow.data.checks import validate_tables
 from borderflow.data.loaders import InputTables, read_tables, sha256_file
 from borderflow.data.errors import InputError, Problem, display_path
 from borderflow.data.scenario import PriorityEvent, Scenario
-from borderflow.model.formulation import BuiltModel, bound_updates, build_model
+from borderflow.model.formulation import (BuiltModel, bound_updates, build_model,
+                                          column_periods, lookahead_days)
 from borderflow.model.infeasibility import explain_infeasibility
 from borderflow.model.network import FreightNetwork, build_network, with_scenario
 from borderflow.model.results import ResultTables, extract_results
@@ -25,6 +26,7 @@ from borderflow.model.routes import RouteOptions, RouteSet, enumerate_routes
 from borderflow.model.size import check_model_size
 from borderflow.solvers.highs import (HighsSession, InfeasibleError, SolveSummary, SolverOptions,
                                      solver_version)
+from borderflow.solvers.rolling import RollingHorizon, solve_rolling
 
 
 #: routes kept per (origin, product) in day-by-day runs unless the options say otherwise
@@ -39,6 +41,8 @@ class RunOptions:
     solver: SolverOptions = field(default_factory=SolverOptions)
     #: largest model built, GB (None: $BORDERFLOW_MAX_MODEL_GB or half the machine's memory)
     max_model_gb: float | None = None
+    #: dated runs: solve window by window (:mod:`borderflow.solvers.rolling`); None: at once
+    rolling: RollingHorizon | None = None
 
 
 @dataclass
@@ -149,14 +153,26 @@ def run_scenario(tables: InputTables, scenario: Scenario | None = None,
         # basis for warm re-solves.
         solver_options = replace(solver_options, solver="ipm")
     session = HighsSession(built.model, solver_options)
+    rolling = options.rolling if net.dated else None
     try:
-        summary = session.solve()
+        summary = solve_session(session, built, net, rolling)
     except InfeasibleError as err:
+        if rolling is not None:  # the IIS of the whole model would not be this window's
+            raise
         raise explained(err, session, built, net) from None
     results = extract_results(net, routes, built, summary.as_dict())
     return Run(tables=tables, net=net, routes=routes, built=built, solve=summary,
                results=results, options=options, session=session,
                route_options=route_options)
+
+
+def solve_session(session: HighsSession, built: BuiltModel, net: FreightNetwork,
+                  rolling: RollingHorizon | None = None) -> SolveSummary:
+    """Solve a session's model at once or, with ``rolling``, window by window (dated models);
+    values and duals are loaded into the Pyomo model."""
+    if rolling is None:
+        return session.solve()
+    return solve_rolling(session, column_periods(built), rolling, lookahead_days(built, net))
 
 
 def explained(err: InfeasibleError, session: HighsSession, built: BuiltModel,
@@ -196,5 +212,6 @@ def solve_counterfactual(run: Run) -> ResultTables:
     """
     net = with_scenario(run.net, counterfactual(run.net.scenario))
     run.session.apply(bound_updates(run.built, net))
-    summary = run.session.solve()
+    summary = solve_session(run.session, run.built, net,
+                            run.options.rolling if net.dated else None)
     return extract_results(net, run.routes, run.built, summary.as_dict())

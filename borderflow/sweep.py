@@ -17,7 +17,8 @@ keeps that basis; every scenario then applies its bound updates
 Restarting from the same basis makes each result independent of which scenarios a worker
 solved before, so a sweep gives the same numbers on 1 or 8 workers and when resumed.
 
-Each scenario's results are written by the client as soon as they arrive, as a run folder
+Each scenario's results are written as soon as they are solved, by the worker that solved it
+(on a LocalCluster; by the client for a cluster given by the caller), as a run folder
 ``<out>/scenarios/scenario=<name>/`` (parquet and CSV tables, ``summary.json``, ``run.json``),
 built in a temporary folder and renamed into place: an interrupted sweep leaves whole folders
 only, and ``resume`` skips those whose fingerprint (scenario, model structure, input checksums)
@@ -42,6 +43,7 @@ import time
 import uuid
 from collections import OrderedDict
 from contextlib import contextmanager, nullcontext
+from functools import lru_cache
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterator
@@ -125,11 +127,19 @@ class Structure:
 
 @dataclass(frozen=True)
 class Job:
-    """One scenario to solve on a structure's model (warm) or on a model of its own (cold)."""
+    """One scenario to solve on a structure's model (warm) or on a model of its own (cold).
+
+    With ``out`` set, the worker writes the scenario's run folder itself (``row`` and ``meta``
+    are its plan entry and provenance) and sends back only the outcome's status: workers
+    write in parallel and no result table travels through the scheduler.
+    """
 
     scenario: Scenario
     structure: Structure
     warm: bool = True
+    out: str | None = None
+    row: dict = field(default_factory=dict)
+    meta: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -143,6 +153,7 @@ class Outcome:
     solve: dict = field(default_factory=dict)
     wall_seconds: float = 0.0
     model_built: bool = False
+    written: bool = False
 
 
 @dataclass
@@ -270,9 +281,14 @@ def _dask_solve(job: Job) -> Outcome:
 
     cache = get_worker().plugins.get(PLUGIN)
     if cache is None:  # plugin not registered: nothing is kept
-        return solve_job(job, ModelCache())
-    with cache.lock or nullcontext():
-        return solve_job(job, cache)
+        outcome = solve_job(job, ModelCache())
+    else:
+        with cache.lock or nullcontext():
+            outcome = solve_job(job, cache)
+    if job.out is None:
+        return outcome
+    write_outcome(job.out, job.scenario.name, job.row, job.meta, outcome)
+    return replace(outcome, results=None, written=True)
 
 
 # ---- the plan -------------------------------------------------------------------------------
@@ -688,21 +704,31 @@ def _empty_results(summary: dict) -> ResultTables:
 def write_partition(out: Path | str, plan: SweepPlan, entry: PlannedScenario,
                     outcome: Outcome) -> Path:
     """Write one scenario's outcome as a run folder, atomically (temp folder + rename)."""
-    results = outcome.results or _empty_results({"scenario": entry.name})
-    results.summary = {**results.summary, **entry.row(), "status": outcome.status,
-                       "message": outcome.message, "wall_seconds": outcome.wall_seconds,
-                       "model_built": outcome.model_built,
-                       "warm_start": bool(outcome.solve.get("warm_start", False)),
-                       "solve_seconds": outcome.solve.get("solve_seconds"),
-                       "iterations": outcome.solve.get("iterations")}
+    return write_outcome(out, entry.name, entry.row(), partition_metadata(plan, entry), outcome)
+
+
+def partition_metadata(plan: SweepPlan, entry: PlannedScenario) -> dict:
+    """Provenance of a scenario's run folder (``run.json``)."""
     structure = plan.structures[entry.structure]
-    meta = {"borderflow_version": borderflow.__version__, "solver": solver_version(),
+    return {"borderflow_version": borderflow.__version__, "solver": solver_version(),
             "inputs": plan.tables.sources, "input_sha256": plan.tables.checksums,
             "scenario": entry.scenario.model_dump(mode="json", by_alias=True),
             "options": asdict(plan.options), "structure": structure.payload(with_paths=False),
             "sweep": {"role": entry.role, "baseline": entry.baseline,
                       "fingerprint": entry.fingerprint}}
-    return write_run(partition(out, entry.name), results, meta)
+
+
+def write_outcome(out: Path | str, name: str, row: dict, meta: dict, outcome: Outcome) -> Path:
+    """Write scenario ``name``'s outcome to its partition of ``out`` (``row``: its plan entry,
+    ``meta``: :func:`partition_metadata`), atomically; on the client or on a worker."""
+    results = outcome.results or _empty_results({"scenario": name})
+    results.summary = {**results.summary, **row, "status": outcome.status,
+                       "message": outcome.message, "wall_seconds": outcome.wall_seconds,
+                       "model_built": outcome.model_built,
+                       "warm_start": bool(outcome.solve.get("warm_start", False)),
+                       "solve_seconds": outcome.solve.get("solve_seconds"),
+                       "iterations": outcome.solve.get("iterations")}
+    return write_run(partition(out, name), results, meta)
 
 
 def _atomic(path: Path, write: Callable[[Path], None]) -> None:
@@ -826,13 +852,17 @@ class _Progress:
 
 
 def _run_entries(client, out: Path, plan: SweepPlan, entries: list[PlannedScenario],
-                 warm: bool, progress: bool, label: str, result: SweepResult) -> None:
+                 warm: bool, progress: bool, label: str, result: SweepResult,
+                 workers_write: bool) -> None:
     from distributed import as_completed
 
     bar = _Progress(progress, len(entries), label)
     futures = {}
     for e in entries:
         job = Job(e.scenario, plan.structures[e.structure], warm)
+        if workers_write:
+            job = replace(job, out=str(out.resolve()), row=e.row(),
+                          meta=partition_metadata(plan, e))
         fut = client.submit(_dask_solve, job, key=f"borderflow-{e.name}-{uuid.uuid4().hex[:8]}")
         futures[fut] = e
     try:
@@ -842,7 +872,8 @@ def _run_entries(client, out: Path, plan: SweepPlan, entries: list[PlannedScenar
                 outcome = fut.result()
             except Exception as err:  # a worker died or a bug: reported, the sweep goes on
                 outcome = Outcome(entry.name, "error", f"{type(err).__name__}: {err}")
-            write_partition(out, plan, entry, outcome)
+            if not outcome.written:
+                write_partition(out, plan, entry, outcome)
             ok = outcome.status == "optimal"
             result.solved += ok
             result.failed += not ok
@@ -905,11 +936,14 @@ def run_sweep(plan: SweepPlan, out: Path | str, *, client=None, workers: int = 2
     wanted = _wanted(plan, only)
     _write_plan(out, plan)
     result = SweepResult(out=out, plan=plan, tables={})
+    # workers of a LocalCluster see ``out``: they write their own scenarios (in parallel);
+    # for a cluster given by the caller the client writes them
+    local = client is None and scheduler is None
     with dask_client(client, workers, scheduler, processes) as c:
         c.register_plugin(ModelCache(), name=PLUGIN)
         todo = [e for e in plan.entries if e.name in wanted and not _done(out, e)]
         result.skipped = sum(e.name in wanted for e in plan.entries) - len(todo)
-        _run_entries(c, out, plan, todo, warm, progress, "scenarios", result)
+        _run_entries(c, out, plan, todo, warm, progress, "scenarios", result, local)
         if plan.projects:
             variants = _investment_entries(plan, comparison_table(out, plan))
             plan.entries += variants
@@ -918,7 +952,7 @@ def run_sweep(plan: SweepPlan, out: Path | str, *, client=None, workers: int = 2
                     and not _done(out, v)]
             result.skipped += sum(only is None or v.name in wanted for v in variants) \
                 - len(todo)
-            _run_entries(c, out, plan, todo, warm, progress, "investments", result)
+            _run_entries(c, out, plan, todo, warm, progress, "investments", result, local)
     result.tables = write_sweep_tables(out, plan)
     return result
 
@@ -936,15 +970,44 @@ def _wanted(plan: SweepPlan, only: list[str] | None) -> set[str]:
 
 # ---- tables ---------------------------------------------------------------------------------
 def _read(out: Path, name: str, table: str) -> pd.DataFrame:
-    path = partition(out, name) / f"{table}.parquet"
-    return pd.read_parquet(path) if path.exists() else pd.DataFrame()
+    return _read_table(partition(out, name), table)
 
 
 def _results(out: Path, name: str) -> ResultTables:
-    """The crossings and products tables of a scenario (enough to compare)."""
-    r = _empty_results(_summary(partition(out, name)) or {})
-    r.crossings, r.products = _read(out, name, "crossings"), _read(out, name, "products")
+    """The crossings and products tables of a scenario (enough to compare), read once per
+    version of its folder (a baseline is compared with every scenario of its group)."""
+    return _results_cached(*_version(out, name))
+
+
+def _version(out: Path, name: str) -> tuple[str, int | None]:
+    folder = partition(out, name)
+    return str(folder), (folder.stat().st_mtime_ns if folder.exists() else None)
+
+
+@lru_cache(maxsize=4096)
+def _results_cached(folder: str, stamp: int | None) -> ResultTables:
+    folder = Path(folder)
+    r = _empty_results(_summary(folder) or {})
+    r.crossings, r.products = (_read_table(folder, "crossings"),
+                               _read_table(folder, "products"))
     return r
+
+
+def _read_table(folder: Path, table: str) -> pd.DataFrame:
+    path = folder / f"{table}.parquet"
+    return pd.read_parquet(path) if path.exists() else pd.DataFrame()
+
+
+def _crossing_changes(out: Path, baseline: str, name: str) -> pd.DataFrame:
+    """:func:`borderflow.compare.crossing_changes` of two partitions, made once (the
+    comparison and the long change table both use it)."""
+    return _crossing_changes_cached(*_version(out, baseline), *_version(out, name))
+
+
+@lru_cache(maxsize=4096)
+def _crossing_changes_cached(base: str, base_stamp: int | None, scen: str,
+                             scen_stamp: int | None) -> pd.DataFrame:
+    return crossing_changes(_results_cached(base, base_stamp), _results_cached(scen, scen_stamp))
 
 
 def _top_gains(changes: pd.DataFrame) -> str:
@@ -989,7 +1052,7 @@ def comparison_table(out: Path | str, plan: SweepPlan) -> pd.DataFrame:
             row[col] = sign * (s[key] - b[key]) if both else None
         row["rerouted_trucks"], row["top_gaining_crossings"] = None, ""
         if both:
-            ch = crossing_changes(_results(out, e.baseline), _results(out, e.name))
+            ch = _crossing_changes(out, e.baseline, e.name)
             row["rerouted_trucks"] = float(ch.loc[ch["delta_trucks"] > TOL,
                                                   "delta_trucks"].sum())
             row["top_gaining_crossings"] = _top_gains(ch)
@@ -1017,7 +1080,7 @@ def _changes(out: Path, plan: SweepPlan, comparison: pd.DataFrame) -> tuple[pd.D
                     & comparison["cost_increase_usd"].notna()]
     for name, baseline in zip(ok["scenario"], ok["baseline"]):
         base, scen = _results(out, baseline), _results(out, name)
-        cross.append(crossing_changes(base, scen).assign(scenario=name))
+        cross.append(_crossing_changes(out, baseline, name).assign(scenario=name))
         p = product_changes(base, scen)
         net = {}
         for side, r in (("before", base), ("after", scen)):

@@ -587,3 +587,40 @@ def bound_updates(built: BuiltModel, net: FreightNetwork) -> BoundUpdate:
         up[use.loc[use["var"] == var, "idx"].to_numpy(dtype=np.int64)] = 0.0
         columns[comp] = (np.zeros(len(comp)), up)
     return BoundUpdate(rows=rows, columns=columns)
+
+
+# ---- time structure (for rolling-horizon solves) --------------------------------------------
+def column_periods(built: BuiltModel) -> dict:
+    """The day each variable belongs to, per variable component (dated models).
+
+    Route flows: the day they are dispatched; unserved: the day of supply; queue, departures,
+    expired: the day of the queue; initial queues: day 0. Every row of the model involves only
+    variables of its own day and earlier ones (it is *causal*), which is what lets a dated
+    model be solved window by window (:mod:`borderflow.solvers.rolling`).
+    """
+    m = built.model
+    q = built.queues["period"].to_numpy(dtype=np.int64) if built.dated else np.zeros(0, int)
+    return {m.route_flow: built.flows["period"].to_numpy(dtype=np.int64),
+            m.unserved: built.unserved["period"].to_numpy(dtype=np.int64),
+            m.queue: q, m.departures: q, m.expired: q,
+            m.initial_queue: np.zeros(len(built.initial), dtype=np.int64)}
+
+
+def lookahead_days(built: BuiltModel, net: FreightNetwork) -> int:
+    """Days between a route flow's dispatch (or a gate departure) and the last capacity or
+    market row it counts in (returning empties included).
+
+    A rolling-horizon window must look at least this far past the days it commits, so that
+    what it commits fits the capacity and markets of the days after it; queue rows need no
+    look-ahead (cargo that cannot cross in time can always expire).
+    """
+    if not built.dated:
+        return 0
+    use = built.crossing_use
+    terms_ = pd.concat([use, _empty_returns(net, use), _deliveries(built)], ignore_index=True)
+    own = {"route_flow": built.flows["period"].to_numpy(),
+           "departures": built.queues["period"].to_numpy()}
+    lag = [terms_.loc[terms_["var"] == var, "period"].to_numpy()
+           - own[var][terms_.loc[terms_["var"] == var, "idx"].to_numpy(dtype=np.int64)]
+           for var in own]
+    return int(max((x.max(initial=0) for x in lag), default=0))

@@ -61,7 +61,8 @@ class ResultTables:
 
 
 def _values(var, n: int) -> np.ndarray:
-    return np.array([pyo.value(var[i], exception=False) or 0.0 for i in range(n)], dtype=float)
+    """Values of ``var[0] .. var[n-1]`` (0 where unset)."""
+    return np.fromiter((v.value or 0.0 for v in var.values()), dtype=float, count=n)
 
 
 def _route_flows(built: BuiltModel, routes: RouteSet) -> pd.DataFrame:
@@ -365,8 +366,7 @@ def _product_table(unserved: pd.DataFrame, route_flows: pd.DataFrame, spoilage: 
 
 def _priced(var, usd_per_unit) -> float:
     """``sum(price * value)`` over an indexed variable, in index order (USD)."""
-    values = np.fromiter((v.value or 0.0 for v in var.values()), dtype=float, count=len(var))
-    return float(values @ np.asarray(usd_per_unit, dtype=float))
+    return float(_values(var, len(var)) @ np.asarray(usd_per_unit, dtype=float))
 
 
 def extract_results(net: FreightNetwork, routes: RouteSet, built: BuiltModel,
@@ -419,6 +419,7 @@ def extract_results(net: FreightNetwork, routes: RouteSet, built: BuiltModel,
         "solve_seconds": solve_summary["solve_seconds"],
         "translate_seconds": solve_summary["translate_seconds"],
         "iterations": solve_summary["iterations"],
+        "rolling_windows": int(solve_summary.get("windows", 0)),
         "variables": solve_summary["variables"],
         "constraints": solve_summary["constraints"],
         "routes": routes.stats,

@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import sys
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
 import highspy
 import numpy as np
@@ -76,6 +76,8 @@ class SolveSummary:
     constraints: int
     nonzeros: int
     warm_start: bool = False
+    #: windows of a rolling-horizon solve (0: the whole model at once)
+    windows: int = 0
 
     @property
     def optimal(self) -> bool:
@@ -169,12 +171,79 @@ def new_highs() -> highspy.Highs:
     return h
 
 
+def configure(h: highspy.Highs, options: SolverOptions) -> None:
+    """Apply ``options`` to a HiGHS instance."""
+    h.setOptionValue("output_flag", bool(options.log))
+    h.setOptionValue("threads", int(options.threads))
+    h.setOptionValue("random_seed", int(options.random_seed))
+    h.setOptionValue("time_limit", float(options.time_limit_s))
+    h.setOptionValue("presolve", options.presolve)
+    h.setOptionValue("solver", options.solver)
+
+
+def highs_lp(A: sp.csc_matrix, cost, col_lower, col_upper, row_lower, row_upper,
+             offset: float = 0.0) -> highspy.HighsLp:
+    """``min cost x + offset`` s.t. ``row_lower <= A x <= row_upper``, ``col_lower <= x <=
+    col_upper`` as a ``highspy.HighsLp`` (``A`` column-wise)."""
+    A = sp.csc_matrix(A)
+    n_rows, n_cols = A.shape
+    lp = highspy.HighsLp()
+    lp.num_col_ = n_cols
+    lp.num_row_ = n_rows
+    lp.col_cost_ = np.asarray(cost, dtype=float)
+    lp.offset_ = float(offset)
+    lp.col_lower_ = np.asarray(col_lower, dtype=float)
+    lp.col_upper_ = np.asarray(col_upper, dtype=float)
+    lp.row_lower_ = np.asarray(row_lower, dtype=float)
+    lp.row_upper_ = np.asarray(row_upper, dtype=float)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = A.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = A.indices.astype(np.int32)
+    lp.a_matrix_.value_ = A.data.astype(float)
+    lp.sense_ = highspy.ObjSense.kMinimize
+    return lp
+
+
+def status_of(h: highspy.Highs) -> tuple[str, str]:
+    """``(status, termination)`` of HiGHS's last run: our status word and HiGHS's own."""
+    ms = h.getModelStatus()
+    return _STATUS.get(ms, "error"), h.modelStatusToString(ms)
+
+
+def raise_for_status(summary: SolveSummary, prefix: str = "") -> None:
+    """Raise the :class:`SolverError` subclass of a summary that is not optimal."""
+    if summary.status == "optimal":
+        return
+    cls, text = _MESSAGES.get(summary.status, (SolverError, f"HiGHS ended with "
+                                                            f"'{summary.termination}'"))
+    raise cls(prefix + text, summary)
+
+
 @dataclass
 class _Matrix:
+    """The Pyomo objects behind HiGHS's columns and rows; the reverse look-ups (id -> HiGHS
+    index) are made on first use (scenario bound changes), not for a single solve."""
+
     columns: list  # VarData per HiGHS column
     rows: list  # ConstraintData per HiGHS row
-    col_index: dict = field(default_factory=dict)
-    row_index: dict = field(default_factory=dict)
+    _col_index: dict | None = None
+    _row_index: dict | None = None
+
+    @property
+    def col_index(self) -> dict[int, int]:
+        """``id(VarData)`` -> HiGHS column."""
+        if self._col_index is None:
+            self._col_index = {id(v): j for j, v in enumerate(self.columns)}
+        return self._col_index
+
+    @property
+    def row_index(self) -> dict[int, int]:
+        """``id(ConstraintData)`` -> its first HiGHS row."""
+        if self._row_index is None:
+            self._row_index = {}
+            for i, con in enumerate(self.rows):
+                self._row_index.setdefault(id(con), i)
+        return self._row_index
 
 
 @dataclass
@@ -240,37 +309,48 @@ def _matrix_form(model: pyo.ConcreteModel) -> _Form | None:
         return None
     columns: list = []
     col_index: dict[int, int] = {}
+    x_maps: dict[int, np.ndarray] = {}
 
     def column(v) -> int:
+        if columns and not col_index:  # columns so far taken in order: index them now
+            col_index.update((id(u), j) for j, u in enumerate(columns))
         j = col_index.get(id(v))
         if j is None:
             j = col_index[id(v)] = len(columns)
             columns.append(v)
         return j
 
-    x_maps: dict[int, np.ndarray] = {}
+    def x_map(x) -> np.ndarray:
+        """HiGHS column of each entry of ``x``. The first ``x`` (every model variable, once,
+        as :func:`borderflow.model.terms.columns` makes it) is the column order itself, with
+        no index dict (127 MB at a million variables); any other goes through one."""
+        if id(x) not in x_maps:
+            if not columns:
+                columns.extend(x)
+                x_maps[id(x)] = np.arange(len(x), dtype=np.int64)
+            else:
+                x_maps[id(x)] = np.fromiter((column(v) for v in x), dtype=np.int64,
+                                            count=len(x))
+        return x_maps[id(x)]
+
     blocks, rows, lows, ups = [], [], [], []
     for comp in comps:
         indptr, indices, coef, x = comp.csr()
-        if id(x) not in x_maps:
-            x_maps[id(x)] = np.fromiter((column(v) for v in x), dtype=np.int64, count=len(x))
         data = list(comp.values())
         active = np.fromiter((d.active for d in data), dtype=bool, count=len(data))
         lo, up = comp.bounds_arrays()
-        block = (indptr, x_maps[id(x)][indices], coef)
+        block = (indptr, x_map(x)[indices], coef)
         keep = np.flatnonzero(active)
         blocks.append((block, keep, len(data)))
         rows += [data[i] for i in keep]
         lows.append(lo[keep])
         ups.append(up[keep])
-    # an objective made by borderflow.model.terms.add_objective keeps its costs as arrays
-    # (objective, x, positions in x, coefficients): read them, no expression walk
-    kept = getattr(model, "_borderflow_objective", None)
-    if kept is not None and kept[0] is objectives[0]:
-        _, x, positions, coefs = kept
-        if id(x) not in x_maps:
-            x_maps[id(x)] = np.fromiter((column(v) for v in x), dtype=np.int64, count=len(x))
-        obj_cols, obj_coefs, constant = x_maps[id(x)][positions], coefs, 0.0
+    # an objective made by borderflow.model.terms.add_objective keeps its costs as arrays:
+    # read them, no expression walk
+    kept = objectives[0].cost_arrays() if hasattr(objectives[0], "cost_arrays") else None
+    if kept is not None:
+        x, positions, obj_coefs = kept
+        obj_cols, constant = x_map(x)[positions], 0.0
     else:
         visitor = LinearRepnVisitor({})
         repn = visitor.walk_expression(objectives[0].expr)
@@ -330,9 +410,6 @@ class HighsSession:
         if form is None:
             form = _compiled_form(model)
         self._matrix = _Matrix(columns=form.columns, rows=form.rows)
-        self._matrix.col_index = {id(v): j for j, v in enumerate(self._matrix.columns)}
-        for i, con in enumerate(self._matrix.rows):
-            self._matrix.row_index.setdefault(id(con), []).append(i)
         self.translator = form.translator
         self.highs = new_highs()
         self._configure()
@@ -342,33 +419,12 @@ class HighsSession:
         self._state: dict[int, list] = {}
 
     def _configure(self) -> None:
-        h, o = self.highs, self.options
-        h.setOptionValue("output_flag", bool(o.log))
-        h.setOptionValue("threads", int(o.threads))
-        h.setOptionValue("random_seed", int(o.random_seed))
-        h.setOptionValue("time_limit", float(o.time_limit_s))
-        h.setOptionValue("presolve", o.presolve)
-        h.setOptionValue("solver", o.solver)
+        configure(self.highs, self.options)
 
     def _lp(self, form: "_Form") -> highspy.HighsLp:
-        A = form.A
-        n_rows, n_cols = A.shape
-        lp = highspy.HighsLp()
-        lp.num_col_ = n_cols
-        lp.num_row_ = n_rows
-        lp.col_cost_ = form.cost
-        lp.offset_ = form.offset
-        lp.col_lower_ = form.col_lower
-        lp.col_upper_ = form.col_upper
-        lp.row_lower_ = form.row_lower
-        lp.row_upper_ = form.row_upper
-        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-        lp.a_matrix_.start_ = A.indptr.astype(np.int32)
-        lp.a_matrix_.index_ = A.indices.astype(np.int32)
-        lp.a_matrix_.value_ = A.data.astype(float)
-        lp.sense_ = highspy.ObjSense.kMinimize
-        self._nonzeros = int(A.nnz)
-        return lp
+        self._nonzeros = int(form.A.nnz)
+        return highs_lp(form.A, form.cost, form.col_lower, form.col_upper, form.row_lower,
+                        form.row_upper, form.offset)
 
     # -- scenario changes -------------------------------------------------------------------
     def _component_state(self, comp, kind: str) -> list:
@@ -382,13 +438,17 @@ class HighsSession:
                                     dtype=np.int64, count=len(data))
                 bounds = [v.bounds for v in data]
             else:
-                where = np.fromiter((self._matrix.row_index.get(id(c), [-1])[0] for c in data),
+                where = np.fromiter((self._matrix.row_index.get(id(c), -1) for c in data),
                                     dtype=np.int64, count=len(data))
                 bounds = [(c.lower, c.upper) for c in data]
             lo = np.array([-np.inf if a is None else pyo.value(a) for a, _ in bounds], float)
             up = np.array([np.inf if b is None else pyo.value(b) for _, b in bounds], float)
             state = self._state[id(comp)] = [where, lo, up, data]
         return state
+
+    def columns_of(self, comp) -> np.ndarray:
+        """HiGHS column of each variable of ``comp``, in index order (-1: not in the LP)."""
+        return self._component_state(comp, "column")[0]
 
     def set_bounds(self, comp, lower, upper) -> int:
         """Set the bounds of every variable (or constraint) of ``comp``, in index order, in
@@ -465,11 +525,10 @@ class HighsSession:
         t0 = time.perf_counter()
         h.run()
         seconds = time.perf_counter() - t0
-        ms = h.getModelStatus()
-        status = _STATUS.get(ms, "error")
+        status, termination = status_of(h)
         info = h.getInfo()
         summary = SolveSummary(
-            status=status, termination=h.modelStatusToString(ms),
+            status=status, termination=termination,
             objective_usd=float(info.objective_function_value) if status == "optimal" else None,
             solver=solver_version(), solve_seconds=seconds,
             translate_seconds=0.0 if self._solved_once else self.translate_seconds,
@@ -477,20 +536,19 @@ class HighsSession:
             variables=len(self._matrix.columns), constraints=len(self._matrix.rows),
             nonzeros=self._nonzeros, warm_start=self._solved_once)
         self._solved_once = True
-        if status != "optimal":
-            cls, text = _MESSAGES.get(status, (SolverError, f"HiGHS ended with "
-                                               f"'{summary.termination}'"))
-            raise cls(text, summary)
+        raise_for_status(summary)
         if load:
-            self._load()
+            sol = self.highs.getSolution()
+            self.load_solution(sol.col_value, sol.row_dual)
         return summary
 
-    def _load(self) -> None:
-        sol = self.highs.getSolution()
-        x = np.asarray(sol.col_value)
-        for v, value in zip(self._matrix.columns, x):
-            v.set_value(float(value), skip_validation=True)
-        duals = np.asarray(sol.row_dual)
+    def load_solution(self, col_value, row_dual) -> None:
+        """Put a solution (values per HiGHS column, duals per HiGHS row) into the Pyomo model:
+        variable values, and duals into its ``dual`` suffix if it has one."""
+        x = np.asarray(col_value, dtype=float)
+        for v, value in zip(self._matrix.columns, x.tolist()):
+            v.set_value(value, skip_validation=True)
+        duals = np.asarray(row_dual, dtype=float)
         suffix = getattr(self.model, "dual", None)
         if suffix is None:
             return

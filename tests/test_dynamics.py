@@ -17,6 +17,8 @@ import tiny
 
 from borderflow.data.scenario import (CapacityEvent, CloseEvent, Horizon, InitialQueue,
                                       PriorityEvent, PriorityRule, Scenario, Window)
+from borderflow.pipeline import RunOptions
+from borderflow.solvers.rolling import RollingHorizon
 
 TOL = 1e-6
 START = dt.date(2024, 1, 1)
@@ -44,20 +46,30 @@ def dated(name: str, days: int, *events, queues=()) -> Scenario:
                     initial_queues=tuple(queues))
 
 
-def test_queue_builds_during_closure_and_clears_in_known_days(solve_tiny, tiny_tables):
+def solve_closure(solve_tiny, tiny_tables, **kwargs):
+    """X1 alone at 20 trucks/day, closed on days 1-2, 5 days (options in ``kwargs``)."""
     only_x1(tiny_tables, 20)
     close = CloseEvent(crossing="x1", close=Window(**{"from": day(1), "to": day(2)}))
-    run = solve_tiny(tiny_tables, dated("closure", 5, close))
-    # arrivals 10/day; closed days 1-2 queue 10 then 20; capacity 20 clears 10/day net
+    return solve_tiny(tiny_tables, dated("closure", 5, close), **kwargs)
+
+
+def check_closure_queue(run) -> None:
+    """The hand-computed queue of :func:`solve_closure`: arrivals 10/day; closed days 1-2
+    queue 10 then 20; capacity 20 clears 10/day net."""
     assert queue_series(run, 6) == pytest.approx([0, 10, 20, 10, 0, 0], abs=TOL)
-    backlog = run.results.backlog.set_index("crossing_id")
-    assert backlog.loc["x1", "peak_queue_trucks"] == pytest.approx(20, abs=TOL)
-    assert backlog.loc["x1", "peak_date"] == day(2).isoformat()
-    assert backlog.loc["x1", "clear_date"] == day(4).isoformat()
     s = run.results.summary
     assert s["waiting_cost_usd"] == pytest.approx(40 * (10 + 20 + 10), abs=TOL)
     assert s["spoiled_t"] == pytest.approx(0, abs=TOL)
     assert s["shipped_t"] == pytest.approx(1000, abs=TOL)
+
+
+def test_queue_builds_during_closure_and_clears_in_known_days(solve_tiny, tiny_tables):
+    run = solve_closure(solve_tiny, tiny_tables)
+    check_closure_queue(run)
+    backlog = run.results.backlog.set_index("crossing_id")
+    assert backlog.loc["x1", "peak_queue_trucks"] == pytest.approx(20, abs=TOL)
+    assert backlog.loc["x1", "peak_date"] == day(2).isoformat()
+    assert backlog.loc["x1", "clear_date"] == day(4).isoformat()
 
 
 def test_closure_ending_mid_horizon_releases_the_backlog_on_reopening(solve_tiny, tiny_tables):
@@ -73,16 +85,19 @@ def test_closure_ending_mid_horizon_releases_the_backlog_on_reopening(solve_tiny
         day(2).isoformat()
 
 
+@pytest.mark.parametrize("window", [None, 2])
 @pytest.mark.parametrize("age, expiry_day", [(0, 3), (1, 2)])
 def test_cargo_spoils_after_exactly_its_shelf_life_of_waiting(solve_tiny, tiny_tables, age,
-                                                              expiry_day):
-    # shelf life 72 h, route 12 h: 60 h = 2 whole days of waiting allowed
+                                                              expiry_day, window):
+    # shelf life 72 h, route 12 h: 60 h = 2 whole days of waiting allowed; also solved in
+    # 2-day rolling windows (the expiry then falls in the second window)
+    options = RunOptions(rolling=RollingHorizon(window, 0)) if window else None
     only_x1(tiny_tables, 10)
     tiny_tables["products"].loc[0, "shelf_life_reefer_days"] = 3
     tiny_tables["supply"].loc[0, "supply_t_per_year"] = 0
     close = CloseEvent(crossing="x1", close=Window(**{"to": day(5)}))
     stuck = InitialQueue(crossing="x1", product="durian", trucks=10, age_days=age)
-    run = solve_tiny(tiny_tables, dated("spoil", 6, close, queues=(stuck,)))
+    run = solve_tiny(tiny_tables, dated("spoil", 6, close, queues=(stuck,)), options=options)
     sp = run.results.spoilage
     sp = sp[sp["where"] == "queue"]
     assert sp["spoiled_t"].sum() == pytest.approx(200, abs=TOL)

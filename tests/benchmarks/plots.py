@@ -39,7 +39,9 @@ def plot_days(rows: list[dict], out: Path) -> None:
     """Seconds and peak RSS of the dated runs against days."""
     fig, (ax, ax2) = plt.subplots(1, 2, figsize=(10, 4))
     for key, style in (("build_s", "s--"), ("solve_s", "^--"), ("total_s", "o-")):
-        ax.plot(*_series(rows, "dated", "pyomo", "days", key), style, label=key)
+        ax.plot(*_series(rows, "dated", "pyomo", "days", key), style, label=f"{key}, one LP")
+    ax.plot(*_series(rows, "dated", "rolling", "days", "total_s"), "D-", color="C4",
+            label="total_s, rolling 14+4 days")
     ax.set(xlabel="days in the horizon (+21-day run-out tail)", ylabel="seconds",
            title="Dated runs, embedded dataset (IPM)")
     ax.legend()
@@ -58,7 +60,8 @@ def plot_variables(rows: list[dict], out: Path) -> None:
     fig, axes = plt.subplots(1, 2, figsize=(10, 4))
     lines = (("static", "pyomo", "static, Pyomo pipeline", "o-"),
              ("static", "direct", "static, direct highspy", "s-"),
-             ("dated", "pyomo", "dated, whole run_scenario", "^--"))
+             ("dated", "pyomo", "dated, whole run_scenario", "^--"),
+             ("dated", "rolling", "dated, rolling horizon", "D--"))
     for ax, key, label in zip(axes, ("total_s", "peak_rss_mb"), ("total_s (s)",
                                                                  "peak RSS (MB)")):
         for bench, approach, name, style in lines:
@@ -80,11 +83,15 @@ COLUMNS = {
                ("ratio_total_vs_direct", "ratio_total_vs_direct", "{:.2f}"),
                ("ratio_rss_vs_direct", "ratio_rss_vs_direct", "{:.2f}"),
                ("objective_usd", "objective_usd", "{:,.2f}")],
-    "dated": [("days", "days", "{}"), ("variables", "variables", "{:,}"),
+    "dated": [("days", "days", "{}"), ("approach", "approach", "{}"),
+              ("variables", "variables", "{:,}"),
               ("rows", "constraints", "{:,}"), ("build_s", "build_s", "{:.2f}"),
               ("solve_s", "solve_s", "{:.2f}"), ("total_s", "total_s", "{:.2f}"),
               ("peak_rss_mb", "peak_rss_mb", "{:.0f}"), ("status", "status", "{}"),
-              ("solver", "solver", "{}"), ("load", "loadavg_1min", "{:.1f}")],
+              ("solver", "solver", "{}"), ("windows", "windows", "{}"),
+              ("speedup_vs_exact", "speedup_vs_exact", "{:.1f}"),
+              ("objective_gap_vs_exact", "objective_gap_vs_exact", "{:.1e}"),
+              ("load", "loadavg_1min", "{:.1f}")],
     "sweep": [("approach", "approach", "{}"), ("scenarios", "scenarios", "{}"),
               ("network_s", "network_s", "{:.3f}"),
               ("bounds_or_model_s", "bounds_or_model_s", "{:.3f}"),

@@ -25,7 +25,10 @@ What each ``bench`` measures:
     Embedded dataset, a horizon of N days from 2023-01-01 (plus the 21-day run-out tail),
     through ``borderflow.pipeline.run_scenario`` (interior point, routes capped).
     ``total_s`` = the whole call (network, routes, model, translation, solve, result tables),
-    ``solve_s`` = HiGHS, ``build_s`` = the rest.
+    ``solve_s`` = HiGHS, ``build_s`` = the rest. ``pyomo``: the whole horizon as one LP;
+    ``rolling``: the same model solved in windows of 14 days + 4 days of look-ahead
+    (``borderflow.solvers.rolling``), with ``speedup_vs_exact`` and
+    ``objective_gap_vs_exact`` (relative) against the one-LP row.
 ``sweep``
     N-1 on the embedded dataset (static): ``warm`` builds the model once and re-solves each
     scenario from the baseline's basis after changing bounds (``bound_updates`` +
@@ -124,9 +127,15 @@ def _dated(spec: dict) -> dict:
         scenario = Scenario(name=f"days-{spec['days']}",
                             horizon=Horizon(start=dt.date(2023, 1, 1), days=spec["days"]))
     solver = spec.get("solver", "choose")  # "choose": the pipeline's pick (ipm when dated)
+    rolling = None
+    if spec.get("approach") == "rolling":
+        from borderflow.solvers.rolling import RollingHorizon
+
+        rolling = RollingHorizon(*spec.get("window", (14, 4)))
     t0 = time.perf_counter()
     try:
-        run = run_scenario(tables, scenario, RunOptions(solver=SolverOptions(solver=solver)))
+        run = run_scenario(tables, scenario, RunOptions(solver=SolverOptions(solver=solver),
+                                                        rolling=rolling))
         s, status, solver = run.solve, "optimal", run.session.options.solver
     except SolverError as err:  # e.g. HiGHS's time limit (600 s by default): recorded
         s, status = err.summary, err.summary.status
@@ -136,7 +145,8 @@ def _dated(spec: dict) -> dict:
             "constraints": s.constraints, "nonzeros": s.nonzeros,
             "build_s": total - s.solve_seconds, "translate_s": s.translate_seconds,
             "solve_s": s.solve_seconds, "total_s": total, "objective_usd": s.objective_usd,
-            "status": status, "solver": solver, "iterations": s.iterations}
+            "status": status, "solver": solver, "iterations": s.iterations,
+            "windows": s.windows}
 
 
 def _n_minus_1(tables, limit: int | None):
@@ -274,8 +284,8 @@ def plan(mode: dict) -> list[tuple]:
         groups.append(("static", [{"bench": "static", "approach": a, "instance": f"synthetic-{n}",
                                    "data": data} for a in ("direct", "pyomo")]))
     for days in mode["days"]:
-        groups.append(("dated", [{"bench": "dated", "approach": "pyomo", "days": days,
-                                  "instance": "embedded"}]))
+        groups.append(("dated", [{"bench": "dated", "approach": a, "days": days,
+                                  "instance": "embedded"} for a in ("pyomo", "rolling")]))
     groups.append(("sweep", [{"bench": "sweep", "approach": a, "instance": "embedded-n-1",
                               "scenarios": mode["sweep_scenarios"]} for a in ("rebuild", "warm")]))
     groups.append(("dask", [{"bench": "dask", "approach": f"dask-{w}w", "workers": w,
@@ -342,6 +352,13 @@ def main() -> None:
             _check_same(rows[1]["instance"], [rows[0]["objective_usd"]],
                         [rows[1]["objective_usd"]])
             pair(*rows)
+        elif bench == "dated" and len(rows) == 2:
+            exact, windowed = rows
+            windowed["speedup_vs_exact"] = exact["total_s"] / windowed["total_s"]
+            if exact["objective_usd"] is not None and windowed["objective_usd"] is not None:
+                windowed["objective_gap_vs_exact"] = (
+                    (windowed["objective_usd"] - exact["objective_usd"])
+                    / abs(exact["objective_usd"]))
         elif bench in ("sweep", "dask"):
             _check_same(bench, rows[0]["objectives"], rows[1]["objectives"])
             if bench == "sweep":

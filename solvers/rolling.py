@@ -1,0 +1,177 @@
+"""Rolling-horizon solves: a long dated LP solved window by window.
+
+A year day by day is one LP of half a million columns; HiGHS's interior point needs about
+days^1.9 time on it (BENCHMARKS.md), 8 minutes for 365 days. Solved in windows of a few weeks
+the same year takes under a minute, because the model is *causal*: every row involves only
+variables of its own day and earlier ones (:func:`borderflow.model.formulation.column_periods`).
+
+Window ``w`` commits days ``[s, s + window_days)`` and looks ``overlap_days`` further ahead:
+
+1. columns of days ``[s, s + window_days + overlap_days)`` are the window's variables;
+   columns of earlier days are fixed at the values earlier windows committed (their terms move
+   to the row bounds); later columns are left out;
+2. rows whose latest variable falls in the window are the window's rows (earlier rows are
+   already satisfied, later ones wait for their window);
+3. HiGHS solves the window LP (same options as the whole model); its values of committed
+   days, and the duals of rows whose latest day is committed, are kept.
+
+The look-ahead is raised to the model's own (``min_overlap_days``: how far a committed
+dispatch reaches into capacity and market rows), so whatever a window commits leaves the next
+window feasible. The result is a feasible solution of the whole LP, optimal for a planner who
+sees ``window_days + overlap_days`` ahead: equal to the exact optimum when nothing beyond the
+look-ahead would change today's decisions (the undisrupted year, to 1e-14), costlier when a
+closure is announced later than that (the exact LP's perfect foresight is then the
+optimistic bound). Duals are each window's, not the whole LP's.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from .highs import (HighsSession, SolveSummary, configure, highs_lp, new_highs,
+                    raise_for_status, solver_version, status_of)
+
+
+@dataclass(frozen=True)
+class RollingHorizon:
+    """Window sizes of a rolling-horizon solve, in days.
+
+    Attributes
+    ----------
+    window_days : int
+        Days each window commits.
+    overlap_days : int
+        Days each window looks further ahead without committing them (raised to the model's
+        minimum look-ahead).
+    """
+
+    window_days: int = 14
+    overlap_days: int = 4
+
+    def __post_init__(self):
+        if self.window_days < 1 or self.overlap_days < 0:
+            raise ValueError(f"window_days must be >= 1 and overlap_days >= 0, got "
+                             f"{self.window_days} and {self.overlap_days}")
+
+
+@dataclass(frozen=True)
+class _Window:
+    first_day: int
+    commit_end: int  # first day not committed by this window
+    end: int  # first day not in this window
+
+
+def windows(n_days: int, horizon: RollingHorizon, min_overlap_days: int = 0) -> list[_Window]:
+    """The windows covering days ``0 .. n_days - 1``."""
+    overlap = max(horizon.overlap_days, min_overlap_days)
+    out = []
+    for s in range(0, n_days, horizon.window_days):
+        commit = min(n_days, s + horizon.window_days)
+        end = n_days if commit == n_days else min(n_days, commit + overlap)
+        out.append(_Window(s, commit, end))
+    return out
+
+
+def column_days(session: HighsSession, periods: dict) -> np.ndarray:
+    """Day of each HiGHS column from ``{variable component: day per index}``; every column
+    must be given one."""
+    n = session.highs.getNumCol()
+    day = np.full(n, -1, dtype=np.int64)
+    for comp, p in periods.items():
+        where = session.columns_of(comp)
+        ok = where >= 0
+        day[where[ok]] = np.asarray(p, dtype=np.int64)[ok]
+    if (day < 0).any():
+        raise ValueError(f"{int((day < 0).sum())} column(s) have no day: a rolling horizon "
+                         "needs the day of every variable")
+    return day
+
+
+def solve_rolling(session: HighsSession, periods: dict, horizon: RollingHorizon,
+                  min_overlap_days: int = 0, load: bool = True) -> SolveSummary:
+    """Solve ``session``'s model window by window; load the stitched solution into Pyomo.
+
+    Parameters
+    ----------
+    session : HighsSession
+        The whole model (its HiGHS LP is read, not solved).
+    periods : dict
+        Day of each variable, per variable component
+        (:func:`borderflow.model.formulation.column_periods`).
+    horizon : RollingHorizon
+    min_overlap_days : int
+        The model's minimum look-ahead (:func:`borderflow.model.formulation.lookahead_days`).
+    load : bool
+        Load values and duals into the Pyomo model.
+
+    Returns
+    -------
+    SolveSummary
+        Objective of the stitched solution on the whole LP, total HiGHS time and iterations,
+        ``windows`` solved.
+
+    Raises
+    ------
+    SolverError
+        A subclass, if a window does not end optimal; the message names the window's days.
+    """
+    lp = session.highs.getLp()
+    A = sp.csc_matrix((np.asarray(lp.a_matrix_.value_), np.asarray(lp.a_matrix_.index_),
+                       np.asarray(lp.a_matrix_.start_)), shape=(lp.num_row_, lp.num_col_))
+    cost = np.asarray(lp.col_cost_)
+    col_lo, col_up = np.asarray(lp.col_lower_), np.asarray(lp.col_upper_)
+    row_lo, row_up = np.asarray(lp.row_lower_), np.asarray(lp.row_upper_)
+    day = column_days(session, periods)
+    R = A.tocsr()
+    filled = np.diff(R.indptr) > 0
+    row_day = np.full(R.shape[0], -1, dtype=np.int64)
+    if filled.any():
+        row_day[filled] = np.maximum.reduceat(day[R.indices], R.indptr[:-1][filled])
+    x = np.zeros(A.shape[1])
+    duals = np.zeros(A.shape[0])
+    seconds, iterations = 0.0, 0
+    plan = windows(int(day.max(initial=-1)) + 1, horizon, min_overlap_days)
+    for k, w in enumerate(plan):
+        cols = np.flatnonzero((day >= w.first_day) & (day < w.end))
+        rows = np.flatnonzero((row_day >= w.first_day) & (row_day < w.end))
+        past = np.where(day < w.first_day, x, 0.0)
+        fixed = (A @ past)[rows]  # what committed days already put in the window's rows
+        h = new_highs()
+        configure(h, session.options)
+        h.passModel(highs_lp(A[rows][:, cols], cost[cols], col_lo[cols], col_up[cols],
+                             row_lo[rows] - fixed, row_up[rows] - fixed))
+        t0 = time.perf_counter()
+        h.run()
+        seconds += time.perf_counter() - t0
+        status, termination = status_of(h)
+        info = h.getInfo()
+        iterations += int(info.simplex_iteration_count + max(info.ipm_iteration_count, 0))
+        if status != "optimal":
+            raise_for_status(_summary(session, status, termination, None, seconds, iterations,
+                                      k + 1),
+                             prefix=f"rolling horizon, window {k + 1} of {len(plan)} (days "
+                                    f"{w.first_day}-{w.end - 1}): ")
+        sol = h.getSolution()
+        keep = day[cols] < w.commit_end
+        x[cols[keep]] = np.asarray(sol.col_value)[keep]
+        keep_rows = row_day[rows] < w.commit_end
+        duals[rows[keep_rows]] = np.asarray(sol.row_dual)[keep_rows]
+    objective = float(cost @ x + lp.offset_)
+    summary = _summary(session, "optimal", "Optimal (rolling horizon)", objective, seconds,
+                       iterations, len(plan))
+    if load:
+        session.load_solution(x, duals)
+    return summary
+
+
+def _summary(session: HighsSession, status: str, termination: str, objective: float | None,
+             seconds: float, iterations: int, n_windows: int) -> SolveSummary:
+    return SolveSummary(status=status, termination=termination, objective_usd=objective,
+                        solver=solver_version(), solve_seconds=seconds,
+                        translate_seconds=session.translate_seconds, iterations=iterations,
+                        variables=session.highs.getNumCol(), constraints=session.highs.getNumRow(),
+                        nonzeros=session.highs.getNumNz(), warm_start=False, windows=n_windows)
