@@ -75,7 +75,7 @@ def _fail(err: Exception) -> None:
 
 def _options(threads: int, time_limit: float, max_crossings: int = 2,
              detour: float = 1.6, window_days: Optional[int] = None,
-             overlap_days: int = 4) -> RunOptions:
+             overlap_days: Optional[int] = None) -> RunOptions:
     rolling = None if window_days is None else RollingHorizon(window_days, overlap_days)
     return RunOptions(routes=RouteOptions(max_crossings=max_crossings, detour_factor=detour),
                       solver=SolverOptions(threads=threads, time_limit_s=time_limit),
@@ -181,11 +181,12 @@ def solve(
     window_days: Optional[int] = typer.Option(
         None, "--window-days", min=1,
         help="Dated runs: solve in rolling windows committing this many days each (a year: "
-             "under a minute instead of ~8); default: the whole horizon at once."),
-    overlap_days: int = typer.Option(
-        4, "--overlap-days", min=0,
-        help="With --window-days: days each window looks further ahead (raised to the "
-             "model's own reach)."),
+             "about a minute instead of ~8); default: the whole horizon at once."),
+    overlap_days: Optional[int] = typer.Option(
+        None, "--overlap-days", min=0,
+        help="With --window-days: days each window looks further ahead (default: the longest "
+             "a cargo may wait in a queue, 14 days on the embedded dataset; shorter is faster "
+             "but myopic under disruptions)."),
 ) -> None:
     """Solve the optimal routing of a scenario (default: baseline on the embedded dataset).
 

@@ -18,7 +18,7 @@ from borderflow.data.loaders import InputTables, read_tables, sha256_file
 from borderflow.data.errors import InputError, Problem, display_path
 from borderflow.data.scenario import PriorityEvent, Scenario
 from borderflow.model.formulation import (BuiltModel, bound_updates, build_model,
-                                          column_periods, lookahead_days)
+                                          column_periods, consequence_days, lookahead_days)
 from borderflow.model.infeasibility import explain_infeasibility
 from borderflow.model.network import FreightNetwork, build_network, with_scenario
 from borderflow.model.results import ResultTables, extract_results
@@ -172,7 +172,8 @@ def solve_session(session: HighsSession, built: BuiltModel, net: FreightNetwork,
     values and duals are loaded into the Pyomo model."""
     if rolling is None:
         return session.solve()
-    return solve_rolling(session, column_periods(built), rolling, lookahead_days(built, net))
+    return solve_rolling(session, column_periods(built), rolling, lookahead_days(built, net),
+                         consequence_days(built, net))
 
 
 def explained(err: InfeasibleError, session: HighsSession, built: BuiltModel,

@@ -624,3 +624,11 @@ def lookahead_days(built: BuiltModel, net: FreightNetwork) -> int:
            - own[var][terms_.loc[terms_["var"] == var, "idx"].to_numpy(dtype=np.int64)]
            for var in own]
     return int(max((x.max(initial=0) for x in lag), default=0))
+
+
+def consequence_days(built: BuiltModel, net: FreightNetwork) -> int:
+    """Days over which a dispatch's consequences play out: the longest a cargo may wait in a
+    queue, or :func:`lookahead_days` if longer (the default look-ahead of a rolling window)."""
+    wait = int(built.streams["max_wait_days"].max()) if built.dated and len(built.streams) \
+        else 0
+    return max(wait, lookahead_days(built, net))

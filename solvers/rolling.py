@@ -15,13 +15,16 @@ Window ``w`` commits days ``[s, s + window_days)`` and looks ``overlap_days`` fu
 3. HiGHS solves the window LP (same options as the whole model); its values of committed
    days, and the duals of rows whose latest day is committed, are kept.
 
-The look-ahead is raised to the model's own (``min_overlap_days``: how far a committed
-dispatch reaches into capacity and market rows), so whatever a window commits leaves the next
-window feasible. The result is a feasible solution of the whole LP, optimal for a planner who
-sees ``window_days + overlap_days`` ahead: equal to the exact optimum when nothing beyond the
-look-ahead would change today's decisions (the undisrupted year, to 1e-14), costlier when a
-closure is announced later than that (the exact LP's perfect foresight is then the
-optimistic bound). Duals are each window's, not the whole LP's.
+The look-ahead defaults to the longest a cargo may wait in a queue (14 days on the embedded
+dataset), so every committed dispatch is seen through to its crossing or expiry, and is never
+below the model's reach (``min_overlap_days``: how far a committed dispatch counts in capacity
+and market rows), so whatever a window commits leaves the next window feasible. The result is a
+feasible solution of the whole LP, optimal for a planner who sees ``window_days +
+overlap_days`` ahead: equal to the exact optimum when nothing beyond the look-ahead changes
+today's decisions (the undisrupted year, to 1e-14), costlier otherwise (the exact LP's perfect
+foresight is the optimistic bound). A look-ahead shorter than the queue wait is faster but
+myopic: revenue of cargo still queued at a window's end is not seen. Duals are each window's,
+not the whole LP's.
 """
 
 from __future__ import annotations
@@ -44,16 +47,18 @@ class RollingHorizon:
     ----------
     window_days : int
         Days each window commits.
-    overlap_days : int
+    overlap_days : int or None
         Days each window looks further ahead without committing them (raised to the model's
-        minimum look-ahead).
+        minimum look-ahead). ``None``: the model's own horizon of consequences (the longest a
+        cargo may wait in a queue), so that every committed dispatch is seen through to its
+        crossing or expiry.
     """
 
     window_days: int = 14
-    overlap_days: int = 4
+    overlap_days: int | None = None
 
     def __post_init__(self):
-        if self.window_days < 1 or self.overlap_days < 0:
+        if self.window_days < 1 or (self.overlap_days is not None and self.overlap_days < 0):
             raise ValueError(f"window_days must be >= 1 and overlap_days >= 0, got "
                              f"{self.window_days} and {self.overlap_days}")
 
@@ -65,9 +70,11 @@ class _Window:
     end: int  # first day not in this window
 
 
-def windows(n_days: int, horizon: RollingHorizon, min_overlap_days: int = 0) -> list[_Window]:
+def windows(n_days: int, horizon: RollingHorizon, min_overlap_days: int = 0,
+            default_overlap_days: int = 0) -> list[_Window]:
     """The windows covering days ``0 .. n_days - 1``."""
-    overlap = max(horizon.overlap_days, min_overlap_days)
+    asked = default_overlap_days if horizon.overlap_days is None else horizon.overlap_days
+    overlap = max(asked, min_overlap_days)
     out = []
     for s in range(0, n_days, horizon.window_days):
         commit = min(n_days, s + horizon.window_days)
@@ -92,7 +99,8 @@ def column_days(session: HighsSession, periods: dict) -> np.ndarray:
 
 
 def solve_rolling(session: HighsSession, periods: dict, horizon: RollingHorizon,
-                  min_overlap_days: int = 0, load: bool = True) -> SolveSummary:
+                  min_overlap_days: int = 0, default_overlap_days: int = 0,
+                  load: bool = True) -> SolveSummary:
     """Solve ``session``'s model window by window; load the stitched solution into Pyomo.
 
     Parameters
@@ -105,6 +113,9 @@ def solve_rolling(session: HighsSession, periods: dict, horizon: RollingHorizon,
     horizon : RollingHorizon
     min_overlap_days : int
         The model's minimum look-ahead (:func:`borderflow.model.formulation.lookahead_days`).
+    default_overlap_days : int
+        Look-ahead when ``horizon.overlap_days`` is ``None``
+        (:func:`borderflow.model.formulation.consequence_days`).
     load : bool
         Load values and duals into the Pyomo model.
 
@@ -134,7 +145,8 @@ def solve_rolling(session: HighsSession, periods: dict, horizon: RollingHorizon,
     x = np.zeros(A.shape[1])
     duals = np.zeros(A.shape[0])
     seconds, iterations = 0.0, 0
-    plan = windows(int(day.max(initial=-1)) + 1, horizon, min_overlap_days)
+    plan = windows(int(day.max(initial=-1)) + 1, horizon, min_overlap_days,
+                   default_overlap_days)
     for k, w in enumerate(plan):
         cols = np.flatnonzero((day >= w.first_day) & (day < w.end))
         rows = np.flatnonzero((row_day >= w.first_day) & (row_day < w.end))

@@ -17,13 +17,17 @@ from borderflow.verify import verify_solved
 TOL = 1e-6
 
 
-def rolling(window: int, overlap: int = 0) -> RunOptions:
+def rolling(window: int, overlap: int | None = 0) -> RunOptions:
     return RunOptions(rolling=RollingHorizon(window_days=window, overlap_days=overlap))
 
 
 def test_windows_commit_every_day_once_and_look_ahead_at_least_the_models_reach():
     plan = windows(10, RollingHorizon(window_days=4, overlap_days=1), min_overlap_days=2)
     assert [(w.first_day, w.commit_end, w.end) for w in plan] == [(0, 4, 6), (4, 8, 10),
+                                                                  (8, 10, 10)]
+    # no overlap asked: the model's horizon of consequences (its longest queue wait)
+    plan = windows(10, RollingHorizon(window_days=4), min_overlap_days=2, default_overlap_days=3)
+    assert [(w.first_day, w.commit_end, w.end) for w in plan] == [(0, 4, 7), (4, 8, 10),
                                                                   (8, 10, 10)]
     with pytest.raises(ValueError):
         RollingHorizon(window_days=0)
@@ -49,7 +53,7 @@ def _throttled(tiny_tables):
                  queues=(InitialQueue(crossing="x1", product="durian", trucks=25),))
 
 
-@pytest.mark.parametrize("window, overlap", [(1, 0), (3, 1), (7, 2)])
+@pytest.mark.parametrize("window, overlap", [(1, 0), (3, 1), (7, 2), (3, None)])
 def test_stitched_solution_is_feasible_and_no_better_than_the_exact_optimum(
         solve_tiny, tiny_tables, window, overlap):
     scenario = _throttled(tiny_tables)
