@@ -6,39 +6,84 @@ import pandas as pd
 
 from borderflow.model.results import ResultTables
 
+CROSSING_KEYS = ["crossing_id", "name", "direction", "from_country", "to_country"]
+PRODUCT_MEASURES = ["shipped_t", "unserved_t", "spoiled_t", "lost_value_usd"]
+
+
 def crossing_changes(base: ResultTables, scen: ResultTables) -> pd.DataFrame:
     """Trucks/day per crossing and direction, summed over periods: before, after, delta.
 
     Only rows where either run has flow are kept, sorted by absolute change.
     """
-    keys = ["crossing_id", "name", "direction", "from_country", "to_country"]
+    crossings = pd.concat([base.crossings.assign(run="before"),
+                           scen.crossings.assign(run="after")], ignore_index=True)
+    pairs = pd.DataFrame({"scenario": ["after"], "baseline": ["before"]})
+    return crossing_changes_many(crossings, pairs).drop(columns=["scenario", "baseline"])
 
-    def total(r: ResultTables) -> pd.DataFrame:
-        return r.crossings.groupby(keys, as_index=False)["flow_trucks"].sum()
 
-    out = total(base).merge(total(scen), on=keys, how="outer", suffixes=("_before", "_after"))
-    out = out.rename(columns={"flow_trucks_before": "before_trucks",
-                              "flow_trucks_after": "after_trucks"}).fillna(
+def crossing_changes_many(crossings: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
+    """:func:`crossing_changes` of many (baseline, scenario) pairs in one pass (sweeps).
+
+    Parameters
+    ----------
+    crossings : DataFrame
+        The ``crossings`` tables of every run, with a ``run`` column naming the run.
+    pairs : DataFrame
+        ``scenario`` and ``baseline``: run names to compare, one row per scenario.
+
+    Returns
+    -------
+    DataFrame
+        ``scenario, baseline`` and the columns of :func:`crossing_changes`; scenarios in the
+        order of ``pairs``, each one's rows sorted by absolute change.
+    """
+    keys = CROSSING_KEYS
+    total = crossings.groupby(["run", *keys], as_index=False, observed=True)["flow_trucks"].sum()
+    before = pairs.merge(total.rename(columns={"run": "baseline",
+                                               "flow_trucks": "before_trucks"}), on="baseline")
+    after = pairs.merge(total.rename(columns={"run": "scenario",
+                                              "flow_trucks": "after_trucks"}), on="scenario")
+    out = before.merge(after, on=["scenario", "baseline", *keys], how="outer").fillna(
         {"before_trucks": 0.0, "after_trucks": 0.0})
     out["delta_trucks"] = out["after_trucks"] - out["before_trucks"]
-    status = scen.crossings.groupby("crossing_id")["available"].all().rename("open_after")
-    out = out.merge(status, left_on="crossing_id", right_index=True, how="left")
+    status = crossings.groupby(["run", "crossing_id"], observed=True)["available"].all()
+    status = status.rename("open_after").reset_index().rename(columns={"run": "scenario"})
+    out = out.merge(status, on=["scenario", "crossing_id"], how="left")
     out = out[(out["before_trucks"].abs() > 1e-6) | (out["after_trucks"].abs() > 1e-6)]
-    out["abs_delta"] = out["delta_trucks"].abs()
-    out = out.sort_values(["abs_delta", "crossing_id", "direction"],
-                          ascending=[False, True, True], kind="stable").drop(columns="abs_delta")
-    return out.reset_index(drop=True)
+    out = out.assign(abs_delta=out["delta_trucks"].abs(), order=out["scenario"].map(
+        pd.Series(range(len(pairs)), index=pairs["scenario"].to_numpy())))
+    out = out.sort_values(["order", "abs_delta", "crossing_id", "direction"],
+                          ascending=[True, False, True, True], kind="stable")
+    cols = ["scenario", "baseline", *keys, "before_trucks", "after_trucks", "delta_trucks",
+            "open_after"]
+    return out[cols].reset_index(drop=True)
 
 
 def product_changes(base: ResultTables, scen: ResultTables) -> pd.DataFrame:
     """Shipped, unserved and spoiled tonnes per product: before, after, delta."""
-    cols = ["shipped_t", "unserved_t", "spoiled_t", "lost_value_usd"]
-    out = base.products[["product_id", *cols]].merge(
-        scen.products[["product_id", *cols]], on="product_id", how="outer",
-        suffixes=("_before", "_after")).fillna(0.0)
+    products = pd.concat([base.products.assign(run="before"),
+                          scen.products.assign(run="after")], ignore_index=True)
+    pairs = pd.DataFrame({"scenario": ["after"], "baseline": ["before"]})
+    return product_changes_many(products, pairs).drop(columns=["scenario", "baseline"])
+
+
+def product_changes_many(products: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
+    """:func:`product_changes` of many (baseline, scenario) pairs in one pass; ``products``
+    holds every run's ``products`` table with a ``run`` column (see
+    :func:`crossing_changes_many`)."""
+    cols = PRODUCT_MEASURES
+    table = products[["run", "product_id", *cols]]
+    before = pairs.merge(table.rename(columns={"run": "baseline"}), on="baseline")
+    after = pairs.merge(table.rename(columns={"run": "scenario"}), on="scenario")
+    out = before.merge(after, on=["scenario", "baseline", "product_id"], how="outer",
+                       suffixes=("_before", "_after"))
+    out = out.fillna({f"{c}_{side}": 0.0 for c in cols for side in ("before", "after")})
     for c in cols:
         out[f"{c}_delta"] = out[f"{c}_after"] - out[f"{c}_before"]
-    return out.sort_values("product_id", kind="stable", ignore_index=True)
+    out["order"] = out["scenario"].map(pd.Series(range(len(pairs)),
+                                                 index=pairs["scenario"].to_numpy()))
+    out = out.sort_values(["order", "product_id"], kind="stable", ignore_index=True)
+    return out.drop(columns="order")
 
 
 def cost_changes(base: ResultTables, scen: ResultTables) -> pd.DataFrame:

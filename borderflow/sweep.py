@@ -53,7 +53,7 @@ import pandas as pd
 from distributed import WorkerPlugin
 
 import borderflow
-from borderflow.compare import crossing_changes, product_changes
+from borderflow.compare import crossing_changes_many, product_changes_many
 from borderflow.data.errors import InputError, Problem, display_path
 from borderflow.data.loaders import InputTables
 from borderflow.data.scenario import (BuildEvent, Catalog, CloseEvent, Horizon, Investments,
@@ -998,26 +998,41 @@ def _read_table(folder: Path, table: str) -> pd.DataFrame:
     return pd.read_parquet(path) if path.exists() else pd.DataFrame()
 
 
-def _crossing_changes(out: Path, baseline: str, name: str) -> pd.DataFrame:
-    """:func:`borderflow.compare.crossing_changes` of two partitions, made once (the
-    comparison and the long change table both use it)."""
-    return _crossing_changes_cached(*_version(out, baseline), *_version(out, name))
+def _long_changes(out: Path, pairs: list[tuple[str, str]]) -> tuple[pd.DataFrame,
+                                                                     pd.DataFrame]:
+    """Crossing and product changes of every ``(scenario, baseline)`` pair, in one pass
+    (:func:`borderflow.compare.crossing_changes_many`), made once per version of the folders
+    (the comparison and the long change tables both use them)."""
+    return _long_changes_cached(tuple((s, b, _version(out, s), _version(out, b))
+                                      for s, b in pairs))
 
 
-@lru_cache(maxsize=4096)
-def _crossing_changes_cached(base: str, base_stamp: int | None, scen: str,
-                             scen_stamp: int | None) -> pd.DataFrame:
-    return crossing_changes(_results_cached(base, base_stamp), _results_cached(scen, scen_stamp))
+@lru_cache(maxsize=8)
+def _long_changes_cached(pairs: tuple) -> tuple[pd.DataFrame, pd.DataFrame]:
+    frame = pd.DataFrame([p[:2] for p in pairs], columns=["scenario", "baseline"])
+    runs = {}
+    for scenario, baseline, v_scen, v_base in pairs:
+        runs[scenario], runs[baseline] = _results_cached(*v_scen), _results_cached(*v_base)
+    crossings = pd.concat([r.crossings.assign(run=n) for n, r in runs.items()],
+                          ignore_index=True) if runs else pd.DataFrame()
+    products = pd.concat([r.products.assign(run=n) for n, r in runs.items()],
+                         ignore_index=True) if runs else pd.DataFrame()
+    if frame.empty:
+        return pd.DataFrame(), pd.DataFrame()
+    return crossing_changes_many(crossings, frame), product_changes_many(products, frame)
 
 
-def _top_gains(changes: pd.DataFrame) -> str:
-    if changes.empty:
-        return ""
-    by = changes.groupby("crossing_id", as_index=False)["delta_trucks"].sum()
-    by = by[by["delta_trucks"] > TOL].sort_values(["delta_trucks", "crossing_id"],
-                                                   ascending=[False, True], kind="stable")
-    return "; ".join(f"{r.crossing_id} +{r.delta_trucks:,.1f}"
-                     for r in by.head(TOP_GAINS).itertuples(index=False))
+def _top_gains(changes: pd.DataFrame) -> pd.Series:
+    """Per scenario of a long change table: the crossings that gained most trucks, as text."""
+    by = changes.groupby(["scenario", "crossing_id"], as_index=False)["delta_trucks"].sum()
+    by = by[by["delta_trucks"] > TOL].sort_values(["scenario", "delta_trucks", "crossing_id"],
+                                                   ascending=[True, False, True], kind="stable")
+    top = by.groupby("scenario").head(TOP_GAINS)
+    if top.empty:
+        return pd.Series(dtype=object)
+    text = top["crossing_id"].astype(str) + " +" + \
+        top["delta_trucks"].map("{:,.1f}".format).astype(str)
+    return text.groupby(top["scenario"]).agg("; ".join)
 
 
 COMPARISON_COLUMNS = [
@@ -1032,7 +1047,7 @@ def comparison_table(out: Path | str, plan: SweepPlan) -> pd.DataFrame:
     """One row per scenario, in plan order: status, cost and losses against its baseline and
     where the flow went (crossings that gained most, trucks summed over the run's days)."""
     out = Path(out)
-    rows = []
+    rows, pairs = [], []
     for e in plan.entries:
         s = _summary(partition(out, e.name))
         if s is None or s.get("fingerprint") != e.fingerprint:
@@ -1052,12 +1067,19 @@ def comparison_table(out: Path | str, plan: SweepPlan) -> pd.DataFrame:
             row[col] = sign * (s[key] - b[key]) if both else None
         row["rerouted_trucks"], row["top_gaining_crossings"] = None, ""
         if both:
-            ch = _crossing_changes(out, e.baseline, e.name)
-            row["rerouted_trucks"] = float(ch.loc[ch["delta_trucks"] > TOL,
-                                                  "delta_trucks"].sum())
-            row["top_gaining_crossings"] = _top_gains(ch)
+            pairs.append((e.name, e.baseline))
         rows.append(row)
     df = pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
+    changes, _ = _long_changes(out, pairs)
+    if len(changes):
+        gained = changes[changes["delta_trucks"] > TOL]
+        rerouted = gained.groupby("scenario")["delta_trucks"].sum()
+        compared = df["scenario"].isin([p[0] for p in pairs])
+        df.loc[compared, "rerouted_trucks"] = df.loc[compared, "scenario"].map(
+            rerouted).fillna(0.0).to_numpy(dtype=float)
+        gains = _top_gains(changes).to_dict()
+        df.loc[compared, "top_gaining_crossings"] = [
+            gains.get(n, "") for n in df.loc[compared, "scenario"]]
     return _typed(df, ["closed_days", "month", "iterations"], ["objective_usd",
                   "cost_increase_usd", "transport_cost_increase_usd", "lost_value_increase_usd",
                   "shipped_t", "shipped_change_t", "unserved_t", "unserved_increase_t",
@@ -1075,20 +1097,27 @@ def _typed(df: pd.DataFrame, ints: list[str], floats: list[str]) -> pd.DataFrame
 def _changes(out: Path, plan: SweepPlan, comparison: pd.DataFrame) -> tuple[pd.DataFrame,
                                                                               pd.DataFrame]:
     """Long tables of crossing and product changes of every solved non-baseline scenario."""
-    cross, prod = [], []
-    ok = comparison[(comparison["status"] == "optimal") & (comparison["role"] != "baseline")
-                    & comparison["cost_increase_usd"].notna()]
-    for name, baseline in zip(ok["scenario"], ok["baseline"]):
-        base, scen = _results(out, baseline), _results(out, name)
-        cross.append(_crossing_changes(out, baseline, name).assign(scenario=name))
-        p = product_changes(base, scen)
-        net = {}
-        for side, r in (("before", base), ("after", scen)):
-            t = r.products.set_index("product_id")
-            cost = t["transport_cost_usd"] - t["revenue_usd"] + t["lost_value_usd"]
-            net[side] = p["product_id"].map(cost).fillna(0.0).to_numpy()
-        p["cost_increase_usd"] = net["after"] - net["before"]
-        prod.append(p.assign(scenario=name))
+    compared = comparison[comparison["cost_increase_usd"].notna()]
+    cross, prod = _long_changes(out, list(zip(compared["scenario"], compared["baseline"])))
+    keep = compared.loc[compared["role"] != "baseline", "scenario"]
+    if len(cross):
+        cross = cross[cross["scenario"].isin(keep)]
+    if len(prod):
+        prod = prod[prod["scenario"].isin(keep)].copy()
+        runs = pd.concat([_results(out, n).products.assign(run=n)
+                          for n in set(prod["scenario"]) | set(prod["baseline"])],
+                         ignore_index=True)
+        runs["net_usd"] = runs["transport_cost_usd"] - runs["revenue_usd"] \
+            + runs["lost_value_usd"]
+        net = runs.set_index(["run", "product_id"])["net_usd"]
+
+        def side(col: str) -> np.ndarray:
+            idx = pd.MultiIndex.from_arrays([prod[col], prod["product_id"]])
+            return net.reindex(idx).fillna(0.0).to_numpy()
+
+        prod["cost_increase_usd"] = side("scenario") - side("baseline")
+    cross = [cross] if len(cross) else []
+    prod = [prod] if len(prod) else []
     cross_cols = ["scenario", "crossing_id", "name", "direction", "from_country", "to_country",
                   "before_trucks", "after_trucks", "delta_trucks", "open_after"]
     prod_cols = ["scenario", "product_id", "cost_increase_usd", "shipped_t_before",

@@ -40,7 +40,8 @@ What each ``bench`` measures:
     the warm side's network (and bound changes) out.
 ``dask``
     ``borderflow.sweep.run_sweep`` (warm) of the same N-1 on 1 and 2 Dask workers: wall time
-    of the whole sweep, Dask start-up and result tables included.
+    of the whole sweep, Dask start-up and result tables included; in the full mode also the
+    N-1 of every month (``--seasons``: 12 baselines + 612 closures, one model structure).
 """
 
 from __future__ import annotations
@@ -209,7 +210,8 @@ def _dask(spec: dict) -> dict:
     from borderflow.pipeline import load_dataset
     from borderflow.sweep import plan_n_minus_1, run_sweep
 
-    plan = plan_n_minus_1(tables=load_dataset(check_borders=False))
+    plan = plan_n_minus_1(tables=load_dataset(check_borders=False),
+                          seasons=bool(spec.get("seasons")))
     only = plan.names()[1:spec["scenarios"]] if spec["scenarios"] else None
     with tempfile.TemporaryDirectory() as out:
         t0 = time.perf_counter()
@@ -291,6 +293,10 @@ def plan(mode: dict) -> list[tuple]:
     groups.append(("dask", [{"bench": "dask", "approach": f"dask-{w}w", "workers": w,
                              "instance": "embedded-n-1", "scenarios": mode["dask_scenarios"]}
                             for w in (1, 2)]))
+    if mode["dask_scenarios"] is None:  # hundreds of scenarios: N-1 in each month (624)
+        groups.append(("dask", [{"bench": "dask", "approach": f"dask-{w}w", "workers": w,
+                                 "instance": "embedded-n-1-seasons", "seasons": True,
+                                 "scenarios": None} for w in (1, 2)]))
     return groups
 
 
