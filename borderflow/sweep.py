@@ -73,6 +73,10 @@ from borderflow.solvers.highs import (HighsSession, InfeasibleError, SolverError
 log = logging.getLogger(__name__)
 
 PLUGIN = "borderflow-models"
+#: networks of other horizons (a seasonal sweep's months) kept per worker
+NETWORKS_KEPT = 24
+#: most scenarios solved by one Dask task
+MAX_CHUNK = 8
 PARTITIONS = "scenarios"
 PLAN = "plan.json"
 #: crossings named in the comparison's ``top_gaining_crossings``
@@ -187,13 +191,33 @@ class ModelCache(WorkerPlugin):
         self.size = size
         self.datasets: dict[tuple, InputTables] = {}
         self.models: OrderedDict[str, _Model] = OrderedDict()
+        self.networks: OrderedDict[tuple, FreightNetwork] = OrderedDict()
         self.lock = None
 
     def setup(self, worker=None) -> None:
         """Start empty on each worker; one task at a time uses the models (a worker may run
         several threads)."""
-        self.datasets, self.models = {}, OrderedDict()
+        self.datasets, self.models, self.networks = {}, OrderedDict(), OrderedDict()
         self.lock = threading.Lock()
+
+    def network(self, model: _Model, scenario: Scenario) -> FreightNetwork:
+        """``scenario``'s network, derived from a kept network of its horizon: a seasonal
+        sweep's months share one model but each month has its own calendar, built once per
+        worker (:data:`NETWORKS_KEPT` months kept) instead of once per scenario."""
+        horizon = scenario.horizon
+        if horizon == model.net.scenario.horizon:
+            return with_scenario(model.net, scenario)
+        key = (id(model.tables), horizon.model_dump_json())
+        base = self.networks.get(key)
+        if base is None:
+            base = build_network(model.tables, Scenario(name=f"{scenario.name}-horizon",
+                                                        horizon=horizon))
+            self.networks[key] = base
+            while len(self.networks) > NETWORKS_KEPT:
+                self.networks.popitem(last=False)
+        else:
+            self.networks.move_to_end(key)
+        return with_scenario(base, scenario)
 
     def dataset(self, structure: Structure) -> InputTables:
         """The structure's checked dataset, read once per worker."""
@@ -248,7 +272,7 @@ def solve_job(job: Job, cache: ModelCache) -> Outcome:
     try:
         if job.warm:
             model, built_here = cache.model(job.structure)
-            net = with_scenario(model.net, job.scenario)
+            net = cache.network(model, job.scenario)
             try:
                 update = bound_updates(model.built, net)
             except ValueError as err:
@@ -275,20 +299,31 @@ def solve_job(job: Job, cache: ModelCache) -> Outcome:
                        model_built=built_here)
 
 
-def _dask_solve(job: Job) -> Outcome:
-    """Task run on a Dask worker: :func:`solve_job` with the worker's :class:`ModelCache`."""
+def _dask_solve(jobs: list[Job]) -> list[Outcome]:
+    """Task run on a Dask worker: :func:`solve_job` for a few scenarios with the worker's
+    :class:`ModelCache`, each written by the worker when its job says where."""
     from distributed import get_worker
 
     cache = get_worker().plugins.get(PLUGIN)
-    if cache is None:  # plugin not registered: nothing is kept
-        outcome = solve_job(job, ModelCache())
-    else:
-        with cache.lock or nullcontext():
-            outcome = solve_job(job, cache)
-    if job.out is None:
-        return outcome
-    write_outcome(job.out, job.scenario.name, job.row, job.meta, outcome)
-    return replace(outcome, results=None, written=True)
+    outcomes = []
+    for job in jobs:
+        if cache is None:  # plugin not registered: nothing is kept
+            outcome = solve_job(job, ModelCache())
+        else:
+            with cache.lock or nullcontext():
+                outcome = solve_job(job, cache)
+        if job.out is not None:
+            write_outcome(job.out, job.scenario.name, job.row, job.meta, outcome)
+            outcome = replace(outcome, results=None, written=True)
+        outcomes.append(outcome)
+    return outcomes
+
+
+def chunk_size(n_scenarios: int, n_workers: int) -> int:
+    """Scenarios per Dask task: a few at a time cut the scheduler's and client's work per
+    scenario (they share the cores with the workers), while leaving each worker at least
+    ~8 tasks so that the last ones balance; at most :data:`MAX_CHUNK`."""
+    return max(1, min(MAX_CHUNK, n_scenarios // (8 * max(1, n_workers))))
 
 
 # ---- the plan -------------------------------------------------------------------------------
@@ -857,35 +892,48 @@ def _run_entries(client, out: Path, plan: SweepPlan, entries: list[PlannedScenar
     from distributed import as_completed
 
     bar = _Progress(progress, len(entries), label)
+    size = chunk_size(len(entries), len(client.scheduler_info().get("workers", {})) or 1)
     futures = {}
-    for e in entries:
-        job = Job(e.scenario, plan.structures[e.structure], warm)
-        if workers_write:
-            job = replace(job, out=str(out.resolve()), row=e.row(),
-                          meta=partition_metadata(plan, e))
-        fut = client.submit(_dask_solve, job, key=f"borderflow-{e.name}-{uuid.uuid4().hex[:8]}")
-        futures[fut] = e
+    for start in range(0, len(entries), size):
+        chunk = entries[start:start + size]
+        jobs = []
+        for e in chunk:
+            job = Job(e.scenario, plan.structures[e.structure], warm)
+            if workers_write:
+                job = replace(job, out=str(out.resolve()), row=e.row(),
+                              meta=partition_metadata(plan, e))
+            jobs.append(job)
+        key = f"borderflow-{chunk[0].name}-{len(chunk)}-{uuid.uuid4().hex[:8]}"
+        futures[client.submit(_dask_solve, jobs, key=key)] = chunk
     try:
         for fut in as_completed(list(futures)):
-            entry = futures.pop(fut)
+            chunk = futures.pop(fut)
             try:
-                outcome = fut.result()
+                outcomes = fut.result()
             except Exception as err:  # a worker died or a bug: reported, the sweep goes on
-                outcome = Outcome(entry.name, "error", f"{type(err).__name__}: {err}")
-            if not outcome.written:
-                write_partition(out, plan, entry, outcome)
-            ok = outcome.status == "optimal"
-            result.solved += ok
-            result.failed += not ok
-            result.models_built += outcome.model_built
-            if not ok:
-                log.warning("scenario %s: %s %s", entry.name, outcome.status, outcome.message)
-            bar.advance(ok)
+                outcomes = [Outcome(e.name, "error", f"{type(err).__name__}: {err}")
+                            for e in chunk]
+            for entry, outcome in zip(chunk, outcomes):
+                _record(out, plan, entry, outcome, result)
+                bar.advance(outcome.status == "optimal")
             fut.release()
     finally:
         bar.close()
         for fut in futures:
             fut.cancel()
+
+
+def _record(out: Path, plan: SweepPlan, entry: PlannedScenario, outcome: Outcome,
+            result: SweepResult) -> None:
+    """Count a scenario's outcome (and write it, if its worker did not)."""
+    if not outcome.written:
+        write_partition(out, plan, entry, outcome)
+    ok = outcome.status == "optimal"
+    result.solved += ok
+    result.failed += not ok
+    result.models_built += outcome.model_built
+    if not ok:
+        log.warning("scenario %s: %s %s", entry.name, outcome.status, outcome.message)
 
 
 def run_sweep(plan: SweepPlan, out: Path | str, *, client=None, workers: int = 2,

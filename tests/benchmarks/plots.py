@@ -30,7 +30,8 @@ def read(path: Path | str) -> list[dict]:
 
 
 def _series(rows: list[dict], bench: str, approach: str, x: str, y: str) -> tuple[list, list]:
-    pts = sorted((r[x], r[y]) for r in rows if r["bench"] == bench
+    """Points of one approach with its default settings (rows with a ``window`` left out)."""
+    pts = sorted((r[x], r[y]) for r in rows if r["bench"] == bench and "window" not in r
                  and r.get("approach") == approach and r.get(y) is not None)
     return [p[0] for p in pts], [p[1] for p in pts]
 
@@ -84,6 +85,7 @@ COLUMNS = {
                ("ratio_rss_vs_direct", "ratio_rss_vs_direct", "{:.2f}"),
                ("objective_usd", "objective_usd", "{:,.2f}")],
     "dated": [("days", "days", "{}"), ("approach", "approach", "{}"),
+              ("instance", "instance", "{}"),
               ("variables", "variables", "{:,}"),
               ("rows", "constraints", "{:,}"), ("build_s", "build_s", "{:.2f}"),
               ("solve_s", "solve_s", "{:.2f}"), ("total_s", "total_s", "{:.2f}"),
