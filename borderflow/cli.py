@@ -180,8 +180,9 @@ def solve(
                                                   "deltas against the baseline)."),
     window_days: Optional[int] = typer.Option(
         None, "--window-days", min=1,
-        help="Dated runs: solve in rolling windows committing this many days each (a year: "
-             "about a minute instead of ~8); default: the whole horizon at once."),
+        help="Dated runs: solve in rolling windows committing this many days each (a year "
+             "in 14-day windows: 1.5 min, 47 s with --overlap-days 4, instead of 8.5 min); "
+             "default: the whole horizon at once."),
     overlap_days: Optional[int] = typer.Option(
         None, "--overlap-days", min=0,
         help="With --window-days: days each window looks further ahead (default: the longest "

@@ -1,6 +1,6 @@
 """Benchmarks of the borderflow pipeline: build and solve times, peak memory, sweep speed-ups.
 
-    python tests/benchmarks/run.py            # full (about 16 min on 2 cores)
+    python tests/benchmarks/run.py            # full (about 21 min on 2 cores)
     python tests/benchmarks/run.py --quick    # a 1e5-variable instance and small sweeps (< 2 min)
     python tests/benchmarks/run.py --only sweep dask   # some benchmarks of the full mode
     python tests/benchmarks/run.py --spec '{"bench": "dated", "days": 45, "solver": "simplex"}'
