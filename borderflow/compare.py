@@ -67,11 +67,12 @@ def product_changes(base: ResultTables, scen: ResultTables) -> pd.DataFrame:
     return product_changes_many(products, pairs).drop(columns=["scenario", "baseline"])
 
 
-def product_changes_many(products: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
+def product_changes_many(products: pd.DataFrame, pairs: pd.DataFrame,
+                         measures: list[str] = PRODUCT_MEASURES) -> pd.DataFrame:
     """:func:`product_changes` of many (baseline, scenario) pairs in one pass; ``products``
     holds every run's ``products`` table with a ``run`` column (see
-    :func:`crossing_changes_many`)."""
-    cols = PRODUCT_MEASURES
+    :func:`crossing_changes_many`); ``measures``: its columns compared."""
+    cols = list(measures)
     table = products[["run", "product_id", *cols]]
     before = pairs.merge(table.rename(columns={"run": "baseline"}), on="baseline")
     after = pairs.merge(table.rename(columns={"run": "scenario"}), on="scenario")

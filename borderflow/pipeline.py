@@ -18,7 +18,8 @@ from borderflow.data.loaders import InputTables, read_tables, sha256_file
 from borderflow.data.errors import InputError, Problem, display_path
 from borderflow.data.scenario import PriorityEvent, Scenario
 from borderflow.model.formulation import (BuiltModel, bound_updates, build_model,
-                                          column_periods, consequence_days, lookahead_days)
+                                          column_periods, lookahead_days,
+                                          longest_queue_wait_days)
 from borderflow.model.infeasibility import explain_infeasibility
 from borderflow.model.network import FreightNetwork, build_network, with_scenario
 from borderflow.model.results import ResultTables, extract_results
@@ -173,7 +174,7 @@ def solve_session(session: HighsSession, built: BuiltModel, net: FreightNetwork,
     if rolling is None:
         return session.solve()
     return solve_rolling(session, column_periods(built), rolling, lookahead_days(built, net),
-                         consequence_days(built, net))
+                         longest_queue_wait_days(built))
 
 
 def explained(err: InfeasibleError, session: HighsSession, built: BuiltModel,

@@ -53,7 +53,8 @@ import pandas as pd
 from distributed import WorkerPlugin
 
 import borderflow
-from borderflow.compare import crossing_changes_many, product_changes_many
+from borderflow.compare import (PRODUCT_MEASURES, crossing_changes_many,
+                                product_changes_many)
 from borderflow.data.errors import InputError, Problem, display_path
 from borderflow.data.loaders import InputTables
 from borderflow.data.scenario import (BuildEvent, Catalog, CloseEvent, Horizon, Investments,
@@ -1057,17 +1058,21 @@ def _long_changes(out: Path, pairs: list[tuple[str, str]]) -> tuple[pd.DataFrame
 
 @lru_cache(maxsize=8)
 def _long_changes_cached(pairs: tuple) -> tuple[pd.DataFrame, pd.DataFrame]:
+    if not pairs:
+        return pd.DataFrame(), pd.DataFrame()
     frame = pd.DataFrame([p[:2] for p in pairs], columns=["scenario", "baseline"])
     runs = {}
     for scenario, baseline, v_scen, v_base in pairs:
         runs[scenario], runs[baseline] = _results_cached(*v_scen), _results_cached(*v_base)
     crossings = pd.concat([r.crossings.assign(run=n) for n, r in runs.items()],
-                          ignore_index=True) if runs else pd.DataFrame()
+                          ignore_index=True)
     products = pd.concat([r.products.assign(run=n) for n, r in runs.items()],
-                         ignore_index=True) if runs else pd.DataFrame()
-    if frame.empty:
-        return pd.DataFrame(), pd.DataFrame()
-    return crossing_changes_many(crossings, frame), product_changes_many(products, frame)
+                         ignore_index=True)
+    # a product's net cost (transport - revenue + lost value) is compared too
+    products["net_usd"] = products["transport_cost_usd"] - products["revenue_usd"] \
+        + products["lost_value_usd"]
+    return (crossing_changes_many(crossings, frame),
+            product_changes_many(products, frame, [*PRODUCT_MEASURES, "net_usd"]))
 
 
 def _top_gains(changes: pd.DataFrame) -> pd.Series:
@@ -1151,30 +1156,17 @@ def _changes(out: Path, plan: SweepPlan, comparison: pd.DataFrame) -> tuple[pd.D
     if len(cross):
         cross = cross[cross["scenario"].isin(keep)]
     if len(prod):
-        prod = prod[prod["scenario"].isin(keep)].copy()
-        runs = pd.concat([_results(out, n).products.assign(run=n)
-                          for n in set(prod["scenario"]) | set(prod["baseline"])],
-                         ignore_index=True)
-        runs["net_usd"] = runs["transport_cost_usd"] - runs["revenue_usd"] \
-            + runs["lost_value_usd"]
-        net = runs.set_index(["run", "product_id"])["net_usd"]
-
-        def side(col: str) -> np.ndarray:
-            idx = pd.MultiIndex.from_arrays([prod[col], prod["product_id"]])
-            return net.reindex(idx).fillna(0.0).to_numpy()
-
-        prod["cost_increase_usd"] = side("scenario") - side("baseline")
-    cross = [cross] if len(cross) else []
-    prod = [prod] if len(prod) else []
+        prod = prod[prod["scenario"].isin(keep)].rename(
+            columns={"net_usd_delta": "cost_increase_usd"})
     cross_cols = ["scenario", "crossing_id", "name", "direction", "from_country", "to_country",
                   "before_trucks", "after_trucks", "delta_trucks", "open_after"]
     prod_cols = ["scenario", "product_id", "cost_increase_usd", "shipped_t_before",
                  "shipped_t_after", "shipped_t_delta", "unserved_t_before", "unserved_t_after",
                  "unserved_t_delta", "spoiled_t_before", "spoiled_t_after", "spoiled_t_delta",
                  "lost_value_usd_delta"]
-    c = pd.concat(cross, ignore_index=True)[cross_cols] if cross else pd.DataFrame(
+    c = cross[cross_cols].reset_index(drop=True) if len(cross) else pd.DataFrame(
         columns=cross_cols)
-    p = pd.concat(prod, ignore_index=True)[prod_cols] if prod else pd.DataFrame(
+    p = prod[prod_cols].reset_index(drop=True) if len(prod) else pd.DataFrame(
         columns=prod_cols)
     return c, p
 

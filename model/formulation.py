@@ -626,9 +626,8 @@ def lookahead_days(built: BuiltModel, net: FreightNetwork) -> int:
     return int(max((x.max(initial=0) for x in lag), default=0))
 
 
-def consequence_days(built: BuiltModel, net: FreightNetwork) -> int:
-    """Days over which a dispatch's consequences play out: the longest a cargo may wait in a
-    queue, or :func:`lookahead_days` if longer (the default look-ahead of a rolling window)."""
-    wait = int(built.streams["max_wait_days"].max()) if built.dated and len(built.streams) \
+def longest_queue_wait_days(built: BuiltModel) -> int:
+    """The longest a cargo may wait in a gate queue (0 without queues): the default look-ahead
+    of a rolling window, so that every committed dispatch is seen to its crossing or expiry."""
+    return int(built.streams["max_wait_days"].max()) if built.dated and len(built.streams) \
         else 0
-    return max(wait, lookahead_days(built, net))

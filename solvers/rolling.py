@@ -115,7 +115,7 @@ def solve_rolling(session: HighsSession, periods: dict, horizon: RollingHorizon,
         The model's minimum look-ahead (:func:`borderflow.model.formulation.lookahead_days`).
     default_overlap_days : int
         Look-ahead when ``horizon.overlap_days`` is ``None``
-        (:func:`borderflow.model.formulation.consequence_days`).
+        (:func:`borderflow.model.formulation.longest_queue_wait_days`).
     load : bool
         Load values and duals into the Pyomo model.
 
