@@ -662,5 +662,9 @@ def data_map(out: Path = typer.Option(Path("network.png"), "--out", help="PNG to
     out_console.print(f"wrote [bold]{out}[/]", highlight=False)
 
 
+from borderflow.app.cli import register as _register_app  # noqa: E402  (borderflow app)
+
+_register_app(app)
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(app())
