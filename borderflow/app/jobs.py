@@ -113,10 +113,10 @@ def work(data, overlays, tasks, events) -> None:
 class _Worker:
     """A worker process and its two pipes."""
 
-    def __init__(self, ctx, data, overlays):
+    def __init__(self, ctx, data, overlays, target=work):
         task_r, self.tasks = ctx.Pipe(duplex=False)
         self.events, events_w = ctx.Pipe(duplex=False)
-        self.process = ctx.Process(target=work, args=(data, overlays, task_r, events_w),
+        self.process = ctx.Process(target=target, args=(data, overlays, task_r, events_w),
                                    daemon=True, name="borderflow-app-worker")
         self.process.start()
         task_r.close()
@@ -147,10 +147,13 @@ class RunQueue:
         The dataset, as for :func:`borderflow.app.engine.load`.
     workers : int
         Worker processes (each solves one job at a time; the machine's cores are the limit).
+    target : callable
+        The worker's main function (:func:`work`; tests pass one that does not solve).
     """
 
-    def __init__(self, root: Path, data=None, overlays=(), workers: int = 1):
+    def __init__(self, root: Path, data=None, overlays=(), workers: int = 1, target=work):
         self.root = root
+        self._target = target
         self._args = (str(data) if data is not None else None, [str(o) for o in overlays])
         self._ctx = mp.get_context("spawn")
         self._lock = threading.RLock()
@@ -164,7 +167,7 @@ class RunQueue:
         self._monitor.start()
 
     def _start(self) -> _Worker:
-        return _Worker(self._ctx, *self._args)
+        return _Worker(self._ctx, *self._args, target=self._target)
 
     # ---- the page's operations ---------------------------------------------------------------
     def submit(self, scenario_name: str, yaml_text: str, filename: str,
@@ -295,6 +298,7 @@ class RunQueue:
                 return
             self._workers.remove(worker)
             job = worker.job
+            worker.process.join(2.0)
             code = worker.process.exitcode
             if job is not None:
                 msg = f"the worker process stopped (exit code {code})"

@@ -64,16 +64,18 @@ class Workbench:
         Worker processes solving runs.
     baseline : bool
         Queue the reference baseline at start if the runs folder has none for this dataset.
+    queue_options : dict, optional
+        More arguments of :class:`RunQueue` (tests give a worker that does not solve).
     """
 
     def __init__(self, runs: Path, data=None, overlays=(), workers: int = 1,
-                 baseline: bool = True):
+                 baseline: bool = True, queue_options: dict | None = None):
         self.tables = engine.load(data, overlays)  # InputError: the CLI prints it, exit 2
         runs.mkdir(parents=True, exist_ok=True)
         self.root = runs.resolve()
         self.data = data
         self.network = json.dumps(views.network(self.tables), separators=(",", ":"))
-        self.queue = RunQueue(self.root, data, overlays, workers)
+        self.queue = RunQueue(self.root, data, overlays, workers, **(queue_options or {}))
         self._cache: dict[tuple, dict] = {}
         self._cache_lock = threading.Lock()
         self.baseline = self._find_baseline()
