@@ -30,7 +30,7 @@ UNITS = {"t": 0, "usd": 0, "trucks": 1, "share": 3, "km": 0, "h": 1, "days": 0}
 
 def rnd(value, unit: str):
     """``value`` rounded for its unit (``None`` for missing, never ``-0.0``)."""
-    if value is None:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
         return None
     try:
         v = float(value)
@@ -370,7 +370,7 @@ SWEEP_COLUMNS = {
     "investment_ranking": {"rank": "days", "project": None, "kind": None, "crossing_id": None,
                            "benefit_baseline_usd": "usd", "benefit_mean_usd": "usd",
                            "benefit_max_usd": "usd", "worth_most_under": None},
-    "capacity_value": {"baseline": None, "crossing_id": None, "name": None, "direction": None,
+    "capacity_value": {"baseline": None, "crossing_id": None, "name": None, "dir": None,
                        "utilisation": "share", "value_usd_per_extra_truck_per_day": "usd"},
     "comparison": {"scenario": None, "role": None, "status": None, "cost_increase_usd": "usd",
                    "unserved_increase_t": "t", "spoiled_increase_t": "t",
@@ -393,6 +393,7 @@ def sweep(folder: Path, name: str) -> dict:
                                                           kind="stable")
         if table == "capacity_value":
             df = df[df["value_usd_per_extra_truck_per_day"] > 0.005]
+            df = df.assign(dir=_direction(df))
         out[table] = _records(df.head(60), {c: u for c, u in spec.items() if c in df.columns})
     crit = tables.get("criticality")
     out["criticality_by_crossing"] = {} if crit is None or crit.empty else {

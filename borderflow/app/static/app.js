@@ -685,7 +685,7 @@ async function openSweep() {
       table(s.investment_ranking, [["rank", "#", "days"], ["project", "project"], ["kind", "kind"], ["benefit_baseline_usd", "baseline", "usd"],
         ["benefit_mean_usd", "mean", "usd"], ["benefit_max_usd", "max", "usd"], ["worth_most_under", "worth most under"]], "investments") +
       `<h4>Value of capacity (USD per extra truck per day)</h4>` +
-      table(s.capacity_value, [["baseline", "baseline"], ["name", "crossing"], ["direction", "direction"], ["utilisation", "util.", "share"],
+      table(s.capacity_value, [["baseline", "baseline"], ["name", "crossing"], ["dir", "direction"], ["utilisation", "util.", "share"],
         ["value_usd_per_extra_truck_per_day", "USD", "usd"]]) +
       `<h4>Scenarios against their baseline</h4>` +
       table(s.comparison, [["scenario", "scenario"], ["status", "status"], ["cost_increase_usd", "cost +USD", "usd", true],
