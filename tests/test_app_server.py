@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from borderflow.app import paths
-from borderflow.app.jobs import RunQueue
+from borderflow.app.jobs import RunQueue, received
 from borderflow.app.server import MAX_UPLOAD_BYTES, Workbench, create_app
 from borderflow.cli import app as cli
 
@@ -25,12 +25,7 @@ BAD_YAML = "name: bad\nevents:\n  - {crossing: boten-mohn}\n"
 def fake_work(data, overlays, tasks, events) -> None:
     """A worker that solves nothing: ``sleep:<s>`` in the YAML sleeps per stage, ``crash``
     exits the process, ``fail`` reports an error; else it writes ``summary.json``."""
-    events.send(("ready",))
-    while True:
-        task = tasks.recv()
-        if task is None:
-            return
-        job_id, text, _filename, out = task
+    for job_id, text, _filename, out in received(tasks, events):
         if "crash" in text:
             os._exit(3)
         if "fail" in text:

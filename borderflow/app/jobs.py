@@ -72,6 +72,20 @@ def _clean(obj) -> dict:
                                  else str(v)))
 
 
+def received(tasks, events):
+    """The worker's side of the protocol: say ``ready``, then yield each task ``(job_id,
+    yaml_text, filename, out)`` until ``None`` arrives."""
+    events.send(("ready",))
+    while True:
+        try:
+            task = tasks.recv()
+        except EOFError:  # the server went away
+            return
+        if task is None:
+            return
+        yield task
+
+
 def work(data, overlays, tasks, events) -> None:
     """Worker process: load the dataset once, then solve each task until ``None`` arrives.
 
@@ -86,12 +100,7 @@ def work(data, overlays, tasks, events) -> None:
     except engine.InputError as err:
         events.send(("fatal", f"error: {err}"))
         return
-    events.send(("ready",))
-    while True:
-        task = tasks.recv()
-        if task is None:
-            return
-        job_id, yaml_text, filename, out = task
+    for job_id, yaml_text, filename, out in received(tasks, events):
 
         def progress(stage, done, total, message, job_id=job_id):
             events.send(("progress", job_id, stage, done, total, message))

@@ -97,6 +97,14 @@ class Workbench:
         """A folder under the runs folder (raises :class:`Refused`)."""
         return inside(self.root, rel)
 
+    def folder_of(self, rel: str, kind: str) -> Path:
+        """A run (``kind="run"``) or sweep folder under the runs folder; HTTP 404 if the folder
+        is not one (raises :class:`Refused` for an unsafe name)."""
+        folder = self.folder(rel)
+        if not (engine.is_run(folder) if kind == "run" else engine.is_sweep(folder)):
+            raise HTTPException(404, f"'{rel}' is not a {kind} folder")
+        return folder
+
     def runs(self) -> list[dict]:
         """Run and sweep folders directly under the runs folder, newest first."""
         out = []
@@ -251,24 +259,16 @@ def create_app(bench: Workbench) -> FastAPI:
 
     @app.get("/api/result")
     def result(run: str):
-        folder = bench.folder(run)
-        if not engine.is_run(folder):
-            return _error(404, f"'{run}' is not a run folder")
+        folder = bench.folder_of(run, "run")
         return bench.cached("result", folder, lambda: views.run(folder, run))
 
     @app.get("/api/compare")
     def compare(a: str, b: str):
-        fa, fb = bench.folder(a), bench.folder(b)
-        for rel, f in ((a, fa), (b, fb)):
-            if not engine.is_run(f):
-                return _error(404, f"'{rel}' is not a run folder")
-        return views.compare(fa, a, fb, b)
+        return views.compare(bench.folder_of(a, "run"), a, bench.folder_of(b, "run"), b)
 
     @app.get("/api/sweep")
     def sweep(folder: str):
-        f = bench.folder(folder)
-        if not engine.is_sweep(f):
-            return _error(404, f"'{folder}' is not a sweep folder")
+        f = bench.folder_of(folder, "sweep")
         return bench.cached("sweep", f, lambda: views.sweep(f, folder))
 
     @app.get("/api/download")
