@@ -76,7 +76,12 @@ _EXPORTS = {
 #: public names whose object has another name in its module
 _RENAMED = {"sweep": "run_sweep"}
 
-__all__ = sorted(_EXPORTS)
+__all__ = ["BuildEvent", "CapacityEvent", "CloseEvent", "Horizon", "InitialQueue", "InputError",
+           "InputTables", "PriorityEvent", "PriorityRule", "Result", "RobustResult",
+           "RollingHorizon", "RouteOptions", "RunOptions", "STAGES", "Scenario", "SolverError",
+           "SolverOptions", "SupplyChange", "SupplyEvent", "SweepPlan", "SweepResult", "Window",
+           "closure_scenarios", "load_dataset", "plan_sweep", "read_result", "robust_plan",
+           "solve", "sweep", "verify_run"]
 
 
 def __getattr__(name: str):

@@ -21,7 +21,6 @@ scenario's tables as they were, and nothing in a :class:`Result` refers to the m
 
 from __future__ import annotations
 
-import logging
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -33,16 +32,15 @@ import pandas as pd
 from borderflow.compare import COMPARISON_TABLES, compare
 from borderflow.data.loaders import InputTables
 from borderflow.data.scenario import Scenario
-from borderflow.io import (changed_inputs, read_inputs, read_metadata, read_run, read_table,
+from borderflow.io import (METADATA, read_inputs, read_metadata, read_run, read_table,
                            scenario_of, write_run)
 from borderflow.model.network import FreightNetwork, build_network
 from borderflow.model.results import ResultTables
 from borderflow.narrative import story
 from borderflow.options import RunOptions
 from borderflow.pipeline import Run, run_scenario, solve_baseline
-from borderflow.verify import REPORT_TABLE, verification_summary, verify_results
-
-log = logging.getLogger(__name__)
+from borderflow import verify
+from borderflow.verify import REPORT_TABLE, verification_summary
 
 #: stages reported to ``on_progress(stage, done, total, message)``, in order: ``done`` and
 #: ``total`` are numbers where the stage has steps (``solve``: rolling windows ``k`` of ``n``,
@@ -120,12 +118,9 @@ class Result:
                 raise ValueError("this result has no dataset (it was neither solved here nor "
                                  "read from a run folder)")
             data, overlays = self._data
-            tables = read_inputs(self.folder, self.metadata, data, overlays)
-            if data is None:
-                for f, _, _ in changed_inputs(self.folder, self.metadata):
-                    log.warning("%s changed since run %s was solved; the current file is used",
-                                f, self.folder)
-            object.__setattr__(self, "_inputs", tables)
+            object.__setattr__(self, "_inputs",
+                               read_inputs(self.folder, self.metadata, data, overlays,
+                                           warn_changed=True))
         return self._inputs
 
     @property
@@ -174,12 +169,10 @@ class Result:
             One row per check and entity: ``check, entity, amount, unit, tolerance, ok``.
         """
         if self.folder is not None:
-            from borderflow.verify import verify_run
-
             data, overlays = self._data
-            return verify_run(self.folder, data, overlays)
-        return verify_results(self.result_tables(), self.dataset, self.scenario,
-                              net=self.network)
+            return verify.verify_run(self.folder, data, overlays)
+        return verify.verify_results(self.result_tables(), self.dataset, self.scenario,
+                                     net=self.network)
 
     def map(self, png: Path | str | None = None, html: Path | str | None = None, *,
             baseline: Result | None = None) -> list[Path]:
@@ -289,7 +282,7 @@ def solve(dataset: InputTables, scenario: Scenario | None = None,
         diff = compare(base_tables, run.results)
     progress("verify", None, None, "checking the solution independently")
     t0 = time.perf_counter()
-    report = verify_results(run.results, dataset, run.net.scenario, net=run.net)
+    report = verify.verify_results(run.results, dataset, run.net.scenario, net=run.net)
     summary = {**run.results.summary, **verification_summary(report),
                "verify_seconds": time.perf_counter() - t0}
     return Result(scenario=scenario, summary=summary,
@@ -334,7 +327,7 @@ def read_result(folder: Path | str, data: Path | str | None = None, overlays=())
     """
     folder = Path(folder)
     results = read_run(folder)
-    meta = read_metadata(folder) if (folder / "run.json").exists() else {}
+    meta = read_metadata(folder) if (folder / METADATA).exists() else {}
     diff = {name: read_table(folder, name) for name in COMPARISON_TABLES
             if (folder / f"{name}.parquet").exists()}
     report = read_table(folder, REPORT_TABLE) if (folder / f"{REPORT_TABLE}.parquet").exists() \

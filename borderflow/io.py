@@ -16,6 +16,7 @@ Reading: :func:`read_run` (result tables and summary), :func:`read_metadata` (``
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import tempfile
@@ -29,6 +30,8 @@ from borderflow.data.errors import InputError, Problem, display_path
 from borderflow.data.loaders import sha256_file
 from borderflow.data.scenario import Scenario
 from borderflow.model.results import ResultTables
+
+log = logging.getLogger(__name__)
 
 SUMMARY = "summary.json"
 METADATA = "run.json"
@@ -277,7 +280,8 @@ def changed_inputs(run_dir: Path | str, meta: dict) -> list[tuple[str, str, str 
     return out
 
 
-def read_run_inputs(run_dir: Path | str, data: Path | str | None = None, overlays=()):
+def read_run_inputs(run_dir: Path | str, data: Path | str | None = None, overlays=(), *,
+                    warn_changed: bool = False):
     """A run folder's results with what it was solved on: ``run.json``, inputs, scenario.
 
     Parameters
@@ -286,6 +290,9 @@ def read_run_inputs(run_dir: Path | str, data: Path | str | None = None, overlay
         Folder written by :func:`write_run`.
     data : path, optional
         Dataset folder (default: the inputs named in ``run.json``); ``overlays`` with it.
+    warn_changed : bool
+        Log a warning for every input file that changed since the run (see
+        :func:`read_inputs`).
 
     Returns
     -------
@@ -300,14 +307,16 @@ def read_run_inputs(run_dir: Path | str, data: Path | str | None = None, overlay
     run_dir = Path(run_dir)
     results = read_run(run_dir)
     meta = read_metadata(run_dir)
-    tables = read_inputs(run_dir, meta, data, overlays)
+    tables = read_inputs(run_dir, meta, data, overlays, warn_changed=warn_changed)
     return results, meta, tables, scenario_of(meta)
 
 
-def read_inputs(run_dir: Path | str, meta: dict, data: Path | str | None = None, overlays=()):
+def read_inputs(run_dir: Path | str, meta: dict, data: Path | str | None = None, overlays=(),
+                *, warn_changed: bool = False):
     """The checked dataset a run was solved on: ``data`` and ``overlays`` if given, else the
-    folders named in its ``run.json`` (:func:`find_inputs`); crossing points are not checked
-    against the borders again.
+    folders named in its ``run.json`` (:func:`find_inputs`; with ``warn_changed`` a warning
+    is logged for every input file that changed since the run); crossing points are not
+    checked against the borders again.
 
     Raises
     ------
@@ -316,6 +325,9 @@ def read_inputs(run_dir: Path | str, meta: dict, data: Path | str | None = None,
     """
     if data is None:
         data, overlays = find_inputs(run_dir, meta)
+        for f, _, _ in changed_inputs(run_dir, meta) if warn_changed else ():
+            log.warning("%s changed since run %s was solved; the current file is used", f,
+                        run_dir)
     return load_dataset(data, overlays, check_borders=False)
 
 

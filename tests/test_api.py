@@ -189,3 +189,16 @@ def test_export_writes_the_layers_with_deltas_against_the_baseline(ds, tmp_path)
     assert "crossings" in names and "data_dictionary" in names
     cr = pyogrio.read_dataframe(gpkg, layer="crossings").set_index("crossing_id")
     assert cr.loc["x1", "flow_delta_trucks"] == pytest.approx(-10, abs=TOL)
+
+
+def test_every_public_name_resolves_and_is_documented():
+    import inspect
+
+    assert set(bf.__all__) <= set(dir(bf))
+    for name in bf.__all__:
+        obj = getattr(bf, name)
+        if name != "STAGES":
+            assert inspect.getdoc(obj), f"bf.{name} has no docstring"
+    assert bf.STAGES[0] == "load" and bf.STAGES[-1] == "write"
+    with pytest.raises(AttributeError):
+        bf.no_such_name  # noqa: B018

@@ -216,8 +216,15 @@ def _tables(out):
 def test_n_minus_1_on_tiny_ranks_the_cheap_gate_first(client, tiny_dir, tiny_data, tmp_path):
     plan = plan_n_minus_1(data=tiny_dir, tables=tiny_data)
     assert plan.names() == ["baseline", "close-x1", "close-x2"]
-    res = run_sweep(plan, tmp_path / "n1", client=client, on_progress=None)
+    heard = []
+    res = run_sweep(plan, tmp_path / "n1", client=client,
+                    on_progress=lambda *call: heard.append(call))
     assert (res.solved, res.failed, res.models_built) == (3, 0, 1)  # one model, reused
+    # one call as the scenarios start, one per scenario finished, one for the tables
+    assert heard[0] == ("scenarios", 0, 3, "")
+    assert sorted(m for s, _, _, m in heard[1:4]) == [
+        "baseline: optimal", "close-x1: optimal", "close-x2: optimal"]
+    assert [d for _, d, _, _ in heard[1:4]] == [1, 2, 3] and heard[-1][0] == "tables"
     crit = res["criticality"].set_index("crossing_id")
     assert crit.loc["x1", "cost_increase_usd"] == pytest.approx(1000, abs=TOL)
     assert crit.loc["x2", "cost_increase_usd"] == pytest.approx(0, abs=TOL)

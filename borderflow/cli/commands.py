@@ -98,6 +98,11 @@ def _scenario(tables, scenario_file: Optional[Path], close: list[str], month: Op
     return base.with_must_deliver(must_deliver)
 
 
+def _wrote(paths) -> None:
+    for path in paths:
+        out_console.print(f"wrote [bold]{path}[/]", highlight=False)
+
+
 def _finish(res: Result, out: Path, as_json: bool) -> None:
     """Print where the run went and whether it verified; exit 8 if it did not."""
     if not as_json:
@@ -386,8 +391,7 @@ def export_cmd(
     except InputError as err:
         _fail(err)
         return
-    for path in written:
-        out_console.print(f"wrote [bold]{path}[/]", highlight=False)
+    _wrote(written)
 
 
 @app.command("map")
@@ -410,8 +414,7 @@ def map_cmd(
     except InputError as err:
         _fail(err)
         return
-    for path in written:
-        out_console.print(f"wrote [bold]{path}[/]", highlight=False)
+    _wrote(written)
 
 
 @data_app.command("map")
@@ -426,5 +429,4 @@ def data_map(out: Path = typer.Option(Path("network.png"), "--out", help="PNG to
     except InputError as err:
         _fail(err)
         return
-    network_map_png(net, out)
-    out_console.print(f"wrote [bold]{out}[/]", highlight=False)
+    _wrote([network_map_png(net, out)])

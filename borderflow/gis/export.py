@@ -7,6 +7,8 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+from borderflow.io import read_run
+
 from .dictionary import CRS
 from .layers import LAYERS, run_layers
 from .runs import load_run
@@ -40,10 +42,8 @@ def export_run(run_dir: Path | str, out_path: Path | str | None = None, fmt: str
     -------
     list of Path
     """
-    from borderflow.api import read_result
-
     run = load_run(run_dir, data, overlays)
-    base = read_result(baseline).result_tables() if baseline is not None else None
+    base = read_run(baseline) if baseline is not None else None
     return write_layers(run_layers(run, base), out_path or default_out(run_dir, fmt), fmt)
 
 

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from borderflow.model.network import FreightNetwork
+from borderflow.io import read_run_inputs
+from borderflow.model.network import FreightNetwork, build_network
 from borderflow.model.results import ResultTables
 
 
@@ -81,6 +82,9 @@ def load_run(run_dir: Path | str, data: Path | str | None = None, overlays=()) -
     InputError
         If the folder is not a run or its dataset cannot be found.
     """
-    from borderflow.api import read_result
+    from .layers import route_arcs_table
 
-    return run_data(read_result(run_dir, data, overlays))
+    results, _, tables, scenario = read_run_inputs(run_dir, data, overlays, warn_changed=True)
+    name = str(results.summary.get("scenario", Path(run_dir).name))
+    return RunData(name=name, net=build_network(tables, scenario), results=results,
+                   route_arcs=route_arcs_table(results, f"run {name}"))
