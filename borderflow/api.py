@@ -234,8 +234,8 @@ class Result:
 
 
 def solve(dataset: InputTables, scenario: Scenario | None = None,
-          options: RunOptions | None = None, *, baseline: Result | None = None,
-          on_progress: ProgressCallback | None = None) -> Result:
+          options: RunOptions | None = None, on_progress: ProgressCallback | None = None, *,
+          baseline: Result | None = None) -> Result:
     """Solve a scenario, its baseline if it disrupts, compare them and verify the solution.
 
     Parameters
@@ -246,11 +246,11 @@ def solve(dataset: InputTables, scenario: Scenario | None = None,
         Default: the baseline (annual-average day, nothing closed).
     options : RunOptions, optional
         Default: ``RunOptions()`` (every default named there).
+    on_progress : callable, optional
+        ``on_progress(stage, done, total, message)`` at each stage (:data:`STAGES`).
     baseline : Result, optional
         Compare with this result (e.g. :func:`read_result` of an earlier run) instead of
         solving the scenario's undisrupted baseline.
-    on_progress : callable, optional
-        ``on_progress(stage, done, total, message)`` at each stage (:data:`STAGES`).
 
     Returns
     -------

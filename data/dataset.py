@@ -15,7 +15,7 @@ from .checks import validate_tables
 from .loaders import InputTables, read_tables
 
 
-def load_dataset(data: Path | str | None = None, overlays=(), *, check_borders: bool = True,
+def load_dataset(data: Path | str | None = None, overlays=(), check_borders: bool = True, *,
                  on_progress: Callable | None = None) -> InputTables:
     """Read a dataset and check it; raise :class:`InputError` on the first bad row.
 
