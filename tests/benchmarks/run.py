@@ -219,8 +219,7 @@ def _dask(spec: dict) -> dict:
     only = plan.names()[1:spec["scenarios"]] if spec["scenarios"] else None
     with tempfile.TemporaryDirectory() as out:
         t0 = time.perf_counter()
-        res = run_sweep(plan, out, workers=spec["workers"], warm=True, progress=False,
-                        only=only)
+        res = run_sweep(plan, out, workers=spec["workers"], warm=True, only=only)
         wall = time.perf_counter() - t0
     comp = res["comparison"]
     comp = comp[comp["status"] == "optimal"].sort_values("scenario")  # the ones solved
