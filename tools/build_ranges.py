@@ -36,7 +36,11 @@ RULES = {
     "time-derived": "hours derived at class speed for a published length: 0.7x to 1.5x",
     "transfer-est": "road-rail transfer (estimate): 0.5x to 2x",
     "supply-pub": "published volume for the origin: +-10 %",
-    "supply-share": "published national total x assumed province share: 0.5x to 1.5x",
+    "supply-pub-range": "published reporting range for the origin (low-high as printed)",
+    "supply-pub-national": ("published provincial output x published national shares of the "
+                            "product: 0.7x to 1.3x (the province's own shares are not published)"),
+    "supply-share": ("published total x an assumed share (province, land or China share): "
+                     "0.5x to 1.5x"),
     "supply-assumed": "assumed volume: 0.3x to 2x",
     "price-china": "delivered China price = value x markup 1.45-1.5 (assumed): markup 1.2-1.8",
     "price-domestic": "domestic wholesale = value x 1.05-1.1 (assumed): markup 0.9-1.3",
@@ -52,6 +56,8 @@ RULES = {
 SPEED = {"expressway": ((1.05, 1.30), (50.0, 80.0)), "national": ((1.10, 1.50), (35.0, 55.0)),
          "mountain": ((1.20, 2.00), (20.0, 40.0)), "rail": ((1.10, 1.40), (25.0, 45.0))}
 CLASS_VALUES = {300.0, 120.0, 40.0}
+#: a published reporting range written in a supply row's notes: "published range 15,000-20,000 t"
+PUBLISHED_RANGE = re.compile(r"published range ([\d,]+)-([\d,]+) t")
 
 # product -> field -> (low, high, basis); published reporting ranges where found (FACTS.md)
 PRODUCT_RANGES = {
@@ -133,7 +139,8 @@ def _rows(name: str) -> list[dict]:
 def _add(out: list, table: str, key: str, field: str, value: float, low: float, high: float,
          rule: str, source: str, extra: str = "") -> None:
     low, high = min(low, value), max(high, value)
-    dist = "uniform" if rule.endswith("-pub") or rule in ("cap-limit",) else "triangular"
+    dist = ("uniform" if rule.endswith("-pub") or rule in ("cap-limit", "supply-pub-range")
+            else "triangular")
     basis = f"{rule}: {RULES[rule]}" + (f"; {extra}" if extra else "")
     out.append({"table": table, "row_key": key, "field": field, "value": _f(value), "low": _f(low),
                     "high": _f(high), "distribution": dist, "basis": basis, "source": source[:300]})
@@ -195,7 +202,15 @@ def supply(out: list) -> None:
     for r in _rows("supply"):
         key, v, notes = f"{r['node_id']}|{r['product_id']}", float(r["supply_t_per_year"]), \
             r["notes"] or ""
-        if r["quality"] == "published":
+        printed = PUBLISHED_RANGE.search(notes)
+        if r["quality"] == "published" and printed:
+            lo, hi = (float(x.replace(",", "")) for x in printed.groups())
+            _add(out, "supply", key, "supply_t_per_year", v, lo, hi, "supply-pub-range",
+                 r["source"])
+        elif r["quality"] == "published" and "national shares" in notes:
+            _add(out, "supply", key, "supply_t_per_year", v, 0.7 * v, 1.3 * v,
+                 "supply-pub-national", r["source"])
+        elif r["quality"] == "published":
             _add(out, "supply", key, "supply_t_per_year", v, 0.9 * v, 1.1 * v, "supply-pub",
                  r["source"])
         elif "assumed" in notes and "published" not in notes and "derived" not in notes:
