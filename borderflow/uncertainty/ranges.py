@@ -301,7 +301,8 @@ class _RowChecker:
         effect = field_effect(table, fieldname, key)
         if effect is None or fieldname not in t.frame.columns:
             options = fields_of(table)
-            close = difflib.get_close_matches(fieldname, options, n=1)
+            close = [f for f in options if fieldname and f.startswith(fieldname)] or \
+                difflib.get_close_matches(fieldname, options, n=1)
             hint = f"did you mean '{close[0]}'? " if close else ""
             self.fail(n, "field", f"{table} has no rangeable number '{fieldname}' ({hint}"
                       f"fields: {', '.join(options)})", rid)
