@@ -50,6 +50,23 @@ def _kept(tables, space, scenario=None):
     return effects, session, warm, session.basis()
 
 
+def _warm_objectives(tables, space, samples, scenario=None) -> list[float]:
+    """Each sample's objective, solved warm on one kept model from the point's basis."""
+    effects, session, warm, basis = _kept(tables, space, scenario)
+    out = []
+    for i in range(len(samples)):
+        warm.apply(effects.changes(samples.values[i]))
+        session.restart_from(basis)
+        out.append(session.solve(load=False).objective_usd)
+    return out
+
+
+def _assert_warm_equals_rebuild(tables, space, samples, scenario=None) -> None:
+    for i, got in enumerate(_warm_objectives(tables, space, samples, scenario)):
+        want = _rebuilt_objective(apply_sample(tables, samples.sample(i)), scenario)
+        assert got == pytest.approx(want, rel=1e-9, abs=1e-6), f"sample {i}"
+
+
 @pytest.mark.parametrize("scenario", [None, Scenario(name="x2-shut", events=(
     {"crossing": "x2", "close": {"from": "2023-03-01", "to": "2023-05-31"}},))],
     ids=["base", "x2-closed-in-spring"])
@@ -58,16 +75,10 @@ def test_warm_equals_rebuild(tmp_path, scenario):
     space = FactorSpace.from_ranges(read_ranges(tmp_path / "ds", tables))
     assert "crossings/x1/lanes_a_to_b" not in space.names()  # the model does not read lanes
     assert space.n_dimensions == space.n_factors - 1  # the two lengths are one group
-    samples = latin_hypercube(space, 10, seed=3)
-    effects, session, warm, basis = _kept(tables, space, scenario)
+    _, session, _, _ = _kept(tables, space, scenario)
     assert session.solve(load=False).objective_usd == pytest.approx(
-        _rebuilt_objective(tables, scenario), rel=1e-9)
-    for i in range(len(samples)):
-        warm.apply(effects.changes(samples.values[i]))
-        session.restart_from(basis)
-        got = session.solve(load=False).objective_usd
-        want = _rebuilt_objective(apply_sample(tables, samples.sample(i)), scenario)
-        assert got == pytest.approx(want, rel=1e-9, abs=1e-6), f"sample {i}"
+        _rebuilt_objective(tables, scenario), rel=1e-9)  # the point on the kept model
+    _assert_warm_equals_rebuild(tables, space, latin_hypercube(space, 10, seed=3), scenario)
 
 
 def test_warm_equals_rebuild_dated(tmp_path):
@@ -79,14 +90,7 @@ def test_warm_equals_rebuild_dated(tmp_path):
     tables = read_tables(ud.write(tmp_path / "ds", t, ranges))
     scenario = Scenario(name="days", horizon=Horizon(start=dt.date(2024, 3, 1), days=4))
     space = FactorSpace.from_ranges(read_ranges(tmp_path / "ds", tables), dated=True)
-    samples = latin_hypercube(space, 4, seed=5)
-    effects, session, warm, basis = _kept(tables, space, scenario)
-    for i in range(len(samples)):
-        warm.apply(effects.changes(samples.values[i]))
-        session.restart_from(basis)
-        got = session.solve(load=False).objective_usd
-        want = _rebuilt_objective(apply_sample(tables, samples.sample(i)), scenario)
-        assert got == pytest.approx(want, rel=1e-9, abs=1e-6), f"sample {i}"
+    _assert_warm_equals_rebuild(tables, space, latin_hypercube(space, 4, seed=5), scenario)
 
 
 def test_structural_numbers_refused_warm(tmp_path):
@@ -120,13 +124,9 @@ def test_cost_linear_in_one_number_has_hand_quantiles(tmp_path):
     tables = read_tables(ud.write(tmp_path / "ds", ud.tiny.base_tables(), ranges))
     space = FactorSpace.from_ranges(read_ranges(tmp_path / "ds", tables))
     samples = latin_hypercube(space, 200, seed=11)
-    effects, session, warm, basis = _kept(tables, space)
-    rows = []
-    for i in range(len(samples)):
-        warm.apply(effects.changes(samples.values[i]))
-        session.restart_from(basis)
-        rows.append((i, "cost_usd", session.solve(load=False).objective_usd))
-    q = quantile_table(pd.DataFrame(rows, columns=["sample", "measure", "value"]))
+    y = _warm_objectives(tables, space, samples)
+    q = quantile_table(pd.DataFrame({"sample": range(len(y)), "measure": "cost_usd",
+                                     "value": y}))
     stratum = 2000 * 0.4 / len(samples)  # one Latin-hypercube stratum of the output
     assert q.loc[0, ["p10", "p50", "p90"]].to_numpy(dtype=float) == pytest.approx(
         np.array([-198_120.0, -197_800.0, -197_480.0]), abs=stratum)
