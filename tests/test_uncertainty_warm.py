@@ -130,3 +130,12 @@ def test_cost_linear_in_one_number_has_hand_quantiles(tmp_path):
     stratum = 2000 * 0.4 / len(samples)  # one Latin-hypercube stratum of the output
     assert q.loc[0, ["p10", "p50", "p90"]].to_numpy(dtype=float) == pytest.approx(
         np.array([-198_120.0, -197_800.0, -197_480.0]), abs=stratum)
+
+
+def test_many_coefficients_passed_at_once_give_the_same_answers(tmp_path, monkeypatch):
+    """Above ``bulk_threshold`` coefficient changes the matrix is passed again with the basis
+    instead of one ``changeCoeff`` per entry: same optima."""
+    monkeypatch.setattr(WarmModel, "bulk_threshold", 0)
+    tables = read_tables(ud.write(tmp_path / "ds"))
+    space = FactorSpace.from_ranges(read_ranges(tmp_path / "ds", tables))
+    _assert_warm_equals_rebuild(tables, space, latin_hypercube(space, 6, seed=9))

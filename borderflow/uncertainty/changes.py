@@ -57,6 +57,45 @@ SELF_CHECK_RTOL = 1e-9
 Calendars = Callable[[InputTables], tuple[pd.DataFrame, pd.DataFrame]]
 
 
+@dataclass(frozen=True)
+class CoefficientTerms:
+    """The payload-dependent entries of one constraint family, with their values.
+
+    ``row``, ``var``, ``idx`` (unique positions, the same arrays for every sample of a
+    :class:`WarmEffects`, so their solver positions are looked up once) and ``coef``.
+    """
+
+    row: np.ndarray
+    var: np.ndarray
+    idx: np.ndarray
+    coef: np.ndarray
+    _product: np.ndarray = field(repr=False, default=None)
+    _empty: np.ndarray = field(repr=False, default=None)
+    _inverse: np.ndarray = field(repr=False, default=None)
+
+    @classmethod
+    def of(cls, terms: pd.DataFrame) -> CoefficientTerms:
+        """From ``row, var, idx, product, empty`` (one line per term, duplicates allowed)."""
+        keys = terms[["row", "var", "idx"]].astype({"row": np.int64, "idx": np.int64})
+        unique = keys.drop_duplicates().sort_values(["row", "var", "idx"], kind="stable")
+        inverse = keys.merge(unique.reset_index(drop=True).reset_index(), on=["row", "var",
+                                                                             "idx"])["index"]
+        return cls(unique["row"].to_numpy(), unique["var"].to_numpy(), unique["idx"].to_numpy(),
+                   np.zeros(len(unique)), terms["product"].to_numpy(dtype=np.int64),
+                   terms["empty"].to_numpy(dtype=bool), inverse.to_numpy(dtype=np.int64))
+
+    def at(self, trucks_per_t: np.ndarray, share: float) -> CoefficientTerms:
+        """The entries at these payloads (trucks per tonne by product) and empty share."""
+        w = trucks_per_t[self._product] * np.where(self._empty, share, 1.0)
+        coef = np.bincount(self._inverse, weights=w, minlength=len(self.row))
+        return replace(self, coef=coef)
+
+    def frame(self) -> pd.DataFrame:
+        """``row, var, idx, coef``."""
+        return pd.DataFrame({"row": self.row, "var": self.var, "idx": self.idx,
+                             "coef": self.coef})
+
+
 class StructureChange(ValueError):
     """A sampled number changes the model's structure: it needs a rebuilt model per sample."""
 
@@ -74,9 +113,9 @@ class ModelChanges:
         Variable bounds (``route_flow``, ``departures``: closures and eligibility).
     costs : dict name -> ndarray
         Objective coefficient of every variable of the component (USD per unit).
-    coefficients : dict name -> DataFrame
-        ``row, var, idx, coef``: every matrix entry of the family that depends on a payload or
-        the empty-return share, with its new value (only when those are sampled).
+    coefficients : dict name -> CoefficientTerms
+        Every matrix entry of the family that depends on a payload or the empty-return share,
+        with its new value (only when those are sampled).
     route_set : str
         ``"baseline"``: the routes are those enumerated for the dataset's values (see
         :mod:`borderflow.uncertainty.fields`).
@@ -157,6 +196,7 @@ class WarmEffects:
         self._index_factors()
         self._index_routes()
         self._index_rows()
+        self._index_coefficients()
         self._self_check()
 
     # ---- construction -------------------------------------------------------------------
@@ -393,9 +433,7 @@ class WarmEffects:
         out.rows["supply_balance"] = (supply, supply.copy())
         out.rows["market_demand"] = self._demand(arr)
         out.columns.update(self._column_bounds(arr, cap))
-        if (("products", "payload_t_per_truck") in self.sampled
-                or self._samples("empty_return_share")):
-            out.coefficients.update(self._coefficients(arr))
+        out.coefficients.update(self._coefficients(arr))
         return out
 
     def _samples(self, parameter: str) -> bool:
@@ -444,38 +482,46 @@ class WarmEffects:
         return np.where(self.reefer, arr[("products", "shelf_life_reefer_days")],
                         arr[("products", "shelf_life_ambient_days")]) * 24.0
 
-    def _coefficients(self, arr: dict) -> dict:
-        """Capacity and priority terms (and initial-queue terms) at the sample's payloads."""
+    def _index_coefficients(self) -> None:
+        """Every payload-dependent matrix entry, once: its family, position, product and
+        whether it is a returning empty (scaled by the share); duplicates summed per sample."""
         b = self.built
-        trucks_per_t = 1.0 / arr[("products", "payload_t_per_truck")]
-        use = b.crossing_use
-        per_t = trucks_per_t[use["product_id"].map(self.product_ix).to_numpy(dtype=np.int64)]
-        share = self._param(arr, "empty_return_share")
+        self.coef_terms: dict[str, CoefficientTerms] = {}
+        if not (("products", "payload_t_per_truck") in self.sampled
+                or self._samples("empty_return_share")):
+            return
+        use = b.crossing_use.assign(
+            product=b.crossing_use["product_id"].map(self.product_ix).to_numpy(dtype=np.int64),
+            empty=False)
+        parts = [use]
+        if self.base_share_positive:
+            back = use.assign(empty=True)
+            back["direction"] = back["direction"].map({DIRECTIONS[0]: DIRECTIONS[1],
+                                                       DIRECTIONS[1]: DIRECTIONS[0]})
+            lag = int(self._param(self.base, "empty_return_days")) if b.dated else 0
+            back["period"] = back["period"] + lag
+            parts.append(back[back["period"] < len(self.net.periods)])
+        terms = pd.concat(parts, ignore_index=True)
         rows = b.capacity_rows[CROSS_KEYS].reset_index().rename(columns={"index": "row"})
-        loaded = use[["var", "idx", *CROSS_KEYS]].assign(coef=per_t)
-        back = loaded.copy()
-        back["direction"] = back["direction"].map({DIRECTIONS[0]: DIRECTIONS[1],
-                                                   DIRECTIONS[1]: DIRECTIONS[0]})
-        lag = int(self._param(arr, "empty_return_days")) if b.dated else 0
-        back["period"] = back["period"] + lag
-        back["coef"] = back["coef"] * share
-        terms = pd.concat([loaded, back[back["period"] < len(self.net.periods)]]
-                          if self.base_share_positive else [loaded], ignore_index=True)
-        cap = terms.merge(rows, on=CROSS_KEYS).groupby(["row", "var", "idx"], as_index=False,
-                                                       sort=True)["coef"].sum()
-        out = {"crossing_capacity": cap}
+        self.coef_terms["crossing_capacity"] = CoefficientTerms.of(terms.merge(rows,
+                                                                                 on=CROSS_KEYS))
         if len(b.priority_rows):
             key = b.priority_rows[CROSS_KEYS].reset_index().rename(columns={"index": "row"})
-            non = loaded[~use["perishable"].astype(bool).to_numpy()]
-            out["priority_share"] = non.merge(key, on=CROSS_KEYS).groupby(
-                ["row", "var", "idx"], as_index=False, sort=True)["coef"].sum()
+            non = use[~use["perishable"].astype(bool).to_numpy()]
+            self.coef_terms["priority_share"] = CoefficientTerms.of(non.merge(key, on=CROSS_KEYS))
         if len(b.initial):
             k_product = b.streams.set_index("k").loc[b.initial["k"], "product_id"]
-            out["initial_queue_total"] = pd.DataFrame({
+            self.coef_terms["initial_queue_total"] = CoefficientTerms.of(pd.DataFrame({
                 "row": b.initial["j"].to_numpy(), "var": "initial_queue",
                 "idx": b.initial["i"].to_numpy(),
-                "coef": trucks_per_t[k_product.map(self.product_ix).to_numpy(dtype=np.int64)]})
-        return out
+                "product": k_product.map(self.product_ix).to_numpy(dtype=np.int64),
+                "empty": False}))
+
+    def _coefficients(self, arr: dict) -> dict:
+        """Capacity and priority terms (and initial-queue terms) at the sample's payloads."""
+        trucks_per_t = 1.0 / arr[("products", "payload_t_per_truck")]
+        share = self._param(arr, "empty_return_share")
+        return {name: t.at(trucks_per_t, share) for name, t in self.coef_terms.items()}
 
     @property
     def base_share_positive(self) -> bool:
