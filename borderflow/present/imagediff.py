@@ -7,7 +7,7 @@ over whole regions. :func:`compare_images` tells them apart:
 1. both images are read with Pillow and converted to RGB; the actual one is resized to the
    expected one's size (Lanczos) when they differ, so a screenshot at another device pixel
    ratio still compares;
-2. both are blurred with a Gaussian of ``blur_px`` pixels, so one-pixel shifts of thin lines
+2. both are blurred with a Gaussian of ``blur_px`` pixels (default 2), so one-pixel shifts of thin lines
    and glyph edges cost little;
 3. the root mean square difference of the 0-255 channel values is computed by matplotlib's
    own image-test function (:func:`matplotlib.testing.compare.calculate_rms`); the images
@@ -26,7 +26,7 @@ import numpy as np
 from matplotlib.testing.compare import calculate_rms
 from PIL import Image, ImageChops, ImageFilter
 
-#: default RMS tolerance (0-255 scale) after a 1-pixel blur; see docs/outputs.md
+#: default RMS tolerance (0-255 scale) after the default 2-pixel blur; see docs/outputs.md
 DEFAULT_TOL = 6.0
 
 
@@ -68,7 +68,7 @@ def _load(path: Path | str) -> Image.Image:
 
 
 def compare_images(expected: Path | str, actual: Path | str, tol: float = DEFAULT_TOL,
-                   blur_px: float = 1.0, diff_path: Path | str | None = None) -> ImageDiff:
+                   blur_px: float = 2.0, diff_path: Path | str | None = None) -> ImageDiff:
     """Compare an image with the expected one, tolerating small rendering differences.
 
     Parameters

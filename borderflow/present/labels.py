@@ -268,7 +268,7 @@ def place_labels(ax, labels: Sequence[Label], avoid_xy: np.ndarray | None = None
                 iter_lim=iterations, time_lim=None, expand=(1.1, 1.3),
                 force_text=(0.3, 0.5), force_static=(0.2, 0.4), max_move=(20, 20),
                 ensure_inside_axes=True)
-    renderer = ax.figure.canvas.get_renderer()
+    renderer = _renderer(ax.figure)
     kept, dropped = [], []
     boxes = [o.get_window_extent(renderer) for o in obstacles]
     for lab, t in zip(order, texts):
@@ -295,11 +295,17 @@ def _leader(ax, lab: Label, t: Text, box, min_px: float = 8.0) -> None:
                             "shrinkA": 0, "shrinkB": 1.5})
 
 
+def _renderer(fig):
+    """The figure's renderer (Agg canvases have one; otherwise matplotlib makes one)."""
+    get = getattr(fig.canvas, "get_renderer", None)
+    return get() if get is not None else fig._get_renderer()
+
+
 def overlapping_pairs(texts: Sequence[Text]) -> list[tuple[str, str]]:
     """Pairs of labels whose boxes overlap (for tests and checks), by their text."""
     if not texts:
         return []
-    renderer = texts[0].figure.canvas.get_renderer()
+    renderer = _renderer(texts[0].figure)
     boxes = [t.get_window_extent(renderer) for t in texts]
     return [(texts[i].get_text(), texts[j].get_text()) for i in range(len(texts))
             for j in range(i + 1, len(texts)) if boxes[i].overlaps(boxes[j])]
