@@ -8,6 +8,8 @@ trucks/day a->b) closes on 2024-01-02 and 2024-01-03, so its queue builds on tho
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -28,6 +30,18 @@ OGRINFO = shutil.which("ogrinfo")
 VALIDATOR = next((p for p in (
     Path("/usr/lib/python3/dist-packages/osgeo_utils/samples/validate_gpkg.py"),
     Path("/usr/share/doc/python3-gdal/examples/validate_gpkg.py")) if p.exists()), None)
+QGIS_PYTHON = "/usr/bin/python3"
+QGIS_OPEN = Path(__file__).parent / "qgis_open.py"
+
+
+def _has_qgis() -> bool:
+    return Path(QGIS_PYTHON).exists() and subprocess.run(
+        [QGIS_PYTHON, "-c", "import qgis.core"], capture_output=True, check=False).returncode == 0
+
+
+needs_qgis = pytest.mark.skipif(not _has_qgis(), reason="QGIS's Python bindings not installed "
+                                                        "(Debian package python3-qgis; .ci/run "
+                                                        "installs it)")
 needs_ogrinfo = pytest.mark.skipif(OGRINFO is None, reason="ogrinfo not installed (Debian "
                                                            "package gdal-bin; .ci/run installs it)")
 
@@ -62,6 +76,23 @@ def gpkg(dated_layers, tmp_path_factory):
     static = {k: v for k, v in dated_layers.items() if k != "crossings_daily"}
     return G.export_geopackage(dated_layers, out, gis.field_info, gis.LAYER_INFO,
                                tables={"data_dictionary": gis.data_dictionary(static)})
+
+
+@pytest.fixture(scope="module")
+def static_gpkg(runs, tmp_path_factory):
+    """X1 closed by the scenario (static), with the baseline's values and deltas."""
+    from borderflow.io import read_run
+
+    layers = gis.run_layers(gis.load_run(runs["no-x1"]), read_run(runs["base"]))
+    out = tmp_path_factory.mktemp("out") / "no-x1.gpkg"
+    return G.export_geopackage(layers, out, gis.field_info, gis.LAYER_INFO)
+
+
+def _qgis(path: Path, layers: str, *args: str) -> dict:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    r = subprocess.run([QGIS_PYTHON, str(QGIS_OPEN), str(path), layers, *args], env=env,
+                       capture_output=True, text=True, timeout=300, check=True)
+    return json.loads(r.stdout.strip().splitlines()[-1])["layers"]
 
 
 def test_every_gis_field_has_a_full_name():
@@ -180,8 +211,8 @@ def test_dated_layer_plays_in_the_temporal_controller(gpkg):
         "SELECT styleQML FROM layer_styles WHERE f_table_name = 'crossings_daily'").fetchone()[0]
     t = ET.fromstring(qml.split("\n", 1)[1]).find("temporal")
     assert t.get("enabled") == "1" and t.get("mode") == "1"
-    assert (t.get("startField"), t.get("fixedDuration"), t.get("durationUnit")) == \
-        ("date", "1", "d")
+    assert (t.get("startField"), t.get("fixedDuration")) == ("time", "0")
+    assert "time: DateTime" in schema
 
 
 @pytest.mark.skipif(VALIDATOR is None, reason="GDAL's validate_gpkg.py not installed "
@@ -219,3 +250,47 @@ def test_class_breaks():
     b = Q.nice_breaks(range(1, 1000))
     assert b == sorted(set(b)) and b[-1] >= 999
 
+
+
+@needs_qgis
+def test_qgis_opens_every_layer_styled_with_aliases(gpkg):
+    seen = _qgis(gpkg, "links,crossings,routes,origins,markets,nodes")
+    assert all(v["valid"] for v in seen.values())
+    assert (seen["links"]["renderer"], seen["links"]["attr"]) == ("graduatedSymbol", "flow_t")
+    assert seen["routes"]["renderer"] == "graduatedSymbol"
+    cr = seen["crossings"]
+    assert cr["renderer"] == "RuleRenderer" and cr["labels"]
+    assert {"closed by the scenario", "closed in the data", "proposed, not built in this run",
+            "95 % or more"} <= set(cr["rules"])
+    assert cr["aliases"]["trk_ab"] == "Trucks, side a to b (trucks/day)"
+    assert cr["aliases"]["dual_ab"] == "Value of extra capacity, side a to b (USD/truck)"
+
+
+@needs_qgis
+def test_qgis_temporal_controller_plays_one_day_per_frame(gpkg, tmp_path):
+    days = ["2024-01-01", "2024-01-02", "2024-01-03", "2024-01-04"]
+    png = tmp_path / "frame.png"
+    daily = _qgis(gpkg, "crossings_daily", str(png), *days)["crossings_daily"]
+    assert daily["temporal"] == {"active": True, "mode": 1, "start_field": "time",
+                                 "duration": 0.0}
+    for day in days:
+        rows = daily["frames"][day]
+        assert sorted(r["crossing_id"] for r in rows) == ["x1", "x2"], day
+        assert {r["date"] for r in rows} == {day}
+    x1 = {d: next(r["open"] for r in rows if r["crossing_id"] == "x1")
+          for d, rows in daily["frames"].items()}
+    assert x1 == {"2024-01-01": 1, "2024-01-02": 0, "2024-01-03": 0, "2024-01-04": 1}
+    assert png.exists()
+
+
+@needs_qgis
+def test_qgis_draws_the_scenario_closure_in_red(static_gpkg, tmp_path):
+    import numpy as np
+    from PIL import Image
+
+    png = tmp_path / "no-x1.png"
+    _qgis(static_gpkg, "crossings,links", str(png))
+    img = np.asarray(Image.open(png).convert("RGB"), dtype=float) / 255
+    red = np.array([0xd7, 0x19, 0x1c]) / 255
+    assert (np.abs(img - red).max(axis=-1) < 0.08).sum() > 15  # the red X of X1
+    assert img.std() > 0.05

@@ -16,7 +16,7 @@ import pytest
 from borderflow.data.errors import InputError
 from present_runs import write_runs
 
-from borderflow.present.report import build_report, write_report
+from borderflow.present.report import build_report, write_report, write_report_pdf
 
 
 class _Page(HTMLParser):
@@ -120,3 +120,14 @@ def test_report_without_its_dataset_says_what_it_left_out(runs, tmp_path, monkey
 def test_not_a_run_folder(tmp_path):
     with pytest.raises(InputError, match="not a run folder"):
         build_report(tmp_path)
+
+
+def test_pdf_report(runs, tmp_path):
+    try:
+        import weasyprint  # noqa: F401
+    except (ImportError, OSError) as err:
+        pytest.skip(f"WeasyPrint or Pango missing ({err}); pip install 'borderflow[pdf]'")
+    out = write_report_pdf(runs["no-x1"], tmp_path / "report.pdf", baseline_dir=runs["base"])
+    data = out.read_bytes()
+    assert data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF")
+    assert len(data) > 50_000  # the map and charts are in it

@@ -48,7 +48,7 @@ TITLES: dict[str, str] = {
     "recv_delta_t": "Change in received (scenario - baseline)",
     "revenue_delta_usd": "Change in market revenue (scenario - baseline)",
     # crossings_daily (borderflow.present.geopackage.crossings_daily)
-    "date": "Date", "open": "Open this day", "queue": "Trucks waiting at the end of the day",
+    "date": "Date", "time": "Time (noon of the date)", "open": "Open this day", "queue": "Trucks waiting at the end of the day",
     "queue_ab": "Trucks waiting, side a to b", "queue_ba": "Trucks waiting, side b to a",
     "value_ab": "Value of extra capacity, side a to b (open days)",
     "value_ba": "Value of extra capacity, side b to a (open days)",
@@ -132,7 +132,9 @@ def field_docs(columns: Iterable[str], info: Callable[[str], tuple[str, str, str
 
 #: fields of the daily crossings layer not in borderflow.gis.FIELDS: (short name, unit, meaning)
 DAILY_FIELDS: dict[str, tuple[str, str, str]] = {
-    "date": ("date", "date", "day the row describes (the layer's time field)"),
+    "date": ("date", "date", "day the row describes"),
+    "time": ("time", "date-time", ("noon of the date, no time zone: the layer's temporal "
+                                   "field (QGIS temporal controller, one-day frames)")),
     "open": ("open", "0/1", "1 when the gate has capacity in some direction this day"),
     "queue": ("queue", "trucks",
               "trucks waiting at the gate at the end of the day, both directions"),

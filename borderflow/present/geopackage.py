@@ -18,9 +18,14 @@ How each part is stored (GeoPackage 1.2 and the QGIS conventions):
   ``styleSLD``, ``useAsDefault``, ``description``, ``owner``, ``ui``, ``update_time``; FID
   ``id``). QGIS loads a layer's row with ``f_table_schema = ''``, the layer's name and geometry
   column, preferring ``useAsDefault``; the QML is from :mod:`borderflow.present.qgis`.
-- **Time**: a ``date`` field of GeoPackage type DATE (from an Arrow ``date32`` column) in the
-  daily layer; its QML carries ``<temporal mode="1" startField="date" fixedDuration="1"
-  durationUnit="d">`` so the temporal controller shows one day per frame.
+- **Time**: the daily layer has a ``date`` field (GeoPackage DATE, for reading and filtering)
+  and a ``time`` field (DATETIME, noon of that day, no time zone) that its QML names as the
+  temporal field: ``<temporal enabled="1" mode="1" startField="time" fixedDuration="0">``, each
+  feature an instant. QGIS selects the features of a frame with ``time >= frame start AND time
+  < frame end``, so one-day frames show exactly one day. (A DATE field with a one-day event
+  duration does not: QGIS 3.22 turns it into ``date > start - 1 day AND date < end`` and
+  compares a date with a date-time so that each frame shows two days. Noon with no time zone
+  falls inside the same calendar day however the project's time zone is set.)
 - **Version**: GDAL >= 3.7 writes GeoPackage 1.4 by default (``PRAGMA user_version`` 10400);
   GDAL 3.6 (Debian 12) and older then warn "This version of GeoPackage user_version=0x000028A0
   (10400, v1.4.0) ... may only be partially supported". The dataset creation option
@@ -56,8 +61,8 @@ TIMESTAMP = "2000-01-01T00:00:00.000Z"
 STYLES_TABLE = "layer_styles"
 #: layer -> description of the layers made in this module
 DAILY_DESCRIPTION = ("border crossings per day of a dated run: capacity, trucks and queue per "
-                     "direction, closed days marked; time field 'date' (QGIS temporal "
-                     "controller: one day per frame)")
+                     "direction, closed days marked; time field 'time', noon of each day (QGIS "
+                     "temporal controller: one day per frame)")
 
 
 def _require_arrow_writer() -> None:
@@ -301,9 +306,10 @@ def crossings_daily(crossings: gpd.GeoDataFrame, results_crossings: pd.DataFrame
     Returns
     -------
     GeoDataFrame
-        ``crossing_id, name, ctry_a, ctry_b, status, date, open, cap_ab, cap_ba, trk_ab,
-        trk_ba, t_ab, t_ba, util, queue_ab, queue_ba, queue, value_ab, value_ba`` (value
-        empty on days the direction is closed: no price), sorted by date and crossing.
+        ``crossing_id, name, ctry_a, ctry_b, status, date, time, open, cap_ab, cap_ba,
+        trk_ab, trk_ba, t_ab, t_ba, util, queue_ab, queue_ba, queue, value_ab, value_ba``
+        (``time``: noon of ``date``, the layer's temporal field; value empty on days the
+        direction is closed: no price), sorted by date and crossing.
     """
     cr = results_crossings.copy()
     cr["is_open"] = (cr["capacity_trucks_per_day"].astype(float) > 0) & cr.get(
@@ -342,5 +348,7 @@ def crossings_daily(crossings: gpd.GeoDataFrame, results_crossings: pd.DataFrame
     cols = ["crossing_id", "name", "ctry_a", "ctry_b", "status", "date", "open", "cap_ab",
             "cap_ba", "trk_ab", "trk_ba", "t_ab", "t_ba", "util", "queue_ab", "queue_ba",
             "queue", "value_ab", "value_ba"]
+    out["time"] = pd.to_datetime(out["date"]) + pd.Timedelta(hours=12)
+    cols.insert(cols.index("date") + 1, "time")
     out = out.sort_values(["date", "crossing_id"], kind="stable", ignore_index=True)
     return gpd.GeoDataFrame(out[cols], geometry=out.geometry.to_numpy(), crs=crossings.crs)

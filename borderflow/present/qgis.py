@@ -18,8 +18,8 @@ Styles made here:
 - ``routes``: graduated by tonnes per day; ``origins`` and ``markets``: sized by tonnes;
   ``nodes``: small grey points;
 - ``crossings_daily`` (dated runs): one feature per crossing and day, queue size by colour and
-  size, closed days as red X, with temporal properties (one day per feature, field ``date``)
-  so the temporal controller plays the queue.
+  size, closed days as red X, with temporal properties (an instant at noon of each day, field
+  ``time``) so the temporal controller plays the queue in one-day steps.
 
 The QML follows the structure QGIS 3.x writes (``renderer-v2``, ``RuleRenderer``,
 ``graduatedSymbol``); symbol layer properties are written both as ``<Option>`` maps (read by
@@ -183,10 +183,11 @@ def labeling(field: str, size_pt: float = 8.0, colour: str = "#282828",
     return lab
 
 
-def temporal(field: str = "date", duration_days: float = 1.0, enabled: bool = True
+def temporal(field: str = "time", duration_days: float = 0.0, enabled: bool = True
              ) -> ET.Element:
-    """Temporal properties: each feature is shown from its ``field`` date for
-    ``duration_days`` (QGIS mode 1, "single field with date/time", event duration in days)."""
+    """Temporal properties: each feature is an event at its ``field`` date-time lasting
+    ``duration_days`` (QGIS mode 1, "single field with date/time"; 0: an instant, selected by
+    ``field >= frame start AND field < frame end``)."""
     t = ET.Element("temporal", enabled="1" if enabled else "0", mode="1", startField=field,
                    endField="", startExpression="", endExpression="", durationField="",
                    durationUnit="d", fixedDuration=f"{duration_days:g}", accumulate="0",
@@ -271,7 +272,8 @@ def _fmt(x: float) -> str:
 
 def links_style(flow_t: Iterable[float], aliases=None, fields=()) -> str:
     """``links``: graduated by ``flow_t`` (t/day), 0.25 to 2.6 mm wide, yellow to dark red;
-    links without flow thin and grey."""
+    links without flow thin and grey; no labels (road numbers clutter the overview; QGIS users
+    switch them on with the field ``road``)."""
     breaks = nice_breaks(flow_t)
     colours = ["#fed976", "#feb24c", "#fd8d3c", "#e31a1c", "#800026"]
     classes = [(0.0, 0.5, "no flow (under 0.5 t/day)", line_symbol("", "#bdbdbd", 0.2))]
@@ -282,8 +284,7 @@ def links_style(flow_t: Iterable[float], aliases=None, fields=()) -> str:
         classes.append((lo, hi, f"{_fmt(lo)}–{_fmt(hi)} t/day",
                         line_symbol("", colour, 0.5 + 2.1 * (k + 1) / len(breaks))))
         lo = hi
-    return qml(graduated_renderer("flow_t", classes), aliases, fields,
-               labeling("road", 7, "#555555", placement=2))
+    return qml(graduated_renderer("flow_t", classes), aliases, fields)
 
 
 def routes_style(flow_t: Iterable[float], aliases=None, fields=()) -> str:
@@ -353,7 +354,7 @@ QUEUE_CLASSES = ((0.5, 50, "#fdd49e", "under 50 trucks waiting"),
 
 def crossings_daily_style(aliases=None, fields=()) -> str:
     """``crossings_daily``: queue by colour and size, closed days as red X, flowing gates as
-    small circles; temporal: one day per feature from ``date``."""
+    small circles; temporal: each feature an instant at its ``time`` (noon of its date)."""
     rules = [("open, no queue", "\"open\" = 1 AND \"queue\" < 0.5",
               marker_symbol("", "circle", "#ffffff", "#555555", 1.8, 0.3)),
              *[(label, f"\"queue\" >= {lo:g} AND \"queue\" < {hi:g}",
@@ -364,7 +365,7 @@ def crossings_daily_style(aliases=None, fields=()) -> str:
               marker_symbol("", "cross_fill", SCENARIO_CLOSED, "#ffffff", 4.0, 0.3,
                             angle=45))]
     return qml(rule_renderer("bf-daily", rules), aliases, fields, labeling("name", 7),
-               time=temporal("date"))
+               time=temporal("time"))
 
 
 def default_styles(layers: Mapping[str, object], aliases: Mapping[str, str] | None = None
