@@ -231,7 +231,7 @@ class Placement:
 
 
 def place_labels(ax, labels: Sequence[Label], avoid_xy: np.ndarray | None = None,
-                 obstacles: Sequence = (), iterations: int = 400) -> Placement:
+                 obstacles: Sequence = (), iterations: int = 100) -> Placement:
     """Draw labels near their points, moved apart with adjustText; drop what still overlaps.
 
     Call it last, once the axes' limits are final. Labels are placed in order of priority;
