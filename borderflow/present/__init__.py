@@ -9,9 +9,9 @@ returns how to show them. The conventions are documented in ``docs/outputs.md``.
 - :mod:`.names`: display names next to ids, one direction notation (``VN→CN``), the value of
   capacity over open days (``closed`` when there is none);
 - :mod:`.envelope`: the ``--json`` envelope (schema ``docs/schema/borderflow-output.schema.json``);
-- :mod:`.qgis` and :mod:`.geopackage`: QGIS styles (QML) and GeoPackages with aliases,
-  descriptions, styles and dated layers;
+- :mod:`.fields`, :mod:`.qgis` and :mod:`.geopackage`: full field names with units, QGIS styles
+  (QML) and GeoPackages with aliases, descriptions, styles and a dated layer;
 - :mod:`.labels`: map labels that do not overlap, the frame, crossing symbols;
 - :mod:`.imagediff`: a tolerant image comparison for screenshot tests;
-- :mod:`.report`: the self-contained HTML run report.
+- :mod:`.report`: the self-contained HTML (and PDF) run report.
 """
