@@ -17,7 +17,8 @@ from borderflow.data.scenario import CloseEvent, Horizon, Scenario, Window, clos
 
 from borderflow.compare import compare
 from borderflow.io import write_run
-from borderflow.pipeline import load_dataset, run_scenario, solve_counterfactual
+from borderflow.data.dataset import load_dataset
+from borderflow.pipeline import run_scenario, solve_counterfactual
 from borderflow.verify import REPORT_TABLE, verify_solved
 
 START = dt.date(2024, 1, 1)

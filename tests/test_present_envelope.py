@@ -14,7 +14,8 @@ import tiny
 from borderflow.data.errors import InputError
 from borderflow.solvers.highs import InfeasibleError, SolveSummary
 
-from borderflow.pipeline import load_dataset, run_scenario
+from borderflow.data.dataset import load_dataset
+from borderflow.pipeline import run_scenario
 from borderflow.present import envelope as E
 from borderflow.present.numbers import Horizon
 from borderflow.verify import verify_solved

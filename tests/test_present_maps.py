@@ -27,7 +27,7 @@ from present_runs import write_runs
 from shapely.geometry import Point
 
 from borderflow import gis
-from borderflow.pipeline import load_dataset
+from borderflow.data.dataset import load_dataset
 from borderflow.present import labels as L
 from borderflow.present.imagediff import compare_images
 

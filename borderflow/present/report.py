@@ -367,7 +367,7 @@ def write_report(run_dir: Path | str, out: Path | str,
     -------
     Path
     """
-    from borderflow.gis import atomic_write
+    from borderflow.io import atomic_write
 
     page = build_report(run_dir, baseline_dir)
     return atomic_write(Path(out), lambda tmp: tmp.write_text(page, encoding="utf-8"))
@@ -390,7 +390,7 @@ def write_report_pdf(run_dir: Path | str, out: Path | str,
     RuntimeError
         If WeasyPrint or Pango is missing (the message says what to install).
     """
-    from borderflow.gis import atomic_write
+    from borderflow.io import atomic_write
 
     try:
         import weasyprint
