@@ -25,7 +25,7 @@ from typer.testing import CliRunner
 from borderflow.cli import app
 from borderflow.model.size import LIMIT_ENV, max_model_gb
 
-from test_verify import _border_data
+from helpers import border_data
 
 
 @dataclass
@@ -42,7 +42,7 @@ def _data(tmp: Path, edit: Callable[[dict[str, pd.DataFrame]], None] | None = No
     t = tiny.base_tables()
     if edit is not None:
         edit(t)
-    return _border_data(tmp, "data", t)
+    return border_data(tmp, "data", t)
 
 
 def _set(table: str, row: int, col: str, value) -> Callable:
