@@ -32,7 +32,7 @@ def fake_work(data, overlays, tasks, events) -> None:
             events.send(("failed", job_id, "error: it failed"))
             continue
         delay = float(m.group(1)) if (m := re.search(r"sleep:([0-9.]+)", text)) else 0.05
-        Path(out).mkdir()
+        assert Path(out).is_dir() and not any(Path(out).iterdir())  # reserved, empty
         for k, stage in enumerate(("scenario", "verify", "write")):
             events.send(("progress", job_id, stage, k, 3, f"stage {stage}"))
             time.sleep(delay)
@@ -87,6 +87,31 @@ def test_free_name_never_reuses_a_folder(tmp_path):
     assert paths.free_name(tmp_path, "a") == "a-3"
     assert paths.free_name(tmp_path, "b", taken={"b"}) == "b-2"
     assert paths.free_name(tmp_path, "c") == "c"
+
+
+def test_a_reservation_is_an_empty_folder_the_app_created_and_only_that_is_released(
+        tmp_path, monkeypatch):
+    (tmp_path / "a").mkdir()
+    assert paths.reserve(tmp_path, "a") == "a-2" and (tmp_path / "a-2").is_dir()
+    # another program takes the free name between the look and the mkdir: the next one is used
+    real_mkdir = os.mkdir
+
+    def racing_mkdir(path, *args):
+        if Path(path).name == "b":
+            real_mkdir(path)  # the other program
+        return real_mkdir(path, *args)
+
+    monkeypatch.setattr(os, "mkdir", racing_mkdir)
+    assert paths.reserve(tmp_path, "b") == "b-2"
+    monkeypatch.undo()
+    (tmp_path / "a-2" / "result.csv").write_text("x\n")
+    paths.release(tmp_path, "a-2")  # something was written there: kept
+    paths.release(tmp_path, "b-2")
+    assert (tmp_path / "a-2" / "result.csv").is_file() and not (tmp_path / "b-2").exists()
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "elsewhere")
+    paths.release(tmp_path, "link")
+    assert (tmp_path / "link").is_symlink() and (tmp_path / "elsewhere").is_dir()
 
 
 # ---- the queue -----------------------------------------------------------------------------
@@ -246,6 +271,44 @@ def test_submit_queues_and_lists_runs(client):
     assert bad.status_code == 400 and "unknown crossing 'boten-mohn'" in bad.json()["error"]
 
 
+def test_downloads_never_write_into_a_run_folder(tmp_path):
+    """A run folder the CLI wrote (no GeoPackage, no PNG): its downloads are made in the app's
+    own folder, and the run folder keeps exactly its files."""
+    import pyogrio
+    from helpers import border_data
+
+    import borderflow as bf
+
+    data = border_data(tmp_path, "data")  # the tiny network, its gates on the border
+    ds = bf.load_dataset(data)
+    runs = tmp_path / "runs"
+    bf.solve(ds, bf.Scenario.closing(["x1"])).write(runs / "cli-run", baseline=True)
+    before = sorted(p.relative_to(runs).as_posix() for p in (runs / "cli-run").rglob("*"))
+    bench = Workbench(runs, data, baseline=False, queue_options={"target": fake_work})
+    try:
+        with TestClient(create_app(bench)) as c:
+            gpkg = c.get("/api/download?run=cli-run&what=gpkg")
+            assert gpkg.status_code == 200
+            (tmp_path / "x.gpkg").write_bytes(gpkg.content)
+            cr = pyogrio.read_dataframe(tmp_path / "x.gpkg", layer="crossings")
+            assert cr.set_index("crossing_id").loc["x1", "flow_delta_trucks"] < -1
+            zipped = c.get("/api/download?run=cli-run&what=geoparquet")
+            assert zipped.status_code == 200 and zipped.content[:2] == b"PK"
+            png = c.get("/api/download?run=cli-run&what=png")
+            assert png.status_code == 200 and png.content[:8] == b"\x89PNG\r\n\x1a\n"
+            result = c.get("/api/result?run=cli-run").json()
+            assert result["has_baseline"] and result["reroute_by_product"]
+            assert result["headline"].startswith("Against the undisrupted baseline the "
+                                                 "scenario costs USD 1,000 per day")
+            listed = {r["name"]: r for r in c.get("/api/runs").json()}
+            assert set(listed) == {"cli-run"} and listed["cli-run"]["has_baseline"]
+    finally:
+        bench.queue.close()
+    after = sorted(p.relative_to(runs).as_posix() for p in (runs / "cli-run").rglob("*"))
+    assert after == before
+    assert list((runs / ".borderflow-app").rglob("*.gpkg"))
+
+
 def test_app_command_refuses_a_busy_port_and_a_symlinked_runs_folder(tmp_path):
     import socket
 
@@ -255,7 +318,7 @@ def test_app_command_refuses_a_busy_port_and_a_symlinked_runs_folder(tmp_path):
         port = s.getsockname()[1]
         out = CliRunner().invoke(cli, ["app", "--port", str(port), "--runs",
                                        str(tmp_path / "r")])
-    assert out.exit_code == 2 and f"--port {port}" in out.output
+    assert out.exit_code == 2 and "'--port'" in out.output and f":{port}" in out.output
     (tmp_path / "real").mkdir()
     (tmp_path / "link").symlink_to(tmp_path / "real")
     out = CliRunner().invoke(cli, ["app", "--runs", str(tmp_path / "link")])

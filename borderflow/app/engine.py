@@ -1,97 +1,97 @@
-"""The workbench's one door into borderflow: every call the app makes into the model is here.
+"""The workbench's one door into borderflow: every call the app makes into the model is here,
+and each is a call of the public Python API (docs/api.md).
 
-Nothing else in :mod:`borderflow.app` imports borderflow's modelling, I/O or GIS code, so moving
-the app onto the public Python API (issue 16: ``bf.load_dataset``, ``bf.Scenario.from_yaml``,
-``bf.solve(..., on_progress=)``, ``Result.write / .map / .export``, ``bf.read_result``,
-``bf.verify_run``) rewrites this module only. Until that API lands it is built on today's
-functions, the same ones ``borderflow solve --gis`` calls, in the same order:
+Nothing else in :mod:`borderflow.app` imports borderflow's modelling, I/O or GIS code.
 
 ========================  ====================================================================
-app needs                 today's function (-> the API's)
+app needs                 public API
 ========================  ====================================================================
-dataset                   ``pipeline.load_dataset`` (-> ``bf.load_dataset``)
-scenario from YAML        ``data.scenario.load_scenarios`` + ``Catalog`` (-> ``Scenario.from_yaml``)
-solve                     ``pipeline.run_scenario``, ``has_disruptions``,
-                          ``solve_counterfactual``, ``compare.compare``,
-                          ``verify.verify_solved`` (-> ``bf.solve`` with its baseline,
-                          comparison and verification)
-run folder                ``io.write_run`` (+ ``gis.write_layers`` as ``--gis``; the baseline's
-                          own run folder in ``<run>/baseline``) (-> ``Result.write``)
-narrative                 ``narrative.story`` (-> ``Result.story``)
-reading a run             ``io.read_run``, ``io.read_metadata`` (-> ``bf.read_result``)
-layers, exports, PNG      ``gis.load_run``, ``gis.run_layers``, ``gis.export_run``,
-                          ``maps.flow_map_png`` (-> ``Result.export``, ``Result.map``)
-verification              ``verify.verify_run`` (-> ``bf.verify_run``)
-sweep folders             ``sweep.solved_partitions``, ``sweep.PLAN`` / ``TABLES``
+dataset                   ``bf.load_dataset``
+scenario from YAML text   ``bf.Scenario.from_yaml_text`` (the checks and the one-line error of
+                          ``Scenario.from_yaml``, i.e. of ``borderflow solve --scenario``)
+solve                     ``bf.solve(..., on_progress=)``: scenario, undisrupted baseline,
+                          comparison, verification
+run folder                ``Result.write(out, baseline=True, files={"scenario.yaml": ...})``
+                          (one atomic folder, the baseline's run folder in ``<out>/baseline``),
+                          then ``Result.export(<out>/<name>.gpkg)`` as ``solve --gis`` does
+what a folder is          ``bf.folder_kind``
+reading a run             ``bf.read_result`` (tables, summary, comparison, story, baseline)
+layers, exports, PNG      ``Result.layers``, ``Result.export``, ``Result.map``; a sweep's
+                          layers by ``borderflow.gis.export_folder`` (``borderflow export``)
+verification              by ``bf.solve`` on every run (``summary.json``'s ``verified``)
+sweep folders             ``bf.read_sweep`` (tables, ``runs()``)
+network geometry          ``borderflow.model.network.build_network`` and the basemap's
+                          ``load_countries`` (what ``borderflow data map`` draws)
 ========================  ====================================================================
 
-Progress: ``on_progress(stage, done, total, message)`` is called at each stage boundary (the API
-will report finer stages from inside the solve; the signature is the API's).
+Downloads the run folder does not hold (a GeoParquet, a PNG, the GeoPackage of a folder the CLI
+wrote without ``--gis``) are written into a folder the app owns (``cache``), never into a run
+or sweep folder after it was written.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import tempfile
+import json
 from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 import yaml
 
-from borderflow.data.errors import InputError, Problem
-from borderflow.solvers.highs import SolverError
+import borderflow as bf
+from borderflow.api import BASELINE_FOLDER
+
+InputError = bf.InputError
+SolverError = bf.SolverError
+
+
+class FolderChanged(RuntimeError):
+    """The run folder reserved for a run (empty) was changed by another program before the
+    run was written: the app writes only into folders it created."""
+
 
 __all__ = [
     "BASELINE_FOLDER",
-    "RESULT_TABLES",
     "STAGES",
+    "FolderChanged",
     "InputError",
-    "Problem",
     "SolverError",
     "catalog_frames",
     "check_scenario",
     "export",
-    "is_run",
-    "is_sweep",
+    "folder_kind",
     "load",
     "map_png",
     "network_frames",
-    "read_metadata",
-    "read_results",
-    "read_table",
+    "read_result",
+    "read_sweep",
     "result_layers",
+    "run_summary",
     "same_inputs",
     "scenario_yaml",
     "solve_to_folder",
-    "story",
-    "sweep_partitions",
-    "sweep_tables",
-    "verify",
 ]
 
-#: stages reported by :func:`solve_to_folder`, in order
-STAGES = ("dataset", "scenario", "baseline", "compare", "verify", "write", "gis")
-#: the baseline's own run folder inside a run folder with disruptions
-BASELINE_FOLDER = "baseline"
-Progress = Callable[[str, int, int, str], None]
+#: stages of a run the app reports, in order (the API's after loading, then the GeoPackage)
+STAGES = (*bf.STAGES[1:], "gis")
+#: the scenario as the user wrote it, kept in the run folder
+SCENARIO_FILE = "scenario.yaml"
+Progress = Callable[[str, float, int, str], None]
 
 
-def load(data: Path | str | None = None, overlays=()):
+def load(data: Path | str | None = None, overlays=()) -> bf.InputTables:
     """The checked dataset (embedded by default); raises :class:`InputError` on a bad row."""
-    from borderflow.pipeline import load_dataset
-
-    return load_dataset(data, overlays)
+    return bf.load_dataset(data, overlays)
 
 
-def catalog_frames(tables) -> dict[str, pd.DataFrame]:
+def catalog_frames(tables: bf.InputTables) -> dict[str, pd.DataFrame]:
     """The dataset's tables the page lists and hovers: ``crossings``, ``products``, ``nodes``,
     ``links``, ``supply`` (input rows with their source, year and quality)."""
     return {"crossings": tables.crossings, "products": tables.products, "nodes": tables.nodes,
             "links": tables.links, "supply": tables.supply}
 
 
-def network_frames(tables) -> dict:
+def network_frames(tables: bf.InputTables) -> dict:
     """Geometry of the dataset's network: GeoDataFrames ``nodes``, ``links``, ``crossings``
     (EPSG:4326) and ``countries`` (the Natural Earth basemap the maps use)."""
     from borderflow.data.basemap import load_countries
@@ -102,19 +102,16 @@ def network_frames(tables) -> dict:
             "countries": load_countries()}
 
 
-def check_scenario(text: str, filename: str, tables):
+def check_scenario(text: str, filename: str, tables: bf.InputTables) -> bf.Scenario:
     """Validate scenario YAML exactly as ``borderflow solve --scenario FILE`` does.
-
-    The text is read from a temporary file named ``filename`` by the same loader and checked
-    against the dataset's ids; messages name ``filename`` (not the temporary path), so the page
-    shows the CLI's one-line error.
 
     Parameters
     ----------
     text : str
         YAML text (already size-limited and decoded by the caller).
     filename : str
-        Name shown in messages (a plain file name).
+        Name shown in messages (a plain file name): the error is the line the CLI prints for
+        a file of that name holding ``text``.
     tables : InputTables
 
     Returns
@@ -125,170 +122,101 @@ def check_scenario(text: str, filename: str, tables):
     ------
     InputError
     """
-    from borderflow.data.scenario import Catalog, load_scenarios
-
-    with tempfile.TemporaryDirectory(prefix="borderflow-app-") as tmp:
-        path = Path(tmp) / filename
-        path.write_text(text, encoding="utf-8")
-        try:
-            scenarios = load_scenarios(path, Catalog.of(tables))
-        except InputError as err:
-            raise InputError([_renamed(p, str(path), filename) for p in err.problems]) from None
-    if len(scenarios) != 1:
-        raise InputError(Problem(filename, None, "scenarios", f"holds {len(scenarios)} "
-                                 "scenarios; use 'borderflow sweep' for several"))
-    return scenarios[0]
+    return bf.Scenario.from_yaml_text(text, tables, name=filename)
 
 
-def _renamed(problem: Problem, shown: str, filename: str) -> Problem:
-    """``problem`` with the temporary file's path replaced by the name the user knows."""
-    from borderflow.data.errors import display_path
-
-    names = {shown, display_path(shown)}
-    if problem.file in names:
-        return dataclasses.replace(problem, file=filename)
-    return problem
-
-
-def scenario_yaml(scenario) -> str:
-    """A scenario as YAML (what ``run.json`` records, without defaults)."""
+def scenario_yaml(scenario: bf.Scenario) -> str:
+    """A scenario as YAML (its fields without defaults)."""
     doc = scenario.model_dump(mode="json", by_alias=True, exclude_defaults=True)
     return yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, default_flow_style=None)
 
 
-def solve_to_folder(tables, scenario, out: Path, on_progress: Progress | None = None,
-                    yaml_text: str | None = None) -> dict:
-    """Solve a scenario and write its run folder as ``borderflow solve --gis`` does.
+def solve_to_folder(tables: bf.InputTables, scenario: bf.Scenario, out: Path,
+                    on_progress: Progress | None = None, yaml_text: str | None = None) -> dict:
+    """Solve a scenario and write its run folder as ``borderflow solve --gis`` does, with the
+    baseline's run folder and the scenario's text inside.
 
-    The folder holds the result tables, ``summary.json``, ``run.json``, the comparison with the
-    undisrupted baseline and ``verification.csv`` (written atomically by the run-folder writer),
-    the GeoPackage ``<out>/<name>.gpkg`` (with deltas against the baseline), the scenario as
-    ``scenario.yaml`` and, for a scenario with disruptions, the baseline's own run folder in
-    ``<out>/baseline``.
+    ``out`` holds the result tables, ``summary.json``, ``run.json``, the comparison with the
+    undisrupted baseline, ``verification.csv``, ``scenario.yaml`` and, for a scenario with
+    disruptions, the baseline's run folder ``<out>/baseline`` (one atomic write by
+    :meth:`Result.write`); then the GeoPackage ``<out>/<name>.gpkg`` with deltas.
 
     Parameters
     ----------
     tables : InputTables
     scenario : Scenario
     out : Path
-        Run folder to write (the caller checked it is safe to write).
+        Run folder to write: a folder the app reserved for this run (empty) or nothing.
     on_progress : callable, optional
-        ``on_progress(stage, done, total, message)``.
+        ``on_progress(stage, done, total, message)``: ``stage`` of :data:`STAGES`, ``done``
+        its position (a fraction within the solve of a rolling horizon), ``total`` their
+        number.
     yaml_text : str, optional
         The scenario as the user wrote it (kept as ``scenario.yaml``).
 
     Returns
     -------
     dict
-        The run's ``summary.json``.
+        The run's summary.
 
     Raises
     ------
     InputError, SolverError
+    FolderChanged
+        If ``out`` is no longer empty (or absent) when the run is to be written.
     """
-    from borderflow.compare import compare
-    from borderflow.gis import default_out, run_data, run_layers, write_layers
-    from borderflow.io import write_run
-    from borderflow.pipeline import (
-        RunOptions,
-        counterfactual,
-        has_disruptions,
-        run_scenario,
-        solve_counterfactual,
-    )
-    from borderflow.verify import REPORT_TABLE, verify_solved
+    from borderflow.gis import default_out
 
     total = len(STAGES)
 
-    def tell(stage: str, message: str) -> None:
-        if on_progress is not None:
-            on_progress(stage, STAGES.index(stage), total, message)
+    def tell(stage: str, done=None, steps=None, message: str = "") -> None:
+        if on_progress is None or stage not in STAGES:
+            return
+        at = float(STAGES.index(stage))
+        if done is not None and steps:
+            at += float(done) / float(steps)
+        on_progress(stage, at, total, message)
 
-    tell("scenario", f"building and solving '{scenario.name}' (network, routes, model, HiGHS)")
-    run = run_scenario(tables, scenario, RunOptions())
-    diff = base = None
-    if has_disruptions(scenario):
-        tell("baseline", "solving the undisrupted baseline (warm re-solve)")
-        base = solve_counterfactual(run)
-        tell("compare", "comparing with the baseline")
-        diff = compare(base, run.results)
-    tell("verify", "verifying the solution independently")
-    report = verify_solved(run)
-    tell("write", f"writing the run folder {out.name}")
-    meta = run.metadata()
-    write_run(out, run.results, meta, extra={**(diff or {}), REPORT_TABLE: report})
-    if base is not None:
-        base_meta = {**meta, "scenario": counterfactual(scenario).model_dump(
-            mode="json", by_alias=True), "baseline_of": scenario.name}
-        write_run(out / BASELINE_FOLDER, base, base_meta)
-    (out / "scenario.yaml").write_text(yaml_text or scenario_yaml(scenario), encoding="utf-8")
-    tell("gis", "writing the GeoPackage")
-    write_layers(run_layers(run_data(run), base), default_out(out, "gpkg"))
-    return run.results.summary
+    res = bf.solve(tables, scenario, on_progress=tell)
+    if out.is_symlink() or (out.exists() and (not out.is_dir() or any(out.iterdir()))):
+        raise FolderChanged(f"run folder '{out.name}' was changed by another program while "
+                            "the run was queued; nothing written")
+    res.write(out, tell, baseline=res.baseline is not None,
+              files={SCENARIO_FILE: yaml_text or scenario_yaml(scenario)})
+    tell("gis", message="writing the GeoPackage")
+    res.export(default_out(out, "gpkg"))
+    return res.summary
 
 
-# ---- reading run folders ---------------------------------------------------------------------
-#: tables a run folder may hold beyond the result tables (comparison and verification)
-RESULT_TABLES = ("crossing_changes", "product_changes", "cost_changes",
-                 "daily_crossing_changes", "rerouted", "verification")
+# ---- reading run and sweep folders -----------------------------------------------------------
+def folder_kind(folder: Path) -> str | None:
+    """``"run"``, ``"sweep"`` or ``None`` (from file names: cheap enough for listings)."""
+    return bf.folder_kind(folder)
 
 
-def is_run(folder: Path) -> bool:
-    """True if ``folder`` is a run folder (it has ``summary.json``)."""
-    from borderflow.io import SUMMARY
-
-    return (folder / SUMMARY).is_file()
+def run_summary(run_dir: Path) -> dict:
+    """A run folder's ``summary.json`` alone (for listings; :func:`read_result` reads all)."""
+    return json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))
 
 
-def is_sweep(folder: Path) -> bool:
-    """True if ``folder`` is a sweep folder (``plan.json`` and scenario partitions)."""
-    from borderflow.sweep import PARTITIONS, PLAN
-
-    return (folder / PLAN).is_file() and (folder / PARTITIONS).is_dir()
-
-
-def read_results(run_dir: Path):
-    """A run folder's result tables (:class:`ResultTables`: ``summary`` and tables)."""
-    from borderflow.io import read_run
-
-    return read_run(run_dir)
+def read_result(run_dir: Path, data: Path | str | None = None) -> bf.Result:
+    """A run folder as a :class:`Result`: tables, summary, comparison, story, and the baseline
+    when the folder holds its run folder."""
+    return bf.read_result(run_dir, data)
 
 
-def read_metadata(run_dir: Path) -> dict:
-    """A run folder's ``run.json``."""
-    from borderflow.io import read_metadata as read
-
-    return read(run_dir)
-
-
-def same_inputs(run_dir: Path, tables) -> bool:
-    """True if a run folder was solved on exactly these input files (its ``run.json``
-    checksums are the dataset's)."""
-    try:
-        recorded = read_metadata(run_dir).get("input_sha256", {})
-    except (OSError, ValueError):
-        return False
+def same_inputs(metadata: dict, tables: bf.InputTables) -> bool:
+    """True if a run (its ``run.json``, :attr:`Result.metadata`) was solved on exactly these
+    input files: its recorded checksums are the dataset's."""
+    recorded = metadata.get("input_sha256", {})
     return bool(recorded) and recorded == dict(tables.checksums)
 
 
-def read_table(folder: Path, name: str) -> pd.DataFrame | None:
-    """One table of a run or sweep folder (its parquet file), ``None`` if absent."""
-    path = folder / f"{name}.parquet"
-    return pd.read_parquet(path) if path.is_file() else None
-
-
-def story(results, diff: dict | None) -> list[str]:
-    """The run's narrative, the sentences the CLI prints."""
-    from borderflow.narrative import story as tell
-
-    return tell(results, diff)
-
-
-def result_layers(run_dir: Path, data: Path | str | None = None, overlays=()) -> dict:
-    """The GIS layers of a run (per day, with baseline values and deltas when the run has a
-    baseline): read from its GeoPackage if the app or ``solve --gis`` wrote one, else built
-    from the run folder and its dataset (``borderflow export`` does the same)."""
-    from borderflow.gis import default_out, load_run, run_layers
+def result_layers(run_dir: Path, data: Path | str | None = None) -> dict:
+    """The ``links`` and ``crossings`` layers of a run (per day, with baseline values and
+    deltas when the run has a baseline): read from its GeoPackage if the app or ``solve --gis``
+    wrote one, else built from the run folder and its dataset."""
+    from borderflow.gis import default_out
 
     gpkg = default_out(run_dir, "gpkg")
     if gpkg.is_file():
@@ -296,59 +224,49 @@ def result_layers(run_dir: Path, data: Path | str | None = None, overlays=()) ->
 
         return {name: pyogrio.read_dataframe(gpkg, layer=name)
                 for name in ("links", "crossings")}
-    base_dir = run_dir / BASELINE_FOLDER
-    base = read_results(base_dir) if is_run(base_dir) else None
-    return run_layers(load_run(run_dir, data, overlays), base)
+    layers = read_result(run_dir, data).layers()
+    return {name: layers[name] for name in ("links", "crossings")}
 
 
-def export(run_dir: Path, fmt: str, data: Path | str | None = None) -> list[Path]:
-    """Export a run (or a sweep) as GIS layers where ``borderflow export`` puts them (inside
-    the folder); with the run's baseline folder, deltas included."""
-    from borderflow.gis import default_out, export_run, export_sweep
-    from borderflow.sweep import solved_partitions
+def export(folder: Path, fmt: str, cache: Path, data: Path | str | None = None) -> list[Path]:
+    """A run (or a sweep) as GIS layers: the run folder's own GeoPackage if it has one, else
+    written into ``cache`` (a folder the app owns) as ``borderflow export`` writes them; a
+    run's layers carry deltas against its baseline when the folder holds one.
 
-    out = default_out(run_dir, fmt)
+    Returns
+    -------
+    list of Path
+        The files (one GeoPackage, or one file per layer and the data dictionary).
+    """
+    from borderflow.gis import default_out, export_folder
+
+    own = default_out(folder, fmt)
+    if fmt == "gpkg" and own.is_file():
+        return [own]
+    out = default_out(cache, fmt)
     if fmt == "gpkg" and out.is_file():
         return [out]
-    runs = solved_partitions(run_dir)
-    if runs is not None:
-        return export_sweep(runs, out, fmt, data=data)
-    base_dir = run_dir / BASELINE_FOLDER
-    return export_run(run_dir, out, fmt, baseline=base_dir if is_run(base_dir) else None,
-                      data=data)
+    if fmt != "gpkg" and out.is_dir():
+        return sorted(p for p in out.iterdir() if p.is_file())
+    if folder_kind(folder) == "sweep":
+        return export_folder(folder, out, fmt, data=data)
+    return read_result(folder, data).export(out, fmt)
 
 
-def map_png(run_dir: Path, data: Path | str | None = None) -> Path:
-    """The run's static map as ``<run>/map.png`` (``borderflow map``'s default), with what
-    moved against the baseline when the run has one."""
-    from borderflow.gis import load_run
-    from borderflow.maps import flow_map_png
-
-    out = run_dir / "map.png"
+def map_png(run_dir: Path, cache: Path, data: Path | str | None = None) -> Path:
+    """The run's static map (``borderflow map``'s, with what moved against the baseline when
+    the folder holds one): ``<run>/map.png`` if ``borderflow map`` drew it, else drawn into
+    ``cache``."""
+    own = run_dir / "map.png"
+    if own.is_file():
+        return own
+    out = cache / "map.png"
     if not out.is_file():
-        base_dir = run_dir / BASELINE_FOLDER
-        base = read_results(base_dir) if is_run(base_dir) else None
-        flow_map_png(load_run(run_dir, data), out, baseline=base)
+        read_result(run_dir, data).map(png=out)
     return out
 
 
-def verify(run_dir: Path, data: Path | str | None = None) -> pd.DataFrame:
-    """Re-check a run folder's solution from its tables alone (``borderflow verify``)."""
-    from borderflow.verify import verify_run
-
-    return verify_run(run_dir, data)
-
-
-def sweep_partitions(folder: Path) -> dict[str, Path]:
-    """Scenario name -> run folder of every optimal scenario of a sweep folder."""
-    from borderflow.sweep import solved_partitions
-
-    return solved_partitions(folder) or {}
-
-
-def sweep_tables(folder: Path) -> dict[str, pd.DataFrame]:
-    """The analysis tables of a sweep folder (those present): ``comparison``, ``criticality``,
-    ``capacity_value``, ``investment_ranking`` ..."""
-    from borderflow.sweep import TABLES
-
-    return {name: df for name in TABLES if (df := read_table(folder, name)) is not None}
+def read_sweep(folder: Path):
+    """A sweep folder: its tables (``comparison``, ``criticality``, ``capacity_value``,
+    ``investment_ranking`` ... those written) and ``runs()`` (scenario -> run folder)."""
+    return bf.read_sweep(folder)

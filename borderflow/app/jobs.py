@@ -9,8 +9,9 @@ workers' pipes, updates the jobs and hands the next queued job to an idle worker
 
 Cancel: a queued job is dropped; a running one is stopped by terminating its worker process
 (HiGHS runs in C and cannot be interrupted politely), whose half-written temporary folders and
-run folder are removed (the run folder's name was free when the job was queued, so it is the
-job's own), and a fresh worker is started. Run folders are written atomically, so a stopped run
+run folder are removed (the run folder was reserved, empty, by the app when the job was
+queued, so it is the job's own), and a fresh worker is started. A job that fails or is
+cancelled before it ran leaves its reservation removed (only if still empty). Run folders are written atomically, so a stopped run
 never leaves a half-written folder behind.
 """
 
@@ -28,7 +29,7 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import wait
 from pathlib import Path
 
-from borderflow.app.paths import free_name
+from borderflow.app.paths import release, reserve
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +115,8 @@ def work(data, overlays, tasks, events) -> None:
         except engine.SolverError as err:
             message = f"solver: {err} (termination: {err.summary.termination})"
             events.send(("failed", job_id, message))
+        except engine.FolderChanged as err:
+            events.send(("failed", job_id, f"error: {err}"))
         except Exception as err:  # noqa: BLE001 - reported to the page, traceback to the log
             traceback.print_exc()
             events.send(("failed", job_id, f"internal error: {type(err).__name__}: {err}"))
@@ -182,10 +185,12 @@ class RunQueue:
     def submit(self, scenario_name: str, yaml_text: str, filename: str,
                folder: str | None = None) -> Job:
         """Queue a scenario (already validated by the caller); its run folder gets a free name
-        under the runs folder (``folder`` or the scenario's name, suffixed if taken)."""
+        under the runs folder (``folder`` or the scenario's name, suffixed if taken), reserved
+        at once as an empty folder the app creates (:func:`~borderflow.app.paths.reserve`):
+        the run is written only there."""
         with self._lock:
             taken = {j.name for j in self._jobs.values() if j.state in ("queued", "running")}
-            name = free_name(self.root, folder or scenario_name, taken)
+            name = reserve(self.root, folder or scenario_name, taken)
             job = Job(id=f"j{next(self._ids)}", name=name, scenario=scenario_name,
                       yaml_text=yaml_text, filename=filename)
             self._jobs[job.id] = job
@@ -204,6 +209,7 @@ class RunQueue:
             job = self._jobs[job_id]
             if job.state == "queued":
                 self._finish(job, "cancelled", "cancelled before it started")
+                release(self.root, job.name)
                 return job
             if job.state != "running":
                 return job
@@ -239,6 +245,9 @@ class RunQueue:
         self._monitor.join(2.0)
         with self._lock:
             workers, self._workers = self._workers, []
+            for job in self._jobs.values():
+                if job.state == "queued":
+                    release(self.root, job.name)
         for w in workers:
             if w.job is not None:
                 self._remove_partial(w.job.name)
@@ -288,6 +297,7 @@ class RunQueue:
                 for job in self._jobs.values():
                     if job.state == "queued":
                         self._finish(job, "failed", "the dataset could not be loaded", msg[1])
+                        release(self.root, job.name)
             elif worker.job is not None and worker.job.id == msg[1]:
                 job = worker.job
                 if kind == "progress":
@@ -299,6 +309,7 @@ class RunQueue:
                     worker.job = None
                 elif kind == "failed":
                     self._finish(job, "failed", msg[2], msg[2])
+                    release(self.root, job.name)
                     worker.job = None
 
     def _died(self, worker: _Worker) -> None:

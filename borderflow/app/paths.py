@@ -98,9 +98,40 @@ def file_in(folder: Path, name: str) -> Path:
 def free_name(root: Path, name: str, taken=()) -> str:
     """``name``, or ``name-2``, ``name-3`` ... : the first that names no folder under ``root``
     and is not in ``taken`` (runs queued but not written yet). The app never overwrites a
-    folder."""
+    folder (:func:`reserve` creates the one it will write)."""
     candidate, k = name, 1
     while (root / candidate).exists() or os.path.islink(root / candidate) or candidate in taken:
         k += 1
         candidate = f"{name[:95]}-{k}"
     return candidate
+
+
+def reserve(root: Path, name: str, taken=()) -> str:
+    """Reserve a run folder: create ``root/<free name>`` (:func:`free_name`) as an empty
+    folder, atomically (``mkdir`` fails if another program took the name first; the next free
+    name is tried). The run is then written there, into a folder the app created.
+
+    Returns
+    -------
+    str
+        The name reserved.
+    """
+    taken = set(taken)
+    while True:
+        candidate = free_name(root, name, taken)
+        try:
+            os.mkdir(root / candidate)
+            return candidate
+        except FileExistsError:
+            taken.add(candidate)
+
+
+def release(root: Path, name: str) -> None:
+    """Remove a reservation (:func:`reserve`) that no run filled: the folder only if it is
+    still an empty folder (never a symlink, never anything with files in it)."""
+    path = root / name
+    if path.is_dir() and not path.is_symlink():
+        try:
+            os.rmdir(path)
+        except OSError:  # not empty: something was written there; leave it
+            pass

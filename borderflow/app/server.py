@@ -23,6 +23,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import shutil
 import threading
 import zipfile
 from importlib import resources
@@ -43,6 +44,9 @@ log = logging.getLogger(__name__)
 MAX_UPLOAD_BYTES = 256 * 1024
 #: the reference baseline the network view colours by (solved at start if missing)
 BASELINE = "baseline"
+#: the app's own folder under the runs folder for downloads a run folder does not hold
+#: (hidden: not listed, and the page cannot name it)
+CACHE = ".borderflow-app"
 BASELINE_YAML = ("# the undisrupted baseline: a representative day (annual average), solved "
                  "by the app\nname: baseline\n")
 
@@ -85,10 +89,14 @@ class Workbench:
 
     def _find_baseline(self) -> str | None:
         for folder in sorted(self.root.glob(f"{BASELINE}*")):
-            if (not folder.is_symlink() and engine.is_run(folder)
-                    and engine.same_inputs(folder, self.tables)
-                    and engine.read_metadata(folder).get("scenario", {}).get("name")
-                    == BASELINE):
+            if folder.is_symlink() or engine.folder_kind(folder) != "run":
+                continue
+            try:
+                meta = engine.read_result(folder).metadata
+            except (OSError, ValueError):  # InputError too: not a readable run folder
+                continue
+            if (meta.get("scenario", {}).get("name") == BASELINE
+                    and engine.same_inputs(meta, self.tables)):
                 return folder.name
         return None
 
@@ -101,9 +109,32 @@ class Workbench:
         """A run (``kind="run"``) or sweep folder under the runs folder; HTTP 404 if the folder
         is not one (raises :class:`Refused` for an unsafe name)."""
         folder = self.folder(rel)
-        if not (engine.is_run(folder) if kind == "run" else engine.is_sweep(folder)):
+        if engine.folder_kind(folder) != kind:
             raise HTTPException(404, f"'{rel}' is not a {kind} folder")
         return folder
+
+    def cache_for(self, folder: Path) -> Path:
+        """The app's own folder for what it derives from ``folder`` (a GeoPackage, GeoParquet
+        or PNG the run folder does not hold): ``<runs>/.borderflow-app/<folder>/<state>/``,
+        created by the app; those of earlier states of ``folder`` are removed. The app never
+        writes into a run or sweep folder after it was written.
+
+        Raises
+        ------
+        Refused
+            If the cache folder is a symbolic link.
+        """
+        top = self.root / CACHE
+        if top.is_symlink():
+            raise Refused(f"'{CACHE}' in the runs folder is a symbolic link; remove it")
+        key = top / folder.relative_to(self.root).as_posix().replace("/", "~")
+        out = key / str(self._stamp(folder))
+        if not out.is_dir():
+            if key.is_dir():
+                for old in key.iterdir():
+                    shutil.rmtree(old, ignore_errors=True)
+            out.mkdir(parents=True, exist_ok=True)
+        return out
 
     def runs(self) -> list[dict]:
         """Run and sweep folders directly under the runs folder, newest first."""
@@ -111,26 +142,32 @@ class Workbench:
         for folder in self.root.iterdir():
             if folder.name.startswith(".") or folder.is_symlink() or not folder.is_dir():
                 continue
-            if engine.is_run(folder):
-                s = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+            kind = engine.folder_kind(folder)
+            if kind == "run":
+                s = engine.run_summary(folder)
                 out.append({"name": folder.name, "kind": "run",
                             "scenario": s.get("scenario", folder.name),
                             "status": s.get("status"), "period_label": s.get("period_label"),
                             "objective_usd": views.rnd(s.get("objective_usd"), "usd"),
-                            "has_baseline": engine.is_run(folder / engine.BASELINE_FOLDER),
+                            "has_baseline": engine.folder_kind(
+                                folder / engine.BASELINE_FOLDER) == "run",
                             "mtime": folder.stat().st_mtime})
-            elif engine.is_sweep(folder):
+            elif kind == "sweep":
                 out.append({"name": folder.name, "kind": "sweep", "scenario": "",
                             "status": "sweep", "period_label": "", "objective_usd": None,
                             "has_baseline": False, "mtime": folder.stat().st_mtime})
         return sorted(out, key=lambda r: (-r["mtime"], r["name"]))
 
+    @staticmethod
+    def _stamp(folder: Path) -> int:
+        """A folder's state: the time its ``summary.json`` or ``plan.json`` was written."""
+        return max((p.stat().st_mtime_ns for p in (folder / "summary.json",
+                                                     folder / "plan.json") if p.exists()),
+                   default=0)
+
     def cached(self, key: str, folder: Path, build) -> dict:
         """``build()`` once per folder state (its ``summary.json`` or ``plan.json`` time)."""
-        stamp = max((p.stat().st_mtime_ns for p in (folder / "summary.json",
-                                                      folder / "plan.json") if p.exists()),
-                    default=0)
-        k = (key, str(folder), stamp)
+        k = (key, str(folder), self._stamp(folder))
         with self._cache_lock:
             if k in self._cache:
                 return self._cache[k]
@@ -274,15 +311,15 @@ def create_app(bench: Workbench) -> FastAPI:
     @app.get("/api/download")
     def download(run: str, what: str, name: str = ""):
         folder = bench.folder(run)
-        if not (engine.is_run(folder) or engine.is_sweep(folder)):
+        if engine.folder_kind(folder) is None:
             return _error(404, f"'{run}' is not a run or sweep folder")
         stem = folder.name
         if what == "gpkg":
-            path = engine.export(folder, "gpkg", bench.data)[0]
+            path = engine.export(folder, "gpkg", bench.cache_for(folder), bench.data)[0]
             return FileResponse(path, filename=f"{stem}.gpkg",
                                 media_type="application/geopackage+sqlite3")
         if what == "geoparquet":
-            written = engine.export(folder, "geoparquet", bench.data)
+            written = engine.export(folder, "geoparquet", bench.cache_for(folder), bench.data)
             buf = io.BytesIO()
             with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
                 for p in sorted(written):
@@ -290,7 +327,7 @@ def create_app(bench: Workbench) -> FastAPI:
             return Response(buf.getvalue(), media_type="application/zip", headers={
                 "Content-Disposition": f'attachment; filename="{stem}-geoparquet.zip"'})
         if what == "png":
-            path = engine.map_png(folder, bench.data)
+            path = engine.map_png(folder, bench.cache_for(folder), bench.data)
             return FileResponse(path, filename=f"{stem}.png", media_type="image/png")
         if what == "file":
             path = file_in(folder, name)

@@ -1,10 +1,11 @@
 """What the page shows, as JSON: the network, a run's answer, a sweep, two runs compared.
 
-Numbers are rounded by unit as the CLI quotes them (trucks to 0.1, tonnes and USD to 1, shares
-to 0.001; never ``-0``), crossings carry their display name next to the id, and directions are
-written one way everywhere: ``LA→CN`` (from country → to country). Geometry goes to the page
-once, with the network (:func:`network`); a run's payload holds values keyed by link and
-crossing id only, so switching runs moves a few kilobytes.
+Display conventions are borderflow's (:mod:`borderflow.present`, docs/outputs.md): numbers
+rounded by unit as the CLI quotes them (trucks to 0.1, tonnes and USD to 1, shares to whole
+percent; never ``-0``), measures by their display names, crossings with their display name
+next to the id, directions written one way everywhere: ``LA→CN`` (from country → to country).
+Geometry goes to the page once, with the network (:func:`network`); a run's payload holds
+values keyed by link and crossing id only, so switching runs moves a few kilobytes.
 
 Everything read from borderflow goes through :mod:`borderflow.app.engine`.
 """
@@ -18,6 +19,9 @@ import pandas as pd
 import shapely
 
 from borderflow.app import engine
+from borderflow.present.names import capacity_value as open_day_value
+from borderflow.present.names import direction_label, measure_name
+from borderflow.present.numbers import fmt, round_to_unit
 
 #: coordinate decimals sent to the page (1e-4 degree is about 11 m)
 DECIMALS = 4
@@ -25,11 +29,15 @@ DECIMALS = 4
 SIMPLIFY_LINKS = 0.001
 SIMPLIFY_COUNTRIES = 0.01
 EPS = 1e-6
-UNITS = {"t": 0, "usd": 0, "trucks": 1, "share": 3, "km": 0, "h": 1, "days": 0}
+#: the page's units (what its script formats by) -> borderflow's display units
+#: (:data:`borderflow.present.numbers.DECIMALS`); ``days`` are counts of days, ranks, months
+UNITS = {"t": "t", "usd": "USD", "trucks": "trucks", "share": "share", "km": "km", "h": "h",
+         "days": "count"}
 
 
 def rnd(value, unit: str):
-    """``value`` rounded for its unit (``None`` for missing, never ``-0.0``)."""
+    """``value`` rounded for its unit as borderflow shows it (``None`` for missing or
+    infinite, never ``-0.0``; text is passed through)."""
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return None
     try:
@@ -38,8 +46,7 @@ def rnd(value, unit: str):
         return value
     if math.isnan(v) or math.isinf(v):
         return None
-    out = round(v, UNITS[unit]) + 0.0
-    return 0.0 if out == 0 else out
+    return round_to_unit(v, UNITS[unit])
 
 
 def _text(v) -> str:
@@ -114,7 +121,10 @@ def network(tables) -> dict:
 
 # ---- a run -----------------------------------------------------------------------------------
 def _direction(df: pd.DataFrame) -> pd.Series:
-    return df["from_country"].astype(str) + "→" + df["to_country"].astype(str)
+    """``VN→CN`` labels of rows with ``from_country`` and ``to_country``."""
+    return pd.Series([direction_label(f, t) for f, t in zip(df["from_country"],
+                                                            df["to_country"])],
+                     index=df.index, dtype=object)
 
 
 def _records(df: pd.DataFrame, spec: dict[str, str | None]) -> list[dict]:
@@ -128,13 +138,6 @@ def _records(df: pd.DataFrame, spec: dict[str, str | None]) -> list[dict]:
 def _horizon(summary: dict) -> tuple[int, str]:
     periods = int(summary.get("periods", 1) or 1)
     return periods, ("per day" if periods <= 1 else f"over the {periods} modelled days")
-
-
-def _comparison(folder: Path) -> dict[str, pd.DataFrame] | None:
-    tables = {name: engine.read_table(folder, name) for name in engine.RESULT_TABLES}
-    if tables["cost_changes"] is None:
-        return None
-    return {k: v for k, v in tables.items() if v is not None}
 
 
 def reroute_by_product(scen_flows: pd.DataFrame, base_flows: pd.DataFrame,
@@ -177,20 +180,24 @@ def reroute_by_product(scen_flows: pd.DataFrame, base_flows: pd.DataFrame,
 
 def capacity_value(crossings: pd.DataFrame) -> pd.DataFrame:
     """Value of one more truck per day at each gate and direction: the mean dual over the
-    periods the gate is open (duals of closed days are no price), with utilisation and the
-    days the capacity binds."""
+    days the gate is open (:func:`borderflow.present.names.capacity_value`: duals of closed
+    days are no price), with the mean utilisation over those days and the days the capacity
+    binds; gates worth more than half a cent, most valuable first."""
+    cols = ["crossing_id", "name", "direction", "from_country", "to_country", "usd_per_truck",
+            "utilisation", "binding_days"]
     open_ = crossings[crossings["available"] & (crossings["capacity_trucks_per_day"] > 0)]
     if open_.empty:
-        return pd.DataFrame(columns=["crossing_id", "name", "direction", "from_country",
-                                     "to_country", "usd_per_truck", "utilisation",
-                                     "binding_days"])
+        return pd.DataFrame(columns=cols)
+    keys = ["crossing_id", "direction"]
     g = open_.assign(binding=open_["dual_usd_per_truck"] > EPS).groupby(
-        ["crossing_id", "name", "direction", "from_country", "to_country"], as_index=False,
-        observed=True).agg(usd_per_truck=("dual_usd_per_truck", "mean"),
-                           utilisation=("utilisation", "mean"), binding_days=("binding", "sum"))
+        [*keys, "name", "from_country", "to_country"], as_index=False, observed=True).agg(
+        utilisation=("utilisation", "mean"), binding_days=("binding", "sum"))
+    value = open_day_value(crossings)[[*keys, "value_usd_per_truck"]]
+    g = g.merge(value, on=keys, how="left").rename(
+        columns={"value_usd_per_truck": "usd_per_truck"})
     g = g[g["usd_per_truck"] > 0.005]
     return g.sort_values(["usd_per_truck", "crossing_id"], ascending=[False, True],
-                         kind="stable").reset_index(drop=True)
+                         kind="stable")[cols].reset_index(drop=True)
 
 
 def _layer_values(run_dir: Path) -> tuple[dict, dict]:
@@ -218,23 +225,22 @@ def _layer_values(run_dir: Path) -> tuple[dict, dict]:
 
 def run(run_dir: Path, name: str) -> dict:
     """A run's answer: summary, costs with deltas, narrative, reroutes, map values, charts."""
-    results = engine.read_results(run_dir)
-    s = results.summary
+    res = engine.read_result(run_dir)
+    s, tables = res.summary, res.tables
     periods, per = _horizon(s)
-    diff = _comparison(run_dir)
-    base_dir = run_dir / engine.BASELINE_FOLDER
+    diff = res.comparison if res.comparison and "cost_changes" in res.comparison else None
     payload = {"name": name, "scenario": s.get("scenario", name), "status": s.get("status"),
                "period_label": s.get("period_label", ""), "periods": periods, "per": per,
                "verified": s.get("verified"), "checks": s.get("verification_checks"),
-               "has_baseline": diff is not None, "dated": bool(len(results.queues))
+               "has_baseline": diff is not None, "dated": bool(len(tables["queues"]))
                or periods > 1}
-    base_summary = engine.read_results(base_dir).summary if engine.is_run(base_dir) else None
+    base_summary = res.baseline.summary if res.baseline is not None else None
     if base_summary is None and diff is not None:
         base_summary = dict(zip(diff["cost_changes"]["measure"], diff["cost_changes"]["before"]))
     rows = cost_rows(s, base_summary)
     payload["headline"] = headline(s, base_summary, per)
     payload["costs"] = rows
-    payload["story"] = engine.story(results, diff)
+    payload["story"] = list(res.story)
     if diff is not None:
         cc = diff["crossing_changes"].assign(dir=lambda d: _direction(d))
         payload["crossing_changes"] = _records(cc, {
@@ -245,32 +251,30 @@ def run(run_dir: Path, name: str) -> dict:
             pc[pc.filter(like="_delta").abs().max(axis=1) > 0.5],
             {"product_id": None, "shipped_t_delta": "t", "unserved_t_delta": "t",
              "spoiled_t_delta": "t", "lost_value_usd_delta": "usd"})
-        if engine.is_run(base_dir):
-            base = engine.read_results(base_dir)
-            rp = reroute_by_product(results.flows, base.flows, results.crossings)
+        if res.baseline is not None:
+            rp = reroute_by_product(tables["flows"], res.baseline.tables["flows"],
+                                    tables["crossings"])
             rp = rp.assign(dir=_direction(rp))
             payload["reroute_by_product"] = _records(rp, {
                 "crossing_id": None, "name": None, "dir": None, "product_id": None,
                 "before_t": "t", "after_t": "t", "delta_t": "t"})
-    cv = capacity_value(results.crossings).assign(dir=lambda d: _direction(d))
+    cv = capacity_value(tables["crossings"]).assign(dir=lambda d: _direction(d))
     payload["capacity_value"] = _records(cv.head(20), {
         "crossing_id": None, "name": None, "dir": None, "usd_per_truck": "usd",
         "utilisation": "share", "binding_days": "days"})
     payload["links"], payload["crossings"] = _layer_values(run_dir)
-    payload["queues"] = _queues(results)
-    payload["backlog"] = _backlog(results)
+    payload["queues"] = _queues(tables)
+    payload["backlog"] = _backlog(tables)
     return payload
 
 
-#: (summary key, label, unit, sign): the net value is shown positive (minus the objective)
-MEASURES = [("objective_usd", "net value (revenue − transport − value lost − waiting)", "usd",
-             -1),
-            ("revenue_usd", "market revenue", "usd", 1),
-            ("transport_cost_usd", "transport and gate cost", "usd", 1),
-            ("lost_value_usd", "value not shipped", "usd", 1),
-            ("waiting_cost_usd", "waiting cost at the gates", "usd", 1),
-            ("shipped_t", "shipped", "t", 1), ("unserved_t", "unserved", "t", 1),
-            ("spoiled_t", "spoiled", "t", 1), ("trucks", "trucks", "trucks", 1)]
+#: (summary key, label, unit, sign): the net value (minus the objective) is shown positive;
+#: labels are borderflow's measure names (:data:`borderflow.present.names.MEASURES`)
+MEASURES = [("objective_usd", measure_name("net_value_usd"), "usd", -1),
+            *[(key, measure_name(key), unit, 1) for key, unit in (
+                ("revenue_usd", "usd"), ("transport_cost_usd", "usd"),
+                ("lost_value_usd", "usd"), ("waiting_cost_usd", "usd"), ("shipped_t", "t"),
+                ("unserved_t", "t"), ("spoiled_t", "t"), ("trucks", "trucks"))]]
 
 
 def cost_rows(summary: dict, base: dict | None) -> list[dict]:
@@ -293,25 +297,27 @@ def headline(summary: dict, base: dict | None, per: str) -> str:
         return ""
     cost = summary["objective_usd"] - base["objective_usd"]
     word = "costs" if cost > 0.5 else "saves" if cost < -0.5 else "costs nothing"
-    amount = f" USD {abs(rnd(cost, 'usd')):,.0f} {per}" if abs(cost) > 0.5 else ""
+    amount = f" USD {fmt(abs(cost), 'USD', with_unit=False)} {per}" if abs(cost) > 0.5 else ""
     return (f"Against the undisrupted baseline the scenario {word}{amount} (net value "
-            f"{-base['objective_usd']:,.0f} → {-summary['objective_usd']:,.0f} USD).")
+            f"{fmt(-base['objective_usd'], 'USD', with_unit=False)} → "
+            f"{fmt(-summary['objective_usd'], 'USD', with_unit=False)} USD).")
 
 
-def _queues(results) -> list[dict]:
+def _queues(tables) -> list[dict]:
     """Per gate and direction with a queue: the daily queue (trucks) as a series."""
-    q = results.queues
+    q, crossings = tables["queues"], tables["crossings"]
     if q is None or q.empty:
         return []
-    names = dict(zip(results.crossings["crossing_id"], results.crossings["name"]))
-    dirs = results.crossings.drop_duplicates(["crossing_id", "direction"]).set_index(
+    names = dict(zip(crossings["crossing_id"], crossings["name"]))
+    dirs = crossings.drop_duplicates(["crossing_id", "direction"]).set_index(
         ["crossing_id", "direction"])
     out = []
     for (cid, direction), g in q.groupby(["crossing_id", "direction"], sort=True):
         if g["queue_trucks"].max() < 0.5:
             continue
         d = dirs.loc[(cid, direction)] if (cid, direction) in dirs.index else None
-        label = f"{d['from_country']}→{d['to_country']}" if d is not None else direction
+        label = direction_label(d["from_country"], d["to_country"]) if d is not None \
+            else direction
         g = g.sort_values("period")
         out.append({"crossing_id": cid, "name": names.get(cid, cid), "dir": label,
                     "dates": [str(x) for x in g["date"]],
@@ -320,11 +326,11 @@ def _queues(results) -> list[dict]:
     return sorted(out, key=lambda x: -x["peak"])
 
 
-def _backlog(results) -> list[dict]:
-    b = results.backlog
+def _backlog(tables) -> list[dict]:
+    b, crossings = tables["backlog"], tables["crossings"]
     if b is None or b.empty:
         return []
-    names = dict(zip(results.crossings["crossing_id"], results.crossings["name"]))
+    names = dict(zip(crossings["crossing_id"], crossings["name"]))
     b = b.assign(name=b["crossing_id"].map(names))
     return _records(b.sort_values("peak_queue_trucks", ascending=False), {
         "crossing_id": None, "name": None, "direction": None, "start_date": None,
@@ -336,13 +342,14 @@ def _backlog(results) -> list[dict]:
 def compare(a_dir: Path, a: str, b_dir: Path, b: str) -> dict:
     """Two runs side by side: their key measures and the crossings whose flow differs
     (trucks summed over periods; ``b - a``)."""
-    ra, rb = engine.read_results(a_dir), engine.read_results(b_dir)
+    ra, rb = engine.read_result(a_dir), engine.read_result(b_dir)
     measures = [{"label": r["label"], "unit": r["unit"], "a": r["before"], "b": r["after"],
                  "delta": r["delta"]} for r in cost_rows(rb.summary, ra.summary)]
     cols = ["crossing_id", "name", "direction", "from_country", "to_country"]
 
     def flows(r):
-        return r.crossings.groupby(cols, as_index=False, observed=True)["flow_trucks"].sum()
+        return r.tables["crossings"].groupby(cols, as_index=False,
+                                             observed=True)["flow_trucks"].sum()
 
     m = flows(ra).merge(flows(rb), on=cols, how="outer", suffixes=("_a", "_b")).fillna(
         {"flow_trucks_a": 0.0, "flow_trucks_b": 0.0})
@@ -381,8 +388,9 @@ SWEEP_COLUMNS = {
 def sweep(folder: Path, name: str) -> dict:
     """A sweep folder: criticality and investment rankings, value of capacity, the scenarios,
     and per crossing the values the map is coloured by."""
-    tables = engine.sweep_tables(folder)
-    out = {"name": name, "scenarios": sorted(engine.sweep_partitions(folder))}
+    result = engine.read_sweep(folder)
+    tables = result.tables
+    out = {"name": name, "scenarios": sorted(result.runs())}
     for table, spec in SWEEP_COLUMNS.items():
         df = tables.get(table)
         if df is None or df.empty:
