@@ -49,9 +49,10 @@ def main() -> None:
     sys.path.insert(0, str(HERE))
     import dated_profile as prof
     import direct_dated as dd
-    from borderflow.data.scenario import Catalog, CloseEvent, Window
+    from borderflow.data.scenario import CloseEvent, Window
+    from borderflow.data.scenario_checks import Catalog
 
-    from borderflow.pipeline import load_dataset
+    from borderflow.data.dataset import load_dataset
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--days", type=int, default=60)

@@ -441,11 +441,14 @@ def inputs(days: int | None = None, *, scenario: str | None = None, data=None,
     data/scenarios/boten-2021.yaml); ``route_options``: enumeration limits other than the
     defaults (the dated cap is applied to them).
     """
-    from borderflow.data.scenario import Horizon, Scenario, load_scenarios
+    from borderflow.data.scenario import Horizon, Scenario
+    from borderflow.data.scenario_files import load_scenarios
     from borderflow.model.network import build_network
     from borderflow.model.routes import RouteOptions, enumerate_routes
 
-    from borderflow.pipeline import DATED_ROUTES_PER_PRODUCT, load_dataset
+    from borderflow.data.dataset import load_dataset
+    from borderflow.options import RunOptions
+    DATED_ROUTES_PER_PRODUCT = RunOptions().dated_routes_per_product
 
     tables = load_dataset(data, check_borders=False)
     if scenario is not None:
