@@ -20,9 +20,11 @@ Stages, each in its own module, data flowing one way (docs/architecture.md)::
     borderflow.data.scenario     Scenario            what-ifs (schema); scenario_files: YAML
     borderflow.model.network     build_network()     tables + scenario -> FreightNetwork
     borderflow.model.routes      enumerate_routes()  networkx routes filtered by shelf life/licence
+    borderflow.model.indices     index_tables()      which variable and row is which, by key
     borderflow.model.formulation build_model()       Pyomo LP, one define_* per constraint family
+    borderflow.model.pyomo_layer linear_form()       the one module on Pyomo internals
     borderflow.solvers.highs     HighsSession        HiGHS through highspy (rolling: windows)
-    borderflow.model.results     extract_results()   tidy pandas tables
+    borderflow.model.results     extract_results()   tidy pandas tables, RunSummary
     borderflow.pipeline          run_scenario()      the stages above, for code that keeps a model
     borderflow.api               solve(), Result     the one path: + baseline, compare, verify
     borderflow.io                run folders, atomic files
@@ -75,16 +77,19 @@ _EXPORTS = {
     "robust_plan": "borderflow.robust",
     "closure_scenarios": "borderflow.robust",
     "RobustResult": "borderflow.robust",
+    "RunSummary": "borderflow.model.summary",
+    "IndexTables": "borderflow.model.indices",
 }
 #: public names whose object has another name in its module
 _RENAMED = {"sweep": "run_sweep"}
 
-__all__ = ["BuildEvent", "CapacityEvent", "CloseEvent", "Horizon", "InitialQueue", "InputError",
-           "InputTables", "PriorityEvent", "PriorityRule", "Result", "RobustResult",
-           "RollingHorizon", "RouteOptions", "RunOptions", "STAGES", "Scenario", "SolverError",
-           "SolverOptions", "SupplyChange", "SupplyEvent", "SweepPlan", "SweepResult", "Window",
-           "closure_scenarios", "folder_kind", "load_dataset", "plan_sweep", "read_result",
-           "read_sweep", "robust_plan", "solve", "sweep", "verify_run"]
+__all__ = ["BuildEvent", "CapacityEvent", "CloseEvent", "Horizon", "IndexTables",
+           "InitialQueue", "InputError", "InputTables", "PriorityEvent", "PriorityRule", "Result",
+           "RobustResult", "RollingHorizon", "RouteOptions", "RunOptions", "RunSummary", "STAGES",
+           "Scenario", "SolverError", "SolverOptions", "SupplyChange", "SupplyEvent", "SweepPlan",
+           "SweepResult", "Window", "closure_scenarios", "folder_kind", "load_dataset",
+           "plan_sweep", "read_result", "read_sweep", "robust_plan", "solve", "sweep",
+           "verify_run"]
 
 
 def __getattr__(name: str):
@@ -108,7 +113,9 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from borderflow.data.scenario import (BuildEvent, CapacityEvent, CloseEvent, Horizon,
                                           InitialQueue, PriorityEvent, PriorityRule, Scenario,
                                           SupplyChange, SupplyEvent, Window)
+    from borderflow.model.indices import IndexTables
     from borderflow.model.routes import RouteOptions
+    from borderflow.model.summary import RunSummary
     from borderflow.options import RunOptions
     from borderflow.robust import RobustResult, closure_scenarios, robust_plan
     from borderflow.solvers.highs import SolverError, SolverOptions

@@ -34,8 +34,10 @@ from borderflow.data.loaders import InputTables
 from borderflow.data.scenario import Scenario
 from borderflow.io import (METADATA, SUMMARY, Contents, read_inputs, read_metadata, read_run,
                            read_table, run_contents, scenario_of, write_folder)
+from borderflow.model.extend import ExtraConstraints
 from borderflow.model.network import FreightNetwork, build_network
 from borderflow.model.results import ResultTables
+from borderflow.model.summary import RunSummary
 from borderflow.narrative import story
 from borderflow.options import RunOptions
 from borderflow.pipeline import Run, run_scenario, solve_baseline
@@ -73,7 +75,9 @@ class Result:
     summary : dict
         Objective and its parts (USD over the run's periods), tonnes supplied, shipped,
         unserved and spoiled, trucks, solver status and statistics, and the verification
-        outcome (``verified``, ``verification_checks``, ``verification_violations``).
+        outcome (``verified``, ``verification_checks``, ``verification_violations``): the
+        fields of :class:`~borderflow.model.summary.RunSummary` (units: docs/api.md), as
+        ``summary.json`` holds them; typed: :attr:`typed_summary`.
     tables : Mapping[str, DataFrame]
         The result tables by name (:attr:`borderflow.model.results.ResultTables.TABLES`):
         ``route_flows``, ``flows``, ``crossings``, ``unserved``, ``products``, ``queues``,
@@ -132,6 +136,12 @@ class Result:
         if self._net is None:
             object.__setattr__(self, "_net", build_network(self.dataset, self.scenario))
         return self._net
+
+    @property
+    def typed_summary(self) -> RunSummary:
+        """:attr:`summary` as a :class:`~borderflow.model.summary.RunSummary` (attributes;
+        ``RunSummary.unit(name)`` gives a field's unit)."""
+        return RunSummary.from_dict(self.summary)
 
     @property
     def name(self) -> str:
@@ -289,7 +299,8 @@ class Result:
 
 def solve(dataset: InputTables, scenario: Scenario | None = None,
           options: RunOptions | None = None, on_progress: ProgressCallback | None = None, *,
-          baseline: Result | None = None) -> Result:
+          baseline: Result | None = None,
+          extra_constraints: ExtraConstraints | None = None) -> Result:
     """Solve a scenario, its baseline if it disrupts, compare them and verify the solution.
 
     Parameters
@@ -305,6 +316,13 @@ def solve(dataset: InputTables, scenario: Scenario | None = None,
     baseline : Result, optional
         Compare with this result (e.g. :func:`read_result` of an earlier run) instead of
         solving the scenario's undisrupted baseline.
+    extra_constraints : callable, optional
+        ``extra(model, index)``: adds the analyst's own Pyomo constraints to the built model
+        (e.g. at most 30 % of durian through Lang Son); the baseline re-solve keeps them.
+        ``model`` is the Pyomo model, ``index`` its
+        :class:`~borderflow.model.indices.IndexTables` (which variable is which route,
+        product, gate and day). Contract and example: :mod:`borderflow.model.extend`,
+        docs/api.md. ``run.json`` records it (``extra_constraints``).
 
     Returns
     -------
@@ -323,7 +341,8 @@ def solve(dataset: InputTables, scenario: Scenario | None = None,
     progress = on_progress or _quiet
     options = options or RunOptions()
     scenario = scenario if scenario is not None else Scenario()
-    run = run_scenario(dataset, scenario, options, progress)
+    run = run_scenario(dataset, scenario, options, progress,
+                       extra_constraints=extra_constraints)
     base_tables = None
     if baseline is not None:
         base_tables = baseline.result_tables()
@@ -337,8 +356,9 @@ def solve(dataset: InputTables, scenario: Scenario | None = None,
     progress("verify", None, None, "checking the solution independently")
     t0 = time.perf_counter()
     report = verify.verify_results(run.results, dataset, run.net.scenario, net=run.net)
-    summary = {**run.results.summary, **verification_summary(report),
-               "verify_seconds": time.perf_counter() - t0}
+    summary = replace(RunSummary.from_dict(run.results.summary),
+                      **verification_summary(report),
+                      verify_seconds=time.perf_counter() - t0).as_dict()
     return Result(scenario=scenario, summary=summary,
                   tables=MappingProxyType(run.results.tables()),
                   metadata=run.metadata(scenario.source_file), baseline=baseline,

@@ -494,6 +494,7 @@ def _inline_assets(page: str) -> str:
         if not tag.search(page):
             raise RuntimeError(f"folium did not write the {name} placeholder")
         css = _inline_css(name)
-        page = tag.sub(lambda _m: f"<style>/* {name}: see borderflow/assets/LICENSES */\n"
-                                  f"{css}</style>", page)
+        page = tag.sub(lambda _m, name=name, css=css:
+                       f"<style>/* {name}: see borderflow/assets/LICENSES */\n{css}</style>",
+                       page)
     return page

@@ -38,9 +38,6 @@ from borderflow.solvers.highs import HighsSession
 
 #: tonnes per day below which a booking is not listed
 TOL_T = 1e-6
-#: default parameters if the dataset has none (estimates; see data/default/parameters.csv)
-DEFAULT_SPOT_PREMIUM = 0.3
-DEFAULT_UNUSED_BOOKING = 0.1
 
 
 @dataclass
@@ -145,7 +142,7 @@ def robust_plan(tables: InputTables, scenarios: list[Scenario], probabilities: l
     ----------
     tables : InputTables
         Checked tables (parameters ``spot_premium_factor`` and ``unused_booking_factor`` are
-        read from them).
+        read from them, defaults in :mod:`borderflow.data.parameters`).
     scenarios, probabilities
         Static scenarios of one representative day, probabilities summing to 1.
     options : RunOptions, optional
@@ -166,8 +163,8 @@ def robust_plan(tables: InputTables, scenarios: list[Scenario], probabilities: l
     nets = [with_scenario(base.net, s) for s in scenarios]
     check_model_size(nets[0], base.routes, options.max_model_gb, copies=len(nets),
                      where="robust plan", advice="use fewer closures")
-    premium = tables.parameter("spot_premium_factor", DEFAULT_SPOT_PREMIUM)
-    unused = tables.parameter("unused_booking_factor", DEFAULT_UNUSED_BOOKING)
+    premium = base.net.parameters.spot_premium_factor
+    unused = base.net.parameters.unused_booking_factor
     robust = build_robust_model(nets, probabilities, base.routes, spot_premium_factor=premium,
                                 unused_booking_factor=unused)
     if not base.built.flows[FLOW_KEYS].equals(robust.plan[FLOW_KEYS]):  # pragma: no cover

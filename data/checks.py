@@ -21,9 +21,10 @@ from shapely.errors import ShapelyError
 
 from .errors import InputError, Problem
 from .loaders import InputTables, row_problem
-from .schemas import (AVAILABLE_STATUSES, CROSSINGS, LINKS, MARKETS, NODES, PRODUCTS,
-                      PROVENANCE, REGION_LAT, REGION_LON, REQUIRED_PARAMETERS, SEASONALITY,
-                      SUPPLY, TABLES, TableSpec)
+from .parameters import parameter_problems
+from .schemas import (AVAILABLE_STATUSES, CROSSINGS, LINKS, MARKETS, NODES, PARAMETERS,
+                      PRODUCTS, PROVENANCE, REGION_LAT, REGION_LON, SEASONALITY, SUPPLY, TABLES,
+                      TableSpec)
 
 _GEOD = Geod(ellps="WGS84")
 
@@ -165,11 +166,12 @@ def validate_tables(tables: InputTables, *, check_borders: bool = True) -> Valid
         if row.shelf_life_reefer_days < row.shelf_life_ambient_days:
             c.warn(pr, PRODUCTS, i, "shelf_life_reefer_days",
                    "reefer shelf life is shorter than ambient")
-    have = set(t.parameters["parameter"])
-    for name, unit in REQUIRED_PARAMETERS.items():
-        if name not in have:
-            c.report.errors.append(Problem("parameters.csv", None, "parameter",
-                                           f"missing parameter '{name}' ({unit})"))
+    # names, units and valid ranges of data/parameters.py
+    for i, col, msg, level in parameter_problems(t.parameters):
+        if i is None:
+            c.report.errors.append(Problem("parameters.csv", None, col, msg))
+        else:
+            (c.error if level == "error" else c.warn)(t.parameters, PARAMETERS, i, col, msg)
 
     # --- nodes inside their country ------------------------------------------------------
     if check_borders:

@@ -242,16 +242,6 @@ TABLES: tuple[TableSpec, ...] = (
     PRODUCTS, NODES, CROSSINGS, LINKS, SUPPLY, SEASONALITY, MARKETS, PARAMETERS, PROVENANCE,
 )
 
-#: parameters the model needs, with the unit they must be given in
-REQUIRED_PARAMETERS = {
-    "road_cost_usd_per_truck_km": "USD/truck-km",
-    "rail_cost_usd_per_truck_km": "USD/truck-km",
-    "transfer_cost_usd_per_truck_km": "USD/truck-km",
-    "reefer_cost_factor": "-",
-    "waiting_cost_usd_per_truck_day": "USD/truck-day",
-    "unserved_penalty_factor": "-",
-}
-
 
 def _text(*, nullable: bool = False) -> pa.Column:
     return pa.Column(str, nullable=nullable, coerce=True)

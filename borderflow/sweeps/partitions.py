@@ -20,7 +20,7 @@ from borderflow.data.errors import InputError, Problem, display_path
 from borderflow.io import (discard_folder, read_run, read_summary, read_table, write_json,
                            write_run)
 from borderflow.model.results import ResultTables
-from borderflow.pipeline import provenance
+from borderflow.pipeline import run_metadata
 
 from .plan import PlannedScenario, SweepPlan
 
@@ -102,7 +102,7 @@ def partition_metadata(plan: SweepPlan, entry: PlannedScenario) -> dict:
     (:func:`borderflow.pipeline.provenance`) with the model structure it was solved on and its
     place in the sweep."""
     structure = plan.structures[entry.structure]
-    return {**provenance(plan.tables, entry.scenario, plan.options),
+    return {**run_metadata(plan.tables, entry.scenario, plan.options, *structure.effective),
             "structure": structure.payload(with_paths=False),
             "sweep": {"role": entry.role, "baseline": entry.baseline,
                       "fingerprint": entry.fingerprint}}
