@@ -4,8 +4,8 @@ read with safe loading, every error named by file, line and field.
 A file holds one scenario (its fields at the top level, as ``data/scenarios/boten-2021.yaml``),
 or any of ``scenarios: [...]``, ``grid:`` (:class:`ClosureGrid`: every crossing x closure
 length x month) and ``investments:`` (:class:`Investments`: projects valued with vs without
-them, for sweeps). :func:`load_scenario_file` parses a file (:func:`load_scenario_text` its text, e.g. an upload)
-into a :class:`LoadedScenarios`
+them, for sweeps). :func:`load_scenario_file` parses a file (:func:`load_scenario_text` its
+text, e.g. an upload) into a :class:`LoadedScenarios`
 that keeps the composed YAML tree, so that any later problem (an unknown id found against the
 dataset, a bad grid) can point at its line; :func:`load_scenarios` returns the scenarios.
 """

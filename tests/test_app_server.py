@@ -206,7 +206,7 @@ def test_network_payload_is_small_and_complete(client):
     boten = next(x for x in net["crossings"] if x["id"] == "boten-mohan")
     assert boten["name"] == "Boten–Mohan" and boten["cap_ab"] == 350
     assert boten["source"] and boten["quality"] in ("published", "estimate", "derived")
-    assert all(len(str(v).split(".")[-1]) <= 4 for l in net["links"] for part in l["xy"]
+    assert all(len(str(v).split(".")[-1]) <= 4 for link in net["links"] for part in link["xy"]
                for xy in part for v in xy)
 
 

@@ -11,8 +11,8 @@ Cancel: a queued job is dropped; a running one is stopped by terminating its wor
 (HiGHS runs in C and cannot be interrupted politely), whose half-written temporary folders and
 run folder are removed (the run folder was reserved, empty, by the app when the job was
 queued, so it is the job's own), and a fresh worker is started. A job that fails or is
-cancelled before it ran leaves its reservation removed (only if still empty). Run folders are written atomically, so a stopped run
-never leaves a half-written folder behind.
+cancelled before it ran leaves its reservation removed (only if still empty). Run folders are
+written atomically, so a stopped run never leaves a half-written folder behind.
 """
 
 from __future__ import annotations
