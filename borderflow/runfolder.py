@@ -52,7 +52,6 @@ so tests can kill the process at every one of them.
 
 from __future__ import annotations
 
-import ctypes
 import errno
 import fcntl
 import json
@@ -65,6 +64,14 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
+from borderflow.atomicfs import (
+    apply_umask,
+    current_umask,
+    fsync_path,
+    fsync_tree,
+    hidden_sibling,
+    swap_into_place,
+)
 from borderflow.data.errors import InputError, Problem, display_path
 from borderflow.faults import fault_point
 from borderflow.manifest import write_manifest
@@ -73,92 +80,8 @@ MARKER = ".borderflow-run.json"
 KINDS = ("run", "sweep")
 #: version of the marker's layout
 MARKER_FORMAT = 1
-_RENAME_NOREPLACE, _RENAME_EXCHANGE = 1, 2
-_AT_FDCWD = -100
-#: renameat2 system call numbers, for a libc without the wrapper (glibc < 2.28)
-_SYSCALL_RENAMEAT2 = {"x86_64": 316, "aarch64": 276}
-
-
 class OutputError(InputError):
     """The output folder cannot be written (refused, in use, or the disk failed): exit 2."""
-
-
-class _Unsupported(OSError):
-    """``renameat2`` is not available here (OS, libc or filesystem)."""
-
-
-# ------------------------------------------------------------------------- small helpers
-def current_umask() -> int:
-    """The process's umask, read without changing it (``/proc/self/status`` on Linux)."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as fh:
-            for line in fh:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    except OSError:
-        pass
-    mask = os.umask(0o022)  # elsewhere: the classic read-by-setting (not thread-safe)
-    os.umask(mask)
-    return mask
-
-
-def apply_umask(folder: Path | str) -> None:
-    """Give ``folder`` and everything in it the modes ``mkdir``/``open`` would under the umask
-    (``tempfile`` makes folders 0700 and files 0600). Symbolic links are not followed."""
-    mask = current_umask()
-    os.chmod(folder, 0o777 & ~mask)
-    for root, dirs, files in os.walk(folder):
-        for name in dirs:
-            if not os.path.islink(os.path.join(root, name)):
-                os.chmod(os.path.join(root, name), 0o777 & ~mask)
-        for name in files:
-            if not os.path.islink(os.path.join(root, name)):
-                os.chmod(os.path.join(root, name), 0o666 & ~mask)
-
-
-def _libc_renameat2():
-    libc = ctypes.CDLL(None, use_errno=True)
-    if hasattr(libc, "renameat2"):
-        return lambda a, b, flags: libc.renameat2(_AT_FDCWD, a, _AT_FDCWD, b, flags)
-    number = _SYSCALL_RENAMEAT2.get(os.uname().machine)
-    if number is None or not hasattr(libc, "syscall"):
-        return None
-    return lambda a, b, flags: libc.syscall(number, _AT_FDCWD, a, _AT_FDCWD, b, flags)
-
-
-_RENAMEAT2 = _libc_renameat2() if os.name == "posix" and os.uname().sysname == "Linux" else None
-
-
-def renameat2(src: Path | str, dst: Path | str, flags: int) -> None:
-    """Linux ``renameat2``; :class:`_Unsupported` where the OS or filesystem lacks it."""
-    if _RENAMEAT2 is None:
-        raise _Unsupported(errno.ENOSYS, "renameat2 is not available")
-    if _RENAMEAT2(os.fsencode(src), os.fsencode(dst), flags) == 0:
-        return
-    err = ctypes.get_errno()
-    if err in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
-        raise _Unsupported(err, os.strerror(err))
-    raise OSError(err, os.strerror(err), str(src), None, str(dst))
-
-
-def _hidden(target: Path, role: str) -> Path:
-    return target.with_name(f".{target.name}.bf-{role}-{secrets.token_hex(4)}.tmp")
-
-
-def _fsync_dir(path: Path | str) -> None:
-    """``fsync`` a file or folder (a folder's entries: the renames into it)."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _fsync_tree(folder: Path) -> None:
-    for root, _dirs, files in os.walk(folder):
-        for name in files:
-            _fsync_dir(os.path.join(root, name))
-        _fsync_dir(root)
 
 
 # ------------------------------------------------------------------------- marker
@@ -332,33 +255,6 @@ def clean_stale(parent: Path | str, name: str | None = None) -> list[Path]:
 
 
 # ------------------------------------------------------------------------- swap
-def swap_into_place(new: Path | str, target: Path | str, kind: str = "run") -> Path | None:
-    """Put the folder ``new`` at ``target`` atomically.
-
-    Returns
-    -------
-    Path or None
-        Where the old folder now is (to be removed by the caller), ``None`` if there was none.
-    """
-    new, target = Path(new), Path(target)
-    fault_point(f"{kind}:swap")
-    if not os.path.lexists(target):
-        try:
-            renameat2(new, target, _RENAME_NOREPLACE)
-        except _Unsupported:
-            os.rename(new, target)  # the target was checked missing under the lock
-        return None
-    try:
-        renameat2(new, target, _RENAME_EXCHANGE)
-        return new  # the old folder now sits at the new one's temporary name
-    except _Unsupported:
-        aside = _hidden(target, "old")
-        os.rename(target, aside)
-        fault_point(f"{kind}:aside")
-        os.rename(new, target)
-        return aside
-
-
 def _os_error(out: Path, err: OSError, option: str) -> OutputError:
     name = errno.errorcode.get(err.errno or 0, "")
     return OutputError(Problem(_shown(out), None, option, f"could not be written: "
@@ -382,7 +278,7 @@ def replace_folder(target: Path | str, kind: str = "run", *, durable: bool = Tru
     check_target(target, kind, option=option)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = _hidden(target, "new")
+        tmp = hidden_sibling(target, "new")
         os.mkdir(tmp)
     except OSError as err:
         raise _os_error(target, err, option) from None
@@ -396,12 +292,12 @@ def replace_folder(target: Path | str, kind: str = "run", *, durable: bool = Tru
         write_marker(tmp, kind, manifest_sha256=digest)
         fault_point(f"{kind}:marker")
         if durable:
-            _fsync_tree(tmp)
+            fsync_tree(tmp)
         check_target(target, kind, option=option)
         old = swap_into_place(tmp, target, kind)
         fault_point(f"{kind}:swapped")
         if durable:
-            _fsync_dir(target.parent)
+            fsync_path(target.parent)
     except OSError as err:
         shutil.rmtree(tmp, ignore_errors=True)
         raise _os_error(target, err, option) from None

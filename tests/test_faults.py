@@ -1,0 +1,215 @@
+"""Kill -9 at every step that writes or renames, and check that no user file is ever lost.
+
+The invariant (issue 15): at every instant the output path holds the old folder or the new
+one, complete (its marker and manifest agree); nothing a user put beside it or in the dataset
+changes; the next run finishes the job and leaves no temporary folder or lock behind.
+
+How: :mod:`borderflow.faults` names every step (``run:swap``, ``run:write:flows.csv`` ...). A
+command is run once with ``BORDERFLOW_FAULT_TRACE`` to list its steps, then once per step with
+``BORDERFLOW_FAULT_AT=<step>``, which makes the process ``SIGKILL`` itself there.
+
+First on :mod:`borderflow.runfolder` itself (tests/fault_writer.py writes runs and sweeps the
+way the commands do), with ``renameat2`` and with the two-rename fallback; then on the
+``borderflow solve`` and ``borderflow sweep`` commands.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+from test_verify import _border_data
+
+from borderflow.faults import ACTION_ENV, FAULT_ENV, TRACE_ENV, read_trace
+from borderflow.manifest import check_manifest
+from borderflow.runfolder import MARKER, OutputError, claim, read_marker
+
+WRITER = Path(__file__).with_name("fault_writer.py")
+#: every run of a command here must end well within this (a hang is a failure)
+TIMEOUT_S = 300
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in (FAULT_ENV, TRACE_ENV, ACTION_ENV)}
+    return {**env, **extra}
+
+
+def _complete(folder: Path) -> bool:
+    """A folder borderflow finished: marked complete, every file as its manifest says."""
+    marker = read_marker(folder)
+    return bool(marker) and marker["complete"] and not check_manifest(
+        folder, expected_sha256=marker["manifest_sha256"], exclude=(MARKER,))
+
+
+def _state(out: Path, old: dict | None) -> str:
+    """``absent``, ``old`` (byte for byte), ``new`` (complete) or ``torn``."""
+    if not os.path.lexists(out):
+        return "absent"
+    if old is not None and _tree(out) == old:
+        return "old"
+    return "new" if _complete(out) else "torn"
+
+
+def _leftovers(parent: Path, keep: set[str]) -> list[str]:
+    return sorted(p.name for p in parent.iterdir() if p.name not in keep)
+
+
+# ------------------------------------------------------------------ runfolder: runs and sweeps
+def _writer(kind: str, out: Path, version: str, fallback: bool, **env: str):
+    args = [sys.executable, str(WRITER), kind, str(out), version]
+    return subprocess.run(args + (["--fallback"] if fallback else []), env=_env(**env),
+                          capture_output=True, text=True, timeout=TIMEOUT_S, check=False)
+
+
+def _steps(kind: str, tmp: Path, fallback: bool) -> list[str]:
+    trace = tmp / "trace.txt"
+    out = tmp / "probe" / "out"
+    out.parent.mkdir()
+    assert _writer(kind, out, "old", fallback).returncode == 0  # an old folder to replace
+    done = _writer(kind, out, "new", fallback, **{TRACE_ENV: str(trace)})
+    assert done.returncode == 0, done.stderr
+    return list(dict.fromkeys(read_trace(trace)))
+
+
+def _partitions_whole(out: Path) -> None:
+    for part in (out / "scenarios").glob("scenario=*"):
+        assert _complete(part), part
+
+
+@pytest.mark.parametrize("fallback", [False, True], ids=["renameat2", "fallback"])
+@pytest.mark.parametrize("kind", ["run", "sweep", "sweep-replace"])
+def test_a_kill_at_any_step_loses_nothing(tmp_path, kind, fallback):
+    steps = _steps(kind, tmp_path, fallback)
+    must = {"run": {"run:locked", "run:staging-created", "run:manifest", "run:marker",
+                    "run:swap", "run:swapped", "run:old-removed"},
+            "sweep": {"sweep:locked", "sweep:opened-in-place", "run:swap", "sweep:manifest",
+                      "sweep:marker"},
+            "sweep-replace": {"sweep:staging-created", "sweep:swap", "sweep:swapped"}}[kind]
+    assert must <= set(steps), steps
+    if fallback and kind != "sweep":
+        assert any(s.endswith(":aside") for s in steps)
+    for k, step in enumerate(steps):
+        base = tmp_path / f"s{k}"
+        base.mkdir()
+        (base / "data").mkdir()
+        (base / "data" / "nodes.csv").write_text("node_id\nvn-o\n")
+        (base / "notes.txt").write_text("the user's own file\n")
+        out = base / "out"
+        assert _writer(kind, out, "old", fallback).returncode == 0
+        old = _tree(out)
+        user = {p: p.read_bytes() for p in (base / "notes.txt", base / "data" / "nodes.csv")}
+        killed = _writer(kind, out, "new", fallback, **{FAULT_ENV: step})
+        assert killed.returncode == -signal.SIGKILL, (step, killed.stderr)
+        state = _state(out, old)
+        if kind == "sweep":  # written in place: always borderflow's, every scenario whole
+            assert read_marker(out)["kind"] == "sweep", step
+            _partitions_whole(out)
+        elif fallback and step.endswith(":aside"):
+            assert state == "absent", step  # the fallback's one gap: recovered on next start
+            with claim(out, "sweep" if "sweep" in kind else "run"):
+                assert _state(out, old) == "old", step
+        else:
+            assert state in ("old", "new"), (step, state)
+        assert all(p.read_bytes() == b for p, b in user.items()), step
+        again = _writer(kind, out, "new", fallback)
+        assert again.returncode == 0, (step, again.stderr)
+        assert _complete(out) and _tree(out) != old, step
+        if "sweep" in kind:
+            _partitions_whole(out)
+            assert not list(out.rglob("*.tmp")), step
+        assert _leftovers(base, {"data", "notes.txt", "out"}) == [], step
+
+
+def test_a_stopped_writer_holds_its_folder_until_killed(tmp_path):
+    out = tmp_path / "out"
+    writer = subprocess.Popen([sys.executable, str(WRITER), "run", str(out), "new"],
+                              env=_env(**{FAULT_ENV: "run:staging-created", ACTION_ENV: "stop"}))
+    try:
+        deadline = time.monotonic() + 60
+        while not list(tmp_path.glob(".out.bf-new-*")) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        with pytest.raises(OutputError, match=f"in use by another borderflow process "
+                                              rf"\(pid {writer.pid}\)"), claim(out):
+            pass
+    finally:
+        writer.kill()
+        writer.wait(timeout=60)
+    with claim(out) as target, target.replace() as tmp:  # the lock died with its holder
+        (tmp / "a.csv").write_text("1\n")
+    assert _leftovers(tmp_path, {"out"}) == []
+
+
+# ------------------------------------------------------------------ the commands
+SWEEP = """\
+    scenarios:
+      - {name: no-x1, events: [{crossing: x1}]}
+      - {name: no-x2, events: [{crossing: x2}]}
+"""
+
+
+def _command(args: list[str], **env: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "borderflow.cli", *args], env=_env(**env),
+                          capture_output=True, text=True, timeout=TIMEOUT_S, check=False)
+
+
+def _kill_everywhere(tmp_path: Path, args: list[str], out: Path, must: set[str],
+                     limit: int | None = None) -> None:
+    """Run ``args`` once traced, then killed at each step (``limit``: distinct step kinds
+    only, for slow commands); check the invariant and that a rerun repairs everything."""
+    trace = tmp_path / "trace.txt"
+    done = _command(args, **{TRACE_ENV: str(trace)})
+    assert done.returncode == 0, done.stderr
+    steps = list(dict.fromkeys(read_trace(trace)))
+    assert must <= set(steps), f"steps reported by the command: {steps}"
+    if limit is not None:
+        kinds = {}
+        for s in steps:
+            kinds.setdefault(s.split(":write:")[0], s)
+        steps = list(kinds.values())[:limit]
+    parent = out.parent
+    keep = set(os.listdir(parent))
+    for step in steps:
+        old = _tree(out) if out.exists() else None
+        killed = _command(args, **{FAULT_ENV: step})
+        assert killed.returncode == -signal.SIGKILL, (step, killed.stderr[-2000:])
+        assert _state(out, old) in ("old", "new") or (old is None and not out.exists()), step
+        again = _command(args)
+        assert again.returncode == 0, (step, again.stderr[-2000:])
+        assert _complete(out), step
+        assert sorted(set(os.listdir(parent)) - keep - {out.name}) == [], step
+
+
+def test_solve_killed_at_every_step(tmp_path):
+    data = _border_data(tmp_path, "data")
+    out = tmp_path / "run"
+    first = _command(["solve", "--data", str(data), "--out", str(out)])
+    assert first.returncode == 0, first.stderr
+    (tmp_path / "notes.txt").write_text("mine\n")
+    before = _tree(data)
+    _kill_everywhere(tmp_path, ["solve", "--data", str(data), "--out", str(out)], out,
+                     {"run:locked", "run:staging-created", "run:swap", "run:swapped"})
+    assert _tree(data) == before and (tmp_path / "notes.txt").read_text() == "mine\n"
+
+
+def test_sweep_rerun_without_resume_keeps_the_old_sweep_until_the_new_one_is_whole(tmp_path):
+    data = _border_data(tmp_path, "data")
+    plan = tmp_path / "sweep.yaml"
+    plan.write_text(textwrap.dedent(SWEEP))
+    out = tmp_path / "sweep"
+    args = ["sweep", str(plan), "--data", str(data), "--out", str(out), "--workers", "1",
+            "--no-progress"]
+    first = _command(args)
+    assert first.returncode == 0, first.stderr
+    _kill_everywhere(tmp_path, args, out, {"sweep:locked", "sweep:swap", "sweep:swapped"},
+                     limit=8)
