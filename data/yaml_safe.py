@@ -166,6 +166,10 @@ def compose(text: str, shown: str, **limits) -> yaml.Node | None:
     """
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.reader.ReaderError as err:
+        line = text[:err.position].count("\n") + 1
+        raise InputError(Problem(shown, line, None, f"character {err.character!r} is not "
+                                 "allowed in YAML (a control character?)")) from None
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None

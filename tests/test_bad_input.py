@@ -16,10 +16,8 @@ are in test_out_safety.py, the random edits in test_fuzz_inputs.py.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
-import signal
 import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,6 +28,7 @@ import pytest
 import tiny
 from borderflow.model.size import LIMIT_ENV, max_model_gb
 from test_verify import _border_data
+from timelimit import invoke
 from typer.testing import CliRunner
 
 from borderflow.cli import app
@@ -614,25 +613,6 @@ ISSUE_15: dict[str, Callable[[Path], Case]] = {
 CASES.update(ISSUE_15)
 
 
-class _Hung(BaseException):
-    """A case ran past its time limit (BaseException: CliRunner must not swallow it)."""
-
-
-@contextlib.contextmanager
-def _time_limit(seconds: float):
-    """Fail a case that runs longer than ``seconds`` (a hang), via SIGALRM."""
-    def hung(signum, frame):
-        raise _Hung(f"no answer within {seconds:g} s: the command hangs")
-
-    previous = signal.signal(signal.SIGALRM, hung)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
 def _tree(folder: Path) -> dict[str, str]:
     """SHA-256 of every file under ``folder`` (relative path -> digest)."""
     return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
@@ -649,11 +629,8 @@ def test_bad_input_is_refused_with_one_message(tmp_path, name):
         (out / "summary.json").write_text('{"status": "optimal"}\n')
         (out / "flows.csv").write_text("arc_id,flow_t\nl1,200\n")
     before = _tree(out) if previous else None
-    try:
-        with _time_limit(case.timeout_s):
-            result = CliRunner().invoke(app, [*case.args, "--out", str(out)], env=case.env)
-    except _Hung as err:
-        pytest.fail(str(err))
+    result = invoke(CliRunner(), app, [*case.args, "--out", str(out)], case.timeout_s,
+                    env=case.env)
     output = result.output
     assert result.exit_code == 2, output + (f"\n{result.exception!r}" if result.exception
                                             else "")
@@ -683,3 +660,23 @@ def test_model_size_limit_defaults_to_half_the_memory(monkeypatch):
     assert max_model_gb(3.0) == (3.0, "max_model_gb")
     monkeypatch.setenv(LIMIT_ENV, "5")
     assert max_model_gb() == (5.0, LIMIT_ENV)
+
+
+def test_overlapping_events_are_told_not_resolved_silently(tmp_path):
+    """A closure and a throttle of the same crossing on the same days: the run goes on (the
+    later event wins, as documented), but a warning names both events and the days."""
+    path = tmp_path / "scenario.yaml"
+    path.write_text(textwrap.dedent("""\
+        name: overlap
+        horizon: {start: 2024-01-01, days: 5}
+        events:
+          - {crossing: x1, close: {from: 2024-01-02, to: 2024-01-04}}
+          - {crossing: x1, capacity_trucks_per_day: 10, from: 2024-01-03, to: 2024-01-05}
+        """), encoding="utf-8")
+    result = invoke(CliRunner(), app, ["solve", "--scenario", str(path), "--data",
+                                       str(_data(tmp_path)), "--out", str(tmp_path / "run")])
+    assert result.exit_code == 0, result.output
+    warnings = [line for line in result.output.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 1, result.output
+    for part in ("scenario.yaml", "events[0]", "events[1]", "x1", "2024-01-03"):
+        assert part in warnings[0], (part, warnings[0])
