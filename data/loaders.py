@@ -15,7 +15,6 @@ import hashlib
 import io
 import os
 import re
-import stat
 import warnings
 from dataclasses import dataclass, field
 from importlib import resources
@@ -26,6 +25,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from .errors import InputError, Problem, display_path
+from .inputfile import regular_file_size
 from .schemas import REGION_LAT, REGION_LON, SLUG, TABLES, TableSpec
 
 #: largest input file read (bytes): beyond it the file is refused before parsing
@@ -80,16 +80,7 @@ class InputTables:
 
 def _read_csv(path: Path, spec: TableSpec) -> pd.DataFrame:
     shown = display_path(path)
-    try:
-        st = path.stat()
-    except OSError as err:
-        raise InputError(Problem(shown, None, None, f"cannot be read: {err.strerror}")) from None
-    if stat.S_ISDIR(st.st_mode):
-        raise InputError(Problem(shown, None, None, "is a folder, not a CSV file"))
-    if not stat.S_ISREG(st.st_mode):
-        raise InputError(Problem(shown, None, None, "is not a regular file (a FIFO, socket or "
-                                 "device): give a CSV file"))
-    size = st.st_size
+    size = regular_file_size(path, shown, "CSV")
     if size == 0:
         raise InputError(Problem(shown, None, None, "the file is empty (expected a header row "
                                  f"with columns {', '.join(spec.schema.columns)})"))

@@ -26,13 +26,12 @@ file kind                     a regular file: a folder, FIFO or device is refuse
 
 from __future__ import annotations
 
-import os
-import stat
 from pathlib import Path
 
 import yaml
 
 from .errors import InputError, Problem, display_path
+from .inputfile import regular_file_size
 
 MAX_YAML_BYTES = 1_000_000
 MAX_YAML_NODES = 200_000
@@ -131,19 +130,9 @@ def read_text(path: Path | str, *, max_bytes: int = MAX_YAML_BYTES) -> str:
     """
     path = Path(path)
     shown = display_path(path)
-    try:
-        st = os.stat(path)
-    except FileNotFoundError:
-        raise InputError(Problem(shown, None, None, "file not found")) from None
-    except OSError as err:
-        raise InputError(Problem(shown, None, None, f"cannot be read: {err.strerror}")) from None
-    if stat.S_ISDIR(st.st_mode):
-        raise InputError(Problem(shown, None, None, "is a folder, not a YAML file"))
-    if not stat.S_ISREG(st.st_mode):
-        raise InputError(Problem(shown, None, None, "is not a regular file (a FIFO, socket or "
-                                 "device): give a YAML file"))
-    if st.st_size > max_bytes:
-        raise InputError(Problem(shown, None, None, f"the file is {st.st_size / 1e6:,.1f} MB, "
+    size = regular_file_size(path, shown, "YAML")
+    if size > max_bytes:
+        raise InputError(Problem(shown, None, None, f"the file is {size / 1e6:,.1f} MB, "
                                  f"over the {max_bytes / 1e6:g} MB limit for scenario files"))
     try:
         return path.read_bytes().decode("utf-8")
