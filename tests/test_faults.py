@@ -177,7 +177,11 @@ def _command(args: list[str], **env: str) -> subprocess.CompletedProcess:
 def _kill_everywhere(tmp_path: Path, args: list[str], out: Path, must: set[str],
                      limit: int | None = None) -> None:
     """Run ``args`` once traced, then killed at each step (``limit``: distinct step kinds
-    only, for slow commands); check the invariant and that a rerun repairs everything."""
+    only, for slow commands); check the invariant and that a rerun repairs everything.
+
+    A kill while a file is written is followed by the next kill (whose run starts by cleaning
+    what the last one left), not by a full rerun: the rerun is checked after every other kind
+    of step and once at the end, which halves the cost for a run of 26 files."""
     trace = tmp_path / "trace.txt"
     done = _command(args, **{TRACE_ENV: str(trace)})
     assert done.returncode == 0, done.stderr
@@ -190,11 +194,13 @@ def _kill_everywhere(tmp_path: Path, args: list[str], out: Path, must: set[str],
         steps = list(kinds.values())[:limit]
     parent = out.parent
     keep = set(os.listdir(parent))
-    for step in steps:
+    for k, step in enumerate(steps):
         old = _tree(out) if out.exists() else None
         killed = _command(args, **{FAULT_ENV: step})
         assert killed.returncode == -signal.SIGKILL, (step, killed.stderr[-2000:])
         assert _state(out, old) in ("old", "new") or (old is None and not out.exists()), step
+        if ":write:" in step and k + 1 < len(steps):
+            continue
         again = _command(args)
         assert again.returncode == 0, (step, again.stderr[-2000:])
         assert _complete(out), step
