@@ -27,8 +27,8 @@ import pandas as pd
 import pytest
 import tiny
 from borderflow.model.size import LIMIT_ENV, max_model_gb
+from clitools import invoke
 from test_verify import _border_data
-from timelimit import invoke
 from typer.testing import CliRunner
 
 from borderflow.cli import app

@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 
 import pytest
+from clitools import borderflow_command
 from test_verify import _border_data
 
 from borderflow.faults import ACTION_ENV, FAULT_ENV, TRACE_ENV, read_trace
@@ -170,7 +171,7 @@ SWEEP = """\
 
 
 def _command(args: list[str], **env: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "borderflow.cli", *args], env=_env(**env),
+    return subprocess.run([*borderflow_command(), *args], env=_env(**env),
                           capture_output=True, text=True, timeout=TIMEOUT_S, check=False)
 
 

@@ -31,9 +31,9 @@ import hypothesis.strategies as st
 import tiny
 from borderflow.data.errors import InputError
 from borderflow.data.scenario import Catalog, load_scenarios
+from clitools import time_limit
 from hypothesis import HealthCheck, given, settings
 from test_verify import ON_BORDER
-from timelimit import time_limit
 from typer.testing import CliRunner
 
 from borderflow.cli import app

@@ -14,13 +14,12 @@ import resource
 import signal
 import stat
 import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
 import pytest
+from clitools import borderflow_command, invoke
 from test_verify import _border_data
-from timelimit import invoke
 from typer.testing import CliRunner
 
 from borderflow.cli import app
@@ -201,8 +200,8 @@ def test_a_disk_that_fails_mid_write_replaces_nothing(world):
     assert _solve(data, tmp / "run").exit_code == 0
     before = _snapshot(tmp)
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
-    result = subprocess.run([sys.executable, "-m", "borderflow.cli", "solve", "--data",
-                             str(data), "--out", str(tmp / "run"), "--close", "x1"],
+    result = subprocess.run([*borderflow_command(), "solve", "--data", str(data), "--out",
+                             str(tmp / "run"), "--close", "x1"],
                             preexec_fn=_limit_file_size(4000), env=env, capture_output=True,
                             text=True, timeout=300, check=False)
     assert result.returncode == 2, result.stderr[-3000:]

@@ -1,14 +1,17 @@
-"""A time limit for one command run in-process: a hang becomes a test failure, not a stuck CI.
+"""Running the command line in tests: a time limit for in-process runs, the command for
+subprocesses.
 
-``SIGALRM`` interrupts blocking system calls too (opening a FIFO nobody writes to, a TCP
-connect), and :class:`Hung` derives from ``BaseException`` so that typer's ``CliRunner``,
-which catches ``Exception``, lets it through.
+A hang becomes a test failure, not a stuck CI: ``SIGALRM`` interrupts blocking system calls
+too (opening a FIFO nobody writes to, a TCP connect), and :class:`Hung` derives from
+``BaseException`` so that typer's ``CliRunner``, which catches ``Exception``, lets it through.
 """
 
 from __future__ import annotations
 
 import contextlib
 import signal
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -39,3 +42,10 @@ def invoke(runner, app, args: list[str], seconds: float = 120.0, **kw):
             return runner.invoke(app, args, **kw)
     except Hung as err:
         pytest.fail(str(err))
+
+
+def borderflow_command() -> list[str]:
+    """The ``borderflow`` console script of this environment (``python -m borderflow.cli``
+    if it is not installed as a script)."""
+    script = Path(sys.executable).with_name("borderflow")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "borderflow.cli"]
