@@ -123,7 +123,8 @@ def _inside(path: Path, folder: Path) -> bool:
 
 
 def check_target(out: Path | str, kind: str = "run", *,
-                 protected: Mapping[str, Path | str | None] | None = None,
+                 protected: Mapping[str, Path | str | None]
+                 | Iterable[tuple[str, Path | str | None]] | None = None,
                  option: str = "--out") -> str:
     """Check what is at ``out`` and return ``"absent"``, ``"empty"`` or ``"ours"``.
 
@@ -132,9 +133,10 @@ def check_target(out: Path | str, kind: str = "run", *,
     out : path
         The folder to write.
     kind : ``"run"`` or ``"sweep"``
-    protected : mapping, optional
-        Option -> path the command reads (``{"--data": ..., "--scenario": ...}``): ``out``
-        may be neither of them, nor inside nor around them.
+    protected : mapping or iterable of pairs, optional
+        Option -> path the command reads (``{"--data": ..., "--scenario": ...}``, or pairs
+        ``[("--overlay", a), ("--overlay", b)]`` when an option repeats): ``out`` may be
+        neither of them, nor inside nor around them.
     option : str
         The option named in messages.
 
@@ -156,7 +158,8 @@ def check_target(out: Path | str, kind: str = "run", *,
     target = absolute.parent.resolve() / absolute.name if absolute.name else absolute
     if not absolute.name or _inside(cwd, target):
         refuse("is the current folder or contains it: name a new folder, e.g. runs/base")
-    for label, path in (protected or {}).items():
+    pairs = protected.items() if isinstance(protected, Mapping) else (protected or ())
+    for label, path in pairs:
         if path is None:
             continue
         mine = Path(path).resolve()
@@ -340,7 +343,7 @@ def _lock(path: Path, out: Path, option: str) -> int:
 class Claim:
     """An output folder held for writing (see :func:`claim`)."""
 
-    def __init__(self, out: Path, kind: str, protected: Mapping, option: str, durable: bool,
+    def __init__(self, out: Path, kind: str, protected: list, option: str, durable: bool,
                  volatile: Mapping | None):
         self.out, self.kind, self.protected, self.option = out, kind, protected, option
         self.durable, self.volatile = durable, volatile
@@ -391,7 +394,8 @@ def clean_stale_tree(folder: Path | str) -> list[Path]:
 
 @contextmanager
 def claim(out: Path | str, kind: str = "run", *,
-          protected: Mapping[str, Path | str | None] | None = None, option: str = "--out",
+          protected: Mapping[str, Path | str | None]
+          | Iterable[tuple[str, Path | str | None]] | None = None, option: str = "--out",
           durable: bool = True, volatile: Mapping[str, Iterable[str]] | None = None
           ) -> Iterator[Claim]:
     """Hold ``out`` for writing: check it, lock it, recover and clean what a killed writer
@@ -405,7 +409,7 @@ def claim(out: Path | str, kind: str = "run", *,
     ----------
     out : path
     kind : ``"run"`` or ``"sweep"``
-    protected : mapping, optional
+    protected : mapping or iterable of pairs, optional
         Inputs of the command, option -> path (see :func:`check_target`).
     option : str
         Option named in messages.
@@ -422,7 +426,7 @@ def claim(out: Path | str, kind: str = "run", *,
     """
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
-    protected = dict(protected or {})
+    protected = list(protected.items() if isinstance(protected, Mapping) else protected or ())
     check_target(out, kind, protected=protected, option=option)
     out = Path(os.path.abspath(out))
     created = []

@@ -195,6 +195,15 @@ def test_what_borderflow_did_not_make_is_refused_and_left_alone(cwd, name):
     assert after == before
 
 
+def test_a_repeated_option_protects_each_path(cwd):
+    (cwd / "o1").mkdir()
+    (cwd / "o2").mkdir()
+    with pytest.raises(OutputError, match=r"inside the path given with --overlay \(o2\)"), \
+            claim(cwd / "o2" / "run", protected=[("--overlay", cwd / "o1"),
+                                                 ("--overlay", cwd / "o2")]):
+        pass
+
+
 def test_refusals_are_counted():
     assert len(REFUSED) >= 15
 
