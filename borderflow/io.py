@@ -1,24 +1,37 @@
-"""Run folders: write result tables atomically, read them back.
+"""Run folders and result files: the one module that writes to disk, and reads run folders back.
 
 A run folder holds ``summary.json``, ``run.json`` (inputs' checksums, scenario, versions,
 options: what is needed to reproduce it) and each result table as CSV and parquet. The folder is
-written complete in a temporary sibling and then swapped into place, so a killed run leaves the
-previous results intact and never a half-written folder.
+written complete in a temporary sibling and then swapped into place (:func:`write_folder`), so a
+killed run leaves the previous results intact and never a half-written folder. Single files
+(JSON, a sweep's tables, GIS files, maps) are written to a temporary name in their folder and
+renamed into place (:func:`atomic_write`). Sweep folders, robust plans and GIS exports use the
+same functions: this is the place to make writing safer for every command at once.
+
+Reading: :func:`read_run` (result tables and summary), :func:`read_metadata` (``run.json``),
+:func:`read_run_inputs` (results with the dataset and scenario they were solved on), and
+:func:`find_inputs` / :func:`changed_inputs` (the input files a run names, and which changed).
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Callable
 
 import pandas as pd
 
+from borderflow.data.dataset import load_dataset
+from borderflow.data.errors import InputError, Problem, display_path
 from borderflow.data.loaders import sha256_file
-
+from borderflow.data.scenario import Scenario
 from borderflow.model.results import ResultTables
+
+log = logging.getLogger(__name__)
 
 SUMMARY = "summary.json"
 METADATA = "run.json"
@@ -31,19 +44,64 @@ PARQUET_OPTIONS = {"engine": "pyarrow", "compression": "snappy", "index": False,
                    "write_statistics": True}
 
 
-def write_json(path: Path, obj: dict) -> None:
-    """Write JSON (sorted keys, UTF-8) atomically: temp file in the same folder + rename."""
+# ---- writing --------------------------------------------------------------------------------
+def atomic_write(path: Path | str, write: Callable[[Path], None]) -> Path:
+    """Write a file atomically: ``write(tmp)`` fills a fresh temporary path in the same folder
+    (``.<name>.<random>.tmp<suffix>``, which does not exist yet), which then replaces ``path``
+    (:func:`os.replace`); on error the temporary file is removed and ``path`` left as it was.
+
+    Parameters
+    ----------
+    path : path
+        Final file (its folder is created).
+    write : callable
+        Called with the temporary path; it creates the file (so the umask applies).
+
+    Returns
+    -------
+    Path
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=f".tmp{path.suffix}",
+                               dir=path.parent)
+    os.close(fd)
+    os.unlink(tmp)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(obj, fh, indent=2, sort_keys=True, default=str)
-            fh.write("\n")
+        write(Path(tmp))
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    return path
+
+
+def write_json(path: Path | str, obj: dict) -> Path:
+    """Write JSON (sorted keys, indent 2, UTF-8, final newline) atomically."""
+    def write(tmp: Path) -> None:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            json.dump(obj, fh, indent=2, sort_keys=True, default=str)
+            fh.write("\n")
+
+    return atomic_write(path, write)
+
+
+def write_csv(path: Path | str, df: pd.DataFrame) -> Path:
+    """Write a table as CSV (no index, ``\\n`` line ends) atomically."""
+    return atomic_write(path, lambda tmp: df.to_csv(tmp, index=False, lineterminator="\n"))
+
+
+def write_table(folder: Path | str, name: str, df: pd.DataFrame) -> None:
+    """Write ``<folder>/<name>.csv`` and ``.parquet``, each atomically."""
+    folder = Path(folder)
+    write_csv(folder / f"{name}.csv", df)
+    atomic_write(folder / f"{name}.parquet", lambda p: df.to_parquet(p, **PARQUET_OPTIONS))
+
+
+def remove_table(folder: Path | str, name: str) -> None:
+    """Remove ``<folder>/<name>.csv`` and ``.parquet`` if they exist."""
+    for ext in ("csv", "parquet"):
+        (Path(folder) / f"{name}.{ext}").unlink(missing_ok=True)
 
 
 def _write_tables(folder: Path, tables: dict[str, pd.DataFrame]) -> None:
@@ -52,34 +110,26 @@ def _write_tables(folder: Path, tables: dict[str, pd.DataFrame]) -> None:
         df.to_parquet(folder / f"{name}.parquet", **PARQUET_OPTIONS)
 
 
-def write_run(run_dir: Path | str, results: ResultTables, metadata: dict,
-              extra: dict[str, pd.DataFrame] | None = None) -> Path:
-    """Write a run folder atomically, replacing any previous run there.
-
-    Parameters
-    ----------
-    run_dir : path
-        Target folder (created; an existing one is replaced only once the new one is complete).
-    results : ResultTables
-    metadata : dict
-        Provenance for ``run.json``.
-    extra : dict, optional
-        More tables to write (e.g. a comparison with a baseline).
-
-    Returns
-    -------
-    Path
-        The run folder.
-    """
-    return write_folder(run_dir, {**results.tables(), **(extra or {})},
-                        {METADATA: metadata, SUMMARY: results.summary})
-
-
 def write_folder(folder: Path | str, tables: dict[str, pd.DataFrame],
                  documents: dict[str, dict]) -> Path:
     """Write tables (CSV and parquet) and JSON documents into ``folder`` atomically: built in a
     temporary folder next to it and renamed into place, so a killed run leaves the previous
-    folder intact and never a half-written one."""
+    folder intact and never a half-written one.
+
+    Parameters
+    ----------
+    folder : path
+        Target folder (created; an existing one is replaced only once the new one is complete).
+    tables : dict
+        File name (without extension) -> table.
+    documents : dict
+        File name -> JSON document (e.g. ``summary.json``).
+
+    Returns
+    -------
+    Path
+        The folder.
+    """
     folder = Path(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".tmp", dir=folder.parent))
@@ -94,29 +144,82 @@ def write_folder(folder: Path | str, tables: dict[str, pd.DataFrame],
     return folder
 
 
+def write_run(run_dir: Path | str, results: ResultTables, metadata: dict,
+              extra: dict[str, pd.DataFrame] | None = None) -> Path:
+    """Write a run folder atomically, replacing any previous run there.
+
+    Parameters
+    ----------
+    run_dir : path
+        Target folder (see :func:`write_folder`).
+    results : ResultTables
+    metadata : dict
+        Provenance for ``run.json``.
+    extra : dict, optional
+        More tables to write (e.g. a comparison with a baseline, the verification report).
+
+    Returns
+    -------
+    Path
+        The run folder.
+    """
+    return write_folder(run_dir, {**results.tables(), **(extra or {})},
+                        {METADATA: metadata, SUMMARY: results.summary})
+
+
+def _moved_aside(folder: Path) -> Path:
+    """Rename ``folder`` to a hidden sibling (one rename: it disappears at once) and return
+    the new path."""
+    old = folder.with_name(f".{folder.name}.old-{os.getpid()}")
+    os.replace(folder, old)
+    return old
+
+
 def _swap_into_place(new: Path, target: Path) -> None:
-    old = None
-    if target.exists():
-        old = target.with_name(f".{target.name}.old-{os.getpid()}")
-        os.replace(target, old)
+    old = _moved_aside(target) if target.exists() else None
     os.replace(new, target)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
 
 
+def discard_folder(folder: Path | str) -> None:
+    """Remove a folder written by borderflow: renamed aside first (so it disappears at once),
+    then deleted."""
+    folder = Path(folder)
+    if folder.exists():
+        shutil.rmtree(_moved_aside(folder), ignore_errors=True)
+
+
+# ---- reading --------------------------------------------------------------------------------
+def read_summary(folder: Path | str) -> dict | None:
+    """The ``summary.json`` of a run folder, or ``None`` if it has none."""
+    path = Path(folder) / SUMMARY
+    if not path.exists():
+        return None
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def read_table(folder: Path | str, name: str) -> pd.DataFrame:
+    """One table of a run folder (its parquet file; empty if the folder has none)."""
+    path = Path(folder) / f"{name}.parquet"
+    return pd.read_parquet(path) if path.exists() else pd.DataFrame()
+
+
 def read_run(run_dir: Path | str) -> ResultTables:
-    """Read a run folder written by :func:`write_run` back into :class:`ResultTables`."""
+    """Read a run folder written by :func:`write_run` back into :class:`ResultTables`.
+
+    Raises
+    ------
+    InputError
+        If the folder has no ``summary.json``.
+    """
     run_dir = Path(run_dir)
-    summary_path = run_dir / SUMMARY
-    if not summary_path.exists():
-        from borderflow.data.errors import InputError, Problem, display_path
+    summary = read_summary(run_dir)
+    if summary is None:
         raise InputError(Problem(display_path(run_dir), None, None,
                                  f"not a run folder (no {SUMMARY})"))
-    summary = json.loads(summary_path.read_text(encoding="utf-8"))
     # tables added to the format later are empty in run folders written before them
-    tables = {name: pd.read_parquet(run_dir / f"{name}.parquet")
-              if (run_dir / f"{name}.parquet").exists() else pd.DataFrame()
-              for name in ResultTables.TABLES}
+    tables = {name: read_table(run_dir, name) for name in ResultTables.TABLES}
     return ResultTables(summary=summary, **tables)
 
 
@@ -143,8 +246,6 @@ def find_inputs(run_dir: Path | str, meta: dict) -> tuple[Path, list[Path]]:
     InputError
         If ``run.json`` names no inputs or one of them cannot be found.
     """
-    from borderflow.data.errors import InputError, Problem, display_path
-
     run_dir = Path(run_dir)
     inputs = meta.get("inputs", {})
     files = [f for name in sorted(inputs) for f in inputs[name]]
@@ -179,7 +280,8 @@ def changed_inputs(run_dir: Path | str, meta: dict) -> list[tuple[str, str, str 
     return out
 
 
-def read_run_inputs(run_dir: Path | str, data: Path | str | None = None, overlays=()):
+def read_run_inputs(run_dir: Path | str, data: Path | str | None = None, overlays=(), *,
+                    warn_changed: bool = False):
     """A run folder's results with what it was solved on: ``run.json``, inputs, scenario.
 
     Parameters
@@ -188,6 +290,9 @@ def read_run_inputs(run_dir: Path | str, data: Path | str | None = None, overlay
         Folder written by :func:`write_run`.
     data : path, optional
         Dataset folder (default: the inputs named in ``run.json``); ``overlays`` with it.
+    warn_changed : bool
+        Log a warning for every input file that changed since the run (see
+        :func:`read_inputs`).
 
     Returns
     -------
@@ -199,14 +304,33 @@ def read_run_inputs(run_dir: Path | str, data: Path | str | None = None, overlay
     InputError
         If the folder is not a run folder or its inputs cannot be found.
     """
-    from borderflow.data.scenario import Scenario
-    from borderflow.pipeline import load_dataset
-
     run_dir = Path(run_dir)
     results = read_run(run_dir)
     meta = read_metadata(run_dir)
+    tables = read_inputs(run_dir, meta, data, overlays, warn_changed=warn_changed)
+    return results, meta, tables, scenario_of(meta)
+
+
+def read_inputs(run_dir: Path | str, meta: dict, data: Path | str | None = None, overlays=(),
+                *, warn_changed: bool = False):
+    """The checked dataset a run was solved on: ``data`` and ``overlays`` if given, else the
+    folders named in its ``run.json`` (:func:`find_inputs`; with ``warn_changed`` a warning
+    is logged for every input file that changed since the run); crossing points are not
+    checked against the borders again.
+
+    Raises
+    ------
+    InputError
+        If the inputs cannot be found or no longer pass the checks.
+    """
     if data is None:
         data, overlays = find_inputs(run_dir, meta)
-    tables = load_dataset(data, overlays, check_borders=False)
-    scenario = Scenario.model_validate(meta["scenario"]) if "scenario" in meta else None
-    return results, meta, tables, scenario
+        for f, _, _ in changed_inputs(run_dir, meta) if warn_changed else ():
+            log.warning("%s changed since run %s was solved; the current file is used", f,
+                        run_dir)
+    return load_dataset(data, overlays, check_borders=False)
+
+
+def scenario_of(meta: dict) -> Scenario | None:
+    """The scenario recorded in a ``run.json`` (``None`` if it records none)."""
+    return Scenario.model_validate(meta["scenario"]) if meta.get("scenario") else None

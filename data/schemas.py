@@ -320,3 +320,57 @@ PARAMETER_BOUNDS = {
 #: (120 for 5 days, 336 for 14). A product that truly keeps longer is not perishable here.
 MAX_PERISHABLE_AMBIENT_DAYS = 60.0
 MAX_PERISHABLE_REEFER_DAYS = 180.0
+
+def _text(*, nullable: bool = False) -> pa.Column:
+    return pa.Column(str, nullable=nullable, coerce=True)
+
+
+def _side(name: str, key: tuple[str, ...], columns: dict[str, pa.Column]) -> TableSpec:
+    return TableSpec(name=name, key=key, required=False,
+                     schema=pa.DataFrameSchema({**columns, **_provenance()}))
+
+
+#: tables beside the model tables (calibration, validation, ranges, appraisal); the loaders do
+#: not read them, ``tools/check_side_tables.py`` validates them (data/README.md, "Side tables")
+SIDE_TABLES: tuple[TableSpec, ...] = (
+    _side("observations", ("obs_id",), {
+        "obs_id": _slug("observation id"), "element_kind": _text(), "element_id": _text(),
+        "direction": pa.Column(str, pa.Check.isin(("a_to_b", "b_to_a", "both", "export")),
+                               coerce=True),
+        "period_start": _text(), "period_end": _text(), "quantity": _num(), "unit": _text(),
+        "counts": _text(), "products": _text(nullable=True), "per_day": _num(),
+        "per_day_unit": _text(), "low_per_day": _num(), "high_per_day": _num(),
+        "uncertainty_basis": _text()}),
+    _side("disruption_observations", ("event_id",), {
+        "event_id": _slug("event id"), "element_kind": _text(), "element_id": _text(),
+        "direction": _text(), "date_start": _text(), "date_end": _text(nullable=True),
+        "measure": _text(), "quantity": _num(), "unit": _text(), "low": _num(), "high": _num(),
+        "what": _text()}),
+    _side("closure_probabilities", ("crossing_id",), {
+        "crossing_id": _slug("crossing"), "window_start": _text(), "window_end": _text(),
+        "closure_days": _num(), "closure_days_low": _num(), "closure_days_high": _num(),
+        "p_closed_per_day": _num(hi=1.0), "p_low": _num(hi=1.0), "p_high": _num(hi=1.0),
+        "covid_era": _text(), "events": _text()}),
+    _side("investments", ("investment_id",), {
+        "investment_id": _slug("investment id"), "crossing_id": _slug("crossing"),
+        "kind": _text(), "description": _text(), "capex_usd": _num(), "capex_low_usd": _num(),
+        "capex_high_usd": _num(), "capex_as_published": _text(nullable=True),
+        "opex_usd_per_year": _num(), "opex_low_usd_per_year": _num(),
+        "opex_high_usd_per_year": _num(), "construction_start": _text(),
+        "construction_years": _num(), "opens": _text(), "economic_life_years": _num(),
+        "life_low_years": _num(), "life_high_years": _num()}),
+    _side("destination_shares", ("origin", "product_id", "dimension", "destination"), {
+        "origin": _text(), "product_id": _text(), "dimension": _text(), "destination": _text(),
+        "share": _num(hi=1.0), "low": _num(hi=1.0), "high": _num(hi=1.0), "measure": _text(),
+        "period": _text()}),
+    _side("cost_terms", ("term", "applies_to"), {
+        "term": _text(), "applies_to": _text(), "value": _num(), "unit": _text(),
+        "low": _num(), "high": _num()}),
+    TableSpec(name="ranges", key=("table", "row_key", "field"), required=False,
+              schema=pa.DataFrameSchema({
+                  "table": _text(), "row_key": _text(), "field": _text(), "value": _num(None),
+                  "low": _num(None), "high": _num(None),
+                  "distribution": pa.Column(str, pa.Check.isin(("triangular", "uniform")),
+                                            coerce=True),
+                  "basis": _text(), "source": _text()})),
+)

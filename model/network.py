@@ -31,8 +31,9 @@ from shapely.geometry import LineString, Point
 
 from borderflow.data.errors import InputError, Problem
 from borderflow.data.loaders import InputTables
-from borderflow.data.scenario import (BuildEvent, Catalog, CapacityEvent, CloseEvent,
-                                      PriorityEvent, Scenario, SupplyEvent, scenario_problems)
+from borderflow.data.scenario import (BuildEvent, CapacityEvent, CloseEvent, PriorityEvent,
+                                      Scenario, SupplyEvent)
+from borderflow.data.scenario_checks import Catalog, scenario_problems
 from borderflow.data.schemas import AVAILABLE_STATUSES
 
 DIRECTIONS = ("a_to_b", "b_to_a")
@@ -104,7 +105,7 @@ def _period_days(scenario: Scenario, tail_days: int) -> tuple[pd.DataFrame,
 
 def _check_event_refs(tables: InputTables, scenario: Scenario) -> None:
     """Raise :class:`InputError` listing every id the scenario names that the dataset lacks and
-    every event outside its horizon (:func:`borderflow.data.scenario.scenario_problems`)."""
+    every event outside its horizon (:func:`borderflow.data.scenario_checks.scenario_problems`)."""
     problems = scenario_problems(scenario, Catalog.of(tables))
     if problems:
         raise InputError([Problem(f"scenario '{scenario.name}'", None, _yaml_path(loc), message)

@@ -26,12 +26,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import tiny
-from borderflow.model.size import LIMIT_ENV, max_model_gb
 from clitools import invoke
-from test_verify import _border_data
 from typer.testing import CliRunner
 
 from borderflow.cli import app
+from borderflow.model.size import LIMIT_ENV, max_model_gb
+
+from helpers import border_data
 
 
 @dataclass
@@ -51,7 +52,7 @@ def _data(tmp: Path, edit: Callable[[dict[str, pd.DataFrame]], None] | None = No
     t = tiny.base_tables()
     if edit is not None:
         edit(t)
-    return _border_data(tmp, "data", t)
+    return border_data(tmp, "data", t)
 
 
 def _set(table: str, row: int, col: str, value) -> Callable:

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 from clitools import borderflow_command
-from test_verify import _border_data
+from helpers import border_data as _border_data
 
 from borderflow.faults import ACTION_ENV, FAULT_ENV, TRACE_ENV, read_trace
 from borderflow.manifest import check_manifest

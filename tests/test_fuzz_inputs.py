@@ -30,14 +30,15 @@ from pathlib import Path
 import hypothesis.strategies as st
 import tiny
 from borderflow.data.errors import InputError
-from borderflow.data.scenario import Catalog, load_scenarios
+from borderflow.data.scenario_checks import Catalog
+from borderflow.data.scenario_files import load_scenarios
 from clitools import time_limit
 from hypothesis import HealthCheck, given, settings
-from test_verify import ON_BORDER
+from helpers import ON_BORDER
 from typer.testing import CliRunner
 
 from borderflow.cli import app
-from borderflow.pipeline import load_dataset
+from borderflow.data.dataset import load_dataset
 
 _SCALE = max(1, int(os.environ.get("BORDERFLOW_FUZZ_EXAMPLES", "0")) // 60) \
     if os.environ.get("BORDERFLOW_FUZZ_EXAMPLES") else 1

@@ -24,9 +24,10 @@ SCRIPT = """\
     from pathlib import Path
     import pyomo.environ as pyo
     import tiny
-    from borderflow.pipeline import load_dataset, run_scenario
+    from borderflow.data.dataset import load_dataset
+    from borderflow.pipeline import run_scenario
     from borderflow.solvers.highs import SCHEDULER_RESETS, SolverOptions
-    from borderflow.pipeline import RunOptions
+    from borderflow.options import RunOptions
 
     def toy():
         m = pyo.ConcreteModel()

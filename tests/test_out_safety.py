@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 from clitools import borderflow_command, invoke
-from test_verify import _border_data
+from helpers import border_data as _border_data
 from typer.testing import CliRunner
 
 from borderflow.cli import app

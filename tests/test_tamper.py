@@ -33,7 +33,7 @@ import pytest
 import tiny
 from test_dynamics import only_x1
 from test_reproducibility import SCENARIO
-from test_verify import _border_data
+from helpers import border_data as _border_data
 from typer.testing import CliRunner
 
 from borderflow.cli import app

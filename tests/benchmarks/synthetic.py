@@ -168,7 +168,7 @@ def static_variables(folder: Path | str) -> tuple[int, int]:
     pairs plus (origin, product) unserved slacks, counted by the real route enumeration."""
     from borderflow.model.network import build_network
     from borderflow.model.routes import enumerate_routes
-    from borderflow.pipeline import load_dataset
+    from borderflow.data.dataset import load_dataset
 
     net = build_network(load_dataset(folder, check_borders=False))
     routes = enumerate_routes(net)
