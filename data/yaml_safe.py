@@ -91,6 +91,12 @@ def check_node(node, shown: str, *, max_nodes: int = MAX_YAML_NODES,
             tag = n.tag.replace("tag:yaml.org,2002:", "!!")
             raise _problem(shown, n, f"YAML tag '{tag}' is not allowed: scenario files are "
                            "plain data (read with YAML safe loading)", _key_path(loc))
+        if n.tag == "tag:yaml.org,2002:timestamp":
+            try:
+                yaml.SafeLoader("").construct_yaml_timestamp(n)
+            except ValueError as err:
+                raise _problem(shown, n, f"not a date: {n.value} ({err}; expected "
+                               "YYYY-MM-DD)", _key_path(loc)) from None
         if isinstance(n, yaml.MappingNode):
             seen: dict[object, int] = {}
             for k, _ in n.value:
@@ -199,9 +205,9 @@ def load_yaml(path: Path | str, *, max_bytes: int = MAX_YAML_BYTES,
     node = compose(text, shown, max_nodes=max_nodes, max_depth=max_depth)
     if node is None:
         return None, None
-    try:
-        return yaml.SafeLoader(text).get_single_data(), node
-    except yaml.YAMLError as err:  # e.g. a date that does not exist (2023-02-30)
+    try:  # constructed from the checked tree: the text is parsed once
+        return yaml.SafeLoader("").construct_document(node), node
+    except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
         raise InputError(Problem(shown, mark.line + 1 if mark else None, None,
                                  f"cannot be read: {getattr(err, 'problem', None) or err}")
