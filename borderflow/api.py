@@ -39,6 +39,7 @@ from borderflow.model.results import ResultTables
 from borderflow.narrative import story
 from borderflow.options import RunOptions
 from borderflow.pipeline import Run, run_scenario, solve_baseline
+from borderflow.runfolder import Claim
 from borderflow import verify
 from borderflow.verify import REPORT_TABLE, verification_summary
 
@@ -142,21 +143,40 @@ class Result:
         return ResultTables(summary=dict(self.summary), **dict(self.tables))
 
     # ---- what one does with it
-    def write(self, folder: Path | str, on_progress: ProgressCallback | None = None) -> Path:
+    def write(self, folder: Path | str | Claim, on_progress: ProgressCallback | None = None, *,
+              also: Callable[[Path], None] | None = None) -> Path:
         """Write the run folder: result tables (CSV and parquet), the comparison tables and
-        ``verification`` if any, ``summary.json`` and ``run.json``; atomically (the folder is
-        built beside and swapped into place).
+        ``verification`` if any, ``summary.json``, ``run.json``, the checksum manifest and the
+        marker that makes it borderflow's; atomically (the folder is built beside and swapped
+        into place, :func:`borderflow.io.write_folder`).
+
+        Parameters
+        ----------
+        folder : path or Claim
+            The run folder: absent, empty, or a run folder borderflow wrote (anything else is
+            refused: borderflow never replaces what it did not write); or the
+            :class:`~borderflow.runfolder.Claim` a caller took on it before solving.
+        on_progress : callable, optional
+        also : callable, optional
+            ``also(tmp)`` writes more files into the new folder before it is swapped in.
 
         Returns
         -------
         Path
             The run folder.
+
+        Raises
+        ------
+        OutputError
+            The folder is refused, in use by another borderflow process, or the disk failed
+            (the previous folder is then left as it was).
         """
-        (on_progress or _quiet)("write", None, None, f"writing {folder}")
+        shown = folder.out if isinstance(folder, Claim) else folder
+        (on_progress or _quiet)("write", None, None, f"writing {shown}")
         extra = dict(self.comparison or {})
         if self.verification is not None:
             extra[REPORT_TABLE] = self.verification
-        return write_run(folder, self.result_tables(), self.metadata, extra=extra)
+        return write_run(folder, self.result_tables(), self.metadata, extra=extra, also=also)
 
     def verify(self) -> pd.DataFrame:
         """Check the solution independently of the model, again: for a result read from a run

@@ -15,8 +15,10 @@ Every step that changes what is on disk while a run or sweep folder is written c
     A file to which the name of every step reached is appended, one per line: a test runs a
     command once with it to list the steps, then once per step with ``BORDERFLOW_FAULT_AT``.
 
-The variables are read at each call (cheap: one dictionary lookup when unset), so a Dask worker
-started by the command inherits them. They are for tests; nothing else should set them.
+The variables are read at each call (cheap: one dictionary lookup when unset). The worker
+processes of a sweep's LocalCluster do not inherit them: they get ``BORDERFLOW_WORKER_FAULT_AT``
+and ``BORDERFLOW_WORKER_FAULT_TRACE`` instead (:func:`worker_env`), so a test kills the command
+or a worker, as it means to. They are for tests; nothing else should set them.
 """
 
 from __future__ import annotations
@@ -64,3 +66,25 @@ def read_trace(path: str | os.PathLike) -> list[str]:
             return [line.strip() for line in fh if line.strip()]
     except FileNotFoundError:
         return []
+
+
+#: the same variables for the worker processes of a sweep's LocalCluster (a test that kills a
+#: worker, not the command, names its step here)
+WORKER_FAULT_ENV = "BORDERFLOW_WORKER_FAULT_AT"
+WORKER_TRACE_ENV = "BORDERFLOW_WORKER_FAULT_TRACE"
+
+
+def worker_env() -> dict[str, str]:
+    """Environment for worker processes a command starts (Dask's ``Nanny(env=...)``): the
+    command's own kill point and trace are not passed on (a kill meant for the command would
+    kill a worker, which Dask replaces), the worker ones are.
+
+    Returns
+    -------
+    dict
+        ``BORDERFLOW_FAULT_AT`` and ``BORDERFLOW_FAULT_TRACE`` as the worker should see them
+        (empty: off).
+    """
+    return {FAULT_ENV: os.environ.get(WORKER_FAULT_ENV, ""),
+            TRACE_ENV: os.environ.get(WORKER_TRACE_ENV, ""),
+            ACTION_ENV: os.environ.get(ACTION_ENV, "kill")}

@@ -204,9 +204,12 @@ def check_target(out: Path | str, kind: str = "run", *,
         return "empty"
     listed = ", ".join(entries[:3]) + (f" and {len(entries) - 3} more" if len(entries) > 3
                                        else "")
-    legacy = " (a run folder of an older borderflow? move it away to reuse the name)" \
-        if {"summary.json", "run.json"} <= set(entries) else ""
-    refuse(f"holds files borderflow did not write ({listed}){legacy}; borderflow replaces "
+    if {"summary.json", "run.json"} <= set(entries) or "plan.json" in entries:
+        refuse(f"looks like a {kind} folder of an older borderflow (no {MARKER} marker, so "
+               "it could hold anything): borderflow no longer replaces unmarked folders; "
+               f"rename or delete it yourself (e.g. mv {_shown(out)} {_shown(out)}-old), or "
+               f"choose another {option}")
+    refuse(f"holds files borderflow did not write ({listed}); borderflow replaces "
            f"only folders it made (marked {MARKER}): choose another {option}")
     return "absent"  # not reached
 
