@@ -32,8 +32,8 @@ import pandas as pd
 from borderflow.compare import COMPARISON_TABLES, compare
 from borderflow.data.loaders import InputTables
 from borderflow.data.scenario import Scenario
-from borderflow.io import (METADATA, read_inputs, read_metadata, read_run, read_table,
-                           scenario_of, write_run)
+from borderflow.io import (METADATA, SUMMARY, Contents, read_inputs, read_metadata, read_run,
+                           read_table, run_contents, scenario_of, write_folder)
 from borderflow.model.network import FreightNetwork, build_network
 from borderflow.model.results import ResultTables
 from borderflow.narrative import story
@@ -48,6 +48,9 @@ from borderflow.verify import REPORT_TABLE, verification_summary
 #: 0-based) and ``None`` otherwise
 STAGES = ("load", "routes", "model", "solve", "results", "baseline", "compare", "verify",
           "write")
+
+#: the baseline's own run folder inside a run folder (:meth:`Result.write` with ``baseline``)
+BASELINE_FOLDER = "baseline"
 
 #: ``on_progress(stage, done, total, message)``
 ProgressCallback = Callable[[str, "float | None", "float | None", str], None]
@@ -144,6 +147,7 @@ class Result:
 
     # ---- what one does with it
     def write(self, folder: Path | str | Claim, on_progress: ProgressCallback | None = None, *,
+              baseline: bool = False, files: Mapping[str, str] | None = None,
               also: Callable[[Path], None] | None = None) -> Path:
         """Write the run folder: result tables (CSV and parquet), the comparison tables and
         ``verification`` if any, ``summary.json``, ``run.json``, the checksum manifest and the
@@ -157,8 +161,18 @@ class Result:
             refused: borderflow never replaces what it did not write); or the
             :class:`~borderflow.runfolder.Claim` a caller took on it before solving.
         on_progress : callable, optional
+            Told ``("write", None, None, message)``.
+        baseline : bool
+            Also write :attr:`baseline` as a run folder of its own, ``<folder>/baseline``
+            (:data:`BASELINE_FOLDER`; its ``run.json`` records ``baseline_of``), in the same
+            atomic write. :func:`read_result` reads it back as the result's baseline, so maps
+            and exports of the folder show what moved against it.
+        files : mapping, optional
+            More text files to keep in the folder, file name -> UTF-8 text (e.g. the scenario
+            as the user wrote it, ``{"scenario.yaml": text}``).
         also : callable, optional
-            ``also(tmp)`` writes more files into the new folder before it is swapped in.
+            ``also(tmp)`` writes more files into the new folder before it is swapped in (a
+            GeoPackage: ``borderflow solve --gis``).
 
         Returns
         -------
@@ -170,13 +184,27 @@ class Result:
         OutputError
             The folder is refused, in use by another borderflow process, or the disk failed
             (the previous folder is then left as it was).
+        ValueError
+            If ``baseline`` is asked of a result that has none, or a file name is not a plain
+            one.
         """
+        folders = {}
+        if baseline:
+            if self.baseline is None:
+                raise ValueError("this result has no baseline to write (its scenario does not "
+                                 "disrupt and none was given)")
+            folders[BASELINE_FOLDER] = self.baseline._contents(baseline_of=self.name)
         shown = folder.out if isinstance(folder, Claim) else folder
         (on_progress or _quiet)("write", None, None, f"writing {shown}")
+        return write_folder(folder, *self._contents(), texts=dict(files or {}),
+                            folders=folders, also=also)
+
+    def _contents(self, **metadata) -> Contents:
+        """What :meth:`write` puts in the run folder, with ``metadata`` added to ``run.json``."""
         extra = dict(self.comparison or {})
         if self.verification is not None:
             extra[REPORT_TABLE] = self.verification
-        return write_run(folder, self.result_tables(), self.metadata, extra=extra, also=also)
+        return run_contents(self.result_tables(), {**self.metadata, **metadata}, extra)
 
     def verify(self) -> pd.DataFrame:
         """Check the solution independently of the model, again: for a result read from a run
@@ -242,11 +270,29 @@ class Result:
         list of Path
             The files written.
         """
-        from borderflow.gis import run_data, run_layers, write_layers
+        from borderflow.gis import write_layers
+
+        return write_layers(self.layers(baseline=baseline), path, fmt)
+
+    def layers(self, *, baseline: Result | None = None) -> dict:
+        """The optimal flows as GIS layers in memory, as :meth:`export` writes them
+        (:func:`borderflow.gis.run_layers`: ``nodes``, ``links``, ``crossings``, ``routes``,
+        ``origins``, ``markets``; EPSG:4326; fields in docs/gis.md).
+
+        Parameters
+        ----------
+        baseline : Result, optional
+            Adds baseline values and deltas (``base_trucks``, ``flow_delta_trucks`` ...;
+            default: :attr:`baseline`).
+
+        Returns
+        -------
+        dict of str to GeoDataFrame
+        """
+        from borderflow.gis import run_data, run_layers
 
         base = baseline if baseline is not None else self.baseline
-        layers = run_layers(run_data(self), base.result_tables() if base is not None else None)
-        return write_layers(layers, path, fmt)
+        return run_layers(run_data(self), base.result_tables() if base is not None else None)
 
     def with_metadata(self, **fields) -> Result:
         """A copy whose ``run.json`` also records ``fields``."""
@@ -338,7 +384,9 @@ def read_result(folder: Path | str, data: Path | str | None = None, overlays=())
     -------
     Result
         Tables, summary, metadata, scenario, the comparison tables and the verification
-        report if the folder has them, the story retold from the tables; no baseline.
+        report if the folder has them, the story retold from the tables; the baseline if the
+        folder holds its run folder (``<folder>/baseline``, :meth:`Result.write` with
+        ``baseline``), else none.
 
     Raises
     ------
@@ -352,8 +400,34 @@ def read_result(folder: Path | str, data: Path | str | None = None, overlays=())
             if (folder / f"{name}.parquet").exists()}
     report = read_table(folder, REPORT_TABLE) if (folder / f"{REPORT_TABLE}.parquet").exists() \
         else None
+    base_dir = folder / BASELINE_FOLDER
+    baseline = read_result(base_dir, data, overlays) if (base_dir / SUMMARY).is_file() else None
     return Result(scenario=scenario_of(meta), summary=dict(results.summary),
-                  tables=MappingProxyType(results.tables()), metadata=meta,
+                  tables=MappingProxyType(results.tables()), metadata=meta, baseline=baseline,
                   comparison=MappingProxyType(diff) if diff else None,
                   story=story(results, diff or None), verification=report, folder=folder,
                   _data=(data, tuple(overlays)))
+
+
+def folder_kind(folder: Path | str) -> str | None:
+    """What a folder holds, told from its file names alone (cheap enough to list a runs
+    folder): ``"run"`` for a run folder (``summary.json``: :func:`read_result`), ``"sweep"``
+    for a sweep folder (``plan.json`` and ``scenarios/``: :func:`borderflow.read_sweep`),
+    ``None`` for anything else.
+
+    Parameters
+    ----------
+    folder : path
+
+    Returns
+    -------
+    str or None
+    """
+    from borderflow.sweeps.partitions import PARTITIONS, PLAN
+
+    folder = Path(folder)
+    if (folder / SUMMARY).is_file():
+        return "run"
+    if (folder / PLAN).is_file() and (folder / PARTITIONS).is_dir():
+        return "sweep"
+    return None

@@ -113,12 +113,20 @@ def remove_table(folder: Path | str, name: str) -> None:
 RUN_VOLATILE = {SUMMARY: TIMING_KEYS}
 #: the same for a sweep's scenario folder (its summary also records the worker's wall time)
 PARTITION_TIMING_KEYS = (*TIMING_KEYS, "wall_seconds")
+#: what one folder holds: tables (name -> DataFrame) and JSON documents (file name -> dict)
+Contents = tuple[dict[str, pd.DataFrame], dict[str, dict]]
 
 
-def _write_files(folder: Path, tables: dict[str, pd.DataFrame], documents: dict[str, dict],
-                 kind: str) -> None:
-    """Tables (CSV, parquet) and JSON documents into a fresh folder, a fault point after each
-    file (tests kill the process there: docs/reliability.md)."""
+def _plain_name(name: str) -> str:
+    if not name or name.startswith(".") or "/" in name or "\\" in name:
+        raise ValueError(f"'{name}': a file or sub-folder name must be a plain, visible name")
+    return name
+
+
+def _fill(folder: Path, tables: dict[str, pd.DataFrame], documents: dict[str, dict],
+          texts: dict[str, str], folders: dict[str, Contents], kind: str = "run") -> None:
+    """Tables (CSV, parquet), JSON documents, texts and sub-folders into a fresh folder, a
+    fault point after each file (tests kill the process there: docs/reliability.md)."""
     for name, df in tables.items():
         df.to_csv(folder / f"{name}.csv", index=False, lineterminator="\n")
         fault_point(f"{kind}:write:{name}.csv")
@@ -129,16 +137,25 @@ def _write_files(folder: Path, tables: dict[str, pd.DataFrame], documents: dict[
             json.dump(doc, fh, indent=2, sort_keys=True, default=str)
             fh.write("\n")
         fault_point(f"{kind}:write:{name}")
+    for name, text in texts.items():
+        (folder / _plain_name(name)).write_text(text, encoding="utf-8")
+        fault_point(f"{kind}:write:{name}")
+    for name, (sub_tables, sub_documents) in folders.items():
+        sub = folder / _plain_name(name)
+        sub.mkdir()
+        _fill(sub, sub_tables, sub_documents, {}, {}, f"{kind}:{name}")
 
 
 def write_folder(folder: Path | str | Claim, tables: dict[str, pd.DataFrame],
-                 documents: dict[str, dict], *, inside_claim: bool = False,
+                 documents: dict[str, dict], *, texts: dict[str, str] | None = None,
+                 folders: dict[str, Contents] | None = None, inside_claim: bool = False,
                  protected: Iterable[tuple[str, Path | str | None]] = (),
                  also: Callable[[Path], None] | None = None,
                  volatile: Mapping[str, Iterable[str]] | None = None) -> Path:
-    """Write a run folder: tables (CSV and parquet) and JSON documents, built complete in a
-    hidden sibling and swapped into place, with its manifest and marker
-    (:mod:`borderflow.runfolder`).
+    """Write a run folder: tables (CSV and parquet), JSON documents, texts and sub-folders,
+    built complete in a hidden sibling and swapped into place, with its manifest and marker
+    (:mod:`borderflow.runfolder`): the folder and its sub-folders appear together, and a
+    killed run leaves the previous folder intact and never a half-written one.
 
     Parameters
     ----------
@@ -151,6 +168,10 @@ def write_folder(folder: Path | str | Claim, tables: dict[str, pd.DataFrame],
         File name (without extension) -> table.
     documents : dict
         File name -> JSON document (e.g. ``summary.json``).
+    texts : dict, optional
+        File name -> UTF-8 text (e.g. a scenario's YAML as the user wrote it).
+    folders : dict, optional
+        Sub-folder name -> its ``(tables, documents)`` (e.g. a baseline's run folder).
     inside_claim : bool
         ``folder`` is inside a folder the caller holds (a sweep's scenario folder, written by
         a worker): not locked again, not ``fsync``'d (the sweep is durable as a whole).
@@ -161,7 +182,8 @@ def write_folder(folder: Path | str | Claim, tables: dict[str, pd.DataFrame],
         ``also(tmp)`` writes more files into the new folder before it is swapped in (a
         GeoPackage of the flows), so they are covered by the manifest and appear with it.
     volatile : mapping, optional
-        JSON keys left out of the checksums (default: :data:`RUN_VOLATILE`).
+        JSON keys left out of the checksums (default: :data:`RUN_VOLATILE`, and the same
+        keys of each sub-folder's ``summary.json``).
 
     Returns
     -------
@@ -172,11 +194,17 @@ def write_folder(folder: Path | str | Claim, tables: dict[str, pd.DataFrame],
     ------
     OutputError
         ``folder`` refused, in use, or the disk failed (nothing replaced).
+    ValueError
+        A text or sub-folder name that is not a plain, visible name.
     """
-    volatile = RUN_VOLATILE if volatile is None else volatile
+    texts, folders = dict(texts or {}), dict(folders or {})
+    for name in (*texts, *folders):
+        _plain_name(name)
+    if volatile is None:
+        volatile = {**RUN_VOLATILE, **{f"{name}/{SUMMARY}": TIMING_KEYS for name in folders}}
 
     def fill(tmp: Path) -> None:
-        _write_files(tmp, tables, documents, "run")
+        _fill(tmp, tables, documents, texts, folders)
         if also is not None:
             also(tmp)
 
@@ -209,15 +237,22 @@ def write_run(run_dir: Path | str | Claim, results: ResultTables, metadata: dict
         More tables to write (e.g. a comparison with a baseline, the verification report).
     **options
         Passed to :func:`write_folder` (``inside_claim``, ``protected``, ``also``,
-        ``volatile``).
+        ``volatile``, ``texts``, ``folders``).
 
     Returns
     -------
     Path
         The run folder.
     """
-    return write_folder(run_dir, {**results.tables(), **(extra or {})},
-                        {METADATA: metadata, SUMMARY: results.summary}, **options)
+    return write_folder(run_dir, *run_contents(results, metadata, extra), **options)
+
+
+def run_contents(results: ResultTables, metadata: dict,
+                 extra: dict[str, pd.DataFrame] | None = None) -> Contents:
+    """What a run folder holds (:func:`write_run`): the result tables and ``extra`` tables,
+    ``run.json`` (``metadata``) and ``summary.json``; for :func:`write_folder`."""
+    return ({**results.tables(), **(extra or {})},
+            {METADATA: metadata, SUMMARY: results.summary})
 
 
 # ---- reading --------------------------------------------------------------------------------

@@ -4,7 +4,8 @@ read with safe loading, every error named by file, line and field.
 A file holds one scenario (its fields at the top level, as ``data/scenarios/boten-2021.yaml``),
 or any of ``scenarios: [...]``, ``grid:`` (:class:`ClosureGrid`: every crossing x closure
 length x month) and ``investments:`` (:class:`Investments`: projects valued with vs without
-them, for sweeps). :func:`load_scenario_file` parses a file into a :class:`LoadedScenarios`
+them, for sweeps). :func:`load_scenario_file` parses a file (:func:`load_scenario_text` its text, e.g. an upload)
+into a :class:`LoadedScenarios`
 that keeps the composed YAML tree, so that any later problem (an unknown id found against the
 dataset, a bad grid) can point at its line; :func:`load_scenarios` returns the scenarios.
 """
@@ -21,11 +22,11 @@ import yaml
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from .errors import InputError, Problem, display_path
-from .yaml_safe import load_yaml
 from .scenario import (EVENT_KEYS, MAX_HORIZON_DAYS, CloseEvent, Direction, Event, Horizon,
                        InitialQueue, PriorityRule, Scenario, StrictModel, SupplyChange, Window,
                        check_base, check_name)
 from .scenario_checks import Catalog, scenario_problems
+from .yaml_safe import load_yaml_text, read_text
 
 
 # ---- the file formats -----------------------------------------------------------------------
@@ -349,8 +350,20 @@ def load_scenario_file(path: Path | str) -> LoadedScenarios:
     """
     path = Path(path)
     shown = display_path(path)
-    # bounded (size, aliases, depth), no duplicate keys, plain tags, real dates
-    doc, node = load_yaml(path)
+    return load_scenario_text(read_text(path), shown)
+
+
+def load_scenario_text(text: str, shown: str) -> LoadedScenarios:
+    """Parse the text of a scenario file (see :func:`load_scenario_file`); messages name the
+    file as ``shown``. The text is held to the limits of a file (size, aliases, depth,
+    duplicate keys, tags, real dates: :mod:`borderflow.data.yaml_safe`).
+
+    Raises
+    ------
+    InputError
+        As :func:`load_scenario_file`, for the text's problems.
+    """
+    doc, node = load_yaml_text(text, shown)
     if doc is None:
         raise InputError(Problem(shown, None, None, "the file is empty"))
     if not isinstance(doc, dict):

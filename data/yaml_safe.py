@@ -200,8 +200,26 @@ def load_yaml(path: Path | str, *, max_bytes: int = MAX_YAML_BYTES,
     InputError
         One line naming the file, the line and the key of the first problem.
     """
-    shown = display_path(path)
     text = read_text(path, max_bytes=max_bytes)
+    return load_yaml_text(text, display_path(path), max_bytes=max_bytes, max_nodes=max_nodes,
+                          max_depth=max_depth)
+
+
+def load_yaml_text(text: str, shown: str, *, max_bytes: int = MAX_YAML_BYTES,
+                   max_nodes: int = MAX_YAML_NODES,
+                   max_depth: int = MAX_YAML_DEPTH) -> tuple[object, yaml.Node | None]:
+    """:func:`load_yaml` for text already read (an upload), held to the same limits; messages
+    name it as ``shown``.
+
+    Raises
+    ------
+    InputError
+        One line naming ``shown``, the line and the key of the first problem.
+    """
+    size = len(text.encode("utf-8"))
+    if size > max_bytes:
+        raise InputError(Problem(shown, None, None, f"the file is {size / 1e6:,.1f} MB, "
+                                 f"over the {max_bytes / 1e6:g} MB limit for scenario files"))
     node = compose(text, shown, max_nodes=max_nodes, max_depth=max_depth)
     if node is None:
         return None, None
