@@ -110,8 +110,8 @@ def _scenario(tables, scenario_file: Optional[Path], close: list[str], month: Op
     return base.with_must_deliver(must_deliver)
 
 
-def _run_options(threads: int, time_limit: float, window_days: Optional[int] = None,
-                 overlap_days: Optional[int] = None) -> RunOptions:
+def _run_options(threads: int, time_limit: float, window_days: int | None = None,
+                 overlap_days: int | None = None) -> RunOptions:
     """The solver and horizon options of the command line, each checked (one line naming the
     option): a time limit is a positive number of seconds, a look-ahead needs windows."""
     problems = []
@@ -128,8 +128,8 @@ def _run_options(threads: int, time_limit: float, window_days: Optional[int] = N
                          overlap_days=overlap_days)
 
 
-def _inputs(data: Optional[Path], overlay: Optional[list[Path]],
-            *files: tuple[str, Optional[Path]]) -> list[tuple[str, Optional[Path]]]:
+def _inputs(data: Path | None, overlay: list[Path] | None,
+            *files: tuple[str, Path | None]) -> list[tuple[str, Path | None]]:
     """The paths a command reads, as (option, path) pairs: ``--out`` may not be, hold or be
     inside any of them (:func:`borderflow.runfolder.check_target`)."""
     return [("--data", data if data is not None else default_data_dir()),

@@ -23,10 +23,10 @@ from __future__ import annotations
 import difflib
 import logging
 import uuid
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable, Iterator
 
 import pandas as pd
 
@@ -34,7 +34,7 @@ from borderflow.data.errors import InputError, Problem
 from borderflow.faults import worker_env
 from borderflow.io import PARTITION_TIMING_KEYS
 from borderflow.probe import probe_scheduler
-from borderflow.runfolder import check_target, claim
+from borderflow.runfolder import check_target, claim, clean_stale_tree
 
 from .analysis import comparison_table, write_sweep_tables
 from .partitions import (PARTITIONS, is_done, partition_metadata, solved_partitions,
@@ -263,6 +263,9 @@ def _solve_into(folder: Path, plan: SweepPlan, wanted: set[str], only: list[str]
             result.skipped += sum(only is None or v.name in wanted for v in variants) \
                 - len(todo)
             _run_entries(c, folder, plan, todo, warm, progress, "investments", result, local)
+    # a worker killed while writing a scenario folder leaves its temporary folder: not part
+    # of the sweep (the scenario is reported failed and solved again on the next run)
+    clean_stale_tree(folder / PARTITIONS)
     progress("tables", None, None, "comparing the scenarios with their baselines")
     result.tables = write_sweep_tables(folder, plan)
     return result

@@ -117,8 +117,8 @@ def read_tables(folder: Path) -> tuple[ResultTables, list[pd.DataFrame]]:
     try:
         summary = json.loads((folder / SUMMARY).read_text(encoding="utf-8"))
         if not isinstance(summary, dict):
-            raise ValueError("not a JSON object")
-    except (OSError, ValueError) as err:
+            raise TypeError("not a JSON object")
+    except (OSError, ValueError, TypeError) as err:
         problems.append(f"{SUMMARY} unreadable ({' '.join(str(err).split())[:120]})")
         summary = {}
     found = [rows("tables", np.array(problems, dtype=object), np.ones(len(problems)),
@@ -166,7 +166,7 @@ def csv_checks(folder: Path) -> list[pd.DataFrame]:
         csv = path.with_suffix(".csv")
         try:
             table = pd.read_parquet(path)
-        except Exception:  # noqa: BLE001 - told by the tables check
+        except Exception:  # noqa: BLE001, S112 - an unreadable file is told by read_tables
             continue
         if not csv.is_file():
             names.append(f"{csv.name} missing (its parquet is there)")
@@ -197,9 +197,9 @@ def read_metadata_row(folder: Path) -> tuple[dict | None, list[pd.DataFrame]]:
     try:
         meta = json.loads((folder / METADATA).read_text(encoding="utf-8"))
         if not isinstance(meta, dict):
-            raise ValueError("not a JSON object")
+            raise TypeError("not a JSON object")
         return meta, []
-    except (OSError, ValueError) as err:
+    except (OSError, ValueError, TypeError) as err:
         return None, [rows("tables", f"{METADATA} unreadable "
                            f"({' '.join(str(err).split())[:120]})", 1.0, "files")]
 
