@@ -15,7 +15,7 @@ from borderflow.data.errors import InputError, Problem
 
 #: seconds to wait for the scheduler to accept a TCP connection
 PROBE_TIMEOUT_S = 5.0
-#: Dask transports whose address is host:port over TCP (``inproc`` needs no probe)
+#: Dask transports whose address is host:port over TCP (``inproc``: looked up in this process)
 TCP_SCHEMES = ("tcp", "tls", "ws", "wss")
 
 
@@ -76,6 +76,8 @@ def probe_scheduler(address: str, timeout_s: float = PROBE_TIMEOUT_S,
     InputError
         Not an address, the host is unknown, or nothing accepts the connection in time.
     """
+    if address.startswith("inproc://"):
+        return _probe_inproc(address, option)
     scheme, host, port = parse_scheduler(address, option)
     try:
         with socket.create_connection((host, port), timeout=timeout_s):
@@ -91,3 +93,19 @@ def probe_scheduler(address: str, timeout_s: float = PROBE_TIMEOUT_S,
                        option) from None
     shown = f"[{host}]" if ":" in host else host
     return f"{scheme}://{shown}:{port}"
+
+
+def _probe_inproc(address: str, option: str) -> str:
+    """An in-process scheduler (``inproc://``: a LocalCluster of threads in this process, as
+    tests and notebooks start): it must be listening in this process."""
+    from distributed.comm.inproc import global_manager
+
+    location = address[len("inproc://"):]
+    try:
+        listening = global_manager.get_listener_for(location) is not None
+    except ValueError as err:
+        raise _problem(address, f"not a scheduler address: {err}", option) from None
+    if not listening:
+        raise _problem(address, "no in-process scheduler listens there (inproc:// addresses "
+                       "work only inside the process that started the cluster)", option)
+    return address

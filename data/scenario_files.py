@@ -321,9 +321,8 @@ def _message(error: dict) -> str:
     if error["type"] == "event_kind" and isinstance(value, dict):
         kinds = [k for k in EVENT_KEYS if k in value]
         if len(kinds) > 1:
-            return (f"one event has one kind, this one has {' and '.join(kinds)}: write them "
-                    "as separate events (e.g. a closure, then a throttle from the day it "
-                    "reopens)")
+            return (f"{msg}; this one has {' and '.join(kinds)}: write them as separate "
+                    "events (e.g. a closure, then a throttle from the day it reopens)")
     if error["type"] not in ("missing", "extra_forbidden") and isinstance(
             value, (int, float, str, dt.date)):
         msg += f" (got {value})" if isinstance(value, dt.date) else f" (got {_short(value)})"

@@ -9,8 +9,11 @@ command is run once with ``BORDERFLOW_FAULT_TRACE`` to list its steps, then once
 ``BORDERFLOW_FAULT_AT=<step>``, which makes the process ``SIGKILL`` itself there.
 
 First on :mod:`borderflow.runfolder` itself (tests/fault_writer.py writes runs and sweeps the
-way the commands do), with ``renameat2`` and with the two-rename fallback; then on the
-``borderflow solve`` and ``borderflow sweep`` commands.
+way the commands do), at every step, with ``renameat2`` and with the two-rename fallback; then
+on the ``borderflow solve`` and ``borderflow sweep`` commands at one step of each kind (each
+run solves: every step would cost minutes of CI for nothing the writer tests do not show), and
+on a sweep whose Dask worker is killed while it writes a scenario folder
+(``BORDERFLOW_WORKER_FAULT_AT``).
 """
 
 from __future__ import annotations
@@ -21,13 +24,14 @@ import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from clitools import borderflow_command
 from helpers import border_data as _border_data
 
-from borderflow.faults import ACTION_ENV, FAULT_ENV, TRACE_ENV, read_trace
+from borderflow.faults import ACTION_ENV, FAULT_ENV, TRACE_ENV, WORKER_FAULT_ENV, read_trace
 from borderflow.manifest import check_manifest
 from borderflow.runfolder import MARKER, OutputError, claim, read_marker
 
@@ -175,37 +179,47 @@ def _command(args: list[str], **env: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=TIMEOUT_S, check=False)
 
 
-def _kill_everywhere(tmp_path: Path, args: list[str], out: Path, must: set[str],
-                     limit: int | None = None) -> None:
-    """Run ``args`` once traced, then killed at each step (``limit``: distinct step kinds
-    only, for slow commands); check the invariant and that a rerun repairs everything.
+def _kinds(steps: list[str]) -> dict[str, str]:
+    """The first occurrence of each kind of step (every ``:write:<file>`` is one kind)."""
+    kinds: dict[str, str] = {}
+    for s in steps:
+        kinds.setdefault(s.split(":write:")[0].split("#")[0], s)
+    return kinds
 
-    A kill while a file is written is followed by the next kill (whose run starts by cleaning
-    what the last one left), not by a full rerun: the rerun is checked after every other kind
-    of step and once at the end, which halves the cost for a run of 26 files."""
+
+def _kill_everywhere(tmp_path: Path, args: list[str], out: Path, must: set[str],
+                     pick: Callable[[list[str]], list[str]] | None = None) -> None:
+    """Run ``args`` once traced, then killed at each step ``pick`` chooses from the trace
+    (default: one of each kind, and the last file written); check the invariant after each
+    kill, then that one more run repairs everything.
+
+    Every single step of the writer, with and without renameat2, and a rerun after each, is
+    :func:`test_a_kill_at_any_step_loses_nothing` (fast: no solving). Here each run solves, so
+    the commands are killed at one step of each kind: enough to show that they write through
+    the claimed writer and hold the invariant, at a cost CI can pay; a killed run's leftovers
+    are cleaned by the next killed run's claim, and the final run must leave none."""
     trace = tmp_path / "trace.txt"
     done = _command(args, **{TRACE_ENV: str(trace)})
     assert done.returncode == 0, done.stderr
     steps = _occurrences(read_trace(trace))
     assert must <= {s.split("#")[0] for s in steps}, f"steps reported by the command: {steps}"
-    if limit is not None:  # one kill per kind of step (the first write, the first swap ...)
-        kinds = {}
-        for s in steps:
-            kinds.setdefault(s.split(":write:")[0].split("#")[0], s)
-        steps = list(kinds.values())[:limit]
+    if pick is None:
+        writes = [s for s in steps if ":write:" in s]
+        chosen = list(_kinds(steps).values()) + writes[-1:]
+        steps = [s for s in steps if s in chosen]
+    else:
+        steps = pick(steps)
     parent = out.parent
     keep = set(os.listdir(parent))
-    for k, step in enumerate(steps):
+    for step in steps:
         old = _tree(out) if out.exists() else None
         killed = _command(args, **{FAULT_ENV: step})
         assert killed.returncode == -signal.SIGKILL, (step, killed.stderr[-2000:])
         assert _state(out, old) in ("old", "new") or (old is None and not out.exists()), step
-        if ":write:" in step and k + 1 < len(steps):
-            continue
-        again = _command(args)
-        assert again.returncode == 0, (step, again.stderr[-2000:])
-        assert _complete(out), step
-        assert sorted(set(os.listdir(parent)) - keep - {out.name}) == [], step
+    again = _command(args)
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert _complete(out)
+    assert sorted(set(os.listdir(parent)) - keep - {out.name}) == []
 
 
 def test_solve_killed_at_every_step(tmp_path):
@@ -216,8 +230,16 @@ def test_solve_killed_at_every_step(tmp_path):
     (tmp_path / "notes.txt").write_text("mine\n")
     before = _tree(data)
     _kill_everywhere(tmp_path, ["solve", "--data", str(data), "--out", str(out)], out,
-                     {"run:locked", "run:staging-created", "run:swap", "run:swapped"})
+                     {"run:locked", "run:staging-created", "run:write:flows.csv", "run:manifest",
+                      "run:marker", "run:swap", "run:swapped", "run:old-removed"})
     assert _tree(data) == before and (tmp_path / "notes.txt").read_text() == "mine\n"
+
+
+def _while_building_and_at_the_swap(steps: list[str]) -> list[str]:
+    """A sweep replaced whole: killed while its new folder is built (its first table), just
+    before the swap and just after it."""
+    kinds = _kinds(steps)
+    return [kinds["sweep"], kinds["sweep:swap"], kinds["sweep:swapped"]]
 
 
 def test_sweep_rerun_without_resume_keeps_the_old_sweep_until_the_new_one_is_whole(tmp_path):
@@ -229,5 +251,30 @@ def test_sweep_rerun_without_resume_keeps_the_old_sweep_until_the_new_one_is_who
             "--no-progress"]
     first = _command(args)
     assert first.returncode == 0, first.stderr
-    _kill_everywhere(tmp_path, args, out, {"sweep:locked", "sweep:swap", "sweep:swapped"},
-                     limit=8)
+    _kill_everywhere(tmp_path, args, out, {"sweep:locked", "sweep:staging-created",
+                                           "sweep:write:plan.json", "sweep:swap",
+                                           "sweep:swapped"},
+                     pick=_while_building_and_at_the_swap)
+
+
+def test_a_worker_killed_while_writing_leaves_no_torn_scenario(tmp_path):
+    """A Dask worker killed in the middle of writing a scenario folder (its swap): the sweep
+    goes on and ends whole, the scenario is reported failed, nothing half-written stays, and
+    ``--resume`` solves what is missing."""
+    data = _border_data(tmp_path, "data")
+    plan = tmp_path / "sweep.yaml"
+    plan.write_text(textwrap.dedent(SWEEP))
+    out = tmp_path / "sweep"
+    args = ["sweep", str(plan), "--data", str(data), "--out", str(out), "--workers", "1",
+            "--no-progress"]
+    hit = _command(args, **{WORKER_FAULT_ENV: "run:swap",
+                            "DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "0"})
+    assert hit.returncode == 0, hit.stderr[-2000:]
+    assert "failed" in hit.stdout and not hit.stdout.startswith("0 solved, 0 failed")
+    assert _complete(out)
+    _partitions_whole(out)
+    assert not list(out.rglob("*.tmp")), sorted(out.rglob("*.tmp"))
+    resumed = _command([*args, "--resume"])
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    assert "0 failed" in resumed.stdout, resumed.stdout
+    assert _complete(out) and len(list((out / "scenarios").glob("scenario=*"))) == 3

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from borderflow.data.errors import InputError, Problem, display_path
 from borderflow.faults import fault_point
 from borderflow.io import (PARTITION_TIMING_KEYS, SUMMARY, read_run, read_summary, read_table,
                            write_json, write_run)
