@@ -235,6 +235,16 @@ def test_solve_killed_at_every_step(tmp_path):
     assert _tree(data) == before and (tmp_path / "notes.txt").read_text() == "mine\n"
 
 
+def _sweep(tmp_path: Path) -> tuple[Path, list[str]]:
+    """The sweep folder and command line of a two-scenario sweep of the tiny dataset."""
+    data = _border_data(tmp_path, "data")
+    plan = tmp_path / "sweep.yaml"
+    plan.write_text(textwrap.dedent(SWEEP))
+    out = tmp_path / "sweep"
+    return out, ["sweep", str(plan), "--data", str(data), "--out", str(out), "--workers", "1",
+                 "--no-progress"]
+
+
 def _while_building_and_at_the_swap(steps: list[str]) -> list[str]:
     """A sweep replaced whole: killed while its new folder is built (its first table), just
     before the swap and just after it."""
@@ -243,12 +253,7 @@ def _while_building_and_at_the_swap(steps: list[str]) -> list[str]:
 
 
 def test_sweep_rerun_without_resume_keeps_the_old_sweep_until_the_new_one_is_whole(tmp_path):
-    data = _border_data(tmp_path, "data")
-    plan = tmp_path / "sweep.yaml"
-    plan.write_text(textwrap.dedent(SWEEP))
-    out = tmp_path / "sweep"
-    args = ["sweep", str(plan), "--data", str(data), "--out", str(out), "--workers", "1",
-            "--no-progress"]
+    out, args = _sweep(tmp_path)
     first = _command(args)
     assert first.returncode == 0, first.stderr
     _kill_everywhere(tmp_path, args, out, {"sweep:locked", "sweep:staging-created",
@@ -261,12 +266,7 @@ def test_a_worker_killed_while_writing_leaves_no_torn_scenario(tmp_path):
     """A Dask worker killed in the middle of writing a scenario folder (its swap): the sweep
     goes on and ends whole, the scenario is reported failed, nothing half-written stays, and
     ``--resume`` solves what is missing."""
-    data = _border_data(tmp_path, "data")
-    plan = tmp_path / "sweep.yaml"
-    plan.write_text(textwrap.dedent(SWEEP))
-    out = tmp_path / "sweep"
-    args = ["sweep", str(plan), "--data", str(data), "--out", str(out), "--workers", "1",
-            "--no-progress"]
+    out, args = _sweep(tmp_path)
     hit = _command(args, **{WORKER_FAULT_ENV: "run:swap",
                             "DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "0"})
     assert hit.returncode == 0, hit.stderr[-2000:]

@@ -163,13 +163,17 @@ def verify_run(run_dir: Path | str, data: Path | str | None = None,
         If the folder is not a run folder at all, or its inputs cannot be found.
     """
     from borderflow.io import read_inputs, scenario_of
-    from borderflow.runfolder import MARKER
+    from borderflow.runfolder import MARKER, read_marker
 
     run_dir = Path(run_dir)
     if not run_dir.is_dir() or not any((run_dir / n).exists() for n in
                                        (MARKER, "summary.json", "run.json")):
         raise InputError(Problem(display_path(run_dir), None, None, "not a run folder (no "
                                  "summary.json, run.json or marker)"))
+    if (read_marker(run_dir) or {}).get("kind") == "sweep":
+        raise InputError(Problem(display_path(run_dir), None, None, "is a sweep folder: "
+                                 "verify one of its scenarios, e.g. "
+                                 f"{display_path(run_dir / 'scenarios')}/scenario=baseline"))
     parts = folder.manifest_checks(run_dir)
     results, found = folder.read_tables(run_dir)
     parts += found + folder.csv_checks(run_dir)
