@@ -41,6 +41,7 @@ from borderflow.model.summary import RunSummary
 from borderflow.narrative import story
 from borderflow.options import RunOptions
 from borderflow.pipeline import Run, run_scenario, solve_baseline
+from borderflow.runfolder import Claim
 from borderflow import verify
 from borderflow.verify import REPORT_TABLE, verification_summary
 
@@ -155,16 +156,20 @@ class Result:
         return ResultTables(summary=dict(self.summary), **dict(self.tables))
 
     # ---- what one does with it
-    def write(self, folder: Path | str, on_progress: ProgressCallback | None = None, *,
-              baseline: bool = False, files: Mapping[str, str] | None = None) -> Path:
+    def write(self, folder: Path | str | Claim, on_progress: ProgressCallback | None = None, *,
+              baseline: bool = False, files: Mapping[str, str] | None = None,
+              also: Callable[[Path], None] | None = None) -> Path:
         """Write the run folder: result tables (CSV and parquet), the comparison tables and
-        ``verification`` if any, ``summary.json`` and ``run.json``; atomically (the folder is
-        built beside and swapped into place).
+        ``verification`` if any, ``summary.json``, ``run.json``, the checksum manifest and the
+        marker that makes it borderflow's; atomically (the folder is built beside and swapped
+        into place, :func:`borderflow.io.write_folder`).
 
         Parameters
         ----------
-        folder : path
-            The run folder.
+        folder : path or Claim
+            The run folder: absent, empty, or a run folder borderflow wrote (anything else is
+            refused: borderflow never replaces what it did not write); or the
+            :class:`~borderflow.runfolder.Claim` a caller took on it before solving.
         on_progress : callable, optional
             Told ``("write", None, None, message)``.
         baseline : bool
@@ -175,6 +180,9 @@ class Result:
         files : mapping, optional
             More text files to keep in the folder, file name -> UTF-8 text (e.g. the scenario
             as the user wrote it, ``{"scenario.yaml": text}``).
+        also : callable, optional
+            ``also(tmp)`` writes more files into the new folder before it is swapped in (a
+            GeoPackage: ``borderflow solve --gis``).
 
         Returns
         -------
@@ -183,6 +191,9 @@ class Result:
 
         Raises
         ------
+        OutputError
+            The folder is refused, in use by another borderflow process, or the disk failed
+            (the previous folder is then left as it was).
         ValueError
             If ``baseline`` is asked of a result that has none, or a file name is not a plain
             one.
@@ -193,9 +204,10 @@ class Result:
                 raise ValueError("this result has no baseline to write (its scenario does not "
                                  "disrupt and none was given)")
             folders[BASELINE_FOLDER] = self.baseline._contents(baseline_of=self.name)
-        (on_progress or _quiet)("write", None, None, f"writing {folder}")
+        shown = folder.out if isinstance(folder, Claim) else folder
+        (on_progress or _quiet)("write", None, None, f"writing {shown}")
         return write_folder(folder, *self._contents(), texts=dict(files or {}),
-                            folders=folders)
+                            folders=folders, also=also)
 
     def _contents(self, **metadata) -> Contents:
         """What :meth:`write` puts in the run folder, with ``metadata`` added to ``run.json``."""

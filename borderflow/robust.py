@@ -29,6 +29,7 @@ from borderflow.data.errors import InputError, Problem
 from borderflow.data.loaders import InputTables
 from borderflow.data.scenario import Horizon, Scenario, closing, counterfactual
 from borderflow.io import METADATA, SUMMARY, write_folder
+from borderflow.runfolder import Claim
 from borderflow.model.network import with_scenario
 from borderflow.model.size import check_model_size
 from borderflow.model.stochastic import FLOW_KEYS, RobustModel, build_robust_model
@@ -55,9 +56,10 @@ class RobustResult:
         return {"plan": self.plan, "plan_crossings": self.plan_crossings,
                 "scenarios": self.scenarios}
 
-    def write(self, folder: Path | str) -> Path:
+    def write(self, folder: Path | str | Claim) -> Path:
         """Write the tables (CSV and parquet), ``summary.json`` and ``run.json`` into
-        ``folder``, atomically (:func:`borderflow.io.write_folder`)."""
+        ``folder`` (or the :class:`~borderflow.runfolder.Claim` a caller took on it),
+        atomically, with manifest and marker (:func:`borderflow.io.write_folder`)."""
         return write_folder(folder, self.tables(), {SUMMARY: self.summary,
                                                     METADATA: self.metadata})
 

@@ -16,6 +16,7 @@ terminations it reports belong together.)
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import time
@@ -30,6 +31,7 @@ import scipy.sparse as sp
 from borderflow.model.pyomo_layer import LinearForm, compiled_form, linear_form, set_row_bounds
 
 _MS = highspy.HighsModelStatus
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -158,15 +160,52 @@ def solver_version() -> str:
             f"{highspy.HIGHS_VERSION_PATCH} via highspy")
 
 
+#: how many times, in this process, HiGHS's global thread scheduler was found started with
+#: another thread count and was reset (see :class:`SchedulerSafeHighs`)
+SCHEDULER_RESETS = {"count": 0}
+
+
+class SchedulerSafeHighs(highspy.Highs):
+    """``highspy.Highs`` whose :meth:`run` survives another HiGHS use in the same process.
+
+    HiGHS keeps one thread scheduler per process, started by the first solve with that solve's
+    ``threads`` option (HiGHS's default, 0, takes half the cores). A later solve asking for
+    another count, as borderflow's deterministic 1 thread after a notebook's
+    ``pyo.SolverFactory("appsi_highs").solve(...)`` on 2 cores, is refused by HiGHS: ``run``
+    returns an error and the model status stays "Not Set". Here that case resets the global
+    scheduler (``Highs.resetGlobalScheduler(True)``, HiGHS's own remedy) and runs once more,
+    logging a warning that says so; later HiGHS solves with default threads adopt the new
+    scheduler. A second failure is left to the caller (it is then something else).
+
+    The reset must not happen while another thread of the process is inside a HiGHS solve;
+    borderflow solves one model at a time per process (Dask workers are single-threaded).
+    """
+
+    def run(self):
+        status = super().run()
+        if status == highspy.HighsStatus.kError and self.getModelStatus() == _MS.kNotset:
+            threads = self.getOptionValue("threads")
+            threads = threads[-1] if isinstance(threads, tuple) else threads  # (status, value)
+            highspy.Highs.resetGlobalScheduler(True)
+            SCHEDULER_RESETS["count"] += 1
+            status = super().run()
+            if self.getModelStatus() != _MS.kNotset:
+                log.warning("HiGHS's thread scheduler had been started in this process with "
+                            "another thread count (an earlier HiGHS solve with default threads?); "
+                            "borderflow reset it to %s thread(s) and solved again", threads)
+        return status
+
+
 def new_highs() -> highspy.Highs:
-    """A silent ``highspy.Highs``: the copyright banner HiGHS prints on its first construction
-    is sent to /dev/null at the file-descriptor level, so ``--json`` output stays pure JSON."""
+    """A silent :class:`SchedulerSafeHighs`: the copyright banner HiGHS prints on its first
+    construction is sent to /dev/null at the file-descriptor level, so ``--json`` output stays
+    pure JSON."""
     sys.stdout.flush()
     saved = os.dup(1)
     try:
         with open(os.devnull, "wb") as null:
             os.dup2(null.fileno(), 1)
-            h = highspy.Highs()
+            h = SchedulerSafeHighs()
             h.setOptionValue("output_flag", False)
     finally:
         os.dup2(saved, 1)

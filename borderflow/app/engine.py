@@ -12,8 +12,9 @@ scenario from YAML text   ``bf.Scenario.from_yaml_text`` (the checks and the one
 solve                     ``bf.solve(..., on_progress=)``: scenario, undisrupted baseline,
                           comparison, verification
 run folder                ``Result.write(out, baseline=True, files={"scenario.yaml": ...})``
-                          (one atomic folder, the baseline's run folder in ``<out>/baseline``),
-                          then ``Result.export(<out>/<name>.gpkg)`` as ``solve --gis`` does
+                          (one atomic folder, the baseline's run folder in ``<out>/baseline``,
+                          ``<name>.gpkg`` written into it before the swap as ``solve --gis``
+                          does: ``Result.write(..., also=)``)
 what a folder is          ``bf.folder_kind``
 reading a run             ``bf.read_result`` (tables, summary, comparison, story, baseline)
 layers, exports, PNG      ``Result.layers``, ``Result.export``, ``Result.map``; a sweep's
@@ -181,10 +182,12 @@ def solve_to_folder(tables: bf.InputTables, scenario: bf.Scenario, out: Path,
     if out.is_symlink() or (out.exists() and (not out.is_dir() or any(out.iterdir()))):
         raise FolderChanged(f"run folder '{out.name}' was changed by another program while "
                             "the run was queued; nothing written")
+    def gis(tmp: Path) -> None:  # inside the new folder: covered by its manifest
+        tell("gis", message="writing the GeoPackage")
+        res.export(tmp / default_out(out, "gpkg").relative_to(out))
+
     res.write(out, tell, baseline=res.baseline is not None,
-              files={SCENARIO_FILE: yaml_text or scenario_yaml(scenario)})
-    tell("gis", message="writing the GeoPackage")
-    res.export(default_out(out, "gpkg"))
+              files={SCENARIO_FILE: yaml_text or scenario_yaml(scenario)}, also=gis)
     return res.summary
 
 

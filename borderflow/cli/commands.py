@@ -15,6 +15,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import logging
+import math
 import socket
 import time
 from pathlib import Path
@@ -28,8 +29,11 @@ from borderflow.api import Result, read_result
 from borderflow.data.dataset import load_dataset
 from borderflow.data.errors import InputError, Problem
 from borderflow.data.scenario import Horizon, Scenario
-from borderflow.data.scenario_checks import Catalog, unknown_id
+from borderflow.data.loaders import default_data_dir
+from borderflow.data.scenario_checks import Catalog, overlapping_events, unknown_id
+from borderflow.io import RUN_VOLATILE, scenario_of
 from borderflow.options import RunOptions
+from borderflow.runfolder import claim
 from borderflow.solvers.highs import SolverError
 from borderflow.verify import EXIT_VIOLATIONS, REPORT_TABLE
 
@@ -87,10 +91,15 @@ def _check_options(tables, close: list[str], must_deliver: list[str] = ()) -> No
 def _scenario(tables, scenario_file: Optional[Path], close: list[str], month: Optional[int],
               must_deliver: list[str] = ()) -> Scenario:
     """The scenario of the command line: a file (checked against ``tables``, lines named),
-    closures and delivery requirements (the options' ids checked against ``tables``)."""
+    closures and delivery requirements (the options' ids checked against ``tables``).
+    Events of the file that set the same gate's capacity on the same days are told (one
+    warning line each)."""
     base = None
     if scenario_file is not None:
         base = Scenario.from_yaml(scenario_file, tables)
+        for _, _, message in overlapping_events(base):
+            err_console.print(f"[yellow]warning:[/] {escape(str(scenario_file))}: "
+                              f"{escape(message)}", highlight=False, soft_wrap=True)
     _check_options(tables, close, must_deliver)
     if base is not None:
         base = base.with_closures(close)
@@ -101,9 +110,67 @@ def _scenario(tables, scenario_file: Optional[Path], close: list[str], month: Op
     return base.with_must_deliver(must_deliver)
 
 
+def _run_options(threads: int, time_limit: float, window_days: int | None = None,
+                 overlap_days: int | None = None) -> RunOptions:
+    """The solver and horizon options of the command line, each checked (one line naming the
+    option): a time limit is a positive number of seconds, a look-ahead needs windows."""
+    problems = []
+    if not (math.isfinite(time_limit) and time_limit > 0):
+        problems.append(Problem("command line", None, "--time-limit", "must be a positive "
+                                f"number of seconds, got {time_limit:g}"))
+    if overlap_days is not None and window_days is None:
+        problems.append(Problem("command line", None, "--overlap-days", "goes with "
+                                "--window-days (the look-ahead of each rolling window); give "
+                                "--window-days too, or leave --overlap-days out"))
+    if problems:
+        raise InputError(problems)
+    return RunOptions.of(threads=threads, time_limit_s=time_limit, window_days=window_days,
+                         overlap_days=overlap_days)
+
+
+def _inputs(data: Path | None, overlay: list[Path] | None,
+            *files: tuple[str, Path | None]) -> list[tuple[str, Path | None]]:
+    """The paths a command reads, as (option, path) pairs: ``--out`` may not be, hold or be
+    inside any of them (:func:`borderflow.runfolder.check_target`)."""
+    return [("--data", data if data is not None else default_data_dir()),
+            *(("--overlay", o) for o in overlay or ()), *files]
+
+
+def _same_horizon(scenario: Scenario, base: Result, baseline: Path) -> None:
+    """A baseline run folder is comparable only if it was solved on the same horizon (the
+    same month, or the same dated days): refuse it otherwise, naming both."""
+    recorded = base.scenario or scenario_of(base.metadata)
+    theirs = recorded.horizon if recorded is not None else None
+    mine = scenario.horizon
+
+    def said(h) -> str:
+        if h is None:
+            return "an unknown horizon"
+        if h.start is not None:
+            return f"{h.days} day(s) from {h.start}"
+        return f"month {h.month}" if h.month else "the annual average"
+
+    if theirs is None or (theirs.start, theirs.days, theirs.month) != (mine.start, mine.days,
+                                                                       mine.month):
+        raise InputError(Problem("command line", None, "--baseline", f"{baseline} was solved "
+                                 f"for {said(theirs)}, this run is for {said(mine)}: the "
+                                 "comparison would not be like for like; solve the baseline "
+                                 "with the same --month (or leave --baseline out)"))
+
+
 def _wrote(paths) -> None:
     for path in paths:
         out_console.print(f"wrote [bold]{path}[/]", highlight=False)
+
+
+def _gis_into(res: Result, out: Path):
+    """A writer of the run's GeoPackage (``<out>/<name>.gpkg``) into the new run folder before
+    it is swapped in: it is covered by the manifest and appears with the run, or not at all."""
+    from borderflow.gis import default_out
+
+    def write(tmp: Path) -> None:
+        res.export(tmp / default_out(out, "gpkg").relative_to(out))
+    return write
 
 
 def _finish(res: Result, out: Path, as_json: bool) -> None:
@@ -153,16 +220,14 @@ def solve(
     scenario is solved as a planner who sees the window and its look-ahead would route it
     (docs/performance.md).
     """
-    try:
+    try:  # inputs, scenario and options first; then --out is claimed; then the model solved
         tables = load_dataset(data, overlay or ())
         scenario = _scenario(tables, scenario_file, close, month, must_deliver)
-        options = RunOptions.of(threads=threads, time_limit_s=time_limit,
-                                window_days=window_days, overlap_days=overlap_days)
-        res = api.solve(tables, scenario, options)
-        res.write(out)
-        if gis:
-            from borderflow.gis import default_out
-            res.export(default_out(out, "gpkg"))
+        options = _run_options(threads, time_limit, window_days, overlap_days)
+        with claim(out, "run", protected=_inputs(data, overlay, ("--scenario", scenario_file)),
+                   volatile=RUN_VOLATILE) as target:
+            res = api.solve(tables, scenario, options)
+            res.write(target, also=_gis_into(res, out) if gis else None)
     except (InputError, SolverError) as err:
         _fail(err)
         return
@@ -191,11 +256,15 @@ def reroute(
     try:
         tables = load_dataset(data, overlay or ())
         scenario = _scenario(tables, None, close, month, must_deliver)
+        options = _run_options(threads, time_limit)
         base = read_result(baseline) if baseline is not None else None
-        res = api.solve(tables, scenario,
-                        RunOptions.of(threads=threads, time_limit_s=time_limit), baseline=base)
-        res = res.with_metadata(baseline=str(baseline or "solved"))
-        res.write(out)
+        if base is not None:
+            _same_horizon(scenario, base, baseline)
+        with claim(out, "run", protected=_inputs(data, overlay, ("--baseline", baseline)),
+                   volatile=RUN_VOLATILE) as target:
+            res = api.solve(tables, scenario, options, baseline=base)
+            res = res.with_metadata(baseline=str(baseline or "solved"))
+            res.write(target)
     except (InputError, SolverError) as err:
         _fail(err)
         return
@@ -234,9 +303,11 @@ def robust_cmd(
         tables = load_dataset(data, overlay or ())
         _check_options(tables, close)
         scenarios, probabilities = closure_scenarios(close, probability, month)
-        result = robust_plan(tables, scenarios, probabilities,
-                             RunOptions.of(threads=threads, time_limit_s=time_limit))
-        result.write(out)
+        options = _run_options(threads, time_limit)
+        with claim(out, "run", protected=_inputs(data, overlay),
+                   volatile=RUN_VOLATILE) as target:
+            result = robust_plan(tables, scenarios, probabilities, options)
+            result.write(target)
     except (InputError, SolverError) as err:
         _fail(err)
         return
@@ -295,10 +366,10 @@ def sweep_cmd(
             raise InputError(Problem("sweep", None, "--month", "--month goes with --n-1 (a "
                                      "file's scenarios set their own horizon; --seasons runs "
                                      "every month)"))
+        options = _run_options(threads, time_limit)
         plan = plan_sweep(scenario_file, n_minus_1=n_1, month=month, seasons=seasons,
                           invest=invest, invest_top=invest_under, data=data,
-                          overlays=overlay or (),
-                          options=RunOptions.of(threads=threads, time_limit_s=time_limit))
+                          overlays=overlay or (), options=options)
         t0 = time.perf_counter()
         with display.SweepProgress(progress) as bar:
             result = run_sweep(plan, out, workers=workers, scheduler=scheduler, resume=resume,
@@ -348,8 +419,11 @@ def verify_cmd(
     """Re-check a run's solution from its result tables alone; exit 8 if any check fails.
 
     The code is independent of the model: conservation, supply, demand, capacity, closures,
-    licences, shelf life, queues, objective. Exit 0 if every check passes, 8 if any fails."""
-    from borderflow.verify import by_check, verify_run, violations
+    licences, shelf life, queues, duals, objective, every derived table; and the folder's
+    files against the checksum manifest written with it (CSV against parquet too). `--json`
+    says for each column whether it is re-derived or covered by the checksums. Exit 0 if every
+    check passes, 8 if any fails."""
+    from borderflow.verify import by_check, coverage, verify_run, violations
 
     try:
         report = verify_run(run_dir, data)
@@ -361,7 +435,8 @@ def verify_cmd(
         out_console.print_json(json.dumps({
             "run": str(run_dir), "verified": bad.empty, "checks": int(len(report)),
             "violations": int(len(bad)), "by_check": by_check(report).to_dict(orient="records"),
-            "failed": bad.to_dict(orient="records")}, default=float))
+            "failed": bad.to_dict(orient="records"), "coverage": coverage(run_dir)},
+            default=float))
     else:
         display.print_verification(run_dir, report, bad, by_check(report), show)
     if len(bad):

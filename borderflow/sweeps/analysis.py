@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from borderflow.compare import PRODUCT_MEASURES, crossing_changes_many, product_changes_many
+from borderflow.faults import fault_point
 from borderflow.io import read_summary, remove_table, write_table
 
 from .partitions import comparable_results, partition, partition_version, read_partition_table
@@ -338,4 +339,5 @@ def write_sweep_tables(out: Path | str, plan: SweepPlan) -> dict[str, pd.DataFra
             write_table(out, name, df)
         else:  # none of an earlier sweep's rows stay behind
             remove_table(out, name)
+        fault_point(f"sweep:write:{name}")
     return tables

@@ -5,7 +5,9 @@ Layout of ``<out>``: ``plan.json`` (the plan, investment variants included once 
 the plan row, status and fingerprint, ``run.json``), and the sweep's tables at the top
 (:mod:`borderflow.sweeps.analysis`). Every folder and file is written through
 :mod:`borderflow.io` (atomically); a scenario counts as done when its folder's fingerprint
-matches the plan's and it ended optimal or with a failure a re-run would not change.
+matches the plan's and it ended optimal or with a failure a re-run would not change. Where the
+sweep folder is and whether it is written in place or replaced whole is decided by the runner
+(:func:`borderflow.sweeps.runner.run_sweep`), which holds it.
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from borderflow.data.errors import InputError, Problem, display_path
-from borderflow.io import (discard_folder, read_run, read_summary, read_table, write_json,
-                           write_run)
+from borderflow.faults import fault_point
+from borderflow.io import (PARTITION_TIMING_KEYS, SUMMARY, read_run, read_summary, read_table,
+                           write_json, write_run)
 from borderflow.model.results import ResultTables
 from borderflow.pipeline import run_metadata
 
@@ -68,18 +71,6 @@ def empty_results(summary: dict) -> ResultTables:
 
 
 # ---- writing ---------------------------------------------------------------------------------
-def prepare_folder(out: Path, resume: bool) -> None:
-    """Make ``out`` a sweep folder: refuse a non-empty folder that is not one; without
-    ``resume``, discard the scenario folders of an earlier sweep."""
-    if out.exists() and any(out.iterdir()) and not (out / PLAN).exists():
-        raise InputError(Problem(display_path(out), None, None,
-                                 f"exists and is not a sweep folder (no {PLAN}); choose "
-                                 "another --out"))
-    if not resume:
-        discard_folder(out / PARTITIONS)
-    (out / PARTITIONS).mkdir(parents=True, exist_ok=True)
-
-
 def write_plan(out: Path, plan: SweepPlan) -> None:
     """Write ``plan.json``: source, dataset, options, projects and every scenario's row and
     events."""
@@ -89,6 +80,7 @@ def write_plan(out: Path, plan: SweepPlan) -> None:
                             "projects": [p.name for p in plan.projects],
                             "scenarios": [e.row() | {"events": e.scenario.model_dump(
                                 mode="json", by_alias=True)["events"]} for e in plan.entries]})
+    fault_point(f"sweep:write:{PLAN}")
 
 
 def write_partition(out: Path | str, plan: SweepPlan, entry: PlannedScenario,
@@ -110,7 +102,8 @@ def partition_metadata(plan: SweepPlan, entry: PlannedScenario) -> dict:
 
 def write_outcome(out: Path | str, name: str, row: dict, meta: dict, outcome: Outcome) -> Path:
     """Write scenario ``name``'s outcome to its partition of ``out`` (``row``: its plan entry,
-    ``meta``: :func:`partition_metadata`), atomically; on the client or on a worker."""
+    ``meta``: :func:`partition_metadata`), atomically; on the client or on a worker, inside
+    the sweep folder the client holds (:func:`borderflow.io.write_folder`, ``inside_claim``)."""
     results = outcome.results or empty_results({"scenario": name})
     results.summary = {**results.summary, **row, "status": outcome.status,
                        "message": outcome.message, "wall_seconds": outcome.wall_seconds,
@@ -118,7 +111,8 @@ def write_outcome(out: Path | str, name: str, row: dict, meta: dict, outcome: Ou
                        "warm_start": bool(outcome.solve.get("warm_start", False)),
                        "solve_seconds": outcome.solve.get("solve_seconds"),
                        "iterations": outcome.solve.get("iterations")}
-    return write_run(partition(out, name), results, meta)
+    return write_run(partition(out, name), results, meta, inside_claim=True,
+                     volatile={SUMMARY: PARTITION_TIMING_KEYS})
 
 
 # ---- reading ---------------------------------------------------------------------------------
