@@ -78,28 +78,27 @@ def _number(x: float) -> str:
     return f"{x:g}"
 
 
-_INF = math.inf
 _RATE = "link cost per truck where a {} link has no cost of its own (length x rate)"
 
 #: every parameter the model reads, in the order of ``data/default/parameters.csv``
 PARAMETERS: tuple[Parameter, ...] = (
-    Parameter("road_cost_usd_per_truck_km", "USD/truck-km", None, 0.0, _INF, False,
+    Parameter("road_cost_usd_per_truck_km", "USD/truck-km", None, 0.0, 100.0, False,
               _RATE.format("road"),
               "estimate 2024: GMS trucking rates USD 1.0-1.5 per truck-km for a 40 ft "
               "container, midpoint"),
-    Parameter("rail_cost_usd_per_truck_km", "USD/truck-km", None, 0.0, _INF, False,
+    Parameter("rail_cost_usd_per_truck_km", "USD/truck-km", None, 0.0, 100.0, False,
               _RATE.format("rail"),
               "VNR via VNA 2020, Global Times: rail ~20 % cheaper than road (road rate x 0.8)"),
-    Parameter("transfer_cost_usd_per_truck_km", "USD/truck-km", None, 0.0, _INF, False,
+    Parameter("transfer_cost_usd_per_truck_km", "USD/truck-km", None, 0.0, 1_000.0, False,
               _RATE.format("transfer"), "estimate 2024"),
-    Parameter("reefer_cost_factor", "-", None, 1.0, _INF, False,
+    Parameter("reefer_cost_factor", "-", None, 1.0, 10.0, False,
               "link costs of reefer products (times the ambient rate)",
               "estimate 2024: reefer fuel VND 300,000/day (Tuoi Tre 2021) and equipment"),
-    Parameter("waiting_cost_usd_per_truck_day", "USD/truck-day", None, 0.0, _INF, False,
+    Parameter("waiting_cost_usd_per_truck_day", "USD/truck-day", None, 0.0, 10_000.0, False,
               "waiting cost of the trucks in a queue (dated runs)",
               "project seed; Tuoi Tre News 19 Dec 2021 (parking VND 400,000 + reefer fuel "
               "VND 300,000 per day)"),
-    Parameter("unserved_penalty_factor", "-", None, 0.0, _INF, False,
+    Parameter("unserved_penalty_factor", "-", None, 0.0, 100.0, False,
               "lost value of produce unserved or expired (times its value per tonne)",
               "model convention: produce not shipped loses its full export value"),
     Parameter("queue_max_wait_days", "days", 14.0, 0.0, 365.0, True,
@@ -112,7 +111,7 @@ PARAMETERS: tuple[Parameter, ...] = (
     Parameter("empty_return_days", "days", 0.0, 0.0, 60.0, True,
               "days until empties come back through the gate (dated runs)",
               "estimate 2024: unloading and turnaround (assumed)"),
-    Parameter("spot_premium_factor", "-", 0.3, 0.0, _INF, False,
+    Parameter("spot_premium_factor", "-", 0.3, 0.0, 10.0, False,
               "robust plans: extra cost of unbooked (spot) flow, share of the route cost",
               "estimate 2024 (assumed; no published GMS spot-rate series)"),
     Parameter("unused_booking_factor", "-", 0.1, 0.0, 1.0, False,

@@ -104,7 +104,7 @@ def test_an_out_of_range_value_is_refused_when_the_model_reads_it(tmp_path):
     ds = bf.load_dataset(tiny.write(tmp_path / "data"), check_borders=False)
     ds.parameters.loc[3, "value"] = 0.5  # reefer_cost_factor below 1
     with pytest.raises(InputError, match="reefer_cost_factor = 0.5 - is outside its valid "
-                                         "range \\(at least 1\\)"):
+                                         "range \\(between 1 and 10\\)"):
         ModelParameters.of(ds)
     assert math.isinf(PARAMETER["reefer_cost_factor"].high)
 
