@@ -39,6 +39,8 @@ from borderflow.model.results import ResultTables
 from borderflow.narrative import story
 from borderflow.options import RunOptions
 from borderflow.pipeline import Run, run_scenario, solve_baseline
+from borderflow.present.names import Names
+from borderflow.present.numbers import Horizon, clean_summary
 from borderflow import verify
 from borderflow.verify import REPORT_TABLE, verification_summary
 
@@ -156,7 +158,10 @@ class Result:
         extra = dict(self.comparison or {})
         if self.verification is not None:
             extra[REPORT_TABLE] = self.verification
-        return write_run(folder, self.result_tables(), self.metadata, extra=extra)
+        tables = self.result_tables()
+        # summary.json as one would quote it: solver noise removed, ten significant digits
+        tables.summary = clean_summary(tables.summary)
+        return write_run(folder, tables, self.metadata, extra=extra)
 
     def verify(self) -> pd.DataFrame:
         """Check the solution independently of the model, again: for a result read from a run
@@ -207,7 +212,7 @@ class Result:
     def export(self, path: Path | str, fmt: str = "gpkg", *,
                baseline: Result | None = None) -> list[Path]:
         """Write the optimal flows as GIS layers with their data dictionary
-        (:func:`borderflow.gis.write_layers`).
+        (:func:`borderflow.gis.write_layers`; a dated run adds ``crossings_daily``).
 
         Parameters
         ----------
@@ -222,11 +227,12 @@ class Result:
         list of Path
             The files written.
         """
-        from borderflow.gis import run_data, run_layers, write_layers
+        from borderflow.gis import run_data, run_layers, with_daily, write_layers
 
         base = baseline if baseline is not None else self.baseline
-        layers = run_layers(run_data(self), base.result_tables() if base is not None else None)
-        return write_layers(layers, path, fmt)
+        run = run_data(self)
+        layers = run_layers(run, base.result_tables() if base is not None else None)
+        return write_layers(with_daily(run, layers), path, fmt)
 
     def with_metadata(self, **fields) -> Result:
         """A copy whose ``run.json`` also records ``fields``."""
@@ -285,12 +291,21 @@ def solve(dataset: InputTables, scenario: Scenario | None = None,
     report = verify.verify_results(run.results, dataset, run.net.scenario, net=run.net)
     summary = {**run.results.summary, **verification_summary(report),
                "verify_seconds": time.perf_counter() - t0}
+    summary["units"] = _units(summary, scenario)
     return Result(scenario=scenario, summary=summary,
                   tables=MappingProxyType(run.results.tables()),
                   metadata=run.metadata(scenario.source_file), baseline=baseline,
                   comparison=None if diff is None else MappingProxyType(diff),
-                  story=story(run.results, diff), verification=report, _inputs=dataset,
-                  _net=run.net)
+                  story=story(run.results, diff,
+                              product_names=Names.from_tables(dataset).products),
+                  verification=report, _inputs=dataset, _net=run.net)
+
+
+def _units(summary: dict, scenario: Scenario) -> str:
+    """The summary's ``units``: per day for a static run, summed over the days for a dated
+    one (:attr:`borderflow.present.numbers.Horizon.units_note`)."""
+    horizon = Horizon.from_summary(summary, {"horizon": {"start": scenario.horizon.start}})
+    return horizon.units_note
 
 
 def _baseline(run: Run, progress: ProgressCallback) -> Result:
@@ -298,7 +313,8 @@ def _baseline(run: Run, progress: ProgressCallback) -> Result:
     net, tables = solve_baseline(run, progress)
     metadata = {**run.metadata(), "scenario": net.scenario.model_dump(mode="json",
                                                                       by_alias=True)}
-    return Result(scenario=net.scenario, summary=dict(tables.summary),
+    summary = {**tables.summary, "units": _units(tables.summary, net.scenario)}
+    return Result(scenario=net.scenario, summary=summary,
                   tables=MappingProxyType(tables.tables()), metadata=metadata,
                   story=story(tables), _inputs=run.tables, _net=net)
 

@@ -1,14 +1,20 @@
 """Maps of optimal flows: a static PNG for reports and an interactive, self-contained HTML map.
 
 - :func:`flow_map_png`: links drawn with widths by trucks/day (coloured by mode, or by gain/loss
-  against a baseline), crossings sized by trucks/day and coloured by utilisation, closed
-  crossings crossed out, over the country borders of :func:`borderflow.data.basemap.load_countries`,
-  with legend, title and scale bar. Drawn in the metric CRS (EPSG:32648) so the scale bar is true.
+  against a baseline), crossings sized by trucks/day and coloured by utilisation, over the
+  country borders of :func:`borderflow.data.basemap.load_countries`, with legend, title and
+  scale bar. The frame fits what carries freight; the scenario's own closures (red X) are told
+  from gates closed (grey x) or only proposed (dashed diamond) in the data; the busiest
+  crossings, every market and the main origins are labelled without overlaps
+  (:mod:`borderflow.present.labels`). Drawn in the metric CRS (EPSG:32648) so the scale bar is
+  true.
 - :func:`flow_map_html`: a Leaflet map (written with folium) with a layer control (country
-  borders, network, baseline, scenario, change vs baseline) and a tooltip on every crossing and
-  link. Leaflet's JavaScript, CSS and images (``borderflow/assets``, BSD-2, see
-  ``assets/LICENSES``) are inlined, so the file renders with no network access.
-- :func:`network_map_png`: the dataset's network: links by mode, crossings by status.
+  borders, network, baseline, scenario, change vs baseline, labels) and a tooltip on every
+  crossing and link; with a baseline it opens on the change. Leaflet's JavaScript, CSS and
+  images (``borderflow/assets``, BSD-2, see ``assets/LICENSES``) are inlined, so the file
+  renders with no network access.
+- :func:`network_map_png`: the dataset's network: links by mode, crossings by status, every
+  crossing and market labelled (those that would overlap a more important label dropped).
 
 The layers come from :func:`borderflow.gis.run_layers`; nothing here recomputes results.
 """
@@ -26,6 +32,8 @@ from pathlib import Path
 import folium
 import geopandas as gpd
 import matplotlib
+import numpy as np
+import pandas as pd
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -38,6 +46,7 @@ from borderflow.gis import RunData, crossings_layer, links_layer, run_layers  # 
 from borderflow.io import atomic_write  # noqa: E402
 from borderflow.model.network import FreightNetwork  # noqa: E402
 from borderflow.model.results import ResultTables  # noqa: E402
+from borderflow.present import labels as L  # noqa: E402
 
 log = logging.getLogger(__name__)
 
@@ -93,19 +102,30 @@ def _extent(net: FreightNetwork):
     return minx - pad, miny - pad, maxx + pad, maxy + pad
 
 
-def _draw_countries(ax, bounds) -> None:
+def _draw_countries(ax, bounds) -> list:
+    """Country fills and names; returns the name texts (labels keep off them)."""
     countries = load_countries().to_crs(METRIC_CRS)
     fills = [COUNTRY_FILL.get(c, "#f2f2f2") for c in countries["iso_a2"]]
     countries.plot(ax=ax, color=fills, edgecolor="#6e6e6e", linewidth=0.9, zorder=0)
     minx, miny, maxx, maxy = bounds
+    texts = []
     for name, geom in zip(countries["name"], countries.geometry):
         p = geom.intersection(gpd.GeoSeries.from_xy([minx, maxx], [miny, maxy])
                               .union_all().envelope)
         if p.is_empty or p.area < 0.02 * (maxx - minx) * (maxy - miny):
             continue
         pt = p.representative_point()
-        ax.text(pt.x, pt.y, name.upper(), ha="center", va="center", fontsize=13,
-                color="#9a9a9a", fontweight="bold", alpha=0.8, zorder=1)
+        texts.append(ax.text(pt.x, pt.y, name.upper(), ha="center", va="center", fontsize=13,
+                             color="#9a9a9a", fontweight="bold", alpha=0.8, zorder=1))
+    return texts
+
+
+def _set_frame(ax, bounds) -> None:
+    """Fix the axes to ``bounds`` (before labels are placed: they need the final frame)."""
+    minx, miny, maxx, maxy = bounds
+    ax.set_xlim(minx, maxx)
+    ax.set_ylim(miny, maxy)
+    ax.set_aspect("equal")
 
 
 def _width(values, vmax: float, max_width: float = 8.0):
@@ -116,16 +136,9 @@ def _size(values, vmax: float):
     return 25 + 500 * (values / vmax if vmax > 0 else 0 * values)
 
 
-def _short(name: str) -> str:
-    return re.split(r"\s*[–(]", str(name))[0]
-
-
 def _finish(fig, ax, bounds, title: str, subtitle: str, handles: list, out: Path,
             util: bool = True) -> Path:
-    minx, miny, maxx, maxy = bounds
-    ax.set_xlim(minx, maxx)
-    ax.set_ylim(miny, maxy)
-    ax.set_aspect("equal")
+    _set_frame(ax, bounds)
     ax.set_xticks([])
     ax.set_yticks([])
     ax.set_xlabel("")
@@ -179,9 +192,17 @@ def flow_map_png(run: RunData, out: Path | str, baseline: ResultTables | None = 
     layers = run_layers(run, baseline)
     links = layers["links"].to_crs(METRIC_CRS)
     cr = layers["crossings"].to_crs(METRIC_CRS)
-    bounds = _extent(run.net)
+    origins = layers["origins"].to_crs(METRIC_CRS)
+    markets = layers["markets"].to_crs(METRIC_CRS)
+    shown = cr[(cr["trucks"] > _EPS) | (cr["state"] != "open")]
+    if baseline is not None:
+        shown = pd.concat([shown, cr[cr["base_trucks"] > _EPS]])
+    bounds = L.fit_frame([links[(links["trucks"] > _EPS) | (links.get(
+        "base_trucks", 0 * links["trucks"]) > _EPS)].geometry, shown.geometry,
+        origins[origins["shipped_t"] > _EPS].geometry,
+        markets[markets["recv_t"] > _EPS].geometry], aspect=12.5 / 10.5)
     fig, ax = plt.subplots(figsize=(12.5, 10.5))
-    _draw_countries(ax, bounds)
+    country_names = _draw_countries(ax, bounds)
     links.plot(ax=ax, color="#c8c8c8", linewidth=0.5, zorder=2)
     used = links[links["trucks"] > _EPS]
     vmax = float(links["trucks"].max())
@@ -213,32 +234,33 @@ def flow_map_png(run: RunData, out: Path | str, baseline: ResultTables | None = 
         handles.append(Line2D([], [], color="#555555", lw=float(_width(frac * sample, vmax)),
                               label=f"{frac * sample:,.0f} trucks/day"))
     cmax = float(cr["trucks"].max())
-    busy = cr[cr["trucks"] > _EPS]
-    idle = cr[(cr["trucks"] <= _EPS) & (cr["state"] != "closed")]
-    closed = cr[cr["state"] == "closed"]
+    states = L.crossing_categories(cr)
+    busy = cr[(cr["trucks"] > _EPS) & states.isin(["open", "reduced"])]
+    idle = cr[(cr["trucks"] <= _EPS) & (states == "open")]
+    ship = origins[origins["shipped_t"] > _EPS]
+    recv = markets[markets["recv_t"] > _EPS]
+    ax.scatter(ship.geometry.x, ship.geometry.y, s=12, marker="o", facecolor="#4d9221",
+               edgecolor="white", linewidth=0.5, zorder=4)
+    ax.scatter(recv.geometry.x, recv.geometry.y, s=34, marker="s", facecolor="#08519c",
+               edgecolor="white", linewidth=0.6, zorder=4)
     ax.scatter(idle.geometry.x, idle.geometry.y, s=14, facecolor="white", edgecolor="#555555",
                linewidth=0.7, zorder=5)
     ax.scatter(busy.geometry.x, busy.geometry.y, s=_size(busy["trucks"], cmax),
                c=busy["util"], cmap=UTIL_CMAP, vmin=0, vmax=1, edgecolor="black",
                linewidth=0.7, zorder=6)
-    ax.scatter(closed.geometry.x, closed.geometry.y, s=110, marker="X", color="black",
-               edgecolor="white", linewidth=0.8, zorder=7)
     for frac in (1.0, 0.25):
         handles.append(ax.scatter([], [], s=float(_size(frac * cmax, cmax)), facecolor="#dddddd",
                                   edgecolor="black", label=f"crossing, {frac * cmax:,.0f} "
                                                            "trucks/day"))
     handles.append(ax.scatter([], [], s=14, facecolor="white", edgecolor="#555555",
                               label="crossing, unused"))
-    handles.append(ax.scatter([], [], s=110, marker="X", color="black",
-                              label="crossing closed in this run"))
-    labelled = cr.sort_values("trucks", ascending=False).head(label_top)
-    for r in [*labelled.itertuples(), *closed.itertuples()]:
-        text = _short(r.name) + (" rail" if r.mode == "rail" else "") + (
-            " (closed)" if r.state == "closed" else "")
-        ax.annotate(text, (r.geometry.x, r.geometry.y), xytext=(6, 6),
-                    textcoords="offset points", fontsize=8, zorder=8,
-                    bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none",
-                          "alpha": 0.75})
+    handles += L.draw_crossing_states(ax, cr)
+    handles.append(ax.scatter([], [], s=34, marker="s", facecolor="#08519c", label="market"))
+    handles.append(ax.scatter([], [], s=12, marker="o", facecolor="#4d9221",
+                              label="origin shipping"))
+    _set_frame(ax, bounds)
+    L.place_labels(ax, L.map_labels(cr, origins, markets, top_crossings=label_top),
+                   avoid_xy=np.c_[cr.geometry.x, cr.geometry.y], obstacles=country_names)
     s = run.results.summary
     what = "change against the baseline" if baseline is not None else "optimal freight flows"
     subtitle = (f"{s.get('period_label', '')}: {s['shipped_t']:,.0f} t shipped, "
@@ -268,7 +290,7 @@ def network_map_png(net: FreightNetwork, out: Path | str) -> Path:
     """
     bounds = _extent(net)
     fig, ax = plt.subplots(figsize=(12.5, 10.5))
-    _draw_countries(ax, bounds)
+    country_names = _draw_countries(ax, bounds)
     links = net.links.to_crs(METRIC_CRS)
     handles = []
     for mode, colour in MODE_COLOURS.items():
@@ -293,6 +315,16 @@ def network_map_png(net: FreightNetwork, out: Path | str) -> Path:
             handles.append(ax.scatter([], [], s=60, marker=marker, color=colour,
                                       edgecolor="black",
                                       label=f"crossing {status} ({len(part)})"))
+    _set_frame(ax, bounds)
+    markets = nodes[nodes["kind"] == "market"]
+    open_first = cr.assign(_o=cr["status"].isin(["open", "upgraded", "restricted"])) \
+        .sort_values(["_o", "name"], ascending=[False, True], kind="stable")
+    labels = [L.Label(g.x, g.y, L.short_name(n), "crossing")
+              for n, g in zip(open_first["name"], open_first.geometry)]
+    labels += [L.Label(g.x, g.y, L.short_name(n), "market")
+               for n, g in zip(markets["name"], markets.geometry)]
+    L.place_labels(ax, labels, avoid_xy=np.c_[cr.geometry.x, cr.geometry.y],
+                   obstacles=country_names)
     folders = sorted({str(Path(p[0]).parent) for p in net.tables.sources.values()})
     subtitle = (f"{len(net.nodes)} nodes, {len(net.links)} links, {len(net.crossings)} "
                 f"crossings; dataset: {', '.join(folders)}")
@@ -373,10 +405,14 @@ def _add_crossings(group, cr: gpd.GeoDataFrame, trucks: str, css: str, colour_of
 def flow_map_html(run: RunData, out: Path | str, baseline: ResultTables | None = None) -> Path:
     """Interactive map of a run (self-contained HTML: Leaflet inlined, no network needed).
 
-    Layers (layer control, top right): country borders, the network, the scenario's flows
-    (shown), and with a baseline the baseline's flows and the change (hidden until ticked).
-    Every crossing and link with flow has a tooltip. SVG paths carry the CSS classes
-    ``bf-countries``, ``bf-network``, ``bf-scenario``, ``bf-baseline`` and ``bf-delta``.
+    Layers (layer control, top right): country borders with their names, the network, the
+    scenario's flows, with a baseline the baseline's flows and the change, and labels (the
+    busiest crossings, the scenario's closures, the markets). Without a baseline the map opens
+    on the scenario's flows; with one it opens on the change (scenario and baseline flows
+    hidden until ticked). A crossing the scenario closed is a red X above everything. Every
+    crossing and link with flow has a tooltip. SVG paths carry the CSS classes
+    ``bf-countries``, ``bf-network``, ``bf-scenario``, ``bf-baseline`` and ``bf-delta``;
+    labels ``bf-label``, closures ``bf-closed``.
 
     Parameters
     ----------
@@ -421,6 +457,7 @@ def flow_map_html(run: RunData, out: Path | str, baseline: ResultTables | None =
 
     vmax = float(links["trucks"].max())
     groups = []
+    change = baseline is not None
     if baseline is not None:
         base_links = links_layer(run.net, baseline)
         base_cr = crossings_layer(run.net, baseline)
@@ -430,13 +467,13 @@ def flow_map_html(run: RunData, out: Path | str, baseline: ResultTables | None =
                    "trucks/day")
         _add_crossings(g, base_cr, "trucks", "bf-baseline", util_colour)
         groups.append(g)
-    g = folium.FeatureGroup(f"Scenario flows: {run.name}", show=True)
+    g = folium.FeatureGroup(f"Scenario flows: {run.name}", show=not change)
     _add_links(g, links[links["trucks"] > _EPS], "trucks", vmax, "bf-scenario", mode_colour,
                "trucks/day")
     _add_crossings(g, cr, "trucks", "bf-scenario", util_colour)
     groups.append(g)
     if baseline is not None:
-        g = folium.FeatureGroup("Change vs baseline", show=False)
+        g = folium.FeatureGroup("Change vs baseline", show=True)
         moved = links[links["flow_delta_trucks"].abs() > 0.5]
         _add_links(g, moved, "flow_delta_trucks",
                    float(moved["flow_delta_trucks"].abs().max()) if len(moved) else 0.0,
@@ -446,12 +483,55 @@ def flow_map_html(run: RunData, out: Path | str, baseline: ResultTables | None =
                        extra=lambda r: (("change trucks/day", f"{r.flow_delta_trucks:+,.1f}"),
                                         ("baseline state", str(r.base_state))))
         groups.append(g)
+    groups.append(_labels_group(cr, layers["markets"], countries, (minx, miny, maxx, maxy)))
     for g in groups:
         g.add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
     m.get_root().html.add_child(folium.Element(_legend_html(run, baseline is not None)))
     page = _inline_assets(m.get_root().render())
     return atomic_write(Path(out), lambda tmp: tmp.write_text(page, encoding="utf-8"))
+
+
+_LABEL_CSS = ("font:{size}px/1.2 sans-serif;color:{colour};white-space:nowrap;"
+              "text-shadow:0 0 3px #fff,0 0 3px #fff,0 0 2px #fff;{extra}")
+
+
+def _div_label(lat: float, lon: float, text: str, css: str, cls: str = "bf-label",
+               size: int = 12, colour: str = "#222", extra: str = "",
+               anchor=(-6, 6)) -> folium.Marker:
+    style = _LABEL_CSS.format(size=size, colour=colour, extra=extra)
+    return folium.Marker((lat, lon), interactive=False, icon=folium.DivIcon(
+        html=f"<div class='{cls} {css}' style='{style}'>{html.escape(text)}</div>",
+        icon_size=(0, 0), icon_anchor=anchor))
+
+
+def _labels_group(cr: gpd.GeoDataFrame, markets: gpd.GeoDataFrame, countries, bounds,
+                  top: int = 8) -> folium.FeatureGroup:
+    """Permanent labels: country names, the scenario's closures (a red X and the name), the
+    busiest crossings and the markets receiving freight."""
+    g = folium.FeatureGroup("Labels", show=True)
+    minx, miny, maxx, maxy = bounds
+    for name, geom in zip(countries["name"], countries.geometry):
+        p = geom.intersection(gpd.GeoSeries.from_xy([minx, maxx], [miny, maxy])
+                              .union_all().envelope)
+        if not p.is_empty:
+            pt = p.representative_point()
+            _div_label(pt.y, pt.x, name.upper(), "bf-country", size=15, colour="#8a8a8a",
+                       extra="font-weight:bold;letter-spacing:2px", anchor=(30, 8)).add_to(g)
+    states = L.crossing_categories(cr)
+    for r in cr[states == "closed_by_scenario"].itertuples():
+        _div_label(r.geometry.y, r.geometry.x, "✕", "bf-closed", size=22, colour="#d7191c",
+                   extra="font-weight:bold", anchor=(7, 14)).add_to(g)
+        _div_label(r.geometry.y, r.geometry.x, L.short_name(r.name) + " (closed)", "bf-crossing",
+                   colour="#b2182b", extra="font-weight:bold", anchor=(-10, 18)).add_to(g)
+    busy = cr[(states == "open") & (cr["trucks"] > 0.05)].sort_values(
+        ["trucks", "name"], ascending=[False, True]).head(top)
+    for r in busy.itertuples():
+        _div_label(r.geometry.y, r.geometry.x, L.short_name(r.name), "bf-crossing").add_to(g)
+    for r in markets[markets["recv_t"] > 0.5].itertuples():
+        _div_label(r.geometry.y, r.geometry.x, L.short_name(r.name), "bf-market",
+                   colour="#08519c", extra="font-style:italic").add_to(g)
+    return g
 
 
 def _extent_deg(net: FreightNetwork):
@@ -466,7 +546,8 @@ def _legend_html(run: RunData, with_baseline: bool) -> str:
                     for m, c in MODE_COLOURS.items())
     delta = (f"<div><span style='color:{GAIN}'>&#9632;</span> more / "
              f"<span style='color:{LOSS}'>&#9632;</span> fewer trucks than baseline "
-             f"(layer 'Change vs baseline')</div>") if with_baseline else ""
+             "(layer 'Change vs baseline', shown; tick 'Scenario flows' for the flows)</div>"
+             ) if with_baseline else ""
     return (
         "<div id='bf-legend' style='position:fixed;bottom:28px;right:12px;z-index:1000;"
         "background:rgba(255,255,255,.92);padding:8px 10px;border-radius:4px;"
@@ -475,7 +556,9 @@ def _legend_html(run: RunData, with_baseline: bool) -> str:
         f"<div>{html.escape(str(s.get('period_label', '')))}: {s['shipped_t']:,.0f} t shipped, "
         f"{s['trucks']:,.0f} trucks, unserved {s['unserved_t']:,.0f} t</div>"
         "<div style='margin-top:4px'>line width: trucks/day; circles: crossings sized by "
-        "trucks/day, coloured green&rarr;red by utilisation; dashed white: closed</div>"
+        "trucks/day, coloured green&rarr;red by utilisation; dashed white: closed; "
+        "<span style='color:#d7191c;font-weight:bold'>&#10005;</span> closed by this "
+        "scenario</div>"
         f"{modes}{delta}</div>")
 
 

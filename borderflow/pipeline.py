@@ -254,7 +254,7 @@ def solve_baseline(run: Run, on_progress: Progress | None = None
     net = with_scenario(run.net, counterfactual(run.net.scenario))
     run.session.apply(bound_updates(run.built, net))
     summary = solve_session(run.session, run.built, net,
-                            run.options.rolling if net.dated else None)
+                            run.options.rolling if net.dated else None, progress)
     return net, extract_results(net, run.routes, run.built, summary.as_dict())
 
 

@@ -13,9 +13,12 @@ what happened in words.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import os
 import sys
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 
 import highspy
@@ -27,6 +30,45 @@ from pyomo.repn.linear import LinearRepnVisitor
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
 _MS = highspy.HighsModelStatus
+
+#: ``listener(line, iterations)`` called while a session solves in this context (:func:`listening`)
+_LISTENER: contextvars.ContextVar[Callable[[str | None, int | None], None] | None] = \
+    contextvars.ContextVar("borderflow_highs_listener", default=None)
+
+
+@contextlib.contextmanager
+def listening(listener: Callable[[str | None, int | None], None]) -> Iterator[None]:
+    """While the block runs, every :meth:`HighsSession.solve` in this context calls
+    ``listener(line, None)`` with each line of HiGHS's log and ``listener(None, iterations)``
+    at each simplex or interior-point iteration (progress displays; nothing is printed and the
+    solve is unchanged)."""
+    token = _LISTENER.set(listener)
+    try:
+        yield
+    finally:
+        _LISTENER.reset(token)
+
+
+def _run_listened(h: highspy.Highs, log: bool) -> None:
+    """``h.run()``, feeding the listener of :func:`listening` if one is set."""
+    listener = _LISTENER.get()
+    if listener is None:
+        h.run()
+        return
+    feeds = ((h.cbLogging, lambda e: listener(e.message, None)),
+             (h.cbSimplexInterrupt, lambda e: listener(None, e.data_out.simplex_iteration_count)),
+             (h.cbIpmInterrupt, lambda e: listener(None, e.data_out.ipm_iteration_count)))
+    h.setOptionValue("log_to_console", bool(log))
+    h.setOptionValue("output_flag", True)  # HiGHS calls the logging callback only with output on
+    for event, feed in feeds:
+        event.subscribe(feed)
+    try:
+        h.run()
+    finally:
+        for event, feed in feeds:
+            event.unsubscribe(feed)
+        h.setOptionValue("output_flag", bool(log))
+        h.setOptionValue("log_to_console", True)
 
 
 @dataclass(frozen=True)
@@ -523,7 +565,7 @@ class HighsSession:
         # (ERGO-Code/HiGHS#1331, #1477): move the limit on so it applies to this solve alone
         h.setOptionValue("time_limit", float(self.options.time_limit_s) + h.getRunTime())
         t0 = time.perf_counter()
-        h.run()
+        _run_listened(h, self.options.log)
         seconds = time.perf_counter() - t0
         status, termination = status_of(h)
         info = h.getInfo()

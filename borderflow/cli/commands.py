@@ -1,46 +1,37 @@
-"""Command line: ``borderflow solve | reroute | robust | sweep | verify | export | map | data``.
+"""Command line: ``borderflow solve | reroute | robust | sweep | verify | export | map | report |
+data``.
 
 Each command parses its options, calls the public API (:mod:`borderflow.api`,
 :func:`borderflow.sweep`, :func:`borderflow.robust_plan`, :mod:`borderflow.gis`) and prints
-what it returned (:mod:`borderflow.cli.display`). Exit codes: 0 success; 2 bad input (file,
-row and field named, nothing written); 3 solver error; 4 infeasible; 5 unbounded; 6 time or
-iteration limit; 7 numerical trouble; 8 verification failed (``verify``; ``solve`` and
-``reroute`` verify every solution, write it with ``verified: false`` and ``verification.csv``
-naming each violation, and exit 8).
+what it returned (:mod:`borderflow.cli.display`, tables built by :mod:`borderflow.present.views`)
+or, with ``--json``, one envelope (:mod:`borderflow.cli.outputs`). Long work shows its progress
+(:mod:`borderflow.cli.progress`). Exit codes: 0 success; 2 bad input (file, row and field
+named, nothing written); 3 solver error; 4 infeasible; 5 unbounded; 6 time or iteration limit;
+7 numerical trouble; 8 verification failed (``verify``; ``solve`` and ``reroute`` verify every
+solution, write it with ``verified: false`` and ``verification.csv`` naming each violation, and
+exit 8).
+
+Only typer and rich are imported here: the model, pandas and the GIS stack are imported by the
+command that needs them, so ``borderflow --help`` starts fast.
 """
 
 from __future__ import annotations
 
-import json
-import logging
-import time
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.markup import escape
-
-from borderflow import api
-from borderflow.api import Result, read_result
-from borderflow.data.dataset import load_dataset
-from borderflow.data.errors import InputError, Problem
-from borderflow.data.scenario import Horizon, Scenario
-from borderflow.data.scenario_checks import Catalog, unknown_id
-from borderflow.options import RunOptions
-from borderflow.solvers.highs import SolverError
-from borderflow.verify import EXIT_VIOLATIONS, REPORT_TABLE
 
 from . import display
-from .display import err_console, out_console
+from . import progress as prog
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode="markdown",
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode="rich",
                   help="Route export freight across alternative land border crossings "
                        "(Vietnam, Laos, Thailand, China) with a Pyomo/HiGHS model.")
-data_app = typer.Typer(no_args_is_help=True, rich_markup_mode="markdown",
+data_app = typer.Typer(no_args_is_help=True, rich_markup_mode="rich",
                        help="Inspect and check the dataset.")
 app.add_typer(data_app, name="data")
-
-log = logging.getLogger("borderflow")
 
 DataOpt = typer.Option(None, "--data", help="Dataset folder (default: the embedded dataset).")
 OverlayOpt = typer.Option(None, "--overlay", help="Folder of rows that add to or replace the "
@@ -50,28 +41,54 @@ MonthOpt = typer.Option(None, "--month", min=1, max=12,
                              "annual average).")
 ThreadsOpt = typer.Option(1, "--threads", min=1, help="HiGHS threads.")
 TimeLimitOpt = typer.Option(600.0, "--time-limit", help="Solver time limit, seconds.")
-JsonOpt = typer.Option(False, "--json", help="Print JSON instead of tables.")
+JsonOpt = typer.Option(False, "--json", help="Print one JSON object (schema: "
+                                             "docs/schema/borderflow-output.schema.json) "
+                                             "instead of tables.")
 MustOpt = typer.Option([], "--must-deliver", help="Product id that must be delivered in full "
                                                   "(a hard constraint; repeatable). If it "
                                                   "cannot be, the run stops with exit 4 and says "
                                                   "why.")
 
 
-def _fail(err: Exception) -> None:
+def _fail(err: Exception, command: str = "", as_json: bool = False) -> None:
+    """Report an input or solver error (its line, or its envelope with ``--json``) and exit
+    with its code; re-raise anything else (a bug is not an outcome)."""
+    from borderflow.data.errors import InputError
+    from borderflow.solvers.highs import SolverError
+
+    if not isinstance(err, (InputError, SolverError)):
+        raise err
+    if as_json:
+        from borderflow.cli.outputs import failure
+
+        display.emit_json(failure(command, err))
     if isinstance(err, InputError):
-        err_console.print(f"[bold red]error:[/] {escape(str(err))}", highlight=False,
-                          soft_wrap=True)
+        display.error(str(err))
         raise typer.Exit(2)
-    if isinstance(err, SolverError):
-        err_console.print(f"[bold red]solver:[/] {escape(str(err))} (termination: "
-                          f"{err.summary.termination})", highlight=False, soft_wrap=True)
-        raise typer.Exit(err.exit_code)
-    raise err
+    display.error(f"{err} (termination: {err.summary.termination})", "solver")
+    raise typer.Exit(err.exit_code)
+
+
+@contextmanager
+def _working(command: str, as_json: bool = False):
+    """Run a command's work with its progress display; input and solver errors end it with
+    their message (or envelope) and exit code."""
+    from borderflow.data.errors import InputError
+    from borderflow.solvers.highs import SolverError
+
+    try:
+        with prog.Progress(command) as progress:
+            yield progress
+    except (InputError, SolverError) as err:
+        _fail(err, command, as_json)
 
 
 def _check_options(tables, close: list[str], must_deliver: list[str] = ()) -> None:
     """Crossings of ``--close`` and products of ``--must-deliver`` exist in the dataset: the
     message names the option, with the closest id as a hint."""
+    from borderflow.data.errors import InputError, Problem
+    from borderflow.data.scenario_checks import Catalog, unknown_id
+
     catalog = Catalog.of(tables)
     asked = [("--close", "crossing", c, catalog.crossings) for c in close]
     asked += [("--must-deliver", "product", p, catalog.products) for p in must_deliver]
@@ -82,9 +99,11 @@ def _check_options(tables, close: list[str], must_deliver: list[str] = ()) -> No
 
 
 def _scenario(tables, scenario_file: Optional[Path], close: list[str], month: Optional[int],
-              must_deliver: list[str] = ()) -> Scenario:
+              must_deliver: list[str] = ()):
     """The scenario of the command line: a file (checked against ``tables``, lines named),
     closures and delivery requirements (the options' ids checked against ``tables``)."""
+    from borderflow.data.scenario import Horizon, Scenario
+
     base = None
     if scenario_file is not None:
         base = Scenario.from_yaml(scenario_file, tables)
@@ -98,26 +117,43 @@ def _scenario(tables, scenario_file: Optional[Path], close: list[str], month: Op
     return base.with_must_deliver(must_deliver)
 
 
-def _wrote(paths) -> None:
-    for path in paths:
-        out_console.print(f"wrote [bold]{path}[/]", highlight=False)
+def _load(progress, data, overlay, check_borders: bool = True):
+    from borderflow.data.dataset import load_dataset
+
+    progress("load", None, None, "loading and checking the dataset")
+    return load_dataset(data, overlay or (), check_borders=check_borders)
 
 
-def _finish(res: Result, out: Path, as_json: bool) -> None:
-    """Print where the run went and whether it verified; exit 8 if it did not."""
-    if not as_json:
-        out_console.print(f"results written to [bold]{out}[/]")
-    passed = display.print_verification_outcome(res.verification,
-                                                out / (REPORT_TABLE + ".csv"), quiet=as_json)
+def _run_output(command: str, res, out: Path, as_json: bool, extra=(), **summary) -> None:
+    """Print a solved run (tables and story, or its envelope) and exit 8 if it did not
+    verify."""
+    from borderflow.cli import outputs
+    from borderflow.verify import EXIT_VIOLATIONS, REPORT_TABLE
+
+    _, horizon, views = outputs.run_parts(res)
+    passed = not (~res.verification["ok"].astype(bool)).any()
+    if as_json:
+        display.emit_json(outputs.run_envelope(command, res, out, views, horizon,
+                                               extra=extra, **summary))
+    else:
+        display.print_views(views)
+        display.story(res.story)
+        display.say(f"results written to {out}")
+        display.verification_outcome(res.verification, out / (REPORT_TABLE + ".csv"))
     if not passed:
+        if as_json:
+            display.verification_outcome(res.verification, out / (REPORT_TABLE + ".csv"))
         raise typer.Exit(EXIT_VIOLATIONS)
 
 
 @app.callback()
-def main(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log progress.")) -> None:
+def main(verbose: bool = typer.Option(False, "--verbose", "-v",
+                                      help="Log every stage with its time (stderr)."),
+         quiet: bool = typer.Option(False, "--quiet", "-q",
+                                    help="Print errors only (--json still prints its "
+                                         "object).")) -> None:
     """borderflow command line."""
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
+    prog.set_level(verbose, quiet)
 
 
 @app.command()
@@ -129,14 +165,14 @@ def solve(
     month: Optional[int] = MonthOpt, threads: int = ThreadsOpt,
     time_limit: float = TimeLimitOpt, as_json: bool = JsonOpt,
     must_deliver: list[str] = MustOpt,
-    gis: bool = typer.Option(False, "--gis", help="Also write the flows as a GeoPackage "
-                                                  "(<out>/<name>.gpkg; with disruptions, "
-                                                  "deltas against the baseline)."),
+    gis: bool = typer.Option(False, "--gis", help="Also write the flows as a GeoPackage, "
+                                                  "OUT/NAME.gpkg (NAME: the run folder's name; "
+                                                  "with disruptions, deltas against the "
+                                                  "baseline)."),
     window_days: Optional[int] = typer.Option(
         None, "--window-days", min=1,
-        help="Dated runs: solve in rolling windows committing this many days each (a year "
-             "in 14-day windows: 1.5 min, 47 s with --overlap-days 4, instead of 8.5 min); "
-             "default: the whole horizon at once."),
+        help="Dated runs: solve in rolling windows committing this many days each (much "
+             "faster on a year; docs/performance.md); default: the whole horizon at once."),
     overlap_days: Optional[int] = typer.Option(
         None, "--overlap-days", min=0,
         help="With --window-days: days each window looks further ahead (default: the longest "
@@ -146,30 +182,29 @@ def solve(
     """Solve the optimal routing of a scenario (default: baseline on the embedded dataset).
 
     A scenario with disruptions is also solved without them (a warm re-solve of the same model)
-    and the comparison is written and told in a few sentences. With `--window-days` a dated
+    and the comparison is written and told in a few sentences. With --window-days a dated
     scenario is solved as a planner who sees the window and its look-ahead would route it
     (docs/performance.md).
     """
-    try:
-        tables = load_dataset(data, overlay or ())
+    written = []
+    with _working("solve", as_json) as progress:
+        from borderflow import api
+        from borderflow.options import RunOptions
+
+        tables = _load(progress, data, overlay)
         scenario = _scenario(tables, scenario_file, close, month, must_deliver)
         options = RunOptions.of(threads=threads, time_limit_s=time_limit,
                                 window_days=window_days, overlap_days=overlap_days)
-        res = api.solve(tables, scenario, options)
-        res.write(out)
+        res = api.solve(tables, scenario, options, progress)
+        res.write(out, progress)
         if gis:
             from borderflow.gis import default_out
-            res.export(default_out(out, "gpkg"))
-    except (InputError, SolverError) as err:
-        _fail(err)
-        return
-    if as_json:
-        out_console.print_json(json.dumps({**res.summary, "story": res.story}, default=str))
-    else:
-        display.print_summary(res.summary, res.tables["crossings"])
-        for line in res.story:
-            out_console.print(f"• {line}", highlight=False)
-    _finish(res, out, as_json)
+
+            progress("export", None, None, "writing the GeoPackage")
+            written = res.export(default_out(out, "gpkg"))
+    _run_output("solve", res, out, as_json, extra=[("geopackage", p) for p in written])
+    if not as_json:
+        display.wrote(written)
 
 
 @app.command()
@@ -185,26 +220,20 @@ def reroute(
     must_deliver: list[str] = MustOpt,
 ) -> None:
     """Close crossings and show what changes against the baseline: flows, cost, losses."""
-    try:
-        tables = load_dataset(data, overlay or ())
+    with _working("reroute", as_json) as progress:
+        from borderflow import api
+        from borderflow.api import read_result
+        from borderflow.options import RunOptions
+
+        tables = _load(progress, data, overlay)
         scenario = _scenario(tables, None, close, month, must_deliver)
         base = read_result(baseline) if baseline is not None else None
         res = api.solve(tables, scenario,
-                        RunOptions.of(threads=threads, time_limit_s=time_limit), baseline=base)
+                        RunOptions.of(threads=threads, time_limit_s=time_limit), progress,
+                        baseline=base)
         res = res.with_metadata(baseline=str(baseline or "solved"))
-        res.write(out)
-    except (InputError, SolverError) as err:
-        _fail(err)
-        return
-    if as_json:
-        payload = {"scenario": res.summary["scenario"], "closed": list(close),
-                   **{k: v.to_dict(orient="records") for k, v in res.comparison.items()}}
-        out_console.print_json(json.dumps(payload, default=float))
-    else:
-        display.print_reroute(close, res.comparison)
-        for line in res.story:
-            out_console.print(f"• {line}", highlight=False)
-    _finish(res, out, as_json)
+        res.write(out, progress)
+    _run_output("reroute", res, out, as_json, closed=list(close))
 
 
 @app.command("robust")
@@ -225,24 +254,27 @@ def robust_cmd(
     year, each crossing closed) the cheapest recourse, with a spot premium on unbooked flow and
     part of unused bookings paid (parameters spot_premium_factor, unused_booking_factor).
     """
-    from borderflow.robust import closure_scenarios, robust_plan
+    with _working("robust", as_json) as progress:
+        from borderflow.options import RunOptions
+        from borderflow.robust import closure_scenarios, robust_plan
 
-    try:
-        tables = load_dataset(data, overlay or ())
+        tables = _load(progress, data, overlay)
         _check_options(tables, close)
         scenarios, probabilities = closure_scenarios(close, probability, month)
         result = robust_plan(tables, scenarios, probabilities,
-                             RunOptions.of(threads=threads, time_limit_s=time_limit))
+                             RunOptions.of(threads=threads, time_limit_s=time_limit),
+                             on_progress=progress)
+        progress("write", None, None, f"writing {out}")
         result.write(out)
-    except (InputError, SolverError) as err:
-        _fail(err)
-        return
+    from borderflow.cli import outputs
+
+    views, story = outputs.robust_parts(result, tables)
     if as_json:
-        out_console.print_json(json.dumps({**result.summary, "scenarios_table": result.scenarios
-                                           .to_dict(orient="records")}, default=float))
+        display.emit_json(outputs.robust_envelope(result, out, views, story))
         return
-    display.print_robust(result)
-    out_console.print(f"results written to [bold]{out}[/]")
+    display.print_views(views)
+    display.story(story)
+    display.say(f"results written to {out}")
 
 
 @app.command("sweep")
@@ -274,17 +306,22 @@ def sweep_cmd(
     data: Optional[Path] = DataOpt, overlay: Optional[list[Path]] = OverlayOpt,
     month: Optional[int] = MonthOpt, threads: int = ThreadsOpt,
     time_limit: float = TimeLimitOpt,
-    progress: bool = typer.Option(True, "--progress/--no-progress", help="Progress bar."),
+    progress_bar: bool = typer.Option(True, "--progress/--no-progress", help="Progress bar."),
     top: int = typer.Option(12, "--top", min=1, help="Rows shown per table."),
+    as_json: bool = JsonOpt,
 ) -> None:
     """Solve many scenarios in parallel (Dask) and compare them: criticality, capacity, investments.
 
     One model per worker, warm re-solves. Writes a comparison with the baselines, the
     criticality of crossings, the value of capacity and the ranking of investments. Failed
     scenarios are reported and do not stop the sweep."""
-    from borderflow.sweeps import plan_sweep, run_sweep
+    import time
 
-    try:
+    with _working("sweep", as_json) as progress:
+        from borderflow.data.errors import InputError, Problem
+        from borderflow.options import RunOptions
+        from borderflow.sweeps import plan_sweep, run_sweep
+
         if (scenario_file is None) == (not n_1):
             raise InputError(Problem("sweep", None, None, "give a scenario file or --n-1 "
                                                           "(one of them)"))
@@ -292,76 +329,118 @@ def sweep_cmd(
             raise InputError(Problem("sweep", None, "--month", "--month goes with --n-1 (a "
                                      "file's scenarios set their own horizon; --seasons runs "
                                      "every month)"))
+        progress("plan", None, None, "planning the scenarios")
         plan = plan_sweep(scenario_file, n_minus_1=n_1, month=month, seasons=seasons,
                           invest=invest, invest_top=invest_under, data=data,
                           overlays=overlay or (),
                           options=RunOptions.of(threads=threads, time_limit_s=time_limit))
+        progress.close()
         t0 = time.perf_counter()
-        with display.SweepProgress(progress) as bar:
+        with display.SweepProgress(progress_bar) as bar:
             result = run_sweep(plan, out, workers=workers, scheduler=scheduler, resume=resume,
                                warm=not cold, only=only or None, on_progress=bar)
-    except (InputError, SolverError) as err:
-        _fail(err)
+    from borderflow.cli import outputs
+
+    seconds = time.perf_counter() - t0
+    views = outputs.sweep_parts(result, plan, top)
+    if as_json:
+        display.emit_json(outputs.sweep_envelope(result, out, views, seconds))
         return
-    out_console.print(f"{result.solved} solved, {result.failed} failed, {result.skipped} kept "
-                      f"from before; {result.models_built} model(s) built; "
-                      f"{time.perf_counter() - t0:,.1f} s", highlight=False)
-    display.print_sweep(result.tables, top)
-    out_console.print(f"results written to [bold]{out}[/]")
+    display.say(f"{result.solved} solved, {result.failed} failed, {result.skipped} kept from "
+                f"before; {result.models_built} model(s) built; {seconds:,.1f} s")
+    failed = result.tables["comparison"]
+    for r in failed[failed["status"] != "optimal"].itertuples(index=False):
+        display.error(f"{r.scenario} {r.message}", r.status)
+    display.print_views(views)
+    display.say(f"results written to {out}")
 
 
 @data_app.command("check")
 def data_check(data: Optional[Path] = DataOpt, overlay: Optional[list[Path]] = OverlayOpt,
                as_json: bool = JsonOpt) -> None:
     """Validate the dataset and summarise it (counts, published vs estimated numbers)."""
-    from borderflow.data.checks import validate_tables
-    from borderflow.data.loaders import read_tables
-    from borderflow.data.summary import dataset_summary
+    with _working("data check", as_json) as progress:
+        from borderflow.data.checks import validate_tables
+        from borderflow.data.loaders import read_tables
+        from borderflow.data.summary import dataset_summary
 
-    try:
+        progress("load", None, None, "reading and checking the dataset")
         tables = read_tables(data, overlay or ())
         report = validate_tables(tables)
         report.raise_for_errors()
-    except InputError as err:
-        _fail(err)
-        return
+    from borderflow.cli import outputs
+
     summary = dataset_summary(tables)
+    views = outputs.dataset_parts(summary)
+    warnings = [str(w) for w in report.warnings]
     if as_json:
-        out_console.print_json(json.dumps({**summary, "warnings": [str(w) for w in
-                                                                   report.warnings]}))
+        display.emit_json(outputs.dataset_envelope(summary, views, warnings))
         return
-    display.print_dataset_summary(summary, report.warnings)
+    display.print_views(views)
+    for w in warnings:
+        display.warn(w)
+    display.say(f"dataset OK ({len(warnings)} warning(s))")
+
+
+@data_app.command("list")
+def data_list(
+    kind: str = typer.Argument(..., help="crossings, products or places."),
+    country: Optional[str] = typer.Option(None, "--country",
+                                          help="Only those of this country (ISO code, e.g. "
+                                               "VN): crossings on its border, products it "
+                                               "supplies, places in it."),
+    data: Optional[Path] = DataOpt, overlay: Optional[list[Path]] = OverlayOpt,
+    as_json: bool = JsonOpt,
+) -> None:
+    """List the ids and names of the dataset's crossings, products or places (what --close,
+    --must-deliver and scenario files name)."""
+    with _working("data list", as_json) as progress:
+        from borderflow.cli import outputs
+
+        outputs.check_list_args(kind, country)
+        tables = _load(progress, data, overlay, check_borders=False)
+        view = outputs.list_view(kind, tables, country)
+    if as_json:
+        display.emit_json(outputs.list_envelope(kind, country, view))
+        return
+    display.print_view(view)
+    if view.empty:
+        display.say(f"no {kind} for country {country}")
 
 
 RunDirArg = typer.Argument(..., help="Run folder (written by solve or reroute).")
 RunDataOpt = typer.Option(None, "--data", help="Dataset of the run (default: from its run.json).")
+RunOverlayOpt = typer.Option(None, "--overlay", help="Overlays of the run's dataset, with "
+                                                     "--data (default: from its run.json; "
+                                                     "repeatable).")
 
 
 @app.command("verify")
 def verify_cmd(
-    run_dir: Path = RunDirArg, data: Optional[Path] = RunDataOpt, as_json: bool = JsonOpt,
+    run_dir: Path = RunDirArg, data: Optional[Path] = RunDataOpt,
+    overlay: Optional[list[Path]] = RunOverlayOpt, as_json: bool = JsonOpt,
     show: int = typer.Option(20, "--show", min=0, help="Violations to list (largest first)."),
 ) -> None:
     """Re-check a run's solution from its result tables alone; exit 8 if any check fails.
 
     The code is independent of the model: conservation, supply, demand, capacity, closures,
-    licences, shelf life, queues, objective. Exit 0 if every check passes, 8 if any fails."""
-    from borderflow.verify import by_check, verify_run, violations
+    licences, shelf life, queues, objective; and the run's input files against the checksums it
+    recorded. Exit 0 if every check passes, 8 if any fails."""
+    with _working("verify", as_json) as progress:
+        from borderflow.verify import verify_run
 
-    try:
-        report = verify_run(run_dir, data)
-    except InputError as err:
-        _fail(err)
-        return
-    bad = violations(report)
+        progress("verify", None, None, f"checking {run_dir} independently")
+        report = verify_run(run_dir, data, overlay or ())
+    from borderflow.cli import outputs
+    from borderflow.verify import EXIT_VIOLATIONS
+
+    env, views, (solution, files) = outputs.verify_parts(run_dir, report, show)
     if as_json:
-        out_console.print_json(json.dumps({
-            "run": str(run_dir), "verified": bad.empty, "checks": int(len(report)),
-            "violations": int(len(bad)), "by_check": by_check(report).to_dict(orient="records"),
-            "failed": bad.to_dict(orient="records")}, default=float))
+        display.emit_json(env)
     else:
-        display.print_verification(run_dir, report, bad, by_check(report), show)
-    if len(bad):
+        display.print_views(views)
+        display.verify_verdict(solution, files)
+    if env["exit_code"]:
         raise typer.Exit(EXIT_VIOLATIONS)
 
 
@@ -374,59 +453,96 @@ def export_cmd(
                                                           "run folder)."),
     baseline: Optional[Path] = typer.Option(None, "--baseline", help="Baseline run folder: "
                                                                      "adds deltas."),
-    data: Optional[Path] = RunDataOpt,
+    data: Optional[Path] = RunDataOpt, overlay: Optional[list[Path]] = RunOverlayOpt,
+    as_json: bool = JsonOpt,
 ) -> None:
     """Export a run's (or a sweep's) optimal flows as GIS layers, with a data dictionary.
 
-    Layers: nodes, links, crossings, routes, origins, markets. A sweep folder gives one layer
-    set with a `scenario` column (every scenario solved to optimality)."""
-    from borderflow.gis import FORMATS, export_folder
+    Layers: nodes, links, crossings, routes, origins, markets (and crossings_daily, one point
+    per crossing and day, for a dated run). A sweep folder gives one layer set with a scenario
+    column (every scenario solved to optimality) and base/delta fields against each
+    scenario's baseline."""
+    with _working("export", as_json) as progress:
+        from borderflow.data.errors import InputError, Problem
+        from borderflow.gis import FORMATS, export_folder
 
-    if fmt not in FORMATS:
-        err_console.print(f"[bold red]error:[/] unknown format '{escape(fmt)}'; choose "
-                          f"{', '.join(FORMATS)}")
-        raise typer.Exit(2)
-    try:
-        written = export_folder(run_dir, out, fmt, baseline=baseline, data=data)
-    except InputError as err:
-        _fail(err)
+        if fmt not in FORMATS:
+            raise InputError(Problem("command line", None, "--format",
+                                     f"unknown format '{fmt}'; choose {', '.join(FORMATS)}"))
+        written = export_folder(run_dir, out, fmt, baseline=baseline, data=data,
+                                overlays=overlay or (), on_progress=progress)
+    _outputs("export", as_json, [(fmt, p) for p in written], run=str(run_dir), format=fmt)
+
+
+def _outputs(command: str, as_json: bool, outputs, **summary) -> None:
+    """Print what a command wrote (or its envelope)."""
+    if as_json:
+        from borderflow.present.envelope import envelope
+
+        display.emit_json(envelope(command, summary=summary, outputs=outputs))
         return
-    _wrote(written)
+    display.wrote([p for _, p in outputs])
 
 
 @app.command("map")
 def map_cmd(
     run_dir: Path = RunDirArg,
-    out: Optional[Path] = typer.Option(None, "--out", help="Static map (PNG) to write."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Static map (PNG) to write "
+                                                          "(default: RUN/map.png)."),
     html_out: Optional[Path] = typer.Option(None, "--html", help="Interactive map (HTML, "
                                                                  "self-contained) to write."),
     baseline: Optional[Path] = typer.Option(None, "--baseline", help="Baseline run folder: "
                                                                      "show what moved."),
-    data: Optional[Path] = RunDataOpt,
+    data: Optional[Path] = RunDataOpt, overlay: Optional[list[Path]] = RunOverlayOpt,
+    as_json: bool = JsonOpt,
 ) -> None:
     """Draw a run's optimal flows: a PNG for reports and/or an interactive HTML map."""
     if out is None and html_out is None:
         out = run_dir / "map.png"
-    try:
-        res = read_result(run_dir, data)
+    with _working("map", as_json) as progress:
+        from borderflow.api import read_result
+
+        progress("read", None, None, f"reading {run_dir}")
+        res = read_result(run_dir, data, overlay or ())
         base = read_result(baseline) if baseline is not None else None
+        progress("map", None, None, "drawing the map")
         written = res.map(png=out, html=html_out, baseline=base)
-    except InputError as err:
-        _fail(err)
-        return
-    _wrote(written)
+    _outputs("map", as_json, [("png" if p.suffix == ".png" else "html", p) for p in written],
+             run=str(run_dir))
+
+
+@app.command("report")
+def report_cmd(
+    run_dir: Path = RunDirArg,
+    out: Path = typer.Option(..., "--out", help="Report to write: .html (self-contained), or "
+                                                ".pdf (needs the 'pdf' extra: WeasyPrint)."),
+    baseline: Optional[Path] = typer.Option(None, "--baseline", help="Baseline run folder "
+                                                                     "(default: the run's own "
+                                                                     "comparison, if any)."),
+    pdf: bool = typer.Option(False, "--pdf", help="Also write a PDF beside the HTML "
+                                                  "(OUT with .pdf; needs WeasyPrint)."),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Write a run report an analyst can send: summary, story, map, charts, tables,
+    verification and the data's provenance, in one file that opens offline."""
+    with _working("report", as_json) as progress:
+        from borderflow.cli import outputs
+
+        written = outputs.write_report(run_dir, out, baseline, pdf, progress)
+    _outputs("report", as_json, [(p.suffix.lstrip("."), p) for p in written], run=str(run_dir))
 
 
 @data_app.command("map")
-def data_map(out: Path = typer.Option(Path("network.png"), "--out", help="PNG to write."),
-             data: Optional[Path] = DataOpt, overlay: Optional[list[Path]] = OverlayOpt) -> None:
-    """Draw the dataset's network: links by mode, crossings by status, over the borders."""
-    from borderflow.maps import network_map_png
-    from borderflow.model.network import build_network
+def data_map(out: Path = typer.Option(Path("runs/network.png"), "--out", help="PNG to write."),
+             data: Optional[Path] = DataOpt, overlay: Optional[list[Path]] = OverlayOpt,
+             as_json: bool = JsonOpt) -> None:
+    """Draw the dataset's network: links by mode, crossings by status, labelled, over the
+    borders."""
+    with _working("data map", as_json) as progress:
+        from borderflow.maps import network_map_png
+        from borderflow.model.network import build_network
 
-    try:
-        net = build_network(load_dataset(data, overlay or (), check_borders=False))
-    except InputError as err:
-        _fail(err)
-        return
-    _wrote([network_map_png(net, out)])
+        net = build_network(_load(progress, data, overlay, check_borders=False))
+        progress("map", None, None, "drawing the network")
+        written = [network_map_png(net, out)]
+    _outputs("data map", as_json, [("png", p) for p in written])
