@@ -72,7 +72,10 @@ class Result:
     summary : dict
         Objective and its parts (USD over the run's periods), tonnes supplied, shipped,
         unserved and spoiled, trucks, solver status and statistics, and the verification
-        outcome (``verified``, ``verification_checks``, ``verification_violations``).
+        outcome (``verified``, ``verification_checks``, ``verification_violations``); numbers
+        as quoted (solver noise removed, ten significant digits:
+        :func:`borderflow.present.numbers.clean_summary`; the tables keep full precision),
+        ``units`` saying whether amounts are per day or summed over a dated horizon.
     tables : Mapping[str, DataFrame]
         The result tables by name (:attr:`borderflow.model.results.ResultTables.TABLES`):
         ``route_flows``, ``flows``, ``crossings``, ``unserved``, ``products``, ``queues``,
@@ -159,7 +162,7 @@ class Result:
         if self.verification is not None:
             extra[REPORT_TABLE] = self.verification
         tables = self.result_tables()
-        # summary.json as one would quote it: solver noise removed, ten significant digits
+        # summary.json as quoted (as solve makes it; a folder read back may be older)
         tables.summary = clean_summary(tables.summary)
         return write_run(folder, tables, self.metadata, extra=extra)
 
@@ -292,7 +295,7 @@ def solve(dataset: InputTables, scenario: Scenario | None = None,
     summary = {**run.results.summary, **verification_summary(report),
                "verify_seconds": time.perf_counter() - t0}
     summary["units"] = _units(summary, scenario)
-    return Result(scenario=scenario, summary=summary,
+    return Result(scenario=scenario, summary=clean_summary(summary),
                   tables=MappingProxyType(run.results.tables()),
                   metadata=run.metadata(scenario.source_file), baseline=baseline,
                   comparison=None if diff is None else MappingProxyType(diff),
@@ -314,7 +317,7 @@ def _baseline(run: Run, progress: ProgressCallback) -> Result:
     metadata = {**run.metadata(), "scenario": net.scenario.model_dump(mode="json",
                                                                       by_alias=True)}
     summary = {**tables.summary, "units": _units(tables.summary, net.scenario)}
-    return Result(scenario=net.scenario, summary=summary,
+    return Result(scenario=net.scenario, summary=clean_summary(summary),
                   tables=MappingProxyType(tables.tables()), metadata=metadata,
                   story=story(tables), _inputs=run.tables, _net=net)
 

@@ -79,7 +79,7 @@ def test_reroute_table_output_names_the_closed_gate(runs, tmp_path):
                                       str(tmp_path / "x"), "--baseline", str(root / "base")])
     assert result.exit_code == 0, result.output
     assert re.search(r"Boten–Mohan\s+│ boten-mohan\s+│ LA→CN │ closed", result.stdout)
-    assert "unserved and spoiled tonnes per product" in result.stdout
+    assert "value, costs and losses, per day" in result.stdout
 
 
 def test_unknown_crossing_is_refused_with_suggestion(tmp_path):

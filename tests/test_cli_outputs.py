@@ -27,10 +27,10 @@ from pathlib import Path
 import jsonschema
 import pandas as pd
 import pytest
+import tiny
 from helpers import border_data
 from typer.testing import CliRunner
 
-import tiny
 from borderflow.cli import app
 from borderflow.present import envelope as E
 
@@ -218,8 +218,8 @@ def test_ogrinfo_reads_the_dated_geopackage(dated_gpkg):
     info = subprocess.run([OGRINFO, "-ro", "-so", str(gpkg), "crossings_daily"],
                           capture_output=True, text=True, check=True, timeout=120)
     assert "Warning" not in info.stderr + info.stdout  # GeoPackage 1.2: no version warning
-    assert re.search(r"^date: Date", info.stdout, re.M)
-    assert re.search(r"^time: DateTime", info.stdout, re.M)
+    assert re.search(r"^date: Date", info.stdout, re.MULTILINE)
+    assert re.search(r"^time: DateTime", info.stdout, re.MULTILINE)
     assert "DESCRIPTION=border crossings per day" in info.stdout
 
     def sql(q: str) -> str:
@@ -237,3 +237,51 @@ def test_ogrinfo_reads_the_dated_geopackage(dated_gpkg):
     closed = sql("SELECT COUNT(*) AS n FROM crossings_daily WHERE crossing_id='x1' AND "
                  "open=0")
     assert re.search(r"n \(Integer\) = 2", closed)
+
+
+@pytest.fixture(scope="module")
+def scheduler():
+    """One in-process Dask worker."""
+    from distributed import Client, LocalCluster
+
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                      dashboard_address=None) as cluster, Client(cluster) as c:
+        yield c.scheduler.address
+
+
+def test_sweep_json_and_tables_explain_themselves(cli, scheduler, tmp_path):
+    env = _json("sweep", "--n-1", "--data", cli["data"], "--out", tmp_path / "n1",
+                "--scheduler", scheduler, "--no-progress")
+    assert env["summary"]["solved"] == 3 and env["summary"]["failed"] == 0
+    scen = _table(env, "scenarios").set_index("scenario")
+    # X2 carried nothing: closing it costs 0, and the table says why
+    assert scen.loc["close-x2", "cost_increase_usd"] == pytest.approx(0, abs=1e-6)
+    assert any("close-x2: x2 carried no freight in the baseline" in s
+               for s in env["narrative"])
+    assert scen.loc["close-x1", "flow_went_to"] == "X2 +10.0"
+    assert scen.loc["close-x1", "usd_unit"] == "USD/day"
+    crit = _table(env, "criticality").set_index("crossing_id")
+    assert crit.loc["x1", "rank_shown"] == "1" and crit.loc["x1", "closure"] == "all days"
+    assert crit.loc["x1", "horizon"] == "representative day (year)"
+    text = _run("sweep", "--n-1", "--data", cli["data"], "--out", tmp_path / "n1",
+                "--scheduler", scheduler, "--no-progress", "--resume").stdout
+    assert "close-x2: x2 carried no freight in the baseline" in text
+    assert "days 365" not in text and "365" not in text
+
+
+def test_zero_costs_ties_and_closures_are_said_in_words():
+    from borderflow.present.sweep_views import closure_words, tie_ranks
+    from borderflow.sweeps.analysis import explain_zero_cost
+
+    row = {"cost_increase_usd": 0.2, "closed": "boten-mohan", "closed_days": 10,
+           "dated": False, "days": 31, "rerouted_trucks": 0.0}
+    assert explain_zero_cost(row, 120.0).startswith(
+        "a static run averages the closure: 10 closed days of 31 leave 68%")
+    assert "carried no freight" in explain_zero_cost(row, 0.0)
+    assert explain_zero_cost({**row, "cost_increase_usd": 900.0}, 120.0) == ""
+    assert explain_zero_cost({**row, "closed": None, "rerouted_trucks": 4.0}, None) \
+        .startswith("the flow moved to other gates at no extra cost")
+    assert tie_ranks(pd.Series([1, 1, 3, None])) == ["=1", "=1", "3", ""]
+    assert closure_words(365, False, 365) == "all days"
+    assert closure_words(10, False, 31) == "10 of 31 days, averaged"
+    assert closure_words(10, True, 45) == "10 of 45 days"

@@ -190,8 +190,8 @@ def test_solve_gis_writes_a_geopackage_with_deltas(tiny_runs, tmp_path, monkeypa
 
     # the tiny crossings are not on the real border: skip that check, as solve_tiny does
     monkeypatch.setattr(dataset, "load_dataset",
-                        lambda data, overlays, check_borders=True: load_dataset(
-                            data, overlays, check_borders=False))
+                        lambda data, overlays, check_borders=True, **kw: load_dataset(
+                            data, overlays, check_borders=False, **kw))
     out = tmp_path / "run"
     res = CliRunner().invoke(app, ["solve", "--data", str(tiny_runs["data"]), "--close", "x1",
                                    "--out", str(out), "--gis"])

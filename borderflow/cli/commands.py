@@ -33,18 +33,18 @@ data_app = typer.Typer(no_args_is_help=True, rich_markup_mode="rich",
                        help="Inspect and check the dataset.")
 app.add_typer(data_app, name="data")
 
-DataOpt = typer.Option(None, "--data", help="Dataset folder (default: the embedded dataset).")
-OverlayOpt = typer.Option(None, "--overlay", help="Folder of rows that add to or replace the "
+DataOpt = typer.Option(None, "--data", metavar="DIR", help="Dataset folder (default: the embedded dataset).")
+OverlayOpt = typer.Option(None, "--overlay", metavar="DIR", help="Folder of rows that add to or replace the "
                                                   "dataset's rows (repeatable).")
 MonthOpt = typer.Option(None, "--month", min=1, max=12,
                         help="Static run for a representative day of this month (default: "
                              "annual average).")
 ThreadsOpt = typer.Option(1, "--threads", min=1, help="HiGHS threads.")
 TimeLimitOpt = typer.Option(600.0, "--time-limit", help="Solver time limit, seconds.")
-JsonOpt = typer.Option(False, "--json", help="Print one JSON object (schema: "
+JsonOpt = typer.Option(False, "--json", metavar="", help="Print one JSON object (schema: "
                                              "docs/schema/borderflow-output.schema.json) "
                                              "instead of tables.")
-MustOpt = typer.Option([], "--must-deliver", help="Product id that must be delivered in full "
+MustOpt = typer.Option([], "--must-deliver", metavar="PRODUCT", help="Product id that must be delivered in full "
                                                   "(a hard constraint; repeatable). If it "
                                                   "cannot be, the run stops with exit 4 and says "
                                                   "why.")
@@ -120,8 +120,8 @@ def _scenario(tables, scenario_file: Optional[Path], close: list[str], month: Op
 def _load(progress, data, overlay, check_borders: bool = True):
     from borderflow.data.dataset import load_dataset
 
-    progress("load", None, None, "loading and checking the dataset")
-    return load_dataset(data, overlay or (), check_borders=check_borders)
+    return load_dataset(data, overlay or (), check_borders=check_borders,
+                        on_progress=progress)
 
 
 def _run_output(command: str, res, out: Path, as_json: bool, extra=(), **summary) -> None:
@@ -147,9 +147,9 @@ def _run_output(command: str, res, out: Path, as_json: bool, extra=(), **summary
 
 
 @app.callback()
-def main(verbose: bool = typer.Option(False, "--verbose", "-v",
+def main(verbose: bool = typer.Option(False, "--verbose", "-v", metavar="",
                                       help="Log every stage with its time (stderr)."),
-         quiet: bool = typer.Option(False, "--quiet", "-q",
+         quiet: bool = typer.Option(False, "--quiet", "-q", metavar="",
                                     help="Print errors only (--json still prints its "
                                          "object).")) -> None:
     """borderflow command line."""
@@ -159,13 +159,13 @@ def main(verbose: bool = typer.Option(False, "--verbose", "-v",
 @app.command()
 def solve(
     out: Path = typer.Option(Path("runs/base"), "--out", help="Run folder to write."),
-    scenario_file: Optional[Path] = typer.Option(None, "--scenario", help="Scenario YAML."),
-    close: list[str] = typer.Option([], "--close", help="Close a crossing (repeatable)."),
+    scenario_file: Optional[Path] = typer.Option(None, "--scenario", metavar="FILE", help="Scenario YAML."),
+    close: list[str] = typer.Option([], "--close", metavar="CROSSING", help="Close a crossing (repeatable)."),
     data: Optional[Path] = DataOpt, overlay: Optional[list[Path]] = OverlayOpt,
     month: Optional[int] = MonthOpt, threads: int = ThreadsOpt,
     time_limit: float = TimeLimitOpt, as_json: bool = JsonOpt,
     must_deliver: list[str] = MustOpt,
-    gis: bool = typer.Option(False, "--gis", help="Also write the flows as a GeoPackage, "
+    gis: bool = typer.Option(False, "--gis", metavar="", help="Also write the flows as a GeoPackage, "
                                                   "OUT/NAME.gpkg (NAME: the run folder's name; "
                                                   "with disruptions, deltas against the "
                                                   "baseline)."),
@@ -209,7 +209,7 @@ def solve(
 
 @app.command()
 def reroute(
-    close: list[str] = typer.Option(..., "--close", help="Crossing id to close (repeatable)."),
+    close: list[str] = typer.Option(..., "--close", metavar="CROSSING", help="Crossing id to close (repeatable)."),
     out: Path = typer.Option(..., "--out", help="Run folder for the scenario."),
     baseline: Optional[Path] = typer.Option(None, "--baseline",
                                             help="Existing baseline run folder (default: "
@@ -238,7 +238,7 @@ def reroute(
 
 @app.command("robust")
 def robust_cmd(
-    close: list[str] = typer.Option(..., "--close", help="A crossing that may close "
+    close: list[str] = typer.Option(..., "--close", metavar="CROSSING", help="A crossing that may close "
                                                          "(repeatable): one scenario each."),
     probability: float = typer.Option(0.05, "--probability", min=0.0, max=1.0,
                                       help="Probability of each closure (the normal year "
@@ -283,11 +283,11 @@ def sweep_cmd(
                                                               "'scenarios:', 'grid:', "
                                                               "'investments:'."),
     out: Path = typer.Option(..., "--out", help="Sweep folder to write."),
-    n_1: bool = typer.Option(False, "--n-1", help="Close every open crossing in turn "
+    n_1: bool = typer.Option(False, "--n-1", metavar="", help="Close every open crossing in turn "
                                                   "(instead of a scenario file)."),
-    seasons: bool = typer.Option(False, "--seasons", help="With --n-1: one representative "
+    seasons: bool = typer.Option(False, "--seasons", metavar="", help="With --n-1: one representative "
                                                           "day per month (months 1-12)."),
-    invest: bool = typer.Option(False, "--invest", help="Value every proposed, closed or "
+    invest: bool = typer.Option(False, "--invest", metavar="", help="Value every proposed, closed or "
                                                         "upgraded crossing with vs without it "
                                                         "(a file's 'investments:' does too)."),
     invest_under: int = typer.Option(3, "--invest-under", min=0,
@@ -297,16 +297,16 @@ def sweep_cmd(
                                                             "(processes, 1 thread each)."),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Address of an existing "
                                                                       "Dask scheduler."),
-    resume: bool = typer.Option(False, "--resume", help="Keep scenarios already solved in "
+    resume: bool = typer.Option(False, "--resume", metavar="", help="Keep scenarios already solved in "
                                                         "--out."),
-    only: list[str] = typer.Option([], "--only", help="Solve only this scenario and its "
+    only: list[str] = typer.Option([], "--only", metavar="SCENARIO", help="Solve only this scenario and its "
                                                       "baseline (repeatable)."),
-    cold: bool = typer.Option(False, "--cold", help="Build and solve a model per scenario "
+    cold: bool = typer.Option(False, "--cold", metavar="", help="Build and solve a model per scenario "
                                                     "from scratch (slower; for comparison)."),
     data: Optional[Path] = DataOpt, overlay: Optional[list[Path]] = OverlayOpt,
     month: Optional[int] = MonthOpt, threads: int = ThreadsOpt,
     time_limit: float = TimeLimitOpt,
-    progress_bar: bool = typer.Option(True, "--progress/--no-progress", help="Progress bar."),
+    progress_bar: bool = typer.Option(True, "--progress/--no-progress", metavar="", help="Progress bar."),
     top: int = typer.Option(12, "--top", min=1, help="Rows shown per table."),
     as_json: bool = JsonOpt,
 ) -> None:
@@ -409,8 +409,8 @@ def data_list(
 
 
 RunDirArg = typer.Argument(..., help="Run folder (written by solve or reroute).")
-RunDataOpt = typer.Option(None, "--data", help="Dataset of the run (default: from its run.json).")
-RunOverlayOpt = typer.Option(None, "--overlay", help="Overlays of the run's dataset, with "
+RunDataOpt = typer.Option(None, "--data", metavar="DIR", help="Dataset of the run (default: from its run.json).")
+RunOverlayOpt = typer.Option(None, "--overlay", metavar="DIR", help="Overlays of the run's dataset, with "
                                                      "--data (default: from its run.json; "
                                                      "repeatable).")
 
@@ -519,7 +519,7 @@ def report_cmd(
     baseline: Optional[Path] = typer.Option(None, "--baseline", help="Baseline run folder "
                                                                      "(default: the run's own "
                                                                      "comparison, if any)."),
-    pdf: bool = typer.Option(False, "--pdf", help="Also write a PDF beside the HTML "
+    pdf: bool = typer.Option(False, "--pdf", metavar="", help="Also write a PDF beside the HTML "
                                                   "(OUT with .pdf; needs WeasyPrint)."),
     as_json: bool = JsonOpt,
 ) -> None:

@@ -44,8 +44,10 @@ STAGE_WORDS = {
     "report": "writing the report", "plan": "robust plan",
 }
 
-_ITER_LINE = re.compile(r"^\s*(\d+)\s+([-+]?\d[\d.]*(?:e[-+]?\d+)?)\b.*?\s([\d.]+)s\s*$")
-_ALGORITHM = re.compile(r"Using (\w[\w -]*?) solver|Solving LP with (\w[\w -]*?)\b",
+#: an iteration line of HiGHS's simplex (``  7797  -1.6e+03 Pr: 1464(110542) 5.2s``) or of
+#: its interior point solver IPX (``   4  -1.23e+03  -2.35e+03  1.35e-03 ... 0.1``)
+_ITER_LINE = re.compile(r"^\s*(\d+)\s+([-+]?\d[\d.]*(?:e[-+]?\d+)?)\s.*?\s([\d.]+)s?\s*$")
+_ALGORITHM = re.compile(r"Using ([\w -]+?) solver|(Interior point) solve|(Crossover)",
                         re.IGNORECASE)
 
 
@@ -93,7 +95,7 @@ class SolverStatus:
             return
         m = _ALGORITHM.search(line)
         if m:
-            self.algorithm = (m.group(1) or m.group(2)).strip().lower()
+            self.algorithm = next(g for g in m.groups() if g).strip().lower()
         m = _ITER_LINE.match(line)
         if m:
             self.iterations = max(self.iterations or 0, int(m.group(1)))
@@ -171,10 +173,6 @@ class Progress:
     # ---- the callback
     def __call__(self, stage: str, done=None, total=None, message: str = "") -> None:
         """Report ``stage`` (``done`` of ``total`` steps where it has steps)."""
-        if stage == "solve" and self.stage == "baseline":
-            stage = "baseline"  # the baseline's solve (window by window for a dated run)
-            if not total:
-                return
         if stage != self.stage:
             self._end_stage()
             self.stage, self.t_stage = stage, time.perf_counter()

@@ -27,6 +27,7 @@ from borderflow.present.names import (
     capacity_value,
     label_directions,
     measure_name,
+    short_name,
 )
 from borderflow.present.numbers import Horizon, fmt, net_value
 
@@ -121,8 +122,8 @@ def tables(views: Iterable[View]) -> dict[str, dict]:
 
 def measures_view(summary: Mapping, horizon: Horizon) -> View:
     """The key figures of a run: net value (revenue minus costs) first, then revenue, the
-    costs and their parts, tonnes, trucks and the solve time; per day for a static run, over
-    the horizon for a dated one."""
+    costs and their parts, tonnes and trucks; per day for a static run, over the horizon for a
+    dated one."""
     nv = net_value(summary)
     money = horizon.total_unit("USD")
     rows = [("net value (revenue minus costs)", "net_value_usd", nv.net_value_usd, money),
@@ -172,7 +173,8 @@ def busiest_view(crossings: pd.DataFrame, horizon: Horizon, top: int = 15) -> Vi
     g = _crossing_days(crossings, horizon)
     g = g[g["trucks"] > 0.05].sort_values(["trucks", "crossing_id", "direction"],
                                           ascending=[False, True, True], kind="stable")
-    g = g.head(top).rename(columns={"name": "crossing", "trucks": "trucks_per_day",
+    g = g.head(top).assign(name=lambda d: [short_name(n) for n in d["name"]])
+    g = g.rename(columns={"name": "crossing", "trucks": "trucks_per_day",
                                     "capacity": "capacity_trucks_per_day",
                                     "value_usd_per_truck": "value_usd_per_extra_truck"})
     cols = [Column("crossing", "crossing"), Column("crossing_id", "id"), Column("dir", "dir"),
@@ -200,7 +202,7 @@ def crossing_changes_view(diff: Mapping[str, pd.DataFrame], horizon: Horizon) ->
         c[col] = c[col].astype(float) / n
     c["state"] = np.where(c["open_after"].astype(bool), "",
                           "closed" if not horizon.dated else "closed on some days")
-    c = c.rename(columns={"name": "crossing"})
+    c = c.assign(name=[short_name(n) for n in c["name"]]).rename(columns={"name": "crossing"})
     per = "trucks per day" if not horizon.dated else \
         f"trucks per day (mean over the {horizon.periods:,} days)"
     return View("crossing_changes", f"flow by crossing, {per}",

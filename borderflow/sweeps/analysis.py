@@ -247,7 +247,8 @@ def criticality_tables(plan: SweepPlan, comparison: pd.DataFrame,
     c["rank"] = c["cost_increase_usd"].round(0).groupby(
         [c["month"], c["closed_days"]], dropna=False).rank(method="min",
                                                            ascending=False).astype("Int64")
-    c = c.sort_values(["month", "closed_days", "rank", "crossing_id"], kind="stable",
+    c = c.sort_values(["month", "closed_days", "rank", "cost_increase_usd", "crossing_id"],
+                      ascending=[True, True, True, False, True], kind="stable",
                       na_position="last")[cols].reset_index(drop=True)
     p = product_delta.merge(c[["scenario", "crossing_id", "month", "closed_days", "rank"]],
                             on="scenario")
