@@ -76,7 +76,8 @@ def test_reroute_moves_boten_flow_and_costs_more(runs):
 def test_reroute_table_output_names_the_closed_gate(runs, tmp_path):
     root, _ = runs
     result = CliRunner().invoke(app, ["reroute", "--close", "boten-mohan", "--out",
-                                      str(tmp_path / "x"), "--baseline", str(root / "base")])
+                                      str(tmp_path / "x"), "--baseline", str(root / "base")],
+                                env={"COLUMNS": "120"})
     assert result.exit_code == 0, result.output
     assert re.search(r"Boten–Mohan\s+│ boten-mohan\s+│ LA→CN │ closed", result.stdout)
     assert "value, costs and losses, per day" in result.stdout

@@ -70,21 +70,48 @@ def print_view(view: View) -> None:
         return
     t = Table(title=escape(view.title), title_justify="left")
     rows = view.cells()
-    for k, c in enumerate(view.shown):
-        numeric = bool(c.unit or c.unit_column)
-        longest = max((len(r[k]) for r in rows), default=0)
-        word = max((len(w) for w in c.header.split()), default=0)
-        # numbers, ids, directions and units are never broken; names and headers wrap
-        whole = numeric or c.key.endswith("_id") or c.key in ("dir", "unit", "usd_unit",
-                                                               "t_unit")
-        t.add_column(escape(c.header), justify="right" if numeric else "left",
-                     overflow="fold", min_width=max(word, longest if whole else
-                                                    min(longest, 14)))
+    widths = fit_widths(view, rows, out_console.width)
+    for c, w in zip(view.shown, widths):
+        t.add_column(escape(c.header), justify="right" if c.unit or c.unit_column else "left",
+                     overflow="fold", width=w)
     for cells in rows:
         t.add_row(*(escape(v) for v in cells))
     out_console.print(t)
     for note in view.notes:
         out_console.print(f"[dim]  {escape(note)}[/]", soft_wrap=True)
+
+
+def fit_widths(view: View, rows: list[list[str]], width: int) -> list[int]:
+    """Column widths that fit ``width``: each column as wide as its widest cell or header;
+    if that is too wide, the columns with the most room to give are narrowed first, names and
+    headers wrapping between words, while ids, directions, units and numbers keep their
+    width (never broken). Deterministic, so a table reads the same at the same width."""
+    natural, least, tight = [], [], []
+    for k, c in enumerate(view.shown):
+        cells = [r[k] for r in rows]
+        widest = max([len(c.header), *(len(v) for v in cells)])
+        word = max([len(w) for w in c.header.split()] or [0])
+        longest = max([len(v) for v in cells] or [0])
+        if c.key.endswith("_id") or c.key in ("dir", "unit", "usd_unit", "t_unit"):
+            floor = last = widest
+        elif c.unit or c.unit_column:
+            floor, last = max(word, longest), max(longest, 4)
+        else:
+            words = [min(len(w), 14) for v in cells for w in v.split()]
+            floor, last = max([min(word, 12), *words]), max([6, *words])
+        natural.append(widest)
+        least.append(min(floor, widest))
+        tight.append(min(last, widest))
+    budget = width - 3 * len(natural) - 1  # a space each side of a cell, a border between
+    out = list(natural)
+    for floors in (least, tight):  # headers break between words; if still too wide, in words
+        while sum(out) > budget:
+            room = [w - m for w, m in zip(out, floors)]
+            k = max(range(len(out)), key=lambda i: (room[i], -i))
+            if room[k] <= 0:
+                break
+            out[k] -= 1
+    return out
 
 
 def print_views(views: Iterable[View]) -> None:

@@ -195,13 +195,17 @@ def busiest_view(crossings: pd.DataFrame, horizon: Horizon, top: int = 15) -> Vi
 
 
 def crossing_changes_view(diff: Mapping[str, pd.DataFrame], horizon: Horizon) -> View:
-    """Trucks per day by crossing and direction, baseline and scenario, and the change."""
+    """Trucks per day by crossing and direction, baseline and scenario, and the change: the
+    crossings whose flow changed and those the scenario closed (a note counts the others)."""
     c = label_directions(diff["crossing_changes"])
     n = horizon.periods if horizon.dated else 1
     for col in ("before_trucks", "after_trucks", "delta_trucks"):
         c[col] = c[col].astype(float) / n
     c["state"] = np.where(c["open_after"].astype(bool), "",
                           "closed" if not horizon.dated else "closed on some days")
+    moved = (c["delta_trucks"].abs() >= 0.05) | ~c["open_after"].astype(bool)
+    same = int((~moved).sum())
+    c = c[moved]
     c = c.assign(name=[short_name(n) for n in c["name"]]).rename(columns={"name": "crossing"})
     per = "trucks per day" if not horizon.dated else \
         f"trucks per day (mean over the {horizon.periods:,} days)"
@@ -211,7 +215,9 @@ def crossing_changes_view(diff: Mapping[str, pd.DataFrame], horizon: Horizon) ->
                  Column("before_trucks", "baseline", "trucks/day"),
                  Column("after_trucks", "scenario", "trucks/day"),
                  Column("delta_trucks", "change, scenario minus baseline", "trucks/day",
-                        signed=True)], c.reset_index(drop=True))
+                        signed=True)], c.reset_index(drop=True),
+                [(f"{same} crossings carry the same flow as in the baseline (all rows: "
+                 "crossing_changes.csv in the run folder)")] if same else [])
 
 
 #: rows of the cost table: (key, name, unit before /day)
