@@ -49,8 +49,9 @@ def listening(listener: Callable[[str | None, int | None], None]) -> Iterator[No
         _LISTENER.reset(token)
 
 
-def _run_listened(h: highspy.Highs, log: bool) -> None:
-    """``h.run()``, feeding the listener of :func:`listening` if one is set."""
+def run_highs(h: highspy.Highs, log: bool = False) -> None:
+    """``h.run()``, feeding the listener of :func:`listening` if one is set (``log``: the
+    HiGHS log is also printed, as :attr:`SolverOptions.log` asks)."""
     listener = _LISTENER.get()
     if listener is None:
         h.run()
@@ -565,7 +566,7 @@ class HighsSession:
         # (ERGO-Code/HiGHS#1331, #1477): move the limit on so it applies to this solve alone
         h.setOptionValue("time_limit", float(self.options.time_limit_s) + h.getRunTime())
         t0 = time.perf_counter()
-        _run_listened(h, self.options.log)
+        run_highs(h, self.options.log)
         seconds = time.perf_counter() - t0
         status, termination = status_of(h)
         info = h.getInfo()

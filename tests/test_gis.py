@@ -186,7 +186,7 @@ def test_export_finds_the_dataset_from_run_json_and_cli_writes_it(tiny_runs, tmp
 
 
 def test_solve_gis_writes_a_geopackage_with_deltas(tiny_runs, tmp_path, monkeypatch):
-    import borderflow.data.dataset as dataset
+    from borderflow.data import dataset
 
     # the tiny crossings are not on the real border: skip that check, as solve_tiny does
     monkeypatch.setattr(dataset, "load_dataset",

@@ -139,6 +139,7 @@ class Progress:
         self.steps: tuple[float, float] | None = None
         self._bar = None
         self._task = None
+        self._task_stage: tuple | None = None
         self._stack = ExitStack()
 
     # ---- context
@@ -217,14 +218,18 @@ class Progress:
             f"{words}: {self.message}" if self.message != words else words
         detail = self.solver.text() if self.stage in ("solve", "baseline", "plan") and \
             self.solver.iterations is not None else ""
+        total = self.steps[1] if self.steps is not None else None
+        if self._task_stage != (self.stage, total):  # a new task per stage: its own clock
+            self._bar.remove_task(self._task)
+            self._task = self._bar.add_task(desc, total=total, steps="", detail="")
+            self._task_stage = (self.stage, total)
         if self.steps is not None:
-            done, total = self.steps
-            self._bar.update(self._task, description=desc, total=total, completed=done,
+            done = self.steps[0]
+            self._bar.update(self._task, description=desc, completed=done,
                              steps=" · ".join(p for p in (f"{int(done)} of {int(total)} done",
                                                           self.eta()) if p), detail=detail)
         else:
-            self._bar.update(self._task, description=desc, total=None, completed=0, steps="",
-                             detail=detail)
+            self._bar.update(self._task, description=desc, steps="", detail=detail)
 
 
 class StepBar(BarColumn):
