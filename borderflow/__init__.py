@@ -11,6 +11,7 @@ The public API (docs/api.md)::
     res.write("runs/no-boten"); res.map(png="no-boten.png")
     bf.read_result("runs/no-boten"), bf.verify_run("runs/no-boten")
     bf.sweep(bf.plan_sweep(n_minus_1=True), "runs/n1")  # many scenarios on Dask
+    bf.read_sweep("runs/n1")                          # a sweep folder's tables, read back
     bf.robust_plan(ds, *bf.closure_scenarios(["boten-mohan"], 0.05))
 
 Stages, each in its own module, data flowing one way (docs/architecture.md)::
@@ -63,10 +64,12 @@ _EXPORTS = {
     "Result": "borderflow.api",
     "solve": "borderflow.api",
     "read_result": "borderflow.api",
+    "folder_kind": "borderflow.api",
     "STAGES": "borderflow.api",
     "verify_run": "borderflow.verify",
     "plan_sweep": "borderflow.sweeps",
     "sweep": "borderflow.sweeps",
+    "read_sweep": "borderflow.sweeps",
     "SweepPlan": "borderflow.sweeps",
     "SweepResult": "borderflow.sweeps",
     "robust_plan": "borderflow.robust",
@@ -80,8 +83,8 @@ __all__ = ["BuildEvent", "CapacityEvent", "CloseEvent", "Horizon", "InitialQueue
            "InputTables", "PriorityEvent", "PriorityRule", "Result", "RobustResult",
            "RollingHorizon", "RouteOptions", "RunOptions", "STAGES", "Scenario", "SolverError",
            "SolverOptions", "SupplyChange", "SupplyEvent", "SweepPlan", "SweepResult", "Window",
-           "closure_scenarios", "load_dataset", "plan_sweep", "read_result", "robust_plan",
-           "solve", "sweep", "verify_run"]
+           "closure_scenarios", "folder_kind", "load_dataset", "plan_sweep", "read_result",
+           "read_sweep", "robust_plan", "solve", "sweep", "verify_run"]
 
 
 def __getattr__(name: str):
@@ -98,7 +101,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
-    from borderflow.api import STAGES, Result, read_result, solve
+    from borderflow.api import STAGES, Result, folder_kind, read_result, solve
     from borderflow.data.dataset import load_dataset
     from borderflow.data.errors import InputError
     from borderflow.data.loaders import InputTables
@@ -110,6 +113,6 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from borderflow.robust import RobustResult, closure_scenarios, robust_plan
     from borderflow.solvers.highs import SolverError, SolverOptions
     from borderflow.solvers.rolling import RollingHorizon
-    from borderflow.sweeps import SweepPlan, SweepResult, plan_sweep
+    from borderflow.sweeps import SweepPlan, SweepResult, plan_sweep, read_sweep
     from borderflow.sweeps import run_sweep as sweep
     from borderflow.verify import verify_run

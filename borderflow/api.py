@@ -32,8 +32,8 @@ import pandas as pd
 from borderflow.compare import COMPARISON_TABLES, compare
 from borderflow.data.loaders import InputTables
 from borderflow.data.scenario import Scenario
-from borderflow.io import (METADATA, read_inputs, read_metadata, read_run, read_table,
-                           scenario_of, write_run)
+from borderflow.io import (METADATA, SUMMARY, Contents, read_inputs, read_metadata, read_run,
+                           read_table, run_contents, scenario_of, write_folder)
 from borderflow.model.network import FreightNetwork, build_network
 from borderflow.model.results import ResultTables
 from borderflow.narrative import story
@@ -49,6 +49,9 @@ from borderflow.verify import REPORT_TABLE, verification_summary
 #: 0-based) and ``None`` otherwise
 STAGES = ("load", "routes", "model", "solve", "results", "baseline", "compare", "verify",
           "write")
+
+#: the baseline's own run folder inside a run folder (:meth:`Result.write` with ``baseline``)
+BASELINE_FOLDER = "baseline"
 
 #: ``on_progress(stage, done, total, message)``
 ProgressCallback = Callable[[str, "float | None", "float | None", str], None]
@@ -147,24 +150,57 @@ class Result:
         return ResultTables(summary=dict(self.summary), **dict(self.tables))
 
     # ---- what one does with it
-    def write(self, folder: Path | str, on_progress: ProgressCallback | None = None) -> Path:
+    def write(self, folder: Path | str, on_progress: ProgressCallback | None = None, *,
+              baseline: bool = False, files: Mapping[str, str] | None = None) -> Path:
         """Write the run folder: result tables (CSV and parquet), the comparison tables and
         ``verification`` if any, ``summary.json`` and ``run.json``; atomically (the folder is
         built beside and swapped into place).
+
+        Parameters
+        ----------
+        folder : path
+            The run folder.
+        on_progress : callable, optional
+            Told ``("write", None, None, message)``.
+        baseline : bool
+            Also write :attr:`baseline` as a run folder of its own, ``<folder>/baseline``
+            (:data:`BASELINE_FOLDER`; its ``run.json`` records ``baseline_of``), in the same
+            atomic write. :func:`read_result` reads it back as the result's baseline, so maps
+            and exports of the folder show what moved against it.
+        files : mapping, optional
+            More text files to keep in the folder, file name -> UTF-8 text (e.g. the scenario
+            as the user wrote it, ``{"scenario.yaml": text}``).
 
         Returns
         -------
         Path
             The run folder.
+
+        Raises
+        ------
+        ValueError
+            If ``baseline`` is asked of a result that has none, or a file name is not a plain
+            one.
         """
+        folders = {}
+        if baseline:
+            if self.baseline is None:
+                raise ValueError("this result has no baseline to write (its scenario does not "
+                                 "disrupt and none was given)")
+            folders[BASELINE_FOLDER] = self.baseline._contents(baseline_of=self.name)
         (on_progress or _quiet)("write", None, None, f"writing {folder}")
+        return write_folder(folder, *self._contents(), texts=dict(files or {}),
+                            folders=folders)
+
+    def _contents(self, **metadata) -> Contents:
+        """What :meth:`write` puts in the run folder, with ``metadata`` added to ``run.json``."""
         extra = dict(self.comparison or {})
         if self.verification is not None:
             extra[REPORT_TABLE] = self.verification
         tables = self.result_tables()
         # summary.json as quoted (as solve makes it; a folder read back may be older)
         tables.summary = clean_summary(tables.summary)
-        return write_run(folder, tables, self.metadata, extra=extra)
+        return run_contents(tables, {**self.metadata, **metadata}, extra)
 
     def verify(self) -> pd.DataFrame:
         """Check the solution independently of the model, again: for a result read from a run
@@ -230,12 +266,32 @@ class Result:
         list of Path
             The files written.
         """
-        from borderflow.gis import run_data, run_layers, with_daily, write_layers
+        from borderflow.gis import write_layers
+
+        return write_layers(self.layers(baseline=baseline), path, fmt)
+
+    def layers(self, *, baseline: Result | None = None) -> dict:
+        """The optimal flows as GIS layers in memory, as :meth:`export` writes them
+        (:func:`borderflow.gis.run_layers`: ``nodes``, ``links``, ``crossings``, ``routes``,
+        ``origins``, ``markets``, and ``crossings_daily`` for a dated run:
+        :func:`borderflow.gis.with_daily`; EPSG:4326; fields in docs/gis.md).
+
+        Parameters
+        ----------
+        baseline : Result, optional
+            Adds baseline values and deltas (``base_trucks``, ``flow_delta_trucks`` ...;
+            default: :attr:`baseline`).
+
+        Returns
+        -------
+        dict of str to GeoDataFrame
+        """
+        from borderflow.gis import run_data, run_layers, with_daily
 
         base = baseline if baseline is not None else self.baseline
         run = run_data(self)
-        layers = run_layers(run, base.result_tables() if base is not None else None)
-        return write_layers(with_daily(run, layers), path, fmt)
+        return with_daily(run, run_layers(run, base.result_tables() if base is not None
+                                          else None))
 
     def with_metadata(self, **fields) -> Result:
         """A copy whose ``run.json`` also records ``fields``."""
@@ -337,7 +393,9 @@ def read_result(folder: Path | str, data: Path | str | None = None, overlays=())
     -------
     Result
         Tables, summary, metadata, scenario, the comparison tables and the verification
-        report if the folder has them, the story retold from the tables; no baseline.
+        report if the folder has them, the story retold from the tables; the baseline if the
+        folder holds its run folder (``<folder>/baseline``, :meth:`Result.write` with
+        ``baseline``), else none.
 
     Raises
     ------
@@ -351,8 +409,34 @@ def read_result(folder: Path | str, data: Path | str | None = None, overlays=())
             if (folder / f"{name}.parquet").exists()}
     report = read_table(folder, REPORT_TABLE) if (folder / f"{REPORT_TABLE}.parquet").exists() \
         else None
+    base_dir = folder / BASELINE_FOLDER
+    baseline = read_result(base_dir, data, overlays) if (base_dir / SUMMARY).is_file() else None
     return Result(scenario=scenario_of(meta), summary=dict(results.summary),
-                  tables=MappingProxyType(results.tables()), metadata=meta,
+                  tables=MappingProxyType(results.tables()), metadata=meta, baseline=baseline,
                   comparison=MappingProxyType(diff) if diff else None,
                   story=story(results, diff or None), verification=report, folder=folder,
                   _data=(data, tuple(overlays)))
+
+
+def folder_kind(folder: Path | str) -> str | None:
+    """What a folder holds, told from its file names alone (cheap enough to list a runs
+    folder): ``"run"`` for a run folder (``summary.json``: :func:`read_result`), ``"sweep"``
+    for a sweep folder (``plan.json`` and ``scenarios/``: :func:`borderflow.read_sweep`),
+    ``None`` for anything else.
+
+    Parameters
+    ----------
+    folder : path
+
+    Returns
+    -------
+    str or None
+    """
+    from borderflow.sweeps.partitions import PARTITIONS, PLAN
+
+    folder = Path(folder)
+    if (folder / SUMMARY).is_file():
+        return "run"
+    if (folder / PLAN).is_file() and (folder / PARTITIONS).is_dir():
+        return "sweep"
+    return None

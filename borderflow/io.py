@@ -110,8 +110,32 @@ def _write_tables(folder: Path, tables: dict[str, pd.DataFrame]) -> None:
         df.to_parquet(folder / f"{name}.parquet", **PARQUET_OPTIONS)
 
 
+#: what one folder holds: tables (name -> DataFrame) and JSON documents (file name -> dict)
+Contents = tuple[dict[str, pd.DataFrame], dict[str, dict]]
+
+
+def _plain_name(name: str) -> str:
+    if not name or name.startswith(".") or "/" in name or "\\" in name:
+        raise ValueError(f"'{name}': a file or sub-folder name must be a plain, visible name")
+    return name
+
+
+def _fill(folder: Path, tables: dict[str, pd.DataFrame], documents: dict[str, dict],
+          texts: dict[str, str], folders: dict[str, Contents]) -> None:
+    _write_tables(folder, tables)
+    for name, doc in documents.items():
+        write_json(folder / name, doc)
+    for name, text in texts.items():
+        (folder / _plain_name(name)).write_text(text, encoding="utf-8")
+    for name, (sub_tables, sub_documents) in folders.items():
+        sub = folder / _plain_name(name)
+        sub.mkdir()
+        _fill(sub, sub_tables, sub_documents, {}, {})
+
+
 def write_folder(folder: Path | str, tables: dict[str, pd.DataFrame],
-                 documents: dict[str, dict]) -> Path:
+                 documents: dict[str, dict], *, texts: dict[str, str] | None = None,
+                 folders: dict[str, Contents] | None = None) -> Path:
     """Write tables (CSV and parquet) and JSON documents into ``folder`` atomically: built in a
     temporary folder next to it and renamed into place, so a killed run leaves the previous
     folder intact and never a half-written one.
@@ -124,6 +148,11 @@ def write_folder(folder: Path | str, tables: dict[str, pd.DataFrame],
         File name (without extension) -> table.
     documents : dict
         File name -> JSON document (e.g. ``summary.json``).
+    texts : dict, optional
+        File name -> UTF-8 text (e.g. a scenario's YAML as the user wrote it).
+    folders : dict, optional
+        Sub-folder name -> its ``(tables, documents)`` (e.g. a baseline's run folder), written
+        in the same temporary folder: the folder and its sub-folders appear together.
 
     Returns
     -------
@@ -134,9 +163,7 @@ def write_folder(folder: Path | str, tables: dict[str, pd.DataFrame],
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".tmp", dir=folder.parent))
     try:
-        _write_tables(tmp, tables)
-        for name, doc in documents.items():
-            write_json(tmp / name, doc)
+        _fill(tmp, tables, documents, texts or {}, folders or {})
         _swap_into_place(tmp, folder)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -163,8 +190,15 @@ def write_run(run_dir: Path | str, results: ResultTables, metadata: dict,
     Path
         The run folder.
     """
-    return write_folder(run_dir, {**results.tables(), **(extra or {})},
-                        {METADATA: metadata, SUMMARY: results.summary})
+    return write_folder(run_dir, *run_contents(results, metadata, extra))
+
+
+def run_contents(results: ResultTables, metadata: dict,
+                 extra: dict[str, pd.DataFrame] | None = None) -> Contents:
+    """What a run folder holds (:func:`write_run`): the result tables and ``extra`` tables,
+    ``run.json`` (``metadata``) and ``summary.json``; for :func:`write_folder`."""
+    return ({**results.tables(), **(extra or {})},
+            {METADATA: metadata, SUMMARY: results.summary})
 
 
 def _moved_aside(folder: Path) -> Path:

@@ -290,17 +290,41 @@ class Scenario(StrictModel):
             Naming the file, line and field of every problem, or that the file holds several
             scenarios.
         """
-        from .scenario_checks import Catalog
-        from .scenario_files import load_scenarios
+        from .scenario_files import load_scenario_file
 
-        scenarios = load_scenarios(path, Catalog.of(dataset) if dataset is not None else None)
-        if len(scenarios) != 1:
-            raise InputError(Problem(str(path), None, "scenarios",
-                                     f"holds {len(scenarios)} scenarios; use 'borderflow sweep'"
-                                     " for several"))
-        scenario = scenarios[0]
+        scenario = _only_scenario(load_scenario_file(path), dataset)
         scenario._source_file = Path(path)
         return scenario
+
+    @classmethod
+    def from_yaml_text(cls, text: str, dataset=None, *,
+                       name: str = "scenario.yaml") -> Scenario:
+        """The one scenario of YAML text (an upload, a text box), checked as :meth:`from_yaml`
+        checks a file.
+
+        Parameters
+        ----------
+        text : str
+            The YAML, as a scenario file would hold it.
+        dataset : InputTables, optional
+            Checked tables: every id and date is checked against them.
+        name : str
+            The file name messages show (``name, row 3, field 'events[0].crossing': ...``): the
+            same line ``borderflow solve --scenario name`` prints for that text.
+
+        Returns
+        -------
+        Scenario
+            With no :attr:`source_file` (a run records the scenario itself, not a file).
+
+        Raises
+        ------
+        InputError
+            As :meth:`from_yaml`.
+        """
+        from .scenario_files import load_scenario_text
+
+        return _only_scenario(load_scenario_text(text, name), dataset)
 
     @classmethod
     def closing(cls, crossings: list[str] | tuple[str, ...], month: int | None = None,
@@ -384,3 +408,17 @@ def counterfactual(scenario: Scenario) -> Scenario:
 def has_disruptions(scenario: Scenario) -> bool:
     """True if ``scenario`` changes capacity or supply (:attr:`Scenario.has_disruptions`)."""
     return scenario.has_disruptions
+
+
+def _only_scenario(loaded, dataset) -> Scenario:
+    """The one scenario of a parsed scenario file (:class:`LoadedScenarios`), checked against
+    ``dataset`` if given; a file of several scenarios is refused (they are for sweeps)."""
+    from .scenario_checks import Catalog
+
+    scenarios = [s for _, s in loaded.scenarios(Catalog.of(dataset) if dataset is not None
+                                                 else None)]
+    if len(scenarios) != 1:
+        raise InputError(Problem(loaded.shown, None, "scenarios",
+                                 f"holds {len(scenarios)} scenarios; use 'borderflow sweep' "
+                                 "for several"))
+    return scenarios[0]

@@ -4,7 +4,8 @@ read with safe loading, every error named by file, line and field.
 A file holds one scenario (its fields at the top level, as ``data/scenarios/boten-2021.yaml``),
 or any of ``scenarios: [...]``, ``grid:`` (:class:`ClosureGrid`: every crossing x closure
 length x month) and ``investments:`` (:class:`Investments`: projects valued with vs without
-them, for sweeps). :func:`load_scenario_file` parses a file into a :class:`LoadedScenarios`
+them, for sweeps). :func:`load_scenario_file` parses a file (:func:`load_scenario_text` its text, e.g. an upload)
+into a :class:`LoadedScenarios`
 that keeps the composed YAML tree, so that any later problem (an unknown id found against the
 dataset, a bad grid) can point at its line; :func:`load_scenarios` returns the scenarios.
 """
@@ -333,6 +334,18 @@ def load_scenario_file(path: Path | str) -> LoadedScenarios:
         raise InputError(Problem(shown, None, None, "is a folder, not a YAML file")) from None
     except UnicodeDecodeError:
         raise InputError(Problem(shown, None, None, "not UTF-8 text")) from None
+    return load_scenario_text(text, shown)
+
+
+def load_scenario_text(text: str, shown: str) -> LoadedScenarios:
+    """Parse the text of a scenario file (see :func:`load_scenario_file`); messages name the
+    file as ``shown``.
+
+    Raises
+    ------
+    InputError
+        As :func:`load_scenario_file`, for the text's problems.
+    """
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)  # nothing is constructed yet
         refused = _unloadable(node, shown) if node is not None else None

@@ -25,6 +25,7 @@ from borderflow.pipeline import provenance
 from .plan import PlannedScenario, SweepPlan
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .runner import SweepResult
     from .worker import Outcome
 
 PARTITIONS = "scenarios"
@@ -159,3 +160,45 @@ def read_sweep_table(out: Path | str, table: str) -> pd.DataFrame:
 def read_results(out: Path | str, name: str) -> ResultTables:
     """All result tables of one scenario of a sweep."""
     return read_run(partition(out, name))
+
+
+def read_sweep(out: Path | str) -> SweepResult:
+    """A sweep folder written by :func:`~borderflow.sweeps.runner.run_sweep` (or ``borderflow
+    sweep``) read back: its tables and how its scenarios ended.
+
+    Parameters
+    ----------
+    out : path
+        The sweep folder.
+
+    Returns
+    -------
+    SweepResult
+        ``tables``: those the sweep wrote (:data:`~borderflow.sweeps.analysis.TABLES`; a
+        table with no rows is not written); ``solved``: scenarios that ended optimal,
+        ``failed``: any other status, ``models_built`` as recorded; ``plan`` is ``None``.
+        :meth:`~borderflow.sweeps.runner.SweepResult.runs` gives each solved scenario's folder.
+
+    Raises
+    ------
+    InputError
+        If ``out`` is not a sweep folder (no ``plan.json`` and ``scenarios/``).
+    """
+    from .analysis import TABLES
+    from .runner import SweepResult
+
+    out = Path(out)
+    if solved_partitions(out) is None:
+        raise InputError(Problem(display_path(out), None, None, f"not a sweep folder (no {PLAN} "
+                                 f"and {PARTITIONS}/)"))
+    result = SweepResult(out=out, plan=None, tables={
+        name: read_table(out, name) for name in TABLES if (out / f"{name}.parquet").is_file()})
+    for folder in sorted((out / PARTITIONS).glob("scenario=*")):
+        summary = read_summary(folder)
+        if summary is None:
+            continue
+        ok = summary.get("status") == "optimal"
+        result.solved += ok
+        result.failed += not ok
+        result.models_built += bool(summary.get("model_built"))
+    return result

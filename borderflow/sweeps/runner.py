@@ -24,8 +24,8 @@ import pandas as pd
 from borderflow.data.errors import InputError, Problem
 
 from .analysis import comparison_table, write_sweep_tables
-from .partitions import (is_done, partition_metadata, prepare_folder, write_partition,
-                         write_plan)
+from .partitions import (is_done, partition_metadata, prepare_folder, solved_partitions,
+                         write_partition, write_plan)
 from .plan import PlannedScenario, SweepPlan, investment_entries
 from .worker import PLUGIN, Job, ModelCache, Outcome, chunk_size, dask_solve
 
@@ -66,10 +66,15 @@ def dask_client(client=None, workers: int = 2, scheduler: str | None = None,
 @dataclass
 class SweepResult:
     """A finished sweep: its folder, plan (investment variants included), tables and counts
-    (``skipped``: scenarios kept from an earlier run)."""
+    (``skipped``: scenarios kept from an earlier run).
+
+    Made by :func:`run_sweep`, or read back from a sweep folder by
+    :func:`~borderflow.sweeps.partitions.read_sweep` (``bf.read_sweep``; then ``plan`` is
+    ``None``: the folder's ``plan.json`` records it as written).
+    """
 
     out: Path
-    plan: SweepPlan
+    plan: SweepPlan | None
     tables: dict[str, pd.DataFrame]
     solved: int = 0
     failed: int = 0
@@ -79,6 +84,11 @@ class SweepResult:
     def __getitem__(self, name: str) -> pd.DataFrame:
         """A table by name (see :data:`borderflow.sweeps.analysis.TABLES`)."""
         return self.tables[name]
+
+    def runs(self) -> dict[str, Path]:
+        """Scenario name -> run folder of every scenario solved to optimality, sorted by name
+        (each reads back with :func:`borderflow.read_result`)."""
+        return solved_partitions(self.out) or {}
 
 
 def _run_entries(client, out: Path, plan: SweepPlan, entries: list[PlannedScenario],
