@@ -133,9 +133,10 @@ def test_export_map_report_and_data_map_list_what_they_wrote(cli, tmp_path):
     mp = _json("map", cli["root"] / "no-x1", "--out", tmp_path / "m.png", "--html",
                tmp_path / "m.html")
     assert {o["kind"] for o in mp["outputs"]} == {"png", "html"}
-    rep = _json("report", cli["root"] / "no-x1", "--out", tmp_path / "r.html")
+    rep = _json("report", cli["root"] / "no-x1", "--out", tmp_path / "r.html", "--pdf")
     page = (tmp_path / "r.html").read_text(encoding="utf-8")
-    assert rep["outputs"][0]["kind"] == "html" and "net value" in page
+    assert [o["kind"] for o in rep["outputs"]] == ["html", "pdf"] and "net value" in page
+    assert (tmp_path / "r.pdf").read_bytes().startswith(b"%PDF")
     net = _json("data", "map", "--data", cli["data"], "--out", tmp_path / "net.png")
     assert (tmp_path / "net.png").stat().st_size > 10_000 and net["outputs"]
 
