@@ -419,8 +419,9 @@ def clean_summary(summary: Mapping[str, Any]) -> dict:
 
     Examples
     --------
-    >>> clean_summary({"objective_usd": -3.5e7, "revenue_usd": 3.8e7, "lost_value_usd": -2e-9,
-    ...                "unserved_t": 0.02, "shipped_t": 119.99999999999999})  # doctest: +NORMALIZE_WHITESPACE
+    >>> clean_summary({"objective_usd": -3.5e7, "revenue_usd": 3.8e7,
+    ...                "lost_value_usd": -2e-9, "unserved_t": 0.02,
+    ...                "shipped_t": 119.99999999999999})  # doctest: +NORMALIZE_WHITESPACE
     {'objective_usd': -35000000.0, 'revenue_usd': 38000000.0, 'lost_value_usd': 0.0,
      'unserved_t': 0.02, 'shipped_t': 120.0}
     """
