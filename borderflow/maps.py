@@ -11,8 +11,8 @@
 - :func:`flow_map_html` (:mod:`borderflow.html_map`): a Leaflet map (written with folium)
   with a layer control (country borders, network, baseline, scenario, change vs baseline,
   labels) and a tooltip on every crossing and link; with a baseline it opens on the change.
-  Leaflet's JavaScript, CSS and images (``borderflow/assets``, BSD-2, see ``assets/LICENSES``) are inlined, so the file
-  renders with no network access.
+  Leaflet's JavaScript, CSS and images (``borderflow/assets``, BSD-2, see
+  ``assets/LICENSES``) are inlined, so the file renders with no network access.
 - :func:`network_map_png`: the dataset's network: links by mode, crossings by status, every
   crossing and market labelled (those that would overlap a more important label dropped).
 
