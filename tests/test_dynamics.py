@@ -128,6 +128,22 @@ def test_each_day_of_arrivals_expires_on_its_own_day(solve_tiny, tiny_tables):
     assert sp.tolist() == pytest.approx([200, 100], abs=TOL)
 
 
+def test_an_initial_queue_expires_alone_on_its_day(solve_tiny, tiny_tables):
+    """5 trucks (100 t) already waiting at a closed X1 (age 0, W = 2 days) expire on day 3;
+    200 t dispatched on day 1 expire on day 4, not partly with them on day 3 (mutmut
+    survivor: the expiry row admitting twice the initial queue)."""
+    only_x1(tiny_tables, 10)
+    tiny_tables["products"].loc[0, "shelf_life_reefer_days"] = 3
+    close = CloseEvent(crossing="x1", close=Window(**{"to": day(7)}))
+    stuck = InitialQueue(crossing="x1", product="durian", trucks=5, age_days=0)
+    run = solve_tiny(tiny_tables, dated("stuck", 8, close, queues=(stuck,)),
+                     extra_constraints=_dispatch({1: 200}))
+    sp = run.results.spoilage
+    sp = sp[sp["where"] == "queue"].groupby("period")["spoiled_t"].sum()
+    assert sp.index.tolist() == [3, 4]
+    assert sp.tolist() == pytest.approx([100, 200], abs=TOL)
+
+
 def test_reopening_in_time_saves_the_waiting_cargo(solve_tiny, tiny_tables):
     only_x1(tiny_tables, 10)
     tiny_tables["products"].loc[0, "shelf_life_reefer_days"] = 3
