@@ -14,7 +14,9 @@ non_negative         every flow, stock and unserved amount is >= 0
 route_path           a route is a continuous chain of existing arcs from its origin to its
                      market, with the travel and offset hours of the inputs
 route_duration       route_flows.duration_h = the sum of its arcs' travel hours
-route_cost           route_flows.cost_usd_per_t = (links x cost factor + gate fees) / payload
+route_cost           route_flows.cost_usd_per_t = (running x reefer factor + tolls + gate and
+                     transit fees) / payload + value of time x hours (the generalized cost,
+                     recomputed in :mod:`borderflow.verify_terms`)
 licence              no product crosses a gate that does not licence it
 shelf_life           no cargo delivered older than its shelf life: route hours plus whole days
                      queued at the gate <= shelf life (FIFO within a stream)
@@ -38,6 +40,8 @@ queue_wait           no cargo waits longer than queue_max_wait_days
 queue_expiry         only cargo past its allowed wait is written off
 queue_age            no cargo older than its allowed wait is left in a queue
 initial_queue        the scenario's waiting trucks are all allocated, to matching streams
+destination_share    each region's share of an origin's deliveries to China is within its
+                     band (:mod:`borderflow.verify_terms`)
 objective            objective recomputed from the tables = summary objective_usd
 summary              summary totals (supply, shipped, costs, ...) = the tables' totals
 input_checksum       (run folders) the input files still have the SHA-256 of run.json
@@ -58,6 +62,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from borderflow import verify_terms as vt
 from borderflow.data.loaders import InputTables
 from borderflow.data.scenario import Scenario
 
@@ -135,30 +140,33 @@ def input_facts(tables: InputTables, scenario: Scenario, net=None) -> Facts:
                                    p["shelf_life_ambient_days"]).astype(float),
         "cost_factor": np.where(reefer, par("reefer_cost_factor"), 1.0),
         "penalty_usd_per_t": p["value_usd_per_t"].astype(float) * par("unserved_penalty_factor"),
+        "vot": vt.value_of_time(tables).reindex(p.index).to_numpy(dtype=float),
     }, index=p.index)
     rows = []
     rate = {mode: par(f"{mode}_cost_usd_per_truck_km") for mode in tables.links["mode"].unique()
             if tables.links.loc[tables.links["mode"] == mode, "cost_usd_per_truck"].isna().any()}
+    money = vt.link_money(tables, rate)
     for r in tables.links.itertuples(index=False):
-        cost = r.cost_usd_per_truck
-        if pd.isna(cost):
-            cost = r.length_km * rate[r.mode]
+        cost, toll = money[r.link_id]
         rows.append((r.link_id, "link", r.link_id, "forward", r.from_node, r.to_node,
-                     float(r.travel_h), float(cost)))
+                     float(r.travel_h), cost + toll, toll))
         if bool(r.bidirectional):
             rows.append((f"{r.link_id}:r", "link", r.link_id, "reverse", r.to_node, r.from_node,
-                         float(r.travel_h), float(cost)))
+                         float(r.travel_h), cost + toll, toll))
     licences = {}
     for r in tables.crossings.itertuples(index=False):
         ends = {"a_to_b": (r.node_a, r.node_b), "b_to_a": (r.node_b, r.node_a)}
+        enters = {"a_to_b": r.country_b, "b_to_a": r.country_a}
         for d in _DIRS:
             rows.append((f"{r.crossing_id}:{d}", "crossing", r.crossing_id, d, *ends[d],
-                         float(r.dwell_h), float(r.fee_usd_per_truck)))
+                         float(r.dwell_h), float(r.fee_usd_per_truck)
+                         + vt.entry_fee(tables, r.mode, enters[d]), 0.0))
         text = r.licensed_products if isinstance(r.licensed_products, str) else ""
         allowed = frozenset(x.strip() for x in text.split(";") if x.strip())
         licences[r.crossing_id] = allowed or None
     arcs = pd.DataFrame(rows, columns=["arc_id", "kind", "element_id", "direction", "from_node",
-                                       "to_node", "travel_h", "cost_usd_per_truck"])
+                                       "to_node", "travel_h", "cost_usd_per_truck",
+                                       "toll_usd_per_truck"])
     m = tables.markets
     markets = pd.DataFrame({"market": m["node_id"].astype(str),
                             "product_id": m["product_id"].astype(str),
@@ -281,6 +289,9 @@ def _route_paths(res, f: Facts) -> tuple[_Paths, list[pd.DataFrame]]:
     rt["link_cost_usd_per_truck"] = a.groupby("route_id")["link_cost"].sum().reindex(
         ends.index).fillna(0.0)
     rt["fee_usd_per_truck"] = a.groupby("route_id")["fee"].sum().reindex(ends.index).fillna(0.0)
+    rt["toll_usd_per_truck"] = a.groupby("route_id")["toll_usd_per_truck"].sum().reindex(
+        ends.index).fillna(0.0)
+    rt["link_cost_usd_per_truck"] -= rt["toll_usd_per_truck"]
     report = [_rows("route_path", "route " + _s(ends.index), faults.to_numpy(), "faults")]
     return _Paths(arcs=a, routes=rt), report
 
@@ -295,8 +306,8 @@ def _route_checks(res, f: Facts, paths: _Paths) -> list[pd.DataFrame]:
     p = f.products.reindex(per["product_id"])
     ent = "route " + _s(per["route_id"]) + " / " + _s(per["product_id"])
     dur = r["duration_h"].to_numpy()
-    cost = ((r["link_cost_usd_per_truck"].to_numpy() * p["cost_factor"].to_numpy()
-             + r["fee_usd_per_truck"].to_numpy()) / p["payload_t"].to_numpy())
+    cost = vt.route_cost_per_t(r["link_cost_usd_per_truck"], r["toll_usd_per_truck"],
+                               r["fee_usd_per_truck"], dur, p)
     out = [_rows("route_duration", ent, np.abs(_num(per, "duration_h") - dur), "h", dur),
            _rows("route_cost", ent, np.abs(_num(per, "cost_usd_per_t") - cost), "USD/t", cost)]
     # licences: along each route, and on every crossing row of the flows table
@@ -729,8 +740,8 @@ def _money_checks(res, f: Facts, paths: _Paths, cargo: pd.DataFrame) -> list[pd.
     rt = paths.routes
     p_rf = f.products.reindex(rf["product_id"])
     r = rt.reindex(rf["route_id"])
-    cost = (r["link_cost_usd_per_truck"].to_numpy() * p_rf["cost_factor"].to_numpy()
-            + r["fee_usd_per_truck"].to_numpy()) / p_rf["payload_t"].to_numpy()
+    cost = vt.route_cost_per_t(r["link_cost_usd_per_truck"], r["toll_usd_per_truck"],
+                               r["fee_usd_per_truck"], r["duration_h"], p_rf)
     transport = float(np.sum(_num(rf, "flow_t") * cost))
     price = f.markets.set_index(["market", "product_id"])["price_usd_per_t"]
 
@@ -825,6 +836,7 @@ def verify_results(results, tables: InputTables, scenario: Scenario | None = Non
     if f.dated:
         parts += _queue_checks(results, f, paths)
     parts += _money_checks(results, f, paths, cargo)
+    parts.append(vt.destination_share_checks(results, tables))
     report = pd.concat([p for p in parts if len(p)], ignore_index=True)[REPORT_COLUMNS]
     report["ok"] = report["ok"].astype(bool)
     return report.sort_values(["check", "entity"], kind="stable", ignore_index=True)

@@ -19,6 +19,8 @@ from pyproj import Geod
 from shapely import wkt
 from shapely.errors import ShapelyError
 
+from .cost_terms import cost_term_problems
+from .destinations import share_problems
 from .errors import InputError, Problem
 from .loaders import InputTables, row_problem
 from .schemas import (AVAILABLE_STATUSES, CROSSINGS, LINKS, MARKETS, NODES, PRODUCTS,
@@ -170,6 +172,9 @@ def validate_tables(tables: InputTables, *, check_borders: bool = True) -> Valid
         if name not in have:
             c.report.errors.append(Problem("parameters.csv", None, "parameter",
                                            f"missing parameter '{name}' ({unit})"))
+
+    # --- generalized-cost terms and destination shares (their own modules) ---------------
+    c.report.errors += cost_term_problems(t) + share_problems(t)
 
     # --- nodes inside their country ------------------------------------------------------
     if check_borders:

@@ -22,7 +22,9 @@ capacity, is *unserved*: it costs its value and, if perishable, counts as spoile
 
 Objective (minimised, USD)::
 
-    sum_f cost_usd_per_t * route_flow               trucking, reefer, gate fees
+    sum_f cost_usd_per_t * route_flow               generalized cost: trucking, reefer, tolls,
+                                                    gate and transit fees, value of time
+                                                    (:mod:`borderflow.model.costs`)
   - sum price_usd_per_t * delivered                 market revenue
   + sum_u penalty_usd_per_t * unserved              produce not shipped (rots or stays)
   + sum_q penalty_usd_per_t * expired               cargo written off in a queue
@@ -36,6 +38,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
+from borderflow.data.destinations import share_rules
 
 from .network import DIRECTIONS, FreightNetwork
 from .queues import arrivals, initial_allocations, queue_table, stream_table
@@ -55,7 +58,8 @@ class BuiltModel:
         Components named by family: variables ``route_flow``, ``unserved`` (and, dated,
         ``queue``, ``departures``, ``expired``, ``initial_queue``); constraints
         ``supply_balance``, ``crossing_capacity``, ``market_demand``, ``priority_share``,
-        ``queue_balance``, ``queue_age``, ``initial_queue_total``; ``objective``.
+        ``destination_share``, ``queue_balance``, ``queue_age``, ``initial_queue_total``;
+        ``objective``.
     flows : DataFrame
         ``route_flow[f]``: route_id, product_id, origin, market, period (dispatch day),
         duration_h, cost_usd_per_t, price_usd_per_t, payload_t_per_truck.
@@ -70,6 +74,8 @@ class BuiltModel:
         trucks_per_t (1 / payload), perishable.
     streams, queues, initial : DataFrame
         Dated horizons only: streams ``k``, queue indices ``q`` and initial-queue allocations.
+    share_rows, share_terms : DataFrame
+        ``destination_share[r]``: rule_id, side, share; and its terms (:func:`share_table`).
     """
 
     model: pyo.ConcreteModel
@@ -82,6 +88,8 @@ class BuiltModel:
     queues: pd.DataFrame = field(default_factory=pd.DataFrame)
     initial: pd.DataFrame = field(default_factory=pd.DataFrame)
     priority_rows: pd.DataFrame = field(default_factory=pd.DataFrame)
+    share_rows: pd.DataFrame = field(default_factory=pd.DataFrame)
+    share_terms: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     _use_row: np.ndarray | None = field(default=None, init=False, repr=False)
 
@@ -251,6 +259,57 @@ def define_market_demand_constraints(m: pyo.ConcreteModel, built: BuiltModel) ->
     d = _deliveries(built).merge(key, on=["market", "product_id", "period"])
     table = terms(d["row"], "route_flow", d["idx"], 1.0).assign(var=d["var"].to_numpy())
     add_rows(m, "market_demand", len(rows), table, upper=rows["demand_t"].to_numpy())
+
+
+def share_table(net: FreightNetwork, flows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Rows and terms of the destination-share family.
+
+    Returns
+    -------
+    (rows, terms)
+        ``rows``: ``rule_id, side`` (``low``/``high``), ``share`` (the band's end), one per
+        rule side with flows in its scope; ``terms``: ``row, f, coef`` with ``coef = [market in
+        the region] - share`` for every flow of the rule's origins and products to a Chinese
+        market.
+    """
+    rows, terms = [], []
+    origin, product, market = (flows[c].to_numpy() for c in ("origin", "product_id", "market"))
+    for rule in share_rules(net.tables):
+        scope = np.flatnonzero(np.isin(origin, rule.origins) & np.isin(product, rule.products)
+                               & np.isin(market, rule.china))
+        if not len(scope):
+            continue
+        inside = np.isin(market[scope], rule.markets).astype(float)
+        for side, share in (("low", rule.low), ("high", rule.high)):
+            terms.append(pd.DataFrame({"row": len(rows), "f": flows["f"].to_numpy()[scope],
+                                       "coef": inside - share}))
+            rows.append((rule.rule_id, side, share))
+    table = pd.concat(terms, ignore_index=True) if terms else pd.DataFrame(
+        {"row": pd.Series(dtype=np.int64), "f": pd.Series(dtype=np.int64),
+         "coef": pd.Series(dtype=float)})
+    return pd.DataFrame(rows, columns=["rule_id", "side", "share"]), table
+
+
+def define_destination_share_constraints(m: pyo.ConcreteModel, built: BuiltModel) -> None:
+    r"""Where exports go: of what origins (a country, or ``VN;TH;LA`` together) deliver of a
+    product group to Chinese markets, the share that ends in a region lies in the band of
+    ``destination_shares.csv`` (:mod:`borderflow.data.destinations`), over the run's periods.
+
+    With :math:`F_\rho` the flows of rule :math:`\rho` (its origins and products, to any
+    Chinese market), :math:`M_\rho` the region's markets and :math:`[\ell_\rho, h_\rho]` the
+    band (homogeneous rows, so the model stays an LP and a scaled supply keeps its split):
+
+    .. math:: \sum_{f \in F_\rho} ([m_f \in M_\rho] - \ell_\rho)\, x_f \ge 0, \qquad
+              \sum_{f \in F_\rho} ([m_f \in M_\rho] - h_\rho)\, x_f \le 0 \quad [t/day]
+
+    Shares rather than regional demand caps: the sources publish splits, not tonnes, and a
+    split holds whatever the supply (calibration moves supply; a closure moves volumes).
+    """
+    rows, t = built.share_rows, built.share_terms
+    low = np.where(rows["side"] == "low", 0.0, -np.inf)
+    high = np.where(rows["side"] == "high", 0.0, np.inf)
+    add_rows(m, "destination_share", len(rows), terms(t["row"], "route_flow", t["f"], t["coef"]),
+             lower=low, upper=high)
 
 
 def _deliveries(built: BuiltModel) -> pd.DataFrame:
@@ -487,6 +546,7 @@ def _index_tables(net: FreightNetwork, routes: RouteSet) -> BuiltModel:
     partial.demand_rows = demand_rows.merge(reached, on=["market", "product_id", "period"]) \
         .sort_values(["market", "product_id", "period"], kind="stable", ignore_index=True)
     partial.priority_rows = priority_rows(net.priority, capacity_rows)
+    partial.share_rows, partial.share_terms = share_table(net, flows)
     return partial
 
 
@@ -527,6 +587,7 @@ def build_model(net: FreightNetwork, routes: RouteSet) -> BuiltModel:
     define_crossing_capacity_constraints(m, built, net)
     define_priority_constraints(m, built)
     define_market_demand_constraints(m, built)
+    define_destination_share_constraints(m, built)
     define_queue_balance_constraints(m, built)
     define_queue_age_constraints(m, built)
     define_queue_expiry_constraints(m, built)

@@ -7,7 +7,8 @@ The table is long, one row per ranged number::
     supply,la-attapeu|cassava,supply_t_per_year,80000,160000,uniform,"...",...
     parameters,road_cost_usd_per_truck_km,value,1.0,1.5,uniform,"GMS rates 1.0-1.5",...
 
-``key`` names the row in its table: its id columns joined by ``|`` in the schema's key order
+``key`` (or ``row_key``, as ``tools/build_ranges.py`` writes it) names the row in its table: its
+id columns joined by ``|`` in the schema's key order
 (``crossing_id``; ``node_id|product_id`` for supply and markets; ``product_id|country|month``
 for seasonality; the parameter name for parameters). Optional columns: ``distribution``
 (``uniform`` when empty, ``triangular``, ``pert``, ``loguniform``; the dataset's value is the
@@ -212,6 +213,8 @@ def _read(source, tables: InputTables, extra) -> tuple[Ranges, list[Problem]]:
         return Ranges(pd.DataFrame(columns=RANGE_TABLE_COLUMNS), shown), [
             Problem(shown, None, None, f"not a readable UTF-8 CSV table: {err}")]
     raw.columns = [c.strip() for c in raw.columns]
+    if "key" not in raw.columns and "row_key" in raw.columns:  # tools/build_ranges.py's name
+        raw = raw.rename(columns={"row_key": "key"})
     missing = [c for c in REQUIRED_COLUMNS if c not in raw.columns]
     if missing:
         return Ranges(pd.DataFrame(columns=RANGE_TABLE_COLUMNS), shown), [
