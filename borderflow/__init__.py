@@ -12,6 +12,7 @@ The public API (docs/api.md)::
     bf.read_result("runs/no-boten"), bf.verify_run("runs/no-boten")
     bf.sweep(bf.plan_sweep(n_minus_1=True), "runs/n1")  # many scenarios on Dask
     bf.robust_plan(ds, *bf.closure_scenarios(["boten-mohan"], 0.05))
+    bf.calibrate(bf.load_dataset(), out="runs/calibration")
 
 Stages, each in its own module, data flowing one way (docs/architecture.md)::
 
@@ -26,6 +27,7 @@ Stages, each in its own module, data flowing one way (docs/architecture.md)::
     borderflow.api               solve(), Result     the one path: + baseline, compare, verify
     borderflow.io                run folders, atomic files
     borderflow.sweeps / robust   many scenarios on Dask / a plan that holds up when gates close
+    borderflow.calibration       calibrate()         fit estimates to normal-time observations
     borderflow.gis / maps        GIS layers and exports / PNG and HTML maps
     borderflow.cli               the command line: parse -> API -> print
 
@@ -72,15 +74,19 @@ _EXPORTS = {
     "robust_plan": "borderflow.robust",
     "closure_scenarios": "borderflow.robust",
     "RobustResult": "borderflow.robust",
+    "calibrate": "borderflow.calibration",
+    "CalibrationResult": "borderflow.calibration",
+    "FitOptions": "borderflow.calibration",
 }
 #: public names whose object has another name in its module
 _RENAMED = {"sweep": "run_sweep"}
 
-__all__ = ["BuildEvent", "CapacityEvent", "CloseEvent", "Horizon", "InitialQueue", "InputError",
+__all__ = ["BuildEvent", "CalibrationResult", "CapacityEvent", "CloseEvent", "FitOptions",
+           "Horizon", "InitialQueue", "InputError",
            "InputTables", "PriorityEvent", "PriorityRule", "Result", "RobustResult",
            "RollingHorizon", "RouteOptions", "RunOptions", "STAGES", "Scenario", "SolverError",
            "SolverOptions", "SupplyChange", "SupplyEvent", "SweepPlan", "SweepResult", "Window",
-           "closure_scenarios", "load_dataset", "plan_sweep", "read_result", "robust_plan",
+           "calibrate", "closure_scenarios", "load_dataset", "plan_sweep", "read_result", "robust_plan",
            "solve", "sweep", "verify_run"]
 
 
@@ -99,6 +105,7 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from borderflow.api import STAGES, Result, read_result, solve
+    from borderflow.calibration import CalibrationResult, FitOptions, calibrate
     from borderflow.data.dataset import load_dataset
     from borderflow.data.errors import InputError
     from borderflow.data.loaders import InputTables

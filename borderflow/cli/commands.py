@@ -1,4 +1,5 @@
-"""Command line: ``borderflow solve | reroute | robust | sweep | verify | export | map | data``.
+"""Command line: ``borderflow solve | reroute | robust | sweep | verify | export | map | data |
+calibrate`` (``calibrate`` lives in :mod:`borderflow.cli.calibrate`).
 
 Each command parses its options, calls the public API (:mod:`borderflow.api`,
 :func:`borderflow.sweep`, :func:`borderflow.robust_plan`, :mod:`borderflow.gis`) and prints
@@ -30,6 +31,7 @@ from borderflow.options import RunOptions
 from borderflow.solvers.highs import SolverError
 from borderflow.verify import EXIT_VIOLATIONS, REPORT_TABLE
 
+from . import calibrate as _calibrate_module
 from . import display
 from .display import err_console, out_console
 
@@ -430,3 +432,6 @@ def data_map(out: Path = typer.Option(Path("network.png"), "--out", help="PNG to
         _fail(err)
         return
     _wrote([network_map_png(net, out)])
+
+
+app.command("calibrate")(_calibrate_module.calibrate_cmd)
