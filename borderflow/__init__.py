@@ -11,6 +11,7 @@ The public API (docs/api.md)::
     res.write("runs/no-boten"); res.map(png="no-boten.png")
     bf.read_result("runs/no-boten"), bf.verify_run("runs/no-boten")
     bf.sweep(bf.plan_sweep(n_minus_1=True), "runs/n1")  # many scenarios on Dask
+    bf.read_sweep("runs/n1")                          # a sweep folder's tables, read back
     bf.robust_plan(ds, *bf.closure_scenarios(["boten-mohan"], 0.05))
     bf.calibrate(bf.load_dataset(), out="runs/calibration")
 
@@ -20,9 +21,11 @@ Stages, each in its own module, data flowing one way (docs/architecture.md)::
     borderflow.data.scenario     Scenario            what-ifs (schema); scenario_files: YAML
     borderflow.model.network     build_network()     tables + scenario -> FreightNetwork
     borderflow.model.routes      enumerate_routes()  networkx routes filtered by shelf life/licence
+    borderflow.model.indices     index_tables()      which variable and row is which, by key
     borderflow.model.formulation build_model()       Pyomo LP, one define_* per constraint family
+    borderflow.model.pyomo_layer linear_form()       the one module on Pyomo internals
     borderflow.solvers.highs     HighsSession        HiGHS through highspy (rolling: windows)
-    borderflow.model.results     extract_results()   tidy pandas tables
+    borderflow.model.results     extract_results()   tidy pandas tables, RunSummary
     borderflow.pipeline          run_scenario()      the stages above, for code that keeps a model
     borderflow.api               solve(), Result     the one path: + baseline, compare, verify
     borderflow.io                run folders, atomic files
@@ -65,10 +68,12 @@ _EXPORTS = {
     "Result": "borderflow.api",
     "solve": "borderflow.api",
     "read_result": "borderflow.api",
+    "folder_kind": "borderflow.api",
     "STAGES": "borderflow.api",
     "verify_run": "borderflow.verify",
     "plan_sweep": "borderflow.sweeps",
     "sweep": "borderflow.sweeps",
+    "read_sweep": "borderflow.sweeps",
     "SweepPlan": "borderflow.sweeps",
     "SweepResult": "borderflow.sweeps",
     "robust_plan": "borderflow.robust",
@@ -77,17 +82,19 @@ _EXPORTS = {
     "calibrate": "borderflow.calibration",
     "CalibrationResult": "borderflow.calibration",
     "FitOptions": "borderflow.calibration",
+    "RunSummary": "borderflow.model.summary",
+    "IndexTables": "borderflow.model.indices",
 }
 #: public names whose object has another name in its module
 _RENAMED = {"sweep": "run_sweep"}
 
 __all__ = ["BuildEvent", "CalibrationResult", "CapacityEvent", "CloseEvent", "FitOptions",
-           "Horizon", "InitialQueue", "InputError",
-           "InputTables", "PriorityEvent", "PriorityRule", "Result", "RobustResult",
-           "RollingHorizon", "RouteOptions", "RunOptions", "STAGES", "Scenario", "SolverError",
-           "SolverOptions", "SupplyChange", "SupplyEvent", "SweepPlan", "SweepResult", "Window",
-           "calibrate", "closure_scenarios", "load_dataset", "plan_sweep", "read_result", "robust_plan",
-           "solve", "sweep", "verify_run"]
+           "Horizon", "IndexTables", "InitialQueue", "InputError", "InputTables", "PriorityEvent",
+           "PriorityRule", "Result", "RobustResult", "RollingHorizon", "RouteOptions",
+           "RunOptions", "RunSummary", "STAGES", "Scenario", "SolverError", "SolverOptions",
+           "SupplyChange", "SupplyEvent", "SweepPlan", "SweepResult", "Window", "calibrate",
+           "closure_scenarios", "folder_kind", "load_dataset", "plan_sweep", "read_result",
+           "read_sweep", "robust_plan", "solve", "sweep", "verify_run"]
 
 
 def __getattr__(name: str):
@@ -104,7 +111,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
-    from borderflow.api import STAGES, Result, read_result, solve
+    from borderflow.api import STAGES, Result, folder_kind, read_result, solve
     from borderflow.calibration import CalibrationResult, FitOptions, calibrate
     from borderflow.data.dataset import load_dataset
     from borderflow.data.errors import InputError
@@ -112,11 +119,13 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from borderflow.data.scenario import (BuildEvent, CapacityEvent, CloseEvent, Horizon,
                                           InitialQueue, PriorityEvent, PriorityRule, Scenario,
                                           SupplyChange, SupplyEvent, Window)
+    from borderflow.model.indices import IndexTables
     from borderflow.model.routes import RouteOptions
+    from borderflow.model.summary import RunSummary
     from borderflow.options import RunOptions
     from borderflow.robust import RobustResult, closure_scenarios, robust_plan
     from borderflow.solvers.highs import SolverError, SolverOptions
     from borderflow.solvers.rolling import RollingHorizon
-    from borderflow.sweeps import SweepPlan, SweepResult, plan_sweep
+    from borderflow.sweeps import SweepPlan, SweepResult, plan_sweep, read_sweep
     from borderflow.sweeps import run_sweep as sweep
     from borderflow.verify import verify_run

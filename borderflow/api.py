@@ -32,13 +32,18 @@ import pandas as pd
 from borderflow.compare import COMPARISON_TABLES, compare
 from borderflow.data.loaders import InputTables
 from borderflow.data.scenario import Scenario
-from borderflow.io import (METADATA, read_inputs, read_metadata, read_run, read_table,
-                           scenario_of, write_run)
+from borderflow.io import (METADATA, SUMMARY, Contents, read_inputs, read_metadata, read_run,
+                           read_table, run_contents, scenario_of, write_folder)
+from borderflow.model.extend import ExtraConstraints
 from borderflow.model.network import FreightNetwork, build_network
 from borderflow.model.results import ResultTables
+from borderflow.model.summary import RunSummary
 from borderflow.narrative import story
 from borderflow.options import RunOptions
 from borderflow.pipeline import Run, run_scenario, solve_baseline
+from borderflow.runfolder import Claim
+from borderflow.present.names import Names
+from borderflow.present.numbers import Horizon, clean_summary
 from borderflow import verify
 from borderflow.verify import REPORT_TABLE, verification_summary
 
@@ -47,6 +52,9 @@ from borderflow.verify import REPORT_TABLE, verification_summary
 #: 0-based) and ``None`` otherwise
 STAGES = ("load", "routes", "model", "solve", "results", "baseline", "compare", "verify",
           "write")
+
+#: the baseline's own run folder inside a run folder (:meth:`Result.write` with ``baseline``)
+BASELINE_FOLDER = "baseline"
 
 #: ``on_progress(stage, done, total, message)``
 ProgressCallback = Callable[[str, "float | None", "float | None", str], None]
@@ -70,7 +78,12 @@ class Result:
     summary : dict
         Objective and its parts (USD over the run's periods), tonnes supplied, shipped,
         unserved and spoiled, trucks, solver status and statistics, and the verification
-        outcome (``verified``, ``verification_checks``, ``verification_violations``).
+        outcome (``verified``, ``verification_checks``, ``verification_violations``): the
+        fields of :class:`~borderflow.model.summary.RunSummary` (units: docs/api.md), as
+        ``summary.json`` holds them (typed: :attr:`typed_summary`); numbers as quoted (solver
+        noise removed, ten significant digits:
+        :func:`borderflow.present.numbers.clean_summary`; the tables keep full precision),
+        ``units`` saying whether amounts are per day or summed over a dated horizon.
     tables : Mapping[str, DataFrame]
         The result tables by name (:attr:`borderflow.model.results.ResultTables.TABLES`):
         ``route_flows``, ``flows``, ``crossings``, ``unserved``, ``products``, ``queues``,
@@ -131,6 +144,12 @@ class Result:
         return self._net
 
     @property
+    def typed_summary(self) -> RunSummary:
+        """:attr:`summary` as a :class:`~borderflow.model.summary.RunSummary` (attributes;
+        ``RunSummary.unit(name)`` gives a field's unit)."""
+        return RunSummary.from_dict(self.summary)
+
+    @property
     def name(self) -> str:
         """The scenario's name (the run folder's name if it records none)."""
         default = self.folder.name if self.folder is not None else "run"
@@ -142,21 +161,68 @@ class Result:
         return ResultTables(summary=dict(self.summary), **dict(self.tables))
 
     # ---- what one does with it
-    def write(self, folder: Path | str, on_progress: ProgressCallback | None = None) -> Path:
+    def write(self, folder: Path | str | Claim, on_progress: ProgressCallback | None = None, *,
+              baseline: bool = False, files: Mapping[str, str] | None = None,
+              also: Callable[[Path], None] | None = None) -> Path:
         """Write the run folder: result tables (CSV and parquet), the comparison tables and
-        ``verification`` if any, ``summary.json`` and ``run.json``; atomically (the folder is
-        built beside and swapped into place).
+        ``verification`` if any, ``summary.json``, ``run.json``, the checksum manifest and the
+        marker that makes it borderflow's; atomically (the folder is built beside and swapped
+        into place, :func:`borderflow.io.write_folder`).
+
+        Parameters
+        ----------
+        folder : path or Claim
+            The run folder: absent, empty, or a run folder borderflow wrote (anything else is
+            refused: borderflow never replaces what it did not write); or the
+            :class:`~borderflow.runfolder.Claim` a caller took on it before solving.
+        on_progress : callable, optional
+            Told ``("write", None, None, message)``.
+        baseline : bool
+            Also write :attr:`baseline` as a run folder of its own, ``<folder>/baseline``
+            (:data:`BASELINE_FOLDER`; its ``run.json`` records ``baseline_of``), in the same
+            atomic write. :func:`read_result` reads it back as the result's baseline, so maps
+            and exports of the folder show what moved against it.
+        files : mapping, optional
+            More text files to keep in the folder, file name -> UTF-8 text (e.g. the scenario
+            as the user wrote it, ``{"scenario.yaml": text}``).
+        also : callable, optional
+            ``also(tmp)`` writes more files into the new folder before it is swapped in (a
+            GeoPackage: ``borderflow solve --gis``).
 
         Returns
         -------
         Path
             The run folder.
+
+        Raises
+        ------
+        OutputError
+            The folder is refused, in use by another borderflow process, or the disk failed
+            (the previous folder is then left as it was).
+        ValueError
+            If ``baseline`` is asked of a result that has none, or a file name is not a plain
+            one.
         """
-        (on_progress or _quiet)("write", None, None, f"writing {folder}")
+        folders = {}
+        if baseline:
+            if self.baseline is None:
+                raise ValueError("this result has no baseline to write (its scenario does not "
+                                 "disrupt and none was given)")
+            folders[BASELINE_FOLDER] = self.baseline._contents(baseline_of=self.name)
+        shown = folder.out if isinstance(folder, Claim) else folder
+        (on_progress or _quiet)("write", None, None, f"writing {shown}")
+        return write_folder(folder, *self._contents(), texts=dict(files or {}),
+                            folders=folders, also=also)
+
+    def _contents(self, **metadata) -> Contents:
+        """What :meth:`write` puts in the run folder, with ``metadata`` added to ``run.json``."""
         extra = dict(self.comparison or {})
         if self.verification is not None:
             extra[REPORT_TABLE] = self.verification
-        return write_run(folder, self.result_tables(), self.metadata, extra=extra)
+        tables = self.result_tables()
+        # summary.json as quoted (as solve makes it; a folder read back may be older)
+        tables.summary = clean_summary(tables.summary)
+        return run_contents(tables, {**self.metadata, **metadata}, extra)
 
     def verify(self) -> pd.DataFrame:
         """Check the solution independently of the model, again: for a result read from a run
@@ -207,7 +273,7 @@ class Result:
     def export(self, path: Path | str, fmt: str = "gpkg", *,
                baseline: Result | None = None) -> list[Path]:
         """Write the optimal flows as GIS layers with their data dictionary
-        (:func:`borderflow.gis.write_layers`).
+        (:func:`borderflow.gis.write_layers`; a dated run adds ``crossings_daily``).
 
         Parameters
         ----------
@@ -222,11 +288,32 @@ class Result:
         list of Path
             The files written.
         """
-        from borderflow.gis import run_data, run_layers, write_layers
+        from borderflow.gis import write_layers
+
+        return write_layers(self.layers(baseline=baseline), path, fmt)
+
+    def layers(self, *, baseline: Result | None = None) -> dict:
+        """The optimal flows as GIS layers in memory, as :meth:`export` writes them
+        (:func:`borderflow.gis.run_layers`: ``nodes``, ``links``, ``crossings``, ``routes``,
+        ``origins``, ``markets``, and ``crossings_daily`` for a dated run:
+        :func:`borderflow.gis.with_daily`; EPSG:4326; fields in docs/gis.md).
+
+        Parameters
+        ----------
+        baseline : Result, optional
+            Adds baseline values and deltas (``base_trucks``, ``flow_delta_trucks`` ...;
+            default: :attr:`baseline`).
+
+        Returns
+        -------
+        dict of str to GeoDataFrame
+        """
+        from borderflow.gis import run_data, run_layers, with_daily
 
         base = baseline if baseline is not None else self.baseline
-        layers = run_layers(run_data(self), base.result_tables() if base is not None else None)
-        return write_layers(layers, path, fmt)
+        run = run_data(self)
+        return with_daily(run, run_layers(run, base.result_tables() if base is not None
+                                          else None))
 
     def with_metadata(self, **fields) -> Result:
         """A copy whose ``run.json`` also records ``fields``."""
@@ -235,7 +322,8 @@ class Result:
 
 def solve(dataset: InputTables, scenario: Scenario | None = None,
           options: RunOptions | None = None, on_progress: ProgressCallback | None = None, *,
-          baseline: Result | None = None) -> Result:
+          baseline: Result | None = None,
+          extra_constraints: ExtraConstraints | None = None) -> Result:
     """Solve a scenario, its baseline if it disrupts, compare them and verify the solution.
 
     Parameters
@@ -251,6 +339,13 @@ def solve(dataset: InputTables, scenario: Scenario | None = None,
     baseline : Result, optional
         Compare with this result (e.g. :func:`read_result` of an earlier run) instead of
         solving the scenario's undisrupted baseline.
+    extra_constraints : callable, optional
+        ``extra(model, index)``: adds the analyst's own Pyomo constraints to the built model
+        (e.g. at most 30 % of durian through Lang Son); the baseline re-solve keeps them.
+        ``model`` is the Pyomo model, ``index`` its
+        :class:`~borderflow.model.indices.IndexTables` (which variable is which route,
+        product, gate and day). Contract and example: :mod:`borderflow.model.extend`,
+        docs/api.md. ``run.json`` records it (``extra_constraints``).
 
     Returns
     -------
@@ -269,7 +364,8 @@ def solve(dataset: InputTables, scenario: Scenario | None = None,
     progress = on_progress or _quiet
     options = options or RunOptions()
     scenario = scenario if scenario is not None else Scenario()
-    run = run_scenario(dataset, scenario, options, progress)
+    run = run_scenario(dataset, scenario, options, progress,
+                       extra_constraints=extra_constraints)
     base_tables = None
     if baseline is not None:
         base_tables = baseline.result_tables()
@@ -283,14 +379,24 @@ def solve(dataset: InputTables, scenario: Scenario | None = None,
     progress("verify", None, None, "checking the solution independently")
     t0 = time.perf_counter()
     report = verify.verify_results(run.results, dataset, run.net.scenario, net=run.net)
-    summary = {**run.results.summary, **verification_summary(report),
-               "verify_seconds": time.perf_counter() - t0}
-    return Result(scenario=scenario, summary=summary,
+    summary = replace(RunSummary.from_dict(run.results.summary),
+                      **verification_summary(report),
+                      verify_seconds=time.perf_counter() - t0).as_dict()
+    summary["units"] = _units(summary, scenario)
+    return Result(scenario=scenario, summary=clean_summary(summary),
                   tables=MappingProxyType(run.results.tables()),
                   metadata=run.metadata(scenario.source_file), baseline=baseline,
                   comparison=None if diff is None else MappingProxyType(diff),
-                  story=story(run.results, diff), verification=report, _inputs=dataset,
-                  _net=run.net)
+                  story=story(run.results, diff,
+                              product_names=Names.from_tables(dataset).products),
+                  verification=report, _inputs=dataset, _net=run.net)
+
+
+def _units(summary: dict, scenario: Scenario) -> str:
+    """The summary's ``units``: per day for a static run, summed over the days for a dated
+    one (:attr:`borderflow.present.numbers.Horizon.units_note`)."""
+    horizon = Horizon.from_summary(summary, {"horizon": {"start": scenario.horizon.start}})
+    return horizon.units_note
 
 
 def _baseline(run: Run, progress: ProgressCallback) -> Result:
@@ -298,7 +404,8 @@ def _baseline(run: Run, progress: ProgressCallback) -> Result:
     net, tables = solve_baseline(run, progress)
     metadata = {**run.metadata(), "scenario": net.scenario.model_dump(mode="json",
                                                                       by_alias=True)}
-    return Result(scenario=net.scenario, summary=dict(tables.summary),
+    summary = {**tables.summary, "units": _units(tables.summary, net.scenario)}
+    return Result(scenario=net.scenario, summary=clean_summary(summary),
                   tables=MappingProxyType(tables.tables()), metadata=metadata,
                   story=story(tables), _inputs=run.tables, _net=net)
 
@@ -318,7 +425,9 @@ def read_result(folder: Path | str, data: Path | str | None = None, overlays=())
     -------
     Result
         Tables, summary, metadata, scenario, the comparison tables and the verification
-        report if the folder has them, the story retold from the tables; no baseline.
+        report if the folder has them, the story retold from the tables; the baseline if the
+        folder holds its run folder (``<folder>/baseline``, :meth:`Result.write` with
+        ``baseline``), else none.
 
     Raises
     ------
@@ -332,8 +441,34 @@ def read_result(folder: Path | str, data: Path | str | None = None, overlays=())
             if (folder / f"{name}.parquet").exists()}
     report = read_table(folder, REPORT_TABLE) if (folder / f"{REPORT_TABLE}.parquet").exists() \
         else None
+    base_dir = folder / BASELINE_FOLDER
+    baseline = read_result(base_dir, data, overlays) if (base_dir / SUMMARY).is_file() else None
     return Result(scenario=scenario_of(meta), summary=dict(results.summary),
-                  tables=MappingProxyType(results.tables()), metadata=meta,
+                  tables=MappingProxyType(results.tables()), metadata=meta, baseline=baseline,
                   comparison=MappingProxyType(diff) if diff else None,
                   story=story(results, diff or None), verification=report, folder=folder,
                   _data=(data, tuple(overlays)))
+
+
+def folder_kind(folder: Path | str) -> str | None:
+    """What a folder holds, told from its file names alone (cheap enough to list a runs
+    folder): ``"run"`` for a run folder (``summary.json``: :func:`read_result`), ``"sweep"``
+    for a sweep folder (``plan.json`` and ``scenarios/``: :func:`borderflow.read_sweep`),
+    ``None`` for anything else.
+
+    Parameters
+    ----------
+    folder : path
+
+    Returns
+    -------
+    str or None
+    """
+    from borderflow.sweeps.partitions import PARTITIONS, PLAN
+
+    folder = Path(folder)
+    if (folder / SUMMARY).is_file():
+        return "run"
+    if (folder / PLAN).is_file() and (folder / PARTITIONS).is_dir():
+        return "sweep"
+    return None

@@ -1,12 +1,16 @@
 """Run folders and result files: the one module that writes to disk, and reads run folders back.
 
 A run folder holds ``summary.json``, ``run.json`` (inputs' checksums, scenario, versions,
-options: what is needed to reproduce it) and each result table as CSV and parquet. The folder is
-written complete in a temporary sibling and then swapped into place (:func:`write_folder`), so a
-killed run leaves the previous results intact and never a half-written folder. Single files
-(JSON, a sweep's tables, GIS files, maps) are written to a temporary name in their folder and
-renamed into place (:func:`atomic_write`). Sweep folders, robust plans and GIS exports use the
-same functions: this is the place to make writing safer for every command at once.
+options: what is needed to reproduce it), each result table as CSV and parquet, the checksum
+manifest (``manifest.json``) and the marker that makes it borderflow's
+(``.borderflow-run.json``). :func:`write_folder` writes it through
+:mod:`borderflow.runfolder`: ``--out`` is claimed (refused unless it is absent, empty or a
+folder borderflow marked; locked against a second writer), the new folder is built complete in
+a hidden sibling and swapped in atomically, so a killed run leaves the previous results intact
+and never a half-written folder. Single files (JSON, a sweep's tables, GIS files, maps) are
+written to a temporary name in their folder and renamed into place (:func:`atomic_write`).
+Sweep folders, robust plans and run folders all use these functions: this is the place to make
+writing safer for every command at once (docs/reliability.md).
 
 Reading: :func:`read_run` (result tables and summary), :func:`read_metadata` (``run.json``),
 :func:`read_run_inputs` (results with the dataset and scenario they were solved on), and
@@ -18,10 +22,9 @@ from __future__ import annotations
 import json
 import logging
 import os
-import shutil
 import tempfile
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Callable
 
 import pandas as pd
 
@@ -29,7 +32,9 @@ from borderflow.data.dataset import load_dataset
 from borderflow.data.errors import InputError, Problem, display_path
 from borderflow.data.loaders import sha256_file
 from borderflow.data.scenario import Scenario
+from borderflow.faults import fault_point
 from borderflow.model.results import ResultTables
+from borderflow.runfolder import Claim, claim, replace_folder
 
 log = logging.getLogger(__name__)
 
@@ -104,90 +109,150 @@ def remove_table(folder: Path | str, name: str) -> None:
         (Path(folder) / f"{name}.{ext}").unlink(missing_ok=True)
 
 
-def _write_tables(folder: Path, tables: dict[str, pd.DataFrame]) -> None:
+#: what a run folder's manifest leaves out of ``summary.json``'s checksum: wall-clock times
+RUN_VOLATILE = {SUMMARY: TIMING_KEYS}
+#: the same for a sweep's scenario folder (its summary also records the worker's wall time)
+PARTITION_TIMING_KEYS = (*TIMING_KEYS, "wall_seconds")
+#: what one folder holds: tables (name -> DataFrame) and JSON documents (file name -> dict)
+Contents = tuple[dict[str, pd.DataFrame], dict[str, dict]]
+
+
+def _plain_name(name: str) -> str:
+    if not name or name.startswith(".") or "/" in name or "\\" in name:
+        raise ValueError(f"'{name}': a file or sub-folder name must be a plain, visible name")
+    return name
+
+
+def _fill(folder: Path, tables: dict[str, pd.DataFrame], documents: dict[str, dict],
+          texts: dict[str, str], folders: dict[str, Contents], kind: str = "run") -> None:
+    """Tables (CSV, parquet), JSON documents, texts and sub-folders into a fresh folder, a
+    fault point after each file (tests kill the process there: docs/reliability.md)."""
     for name, df in tables.items():
         df.to_csv(folder / f"{name}.csv", index=False, lineterminator="\n")
+        fault_point(f"{kind}:write:{name}.csv")
         df.to_parquet(folder / f"{name}.parquet", **PARQUET_OPTIONS)
+        fault_point(f"{kind}:write:{name}.parquet")
+    for name, doc in documents.items():
+        with open(folder / name, "w", encoding="utf-8") as fh:
+            json.dump(doc, fh, indent=2, sort_keys=True, default=str)
+            fh.write("\n")
+        fault_point(f"{kind}:write:{name}")
+    for name, text in texts.items():
+        (folder / _plain_name(name)).write_text(text, encoding="utf-8")
+        fault_point(f"{kind}:write:{name}")
+    for name, (sub_tables, sub_documents) in folders.items():
+        sub = folder / _plain_name(name)
+        sub.mkdir()
+        _fill(sub, sub_tables, sub_documents, {}, {}, f"{kind}:{name}")
 
 
-def write_folder(folder: Path | str, tables: dict[str, pd.DataFrame],
-                 documents: dict[str, dict]) -> Path:
-    """Write tables (CSV and parquet) and JSON documents into ``folder`` atomically: built in a
-    temporary folder next to it and renamed into place, so a killed run leaves the previous
-    folder intact and never a half-written one.
+def write_folder(folder: Path | str | Claim, tables: dict[str, pd.DataFrame],
+                 documents: dict[str, dict], *, texts: dict[str, str] | None = None,
+                 folders: dict[str, Contents] | None = None, inside_claim: bool = False,
+                 protected: Iterable[tuple[str, Path | str | None]] = (),
+                 also: Callable[[Path], None] | None = None,
+                 volatile: Mapping[str, Iterable[str]] | None = None) -> Path:
+    """Write a run folder: tables (CSV and parquet), JSON documents, texts and sub-folders,
+    built complete in a hidden sibling and swapped into place, with its manifest and marker
+    (:mod:`borderflow.runfolder`): the folder and its sub-folders appear together, and a
+    killed run leaves the previous folder intact and never a half-written one.
 
     Parameters
     ----------
-    folder : path
-        Target folder (created; an existing one is replaced only once the new one is complete).
+    folder : path or Claim
+        The folder to write, or a :class:`~borderflow.runfolder.Claim` the caller took before
+        solving (``with claim(out, "run", ...) as target: ... write_folder(target, ...)``): a
+        command checks and locks ``--out`` before it solves. A path is claimed here: refused
+        unless it is absent, empty or a run folder borderflow marked; locked meanwhile.
     tables : dict
         File name (without extension) -> table.
     documents : dict
         File name -> JSON document (e.g. ``summary.json``).
+    texts : dict, optional
+        File name -> UTF-8 text (e.g. a scenario's YAML as the user wrote it).
+    folders : dict, optional
+        Sub-folder name -> its ``(tables, documents)`` (e.g. a baseline's run folder).
+    inside_claim : bool
+        ``folder`` is inside a folder the caller holds (a sweep's scenario folder, written by
+        a worker): not locked again, not ``fsync``'d (the sweep is durable as a whole).
+    protected : pairs (option, path)
+        Inputs of the caller (``("--data", folder)``): ``folder`` may not be, hold or be
+        inside them.
+    also : callable, optional
+        ``also(tmp)`` writes more files into the new folder before it is swapped in (a
+        GeoPackage of the flows), so they are covered by the manifest and appear with it.
+    volatile : mapping, optional
+        JSON keys left out of the checksums (default: :data:`RUN_VOLATILE`, and the same
+        keys of each sub-folder's ``summary.json``).
 
     Returns
     -------
     Path
         The folder.
+
+    Raises
+    ------
+    OutputError
+        ``folder`` refused, in use, or the disk failed (nothing replaced).
+    ValueError
+        A text or sub-folder name that is not a plain, visible name.
     """
-    folder = Path(folder)
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".tmp", dir=folder.parent))
-    try:
-        _write_tables(tmp, tables)
-        for name, doc in documents.items():
-            write_json(tmp / name, doc)
-        _swap_into_place(tmp, folder)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return folder
+    texts, folders = dict(texts or {}), dict(folders or {})
+    for name in (*texts, *folders):
+        _plain_name(name)
+    if volatile is None:
+        volatile = {**RUN_VOLATILE, **{f"{name}/{SUMMARY}": TIMING_KEYS for name in folders}}
+
+    def fill(tmp: Path) -> None:
+        _fill(tmp, tables, documents, texts, folders)
+        if also is not None:
+            also(tmp)
+
+    if isinstance(folder, Claim):
+        with folder.replace() as tmp:
+            fill(tmp)
+        return folder.out
+    if inside_claim:
+        with replace_folder(folder, "run", durable=False, volatile=volatile) as tmp:
+            fill(tmp)
+        return Path(folder)
+    with claim(folder, "run", protected=protected, volatile=volatile) as target, \
+            target.replace() as tmp:
+        fill(tmp)
+    return target.out
 
 
-def write_run(run_dir: Path | str, results: ResultTables, metadata: dict,
-              extra: dict[str, pd.DataFrame] | None = None) -> Path:
-    """Write a run folder atomically, replacing any previous run there.
+def write_run(run_dir: Path | str | Claim, results: ResultTables, metadata: dict,
+              extra: dict[str, pd.DataFrame] | None = None, **options) -> Path:
+    """Write a run folder (see :func:`write_folder`), replacing a previous run there.
 
     Parameters
     ----------
-    run_dir : path
-        Target folder (see :func:`write_folder`).
+    run_dir : path or Claim
+        Target folder, or the claim a command took on it before solving.
     results : ResultTables
     metadata : dict
         Provenance for ``run.json``.
     extra : dict, optional
         More tables to write (e.g. a comparison with a baseline, the verification report).
+    **options
+        Passed to :func:`write_folder` (``inside_claim``, ``protected``, ``also``,
+        ``volatile``, ``texts``, ``folders``).
 
     Returns
     -------
     Path
         The run folder.
     """
-    return write_folder(run_dir, {**results.tables(), **(extra or {})},
-                        {METADATA: metadata, SUMMARY: results.summary})
+    return write_folder(run_dir, *run_contents(results, metadata, extra), **options)
 
 
-def _moved_aside(folder: Path) -> Path:
-    """Rename ``folder`` to a hidden sibling (one rename: it disappears at once) and return
-    the new path."""
-    old = folder.with_name(f".{folder.name}.old-{os.getpid()}")
-    os.replace(folder, old)
-    return old
-
-
-def _swap_into_place(new: Path, target: Path) -> None:
-    old = _moved_aside(target) if target.exists() else None
-    os.replace(new, target)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
-
-
-def discard_folder(folder: Path | str) -> None:
-    """Remove a folder written by borderflow: renamed aside first (so it disappears at once),
-    then deleted."""
-    folder = Path(folder)
-    if folder.exists():
-        shutil.rmtree(_moved_aside(folder), ignore_errors=True)
+def run_contents(results: ResultTables, metadata: dict,
+                 extra: dict[str, pd.DataFrame] | None = None) -> Contents:
+    """What a run folder holds (:func:`write_run`): the result tables and ``extra`` tables,
+    ``run.json`` (``metadata``) and ``summary.json``; for :func:`write_folder`."""
+    return ({**results.tables(), **(extra or {})},
+            {METADATA: metadata, SUMMARY: results.summary})
 
 
 # ---- reading --------------------------------------------------------------------------------

@@ -100,8 +100,11 @@ class RunOptions:
 
     def recorded(self) -> dict:
         """The options as ``run.json`` and a sweep's ``plan.json`` record them (``options``):
-        routes, solver, memory limit and rolling horizon as asked for. What the dated defaults
+        routes, solver, memory limit and rolling horizon as asked for, and the two dated-run
+        defaults (``dated_routes_per_product``, ``dated_solver``). What the dated defaults
         made of them is recorded as ``effective_options``."""
         return {"routes": asdict(self.routes), "solver": asdict(self.solver),
                 "max_model_gb": self.max_model_gb,
-                "rolling": None if self.rolling is None else asdict(self.rolling)}
+                "rolling": None if self.rolling is None else asdict(self.rolling),
+                "dated_routes_per_product": self.dated_routes_per_product,
+                "dated_solver": self.dated_solver}

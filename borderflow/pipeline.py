@@ -4,13 +4,15 @@
 This is the layer under the public API (:func:`borderflow.solve`): sweeps and robust plans use
 it directly because they keep a built Pyomo model and its HiGHS session between solves.
 
-- :func:`prepare` builds a scenario's network, route set, Pyomo model and HiGHS session with
+- :func:`prepare` builds a scenario's network, route set, Pyomo model (extended by an
+  analyst's ``extra_constraints``, :mod:`borderflow.model.extend`) and HiGHS session with
   given route and solver options (the model size is checked before anything is built);
 - :func:`run_scenario` prepares with the options in effect (:meth:`RunOptions.effective`),
   solves at once or window by window, explains an infeasibility and extracts the result
   tables: a :class:`Run`;
 - :func:`solve_baseline` re-solves a run's model warm for its undisrupted baseline;
-- :func:`provenance` and :meth:`Run.metadata` describe a run for ``run.json``.
+- :func:`run_metadata` (with :func:`provenance`) describes a run for ``run.json``, a single
+  solve's (:meth:`Run.metadata`) and a sweep scenario's alike.
 
 Stages pass values, not files; progress is reported through an optional ``on_progress``
 callback (:data:`borderflow.api.STAGES`).
@@ -30,6 +32,7 @@ import borderflow
 from borderflow.data.errors import InputError, Problem, display_path
 from borderflow.data.loaders import InputTables, sha256_file
 from borderflow.data.scenario import Scenario, counterfactual, has_disruptions
+from borderflow.model.extend import ExtraConstraints, apply_extension
 from borderflow.model.formulation import (BuiltModel, bound_updates, build_model,
                                           column_periods, lookahead_days,
                                           longest_queue_wait_days)
@@ -44,8 +47,8 @@ from borderflow.solvers.highs import (HighsSession, InfeasibleError, SolverOptio
 from borderflow.solvers.rolling import RollingHorizon, solve_rolling
 
 __all__ = ["Prepared", "Run", "counterfactual", "explained", "has_disruptions",
-           "library_versions", "prepare", "provenance", "run_scenario", "solve_baseline",
-           "solve_counterfactual", "solve_session"]
+           "library_versions", "prepare", "provenance", "run_metadata", "run_scenario",
+           "solve_baseline", "solve_counterfactual", "solve_session"]
 
 #: ``on_progress(stage, done, total, message)``: see :data:`borderflow.api.STAGES`
 Progress = Callable[[str, "float | None", "float | None", str], None]
@@ -69,11 +72,14 @@ class Prepared:
     routes: RouteSet
     built: BuiltModel
     session: HighsSession
+    #: what an extension added (:func:`borderflow.model.extend.apply_extension`), or None
+    extension: dict | None = None
 
 
 def prepare(tables: InputTables, scenario: Scenario | None, routes: RouteOptions,
             solver: SolverOptions, max_model_gb: float | None = None,
-            on_progress: Progress | None = None) -> Prepared:
+            on_progress: Progress | None = None, *,
+            extra_constraints: ExtraConstraints | None = None) -> Prepared:
     """Build ``scenario``'s network, routes, model and HiGHS session.
 
     Parameters
@@ -87,6 +93,9 @@ def prepare(tables: InputTables, scenario: Scenario | None, routes: RouteOptions
         :meth:`RunOptions.effective`).
     max_model_gb : float, optional
         Memory limit of the model (:func:`borderflow.model.size.max_model_gb`).
+    extra_constraints : callable, optional
+        ``extra(model, index)``: adds an analyst's own Pyomo constraints to the built model
+        before HiGHS sees it (:mod:`borderflow.model.extend`).
 
     Raises
     ------
@@ -106,8 +115,10 @@ def prepare(tables: InputTables, scenario: Scenario | None, routes: RouteOptions
     except ValueError as err:  # an initial queue with no route through its gate
         raise InputError(Problem(f"scenario '{net.scenario.name}'", None, "initial_queues",
                                  str(err))) from None
+    extension = None if extra_constraints is None else \
+        apply_extension(built.model, built.index, extra_constraints)
     return Prepared(tables=tables, net=net, routes=route_set, built=built,
-                    session=HighsSession(built.model, solver))
+                    session=HighsSession(built.model, solver), extension=extension)
 
 
 @dataclass
@@ -129,6 +140,7 @@ class Run:
     options: RunOptions
     session: HighsSession | None = None
     route_options: RouteOptions | None = None
+    extension: dict | None = None
 
     def metadata(self, scenario_file: Path | str | None = None) -> dict:
         """Provenance for ``run.json``: what is needed to reproduce the run.
@@ -136,23 +148,38 @@ class Run:
         Inputs' paths and SHA-256 (the scenario file's too, if given), the scenario in full,
         the options asked for and those in effect (dated runs cap routes and use interior
         point), and the versions of borderflow, Python, Pyomo, HiGHS and the libraries that
-        shape the numbers. Nothing in it depends on the clock.
+        shape the numbers; the extension it was solved with, if any (``extra_constraints``).
+        Nothing in it depends on the clock.
         """
-        meta = provenance(self.tables, self.net.scenario, self.options)
-        meta.update({
-            "pyomo_version": pyomo.version.version,
-            "python_version": platform.python_version(),
-            "versions": library_versions(),
-            "effective_options": {
-                "routes": asdict(self.route_options or self.options.routes),
-                "solver": asdict(self.session.options if self.session is not None
-                                 else self.options.solver)},
-        })
-        if scenario_file is not None:
-            shown = display_path(scenario_file)
-            meta["input_sha256"][shown] = sha256_file(scenario_file)
-            meta["scenario_file"] = shown
+        meta = run_metadata(self.tables, self.net.scenario, self.options,
+                            self.route_options or self.options.routes,
+                            self.session.options if self.session is not None
+                            else self.options.solver, scenario_file)
+        if self.extension is not None:
+            meta["extra_constraints"] = self.extension
         return meta
+
+
+def run_metadata(tables: InputTables, scenario: Scenario | None, options: RunOptions,
+                 routes: RouteOptions, solver: SolverOptions,
+                 scenario_file: Path | str | None = None) -> dict:
+    """What every run folder's ``run.json`` records, a sweep's scenario folders included:
+    :func:`provenance`, the Pyomo and Python versions and those of the libraries that shape
+    the numbers (``versions``), and the route and solver options in effect
+    (``effective_options``: ``routes`` and ``solver`` as :meth:`RunOptions.effective` made
+    them); with ``scenario_file``, its path and SHA-256."""
+    meta = provenance(tables, scenario, options)
+    meta.update({
+        "pyomo_version": pyomo.version.version,
+        "python_version": platform.python_version(),
+        "versions": library_versions(),
+        "effective_options": {"routes": asdict(routes), "solver": asdict(solver)},
+    })
+    if scenario_file is not None:
+        shown = display_path(scenario_file)
+        meta["input_sha256"][shown] = sha256_file(scenario_file)
+        meta["scenario_file"] = shown
+    return meta
 
 
 def provenance(tables: InputTables, scenario: Scenario | None, options: RunOptions) -> dict:
@@ -180,14 +207,17 @@ def library_versions() -> dict[str, str]:
 
 def run_scenario(tables: InputTables, scenario: Scenario | None = None,
                  options: RunOptions | None = None,
-                 on_progress: Progress | None = None) -> Run:
-    """Build and solve one scenario on checked tables.
+                 on_progress: Progress | None = None, *,
+                 extra_constraints: ExtraConstraints | None = None) -> Run:
+    """Build and solve one scenario on checked tables (with ``extra_constraints``: an
+    analyst's own rows, :mod:`borderflow.model.extend`).
 
     Raises
     ------
     InputError
-        If the scenario refers to unknown ids or dates outside its horizon, or its model
-        would not fit in memory (:func:`borderflow.model.size.check_model_size`).
+        If the scenario refers to unknown ids or dates outside its horizon, its model
+        would not fit in memory (:func:`borderflow.model.size.check_model_size`), or an
+        extension adds variables to a rolling-horizon solve.
     SolverError
         If HiGHS does not end optimal (the message says how it ended; an infeasibility is
         explained from HiGHS's irreducible infeasible subsystem).
@@ -197,8 +227,15 @@ def run_scenario(tables: InputTables, scenario: Scenario | None = None,
     scenario = scenario or Scenario()
     dated = scenario.horizon.start is not None
     routes, solver = options.effective(dated, tuple(sorted(set(scenario.crossings_named()))))
-    model = prepare(tables, scenario, routes, solver, options.max_model_gb, progress)
+    model = prepare(tables, scenario, routes, solver, options.max_model_gb, progress,
+                    extra_constraints=extra_constraints)
     rolling = options.rolling if dated else None
+    if rolling is not None and model.extension and model.extension["variables"]:
+        raise InputError(Problem("extra_constraints", None, None,
+                                 f"{model.extension['function']} adds variables "
+                                 f"{model.extension['variables']}: a rolling-horizon solve "
+                                 "needs the day of every variable; write rows over the "
+                                 "model's own variables or solve the whole horizon at once"))
     try:
         summary = solve_session(model.session, model.built, model.net, rolling, progress)
     except InfeasibleError as err:
@@ -209,7 +246,7 @@ def run_scenario(tables: InputTables, scenario: Scenario | None = None,
     results = extract_results(model.net, model.routes, model.built, summary.as_dict())
     return Run(tables=tables, net=model.net, routes=model.routes, built=model.built,
                solve=summary, results=results, options=options, session=model.session,
-               route_options=routes)
+               route_options=routes, extension=model.extension)
 
 
 def solve_session(session: HighsSession, built: BuiltModel, net: FreightNetwork,
@@ -226,7 +263,7 @@ def solve_session(session: HighsSession, built: BuiltModel, net: FreightNetwork,
     def window(k: int, n: int, first_day: int, last_day: int) -> None:
         progress("solve", k, n, f"window {k + 1} of {n} (days {first_day}-{last_day})")
 
-    return solve_rolling(session, column_periods(built), rolling, lookahead_days(built, net),
+    return solve_rolling(session, column_periods(built), rolling, lookahead_days(built),
                          longest_queue_wait_days(built), on_window=window)
 
 
@@ -253,8 +290,12 @@ def solve_baseline(run: Run, on_progress: Progress | None = None
     progress("baseline", None, None, "re-solving without the disruptions (warm start)")
     net = with_scenario(run.net, counterfactual(run.net.scenario))
     run.session.apply(bound_updates(run.built, net))
+    def windows(stage, done, total, message):  # the baseline's rolling windows, k of n
+        if total is not None:
+            progress("baseline", done, total, message)
+
     summary = solve_session(run.session, run.built, net,
-                            run.options.rolling if net.dated else None)
+                            run.options.rolling if net.dated else None, windows)
     return net, extract_results(net, run.routes, run.built, summary.as_dict())
 
 

@@ -29,6 +29,7 @@ from borderflow.data.errors import InputError, Problem
 from borderflow.data.loaders import InputTables
 from borderflow.data.scenario import Horizon, Scenario, closing, counterfactual
 from borderflow.io import METADATA, SUMMARY, write_folder
+from borderflow.runfolder import Claim
 from borderflow.model.network import with_scenario
 from borderflow.model.size import check_model_size
 from borderflow.model.stochastic import FLOW_KEYS, RobustModel, build_robust_model
@@ -38,9 +39,6 @@ from borderflow.solvers.highs import HighsSession
 
 #: tonnes per day below which a booking is not listed
 TOL_T = 1e-6
-#: default parameters if the dataset has none (estimates; see data/default/parameters.csv)
-DEFAULT_SPOT_PREMIUM = 0.3
-DEFAULT_UNUSED_BOOKING = 0.1
 
 
 @dataclass
@@ -58,9 +56,10 @@ class RobustResult:
         return {"plan": self.plan, "plan_crossings": self.plan_crossings,
                 "scenarios": self.scenarios}
 
-    def write(self, folder: Path | str) -> Path:
+    def write(self, folder: Path | str | Claim) -> Path:
         """Write the tables (CSV and parquet), ``summary.json`` and ``run.json`` into
-        ``folder``, atomically (:func:`borderflow.io.write_folder`)."""
+        ``folder`` (or the :class:`~borderflow.runfolder.Claim` a caller took on it),
+        atomically, with manifest and marker (:func:`borderflow.io.write_folder`)."""
         return write_folder(folder, self.tables(), {SUMMARY: self.summary,
                                                     METADATA: self.metadata})
 
@@ -138,17 +137,20 @@ def _plan_crossings(plan: pd.DataFrame, run) -> pd.DataFrame:
 
 
 def robust_plan(tables: InputTables, scenarios: list[Scenario], probabilities: list[float],
-                options: RunOptions | None = None) -> RobustResult:
+                options: RunOptions | None = None, on_progress=None) -> RobustResult:
     """Solve the robust plan over ``scenarios`` and compare it with the baseline plan.
 
     Parameters
     ----------
     tables : InputTables
         Checked tables (parameters ``spot_premium_factor`` and ``unused_booking_factor`` are
-        read from them).
+        read from them, defaults in :mod:`borderflow.data.parameters`).
     scenarios, probabilities
         Static scenarios of one representative day, probabilities summing to 1.
     options : RunOptions, optional
+    on_progress : callable, optional
+        ``on_progress(stage, done, total, message)`` (:data:`borderflow.api.STAGES`, and
+        ``plan`` for the robust model's build and solves).
 
     Raises
     ------
@@ -159,26 +161,30 @@ def robust_plan(tables: InputTables, scenarios: list[Scenario], probabilities: l
     """
     _check(scenarios, probabilities)
     options = options or RunOptions()
+    progress = on_progress or (lambda *a: None)
     t0 = time.perf_counter()
     # the plan that assumed nothing closes: the undisrupted optimum, on the same route set
     base = run_scenario(tables, counterfactual(scenarios[0]).model_copy(
-        update={"name": "baseline-plan"}), options)
+        update={"name": "baseline-plan"}), options, progress)
     nets = [with_scenario(base.net, s) for s in scenarios]
     check_model_size(nets[0], base.routes, options.max_model_gb, copies=len(nets),
                      where="robust plan", advice="use fewer closures")
-    premium = tables.parameter("spot_premium_factor", DEFAULT_SPOT_PREMIUM)
-    unused = tables.parameter("unused_booking_factor", DEFAULT_UNUSED_BOOKING)
+    premium = base.net.parameters.spot_premium_factor
+    unused = base.net.parameters.unused_booking_factor
+    progress("plan", None, None, f"building the two-stage model ({len(nets)} scenarios)")
     robust = build_robust_model(nets, probabilities, base.routes, spot_premium_factor=premium,
                                 unused_booking_factor=unused)
     if not base.built.flows[FLOW_KEYS].equals(robust.plan[FLOW_KEYS]):  # pragma: no cover
         raise ValueError("the baseline plan and the scenarios index routes differently")
     baseline_booking = _values(base.built.model.route_flow)
     session = HighsSession(robust.model, options.solver)
+    progress("plan", None, None, "solving the robust plan")
     solve = session.solve()
     robust_booking = _values(robust.model.booked)
     names = [s.name for s in scenarios]
     costs_robust = _scenario_costs(robust, names, "robust")
     _bounds(session, robust, baseline_booking)
+    progress("plan", None, None, "evaluating the baseline plan in each scenario")
     fixed = session.solve()
     costs_base = _scenario_costs(robust, names, "baseline")
     scen = costs_robust.merge(costs_base.drop(columns="probability"), on="scenario")

@@ -34,12 +34,19 @@ from pydantic import (BaseModel, ConfigDict, Discriminator, Field, PrivateAttr, 
                       field_validator, model_validator)
 
 from .errors import InputError, Problem
+from .schemas import MAX_TRUCKS_PER_DAY
 
 SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 Direction = Literal["both", "a_to_b", "b_to_a"]
 #: the longest horizon accepted (days): a century, beyond it a typo. Whether a horizon fits in
 #: memory depends on the network; borderflow.model.size checks it before the model is built
 MAX_HORIZON_DAYS = 36525
+#: the largest supply factor accepted: a hundredfold is far beyond any what-if (1e300 is a typo)
+MAX_SUPPLY_FACTOR = 100.0
+#: the most trucks a scenario may put in one gate's queue at the start
+MAX_INITIAL_TRUCKS = 1_000_000.0
+#: the longest scenario or project name (it names an output folder)
+MAX_NAME_CHARS = 100
 
 
 class StrictModel(BaseModel):
@@ -116,7 +123,7 @@ class CapacityEvent(_Event):
     """Set a crossing's capacity (trucks/day per direction) over a window (a throttle)."""
 
     crossing: str
-    capacity_trucks_per_day: float = Field(ge=0)
+    capacity_trucks_per_day: float = Field(ge=0, le=MAX_TRUCKS_PER_DAY, allow_inf_nan=False)
     start: dt.date | None = Field(None, alias="from")
     end: dt.date | None = Field(None, alias="to")
     direction: Direction = "both"
@@ -132,7 +139,8 @@ class BuildEvent(_Event):
 
     build: str
     start: dt.date | None = Field(None, alias="from")
-    capacity_trucks_per_day: float | None = Field(None, ge=0)
+    capacity_trucks_per_day: float | None = Field(None, ge=0, le=MAX_TRUCKS_PER_DAY,
+                                                  allow_inf_nan=False)
 
     @property
     def window(self) -> Window:
@@ -144,7 +152,7 @@ class SupplyChange(StrictModel):
     """Scale supply of a product (optionally one origin) by ``factor``."""
 
     product: str
-    factor: float = Field(ge=0)
+    factor: float = Field(ge=0, le=MAX_SUPPLY_FACTOR, allow_inf_nan=False)
     origin: str | None = None
 
 
@@ -164,7 +172,7 @@ class SupplyEvent(_Event):
 class PriorityRule(StrictModel):
     """Share of a gate's daily capacity reserved for perishable products (0-1)."""
 
-    share: float = Field(ge=0, le=1)
+    share: float = Field(ge=0, le=1, allow_inf_nan=False)
 
 
 class PriorityEvent(_Event):
@@ -189,7 +197,7 @@ class InitialQueue(StrictModel):
 
     crossing: str
     product: str
-    trucks: float = Field(ge=0)
+    trucks: float = Field(ge=0, le=MAX_INITIAL_TRUCKS, allow_inf_nan=False)
     age_days: int = Field(0, ge=0, description="days the cargo has already waited")
     direction: Direction = "a_to_b"
     origin: str | None = None
@@ -211,6 +219,8 @@ def _event_kind(ev) -> str | None:
              if key in ev and (ev[key] is not None or key in ("close", "priority"))]
     if "build" in kinds and "capacity_trucks_per_day" in kinds:  # a build may set its capacity
         kinds.remove("capacity_trucks_per_day")
+    if len(kinds) > 1:
+        return None  # two kinds in one event (a closure with a throttle): told, not guessed
     for key in ("close", "priority"):
         if key in ev:
             return key
@@ -231,9 +241,23 @@ Event = Annotated[Union[tuple(Annotated[cls, Tag(key)] for key, cls in EVENT_KEY
 def check_name(v: str) -> str:
     """``v`` if it is a safe scenario or project name (it names an output folder), else
     :class:`ValueError`."""
+    if len(v) > MAX_NAME_CHARS:
+        raise ValueError(f"name {v[:20] + '...'!r} has {len(v)} characters, more than the "
+                         f"{MAX_NAME_CHARS} allowed (it names an output folder)")
     if not SAFE_NAME.match(v) or ".." in v:
-        raise ValueError(f"name {v!r} must be letters, digits, '.', '_' or '-' "
-                         "(it names an output folder)")
+        raise ValueError(f"name {v!r} must be 1 to {MAX_NAME_CHARS} letters, digits, '.', '_' "
+                         "or '-', starting with a letter or digit (it names an output folder)")
+    return v
+
+
+def check_base(v: str) -> str:
+    """``v`` if it is ``default``: the dataset of a run is the one given with ``--data`` (or
+    ``load_dataset``), never named in a scenario, so any other value would be silently
+    ignored; :class:`ValueError` says so."""
+    if v != "default":
+        raise ValueError(f"base {v!r} is not used: a scenario applies to the dataset given "
+                         "with --data (default: the embedded one); remove 'base' or write "
+                         "'base: default'")
     return v
 
 
@@ -257,6 +281,11 @@ class Scenario(StrictModel):
     @classmethod
     def _safe_name(cls, v: str) -> str:
         return check_name(v)
+
+    @field_validator("base")
+    @classmethod
+    def _used_base(cls, v: str) -> str:
+        return check_base(v)
 
     def __eq__(self, other) -> bool:
         """Equal if every field is (where a scenario was read from does not count)."""
@@ -290,17 +319,41 @@ class Scenario(StrictModel):
             Naming the file, line and field of every problem, or that the file holds several
             scenarios.
         """
-        from .scenario_checks import Catalog
-        from .scenario_files import load_scenarios
+        from .scenario_files import load_scenario_file
 
-        scenarios = load_scenarios(path, Catalog.of(dataset) if dataset is not None else None)
-        if len(scenarios) != 1:
-            raise InputError(Problem(str(path), None, "scenarios",
-                                     f"holds {len(scenarios)} scenarios; use 'borderflow sweep'"
-                                     " for several"))
-        scenario = scenarios[0]
+        scenario = _only_scenario(load_scenario_file(path), dataset)
         scenario._source_file = Path(path)
         return scenario
+
+    @classmethod
+    def from_yaml_text(cls, text: str, dataset=None, *,
+                       name: str = "scenario.yaml") -> Scenario:
+        """The one scenario of YAML text (an upload, a text box), checked as :meth:`from_yaml`
+        checks a file.
+
+        Parameters
+        ----------
+        text : str
+            The YAML, as a scenario file would hold it.
+        dataset : InputTables, optional
+            Checked tables: every id and date is checked against them.
+        name : str
+            The file name messages show (``name, row 3, field 'events[0].crossing': ...``): the
+            same line ``borderflow solve --scenario name`` prints for that text.
+
+        Returns
+        -------
+        Scenario
+            With no :attr:`source_file` (a run records the scenario itself, not a file).
+
+        Raises
+        ------
+        InputError
+            As :meth:`from_yaml`.
+        """
+        from .scenario_files import load_scenario_text
+
+        return _only_scenario(load_scenario_text(text, name), dataset)
 
     @classmethod
     def closing(cls, crossings: list[str] | tuple[str, ...], month: int | None = None,
@@ -384,3 +437,17 @@ def counterfactual(scenario: Scenario) -> Scenario:
 def has_disruptions(scenario: Scenario) -> bool:
     """True if ``scenario`` changes capacity or supply (:attr:`Scenario.has_disruptions`)."""
     return scenario.has_disruptions
+
+
+def _only_scenario(loaded, dataset) -> Scenario:
+    """The one scenario of a parsed scenario file (:class:`LoadedScenarios`), checked against
+    ``dataset`` if given; a file of several scenarios is refused (they are for sweeps)."""
+    from .scenario_checks import Catalog
+
+    scenarios = [s for _, s in loaded.scenarios(Catalog.of(dataset) if dataset is not None
+                                                 else None)]
+    if len(scenarios) != 1:
+        raise InputError(Problem(loaded.shown, None, "scenarios",
+                                 f"holds {len(scenarios)} scenarios; use 'borderflow sweep' "
+                                 "for several"))
+    return scenarios[0]

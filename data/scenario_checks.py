@@ -12,7 +12,7 @@ import calendar
 import difflib
 from dataclasses import dataclass
 
-from .scenario import (BuildEvent, CloseEvent, Scenario, SupplyEvent, Window)
+from .scenario import BuildEvent, CapacityEvent, CloseEvent, Scenario, SupplyEvent, Window
 from .schemas import AVAILABLE_STATUSES
 
 
@@ -113,3 +113,44 @@ def scenario_problems(scenario: Scenario, catalog: Catalog) -> list[tuple[tuple,
             found.append((loc, key, f"event {shown} lies outside {span}"))
     return [p for p in found if p is not None]
 
+
+
+def _capacity_target(ev) -> tuple[str, tuple[str, ...]] | None:
+    """The crossing and directions whose capacity an event sets (closures and throttles)."""
+    if not isinstance(ev, (CloseEvent, CapacityEvent)):
+        return None
+    dirs = ("a_to_b", "b_to_a") if ev.direction == "both" else (ev.direction,)
+    return ev.crossing, dirs
+
+
+def overlapping_events(scenario: Scenario) -> list[tuple[int, int, str]]:
+    """Closures and throttles that set the same crossing's capacity on the same days.
+
+    The model applies events in order, so the later one wins on the shared days: legitimate
+    (a throttle inside a longer closure), but easy to write by mistake, so it is told.
+
+    Returns
+    -------
+    list of (first event index, later event index, message)
+    """
+    horizon = scenario.horizon
+    days = horizon.dates or horizon.representative_days()
+    found = []
+    events = list(scenario.events)
+    for i, a in enumerate(events):
+        ta = _capacity_target(a)
+        for j in range(i + 1, len(events)):
+            tb = _capacity_target(events[j])
+            if ta is None or tb is None or ta[0] != tb[0] or not set(ta[1]) & set(tb[1]):
+                continue
+            wa, wb = event_window(a), event_window(events[j])
+            shared = [d for d in days if wa.covers(d) and wb.covers(d)]
+            if not shared:
+                continue
+            span = str(shared[0]) if len(shared) == 1 else f"{shared[0]} to {shared[-1]}"
+            if horizon.dates is None:
+                span += " (days the static run stands for)"
+            found.append((i, j, f"events[{i}] and events[{j}] both set the capacity of "
+                          f"{ta[0]} on {span}: events[{j}] applies on those days (the later "
+                          "event wins)"))
+    return found

@@ -4,7 +4,8 @@ read with safe loading, every error named by file, line and field.
 A file holds one scenario (its fields at the top level, as ``data/scenarios/boten-2021.yaml``),
 or any of ``scenarios: [...]``, ``grid:`` (:class:`ClosureGrid`: every crossing x closure
 length x month) and ``investments:`` (:class:`Investments`: projects valued with vs without
-them, for sweeps). :func:`load_scenario_file` parses a file into a :class:`LoadedScenarios`
+them, for sweeps). :func:`load_scenario_file` parses a file (:func:`load_scenario_text` its
+text, e.g. an upload) into a :class:`LoadedScenarios`
 that keeps the composed YAML tree, so that any later problem (an unknown id found against the
 dataset, a bad grid) can point at its line; :func:`load_scenarios` returns the scenarios.
 """
@@ -23,8 +24,9 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from .errors import InputError, Problem, display_path
 from .scenario import (EVENT_KEYS, MAX_HORIZON_DAYS, CloseEvent, Direction, Event, Horizon,
                        InitialQueue, PriorityRule, Scenario, StrictModel, SupplyChange, Window,
-                       check_name)
+                       check_base, check_name)
 from .scenario_checks import Catalog, scenario_problems
+from .yaml_safe import load_yaml_text, read_text
 
 
 # ---- the file formats -----------------------------------------------------------------------
@@ -46,6 +48,19 @@ class ClosureGrid(StrictModel):
     horizon: Horizon = Horizon()
     months: tuple[Annotated[int, Field(ge=1, le=12)], ...] | None = None
     base: str = "default"
+
+    @field_validator("crossings")
+    @classmethod
+    def _some(cls, v):
+        if not v:
+            raise ValueError("'crossings' is empty: list the crossing ids to close, or write "
+                             "'crossings: open' for every open crossing")
+        return v
+
+    @field_validator("base")
+    @classmethod
+    def _used_base(cls, v: str) -> str:
+        return check_base(v)
 
     @model_validator(mode="after")
     def _consistent(self) -> "ClosureGrid":
@@ -81,7 +96,12 @@ class ClosureGrid(StrictModel):
         out = []
         for month in self.months or (self.horizon.month,):
             horizon = Horizon(**{**self.horizon.model_dump(), "month": month})
-            first = self.start or (horizon.dates or horizon.representative_days())[0]
+            days_of = horizon.dates or horizon.representative_days()
+            first = self.start or days_of[0]
+            for days in self.days or ():
+                last = first + dt.timedelta(days=days - 1)
+                if last > days_of[-1]:
+                    raise GridError("days", _beyond(days, first, horizon, days_of))
             for crossing in crossings:
                 for days in self.days or (None,):
                     close = Window() if days is None else Window(**{
@@ -94,6 +114,27 @@ class ClosureGrid(StrictModel):
                         events=(CloseEvent(crossing=crossing, close=close,
                                            direction=self.direction),)))
         return out
+
+
+class GridError(ValueError):
+    """A grid that cannot be expanded; ``field`` is the grid key at fault."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+def _beyond(days: int, first: dt.date, horizon: Horizon, days_of: list[dt.date]) -> str:
+    """Why a closure of ``days`` days from ``first`` does not fit the horizon."""
+    if horizon.start is not None:
+        span = f"the horizon ends on {days_of[-1]}"
+    elif horizon.month is not None:
+        span = (f"a static run of month {horizon.month} stands for its {len(days_of)} days "
+                f"({days_of[0]:%B})")
+    else:
+        span = "a static annual run stands for 365 days"
+    return (f"a closure of {days} days from {first} does not fit: {span}; give at most "
+            f"{(days_of[-1] - first).days + 1} days, or a dated horizon")
 
 
 class Project(StrictModel):
@@ -177,37 +218,6 @@ def _yaml_find(node, loc: tuple) -> tuple[int | None, tuple]:
     return line, tuple(shown)
 
 
-def _yaml_nodes(node, loc: tuple = ()):
-    """Every node of a composed YAML tree with its location (mapping keys included)."""
-    yield loc, node
-    if isinstance(node, yaml.MappingNode):
-        for k, v in node.value:
-            yield loc, k
-            yield from _yaml_nodes(v, loc + (getattr(k, "value", "?"),))
-    elif isinstance(node, yaml.SequenceNode):
-        for i, v in enumerate(node.value):
-            yield from _yaml_nodes(v, loc + (i,))
-
-
-def _unloadable(node, shown: str) -> Problem | None:
-    """The first value safe YAML loading refuses or cannot read: a tag that would run code or
-    build a Python object (``!!python/object/apply:os.system``), or a date that does not
-    exist (``2023-02-30``)."""
-    for loc, n in _yaml_nodes(node):
-        line = n.start_mark.line + 1
-        if n.tag not in yaml.SafeLoader.yaml_constructors:
-            tag = n.tag.replace("tag:yaml.org,2002:", "!!")
-            return Problem(shown, line, _field_path(loc), f"YAML tag '{tag}' is not allowed: "
-                           "scenario files are plain data (read with YAML safe loading)")
-        if n.tag == "tag:yaml.org,2002:timestamp":
-            try:
-                yaml.SafeLoader(n.value).construct_yaml_timestamp(n)
-            except ValueError as err:
-                return Problem(shown, line, _field_path(loc), f"not a date: {n.value} ({err};"
-                               " expected YYYY-MM-DD)")
-    return None
-
-
 def _field_path(loc: tuple) -> str | None:
     """``events[2].close.from`` for the location ``("events", 2, "close", "from")``."""
     parts = [f"[{key}]" if isinstance(key, int) else ("." if k else "") + str(key)
@@ -269,7 +279,8 @@ class LoadedScenarios:
                 problems.append(self.problem(("grid", g, "name"), f"grid {g + 1}: "
                                              f"{_message(err.errors()[0])}"))
             except ValueError as err:
-                problems.append(self.problem(("grid", g, "crossings"), f"grid {g + 1}: {err}"))
+                problems.append(self.problem(("grid", g, getattr(err, "field", "crossings")),
+                                             f"grid {g + 1}: {err}"))
         seen = set()
         for loc, scen in found if catalog is not None else ():
             for sub, field, msg in scenario_problems(scen, catalog):
@@ -305,12 +316,25 @@ def _message(error: dict) -> str:
     value = error.get("input")
     if error["type"] == "extra_forbidden" and error["loc"]:
         key = str(error["loc"][-1])
-        close = difflib.get_close_matches(key, _known_keys(), n=1)
+        close = [k for k in difflib.get_close_matches(key, _known_keys(), n=2) if k != key]
         msg = f"unknown key '{key}'" + (f" (did you mean '{close[0]}'?)" if close else "")
+    if error["type"] == "event_kind" and isinstance(value, dict):
+        kinds = [k for k in EVENT_KEYS if k in value]
+        if len(kinds) > 1:
+            return (f"{msg}; this one has {' and '.join(kinds)}: write them as separate "
+                    "events (e.g. a closure, then a throttle from the day it reopens)")
     if error["type"] not in ("missing", "extra_forbidden") and isinstance(
             value, (int, float, str, dt.date)):
-        msg += f" (got {value!r})" if not isinstance(value, dt.date) else f" (got {value})"
+        msg += f" (got {value})" if isinstance(value, dt.date) else f" (got {_short(value)})"
     return msg
+
+
+def _short(value, longest: int = 40) -> str:
+    """``repr(value)``, cut to ``longest`` characters with the full length said."""
+    text = repr(value)
+    if len(text) <= longest:
+        return text
+    return f"{text[:longest - 4]}...' ({len(str(value))} characters)"
 
 
 def load_scenario_file(path: Path | str) -> LoadedScenarios:
@@ -325,25 +349,20 @@ def load_scenario_file(path: Path | str) -> LoadedScenarios:
     """
     path = Path(path)
     shown = display_path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(Problem(shown, None, None, "file not found")) from None
-    except IsADirectoryError:
-        raise InputError(Problem(shown, None, None, "is a folder, not a YAML file")) from None
-    except UnicodeDecodeError:
-        raise InputError(Problem(shown, None, None, "not UTF-8 text")) from None
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)  # nothing is constructed yet
-        refused = _unloadable(node, shown) if node is not None else None
-        if refused is not None:
-            raise InputError(refused)
-        doc = yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        raise InputError(Problem(shown, line, None, f"malformed YAML: "
-                                 f"{getattr(err, 'problem', err)}")) from None
+    return load_scenario_text(read_text(path), shown)
+
+
+def load_scenario_text(text: str, shown: str) -> LoadedScenarios:
+    """Parse the text of a scenario file (see :func:`load_scenario_file`); messages name the
+    file as ``shown``. The text is held to the limits of a file (size, aliases, depth,
+    duplicate keys, tags, real dates: :mod:`borderflow.data.yaml_safe`).
+
+    Raises
+    ------
+    InputError
+        As :func:`load_scenario_file`, for the text's problems.
+    """
+    doc, node = load_yaml_text(text, shown)
     if doc is None:
         raise InputError(Problem(shown, None, None, "the file is empty"))
     if not isinstance(doc, dict):
@@ -365,6 +384,7 @@ def _located(loaded: LoadedScenarios, doc: dict, error: dict) -> Problem:
         items = [doc] if loaded.single else doc.get("scenarios") or []
         item = items[loc[1]] if loc[1] < len(items) else None
         name = item.get("name") if isinstance(item, dict) else None
+        name = str(name)[:40] + "..." if name and len(str(name)) > 40 else name
         label = f"scenario {name or '#' + str(loc[1] + 1)}: "
     elif loc[:1] == ("grid",):
         label = f"grid {loc[1] + 1}: " if len(loc) > 1 and isinstance(loc[1], int) else "grid: "

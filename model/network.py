@@ -34,6 +34,7 @@ from shapely.geometry import LineString, Point
 from borderflow.data.cost_terms import cost_index
 from borderflow.data.errors import InputError, Problem
 from borderflow.data.loaders import InputTables
+from borderflow.data.parameters import ModelParameters
 from borderflow.data.scenario import (BuildEvent, CapacityEvent, CloseEvent, PriorityEvent,
                                       Scenario, SupplyEvent)
 from borderflow.data.scenario_checks import Catalog, scenario_problems
@@ -42,8 +43,6 @@ from borderflow.data.schemas import AVAILABLE_STATUSES
 from .costs import crossing_fees, link_costs, product_vot
 
 DIRECTIONS = ("a_to_b", "b_to_a")
-#: default longest wait at a gate (days) before cargo is abandoned, if parameters.csv has none
-DEFAULT_MAX_WAIT_DAYS = 14
 #: days of travel to a gate the run-out tail of a dated horizon allows for
 TAIL_TRAVEL_DAYS = 7
 
@@ -65,7 +64,12 @@ class FreightNetwork:
     demand: pd.DataFrame
     capacity: pd.DataFrame
     priority: pd.DataFrame
-    max_wait_days: int = DEFAULT_MAX_WAIT_DAYS
+    parameters: ModelParameters
+
+    @property
+    def max_wait_days(self) -> int:
+        """Longest wait in a gate queue, days (``queue_max_wait_days``)."""
+        return self.parameters.queue_max_wait_days
 
     @property
     def period_ids(self) -> list[int]:
@@ -213,11 +217,11 @@ def _demand_calendar(tables: InputTables, periods: pd.DataFrame) -> pd.DataFrame
         ["market", "product_id", "period", "price_usd_per_t", "demand_t"]]
 
 
-def _link_cost(tables: InputTables, links: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+def _link_cost(par: ModelParameters, tables: InputTables, links: pd.DataFrame
+               ) -> tuple[np.ndarray, np.ndarray]:
     """Running cost and toll of each link, USD/truck (:func:`borderflow.model.costs.link_costs`:
     per-km rates with the country and terrain factors of ``cost_terms.csv``)."""
-    rates = {m: tables.parameter(f"{m}_cost_usd_per_truck_km") for m in links["mode"].unique()
-             if links.loc[links["mode"] == m, "cost_usd_per_truck"].isna().any()}
+    rates = {m: par.link_rate_usd_per_truck_km(m) for m in links["mode"].unique()}
     rate = links["mode"].map(rates).to_numpy(dtype=float)
     return link_costs(links["cost_usd_per_truck"].to_numpy(dtype=float),
                       links["length_km"].to_numpy(dtype=float), rate, cost_index(tables),
@@ -229,13 +233,13 @@ def _term_values(tables: InputTables) -> np.ndarray:
         else np.zeros(0)
 
 
-def _arcs(tables: InputTables) -> pd.DataFrame:
+def _arcs(tables: InputTables, par: ModelParameters) -> pd.DataFrame:
     """One row per arc: links in each direction they run, crossings both ways. A link arc's
     ``cost_usd_per_truck`` is its running cost plus its toll (``toll_usd_per_truck``, kept apart
     because the reefer factor does not scale it); a crossing arc's is its fee plus the transit
     fee of the country it enters."""
     ln = tables.links.copy()
-    running, toll = _link_cost(tables, ln)
+    running, toll = _link_cost(par, tables, ln)
     fwd = pd.DataFrame({
         "arc_id": ln["link_id"], "kind": "link", "element_id": ln["link_id"],
         "direction": "forward", "from_node": ln["from_node"], "to_node": ln["to_node"],
@@ -279,12 +283,12 @@ def _geo(tables: InputTables) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.G
     return nodes, crossings, links
 
 
-def _products(tables: InputTables) -> pd.DataFrame:
+def _products(tables: InputTables, par: ModelParameters) -> pd.DataFrame:
     p = tables.products.drop(columns=["_row", "_file"], errors="ignore").copy()
     p["shelf_life_h"] = np.where(p["reefer"], p["shelf_life_reefer_days"],
                                  p["shelf_life_ambient_days"]) * 24.0
-    p["cost_factor"] = np.where(p["reefer"], tables.parameter("reefer_cost_factor"), 1.0)
-    p["penalty_usd_per_t"] = p["value_usd_per_t"] * tables.parameter("unserved_penalty_factor")
+    p["cost_factor"] = np.where(p["reefer"], par.reefer_cost_factor, 1.0)
+    p["penalty_usd_per_t"] = p["value_usd_per_t"] * par.unserved_penalty_factor
     p["vot_usd_per_t_h"] = product_vot(cost_index(tables), _term_values(tables))
     return p.set_index("product_id", drop=False).sort_index()
 
@@ -312,10 +316,10 @@ def build_network(tables: InputTables, scenario: Scenario | None = None) -> Frei
     """
     scenario = scenario or Scenario()
     _check_event_refs(tables, scenario)
-    max_wait = int(tables.parameter("queue_max_wait_days", DEFAULT_MAX_WAIT_DAYS))
-    periods, period_days = _period_days(scenario, max_wait + TAIL_TRAVEL_DAYS)
+    par = ModelParameters.of(tables)
+    periods, period_days = _period_days(scenario, par.queue_max_wait_days + TAIL_TRAVEL_DAYS)
     horizon_days = [days for days, keep in zip(period_days, periods["in_horizon"]) if keep]
-    arcs = _arcs(tables)
+    arcs = _arcs(tables, par)
     graph = nx.MultiDiGraph()
     for row in tables.nodes.itertuples(index=False):
         graph.add_node(row.node_id, country=row.country, kind=row.kind, lon=row.lon, lat=row.lat)
@@ -327,12 +331,12 @@ def build_network(tables: InputTables, scenario: Scenario | None = None) -> Frei
     nodes, crossings, links = _geo(tables)
     return FreightNetwork(
         tables=tables, scenario=scenario, periods=periods, graph=graph, arcs=arcs, nodes=nodes,
-        crossings=crossings, links=links, products=_products(tables),
+        crossings=crossings, links=links, products=_products(tables, par),
         supply=_supply_calendar(tables, scenario, horizon_days),
         demand=_demand_calendar(tables, periods),
         capacity=_capacity_calendar(tables, scenario, period_days),
         priority=_priority_calendar(tables, scenario, period_days),
-        max_wait_days=max_wait,
+        parameters=par,
     )
 
 

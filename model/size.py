@@ -21,6 +21,8 @@ import numpy as np
 
 from borderflow.data.errors import InputError, Problem
 
+from .queues import allowed_wait_days
+
 #: memory per nonzero of the constraint matrix, bytes. Measured on the embedded dataset
 #: (Boten 2021, 45 and 180 days: 232 B per nonzero for the Pyomo model and its HiGHS copy),
 #: plus headroom for the interior-point factorisation and the result tables.
@@ -77,8 +79,8 @@ def estimate_model_size(net, routes) -> ModelSize:
         return ModelSize(pairs * n_supply + unserved, unserved + capacity_rows + demand_rows,
                          int(nnz), n_periods)
     shelf_h = net.products.loc[el["product_id"], "shelf_life_h"].to_numpy(dtype=float)
-    wait = np.clip(np.floor((shelf_h - el["duration_h"].to_numpy(dtype=float)) / 24.0), 0,
-                   net.max_wait_days)
+    wait = allowed_wait_days(shelf_h, el["duration_h"].to_numpy(dtype=float),
+                             net.max_wait_days).astype(float)
     stream = n_cross > 0
     n_streams = int(stream.sum())
     queues = n_streams * n_periods

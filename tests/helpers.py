@@ -74,3 +74,16 @@ def border_data(tmp_path, name: str, tables=None) -> Path:
     for i, (lon, lat) in ON_BORDER.items():
         t["crossings"].loc[i, ["lon", "lat"]] = [lon, lat]
     return tiny.write(tmp_path / name, t)
+
+
+def at_most_share_via(m, ix, crossing: str, product: str, share: float, name: str) -> None:
+    """An analyst's ordinary Pyomo row on a built model (the extension point): at most
+    ``share`` of the ``product`` dispatched crosses at ``crossing`` (``m.<name>``)."""
+    import pyomo.environ as pyo
+
+    use = ix.crossing_use
+    via = use[(use["crossing_id"] == crossing) & (use["product_id"] == product)]
+    dispatched = ix.flows.index[ix.flows["product_id"] == product]
+    m.add_component(name, pyo.Constraint(
+        expr=sum(getattr(m, v)[i] for v, i in zip(via["var"], via["idx"]))
+        <= share * sum(m.route_flow[f] for f in dispatched)))

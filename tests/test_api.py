@@ -20,6 +20,7 @@ from helpers import dated, day, only_x1
 import borderflow as bf
 from borderflow.data.scenario import CloseEvent, Window
 from borderflow.pipeline import run_scenario
+from borderflow.present.numbers import clean_summary
 
 TOL = 1e-6
 
@@ -62,12 +63,13 @@ def test_a_closure_is_compared_with_its_baseline_and_keeps_its_own_values(ds):
     assert _flow_t(res.baseline, "x1") == pytest.approx(200, abs=TOL)
     cost = res.comparison["cost_changes"].set_index("measure")
     assert cost.loc["objective_usd", "delta"] == pytest.approx(200 * 5, abs=TOL)
-    assert any("net cost rises" in line for line in res.story)
+    assert any("net value falls by USD 1,000 per day" in line for line in res.story)
     # the scenario's tables are those of a solve without any baseline: untouched by it
     alone = run_scenario(ds, sc)
     for name, table in alone.results.tables().items():
         pd.testing.assert_frame_equal(res.tables[name], table, obj=name)
-    assert res.summary["objective_usd"] == alone.results.summary["objective_usd"]
+    # the summary as quoted: solver noise removed, ten significant digits (docs/outputs.md)
+    assert res.summary["objective_usd"] == clean_summary(alone.results.summary)["objective_usd"]
 
 
 def test_a_result_cannot_be_changed_in_place(ds):
@@ -136,12 +138,15 @@ def test_rolling_windows_are_reported_k_of_n(tmp_path):
     only_x1(t, 20)
     ds = bf.load_dataset(tiny.write(tmp_path / "data", t), check_borders=False)
     close = CloseEvent(crossing="x1", close=Window(**{"from": day(1), "to": day(2)}))
-    windows = []
+    seen = []
     bf.solve(ds, dated("closure", 5, close),
              bf.RunOptions(rolling=bf.RollingHorizon(window_days=2, overlap_days=1)),
-             on_progress=lambda s, k, n, m: windows.append((k, n)) if s == "solve" else None)
+             on_progress=lambda s, k, n, m: seen.append((s, k, n)) if n else None)
+    windows = [(k, n) for s, k, n in seen if s == "solve"]
     n = windows[0][1]
     assert n >= 3 and windows[:n] == [(k, n) for k in range(n)]
+    # the baseline's re-solve goes window by window too, reported as its own stage
+    assert [(k, m) for s, k, m in seen if s == "baseline"] == [(k, n) for k in range(n)]
 
 
 def test_run_options_are_frozen_and_name_the_dated_defaults():
@@ -155,7 +160,8 @@ def test_run_options_are_frozen_and_name_the_dated_defaults():
     own = bf.RunOptions(dated_routes_per_product=3, dated_solver="simplex")
     routes, solver = own.effective(dated=True)
     assert (routes.max_routes_per_product, solver.solver) == (3, "simplex")
-    assert set(opts.recorded()) == {"routes", "solver", "max_model_gb", "rolling"}
+    assert set(opts.recorded()) == {"routes", "solver", "max_model_gb", "rolling",
+                                    "dated_routes_per_product", "dated_solver"}
 
 
 def test_a_scenario_file_is_checked_against_the_dataset_and_recorded(ds, tmp_path):
@@ -202,3 +208,77 @@ def test_every_public_name_resolves_and_is_documented():
     assert bf.STAGES[0] == "load" and bf.STAGES[-1] == "write"
     with pytest.raises(AttributeError):
         bf.no_such_name  # noqa: B018
+
+
+def test_scenario_text_is_checked_as_its_file_would_be(ds, tmp_path, monkeypatch):
+    """``from_yaml_text`` (an upload) gives the scenario and the very error line of
+    ``from_yaml`` on a file of that name, and remembers no file."""
+    good = "name: no-x1\nevents:\n  - {crossing: x1}\n"
+    sc = bf.Scenario.from_yaml_text(good, ds, name="good.yaml")
+    assert sc == bf.Scenario.closing(["x1"], name="no-x1") and sc.source_file is None
+    assert "scenario_file" not in bf.solve(ds, sc).metadata
+    monkeypatch.chdir(tmp_path)
+    for text in ("name: typo\nevents:\n  - {crossing: x9}\n", "a: [", "[1, 2]\n", "",
+                 "scenarios:\n  - {name: a}\n  - {name: b}\n"):
+        (tmp_path / "up.yaml").write_text(text, encoding="utf-8")
+        with pytest.raises(bf.InputError) as from_file:
+            bf.Scenario.from_yaml("up.yaml", ds)
+        with pytest.raises(bf.InputError) as from_text:
+            bf.Scenario.from_yaml_text(text, ds, name="up.yaml")
+        assert str(from_text.value) == str(from_file.value)
+        assert str(from_text.value).startswith("up.yaml")
+    with pytest.raises(bf.InputError, match=r"^up.yaml, row 3.*unknown crossing 'x9'"):
+        bf.Scenario.from_yaml_text("name: typo\nevents:\n  - {crossing: x9}\n", ds,
+                                   name="up.yaml")
+
+
+def test_a_run_folder_can_hold_its_baseline_and_reads_it_back(ds, tmp_path):
+    res = bf.solve(ds, bf.Scenario.closing(["x1"]))
+    text = "# as the user wrote it\nname: close-x1\nevents: [{crossing: x1}]\n"
+    folder = res.write(tmp_path / "run", baseline=True, files={"scenario.yaml": text})
+    assert (folder / "scenario.yaml").read_text(encoding="utf-8") == text
+    assert bf.folder_kind(folder / bf.api.BASELINE_FOLDER) == "run"
+    assert not list(tmp_path.glob(".run*"))  # one atomic write: no temporary folder left
+    again = bf.read_result(folder)
+    base = again.baseline
+    assert base is not None and base.folder == folder / "baseline"
+    assert base.summary["scenario"] == "close-x1-baseline"
+    assert base.metadata["baseline_of"] == "close-x1"
+    assert base.summary["objective_usd"] == pytest.approx(200 * (11 - 1000), abs=TOL)
+    for name, table in res.baseline.tables.items():
+        pd.testing.assert_frame_equal(base.tables[name], table, check_dtype=False, obj=name)
+    # maps and layers of the folder show what moved against it, with no baseline passed
+    links = again.layers()["crossings"].set_index("crossing_id")
+    assert links.loc["x1", "flow_delta_trucks"] == pytest.approx(-10, abs=TOL)
+    assert bf.verify_run(folder)["ok"].all()
+    # a result without a baseline cannot write one; file names stay inside the folder
+    with pytest.raises(ValueError, match="no baseline"):
+        bf.solve(ds).write(tmp_path / "plain", baseline=True)
+    with pytest.raises(ValueError, match="plain, visible name"):
+        res.write(tmp_path / "bad", files={"../x.yaml": text})
+    assert not (tmp_path / "plain").exists() and not (tmp_path / "bad").exists()
+    assert not (tmp_path / "x.yaml").exists()
+
+
+def test_folders_are_told_apart_and_a_sweep_reads_back(ds, tmp_path):
+    from distributed import Client, LocalCluster
+
+    data = tiny.write(tmp_path / "sweep-data")
+    plan = bf.plan_sweep(n_minus_1=True, data=data, dataset=ds)
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                      dashboard_address=None) as cluster, Client(cluster) as client:
+        done = bf.sweep(plan, tmp_path / "n1", client=client)
+    bf.solve(ds).write(tmp_path / "run")
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "notes.txt").write_text("mine", encoding="utf-8")
+    assert [bf.folder_kind(tmp_path / n) for n in ("run", "n1", "other", "missing")] == [
+        "run", "sweep", None, None]
+    back = bf.read_sweep(tmp_path / "n1")
+    assert back.plan is None and (back.solved, back.failed) == (done.solved, done.failed) == (3, 0)
+    assert set(back.tables) == {n for n, df in done.tables.items() if len(df)}
+    pd.testing.assert_frame_equal(back["criticality"], done["criticality"], check_dtype=False)
+    assert sorted(back.runs()) == ["baseline", "close-x1", "close-x2"] == sorted(done.runs())
+    closed = bf.read_result(back.runs()["close-x1"])
+    assert _flow_t(closed, "x1") == pytest.approx(0, abs=TOL)
+    with pytest.raises(bf.InputError, match="not a sweep folder"):
+        bf.read_sweep(tmp_path / "run")

@@ -98,10 +98,10 @@ def test_annual_benefit_from_seasons_and_closures():
         with_closures(ctx, closures.assign(of="m13"))
 
 
-INVESTMENTS = """project,crossing_id,kind,capex_usd,opex_usd_per_year,construction_years,opens,economic_life_years,capex_phasing
-x2-upgrade,x2,upgrade,2000000,50000,2,2027-01-01,20,0.4;0.6
-x1-new,x1,new,1000000,20000,1,2026-01-01,20,
-"""
+INVESTMENTS = ("project,crossing_id,kind,capex_usd,opex_usd_per_year,construction_years,opens,"
+               "economic_life_years,capex_phasing\n"
+               "x2-upgrade,x2,upgrade,2000000,50000,2,2027-01-01,20,0.4;0.6\n"
+               "x1-new,x1,new,1000000,20000,1,2026-01-01,20,\n")
 
 
 def test_investments_read_and_refused(tmp_path):

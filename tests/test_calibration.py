@@ -158,7 +158,7 @@ def test_bad_input_exits_2_naming_file_row_field(tmp_path, case):
     elif case == "foreign-out":
         out.mkdir()
         (out / "mine.txt").write_text("keep me")
-        expect = ("--out", "not written by borderflow calibrate")
+        expect = ("--out", "holds files borderflow did not write (mine.txt)")
     else:
         pd.DataFrame([{"term": "value_of_time", "applies_to": "durian", "value": 1.0,
                        "unit": "USD/t-day", "low": 1.0, "high": 1.0, **tiny.PROV}]).to_csv(

@@ -12,6 +12,7 @@ import datetime as dt
 
 import numpy as np
 import pandas as pd
+import pyomo.environ as pyo
 import pytest
 import tiny
 from helpers import (check_closure_queue, dated, day, only_x1, queue_series,
@@ -65,6 +66,42 @@ def test_cargo_spoils_after_exactly_its_shelf_life_of_waiting(solve_tiny, tiny_t
     assert sp["spoiled_t"].sum() == pytest.approx(200, abs=TOL)
     assert sp["period"].tolist() == [expiry_day]
     assert run.results.summary["spoiled_t"] == pytest.approx(200, abs=TOL)
+
+
+def _dispatch_on_day_0(t_per_day: float):
+    """An extension that forces ``t_per_day`` of durian dispatched toward X1 on day 0 (a
+    shipper's committed trucks): the LP would not send cargo it knows will expire."""
+
+    def extra(m, ix):
+        f = ix.flows
+        first = f[(f["period"] == 0) & f["route_id"].str.contains("x1")]["f"]
+        m.committed = pyo.Constraint(expr=sum(m.route_flow[int(i)] for i in first)
+                                     >= t_per_day)
+
+    return extra
+
+
+@pytest.mark.parametrize("shelf_days, wait_days", [(3, 2), (4, 3)])
+def test_dispatched_cargo_expires_the_day_after_its_last_allowed_wait(solve_tiny, tiny_tables,
+                                                                       shelf_days, wait_days):
+    """Cargo dispatched on day 0 reaches X1 on day 0 (5 h) and may wait W = floor((shelf -
+    12 h) / 24) days, to the end of day W; X1 stays closed, so it expires on day W + 1,
+    neither earlier nor later (the queue_expiry rows of route flows; the initial-queue case
+    is the test above). Killed mutants: expiry on day a + W + 2 (infeasible here) and on day
+    a + W (expires a day early, saving a day of waiting)."""
+    only_x1(tiny_tables, 10)
+    tiny_tables["products"].loc[0, "shelf_life_reefer_days"] = shelf_days
+    close = CloseEvent(crossing="x1", close=Window(**{"to": day(7)}))
+    run = solve_tiny(tiny_tables, dated("committed", 8, close),
+                     extra_constraints=_dispatch_on_day_0(200))
+    sp = run.results.spoilage
+    sp = sp[sp["where"] == "queue"]
+    assert sp["period"].tolist() == [wait_days + 1]
+    assert sp["spoiled_t"].sum() == pytest.approx(200, abs=TOL)
+    assert queue_series(run, wait_days + 2)[:wait_days + 1] == pytest.approx(
+        [10] * (wait_days + 1), abs=TOL)
+    assert run.results.summary["expired_in_queue_t"] == pytest.approx(200, abs=TOL)
+    assert run.extension["constraints"] == ["committed"]
 
 
 def test_reopening_in_time_saves_the_waiting_cargo(solve_tiny, tiny_tables):

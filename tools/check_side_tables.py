@@ -3,9 +3,10 @@
 Run from the repo root: ``python tools/check_side_tables.py [DATA_DIR]`` (default
 ``data/default``). Each table is validated against its schema in
 ``borderflow.data.schemas.SIDE_TABLES`` (and the two optional model tables ``cost_terms`` and
-``destination_shares``, whose row rules the loaders check too); then the cross-table rules: every band holds its value
-(``low <= value <= high``), every ``ranges.csv`` row names a row and a numeric field that exist
-in its table with the same value, and every crossing id is a crossing of ``crossings.csv``.
+``destination_shares``, whose row rules the loaders check too); then the cross-table rules:
+every band holds its value (``low <= value <= high``), every ``ranges.csv`` row names a row
+and a numeric field that exist in its table with the same value, and every crossing id is a
+crossing of ``crossings.csv``.
 Prints one line per problem (file, row, field: message) and exits 2 if there is any.
 """
 

@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import shutil
-import tempfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -21,8 +18,9 @@ import numpy as np
 import pandas as pd
 
 import borderflow
-from borderflow.data.errors import InputError, Problem, display_path
+from borderflow.data.errors import display_path
 from borderflow.data.loaders import InputTables, sha256_file
+from borderflow.runfolder import Claim, claim
 from borderflow.solvers.highs import solver_version
 from borderflow.uncertainty.perturb import apply_sample
 from borderflow.uncertainty.ranges import read_ranges
@@ -34,8 +32,10 @@ from .parameters import DEFAULT_PARAMETERS, Parameters, select
 from .report import calibration_report, findings, html, markdown
 from .targets import CORRIDORS, Targets, operator, read_targets
 
-#: the file that marks a folder as written by ``borderflow calibrate`` (it may be replaced)
-MARKER = "calibration.json"
+#: the run-folder kind of a calibration folder (:mod:`borderflow.runfolder` marks it)
+KIND = "calibration"
+#: the fit's metadata in a calibration folder
+METADATA = "calibration.json"
 METHOD = ("two-stage MAP fit: Powell (derivative-free, scipy) on the cost dimensions, "
           "trust-region least squares (scipy least_squares, trf) on supply, alternated; "
           "misfit in band units + distance from the prior in range units")
@@ -73,50 +73,52 @@ class CalibrationResult:
         """The fit report as Markdown."""
         return markdown(self.report, self.metadata)
 
-    def write(self, out: Path | str) -> Path:
-        """Write the calibration folder: ``calibration.json``, the report (``report.md``,
-        ``report.html``, ``observations.csv``, ``parameters.csv``, ``goodness.csv``), the
-        calibrated ``dataset/`` and the ``uncalibrated/`` overlay. Built in a temporary folder
-        and renamed into place; an existing folder is replaced only if ``borderflow calibrate``
-        wrote it (it holds ``calibration.json``).
+    def write(self, out: Path | str, protected=()) -> Path:
+        """Write the calibration folder through the one writer (:mod:`borderflow.runfolder`):
+        ``calibration.json``, the report (``report.md``, ``report.html``,
+        ``observations.csv``, ``parameters.csv``, ``goodness.csv``), the calibrated
+        ``dataset/`` and the ``uncalibrated/`` overlay, built in a hidden sibling with its
+        manifest and marker (kind ``calibration``) and swapped into place.
+
+        Parameters
+        ----------
+        out : path
+            Absent, empty, or a folder ``borderflow calibrate`` marked.
+        protected : pairs (option, path)
+            Inputs the folder may not be, hold or be inside (default: the dataset's folders
+            and the observation files).
 
         Raises
         ------
-        InputError
-            If ``out`` exists, is not empty and was not written by ``borderflow calibrate``.
+        OutputError
+            ``out`` refused (anything borderflow did not write, an input), in use, or the
+            disk failed; nothing replaced.
         """
-        out = Path(out)
-        check_out(out)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
-        try:
+        with claim(out, KIND, protected=list(protected) or self._inputs()) as target:
+            return self.write_claimed(target)
+
+    def write_claimed(self, target: Claim) -> Path:
+        """Write into an output folder already claimed (see :meth:`write`)."""
+        with target.replace() as tmp:
             counts = write_dataset(tmp, self.inputs, self.parameters, self.changes, self.fit_id)
             for name, df in self.report.items():
                 df.to_csv(tmp / f"{name}.csv", index=False, lineterminator="\n")
             (tmp / "report.md").write_text(self.markdown(), encoding="utf-8")
             (tmp / "report.html").write_text(html(self.report, self.metadata), encoding="utf-8")
             meta = {**self.metadata, "rows_calibrated": counts}
-            (tmp / MARKER).write_text(json.dumps(meta, indent=2, sort_keys=True, default=str)
-                                      + "\n", encoding="utf-8")
-            if out.exists():
-                old = out.with_name(f".{out.name}.old-{os.getpid()}")
-                os.replace(out, old)
-                shutil.rmtree(old, ignore_errors=True)
-            os.replace(tmp, out)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-        return out
+            (tmp / METADATA).write_text(json.dumps(meta, indent=2, sort_keys=True, default=str)
+                                        + "\n", encoding="utf-8")
+        return target.out
+
+    def _inputs(self) -> list[tuple[str, Path]]:
+        return input_paths(self.inputs, self.metadata.get("observation_files", {}))
 
 
-def check_out(out: Path) -> None:
-    """Refuse an output folder borderflow did not write (checked before any work)."""
-    if out.exists() and (not out.is_dir() or (any(out.iterdir())
-                                              and not (out / MARKER).exists())):
-        raise InputError(Problem("command line", None, "--out",
-                                 f"{display_path(out)} exists and was not written by "
-                                 "borderflow calibrate (no calibration.json): choose another "
-                                 "folder"))
+def input_paths(tables: InputTables, files) -> list[tuple[str, Path]]:
+    """(option, path) of what a calibration reads: its dataset folders and observation files
+    (an output folder may not be, hold or be inside any of them)."""
+    folders = sorted({Path(f).parent for paths in tables.sources.values() for f in paths})
+    return [("--data", f) for f in folders] + [("--observations", Path(f)) for f in files]
 
 
 def _fit_id(tables: InputTables, targets_files: list[Path], selectors, options: FitOptions,
@@ -149,7 +151,7 @@ def select_nothing(tables: InputTables) -> Parameters:
 def calibrate(dataset: InputTables, observations: Path | str | None = None, *,
               targets: Path | str | None = None, parameters=DEFAULT_PARAMETERS,
               estimates_only: bool = True, options: FitOptions | None = None,
-              out: Path | str | None = None,
+              out: Path | str | None = None, protected=(),
               on_progress: Callable[[str, str], None] | None = None) -> CalibrationResult:
     """Fit the estimated numbers of a dataset to its normal-time observations.
 
@@ -166,7 +168,11 @@ def calibrate(dataset: InputTables, observations: Path | str | None = None, *,
         Leave published numbers as they are (default).
     options : FitOptions, optional
     out : path, optional
-        Write the calibration folder there (:meth:`CalibrationResult.write`).
+        Write the calibration folder there (:meth:`CalibrationResult.write`); claimed (checked
+        and locked) after the inputs are checked and before anything is solved.
+    protected : pairs (option, path), optional
+        Inputs ``out`` may not be, hold or be inside (default: the dataset's folders and the
+        observation files).
     on_progress : callable, optional
         ``on_progress(stage, message)``.
 
@@ -178,12 +184,11 @@ def calibrate(dataset: InputTables, observations: Path | str | None = None, *,
     ------
     InputError
         Bad observations, targets, ranges or selectors (file, row and field named), or an
-        ``out`` folder borderflow did not write; checked before anything is solved.
+        ``out`` folder borderflow did not write (:class:`~borderflow.runfolder.OutputError`);
+        checked before anything is solved.
     """
     progress = on_progress or (lambda stage, message: None)
     options = options or FitOptions()
-    if out is not None:
-        check_out(Path(out))
     tg = read_targets(dataset, observations, targets)
     folder = Path(dataset.sources["products"][0]).parent
     ranges = read_ranges(folder, dataset)
@@ -194,11 +199,25 @@ def calibrate(dataset: InputTables, observations: Path | str | None = None, *,
         named |= {c for c, _ in CORRIDORS[corridor]}
     par = select(ranges, dataset, parameters, estimates_only=estimates_only,
                  named_crossings=named, strict=tuple(parameters) != DEFAULT_PARAMETERS)
-    files = [Path(p) for p in (observations, targets) if p is not None] or \
-        [folder / "observations.csv"] + ([folder / "calibration_targets.csv"]
-                                         if (folder / "calibration_targets.csv").exists()
-                                         else [])
+    files = [Path(observations) if observations is not None else folder / "observations.csv"]
+    if targets is not None or (folder / "calibration_targets.csv").exists():
+        files.append(Path(targets) if targets is not None else
+                     folder / "calibration_targets.csv")
     fit_id = _fit_id(dataset, files, parameters, options, estimates_only)
+    if out is None:
+        return _fit(dataset, tg, par, files, fit_id, parameters, estimates_only, options,
+                    progress)
+    with claim(out, KIND, protected=list(protected) or input_paths(dataset, files)) as target:
+        res = _fit(dataset, tg, par, files, fit_id, parameters, estimates_only, options,
+                   progress)
+        progress("write", f"writing {out}")
+        res.write_claimed(target)
+    return res
+
+
+def _fit(dataset: InputTables, tg: Targets, par: Parameters, files: list[Path], fit_id: str,
+         parameters, estimates_only: bool, options: FitOptions, progress) -> CalibrationResult:
+    """The fit, the calibrated dataset and the report (inputs checked by :func:`calibrate`)."""
     progress("model", f"building the kept model ({par.n} dimensions, {par.space.n_factors} "
                       "numbers)")
     model = KeptModel(dataset, par)
@@ -233,9 +252,5 @@ def calibrate(dataset: InputTables, observations: Path | str | None = None, *,
             "observation_files": {display_path(p): sha256_file(p) for p in files},
             "borderflow_version": borderflow.__version__, "solver": solver_version(),
             "unrounded": {"/".join(k): v for k, v in written.items()}}
-    res = CalibrationResult(fit_id=fit_id, fit=result, tables=after_tables, changes=changes,
-                            report=report, metadata=meta, parameters=par, inputs=dataset)
-    if out is not None:
-        progress("write", f"writing {out}")
-        res.write(out)
-    return res
+    return CalibrationResult(fit_id=fit_id, fit=result, tables=after_tables, changes=changes,
+                             report=report, metadata=meta, parameters=par, inputs=dataset)

@@ -40,6 +40,7 @@ import scipy.sparse as sp
 
 from borderflow.data.errors import InputError, Problem
 from borderflow.data.loaders import InputTables, read_table_file, row_problem
+from borderflow.data.parameters import ModelParameters
 from borderflow.data.schemas import SIDE_TABLES
 
 OBSERVATIONS = next(s for s in SIDE_TABLES if s.name == "observations")
@@ -279,7 +280,7 @@ def operator(targets: Targets, flows: pd.DataFrame, route_crossings: pd.DataFram
     trucks = 1.0 / payload.reindex(f["product_id"]).to_numpy()
     country = dict(zip(tables.nodes["node_id"], tables.nodes["country"]))
     f_country = f["origin"].map(country).to_numpy()
-    empty = tables.parameter("empty_return_share", 0.0)
+    empty = ModelParameters.of(tables).empty_return_share
     rc = route_crossings[["route_id", "element_id", "direction"]]
     uses = f[["route_id"]].reset_index().merge(rc, on="route_id")  # index = flow row
     rows, cols, vals = [], [], []

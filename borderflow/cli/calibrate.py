@@ -6,20 +6,17 @@ Registered on the typer app by :mod:`borderflow.cli.commands`; parses its option
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from borderflow.calibration import DEFAULT_PARAMETERS, FitOptions, calibrate
-from borderflow.calibration.report import DONE_WHEN
-from borderflow.data.dataset import load_dataset
-from borderflow.data.errors import InputError
-from borderflow.solvers.highs import SolverError
+from . import display
 
-from .display import err_console, out_console
+#: the default of --parameters, as borderflow.calibration.DEFAULT_PARAMETERS says it (the
+#: command imports the calibration package only when it runs)
+PARAMETERS_HELP = ("Calibrated numbers, table[/key[/field]] patterns (repeatable; default: "
+                   "supply, crossing fees and dwell, cost terms, market prices, per-km rates).")
 
 
 def calibrate_cmd(
@@ -36,9 +33,7 @@ def calibrate_cmd(
     targets: Annotated[Path | None, typer.Option(
         "--targets", help="calibration_targets.csv (default: the dataset's).")] = None,
     parameters: Annotated[list[str] | None, typer.Option(
-        "--parameters", help="Calibrated numbers, table[/key[/field]] patterns (repeatable; "
-                             "default: supply, crossing fees and dwell, cost terms, market "
-                             "prices, per-km rates).")] = None,
+        "--parameters", help=PARAMETERS_HELP)] = None,
     all_numbers: Annotated[bool, typer.Option(
         "--all-numbers", help="Also move published numbers (default: estimates only).")] = False,
     rounds: Annotated[int, typer.Option(
@@ -59,31 +54,47 @@ def calibrate_cmd(
     dataset (`<out>/dataset`, every calibrated row marked in its notes) and the prior rows as an
     overlay (`<out>/uncalibrated`).
     """
-    from .commands import _fail
+    from .commands import _inputs, _working
 
-    options = FitOptions(prior_weight=prior_weight, rounds=rounds,
-                         cost_evaluations=cost_evaluations, supply_iterations=supply_iterations)
+    with _working("calibrate", as_json) as progress:
+        from borderflow.calibration import DEFAULT_PARAMETERS, FitOptions, calibrate
+        from borderflow.data.dataset import load_dataset
 
-    def progress(stage: str, message: str) -> None:
-        if not as_json:
-            err_console.print(f"[dim]{stage}:[/] {message}", highlight=False)
-
-    try:
+        options = FitOptions(prior_weight=prior_weight, rounds=rounds,
+                             cost_evaluations=cost_evaluations,
+                             supply_iterations=supply_iterations)
+        progress("load")
         tables = load_dataset(data, overlay or ())
         res = calibrate(tables, observations, targets=targets,
                         parameters=tuple(parameters or DEFAULT_PARAMETERS),
                         estimates_only=not all_numbers, options=options, out=out,
-                        on_progress=progress)
-    except (InputError, SolverError) as err:
-        _fail(err)
-        return
+                        protected=_inputs(data, overlay, ("--observations", observations),
+                                          ("--targets", targets)),
+                        on_progress=lambda stage, message: progress(stage, message=message))
+    _show(res, out, as_json)
+
+
+def _show(res, out: Path, as_json: bool) -> None:
+    """The goodness of fit and the gates of issue 18: tables, or the ``--json`` envelope."""
+    from rich.table import Table
+
+    from borderflow.calibration.report import DONE_WHEN
+    from borderflow.present import envelope as E
+
     good = res.report["goodness"]
     obs = res.report["observations"]
+    gates = obs[obs["obs_id"].isin(DONE_WHEN)]
     if as_json:
-        out_console.print_json(json.dumps({
-            "fit_id": res.fit_id, "out": str(out), "goodness": good.to_dict(orient="records"),
-            "done_when": obs[obs["obs_id"].isin(DONE_WHEN)].to_dict(orient="records")},
-            default=str))
+        after = good.set_index("when").loc["after"]
+        display.emit_json(E.envelope(
+            "calibrate", summary={"fit_id": res.fit_id, "numbers_calibrated": len(res.changes),
+                                  "within_band": int(after["within_band"]),
+                                  "fitted_observations": int(after["fitted_observations"]),
+                                  "objective": float(after["objective"])},
+            narrative=res.metadata["findings"],
+            tables={"goodness": E.table(good, title="goodness of fit, before and after"),
+                    "gates": E.table(gates, title="the gates of issue 18")},
+            outputs=[("calibration_folder", out)]))
         return
     table = Table(title=f"Goodness of fit (fit {res.fit_id})")
     for col in ("when", "within band", "weighted RMSE log ratio", "objective"):
@@ -91,13 +102,13 @@ def calibrate_cmd(
     for r in good.itertuples(index=False):
         table.add_row(r.when, f"{r.within_band}/{r.fitted_observations}",
                       f"{r.weighted_rmse_log_ratio:.2f}", f"{r.objective:,.1f}")
-    out_console.print(table)
-    gates = Table(title="The gates of issue 18")
+    display.out_console.print(table)
+    shown = Table(title="The gates of issue 18")
     for col in ("observation", "unit", "band", "before", "after", "in band"):
-        gates.add_column(col, justify="right")
-    for r in obs[obs["obs_id"].isin(DONE_WHEN)].itertuples(index=False):
-        gates.add_row(r.obs_id, r.unit, f"{r.low:,.0f}-{r.high:,.0f}", f"{r.model_before:,.0f}",
+        shown.add_column(col, justify="right")
+    for r in gates.itertuples(index=False):
+        shown.add_row(r.obs_id, r.unit, f"{r.low:,.0f}-{r.high:,.0f}", f"{r.model_before:,.0f}",
                       f"{r.model_after:,.0f}", "yes" if r.within_after else "no")
-    out_console.print(gates)
-    out_console.print(f"{len(res.changes)} numbers calibrated; written to [bold]{out}[/] "
-                      "(report.md, dataset/, uncalibrated/)", highlight=False)
+    display.out_console.print(shown)
+    display.say(f"{len(res.changes)} numbers calibrated; written to {out} (report.md, "
+                "dataset/, uncalibrated/)")

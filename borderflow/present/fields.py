@@ -48,7 +48,8 @@ TITLES: dict[str, str] = {
     "recv_delta_t": "Change in received (scenario - baseline)",
     "revenue_delta_usd": "Change in market revenue (scenario - baseline)",
     # crossings_daily (borderflow.present.geopackage.crossings_daily)
-    "date": "Date", "time": "Time (noon of the date)", "open": "Open this day", "queue": "Trucks waiting at the end of the day",
+    "date": "Date", "time": "Time (noon of the date)", "open": "Open this day",
+    "queue": "Trucks waiting at the end of the day",
     "queue_ab": "Trucks waiting, side a to b", "queue_ba": "Trucks waiting, side b to a",
     "value_ab": "Value of extra capacity, side a to b (open days)",
     "value_ba": "Value of extra capacity, side b to a (open days)",

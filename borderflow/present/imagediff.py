@@ -7,8 +7,8 @@ over whole regions. :func:`compare_images` tells them apart:
 1. both images are read with Pillow and converted to RGB; the actual one is resized to the
    expected one's size (Lanczos) when they differ, so a screenshot at another device pixel
    ratio still compares;
-2. both are blurred with a Gaussian of ``blur_px`` pixels (default 2), so one-pixel shifts of thin lines
-   and glyph edges cost little;
+2. both are blurred with a Gaussian of ``blur_px`` pixels (default 2), so one-pixel shifts of thin
+   lines and glyph edges cost little;
 3. the root mean square difference of the 0-255 channel values is computed by matplotlib's
    own image-test function (:func:`matplotlib.testing.compare.calculate_rms`); the images
    match when it is at most ``tol``.

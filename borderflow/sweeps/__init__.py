@@ -31,15 +31,16 @@ Modules, one job each
 - :mod:`~borderflow.sweeps.plan`: scenarios, baselines, structures, fingerprints, investments;
 - :mod:`~borderflow.sweeps.worker`: what a Dask worker keeps and solves;
 - :mod:`~borderflow.sweeps.runner`: the Dask client, submitting, recording, :func:`run_sweep`;
-- :mod:`~borderflow.sweeps.partitions`: the sweep folder on disk (plan, scenario folders);
+- :mod:`~borderflow.sweeps.partitions`: the sweep folder on disk (plan, scenario folders),
+  read back by :func:`read_sweep`;
 - :mod:`~borderflow.sweeps.analysis`: the comparison, criticality, capacity-value and
   investment tables (no Dask needed).
 """
 
 from .analysis import (TABLES, capacity_value_table, comparison_table, criticality_tables,
                        investment_tables, sweep_tables, write_sweep_tables)
-from .partitions import (PARTITIONS, PLAN, partition, read_results, read_sweep_table,
-                         solved_partitions)
+from .partitions import (PARTITIONS, PLAN, partition, read_results, read_sweep,
+                         read_sweep_table, solved_partitions)
 from .plan import (InvestmentProject, PlannedScenario, Structure, SweepPlan,
                    investment_candidates, n_minus_1_scenarios, plan_file, plan_n_minus_1,
                    plan_scenarios, plan_sweep)
@@ -50,6 +51,6 @@ __all__ = ["PARTITIONS", "PLAN", "TABLES", "InvestmentProject", "Job", "ModelCac
            "PlannedScenario", "Structure", "SweepPlan", "SweepResult", "capacity_value_table",
            "comparison_table", "criticality_tables", "dask_client", "investment_candidates",
            "investment_tables", "n_minus_1_scenarios", "partition", "plan_file",
-           "plan_n_minus_1", "plan_scenarios", "plan_sweep", "read_results",
+           "plan_n_minus_1", "plan_scenarios", "plan_sweep", "read_results", "read_sweep",
            "read_sweep_table", "run_sweep", "solve_job", "solved_partitions", "sweep_tables",
            "write_sweep_tables"]

@@ -5,7 +5,9 @@ Layout of ``<out>``: ``plan.json`` (the plan, investment variants included once 
 the plan row, status and fingerprint, ``run.json``), and the sweep's tables at the top
 (:mod:`borderflow.sweeps.analysis`). Every folder and file is written through
 :mod:`borderflow.io` (atomically); a scenario counts as done when its folder's fingerprint
-matches the plan's and it ended optimal or with a failure a re-run would not change.
+matches the plan's and it ended optimal or with a failure a re-run would not change. Where the
+sweep folder is and whether it is written in place or replaced whole is decided by the runner
+(:func:`borderflow.sweeps.runner.run_sweep`), which holds it.
 """
 
 from __future__ import annotations
@@ -17,14 +19,16 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from borderflow.data.errors import InputError, Problem, display_path
-from borderflow.io import (discard_folder, read_run, read_summary, read_table, write_json,
-                           write_run)
+from borderflow.faults import fault_point
+from borderflow.io import (PARTITION_TIMING_KEYS, SUMMARY, read_run, read_summary, read_table,
+                           write_json, write_run)
 from borderflow.model.results import ResultTables
-from borderflow.pipeline import provenance
+from borderflow.pipeline import run_metadata
 
 from .plan import PlannedScenario, SweepPlan
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .runner import SweepResult
     from .worker import Outcome
 
 PARTITIONS = "scenarios"
@@ -67,18 +71,6 @@ def empty_results(summary: dict) -> ResultTables:
 
 
 # ---- writing ---------------------------------------------------------------------------------
-def prepare_folder(out: Path, resume: bool) -> None:
-    """Make ``out`` a sweep folder: refuse a non-empty folder that is not one; without
-    ``resume``, discard the scenario folders of an earlier sweep."""
-    if out.exists() and any(out.iterdir()) and not (out / PLAN).exists():
-        raise InputError(Problem(display_path(out), None, None,
-                                 f"exists and is not a sweep folder (no {PLAN}); choose "
-                                 "another --out"))
-    if not resume:
-        discard_folder(out / PARTITIONS)
-    (out / PARTITIONS).mkdir(parents=True, exist_ok=True)
-
-
 def write_plan(out: Path, plan: SweepPlan) -> None:
     """Write ``plan.json``: source, dataset, options, projects and every scenario's row and
     events."""
@@ -88,6 +80,7 @@ def write_plan(out: Path, plan: SweepPlan) -> None:
                             "projects": [p.name for p in plan.projects],
                             "scenarios": [e.row() | {"events": e.scenario.model_dump(
                                 mode="json", by_alias=True)["events"]} for e in plan.entries]})
+    fault_point(f"sweep:write:{PLAN}")
 
 
 def write_partition(out: Path | str, plan: SweepPlan, entry: PlannedScenario,
@@ -101,7 +94,7 @@ def partition_metadata(plan: SweepPlan, entry: PlannedScenario) -> dict:
     (:func:`borderflow.pipeline.provenance`) with the model structure it was solved on and its
     place in the sweep."""
     structure = plan.structures[entry.structure]
-    return {**provenance(plan.tables, entry.scenario, plan.options),
+    return {**run_metadata(plan.tables, entry.scenario, plan.options, *structure.effective),
             "structure": structure.payload(with_paths=False),
             "sweep": {"role": entry.role, "baseline": entry.baseline,
                       "fingerprint": entry.fingerprint}}
@@ -109,7 +102,8 @@ def partition_metadata(plan: SweepPlan, entry: PlannedScenario) -> dict:
 
 def write_outcome(out: Path | str, name: str, row: dict, meta: dict, outcome: Outcome) -> Path:
     """Write scenario ``name``'s outcome to its partition of ``out`` (``row``: its plan entry,
-    ``meta``: :func:`partition_metadata`), atomically; on the client or on a worker."""
+    ``meta``: :func:`partition_metadata`), atomically; on the client or on a worker, inside
+    the sweep folder the client holds (:func:`borderflow.io.write_folder`, ``inside_claim``)."""
     results = outcome.results or empty_results({"scenario": name})
     results.summary = {**results.summary, **row, "status": outcome.status,
                        "message": outcome.message, "wall_seconds": outcome.wall_seconds,
@@ -117,7 +111,8 @@ def write_outcome(out: Path | str, name: str, row: dict, meta: dict, outcome: Ou
                        "warm_start": bool(outcome.solve.get("warm_start", False)),
                        "solve_seconds": outcome.solve.get("solve_seconds"),
                        "iterations": outcome.solve.get("iterations")}
-    return write_run(partition(out, name), results, meta)
+    return write_run(partition(out, name), results, meta, inside_claim=True,
+                     volatile={SUMMARY: PARTITION_TIMING_KEYS})
 
 
 # ---- reading ---------------------------------------------------------------------------------
@@ -159,3 +154,45 @@ def read_sweep_table(out: Path | str, table: str) -> pd.DataFrame:
 def read_results(out: Path | str, name: str) -> ResultTables:
     """All result tables of one scenario of a sweep."""
     return read_run(partition(out, name))
+
+
+def read_sweep(out: Path | str) -> SweepResult:
+    """A sweep folder written by :func:`~borderflow.sweeps.runner.run_sweep` (or ``borderflow
+    sweep``) read back: its tables and how its scenarios ended.
+
+    Parameters
+    ----------
+    out : path
+        The sweep folder.
+
+    Returns
+    -------
+    SweepResult
+        ``tables``: those the sweep wrote (:data:`~borderflow.sweeps.analysis.TABLES`; a
+        table with no rows is not written); ``solved``: scenarios that ended optimal,
+        ``failed``: any other status, ``models_built`` as recorded; ``plan`` is ``None``.
+        :meth:`~borderflow.sweeps.runner.SweepResult.runs` gives each solved scenario's folder.
+
+    Raises
+    ------
+    InputError
+        If ``out`` is not a sweep folder (no ``plan.json`` and ``scenarios/``).
+    """
+    from .analysis import TABLES
+    from .runner import SweepResult
+
+    out = Path(out)
+    if solved_partitions(out) is None:
+        raise InputError(Problem(display_path(out), None, None, f"not a sweep folder (no {PLAN} "
+                                 f"and {PARTITIONS}/)"))
+    result = SweepResult(out=out, plan=None, tables={
+        name: read_table(out, name) for name in TABLES if (out / f"{name}.parquet").is_file()})
+    for folder in sorted((out / PARTITIONS).glob("scenario=*")):
+        summary = read_summary(folder)
+        if summary is None:
+            continue
+        ok = summary.get("status") == "optimal"
+        result.solved += ok
+        result.failed += not ok
+        result.models_built += bool(summary.get("model_built"))
+    return result

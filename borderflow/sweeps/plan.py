@@ -76,6 +76,11 @@ class Structure:
         return out
 
     @property
+    def effective(self) -> tuple[RouteOptions, SolverOptions]:
+        """``(routes, solver)``: the options in effect (``run.json``'s ``effective_options``)."""
+        return self.routes, self.solver
+
+    @property
     def key(self) -> str:
         """Identity of the model on a worker."""
         return sha(self.payload())

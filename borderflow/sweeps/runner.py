@@ -8,24 +8,37 @@ themselves (in parallel, no result table through the scheduler); for a cluster g
 caller the client writes them. Progress is reported to an optional ``on_progress(stage, done,
 total, message)`` callback: stages ``scenarios`` and ``investments`` (``done`` of ``total``;
 ``message``: ``"<scenario>: <status>"``) and ``tables``.
+
+The sweep folder is claimed (:func:`borderflow.runfolder.claim`) after the plan, ``only`` and
+the scheduler address are checked and before anything is solved: refused unless absent, empty
+or a sweep folder borderflow marked, and locked against a second writer. A new sweep, and a
+``resume``, are written in place (every scenario folder swapped in whole as it finishes, the
+folder marked incomplete until the end); a sweep run again without ``resume`` over a finished
+one is built in a hidden sibling and swapped in whole at the end, so the old sweep and its
+scenario folders stay as they were until then (docs/reliability.md).
 """
 
 from __future__ import annotations
 
+import difflib
 import logging
 import uuid
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable, Iterator
 
 import pandas as pd
 
 from borderflow.data.errors import InputError, Problem
+from borderflow.faults import worker_env
+from borderflow.io import PARTITION_TIMING_KEYS
+from borderflow.probe import probe_scheduler
+from borderflow.runfolder import check_target, claim, clean_stale_tree
 
 from .analysis import comparison_table, write_sweep_tables
-from .partitions import (is_done, partition_metadata, prepare_folder, write_partition,
-                         write_plan)
+from .partitions import (PARTITIONS, is_done, partition_metadata, solved_partitions,
+                         write_partition, write_plan)
 from .plan import PlannedScenario, SweepPlan, investment_entries
 from .worker import PLUGIN, Job, ModelCache, Outcome, chunk_size, dask_solve
 
@@ -55,8 +68,11 @@ def dask_client(client=None, workers: int = 2, scheduler: str | None = None,
             with Client(scheduler) as c:
                 yield c
             return
+        # worker processes take part in fault injection only when a test asks for it there
+        extra = {"env": worker_env()} if processes else {}
         with LocalCluster(n_workers=workers, threads_per_worker=1, processes=processes,
-                          dashboard_address=None, silence_logs=logging.WARNING) as cluster, \
+                          dashboard_address=None, silence_logs=logging.WARNING,
+                          **extra) as cluster, \
                 Client(cluster) as c:
             yield c
     finally:
@@ -66,10 +82,15 @@ def dask_client(client=None, workers: int = 2, scheduler: str | None = None,
 @dataclass
 class SweepResult:
     """A finished sweep: its folder, plan (investment variants included), tables and counts
-    (``skipped``: scenarios kept from an earlier run)."""
+    (``skipped``: scenarios kept from an earlier run).
+
+    Made by :func:`run_sweep`, or read back from a sweep folder by
+    :func:`~borderflow.sweeps.partitions.read_sweep` (``bf.read_sweep``; then ``plan`` is
+    ``None``: the folder's ``plan.json`` records it as written).
+    """
 
     out: Path
-    plan: SweepPlan
+    plan: SweepPlan | None
     tables: dict[str, pd.DataFrame]
     solved: int = 0
     failed: int = 0
@@ -79,6 +100,11 @@ class SweepResult:
     def __getitem__(self, name: str) -> pd.DataFrame:
         """A table by name (see :data:`borderflow.sweeps.analysis.TABLES`)."""
         return self.tables[name]
+
+    def runs(self) -> dict[str, Path]:
+        """Scenario name -> run folder of every scenario solved to optimality, sorted by name
+        (each reads back with :func:`borderflow.read_result`)."""
+        return solved_partitions(self.out) or {}
 
 
 def _run_entries(client, out: Path, plan: SweepPlan, entries: list[PlannedScenario],
@@ -133,6 +159,10 @@ def _record(out: Path, plan: SweepPlan, entry: PlannedScenario, outcome: Outcome
         log.warning("scenario %s: %s %s", entry.name, outcome.status, outcome.message)
 
 
+#: what a sweep's manifest leaves out of its scenario folders' summaries: wall-clock times
+SWEEP_VOLATILE = {f"{PARTITIONS}/*/summary.json": PARTITION_TIMING_KEYS}
+
+
 def run_sweep(plan: SweepPlan, out: Path | str, *, client=None, workers: int = 2,
               scheduler: str | None = None, processes: bool = True, resume: bool = False,
               warm: bool = True, only: list[str] | None = None,
@@ -143,17 +173,18 @@ def run_sweep(plan: SweepPlan, out: Path | str, *, client=None, workers: int = 2
     ----------
     plan : SweepPlan
     out : path
-        Sweep folder: ``plan.json``, ``scenarios/scenario=<name>/`` and the tables.
+        Sweep folder: ``plan.json``, ``scenarios/scenario=<name>/`` and the tables. Absent,
+        empty, or a sweep folder borderflow wrote (anything else is refused).
     client : distributed.Client, optional
         Use this client (``workers``, ``scheduler`` and ``processes`` are then ignored).
     workers : int
         Workers of the LocalCluster started when no client or scheduler is given.
     scheduler : str, optional
         Address of an existing Dask scheduler (workers must have borderflow installed and
-        see the dataset folder at the same path).
+        see the dataset folder at the same path); probed before anything is written.
     resume : bool
-        Keep the scenarios already solved in ``out`` (same fingerprint); without it the
-        folder's scenarios are solved again.
+        Keep the scenarios already solved in ``out`` (same fingerprint), writing in place;
+        without it a finished sweep at ``out`` is replaced whole once the new one is.
     warm : bool
         Re-solve each scenario on its structure's model (default); ``False`` builds and solves
         a model per scenario from scratch (for comparison).
@@ -171,37 +202,72 @@ def run_sweep(plan: SweepPlan, out: Path | str, *, client=None, workers: int = 2
     Raises
     ------
     InputError
-        If ``out`` is not a sweep folder, or ``only`` names unknown scenarios.
+        If ``only`` names unknown scenarios or ``scheduler`` does not answer (nothing
+        written); :class:`~borderflow.runfolder.OutputError` if ``out`` is refused or in use.
     """
     out = Path(out)
     progress = on_progress or _quiet
-    prepare_folder(out, resume)
     # investment variants are planned afresh from this run's results (the caller's plan is
     # left as it was)
     plan = replace(plan, entries=[e for e in plan.entries if e.role != "investment"],
                    structures=dict(plan.structures))
     wanted = _wanted(plan, only)
-    write_plan(out, plan)
-    result = SweepResult(out=out, plan=plan, tables={})
-    # workers of a LocalCluster see ``out``: they write their own scenarios (in parallel);
+    if client is None and scheduler is not None:
+        probe_scheduler(scheduler)
+    with claim(out, "sweep", protected=_plan_inputs(plan), volatile=SWEEP_VOLATILE) as target:
+        if resume or check_target(out, "sweep") != "ours":
+            result = _solve_into(target.open_in_place(), plan, wanted, only, client, workers,
+                                 scheduler, processes, warm, progress)
+            target.finish_in_place()
+        else:  # a finished sweep stays whole at ``out`` until the new one replaces it
+            with target.replace() as tmp:
+                result = _solve_into(tmp, plan, wanted, only, client, workers, scheduler,
+                                     processes, warm, progress)
+    result.out = out
+    return result
+
+
+def _plan_inputs(plan: SweepPlan) -> list[tuple[str, str | None]]:
+    """What a sweep reads (its ``--out`` may not be, hold or be inside any of it)."""
+    from borderflow.data.loaders import default_data_dir
+
+    pairs = [("--data", plan.data or default_data_dir())]
+    pairs += [("--overlay", o) for o in plan.overlays]
+    if plan.source and Path(plan.source).is_file():
+        pairs.append(("scenario file", plan.source))
+    return pairs
+
+
+def _solve_into(folder: Path, plan: SweepPlan, wanted: set[str], only: list[str] | None,
+                client, workers: int, scheduler: str | None, processes: bool, warm: bool,
+                progress: Callable) -> SweepResult:
+    """Solve the plan's scenarios not yet done in ``folder`` (the sweep folder itself, or the
+    hidden folder that will replace it) and write its tables."""
+    (folder / PARTITIONS).mkdir(exist_ok=True)
+    write_plan(folder, plan)
+    result = SweepResult(out=folder, plan=plan, tables={})
+    # workers of a LocalCluster see ``folder``: they write their own scenarios (in parallel);
     # for a cluster given by the caller the client writes them
     local = client is None and scheduler is None
     with dask_client(client, workers, scheduler, processes) as c:
         c.register_plugin(ModelCache(), name=PLUGIN)
-        todo = [e for e in plan.entries if e.name in wanted and not is_done(out, e)]
+        todo = [e for e in plan.entries if e.name in wanted and not is_done(folder, e)]
         result.skipped = sum(e.name in wanted for e in plan.entries) - len(todo)
-        _run_entries(c, out, plan, todo, warm, progress, "scenarios", result, local)
+        _run_entries(c, folder, plan, todo, warm, progress, "scenarios", result, local)
         if plan.projects:
-            variants = investment_entries(plan, comparison_table(out, plan))
+            variants = investment_entries(plan, comparison_table(folder, plan))
             plan.entries += variants
-            write_plan(out, plan)
+            write_plan(folder, plan)
             todo = [v for v in variants if (only is None or v.name in wanted)
-                    and not is_done(out, v)]
+                    and not is_done(folder, v)]
             result.skipped += sum(only is None or v.name in wanted for v in variants) \
                 - len(todo)
-            _run_entries(c, out, plan, todo, warm, progress, "investments", result, local)
+            _run_entries(c, folder, plan, todo, warm, progress, "investments", result, local)
+    # a worker killed while writing a scenario folder leaves its temporary folder: not part
+    # of the sweep (the scenario is reported failed and solved again on the next run)
+    clean_stale_tree(folder / PARTITIONS)
     progress("tables", None, None, "comparing the scenarios with their baselines")
-    result.tables = write_sweep_tables(out, plan)
+    result.tables = write_sweep_tables(folder, plan)
     return result
 
 
@@ -211,6 +277,8 @@ def _wanted(plan: SweepPlan, only: list[str] | None) -> set[str]:
         return set(names)
     unknown = [n for n in only if n not in names]
     if unknown:
-        raise InputError(Problem(plan.source or "sweep", None, "only",
-                                 f"no scenario named {', '.join(map(repr, unknown))}"))
+        close = difflib.get_close_matches(unknown[0], names, n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        raise InputError(Problem(plan.source or "sweep", None, "--only",
+                                 f"no scenario named {', '.join(map(repr, unknown))}{hint}"))
     return set(only) | {plan.entry(n).baseline for n in only}

@@ -227,7 +227,23 @@ def _dask(spec: dict) -> dict:
             "scenarios_per_s": len(comp) / wall, "objectives": comp["objective_usd"].tolist()}
 
 
-CHILDREN = {"static": _static, "dated": _dated, "sweep": _sweep, "dask": _dask}
+def _direct_dated(spec: dict) -> dict:
+    """A dated LP written directly (:mod:`direct_dated`), HiGHS timed by phase
+    (:mod:`dated_profile`)."""
+    import dated_profile
+
+    return dated_profile.child(spec)
+
+
+def _dated_strategy(spec: dict) -> dict:
+    """A solver strategy on the direct dated LP (:mod:`dated_strategies`)."""
+    import dated_strategies
+
+    return dated_strategies.child(spec)
+
+
+CHILDREN = {"static": _static, "dated": _dated, "sweep": _sweep, "dask": _dask,
+            "direct_dated": _direct_dated, "dated_strategy": _dated_strategy}
 
 
 def child(spec: dict) -> None:

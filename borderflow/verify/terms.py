@@ -1,7 +1,7 @@
 """Verifier checks of the generalized cost and the destination shares (issue 18), from the
 result tables and the input tables alone.
 
-Like :mod:`borderflow.verify`, this imports nothing of the model's formulation or of
+Like the rest of :mod:`borderflow.verify`, this imports nothing of the model's formulation or of
 :mod:`borderflow.model.costs`: the arithmetic is written again here, from ``cost_terms.csv`` as
 ``data/README.md`` states it (the first word of ``applies_to`` is the key; a road link's class
 follows from its speed, :data:`borderflow.data.cost_terms.EXPRESSWAY_MIN_KMH` and
@@ -26,6 +26,8 @@ import pandas as pd
 from borderflow.data.cost_terms import EXPRESSWAY_MIN_KMH, MOUNTAIN_MAX_KMH
 from borderflow.data.destinations import share_rules
 from borderflow.data.loaders import InputTables
+
+from .report import rows
 
 _FACTOR_TERMS = ("road_cost_factor_country", "road_cost_factor_terrain")
 
@@ -85,12 +87,10 @@ def route_cost_per_t(running, toll, fee, duration_h, products: pd.DataFrame) -> 
 
 def destination_share_checks(results, tables: InputTables) -> pd.DataFrame:
     """One ``destination_share`` report row per share rule (see the module table)."""
-    from borderflow.verify import _rows
-
     rules = share_rules(tables)
     rf = results.route_flows
     if not rules:
-        return _rows("destination_share", [], [], "t")
+        return rows("destination_share", [], [], "t")
     flow = pd.to_numeric(rf["flow_t"], errors="coerce").to_numpy(dtype=float)
     origin, product = rf["origin"].to_numpy(), rf["product_id"].to_numpy()
     market = rf["market"].to_numpy()
@@ -106,4 +106,4 @@ def destination_share_checks(results, tables: InputTables) -> pd.DataFrame:
                      f"({share:.3f}; band {rule.low:g}-{rule.high:g})")
         amounts.append(below + above)
         scales.append(total)
-    return _rows("destination_share", names, amounts, "t", scales)
+    return rows("destination_share", names, amounts, "t", scales)
