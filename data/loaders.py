@@ -326,7 +326,7 @@ def read_table_file(path: Path | str, spec: TableSpec) -> pd.DataFrame:
     """
     path = Path(path)
     shown = display_path(path)
-    if not path.is_file():
+    if not os.path.lexists(path):  # a folder, FIFO or link: _read_csv says what it is
         raise InputError(Problem(shown, None, None, f"no such file (expected the "
                                  f"{spec.name} table, {spec.filename})"))
     df = _read_csv(path, spec)
