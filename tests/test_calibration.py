@@ -14,6 +14,8 @@ t/day (87,547 t/year).
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import pytest
 import tiny
@@ -25,6 +27,7 @@ from borderflow.calibration import FitOptions, calibrate
 from borderflow.calibration.run import observation_values
 from borderflow.calibration.targets import read_targets
 from borderflow.cli import app
+from borderflow.runfolder import read_marker, write_marker
 from borderflow.uncertainty.perturb import apply_sample
 
 SUPPLY = ("supply", "vn-o|durian", "supply_t_per_year")
@@ -102,6 +105,8 @@ def test_calibrated_dataset_says_so_and_keeps_the_prior(tmp_path):
     for name in ("calibration.json", "report.md", "report.html", "observations.csv",
                  "parameters.csv", "goodness.csv"):
         assert (out / name).exists(), name
+    assert read_marker(out)["kind"] == "calibration"  # the one writer's marker and manifest
+    assert (out / "manifest.json").exists()
     supply = pd.read_csv(out / "dataset" / "supply.csv")
     assert supply.loc[0, "notes"].startswith(f"calibrated (fit {res.fit_id}): "
                                              "supply_t_per_year 73000 -> ")
@@ -137,6 +142,16 @@ def test_cli_writes_the_calibration(tmp_path):
     assert res.exit_code == 0, res.output
     assert "Goodness of fit" in res.output
     assert (out / "dataset" / "supply.csv").exists()
+    # a folder calibrate marked is replaced by the next calibration; a run folder is not
+    again = _cli(tmp_path, "--data", str(folder), "--out", str(out), "--rounds", "1",
+                 "--cost-evaluations", "30", "--json")
+    assert again.exit_code == 0, again.output
+    env = json.loads(again.stdout)
+    assert env["status"] == "ok" and env["summary"]["fitted_observations"] == 1
+    assert env["outputs"] == [{"kind": "calibration_folder", "path": str(out)}]
+    write_marker(out, "run")
+    refused = _cli(tmp_path, "--data", str(folder), "--out", str(out))
+    assert refused.exit_code == 2 and "not a calibration" in refused.output
 
 
 @pytest.mark.parametrize("case", ["unknown-crossing", "unknown-obs", "bad-selector",
