@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 
+import jsonschema
 import pandas as pd
 import pytest
 import tiny
@@ -27,6 +28,7 @@ from borderflow.calibration import FitOptions, calibrate
 from borderflow.calibration.run import observation_values
 from borderflow.calibration.targets import read_targets
 from borderflow.cli import app
+from borderflow.present import envelope as E
 from borderflow.runfolder import read_marker, write_marker
 from borderflow.uncertainty.perturb import apply_sample
 
@@ -147,6 +149,8 @@ def test_cli_writes_the_calibration(tmp_path):
                  "--cost-evaluations", "30", "--json")
     assert again.exit_code == 0, again.output
     env = json.loads(again.stdout)
+    schema = json.loads(E.SCHEMA_PATH.read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator(schema).validate(env)
     assert env["status"] == "ok" and env["summary"]["fitted_observations"] == 1
     assert env["outputs"] == [{"kind": "calibration_folder", "path": str(out)}]
     write_marker(out, "run")
