@@ -136,6 +136,14 @@ def _cli(tmp_path, *args):
     return CliRunner().invoke(app, ["calibrate", *args], catch_exceptions=False)
 
 
+def test_cli_help_shows_every_option(tmp_path):
+    res = CliRunner().invoke(app, ["calibrate", "--help"], env={"COLUMNS": "120"})
+    assert res.exit_code == 0, res.output
+    text = " ".join(res.output.split())
+    for words in ("--out", "--parameters", "table[/key[/field]]", "--rounds", "--json"):
+        assert words in text, words
+
+
 def test_cli_writes_the_calibration(tmp_path):
     folder, _ = _dataset(tmp_path, observed=12.0)
     out = tmp_path / "calib"

@@ -14,8 +14,8 @@ import typer
 from . import display
 
 #: the default of --parameters, as borderflow.calibration.DEFAULT_PARAMETERS says it (the
-#: command imports the calibration package only when it runs)
-PARAMETERS_HELP = ("Calibrated numbers, table[/key[/field]] patterns (repeatable; default: "
+#: command imports the calibration package only when it runs); brackets escaped for rich
+PARAMETERS_HELP = ("Calibrated numbers, table\\[/key\\[/field]] patterns (repeatable; default: "
                    "supply, crossing fees and dwell, cost terms, market prices, per-km rates).")
 
 
