@@ -144,6 +144,29 @@ def test_cli_help_shows_every_option(tmp_path):
         assert words in text, words
 
 
+def test_cli_shows_the_gates_as_an_analyst_quotes_them(capsys):
+    """The gates of issue 18 (not in the synthetic network): rounded by unit, vehicles as
+    trucks, the observation named in full."""
+    from types import SimpleNamespace
+
+    from borderflow.cli.calibrate import _show
+
+    good = pd.DataFrame({"when": ["before", "after"], "fitted_observations": [2, 2],
+                         "within_band": [0, 1], "weighted_rmse_log_ratio": [3.0, 1.0],
+                         "objective": [219.6, 138.9]})
+    obs = pd.DataFrame({"obs_id": ["kim-thanh-2025-fruit", "boten-rail-2023-jan-aug-la-cn"],
+                        "unit": ["trucks/day", "t/day"], "low": [130.0, 3228.4],
+                        "high": [170.0, 9512.2], "model_before": [0.0, 8087.2],
+                        "model_after": [80.34, 6117.4], "within_after": [False, True]})
+    _show(SimpleNamespace(report={"goodness": good, "observations": obs}, fit_id="f",
+                          changes={}, metadata={}), "out", False)
+    text = capsys.readouterr().out
+    for words in ("1/2", "138.9", "130.0-170.0", "80.3", "3,228-9,512", "6,117",
+                  "boten-rail-2023-jan-aug-la-cn"):
+        assert words in text.replace("\n", "").replace("│", "").replace(" ", "") \
+            or words in text, words
+
+
 def test_cli_writes_the_calibration(tmp_path):
     folder, _ = _dataset(tmp_path, observed=12.0)
     out = tmp_path / "calib"

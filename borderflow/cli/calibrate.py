@@ -80,6 +80,7 @@ def _show(res, out: Path, as_json: bool) -> None:
 
     from borderflow.calibration.report import DONE_WHEN
     from borderflow.present import envelope as E
+    from borderflow.present.numbers import fmt
 
     good = res.report["goodness"]
     obs = res.report["observations"]
@@ -104,11 +105,17 @@ def _show(res, out: Path, as_json: bool) -> None:
                       f"{r.weighted_rmse_log_ratio:.2f}", f"{r.objective:,.1f}")
     display.out_console.print(table)
     shown = Table(title="The gates of issue 18")
-    for col in ("observation", "unit", "band", "before", "after", "in band"):
+    shown.add_column("observation", overflow="fold")
+    for col in ("unit", "band", "before", "after", "in band"):
         shown.add_column(col, justify="right")
     for r in gates.itertuples(index=False):
-        shown.add_row(r.obs_id, r.unit, f"{r.low:,.0f}-{r.high:,.0f}", f"{r.model_before:,.0f}",
-                      f"{r.model_after:,.0f}", "yes" if r.within_after else "no")
+        unit = r.unit.replace("vehicles", "trucks")  # counted and rounded as trucks are
+
+        def num(x, unit=unit):
+            return fmt(x, unit, with_unit=False)
+
+        shown.add_row(r.obs_id, r.unit, f"{num(r.low)}-{num(r.high)}", num(r.model_before),
+                      num(r.model_after), "yes" if r.within_after else "no")
     display.out_console.print(shown)
     display.say(f"{len(res.changes)} numbers calibrated; written to {out} (report.md, "
                 "dataset/, uncalibrated/)")
