@@ -144,12 +144,15 @@ def test_cli_help_shows_every_option(tmp_path):
         assert words in text, words
 
 
-def test_cli_shows_the_gates_as_an_analyst_quotes_them(capsys):
+def test_cli_shows_the_gates_as_an_analyst_quotes_them(capsys, monkeypatch):
     """The gates of issue 18 (not in the synthetic network): rounded by unit, vehicles as
     trucks, the observation named in full."""
     from types import SimpleNamespace
 
+    from borderflow.cli import display
     from borderflow.cli.calibrate import _show
+
+    monkeypatch.setattr(display.out_console, "width", 160)
 
     good = pd.DataFrame({"when": ["before", "after"], "fitted_observations": [2, 2],
                          "within_band": [0, 1], "weighted_rmse_log_ratio": [3.0, 1.0],
@@ -163,8 +166,7 @@ def test_cli_shows_the_gates_as_an_analyst_quotes_them(capsys):
     text = capsys.readouterr().out
     for words in ("1/2", "138.9", "130.0-170.0", "80.3", "3,228-9,512", "6,117",
                   "boten-rail-2023-jan-aug-la-cn"):
-        assert words in text.replace("\n", "").replace("│", "").replace(" ", "") \
-            or words in text, words
+        assert words in text, words
 
 
 def test_cli_writes_the_calibration(tmp_path):
