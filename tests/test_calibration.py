@@ -149,10 +149,13 @@ def test_cli_shows_the_gates_as_an_analyst_quotes_them(capsys, monkeypatch):
     trucks, the observation named in full."""
     from types import SimpleNamespace
 
+    from rich.console import Console
+
     from borderflow.cli import display
     from borderflow.cli.calibrate import _show
 
-    monkeypatch.setattr(display.out_console, "width", 160)
+    # a console of its own (setting the shared console's width would outlive this test)
+    monkeypatch.setattr(display, "out_console", Console(width=160, highlight=False))
 
     good = pd.DataFrame({"when": ["before", "after"], "fitted_observations": [2, 2],
                          "within_band": [0, 1], "weighted_rmse_log_ratio": [3.0, 1.0],
