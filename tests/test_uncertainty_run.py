@@ -31,8 +31,8 @@ def test_bands_of_a_cost_linear_in_one_number_are_known_by_hand(tmp_path):
     (tests/test_uncertainty_warm.py derives it), so P10/P50/P90 = -198,120 / -197,800 /
     -197,480 and the point (r = 1) -197,800."""
     _, tables = _linear(tmp_path)
-    u = bf.uncertainty(tables, samples=200, seed=11, sensitivity="none")
-    stratum = 2000 * 0.4 / 200
+    u = bf.uncertainty(tables, samples=100, seed=11, sensitivity="none")
+    stratum = 2000 * 0.4 / 100
     assert u.quantiles("cost_usd") == pytest.approx([-198_120.0, -197_800.0, -197_480.0],
                                                     abs=stratum)
     point = u.summary.set_index("measure").loc["cost_usd", "point"]
@@ -75,6 +75,18 @@ def test_closure_increase_is_paired_sample_by_sample(tmp_path):
     want = res.summary["objective_usd"] - res.baseline.summary["objective_usd"]
     got = u.increase.set_index("measure").loc["cost_increase_usd", "point"]
     assert got == pytest.approx(want, rel=1e-6)
+
+
+def test_two_dask_workers_give_the_tables_of_one_process(tmp_path):
+    folder = ud.write(tmp_path / "ds")
+    tables = read_tables(folder)
+    scenario = bf.Scenario.closing(["x2"])
+    one = bf.uncertainty(tables, scenario, samples=10, seed=5, sensitivity="oat", screen=2)
+    two = bf.uncertainty(tables, scenario, samples=10, seed=5, sensitivity="oat", screen=2,
+                         workers=2)
+    pd.testing.assert_frame_equal(one.results, two.results)
+    pd.testing.assert_frame_equal(one.tornado["cost_increase_usd"],
+                                  two.tornado["cost_increase_usd"])
 
 
 def test_rebuild_mode_agrees_with_warm_on_the_linear_case(tmp_path):

@@ -43,6 +43,11 @@ def uncertainty_cmd(
                                                     "(most rank-correlated over the samples; "
                                                     "0: all)."),
     trajectories: int = typer.Option(10, "--trajectories", help="Morris trajectories."),
+    workers: int = typer.Option(1, "--workers", min=1,
+                                help="Dask LocalCluster workers (processes, 1 thread each, "
+                                     "each keeping its own models); 1: this process."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler",
+                                            help="Address of an existing Dask scheduler."),
     rebuild: bool = typer.Option(False, "--rebuild", metavar="",
                                  help="Rebuild the model for every sample (slow; samples "
                                       "link hours, dwell and shelf lives of dated runs too)."),
@@ -59,6 +64,10 @@ def uncertainty_cmd(
         from borderflow.uncertainty.run import check_request, sample_space, uncertainty
 
         check_request(samples, method, seed, sensitivity, mode, screen, trajectories)
+        if scheduler is not None:
+            from borderflow.probe import probe_scheduler
+
+            probe_scheduler(scheduler)
         tables = _load(progress, data, overlay)
         scenario = _scenario(tables, scenario_file, close, month)
         options = _run_options(threads, time_limit)
@@ -68,7 +77,7 @@ def uncertainty_cmd(
             result = uncertainty(tables, scenario, options, samples=samples, method=method,
                                  seed=seed, ranges=ranges, sensitivity=sensitivity,
                                  screen=screen, trajectories=trajectories, mode=mode,
-                                 on_progress=progress)
+                                 workers=workers, scheduler=scheduler, on_progress=progress)
             result.write(target, progress)
     charts = sorted(out.glob("tornado_*.png"))
     if as_json:

@@ -164,6 +164,15 @@ class _Evaluator:
         self.solves += 1
         return out
 
+    def many(self, values: np.ndarray, on_each=None) -> list[dict]:
+        """Each row's measures, in order; ``on_each(done)`` after each row."""
+        out = []
+        for k, v in enumerate(np.atleast_2d(values)):
+            out.append(self(v))
+            if on_each is not None:
+                on_each(k + 1)
+        return out
+
 
 def _rows(i: int, solved: dict) -> list[dict]:
     rows = []
@@ -181,6 +190,7 @@ def uncertainty(dataset: InputTables, scenario: Scenario | None = None,
                 options: RunOptions | None = None, *, samples: int = 200, method: str = "lhs",
                 seed: int = 0, ranges: Path | str | None = None, sensitivity: str = "morris",
                 screen: int = 12, trajectories: int = 10, mode: str = "warm",
+                workers: int = 1, client=None, scheduler: str | None = None,
                 on_progress=None) -> UncertaintyResult:
     """Sample the dataset's ranges and solve each sample: bands of the headline numbers.
 
@@ -210,6 +220,12 @@ def uncertainty(dataset: InputTables, scenario: Scenario | None = None,
         Morris trajectories.
     mode : {"warm", "rebuild"}
         Warm re-solves on the kept model, or every sample rebuilt (slow; the reference).
+    workers : int
+        1: solve in this process; more: a Dask LocalCluster of that many single-threaded
+        worker processes, each keeping its own models (:mod:`borderflow.uncertainty.
+        distributed`; the same results as one process).
+    client, scheduler : optional
+        A Dask client, or a scheduler's address, to use instead of a LocalCluster.
     on_progress : callable, optional
         ``(stage, done, total, message)``; stage ``samples`` counts solved samples.
 
@@ -228,14 +244,33 @@ def uncertainty(dataset: InputTables, scenario: Scenario | None = None,
     scenario = scenario if scenario is not None else Scenario(name="baseline")
     checked, space, held = sample_space(dataset, scenario, ranges, mode=mode)
     design = draw(space, samples, method, seed)
+    if workers > 1 or client is not None or scheduler is not None:
+        from borderflow.sweeps.runner import dask_client
+
+        from .distributed import DaskEvaluator
+
+        progress("workers", None, None, f"starting {workers} Dask worker(s)")
+        with dask_client(client, workers, scheduler) as c:
+            n_workers = max(1, len(c.scheduler_info().get("workers", {})) or workers)
+            evaluate = DaskEvaluator(c, (dataset, scenario, options, space, mode), n_workers)
+            return _uncertainty(dataset, scenario, checked, space, held, design, evaluate,
+                                mode, seed, sensitivity, screen, trajectories, progress)
     evaluate = _Evaluator(dataset, scenario, options, space, mode, progress)
+    return _uncertainty(dataset, scenario, checked, space, held, design, evaluate, mode, seed,
+                        sensitivity, screen, trajectories, progress)
+
+
+def _uncertainty(dataset, scenario, checked, space, held, design, evaluate, mode, seed,
+                 sensitivity, screen, trajectories, progress) -> UncertaintyResult:
+    """The samples solved by ``evaluate`` (local or on Dask), then bands and sensitivity."""
     point = evaluate(space.point()[0])
-    rows = []
     n = len(design)
     progress("samples", 0, n, f"solving {n:,} samples ({mode})")
-    for i in range(n):
-        rows += _rows(i, evaluate(design.values[i]))
-        progress("samples", i + 1, n, f"sample {i + 1:,} of {n:,}")
+    t0 = time.perf_counter()
+    solved = evaluate.many(design.values, lambda k: progress("samples", k, n,
+                                                             f"sample {k:,} of {n:,}"))
+    per_sample = (time.perf_counter() - t0) / max(n, 1)
+    rows = [r for i, one in enumerate(solved) for r in _rows(i, one)]
     results = pd.DataFrame(rows, columns=["scenario", "sample", "measure", "value", "status"])
     summary = pd.concat([quantile_table(g, point.get(name) if isinstance(point.get(name), dict)
                                         else None).assign(scenario=name)
@@ -249,7 +284,6 @@ def uncertainty(dataset: InputTables, scenario: Scenario | None = None,
             {re.sub(r"_(usd|t)$", r"_increase_\1", k): point["scenario"][k] - point["baseline"][k]
              for k in ("cost_usd", "unserved_t", "spoiled_t")}
         increase = quantile_table(diff, point_diff)
-    per_sample = evaluate.seconds / max(evaluate.solves, 1)
     sens = sensitivity_analysis(sensitivity, space, design, results, evaluate, seed=seed,
                                 screen=screen, trajectories=trajectories,
                                 target="cost_increase_usd" if increase is not None

@@ -115,8 +115,9 @@ def sensitivity_analysis(method: str, space: FactorSpace, design: SampleSet,
         The sampled space and the run's samples.
     results : DataFrame
         The run's ``scenario, sample, measure, value``.
-    evaluate : callable
-        ``values -> {model name: measures}`` (solves one row of factor values).
+    evaluate : evaluator
+        ``evaluate.many(rows, on_each)`` -> ``[{model name: measures}]`` (solves rows of
+        factor values, here or on Dask workers).
     seed : int
         Seed of the Morris and Sobol designs.
     screen : int
@@ -152,12 +153,13 @@ def sensitivity_analysis(method: str, space: FactorSpace, design: SampleSet,
     outputs = {}
     progress("sensitivity", 0, total, f"{method} on {len(keep)} dimension(s): {total:,} solves")
     for name, d in designs.items():
-        ys = []
-        for row in _full_values(space, sub, d.values):
-            ys.append(_target(evaluate(row), target))
-            done += 1
-            progress("sensitivity", done, total, f"{name} solve {done:,} of {total:,}")
-        outputs[name] = np.asarray(ys, dtype=float)
+        def told(k: int, before: int = done, name: str = name) -> None:
+            progress("sensitivity", before + k, total, f"{name} solve {before + k:,} of "
+                     f"{total:,}")
+
+        solved = evaluate.many(_full_values(space, sub, d.values), told)
+        outputs[name] = np.asarray([_target(one, target) for one in solved], dtype=float)
+        done += len(d)
     out.tornado[target] = tornado_table(designs["oat"], outputs["oat"])
     if method == "morris":
         out.tables[target] = morris_indices(designs["morris"], outputs["morris"], seed=seed)
