@@ -120,6 +120,9 @@ def test_appraisal_npv_by_hand_with_the_model_benefit(tmp_path):
     caps = a.per_sample["capex_usd"]
     assert caps.between(800e3, 1.5e6).all() and caps.nunique() > 1  # capex sampled too
     assert "annual-average day x 365" in a.text()[0]
+    bare = bf.appraise(tables)  # the point only: no band printed or stored
+    assert bare.ranking["npv_usd"].iloc[0] == pytest.approx(row["npv_usd"], rel=1e-9)
+    assert bare.ranking["npv_p10"].isna().all() and "P10" not in "".join(bare.text())
 
 
 def test_a_range_outside_its_bounds_is_refused_with_file_row_field(tmp_path):

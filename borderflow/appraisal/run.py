@@ -227,8 +227,12 @@ def appraise(dataset: InputTables, options: RunOptions | None = None, *,
     per_sample = appraise_samples(projects, sampled.drop(columns="valued_as"), design,
                                   conventions) if len(sampled) else pd.DataFrame(
         columns=point.columns)
-    ranking = appraisal_ranking(point, per_sample if len(per_sample) else point.assign(
-        npv_usd=np.nan, eirr=np.nan, bcr=np.nan), conventions)
+    ranking = appraisal_ranking(point, per_sample if len(per_sample) else
+                                point.assign(sample=0), conventions)
+    if not len(per_sample):  # no samples: no bands (not the point repeated as a band)
+        banded = [c for c in ranking.columns if c.endswith(("_p10", "_p50", "_p90"))
+                  or c in ("p_viable", "p_eirr_above_hurdle", "p_best")]
+        ranking[banded] = np.nan
     extra = point_rows.set_index("project")
     by = {p.project: p for p in projects}
     ranking.insert(2, "crossing_id", [by[p].crossing_id for p in ranking["project"]])
