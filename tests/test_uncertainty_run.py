@@ -185,3 +185,17 @@ def test_cli_uncertainty_json_envelope_on_the_embedded_dataset(tmp_path):
     assert env["command"] == "uncertainty" and env["status"] == "ok"
     assert env["summary"]["samples"] == 10 and "bands" in env["tables"]
     assert (out / "bands.csv").exists() and (out / "tornado_cost_usd.png").exists()
+
+
+def test_dated_run_holds_structural_numbers_and_says_so(tmp_path):
+    import datetime as dt
+
+    tables = read_tables(ud.write(tmp_path / "ds"))
+    sc = bf.Scenario(name="x1-shut", horizon=bf.Horizon(start=dt.date(2024, 3, 1), days=6),
+                     events=({"crossing": "x1", "close": {"from": "2024-03-02",
+                                                        "to": "2024-03-03"}},))
+    u = bf.uncertainty(tables, sc, samples=6, seed=1, sensitivity="none")
+    held = {(h["table"], h["field"]) for h in u.metadata["held_structural"]}
+    assert held == {("crossings", "dwell_h"), ("products", "shelf_life_reefer_days")}
+    assert any("held at the dataset's values" in line for line in u.text())
+    assert u.dated and "USD (P10" in u.band("cost_increase_usd")  # over the horizon, not /day
