@@ -35,6 +35,12 @@ WORDS = {"cost_usd": "net cost (objective: costs minus revenue)",
          "spoiled_increase_t": "more spoiled than the baseline"}
 
 
+#: measure -> a table's label (short: the terminal's column is narrow)
+LABELS = {"cost_usd": "net cost (objective)", "unserved_t": "unserved", "spoiled_t": "spoiled",
+          "cost_increase_usd": "cost of the disruption", "unserved_increase_t": "extra unserved",
+          "spoiled_increase_t": "extra spoiled"}
+
+
 def _unit(measure: str, dated: bool) -> str:
     if measure.startswith("queue_peak_trucks"):
         return "trucks"
@@ -193,9 +199,9 @@ class UncertaintyResult:
             parts.append(self.increase.assign(scenario="increase"))
         parts.append(self.summary)
         bands = pd.concat(parts, ignore_index=True)
-        bands["what"] = [(f"{_words(m)}" if s in ("increase", "scenario") else
-                          f"baseline: {_words(m)}") for m, s in zip(bands["measure"],
-                                                                   bands["scenario"])]
+        bands["what"] = [(LABELS.get(m, _words(m)) if s in ("increase", "scenario") else
+                          f"baseline: {LABELS.get(m, _words(m))}")
+                         for m, s in zip(bands["measure"], bands["scenario"])]
         bands["unit"] = [_unit(m, self.dated) for m in bands["measure"]]
         views = [View("bands", f"P10/P50/P90 over {self.metadata['samples']:,} samples "
                       f"({'over the horizon' if self.dated else 'per day'})", cols,
@@ -205,8 +211,8 @@ class UncertaintyResult:
         if target in self.tornado:
             unit = _unit(target, self.dated)
             t = self.tornado[target].head(10).assign(unit=unit)
-            views.append(View("tornado", f"{_words(target)}: at each input's low and high "
-                              "(others at the dataset's values)",
+            views.append(View("tornado", f"{LABELS.get(target, target)}: at each input's "
+                              "low and high (others at the dataset's values)",
                               [Column("dimension", "input"),
                                Column("at_low", "at low", unit_column="unit"),
                                Column("at_high", "at high", unit_column="unit"),
