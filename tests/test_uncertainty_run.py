@@ -182,6 +182,12 @@ def test_cli_uncertainty_json_envelope_on_the_embedded_dataset(tmp_path):
                                    "--sensitivity", "oat", "--out", str(out), "--json"])
     assert cli.exit_code == 0, cli.output
     env = json.loads(cli.stdout)
+    import jsonschema
+
+    from borderflow.present import envelope as E
+
+    jsonschema.Draft202012Validator(json.loads(E.SCHEMA_PATH.read_text(encoding="utf-8"))
+                                    ).validate(env)
     assert env["command"] == "uncertainty" and env["status"] == "ok"
     assert env["summary"]["samples"] == 10 and "bands" in env["tables"]
     assert (out / "bands.csv").exists() and (out / "tornado_cost_usd.png").exists()
