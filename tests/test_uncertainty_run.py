@@ -205,3 +205,26 @@ def test_dated_run_holds_structural_numbers_and_says_so(tmp_path):
     assert held == {("crossings", "dwell_h"), ("products", "shelf_life_reefer_days")}
     assert any("held at the dataset's values" in line for line in u.text())
     assert u.dated and "USD (P10" in u.band("cost_increase_usd")  # over the horizon, not /day
+
+
+def test_seasonal_benefit_is_the_day_weighted_sum_of_monthly_solves(tmp_path):
+    """--seasons: annual benefit = sum over months of days x (cost closed - cost open) of
+    that month's representative day, each rebuilt and solved here."""
+    import calendar
+
+    folder = ud.write(tmp_path / "ds")
+    (folder / "investments.csv").write_text(INVESTMENTS)
+    tables = read_tables(folder)
+    a = bf.appraise(tables, seasons=True)
+    from borderflow.pipeline import run_scenario, solve_baseline
+
+    want = 0.0
+    for m in range(1, 13):  # each month rebuilt and solved on its own (no verification)
+        run = run_scenario(tables, bf.Scenario.closing(["x2"], month=m))
+        base = solve_baseline(run)[1]
+        want += calendar.monthrange(2023, m)[1] * (run.results.summary["objective_usd"]
+                                                   - base.summary["objective_usd"])
+    assert a.ranking["annual_benefit_usd"].iloc[0] == pytest.approx(want, rel=1e-6)
+    assert a.seasons["days"].sum() == 365 and "12 representative days" in a.text()[0]
+    with pytest.raises(InputError, match="--seasons or --samples"):
+        bf.appraise(tables, seasons=True, samples=5)

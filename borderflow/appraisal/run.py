@@ -13,11 +13,14 @@ pair (:func:`borderflow.uncertainty.kept.kept_models`, the same route set): a pr
 closed crossing is valued by building it; an open or upgraded one against closing it (the
 value of the gate as it is, an upper bound of what its upgrade added: said in ``basis``).
 
-**Approximation, labelled in every output** (``benefit_basis``): the annual benefit is the
-benefit of the annual-average day x 365. Seasons (12 representative days weighted by their
-days, :func:`borderflow.appraisal.benefits.season_days`) and closures weighted by their
-probabilities (``closure_probabilities.csv``, :func:`~borderflow.appraisal.benefits.
-with_closures`) are not yet run by this command (docs/uncertainty.md, "what is left").
+**Approximations, labelled in every output** (``benefit_basis``): by default the annual
+benefit is the benefit of the annual-average day x 365; with ``seasons`` it is the sum over 12
+representative days (one per month, each weighted by its days,
+:func:`borderflow.appraisal.benefits.season_days`), solved warm on the same kept pair
+(:meth:`borderflow.uncertainty.kept.KeptModel.solve_context`), at the dataset's values only.
+Closures weighted by their probabilities (``closure_probabilities.csv``,
+:func:`~borderflow.appraisal.benefits.with_closures`) are not yet run by this command
+(docs/uncertainty.md, "what is left").
 
 With ``samples``, the run's samples of ``ranges.csv`` (and the capex and opex ranges of
 ``investments.csv``) are solved for each project, and the finance is run per sample
@@ -35,13 +38,14 @@ import pandas as pd
 
 from borderflow.data.errors import InputError, Problem
 from borderflow.data.loaders import InputTables
-from borderflow.data.scenario import BuildEvent, Scenario
+from borderflow.data.scenario import BuildEvent, Horizon, Scenario, counterfactual
 from borderflow.options import RunOptions
 from borderflow.uncertainty.format import quote, with_band
 from borderflow.uncertainty.ranges import Ranges, ranges_from_records
 from borderflow.uncertainty.run import _Evaluator, check_request, dataset_folder, draw, sample_space
 from borderflow.uncertainty.sampling import FactorSpace
 
+from .benefits import annual_benefit, season_days
 from .conventions import ADB, Conventions
 from .finance import Project
 from .investments import INVESTMENTS_FILE, ranged_investments, read_investments
@@ -50,6 +54,9 @@ from .ranking import appraisal_ranking, appraise_samples
 #: how the annual benefit is computed (written next to every result)
 BENEFIT_BASIS = ("annual-average day x 365: seasons and probability-weighted closures not "
                  "included (an approximation; docs/uncertainty.md)")
+SEASONS_BASIS = ("12 representative days (one per month) weighted by their days in "
+                 f"{2023}: probability-weighted closures not included (docs/uncertainty.md)")
+SEASON_YEAR = 2023
 DAYS_PER_YEAR = 365.0
 #: investments.csv low/high columns -> the field they range
 RANGE_COLUMNS = {"capex_usd": ("capex_low_usd", "capex_high_usd"),
@@ -69,6 +76,8 @@ class AppraisalResult:
         Metrics per sample and project (empty without samples).
     benefits : DataFrame
         ``sample, project, benefit_usd_per_day, annual_benefit_usd`` (sample -1: the point).
+    seasons : DataFrame or None
+        With ``seasons``: ``project, month, days, benefit_usd_per_day`` (the point).
     conventions : Conventions
     metadata : dict
     """
@@ -78,12 +87,13 @@ class AppraisalResult:
     benefits: pd.DataFrame
     conventions: Conventions
     metadata: dict = field(default_factory=dict)
+    seasons: pd.DataFrame | None = None
 
     def text(self) -> list[str]:
         """One sentence per project, best first, with the bands where sampled."""
         c = self.conventions
         lines = [f"{len(self.ranking)} project(s) appraised at {c.discount_rate:.1%} real "
-                 f"({c.source}); annual benefit: {BENEFIT_BASIS}"]
+                 f"({c.source}); annual benefit: {self.metadata['benefit_basis']}"]
         banded = len(self.per_sample) > 0
         for r in self.ranking.itertuples(index=False):
             npv = with_band(r.npv_usd, r.npv_p10 if banded else None,
@@ -94,7 +104,8 @@ class AppraisalResult:
             if banded and np.isfinite(r.eirr_p10) and np.isfinite(r.eirr_p90):
                 eirr += f" (P10\u2013P90: {r.eirr_p10:.1%}\u2013{r.eirr_p90:.1%})"
             lines.append(f"{r.rank}. {r.project} ({r.valued_as}): benefit "
-                         f"{quote(r.benefit_usd_per_day, 'USD/day', sign=True)} USD/day; NPV "
+                         f"{quote(r.benefit_usd_per_day, 'USD/day', sign=True)} USD/day "
+                         f"({quote(r.annual_benefit_usd, 'USD/year', sign=True)} USD/year); NPV "
                          f"{npv}, EIRR {eirr}, BCR {bcr}"
                          + (f", P(NPV >= 0) {r.p_viable:.0%}" if banded else ""))
         return lines
@@ -102,6 +113,8 @@ class AppraisalResult:
     def tables(self) -> dict[str, pd.DataFrame]:
         """Tables of the appraisal folder."""
         out = {"ranking": self.ranking, "benefits": self.benefits}
+        if self.seasons is not None:
+            out["benefits_by_month"] = self.seasons
         if len(self.per_sample):
             out["appraisal_samples"] = self.per_sample
         return out
@@ -163,7 +176,7 @@ def appraise(dataset: InputTables, options: RunOptions | None = None, *,
              conventions: Conventions = ADB, samples: int = 0, seed: int = 0,
              method: str = "lhs", investments: Path | str | None = None,
              ranges: Path | str | None = None, only: list[str] | None = None,
-             on_progress=None) -> AppraisalResult:
+             seasons: bool = False, on_progress=None) -> AppraisalResult:
     """Appraise every project of ``investments.csv``: benefit from the model, NPV, EIRR, BCR,
     paybacks at the lender's rate, ranked; with ``samples``, their P10/P50/P90.
 
@@ -181,6 +194,9 @@ def appraise(dataset: InputTables, options: RunOptions | None = None, *,
         Default: the dataset folder's ``investments.csv`` and ``ranges.csv``.
     only : list of str, optional
         Appraise these projects only.
+    seasons : bool
+        Annual benefit over 12 representative days (one per month, each weighted by its
+        days) instead of the annual-average day x 365; the point only (not with ``samples``).
     on_progress : callable, optional
 
     Returns
@@ -195,6 +211,9 @@ def appraise(dataset: InputTables, options: RunOptions | None = None, *,
     progress = on_progress or (lambda *a, **k: None)
     if samples:
         check_request(samples, method, seed, "none", "warm", 0, 10)
+    if samples and seasons:
+        raise InputError(Problem("command line", None, "--seasons", "seasons are valued at the "
+                                 "dataset's values only: give --seasons or --samples, not both"))
     options = options or RunOptions()
     projects, frame, shown = read_projects(dataset, investments)
     if only:
@@ -205,7 +224,7 @@ def appraise(dataset: InputTables, options: RunOptions | None = None, *,
                                      f"in {shown} (projects: {', '.join(sorted(names))})"))
         projects = [p for p in projects if p.project in set(only)]
     space, design = _design(dataset, frame, shown, ranges, samples, method, seed)
-    rows = []
+    rows, months = [], []
     for k, project in enumerate(projects):
         scenario, sign, how = project_scenario(dataset, project)
         progress("projects", k, len(projects), f"{project.project}: building its models")
@@ -219,6 +238,13 @@ def appraise(dataset: InputTables, options: RunOptions | None = None, *,
             rows.append({"sample": i - 1, "project": project.project, "valued_as": how,
                          "benefit_usd_per_day": per_day,
                          "annual_benefit_usd": per_day * DAYS_PER_YEAR})
+        if seasons:
+            by_month = _seasonal(evaluate.models, scenario, sign, project.project)
+            months.append(by_month)
+            rows[-1]["annual_benefit_usd"] = annual_benefit(
+                by_month.rename(columns={"days": "days_per_year"}).assign(
+                    context=by_month["month"]), DAYS_PER_YEAR)
+            rows[-1]["benefit_usd_per_day"] = rows[-1]["annual_benefit_usd"] / DAYS_PER_YEAR
         progress("projects", k + 1, len(projects), f"{project.project}: done")
     benefits = pd.DataFrame(rows)
     point_rows = benefits[benefits["sample"] == -1]
@@ -241,14 +267,31 @@ def appraise(dataset: InputTables, options: RunOptions | None = None, *,
                                               for p in ranking["project"]])
     ranking.insert(5, "annual_benefit_usd", [extra.loc[p, "annual_benefit_usd"]
                                              for p in ranking["project"]])
-    ranking["benefit_basis"] = BENEFIT_BASIS
-    meta = {"benefit_basis": BENEFIT_BASIS, "discount_rate": conventions.discount_rate,
+    basis = SEASONS_BASIS if seasons else BENEFIT_BASIS
+    ranking["benefit_basis"] = basis
+    meta = {"benefit_basis": basis, "discount_rate": conventions.discount_rate,
             "hurdle_eirr": conventions.hurdle_eirr, "conventions_source": conventions.source,
             "samples": 0 if design is None else len(design), "seed": int(seed),
             "method": None if design is None else design.method, "investments_file": shown,
             "route_set": "baseline", "projects": [p.project for p in projects]}
     return AppraisalResult(ranking, per_sample, benefits.drop(columns="valued_as"),
-                           conventions, meta)
+                           conventions, meta,
+                           pd.concat(months, ignore_index=True) if months else None)
+
+
+def _seasonal(models, scenario: Scenario, sign: int, project: str) -> pd.DataFrame:
+    """The project's benefit on each month's representative day (the point), on its kept
+    model pair: ``project, month, days, benefit_usd_per_day``."""
+    kept = {m.name: m for m in models}
+    days = season_days(SEASON_YEAR)
+    out = []
+    for month, n in zip(days["month"], days["days"]):
+        with_month = scenario.model_copy(update={"horizon": Horizon(month=int(month))})
+        cost = kept["scenario"].solve_context(with_month)
+        base = kept["baseline"].solve_context(counterfactual(with_month))
+        out.append({"project": project, "month": int(month), "days": int(n),
+                    "benefit_usd_per_day": sign * (cost - base)})
+    return pd.DataFrame(out)
 
 
 def _design(dataset: InputTables, frame: pd.DataFrame, shown: str, ranges, samples: int,

@@ -113,6 +113,10 @@ def appraise_cmd(
     method: str = MethodOpt, seed: int = SeedOpt, ranges: Optional[Path] = RangesOpt,
     only: list[str] = typer.Option([], "--only", metavar="PROJECT",
                                    help="Appraise this project only (repeatable)."),
+    seasons: bool = typer.Option(False, "--seasons", metavar="",
+                                 help="Annual benefit over 12 monthly representative days "
+                                      "weighted by their days (default: the annual-average "
+                                      "day x 365); not with --samples."),
     data: Optional[Path] = DataOpt, overlay: Optional[list[Path]] = OverlayOpt,
     threads: int = ThreadsOpt, time_limit: float = TimeLimitOpt, as_json: bool = JsonOpt,
 ) -> None:
@@ -124,6 +128,12 @@ def appraise_cmd(
         from borderflow.uncertainty.run import check_request
 
         conventions = _conventions(convention, discount_rate)
+        if samples and seasons:
+            from borderflow.data.errors import InputError, Problem
+
+            raise InputError(Problem("command line", None, "--seasons", "seasons are valued "
+                                     "at the dataset's values only: give --seasons or "
+                                     "--samples, not both"))
         if samples:
             check_request(samples, method, seed, "none", "warm", 0, 10)
         tables = _load(progress, data, overlay)
@@ -132,7 +142,7 @@ def appraise_cmd(
         with _claim(out, _inputs(data, overlay, ("--ranges", ranges))) as target:
             result = appraise(tables, options, conventions=conventions, samples=samples,
                               seed=seed, method=method, ranges=ranges, only=only or None,
-                              on_progress=progress)
+                              seasons=seasons, on_progress=progress)
             result.write(target, progress)
     if as_json:
         from borderflow.present.envelope import envelope, table

@@ -25,7 +25,7 @@ import numpy as np
 
 from borderflow.data.loaders import InputTables
 from borderflow.data.scenario import Scenario, counterfactual
-from borderflow.model.formulation import build_model
+from borderflow.model.formulation import bound_updates, build_model
 from borderflow.model.network import FreightNetwork, build_network
 from borderflow.model.results import extract_results
 from borderflow.model.routes import RouteSet
@@ -109,6 +109,38 @@ class KeptModel:
         start = self.net.scenario.horizon.start
         return headline_measures(results.summary, results.backlog,
                                  None if start is None else start.isoformat())
+
+    def solve_context(self, scenario: Scenario) -> float:
+        """Objective (USD/day) of the kept model under another scenario of the same
+        structure (e.g. a month's representative day), at the dataset's values.
+
+        The point's changes are put back first (a sample may have been solved last), then the
+        scenario's bounds (:func:`borderflow.model.formulation.bound_updates`: supply,
+        capacities, closures), keeping every column the point's eligibility shuts (a kept model
+        with every licensed route as a column, :func:`structure_tables`).
+
+        Raises
+        ------
+        SolverError
+            If HiGHS does not end optimal.
+        """
+        point = self.effects.space.point()[0]
+        changes = self.effects.changes(point)
+        self.warm.apply(changes)
+        net = build_network(self.effects.tables, scenario)
+        update = bound_updates(self.built, net)
+        m = self.built.model
+        for var in ("route_flow", "departures"):
+            comp = getattr(m, var)
+            if comp in update.columns and var in changes.columns:
+                lo, up = update.columns[comp]
+                update.columns[comp] = (lo, np.minimum(up, changes.columns[var][1]))
+        self.session.apply(update)
+        self.session.restart_from(self.basis)
+        objective = float(self.session.solve(load=False).objective_usd)
+        self.session.apply(bound_updates(self.built, self.net))  # back to its own scenario
+        self.warm.apply(changes)
+        return objective
 
     def check_fast_path(self, values: np.ndarray) -> None:
         """The static fast path must give the numbers of the full extraction (at ``values``).
