@@ -228,3 +228,19 @@ def test_seasonal_benefit_is_the_day_weighted_sum_of_monthly_solves(tmp_path):
     assert a.seasons["days"].sum() == 365 and "12 representative days" in a.text()[0]
     with pytest.raises(InputError, match="--seasons or --samples"):
         bf.appraise(tables, seasons=True, samples=5)
+
+
+def test_eirr_band_counts_never_repaid_samples_below_every_rate():
+    """3 of 10 samples never repaid: the EIRR's P10 is -inf ("never repaid"), not the P10 of
+    the 7 samples that have an EIRR."""
+    from borderflow.appraisal.ranking import appraisal_ranking
+
+    eirr = [np.nan] * 3 + [0.01 * k for k in range(7)]
+    status = ["never_repaid"] * 3 + ["ok"] * 7
+    per = pd.DataFrame({"sample": range(10), "project": "p", "npv_usd": np.linspace(-5, 4, 10),
+                        "eirr": eirr, "eirr_status": status, "bcr": np.linspace(0, 1.2, 10)})
+    point = pd.DataFrame({"project": ["p"], "npv_usd": [0.0], "eirr": [0.03],
+                          "eirr_status": ["ok"], "bcr": [1.0], "payback_years": [10.0]})
+    r = appraisal_ranking(point, per).iloc[0]
+    # inverted CDF (a band with infinities): P50 is the 5th of the 10 sorted values, 0.01
+    assert r["eirr_p10"] == -np.inf and r["eirr_p50"] == pytest.approx(0.01)

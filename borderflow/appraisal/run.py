@@ -100,9 +100,9 @@ class AppraisalResult:
                             r.npv_p90 if banded else None, "USD", sign=True)
             bcr = with_band(r.bcr, r.bcr_p10 if banded else None, r.bcr_p90 if banded else None,
                             "")
-            eirr = f"{r.eirr:.1%}" if np.isfinite(r.eirr) else r.eirr_status
-            if banded and np.isfinite(r.eirr_p10) and np.isfinite(r.eirr_p90):
-                eirr += f" (P10\u2013P90: {r.eirr_p10:.1%}\u2013{r.eirr_p90:.1%})"
+            eirr = f"{r.eirr:.1%}" if np.isfinite(r.eirr) else r.eirr_status.replace("_", " ")
+            if banded and not (np.isnan(r.eirr_p10) or np.isnan(r.eirr_p90)):
+                eirr += f" (P10\u2013P90: {_rate(r.eirr_p10)}\u2013{_rate(r.eirr_p90)})"
             lines.append(f"{r.rank}. {r.project} ({r.valued_as}): benefit "
                          f"{quote(r.benefit_usd_per_day, 'USD/day', sign=True)} USD/day "
                          f"({quote(r.annual_benefit_usd, 'USD/year', sign=True)} USD/year); NPV "
@@ -129,6 +129,13 @@ class AppraisalResult:
             on_progress("write", None, None, f"writing {getattr(folder, 'out', folder)}")
         return write_folder(folder, self.tables(), {"appraisal.json": self.metadata},
                             texts={"summary.txt": "\n".join(self.text()) + "\n"}, volatile={})
+
+
+def _rate(x: float) -> str:
+    """An EIRR as quoted: a percent, or what an infinite one means."""
+    if np.isinf(x):
+        return "never repaid" if x < 0 else "no cost"
+    return f"{x:.1%}"
 
 
 def read_projects(tables: InputTables, source: Path | str | None = None
