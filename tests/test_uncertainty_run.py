@@ -146,12 +146,14 @@ def test_a_range_outside_its_bounds_is_refused_with_file_row_field(tmp_path):
     check = CliRunner().invoke(app, ["data", "check", "--data", str(copy)])
     assert check.exit_code == 2, check.output
     assert f"ranges.csv, row {row}" in check.output and "'low'" in check.output
-    # the command, on the embedded dataset with a ranges file whose fee range misses the value
+    # the command, with a ranges file whose fee range misses the dataset's value
+    from helpers import border_data
+
     bad = tmp_path / "bad.csv"
-    bad.write_text("table,row_key,field,low,high\ncrossings,boten-mohan,fee_usd_per_truck,"
-                   "50,60\n")
+    bad.write_text("table,row_key,field,low,high\ncrossings,x1,fee_usd_per_truck,50,60\n")
     out = tmp_path / "out"
-    cli = CliRunner().invoke(app, ["uncertainty", "--ranges", str(bad), "--samples", "5",
+    cli = CliRunner().invoke(app, ["uncertainty", "--data", str(border_data(tmp_path, "b")),
+                                   "--ranges", str(bad), "--samples", "5",
                                    "--sensitivity", "none", "--out", str(out)])
     assert cli.exit_code == 2 and not out.exists()
     assert "bad.csv, row 1" in cli.output and "'low'" in cli.output
@@ -169,23 +171,23 @@ def test_bad_options_one_line_exit_2_nothing_written(tmp_path):
     assert cli.exit_code == 2 and "--discount-rate" in cli.output and not out.exists()
 
 
-def test_cli_uncertainty_json_envelope_on_the_embedded_dataset(tmp_path):
-    """One ranged number of the embedded dataset (the road rate), 10 samples: the envelope,
-    the folder, the tornado chart."""
+def test_cli_uncertainty_json_envelope(tmp_path):
+    """The tiny data on the border with one ranged number (the road rate), 10 samples: the
+    envelope (valid against the schema), the folder, the tornado chart."""
     import json
 
-    ranges = tmp_path / "one.csv"
-    ranges.write_text("table,row_key,field,low,high\n"
-                      "parameters,road_cost_usd_per_truck_km,value,0.8,1.4\n")
-    out = tmp_path / "bands"
-    cli = CliRunner().invoke(app, ["uncertainty", "--ranges", str(ranges), "--samples", "10",
-                                   "--sensitivity", "oat", "--out", str(out), "--json"])
-    assert cli.exit_code == 0, cli.output
-    env = json.loads(cli.stdout)
     import jsonschema
+    from helpers import border_data
 
     from borderflow.present import envelope as E
 
+    data = border_data(tmp_path, "ds")
+    (data / "ranges.csv").write_text(LINEAR)
+    out = tmp_path / "bands"
+    cli = CliRunner().invoke(app, ["uncertainty", "--data", str(data), "--samples", "10",
+                                   "--sensitivity", "oat", "--out", str(out), "--json"])
+    assert cli.exit_code == 0, cli.output
+    env = json.loads(cli.stdout)
     jsonschema.Draft202012Validator(json.loads(E.SCHEMA_PATH.read_text(encoding="utf-8"))
                                     ).validate(env)
     assert env["command"] == "uncertainty" and env["status"] == "ok"
