@@ -39,6 +39,7 @@ from borderflow.data.errors import InputError, Problem
 from borderflow.data.loaders import InputTables
 from borderflow.data.scenario import Scenario
 from borderflow.options import RunOptions
+from borderflow.pipeline import library_versions, provenance
 from borderflow.solvers.highs import SolverError
 
 from .kept import kept_models, rebuilt_measures
@@ -253,15 +254,16 @@ def uncertainty(dataset: InputTables, scenario: Scenario | None = None,
         with dask_client(client, workers, scheduler) as c:
             n_workers = max(1, len(c.scheduler_info().get("workers", {})) or workers)
             evaluate = DaskEvaluator(c, (dataset, scenario, options, space, mode), n_workers)
-            return _uncertainty(dataset, scenario, checked, space, held, design, evaluate,
-                                mode, seed, sensitivity, screen, trajectories, progress)
+            return _uncertainty(dataset, scenario, options, checked, space, held, design,
+                                evaluate, mode, seed, sensitivity, screen, trajectories,
+                                progress)
     evaluate = _Evaluator(dataset, scenario, options, space, mode, progress)
-    return _uncertainty(dataset, scenario, checked, space, held, design, evaluate, mode, seed,
-                        sensitivity, screen, trajectories, progress)
+    return _uncertainty(dataset, scenario, options, checked, space, held, design, evaluate,
+                        mode, seed, sensitivity, screen, trajectories, progress)
 
 
-def _uncertainty(dataset, scenario, checked, space, held, design, evaluate, mode, seed,
-                 sensitivity, screen, trajectories, progress) -> UncertaintyResult:
+def _uncertainty(dataset, scenario, options, checked, space, held, design, evaluate, mode,
+                 seed, sensitivity, screen, trajectories, progress) -> UncertaintyResult:
     """The samples solved by ``evaluate`` (local or on Dask), then bands and sensitivity."""
     point = evaluate(space.point()[0])
     n = len(design)
@@ -288,12 +290,12 @@ def _uncertainty(dataset, scenario, checked, space, held, design, evaluate, mode
                                 screen=screen, trajectories=trajectories,
                                 target="cost_increase_usd" if increase is not None
                                 else "cost_usd", on_progress=progress)
-    meta = {"samples": int(n), "method": design.method, "seed": int(seed), "mode": mode,
+    meta = {**provenance(dataset, scenario, options), "versions": library_versions(),
+            "samples": int(n), "method": design.method, "seed": int(seed), "mode": mode,
             "route_set": "baseline" if mode == "warm" else "enumerated per sample",
             "ranges_file": checked.file, "ranges_sha256": _sha256(checked.file),
             "dimensions": space.n_dimensions, "factors": space.n_factors,
             "held_structural": held[["table", "key", "field"]].to_dict("records"),
-            "scenario": scenario.model_dump(mode="json", by_alias=True),
             "sensitivity": sens.meta}
     return UncertaintyResult(scenario=scenario, samples=design, results=results,
                              summary=summary, increase=increase, sensitivity=sens.tables,
