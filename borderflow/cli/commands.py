@@ -1,5 +1,5 @@
 """Command line: ``borderflow solve | reroute | robust | sweep | verify | export | map | report |
-data | app``.
+data | app | calibrate`` (``calibrate`` lives in :mod:`borderflow.cli.calibrate`).
 
 Each command parses its options, calls the public API (:mod:`borderflow.api`,
 :func:`borderflow.sweep`, :func:`borderflow.robust_plan`, :mod:`borderflow.gis`) and prints
@@ -23,6 +23,7 @@ from typing import Optional
 
 import typer
 
+from . import calibrate as _calibrate_module
 from . import display
 from . import progress as prog
 
@@ -732,3 +733,6 @@ def app_cmd(runs: Path = RunsOpt, host: str = HostOpt, port: int = PortOpt,
         uvicorn.run(create_app(bench), host=host, port=port, log_level="warning")
     finally:
         bench.queue.close()
+
+
+app.command("calibrate")(_calibrate_module.calibrate_cmd)
