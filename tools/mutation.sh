@@ -22,13 +22,14 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 stage="$root/.mutation"
+case "${1:-}" in
+  # read the last run's results (no re-staging: safe while a run is going)
+  results|show|browse|export-cicd-stats) cd "$stage" && exec mutmut "$@" ;;
+esac
 rm -rf "$stage/borderflow" "$stage/tests"
 mkdir -p "$stage"
 cp -a "$root/borderflow" "$root/tests" "$root/pyproject.toml" "$stage/"
 for pkg in model data solvers; do cp -a "$root/$pkg" "$stage/borderflow/$pkg"; done
 find "$stage/borderflow" "$stage/tests" -name __pycache__ -prune -exec rm -rf {} +
 cd "$stage"
-case "${1:-}" in
-  results|show|browse|apply|export-cicd-stats) exec mutmut "$@" ;;
-  *) exec nice -n 19 mutmut run --max-children "${MUTMUT_CHILDREN:-1}" "$@" ;;
-esac
+exec nice -n 19 mutmut run --max-children "${MUTMUT_CHILDREN:-1}" "$@"
