@@ -144,6 +144,25 @@ def test_an_initial_queue_expires_alone_on_its_day(solve_tiny, tiny_tables):
     assert sp.tolist() == pytest.approx([100, 200], abs=TOL)
 
 
+def test_older_initial_queue_expires_while_a_younger_one_waits(solve_tiny, tiny_tables):
+    """Two queues at X1 at the start, 10 trucks each, aged 0 and 2 days (W = 2): X1 closed on
+    days 0-1, so the older one expires on day 1 and the younger one crosses on day 2; the
+    younger queue's place in the FIFO age rows cannot shelter the older cargo (mutmut
+    survivor: the age rows counting an initial queue twice)."""
+    only_x1(tiny_tables, 20)
+    tiny_tables["products"].loc[0, "shelf_life_reefer_days"] = 3
+    tiny_tables["supply"].loc[0, "supply_t_per_year"] = 0
+    close = CloseEvent(crossing="x1", close=Window(**{"to": day(1)}))
+    queues = tuple(InitialQueue(crossing="x1", product="durian", trucks=10, age_days=age)
+                   for age in (0, 2))
+    run = solve_tiny(tiny_tables, dated("two-queues", 4, close, queues=queues))
+    sp = run.results.spoilage
+    sp = sp[sp["where"] == "queue"].groupby("period")["spoiled_t"].sum()
+    assert sp.index.tolist() == [1]
+    assert sp.tolist() == pytest.approx([200], abs=TOL)
+    assert queue_series(run, 3) == pytest.approx([20, 10, 0], abs=TOL)
+
+
 def test_reopening_in_time_saves_the_waiting_cargo(solve_tiny, tiny_tables):
     only_x1(tiny_tables, 10)
     tiny_tables["products"].loc[0, "shelf_life_reefer_days"] = 3
