@@ -117,10 +117,14 @@ def sweep_envelope(result, out: Path, views: list[View], seconds: float) -> dict
     msgs = [E.message("warning", f"{r.scenario}: {r.status} {r.message}".strip())
             for r in failed.itertuples(index=False)]
     notes = [n for v in views for n in v.notes]
-    return E.envelope("sweep", summary={"solved": result.solved, "failed": result.failed,
-                                        "skipped": result.skipped,
-                                        "models_built": result.models_built,
-                                        "seconds": seconds},
+    summary = {"solved": result.solved, "failed": result.failed, "skipped": result.skipped,
+               "models_built": result.models_built, "seconds": seconds}
+    if result.plan is not None and result.plan.nk is not None:  # an N-k sweep: its search
+        from borderflow.sweeps.nk import search_stats
+
+        summary["nk"] = search_stats(result.plan, result.tables)
+        notes = [nk_sentence(result.plan, result.tables), *notes]
+    return E.envelope("sweep", summary=summary,
                       narrative=notes, tables=tables(views), messages=msgs,
                       outputs=[("sweep_folder", out)])
 

@@ -229,16 +229,20 @@ def run_n_k(plan: SweepPlan, out: Path | str, *, client=None, workers: int = 2,
     def search(folder: Path, swept: SweepPlan, solve: Callable) -> None:
         nk.bounds = combination_bounds(nk.combos, _singles(folder, swept))
         size = batch or max(nk.worst, 16)
+        tried: set = set()
         while True:
             known = known_costs(folder, swept)
             _, undecided = prune(nk.bounds, known, nk.worst,
                                  PRUNE_USD + PRUNE_SHARE * known_threshold(known))
+            undecided -= tried  # a set that failed to solve is reported, not tried again
             if not undecided:
                 break
             order = nk.bounds[nk.bounds["combination"].isin(list(undecided))].sort_values(
                 ["upper_usd", "combination"], ascending=[False, True], kind="stable")
+            picked = order["combination"].head(size).tolist()
+            tried.update(picked)
             nk.rounds += 1
-            solve(_add(swept, order["combination"].head(size).tolist()), "search")
+            solve(_add(swept, picked), "search")
         winners = decided(nk.bounds, known).head(nk.worst)
         nk.confirmed = {w for w in winners["combination"] if w not in known}
         # the winners known by their bounds get run folders (and the bound a solve)
@@ -280,9 +284,10 @@ def nk_tables(out: Path, plan: SweepPlan, comparison: pd.DataFrame) -> dict[str,
     b = nk.bounds.copy()
     b["scenario"] = b["combination"].map(combination_name)
     searched = {c for c in known if c not in nk.confirmed}
+    planned = set(plan.names())
+    failed = b["scenario"].isin(planned) & ~b["combination"].isin(list(known))
     b["status"] = np.select([b["combination"].isin(list(searched)), b["exact_by_bound"],
-                             b["combination"].isin(list(nk.confirmed))],
-                            ["solved", "exact_by_bound", "solved"], "pruned")
+                             failed], ["solved", "exact_by_bound", "failed"], "pruned")
     cost = b["combination"].map(known).astype(float)
     cost = cost.where(cost.notna(), b["upper_usd"].where(b["exact_by_bound"]))
     b["cost_increase_usd"] = cost - base
