@@ -213,3 +213,14 @@ def test_decided_ranks_by_cost_then_name():
     assert list(d["how"]) == ["solved", "exact_by_bound", "exact_by_bound"]
     assert list(d["objective_usd"]) == [5.0, 5.0, 0.0]
     assert np.isfinite(d["objective_usd"]).all()
+
+
+def test_data_list_groups_lists_the_builtin_groups():
+    res = CliRunner().invoke(app, ["data", "list", "groups", "--country", "LA", "--json"])
+    assert res.exit_code == 0, res.output
+    import json
+
+    rows = json.loads(res.output)["tables"]["groups"]["rows"]
+    got = {r["group"]: r["crossings"] for r in rows}
+    assert set(got) == {"border-cn-la", "border-la-th", "border-la-vn", "country-la"}
+    assert got["border-cn-la"] == "boten-mohan boten-mohan-rail"

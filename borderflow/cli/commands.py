@@ -534,7 +534,8 @@ def data_check(data: Optional[Path] = DataOpt, overlay: Optional[list[Path]] = O
 
 @data_app.command("list")
 def data_list(
-    kind: str = typer.Argument(..., help="crossings, products or places."),
+    kind: str = typer.Argument(..., help="crossings, products, places or groups (closure "
+                                         "groups built from the dataset)."),
     country: Optional[str] = typer.Option(None, "--country",
                                           help="Only those of this country (ISO code, e.g. "
                                                "VN): crossings on its border, products it "
@@ -542,8 +543,8 @@ def data_list(
     data: Optional[Path] = DataOpt, overlay: Optional[list[Path]] = OverlayOpt,
     as_json: bool = JsonOpt,
 ) -> None:
-    """List the ids and names of the dataset's crossings, products or places (what --close,
-    --must-deliver and scenario files name)."""
+    """List the ids and names of the dataset's crossings, products, places or closure groups
+    (what --close, --must-deliver and scenario files name)."""
     with _working("data list", as_json) as progress:
         from borderflow.cli import outputs
 

@@ -28,7 +28,7 @@ from borderflow.present.views import (
 )
 
 #: ``data list`` kinds
-LIST_KINDS = ("crossings", "products", "places")
+LIST_KINDS = ("crossings", "products", "places", "groups")
 
 
 def failure(command: str, err: Exception) -> dict:
