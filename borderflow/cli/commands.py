@@ -97,7 +97,7 @@ def _check_options(tables, close: list[str], must_deliver: list[str] = (),
     catalog = Catalog.of(tables)
     if groups is not None:
         known = {**catalog.crossings, **catalog.groups, **groups}
-        asked = [("--close", "crossing or group", c, known) for c in close]
+        asked = [("--close", "crossing", c, known) for c in close]  # the hint may be a group
     else:
         asked = [("--close", "crossing", c, catalog.crossings) for c in close]
     asked += [("--must-deliver", "product", p, catalog.products) for p in must_deliver]
