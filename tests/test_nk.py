@@ -144,15 +144,21 @@ def test_close_takes_a_builtin_group(embedded):
 
 
 # ---- N-2: bounds and the guided search -------------------------------------------------------
+def _brute(k: int, out, client, tables, tol: float, **kw) -> pd.DataFrame:
+    """``nk_search`` of a brute-force N-k sweep, after checking that every set's cost lies
+    within its bounds (docs/n-k.md), to ``tol`` USD."""
+    brute, _ = run_n_k(plan_n_k(k=k, tables=tables, **kw), out, client=client)
+    search = brute["nk_search"]
+    assert (search["status"] == "solved").all()
+    assert (search["lower_increase_usd"] <= search["cost_increase_usd"] + tol).all()
+    assert (search["cost_increase_usd"] <= search["upper_increase_usd"] + tol).all()
+    return search
+
+
 def test_tiny_n2_bounds_hold_and_the_guided_search_equals_brute_force(client, four, tmp_path):
     folder, tables = four
-    brute, _ = run_n_k(plan_n_k(k=2, data=folder, tables=tables), tmp_path / "brute",
-                       client=client)
-    search = brute["nk_search"]
-    assert len(search) == 6 and (search["status"] == "solved").all()
-    # every bound holds (docs/n-k.md): lower <= cost <= upper, to solver precision
-    assert (search["lower_increase_usd"] <= search["cost_increase_usd"] + 1e-6).all()
-    assert (search["cost_increase_usd"] <= search["upper_increase_usd"] + 1e-6).all()
+    search = _brute(2, tmp_path / "brute", client, tables, 1e-6, data=folder)
+    assert len(search) == 6
     assert _top(search, 1) == [("x1 + x3", 59_960)]  # by hand: the module's docstring
     for worst in (1, 2, 4):
         res, plan = run_n_k(plan_n_k(k=2, worst=worst, data=folder, tables=tables),
@@ -167,24 +173,16 @@ def test_tiny_n2_bounds_hold_and_the_guided_search_equals_brute_force(client, fo
 
 def test_tiny_n3_guided_equals_brute_force(client, four, tmp_path):
     folder, tables = four
-    brute, _ = run_n_k(plan_n_k(k=3, data=folder, tables=tables), tmp_path / "brute",
-                       client=client)
-    search = brute["nk_search"]
+    search = _brute(3, tmp_path / "brute", client, tables, 1e-6, data=folder)
     assert len(search) == 4
-    assert (search["lower_increase_usd"] <= search["cost_increase_usd"] + 1e-6).all()
-    assert (search["cost_increase_usd"] <= search["upper_increase_usd"] + 1e-6).all()
     res, _ = run_n_k(plan_n_k(k=3, worst=2, data=folder, tables=tables), tmp_path / "guided",
                      client=client, batch=1)
     assert _top(res["nk_search"], 2) == _top(search, 2)
 
 
 def test_embedded_n2_guided_equals_brute_force_and_a_cold_solve(client, embedded, tmp_path):
-    brute, _ = run_n_k(plan_n_k(k=2, among=EMBEDDED, tables=embedded), tmp_path / "brute",
-                       client=client)
-    search = brute["nk_search"]
+    search = _brute(2, tmp_path / "brute", client, embedded, 1e-3, among=EMBEDDED)
     assert len(search) == 21
-    assert (search["lower_increase_usd"] <= search["cost_increase_usd"] + 1e-3).all()
-    assert (search["cost_increase_usd"] <= search["upper_increase_usd"] + 1e-3).all()
     out = tmp_path / "guided"
     res = CliRunner().invoke(app, ["sweep", "--n-2", "--worst", "5", *[
         a for g in EMBEDDED for a in ("--among", g)], "--out", str(out),
@@ -199,7 +197,8 @@ def test_embedded_n2_guided_equals_brute_force_and_a_cold_solve(client, embedded
     # the costliest pair, solved on a model of its own (no sweep, no bound)
     first = worst["crossings"].iloc[0].split(" + ")
     cold = run_scenario(embedded, Scenario.closing(first))
-    base = brute["comparison"].set_index("scenario").loc["baseline", "objective_usd"]
+    base = pd.read_csv(tmp_path / "brute" / "comparison.csv").set_index("scenario").loc[
+        "baseline", "objective_usd"]
     assert cold.solve.objective_usd - base == pytest.approx(
         worst["cost_increase_usd"].iloc[0], rel=1e-6, abs=1.0)
 
