@@ -164,8 +164,10 @@ def _objective(out: Path, name: str) -> float | None:
 
 def _singles(out: Path, plan: SweepPlan) -> dict:
     """The bound data of every single closure solved to optimality."""
+    from borderflow.data.destinations import share_rules
     from borderflow.data.parameters import ModelParameters
 
+    rules = share_rules(plan.tables)
     factor = ModelParameters.of(plan.tables).unserved_penalty_factor  # as the model prices it
     p = plan.tables.products
     penalty = dict(zip(p["product_id"], p["value_usd_per_t"].astype(float) * factor))
@@ -175,7 +177,8 @@ def _singles(out: Path, plan: SweepPlan) -> dict:
         objective = _objective(out, name)
         if objective is not None:
             found[g] = single_closure(g, objective, read_table(partition(out, name), "crossings"),
-                                      read_table(partition(out, name), "route_flows"), penalty)
+                                      read_table(partition(out, name), "route_flows"), penalty,
+                                      rules)
     return found
 
 

@@ -15,7 +15,10 @@ set ``S`` of gates, with ``v(T)`` the optimal objective with the gates ``T`` clo
   every route flow through a gate of ``S - i`` sent to *unserved* instead is feasible with
   all of ``S`` closed: supply still balances, and capacity, priority and demand rows only see
   less flow. Its cost is ``v({i}) + sum_f x_f (penalty_p + price_f - cost_f)`` over those
-  flows: an upper bound on ``v(S)``.
+  flows: an upper bound on ``v(S)``. Destination-share bands (``destination_shares.csv``:
+  homogeneous rows over the flows of a rule's origins and products to Chinese markets) may not
+  hold once part of those flows is shed, so a flow in the scope of a share rule is never shed:
+  a set whose upper bound would need it gets no finite upper bound from that member.
 
 When the other gates carry nothing in the single closure's optimum, both bounds equal
 ``v({i})``: the combination's cost is known without solving it (``exact_by_bound``).
@@ -75,8 +78,19 @@ def route_gates(value) -> frozenset:
     return frozenset(part.split(":", 1)[0] for part in text.split("+") if part)
 
 
+def in_share_scope(route_flows: pd.DataFrame, rules) -> np.ndarray:
+    """For each route flow: whether a destination-share rule counts it (its origin, product
+    and a Chinese market of the rule: :func:`borderflow.data.destinations.share_rules`)."""
+    hit = np.zeros(len(route_flows), dtype=bool)
+    for r in rules:
+        hit |= (route_flows["origin"].isin(r.origins) & route_flows["product_id"].isin(
+            r.products) & route_flows["market"].isin(r.china)).to_numpy()
+    return hit
+
+
 def single_closure(gate: str, objective_usd: float, crossings: pd.DataFrame,
-                   route_flows: pd.DataFrame, penalty_usd_per_t: dict) -> SingleClosure:
+                   route_flows: pd.DataFrame, penalty_usd_per_t: dict,
+                   share_rules=()) -> SingleClosure:
     """The bound data of one solved single closure (static run), from its result tables.
 
     Parameters
@@ -89,6 +103,9 @@ def single_closure(gate: str, objective_usd: float, crossings: pd.DataFrame,
         Its ``crossings`` (capacity and dual per row) and ``route_flows`` tables.
     penalty_usd_per_t : dict of product -> float
         The value of produce not shipped (the unserved penalty of the objective).
+    share_rules : sequence of ShareRule
+        The dataset's destination-share rules: flows they count cost ``inf`` to shed (they
+        may not be shed; see the module's docstring).
     """
     c = crossings
     value = (c["dual_usd_per_truck"].clip(lower=0.0) * c["capacity_trucks_per_day"]
@@ -97,6 +114,7 @@ def single_closure(gate: str, objective_usd: float, crossings: pd.DataFrame,
     if len(f):
         penalty = f["product_id"].map(penalty_usd_per_t).astype(float)
         delta = f["flow_t"] * (penalty + f["price_usd_per_t"] - f["cost_usd_per_t"])
+        delta = delta.where(~in_share_scope(f, share_rules), np.inf)
         sets = f["crossings"].map(route_gates)
         by = delta.groupby(sets.map(lambda s: "|".join(sorted(s)))).sum()
         shed_sets = [frozenset(k.split("|")) if k else frozenset() for k in by.index]
