@@ -29,8 +29,8 @@ from borderflow.sweeps import plan_file, plan_n_k, run_n_k, run_sweep
 from borderflow.sweeps.nk import decided
 
 #: the crossings of the embedded dataset combined in the N-2 test (the Boten road and rail
-#: gates, two Lang Son gates, Lao Cai, two Mekong bridges): 21 pairs, among them the five
-#: costliest pairs of the whole N-2 (docs/n-k.md)
+#: gates, two Lang Son gates, Lao Cai, two Mekong bridges): 21 pairs, among them the three
+#: costliest pairs of the whole N-2 of the calibrated dataset (docs/n-k.md)
 EMBEDDED = ("boten-mohan", "boten-mohan-rail", "vientiane-nong-khai", "houayxay-chiang-khong",
             "tan-thanh-puzhai", "huu-nghi-youyiguan", "kim-thanh-hekou")
 
