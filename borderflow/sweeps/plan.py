@@ -10,6 +10,10 @@ Build one with :func:`plan_scenarios` (a list of scenarios), :func:`plan_file` (
 file: scenarios, grids, ``investments:``) or :func:`plan_n_minus_1` (every open crossing closed
 in turn). Investment variants (each project with vs without it, under chosen contexts) are
 planned once the scenarios are solved (:func:`investment_entries`). Nothing here needs Dask.
+
+(Over 500 lines: every kind of plan goes through one entry builder, :func:`_entry`, which
+decides the structure, fingerprint and what a scenario closes; N-k plans are in
+:mod:`borderflow.sweeps.nk`.)
 """
 
 from __future__ import annotations
