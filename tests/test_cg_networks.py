@@ -1,0 +1,67 @@
+"""The hand-computed column-generation networks of tests/data/cg-*, solved through the command
+line (see each folder's README.md for the hand computation).
+
+- cg-shelf-life: the best route in time is neither the cheapest nor the fastest path of its
+  crossing sequence (-196,800 USD/day);
+- cg-three-borders: the best route crosses three borders (-387,700 USD/day);
+- cg-gate-dual: Pa Hang–Long Sap LA->VN binds at 8 trucks/day, its dual is 610 USD/truck, and
+  re-solves with 9 and 7 trucks/day move the optimum by exactly -610 and +610 USD/day.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+DATA = Path(__file__).parent / "data"
+
+
+def _solve(tmp_path: Path, name: str, *args: str) -> tuple[dict, Path]:
+    exe = Path(sys.executable).with_name("borderflow")
+    cmd = [str(exe) if exe.exists() else shutil.which("borderflow"), "solve", "--data",
+           str(DATA / name), "--out", str(tmp_path / "run"), *args]
+    done = subprocess.run(cmd, check=False, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads((tmp_path / "run" / "summary.json").read_text()), tmp_path / "run"
+
+
+def test_best_route_in_time_is_neither_cheapest_nor_fastest(tmp_path):
+    summary, run = _solve(tmp_path, "cg-shelf-life")
+    assert summary["objective_usd"] == pytest.approx(200 * (16.0 - 1000), abs=1e-6)
+    flows = pd.read_csv(run / "route_flows.csv")
+    assert flows["duration_h"].tolist() == pytest.approx([14.0])
+
+
+def test_best_route_crosses_three_borders(tmp_path):
+    summary, run = _solve(tmp_path, "cg-three-borders")
+    assert summary["objective_usd"] == pytest.approx(200 * (61.5 - 2000), abs=1e-6)
+    arcs = pd.read_csv(run / "route_arcs.csv")
+    assert (arcs["kind"] == "crossing").sum() == 3
+
+
+def _throttled(tmp_path: Path, trucks: float) -> Path:
+    path = tmp_path / f"gate-{trucks:g}.yaml"
+    path.write_text("name: gate\nbase: default\nevents:\n  - {crossing: pa-hang-long-sap, "
+                    f"capacity_trucks_per_day: {trucks:g}, direction: a_to_b}}\n")
+    return path
+
+
+@pytest.mark.parametrize("trucks, change", [(9, -610.0), (7, +610.0)])
+def test_gate_dual_matches_re_solves_with_one_truck_more_or_less(tmp_path, trucks, change):
+    summary, run = _solve(tmp_path / "base", "cg-gate-dual")
+    assert summary["objective_usd"] == pytest.approx(-768_080.0, abs=1e-6)
+    cr = pd.read_csv(run / "crossings.csv").set_index(["crossing_id", "direction"])
+    dual = cr.loc[("pa-hang-long-sap", "a_to_b"), "dual_usd_per_truck"]
+    assert dual == pytest.approx(610.0, abs=1e-6)
+    other = cr.drop(("pa-hang-long-sap", "a_to_b"))["dual_usd_per_truck"]
+    assert other.abs().max() == pytest.approx(0.0, abs=1e-6)
+    moved, _ = _solve(tmp_path / "moved", "cg-gate-dual", "--scenario",
+                      str(_throttled(tmp_path, trucks)))
+    assert moved["objective_usd"] - summary["objective_usd"] == pytest.approx(change, abs=1e-6)
+    assert abs(change) == pytest.approx(dual)
