@@ -58,8 +58,8 @@ REL_TOL = 1e-6
 #: absolute floor of the tolerance, in the check's unit
 ABS_TOL = 1e-6
 REPORT_COLUMNS = ["check", "entity", "amount", "unit", "tolerance", "ok"]
-ROUTE_COLUMNS = ["origin", "product_id", "period", "min_reduced_cost_usd_per_t", "route",
-                 "tolerance", "ok"]
+ROUTE_COLUMNS = ["origin", "product_id", "period", "supply_t", "min_reduced_cost_usd_per_t",
+                 "route", "tolerance", "ok"]
 _OTHER = {"a_to_b": "b_to_a", "b_to_a": "a_to_b"}
 
 
@@ -70,20 +70,38 @@ class Certificate:
     Attributes
     ----------
     routes : DataFrame
-        One row per (origin, product, period): the least reduced cost found over every route
-        (USD/t; ``inf`` if the product has no route from there), the route (arc ids joined by
-        ``>``), tolerance and ok.
+        One row per (origin, product, period): supply (t), the least reduced cost found over
+        every route (USD/t; ``inf`` if the product has no route from there), the route (arc ids
+        joined by ``>``), tolerance and ok.
     checks : DataFrame
         Report rows (check, entity, amount, unit, tolerance, ok) for the verifier's table.
+    dual_objective_usd : float
+        ``sum pi x supply - sum mu x capacity - sum lambda x demand - sum rho x limit``.
     """
 
     routes: pd.DataFrame
     checks: pd.DataFrame
+    dual_objective_usd: float = float("nan")
 
     @property
     def ok(self) -> bool:
         """True if every check passed."""
         return bool(self.checks["ok"].all())
+
+    @property
+    def lower_bound_usd(self) -> float:
+        """A lower bound on the optimum over every route (USD): for any solution ``x`` of the
+        full path LP, ``c x >= dual objective + sum_r rc_r x_r``, and the flows of an (origin,
+        product, period) add up to at most its supply, so ``c x >= dual objective - sum supply x
+        max(0, -least reduced cost)``. With the duality gap closed it bounds how far the run's
+        objective can be from the optimum (:attr:`gap_bound_usd`)."""
+        rc = self.routes["min_reduced_cost_usd_per_t"].to_numpy(dtype=float)
+        short = np.where(np.isfinite(rc), np.maximum(0.0, -rc), 0.0)
+        return self.dual_objective_usd - float((self.routes["supply_t"].to_numpy() * short).sum())
+
+    def gap_bound_usd(self, objective_usd: float) -> float:
+        """How much lower the optimum over every route can be than ``objective_usd`` (USD)."""
+        return max(0.0, objective_usd - self.lower_bound_usd)
 
     @property
     def min_reduced_cost_usd_per_t(self) -> float:
@@ -298,13 +316,15 @@ def check_certificate(facts, nodes: pd.DataFrame, results: Mapping[str, pd.DataF
                 "licensed": frozenset(c for c, lic in facts.licences.items()
                                       if lic is None or pid in lic)}
         least = least_reduced_costs(facts.arcs, country, info, origins, ends, weight, closed)
+        supply = facts.supply[facts.supply["product_id"] == pid].groupby("origin")["supply_t"].sum()
         scale_price = float(mk["price_usd_per_t"].max()) if len(mk) else 0.0
         for o in origins:
             p_o = pi.get((o, pid, period), 0.0)
             cost, route = least.get(o, (np.inf, []))
             rc = cost / payload - p_o
             tol = float(_tol(max(scale_price, abs(p_o))))
-            routes.append((o, pid, period, rc, ">".join(route), tol, bool(rc >= -tol)))
+            routes.append((o, pid, period, float(supply.get(o, 0.0)), rc, ">".join(route), tol,
+                           bool(rc >= -tol)))
     table = pd.DataFrame(routes, columns=ROUTE_COLUMNS)
     checks.append(pd.DataFrame({
         "check": "route_dual", "entity": (table["origin"] + "/" + table["product_id"]).to_numpy(),
@@ -312,8 +332,11 @@ def check_certificate(facts, nodes: pd.DataFrame, results: Mapping[str, pd.DataF
         "unit": "USD/t", "tolerance": table["tolerance"].to_numpy(),
         "ok": table["ok"].to_numpy()}))
     checks.append(_unserved_check(facts, pi, must_deliver))
-    checks.append(_gap_check(facts, mu, rho, pi, lam, objective_usd))
-    return Certificate(routes=table, checks=pd.concat(checks, ignore_index=True))
+    dual = _dual_objective(facts, mu, rho, pi, lam)
+    checks.append(_report("duality_gap", "objective", abs(objective_usd - dual), "USD",
+                          max(abs(objective_usd), abs(dual))))
+    return Certificate(routes=table, checks=pd.concat(checks, ignore_index=True),
+                       dual_objective_usd=dual)
 
 
 def _signs(mu: dict, rho: dict, lam: dict) -> pd.DataFrame:
@@ -332,9 +355,8 @@ def _unserved_check(facts, pi: dict, must_deliver: tuple[str, ...]) -> pd.DataFr
                    np.maximum(0.0, p - penalty), "USD/t", penalty)
 
 
-def _gap_check(facts, mu: dict, rho: dict, pi: dict, lam: dict,
-               objective_usd: float) -> pd.DataFrame:
-    """Primal objective against the dual objective (USD)."""
+def _dual_objective(facts, mu: dict, rho: dict, pi: dict, lam: dict) -> float:
+    """The dual objective (USD): right-hand sides of the rows times their duals."""
     s = facts.supply
     dual = sum(pi.get((o, pid, int(t)), 0.0) * float(v) for o, pid, t, v in
                zip(s["origin"], s["product_id"], s["period"], s["supply_t"]))
@@ -358,5 +380,4 @@ def _gap_check(facts, mu: dict, rho: dict, pi: dict, lam: dict,
             cap["crossing_id"], cap["direction"], cap["period"], cap["capacity_trucks_per_day"])}
         dual -= sum(max(v, 0.0) * (1.0 - share.get(key, 0.0)) * kap.get(key, 0.0)
                     for key, v in rho.items() if key in share)
-    return _report("duality_gap", "objective", abs(objective_usd - dual), "USD",
-                   max(abs(objective_usd), abs(dual)))
+    return float(dual)

@@ -42,6 +42,7 @@ def test_optimal_duals_of_the_gate_network_pass():
     cert = _certify("cg-gate-dual", -1908.0, {("pa-hang-long-sap", "a_to_b"): 610.0}, -768_080.0)
     assert cert.ok, cert.checks[~cert.checks["ok"]]
     assert cert.min_reduced_cost_usd_per_t == pytest.approx(0.0, abs=1e-9)
+    assert cert.gap_bound_usd(-768_080.0) == pytest.approx(0.0, abs=1e-6)
     assert set(cert.checks["check"]) == {"route_dual", "unserved_dual", "dual_sign",
                                          "duality_gap"}
 
@@ -81,6 +82,9 @@ def test_the_restricted_two_crossing_optimum_is_not_certified():
     cert = _certify("cg-three-borders", 92.0 - 2000.0, {}, 200 * (92.0 - 2000.0))
     assert _failed(cert) == {"route_dual"}
     assert cert.min_reduced_cost_usd_per_t == pytest.approx(61.5 - 92.0, abs=1e-9)
+    # the bound on the gap: 200 t/day x 30.5 USD/t, here exactly the true gap
+    assert cert.gap_bound_usd(200 * (92.0 - 2000.0)) == pytest.approx(6_100.0, abs=1e-6)
+    assert cert.lower_bound_usd == pytest.approx(200 * (61.5 - 2000.0), abs=1e-6)
 
 
 def test_unserved_dual_above_the_value_fails_unless_the_product_must_be_delivered():
