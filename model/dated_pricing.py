@@ -75,7 +75,8 @@ Initial queues (trucks waiting when the horizon starts) are allocated to every s
 product through their gate. A new stream's allocation of entry ``j`` (``age`` days old, dual
 :math:`\eta_j` of its total, USD/truck) departs on ``d <= W - age`` (:math:`d\,\omega +
 \mu_{g,d_g,d} + \sigma\mu_{g,d_g',d+\ell} + \tilde\rho + P(\lambda_{m,p,d+k} - \text{price}) -
-\eta_j` per truck) or expires (at least :math:`P\,\text{penalty}_p - \eta_j`): its upstream
+\eta_j` per truck), expires (at least :math:`P\,\text{penalty}_p - \eta_j`) or, when the wait
+outlasts the modelled days, stays queued (:math:`n\,\omega - \eta_j`): its upstream
 route enters only through ``W`` and ``k``. :func:`initial_queue_bounds` bounds these from below
 by relaxing ``W`` to ``queue_max_wait_days`` and ``k`` to every value a route could have; when a
 bound is below ``-tolerance`` the caller must say the run is not certified (never silently).
@@ -448,6 +449,8 @@ def initial_queue_bounds(graph: PricingGraph, product: PricingProduct, duals: Da
         a = x[(cid, direction)]
         c, d = int(graph.crossing[a]), int(graph.direction[a])
         best = P * product.penalty_usd_per_t - eta  # expiring, at no waiting cost
+        if duals.max_wait_days - int(age) + 1 >= n:  # or still queued when the days end
+            best = min(best, n * duals.waiting_cost_usd_per_truck_day - eta)
         for m, price in product.markets:
             hours, _, _ = _to_sink(graph, graph.hours.astype(float), links, {at[m]: 0.0})
             down = hours[int(graph.head[a])] + graph.hours[a]

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from borderflow.model.dated_pricing import DatedDuals
 from borderflow.model.pricing import PricingGraph, PricingProduct
 from hypothesis import strategies as st
 from independent.arc_lp import read_instance
@@ -192,3 +193,30 @@ def dated_reduced_costs(graph, product, path, market, t, duals, pi):
     if a + wait + 1 >= n:
         out.append((-2, (base + upstream + (n - a) * omega) / P - pi))
     return out
+
+
+@st.composite
+def dated_instances(draw):
+    case = draw(cases())
+    g = case.graph
+    n = draw(st.integers(2, 6))
+    shape = (len(g.crossing_ids), 2, n)
+    duals = DatedDuals.zeros(g, n, empty_return_share=draw(st.sampled_from([0.0, 0.5])),
+                             empty_return_days=draw(st.integers(0, 2)),
+                             waiting_cost_usd_per_truck_day=float(draw(st.sampled_from([0, 0, 40]))),
+                             max_wait_days=draw(st.integers(0, 4)))
+    if shape[0]:
+        values = draw(st.lists(st.sampled_from([0.0, 0.0, 10.0, 80.0, 300.0]),
+                               min_size=int(np.prod(shape)), max_size=int(np.prod(shape))))
+        duals.capacity_usd_per_truck = np.array(values).reshape(shape)
+        shut = draw(st.lists(st.integers(0, 6), min_size=int(np.prod(shape)),
+                             max_size=int(np.prod(shape))))
+        duals.closed = (np.array(shut) == 0).reshape(shape)
+        if draw(st.booleans()):
+            duals.priority_usd_per_truck = np.full(shape, 15.0)
+    duals.market_usd_per_t = {(m, "p", d): float(draw(st.sampled_from([0, 0, 30])))
+                              for m, _ in case.product.markets for d in range(n)}
+    t = draw(st.integers(0, n - 1))
+    pi = float(draw(st.integers(-100, 300)))
+    duals.supply_usd_per_t = {(case.origin, "p", t): pi}
+    return case, duals, t, pi

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 import pytest
 from borderflow.model.dated_pricing import (
     HOLD,
@@ -18,7 +17,14 @@ from borderflow.model.dated_pricing import (
 from borderflow.model.pricing import StaticDuals, price_static
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pricing_cases import cases, dated_reduced_costs, routes, static_reduced_cost, tiny_inputs
+from pricing_cases import (
+    cases,
+    dated_instances,
+    dated_reduced_costs,
+    routes,
+    static_reduced_cost,
+    tiny_inputs,
+)
 
 TOL = 1e-9
 
@@ -162,33 +168,6 @@ def test_static_pricing_equals_brute_force(instance):
         assert res.columns.iloc[0]["reduced_cost_usd_per_t"] == pytest.approx(best, abs=1e-7)
 
 
-@st.composite
-def dated_instances(draw):
-    case = draw(cases())
-    g = case.graph
-    n = draw(st.integers(2, 6))
-    shape = (len(g.crossing_ids), 2, n)
-    duals = DatedDuals.zeros(g, n, empty_return_share=draw(st.sampled_from([0.0, 0.5])),
-                             empty_return_days=draw(st.integers(0, 2)),
-                             waiting_cost_usd_per_truck_day=float(draw(st.sampled_from([0, 0, 40]))),
-                             max_wait_days=draw(st.integers(0, 4)))
-    if shape[0]:
-        values = draw(st.lists(st.sampled_from([0.0, 0.0, 10.0, 80.0, 300.0]),
-                               min_size=int(np.prod(shape)), max_size=int(np.prod(shape))))
-        duals.capacity_usd_per_truck = np.array(values).reshape(shape)
-        shut = draw(st.lists(st.integers(0, 6), min_size=int(np.prod(shape)),
-                             max_size=int(np.prod(shape))))
-        duals.closed = (np.array(shut) == 0).reshape(shape)
-        if draw(st.booleans()):
-            duals.priority_usd_per_truck = np.full(shape, 15.0)
-    duals.market_usd_per_t = {(m, "p", d): float(draw(st.sampled_from([0, 0, 30])))
-                              for m, _ in case.product.markets for d in range(n)}
-    t = draw(st.integers(0, n - 1))
-    pi = float(draw(st.integers(-100, 300)))
-    duals.supply_usd_per_t = {(case.origin, "p", t): pi}
-    return case, duals, t, pi
-
-
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(dated_instances(), st.booleans())
 def test_dated_pricing_equals_brute_force(instance, exact):
@@ -238,7 +217,8 @@ def test_initial_queue_bound_is_below_every_allocation(instance, age, eta):
             wait = min(duals.max_wait_days, max(0, math.floor((p.shelf_life_h - H) / 24)))
             k = int((H - og) // 24)
             expire = max(0, wait - age + 1)
-            exact = min(exact, expire * omega + P * p.penalty_usd_per_t - eta)
+            exact = min(exact, expire * omega + P * p.penalty_usd_per_t - eta if expire < n
+                        else n * omega - eta)  # expires, or is still queued at the end
             for day in range(min(wait - age, n - 1) + 1):
                 c, d = int(g.crossing[x[-1]]), int(g.direction[x[-1]])
                 if duals.closed[c, d, day]:
