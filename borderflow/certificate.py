@@ -1,5 +1,8 @@
 r"""The optimality certificate of a static run, re-checked independently (``borderflow verify``).
 
+Dated runs: :mod:`borderflow.certificate_dated` (same report, same duals plus the initial
+queues').
+
 A solution ``x`` of the path LP and duals ``y`` prove each other optimal when ``x`` is feasible
 (the verifier's primal checks, :mod:`borderflow.verify`), ``y`` is feasible for the dual of the
 *full* path LP -- every route of every product, not only those in the model, has a reduced cost
@@ -76,12 +79,17 @@ class Certificate:
     checks : DataFrame
         Report rows (check, entity, amount, unit, tolerance, ok) for the verifier's table.
     dual_objective_usd : float
-        ``sum pi x supply - sum mu x capacity - sum lambda x demand - sum rho x limit``.
+        ``sum pi x supply - sum mu x capacity - sum lambda x demand - sum rho x limit`` (dated
+        runs: ``+ sum eta x initial trucks``).
+    other_shortfall_usd : float
+        Columns other than routes that may price out, times their most (dated runs: initial
+        queue entries' trucks x how far their bound is below 0), USD.
     """
 
     routes: pd.DataFrame
     checks: pd.DataFrame
     dual_objective_usd: float = float("nan")
+    other_shortfall_usd: float = 0.0
 
     @property
     def ok(self) -> bool:
@@ -97,7 +105,8 @@ class Certificate:
         objective can be from the optimum (:attr:`gap_bound_usd`)."""
         rc = self.routes["min_reduced_cost_usd_per_t"].to_numpy(dtype=float)
         short = np.where(np.isfinite(rc), np.maximum(0.0, -rc), 0.0)
-        return self.dual_objective_usd - float((self.routes["supply_t"].to_numpy() * short).sum())
+        return (self.dual_objective_usd - float((self.routes["supply_t"].to_numpy() * short).sum())
+                - self.other_shortfall_usd)
 
     def gap_bound_usd(self, objective_usd: float) -> float:
         """How much lower the optimum over every route can be than ``objective_usd`` (USD)."""
@@ -272,12 +281,12 @@ def check_certificate(facts, nodes: pd.DataFrame, results: Mapping[str, pd.DataF
     Raises
     ------
     ValueError
-        For a dated run (its certificate prices queue columns; not covered here) or a results
-        table without the dual columns.
+        For a dated run (use :func:`borderflow.certificate_dated.check_dated_certificate`) or
+        a results table without the dual columns.
     """
     if facts.dated:
-        raise ValueError("the certificate check covers static runs; a dated run's certificate "
-                         "prices (route, dispatch day, gate day) columns")
+        raise ValueError("a dated run's certificate prices (route, dispatch day, gate day) "
+                         "columns: use borderflow.certificate_dated.check_dated_certificate")
     for table, col in (("crossings", "dual_usd_per_truck"), ("unserved", "dual_usd_per_t")):
         if col not in results[table].columns:
             raise ValueError(f"results table '{table}' has no column '{col}': the run did not "

@@ -249,14 +249,16 @@ def check_dated_certificate(facts, nodes: pd.DataFrame, results: Mapping[str, pd
     checks.append(_unserved_check(facts, pi, must_deliver))
     init = results.get("initial_queues")
     dual = _dual_objective(facts, mu, rho, pi, lam)
+    shortfall = 0.0
     if init is not None and len(init):
         entries = init.drop_duplicates("entry")
         dual += float((entries["dual_usd_per_truck"] * entries["trucks"]).sum())
         checks.append(_initial_check(facts, country, entries, mu, rho, lam))
+        shortfall = float((checks[-1]["amount"].to_numpy() * entries["trucks"].to_numpy()).sum())
     checks.append(_report("duality_gap", "objective", abs(objective_usd - dual), "USD",
                           max(abs(objective_usd), abs(dual))))
     return Certificate(routes=table, checks=pd.concat(checks, ignore_index=True),
-                       dual_objective_usd=dual)
+                       dual_objective_usd=dual, other_shortfall_usd=shortfall)
 
 
 def _initial_check(facts, country: Mapping, entries: pd.DataFrame, mu: dict, rho: dict,

@@ -180,6 +180,7 @@ def test_dated_initial_queue_dual_is_checked():
     assert _failed(cert) == {"initial_queue_dual"}
     assert cert.checks.set_index("check").loc["initial_queue_dual", "amount"] == \
         pytest.approx(1_000.0, abs=1e-6)
+    assert cert.other_shortfall_usd == pytest.approx(10 * 1_000.0, abs=1e-6)
 
 
 def _facts_of(case, duals, t, pi):

@@ -20,14 +20,11 @@ PROV = {"source": "test fixture (hand-made, see README.md)", "source_year": 2024
         "quality": "estimate", "notes": "hand-made"}
 
 
-def _nodes(ids: list[str], extra: dict[str, tuple[str, float, float]] | None = None):
+def _nodes(ids: list[str]) -> pd.DataFrame:
     real = pd.read_csv(DEFAULT / "nodes.csv").set_index("node_id")
     rows = []
     for n in ids:
-        if extra and n in extra:
-            country, lon, lat = extra[n]
-        else:
-            country, lon, lat = real.at[n, "country"], real.at[n, "lon"], real.at[n, "lat"]
+        country, lon, lat = real.at[n, "country"], real.at[n, "lon"], real.at[n, "lat"]
         rows.append({"node_id": n, "name": n, "kind": "town", "country": country, "admin1": "",
                      "lon": lon, "lat": lat, **PROV})
     return pd.DataFrame(rows)
