@@ -24,7 +24,15 @@ DATA = Path(__file__).parent / "data"
 
 def tiny_inputs(name: str) -> tuple[PricingGraph, list[PricingProduct], float]:
     """Graph, products and empty-return share of ``tests/data/<name>``."""
-    inst = read_instance(DATA / name)
+    graph, products, sigma, _ = pricing_inputs(DATA / name)
+    return graph, products, sigma
+
+
+def pricing_inputs(folder: Path | None = None, **kwargs) -> tuple:
+    """Graph, products, empty-return share and closed crossing directions of a dataset folder
+    (default: the embedded one), read by the independent arc LP's reader (``kwargs``: its
+    ``month`` and ``close``)."""
+    inst = read_instance(**({} if folder is None else {"folder": folder}), **kwargs)
     nodes = pd.DataFrame({"node_id": list(inst.country), "country": list(inst.country.values())})
     arcs = inst.arcs.rename(columns={"crossing_id": "element_id", "tail": "from_node",
                                      "head": "to_node", "hours": "travel_h"})
@@ -37,8 +45,9 @@ def tiny_inputs(name: str) -> tuple[PricingGraph, list[PricingProduct], float]:
         products.append(PricingProduct(pid, p.payload_t_per_truck, p.cost_factor,
                                        p.shelf_life_h, origins,
                                        tuple(zip(mk["market"], mk["price_usd_per_t"])),
-                                       allowed, True, p.penalty_usd_per_t))
-    return graph, products, inst.empty_return_share
+                                       allowed, p.perishable, p.penalty_usd_per_t))
+    closed = frozenset(k for k, v in inst.capacity.items() if v <= 0)
+    return graph, products, inst.empty_return_share, closed
 
 
 # ---- random small graphs ---------------------------------------------------------------------

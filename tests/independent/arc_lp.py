@@ -61,7 +61,8 @@ class Instance:
     Attributes
     ----------
     products : DataFrame
-        Index product_id: payload_t_per_truck, cost_factor, shelf_life_h, penalty_usd_per_t.
+        Index product_id: payload_t_per_truck, cost_factor, shelf_life_h, penalty_usd_per_t,
+        perishable.
     country : dict
         node id -> ISO2 country.
     arcs : DataFrame
@@ -131,7 +132,8 @@ def read_instance(folder: Path | str = DEFAULT_DATA, month: int | None = None,
         "cost_factor": np.where(reefer, param.get("reefer_cost_factor", 1.0), 1.0),
         "shelf_life_h": days * 24.0,
         "penalty_usd_per_t": pr["value_usd_per_t"].astype(float).to_numpy()
-        * param["unserved_penalty_factor"]}, index=pr["product_id"].to_numpy())
+        * param["unserved_penalty_factor"],
+        "perishable": _true(pr["perishable"])}, index=pr["product_id"].to_numpy())
     nodes = _csv(folder, "nodes")
     country = dict(zip(nodes["node_id"], nodes["country"]))
 
