@@ -59,6 +59,9 @@ Dated models (time-dependent duals, queues at the last gate, the exactness argum
 streams) are priced by :mod:`borderflow.model.dated_pricing` on the same graph and products.
 
 Tolerances: columns are returned when their reduced cost is below ``-tolerance`` (USD/t).
+
+(Over 500 lines: a third is this docstring and the documented inputs; the screen, the label
+search and the arc weights they share are one job.)
 """
 
 from __future__ import annotations
