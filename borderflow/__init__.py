@@ -1,15 +1,125 @@
 """borderflow: route export freight across alternative land border crossings.
 
-Stages, each in its own module, data flowing one way::
+The public API (docs/api.md)::
 
-    borderflow.data.loaders     read_tables()       CSV tables -> InputTables
-    borderflow.data.checks      validate_tables()   cross-table rules -> ValidationReport
-    borderflow.model.network    build_network()     tables + scenario -> FreightNetwork
-    borderflow.model.routes     enumerate_routes()  networkx routes filtered by shelf life/licence
-    borderflow.model.formulation build_model()      Pyomo LP, one define_* per constraint family
-    borderflow.solvers.highs    solve()             HiGHS through highspy -> SolveSummary
-    borderflow.model.results    extract_results()   tidy pandas tables
-    borderflow.io / borderflow.gis                  run folders, GIS files, maps
+    import borderflow as bf
+
+    ds = bf.load_dataset()                           # checked tables (embedded dataset)
+    sc = bf.Scenario.closing(["boten-mohan"])        # or bf.Scenario.from_yaml(path, ds)
+    res = bf.solve(ds, sc, bf.RunOptions())          # -> bf.Result, with its baseline
+    res.comparison["crossing_changes"], res.story
+    res.write("runs/no-boten"); res.map(png="no-boten.png")
+    bf.read_result("runs/no-boten"), bf.verify_run("runs/no-boten")
+    bf.sweep(bf.plan_sweep(n_minus_1=True), "runs/n1")  # many scenarios on Dask
+    bf.read_sweep("runs/n1")                          # a sweep folder's tables, read back
+    bf.robust_plan(ds, *bf.closure_scenarios(["boten-mohan"], 0.05))
+
+Stages, each in its own module, data flowing one way (docs/architecture.md)::
+
+    borderflow.data.dataset      load_dataset()      CSV tables -> checked InputTables
+    borderflow.data.scenario     Scenario            what-ifs (schema); scenario_files: YAML
+    borderflow.model.network     build_network()     tables + scenario -> FreightNetwork
+    borderflow.model.routes      enumerate_routes()  networkx routes filtered by shelf life/licence
+    borderflow.model.indices     index_tables()      which variable and row is which, by key
+    borderflow.model.formulation build_model()       Pyomo LP, one define_* per constraint family
+    borderflow.model.pyomo_layer linear_form()       the one module on Pyomo internals
+    borderflow.solvers.highs     HighsSession        HiGHS through highspy (rolling: windows)
+    borderflow.model.results     extract_results()   tidy pandas tables, RunSummary
+    borderflow.pipeline          run_scenario()      the stages above, for code that keeps a model
+    borderflow.api               solve(), Result     the one path: + baseline, compare, verify
+    borderflow.io                run folders, atomic files
+    borderflow.sweeps / robust   many scenarios on Dask / a plan that holds up when gates close
+    borderflow.gis / maps        GIS layers and exports / PNG and HTML maps
+    borderflow.cli               the command line: parse -> API -> print
+
+Names are imported on first use, so ``import borderflow`` stays fast.
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
 __version__ = "0.1.0"
+
+#: public name -> module that defines it
+_EXPORTS = {
+    "load_dataset": "borderflow.data.dataset",
+    "InputTables": "borderflow.data.loaders",
+    "InputError": "borderflow.data.errors",
+    "Scenario": "borderflow.data.scenario",
+    "Horizon": "borderflow.data.scenario",
+    "Window": "borderflow.data.scenario",
+    "CloseEvent": "borderflow.data.scenario",
+    "CapacityEvent": "borderflow.data.scenario",
+    "BuildEvent": "borderflow.data.scenario",
+    "SupplyEvent": "borderflow.data.scenario",
+    "SupplyChange": "borderflow.data.scenario",
+    "PriorityEvent": "borderflow.data.scenario",
+    "PriorityRule": "borderflow.data.scenario",
+    "InitialQueue": "borderflow.data.scenario",
+    "RunOptions": "borderflow.options",
+    "RouteOptions": "borderflow.model.routes",
+    "SolverOptions": "borderflow.solvers.highs",
+    "SolverError": "borderflow.solvers.highs",
+    "RollingHorizon": "borderflow.solvers.rolling",
+    "Result": "borderflow.api",
+    "solve": "borderflow.api",
+    "read_result": "borderflow.api",
+    "folder_kind": "borderflow.api",
+    "STAGES": "borderflow.api",
+    "verify_run": "borderflow.verify",
+    "plan_sweep": "borderflow.sweeps",
+    "sweep": "borderflow.sweeps",
+    "read_sweep": "borderflow.sweeps",
+    "SweepPlan": "borderflow.sweeps",
+    "SweepResult": "borderflow.sweeps",
+    "robust_plan": "borderflow.robust",
+    "closure_scenarios": "borderflow.robust",
+    "RobustResult": "borderflow.robust",
+    "RunSummary": "borderflow.model.summary",
+    "IndexTables": "borderflow.model.indices",
+}
+#: public names whose object has another name in its module
+_RENAMED = {"sweep": "run_sweep"}
+
+__all__ = ["BuildEvent", "CapacityEvent", "CloseEvent", "Horizon", "IndexTables",
+           "InitialQueue", "InputError", "InputTables", "PriorityEvent", "PriorityRule", "Result",
+           "RobustResult", "RollingHorizon", "RouteOptions", "RunOptions", "RunSummary", "STAGES",
+           "Scenario", "SolverError", "SolverOptions", "SupplyChange", "SupplyEvent", "SweepPlan",
+           "SweepResult", "Window", "closure_scenarios", "folder_kind", "load_dataset",
+           "plan_sweep", "read_result", "read_sweep", "robust_plan", "solve", "sweep",
+           "verify_run"]
+
+
+def __getattr__(name: str):
+    """Import a public name's module on first use (PEP 562)."""
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'borderflow' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_EXPORTS[name]), _RENAMED.get(name, name))
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_EXPORTS})
+
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
+    from borderflow.api import STAGES, Result, folder_kind, read_result, solve
+    from borderflow.data.dataset import load_dataset
+    from borderflow.data.errors import InputError
+    from borderflow.data.loaders import InputTables
+    from borderflow.data.scenario import (BuildEvent, CapacityEvent, CloseEvent, Horizon,
+                                          InitialQueue, PriorityEvent, PriorityRule, Scenario,
+                                          SupplyChange, SupplyEvent, Window)
+    from borderflow.model.indices import IndexTables
+    from borderflow.model.routes import RouteOptions
+    from borderflow.model.summary import RunSummary
+    from borderflow.options import RunOptions
+    from borderflow.robust import RobustResult, closure_scenarios, robust_plan
+    from borderflow.solvers.highs import SolverError, SolverOptions
+    from borderflow.solvers.rolling import RollingHorizon
+    from borderflow.sweeps import SweepPlan, SweepResult, plan_sweep, read_sweep
+    from borderflow.sweeps import run_sweep as sweep
+    from borderflow.verify import verify_run

@@ -8,6 +8,9 @@ from borderflow.model.results import ResultTables
 
 CROSSING_KEYS = ["crossing_id", "name", "direction", "from_country", "to_country"]
 PRODUCT_MEASURES = ["shipped_t", "unserved_t", "spoiled_t", "lost_value_usd"]
+#: the tables of :func:`compare`, as written to a run folder
+COMPARISON_TABLES = ("crossing_changes", "product_changes", "cost_changes",
+                     "daily_crossing_changes", "rerouted")
 
 
 def crossing_changes(base: ResultTables, scen: ResultTables) -> pd.DataFrame:

@@ -1,24 +1,42 @@
-"""Run folders: write result tables atomically, read them back.
+"""Run folders and result files: the one module that writes to disk, and reads run folders back.
 
 A run folder holds ``summary.json``, ``run.json`` (inputs' checksums, scenario, versions,
-options: what is needed to reproduce it) and each result table as CSV and parquet. The folder is
-written complete in a temporary sibling and then swapped into place, so a killed run leaves the
-previous results intact and never a half-written folder.
+options: what is needed to reproduce it), each result table as CSV and parquet, the checksum
+manifest (``manifest.json``) and the marker that makes it borderflow's
+(``.borderflow-run.json``). :func:`write_folder` writes it through
+:mod:`borderflow.runfolder`: ``--out`` is claimed (refused unless it is absent, empty or a
+folder borderflow marked; locked against a second writer), the new folder is built complete in
+a hidden sibling and swapped in atomically, so a killed run leaves the previous results intact
+and never a half-written folder. Single files (JSON, a sweep's tables, GIS files, maps) are
+written to a temporary name in their folder and renamed into place (:func:`atomic_write`).
+Sweep folders, robust plans and run folders all use these functions: this is the place to make
+writing safer for every command at once (docs/reliability.md).
+
+Reading: :func:`read_run` (result tables and summary), :func:`read_metadata` (``run.json``),
+:func:`read_run_inputs` (results with the dataset and scenario they were solved on), and
+:func:`find_inputs` / :func:`changed_inputs` (the input files a run names, and which changed).
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
-import shutil
 import tempfile
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 import pandas as pd
 
+from borderflow.data.dataset import load_dataset
+from borderflow.data.errors import InputError, Problem, display_path
 from borderflow.data.loaders import sha256_file
-
+from borderflow.data.scenario import Scenario
+from borderflow.faults import fault_point
 from borderflow.model.results import ResultTables
+from borderflow.runfolder import Claim, claim, replace_folder
+
+log = logging.getLogger(__name__)
 
 SUMMARY = "summary.json"
 METADATA = "run.json"
@@ -31,92 +49,242 @@ PARQUET_OPTIONS = {"engine": "pyarrow", "compression": "snappy", "index": False,
                    "write_statistics": True}
 
 
-def write_json(path: Path, obj: dict) -> None:
-    """Write JSON (sorted keys, UTF-8) atomically: temp file in the same folder + rename."""
+# ---- writing --------------------------------------------------------------------------------
+def atomic_write(path: Path | str, write: Callable[[Path], None]) -> Path:
+    """Write a file atomically: ``write(tmp)`` fills a fresh temporary path in the same folder
+    (``.<name>.<random>.tmp<suffix>``, which does not exist yet), which then replaces ``path``
+    (:func:`os.replace`); on error the temporary file is removed and ``path`` left as it was.
+
+    Parameters
+    ----------
+    path : path
+        Final file (its folder is created).
+    write : callable
+        Called with the temporary path; it creates the file (so the umask applies).
+
+    Returns
+    -------
+    Path
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=f".tmp{path.suffix}",
+                               dir=path.parent)
+    os.close(fd)
+    os.unlink(tmp)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(obj, fh, indent=2, sort_keys=True, default=str)
-            fh.write("\n")
+        write(Path(tmp))
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    return path
 
 
-def _write_tables(folder: Path, tables: dict[str, pd.DataFrame]) -> None:
+def write_json(path: Path | str, obj: dict) -> Path:
+    """Write JSON (sorted keys, indent 2, UTF-8, final newline) atomically."""
+    def write(tmp: Path) -> None:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            json.dump(obj, fh, indent=2, sort_keys=True, default=str)
+            fh.write("\n")
+
+    return atomic_write(path, write)
+
+
+def write_csv(path: Path | str, df: pd.DataFrame) -> Path:
+    """Write a table as CSV (no index, ``\\n`` line ends) atomically."""
+    return atomic_write(path, lambda tmp: df.to_csv(tmp, index=False, lineterminator="\n"))
+
+
+def write_table(folder: Path | str, name: str, df: pd.DataFrame) -> None:
+    """Write ``<folder>/<name>.csv`` and ``.parquet``, each atomically."""
+    folder = Path(folder)
+    write_csv(folder / f"{name}.csv", df)
+    atomic_write(folder / f"{name}.parquet", lambda p: df.to_parquet(p, **PARQUET_OPTIONS))
+
+
+def remove_table(folder: Path | str, name: str) -> None:
+    """Remove ``<folder>/<name>.csv`` and ``.parquet`` if they exist."""
+    for ext in ("csv", "parquet"):
+        (Path(folder) / f"{name}.{ext}").unlink(missing_ok=True)
+
+
+#: what a run folder's manifest leaves out of ``summary.json``'s checksum: wall-clock times
+RUN_VOLATILE = {SUMMARY: TIMING_KEYS}
+#: the same for a sweep's scenario folder (its summary also records the worker's wall time)
+PARTITION_TIMING_KEYS = (*TIMING_KEYS, "wall_seconds")
+#: what one folder holds: tables (name -> DataFrame) and JSON documents (file name -> dict)
+Contents = tuple[dict[str, pd.DataFrame], dict[str, dict]]
+
+
+def _plain_name(name: str) -> str:
+    if not name or name.startswith(".") or "/" in name or "\\" in name:
+        raise ValueError(f"'{name}': a file or sub-folder name must be a plain, visible name")
+    return name
+
+
+def _fill(folder: Path, tables: dict[str, pd.DataFrame], documents: dict[str, dict],
+          texts: dict[str, str], folders: dict[str, Contents], kind: str = "run") -> None:
+    """Tables (CSV, parquet), JSON documents, texts and sub-folders into a fresh folder, a
+    fault point after each file (tests kill the process there: docs/reliability.md)."""
     for name, df in tables.items():
         df.to_csv(folder / f"{name}.csv", index=False, lineterminator="\n")
+        fault_point(f"{kind}:write:{name}.csv")
         df.to_parquet(folder / f"{name}.parquet", **PARQUET_OPTIONS)
+        fault_point(f"{kind}:write:{name}.parquet")
+    for name, doc in documents.items():
+        with open(folder / name, "w", encoding="utf-8") as fh:
+            json.dump(doc, fh, indent=2, sort_keys=True, default=str)
+            fh.write("\n")
+        fault_point(f"{kind}:write:{name}")
+    for name, text in texts.items():
+        (folder / _plain_name(name)).write_text(text, encoding="utf-8")
+        fault_point(f"{kind}:write:{name}")
+    for name, (sub_tables, sub_documents) in folders.items():
+        sub = folder / _plain_name(name)
+        sub.mkdir()
+        _fill(sub, sub_tables, sub_documents, {}, {}, f"{kind}:{name}")
 
 
-def write_run(run_dir: Path | str, results: ResultTables, metadata: dict,
-              extra: dict[str, pd.DataFrame] | None = None) -> Path:
-    """Write a run folder atomically, replacing any previous run there.
+def write_folder(folder: Path | str | Claim, tables: dict[str, pd.DataFrame],
+                 documents: dict[str, dict], *, texts: dict[str, str] | None = None,
+                 folders: dict[str, Contents] | None = None, inside_claim: bool = False,
+                 protected: Iterable[tuple[str, Path | str | None]] = (),
+                 also: Callable[[Path], None] | None = None,
+                 volatile: Mapping[str, Iterable[str]] | None = None) -> Path:
+    """Write a run folder: tables (CSV and parquet), JSON documents, texts and sub-folders,
+    built complete in a hidden sibling and swapped into place, with its manifest and marker
+    (:mod:`borderflow.runfolder`): the folder and its sub-folders appear together, and a
+    killed run leaves the previous folder intact and never a half-written one.
 
     Parameters
     ----------
-    run_dir : path
-        Target folder (created; an existing one is replaced only once the new one is complete).
+    folder : path or Claim
+        The folder to write, or a :class:`~borderflow.runfolder.Claim` the caller took before
+        solving (``with claim(out, "run", ...) as target: ... write_folder(target, ...)``): a
+        command checks and locks ``--out`` before it solves. A path is claimed here: refused
+        unless it is absent, empty or a run folder borderflow marked; locked meanwhile.
+    tables : dict
+        File name (without extension) -> table.
+    documents : dict
+        File name -> JSON document (e.g. ``summary.json``).
+    texts : dict, optional
+        File name -> UTF-8 text (e.g. a scenario's YAML as the user wrote it).
+    folders : dict, optional
+        Sub-folder name -> its ``(tables, documents)`` (e.g. a baseline's run folder).
+    inside_claim : bool
+        ``folder`` is inside a folder the caller holds (a sweep's scenario folder, written by
+        a worker): not locked again, not ``fsync``'d (the sweep is durable as a whole).
+    protected : pairs (option, path)
+        Inputs of the caller (``("--data", folder)``): ``folder`` may not be, hold or be
+        inside them.
+    also : callable, optional
+        ``also(tmp)`` writes more files into the new folder before it is swapped in (a
+        GeoPackage of the flows), so they are covered by the manifest and appear with it.
+    volatile : mapping, optional
+        JSON keys left out of the checksums (default: :data:`RUN_VOLATILE`, and the same
+        keys of each sub-folder's ``summary.json``).
+
+    Returns
+    -------
+    Path
+        The folder.
+
+    Raises
+    ------
+    OutputError
+        ``folder`` refused, in use, or the disk failed (nothing replaced).
+    ValueError
+        A text or sub-folder name that is not a plain, visible name.
+    """
+    texts, folders = dict(texts or {}), dict(folders or {})
+    for name in (*texts, *folders):
+        _plain_name(name)
+    if volatile is None:
+        volatile = {**RUN_VOLATILE, **{f"{name}/{SUMMARY}": TIMING_KEYS for name in folders}}
+
+    def fill(tmp: Path) -> None:
+        _fill(tmp, tables, documents, texts, folders)
+        if also is not None:
+            also(tmp)
+
+    if isinstance(folder, Claim):
+        with folder.replace() as tmp:
+            fill(tmp)
+        return folder.out
+    if inside_claim:
+        with replace_folder(folder, "run", durable=False, volatile=volatile) as tmp:
+            fill(tmp)
+        return Path(folder)
+    with claim(folder, "run", protected=protected, volatile=volatile) as target, \
+            target.replace() as tmp:
+        fill(tmp)
+    return target.out
+
+
+def write_run(run_dir: Path | str | Claim, results: ResultTables, metadata: dict,
+              extra: dict[str, pd.DataFrame] | None = None, **options) -> Path:
+    """Write a run folder (see :func:`write_folder`), replacing a previous run there.
+
+    Parameters
+    ----------
+    run_dir : path or Claim
+        Target folder, or the claim a command took on it before solving.
     results : ResultTables
     metadata : dict
         Provenance for ``run.json``.
     extra : dict, optional
-        More tables to write (e.g. a comparison with a baseline).
+        More tables to write (e.g. a comparison with a baseline, the verification report).
+    **options
+        Passed to :func:`write_folder` (``inside_claim``, ``protected``, ``also``,
+        ``volatile``, ``texts``, ``folders``).
 
     Returns
     -------
     Path
         The run folder.
     """
-    return write_folder(run_dir, {**results.tables(), **(extra or {})},
-                        {METADATA: metadata, SUMMARY: results.summary})
+    return write_folder(run_dir, *run_contents(results, metadata, extra), **options)
 
 
-def write_folder(folder: Path | str, tables: dict[str, pd.DataFrame],
-                 documents: dict[str, dict]) -> Path:
-    """Write tables (CSV and parquet) and JSON documents into ``folder`` atomically: built in a
-    temporary folder next to it and renamed into place, so a killed run leaves the previous
-    folder intact and never a half-written one."""
-    folder = Path(folder)
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".tmp", dir=folder.parent))
-    try:
-        _write_tables(tmp, tables)
-        for name, doc in documents.items():
-            write_json(tmp / name, doc)
-        _swap_into_place(tmp, folder)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return folder
+def run_contents(results: ResultTables, metadata: dict,
+                 extra: dict[str, pd.DataFrame] | None = None) -> Contents:
+    """What a run folder holds (:func:`write_run`): the result tables and ``extra`` tables,
+    ``run.json`` (``metadata``) and ``summary.json``; for :func:`write_folder`."""
+    return ({**results.tables(), **(extra or {})},
+            {METADATA: metadata, SUMMARY: results.summary})
 
 
-def _swap_into_place(new: Path, target: Path) -> None:
-    old = None
-    if target.exists():
-        old = target.with_name(f".{target.name}.old-{os.getpid()}")
-        os.replace(target, old)
-    os.replace(new, target)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+# ---- reading --------------------------------------------------------------------------------
+def read_summary(folder: Path | str) -> dict | None:
+    """The ``summary.json`` of a run folder, or ``None`` if it has none."""
+    path = Path(folder) / SUMMARY
+    if not path.exists():
+        return None
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def read_table(folder: Path | str, name: str) -> pd.DataFrame:
+    """One table of a run folder (its parquet file; empty if the folder has none)."""
+    path = Path(folder) / f"{name}.parquet"
+    return pd.read_parquet(path) if path.exists() else pd.DataFrame()
 
 
 def read_run(run_dir: Path | str) -> ResultTables:
-    """Read a run folder written by :func:`write_run` back into :class:`ResultTables`."""
+    """Read a run folder written by :func:`write_run` back into :class:`ResultTables`.
+
+    Raises
+    ------
+    InputError
+        If the folder has no ``summary.json``.
+    """
     run_dir = Path(run_dir)
-    summary_path = run_dir / SUMMARY
-    if not summary_path.exists():
-        from borderflow.data.errors import InputError, Problem, display_path
+    summary = read_summary(run_dir)
+    if summary is None:
         raise InputError(Problem(display_path(run_dir), None, None,
                                  f"not a run folder (no {SUMMARY})"))
-    summary = json.loads(summary_path.read_text(encoding="utf-8"))
     # tables added to the format later are empty in run folders written before them
-    tables = {name: pd.read_parquet(run_dir / f"{name}.parquet")
-              if (run_dir / f"{name}.parquet").exists() else pd.DataFrame()
-              for name in ResultTables.TABLES}
+    tables = {name: read_table(run_dir, name) for name in ResultTables.TABLES}
     return ResultTables(summary=summary, **tables)
 
 
@@ -143,8 +311,6 @@ def find_inputs(run_dir: Path | str, meta: dict) -> tuple[Path, list[Path]]:
     InputError
         If ``run.json`` names no inputs or one of them cannot be found.
     """
-    from borderflow.data.errors import InputError, Problem, display_path
-
     run_dir = Path(run_dir)
     inputs = meta.get("inputs", {})
     files = [f for name in sorted(inputs) for f in inputs[name]]
@@ -179,7 +345,8 @@ def changed_inputs(run_dir: Path | str, meta: dict) -> list[tuple[str, str, str 
     return out
 
 
-def read_run_inputs(run_dir: Path | str, data: Path | str | None = None, overlays=()):
+def read_run_inputs(run_dir: Path | str, data: Path | str | None = None, overlays=(), *,
+                    warn_changed: bool = False):
     """A run folder's results with what it was solved on: ``run.json``, inputs, scenario.
 
     Parameters
@@ -188,6 +355,9 @@ def read_run_inputs(run_dir: Path | str, data: Path | str | None = None, overlay
         Folder written by :func:`write_run`.
     data : path, optional
         Dataset folder (default: the inputs named in ``run.json``); ``overlays`` with it.
+    warn_changed : bool
+        Log a warning for every input file that changed since the run (see
+        :func:`read_inputs`).
 
     Returns
     -------
@@ -199,14 +369,33 @@ def read_run_inputs(run_dir: Path | str, data: Path | str | None = None, overlay
     InputError
         If the folder is not a run folder or its inputs cannot be found.
     """
-    from borderflow.data.scenario import Scenario
-    from borderflow.pipeline import load_dataset
-
     run_dir = Path(run_dir)
     results = read_run(run_dir)
     meta = read_metadata(run_dir)
+    tables = read_inputs(run_dir, meta, data, overlays, warn_changed=warn_changed)
+    return results, meta, tables, scenario_of(meta)
+
+
+def read_inputs(run_dir: Path | str, meta: dict, data: Path | str | None = None, overlays=(),
+                *, warn_changed: bool = False):
+    """The checked dataset a run was solved on: ``data`` and ``overlays`` if given, else the
+    folders named in its ``run.json`` (:func:`find_inputs`; with ``warn_changed`` a warning
+    is logged for every input file that changed since the run); crossing points are not
+    checked against the borders again.
+
+    Raises
+    ------
+    InputError
+        If the inputs cannot be found or no longer pass the checks.
+    """
     if data is None:
         data, overlays = find_inputs(run_dir, meta)
-    tables = load_dataset(data, overlays, check_borders=False)
-    scenario = Scenario.model_validate(meta["scenario"]) if "scenario" in meta else None
-    return results, meta, tables, scenario
+        for f, _, _ in changed_inputs(run_dir, meta) if warn_changed else ():
+            log.warning("%s changed since run %s was solved; the current file is used", f,
+                        run_dir)
+    return load_dataset(data, overlays, check_borders=False)
+
+
+def scenario_of(meta: dict) -> Scenario | None:
+    """The scenario recorded in a ``run.json`` (``None`` if it records none)."""
+    return Scenario.model_validate(meta["scenario"]) if meta.get("scenario") else None

@@ -34,8 +34,8 @@ from matplotlib.cm import ScalarMappable  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 
 from borderflow.data.basemap import METRIC_CRS, load_countries  # noqa: E402
-from borderflow.gis import (RunData, atomic_write, crossings_layer, links_layer,
-                            run_layers)  # noqa: E402
+from borderflow.gis import RunData, crossings_layer, links_layer, run_layers  # noqa: E402
+from borderflow.io import atomic_write  # noqa: E402
 from borderflow.model.network import FreightNetwork  # noqa: E402
 from borderflow.model.results import ResultTables  # noqa: E402
 
@@ -494,6 +494,7 @@ def _inline_assets(page: str) -> str:
         if not tag.search(page):
             raise RuntimeError(f"folium did not write the {name} placeholder")
         css = _inline_css(name)
-        page = tag.sub(lambda _m: f"<style>/* {name}: see borderflow/assets/LICENSES */\n"
-                                  f"{css}</style>", page)
+        page = tag.sub(lambda _m, name=name, css=css:
+                       f"<style>/* {name}: see borderflow/assets/LICENSES */\n{css}</style>",
+                       page)
     return page

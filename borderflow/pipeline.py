@@ -1,22 +1,38 @@
-"""One function per use: load and check a dataset, solve a scenario, compare with a baseline.
+"""The stages of one solve, for code that keeps the model: tables -> network -> routes -> model
+-> HiGHS -> results.
 
-Stages pass values, not files: tables -> network -> routes -> model -> HiGHS -> results.
+This is the layer under the public API (:func:`borderflow.solve`): sweeps and robust plans use
+it directly because they keep a built Pyomo model and its HiGHS session between solves.
+
+- :func:`prepare` builds a scenario's network, route set, Pyomo model (extended by an
+  analyst's ``extra_constraints``, :mod:`borderflow.model.extend`) and HiGHS session with
+  given route and solver options (the model size is checked before anything is built);
+- :func:`run_scenario` prepares with the options in effect (:meth:`RunOptions.effective`),
+  solves at once or window by window, explains an infeasibility and extracts the result
+  tables: a :class:`Run`;
+- :func:`solve_baseline` re-solves a run's model warm for its undisrupted baseline;
+- :func:`run_metadata` (with :func:`provenance`) describes a run for ``run.json``, a single
+  solve's (:meth:`Run.metadata`) and a sweep scenario's alike.
+
+Stages pass values, not files; progress is reported through an optional ``on_progress``
+callback (:data:`borderflow.api.STAGES`).
 """
 
 from __future__ import annotations
 
 import importlib.metadata
 import platform
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Callable
 
 import pyomo
 
 import borderflow
-from borderflow.data.checks import validate_tables
-from borderflow.data.loaders import InputTables, read_tables, sha256_file
 from borderflow.data.errors import InputError, Problem, display_path
-from borderflow.data.scenario import PriorityEvent, Scenario
+from borderflow.data.loaders import InputTables, sha256_file
+from borderflow.data.scenario import Scenario, counterfactual, has_disruptions
+from borderflow.model.extend import ExtraConstraints, apply_extension
 from borderflow.model.formulation import (BuiltModel, bound_updates, build_model,
                                           column_periods, lookahead_days,
                                           longest_queue_wait_days)
@@ -25,30 +41,95 @@ from borderflow.model.network import FreightNetwork, build_network, with_scenari
 from borderflow.model.results import ResultTables, extract_results
 from borderflow.model.routes import RouteOptions, RouteSet, enumerate_routes
 from borderflow.model.size import check_model_size
-from borderflow.solvers.highs import (HighsSession, InfeasibleError, SolveSummary, SolverOptions,
-                                     solver_version)
+from borderflow.options import RunOptions
+from borderflow.solvers.highs import (HighsSession, InfeasibleError, SolverOptions,
+                                      SolveSummary, solver_version)
 from borderflow.solvers.rolling import RollingHorizon, solve_rolling
 
+__all__ = ["Prepared", "Run", "counterfactual", "explained", "has_disruptions",
+           "library_versions", "prepare", "provenance", "run_metadata", "run_scenario",
+           "solve_baseline", "solve_counterfactual", "solve_session"]
 
-#: routes kept per (origin, product) in day-by-day runs unless the options say otherwise
-DATED_ROUTES_PER_PRODUCT = 5
+#: ``on_progress(stage, done, total, message)``: see :data:`borderflow.api.STAGES`
+Progress = Callable[[str, "float | None", "float | None", str], None]
 
 
-@dataclass(frozen=True)
-class RunOptions:
-    """Options of a run: route enumeration and solver settings."""
+def _quiet(stage: str, done=None, total=None, message: str = "") -> None:
+    """A progress callback that reports nothing."""
 
-    routes: RouteOptions = field(default_factory=RouteOptions)
-    solver: SolverOptions = field(default_factory=SolverOptions)
-    #: largest model built, GB (None: $BORDERFLOW_MAX_MODEL_GB or half the machine's memory)
-    max_model_gb: float | None = None
-    #: dated runs: solve window by window (:mod:`borderflow.solvers.rolling`); None: at once
-    rolling: RollingHorizon | None = None
+
+@dataclass
+class Prepared:
+    """A scenario's network, route set, Pyomo model and HiGHS session, ready to solve.
+
+    The model is built for ``net.scenario``; other scenarios of the same structure (same
+    horizon, priority rules and initial queues) are solved on it by applying their bounds
+    (:func:`borderflow.model.formulation.bound_updates`).
+    """
+
+    tables: InputTables
+    net: FreightNetwork
+    routes: RouteSet
+    built: BuiltModel
+    session: HighsSession
+    #: what an extension added (:func:`borderflow.model.extend.apply_extension`), or None
+    extension: dict | None = None
+
+
+def prepare(tables: InputTables, scenario: Scenario | None, routes: RouteOptions,
+            solver: SolverOptions, max_model_gb: float | None = None,
+            on_progress: Progress | None = None, *,
+            extra_constraints: ExtraConstraints | None = None) -> Prepared:
+    """Build ``scenario``'s network, routes, model and HiGHS session.
+
+    Parameters
+    ----------
+    tables : InputTables
+        Checked tables.
+    scenario : Scenario, optional
+        Default: the baseline.
+    routes, solver
+        Route enumeration and HiGHS options as they are to be used (see
+        :meth:`RunOptions.effective`).
+    max_model_gb : float, optional
+        Memory limit of the model (:func:`borderflow.model.size.max_model_gb`).
+    extra_constraints : callable, optional
+        ``extra(model, index)``: adds an analyst's own Pyomo constraints to the built model
+        before HiGHS sees it (:mod:`borderflow.model.extend`).
+
+    Raises
+    ------
+    InputError
+        If the scenario names unknown ids or dates outside its horizon, if its model would not
+        fit in memory (checked before it is built), or if an initial queue has no route
+        through its gate.
+    """
+    progress = on_progress or _quiet
+    net = build_network(tables, scenario)
+    progress("routes", None, None, "enumerating routes")
+    route_set = enumerate_routes(net, routes)
+    check_model_size(net, route_set, max_model_gb)  # before building: refuse what won't fit
+    progress("model", None, None, f"building the model of {len(route_set.routes):,} routes")
+    try:
+        built = build_model(net, route_set)
+    except ValueError as err:  # an initial queue with no route through its gate
+        raise InputError(Problem(f"scenario '{net.scenario.name}'", None, "initial_queues",
+                                 str(err))) from None
+    extension = None if extra_constraints is None else \
+        apply_extension(built.model, built.index, extra_constraints)
+    return Prepared(tables=tables, net=net, routes=route_set, built=built,
+                    session=HighsSession(built.model, solver), extension=extension)
 
 
 @dataclass
 class Run:
-    """A solved scenario: every stage's output, for inspection and writing."""
+    """A solved scenario with its model: every stage's output.
+
+    ``results`` are the scenario's, extracted right after its solve. The Pyomo model
+    (``built.model``) and the HiGHS session hold whatever was solved last: after
+    :func:`solve_counterfactual` that is the baseline. Code that only needs the answer uses
+    :func:`borderflow.solve`, whose :class:`~borderflow.api.Result` keeps tables, not models.
+    """
 
     tables: InputTables
     net: FreightNetwork
@@ -59,6 +140,7 @@ class Run:
     options: RunOptions
     session: HighsSession | None = None
     route_options: RouteOptions | None = None
+    extension: dict | None = None
 
     def metadata(self, scenario_file: Path | str | None = None) -> dict:
         """Provenance for ``run.json``: what is needed to reproduce the run.
@@ -66,29 +148,49 @@ class Run:
         Inputs' paths and SHA-256 (the scenario file's too, if given), the scenario in full,
         the options asked for and those in effect (dated runs cap routes and use interior
         point), and the versions of borderflow, Python, Pyomo, HiGHS and the libraries that
-        shape the numbers. Nothing in it depends on the clock.
+        shape the numbers; the extension it was solved with, if any (``extra_constraints``).
+        Nothing in it depends on the clock.
         """
-        checksums = dict(self.tables.checksums)
-        meta = {
-            "borderflow_version": borderflow.__version__,
-            "solver": solver_version(),
-            "pyomo_version": pyomo.version.version,
-            "python_version": platform.python_version(),
-            "versions": library_versions(),
-            "inputs": self.tables.sources,
-            "input_sha256": checksums,
-            "scenario": self.net.scenario.model_dump(mode="json", by_alias=True),
-            "options": asdict(self.options),
-            "effective_options": {
-                "routes": asdict(self.route_options or self.options.routes),
-                "solver": asdict(self.session.options if self.session is not None
-                                 else self.options.solver)},
-        }
-        if scenario_file is not None:
-            shown = display_path(scenario_file)
-            checksums[shown] = sha256_file(scenario_file)
-            meta["scenario_file"] = shown
+        meta = run_metadata(self.tables, self.net.scenario, self.options,
+                            self.route_options or self.options.routes,
+                            self.session.options if self.session is not None
+                            else self.options.solver, scenario_file)
+        if self.extension is not None:
+            meta["extra_constraints"] = self.extension
         return meta
+
+
+def run_metadata(tables: InputTables, scenario: Scenario | None, options: RunOptions,
+                 routes: RouteOptions, solver: SolverOptions,
+                 scenario_file: Path | str | None = None) -> dict:
+    """What every run folder's ``run.json`` records, a sweep's scenario folders included:
+    :func:`provenance`, the Pyomo and Python versions and those of the libraries that shape
+    the numbers (``versions``), and the route and solver options in effect
+    (``effective_options``: ``routes`` and ``solver`` as :meth:`RunOptions.effective` made
+    them); with ``scenario_file``, its path and SHA-256."""
+    meta = provenance(tables, scenario, options)
+    meta.update({
+        "pyomo_version": pyomo.version.version,
+        "python_version": platform.python_version(),
+        "versions": library_versions(),
+        "effective_options": {"routes": asdict(routes), "solver": asdict(solver)},
+    })
+    if scenario_file is not None:
+        shown = display_path(scenario_file)
+        meta["input_sha256"][shown] = sha256_file(scenario_file)
+        meta["scenario_file"] = shown
+    return meta
+
+
+def provenance(tables: InputTables, scenario: Scenario | None, options: RunOptions) -> dict:
+    """What every run folder records (``run.json``), a sweep's scenarios included: borderflow
+    and HiGHS versions, the input files and their SHA-256, the scenario in full and the
+    options asked for (:meth:`RunOptions.recorded`)."""
+    return {"borderflow_version": borderflow.__version__, "solver": solver_version(),
+            "inputs": tables.sources, "input_sha256": dict(tables.checksums),
+            "scenario": None if scenario is None
+            else scenario.model_dump(mode="json", by_alias=True),
+            "options": options.recorded()}
 
 
 def library_versions() -> dict[str, str]:
@@ -103,78 +205,66 @@ def library_versions() -> dict[str, str]:
     return out
 
 
-def load_dataset(data_dir: Path | str | None = None, overlays=(), *,
-                 check_borders: bool = True) -> InputTables:
-    """Read a dataset and check it; raise :class:`InputError` on the first bad row.
-
-    Parameters
-    ----------
-    data_dir : path, optional
-        Dataset folder (default: the embedded dataset).
-    overlays : sequence of paths
-        Folders with rows that add to or replace the base tables.
-    check_borders : bool
-        Check crossing points against the Natural Earth borders.
-    """
-    tables = read_tables(data_dir, overlays)
-    validate_tables(tables, check_borders=check_borders).raise_for_errors()
-    return tables
-
-
 def run_scenario(tables: InputTables, scenario: Scenario | None = None,
-                 options: RunOptions | None = None) -> Run:
-    """Build and solve one scenario on checked tables.
+                 options: RunOptions | None = None,
+                 on_progress: Progress | None = None, *,
+                 extra_constraints: ExtraConstraints | None = None) -> Run:
+    """Build and solve one scenario on checked tables (with ``extra_constraints``: an
+    analyst's own rows, :mod:`borderflow.model.extend`).
 
     Raises
     ------
     InputError
-        If the scenario refers to unknown ids or dates outside its horizon, or its model
-        would not fit in memory (:func:`borderflow.model.size.check_model_size`).
+        If the scenario refers to unknown ids or dates outside its horizon, its model
+        would not fit in memory (:func:`borderflow.model.size.check_model_size`), or an
+        extension adds variables to a rolling-horizon solve.
     SolverError
-        If HiGHS does not end optimal (the message says how it ended).
+        If HiGHS does not end optimal (the message says how it ended; an infeasibility is
+        explained from HiGHS's irreducible infeasible subsystem).
     """
     options = options or RunOptions()
-    net = build_network(tables, scenario)
-    route_options = options.routes
-    if net.dated and route_options.max_routes_per_product is None:
-        named = tuple(sorted(set(net.scenario.crossings_named())))
-        route_options = replace(route_options, max_routes_per_product=DATED_ROUTES_PER_PRODUCT,
-                                keep_gates=named)
-    routes = enumerate_routes(net, route_options)
-    check_model_size(net, routes, options.max_model_gb)  # before building: refuse what won't fit
+    progress = on_progress or _quiet
+    scenario = scenario or Scenario()
+    dated = scenario.horizon.start is not None
+    routes, solver = options.effective(dated, tuple(sorted(set(scenario.crossings_named()))))
+    model = prepare(tables, scenario, routes, solver, options.max_model_gb, progress,
+                    extra_constraints=extra_constraints)
+    rolling = options.rolling if dated else None
+    if rolling is not None and model.extension and model.extension["variables"]:
+        raise InputError(Problem("extra_constraints", None, None,
+                                 f"{model.extension['function']} adds variables "
+                                 f"{model.extension['variables']}: a rolling-horizon solve "
+                                 "needs the day of every variable; write rows over the "
+                                 "model's own variables or solve the whole horizon at once"))
     try:
-        built = build_model(net, routes)
-    except ValueError as err:  # an initial queue with no route through its gate
-        raise InputError(Problem(f"scenario '{net.scenario.name}'", None, "initial_queues",
-                                 str(err))) from None
-    solver_options = options.solver
-    if net.dated and solver_options.solver == "choose":
-        # Dated models are large and sparse: on the 45-day Boten model interior point solves in
-        # ~3 min where dual simplex is stopped at 600 s (docs/performance.md). Crossover gives a
-        # basis for warm re-solves.
-        solver_options = replace(solver_options, solver="ipm")
-    session = HighsSession(built.model, solver_options)
-    rolling = options.rolling if net.dated else None
-    try:
-        summary = solve_session(session, built, net, rolling)
+        summary = solve_session(model.session, model.built, model.net, rolling, progress)
     except InfeasibleError as err:
         if rolling is not None:  # the IIS of the whole model would not be this window's
             raise
-        raise explained(err, session, built, net) from None
-    results = extract_results(net, routes, built, summary.as_dict())
-    return Run(tables=tables, net=net, routes=routes, built=built, solve=summary,
-               results=results, options=options, session=session,
-               route_options=route_options)
+        raise explained(err, model.session, model.built, model.net) from None
+    progress("results", None, None, "extracting the result tables")
+    results = extract_results(model.net, model.routes, model.built, summary.as_dict())
+    return Run(tables=tables, net=model.net, routes=model.routes, built=model.built,
+               solve=summary, results=results, options=options, session=model.session,
+               route_options=routes, extension=model.extension)
 
 
 def solve_session(session: HighsSession, built: BuiltModel, net: FreightNetwork,
-                  rolling: RollingHorizon | None = None) -> SolveSummary:
+                  rolling: RollingHorizon | None = None,
+                  on_progress: Progress | None = None) -> SolveSummary:
     """Solve a session's model at once or, with ``rolling``, window by window (dated models);
-    values and duals are loaded into the Pyomo model."""
+    values and duals are loaded into the Pyomo model. Reports stage ``solve`` (each window
+    ``k`` of ``n`` with ``rolling``)."""
+    progress = on_progress or _quiet
     if rolling is None:
+        progress("solve", None, None, f"HiGHS ({session.options.solver})")
         return session.solve()
-    return solve_rolling(session, column_periods(built), rolling, lookahead_days(built, net),
-                         longest_queue_wait_days(built))
+
+    def window(k: int, n: int, first_day: int, last_day: int) -> None:
+        progress("solve", k, n, f"window {k + 1} of {n} (days {first_day}-{last_day})")
+
+    return solve_rolling(session, column_periods(built), rolling, lookahead_days(built),
+                         longest_queue_wait_days(built), on_window=window)
 
 
 def explained(err: InfeasibleError, session: HighsSession, built: BuiltModel,
@@ -188,32 +278,23 @@ def explained(err: InfeasibleError, session: HighsSession, built: BuiltModel,
     return out
 
 
-def counterfactual(scenario: Scenario) -> Scenario:
-    """The same scenario without its disruptions: closures, throttles, builds and supply changes
-    removed; horizon, priority rules, ``context`` events and initial queues kept (so the model
-    structure is the same and the baseline is a warm re-solve)."""
-    keep = tuple(ev for ev in scenario.events if not _is_disruption(ev))
-    return scenario.model_copy(update={"name": f"{scenario.name}-baseline", "events": keep})
+def solve_baseline(run: Run, on_progress: Progress | None = None
+                   ) -> tuple[FreightNetwork, ResultTables]:
+    """The network and results of ``run``'s scenario without its disruptions
+    (:func:`borderflow.data.scenario.counterfactual`), by a warm re-solve of its model.
 
-
-def has_disruptions(scenario: Scenario) -> bool:
-    """True if the scenario changes capacity or supply (so a baseline comparison means
-    something)."""
-    return any(_is_disruption(ev) for ev in scenario.events)
-
-
-def _is_disruption(event) -> bool:
-    return not (event.context or isinstance(event, PriorityEvent))
-
-
-def solve_counterfactual(run: Run) -> ResultTables:
-    """Results of ``run``'s scenario without its disruptions, by a warm re-solve of its model.
-
-    ``run``'s own results were extracted before; the Pyomo model afterwards holds the baseline
-    solution.
+    ``run.results`` (the scenario's) were extracted before and are not touched; the returned
+    tables are new. The Pyomo model and the session hold the baseline's solution afterwards.
     """
+    progress = on_progress or _quiet
+    progress("baseline", None, None, "re-solving without the disruptions (warm start)")
     net = with_scenario(run.net, counterfactual(run.net.scenario))
     run.session.apply(bound_updates(run.built, net))
     summary = solve_session(run.session, run.built, net,
                             run.options.rolling if net.dated else None)
-    return extract_results(net, run.routes, run.built, summary.as_dict())
+    return net, extract_results(net, run.routes, run.built, summary.as_dict())
+
+
+def solve_counterfactual(run: Run, on_progress: Progress | None = None) -> ResultTables:
+    """The results of :func:`solve_baseline` (its network left out)."""
+    return solve_baseline(run, on_progress)[1]

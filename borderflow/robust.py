@@ -1,6 +1,6 @@
 """A routing plan that holds up when gates close, compared with the plan that assumed none would.
 
-:func:`robust_plan` solves the two-stage model of :mod:`borderflow.model.robust` over the normal
+:func:`robust_plan` solves the two-stage model of :mod:`borderflow.model.stochastic` over the normal
 year and a set of closure scenarios with their probabilities, then evaluates the plan that
 assumed nothing closes (the baseline's optimal routing booked in full) on the same model by
 fixing its bookings — one HiGHS model, two solves. The answer is told as tables:
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -26,18 +27,18 @@ import pyomo.environ as pyo
 
 from borderflow.data.errors import InputError, Problem
 from borderflow.data.loaders import InputTables
-from borderflow.data.scenario import Scenario
+from borderflow.data.scenario import Horizon, Scenario, closing, counterfactual
+from borderflow.io import METADATA, SUMMARY, write_folder
+from borderflow.runfolder import Claim
 from borderflow.model.network import with_scenario
-from borderflow.model.size import estimate_model_size, max_model_gb
-from borderflow.model.robust import FLOW_KEYS, RobustModel, build_robust_model
-from borderflow.pipeline import RunOptions, counterfactual, run_scenario
+from borderflow.model.size import check_model_size
+from borderflow.model.stochastic import FLOW_KEYS, RobustModel, build_robust_model
+from borderflow.options import RunOptions
+from borderflow.pipeline import run_scenario
 from borderflow.solvers.highs import HighsSession
 
 #: tonnes per day below which a booking is not listed
 TOL_T = 1e-6
-#: default parameters if the dataset has none (estimates; see data/default/parameters.csv)
-DEFAULT_SPOT_PREMIUM = 0.3
-DEFAULT_UNUSED_BOOKING = 0.1
 
 
 @dataclass
@@ -54,6 +55,13 @@ class RobustResult:
         """The tables by file name."""
         return {"plan": self.plan, "plan_crossings": self.plan_crossings,
                 "scenarios": self.scenarios}
+
+    def write(self, folder: Path | str | Claim) -> Path:
+        """Write the tables (CSV and parquet), ``summary.json`` and ``run.json`` into
+        ``folder`` (or the :class:`~borderflow.runfolder.Claim` a caller took on it),
+        atomically, with manifest and marker (:func:`borderflow.io.write_folder`)."""
+        return write_folder(folder, self.tables(), {SUMMARY: self.summary,
+                                                    METADATA: self.metadata})
 
 
 def _check(scenarios: list[Scenario], probabilities: list[float]) -> None:
@@ -78,8 +86,6 @@ def closure_scenarios(crossings: list[str], probability: float,
                       month: int | None = None) -> tuple[list[Scenario], list[float]]:
     """The normal year and each crossing closed alone, with ``probability`` each (the normal
     year gets the rest)."""
-    from borderflow.data.scenario import Horizon, closing
-
     normal = Scenario(name="normal", horizon=Horizon(month=month))
     closed = [closing([c], month=month) for c in crossings]
     rest = 1.0 - probability * len(closed)
@@ -138,7 +144,7 @@ def robust_plan(tables: InputTables, scenarios: list[Scenario], probabilities: l
     ----------
     tables : InputTables
         Checked tables (parameters ``spot_premium_factor`` and ``unused_booking_factor`` are
-        read from them).
+        read from them, defaults in :mod:`borderflow.data.parameters`).
     scenarios, probabilities
         Static scenarios of one representative day, probabilities summing to 1.
     options : RunOptions, optional
@@ -157,15 +163,10 @@ def robust_plan(tables: InputTables, scenarios: list[Scenario], probabilities: l
     base = run_scenario(tables, counterfactual(scenarios[0]).model_copy(
         update={"name": "baseline-plan"}), options)
     nets = [with_scenario(base.net, s) for s in scenarios]
-    one = estimate_model_size(nets[0], base.routes)
-    limit, why = max_model_gb(options.max_model_gb)
-    if one.gb * len(nets) > limit:
-        raise InputError(Problem("robust plan", None, "scenarios",
-                                 f"{len(nets)} scenario copies of a model of {one} would need "
-                                 f"about {one.gb * len(nets):,.1f} GB, over the limit of "
-                                 f"{limit:,.1f} GB ({why}): use fewer closures"))
-    premium = tables.parameter("spot_premium_factor", DEFAULT_SPOT_PREMIUM)
-    unused = tables.parameter("unused_booking_factor", DEFAULT_UNUSED_BOOKING)
+    check_model_size(nets[0], base.routes, options.max_model_gb, copies=len(nets),
+                     where="robust plan", advice="use fewer closures")
+    premium = base.net.parameters.spot_premium_factor
+    unused = base.net.parameters.unused_booking_factor
     robust = build_robust_model(nets, probabilities, base.routes, spot_premium_factor=premium,
                                 unused_booking_factor=unused)
     if not base.built.flows[FLOW_KEYS].equals(robust.plan[FLOW_KEYS]):  # pragma: no cover

@@ -8,7 +8,9 @@ Model code trusts tables that passed here.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -21,9 +23,10 @@ from shapely.errors import ShapelyError
 
 from .errors import InputError, Problem
 from .loaders import InputTables, row_problem
-from .schemas import (AVAILABLE_STATUSES, CROSSINGS, LINKS, MARKETS, NODES, PRODUCTS,
-                      PROVENANCE, REGION_LAT, REGION_LON, REQUIRED_PARAMETERS, SEASONALITY,
-                      SUPPLY, TABLES, TableSpec)
+from .parameters import parameter_problems
+from .schemas import (AVAILABLE_STATUSES, CROSSINGS, LINKS, MARKETS, MAX_PERISHABLE_AMBIENT_DAYS,
+                      MAX_PERISHABLE_REEFER_DAYS, NODES, PARAMETERS, PRODUCTS, PROVENANCE,
+                      REGION_LAT, REGION_LON, SEASONALITY, SUPPLY, TABLES, TableSpec)
 
 _GEOD = Geod(ellps="WGS84")
 
@@ -124,10 +127,9 @@ def validate_tables(tables: InputTables, *, check_borders: bool = True) -> Valid
                 if pid.strip() not in product_ids:
                     c.error(cr, CROSSINGS, i, "licensed_products", f"unknown product '{pid}'")
         if row.opens is not None and isinstance(row.opens, str) and row.opens.strip():
-            try:
-                pd.Timestamp(row.opens)
-            except ValueError:
-                c.error(cr, CROSSINGS, i, "opens", f"not an ISO date: {row.opens!r}")
+            problem = iso_date_problem(row.opens.strip())
+            if problem:
+                c.error(cr, CROSSINGS, i, "opens", problem)
     if check_borders:
         _check_crossings_on_border(c, cr)
 
@@ -165,11 +167,14 @@ def validate_tables(tables: InputTables, *, check_borders: bool = True) -> Valid
         if row.shelf_life_reefer_days < row.shelf_life_ambient_days:
             c.warn(pr, PRODUCTS, i, "shelf_life_reefer_days",
                    "reefer shelf life is shorter than ambient")
-    have = set(t.parameters["parameter"])
-    for name, unit in REQUIRED_PARAMETERS.items():
-        if name not in have:
-            c.report.errors.append(Problem("parameters.csv", None, "parameter",
-                                           f"missing parameter '{name}' ({unit})"))
+        if row.perishable:
+            _check_perishable_life(c, pr, i, row)
+    # names, units and valid ranges of data/parameters.py
+    for i, col, msg, level in parameter_problems(t.parameters):
+        if i is None:
+            c.report.errors.append(Problem("parameters.csv", None, col, msg))
+        else:
+            (c.error if level == "error" else c.warn)(t.parameters, PARAMETERS, i, col, msg)
 
     # --- nodes inside their country ------------------------------------------------------
     if check_borders:
@@ -178,6 +183,36 @@ def validate_tables(tables: InputTables, *, check_borders: bool = True) -> Valid
     if c.report.ok:
         _check_reachability(c, t)
     return c.report
+
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def iso_date_problem(text: str) -> str | None:
+    """Why ``text`` is not an ISO date ``YYYY-MM-DD`` (``None`` if it is one).
+
+    ``01/06/2026`` is refused rather than guessed: it is 1 June in Vietnam and Thailand and
+    6 January to pandas (month first)."""
+    if not _ISO_DATE.match(text):
+        hint = " (day and month order is ambiguous)" if re.match(r"^\d{1,2}[/.-]\d{1,2}[/.-]"
+                                                                 r"\d{2,4}$", text) else ""
+        return f"not an ISO date (YYYY-MM-DD): {text!r}{hint}"
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError as err:
+        return f"not a date: {text!r} ({err})"
+    return None
+
+
+def _check_perishable_life(c: _Checker, pr: pd.DataFrame, i: int, row) -> None:
+    """A perishable product's shelf lives in days, not hours (120 for 5 days)."""
+    for col, limit in (("shelf_life_ambient_days", MAX_PERISHABLE_AMBIENT_DAYS),
+                       ("shelf_life_reefer_days", MAX_PERISHABLE_REEFER_DAYS)):
+        days = float(getattr(row, col))
+        if days > limit:
+            hours = f" ({days:g} h = {days / 24:g} days)" if days % 24 == 0 else ""
+            c.error(pr, PRODUCTS, i, col, f"{days:g} days is implausible for a perishable "
+                    f"product (at most {limit:g}): hours given instead of days?{hours}")
 
 
 def _check_crossings_on_border(c: _Checker, cr: pd.DataFrame) -> None:

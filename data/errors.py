@@ -39,7 +39,8 @@ class Problem:
             where.append(row)
         if self.field:
             where.append(f"field '{self.field}'")
-        return f"{', '.join(where)}: {self.message}"
+        # one line whatever a library put in the message (PyYAML's span several)
+        return " ".join(f"{', '.join(where)}: {self.message}".split())
 
 
 class InputError(ValueError):

@@ -13,6 +13,9 @@ import csv
 import difflib
 import hashlib
 import io
+import os
+import re
+import warnings
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -22,6 +25,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from .errors import InputError, Problem, display_path
+from .inputfile import regular_file_size
 from .schemas import REGION_LAT, REGION_LON, SLUG, TABLES, TableSpec
 
 #: largest input file read (bytes): beyond it the file is refused before parsing
@@ -68,7 +72,7 @@ class InputTables:
                                      None, "parameter", f"missing parameter '{name}'"))
         return float(row.iloc[0])
 
-    def copy(self) -> "InputTables":
+    def copy(self) -> InputTables:
         """Deep copy (stages never mutate their inputs; scenarios work on copies)."""
         return InputTables(**{spec.name: getattr(self, spec.name).copy() for spec in TABLES},
                            sources=dict(self.sources), checksums=dict(self.checksums))
@@ -76,33 +80,82 @@ class InputTables:
 
 def _read_csv(path: Path, spec: TableSpec) -> pd.DataFrame:
     shown = display_path(path)
-    size = path.stat().st_size
+    size = regular_file_size(path, shown, "CSV")
     if size == 0:
         raise InputError(Problem(shown, None, None, "the file is empty (expected a header row "
                                  f"with columns {', '.join(spec.schema.columns)})"))
     if size > MAX_FILE_BYTES:
         raise InputError(Problem(shown, None, None, f"the file is {size / 1e6:.0f} MB, larger "
                                  f"than the {MAX_FILE_BYTES / 1e6:.0f} MB limit"))
-    raw = path.read_bytes()
+    try:
+        raw = path.read_bytes()
+    except OSError as err:
+        raise InputError(Problem(shown, None, None, f"cannot be read: {err.strerror}")) from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         raise InputError(_not_utf8(raw, err.start, shown)) from None
     header = next(csv.reader(io.StringIO(text)), [])
+    _check_delimiter(header, spec, shown)
+    _check_field_counts(text, len(header), shown)
     dup = sorted({c.strip() for c in header if [h.strip() for h in header].count(c.strip()) > 1})
     if dup:
         raise InputError(Problem(shown, None, dup[0], f"column '{dup[0]}' appears twice in the "
                                  "header (each column once)"))
     try:
-        df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_values=[""],
-                         skipinitialspace=True)
+        with warnings.catch_warnings():  # trailing empty fields ("1,2,"): dropped, as intended
+            warnings.simplefilter("ignore", pd.errors.ParserWarning)
+            df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
+                             na_values=[""], skipinitialspace=True, index_col=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
-        raise InputError(Problem(shown, None, None, f"not a readable CSV table: {err}")) from None
+        raise InputError(_parser_problem(str(err), len(header), shown)) from None
     df.columns = [c.strip() for c in df.columns]
     if df.empty and spec.required:
         raise InputError(Problem(shown, None, None, "the table has a header but no rows"))
     _check_columns(df, spec, shown)
     return df
+
+
+#: separators spreadsheets write instead of commas, in words
+_SEPARATORS = {";": "semicolons (';')", "\t": "tabs (a TSV file)", "|": "bars ('|')"}
+
+
+def _check_delimiter(header: list[str], spec: TableSpec, shown: str) -> None:
+    """Refuse a file whose columns are separated by something else than commas: its header
+    then reads as one (or a few) columns holding the separator."""
+    expected = set(spec.schema.columns)
+    if any(c.strip() in expected for c in header):
+        return
+    joined = ",".join(header)
+    for sep, words in _SEPARATORS.items():
+        if sum(name.strip() in expected for name in joined.split(sep)) >= 2:
+            raise InputError(Problem(shown, None, None, f"columns are separated by {words}, "
+                                     "not commas: save it as comma-separated CSV (in a "
+                                     "spreadsheet: 'CSV UTF-8 (comma delimited)')"))
+
+
+def _check_field_counts(text: str, n_header: int, shown: str) -> None:
+    """Refuse a row with more values than the header has columns (an unquoted comma in a
+    value, e.g. ``1,000``): pandas would shift the row's values, or the whole table's if it is
+    the first row, silently. Extra empty fields at the end of a row are allowed."""
+    try:
+        for line, row in enumerate(csv.reader(io.StringIO(text)), start=1):
+            if len(row) > n_header and any(v.strip() for v in row[n_header:]):
+                raise InputError(Problem(shown, max(line - 1, 1), None, f"has {len(row)} "
+                                         f"values where the header has {n_header} columns: a "
+                                         "value holding a comma must be in double quotes"))
+    except csv.Error as err:
+        raise InputError(Problem(shown, None, None, f"not a readable CSV table: {err}")) from None
+
+
+def _parser_problem(message: str, n_header: int, shown: str) -> Problem:
+    """pandas' tokenizer error in words, with the data row it is on."""
+    hit = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", message)
+    if hit is None:
+        return Problem(shown, None, None, f"not a readable CSV table: {message}")
+    line, saw = int(hit.group(2)), int(hit.group(3))
+    return Problem(shown, max(line - 1, 1), None, f"has {saw} fields where the header has "
+                   f"{n_header}: a value holding a comma must be in double quotes")
 
 
 def _not_utf8(raw: bytes, at: int, shown: str) -> Problem:
@@ -165,9 +218,13 @@ def _validate(df: pd.DataFrame, spec: TableSpec, shown: str) -> pd.DataFrame:
         cases["index"] = pd.to_numeric(cases["index"], errors="coerce")
         cases = cases.dropna(subset=["index"]).sort_values(["index"], kind="stable")
         problems = []
+        seen = set()
         for _, case in cases.iterrows():
             i = int(case["index"])
             col = case["column"] if isinstance(case["column"], str) else None
+            if (i, col) in seen:  # one problem per cell: inf is not finite, nor <= the bound
+                continue
+            seen.add((i, col))
             message = _describe_check(str(case["check"]), case["failure_case"])
             if col in ("lon", "lat"):
                 message += _coordinate_hint(df, i)
@@ -205,6 +262,9 @@ def _describe_check(check: str, value: object) -> str:
         return f"expected a {kind}, got {shown}"
     if name == "not_nullable":
         return "a value is required, got empty (or NaN)"
+    if name in ("less_than_or_equal_to", "less_than"):
+        return (f"must be {_COMPARE[name]} {_number(arg)} (the largest plausible value; see "
+                f"docs/reliability.md), got {shown}")
     if name in _COMPARE:
         return f"must be {_COMPARE[name]} {_number(arg)}, got {shown}"
     if name == "in_range" and isinstance(arg, tuple):
@@ -213,6 +273,8 @@ def _describe_check(check: str, value: object) -> str:
         return f"must be one of {', '.join(map(str, arg))}, got {shown}"
     if name == "str_matches" and arg == SLUG:
         return f"must be an id of lowercase letters, digits, '-' or '_', got {shown}"
+    if name == "finite":
+        return f"must be a finite number, got {shown}"
     if name == "str_length":
         return f"must not be empty, got {shown}"
     readable = {"str_matches": "must match", "str_startswith": "must start with"}.get(name, name)
@@ -241,7 +303,7 @@ def _coordinate_hint(df: pd.DataFrame, i: int) -> str:
 
 def _read_table(folder: Path, spec: TableSpec) -> pd.DataFrame | None:
     path = folder / spec.filename
-    if not path.exists():
+    if not os.path.lexists(path):
         return None
     shown = display_path(path)
     df = _read_csv(path, spec)
@@ -271,6 +333,19 @@ def _unknown_tables(folder: Path) -> None:
                                      f"'{path.stem}' ({hint}tables are {', '.join(names)})"))
 
 
+def _check_folder(folder: Path, what: str) -> None:
+    """A dataset or overlay folder exists and is a folder (the message says which not)."""
+    if folder.is_dir():
+        return
+    if os.path.lexists(folder) and not folder.exists():
+        message = f"{what} folder is a broken symbolic link"
+    elif folder.exists():
+        message = f"is a file, not a folder: give the {what} folder holding the CSV tables"
+    else:
+        message = f"{what} folder does not exist"
+    raise InputError(Problem(display_path(folder), None, None, message))
+
+
 def read_tables(data_dir: Path | str | None = None,
                 overlays: tuple[Path | str, ...] | list[Path | str] = ()) -> InputTables:
     """Read and schema-check every table of a dataset folder.
@@ -296,8 +371,7 @@ def read_tables(data_dir: Path | str | None = None,
         Naming file, row and field of the first problem.
     """
     base = Path(data_dir) if data_dir is not None else default_data_dir()
-    if not base.is_dir():
-        raise InputError(Problem(display_path(base), None, None, "data folder does not exist"))
+    _check_folder(base, "data")
     frames: dict[str, pd.DataFrame] = {}
     sources: dict[str, list[str]] = {}
     checksums: dict[str, str] = {}
@@ -314,9 +388,7 @@ def read_tables(data_dir: Path | str | None = None,
         frames[spec.name] = df
     for overlay in overlays:
         folder = Path(overlay)
-        if not folder.is_dir():
-            raise InputError(Problem(display_path(folder), None, None,
-                                     "overlay folder does not exist"))
+        _check_folder(folder, "overlay")
         _unknown_tables(folder)
         for spec in TABLES:
             extra = _read_table(folder, spec)

@@ -3,13 +3,47 @@
 Each table is a :class:`TableSpec`: its file name, its id columns, the pandera schema of its
 columns and which columns are booleans written as ``true``/``false``. Cross-table rules
 (references between tables, geography) live in :mod:`borderflow.data.checks`.
+
+Every number must be finite (``inf``, ``1e309`` are refused) and within a plausible range for
+its unit; the upper bounds below are far above any real value in the region, so a value over
+one is a typo or a unit mix-up (listed in docs/reliability.md):
+
+==============================================  ==========  ======================================
+column                                          bound       why
+==============================================  ==========  ======================================
+``capacity_*_trucks_per_day``                   20,000      the busiest land crossings in the
+                                                            world clear ~15,000 trucks a day
+``lanes_*``                                     64
+``fee_usd_per_truck``                           10,000
+``shelf_life_*_days``                           3,650       ten years; perishables: see checks.py
+``value_usd_per_t``, ``price_usd_per_t``        1,000,000   USD 1,000 per kg
+``length_km``                                   1e8         loose: checks.py tells lengths in
+                                                            metres from the straight line
+``cost_usd_per_truck``                          100,000
+``supply_t_per_year``, ``demand_t_per_year``    1e9         a billion tonnes a year
+parameters                                      see :mod:`borderflow.data.parameters`
+==============================================  ==========  ======================================
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
+import pandas as pd
 import pandera.pandas as pa
+
+#: largest plausible values of the bounded columns (see the module docstring)
+MAX_TRUCKS_PER_DAY = 20_000.0
+MAX_LANES = 64.0
+MAX_FEE_USD_PER_TRUCK = 10_000.0
+MAX_SHELF_LIFE_DAYS = 3_650.0
+MAX_USD_PER_T = 1_000_000.0
+MAX_LINK_KM = 1e8
+MAX_LINK_COST_USD_PER_TRUCK = 100_000.0
+MAX_T_PER_YEAR = 1e9
+#: any parameter without a bound of its own: finite and at most this large in magnitude
+MAX_PARAMETER_ABS = 1e9
 
 COUNTRIES = ("VN", "LA", "TH", "CN", "KH", "MM")
 CROSSING_STATUSES = ("open", "closed", "proposed", "upgraded", "restricted")
@@ -36,9 +70,14 @@ def _provenance() -> dict[str, pa.Column]:
     }
 
 
+def _finite(values: pd.Series) -> pd.Series:
+    """True where a value is finite or empty (``inf`` would pass every comparison check)."""
+    return ~np.isinf(pd.to_numeric(values, errors="coerce"))
+
+
 def _num(lo: float | None = 0.0, *, nullable: bool = False, strict_positive: bool = False,
          hi: float | None = None, description: str = "") -> pa.Column:
-    checks = []
+    checks = [pa.Check(_finite, name="finite")]
     if strict_positive:
         checks.append(pa.Check.gt(0))
     elif lo is not None:
@@ -89,10 +128,12 @@ PRODUCTS = TableSpec(
             "category": pa.Column(str, coerce=True),
             "perishable": pa.Column(bool, description="unshipped stock rots"),
             "reefer": pa.Column(bool, description="moved in refrigerated trucks"),
-            "shelf_life_ambient_days": _num(strict_positive=True, description="days"),
-            "shelf_life_reefer_days": _num(strict_positive=True, description="days"),
+            "shelf_life_ambient_days": _num(strict_positive=True, hi=MAX_SHELF_LIFE_DAYS,
+                                            description="days (not hours)"),
+            "shelf_life_reefer_days": _num(strict_positive=True, hi=MAX_SHELF_LIFE_DAYS,
+                                           description="days (not hours)"),
             "payload_t_per_truck": _num(strict_positive=True, hi=60, description="t/truck"),
-            "value_usd_per_t": _num(description="USD/t lost when not shipped"),
+            "value_usd_per_t": _num(hi=MAX_USD_PER_T, description="USD/t lost when not shipped"),
             **_provenance(),
         },
     ),
@@ -129,14 +170,17 @@ CROSSINGS = TableSpec(
             "mode": pa.Column(str, pa.Check.isin(("road", "rail")), coerce=True),
             "status": pa.Column(str, pa.Check.isin(CROSSING_STATUSES), coerce=True),
             **_lonlat(),
-            "capacity_a_to_b_trucks_per_day": _num(description="trucks/day a->b"),
-            "capacity_b_to_a_trucks_per_day": _num(description="trucks/day b->a"),
+            "capacity_a_to_b_trucks_per_day": _num(hi=MAX_TRUCKS_PER_DAY,
+                                                   description="trucks/day a->b"),
+            "capacity_b_to_a_trucks_per_day": _num(hi=MAX_TRUCKS_PER_DAY,
+                                                   description="trucks/day b->a"),
             "capacity_kind": pa.Column(str, pa.Check.isin(("limit", "observed", "estimate")),
                                        coerce=True),
-            "lanes_a_to_b": _num(nullable=True, description="lanes a->b"),
-            "lanes_b_to_a": _num(nullable=True, description="lanes b->a"),
+            "lanes_a_to_b": _num(nullable=True, hi=MAX_LANES, description="lanes a->b"),
+            "lanes_b_to_a": _num(nullable=True, hi=MAX_LANES, description="lanes b->a"),
             "dwell_h": _num(hi=240, description="clearance hours at the gate"),
-            "fee_usd_per_truck": _num(description="USD per truck crossing"),
+            "fee_usd_per_truck": _num(hi=MAX_FEE_USD_PER_TRUCK,
+                                      description="USD per truck crossing"),
             "licensed_products": pa.Column(str, nullable=True, coerce=True,
                                            description="';'-separated product ids, empty = all"),
             "opens": pa.Column(str, nullable=True, coerce=True, required=False,
@@ -157,11 +201,12 @@ LINKS = TableSpec(
             "to_node": _slug("node id"),
             "mode": pa.Column(str, pa.Check.isin(("road", "rail", "transfer")), coerce=True),
             "route_ref": pa.Column(str, nullable=True, coerce=True, required=False),
-            # no upper bound here: checks.py compares it with the straight line between its
+            # a loose bound here: checks.py compares it with the straight line between its
             # nodes, which tells metres given for km apart from a long link
-            "length_km": _num(strict_positive=True, description="km"),
+            "length_km": _num(strict_positive=True, hi=MAX_LINK_KM, description="km"),
             "travel_h": _num(strict_positive=True, hi=200, description="hours"),
-            "cost_usd_per_truck": _num(nullable=True, description="USD/truck, empty = per-km rate"),
+            "cost_usd_per_truck": _num(nullable=True, hi=MAX_LINK_COST_USD_PER_TRUCK,
+                                       description="USD/truck, empty = per-km rate"),
             "bidirectional": pa.Column(bool),
             "geometry_wkt": pa.Column(str, pa.Check.str_startswith("LINESTRING"), coerce=True,
                                       description="WKT LINESTRING, lon lat, EPSG:4326"),
@@ -177,7 +222,7 @@ SUPPLY = TableSpec(
         {
             "node_id": _slug("origin node"),
             "product_id": _slug("product"),
-            "supply_t_per_year": _num(description="t/year exported by land"),
+            "supply_t_per_year": _num(hi=MAX_T_PER_YEAR, description="t/year exported by land"),
             **_provenance(),
         },
     ),
@@ -204,8 +249,9 @@ MARKETS = TableSpec(
         {
             "node_id": _slug("market node"),
             "product_id": _slug("product"),
-            "price_usd_per_t": _num(description="delivered price USD/t"),
-            "demand_t_per_year": _num(nullable=True, description="t/year, empty = unbounded"),
+            "price_usd_per_t": _num(hi=MAX_USD_PER_T, description="delivered price USD/t"),
+            "demand_t_per_year": _num(nullable=True, hi=MAX_T_PER_YEAR,
+                                      description="t/year, empty = unbounded"),
             **_provenance(),
         },
     ),
@@ -217,7 +263,7 @@ PARAMETERS = TableSpec(
     schema=pa.DataFrameSchema(
         {
             "parameter": pa.Column(str, pa.Check.str_matches(r"^[a-z0-9_]+$"), coerce=True),
-            "value": _num(None, description="value in `unit`"),
+            "value": _num(-MAX_PARAMETER_ABS, hi=MAX_PARAMETER_ABS, description="value in `unit`"),
             "unit": pa.Column(str, coerce=True),
             **_provenance(),
         },
@@ -242,12 +288,63 @@ TABLES: tuple[TableSpec, ...] = (
     PRODUCTS, NODES, CROSSINGS, LINKS, SUPPLY, SEASONALITY, MARKETS, PARAMETERS, PROVENANCE,
 )
 
-#: parameters the model needs, with the unit they must be given in
-REQUIRED_PARAMETERS = {
-    "road_cost_usd_per_truck_km": "USD/truck-km",
-    "rail_cost_usd_per_truck_km": "USD/truck-km",
-    "transfer_cost_usd_per_truck_km": "USD/truck-km",
-    "reefer_cost_factor": "-",
-    "waiting_cost_usd_per_truck_day": "USD/truck-day",
-    "unserved_penalty_factor": "-",
-}
+
+#: perishable products: longest plausible shelf life (days). Fresh tropical fruit keeps days
+#: ambient and weeks refrigerated; a value above these is most often hours typed as days
+#: (120 for 5 days, 336 for 14). A product that truly keeps longer is not perishable here.
+MAX_PERISHABLE_AMBIENT_DAYS = 60.0
+MAX_PERISHABLE_REEFER_DAYS = 180.0
+
+def _text(*, nullable: bool = False) -> pa.Column:
+    return pa.Column(str, nullable=nullable, coerce=True)
+
+
+def _side(name: str, key: tuple[str, ...], columns: dict[str, pa.Column]) -> TableSpec:
+    return TableSpec(name=name, key=key, required=False,
+                     schema=pa.DataFrameSchema({**columns, **_provenance()}))
+
+
+#: tables beside the model tables (calibration, validation, ranges, appraisal); the loaders do
+#: not read them, ``tools/check_side_tables.py`` validates them (data/README.md, "Side tables")
+SIDE_TABLES: tuple[TableSpec, ...] = (
+    _side("observations", ("obs_id",), {
+        "obs_id": _slug("observation id"), "element_kind": _text(), "element_id": _text(),
+        "direction": pa.Column(str, pa.Check.isin(("a_to_b", "b_to_a", "both", "export")),
+                               coerce=True),
+        "period_start": _text(), "period_end": _text(), "quantity": _num(), "unit": _text(),
+        "counts": _text(), "products": _text(nullable=True), "per_day": _num(),
+        "per_day_unit": _text(), "low_per_day": _num(), "high_per_day": _num(),
+        "uncertainty_basis": _text()}),
+    _side("disruption_observations", ("event_id",), {
+        "event_id": _slug("event id"), "element_kind": _text(), "element_id": _text(),
+        "direction": _text(), "date_start": _text(), "date_end": _text(nullable=True),
+        "measure": _text(), "quantity": _num(), "unit": _text(), "low": _num(), "high": _num(),
+        "what": _text()}),
+    _side("closure_probabilities", ("crossing_id",), {
+        "crossing_id": _slug("crossing"), "window_start": _text(), "window_end": _text(),
+        "closure_days": _num(), "closure_days_low": _num(), "closure_days_high": _num(),
+        "p_closed_per_day": _num(hi=1.0), "p_low": _num(hi=1.0), "p_high": _num(hi=1.0),
+        "covid_era": _text(), "events": _text()}),
+    _side("investments", ("investment_id",), {
+        "investment_id": _slug("investment id"), "crossing_id": _slug("crossing"),
+        "kind": _text(), "description": _text(), "capex_usd": _num(), "capex_low_usd": _num(),
+        "capex_high_usd": _num(), "capex_as_published": _text(nullable=True),
+        "opex_usd_per_year": _num(), "opex_low_usd_per_year": _num(),
+        "opex_high_usd_per_year": _num(), "construction_start": _text(),
+        "construction_years": _num(), "opens": _text(), "economic_life_years": _num(),
+        "life_low_years": _num(), "life_high_years": _num()}),
+    _side("destination_shares", ("origin", "product_id", "dimension", "destination"), {
+        "origin": _text(), "product_id": _text(), "dimension": _text(), "destination": _text(),
+        "share": _num(hi=1.0), "low": _num(hi=1.0), "high": _num(hi=1.0), "measure": _text(),
+        "period": _text()}),
+    _side("cost_terms", ("term", "applies_to"), {
+        "term": _text(), "applies_to": _text(), "value": _num(), "unit": _text(),
+        "low": _num(), "high": _num()}),
+    TableSpec(name="ranges", key=("table", "row_key", "field"), required=False,
+              schema=pa.DataFrameSchema({
+                  "table": _text(), "row_key": _text(), "field": _text(), "value": _num(None),
+                  "low": _num(None), "high": _num(None),
+                  "distribution": pa.Column(str, pa.Check.isin(("triangular", "uniform")),
+                                            coerce=True),
+                  "basis": _text(), "source": _text()})),
+)

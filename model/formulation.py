@@ -1,7 +1,9 @@
 """The Pyomo model: multi-product, path-based min-cost flow over a period index.
 
-``build_model`` reads as the list of what the model is made of; each constraint family is one
-``define_*`` function that writes its rows as a term table (:mod:`borderflow.model.terms`).
+``build_model`` reads as the list of what the model is made of: first the index tables (which
+variable and which row is which, :mod:`borderflow.model.indices`), then one ``define_*``
+function per constraint family that writes its rows as a term table
+(:mod:`borderflow.model.terms`) with rows and columns looked up by key.
 Units: flows in tonnes per day (t/day) per period; crossing capacities in trucks/day, converted
 once per product through ``payload_t_per_truck``; money in USD.
 
@@ -27,179 +29,107 @@ Objective (minimised, USD)::
   + sum_u penalty_usd_per_t * unserved              produce not shipped (rots or stays)
   + sum_q penalty_usd_per_t * expired               cargo written off in a queue
   + sum_q waiting_cost_usd_per_truck_day * queue / payload
+
+(Over 500 lines: every constraint family is here, next to the others, so the model reads in
+one file; the index tables are in :mod:`borderflow.model.indices`, Pyomo's internals in
+:mod:`borderflow.model.pyomo_layer`.)
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 
-from .network import DIRECTIONS, FreightNetwork
-from .queues import arrivals, initial_allocations, queue_table, stream_table
+from .indices import CROSS_KEYS, SUPPLY_KEYS, IndexTables, index_tables, priority_rows
+from .network import FreightNetwork
+from .queues import arrivals
 from .routes import RouteSet
 from .terms import add_objective, add_rows, index_set, terms
 
-CROSS_KEYS = ["crossing_id", "direction", "period"]
+__all__ = ["CROSS_KEYS", "BoundUpdate", "BuiltModel", "bound_updates", "build_model",
+           "closed_variables", "column_periods", "lookahead_days", "longest_queue_wait_days"]
 
 
-@dataclass
+def _of_index(name: str, doc: str) -> property:
+    """A read-only attribute that is the index tables' attribute ``name``."""
+    return property(lambda self: getattr(self.index, name), doc=f"{doc} (``index.{name}``)")
+
+
+@dataclass(frozen=True, eq=False)
 class BuiltModel:
-    """A Pyomo model and the tables that map its indices back to the network.
+    """A Pyomo model and the index tables that map its indices back to the network.
 
     Attributes
     ----------
     model : pyo.ConcreteModel
         Components named by family: variables ``route_flow``, ``unserved`` (and, dated,
         ``queue``, ``departures``, ``expired``, ``initial_queue``); constraints
-        ``supply_balance``, ``crossing_capacity``, ``market_demand``, ``priority_share``,
-        ``queue_balance``, ``queue_age``, ``initial_queue_total``; ``objective``.
-    flows : DataFrame
-        ``route_flow[f]``: route_id, product_id, origin, market, period (dispatch day),
-        duration_h, cost_usd_per_t, price_usd_per_t, payload_t_per_truck.
-    unserved : DataFrame
-        ``unserved[u]``: origin, product_id, period, supply_t, penalty_usd_per_t, perishable.
-    capacity_rows : DataFrame
-        ``crossing_capacity[r]``: crossing_id, direction, period, capacity_trucks_per_day.
-    demand_rows : DataFrame
-        ``market_demand[r]``: market, product_id, period, demand_t.
-    crossing_use : DataFrame
-        Every variable that takes a crossing: var, idx, crossing_id, direction, period,
-        trucks_per_t (1 / payload), perishable.
-    streams, queues, initial : DataFrame
-        Dated horizons only: streams ``k``, queue indices ``q`` and initial-queue allocations.
+        ``supply_balance``, ``crossing_capacity``, ``priority_share``, ``market_demand``,
+        ``queue_balance``, ``queue_age``, ``queue_expiry``, ``initial_queue_total``;
+        ``objective``; and whatever an extension added (:mod:`borderflow.model.extend`).
+    index : IndexTables
+        What each variable and row index stands for (:mod:`borderflow.model.indices`); its
+        tables are also attributes of the built model (``built.flows`` is
+        ``built.index.flows``).
     """
 
     model: pyo.ConcreteModel
-    flows: pd.DataFrame
-    unserved: pd.DataFrame
-    capacity_rows: pd.DataFrame
-    demand_rows: pd.DataFrame
-    crossing_use: pd.DataFrame
-    streams: pd.DataFrame = field(default_factory=pd.DataFrame)
-    queues: pd.DataFrame = field(default_factory=pd.DataFrame)
-    initial: pd.DataFrame = field(default_factory=pd.DataFrame)
-    priority_rows: pd.DataFrame = field(default_factory=pd.DataFrame)
+    index: IndexTables
 
-    _use_row: np.ndarray | None = field(default=None, init=False, repr=False)
-
-    @property
-    def dated(self) -> bool:
-        """True when the model has queues (a dated horizon)."""
-        return not self.queues.empty
+    dated = _of_index("dated", "True for a day-by-day horizon (queues at the gates).")
+    flows = _of_index("flows", "``route_flow[f]``.")
+    unserved = _of_index("unserved", "``unserved[u]`` and ``supply_balance[u]``.")
+    capacity_rows = _of_index("capacity_rows", "``crossing_capacity[r]``.")
+    demand_rows = _of_index("demand_rows", "``market_demand[r]``.")
+    priority_rows = _of_index("priority_rows", "``priority_share[r]``.")
+    crossing_use = _of_index("crossing_use", "Variables that take a crossing on a day.")
+    streams = _of_index("streams", "Dated: streams ``k``.")
+    queues = _of_index("queues", "Dated: queue indices ``q``.")
+    initial = _of_index("initial", "Dated: initial-queue allocations ``i``.")
 
     def use_capacity_row(self) -> np.ndarray:
-        """For each row of ``crossing_use``, its row in ``capacity_rows`` (-1: none); made once
-        (sweeps look up closed crossings' variables with it for every scenario)."""
-        if self._use_row is None:
-            rows = self.capacity_rows[CROSS_KEYS].reset_index(drop=True).reset_index()
-            hit = self.crossing_use[CROSS_KEYS].merge(rows, on=CROSS_KEYS, how="left")
-            self._use_row = hit["index"].fillna(-1).to_numpy(dtype=np.int64)
-        return self._use_row
-
-
-def flow_table(net: FreightNetwork, routes: RouteSet) -> pd.DataFrame:
-    """One row per route-flow variable: (route, product) pairs x dispatch periods."""
-    periods = pd.DataFrame({"period": net.supply_periods})
-    f = routes.eligible.merge(periods, how="cross")
-    prices = net.demand[["market", "product_id", "period", "price_usd_per_t"]]
-    f = f.merge(prices, on=["market", "product_id", "period"], how="left", validate="m:1")
-    f["payload_t_per_truck"] = net.products.loc[f["product_id"], "payload_t_per_truck"].to_numpy()
-    f = f.sort_values(["product_id", "route_id", "period"], kind="stable", ignore_index=True)
-    f.insert(0, "f", np.arange(len(f)))
-    return f
-
-
-def _crossing_use(net: FreightNetwork, routes: RouteSet, flows: pd.DataFrame,
-                  streams: pd.DataFrame, queues: pd.DataFrame) -> pd.DataFrame:
-    """Variables that take a crossing, on which day: pass-through flows and gate departures."""
-    rc = routes.route_crossings[["route_id", "seq", "element_id", "direction", "offset_h"]]
-    use = flows[["f", "route_id", "product_id", "period", "payload_t_per_truck"]].merge(
-        rc, on="route_id")
-    if net.dated:
-        last = rc.groupby("route_id")["seq"].transform("max") == rc["seq"]
-        gate_seq = rc[last.to_numpy()][["route_id", "seq"]].rename(columns={"seq": "gate_seq"})
-        use = use.merge(gate_seq, on="route_id")
-        use = use[use["seq"] < use["gate_seq"]]
-        use["period"] = use["period"] + np.floor(use["offset_h"] / 24.0).astype(int)
-    use = use.rename(columns={"element_id": "crossing_id"})
-    parts = [_use_rows("route_flow", use["f"], use)]
-    if not queues.empty:
-        parts.append(_use_rows("departures", queues["q"], queues))
-    out = pd.concat(parts, ignore_index=True)
-    out["perishable"] = net.products.loc[out["product_id"], "perishable"].to_numpy()
-    n = len(net.periods)
-    return out[out["period"] < n].reset_index(drop=True)
-
-
-def _use_rows(var: str, idx: pd.Series, df: pd.DataFrame) -> pd.DataFrame:
-    """Crossing-use rows of variable ``var[idx]`` from a table with crossing, day and payload."""
-    return pd.DataFrame({"var": var, "idx": idx.to_numpy(),
-                         "crossing_id": df["crossing_id"].to_numpy(),
-                         "direction": df["direction"].to_numpy(),
-                         "period": df["period"].to_numpy(),
-                         "trucks_per_t": 1.0 / df["payload_t_per_truck"].to_numpy(),
-                         "product_id": df["product_id"].to_numpy()})
-
-
-def _empty_returns(net: FreightNetwork, use: pd.DataFrame) -> pd.DataFrame:
-    """Empty trucks coming back through the opposite direction of the gate they crossed.
-
-    A share ``empty_return_share`` (parameters.csv, default 0) of the trucks that cross return
-    empty ``empty_return_days`` later through the same crossing and take inbound capacity.
-    Fleet size and empty repositioning elsewhere are not modelled (no fleet data).
-    """
-    share = net.tables.parameter("empty_return_share", 0.0)
-    if share <= 0 or use.empty:
-        return use.iloc[0:0].assign(coef=[])
-    lag = int(net.tables.parameter("empty_return_days", 0.0)) if net.dated else 0
-    back = use.copy()
-    back["direction"] = back["direction"].map({DIRECTIONS[0]: DIRECTIONS[1],
-                                               DIRECTIONS[1]: DIRECTIONS[0]})
-    back["period"] = back["period"] + lag
-    back["trucks_per_t"] = back["trucks_per_t"] * share
-    return back[back["period"] < len(net.periods)]
+        """For each row of ``crossing_use``, its ``crossing_capacity`` row (-1: none)."""
+        return self.index.use_capacity_row()
 
 
 # ---- variables ------------------------------------------------------------------------------
-def define_variables(m: pyo.ConcreteModel, built: BuiltModel) -> None:
+def define_variables(m: pyo.ConcreteModel, ix: IndexTables) -> None:
     """Non-negative ``route_flow[f]``, ``unserved[u]`` (t/day); dated: ``queue[q]`` (t waiting
     at the end of the day), ``departures[q]``, ``expired[q]`` (t/day), ``initial_queue[i]`` (t).
 
     .. math:: x_f, u_{o,p,t}, Q_{k,t}, y_{k,t}, e_{k,t}, I_{j,k} \\ge 0
     """
     nn = pyo.NonNegativeReals
-    m.route_flow = pyo.Var(index_set(len(built.flows)), domain=nn)
-    m.unserved = pyo.Var(index_set(len(built.unserved)), domain=nn)
-    nq = len(built.queues)
+    m.route_flow = pyo.Var(index_set(len(ix.flows)), domain=nn)
+    m.unserved = pyo.Var(index_set(len(ix.unserved)), domain=nn)
+    nq = len(ix.queues)
     m.queue = pyo.Var(index_set(nq), domain=nn)
     m.departures = pyo.Var(index_set(nq), domain=nn)
     m.expired = pyo.Var(index_set(nq), domain=nn)
-    m.initial_queue = pyo.Var(index_set(len(built.initial)), domain=nn)
+    m.initial_queue = pyo.Var(index_set(len(ix.initial)), domain=nn)
 
 
 # ---- constraint families --------------------------------------------------------------------
-def define_supply_balance_constraints(m: pyo.ConcreteModel, built: BuiltModel) -> None:
+def define_supply_balance_constraints(m: pyo.ConcreteModel, ix: IndexTables) -> None:
     """Everything an origin supplies on a day is dispatched on some route or unserved.
 
     .. math:: \\sum_{f \\in R(o,p,t)} x_f + u_{o,p,t} = s_{o,p,t} \\quad [t/day]
 
     Conservation at intermediate nodes holds by construction of the path formulation.
     """
-    u = built.unserved
-    row = u.reset_index()[["index", "origin", "product_id", "period"]].rename(
-        columns={"index": "row"})
-    f = built.flows.merge(row, on=["origin", "product_id", "period"])
-    t = pd.concat([terms(f["row"], "route_flow", f["f"], 1.0),
+    u = ix.unserved
+    row = ix.supply_row(ix.flows)
+    has = row >= 0
+    t = pd.concat([terms(row[has], "route_flow", ix.flows["f"].to_numpy()[has], 1.0),
                    terms(np.arange(len(u)), "unserved", np.arange(len(u)), 1.0)])
     supply = u["supply_t"].to_numpy()
     add_rows(m, "supply_balance", len(u), t, lower=supply, upper=supply)
 
 
-def define_crossing_capacity_constraints(m: pyo.ConcreteModel, built: BuiltModel,
-                                         net: FreightNetwork) -> None:
+def define_crossing_capacity_constraints(m: pyo.ConcreteModel, ix: IndexTables) -> None:
     """Trucks through a crossing, per direction and day, within its capacity.
 
     .. math:: \\sum_{v \\ni (c,d,t)} v / \\text{payload}_v
@@ -209,97 +139,88 @@ def define_crossing_capacity_constraints(m: pyo.ConcreteModel, built: BuiltModel
     Products share the capacity; loaded trucks (pass-through flows, or queue departures at the
     gate where the stream queues) and returning empties (share :math:`\\sigma`) count.
     """
-    use = built.crossing_use
-    loaded = use.assign(coef=use["trucks_per_t"])
-    empties = _empty_returns(net, use)
-    allterms = pd.concat([loaded, empties.assign(coef=empties["trucks_per_t"])],
-                         ignore_index=True)
-    rows = built.capacity_rows.reset_index()[["index", *CROSS_KEYS]].rename(
-        columns={"index": "row"})
-    t = allterms.merge(rows, on=CROSS_KEYS)
-    add_rows(m, "crossing_capacity", len(rows), terms(t["row"], "route_flow", t["idx"],
-                                                      t["coef"]).assign(var=t["var"].to_numpy()),
-             upper=built.capacity_rows["capacity_trucks_per_day"].to_numpy())
+    t = pd.concat([ix.crossing_use, ix.empty_returns()], ignore_index=True)
+    row = ix.capacity_row(t)
+    has = row >= 0
+    add_rows(m, "crossing_capacity", len(ix.capacity_rows),
+             _var_terms(row[has], t[has], t["trucks_per_t"].to_numpy()[has]),
+             upper=ix.capacity_rows["capacity_trucks_per_day"].to_numpy())
 
 
-def define_priority_constraints(m: pyo.ConcreteModel, built: BuiltModel) -> None:
+def _var_terms(row, table: pd.DataFrame, coef) -> pd.DataFrame:
+    """Terms ``coef * <table.var>[table.idx]`` in rows ``row`` (variables of several
+    components)."""
+    return terms(row, "route_flow", table["idx"], coef).assign(var=table["var"].to_numpy())
+
+
+def define_priority_constraints(m: pyo.ConcreteModel, ix: IndexTables) -> None:
     """A share of a gate's capacity reserved for perishables: other goods use at most the rest.
 
     .. math:: \\sum_{v \\ni (c,d,t),\\ p(v)\\ \\text{not perishable}} v / \\text{payload}_v
               \\le (1 - s_{c,d,t}) K_{c,d,t}
     """
-    rows = built.priority_rows
+    rows = ix.priority_rows
     if rows.empty:
         add_rows(m, "priority_share", 0, terms([], "route_flow", [], []))
         return
-    key = rows.reset_index()[["index", *CROSS_KEYS]].rename(columns={"index": "row"})
-    use = built.crossing_use[~built.crossing_use["perishable"].astype(bool)]
-    t = use.merge(key, on=CROSS_KEYS)
-    table = terms(t["row"], "route_flow", t["idx"], t["trucks_per_t"]).assign(
-        var=t["var"].to_numpy())
-    add_rows(m, "priority_share", len(rows), table, upper=rows["limit_trucks_per_day"].to_numpy())
+    use = ix.crossing_use[~ix.crossing_use["perishable"].astype(bool)]
+    row = ix.priority_row(use)
+    has = row >= 0
+    add_rows(m, "priority_share", len(rows),
+             _var_terms(row[has], use[has], use["trucks_per_t"].to_numpy()[has]),
+             upper=rows["limit_trucks_per_day"].to_numpy())
 
 
-def define_market_demand_constraints(m: pyo.ConcreteModel, built: BuiltModel) -> None:
+def define_market_demand_constraints(m: pyo.ConcreteModel, ix: IndexTables) -> None:
     """Deliveries to a market with finite demand stay within it, per day of delivery.
 
     .. math:: \\sum_{v \\in D(m,p,t)} v \\le d_{m,p,t} \\quad [t/day]
     """
-    rows = built.demand_rows
-    key = rows.reset_index()[["index", "market", "product_id", "period"]].rename(
-        columns={"index": "row"})
-    d = _deliveries(built).merge(key, on=["market", "product_id", "period"])
-    table = terms(d["row"], "route_flow", d["idx"], 1.0).assign(var=d["var"].to_numpy())
-    add_rows(m, "market_demand", len(rows), table, upper=rows["demand_t"].to_numpy())
+    rows = ix.demand_rows
+    d = ix.deliveries()
+    row = ix.demand_row(d)
+    has = row >= 0
+    add_rows(m, "market_demand", len(rows), _var_terms(row[has], d[has], 1.0),
+             upper=rows["demand_t"].to_numpy())
 
 
-def _deliveries(built: BuiltModel) -> pd.DataFrame:
-    """Variables delivering to a market and the period they arrive (var, idx, market, ...)."""
-    f = built.flows
-    direct = f if not built.dated else f[~f["route_id"].isin(built.streams["route_id"])]
-    days = np.floor(direct["duration_h"].to_numpy() / 24.0).astype(int) if built.dated else 0
-    out = [pd.DataFrame({"var": "route_flow", "idx": direct["f"].to_numpy(),
-                         "market": direct["market"].to_numpy(),
-                         "product_id": direct["product_id"].to_numpy(),
-                         "period": direct["period"].to_numpy() + days})]
-    if built.dated:
-        q = built.queues
-        out.append(pd.DataFrame({"var": "departures", "idx": q["q"].to_numpy(),
-                                 "market": q["market"].to_numpy(),
-                                 "product_id": q["product_id"].to_numpy(),
-                                 "period": (q["period"] + q["downstream_days"]).to_numpy()}))
-    return pd.concat(out, ignore_index=True)
-
-
-def define_queue_balance_constraints(m: pyo.ConcreteModel, built: BuiltModel) -> None:
+def define_queue_balance_constraints(m: pyo.ConcreteModel, ix: IndexTables) -> None:
     """Queue stock carried from day to day at each stream's gate.
 
     .. math:: Q_{k,t} = Q_{k,t-1} + \\sum_{f:\\ t_f + o_k = t} x_f + [t=0] \\sum_j I_{j,k}
               - y_{k,t} - e_{k,t} \\quad [t]
     """
-    q = built.queues
+    q = ix.queues
     if q.empty:
         add_rows(m, "queue_balance", 0, terms([], "queue", [], []))
         return
-    n_p = int(q["period"].max()) + 1
     rows = q["q"].to_numpy()
     prev = q[q["period"] > 0]
-    arr = arrivals(built.flows, built.streams)
-    arr = arr[arr["arrival_period"] < n_p]
-    arr_rows = arr["k"].to_numpy() * n_p + arr["arrival_period"].to_numpy()
-    init = built.initial
+    arr = arrivals(ix.flows, ix.streams)
+    arr_rows = ix.queue_index(arr["k"], arr["arrival_period"])
+    inside = arr_rows >= 0
+    init = ix.initial
     table = pd.concat([
         terms(rows, "queue", rows, 1.0),
-        terms(prev["q"], "queue", prev["q"].to_numpy() - 1, -1.0),
-        terms(arr_rows, "route_flow", arr["f"], -1.0),
-        terms(init["k"].to_numpy() * n_p, "initial_queue", init["i"], -1.0),
+        terms(prev["q"], "queue", ix.queue_index(prev["k"], prev["period"] - 1), -1.0),
+        terms(arr_rows[inside], "route_flow", arr["f"].to_numpy()[inside], -1.0),
+        terms(ix.queue_index(init["k"], 0), "initial_queue", init["i"], -1.0),
         terms(rows, "departures", rows, 1.0),
         terms(rows, "expired", rows, 1.0)], ignore_index=True)
     zeros = np.zeros(len(q))
     add_rows(m, "queue_balance", len(q), table, lower=zeros, upper=zeros)
 
 
-def define_queue_age_constraints(m: pyo.ConcreteModel, built: BuiltModel) -> None:
+def _repeat_days(first, count) -> tuple[np.ndarray, np.ndarray]:
+    """For entries with a first day and a count of days: the entry of each (entry, day) pair
+    and the day (``first + 0 .. count - 1``)."""
+    count = np.maximum(np.asarray(count, dtype=np.int64), 0)
+    rep = np.repeat(np.arange(len(count)), count)
+    lag = np.arange(len(rep)) - np.repeat(np.cumsum(count) - count, count)
+    return rep, np.asarray(first, dtype=np.int64)[rep] + lag
+
+
+def define_queue_age_constraints(m: pyo.ConcreteModel, ix: IndexTables) -> None:
     """FIFO age limit: what is still queued at the end of day t plus what crossed on day t
     arrived in the last ``W_k`` days; older cargo crossed on an earlier day or expires on day t
     (cargo arriving on day a may cross up to day a + W_k, never on the day it expires).
@@ -307,35 +228,31 @@ def define_queue_age_constraints(m: pyo.ConcreteModel, built: BuiltModel) -> Non
     .. math:: Q_{k,t} + y_{k,t} \\le \\sum_{a = t - W_k}^{t} A_{k,a}
               + \\sum_j [t \\le W_k - \\text{age}_j] I_{j,k}
     """
-    q = built.queues
+    q = ix.queues
     if q.empty:
         add_rows(m, "queue_age", 0, terms([], "queue", [], []))
         return
-    n_p = int(q["period"].max()) + 1
-    arr = arrivals(built.flows, built.streams)
+    arr = arrivals(ix.flows, ix.streams)
     # each arrival counts in the rows of days a .. a + W_k
-    w = arr["max_wait_days"].to_numpy(dtype=np.int64)
-    rep = np.repeat(np.arange(len(arr)), w + 1)
-    lag = np.concatenate([np.arange(x + 1) for x in w]) if len(w) else np.array([], int)
-    day = arr["arrival_period"].to_numpy()[rep] + lag
-    ok = day < n_p
-    rows_a = arr["k"].to_numpy()[rep][ok] * n_p + day[ok]
-    init = built.initial.merge(built.streams[["k", "max_wait_days"]], on="k")
+    rep, day = _repeat_days(arr["arrival_period"], arr["max_wait_days"].to_numpy() + 1)
+    rows_a = ix.queue_index(arr["k"].to_numpy()[rep], day)
+    ok = rows_a >= 0
+    # each initial queue counts in the rows of days 0 .. W_k - age
+    init = ix.initial.merge(ix.streams[["k", "max_wait_days"]], on="k")
     last = (init["max_wait_days"] - init["age_days"]).to_numpy(dtype=np.int64)
-    rep_i = np.repeat(np.arange(len(init)), np.clip(last + 1, 0, n_p))
-    lag_i = np.concatenate([np.arange(max(0, min(x + 1, n_p))) for x in last]) \
-        if len(last) else np.array([], int)
-    rows_i = init["k"].to_numpy()[rep_i] * n_p + lag_i
+    rep_i, day_i = _repeat_days(np.zeros(len(init), dtype=np.int64),
+                                np.clip(last + 1, 0, ix.n_periods))
     rows = q["q"].to_numpy()
     table = pd.concat([terms(rows, "queue", rows, 1.0),
                        terms(rows, "departures", rows, 1.0),
-                       terms(rows_a, "route_flow", arr["f"].to_numpy()[rep][ok], -1.0),
-                       terms(rows_i, "initial_queue", init["i"].to_numpy()[rep_i], -1.0)],
+                       terms(rows_a[ok], "route_flow", arr["f"].to_numpy()[rep][ok], -1.0),
+                       terms(ix.queue_index(init["k"].to_numpy()[rep_i], day_i),
+                             "initial_queue", init["i"].to_numpy()[rep_i], -1.0)],
                       ignore_index=True)
     add_rows(m, "queue_age", len(q), table, upper=np.zeros(len(q)))
 
 
-def define_queue_expiry_constraints(m: pyo.ConcreteModel, built: BuiltModel) -> None:
+def define_queue_expiry_constraints(m: pyo.ConcreteModel, ix: IndexTables) -> None:
     r"""Only cargo that has outlived its shelf life is written off, on the day it does.
 
     A stream's cargo arriving on day ``a`` may wait until the end of day ``a + W_k``; what is
@@ -345,56 +262,56 @@ def define_queue_expiry_constraints(m: pyo.ConcreteModel, built: BuiltModel) -> 
     .. math:: e_{k,t} \le A_{k,\,t - W_k - 1}
               + \sum_j [t = \max(0, W_k - \text{age}_j + 1)] I_{j,k}
     """
-    q = built.queues
+    q = ix.queues
     if q.empty:
         add_rows(m, "queue_expiry", 0, terms([], "expired", [], []))
         return
-    n_p = int(q["period"].max()) + 1
-    arr = arrivals(built.flows, built.streams)
+    arr = arrivals(ix.flows, ix.streams)
     day = arr["arrival_period"].to_numpy() + arr["max_wait_days"].to_numpy(dtype=np.int64) + 1
-    ok = day < n_p
-    init = built.initial.merge(built.streams[["k", "max_wait_days"]], on="k")
+    rows_a = ix.queue_index(arr["k"], day)
+    ok = rows_a >= 0
+    init = ix.initial.merge(ix.streams[["k", "max_wait_days"]], on="k")
     day_i = np.maximum(0, (init["max_wait_days"] - init["age_days"]).to_numpy(dtype=np.int64)
                        + 1)
-    ok_i = day_i < n_p
+    rows_i = ix.queue_index(init["k"], day_i)
+    ok_i = rows_i >= 0
     rows = q["q"].to_numpy()
     table = pd.concat([
         terms(rows, "expired", rows, 1.0),
-        terms(arr["k"].to_numpy()[ok] * n_p + day[ok], "route_flow", arr["f"].to_numpy()[ok],
-              -1.0),
-        terms(init["k"].to_numpy()[ok_i] * n_p + day_i[ok_i], "initial_queue",
-              init["i"].to_numpy()[ok_i], -1.0)], ignore_index=True)
+        terms(rows_a[ok], "route_flow", arr["f"].to_numpy()[ok], -1.0),
+        terms(rows_i[ok_i], "initial_queue", init["i"].to_numpy()[ok_i], -1.0)],
+        ignore_index=True)
     add_rows(m, "queue_expiry", len(q), table, upper=np.zeros(len(q)))
 
 
-def define_initial_queue_constraints(m: pyo.ConcreteModel, built: BuiltModel) -> None:
+def define_initial_queue_constraints(m: pyo.ConcreteModel, ix: IndexTables) -> None:
     """Trucks waiting when the horizon starts are split over the streams they may belong to.
 
     .. math:: \\sum_k I_{j,k} / \\text{payload}_k = \\text{trucks}_j
     """
-    init = built.initial
+    init = ix.initial
     if init.empty:
         add_rows(m, "initial_queue_total", 0, terms([], "initial_queue", [], []))
         return
-    payload = built.streams.set_index("k").loc[init["k"], "payload_t_per_truck"].to_numpy()
+    payload = ix.streams.set_index("k").loc[init["k"], "payload_t_per_truck"].to_numpy()
     table = terms(init["j"], "initial_queue", init["i"], 1.0 / payload)
     trucks = init.groupby("j")["trucks"].first().to_numpy()
     add_rows(m, "initial_queue_total", len(trucks), table, lower=trucks, upper=trucks)
 
 
-def define_closure_bounds(m: pyo.ConcreteModel, built: BuiltModel) -> None:
+def define_closure_bounds(m: pyo.ConcreteModel, ix: IndexTables) -> None:
     """A closed (or not yet built) crossing carries nothing: what would take it is bounded to 0.
 
     .. math:: K_{c,d,t} = 0 \\Rightarrow v \\le 0 \\quad \\forall v \\ni (c,d,t)
 
     Written as variable upper bounds (not rows) so a scenario sweep re-solves by changing bounds.
     """
-    shut = closed_variables(built, built.capacity_rows)
+    shut = closed_variables(ix, ix.capacity_rows)
     for var, idx in zip(shut["var"].tolist(), shut["idx"].astype(int).tolist()):
         getattr(m, var)[idx].setub(0.0)
 
 
-def define_delivery_requirements(m: pyo.ConcreteModel, built: BuiltModel,
+def define_delivery_requirements(m: pyo.ConcreteModel, ix: IndexTables,
                                  products: tuple[str, ...]) -> None:
     """Products that must be delivered in full (a scenario's ``must_deliver``): nothing of them
     is unserved at its origin or expires in a queue.
@@ -406,102 +323,62 @@ def define_delivery_requirements(m: pyo.ConcreteModel, built: BuiltModel,
     """
     if not products:
         return
-    for u in np.flatnonzero(built.unserved["product_id"].isin(products).to_numpy()):
+    for u in np.flatnonzero(ix.unserved["product_id"].isin(products).to_numpy()):
         m.unserved[int(u)].setub(0.0)
-    if built.dated:
-        for q in np.flatnonzero(built.queues["product_id"].isin(products).to_numpy()):
+    if ix.dated:
+        for q in np.flatnonzero(ix.queues["product_id"].isin(products).to_numpy()):
             m.expired[int(q)].setub(0.0)
 
 
-def closed_variables(built: BuiltModel, capacity: pd.DataFrame) -> pd.DataFrame:
+def closed_variables(ix: IndexTables | BuiltModel, capacity: pd.DataFrame) -> pd.DataFrame:
     """``var, idx`` of every variable that takes a crossing on a day it has no capacity.
 
-    ``capacity`` is aligned with ``built.capacity_rows`` (same rows, same order).
+    ``capacity`` is aligned with ``ix.capacity_rows`` (same rows, same order).
     """
     closed = capacity["capacity_trucks_per_day"].to_numpy(dtype=float) <= 0
     closed_row = np.append(closed, False)  # a use with no capacity row (-1) picks the False
-    return built.crossing_use.loc[closed_row[built.use_capacity_row()], ["var", "idx"]]
+    return ix.crossing_use.loc[closed_row[ix.use_capacity_row()], ["var", "idx"]]
 
 
-def define_objective(m: pyo.ConcreteModel, built: BuiltModel, net: FreightNetwork) -> None:
+def define_objective(m: pyo.ConcreteModel, ix: IndexTables, waiting_usd_per_truck_day: float
+                     ) -> None:
     """Minimise transport cost minus revenue plus lost value and waiting cost (USD).
 
     .. math:: \\min \\sum_f c_f x_f - \\sum \\pi\\,\\text{delivered} + \\sum_u \\rho_u u_u
               + \\sum_q \\rho_q e_q + \\omega \\sum_q Q_q / \\text{payload}_q
     """
-    f, u, q = built.flows, built.unserved, built.queues
-    deliver = _deliveries(built).drop(columns=["period"])
+    f, u, q = ix.flows, ix.unserved, ix.queues
+    deliver = ix.deliveries().drop(columns=["period"])
     price = pd.concat([f[["f", "price_usd_per_t"]].rename(columns={"f": "idx"}).assign(
         var="route_flow"), q[["q"]].rename(columns={"q": "idx"}).assign(
-        var="departures", price_usd_per_t=_queue_price(built))], ignore_index=True)
+        var="departures", price_usd_per_t=_queue_price(ix))], ignore_index=True)
     deliver = deliver.merge(price, on=["var", "idx"])
-    waiting = net.tables.parameter("waiting_cost_usd_per_truck_day")
     table = pd.concat([
         terms(0 * f["f"], "route_flow", f["f"], f["cost_usd_per_t"]),
-        terms(np.zeros(len(deliver)), "route_flow", deliver["idx"],
-              -deliver["price_usd_per_t"]).assign(var=deliver["var"].to_numpy()),
+        _var_terms(np.zeros(len(deliver)), deliver, -deliver["price_usd_per_t"].to_numpy()),
         terms(np.zeros(len(u)), "unserved", np.arange(len(u)), u["penalty_usd_per_t"]),
         terms(np.zeros(len(q)), "expired", q["q"] if len(q) else [],
               q["penalty_usd_per_t"] if len(q) else []),
         terms(np.zeros(len(q)), "queue", q["q"] if len(q) else [],
-              waiting / q["payload_t_per_truck"] if len(q) else [])], ignore_index=True)
+              waiting_usd_per_truck_day / q["payload_t_per_truck"] if len(q) else [])],
+        ignore_index=True)
     add_objective(m, table)
 
 
-def _queue_price(built: BuiltModel) -> np.ndarray:
-    if built.queues.empty:
+def _queue_price(ix: IndexTables) -> np.ndarray:
+    if ix.queues.empty:
         return np.array([])
-    price = built.flows.groupby(["market", "product_id"])["price_usd_per_t"].first()
-    return price.reindex(pd.MultiIndex.from_frame(built.queues[["market", "product_id"]])
+    price = ix.flows.groupby(["market", "product_id"])["price_usd_per_t"].first()
+    return price.reindex(pd.MultiIndex.from_frame(ix.queues[["market", "product_id"]])
                          ).to_numpy()
 
 
 # ---- assembly -------------------------------------------------------------------------------
-def _index_tables(net: FreightNetwork, routes: RouteSet) -> BuiltModel:
-    flows = flow_table(net, routes)
-    streams = stream_table(net, routes)
-    if not net.dated:
-        streams = streams.iloc[0:0]
-    queues = queue_table(streams, len(net.periods))
-    initial = initial_allocations(net, streams)
-    if net.dated:
-        # a flow must reach its queue gate within the modelled days
-        arr = arrivals(flows, streams)
-        late = arr.loc[arr["arrival_period"] >= len(net.periods), "f"]
-        flows = flows[~flows["f"].isin(late)].reset_index(drop=True)
-        flows["f"] = np.arange(len(flows))
-    unserved = net.supply.merge(net.products[["penalty_usd_per_t", "perishable"]],
-                                left_on="product_id", right_index=True)
-    unserved = unserved.sort_values(["origin", "product_id", "period"], kind="stable",
-                                    ignore_index=True)
-    use = _crossing_use(net, routes, flows, streams, queues)
-    # a direction taken only by returning empties needs its capacity row too
-    used = pd.concat([use, _empty_returns(net, use)])[CROSS_KEYS].drop_duplicates()
-    capacity_rows = net.capacity.merge(used, on=CROSS_KEYS).sort_values(
-        CROSS_KEYS, kind="stable", ignore_index=True)
-    demand_rows = net.demand[net.demand["demand_t"].notna()]
-    partial = BuiltModel(model=pyo.ConcreteModel(), flows=flows, unserved=unserved,
-                         capacity_rows=capacity_rows, demand_rows=demand_rows.iloc[0:0],
-                         crossing_use=use, streams=streams, queues=queues, initial=initial)
-    reached = _deliveries(partial)[["market", "product_id", "period"]].drop_duplicates()
-    partial.demand_rows = demand_rows.merge(reached, on=["market", "product_id", "period"]) \
-        .sort_values(["market", "product_id", "period"], kind="stable", ignore_index=True)
-    partial.priority_rows = priority_rows(net.priority, capacity_rows)
-    return partial
-
-
-def priority_rows(priority: pd.DataFrame, capacity_rows: pd.DataFrame) -> pd.DataFrame:
-    """Rows of the priority family: capacity left to non-perishables per crossing-day."""
-    if priority.empty:
-        return pd.DataFrame(columns=[*CROSS_KEYS, "limit_trucks_per_day"])
-    rows = capacity_rows.merge(priority, on=CROSS_KEYS)
-    rows["limit_trucks_per_day"] = (1.0 - rows["perishable_share"]) * \
-        rows["capacity_trucks_per_day"]
-    return rows[[*CROSS_KEYS, "limit_trucks_per_day"]].reset_index(drop=True)
-
-
 def build_model(net: FreightNetwork, routes: RouteSet) -> BuiltModel:
     """Build the Pyomo LP of a network and its route set.
+
+    The index tables come first (:func:`borderflow.model.indices.index_tables`), then one
+    ``define_*`` per family writes its rows from them.
 
     Parameters
     ----------
@@ -519,23 +396,22 @@ def build_model(net: FreightNetwork, routes: RouteSet) -> BuiltModel:
     ValueError
         If an initial queue has no route through its gate.
     """
-    built = _index_tables(net, routes)
+    ix = index_tables(net, routes)
     m = pyo.ConcreteModel(name=f"borderflow:{net.scenario.name}")
-    built.model = m
-    define_variables(m, built)
-    define_supply_balance_constraints(m, built)
-    define_crossing_capacity_constraints(m, built, net)
-    define_priority_constraints(m, built)
-    define_market_demand_constraints(m, built)
-    define_queue_balance_constraints(m, built)
-    define_queue_age_constraints(m, built)
-    define_queue_expiry_constraints(m, built)
-    define_initial_queue_constraints(m, built)
-    define_closure_bounds(m, built)
-    define_delivery_requirements(m, built, net.scenario.must_deliver)
-    define_objective(m, built, net)
+    define_variables(m, ix)
+    define_supply_balance_constraints(m, ix)
+    define_crossing_capacity_constraints(m, ix)
+    define_priority_constraints(m, ix)
+    define_market_demand_constraints(m, ix)
+    define_queue_balance_constraints(m, ix)
+    define_queue_age_constraints(m, ix)
+    define_queue_expiry_constraints(m, ix)
+    define_initial_queue_constraints(m, ix)
+    define_closure_bounds(m, ix)
+    define_delivery_requirements(m, ix, net.scenario.must_deliver)
+    define_objective(m, ix, net.parameters.waiting_cost_usd_per_truck_day)
     m.dual = pyo.Suffix(direction=pyo.Suffix.IMPORT)
-    return built
+    return BuiltModel(model=m, index=ix)
 
 
 @dataclass
@@ -568,8 +444,7 @@ def bound_updates(built: BuiltModel, net: FreightNetwork) -> BoundUpdate:
     prio = priority_rows(net.priority, cap)
     if len(prio) != len(built.priority_rows):
         raise ValueError("priority rules differ: the scenario needs its own model")
-    sup = built.unserved[["origin", "product_id", "period"]].merge(
-        net.supply, on=["origin", "product_id", "period"], how="left")
+    sup = built.unserved[SUPPLY_KEYS].merge(net.supply, on=SUPPLY_KEYS, how="left")
     supply = sup["supply_t"].to_numpy(dtype=float)
 
     def upper(values) -> tuple[np.ndarray, np.ndarray]:
@@ -606,7 +481,7 @@ def column_periods(built: BuiltModel) -> dict:
             m.initial_queue: np.zeros(len(built.initial), dtype=np.int64)}
 
 
-def lookahead_days(built: BuiltModel, net: FreightNetwork) -> int:
+def lookahead_days(built: BuiltModel) -> int:
     """Days between a route flow's dispatch (or a gate departure) and the last capacity or
     market row it counts in (returning empties included).
 
@@ -616,8 +491,8 @@ def lookahead_days(built: BuiltModel, net: FreightNetwork) -> int:
     """
     if not built.dated:
         return 0
-    use = built.crossing_use
-    terms_ = pd.concat([use, _empty_returns(net, use), _deliveries(built)], ignore_index=True)
+    ix = built.index
+    terms_ = pd.concat([ix.crossing_use, ix.empty_returns(), ix.deliveries()], ignore_index=True)
     own = {"route_flow": built.flows["period"].to_numpy(),
            "departures": built.queues["period"].to_numpy()}
     lag = [terms_.loc[terms_["var"] == var, "period"].to_numpy()

@@ -31,13 +31,13 @@ from shapely.geometry import LineString, Point
 
 from borderflow.data.errors import InputError, Problem
 from borderflow.data.loaders import InputTables
-from borderflow.data.scenario import (BuildEvent, Catalog, CapacityEvent, CloseEvent,
-                                      PriorityEvent, Scenario, SupplyEvent, scenario_problems)
+from borderflow.data.parameters import ModelParameters
+from borderflow.data.scenario import (BuildEvent, CapacityEvent, CloseEvent, PriorityEvent,
+                                      Scenario, SupplyEvent)
+from borderflow.data.scenario_checks import Catalog, scenario_problems
 from borderflow.data.schemas import AVAILABLE_STATUSES
 
 DIRECTIONS = ("a_to_b", "b_to_a")
-#: default longest wait at a gate (days) before cargo is abandoned, if parameters.csv has none
-DEFAULT_MAX_WAIT_DAYS = 14
 #: days of travel to a gate the run-out tail of a dated horizon allows for
 TAIL_TRAVEL_DAYS = 7
 
@@ -59,7 +59,12 @@ class FreightNetwork:
     demand: pd.DataFrame
     capacity: pd.DataFrame
     priority: pd.DataFrame
-    max_wait_days: int = DEFAULT_MAX_WAIT_DAYS
+    parameters: ModelParameters
+
+    @property
+    def max_wait_days(self) -> int:
+        """Longest wait in a gate queue, days (``queue_max_wait_days``)."""
+        return self.parameters.queue_max_wait_days
 
     @property
     def period_ids(self) -> list[int]:
@@ -104,7 +109,7 @@ def _period_days(scenario: Scenario, tail_days: int) -> tuple[pd.DataFrame,
 
 def _check_event_refs(tables: InputTables, scenario: Scenario) -> None:
     """Raise :class:`InputError` listing every id the scenario names that the dataset lacks and
-    every event outside its horizon (:func:`borderflow.data.scenario.scenario_problems`)."""
+    every event outside its horizon (:func:`borderflow.data.scenario_checks.scenario_problems`)."""
     problems = scenario_problems(scenario, Catalog.of(tables))
     if problems:
         raise InputError([Problem(f"scenario '{scenario.name}'", None, _yaml_path(loc), message)
@@ -207,15 +212,15 @@ def _demand_calendar(tables: InputTables, periods: pd.DataFrame) -> pd.DataFrame
         ["market", "product_id", "period", "price_usd_per_t", "demand_t"]]
 
 
-def _link_cost(tables: InputTables, links: pd.DataFrame) -> pd.Series:
-    rates = {m: tables.parameter(f"{m}_cost_usd_per_truck_km") for m in links["mode"].unique()}
+def _link_cost(par: ModelParameters, links: pd.DataFrame) -> pd.Series:
+    rates = {m: par.link_rate_usd_per_truck_km(m) for m in links["mode"].unique()}
     rate = links["mode"].map(rates)
     return links["cost_usd_per_truck"].fillna(links["length_km"] * rate)
 
 
-def _arcs(tables: InputTables) -> pd.DataFrame:
+def _arcs(tables: InputTables, par: ModelParameters) -> pd.DataFrame:
     ln = tables.links.copy()
-    ln["cost_usd_per_truck"] = _link_cost(tables, ln)
+    ln["cost_usd_per_truck"] = _link_cost(par, ln)
     fwd = pd.DataFrame({
         "arc_id": ln["link_id"], "kind": "link", "element_id": ln["link_id"],
         "direction": "forward", "from_node": ln["from_node"], "to_node": ln["to_node"],
@@ -255,12 +260,12 @@ def _geo(tables: InputTables) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.G
     return nodes, crossings, links
 
 
-def _products(tables: InputTables) -> pd.DataFrame:
+def _products(tables: InputTables, par: ModelParameters) -> pd.DataFrame:
     p = tables.products.drop(columns=["_row", "_file"], errors="ignore").copy()
     p["shelf_life_h"] = np.where(p["reefer"], p["shelf_life_reefer_days"],
                                  p["shelf_life_ambient_days"]) * 24.0
-    p["cost_factor"] = np.where(p["reefer"], tables.parameter("reefer_cost_factor"), 1.0)
-    p["penalty_usd_per_t"] = p["value_usd_per_t"] * tables.parameter("unserved_penalty_factor")
+    p["cost_factor"] = np.where(p["reefer"], par.reefer_cost_factor, 1.0)
+    p["penalty_usd_per_t"] = p["value_usd_per_t"] * par.unserved_penalty_factor
     return p.set_index("product_id", drop=False).sort_index()
 
 
@@ -287,10 +292,10 @@ def build_network(tables: InputTables, scenario: Scenario | None = None) -> Frei
     """
     scenario = scenario or Scenario()
     _check_event_refs(tables, scenario)
-    max_wait = int(tables.parameter("queue_max_wait_days", DEFAULT_MAX_WAIT_DAYS))
-    periods, period_days = _period_days(scenario, max_wait + TAIL_TRAVEL_DAYS)
+    par = ModelParameters.of(tables)
+    periods, period_days = _period_days(scenario, par.queue_max_wait_days + TAIL_TRAVEL_DAYS)
     horizon_days = [days for days, keep in zip(period_days, periods["in_horizon"]) if keep]
-    arcs = _arcs(tables)
+    arcs = _arcs(tables, par)
     graph = nx.MultiDiGraph()
     for row in tables.nodes.itertuples(index=False):
         graph.add_node(row.node_id, country=row.country, kind=row.kind, lon=row.lon, lat=row.lat)
@@ -302,12 +307,12 @@ def build_network(tables: InputTables, scenario: Scenario | None = None) -> Frei
     nodes, crossings, links = _geo(tables)
     return FreightNetwork(
         tables=tables, scenario=scenario, periods=periods, graph=graph, arcs=arcs, nodes=nodes,
-        crossings=crossings, links=links, products=_products(tables),
+        crossings=crossings, links=links, products=_products(tables, par),
         supply=_supply_calendar(tables, scenario, horizon_days),
         demand=_demand_calendar(tables, periods),
         capacity=_capacity_calendar(tables, scenario, period_days),
         priority=_priority_calendar(tables, scenario, period_days),
-        max_wait_days=max_wait,
+        parameters=par,
     )
 
 

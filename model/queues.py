@@ -44,8 +44,8 @@ def stream_table(net: FreightNetwork, routes: RouteSet) -> pd.DataFrame:
     s = routes.eligible.merge(gate, on="route_id", how="inner")
     s = s.rename(columns={"element_id": "crossing_id", "offset_h": "gate_offset_h"})
     p = net.products.loc[s["product_id"]]
-    slack_days = np.floor((p["shelf_life_h"].to_numpy() - s["duration_h"].to_numpy()) / 24.0)
-    s["max_wait_days"] = np.clip(slack_days, 0, net.max_wait_days).astype(int)
+    s["max_wait_days"] = allowed_wait_days(p["shelf_life_h"].to_numpy(),
+                                           s["duration_h"].to_numpy(), net.max_wait_days)
     s["gate_offset_days"] = np.floor(s["gate_offset_h"].to_numpy() / 24.0).astype(int)
     s["downstream_days"] = np.floor((s["duration_h"] - s["gate_offset_h"]).to_numpy() / 24.0
                                     ).astype(int)
@@ -59,8 +59,19 @@ def stream_table(net: FreightNetwork, routes: RouteSet) -> pd.DataFrame:
               "perishable", "penalty_usd_per_t"]]
 
 
+def allowed_wait_days(shelf_life_h, duration_h, max_wait_days: int) -> np.ndarray:
+    """``W_k``: whole days a stream's cargo may wait in its queue, the shelf life left after
+    the journey (``floor((shelf - duration) / 24)``) capped at ``queue_max_wait_days``; the
+    model size estimate (:mod:`borderflow.model.size`) counts with it too."""
+    slack_days = np.floor((np.asarray(shelf_life_h, dtype=float)
+                           - np.asarray(duration_h, dtype=float)) / 24.0)
+    return np.clip(slack_days, 0, max_wait_days).astype(int)
+
+
 def queue_table(streams: pd.DataFrame, n_periods: int) -> pd.DataFrame:
-    """One row per (stream, day) queue index ``q = k * n_periods + period``."""
+    """One row per (stream, day): queue index ``q``, stream ``k``, ``period`` and the
+    stream's gate, product, market, offsets and payload. Code looks a (stream, day) up with
+    :attr:`borderflow.model.indices.IndexTables.queue_index`, never by position."""
     k = np.repeat(streams["k"].to_numpy(dtype=np.int64), n_periods)
     period = np.tile(np.arange(n_periods), len(streams))
     q = pd.DataFrame({"q": np.arange(len(k)), "k": k, "period": period})

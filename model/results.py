@@ -29,7 +29,9 @@ import pyomo.environ as pyo
 
 from .formulation import BuiltModel
 from .network import DIRECTIONS, FreightNetwork
+from .queues import arrivals
 from .routes import RouteSet
+from .summary import UNITS, RunSummary
 
 #: flows below this (t/day) are solver noise and left out of the tables
 FLOW_TOL_T = 1e-7
@@ -37,7 +39,8 @@ FLOW_TOL_T = 1e-7
 
 @dataclass
 class ResultTables:
-    """The tidy result tables of one solved scenario, and its summary."""
+    """The tidy result tables of one solved scenario, and its summary (``summary``: the dict
+    of a :class:`~borderflow.model.summary.RunSummary`, as ``summary.json`` holds it)."""
 
     summary: dict
     route_flows: pd.DataFrame
@@ -147,19 +150,17 @@ def _stream_days(net: FreightNetwork, built: BuiltModel) -> pd.DataFrame:
     t["queue_t"] = _values(m.queue, len(q)).clip(min=0.0)
     t["departures_t"] = _values(m.departures, len(q)).clip(min=0.0)
     t["expired_t"] = _values(m.expired, len(q)).clip(min=0.0)
-    n_p = len(net.periods)
-    from .queues import arrivals as _arrivals
-    arr = _arrivals(built.flows, built.streams)
+    ix = built.index
+    arr = arrivals(built.flows, built.streams)
     arr["flow_t"] = _values(m.route_flow, len(built.flows))[arr["f"].to_numpy()]
-    arr = arr[arr["arrival_period"] < n_p]
-    arr_q = arr.groupby(["k", "arrival_period"], as_index=False)["flow_t"].sum()
-    arr_q["q"] = arr_q["k"] * n_p + arr_q["arrival_period"]
+    arr["q"] = ix.queue_index(arr["k"], arr["arrival_period"])
+    arr_q = arr[arr["q"] >= 0].groupby("q", as_index=False)["flow_t"].sum()
     t["arrivals_t"] = 0.0
     t.loc[arr_q["q"].to_numpy(), "arrivals_t"] = arr_q["flow_t"].to_numpy()
     t["initial_t"] = 0.0
     if len(built.initial):
         add = _initial_values(built).groupby("k")["t"].sum()
-        t.loc[add.index.to_numpy() * n_p, "initial_t"] = add.to_numpy()
+        t.loc[ix.queue_index(add.index.to_numpy(), 0), "initial_t"] = add.to_numpy()
     return t
 
 
@@ -241,8 +242,7 @@ def _queue_tables(net: FreightNetwork, built: BuiltModel,
                                     where=g["departures_trucks"].to_numpy() > 1e-9)
     g = g.merge(net.periods[["period", "label"]].rename(columns={"label": "date"}), on="period")
     g = g.sort_values(keys, kind="stable", ignore_index=True)
-    waiting = net.tables.parameter("waiting_cost_usd_per_truck_day")
-    backlog = _backlog_episodes(g, net.periods, waiting)
+    backlog = _backlog_episodes(g, net.periods, net.parameters.waiting_cost_usd_per_truck_day)
     return g[[*keys, "date", "queue_trucks", "arrivals_trucks", "departures_trucks",
               "expired_t", "spoiled_t", "mean_wait_days", "expired_trucks"]], backlog
 
@@ -394,36 +394,36 @@ def extract_results(net: FreightNetwork, routes: RouteSet, built: BuiltModel,
     spoilage = _spoilage_table(net, built, unserved)
     products = _product_table(unserved, route_flows, spoilage, built)
     m = built.model
-    summary = {
-        "scenario": net.scenario.name,
-        "status": solve_summary["status"],
-        "objective_usd": float(pyo.value(m.objective)),
-        "transport_cost_usd": float(route_flows["cost_usd"].sum()),
-        "revenue_usd": float(route_flows["revenue_usd"].sum()),
-        "lost_value_usd": _priced(m.unserved, built.unserved["penalty_usd_per_t"])
+    summary = RunSummary(
+        scenario=net.scenario.name,
+        status=solve_summary["status"],
+        objective_usd=float(pyo.value(m.objective)),
+        transport_cost_usd=float(route_flows["cost_usd"].sum()),
+        revenue_usd=float(route_flows["revenue_usd"].sum()),
+        lost_value_usd=_priced(m.unserved, built.unserved["penalty_usd_per_t"])
         + (_priced(m.expired, built.queues["penalty_usd_per_t"]) if built.dated else 0.0),
-        "waiting_cost_usd": _priced(m.queue, net.tables.parameter(
-            "waiting_cost_usd_per_truck_day") / built.queues["payload_t_per_truck"])
+        waiting_cost_usd=_priced(m.queue, net.parameters.waiting_cost_usd_per_truck_day
+                                 / built.queues["payload_t_per_truck"])
         if built.dated else 0.0,
-        "supply_t": float(unserved["supply_t"].sum()),
-        "shipped_t": float(unserved["shipped_t"].sum()),
-        "unserved_t": float(unserved["unserved_t"].sum()),
-        "expired_in_queue_t": float(queues["expired_t"].sum()) if len(queues) else 0.0,
-        "spoiled_t": float(spoilage["spoiled_t"].sum()),
-        "trucks": float(route_flows["trucks_per_day"].sum()),
-        "periods": int(len(net.periods)),
-        "period_label": str(net.periods["label"].iloc[0]) if len(net.periods) == 1 else
+        supply_t=float(unserved["supply_t"].sum()),
+        shipped_t=float(unserved["shipped_t"].sum()),
+        unserved_t=float(unserved["unserved_t"].sum()),
+        expired_in_queue_t=float(queues["expired_t"].sum()) if len(queues) else 0.0,
+        spoiled_t=float(spoilage["spoiled_t"].sum()),
+        trucks=float(route_flows["trucks_per_day"].sum()),
+        periods=int(len(net.periods)),
+        period_label=str(net.periods["label"].iloc[0]) if len(net.periods) == 1 else
         f"{net.periods['label'].iloc[0]} to {net.periods['label'].iloc[-1]}",
-        "units": "tonnes and trucks per period (a day); money in USD over the periods",
-        "solver": solve_summary["solver"],
-        "solve_seconds": solve_summary["solve_seconds"],
-        "translate_seconds": solve_summary["translate_seconds"],
-        "iterations": solve_summary["iterations"],
-        "rolling_windows": int(solve_summary.get("windows", 0)),
-        "variables": solve_summary["variables"],
-        "constraints": solve_summary["constraints"],
-        "routes": routes.stats,
-    }
+        units=UNITS,
+        solver=solve_summary["solver"],
+        solve_seconds=solve_summary["solve_seconds"],
+        translate_seconds=solve_summary["translate_seconds"],
+        iterations=solve_summary["iterations"],
+        rolling_windows=int(solve_summary.get("windows", 0)),
+        variables=solve_summary["variables"],
+        constraints=solve_summary["constraints"],
+        routes=routes.stats,
+    ).as_dict()
     return ResultTables(summary=summary, route_flows=route_flows, flows=flows,
                         crossings=crossings, unserved=unserved, products=products, queues=queues,
                         backlog=backlog, spoilage=spoilage,

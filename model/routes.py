@@ -51,7 +51,9 @@ class RouteOptions:
         Keep at most this many routes per (origin, product), best net margin first (price at
         the market minus cost per tonne), with at most ``max_routes_per_gate`` through the same
         final gate so alternatives through other gates stay. ``None`` keeps all (static runs);
-        day-by-day runs default to 10 to keep the model small.
+        day-by-day runs left at ``None`` are capped at
+        :attr:`borderflow.options.RunOptions.dated_routes_per_product` (5) to keep the model
+        small.
     max_routes_per_gate : int
         With a cap: at most this many routes per (origin, product) through the same first
         crossing, and through the same last crossing.
@@ -200,7 +202,7 @@ def enumerate_routes(net: FreightNetwork, options: RouteOptions | None = None) -
         found = _sequences(net, origin, targets, seg_cost, crossing_arcs, options.max_crossings)
         n_candidates += len(found)
         best = defaultdict(lambda: math.inf)
-        for seq, market, cost in found:
+        for _seq, market, cost in found:
             best[market] = min(best[market], cost)
         kept = sorted((market, cost, seq) for seq, market, cost in found
                       if cost <= options.detour_factor * best[market] + 1e-9)

@@ -21,6 +21,8 @@ import numpy as np
 
 from borderflow.data.errors import InputError, Problem
 
+from .queues import allowed_wait_days
+
 #: memory per nonzero of the constraint matrix, bytes. Measured on the embedded dataset
 #: (Boten 2021, 45 and 180 days: 232 B per nonzero for the Pyomo model and its HiGHS copy),
 #: plus headroom for the interior-point factorisation and the result tables.
@@ -77,8 +79,8 @@ def estimate_model_size(net, routes) -> ModelSize:
         return ModelSize(pairs * n_supply + unserved, unserved + capacity_rows + demand_rows,
                          int(nnz), n_periods)
     shelf_h = net.products.loc[el["product_id"], "shelf_life_h"].to_numpy(dtype=float)
-    wait = np.clip(np.floor((shelf_h - el["duration_h"].to_numpy(dtype=float)) / 24.0), 0,
-                   net.max_wait_days)
+    wait = allowed_wait_days(shelf_h, el["duration_h"].to_numpy(dtype=float),
+                             net.max_wait_days).astype(float)
     stream = n_cross > 0
     n_streams = int(stream.sum())
     queues = n_streams * n_periods
@@ -119,24 +121,42 @@ def max_model_gb(max_gb: float | None = None) -> tuple[float, str]:
     return RAM_SHARE * ram, f"half of this machine's {ram:,.0f} GB of memory"
 
 
-def check_model_size(net, routes, max_gb: float | None = None) -> ModelSize:
+def check_model_size(net, routes, max_gb: float | None = None, *, copies: int = 1,
+                     where: str | None = None, advice: str = "use fewer scenarios"
+                     ) -> ModelSize:
     """Estimate the model of ``net`` and ``routes``; refuse it if it would not fit in memory.
+
+    Parameters
+    ----------
+    net, routes
+        The network and route set (:func:`estimate_model_size`).
+    max_gb : float, optional
+        The limit (:func:`max_model_gb`).
+    copies : int
+        Copies of the model built into one (a robust plan holds one per scenario).
+    where, advice
+        With ``copies > 1``: the place named in the message, and what to do.
 
     Returns
     -------
     ModelSize
-        The estimate, when it is within the limit (:func:`max_model_gb`).
+        The estimate of one copy, when all copies are within the limit.
 
     Raises
     ------
     InputError
-        Naming the scenario's ``horizon.days`` (the usual cause), the estimate, the limit and
-        how many days would fit.
+        For one copy: naming the scenario's ``horizon.days`` (the usual cause), the estimate,
+        the limit and how many days would fit. For several: naming ``where``'s scenarios.
     """
     size = estimate_model_size(net, routes)
     limit, why = max_model_gb(max_gb)
-    if size.gb <= limit:
+    if size.gb * copies <= limit:
         return size
+    if copies > 1:
+        raise InputError(Problem(where or f"scenario '{net.scenario.name}'", None, "scenarios",
+                                 f"{copies} scenario copies of a model of {size} would need "
+                                 f"about {size.gb * copies:,.1f} GB, over the limit of "
+                                 f"{limit:,.1f} GB ({why}): {advice}"))
     days = len(net.supply_periods)
     fit = ""
     if net.dated:

@@ -1,18 +1,22 @@
 """Solve a Pyomo LP with HiGHS through highspy, keeping the HiGHS model for warm re-solves.
 
-The model is translated once with Pyomo's sparse standard-form compiler
-(``pyomo.repn.plugins.standard_form``) into a column-wise matrix passed to ``highspy.Highs``.
+The model is translated once into a column-wise matrix passed to ``highspy.Highs``: fast, from
+the matrix rows the formulation builds (:func:`borderflow.model.pyomo_layer.linear_form`, which
+also walks any ordinary Pyomo constraint an analyst added), or with Pyomo's own standard-form
+compiler (``translator="pyomo"``, the cross-check).
 :class:`HighsSession` keeps that HiGHS instance: a scenario that changes only bounds (closures,
 throttles) re-solves by ``changeColsBounds``/``changeRowsBounds`` from the previous basis instead
 of rebuilding and re-translating the model.
 
 Results are loaded back into Pyomo (variable values, ``model.dual`` suffix) only when the solve
 is optimal; any other termination raises a :class:`SolverError` subclass whose message says
-what happened in words.
+what happened in words. (Over 500 lines: the session, the changes it takes and the
+terminations it reports belong together.)
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import time
@@ -23,10 +27,11 @@ import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 import scipy.sparse as sp
-from pyomo.repn.linear import LinearRepnVisitor
-from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
+
+from borderflow.model.pyomo_layer import LinearForm, compiled_form, linear_form, set_row_bounds
 
 _MS = highspy.HighsModelStatus
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -155,15 +160,52 @@ def solver_version() -> str:
             f"{highspy.HIGHS_VERSION_PATCH} via highspy")
 
 
+#: how many times, in this process, HiGHS's global thread scheduler was found started with
+#: another thread count and was reset (see :class:`SchedulerSafeHighs`)
+SCHEDULER_RESETS = {"count": 0}
+
+
+class SchedulerSafeHighs(highspy.Highs):
+    """``highspy.Highs`` whose :meth:`run` survives another HiGHS use in the same process.
+
+    HiGHS keeps one thread scheduler per process, started by the first solve with that solve's
+    ``threads`` option (HiGHS's default, 0, takes half the cores). A later solve asking for
+    another count, as borderflow's deterministic 1 thread after a notebook's
+    ``pyo.SolverFactory("appsi_highs").solve(...)`` on 2 cores, is refused by HiGHS: ``run``
+    returns an error and the model status stays "Not Set". Here that case resets the global
+    scheduler (``Highs.resetGlobalScheduler(True)``, HiGHS's own remedy) and runs once more,
+    logging a warning that says so; later HiGHS solves with default threads adopt the new
+    scheduler. A second failure is left to the caller (it is then something else).
+
+    The reset must not happen while another thread of the process is inside a HiGHS solve;
+    borderflow solves one model at a time per process (Dask workers are single-threaded).
+    """
+
+    def run(self):
+        status = super().run()
+        if status == highspy.HighsStatus.kError and self.getModelStatus() == _MS.kNotset:
+            threads = self.getOptionValue("threads")
+            threads = threads[-1] if isinstance(threads, tuple) else threads  # (status, value)
+            highspy.Highs.resetGlobalScheduler(True)
+            SCHEDULER_RESETS["count"] += 1
+            status = super().run()
+            if self.getModelStatus() != _MS.kNotset:
+                log.warning("HiGHS's thread scheduler had been started in this process with "
+                            "another thread count (an earlier HiGHS solve with default threads?); "
+                            "borderflow reset it to %s thread(s) and solved again", threads)
+        return status
+
+
 def new_highs() -> highspy.Highs:
-    """A silent ``highspy.Highs``: the copyright banner HiGHS prints on its first construction
-    is sent to /dev/null at the file-descriptor level, so ``--json`` output stays pure JSON."""
+    """A silent :class:`SchedulerSafeHighs`: the copyright banner HiGHS prints on its first
+    construction is sent to /dev/null at the file-descriptor level, so ``--json`` output stays
+    pure JSON."""
     sys.stdout.flush()
     saved = os.dup(1)
     try:
         with open(os.devnull, "wb") as null:
             os.dup2(null.fileno(), 1)
-            h = highspy.Highs()
+            h = SchedulerSafeHighs()
             h.setOptionValue("output_flag", False)
     finally:
         os.dup2(saved, 1)
@@ -246,169 +288,43 @@ class _Matrix:
         return self._row_index
 
 
-@dataclass
-class _Form:
-    """A linear model in HiGHS's terms: min c x + offset, row bounds on A x, column bounds."""
-
-    columns: list
-    rows: list
-    A: sp.csc_matrix
-    cost: np.ndarray
-    offset: float
-    col_lower: np.ndarray
-    col_upper: np.ndarray
-    row_lower: np.ndarray
-    row_upper: np.ndarray
-    translator: str
-
-
-def _column_bounds(columns) -> tuple[np.ndarray, np.ndarray]:
-    lo = np.empty(len(columns))
-    up = np.empty(len(columns))
-    for j, v in enumerate(columns):
-        if v.fixed:
-            lo[j] = up[j] = v.value
-            continue
-        a, b = v.bounds
-        lo[j] = -np.inf if a is None else a
-        up[j] = np.inf if b is None else b
-    return lo, up
-
-
-def _compiled_form(model: pyo.ConcreteModel) -> _Form:
-    """Any linear model, through Pyomo's sparse standard-form compiler."""
-    info = LinearStandardFormCompiler().write(model, mixed_form=True)
-    A = info.A.tocsc()
-    n_rows, n_cols = A.shape
-    c = info.c.toarray().ravel() if info.c.shape[0] else np.zeros(n_cols)
-    rhs = np.asarray(info.rhs, dtype=float)
-    kind = np.array([r.bound_type for r in info.rows], dtype=int)
-    lo = np.array([-np.inf if v.lb is None else v.lb for v in info.columns], dtype=float)
-    up = np.array([np.inf if v.ub is None else v.ub for v in info.columns], dtype=float)
-    return _Form(columns=list(info.columns), rows=[r.constraint for r in info.rows], A=A,
-                 cost=c[:n_cols] if c.size else np.zeros(n_cols),
-                 offset=float(info.c_offset[0]) if len(info.c_offset) else 0.0,
-                 col_lower=lo, col_upper=up,
-                 row_lower=np.where(kind <= 0, rhs, -np.inf),
-                 row_upper=np.where(kind >= 0, rhs, np.inf), translator="pyomo-standard-form")
-
-
-def _matrix_form(model: pyo.ConcreteModel) -> _Form | None:
-    """A model whose constraints are all matrix rows (:class:`borderflow.model.terms.LinearRows`:
-    anything with ``csr()`` and ``bounds_arrays()``), read without walking expressions: the
-    rows' sparse matrices are stacked as they are; the objective's costs come from the arrays
-    :func:`borderflow.model.terms.add_objective` keeps (any other objective: Pyomo's linear
-    walker). ``None`` if the model has other constraints or not one minimised objective
-    (then the standard-form compiler translates it)."""
-    comps = list(model.component_objects(pyo.Constraint, active=True, descend_into=True))
-    if any(not hasattr(c, "csr") for c in comps):
-        return None
-    objectives = list(model.component_data_objects(pyo.Objective, active=True,
-                                                   descend_into=True))
-    if len(objectives) != 1 or objectives[0].sense != pyo.minimize:
-        return None
-    columns: list = []
-    col_index: dict[int, int] = {}
-    x_maps: dict[int, np.ndarray] = {}
-
-    def column(v) -> int:
-        if columns and not col_index:  # columns so far taken in order: index them now
-            col_index.update((id(u), j) for j, u in enumerate(columns))
-        j = col_index.get(id(v))
-        if j is None:
-            j = col_index[id(v)] = len(columns)
-            columns.append(v)
-        return j
-
-    def x_map(x) -> np.ndarray:
-        """HiGHS column of each entry of ``x``. The first ``x`` (every model variable, once,
-        as :func:`borderflow.model.terms.columns` makes it) is the column order itself, with
-        no index dict (127 MB at a million variables); any other goes through one."""
-        if id(x) not in x_maps:
-            if not columns:
-                columns.extend(x)
-                x_maps[id(x)] = np.arange(len(x), dtype=np.int64)
-            else:
-                x_maps[id(x)] = np.fromiter((column(v) for v in x), dtype=np.int64,
-                                            count=len(x))
-        return x_maps[id(x)]
-
-    blocks, rows, lows, ups = [], [], [], []
-    for comp in comps:
-        indptr, indices, coef, x = comp.csr()
-        data = list(comp.values())
-        active = np.fromiter((d.active for d in data), dtype=bool, count=len(data))
-        lo, up = comp.bounds_arrays()
-        block = (indptr, x_map(x)[indices], coef)
-        keep = np.flatnonzero(active)
-        blocks.append((block, keep, len(data)))
-        rows += [data[i] for i in keep]
-        lows.append(lo[keep])
-        ups.append(up[keep])
-    # an objective made by borderflow.model.terms.add_objective keeps its costs as arrays:
-    # read them, no expression walk
-    kept = objectives[0].cost_arrays() if hasattr(objectives[0], "cost_arrays") else None
-    if kept is not None:
-        x, positions, obj_coefs = kept
-        obj_cols, constant = x_map(x)[positions], 0.0
-    else:
-        visitor = LinearRepnVisitor({})
-        repn = visitor.walk_expression(objectives[0].expr)
-        if repn.nonlinear is not None:
-            return None
-        obj_cols = np.fromiter((column(visitor.var_map[k]) for k in repn.linear),
-                               dtype=np.int64, count=len(repn.linear))
-        obj_coefs = np.fromiter((float(v) for v in repn.linear.values()), dtype=float,
-                                count=len(repn.linear))
-        constant = float(repn.constant) if repn.constant else 0.0
-    n_cols = len(columns)
-    cost = np.zeros(n_cols)
-    np.add.at(cost, obj_cols, obj_coefs)
-    mats = []
-    for (indptr, idx, coef), keep, n in blocks:
-        M = sp.csr_matrix((coef, idx, indptr), shape=(n, n_cols))
-        mats.append(M if len(keep) == n else M[keep])
-    A = (sp.vstack(mats, format="csc") if mats else sp.csc_matrix((0, n_cols)))
-    A.sort_indices()
-    col_lower, col_upper = _column_bounds(columns)
-    return _Form(columns=columns, rows=rows, A=A, cost=cost,
-                 offset=constant,
-                 col_lower=col_lower, col_upper=col_upper,
-                 row_lower=np.concatenate(lows) if lows else np.zeros(0),
-                 row_upper=np.concatenate(ups) if ups else np.zeros(0),
-                 translator="matrix-rows")
-
-
-def _set_constraint_bounds(con, lower, upper) -> None:
-    """New bounds of a Pyomo constraint, keeping its body (matrix rows keep their terms)."""
-    if hasattr(con, "set_bounds"):
-        con.set_bounds(lower, upper)
-    else:
-        con.set_value((lower, con.body, upper))
-
-
 class HighsSession:
     """A Pyomo model translated once into a live HiGHS model.
+
+    What other code changes in the kept model goes through public methods that keep HiGHS
+    and (for bounds) Pyomo in step: :meth:`set_bounds` and :meth:`apply` (scenarios),
+    :meth:`set_costs` and :meth:`set_coefficients` (sampled inputs); :meth:`columns_of` and
+    :meth:`rows_of` say where a Pyomo component's entries are in HiGHS.
 
     Parameters
     ----------
     model : pyo.ConcreteModel
-        A linear model with one active objective.
+        A linear model with one active minimised objective.
     options : SolverOptions, optional
     translator : str
-        ``"auto"``: a model whose constraints are all matrix rows (as :func:`build_model`
-        makes them) is read directly from their sparse matrices, any other model through
-        Pyomo's standard-form compiler; ``"pyomo"``: always the compiler (for cross-checks).
+        ``"auto"``: the fast translation (:func:`borderflow.model.pyomo_layer.linear_form`:
+        the formulation's matrix rows as they are, any ordinary Pyomo constraint walked row by
+        row); ``"pyomo"``: Pyomo's standard-form compiler (for cross-checks).
+
+    Raises
+    ------
+    ValueError
+        If the model is not linear or has not one minimised objective (the message names the
+        component).
     """
+
+    #: more coefficient changes than this at once are passed as a new matrix
+    #: (:meth:`set_coefficients`)
+    bulk_threshold = 2_000
 
     def __init__(self, model: pyo.ConcreteModel, options: SolverOptions | None = None, *,
                  translator: str = "auto"):
+        if translator not in ("auto", "pyomo"):
+            raise ValueError(f"translator must be 'auto' or 'pyomo', not {translator!r}")
         self.model = model
         self.options = options or SolverOptions()
         t0 = time.perf_counter()
-        form = _matrix_form(model) if translator == "auto" else None
-        if form is None:
-            form = _compiled_form(model)
+        form = linear_form(model) if translator == "auto" else compiled_form(model)
         self._matrix = _Matrix(columns=form.columns, rows=form.rows)
         self.translator = form.translator
         self.highs = new_highs()
@@ -417,16 +333,18 @@ class HighsSession:
         self.translate_seconds = time.perf_counter() - t0
         self._solved_once = False
         self._state: dict[int, list] = {}
+        self._costs: dict[int, np.ndarray] = {}
+        self._entries: tuple[np.ndarray, np.ndarray] | None = None
 
     def _configure(self) -> None:
         configure(self.highs, self.options)
 
-    def _lp(self, form: "_Form") -> highspy.HighsLp:
+    def _lp(self, form: LinearForm) -> highspy.HighsLp:
         self._nonzeros = int(form.A.nnz)
         return highs_lp(form.A, form.cost, form.col_lower, form.col_upper, form.row_lower,
                         form.row_upper, form.offset)
 
-    # -- scenario changes -------------------------------------------------------------------
+    # -- where things are -------------------------------------------------------------------
     def _component_state(self, comp, kind: str) -> list:
         """``[HiGHS indices (-1: not in HiGHS), current lower, current upper, data]`` of a
         variable or constraint component, in index order (made once, then kept current)."""
@@ -450,6 +368,12 @@ class HighsSession:
         """HiGHS column of each variable of ``comp``, in index order (-1: not in the LP)."""
         return self._component_state(comp, "column")[0]
 
+    def rows_of(self, comp) -> np.ndarray:
+        """HiGHS row of each constraint of ``comp``, in index order (-1: not in the LP; a
+        ranged ordinary constraint compiled by ``translator="pyomo"``: its first row)."""
+        return self._component_state(comp, "row")[0]
+
+    # -- scenario changes -------------------------------------------------------------------
     def set_bounds(self, comp, lower, upper) -> int:
         """Set the bounds of every variable (or constraint) of ``comp``, in index order, in
         HiGHS and in Pyomo; ``inf``/``-inf`` = unbounded. Only entries that differ from the
@@ -475,7 +399,7 @@ class HighsSession:
                 data[i].setlb(a)
                 data[i].setub(b)
             else:
-                _set_constraint_bounds(data[i], a, b)
+                set_row_bounds(data[i], a, b)
         sent = changed[where[changed] >= 0]
         if len(sent):
             change = self.highs.changeColsBounds if kind == "column" else \
@@ -489,6 +413,72 @@ class HighsSession:
         returns how many bounds changed."""
         return sum(self.set_bounds(comp, lo, up)
                    for comp, (lo, up) in {**update.columns, **update.rows}.items())
+
+    # -- sampled inputs: costs and coefficients (HiGHS only) ---------------------------------
+    def set_costs(self, comp, cost) -> int:
+        """Objective coefficients of ``comp``'s variables (in index order) in HiGHS; only
+        entries that differ from those sent last (at first: the model's own) are sent. The
+        Pyomo objective keeps the model's costs: report a changed model from the solution,
+        not from ``pyo.value(model.objective)``.
+
+        Returns
+        -------
+        int
+            How many coefficients changed.
+        """
+        cost = np.asarray(cost, dtype=float)
+        cols = self.columns_of(comp)
+        last = self._costs.get(id(comp))
+        if last is None:
+            lp_cost = np.asarray(self.highs.getLp().col_cost_, dtype=float)
+            last = np.where(cols >= 0, lp_cost[np.maximum(cols, 0)], np.nan)
+        diff = np.flatnonzero((cost != last) & (cols >= 0))
+        if len(diff):
+            self.highs.changeColsCost(len(diff), cols[diff].astype(np.int32), cost[diff].copy())
+        self._costs[id(comp)] = cost.copy()
+        return len(diff)
+
+    def set_coefficients(self, rows, cols, values, bulk: bool | None = None) -> None:
+        """Matrix coefficients ``A[rows, cols] = values`` (HiGHS numbering, entries that exist
+        in the matrix), in HiGHS only. One by one (``changeCoeff``, ~1 us each), or with
+        ``bulk`` (default: more than :attr:`bulk_threshold` entries) written into the matrix
+        read back from HiGHS and passed again with the current basis (highspy has no batch
+        ``changeCoeff``).
+
+        Raises
+        ------
+        RuntimeError
+            If an entry of a bulk change is not in the matrix.
+        """
+        rows = np.asarray(rows, dtype=np.int64)
+        cols = np.asarray(cols, dtype=np.int64)
+        values = np.asarray(values, dtype=float)
+        if not (len(values) > self.bulk_threshold if bulk is None else bulk):
+            change = self.highs.changeCoeff
+            for r, c, v in zip(rows.tolist(), cols.tolist(), values.tolist()):
+                change(r, c, v)
+            return
+        h = self.highs
+        lp = h.getLp()
+        basis = h.getBasis()
+        start = np.asarray(lp.a_matrix_.start_, dtype=np.int64)
+        index = np.asarray(lp.a_matrix_.index_, dtype=np.int64)
+        value = np.array(lp.a_matrix_.value_, dtype=float)
+        if self._entries is None:  # entry keys in sorted order, made once per matrix layout
+            col_of = np.repeat(np.arange(len(start) - 1), np.diff(start))
+            keys = col_of * lp.num_row_ + index
+            order = np.argsort(keys, kind="stable")
+            self._entries = (keys[order], order)
+        keys, order = self._entries
+        want = cols * lp.num_row_ + rows
+        at = np.searchsorted(keys, want)
+        if np.any(at >= len(keys)) or np.any(keys[np.minimum(at, len(keys) - 1)] != want):
+            raise RuntimeError("a coefficient to change is not in the kept model's matrix")
+        value[order[at]] = values
+        lp.a_matrix_.value_ = value
+        h.passModel(lp)
+        if basis.valid:
+            h.setBasis(basis)
 
     # -- warm starts ------------------------------------------------------------------------
     def basis(self) -> highspy.HighsBasis | None:

@@ -100,7 +100,7 @@ def column_days(session: HighsSession, periods: dict) -> np.ndarray:
 
 def solve_rolling(session: HighsSession, periods: dict, horizon: RollingHorizon,
                   min_overlap_days: int = 0, default_overlap_days: int = 0,
-                  load: bool = True) -> SolveSummary:
+                  load: bool = True, on_window=None) -> SolveSummary:
     """Solve ``session``'s model window by window; load the stitched solution into Pyomo.
 
     Parameters
@@ -118,6 +118,9 @@ def solve_rolling(session: HighsSession, periods: dict, horizon: RollingHorizon,
         (:func:`borderflow.model.formulation.longest_queue_wait_days`).
     load : bool
         Load values and duals into the Pyomo model.
+    on_window : callable, optional
+        ``on_window(k, n, first_day, last_day)`` before window ``k`` (0-based) of ``n`` is
+        solved (progress display).
 
     Returns
     -------
@@ -148,6 +151,8 @@ def solve_rolling(session: HighsSession, periods: dict, horizon: RollingHorizon,
     plan = windows(int(day.max(initial=-1)) + 1, horizon, min_overlap_days,
                    default_overlap_days)
     for k, w in enumerate(plan):
+        if on_window is not None:
+            on_window(k, len(plan), w.first_day, w.end - 1)
         cols = np.flatnonzero((day >= w.first_day) & (day < w.end))
         rows = np.flatnonzero((row_day >= w.first_day) & (row_day < w.end))
         past = np.where(day < w.first_day, x, 0.0)

@@ -12,7 +12,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 import tiny  # noqa: E402
 
 from borderflow.data.scenario import Scenario  # noqa: E402
-from borderflow.pipeline import load_dataset, run_scenario  # noqa: E402
+from borderflow.data.dataset import load_dataset  # noqa: E402
+from borderflow.pipeline import run_scenario  # noqa: E402
 
 
 @pytest.fixture

@@ -7,34 +7,44 @@ run already there is left byte for byte as it was.
 The data is the tiny dataset (tests/tiny.py) with its crossings on the Vietnam–China border (so
 the CLI's border check passes), or the embedded dataset where realism needs it (a misspelled
 Boten–Mohan, a twenty-year horizon).
+
+``ISSUE_15`` holds the inputs of the adversarial pass of issue 15 (numbers out of range, files
+that are folders or FIFOs, YAML bombs, options that make no sense): each also has a time limit,
+since "never hang" is part of the contract. The ``--out`` refusals, write failures and the lock
+are in test_out_safety.py, the random edits in test_fuzz_inputs.py.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import textwrap
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import pandas as pd
 import pytest
 import tiny
+from clitools import invoke
 from typer.testing import CliRunner
 
 from borderflow.cli import app
 from borderflow.model.size import LIMIT_ENV, max_model_gb
 
-from test_verify import _border_data
+from helpers import border_data
 
 
 @dataclass
 class Case:
-    """A command line (without ``--out``) and what its one error message must contain."""
+    """A command line (without ``--out``) and what its one error message must contain (and
+    must not: ``reject``); ``timeout_s``: longer is a hang."""
 
     args: list[str]
     expect: tuple[str, ...]
     env: dict[str, str] | None = None
+    reject: tuple[str, ...] = ()
+    timeout_s: float = 120.0
 
 
 def _data(tmp: Path, edit: Callable[[dict[str, pd.DataFrame]], None] | None = None) -> Path:
@@ -42,7 +52,7 @@ def _data(tmp: Path, edit: Callable[[dict[str, pd.DataFrame]], None] | None = No
     t = tiny.base_tables()
     if edit is not None:
         edit(t)
-    return _border_data(tmp, "data", t)
+    return border_data(tmp, "data", t)
 
 
 def _set(table: str, row: int, col: str, value) -> Callable:
@@ -72,15 +82,20 @@ def _file_edit(fn: Callable[[Path], None], *expect: str) -> Callable[[Path], Cas
 
 
 def _yaml(text: str, *expect: str, data: str = "tiny", command: str = "solve",
-          env: dict[str, str] | None = None) -> Callable:
-    """Case: a scenario file (``solve --scenario`` or ``sweep``) on the tiny or embedded data."""
+          env: dict[str, str] | None = None, extra: tuple[str, ...] = (),
+          reject: tuple[str, ...] = (), timeout_s: float = 120.0,
+          dedent: bool = True) -> Callable:
+    """Case: a scenario file (``solve --scenario`` or ``sweep``) on the tiny or embedded data;
+    ``extra``: more options."""
     def case(tmp: Path) -> Case:
         path = tmp / "scenario.yaml"
-        path.write_text(textwrap.dedent(text), encoding="utf-8")
+        path.write_text(textwrap.dedent(text) if dedent else text, encoding="utf-8")
         folder = ["--data", str(_data(tmp))] if data == "tiny" else []
         if command == "sweep":
-            return Case(["sweep", str(path), "--workers", "1", "--no-progress", *folder], expect)
-        return Case(["solve", "--scenario", str(path), *folder], expect, env)
+            return Case(["sweep", str(path), "--workers", "1", "--no-progress", *folder, *extra],
+                        expect, env, reject, timeout_s)
+        return Case(["solve", "--scenario", str(path), *folder, *extra], expect, env, reject,
+                    timeout_s)
     return case
 
 
@@ -379,6 +394,226 @@ CASES: dict[str, Callable[[Path], Case]] = {
 }
 
 
+# ---- issue 15: the adversarial pass, kept as permanent cases -------------------------------
+def _semicolons(folder: Path) -> None:
+    """nodes.csv saved by a spreadsheet in a European locale (';' between columns)."""
+    path = folder / "nodes.csv"
+    pd.read_csv(path, dtype=str, keep_default_na=False).to_csv(path, sep=";", index=False)
+
+
+def _tabs(folder: Path) -> None:
+    path = folder / "links.csv"
+    pd.read_csv(path, dtype=str, keep_default_na=False).to_csv(path, sep="\t", index=False)
+
+
+def _table_is_folder(folder: Path) -> None:
+    (folder / "nodes.csv").unlink()
+    (folder / "nodes.csv").mkdir()
+    (folder / "nodes.csv" / "nodes.csv").write_text("node_id\n")
+
+
+def _table_is_fifo(folder: Path) -> None:
+    # reading a FIFO nobody writes to waits forever: it must be refused, not opened
+    (folder / "markets.csv").unlink()
+    os.mkfifo(folder / "markets.csv")
+
+
+def _unquoted_comma(folder: Path) -> None:
+    # a price written 1,000 without quotes: one value too many on row 1
+    _rewrite("markets.csv", "cn-m,durian,1000,", "cn-m,durian,1,000,")(folder)
+
+
+def _data_is_file(tmp: Path) -> Case:
+    path = tmp / "data.zip"
+    path.write_bytes(b"PK\x03\x04")
+    return Case(["solve", "--data", str(path)], ("data.zip", "is a file, not a folder"),
+                reject=("does not exist",))
+
+
+def _overlay_is_file(tmp: Path) -> Case:
+    path = tmp / "overlay.csv"
+    path.write_text("crossing_id\n")
+    return Case(["solve", "--data", str(_data(tmp)), "--overlay", str(path)],
+                ("overlay.csv", "is a file, not a folder"))
+
+
+def _laughs() -> str:
+    """A 'billion laughs' scenario file: 9 levels of 9 aliases, 10^9 strings, ~600 bytes."""
+    text = 'name: laughs\na: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n'
+    for prev, cur in zip("abcdefgh", "bcdefghi"):
+        text += f"{cur}: &{cur} [{', '.join(['*' + prev] * 9)}]\n"
+    return text
+
+
+def _scenario_fifo(tmp: Path) -> Case:
+    path = tmp / "scenario.yaml"
+    os.mkfifo(path)
+    return Case(["solve", "--scenario", str(path), "--data", str(_data(tmp))],
+                ("scenario.yaml", "not a regular file"), timeout_s=20)
+
+
+def _cli(*args: str, expect: tuple[str, ...], timeout_s: float = 120.0,
+         reject: tuple[str, ...] = ()) -> Callable[[Path], Case]:
+    """Case: ``solve`` on the tiny dataset with more options."""
+    return lambda tmp: Case(["solve", "--data", str(_data(tmp)), *args], expect,
+                            reject=reject, timeout_s=timeout_s)
+
+
+def _sweep_with(*args: str, expect: tuple[str, ...], timeout_s: float = 60.0
+                ) -> Callable[[Path], Case]:
+    """Case: a two-scenario sweep of the tiny dataset with more options."""
+    return _yaml("""\
+        scenarios:
+          - {name: no-x1, events: [{crossing: x1}]}
+        """, *expect, command="sweep", extra=args, timeout_s=timeout_s)
+
+
+def _reroute_on_annual_baseline(tmp: Path) -> Case:
+    data = _data(tmp)
+    base = tmp / "annual"
+    solved = CliRunner().invoke(app, ["solve", "--data", str(data), "--out", str(base)])
+    assert solved.exit_code == 0, solved.output
+    return Case(["reroute", "--close", "x1", "--month", "6", "--baseline", str(base),
+                 "--data", str(data)], ("field '--baseline'", "month"))
+
+
+def _only_misspelled(tmp: Path) -> Case:
+    from borderflow.data.loaders import default_data_dir
+
+    example = default_data_dir().parent / "scenarios" / "sweep-example.yaml"
+    return Case(["sweep", str(example), "--only", "boten-mohn", "--workers", "1",
+                 "--no-progress"], ("field '--only'", "boten-mohn"))
+
+
+ISSUE_15: dict[str, Callable[[Path], Case]] = {
+    # ---- numbers out of range (finite, plausible per column) --------------------------------
+    "capacity inf": _solve_with(
+        _set("crossings", 0, "capacity_a_to_b_trucks_per_day", "inf"), "crossings.csv",
+        "row 1 (x1)", "field 'capacity_a_to_b_trucks_per_day'", "finite", "inf"),
+    "capacity 1e308": _solve_with(
+        _set("crossings", 1, "capacity_b_to_a_trucks_per_day", "1e308"), "crossings.csv",
+        "row 2 (x2)", "field 'capacity_b_to_a_trucks_per_day'", "<= 20000", "1e+308"),
+    "capacity 1e400 (overflows to inf)": _solve_with(
+        _set("crossings", 0, "capacity_a_to_b_trucks_per_day", "1e400"), "crossings.csv",
+        "row 1 (x1)", "field 'capacity_a_to_b_trucks_per_day'", "finite"),
+    "supply 1e308": _solve_with(
+        _set("supply", 0, "supply_t_per_year", "1e308"), "supply.csv", "row 1 (vn-o/durian)",
+        "field 'supply_t_per_year'", "<= 1e+09"),
+    "market price -inf": _solve_with(
+        _set("markets", 0, "price_usd_per_t", "-inf"), "markets.csv", "row 1 (cn-m/durian)",
+        "field 'price_usd_per_t'", "finite"),
+    "negative road cost per km": _solve_with(
+        _set("parameters", 0, "value", -1.2), "parameters.csv",
+        "row 1 (road_cost_usd_per_truck_km)", "field 'value'", "between 0 and 100", "-1.2"),
+    "empty-return share as a percentage": _solve_with(
+        lambda t: t.__setitem__("parameters", pd.concat([t["parameters"], pd.DataFrame([{
+            **tiny.PROV, "parameter": "empty_return_share", "value": 50, "unit": "-"}])],
+            ignore_index=True)), "parameters.csv", "row 7 (empty_return_share)",
+        "field 'value'", "between 0 and 1"),
+    "parameter in the wrong unit": _solve_with(
+        _set("parameters", 4, "unit", "USD/truck-hour"), "parameters.csv",
+        "row 5 (waiting_cost_usd_per_truck_day)", "field 'unit'", "USD/truck-day"),
+    "fee 1e12": _solve_with(
+        _set("crossings", 0, "fee_usd_per_truck", "1e12"), "crossings.csv", "row 1 (x1)",
+        "field 'fee_usd_per_truck'", "<= 10000"),
+    "link length inf": _solve_with(
+        _set("links", 0, "length_km", "inf"), "links.csv", "row 1 (l1)", "field 'length_km'",
+        "finite"),
+    "shelf life in hours (ambient 120)": _solve_with(
+        _set("products", 0, "shelf_life_ambient_days", 120), "products.csv", "row 1 (durian)",
+        "field 'shelf_life_ambient_days'", "hours given instead of days?", "120 h = 5 days"),
+    "shelf life in hours (reefer 336)": _solve_with(
+        _set("products", 0, "shelf_life_reefer_days", 336), "products.csv", "row 1 (durian)",
+        "field 'shelf_life_reefer_days'", "hours given instead of days?", "336 h = 14 days"),
+    # ---- dates and files -------------------------------------------------------------------
+    "opening date 01/06/2026": _solve_with(
+        _set("crossings", 1, "opens", "01/06/2026"), "crossings.csv", "row 2 (x2)",
+        "field 'opens'", "not an ISO date (YYYY-MM-DD)", "'01/06/2026'"),
+    "opening date 2026-02-30": _solve_with(
+        _set("crossings", 1, "opens", "2026-02-30"), "crossings.csv", "row 2 (x2)",
+        "field 'opens'", "not a date"),
+    "semicolon-delimited CSV": _file_edit(_semicolons, "nodes.csv", "separated by semicolons",
+                                          "comma"),
+    "tab-delimited CSV": _file_edit(_tabs, "links.csv", "separated by tabs", "comma"),
+    "unquoted comma in a value": _file_edit(_unquoted_comma, "markets.csv", "row 1",
+                                            "double quotes"),
+    "table that is a folder": _file_edit(_table_is_folder, "nodes.csv",
+                                         "is a folder, not a CSV file"),
+    "table that is a FIFO (never hang)": lambda tmp: Case(
+        _file_edit(_table_is_fifo, "markets.csv", "not a regular file")(tmp).args,
+        ("markets.csv", "not a regular file"), timeout_s=20),
+    "--data is a file": _data_is_file,
+    "--overlay is a file": _overlay_is_file,
+    # ---- scenario files --------------------------------------------------------------------
+    "supply factor 1e300": _yaml(
+        """\
+        name: glut
+        events:
+          - {supply: {product: durian, factor: 1e300}}
+        """, "scenario.yaml", "row 3", "events[0].supply.factor"),
+    "throttle 1e308 trucks a day": _yaml(
+        """\
+        name: wide-open
+        events:
+          - {crossing: x1, capacity_trucks_per_day: 1e308}
+        """, "scenario.yaml", "row 3", "events[0].capacity_trucks_per_day"),
+    "YAML billion laughs (never hang)": _yaml(_laughs(), "scenario.yaml", "aliases",
+                                              timeout_s=20, dedent=False),
+    "scenario file over the size limit": _yaml(
+        "name: huge\ndescription: " + "x" * 1_500_000 + "\n", "scenario.yaml", "MB limit",
+        dedent=False),
+    "YAML nested 10,000 levels": _yaml("name: deep\ndescription: " + "[" * 10_000
+                                       + "]" * 10_000 + "\n", "scenario.yaml", "nested",
+                                       dedent=False, timeout_s=30),
+    "scenario file that is a FIFO (never hang)": _scenario_fifo,
+    "events: twice": _yaml(
+        """\
+        name: twice
+        events:
+          - {crossing: x1}
+        events:
+          - {crossing: x2}
+        """, "scenario.yaml", "row 4", "events", "twice"),
+    "base names a dataset that is never used": _yaml(
+        """\
+        name: elsewhere
+        base: my-dataset
+        """, "scenario.yaml", "row 2", "field 'base'", "my-dataset"),
+    "event with both close and a capacity": _yaml(
+        """\
+        name: both
+        events:
+          - {crossing: x1, close: {from: 2024-01-01}, capacity_trucks_per_day: 20}
+        """, "scenario.yaml", "row 3", "events[0]", "close", "capacity_trucks_per_day",
+        reject=("did you mean 'capacity_trucks_per_day'",)),
+    "scenario name of 300 letters": _yaml(
+        "name: " + "a" * 300 + "\n", "scenario.yaml", "row 1", "field 'name'", "100",
+        dedent=False),
+    # ---- options ---------------------------------------------------------------------------
+    "--time-limit -1": _cli("--time-limit", "-1", expect=("field '--time-limit'",)),
+    "--time-limit nan": _cli("--time-limit", "nan", expect=("field '--time-limit'",)),
+    "--overlap-days without --window-days": _cli(
+        "--overlap-days", "3", expect=("field '--overlap-days'", "--window-days")),
+    "reroute --month on an annual --baseline": _reroute_on_annual_baseline,
+    # ---- sweeps ----------------------------------------------------------------------------
+    "sweep grid of no crossings": _yaml(
+        """\
+        grid: {crossings: []}
+        """, "scenario.yaml", "row 1", "grid", "crossings", command="sweep"),
+    "sweep grid closing 40 days in February": _yaml(
+        """\
+        grid: {crossings: [x1], days: [40], months: [2]}
+        """, "scenario.yaml", "row 1", "grid", "40", command="sweep"),
+    "sweep --only misspelled writes nothing (embedded)": _only_misspelled,
+    "sweep --scheduler nothing listens (never hang)": _sweep_with(
+        "--scheduler", "tcp://127.0.0.1:1", expect=("field '--scheduler'", "127.0.0.1:1"),
+        timeout_s=20),
+    "sweep --scheduler not an address": _sweep_with(
+        "--scheduler", "not a url", expect=("field '--scheduler'", "not a url"), timeout_s=20),
+}
+CASES.update(ISSUE_15)
+
+
 def _tree(folder: Path) -> dict[str, str]:
     """SHA-256 of every file under ``folder`` (relative path -> digest)."""
     return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
@@ -395,14 +630,18 @@ def test_bad_input_is_refused_with_one_message(tmp_path, name):
         (out / "summary.json").write_text('{"status": "optimal"}\n')
         (out / "flows.csv").write_text("arc_id,flow_t\nl1,200\n")
     before = _tree(out) if previous else None
-    result = CliRunner().invoke(app, [*case.args, "--out", str(out)], env=case.env)
+    result = invoke(CliRunner(), app, [*case.args, "--out", str(out)], case.timeout_s,
+                    env=case.env)
     output = result.output
-    assert result.exit_code == 2, output
+    assert result.exit_code == 2, output + (f"\n{result.exception!r}" if result.exception
+                                            else "")
     assert "Traceback" not in output
     errors = [line for line in output.splitlines() if line.startswith("error:")]
     assert len(errors) == 1, output
     for part in case.expect:
         assert part in errors[0], f"{part!r} not in {errors[0]!r}"
+    for part in case.reject:
+        assert part not in errors[0], f"{part!r} in {errors[0]!r}"
     if previous:
         assert _tree(out) == before
         assert not [p for p in tmp_path.iterdir() if p.name.startswith(".run.")]
@@ -412,7 +651,7 @@ def test_bad_input_is_refused_with_one_message(tmp_path, name):
 
 
 def test_catalogue_is_large_enough():
-    assert len(CASES) >= 32
+    assert len(CASES) >= 32 + len(ISSUE_15) and len(ISSUE_15) >= 39
 
 
 def test_model_size_limit_defaults_to_half_the_memory(monkeypatch):
@@ -422,3 +661,23 @@ def test_model_size_limit_defaults_to_half_the_memory(monkeypatch):
     assert max_model_gb(3.0) == (3.0, "max_model_gb")
     monkeypatch.setenv(LIMIT_ENV, "5")
     assert max_model_gb() == (5.0, LIMIT_ENV)
+
+
+def test_overlapping_events_are_told_not_resolved_silently(tmp_path):
+    """A closure and a throttle of the same crossing on the same days: the run goes on (the
+    later event wins, as documented), but a warning names both events and the days."""
+    path = tmp_path / "scenario.yaml"
+    path.write_text(textwrap.dedent("""\
+        name: overlap
+        horizon: {start: 2024-01-01, days: 5}
+        events:
+          - {crossing: x1, close: {from: 2024-01-02, to: 2024-01-04}}
+          - {crossing: x1, capacity_trucks_per_day: 10, from: 2024-01-03, to: 2024-01-05}
+        """), encoding="utf-8")
+    result = invoke(CliRunner(), app, ["solve", "--scenario", str(path), "--data",
+                                       str(_data(tmp_path)), "--out", str(tmp_path / "run")])
+    assert result.exit_code == 0, result.output
+    warnings = [line for line in result.output.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 1, result.output
+    for part in ("scenario.yaml", "events[0]", "events[1]", "x1", "2024-01-03"):
+        assert part in warnings[0], (part, warnings[0])

@@ -12,55 +12,18 @@ import datetime as dt
 
 import numpy as np
 import pandas as pd
+import pyomo.environ as pyo
 import pytest
 import tiny
+from helpers import (check_closure_queue, dated, day, only_x1, queue_series,
+                     solve_closure)
 
 from borderflow.data.scenario import (CapacityEvent, CloseEvent, Horizon, InitialQueue,
                                       PriorityEvent, PriorityRule, Scenario, Window)
-from borderflow.pipeline import RunOptions
+from borderflow.options import RunOptions
 from borderflow.solvers.rolling import RollingHorizon
 
 TOL = 1e-6
-START = dt.date(2024, 1, 1)
-
-
-def day(k: int) -> dt.date:
-    return START + dt.timedelta(days=k)
-
-
-def only_x1(t, capacity: float) -> None:
-    """X2 closed, X1 at ``capacity``; supply exactly 200 t/day in January (31 days)."""
-    t["supply"].loc[0, "supply_t_per_year"] = 200 * 31 * 12
-    t["crossings"].loc[1, "status"] = "closed"
-    t["crossings"].loc[0, "capacity_a_to_b_trucks_per_day"] = capacity
-
-
-def queue_series(run, n: int) -> np.ndarray:
-    q = run.results.queues
-    q = q[(q["crossing_id"] == "x1") & (q["direction"] == "a_to_b")].set_index("period")
-    return np.array([q["queue_trucks"].get(k, 0.0) for k in range(n)])
-
-
-def dated(name: str, days: int, *events, queues=()) -> Scenario:
-    return Scenario(name=name, horizon=Horizon(start=START, days=days), events=tuple(events),
-                    initial_queues=tuple(queues))
-
-
-def solve_closure(solve_tiny, tiny_tables, **kwargs):
-    """X1 alone at 20 trucks/day, closed on days 1-2, 5 days (options in ``kwargs``)."""
-    only_x1(tiny_tables, 20)
-    close = CloseEvent(crossing="x1", close=Window(**{"from": day(1), "to": day(2)}))
-    return solve_tiny(tiny_tables, dated("closure", 5, close), **kwargs)
-
-
-def check_closure_queue(run) -> None:
-    """The hand-computed queue of :func:`solve_closure`: arrivals 10/day; closed days 1-2
-    queue 10 then 20; capacity 20 clears 10/day net."""
-    assert queue_series(run, 6) == pytest.approx([0, 10, 20, 10, 0, 0], abs=TOL)
-    s = run.results.summary
-    assert s["waiting_cost_usd"] == pytest.approx(40 * (10 + 20 + 10), abs=TOL)
-    assert s["spoiled_t"] == pytest.approx(0, abs=TOL)
-    assert s["shipped_t"] == pytest.approx(1000, abs=TOL)
 
 
 def test_queue_builds_during_closure_and_clears_in_known_days(solve_tiny, tiny_tables):
@@ -103,6 +66,42 @@ def test_cargo_spoils_after_exactly_its_shelf_life_of_waiting(solve_tiny, tiny_t
     assert sp["spoiled_t"].sum() == pytest.approx(200, abs=TOL)
     assert sp["period"].tolist() == [expiry_day]
     assert run.results.summary["spoiled_t"] == pytest.approx(200, abs=TOL)
+
+
+def _dispatch_on_day_0(t_per_day: float):
+    """An extension that forces ``t_per_day`` of durian dispatched toward X1 on day 0 (a
+    shipper's committed trucks): the LP would not send cargo it knows will expire."""
+
+    def extra(m, ix):
+        f = ix.flows
+        first = f[(f["period"] == 0) & f["route_id"].str.contains("x1")]["f"]
+        m.committed = pyo.Constraint(expr=sum(m.route_flow[int(i)] for i in first)
+                                     >= t_per_day)
+
+    return extra
+
+
+@pytest.mark.parametrize("shelf_days, wait_days", [(3, 2), (4, 3)])
+def test_dispatched_cargo_expires_the_day_after_its_last_allowed_wait(solve_tiny, tiny_tables,
+                                                                       shelf_days, wait_days):
+    """Cargo dispatched on day 0 reaches X1 on day 0 (5 h) and may wait W = floor((shelf -
+    12 h) / 24) days, to the end of day W; X1 stays closed, so it expires on day W + 1,
+    neither earlier nor later (the queue_expiry rows of route flows; the initial-queue case
+    is the test above). Killed mutants: expiry on day a + W + 2 (infeasible here) and on day
+    a + W (expires a day early, saving a day of waiting)."""
+    only_x1(tiny_tables, 10)
+    tiny_tables["products"].loc[0, "shelf_life_reefer_days"] = shelf_days
+    close = CloseEvent(crossing="x1", close=Window(**{"to": day(7)}))
+    run = solve_tiny(tiny_tables, dated("committed", 8, close),
+                     extra_constraints=_dispatch_on_day_0(200))
+    sp = run.results.spoilage
+    sp = sp[sp["where"] == "queue"]
+    assert sp["period"].tolist() == [wait_days + 1]
+    assert sp["spoiled_t"].sum() == pytest.approx(200, abs=TOL)
+    assert queue_series(run, wait_days + 2)[:wait_days + 1] == pytest.approx(
+        [10] * (wait_days + 1), abs=TOL)
+    assert run.results.summary["expired_in_queue_t"] == pytest.approx(200, abs=TOL)
+    assert run.extension["constraints"] == ["committed"]
 
 
 def test_reopening_in_time_saves_the_waiting_cargo(solve_tiny, tiny_tables):
@@ -181,7 +180,7 @@ def test_network_under_another_scenario_equals_a_fresh_build(tiny_tables, tmp_pa
     ``build_network``."""
     from borderflow.data.scenario import SupplyEvent
     from borderflow.model.network import build_network, with_scenario
-    from borderflow.pipeline import load_dataset
+    from borderflow.data.dataset import load_dataset
 
     tables = load_dataset(tiny.write(tmp_path / "d", tiny_tables), check_borders=False)
     first = Scenario(name="a", horizon=Horizon(start=dt.date(2024, 1, 1), days=6))

@@ -24,7 +24,8 @@ from borderflow import gis
 from borderflow.cli import app
 from borderflow.data.scenario import closing
 from borderflow.io import write_run
-from borderflow.pipeline import load_dataset, run_scenario, solve_counterfactual
+from borderflow.data.dataset import load_dataset
+from borderflow.pipeline import run_scenario, solve_counterfactual
 
 DOCS = Path(__file__).parents[1] / "docs" / "gis.md"
 DEFAULT = Path(__file__).parents[1] / "data" / "default"
@@ -102,13 +103,29 @@ def test_deltas_show_what_moved(tiny_runs):
     assert layers["origins"]["shipped_delta_t"].tolist() == pytest.approx([0])
 
 
-def test_route_ids_rebuild_the_enumerated_paths(tiny_runs):
-    run = tiny_runs["base"]
-    ra = run.routes.route_arcs
-    rebuilt = gis.route_arcs_of(run.net, run.routes.routes["route_id"])
-    expected = ra[["route_id", "seq", "arc_id"]].sort_values(["route_id", "seq"],
-                                                             ignore_index=True)
-    pd.testing.assert_frame_equal(rebuilt, expected)
+def test_a_run_folder_draws_its_routes_from_its_route_arcs_table(tiny_runs):
+    # the arcs of each route come from the run's own table: a folder gives the same routes
+    # layer as the run in memory, also for the baseline's route kept with zero flow
+    from_folder = gis.run_layers(gis.load_run(tiny_runs["scen_dir"]),
+                                 gis.load_run(tiny_runs["base_dir"]))
+    in_memory = gis.run_layers(gis.run_data(tiny_runs["scen"]), tiny_runs["base"].results)
+    pd.testing.assert_frame_equal(pd.DataFrame(from_folder["routes"]),
+                                  pd.DataFrame(in_memory["routes"]))
+    arcs = tiny_runs["scen"].results.route_arcs
+    assert set(arcs["route_id"]) == set(tiny_runs["scen"].results.route_flows["route_id"])
+
+
+def test_a_run_folder_without_route_arcs_is_refused_with_a_clear_error(tiny_runs, tmp_path):
+    from borderflow.data.errors import InputError
+
+    for ext in ("csv", "parquet"):  # as written by a borderflow before the table existed
+        (tiny_runs["base_dir"] / f"route_arcs.{ext}").unlink()
+    with pytest.raises(InputError, match="no route_arcs table"):
+        gis.load_run(tiny_runs["base_dir"])
+    result = CliRunner().invoke(app, ["export", str(tiny_runs["base_dir"]), "--out",
+                                      str(tmp_path / "x.gpkg")])
+    assert result.exit_code == 2 and "route_arcs" in result.output
+    assert not (tmp_path / "x.gpkg").exists()
 
 
 @pytest.mark.parametrize("fmt", ["gpkg", "geoparquet", "geojson", "shp"])
@@ -168,7 +185,7 @@ def test_export_finds_the_dataset_from_run_json_and_cli_writes_it(tiny_runs, tmp
 
 
 def test_solve_gis_writes_a_geopackage_with_deltas(tiny_runs, tmp_path, monkeypatch):
-    import borderflow.cli as cli
+    import borderflow.cli.commands as cli
 
     # the tiny crossings are not on the real border: skip that check, as solve_tiny does
     monkeypatch.setattr(cli, "load_dataset",
@@ -195,7 +212,7 @@ def test_a_failed_write_keeps_the_previous_file(tiny_runs, tmp_path, monkeypatch
             raise OSError("disk full")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(gis.pyogrio, "write_dataframe", flaky)
+    monkeypatch.setattr(pyogrio, "write_dataframe", flaky)
     with pytest.raises(OSError):
         gis.write_layers(layers, out)
     assert out.read_bytes() == before

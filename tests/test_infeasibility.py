@@ -8,9 +8,9 @@ from typer.testing import CliRunner
 
 from borderflow.cli import app
 from borderflow.data.scenario import CapacityEvent, CloseEvent, Scenario
-from borderflow.pipeline import RunOptions
+from borderflow.options import RunOptions
 from borderflow.solvers.highs import InfeasibleError, SolverOptions, TimeLimitError
-from test_verify import _border_data
+from helpers import border_data
 
 TOL = 1e-6
 
@@ -69,7 +69,7 @@ def test_time_limit_is_its_own_error(tiny_tables, solve_tiny):
 
 def test_cli_infeasible_exits_4_says_why_and_writes_nothing(tmp_path):
     t = _tables(__import__("tiny").base_tables())
-    data = _border_data(tmp_path, "data", t)
+    data = border_data(tmp_path, "data", t)
     out = tmp_path / "run"
     result = CliRunner().invoke(app, ["reroute", "--data", str(data), "--close", "x1",
                                       "--close", "x2", "--must-deliver", "durian",

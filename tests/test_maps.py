@@ -22,7 +22,8 @@ from borderflow import gis, maps
 from borderflow.cli import app
 from borderflow.data.scenario import closing
 from borderflow.io import write_run
-from borderflow.pipeline import load_dataset, run_scenario
+from borderflow.data.dataset import load_dataset
+from borderflow.pipeline import run_scenario
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
@@ -63,7 +64,7 @@ def test_static_flow_map(runs, tmp_path):
 
 
 def test_network_map_and_cli(runs, tmp_path, monkeypatch):
-    import borderflow.cli as cli
+    import borderflow.cli.commands as cli
 
     monkeypatch.setattr(cli, "load_dataset",
                         lambda data, overlays, check_borders=False: load_dataset(

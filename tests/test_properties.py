@@ -25,7 +25,8 @@ from hypothesis import strategies as st
 from pyproj import Geod
 
 from borderflow.data.scenario import CloseEvent, Scenario
-from borderflow.pipeline import load_dataset, run_scenario
+from borderflow.data.dataset import load_dataset
+from borderflow.pipeline import run_scenario
 from borderflow.verify import verify_results, violations
 
 TOL = 1e-6

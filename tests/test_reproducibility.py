@@ -16,11 +16,10 @@ import tiny
 from typer.testing import CliRunner
 
 from borderflow.cli import app
-from borderflow.data.scenario import load_scenarios
+from borderflow.data.scenario_files import load_scenarios
 from borderflow.io import TIMING_KEYS
 
-from test_dynamics import only_x1
-from test_verify import ON_BORDER
+from helpers import ON_BORDER, only_x1
 
 SCENARIO = """\
     name: closure

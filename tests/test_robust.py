@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 from borderflow.cli import app
 from borderflow.data.errors import InputError
 from borderflow.robust import closure_scenarios, robust_plan
-from test_verify import _border_data
+from helpers import border_data
 
 TOL = 1e-6
 NORMAL = 200 * 11 - 200 * 1000                     # -197,800: all via X1
@@ -35,7 +35,7 @@ def _solve(tables, p):
 @pytest.fixture
 def tables(tmp_path):
     import tiny
-    from borderflow.pipeline import load_dataset
+    from borderflow.data.dataset import load_dataset
 
     return load_dataset(tiny.write(tmp_path / "data"), check_borders=False)
 
@@ -76,7 +76,7 @@ def test_probabilities_must_leave_room_for_the_normal_year(tables):
 
 
 def test_cli_robust_writes_plan_and_summary(tmp_path):
-    data = _border_data(tmp_path, "data")
+    data = border_data(tmp_path, "data")
     out = tmp_path / "robust"
     result = CliRunner().invoke(app, ["robust", "--data", str(data), "--close", "x1",
                                       "--probability", "0.5", "--out", str(out), "--json"])

@@ -4,12 +4,12 @@ the stitched solution (checked by the independent verifier), and the exact LP as
 from __future__ import annotations
 
 import pytest
-from test_dynamics import check_closure_queue, day, dated, only_x1, solve_closure
+from helpers import check_closure_queue, dated, day, only_x1, solve_closure
 from typer.testing import CliRunner
 
 from borderflow.cli import app
 from borderflow.data.scenario import CapacityEvent, CloseEvent, InitialQueue, Scenario, Window
-from borderflow.pipeline import RunOptions
+from borderflow.options import RunOptions
 from borderflow.solvers.highs import InfeasibleError
 from borderflow.solvers.rolling import RollingHorizon, windows
 from borderflow.verify import verify_solved

@@ -28,11 +28,13 @@ from typer.testing import CliRunner
 import tiny
 from borderflow.cli import app
 from borderflow.data.errors import InputError
-from borderflow.data.scenario import (Catalog, CapacityEvent, CloseEvent, Horizon, Scenario,
-                                      Window, load_scenarios)
-from borderflow.pipeline import load_dataset, run_scenario
-from borderflow.sweep import (PARTITIONS, TABLES, Job, ModelCache, partition, plan_file,
-                              plan_n_minus_1, plan_scenarios, run_sweep, solve_job)
+from borderflow.data.dataset import load_dataset
+from borderflow.data.scenario import CapacityEvent, CloseEvent, Horizon, Scenario, Window
+from borderflow.data.scenario_checks import Catalog
+from borderflow.data.scenario_files import load_scenarios
+from borderflow.pipeline import run_scenario
+from borderflow.sweeps import (PARTITIONS, TABLES, Job, ModelCache, partition, plan_file,
+                               plan_n_minus_1, plan_scenarios, run_sweep, solve_job)
 
 TOL = 1e-6
 CATALOG = Catalog(crossings={"boten-mohan": "open", "kim-thanh-hekou": "open",
@@ -214,8 +216,15 @@ def _tables(out):
 def test_n_minus_1_on_tiny_ranks_the_cheap_gate_first(client, tiny_dir, tiny_data, tmp_path):
     plan = plan_n_minus_1(data=tiny_dir, tables=tiny_data)
     assert plan.names() == ["baseline", "close-x1", "close-x2"]
-    res = run_sweep(plan, tmp_path / "n1", client=client, progress=False)
+    heard = []
+    res = run_sweep(plan, tmp_path / "n1", client=client,
+                    on_progress=lambda *call: heard.append(call))
     assert (res.solved, res.failed, res.models_built) == (3, 0, 1)  # one model, reused
+    # one call as the scenarios start, one per scenario finished, one for the tables
+    assert heard[0] == ("scenarios", 0, 3, "")
+    assert sorted(m for s, _, _, m in heard[1:4]) == [
+        "baseline: optimal", "close-x1: optimal", "close-x2: optimal"]
+    assert [d for _, d, _, _ in heard[1:4]] == [1, 2, 3] and heard[-1][0] == "tables"
     crit = res["criticality"].set_index("crossing_id")
     assert crit.loc["x1", "cost_increase_usd"] == pytest.approx(1000, abs=TOL)
     assert crit.loc["x2", "cost_increase_usd"] == pytest.approx(0, abs=TOL)
@@ -238,7 +247,7 @@ def test_capacity_value_and_investment_ranking(client, tmp_path):
     folder = tiny.write(tmp_path / "data", t)
     plan = plan_n_minus_1(data=folder, tables=load_dataset(folder, check_borders=False),
                           invest=True)
-    res = run_sweep(plan, tmp_path / "inv", client=client, progress=False)
+    res = run_sweep(plan, tmp_path / "inv", client=client, on_progress=None)
     comp = res["comparison"].set_index("scenario")
     assert comp.loc["baseline", "objective_usd"] == pytest.approx(-48_900, abs=TOL)
     assert comp.loc["close-x1", "cost_increase_usd"] == pytest.approx(148_900, abs=TOL)
@@ -270,20 +279,20 @@ SWEEP_FILE = """\
 def test_resumed_sweep_equals_uninterrupted(client, tiny_dir, tiny_data, tmp_path):
     path = _write(tmp_path, SWEEP_FILE)
     plan = plan_file(path, data=tiny_dir, tables=tiny_data)
-    full = run_sweep(plan, tmp_path / "full", client=client, progress=False)
+    full = run_sweep(plan, tmp_path / "full", client=client, on_progress=None)
     assert full.failed == 0 and full.solved == len(full.plan.entries) == 8
     # interrupted: a subset first, a half-written folder, then resume; then lose a partition
     out = tmp_path / "resumed"
     part = run_sweep(plan_file(path, data=tiny_dir, tables=tiny_data), out, client=client,
-                     only=["close-x1-10d"], progress=False)
+                     only=["close-x1-10d"], on_progress=None)
     assert part.solved == 2  # close-x1-10d and its baseline (baseline-m02)
     (out / PARTITIONS / ".scenario=x1-throttled.abc.tmp").mkdir()
     again = run_sweep(plan_file(path, data=tiny_dir, tables=tiny_data), out, client=client,
-                      resume=True, progress=False)
+                      resume=True, on_progress=None)
     assert (again.skipped, again.solved) == (2, 6)
     shutil.rmtree(partition(out, "more-durian"))
     last = run_sweep(plan_file(path, data=tiny_dir, tables=tiny_data), out, client=client,
-                     resume=True, progress=False)
+                     resume=True, on_progress=None)
     assert (last.skipped, last.solved) == (7, 1)
     a, b = full["comparison"], last["comparison"]
     pd.testing.assert_frame_equal(a.drop(columns="solve_seconds"),
@@ -295,7 +304,7 @@ def test_resumed_sweep_equals_uninterrupted(client, tiny_dir, tiny_data, tmp_pat
     # rebuilt from the same partitions: byte-identical, timings included
     before = _tables(out)
     run_sweep(plan_file(path, data=tiny_dir, tables=tiny_data), out, client=client,
-              resume=True, progress=False)
+              resume=True, on_progress=None)
     assert _tables(out) == before
 
 
@@ -312,7 +321,7 @@ def test_failed_scenario_is_reported_and_the_sweep_goes_on(client, tiny_dir, tin
           - {name: no-x1, events: [{crossing: x1}]}
         """)
     res = run_sweep(plan_file(path, data=tiny_dir, tables=tiny_data), tmp_path / "f",
-                    client=client, progress=False)
+                    client=client, on_progress=None)
     comp = res["comparison"].set_index("scenario")
     assert comp.loc["stuck", "status"] == "input_error"
     assert "no route of durian queues at x1 (b_to_a)" in comp.loc["stuck", "message"]

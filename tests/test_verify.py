@@ -24,7 +24,7 @@ from borderflow.data.scenario import (CapacityEvent, CloseEvent, InitialQueue, P
                                       PriorityRule, Scenario, Window, closing)
 from borderflow.verify import EXIT_VIOLATIONS, verify_results, verify_run, violations
 
-from test_dynamics import START, day, dated, only_x1
+from helpers import START, border_data, dated, day, only_x1
 
 #: checks every solution is put through (more for dated runs)
 CORE_CHECKS = {"route_path", "supply_balance", "arc_flow", "node_balance", "crossing_capacity",
@@ -121,25 +121,31 @@ def test_cargo_past_its_allowed_wait_is_not_delivered(solve_tiny, tiny_tables):
         crossing="x1", close=Window(**{"to": day(2)})), queues=(
         InitialQueue(crossing="x1", product="durian", trucks=10, age_days=0),)))
     _passes(run)
+    # the 10 trucks (200 t) wait at the closed gate on days 0-2 and expire before it reopens:
+    # none departs, none reaches the market, all 200 t are lost in the queue
+    sq = run.results.stream_queues
+    assert sq["initial_t"].sum() == pytest.approx(200, abs=1e-6)
+    assert sq["departures_t"].sum() == pytest.approx(0, abs=1e-6)
+    assert sq["expired_t"].sum() == pytest.approx(200, abs=1e-6)
+    assert run.results.summary["expired_in_queue_t"] == pytest.approx(200, abs=1e-6)
+    assert run.results.route_flows["flow_t"].sum() == pytest.approx(0, abs=1e-6)
+    assert run.results.flows.empty or run.results.flows["flow_t"].abs().max() < 1e-6
+    # and the verifier would catch a run that claimed otherwise: a departure on day 3 (past
+    # the two days the cargo may wait) breaks the queue balance and the allowed wait
+    late = run.results.stream_queues.copy()
+    third = late["period"] == 3
+    assert third.any()
+    late.loc[third, "departures_t"] = 200.0
+    run.results.stream_queues = late
+    checks = set(violations(verify_results(run.results, run.tables, run.net.scenario,
+                                           net=run.net))["check"])
+    assert checks & {"queue_balance", "queue_wait", "queue_expiry"}, checks
 
 
 # ---------------------------------------------------------------------------- run folders
-#: the tiny crossings moved onto the VN–CN border (Huu Nghi, Tan Thanh) so the CLI's border
-#: check accepts the dataset
-ON_BORDER = {0: (106.70084, 21.98543), 1: (106.67000, 21.96219)}
-
-
-def _border_data(tmp_path, name: str, tables=None) -> Path:
-    """The tiny dataset (or ``tables``) with its crossings on the border, written to a folder."""
-    t = tables if tables is not None else tiny.base_tables()
-    for i, (lon, lat) in ON_BORDER.items():
-        t["crossings"].loc[i, ["lon", "lat"]] = [lon, lat]
-    return tiny.write(tmp_path / name, t)
-
-
 def _solve_cli(tmp_path, name: str, tables=None, *args) -> Path:
     """``borderflow solve`` on the tiny data into ``tmp_path/name`` (must exit 0)."""
-    data = _border_data(tmp_path, f"data-{name}", tables)
+    data = border_data(tmp_path, f"data-{name}", tables)
     out = tmp_path / name
     result = CliRunner().invoke(app, ["solve", "--data", str(data), "--out", str(out), *args])
     assert result.exit_code == 0, result.output
@@ -222,7 +228,8 @@ def test_altered_objective_is_named(tmp_path):
     assert hit["amount"].iloc[0] == pytest.approx(1000.0)
     payload = json.loads(CliRunner().invoke(app, ["verify", str(out), "--json"]).stdout)
     assert payload["verified"] is False
-    assert [v["check"] for v in payload["failed"]] == ["objective"]
+    # the edit is re-derived (objective) and seen by the checksums (manifest), nothing else
+    assert {v["check"] for v in payload["failed"]} == {"manifest", "objective"}
 
 
 def test_broken_conservation_is_named(tmp_path):
@@ -331,7 +338,7 @@ def test_solve_exits_8_and_says_so_when_verification_fails(tmp_path, monkeypatch
         return report
 
     monkeypatch.setattr(verify, "verify_results", broken)
-    result = CliRunner().invoke(app, ["solve", "--data", str(_border_data(tmp_path, "data")),
+    result = CliRunner().invoke(app, ["solve", "--data", str(border_data(tmp_path, "data")),
                                       "--out", str(tmp_path / "run")])
     assert result.exit_code == EXIT_VIOLATIONS
     assert "verification failed" in result.output and "objective" in result.output

@@ -199,8 +199,9 @@ def market_rows():
             rows.append(dict(node_id=node, product_id=pid, price_usd_per_t=round(value * markup),
                              demand_t_per_year="", source="estimate", source_year=2024,
                              quality=E, notes=f"delivered wholesale price = export value x "
-                             f"{markup} (assumed markup covering duty, handling and margin; the hubs "
-                             "further inside China get a small premium only, since Chinese "
+                             f"{markup} (assumed markup covering duty, handling and margin; "
+                             "the hubs further inside China get a small premium only, since "
+                             "Chinese "
                              "traders re-distribute from the border hubs); demand unbounded"))
         if pid in BULK:
             for node, markup in PORTS.items():

@@ -17,7 +17,6 @@ and regenerates it. Edit the tables directly for single corrections.
 
 from __future__ import annotations
 
-import csv
 import math
 import re
 from pathlib import Path
@@ -390,7 +389,7 @@ def main() -> None:
     nodes = {k: dict(node_id=k, name=v[0], kind=v[1], country=k[:2].upper(), admin1=v[2],
                      lon=v[3], lat=v[4], source=TOWN_SRC, source_year=2024, quality="estimate",
                      notes="") for k, v in TOWNS.items()}
-    crossings, links, prov = [], [], []
+    crossings, links = [], []
     for r in ref.itertuples(index=False):
         ca, cb = r.country_a, r.country_b
         (x, y), sides = gate_points(float(r.lon), float(r.lat), ca, cb)
@@ -482,7 +481,7 @@ def transfer_link(nodes, a, b):
 
 
 def apply_published(links):
-    by_pair = {(l["from_node"], l["to_node"]): l for l in links}
+    by_pair = {(link["from_node"], link["to_node"]): link for link in links}
     for pair, val in PUBLISHED.items():
         if val and pair in by_pair:
             km, hours, src, year = val
@@ -494,7 +493,6 @@ def apply_published(links):
     for towns, km, hours, src, year in PUBLISHED_PATHS:
         parts = [by_pair[(a, b)] for a, b in zip(towns[:-1], towns[1:])]
         total = sum(p["length_km"] for p in parts)
-        h_total = sum(p["travel_h"] for p in parts)
         for p in parts:
             share = p["length_km"] / total
             p.update(length_km=round(km * share, 1),

@@ -40,7 +40,7 @@ What each ``bench`` measures:
     rebuild / warm ``total_s``; ``speedup_bounds_and_solve`` and ``speedup_solve_only`` leave
     the warm side's network (and bound changes) out.
 ``dask``
-    ``borderflow.sweep.run_sweep`` (warm) of the same N-1 on 1 and 2 Dask workers: wall time
+    ``borderflow.sweeps.run_sweep`` (warm) of the same N-1 on 1 and 2 Dask workers: wall time
     of the whole sweep, Dask start-up and result tables included; in the full mode also the
     N-1 of every month (``--seasons``: 12 baselines + 612 closures, one model structure).
 """
@@ -88,7 +88,7 @@ def _static(spec: dict) -> dict:
     """Static model of a synthetic instance, through Pyomo or written directly."""
     from borderflow.model.network import build_network
     from borderflow.model.routes import enumerate_routes
-    from borderflow.pipeline import load_dataset
+    from borderflow.data.dataset import load_dataset
 
     t0 = time.perf_counter()
     net = build_network(load_dataset(spec["data"], check_borders=False))
@@ -118,8 +118,11 @@ def _static(spec: dict) -> dict:
 
 def _dated(spec: dict) -> dict:
     """A dated run through the pipeline (the embedded dataset, or ``data``: a folder)."""
-    from borderflow.data.scenario import Horizon, Scenario, load_scenarios
-    from borderflow.pipeline import RunOptions, load_dataset, run_scenario
+    from borderflow.data.scenario import Horizon, Scenario
+    from borderflow.data.scenario_files import load_scenarios
+    from borderflow.data.dataset import load_dataset
+    from borderflow.options import RunOptions
+    from borderflow.pipeline import run_scenario
     from borderflow.solvers.highs import SolverError, SolverOptions
 
     tables = load_dataset(spec.get("data"), check_borders=False)
@@ -152,8 +155,8 @@ def _dated(spec: dict) -> dict:
 
 
 def _n_minus_1(tables, limit: int | None):
-    from borderflow.data.scenario import Catalog
-    from borderflow.sweep import n_minus_1_scenarios
+    from borderflow.data.scenario_checks import Catalog
+    from borderflow.sweeps import n_minus_1_scenarios
 
     scenarios = n_minus_1_scenarios(Catalog.of(tables), [None])
     return scenarios[:limit] if limit else scenarios
@@ -164,7 +167,7 @@ def _sweep(spec: dict) -> dict:
     from borderflow.model.formulation import bound_updates, build_model
     from borderflow.model.network import build_network, with_scenario
     from borderflow.model.routes import enumerate_routes
-    from borderflow.pipeline import load_dataset
+    from borderflow.data.dataset import load_dataset
     from borderflow.solvers.highs import HighsSession
 
     tables = load_dataset(check_borders=False)
@@ -181,7 +184,7 @@ def _sweep(spec: dict) -> dict:
     objectives, seconds = [], {"network_s": 0.0, "bounds_or_model_s": 0.0, "solve_s": 0.0}
     for scenario in scenarios:
         t1 = time.perf_counter()
-        # warm: the scenario's calendars on the kept network (as borderflow.sweep does);
+        # warm: the scenario's calendars on the kept network (as borderflow.sweeps does);
         # rebuild: everything from the tables
         net = with_scenario(reference, scenario) if spec["approach"] == "warm" else \
             build_network(tables, scenario)
@@ -208,16 +211,15 @@ def _dask(spec: dict) -> dict:
     """The N-1 sweep (warm) on Dask with ``workers`` workers."""
     import tempfile
 
-    from borderflow.pipeline import load_dataset
-    from borderflow.sweep import plan_n_minus_1, run_sweep
+    from borderflow.data.dataset import load_dataset
+    from borderflow.sweeps import plan_n_minus_1, run_sweep
 
     plan = plan_n_minus_1(tables=load_dataset(check_borders=False),
                           seasons=bool(spec.get("seasons")))
     only = plan.names()[1:spec["scenarios"]] if spec["scenarios"] else None
     with tempfile.TemporaryDirectory() as out:
         t0 = time.perf_counter()
-        res = run_sweep(plan, out, workers=spec["workers"], warm=True, progress=False,
-                        only=only)
+        res = run_sweep(plan, out, workers=spec["workers"], warm=True, only=only)
         wall = time.perf_counter() - t0
     comp = res["comparison"]
     comp = comp[comp["status"] == "optimal"].sort_values("scenario")  # the ones solved
@@ -225,7 +227,23 @@ def _dask(spec: dict) -> dict:
             "scenarios_per_s": len(comp) / wall, "objectives": comp["objective_usd"].tolist()}
 
 
-CHILDREN = {"static": _static, "dated": _dated, "sweep": _sweep, "dask": _dask}
+def _direct_dated(spec: dict) -> dict:
+    """A dated LP written directly (:mod:`direct_dated`), HiGHS timed by phase
+    (:mod:`dated_profile`)."""
+    import dated_profile
+
+    return dated_profile.child(spec)
+
+
+def _dated_strategy(spec: dict) -> dict:
+    """A solver strategy on the direct dated LP (:mod:`dated_strategies`)."""
+    import dated_strategies
+
+    return dated_strategies.child(spec)
+
+
+CHILDREN = {"static": _static, "dated": _dated, "sweep": _sweep, "dask": _dask,
+            "direct_dated": _direct_dated, "dated_strategy": _dated_strategy}
 
 
 def child(spec: dict) -> None:

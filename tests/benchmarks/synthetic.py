@@ -51,9 +51,9 @@ def _km(lon1, lat1, lon2, lat2) -> np.ndarray:
     return 2 * 6371.0 * np.arcsin(np.sqrt(a))
 
 
-def _links(frm: pd.DataFrame, to: pd.DataFrame) -> pd.DataFrame:
-    """A bidirectional road between every node of ``frm`` and every node of ``to``."""
-    pairs = frm.merge(to, how="cross", suffixes=("_f", "_t"))
+def _road_table(pairs: pd.DataFrame) -> pd.DataFrame:
+    """links.csv rows: a bidirectional road per row of ``pairs`` (``node_id, lon, lat`` of its
+    two ends, suffixed ``_f`` and ``_t``), length = great circle x winding + 1 km."""
     km = np.round(_km(pairs["lon_f"], pairs["lat_f"], pairs["lon_t"], pairs["lat_t"]) * WINDING
                   + 1.0, 1)
     wkt = [f"LINESTRING ({a:.5f} {b:.5f}, {c:.5f} {d:.5f})" for a, b, c, d in
@@ -63,6 +63,11 @@ def _links(frm: pd.DataFrame, to: pd.DataFrame) -> pd.DataFrame:
         "from_node": pairs["node_id_f"], "to_node": pairs["node_id_t"], "mode": "road",
         "route_ref": "", "length_km": km, "travel_h": np.round(km / SPEED_KMH, 2),
         "cost_usd_per_truck": "", "bidirectional": "true", "geometry_wkt": wkt, **PROV})
+
+
+def _links(frm: pd.DataFrame, to: pd.DataFrame) -> pd.DataFrame:
+    """A bidirectional road between every node of ``frm`` and every node of ``to``."""
+    return _road_table(frm.merge(to, how="cross", suffixes=("_f", "_t")))
 
 
 def tables(n_products: int, *, n_origins: int = N_ORIGINS, n_markets: int = N_MARKETS,
@@ -154,6 +159,135 @@ def tables(n_products: int, *, n_origins: int = N_ORIGINS, n_markets: int = N_MA
             "parameters": parameters}
 
 
+# ---- a region like the embedded one, any multiple of its size ---------------------------------
+#: countries as lon/lat boxes, laid out like the embedded region (China north, Vietnam east,
+#: Laos in the middle, Thailand south-west)
+BOXES = {"CN": (98.0, 112.0, 22.0, 27.0), "VN": (104.0, 110.0, 10.0, 22.0),
+         "LA": (100.0, 104.0, 14.0, 22.0), "TH": (97.0, 104.0, 8.0, 14.0)}
+#: land borders (country a, country b, segment lon0, lat0, lon1, lat1) and the embedded
+#: dataset's crossings on each (crossings.csv: 26 VN-CN, 19 LA-VN, 9 LA-TH, 2 LA-CN)
+BORDERS = (("VN", "CN", 104.0, 22.0, 110.0, 22.0, 26), ("LA", "VN", 104.0, 14.0, 104.0, 22.0, 19),
+           ("LA", "TH", 100.0, 14.0, 104.0, 14.0, 9), ("LA", "CN", 100.0, 22.0, 104.0, 22.0, 2))
+#: the embedded dataset per unit of scale: origins, markets, towns, products
+PER_SCALE = {"origins": 36, "markets": 8, "towns": 86, "products": 15}
+ROAD_NEIGHBOURS = 3  # each place gets a road to its nearest places in its country
+
+
+def _roads(nodes: pd.DataFrame) -> pd.DataFrame:
+    """Roads inside each country: every place to its nearest ``ROAD_NEIGHBOURS`` places, plus
+    links joining any disconnected part to its nearest place elsewhere (one road network)."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+    from scipy.spatial import cKDTree
+
+    parts = []
+    for _, grp in nodes.groupby("country", sort=True):
+        xy = grp[["lon", "lat"]].to_numpy()
+        k = min(ROAD_NEIGHBOURS + 1, len(grp))
+        _, nn = cKDTree(xy).query(xy, k=k)
+        a = np.repeat(np.arange(len(grp)), k - 1)
+        b = nn[:, 1:].ravel()
+        while True:  # join the parts of the road graph until it is connected
+            n_comp, label = connected_components(coo_matrix((np.ones(len(a)), (a, b)),
+                                                            shape=(len(grp), len(grp))),
+                                                 directed=False)
+            if n_comp == 1:
+                break
+            main = np.flatnonzero(label == 0)
+            other = np.flatnonzero(label != 0)
+            dist, j = cKDTree(xy[main]).query(xy[other])
+            i = int(np.argmin(dist))
+            a, b = np.append(a, other[i]), np.append(b, main[j[i]])
+        pair = np.unique(np.sort(np.column_stack([a, b]), axis=1), axis=0)
+        parts.append(pd.DataFrame({"node_id_f": grp["node_id"].to_numpy()[pair[:, 0]],
+                                   "lon_f": xy[pair[:, 0], 0], "lat_f": xy[pair[:, 0], 1],
+                                   "node_id_t": grp["node_id"].to_numpy()[pair[:, 1]],
+                                   "lon_t": xy[pair[:, 1], 0], "lat_t": xy[pair[:, 1], 1]}))
+    return _road_table(pd.concat(parts, ignore_index=True))
+
+
+def region_tables(scale: int = 10, *, seed: int = 0) -> dict[str, pd.DataFrame]:
+    """A four-country region ``scale`` times the embedded dataset: ``56 * scale`` road
+    crossings on the same borders in the same proportions, ``130 * scale`` origins, markets and
+    towns plus two gate places per crossing (about ``250 * scale`` places), ``15 * scale``
+    products (each origin supplies two or three, each is bought at eight markets), a road
+    network joining every place to its nearest neighbours in its country."""
+    rng = np.random.default_rng([seed, 2])
+    n = {k: v * scale for k, v in PER_SCALE.items()}
+    countries = list(BOXES)
+    area = np.array([(b[1] - b[0]) * (b[3] - b[2]) for b in BOXES.values()])
+
+    def scatter(prefix: str, kind: str, count: int, weights) -> pd.DataFrame:
+        where = rng.choice(len(countries), size=count, p=np.asarray(weights) / np.sum(weights))
+        box = np.array([BOXES[countries[i]] for i in where]).reshape(count, 4)
+        return pd.DataFrame({
+            "node_id": [f"{prefix}-{k:05d}" for k in range(count)],
+            "name": [f"{prefix} {k}" for k in range(count)], "kind": kind,
+            "country": [countries[i] for i in where], "admin1": "",
+            "lon": np.round(rng.uniform(box[:, 0], box[:, 1]), 5),
+            "lat": np.round(rng.uniform(box[:, 2], box[:, 3]), 5), **PROV})
+
+    origins = scatter("o", "origin", n["origins"], [0.0, 0.5, 0.3, 0.2])
+    markets = scatter("m", "market", n["markets"], [0.7, 0.1, 0.1, 0.1])
+    towns = scatter("t", "town", n["towns"], area)
+    gates, crossings = [], []
+    for a, b, x0, y0, x1, y1, per in BORDERS:
+        k = per * scale
+        f = (np.arange(k) + rng.uniform(0.1, 0.9, k)) / k
+        lon, lat = x0 + f * (x1 - x0), y0 + f * (y1 - y0)
+        # gate places 2 km each side of the border line (a's box holds a's gate)
+        inward = np.array([np.sign(((BOXES[a][0] + BOXES[a][1]) / 2 - lon) * (x0 == x1)),
+                           np.sign(((BOXES[a][2] + BOXES[a][3]) / 2 - lat) * (y0 == y1))])
+        ids = [f"x-{a}{b}-{i:04d}".lower() for i in range(k)]
+        for side, country, sign in (("a", a, 1.0), ("b", b, -1.0)):
+            gates.append(pd.DataFrame({
+                "node_id": [f"{c}-{side}" for c in ids], "name": [f"{c} {side}" for c in ids],
+                "kind": "gate", "country": country, "admin1": "",
+                "lon": np.round(lon + sign * 0.02 * inward[0], 5),
+                "lat": np.round(lat + sign * 0.02 * inward[1], 5), **PROV}))
+        crossings.append(pd.DataFrame({
+            "crossing_id": ids, "name": ids, "node_a": [f"{c}-a" for c in ids],
+            "node_b": [f"{c}-b" for c in ids], "country_a": a, "country_b": b, "mode": "road",
+            "status": "open", "lon": np.round(lon, 5), "lat": np.round(lat, 5),
+            "capacity_a_to_b_trucks_per_day": 0.0, "capacity_b_to_a_trucks_per_day": 0.0,
+            "capacity_kind": "limit", "lanes_a_to_b": "", "lanes_b_to_a": "",
+            "dwell_h": np.round(rng.uniform(1.0, 6.0, k), 1),
+            "fee_usd_per_truck": np.round(rng.uniform(20.0, 60.0, k), 0),
+            "licensed_products": "", "opens": "", **PROV}))
+    nodes = pd.concat([origins, markets, towns, *gates], ignore_index=True)
+    crossings = pd.concat(crossings, ignore_index=True)
+    base = tables(n["products"], n_origins=1, n_markets=1, n_crossings=1, seed=seed)
+    products = base["products"]
+    pid = products["product_id"].to_numpy()
+    offered = [rng.choice(pid, size=rng.integers(2, 4), replace=False) for _ in range(len(origins))]
+    supply = pd.DataFrame({
+        "node_id": np.repeat(origins["node_id"].to_numpy(), [len(o) for o in offered]),
+        "product_id": np.concatenate(offered), **PROV})
+    supply.insert(2, "supply_t_per_year",
+                  np.round(rng.lognormal(np.log(60_000), 0.8, len(supply)), 0))
+    payload = products.set_index("product_id")["payload_t_per_truck"]
+    trucks_per_day = float((supply["supply_t_per_year"]
+                            / payload.loc[supply["product_id"]].to_numpy()).sum()) / 365.0
+    cap = np.round(trucks_per_day * 0.65 * 4 / len(crossings)
+                   * rng.uniform(0.3, 1.7, (2, len(crossings))), 0)
+    crossings["capacity_a_to_b_trucks_per_day"] = cap[0]
+    crossings["capacity_b_to_a_trucks_per_day"] = cap[1]
+    buyers = [rng.choice(len(markets), size=min(8, len(markets)), replace=False) for _ in pid]
+    value = products.set_index("product_id")["value_usd_per_t"]
+    m_rows = pd.DataFrame({"node_id": markets["node_id"].to_numpy()[np.concatenate(buyers)],
+                           "product_id": np.repeat(pid, [len(b) for b in buyers])})
+    m_rows["price_usd_per_t"] = np.round(value.loc[m_rows["product_id"]].to_numpy()
+                                         * rng.uniform(1.3, 1.6, len(m_rows)), 0)
+    m_rows["demand_t_per_year"] = np.nan
+    markets_t = m_rows.assign(**PROV)
+    season = base["seasonality"]
+    season = pd.concat([season[season["country"] == "VN"].assign(country=c) for c in countries],
+                       ignore_index=True)
+    return {"products": products, "nodes": nodes, "crossings": crossings,
+            "links": _roads(nodes), "supply": supply, "seasonality": season, "markets": markets_t,
+            "parameters": base["parameters"]}
+
+
 def write(folder: Path | str, n_products: int, *, seed: int = 0, **dims) -> Path:
     """Write one instance's CSV tables into ``folder``; return it."""
     folder = Path(folder)
@@ -168,7 +302,7 @@ def static_variables(folder: Path | str) -> tuple[int, int]:
     pairs plus (origin, product) unserved slacks, counted by the real route enumeration."""
     from borderflow.model.network import build_network
     from borderflow.model.routes import enumerate_routes
-    from borderflow.pipeline import load_dataset
+    from borderflow.data.dataset import load_dataset
 
     net = build_network(load_dataset(folder, check_borders=False))
     routes = enumerate_routes(net)
@@ -191,13 +325,28 @@ def write_sized(folder: Path | str, variables: int, *, seed: int = 0) -> tuple[P
     return folder, n
 
 
+def write_region(folder: Path | str, scale: int, *, seed: int = 0) -> Path:
+    """Write a :func:`region_tables` instance's CSV tables into ``folder``; return it."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, df in region_tables(scale, seed=seed).items():
+        df.to_csv(folder / f"{name}.csv", index=False)
+    return folder
+
+
 def main() -> None:
-    """Command line: write an instance of about ``--variables`` static variables."""
+    """Command line: write an instance of about ``--variables`` static variables, or with
+    ``--region SCALE`` a region ``SCALE`` times the embedded dataset."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("out", type=Path)
     ap.add_argument("--variables", type=int, default=100_000)
+    ap.add_argument("--region", type=int, help="a region this many times the embedded one")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
+    if args.region:
+        folder = write_region(args.out, args.region, seed=args.seed)
+        print(f"{folder}: region x{args.region}")
+        return
     folder, n = write_sized(args.out, args.variables, seed=args.seed)
     print(f"{folder}: {n} static variables")
 

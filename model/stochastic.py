@@ -1,4 +1,5 @@
-"""Two-stage robust routing: a plan booked in advance, then the best recourse in each scenario.
+"""The two-stage stochastic model of robust plans: a booking in advance, then the best
+recourse in each scenario (the formulation; :mod:`borderflow.robust` solves and reports it).
 
 Shippers book trucks and gate slots along routes before they know which gate will close. The
 plan (first stage) is the tonnage booked per (route, product): ``booked[f]`` in t/day. Each

@@ -1,0 +1,496 @@
+"""Planning a sweep: which scenarios, which baselines, which model structures, which projects.
+
+A plan (:class:`SweepPlan`) is the list of scenarios to solve, each with its role (``baseline``,
+``scenario`` or ``investment``), the baseline it is compared with, the model *structure* it is
+solved on (:class:`Structure`: scenarios of one structure differ only in bounds, so they share
+one Pyomo model and HiGHS instance per worker) and a fingerprint (scenario, structure, inputs,
+version) that lets a resumed sweep keep what is already solved.
+
+Build one with :func:`plan_scenarios` (a list of scenarios), :func:`plan_file` (a scenario
+file: scenarios, grids, ``investments:``) or :func:`plan_n_minus_1` (every open crossing closed
+in turn). Investment variants (each project with vs without it, under chosen contexts) are
+planned once the scenarios are solved (:func:`investment_entries`). Nothing here needs Dask.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import pandas as pd
+
+import borderflow
+from borderflow.data.dataset import load_dataset
+from borderflow.data.errors import InputError, Problem
+from borderflow.data.loaders import InputTables
+from borderflow.data.scenario import (BuildEvent, CloseEvent, Horizon, PriorityEvent, Scenario,
+                                      counterfactual, has_disruptions)
+from borderflow.data.scenario_checks import Catalog, scenario_problems, unknown_id
+from borderflow.data.scenario_files import (Investments, LoadedScenarios, Project,
+                                            load_scenario_file)
+from borderflow.model.routes import RouteOptions
+from borderflow.options import RunOptions
+from borderflow.solvers.highs import SolverOptions
+
+#: changes smaller than this (t, trucks or USD) are solver noise
+TOL = 1e-6
+ROLES = ("baseline", "scenario", "investment")
+
+
+def sha(obj) -> str:
+    """SHA-256 of ``obj`` as canonical JSON (sorted keys): fingerprints and model keys."""
+    return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()
+
+
+# ---- what is solved -------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Structure:
+    """What one model is built from; scenarios of one structure differ only in bounds.
+
+    Attributes
+    ----------
+    data : str or None
+        Dataset folder (absolute; ``None`` = the embedded dataset).
+    overlays : tuple of str
+        Overlay folders.
+    reference : Scenario
+        The scenario the model is built and first solved for (an undisrupted baseline).
+    routes, solver
+        Route enumeration and HiGHS options in effect.
+    """
+
+    data: str | None
+    overlays: tuple[str, ...]
+    reference: Scenario
+    routes: RouteOptions
+    solver: SolverOptions
+
+    def payload(self, with_paths: bool = True) -> dict:
+        """A JSON-able description (paths left out for fingerprints)."""
+        out = {"reference": self.reference.model_dump(mode="json", by_alias=True),
+               "routes": asdict(self.routes), "solver": asdict(self.solver)}
+        if with_paths:
+            out.update(data=self.data, overlays=list(self.overlays))
+        return out
+
+    @property
+    def effective(self) -> tuple[RouteOptions, SolverOptions]:
+        """``(routes, solver)``: the options in effect (``run.json``'s ``effective_options``)."""
+        return self.routes, self.solver
+
+    @property
+    def key(self) -> str:
+        """Identity of the model on a worker."""
+        return sha(self.payload())
+
+
+@dataclass(frozen=True)
+class InvestmentProject:
+    """A project valued with vs without it.
+
+    ``kind``: ``build`` (a proposed or closed crossing opened), ``existing`` (an upgraded
+    crossing: valued against closing it) or ``custom`` (events from the scenario file).
+    """
+
+    name: str
+    kind: str
+    crossing_id: str | None
+    with_events: tuple = ()
+    without_events: tuple = ()
+
+    @property
+    def suffix(self) -> str:
+        """Name suffix of the variant scenario that differs from its context."""
+        if self.kind == "build":
+            return f"build-{self.crossing_id}"
+        if self.kind == "existing":
+            return f"without-{self.crossing_id}"
+        return self.name
+
+
+@dataclass(frozen=True)
+class PlannedScenario:
+    """One scenario of a sweep with its place in it."""
+
+    scenario: Scenario
+    role: str
+    baseline: str
+    structure: str
+    fingerprint: str
+    closed: str | None = None
+    closed_days: int | None = None
+    project: str | None = None
+    context: str | None = None
+
+    @property
+    def name(self) -> str:
+        """The scenario's name (its partition)."""
+        return self.scenario.name
+
+    def row(self) -> dict:
+        """Plan row (JSON) without the scenario's events."""
+        return {"scenario": self.name, "role": self.role, "baseline": self.baseline,
+                "structure": self.structure, "fingerprint": self.fingerprint,
+                "closed": self.closed, "closed_days": self.closed_days,
+                "month": self.scenario.horizon.month, "project": self.project,
+                "context": self.context}
+
+
+@dataclass
+class SweepPlan:
+    """Scenarios of a sweep, their baselines and structures, and the investments to value.
+
+    Build one with :func:`plan_scenarios`, :func:`plan_file` or :func:`plan_n_minus_1`.
+    """
+
+    entries: list[PlannedScenario]
+    structures: dict[str, Structure]
+    tables: InputTables
+    options: RunOptions
+    data: str | None = None
+    overlays: tuple[str, ...] = ()
+    projects: tuple[InvestmentProject, ...] = ()
+    invest_under: tuple[str, ...] | None = None
+    invest_top: int = 3
+    source: str = ""
+    gates: tuple[str, ...] = ()
+
+    def entry(self, name: str) -> PlannedScenario:
+        """The entry of a scenario by name."""
+        return next(e for e in self.entries if e.name == name)
+
+    def names(self) -> list[str]:
+        """Scenario names in plan order."""
+        return [e.name for e in self.entries]
+
+
+# ---- planning -------------------------------------------------------------------------------
+def _shape(s: Scenario) -> dict:
+    """What decides a scenario's model structure (not its bounds)."""
+    static_month = s.horizon.month if any(isinstance(e, PriorityEvent) for e in s.events) \
+        else None
+    horizon = s.horizon.model_dump(mode="json") if s.horizon.start is not None else {
+        "month": static_month}
+    return {"horizon": horizon,
+            "priority": [e.model_dump(mode="json") for e in s.events
+                         if isinstance(e, PriorityEvent)],
+            "initial_queues": [q.model_dump(mode="json") for q in s.initial_queues],
+            "must_deliver": sorted(s.must_deliver)}
+
+
+def _undisrupted_key(s: Scenario) -> str:
+    cf = counterfactual(s)
+    return sha(cf.model_dump(mode="json", exclude={"name", "description"}))
+
+
+def _baseline_name(s: Scenario, taken: set[str]) -> str:
+    h = s.horizon
+    if h.start is not None:
+        label = f"baseline-{h.start.isoformat()}-{h.days}d"
+    else:
+        label = f"baseline-m{h.month:02d}" if h.month else "baseline"
+    name, k = label, 2
+    while name in taken:
+        name, k = f"{label}-{k}", k + 1
+    return name
+
+
+def _closure(s: Scenario) -> tuple[str | None, int | None]:
+    """(crossing, days closed) if the scenario's disruptions close exactly one crossing (both
+    directions), else (None, None)."""
+    events = [e for e in s.events if not (e.context or isinstance(e, PriorityEvent))]
+    if not events or not all(isinstance(e, CloseEvent) and e.direction == "both"
+                             for e in events) or len({e.crossing for e in events}) != 1:
+        return None, None
+    days = s.horizon.dates or s.horizon.representative_days()
+    closed = sum(any(e.close.covers(d) for e in events) for d in days)
+    return events[0].crossing, int(closed)
+
+
+def _abs(path) -> str | None:
+    return None if path is None else str(Path(path).resolve())
+
+
+def plan_scenarios(scenarios: list[Scenario], *, data: Path | str | None = None, overlays=(),
+                   tables: InputTables | None = None, options: RunOptions | None = None,
+                   projects: tuple[InvestmentProject, ...] = (),
+                   invest_under: tuple[str, ...] | None = None, invest_top: int = 3,
+                   source: str = "") -> SweepPlan:
+    """Plan a sweep: add the baselines the scenarios need, group them by structure.
+
+    Every scenario is compared with its undisrupted counterfactual (same horizon, priority
+    rules, ``context`` events and initial queues); a scenario of the list that has no
+    disruptions serves as that baseline, otherwise one is added (``baseline``,
+    ``baseline-m07``, ``baseline-2021-10-20-45d``).
+
+    Parameters
+    ----------
+    scenarios : list of Scenario
+        Checked against the dataset (names must be unique).
+    data, overlays : paths
+        The dataset (default: the embedded one); workers read it from there.
+    tables : InputTables, optional
+        The dataset already read and checked from ``data`` and ``overlays``.
+    projects, invest_under, invest_top
+        Investments to value after the scenarios: under the named scenarios, or (``None``)
+        under the baselines and the ``invest_top`` costliest single-crossing closures.
+
+    Raises
+    ------
+    InputError
+        If a scenario does not fit the dataset, or names repeat.
+    """
+    options = options or RunOptions()
+    tables = tables or load_dataset(data, overlays)
+    catalog = Catalog.of(tables)
+    names = [s.name for s in scenarios]
+    dup = sorted({n for n in names if names.count(n) > 1})
+    if dup:
+        raise InputError(Problem(source or "scenarios", None, "name",
+                                 f"duplicate scenario name(s): {', '.join(dup)}"))
+    problems = [Problem(f"scenario '{s.name}'", None, f, m) for s in scenarios
+                for _, f, m in scenario_problems(s, catalog)]
+    if problems:
+        raise InputError(problems)
+    baselines: dict[str, Scenario] = {}
+    for s in scenarios:
+        if not has_disruptions(s):
+            baselines.setdefault(_undisrupted_key(s), s)
+    taken = set(names)
+    ordered: list[Scenario] = []
+    for s in scenarios:
+        key = _undisrupted_key(s)
+        if key not in baselines:
+            name = _baseline_name(s, taken)
+            taken.add(name)
+            baselines[key] = counterfactual(s).model_copy(update={
+                "name": name, "description": "undisrupted baseline"})
+            ordered.append(baselines[key])
+        ordered.append(s)
+    gates = tuple(sorted({c for s in ordered for c in s.crossings_named()}
+                         | {p.crossing_id for p in projects if p.crossing_id}
+                         | {c for p in projects for ev in p.with_events
+                            for c in Scenario(events=(ev,)).crossings_named()}))
+    plan = SweepPlan(entries=[], structures={}, tables=tables, options=options,
+                     data=_abs(data), overlays=tuple(_abs(o) for o in overlays),
+                     projects=tuple(projects), invest_under=invest_under,
+                     invest_top=invest_top, source=source, gates=gates)
+    base_names = {b.name for b in baselines.values()}
+    for s in ordered:
+        role = "baseline" if s.name in base_names else "scenario"
+        plan.entries.append(_entry(plan, s, role, baselines[_undisrupted_key(s)].name))
+    return plan
+
+
+def _entry(plan: SweepPlan, s: Scenario, role: str, baseline: str, project: str | None = None,
+           context: str | None = None) -> PlannedScenario:
+    shape = sha(_shape(s))
+    structure = next((st for st in plan.structures.values()
+                      if sha(_shape(st.reference)) == shape), None)
+    if structure is None:
+        reference = next((e.scenario for e in plan.entries if e.role == "baseline"
+                          and sha(_shape(e.scenario)) == shape), None)
+        reference = reference or counterfactual(s).model_copy(update={"name": baseline})
+        routes, solver = plan.options.effective(s.horizon.start is not None, plan.gates)
+        structure = Structure(plan.data, plan.overlays, reference, routes, solver)
+        plan.structures[structure.key] = structure
+    fingerprint = sha({"scenario": s.model_dump(mode="json", by_alias=True),
+                        "structure": structure.payload(with_paths=False),
+                        "inputs": sorted(plan.tables.checksums.values()),
+                        "borderflow": borderflow.__version__})
+    closed, days = _closure(s) if role == "scenario" else (None, None)
+    return PlannedScenario(s, role, baseline, structure.key, fingerprint, closed, days,
+                           project, context)
+
+
+def investment_candidates(catalog: Catalog) -> tuple[InvestmentProject, ...]:
+    """Every proposed or closed crossing (valued by building it) and every upgraded one
+    (valued against closing it), in dataset order."""
+    out = []
+    for crossing, status in catalog.crossings.items():
+        if status in ("proposed", "closed"):
+            out.append(InvestmentProject(crossing, "build", crossing,
+                                         with_events=(BuildEvent(build=crossing),)))
+        elif status == "upgraded":
+            out.append(InvestmentProject(crossing, "existing", crossing,
+                                         without_events=(CloseEvent(crossing=crossing),)))
+    return tuple(out)
+
+
+def _projects(spec: Investments, catalog: Catalog, loaded: LoadedScenarios | None = None
+              ) -> tuple[InvestmentProject, ...]:
+    if spec.projects == "candidates":
+        return investment_candidates(catalog)
+    candidates = {p.name: p for p in investment_candidates(catalog)}
+    out, problems = [], []
+    for k, item in enumerate(spec.projects):
+        if isinstance(item, Project):
+            out.append(InvestmentProject(item.name, "custom", None, with_events=item.events))
+            probe = Scenario(name=item.name, events=item.events)
+            problems += [(("investments", "projects", k) + loc, f"project {item.name}: {m}")
+                         for loc, _, m in scenario_problems(probe, catalog)]
+        elif item in candidates:
+            out.append(candidates[item])
+        elif item in catalog.crossings:
+            out.append(InvestmentProject(item, "existing", item,
+                                         without_events=(CloseEvent(crossing=item),)))
+        else:
+            _, _, msg = unknown_id((), "crossing", item, catalog.crossings)
+            problems.append((("investments", "projects", k), f"project: {msg}"))
+    if problems:
+        raise InputError([loaded.problem(loc, msg) if loaded else
+                          Problem("investments", None, None, msg) for loc, msg in problems])
+    return tuple(out)
+
+
+def plan_file(path: Path | str, *, data: Path | str | None = None, overlays=(),
+              options: RunOptions | None = None, invest: bool = False,
+              tables: InputTables | None = None) -> SweepPlan:
+    """Plan the sweep of a scenario file (scenarios, grids, and its ``investments:``).
+
+    Parameters
+    ----------
+    invest : bool
+        Value investment candidates under every scenario even if the file has no
+        ``investments:`` section.
+
+    Raises
+    ------
+    InputError
+        Naming the file, line and field of every problem.
+    """
+    tables = tables or load_dataset(data, overlays)
+    catalog = Catalog.of(tables)
+    loaded = load_scenario_file(path)
+    scenarios = [s for _, s in loaded.scenarios(catalog)]
+    spec = loaded.spec.investments or (Investments() if invest else None)
+    projects, under = (), None
+    if spec is not None:
+        projects = _projects(spec, catalog, loaded)
+        names = [s.name for s in scenarios]
+        if spec.under == "all":
+            under = tuple(names)
+        else:
+            missing = [(k, n) for k, n in enumerate(spec.under) if n not in names]
+            if missing:
+                raise InputError([loaded.problem(("investments", "under", k),
+                                                 f"investments: no scenario named '{n}' in "
+                                                 "the file") for k, n in missing])
+            under = tuple(spec.under)
+    return plan_scenarios(scenarios, data=data, overlays=overlays, tables=tables,
+                          options=options, projects=projects, invest_under=under,
+                          source=loaded.shown)
+
+
+def n_minus_1_scenarios(catalog: Catalog, months: list[int | None]) -> list[Scenario]:
+    """For each month: the baseline, then every open crossing closed in turn."""
+    out = []
+    for month in months:
+        tag = f"-m{month:02d}" if len(months) > 1 else ""
+        horizon = Horizon(month=month)
+        out.append(Scenario(name=f"baseline{tag}", horizon=horizon,
+                            description="undisrupted baseline"))
+        out += [Scenario(name=f"close-{c}{tag}", horizon=horizon,
+                         description=f"{c} closed", events=(CloseEvent(crossing=c),))
+                for c in catalog.open_crossings()]
+    return out
+
+
+def plan_n_minus_1(*, data: Path | str | None = None, overlays=(), month: int | None = None,
+                   seasons: bool = False, invest: bool = False, invest_top: int = 3,
+                   options: RunOptions | None = None,
+                   tables: InputTables | None = None) -> SweepPlan:
+    """Plan N-1: every open crossing closed in turn on a representative day (of ``month``, or
+    of each month with ``seasons``), and optionally the investment candidates valued under the
+    baseline(s) and the ``invest_top`` costliest closures."""
+    tables = tables or load_dataset(data, overlays)
+    catalog = Catalog.of(tables)
+    months = list(range(1, 13)) if seasons else [month]
+    projects = investment_candidates(catalog) if invest else ()
+    return plan_scenarios(n_minus_1_scenarios(catalog, months), data=data, overlays=overlays,
+                          tables=tables, options=options, projects=projects,
+                          invest_top=invest_top, source="N-1")
+
+
+def investment_entries(plan: SweepPlan, comparison: pd.DataFrame) -> list[PlannedScenario]:
+    """Variants (context + project) for the investments, once the scenarios are solved."""
+    if not plan.projects:
+        return []
+    ok = comparison[comparison["status"] == "optimal"]
+    if plan.invest_under is not None:
+        contexts = [n for n in plan.invest_under if n in set(ok["scenario"])]
+        bases = [plan.entry(n).baseline for n in contexts]
+        contexts = list(dict.fromkeys([*bases, *contexts]))
+    else:
+        closures = ok[(ok["role"] == "scenario") & ok["closed"].notna()]
+        top = closures.sort_values(["cost_increase_usd", "scenario"], ascending=[False, True],
+                                   kind="stable").head(plan.invest_top)
+        top = top[top["cost_increase_usd"] > TOL]
+        bases = ok.loc[ok["role"] == "baseline", "scenario"].tolist()
+        contexts = [*bases, *top["scenario"].tolist()]
+    out = []
+    for context in contexts:
+        c = plan.entry(context)
+        named = set(c.scenario.crossings_named())
+        for p in plan.projects:
+            if p.crossing_id in named:
+                continue
+            events = p.with_events or p.without_events
+            s = c.scenario.model_copy(update={
+                "name": f"{context}__{p.suffix}", "events": c.scenario.events + events,
+                "description": f"{context} with project {p.name} "
+                               f"{'built' if p.with_events else 'closed'}"})
+            out.append(_entry(plan, s, "investment", c.baseline, project=p.name,
+                              context=context))
+    return out
+
+
+def plan_sweep(file: Path | str | None = None, *, scenarios: list[Scenario] | None = None,
+               n_minus_1: bool = False, month: int | None = None, seasons: bool = False,
+               invest: bool = False, invest_top: int = 3,
+               projects: tuple[InvestmentProject, ...] = (),
+               invest_under: tuple[str, ...] | None = None, data: Path | str | None = None,
+               overlays=(), dataset: InputTables | None = None,
+               options: RunOptions | None = None) -> SweepPlan:
+    """Plan a sweep: of a scenario file, of a list of scenarios, or N-1 (one of them).
+
+    Parameters
+    ----------
+    file : path, optional
+        A scenario file (scenarios, ``grid:``, ``investments:``): :func:`plan_file`.
+    scenarios : list of Scenario, optional
+        Scenarios to compare with their baselines: :func:`plan_scenarios` (with
+        ``projects`` and ``invest_under``).
+    n_minus_1 : bool
+        Every open crossing closed in turn on a representative day of ``month`` (or of each
+        month with ``seasons``): :func:`plan_n_minus_1`.
+    invest, invest_top
+        Value the dataset's investment candidates (under the baselines and the
+        ``invest_top`` costliest closures for N-1; under every scenario of a file).
+    data, overlays : paths
+        Where the workers read the dataset (default: the embedded one).
+    dataset : InputTables, optional
+        The same dataset, already loaded and checked (else it is loaded here).
+    options : RunOptions, optional
+
+    Raises
+    ------
+    InputError
+        If not exactly one of ``file``, ``scenarios`` and ``n_minus_1`` is given, or a
+        scenario does not fit the dataset (file, line and field named).
+    """
+    if (file is not None) + (scenarios is not None) + bool(n_minus_1) != 1:
+        raise InputError(Problem("sweep", None, None, "give a scenario file, a list of "
+                                 "scenarios or N-1 (one of them)"))
+    if n_minus_1:
+        return plan_n_minus_1(data=data, overlays=overlays, month=month, seasons=seasons,
+                              invest=invest, invest_top=invest_top, options=options,
+                              tables=dataset)
+    if file is not None:
+        return plan_file(file, data=data, overlays=overlays, options=options, invest=invest,
+                         tables=dataset)
+    return plan_scenarios(scenarios, data=data, overlays=overlays, tables=dataset,
+                          options=options, projects=projects, invest_under=invest_under,
+                          invest_top=invest_top)

@@ -1,0 +1,284 @@
+"""Running a sweep on Dask: submit the plan's scenarios in chunks, record each outcome as it
+arrives, plan and run the investment variants, then write the sweep's tables.
+
+:func:`run_sweep` (``borderflow.sweep``) is the entry point. It uses the client given, one
+connected to a scheduler, or a LocalCluster of single-threaded worker processes
+(:func:`dask_client`). On a LocalCluster the workers write their scenarios' folders
+themselves (in parallel, no result table through the scheduler); for a cluster given by the
+caller the client writes them. Progress is reported to an optional ``on_progress(stage, done,
+total, message)`` callback: stages ``scenarios`` and ``investments`` (``done`` of ``total``;
+``message``: ``"<scenario>: <status>"``) and ``tables``.
+
+The sweep folder is claimed (:func:`borderflow.runfolder.claim`) after the plan, ``only`` and
+the scheduler address are checked and before anything is solved: refused unless absent, empty
+or a sweep folder borderflow marked, and locked against a second writer. A new sweep, and a
+``resume``, are written in place (every scenario folder swapped in whole as it finishes, the
+folder marked incomplete until the end); a sweep run again without ``resume`` over a finished
+one is built in a hidden sibling and swapped in whole at the end, so the old sweep and its
+scenario folders stay as they were until then (docs/reliability.md).
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import pandas as pd
+
+from borderflow.data.errors import InputError, Problem
+from borderflow.faults import worker_env
+from borderflow.io import PARTITION_TIMING_KEYS
+from borderflow.probe import probe_scheduler
+from borderflow.runfolder import check_target, claim, clean_stale_tree
+
+from .analysis import comparison_table, write_sweep_tables
+from .partitions import (PARTITIONS, is_done, partition_metadata, solved_partitions,
+                         write_partition, write_plan)
+from .plan import PlannedScenario, SweepPlan, investment_entries
+from .worker import PLUGIN, Job, ModelCache, Outcome, chunk_size, dask_solve
+
+log = logging.getLogger("borderflow.sweeps")
+
+
+def _quiet(stage: str, done=None, total=None, message: str = "") -> None:
+    """A progress callback that reports nothing."""
+
+
+@contextmanager
+def dask_client(client=None, workers: int = 2, scheduler: str | None = None,
+                processes: bool = True) -> Iterator:
+    """A Dask client: the one given, one connected to ``scheduler``, or a LocalCluster of
+    ``workers`` single-threaded workers (processes unless ``processes=False``)."""
+    if client is not None:
+        yield client
+        return
+    from distributed import Client, LocalCluster
+
+    quiet = logging.getLogger("distributed")
+    level = quiet.level
+    if not log.isEnabledFor(logging.INFO):  # Dask's INFO lines only with --verbose
+        quiet.setLevel(logging.WARNING)
+    try:
+        if scheduler:
+            with Client(scheduler) as c:
+                yield c
+            return
+        # worker processes take part in fault injection only when a test asks for it there
+        extra = {"env": worker_env()} if processes else {}
+        with LocalCluster(n_workers=workers, threads_per_worker=1, processes=processes,
+                          dashboard_address=None, silence_logs=logging.WARNING,
+                          **extra) as cluster, \
+                Client(cluster) as c:
+            yield c
+    finally:
+        quiet.setLevel(level)
+
+
+@dataclass
+class SweepResult:
+    """A finished sweep: its folder, plan (investment variants included), tables and counts
+    (``skipped``: scenarios kept from an earlier run).
+
+    Made by :func:`run_sweep`, or read back from a sweep folder by
+    :func:`~borderflow.sweeps.partitions.read_sweep` (``bf.read_sweep``; then ``plan`` is
+    ``None``: the folder's ``plan.json`` records it as written).
+    """
+
+    out: Path
+    plan: SweepPlan | None
+    tables: dict[str, pd.DataFrame]
+    solved: int = 0
+    failed: int = 0
+    skipped: int = 0
+    models_built: int = 0
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        """A table by name (see :data:`borderflow.sweeps.analysis.TABLES`)."""
+        return self.tables[name]
+
+    def runs(self) -> dict[str, Path]:
+        """Scenario name -> run folder of every scenario solved to optimality, sorted by name
+        (each reads back with :func:`borderflow.read_result`)."""
+        return solved_partitions(self.out) or {}
+
+
+def _run_entries(client, out: Path, plan: SweepPlan, entries: list[PlannedScenario],
+                 warm: bool, progress: Callable, label: str, result: SweepResult,
+                 workers_write: bool) -> None:
+    from distributed import as_completed
+
+    total, done = len(entries), 0
+    if total:
+        progress(label, 0, total, "")
+    size = chunk_size(len(entries), len(client.scheduler_info().get("workers", {})) or 1)
+    futures = {}
+    for start in range(0, len(entries), size):
+        chunk = entries[start:start + size]
+        jobs = []
+        for e in chunk:
+            job = Job(e.scenario, plan.structures[e.structure], warm)
+            if workers_write:
+                job = replace(job, out=str(out.resolve()), row=e.row(),
+                              meta=partition_metadata(plan, e))
+            jobs.append(job)
+        key = f"borderflow-{chunk[0].name}-{len(chunk)}-{uuid.uuid4().hex[:8]}"
+        futures[client.submit(dask_solve, jobs, key=key)] = chunk
+    try:
+        for fut in as_completed(list(futures)):
+            chunk = futures.pop(fut)
+            try:
+                outcomes = fut.result()
+            except Exception as err:  # a worker died or a bug: reported, the sweep goes on
+                outcomes = [Outcome(e.name, "error", f"{type(err).__name__}: {err}")
+                            for e in chunk]
+            for entry, outcome in zip(chunk, outcomes):
+                _record(out, plan, entry, outcome, result)
+                done += 1
+                progress(label, done, total, f"{entry.name}: {outcome.status}")
+            fut.release()
+    finally:
+        for fut in futures:
+            fut.cancel()
+
+
+def _record(out: Path, plan: SweepPlan, entry: PlannedScenario, outcome: Outcome,
+            result: SweepResult) -> None:
+    """Count a scenario's outcome (and write it, if its worker did not)."""
+    if not outcome.written:
+        write_partition(out, plan, entry, outcome)
+    ok = outcome.status == "optimal"
+    result.solved += ok
+    result.failed += not ok
+    result.models_built += outcome.model_built
+    if not ok:
+        log.warning("scenario %s: %s %s", entry.name, outcome.status, outcome.message)
+
+
+#: what a sweep's manifest leaves out of its scenario folders' summaries: wall-clock times
+SWEEP_VOLATILE = {f"{PARTITIONS}/*/summary.json": PARTITION_TIMING_KEYS}
+
+
+def run_sweep(plan: SweepPlan, out: Path | str, *, client=None, workers: int = 2,
+              scheduler: str | None = None, processes: bool = True, resume: bool = False,
+              warm: bool = True, only: list[str] | None = None,
+              on_progress: Callable | None = None) -> SweepResult:
+    """Solve every scenario of ``plan`` on Dask, write each as it finishes, then the tables.
+
+    Parameters
+    ----------
+    plan : SweepPlan
+    out : path
+        Sweep folder: ``plan.json``, ``scenarios/scenario=<name>/`` and the tables. Absent,
+        empty, or a sweep folder borderflow wrote (anything else is refused).
+    client : distributed.Client, optional
+        Use this client (``workers``, ``scheduler`` and ``processes`` are then ignored).
+    workers : int
+        Workers of the LocalCluster started when no client or scheduler is given.
+    scheduler : str, optional
+        Address of an existing Dask scheduler (workers must have borderflow installed and
+        see the dataset folder at the same path); probed before anything is written.
+    resume : bool
+        Keep the scenarios already solved in ``out`` (same fingerprint), writing in place;
+        without it a finished sweep at ``out`` is replaced whole once the new one is.
+    warm : bool
+        Re-solve each scenario on its structure's model (default); ``False`` builds and solves
+        a model per scenario from scratch (for comparison).
+    only : list of str, optional
+        Solve only these scenarios (and their baselines); the plan, and so every model, is
+        still that of the whole file.
+    on_progress : callable, optional
+        ``on_progress(stage, done, total, message)``: stages ``scenarios``, ``investments``
+        (one call per scenario finished, ``message`` ``"<name>: <status>"``) and ``tables``.
+
+    Returns
+    -------
+    SweepResult
+
+    Raises
+    ------
+    InputError
+        If ``only`` names unknown scenarios or ``scheduler`` does not answer (nothing
+        written); :class:`~borderflow.runfolder.OutputError` if ``out`` is refused or in use.
+    """
+    out = Path(out)
+    progress = on_progress or _quiet
+    # investment variants are planned afresh from this run's results (the caller's plan is
+    # left as it was)
+    plan = replace(plan, entries=[e for e in plan.entries if e.role != "investment"],
+                   structures=dict(plan.structures))
+    wanted = _wanted(plan, only)
+    if client is None and scheduler is not None:
+        probe_scheduler(scheduler)
+    with claim(out, "sweep", protected=_plan_inputs(plan), volatile=SWEEP_VOLATILE) as target:
+        if resume or check_target(out, "sweep") != "ours":
+            result = _solve_into(target.open_in_place(), plan, wanted, only, client, workers,
+                                 scheduler, processes, warm, progress)
+            target.finish_in_place()
+        else:  # a finished sweep stays whole at ``out`` until the new one replaces it
+            with target.replace() as tmp:
+                result = _solve_into(tmp, plan, wanted, only, client, workers, scheduler,
+                                     processes, warm, progress)
+    result.out = out
+    return result
+
+
+def _plan_inputs(plan: SweepPlan) -> list[tuple[str, str | None]]:
+    """What a sweep reads (its ``--out`` may not be, hold or be inside any of it)."""
+    from borderflow.data.loaders import default_data_dir
+
+    pairs = [("--data", plan.data or default_data_dir())]
+    pairs += [("--overlay", o) for o in plan.overlays]
+    if plan.source and Path(plan.source).is_file():
+        pairs.append(("scenario file", plan.source))
+    return pairs
+
+
+def _solve_into(folder: Path, plan: SweepPlan, wanted: set[str], only: list[str] | None,
+                client, workers: int, scheduler: str | None, processes: bool, warm: bool,
+                progress: Callable) -> SweepResult:
+    """Solve the plan's scenarios not yet done in ``folder`` (the sweep folder itself, or the
+    hidden folder that will replace it) and write its tables."""
+    (folder / PARTITIONS).mkdir(exist_ok=True)
+    write_plan(folder, plan)
+    result = SweepResult(out=folder, plan=plan, tables={})
+    # workers of a LocalCluster see ``folder``: they write their own scenarios (in parallel);
+    # for a cluster given by the caller the client writes them
+    local = client is None and scheduler is None
+    with dask_client(client, workers, scheduler, processes) as c:
+        c.register_plugin(ModelCache(), name=PLUGIN)
+        todo = [e for e in plan.entries if e.name in wanted and not is_done(folder, e)]
+        result.skipped = sum(e.name in wanted for e in plan.entries) - len(todo)
+        _run_entries(c, folder, plan, todo, warm, progress, "scenarios", result, local)
+        if plan.projects:
+            variants = investment_entries(plan, comparison_table(folder, plan))
+            plan.entries += variants
+            write_plan(folder, plan)
+            todo = [v for v in variants if (only is None or v.name in wanted)
+                    and not is_done(folder, v)]
+            result.skipped += sum(only is None or v.name in wanted for v in variants) \
+                - len(todo)
+            _run_entries(c, folder, plan, todo, warm, progress, "investments", result, local)
+    # a worker killed while writing a scenario folder leaves its temporary folder: not part
+    # of the sweep (the scenario is reported failed and solved again on the next run)
+    clean_stale_tree(folder / PARTITIONS)
+    progress("tables", None, None, "comparing the scenarios with their baselines")
+    result.tables = write_sweep_tables(folder, plan)
+    return result
+
+
+def _wanted(plan: SweepPlan, only: list[str] | None) -> set[str]:
+    names = plan.names()
+    if only is None:
+        return set(names)
+    unknown = [n for n in only if n not in names]
+    if unknown:
+        close = difflib.get_close_matches(unknown[0], names, n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        raise InputError(Problem(plan.source or "sweep", None, "--only",
+                                 f"no scenario named {', '.join(map(repr, unknown))}{hint}"))
+    return set(only) | {plan.entry(n).baseline for n in only}

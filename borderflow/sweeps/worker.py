@@ -1,0 +1,224 @@
+"""What a Dask worker does in a sweep: keep built models, solve scenarios warm, write them.
+
+Each worker keeps, per model *structure* (:class:`~borderflow.sweeps.plan.Structure`), the
+Pyomo model and HiGHS session built by :func:`borderflow.pipeline.prepare` and the basis of its
+reference solve (:class:`ModelCache`, a worker plugin). A scenario is then its bound updates
+applied and a warm re-solve from that basis (:func:`solve_job`): restarting every scenario from
+the same basis makes its result independent of which scenarios the worker solved before, so a
+sweep gives the same numbers on 1 or 8 workers and when resumed. :func:`dask_solve` is the task
+run on a worker: a few scenarios, each written to its folder by the worker when the job says
+where.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from contextlib import nullcontext
+from dataclasses import dataclass, field, replace
+
+from distributed import WorkerPlugin
+
+from borderflow.data.dataset import load_dataset
+from borderflow.data.errors import InputError, Problem
+from borderflow.data.loaders import InputTables
+from borderflow.data.scenario import Scenario
+from borderflow.model.formulation import bound_updates
+from borderflow.model.network import FreightNetwork, build_network, with_scenario
+from borderflow.model.results import ResultTables, extract_results
+from borderflow.pipeline import Prepared, explained, prepare
+from borderflow.solvers.highs import InfeasibleError, SolverError, SolveSummary
+
+from .partitions import write_outcome
+from .plan import Structure
+
+PLUGIN = "borderflow-models"
+#: networks of other horizons (a seasonal sweep's months) kept per worker
+NETWORKS_KEPT = 24
+#: most scenarios solved by one Dask task
+MAX_CHUNK = 8
+
+
+@dataclass(frozen=True)
+class Job:
+    """One scenario to solve on a structure's model (warm) or on a model of its own (cold).
+
+    With ``out`` set, the worker writes the scenario's run folder itself (``row`` and ``meta``
+    are its plan entry and provenance) and sends back only the outcome's status: workers
+    write in parallel and no result table travels through the scheduler.
+    """
+
+    scenario: Scenario
+    structure: Structure
+    warm: bool = True
+    out: str | None = None
+    row: dict = field(default_factory=dict)
+    meta: dict = field(default_factory=dict)
+
+
+@dataclass
+class Outcome:
+    """What a worker sends back for one scenario."""
+
+    name: str
+    status: str
+    message: str = ""
+    results: ResultTables | None = None
+    solve: dict = field(default_factory=dict)
+    wall_seconds: float = 0.0
+    model_built: bool = False
+    written: bool = False
+
+
+@dataclass
+class KeptModel:
+    """A structure's model as a worker keeps it: prepared, and the basis of its reference
+    (undisrupted) solve that every scenario restarts from (``None``: scenarios start cold)."""
+
+    prepared: Prepared
+    basis: object = None
+    reference: SolveSummary | None = None
+
+
+def build(tables: InputTables, structure: Structure) -> Prepared:
+    """The structure's model, built for its reference scenario with its options."""
+    return prepare(tables, structure.reference, structure.routes, structure.solver)
+
+
+class ModelCache(WorkerPlugin):
+    """Datasets and built models kept by one worker between tasks (a Dask worker plugin).
+
+    Parameters
+    ----------
+    size : int
+        Models kept at once (least recently used dropped first).
+    """
+
+    name = PLUGIN
+
+    def __init__(self, size: int = 2):
+        self.size = size
+        self.datasets: dict[tuple, InputTables] = {}
+        self.models: OrderedDict[str, KeptModel] = OrderedDict()
+        self.networks: OrderedDict[tuple, FreightNetwork] = OrderedDict()
+        self.lock = None
+
+    def setup(self, worker=None) -> None:
+        """Start empty on each worker; one task at a time uses the models (a worker may run
+        several threads)."""
+        self.datasets, self.models, self.networks = {}, OrderedDict(), OrderedDict()
+        self.lock = threading.Lock()
+
+    def network(self, model: KeptModel, scenario: Scenario) -> FreightNetwork:
+        """``scenario``'s network, derived from a kept network of its horizon: a seasonal
+        sweep's months share one model but each month has its own calendar, built once per
+        worker (:data:`NETWORKS_KEPT` months kept) instead of once per scenario."""
+        horizon = scenario.horizon
+        net = model.prepared.net
+        if horizon == net.scenario.horizon:
+            return with_scenario(net, scenario)
+        key = (id(model.prepared.tables), horizon.model_dump_json())
+        base = self.networks.get(key)
+        if base is None:
+            base = build_network(model.prepared.tables, Scenario(name=f"{scenario.name}-horizon",
+                                                        horizon=horizon))
+            self.networks[key] = base
+            while len(self.networks) > NETWORKS_KEPT:
+                self.networks.popitem(last=False)
+        else:
+            self.networks.move_to_end(key)
+        return with_scenario(base, scenario)
+
+    def dataset(self, structure: Structure) -> InputTables:
+        """The structure's checked dataset, read once per worker."""
+        key = (structure.data, structure.overlays)
+        if key not in self.datasets:
+            self.datasets[key] = load_dataset(structure.data, structure.overlays,
+                                              check_borders=False)
+        return self.datasets[key]
+
+    def model(self, structure: Structure) -> tuple[KeptModel, bool]:
+        """The structure's model (built and solved for its reference on first use) and
+        whether it was built by this call."""
+        key = structure.key
+        if key in self.models:
+            self.models.move_to_end(key)
+            return self.models[key], False
+        model = KeptModel(build(self.dataset(structure), structure))
+        try:
+            model.reference = model.prepared.session.solve(load=False)
+            model.basis = model.prepared.session.basis()
+        except SolverError:  # scenarios then start cold
+            model.basis = None
+        self.models[key] = model
+        while len(self.models) > self.size:
+            self.models.popitem(last=False)
+        return model, True
+
+
+def solve_job(job: Job, cache: ModelCache) -> Outcome:
+    """Solve one scenario; never raises for a failed solve or bad scenario (the outcome says).
+
+    Warm: the structure's model from ``cache``, the scenario's bounds applied, HiGHS restarted
+    from the reference basis. Cold: a model built for the scenario alone, solved from scratch.
+    """
+    t0 = time.perf_counter()
+    name = job.scenario.name
+    built_here = False
+    try:
+        if job.warm:
+            kept, built_here = cache.model(job.structure)
+            model = kept.prepared
+            net = cache.network(kept, job.scenario)
+            try:
+                update = bound_updates(model.built, net)
+            except ValueError as err:
+                raise InputError(Problem(f"scenario '{name}'", None, "events", str(err))) \
+                    from None
+            model.session.apply(update)  # sends only the bounds that changed
+            model.session.restart_from(kept.basis)
+        else:
+            model = build(cache.dataset(job.structure),
+                          replace(job.structure, reference=job.scenario))
+            net, built_here = model.net, True
+        try:
+            summary = model.session.solve()
+        except InfeasibleError as err:
+            raise explained(err, model.session, model.built, net) from None
+        results = extract_results(net, model.routes, model.built, summary.as_dict())
+        return Outcome(name, "optimal", results=results, solve=summary.as_dict(),
+                       wall_seconds=time.perf_counter() - t0, model_built=built_here)
+    except SolverError as err:
+        return Outcome(name, err.summary.status, str(err), solve=err.summary.as_dict(),
+                       wall_seconds=time.perf_counter() - t0, model_built=built_here)
+    except InputError as err:
+        return Outcome(name, "input_error", str(err), wall_seconds=time.perf_counter() - t0,
+                       model_built=built_here)
+
+
+def dask_solve(jobs: list[Job]) -> list[Outcome]:
+    """Task run on a Dask worker: :func:`solve_job` for a few scenarios with the worker's
+    :class:`ModelCache`, each written by the worker when its job says where."""
+    from distributed import get_worker
+
+    cache = get_worker().plugins.get(PLUGIN)
+    outcomes = []
+    for job in jobs:
+        if cache is None:  # plugin not registered: nothing is kept
+            outcome = solve_job(job, ModelCache())
+        else:
+            with cache.lock or nullcontext():
+                outcome = solve_job(job, cache)
+        if job.out is not None:
+            write_outcome(job.out, job.scenario.name, job.row, job.meta, outcome)
+            outcome = replace(outcome, results=None, written=True)
+        outcomes.append(outcome)
+    return outcomes
+
+
+def chunk_size(n_scenarios: int, n_workers: int) -> int:
+    """Scenarios per Dask task: a few at a time cut the scheduler's and client's work per
+    scenario (they share the cores with the workers), while leaving each worker at least
+    ~8 tasks so that the last ones balance; at most :data:`MAX_CHUNK`."""
+    return max(1, min(MAX_CHUNK, n_scenarios // (8 * max(1, n_workers))))

@@ -1,0 +1,220 @@
+"""Independent verification of a solved run, from its result tables alone.
+
+The verifier re-checks a solution with code that shares nothing with the model's formulation
+(:mod:`borderflow.model.formulation`, ``terms``, ``queues``): it reads the result tables of a run
+and the input tables and scenario recorded in its ``run.json``, recomputes every fact it needs
+from them (arc ends, travel hours, costs, shelf lives, licences, prices, demand) and uses only
+the network's calendar (:func:`borderflow.model.network.build_network`) for the capacity, supply
+and priority of each period. Each check gives one row per entity (:mod:`.report`).
+
+Modules, one job each (each lists its checks and what must hold):
+
+- :mod:`.facts`: what the inputs say, recomputed (arcs, products, licences, prices, calendar);
+- :mod:`.routes`: each route rebuilt from its arcs; durations, costs, labels, licences;
+- :mod:`.flows`: supply, the flows table against the routes, node balance, demand;
+- :mod:`.crossings`: capacity, closures, priority lanes, the crossings table and its duals
+  (dual feasibility and complementary slackness);
+- :mod:`.queues`: dated runs' queues: balances, FIFO ages and expiry, the per-gate tables,
+  initial queues, dates, backlog;
+- :mod:`.money`: objective, summary totals, solver status, products, unserved and spoilage;
+- :mod:`.folder`: a run folder as written: manifest and marker, CSV against parquet, input
+  checksums, and which check covers each column (:func:`coverage`);
+- :mod:`.report`: rows, tolerances, summaries.
+
+A certificate of exactness (issue 17, ``borderflow/certificate.py``) is checked by a module of
+its own here, registered in :data:`FOLDER_CHECKS` (a run folder) or :data:`RESULT_CHECKS` (a
+solution): each entry is a function returning report rows.
+
+Tolerance: ``max(1e-6, 1e-6 x scale)`` in the check's unit, where ``scale`` is the size of the
+quantity checked (capacity, supply, objective, ...). A violation names the check (the
+constraint), the entity and the amount by which it is violated. A check that cannot run (a
+table missing a column, say) is itself a failed row (``verifier``), never a traceback.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from borderflow.data.errors import InputError, Problem, display_path
+from borderflow.data.loaders import InputTables
+from borderflow.data.scenario import Scenario
+
+from . import crossings, flows, folder, money, queues, routes
+from .facts import Facts, input_facts
+from .folder import REDERIVED, coverage
+from .report import (
+    ABS_TOL,
+    EXIT_VIOLATIONS,
+    REL_TOL,
+    REPORT_COLUMNS,
+    REPORT_TABLE,
+    assemble,
+    by_check,
+    rows,
+    verification_summary,
+    violations,
+)
+
+__all__ = ["ABS_TOL", "EXIT_VIOLATIONS", "FOLDER_CHECKS", "REDERIVED", "REL_TOL",
+           "REPORT_COLUMNS", "REPORT_TABLE", "RESULT_CHECKS", "Facts", "by_check", "coverage",
+           "input_facts", "verification_summary", "verify_results", "verify_run",
+           "verify_solved", "violations"]
+
+#: more checks of a solution: ``check(results, facts) -> list of report rows``
+RESULT_CHECKS: list[Callable] = []
+#: more checks of a run folder: ``check(folder, results, meta, tables) -> list of report rows``
+FOLDER_CHECKS: list[Callable] = []
+
+
+def _failed(name: str, err: Exception) -> pd.DataFrame:
+    """The row of a check that could not run: a failure, not a pass."""
+    what = " ".join(str(err).split())[:160]
+    return rows("verifier", f"{name} could not be checked ({type(err).__name__}: {what})",
+                np.inf, "checks")
+
+
+def verify_results(results, tables: InputTables, scenario: Scenario | None = None,
+                   net=None) -> pd.DataFrame:
+    """Check a solution's result tables against the inputs and scenario it was solved on.
+
+    Parameters
+    ----------
+    results : ResultTables
+        The run's tables and summary (in memory, or read back from a run folder).
+    tables : InputTables
+        The input tables of the run.
+    scenario : Scenario, optional
+        The run's scenario (default: the baseline).
+    net : FreightNetwork, optional
+        The scenario's network, if already built (only its calendar is used).
+
+    Returns
+    -------
+    DataFrame
+        One row per check and entity: ``check, entity, amount, unit, tolerance, ok``, sorted.
+    """
+    scenario = scenario or Scenario()
+    f = input_facts(tables, scenario, net)
+    parts: list[pd.DataFrame] = []
+    done: dict = {}
+
+    def run(name: str, check: Callable[[], list[pd.DataFrame]]) -> None:
+        try:
+            parts.extend(check())
+        except Exception as err:  # noqa: BLE001 - a check that cannot run fails, visibly
+            parts.append(_failed(name, err))
+
+    def paths() -> list[pd.DataFrame]:
+        done["paths"], found = routes.route_paths(results, f)
+        return found
+
+    def cargo() -> list[pd.DataFrame]:
+        done["cargo"], done["entries"] = flows.cargo_of(results, f, done["paths"])
+        return []
+
+    run("routes", paths)
+    run("non-negative amounts", lambda: [money.non_negative(results)])
+    run("route tables", lambda: routes.route_checks(results, f, done["paths"])
+        + routes.route_table_checks(results, f, done["paths"]))
+    run("cargo", cargo)
+    run("flows", lambda: flows.flow_checks(results, f, done["paths"], done["cargo"],
+                                           done["entries"]))
+    run("flows table", lambda: flows.flows_table_checks(results, f))
+    run("crossings", lambda: crossings.crossing_checks(results, f))
+    if f.dated:
+        run("queues", lambda: queues.queue_checks(results, f, done["paths"]))
+        run("backlog", lambda: queues.backlog_checks(results, f))
+    run("dates", lambda: queues.date_checks(results, f))
+    run("money", lambda: money.money_checks(results, f, done["paths"], done["cargo"]))
+    run("tables of totals", lambda: money.table_checks(results, f))
+    run("solver status", lambda: money.status_checks(results))
+    for check in RESULT_CHECKS:
+        run(getattr(check, "__name__", "check"), lambda c=check: c(results, f))
+    return assemble(parts)
+
+
+def verify_run(run_dir: Path | str, data: Path | str | None = None,
+               overlays=()) -> pd.DataFrame:
+    """Verify a run folder: its files as written, and its result tables against the inputs
+    named in its ``run.json``.
+
+    Parameters
+    ----------
+    run_dir : path
+        Folder written by ``borderflow solve`` or ``reroute``.
+    data : path, optional
+        Dataset folder (default: the inputs named in ``run.json``); ``overlays`` with it.
+
+    Returns
+    -------
+    DataFrame
+        The report of :func:`verify_results`, plus the folder's rows (:mod:`.folder`:
+        ``manifest``, ``tables``, ``csv_parquet``, ``input_checksum``). Missing or unreadable
+        files are failed rows, not errors.
+
+    Raises
+    ------
+    InputError
+        If the folder is not a run folder at all, or its inputs cannot be found.
+    """
+    from borderflow.io import read_inputs, scenario_of
+    from borderflow.runfolder import MARKER, read_marker
+
+    run_dir = Path(run_dir)
+    if not run_dir.is_dir() or not any((run_dir / n).exists() for n in
+                                       (MARKER, "summary.json", "run.json")):
+        raise InputError(Problem(display_path(run_dir), None, None, "not a run folder (no "
+                                 "summary.json, run.json or marker)"))
+    if (read_marker(run_dir) or {}).get("kind") == "sweep":
+        raise InputError(Problem(display_path(run_dir), None, None, "is a sweep folder: "
+                                 "verify one of its scenarios, e.g. "
+                                 f"{display_path(run_dir / 'scenarios')}/scenario=baseline"))
+    parts = folder.manifest_checks(run_dir)
+    results, found = folder.read_tables(run_dir)
+    parts += found + folder.csv_checks(run_dir)
+    meta, found = folder.read_metadata_row(run_dir)
+    parts += found
+    if meta is None and data is None:
+        return assemble(parts)
+    meta = meta or {}
+    tables = read_inputs(run_dir, meta, data, overlays)
+    try:
+        scenario = scenario_of(meta)
+    except ValueError as err:  # pydantic's ValidationError: run.json's scenario edited
+        parts.append(_failed("the scenario in run.json", err))
+        return assemble(parts)
+    parts.append(verify_results(results, tables, scenario))
+    parts += folder.input_checks(run_dir, meta)
+    for check in FOLDER_CHECKS:
+        try:
+            parts += check(run_dir, results, meta, tables)
+        except Exception as err:  # noqa: BLE001 - as in verify_results
+            parts.append(_failed(getattr(check, "__name__", "check"), err))
+    return assemble(parts)
+
+
+def verify_solved(run) -> pd.DataFrame:
+    """Verify a run just solved (in memory) and record the outcome in its summary.
+
+    Adds ``verified`` (all checks pass), ``verification_checks`` (rows of the report),
+    ``verification_violations`` and ``verify_seconds`` to ``run.results.summary``.
+
+    Parameters
+    ----------
+    run : borderflow.pipeline.Run
+
+    Returns
+    -------
+    DataFrame
+        The report (to be written as ``verification.csv``).
+    """
+    t0 = time.perf_counter()
+    report = verify_results(run.results, run.tables, run.net.scenario, net=run.net)
+    run.results.summary.update(verification_summary(report))
+    run.results.summary["verify_seconds"] = time.perf_counter() - t0
+    return report

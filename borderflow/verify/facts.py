@@ -1,0 +1,127 @@
+"""What the verifier knows independently of the model: facts recomputed from the input tables.
+
+Arc ends, travel hours, costs per truck, lengths and modes, payloads, shelf lives, licences,
+prices and demand are read from the input tables here, never from the model's own tables; only
+the calendar of the scenario (capacity, supply and priority of each period) comes from
+:func:`borderflow.model.network.build_network`, which applies the scenario's events to the
+dataset (docs/model.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from borderflow.data.loaders import InputTables
+from borderflow.data.scenario import Scenario
+
+from .report import DIRECTIONS
+
+
+@dataclass
+class Facts:
+    """What the verifier knows independently of the model: recomputed from the input tables,
+    plus the calendar (capacity, supply, priority per period) of the scenario."""
+
+    products: pd.DataFrame   # index product_id: payload_t, perishable, shelf_h, cost_factor, ...
+    arcs: pd.DataFrame       # index arc_id: kind, element_id, ends, travel_h, cost, mode, km
+    licences: dict
+    markets: pd.DataFrame    # market, product_id, price_usd_per_t, demand_t_per_day
+    labels: list
+    dated: bool
+    capacity: pd.DataFrame
+    supply: pd.DataFrame
+    priority: pd.DataFrame
+    waiting_usd_per_truck_day: float
+    empty_share: float
+    empty_lag_days: int
+    max_wait_days: int
+    scenario: Scenario
+    crossings: pd.DataFrame  # index crossing_id: name, country_a, country_b, mode, status
+
+    @property
+    def n_periods(self) -> int:
+        """Periods of the run (a dated horizon's run-out tail included)."""
+        return len(self.labels)
+
+    def day(self, period) -> np.ndarray:
+        """Suffix naming the day of each period in entity names (empty for a static run)."""
+        period = np.asarray(period, dtype=np.int64)
+        if not self.dated:
+            return np.full(len(period), "", dtype=object)
+        labels = np.asarray(self.labels, dtype=object)
+        inside = (period >= 0) & (period < len(labels))
+        return np.where(inside, " @" + labels[np.clip(period, 0, len(labels) - 1)].astype(str),
+                        " @day " + period.astype(str))
+
+
+def input_facts(tables: InputTables, scenario: Scenario, net=None) -> Facts:
+    """Facts of the inputs, recomputed from the tables; calendar from ``build_network``.
+
+    Parameters
+    ----------
+    tables : InputTables
+        The inputs the run was solved on.
+    scenario : Scenario
+        The run's scenario.
+    net : FreightNetwork, optional
+        The network already built for this scenario (saves building it again).
+    """
+    if net is None:
+        from borderflow.model.network import build_network
+        net = build_network(tables, scenario)
+    par = tables.parameter
+    p = tables.products.set_index("product_id")
+    reefer = p["reefer"].astype(bool).to_numpy()
+    products = pd.DataFrame({
+        "payload_t": p["payload_t_per_truck"].astype(float),
+        "perishable": p["perishable"].astype(bool),
+        "shelf_h": 24.0 * np.where(reefer, p["shelf_life_reefer_days"],
+                                   p["shelf_life_ambient_days"]).astype(float),
+        "cost_factor": np.where(reefer, par("reefer_cost_factor"), 1.0),
+        "penalty_usd_per_t": p["value_usd_per_t"].astype(float) * par("unserved_penalty_factor"),
+    }, index=p.index)
+    rows = []
+    rate = {mode: par(f"{mode}_cost_usd_per_truck_km") for mode in tables.links["mode"].unique()
+            if tables.links.loc[tables.links["mode"] == mode, "cost_usd_per_truck"].isna().any()}
+    for r in tables.links.itertuples(index=False):
+        cost = r.cost_usd_per_truck
+        if pd.isna(cost):
+            cost = r.length_km * rate[r.mode]
+        rows.append((r.link_id, "link", r.link_id, "forward", r.from_node, r.to_node,
+                     float(r.travel_h), float(cost), r.mode, float(r.length_km)))
+        if bool(r.bidirectional):
+            rows.append((f"{r.link_id}:r", "link", r.link_id, "reverse", r.to_node, r.from_node,
+                         float(r.travel_h), float(cost), r.mode, float(r.length_km)))
+    licences = {}
+    for r in tables.crossings.itertuples(index=False):
+        ends = {"a_to_b": (r.node_a, r.node_b), "b_to_a": (r.node_b, r.node_a)}
+        for d in DIRECTIONS:
+            rows.append((f"{r.crossing_id}:{d}", "crossing", r.crossing_id, d, *ends[d],
+                         float(r.dwell_h), float(r.fee_usd_per_truck), r.mode, 0.0))
+        text = r.licensed_products if isinstance(r.licensed_products, str) else ""
+        allowed = frozenset(x.strip() for x in text.split(";") if x.strip())
+        licences[r.crossing_id] = allowed or None
+    arcs = pd.DataFrame(rows, columns=["arc_id", "kind", "element_id", "direction", "from_node",
+                                       "to_node", "travel_h", "cost_usd_per_truck", "mode",
+                                       "length_km"])
+    m = tables.markets
+    markets = pd.DataFrame({"market": m["node_id"].astype(str),
+                            "product_id": m["product_id"].astype(str),
+                            "price_usd_per_t": m["price_usd_per_t"].astype(float),
+                            "demand_t_per_day": m["demand_t_per_year"].astype(float) / 365.0})
+    return Facts(
+        products=products, arcs=arcs.set_index("arc_id"), licences=licences, markets=markets,
+        labels=net.periods["label"].astype(str).tolist(), dated=scenario.horizon.start is not None,
+        capacity=net.capacity[["crossing_id", "direction", "period",
+                               "capacity_trucks_per_day"]].copy(),
+        supply=net.supply[["origin", "product_id", "period", "supply_t"]].copy(),
+        priority=net.priority.copy(),
+        waiting_usd_per_truck_day=par("waiting_cost_usd_per_truck_day"),
+        empty_share=par("empty_return_share", 0.0),
+        empty_lag_days=int(par("empty_return_days", 0.0)) if scenario.horizon.start else 0,
+        max_wait_days=int(net.max_wait_days), scenario=scenario,
+        crossings=tables.crossings.set_index("crossing_id")[["name", "country_a", "country_b",
+                                                             "mode", "status"]])

@@ -1,0 +1,218 @@
+"""Money and totals: the objective, the summary, and the tables that add the routes up.
+
+=================  ===========================================================================
+check              what must hold
+=================  ===========================================================================
+non_negative       every flow, stock and unserved amount is >= 0
+objective          objective recomputed from the tables = summary objective_usd
+summary            summary totals (supply, shipped, unserved, spoiled, expired, trucks,
+                   costs, revenue, periods) = the tables' totals
+solver_status      the summary says the solve ended ``optimal`` (only optimal solutions are
+                   written as results)
+products_table     per product: supply, shipped, unserved, spoiled, lost value, trucks,
+                   transport cost and revenue are the sums of the other tables
+unserved_table     shipped = dispatched, spoiled = unserved of a perishable, lost value =
+                   unserved x value x penalty factor
+spoilage_table     spoiled tonnes and value per product, day and place (origin, queue)
+=================  ===========================================================================
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .facts import Facts
+from .report import mismatch, num, rows, sum_by, text, worst
+from .routes import Paths
+
+#: summary keys that runs written before them may lack (checked when present)
+OPTIONAL_SUMMARY = ("expired_in_queue_t", "trucks", "periods")
+
+def money_checks(res, f: Facts, paths: Paths, cargo: pd.DataFrame) -> list[pd.DataFrame]:
+    """Objective and summary totals recomputed from the tables."""
+    rf, un, sq = res.route_flows, res.unserved, res.stream_queues
+    rt = paths.routes
+    p_rf = f.products.reindex(rf["product_id"])
+    r = rt.reindex(rf["route_id"])
+    cost = (r["link_cost_usd_per_truck"].to_numpy() * p_rf["cost_factor"].to_numpy()
+            + r["fee_usd_per_truck"].to_numpy()) / p_rf["payload_t"].to_numpy()
+    transport = float(np.sum(num(rf, "flow_t") * cost))
+    price = f.markets.set_index(["market", "product_id"])["price_usd_per_t"]
+
+    def priced(df: pd.DataFrame, market) -> np.ndarray:
+        idx = pd.MultiIndex.from_arrays([np.asarray(market, dtype=object),
+                                         np.asarray(df["product_id"], dtype=object)])
+        return price.reindex(idx).to_numpy(dtype=float)
+
+    dl = cargo[cargo["delivers"]]
+    revenue = float(np.sum(dl["flow_t"].to_numpy() * priced(dl, dl["market"])))
+    shipped_revenue = float(np.sum(num(rf, "flow_t") * priced(rf, rf["market"])))
+    pen = f.products["penalty_usd_per_t"]
+    unserved_usd = float(np.sum(num(un, "unserved_t") * pen.reindex(un["product_id"]).to_numpy()))
+    expired_usd = waiting = 0.0
+    expired_perishable = 0.0
+    if len(sq):
+        ps = f.products.reindex(sq["product_id"])
+        expired_usd = float(np.sum(num(sq, "expired_t") * ps["penalty_usd_per_t"].to_numpy()))
+        waiting = f.waiting_usd_per_truck_day * float(
+            np.sum(num(sq, "queue_t") / ps["payload_t"].to_numpy()))
+        expired_perishable = float(np.sum(np.where(ps["perishable"].to_numpy(dtype=bool),
+                                                   num(sq, "expired_t"), 0.0)))
+    objective = transport - revenue + unserved_usd + expired_usd + waiting
+    s = res.summary
+    spoiled_origin = float(np.sum(np.where(
+        f.products["perishable"].reindex(un["product_id"]).to_numpy(dtype=bool),
+        num(un, "unserved_t"), 0.0)))
+    mine = {"objective_usd": objective, "transport_cost_usd": transport,
+            "revenue_usd": shipped_revenue, "lost_value_usd": unserved_usd + expired_usd,
+            "waiting_cost_usd": waiting, "supply_t": float(f.supply["supply_t"].sum()),
+            "shipped_t": float(num(rf, "flow_t").sum()),
+            "unserved_t": float(num(un, "unserved_t").sum()),
+            "spoiled_t": spoiled_origin + expired_perishable,
+            "expired_in_queue_t": float(num(sq, "expired_t").sum()) if len(sq) else 0.0,
+            "trucks": float(np.sum(num(rf, "flow_t") / f.products["payload_t"].reindex(
+                rf["product_id"]).to_numpy(dtype=float))),
+            "periods": float(f.n_periods)}
+    out = []
+    for key, value in mine.items():
+        # the objective is a difference of large sums: its tolerance scales with the largest
+        scale = max(abs(value), transport, revenue) if key == "objective_usd" else abs(value)
+        if key not in s and key in OPTIONAL_SUMMARY:
+            continue
+        check = "objective" if key == "objective_usd" else "summary"
+        unit = "USD" if key.endswith("_usd") else "t"
+        value_in = s.get(key)
+        recorded = value_in if isinstance(value_in, (int, float)) and not isinstance(
+            value_in, bool) else np.nan
+        out.append(rows(check, f"summary.{key} (recomputed {value:,.6f})",
+                         abs(recorded - value), unit, max(scale, abs(recorded))))
+    return out
+
+
+def non_negative(res) -> pd.DataFrame:
+    """Amounts that cannot be negative, per table column: the most negative value."""
+    cols = {"route_flows": ["flow_t"], "flows": ["flow_t"], "unserved": ["unserved_t"],
+            "stream_queues": ["arrivals_t", "initial_t", "departures_t", "expired_t", "queue_t"],
+            "initial_queues": ["initial_t"], "queues": ["queue_trucks", "expired_t"]}
+    names, amounts = [], []
+    for table, columns in cols.items():
+        df = getattr(res, table)
+        for c in columns:
+            if c in df.columns:
+                names.append(f"{table}.{c}")
+                amounts.append(max(0.0, -float(np.nanmin(num(df, c), initial=0.0))))
+    return rows("non_negative", names, amounts, "t or trucks")
+
+
+def status_checks(res) -> list[pd.DataFrame]:
+    """The solve ended optimal: results of any other status are never written as a run."""
+    status = res.summary.get("status")
+    return [rows("solver_status", f"summary.status = {status!r}",
+                 0.0 if status == "optimal" else 1.0, "status")]
+
+
+def _spoiled(res, f: Facts) -> pd.DataFrame:
+    """Spoiled tonnes per product, day and place: unserved perishables at the origin, expired
+    perishables in the queues."""
+    un, sq = res.unserved, res.stream_queues
+    parts = []
+    perish = f.products["perishable"]
+    if len(un):
+        u = pd.DataFrame({"product_id": un["product_id"].to_numpy(),
+                          "period": num(un, "period").astype(np.int64),
+                          "spoiled_t": np.where(perish.reindex(un["product_id"]).to_numpy(
+                              dtype=bool), num(un, "unserved_t"), 0.0)})
+        parts.append(sum_by(u, ["product_id", "period"], "spoiled_t").assign(where="origin"))
+    if len(sq):
+        q = pd.DataFrame({"product_id": sq["product_id"].to_numpy(),
+                          "period": num(sq, "period").astype(np.int64),
+                          "spoiled_t": np.where(perish.reindex(sq["product_id"]).to_numpy(
+                              dtype=bool), num(sq, "expired_t"), 0.0)})
+        parts.append(sum_by(q, ["product_id", "period"], "spoiled_t").assign(where="queue"))
+    out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
+        {"product_id": pd.Series(dtype=object), "period": pd.Series(dtype=np.int64),
+         "spoiled_t": pd.Series(dtype=float), "where": pd.Series(dtype=object)})
+    return out[out["spoiled_t"] > 0].astype({"product_id": object, "where": object})
+
+
+def table_checks(res, f: Facts) -> list[pd.DataFrame]:
+    """The products, unserved and spoilage tables recomputed from the route flows, the
+    unserved amounts and the queues."""
+    rf, un = res.route_flows, res.unserved
+    pen = f.products["penalty_usd_per_t"]
+    out = []
+    if len(un):
+        key = ["origin", "product_id", "period"]
+        u = un.assign(period=num(un, "period").astype(np.int64))
+        sent = sum_by(rf.assign(period=num(rf, "period").astype(np.int64)), key, "flow_t",
+                      "sent") if len(rf) else pd.DataFrame(columns=[*key, "sent"])
+        u = u.merge(sent, on=key, how="left")
+        unserved = num(u, "unserved_t")
+        spoiled = np.where(f.products["perishable"].reindex(u["product_id"]).to_numpy(
+            dtype=bool), unserved, 0.0)
+        lost = unserved * pen.reindex(u["product_id"]).to_numpy(dtype=float)
+        amount = worst(
+            mismatch(u.get("shipped_t"), u["sent"].fillna(0.0).to_numpy(dtype=float)),
+            mismatch(u.get("spoiled_t"), spoiled), mismatch(u.get("lost_value_usd"), lost))
+        out.append(rows("unserved_table", "origin " + text(u["origin"]) + " / "
+                        + text(u["product_id"]) + f.day(u["period"]),
+                        np.nan_to_num(amount, nan=np.inf), "t or USD",
+                        np.maximum(num(u, "supply_t"), np.abs(lost))))
+    spoil = _spoiled(res, f)
+    sp = res.spoilage
+    got = pd.DataFrame({"product_id": pd.Series(sp["product_id"].to_numpy() if len(sp) else [],
+                                                dtype=object),
+                        "period": num(sp, "period").astype(np.int64),
+                        "where": pd.Series(sp["where"].to_numpy() if len(sp) else [],
+                                           dtype=object),
+                        "t": num(sp, "spoiled_t"), "usd": num(sp, "spoiled_value_usd")})
+    c = spoil.merge(got, on=["product_id", "period", "where"], how="outer")
+    if len(c):
+        want_usd = c["spoiled_t"].to_numpy(dtype=float) * pen.reindex(
+            c["product_id"]).to_numpy(dtype=float)
+        amount = worst(mismatch(c["t"], c["spoiled_t"].fillna(0.0)),
+                                      mismatch(c["usd"], np.nan_to_num(want_usd)))
+        out.append(rows("spoilage_table", "spoilage " + text(c["product_id"]) + " at "
+                        + text(c["where"]) + f.day(c["period"]),
+                        np.nan_to_num(amount, nan=np.inf), "t or USD", np.abs(want_usd)))
+    out.append(_products(res, f, spoil))
+    return out
+
+
+def _products(res, f: Facts, spoil: pd.DataFrame) -> pd.DataFrame:
+    """The products table: each product's totals from the other tables."""
+    rf, un, sq = res.route_flows, res.unserved, res.stream_queues
+    pen = f.products["penalty_usd_per_t"]
+    ids = sorted(set(un["product_id"] if len(un) else []) | set(
+        rf["product_id"] if len(rf) else []) | set(res.products["product_id"]
+                                                  if len(res.products) else []))
+    want = pd.DataFrame(index=pd.Index(ids, name="product_id"))
+
+    def total(df, col, values):
+        if not len(df):
+            return pd.Series(0.0, index=want.index)
+        return pd.Series(values, index=df["product_id"].to_numpy()).groupby(level=0).sum() \
+            .reindex(want.index, fill_value=0.0)
+
+    payload = f.products["payload_t"]
+    want["supply_t"] = total(un, "supply_t", num(un, "supply_t"))
+    want["shipped_t"] = total(un, "shipped_t", num(un, "shipped_t"))
+    want["unserved_t"] = total(un, "unserved_t", num(un, "unserved_t"))
+    want["lost_value_usd"] = total(un, "", num(un, "unserved_t") * pen.reindex(
+        un["product_id"]).to_numpy(dtype=float) if len(un) else []) + total(
+        sq, "", num(sq, "expired_t") * pen.reindex(sq["product_id"]).to_numpy(dtype=float)
+        if len(sq) else [])
+    want["spoiled_t"] = total(spoil, "", num(spoil, "spoiled_t"))
+    want["trucks"] = total(rf, "", num(rf, "flow_t") / payload.reindex(
+        rf["product_id"]).to_numpy(dtype=float) if len(rf) else [])
+    want["transport_cost_usd"] = total(rf, "", num(rf, "cost_usd"))
+    want["revenue_usd"] = total(rf, "", num(rf, "flow_t") * num(rf, "price_usd_per_t"))
+    got = res.products.set_index("product_id") if len(res.products) else \
+        pd.DataFrame(index=pd.Index([], name="product_id"))
+    got = got.reindex(want.index)
+    amount = worst(*(mismatch(got[c] if c in got.columns else None, want[c])
+                           for c in want.columns)) if len(want) else []
+    scale = want.abs().max(axis=1).to_numpy() if len(want) else []
+    return rows("products_table", "product " + text(want.index),
+                np.nan_to_num(np.asarray(amount, dtype=float), nan=np.inf), "t or USD", scale)

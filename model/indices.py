@@ -1,0 +1,341 @@
+"""The index tables of the LP: which variable and which row is which, looked up by name.
+
+Every variable and constraint family of :func:`borderflow.model.formulation.build_model` is
+indexed ``0 .. n-1``; one table per index set says what each index stands for, and lookups by
+key replace position arithmetic:
+
+================================ =============================== ===============================
+table (one row per index)        variables / rows it indexes     look up by key
+================================ =============================== ===============================
+``flows`` (``f``)                ``route_flow``                  :meth:`IndexTables.flow_column`
+                                                                 (route, product, dispatch day)
+``unserved`` (``u``)             ``unserved``, ``supply_balance`` :meth:`IndexTables.supply_row`
+                                                                 (origin, product, day)
+``capacity_rows``                ``crossing_capacity``           :meth:`IndexTables.capacity_row`
+                                                                 (crossing, direction, day)
+``priority_rows``                ``priority_share``              :meth:`IndexTables.priority_row`
+``demand_rows``                  ``market_demand``               :meth:`IndexTables.demand_row`
+                                                                 (market, product, day)
+``queues`` (``q``, dated)        ``queue``, ``departures``,      :meth:`IndexTables.queue_index`
+                                 ``expired``; ``queue_balance``, (stream ``k``, day)
+                                 ``queue_age``, ``queue_expiry``
+``streams`` (``k``, dated)       a (route, product) that queues  (its gate, offsets, wait ``W_k``)
+``initial`` (``i``, dated)       ``initial_queue``               (entry ``j``, stream ``k``)
+``crossing_use``                 every variable that takes a     (var, idx, crossing, direction,
+                                 crossing on a day                day)
+================================ =============================== ===============================
+
+:func:`index_tables` makes them all at once from a network and a route set, before any Pyomo
+object exists; the formulation, the result tables, the infeasibility report, sweeps' bound
+updates and the uncertainty engine read them. (The independent verifier does not: it re-derives
+everything from the result tables, so that a mistake here cannot hide itself; see
+docs/architecture.md.) Column generation (issue 17) adds routes here: new rows of ``flows``
+(and, dated, ``streams``/``queues``) are new columns of the kept model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from .network import DIRECTIONS, FreightNetwork
+from .queues import arrivals, initial_allocations, queue_table, stream_table
+from .routes import RouteSet
+
+#: keys of a crossing-day: capacity, priority and crossing-use rows
+CROSS_KEYS = ["crossing_id", "direction", "period"]
+#: keys of a route-flow column
+FLOW_KEYS = ["route_id", "product_id", "period"]
+#: keys of an origin's supply on a day: unserved columns and supply-balance rows
+SUPPLY_KEYS = ["origin", "product_id", "period"]
+#: keys of a market's demand on a day
+DEMAND_KEYS = ["market", "product_id", "period"]
+
+
+class KeyIndex:
+    """Position of each key of a table (keys unique): ``rows(frame)`` gives, for each row of
+    ``frame``, the position in the table of the row with the same key columns (-1: none)."""
+
+    def __init__(self, table: pd.DataFrame, keys: list[str]):
+        self.keys = list(keys)
+        self._index = pd.MultiIndex.from_frame(table[self.keys])
+        if not self._index.is_unique:
+            raise ValueError(f"keys {self.keys} are not unique in the table")
+
+    def rows(self, frame: pd.DataFrame) -> np.ndarray:
+        """Positions of ``frame``'s keys (-1 where the table has no such key)."""
+        if not len(frame) or not len(self._index):
+            return np.full(len(frame), -1, dtype=np.int64)
+        target = pd.MultiIndex.from_frame(frame[self.keys])
+        return self._index.get_indexer(target).astype(np.int64)
+
+
+class StreamDays:
+    """``(stream k, day) -> q``: the queue index of a stream on a day (-1 outside the modelled
+    days), read from the ``queues`` table into a dense grid (no layout assumed)."""
+
+    def __init__(self, queues: pd.DataFrame, n_streams: int, n_periods: int):
+        self.n_periods = n_periods
+        self._grid = np.full((n_streams, n_periods), -1, dtype=np.int64)
+        if len(queues):
+            self._grid[queues["k"].to_numpy(dtype=np.int64),
+                       queues["period"].to_numpy(dtype=np.int64)] = queues["q"].to_numpy()
+
+    def __call__(self, k, period) -> np.ndarray:
+        """Queue indices of streams ``k`` on days ``period`` (arrays broadcast; -1 where the
+        day is outside ``0 .. n_periods - 1``)."""
+        k, period = np.broadcast_arrays(np.asarray(k, dtype=np.int64),
+                                        np.asarray(period, dtype=np.int64))
+        out = np.full(k.shape, -1, dtype=np.int64)
+        inside = (period >= 0) & (period < self.n_periods)
+        out[inside] = self._grid[k[inside], period[inside]]
+        return out
+
+
+@dataclass(frozen=True, eq=False)
+class IndexTables:
+    """What every index of the LP stands for (see the module docstring).
+
+    Attributes
+    ----------
+    n_periods : int
+        Modelled days (a dated horizon's run-out tail included; 1 for a static run).
+    dated : bool
+        A day-by-day horizon (queues at the gates).
+    flows : DataFrame
+        ``route_flow[f]``: f, route_id, product_id, origin, market, period (dispatch day),
+        duration_h, cost_usd_per_t, price_usd_per_t, payload_t_per_truck.
+    unserved : DataFrame
+        ``unserved[u]`` and ``supply_balance[u]``: origin, product_id, period, supply_t,
+        penalty_usd_per_t, perishable.
+    capacity_rows : DataFrame
+        ``crossing_capacity[r]``: crossing_id, direction, period, capacity_trucks_per_day.
+    demand_rows : DataFrame
+        ``market_demand[r]``: market, product_id, period, demand_t.
+    priority_rows : DataFrame
+        ``priority_share[r]``: crossing_id, direction, period, limit_trucks_per_day.
+    crossing_use : DataFrame
+        Every variable that takes a crossing: var, idx, crossing_id, direction, period,
+        trucks_per_t (1 / payload), product_id, perishable.
+    streams, queues, initial : DataFrame
+        Dated horizons: streams ``k`` (:func:`borderflow.model.queues.stream_table`), queue
+        indices ``q`` (one per stream and day) and initial-queue allocations ``i``; empty for
+        a static run.
+    empty_return_share : float
+        Share of loaded trucks returning empty through the gate they crossed.
+    empty_return_days : int
+        Days until they do (0 for a static run).
+    """
+
+    n_periods: int
+    dated: bool
+    flows: pd.DataFrame
+    unserved: pd.DataFrame
+    capacity_rows: pd.DataFrame
+    demand_rows: pd.DataFrame
+    priority_rows: pd.DataFrame
+    crossing_use: pd.DataFrame
+    streams: pd.DataFrame
+    queues: pd.DataFrame
+    initial: pd.DataFrame
+    empty_return_share: float = 0.0
+    empty_return_days: int = 0
+
+    # ---- look-ups by key ------------------------------------------------------------------
+    @cached_property
+    def queue_index(self) -> StreamDays:
+        """``queue_index(k, period) -> q`` (-1 outside the modelled days)."""
+        return StreamDays(self.queues, len(self.streams), self.n_periods)
+
+    @cached_property
+    def _capacity(self) -> KeyIndex:
+        return KeyIndex(self.capacity_rows, CROSS_KEYS)
+
+    def capacity_row(self, frame: pd.DataFrame) -> np.ndarray:
+        """``crossing_capacity`` row of each (crossing_id, direction, period) of ``frame``
+        (-1: the crossing-day has no row)."""
+        return self._capacity.rows(frame)
+
+    def priority_row(self, frame: pd.DataFrame) -> np.ndarray:
+        """``priority_share`` row of each (crossing_id, direction, period) (-1: none)."""
+        return KeyIndex(self.priority_rows, CROSS_KEYS).rows(frame)
+
+    def demand_row(self, frame: pd.DataFrame) -> np.ndarray:
+        """``market_demand`` row of each (market, product_id, period) (-1: demand
+        unbounded there)."""
+        return KeyIndex(self.demand_rows, DEMAND_KEYS).rows(frame)
+
+    def supply_row(self, frame: pd.DataFrame) -> np.ndarray:
+        """``supply_balance`` row (and ``unserved`` column) of each (origin, product_id,
+        period) (-1: no supply then)."""
+        return KeyIndex(self.unserved, SUPPLY_KEYS).rows(frame)
+
+    def flow_column(self, frame: pd.DataFrame) -> np.ndarray:
+        """``route_flow`` column of each (route_id, product_id, period) (-1: no such
+        variable)."""
+        return KeyIndex(self.flows, FLOW_KEYS).rows(frame)
+
+    @cached_property
+    def _use_capacity_row(self) -> np.ndarray:
+        return self.capacity_row(self.crossing_use)
+
+    def use_capacity_row(self) -> np.ndarray:
+        """For each row of ``crossing_use``, its ``crossing_capacity`` row (-1: none); made
+        once (sweeps look up closed crossings' variables with it for every scenario)."""
+        return self._use_capacity_row
+
+    # ---- derived term sources -------------------------------------------------------------
+    def empty_returns(self) -> pd.DataFrame:
+        """Crossing-use rows of the empty trucks coming back (:func:`empty_returns`)."""
+        return empty_returns(self.crossing_use, self.empty_return_share,
+                             self.empty_return_days, self.n_periods)
+
+    def deliveries(self) -> pd.DataFrame:
+        """Variables delivering to a market, and the day they arrive (:func:`deliveries`)."""
+        return deliveries(self.flows, self.streams, self.queues, self.dated)
+
+
+# ---- the tables -----------------------------------------------------------------------------
+def flow_table(net: FreightNetwork, routes: RouteSet) -> pd.DataFrame:
+    """One row per route-flow variable: (route, product) pairs x dispatch periods."""
+    periods = pd.DataFrame({"period": net.supply_periods})
+    f = routes.eligible.merge(periods, how="cross")
+    prices = net.demand[["market", "product_id", "period", "price_usd_per_t"]]
+    f = f.merge(prices, on=["market", "product_id", "period"], how="left", validate="m:1")
+    f["payload_t_per_truck"] = net.products.loc[f["product_id"], "payload_t_per_truck"].to_numpy()
+    f = f.sort_values(["product_id", "route_id", "period"], kind="stable", ignore_index=True)
+    f.insert(0, "f", np.arange(len(f)))
+    return f
+
+
+def crossing_use(net: FreightNetwork, routes: RouteSet, flows: pd.DataFrame,
+                 queues: pd.DataFrame) -> pd.DataFrame:
+    """Variables that take a crossing, on which day: pass-through flows and gate departures.
+
+    Static runs: a route flow uses every crossing of its route on its dispatch day. Dated
+    runs: a route flow uses the crossings before its queue gate on the day it reaches them;
+    the gate itself is taken by the stream's departures.
+    """
+    rc = routes.route_crossings[["route_id", "seq", "element_id", "direction", "offset_h"]]
+    use = flows[["f", "route_id", "product_id", "period", "payload_t_per_truck"]].merge(
+        rc, on="route_id")
+    if net.dated:
+        last = rc.groupby("route_id")["seq"].transform("max") == rc["seq"]
+        gate_seq = rc[last.to_numpy()][["route_id", "seq"]].rename(columns={"seq": "gate_seq"})
+        use = use.merge(gate_seq, on="route_id")
+        use = use[use["seq"] < use["gate_seq"]]
+        use["period"] = use["period"] + np.floor(use["offset_h"] / 24.0).astype(int)
+    use = use.rename(columns={"element_id": "crossing_id"})
+    parts = [_use_rows("route_flow", use["f"], use)]
+    if not queues.empty:
+        parts.append(_use_rows("departures", queues["q"], queues))
+    out = pd.concat(parts, ignore_index=True)
+    out["perishable"] = net.products.loc[out["product_id"], "perishable"].to_numpy()
+    n = len(net.periods)
+    return out[out["period"] < n].reset_index(drop=True)
+
+
+def _use_rows(var: str, idx: pd.Series, df: pd.DataFrame) -> pd.DataFrame:
+    """Crossing-use rows of variable ``var[idx]`` from a table with crossing, day and payload."""
+    return pd.DataFrame({"var": var, "idx": idx.to_numpy(),
+                         "crossing_id": df["crossing_id"].to_numpy(),
+                         "direction": df["direction"].to_numpy(),
+                         "period": df["period"].to_numpy(),
+                         "trucks_per_t": 1.0 / df["payload_t_per_truck"].to_numpy(),
+                         "product_id": df["product_id"].to_numpy()})
+
+
+def empty_returns(use: pd.DataFrame, share: float, lag_days: int,
+                  n_periods: int) -> pd.DataFrame:
+    """Empty trucks coming back through the opposite direction of the gate they crossed.
+
+    A share ``share`` (``empty_return_share``) of the trucks that cross return empty
+    ``lag_days`` (``empty_return_days``) later through the same crossing and take inbound
+    capacity: the crossing-use rows of ``use`` turned round, with ``trucks_per_t`` times the
+    share. Fleet size and empty repositioning elsewhere are not modelled (no fleet data).
+    """
+    if share <= 0 or use.empty:
+        return use.iloc[0:0].assign(coef=[])
+    back = use.copy()
+    back["direction"] = back["direction"].map({DIRECTIONS[0]: DIRECTIONS[1],
+                                               DIRECTIONS[1]: DIRECTIONS[0]})
+    back["period"] = back["period"] + lag_days
+    back["trucks_per_t"] = back["trucks_per_t"] * share
+    return back[back["period"] < n_periods]
+
+
+def deliveries(flows: pd.DataFrame, streams: pd.DataFrame, queues: pd.DataFrame,
+               dated: bool) -> pd.DataFrame:
+    """Variables delivering to a market and the day they arrive (var, idx, market,
+    product_id, period): route flows that do not queue (arriving ``floor(duration / 24)``
+    days after dispatch in a dated run), and gate departures (``downstream_days`` after)."""
+    direct = flows if not dated else flows[~flows["route_id"].isin(streams["route_id"])]
+    days = np.floor(direct["duration_h"].to_numpy() / 24.0).astype(int) if dated else 0
+    out = [pd.DataFrame({"var": "route_flow", "idx": direct["f"].to_numpy(),
+                         "market": direct["market"].to_numpy(),
+                         "product_id": direct["product_id"].to_numpy(),
+                         "period": direct["period"].to_numpy() + days})]
+    if dated:
+        out.append(pd.DataFrame({"var": "departures", "idx": queues["q"].to_numpy(),
+                                 "market": queues["market"].to_numpy(),
+                                 "product_id": queues["product_id"].to_numpy(),
+                                 "period": (queues["period"]
+                                            + queues["downstream_days"]).to_numpy()}))
+    return pd.concat(out, ignore_index=True)
+
+
+def priority_rows(priority: pd.DataFrame, capacity_rows: pd.DataFrame) -> pd.DataFrame:
+    """Rows of the priority family: capacity left to non-perishables per crossing-day."""
+    if priority.empty:
+        return pd.DataFrame(columns=[*CROSS_KEYS, "limit_trucks_per_day"])
+    rows = capacity_rows.merge(priority, on=CROSS_KEYS)
+    rows["limit_trucks_per_day"] = (1.0 - rows["perishable_share"]) * \
+        rows["capacity_trucks_per_day"]
+    return rows[[*CROSS_KEYS, "limit_trucks_per_day"]].reset_index(drop=True)
+
+
+def index_tables(net: FreightNetwork, routes: RouteSet) -> IndexTables:
+    """Every index table of ``net``'s model over ``routes``, made at once.
+
+    Raises
+    ------
+    ValueError
+        If an initial queue has no route through its gate.
+    """
+    n_periods = len(net.periods)
+    flows = flow_table(net, routes)
+    streams = stream_table(net, routes)
+    if not net.dated:
+        streams = streams.iloc[0:0]
+    queues = queue_table(streams, n_periods)
+    initial = initial_allocations(net, streams)
+    if net.dated:
+        # a flow must reach its queue gate within the modelled days
+        arr = arrivals(flows, streams)
+        late = arr.loc[arr["arrival_period"] >= n_periods, "f"]
+        flows = flows[~flows["f"].isin(late)].reset_index(drop=True)
+        flows["f"] = np.arange(len(flows))
+    unserved = net.supply.merge(net.products[["penalty_usd_per_t", "perishable"]],
+                                left_on="product_id", right_index=True)
+    unserved = unserved.sort_values(SUPPLY_KEYS, kind="stable", ignore_index=True)
+    use = crossing_use(net, routes, flows, queues)
+    par = net.parameters
+    share = par.empty_return_share
+    lag = par.empty_return_days if net.dated else 0
+    # a direction taken only by returning empties needs its capacity row too
+    used = pd.concat([use, empty_returns(use, share, lag, n_periods)])[CROSS_KEYS] \
+        .drop_duplicates()
+    capacity_rows = net.capacity.merge(used, on=CROSS_KEYS).sort_values(
+        CROSS_KEYS, kind="stable", ignore_index=True)
+    demand = net.demand[net.demand["demand_t"].notna()]
+    reached = deliveries(flows, streams, queues, net.dated)[DEMAND_KEYS].drop_duplicates()
+    demand_rows = demand.merge(reached, on=DEMAND_KEYS).sort_values(
+        DEMAND_KEYS, kind="stable", ignore_index=True)
+    return IndexTables(n_periods=n_periods, dated=net.dated, flows=flows, unserved=unserved,
+                       capacity_rows=capacity_rows, demand_rows=demand_rows,
+                       priority_rows=priority_rows(net.priority, capacity_rows),
+                       crossing_use=use, streams=streams, queues=queues, initial=initial,
+                       empty_return_share=share, empty_return_days=lag)

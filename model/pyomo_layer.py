@@ -1,0 +1,519 @@
+"""The Pyomo layer: every use of Pyomo internals in borderflow is in this module.
+
+borderflow builds its LPs as sparse matrices (term tables, :mod:`borderflow.model.terms`) and
+hands them to HiGHS as arrays, yet keeps them real Pyomo models (rows with bodies, bounds,
+names, duals and values; Pyomo's writers, compilers and solvers read them; an analyst adds
+ordinary Pyomo constraints). Two things make that fast, and both rest on Pyomo internals:
+
+1. **Matrix rows and array objectives** (:class:`LinearRows`, :class:`ArrayObjective`): one
+   Pyomo component per constraint family holding a CSR matrix instead of an expression per row
+   (an expression per term cost ~40 us a row, 20 s for a 45-day run), and an objective holding
+   its costs as arrays (138 MB of term objects at a million variables otherwise). Expressions
+   are made only when something asks for them.
+2. **The translation** (:func:`linear_form`): a model whose rows are matrix rows is read into
+   HiGHS's arrays by stacking the matrices; any other linear constraint (an analyst's
+   ``pyo.Constraint``) and any other objective are walked one by one with Pyomo's linear
+   walker, so one ordinary constraint costs what it has terms. :func:`compiled_form` is Pyomo's
+   own compiler on the same model (the cross-check of the tests, ``translator="pyomo"``).
+
+Pyomo APIs relied on, none of them documented as public (the tested range is pinned in
+pyproject.toml: ``pyomo>=6.8,<6.11``; ``tests/test_pyomo_layer.py`` checks the translation
+against Pyomo's compiler, its LP writer and ``appsi_highs``):
+
+- ``pyomo.core.base.constraint.ConstraintData`` (subclassed: ``_component``, ``_active``,
+  ``_index`` slots; ``_expr`` is a no-op setter because copies and pickles assign it),
+- ``pyomo.core.base.constraint.IndexedConstraint`` (subclassed: ``_data``, ``_constructed``
+  and ``construct``),
+- ``pyomo.core.base.objective.ScalarObjective`` (subclassed: its ``_args_`` slot is
+  overridden to make the expression from arrays on demand),
+- ``pyomo.core.expr.numeric_expr.LinearExpression``/``MonomialTermExpression`` and
+  ``pyomo.core.expr.relational_expr`` expression classes (built directly, no operator
+  overloading),
+- ``pyomo.repn.linear.LinearRepnVisitor`` (walks ordinary constraints and objectives),
+- ``pyomo.repn.plugins.standard_form.LinearStandardFormCompiler`` (``mixed_form=True``: rows,
+  ``RowEntry.bound_type``, ``rhs``, ``c``, ``c_offset``, ``columns``),
+- ``pyomo.common.gc_manager.PauseGC``.
+
+A Pyomo release that changes any of these shows up in ``tests/test_pyomo_layer.py`` first.
+(Over 500 lines on purpose: the point of the module is that nothing else touches Pyomo's
+internals.)
+"""
+
+from __future__ import annotations
+
+import weakref
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pyomo.environ as pyo
+import scipy.sparse as sp
+from pyomo.common.gc_manager import PauseGC
+from pyomo.core.base.constraint import ConstraintData, IndexedConstraint
+from pyomo.core.base.objective import ScalarObjective
+from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
+from pyomo.core.expr.relational_expr import (EqualityExpression, InequalityExpression,
+                                             RangedExpression)
+from pyomo.repn.linear import LinearRepnVisitor
+from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
+
+#: the Pyomo releases this module is tested with (pyproject.toml pins the same range)
+PYOMO_TESTED = ">=6.8,<6.11"
+
+
+def linear(coefs, variables) -> LinearExpression:
+    """``sum(c * v)`` as a flat Pyomo ``LinearExpression`` (fast to build and to compile)."""
+    return LinearExpression([MonomialTermExpression((float(c), v))
+                             for c, v in zip(coefs, variables)])
+
+
+# ---- the columns of a model -----------------------------------------------------------------
+class Columns:
+    """Every variable of a model in one order: ``x`` (a tuple of VarData) and the offset of each
+    variable component in it, so that term tables map to column numbers with numpy."""
+
+    def __init__(self, m: pyo.ConcreteModel):
+        self.names: list[str] = []
+        self.offset: dict[str, int] = {}
+        x: list = []
+        for comp in m.component_objects(pyo.Var, descend_into=False):
+            self.names.append(comp.local_name)
+            self.offset[comp.local_name] = len(x)
+            x.extend(comp.values())
+        self.x = tuple(x)
+        self._objects = None
+
+    @property
+    def objects(self) -> np.ndarray:
+        """``x`` as a numpy object array (for vectorised look-ups)."""
+        if self._objects is None:
+            self._objects = np.empty(len(self.x), dtype=object)
+            self._objects[:] = self.x
+        return self._objects
+
+    def index(self, var, idx) -> np.ndarray:
+        """Column numbers of ``var[idx]`` (arrays of component names and indices)."""
+        var = pd.Series(np.asarray(var, dtype=object))
+        offset = var.map(self.offset)
+        if offset.isna().any():
+            raise KeyError(f"unknown variable component(s) {sorted(set(var[offset.isna()]))}")
+        return offset.to_numpy(dtype=np.int64) + np.asarray(idx, dtype=np.int64)
+
+
+def columns(m: pyo.ConcreteModel) -> Columns:
+    """The model's :class:`Columns`, made once (again if variable components were added)."""
+    cols = getattr(m, "_borderflow_columns", None)
+    have = [c.local_name for c in m.component_objects(pyo.Var, descend_into=False)]
+    if cols is None or cols.names != have:
+        cols = Columns(m)
+        m._borderflow_columns = cols
+    return cols
+
+
+# ---- a family of linear rows as one Pyomo component -----------------------------------------
+class LinearRowData(ConstraintData):
+    """One row ``lower <= sum_j A[i, j] x_j <= upper`` of a :class:`LinearRows` component.
+
+    A Pyomo constraint like any other (body, bounds, ``expr``, value, slack, dual); its
+    expression is made from the component's matrix when asked for.
+    """
+
+    __slots__ = ()
+
+    def __init__(self, index: int, component_ref):
+        self._component = component_ref
+        self._active = True
+        self._index = index
+
+    def _terms(self):
+        comp = self._component()
+        a, b = comp._indptr[self._index], comp._indptr[self._index + 1]
+        return comp._coef[a:b], [comp._x[j] for j in comp._indices[a:b]]
+
+    @property
+    def _expr(self):
+        return self.expr
+
+    @_expr.setter
+    def _expr(self, value) -> None:  # copies and pickles restore rows from the matrix
+        pass
+
+    @property
+    def body(self) -> LinearExpression:
+        """The row's linear expression ``sum_j A[i, j] x_j``."""
+        return linear(*self._terms())
+
+    @property
+    def lower(self):
+        """Lower bound (``None`` if unbounded)."""
+        return self._component()._lower[self._index]
+
+    @property
+    def upper(self):
+        """Upper bound (``None`` if unbounded)."""
+        return self._component()._upper[self._index]
+
+    lb = lower
+    ub = upper
+
+    @property
+    def equality(self) -> bool:
+        """True if lower and upper bounds are equal."""
+        lo = self.lower
+        return lo is not None and lo == self.upper
+
+    def to_bounded_expression(self, evaluate_bounds=False):
+        """``(lower, body, upper)``."""
+        return self.lower, self.body, self.upper
+
+    @property
+    def expr(self):
+        """The row as a Pyomo relational expression."""
+        lo, body, up = self.to_bounded_expression()
+        if lo is not None and lo == up:
+            return EqualityExpression((body, lo))
+        if lo is None:
+            return InequalityExpression((body, up), False)
+        if up is None:
+            return InequalityExpression((lo, body), False)
+        return RangedExpression((lo, body, up), (False, False))
+
+    def __call__(self, exception=True):
+        """Value of the body at the variables' current values."""
+        coefs, variables = self._terms()
+        values = [v.value for v in variables]
+        if any(v is None for v in values):
+            if exception:
+                raise ValueError(f"No value for uninitialized variable in '{self.name}'")
+            return None
+        return float(np.dot(coefs, values)) if len(values) else 0.0
+
+    def set_bounds(self, lower, upper) -> None:
+        """Change the row's bounds (``None`` = unbounded); the matrix stays as built."""
+        comp = self._component()
+        comp._lower[self._index] = None if lower is None else float(lower)
+        comp._upper[self._index] = None if upper is None else float(upper)
+
+    def set_value(self, expr) -> None:
+        """Accept ``(lower, body, upper)`` when ``body`` is this row's own body (new bounds);
+        a row's terms are fixed when the model is built."""
+        if isinstance(expr, tuple) and len(expr) == 3 and self._same_body(expr[1]):
+            self.set_bounds(expr[0], expr[2])
+            return
+        raise NotImplementedError(f"'{self.name}' is a row of a LinearRows matrix: only its "
+                                  "bounds can change (set_bounds)")
+
+    def _same_body(self, body) -> bool:
+        if not isinstance(body, LinearExpression):
+            return False
+        coefs, variables = self._terms()
+        args = body.args
+        return len(args) == len(variables) and all(
+            isinstance(t, MonomialTermExpression) and t.args[1] is v and t.args[0] == c
+            for t, c, v in zip(args, coefs, variables))
+
+
+class LinearRows(IndexedConstraint):
+    """Indexed Pyomo constraint ``lower[i] <= (A x)[i] <= upper[i]``, ``A`` sparse (CSR).
+
+    Parameters
+    ----------
+    index : Pyomo set
+        Row indices ``0 .. n-1``.
+    matrix : scipy.sparse matrix
+        ``n`` rows, one column per variable of ``x``.
+    lower, upper : sequences of float or None
+        Row bounds (``None`` = unbounded).
+    x : tuple of VarData
+        The variables of the matrix columns.
+    """
+
+    def __init__(self, index, matrix, lower, upper, x, **kwds):
+        IndexedConstraint.__init__(self, index, **kwds)
+        A = sp.csr_matrix(matrix)
+        self._indptr = A.indptr.astype(np.int64)
+        self._indices = A.indices.astype(np.int64)
+        self._coef = A.data.astype(float)
+        self._lower = list(lower)
+        self._upper = list(upper)
+        self._x = x
+        self._ncols = A.shape[1]
+
+    def construct(self, data=None) -> None:
+        """Make the row objects (no expressions)."""
+        if self._constructed:
+            return
+        self._constructed = True
+        ref = weakref.ref(self)
+        with PauseGC():
+            self._data = {i: LinearRowData(i, ref) for i in range(len(self._lower))}
+
+    def csr(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple]:
+        """``(indptr, indices, coefficients, x)``: the matrix in CSR form over ``x``."""
+        return self._indptr, self._indices, self._coef, self._x
+
+    def bounds_arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """Row bounds as float arrays (``-inf``/``inf`` where unbounded)."""
+        lo = np.array([-np.inf if v is None else v for v in self._lower], dtype=float)
+        up = np.array([np.inf if v is None else v for v in self._upper], dtype=float)
+        return lo, up
+
+
+def set_row_bounds(con, lower, upper) -> None:
+    """New bounds of a Pyomo constraint (``None`` = unbounded), keeping its body (matrix rows
+    keep their terms; an ordinary constraint gets ``(lower, body, upper)``)."""
+    if hasattr(con, "set_bounds"):
+        con.set_bounds(lower, upper)
+    else:
+        con.set_value((lower, con.body, upper))
+
+
+# ---- an objective kept as arrays ------------------------------------------------------------
+class ArrayObjective(ScalarObjective):
+    """Minimised ``sum_j cost[j] x[j]`` kept as arrays; its Pyomo expression is made when asked.
+
+    A Pyomo objective like any other (``expr``, value, Pyomo's writers), without a term object
+    per variable held for the model's life (138 MB at a million variables); the HiGHS
+    translation reads :meth:`cost_arrays`. Setting a new expression replaces the arrays.
+    """
+
+    def __init__(self, x: tuple, positions: np.ndarray, cost: np.ndarray, **kwds):
+        self._cost_terms = (x, np.asarray(positions, dtype=np.int64),
+                            np.asarray(cost, dtype=float))
+        super().__init__(expr=0.0, sense=pyo.minimize, **kwds)
+
+    @property
+    def _args_(self):
+        terms_ = self.__dict__.get("_cost_terms")
+        if terms_ is not None and self.__dict__.get("_lazy"):
+            x, positions, cost = terms_
+            return (linear(cost, [x[j] for j in positions]) if len(cost) else 0.0,)
+        return self.__dict__.get("_expr_args", (None,))
+
+    @_args_.setter
+    def _args_(self, value) -> None:
+        self.__dict__["_expr_args"] = value
+        if self.__dict__.get("_lazy"):  # a new expression set after construction
+            self.__dict__["_lazy"] = False
+            self.__dict__["_cost_terms"] = None
+
+    def construct(self, data=None) -> None:
+        """Construct; from then on the expression is the arrays'."""
+        super().construct(data)
+        self.__dict__["_lazy"] = True
+
+    def __call__(self, exception=True):
+        """The objective's value, from the arrays (Pyomo's expression walk otherwise)."""
+        kept = self.cost_arrays()
+        if kept is not None:
+            x, positions, cost = kept
+            values = [x[j].value for j in positions]
+            if None not in values:
+                return float(np.dot(cost, values))
+        return super().__call__(exception)
+
+    def cost_arrays(self) -> tuple[tuple, np.ndarray, np.ndarray] | None:
+        """``(x, positions, cost)``: variables, the positions in ``x`` of those with a cost and
+        their costs (``None`` once another expression was set)."""
+        return self._cost_terms if self.__dict__.get("_lazy") else None
+
+
+# ---- translation into arrays ----------------------------------------------------------------
+@dataclass
+class LinearForm:
+    """A linear model as arrays: ``min cost x + offset`` s.t. ``row_lower <= A x <= row_upper``,
+    ``col_lower <= x <= col_upper``.
+
+    Attributes
+    ----------
+    columns : list of VarData
+        The variable of each column.
+    rows : list of ConstraintData
+        The constraint of each row (a ranged ordinary constraint compiled by Pyomo's compiler
+        has two rows).
+    A : scipy.sparse.csc_matrix
+    cost, col_lower, col_upper, row_lower, row_upper : ndarray
+        ``inf``/``-inf`` where unbounded.
+    offset : float
+        Constant of the objective.
+    translator : str
+        ``matrix-rows`` (:func:`linear_form`; ``+N walked`` when ordinary constraints were
+        walked), or ``pyomo-standard-form`` (:func:`compiled_form`).
+    """
+
+    columns: list
+    rows: list
+    A: sp.csc_matrix
+    cost: np.ndarray
+    offset: float
+    col_lower: np.ndarray
+    col_upper: np.ndarray
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+    translator: str
+
+
+def column_bounds(columns) -> tuple[np.ndarray, np.ndarray]:
+    """Bounds of variables as float arrays (a fixed variable: its value twice)."""
+    lo = np.empty(len(columns))
+    up = np.empty(len(columns))
+    for j, v in enumerate(columns):
+        if v.fixed:
+            lo[j] = up[j] = v.value
+            continue
+        a, b = v.bounds
+        lo[j] = -np.inf if a is None else a
+        up[j] = np.inf if b is None else b
+    return lo, up
+
+
+def compiled_form(model: pyo.ConcreteModel) -> LinearForm:
+    """Any linear model, through Pyomo's sparse standard-form compiler (``mixed_form``)."""
+    info = LinearStandardFormCompiler().write(model, mixed_form=True)
+    A = info.A.tocsc()
+    n_rows, n_cols = A.shape
+    c = info.c.toarray().ravel() if info.c.shape[0] else np.zeros(n_cols)
+    rhs = np.asarray(info.rhs, dtype=float)
+    kind = np.array([r.bound_type for r in info.rows], dtype=int)
+    lo = np.array([-np.inf if v.lb is None else v.lb for v in info.columns], dtype=float)
+    up = np.array([np.inf if v.ub is None else v.ub for v in info.columns], dtype=float)
+    return LinearForm(columns=list(info.columns), rows=[r.constraint for r in info.rows], A=A,
+                      cost=c[:n_cols] if c.size else np.zeros(n_cols),
+                      offset=float(info.c_offset[0]) if len(info.c_offset) else 0.0,
+                      col_lower=lo, col_upper=up,
+                      row_lower=np.where(kind <= 0, rhs, -np.inf),
+                      row_upper=np.where(kind >= 0, rhs, np.inf),
+                      translator="pyomo-standard-form")
+
+
+class _ColumnOrder:
+    """HiGHS column numbers of Pyomo variables: the first full variable tuple seen (every
+    model variable, as :func:`columns` makes it) is the column order itself, with no index
+    dict (127 MB at a million variables); any other variable gets the next column."""
+
+    def __init__(self):
+        self.columns: list = []
+        self._index: dict[int, int] = {}
+        self._maps: dict[int, np.ndarray] = {}
+
+    def column(self, v) -> int:
+        """The column of one variable (a new one if not seen)."""
+        if self.columns and not self._index:  # columns so far taken in order: index them now
+            self._index.update((id(u), j) for j, u in enumerate(self.columns))
+        j = self._index.get(id(v))
+        if j is None:
+            j = self._index[id(v)] = len(self.columns)
+            self.columns.append(v)
+        return j
+
+    def of(self, x) -> np.ndarray:
+        """The column of each entry of the tuple ``x`` (looked up once per tuple)."""
+        if id(x) not in self._maps:
+            if not self.columns:
+                self.columns.extend(x)
+                self._maps[id(x)] = np.arange(len(x), dtype=np.int64)
+            else:
+                self._maps[id(x)] = np.fromiter((self.column(v) for v in x), dtype=np.int64,
+                                                count=len(x))
+        return self._maps[id(x)]
+
+
+def _walk(visitor: LinearRepnVisitor, expr, what: str):
+    """``(variables, coefficients, constant)`` of a linear expression (zeros dropped)."""
+    repn = visitor.walk_expression(expr)
+    if repn.nonlinear is not None:
+        raise ValueError(f"{what} is not linear: borderflow solves linear programs only")
+    pairs = [(visitor.var_map[k], float(c)) for k, c in repn.linear.items() if float(c) != 0.0]
+    constant = float(pyo.value(repn.constant)) if repn.constant else 0.0
+    return [v for v, _ in pairs], np.array([c for _, c in pairs], dtype=float), constant
+
+
+def _walked_rows(comp, order: _ColumnOrder, visitor: LinearRepnVisitor):
+    """An ordinary constraint component as a CSR block: each active row walked once."""
+    data, indptr, indices, coefs, lows, ups = [], [0], [], [], [], []
+    for con in comp.values():
+        if not con.active:
+            continue
+        lo, body, up = con.to_bounded_expression()
+        lo = None if lo is None else float(pyo.value(lo))
+        up = None if up is None else float(pyo.value(up))
+        if lo is None and up is None:
+            continue  # no bound: no row (as Pyomo's writers do)
+        variables, c, constant = _walk(visitor, body, f"constraint '{con.name}'")
+        if not variables:  # a constant row: dropped if it holds (as Pyomo's compiler does)
+            if (lo is None or lo <= constant) and (up is None or constant <= up):
+                continue
+            raise ValueError(f"constraint '{con.name}' has no variables and does not hold")
+        data.append(con)
+        indices.extend(order.column(v) for v in variables)
+        coefs.append(c)
+        indptr.append(len(indices))
+        lows.append(-np.inf if lo is None else lo - constant)
+        ups.append(np.inf if up is None else up - constant)
+    block = (np.asarray(indptr, dtype=np.int64), np.asarray(indices, dtype=np.int64),
+             np.concatenate(coefs) if coefs else np.zeros(0))
+    return block, data, np.asarray(lows, dtype=float), np.asarray(ups, dtype=float)
+
+
+def linear_form(model: pyo.ConcreteModel) -> LinearForm:
+    """The model as arrays, fast: matrix rows (:class:`LinearRows`) are stacked as they are,
+    any other active constraint is walked row by row with Pyomo's linear walker (an analyst's
+    few rows cost what they have terms), the objective's costs come from an
+    :class:`ArrayObjective`'s arrays (any other objective is walked).
+
+    Raises
+    ------
+    ValueError
+        If the model has not exactly one active objective, it is maximised, or a constraint
+        or the objective is not linear (the message names it).
+    """
+    objectives = list(model.component_data_objects(pyo.Objective, active=True,
+                                                   descend_into=True))
+    if len(objectives) != 1 or objectives[0].sense != pyo.minimize:
+        raise ValueError(f"the model needs exactly one active minimised objective, has "
+                         f"{len(objectives)}" + ("" if len(objectives) != 1 else " (maximised)"))
+    order = _ColumnOrder()
+    visitor = LinearRepnVisitor({})
+    blocks, rows, lows, ups = [], [], [], []
+    walked = 0
+    for comp in model.component_objects(pyo.Constraint, active=True, descend_into=True):
+        if isinstance(comp, LinearRows):
+            indptr, indices, coef, x = comp.csr()
+            data = list(comp.values())
+            active = np.fromiter((d.active for d in data), dtype=bool, count=len(data))
+            lo, up = comp.bounds_arrays()
+            keep = np.flatnonzero(active)
+            blocks.append(((indptr, order.of(x)[indices], coef), keep, len(data)))
+            rows += [data[i] for i in keep]
+        else:
+            block, data, lo, up = _walked_rows(comp, order, visitor)
+            keep = np.arange(len(data))
+            blocks.append((block, keep, len(data)))
+            rows += data
+            walked += len(data)
+        lows.append(lo[keep])
+        ups.append(up[keep])
+    kept = objectives[0].cost_arrays() if isinstance(objectives[0], ArrayObjective) else None
+    if kept is not None:
+        x, positions, obj_coefs = kept
+        obj_cols, constant = order.of(x)[positions], 0.0
+    else:
+        variables, obj_coefs, constant = _walk(visitor, objectives[0].expr,
+                                               f"objective '{objectives[0].name}'")
+        obj_cols = np.fromiter((order.column(v) for v in variables), dtype=np.int64,
+                               count=len(variables))
+    n_cols = len(order.columns)
+    cost = np.zeros(n_cols)
+    np.add.at(cost, obj_cols, obj_coefs)
+    mats = []
+    for (indptr, idx, coef), keep, n in blocks:
+        M = sp.csr_matrix((coef, idx, indptr), shape=(n, n_cols))
+        mats.append(M if len(keep) == n else M[keep])
+    A = sp.vstack(mats, format="csc") if mats else sp.csc_matrix((0, n_cols))
+    A.sort_indices()
+    col_lower, col_upper = column_bounds(order.columns)
+    return LinearForm(columns=order.columns, rows=rows, A=A, cost=cost, offset=constant,
+                      col_lower=col_lower, col_upper=col_upper,
+                      row_lower=np.concatenate(lows) if lows else np.zeros(0),
+                      row_upper=np.concatenate(ups) if ups else np.zeros(0),
+                      translator="matrix-rows" + (f"+{walked} walked" if walked else ""))

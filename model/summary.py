@@ -1,0 +1,117 @@
+"""The summary of a solved scenario, typed: one field per ``summary.json`` key, with its unit.
+
+:class:`RunSummary` names every number a run reports about itself (objective and its parts,
+tonnes, trucks, solver statistics, the verification's outcome). The result tables code makes
+one (:func:`borderflow.model.results.extract_results`), the public API adds the verification
+(:func:`borderflow.solve`), and it is written to ``summary.json`` as a plain dict
+(:meth:`RunSummary.as_dict`, keys in field order). Read one back with
+:meth:`RunSummary.from_dict`. Every field is documented in docs/api.md ("summary.json"); the
+tests hold the two together.
+
+Money is in USD over the run's periods, tonnes and trucks are summed over its periods (a static
+run has one representative day; a dated run's periods are days, its run-out tail included).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+
+#: units of the tonnes and trucks of a summary, as recorded in it
+UNITS = "tonnes and trucks per period (a day); money in USD over the periods"
+
+
+def _f(unit: str, doc: str, **kw):
+    return field(metadata={"unit": unit, "doc": doc}, **kw)
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """What one solved scenario reports about itself (``summary.json``).
+
+    Each field's unit and meaning: :meth:`fields_table` (and docs/api.md).
+    """
+
+    scenario: str = _f("-", "scenario name")
+    status: str = _f("-", "solver outcome: `optimal` (anything else raised an error)")
+    objective_usd: float = _f("USD", "the minimised objective: transport cost - revenue of "
+                                     "the tonnes delivered + lost value + waiting cost")
+    transport_cost_usd: float = _f("USD", "trucking, reefer and gate fees of the route flows")
+    revenue_usd: float = _f("USD", "market price x tonnes dispatched; in a dated run this "
+                                   "includes cargo that later expires in a queue (its value is "
+                                   "in `lost_value_usd`), so the parts add up to "
+                                   "`objective_usd` only when nothing expires")
+    lost_value_usd: float = _f("USD", "value of produce unserved at its origin or expired in a "
+                                      "queue (x `unserved_penalty_factor`)")
+    waiting_cost_usd: float = _f("USD", "waiting cost of trucks in gate queues (dated runs; 0 "
+                                        "for static runs)")
+    supply_t: float = _f("t", "supply over the periods")
+    shipped_t: float = _f("t", "dispatched on a route")
+    unserved_t: float = _f("t", "not dispatched (stays at its origin)")
+    expired_in_queue_t: float = _f("t", "written off in a gate queue after its shelf life or "
+                                        "the longest wait (dated runs)")
+    spoiled_t: float = _f("t", "perishables unserved or expired")
+    trucks: float = _f("trucks", "loaded trucks dispatched, summed over the periods")
+    periods: int = _f("days", "modelled periods (dated: days of the horizon and its run-out "
+                              "tail)")
+    period_label: str = _f("-", "the representative day, or the first to last date")
+    units: str = _f("-", "the units above, in words")
+    solver: str = _f("-", "solver and version")
+    solve_seconds: float = _f("s", "wall-clock time in HiGHS (differs run to run)")
+    translate_seconds: float = _f("s", "wall-clock time to hand the model to HiGHS (differs "
+                                       "run to run)")
+    iterations: int = _f("-", "simplex and interior-point iterations")
+    rolling_windows: int = _f("-", "windows of a rolling-horizon solve (0: the whole model at "
+                                   "once)")
+    variables: int = _f("-", "columns of the LP")
+    constraints: int = _f("-", "rows of the LP")
+    routes: dict = _f("-", "route enumeration: candidate routes, routes and (route, product) "
+                           "pairs kept, those excluded as unlicensed or too slow, the settings")
+    verified: bool | None = _f("-", "every independent check passed (absent for a baseline "
+                                    "solved alongside a scenario)", default=None)
+    verification_checks: int | None = _f("-", "independent checks made (`verification.csv`)",
+                                         default=None)
+    verification_violations: int | None = _f("-", "checks that failed", default=None)
+    verify_seconds: float | None = _f("s", "wall-clock time of the verification (differs run "
+                                           "to run)", default=None)
+
+    #: fields left out of :meth:`as_dict` while they are ``None`` (not verified yet)
+    OPTIONAL = ("verified", "verification_checks", "verification_violations", "verify_seconds")
+
+    def as_dict(self) -> dict:
+        """``summary.json``'s dict: every field in order, the verification's once it is
+        known."""
+        return {f.name: getattr(self, f.name) for f in fields(self)
+                if not (f.name in self.OPTIONAL and getattr(self, f.name) is None)}
+
+    @classmethod
+    def from_dict(cls, summary: dict) -> RunSummary:
+        """The typed summary of a ``summary.json`` dict (keys it does not know, such as a sweep
+        partition's, are left out).
+
+        Raises
+        ------
+        KeyError
+            If a field without a default is missing.
+        """
+        known = {f.name: f for f in fields(cls)}
+        missing = [n for n, f in known.items() if n not in summary and n not in cls.OPTIONAL]
+        if missing:
+            raise KeyError(f"not a solved scenario's summary: no {', '.join(missing)}")
+        return cls(**{k: v for k, v in summary.items() if k in known})
+
+    @classmethod
+    def fields_table(cls) -> list[tuple[str, str, str]]:
+        """``(field, unit, meaning)`` of every field, in order."""
+        return [(f.name, f.metadata["unit"], f.metadata["doc"]) for f in fields(cls)]
+
+    @classmethod
+    def unit(cls, name: str) -> str:
+        """The unit of field ``name``."""
+        return next(f.metadata["unit"] for f in fields(cls) if f.name == name)
+
+
+def markdown_table() -> str:
+    """The fields of :class:`RunSummary` as Markdown (docs/api.md, "summary.json")."""
+    lines = ["| field | unit | meaning |", "|---|---|---|"]
+    lines += [f"| `{name}` | {unit} | {doc} |" for name, unit, doc in RunSummary.fields_table()]
+    return "\n".join(lines)

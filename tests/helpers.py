@@ -1,0 +1,89 @@
+"""Helpers shared by the test modules (no test module imports another): dated scenarios and
+edits of the tiny network (tests/tiny.py), and the tiny dataset moved onto a real border.
+
+Network (tests/tiny.py): O -> X1 -> M takes 5 h to the gate, 2 h dwell, 5 h on (12 h in all),
+durian 20 t/truck, supply 200 t/day = 10 trucks/day. With :func:`only_x1` X2 is closed, so X1
+is the only way. Waiting costs 40 USD/truck-day; not shipping costs 500 USD/t (10,000
+USD/truck), so the LP prefers to queue.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+import pytest
+import tiny
+
+from borderflow.data.scenario import CloseEvent, Horizon, Scenario, Window
+
+TOL = 1e-6
+#: first day of the dated tiny scenarios
+START = dt.date(2024, 1, 1)
+#: the tiny crossings moved onto the VN–CN border (Huu Nghi, Tan Thanh) so the CLI's border
+#: check accepts the dataset
+ON_BORDER = {0: (106.70084, 21.98543), 1: (106.67000, 21.96219)}
+
+
+def day(k: int) -> dt.date:
+    """The ``k``-th day of the dated tiny scenarios (0 = :data:`START`)."""
+    return START + dt.timedelta(days=k)
+
+
+def only_x1(t, capacity: float) -> None:
+    """X2 closed, X1 at ``capacity``; supply exactly 200 t/day in January (31 days)."""
+    t["supply"].loc[0, "supply_t_per_year"] = 200 * 31 * 12
+    t["crossings"].loc[1, "status"] = "closed"
+    t["crossings"].loc[0, "capacity_a_to_b_trucks_per_day"] = capacity
+
+
+def queue_series(run, n: int) -> np.ndarray:
+    """Trucks queued at X1 (a to b) at the end of days 0..n-1 of a run."""
+    q = run.results.queues
+    q = q[(q["crossing_id"] == "x1") & (q["direction"] == "a_to_b")].set_index("period")
+    return np.array([q["queue_trucks"].get(k, 0.0) for k in range(n)])
+
+
+def dated(name: str, days: int, *events, queues=()) -> Scenario:
+    """A scenario of ``days`` days from :data:`START` with ``events`` and initial ``queues``."""
+    return Scenario(name=name, horizon=Horizon(start=START, days=days), events=tuple(events),
+                    initial_queues=tuple(queues))
+
+
+def solve_closure(solve_tiny, tiny_tables, **kwargs):
+    """X1 alone at 20 trucks/day, closed on days 1-2, 5 days (options in ``kwargs``)."""
+    only_x1(tiny_tables, 20)
+    close = CloseEvent(crossing="x1", close=Window(**{"from": day(1), "to": day(2)}))
+    return solve_tiny(tiny_tables, dated("closure", 5, close), **kwargs)
+
+
+def check_closure_queue(run) -> None:
+    """The hand-computed queue of :func:`solve_closure`: arrivals 10/day; closed days 1-2
+    queue 10 then 20; capacity 20 clears 10/day net."""
+    assert queue_series(run, 6) == pytest.approx([0, 10, 20, 10, 0, 0], abs=TOL)
+    s = run.results.summary
+    assert s["waiting_cost_usd"] == pytest.approx(40 * (10 + 20 + 10), abs=TOL)
+    assert s["spoiled_t"] == pytest.approx(0, abs=TOL)
+    assert s["shipped_t"] == pytest.approx(1000, abs=TOL)
+
+
+def border_data(tmp_path, name: str, tables=None) -> Path:
+    """The tiny dataset (or ``tables``) with its crossings on the border, written to a folder."""
+    t = tables if tables is not None else tiny.base_tables()
+    for i, (lon, lat) in ON_BORDER.items():
+        t["crossings"].loc[i, ["lon", "lat"]] = [lon, lat]
+    return tiny.write(tmp_path / name, t)
+
+
+def at_most_share_via(m, ix, crossing: str, product: str, share: float, name: str) -> None:
+    """An analyst's ordinary Pyomo row on a built model (the extension point): at most
+    ``share`` of the ``product`` dispatched crosses at ``crossing`` (``m.<name>``)."""
+    import pyomo.environ as pyo
+
+    use = ix.crossing_use
+    via = use[(use["crossing_id"] == crossing) & (use["product_id"] == product)]
+    dispatched = ix.flows.index[ix.flows["product_id"] == product]
+    m.add_component(name, pyo.Constraint(
+        expr=sum(getattr(m, v)[i] for v, i in zip(via["var"], via["idx"]))
+        <= share * sum(m.route_flow[f] for f in dispatched)))
