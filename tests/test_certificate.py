@@ -21,7 +21,7 @@ from pricing_cases import cases, dated_instances
 
 from borderflow.certificate import check_certificate, least_reduced_costs
 from borderflow.certificate_dated import check_dated_certificate
-from borderflow.pipeline import load_dataset
+from borderflow.data.dataset import load_dataset
 from borderflow.verify import input_facts
 
 DATA = Path(__file__).parent / "data"
