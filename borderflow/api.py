@@ -42,6 +42,8 @@ from borderflow.narrative import story
 from borderflow.options import RunOptions
 from borderflow.pipeline import Run, run_scenario, solve_baseline
 from borderflow.runfolder import Claim
+from borderflow.present.names import Names
+from borderflow.present.numbers import Horizon, clean_summary
 from borderflow import verify
 from borderflow.verify import REPORT_TABLE, verification_summary
 
@@ -78,7 +80,10 @@ class Result:
         unserved and spoiled, trucks, solver status and statistics, and the verification
         outcome (``verified``, ``verification_checks``, ``verification_violations``): the
         fields of :class:`~borderflow.model.summary.RunSummary` (units: docs/api.md), as
-        ``summary.json`` holds them; typed: :attr:`typed_summary`.
+        ``summary.json`` holds them (typed: :attr:`typed_summary`); numbers as quoted (solver
+        noise removed, ten significant digits:
+        :func:`borderflow.present.numbers.clean_summary`; the tables keep full precision),
+        ``units`` saying whether amounts are per day or summed over a dated horizon.
     tables : Mapping[str, DataFrame]
         The result tables by name (:attr:`borderflow.model.results.ResultTables.TABLES`):
         ``route_flows``, ``flows``, ``crossings``, ``unserved``, ``products``, ``queues``,
@@ -214,7 +219,10 @@ class Result:
         extra = dict(self.comparison or {})
         if self.verification is not None:
             extra[REPORT_TABLE] = self.verification
-        return run_contents(self.result_tables(), {**self.metadata, **metadata}, extra)
+        tables = self.result_tables()
+        # summary.json as quoted (as solve makes it; a folder read back may be older)
+        tables.summary = clean_summary(tables.summary)
+        return run_contents(tables, {**self.metadata, **metadata}, extra)
 
     def verify(self) -> pd.DataFrame:
         """Check the solution independently of the model, again: for a result read from a run
@@ -265,7 +273,7 @@ class Result:
     def export(self, path: Path | str, fmt: str = "gpkg", *,
                baseline: Result | None = None) -> list[Path]:
         """Write the optimal flows as GIS layers with their data dictionary
-        (:func:`borderflow.gis.write_layers`).
+        (:func:`borderflow.gis.write_layers`; a dated run adds ``crossings_daily``).
 
         Parameters
         ----------
@@ -287,7 +295,8 @@ class Result:
     def layers(self, *, baseline: Result | None = None) -> dict:
         """The optimal flows as GIS layers in memory, as :meth:`export` writes them
         (:func:`borderflow.gis.run_layers`: ``nodes``, ``links``, ``crossings``, ``routes``,
-        ``origins``, ``markets``; EPSG:4326; fields in docs/gis.md).
+        ``origins``, ``markets``, and ``crossings_daily`` for a dated run:
+        :func:`borderflow.gis.with_daily`; EPSG:4326; fields in docs/gis.md).
 
         Parameters
         ----------
@@ -299,10 +308,12 @@ class Result:
         -------
         dict of str to GeoDataFrame
         """
-        from borderflow.gis import run_data, run_layers
+        from borderflow.gis import run_data, run_layers, with_daily
 
         base = baseline if baseline is not None else self.baseline
-        return run_layers(run_data(self), base.result_tables() if base is not None else None)
+        run = run_data(self)
+        return with_daily(run, run_layers(run, base.result_tables() if base is not None
+                                          else None))
 
     def with_metadata(self, **fields) -> Result:
         """A copy whose ``run.json`` also records ``fields``."""
@@ -371,12 +382,21 @@ def solve(dataset: InputTables, scenario: Scenario | None = None,
     summary = replace(RunSummary.from_dict(run.results.summary),
                       **verification_summary(report),
                       verify_seconds=time.perf_counter() - t0).as_dict()
-    return Result(scenario=scenario, summary=summary,
+    summary["units"] = _units(summary, scenario)
+    return Result(scenario=scenario, summary=clean_summary(summary),
                   tables=MappingProxyType(run.results.tables()),
                   metadata=run.metadata(scenario.source_file), baseline=baseline,
                   comparison=None if diff is None else MappingProxyType(diff),
-                  story=story(run.results, diff), verification=report, _inputs=dataset,
-                  _net=run.net)
+                  story=story(run.results, diff,
+                              product_names=Names.from_tables(dataset).products),
+                  verification=report, _inputs=dataset, _net=run.net)
+
+
+def _units(summary: dict, scenario: Scenario) -> str:
+    """The summary's ``units``: per day for a static run, summed over the days for a dated
+    one (:attr:`borderflow.present.numbers.Horizon.units_note`)."""
+    horizon = Horizon.from_summary(summary, {"horizon": {"start": scenario.horizon.start}})
+    return horizon.units_note
 
 
 def _baseline(run: Run, progress: ProgressCallback) -> Result:
@@ -384,7 +404,8 @@ def _baseline(run: Run, progress: ProgressCallback) -> Result:
     net, tables = solve_baseline(run, progress)
     metadata = {**run.metadata(), "scenario": net.scenario.model_dump(mode="json",
                                                                       by_alias=True)}
-    return Result(scenario=net.scenario, summary=dict(tables.summary),
+    summary = {**tables.summary, "units": _units(tables.summary, net.scenario)}
+    return Result(scenario=net.scenario, summary=clean_summary(summary),
                   tables=MappingProxyType(tables.tables()), metadata=metadata,
                   story=story(tables), _inputs=run.tables, _net=net)
 

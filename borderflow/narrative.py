@@ -1,24 +1,71 @@
-"""A few plain sentences that say what happened in a run (and against its baseline)."""
+"""A few plain sentences that say what happened in a run (and against its baseline).
+
+Amounts say what they cover: a static run's totals are per (representative) day, a dated run's
+add up its days (``over the 27 days 2024-01-01 to 2024-01-27``), never "over the horizon" for a
+single day. Money is quoted as net value (revenue minus costs), with what moved in costs and
+revenue beside it (:mod:`borderflow.present.numbers`).
+"""
 
 from __future__ import annotations
 
 import pandas as pd
 
 from borderflow.model.results import ResultTables
+from borderflow.present.names import short_name
+from borderflow.present.numbers import Horizon, fmt, fmt_money
+
+#: a change in net value below this (USD) is no change
+ZERO_USD = 0.5
 
 
 def _names(results: ResultTables) -> dict[str, str]:
     return dict(zip(results.crossings["crossing_id"], results.crossings["name"]))
 
 
+def _per(horizon: Horizon) -> str:
+    """``"per day"`` for a static run, ``"over the 27 days ..."`` for a dated one."""
+    return "per day" if not horizon.dated else horizon.scope
+
+
+def _value_line(cost: pd.DataFrame, horizon: Horizon, rerouted: bool) -> str:
+    """Net value against the baseline, with the changes in costs and revenue."""
+    d = cost.set_index("measure")["delta"].astype(float)
+    net = -d.get("objective_usd", 0.0)
+    revenue = d.get("revenue_usd", 0.0)
+    costs = revenue + d.get("objective_usd", 0.0)
+    if abs(net) < ZERO_USD:
+        why = "the flow found routes as cheap" if rerouted else \
+            "no flow used what the scenario changed"
+        return f"net value unchanged against the baseline ({why})"
+    verb = "falls" if net < 0 else "rises"
+    parts = [f"{what} {fmt_money(v, sign=True)}" for what, v in (("costs", costs),
+                                                                 ("revenue", revenue))
+             if abs(v) >= ZERO_USD]
+    return (f"net value {verb} by {fmt_money(abs(net), per=_per(horizon))} against the "
+            f"baseline ({', '.join(parts)})")
+
+
 def story(results: ResultTables, diff: dict[str, pd.DataFrame] | None = None,
-          max_lines: int = 6) -> list[str]:
+          max_lines: int = 6, product_names: dict[str, str] | None = None) -> list[str]:
     """Sentences for the CLI summary, most important first.
 
     e.g. "Boten–Mohan queue peaks at 2,100 trucks on 2021-11-04 and clears on 2021-11-19",
-    "1,234 t of banana spoil (USD 0.6 m)", "8,000 t reroute, mostly via Kim Thanh–Hekou".
+    "1,234 t of Banana spoil (USD 0.60 m of produce lost)", "8,000 t reroute per day, mostly
+    via Kim Thanh–Hekou (5,000 t)", "net value falls by USD 1.37 m per day against the
+    undisrupted baseline (costs +USD 0.95 m, revenue -USD 0.42 m)".
+
+    Parameters
+    ----------
+    results : ResultTables
+    diff : dict, optional
+        The comparison with the baseline (:func:`borderflow.compare.compare`).
+    max_lines : int
+    product_names : dict, optional
+        Product id -> display name (default: the ids).
     """
     names = _names(results)
+    products = product_names or {}
+    horizon = Horizon.from_summary(results.summary)
     lines = []
     backlog = results.backlog.sort_values("peak_queue_trucks", ascending=False)
     for r in backlog.head(3).itertuples(index=False):
@@ -27,23 +74,24 @@ def story(results: ResultTables, diff: dict[str, pd.DataFrame] | None = None,
         clear = f"clears on {r.clear_date}" if isinstance(r.clear_date, str) and r.clear_date \
             else "does not clear in the modelled days"
         start = "" if r.start_date == r.peak_date else f"builds from {r.start_date}, "
-        lines.append(f"{names.get(r.crossing_id, r.crossing_id)} queue {start}peaks at "
-                     f"{r.peak_queue_trucks:,.0f} trucks on {r.peak_date} and {clear} "
-                     f"({r.truck_days_waited:,.0f} truck-days waited)")
+        lines.append(f"{short_name(names.get(r.crossing_id, r.crossing_id))} queue {start}"
+                     f"peaks at {fmt(r.peak_queue_trucks, 'trucks', with_unit=False)} trucks "
+                     f"on {r.peak_date} and {clear} "
+                     f"({fmt(r.truck_days_waited, 'truck-days')} waited)")
     spoiled = results.products.sort_values("spoiled_t", ascending=False)
     for r in spoiled.head(3).itertuples(index=False):
         if r.spoiled_t >= 0.5:
-            lines.append(f"{r.spoiled_t:,.0f} t of {r.product_id} spoil "
-                         f"(USD {r.lost_value_usd / 1e6:,.2f} m of produce lost)")
+            lines.append(f"{fmt(r.spoiled_t, 't')} of {products.get(r.product_id, r.product_id)}"
+                         f" spoil {_per(horizon)} ({fmt_money(r.lost_value_usd)} of produce "
+                         "lost)")
     if diff is not None:
         rer = diff.get("rerouted")
-        if rer is not None and len(rer):
+        moved = rer is not None and len(rer) > 0
+        if moved:
             via = rer.groupby("via")["via_t"].sum().sort_values(ascending=False)
-            lines.append(f"{rer['rerouted_t'].sum():,.0f} t reroute over the horizon, mostly "
-                         f"via {names.get(via.index[0], via.index[0])} "
-                         f"({via.iloc[0]:,.0f} t)")
-        cost = diff["cost_changes"].set_index("measure")
-        if "objective_usd" in cost.index:
-            lines.append(f"net cost rises by USD {cost.loc['objective_usd', 'delta'] / 1e6:,.2f} m"
-                         f" against the undisrupted baseline")
+            lines.append(f"{fmt(rer['rerouted_t'].sum(), 't')} reroute {_per(horizon)}, "
+                         f"mostly via {short_name(names.get(via.index[0], via.index[0]))} "
+                         f"({fmt(via.iloc[0], 't')})")
+        if "cost_changes" in diff:
+            lines.append(_value_line(diff["cost_changes"], horizon, moved))
     return lines[:max_lines]

@@ -290,8 +290,12 @@ def solve_baseline(run: Run, on_progress: Progress | None = None
     progress("baseline", None, None, "re-solving without the disruptions (warm start)")
     net = with_scenario(run.net, counterfactual(run.net.scenario))
     run.session.apply(bound_updates(run.built, net))
+    def windows(stage, done, total, message):  # the baseline's rolling windows, k of n
+        if total is not None:
+            progress("baseline", done, total, message)
+
     summary = solve_session(run.session, run.built, net,
-                            run.options.rolling if net.dated else None)
+                            run.options.rolling if net.dated else None, windows)
     return net, extract_results(net, run.routes, run.built, summary.as_dict())
 
 

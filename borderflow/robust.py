@@ -137,7 +137,7 @@ def _plan_crossings(plan: pd.DataFrame, run) -> pd.DataFrame:
 
 
 def robust_plan(tables: InputTables, scenarios: list[Scenario], probabilities: list[float],
-                options: RunOptions | None = None) -> RobustResult:
+                options: RunOptions | None = None, on_progress=None) -> RobustResult:
     """Solve the robust plan over ``scenarios`` and compare it with the baseline plan.
 
     Parameters
@@ -148,6 +148,9 @@ def robust_plan(tables: InputTables, scenarios: list[Scenario], probabilities: l
     scenarios, probabilities
         Static scenarios of one representative day, probabilities summing to 1.
     options : RunOptions, optional
+    on_progress : callable, optional
+        ``on_progress(stage, done, total, message)`` (:data:`borderflow.api.STAGES`, and
+        ``plan`` for the robust model's build and solves).
 
     Raises
     ------
@@ -158,26 +161,30 @@ def robust_plan(tables: InputTables, scenarios: list[Scenario], probabilities: l
     """
     _check(scenarios, probabilities)
     options = options or RunOptions()
+    progress = on_progress or (lambda *a: None)
     t0 = time.perf_counter()
     # the plan that assumed nothing closes: the undisrupted optimum, on the same route set
     base = run_scenario(tables, counterfactual(scenarios[0]).model_copy(
-        update={"name": "baseline-plan"}), options)
+        update={"name": "baseline-plan"}), options, progress)
     nets = [with_scenario(base.net, s) for s in scenarios]
     check_model_size(nets[0], base.routes, options.max_model_gb, copies=len(nets),
                      where="robust plan", advice="use fewer closures")
     premium = base.net.parameters.spot_premium_factor
     unused = base.net.parameters.unused_booking_factor
+    progress("plan", None, None, f"building the two-stage model ({len(nets)} scenarios)")
     robust = build_robust_model(nets, probabilities, base.routes, spot_premium_factor=premium,
                                 unused_booking_factor=unused)
     if not base.built.flows[FLOW_KEYS].equals(robust.plan[FLOW_KEYS]):  # pragma: no cover
         raise ValueError("the baseline plan and the scenarios index routes differently")
     baseline_booking = _values(base.built.model.route_flow)
     session = HighsSession(robust.model, options.solver)
+    progress("plan", None, None, "solving the robust plan")
     solve = session.solve()
     robust_booking = _values(robust.model.booked)
     names = [s.name for s in scenarios]
     costs_robust = _scenario_costs(robust, names, "robust")
     _bounds(session, robust, baseline_booking)
+    progress("plan", None, None, "evaluating the baseline plan in each scenario")
     fixed = session.solve()
     costs_base = _scenario_costs(robust, names, "baseline")
     scen = costs_robust.merge(costs_base.drop(columns="probability"), on="scenario")

@@ -16,10 +16,13 @@ terminations it reports belong together.)
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import logging
 import os
 import sys
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 
 import highspy
@@ -32,6 +35,46 @@ from borderflow.model.pyomo_layer import LinearForm, compiled_form, linear_form,
 
 _MS = highspy.HighsModelStatus
 log = logging.getLogger(__name__)
+
+#: ``listener(line, iterations)`` called while a session solves in this context (:func:`listening`)
+_LISTENER: contextvars.ContextVar[Callable[[str | None, int | None], None] | None] = \
+    contextvars.ContextVar("borderflow_highs_listener", default=None)
+
+
+@contextlib.contextmanager
+def listening(listener: Callable[[str | None, int | None], None]) -> Iterator[None]:
+    """While the block runs, every :meth:`HighsSession.solve` in this context calls
+    ``listener(line, None)`` with each line of HiGHS's log and ``listener(None, iterations)``
+    at each simplex or interior-point iteration (progress displays; nothing is printed and the
+    solve is unchanged)."""
+    token = _LISTENER.set(listener)
+    try:
+        yield
+    finally:
+        _LISTENER.reset(token)
+
+
+def run_highs(h: highspy.Highs, log: bool = False) -> None:
+    """``h.run()``, feeding the listener of :func:`listening` if one is set (``log``: the
+    HiGHS log is also printed, as :attr:`SolverOptions.log` asks)."""
+    listener = _LISTENER.get()
+    if listener is None:
+        h.run()
+        return
+    feeds = ((h.cbLogging, lambda e: listener(e.message, None)),
+             (h.cbSimplexInterrupt, lambda e: listener(None, e.data_out.simplex_iteration_count)),
+             (h.cbIpmInterrupt, lambda e: listener(None, e.data_out.ipm_iteration_count)))
+    h.setOptionValue("log_to_console", bool(log))
+    h.setOptionValue("output_flag", True)  # HiGHS calls the logging callback only with output on
+    for event, feed in feeds:
+        event.subscribe(feed)
+    try:
+        h.run()
+    finally:
+        for event, feed in feeds:
+            event.unsubscribe(feed)
+        h.setOptionValue("output_flag", bool(log))
+        h.setOptionValue("log_to_console", True)
 
 
 @dataclass(frozen=True)
@@ -513,7 +556,7 @@ class HighsSession:
         # (ERGO-Code/HiGHS#1331, #1477): move the limit on so it applies to this solve alone
         h.setOptionValue("time_limit", float(self.options.time_limit_s) + h.getRunTime())
         t0 = time.perf_counter()
-        h.run()
+        run_highs(h, self.options.log)
         seconds = time.perf_counter() - t0
         status, termination = status_of(h)
         info = h.getInfo()

@@ -36,7 +36,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .highs import (HighsSession, SolveSummary, configure, highs_lp, new_highs,
-                    raise_for_status, solver_version, status_of)
+                    raise_for_status, run_highs, solver_version, status_of)
 
 
 @dataclass(frozen=True)
@@ -162,7 +162,7 @@ def solve_rolling(session: HighsSession, periods: dict, horizon: RollingHorizon,
         h.passModel(highs_lp(A[rows][:, cols], cost[cols], col_lo[cols], col_up[cols],
                              row_lo[rows] - fixed, row_up[rows] - fixed))
         t0 = time.perf_counter()
-        h.run()
+        run_highs(h, session.options.log)  # h.run(), heard by a progress display
         seconds += time.perf_counter() - t0
         status, termination = status_of(h)
         info = h.getInfo()

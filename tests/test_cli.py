@@ -9,6 +9,7 @@ print the same comparison as JSON with `--json`.
 from __future__ import annotations
 
 import json
+import re
 
 import pandas as pd
 import pytest
@@ -60,23 +61,26 @@ def test_reroute_moves_boten_flow_and_costs_more(runs):
     base = json.loads((root / "base" / "summary.json").read_text())
     scen = json.loads((root / "no-boten" / "summary.json").read_text())
     assert scen["objective_usd"] >= base["objective_usd"] - 1e-6 * abs(base["objective_usd"])
-    changes = pd.DataFrame(payload["crossing_changes"])
+    table = payload["tables"]["crossing_changes"]  # the --json envelope (docs/outputs.md)
+    changes = pd.DataFrame(table["rows"], columns=table["columns"])
     boten = changes[changes.crossing_id == "boten-mohan"]
     assert (boten.after_trucks.abs() < 1e-6).all()
     moved = boten.before_trucks.sum()
     assert moved > 0, "the baseline uses Boten–Mohan, so closing it must move flow"
     others = changes[changes.crossing_id != "boten-mohan"]
     assert others.delta_trucks.clip(lower=0).sum() > 0
-    assert {"cost_changes", "product_changes"} <= payload.keys()
+    assert {"cost_changes", "product_changes"} <= payload["tables"].keys()
+    assert payload["status"] == "ok" and payload["summary"]["closed"] == ["boten-mohan"]
 
 
 def test_reroute_table_output_names_the_closed_gate(runs, tmp_path):
     root, _ = runs
     result = CliRunner().invoke(app, ["reroute", "--close", "boten-mohan", "--out",
-                                      str(tmp_path / "x"), "--baseline", str(root / "base")])
+                                      str(tmp_path / "x"), "--baseline", str(root / "base")],
+                                env={"COLUMNS": "120"})
     assert result.exit_code == 0, result.output
-    assert "boten-mohan (closed)" in result.stdout
-    assert "unserved and spoiled tonnes per product" in result.stdout
+    assert re.search(r"Boten–Mohan\s+│ boten-mohan\s+│ LA→CN │ closed", result.stdout)
+    assert "value, costs and losses, per day" in result.stdout
 
 
 def test_unknown_crossing_is_refused_with_suggestion(tmp_path):

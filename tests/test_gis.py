@@ -137,7 +137,8 @@ def test_every_format_reopens_with_layers_fields_crs_and_rows(tiny_runs, tmp_pat
     if fmt == "gpkg":
         assert written == [out]
         names = [name for name, _ in pyogrio.list_layers(out)]
-        assert sorted(names) == sorted([*gis.LAYERS, "data_dictionary"])
+        # and QGIS's default styles (borderflow.present.geopackage)
+        assert sorted(names) == sorted([*gis.LAYERS, "data_dictionary", "layer_styles"])
         stored = gpd.read_file(out, layer="data_dictionary")
     else:
         assert all(p.parent == out for p in written)
@@ -185,11 +186,12 @@ def test_export_finds_the_dataset_from_run_json_and_cli_writes_it(tiny_runs, tmp
 
 
 def test_solve_gis_writes_a_geopackage_with_deltas(tiny_runs, tmp_path, monkeypatch):
-    import borderflow.cli.commands as cli
+    from borderflow.data import dataset
 
     # the tiny crossings are not on the real border: skip that check, as solve_tiny does
-    monkeypatch.setattr(cli, "load_dataset",
-                        lambda data, overlays: load_dataset(data, overlays, check_borders=False))
+    monkeypatch.setattr(dataset, "load_dataset",
+                        lambda data, overlays, check_borders=True, **kw: load_dataset(
+                            data, overlays, check_borders=False, **kw))
     out = tmp_path / "run"
     res = CliRunner().invoke(app, ["solve", "--data", str(tiny_runs["data"]), "--close", "x1",
                                    "--out", str(out), "--gis"])
@@ -204,7 +206,7 @@ def test_a_failed_write_keeps_the_previous_file(tiny_runs, tmp_path, monkeypatch
     gis.write_layers(layers, out)
     before = out.read_bytes()
     calls = {"n": 0}
-    real = pyogrio.write_dataframe
+    real = pyogrio.write_arrow  # the GeoPackage writer writes each layer with it
 
     def flaky(*args, **kwargs):
         calls["n"] += 1
@@ -212,7 +214,7 @@ def test_a_failed_write_keeps_the_previous_file(tiny_runs, tmp_path, monkeypatch
             raise OSError("disk full")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(pyogrio, "write_dataframe", flaky)
+    monkeypatch.setattr(pyogrio, "write_arrow", flaky)
     with pytest.raises(OSError):
         gis.write_layers(layers, out)
     assert out.read_bytes() == before
@@ -231,6 +233,25 @@ def test_sweep_export_stacks_scenarios(tiny_runs, tmp_path):
     assert (state["base", "x1"], state["no-x1", "x1"]) == ("open", "closed")
     gis.export_sweep({"base": tiny_runs["base_dir"]}, tmp_path / "pq", "geoparquet")
     assert gpd.read_parquet(tmp_path / "pq" / "links.parquet")["scenario"].eq("base").all()
+
+
+def test_sweep_geoparquet_carries_base_and_delta_fields(tiny_runs, tmp_path):
+    """Each scenario compared with its baseline (as a sweep's plan.json names it) carries the
+    baseline's values and the deltas; the baseline's own rows have them empty."""
+    seen = []
+    gis.export_sweep({"base": tiny_runs["base_dir"], "no-x1": tiny_runs["scen_dir"]},
+                     tmp_path / "pq", "geoparquet", baselines={"no-x1": "base"},
+                     on_progress=lambda *a: seen.append(a))
+    links = gpd.read_parquet(tmp_path / "pq" / "links.parquet").set_index(
+        ["scenario", "link_id"])
+    assert links.loc[("no-x1", "l3"), "flow_delta_trucks"] == pytest.approx(10)
+    assert links.loc[("no-x1", "l3"), "base_trucks"] == pytest.approx(0)
+    assert links.loc["base", "flow_delta_trucks"].isna().all()
+    cr = gpd.read_parquet(tmp_path / "pq" / "crossings.parquet").set_index(
+        ["scenario", "crossing_id"])
+    assert cr.loc[("no-x1", "x1"), "base_state"] == "open"
+    assert [(s, d, t) for s, d, t, _ in seen if s == "export"] == [("export", 0, 2),
+                                                                    ("export", 1, 2)]
 
 
 def test_every_field_is_in_the_docs_data_dictionary():

@@ -6,6 +6,7 @@ them to X2.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -24,6 +25,8 @@ from borderflow.data.scenario import closing
 from borderflow.io import write_run
 from borderflow.data.dataset import load_dataset
 from borderflow.pipeline import run_scenario
+from borderflow.present import labels as L
+from borderflow.present.imagediff import compare_images
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
@@ -63,12 +66,7 @@ def test_static_flow_map(runs, tmp_path):
     assert not _has_colour(out, maps.GAIN)
 
 
-def test_network_map_and_cli(runs, tmp_path, monkeypatch):
-    import borderflow.cli.commands as cli
-
-    monkeypatch.setattr(cli, "load_dataset",
-                        lambda data, overlays, check_borders=False: load_dataset(
-                            data, overlays, check_borders=False))
+def test_network_map_and_cli(runs, tmp_path):
     res = CliRunner().invoke(app, ["data", "map", "--data", str(runs["dir"] / "data"), "--out",
                                    str(tmp_path / "net.png")])
     assert res.exit_code == 0, res.output
@@ -116,18 +114,56 @@ def test_html_map_renders_offline_in_headless_chromium(runs, tmp_path):
     def count(css: str) -> int:
         return sum(css in c.split() for c in classes)
 
-    n_links = int((layers["links"]["trucks"] > 1e-6).sum())
+    moved = int((layers["links"]["flow_delta_trucks"].abs() > 0.5).sum()) + int(
+        (layers["crossings"]["flow_delta_trucks"].abs() > 0.5).sum())
     assert count("bf-countries") == 6                 # the basemap's country polygons
     assert count("bf-network") == len(layers["links"])
-    assert count("bf-scenario") == n_links + len(layers["crossings"])
-    assert count("bf-delta") == 0 and count("bf-baseline") == 0   # hidden until ticked
+    # with a baseline the map opens on the change; scenario and baseline flows are ticked on
+    assert count("bf-delta") == moved > 0
+    assert count("bf-scenario") == 0 and count("bf-baseline") == 0
     assert "leaflet-control-layers" in html and "bf-legend" in html
+    # labels: the country names, the closed gate (a red X and its name), the market
+    labels = re.findall(r'class="bf-label ([\w-]+)"[^>]*>([^<]*)<', html)
+    assert ("bf-closed", "✕") in labels and ("bf-crossing", "X1 (closed)") in labels
+    assert {"bf-country", "bf-market"} <= {kind for kind, _ in labels}
     shot = tmp_path / "shot.png"
     res = _chromium([f"--screenshot={shot}", out.as_uri()], tmp_path / "profile2")
     assert res.returncode == 0 and shot.exists(), res.stderr[-2000:]
     _not_blank(shot)
-    assert _has_colour(shot, maps.MODE_COLOURS["road"], tol=0.05)
+    assert _has_colour(shot, maps.GAIN, tol=0.05) and _has_colour(shot, maps.LOSS, tol=0.05)
     assert _has_colour(shot, maps.COUNTRY_FILL["VN"], tol=0.02, at_least=1000)
+    _matches_expected(shot, "html_change_map.png")
+
+
+def _matches_expected(image: Path, name: str) -> None:
+    """``image`` against ``tests/expected/<name>`` with the tolerant diff (blur, RMS);
+    ``BORDERFLOW_UPDATE_EXPECTED=1`` rewrites the expected image (look at it first)."""
+    expected = Path(__file__).parent / "expected" / name
+    if os.environ.get("BORDERFLOW_UPDATE_EXPECTED") or not expected.exists():
+        expected.parent.mkdir(exist_ok=True)
+        shutil.copyfile(image, expected)
+    diff = compare_images(expected, image)
+    assert diff.passed, str(diff)
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
+def test_html_map_without_baseline_opens_on_the_flows(runs, tmp_path):
+    run = gis.run_data(runs["base"])
+    out = maps.flow_map_html(run, tmp_path / "m.html")
+    html = _chromium(["--dump-dom", out.as_uri()], tmp_path / "profile").stdout
+    classes = re.findall(r'<path[^>]*class="([^"]*)"', html)
+    n_links = int((gis.run_layers(run)["links"]["trucks"] > 1e-6).sum())
+    assert sum("bf-scenario" in c.split() for c in classes) == n_links + 2  # + 2 crossings
+    assert "bf-closed" not in html
+
+
+def test_static_flow_map_matches_the_expected_image(runs, tmp_path):
+    """The PNG of a closure against its baseline: labels placed, the closure a red X, the
+    frame on the flows; compared with tests/expected/flow_change_map.png (tolerant diff)."""
+    out = maps.flow_map_png(gis.run_data(runs["scen"]), tmp_path / "delta.png",
+                            baseline=runs["base"].results)
+    assert _has_colour(out, L.SYMBOLS["closed_by_scenario"]["color"])
+    _matches_expected(out, "flow_change_map.png")
 
 
 @pytest.mark.slow

@@ -280,8 +280,8 @@ def test_verify_says_how_each_column_is_covered(runs, tmp_path):
     run = _copy(runs, "static", tmp_path)
     result = CliRunner().invoke(app, ["verify", str(run), "--json"])
     assert result.exit_code == 0, result.output
-    coverage = json.loads(result.stdout).get("coverage")
-    assert coverage, "verify --json has no 'coverage'"
+    coverage = json.loads(result.stdout)["tables"].get("coverage", {}).get("rows")
+    assert coverage, "verify --json has no 'coverage' table"
     seen = {(c["table"], c["column"]): c["coverage"] for c in coverage}
     for path in sorted(run.glob("*.parquet")):
         for column in pd.read_parquet(path).columns:

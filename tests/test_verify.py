@@ -194,7 +194,8 @@ def test_solve_verifies_and_verify_command_passes(tmp_path):
     assert result.exit_code == 0, result.output
     assert "verified" in result.stdout and "crossing_capacity" in result.stdout
     payload = json.loads(CliRunner().invoke(app, ["verify", str(out), "--json"]).stdout)
-    assert payload["verified"] is True and payload["violations"] == 0
+    assert payload["summary"]["verified"] is True and payload["summary"]["violations"] == 0
+    assert payload["verification"]["checks"] == summary["verification_checks"]
 
 
 def test_flow_above_capacity_is_named(tmp_path):
@@ -227,9 +228,10 @@ def test_altered_objective_is_named(tmp_path):
     hit = _named(out, "objective", "summary.objective_usd")
     assert hit["amount"].iloc[0] == pytest.approx(1000.0)
     payload = json.loads(CliRunner().invoke(app, ["verify", str(out), "--json"]).stdout)
-    assert payload["verified"] is False
+    assert payload["summary"]["verified"] is False and payload["exit_code"] == 8
     # the edit is re-derived (objective) and seen by the checksums (manifest), nothing else
-    assert {v["check"] for v in payload["failed"]} == {"manifest", "objective"}
+    assert {v["check"] for v in payload["tables"]["violations"]["rows"]} == {"manifest",
+                                                                            "objective"}
 
 
 def test_broken_conservation_is_named(tmp_path):

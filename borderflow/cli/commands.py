@@ -1,84 +1,97 @@
-"""Command line: ``borderflow solve | reroute | robust | sweep | verify | export | map | data |
-app``.
+"""Command line: ``borderflow solve | reroute | robust | sweep | verify | export | map | report |
+data | app``.
 
 Each command parses its options, calls the public API (:mod:`borderflow.api`,
 :func:`borderflow.sweep`, :func:`borderflow.robust_plan`, :mod:`borderflow.gis`) and prints
-what it returned (:mod:`borderflow.cli.display`). Exit codes: 0 success; 2 bad input (file,
-row and field named, nothing written); 3 solver error; 4 infeasible; 5 unbounded; 6 time or
-iteration limit; 7 numerical trouble; 8 verification failed (``verify``; ``solve`` and
-``reroute`` verify every solution, write it with ``verified: false`` and ``verification.csv``
-naming each violation, and exit 8).
+what it returned (:mod:`borderflow.cli.display`, tables built by :mod:`borderflow.present.views`)
+or, with ``--json``, one envelope (:mod:`borderflow.cli.outputs`). Long work shows its progress
+(:mod:`borderflow.cli.progress`). Exit codes: 0 success; 2 bad input (file, row and field
+named, nothing written); 3 solver error; 4 infeasible; 5 unbounded; 6 time or iteration limit;
+7 numerical trouble; 8 verification failed (``verify``; ``solve`` and ``reroute`` verify every
+solution, write it with ``verified: false`` and ``verification.csv`` naming each violation, and
+exit 8).
+
+Only typer and rich are imported here: the model, pandas and the GIS stack are imported by the
+command that needs them, so ``borderflow --help`` starts fast.
 """
 
 from __future__ import annotations
 
-import ipaddress
-import json
-import logging
-import math
-import socket
-import time
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.markup import escape
-
-from borderflow import api
-from borderflow.api import Result, read_result
-from borderflow.data.dataset import load_dataset
-from borderflow.data.errors import InputError, Problem
-from borderflow.data.scenario import Horizon, Scenario
-from borderflow.data.loaders import default_data_dir
-from borderflow.data.scenario_checks import Catalog, overlapping_events, unknown_id
-from borderflow.io import RUN_VOLATILE, scenario_of
-from borderflow.options import RunOptions
-from borderflow.runfolder import claim
-from borderflow.solvers.highs import SolverError
-from borderflow.verify import EXIT_VIOLATIONS, REPORT_TABLE
 
 from . import display
-from .display import err_console, out_console
+from . import progress as prog
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode="markdown",
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode="rich",
                   help="Route export freight across alternative land border crossings "
                        "(Vietnam, Laos, Thailand, China) with a Pyomo/HiGHS model.")
-data_app = typer.Typer(no_args_is_help=True, rich_markup_mode="markdown",
+data_app = typer.Typer(no_args_is_help=True, rich_markup_mode="rich",
                        help="Inspect and check the dataset.")
 app.add_typer(data_app, name="data")
 
-log = logging.getLogger("borderflow")
-
-DataOpt = typer.Option(None, "--data", help="Dataset folder (default: the embedded dataset).")
-OverlayOpt = typer.Option(None, "--overlay", help="Folder of rows that add to or replace the "
+DataOpt = typer.Option(None, "--data", metavar="DIR",
+                       help="Dataset folder (default: the embedded dataset).")
+OverlayOpt = typer.Option(None, "--overlay", metavar="DIR",
+                          help="Folder of rows that add to or replace the "
                                                   "dataset's rows (repeatable).")
 MonthOpt = typer.Option(None, "--month", min=1, max=12,
                         help="Static run for a representative day of this month (default: "
                              "annual average).")
 ThreadsOpt = typer.Option(1, "--threads", min=1, help="HiGHS threads.")
 TimeLimitOpt = typer.Option(600.0, "--time-limit", help="Solver time limit, seconds.")
-JsonOpt = typer.Option(False, "--json", help="Print JSON instead of tables.")
-MustOpt = typer.Option([], "--must-deliver", help="Product id that must be delivered in full "
+JsonOpt = typer.Option(False, "--json", metavar="", help="Print one JSON object (schema: "
+                                             "docs/schema/borderflow-output.schema.json) "
+                                             "instead of tables.")
+MustOpt = typer.Option([], "--must-deliver", metavar="PRODUCT",
+                       help="Product id that must be delivered in full "
                                                   "(a hard constraint; repeatable). If it "
                                                   "cannot be, the run stops with exit 4 and says "
                                                   "why.")
 
 
-def _fail(err: Exception) -> None:
+def _fail(err: Exception, command: str = "", as_json: bool = False) -> None:
+    """Report an input or solver error (its line, or its envelope with ``--json``) and exit
+    with its code; re-raise anything else (a bug is not an outcome)."""
+    from borderflow.data.errors import InputError
+    from borderflow.solvers.highs import SolverError
+
+    if not isinstance(err, (InputError, SolverError)):
+        raise err
+    if as_json:
+        from borderflow.cli.outputs import failure
+
+        display.emit_json(failure(command, err))
     if isinstance(err, InputError):
-        err_console.print(f"[bold red]error:[/] {escape(str(err))}", highlight=False,
-                          soft_wrap=True)
+        display.error(str(err))
         raise typer.Exit(2)
-    if isinstance(err, SolverError):
-        err_console.print(f"[bold red]solver:[/] {escape(str(err))} (termination: "
-                          f"{err.summary.termination})", highlight=False, soft_wrap=True)
-        raise typer.Exit(err.exit_code)
-    raise err
+    display.error(f"{err} (termination: {err.summary.termination})", "solver")
+    raise typer.Exit(err.exit_code)
+
+
+@contextmanager
+def _working(command: str, as_json: bool = False):
+    """Run a command's work with its progress display; input and solver errors end it with
+    their message (or envelope) and exit code."""
+    from borderflow.data.errors import InputError
+    from borderflow.solvers.highs import SolverError
+
+    try:
+        with prog.Progress(command) as progress:
+            yield progress
+    except (InputError, SolverError) as err:
+        _fail(err, command, as_json)
 
 
 def _check_options(tables, close: list[str], must_deliver: list[str] = ()) -> None:
     """Crossings of ``--close`` and products of ``--must-deliver`` exist in the dataset: the
     message names the option, with the closest id as a hint."""
+    from borderflow.data.errors import InputError, Problem
+    from borderflow.data.scenario_checks import Catalog, unknown_id
+
     catalog = Catalog.of(tables)
     asked = [("--close", "crossing", c, catalog.crossings) for c in close]
     asked += [("--must-deliver", "product", p, catalog.products) for p in must_deliver]
@@ -89,17 +102,20 @@ def _check_options(tables, close: list[str], must_deliver: list[str] = ()) -> No
 
 
 def _scenario(tables, scenario_file: Optional[Path], close: list[str], month: Optional[int],
-              must_deliver: list[str] = ()) -> Scenario:
+              must_deliver: list[str] = ()):
     """The scenario of the command line: a file (checked against ``tables``, lines named),
     closures and delivery requirements (the options' ids checked against ``tables``).
     Events of the file that set the same gate's capacity on the same days are told (one
     warning line each)."""
+    from borderflow.data.scenario import Horizon, Scenario
+
+    from borderflow.data.scenario_checks import overlapping_events
+
     base = None
     if scenario_file is not None:
         base = Scenario.from_yaml(scenario_file, tables)
         for _, _, message in overlapping_events(base):
-            err_console.print(f"[yellow]warning:[/] {escape(str(scenario_file))}: "
-                              f"{escape(message)}", highlight=False, soft_wrap=True)
+            display.warn(f"{scenario_file}: {message}")
     _check_options(tables, close, must_deliver)
     if base is not None:
         base = base.with_closures(close)
@@ -111,9 +127,15 @@ def _scenario(tables, scenario_file: Optional[Path], close: list[str], month: Op
 
 
 def _run_options(threads: int, time_limit: float, window_days: int | None = None,
-                 overlap_days: int | None = None) -> RunOptions:
-    """The solver and horizon options of the command line, each checked (one line naming the
-    option): a time limit is a positive number of seconds, a look-ahead needs windows."""
+                 overlap_days: int | None = None):
+    """The solver and horizon options of the command line (a
+    :class:`~borderflow.options.RunOptions`), each checked (one line naming the option): a
+    time limit is a positive number of seconds, a look-ahead needs windows."""
+    import math
+
+    from borderflow.data.errors import InputError, Problem
+    from borderflow.options import RunOptions
+
     problems = []
     if not (math.isfinite(time_limit) and time_limit > 0):
         problems.append(Problem("command line", None, "--time-limit", "must be a positive "
@@ -132,13 +154,18 @@ def _inputs(data: Path | None, overlay: list[Path] | None,
             *files: tuple[str, Path | None]) -> list[tuple[str, Path | None]]:
     """The paths a command reads, as (option, path) pairs: ``--out`` may not be, hold or be
     inside any of them (:func:`borderflow.runfolder.check_target`)."""
+    from borderflow.data.loaders import default_data_dir
+
     return [("--data", data if data is not None else default_data_dir()),
             *(("--overlay", o) for o in overlay or ()), *files]
 
 
-def _same_horizon(scenario: Scenario, base: Result, baseline: Path) -> None:
+def _same_horizon(scenario, base, baseline: Path) -> None:
     """A baseline run folder is comparable only if it was solved on the same horizon (the
     same month, or the same dated days): refuse it otherwise, naming both."""
+    from borderflow.data.errors import InputError, Problem
+    from borderflow.io import scenario_of
+
     recorded = base.scenario or scenario_of(base.metadata)
     theirs = recorded.horizon if recorded is not None else None
     mine = scenario.horizon
@@ -158,55 +185,89 @@ def _same_horizon(scenario: Scenario, base: Result, baseline: Path) -> None:
                                  "with the same --month (or leave --baseline out)"))
 
 
-def _wrote(paths) -> None:
-    for path in paths:
-        out_console.print(f"wrote [bold]{path}[/]", highlight=False)
+def _claim(out: Path, protected):
+    """Claim ``--out`` as a run folder (:func:`borderflow.runfolder.claim`): refused, exit 2,
+    if it is anything borderflow did not write, or one of the command's inputs."""
+    from borderflow.io import RUN_VOLATILE
+    from borderflow.runfolder import claim
+
+    return claim(out, "run", protected=protected, volatile=RUN_VOLATILE)
 
 
-def _gis_into(res: Result, out: Path):
+def _gis_into(res, out: Path, progress, written: list):
     """A writer of the run's GeoPackage (``<out>/<name>.gpkg``) into the new run folder before
-    it is swapped in: it is covered by the manifest and appears with the run, or not at all."""
+    it is swapped in: it is covered by the manifest and appears with the run, or not at all.
+    ``written`` gets the GeoPackage's final path."""
     from borderflow.gis import default_out
 
+    final = default_out(out, "gpkg")
+
     def write(tmp: Path) -> None:
-        res.export(tmp / default_out(out, "gpkg").relative_to(out))
+        progress("export", None, None, "writing the GeoPackage")
+        res.export(tmp / final.relative_to(out))
+        written.append(final)
     return write
 
 
-def _finish(res: Result, out: Path, as_json: bool) -> None:
-    """Print where the run went and whether it verified; exit 8 if it did not."""
-    if not as_json:
-        out_console.print(f"results written to [bold]{out}[/]")
-    passed = display.print_verification_outcome(res.verification,
-                                                out / (REPORT_TABLE + ".csv"), quiet=as_json)
+def _load(progress, data, overlay, check_borders: bool = True):
+    from borderflow.data.dataset import load_dataset
+
+    return load_dataset(data, overlay or (), check_borders=check_borders,
+                        on_progress=progress)
+
+
+def _run_output(command: str, res, out: Path, as_json: bool, extra=(), **summary) -> None:
+    """Print a solved run (tables and story, or its envelope) and exit 8 if it did not
+    verify."""
+    from borderflow.cli import outputs
+    from borderflow.verify import EXIT_VIOLATIONS, REPORT_TABLE
+
+    _, horizon, views = outputs.run_parts(res)
+    passed = not (~res.verification["ok"].astype(bool)).any()
+    if as_json:
+        display.emit_json(outputs.run_envelope(command, res, out, views, horizon,
+                                               extra=extra, **summary))
+    else:
+        display.print_views(views)
+        display.story(res.story)
+        display.say(f"results written to {out}")
+        display.verification_outcome(res.verification, out / (REPORT_TABLE + ".csv"))
     if not passed:
+        if as_json:
+            display.verification_outcome(res.verification, out / (REPORT_TABLE + ".csv"))
         raise typer.Exit(EXIT_VIOLATIONS)
 
 
 @app.callback()
-def main(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log progress.")) -> None:
+def main(verbose: bool = typer.Option(False, "--verbose", "-v", metavar="",
+                                      help="Log every stage with its time (stderr)."),
+         quiet: bool = typer.Option(False, "--quiet", "-q", metavar="",
+                                    help="Print errors only (--json still prints its "
+                                         "object).")) -> None:
     """borderflow command line."""
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
+    prog.set_level(verbose, quiet)
 
 
 @app.command()
 def solve(
     out: Path = typer.Option(Path("runs/base"), "--out", help="Run folder to write."),
-    scenario_file: Optional[Path] = typer.Option(None, "--scenario", help="Scenario YAML."),
-    close: list[str] = typer.Option([], "--close", help="Close a crossing (repeatable)."),
+    scenario_file: Optional[Path] = typer.Option(None, "--scenario", metavar="FILE",
+                                                 help="Scenario YAML."),
+    close: list[str] = typer.Option([], "--close", metavar="CROSSING",
+                                    help="Close a crossing (repeatable)."),
     data: Optional[Path] = DataOpt, overlay: Optional[list[Path]] = OverlayOpt,
     month: Optional[int] = MonthOpt, threads: int = ThreadsOpt,
     time_limit: float = TimeLimitOpt, as_json: bool = JsonOpt,
     must_deliver: list[str] = MustOpt,
-    gis: bool = typer.Option(False, "--gis", help="Also write the flows as a GeoPackage "
-                                                  "(<out>/<name>.gpkg; with disruptions, "
-                                                  "deltas against the baseline)."),
+    gis: bool = typer.Option(False, "--gis", metavar="",
+                             help="Also write the flows as a GeoPackage, "
+                                                  "OUT/NAME.gpkg (NAME: the run folder's name; "
+                                                  "with disruptions, deltas against the "
+                                                  "baseline)."),
     window_days: Optional[int] = typer.Option(
         None, "--window-days", min=1,
-        help="Dated runs: solve in rolling windows committing this many days each (a year "
-             "in 14-day windows: 1.5 min, 47 s with --overlap-days 4, instead of 8.5 min); "
-             "default: the whole horizon at once."),
+        help="Dated runs: solve in rolling windows committing this many days each (much "
+             "faster on a year; docs/performance.md); default: the whole horizon at once."),
     overlap_days: Optional[int] = typer.Option(
         None, "--overlap-days", min=0,
         help="With --window-days: days each window looks further ahead (default: the longest "
@@ -216,33 +277,31 @@ def solve(
     """Solve the optimal routing of a scenario (default: baseline on the embedded dataset).
 
     A scenario with disruptions is also solved without them (a warm re-solve of the same model)
-    and the comparison is written and told in a few sentences. With `--window-days` a dated
+    and the comparison is written and told in a few sentences. With --window-days a dated
     scenario is solved as a planner who sees the window and its look-ahead would route it
     (docs/performance.md).
     """
-    try:  # inputs, scenario and options first; then --out is claimed; then the model solved
-        tables = load_dataset(data, overlay or ())
+    written = []
+    with _working("solve", as_json) as progress:
+        from borderflow import api
+
+        # inputs, scenario and options first; then --out is claimed; then the model solved
+        tables = _load(progress, data, overlay)
         scenario = _scenario(tables, scenario_file, close, month, must_deliver)
         options = _run_options(threads, time_limit, window_days, overlap_days)
-        with claim(out, "run", protected=_inputs(data, overlay, ("--scenario", scenario_file)),
-                   volatile=RUN_VOLATILE) as target:
-            res = api.solve(tables, scenario, options)
-            res.write(target, also=_gis_into(res, out) if gis else None)
-    except (InputError, SolverError) as err:
-        _fail(err)
-        return
-    if as_json:
-        out_console.print_json(json.dumps({**res.summary, "story": res.story}, default=str))
-    else:
-        display.print_summary(res.summary, res.tables["crossings"])
-        for line in res.story:
-            out_console.print(f"• {line}", highlight=False)
-    _finish(res, out, as_json)
+        with _claim(out, _inputs(data, overlay, ("--scenario", scenario_file))) as target:
+            res = api.solve(tables, scenario, options, progress)
+            res.write(target, progress,
+                      also=_gis_into(res, out, progress, written) if gis else None)
+    _run_output("solve", res, out, as_json, extra=[("geopackage", p) for p in written])
+    if not as_json:
+        display.wrote(written)
 
 
 @app.command()
 def reroute(
-    close: list[str] = typer.Option(..., "--close", help="Crossing id to close (repeatable)."),
+    close: list[str] = typer.Option(..., "--close", metavar="CROSSING",
+                                    help="Crossing id to close (repeatable)."),
     out: Path = typer.Option(..., "--out", help="Run folder for the scenario."),
     baseline: Optional[Path] = typer.Option(None, "--baseline",
                                             help="Existing baseline run folder (default: "
@@ -253,35 +312,27 @@ def reroute(
     must_deliver: list[str] = MustOpt,
 ) -> None:
     """Close crossings and show what changes against the baseline: flows, cost, losses."""
-    try:
-        tables = load_dataset(data, overlay or ())
+    with _working("reroute", as_json) as progress:
+        from borderflow import api
+        from borderflow.api import read_result
+
+        tables = _load(progress, data, overlay)
         scenario = _scenario(tables, None, close, month, must_deliver)
         options = _run_options(threads, time_limit)
         base = read_result(baseline) if baseline is not None else None
         if base is not None:
             _same_horizon(scenario, base, baseline)
-        with claim(out, "run", protected=_inputs(data, overlay, ("--baseline", baseline)),
-                   volatile=RUN_VOLATILE) as target:
-            res = api.solve(tables, scenario, options, baseline=base)
+        with _claim(out, _inputs(data, overlay, ("--baseline", baseline))) as target:
+            res = api.solve(tables, scenario, options, progress, baseline=base)
             res = res.with_metadata(baseline=str(baseline or "solved"))
-            res.write(target)
-    except (InputError, SolverError) as err:
-        _fail(err)
-        return
-    if as_json:
-        payload = {"scenario": res.summary["scenario"], "closed": list(close),
-                   **{k: v.to_dict(orient="records") for k, v in res.comparison.items()}}
-        out_console.print_json(json.dumps(payload, default=float))
-    else:
-        display.print_reroute(close, res.comparison)
-        for line in res.story:
-            out_console.print(f"• {line}", highlight=False)
-    _finish(res, out, as_json)
+            res.write(target, progress)
+    _run_output("reroute", res, out, as_json, closed=list(close))
 
 
 @app.command("robust")
 def robust_cmd(
-    close: list[str] = typer.Option(..., "--close", help="A crossing that may close "
+    close: list[str] = typer.Option(..., "--close", metavar="CROSSING",
+                                    help="A crossing that may close "
                                                          "(repeatable): one scenario each."),
     probability: float = typer.Option(0.05, "--probability", min=0.0, max=1.0,
                                       help="Probability of each closure (the normal year "
@@ -297,26 +348,27 @@ def robust_cmd(
     year, each crossing closed) the cheapest recourse, with a spot premium on unbooked flow and
     part of unused bookings paid (parameters spot_premium_factor, unused_booking_factor).
     """
-    from borderflow.robust import closure_scenarios, robust_plan
+    with _working("robust", as_json) as progress:
+        from borderflow.robust import closure_scenarios, robust_plan
 
-    try:
-        tables = load_dataset(data, overlay or ())
+        tables = _load(progress, data, overlay)
         _check_options(tables, close)
         scenarios, probabilities = closure_scenarios(close, probability, month)
         options = _run_options(threads, time_limit)
-        with claim(out, "run", protected=_inputs(data, overlay),
-                   volatile=RUN_VOLATILE) as target:
-            result = robust_plan(tables, scenarios, probabilities, options)
+        with _claim(out, _inputs(data, overlay)) as target:
+            result = robust_plan(tables, scenarios, probabilities, options,
+                                 on_progress=progress)
+            progress("write", None, None, f"writing {out}")
             result.write(target)
-    except (InputError, SolverError) as err:
-        _fail(err)
-        return
+    from borderflow.cli import outputs
+
+    views, story = outputs.robust_parts(result, tables)
     if as_json:
-        out_console.print_json(json.dumps({**result.summary, "scenarios_table": result.scenarios
-                                           .to_dict(orient="records")}, default=float))
+        display.emit_json(outputs.robust_envelope(result, out, views, story))
         return
-    display.print_robust(result)
-    out_console.print(f"results written to [bold]{out}[/]")
+    display.print_views(views)
+    display.story(story)
+    display.say(f"results written to {out}")
 
 
 @app.command("sweep")
@@ -325,11 +377,13 @@ def sweep_cmd(
                                                               "'scenarios:', 'grid:', "
                                                               "'investments:'."),
     out: Path = typer.Option(..., "--out", help="Sweep folder to write."),
-    n_1: bool = typer.Option(False, "--n-1", help="Close every open crossing in turn "
+    n_1: bool = typer.Option(False, "--n-1", metavar="", help="Close every open crossing in turn "
                                                   "(instead of a scenario file)."),
-    seasons: bool = typer.Option(False, "--seasons", help="With --n-1: one representative "
+    seasons: bool = typer.Option(False, "--seasons", metavar="",
+                                 help="With --n-1: one representative "
                                                           "day per month (months 1-12)."),
-    invest: bool = typer.Option(False, "--invest", help="Value every proposed, closed or "
+    invest: bool = typer.Option(False, "--invest", metavar="",
+                                help="Value every proposed, closed or "
                                                         "upgraded crossing with vs without it "
                                                         "(a file's 'investments:' does too)."),
     invest_under: int = typer.Option(3, "--invest-under", min=0,
@@ -339,26 +393,34 @@ def sweep_cmd(
                                                             "(processes, 1 thread each)."),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Address of an existing "
                                                                       "Dask scheduler."),
-    resume: bool = typer.Option(False, "--resume", help="Keep scenarios already solved in "
+    resume: bool = typer.Option(False, "--resume", metavar="",
+                                help="Keep scenarios already solved in "
                                                         "--out."),
-    only: list[str] = typer.Option([], "--only", help="Solve only this scenario and its "
+    only: list[str] = typer.Option([], "--only", metavar="SCENARIO",
+                                   help="Solve only this scenario and its "
                                                       "baseline (repeatable)."),
-    cold: bool = typer.Option(False, "--cold", help="Build and solve a model per scenario "
+    cold: bool = typer.Option(False, "--cold", metavar="",
+                              help="Build and solve a model per scenario "
                                                     "from scratch (slower; for comparison)."),
     data: Optional[Path] = DataOpt, overlay: Optional[list[Path]] = OverlayOpt,
     month: Optional[int] = MonthOpt, threads: int = ThreadsOpt,
     time_limit: float = TimeLimitOpt,
-    progress: bool = typer.Option(True, "--progress/--no-progress", help="Progress bar."),
+    progress_bar: bool = typer.Option(True, "--progress/--no-progress", metavar="",
+                                      help="Progress bar."),
     top: int = typer.Option(12, "--top", min=1, help="Rows shown per table."),
+    as_json: bool = JsonOpt,
 ) -> None:
     """Solve many scenarios in parallel (Dask) and compare them: criticality, capacity, investments.
 
     One model per worker, warm re-solves. Writes a comparison with the baselines, the
     criticality of crossings, the value of capacity and the ranking of investments. Failed
     scenarios are reported and do not stop the sweep."""
-    from borderflow.sweeps import plan_sweep, run_sweep
+    import time
 
-    try:
+    with _working("sweep", as_json) as progress:
+        from borderflow.data.errors import InputError, Problem
+        from borderflow.sweeps import plan_sweep, run_sweep
+
         if (scenario_file is None) == (not n_1):
             raise InputError(Problem("sweep", None, None, "give a scenario file or --n-1 "
                                                           "(one of them)"))
@@ -367,79 +429,122 @@ def sweep_cmd(
                                      "file's scenarios set their own horizon; --seasons runs "
                                      "every month)"))
         options = _run_options(threads, time_limit)
+        progress("plan", None, None, "planning the scenarios")
         plan = plan_sweep(scenario_file, n_minus_1=n_1, month=month, seasons=seasons,
                           invest=invest, invest_top=invest_under, data=data,
                           overlays=overlay or (), options=options)
+        progress.close()
         t0 = time.perf_counter()
-        with display.SweepProgress(progress) as bar:
+        with display.SweepProgress(progress_bar) as bar:
             result = run_sweep(plan, out, workers=workers, scheduler=scheduler, resume=resume,
                                warm=not cold, only=only or None, on_progress=bar)
-    except (InputError, SolverError) as err:
-        _fail(err)
+    from borderflow.cli import outputs
+
+    seconds = time.perf_counter() - t0
+    views = outputs.sweep_parts(result, plan, top)
+    if as_json:
+        display.emit_json(outputs.sweep_envelope(result, out, views, seconds))
         return
-    out_console.print(f"{result.solved} solved, {result.failed} failed, {result.skipped} kept "
-                      f"from before; {result.models_built} model(s) built; "
-                      f"{time.perf_counter() - t0:,.1f} s", highlight=False)
-    display.print_sweep(result.tables, top)
-    out_console.print(f"results written to [bold]{out}[/]")
+    display.say(f"{result.solved} solved, {result.failed} failed, {result.skipped} kept from "
+                f"before; {result.models_built} model(s) built; {seconds:,.1f} s")
+    failed = result.tables["comparison"]
+    for r in failed[failed["status"] != "optimal"].itertuples(index=False):
+        display.error(f"{r.scenario} {r.message}", r.status)
+    display.print_views(views)
+    display.say(f"results written to {out}")
 
 
 @data_app.command("check")
 def data_check(data: Optional[Path] = DataOpt, overlay: Optional[list[Path]] = OverlayOpt,
                as_json: bool = JsonOpt) -> None:
     """Validate the dataset and summarise it (counts, published vs estimated numbers)."""
-    from borderflow.data.checks import validate_tables
-    from borderflow.data.loaders import read_tables
-    from borderflow.data.summary import dataset_summary
+    with _working("data check", as_json) as progress:
+        from borderflow.data.checks import validate_tables
+        from borderflow.data.loaders import read_tables
+        from borderflow.data.summary import dataset_summary
 
-    try:
+        progress("load", None, None, "reading and checking the dataset")
         tables = read_tables(data, overlay or ())
         report = validate_tables(tables)
         report.raise_for_errors()
-    except InputError as err:
-        _fail(err)
-        return
+    from borderflow.cli import outputs
+
     summary = dataset_summary(tables)
+    views = outputs.dataset_parts(summary)
+    warnings = [str(w) for w in report.warnings]
     if as_json:
-        out_console.print_json(json.dumps({**summary, "warnings": [str(w) for w in
-                                                                   report.warnings]}))
+        display.emit_json(outputs.dataset_envelope(summary, views, warnings))
         return
-    display.print_dataset_summary(summary, report.warnings)
+    display.print_views(views)
+    for w in warnings:
+        display.warn(w)
+    display.say(f"dataset OK ({len(warnings)} warning(s))")
+
+
+@data_app.command("list")
+def data_list(
+    kind: str = typer.Argument(..., help="crossings, products or places."),
+    country: Optional[str] = typer.Option(None, "--country",
+                                          help="Only those of this country (ISO code, e.g. "
+                                               "VN): crossings on its border, products it "
+                                               "supplies, places in it."),
+    data: Optional[Path] = DataOpt, overlay: Optional[list[Path]] = OverlayOpt,
+    as_json: bool = JsonOpt,
+) -> None:
+    """List the ids and names of the dataset's crossings, products or places (what --close,
+    --must-deliver and scenario files name)."""
+    with _working("data list", as_json) as progress:
+        from borderflow.cli import outputs
+
+        outputs.check_list_args(kind, country)
+        tables = _load(progress, data, overlay, check_borders=False)
+        view = outputs.list_view(kind, tables, country)
+    if as_json:
+        display.emit_json(outputs.list_envelope(kind, country, view))
+        return
+    display.print_view(view)
+    if view.empty:
+        display.say(f"no {kind} for country {country}")
 
 
 RunDirArg = typer.Argument(..., help="Run folder (written by solve or reroute).")
-RunDataOpt = typer.Option(None, "--data", help="Dataset of the run (default: from its run.json).")
+RunDataOpt = typer.Option(None, "--data", metavar="DIR",
+                          help="Dataset of the run (default: from its run.json).")
+RunOverlayOpt = typer.Option(None, "--overlay", metavar="DIR",
+                             help="Overlays of the run's dataset, with "
+                                                     "--data (default: from its run.json; "
+                                                     "repeatable).")
 
 
 @app.command("verify")
 def verify_cmd(
-    run_dir: Path = RunDirArg, data: Optional[Path] = RunDataOpt, as_json: bool = JsonOpt,
+    run_dir: Path = RunDirArg, data: Optional[Path] = RunDataOpt,
+    overlay: Optional[list[Path]] = RunOverlayOpt, as_json: bool = JsonOpt,
     show: int = typer.Option(20, "--show", min=0, help="Violations to list (largest first)."),
 ) -> None:
     """Re-check a run's solution from its result tables alone; exit 8 if any check fails.
 
     The code is independent of the model: conservation, supply, demand, capacity, closures,
-    licences, shelf life, queues, duals, objective, every derived table; and the folder's
-    files against the checksum manifest written with it (CSV against parquet too). `--json`
-    says for each column whether it is re-derived or covered by the checksums. Exit 0 if every
-    check passes, 8 if any fails."""
-    from borderflow.verify import by_check, coverage, verify_run, violations
+    licences, shelf life, queues, duals, objective, every derived table; the folder's files
+    against the checksum manifest written with it (CSV against parquet too) and the run's input
+    files against the checksums it recorded. `--json` says for each column whether it is
+    re-derived or covered by the checksums (table `coverage`). Exit 0 if every check passes, 8
+    if any fails."""
+    with _working("verify", as_json) as progress:
+        from borderflow.verify import verify_run
 
-    try:
-        report = verify_run(run_dir, data)
-    except InputError as err:
-        _fail(err)
-        return
-    bad = violations(report)
+        progress("verify", None, None, f"checking {run_dir} independently")
+        report = verify_run(run_dir, data, overlay or ())
+    from borderflow.cli import outputs
+    from borderflow.verify import EXIT_VIOLATIONS
+
+    env, views, (solution, files) = outputs.verify_parts(run_dir, report, show)
     if as_json:
-        out_console.print_json(json.dumps({
-            "run": str(run_dir), "verified": bad.empty, "checks": int(len(report)),
-            "violations": int(len(bad)), "by_check": by_check(report).to_dict(orient="records"),
-            "failed": bad.to_dict(orient="records"), "coverage": coverage(run_dir)},
-            default=float))
+        display.emit_json(env)
     else:
-        display.print_verification(run_dir, report, bad, by_check(report), show)
-    if len(bad):
+        display.print_views(views)
+        display.verify_verdict(solution, files)
+    if env["exit_code"]:
         raise typer.Exit(EXIT_VIOLATIONS)
 
 
@@ -452,65 +557,104 @@ def export_cmd(
                                                           "run folder)."),
     baseline: Optional[Path] = typer.Option(None, "--baseline", help="Baseline run folder: "
                                                                      "adds deltas."),
-    data: Optional[Path] = RunDataOpt,
+    data: Optional[Path] = RunDataOpt, overlay: Optional[list[Path]] = RunOverlayOpt,
+    as_json: bool = JsonOpt,
 ) -> None:
     """Export a run's (or a sweep's) optimal flows as GIS layers, with a data dictionary.
 
-    Layers: nodes, links, crossings, routes, origins, markets. A sweep folder gives one layer
-    set with a `scenario` column (every scenario solved to optimality)."""
-    from borderflow.gis import FORMATS, export_folder
+    Layers: nodes, links, crossings, routes, origins, markets (and crossings_daily, one point
+    per crossing and day, for a dated run). A sweep folder gives one layer set with a scenario
+    column (every scenario solved to optimality) and base/delta fields against each
+    scenario's baseline."""
+    with _working("export", as_json) as progress:
+        from borderflow.data.errors import InputError, Problem
+        from borderflow.gis import FORMATS, export_folder
 
-    if fmt not in FORMATS:
-        err_console.print(f"[bold red]error:[/] unknown format '{escape(fmt)}'; choose "
-                          f"{', '.join(FORMATS)}")
-        raise typer.Exit(2)
-    try:
-        written = export_folder(run_dir, out, fmt, baseline=baseline, data=data)
-    except InputError as err:
-        _fail(err)
+        if fmt not in FORMATS:
+            raise InputError(Problem("command line", None, "--format",
+                                     f"unknown format '{fmt}'; choose {', '.join(FORMATS)}"))
+        written = export_folder(run_dir, out, fmt, baseline=baseline, data=data,
+                                overlays=overlay or (), on_progress=progress)
+    _outputs("export", as_json, [(fmt, p) for p in written], run=str(run_dir), format=fmt)
+
+
+def _outputs(command: str, as_json: bool, outputs, **summary) -> None:
+    """Print what a command wrote (or its envelope)."""
+    if as_json:
+        from borderflow.present.envelope import envelope
+
+        display.emit_json(envelope(command, summary=summary, outputs=outputs))
         return
-    _wrote(written)
+    display.wrote([p for _, p in outputs])
 
 
 @app.command("map")
 def map_cmd(
     run_dir: Path = RunDirArg,
-    out: Optional[Path] = typer.Option(None, "--out", help="Static map (PNG) to write."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Static map (PNG) to write "
+                                                          "(default: RUN/map.png)."),
     html_out: Optional[Path] = typer.Option(None, "--html", help="Interactive map (HTML, "
                                                                  "self-contained) to write."),
     baseline: Optional[Path] = typer.Option(None, "--baseline", help="Baseline run folder: "
                                                                      "show what moved."),
-    data: Optional[Path] = RunDataOpt,
+    data: Optional[Path] = RunDataOpt, overlay: Optional[list[Path]] = RunOverlayOpt,
+    as_json: bool = JsonOpt,
 ) -> None:
     """Draw a run's optimal flows: a PNG for reports and/or an interactive HTML map."""
     if out is None and html_out is None:
         out = run_dir / "map.png"
-    try:
-        res = read_result(run_dir, data)
+    with _working("map", as_json) as progress:
+        from borderflow.api import read_result
+
+        progress("read", None, None, f"reading {run_dir}")
+        res = read_result(run_dir, data, overlay or ())
         base = read_result(baseline) if baseline is not None else None
+        progress("map", None, None, "drawing the map")
         written = res.map(png=out, html=html_out, baseline=base)
-    except InputError as err:
-        _fail(err)
-        return
-    _wrote(written)
+    _outputs("map", as_json, [("png" if p.suffix == ".png" else "html", p) for p in written],
+             run=str(run_dir))
+
+
+@app.command("report")
+def report_cmd(
+    run_dir: Path = RunDirArg,
+    out: Path = typer.Option(..., "--out", help="Report to write: .html (self-contained), or "
+                                                ".pdf (needs the 'pdf' extra: WeasyPrint)."),
+    baseline: Optional[Path] = typer.Option(None, "--baseline", help="Baseline run folder "
+                                                                     "(default: the run's own "
+                                                                     "comparison, if any)."),
+    pdf: bool = typer.Option(False, "--pdf", metavar="", help="Also write a PDF beside the HTML "
+                                                  "(OUT with .pdf; needs WeasyPrint)."),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Write a run report an analyst can send: summary, story, map, charts, tables,
+    verification and the data's provenance, in one file that opens offline."""
+    with _working("report", as_json) as progress:
+        from borderflow.cli import outputs
+
+        written = outputs.write_report(run_dir, out, baseline, pdf, progress)
+    _outputs("report", as_json, [(p.suffix.lstrip("."), p) for p in written], run=str(run_dir))
 
 
 @data_app.command("map")
-def data_map(out: Path = typer.Option(Path("network.png"), "--out", help="PNG to write."),
-             data: Optional[Path] = DataOpt, overlay: Optional[list[Path]] = OverlayOpt) -> None:
-    """Draw the dataset's network: links by mode, crossings by status, over the borders."""
-    from borderflow.maps import network_map_png
-    from borderflow.model.network import build_network
+def data_map(out: Path = typer.Option(Path("runs/network.png"), "--out", help="PNG to write."),
+             data: Optional[Path] = DataOpt, overlay: Optional[list[Path]] = OverlayOpt,
+             as_json: bool = JsonOpt) -> None:
+    """Draw the dataset's network: links by mode, crossings by status, labelled, over the
+    borders."""
+    with _working("data map", as_json) as progress:
+        from borderflow.maps import network_map_png
+        from borderflow.model.network import build_network
 
-    try:
-        net = build_network(load_dataset(data, overlay or (), check_borders=False))
-    except InputError as err:
-        _fail(err)
-        return
-    _wrote([network_map_png(net, out)])
+        net = build_network(_load(progress, data, overlay, check_borders=False))
+        progress("map", None, None, "drawing the network")
+        written = [network_map_png(net, out)]
+    _outputs("data map", as_json, [("png", p) for p in written])
 
 
 def _is_loopback(host: str) -> bool:
+    import ipaddress
+
     try:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
@@ -536,6 +680,10 @@ def app_cmd(runs: Path = RunsOpt, host: str = HostOpt, port: int = PortOpt,
     map, a what-if builder, a run queue, results, sweeps, comparisons and downloads. Works
     offline. Runs are written to the runs folder as `borderflow solve --gis` writes them
     (docs/app.md)."""
+    import socket
+
+    from borderflow.data.errors import InputError, Problem
+
     if runs.is_symlink() or (runs.exists() and not runs.is_dir()):
         _fail(InputError(Problem("command line", None, "--runs", f"{runs}: must be a folder, "
                                  "not a file or a symbolic link")))
@@ -555,12 +703,11 @@ def app_cmd(runs: Path = RunsOpt, host: str = HostOpt, port: int = PortOpt,
         _fail(err)
         return
     if not _is_loopback(host):
-        err_console.print(f"[yellow]warning:[/] listening on {escape(host)}: anyone who "
-                          "reaches this machine can run scenarios and read the runs folder",
-                          highlight=False)
+        display.warn(f"listening on {host}: anyone who reaches this machine can run "
+                     "scenarios and read the runs folder")
     shown = f"[{host}]" if ":" in host else host
-    out_console.print(f"borderflow workbench on [bold]http://{shown}:{port}[/] (runs folder "
-                      f"{escape(str(bench.root))}; Ctrl+C stops it)", highlight=False)
+    display.say(f"borderflow workbench on http://{shown}:{port} (runs folder {bench.root}; "
+                "Ctrl+C stops it)")
     try:
         uvicorn.run(create_app(bench), host=host, port=port, log_level="warning")
     finally:

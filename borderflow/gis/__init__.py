@@ -3,7 +3,8 @@
 - :mod:`~borderflow.gis.runs`: what layers are drawn from (:func:`run_data` of a solved
   result, :func:`load_run` of a run folder);
 - :mod:`~borderflow.gis.layers`: the layers (``nodes``, ``links``, ``crossings``, ``routes``,
-  ``origins``, ``markets``), per day, with baseline values and deltas (:func:`run_layers`);
+  ``origins``, ``markets``), per day, with baseline values and deltas (:func:`run_layers`),
+  and ``crossings_daily`` for a dated run (:func:`with_daily`);
 - :mod:`~borderflow.gis.dictionary`: every field's unit and meaning (:data:`FIELDS`,
   :func:`data_dictionary`);
 - :mod:`~borderflow.gis.writers`: GeoPackage, GeoParquet, GeoJSON, Shapefile
@@ -17,7 +18,7 @@ Geometry is EPSG:4326; lengths (``geom_km``) are measured in
 from .dictionary import CRS, FIELDS, LAYER_INFO, PRODUCT_PREFIX, data_dictionary, field_info
 from .export import default_out, export_folder, export_run, export_sweep
 from .layers import (LAYERS, crossings_layer, links_layer, markets_layer, nodes_layer,
-                     origins_layer, route_arcs_table, routes_layer, run_layers)
+                     origins_layer, route_arcs_table, routes_layer, run_layers, with_daily)
 from .runs import RunData, load_run, run_data
 from .writers import FORMATS, write_layers
 
@@ -25,4 +26,4 @@ __all__ = ["CRS", "FIELDS", "FORMATS", "LAYERS", "LAYER_INFO", "PRODUCT_PREFIX",
            "crossings_layer", "data_dictionary", "default_out", "export_folder", "export_run",
            "export_sweep", "field_info", "links_layer", "load_run", "markets_layer",
            "nodes_layer", "origins_layer", "route_arcs_table", "routes_layer", "run_data",
-           "run_layers", "write_layers"]
+           "run_layers", "with_daily", "write_layers"]

@@ -20,6 +20,9 @@ LAYER_INFO = {
     "routes": "origin -> market routes used by the optimum (baseline or scenario)",
     "origins": "origin nodes: supply, shipped, unserved and spoiled tonnes",
     "markets": "market nodes: tonnes received and revenue",
+    "crossings_daily": "border crossings per day of a dated run: capacity, trucks and queue per "
+                       "direction, closed days marked; time field 'time', noon of each day "
+                       "(QGIS temporal controller: one day per frame)",
     "data_dictionary": "one row per field of every layer: unit and meaning",
 }
 
@@ -107,8 +110,12 @@ PRODUCT_PREFIX = "t_"
 
 def field_info(field: str) -> tuple[str, str, str]:
     """(shapefile name, unit, meaning) of a layer field, per-product fields included."""
+    from borderflow.present.fields import DAILY_FIELDS
+
     if field in FIELDS:
         return FIELDS[field]
+    if field in DAILY_FIELDS:  # the crossings_daily layer of dated runs
+        return DAILY_FIELDS[field]
     if field.startswith(PRODUCT_PREFIX):
         return (field[:10], "t/day", f"tonnes per day of product '{field[len(PRODUCT_PREFIX):]}'"
                                      " (both directions)")

@@ -377,6 +377,21 @@ def run_layers(run: RunData, baseline: RunData | ResultTables | None = None
     return layers
 
 
+def with_daily(run: RunData, layers: dict[str, gpd.GeoDataFrame]
+               ) -> dict[str, gpd.GeoDataFrame]:
+    """``layers`` plus ``crossings_daily`` for a dated run (one point per crossing and day:
+    capacity, trucks, queue and value of capacity per direction, a date and a time field for
+    QGIS's temporal controller; :func:`borderflow.present.geopackage.crossings_daily`);
+    ``layers`` unchanged for a static run."""
+    start = run.net.scenario.horizon.start
+    if start is None:
+        return layers
+    from borderflow.present.geopackage import crossings_daily
+
+    return {**layers, "crossings_daily": crossings_daily(
+        layers["crossings"], run.results.crossings, run.results.queues, start)}
+
+
 def route_arcs_table(results: ResultTables, what: str = "the run") -> pd.DataFrame:
     """``route_id, seq, arc_id`` of the routes a run used, from its ``route_arcs`` table.
 

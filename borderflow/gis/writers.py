@@ -2,9 +2,12 @@
 
 GeoPackage, GeoJSON and Shapefile are written through pyogrio (GDAL). GeoParquet is written with
 geopandas/pyarrow (the GDAL bundled with pyogrio has no Parquet driver). A GeoPackage holds every
-layer plus the ``data_dictionary`` table in one file; the other formats write a folder with one
-file per layer and ``data_dictionary.csv``. Every file is written to a temporary name in its
-folder and moved into place (:func:`borderflow.io.atomic_write`).
+layer plus the ``data_dictionary`` table in one file, by QGIS conventions
+(:func:`borderflow.present.geopackage.export_geopackage`: field aliases with units and
+descriptions in ``gpkg_data_columns``, layer descriptions, default QGIS styles in
+``layer_styles``, GeoPackage 1.2, the same bytes for the same layers); the other formats write
+a folder with one file per layer and ``data_dictionary.csv``. Every file is written to a
+temporary name in its folder and moved into place (:func:`borderflow.io.atomic_write`).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import pyogrio
 
 from borderflow.io import atomic_write, write_csv
 
-from .dictionary import data_dictionary, shp_names
+from .dictionary import LAYER_INFO, data_dictionary, field_info, shp_names
 
 log = logging.getLogger("borderflow.gis")
 
@@ -30,12 +33,12 @@ FORMATS = {"gpkg": ("GPKG", ".gpkg"), "geoparquet": (None, ".parquet"),
            "geojson": ("GeoJSON", ".geojson"), "shp": ("ESRI Shapefile", ".shp")}
 
 
-def _write_gpkg(layers: dict[str, pd.DataFrame], path: Path) -> Path:
-    def write(tmp: Path) -> None:
-        for name, df in layers.items():
-            pyogrio.write_dataframe(df, tmp, layer=name, driver="GPKG")
+def _write_gpkg(layers: dict[str, gpd.GeoDataFrame], dictionary: pd.DataFrame,
+                path: Path) -> Path:
+    from borderflow.present.geopackage import export_geopackage
 
-    return atomic_write(path, write)
+    return atomic_write(path, lambda tmp: export_geopackage(
+        layers, tmp, field_info, LAYER_INFO, tables={"data_dictionary": dictionary}))
 
 
 def _write_one(gdf: gpd.GeoDataFrame, path: Path, fmt: str) -> list[Path]:
@@ -84,7 +87,7 @@ def write_layers(layers: dict[str, gpd.GeoDataFrame], out_path: Path | str,
     dictionary = data_dictionary(layers)
     if fmt == "gpkg":
         out_path.parent.mkdir(parents=True, exist_ok=True)
-        return [_write_gpkg({**layers, "data_dictionary": dictionary}, out_path)]
+        return [_write_gpkg(layers, dictionary, out_path)]
     out_path.mkdir(parents=True, exist_ok=True)
     written = []
     for name, gdf in layers.items():

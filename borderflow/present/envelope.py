@@ -31,7 +31,7 @@ from typing import Any
 
 import pandas as pd
 
-from borderflow.present.numbers import Horizon, clean_json
+from borderflow.present.numbers import Horizon, clean_json, clean_summary
 
 SCHEMA = "borderflow-output/1"
 #: exit code -> status word (the command line's exit codes, see borderflow.cli)
@@ -123,7 +123,7 @@ def envelope(command: str, *, exit_code: int = 0, summary: Mapping[str, Any] | N
     from borderflow import __version__
 
     env = {"schema": SCHEMA, "command": command, "status": EXIT_STATUS[exit_code],
-           "exit_code": exit_code, "summary": clean_json(dict(summary or {})),
+           "exit_code": exit_code, "summary": clean_summary(dict(summary or {})),
            "horizon": horizon_info(horizon) if horizon is not None else None,
            "narrative": [str(s) for s in narrative],
            "tables": dict(tables or {}), "messages": list(messages),
@@ -156,11 +156,27 @@ def error_envelope(command: str, err: Exception) -> dict:
     raise TypeError(f"{type(err).__name__} is not a reportable outcome")
 
 
+#: checks of a run folder's files rather than of the solution (``borderflow verify`` adds
+#: them: input checksums, tables present)
+FILE_CHECKS = ("input_checksum", "tables")
+
+
 def verification_info(report: pd.DataFrame, path: Path | str | None = None) -> dict:
-    """The ``verification`` entry from a verification table (``ok`` per check)."""
-    bad = int((~report["ok"].astype(bool)).sum()) if len(report) else 0
-    return {"checks": len(report), "violations": bad, "passed": bad == 0,
-            "report": None if path is None else str(path)}
+    """The ``verification`` entry from a verification table (``ok`` per check).
+
+    ``checks`` and ``violations`` count the checks of the solution, so ``solve`` and a later
+    ``verify`` of its folder report the same number; the folder's file checks (of
+    :data:`FILE_CHECKS`, ``verify`` only) are counted in ``file_checks`` and
+    ``file_violations``. ``passed`` is true when nothing failed.
+    """
+    ok = report["ok"].astype(bool) if len(report) else pd.Series([], dtype=bool)
+    files = report["check"].isin(FILE_CHECKS) if len(report) else ok
+    bad = int((~ok & ~files).sum())
+    info = {"checks": int((~files).sum()), "violations": bad,
+            "passed": bool(ok.all()), "report": None if path is None else str(path)}
+    if files.any():
+        info.update(file_checks=int(files.sum()), file_violations=int((~ok & files).sum()))
+    return info
 
 
 def dumps(env: Mapping[str, Any]) -> str:

@@ -41,7 +41,7 @@ DECIMALS: dict[str, int] = {
     "USD": 0, "USD/day": 0, "USD/year": 0,
     "USD/truck": 2, "USD/t": 2, "USD/truck-day": 2,
     "share": 0,  # shown as a percentage: 0.4906 -> 49%
-    "h": 1, "days": 1, "km": 0, "count": 0,
+    "h": 1, "days": 1, "km": 0, "count": 0, "s": 1,
 }
 #: values below REL_TOL x the largest magnitude beside them are solver noise (see module doc)
 REL_TOL = 1e-9
@@ -237,6 +237,15 @@ class Horizon:
         days = "1 day" if self.periods == 1 else f"{self.periods:,} days"
         return f"over the {days} {self.label}".rstrip()
 
+    @property
+    def units_note(self) -> str:
+        """What a run summary's amounts are, for its ``units`` entry: ``"t, trucks and USD per
+        day (representative day (annual-average))"`` or ``"t, trucks and USD summed over the 27
+        days 2024-01-01 to 2024-01-27"``."""
+        if not self.dated:
+            return f"t, trucks and USD {self.scope}"
+        return f"t, trucks and USD summed {self.scope}"
+
     def total_unit(self, unit: str) -> str:
         """The unit of a summary total: ``"t/day"`` for a static run, ``"t"`` for a dated one
         (the words of :attr:`scope` say over which days)."""
@@ -392,6 +401,42 @@ def clean_json(obj: Any, scale: float | None = None) -> Any:
     if isinstance(obj, Path):
         return str(obj)
     return obj
+
+
+def _unit_of_key(key: str) -> str:
+    """The unit family of a summary key (``_usd``, ``_t``, trucks), or the key itself."""
+    for suffix in ("_usd", "_t", "_trucks"):
+        if key.endswith(suffix):
+            return suffix
+    return "_trucks" if key == "trucks" else key
+
+
+def clean_summary(summary: Mapping[str, Any]) -> dict:
+    """A run summary cleaned for writing (:func:`clean_json`), each number against the others
+    of its unit only (USD with USD, tonnes with tonnes), so a small tonnage is never taken
+    for noise next to a large sum of money; nested objects are cleaned as by
+    :func:`clean_json`.
+
+    Examples
+    --------
+    >>> clean_summary({"objective_usd": -3.5e7, "revenue_usd": 3.8e7,
+    ...                "lost_value_usd": -2e-9, "unserved_t": 0.02,
+    ...                "shipped_t": 119.99999999999999})  # doctest: +NORMALIZE_WHITESPACE
+    {'objective_usd': -35000000.0, 'revenue_usd': 38000000.0, 'lost_value_usd': 0.0,
+     'unserved_t': 0.02, 'shipped_t': 120.0}
+    """
+    scales: dict[str, float] = {}
+    for k, v in summary.items():
+        if _is_number(v) and math.isfinite(float(v)):
+            u = _unit_of_key(str(k))
+            scales[u] = max(scales.get(u, 0.0), abs(float(v)))
+    out = {}
+    for k, v in summary.items():
+        if isinstance(v, (float, np.floating)):
+            out[str(k)] = clean_number(v, scales.get(_unit_of_key(str(k))))
+        else:
+            out[str(k)] = clean_json(v)
+    return out
 
 
 def round_frame(df: pd.DataFrame, units: Mapping[str, str]) -> pd.DataFrame:

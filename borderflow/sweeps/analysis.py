@@ -78,11 +78,52 @@ def _top_gains(changes: pd.DataFrame) -> pd.Series:
 
 
 COMPARISON_COLUMNS = [
-    "scenario", "role", "baseline", "status", "closed", "closed_days", "month", "project",
-    "context", "objective_usd", "cost_increase_usd", "transport_cost_increase_usd",
-    "lost_value_increase_usd", "shipped_t", "shipped_change_t", "unserved_t",
-    "unserved_increase_t", "spoiled_t", "spoiled_increase_t", "rerouted_trucks",
-    "top_gaining_crossings", "solve_seconds", "iterations", "warm_start", "message"]
+    "scenario", "role", "baseline", "status", "closed", "closed_days", "month", "dated",
+    "days", "project", "context", "objective_usd", "cost_increase_usd",
+    "transport_cost_increase_usd", "lost_value_increase_usd", "shipped_t", "shipped_change_t",
+    "unserved_t", "unserved_increase_t", "spoiled_t", "spoiled_increase_t", "rerouted_trucks",
+    "top_gaining_crossings", "explanation", "solve_seconds", "iterations", "warm_start",
+    "message"]
+#: a cost change below this (USD) is no change: it gets an explanation, and ranks as a tie
+ZERO_USD = 0.5
+
+
+def _horizon_days(scenario) -> tuple[bool, int]:
+    """(dated, days the run covers): a dated horizon's days, or the days a static
+    representative day stands for (its month, or 365)."""
+    h = scenario.horizon
+    if h.start is not None:
+        return True, int(h.days)
+    return False, len(h.representative_days())
+
+
+def explain_zero_cost(row: dict, baseline_flow_trucks: float | None) -> str:
+    """Why a solved scenario costs nothing against its baseline, in a sentence (``""`` when
+    it costs something or was not compared).
+
+    Parameters
+    ----------
+    row : dict
+        A comparison row (``cost_increase_usd, closed, closed_days, dated, days,
+        rerouted_trucks``).
+    baseline_flow_trucks : float, optional
+        For a single-crossing closure: the trucks the closed gate carried in the baseline
+        (summed over the run's days).
+    """
+    cost = row.get("cost_increase_usd")
+    if cost is None or pd.isna(cost) or abs(cost) >= ZERO_USD:
+        return ""
+    closed, closed_days, days = row.get("closed"), row.get("closed_days"), row.get("days")
+    if closed:
+        if not baseline_flow_trucks or baseline_flow_trucks <= TOL:
+            return f"{closed} carried no freight in the baseline, so closing it changes nothing"
+        if not row.get("dated") and closed_days and days and closed_days < days:
+            return (f"a static run averages the closure: {closed_days} closed days of {days} "
+                    f"leave {1 - closed_days / days:.0%} of the gate's daily capacity, enough "
+                    "for its baseline flow; a dated horizon sees the closure day by day")
+    if not row.get("rerouted_trucks"):
+        return "no flow had to move: the disruption does not touch a gate or supply in use"
+    return "the flow moved to other gates at no extra cost (spare capacity on routes as cheap)"
 
 
 def comparison_table(out: Path | str, plan: SweepPlan) -> pd.DataFrame:
@@ -96,6 +137,7 @@ def comparison_table(out: Path | str, plan: SweepPlan) -> pd.DataFrame:
             s = {"status": "not_run"}
         b = read_summary(partition(out, e.baseline)) or {}
         row = {**e.row(), "status": s["status"], "message": s.get("message", "")}
+        row["dated"], row["days"] = _horizon_days(e.scenario)
         for k in ("objective_usd", "shipped_t", "unserved_t", "spoiled_t", "solve_seconds",
                   "iterations", "warm_start"):
             row[k] = s.get(k)
@@ -107,7 +149,7 @@ def comparison_table(out: Path | str, plan: SweepPlan) -> pd.DataFrame:
                                ("unserved_increase_t", "unserved_t", 1),
                                ("spoiled_increase_t", "spoiled_t", 1)):
             row[col] = sign * (s[key] - b[key]) if both else None
-        row["rerouted_trucks"], row["top_gaining_crossings"] = None, ""
+        row["rerouted_trucks"], row["top_gaining_crossings"], row["explanation"] = None, "", ""
         if both:
             pairs.append((e.name, e.baseline))
         rows.append(row)
@@ -122,10 +164,20 @@ def comparison_table(out: Path | str, plan: SweepPlan) -> pd.DataFrame:
         gains = _top_gains(changes).to_dict()
         df.loc[compared, "top_gaining_crossings"] = [
             gains.get(n, "") for n in df.loc[compared, "scenario"]]
-    return _typed(df, ["closed_days", "month", "iterations"], ["objective_usd",
+    own = _own_flow(changes, df) if len(changes) else {}
+    df["explanation"] = [explain_zero_cost(r, own.get(r["scenario"]))
+                         for r in df.to_dict(orient="records")]
+    return _typed(df, ["closed_days", "month", "days", "iterations"], ["objective_usd",
                   "cost_increase_usd", "transport_cost_increase_usd", "lost_value_increase_usd",
                   "shipped_t", "shipped_change_t", "unserved_t", "unserved_increase_t",
                   "spoiled_t", "spoiled_increase_t", "rerouted_trucks", "solve_seconds"])
+
+
+def _own_flow(changes: pd.DataFrame, comparison: pd.DataFrame) -> dict[str, float]:
+    """Scenario -> trucks its closed crossing carried in the baseline (closures only)."""
+    closed = comparison.dropna(subset=["closed"]).set_index("scenario")["closed"]
+    own = changes[changes["crossing_id"] == changes["scenario"].map(closed)]
+    return own.groupby("scenario")["before_trucks"].sum().to_dict()
 
 
 def _typed(df: pd.DataFrame, ints: list[str], floats: list[str]) -> pd.DataFrame:
@@ -192,9 +244,12 @@ def criticality_tables(plan: SweepPlan, comparison: pd.DataFrame,
         "scenario"].map(dict(zip(c["scenario"], c["crossing_id"]))))
     carried = before[before["own"]].groupby("scenario")["before_trucks"].sum()
     c["baseline_flow_trucks"] = c["scenario"].map(carried).fillna(0.0)
-    c["rank"] = c.groupby(["month", "closed_days"], dropna=False)["cost_increase_usd"].rank(
-        method="min", ascending=False).astype("Int64")
-    c = c.sort_values(["month", "closed_days", "rank", "crossing_id"], kind="stable",
+    # ranked to the dollar: costs equal to the dollar share a rank (ties are ties)
+    c["rank"] = c["cost_increase_usd"].round(0).groupby(
+        [c["month"], c["closed_days"]], dropna=False).rank(method="min",
+                                                           ascending=False).astype("Int64")
+    c = c.sort_values(["month", "closed_days", "rank", "cost_increase_usd", "crossing_id"],
+                      ascending=[True, True, True, False, True], kind="stable",
                       na_position="last")[cols].reset_index(drop=True)
     p = product_delta.merge(c[["scenario", "crossing_id", "month", "closed_days", "rank"]],
                             on="scenario")
@@ -268,7 +323,9 @@ def investment_tables(plan: SweepPlan, comparison: pd.DataFrame
     ``benefit_usd`` = objective without the project − objective with it (USD; positive: the
     project saves that much), with the unserved and spoiled tonnes it avoids. The ranking
     orders projects by their mean benefit over the contexts (baseline(s) and disruptions
-    alike), and shows the benefit in the baseline and the context where it is worth most.
+    alike; projects whose mean benefits are equal to the dollar share a rank), and shows the
+    benefit in the baseline and the context where it is worth most (only where the benefit is
+    positive: a project that saves nothing anywhere is worth most nowhere).
     """
     cols = ["project", "kind", "crossing_id", "context", "context_role", "status",
             "objective_with_usd", "objective_without_usd", "benefit_usd",
@@ -309,11 +366,13 @@ def investment_tables(plan: SweepPlan, comparison: pd.DataFrame
                         "benefit_baseline_usd": base.mean() if len(base) else np.nan,
                         "benefit_mean_usd": good["benefit_usd"].mean() if len(good) else np.nan,
                         "benefit_max_usd": good["benefit_usd"].max() if len(good) else np.nan,
-                        "worth_most_under": best["context"].iloc[0] if len(best) else ""})
+                        "worth_most_under": best["context"].iloc[0]
+                        if len(best) and best["benefit_usd"].iloc[0] >= ZERO_USD else ""})
     rank = pd.DataFrame(ranking)
     rank = rank.sort_values(["benefit_mean_usd", "project"], ascending=[False, True],
                             kind="stable", na_position="last").reset_index(drop=True)
-    rank.insert(0, "rank", pd.array(range(1, len(rank) + 1), dtype="Int64"))
+    rank.insert(0, "rank", rank["benefit_mean_usd"].round(0).rank(
+        method="min", ascending=False).astype("Int64"))
     return df, rank[rank_cols]
 
 
