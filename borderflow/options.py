@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, replace
 
+from borderflow.model.column_generation import Pricing
 from borderflow.model.routes import RouteOptions
 from borderflow.solvers.highs import SolverOptions
 from borderflow.solvers.rolling import RollingHorizon
@@ -25,7 +26,11 @@ class RunOptions:
     ----------
     routes : RouteOptions
         Route enumeration (at most 2 crossings per route, detour factor 1.6, no cap on the
-        routes per origin and product).
+        routes per origin and product): the routes a static run starts from.
+    pricing : Pricing
+        Column generation of static runs (on, at most 20 rounds, tolerance 1e-7 USD/t): routes
+        that improve the objective are priced and added until none does, which certifies the
+        optimum over every route (:mod:`borderflow.model.column_generation`).
     solver : SolverOptions
         HiGHS settings (1 thread, 600 s, presolve on, ``choose`` algorithm, seed 0).
     max_model_gb : float or None
@@ -46,6 +51,7 @@ class RunOptions:
     """
 
     routes: RouteOptions = field(default_factory=RouteOptions)
+    pricing: Pricing = field(default_factory=Pricing)
     solver: SolverOptions = field(default_factory=SolverOptions)
     max_model_gb: float | None = None
     rolling: RollingHorizon | None = None
@@ -103,7 +109,8 @@ class RunOptions:
         routes, solver, memory limit and rolling horizon as asked for, and the two dated-run
         defaults (``dated_routes_per_product``, ``dated_solver``). What the dated defaults
         made of them is recorded as ``effective_options``."""
-        return {"routes": asdict(self.routes), "solver": asdict(self.solver),
+        return {"routes": asdict(self.routes), "pricing": asdict(self.pricing),
+                "solver": asdict(self.solver),
                 "max_model_gb": self.max_model_gb,
                 "rolling": None if self.rolling is None else asdict(self.rolling),
                 "dated_routes_per_product": self.dated_routes_per_product,

@@ -212,7 +212,8 @@ def dated_instances(draw):
     shape = (len(g.crossing_ids), 2, n)
     duals = DatedDuals.zeros(g, n, empty_return_share=draw(st.sampled_from([0.0, 0.5])),
                              empty_return_days=draw(st.integers(0, 2)),
-                             waiting_cost_usd_per_truck_day=float(draw(st.sampled_from([0, 0, 40]))),
+                             waiting_cost_usd_per_truck_day=float(
+                                 draw(st.sampled_from([0, 0, 40]))),
                              max_wait_days=draw(st.integers(0, 4)))
     if shape[0]:
         values = draw(st.lists(st.sampled_from([0.0, 0.0, 10.0, 80.0, 300.0]),
