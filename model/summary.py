@@ -32,7 +32,9 @@ class RunSummary:
     """
 
     scenario: str = _f("-", "scenario name")
-    status: str = _f("-", "solver outcome: `optimal` (anything else raised an error)")
+    status: str = _f("-", "HiGHS's outcome for the LP over the routes in the model: `optimal` "
+                          "(anything else raised an error); whether that is the optimum over "
+                          "every route is `routing`")
     objective_usd: float = _f("USD", "the minimised objective: transport cost - revenue of "
                                      "the tonnes delivered + lost value + waiting cost")
     transport_cost_usd: float = _f("USD", "trucking, reefer and gate fees of the route flows")
