@@ -337,7 +337,7 @@ def check_certificate(facts, nodes: pd.DataFrame, results: Mapping[str, pd.DataF
     table = pd.DataFrame(routes, columns=ROUTE_COLUMNS)
     checks.append(pd.DataFrame({
         "check": "route_dual", "entity": (table["origin"] + "/" + table["product_id"]).to_numpy(),
-        "amount": np.maximum(0.0, -table["min_reduced_cost_usd_per_t"].to_numpy()),
+        "amount": np.maximum(0.0, -table["min_reduced_cost_usd_per_t"].to_numpy()) + 0.0,
         "unit": "USD/t", "tolerance": table["tolerance"].to_numpy(),
         "ok": table["ok"].to_numpy()}))
     checks.append(_unserved_check(facts, pi, must_deliver))
