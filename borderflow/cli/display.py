@@ -84,18 +84,19 @@ def print_view(view: View) -> None:
 def fit_widths(view: View, rows: list[list[str]], width: int) -> list[int]:
     """Column widths that fit ``width``: each column as wide as its widest cell or header;
     if that is too wide, the columns with the most room to give are narrowed first, names and
-    headers wrapping between words, while ids, directions, units and numbers keep their
-    width (never broken). Deterministic, so a table reads the same at the same width."""
+    headers wrapping between words, while ids (and check names), directions, units and
+    numbers keep their width (never broken). Deterministic, so a table reads the same at the
+    same width."""
     natural, least, tight = [], [], []
     for k, c in enumerate(view.shown):
         cells = [r[k] for r in rows]
         widest = max([len(c.header), *(len(v) for v in cells)])
         word = max([len(w) for w in c.header.split()] or [0])
         longest = max([len(v) for v in cells] or [0])
-        if c.key.endswith("_id") or c.key in ("dir", "unit", "usd_unit", "t_unit"):
+        if c.key.endswith("_id") or c.key in ("dir", "unit", "usd_unit", "t_unit", "check"):
             floor = last = widest
         elif c.unit or c.unit_column:
-            floor, last = max(word, longest), max(longest, 4)
+            floor, last = max(word, longest), max(longest, min(word, 12), 4)
         else:
             words = [min(len(w), 14) for v in cells for w in v.split()]
             floor, last = max([min(word, 12), *words]), max([6, *words])

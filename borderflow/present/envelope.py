@@ -157,8 +157,8 @@ def error_envelope(command: str, err: Exception) -> dict:
 
 
 #: checks of a run folder's files rather than of the solution (``borderflow verify`` adds
-#: them: input checksums, tables present)
-FILE_CHECKS = ("input_checksum", "tables")
+#: them: input checksums, tables present, the checksum manifest, each CSV against its parquet)
+FILE_CHECKS = ("input_checksum", "tables", "manifest", "csv_parquet")
 
 
 def verification_info(report: pd.DataFrame, path: Path | str | None = None) -> dict:
