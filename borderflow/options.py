@@ -60,7 +60,8 @@ class RunOptions:
 
     @classmethod
     def of(cls, *, threads: int = 1, time_limit_s: float = 600.0,
-           window_days: int | None = None, overlap_days: int | None = None) -> RunOptions:
+           window_days: int | None = None, overlap_days: int | None = None,
+           pricing_rounds: int = Pricing.max_rounds) -> RunOptions:
         """Options from the few settings the command line exposes.
 
         Parameters
@@ -72,9 +73,13 @@ class RunOptions:
         window_days, overlap_days : int, optional
             Rolling horizon of dated runs: days committed per window and days each window
             looks further ahead (``None``: the longest a cargo may wait in a queue).
+        pricing_rounds : int
+            Static runs: most rounds of column generation that add routes (0: none; the run
+            is then optimal over the enumerated routes only, with its gap bound).
         """
         rolling = None if window_days is None else RollingHorizon(window_days, overlap_days)
         return cls(routes=RouteOptions(),
+                   pricing=Pricing(enabled=pricing_rounds > 0, max_rounds=pricing_rounds),
                    solver=SolverOptions(threads=threads, time_limit_s=time_limit_s),
                    rolling=rolling)
 

@@ -299,11 +299,13 @@ def generate_columns(model: Prepared, summary: SolveSummary, options: RunOptions
                       route_products=len(model.routes.eligible))
     net = model.net
     if net.dated:
+        routing.method = "route enumeration"
         routing.reason = ("a day-by-day run: its routes are enumerated (at most "
                           f"{model.routes.stats.get('max_crossings')} crossings, capped per "
                           "origin and product) and not priced")
         return model, summary, routing
     if model.extension is not None:
+        routing.method = "route enumeration"
         routing.reason = ("extra constraints are in the model: pricing does not see their "
                           "duals")
         return model, summary, routing
@@ -321,7 +323,8 @@ def generate_columns(model: Prepared, summary: SolveSummary, options: RunOptions
         if found.columns.empty:
             routing.status = "certified"
             break
-        if not pricing.enabled:
+        if not pricing.enabled or pricing.max_rounds <= 0:
+            routing.method = "route enumeration (priced once for the gap bound)"
             routing.reason = "column generation switched off"
             break
         if routing.rounds > pricing.max_rounds:

@@ -78,6 +78,8 @@ class Routing:
     status : str
         ``certified`` (no route of any product has a reduced cost below ``-tolerance``: the
         optimum over every route) or ``restricted`` (optimal over the routes in the model only).
+    method : str
+        ``column generation``, or how the routes were chosen when it did not run.
     reason : str
         Why a run is restricted ("" when certified).
     rounds : int
@@ -97,6 +99,7 @@ class Routing:
     """
 
     status: str = "restricted"
+    method: str = "column generation"
     reason: str = ""
     rounds: int = 0
     routes_generated: int = 0
@@ -119,7 +122,6 @@ class Routing:
         out.pop("pricing_seconds")
         # as text: a summary's numbers below 1e-6 are written as 0 (solver noise)
         out["tolerance_usd_per_t"] = f"{self.tolerance_usd_per_t:g}"
-        out["method"] = "column generation" if self.rounds else "route enumeration"
         return out
 
     def sentence(self, per_day: bool = True) -> str:

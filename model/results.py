@@ -430,7 +430,7 @@ def extract_results(net: FreightNetwork, routes: RouteSet, built: BuiltModel,
     products = _product_table(unserved, route_flows, spoilage, built)
     m = built.model
     if routing is None:
-        routing = Routing(reason="routes enumerated, not priced",
+        routing = Routing(method="route enumeration", reason="routes enumerated, not priced",
                           route_products=len(routes.eligible))
     summary = RunSummary(
         scenario=net.scenario.name,
