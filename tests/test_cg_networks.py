@@ -65,3 +65,44 @@ def test_gate_dual_matches_re_solves_with_one_truck_more_or_less(tmp_path, truck
                       str(_throttled(tmp_path, trucks)))
     assert moved["objective_usd"] - summary["objective_usd"] == pytest.approx(change, abs=1e-6)
     assert abs(change) == pytest.approx(dual)
+
+
+def test_the_three_border_route_is_generated_and_certified(tmp_path):
+    """Today's enumeration (two crossings at most) misses R3; pricing adds it in one round."""
+    summary, _ = _solve(tmp_path, "cg-three-borders")
+    assert summary["routing"] == "certified"
+    assert summary["optimality"] == "optimal over all routes (certified)"
+    assert summary["pricing"]["routes_generated"] >= 1 and summary["pricing"]["rounds"] == 2
+    assert summary["verified"] is True
+
+
+def test_a_restricted_run_says_so_with_a_gap_bound_that_holds(tmp_path):
+    """Without column generation the run is optimal over R2 only: -381,600 USD/day. Its duals
+    price R3 at 61.5 - 2,000 - (92 - 2,000) = -30.5 USD/t, so the gap is at most 200 t x 30.5
+    = 6,100 USD/day, which is exactly the true gap (-381,600 against -387,700)."""
+    summary, _ = _solve(tmp_path, "cg-three-borders", "--pricing-rounds", "0")
+    assert summary["objective_usd"] == pytest.approx(200 * (92.0 - 2000), abs=1e-6)
+    assert summary["routing"] == "restricted"
+    assert summary["pricing"]["gap_bound_usd"] == pytest.approx(6_100.0, abs=1e-6)
+    assert summary["pricing"]["min_reduced_cost_usd_per_t"] == pytest.approx(-30.5, abs=1e-6)
+    assert "only" in summary["optimality"] and "gap <= 6,100.00 USD/day" in \
+        summary["optimality"]
+    assert "optimal over all routes" not in summary["optimality"]
+    assert summary["verified"] is True  # the bound re-checked: gap_bound row passes
+
+
+def test_verify_rejects_a_certificate_whose_duals_let_a_route_price_out(tmp_path):
+    """Raise the supply dual of Udon Thani rubber by 100 USD/t in the tables: R3's reduced
+    cost is then -100 USD/t; the certificate's own search finds it."""
+    from borderflow.verify import verify_run, violations
+
+    _, run = _solve(tmp_path, "cg-three-borders")
+    for ext in ("parquet", "csv"):
+        path = run / f"unserved.{ext}"
+        df = pd.read_parquet(path) if ext == "parquet" else pd.read_csv(path)
+        df["dual_usd_per_t"] += 100.0
+        df.to_parquet(path, index=False) if ext == "parquet" else df.to_csv(path, index=False)
+    bad = violations(verify_run(run))
+    hit = bad[bad["check"] == "route_dual"]
+    assert len(hit) == 1 and hit["amount"].iloc[0] == pytest.approx(100.0, abs=1e-6)
+    assert "duality_gap" in set(bad["check"])
