@@ -32,8 +32,8 @@ import borderflow
 from borderflow.data.errors import InputError, Problem, display_path
 from borderflow.data.loaders import InputTables, sha256_file
 from borderflow.data.scenario import Scenario, counterfactual, has_disruptions
-from borderflow.model.column_generation import (Routing, gap_bound_usd, pricing_inputs,
-                                                timed_pricing, with_columns)
+from borderflow.model.column_generation import (Routing, carry_basis, gap_bound_usd,
+                                                pricing_inputs, timed_pricing, with_columns)
 from borderflow.model.extend import ExtraConstraints, apply_extension
 from borderflow.model.formulation import (BuiltModel, bound_updates, build_model,
                                           column_periods, lookahead_days,
@@ -332,8 +332,11 @@ def generate_columns(model: Prepared, summary: SolveSummary, options: RunOptions
             break
         routes = with_columns(net, model.routes, found.columns)
         added += len(routes.routes) - len(model.routes.routes)
-        model = assemble(model.tables, net, routes, model.session.options, options.max_model_gb,
-                         progress, extra_constraints=extra_constraints)
+        rebuilt = assemble(model.tables, net, routes, model.session.options,
+                           options.max_model_gb, progress, extra_constraints=extra_constraints)
+        if pricing.warm:
+            carry_basis(model.session, model.built, rebuilt.session, rebuilt.built)
+        model = rebuilt
         summary = solve_session(model.session, model.built, net, None, progress)
         totals = [totals[0] + summary.solve_seconds, totals[1] + summary.translate_seconds,
                   totals[2] + summary.iterations]

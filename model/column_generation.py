@@ -5,11 +5,12 @@ The path LP (:mod:`borderflow.model.formulation`) is first solved over the enume
 HiGHS, every (origin, product) is priced exactly (:func:`borderflow.model.pricing.price_static`:
 a resource-constrained shortest path under shelf life, licences, closures and "no country
 twice"), and the routes whose reduced cost is below ``-tolerance`` are added to the route set.
-The model is then rebuilt over the larger route set and solved again (a rebuild of the
-embedded base day costs about 0.6 s, less than keeping Pyomo and HiGHS in step column by
-column). When a pricing round finds nothing, the last solution is optimal over *every* route
-the network allows: its duals are feasible for the dual of the full path LP (the proof is in
-docs/certified-routing.md), and the run is ``certified``.
+The model is then rebuilt over the larger route set and solved again from the last optimal
+basis (:func:`carry_basis`; a rebuild of the embedded base day costs about 0.6 s, less than
+keeping Pyomo and HiGHS in step column by column). When a pricing round finds nothing, the
+last solution is optimal over *every* route the network allows: its duals are feasible for
+the dual of the full path LP (the proof is in docs/certified-routing.md), and the run is
+``certified``.
 
 A run stops short of that (``restricted``) when column generation is switched off
 (:attr:`Pricing.enabled`), when :attr:`Pricing.max_rounds` is reached, or when an analyst's
@@ -31,6 +32,7 @@ import hashlib
 import time
 from dataclasses import asdict, dataclass, field
 
+import highspy
 import numpy as np
 import pandas as pd
 
@@ -40,8 +42,8 @@ from .pricing import (TOLERANCE, PricingGraph, PricingProduct, PricingResult, St
                       price_static)
 from .routes import RouteSet, _eligible
 
-__all__ = ["Pricing", "Routing", "gap_bound_usd", "price_model", "pricing_inputs",
-           "read_static_duals", "with_columns"]
+__all__ = ["Pricing", "Routing", "carry_basis", "gap_bound_usd", "price_model",
+           "pricing_inputs", "read_static_duals", "with_columns"]
 
 
 @dataclass(frozen=True)
@@ -60,12 +62,15 @@ class Pricing:
         A route improves the objective when its reduced cost is below ``-tolerance`` (USD/t).
     columns_per_pair : int
         Most routes added per (origin, product) and round (least reduced cost first).
+    warm : bool
+        Start each rebuilt model from the last optimal basis (:func:`carry_basis`).
     """
 
     enabled: bool = True
     max_rounds: int = 20
     tolerance_usd_per_t: float = TOLERANCE
     columns_per_pair: int = 1
+    warm: bool = True
 
 
 @dataclass
@@ -237,7 +242,13 @@ def with_columns(net: FreightNetwork, routes: RouteSet, columns: pd.DataFrame) -
     expects of a route id, unique and the same in every run.
     """
     arcs = net.arcs.set_index("arc_id")
-    known = set(routes.route_arcs.groupby("route_id", sort=False)["arc_id"].agg(tuple))
+    # existing routes between the same ends, as arc tuples (not all routes: that is slow)
+    ends = set(zip(columns["origin"], columns["market"]))
+    same = routes.routes.loc[[e in ends for e in zip(routes.routes["origin"],
+                                                    routes.routes["market"])], "route_id"]
+    ra = routes.route_arcs[routes.route_arcs["route_id"].isin(set(same))]
+    known = {tuple(a) for a in ra.groupby("route_id", sort=False)["arc_id"]
+             .agg(list).tolist()}
     rows, arc_rows, seen = [], [], set()
     for c in columns.itertuples(index=False):
         path = tuple(c.arcs)
@@ -271,6 +282,60 @@ def with_columns(net: FreightNetwork, routes: RouteSet, columns: pd.DataFrame) -
         eligible=pd.concat([routes.eligible, eligible], ignore_index=True).sort_values(
             ["product_id", "route_id"], kind="stable", ignore_index=True),
         stats=stats)
+
+
+#: (component, index table, keys) of the static model's variables and rows, for carrying a
+#: basis to a model rebuilt over more routes
+_COLUMNS = (("route_flow", "flows", ["route_id", "product_id", "period"]),
+            ("unserved", "unserved", ["origin", "product_id", "period"]))
+_ROWS = (("supply_balance", "unserved", ["origin", "product_id", "period"]),
+         ("crossing_capacity", "capacity_rows", ["crossing_id", "direction", "period"]),
+         ("priority_share", "priority_rows", ["crossing_id", "direction", "period"]),
+         ("market_demand", "demand_rows", ["market", "product_id", "period"]))
+
+
+def carry_basis(old_session, old: BuiltModel, new_session, new: BuiltModel) -> bool:
+    """Start ``new`` (the model rebuilt over more routes) from ``old``'s optimal basis: every
+    variable and row keeps its status (matched by key), new route columns are nonbasic at 0
+    and new rows basic. That basis is primal feasible (the new columns are 0), so the next
+    solve continues from the last optimum instead of starting cold.
+
+    Returns
+    -------
+    bool
+        False (nothing set) if ``old`` has no valid basis.
+    """
+    basis = old_session.basis()
+    if basis is None:
+        return False
+    old_col = np.array([int(x) for x in basis.col_status], dtype=np.int64)
+    old_row = np.array([int(x) for x in basis.row_status], dtype=np.int64)
+    n_cols = new_session.highs.getNumCol()
+    n_rows = new_session.highs.getNumRow()
+    lower, basic = int(highspy.HighsBasisStatus.kLower), int(highspy.HighsBasisStatus.kBasic)
+    col = np.full(n_cols, lower, dtype=np.int64)
+    row = np.full(n_rows, basic, dtype=np.int64)
+    for specs, where, old_status, out in ((_COLUMNS, "columns_of", old_col, col),
+                                          (_ROWS, "rows_of", old_row, row)):
+        for comp, table, keys in specs:
+            at_old = getattr(old_session, where)(getattr(old.model, comp))
+            at_new = getattr(new_session, where)(getattr(new.model, comp))
+            t_old = getattr(old.index, table)
+            t_new = getattr(new.index, table)
+            if not len(t_old) or not len(t_new):
+                continue
+            pos = pd.MultiIndex.from_frame(t_old[keys]).get_indexer(
+                pd.MultiIndex.from_frame(t_new[keys]))
+            ok = (pos >= 0) & (at_new >= 0)
+            ok[ok] &= at_old[pos[ok]] >= 0
+            out[at_new[ok]] = old_status[at_old[pos[ok]]]
+    carried = highspy.HighsBasis()
+    status = highspy.HighsBasisStatus
+    carried.col_status = [status(int(x)) for x in col]
+    carried.row_status = [status(int(x)) for x in row]
+    carried.valid = True
+    new_session.highs.setBasis(carried)
+    return True
 
 
 def timed_pricing(session, built, net, pricing, inputs) -> tuple[PricingResult, float]:
