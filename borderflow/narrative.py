@@ -96,5 +96,5 @@ def story(results: ResultTables, diff: dict[str, pd.DataFrame] | None = None,
             lines.append(_value_line(diff["cost_changes"], horizon, moved))
     lines = lines[:max_lines]
     if results.summary.get("routing") == "restricted" and results.summary.get("optimality"):
-        lines.append(f"Routing: {results.summary['optimality']}, not over every route")
+        lines.append(f"Not proven optimal over every route: {results.summary['optimality']}")
     return lines

@@ -93,9 +93,9 @@ class Routing:
         Routes added by pricing.
     route_products : int
         (route, product) pairs in the final model.
-    min_reduced_cost_usd_per_t : float
+    min_reduced_cost_usd_per_t : float or None
         The least reduced cost the last pricing found (a lower bound where it was not searched
-        exactly; 0 if no pair has a route).
+        exactly; 0 if no pair has a route; ``None`` if nothing was priced).
     gap_bound_usd : float
         How much lower the optimum over every route can be than this run's objective (USD per
         period summed; ``None`` when unknown: a run with extra constraints).
@@ -109,7 +109,7 @@ class Routing:
     rounds: int = 0
     routes_generated: int = 0
     route_products: int = 0
-    min_reduced_cost_usd_per_t: float = 0.0
+    min_reduced_cost_usd_per_t: float | None = None
     gap_bound_usd: float | None = None
     tolerance_usd_per_t: float = TOLERANCE
     pricing_seconds: float = field(default=0.0, compare=False)

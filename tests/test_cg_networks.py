@@ -106,3 +106,20 @@ def test_verify_rejects_a_certificate_whose_duals_let_a_route_price_out(tmp_path
     hit = bad[bad["check"] == "route_dual"]
     assert len(hit) == 1 and hit["amount"].iloc[0] == pytest.approx(100.0, abs=1e-6)
     assert "duality_gap" in set(bad["check"])
+
+
+def test_a_dated_run_is_restricted_and_says_so():
+    """Day-by-day runs are not priced yet: their summary and story say the routing is optimal
+    over the enumerated routes only, never "optimal over all routes"."""
+    import datetime as dt
+
+    import borderflow as bf
+    from borderflow.data.scenario import Horizon, Scenario
+
+    ds = bf.load_dataset(DATA / "cg-three-borders", check_borders=False)
+    res = bf.solve(ds, Scenario(name="day", horizon=Horizon(start=dt.date(2024, 1, 1), days=1)))
+    assert res.summary["routing"] == "restricted"
+    assert res.summary["optimality"].startswith("optimal over the ")
+    assert "in the model only; gap unknown" in res.summary["optimality"]
+    assert "day-by-day" in res.summary["pricing"]["reason"]
+    assert any(line.startswith("Not proven optimal over every route") for line in res.story)
