@@ -473,6 +473,7 @@ def data_check(data: Optional[Path] = DataOpt, overlay: Optional[list[Path]] = O
         tables = read_tables(data, overlay or ())
         report = validate_tables(tables)
         report.raise_for_errors()
+        ranges_line = _check_ranges(tables, data)
     from borderflow.cli import outputs
 
     summary = dataset_summary(tables)
@@ -484,7 +485,26 @@ def data_check(data: Optional[Path] = DataOpt, overlay: Optional[list[Path]] = O
     display.print_views(views)
     for w in warnings:
         display.warn(w)
+    display.say(ranges_line)
     display.say(f"dataset OK ({len(warnings)} warning(s))")
+
+
+def _check_ranges(tables, data: Optional[Path]) -> str:
+    """``investments.csv`` and ``ranges.csv`` of the dataset checked (low <= value <= high,
+    units, keys and fields: file, row and field of every problem, exit 2); one line saying
+    how many ranges there are and how a run uses them."""
+    from borderflow.appraisal.investments import ranged_investments, read_investments
+    from borderflow.data.errors import InputError
+    from borderflow.data.loaders import default_data_dir
+    from borderflow.uncertainty.ranges import check_ranges
+
+    folder = data if data is not None else default_data_dir()
+    projects, frame = read_investments(folder, tables)
+    extra = {"investments": ranged_investments(frame)} if projects else None
+    problems, line = check_ranges(tables, folder, extra)
+    if problems:
+        raise InputError(problems)
+    return line + (f"; {len(projects)} investment(s)" if projects else "")
 
 
 @data_app.command("list")

@@ -506,4 +506,5 @@ class WarmEffects:
         unserved = b.unserved.assign(supply_t=ch.rows["supply_balance"][1],
                                      penalty_usd_per_t=ch.costs["unserved"])
         capacity = b.capacity_rows.assign(capacity_trucks_per_day=ch.rows["crossing_capacity"][1])
-        return replace(b, flows=flows, unserved=unserved, capacity_rows=capacity)
+        index = replace(b.index, flows=flows, unserved=unserved, capacity_rows=capacity)
+        return replace(b, index=index)
