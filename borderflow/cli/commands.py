@@ -44,6 +44,12 @@ MonthOpt = typer.Option(None, "--month", min=1, max=12,
                              "annual average).")
 ThreadsOpt = typer.Option(1, "--threads", min=1, help="HiGHS threads.")
 TimeLimitOpt = typer.Option(600.0, "--time-limit", help="Solver time limit, seconds.")
+PricingRoundsOpt = typer.Option(
+    20, "--pricing-rounds", min=0,
+    help="Static runs: most rounds of column generation that add routes (docs/"
+         "certified-routing.md); the run is certified optimal over every route when pricing "
+         "finds none left. 0: optimal over the enumerated routes only, said so with a gap "
+         "bound.")
 JsonOpt = typer.Option(False, "--json", metavar="", help="Print one JSON object (schema: "
                                              "docs/schema/borderflow-output.schema.json) "
                                              "instead of tables.")
@@ -137,7 +143,7 @@ def _scenario(tables, scenario_file: Optional[Path], close: list[str], month: Op
 
 
 def _run_options(threads: int, time_limit: float, window_days: int | None = None,
-                 overlap_days: int | None = None):
+                 overlap_days: int | None = None, pricing_rounds: int = 20):
     """The solver and horizon options of the command line (a
     :class:`~borderflow.options.RunOptions`), each checked (one line naming the option): a
     time limit is a positive number of seconds, a look-ahead needs windows."""
@@ -157,7 +163,7 @@ def _run_options(threads: int, time_limit: float, window_days: int | None = None
     if problems:
         raise InputError(problems)
     return RunOptions.of(threads=threads, time_limit_s=time_limit, window_days=window_days,
-                         overlap_days=overlap_days)
+                         overlap_days=overlap_days, pricing_rounds=pricing_rounds)
 
 
 def _inputs(data: Path | None, overlay: list[Path] | None,
@@ -270,7 +276,7 @@ def solve(
     data: Optional[Path] = DataOpt, overlay: Optional[list[Path]] = OverlayOpt,
     month: Optional[int] = MonthOpt, threads: int = ThreadsOpt,
     time_limit: float = TimeLimitOpt, as_json: bool = JsonOpt,
-    must_deliver: list[str] = MustOpt,
+    must_deliver: list[str] = MustOpt, pricing_rounds: int = PricingRoundsOpt,
     gis: bool = typer.Option(False, "--gis", metavar="",
                              help="Also write the flows as a GeoPackage, "
                                                   "OUT/NAME.gpkg (NAME: the run folder's name; "
@@ -300,7 +306,7 @@ def solve(
         # inputs, scenario and options first; then --out is claimed; then the model solved
         tables = _load(progress, data, overlay)
         scenario = _scenario(tables, scenario_file, close, month, must_deliver)
-        options = _run_options(threads, time_limit, window_days, overlap_days)
+        options = _run_options(threads, time_limit, window_days, overlap_days, pricing_rounds)
         with _claim(out, _inputs(data, overlay, ("--scenario", scenario_file))) as target:
             res = api.solve(tables, scenario, options, progress)
             res.write(target, progress,
@@ -322,7 +328,7 @@ def reroute(
     data: Optional[Path] = DataOpt, overlay: Optional[list[Path]] = OverlayOpt,
     month: Optional[int] = MonthOpt, threads: int = ThreadsOpt,
     time_limit: float = TimeLimitOpt, as_json: bool = JsonOpt,
-    must_deliver: list[str] = MustOpt,
+    must_deliver: list[str] = MustOpt, pricing_rounds: int = PricingRoundsOpt,
 ) -> None:
     """Close crossings and show what changes against the baseline: flows, cost, losses."""
     with _working("reroute", as_json) as progress:
@@ -331,7 +337,7 @@ def reroute(
 
         tables = _load(progress, data, overlay)
         scenario = _scenario(tables, None, close, month, must_deliver)
-        options = _run_options(threads, time_limit)
+        options = _run_options(threads, time_limit, pricing_rounds=pricing_rounds)
         base = read_result(baseline) if baseline is not None else None
         if base is not None:
             _same_horizon(scenario, base, baseline)
