@@ -284,7 +284,9 @@ def generate_columns(model: Prepared, summary: SolveSummary, options: RunOptions
     (``restricted``, with the gap bound of the last pricing).
 
     Dated runs are returned as they are, ``restricted``: their routes are enumerated and
-    capped (:meth:`RunOptions.effective`); pricing them is not wired in yet.
+    capped (:meth:`RunOptions.effective`); pricing them is not wired in yet. So are models with
+    extra constraints or destination-share rows (``restricted``, gap unknown): pricing does not
+    see those rows' duals, and a bound computed without them would not be a bound.
 
     Returns
     -------
@@ -308,6 +310,12 @@ def generate_columns(model: Prepared, summary: SolveSummary, options: RunOptions
         routing.method = "route enumeration"
         routing.reason = ("extra constraints are in the model: pricing does not see their "
                           "duals")
+        return model, summary, routing
+    if len(model.built.index.share_rows):
+        routing.method = "route enumeration"
+        routing.reason = ("destination-share rules are in the model (destination_shares.csv): "
+                          "pricing does not see their duals yet, so no route is priced and no "
+                          "gap bound is claimed")
         return model, summary, routing
     inputs = pricing_inputs(net)
     added = 0
