@@ -274,6 +274,20 @@ def run_scenario(tables: InputTables, scenario: Scenario | None = None,
                route_options=routes, extension=model.extension, routing=routing)
 
 
+def _outside_pricing(model: Prepared) -> str:
+    """The terms of a static model that :mod:`borderflow.model.pricing` does not price yet, in
+    words (empty when the model is within its scope: route cost = the product's cost factor x
+    link costs + gate fees, rows of supply, capacity, demand and priority)."""
+    net, found = model.net, []
+    if len(model.built.index.share_rows):
+        found.append("destination-share rules (destination_shares.csv)")
+    if "vot_usd_per_t_h" in net.products and (net.products["vot_usd_per_t_h"] > 0).any():
+        found.append("a value of time on route hours (cost_terms.csv)")
+    if "toll_usd_per_truck" in net.arcs and (net.arcs["toll_usd_per_truck"] > 0).any():
+        found.append("tolls outside the reefer factor (cost_terms.csv)")
+    return "; ".join(found)
+
+
 def generate_columns(model: Prepared, summary: SolveSummary, options: RunOptions,
                      on_progress: Progress | None = None, *,
                      extra_constraints: ExtraConstraints | None = None
@@ -285,8 +299,9 @@ def generate_columns(model: Prepared, summary: SolveSummary, options: RunOptions
 
     Dated runs are returned as they are, ``restricted``: their routes are enumerated and
     capped (:meth:`RunOptions.effective`); pricing them is not wired in yet. So are models with
-    extra constraints or destination-share rows (``restricted``, gap unknown): pricing does not
-    see those rows' duals, and a bound computed without them would not be a bound.
+    extra constraints, destination-share rows, a value of time or tolls (``restricted``, gap
+    unknown): pricing does not see those terms, and a bound computed without them would not be
+    a bound.
 
     Returns
     -------
@@ -311,11 +326,11 @@ def generate_columns(model: Prepared, summary: SolveSummary, options: RunOptions
         routing.reason = ("extra constraints are in the model: pricing does not see their "
                           "duals")
         return model, summary, routing
-    if len(model.built.index.share_rows):
+    outside = _outside_pricing(model)
+    if outside:
         routing.method = "route enumeration"
-        routing.reason = ("destination-share rules are in the model (destination_shares.csv): "
-                          "pricing does not see their duals yet, so no route is priced and no "
-                          "gap bound is claimed")
+        routing.reason = (f"{outside}: pricing does not see these terms yet, so no route is "
+                          "priced and no gap bound is claimed")
         return model, summary, routing
     inputs = pricing_inputs(net)
     added = 0

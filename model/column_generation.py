@@ -265,8 +265,10 @@ def with_columns(net: FreightNetwork, routes: RouteSet, columns: pd.DataFrame) -
         label = "+".join(a.index[is_x]) if is_x.any() else "domestic"
         rows.append((rid, c.origin, c.market, label, int(is_x.sum()), rid.rsplit("|", 1)[1],
                      float(a["length_km"].sum()), float(a["travel_h"].sum()),
-                     float(a.loc[~is_x, "cost_usd_per_truck"].sum()),
-                     float(a.loc[is_x, "cost_usd_per_truck"].sum())))
+                     float((a.loc[~is_x, "cost_usd_per_truck"]
+                            - a.loc[~is_x, "toll_usd_per_truck"]).sum()),
+                     float(a.loc[is_x, "cost_usd_per_truck"].sum()),
+                     float(a.loc[~is_x, "toll_usd_per_truck"].sum())))
     if not rows:
         return routes
     new = pd.DataFrame(rows, columns=routes.routes.columns)

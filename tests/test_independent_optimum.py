@@ -8,6 +8,11 @@ enters no country twice (then the arc optimum is the optimum over every route). 
 run as a user runs it, through its command line, and ``summary.json``'s ``objective_usd`` must
 agree to 1e-6 (relative) in the four scenarios of the issue. The arc LP is cross-checked by
 networkx's network simplex on single products, and on the hand-computed tiny networks.
+
+Both run on the embedded dataset within the arc LP's (and today's pricing's) scope: its
+``cost_terms.csv`` (values of time, tolls) and ``destination_shares.csv`` (share rules) left
+empty. With them borderflow reports ``restricted``, gap unknown (see
+:func:`borderflow.pipeline.generate_columns`); pricing those terms is the next step of issue 17.
 """
 
 from __future__ import annotations
@@ -48,12 +53,28 @@ def _borderflow() -> list[str]:
     return [found]
 
 
+#: the tables the arc LP (and pricing) does not model yet: emptied to their header
+OUT_OF_SCOPE = ("cost_terms.csv", "destination_shares.csv")
+
+
 @pytest.fixture(scope="module")
-def arc_optima():
+def scope_data(tmp_path_factory) -> Path:
+    """The embedded dataset with :data:`OUT_OF_SCOPE` tables emptied to their header."""
+    folder = tmp_path_factory.mktemp("scope") / "data"
+    shutil.copytree(arc_lp.DEFAULT_DATA, folder)
+    for name in OUT_OF_SCOPE:
+        path = folder / name
+        path.write_text(path.read_text(encoding="utf-8").splitlines()[0] + "\n",
+                        encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def arc_optima(scope_data):
     """Arc LP solution and path decomposition of each scenario."""
     out = {}
     for name, (kwargs, _, _) in SCENARIOS.items():
-        inst = arc_lp.read_instance(**kwargs)
+        inst = arc_lp.read_instance(scope_data, **kwargs)
         sol = arc_lp.solve_arc_lp(inst)
         out[name] = (sol, arc_lp.decompose(inst, sol))
     return out
@@ -77,13 +98,15 @@ def test_arc_optimum_decomposes_into_routes_that_keep_shelf_life(arc_optima, sce
 
 @pytest.mark.slow
 @pytest.mark.parametrize("scenario", list(SCENARIOS))
-def test_borderflow_cli_reaches_the_arc_optimum(arc_optima, scenario, tmp_path):
+def test_borderflow_cli_reaches_the_arc_optimum(arc_optima, scope_data, scenario, tmp_path):
     sol, _ = arc_optima[scenario]
     out = tmp_path / scenario
-    cmd = [*_borderflow(), *SCENARIOS[scenario][1], "--out", str(out)]
+    cmd = [*_borderflow(), *SCENARIOS[scenario][1], "--data", str(scope_data), "--out", str(out)]
     done = subprocess.run(cmd, check=False, capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stderr[-2000:]
-    objective = json.loads((out / "summary.json").read_text())["objective_usd"]
+    summary = json.loads((out / "summary.json").read_text())
+    objective = summary["objective_usd"]
+    assert summary["routing"] == "certified", summary["pricing"]
     assert objective == pytest.approx(sol.objective_usd, rel=REL), (
         f"{' '.join(cmd[1:])}: borderflow {objective:,.2f} USD/day, network optimum "
         f"{sol.objective_usd:,.2f} (gap {(objective - sol.objective_usd):,.2f})")
