@@ -50,8 +50,8 @@ from borderflow.verify import REPORT_TABLE, verification_summary
 #: stages reported to ``on_progress(stage, done, total, message)``, in order: ``done`` and
 #: ``total`` are numbers where the stage has steps (``solve``: rolling windows ``k`` of ``n``,
 #: 0-based) and ``None`` otherwise
-STAGES = ("load", "routes", "model", "solve", "results", "baseline", "compare", "verify",
-          "write")
+STAGES = ("load", "routes", "model", "solve", "pricing", "results", "baseline", "compare",
+          "verify", "write")
 
 #: the baseline's own run folder inside a run folder (:meth:`Result.write` with ``baseline``)
 BASELINE_FOLDER = "baseline"

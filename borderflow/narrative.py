@@ -94,4 +94,7 @@ def story(results: ResultTables, diff: dict[str, pd.DataFrame] | None = None,
                          f"({fmt(via.iloc[0], 't')})")
         if "cost_changes" in diff:
             lines.append(_value_line(diff["cost_changes"], horizon, moved))
-    return lines[:max_lines]
+    lines = lines[:max_lines]
+    if results.summary.get("routing") == "restricted" and results.summary.get("optimality"):
+        lines.append(f"Not proven optimal over every route: {results.summary['optimality']}")
+    return lines

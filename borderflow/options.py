@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, replace
 
+from borderflow.model.column_generation import Pricing
 from borderflow.model.routes import RouteOptions
 from borderflow.solvers.highs import SolverOptions
 from borderflow.solvers.rolling import RollingHorizon
@@ -25,7 +26,11 @@ class RunOptions:
     ----------
     routes : RouteOptions
         Route enumeration (at most 2 crossings per route, detour factor 1.6, no cap on the
-        routes per origin and product).
+        routes per origin and product): the routes a static run starts from.
+    pricing : Pricing
+        Column generation of static runs (on, at most 20 rounds, tolerance 1e-7 USD/t): routes
+        that improve the objective are priced and added until none does, which certifies the
+        optimum over every route (:mod:`borderflow.model.column_generation`).
     solver : SolverOptions
         HiGHS settings (1 thread, 600 s, presolve on, ``choose`` algorithm, seed 0).
     max_model_gb : float or None
@@ -46,6 +51,7 @@ class RunOptions:
     """
 
     routes: RouteOptions = field(default_factory=RouteOptions)
+    pricing: Pricing = field(default_factory=Pricing)
     solver: SolverOptions = field(default_factory=SolverOptions)
     max_model_gb: float | None = None
     rolling: RollingHorizon | None = None
@@ -54,7 +60,8 @@ class RunOptions:
 
     @classmethod
     def of(cls, *, threads: int = 1, time_limit_s: float = 600.0,
-           window_days: int | None = None, overlap_days: int | None = None) -> RunOptions:
+           window_days: int | None = None, overlap_days: int | None = None,
+           pricing_rounds: int = Pricing.max_rounds) -> RunOptions:
         """Options from the few settings the command line exposes.
 
         Parameters
@@ -66,9 +73,13 @@ class RunOptions:
         window_days, overlap_days : int, optional
             Rolling horizon of dated runs: days committed per window and days each window
             looks further ahead (``None``: the longest a cargo may wait in a queue).
+        pricing_rounds : int
+            Static runs: most rounds of column generation that add routes (0: none; the run
+            is then optimal over the enumerated routes only, with its gap bound).
         """
         rolling = None if window_days is None else RollingHorizon(window_days, overlap_days)
         return cls(routes=RouteOptions(),
+                   pricing=Pricing(enabled=pricing_rounds > 0, max_rounds=pricing_rounds),
                    solver=SolverOptions(threads=threads, time_limit_s=time_limit_s),
                    rolling=rolling)
 
@@ -103,7 +114,8 @@ class RunOptions:
         routes, solver, memory limit and rolling horizon as asked for, and the two dated-run
         defaults (``dated_routes_per_product``, ``dated_solver``). What the dated defaults
         made of them is recorded as ``effective_options``."""
-        return {"routes": asdict(self.routes), "solver": asdict(self.solver),
+        return {"routes": asdict(self.routes), "pricing": asdict(self.pricing),
+                "solver": asdict(self.solver),
                 "max_model_gb": self.max_model_gb,
                 "rolling": None if self.rolling is None else asdict(self.rolling),
                 "dated_routes_per_product": self.dated_routes_per_product,

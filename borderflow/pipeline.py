@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import platform
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Callable
 
@@ -32,6 +32,8 @@ import borderflow
 from borderflow.data.errors import InputError, Problem, display_path
 from borderflow.data.loaders import InputTables, sha256_file
 from borderflow.data.scenario import Scenario, counterfactual, has_disruptions
+from borderflow.model.column_generation import (Routing, carry_basis, gap_bound_usd,
+                                                pricing_inputs, timed_pricing, with_columns)
 from borderflow.model.extend import ExtraConstraints, apply_extension
 from borderflow.model.formulation import (BuiltModel, bound_updates, build_model,
                                           column_periods, lookahead_days,
@@ -46,7 +48,8 @@ from borderflow.solvers.highs import (HighsSession, InfeasibleError, SolverOptio
                                       SolveSummary, solver_version)
 from borderflow.solvers.rolling import RollingHorizon, solve_rolling
 
-__all__ = ["Prepared", "Run", "counterfactual", "explained", "has_disruptions",
+__all__ = ["Prepared", "Run", "assemble", "counterfactual", "explained", "generate_columns",
+           "has_disruptions",
            "library_versions", "prepare", "provenance", "run_metadata", "run_scenario",
            "solve_baseline", "solve_counterfactual", "solve_session"]
 
@@ -108,6 +111,23 @@ def prepare(tables: InputTables, scenario: Scenario | None, routes: RouteOptions
     net = build_network(tables, scenario)
     progress("routes", None, None, "enumerating routes")
     route_set = enumerate_routes(net, routes)
+    return assemble(tables, net, route_set, solver, max_model_gb, progress,
+                    extra_constraints=extra_constraints)
+
+
+def assemble(tables: InputTables, net: FreightNetwork, route_set: RouteSet,
+             solver: SolverOptions, max_model_gb: float | None = None,
+             on_progress: Progress | None = None, *,
+             extra_constraints: ExtraConstraints | None = None) -> Prepared:
+    """The Pyomo model and HiGHS session of ``net`` over a given route set (the size checked
+    first); :func:`prepare` after the routes are known, and each round of column generation.
+
+    Raises
+    ------
+    InputError
+        As :func:`prepare`.
+    """
+    progress = on_progress or _quiet
     check_model_size(net, route_set, max_model_gb)  # before building: refuse what won't fit
     progress("model", None, None, f"building the model of {len(route_set.routes):,} routes")
     try:
@@ -141,6 +161,8 @@ class Run:
     session: HighsSession | None = None
     route_options: RouteOptions | None = None
     extension: dict | None = None
+    #: how optimality over the routes was established (static runs: column generation)
+    routing: Routing | None = None
 
     def metadata(self, scenario_file: Path | str | None = None) -> dict:
         """Provenance for ``run.json``: what is needed to reproduce the run.
@@ -242,11 +264,110 @@ def run_scenario(tables: InputTables, scenario: Scenario | None = None,
         if rolling is not None:  # the IIS of the whole model would not be this window's
             raise
         raise explained(err, model.session, model.built, model.net) from None
+    model, summary, routing = generate_columns(model, summary, options, progress,
+                                               extra_constraints=extra_constraints)
     progress("results", None, None, "extracting the result tables")
-    results = extract_results(model.net, model.routes, model.built, summary.as_dict())
+    results = extract_results(model.net, model.routes, model.built, summary.as_dict(),
+                              routing=routing)
     return Run(tables=tables, net=model.net, routes=model.routes, built=model.built,
                solve=summary, results=results, options=options, session=model.session,
-               route_options=routes, extension=model.extension)
+               route_options=routes, extension=model.extension, routing=routing)
+
+
+def _outside_pricing(model: Prepared) -> str:
+    """The terms of a static model that :mod:`borderflow.model.pricing` does not price yet, in
+    words (empty when the model is within its scope: route cost = the product's cost factor x
+    link costs + gate fees, rows of supply, capacity, demand and priority)."""
+    net, found = model.net, []
+    if len(model.built.index.share_rows):
+        found.append("destination-share rules (destination_shares.csv)")
+    if "vot_usd_per_t_h" in net.products and (net.products["vot_usd_per_t_h"] > 0).any():
+        found.append("a value of time on route hours (cost_terms.csv)")
+    if "toll_usd_per_truck" in net.arcs and (net.arcs["toll_usd_per_truck"] > 0).any():
+        found.append("tolls outside the reefer factor (cost_terms.csv)")
+    return "; ".join(found)
+
+
+def generate_columns(model: Prepared, summary: SolveSummary, options: RunOptions,
+                     on_progress: Progress | None = None, *,
+                     extra_constraints: ExtraConstraints | None = None
+                     ) -> tuple[Prepared, SolveSummary, Routing]:
+    """Column generation on a solved static model (:mod:`borderflow.model.column_generation`):
+    price every (origin, product) with the model's duals, add the routes that improve the
+    objective, rebuild and re-solve, until none does (``certified``) or a limit stops it
+    (``restricted``, with the gap bound of the last pricing).
+
+    Dated runs are returned as they are, ``restricted``: their routes are enumerated and
+    capped (:meth:`RunOptions.effective`); pricing them is not wired in yet. So are models with
+    extra constraints, destination-share rows, a value of time or tolls (``restricted``, gap
+    unknown): pricing does not see those terms, and a bound computed without them would not be
+    a bound.
+
+    Returns
+    -------
+    (Prepared, SolveSummary, Routing)
+        The model last solved (a rebuilt one if routes were added), its solve summary (solve
+        and translation seconds and iterations summed over the rounds) and how optimality
+        over the routes was established.
+    """
+    progress = on_progress or _quiet
+    pricing = options.pricing
+    routing = Routing(tolerance_usd_per_t=pricing.tolerance_usd_per_t,
+                      route_products=len(model.routes.eligible))
+    net = model.net
+    if net.dated:
+        routing.method = "route enumeration"
+        routing.reason = ("a day-by-day run: its routes are enumerated (at most "
+                          f"{model.routes.stats.get('max_crossings')} crossings, capped per "
+                          "origin and product) and not priced")
+        return model, summary, routing
+    if model.extension is not None:
+        routing.method = "route enumeration"
+        routing.reason = ("extra constraints are in the model: pricing does not see their "
+                          "duals")
+        return model, summary, routing
+    outside = _outside_pricing(model)
+    if outside:
+        routing.method = "route enumeration"
+        routing.reason = (f"{outside}: pricing does not see these terms yet, so no route is "
+                          "priced and no gap bound is claimed")
+        return model, summary, routing
+    inputs = pricing_inputs(net)
+    added = 0
+    totals = [summary.solve_seconds, summary.translate_seconds, summary.iterations]
+    while True:
+        progress("pricing", None, None, f"pricing round {routing.rounds + 1}: routes of "
+                                        "negative reduced cost")
+        found, seconds = timed_pricing(model.session, model.built, net, pricing, inputs)
+        routing.rounds += 1
+        routing.pricing_seconds += seconds
+        least, gap = gap_bound_usd(found, net)
+        routing.min_reduced_cost_usd_per_t, routing.gap_bound_usd = least, gap
+        if found.columns.empty:
+            routing.status = "certified"
+            break
+        if not pricing.enabled or pricing.max_rounds <= 0:
+            routing.method = "route enumeration (priced once for the gap bound)"
+            routing.reason = "column generation switched off"
+            break
+        if routing.rounds > pricing.max_rounds:
+            routing.reason = f"pricing stopped after {pricing.max_rounds} rounds"
+            break
+        routes = with_columns(net, model.routes, found.columns)
+        added += len(routes.routes) - len(model.routes.routes)
+        rebuilt = assemble(model.tables, net, routes, model.session.options,
+                           options.max_model_gb, progress, extra_constraints=extra_constraints)
+        if pricing.warm:
+            carry_basis(model.session, model.built, rebuilt.session, rebuilt.built)
+        model = rebuilt
+        summary = solve_session(model.session, model.built, net, None, progress)
+        totals = [totals[0] + summary.solve_seconds, totals[1] + summary.translate_seconds,
+                  totals[2] + summary.iterations]
+    routing.routes_generated = added
+    routing.route_products = len(model.routes.eligible)
+    summary = replace(summary, solve_seconds=totals[0], translate_seconds=totals[1],
+                      iterations=totals[2])
+    return model, summary, routing
 
 
 def solve_session(session: HighsSession, built: BuiltModel, net: FreightNetwork,
@@ -281,10 +402,13 @@ def explained(err: InfeasibleError, session: HighsSession, built: BuiltModel,
 def solve_baseline(run: Run, on_progress: Progress | None = None
                    ) -> tuple[FreightNetwork, ResultTables]:
     """The network and results of ``run``'s scenario without its disruptions
-    (:func:`borderflow.data.scenario.counterfactual`), by a warm re-solve of its model.
+    (:func:`borderflow.data.scenario.counterfactual`), by a warm re-solve of its model, then
+    column generation of its own (static runs: the baseline may need routes the scenario did
+    not; the model is rebuilt if it does).
 
     ``run.results`` (the scenario's) were extracted before and are not touched; the returned
-    tables are new. The Pyomo model and the session hold the baseline's solution afterwards.
+    tables are new. The Pyomo model and the session hold the baseline's solution afterwards
+    unless pricing rebuilt the model.
     """
     progress = on_progress or _quiet
     progress("baseline", None, None, "re-solving without the disruptions (warm start)")
@@ -296,7 +420,11 @@ def solve_baseline(run: Run, on_progress: Progress | None = None
 
     summary = solve_session(run.session, run.built, net,
                             run.options.rolling if net.dated else None, windows)
-    return net, extract_results(net, run.routes, run.built, summary.as_dict())
+    model = Prepared(tables=run.tables, net=net, routes=run.routes, built=run.built,
+                     session=run.session, extension=run.extension)
+    model, summary, routing = generate_columns(model, summary, run.options, windows)
+    return net, extract_results(net, model.routes, model.built, summary.as_dict(),
+                                routing=routing)
 
 
 def solve_counterfactual(run: Run, on_progress: Progress | None = None) -> ResultTables:

@@ -10,6 +10,8 @@ Tables (one row per ...):
 - ``products``: product totals;
 - ``route_arcs``: the arcs of every route that carries cargo, in order, with their end nodes,
   travel hours and hours from dispatch (what an independent check needs to follow a route);
+- ``market_duals``: market, product, period of each capped market the model has, with its
+  demand (t) and the dual of its demand row (USD/t, >= 0);
 - dated runs: ``queues`` (per gate, direction, day), ``backlog``, ``spoilage``, and per stream
   (route, product) and day ``stream_queues`` (arrivals, initial queue, departures, expired,
   stock in tonnes) and ``initial_queues`` (how the scenario's waiting trucks were split over
@@ -27,6 +29,7 @@ import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 
+from .column_generation import Routing
 from .formulation import BuiltModel
 from .network import DIRECTIONS, FreightNetwork
 from .queues import arrivals
@@ -54,9 +57,10 @@ class ResultTables:
     route_arcs: pd.DataFrame = field(default_factory=pd.DataFrame)
     stream_queues: pd.DataFrame = field(default_factory=pd.DataFrame)
     initial_queues: pd.DataFrame = field(default_factory=pd.DataFrame)
+    market_duals: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     TABLES = ("route_flows", "flows", "crossings", "unserved", "products", "queues", "backlog",
-              "spoilage", "route_arcs", "stream_queues", "initial_queues")
+              "spoilage", "route_arcs", "stream_queues", "initial_queues", "market_duals")
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """Name -> DataFrame of every result table."""
@@ -312,6 +316,11 @@ def _crossing_table(net: FreightNetwork, built: BuiltModel,
         dual_usd_per_truck=-duals + 0.0)
     out = out.merge(dual, on=["crossing_id", "direction", "period"], how="left")
     out["dual_usd_per_truck"] = out["dual_usd_per_truck"].fillna(0.0).clip(lower=0.0)
+    prio = built.priority_rows[["crossing_id", "direction", "period"]].assign(
+        priority_dual_usd_per_truck=-_duals(m, m.priority_share, len(built.priority_rows)) + 0.0)
+    out = out.merge(prio, on=["crossing_id", "direction", "period"], how="left")
+    out["priority_dual_usd_per_truck"] = out["priority_dual_usd_per_truck"].fillna(0.0) \
+        .clip(lower=0.0)
     cap_v = out["capacity_trucks_per_day"].to_numpy()
     out["utilisation"] = np.divide(out["flow_trucks"].to_numpy(), cap_v,
                                    out=np.zeros(len(out)), where=cap_v > 0)
@@ -324,7 +333,7 @@ def _crossing_table(net: FreightNetwork, built: BuiltModel,
     out["available"] = out["capacity_trucks_per_day"] > 0
     cols = ["crossing_id", "name", "direction", "from_country", "to_country", "mode", "status",
             "period", "available", "capacity_trucks_per_day", "flow_trucks", "flow_t",
-            "utilisation", "dual_usd_per_truck"]
+            "utilisation", "dual_usd_per_truck", "priority_dual_usd_per_truck"]
     return out[cols].sort_values(["crossing_id", "direction", "period"], kind="stable",
                                  ignore_index=True)
 
@@ -332,6 +341,7 @@ def _crossing_table(net: FreightNetwork, built: BuiltModel,
 def _unserved_table(built: BuiltModel, route_flows: pd.DataFrame) -> pd.DataFrame:
     u = built.unserved.copy()
     u["unserved_t"] = _values(built.model.unserved, len(u)).clip(min=0.0)
+    u["dual_usd_per_t"] = _duals(built.model, built.model.supply_balance, len(u)) + 0.0
     shipped = route_flows.groupby(["origin", "product_id", "period"], as_index=False)["flow_t"] \
         .sum().rename(columns={"flow_t": "shipped_t"})
     u = u.merge(shipped, on=["origin", "product_id", "period"], how="left")
@@ -339,7 +349,7 @@ def _unserved_table(built: BuiltModel, route_flows: pd.DataFrame) -> pd.DataFram
     u["spoiled_t"] = np.where(u["perishable"], u["unserved_t"], 0.0)
     u["lost_value_usd"] = u["unserved_t"] * u["penalty_usd_per_t"]
     cols = ["origin", "product_id", "period", "supply_t", "shipped_t", "unserved_t", "spoiled_t",
-            "lost_value_usd"]
+            "lost_value_usd", "dual_usd_per_t"]
     return u[cols].sort_values(["origin", "product_id", "period"], kind="stable",
                                ignore_index=True)
 
@@ -364,13 +374,34 @@ def _product_table(unserved: pd.DataFrame, route_flows: pd.DataFrame, spoilage: 
     return p.sort_values("product_id", kind="stable", ignore_index=True)
 
 
+def _duals(m, comp, n: int) -> np.ndarray:
+    """Duals of ``comp[0] .. comp[n-1]`` from the model's ``dual`` suffix (0 where unset), as
+    HiGHS gives them (minimisation: a binding ``<=`` row's dual is <= 0)."""
+    return np.array([m.dual.get(comp[k], 0.0) for k in range(n)], dtype=float) if n \
+        else np.zeros(0)
+
+
+MARKET_DUAL_COLUMNS = ["market", "product_id", "period", "demand_t", "dual_usd_per_t"]
+
+
+def _market_duals(built: BuiltModel) -> pd.DataFrame:
+    """Each capped market's demand row (market, product, period), its demand (t) and dual
+    (USD/t, >= 0: what one more tonne of demand would save)."""
+    rows = built.demand_rows
+    out = rows[["market", "product_id", "period", "demand_t"]].copy()
+    m = built.model
+    out["dual_usd_per_t"] = np.maximum(-_duals(m, m.market_demand, len(rows)), 0.0) + 0.0
+    return out[MARKET_DUAL_COLUMNS].sort_values(["market", "product_id", "period"],
+                                                kind="stable", ignore_index=True)
+
+
 def _priced(var, usd_per_unit) -> float:
     """``sum(price * value)`` over an indexed variable, in index order (USD)."""
     return float(_values(var, len(var)) @ np.asarray(usd_per_unit, dtype=float))
 
 
 def extract_results(net: FreightNetwork, routes: RouteSet, built: BuiltModel,
-                    solve_summary: dict) -> ResultTables:
+                    solve_summary: dict, routing: Routing | None = None) -> ResultTables:
     """Read the solved model into tidy tables and a summary.
 
     Parameters
@@ -379,6 +410,10 @@ def extract_results(net: FreightNetwork, routes: RouteSet, built: BuiltModel,
         The network, route set and built model that were solved.
     solve_summary : dict
         The solver's summary (:meth:`SolveSummary.as_dict`); must be optimal.
+    routing : Routing, optional
+        How optimality over the routes was established
+        (:func:`borderflow.pipeline.generate_columns`); without it the run is ``restricted``
+        to the routes in the model, with no gap bound.
 
     Returns
     -------
@@ -394,6 +429,9 @@ def extract_results(net: FreightNetwork, routes: RouteSet, built: BuiltModel,
     spoilage = _spoilage_table(net, built, unserved)
     products = _product_table(unserved, route_flows, spoilage, built)
     m = built.model
+    if routing is None:
+        routing = Routing(method="route enumeration", reason="routes enumerated, not priced",
+                          route_products=len(routes.eligible))
     summary = RunSummary(
         scenario=net.scenario.name,
         status=solve_summary["status"],
@@ -423,9 +461,13 @@ def extract_results(net: FreightNetwork, routes: RouteSet, built: BuiltModel,
         variables=solve_summary["variables"],
         constraints=solve_summary["constraints"],
         routes=routes.stats,
+        routing=routing.status,
+        optimality=routing.sentence(per_day=not net.dated),
+        pricing=routing.summary(),
     ).as_dict()
     return ResultTables(summary=summary, route_flows=route_flows, flows=flows,
                         crossings=crossings, unserved=unserved, products=products, queues=queues,
                         backlog=backlog, spoilage=spoilage,
                         route_arcs=_route_arc_table(net, routes, route_flows, stream_queues),
-                        stream_queues=stream_queues, initial_queues=initial_queues)
+                        stream_queues=stream_queues, initial_queues=initial_queues,
+                        market_duals=_market_duals(built))

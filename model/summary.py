@@ -32,7 +32,9 @@ class RunSummary:
     """
 
     scenario: str = _f("-", "scenario name")
-    status: str = _f("-", "solver outcome: `optimal` (anything else raised an error)")
+    status: str = _f("-", "HiGHS's outcome for the LP over the routes in the model: `optimal` "
+                          "(anything else raised an error); whether that is the optimum over "
+                          "every route is `routing`")
     objective_usd: float = _f("USD", "the minimised objective: transport cost - revenue of "
                                      "the tonnes delivered + lost value + waiting cost")
     transport_cost_usd: float = _f("USD", "trucking, reefer and gate fees of the route flows")
@@ -66,6 +68,20 @@ class RunSummary:
     constraints: int = _f("-", "rows of the LP")
     routes: dict = _f("-", "route enumeration: candidate routes, routes and (route, product) "
                            "pairs kept, those excluded as unlicensed or too slow, the settings")
+    routing: str = _f("-", "`certified`: optimal over every route the network, licences and "
+                           "shelf lives allow (column generation found no route of negative "
+                           "reduced cost; `borderflow verify` re-checks it); `restricted`: "
+                           "optimal over the routes in the model only (see `optimality`)",
+                      default="restricted")
+    optimality: str = _f("-", "what `optimal` means for this run, in words: \"optimal over all "
+                              "routes (certified)\", or \"optimal over the N (route, product) "
+                              "pairs in the model only (why); gap <= X USD\"", default="")
+    pricing: dict | None = _f("-", "column generation: method, pricing `rounds`, "
+                                   "`routes_generated`, `route_products` in the final model, "
+                                   "`min_reduced_cost_usd_per_t` of the last pricing, "
+                                   "`tolerance_usd_per_t`, `gap_bound_usd` (how much lower the "
+                                   "optimum over every route can be; null if unknown), "
+                                   "`reason` a run is restricted", default=None)
     verified: bool | None = _f("-", "every independent check passed (absent for a baseline "
                                     "solved alongside a scenario)", default=None)
     verification_checks: int | None = _f("-", "independent checks made (`verification.csv`)",

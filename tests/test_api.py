@@ -46,7 +46,7 @@ def test_solve_the_tiny_network_through_the_public_api(ds):
     assert res.summary["verified"] is True and res.verification["ok"].all()
     assert set(res.tables) == {"route_flows", "flows", "crossings", "unserved", "products",
                                "queues", "backlog", "spoilage", "route_arcs", "stream_queues",
-                               "initial_queues"}
+                               "initial_queues", "market_duals"}
     assert res.metadata["scenario"]["name"] == "baseline"
 
 
@@ -128,8 +128,9 @@ def test_progress_is_reported_at_every_stage_in_order(tmp_path):
     res = bf.solve(ds, bf.Scenario.closing(["x1"]), on_progress=progress)
     res.write(tmp_path / "run", on_progress=progress)
     stages = [s for s, _, _ in seen]
-    assert stages == ["load", "routes", "model", "solve", "results", "baseline", "compare",
-                      "verify", "write"]
+    # one pricing round on the tiny network: nothing outside its enumerated routes prices out
+    assert stages == ["load", "routes", "model", "solve", "pricing", "results", "baseline",
+                      "compare", "verify", "write"]
     assert set(stages) == set(bf.STAGES)
 
 
@@ -160,7 +161,7 @@ def test_run_options_are_frozen_and_name_the_dated_defaults():
     own = bf.RunOptions(dated_routes_per_product=3, dated_solver="simplex")
     routes, solver = own.effective(dated=True)
     assert (routes.max_routes_per_product, solver.solver) == (3, "simplex")
-    assert set(opts.recorded()) == {"routes", "solver", "max_model_gb", "rolling",
+    assert set(opts.recorded()) == {"routes", "pricing", "solver", "max_model_gb", "rolling",
                                     "dated_routes_per_product", "dated_solver"}
 
 

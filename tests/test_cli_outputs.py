@@ -159,8 +159,10 @@ def test_failures_are_envelopes_too(cli, tmp_path):
     failed = _json("verify", run, code=8)
     assert failed["status"] == "verification_failed"
     assert failed["verification"]["passed"] is False
-    # the edit is re-derived (objective) and seen by the checksum manifest
-    assert set(_table(failed, "violations")["check"]) == {"objective", "manifest"}
+    # the edit is re-derived (objective), seen by the checksum manifest and by the
+    # certificate (objective against the dual objective)
+    assert set(_table(failed, "violations")["check"]) == {"objective", "manifest",
+                                                           "duality_gap"}
 
 
 def test_quiet_prints_nothing_and_verbose_logs_stages(cli, tmp_path):

@@ -229,9 +229,10 @@ def test_altered_objective_is_named(tmp_path):
     assert hit["amount"].iloc[0] == pytest.approx(1000.0)
     payload = json.loads(CliRunner().invoke(app, ["verify", str(out), "--json"]).stdout)
     assert payload["summary"]["verified"] is False and payload["exit_code"] == 8
-    # the edit is re-derived (objective) and seen by the checksums (manifest), nothing else
-    assert {v["check"] for v in payload["tables"]["violations"]["rows"]} == {"manifest",
-                                                                            "objective"}
+    # the edit is re-derived (objective), seen by the checksums (manifest) and by the
+    # certificate (the objective no longer equals the dual objective), nothing else
+    assert {v["check"] for v in payload["tables"]["violations"]["rows"]} == {
+        "manifest", "objective", "duality_gap"}
 
 
 def test_broken_conservation_is_named(tmp_path):

@@ -37,7 +37,8 @@ LEVEL = NORMAL
 #: stage -> what it does, in words (API stages and the CLI's own)
 STAGE_WORDS = {
     "load": "loading the dataset", "routes": "enumerating routes", "model": "building the model",
-    "solve": "solving", "results": "extracting results",
+    "solve": "solving", "pricing": "pricing routes (column generation)",
+    "results": "extracting results",
     "baseline": "re-solving without the disruptions", "compare": "comparing with the baseline",
     "verify": "checking the solution", "write": "writing", "read": "reading the run",
     "layers": "building GIS layers", "export": "exporting", "map": "drawing the map",

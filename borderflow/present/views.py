@@ -141,7 +141,8 @@ def measures_view(summary: Mapping, horizon: Horizon) -> View:
     rows.append(("trucks", "trucks", float(summary["trucks"]), horizon.total_unit("trucks")))
     df = pd.DataFrame(rows, columns=["measure", "measure_id", "value", "unit"])
     what = "per day" if not horizon.dated else horizon.scope
-    return View("measures", f"{summary.get('scenario', 'run')}: {summary.get('status', '')}, "
+    status = summary.get("optimality") or summary.get("status", "")
+    return View("measures", f"{summary.get('scenario', 'run')}: {status}, "
                             f"{horizon.label}; amounts {what}",
                 [Column("measure", "measure"), Column("value", "value", unit_column="unit"),
                  Column("unit", "unit"), Column("measure_id", "key", shown=False)], df)
@@ -329,17 +330,17 @@ def dataset_views(summary: Mapping[str, Mapping]) -> list[View]:
 
 #: ``data list`` kind -> (dataset table, id column)
 LISTS = {"crossings": ("crossings", "crossing_id"), "products": ("products", "product_id"),
-         "places": ("nodes", "node_id")}
+         "places": ("nodes", "node_id"), "groups": (None, "group")}
 
 
 def list_view(kind: str, tables, country: str | None = None) -> View:
-    """``data list crossings|products|places``: ids and names, and what one needs to pick
-    one (countries, mode, status and capacity of a crossing; category and shelf life of a
-    product; kind and country of a place).
+    """``data list crossings|products|places|groups``: ids and names, and what one needs to
+    pick one (countries, mode, status and capacity of a crossing; category and shelf life of a
+    product; kind and country of a place; the crossings of a built-in closure group).
 
     Parameters
     ----------
-    kind : {"crossings", "products", "places"}
+    kind : {"crossings", "products", "places", "groups"}
     tables : InputTables
     country : str, optional
         ISO code: crossings on its border, products it supplies, places in it.
@@ -364,6 +365,16 @@ def list_view(kind: str, tables, country: str | None = None) -> View:
         cols = [Column("product_id", "id"), Column("name", "name"),
                 Column("category", "category"), Column("perishable", "perishable"),
                 Column("shelf_life_ambient_days", "shelf life", "days")]
+    elif kind == "groups":
+        from borderflow.data.closure_groups import builtin_groups
+
+        groups = builtin_groups(tables)
+        df = pd.DataFrame({"group": list(groups), "n": [len(m) for m in groups.values()],
+                           "crossings": [" ".join(m) for m in groups.values()]})
+        if c:
+            df = df[[c.lower() in g.split("-")[1:] for g in df["group"]]]
+        cols = [Column("group", "group"), Column("n", "crossings", "count"),
+                Column("crossings", "ids")]
     else:
         df = tables.nodes
         if c:

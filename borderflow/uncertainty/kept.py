@@ -19,7 +19,7 @@ the sample's numbers (:meth:`WarmEffects.updated_tables`) for the queue peaks an
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -215,7 +215,8 @@ def rebuilt_measures(tables: InputTables, scenario: Scenario, options: RunOption
                      ) -> dict[str, dict[str, float]]:
     """Headline numbers of a sample's tables (:func:`~borderflow.uncertainty.perturb.
     apply_sample`) rebuilt and solved from scratch: network, routes, model, cold solve, and the
-    baseline by a warm re-solve when the scenario disrupts (as :func:`borderflow.solve`).
+    baseline by a warm re-solve when the scenario disrupts (as :func:`borderflow.solve`, over
+    the enumerated routes: no column generation, like the kept models).
 
     Returns
     -------
@@ -227,6 +228,9 @@ def rebuilt_measures(tables: InputTables, scenario: Scenario, options: RunOption
     SolverError
         If HiGHS does not end optimal.
     """
+    # over the same enumerated routes as the kept models (they are not priced; column
+    # generation on a rebuild could reach routes the kept models do not have)
+    options = replace(options, pricing=replace(options.pricing, enabled=False))
     run = run_scenario(tables, scenario, options)
     start = scenario.horizon.start
     iso = None if start is None else start.isoformat()

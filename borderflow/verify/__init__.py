@@ -23,9 +23,12 @@ Modules, one job each (each lists its checks and what must hold):
   checksums, and which check covers each column (:func:`coverage`);
 - :mod:`.report`: rows, tolerances, summaries.
 
-A certificate of exactness (issue 17, ``borderflow/certificate.py``) is checked by a module of
-its own here, registered in :data:`FOLDER_CHECKS` (a run folder) or :data:`RESULT_CHECKS` (a
-solution): each entry is a function returning report rows.
+- :mod:`.optimality`: the certificate of optimality over every route (issue 17), re-checked by
+  :mod:`borderflow.certificate` (route, unserved and sign checks of the duals, duality gap;
+  a restricted run's gap bound).
+
+More checks can be registered in :data:`FOLDER_CHECKS` (a run folder) or
+:data:`RESULT_CHECKS` (a solution): each entry is a function returning report rows.
 
 Tolerance: ``max(1e-6, 1e-6 x scale)`` in the check's unit, where ``scale`` is the size of the
 quantity checked (capacity, supply, objective, ...). A violation names the check (the
@@ -46,7 +49,7 @@ from borderflow.data.errors import InputError, Problem, display_path
 from borderflow.data.loaders import InputTables
 from borderflow.data.scenario import Scenario
 
-from . import crossings, flows, folder, money, queues, routes, terms
+from . import crossings, flows, folder, money, optimality, queues, routes, terms
 from .facts import Facts, input_facts
 from .folder import REDERIVED, coverage
 from .report import (
@@ -136,6 +139,7 @@ def verify_results(results, tables: InputTables, scenario: Scenario | None = Non
     run("tables of totals", lambda: money.table_checks(results, f))
     run("solver status", lambda: money.status_checks(results))
     run("destination shares", lambda: [terms.destination_share_checks(results, tables)])
+    run("optimality certificate", lambda: optimality.certificate_checks(results, f))
     for check in RESULT_CHECKS:
         run(getattr(check, "__name__", "check"), lambda c=check: c(results, f))
     return assemble(parts)

@@ -9,7 +9,7 @@ dataset (docs/model.md).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -41,6 +41,7 @@ class Facts:
     max_wait_days: int
     scenario: Scenario
     crossings: pd.DataFrame  # index crossing_id: name, country_a, country_b, mode, status
+    countries: dict = field(default_factory=dict)  # node_id -> country
 
     @property
     def n_periods(self) -> int:
@@ -127,4 +128,6 @@ def input_facts(tables: InputTables, scenario: Scenario, net=None) -> Facts:
         empty_lag_days=int(par("empty_return_days", 0.0)) if scenario.horizon.start else 0,
         max_wait_days=int(net.max_wait_days), scenario=scenario,
         crossings=tables.crossings.set_index("crossing_id")[["name", "country_a", "country_b",
-                                                             "mode", "status"]])
+                                                             "mode", "status"]],
+        countries=dict(zip(tables.nodes["node_id"].astype(str),
+                           tables.nodes["country"].astype(str))))

@@ -1,0 +1,392 @@
+r"""The optimality certificate of a static run, re-checked independently (``borderflow verify``).
+
+Dated runs: :mod:`borderflow.certificate_dated` (same report, same duals plus the initial
+queues').
+
+A solution ``x`` of the path LP and duals ``y`` prove each other optimal when ``x`` is feasible
+(the verifier's primal checks, :mod:`borderflow.verify`), ``y`` is feasible for the dual of the
+*full* path LP -- every route of every product, not only those in the model, has a reduced cost
+``>= 0`` -- and the two objectives are equal. This module checks the last two from the result
+tables, the exported duals and the input tables, with its own code: it imports nothing from
+:mod:`borderflow.model` (the pricing there is what it checks), and it finds the least reduced
+cost of every (origin, product) by a different algorithm, a *label-correcting* search backward
+from the markets over states ``(node, countries entered)`` with Pareto sets of (cost, hours)
+labels, processed first-in-first-out until no label improves (the pricing uses a screen by
+Dijkstra and an A* label-setting search forward from each origin).
+
+Duals read (minimisation; a ``<=`` row's dual as a non-negative price)
+-----------------------------------------------------------------------
+=======================================  ==========================================================
+table.column                             dual
+=======================================  ==========================================================
+crossings.dual_usd_per_truck             capacity row of (crossing, direction, period), >= 0
+crossings.priority_dual_usd_per_truck    priority-lane row (non-perishables), >= 0 (0 if absent)
+unserved.dual_usd_per_t                  supply balance of (origin, product, period), free
+market_duals.dual_usd_per_t              demand row of (market, product, period), >= 0 (rows of
+                                         capped markets the model has; others are 0)
+=======================================  ==========================================================
+
+Checks (rows in the verifier's report format: check, entity, amount, unit, tolerance, ok)
+------------------------------------------------------------------------------------------
+=================  =================================================================================
+check              what must hold
+=================  =================================================================================
+route_dual         no route of any product has a negative reduced cost: for each (origin,
+                   product) the least, over every elementary path to a market buying the product
+                   that is licensed, open, within shelf life and enters no country twice, of
+                   ``(links x cost factor + sum over crossings of fee + mu + sigma mu' + [not
+                   perishable] rho) / payload + lambda - price - pi`` (amount: how far below 0)
+unserved_dual      ``penalty - pi >= 0`` (the unserved variable's reduced cost), unless the
+                   product must be delivered (its unserved is bounded to 0)
+dual_sign          capacity, priority and market duals are >= 0
+duality_gap        ``objective = sum pi x supply - sum mu x capacity - sum lambda x demand -
+                   sum rho x priority limit`` (USD; amount: the absolute difference)
+=================  =================================================================================
+
+Tolerance: ``max(1e-6, 1e-6 x scale)`` as in the verifier; for a route, the scale is the largest
+term of its reduced cost (price, |pi|).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+#: relative tolerance (the verifier's)
+REL_TOL = 1e-6
+#: absolute floor of the tolerance, in the check's unit
+ABS_TOL = 1e-6
+REPORT_COLUMNS = ["check", "entity", "amount", "unit", "tolerance", "ok"]
+ROUTE_COLUMNS = ["origin", "product_id", "period", "supply_t", "min_reduced_cost_usd_per_t",
+                 "route", "tolerance", "ok"]
+_OTHER = {"a_to_b": "b_to_a", "b_to_a": "a_to_b"}
+
+
+@dataclass
+class Certificate:
+    """The re-checked certificate of a run.
+
+    Attributes
+    ----------
+    routes : DataFrame
+        One row per (origin, product, period): supply (t), the least reduced cost found over
+        every route (USD/t; ``inf`` if the product has no route from there), the route (arc ids
+        joined by ``>``), tolerance and ok.
+    checks : DataFrame
+        Report rows (check, entity, amount, unit, tolerance, ok) for the verifier's table.
+    dual_objective_usd : float
+        ``sum pi x supply - sum mu x capacity - sum lambda x demand - sum rho x limit`` (dated
+        runs: ``+ sum eta x initial trucks``).
+    other_shortfall_usd : float
+        Columns other than routes that may price out, times their most (dated runs: initial
+        queue entries' trucks x how far their bound is below 0), USD.
+    """
+
+    routes: pd.DataFrame
+    checks: pd.DataFrame
+    dual_objective_usd: float = float("nan")
+    other_shortfall_usd: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        """True if every check passed."""
+        return bool(self.checks["ok"].all())
+
+    @property
+    def lower_bound_usd(self) -> float:
+        """A lower bound on the optimum over every route (USD): for any solution ``x`` of the
+        full path LP, ``c x >= dual objective + sum_r rc_r x_r``, and the flows of an (origin,
+        product, period) add up to at most its supply, so ``c x >= dual objective - sum supply x
+        max(0, -least reduced cost)``. With the duality gap closed it bounds how far the run's
+        objective can be from the optimum (:attr:`gap_bound_usd`)."""
+        rc = self.routes["min_reduced_cost_usd_per_t"].to_numpy(dtype=float)
+        short = np.where(np.isfinite(rc), np.maximum(0.0, -rc), 0.0)
+        return (self.dual_objective_usd - float((self.routes["supply_t"].to_numpy() * short).sum())
+                - self.other_shortfall_usd)
+
+    def gap_bound_usd(self, objective_usd: float) -> float:
+        """How much lower the optimum over every route can be than ``objective_usd`` (USD)."""
+        return max(0.0, objective_usd - self.lower_bound_usd)
+
+    @property
+    def min_reduced_cost_usd_per_t(self) -> float:
+        """The most negative reduced cost found over all (origin, product, period)."""
+        finite = self.routes["min_reduced_cost_usd_per_t"].replace(np.inf, np.nan)
+        return float(finite.min()) if finite.notna().any() else float("inf")
+
+
+def _tol(scale) -> np.ndarray:
+    return np.maximum(ABS_TOL, REL_TOL * np.abs(np.asarray(scale, dtype=float)))
+
+
+def _report(check: str, entity, amount, unit: str, scale) -> pd.DataFrame:
+    amount = np.asarray(amount, dtype=float).reshape(-1)
+    tol = np.broadcast_to(_tol(scale), amount.shape)
+    return pd.DataFrame({"check": check, "entity": np.asarray(entity, dtype=object),
+                         "amount": amount, "unit": unit, "tolerance": tol, "ok": amount <= tol})
+
+
+def _dual_map(df: pd.DataFrame | None, keys: list[str], col: str) -> dict:
+    if df is None or df.empty or col not in df.columns:
+        return {}
+    return {tuple(k): float(v) for k, v in zip(df[keys].itertuples(index=False, name=None),
+                                                df[col].fillna(0.0))}
+
+
+def least_reduced_costs(arcs: pd.DataFrame, country: Mapping[str, str], product: Mapping,
+                        origins: list[str], markets: Mapping[str, float],
+                        crossing_weight: Mapping[tuple[str, str], float],
+                        closed: set) -> dict[str, tuple[float, list[str]]]:
+    """Least cost per truck from each origin to a market, over every route of one product.
+
+    Label-correcting, backward from the markets: a state is ``(node, countries of the path from
+    the node on)``; each holds the Pareto set of (cost, hours) labels of paths to a market; a
+    label is extended backward along every arc (a crossing only into a country the path has
+    not entered yet) while its hours stay within the shelf life, and states are revisited
+    first-in-first-out until no label changes. With non-negative costs and hours a path with a
+    cycle is dominated by the path without it, so the least label at an origin is the least
+    elementary route.
+
+    Parameters
+    ----------
+    arcs : DataFrame
+        Index arc_id; kind, element_id, direction, from_node, to_node, travel_h,
+        cost_usd_per_truck (link cost, or a crossing's fee).
+    country : mapping
+        node -> country.
+    product : mapping
+        cost_factor, shelf_h, perishable, licensed (set or None).
+    origins : list of str
+    markets : mapping
+        market node -> cost per truck of ending there (``payload x (lambda - price)``).
+    crossing_weight : mapping
+        (crossing_id, direction) -> duals per truck added to the fee.
+    closed : set of (crossing_id, direction)
+        Crossing directions that cannot be used.
+
+    Returns
+    -------
+    dict
+        origin -> (least cost per truck, arc ids of the route); origins with no route absent.
+    """
+    shelf = float(product["shelf_h"]) + 1e-9
+    licensed = product["licensed"]
+    into: dict[str, list] = {}
+    for arc_id, a in arcs.iterrows():
+        if a["kind"] == "crossing":
+            key = (a["element_id"], a["direction"])
+            if key in closed or (licensed is not None and a["element_id"] not in licensed):
+                continue
+            w = float(a["cost_usd_per_truck"]) + crossing_weight.get(key, 0.0)
+        else:
+            w = float(product["cost_factor"]) * float(a["cost_usd_per_truck"])
+        into.setdefault(a["to_node"], []).append((arc_id, a["from_node"], w,
+                                                  float(a["travel_h"]), a["kind"] == "crossing"))
+    labels: dict[tuple, list] = {}  # state -> [(cost, hours, arc, next state, next label idx)]
+    queue: deque = deque()
+    for m, w in sorted(markets.items()):
+        state = (m, frozenset({country[m]}))
+        labels.setdefault(state, []).append((w, 0.0, None, None, None))
+        queue.append(state)
+    queued = set(queue)
+    done: dict[tuple, int] = {}  # state -> labels already extended
+    while queue:
+        state = queue.popleft()
+        queued.discard(state)
+        node, countries = state
+        mine = labels[state]
+        for k in range(done.get(state, 0), len(mine)):
+            cost, hours, *_ = mine[k]
+            if cost is None:  # dominated since it was added
+                continue
+            for arc_id, tail, w, h, is_x in into.get(node, ()):
+                if hours + h > shelf:
+                    continue
+                if is_x:
+                    if country[tail] in countries:
+                        continue
+                    prev = (tail, countries | {country[tail]})
+                else:
+                    prev = (tail, countries)
+                if _add(labels.setdefault(prev, []), cost + w, hours + h, arc_id, state, k) \
+                        and prev not in queued:
+                    queue.append(prev)
+                    queued.add(prev)
+        done[state] = len(mine)
+    out = {}
+    for o in origins:
+        best = None
+        for (node, countries), ls in labels.items():
+            if node != o:
+                continue
+            for k, lab in enumerate(ls):
+                if lab[0] is not None and (best is None or lab[0] < best[0]):
+                    best = (lab[0], (node, countries), k)
+        if best is not None:
+            out[o] = (best[0], _route(labels, best[1], best[2]))
+    return out
+
+
+def _add(labels: list, cost: float, hours: float, arc, state, k) -> bool:
+    """Add a label unless an existing one is no dearer and no slower; mark those it beats."""
+    for c, h, *_ in labels:
+        if c is not None and c <= cost and h <= hours:
+            return False
+    for i, lab in enumerate(labels):
+        if lab[0] is not None and cost <= lab[0] and hours <= lab[1]:
+            labels[i] = (None, *lab[1:])
+    labels.append((cost, hours, arc, state, k))
+    return True
+
+
+def _route(labels: dict, state, k) -> list[str]:
+    arcs = []
+    while state is not None:
+        _, _, arc, nxt, nk = labels[state][k]
+        if arc is not None:
+            arcs.append(arc)
+        state, k = nxt, nk
+    return arcs
+
+
+def check_certificate(facts, nodes: pd.DataFrame, results: Mapping[str, pd.DataFrame],
+                      objective_usd: float, must_deliver: tuple[str, ...] = ()) -> Certificate:
+    """Re-check the certificate of a static run.
+
+    Parameters
+    ----------
+    facts : borderflow.verify.Facts
+        The inputs as the verifier recomputes them (products, arcs, licences, markets) and the
+        scenario's calendar (capacity, supply, priority, empty_share).
+    nodes : DataFrame
+        ``node_id, country`` of the input nodes.
+    results : mapping of DataFrame
+        ``crossings`` (crossing_id, direction, period, dual_usd_per_truck[,
+        priority_dual_usd_per_truck]), ``unserved`` (origin, product_id, period,
+        dual_usd_per_t), ``market_duals`` (market, product_id, period, dual_usd_per_t;
+        optional if no market is capped).
+    objective_usd : float
+        The run's objective (summary.json).
+    must_deliver : tuple of str
+        Products whose unserved is bounded to 0 (no unserved_dual check for them).
+
+    Returns
+    -------
+    Certificate
+
+    Raises
+    ------
+    ValueError
+        For a dated run (use :func:`borderflow.certificate_dated.check_dated_certificate`) or
+        a results table without the dual columns.
+    """
+    if facts.dated:
+        raise ValueError("a dated run's certificate prices (route, dispatch day, gate day) "
+                         "columns: use borderflow.certificate_dated.check_dated_certificate")
+    for table, col in (("crossings", "dual_usd_per_truck"), ("unserved", "dual_usd_per_t")):
+        if col not in results[table].columns:
+            raise ValueError(f"results table '{table}' has no column '{col}': the run did not "
+                             "export its duals")
+    country = dict(zip(nodes["node_id"], nodes["country"]))
+    mu = _dual_map(results["crossings"], ["crossing_id", "direction", "period"],
+                   "dual_usd_per_truck")
+    rho = _dual_map(results["crossings"], ["crossing_id", "direction", "period"],
+                    "priority_dual_usd_per_truck")
+    pi = _dual_map(results["unserved"], ["origin", "product_id", "period"], "dual_usd_per_t")
+    lam = _dual_map(results.get("market_duals"), ["market", "product_id", "period"],
+                    "dual_usd_per_t")
+    checks = [_signs(mu, rho, lam)]
+    cap = facts.capacity
+    closed = {(c, d) for c, d, k in zip(cap["crossing_id"], cap["direction"],
+                                        cap["capacity_trucks_per_day"]) if k <= 0}
+    sigma = float(facts.empty_share)
+    routes = []
+    period = 0
+    for pid, prod in facts.products.iterrows():
+        origins = sorted(facts.supply.loc[facts.supply["product_id"] == pid, "origin"])
+        if not origins:
+            continue
+        mk = facts.markets[facts.markets["product_id"] == pid]
+        payload = float(prod["payload_t"])
+        ends = {}
+        for m, price in zip(mk["market"], mk["price_usd_per_t"]):
+            value = payload * (max(lam.get((m, pid, period), 0.0), 0.0) - float(price))
+            ends[m] = min(value, ends.get(m, np.inf))
+        weight = {(c, d): max(mu.get((c, d, period), 0.0), 0.0)
+                  + sigma * max(mu.get((c, _OTHER[d], period), 0.0), 0.0)
+                  + (0.0 if prod["perishable"] else max(rho.get((c, d, period), 0.0), 0.0))
+                  for c, d in zip(cap["crossing_id"], cap["direction"])}
+        info = {"cost_factor": prod["cost_factor"], "shelf_h": prod["shelf_h"],
+                "perishable": prod["perishable"],
+                "licensed": frozenset(c for c, lic in facts.licences.items()
+                                      if lic is None or pid in lic)}
+        least = least_reduced_costs(facts.arcs, country, info, origins, ends, weight, closed)
+        supply = facts.supply[facts.supply["product_id"] == pid].groupby("origin")["supply_t"].sum()
+        scale_price = float(mk["price_usd_per_t"].max()) if len(mk) else 0.0
+        for o in origins:
+            p_o = pi.get((o, pid, period), 0.0)
+            cost, route = least.get(o, (np.inf, []))
+            rc = cost / payload - p_o
+            tol = float(_tol(max(scale_price, abs(p_o))))
+            routes.append((o, pid, period, float(supply.get(o, 0.0)), rc, ">".join(route), tol,
+                           bool(rc >= -tol)))
+    table = pd.DataFrame(routes, columns=ROUTE_COLUMNS)
+    checks.append(pd.DataFrame({
+        "check": "route_dual", "entity": (table["origin"] + "/" + table["product_id"]).to_numpy(),
+        "amount": np.maximum(0.0, -table["min_reduced_cost_usd_per_t"].to_numpy()) + 0.0,
+        "unit": "USD/t", "tolerance": table["tolerance"].to_numpy(),
+        "ok": table["ok"].to_numpy()}))
+    checks.append(_unserved_check(facts, pi, must_deliver))
+    dual = _dual_objective(facts, mu, rho, pi, lam)
+    checks.append(_report("duality_gap", "objective", abs(objective_usd - dual), "USD",
+                          max(abs(objective_usd), abs(dual))))
+    return Certificate(routes=table, checks=pd.concat(checks, ignore_index=True),
+                       dual_objective_usd=dual)
+
+
+def _signs(mu: dict, rho: dict, lam: dict) -> pd.DataFrame:
+    rows = [(f"{name} {'/'.join(map(str, k))}", -v) for name, d in
+            (("capacity", mu), ("priority", rho), ("market", lam)) for k, v in d.items()]
+    ent = [r[0] for r in rows]
+    return _report("dual_sign", ent, [max(0.0, r[1]) for r in rows], "USD", 0.0)
+
+
+def _unserved_check(facts, pi: dict, must_deliver: tuple[str, ...]) -> pd.DataFrame:
+    s = facts.supply[~facts.supply["product_id"].isin(must_deliver)]
+    penalty = facts.products["penalty_usd_per_t"].reindex(s["product_id"]).to_numpy()
+    p = np.array([pi.get((o, pid, int(t)), 0.0) for o, pid, t in
+                  zip(s["origin"], s["product_id"], s["period"])])
+    return _report("unserved_dual", (s["origin"] + "/" + s["product_id"]).to_numpy(),
+                   np.maximum(0.0, p - penalty), "USD/t", penalty)
+
+
+def _dual_objective(facts, mu: dict, rho: dict, pi: dict, lam: dict) -> float:
+    """The dual objective (USD): right-hand sides of the rows times their duals."""
+    s = facts.supply
+    dual = sum(pi.get((o, pid, int(t)), 0.0) * float(v) for o, pid, t, v in
+               zip(s["origin"], s["product_id"], s["period"], s["supply_t"]))
+    cap = facts.capacity
+    dual -= sum(max(mu.get((c, d, int(t)), 0.0), 0.0) * float(k) for c, d, t, k in
+                zip(cap["crossing_id"], cap["direction"], cap["period"],
+                    cap["capacity_trucks_per_day"]))
+    demand = dict(zip(zip(facts.markets["market"], facts.markets["product_id"]),
+                      facts.markets["demand_t_per_day"]))
+    for (m, pid, _), v in lam.items():
+        d = demand.get((m, pid), np.nan)
+        if v > 0 and not np.isfinite(d):
+            raise ValueError(f"market dual of ({m}, {pid}) is {v:g} but its demand is unbounded")
+        if v > 0:
+            dual -= v * float(d)
+    if rho and not facts.priority.empty:
+        share = {(c, d, int(t)): float(v) for c, d, t, v in zip(
+            facts.priority["crossing_id"], facts.priority["direction"],
+            facts.priority["period"], facts.priority["perishable_share"])}
+        kap = {(c, d, int(t)): float(k) for c, d, t, k in zip(
+            cap["crossing_id"], cap["direction"], cap["period"], cap["capacity_trucks_per_day"])}
+        dual -= sum(max(v, 0.0) * (1.0 - share.get(key, 0.0)) * kap.get(key, 0.0)
+                    for key, v in rho.items() if key in share)
+    return float(dual)

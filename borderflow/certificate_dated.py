@@ -1,0 +1,300 @@
+r"""The optimality certificate of a dated (day-by-day) run, re-checked independently.
+
+The static check and the report format are in :mod:`borderflow.certificate`; this module imports
+nothing from :mod:`borderflow.model` either. A dated run is optimal over every route when no
+column of any new or existing stream has a negative reduced cost (the columns and why they
+suffice are stated in ``model/dated_pricing.py``):
+
+- **depart** ``(route, dispatch day t, gate day d)``, ``a <= d <= min(a + W, n - 1)``;
+- **hold** ``(route, t)`` when ``a + W + 1 >= n`` (still queued when the modelled days end);
+- **direct** ``(route, t)`` for a route without crossings;
+
+with ``a = t + floor(o_g / 24)`` the day the cargo reaches its last crossing (entered ``o_g``
+hours after dispatch), ``W = min(queue_max_wait_days, max(0, floor((shelf life - H) / 24)))``
+and ``H`` the route's hours. Reduced cost per tonne: route cost (links x cost factor + fees) /
+payload - supply dual of (o, p, t) + [capacity duals of every earlier crossing on the day it is
+reached (+ empty_return_share x the opposite direction's, ``empty_return_days`` later) + for a
+non-perishable the priority dual, per truck] / payload; a depart column adds ``((d - a) x
+waiting cost + the gate's duals on day d) / payload + market dual of the delivery day - price``;
+a hold column ``(n - a) x waiting cost / payload``; a direct route ``market dual - price``. A
+crossing direction with no capacity on the day a column takes it forbids the column; duals of
+days ``>= n`` are 0.
+
+The search is a *depth-first branch and bound* over elementary paths from each origin and
+dispatch day (the pricing is an A* best-first search): a partial path is cut when its hours and
+the fastest way to a market exceed the shelf life, or when its cost plus a lower bound to the
+end cannot bring the reduced cost below the best found (at most 0). Lower bounds come from
+networkx's Bellman-Ford on the reversed graph with each crossing's least dual over the days it
+could be reached. Initial-queue entries allocated to a stream the run did not have are bounded
+from below by relaxing the wait and the gate-to-market days (the check ``initial_queue_dual``).
+
+Extra dual read: ``initial_queues.dual_usd_per_truck`` (per entry, the ``initial_queue_total``
+row). The duality gap adds ``sum eta x trucks`` of the initial queues to the dual objective.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from borderflow.certificate import (
+    ROUTE_COLUMNS,
+    Certificate,
+    _dual_map,
+    _dual_objective,
+    _report,
+    _signs,
+    _tol,
+    _unserved_check,
+)
+
+_DIR = ("a_to_b", "b_to_a")
+
+
+class _Inputs:
+    """One product's graph, duals and queue parameters, as the search reads them."""
+
+    def __init__(self, facts, country: Mapping, pid: str, mu: dict, rho: dict, lam: dict):
+        prod = facts.products.loc[pid]
+        self.pid, self.P = pid, float(prod["payload_t"])
+        self.shelf = float(prod["shelf_h"])
+        self.pays_priority = not bool(prod["perishable"])
+        self.n = facts.n_periods
+        self.omega = float(facts.waiting_usd_per_truck_day)
+        self.sigma, self.lag = float(facts.empty_share), int(facts.empty_lag_days)
+        self.max_wait = int(facts.max_wait_days)
+        self.mu, self.rho, self.lam = mu, rho, lam
+        cap = facts.capacity
+        self.closed = {(c, d, int(t)) for c, d, t, k in zip(
+            cap["crossing_id"], cap["direction"], cap["period"],
+            cap["capacity_trucks_per_day"]) if k <= 0}
+        lic = {c for c, allowed in facts.licences.items() if allowed is None or pid in allowed}
+        self.country = country
+        self.out: dict[str, list] = {}
+        for arc_id, a in facts.arcs.iterrows():
+            x = a["kind"] == "crossing"
+            if x and a["element_id"] not in lic:
+                continue
+            cost = float(a["cost_usd_per_truck"]) * (1.0 if x else float(prod["cost_factor"]))
+            self.out.setdefault(a["from_node"], []).append(
+                (arc_id, a["to_node"], float(a["travel_h"]), cost,
+                 (a["element_id"], a["direction"]) if x else None))
+        mk = facts.markets[facts.markets["product_id"] == pid]
+        self.price = {}
+        for m, p in zip(mk["market"], mk["price_usd_per_t"]):
+            self.price[m] = min(float(p), self.price.get(m, math.inf))
+
+    def dual(self, crossing: tuple, day: int) -> float:
+        """Per-truck duals of taking ``crossing`` (id, direction) on ``day`` (inf if closed)."""
+        if day >= self.n:
+            return 0.0
+        c, d = crossing
+        if (c, d, day) in self.closed:
+            return math.inf
+        other = (c, _DIR[1 - _DIR.index(d)], day + self.lag)
+        value = self.mu.get((c, d, day), 0.0) + self.sigma * self.mu.get(other, 0.0)
+        return value + (self.rho.get((c, d, day), 0.0) if self.pays_priority else 0.0)
+
+    def market(self, m: str, day: int) -> float:
+        """Market dual of (m, product, day) per tonne (0 beyond the modelled days)."""
+        return self.lam.get((m, self.pid, day), 0.0) if day < self.n else 0.0
+
+    def bounds(self, t: int) -> tuple[dict, dict, dict]:
+        """Least hours to a market, and lower bounds on the cost to the end of a column
+        dispatched on ``t`` over every arc and over links only (Bellman-Ford, reversed)."""
+        reach = range(t, t + int(self.shelf // 24) + self.max_wait + 2)
+        rev_h, rev_all, rev_links = nx.DiGraph(), nx.DiGraph(), nx.DiGraph()
+        for tail, arcs in self.out.items():
+            for _, head, hours, cost, x in arcs:
+                w = cost + (0.0 if x is None else min(
+                    (v for v in (self.dual(x, day) for day in reach) if math.isfinite(v)),
+                    default=0.0))
+                for g, weight in ((rev_h, hours), (rev_all, w)) + (
+                        ((rev_links, w),) if x is None else ()):
+                    if not g.has_edge(head, tail) or g[head][tail]["w"] > weight:
+                        g.add_edge(head, tail, w=weight)
+        sink = "__end__"
+        for m, price in self.price.items():
+            lam = min(self.market(m, day) for day in reach)
+            for g, w in ((rev_h, 0.0), (rev_all, min(0.0, self.P * (lam - price))),
+                         (rev_links, min(0.0, self.P * (lam - price)))):
+                g.add_edge(sink, m, w=w)
+        return tuple(nx.single_source_bellman_ford_path_length(g, sink, weight="w")
+                     for g in (rev_h, rev_all, rev_links))
+
+    def ending(self, m: str, cost: float, hours: float, t: int, gate, gate_h: float):
+        """(cost per truck, gate day or -1 direct / -2 hold) of the best column ending at
+        ``m``, or None."""
+        price = self.price[m]
+        if gate is None:
+            return cost + self.P * (self.market(m, t + int(hours // 24)) - price), -1
+        a = t + int(gate_h // 24)
+        wait = min(self.max_wait, max(0, math.floor((self.shelf - hours) / 24)))
+        k = int((hours - gate_h) // 24)
+        options = [((d - a) * self.omega + self.dual(gate, d)
+                    + self.P * (self.market(m, d + k) - price), d)
+                   for d in range(a, min(a + wait, self.n - 1) + 1)]
+        if a + wait + 1 >= self.n:
+            options.append(((self.n - a) * self.omega, -2))
+        best = min(options, default=(math.inf, None))
+        return (cost + best[0], best[1]) if math.isfinite(best[0]) else None
+
+
+def _least(inp: _Inputs, o: str, t: int, bounds: tuple, offset: float) -> tuple:
+    """Least column cost per truck below ``offset`` (the supply dual x payload) found by depth-
+    first branch and bound: (cost, arc ids, gate day), or (None, [], None)."""
+    fastest, lb_all, lb_links = bounds
+    best = [offset, None, [], None]  # bound, cost, route, gate day
+    shelf = inp.shelf + 1e-9
+
+    def dive(node, cost, hours, countries, visited, gate, gate_h, passed, path):
+        if node in inp.price and (gate is not None or passed == 0):
+            end = inp.ending(node, cost, hours, t, gate, gate_h)
+            if end is not None and end[0] < best[0]:
+                best[:] = [end[0], end[0], list(path), end[1]]
+        for arc_id, head, h, c, x in inp.out.get(node, ()):
+            if head in visited or hours + h + fastest.get(head, math.inf) > shelf:
+                continue
+            if x is None:
+                lb = (lb_links if gate is not None else lb_all).get(head, math.inf)
+                if cost + c + lb < best[0]:
+                    dive(head, cost + c, hours + h, countries, visited | {head}, gate, gate_h,
+                         passed, path + [arc_id])
+                continue
+            nxt = inp.country[head]
+            if gate is not None or nxt in countries:
+                continue
+            day = t + int(hours // 24)
+            through = inp.dual(x, day)
+            if math.isfinite(through) and cost + c + through + lb_all.get(head, math.inf) \
+                    < best[0]:
+                dive(head, cost + c + through, hours + h, countries | {nxt}, visited | {head},
+                     None, 0.0, passed + 1, path + [arc_id])
+            if day < inp.n and cost + c + lb_links.get(head, math.inf) < best[0]:
+                dive(head, cost + c, hours + h, countries | {nxt}, visited | {head}, x, hours,
+                     passed + 1, path + [arc_id])
+
+    dive(o, 0.0, 0.0, frozenset({inp.country[o]}), frozenset({o}), None, 0.0, 0, [])
+    return best[1], best[2], best[3]
+
+
+def check_dated_certificate(facts, nodes: pd.DataFrame, results: Mapping[str, pd.DataFrame],
+                            objective_usd: float,
+                            must_deliver: tuple[str, ...] = ()) -> Certificate:
+    """Re-check the certificate of a dated run (module docstring).
+
+    Parameters
+    ----------
+    facts : borderflow.verify.Facts
+        Inputs and calendar of the run (dated).
+    nodes : DataFrame
+        ``node_id, country``.
+    results : mapping of DataFrame
+        As for :func:`borderflow.certificate.check_certificate`, plus ``initial_queues``
+        (entry, crossing_id, direction, product_id, age_days, trucks, dual_usd_per_truck) when
+        the scenario has initial queues.
+    objective_usd : float
+    must_deliver : tuple of str
+
+    Returns
+    -------
+    Certificate
+        ``routes`` has one row per (origin, product, dispatch day); its least reduced cost is
+        exact where negative, and 0 where none is (the search stops at 0).
+    """
+    country = dict(zip(nodes["node_id"], nodes["country"]))
+    keys = ["crossing_id", "direction", "period"]
+    mu = {k: max(v, 0.0) for k, v in _dual_map(results["crossings"], keys,
+                                                "dual_usd_per_truck").items()}
+    rho = {k: max(v, 0.0) for k, v in _dual_map(results["crossings"], keys,
+                                                 "priority_dual_usd_per_truck").items()}
+    pi = _dual_map(results["unserved"], ["origin", "product_id", "period"], "dual_usd_per_t")
+    lam = {k: max(v, 0.0) for k, v in _dual_map(results.get("market_duals"),
+                                                 ["market", "product_id", "period"],
+                                                 "dual_usd_per_t").items()}
+    raw = (_dual_map(results["crossings"], keys, "dual_usd_per_truck"),
+           _dual_map(results["crossings"], keys, "priority_dual_usd_per_truck"),
+           _dual_map(results.get("market_duals"), ["market", "product_id", "period"],
+                     "dual_usd_per_t"))
+    checks = [_signs(*raw)]
+    rows = []
+    for pid in facts.products.index:
+        s = facts.supply[(facts.supply["product_id"] == pid) & (facts.supply["supply_t"] > 0)]
+        if s.empty:
+            continue
+        inp = _Inputs(facts, country, pid, mu, rho, lam)
+        scale = max(inp.price.values(), default=0.0)
+        for t in sorted(set(s["period"].astype(int))):
+            bounds = inp.bounds(t)
+            for o, supply in zip(s.loc[s["period"] == t, "origin"],
+                                 s.loc[s["period"] == t, "supply_t"]):
+                p_o = pi.get((o, pid, t), 0.0)
+                cost, route, _ = _least(inp, o, t, bounds, inp.P * p_o)
+                rc = 0.0 if cost is None else cost / inp.P - p_o
+                tol = float(_tol(max(scale, abs(p_o))))
+                rows.append((o, pid, t, float(supply), rc, ">".join(route), tol,
+                             bool(rc >= -tol)))
+    table = pd.DataFrame(rows, columns=ROUTE_COLUMNS)
+    checks.append(pd.DataFrame({
+        "check": "route_dual",
+        "entity": (table["origin"] + "/" + table["product_id"] + " @"
+                   + table["period"].astype(str)).to_numpy(),
+        "amount": np.maximum(0.0, -table["min_reduced_cost_usd_per_t"].to_numpy()),
+        "unit": "USD/t", "tolerance": table["tolerance"].to_numpy(),
+        "ok": table["ok"].to_numpy()}))
+    checks.append(_unserved_check(facts, pi, must_deliver))
+    init = results.get("initial_queues")
+    dual = _dual_objective(facts, mu, rho, pi, lam)
+    shortfall = 0.0
+    if init is not None and len(init):
+        entries = init.drop_duplicates("entry")
+        dual += float((entries["dual_usd_per_truck"] * entries["trucks"]).sum())
+        checks.append(_initial_check(facts, country, entries, mu, rho, lam))
+        shortfall = float((checks[-1]["amount"].to_numpy() * entries["trucks"].to_numpy()).sum())
+    checks.append(_report("duality_gap", "objective", abs(objective_usd - dual), "USD",
+                          max(abs(objective_usd), abs(dual))))
+    return Certificate(routes=table, checks=pd.concat(checks, ignore_index=True),
+                       dual_objective_usd=dual, other_shortfall_usd=shortfall)
+
+
+def _initial_check(facts, country: Mapping, entries: pd.DataFrame, mu: dict, rho: dict,
+                   lam: dict) -> pd.DataFrame:
+    """Lower bound on the reduced cost (USD/truck) of giving each initial-queue entry to a new
+    stream: depart on a day the longest wait allows, toward any market, on any day a route's
+    gate-to-market time allows; expire at no waiting cost; or stay queued to the end."""
+    amounts, ents, scales = [], [], []
+    for e in entries.itertuples(index=False):
+        inp = _Inputs(facts, country, e.product_id, mu, rho, lam)
+        gate = (e.crossing_id, e.direction)
+        head = next(h for arcs in inp.out.values() for a, h, *_ in arcs
+                    if a == f"{e.crossing_id}:{e.direction}")
+        dwell = float(facts.arcs.loc[f"{e.crossing_id}:{e.direction}", "travel_h"])
+        down = nx.DiGraph()
+        for tail, arcs in inp.out.items():
+            for _, h, hours, _, x in arcs:
+                if x is None:
+                    down.add_edge(tail, h, w=min(hours, down[tail][h]["w"])
+                                  if down.has_edge(tail, h) else hours)
+        reach = nx.single_source_bellman_ford_path_length(down, head, weight="w") \
+            if head in down else {head: 0.0}
+        best = inp.P * float(facts.products.loc[e.product_id, "penalty_usd_per_t"])
+        if inp.max_wait - int(e.age_days) + 1 >= inp.n:  # still queued at the end
+            best = min(best, inp.n * inp.omega)
+        for m, price in inp.price.items():
+            hours = reach.get(m, math.inf) + dwell
+            if hours > inp.shelf + 1e-9:
+                continue
+            for d in range(min(inp.max_wait - int(e.age_days), inp.n - 1) + 1):
+                g = inp.dual(gate, d)
+                lam_min = min(inp.market(m, d + k) for k in range(int(hours // 24),
+                                                                  int(inp.shelf // 24) + 1))
+                best = min(best, d * inp.omega + g + inp.P * (lam_min - price))
+        reduced = best - float(e.dual_usd_per_truck)
+        amounts.append(max(0.0, -reduced))
+        ents.append(f"entry {e.entry} {e.product_id} at {e.crossing_id}:{e.direction}")
+        scales.append(abs(float(e.dual_usd_per_truck)))
+    return _report("initial_queue_dual", ents, amounts, "USD/truck", np.array(scales))

@@ -1,0 +1,347 @@
+"""Column generation for static runs (issue 17): the optimum over every route, with a bound.
+
+The path LP (:mod:`borderflow.model.formulation`) is first solved over the enumerated routes
+(:mod:`borderflow.model.routes`); then, round after round, the duals of its rows are read from
+HiGHS, every (origin, product) is priced exactly (:func:`borderflow.model.pricing.price_static`:
+a resource-constrained shortest path under shelf life, licences, closures and "no country
+twice"), and the routes whose reduced cost is below ``-tolerance`` are added to the route set.
+The model is then rebuilt over the larger route set and solved again from the last optimal
+basis (:func:`carry_basis`; a rebuild of the embedded base day costs about 0.6 s, less than
+keeping Pyomo and HiGHS in step column by column). When a pricing round finds nothing, the
+last solution is optimal over *every* route the network allows: its duals are feasible for
+the dual of the full path LP (the proof is in docs/certified-routing.md), and the run is
+``certified``.
+
+A run stops short of that (``restricted``) when column generation is switched off
+(:attr:`Pricing.enabled`), when :attr:`Pricing.max_rounds` is reached, or when an analyst's
+extra constraints are in the model (pricing does not see their duals). A restricted run's
+last pricing still bounds the gap: for any feasible flow ``x`` of the full LP, ``c x >= c x* +
+sum_r rc_r x_r >= c x* - sum_(o,p) supply_(o,p) max(0, -min_r rc_r)`` (weak duality with the
+master's duals; flows of a pair add up to at most its supply), which is what
+:func:`gap_bound_usd` reports. A certified run's bound is the same sum over the tolerance
+(``supply x 1e-7`` USD/t at most).
+
+Order and determinism: columns are added in the pricing's order (product, origin), route ids
+name the crossings and a digest of the arcs, and the builder sorts (route, product) pairs, so
+the same inputs give the same model, the same solution and the same tables.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import asdict, dataclass, field
+
+import highspy
+import numpy as np
+import pandas as pd
+
+from .formulation import BuiltModel
+from .network import FreightNetwork
+from .pricing import (TOLERANCE, PricingGraph, PricingProduct, PricingResult, StaticDuals,
+                      price_static)
+from .routes import RouteSet, _eligible
+
+__all__ = ["Pricing", "Routing", "carry_basis", "gap_bound_usd", "price_model",
+           "pricing_inputs", "read_static_duals", "with_columns"]
+
+
+@dataclass(frozen=True)
+class Pricing:
+    """Options of column generation (static runs).
+
+    Attributes
+    ----------
+    enabled : bool
+        Price routes after the first solve and add those that improve the objective (``False``:
+        the run is optimal over the enumerated routes only, and says so with a gap bound).
+    max_rounds : int
+        Most pricing rounds that may add routes; a run that still finds improving routes after
+        them is ``restricted`` (with its gap bound).
+    tolerance_usd_per_t : float
+        A route improves the objective when its reduced cost is below ``-tolerance`` (USD/t).
+    columns_per_pair : int
+        Most routes added per (origin, product) and round (least reduced cost first).
+    warm : bool
+        Start each rebuilt model from the last optimal basis (:func:`carry_basis`).
+    """
+
+    enabled: bool = True
+    max_rounds: int = 20
+    tolerance_usd_per_t: float = TOLERANCE
+    columns_per_pair: int = 1
+    warm: bool = True
+
+
+@dataclass
+class Routing:
+    """How optimality over the routes was established (``summary.json``: ``routing`` and
+    ``pricing``).
+
+    Attributes
+    ----------
+    status : str
+        ``certified`` (no route of any product has a reduced cost below ``-tolerance``: the
+        optimum over every route) or ``restricted`` (optimal over the routes in the model only).
+    method : str
+        ``column generation``, or how the routes were chosen when it did not run.
+    reason : str
+        Why a run is restricted ("" when certified).
+    rounds : int
+        Pricing rounds run (the last one found nothing when certified).
+    routes_generated : int
+        Routes added by pricing.
+    route_products : int
+        (route, product) pairs in the final model.
+    min_reduced_cost_usd_per_t : float or None
+        The least reduced cost the last pricing found (a lower bound where it was not searched
+        exactly; 0 if no pair has a route; ``None`` if nothing was priced).
+    gap_bound_usd : float
+        How much lower the optimum over every route can be than this run's objective (USD per
+        period summed; ``None`` when unknown: a run with extra constraints).
+    pricing_seconds : float
+        Wall-clock time in pricing (differs run to run; not in ``summary.json``'s ``pricing``).
+    """
+
+    status: str = "restricted"
+    method: str = "column generation"
+    reason: str = ""
+    rounds: int = 0
+    routes_generated: int = 0
+    route_products: int = 0
+    min_reduced_cost_usd_per_t: float | None = None
+    gap_bound_usd: float | None = None
+    tolerance_usd_per_t: float = TOLERANCE
+    pricing_seconds: float = field(default=0.0, compare=False)
+
+    @property
+    def certified(self) -> bool:
+        """True when the run is optimal over every route."""
+        return self.status == "certified"
+
+    def summary(self) -> dict:
+        """``summary.json``'s ``pricing`` (no wall-clock time: run folders stay
+        byte-identical)."""
+        out = asdict(self)
+        out.pop("status")
+        out.pop("pricing_seconds")
+        # as text: a summary's numbers below 1e-6 are written as 0 (solver noise)
+        out["tolerance_usd_per_t"] = f"{self.tolerance_usd_per_t:g}"
+        return out
+
+    def sentence(self, per_day: bool = True) -> str:
+        """What "optimal" means for this run, in words (the summary, the narrative and the
+        CLI): "optimal over all routes (certified)", or "optimal over the N (route, product)
+        pairs in the model only; gap <= X USD/day" (``unknown`` without a bound)."""
+        if self.certified:
+            return "optimal over all routes (certified)"
+        unit = "USD/day" if per_day else "USD"
+        bound = "unknown" if self.gap_bound_usd is None else \
+            f"<= {self.gap_bound_usd:,.2f} {unit}"
+        return (f"optimal over the {self.route_products:,} (route, product) pairs in the model "
+                f"only; gap {bound}")
+
+
+# ---- pricing inputs from the network and the solved model -----------------------------------
+def pricing_inputs(net: FreightNetwork) -> tuple[PricingGraph, list[PricingProduct]]:
+    """The pricing graph (every arc of the network, closed crossings included: closures are
+    passed with the duals) and one :class:`PricingProduct` per product supplied somewhere."""
+    graph = PricingGraph.from_tables(net.nodes[["node_id", "country"]], net.arcs)
+    licences = {}
+    for row in net.tables.crossings.itertuples(index=False):
+        text = row.licensed_products if isinstance(row.licensed_products, str) else ""
+        licences[row.crossing_id] = {p.strip() for p in text.split(";") if p.strip()} or None
+    demand = net.demand[net.demand["period"] == net.demand["period"].min()]
+    products = []
+    for pid, p in net.products.sort_index().iterrows():
+        origins = tuple(sorted(set(net.supply.loc[net.supply["product_id"] == pid, "origin"])))
+        mk = demand[demand["product_id"] == pid].sort_values("market", kind="stable")
+        if not origins or mk.empty:
+            continue
+        licensed = frozenset(c for c, lic in licences.items() if lic is None or pid in lic)
+        products.append(PricingProduct(
+            product_id=str(pid), payload_t_per_truck=float(p["payload_t_per_truck"]),
+            cost_factor=float(p["cost_factor"]), shelf_life_h=float(p["shelf_life_h"]),
+            origins=origins, markets=tuple(zip(mk["market"], mk["price_usd_per_t"].astype(float))),
+            licensed=licensed, perishable=bool(p["perishable"]),
+            penalty_usd_per_t=float(p["penalty_usd_per_t"])))
+    return graph, products
+
+
+def _row_duals(session, comp) -> np.ndarray:
+    """HiGHS row duals of a constraint component, in index order (0 where not in HiGHS)."""
+    rows = session.rows_of(comp)
+    duals = np.asarray(session.highs.getSolution().row_dual, dtype=float)
+    return np.where(rows >= 0, duals[np.maximum(rows, 0)], 0.0) if len(rows) else np.zeros(0)
+
+
+def read_static_duals(session, built: BuiltModel, net: FreightNetwork) -> StaticDuals:
+    """The duals of a solved static model as prices (USD/t, USD/truck; ``<=`` rows' as
+    non-negative numbers), the closed crossing directions and the empty-return share."""
+    m = built.model
+    ix = built.index
+
+    def keyed(table: pd.DataFrame, keys: list[str], values: np.ndarray) -> dict:
+        return {tuple(k): float(v) for k, v in zip(table[keys].itertuples(index=False,
+                                                                          name=None), values)}
+
+    cap = net.capacity
+    closed = frozenset((c, d) for c, d, k in zip(cap["crossing_id"], cap["direction"],
+                                                 cap["capacity_trucks_per_day"]) if k <= 0)
+    return StaticDuals(
+        supply_usd_per_t=keyed(ix.unserved, ["origin", "product_id"],
+                               _row_duals(session, m.supply_balance)),
+        capacity_usd_per_truck=keyed(ix.capacity_rows, ["crossing_id", "direction"],
+                                     np.maximum(-_row_duals(session, m.crossing_capacity), 0.0)),
+        market_usd_per_t=keyed(ix.demand_rows, ["market", "product_id"],
+                               np.maximum(-_row_duals(session, m.market_demand), 0.0)),
+        priority_usd_per_truck=keyed(ix.priority_rows, ["crossing_id", "direction"],
+                                     np.maximum(-_row_duals(session, m.priority_share), 0.0)),
+        closed=closed, empty_return_share=float(ix.empty_return_share))
+
+
+def price_model(session, built: BuiltModel, net: FreightNetwork, pricing: Pricing,
+                inputs: tuple[PricingGraph, list[PricingProduct]] | None = None
+                ) -> PricingResult:
+    """Price every (origin, product) of a solved static model with its duals."""
+    graph, products = inputs or pricing_inputs(net)
+    return price_static(graph, products, read_static_duals(session, built, net),
+                        max_columns=pricing.columns_per_pair,
+                        tolerance=pricing.tolerance_usd_per_t, exact_minimum=False)
+
+
+def gap_bound_usd(result: PricingResult, net: FreightNetwork) -> tuple[float, float]:
+    """``(least reduced cost, gap bound)`` of a pricing pass: the bound is ``sum supply x
+    max(0, -least reduced cost)`` over (origin, product) (USD; see the module docstring)."""
+    pairs = result.pairs
+    if pairs.empty:
+        return 0.0, 0.0
+    rc = pairs["min_reduced_cost_usd_per_t"].to_numpy(dtype=float)
+    supply = net.supply.groupby(["origin", "product_id"])["supply_t"].sum()
+    s = supply.reindex(pd.MultiIndex.from_frame(pairs[["origin", "product_id"]])) \
+        .fillna(0.0).to_numpy()
+    finite = np.isfinite(rc)
+    short = np.where(finite, np.maximum(0.0, -rc), 0.0)
+    least = float(rc[finite].min()) if finite.any() else 0.0
+    return least, float((s * short).sum())
+
+
+# ---- new routes -------------------------------------------------------------------------------
+def _route_id(origin: str, market: str, arcs: tuple, crossing_arcs: list[str]) -> str:
+    label = "+".join(crossing_arcs) if crossing_arcs else "domestic"
+    digest = hashlib.sha1(">".join(arcs).encode()).hexdigest()[:10]
+    return f"{origin}>{market}|{label}|priced-{digest}"
+
+
+def with_columns(net: FreightNetwork, routes: RouteSet, columns: pd.DataFrame) -> RouteSet:
+    """``routes`` plus the routes of priced ``columns`` (origin, market, arcs), each with every
+    product it is eligible for (licences and shelf life, :func:`borderflow.model.routes`'s
+    rule). A column whose arcs are already a route adds no route.
+
+    Route ids are ``origin>market|crossings|priced-<digest of the arcs>``: what the verifier
+    expects of a route id, unique and the same in every run.
+    """
+    arcs = net.arcs.set_index("arc_id")
+    # existing routes between the same ends, as arc tuples (not all routes: that is slow)
+    ends = set(zip(columns["origin"], columns["market"]))
+    same = routes.routes.loc[[e in ends for e in zip(routes.routes["origin"],
+                                                    routes.routes["market"])], "route_id"]
+    ra = routes.route_arcs[routes.route_arcs["route_id"].isin(set(same))]
+    known = {tuple(a) for a in ra.groupby("route_id", sort=False)["arc_id"]
+             .agg(list).tolist()}
+    rows, arc_rows, seen = [], [], set()
+    for c in columns.itertuples(index=False):
+        path = tuple(c.arcs)
+        if path in known or path in seen:
+            continue
+        seen.add(path)
+        a = arcs.loc[list(path)]
+        is_x = (a["kind"] == "crossing").to_numpy()
+        rid = _route_id(c.origin, c.market, path, list(a.index[is_x]))
+        offset = np.r_[0.0, np.cumsum(a["travel_h"].to_numpy())[:-1]]
+        for k, (arc_id, r) in enumerate(a.iterrows()):
+            arc_rows.append((rid, k, arc_id, r["kind"], r["element_id"], r["direction"],
+                             float(offset[k])))
+        label = "+".join(a.index[is_x]) if is_x.any() else "domestic"
+        rows.append((rid, c.origin, c.market, label, int(is_x.sum()), rid.rsplit("|", 1)[1],
+                     float(a["length_km"].sum()), float(a["travel_h"].sum()),
+                     float((a.loc[~is_x, "cost_usd_per_truck"]
+                            - a.loc[~is_x, "toll_usd_per_truck"]).sum()),
+                     float(a.loc[is_x, "cost_usd_per_truck"].sum()),
+                     float(a.loc[~is_x, "toll_usd_per_truck"].sum())))
+    if not rows:
+        return routes
+    new = pd.DataFrame(rows, columns=routes.routes.columns)
+    new_arcs = pd.DataFrame(arc_rows, columns=routes.route_arcs.columns)
+    buyers = net.tables.markets.groupby("product_id")["node_id"].apply(set).to_dict()
+    eligible, _ = _eligible(net, new, new_arcs, net.products, buyers)
+    stats = {**routes.stats, "routes": routes.stats.get("routes", 0) + len(new),
+             "route_products": routes.stats.get("route_products", 0) + len(eligible),
+             "priced_routes": routes.stats.get("priced_routes", 0) + len(new)}
+    return RouteSet(
+        routes=pd.concat([routes.routes, new], ignore_index=True),
+        route_arcs=pd.concat([routes.route_arcs, new_arcs], ignore_index=True),
+        eligible=pd.concat([routes.eligible, eligible], ignore_index=True).sort_values(
+            ["product_id", "route_id"], kind="stable", ignore_index=True),
+        stats=stats)
+
+
+#: (component, index table, keys) of the static model's variables and rows, for carrying a
+#: basis to a model rebuilt over more routes
+_COLUMNS = (("route_flow", "flows", ["route_id", "product_id", "period"]),
+            ("unserved", "unserved", ["origin", "product_id", "period"]))
+_ROWS = (("supply_balance", "unserved", ["origin", "product_id", "period"]),
+         ("crossing_capacity", "capacity_rows", ["crossing_id", "direction", "period"]),
+         ("priority_share", "priority_rows", ["crossing_id", "direction", "period"]),
+         ("market_demand", "demand_rows", ["market", "product_id", "period"]))
+
+
+def carry_basis(old_session, old: BuiltModel, new_session, new: BuiltModel) -> bool:
+    """Start ``new`` (the model rebuilt over more routes) from ``old``'s optimal basis: every
+    variable and row keeps its status (matched by key), new route columns are nonbasic at 0
+    and new rows basic. That basis is primal feasible (the new columns are 0), so the next
+    solve continues from the last optimum instead of starting cold.
+
+    Returns
+    -------
+    bool
+        False (nothing set) if ``old`` has no valid basis.
+    """
+    basis = old_session.basis()
+    if basis is None:
+        return False
+    old_col = np.array([int(x) for x in basis.col_status], dtype=np.int64)
+    old_row = np.array([int(x) for x in basis.row_status], dtype=np.int64)
+    n_cols = new_session.highs.getNumCol()
+    n_rows = new_session.highs.getNumRow()
+    lower, basic = int(highspy.HighsBasisStatus.kLower), int(highspy.HighsBasisStatus.kBasic)
+    col = np.full(n_cols, lower, dtype=np.int64)
+    row = np.full(n_rows, basic, dtype=np.int64)
+    for specs, where, old_status, out in ((_COLUMNS, "columns_of", old_col, col),
+                                          (_ROWS, "rows_of", old_row, row)):
+        for comp, table, keys in specs:
+            at_old = getattr(old_session, where)(getattr(old.model, comp))
+            at_new = getattr(new_session, where)(getattr(new.model, comp))
+            t_old = getattr(old.index, table)
+            t_new = getattr(new.index, table)
+            if not len(t_old) or not len(t_new):
+                continue
+            pos = pd.MultiIndex.from_frame(t_old[keys]).get_indexer(
+                pd.MultiIndex.from_frame(t_new[keys]))
+            ok = (pos >= 0) & (at_new >= 0)
+            ok[ok] &= at_old[pos[ok]] >= 0
+            out[at_new[ok]] = old_status[at_old[pos[ok]]]
+    carried = highspy.HighsBasis()
+    status = highspy.HighsBasisStatus
+    carried.col_status = [status(int(x)) for x in col]
+    carried.row_status = [status(int(x)) for x in row]
+    carried.valid = True
+    new_session.highs.setBasis(carried)
+    return True
+
+
+def timed_pricing(session, built, net, pricing, inputs) -> tuple[PricingResult, float]:
+    """:func:`price_model` and its wall-clock seconds."""
+    t0 = time.perf_counter()
+    result = price_model(session, built, net, pricing, inputs)
+    return result, time.perf_counter() - t0

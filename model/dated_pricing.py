@@ -1,0 +1,471 @@
+r"""Pricing of new routes in a dated (day-by-day) model: time-dependent duals, gate queues.
+
+The static counterpart and the common inputs (:class:`~borderflow.model.pricing.PricingGraph`,
+:class:`~borderflow.model.pricing.PricingProduct`) are in :mod:`borderflow.model.pricing`.
+
+Columns and their reduced costs
+-------------------------------
+In a dated model (periods ``0..n-1``: the horizon's days, then the run-out tail) a route with at
+least one crossing is a *stream* that queues at its **last** crossing ``g``
+(:mod:`borderflow.model.queues`). For a route of product ``p`` (payload ``P`` t/truck, shelf life
+``S`` h) from ``o`` to ``m`` with duration ``H`` hours, cost :math:`c_r` USD/t (trucking and fees,
+the objective coefficient of its flow), crossing ``j`` entered ``o_j`` hours after dispatch
+(``o_g`` for the gate), let
+
+- ``a = t + floor(o_g / 24)``: the day cargo dispatched on day ``t`` reaches the gate (a flow
+  with ``a >= n`` is not in the model);
+- ``W = min(queue_max_wait_days, max(0, floor((S - H) / 24)))``: the days it may wait;
+- ``k = floor((H - o_g) / 24)``: the days from entering the gate to the market;
+- :math:`\tau_j = t + \lfloor o_j / 24 \rfloor`: the day it takes crossing ``j`` (not the gate).
+
+With the duals :math:`\pi_{o,p,t}` (supply balance, USD/t), :math:`\mu_{c,d,\tau} \ge 0`
+(capacity, USD/truck), :math:`\rho_{c,d,\tau} \ge 0` (priority lanes, paid by non-perishables:
+:math:`\tilde\rho`), :math:`\lambda_{m,p,\tau} \ge 0` (market demand, USD/t), the empty-return
+share :math:`\sigma` and lag :math:`\ell` days, the waiting cost :math:`\omega` USD per
+truck-day, every dual of a day ``>= n`` taken as 0 (the model has no such row), the columns are
+
+- **depart** ``(r, t, d)``, ``a <= d <= min(a + W, n - 1)``: dispatched on ``t``, queued ``d - a``
+  days, crosses the gate on ``d``:
+
+  .. math::
+
+      \bar c_{r,t,d} = c_r - \text{price}_{m,p} - \pi_{o,p,t}
+        + \frac{1}{P}\sum_{j \ne g}\big(\mu_{c_j,d_j,\tau_j} + \sigma\mu_{c_j,d_j',\tau_j+\ell}
+                                       + \tilde\rho_{c_j,d_j,\tau_j}\big)
+        + \frac{1}{P}\big((d - a)\,\omega + \mu_{g,d_g,d} + \sigma\mu_{g,d_g',d+\ell}
+                          + \tilde\rho_{g,d_g,d}\big) + \lambda_{m,p,d+k};
+
+- **hold** ``(r, t)`` when ``a + W + 1 >= n`` (no expiry row reaches the cargo): still queued when
+  the modelled days end, :math:`c_r - \pi_{o,p,t} + (\text{upstream duals}) + (n - a)\,\omega/P`,
+  no revenue;
+- **direct** ``(r, t)`` for a route without crossings:
+  :math:`c_r - \text{price}_{m,p} - \pi_{o,p,t} + \lambda_{m,p,t + \lfloor H/24 \rfloor}`.
+
+A crossing direction closed on the day a column takes it (capacity 0) forbids the column (the
+model bounds such variables to 0).
+
+Why pricing over these columns is exact for a new stream
+--------------------------------------------------------
+A stream's variables (flows :math:`x_t`, stock :math:`Q_t`, departures :math:`y_t`, expiries
+:math:`e_t`) and its own rows (queue balance, FIFO age, expiry) form a block; the other rows
+(supply, capacities, priority, markets) link it to the model. The least *linking* reduced cost
+over the block's cone is negative exactly when some depart or hold column's is:
+
+- every column is a point of the block (ship on ``t``, hold ``d - a`` days, depart on ``d``: the
+  age rows hold since ``d <= a + W``, no expiry), so a column with a negative reduced cost
+  lowers the objective once its stream is added;
+- every block point is a non-negative sum of columns plus parts that cannot price out. Match
+  outflows to arrivals first-in-first-out, each day's expiries before its departures. The age
+  row of day ``t`` says departures up to ``t - 1`` plus expiries up to ``t`` cover all cargo
+  that arrived before ``t - W``, so a tonne departing on ``d`` arrived on a day in
+  ``[d - W, d]`` (not after ``d``: the stock is never negative): a depart column. A tonne still
+  queued at the end arrived on a day ``>= n - W - 1``: a hold column. A tonne that expires on
+  day ``e`` contributes :math:`c_r + (\text{upstream duals}) + (e - a)\omega/P +
+  \text{penalty}_p - \pi_{o,p,t} \ge \text{penalty}_p - \pi_{o,p,t}`, the reduced cost of the
+  unserved variable of the same origin, product and day, which is ``>= 0`` at any dual-feasible
+  point of the restricted model. Waiting cost adds up over the matching (a day's stock is the
+  sum of the tonnes queued at its end), and so do the linking rows and the objective.
+
+LP duality over the block then gives values for its own rows that make every block variable's
+reduced cost non-negative whenever no column prices out: pricing over the columns is exact.
+Existing streams need no exception: their columns are block points too, so at an optimum of
+the restricted model none has a negative reduced cost.
+
+Initial queues (trucks waiting when the horizon starts) are allocated to every stream of their
+product through their gate. A new stream's allocation of entry ``j`` (``age`` days old, dual
+:math:`\eta_j` of its total, USD/truck) departs on ``d <= W - age`` (:math:`d\,\omega +
+\mu_{g,d_g,d} + \sigma\mu_{g,d_g',d+\ell} + \tilde\rho + P(\lambda_{m,p,d+k} - \text{price}) -
+\eta_j` per truck), expires (at least :math:`P\,\text{penalty}_p - \eta_j`) or, when the wait
+outlasts the modelled days, stays queued (:math:`n\,\omega - \eta_j`): its upstream
+route enters only through ``W`` and ``k``. :func:`initial_queue_bounds` bounds these from below
+by relaxing ``W`` to ``queue_max_wait_days`` and ``k`` to every value a route could have; when a
+bound is below ``-tolerance`` the caller must say the run is not certified (never silently).
+
+Algorithm
+---------
+Costs depend on the day a crossing is reached, so hours no longer dominate (a later label may
+meet a cheaper day). The search per (origin, product, dispatch day) is A* over elementary paths
+that enter no country twice: a label's key is its cost plus a lower bound to the sink (one
+Dijkstra per product and day: fees plus the least dual each crossing has over the days it could
+be reached, and the least market term), the first column popped is the least, and labels are cut
+by shelf life and by the threshold. At a crossing a label either passes it (pays that day's
+duals, must cross again) or makes it its queue gate (only domestic links follow; the departure
+day is chosen at the market).
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .pricing import (
+    DIRECTIONS,
+    HOURS_EPS,
+    TOLERANCE,
+    PricingGraph,
+    PricingLimitError,
+    PricingProduct,
+    PricingResult,
+    _check_sign,
+    _column,
+    _licensed,
+    _to_sink,
+)
+
+#: departure code of a hold column (still queued when the modelled days end)
+HOLD = -2
+#: departure code of a direct (no-crossing) route
+DIRECT = -1
+#: labels one dated search may pop before it stops with PricingLimitError
+MAX_LABELS = 2_000_000
+
+
+@dataclass
+class DatedDuals:
+    """Duals of a dated restricted model, as prices (minimisation), and its queue parameters.
+
+    Arrays over crossings are indexed ``[crossing, direction, period]`` in the order of
+    ``PricingGraph.crossing_ids`` and :data:`~borderflow.model.pricing.DIRECTIONS`.
+
+    Attributes
+    ----------
+    n_periods : int
+        Days modelled (horizon and run-out tail).
+    capacity_usd_per_truck : ndarray
+        :math:`\\mu \\ge 0` per crossing, direction and day.
+    closed : ndarray of bool
+        Crossing directions with no capacity on a day.
+    supply_usd_per_t : mapping (origin, product_id, period) -> float
+        :math:`\\pi` (missing: 0).
+    market_usd_per_t : mapping (market, product_id, period) -> float
+        :math:`\\lambda \\ge 0` (missing: 0).
+    priority_usd_per_truck : ndarray or None
+        :math:`\\rho \\ge 0` per crossing, direction and day (non-perishables pay it).
+    empty_return_share : float
+    empty_return_days : int
+    waiting_cost_usd_per_truck_day : float
+    max_wait_days : int
+        ``queue_max_wait_days``.
+    """
+
+    n_periods: int
+    capacity_usd_per_truck: np.ndarray
+    closed: np.ndarray
+    supply_usd_per_t: Mapping = field(default_factory=dict)
+    market_usd_per_t: Mapping = field(default_factory=dict)
+    priority_usd_per_truck: np.ndarray | None = None
+    empty_return_share: float = 0.0
+    empty_return_days: int = 0
+    waiting_cost_usd_per_truck_day: float = 0.0
+    max_wait_days: int = 14
+
+    @classmethod
+    def zeros(cls, graph: PricingGraph, n_periods: int, **kwargs) -> DatedDuals:
+        """All duals 0, nothing closed (``kwargs`` set the other fields)."""
+        shape = (len(graph.crossing_ids), 2, n_periods)
+        return cls(n_periods=n_periods, capacity_usd_per_truck=np.zeros(shape),
+                   closed=np.zeros(shape, dtype=bool), **kwargs)
+
+
+class _Days:
+    """Per-truck crossing terms of one product by day, 0 beyond the modelled days."""
+
+    def __init__(self, graph: PricingGraph, product: PricingProduct, duals: DatedDuals):
+        n = duals.n_periods
+        mu = _check_sign("capacity", np.asarray(duals.capacity_usd_per_truck, dtype=float))
+        rho = np.zeros_like(mu) if duals.priority_usd_per_truck is None else _check_sign(
+            "priority", np.asarray(duals.priority_usd_per_truck, dtype=float))
+        lag = int(duals.empty_return_days)
+        back = np.zeros_like(mu)  # sigma * mu of the opposite direction, lag days later
+        if lag < n:
+            back[:, :, :n - lag] = mu[:, ::-1, lag:]
+        term = mu + duals.empty_return_share * back
+        if not product.perishable:
+            term = term + rho
+        self.n = n
+        self.term = term
+        self.closed = np.asarray(duals.closed, dtype=bool)
+
+    def crossing(self, c: int, d: int, day: int) -> float:
+        """Dual part of taking crossing ``c`` in direction ``d`` on ``day`` (inf if closed)."""
+        if day >= self.n:
+            return 0.0
+        return math.inf if self.closed[c, d, day] else float(self.term[c, d, day])
+
+    def least(self, first: int, last: int) -> np.ndarray:
+        """(n_crossings, 2): least dual part over days ``first..last`` (0 if any is beyond)."""
+        if last >= self.n:
+            return np.zeros(self.term.shape[:2])
+        return self.term[:, :, first:last + 1].min(axis=2)
+
+
+def price_dated(graph: PricingGraph, products: Sequence[PricingProduct], duals: DatedDuals,
+                dispatch_periods: Sequence[int], *, max_columns: int = 1,
+                tolerance: float = TOLERANCE, max_labels: int = MAX_LABELS) -> PricingResult:
+    """Price every (origin, product, dispatch day): depart, hold and direct columns with a
+    reduced cost below ``-tolerance`` (module docstring).
+
+    Parameters
+    ----------
+    graph : PricingGraph
+    products : sequence of PricingProduct
+    duals : DatedDuals
+    dispatch_periods : sequence of int
+        Days supply is dispatched on (the horizon's days).
+    max_columns : int
+        Most columns per (origin, product, day), least reduced cost first.
+    tolerance : float
+        USD/t.
+    max_labels : int
+        Labels one search may pop; beyond it :class:`PricingLimitError` is raised.
+
+    Returns
+    -------
+    PricingResult
+        ``columns`` add ``period`` and ``departure`` (gate day, ``-1`` direct, ``-2`` hold);
+        ``pairs`` add ``period``; ``min_reduced_cost_usd_per_t`` is exact where ``exact``,
+        otherwise a proven lower bound ``>= -tolerance``.
+    """
+    cols, pairs = [], []
+    stats = {"pairs": 0, "searched": 0, "labels": 0, "columns": 0}
+    at = graph.node_index()
+    for product in products:
+        days = _Days(graph, product, duals)
+        usable = _licensed(graph, product)
+        links = usable & (graph.crossing < 0)
+        markets = {}
+        for m, price in product.markets:
+            markets[at[m]] = min(float(price), markets.get(at[m], math.inf))
+        fastest, _, _ = _to_sink(graph, graph.hours.astype(float), usable,
+                                 {m: 0.0 for m in markets})
+        reach_days = int(product.shelf_life_h // 24) + duals.max_wait_days + 1
+        for t in dispatch_periods:
+            bound_all, bound_links = _bounds(graph, product, duals, days, usable, links,
+                                             markets, t, reach_days)
+            for origin in product.origins:
+                pi = float(duals.supply_usd_per_t.get((origin, product.product_id, t), 0.0))
+                search = _DatedSearch(graph, product, duals, days, usable, markets, fastest,
+                                      bound_all, bound_links, t, max_labels)
+                found, bound, exact = search.run(at[origin], pi, max_columns, -tolerance)
+                stats["pairs"] += 1
+                stats["searched"] += 1
+                stats["labels"] += search.popped
+                pairs.append((origin, product.product_id, t,
+                              (bound_all[at[origin]] / product.payload_t_per_truck) - pi,
+                              bound, exact, search.popped))
+                cols += [(*_column(graph, product, at[origin], path, rc), t, dep)
+                         for path, rc, dep in found if rc < -tolerance]
+    columns = pd.DataFrame(cols, columns=[
+        "origin", "product_id", "market", "arcs", "n_crossings", "hours", "cost_usd_per_t",
+        "reduced_cost_usd_per_t", "period", "departure"])
+    stats["columns"] = len(columns)
+    return PricingResult(columns=columns, pairs=pd.DataFrame(pairs, columns=[
+        "origin", "product_id", "period", "screen_usd_per_t", "min_reduced_cost_usd_per_t",
+        "exact", "labels"]), stats=stats)
+
+
+def _bounds(graph: PricingGraph, product: PricingProduct, duals: DatedDuals, days: _Days,
+            usable: np.ndarray, links: np.ndarray, markets: Mapping[int, float], t: int,
+            reach_days: int) -> tuple[np.ndarray, np.ndarray]:
+    """Lower bounds (USD/truck) from every node to the end of any column dispatched on ``t``:
+    over all usable arcs (a label before its gate) and over links only (after it)."""
+    P = product.payload_t_per_truck
+    least = days.least(t, t + reach_days)
+    x = graph.crossing >= 0
+    weight = graph.cost_usd_per_truck * product.cost_factor
+    weight[x] = graph.cost_usd_per_truck[x] + least[graph.crossing[x], graph.direction[x]]
+    sink = {}
+    for m, price in markets.items():
+        lam = min((float(duals.market_usd_per_t.get((graph.node_ids[m], product.product_id, d),
+                                                    0.0)) if d < duals.n_periods else 0.0)
+                  for d in range(t, t + reach_days + 1))
+        sink[m] = min(0.0, P * (lam - price))
+    all_arcs, _, _ = _to_sink(graph, weight, usable, sink)
+    domestic, _, _ = _to_sink(graph, weight, links, sink)
+    return all_arcs, domestic
+
+
+class _DatedSearch:
+    """A* over elementary paths of one (origin, product, dispatch day); see the module
+    docstring. Labels are tuples ``(node, cost per truck, hours, countries, visited nodes,
+    gate arc, gate offset h, crossings passed, parent, arc, departure)``."""
+
+    def __init__(self, graph, product, duals, days, usable, markets, fastest, bound_all,
+                 bound_links, t, max_labels):
+        self.g, self.p, self.duals, self.days = graph, product, duals, days
+        self.usable, self.markets, self.fastest = usable, markets, fastest
+        self.bound_all, self.bound_links = bound_all, bound_links
+        self.t, self.max_labels = t, max_labels
+        self.popped = 0
+
+    def run(self, o: int, pi: float, max_columns: int,
+            threshold: float) -> tuple[list, float, bool]:
+        """Columns ``(arcs, reduced cost per t, departure)`` below ``threshold`` (the first is
+        the least over all columns), the least reduced cost (or a lower bound) and whether it
+        is exact."""
+        g, P = self.g, self.p.payload_t_per_truck
+        offset = P * pi
+        cut = threshold * P + offset  # keys at or above it cannot price out
+        labels = [(o, 0.0, 0.0, 1 << int(g.country[o]), 1 << o, -1, 0.0, 0, -1, -1, None)]
+        heap = [(self.bound_all[o], 0)]
+        found = []
+        while heap:
+            key, lid = heapq.heappop(heap)
+            if key >= cut:
+                if not found:
+                    return [], (key - offset) / P, False
+                break
+            self.popped += 1
+            if self.popped > self.max_labels:
+                raise PricingLimitError(
+                    f"dated pricing of {self.p.product_id} from {g.node_ids[o]} on day {self.t}"
+                    f" popped {self.max_labels:,} labels without a proof")
+            label = labels[lid]
+            if label[0] < 0:  # a finished column
+                found.append((_path(labels, lid), (label[1] - offset) / P, label[10]))
+                if len(found) >= max_columns:
+                    break
+                continue
+            for child, bound in self._extend(label, lid):
+                labels.append(child)
+                heapq.heappush(heap, (child[1] + bound, len(labels) - 1))
+        if not found:
+            return [], math.inf, True
+        return found, found[0][1], True
+
+    def _extend(self, label: tuple, lid: int):
+        """Children of a label, each with its lower bound to the end."""
+        g, p, t = self.g, self.p, self.t
+        node, cost, hours, mask, visited, gate, gate_h, passed = label[:8]
+        shelf = p.shelf_life_h + HOURS_EPS
+        if node in self.markets and (gate >= 0 or passed == 0):
+            end = self._terminal(node, cost, hours, gate, gate_h)
+            if end is not None:
+                yield (-1, end[0], hours, mask, visited, gate, gate_h, passed, lid, -1,
+                       end[1]), 0.0
+        for a in g.out_arcs(node):
+            if not self.usable[a]:
+                continue
+            v = int(g.head[a])
+            if visited >> v & 1:
+                continue
+            h = hours + g.hours[a]
+            if h + self.fastest[v] > shelf:
+                continue
+            c = int(g.crossing[a])
+            if c < 0:
+                bound = self.bound_links[v] if gate >= 0 else self.bound_all[v]
+                yield (v, cost + p.cost_factor * g.cost_usd_per_truck[a], h, mask,
+                       visited | 1 << v, gate, gate_h, passed, lid, a, None), bound
+                continue
+            bit = 1 << int(g.country[v])
+            if gate >= 0 or mask & bit:
+                continue
+            day = t + int(hours // 24)
+            d = int(g.direction[a])
+            fee = cost + g.cost_usd_per_truck[a]
+            dual = self.days.crossing(c, d, day)
+            if math.isfinite(dual):  # pass through: must cross again
+                yield (v, fee + dual, h, mask | bit, visited | 1 << v, -1, 0.0, passed + 1,
+                       lid, a, None), self.bound_all[v]
+            if day < self.duals.n_periods:  # make it the queue gate
+                yield (v, fee, h, mask | bit, visited | 1 << v, a, hours, passed + 1, lid, a,
+                       None), self.bound_links[v]
+
+    def _terminal(self, m: int, cost: float, hours: float, gate: int,
+                  gate_h: float) -> tuple[float, int] | None:
+        """Cost per truck of the best way to end at market ``m`` and its departure code."""
+        g, p, duals, t = self.g, self.p, self.duals, self.t
+        P, n = p.payload_t_per_truck, duals.n_periods
+        price = self.markets[m]
+
+        def lam(day: int) -> float:
+            if day >= n:
+                return 0.0
+            return float(duals.market_usd_per_t.get((g.node_ids[m], p.product_id, day), 0.0))
+
+        if gate < 0:
+            return cost + P * (lam(t + int(hours // 24)) - price), DIRECT
+        a = t + int(gate_h // 24)
+        wait = min(duals.max_wait_days, max(0, math.floor((p.shelf_life_h - hours) / 24)))
+        k = int((hours - gate_h) // 24)
+        c, d = int(g.crossing[gate]), int(g.direction[gate])
+        best, dep = math.inf, None
+        for day in range(a, min(a + wait, n - 1) + 1):
+            dual = self.days.crossing(c, d, day)
+            value = (day - a) * duals.waiting_cost_usd_per_truck_day + dual \
+                + P * (lam(day + k) - price)
+            if value < best:
+                best, dep = value, day
+        if a + wait + 1 >= n:
+            value = (n - a) * duals.waiting_cost_usd_per_truck_day
+            if value < best:
+                best, dep = value, HOLD
+        return None if dep is None else (cost + best, dep)
+
+
+def _path(labels: list, lid: int) -> list[int]:
+    arcs = []
+    while lid >= 0:
+        label = labels[lid]
+        if label[9] >= 0:
+            arcs.append(label[9])
+        lid = label[8]
+    return arcs[::-1]
+
+
+def initial_queue_bounds(graph: PricingGraph, product: PricingProduct, duals: DatedDuals,
+                         entries: Sequence[tuple], eta_usd_per_truck: Sequence[float],
+                         ) -> pd.DataFrame:
+    """Lower bounds on the reduced cost (USD/truck) of allocating initial-queue entries to a new
+    stream of ``product`` (module docstring).
+
+    Parameters
+    ----------
+    entries : sequence of (crossing_id, direction, age_days)
+        The entries of this product (their gate, direction and age).
+    eta_usd_per_truck : sequence of float
+        Dual of each entry's total (``initial_queue_total``).
+
+    Returns
+    -------
+    DataFrame
+        crossing_id, direction, age_days, bound_usd_per_truck (relaxing the wait to
+        ``max_wait_days`` and the gate-to-market days to every value a route could take).
+    """
+    days = _Days(graph, product, duals)
+    P, n = product.payload_t_per_truck, duals.n_periods
+    at = graph.node_index()
+    x = {(graph.crossing_ids[graph.crossing[a]], DIRECTIONS[graph.direction[a]]): a
+         for a in range(len(graph.arc_ids)) if graph.crossing[a] >= 0}
+    links = _licensed(graph, product) & (graph.crossing < 0)
+    rows = []
+    for (cid, direction, age), eta in zip(entries, eta_usd_per_truck):
+        a = x[(cid, direction)]
+        c, d = int(graph.crossing[a]), int(graph.direction[a])
+        best = P * product.penalty_usd_per_t - eta  # expiring, at no waiting cost
+        if duals.max_wait_days - int(age) + 1 >= n:  # or still queued when the days end
+            best = min(best, n * duals.waiting_cost_usd_per_truck_day - eta)
+        for m, price in product.markets:
+            hours, _, _ = _to_sink(graph, graph.hours.astype(float), links, {at[m]: 0.0})
+            down = hours[int(graph.head[a])] + graph.hours[a]
+            if not down <= product.shelf_life_h + HOURS_EPS:  # no route to m keeps shelf life
+                continue
+            ks = range(int(down // 24), int(product.shelf_life_h // 24) + 1)
+            for day in range(min(duals.max_wait_days - int(age), n - 1) + 1):
+                dual = days.crossing(c, d, day)
+                if not math.isfinite(dual):
+                    continue
+                lam = min(float(duals.market_usd_per_t.get((m, product.product_id, day + k),
+                                                           0.0)) if day + k < n else 0.0
+                          for k in ks)
+                best = min(best, day * duals.waiting_cost_usd_per_truck_day + dual
+                           + P * (lam - float(price)) - eta)
+        rows.append((cid, direction, age, best))
+    return pd.DataFrame(rows, columns=["crossing_id", "direction", "age_days",
+                                       "bound_usd_per_truck"])

@@ -1,0 +1,441 @@
+"""An arc-based formulation of borderflow's static model, written from the raw CSV tables alone.
+
+Nothing here imports borderflow: the tables are read with pandas, the LP is a scipy sparse
+matrix handed to highspy, and every input is recomputed from its table following
+``data/README.md`` (the semantics were read from borderflow's code and re-implemented):
+
+- arcs: every link (and its reverse if ``bidirectional``) with ``cost_usd_per_truck`` or
+  ``length_km x <mode>_cost_usd_per_truck_km``, hours ``travel_h``; every crossing in both
+  directions (``a_to_b``: ``node_a -> node_b``) with its fee per truck and ``dwell_h``;
+- products: shelf life ``shelf_life_reefer_days`` if ``reefer`` else ``shelf_life_ambient_days``
+  (x 24 h), trucking cost factor ``reefer_cost_factor`` for reefer products (fees are not
+  scaled), unserved penalty ``value_usd_per_t x unserved_penalty_factor``;
+- a representative day of the year (or of a month) has the *mean* supply and capacity of the
+  days it stands for (year 2023, 365 days): supply per day = ``supply_t_per_year x share(product,
+  country of origin, month) / days in month`` (share ``1/12`` where ``seasonality.csv`` has
+  none); a crossing carries traffic if its status is ``open``, ``upgraded`` or ``restricted``;
+  a closure without dates removes its capacity in both directions for the whole period;
+- markets buy at ``price_usd_per_t`` up to ``demand_t_per_year / 365`` t/day (empty: no cap).
+
+The LP, per product ``p`` (flows in t/day)::
+
+    min  sum_{p,a} w_{p,a} x_{p,a} - sum_{p,m} price_{m,p} y_{p,m} + sum_{p,o} penalty_p u_{p,o}
+    s.t. out_{p,n}(x) - in_{p,n}(x) + y_{p,n} + u_{p,n} = supply_{p,n}         every (p, n)
+         sum_p (x_{p,(c,d)} + sigma x_{p,(c,d')}) / payload_p <= K_{c,d}          every (c, d)
+         0 <= y_{p,m} <= demand_{m,p},  0 <= u_{p,o} <= supply_{p,o},  x >= 0
+
+with ``w = cost_factor x link cost / payload`` on links and ``fee / payload`` on crossings,
+crossing arcs only for licensed products, ``sigma = empty_return_share`` (returning empties use
+the opposite direction) and ``d'`` the opposite direction. Shelf life and "never enter a country
+twice" are properties of whole paths: the arc LP is a relaxation of the path LP, and equal to it
+when its optimal flow decomposes into paths that all keep both (:func:`decompose` checks).
+
+Run as a script to print the four scenarios of issue 17::
+
+    python tests/independent/arc_lp.py [DATA_DIR] [--month 6] [--close boten-mohan ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import calendar
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import highspy
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+DEFAULT_DATA = Path(__file__).resolve().parents[2] / "data" / "default"
+AVAILABLE = {"open", "upgraded", "restricted"}
+TRUE = {"true", "1", "yes"}
+YEAR = 2023
+
+
+@dataclass
+class Instance:
+    """One static representative day, from the raw tables.
+
+    Attributes
+    ----------
+    products : DataFrame
+        Index product_id: payload_t_per_truck, cost_factor, shelf_life_h, penalty_usd_per_t,
+        perishable.
+    country : dict
+        node id -> ISO2 country.
+    arcs : DataFrame
+        arc_id, kind (link|crossing), crossing_id, direction, tail, head, hours,
+        cost_usd_per_truck (link cost, or fee for a crossing).
+    capacity : dict
+        (crossing_id, direction) -> trucks/day (0 when closed or not available).
+    licences : dict
+        crossing_id -> set of product ids, or None (every product).
+    supply : DataFrame
+        origin, product_id, supply_t (t/day).
+    markets : DataFrame
+        market, product_id, price_usd_per_t, demand_t (t/day, NaN = unbounded).
+    empty_return_share : float
+        Share of loaded trucks returning empty through the opposite direction.
+    """
+
+    products: pd.DataFrame
+    country: dict
+    arcs: pd.DataFrame
+    capacity: dict
+    licences: dict
+    supply: pd.DataFrame
+    markets: pd.DataFrame
+    empty_return_share: float
+
+
+def _csv(folder: Path, name: str) -> pd.DataFrame:
+    return pd.read_csv(folder / f"{name}.csv", dtype=str, keep_default_na=False,
+                       na_values=[""], skipinitialspace=True)
+
+
+def _true(values: pd.Series) -> np.ndarray:
+    return values.astype(str).str.strip().str.lower().isin(TRUE).to_numpy()
+
+
+def representative_days(month: int | None) -> list[dt.date]:
+    """The calendar days a static period stands for: a month of 2023, or all of 2023."""
+    if month is None:
+        return [dt.date(YEAR, 1, 1) + dt.timedelta(days=k) for k in range(365)]
+    return [dt.date(YEAR, month, d) for d in range(1, calendar.monthrange(YEAR, month)[1] + 1)]
+
+
+def read_instance(folder: Path | str = DEFAULT_DATA, month: int | None = None,
+                  close: tuple[str, ...] = ()) -> Instance:
+    """Read a dataset folder into the static instance of a representative day.
+
+    Parameters
+    ----------
+    folder : path
+        Folder with the dataset's CSV tables.
+    month : int, optional
+        Representative day of this month (default: of the year).
+    close : tuple of str
+        Crossings closed for the whole period (both directions).
+    """
+    folder = Path(folder)
+    par = _csv(folder, "parameters")
+    param = dict(zip(par["parameter"].str.strip(), par["value"].astype(float)))
+    pr = _csv(folder, "products")
+    reefer = _true(pr["reefer"])
+    days = np.where(reefer, pr["shelf_life_reefer_days"].astype(float),
+                    pr["shelf_life_ambient_days"].astype(float))
+    payload = pr["payload_t_per_truck"].astype(float).to_numpy()
+    products = pd.DataFrame({
+        "payload_t_per_truck": payload,
+        "cost_factor": np.where(reefer, param.get("reefer_cost_factor", 1.0), 1.0),
+        "shelf_life_h": days * 24.0,
+        "penalty_usd_per_t": pr["value_usd_per_t"].astype(float).to_numpy()
+        * param["unserved_penalty_factor"],
+        "perishable": _true(pr["perishable"])}, index=pr["product_id"].to_numpy())
+    nodes = _csv(folder, "nodes")
+    country = dict(zip(nodes["node_id"], nodes["country"]))
+
+    ln = _csv(folder, "links")
+    km = ln["length_km"].astype(float)
+    rate = ln["mode"].map(lambda m: param[f"{m}_cost_usd_per_truck_km"])
+    cost = ln["cost_usd_per_truck"].astype(float).fillna(km * rate)
+    fwd = pd.DataFrame({"arc_id": ln["link_id"], "kind": "link", "crossing_id": "",
+                        "direction": "", "tail": ln["from_node"], "head": ln["to_node"],
+                        "hours": ln["travel_h"].astype(float), "cost_usd_per_truck": cost})
+    back = fwd[_true(ln["bidirectional"])].copy()
+    back["arc_id"] = back["arc_id"] + ":r"
+    back[["tail", "head"]] = back[["head", "tail"]].to_numpy()
+    cr = _csv(folder, "crossings")
+    parts = [fwd, back]
+    capacity, licences = {}, {}
+    for direction, tail, head in (("a_to_b", "node_a", "node_b"), ("b_to_a", "node_b", "node_a")):
+        parts.append(pd.DataFrame({
+            "arc_id": cr["crossing_id"] + ":" + direction, "kind": "crossing",
+            "crossing_id": cr["crossing_id"], "direction": direction, "tail": cr[tail],
+            "head": cr[head], "hours": cr["dwell_h"].astype(float),
+            "cost_usd_per_truck": cr["fee_usd_per_truck"].astype(float)}))
+    for row in cr.itertuples(index=False):
+        on = row.status.strip() in AVAILABLE and row.crossing_id not in close
+        for direction in ("a_to_b", "b_to_a"):
+            capacity[(row.crossing_id, direction)] = on * float(
+                getattr(row, f"capacity_{direction}_trucks_per_day"))
+        text = row.licensed_products if isinstance(row.licensed_products, str) else ""
+        allowed = {p.strip() for p in text.split(";") if p.strip()}
+        licences[row.crossing_id] = allowed or None
+    arcs = pd.concat(parts, ignore_index=True).sort_values("arc_id", ignore_index=True)
+
+    share = {(r.product_id, r.country, int(r.month)): float(r.share)
+             for r in _csv(folder, "seasonality").itertuples(index=False)}
+    period = representative_days(month)
+    sup = _csv(folder, "supply")
+    daily = []
+    for r in sup.itertuples(index=False):
+        c = country[r.node_id]
+        per_day = [float(r.supply_t_per_year) * share.get((r.product_id, c, d.month), 1 / 12)
+                   / calendar.monthrange(d.year, d.month)[1] for d in period]
+        daily.append(float(np.mean(per_day)))
+    supply = pd.DataFrame({"origin": sup["node_id"], "product_id": sup["product_id"],
+                           "supply_t": daily})
+    mk = _csv(folder, "markets")
+    markets = pd.DataFrame({"market": mk["node_id"], "product_id": mk["product_id"],
+                            "price_usd_per_t": mk["price_usd_per_t"].astype(float),
+                            "demand_t": mk["demand_t_per_year"].astype(float) / 365.0})
+    return Instance(products=products, country=country, arcs=arcs, capacity=capacity,
+                    licences=licences, supply=supply, markets=markets,
+                    empty_return_share=float(param.get("empty_return_share", 0.0)))
+
+
+@dataclass
+class ArcSolution:
+    """Optimum of the arc LP.
+
+    Attributes
+    ----------
+    objective_usd : float
+        USD per day (transport and fees - revenue + value of unserved produce).
+    arc_flows : DataFrame
+        product_id, arc_id, flow_t (t/day), positive flows only.
+    deliveries, unserved : DataFrame
+        product_id, node, flow_t (t/day), positive only.
+    capacity_duals : DataFrame
+        crossing_id, direction, dual_usd_per_truck (>= 0: value of one more truck/day).
+    """
+
+    objective_usd: float
+    arc_flows: pd.DataFrame
+    deliveries: pd.DataFrame
+    unserved: pd.DataFrame
+    capacity_duals: pd.DataFrame
+
+
+def solve_arc_lp(inst: Instance, products: tuple[str, ...] | None = None) -> ArcSolution:
+    """Solve the arc LP of ``inst`` (only ``products`` if given) with HiGHS.
+
+    Raises
+    ------
+    RuntimeError
+        If HiGHS does not end optimal.
+    """
+    supply = inst.supply[inst.supply["supply_t"] > 0]
+    pids = sorted(set(supply["product_id"]) if products is None else products)
+    nodes = sorted(inst.country)
+    node_at = {n: i for i, n in enumerate(nodes)}
+    arcs = inst.arcs
+    keys = sorted(inst.capacity)
+    cap_at = {k: i for i, k in enumerate(keys)}
+    other = {"a_to_b": "b_to_a", "b_to_a": "a_to_b"}
+    sigma = inst.empty_return_share
+    cols = []  # (kind, product, id, cost, upper, [(row, coef), ...])
+    n_bal = len(pids) * len(nodes)
+    for k, p in enumerate(pids):
+        prod = inst.products.loc[p]
+        base = k * len(nodes)
+        for a in arcs.itertuples(index=False):
+            if a.kind == "crossing":
+                lic = inst.licences[a.crossing_id]
+                if lic is not None and p not in lic:
+                    continue
+                cost = a.cost_usd_per_truck / prod.payload_t_per_truck
+                rows = [(n_bal + cap_at[(a.crossing_id, a.direction)],
+                         1.0 / prod.payload_t_per_truck)]
+                if sigma > 0:
+                    rows.append((n_bal + cap_at[(a.crossing_id, other[a.direction])],
+                                 sigma / prod.payload_t_per_truck))
+            else:
+                cost = prod.cost_factor * a.cost_usd_per_truck / prod.payload_t_per_truck
+                rows = []
+            rows += [(base + node_at[a.tail], 1.0), (base + node_at[a.head], -1.0)]
+            cols.append(("arc", p, a.arc_id, cost, np.inf, rows))
+        for m in inst.markets[inst.markets["product_id"] == p].itertuples(index=False):
+            upper = np.inf if np.isnan(m.demand_t) else m.demand_t
+            cols.append(("deliver", p, m.market, -m.price_usd_per_t, upper,
+                         [(base + node_at[m.market], 1.0)]))
+        for s in supply[supply["product_id"] == p].itertuples(index=False):
+            cols.append(("unserved", p, s.origin, prod.penalty_usd_per_t, s.supply_t,
+                         [(base + node_at[s.origin], 1.0)]))
+    rhs = np.zeros(n_bal)
+    for s in supply[supply["product_id"].isin(pids)].itertuples(index=False):
+        rhs[pids.index(s.product_id) * len(nodes) + node_at[s.origin]] += s.supply_t
+    n_rows = n_bal + len(keys)
+    row_lo = np.concatenate([rhs, np.full(len(keys), -np.inf)])
+    row_up = np.concatenate([rhs, [inst.capacity[k] for k in keys]])
+    r_idx = [r for c in cols for r, _ in c[5]]
+    c_idx = [j for j, c in enumerate(cols) for _ in c[5]]
+    vals = [v for c in cols for _, v in c[5]]
+    A = sp.csc_matrix((vals, (r_idx, c_idx)), shape=(n_rows, len(cols)))
+    A.sum_duplicates()
+    A.sort_indices()
+
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = len(cols), n_rows
+    lp.col_cost_ = np.array([c[3] for c in cols])
+    lp.col_lower_ = np.zeros(len(cols))
+    lp.col_upper_ = np.array([c[4] for c in cols])
+    lp.row_lower_, lp.row_upper_ = row_lo, row_up
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = A.indptr
+    lp.a_matrix_.index_ = A.indices
+    lp.a_matrix_.value_ = A.data
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("threads", 1)
+    h.passModel(lp)
+    h.run()
+    status = h.getModelStatus()
+    if status != highspy.HighsModelStatus.kOptimal:
+        raise RuntimeError(f"arc LP: HiGHS ended {h.modelStatusToString(status)}")
+    sol = h.getSolution()
+    x = np.asarray(sol.col_value)
+    frame = pd.DataFrame({"kind": [c[0] for c in cols], "product_id": [c[1] for c in cols],
+                          "id": [c[2] for c in cols], "flow_t": x})
+    frame = frame[frame["flow_t"] > 1e-9]
+
+    def part(kind: str, name: str) -> pd.DataFrame:
+        return frame[frame["kind"] == kind].rename(columns={"id": name})[
+            ["product_id", name, "flow_t"]].reset_index(drop=True)
+
+    duals = -np.asarray(sol.row_dual)[n_bal:]
+    cap_duals = pd.DataFrame({"crossing_id": [k[0] for k in keys],
+                              "direction": [k[1] for k in keys],
+                              "dual_usd_per_truck": np.maximum(duals, 0.0) + 0.0})
+    return ArcSolution(objective_usd=float(h.getInfo().objective_function_value),
+                       arc_flows=part("arc", "arc_id"), deliveries=part("deliver", "node"),
+                       unserved=part("unserved", "node"), capacity_duals=cap_duals)
+
+
+def decompose(inst: Instance, sol: ArcSolution, tol: float = 1e-7) -> pd.DataFrame:
+    """Decompose the optimal arc flow of each product into origin -> market paths.
+
+    A walk starts at an origin with flow left to ship, follows arcs that still carry flow and
+    stops at the first market with delivery left; a cycle met on the way is cancelled. Each path
+    is checked against its product's shelf life (travel + dwell hours) and against entering a
+    country twice.
+
+    Returns
+    -------
+    DataFrame
+        product_id, origin, market, flow_t, hours, shelf_life_h, n_crossings, arcs (" > "
+        joined), fits_shelf_life, countries_once.
+    """
+    arcs = inst.arcs.set_index("arc_id")
+    rows = []
+    for p, flows in sol.arc_flows.groupby("product_id", sort=True):
+        left = dict(zip(flows["arc_id"], flows["flow_t"]))
+        out: dict[str, list[str]] = {}
+        for a in sorted(left):
+            out.setdefault(arcs.at[a, "tail"], []).append(a)
+        d = sol.deliveries[sol.deliveries["product_id"] == p]
+        demand = dict(zip(d["node"], d["flow_t"]))
+        s = inst.supply[inst.supply["product_id"] == p]
+        u = sol.unserved[sol.unserved["product_id"] == p]
+        unserved = dict(zip(u["node"], u["flow_t"]))
+        shipped = {o: v - unserved.get(o, 0.0) for o, v in zip(s["origin"], s["supply_t"])}
+        for origin in sorted(shipped):
+            while shipped[origin] > tol:
+                path, node, seen = [], origin, {origin: 0}
+                while demand.get(node, 0.0) <= tol:
+                    nxt = next((a for a in out.get(node, []) if left[a] > tol), None)
+                    if nxt is None:
+                        raise RuntimeError(f"{p}: flow from {origin} stops at {node}")
+                    path.append(nxt)
+                    node = arcs.at[nxt, "head"]
+                    if node in seen:  # cancel the cycle
+                        cycle = path[seen[node]:]
+                        amount = min(left[a] for a in cycle)
+                        for a in cycle:
+                            left[a] -= amount
+                        path = path[:seen[node]]
+                        seen = {k: v for k, v in seen.items() if v <= seen[node]}
+                    else:
+                        seen[node] = len(path)
+                amount = min([shipped[origin], demand[node], *(left[a] for a in path)])
+                for a in path:
+                    left[a] -= amount
+                shipped[origin] -= amount
+                demand[node] -= amount
+                rows.append(_path_row(inst, arcs, p, origin, node, amount, path))
+    return pd.DataFrame(rows, columns=["product_id", "origin", "market", "flow_t", "hours",
+                                       "shelf_life_h", "n_crossings", "arcs",
+                                       "fits_shelf_life", "countries_once"])
+
+
+def _path_row(inst: Instance, arcs: pd.DataFrame, p: str, origin: str, market: str,
+              amount: float, path: list[str]) -> tuple:
+    hours = float(sum(arcs.at[a, "hours"] for a in path))
+    shelf = float(inst.products.at[p, "shelf_life_h"])
+    countries = [inst.country[origin]] + [inst.country[arcs.at[a, "head"]] for a in path
+                                          if arcs.at[a, "kind"] == "crossing"]
+    n_cross = len(countries) - 1
+    return (p, origin, market, amount, hours, shelf, n_cross, " > ".join(path),
+            hours <= shelf + 1e-9, len(set(countries)) == len(countries))
+
+
+def network_simplex_objective(inst: Instance, product: str) -> float:
+    """The same optimum for one product without returning empties, by networkx's
+    ``max_flow_min_cost`` (network simplex) on a graph with a super source and sink.
+
+    Without empties (``empty_return_share`` = 0) one product's LP is a pure min-cost flow:
+    source -> origin (capacity = supply), origin -> sink (unserved, cost = penalty), arcs (crossing
+    capacity = trucks x payload), market -> sink (capacity = demand, cost = -price). Every unit
+    of supply reaches the sink, so the maximum flow is the total supply and its cheapest
+    routing is the LP optimum. networkx needs integers: costs are in micro-USD per tonne and
+    flows in grams per day (both rounded).
+    """
+    import networkx as nx
+
+    usd, ton = 1e6, 1e6
+    prod = inst.products.loc[product]
+    g = nx.DiGraph()
+    for a in inst.arcs.itertuples(index=False):
+        if a.kind == "crossing":
+            lic = inst.licences[a.crossing_id]
+            if lic is not None and product not in lic:
+                continue
+            cost = a.cost_usd_per_truck / prod.payload_t_per_truck
+            cap = inst.capacity[(a.crossing_id, a.direction)] * prod.payload_t_per_truck
+        else:
+            cost = prod.cost_factor * a.cost_usd_per_truck / prod.payload_t_per_truck
+            cap = None
+        w = round(cost * usd)
+        if g.has_edge(a.tail, a.head):  # parallel arcs: an intermediate node keeps them apart
+            mid = f"{a.arc_id}#"
+            g.add_edge(a.tail, mid, weight=w, **({} if cap is None else
+                                                  {"capacity": round(cap * ton)}))
+            g.add_edge(mid, a.head, weight=0)
+        else:
+            g.add_edge(a.tail, a.head, weight=w, **({} if cap is None else
+                                                     {"capacity": round(cap * ton)}))
+    s = inst.supply[(inst.supply["product_id"] == product) & (inst.supply["supply_t"] > 0)]
+    for o, v in zip(s["origin"], s["supply_t"]):
+        g.add_edge("__source__", o, capacity=round(v * ton), weight=0)
+        g.add_edge(o, f"{o}#unserved", capacity=round(v * ton),
+                   weight=round(prod.penalty_usd_per_t * usd))
+        g.add_edge(f"{o}#unserved", "__sink__", weight=0)
+    for m in inst.markets[inst.markets["product_id"] == product].itertuples(index=False):
+        attrs = {} if np.isnan(m.demand_t) else {"capacity": round(m.demand_t * ton)}
+        g.add_edge(m.market, f"{m.market}#buy", weight=round(-m.price_usd_per_t * usd), **attrs)
+        g.add_edge(f"{m.market}#buy", "__sink__", weight=0)
+    flow = nx.max_flow_min_cost(g, "__source__", "__sink__")
+    return nx.cost_of_flow(g, flow) / (usd * ton)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Print the arc optimum of a scenario and whether its paths keep shelf life."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("data", nargs="?", default=str(DEFAULT_DATA))
+    ap.add_argument("--month", type=int, default=None)
+    ap.add_argument("--close", action="append", default=[])
+    args = ap.parse_args(argv)
+    inst = read_instance(args.data, args.month, tuple(args.close))
+    sol = solve_arc_lp(inst)
+    paths = decompose(inst, sol)
+    print(f"objective_usd {sol.objective_usd:,.2f}")
+    bad = paths[~(paths["fits_shelf_life"] & paths["countries_once"])]
+    print(f"paths {len(paths)}, max crossings {paths['n_crossings'].max()}, "
+          f"not fitting: {sorted(set(bad['product_id'])) or 'none'}")
+
+
+if __name__ == "__main__":
+    main()

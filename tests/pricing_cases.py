@@ -1,0 +1,232 @@
+"""Small networks for the pricing and certificate tests: the tiny CSV datasets of tests/data/cg-*
+as pricing inputs (read by the independent arc LP's reader, not by borderflow), and random small
+graphs with brute-force enumeration of every route (for hypothesis).
+
+The brute force re-states the reduced costs of ``model/pricing.py`` and
+``model/dated_pricing.py`` from their docstrings, by enumerating every elementary path.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from borderflow.model.dated_pricing import DatedDuals
+from borderflow.model.pricing import PricingGraph, PricingProduct
+from hypothesis import strategies as st
+from independent.arc_lp import read_instance
+
+DATA = Path(__file__).parent / "data"
+
+
+def tiny_inputs(name: str) -> tuple[PricingGraph, list[PricingProduct], float]:
+    """Graph, products and empty-return share of ``tests/data/<name>``."""
+    graph, products, sigma, _ = pricing_inputs(DATA / name)
+    return graph, products, sigma
+
+
+def pricing_inputs(folder: Path | None = None, **kwargs) -> tuple:
+    """Graph, products, empty-return share and closed crossing directions of a dataset folder
+    (default: the embedded one), read by the independent arc LP's reader (``kwargs``: its
+    ``month`` and ``close``)."""
+    inst = read_instance(**({} if folder is None else {"folder": folder}), **kwargs)
+    nodes = pd.DataFrame({"node_id": list(inst.country), "country": list(inst.country.values())})
+    arcs = inst.arcs.rename(columns={"crossing_id": "element_id", "tail": "from_node",
+                                     "head": "to_node", "hours": "travel_h"})
+    graph = PricingGraph.from_tables(nodes, arcs)
+    products = []
+    for pid, p in inst.products.iterrows():
+        mk = inst.markets[inst.markets["product_id"] == pid]
+        origins = tuple(sorted(inst.supply.loc[inst.supply["product_id"] == pid, "origin"]))
+        allowed = frozenset(c for c, lic in inst.licences.items() if lic is None or pid in lic)
+        products.append(PricingProduct(pid, p.payload_t_per_truck, p.cost_factor,
+                                       p.shelf_life_h, origins,
+                                       tuple(zip(mk["market"], mk["price_usd_per_t"])),
+                                       allowed, p.perishable, p.penalty_usd_per_t))
+    closed = frozenset(k for k, v in inst.capacity.items() if v <= 0)
+    return graph, products, inst.empty_return_share, closed
+
+
+# ---- random small graphs ---------------------------------------------------------------------
+@dataclass
+class Case:
+    """A random network, one product and its origin."""
+
+    graph: PricingGraph
+    product: PricingProduct
+    origin: str
+
+
+@st.composite
+def cases(draw, max_nodes: int = 7) -> Case:
+    """A random small network: 3-7 nodes in up to 3 countries, links (some parallel) within a
+    country, crossings between countries, one product with 1-2 markets."""
+    n = draw(st.integers(3, max_nodes))
+    country = [draw(st.integers(0, 2)) for _ in range(n)]
+    pairs = [(u, v) for u in range(n) for v in range(n) if u != v]
+    chosen = draw(st.lists(st.sampled_from(pairs), min_size=2, max_size=3 * n))
+    arcs, seen_x = [], set()
+    for k, (u, v) in enumerate(chosen):
+        if country[u] == country[v]:
+            arcs.append((f"l{k:02d}", "link", "", "", u, v, draw(st.integers(1, 30)),
+                         draw(st.integers(0, 100))))
+        elif (min(u, v), max(u, v)) not in seen_x:
+            a, b = min(u, v), max(u, v)
+            seen_x.add((a, b))
+            cid, dwell, fee = f"x{a}{b}", draw(st.integers(0, 10)), draw(st.integers(0, 50))
+            arcs.append((f"{cid}:a_to_b", "crossing", cid, "a_to_b", a, b, dwell, fee))
+            arcs.append((f"{cid}:b_to_a", "crossing", cid, "b_to_a", b, a, dwell, fee))
+    frame = pd.DataFrame(arcs, columns=["arc_id", "kind", "element_id", "direction",
+                                        "from_node", "to_node", "travel_h",
+                                        "cost_usd_per_truck"])
+    frame["from_node"] = [f"n{u}" for u in frame["from_node"]]
+    frame["to_node"] = [f"n{v}" for v in frame["to_node"]]
+    nodes = pd.DataFrame({"node_id": [f"n{i}" for i in range(n)], "country": country})
+    graph = PricingGraph.from_tables(nodes, frame)
+    origin = draw(st.integers(0, n - 1))
+    markets = draw(st.lists(st.integers(0, n - 1), min_size=1, max_size=2, unique=True))
+    licensed = None
+    if graph.crossing_ids and draw(st.booleans()):
+        licensed = frozenset(draw(st.lists(st.sampled_from(graph.crossing_ids), unique=True)))
+    product = PricingProduct(
+        "p", payload_t_per_truck=float(draw(st.sampled_from([10, 20]))),
+        cost_factor=draw(st.sampled_from([1.0, 1.3])),
+        shelf_life_h=float(draw(st.integers(5, 100))), origins=(f"n{origin}",),
+        markets=tuple((f"n{m}", float(draw(st.integers(0, 300)))) for m in markets),
+        licensed=licensed, perishable=draw(st.booleans()),
+        penalty_usd_per_t=float(draw(st.integers(0, 500))))
+    return Case(graph, product, f"n{origin}")
+
+
+def routes(graph: PricingGraph, product: PricingProduct, origin: str):
+    """Every route of ``product`` from ``origin``: elementary paths to a market, licensed, no
+    country entered twice, within shelf life. Yields (market index, arc indices)."""
+    at = graph.node_index()
+    markets = {at[m] for m, _ in product.markets}
+    o = at[origin]
+
+    def walk(node, arcs, nodes, countries, hours):
+        if node in markets:
+            yield node, list(arcs)
+        for a in graph.out_arcs(node):
+            v = int(graph.head[a])
+            h = hours + graph.hours[a]
+            if v in nodes or h > product.shelf_life_h + 1e-9:
+                continue
+            c = int(graph.crossing[a])
+            if c >= 0:
+                if graph.country[v] in countries:
+                    continue
+                if product.licensed is not None and \
+                        graph.crossing_ids[c] not in product.licensed:
+                    continue
+            yield from walk(v, arcs + [a], nodes | {v}, countries | {int(graph.country[v])}, h)
+
+    yield from walk(o, [], {o}, {int(graph.country[o])}, 0.0)
+
+
+def price_of(product: PricingProduct, graph: PricingGraph, market: int) -> float:
+    """The product's price at a market node."""
+    return min(p for m, p in product.markets if m == graph.node_ids[market])
+
+
+def static_reduced_cost(graph, product, path, market, mu, rho, lam, pi, sigma) -> float:
+    """The static reduced cost (USD/t) of a route, from the formula (mu, rho: dicts by
+    (crossing index, direction index))."""
+    total = 0.0
+    for a in path:
+        c, d = int(graph.crossing[a]), int(graph.direction[a])
+        if c < 0:
+            total += product.cost_factor * graph.cost_usd_per_truck[a]
+        else:
+            total += graph.cost_usd_per_truck[a] + mu.get((c, d), 0.0) \
+                + sigma * mu.get((c, 1 - d), 0.0) \
+                + (0.0 if product.perishable else rho.get((c, d), 0.0))
+    P = product.payload_t_per_truck
+    return total / P + lam - price_of(product, graph, market) - pi
+
+
+def dated_reduced_costs(graph, product, path, market, t, duals, pi):
+    """Every column (departure code, reduced cost USD/t) of a route dispatched on ``t`` in a
+    dated model, by the formulas of model/dated_pricing.py; none if it is not allowed."""
+    n, P = duals.n_periods, product.payload_t_per_truck
+    lag, sigma = duals.empty_return_days, duals.empty_return_share
+    omega = duals.waiting_cost_usd_per_truck_day
+    mu = duals.capacity_usd_per_truck
+    rho = duals.priority_usd_per_truck if duals.priority_usd_per_truck is not None \
+        else np.zeros_like(mu)
+    price = price_of(product, graph, market)
+
+    def lam(day):
+        key = (graph.node_ids[market], product.product_id, day)
+        return duals.market_usd_per_t.get(key, 0.0) if day < n else 0.0
+
+    def gate_term(c, d, day):
+        if day >= n:
+            return 0.0
+        if duals.closed[c, d, day]:
+            return math.inf
+        value = mu[c, d, day] + (sigma * mu[c, 1 - d, day + lag] if day + lag < n else 0.0)
+        return value + (0.0 if product.perishable else rho[c, d, day])
+
+    base, offset, crossings = 0.0, 0.0, []
+    for a in path:
+        c, d = int(graph.crossing[a]), int(graph.direction[a])
+        if c < 0:
+            base += product.cost_factor * graph.cost_usd_per_truck[a]
+        else:
+            base += graph.cost_usd_per_truck[a]
+            crossings.append((c, d, offset))
+        offset += graph.hours[a]
+    H = offset
+    if not crossings:
+        return [(-1, base / P - price - pi + lam(t + int(H // 24)))]
+    upstream = sum(gate_term(c, d, t + int(o // 24)) for c, d, o in crossings[:-1])
+    if not math.isfinite(upstream):
+        return []
+    c, d, og = crossings[-1]
+    a = t + int(og // 24)
+    if a >= n:
+        return []
+    wait = min(duals.max_wait_days, max(0, math.floor((product.shelf_life_h - H) / 24)))
+    k = int((H - og) // 24)
+    out = []
+    for day in range(a, min(a + wait, n - 1) + 1):
+        g = gate_term(c, d, day)
+        if math.isfinite(g):
+            out.append((day, (base + upstream + (day - a) * omega + g) / P - price - pi
+                        + lam(day + k)))
+    if a + wait + 1 >= n:
+        out.append((-2, (base + upstream + (n - a) * omega) / P - pi))
+    return out
+
+
+@st.composite
+def dated_instances(draw):
+    case = draw(cases())
+    g = case.graph
+    n = draw(st.integers(2, 6))
+    shape = (len(g.crossing_ids), 2, n)
+    duals = DatedDuals.zeros(g, n, empty_return_share=draw(st.sampled_from([0.0, 0.5])),
+                             empty_return_days=draw(st.integers(0, 2)),
+                             waiting_cost_usd_per_truck_day=float(
+                                 draw(st.sampled_from([0, 0, 40]))),
+                             max_wait_days=draw(st.integers(0, 4)))
+    if shape[0]:
+        values = draw(st.lists(st.sampled_from([0.0, 0.0, 10.0, 80.0, 300.0]),
+                               min_size=int(np.prod(shape)), max_size=int(np.prod(shape))))
+        duals.capacity_usd_per_truck = np.array(values).reshape(shape)
+        shut = draw(st.lists(st.integers(0, 6), min_size=int(np.prod(shape)),
+                             max_size=int(np.prod(shape))))
+        duals.closed = (np.array(shut) == 0).reshape(shape)
+        if draw(st.booleans()):
+            duals.priority_usd_per_truck = np.full(shape, 15.0)
+    duals.market_usd_per_t = {(m, "p", d): float(draw(st.sampled_from([0, 0, 30])))
+                              for m, _ in case.product.markets for d in range(n)}
+    t = draw(st.integers(0, n - 1))
+    pi = float(draw(st.integers(-100, 300)))
+    duals.supply_usd_per_t = {(case.origin, "p", t): pi}
+    return case, duals, t, pi
