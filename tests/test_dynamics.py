@@ -71,12 +71,20 @@ def test_cargo_spoils_after_exactly_its_shelf_life_of_waiting(solve_tiny, tiny_t
 def _dispatch_on_day_0(t_per_day: float):
     """An extension that forces ``t_per_day`` of durian dispatched toward X1 on day 0 (a
     shipper's committed trucks): the LP would not send cargo it knows will expire."""
+    return _dispatch({0: t_per_day})
+
+
+def _dispatch(t_by_day: dict):
+    """An extension that forces ``t_by_day[d]`` t of durian dispatched toward X1 on day ``d``
+    (one constraint ``committed_<d>`` a day)."""
 
     def extra(m, ix):
         f = ix.flows
-        first = f[(f["period"] == 0) & f["route_id"].str.contains("x1")]["f"]
-        m.committed = pyo.Constraint(expr=sum(m.route_flow[int(i)] for i in first)
-                                     >= t_per_day)
+        for d, t_per_day in t_by_day.items():
+            sent = f[(f["period"] == d) & f["route_id"].str.contains("x1")]["f"]
+            name = "committed" if list(t_by_day) == [0] else f"committed_{d}"
+            m.add_component(name, pyo.Constraint(
+                expr=sum(m.route_flow[int(i)] for i in sent) >= t_per_day))
 
     return extra
 
@@ -102,6 +110,57 @@ def test_dispatched_cargo_expires_the_day_after_its_last_allowed_wait(solve_tiny
         [10] * (wait_days + 1), abs=TOL)
     assert run.results.summary["expired_in_queue_t"] == pytest.approx(200, abs=TOL)
     assert run.extension["constraints"] == ["committed"]
+
+
+def test_each_day_of_arrivals_expires_on_its_own_day(solve_tiny, tiny_tables):
+    """Committed dispatches of 200 t on day 0 and 100 t on day 1 wait at a closed X1 (W = 2
+    days with a 3-day shelf life): 200 t expire on day 3 and 100 t on day 4, never together
+    on day 3 to save a day of waiting (mutmut survivor: the expiry row admitting twice the
+    arrivals of day t - W - 1)."""
+    only_x1(tiny_tables, 10)
+    tiny_tables["products"].loc[0, "shelf_life_reefer_days"] = 3
+    close = CloseEvent(crossing="x1", close=Window(**{"to": day(7)}))
+    run = solve_tiny(tiny_tables, dated("two-days", 8, close),
+                     extra_constraints=_dispatch({0: 200, 1: 100}))
+    sp = run.results.spoilage
+    sp = sp[sp["where"] == "queue"].groupby("period")["spoiled_t"].sum()
+    assert sp.index.tolist() == [3, 4]
+    assert sp.tolist() == pytest.approx([200, 100], abs=TOL)
+
+
+def test_an_initial_queue_expires_alone_on_its_day(solve_tiny, tiny_tables):
+    """5 trucks (100 t) already waiting at a closed X1 (age 0, W = 2 days) expire on day 3;
+    200 t dispatched on day 1 expire on day 4, not partly with them on day 3 (mutmut
+    survivor: the expiry row admitting twice the initial queue)."""
+    only_x1(tiny_tables, 10)
+    tiny_tables["products"].loc[0, "shelf_life_reefer_days"] = 3
+    close = CloseEvent(crossing="x1", close=Window(**{"to": day(7)}))
+    stuck = InitialQueue(crossing="x1", product="durian", trucks=5, age_days=0)
+    run = solve_tiny(tiny_tables, dated("stuck", 8, close, queues=(stuck,)),
+                     extra_constraints=_dispatch({1: 200}))
+    sp = run.results.spoilage
+    sp = sp[sp["where"] == "queue"].groupby("period")["spoiled_t"].sum()
+    assert sp.index.tolist() == [3, 4]
+    assert sp.tolist() == pytest.approx([100, 200], abs=TOL)
+
+
+def test_older_initial_queue_expires_while_a_younger_one_waits(solve_tiny, tiny_tables):
+    """Two queues at X1 at the start, 10 trucks each, aged 0 and 2 days (W = 2): X1 closed on
+    days 0-1, so the older one expires on day 1 and the younger one crosses on day 2; the
+    younger queue's place in the FIFO age rows cannot shelter the older cargo (mutmut
+    survivor: the age rows counting an initial queue twice)."""
+    only_x1(tiny_tables, 20)
+    tiny_tables["products"].loc[0, "shelf_life_reefer_days"] = 3
+    tiny_tables["supply"].loc[0, "supply_t_per_year"] = 0
+    close = CloseEvent(crossing="x1", close=Window(**{"to": day(1)}))
+    queues = tuple(InitialQueue(crossing="x1", product="durian", trucks=10, age_days=age)
+                   for age in (0, 2))
+    run = solve_tiny(tiny_tables, dated("two-queues", 4, close, queues=queues))
+    sp = run.results.spoilage
+    sp = sp[sp["where"] == "queue"].groupby("period")["spoiled_t"].sum()
+    assert sp.index.tolist() == [1]
+    assert sp.tolist() == pytest.approx([200], abs=TOL)
+    assert queue_series(run, 3) == pytest.approx([20, 10, 0], abs=TOL)
 
 
 def test_reopening_in_time_saves_the_waiting_cargo(solve_tiny, tiny_tables):

@@ -95,3 +95,50 @@ def test_the_size_estimate_counts_what_the_index_tables_hold(dated_model):
     assert size.variables == len(ix.flows) + len(ix.unserved) + 3 * len(ix.queues)
     assert size.constraints >= len(ix.unserved) + len(ix.capacity_rows) + len(
         ix.demand_rows) + 3 * len(ix.queues)
+
+
+@pytest.mark.parametrize("age_days", [0, 2, 3, 5])
+def test_initial_queues_age_and_expire_in_the_rows_their_age_says(tmp_path, age_days):
+    """Trucks already ``g`` days in the queue at the start (allowed wait ``W``: 2 days with a
+    3-day shelf life) count in the queue_age rows of days 0 .. W - g and in the queue_expiry
+    row of day max(0, W - g + 1): cargo already too old expires on day 0, the first row of
+    the first stream (mutmut survivors: expiry clipped at day 1, row 0 skipped)."""
+    t = tiny.base_tables()
+    t["products"].loc[0, "shelf_life_reefer_days"] = 3
+    ds = load_dataset(tiny.write(tmp_path / "data", t), check_borders=False)
+    scenario = dated("old", 5, queues=(InitialQueue(crossing="x1", product="durian", trucks=3,
+                                                    age_days=age_days),))
+    net = build_network(ds, scenario)
+    built = build_model(net, enumerate_routes(net, RouteOptions()))
+    ix, m = built.index, built.model
+    (i, k), = ix.initial[["i", "k"]].itertuples(index=False)
+    w = int(ix.streams.loc[k, "max_wait_days"])
+    assert w == 2
+    expiring, counted = [], []
+    for q in ix.queues[ix.queues["k"] == k].itertuples():
+        if ("initial_queue", i) in _terms(m.queue_expiry[q.q]):
+            expiring.append(q.period)
+        if ("initial_queue", i) in _terms(m.queue_age[q.q]):
+            counted.append(q.period)
+    assert expiring == [max(0, w - age_days + 1)]
+    assert counted == list(range(0, w - age_days + 1))
+
+
+def test_a_static_model_has_every_family_with_no_queue_rows(tmp_path):
+    """One representative day: every constraint family and variable of BuiltModel's docstring
+    exists under its name, the dated ones (queues, initial queues) and an absent priority rule
+    with no rows (mutmut survivors: a family renamed or given a row in a static model)."""
+    import pyomo.environ as pyo
+
+    from borderflow.data.scenario import Scenario
+
+    ds = load_dataset(tiny.write(tmp_path / "data", tiny.base_tables()), check_borders=False)
+    net = build_network(ds, Scenario())
+    built = build_model(net, enumerate_routes(net, RouteOptions()))
+    rows = {c.local_name: len(c) for c in built.model.component_objects(pyo.Constraint)}
+    cols = {c.local_name: len(c) for c in built.model.component_objects(pyo.Var)}
+    assert rows == {"supply_balance": 1, "crossing_capacity": 2, "priority_share": 0,
+                    "market_demand": 0, "destination_share": 0, "queue_balance": 0,
+                    "queue_age": 0, "queue_expiry": 0, "initial_queue_total": 0}
+    assert cols == {"route_flow": 2, "unserved": 1, "queue": 0, "departures": 0, "expired": 0,
+                    "initial_queue": 0}
