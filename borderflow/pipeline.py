@@ -229,17 +229,20 @@ def run_scenario(tables: InputTables, scenario: Scenario | None = None,
     routes, solver = options.effective(dated, tuple(sorted(set(scenario.crossings_named()))))
     model = prepare(tables, scenario, routes, solver, options.max_model_gb, progress,
                     extra_constraints=extra_constraints)
-    rolling = options.rolling if dated else None
+    rolling = options.rolling_for(scenario.horizon.days) if dated else None
     if rolling is not None and model.extension and model.extension["variables"]:
-        raise InputError(Problem("extra_constraints", None, None,
-                                 f"{model.extension['function']} adds variables "
-                                 f"{model.extension['variables']}: a rolling-horizon solve "
-                                 "needs the day of every variable; write rows over the "
-                                 "model's own variables or solve the whole horizon at once"))
+        if options.rolling is not None:
+            raise InputError(Problem("extra_constraints", None, None,
+                                     f"{model.extension['function']} adds variables "
+                                     f"{model.extension['variables']}: a rolling-horizon solve "
+                                     "needs the day of every variable; write rows over the "
+                                     "model's own variables or solve the whole horizon at "
+                                     "once"))
+        rolling = None  # the rule's exact windows need every variable's day: one LP instead
     try:
         summary = solve_session(model.session, model.built, model.net, rolling, progress)
     except InfeasibleError as err:
-        if rolling is not None:  # the IIS of the whole model would not be this window's
+        if rolling is not None and not rolling.exact:  # a window's IIS is not the model's
             raise
         raise explained(err, model.session, model.built, model.net) from None
     progress("results", None, None, "extracting the result tables")
@@ -252,16 +255,21 @@ def run_scenario(tables: InputTables, scenario: Scenario | None = None,
 def solve_session(session: HighsSession, built: BuiltModel, net: FreightNetwork,
                   rolling: RollingHorizon | None = None,
                   on_progress: Progress | None = None) -> SolveSummary:
-    """Solve a session's model at once or, with ``rolling``, window by window (dated models);
-    values and duals are loaded into the Pyomo model. Reports stage ``solve`` (each window
-    ``k`` of ``n`` with ``rolling``)."""
+    """Solve a session's model at once or, with ``rolling``, window by window (dated models;
+    ``rolling.exact``: then the whole LP from the windows' solution); values and duals are
+    loaded into the Pyomo model. Reports stage ``solve`` (each window ``k`` of ``n`` with
+    ``rolling``, then ``n`` of ``n`` for the whole LP of the exact path). A session solved
+    before re-solves warm from its basis unless ``rolling`` is an approximation (whose
+    windows are solved anew)."""
     progress = on_progress or _quiet
-    if rolling is None:
+    if rolling is None or (rolling.exact and session.basis() is not None):
         progress("solve", None, None, f"HiGHS ({session.options.solver})")
         return session.solve()
 
     def window(k: int, n: int, first_day: int, last_day: int) -> None:
-        progress("solve", k, n, f"window {k + 1} of {n} (days {first_day}-{last_day})")
+        progress("solve", k, n, f"window {k + 1} of {n} (days {first_day}-{last_day})"
+                 if k < n else "the whole LP from the windows' solution (crossover, primal "
+                               "simplex)")
 
     return solve_rolling(session, column_periods(built), rolling, lookahead_days(built),
                          longest_queue_wait_days(built), on_window=window)
@@ -295,7 +303,8 @@ def solve_baseline(run: Run, on_progress: Progress | None = None
             progress("baseline", done, total, message)
 
     summary = solve_session(run.session, run.built, net,
-                            run.options.rolling if net.dated else None, windows)
+                            run.options.rolling_for(net.scenario.horizon.days)
+                            if net.dated else None, windows)
     return net, extract_results(net, run.routes, run.built, summary.as_dict())
 
 

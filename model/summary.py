@@ -66,6 +66,13 @@ class RunSummary:
     constraints: int = _f("-", "rows of the LP")
     routes: dict = _f("-", "route enumeration: candidate routes, routes and (route, product) "
                            "pairs kept, those excluded as unlicensed or too slow, the settings")
+    solve_method: str = _f("-", "how the LP was solved, in words: one LP (its algorithm), a "
+                                "warm re-solve, rolling windows then the whole LP (exact), or "
+                                "rolling windows alone (an approximation)",
+                           default="")
+    exact: bool = _f("-", "the whole LP's optimum, proved by HiGHS (`false`: a rolling-horizon "
+                          "approximation with limited foresight, costlier than or equal to "
+                          "the optimum)", default=True)
     verified: bool | None = _f("-", "every independent check passed (absent for a baseline "
                                     "solved alongside a scenario)", default=None)
     verification_checks: int | None = _f("-", "independent checks made (`verification.csv`)",

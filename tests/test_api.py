@@ -161,7 +161,8 @@ def test_run_options_are_frozen_and_name_the_dated_defaults():
     routes, solver = own.effective(dated=True)
     assert (routes.max_routes_per_product, solver.solver) == (3, "simplex")
     assert set(opts.recorded()) == {"routes", "solver", "max_model_gb", "rolling",
-                                    "dated_routes_per_product", "dated_solver"}
+                                    "exact_windows_from_days", "dated_routes_per_product",
+                                    "dated_solver"}
 
 
 def test_a_scenario_file_is_checked_against_the_dataset_and_recorded(ds, tmp_path):

@@ -106,5 +106,6 @@ def test_cli_solves_a_scenario_file_in_windows(tmp_path):
 
     summary = json.loads((out / "summary.json").read_text())
     assert summary["rolling_windows"] == 6  # 30 days + 21-day run-out tail, 10 a window
+    assert summary["exact"] is False and "approximation" in summary["solve_method"]
     meta = json.loads((out / "run.json").read_text())
-    assert meta["options"]["rolling"] == {"window_days": 10, "overlap_days": 3}
+    assert meta["options"]["rolling"] == {"window_days": 10, "overlap_days": 3, "exact": False}

@@ -141,7 +141,10 @@ def measures_view(summary: Mapping, horizon: Horizon) -> View:
     rows.append(("trucks", "trucks", float(summary["trucks"]), horizon.total_unit("trucks")))
     df = pd.DataFrame(rows, columns=["measure", "measure_id", "value", "unit"])
     what = "per day" if not horizon.dated else horizon.scope
-    return View("measures", f"{summary.get('scenario', 'run')}: {summary.get('status', '')}, "
+    status = summary.get("status", "")
+    if summary.get("exact") is False:  # never call a rolling approximation optimal
+        status = "rolling-horizon approximation (limited foresight, not the optimum)"
+    return View("measures", f"{summary.get('scenario', 'run')}: {status}, "
                             f"{horizon.label}; amounts {what}",
                 [Column("measure", "measure"), Column("value", "value", unit_column="unit"),
                  Column("unit", "unit"), Column("measure_id", "key", shown=False)], df)
