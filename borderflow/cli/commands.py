@@ -427,12 +427,18 @@ def sweep_cmd(
                                       help="Progress bar."),
     top: int = typer.Option(12, "--top", min=1, help="Rows shown per table."),
     as_json: bool = JsonOpt,
+    window_days: Optional[int] = WindowDaysOpt,
+    overlap_days: Optional[int] = OverlapDaysOpt,
+    method: str = MethodOpt,
 ) -> None:
     """Solve many scenarios in parallel (Dask) and compare them: criticality, capacity, investments.
 
     One model per worker, warm re-solves. Writes a comparison with the baselines, the
     criticality of crossings, the value of capacity and the ranking of investments. Failed
-    scenarios are reported and do not stop the sweep."""
+    scenarios are reported and do not stop the sweep. Dated scenarios of 30 days or more: the
+    model is solved once exactly through rolling windows and each scenario re-solves warm from
+    its basis (--method); --window-days alone solves every scenario in windows (an
+    approximation)."""
     import time
 
     with _working("sweep", as_json) as progress:
@@ -446,7 +452,7 @@ def sweep_cmd(
             raise InputError(Problem("sweep", None, "--month", "--month goes with --n-1 (a "
                                      "file's scenarios set their own horizon; --seasons runs "
                                      "every month)"))
-        options = _run_options(threads, time_limit)
+        options = _run_options(threads, time_limit, window_days, overlap_days, method)
         progress("plan", None, None, "planning the scenarios")
         plan = plan_sweep(scenario_file, n_minus_1=n_1, month=month, seasons=seasons,
                           invest=invest, invest_top=invest_under, data=data,
