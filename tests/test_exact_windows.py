@@ -10,12 +10,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from helpers import dated, day, only_x1
-from test_rolling import _throttled
+from test_rolling import _throttled, must_deliver_through_a_shut_gate
 from typer.testing import CliRunner
 
 from borderflow.cli import app
-from borderflow.data.scenario import CloseEvent, Window
 from borderflow.options import EXACT_WINDOWS, RunOptions
 from borderflow.pipeline import solve_baseline
 from borderflow.solvers.highs import InfeasibleError
@@ -75,11 +73,7 @@ def test_the_baseline_of_an_exact_run_is_a_warm_resolve_with_the_cold_optimum(
 
 def test_an_infeasible_window_falls_back_to_the_whole_lp_which_explains_it(
         solve_tiny, tiny_tables):
-    only_x1(tiny_tables, 20)
-    tiny_tables["products"].loc[0, "shelf_life_reefer_days"] = 3
-    scenario = dated("shut", 10, CloseEvent(crossing="x1",
-                                            close=Window(**{"from": day(4), "to": day(9)})))
-    scenario = scenario.model_copy(update={"must_deliver": ("durian",)})
+    scenario = must_deliver_through_a_shut_gate(tiny_tables)
     with pytest.raises(InfeasibleError) as info:
         solve_tiny(tiny_tables, scenario, options=exact(2))
     assert not str(info.value).startswith("rolling horizon")  # the whole model's IIS
@@ -119,22 +113,3 @@ def test_static_summary_names_the_one_lp_method(solve_tiny, tiny_tables):
     assert s["exact"] is True and s["solve_method"].startswith("one LP")
     assert json.loads(json.dumps(s))["solve_method"] == s["solve_method"]
 
-
-def test_bf_solve_reports_windows_then_the_whole_lp_and_a_warm_baseline(tmp_path):
-    import tiny
-
-    import borderflow as bf
-
-    t = tiny.base_tables()
-    only_x1(t, 20)
-    ds = bf.load_dataset(tiny.write(tmp_path / "data", t), check_borders=False)
-    close = CloseEvent(crossing="x1", close=Window(**{"from": day(1), "to": day(2)}))
-    seen = []
-    res = bf.solve(ds, dated("closure", 5, close), exact(2, 1),
-                   on_progress=lambda s, k, n, m: seen.append((s, k, n, m)) if n else None)
-    steps = [(k, n, m) for s, k, n, m in seen if s == "solve"]
-    n = steps[0][1]
-    assert [k for k, _, _ in steps] == list(range(n + 1))  # windows 0..n-1, then the LP
-    assert steps[-1][2].startswith("the whole LP")
-    assert not [s for s in seen if s[0] == "baseline"]  # warm from the whole LP's basis
-    assert res.summary["exact"] is True and res.summary["verified"] is True
