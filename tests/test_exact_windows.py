@@ -61,12 +61,11 @@ def test_myopic_windows_cost_more_and_the_exact_path_recovers_the_optimum(
     assert run.solve.objective_usd == pytest.approx(one_lp.solve.objective_usd, rel=REL)
 
 
-def test_the_baseline_of_an_exact_run_is_a_warm_resolve_with_the_cold_optimum(
-        solve_tiny, tiny_tables):
+def test_the_baseline_of_an_exact_run_is_exact_too(solve_tiny, tiny_tables):
     scenario = _throttled(tiny_tables)
     run = solve_tiny(tiny_tables, scenario, options=exact(3, 1))
     net, base = solve_baseline(run)
-    assert base.summary["solve_method"].startswith("warm re-solve")
+    assert base.summary["solve_method"].startswith("rolling windows, then the whole LP")
     cold = solve_tiny(tiny_tables, net.scenario)
     assert base.summary["objective_usd"] == pytest.approx(cold.solve.objective_usd, rel=REL)
 
