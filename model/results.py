@@ -193,7 +193,10 @@ def _stream_tables(net: FreightNetwork, built: BuiltModel,
         built.streams[["k", "route_id", "product_id", "origin", "crossing_id", "direction",
                        "payload_t_per_truck"]], on="k")
     init = init.rename(columns={"j": "entry", "t": "initial_t"})
-    init["initial_trucks"] = init["initial_t"] / init["payload_t_per_truck"]
+    # the streams the trucks went to: a zero allocation names a route that may carry nothing
+    # (then no other table knows it)
+    init = init[init["initial_t"] > FLOW_TOL_T].assign(
+        initial_trucks=lambda d: d["initial_t"] / d["payload_t_per_truck"])
     init = init.sort_values(["entry", "route_id"], kind="stable", ignore_index=True)
     return s[STREAM_COLUMNS], init[INITIAL_COLUMNS]
 
