@@ -13,6 +13,9 @@ The public API (docs/api.md)::
     bf.sweep(bf.plan_sweep(n_minus_1=True), "runs/n1")  # many scenarios on Dask
     bf.read_sweep("runs/n1")                          # a sweep folder's tables, read back
     bf.robust_plan(ds, *bf.closure_scenarios(["boten-mohan"], 0.05))
+    bf.calibrate(bf.load_dataset(), out="runs/calibration")
+    bf.uncertainty(ds, sc, samples=200).text()        # bands: "+55,400 USD/day (P10–P90: ...)"
+    bf.appraise(ds, samples=50).ranking               # NPV, EIRR, BCR of investments.csv
 
 Stages, each in its own module, data flowing one way (docs/architecture.md)::
 
@@ -29,6 +32,7 @@ Stages, each in its own module, data flowing one way (docs/architecture.md)::
     borderflow.api               solve(), Result     the one path: + baseline, compare, verify
     borderflow.io                run folders, atomic files
     borderflow.sweeps / robust   many scenarios on Dask / a plan that holds up when gates close
+    borderflow.calibration       calibrate()         fit estimates to normal-time observations
     borderflow.gis / maps        GIS layers and exports / PNG and HTML maps
     borderflow.cli               the command line: parse -> API -> print
 
@@ -77,26 +81,37 @@ _EXPORTS = {
     "robust_plan": "borderflow.robust",
     "closure_scenarios": "borderflow.robust",
     "RobustResult": "borderflow.robust",
+    "calibrate": "borderflow.calibration",
+    "CalibrationResult": "borderflow.calibration",
+    "FitOptions": "borderflow.calibration",
     "RunSummary": "borderflow.model.summary",
     "IndexTables": "borderflow.model.indices",
+    "uncertainty": "borderflow.uncertainty",
+    "UncertaintyResult": "borderflow.uncertainty.result",
+    "appraise": "borderflow.appraisal.run",
+    "AppraisalResult": "borderflow.appraisal.run",
 }
 #: public names whose object has another name in its module
 _RENAMED = {"sweep": "run_sweep"}
+#: public names that are a module itself (``bf.uncertainty``: a callable package)
+_MODULES = {"uncertainty"}
 
-__all__ = ["BuildEvent", "CapacityEvent", "CloseEvent", "Horizon", "IndexTables",
-           "InitialQueue", "InputError", "InputTables", "PriorityEvent", "PriorityRule", "Result",
-           "RobustResult", "RollingHorizon", "RouteOptions", "RunOptions", "RunSummary", "STAGES",
-           "Scenario", "SolverError", "SolverOptions", "SupplyChange", "SupplyEvent", "SweepPlan",
-           "SweepResult", "Window", "closure_scenarios", "folder_kind", "load_dataset",
-           "plan_sweep", "read_result", "read_sweep", "robust_plan", "solve", "sweep",
-           "verify_run"]
+__all__ = ["AppraisalResult", "BuildEvent", "CalibrationResult", "CapacityEvent", "CloseEvent",
+           "FitOptions", "Horizon", "IndexTables", "InitialQueue", "InputError", "InputTables",
+           "PriorityEvent", "PriorityRule", "Result", "RobustResult", "RollingHorizon",
+           "RouteOptions", "RunOptions", "RunSummary", "STAGES", "Scenario", "SolverError",
+           "SolverOptions", "SupplyChange", "SupplyEvent", "SweepPlan", "SweepResult",
+           "UncertaintyResult", "Window", "appraise", "calibrate", "closure_scenarios",
+           "folder_kind", "load_dataset", "plan_sweep", "read_result", "read_sweep",
+           "robust_plan", "solve", "sweep", "uncertainty", "verify_run"]
 
 
 def __getattr__(name: str):
     """Import a public name's module on first use (PEP 562)."""
     if name not in _EXPORTS:
         raise AttributeError(f"module 'borderflow' has no attribute {name!r}")
-    value = getattr(importlib.import_module(_EXPORTS[name]), _RENAMED.get(name, name))
+    module = importlib.import_module(_EXPORTS[name])
+    value = module if name in _MODULES else getattr(module, _RENAMED.get(name, name))
     globals()[name] = value
     return value
 
@@ -107,6 +122,7 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from borderflow.api import STAGES, Result, folder_kind, read_result, solve
+    from borderflow.calibration import CalibrationResult, FitOptions, calibrate
     from borderflow.data.dataset import load_dataset
     from borderflow.data.errors import InputError
     from borderflow.data.loaders import InputTables
@@ -123,3 +139,5 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from borderflow.sweeps import SweepPlan, SweepResult, plan_sweep, read_sweep
     from borderflow.sweeps import run_sweep as sweep
     from borderflow.verify import verify_run
+    from borderflow.appraisal.run import AppraisalResult, appraise
+    from borderflow.uncertainty.result import UncertaintyResult

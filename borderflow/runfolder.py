@@ -11,7 +11,7 @@ Rules (docs/reliability.md tells them to users)
 -----------------------------------------------
 Ownership
     A folder is borderflow's when it holds the marker ``.borderflow-run.json`` (``kind``:
-    ``run`` or ``sweep``), written last, after the checksum manifest
+    ``run``, ``sweep`` or ``calibration``), written last, after the checksum manifest
     (:mod:`borderflow.manifest`). Only such a folder (of the same kind), an empty folder or
     nothing may be at ``--out``. Anything else is refused with one line and exit 2, before any
     solving: a folder holding other files, a plain file, a symbolic link, a device, FIFO or
@@ -77,7 +77,8 @@ from borderflow.faults import fault_point
 from borderflow.manifest import write_manifest
 
 MARKER = ".borderflow-run.json"
-KINDS = ("run", "sweep")
+#: what a marked folder holds (``calibration``: ``borderflow calibrate``, docs/calibration.md)
+KINDS = ("run", "sweep", "calibration")
 #: version of the marker's layout
 MARKER_FORMAT = 1
 class OutputError(InputError):

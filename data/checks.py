@@ -21,6 +21,8 @@ from pyproj import Geod
 from shapely import wkt
 from shapely.errors import ShapelyError
 
+from .cost_terms import cost_term_problems
+from .destinations import share_problems
 from .errors import InputError, Problem
 from .loaders import InputTables, row_problem
 from .parameters import parameter_problems
@@ -175,6 +177,9 @@ def validate_tables(tables: InputTables, *, check_borders: bool = True) -> Valid
             c.report.errors.append(Problem("parameters.csv", None, col, msg))
         else:
             (c.error if level == "error" else c.warn)(t.parameters, PARAMETERS, i, col, msg)
+
+    # --- generalized-cost terms and destination shares (their own modules) ---------------
+    c.report.errors += cost_term_problems(t) + share_problems(t)
 
     # --- nodes inside their country ------------------------------------------------------
     if check_borders:

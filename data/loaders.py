@@ -46,7 +46,8 @@ class InputTables:
     """The validated input tables of one dataset, one DataFrame per table.
 
     Attributes are named as the tables (``products``, ``nodes``, ``crossings``, ``links``,
-    ``supply``, ``seasonality``, ``markets``, ``parameters``, ``provenance``); ``sources`` maps
+    ``supply``, ``seasonality``, ``markets``, ``parameters``, ``provenance``, and the optional
+    ``cost_terms`` and ``destination_shares``: empty when the dataset has none); ``sources`` maps
     each table to the file(s) it was read from and ``checksums`` each file to its SHA-256.
     """
 
@@ -59,6 +60,8 @@ class InputTables:
     markets: pd.DataFrame
     parameters: pd.DataFrame
     provenance: pd.DataFrame
+    cost_terms: pd.DataFrame
+    destination_shares: pd.DataFrame
     sources: dict[str, list[str]] = field(default_factory=dict)
     checksums: dict[str, str] = field(default_factory=dict)
 
@@ -305,7 +308,27 @@ def _read_table(folder: Path, spec: TableSpec) -> pd.DataFrame | None:
     path = folder / spec.filename
     if not os.path.lexists(path):
         return None
+    return read_table_file(path, spec)
+
+
+def read_table_file(path: Path | str, spec: TableSpec) -> pd.DataFrame:
+    """Read one CSV file (whatever its name) as table ``spec`` and check it against the schema.
+
+    Returns
+    -------
+    DataFrame
+        With ``_row`` (1-based data row) and ``_file`` (as shown in messages) columns.
+
+    Raises
+    ------
+    InputError
+        Naming file, row and field of every problem (a missing file too).
+    """
+    path = Path(path)
     shown = display_path(path)
+    if not os.path.lexists(path):  # a folder, FIFO or link: _read_csv says what it is
+        raise InputError(Problem(shown, None, None, f"no such file (expected the "
+                                 f"{spec.name} table, {spec.filename})"))
     df = _read_csv(path, spec)
     df["_row"] = np.arange(1, len(df) + 1)
     df["_file"] = shown

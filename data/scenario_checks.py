@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import calendar
 import difflib
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from .scenario import BuildEvent, CapacityEvent, CloseEvent, Scenario, SupplyEvent, Window
 from .schemas import AVAILABLE_STATUSES
@@ -18,19 +18,31 @@ from .schemas import AVAILABLE_STATUSES
 
 @dataclass(frozen=True)
 class Catalog:
-    """The ids a scenario may name: crossings (id -> status), products and supply origins."""
+    """The ids a scenario may name: crossings (id -> status), products, supply origins and
+    closure groups (name -> crossing ids: :mod:`borderflow.data.closure_groups`)."""
 
     crossings: dict
     products: tuple[str, ...]
     origins: tuple[str, ...]
+    groups: dict = field(default_factory=dict)
 
     @classmethod
     def of(cls, tables) -> "Catalog":
-        """The catalog of checked input tables (:class:`borderflow.data.loaders.InputTables`)."""
+        """The catalog of checked input tables (:class:`borderflow.data.loaders.InputTables`),
+        with the dataset's built-in closure groups."""
+        from .closure_groups import builtin_groups
+
         cr = tables.crossings
         return cls(crossings=dict(zip(cr["crossing_id"], cr["status"])),
                    products=tuple(tables.products["product_id"]),
-                   origins=tuple(sorted(tables.supply["node_id"].unique())))
+                   origins=tuple(sorted(tables.supply["node_id"].unique())),
+                   groups=builtin_groups(tables))
+
+    def with_groups(self, groups: dict) -> "Catalog":
+        """A copy that also knows the user-defined ``groups`` (name -> crossing ids)."""
+        if not groups:
+            return self
+        return replace(self, groups={**self.groups, **{k: tuple(v) for k, v in groups.items()}})
 
     def open_crossings(self) -> list[str]:
         """Crossings available in the dataset's normal state (open, upgraded, restricted)."""
@@ -76,6 +88,11 @@ def scenario_problems(scenario: Scenario, catalog: Catalog) -> list[tuple[tuple,
             if ev.supply.origin is not None:
                 found.append(unknown_id(("events", k, "supply", "origin"), "origin",
                                         ev.supply.origin, catalog.origins))
+        elif isinstance(ev, CloseEvent) and ev.crossing in catalog.groups:
+            continue  # a closure group: expanded into its crossings (expand_groups)
+        elif ev.crossing in catalog.groups:
+            found.append((("events", k, "crossing"), "crossing", f"'{ev.crossing}' is a "
+                          "closure group: only close events take a group (list its crossings)"))
         else:
             found.append(unknown_id(("events", k, "crossing"), "crossing", ev.crossing,
                                     catalog.crossings))
@@ -113,6 +130,19 @@ def scenario_problems(scenario: Scenario, catalog: Catalog) -> list[tuple[tuple,
             found.append((loc, key, f"event {shown} lies outside {span}"))
     return [p for p in found if p is not None]
 
+def expand_groups(scenario: Scenario, groups: dict) -> Scenario:
+    """``scenario`` with every close event that names a closure group replaced by one close
+    event per member crossing (same window and direction), in place of the group's event."""
+    if not groups or not any(isinstance(ev, CloseEvent) and ev.crossing in groups
+                             for ev in scenario.events):
+        return scenario
+    events = []
+    for ev in scenario.events:
+        if isinstance(ev, CloseEvent) and ev.crossing in groups:
+            events += [ev.model_copy(update={"crossing": c}) for c in groups[ev.crossing]]
+        else:
+            events.append(ev)
+    return scenario.model_copy(update={"events": tuple(events)})
 
 
 def _capacity_target(ev) -> tuple[str, tuple[str, ...]] | None:

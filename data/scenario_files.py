@@ -25,7 +25,7 @@ from .errors import InputError, Problem, display_path
 from .scenario import (EVENT_KEYS, MAX_HORIZON_DAYS, CloseEvent, Direction, Event, Horizon,
                        InitialQueue, PriorityRule, Scenario, StrictModel, SupplyChange, Window,
                        check_base, check_name)
-from .scenario_checks import Catalog, scenario_problems
+from .scenario_checks import Catalog, expand_groups, scenario_problems
 from .yaml_safe import load_yaml_text, read_text
 
 
@@ -168,11 +168,20 @@ class Investments(StrictModel):
 
 
 class ScenarioFile(StrictModel):
-    """The content of a scenario file: scenarios, closure grids and investments to value."""
+    """The content of a scenario file: scenarios, closure grids, investments to value and
+    closure groups (name -> crossing ids, :mod:`borderflow.data.closure_groups`)."""
 
     scenarios: tuple[Scenario, ...] = ()
     grid: tuple[ClosureGrid, ...] = ()
     investments: Investments | None = None
+    groups: dict[str, tuple[str, ...]] = {}
+
+    @field_validator("groups")
+    @classmethod
+    def _group_names(cls, v: dict) -> dict:
+        for name in v:
+            check_name(name)
+        return v
 
     @field_validator("grid", mode="before")
     @classmethod
@@ -190,7 +199,7 @@ class ScenarioFile(StrictModel):
 
 
 # ---- reading and locating ------------------------------------------------------------------
-_FILE_KEYS = {"scenarios", "grid", "investments"}
+_FILE_KEYS = {"scenarios", "grid", "investments"}  # ``groups`` may go with one scenario too
 
 
 def _yaml_find(node, loc: tuple) -> tuple[int | None, tuple]:
@@ -271,6 +280,12 @@ class LoadedScenarios:
         found: list[tuple[tuple, Scenario]] = [(("scenarios", k), s)
                                                for k, s in enumerate(self.spec.scenarios)]
         problems = []
+        if catalog is not None:
+            from .closure_groups import group_problems
+
+            problems += [self.problem(loc, msg) for loc, msg in group_problems(
+                self.spec.groups, catalog.crossings, catalog.groups)]
+            catalog = catalog.with_groups(self.spec.groups)
         opened = catalog.open_crossings() if catalog is not None else None
         for g, grid in enumerate(self.spec.grid):
             try:
@@ -301,7 +316,8 @@ class LoadedScenarios:
                                     f"{', '.join(dup)}"))
         if problems:
             raise InputError(problems)
-        return found
+        groups = catalog.groups if catalog is not None else self.spec.groups
+        return [(loc, expand_groups(s, groups)) for loc, s in found]
 
 
 def _known_keys() -> list[str]:
@@ -370,8 +386,11 @@ def load_scenario_text(text: str, shown: str) -> LoadedScenarios:
                                  "'scenarios:', 'grid:', 'investments:')"))
     single = not (_FILE_KEYS & doc.keys())
     loaded = LoadedScenarios(shown=shown, spec=None, single=single, node=node)
+    if single:  # one scenario at the top level, with its closure groups
+        doc = {"scenarios": [{k: v for k, v in doc.items() if k != "groups"}],
+               **({"groups": doc["groups"]} if "groups" in doc else {})}
     try:
-        loaded.spec = ScenarioFile.model_validate({"scenarios": [doc]} if single else doc)
+        loaded.spec = ScenarioFile.model_validate(doc)
     except ValidationError as err:
         raise InputError([_located(loaded, doc, e) for e in err.errors()]) from None
     return loaded
@@ -381,7 +400,7 @@ def _located(loaded: LoadedScenarios, doc: dict, error: dict) -> Problem:
     loc = _untagged(tuple(error["loc"]))
     label = ""
     if loc[:1] == ("scenarios",) and len(loc) > 1 and isinstance(loc[1], int):
-        items = [doc] if loaded.single else doc.get("scenarios") or []
+        items = doc.get("scenarios") or []  # a single scenario's file is wrapped as a list
         item = items[loc[1]] if loc[1] < len(items) else None
         name = item.get("name") if isinstance(item, dict) else None
         name = str(name)[:40] + "..." if name and len(str(name)) > 40 else name

@@ -284,17 +284,6 @@ PROVENANCE = TableSpec(
     ),
 )
 
-TABLES: tuple[TableSpec, ...] = (
-    PRODUCTS, NODES, CROSSINGS, LINKS, SUPPLY, SEASONALITY, MARKETS, PARAMETERS, PROVENANCE,
-)
-
-
-#: perishable products: longest plausible shelf life (days). Fresh tropical fruit keeps days
-#: ambient and weeks refrigerated; a value above these is most often hours typed as days
-#: (120 for 5 days, 336 for 14). A product that truly keeps longer is not perishable here.
-MAX_PERISHABLE_AMBIENT_DAYS = 60.0
-MAX_PERISHABLE_REEFER_DAYS = 180.0
-
 def _text(*, nullable: bool = False) -> pa.Column:
     return pa.Column(str, nullable=nullable, coerce=True)
 
@@ -304,8 +293,35 @@ def _side(name: str, key: tuple[str, ...], columns: dict[str, pa.Column]) -> Tab
                      schema=pa.DataFrameSchema({**columns, **_provenance()}))
 
 
-#: tables beside the model tables (calibration, validation, ranges, appraisal); the loaders do
-#: not read them, ``tools/check_side_tables.py`` validates them (data/README.md, "Side tables")
+#: generalized-cost terms (value of time, road-cost factors, transit fees, tolls): read by the
+#: model (:mod:`borderflow.data.cost_terms`); optional, a dataset without it has a flat cost
+COST_TERMS = _side("cost_terms", ("term", "applies_to"), {
+    "term": _text(), "applies_to": _text(), "value": _num(), "unit": _text(),
+    "low": _num(), "high": _num()})
+
+#: where exports go (shares by region, mode, market): the model reads the ``china-final-market``
+#: rows as share constraints (:mod:`borderflow.data.destinations`); optional
+DESTINATION_SHARES = _side("destination_shares", ("origin", "product_id", "dimension",
+                                                  "destination"), {
+    "origin": _text(), "product_id": _text(), "dimension": _text(), "destination": _text(),
+    "share": _num(hi=1.0), "low": _num(hi=1.0), "high": _num(hi=1.0), "measure": _text(),
+    "period": _text()})
+
+TABLES: tuple[TableSpec, ...] = (
+    PRODUCTS, NODES, CROSSINGS, LINKS, SUPPLY, SEASONALITY, MARKETS, PARAMETERS, PROVENANCE,
+    COST_TERMS, DESTINATION_SHARES,
+)
+
+
+#: perishable products: longest plausible shelf life (days). Fresh tropical fruit keeps days
+#: ambient and weeks refrigerated; a value above these is most often hours typed as days
+#: (120 for 5 days, 336 for 14). A product that truly keeps longer is not perishable here.
+MAX_PERISHABLE_AMBIENT_DAYS = 60.0
+MAX_PERISHABLE_REEFER_DAYS = 180.0
+
+#: tables beside the model tables (calibration, validation, ranges, appraisal, behaviour); the
+#: loaders do not read them, ``tools/check_side_tables.py`` validates them (data/README.md, "Side
+#: tables"); ``calibration_targets`` is read by :mod:`borderflow.calibration.targets`
 SIDE_TABLES: tuple[TableSpec, ...] = (
     _side("observations", ("obs_id",), {
         "obs_id": _slug("observation id"), "element_kind": _text(), "element_id": _text(),
@@ -333,13 +349,15 @@ SIDE_TABLES: tuple[TableSpec, ...] = (
         "opex_high_usd_per_year": _num(), "construction_start": _text(),
         "construction_years": _num(), "opens": _text(), "economic_life_years": _num(),
         "life_low_years": _num(), "life_high_years": _num()}),
-    _side("destination_shares", ("origin", "product_id", "dimension", "destination"), {
-        "origin": _text(), "product_id": _text(), "dimension": _text(), "destination": _text(),
-        "share": _num(hi=1.0), "low": _num(hi=1.0), "high": _num(hi=1.0), "measure": _text(),
-        "period": _text()}),
-    _side("cost_terms", ("term", "applies_to"), {
-        "term": _text(), "applies_to": _text(), "value": _num(), "unit": _text(),
-        "low": _num(), "high": _num()}),
+    _side("behaviour", ("parameter", "applies_to"), {
+        "parameter": _slug("behaviour parameter"), "applies_to": _text(), "value": _num(),
+        "unit": _text(), "low": _num(), "high": _num()}),
+    _side("calibration_targets", ("obs_id",), {
+        "obs_id": _slug("observation id"),
+        "use": pa.Column(str, pa.Check.isin(("fit", "upper", "report")), coerce=True),
+        "modelled_share": _num(hi=1.0, strict_positive=True),
+        "modelled_share_low": _num(hi=1.0, strict_positive=True),
+        "modelled_share_high": _num(hi=1.0, strict_positive=True), "reason": _text()}),
     TableSpec(name="ranges", key=("table", "row_key", "field"), required=False,
               schema=pa.DataFrameSchema({
                   "table": _text(), "row_key": _text(), "field": _text(), "value": _num(None),

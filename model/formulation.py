@@ -24,7 +24,9 @@ capacity, is *unserved*: it costs its value and, if perishable, counts as spoile
 
 Objective (minimised, USD)::
 
-    sum_f cost_usd_per_t * route_flow               trucking, reefer, gate fees
+    sum_f cost_usd_per_t * route_flow               generalized cost: trucking, reefer, tolls,
+                                                    gate and transit fees, value of time
+                                                    (:mod:`borderflow.model.costs`)
   - sum price_usd_per_t * delivered                 market revenue
   + sum_u penalty_usd_per_t * unserved              produce not shipped (rots or stays)
   + sum_q penalty_usd_per_t * expired               cargo written off in a queue
@@ -68,8 +70,9 @@ class BuiltModel:
         Components named by family: variables ``route_flow``, ``unserved`` (and, dated,
         ``queue``, ``departures``, ``expired``, ``initial_queue``); constraints
         ``supply_balance``, ``crossing_capacity``, ``priority_share``, ``market_demand``,
-        ``queue_balance``, ``queue_age``, ``queue_expiry``, ``initial_queue_total``;
-        ``objective``; and whatever an extension added (:mod:`borderflow.model.extend`).
+        ``destination_share``, ``queue_balance``, ``queue_age``, ``queue_expiry``,
+        ``initial_queue_total``; ``objective``; and whatever an extension added
+        (:mod:`borderflow.model.extend`).
     index : IndexTables
         What each variable and row index stands for (:mod:`borderflow.model.indices`); its
         tables are also attributes of the built model (``built.flows`` is
@@ -85,6 +88,8 @@ class BuiltModel:
     capacity_rows = _of_index("capacity_rows", "``crossing_capacity[r]``.")
     demand_rows = _of_index("demand_rows", "``market_demand[r]``.")
     priority_rows = _of_index("priority_rows", "``priority_share[r]``.")
+    share_rows = _of_index("share_rows", "``destination_share[r]``.")
+    share_terms = _of_index("share_terms", "Terms of ``destination_share[r]``.")
     crossing_use = _of_index("crossing_use", "Variables that take a crossing on a day.")
     streams = _of_index("streams", "Dated: streams ``k``.")
     queues = _of_index("queues", "Dated: queue indices ``q``.")
@@ -182,6 +187,29 @@ def define_market_demand_constraints(m: pyo.ConcreteModel, ix: IndexTables) -> N
     has = row >= 0
     add_rows(m, "market_demand", len(rows), _var_terms(row[has], d[has], 1.0),
              upper=rows["demand_t"].to_numpy())
+
+
+def define_destination_share_constraints(m: pyo.ConcreteModel, ix: IndexTables) -> None:
+    r"""Where exports go: of what origins (a country, or ``VN;TH;LA`` together) deliver of a
+    product group to Chinese markets, the share that ends in a region lies in the band of
+    ``destination_shares.csv`` (:mod:`borderflow.data.destinations`), over the run's periods.
+
+    With :math:`F_\rho` the flows of rule :math:`\rho` (its origins and products, to any
+    Chinese market), :math:`M_\rho` the region's markets and :math:`[\ell_\rho, h_\rho]` the
+    band (homogeneous rows, so the model stays an LP and a scaled supply keeps its split):
+
+    .. math:: \sum_{f \in F_\rho} ([m_f \in M_\rho] - \ell_\rho)\, x_f \ge 0, \qquad
+              \sum_{f \in F_\rho} ([m_f \in M_\rho] - h_\rho)\, x_f \le 0 \quad [t/day]
+
+    Shares rather than regional demand caps: the sources publish splits, not tonnes, and a
+    split holds whatever the supply (calibration moves supply; a closure moves volumes).
+    Rows and terms: :func:`borderflow.model.indices.share_table`.
+    """
+    rows, t = ix.share_rows, ix.share_terms
+    low = np.where(rows["side"] == "low", 0.0, -np.inf)
+    high = np.where(rows["side"] == "high", 0.0, np.inf)
+    add_rows(m, "destination_share", len(rows), terms(t["row"], "route_flow", t["f"], t["coef"]),
+             lower=low, upper=high)
 
 
 def define_queue_balance_constraints(m: pyo.ConcreteModel, ix: IndexTables) -> None:
@@ -403,6 +431,7 @@ def build_model(net: FreightNetwork, routes: RouteSet) -> BuiltModel:
     define_crossing_capacity_constraints(m, ix)
     define_priority_constraints(m, ix)
     define_market_demand_constraints(m, ix)
+    define_destination_share_constraints(m, ix)
     define_queue_balance_constraints(m, ix)
     define_queue_age_constraints(m, ix)
     define_queue_expiry_constraints(m, ix)

@@ -23,6 +23,8 @@ table (one row per index)        variables / rows it indexes     look up by key
 ``initial`` (``i``, dated)       ``initial_queue``               (entry ``j``, stream ``k``)
 ``crossing_use``                 every variable that takes a     (var, idx, crossing, direction,
                                  crossing on a day                day)
+``share_rows`` (with             ``destination_share``           (rule, side: low or high)
+``share_terms``)
 ================================ =============================== ===============================
 
 :func:`index_tables` makes them all at once from a network and a route set, before any Pyomo
@@ -35,11 +37,12 @@ docs/architecture.md.) Column generation (issue 17) adds routes here: new rows o
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
 import pandas as pd
+from borderflow.data.destinations import share_rules
 
 from .network import DIRECTIONS, FreightNetwork
 from .queues import arrivals, initial_allocations, queue_table, stream_table
@@ -128,6 +131,9 @@ class IndexTables:
         Share of loaded trucks returning empty through the gate they crossed.
     empty_return_days : int
         Days until they do (0 for a static run).
+    share_rows, share_terms : DataFrame
+        ``destination_share[r]``: rule_id, side (``low``/``high``), share; and its terms
+        ``row, f, coef`` (:func:`share_table`).
     """
 
     n_periods: int
@@ -143,6 +149,8 @@ class IndexTables:
     initial: pd.DataFrame
     empty_return_share: float = 0.0
     empty_return_days: int = 0
+    share_rows: pd.DataFrame = field(default_factory=lambda: share_table_empty()[0])
+    share_terms: pd.DataFrame = field(default_factory=lambda: share_table_empty()[1])
 
     # ---- look-ups by key ------------------------------------------------------------------
     @cached_property
@@ -338,4 +346,42 @@ def index_tables(net: FreightNetwork, routes: RouteSet) -> IndexTables:
                        capacity_rows=capacity_rows, demand_rows=demand_rows,
                        priority_rows=priority_rows(net.priority, capacity_rows),
                        crossing_use=use, streams=streams, queues=queues, initial=initial,
-                       empty_return_share=share, empty_return_days=lag)
+                       empty_return_share=share, empty_return_days=lag,
+                       **dict(zip(("share_rows", "share_terms"), share_table(net, flows))))
+
+
+def share_table_empty() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The destination-share tables of a model without share rules."""
+    return (pd.DataFrame({"rule_id": pd.Series(dtype=object), "side": pd.Series(dtype=object),
+                          "share": pd.Series(dtype=float)}),
+            pd.DataFrame({"row": pd.Series(dtype=np.int64), "f": pd.Series(dtype=np.int64),
+                          "coef": pd.Series(dtype=float)}))
+
+
+def share_table(net: FreightNetwork, flows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Rows and terms of the destination-share family.
+
+    Returns
+    -------
+    (rows, terms)
+        ``rows``: ``rule_id, side`` (``low``/``high``), ``share`` (the band's end), one per
+        rule side with flows in its scope; ``terms``: ``row, f, coef`` with ``coef = [market in
+        the region] - share`` for every flow of the rule's origins and products to a Chinese
+        market.
+    """
+    rows, terms = [], []
+    origin, product, market = (flows[c].to_numpy() for c in ("origin", "product_id", "market"))
+    for rule in share_rules(net.tables):
+        scope = np.flatnonzero(np.isin(origin, rule.origins) & np.isin(product, rule.products)
+                               & np.isin(market, rule.china))
+        if not len(scope):
+            continue
+        inside = np.isin(market[scope], rule.markets).astype(float)
+        for side, share in (("low", rule.low), ("high", rule.high)):
+            terms.append(pd.DataFrame({"row": len(rows), "f": flows["f"].to_numpy()[scope],
+                                       "coef": inside - share}))
+            rows.append((rule.rule_id, side, share))
+    if not rows:
+        return share_table_empty()
+    return (pd.DataFrame(rows, columns=["rule_id", "side", "share"]),
+            pd.concat(terms, ignore_index=True))

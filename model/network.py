@@ -5,7 +5,9 @@ The network holds everything the model needs, per period:
 
 - ``graph``: ``nx.MultiDiGraph`` over node ids; one edge per *arc* (a link direction or a
   crossing direction) keyed by ``arc_id``;
-- ``arcs``: one row per arc with length_km, travel_h, cost_usd_per_truck, kind (link|crossing);
+- ``arcs``: one row per arc with length_km, travel_h, cost_usd_per_truck (running cost + toll,
+  or fee + transit fee: the generalized cost's money part, :mod:`borderflow.model.costs`),
+  toll_usd_per_truck, kind (link|crossing);
 - ``capacity``: crossing capacity in trucks/day per crossing, direction and period, after the
   scenario's closures, throttles and builds;
 - ``supply`` (t/day per origin, product, period) and ``demand`` (t/day, price USD/t per market,
@@ -29,6 +31,7 @@ import pandas as pd
 from shapely import wkt
 from shapely.geometry import LineString, Point
 
+from borderflow.data.cost_terms import cost_index
 from borderflow.data.errors import InputError, Problem
 from borderflow.data.loaders import InputTables
 from borderflow.data.parameters import ModelParameters
@@ -36,6 +39,8 @@ from borderflow.data.scenario import (BuildEvent, CapacityEvent, CloseEvent, Pri
                                       Scenario, SupplyEvent)
 from borderflow.data.scenario_checks import Catalog, scenario_problems
 from borderflow.data.schemas import AVAILABLE_STATUSES
+
+from .costs import crossing_fees, link_costs, product_vot
 
 DIRECTIONS = ("a_to_b", "b_to_a")
 #: days of travel to a gate the run-out tail of a dated horizon allows for
@@ -212,25 +217,40 @@ def _demand_calendar(tables: InputTables, periods: pd.DataFrame) -> pd.DataFrame
         ["market", "product_id", "period", "price_usd_per_t", "demand_t"]]
 
 
-def _link_cost(par: ModelParameters, links: pd.DataFrame) -> pd.Series:
+def _link_cost(par: ModelParameters, tables: InputTables, links: pd.DataFrame
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """Running cost and toll of each link, USD/truck (:func:`borderflow.model.costs.link_costs`:
+    per-km rates with the country and terrain factors of ``cost_terms.csv``)."""
     rates = {m: par.link_rate_usd_per_truck_km(m) for m in links["mode"].unique()}
-    rate = links["mode"].map(rates)
-    return links["cost_usd_per_truck"].fillna(links["length_km"] * rate)
+    rate = links["mode"].map(rates).to_numpy(dtype=float)
+    return link_costs(links["cost_usd_per_truck"].to_numpy(dtype=float),
+                      links["length_km"].to_numpy(dtype=float), rate, cost_index(tables),
+                      _term_values(tables))
+
+
+def _term_values(tables: InputTables) -> np.ndarray:
+    return tables.cost_terms["value"].to_numpy(dtype=float) if len(tables.cost_terms) \
+        else np.zeros(0)
 
 
 def _arcs(tables: InputTables, par: ModelParameters) -> pd.DataFrame:
+    """One row per arc: links in each direction they run, crossings both ways. A link arc's
+    ``cost_usd_per_truck`` is its running cost plus its toll (``toll_usd_per_truck``, kept apart
+    because the reefer factor does not scale it); a crossing arc's is its fee plus the transit
+    fee of the country it enters."""
     ln = tables.links.copy()
-    ln["cost_usd_per_truck"] = _link_cost(par, ln)
+    running, toll = _link_cost(par, tables, ln)
     fwd = pd.DataFrame({
         "arc_id": ln["link_id"], "kind": "link", "element_id": ln["link_id"],
         "direction": "forward", "from_node": ln["from_node"], "to_node": ln["to_node"],
         "mode": ln["mode"], "length_km": ln["length_km"], "travel_h": ln["travel_h"],
-        "cost_usd_per_truck": ln["cost_usd_per_truck"]})
+        "cost_usd_per_truck": running + toll, "toll_usd_per_truck": toll})
     back = fwd[ln["bidirectional"].to_numpy()].copy()
     back["arc_id"] = back["arc_id"] + ":r"
     back["direction"] = "reverse"
     back[["from_node", "to_node"]] = back[["to_node", "from_node"]].to_numpy()
     cr = tables.crossings
+    index, terms = cost_index(tables), _term_values(tables)
     crossing_arcs = []
     for direction, (src, dst) in (("a_to_b", ("node_a", "node_b")),
                                   ("b_to_a", ("node_b", "node_a"))):
@@ -238,7 +258,10 @@ def _arcs(tables: InputTables, par: ModelParameters) -> pd.DataFrame:
             "arc_id": cr["crossing_id"] + ":" + direction, "kind": "crossing",
             "element_id": cr["crossing_id"], "direction": direction,
             "from_node": cr[src], "to_node": cr[dst], "mode": cr["mode"], "length_km": 0.0,
-            "travel_h": cr["dwell_h"], "cost_usd_per_truck": cr["fee_usd_per_truck"]}))
+            "travel_h": cr["dwell_h"],
+            "cost_usd_per_truck": crossing_fees(cr["fee_usd_per_truck"], index, terms,
+                                                direction),
+            "toll_usd_per_truck": 0.0}))
     arcs = pd.concat([fwd, back, *crossing_arcs], ignore_index=True)
     return arcs.sort_values("arc_id", kind="stable", ignore_index=True)
 
@@ -266,6 +289,7 @@ def _products(tables: InputTables, par: ModelParameters) -> pd.DataFrame:
                                  p["shelf_life_ambient_days"]) * 24.0
     p["cost_factor"] = np.where(p["reefer"], par.reefer_cost_factor, 1.0)
     p["penalty_usd_per_t"] = p["value_usd_per_t"] * par.unserved_penalty_factor
+    p["vot_usd_per_t_h"] = product_vot(cost_index(tables), _term_values(tables))
     return p.set_index("product_id", drop=False).sort_index()
 
 

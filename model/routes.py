@@ -31,6 +31,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from .costs import cost_per_t
 from .network import FreightNetwork
 
 
@@ -78,13 +79,15 @@ class RouteSet:
     ----------
     routes : DataFrame
         ``route_id, origin, market, crossings, n_crossings, variant, length_km, travel_h,
-        link_cost_usd_per_truck, fee_usd_per_truck`` (travel_h includes gate dwell).
+        link_cost_usd_per_truck, fee_usd_per_truck, toll_usd_per_truck`` (travel_h includes
+        gate dwell; link cost is the running cost, tolls apart).
     route_arcs : DataFrame
         ``route_id, seq, arc_id, kind, element_id, direction, offset_h`` (hours from dispatch
         to entering the arc).
     eligible : DataFrame
         ``route_id, product_id, origin, market, duration_h, cost_usd_per_t``: the (route,
-        product) pairs that are licensed at every crossing and within the product's shelf life.
+        product) pairs that are licensed at every crossing and within the product's shelf life,
+        with their generalized cost per tonne (:mod:`borderflow.model.costs`).
     stats : dict
         Counts of candidate, pruned and excluded routes, for the run summary.
     """
@@ -193,9 +196,10 @@ def enumerate_routes(net: FreightNetwork, options: RouteOptions | None = None) -
     buyers = net.tables.markets.groupby("product_id")["node_id"].apply(set).to_dict()
     offered = supply.groupby("node_id")["product_id"].apply(sorted).to_dict()
 
-    attr = {a: (k, e, d, h, c, km) for a, k, e, d, h, c, km in zip(
+    attr = {a: (k, e, d, h, c, km, toll) for a, k, e, d, h, c, km, toll in zip(
         net.arcs["arc_id"], net.arcs["kind"], net.arcs["element_id"], net.arcs["direction"],
-        net.arcs["travel_h"], net.arcs["cost_usd_per_truck"], net.arcs["length_km"])}
+        net.arcs["travel_h"], net.arcs["cost_usd_per_truck"], net.arcs["length_km"],
+        net.arcs["toll_usd_per_truck"])}
     rows, arc_rows, n_candidates = [], [], 0
     for origin in sorted(offered):
         targets = set().union(*(buyers.get(p, set()) for p in offered[origin]))
@@ -215,21 +219,22 @@ def enumerate_routes(net: FreightNetwork, options: RouteOptions | None = None) -
             label = "+".join(seq) if seq else "domestic"
             for variant, path in variants:
                 route_id = f"{origin}>{market}|{label}|{variant}"
-                hours = link_cost = fee = km = 0.0
+                hours = link_cost = fee = km = tolls = 0.0
                 for k, arc_id in enumerate(path):
-                    kind, element, direction, h, c, length = attr[arc_id]
+                    kind, element, direction, h, c, length, toll = attr[arc_id]
                     arc_rows.append((route_id, k, arc_id, kind, element, direction, hours))
                     hours += h
                     km += length
                     if kind == "link":
-                        link_cost += c
+                        link_cost += c - toll
+                        tolls += toll
                     else:
                         fee += c
                 rows.append((route_id, origin, market, label, len(seq), variant, km, hours,
-                             link_cost, fee))
+                             link_cost, fee, tolls))
     routes = pd.DataFrame(rows, columns=[
         "route_id", "origin", "market", "crossings", "n_crossings", "variant", "length_km",
-        "travel_h", "link_cost_usd_per_truck", "fee_usd_per_truck"])
+        "travel_h", "link_cost_usd_per_truck", "fee_usd_per_truck", "toll_usd_per_truck"])
     route_arcs = pd.DataFrame(arc_rows, columns=["route_id", "seq", "arc_id", "kind",
                                                  "element_id", "direction", "offset_h"])
     eligible, excluded = _eligible(net, routes, route_arcs, products, buyers)
@@ -287,9 +292,9 @@ def _eligible(net: FreightNetwork, routes: pd.DataFrame, route_arcs: pd.DataFram
     out = pairs[ok].copy()
     p = products.loc[out["product_id"]]
     out["duration_h"] = out["travel_h"]
-    out["cost_usd_per_t"] = ((out["link_cost_usd_per_truck"].to_numpy() * p["cost_factor"]
-                              .to_numpy() + out["fee_usd_per_truck"].to_numpy())
-                             / p["payload_t_per_truck"].to_numpy())
+    out["cost_usd_per_t"] = cost_per_t(
+        out["link_cost_usd_per_truck"], out["toll_usd_per_truck"], out["fee_usd_per_truck"],
+        out["duration_h"], p["cost_factor"], p["payload_t_per_truck"], p["vot_usd_per_t_h"])
     out = out[["route_id", "product_id", "origin", "market", "duration_h", "cost_usd_per_t"]]
     out = out.sort_values(["product_id", "route_id"], kind="stable", ignore_index=True)
     return out, {"excluded_unlicensed": int((~licensed).sum()),

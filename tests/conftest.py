@@ -33,3 +33,14 @@ def solve_tiny(tmp_path):
         return run_scenario(load_dataset(folder, check_borders=False), scenario, **kwargs)
 
     return _solve
+
+
+@pytest.fixture(scope="module")
+def client():
+    """One in-process Dask worker, shared by a test module's sweeps
+    (``test_sweep``, ``test_nk``)."""
+    from distributed import Client, LocalCluster
+
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                      dashboard_address=None) as cluster, Client(cluster) as c:
+        yield c

@@ -45,16 +45,6 @@ CATALOG = Catalog(crossings={"boten-mohan": "open", "kim-thanh-hekou": "open",
 
 
 @pytest.fixture(scope="module")
-def client():
-    """One in-process Dask worker, shared by the module's sweeps."""
-    from distributed import Client, LocalCluster
-
-    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
-                      dashboard_address=None) as cluster, Client(cluster) as c:
-        yield c
-
-
-@pytest.fixture(scope="module")
 def tiny_dir(tmp_path_factory):
     """The tiny dataset, both gates open."""
     return tiny.write(tmp_path_factory.mktemp("tiny"))

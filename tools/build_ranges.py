@@ -8,6 +8,12 @@ number was obtained (its row's ``quality`` and ``notes``), by the rules written 
 range; estimates get the range of the assumption that made them. ``distribution`` is
 ``triangular`` (mode = value) for estimates and ``uniform`` for a published reporting range.
 
+Ranges are derived from the *prior* numbers: where calibration changed a row of
+``data/default`` (``borderflow calibrate``), the uncalibrated row in ``data/uncalibrated/`` is
+what the rule is applied to, and the ``value`` written is the calibrated one (calibration stays
+inside the prior range, so the range still holds it). Cost terms carry their own low and high
+(``cost_terms.csv``).
+
 Deterministic: the same tables give a byte-identical file.
 """
 
@@ -18,6 +24,13 @@ import re
 from pathlib import Path
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "default"
+#: the prior rows of calibrated tables (an overlay of ``data/default``), if any
+PRIOR = DATA.parent / "uncalibrated"
+#: key columns of the tables calibration writes (to match prior rows with current ones)
+KEYS = {"supply": ("node_id", "product_id"), "crossings": ("crossing_id",),
+        "parameters": ("parameter",), "cost_terms": ("term", "applies_to"),
+        "links": ("link_id",), "markets": ("node_id", "product_id"), "products": ("product_id",),
+        "seasonality": ("product_id", "country", "month")}
 
 #: rule id -> what it says (written into the basis column)
 RULES = {
@@ -51,6 +64,8 @@ RULES = {
     "season-zero": "out-of-season month: 0 to 0.02 (renormalise per product)",
     "product": "published reporting range or stated spread (see notes of products.csv)",
     "param": "range stated in parameters.csv notes or FACTS.md (see basis)",
+    "cost-term-pub": "published reporting range of the cost term (cost_terms.csv low-high)",
+    "cost-term": "range of the estimate's assumptions (cost_terms.csv low-high, see notes)",
 }
 
 SPEED = {"expressway": ((1.05, 1.30), (50.0, 80.0)), "national": ((1.10, 1.50), (35.0, 55.0)),
@@ -131,13 +146,38 @@ def _f(x: float) -> str:
     return f"{x:.6g}"
 
 
-def _rows(name: str) -> list[dict]:
-    with open(DATA / f"{name}.csv", newline="", encoding="utf-8") as fh:
+def _read(path: Path) -> list[dict]:
+    if not path.exists():
+        return []
+    with open(path, newline="", encoding="utf-8") as fh:
         return list(csv.DictReader(fh))
+
+
+#: (table, key, field) -> the current (possibly calibrated) value, set by :func:`_rows`
+CURRENT: dict[tuple[str, str, str], float] = {}
+
+
+def _rows(name: str) -> list[dict]:
+    """The prior rows of a table: ``data/default`` with the rows of ``data/uncalibrated`` put
+    back where calibration changed them; the current numbers go to :data:`CURRENT`."""
+    rows = _read(DATA / f"{name}.csv")
+    key = KEYS.get(name)
+    prior = {tuple(r[k] for k in key): r for r in _read(PRIOR / f"{name}.csv")} if key else {}
+    out = []
+    for r in rows:
+        k = tuple(r[c] for c in key) if key else None
+        for field, text in r.items():
+            try:
+                CURRENT[(name, "|".join(k) if k else "", field)] = float(text)
+            except (TypeError, ValueError):
+                pass
+        out.append(prior.get(k, r) if k else r)
+    return out
 
 
 def _add(out: list, table: str, key: str, field: str, value: float, low: float, high: float,
          rule: str, source: str, extra: str = "") -> None:
+    value = CURRENT.get((table, key, field), value)
     low, high = min(low, value), max(high, value)
     dist = ("uniform" if rule.endswith("-pub") or rule in ("cap-limit", "supply-pub-range")
             else "triangular")
@@ -275,9 +315,18 @@ def parameters(out: list) -> None:
         _add(out, "parameters", name, "value", v, lo, hi, "param", r["source"], why)
 
 
+def cost_terms(out: list) -> None:
+    """Generalized-cost terms: the low and high of their own rows."""
+    for r in _rows("cost_terms"):
+        rule = "cost-term-pub" if r["quality"] == "published" else "cost-term"
+        _add(out, "cost_terms", f"{r['term']}|{r['applies_to']}", "value", float(r["value"]),
+             float(r["low"]), float(r["high"]), rule, r["source"], r["notes"][:200])
+
+
 def main() -> None:
     out: list[dict] = []
-    for build in (crossings, links, supply, markets, products, seasonality, parameters):
+    for build in (crossings, links, supply, markets, products, seasonality, parameters,
+                  cost_terms):
         build(out)
     cols = ["table", "row_key", "field", "value", "low", "high", "distribution", "basis",
             "source"]

@@ -2,9 +2,11 @@
 
 Run from the repo root: ``python tools/check_side_tables.py [DATA_DIR]`` (default
 ``data/default``). Each table is validated against its schema in
-``borderflow.data.schemas.SIDE_TABLES``; then the cross-table rules: every band holds its value
-(``low <= value <= high``), every ``ranges.csv`` row names a row and a numeric field that exist
-in its table with the same value, and every crossing id is a crossing of ``crossings.csv``.
+``borderflow.data.schemas.SIDE_TABLES`` (and the two optional model tables ``cost_terms`` and
+``destination_shares``, whose row rules the loaders check too); then the cross-table rules:
+every band holds its value (``low <= value <= high``), every ``ranges.csv`` row names a row
+and a numeric field that exist in its table with the same value, and every crossing id is a
+crossing of ``crossings.csv``.
 Prints one line per problem (file, row, field: message) and exits 2 if there is any.
 """
 
@@ -16,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 import pandera.errors as pe
 from borderflow.data.loaders import read_tables
-from borderflow.data.schemas import SIDE_TABLES, TABLES
+from borderflow.data.schemas import COST_TERMS, DESTINATION_SHARES, SIDE_TABLES, TABLES
 
 #: (table, value column, low column, high column) bands that must hold their value
 BANDS = [
@@ -29,6 +31,8 @@ BANDS = [
     ("investments", "economic_life_years", "life_low_years", "life_high_years"),
     ("destination_shares", "share", "low", "high"),
     ("cost_terms", "value", "low", "high"),
+    ("behaviour", "value", "low", "high"),
+    ("calibration_targets", "modelled_share", "modelled_share_low", "modelled_share_high"),
     ("ranges", "value", "low", "high"),
 ]
 #: (table, column) holding a crossing id
@@ -38,7 +42,7 @@ CROSSING_REFS = [("investments", "crossing_id"), ("closure_probabilities", "cros
 def _problems(folder: Path) -> list[str]:
     out: list[str] = []
     side: dict[str, pd.DataFrame] = {}
-    for spec in SIDE_TABLES:
+    for spec in (*SIDE_TABLES, COST_TERMS, DESTINATION_SHARES):
         path = folder / spec.filename
         if not path.exists():
             continue

@@ -3,7 +3,8 @@
 Columns (one row per project; money in real USD of ``price_year``):
 
 ==========================  =====================================================
-``project``                 id (slug), usually the crossing id
+``project``                 id (slug), usually the crossing id (``investment_id`` in the
+                            embedded dataset's file)
 ``crossing_id``             the crossing in crossings.csv it builds or upgrades
 ``kind``                    ``new`` or ``upgrade`` (optional)
 ``capex_usd``               investment cost, USD
@@ -12,6 +13,9 @@ Columns (one row per project; money in real USD of ``price_year``):
 ``opens``                   ISO date of the first day of operation
 ``economic_life_years``     whole years of operation appraised (>= 1)
 ``capex_phasing``           optional ``;``-separated shares per construction year
+``construction_start``      optional ISO date: with a fractional ``construction_years``, the
+                            capex years are the calendar years from it to the year before
+                            ``opens``
 ``source, source_year, quality, notes``  provenance, as every table of the dataset
 ==========================  =====================================================
 
@@ -64,6 +68,8 @@ def read_investments(source: Path | str | None, tables: InputTables | None = Non
     df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""],
                      skipinitialspace=True, encoding="utf-8-sig")
     df.columns = [c.strip() for c in df.columns]
+    if "investment_id" in df.columns and "project" not in df.columns:  # the embedded dataset
+        df = df.rename(columns={"investment_id": "project"})
     missing = [c for c in REQUIRED if c not in df.columns]
     if missing:
         raise InputError(Problem(shown, None, missing[0], f"required column '{missing[0]}' is "
@@ -104,6 +110,25 @@ def _number(rec: dict, col: str, n: int, shown: str, problems: list, *, whole: b
     return x
 
 
+def _calendar_construction_years(rec: dict) -> dict:
+    """A fractional ``construction_years`` (the embedded dataset's 1.25 for 15 months) with a
+    ``construction_start`` date: the capex years are the calendar years from the start's year
+    to the year before opening (``opens.year - start.year``, at least 0), as the yearly cash
+    flows count them; the published duration is kept in ``construction_years_published``."""
+    text = str(rec.get("construction_years") or "").strip()
+    start = str(rec.get("construction_start") or "").strip()
+    try:
+        whole = float(text).is_integer()
+        begun = dt.date.fromisoformat(start)
+        opens = dt.date.fromisoformat(str(rec.get("opens") or "").strip())
+    except ValueError:
+        return rec
+    if whole:
+        return rec
+    return {**rec, "construction_years": str(max(opens.year - begun.year, 0)),
+            "construction_years_published": text}
+
+
 def _project(rec: dict, n: int, shown: str, crossings: set | None,
              problems: list) -> Project | None:
     before = len(problems)
@@ -116,6 +141,7 @@ def _project(rec: dict, n: int, shown: str, crossings: set | None,
                                 "crossings.csv)", name or None))
     capex = _number(rec, "capex_usd", n, shown, problems)
     opex = _number(rec, "opex_usd_per_year", n, shown, problems)
+    rec = _calendar_construction_years(rec)
     build = _number(rec, "construction_years", n, shown, problems, whole=True)
     life = _number(rec, "economic_life_years", n, shown, problems, whole=True, lowest=1)
     try:

@@ -68,6 +68,18 @@ def appraise_samples(projects: list[Project], benefits: pd.DataFrame,
     return pd.DataFrame(rows)
 
 
+def _ordered(per_sample: pd.DataFrame, metric: str) -> np.ndarray:
+    """A metric's values per sample, ready for quantiles: an EIRR that does not exist because
+    the project is never repaid counts as -inf (below every rate) and one of a project with
+    no cost as +inf, so the band keeps those samples instead of dropping them; an ambiguous
+    EIRR (several sign changes) stays NaN (left out)."""
+    v = per_sample[metric].to_numpy(dtype=float)
+    if metric != "eirr" or "eirr_status" not in per_sample:
+        return v
+    status = per_sample["eirr_status"].to_numpy()
+    return np.where(status == "never_repaid", -np.inf, np.where(status == "no_cost", np.inf, v))
+
+
 def appraisal_ranking(point: pd.DataFrame, per_sample: pd.DataFrame,
                       conventions: Conventions = ADB) -> pd.DataFrame:
     """Projects ranked by their central-case NPV, with bands and probabilities.
@@ -94,7 +106,7 @@ def appraisal_ranking(point: pd.DataFrame, per_sample: pd.DataFrame,
         row = {"project": r.project, "npv_usd": r.npv_usd, "eirr": r.eirr,
                "eirr_status": r.eirr_status, "bcr": r.bcr, "payback_years": r.payback_years}
         for m in ("npv_usd", "eirr", "bcr"):
-            q = _quantiles(g[m].to_numpy(dtype=float))
+            q = _quantiles(_ordered(g, m))
             stem = m.replace("_usd", "")
             row.update({f"{stem}_p10": q[0], f"{stem}_p50": q[1], f"{stem}_p90": q[2]})
         row["p_viable"] = float((g["npv_usd"] >= 0).mean()) if len(g) else np.nan

@@ -1,5 +1,5 @@
 """Command line: ``borderflow solve | reroute | robust | sweep | verify | export | map | report |
-data | app``.
+data | app | calibrate`` (``calibrate`` lives in :mod:`borderflow.cli.calibrate`).
 
 Each command parses its options, calls the public API (:mod:`borderflow.api`,
 :func:`borderflow.sweep`, :func:`borderflow.robust_plan`, :mod:`borderflow.gis`) and prints
@@ -23,6 +23,7 @@ from typing import Optional
 
 import typer
 
+from . import calibrate as _calibrate_module
 from . import display
 from . import progress as prog
 
@@ -102,14 +103,20 @@ def _working(command: str, as_json: bool = False):
         _fail(err, command, as_json)
 
 
-def _check_options(tables, close: list[str], must_deliver: list[str] = ()) -> None:
+def _check_options(tables, close: list[str], must_deliver: list[str] = (),
+                   groups: dict | None = None) -> None:
     """Crossings of ``--close`` and products of ``--must-deliver`` exist in the dataset: the
-    message names the option, with the closest id as a hint."""
+    message names the option, with the closest id as a hint. With ``groups`` (a scenario
+    file's), ``--close`` also takes closure groups: those and the dataset's built-in ones."""
     from borderflow.data.errors import InputError, Problem
     from borderflow.data.scenario_checks import Catalog, unknown_id
 
     catalog = Catalog.of(tables)
-    asked = [("--close", "crossing", c, catalog.crossings) for c in close]
+    if groups is not None:
+        known = {**catalog.crossings, **catalog.groups, **groups}
+        asked = [("--close", "crossing", c, known) for c in close]  # the hint may be a group
+    else:
+        asked = [("--close", "crossing", c, catalog.crossings) for c in close]
     asked += [("--must-deliver", "product", p, catalog.products) for p in must_deliver]
     problems = [Problem("command line", None, option, hit[2]) for option, kind, name, known
                 in asked if (hit := unknown_id((), kind, name, known)) is not None]
@@ -120,19 +127,22 @@ def _check_options(tables, close: list[str], must_deliver: list[str] = ()) -> No
 def _scenario(tables, scenario_file: Optional[Path], close: list[str], month: Optional[int],
               must_deliver: list[str] = ()):
     """The scenario of the command line: a file (checked against ``tables``, lines named),
-    closures and delivery requirements (the options' ids checked against ``tables``).
-    Events of the file that set the same gate's capacity on the same days are told (one
-    warning line each)."""
+    closures (crossings or closure groups: the dataset's and the file's) and delivery
+    requirements (the options' ids checked against ``tables``). Events of the file that set
+    the same gate's capacity on the same days are told (one warning line each)."""
+    from borderflow.data.closure_groups import builtin_groups, expand
     from borderflow.data.scenario import Horizon, Scenario
-
     from borderflow.data.scenario_checks import overlapping_events
+    from borderflow.data.scenario_files import load_scenario_file
 
-    base = None
+    base, groups = None, {}
     if scenario_file is not None:
         base = Scenario.from_yaml(scenario_file, tables)
+        groups = dict(load_scenario_file(scenario_file).spec.groups)
         for _, _, message in overlapping_events(base):
             display.warn(f"{scenario_file}: {message}")
-    _check_options(tables, close, must_deliver)
+    _check_options(tables, close, must_deliver, groups)
+    close = expand(close, {**builtin_groups(tables), **groups})
     if base is not None:
         base = base.with_closures(close)
     elif close:
@@ -276,8 +286,10 @@ def solve(
     out: Path = typer.Option(Path("runs/base"), "--out", help="Run folder to write."),
     scenario_file: Optional[Path] = typer.Option(None, "--scenario", metavar="FILE",
                                                  help="Scenario YAML."),
-    close: list[str] = typer.Option([], "--close", metavar="CROSSING",
-                                    help="Close a crossing (repeatable)."),
+    close: list[str] = typer.Option([], "--close", metavar="CROSSING|GROUP",
+                                    help="Close a crossing, or a closure group (border-cn-vn, "
+                                         "country-la, or a group of the --scenario file); "
+                                         "repeatable."),
     data: Optional[Path] = DataOpt, overlay: Optional[list[Path]] = OverlayOpt,
     month: Optional[int] = MonthOpt, threads: int = ThreadsOpt,
     time_limit: float = TimeLimitOpt, as_json: bool = JsonOpt,
@@ -318,8 +330,9 @@ def solve(
 
 @app.command()
 def reroute(
-    close: list[str] = typer.Option(..., "--close", metavar="CROSSING",
-                                    help="Crossing id to close (repeatable)."),
+    close: list[str] = typer.Option(..., "--close", metavar="CROSSING|GROUP",
+                                    help="Crossing id or closure group (border-cn-vn, "
+                                         "country-la) to close (repeatable)."),
     out: Path = typer.Option(..., "--out", help="Run folder for the scenario."),
     baseline: Optional[Path] = typer.Option(None, "--baseline",
                                             help="Existing baseline run folder (default: "
@@ -397,6 +410,18 @@ def sweep_cmd(
     out: Path = typer.Option(..., "--out", help="Sweep folder to write."),
     n_1: bool = typer.Option(False, "--n-1", metavar="", help="Close every open crossing in turn "
                                                   "(instead of a scenario file)."),
+    n_2: bool = typer.Option(False, "--n-2", metavar="", help="Close every pair of open "
+                                                              "crossings (with --worst: find "
+                                                              "the costliest pairs only)."),
+    n_k: Optional[int] = typer.Option(None, "--n-k", metavar="K",
+                                      help="Close every set of K crossings (--n-2 is --n-k 2)."),
+    worst: Optional[int] = typer.Option(None, "--worst", metavar="K",
+                                        help="With --n-2/--n-k: the K costliest sets by a "
+                                             "guided search that solves only the sets that "
+                                             "can be among them (docs/n-k.md)."),
+    among: list[str] = typer.Option([], "--among", metavar="CROSSING|GROUP",
+                                    help="With --n-2/--n-k: combine only these crossings "
+                                         "(ids or closure groups; repeatable)."),
     seasons: bool = typer.Option(False, "--seasons", metavar="",
                                  help="With --n-1: one representative "
                                                           "day per month (months 1-12)."),
@@ -445,23 +470,48 @@ def sweep_cmd(
         from borderflow.data.errors import InputError, Problem
         from borderflow.sweeps import plan_sweep, run_sweep
 
-        if (scenario_file is None) == (not n_1):
-            raise InputError(Problem("sweep", None, None, "give a scenario file or --n-1 "
-                                                          "(one of them)"))
+        k = 2 if n_2 else n_k
+        if (scenario_file is not None) + n_1 + (k is not None) != 1:
+            raise InputError(Problem("sweep", None, None, "give a scenario file, --n-1 or "
+                                                          "--n-2/--n-k (one of them)"))
+        if (worst is not None or among) and k is None:
+            raise InputError(Problem("command line", None, "--worst" if worst is not None
+                                     else "--among", "goes with --n-2 or --n-k"))
+        if n_2 and n_k not in (None, 2):
+            raise InputError(Problem("command line", None, "--n-k", "--n-2 is --n-k 2; "
+                                     "give one of them"))
+        if k is not None and (seasons or invest):
+            raise InputError(Problem("command line", None, "--seasons" if seasons else
+                                     "--invest", "does not go with --n-2/--n-k (one static "
+                                     "day: give --month)"))
         if month is not None and (scenario_file is not None or seasons):
             raise InputError(Problem("sweep", None, "--month", "--month goes with --n-1 (a "
                                      "file's scenarios set their own horizon; --seasons runs "
                                      "every month)"))
         options = _run_options(threads, time_limit, window_days, overlap_days, method)
         progress("plan", None, None, "planning the scenarios")
-        plan = plan_sweep(scenario_file, n_minus_1=n_1, month=month, seasons=seasons,
-                          invest=invest, invest_top=invest_under, data=data,
-                          overlays=overlay or (), options=options)
+        if k is not None:
+            from borderflow.sweeps import plan_n_k, run_n_k
+
+            if only or cold:
+                raise InputError(Problem("command line", None, "--only" if only else "--cold",
+                                         "does not go with --n-2/--n-k"))
+            plan = plan_n_k(k=k, worst=worst, among=among, month=month, data=data,
+                            overlays=overlay or (), options=options)
+        else:
+            plan = plan_sweep(scenario_file, n_minus_1=n_1, month=month, seasons=seasons,
+                              invest=invest, invest_top=invest_under, data=data,
+                              overlays=overlay or (), options=options)
         progress.close()
         t0 = time.perf_counter()
         with display.SweepProgress(progress_bar) as bar:
-            result = run_sweep(plan, out, workers=workers, scheduler=scheduler, resume=resume,
-                               warm=not cold, only=only or None, on_progress=bar)
+            if k is not None:
+                result, plan = run_n_k(plan, out, workers=workers, scheduler=scheduler,
+                                       resume=resume, on_progress=bar)
+            else:
+                result = run_sweep(plan, out, workers=workers, scheduler=scheduler,
+                                   resume=resume, warm=not cold, only=only or None,
+                                   on_progress=bar)
     from borderflow.cli import outputs
 
     seconds = time.perf_counter() - t0
@@ -471,6 +521,8 @@ def sweep_cmd(
         return
     display.say(f"{result.solved} solved, {result.failed} failed, {result.skipped} kept from "
                 f"before; {result.models_built} model(s) built; {seconds:,.1f} s")
+    if plan.nk is not None:
+        display.say(outputs.nk_sentence(plan, result.tables))
     failed = result.tables["comparison"]
     for r in failed[failed["status"] != "optimal"].itertuples(index=False):
         display.error(f"{r.scenario} {r.message}", r.status)
@@ -491,6 +543,7 @@ def data_check(data: Optional[Path] = DataOpt, overlay: Optional[list[Path]] = O
         tables = read_tables(data, overlay or ())
         report = validate_tables(tables)
         report.raise_for_errors()
+        ranges_line = _check_ranges(tables, data)
     from borderflow.cli import outputs
 
     summary = dataset_summary(tables)
@@ -502,12 +555,32 @@ def data_check(data: Optional[Path] = DataOpt, overlay: Optional[list[Path]] = O
     display.print_views(views)
     for w in warnings:
         display.warn(w)
+    display.say(ranges_line)
     display.say(f"dataset OK ({len(warnings)} warning(s))")
+
+
+def _check_ranges(tables, data: Optional[Path]) -> str:
+    """``investments.csv`` and ``ranges.csv`` of the dataset checked (low <= value <= high,
+    units, keys and fields: file, row and field of every problem, exit 2); one line saying
+    how many ranges there are and how a run uses them."""
+    from borderflow.appraisal.investments import ranged_investments, read_investments
+    from borderflow.data.errors import InputError
+    from borderflow.data.loaders import default_data_dir
+    from borderflow.uncertainty.ranges import check_ranges
+
+    folder = data if data is not None else default_data_dir()
+    projects, frame = read_investments(folder, tables)
+    extra = {"investments": ranged_investments(frame)} if projects else None
+    problems, line = check_ranges(tables, folder, extra)
+    if problems:
+        raise InputError(problems)
+    return line + (f"; {len(projects)} investment(s)" if projects else "")
 
 
 @data_app.command("list")
 def data_list(
-    kind: str = typer.Argument(..., help="crossings, products or places."),
+    kind: str = typer.Argument(..., help="crossings, products, places or groups (closure "
+                                         "groups built from the dataset)."),
     country: Optional[str] = typer.Option(None, "--country",
                                           help="Only those of this country (ISO code, e.g. "
                                                "VN): crossings on its border, products it "
@@ -515,8 +588,8 @@ def data_list(
     data: Optional[Path] = DataOpt, overlay: Optional[list[Path]] = OverlayOpt,
     as_json: bool = JsonOpt,
 ) -> None:
-    """List the ids and names of the dataset's crossings, products or places (what --close,
-    --must-deliver and scenario files name)."""
+    """List the ids and names of the dataset's crossings, products, places or closure groups
+    (what --close, --must-deliver and scenario files name)."""
     with _working("data list", as_json) as progress:
         from borderflow.cli import outputs
 
@@ -736,3 +809,6 @@ def app_cmd(runs: Path = RunsOpt, host: str = HostOpt, port: int = PortOpt,
         uvicorn.run(create_app(bench), host=host, port=port, log_level="warning")
     finally:
         bench.queue.close()
+
+
+app.command("calibrate")(_calibrate_module.calibrate_cmd)

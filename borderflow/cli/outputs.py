@@ -28,7 +28,7 @@ from borderflow.present.views import (
 )
 
 #: ``data list`` kinds
-LIST_KINDS = ("crossings", "products", "places")
+LIST_KINDS = ("crossings", "products", "places", "groups")
 
 
 def failure(command: str, err: Exception) -> dict:
@@ -91,6 +91,24 @@ def sweep_parts(result, plan, top: int) -> list[View]:
     return sweep_views(result.tables, top, Names.from_tables(plan.tables))
 
 
+def nk_sentence(plan, tables: dict) -> str:
+    """What an N-k sweep solved, in a sentence (the guided search: what its bounds saved)."""
+    from borderflow.sweeps.nk import search_stats
+
+    st = search_stats(plan, tables)
+    head = (f"N-{st['k']}: {st['combinations']:,} sets of {st['k']} of {st['crossings']} "
+            f"crossings")
+    if st["worst"] is None:
+        return f"{head}, every one solved (with {st['single_closures']} single closures)"
+    solves = st["single_closures"] + st["solved_by_search"] + st["confirmed"]
+    return (f"{head}; the {st['worst']} costliest found with {solves:,} solves "
+            f"({st['single_closures']} single closures, {st['solved_by_search']:,} sets in "
+            f"{st['rounds']} round(s), {st['confirmed']} winner(s) known by their bounds "
+            f"confirmed) instead of {st['combinations'] + st['single_closures']:,}: "
+            f"{st['exact_by_bound']:,} sets known by their bounds, {st['pruned']:,} ruled out "
+            "by them (docs/n-k.md)")
+
+
 def sweep_envelope(result, out: Path, views: list[View], seconds: float) -> dict:
     """``sweep --json``: counts, every view (the full tables are in the sweep folder), failed
     scenarios as warnings (they do not stop the sweep)."""
@@ -99,10 +117,14 @@ def sweep_envelope(result, out: Path, views: list[View], seconds: float) -> dict
     msgs = [E.message("warning", f"{r.scenario}: {r.status} {r.message}".strip())
             for r in failed.itertuples(index=False)]
     notes = [n for v in views for n in v.notes]
-    return E.envelope("sweep", summary={"solved": result.solved, "failed": result.failed,
-                                        "skipped": result.skipped,
-                                        "models_built": result.models_built,
-                                        "seconds": seconds},
+    summary = {"solved": result.solved, "failed": result.failed, "skipped": result.skipped,
+               "models_built": result.models_built, "seconds": seconds}
+    if result.plan is not None and result.plan.nk is not None:  # an N-k sweep: its search
+        from borderflow.sweeps.nk import search_stats
+
+        summary["nk"] = search_stats(result.plan, result.tables)
+        notes = [nk_sentence(result.plan, result.tables), *notes]
+    return E.envelope("sweep", summary=summary,
                       narrative=notes, tables=tables(views), messages=msgs,
                       outputs=[("sweep_folder", out)])
 

@@ -205,12 +205,35 @@ def investment_view(tables: Mapping[str, pd.DataFrame], top: int) -> View:
                 notes)
 
 
+def nk_view(tables: Mapping[str, pd.DataFrame], top: int) -> View:
+    """The costliest sets of crossings closed together (an N-k sweep), with what their gates
+    cost closed one at a time and how each cost is known."""
+    worst = tables.get("nk_worst", pd.DataFrame())
+    if worst is None or worst.empty:
+        return View("nk_worst", "costliest closures together", [], pd.DataFrame())
+    w = worst.copy()
+    w["rank_shown"] = tie_ranks(w["rank"])
+    w["how"] = [("bounds met" + (", confirmed by a solve" if c else "")) if s ==
+                "exact_by_bound" else "solved" for s, c in zip(w["status"],
+                                                               w["confirmed_by_solve"])]
+    cols = [Column("rank_shown", "#"), Column("crossings", "closed together"),
+            Column("cost_increase_usd", "cost", "USD/day", signed=True),
+            Column("alone_usd", "closed one at a time, summed", "USD/day", signed=True),
+            Column("interaction_usd", "extra from closing together", "USD/day", signed=True),
+            Column("unserved_increase_t", "not shipped, change", "t/day", signed=True),
+            Column("how", "how known")]
+    notes = ["extra from closing together = cost minus the sum of the single closures' costs "
+             "(> 0: the gates back each other up)"]
+    return View("nk_worst", "costliest sets of crossings closed together (representative "
+                            "day; =k: a tie)", cols, w.head(top).reset_index(drop=True), notes)
+
+
 def sweep_views(tables: Mapping[str, pd.DataFrame], top: int,
                 names: Names | None = None) -> list[View]:
     """Every view of a sweep (empty ones left out by the printer)."""
     return [scenario_view(tables, top), criticality_view(tables, top),
             by_month_view(tables, top, names), capacity_view(tables, top),
-            investment_view(tables, top)]
+            investment_view(tables, top), nk_view(tables, top)]
 
 
 # --------------------------------------------------------------------------- robust plans

@@ -332,17 +332,17 @@ def dataset_views(summary: Mapping[str, Mapping]) -> list[View]:
 
 #: ``data list`` kind -> (dataset table, id column)
 LISTS = {"crossings": ("crossings", "crossing_id"), "products": ("products", "product_id"),
-         "places": ("nodes", "node_id")}
+         "places": ("nodes", "node_id"), "groups": (None, "group")}
 
 
 def list_view(kind: str, tables, country: str | None = None) -> View:
-    """``data list crossings|products|places``: ids and names, and what one needs to pick
-    one (countries, mode, status and capacity of a crossing; category and shelf life of a
-    product; kind and country of a place).
+    """``data list crossings|products|places|groups``: ids and names, and what one needs to
+    pick one (countries, mode, status and capacity of a crossing; category and shelf life of a
+    product; kind and country of a place; the crossings of a built-in closure group).
 
     Parameters
     ----------
-    kind : {"crossings", "products", "places"}
+    kind : {"crossings", "products", "places", "groups"}
     tables : InputTables
     country : str, optional
         ISO code: crossings on its border, products it supplies, places in it.
@@ -367,6 +367,16 @@ def list_view(kind: str, tables, country: str | None = None) -> View:
         cols = [Column("product_id", "id"), Column("name", "name"),
                 Column("category", "category"), Column("perishable", "perishable"),
                 Column("shelf_life_ambient_days", "shelf life", "days")]
+    elif kind == "groups":
+        from borderflow.data.closure_groups import builtin_groups
+
+        groups = builtin_groups(tables)
+        df = pd.DataFrame({"group": list(groups), "n": [len(m) for m in groups.values()],
+                           "crossings": [" ".join(m) for m in groups.values()]})
+        if c:
+            df = df[[c.lower() in g.split("-")[1:] for g in df["group"]]]
+        cols = [Column("group", "group"), Column("n", "crossings", "count"),
+                Column("crossings", "ids")]
     else:
         df = tables.nodes
         if c:

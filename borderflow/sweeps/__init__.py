@@ -34,7 +34,10 @@ Modules, one job each
 - :mod:`~borderflow.sweeps.partitions`: the sweep folder on disk (plan, scenario folders),
   read back by :func:`read_sweep`;
 - :mod:`~borderflow.sweeps.analysis`: the comparison, criticality, capacity-value and
-  investment tables (no Dask needed).
+  investment tables (no Dask needed);
+- :mod:`~borderflow.sweeps.nk` and :mod:`~borderflow.sweeps.nk_bounds`: N-k sweeps, brute
+  force or the guided search for the K costliest sets of closures, and its bounds
+  (``docs/n-k.md``).
 """
 
 from .analysis import (TABLES, capacity_value_table, comparison_table, criticality_tables,
@@ -44,10 +47,12 @@ from .partitions import (PARTITIONS, PLAN, partition, read_results, read_sweep,
 from .plan import (InvestmentProject, PlannedScenario, Structure, SweepPlan,
                    investment_candidates, n_minus_1_scenarios, plan_file, plan_n_minus_1,
                    plan_scenarios, plan_sweep)
+from .nk import NKSearch, combination_name, plan_n_k, run_n_k
 from .runner import SweepResult, dask_client, run_sweep
 from .worker import Job, ModelCache, Outcome, solve_job
 
-__all__ = ["PARTITIONS", "PLAN", "TABLES", "InvestmentProject", "Job", "ModelCache", "Outcome",
+__all__ = ["NKSearch", "combination_name", "plan_n_k", "run_n_k",
+           "PARTITIONS", "PLAN", "TABLES", "InvestmentProject", "Job", "ModelCache", "Outcome",
            "PlannedScenario", "Structure", "SweepPlan", "SweepResult", "capacity_value_table",
            "comparison_table", "criticality_tables", "dask_client", "investment_candidates",
            "investment_tables", "n_minus_1_scenarios", "partition", "plan_file",

@@ -33,7 +33,7 @@ from .plan import TOL, SweepPlan
 TOP_GAINS = 3
 TABLES = ("comparison", "crossing_changes", "product_changes", "criticality",
           "criticality_by_product", "criticality_by_month", "capacity_value", "investments",
-          "investment_ranking")
+          "investment_ranking", "nk_search", "nk_worst")
 
 
 def _long_changes(out: Path, pairs: list[tuple[str, str]]) -> tuple[pd.DataFrame,
@@ -78,7 +78,8 @@ def _top_gains(changes: pd.DataFrame) -> pd.Series:
 
 
 COMPARISON_COLUMNS = [
-    "scenario", "role", "baseline", "status", "closed", "closed_days", "month", "dated",
+    "scenario", "role", "baseline", "status", "closed", "closed_days", "closed_set",
+    "closed_group", "month", "dated",
     "days", "project", "context", "objective_usd", "cost_increase_usd",
     "transport_cost_increase_usd", "lost_value_increase_usd", "shipped_t", "shipped_change_t",
     "unserved_t", "unserved_increase_t", "spoiled_t", "spoiled_increase_t", "rerouted_trucks",
@@ -386,7 +387,17 @@ def sweep_tables(out: Path | str, plan: SweepPlan) -> dict[str, pd.DataFrame]:
     return {"comparison": comparison, "crossing_changes": cross, "product_changes": prod,
             "criticality": crit, "criticality_by_product": crit_p,
             "criticality_by_month": crit_m, "capacity_value": capacity_value_table(out, plan),
-            "investments": inv, "investment_ranking": rank}
+            "investments": inv, "investment_ranking": rank, **_nk(out, plan, comparison)}
+
+
+def _nk(out: Path, plan: SweepPlan, comparison: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The N-k tables of an N-k sweep (:func:`borderflow.sweeps.nk.nk_tables`), else none
+    (and an earlier sweep's are removed)."""
+    if plan.nk is None:
+        return {"nk_search": pd.DataFrame(), "nk_worst": pd.DataFrame()}
+    from .nk import nk_tables
+
+    return nk_tables(out, plan, comparison)
 
 
 def write_sweep_tables(out: Path | str, plan: SweepPlan) -> dict[str, pd.DataFrame]:

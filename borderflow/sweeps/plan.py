@@ -10,13 +10,17 @@ Build one with :func:`plan_scenarios` (a list of scenarios), :func:`plan_file` (
 file: scenarios, grids, ``investments:``) or :func:`plan_n_minus_1` (every open crossing closed
 in turn). Investment variants (each project with vs without it, under chosen contexts) are
 planned once the scenarios are solved (:func:`investment_entries`). Nothing here needs Dask.
+
+(Over 500 lines: every kind of plan goes through one entry builder, :func:`_entry`, which
+decides the structure, fingerprint and what a scenario closes; N-k plans are in
+:mod:`borderflow.sweeps.nk`.)
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -132,6 +136,8 @@ class PlannedScenario:
     closed_days: int | None = None
     project: str | None = None
     context: str | None = None
+    closed_set: str | None = None
+    closed_group: str | None = None
 
     @property
     def name(self) -> str:
@@ -143,6 +149,7 @@ class PlannedScenario:
         return {"scenario": self.name, "role": self.role, "baseline": self.baseline,
                 "structure": self.structure, "fingerprint": self.fingerprint,
                 "closed": self.closed, "closed_days": self.closed_days,
+                "closed_set": self.closed_set, "closed_group": self.closed_group,
                 "month": self.scenario.horizon.month, "project": self.project,
                 "context": self.context}
 
@@ -165,6 +172,9 @@ class SweepPlan:
     invest_top: int = 3
     source: str = ""
     gates: tuple[str, ...] = ()
+    groups: dict = field(default_factory=dict)
+    nk: object = None
+    """The N-k search of an N-k plan (:class:`borderflow.sweeps.nk.NKSearch`), else ``None``."""
 
     def entry(self, name: str) -> PlannedScenario:
         """The entry of a scenario by name."""
@@ -218,6 +228,22 @@ def _closure(s: Scenario) -> tuple[str | None, int | None]:
     return events[0].crossing, int(closed)
 
 
+def _closed_set(s: Scenario, groups: dict) -> tuple[str | None, str | None]:
+    """(crossings joined by ' + ', the group of exactly those crossings) if the scenario's
+    disruptions close two or more crossings (both directions, the same days), else
+    (None, None)."""
+    events = [e for e in s.events if not (e.context or isinstance(e, PriorityEvent))]
+    if not events or not all(isinstance(e, CloseEvent) and e.direction == "both"
+                             and e.close == events[0].close for e in events):
+        return None, None
+    gates = list(dict.fromkeys(e.crossing for e in events))
+    if len(gates) < 2:
+        return None, None
+    group = next((name for name, members in groups.items()
+                  if set(members) == set(gates)), None)
+    return " + ".join(gates), group
+
+
 def _abs(path) -> str | None:
     return None if path is None else str(Path(path).resolve())
 
@@ -226,7 +252,7 @@ def plan_scenarios(scenarios: list[Scenario], *, data: Path | str | None = None,
                    tables: InputTables | None = None, options: RunOptions | None = None,
                    projects: tuple[InvestmentProject, ...] = (),
                    invest_under: tuple[str, ...] | None = None, invest_top: int = 3,
-                   source: str = "") -> SweepPlan:
+                   source: str = "", groups: dict | None = None) -> SweepPlan:
     """Plan a sweep: add the baselines the scenarios need, group them by structure.
 
     Every scenario is compared with its undisrupted counterfactual (same horizon, priority
@@ -248,6 +274,9 @@ def plan_scenarios(scenarios: list[Scenario], *, data: Path | str | None = None,
     projects, invest_under, invest_top
         Investments to value after the scenarios: under the named scenarios, or (``None``)
         under the baselines and the ``invest_top`` costliest single-crossing closures.
+    groups : dict, optional
+        Closure groups (name -> crossing ids) a scenario's closures may match, named in the
+        tables (``closed_group``); the dataset's built-in groups are always known.
 
     Raises
     ------
@@ -288,7 +317,8 @@ def plan_scenarios(scenarios: list[Scenario], *, data: Path | str | None = None,
     plan = SweepPlan(entries=[], structures={}, tables=tables, options=options,
                      data=_abs(data), overlays=tuple(_abs(o) for o in overlays),
                      projects=tuple(projects), invest_under=invest_under,
-                     invest_top=invest_top, source=source, gates=gates)
+                     invest_top=invest_top, source=source, gates=gates,
+                     groups={**catalog.groups, **(groups or {})})
     base_names = {b.name for b in baselines.values()}
     for s in ordered:
         role = "baseline" if s.name in base_names else "scenario"
@@ -326,8 +356,9 @@ def _entry(plan: SweepPlan, s: Scenario, role: str, baseline: str, project: str 
                         "inputs": sorted(plan.tables.checksums.values()),
                         "borderflow": borderflow.__version__})
     closed, days = _closure(s) if role == "scenario" else (None, None)
+    closed_set, group = _closed_set(s, plan.groups) if role == "scenario" else (None, None)
     return PlannedScenario(s, role, baseline, structure.key, fingerprint, closed, days,
-                           project, context)
+                           project, context, closed_set, group)
 
 
 def investment_candidates(catalog: Catalog) -> tuple[InvestmentProject, ...]:
@@ -406,7 +437,7 @@ def plan_file(path: Path | str, *, data: Path | str | None = None, overlays=(),
             under = tuple(spec.under)
     return plan_scenarios(scenarios, data=data, overlays=overlays, tables=tables,
                           options=options, projects=projects, invest_under=under,
-                          source=loaded.shown)
+                          source=loaded.shown, groups=dict(loaded.spec.groups))
 
 
 def n_minus_1_scenarios(catalog: Catalog, months: list[int | None]) -> list[Scenario]:

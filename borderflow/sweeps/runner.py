@@ -166,7 +166,8 @@ SWEEP_VOLATILE = {f"{PARTITIONS}/*/summary.json": PARTITION_TIMING_KEYS}
 def run_sweep(plan: SweepPlan, out: Path | str, *, client=None, workers: int = 2,
               scheduler: str | None = None, processes: bool = True, resume: bool = False,
               warm: bool = True, only: list[str] | None = None,
-              on_progress: Callable | None = None) -> SweepResult:
+              on_progress: Callable | None = None,
+              follow_up: Callable | None = None) -> SweepResult:
     """Solve every scenario of ``plan`` on Dask, write each as it finishes, then the tables.
 
     Parameters
@@ -194,6 +195,12 @@ def run_sweep(plan: SweepPlan, out: Path | str, *, client=None, workers: int = 2
     on_progress : callable, optional
         ``on_progress(stage, done, total, message)``: stages ``scenarios``, ``investments``
         (one call per scenario finished, ``message`` ``"<name>: <status>"``) and ``tables``.
+    follow_up : callable, optional
+        ``follow_up(folder, plan, solve)``, called once the plan's scenarios are solved (on
+        the same workers and kept models, inside the claimed folder): it may add entries to
+        ``plan.entries`` and solve them with ``solve(entries, stage)`` (entries already done
+        in ``folder`` are kept), in as many rounds as it needs; the tables are written after
+        it (the guided N-k search, :mod:`borderflow.sweeps.nk`).
 
     Returns
     -------
@@ -217,12 +224,12 @@ def run_sweep(plan: SweepPlan, out: Path | str, *, client=None, workers: int = 2
     with claim(out, "sweep", protected=_plan_inputs(plan), volatile=SWEEP_VOLATILE) as target:
         if resume or check_target(out, "sweep") != "ours":
             result = _solve_into(target.open_in_place(), plan, wanted, only, client, workers,
-                                 scheduler, processes, warm, progress)
+                                 scheduler, processes, warm, progress, follow_up)
             target.finish_in_place()
         else:  # a finished sweep stays whole at ``out`` until the new one replaces it
             with target.replace() as tmp:
                 result = _solve_into(tmp, plan, wanted, only, client, workers, scheduler,
-                                     processes, warm, progress)
+                                     processes, warm, progress, follow_up)
     result.out = out
     return result
 
@@ -240,7 +247,7 @@ def _plan_inputs(plan: SweepPlan) -> list[tuple[str, str | None]]:
 
 def _solve_into(folder: Path, plan: SweepPlan, wanted: set[str], only: list[str] | None,
                 client, workers: int, scheduler: str | None, processes: bool, warm: bool,
-                progress: Callable) -> SweepResult:
+                progress: Callable, follow_up: Callable | None = None) -> SweepResult:
     """Solve the plan's scenarios not yet done in ``folder`` (the sweep folder itself, or the
     hidden folder that will replace it) and write its tables."""
     (folder / PARTITIONS).mkdir(exist_ok=True)
@@ -263,6 +270,14 @@ def _solve_into(folder: Path, plan: SweepPlan, wanted: set[str], only: list[str]
             result.skipped += sum(only is None or v.name in wanted for v in variants) \
                 - len(todo)
             _run_entries(c, folder, plan, todo, warm, progress, "investments", result, local)
+        if follow_up is not None:
+            def solve(entries: list[PlannedScenario], stage: str) -> None:
+                todo = [e for e in entries if not is_done(folder, e)]
+                result.skipped += len(entries) - len(todo)
+                _run_entries(c, folder, plan, todo, warm, progress, stage, result, local)
+
+            follow_up(folder, plan, solve)
+            write_plan(folder, plan)
     # a worker killed while writing a scenario folder leaves its temporary folder: not part
     # of the sweep (the scenario is reported failed and solved again on the next run)
     clean_stale_tree(folder / PARTITIONS)

@@ -8,10 +8,12 @@ milliseconds (numpy and one sparse product; no network, route or model rebuild).
 
 How each quantity is recomputed (the ``built`` index tables say which row or column is which):
 
-- **route costs**: per route, link cost per truck = sum over its links of the link's own cost or
-  length x the per-km rate of its mode, and the fees of its crossings (two sparse route x link
-  and route x crossing matrices); per (route, product) column: (link cost x the product's cost
-  factor + fees) / payload. Minus the market price for columns that deliver.
+- **route costs**: the generalized cost of :mod:`borderflow.model.costs`, from two sparse
+  route x link and route x crossing-direction matrices: per route the links' running costs
+  (own cost, or length x the per-km rate x the country and terrain factors of
+  ``cost_terms.csv``) and tolls, the crossings' fees plus transit fees, and the hours (links and
+  dwell); per (route, product) column: (running x the product's cost factor + tolls + fees) /
+  payload + value of time x hours. Minus the market price for columns that deliver.
 - **capacity rows**: each row's capacity is affine in its crossing's nominal capacity
   (``alpha + beta K``: the share of the period's days at nominal capacity, and what events set
   on the others). ``alpha`` and ``beta`` come from two evaluations of the network's calendars
@@ -42,7 +44,9 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from borderflow.data.cost_terms import cost_index
 from borderflow.data.loaders import InputTables
+from borderflow.model.costs import cost_per_t, crossing_fees, link_costs, product_vot
 from borderflow.model.formulation import CROSS_KEYS, BuiltModel
 from borderflow.model.network import DIRECTIONS, FreightNetwork, build_network
 from borderflow.model.routes import RouteSet
@@ -172,7 +176,8 @@ class WarmEffects:
         keys = {"crossings": ("crossing_id",), "links": ("link_id",),
                 "products": ("product_id",), "supply": ("node_id", "product_id"),
                 "seasonality": ("product_id", "country", "month"),
-                "markets": ("node_id", "product_id"), "parameters": ("parameter",)}
+                "markets": ("node_id", "product_id"), "parameters": ("parameter",),
+                "cost_terms": ("term", "applies_to")}
         for name, key in keys.items():
             df = getattr(t, name)
             self.rows_of[name] = {key_of(r, key): i for i, r in
@@ -192,16 +197,21 @@ class WarmEffects:
         arcs = self.routes.route_arcs
         self.n_routes = len(route_ix)
 
-        def incidence(kind: str, ids) -> sp.csr_matrix:
+        def incidence(kind: str, ids, key) -> sp.csr_matrix:
             a = arcs[arcs["kind"] == kind]
             col = {x: j for j, x in enumerate(ids)}
             rows = a["route_id"].map(route_ix).to_numpy(dtype=np.int64)
-            cols = a["element_id"].map(col).to_numpy(dtype=np.int64)
+            cols = key(a).map(col).to_numpy(dtype=np.int64)
             return sp.csr_matrix((np.ones(len(a)), (rows, cols)), shape=(len(route_ix), len(col)))
 
-        self.A_link = incidence("link", t.links["link_id"])
-        self.A_cross = incidence("crossing", t.crossings["crossing_id"])
+        self.A_link = incidence("link", t.links["link_id"], lambda a: a["element_id"])
+        # crossings by direction (a_to_b rows first): the transit fee depends on the country
+        # entered
+        cid = t.crossings["crossing_id"]
+        self.A_cross = incidence("crossing", [f"{c}:{d}" for d in DIRECTIONS for c in cid],
+                                 lambda a: a["element_id"] + ":" + a["direction"])
         self.link_mode = t.links["mode"].to_numpy()
+        self.cost_index = cost_index(t)
         products = list(t.products["product_id"])
         self.product_ix = {p: i for i, p in enumerate(products)}
         self.reefer = t.products["reefer"].to_numpy(dtype=bool)
@@ -350,17 +360,21 @@ class WarmEffects:
 
     def _flow_cost(self, arr: dict) -> np.ndarray:
         """Cost per tonne of every route-flow column (USD/t)."""
-        rate = {m: self._param(arr, f"{m}_cost_usd_per_truck_km") for m in
+        rate = {m: self._param(arr, f"{m}_cost_usd_per_truck_km", np.nan) for m in
                 np.unique(self.link_mode)}
-        own = arr[("links", "cost_usd_per_truck")]
-        per_km = arr[("links", "length_km")] * np.array([rate[m] for m in self.link_mode])
-        link_cost = np.where(np.isnan(own), per_km, own)
-        route_link = self.A_link @ link_cost
-        route_fee = self.A_cross @ arr[("crossings", "fee_usd_per_truck")]
+        terms = arr.get(("cost_terms", "value"), np.zeros(0))
+        running, toll = link_costs(arr[("links", "cost_usd_per_truck")],
+                                   arr[("links", "length_km")],
+                                   np.array([rate[m] for m in self.link_mode]), self.cost_index,
+                                   terms)
+        fee = arr[("crossings", "fee_usd_per_truck")]
+        fees = np.concatenate([crossing_fees(fee, self.cost_index, terms, d) for d in DIRECTIONS])
         factor = np.where(self.reefer, self._param(arr, "reefer_cost_factor", 1.0), 1.0)
         payload = arr[("products", "payload_t_per_truck")]
-        p = self.f_product
-        return (route_link[self.f_route] * factor[p] + route_fee[self.f_route]) / payload[p]
+        p, r = self.f_product, self.f_route
+        return cost_per_t((self.A_link @ running)[r], (self.A_link @ toll)[r],
+                          (self.A_cross @ fees)[r], self._duration(arr)[r], factor[p],
+                          payload[p], product_vot(self.cost_index, terms)[p])
 
     def changes(self, values: np.ndarray) -> ModelChanges:
         """The changes that make the kept model the model of one sample.
@@ -439,8 +453,9 @@ class WarmEffects:
         return out
 
     def _duration(self, arr: dict) -> np.ndarray:
-        return self.A_link @ arr[("links", "travel_h")] + \
-            self.A_cross @ arr[("crossings", "dwell_h")]
+        dwell = arr[("crossings", "dwell_h")]
+        return self.A_link @ arr[("links", "travel_h")] + self.A_cross @ np.concatenate(
+            [dwell, dwell])
 
     def _shelf_h(self, arr: dict) -> np.ndarray:
         return np.where(self.reefer, arr[("products", "shelf_life_reefer_days")],
@@ -506,4 +521,5 @@ class WarmEffects:
         unserved = b.unserved.assign(supply_t=ch.rows["supply_balance"][1],
                                      penalty_usd_per_t=ch.costs["unserved"])
         capacity = b.capacity_rows.assign(capacity_trucks_per_day=ch.rows["crossing_capacity"][1])
-        return replace(b, flows=flows, unserved=unserved, capacity_rows=capacity)
+        index = replace(b.index, flows=flows, unserved=unserved, capacity_rows=capacity)
+        return replace(b, index=index)

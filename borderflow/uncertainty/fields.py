@@ -37,6 +37,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from borderflow.data.cost_terms import TERMS
+
 WARM_EFFECTS = ("row_bound", "cost", "coefficient", "eligibility", "appraisal")
 
 
@@ -163,9 +165,26 @@ EXTRA_TABLES: dict[str, dict[str, FieldEffect]] = {
 }
 
 
+def _cost_term_effect(key: str) -> FieldEffect:
+    """A ``cost_terms`` row by its key ``term|applies_to``: route costs, or nothing static."""
+    term = key.split("|", 1)[0]
+    spec = TERMS.get(term)
+    if spec is None:
+        return FieldEffect("", "structure", "structure", "an unknown cost term: rebuild")
+    if not spec.read:
+        return FieldEffect(spec.unit, "none", "none",
+                           "dated queue costs of issue 18 part B (not read yet)")
+    return FieldEffect(spec.unit, "cost", "cost",
+                       "route_flow objective coefficients (generalized cost of every route it "
+                       "applies to)")
+
+
 def field_effect(table: str, field: str, key: str | None = None) -> FieldEffect | None:
-    """The effect of ``table.field`` (for ``parameters``, of the parameter named ``key``);
-    ``None`` if it is not a number borderflow reads."""
+    """The effect of ``table.field`` (for ``parameters``, of the parameter named ``key``; for
+    ``cost_terms``, of the row ``term|applies_to``); ``None`` if it is not a number borderflow
+    reads."""
+    if table == "cost_terms":
+        return _cost_term_effect(key or "") if field == "value" else None
     if table == "parameters":
         if field != "value":
             return None
@@ -179,7 +198,7 @@ def field_effect(table: str, field: str, key: str | None = None) -> FieldEffect 
 
 def fields_of(table: str) -> list[str]:
     """The rangeable fields of a table (for messages)."""
-    if table == "parameters":
+    if table in ("parameters", "cost_terms"):
         return ["value"]
     if table in EXTRA_TABLES:
         return sorted(EXTRA_TABLES[table])
@@ -188,4 +207,4 @@ def fields_of(table: str) -> list[str]:
 
 def rangeable_tables() -> list[str]:
     """Tables whose rows can carry ranges."""
-    return sorted({t for t, _ in FIELDS} | {"parameters"} | set(EXTRA_TABLES))
+    return sorted({t for t, _ in FIELDS} | {"parameters", "cost_terms"} | set(EXTRA_TABLES))

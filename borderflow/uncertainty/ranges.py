@@ -7,13 +7,16 @@ The table is long, one row per ranged number::
     supply,la-attapeu|cassava,supply_t_per_year,80000,160000,uniform,"...",...
     parameters,road_cost_usd_per_truck_km,value,1.0,1.5,uniform,"GMS rates 1.0-1.5",...
 
-``key`` names the row in its table: its id columns joined by ``|`` in the schema's key order
+``key`` (or ``row_key``, as the embedded dataset and ``tools/build_ranges.py`` name it) names
+the row in its table: its id columns joined by ``|`` in the schema's key order
 (``crossing_id``; ``node_id|product_id`` for supply and markets; ``product_id|country|month``
 for seasonality; the parameter name for parameters). Optional columns: ``distribution``
 (``uniform`` when empty, ``triangular``, ``pert``, ``loguniform``; the dataset's value is the
 mode of the first two), ``group`` (rows of one group move together: see
 :mod:`borderflow.uncertainty.sampling`), ``unit`` (checked against the field's unit),
-``basis`` (how the range was derived) and ``source``.
+``basis`` (how the range was derived), ``source`` and ``value`` (the number the range was
+derived from: when given, it must be the dataset's, else the file is out of date with the
+table it ranges).
 
 :func:`read_ranges` returns the checked table (or an empty one, "no ranges in the dataset",
 when the file is absent) and raises :class:`~borderflow.data.errors.InputError` naming file,
@@ -40,7 +43,7 @@ from .fields import WARM_EFFECTS, field_effect, fields_of, rangeable_tables
 
 RANGES_FILE = "ranges.csv"
 REQUIRED_COLUMNS = ("table", "key", "field", "low", "high")
-OPTIONAL_COLUMNS = ("distribution", "group", "unit", "basis", "source")
+OPTIONAL_COLUMNS = ("distribution", "group", "unit", "basis", "source", "value")
 DISTRIBUTIONS = ("uniform", "triangular", "pert", "loguniform")
 #: the dataset's value may sit this far (relative) outside [low, high]: CSV rounding
 VALUE_TOLERANCE = 1e-9
@@ -212,6 +215,8 @@ def _read(source, tables: InputTables, extra) -> tuple[Ranges, list[Problem]]:
         return Ranges(pd.DataFrame(columns=RANGE_TABLE_COLUMNS), shown), [
             Problem(shown, None, None, f"not a readable UTF-8 CSV table: {err}")]
     raw.columns = [c.strip() for c in raw.columns]
+    if "row_key" in raw.columns and "key" not in raw.columns:  # the embedded dataset's name
+        raw = raw.rename(columns={"row_key": "key"})
     missing = [c for c in REQUIRED_COLUMNS if c not in raw.columns]
     if missing:
         return Ranges(pd.DataFrame(columns=RANGE_TABLE_COLUMNS), shown), [
@@ -222,6 +227,25 @@ def _read(source, tables: InputTables, extra) -> tuple[Ranges, list[Problem]]:
     rows = [checker.row(i + 1, rec) for i, rec in enumerate(raw.to_dict("records"))]
     out = pd.DataFrame([r for r in rows if r is not None], columns=RANGE_TABLE_COLUMNS)
     return Ranges(out, shown), checker.problems
+
+
+def ranges_from_records(records: list[dict], shown: str, tables: InputTables,
+                        extra: dict[str, RangedTable] | None = None) -> Ranges:
+    """Ranges given as records (``table, key, field, low, high``, optional columns as in the
+    file) rather than read from ``ranges.csv``, checked the same way (e.g. the capex ranges
+    ``investments.csv`` carries in its own low and high columns).
+
+    Raises
+    ------
+    InputError
+        Every problem, naming ``shown``, the record's 1-based row and its field.
+    """
+    checker = _RowChecker(shown, {**ranged_tables(tables), **(extra or {})})
+    rows = [checker.row(i + 1, rec) for i, rec in enumerate(records)]
+    if checker.problems:
+        raise InputError(checker.problems)
+    return Ranges(pd.DataFrame([r for r in rows if r is not None], columns=RANGE_TABLE_COLUMNS),
+                  shown)
 
 
 class _RowChecker:
@@ -258,6 +282,8 @@ class _RowChecker:
                       "no value to range", rid)
             return None
         value = float(value)
+        if not self._recorded_value_ok(n, text.get("value", ""), value, t, key, fieldname, rid):
+            return None
         dist = text.get("distribution", "").lower() or "uniform"
         if not self._values_ok(n, t, fieldname, low, value, high, dist, effect.unit, rid):
             return None
@@ -308,6 +334,23 @@ class _RowChecker:
                       f"fields: {', '.join(options)})", rid)
             return None
         return t, i, effect
+
+    def _recorded_value_ok(self, n: int, recorded: str, value: float, t: RangedTable, key: str,
+                           fieldname: str, rid: str | None) -> bool:
+        """A ``value`` column, when given, must be the dataset's number (else the range was
+        derived from another number: regenerate the file or drop the row)."""
+        if not recorded:
+            return True
+        try:
+            x = float(recorded.replace(",", ""))
+        except ValueError:
+            x = math.nan
+        if not (math.isfinite(x) and abs(x - value) <= 1e-6 * max(1.0, abs(value))):
+            self.fail(n, "value", f"value {recorded} differs from {t.file} row '{key}' "
+                      f"{fieldname} = {value:g}: the range was derived from another number "
+                      "(regenerate ranges.csv)", rid)
+            return False
+        return True
 
     def _bounds(self, n: int, text: dict, rid: str | None) -> tuple[float, float] | None:
         out = []

@@ -17,6 +17,8 @@ Modules, one job each (each lists its checks and what must hold):
 - :mod:`.queues`: dated runs' queues: balances, FIFO ages and expiry, the per-gate tables,
   initial queues, dates, backlog;
 - :mod:`.money`: objective, summary totals, solver status, products, unserved and spoilage;
+- :mod:`.terms`: the generalized cost's terms (tolls, factors, transit fees, value of time)
+  and the destination shares (issue 18);
 - :mod:`.folder`: a run folder as written: manifest and marker, CSV against parquet, input
   checksums, and which check covers each column (:func:`coverage`);
 - :mod:`.report`: rows, tolerances, summaries.
@@ -44,7 +46,7 @@ from borderflow.data.errors import InputError, Problem, display_path
 from borderflow.data.loaders import InputTables
 from borderflow.data.scenario import Scenario
 
-from . import crossings, flows, folder, money, queues, routes
+from . import crossings, flows, folder, money, queues, routes, terms
 from .facts import Facts, input_facts
 from .folder import REDERIVED, coverage
 from .report import (
@@ -133,6 +135,7 @@ def verify_results(results, tables: InputTables, scenario: Scenario | None = Non
     run("money", lambda: money.money_checks(results, f, done["paths"], done["cargo"]))
     run("tables of totals", lambda: money.table_checks(results, f))
     run("solver status", lambda: money.status_checks(results))
+    run("destination shares", lambda: [terms.destination_share_checks(results, tables)])
     for check in RESULT_CHECKS:
         run(getattr(check, "__name__", "check"), lambda c=check: c(results, f))
     return assemble(parts)

@@ -17,6 +17,7 @@ import pandas as pd
 from borderflow.data.loaders import InputTables
 from borderflow.data.scenario import Scenario
 
+from . import terms
 from .report import DIRECTIONS
 
 
@@ -82,31 +83,33 @@ def input_facts(tables: InputTables, scenario: Scenario, net=None) -> Facts:
                                    p["shelf_life_ambient_days"]).astype(float),
         "cost_factor": np.where(reefer, par("reefer_cost_factor"), 1.0),
         "penalty_usd_per_t": p["value_usd_per_t"].astype(float) * par("unserved_penalty_factor"),
+        "vot": terms.value_of_time(tables).reindex(p.index).to_numpy(dtype=float),
     }, index=p.index)
     rows = []
     rate = {mode: par(f"{mode}_cost_usd_per_truck_km") for mode in tables.links["mode"].unique()
             if tables.links.loc[tables.links["mode"] == mode, "cost_usd_per_truck"].isna().any()}
+    money = terms.link_money(tables, rate)
     for r in tables.links.itertuples(index=False):
-        cost = r.cost_usd_per_truck
-        if pd.isna(cost):
-            cost = r.length_km * rate[r.mode]
+        cost, toll = money[r.link_id]
         rows.append((r.link_id, "link", r.link_id, "forward", r.from_node, r.to_node,
-                     float(r.travel_h), float(cost), r.mode, float(r.length_km)))
+                     float(r.travel_h), cost + toll, r.mode, float(r.length_km), toll))
         if bool(r.bidirectional):
             rows.append((f"{r.link_id}:r", "link", r.link_id, "reverse", r.to_node, r.from_node,
-                         float(r.travel_h), float(cost), r.mode, float(r.length_km)))
+                         float(r.travel_h), cost + toll, r.mode, float(r.length_km), toll))
     licences = {}
     for r in tables.crossings.itertuples(index=False):
         ends = {"a_to_b": (r.node_a, r.node_b), "b_to_a": (r.node_b, r.node_a)}
+        enters = {"a_to_b": r.country_b, "b_to_a": r.country_a}
         for d in DIRECTIONS:
+            fee = float(r.fee_usd_per_truck) + terms.entry_fee(tables, r.mode, enters[d])
             rows.append((f"{r.crossing_id}:{d}", "crossing", r.crossing_id, d, *ends[d],
-                         float(r.dwell_h), float(r.fee_usd_per_truck), r.mode, 0.0))
+                         float(r.dwell_h), fee, r.mode, 0.0, 0.0))
         text = r.licensed_products if isinstance(r.licensed_products, str) else ""
         allowed = frozenset(x.strip() for x in text.split(";") if x.strip())
         licences[r.crossing_id] = allowed or None
     arcs = pd.DataFrame(rows, columns=["arc_id", "kind", "element_id", "direction", "from_node",
                                        "to_node", "travel_h", "cost_usd_per_truck", "mode",
-                                       "length_km"])
+                                       "length_km", "toll_usd_per_truck"])
     m = tables.markets
     markets = pd.DataFrame({"market": m["node_id"].astype(str),
                             "product_id": m["product_id"].astype(str),

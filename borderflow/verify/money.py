@@ -25,6 +25,7 @@ import pandas as pd
 from .facts import Facts
 from .report import mismatch, num, rows, sum_by, text, worst
 from .routes import Paths
+from .terms import route_cost_per_t
 
 #: summary keys that runs written before them may lack (checked when present)
 OPTIONAL_SUMMARY = ("expired_in_queue_t", "trucks", "periods")
@@ -35,8 +36,8 @@ def money_checks(res, f: Facts, paths: Paths, cargo: pd.DataFrame) -> list[pd.Da
     rt = paths.routes
     p_rf = f.products.reindex(rf["product_id"])
     r = rt.reindex(rf["route_id"])
-    cost = (r["link_cost_usd_per_truck"].to_numpy() * p_rf["cost_factor"].to_numpy()
-            + r["fee_usd_per_truck"].to_numpy()) / p_rf["payload_t"].to_numpy()
+    cost = route_cost_per_t(r["link_cost_usd_per_truck"], r["toll_usd_per_truck"],
+                            r["fee_usd_per_truck"], r["duration_h"], p_rf)
     transport = float(np.sum(num(rf, "flow_t") * cost))
     price = f.markets.set_index(["market", "product_id"])["price_usd_per_t"]
 

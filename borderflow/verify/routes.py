@@ -6,7 +6,9 @@ check              what must hold
 route_path         a route is a continuous chain of existing arcs from its origin to its market,
                    with the end nodes, kinds, travel and offset hours of the inputs
 route_duration     route_flows.duration_h = the sum of its arcs' travel hours
-route_cost         route_flows.cost_usd_per_t = (links x cost factor + gate fees) / payload
+route_cost         route_flows.cost_usd_per_t = (running x reefer factor + tolls + gate and
+                   transit fees) / payload + value of time x hours (the generalized cost,
+                   recomputed in :mod:`.terms`)
 route_label        route_flows.crossings names the route's gate arcs in order (``domestic``
                    if none), its route_id is ``origin>market|crossings|variant``
 route_table        route_flows.length_km (the arcs' km), trucks_per_day (t / payload),
@@ -24,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from .facts import Facts
+from .terms import route_cost_per_t
 from .report import ABS_TOL, REL_TOL, differs, mismatch, num, rows, sum_by, text
 
 
@@ -98,6 +101,9 @@ def route_paths(res, f: Facts) -> tuple[Paths, list[pd.DataFrame]]:
     rt["link_cost_usd_per_truck"] = a.groupby("route_id")["link_cost"].sum().reindex(
         ends.index).fillna(0.0)
     rt["fee_usd_per_truck"] = a.groupby("route_id")["fee"].sum().reindex(ends.index).fillna(0.0)
+    rt["toll_usd_per_truck"] = a.groupby("route_id")["toll_usd_per_truck"].sum().reindex(
+        ends.index).fillna(0.0)
+    rt["link_cost_usd_per_truck"] -= rt["toll_usd_per_truck"]
     report = [rows("route_path", "route " + text(ends.index), faults.to_numpy(), "faults")]
     return Paths(arcs=a, routes=rt), report
 
@@ -112,8 +118,8 @@ def route_checks(res, f: Facts, paths: Paths) -> list[pd.DataFrame]:
     p = f.products.reindex(per["product_id"])
     ent = "route " + text(per["route_id"]) + " / " + text(per["product_id"])
     dur = r["duration_h"].to_numpy()
-    cost = ((r["link_cost_usd_per_truck"].to_numpy() * p["cost_factor"].to_numpy()
-             + r["fee_usd_per_truck"].to_numpy()) / p["payload_t"].to_numpy())
+    cost = route_cost_per_t(r["link_cost_usd_per_truck"], r["toll_usd_per_truck"],
+                            r["fee_usd_per_truck"], dur, p)
     out = [rows("route_duration", ent, np.abs(num(per, "duration_h") - dur), "h", dur),
            rows("route_cost", ent, np.abs(num(per, "cost_usd_per_t") - cost), "USD/t", cost)]
     # licences: along each route, and on every crossing row of the flows table

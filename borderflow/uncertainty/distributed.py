@@ -1,0 +1,82 @@
+"""Samples solved on Dask workers, each worker keeping its own models (``--workers N``).
+
+The client of :func:`borderflow.sweeps.runner.dask_client` (a LocalCluster of single-threaded
+worker processes, or a scheduler's) is reused. The run's inputs (tables, scenario, options,
+sampled space, mode) are scattered once to every worker; a task solves a chunk of sample rows
+(:func:`solve_chunk`): the worker builds its kept models on its first task
+(:func:`borderflow.uncertainty.kept.kept_models`) and keeps them, per run token, for the next
+ones. Every sample restarts HiGHS from the point's basis, so its answer does not depend on the
+worker or the order: the same seed gives the same tables with 1 or N workers.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+
+import numpy as np
+
+#: the kept models of this worker process: run token -> evaluator (the latest run only)
+_KEPT: dict = {}
+
+
+def solve_chunk(token: str, payload: tuple, rows: np.ndarray) -> list[dict]:
+    """Task run on a worker: the measures of each row of factor values (see module doc)."""
+    from .run import _Evaluator
+
+    evaluator = _KEPT.get(token)
+    if evaluator is None:
+        _KEPT.clear()
+        tables, scenario, options, space, mode = payload
+        evaluator = _KEPT[token] = _Evaluator(tables, scenario, options, space, mode, None)
+    return [evaluator(v) for v in rows]
+
+
+class DaskEvaluator:
+    """Solves many rows of factor values on a Dask client's workers.
+
+    Parameters
+    ----------
+    client : distributed.Client
+    payload : tuple
+        ``(tables, scenario, options, space, mode)`` as :class:`~borderflow.uncertainty.run.
+        _Evaluator` takes them.
+    workers : int
+        Workers (for the chunk size).
+    """
+
+    def __init__(self, client, payload: tuple, workers: int):
+        self.client = client
+        self.workers = max(1, workers)
+        self.token = uuid.uuid4().hex
+        self.payload = client.scatter(payload, broadcast=True)
+        self.names = ["scenario", "baseline"] if payload[1].has_disruptions else ["scenario"]
+        self.solves = 0
+
+    def many(self, values: np.ndarray, on_each=None) -> list[dict]:
+        """Each row's measures, in row order; ``on_each(done)`` after every chunk."""
+        from distributed import as_completed
+
+        values = np.atleast_2d(values)
+        n = len(values)
+        size = max(1, min(64, math.ceil(n / (8 * self.workers))))
+        futures = {}
+        for start in range(0, n, size):
+            f = self.client.submit(solve_chunk, self.token, self.payload,
+                                   values[start:start + size], pure=False)
+            futures[f] = start
+        out: list = [None] * n
+        done = 0
+        for f in as_completed(futures):
+            start = futures[f]
+            chunk = f.result()
+            out[start:start + len(chunk)] = chunk
+            done += len(chunk)
+            if on_each is not None:
+                on_each(done)
+        self.solves += n
+        return out
+
+    def __call__(self, values: np.ndarray) -> dict:
+        """One row's measures (on a worker)."""
+        return self.many(values)[0]

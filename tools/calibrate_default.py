@@ -1,0 +1,94 @@
+"""Regenerate the calibrated embedded dataset: ``python tools/calibrate_default.py``.
+
+1. Check that ``data/uncalibrated/`` (the prior rows of every calibrated row, an overlay of
+   ``data/default``) agrees with ``data/default`` on every field calibration does not write:
+   a row edited in one and not the other is an error naming table, row and field (edit the
+   prior in ``data/uncalibrated/``, then run this again);
+2. calibrate ``data/default`` + overlay ``data/uncalibrated`` (the prior dataset) into
+   ``build/calibration-default`` (``borderflow calibrate`` with the defaults; options after
+   ``--`` are passed on, e.g. ``-- --rounds 1``);
+3. copy the calibrated tables and ``ranges.csv`` into ``data/default``, the new prior overlay
+   into ``data/uncalibrated`` and the fit report into ``docs/calibration-report.md``.
+
+The first run (no ``data/uncalibrated`` yet) calibrates ``data/default`` as it is. Exit 2 on a
+disagreement or bad input, with nothing written.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA, PRIOR = ROOT / "data" / "default", ROOT / "data" / "uncalibrated"
+OUT = ROOT / "build" / "calibration-default"
+REPORT = ROOT / "docs" / "calibration-report.md"
+#: what calibration writes in a row besides the calibrated fields
+WRITTEN = {"notes", "source"}
+KEYS = {"supply.csv": ("node_id", "product_id"), "crossings.csv": ("crossing_id",),
+        "parameters.csv": ("parameter",), "cost_terms.csv": ("term", "applies_to"),
+        "markets.csv": ("node_id", "product_id"), "links.csv": ("link_id",),
+        "products.csv": ("product_id",), "seasonality.csv": ("product_id", "country", "month")}
+CALIBRATED = re.compile(r"^calibrated \(fit [0-9a-f]+\): (.*?)\.(?: |$)")
+
+
+def _rows(path: Path) -> list[dict]:
+    with open(path, newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def disagreements() -> list[str]:
+    """Fields on which a prior row and its calibrated row differ without calibration's say."""
+    out = []
+    for prior_file in sorted(PRIOR.glob("*.csv")) if PRIOR.is_dir() else []:
+        key = KEYS[prior_file.name]
+        now = {tuple(r[k] for k in key): r for r in _rows(DATA / prior_file.name)}
+        for n, prior in enumerate(_rows(prior_file), start=1):
+            k = tuple(prior[c] for c in key)
+            row = now.get(k)
+            if row is None:
+                out.append(f"{prior_file.name}, row {n} ({'/'.join(k)}): no such row in "
+                           f"data/default/{prior_file.name}")
+                continue
+            note = CALIBRATED.match(row.get("notes", ""))
+            moved = {m.split(" ", 1)[0] for m in note.group(1).split("; ")} if note else set()
+            for field, value in prior.items():
+                if field not in WRITTEN | moved and row.get(field) != value:
+                    out.append(f"{prior_file.name}, row {n} ({'/'.join(k)}), field '{field}': "
+                               f"'{value}' in data/uncalibrated, '{row.get(field)}' in "
+                               "data/default (edit the prior in data/uncalibrated)")
+    return out
+
+
+def main(argv: list[str]) -> int:
+    problems = disagreements()
+    if problems:
+        for p in problems:
+            print(p, file=sys.stderr)
+        return 2
+    cmd = [sys.executable, "-m", "borderflow.cli", "calibrate", "--data", str(DATA),
+           "--out", str(OUT)]
+    if PRIOR.is_dir():
+        cmd += ["--overlay", str(PRIOR)]
+    done = subprocess.run(cmd + argv, cwd=ROOT, check=False)
+    if done.returncode != 0:
+        return done.returncode
+    for path in sorted((OUT / "dataset").glob("*.csv")):
+        if path.name in KEYS or path.name == "ranges.csv":
+            target = DATA / path.name
+            if not target.exists() or target.read_bytes() != path.read_bytes():
+                shutil.copyfile(path, target)
+    if PRIOR.is_dir():
+        shutil.rmtree(PRIOR)
+    shutil.copytree(OUT / "uncalibrated", PRIOR)
+    shutil.copyfile(OUT / "report.md", REPORT)
+    print(f"data/default and data/uncalibrated updated; report in {REPORT.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:] if sys.argv[1:2] != ["--"] else sys.argv[2:]))
