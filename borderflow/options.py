@@ -2,8 +2,10 @@
 
 :class:`RunOptions` is frozen and names every default that decides a result, including those
 that apply only to day-by-day (dated) horizons: a dated model is large, so unless asked
-otherwise its routes are capped per origin and product (keeping the gates the scenario names)
-and HiGHS uses interior point. :meth:`RunOptions.effective` says what is in effect for a
+otherwise its routes are capped per origin and product (keeping the gates the scenario names),
+HiGHS uses interior point, and a long horizon is solved exactly through rolling windows
+(:meth:`RunOptions.rolling_for`: windows, then the whole LP by crossover and the primal simplex
+from their solution). :meth:`RunOptions.effective` says what is in effect for a
 horizon; both the single-run pipeline and sweeps use it, and ``run.json`` records the options
 asked for (``options``) and those in effect (``effective_options``).
 """
@@ -16,6 +18,16 @@ from borderflow.model.column_generation import Pricing
 from borderflow.model.routes import RouteOptions
 from borderflow.solvers.highs import SolverOptions
 from borderflow.solvers.rolling import RollingHorizon
+
+#: how a dated horizon may be solved (``--method``): ``auto`` (the rule of
+#: :meth:`RunOptions.rolling_for`), ``lp`` (one LP, interior point), ``exact-windows``
+#: (rolling windows, then the whole LP from their solution: exact), ``windows`` (rolling
+#: windows only: an approximation with limited foresight)
+DATED_METHODS = ("auto", "lp", "exact-windows", "windows")
+
+#: windows of the exact path when none are asked for: 14 days committed, 4 days of look-ahead
+#: (raised to the model's reach); measured in docs/dated-performance-plan.md section 3c
+EXACT_WINDOWS = RollingHorizon(window_days=14, overlap_days=4, exact=True)
 
 
 @dataclass(frozen=True)
@@ -37,8 +49,15 @@ class RunOptions:
         Largest model built, GB (``None``: ``$BORDERFLOW_MAX_MODEL_GB``, else half of the
         machine's memory; see :func:`borderflow.model.size.max_model_gb`).
     rolling : RollingHorizon or None
-        Dated runs: solve window by window (:mod:`borderflow.solvers.rolling`); ``None``:
-        the whole horizon at once. Ignored by static runs.
+        Dated runs: solve window by window (:mod:`borderflow.solvers.rolling`; with
+        ``exact``, then the whole LP from the windows' solution); ``None``: the rule of
+        :attr:`exact_windows_from_days`. Ignored by static runs.
+    exact_windows_from_days : int or None
+        Dated runs without ``rolling``: a horizon of at least this many days (the scenario's
+        days, the run-out tail not counted) is solved by :data:`EXACT_WINDOWS` (exact),
+        a shorter one as one LP; ``None``: always one LP. 30: from there the one-LP
+        interior point's time grows as days^1.6-2.2 while the exact windows' grows linearly
+        (docs/performance.md, "Long horizons").
     dated_routes_per_product : int
         Dated runs whose ``routes.max_routes_per_product`` is ``None``: keep at most this many
         routes per (origin, product), and always the best one through each gate the scenario
@@ -55,13 +74,14 @@ class RunOptions:
     solver: SolverOptions = field(default_factory=SolverOptions)
     max_model_gb: float | None = None
     rolling: RollingHorizon | None = None
+    exact_windows_from_days: int | None = 30
     dated_routes_per_product: int = 5
     dated_solver: str = "ipm"
 
     @classmethod
     def of(cls, *, threads: int = 1, time_limit_s: float = 600.0,
            window_days: int | None = None, overlap_days: int | None = None,
-           pricing_rounds: int = Pricing.max_rounds) -> RunOptions:
+           pricing_rounds: int = Pricing.max_rounds, method: str = "auto") -> RunOptions:
         """Options from the few settings the command line exposes.
 
         Parameters
@@ -72,16 +92,49 @@ class RunOptions:
             Solver time limit, seconds.
         window_days, overlap_days : int, optional
             Rolling horizon of dated runs: days committed per window and days each window
-            looks further ahead (``None``: the longest a cargo may wait in a queue).
+            looks further ahead (``None``: the longest a cargo may wait in a queue; 4 days
+            with ``method="exact-windows"``).
         pricing_rounds : int
             Static runs: most rounds of column generation that add routes (0: none; the run
             is then optimal over the enumerated routes only, with its gap bound).
+        method : str
+            One of :data:`DATED_METHODS`. ``auto`` with ``window_days``: ``windows`` (the
+            approximation, as before there was an exact path); without: the rule of
+            :meth:`rolling_for`.
+
+        Raises
+        ------
+        ValueError
+            If ``method`` is unknown, or ``lp`` is given windows.
         """
-        rolling = None if window_days is None else RollingHorizon(window_days, overlap_days)
+        if method not in DATED_METHODS:
+            raise ValueError(f"method must be one of {', '.join(DATED_METHODS)}, not {method!r}")
+        if method == "lp" and window_days is not None:
+            raise ValueError("method 'lp' solves the whole horizon at once: no window_days")
+        if method == "exact-windows":
+            rolling = RollingHorizon(window_days or EXACT_WINDOWS.window_days,
+                                     EXACT_WINDOWS.overlap_days if overlap_days is None
+                                     else overlap_days, exact=True)
+        elif method == "windows" or window_days is not None:
+            rolling = RollingHorizon(window_days or 14, overlap_days)
+        else:
+            rolling = None
         return cls(routes=RouteOptions(),
                    pricing=Pricing(enabled=pricing_rounds > 0, max_rounds=pricing_rounds),
                    solver=SolverOptions(threads=threads, time_limit_s=time_limit_s),
-                   rolling=rolling)
+                   rolling=rolling,
+                   exact_windows_from_days=None if method == "lp"
+                   else cls.exact_windows_from_days)
+
+    def rolling_for(self, days: int) -> RollingHorizon | None:
+        """The rolling horizon in effect for a dated horizon of ``days`` days (the run-out
+        tail not counted): :attr:`rolling` if set; else :data:`EXACT_WINDOWS` from
+        :attr:`exact_windows_from_days` days on; else ``None`` (one LP)."""
+        if self.rolling is not None:
+            return self.rolling
+        if self.exact_windows_from_days is not None and days >= self.exact_windows_from_days:
+            return EXACT_WINDOWS
+        return None
 
     def effective(self, dated: bool, gates: tuple[str, ...] = ()
                   ) -> tuple[RouteOptions, SolverOptions]:
@@ -118,5 +171,6 @@ class RunOptions:
                 "solver": asdict(self.solver),
                 "max_model_gb": self.max_model_gb,
                 "rolling": None if self.rolling is None else asdict(self.rolling),
+                "exact_windows_from_days": self.exact_windows_from_days,
                 "dated_routes_per_product": self.dated_routes_per_product,
                 "dated_solver": self.dated_solver}

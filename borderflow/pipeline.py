@@ -251,17 +251,20 @@ def run_scenario(tables: InputTables, scenario: Scenario | None = None,
     routes, solver = options.effective(dated, tuple(sorted(set(scenario.crossings_named()))))
     model = prepare(tables, scenario, routes, solver, options.max_model_gb, progress,
                     extra_constraints=extra_constraints)
-    rolling = options.rolling if dated else None
+    rolling = options.rolling_for(scenario.horizon.days) if dated else None
     if rolling is not None and model.extension and model.extension["variables"]:
-        raise InputError(Problem("extra_constraints", None, None,
-                                 f"{model.extension['function']} adds variables "
-                                 f"{model.extension['variables']}: a rolling-horizon solve "
-                                 "needs the day of every variable; write rows over the "
-                                 "model's own variables or solve the whole horizon at once"))
+        if options.rolling is not None:
+            raise InputError(Problem("extra_constraints", None, None,
+                                     f"{model.extension['function']} adds variables "
+                                     f"{model.extension['variables']}: a rolling-horizon solve "
+                                     "needs the day of every variable; write rows over the "
+                                     "model's own variables or solve the whole horizon at "
+                                     "once"))
+        rolling = None  # the rule's exact windows need every variable's day: one LP instead
     try:
         summary = solve_session(model.session, model.built, model.net, rolling, progress)
     except InfeasibleError as err:
-        if rolling is not None:  # the IIS of the whole model would not be this window's
+        if rolling is not None and not rolling.exact:  # a window's IIS is not the model's
             raise
         raise explained(err, model.session, model.built, model.net) from None
     model, summary, routing = generate_columns(model, summary, options, progress,
@@ -373,16 +376,21 @@ def generate_columns(model: Prepared, summary: SolveSummary, options: RunOptions
 def solve_session(session: HighsSession, built: BuiltModel, net: FreightNetwork,
                   rolling: RollingHorizon | None = None,
                   on_progress: Progress | None = None) -> SolveSummary:
-    """Solve a session's model at once or, with ``rolling``, window by window (dated models);
-    values and duals are loaded into the Pyomo model. Reports stage ``solve`` (each window
-    ``k`` of ``n`` with ``rolling``)."""
+    """Solve a session's model at once or, with ``rolling``, window by window (dated models;
+    ``rolling.exact``: then the whole LP from the windows' solution); values and duals are
+    loaded into the Pyomo model. Reports stage ``solve`` (each window ``k`` of ``n`` with
+    ``rolling``, then ``n`` of ``n`` for the whole LP of the exact path). A session solved
+    before re-solves warm from its basis unless ``rolling`` is an approximation (whose
+    windows are solved anew)."""
     progress = on_progress or _quiet
-    if rolling is None:
+    if rolling is None or (rolling.exact and session.basis() is not None):
         progress("solve", None, None, f"HiGHS ({session.options.solver})")
         return session.solve()
 
     def window(k: int, n: int, first_day: int, last_day: int) -> None:
-        progress("solve", k, n, f"window {k + 1} of {n} (days {first_day}-{last_day})")
+        progress("solve", k, n, f"window {k + 1} of {n} (days {first_day}-{last_day})"
+                 if k < n else "the whole LP from the windows' solution (crossover, primal "
+                               "simplex)")
 
     return solve_rolling(session, column_periods(built), rolling, lookahead_days(built),
                          longest_queue_wait_days(built), on_window=window)
@@ -404,7 +412,8 @@ def solve_baseline(run: Run, on_progress: Progress | None = None
     """The network and results of ``run``'s scenario without its disruptions
     (:func:`borderflow.data.scenario.counterfactual`), by a warm re-solve of its model, then
     column generation of its own (static runs: the baseline may need routes the scenario did
-    not; the model is rebuilt if it does).
+    not; the model is rebuilt if it does); a run solved by exact windows solves the baseline's
+    windows and whole LP afresh, on the same model.
 
     ``run.results`` (the scenario's) were extracted before and are not touched; the returned
     tables are new. The Pyomo model and the session hold the baseline's solution afterwards
@@ -418,8 +427,12 @@ def solve_baseline(run: Run, on_progress: Progress | None = None
         if total is not None:
             progress("baseline", done, total, message)
 
-    summary = solve_session(run.session, run.built, net,
-                            run.options.rolling if net.dated else None, windows)
+    rolling = run.options.rolling_for(net.scenario.horizon.days) if net.dated else None
+    if rolling is not None and rolling.exact:
+        # the exact windows afresh: the dual simplex from the scenario's basis is slower on a
+        # baseline (lifting a closure): 24 s against 13 s CPU at 35 days, > 600 s on Boten 2021
+        run.session.restart_from(None)
+    summary = solve_session(run.session, run.built, net, rolling, windows)
     model = Prepared(tables=run.tables, net=net, routes=run.routes, built=run.built,
                      session=run.session, extension=run.extension)
     model, summary, routing = generate_columns(model, summary, run.options, windows)

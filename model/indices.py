@@ -347,7 +347,8 @@ def index_tables(net: FreightNetwork, routes: RouteSet) -> IndexTables:
                        priority_rows=priority_rows(net.priority, capacity_rows),
                        crossing_use=use, streams=streams, queues=queues, initial=initial,
                        empty_return_share=share, empty_return_days=lag,
-                       **dict(zip(("share_rows", "share_terms"), share_table(net, flows))))
+                       **dict(zip(("share_rows", "share_terms"),
+                                  share_table_empty() if net.dated else share_table(net, flows))))
 
 
 def share_table_empty() -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -359,7 +360,10 @@ def share_table_empty() -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def share_table(net: FreightNetwork, flows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Rows and terms of the destination-share family.
+    """Rows and terms of the destination-share family (static runs only: the published shares
+    are annual splits, which a representative day keeps; the days of a dated run, a
+    disruption's, are not held to them, and a row over the whole horizon would make rolling
+    windows non-causal).
 
     Returns
     -------

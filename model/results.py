@@ -197,7 +197,10 @@ def _stream_tables(net: FreightNetwork, built: BuiltModel,
         built.streams[["k", "route_id", "product_id", "origin", "crossing_id", "direction",
                        "payload_t_per_truck"]], on="k")
     init = init.rename(columns={"j": "entry", "t": "initial_t"})
-    init["initial_trucks"] = init["initial_t"] / init["payload_t_per_truck"]
+    # the streams the trucks went to: a zero allocation names a route that may carry nothing
+    # (then no other table knows it)
+    init = init[init["initial_t"] > FLOW_TOL_T].assign(
+        initial_trucks=lambda d: d["initial_t"] / d["payload_t_per_truck"])
     init = init.sort_values(["entry", "route_id"], kind="stable", ignore_index=True)
     return s[STREAM_COLUMNS], init[INITIAL_COLUMNS]
 
@@ -458,6 +461,8 @@ def extract_results(net: FreightNetwork, routes: RouteSet, built: BuiltModel,
         translate_seconds=solve_summary["translate_seconds"],
         iterations=solve_summary["iterations"],
         rolling_windows=int(solve_summary.get("windows", 0)),
+        solve_method=str(solve_summary.get("method", "")),
+        exact=bool(solve_summary.get("exact", True)),
         variables=solve_summary["variables"],
         constraints=solve_summary["constraints"],
         routes=routes.stats,

@@ -82,6 +82,13 @@ class RunSummary:
                                    "`tolerance_usd_per_t`, `gap_bound_usd` (how much lower the "
                                    "optimum over every route can be; null if unknown), "
                                    "`reason` a run is restricted", default=None)
+    solve_method: str = _f("-", "how the LP was solved, in words: one LP (its algorithm), a "
+                                "warm re-solve, rolling windows then the whole LP (exact), or "
+                                "rolling windows alone (an approximation)",
+                           default="")
+    exact: bool = _f("-", "the whole LP's optimum, proved by HiGHS (`false`: a rolling-horizon "
+                          "approximation with limited foresight, costlier than or equal to "
+                          "the optimum)", default=True)
     verified: bool | None = _f("-", "every independent check passed (absent for a baseline "
                                     "solved alongside a scenario)", default=None)
     verification_checks: int | None = _f("-", "independent checks made (`verification.csv`)",

@@ -126,6 +126,10 @@ class SolveSummary:
     warm_start: bool = False
     #: windows of a rolling-horizon solve (0: the whole model at once)
     windows: int = 0
+    #: how the LP was solved, in words (:data:`METHODS`)
+    method: str = ""
+    #: the whole LP's optimum, proved by HiGHS (False: a rolling-horizon approximation)
+    exact: bool = True
 
     @property
     def optimal(self) -> bool:
@@ -135,6 +139,16 @@ class SolveSummary:
     def as_dict(self) -> dict:
         """Plain dict (for summary.json)."""
         return asdict(self)
+
+
+#: the words :attr:`SolveSummary.method` uses
+METHODS = {
+    "lp": "one LP ({algorithm})",
+    "warm": "warm re-solve (simplex from the kept basis)",
+    "exact_windows": "rolling windows, then the whole LP by crossover and the primal simplex",
+    "windows": "rolling windows (approximation: {window} days committed per window, "
+               "{ahead} days of look-ahead)",
+}
 
 
 class SolverError(RuntimeError):
@@ -170,6 +184,10 @@ class NumericalError(SolverError):
 
     exit_code = 7
 
+
+#: HiGHS's ``solver`` option in words
+_ALGORITHMS = {"ipm": "interior point", "simplex": "simplex", "choose": "HiGHS's choice",
+               "pdlp": "PDLP"}
 
 _STATUS = {
     _MS.kOptimal: "optimal",
@@ -552,12 +570,66 @@ class HighsSession:
         h = self.highs
         if self._solved_once and self.options.solver == "ipm":
             h.setOptionValue("solver", "simplex")  # re-solve from the crossover basis
+        method = METHODS["warm"] if self._solved_once else \
+            METHODS["lp"].format(algorithm=_ALGORITHMS.get(self.options.solver,
+                                                            self.options.solver))
+        return self._run(load, method)
+
+    def solve_from_point(self, col_value, row_dual, load: bool = True,
+                         windows: int = 0) -> SolveSummary:
+        """The whole LP's optimum from a primal-feasible point and row duals (a rolling-horizon
+        solution): IPX's crossover from that point gives a basis, then the primal simplex
+        (which only has dual infeasibilities to repair) proves the whole LP's optimum; results
+        are loaded into Pyomo, and later :meth:`solve` calls re-solve warm from that basis.
+
+        Parameters
+        ----------
+        col_value : array
+            Values per HiGHS column (feasible for the whole LP).
+        row_dual : array
+            Duals per HiGHS row (estimates; zeros are allowed).
+        load : bool
+            Load values and duals into the Pyomo model.
+        windows : int
+            Windows that produced the point (recorded in the summary).
+
+        Raises
+        ------
+        SolverError
+            (a subclass) when the simplex does not end optimal.
+        """
+        h = self.highs
+        lp = h.getLp()
+        A = sp.csc_matrix((np.asarray(lp.a_matrix_.value_), np.asarray(lp.a_matrix_.index_),
+                           np.asarray(lp.a_matrix_.start_)), shape=(lp.num_row_, lp.num_col_))
+        x = np.asarray(col_value, dtype=float)
+        y = np.asarray(row_dual, dtype=float)
+        point = highspy.HighsSolution()
+        point.value_valid = point.dual_valid = True
+        point.col_value, point.row_value = x, A @ x
+        point.row_dual, point.col_dual = y, np.asarray(lp.col_cost_) - A.T @ y
+        h.clearSolver()
+        strategy = h.getOptionValue("simplex_strategy")
+        strategy = strategy[-1] if isinstance(strategy, tuple) else strategy  # (status, value)
+        t0 = time.perf_counter()
+        h.crossover(point)
+        start_seconds = time.perf_counter() - t0
+        h.setOptionValue("solver", "simplex")
+        h.setOptionValue("simplex_strategy", 4)  # primal: the point is primal feasible
+        try:
+            return self._run(load, METHODS["exact_windows"], start_seconds, windows)
+        finally:
+            h.setOptionValue("simplex_strategy", int(strategy))  # later re-solves: as before
+
+    def _run(self, load: bool, method: str, extra_seconds: float = 0.0,
+             windows: int = 0) -> SolveSummary:
+        h = self.highs
         # HiGHS 1.x compares time_limit with the instance's total run time over every run()
         # (ERGO-Code/HiGHS#1331, #1477): move the limit on so it applies to this solve alone
         h.setOptionValue("time_limit", float(self.options.time_limit_s) + h.getRunTime())
         t0 = time.perf_counter()
         run_highs(h, self.options.log)
-        seconds = time.perf_counter() - t0
+        seconds = time.perf_counter() - t0 + extra_seconds
         status, termination = status_of(h)
         info = h.getInfo()
         summary = SolveSummary(
@@ -567,7 +639,8 @@ class HighsSession:
             translate_seconds=0.0 if self._solved_once else self.translate_seconds,
             iterations=int(info.simplex_iteration_count + max(info.ipm_iteration_count, 0)),
             variables=len(self._matrix.columns), constraints=len(self._matrix.rows),
-            nonzeros=self._nonzeros, warm_start=self._solved_once)
+            nonzeros=self._nonzeros, warm_start=self._solved_once, windows=windows,
+            method=method)
         self._solved_once = True
         raise_for_status(summary)
         if load:

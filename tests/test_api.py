@@ -134,20 +134,28 @@ def test_progress_is_reported_at_every_stage_in_order(tmp_path):
     assert set(stages) == set(bf.STAGES)
 
 
-def test_rolling_windows_are_reported_k_of_n(tmp_path):
+@pytest.mark.parametrize("exact", [False, True])
+def test_rolling_windows_are_reported_k_of_n(tmp_path, exact):
     t = tiny.base_tables()
     only_x1(t, 20)
     ds = bf.load_dataset(tiny.write(tmp_path / "data", t), check_borders=False)
     close = CloseEvent(crossing="x1", close=Window(**{"from": day(1), "to": day(2)}))
     seen = []
-    bf.solve(ds, dated("closure", 5, close),
-             bf.RunOptions(rolling=bf.RollingHorizon(window_days=2, overlap_days=1)),
-             on_progress=lambda s, k, n, m: seen.append((s, k, n)) if n else None)
-    windows = [(k, n) for s, k, n in seen if s == "solve"]
+    res = bf.solve(ds, dated("closure", 5, close),
+                   bf.RunOptions(rolling=bf.RollingHorizon(window_days=2, overlap_days=1,
+                                                           exact=exact)),
+                   on_progress=lambda s, k, n, m: seen.append((s, k, n, m)) if n else None)
+    windows = [(k, n) for s, k, n, _ in seen if s == "solve"]
     n = windows[0][1]
     assert n >= 3 and windows[:n] == [(k, n) for k in range(n)]
+    assert res.summary["exact"] is exact and res.summary["verified"] is True
+    baseline = [(k, m) for s, k, m, _ in seen if s == "baseline"]
     # the baseline's re-solve goes window by window too, reported as its own stage
-    assert [(k, m) for s, k, m in seen if s == "baseline"] == [(k, n) for k in range(n)]
+    if exact:  # then the whole LP
+        assert windows[n:] == [(n, n)] and seen[n][3].startswith("the whole LP")
+        assert baseline == [(k, n) for k in range(n + 1)]
+    else:
+        assert windows[n:] == [] and baseline == [(k, n) for k in range(n)]
 
 
 def test_run_options_are_frozen_and_name_the_dated_defaults():
@@ -162,7 +170,8 @@ def test_run_options_are_frozen_and_name_the_dated_defaults():
     routes, solver = own.effective(dated=True)
     assert (routes.max_routes_per_product, solver.solver) == (3, "simplex")
     assert set(opts.recorded()) == {"routes", "pricing", "solver", "max_model_gb", "rolling",
-                                    "dated_routes_per_product", "dated_solver"}
+                                    "exact_windows_from_days", "dated_routes_per_product",
+                                    "dated_solver"}
 
 
 def test_a_scenario_file_is_checked_against_the_dataset_and_recorded(ds, tmp_path):

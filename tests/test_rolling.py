@@ -80,15 +80,20 @@ def test_static_runs_ignore_the_rolling_horizon(solve_tiny, tiny_tables):
     assert run.solve.objective_usd == pytest.approx(-200 * 989, abs=TOL)
 
 
-def test_an_infeasible_window_is_named_by_its_days(solve_tiny, tiny_tables):
-    # durian must all be delivered, but X1 (the only gate) shuts from day 4 for longer than
-    # the 2 days its cargo may wait: day 4's cargo would expire on day 7, which the fourth
-    # 2-day window (days 6-7) is the first to see
+def must_deliver_through_a_shut_gate(tiny_tables) -> Scenario:
+    """Durian must all be delivered, but X1 (the only gate) shuts from day 4 for longer than
+    the 2 days its cargo may wait: infeasible."""
     only_x1(tiny_tables, 20)
     tiny_tables["products"].loc[0, "shelf_life_reefer_days"] = 3
     scenario = dated("shut", 10, CloseEvent(crossing="x1",
                                             close=Window(**{"from": day(4), "to": day(9)})))
-    scenario = scenario.model_copy(update={"must_deliver": ("durian",)})
+    return scenario.model_copy(update={"must_deliver": ("durian",)})
+
+
+def test_an_infeasible_window_is_named_by_its_days(solve_tiny, tiny_tables):
+    # day 4's cargo would expire on day 7, which the fourth 2-day window (days 6-7) is the
+    # first to see
+    scenario = must_deliver_through_a_shut_gate(tiny_tables)
     with pytest.raises(InfeasibleError) as info:
         solve_tiny(tiny_tables, scenario, options=rolling(2))
     assert str(info.value).startswith("rolling horizon, window 4 of 16 (days 6-7): infeasible")
@@ -106,5 +111,6 @@ def test_cli_solves_a_scenario_file_in_windows(tmp_path):
 
     summary = json.loads((out / "summary.json").read_text())
     assert summary["rolling_windows"] == 6  # 30 days + 21-day run-out tail, 10 a window
+    assert summary["exact"] is False and "approximation" in summary["solve_method"]
     meta = json.loads((out / "run.json").read_text())
-    assert meta["options"]["rolling"] == {"window_days": 10, "overlap_days": 3}
+    assert meta["options"]["rolling"] == {"window_days": 10, "overlap_days": 3, "exact": False}

@@ -36,6 +36,7 @@ from borderflow.data.scenario_files import load_scenarios
 from borderflow.model.column_generation import Pricing
 from borderflow.options import RunOptions
 from borderflow.pipeline import run_scenario
+from borderflow.solvers.rolling import RollingHorizon
 from borderflow.sweeps import (PARTITIONS, TABLES, Job, ModelCache, partition, plan_file,
                                plan_n_minus_1, plan_scenarios, run_sweep, solve_job)
 
@@ -198,6 +199,50 @@ def test_warm_resolve_equals_cold_solve_and_ignores_order(tiny_dir, tiny_data):
     pd.testing.assert_frame_equal(again.results.route_flows, first["x1-shut"].results.route_flows,
                                   check_exact=True)
     assert first["x1-throttle"].solve["objective_usd"] > first["base"].solve["objective_usd"]
+
+
+def test_dated_plans_keep_routes_through_throttled_gates_not_closed_ones(tiny_dir, tiny_data):
+    horizon = Horizon(start=dt.date(2024, 1, 1), days=4)
+    scenarios = [Scenario(name="x1-shut", horizon=horizon, events=(CloseEvent(crossing="x1"),)),
+                 Scenario(name="x2-slow", horizon=horizon,
+                          events=(CapacityEvent(crossing="x2", capacity_trucks_per_day=3),))]
+    plan = plan_scenarios(scenarios, data=tiny_dir, tables=tiny_data)
+    assert plan.gates == ("x2",)
+    (structure,) = plan.structures.values()
+    assert structure.routes.keep_gates == ("x2",) and structure.routes.max_routes_per_product
+
+
+@pytest.mark.parametrize("exact", [True, False])
+def test_dated_sweeps_in_windows_exact_warm_or_approximate(tiny_dir, tiny_data, exact):
+    """A structure solved by exact windows re-solves each scenario warm from the whole LP's
+    basis, with the one-LP optimum; approximate windows (``--window-days``) solve each
+    scenario in windows, reported as an approximation."""
+    start = dt.date(2024, 1, 1)
+    horizon = Horizon(start=start, days=8)
+    window = {"from": start + dt.timedelta(days=2), "to": start + dt.timedelta(days=4)}
+    scenarios = [Scenario(name="x1-shut", horizon=horizon,
+                          events=(CloseEvent(crossing="x1", close=Window(**window)),))]
+    rolling = RollingHorizon(2, 1, exact=exact)
+    plan = plan_scenarios(scenarios, data=tiny_dir, tables=tiny_data,
+                          options=RunOptions(rolling=rolling))
+    structure = plan.structures[plan.entry("x1-shut").structure]
+    assert structure.rolling == rolling
+    cache = ModelCache()
+    assert plan.names() == ["baseline-2024-01-01-8d", "x1-shut"]
+    for name in ("x1-shut", "baseline-2024-01-01-8d"):
+        e = plan.entry(name)
+        out = solve_job(Job(e.scenario, structure), cache)
+        assert out.status == "optimal", out.message
+        one_lp = run_scenario(tiny_data, e.scenario, RunOptions(exact_windows_from_days=None))
+        assert out.solve["exact"] is exact
+        if exact:
+            assert out.solve["warm_start"] and out.solve["method"].startswith("warm re-solve")
+            assert out.solve["objective_usd"] == pytest.approx(one_lp.solve.objective_usd,
+                                                               rel=1e-6)
+        else:
+            assert out.solve["windows"] > 1
+            assert out.solve["objective_usd"] >= one_lp.solve.objective_usd - 1e-6
+    assert len(cache.models) == 1
 
 
 # ---- sweeps ---------------------------------------------------------------------------------

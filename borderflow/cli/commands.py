@@ -53,6 +53,22 @@ PricingRoundsOpt = typer.Option(
 JsonOpt = typer.Option(False, "--json", metavar="", help="Print one JSON object (schema: "
                                              "docs/schema/borderflow-output.schema.json) "
                                              "instead of tables.")
+WindowDaysOpt = typer.Option(
+    None, "--window-days", min=1,
+    help="Dated runs: rolling windows committing this many days each; alone: the windows are "
+         "the answer, an approximation with limited foresight (docs/performance.md); with "
+         "--method exact-windows: the start of the exact solve.")
+OverlapDaysOpt = typer.Option(
+    None, "--overlap-days", min=0,
+    help="With --window-days: days each window looks further ahead (default: the longest a "
+         "cargo may wait in a queue, 14 days on the embedded dataset; 4 with --method "
+         "exact-windows; shorter is faster but myopic under disruptions).")
+MethodOpt = typer.Option(
+    "auto", "--method",
+    help="Dated runs: 'lp' (one LP, interior point), 'exact-windows' (rolling windows, then "
+         "the whole LP by crossover and the primal simplex: the same optimum, linear in "
+         "days), 'windows' (rolling windows only: an approximation), 'auto' (exact-windows "
+         "from 30 days on, lp below; windows if --window-days is given).")
 MustOpt = typer.Option([], "--must-deliver", metavar="PRODUCT",
                        help="Product id that must be delivered in full "
                                                   "(a hard constraint; repeatable). If it "
@@ -143,16 +159,24 @@ def _scenario(tables, scenario_file: Optional[Path], close: list[str], month: Op
 
 
 def _run_options(threads: int, time_limit: float, window_days: int | None = None,
-                 overlap_days: int | None = None, pricing_rounds: int = 20):
+                 overlap_days: int | None = None, pricing_rounds: int = 20,
+                 method: str = "auto"):
     """The solver and horizon options of the command line (a
     :class:`~borderflow.options.RunOptions`), each checked (one line naming the option): a
-    time limit is a positive number of seconds, a look-ahead needs windows."""
+    time limit is a positive number of seconds, a look-ahead needs windows, a method is one
+    of :data:`~borderflow.options.DATED_METHODS` and ``lp`` takes no windows."""
     import math
 
     from borderflow.data.errors import InputError, Problem
-    from borderflow.options import RunOptions
+    from borderflow.options import DATED_METHODS, RunOptions
 
     problems = []
+    if method not in DATED_METHODS:
+        problems.append(Problem("command line", None, "--method", f"must be one of "
+                                f"{', '.join(DATED_METHODS)}, got {method!r}"))
+    elif method == "lp" and window_days is not None:
+        problems.append(Problem("command line", None, "--window-days", "does not go with "
+                                "--method lp (one LP for the whole horizon); leave one out"))
     if not (math.isfinite(time_limit) and time_limit > 0):
         problems.append(Problem("command line", None, "--time-limit", "must be a positive "
                                 f"number of seconds, got {time_limit:g}"))
@@ -163,7 +187,8 @@ def _run_options(threads: int, time_limit: float, window_days: int | None = None
     if problems:
         raise InputError(problems)
     return RunOptions.of(threads=threads, time_limit_s=time_limit, window_days=window_days,
-                         overlap_days=overlap_days, pricing_rounds=pricing_rounds)
+                         overlap_days=overlap_days, pricing_rounds=pricing_rounds,
+                         method=method)
 
 
 def _inputs(data: Path | None, overlay: list[Path] | None,
@@ -282,22 +307,17 @@ def solve(
                                                   "OUT/NAME.gpkg (NAME: the run folder's name; "
                                                   "with disruptions, deltas against the "
                                                   "baseline)."),
-    window_days: Optional[int] = typer.Option(
-        None, "--window-days", min=1,
-        help="Dated runs: solve in rolling windows committing this many days each (much "
-             "faster on a year; docs/performance.md); default: the whole horizon at once."),
-    overlap_days: Optional[int] = typer.Option(
-        None, "--overlap-days", min=0,
-        help="With --window-days: days each window looks further ahead (default: the longest "
-             "a cargo may wait in a queue, 14 days on the embedded dataset; shorter is faster "
-             "but myopic under disruptions)."),
+    window_days: Optional[int] = WindowDaysOpt,
+    overlap_days: Optional[int] = OverlapDaysOpt,
+    method: str = MethodOpt,
 ) -> None:
     """Solve the optimal routing of a scenario (default: baseline on the embedded dataset).
 
     A scenario with disruptions is also solved without them (a warm re-solve of the same model)
-    and the comparison is written and told in a few sentences. With --window-days a dated
-    scenario is solved as a planner who sees the window and its look-ahead would route it
-    (docs/performance.md).
+    and the comparison is written and told in a few sentences. A dated scenario of 30 days
+    or more is solved exactly through rolling windows (--method); with --window-days alone it
+    is solved as a planner who sees the window and its look-ahead would route it, an
+    approximation (docs/performance.md).
     """
     written = []
     with _working("solve", as_json) as progress:
@@ -306,7 +326,8 @@ def solve(
         # inputs, scenario and options first; then --out is claimed; then the model solved
         tables = _load(progress, data, overlay)
         scenario = _scenario(tables, scenario_file, close, month, must_deliver)
-        options = _run_options(threads, time_limit, window_days, overlap_days, pricing_rounds)
+        options = _run_options(threads, time_limit, window_days, overlap_days, pricing_rounds,
+                               method)
         with _claim(out, _inputs(data, overlay, ("--scenario", scenario_file))) as target:
             res = api.solve(tables, scenario, options, progress)
             res.write(target, progress,
@@ -440,12 +461,18 @@ def sweep_cmd(
                                       help="Progress bar."),
     top: int = typer.Option(12, "--top", min=1, help="Rows shown per table."),
     as_json: bool = JsonOpt,
+    window_days: Optional[int] = WindowDaysOpt,
+    overlap_days: Optional[int] = OverlapDaysOpt,
+    method: str = MethodOpt,
 ) -> None:
     """Solve many scenarios in parallel (Dask) and compare them: criticality, capacity, investments.
 
     One model per worker, warm re-solves. Writes a comparison with the baselines, the
     criticality of crossings, the value of capacity and the ranking of investments. Failed
-    scenarios are reported and do not stop the sweep."""
+    scenarios are reported and do not stop the sweep. Dated scenarios of 30 days or more: the
+    model is solved once exactly through rolling windows and each scenario re-solves warm from
+    its basis (--method); --window-days alone solves every scenario in windows (an
+    approximation)."""
     import time
 
     with _working("sweep", as_json) as progress:
@@ -470,7 +497,7 @@ def sweep_cmd(
             raise InputError(Problem("sweep", None, "--month", "--month goes with --n-1 (a "
                                      "file's scenarios set their own horizon; --seasons runs "
                                      "every month)"))
-        options = _run_options(threads, time_limit)
+        options = _run_options(threads, time_limit, window_days, overlap_days, method)
         progress("plan", None, None, "planning the scenarios")
         if k is not None:
             from borderflow.sweeps import plan_n_k, run_n_k

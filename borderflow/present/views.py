@@ -142,6 +142,8 @@ def measures_view(summary: Mapping, horizon: Horizon) -> View:
     df = pd.DataFrame(rows, columns=["measure", "measure_id", "value", "unit"])
     what = "per day" if not horizon.dated else horizon.scope
     status = summary.get("optimality") or summary.get("status", "")
+    if summary.get("exact") is False:  # never call a rolling approximation optimal
+        status = "rolling-horizon approximation (limited foresight, not the optimum)"
     return View("measures", f"{summary.get('scenario', 'run')}: {status}, "
                             f"{horizon.label}; amounts {what}",
                 [Column("measure", "measure"), Column("value", "value", unit_column="unit"),

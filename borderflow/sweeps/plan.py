@@ -29,14 +29,15 @@ import borderflow
 from borderflow.data.dataset import load_dataset
 from borderflow.data.errors import InputError, Problem
 from borderflow.data.loaders import InputTables
-from borderflow.data.scenario import (BuildEvent, CloseEvent, Horizon, PriorityEvent, Scenario,
-                                      counterfactual, has_disruptions)
+from borderflow.data.scenario import (BuildEvent, CapacityEvent, CloseEvent, Horizon,
+                                      PriorityEvent, Scenario, counterfactual, has_disruptions)
 from borderflow.data.scenario_checks import Catalog, scenario_problems, unknown_id
 from borderflow.data.scenario_files import (Investments, LoadedScenarios, Project,
                                             load_scenario_file)
 from borderflow.model.routes import RouteOptions
 from borderflow.options import RunOptions
 from borderflow.solvers.highs import SolverOptions
+from borderflow.solvers.rolling import RollingHorizon
 
 #: changes smaller than this (t, trucks or USD) are solver noise
 TOL = 1e-6
@@ -63,6 +64,11 @@ class Structure:
         The scenario the model is built and first solved for (an undisrupted baseline).
     routes, solver
         Route enumeration and HiGHS options in effect.
+    rolling : RollingHorizon or None
+        Dated structures: the rolling horizon in effect
+        (:meth:`borderflow.options.RunOptions.rolling_for`); exact windows solve the reference
+        and every scenario re-solves warm from its basis, approximate windows solve every
+        scenario window by window.
     """
 
     data: str | None
@@ -70,11 +76,14 @@ class Structure:
     reference: Scenario
     routes: RouteOptions
     solver: SolverOptions
+    rolling: RollingHorizon | None = None
 
     def payload(self, with_paths: bool = True) -> dict:
         """A JSON-able description (paths left out for fingerprints)."""
         out = {"reference": self.reference.model_dump(mode="json", by_alias=True),
                "routes": asdict(self.routes), "solver": asdict(self.solver)}
+        if self.rolling is not None:
+            out["rolling"] = asdict(self.rolling)
         if with_paths:
             out.update(data=self.data, overlays=list(self.overlays))
         return out
@@ -249,7 +258,10 @@ def plan_scenarios(scenarios: list[Scenario], *, data: Path | str | None = None,
     Every scenario is compared with its undisrupted counterfactual (same horizon, priority
     rules, ``context`` events and initial queues); a scenario of the list that has no
     disruptions serves as that baseline, otherwise one is added (``baseline``,
-    ``baseline-m07``, ``baseline-2021-10-20-45d``).
+    ``baseline-m07``, ``baseline-2021-10-20-45d``). Dated structures cap routes per origin
+    and product (:meth:`RunOptions.effective`) and keep the best route through each gate a
+    scenario throttles, builds, prioritises or queues at, not through gates it only closes
+    (``SweepPlan.gates``): a closure sweep's model is then the size of one dated run's.
 
     Parameters
     ----------
@@ -298,7 +310,7 @@ def plan_scenarios(scenarios: list[Scenario], *, data: Path | str | None = None,
                 "name": name, "description": "undisrupted baseline"})
             ordered.append(baselines[key])
         ordered.append(s)
-    gates = tuple(sorted({c for s in ordered for c in s.crossings_named()}
+    gates = tuple(sorted({c for s in ordered for c in _gates_needing_routes(s)}
                          | {p.crossing_id for p in projects if p.crossing_id}
                          | {c for p in projects for ev in p.with_events
                             for c in Scenario(events=(ev,)).crossings_named()}))
@@ -314,6 +326,17 @@ def plan_scenarios(scenarios: list[Scenario], *, data: Path | str | None = None,
     return plan
 
 
+def _gates_needing_routes(s: Scenario) -> list[str]:
+    """Crossings whose routes a capped (dated) route set must keep for ``s``: those it
+    throttles, builds, prioritises or queues at. A closure needs none: it bounds the routes
+    through its gate to zero and the alternatives are in the capped set already (keeping the
+    best route through every gate a 50-closure sweep names made its 60-day model 43x larger,
+    docs/dated-performance-plan.md section 5)."""
+    return [ev.build if isinstance(ev, BuildEvent) else ev.crossing for ev in s.events
+            if isinstance(ev, (CapacityEvent, PriorityEvent, BuildEvent))] + \
+        [q.crossing for q in s.initial_queues]
+
+
 def _entry(plan: SweepPlan, s: Scenario, role: str, baseline: str, project: str | None = None,
            context: str | None = None) -> PlannedScenario:
     shape = sha(_shape(s))
@@ -323,8 +346,10 @@ def _entry(plan: SweepPlan, s: Scenario, role: str, baseline: str, project: str 
         reference = next((e.scenario for e in plan.entries if e.role == "baseline"
                           and sha(_shape(e.scenario)) == shape), None)
         reference = reference or counterfactual(s).model_copy(update={"name": baseline})
-        routes, solver = plan.options.effective(s.horizon.start is not None, plan.gates)
-        structure = Structure(plan.data, plan.overlays, reference, routes, solver)
+        dated = s.horizon.start is not None
+        routes, solver = plan.options.effective(dated, plan.gates)
+        structure = Structure(plan.data, plan.overlays, reference, routes, solver,
+                              plan.options.rolling_for(s.horizon.days) if dated else None)
         plan.structures[structure.key] = structure
     fingerprint = sha({"scenario": s.model_dump(mode="json", by_alias=True),
                         "structure": structure.payload(with_paths=False),

@@ -27,7 +27,7 @@ from borderflow.data.scenario import Scenario
 from borderflow.model.formulation import bound_updates
 from borderflow.model.network import FreightNetwork, build_network, with_scenario
 from borderflow.model.results import ResultTables, extract_results
-from borderflow.pipeline import Prepared, explained, prepare
+from borderflow.pipeline import Prepared, explained, prepare, solve_session
 from borderflow.solvers.highs import InfeasibleError, SolverError, SolveSummary
 
 from .partitions import write_outcome
@@ -146,9 +146,10 @@ class ModelCache(WorkerPlugin):
             self.models.move_to_end(key)
             return self.models[key], False
         model = KeptModel(build(self.dataset(structure), structure))
-        try:
-            model.reference = model.prepared.session.solve(load=False)
-            model.basis = model.prepared.session.basis()
+        p = model.prepared
+        try:  # exact windows on a long dated horizon: the whole LP's basis all the same
+            model.reference = solve_session(p.session, p.built, p.net, structure.rolling)
+            model.basis = p.session.basis()
         except SolverError:  # scenarios then start cold
             model.basis = None
         self.models[key] = model
@@ -161,7 +162,9 @@ def solve_job(job: Job, cache: ModelCache) -> Outcome:
     """Solve one scenario; never raises for a failed solve or bad scenario (the outcome says).
 
     Warm: the structure's model from ``cache``, the scenario's bounds applied, HiGHS restarted
-    from the reference basis. Cold: a model built for the scenario alone, solved from scratch.
+    from the reference basis (a structure solved by approximate rolling windows solves each
+    scenario window by window). Cold: a model built for the scenario alone, solved from
+    scratch (by the structure's rolling horizon, if any).
     """
     t0 = time.perf_counter()
     name = job.scenario.name
@@ -182,9 +185,12 @@ def solve_job(job: Job, cache: ModelCache) -> Outcome:
             model = build(cache.dataset(job.structure),
                           replace(job.structure, reference=job.scenario))
             net, built_here = model.net, True
+        rolling = job.structure.rolling
         try:
-            summary = model.session.solve()
+            summary = solve_session(model.session, model.built, net, rolling)
         except InfeasibleError as err:
+            if rolling is not None and not rolling.exact:  # a window's, not the model's
+                raise
             raise explained(err, model.session, model.built, net) from None
         results = extract_results(net, model.routes, model.built, summary.as_dict())
         return Outcome(name, "optimal", results=results, solve=summary.as_dict(),

@@ -25,11 +25,15 @@ What each ``bench`` measures:
     Embedded dataset, a horizon of N days from 2023-01-01 (plus the 21-day run-out tail),
     through ``borderflow.pipeline.run_scenario`` (interior point, routes capped).
     ``total_s`` = the whole call (network, routes, model, translation, solve, result tables),
-    ``solve_s`` = HiGHS, ``build_s`` = the rest. ``pyomo``: the whole horizon as one LP;
-    ``rolling``: the same model solved in windows of 14 days + 4 days of look-ahead
-    (``borderflow.solvers.rolling``; at 365 days also with the default look-ahead, 14 days),
-    with ``speedup_vs_exact`` and ``objective_gap_vs_exact`` (relative) against the one-LP
-    row.
+    ``solve_s`` = HiGHS, ``build_s`` = the rest, ``cpu_s`` = CPU seconds of the whole call.
+    ``pyomo``: the whole horizon as one LP (interior point); ``exact-windows``: the
+    pipeline's exact path for long horizons (windows of 14 days + 4 days of look-ahead, then
+    the whole LP by crossover and the primal simplex; its optimum is asserted equal to the
+    one-LP row's to 1e-6 when that one ended optimal); ``rolling``: the windows alone, an
+    approximation (``borderflow.solvers.rolling``; at 365 days also with the default
+    look-ahead, 14 days), with ``speedup_vs_exact`` and ``objective_gap_vs_exact`` (relative)
+    against the one-LP row. The full mode also runs 730 days by ``exact-windows`` alone (one
+    LP: about 1,000 s, over HiGHS's time limit), for the 7 -> 730-day curve.
 ``sweep``
     N-1 on the embedded dataset (static): ``warm`` builds the model once and re-solves each
     scenario from the baseline's basis after changing bounds (``bound_updates`` +
@@ -39,6 +43,12 @@ What each ``bench`` measures:
     optima asserted equal; results are not extracted in either. ``sweep_speedup_vs_rebuild`` is
     rebuild / warm ``total_s``; ``speedup_bounds_and_solve`` and ``speedup_solve_only`` leave
     the warm side's network (and bound changes) out.
+``dated_sweep``
+    Target 3 of issue 20 through ``borderflow.sweeps.run_sweep`` on 2 workers: a 60-day
+    horizon with each open crossing closed 10-19 Oct 2023 (51 scenarios with the baseline)
+    solved warm, and the baseline plus 4 closures cold; ``speedup_vs_cold_per_scenario`` =
+    cold / warm wall seconds per scenario (Dask start-up and result tables included), optima
+    asserted equal on the cold subset.
 ``dask``
     ``borderflow.sweeps.run_sweep`` (warm) of the same N-1 on 1 and 2 Dask workers: wall time
     of the whole sweep, Dask start-up and result tables included; in the full mode also the
@@ -69,7 +79,7 @@ MODES = {
     "quick": {"static_variables": [100_000], "days": [7], "sweep_scenarios": 4,
               "dask_scenarios": 6},
     "full": {"static_variables": [100_000, 300_000, 1_000_000], "days": [7, 14, 30, 60, 90, 365],
-             "sweep_scenarios": None, "dask_scenarios": None},
+             "exact_only_days": [730], "sweep_scenarios": None, "dask_scenarios": None},
 }
 
 
@@ -131,22 +141,24 @@ def _dated(spec: dict) -> dict:
     else:
         scenario = Scenario(name=f"days-{spec['days']}",
                             horizon=Horizon(start=dt.date(2023, 1, 1), days=spec["days"]))
-    solver = spec.get("solver", "choose")  # "choose": the pipeline's pick (ipm when dated)
-    rolling = None
-    if spec.get("approach") == "rolling":
-        from borderflow.solvers.rolling import RollingHorizon
+    from borderflow.solvers.rolling import RollingHorizon
 
-        rolling = RollingHorizon(*spec.get("window", (14, 4)))
-    t0 = time.perf_counter()
+    solver = spec.get("solver", "choose")  # "choose": the pipeline's pick (ipm when dated)
+    rolling = {"rolling": RollingHorizon(*spec.get("window", (14, 4))),
+               "exact-windows": RollingHorizon(*spec.get("window", (14, 4)), exact=True)
+               }.get(spec.get("approach"))
+    t0, c0 = time.perf_counter(), time.process_time()
     try:
         run = run_scenario(tables, scenario, RunOptions(solver=SolverOptions(solver=solver),
-                                                        rolling=rolling))
+                                                        rolling=rolling,
+                                                        exact_windows_from_days=None))
         s, status, solver = run.solve, "optimal", run.session.options.solver
     except SolverError as err:  # e.g. HiGHS's time limit (600 s by default): recorded
         s, status = err.summary, err.summary.status
         solver = "ipm" if solver == "choose" else solver  # run_scenario's pick when dated
-    total = time.perf_counter() - t0
-    return {"days": scenario.horizon.days, "variables": s.variables,
+    total, cpu = time.perf_counter() - t0, time.process_time() - c0
+    return {"days": scenario.horizon.days, "variables": s.variables, "cpu_s": cpu,
+            "method": s.method, "exact": s.exact,
             "constraints": s.constraints, "nonzeros": s.nonzeros,
             "build_s": total - s.solve_seconds, "translate_s": s.translate_seconds,
             "solve_s": s.solve_seconds, "total_s": total, "objective_usd": s.objective_usd,
@@ -242,7 +254,40 @@ def _dated_strategy(spec: dict) -> dict:
     return dated_strategies.child(spec)
 
 
+def _dated_sweep(spec: dict) -> dict:
+    """Issue 20's target 3 through ``borderflow.sweeps``: a 60-day horizon from 15 Sep 2023
+    (the October fruit peak inside) with each open crossing closed 10-19 Oct, on ``workers``
+    Dask workers; ``warm`` (one model per worker, solved once by the dated method in effect,
+    each scenario re-solved from its basis) or ``cold`` (a model per scenario); ``scenarios``
+    limits the closures (the baseline is always solved)."""
+    import tempfile
+
+    from borderflow.data.dataset import load_dataset
+    from borderflow.data.scenario import CloseEvent, Horizon, Scenario, Window
+    from borderflow.data.scenario_checks import Catalog
+    from borderflow.sweeps import plan_scenarios, run_sweep
+
+    tables = load_dataset(check_borders=False)
+    horizon = Horizon(start=dt.date(2023, 9, 15), days=spec.get("days", 60))  # >= 35
+    shut = Window(**{"from": dt.date(2023, 10, 10), "to": dt.date(2023, 10, 19)})
+    gates = Catalog.of(tables).open_crossings()[:spec.get("scenarios") or None]
+    plan = plan_scenarios([Scenario(name="baseline", horizon=horizon)]
+                          + [Scenario(name=f"close-{g}", horizon=horizon,
+                                      events=(CloseEvent(crossing=g, close=shut),))
+                             for g in gates], tables=tables)
+    with tempfile.TemporaryDirectory() as out:
+        t0 = time.perf_counter()
+        res = run_sweep(plan, out, workers=spec["workers"], warm=spec["approach"] == "warm")
+        wall = time.perf_counter() - t0
+    comp = res["comparison"].sort_values("scenario")
+    comp = comp[comp["status"] == "optimal"]
+    return {"scenarios": len(comp), "failed": res.failed, "total_s": wall,
+            "per_scenario_s": wall / max(1, len(comp)),
+            "objectives": dict(zip(comp["scenario"], comp["objective_usd"]))}
+
+
 CHILDREN = {"static": _static, "dated": _dated, "sweep": _sweep, "dask": _dask,
+            "dated_sweep": _dated_sweep,
             "direct_dated": _direct_dated, "dated_strategy": _dated_strategy}
 
 
@@ -306,16 +351,25 @@ def plan(mode: dict) -> list[tuple]:
                                    "data": data} for a in ("direct", "pyomo")]))
     for days in mode["days"]:
         specs = [{"bench": "dated", "approach": a, "days": days, "instance": "embedded"}
-                 for a in ("pyomo", "rolling")]
+                 for a in ("pyomo", "exact-windows", "rolling")]
         if days >= 365:  # and with the default look-ahead (the longest queue wait, 14 days)
             specs.append({"bench": "dated", "approach": "rolling", "days": days,
                           "instance": "embedded, look-ahead 14", "window": [14, None]})
         groups.append(("dated", specs))
+    for days in mode.get("exact_only_days", ()):
+        groups.append(("dated", [{"bench": "dated", "approach": "exact-windows", "days": days,
+                                  "instance": "embedded"}]))
     groups.append(("sweep", [{"bench": "sweep", "approach": a, "instance": "embedded-n-1",
                               "scenarios": mode["sweep_scenarios"]} for a in ("rebuild", "warm")]))
     groups.append(("dask", [{"bench": "dask", "approach": f"dask-{w}w", "workers": w,
                              "instance": "embedded-n-1", "scenarios": mode["dask_scenarios"]}
                             for w in (1, 2)]))
+    if mode["dask_scenarios"] is None:  # target 3: 51 dated closures warm; 4 cold for the ratio
+        groups.append(("dated_sweep", [
+            {"bench": "dated_sweep", "approach": "cold", "workers": 2, "scenarios": 4,
+             "instance": "60 days, 10-day closures"},
+            {"bench": "dated_sweep", "approach": "warm", "workers": 2, "scenarios": None,
+             "instance": "60 days, 10-day closures"}]))
     if mode["dask_scenarios"] is None:  # hundreds of scenarios: N-1 in each month (624)
         groups.append(("dask", [{"bench": "dask", "approach": f"dask-{w}w", "workers": w,
                                  "instance": "embedded-n-1-seasons", "seasons": True,
@@ -383,12 +437,21 @@ def main() -> None:
             pair(*rows)
         elif bench == "dated" and len(rows) >= 2:
             exact = rows[0]
+            for row in rows[1:]:
+                if row["approach"] == "exact-windows" and exact["status"] == "optimal":
+                    _check_same(f"{row['days']} days, exact windows", [exact["objective_usd"]],
+                                [row["objective_usd"]])
             for windowed in rows[1:]:
                 windowed["speedup_vs_exact"] = exact["total_s"] / windowed["total_s"]
                 if exact["objective_usd"] is not None and windowed["objective_usd"] is not None:
                     windowed["objective_gap_vs_exact"] = (
                         (windowed["objective_usd"] - exact["objective_usd"])
                         / abs(exact["objective_usd"]))
+        elif bench == "dated_sweep":  # the cold subset's optima equal the warm ones
+            cold, warm = rows
+            _check_same(bench, list(cold["objectives"].values()),
+                        [warm["objectives"].get(k, float("nan")) for k in cold["objectives"]])
+            warm["speedup_vs_cold_per_scenario"] = cold["per_scenario_s"] / warm["per_scenario_s"]
         elif bench in ("sweep", "dask"):
             _check_same(bench, rows[0]["objectives"], rows[1]["objectives"])
             if bench == "sweep":
