@@ -497,7 +497,7 @@ def sweep_cmd(
             raise InputError(Problem("sweep", None, "--month", "--month goes with --n-1 (a "
                                      "file's scenarios set their own horizon; --seasons runs "
                                      "every month)"))
-        options = _run_options(threads, time_limit, window_days, overlap_days, method)
+        options = _run_options(threads, time_limit, window_days, overlap_days, method=method)
         progress("plan", None, None, "planning the scenarios")
         if k is not None:
             from borderflow.sweeps import plan_n_k, run_n_k
