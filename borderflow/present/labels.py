@@ -274,13 +274,47 @@ def place_labels(ax, labels: Sequence[Label], avoid_xy: np.ndarray | None = None
     for lab, t in zip(order, texts):
         box = t.get_window_extent(renderer).expanded(1.02, 1.05)
         if any(box.overlaps(b) for b in boxes):
-            t.remove()
-            dropped.append(lab)
-            continue
+            box = _free_position(ax, lab, t, boxes, renderer)
+            if box is None:
+                t.remove()
+                dropped.append(lab)
+                continue
         boxes.append(box)
         kept.append(t)
         _leader(ax, lab, t, box)
     return Placement(texts=kept, dropped=dropped)
+
+
+#: candidate positions around a point tried for a label the placer left in a conflict, as
+#: cartographic label engines do: (horizontal, vertical alignment, x and y offset in points)
+_CANDIDATES = (("left", "bottom", 4, 4), ("right", "bottom", -4, 4), ("left", "top", 4, -4),
+               ("right", "top", -4, -4), ("center", "bottom", 0, 8), ("center", "top", 0, -8),
+               ("left", "center", 8, 0), ("right", "center", -8, 0))
+
+
+def _free_position(ax, lab: Label, t: Text, boxes: list, renderer):
+    """Move ``t`` to the first candidate position around its point that overlaps none of
+    ``boxes`` and stays inside the axes; its box there, or ``None`` (``t`` is then left where
+    it was, to be removed)."""
+    from matplotlib.transforms import offset_copy
+
+    frame = ax.get_window_extent(renderer)
+    was = (t.get_position(), t.get_transform(), t.get_ha(), t.get_va())
+    for ha, va, dx, dy in _CANDIDATES:
+        t.set_position((lab.x, lab.y))
+        t.set_transform(offset_copy(ax.transData, fig=ax.figure, x=dx, y=dy, units="points"))
+        t.set_ha(ha)
+        t.set_va(va)
+        box = t.get_window_extent(renderer).expanded(1.02, 1.05)
+        inside = (box.x0 >= frame.x0 and box.x1 <= frame.x1 and box.y0 >= frame.y0
+                  and box.y1 <= frame.y1)
+        if inside and not any(box.overlaps(b) for b in boxes):
+            return box
+    t.set_position(was[0])
+    t.set_transform(was[1])
+    t.set_ha(was[2])
+    t.set_va(was[3])
+    return None
 
 
 def _leader(ax, lab: Label, t: Text, box, min_px: float = 8.0) -> None:
