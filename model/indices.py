@@ -347,8 +347,7 @@ def index_tables(net: FreightNetwork, routes: RouteSet) -> IndexTables:
                        priority_rows=priority_rows(net.priority, capacity_rows),
                        crossing_use=use, streams=streams, queues=queues, initial=initial,
                        empty_return_share=share, empty_return_days=lag,
-                       **dict(zip(("share_rows", "share_terms"),
-                                  share_table_empty() if net.dated else share_table(net, flows))))
+                       **dict(zip(("share_rows", "share_terms"), share_table(net, flows))))
 
 
 def share_table_empty() -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -373,6 +372,8 @@ def share_table(net: FreightNetwork, flows: pd.DataFrame) -> tuple[pd.DataFrame,
         the region] - share`` for every flow of the rule's origins and products to a Chinese
         market.
     """
+    if net.dated:
+        return share_table_empty()
     rows, terms = [], []
     origin, product, market = (flows[c].to_numpy() for c in ("origin", "product_id", "market"))
     for rule in share_rules(net.tables):
