@@ -28,27 +28,24 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-
-import borderflow as bf  # noqa: E402
-from borderflow.data.scenario import Scenario  # noqa: E402
-from borderflow.model.formulation import build_model  # noqa: E402
-from borderflow.model.network import build_network  # noqa: E402
-from borderflow.model.routes import enumerate_routes  # noqa: E402
-from borderflow.options import RunOptions  # noqa: E402
-from borderflow.solvers.highs import HighsSession  # noqa: E402
-from borderflow.uncertainty.kept import kept_models  # noqa: E402
-from borderflow.uncertainty.perturb import apply_sample  # noqa: E402
-from borderflow.uncertainty.ranges import Ranges  # noqa: E402
-from borderflow.uncertainty.run import draw, sample_space  # noqa: E402
-from borderflow.uncertainty.sampling import FactorSpace  # noqa: E402
+import borderflow as bf
+from borderflow.data.scenario import Scenario
+from borderflow.model.formulation import build_model
+from borderflow.model.network import build_network
+from borderflow.model.routes import enumerate_routes
+from borderflow.options import RunOptions
+from borderflow.solvers.highs import HighsSession
+from borderflow.uncertainty.kept import kept_models
+from borderflow.uncertainty.perturb import apply_sample
+from borderflow.uncertainty.ranges import Ranges
+from borderflow.uncertainty.run import draw, sample_space
+from borderflow.uncertainty.sampling import FactorSpace
 
 
 def _stats(xs: list[float]) -> dict:
