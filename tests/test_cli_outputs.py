@@ -310,6 +310,9 @@ def test_zero_costs_ties_and_closures_are_said_in_words():
     assert explain_zero_cost({**row, "cost_increase_usd": 900.0}, 120.0) == ""
     assert explain_zero_cost({**row, "closed": None, "rerouted_trucks": 4.0}, None) \
         .startswith("the flow moved to other gates at no extra cost")
+    # a scenario that builds a gate: no closure (NaN in a table row), nothing moved
+    built = explain_zero_cost({**row, "closed": float("nan"), "rerouted_trucks": 0.0}, None)
+    assert built.startswith("no flow moved") and "nan" not in built
     assert tie_ranks(pd.Series([1, 1, 3, None])) == ["=1", "=1", "3", ""]
     assert closure_words(365, False, 365) == "all days"
     assert closure_words(10, False, 31) == "10 of 31 days, averaged"
