@@ -200,17 +200,24 @@ def _matches_golden(name: str, out: str) -> None:
     assert out == golden.read_text(encoding="utf-8")
 
 
+def _dated_closure(root: Path, name: str) -> tuple[Path, Path]:
+    """The tiny border data with X1 at 20 trucks/day (folder ``root/name``), and a scenario
+    closing X1 on two of six days (``root/dated.yaml``)."""
+    t = tiny.base_tables()
+    t["crossings"].loc[0, "capacity_a_to_b_trucks_per_day"] = 20
+    data = border_data(root, name, t)
+    yaml = root / "dated.yaml"
+    yaml.write_text("name: x1-closed-2d\nhorizon: {start: 2024-01-01, days: 6}\nevents:\n"
+                    "  - {crossing: x1, close: {from: 2024-01-02, to: 2024-01-03}}\n")
+    return data, yaml
+
+
 def test_a_dated_restricted_run_matches_the_golden_text(tmp_path):
     """A dated closure (day-by-day runs are not priced: routing ``restricted``, issue 17) as the
     terminal shows it: the run says "optimal over the N (route, product) pairs in the model
     only; gap unknown", in its title and its story, and never "optimal over all routes"; its
     amounts are stated over the horizon, its crossing rows as daily means with closed days."""
-    t = tiny.base_tables()
-    t["crossings"].loc[0, "capacity_a_to_b_trucks_per_day"] = 20
-    data = border_data(tmp_path, "data", t)
-    yaml = tmp_path / "dated.yaml"
-    yaml.write_text("name: x1-closed-2d\nhorizon: {start: 2024-01-01, days: 6}\nevents:\n"
-                    "  - {crossing: x1, close: {from: 2024-01-02, to: 2024-01-03}}\n")
+    data, yaml = _dated_closure(tmp_path, "data")
     out = _run("solve", "--data", data, "--scenario", yaml, "--out", tmp_path / "d").stdout
     assert "gap unknown" in out and "certified" not in out
     assert "optimal over all routes" not in out
@@ -221,12 +228,7 @@ def test_a_dated_restricted_run_matches_the_golden_text(tmp_path):
 def dated_gpkg(cli):
     """A dated closure solved by ``solve --gis``: X1 at 20 trucks/day, closed two days."""
     root = cli["root"]
-    t = tiny.base_tables()
-    t["crossings"].loc[0, "capacity_a_to_b_trucks_per_day"] = 20
-    data = border_data(root, "data-dated", t)
-    yaml = root / "dated.yaml"
-    yaml.write_text("name: x1-closed-2d\nhorizon: {start: 2024-01-01, days: 6}\nevents:\n"
-                    "  - {crossing: x1, close: {from: 2024-01-02, to: 2024-01-03}}\n")
+    data, yaml = _dated_closure(root, "data-dated")
     env = _json("solve", "--data", data, "--scenario", yaml, "--out", root / "dated", "--gis")
     return env, root / "dated" / "dated.gpkg"
 
