@@ -28,7 +28,7 @@ from .routes import Paths
 from .terms import route_cost_per_t
 
 #: summary keys that runs written before them may lack (checked when present)
-OPTIONAL_SUMMARY = ("expired_in_queue_t", "trucks", "periods")
+OPTIONAL_SUMMARY = ("expired_in_queue_t", "left_in_queue_t", "trucks", "periods")
 
 def money_checks(res, f: Facts, paths: Paths, cargo: pd.DataFrame) -> list[pd.DataFrame]:
     """Objective and summary totals recomputed from the tables."""
@@ -51,11 +51,16 @@ def money_checks(res, f: Facts, paths: Paths, cargo: pd.DataFrame) -> list[pd.Da
     shipped_revenue = float(np.sum(num(rf, "flow_t") * priced(rf, rf["market"])))
     pen = f.products["penalty_usd_per_t"]
     unserved_usd = float(np.sum(num(un, "unserved_t") * pen.reindex(un["product_id"]).to_numpy()))
-    expired_usd = waiting = 0.0
+    expired_usd = waiting = left_t = 0.0
     expired_perishable = 0.0
     if len(sq):
         ps = f.products.reindex(sq["product_id"])
-        expired_usd = float(np.sum(num(sq, "expired_t") * ps["penalty_usd_per_t"].to_numpy()))
+        # cargo still queued at the end of the last modelled day is valued like cargo written
+        # off (the model's end-of-horizon valuation, docs/model.md)
+        left = np.where(num(sq, "period") == f.n_periods - 1, num(sq, "queue_t"), 0.0)
+        left_t = float(left.sum())
+        expired_usd = float(np.sum((num(sq, "expired_t") + left)
+                                   * ps["penalty_usd_per_t"].to_numpy()))
         waiting = f.waiting_usd_per_truck_day * float(
             np.sum(num(sq, "queue_t") / ps["payload_t"].to_numpy()))
         expired_perishable = float(np.sum(np.where(ps["perishable"].to_numpy(dtype=bool),
@@ -72,6 +77,7 @@ def money_checks(res, f: Facts, paths: Paths, cargo: pd.DataFrame) -> list[pd.Da
             "unserved_t": float(num(un, "unserved_t").sum()),
             "spoiled_t": spoiled_origin + expired_perishable,
             "expired_in_queue_t": float(num(sq, "expired_t").sum()) if len(sq) else 0.0,
+            "left_in_queue_t": left_t,
             "trucks": float(np.sum(num(rf, "flow_t") / f.products["payload_t"].reindex(
                 rf["product_id"]).to_numpy(dtype=float))),
             "periods": float(f.n_periods)}
