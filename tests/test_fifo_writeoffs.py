@@ -68,6 +68,14 @@ def test_phantom_write_off_is_repaired_to_the_hand_optimum(solve_tiny, tiny_tabl
     assert sp.index.tolist() == [3] and sp.tolist() == pytest.approx([200], abs=TOL)
     report = verify_solved(run)
     assert report["ok"].all(), report[~report["ok"]].to_string()
+    assert (report["check"] == "fifo_repair").sum() == 1
+    # the verifier holds the claim: a repaired run called exact, or a wrong gap, fails
+    good = dict(s["fifo_repair"])
+    for key, value in (("exact", True), ("fifo_repair", {**good, "gap_usd": 0.0})):
+        run.results.summary[key] = value
+        bad = verify_solved(run)
+        assert bad[bad["check"] == "fifo_repair"]["ok"].tolist() == [False]
+        run.results.summary.update(exact=False, fifo_repair=good)
 
 
 def test_a_fifo_optimum_is_reported_exact(solve_tiny, tiny_tables):

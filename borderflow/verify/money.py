@@ -5,8 +5,11 @@ check              what must hold
 =================  ===========================================================================
 non_negative       every flow, stock and unserved amount is >= 0
 objective          objective recomputed from the tables = summary objective_usd
-summary            summary totals (supply, shipped, unserved, spoiled, expired, trucks,
-                   costs, revenue, periods) = the tables' totals
+summary            summary totals (supply, shipped, unserved, spoiled, expired, left in
+                   queue at the end, trucks, costs, revenue, periods) = the tables' totals
+fifo_repair        a run that repaired its LP's write-offs (``fifo_repair``): the LP bound is
+                   at most the objective, the gap is their difference and the run is not
+                   called exact
 solver_status      the summary says the solve ended ``optimal`` (only optimal solutions are
                    written as results)
 products_table     per product: supply, shipped, unserved, spoiled, lost value, trucks,
@@ -82,6 +85,14 @@ def money_checks(res, f: Facts, paths: Paths, cargo: pd.DataFrame) -> list[pd.Da
                 rf["product_id"]).to_numpy(dtype=float))),
             "periods": float(f.n_periods)}
     out = []
+    repair = s.get("fifo_repair")
+    if isinstance(repair, dict):
+        bound, gap = repair.get("lp_lower_bound_usd"), repair.get("gap_usd")
+        ok = isinstance(bound, (int, float)) and isinstance(gap, (int, float))
+        amount = (max(0.0, bound - objective) + abs(gap - (objective - bound))
+                  + (abs(objective) if s.get("exact") else 0.0)) if ok else np.inf
+        out.append(rows("fifo_repair", "summary.fifo_repair (LP bound, gap, exact)", amount,
+                        "USD", max(abs(objective), transport, revenue)))
     for key, value in mine.items():
         # the objective is a difference of large sums: its tolerance scales with the largest
         scale = max(abs(value), transport, revenue) if key == "objective_usd" else abs(value)
