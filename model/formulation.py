@@ -286,8 +286,11 @@ def define_queue_expiry_constraints(m: pyo.ConcreteModel, ix: IndexTables) -> No
     r"""Only cargo that has outlived its shelf life is written off, on the day it does.
 
     A stream's cargo arriving on day ``a`` may wait until the end of day ``a + W_k``; what is
-    still there on day ``a + W_k + 1`` expires. Nothing vanishes from a queue earlier, so the LP
-    cannot dump trucks to save waiting costs.
+    still there on day ``a + W_k + 1`` expires. The row bounds the day's write-off by the
+    arrivals of day ``t - W_k - 1``, a valid bound under FIFO; it cannot say "only what is left
+    of them" (not convex: :mod:`borderflow.model.fifo`), so the LP may write young cargo off
+    early where that cargo would expire anyway. Every run replays the queues first in, first
+    out and repairs such a solution, with the LP optimum as its bound.
 
     .. math:: e_{k,t} \le A_{k,\,t - W_k - 1}
               + \sum_j [t = \max(0, W_k - \text{age}_j + 1)] I_{j,k}
