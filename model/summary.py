@@ -88,7 +88,19 @@ class RunSummary:
                            default="")
     exact: bool = _f("-", "the whole LP's optimum, proved by HiGHS (`false`: a rolling-horizon "
                           "approximation with limited foresight, costlier than or equal to "
-                          "the optimum)", default=True)
+                          "the optimum, or a FIFO repair, see `fifo_repair`)", default=True)
+    left_in_queue_t: float | None = _f("t", "dated runs: cargo still waiting in a gate queue "
+                                            "at the end of the last modelled day (run-out "
+                                            "tail included), valued like cargo written off "
+                                            "(in `lost_value_usd`)", default=None)
+    fifo_repair: dict | None = _f("-", "dated runs whose LP wrote cargo off before its "
+                                       "deadline (an LP relaxes FIFO write-offs): "
+                                       "`written_off_early_t`, `streams`, the LP optimum "
+                                       "`lp_lower_bound_usd` and `gap_usd`; the reported "
+                                       "solution writes off first in, first out and is within "
+                                       "`gap_usd` of the FIFO optimum (absent: the LP's "
+                                       "write-offs are FIFO's, the optimum is exact)",
+                                  default=None)
     verified: bool | None = _f("-", "every independent check passed (absent for a baseline "
                                     "solved alongside a scenario)", default=None)
     verification_checks: int | None = _f("-", "independent checks made (`verification.csv`)",
@@ -97,8 +109,10 @@ class RunSummary:
     verify_seconds: float | None = _f("s", "wall-clock time of the verification (differs run "
                                            "to run)", default=None)
 
-    #: fields left out of :meth:`as_dict` while they are ``None`` (not verified yet)
-    OPTIONAL = ("verified", "verification_checks", "verification_violations", "verify_seconds")
+    #: fields left out of :meth:`as_dict` while they are ``None`` (static runs have no queues;
+    #: a FIFO repair only when one was made; not verified yet)
+    OPTIONAL = ("left_in_queue_t", "fifo_repair", "verified", "verification_checks",
+                "verification_violations", "verify_seconds")
 
     def as_dict(self) -> dict:
         """``summary.json``'s dict: every field in order, the verification's once it is
