@@ -277,17 +277,25 @@ def run_scenario(tables: InputTables, scenario: Scenario | None = None,
                route_options=routes, extension=model.extension, routing=routing)
 
 
+#: row families of the static model that pricing prices (their duals enter a route's reduced
+#: cost, :mod:`borderflow.model.pricing`); a model with rows of any other family is not priced
+PRICED_ROWS = ("supply_balance", "crossing_capacity", "priority_share", "market_demand",
+               "destination_share")
+#: row families pricing does not see, in words
+UNPRICED_ROWS = {"queue_balance": "queue balance rows", "queue_age": "queue age rows",
+                 "queue_expiry": "queue expiry rows", "initial_queue_total": "initial queues"}
+
+
 def _outside_pricing(model: Prepared) -> str:
-    """The terms of a static model that :mod:`borderflow.model.pricing` does not price yet, in
-    words (empty when the model is within its scope: route cost = the product's cost factor x
-    link costs + gate fees, rows of supply, capacity, demand and priority)."""
-    net, found = model.net, []
-    if len(model.built.index.share_rows):
-        found.append("destination-share rules (destination_shares.csv)")
-    if "vot_usd_per_t_h" in net.products and (net.products["vot_usd_per_t_h"] > 0).any():
-        found.append("a value of time on route hours (cost_terms.csv)")
-    if "toll_usd_per_truck" in net.arcs and (net.arcs["toll_usd_per_truck"] > 0).any():
-        found.append("tolls outside the reefer factor (cost_terms.csv)")
+    """The rows of a static model that :mod:`borderflow.model.pricing` does not price, in words
+    (empty when the model is within its scope: route cost = the generalized cost of
+    :mod:`borderflow.model.costs`, with value of time and tolls; rows of supply, capacity,
+    priority, demand and destination shares, :data:`PRICED_ROWS`)."""
+    m, found = model.built.model, []
+    for name, words in UNPRICED_ROWS.items():
+        comp = getattr(m, name, None)
+        if comp is not None and len(comp):
+            found.append(words)
     return "; ".join(found)
 
 
@@ -300,11 +308,12 @@ def generate_columns(model: Prepared, summary: SolveSummary, options: RunOptions
     objective, rebuild and re-solve, until none does (``certified``) or a limit stops it
     (``restricted``, with the gap bound of the last pricing).
 
-    Dated runs are returned as they are, ``restricted``: their routes are enumerated and
-    capped (:meth:`RunOptions.effective`); pricing them is not wired in yet. So are models with
-    extra constraints, destination-share rows, a value of time or tolls (``restricted``, gap
-    unknown): pricing does not see those terms, and a bound computed without them would not be
-    a bound.
+    Value of time x hours, tolls and destination-share rows are priced (the generalized cost
+    per arc; share duals per origin, product and market). Dated runs are returned as they are,
+    ``restricted``: their routes are enumerated and capped (:meth:`RunOptions.effective`);
+    pricing them is not wired in yet. So are models with extra constraints or rows pricing
+    does not price (:func:`_outside_pricing`; ``restricted``, gap unknown): a bound computed
+    without their duals would not be a bound.
 
     Returns
     -------
