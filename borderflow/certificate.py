@@ -24,7 +24,12 @@ crossings.priority_dual_usd_per_truck    priority-lane row (non-perishables), >=
 unserved.dual_usd_per_t                  supply balance of (origin, product, period), free
 market_duals.dual_usd_per_t              demand row of (market, product, period), >= 0 (rows of
                                          capped markets the model has; others are 0)
+share_duals.dual_usd_per_t               destination-share row of (rule, side, period), HiGHS's
+                                         sign: >= 0 on a low side, <= 0 on a high side (rows the
+                                         model has; others are 0)
 =======================================  ==========================================================
+
+Every dual is used as exported (not clipped): one of the wrong sign fails ``dual_sign``.
 
 Checks (rows in the verifier's report format: check, entity, amount, unit, tolerance, ok)
 ------------------------------------------------------------------------------------------
@@ -34,11 +39,16 @@ check              what must hold
 route_dual         no route of any product has a negative reduced cost: for each (origin,
                    product) the least, over every elementary path to a market buying the product
                    that is licensed, open, within shelf life and enters no country twice, of
-                   ``(links x cost factor + sum over crossings of fee + mu + sigma mu' + [not
-                   perishable] rho) / payload + lambda - price - pi`` (amount: how far below 0)
+                   ``(running x cost factor + tolls + sum over crossings of fee + mu + sigma mu'
+                   + [not perishable] rho) / payload + vot x hours + lambda + s - price - pi``
+                   with ``s = -sum_r a_r(m) y_r`` over the share rows covering (origin,
+                   product, market), ``a_r(m) = [m in the region] - band end`` (amount: how
+                   far below 0); arc costs, tolls and values of time are the verifier's own,
+                   recomputed from the input tables (:mod:`borderflow.verify.terms`)
 unserved_dual      ``penalty - pi >= 0`` (the unserved variable's reduced cost), unless the
                    product must be delivered (its unserved is bounded to 0)
-dual_sign          capacity, priority and market duals are >= 0
+dual_sign          capacity, priority and market duals are >= 0; share duals >= 0 (low side),
+                   <= 0 (high side)
 duality_gap        ``objective = sum pi x supply - sum mu x capacity - sum lambda x demand -
                    sum rho x priority limit`` (USD; amount: the absolute difference)
 =================  =================================================================================
@@ -155,11 +165,15 @@ def least_reduced_costs(arcs: pd.DataFrame, country: Mapping[str, str], product:
     ----------
     arcs : DataFrame
         Index arc_id; kind, element_id, direction, from_node, to_node, travel_h,
-        cost_usd_per_truck (link cost, or a crossing's fee).
+        cost_usd_per_truck (link running cost plus toll, or a crossing's fee with the transit
+        fee), toll_usd_per_truck (optional: the toll part of a link's cost).
     country : mapping
         node -> country.
     product : mapping
-        cost_factor, shelf_h, perishable, licensed (set or None).
+        cost_factor, shelf_h, perishable, licensed (set or None); payload_t and vot (USD/t-h)
+        for the value of time (optional, 0). An arc costs ``cost_factor x (cost - toll) +
+        toll`` (a link) or ``fee + crossing_weight`` (a crossing), plus ``payload_t x vot x
+        travel_h``: the generalized cost per truck.
     origins : list of str
     markets : mapping
         market node -> cost per truck of ending there (``payload x (lambda - price)``).
@@ -175,15 +189,20 @@ def least_reduced_costs(arcs: pd.DataFrame, country: Mapping[str, str], product:
     """
     shelf = float(product["shelf_h"]) + 1e-9
     licensed = product["licensed"]
+    # value of time of a truckload, USD per hour of the arc (travel or gate dwell)
+    truck_vot = float(product.get("payload_t", 0.0)) * float(product.get("vot", 0.0))
     into: dict[str, list] = {}
     for arc_id, a in arcs.iterrows():
+        time_usd = truck_vot * float(a["travel_h"])
         if a["kind"] == "crossing":
             key = (a["element_id"], a["direction"])
             if key in closed or (licensed is not None and a["element_id"] not in licensed):
                 continue
-            w = float(a["cost_usd_per_truck"]) + crossing_weight.get(key, 0.0)
+            w = float(a["cost_usd_per_truck"]) + crossing_weight.get(key, 0.0) + time_usd
         else:
-            w = float(product["cost_factor"]) * float(a["cost_usd_per_truck"])
+            toll = float(a.get("toll_usd_per_truck", 0.0) or 0.0)
+            w = float(product["cost_factor"]) * (float(a["cost_usd_per_truck"]) - toll) + toll \
+                + time_usd
         into.setdefault(a["to_node"], []).append((arc_id, a["from_node"], w,
                                                   float(a["travel_h"]), a["kind"] == "crossing"))
     labels: dict[tuple, list] = {}  # state -> [(cost, hours, arc, next state, next label idx)]
@@ -268,7 +287,9 @@ def check_certificate(facts, nodes: pd.DataFrame, results: Mapping[str, pd.DataF
         ``crossings`` (crossing_id, direction, period, dual_usd_per_truck[,
         priority_dual_usd_per_truck]), ``unserved`` (origin, product_id, period,
         dual_usd_per_t), ``market_duals`` (market, product_id, period, dual_usd_per_t;
-        optional if no market is capped).
+        optional if no market is capped), ``share_duals`` (rule_id, side, period,
+        dual_usd_per_t; optional if the model has no destination-share rows; the rules
+        themselves are ``facts.shares``).
     objective_usd : float
         The run's objective (summary.json).
     must_deliver : tuple of str
@@ -299,7 +320,14 @@ def check_certificate(facts, nodes: pd.DataFrame, results: Mapping[str, pd.DataF
     pi = _dual_map(results["unserved"], ["origin", "product_id", "period"], "dual_usd_per_t")
     lam = _dual_map(results.get("market_duals"), ["market", "product_id", "period"],
                     "dual_usd_per_t")
-    checks = [_signs(mu, rho, lam)]
+    share_y = _dual_map(results.get("share_duals"), ["rule_id", "side", "period"],
+                        "dual_usd_per_t")
+    rules = {rule.rule_id: rule for rule in getattr(facts, "shares", ()) or ()}
+    unknown = sorted({r for r, _, _ in share_y} - set(rules))
+    if unknown:
+        raise ValueError(f"share_duals names rules the inputs do not have: {', '.join(unknown)}")
+    share = share_terms(rules, share_y)
+    checks = [_signs(mu, rho, lam), _share_signs(share_y)]
     cap = facts.capacity
     closed = {(c, d) for c, d, k in zip(cap["crossing_id"], cap["direction"],
                                         cap["capacity_trucks_per_day"]) if k <= 0}
@@ -312,19 +340,28 @@ def check_certificate(facts, nodes: pd.DataFrame, results: Mapping[str, pd.DataF
             continue
         mk = facts.markets[facts.markets["product_id"] == pid]
         payload = float(prod["payload_t"])
-        ends = {}
-        for m, price in zip(mk["market"], mk["price_usd_per_t"]):
-            value = payload * (max(lam.get((m, pid, period), 0.0), 0.0) - float(price))
-            ends[m] = min(value, ends.get(m, np.inf))
-        weight = {(c, d): max(mu.get((c, d, period), 0.0), 0.0)
-                  + sigma * max(mu.get((c, _OTHER[d], period), 0.0), 0.0)
-                  + (0.0 if prod["perishable"] else max(rho.get((c, d, period), 0.0), 0.0))
+        # raw duals: a dual of the wrong sign is a dual_sign failure, not clipped away
+        weight = {(c, d): mu.get((c, d, period), 0.0)
+                  + sigma * mu.get((c, _OTHER[d], period), 0.0)
+                  + (0.0 if prod["perishable"] else rho.get((c, d, period), 0.0))
                   for c, d in zip(cap["crossing_id"], cap["direction"])}
         info = {"cost_factor": prod["cost_factor"], "shelf_h": prod["shelf_h"],
-                "perishable": prod["perishable"],
+                "perishable": prod["perishable"], "payload_t": payload,
+                "vot": float(prod.get("vot", 0.0)),
                 "licensed": frozenset(c for c, lic in facts.licences.items()
                                       if lic is None or pid in lic)}
-        least = least_reduced_costs(facts.arcs, country, info, origins, ends, weight, closed)
+        groups: dict[tuple, list[str]] = {}  # market ends -> origins with those ends
+        for o in origins:
+            ends = {}
+            for m, price in zip(mk["market"], mk["price_usd_per_t"]):
+                value = payload * (lam.get((m, pid, period), 0.0) - float(price)
+                                   + share.get((o, pid, m), 0.0))
+                ends[m] = min(value, ends.get(m, np.inf))
+            groups.setdefault(tuple(sorted(ends.items())), []).append(o)
+        least = {}
+        for ends, members in groups.items():
+            least.update(least_reduced_costs(facts.arcs, country, info, members, dict(ends),
+                                             weight, closed))
         supply = facts.supply[facts.supply["product_id"] == pid].groupby("origin")["supply_t"].sum()
         scale_price = float(mk["price_usd_per_t"].max()) if len(mk) else 0.0
         for o in origins:
@@ -348,6 +385,42 @@ def check_certificate(facts, nodes: pd.DataFrame, results: Mapping[str, pd.DataF
                        dual_objective_usd=dual)
 
 
+def share_terms(rules: Mapping, duals: Mapping) -> dict:
+    """What the destination-share rows add to a route's reduced cost, per (origin, product,
+    market), USD/t: ``-sum_r ([market in the rule's region] - band end of r) x y_r`` over the
+    rows ``r`` = (rule, side, period) with dual ``y_r`` whose rule covers the origin, the
+    product and the market (a Chinese market of the rule's products).
+
+    Parameters
+    ----------
+    rules : mapping
+        rule_id -> rule with ``origins``, ``products``, ``markets`` (the region's), ``china``
+        (every Chinese market of the products), ``low``, ``high``
+        (:class:`borderflow.data.destinations.ShareRule`, the dataset's meaning of its rows).
+    duals : mapping
+        (rule_id, side, period) -> dual (HiGHS's sign: >= 0 low, <= 0 high).
+    """
+    out: dict = {}
+    for (rule_id, side, _), y in sorted(duals.items()):
+        if y == 0.0:
+            continue
+        rule = rules[rule_id]
+        band = rule.low if side == "low" else rule.high
+        for o in rule.origins:
+            for p in rule.products:
+                for m in rule.china:
+                    coef = (1.0 if m in rule.markets else 0.0) - band
+                    out[(o, p, m)] = out.get((o, p, m), 0.0) - coef * y
+    return out
+
+
+def _share_signs(duals: Mapping) -> pd.DataFrame:
+    """A low side's dual must be >= 0 (a ``>=`` row), a high side's <= 0 (a ``<=`` row)."""
+    ent = [f"share {r}/{side}" for r, side, _ in duals]
+    wrong = [max(0.0, -y) if side == "low" else max(0.0, y) for (_, side, _), y in duals.items()]
+    return _report("dual_sign", ent, wrong, "USD/t", 0.0)
+
+
 def _signs(mu: dict, rho: dict, lam: dict) -> pd.DataFrame:
     rows = [(f"{name} {'/'.join(map(str, k))}", -v) for name, d in
             (("capacity", mu), ("priority", rho), ("market", lam)) for k, v in d.items()]
@@ -365,21 +438,22 @@ def _unserved_check(facts, pi: dict, must_deliver: tuple[str, ...]) -> pd.DataFr
 
 
 def _dual_objective(facts, mu: dict, rho: dict, pi: dict, lam: dict) -> float:
-    """The dual objective (USD): right-hand sides of the rows times their duals."""
+    """The dual objective (USD): right-hand sides of the rows times their (raw) duals; the
+    destination-share rows' right-hand sides are 0, so they add nothing."""
     s = facts.supply
     dual = sum(pi.get((o, pid, int(t)), 0.0) * float(v) for o, pid, t, v in
                zip(s["origin"], s["product_id"], s["period"], s["supply_t"]))
     cap = facts.capacity
-    dual -= sum(max(mu.get((c, d, int(t)), 0.0), 0.0) * float(k) for c, d, t, k in
+    dual -= sum(mu.get((c, d, int(t)), 0.0) * float(k) for c, d, t, k in
                 zip(cap["crossing_id"], cap["direction"], cap["period"],
                     cap["capacity_trucks_per_day"]))
     demand = dict(zip(zip(facts.markets["market"], facts.markets["product_id"]),
                       facts.markets["demand_t_per_day"]))
     for (m, pid, _), v in lam.items():
         d = demand.get((m, pid), np.nan)
-        if v > 0 and not np.isfinite(d):
+        if v != 0 and not np.isfinite(d):
             raise ValueError(f"market dual of ({m}, {pid}) is {v:g} but its demand is unbounded")
-        if v > 0:
+        if v != 0:
             dual -= v * float(d)
     if rho and not facts.priority.empty:
         share = {(c, d, int(t)): float(v) for c, d, t, v in zip(
@@ -387,6 +461,6 @@ def _dual_objective(facts, mu: dict, rho: dict, pi: dict, lam: dict) -> float:
             facts.priority["period"], facts.priority["perishable_share"])}
         kap = {(c, d, int(t)): float(k) for c, d, t, k in zip(
             cap["crossing_id"], cap["direction"], cap["period"], cap["capacity_trucks_per_day"])}
-        dual -= sum(max(v, 0.0) * (1.0 - share.get(key, 0.0)) * kap.get(key, 0.0)
+        dual -= sum(v * (1.0 - share.get(key, 0.0)) * kap.get(key, 0.0)
                     for key, v in rho.items() if key in share)
     return float(dual)

@@ -32,7 +32,7 @@ import borderflow
 from borderflow.data.errors import InputError, Problem, display_path
 from borderflow.data.loaders import InputTables, sha256_file
 from borderflow.data.scenario import Scenario, counterfactual, has_disruptions
-from borderflow.model.column_generation import (Routing, carry_basis, gap_bound_usd,
+from borderflow.model.column_generation import (Pricing, Routing, carry_basis, gap_bound_usd,
                                                 pricing_inputs, timed_pricing, with_columns)
 from borderflow.model.extend import ExtraConstraints, apply_extension
 from borderflow.model.formulation import (BuiltModel, bound_updates, build_model,
@@ -50,7 +50,8 @@ from borderflow.solvers.rolling import RollingHorizon, solve_rolling
 
 __all__ = ["Prepared", "Run", "assemble", "counterfactual", "explained", "generate_columns",
            "has_disruptions",
-           "library_versions", "prepare", "provenance", "run_metadata", "run_scenario",
+           "library_versions", "prepare", "priced_routing", "provenance", "run_metadata",
+           "run_scenario",
            "solve_baseline", "solve_counterfactual", "solve_session"]
 
 #: ``on_progress(stage, done, total, message)``: see :data:`borderflow.api.STAGES`
@@ -277,17 +278,25 @@ def run_scenario(tables: InputTables, scenario: Scenario | None = None,
                route_options=routes, extension=model.extension, routing=routing)
 
 
+#: row families of the static model that pricing prices (their duals enter a route's reduced
+#: cost, :mod:`borderflow.model.pricing`); a model with rows of any other family is not priced
+PRICED_ROWS = ("supply_balance", "crossing_capacity", "priority_share", "market_demand",
+               "destination_share")
+#: row families pricing does not see, in words
+UNPRICED_ROWS = {"queue_balance": "queue balance rows", "queue_age": "queue age rows",
+                 "queue_expiry": "queue expiry rows", "initial_queue_total": "initial queues"}
+
+
 def _outside_pricing(model: Prepared) -> str:
-    """The terms of a static model that :mod:`borderflow.model.pricing` does not price yet, in
-    words (empty when the model is within its scope: route cost = the product's cost factor x
-    link costs + gate fees, rows of supply, capacity, demand and priority)."""
-    net, found = model.net, []
-    if len(model.built.index.share_rows):
-        found.append("destination-share rules (destination_shares.csv)")
-    if "vot_usd_per_t_h" in net.products and (net.products["vot_usd_per_t_h"] > 0).any():
-        found.append("a value of time on route hours (cost_terms.csv)")
-    if "toll_usd_per_truck" in net.arcs and (net.arcs["toll_usd_per_truck"] > 0).any():
-        found.append("tolls outside the reefer factor (cost_terms.csv)")
+    """The rows of a static model that :mod:`borderflow.model.pricing` does not price, in words
+    (empty when the model is within its scope: route cost = the generalized cost of
+    :mod:`borderflow.model.costs`, with value of time and tolls; rows of supply, capacity,
+    priority, demand and destination shares, :data:`PRICED_ROWS`)."""
+    m, found = model.built.model, []
+    for name, words in UNPRICED_ROWS.items():
+        comp = getattr(m, name, None)
+        if comp is not None and len(comp):
+            found.append(words)
     return "; ".join(found)
 
 
@@ -300,11 +309,12 @@ def generate_columns(model: Prepared, summary: SolveSummary, options: RunOptions
     objective, rebuild and re-solve, until none does (``certified``) or a limit stops it
     (``restricted``, with the gap bound of the last pricing).
 
-    Dated runs are returned as they are, ``restricted``: their routes are enumerated and
-    capped (:meth:`RunOptions.effective`); pricing them is not wired in yet. So are models with
-    extra constraints, destination-share rows, a value of time or tolls (``restricted``, gap
-    unknown): pricing does not see those terms, and a bound computed without them would not be
-    a bound.
+    Value of time x hours, tolls and destination-share rows are priced (the generalized cost
+    per arc; share duals per origin, product and market). Dated runs are returned as they are,
+    ``restricted``: their routes are enumerated and capped (:meth:`RunOptions.effective`);
+    pricing them is not wired in yet. So are models with extra constraints or rows pricing
+    does not price (:func:`_outside_pricing`; ``restricted``, gap unknown): a bound computed
+    without their duals would not be a bound.
 
     Returns
     -------
@@ -371,6 +381,46 @@ def generate_columns(model: Prepared, summary: SolveSummary, options: RunOptions
     summary = replace(summary, solve_seconds=totals[0], translate_seconds=totals[1],
                       iterations=totals[2])
     return model, summary, routing
+
+
+def priced_routing(model: Prepared, net: FreightNetwork,
+                   pricing: Pricing | None = None) -> Routing:
+    """How optimal a solved static model is over every route, without adding any: one pricing
+    pass with its duals (a sweep's warm scenario, whose kept model is re-solved by bounds and
+    must stay the same for every scenario). ``certified`` if no route prices out (then the
+    solution is the optimum over every route), else ``restricted`` with the gap bound of that
+    pass (:func:`borderflow.model.column_generation.gap_bound_usd`). Dated models, models with
+    extra constraints or rows pricing does not price are ``restricted``, gap unknown.
+
+    Parameters
+    ----------
+    model : Prepared
+        The model, solved for ``net``'s scenario (its duals loaded in HiGHS).
+    net : FreightNetwork
+        The scenario solved (its supply, closures and calendar).
+    pricing : Pricing, optional
+        Tolerance of the pass (default :class:`Pricing`).
+    """
+    pricing = pricing or Pricing()
+    routing = Routing(tolerance_usd_per_t=pricing.tolerance_usd_per_t,
+                      route_products=len(model.routes.eligible),
+                      method="route enumeration (priced once for the gap bound)")
+    outside = "a day-by-day run" if net.dated else \
+        "extra constraints are in the model" if model.extension is not None else \
+        _outside_pricing(model)
+    if outside:
+        routing.reason = f"{outside}: not priced, no gap bound claimed"
+        return routing
+    found, seconds = timed_pricing(model.session, model.built, net, pricing,
+                                   pricing_inputs(net))
+    routing.rounds, routing.pricing_seconds = 1, seconds
+    routing.min_reduced_cost_usd_per_t, routing.gap_bound_usd = gap_bound_usd(found, net)
+    if found.columns.empty:
+        routing.status = "certified"
+    else:
+        routing.reason = ("the scenario re-solves the kept model by its bounds: its routes are "
+                          "priced for the gap bound, not added")
+    return routing
 
 
 def solve_session(session: HighsSession, built: BuiltModel, net: FreightNetwork,

@@ -12,6 +12,10 @@ last solution is optimal over *every* route the network allows: its duals are fe
 the dual of the full path LP (the proof is in docs/certified-routing.md), and the run is
 ``certified``.
 
+Route costs are the generalized cost of :mod:`borderflow.model.costs` (value of time x hours and
+tolls are additive per arc); destination-share rows enter as a constant per (origin, product,
+market) at the market end (:func:`share_terms`).
+
 A run stops short of that (``restricted``) when column generation is switched off
 (:attr:`Pricing.enabled`), when :attr:`Pricing.max_rounds` is reached, or when an analyst's
 extra constraints are in the model (pricing does not see their duals). A restricted run's
@@ -35,6 +39,7 @@ from dataclasses import asdict, dataclass, field
 import highspy
 import numpy as np
 import pandas as pd
+from borderflow.data.destinations import share_rules
 
 from .formulation import BuiltModel
 from .network import FreightNetwork
@@ -43,7 +48,7 @@ from .pricing import (TOLERANCE, PricingGraph, PricingProduct, PricingResult, St
 from .routes import RouteSet, _eligible
 
 __all__ = ["Pricing", "Routing", "carry_basis", "gap_bound_usd", "price_model",
-           "pricing_inputs", "read_static_duals", "with_columns"]
+           "pricing_inputs", "read_static_duals", "share_terms", "with_columns"]
 
 
 @dataclass(frozen=True)
@@ -164,7 +169,8 @@ def pricing_inputs(net: FreightNetwork) -> tuple[PricingGraph, list[PricingProdu
             cost_factor=float(p["cost_factor"]), shelf_life_h=float(p["shelf_life_h"]),
             origins=origins, markets=tuple(zip(mk["market"], mk["price_usd_per_t"].astype(float))),
             licensed=licensed, perishable=bool(p["perishable"]),
-            penalty_usd_per_t=float(p["penalty_usd_per_t"])))
+            penalty_usd_per_t=float(p["penalty_usd_per_t"]),
+            vot_usd_per_t_h=float(p.get("vot_usd_per_t_h", 0.0))))
     return graph, products
 
 
@@ -175,9 +181,30 @@ def _row_duals(session, comp) -> np.ndarray:
     return np.where(rows >= 0, duals[np.maximum(rows, 0)], 0.0) if len(rows) else np.zeros(0)
 
 
+def share_terms(rows: pd.DataFrame, duals: np.ndarray, rules) -> dict:
+    """What destination-share rows add to a route's reduced cost, per (origin, product,
+    market): ``-sum_r ([market in the region of r] - share_r) x y_r`` (USD/t) over the rows
+    ``r`` (``rule_id, side, share``) with a nonzero dual ``y_r`` (HiGHS's sign) whose rule
+    (:class:`borderflow.data.destinations.ShareRule`) holds the triple."""
+    by_id = {rule.rule_id: rule for rule in rules}
+    out: dict = {}
+    for rule_id, share, y in zip(rows["rule_id"], rows["share"], duals):
+        if y == 0.0:
+            continue
+        rule = by_id[rule_id]
+        inside = set(rule.markets)
+        for o in rule.origins:
+            for p in rule.products:
+                for m in rule.china:
+                    key = (o, p, m)
+                    out[key] = out.get(key, 0.0) - ((m in inside) - float(share)) * float(y)
+    return out
+
+
 def read_static_duals(session, built: BuiltModel, net: FreightNetwork) -> StaticDuals:
     """The duals of a solved static model as prices (USD/t, USD/truck; ``<=`` rows' as
-    non-negative numbers), the closed crossing directions and the empty-return share."""
+    non-negative numbers), the closed crossing directions, the empty-return share and the
+    destination-share rows' terms (:func:`share_terms`)."""
     m = built.model
     ix = built.index
 
@@ -197,7 +224,9 @@ def read_static_duals(session, built: BuiltModel, net: FreightNetwork) -> Static
                                np.maximum(-_row_duals(session, m.market_demand), 0.0)),
         priority_usd_per_truck=keyed(ix.priority_rows, ["crossing_id", "direction"],
                                      np.maximum(-_row_duals(session, m.priority_share), 0.0)),
-        closed=closed, empty_return_share=float(ix.empty_return_share))
+        closed=closed, empty_return_share=float(ix.empty_return_share),
+        share_usd_per_t=share_terms(ix.share_rows, _row_duals(session, m.destination_share),
+                                    share_rules(net.tables)) if len(ix.share_rows) else {})
 
 
 def price_model(session, built: BuiltModel, net: FreightNetwork, pricing: Pricing,
@@ -293,7 +322,8 @@ _COLUMNS = (("route_flow", "flows", ["route_id", "product_id", "period"]),
 _ROWS = (("supply_balance", "unserved", ["origin", "product_id", "period"]),
          ("crossing_capacity", "capacity_rows", ["crossing_id", "direction", "period"]),
          ("priority_share", "priority_rows", ["crossing_id", "direction", "period"]),
-         ("market_demand", "demand_rows", ["market", "product_id", "period"]))
+         ("market_demand", "demand_rows", ["market", "product_id", "period"]),
+         ("destination_share", "share_rows", ["rule_id", "side"]))
 
 
 def carry_basis(old_session, old: BuiltModel, new_session, new: BuiltModel) -> bool:

@@ -24,20 +24,29 @@ Rows of the static LP a route flow ``x`` (t/day) enters, with their duals (minim
   :math:`\mu_{c,d} \ge 0` (USD per truck);
 - priority share of ``(c, d)`` for a non-perishable product, ``1/P``, dual
   :math:`\rho_{c,d} \ge 0` (USD per truck);
-- market demand of ``(m, p)``, coefficient 1, dual :math:`\lambda_{m,p} \ge 0` (USD/t).
+- market demand of ``(m, p)``, coefficient 1, dual :math:`\lambda_{m,p} \ge 0` (USD/t);
+- destination-share rows ``r`` (:mod:`borderflow.data.destinations`) whose scope holds ``(o, p,
+  m)``, coefficient :math:`a_r(m) = [m \in \text{region}_r] - \text{share}_r`, HiGHS dual
+  :math:`y_r` (``>= 0`` on a low side, ``<= 0`` on a high side): together the constant
+  :math:`s_{o,p,m} = -\sum_r a_r(m) y_r` (USD/t), which depends on the route's ends only.
 
-So, with ``P`` the payload (t/truck) and ``f`` the product's trucking cost factor,
+So, with ``P`` the payload (t/truck), ``f`` the product's trucking cost factor and ``v`` its
+value of time (USD/t-h),
 
 .. math::
 
-    \bar c_r = \frac{1}{P}\Big[\sum_{\ell \in r} f\,c_\ell
+    \bar c_r = \frac{1}{P}\Big[\sum_{\ell \in r} (f\,(c_\ell - \text{toll}_\ell)
+       + \text{toll}_\ell)
        + \sum_{(c,d) \in r} (\text{fee}_c + \mu_{c,d} + \sigma\mu_{c,d'} + [p\ \text{not
-       perishable}]\,\rho_{c,d})\Big] + \lambda_{m,p} - \text{price}_{m,p} - \pi_{o,p}
-       \quad [\text{USD/t}]
+       perishable}]\,\rho_{c,d})\Big] + v\,\text{hours}_r + \lambda_{m,p} + s_{o,p,m}
+       - \text{price}_{m,p} - \pi_{o,p} \quad [\text{USD/t}]
 
-Every arc weight is non-negative, so this is a shortest path from ``o`` to a super-sink fed by
-every market ``m`` with the (possibly negative) weight ``P (lambda_{m,p} - price_{m,p})``, under
-two side constraints: the shelf-life resource (hours) and "never enter a country twice".
+(the route's cost as :mod:`borderflow.model.costs` charges it, plus the duals). Value of time
+is additive over the arcs' hours, so every arc weight ``P x (its part)`` is non-negative and
+this is a shortest path from ``o`` to a super-sink fed by every market ``m`` with the (possibly
+negative) weight ``P (lambda_{m,p} + s_{o,p,m} - price_{m,p})``, under two side constraints:
+the shelf-life resource (hours) and "never enter a country twice". Origins with the same share
+terms share a sink.
 
 Static algorithm (exact)
 ------------------------
@@ -102,7 +111,8 @@ class PricingGraph:
     hours : ndarray of float
         Travel hours of a link, dwell hours of a crossing.
     cost_usd_per_truck : ndarray of float
-        Link cost per truck (before the product's cost factor), or a crossing's fee.
+        Link cost per truck (running cost, scaled by the product's cost factor, plus toll), or
+        a crossing's fee (with the transit fee of the country it enters).
     crossing : ndarray of int
         Index into ``crossing_ids`` for a crossing arc, -1 for a link.
     direction : ndarray of int
@@ -120,9 +130,14 @@ class PricingGraph:
     crossing: np.ndarray
     direction: np.ndarray
     crossing_ids: tuple
+    #: the part of a link's ``cost_usd_per_truck`` that is a toll (not scaled by the product's
+    #: cost factor; None: no tolls)
+    toll_usd_per_truck: np.ndarray | None = None
     _out: list = field(default_factory=list, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        if self.toll_usd_per_truck is None:
+            object.__setattr__(self, "toll_usd_per_truck", np.zeros(len(self.arc_ids)))
         out: list[list[int]] = [[] for _ in self.node_ids]
         for a in np.argsort(np.asarray(self.arc_ids, dtype=object), kind="stable"):
             out[int(self.tail[a])].append(int(a))
@@ -132,7 +147,8 @@ class PricingGraph:
     def from_tables(cls, nodes: pd.DataFrame, arcs: pd.DataFrame) -> PricingGraph:
         """Build from a node table (``node_id, country``) and an arc table in the layout of
         ``FreightNetwork.arcs``: ``arc_id, kind (link|crossing), element_id, direction
-        (a_to_b|b_to_a for crossings), from_node, to_node, travel_h, cost_usd_per_truck``."""
+        (a_to_b|b_to_a for crossings), from_node, to_node, travel_h, cost_usd_per_truck`` (and
+        ``toll_usd_per_truck``, the toll part of a link's cost, if there are tolls)."""
         node_ids = tuple(nodes["node_id"])
         at = {n: i for i, n in enumerate(node_ids)}
         codes = {c: i for i, c in enumerate(sorted(set(nodes["country"])))}
@@ -151,7 +167,9 @@ class PricingGraph:
                               dtype=np.int64),
             direction=np.array([DIRECTIONS.index(d) if k else -1
                                 for d, k in zip(arcs["direction"], is_x)], dtype=np.int64),
-            crossing_ids=crossing_ids)
+            crossing_ids=crossing_ids,
+            toll_usd_per_truck=arcs["toll_usd_per_truck"].fillna(0.0).to_numpy(dtype=float)
+            if "toll_usd_per_truck" in arcs else None)
 
     @property
     def n_nodes(self) -> int:
@@ -189,6 +207,8 @@ class PricingProduct:
         Perishables do not pay priority-lane duals (the lanes are theirs).
     penalty_usd_per_t : float
         Value of a tonne not shipped (for the dated expiry columns).
+    vot_usd_per_t_h : float
+        Value of time, USD per tonne and hour of route (travel + gate dwell).
     """
 
     product_id: str
@@ -200,6 +220,7 @@ class PricingProduct:
     licensed: frozenset | None = None
     perishable: bool = True
     penalty_usd_per_t: float = 0.0
+    vot_usd_per_t_h: float = 0.0
 
 
 @dataclass
@@ -220,6 +241,12 @@ class StaticDuals:
         Directions with no capacity: routes through them are bounded to 0.
     empty_return_share : float
         :math:`\\sigma`: returning empties per loaded truck, in the opposite direction.
+    share_usd_per_t : mapping (origin, product_id, market) -> float
+        What the destination-share rows add to the reduced cost of a route from ``origin`` to
+        ``market`` carrying the product: :math:`-\\sum_r a_r(m)\\,y_r` over the share rows
+        ``r`` whose scope holds the triple, ``a_r(m) = [m in the region] - share_r`` and
+        :math:`y_r` the row's dual as HiGHS gives it (``>= 0`` on a low side, ``<= 0`` on a
+        high side); missing: 0.
     """
 
     supply_usd_per_t: Mapping = field(default_factory=dict)
@@ -228,6 +255,7 @@ class StaticDuals:
     priority_usd_per_truck: Mapping = field(default_factory=dict)
     closed: frozenset = frozenset()
     empty_return_share: float = 0.0
+    share_usd_per_t: Mapping = field(default_factory=dict)
 
 
 @dataclass
@@ -293,7 +321,8 @@ def static_weights(graph: PricingGraph, product: PricingProduct,
     Returns
     -------
     weight : ndarray
-        ``f x cost`` on links; ``fee + mu + sigma mu' + [not perishable] rho`` on crossings.
+        ``f x (cost - toll) + toll`` on links, ``fee + mu + sigma mu' + [not perishable] rho``
+        on crossings; both ``+ P x vot x hours`` (the value of time of a truckload).
     usable : ndarray of bool
         Licensed and not closed.
     """
@@ -301,9 +330,11 @@ def static_weights(graph: PricingGraph, product: PricingProduct,
     rho = _check_sign("priority", _crossing_dual_matrix(graph, duals.priority_usd_per_truck))
     x = graph.crossing >= 0
     c, d = graph.crossing[x], graph.direction[x]
-    weight = graph.cost_usd_per_truck * product.cost_factor
+    toll = graph.toll_usd_per_truck
+    weight = (graph.cost_usd_per_truck - toll) * product.cost_factor + toll
     weight[x] = (graph.cost_usd_per_truck[x] + mu[c, d] + duals.empty_return_share * mu[c, 1 - d]
                  + (0.0 if product.perishable else 1.0) * rho[c, d])
+    weight = weight + product.payload_t_per_truck * product.vot_usd_per_t_h * graph.hours
     usable = _licensed(graph, product)
     closed = np.zeros((len(graph.crossing_ids) + 1, 2), dtype=bool)
     at = {cid: i for i, cid in enumerate(graph.crossing_ids)}
@@ -392,17 +423,15 @@ def price_static(graph: PricingGraph, products: Sequence[PricingProduct], duals:
     for product in products:
         weight, usable = static_weights(graph, product, duals)
         P = product.payload_t_per_truck
-        sink = {}
-        for m, price in product.markets:
-            lam = float(duals.market_usd_per_t.get((m, product.product_id), 0.0))
-            if lam < -1e-6:
-                raise ValueError(f"market dual of ({m}, {product.product_id}) is {lam:.6g} < 0")
-            s = P * (max(lam, 0.0) - float(price))
-            sink[at[m]] = min(s, sink.get(at[m], math.inf))
-        dist, next_arc, at_market = _to_sink(graph, weight, usable, sink)
-        fastest = _fastest_to_markets(graph, usable, list(sink))
+        sinks = _sinks(product, duals, at)
+        if not sinks:
+            continue
+        screens = {key: _to_sink(graph, weight, usable, dict(key)) for key in set(sinks.values())}
+        fastest = _fastest_to_markets(graph, usable, [m for m, _ in next(iter(sinks.values()))])
         for origin in product.origins:
             o = at[origin]
+            sink = dict(sinks[origin])
+            dist, next_arc, at_market = screens[sinks[origin]]
             pi = float(duals.supply_usd_per_t.get((origin, product.product_id), 0.0))
             screen = (dist[o] - P * pi) / P
             stats["pairs"] += 1
@@ -441,6 +470,30 @@ def price_static(graph: PricingGraph, products: Sequence[PricingProduct], duals:
         "method", "labels"]), stats=stats)
 
 
+def _sinks(product: PricingProduct, duals: StaticDuals,
+           at: Mapping[str, int]) -> dict[str, tuple]:
+    """Per origin of ``product``, its super-sink edges as a sorted tuple of ``(market node,
+    weight per truck)``: ``P (lambda - price + share term)``. Origins in the scope of the same
+    destination-share rows share a tuple, and one Dijkstra per distinct tuple screens them."""
+    P = product.payload_t_per_truck
+    base = {}
+    for m, price in product.markets:
+        lam = float(duals.market_usd_per_t.get((m, product.product_id), 0.0))
+        if lam < -1e-6:
+            raise ValueError(f"market dual of ({m}, {product.product_id}) is {lam:.6g} < 0")
+        base.setdefault(m, []).append(max(lam, 0.0) - float(price))
+    share = duals.share_usd_per_t
+    out = {}
+    for origin in product.origins:
+        edges: dict[int, float] = {}
+        for m, values in base.items():
+            extra = float(share.get((origin, product.product_id, m), 0.0))
+            w = P * (min(values) + extra)
+            edges[at[m]] = min(w, edges.get(at[m], math.inf))
+        out[origin] = tuple(sorted(edges.items()))
+    return out
+
+
 def _follow(graph: PricingGraph, o: int, next_arc: np.ndarray,
             at_market: np.ndarray) -> list[int] | None:
     """The arcs of the screen's least path from ``o`` to the sink."""
@@ -469,12 +522,14 @@ def _column(graph: PricingGraph, product: PricingProduct, o: int, path: list[int
     """A column row: origin, product, market, arcs, crossings, hours, cost, reduced cost."""
     market = graph.node_ids[int(graph.head[path[-1]])] if path else graph.node_ids[o]
     x = graph.crossing[path] >= 0 if path else np.zeros(0, dtype=bool)
-    links = float((graph.cost_usd_per_truck[path] * ~x).sum()) if path else 0.0
+    tolls = float((graph.toll_usd_per_truck[path] * ~x).sum()) if path else 0.0
+    links = float((graph.cost_usd_per_truck[path] * ~x).sum()) - tolls if path else 0.0
     fees = float((graph.cost_usd_per_truck[path] * x).sum()) if path else 0.0
-    cost = (product.cost_factor * links + fees) / product.payload_t_per_truck
+    hours = float(graph.hours[path].sum()) if path else 0.0
+    cost = (product.cost_factor * links + tolls + fees) / product.payload_t_per_truck \
+        + product.vot_usd_per_t_h * hours
     return (graph.node_ids[o], product.product_id, market,
-            tuple(graph.arc_ids[a] for a in path), int(x.sum()),
-            float(graph.hours[path].sum()) if path else 0.0, cost, float(reduced))
+            tuple(graph.arc_ids[a] for a in path), int(x.sum()), hours, cost, float(reduced))
 
 
 def _label_setting(graph: PricingGraph, product: PricingProduct, o: int, weight: np.ndarray,

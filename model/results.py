@@ -5,13 +5,16 @@ Tables (one row per ...):
 - ``route_flows``: route, product, period with flow (t/day, trucks/day), cost, revenue, duration;
 - ``flows``: arc (link direction or crossing direction), product, period;
 - ``crossings``: crossing, direction, period, with flow, capacity, utilisation and the dual
-  value of capacity (USD per extra truck/day);
+  value of capacity (USD per extra truck/day: minus the row's dual, >= 0 up to solver noise,
+  not clipped);
 - ``unserved``: origin, product, period: supply, shipped, unserved and spoiled tonnes;
 - ``products``: product totals;
 - ``route_arcs``: the arcs of every route that carries cargo, in order, with their end nodes,
   travel hours and hours from dispatch (what an independent check needs to follow a route);
 - ``market_duals``: market, product, period of each capped market the model has, with its
-  demand (t) and the dual of its demand row (USD/t, >= 0);
+  demand (t) and the dual of its demand row (USD/t, >= 0 up to solver noise: not clipped);
+- ``share_duals``: rule, side (low/high) and period of each destination-share row the model
+  has, with its band end and its dual (USD/t, HiGHS's sign: >= 0 low, <= 0 high);
 - dated runs: ``queues`` (per gate, direction, day), ``backlog``, ``spoilage``, and per stream
   (route, product) and day ``stream_queues`` (arrivals, initial queue, departures, expired,
   stock in tonnes) and ``initial_queues`` (how the scenario's waiting trucks were split over
@@ -59,9 +62,11 @@ class ResultTables:
     stream_queues: pd.DataFrame = field(default_factory=pd.DataFrame)
     initial_queues: pd.DataFrame = field(default_factory=pd.DataFrame)
     market_duals: pd.DataFrame = field(default_factory=pd.DataFrame)
+    share_duals: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     TABLES = ("route_flows", "flows", "crossings", "unserved", "products", "queues", "backlog",
-              "spoilage", "route_arcs", "stream_queues", "initial_queues", "market_duals")
+              "spoilage", "route_arcs", "stream_queues", "initial_queues", "market_duals",
+              "share_duals")
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """Name -> DataFrame of every result table."""
@@ -319,12 +324,13 @@ def _crossing_table(net: FreightNetwork, built: BuiltModel,
     dual = rows[["crossing_id", "direction", "period"]].assign(
         dual_usd_per_truck=-duals + 0.0)
     out = out.merge(dual, on=["crossing_id", "direction", "period"], how="left")
-    out["dual_usd_per_truck"] = out["dual_usd_per_truck"].fillna(0.0).clip(lower=0.0)
+    # minus HiGHS's row dual, not clipped: >= 0 up to solver noise (the certificate checks
+    # the sign on these raw values)
+    out["dual_usd_per_truck"] = out["dual_usd_per_truck"].fillna(0.0) + 0.0
     prio = built.priority_rows[["crossing_id", "direction", "period"]].assign(
         priority_dual_usd_per_truck=-_duals(m, m.priority_share, len(built.priority_rows)) + 0.0)
     out = out.merge(prio, on=["crossing_id", "direction", "period"], how="left")
-    out["priority_dual_usd_per_truck"] = out["priority_dual_usd_per_truck"].fillna(0.0) \
-        .clip(lower=0.0)
+    out["priority_dual_usd_per_truck"] = out["priority_dual_usd_per_truck"].fillna(0.0) + 0.0
     cap_v = out["capacity_trucks_per_day"].to_numpy()
     out["utilisation"] = np.divide(out["flow_trucks"].to_numpy(), cap_v,
                                    out=np.zeros(len(out)), where=cap_v > 0)
@@ -394,7 +400,7 @@ def _market_duals(built: BuiltModel) -> pd.DataFrame:
     rows = built.demand_rows
     out = rows[["market", "product_id", "period", "demand_t"]].copy()
     m = built.model
-    out["dual_usd_per_t"] = np.maximum(-_duals(m, m.market_demand, len(rows)), 0.0) + 0.0
+    out["dual_usd_per_t"] = -_duals(m, m.market_demand, len(rows)) + 0.0
     return out[MARKET_DUAL_COLUMNS].sort_values(["market", "product_id", "period"],
                                                 kind="stable", ignore_index=True)
 
@@ -404,6 +410,24 @@ def _left_in_queue(built: BuiltModel) -> float:
     q = built.queues
     last = np.flatnonzero(q["period"].to_numpy() == built.index.n_periods - 1)
     return float(_values(built.model.queue, len(q))[last].clip(min=0.0).sum())
+
+
+SHARE_DUAL_COLUMNS = ["rule_id", "side", "period", "share", "dual_usd_per_t"]
+
+
+def _share_duals(built: BuiltModel) -> pd.DataFrame:
+    """Each destination-share row the model has (rule, side ``low``/``high``), its band end
+    and its dual as HiGHS gives it (USD per tonne of the row's activity, minimisation: the
+    change of the objective if the row's right-hand side 0 rose by one tonne; ``>= 0`` on a
+    low side, ``<= 0`` on a high side, 0 when the share is inside its band). Static runs only
+    (period 0)."""
+    rows = built.share_rows
+    out = rows[["rule_id", "side", "share"]].copy()
+    out["period"] = 0
+    m = built.model
+    out["dual_usd_per_t"] = _duals(m, m.destination_share, len(rows)) + 0.0
+    return out[SHARE_DUAL_COLUMNS].sort_values(["rule_id", "side"], kind="stable",
+                                               ignore_index=True)
 
 
 def _priced(var, usd_per_unit) -> float:
@@ -489,4 +513,4 @@ def extract_results(net: FreightNetwork, routes: RouteSet, built: BuiltModel,
                         backlog=backlog, spoilage=spoilage,
                         route_arcs=_route_arc_table(net, routes, route_flows, stream_queues),
                         stream_queues=stream_queues, initial_queues=initial_queues,
-                        market_duals=_market_duals(built))
+                        market_duals=_market_duals(built), share_duals=_share_duals(built))

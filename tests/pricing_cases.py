@@ -35,7 +35,8 @@ def pricing_inputs(folder: Path | None = None, **kwargs) -> tuple:
     inst = read_instance(**({} if folder is None else {"folder": folder}), **kwargs)
     nodes = pd.DataFrame({"node_id": list(inst.country), "country": list(inst.country.values())})
     arcs = inst.arcs.rename(columns={"crossing_id": "element_id", "tail": "from_node",
-                                     "head": "to_node", "hours": "travel_h"})
+                                     "head": "to_node", "hours": "travel_h",
+                                     "toll": "toll_usd_per_truck"})
     graph = PricingGraph.from_tables(nodes, arcs)
     products = []
     for pid, p in inst.products.iterrows():
@@ -45,7 +46,7 @@ def pricing_inputs(folder: Path | None = None, **kwargs) -> tuple:
         products.append(PricingProduct(pid, p.payload_t_per_truck, p.cost_factor,
                                        p.shelf_life_h, origins,
                                        tuple(zip(mk["market"], mk["price_usd_per_t"])),
-                                       allowed, p.perishable, p.penalty_usd_per_t))
+                                       allowed, p.perishable, p.penalty_usd_per_t, p.vot))
     closed = frozenset(k for k, v in inst.capacity.items() if v <= 0)
     return graph, products, inst.empty_return_share, closed
 

@@ -46,7 +46,7 @@ def test_solve_the_tiny_network_through_the_public_api(ds):
     assert res.summary["verified"] is True and res.verification["ok"].all()
     assert set(res.tables) == {"route_flows", "flows", "crossings", "unserved", "products",
                                "queues", "backlog", "spoilage", "route_arcs", "stream_queues",
-                               "initial_queues", "market_duals"}
+                               "initial_queues", "market_duals", "share_duals"}
     assert res.metadata["scenario"]["name"] == "baseline"
 
 

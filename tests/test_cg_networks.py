@@ -5,7 +5,9 @@ line (see each folder's README.md for the hand computation).
   crossing sequence (-196,800 USD/day);
 - cg-three-borders: the best route crosses three borders (-387,700 USD/day);
 - cg-gate-dual: Pa Hang–Long Sap LA->VN binds at 8 trucks/day, its dual is 610 USD/truck, and
-  re-solves with 9 and 7 trucks/day move the optimum by exactly -610 and +610 USD/day.
+  re-solves with 9 and 7 trucks/day move the optimum by exactly -610 and +610 USD/day;
+- cg-toll-vot-share: a toll, a value of time and a destination-share row; the shortest and
+  cheapest-by-running-cost road is not the best one (-563,250 USD/day, share dual 246.25 USD/t).
 """
 
 from __future__ import annotations
@@ -123,3 +125,85 @@ def test_a_dated_run_is_restricted_and_says_so():
     assert "in the model only; gap unknown" in res.summary["optimality"]
     assert "day-by-day" in res.summary["pricing"]["reason"]
     assert any(line.startswith("Not proven optimal over every route") for line in res.story)
+
+
+def _edit(run: Path, table: str, change) -> None:
+    """Apply ``change(df)`` to both files of a run folder's table."""
+    for ext in ("parquet", "csv"):
+        path = run / f"{table}.{ext}"
+        df = pd.read_parquet(path) if ext == "parquet" else pd.read_csv(path)
+        df = change(df)
+        df.to_parquet(path, index=False) if ext == "parquet" else df.to_csv(path, index=False)
+
+
+def test_toll_value_of_time_and_share_row_certified_at_the_hand_optimum(tmp_path):
+    """tests/data/cg-toll-vot-share/README.md: 120 t to Nanning by the expressway (N2: the toll
+    unscaled by the reefer factor, the value of time on 8.6 h), 80 t to Kunming (the share
+    row's 40 %), -563,250 USD/day; the share row's dual 246.25 USD/t and the supply dual
+    -2,816.25 USD/t, certified and re-checked by the verifier."""
+    summary, run = _solve(tmp_path, "cg-toll-vot-share")
+    assert summary["objective_usd"] == pytest.approx(-563_250.0, abs=1e-6)
+    assert summary["routing"] == "certified", summary["pricing"]
+    assert summary["verified"] is True
+    flows = pd.read_csv(run / "route_flows.csv").set_index("market")
+    assert flows.loc["cn-nanning", "flow_t"] == pytest.approx(120.0, abs=1e-6)
+    assert flows.loc["cn-nanning", "cost_usd_per_t"] == pytest.approx(85.25, abs=1e-9)
+    assert flows.loc["cn-nanning", "duration_h"] == pytest.approx(8.6, abs=1e-9)
+    assert flows.loc["cn-kunming", "flow_t"] == pytest.approx(80.0, abs=1e-6)
+    assert flows.loc["cn-kunming", "cost_usd_per_t"] == pytest.approx(131.5, abs=1e-9)
+    arcs = pd.read_csv(run / "route_arcs.csv")
+    assert "vn-lang-son" in set(arcs["to_node"]) and "vn-loc-binh" not in set(arcs["to_node"])
+    shares = pd.read_csv(run / "share_duals.csv").set_index("side")
+    assert shares.loc["low", "dual_usd_per_t"] == pytest.approx(246.25, abs=1e-6)
+    assert shares.loc["high", "dual_usd_per_t"] == pytest.approx(0.0, abs=1e-6)
+    unserved = pd.read_csv(run / "unserved.csv")
+    assert unserved["dual_usd_per_t"].iloc[0] == pytest.approx(-2_816.25, abs=1e-6)
+    verification = pd.read_csv(run / "verification.csv")
+    rows = verification[verification["check"].isin(["route_dual", "dual_sign", "duality_gap"])]
+    assert rows["ok"].all() and {"route_dual", "duality_gap"} <= set(rows["check"])
+    assert rows["entity"].str.startswith("share VN/fruit/yunnan").sum() == 2
+
+
+def test_verify_needs_the_share_duals_to_certify(tmp_path):
+    """Drop the share row's dual: N2 then prices at 85.25 - 3,000 + 2,816.25 = -98.50 USD/t,
+    and the certificate's own search finds it."""
+    from borderflow.verify import verify_run, violations
+
+    _, run = _solve(tmp_path, "cg-toll-vot-share")
+    _edit(run, "share_duals", lambda df: df.assign(dual_usd_per_t=0.0))
+    bad = violations(verify_run(run))
+    hit = bad[bad["check"] == "route_dual"]
+    assert len(hit) == 1 and hit["amount"].iloc[0] == pytest.approx(98.5, abs=1e-6)
+
+
+def test_verify_rejects_a_share_dual_of_the_wrong_sign(tmp_path):
+    """A low side's dual must be >= 0 (its row is ``>= 0``): flipped, dual_sign fails."""
+    from borderflow.verify import verify_run, violations
+
+    _, run = _solve(tmp_path, "cg-toll-vot-share")
+    _edit(run, "share_duals", lambda df: df.assign(dual_usd_per_t=-df["dual_usd_per_t"]))
+    bad = violations(verify_run(run))
+    sign = bad[(bad["check"] == "dual_sign") & bad["entity"].str.startswith("share")]
+    assert len(sign) == 1 and sign["amount"].iloc[0] == pytest.approx(246.25, abs=1e-6)
+
+
+def test_the_certificate_uses_capacity_duals_as_exported_not_clipped(tmp_path):
+    """A capacity dual of -5 USD/truck on Lao Cai–Hekou (VN->CN) fails ``dual_sign`` by 5, and
+    the certificate prices with it as it is: route K then costs 5 / 20 = 0.25 USD/t less and
+    prices out at -0.25 USD/t (a clipped dual would hide that)."""
+    from borderflow.verify import verify_run, violations
+
+    _, run = _solve(tmp_path, "cg-toll-vot-share")
+    cr = pd.read_csv(run / "crossings.csv")
+    assert (cr["dual_usd_per_truck"] >= 0).all()
+
+    def negative(df: pd.DataFrame) -> pd.DataFrame:
+        at = (df["crossing_id"] == "lao-cai-hekou-ho-kieu") & (df["direction"] == "a_to_b")
+        return df.assign(dual_usd_per_truck=df["dual_usd_per_truck"].where(~at, -5.0))
+
+    _edit(run, "crossings", negative)
+    bad = violations(verify_run(run))
+    sign = bad[(bad["check"] == "dual_sign") & bad["entity"].str.startswith("capacity")]
+    assert len(sign) == 1 and sign["amount"].iloc[0] == pytest.approx(5.0, abs=1e-9)
+    route = bad[bad["check"] == "route_dual"]
+    assert len(route) == 1 and route["amount"].iloc[0] == pytest.approx(0.25, abs=1e-6)

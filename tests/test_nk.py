@@ -24,6 +24,8 @@ from borderflow.data.dataset import load_dataset
 from borderflow.data.scenario import Scenario
 from borderflow.data.scenario_checks import Catalog
 from borderflow.data.scenario_files import load_scenarios
+from borderflow.model.column_generation import Pricing
+from borderflow.options import RunOptions
 from borderflow.pipeline import run_scenario
 from borderflow.sweeps import plan_file, plan_n_k, run_n_k, run_sweep
 from borderflow.sweeps.nk import decided
@@ -194,13 +196,22 @@ def test_embedded_n2_guided_equals_brute_force_and_a_cold_solve(client, embedded
     worst = pd.read_csv(out / "nk_worst.csv")
     assert len(worst) == 5 and worst["cost_increase_usd"].is_monotonic_decreasing
     assert guided["status"].eq("solved").sum() < 21  # the bounds saved solves
-    # the costliest pair, solved on a model of its own (no sweep, no bound)
+    # the costliest pair, solved on a model of its own over the same enumerated routes (no
+    # sweep, no bound): the same cost
     first = worst["crossings"].iloc[0].split(" + ")
-    cold = run_scenario(embedded, Scenario.closing(first))
+    cold = run_scenario(embedded, Scenario.closing(first),
+                        RunOptions(pricing=Pricing(enabled=False)))
     base = pd.read_csv(tmp_path / "brute" / "comparison.csv").set_index("scenario").loc[
         "baseline", "objective_usd"]
     assert cold.solve.objective_usd - base == pytest.approx(
         worst["cost_increase_usd"].iloc[0], rel=1e-6, abs=1.0)
+    # sweeps do not generate routes: over every route (column generation) the pair costs
+    # less, and the enumerated solution says so, restricted with a gap bound that covers it
+    priced = run_scenario(embedded, Scenario.closing(first))
+    assert priced.routing.certified
+    gap = cold.solve.objective_usd - priced.solve.objective_usd
+    assert cold.routing.status == "restricted"
+    assert -1e-6 <= gap <= cold.routing.gap_bound_usd + 1e-6
 
 
 def test_decided_ranks_by_cost_then_name():

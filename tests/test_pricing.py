@@ -56,6 +56,32 @@ def test_best_route_crosses_three_borders():
     assert res.pairs.iloc[0]["method"] == "screen"
 
 
+def _share_duals(with_share: bool) -> StaticDuals:
+    """cg-toll-vot-share's duals (its README.md): pi = -2,816.25 USD/t and the share row's low
+    side w = 246.25 USD/t, which adds -(a(m) x w) per tonne: +0.4 w at Nanning, -0.6 w at
+    Kunming."""
+    key = ("vn-bac-giang", "dragon-fruit")
+    share = {(*key, "cn-nanning"): 0.4 * 246.25, (*key, "cn-kunming"): -0.6 * 246.25}
+    return StaticDuals(supply_usd_per_t={key: -2_816.25},
+                       share_usd_per_t=share if with_share else {})
+
+
+def test_toll_and_value_of_time_are_priced_and_the_share_term_closes_the_certificate():
+    """The expressway route N2 (85.25 USD/t: the 100 USD toll not scaled by the reefer factor,
+    8.6 h at 5 USD/t-h) beats the shorter N1 (98.50); with the share term no route prices out
+    (the optimum's duals), without it N2 prices out at -98.50 USD/t."""
+    graph, products, _ = tiny_inputs("cg-toll-vot-share")
+    res = price_static(graph, products, _share_duals(False))
+    col = res.columns.iloc[0]
+    assert col["cost_usd_per_t"] == pytest.approx(85.25, abs=TOL)
+    assert col["hours"] == pytest.approx(8.6)
+    assert col["reduced_cost_usd_per_t"] == pytest.approx(-98.5, abs=1e-9)
+    assert "vn-bac-giang_vn-lang-son" in col["arcs"] and col["market"] == "cn-nanning"
+    res = price_static(graph, products, _share_duals(True))
+    assert res.columns.empty
+    assert res.pairs.iloc[0]["min_reduced_cost_usd_per_t"] == pytest.approx(0.0, abs=1e-9)
+
+
 def _gate_duals(mu: float, sigma: float) -> StaticDuals:
     return StaticDuals(supply_usd_per_t={("th-udon-thani", "rubber"): -1908.0},
                        capacity_usd_per_truck={("pa-hang-long-sap", "a_to_b"): mu},

@@ -373,8 +373,9 @@ def test_failed_scenario_is_reported_and_the_sweep_goes_on(client, tiny_dir, tin
 def test_cli_sweep_of_the_example_file_matches_a_cold_solve(client, tmp_path):
     """``borderflow sweep`` on an existing scheduler: a 10-day Boten closure and its baseline,
     warm on one model; the same scenario built and solved from scratch over the same
-    enumerated routes gives the same cost (sweeps do not generate columns yet: their scenarios
-    say ``routing: restricted``)."""
+    enumerated routes gives the same cost (sweeps do not generate columns: each scenario is
+    priced once with its own duals and says ``certified`` or ``restricted`` with its gap
+    bound, in its summary and in the comparison table)."""
     out = tmp_path / "ex"
     runner = CliRunner()
     res = runner.invoke(app, ["sweep", "data/scenarios/sweep-example.yaml", "--out", str(out),
@@ -390,9 +391,15 @@ def test_cli_sweep_of_the_example_file_matches_a_cold_solve(client, tmp_path):
     cold = run_scenario(load_dataset(), next(s for s in scen
                                              if s.name == "boten-mohan-closed-31d-dec"),
                         RunOptions(pricing=Pricing(enabled=False)))
-    assert cold.results.summary["routing"] == "restricted"
     part = partition(out, "boten-mohan-closed-31d-dec")
-    assert json.loads((part / "summary.json").read_text())["routing"] == "restricted"
+    summary = json.loads((part / "summary.json").read_text())
+    assert summary["routing"] in ("certified", "restricted")
+    assert summary["pricing"]["rounds"] == 1 and summary["pricing"]["routes_generated"] == 0
+    assert comp.loc["boten-mohan-closed-31d-dec", "routing"] == summary["routing"]
+    bound = summary["pricing"]["gap_bound_usd"]
+    assert comp.loc["boten-mohan-closed-31d-dec", "gap_bound_usd"] == pytest.approx(bound)
+    if summary["routing"] == "restricted":
+        assert bound > 0 and "priced for the gap bound" in summary["pricing"]["reason"]
     assert comp.loc["boten-mohan-closed-31d-dec", "objective_usd"] == pytest.approx(
         cold.solve.objective_usd, rel=1e-6)
     # the solved scenarios as one GIS layer set with a scenario column

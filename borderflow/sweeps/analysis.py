@@ -78,7 +78,8 @@ def _top_gains(changes: pd.DataFrame) -> pd.Series:
 
 
 COMPARISON_COLUMNS = [
-    "scenario", "role", "baseline", "status", "closed", "closed_days", "closed_set",
+    "scenario", "role", "baseline", "status", "routing", "gap_bound_usd", "closed",
+    "closed_days", "closed_set",
     "closed_group", "month", "dated",
     "days", "project", "context", "objective_usd", "cost_increase_usd",
     "transport_cost_increase_usd", "lost_value_increase_usd", "shipped_t", "shipped_change_t",
@@ -139,7 +140,9 @@ def comparison_table(out: Path | str, plan: SweepPlan) -> pd.DataFrame:
         if s is None or s.get("fingerprint") != e.fingerprint:
             s = {"status": "not_run"}
         b = read_summary(partition(out, e.baseline)) or {}
-        row = {**e.row(), "status": s["status"], "message": s.get("message", "")}
+        row = {**e.row(), "status": s["status"], "message": s.get("message", ""),
+               "routing": s.get("routing", ""),
+               "gap_bound_usd": (s.get("pricing") or {}).get("gap_bound_usd")}
         row["dated"], row["days"] = _horizon_days(e.scenario)
         for k in ("objective_usd", "shipped_t", "unserved_t", "spoiled_t", "solve_seconds",
                   "iterations", "warm_start"):
@@ -171,6 +174,7 @@ def comparison_table(out: Path | str, plan: SweepPlan) -> pd.DataFrame:
     df["explanation"] = [explain_zero_cost(r, own.get(r["scenario"]))
                          for r in df.to_dict(orient="records")]
     return _typed(df, ["closed_days", "month", "days", "iterations"], ["objective_usd",
+                  "gap_bound_usd",
                   "cost_increase_usd", "transport_cost_increase_usd", "lost_value_increase_usd",
                   "shipped_t", "shipped_change_t", "unserved_t", "unserved_increase_t",
                   "spoiled_t", "spoiled_increase_t", "rerouted_trucks", "solve_seconds"])

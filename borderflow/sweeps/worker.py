@@ -27,7 +27,7 @@ from borderflow.data.scenario import Scenario
 from borderflow.model.formulation import bound_updates
 from borderflow.model.network import FreightNetwork, build_network, with_scenario
 from borderflow.model.results import ResultTables, extract_results
-from borderflow.pipeline import Prepared, explained, prepare, solve_session
+from borderflow.pipeline import Prepared, explained, prepare, priced_routing, solve_session
 from borderflow.solvers.highs import InfeasibleError, SolverError, SolveSummary
 
 from .partitions import write_outcome
@@ -192,7 +192,8 @@ def solve_job(job: Job, cache: ModelCache) -> Outcome:
             if rolling is not None and not rolling.exact:  # a window's, not the model's
                 raise
             raise explained(err, model.session, model.built, net) from None
-        results = extract_results(net, model.routes, model.built, summary.as_dict())
+        results = extract_results(net, model.routes, model.built, summary.as_dict(),
+                                  routing=priced_routing(model, net))
         return Outcome(name, "optimal", results=results, solve=summary.as_dict(),
                        wall_seconds=time.perf_counter() - t0, model_built=built_here)
     except SolverError as err:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from borderflow.data.destinations import share_rules
 from borderflow.data.loaders import InputTables
 from borderflow.data.scenario import Scenario
 
@@ -42,6 +43,8 @@ class Facts:
     scenario: Scenario
     crossings: pd.DataFrame  # index crossing_id: name, country_a, country_b, mode, status
     countries: dict = field(default_factory=dict)  # node_id -> country
+    #: destination-share rules the static model holds to (borderflow.data.destinations)
+    shares: list = field(default_factory=list)
 
     @property
     def n_periods(self) -> int:
@@ -130,4 +133,5 @@ def input_facts(tables: InputTables, scenario: Scenario, net=None) -> Facts:
         crossings=tables.crossings.set_index("crossing_id")[["name", "country_a", "country_b",
                                                              "mode", "status"]],
         countries=dict(zip(tables.nodes["node_id"].astype(str),
-                           tables.nodes["country"].astype(str))))
+                           tables.nodes["country"].astype(str))),
+        shares=[] if scenario.horizon.start is not None else share_rules(tables))

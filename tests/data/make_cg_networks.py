@@ -20,13 +20,15 @@ PROV = {"source": "test fixture (hand-made, see README.md)", "source_year": 2024
         "quality": "estimate", "notes": "hand-made"}
 
 
-def _nodes(ids: list[str]) -> pd.DataFrame:
+def _nodes(ids: list[str], admin1: bool = False) -> pd.DataFrame:
     real = pd.read_csv(DEFAULT / "nodes.csv").set_index("node_id")
     rows = []
     for n in ids:
         country, lon, lat = real.at[n, "country"], real.at[n, "lon"], real.at[n, "lat"]
-        rows.append({"node_id": n, "name": n, "kind": "town", "country": country, "admin1": "",
-                     "lon": lon, "lat": lat, **PROV})
+        province = real.at[n, "admin1"] if admin1 and isinstance(real.at[n, "admin1"], str) \
+            else ""
+        rows.append({"node_id": n, "name": n, "kind": "town", "country": country,
+                     "admin1": province, "lon": lon, "lat": lat, **PROV})
     return pd.DataFrame(rows)
 
 
@@ -124,6 +126,44 @@ def three_borders(gate_capacity: int = 300, supply: float = 200,
                       empty_return_share)}
 
 
+def toll_vot_share() -> dict:
+    """(d) a toll, a value of time and a destination-share row: the shortest road (and the
+    cheapest by running cost) to Nanning is not the best one, and a share rule sends 40 % of the
+    fruit to Kunming. Reefer product (factor 1.5: tolls and fees are not scaled), value of
+    time 5 USD/t-h, VN expressway toll 0.4 USD/truck-km, transit fee into China 30 USD/truck."""
+    nodes = _nodes(["vn-bac-giang", "vn-loc-binh", "vn-lang-son", "vn-huu-nghi-gate",
+                    "cn-youyiguan-gate", "cn-nanning", "vn-lao-cai-gate", "cn-hekou-gate",
+                    "cn-kunming"], admin1=True)
+    links = _links(nodes, [("vn-bac-giang", "vn-loc-binh", 100, 4.0),       # 25 km/h: mountain
+                           ("vn-loc-binh", "vn-huu-nghi-gate", 100, 4.0),
+                           ("vn-bac-giang", "vn-lang-son", 120, 1.6),       # 75 km/h: expressway
+                           ("vn-lang-son", "vn-huu-nghi-gate", 130, 2.0),   # 65 km/h: expressway
+                           ("cn-youyiguan-gate", "cn-nanning", 200, 4.0),   # 50 km/h: national
+                           ("vn-bac-giang", "vn-lao-cai-gate", 300, 6.0),
+                           ("cn-hekou-gate", "cn-kunming", 400, 8.0)])
+    crossings = _crossings([("huu-nghi-youyiguan", 300, 300, 40.0, 1.0),
+                            ("lao-cai-hekou-ho-kieu", 300, 300, 50.0, 1.0)])
+    product = {"product_id": "dragon-fruit", "name": "Dragon fruit", "category": "fruit",
+               "perishable": "true", "reefer": "true", "shelf_life_ambient_days": 5,
+               "shelf_life_reefer_days": 28, "payload_t_per_truck": 20,
+               "value_usd_per_t": 1500}
+    tables = _common(product, "vn-bac-giang", "VN", 200, "cn-nanning", 3000)
+    tables["markets"] = pd.concat([tables["markets"], tables["markets"].assign(
+        node_id="cn-kunming", price_usd_per_t=2800)], ignore_index=True)
+    par = tables["parameters"]
+    par.loc[par["parameter"] == "reefer_cost_factor", "value"] = 1.5
+    tables["cost_terms"] = pd.DataFrame([
+        {"term": t, "applies_to": a, "value": v, "unit": u, "low": v, "high": v, **PROV}
+        for t, a, v, u in (("value_of_time", "dragon-fruit", 5.0, "USD/t-h"),
+                           ("expressway_toll", "VN", 0.4, "USD/truck-km"),
+                           ("transit_fee_entry", "CN", 30.0, "USD/truck"))])
+    tables["destination_shares"] = pd.DataFrame([{
+        "origin": "VN", "product_id": "fruit", "dimension": "china-final-market",
+        "destination": "yunnan", "share": 0.4, "low": 0.4, "high": 1.0,
+        "measure": "share of volume", "period": "2024", **PROV}])
+    return {"nodes": nodes, "links": links, "crossings": crossings, **tables}
+
+
 def write(folder: Path, tables: dict) -> None:
     """Write ``tables`` as CSV files into ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -136,3 +176,4 @@ if __name__ == "__main__":
     write(HERE / "cg-three-borders", three_borders())
     write(HERE / "cg-gate-dual", three_borders(gate_capacity=8, supply=400,
                                                empty_return_share=0.5))
+    write(HERE / "cg-toll-vot-share", toll_vot_share())

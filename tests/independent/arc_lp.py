@@ -15,7 +15,19 @@ matrix handed to highspy, and every input is recomputed from its table following
   country of origin, month) / days in month`` (share ``1/12`` where ``seasonality.csv`` has
   none); a crossing carries traffic if its status is ``open``, ``upgraded`` or ``restricted``;
   a closure without dates removes its capacity in both directions for the whole period;
-- markets buy at ``price_usd_per_t`` up to ``demand_t_per_year / 365`` t/day (empty: no cap).
+- markets buy at ``price_usd_per_t`` up to ``demand_t_per_year / 365`` t/day (empty: no cap);
+- the generalized cost (``cost_terms.csv``, keyed by the first word of ``applies_to``): a road
+  link priced per km costs ``km x rate x road_cost_factor_country[country of from_node] x
+  road_cost_factor_terrain[class]``, class from its speed ``length_km / travel_h`` (expressway
+  >= 55 km/h, mountain < 37.5, national between), plus ``km x expressway_toll[country]`` on
+  expressway-class links (a toll: not scaled by the reefer factor); a road crossing adds
+  ``transit_fee_entry`` of the country it enters to its fee; every tonne pays the product's
+  ``value_of_time`` (USD/t-h) on each hour of travel and gate dwell;
+- destination shares (``destination_shares.csv`` rows of dimension ``china-final-market``): of
+  what the rule's origins (ISO2 countries or origin nodes, ``;``-joined, together) deliver of
+  its products (a product, a category, or ``agri`` = fruit, vegetable, staple, industrial) to
+  Chinese markets buying one of them, the share delivered at the markets of its region (the
+  provinces of :data:`arc_terms.REGIONS`, ``nodes.csv`` ``admin1``) lies in ``[low, high]``.
 
 The LP, per product ``p`` (flows in t/day)::
 
@@ -24,11 +36,20 @@ The LP, per product ``p`` (flows in t/day)::
          sum_p (x_{p,(c,d)} + sigma x_{p,(c,d')}) / payload_p <= K_{c,d}          every (c, d)
          0 <= y_{p,m} <= demand_{m,p},  0 <= u_{p,o} <= supply_{p,o},  x >= 0
 
-with ``w = cost_factor x link cost / payload`` on links and ``fee / payload`` on crossings,
-crossing arcs only for licensed products, ``sigma = empty_return_share`` (returning empties use
-the opposite direction) and ``d'`` the opposite direction. Shelf life and "never enter a country
-twice" are properties of whole paths: the arc LP is a relaxation of the path LP, and equal to it
-when its optimal flow decomposes into paths that all keep both (:func:`decompose` checks).
+with ``w = (cost_factor x running + toll) / payload + vot x hours`` on links and ``fee /
+payload + vot x dwell`` on crossings, crossing arcs only for licensed products, ``sigma =
+empty_return_share`` (returning empties use the opposite direction) and ``d'`` the opposite
+direction. Share rows are per origin (a rule covers some origins), so a product's flow is split
+into *commodities*, one per set of rules its origins are covered by (origins with the same
+rules can share one: the rows see only their sum); each share rule ``r`` then adds
+
+    sum_{k in r, m in china_r} ([m in region_r] - low_r) y_{k,m} >= 0   (and <= 0 with high_r)
+
+and the demand cap of ``(m, p)`` becomes a row over the commodities of ``p``. Commodities are
+also split by the origins' country, and a commodity takes no crossing into that country (a
+route never re-enters it). Shelf life and "never enter a country twice" are properties of whole
+paths: the arc LP is a relaxation of the path LP, and equal to it when its optimal flow
+decomposes into paths that all keep both (:func:`decompose` checks).
 
 Run as a script to print the four scenarios of issue 17::
 
@@ -40,13 +61,18 @@ from __future__ import annotations
 import argparse
 import calendar
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import highspy
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+
+try:
+    from .arc_terms import EXPRESSWAY_KMH, MOUNTAIN_KMH, read_shares, read_terms
+except ImportError:  # run as a script
+    from arc_terms import EXPRESSWAY_KMH, MOUNTAIN_KMH, read_shares, read_terms
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "data" / "default"
 AVAILABLE = {"open", "upgraded", "restricted"}
@@ -61,13 +87,14 @@ class Instance:
     Attributes
     ----------
     products : DataFrame
-        Index product_id: payload_t_per_truck, cost_factor, shelf_life_h, penalty_usd_per_t,
-        perishable.
+        Index product_id: vot (USD/t-h), payload_t_per_truck, cost_factor, shelf_life_h,
+        penalty_usd_per_t, perishable.
     country : dict
         node id -> ISO2 country.
     arcs : DataFrame
         arc_id, kind (link|crossing), crossing_id, direction, tail, head, hours,
-        cost_usd_per_truck (link cost, or fee for a crossing).
+        cost_usd_per_truck (link running cost + toll, or fee + transit fee for a crossing),
+        toll (USD/truck; not scaled by the reefer factor).
     capacity : dict
         (crossing_id, direction) -> trucks/day (0 when closed or not available).
     licences : dict
@@ -78,6 +105,8 @@ class Instance:
         market, product_id, price_usd_per_t, demand_t (t/day, NaN = unbounded).
     empty_return_share : float
         Share of loaded trucks returning empty through the opposite direction.
+    shares : list of arc_terms.Share
+        Destination-share rules (empty: none).
     """
 
     products: pd.DataFrame
@@ -88,6 +117,7 @@ class Instance:
     supply: pd.DataFrame
     markets: pd.DataFrame
     empty_return_share: float
+    shares: list = field(default_factory=list)
 
 
 def _csv(folder: Path, name: str) -> pd.DataFrame:
@@ -127,7 +157,9 @@ def read_instance(folder: Path | str = DEFAULT_DATA, month: int | None = None,
     days = np.where(reefer, pr["shelf_life_reefer_days"].astype(float),
                     pr["shelf_life_ambient_days"].astype(float))
     payload = pr["payload_t_per_truck"].astype(float).to_numpy()
+    terms = read_terms(folder)
     products = pd.DataFrame({
+        "vot": [terms.get(("value_of_time", p), 0.0) for p in pr["product_id"]],
         "payload_t_per_truck": payload,
         "cost_factor": np.where(reefer, param.get("reefer_cost_factor", 1.0), 1.0),
         "shelf_life_h": days * 24.0,
@@ -140,22 +172,37 @@ def read_instance(folder: Path | str = DEFAULT_DATA, month: int | None = None,
     ln = _csv(folder, "links")
     km = ln["length_km"].astype(float)
     rate = ln["mode"].map(lambda m: param[f"{m}_cost_usd_per_truck_km"])
-    cost = ln["cost_usd_per_truck"].astype(float).fillna(km * rate)
+    hours = ln["travel_h"].astype(float)
+    speed = km / hours
+    cls = np.where(speed >= EXPRESSWAY_KMH, "expressway",
+                   np.where(speed < MOUNTAIN_KMH, "mountain", "national"))
+    road = (ln["mode"] == "road").to_numpy() & ln["cost_usd_per_truck"].isna().to_numpy()
+    where = ln["from_node"].map(country).to_numpy()
+    factor = np.array([terms.get(("road_cost_factor_country", c), 1.0)
+                       * terms.get(("road_cost_factor_terrain", k), 1.0) if r else 1.0
+                       for c, k, r in zip(where, cls, road)])
+    toll = np.array([km_ * terms.get(("expressway_toll", c), 0.0)
+                     if r and k == "expressway" else 0.0
+                     for km_, c, k, r in zip(km, where, cls, road)])
+    running = ln["cost_usd_per_truck"].astype(float).fillna(km * rate * factor)
     fwd = pd.DataFrame({"arc_id": ln["link_id"], "kind": "link", "crossing_id": "",
                         "direction": "", "tail": ln["from_node"], "head": ln["to_node"],
-                        "hours": ln["travel_h"].astype(float), "cost_usd_per_truck": cost})
+                        "hours": hours, "cost_usd_per_truck": running + toll, "toll": toll})
     back = fwd[_true(ln["bidirectional"])].copy()
     back["arc_id"] = back["arc_id"] + ":r"
     back[["tail", "head"]] = back[["head", "tail"]].to_numpy()
     cr = _csv(folder, "crossings")
     parts = [fwd, back]
     capacity, licences = {}, {}
-    for direction, tail, head in (("a_to_b", "node_a", "node_b"), ("b_to_a", "node_b", "node_a")):
+    for direction, tail, head, enters in (("a_to_b", "node_a", "node_b", "country_b"),
+                                          ("b_to_a", "node_b", "node_a", "country_a")):
+        entry = np.array([terms.get(("transit_fee_entry", c), 0.0) if m == "road" else 0.0
+                          for c, m in zip(cr[enters], cr["mode"])])
         parts.append(pd.DataFrame({
             "arc_id": cr["crossing_id"] + ":" + direction, "kind": "crossing",
             "crossing_id": cr["crossing_id"], "direction": direction, "tail": cr[tail],
             "head": cr[head], "hours": cr["dwell_h"].astype(float),
-            "cost_usd_per_truck": cr["fee_usd_per_truck"].astype(float)}))
+            "cost_usd_per_truck": cr["fee_usd_per_truck"].astype(float) + entry, "toll": 0.0}))
     for row in cr.itertuples(index=False):
         on = row.status.strip() in AVAILABLE and row.crossing_id not in close
         for direction in ("a_to_b", "b_to_a"):
@@ -184,7 +231,8 @@ def read_instance(folder: Path | str = DEFAULT_DATA, month: int | None = None,
                             "demand_t": mk["demand_t_per_year"].astype(float) / 365.0})
     return Instance(products=products, country=country, arcs=arcs, capacity=capacity,
                     licences=licences, supply=supply, markets=markets,
-                    empty_return_share=float(param.get("empty_return_share", 0.0)))
+                    empty_return_share=float(param.get("empty_return_share", 0.0)),
+                    shares=read_shares(folder, nodes, pr, sup, mk))
 
 
 @dataclass
@@ -210,8 +258,37 @@ class ArcSolution:
     capacity_duals: pd.DataFrame
 
 
-def solve_arc_lp(inst: Instance, products: tuple[str, ...] | None = None) -> ArcSolution:
-    """Solve the arc LP of ``inst`` (only ``products`` if given) with HiGHS.
+def arc_cost_per_t(a, prod) -> float:
+    """USD/t of one tonne of ``prod`` over arc ``a``: trucking (running x cost factor, toll and
+    fees per truck, over the payload) and the value of time on the arc's hours."""
+    toll = float(getattr(a, "toll", 0.0) or 0.0)
+    money = a.cost_usd_per_truck if a.kind == "crossing" else \
+        prod.cost_factor * (a.cost_usd_per_truck - toll) + toll
+    return money / prod.payload_t_per_truck + prod.vot * a.hours
+
+
+def commodities(inst: Instance, product: str,
+                by_country: bool = True) -> list[tuple[int, tuple, tuple, str]]:
+    """The commodities of ``product``: ``(k, share rules, origins, country)`` per country of
+    origin and set of share rules covering the origins. Per country so that a commodity never
+    crosses back into its origins' country: a route enters no country twice, so every route
+    keeps that and the arc LP stays a relaxation of the path LP (tighter: on the embedded
+    dataset, without it, Lao cassava would loop Laos -> Thailand -> Laos -> China)."""
+    s = inst.supply[(inst.supply["product_id"] == product) & (inst.supply["supply_t"] > 0)]
+    groups: dict[tuple, list] = {}
+    for o in sorted(set(s["origin"])):
+        rules = tuple(i for i, r in enumerate(inst.shares)
+                      if product in r.products and o in r.origins)
+        groups.setdefault((inst.country[o] if by_country else "", rules), []).append(o)
+    return [(k, rules, tuple(origins), c)
+            for k, ((c, rules), origins) in enumerate(sorted(groups.items()))]
+
+
+def solve_arc_lp(inst: Instance, products: tuple[str, ...] | None = None,
+                 by_country: bool = True) -> ArcSolution:
+    """Solve the arc LP of ``inst`` (only ``products`` if given) with HiGHS (``by_country``:
+    commodities per origin country, none crossing back into it; False: the plain relaxation,
+    one commodity per product and set of share rules).
 
     Raises
     ------
@@ -220,6 +297,8 @@ def solve_arc_lp(inst: Instance, products: tuple[str, ...] | None = None) -> Arc
     """
     supply = inst.supply[inst.supply["supply_t"] > 0]
     pids = sorted(set(supply["product_id"]) if products is None else products)
+    comms = [(p, k, rules, origins, home) for p in pids
+             for k, rules, origins, home in commodities(inst, p, by_country)]
     nodes = sorted(inst.country)
     node_at = {n: i for i, n in enumerate(nodes)}
     arcs = inst.arcs
@@ -227,40 +306,56 @@ def solve_arc_lp(inst: Instance, products: tuple[str, ...] | None = None) -> Arc
     cap_at = {k: i for i, k in enumerate(keys)}
     other = {"a_to_b": "b_to_a", "b_to_a": "a_to_b"}
     sigma = inst.empty_return_share
-    cols = []  # (kind, product, id, cost, upper, [(row, coef), ...])
-    n_bal = len(pids) * len(nodes)
-    for k, p in enumerate(pids):
+    cols = []  # (kind, commodity, id, cost, upper, [(row, coef), ...])
+    n_bal = len(comms) * len(nodes)
+    mk = inst.markets[inst.markets["product_id"].isin(pids)]
+    capped = [(m, p, d) for m, p, d in zip(mk["market"], mk["product_id"], mk["demand_t"])
+              if not np.isnan(d)]
+    demand_at = {(m, p): n_bal + len(keys) + i for i, (m, p, _) in enumerate(capped)}
+    share_at = n_bal + len(keys) + len(capped)  # rule i: rows share_at + 2i (low), + 2i + 1
+    for j, (p, k, rules, origins, home) in enumerate(comms):
         prod = inst.products.loc[p]
-        base = k * len(nodes)
+        base = j * len(nodes)
+        name = p if len(comms) == len(pids) else f"{p}#{k}"
         for a in arcs.itertuples(index=False):
+            rows = []
             if a.kind == "crossing":
                 lic = inst.licences[a.crossing_id]
-                if lic is not None and p not in lic:
+                if (lic is not None and p not in lic) or inst.country[a.head] == home:
                     continue
-                cost = a.cost_usd_per_truck / prod.payload_t_per_truck
                 rows = [(n_bal + cap_at[(a.crossing_id, a.direction)],
                          1.0 / prod.payload_t_per_truck)]
                 if sigma > 0:
                     rows.append((n_bal + cap_at[(a.crossing_id, other[a.direction])],
                                  sigma / prod.payload_t_per_truck))
-            else:
-                cost = prod.cost_factor * a.cost_usd_per_truck / prod.payload_t_per_truck
-                rows = []
             rows += [(base + node_at[a.tail], 1.0), (base + node_at[a.head], -1.0)]
-            cols.append(("arc", p, a.arc_id, cost, np.inf, rows))
-        for m in inst.markets[inst.markets["product_id"] == p].itertuples(index=False):
-            upper = np.inf if np.isnan(m.demand_t) else m.demand_t
-            cols.append(("deliver", p, m.market, -m.price_usd_per_t, upper,
-                         [(base + node_at[m.market], 1.0)]))
-        for s in supply[supply["product_id"] == p].itertuples(index=False):
-            cols.append(("unserved", p, s.origin, prod.penalty_usd_per_t, s.supply_t,
-                         [(base + node_at[s.origin], 1.0)]))
+            cols.append(("arc", name, a.arc_id, arc_cost_per_t(a, prod), np.inf, rows))
+        for m in mk[mk["product_id"] == p].itertuples(index=False):
+            rows = [(base + node_at[m.market], 1.0)]
+            if (m.market, p) in demand_at:
+                rows.append((demand_at[(m.market, p)], 1.0))
+            for i in rules:
+                rule = inst.shares[i]
+                if m.market in rule.china:
+                    inside = float(m.market in rule.region)
+                    rows += [(share_at + 2 * i, inside - rule.low),
+                             (share_at + 2 * i + 1, inside - rule.high)]
+            cols.append(("deliver", name, m.market, -m.price_usd_per_t, np.inf, rows))
+        s = supply[(supply["product_id"] == p) & supply["origin"].isin(origins)]
+        for o, v in zip(s["origin"], s["supply_t"]):
+            cols.append(("unserved", name, o, prod.penalty_usd_per_t, v,
+                         [(base + node_at[o], 1.0)]))
     rhs = np.zeros(n_bal)
-    for s in supply[supply["product_id"].isin(pids)].itertuples(index=False):
-        rhs[pids.index(s.product_id) * len(nodes) + node_at[s.origin]] += s.supply_t
-    n_rows = n_bal + len(keys)
-    row_lo = np.concatenate([rhs, np.full(len(keys), -np.inf)])
-    row_up = np.concatenate([rhs, [inst.capacity[k] for k in keys]])
+    for j, (p, _, _, origins, _) in enumerate(comms):
+        s = supply[(supply["product_id"] == p) & supply["origin"].isin(origins)]
+        for o, v in zip(s["origin"], s["supply_t"]):
+            rhs[j * len(nodes) + node_at[o]] += v
+    n_share = 2 * len(inst.shares)
+    n_rows = share_at + n_share
+    row_lo = np.concatenate([rhs, np.full(len(keys) + len(capped), -np.inf),
+                             np.tile([0.0, -np.inf], len(inst.shares))])
+    row_up = np.concatenate([rhs, [inst.capacity[k] for k in keys], [d for _, _, d in capped],
+                             np.tile([np.inf, 0.0], len(inst.shares))])
     r_idx = [r for c in cols for r, _ in c[5]]
     c_idx = [j for j, c in enumerate(cols) for _ in c[5]]
     vals = [v for c in cols for _, v in c[5]]
@@ -296,7 +391,7 @@ def solve_arc_lp(inst: Instance, products: tuple[str, ...] | None = None) -> Arc
         return frame[frame["kind"] == kind].rename(columns={"id": name})[
             ["product_id", name, "flow_t"]].reset_index(drop=True)
 
-    duals = -np.asarray(sol.row_dual)[n_bal:]
+    duals = -np.asarray(sol.row_dual)[n_bal:n_bal + len(keys)]
     cap_duals = pd.DataFrame({"crossing_id": [k[0] for k in keys],
                               "direction": [k[1] for k in keys],
                               "dual_usd_per_truck": np.maximum(duals, 0.0) + 0.0})
@@ -305,7 +400,8 @@ def solve_arc_lp(inst: Instance, products: tuple[str, ...] | None = None) -> Arc
                        unserved=part("unserved", "node"), capacity_duals=cap_duals)
 
 
-def decompose(inst: Instance, sol: ArcSolution, tol: float = 1e-7) -> pd.DataFrame:
+def decompose(inst: Instance, sol: ArcSolution, tol: float = 1e-7,
+              by_country: bool = True) -> pd.DataFrame:
     """Decompose the optimal arc flow of each product into origin -> market paths.
 
     A walk starts at an origin with flow left to ship, follows arcs that still carry flow and
@@ -328,8 +424,13 @@ def decompose(inst: Instance, sol: ArcSolution, tol: float = 1e-7) -> pd.DataFra
             out.setdefault(arcs.at[a, "tail"], []).append(a)
         d = sol.deliveries[sol.deliveries["product_id"] == p]
         demand = dict(zip(d["node"], d["flow_t"]))
-        s = inst.supply[inst.supply["product_id"] == p]
         u = sol.unserved[sol.unserved["product_id"] == p]
+        p = p.split("#")[0]  # a commodity of p (share rules split its origins)
+        s = inst.supply[inst.supply["product_id"] == p]
+        if "#" in flows["product_id"].iloc[0]:
+            k = int(flows["product_id"].iloc[0].split("#")[1])
+            origins = {c[0]: c[2] for c in commodities(inst, p, by_country)}[k]
+            s = s[s["origin"].isin(origins)]
         unserved = dict(zip(u["node"], u["flow_t"]))
         shipped = {o: v - unserved.get(o, 0.0) for o, v in zip(s["origin"], s["supply_t"])}
         for origin in sorted(shipped):
@@ -393,11 +494,10 @@ def network_simplex_objective(inst: Instance, product: str) -> float:
             lic = inst.licences[a.crossing_id]
             if lic is not None and product not in lic:
                 continue
-            cost = a.cost_usd_per_truck / prod.payload_t_per_truck
             cap = inst.capacity[(a.crossing_id, a.direction)] * prod.payload_t_per_truck
         else:
-            cost = prod.cost_factor * a.cost_usd_per_truck / prod.payload_t_per_truck
             cap = None
+        cost = arc_cost_per_t(a, prod)
         w = round(cost * usd)
         if g.has_edge(a.tail, a.head):  # parallel arcs: an intermediate node keeps them apart
             mid = f"{a.arc_id}#"
