@@ -464,6 +464,17 @@ def sweep_cmd(
     window_days: Optional[int] = WindowDaysOpt,
     overlap_days: Optional[int] = OverlapDaysOpt,
     method: str = MethodOpt,
+    samples: int = typer.Option(0, "--samples", help="Also solve every scenario under this "
+                                "many samples of the dataset's ranges: P10/P50/P90 of each "
+                                "cost increase, P(top-k criticality), P(benefit > 0)."),
+    seed: int = typer.Option(0, "--seed", help="With --samples: seed of the design."),
+    sample_method: str = typer.Option("lhs", "--sample-method",
+                                      help="With --samples: lhs or sobol."),
+    ranges: Optional[Path] = typer.Option(None, "--ranges", metavar="FILE",
+                                          help="With --samples: ranges file (default: "
+                                               "ranges.csv of the dataset)."),
+    top_k: int = typer.Option(5, "--top-k", help="With --samples: P(closure in the top K "
+                                                 "costliest)."),
 ) -> None:
     """Solve many scenarios in parallel (Dask) and compare them: criticality, capacity, investments.
 
@@ -511,6 +522,18 @@ def sweep_cmd(
             plan = plan_sweep(scenario_file, n_minus_1=n_1, month=month, seasons=seasons,
                               invest=invest, invest_top=invest_under, data=data,
                               overlays=overlay or (), options=options)
+        bands = None
+        if samples:
+            from borderflow.uncertainty.sweep_bands import BandRequest, BandsStep
+
+            if k is not None:
+                raise InputError(Problem("command line", None, "--samples", "bands go with a "
+                                         "scenario file or --n-1, not --n-2/--n-k"))
+            bands = BandRequest(samples, seed, sample_method, ranges, top_k)
+            BandsStep(bands).check(plan)  # options and ranges refused before --out
+        elif (seed, sample_method, ranges, top_k) != (0, "lhs", None, 5):
+            raise InputError(Problem("command line", None, "--samples", "--seed, "
+                                     "--sample-method, --ranges and --top-k go with --samples"))
         progress.close()
         t0 = time.perf_counter()
         with display.SweepProgress(progress_bar) as bar:
@@ -520,7 +543,7 @@ def sweep_cmd(
             else:
                 result = run_sweep(plan, out, workers=workers, scheduler=scheduler,
                                    resume=resume, warm=not cold, only=only or None,
-                                   on_progress=bar)
+                                   on_progress=bar, bands=bands)
     from borderflow.cli import outputs
 
     seconds = time.perf_counter() - t0
@@ -536,6 +559,8 @@ def sweep_cmd(
     for r in failed[failed["status"] != "optimal"].itertuples(index=False):
         display.error(f"{r.scenario} {r.message}", r.status)
     display.print_views(views)
+    if result.bands is not None:
+        display.story(result.bands.text(top))
     display.say(f"results written to {out}")
 
 
