@@ -24,14 +24,14 @@ import numpy as np
 
 from borderflow.data.errors import InputError, Problem
 from borderflow.data.loaders import InputTables
-from borderflow.model.formulation import BuiltModel
-from borderflow.model.indices import CROSS_KEYS, SUPPLY_KEYS, priority_rows
+from borderflow.model.formulation import BuiltModel, scenario_rows
 from borderflow.model.network import FreightNetwork, build_network
 from borderflow.pipeline import prepare
 from borderflow.solvers.highs import SolverError
 
 from .changes import WarmEffects, structure_tables
 from .kept import KeptModel
+from .run import _Evaluator
 from .sampling import FactorSpace
 from .warm import WarmModel
 
@@ -60,11 +60,7 @@ def scenario_view(built: BuiltModel, net: FreightNetwork) -> BuiltModel:
     scenario's bounds for any sample.
     """
     ix = built.index
-    cap = ix.capacity_rows[CROSS_KEYS].merge(net.capacity, on=CROSS_KEYS, how="left")
-    prio = priority_rows(net.priority, cap)
-    if len(prio) != len(ix.priority_rows):
-        raise ValueError("priority rules differ: the scenario needs its own model")
-    sup = ix.unserved[SUPPLY_KEYS].merge(net.supply, on=SUPPLY_KEYS, how="left")
+    cap, prio, sup = scenario_rows(built, net)
     capacity_rows = ix.capacity_rows.assign(
         capacity_trucks_per_day=cap["capacity_trucks_per_day"].to_numpy(dtype=float))
     unserved = ix.unserved.assign(supply_t=sup["supply_t"].to_numpy(dtype=float))
@@ -149,11 +145,5 @@ class SweepEvaluator:
         self.solves += 1
         return out
 
-    def many(self, values: np.ndarray, on_each=None) -> list[dict]:
-        """Each row's measures, in order; ``on_each(done)`` after each row."""
-        out = []
-        for k, v in enumerate(np.atleast_2d(values)):
-            out.append(self(v))
-            if on_each is not None:
-                on_each(k + 1)
-        return out
+    #: each row's measures, in order (as the single-scenario evaluator)
+    many = _Evaluator.many
