@@ -310,6 +310,10 @@ def solve(
     window_days: Optional[int] = WindowDaysOpt,
     overlap_days: Optional[int] = OverlapDaysOpt,
     method: str = MethodOpt,
+    samples: int = typer.Option(0, "--samples", help="Also solve the scenario under this many "
+                                "samples of the dataset's ranges: P10-P90 bands in "
+                                "summary.json, the story and the maps (0: none)."),
+    seed: int = typer.Option(0, "--seed", help="With --samples: seed of the design."),
 ) -> None:
     """Solve the optimal routing of a scenario (default: baseline on the embedded dataset).
 
@@ -328,8 +332,21 @@ def solve(
         scenario = _scenario(tables, scenario_file, close, month, must_deliver)
         options = _run_options(threads, time_limit, window_days, overlap_days, pricing_rounds,
                                method)
+        if samples:
+            from borderflow.uncertainty.run import check_request, sample_space
+
+            check_request(samples, "lhs", seed, "none", "warm", 0, 10)
+            sample_space(tables, scenario)  # ranges refused before --out
+        elif seed:
+            from borderflow.data.errors import InputError, Problem
+
+            raise InputError(Problem("command line", None, "--seed", "goes with --samples"))
         with _claim(out, _inputs(data, overlay, ("--scenario", scenario_file))) as target:
             res = api.solve(tables, scenario, options, progress)
+            if samples:
+                from borderflow.uncertainty.run_bands import attach_bands
+
+                attach_bands(res, tables, scenario, options, samples, seed, progress)
             res.write(target, progress,
                       also=_gis_into(res, out, progress, written) if gis else None)
     _run_output("solve", res, out, as_json, extra=[("geopackage", p) for p in written])
