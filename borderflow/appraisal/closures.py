@@ -140,7 +140,7 @@ def event_models(models, events: pd.DataFrame, space) -> dict[str, list]:
     """For each kept model (scenario, baseline) the same model during each event: event type
     -> ``[KeptModel per model]``, sharing the HiGHS session and basis (only the rows the
     event closes differ, :func:`borderflow.uncertainty.sweep_models.scenario_view`)."""
-    from borderflow.uncertainty.changes import WarmEffects, structure_tables
+    from borderflow.uncertainty.changes import structure_tables
     from borderflow.uncertainty.kept import KeptModel
     from borderflow.uncertainty.sweep_models import scenario_view
 
@@ -153,7 +153,7 @@ def event_models(models, events: pd.DataFrame, space) -> dict[str, list]:
                 *s.events, *(CloseEvent(crossing=c) for c in ev.closes.split(";")))})
             net = build_network(structure_tables(k.effects.tables, space), ctx)
             view = scenario_view(k.built, net)
-            eff = WarmEffects(view, k.routes, net, space, tables=k.effects.tables)
+            eff = k.effects.for_scenario(view, net)
             out[ev.event_type].append(KeptModel(k.name, net, k.routes, view, k.session, eff,
                                                 k.warm, k.basis))
     return out

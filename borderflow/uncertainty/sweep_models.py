@@ -116,12 +116,14 @@ class SweepEvaluator:
             prepared = prepare(build_tables, st.reference, st.routes, st.solver,
                                payload.options.max_model_gb, progress)
             warm = WarmModel(prepared.session, prepared.built.model)
+            ref_effects = WarmEffects(prepared.built, prepared.routes, prepared.net, space,
+                                      tables=tables)
             for name, scenario, k in payload.entries:
                 if k != key:
                     continue
                 net = build_network(build_tables, scenario)
                 built = scenario_view(prepared.built, net)
-                effects = WarmEffects(built, prepared.routes, net, space, tables=tables)
+                effects = ref_effects.for_scenario(built, net)
                 self.kept[name] = KeptModel(name, net, prepared.routes, built,
                                             prepared.session, effects, warm)
             mine = [name for name, _, k in payload.entries if k == key]
