@@ -90,3 +90,24 @@ def test_events_longer_than_the_year_are_refused(tmp_path):
         expected_days(model, "all")
     with pytest.raises(InputError):
         bf.appraise(tables, closures="all")
+
+
+def test_cli_bad_closure_model_one_line_exit_2_nothing_written(tmp_path):
+    from typer.testing import CliRunner
+
+    from borderflow.cli import app
+
+    from helpers import border_data
+
+    folder = border_data(tmp_path, "ds")
+    (folder / "investments.csv").write_text(INVESTMENTS)
+    (folder / "closure_model.csv").write_text(HEADER + "bad,x1,stationary,2,3,3,3,2,4,t,2024,"
+                                              "estimate,\n")
+    out = tmp_path / "out"
+    cli = CliRunner().invoke(app, ["appraise", "--data", str(folder), "--out", str(out)])
+    assert cli.exit_code == 2 and len(cli.output.strip().splitlines()) == 1, cli.output
+    assert "closure_model.csv" in cli.output and "per_year" in cli.output
+    assert not out.exists()
+    cli = CliRunner().invoke(app, ["appraise", "--data", str(folder), "--out", str(out),
+                                   "--closures", "sometimes"])
+    assert cli.exit_code == 2 and "--closures" in cli.output and not out.exists()

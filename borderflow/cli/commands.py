@@ -625,7 +625,13 @@ def _check_ranges(tables, data: Optional[Path]) -> str:
     problems, line = check_ranges(tables, folder, extra)
     if problems:
         raise InputError(problems)
-    return line + (f"; {len(projects)} investment(s)" if projects else "")
+    from borderflow.appraisal.closures import expected_days, read_closure_model
+
+    events = read_closure_model(folder, set(tables.crossings["crossing_id"]))
+    days = expected_days(events)["days_per_year"].sum() if len(events) else 0.0
+    return line + (f"; {len(projects)} investment(s)" if projects else "") + (
+        f"; {len(events)} closure event type(s), {days:.1f} expected closed days a year in "
+        "an ordinary year" if len(events) else "")
 
 
 @data_app.command("list")

@@ -142,7 +142,10 @@ def appraise_cmd(
             check_request(samples, method, seed, "none", "warm", 0, 10)
         tables = _load(progress, data, overlay)
         options = _run_options(threads, time_limit)
-        read_projects(tables)  # investments refused before --out
+        read_projects(tables)  # investments and the closure model refused before --out
+        from borderflow.appraisal.run import _closure_events
+
+        _closure_events(tables, closures)
         with _claim(out, _inputs(data, overlay, ("--ranges", ranges))) as target:
             result = appraise(tables, options, conventions=conventions, samples=samples,
                               seed=seed, method=method, ranges=ranges, only=only or None,
