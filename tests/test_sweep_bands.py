@@ -77,6 +77,11 @@ def test_closure_bands_and_top_k_probability_by_hand(tmp_path, client):
     assert bands.loc["close-x1", "cost_increase_usd_point"] == pytest.approx(
         comp.loc["close-x1", "cost_increase_usd"], abs=1e-6)
     assert (tmp_path / "n1" / "criticality_bands.csv").exists()
+    assert not (tmp_path / "n1" / "investment_bands.csv").exists()  # no investments: no rows
+    from borderflow.sweeps import read_sweep
+
+    back = read_sweep(tmp_path / "n1")["criticality_bands"].set_index("crossing_id")
+    assert back.loc["x2", "p_top_k"] == pytest.approx(0.7, abs=1e-12)
     assert "in the top 1 in 70% of samples" in "\n".join(res.bands.text())
 
 
@@ -107,7 +112,7 @@ def test_same_seed_byte_identical_and_resume_gives_the_same_tables(tmp_path, cli
     for p in (folder / sb.SAMPLES_DIR).glob("chunk-0000[12].*"):
         p.unlink()
     for name in sb.BAND_TABLES:
-        (folder / f"{name}.csv").unlink()
+        (folder / f"{name}.csv").unlink(missing_ok=True)
     res = run_sweep(plan_n_minus_1(data=data, tables=tables), folder, client=client,
                     resume=True, bands=BandRequest(samples=2 * sb.CHUNK + 3, seed=7))
     assert res.bands.chunks_kept == 1

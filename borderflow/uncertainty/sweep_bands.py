@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from borderflow.data.scenario import Scenario
-from borderflow.io import write_json, write_table
+from borderflow.io import remove_table, write_json, write_table
 
 from .format import with_band
 from .run import _rows, _sha256, check_request, draw, sample_space
@@ -299,8 +299,11 @@ def sweep_bands(plan, folder: Path | str, request: BandRequest, *, client=None,
             "route_set_note": "each structure's reference routes are kept for every sample: a "
                               "restricted optimum per sample (routes are not re-enumerated)",
             "scenarios": len(payload.names)}
-    for name in BAND_TABLES:
-        write_table(folder, name, tables[name])
+    for name in BAND_TABLES:  # as the sweep's tables: none written without rows
+        if len(tables[name]):
+            write_table(folder, name, tables[name])
+        else:
+            remove_table(folder, name)
     write_json(folder / "bands.json", meta)
     return SweepBands(results, tables, meta, seconds_per_sample=seconds, chunks_kept=kept)
 
