@@ -69,6 +69,8 @@ SEASONS_CLOSURES_BASIS = ("12 representative days (one per month) weighted by th
                           "expected closed days a year valued on the annual-average day; "
                           "overlap {overlap:.2f} days a year not valued; docs/uncertainty.md)")
 SEASON_YEAR = 2023
+#: a with-minus-without benefit smaller than this (USD/day) is solver noise, reported as 0
+NOISE_USD_PER_DAY = 0.005
 DAYS_PER_YEAR = 365.0
 #: investments.csv low/high columns -> the field they range
 RANGE_COLUMNS = {"capex_usd": ("capex_low_usd", "capex_high_usd"),
@@ -256,8 +258,8 @@ def appraise(dataset: InputTables, options: RunOptions | None = None, *,
         for i, v in enumerate(values):
             solved = evaluate(v)
             ok = all(isinstance(solved.get(n), dict) for n in ("scenario", "baseline"))
-            per_day = sign * (solved["scenario"]["cost_usd"] - solved["baseline"]["cost_usd"]) \
-                if ok else np.nan
+            per_day = _denoise(sign * (solved["scenario"]["cost_usd"]
+                                       - solved["baseline"]["cost_usd"])) if ok else np.nan
             b_events = np.array([_benefit_during(during[e], v, sign)
                                  for e in events["event_type"]], dtype=float)
             annual, resilience = annual_with_closures(per_day, b_events, days)
@@ -331,7 +333,13 @@ def _benefit_during(models, values, sign: int) -> float:
         scen, base = (m.solve(values)["cost_usd"] for m in models)
     except SolverError:
         return np.nan
-    return sign * (scen - base)
+    return _denoise(sign * (scen - base))
+
+
+def _denoise(usd_per_day: float) -> float:
+    """A benefit within :data:`NOISE_USD_PER_DAY` of zero is zero: the difference of two
+    objectives of ~1e7-1e8 USD solved to HiGHS's tolerances (not a benefit)."""
+    return 0.0 if abs(usd_per_day) < NOISE_USD_PER_DAY else float(usd_per_day)
 
 
 def _closure_events(dataset: InputTables, regime: str) -> tuple[pd.DataFrame, str | None]:
