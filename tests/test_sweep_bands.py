@@ -158,6 +158,12 @@ def test_cli_json_has_the_bands(tmp_path):
                                    "--json"])
     assert cli.exit_code == 0, cli.output
     env = json.loads(cli.stdout)
+    import jsonschema
+
+    from borderflow.present import envelope as E
+
+    jsonschema.Draft202012Validator(json.loads(E.SCHEMA_PATH.read_text(encoding="utf-8"))
+                                    ).validate(env)
     assert env["summary"]["bands"]["samples"] == 8
     assert "criticality_bands" in env["tables"]
     assert any("P10\u2013P90" in n for n in env["narrative"])
