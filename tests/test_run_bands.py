@@ -34,13 +34,24 @@ def test_solve_with_samples_writes_bands_story_and_map(tmp_path):
     assert summary["bands"]["samples"] == 20 and summary["bands"]["route_set"] == "baseline"
     assert any("(P10\u2013P90: " in s for s in env["narrative"])
     html = tmp_path / "map.html"
-    cli = CliRunner().invoke(app, ["map", str(out), "--html", str(html)])
+    png = tmp_path / "map.png"
+    cli = CliRunner().invoke(app, ["map", str(out), "--html", str(html), "--out", str(png)])
     assert cli.exit_code == 0, cli.output
     page = html.read_text(encoding="utf-8")
     from borderflow.uncertainty.format import quote
 
-    assert "bf-bands" in page
+    assert "bf-bands" in page and png.stat().st_size > 10_000
     assert f"P10\u2013P90: {quote(b['p10'])}\u2013{quote(b['p90'])}" in page
+
+
+def test_short_line_for_the_static_map():
+    from borderflow.uncertainty.run_bands import short_line
+
+    bands = {"samples": 30, "measures": {"cost_increase_usd": {
+        "point": 1000.0, "p10": 840.0, "p50": 1000.0, "p90": 1160.0, "unit": "USD/day"}}}
+    assert short_line(bands) == ("cost of the disruption +1,000 USD/day (P10\u2013P90: "
+                                 "840\u20131,160), 30 samples (baseline route set)")
+    assert short_line(None) == ""
 
 
 def test_seed_without_samples_is_refused_in_one_line(tmp_path):

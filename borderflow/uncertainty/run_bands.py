@@ -90,6 +90,19 @@ def _q(x) -> str:
     return "not cleared" if isinstance(x, str) else quote(x)
 
 
+def short_line(bands: dict | None) -> str:
+    """The headline band in a line short enough for a static map's subtitle."""
+    if not bands:
+        return ""
+    m = bands["measures"]
+    key, what = ("cost_increase_usd", "cost of the disruption") if "cost_increase_usd" in m \
+        else ("cost_usd", "net cost")
+    b = m[key]
+    return (f"{what} " + with_band(b["point"], b["p10"], b["p90"], b["unit"],
+                                   sign=key == "cost_increase_usd")
+            + f", {bands['samples']:,} samples (baseline route set)")
+
+
 def legend_line(bands: dict | None) -> str:
     """The map legend's line (plain text), empty without bands."""
     return band_sentence(bands) if bands else ""
