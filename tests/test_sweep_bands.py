@@ -126,7 +126,8 @@ def test_same_seed_byte_identical_and_resume_gives_the_same_tables(tmp_path, cli
 @pytest.mark.parametrize("args, option", [
     (["--samples", "-1"], "--samples"), (["--samples", "5", "--sample-method", "halton"],
                                          "--method"),
-    (["--samples", "5", "--top-k", "0"], "--top-k"), (["--seed", "3"], "--samples")])
+    (["--samples", "5", "--top-k", "0"], "--top-k"), (["--seed", "3"], "--samples"),
+    (["--samples", "5", "--only", "close-x1"], "--only")])
 def test_bad_band_options_one_line_exit_2_nothing_written(tmp_path, args, option):
     data = _data(tmp_path)
     out = tmp_path / "out"
@@ -167,3 +168,18 @@ def test_cli_json_has_the_bands(tmp_path):
     assert env["summary"]["bands"]["samples"] == 8
     assert "criticality_bands" in env["tables"]
     assert any("P10\u2013P90" in n for n in env["narrative"])
+
+
+def test_dated_scenarios_are_refused_naming_the_option():
+    import datetime as dt
+    from types import SimpleNamespace
+
+    from borderflow.data.errors import InputError
+    from borderflow.data.scenario import Horizon, Scenario
+    from borderflow.uncertainty.sweep_models import check_static
+
+    dated = Scenario(name="d", horizon=Horizon(start=dt.date(2024, 1, 1), days=4))
+    plan = SimpleNamespace(entries=[SimpleNamespace(name="d", scenario=dated)])
+    with pytest.raises(InputError, match="--samples"):
+        check_static(plan)
+    check_static(SimpleNamespace(entries=[SimpleNamespace(name="s", scenario=Scenario())]))

@@ -239,6 +239,10 @@ def run_sweep(plan: SweepPlan, out: Path | str, *, client=None, workers: int = 2
 
         if after is not None:
             raise ValueError("give bands or after, not both")
+        if only:
+            raise InputError(Problem("command line", None, "--only", "does not go with "
+                                     "--samples: bands are solved for every scenario of the "
+                                     "sweep"))
         step = after = BandsStep(bands, on_progress)
         step.check(plan)
     if client is None and scheduler is not None:
