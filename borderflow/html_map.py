@@ -28,6 +28,7 @@ from borderflow.maps import _EPS, COUNTRY_FILL, GAIN, LOSS, MODE_COLOURS, UTIL_C
 from borderflow.model.network import FreightNetwork
 from borderflow.model.results import ResultTables
 from borderflow.present import labels as L
+from borderflow.uncertainty.run_bands import gate_band_rows, legend_line
 
 _ASSET_JS = ("leaflet/leaflet.js",)
 _ASSET_CSS = ("leaflet/leaflet.css",)
@@ -171,7 +172,9 @@ def flow_map_html(run: RunData, out: Path | str, baseline: ResultTables | None =
     g = folium.FeatureGroup(f"Scenario flows: {run.name}", show=not change)
     _add_links(g, links[links["trucks"] > _EPS], "trucks", vmax, "bf-scenario", mode_colour,
                "trucks/day")
-    _add_crossings(g, cr, "trucks", "bf-scenario", util_colour)
+    bands = run.results.summary.get("bands")  # a run solved with --samples
+    _add_crossings(g, cr, "trucks", "bf-scenario", util_colour,
+                   extra=lambda r: gate_band_rows(bands, r.crossing_id))
     groups.append(g)
     if baseline is not None:
         g = folium.FeatureGroup("Change vs baseline", show=True)
@@ -256,6 +259,8 @@ def _legend_html(run: RunData, with_baseline: bool) -> str:
         f"<div style='font-weight:bold;font-size:14px'>borderflow — {html.escape(run.name)}</div>"
         f"<div>{html.escape(str(s.get('period_label', '')))}: {s['shipped_t']:,.0f} t shipped, "
         f"{s['trucks']:,.0f} trucks, unserved {s['unserved_t']:,.0f} t</div>"
+        + (f"<div class='bf-bands' style='margin-top:4px'>{html.escape(legend_line(bands))}"
+           "</div>" if (bands := s.get("bands")) else "") +
         "<div style='margin-top:4px'>line width: trucks/day; circles: crossings sized by "
         "trucks/day, coloured green&rarr;red by utilisation; dashed white: closed; "
         "<span style='color:#d7191c;font-weight:bold'>&#10005;</span> closed by this "

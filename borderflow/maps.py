@@ -263,6 +263,10 @@ def flow_map_png(run: RunData, out: Path | str, baseline: ResultTables | None = 
         b = baseline.summary
         subtitle += (f"\nbaseline: {b['shipped_t']:,.0f} t shipped, transport cost "
                      f"USD {b['transport_cost_usd']:,.0f}, unserved {b['unserved_t']:,.0f} t")
+    if s.get("bands"):  # a run solved with --samples
+        from borderflow.uncertainty.run_bands import short_line
+
+        subtitle += "\n" + short_line(s["bands"])
     return _finish(fig, ax, bounds, f"borderflow — {run.name}: {what}", subtitle, handles,
                    Path(out))
 

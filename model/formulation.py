@@ -481,6 +481,29 @@ class BoundUpdate:
     columns: dict
 
 
+def scenario_rows(built: BuiltModel, net: FreightNetwork
+                  ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """``net``'s capacity, priority and supply on ``built``'s rows (in row order).
+
+    Returns
+    -------
+    capacity, priority, supply : DataFrame
+        ``capacity_trucks_per_day`` per ``crossing_capacity`` row, ``limit_trucks_per_day``
+        per ``priority_share`` row, ``supply_t`` per ``supply_balance`` row.
+
+    Raises
+    ------
+    ValueError
+        If the priority rules differ (the scenario needs its own model).
+    """
+    cap = built.capacity_rows[CROSS_KEYS].merge(net.capacity, on=CROSS_KEYS, how="left")
+    prio = priority_rows(net.priority, cap)
+    if len(prio) != len(built.priority_rows):
+        raise ValueError("priority rules differ: the scenario needs its own model")
+    sup = built.unserved[SUPPLY_KEYS].merge(net.supply, on=SUPPLY_KEYS, how="left")
+    return cap, prio, sup
+
+
 def bound_updates(built: BuiltModel, net: FreightNetwork) -> BoundUpdate:
     """Bounds that turn ``built`` (built for one scenario) into the model of ``net``'s scenario.
 
@@ -489,11 +512,7 @@ def bound_updates(built: BuiltModel, net: FreightNetwork) -> BoundUpdate:
     Used by sweeps to re-solve a kept HiGHS model instead of rebuilding it.
     """
     m = built.model
-    cap = built.capacity_rows[CROSS_KEYS].merge(net.capacity, on=CROSS_KEYS, how="left")
-    prio = priority_rows(net.priority, cap)
-    if len(prio) != len(built.priority_rows):
-        raise ValueError("priority rules differ: the scenario needs its own model")
-    sup = built.unserved[SUPPLY_KEYS].merge(net.supply, on=SUPPLY_KEYS, how="left")
+    cap, prio, sup = scenario_rows(built, net)
     supply = sup["supply_t"].to_numpy(dtype=float)
 
     def upper(values) -> tuple[np.ndarray, np.ndarray]:

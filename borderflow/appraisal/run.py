@@ -45,7 +45,11 @@ from borderflow.uncertainty.ranges import Ranges, ranges_from_records
 from borderflow.uncertainty.run import _Evaluator, check_request, dataset_folder, draw, sample_space
 from borderflow.uncertainty.sampling import FactorSpace
 
+from borderflow.solvers.highs import SolverError
+
 from .benefits import annual_benefit, season_days
+from .closures import (annual_with_closures, event_models, expected_days, overlap_days,
+                       read_closure_model)
 from .conventions import ADB, Conventions
 from .finance import Project
 from .investments import INVESTMENTS_FILE, ranged_investments, read_investments
@@ -56,7 +60,17 @@ BENEFIT_BASIS = ("annual-average day x 365: seasons and probability-weighted clo
                  "included (an approximation; docs/uncertainty.md)")
 SEASONS_BASIS = ("12 representative days (one per month) weighted by their days in "
                  f"{2023}: probability-weighted closures not included (docs/uncertainty.md)")
+CLOSURES_BASIS = ("annual-average day x 365 plus {n} closure event(s) of closure_model.csv "
+                  "({regime}: {days:.1f} expected closed days a year, each event valued alone; "
+                  "days with two events at once, {overlap:.2f} a year if independent, not "
+                  "valued as such; docs/uncertainty.md)")
+SEASONS_CLOSURES_BASIS = ("12 representative days (one per month) weighted by their days, plus "
+                          "{n} closure event(s) of closure_model.csv ({regime}: {days:.1f} "
+                          "expected closed days a year valued on the annual-average day; "
+                          "overlap {overlap:.2f} days a year not valued; docs/uncertainty.md)")
 SEASON_YEAR = 2023
+#: a with-minus-without benefit smaller than this (USD/day) is solver noise, reported as 0
+NOISE_USD_PER_DAY = 0.005
 DAYS_PER_YEAR = 365.0
 #: investments.csv low/high columns -> the field they range
 RANGE_COLUMNS = {"capex_usd": ("capex_low_usd", "capex_high_usd"),
@@ -183,7 +197,8 @@ def appraise(dataset: InputTables, options: RunOptions | None = None, *,
              conventions: Conventions = ADB, samples: int = 0, seed: int = 0,
              method: str = "lhs", investments: Path | str | None = None,
              ranges: Path | str | None = None, only: list[str] | None = None,
-             seasons: bool = False, on_progress=None) -> AppraisalResult:
+             seasons: bool = False, closures: str = "stationary",
+             on_progress=None) -> AppraisalResult:
     """Appraise every project of ``investments.csv``: benefit from the model, NPV, EIRR, BCR,
     paybacks at the lender's rate, ranked; with ``samples``, their P10/P50/P90.
 
@@ -231,26 +246,39 @@ def appraise(dataset: InputTables, options: RunOptions | None = None, *,
                                      f"in {shown} (projects: {', '.join(sorted(names))})"))
         projects = [p for p in projects if p.project in set(only)]
     space, design = _design(dataset, frame, shown, ranges, samples, method, seed)
+    events, closure_file = _closure_events(dataset, closures)
+    days = events["days_per_year"].to_numpy(dtype=float)
     rows, months = [], []
     for k, project in enumerate(projects):
         scenario, sign, how = project_scenario(dataset, project)
         progress("projects", k, len(projects), f"{project.project}: building its models")
         evaluate = _Evaluator(dataset, scenario, options, space, "warm", None)
+        during = event_models(evaluate.models, events, space) if len(events) else {}
         values = [space.point()[0]] + ([] if design is None else list(design.values))
         for i, v in enumerate(values):
             solved = evaluate(v)
             ok = all(isinstance(solved.get(n), dict) for n in ("scenario", "baseline"))
-            per_day = sign * (solved["scenario"]["cost_usd"] - solved["baseline"]["cost_usd"]) \
-                if ok else np.nan
+            per_day = _denoise(sign * (solved["scenario"]["cost_usd"]
+                                       - solved["baseline"]["cost_usd"])) if ok else np.nan
+            b_events = np.array([_benefit_during(during[e], v, sign)
+                                 for e in events["event_type"]], dtype=float)
+            annual, resilience = annual_with_closures(per_day, b_events, days)
             rows.append({"sample": i - 1, "project": project.project, "valued_as": how,
-                         "benefit_usd_per_day": per_day,
-                         "annual_benefit_usd": per_day * DAYS_PER_YEAR})
+                         "normal_day_benefit_usd": per_day,
+                         "benefit_usd_per_day": annual / DAYS_PER_YEAR,
+                         "annual_benefit_usd": annual, "resilience_usd_per_year": resilience,
+                         "closure_days_per_year": float(days.sum()),
+                         **({"annual_benefit_days_low_usd": annual_with_closures(
+                             per_day, b_events, events["days_low"])[0],
+                             "annual_benefit_days_high_usd": annual_with_closures(
+                                 per_day, b_events, events["days_high"])[0]} if i == 0 else {})})
         if seasons:
             by_month = _seasonal(evaluate.models, scenario, sign, project.project)
             months.append(by_month)
             rows[-1]["annual_benefit_usd"] = annual_benefit(
                 by_month.rename(columns={"days": "days_per_year"}).assign(
-                    context=by_month["month"]), DAYS_PER_YEAR)
+                    context=by_month["month"]), DAYS_PER_YEAR) + rows[-1][
+                "resilience_usd_per_year"]
             rows[-1]["benefit_usd_per_day"] = rows[-1]["annual_benefit_usd"] / DAYS_PER_YEAR
         progress("projects", k + 1, len(projects), f"{project.project}: done")
     benefits = pd.DataFrame(rows)
@@ -274,16 +302,64 @@ def appraise(dataset: InputTables, options: RunOptions | None = None, *,
                                               for p in ranking["project"]])
     ranking.insert(5, "annual_benefit_usd", [extra.loc[p, "annual_benefit_usd"]
                                              for p in ranking["project"]])
-    basis = SEASONS_BASIS if seasons else BENEFIT_BASIS
+    for col in ("resilience_usd_per_year", "closure_days_per_year", "annual_benefit_days_low_usd",
+                "annual_benefit_days_high_usd"):
+        ranking[col] = [extra.loc[p, col] for p in ranking["project"]]
+    if len(per_sample):
+        res = benefits[benefits["sample"] >= 0].groupby("project")["resilience_usd_per_year"]
+        for q, name in ((0.1, "p10"), (0.5, "p50"), (0.9, "p90")):
+            ranking[f"resilience_{name}"] = ranking["project"].map(res.quantile(q)).to_numpy()
+    basis = (SEASONS_BASIS if seasons else BENEFIT_BASIS) if not len(events) else (
+        (SEASONS_CLOSURES_BASIS if seasons else CLOSURES_BASIS).format(
+            n=len(events), regime=closures, days=days.sum(), overlap=overlap_days(days)))
     ranking["benefit_basis"] = basis
     meta = {"benefit_basis": basis, "discount_rate": conventions.discount_rate,
             "hurdle_eirr": conventions.hurdle_eirr, "conventions_source": conventions.source,
             "samples": 0 if design is None else len(design), "seed": int(seed),
             "method": None if design is None else design.method, "investments_file": shown,
-            "route_set": "baseline", "projects": [p.project for p in projects]}
+            "route_set": "baseline", "projects": [p.project for p in projects],
+            "closure_regime": closures, "closure_model_file": closure_file,
+            "closure_events": events.to_dict("records"),
+            "closure_days_per_year": float(days.sum()),
+            "closure_overlap_days_per_year": overlap_days(days)}
     return AppraisalResult(ranking, per_sample, benefits.drop(columns="valued_as"),
                            conventions, meta,
                            pd.concat(months, ignore_index=True) if months else None)
+
+
+def _benefit_during(models, values, sign: int) -> float:
+    """A project's benefit per day during one closure event (its kept pair, closed)."""
+    try:
+        scen, base = (m.solve(values)["cost_usd"] for m in models)
+    except SolverError:
+        return np.nan
+    return _denoise(sign * (scen - base))
+
+
+def _denoise(usd_per_day: float) -> float:
+    """A benefit within :data:`NOISE_USD_PER_DAY` of zero is zero: the difference of two
+    objectives of ~1e7-1e8 USD solved to HiGHS's tolerances (not a benefit)."""
+    return 0.0 if abs(usd_per_day) < NOISE_USD_PER_DAY else float(usd_per_day)
+
+
+def _closure_events(dataset: InputTables, regime: str) -> tuple[pd.DataFrame, str | None]:
+    """The expected days a year of each closure event of ``regime`` (none: empty)."""
+    from .closures import CLOSURE_MODEL_FILE, REGIMES
+
+    if regime not in (*REGIMES, "all", "none"):
+        raise InputError(Problem("command line", None, "--closures", f"unknown regime "
+                                 f"'{regime}'; choose stationary, all or none"))
+    empty = pd.DataFrame(columns=["event_type", "closes", "days_per_year", "days_low",
+                                  "days_high"])
+    folder = dataset_folder(dataset)
+    if regime == "none" or folder is None or not (folder / CLOSURE_MODEL_FILE).is_file():
+        return empty, None
+    model = read_closure_model(folder, set(dataset.crossings["crossing_id"]))
+    try:
+        return expected_days(model, regime), str(folder / CLOSURE_MODEL_FILE)
+    except ValueError as err:
+        raise InputError(Problem(str(folder / CLOSURE_MODEL_FILE), None, "--closures",
+                                 str(err))) from None
 
 
 def _seasonal(models, scenario: Scenario, sign: int, project: str) -> pd.DataFrame:

@@ -319,6 +319,10 @@ def solve(
     window_days: Optional[int] = WindowDaysOpt,
     overlap_days: Optional[int] = OverlapDaysOpt,
     method: str = MethodOpt,
+    samples: int = typer.Option(0, "--samples", help="Also solve the scenario under this many "
+                                "samples of the dataset's ranges: P10-P90 bands in "
+                                "summary.json, the story and the maps (0: none)."),
+    seed: int = typer.Option(0, "--seed", help="With --samples: seed of the design."),
 ) -> None:
     """Solve the optimal routing of a scenario (default: baseline on the embedded dataset).
 
@@ -337,8 +341,21 @@ def solve(
         scenario = _scenario(tables, scenario_file, close, month, must_deliver)
         options = _run_options(threads, time_limit, window_days, overlap_days, pricing_rounds,
                                method)
+        if samples:
+            from borderflow.uncertainty.run import check_request, sample_space
+
+            check_request(samples, "lhs", seed, "none", "warm", 0, 10)
+            sample_space(tables, scenario)  # ranges refused before --out
+        elif seed:
+            from borderflow.data.errors import InputError, Problem
+
+            raise InputError(Problem("command line", None, "--seed", "goes with --samples"))
         with _claim(out, _inputs(data, overlay, ("--scenario", scenario_file))) as target:
             res = api.solve(tables, scenario, options, progress)
+            if samples:
+                from borderflow.uncertainty.run_bands import attach_bands
+
+                attach_bands(res, tables, scenario, options, samples, seed, progress)
             res.write(target, progress,
                       also=_gis_into(res, out, progress, written) if gis else None)
     _run_output("solve", res, out, as_json, extra=[("geopackage", p) for p in written])
@@ -474,6 +491,17 @@ def sweep_cmd(
     window_days: Optional[int] = WindowDaysOpt,
     overlap_days: Optional[int] = OverlapDaysOpt,
     method: str = MethodOpt,
+    samples: int = typer.Option(0, "--samples", help="Also solve every scenario under this "
+                                "many samples of the dataset's ranges: P10/P50/P90 of each "
+                                "cost increase, P(top-k criticality), P(benefit > 0)."),
+    seed: int = typer.Option(0, "--seed", help="With --samples: seed of the design."),
+    sample_method: str = typer.Option("lhs", "--sample-method",
+                                      help="With --samples: lhs or sobol."),
+    ranges: Optional[Path] = typer.Option(None, "--ranges", metavar="FILE",
+                                          help="With --samples: ranges file (default: "
+                                               "ranges.csv of the dataset)."),
+    top_k: int = typer.Option(5, "--top-k", help="With --samples: P(closure in the top K "
+                                                 "costliest)."),
 ) -> None:
     """Solve many scenarios in parallel (Dask) and compare them: criticality, capacity, investments.
 
@@ -521,6 +549,18 @@ def sweep_cmd(
             plan = plan_sweep(scenario_file, n_minus_1=n_1, month=month, seasons=seasons,
                               invest=invest, invest_top=invest_under, data=data,
                               overlays=overlay or (), options=options)
+        bands = None
+        if samples:
+            from borderflow.uncertainty.sweep_bands import BandRequest, BandsStep
+
+            if k is not None:
+                raise InputError(Problem("command line", None, "--samples", "bands go with a "
+                                         "scenario file or --n-1, not --n-2/--n-k"))
+            bands = BandRequest(samples, seed, sample_method, ranges, top_k)
+            BandsStep(bands).check(plan)  # options and ranges refused before --out
+        elif (seed, sample_method, ranges, top_k) != (0, "lhs", None, 5):
+            raise InputError(Problem("command line", None, "--samples", "--seed, "
+                                     "--sample-method, --ranges and --top-k go with --samples"))
         progress.close()
         t0 = time.perf_counter()
         with display.SweepProgress(progress_bar) as bar:
@@ -530,7 +570,7 @@ def sweep_cmd(
             else:
                 result = run_sweep(plan, out, workers=workers, scheduler=scheduler,
                                    resume=resume, warm=not cold, only=only or None,
-                                   on_progress=bar)
+                                   on_progress=bar, bands=bands)
     from borderflow.cli import outputs
 
     seconds = time.perf_counter() - t0
@@ -546,6 +586,8 @@ def sweep_cmd(
     for r in failed[failed["status"] != "optimal"].itertuples(index=False):
         display.error(f"{r.scenario} {r.message}", r.status)
     display.print_views(views)
+    if result.bands is not None:
+        display.story(result.bands.text(top))
     display.say(f"results written to {out}")
 
 
@@ -593,7 +635,13 @@ def _check_ranges(tables, data: Optional[Path]) -> str:
     problems, line = check_ranges(tables, folder, extra)
     if problems:
         raise InputError(problems)
-    return line + (f"; {len(projects)} investment(s)" if projects else "")
+    from borderflow.appraisal.closures import expected_days, read_closure_model
+
+    events = read_closure_model(folder, set(tables.crossings["crossing_id"]))
+    days = expected_days(events)["days_per_year"].sum() if len(events) else 0.0
+    return line + (f"; {len(projects)} investment(s)" if projects else "") + (
+        f"; {len(events)} closure event type(s), {days:.1f} expected closed days a year in "
+        "an ordinary year" if len(events) else "")
 
 
 @data_app.command("list")

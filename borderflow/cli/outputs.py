@@ -124,6 +124,11 @@ def sweep_envelope(result, out: Path, views: list[View], seconds: float) -> dict
 
         summary["nk"] = search_stats(result.plan, result.tables)
         notes = [nk_sentence(result.plan, result.tables), *notes]
+    bands = getattr(result, "bands", None)
+    if bands is not None:  # sweep --samples
+        summary["bands"] = {**bands.metadata, "seconds_per_sample": bands.seconds_per_sample,
+                            "chunks_kept": bands.chunks_kept}
+        notes = [*notes, *bands.text()]
     return E.envelope("sweep", summary=summary,
                       narrative=notes, tables=tables(views), messages=msgs,
                       outputs=[("sweep_folder", out)])

@@ -117,6 +117,10 @@ def appraise_cmd(
                                  help="Annual benefit over 12 monthly representative days "
                                       "weighted by their days (default: the annual-average "
                                       "day x 365); not with --samples."),
+    closures: str = typer.Option("stationary", "--closures",
+                                 help="Closure events of closure_model.csv weighted into the "
+                                      "annual benefit: stationary (an ordinary year), all "
+                                      "(zero-Covid closures too: a stress test) or none."),
     data: Optional[Path] = DataOpt, overlay: Optional[list[Path]] = OverlayOpt,
     threads: int = ThreadsOpt, time_limit: float = TimeLimitOpt, as_json: bool = JsonOpt,
 ) -> None:
@@ -138,11 +142,14 @@ def appraise_cmd(
             check_request(samples, method, seed, "none", "warm", 0, 10)
         tables = _load(progress, data, overlay)
         options = _run_options(threads, time_limit)
-        read_projects(tables)  # investments refused before --out
+        read_projects(tables)  # investments and the closure model refused before --out
+        from borderflow.appraisal.run import _closure_events
+
+        _closure_events(tables, closures)
         with _claim(out, _inputs(data, overlay, ("--ranges", ranges))) as target:
             result = appraise(tables, options, conventions=conventions, samples=samples,
                               seed=seed, method=method, ranges=ranges, only=only or None,
-                              seasons=seasons, on_progress=progress)
+                              seasons=seasons, closures=closures, on_progress=progress)
             result.write(target, progress)
     if as_json:
         from borderflow.present.envelope import envelope, table
@@ -150,6 +157,9 @@ def appraise_cmd(
         display.emit_json(envelope(
             "appraise", summary={"projects": len(result.ranking), "samples": samples,
                                  "discount_rate": conventions.discount_rate,
+                                 "closure_regime": closures,
+                                 "closure_days_per_year":
+                                     result.metadata["closure_days_per_year"],
                                  "benefit_basis": result.metadata["benefit_basis"]},
             narrative=result.text(),
             tables={"ranking": table(result.ranking, {"npv_usd": "USD",

@@ -228,12 +228,51 @@ def nk_view(tables: Mapping[str, pd.DataFrame], top: int) -> View:
                             "day; =k: a tie)", cols, w.head(top).reset_index(drop=True), notes)
 
 
+def criticality_bands_view(tables: Mapping[str, pd.DataFrame], top: int) -> View:
+    """``sweep --samples``: how often each closure ranks in the top k, with its band."""
+    c = tables.get("criticality_bands")
+    if c is None or c.empty:
+        return View("criticality_bands", "criticality with bands", [], pd.DataFrame())
+    k = int(c["top_k"].iloc[0])
+    cols = [Column("crossing_id", "id"), Column("baseline", "baseline"),
+            Column("p_top_k", f"P(top {k})", "share"),
+            Column("cost_increase_point", "cost of the loss", "USD/day", signed=True),
+            Column("cost_increase_p10", "P10", "USD/day", signed=True),
+            Column("cost_increase_p50", "P50", "USD/day", signed=True),
+            Column("cost_increase_p90", "P90", "USD/day", signed=True),
+            Column("rank_p50", "median rank", "-")]
+    notes = [f"P(top {k}): share of the samples of ranges.csv in which the closure is among "
+             f"the {k} costliest of its baseline's single closures (ties share the better "
+             "rank); each sample keeps the baseline route set"]
+    return View("criticality_bands", f"criticality with bands: P(top {k}) over "
+                f"{int(c['samples'].max())} samples", cols, c.head(top).reset_index(drop=True),
+                notes)
+
+
+def investment_bands_view(tables: Mapping[str, pd.DataFrame], top: int) -> View:
+    """``sweep --samples``: P(benefit > 0) of each project in each context, with its band."""
+    b = tables.get("investment_bands")
+    if b is None or b.empty:
+        return View("investment_bands", "investments with bands", [], pd.DataFrame())
+    cols = [Column("project", "project"), Column("context", "under"),
+            Column("p_positive", "P(benefit > 0)", "share"),
+            Column("benefit_point", "benefit", "USD/day", signed=True),
+            Column("p10", "P10", "USD/day", signed=True),
+            Column("p50", "P50", "USD/day", signed=True),
+            Column("p90", "P90", "USD/day", signed=True)]
+    return View("investment_bands", "investments with bands: benefit with vs without (USD/day)",
+                cols, b.head(top).reset_index(drop=True),
+                ["P(benefit > 0): share of samples in which the project saves more than "
+                 "half a dollar a day"])
+
+
 def sweep_views(tables: Mapping[str, pd.DataFrame], top: int,
                 names: Names | None = None) -> list[View]:
     """Every view of a sweep (empty ones left out by the printer)."""
     return [scenario_view(tables, top), criticality_view(tables, top),
             by_month_view(tables, top, names), capacity_view(tables, top),
-            investment_view(tables, top), nk_view(tables, top)]
+            investment_view(tables, top), nk_view(tables, top),
+            criticality_bands_view(tables, top), investment_bands_view(tables, top)]
 
 
 # --------------------------------------------------------------------------- robust plans

@@ -168,8 +168,9 @@ def read_sweep(out: Path | str) -> SweepResult:
     Returns
     -------
     SweepResult
-        ``tables``: those the sweep wrote (:data:`~borderflow.sweeps.analysis.TABLES`; a
-        table with no rows is not written); ``solved``: scenarios that ended optimal,
+        ``tables``: those the sweep wrote (:data:`~borderflow.sweeps.analysis.TABLES`, and
+        the band tables of ``--samples``; a table with no rows is not written); ``solved``:
+        scenarios that ended optimal,
         ``failed``: any other status, ``models_built`` as recorded; ``plan`` is ``None``.
         :meth:`~borderflow.sweeps.runner.SweepResult.runs` gives each solved scenario's folder.
 
@@ -178,6 +179,8 @@ def read_sweep(out: Path | str) -> SweepResult:
     InputError
         If ``out`` is not a sweep folder (no ``plan.json`` and ``scenarios/``).
     """
+    from borderflow.uncertainty.sweep_bands import BAND_TABLES
+
     from .analysis import TABLES
     from .runner import SweepResult
 
@@ -186,7 +189,8 @@ def read_sweep(out: Path | str) -> SweepResult:
         raise InputError(Problem(display_path(out), None, None, f"not a sweep folder (no {PLAN} "
                                  f"and {PARTITIONS}/)"))
     result = SweepResult(out=out, plan=None, tables={
-        name: read_table(out, name) for name in TABLES if (out / f"{name}.parquet").is_file()})
+        name: read_table(out, name) for name in (*TABLES, *BAND_TABLES)
+        if (out / f"{name}.parquet").is_file()})
     for folder in sorted((out / PARTITIONS).glob("scenario=*")):
         summary = read_summary(folder)
         if summary is None:

@@ -106,6 +106,9 @@ class SweepResult:
     failed: int = 0
     skipped: int = 0
     models_built: int = 0
+    bands: object = None
+    """With ``run_sweep(..., bands=...)``: the :class:`~borderflow.uncertainty.sweep_bands.
+    SweepBands`."""
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         """A table by name (see :data:`borderflow.sweeps.analysis.TABLES`)."""
@@ -177,7 +180,8 @@ def run_sweep(plan: SweepPlan, out: Path | str, *, client=None, workers: int = 2
               scheduler: str | None = None, processes: bool = True, resume: bool = False,
               warm: bool = True, only: list[str] | None = None,
               on_progress: Callable | None = None,
-              follow_up: Callable | None = None) -> SweepResult:
+              follow_up: Callable | None = None,
+              after: Callable | None = None, bands=None) -> SweepResult:
     """Solve every scenario of ``plan`` on Dask, write each as it finishes, then the tables.
 
     Parameters
@@ -211,6 +215,16 @@ def run_sweep(plan: SweepPlan, out: Path | str, *, client=None, workers: int = 2
         ``plan.entries`` and solve them with ``solve(entries, stage)`` (entries already done
         in ``folder`` are kept), in as many rounds as it needs; the tables are written after
         it (the guided N-k search, :mod:`borderflow.sweeps.nk`).
+    after : callable, optional
+        ``after(folder, plan, client, resume)``, called once the tables are written (inside the
+        claimed folder, on the same Dask client; ``client`` is ``None`` for a LocalCluster of
+        in-process workers); it may write more tables there and returns a dict of them, added
+        to the result's tables (the bands of ``sweep --samples``,
+        :func:`borderflow.uncertainty.sweep_bands.sweep_bands`).
+    bands : BandRequest, optional
+        Also solve every scenario under ``bands.samples`` samples of the dataset's ranges and
+        write their bands (:mod:`borderflow.uncertainty.sweep_bands`; checked before anything
+        is written); the result's ``bands`` holds them.
 
     Returns
     -------
@@ -229,18 +243,31 @@ def run_sweep(plan: SweepPlan, out: Path | str, *, client=None, workers: int = 2
     plan = replace(plan, entries=[e for e in plan.entries if e.role != "investment"],
                    structures=dict(plan.structures))
     wanted = _wanted(plan, only)
+    step = None
+    if bands is not None:
+        from borderflow.uncertainty.sweep_bands import BandsStep
+
+        if after is not None:
+            raise ValueError("give bands or after, not both")
+        if only:
+            raise InputError(Problem("command line", None, "--only", "does not go with "
+                                     "--samples: bands are solved for every scenario of the "
+                                     "sweep"))
+        step = after = BandsStep(bands, on_progress)
+        step.check(plan)
     if client is None and scheduler is not None:
         probe_scheduler(scheduler)
     with claim(out, "sweep", protected=_plan_inputs(plan), volatile=SWEEP_VOLATILE) as target:
         if resume or check_target(out, "sweep") != "ours":
             result = _solve_into(target.open_in_place(), plan, wanted, only, client, workers,
-                                 scheduler, processes, warm, progress, follow_up)
+                                 scheduler, processes, warm, progress, follow_up, after, resume)
             target.finish_in_place()
         else:  # a finished sweep stays whole at ``out`` until the new one replaces it
             with target.replace() as tmp:
                 result = _solve_into(tmp, plan, wanted, only, client, workers, scheduler,
-                                     processes, warm, progress, follow_up)
+                                     processes, warm, progress, follow_up, after, resume)
     result.out = out
+    result.bands = None if step is None else step.bands
     return result
 
 
@@ -257,7 +284,8 @@ def _plan_inputs(plan: SweepPlan) -> list[tuple[str, str | None]]:
 
 def _solve_into(folder: Path, plan: SweepPlan, wanted: set[str], only: list[str] | None,
                 client, workers: int, scheduler: str | None, processes: bool, warm: bool,
-                progress: Callable, follow_up: Callable | None = None) -> SweepResult:
+                progress: Callable, follow_up: Callable | None = None,
+                after: Callable | None = None, resume: bool = False) -> SweepResult:
     """Solve the plan's scenarios not yet done in ``folder`` (the sweep folder itself, or the
     hidden folder that will replace it) and write its tables."""
     (folder / PARTITIONS).mkdir(exist_ok=True)
@@ -288,11 +316,13 @@ def _solve_into(folder: Path, plan: SweepPlan, wanted: set[str], only: list[str]
 
             follow_up(folder, plan, solve)
             write_plan(folder, plan)
-    # a worker killed while writing a scenario folder leaves its temporary folder: not part
-    # of the sweep (the scenario is reported failed and solved again on the next run)
-    clean_stale_tree(folder / PARTITIONS)
-    progress("tables", None, None, "comparing the scenarios with their baselines")
-    result.tables = write_sweep_tables(folder, plan)
+        # a worker killed while writing a scenario folder leaves its temporary folder: not
+        # part of the sweep (the scenario is reported failed and solved again on the next run)
+        clean_stale_tree(folder / PARTITIONS)
+        progress("tables", None, None, "comparing the scenarios with their baselines")
+        result.tables = write_sweep_tables(folder, plan)
+        if after is not None:
+            result.tables.update(after(folder, plan, c, resume))
     return result
 
 

@@ -27,8 +27,11 @@ def solve_chunk(token: str, payload: tuple, rows: np.ndarray) -> list[dict]:
     evaluator = _KEPT.get(token)
     if evaluator is None:
         _KEPT.clear()
-        tables, scenario, options, space, mode = payload
-        evaluator = _KEPT[token] = _Evaluator(tables, scenario, options, space, mode, None)
+        if hasattr(payload, "evaluator"):  # a sweep's scenarios (sweep_models.SweepPayload)
+            evaluator = _KEPT[token] = payload.evaluator()
+        else:
+            tables, scenario, options, space, mode = payload
+            evaluator = _KEPT[token] = _Evaluator(tables, scenario, options, space, mode, None)
     return [evaluator(v) for v in rows]
 
 
@@ -38,9 +41,10 @@ class DaskEvaluator:
     Parameters
     ----------
     client : distributed.Client
-    payload : tuple
+    payload : tuple or SweepPayload
         ``(tables, scenario, options, space, mode)`` as :class:`~borderflow.uncertainty.run.
-        _Evaluator` takes them.
+        _Evaluator` takes them, or a sweep's :class:`~borderflow.uncertainty.sweep_models.
+        SweepPayload`.
     workers : int
         Workers (for the chunk size).
     """
@@ -50,7 +54,8 @@ class DaskEvaluator:
         self.workers = max(1, workers)
         self.token = uuid.uuid4().hex
         self.payload = client.scatter(payload, broadcast=True)
-        self.names = ["scenario", "baseline"] if payload[1].has_disruptions else ["scenario"]
+        self.names = payload.names if hasattr(payload, "names") else \
+            (["scenario", "baseline"] if payload[1].has_disruptions else ["scenario"])
         self.solves = 0
 
     def many(self, values: np.ndarray, on_each=None) -> list[dict]:
