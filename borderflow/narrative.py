@@ -95,6 +95,13 @@ def story(results: ResultTables, diff: dict[str, pd.DataFrame] | None = None,
         if "cost_changes" in diff:
             lines.append(_value_line(diff["cost_changes"], horizon, moved))
     lines = lines[:max_lines]
+    value = results.summary.get("value_of_foresight_usd")
+    if results.summary.get("dispatch") == "realistic" and value is not None:
+        lines.append(f"Realistic dispatch (a policy simulation, not an optimum: re-planned on "
+                     f"{results.summary.get('decision_days')} days with the calendar as "
+                     f"announced) costs {fmt_money(value)} more than perfect foresight "
+                     f"{_per(horizon)} (the value of foresight)")
+        return lines
     if results.summary.get("routing") == "restricted" and results.summary.get("optimality"):
         lines.append(f"Not proven optimal over every route: {results.summary['optimality']}")
     return lines

@@ -463,11 +463,20 @@ def extract_results(net: FreightNetwork, routes: RouteSet, built: BuiltModel,
         rolling_windows=int(solve_summary.get("windows", 0)),
         solve_method=str(solve_summary.get("method", "")),
         exact=bool(solve_summary.get("exact", True)),
+        dispatch=str(solve_summary.get("dispatch", "foresight")),
+        foresight_objective_usd=solve_summary.get("foresight_objective_usd"),
+        value_of_foresight_usd=None if solve_summary.get("foresight_objective_usd") is None
+        else float(pyo.value(m.objective)) - solve_summary["foresight_objective_usd"],
+        decision_days=solve_summary.get("windows") if solve_summary.get("dispatch") ==
+        "realistic" else None,
         variables=solve_summary["variables"],
         constraints=solve_summary["constraints"],
         routes=routes.stats,
         routing=routing.status,
-        optimality=routing.sentence(per_day=not net.dated),
+        optimality=routing.sentence(per_day=not net.dated)
+        if solve_summary.get("dispatch") != "realistic" else
+        ("not an optimum: a realistic-dispatch policy simulation, each day's plan optimal for "
+         "the calendar known that day over the (route, product) pairs in the model"),
         pricing=routing.summary(),
     ).as_dict()
     return ResultTables(summary=summary, route_flows=route_flows, flows=flows,

@@ -89,6 +89,20 @@ class RunSummary:
     exact: bool = _f("-", "the whole LP's optimum, proved by HiGHS (`false`: a rolling-horizon "
                           "approximation with limited foresight, costlier than or equal to "
                           "the optimum)", default=True)
+    dispatch: str = _f("-", "`foresight`: the LP knows the whole calendar from the first day "
+                            "(an optimum); `realistic`: a policy simulation, re-planned each "
+                            "decision day with the events announced by then (not an optimum)",
+                       default="foresight")
+    foresight_objective_usd: float | None = _f("USD", "realistic dispatch: the perfect-"
+                                                      "foresight optimum of the same model "
+                                                      "(a bound on `objective_usd`)",
+                                               default=None)
+    value_of_foresight_usd: float | None = _f("USD", "realistic dispatch: `objective_usd` "
+                                                     "minus `foresight_objective_usd`, the "
+                                                     "cost of not knowing the calendar ahead",
+                                              default=None)
+    decision_days: int | None = _f("days", "realistic dispatch: days on which the dispatch "
+                                           "re-planned", default=None)
     verified: bool | None = _f("-", "every independent check passed (absent for a baseline "
                                     "solved alongside a scenario)", default=None)
     verification_checks: int | None = _f("-", "independent checks made (`verification.csv`)",
@@ -98,7 +112,8 @@ class RunSummary:
                                            "to run)", default=None)
 
     #: fields left out of :meth:`as_dict` while they are ``None`` (not verified yet)
-    OPTIONAL = ("verified", "verification_checks", "verification_violations", "verify_seconds")
+    OPTIONAL = ("verified", "verification_checks", "verification_violations", "verify_seconds",
+                "foresight_objective_usd", "value_of_foresight_usd", "decision_days")
 
     def as_dict(self) -> dict:
         """``summary.json``'s dict: every field in order, the verification's once it is

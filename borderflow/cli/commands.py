@@ -69,6 +69,16 @@ MethodOpt = typer.Option(
          "the whole LP by crossover and the primal simplex: the same optimum, linear in "
          "days), 'windows' (rolling windows only: an approximation), 'auto' (exact-windows "
          "from 30 days on, lp below; windows if --window-days is given).")
+DispatchOpt = typer.Option(
+    "foresight", "--dispatch",
+    help="Dated runs: 'foresight' (one LP that knows the whole calendar from day 0: the "
+         "optimum) or 'realistic' (re-planned each day with the events announced by then, "
+         "their 'announced' dates: a policy simulation, reported beside the foresight bound "
+         "with the value of foresight; docs/dynamics.md).")
+ReplanDaysOpt = typer.Option(
+    1, "--replan-days", min=1,
+    help="With --dispatch realistic: re-plan every this many days (and on every day news "
+         "arrives).")
 MustOpt = typer.Option([], "--must-deliver", metavar="PRODUCT",
                        help="Product id that must be delivered in full "
                                                   "(a hard constraint; repeatable). If it "
@@ -191,6 +201,27 @@ def _run_options(threads: int, time_limit: float, window_days: int | None = None
                          method=method)
 
 
+def _dispatch_options(options, scenario, dispatch: str, replan_days: int):
+    """``options`` with ``--dispatch`` and ``--replan-days``, checked against the scenario
+    (one line naming the option): a known mode, realistic only on a dated horizon."""
+    from dataclasses import replace
+
+    from borderflow.data.errors import InputError, Problem
+    from borderflow.model.information import DISPATCH_MODES
+
+    if dispatch not in DISPATCH_MODES:
+        raise InputError(Problem("command line", None, "--dispatch", f"must be one of "
+                                 f"{', '.join(DISPATCH_MODES)}, got {dispatch!r}"))
+    if dispatch == "realistic" and scenario.horizon.start is None:
+        raise InputError(Problem("command line", None, "--dispatch", "realistic dispatch needs "
+                                 "a dated scenario (horizon.start): a static run has no days "
+                                 "on which events are announced"))
+    if replan_days != 1 and dispatch != "realistic":
+        raise InputError(Problem("command line", None, "--replan-days", "goes with --dispatch "
+                                 "realistic"))
+    return replace(options, dispatch=dispatch, replan_days=replan_days)
+
+
 def _inputs(data: Path | None, overlay: list[Path] | None,
             *files: tuple[str, Path | None]) -> list[tuple[str, Path | None]]:
     """The paths a command reads, as (option, path) pairs: ``--out`` may not be, hold or be
@@ -310,6 +341,8 @@ def solve(
     window_days: Optional[int] = WindowDaysOpt,
     overlap_days: Optional[int] = OverlapDaysOpt,
     method: str = MethodOpt,
+    dispatch: str = DispatchOpt,
+    replan_days: int = ReplanDaysOpt,
 ) -> None:
     """Solve the optimal routing of a scenario (default: baseline on the embedded dataset).
 
@@ -328,6 +361,7 @@ def solve(
         scenario = _scenario(tables, scenario_file, close, month, must_deliver)
         options = _run_options(threads, time_limit, window_days, overlap_days, pricing_rounds,
                                method)
+        options = _dispatch_options(options, scenario, dispatch, replan_days)
         with _claim(out, _inputs(data, overlay, ("--scenario", scenario_file))) as target:
             res = api.solve(tables, scenario, options, progress)
             res.write(target, progress,

@@ -1,0 +1,114 @@
+"""Realistic (non-anticipative) dispatch on a hand-computed dated network (issue 18, part B).
+
+Network (tests/tiny.py) changed so that foresight matters: O -> X1 -> M takes 30 h to the gate
+(the truck reaches X1 the day after dispatch), 11 USD/t; O -> X2 -> M reaches its gate the
+same day, 16 USD/t. Supply 200 t/day = 10 trucks/day of durian; waiting 200 USD/truck-day
+(10 USD/t-day), so two days in a queue (20 USD/t) cost more than the detour via X2 (5 USD/t).
+
+X1 closes on days 2-3. With foresight the LP sends day 1's and day 2's trucks via X2 (they
+would reach X1 on closed days): 2 x 200 t x 5 USD/t = 2,000 USD above the undisrupted cost.
+A realistic dispatcher learning of the closure on day 2 has already sent day 1's ten trucks
+toward X1: they queue at X1 at the end of days 2 and 3 (20 truck-days = 4,000 USD) and cross
+on day 4; day 2's trucks go via X2 (1,000 USD). The cost of not knowing is 4,000 + 1,000 -
+2,000 = 3,000 USD.
+"""
+
+from __future__ import annotations
+
+import pytest
+from helpers import day, dated, queue_series
+
+from borderflow.data.scenario import CloseEvent, RampEvent, RampRule, Window
+from borderflow.options import RunOptions
+
+REALISTIC = RunOptions(dispatch="realistic")
+
+
+def _network(t):
+    t["supply"].loc[0, "supply_t_per_year"] = 200 * 31 * 12  # 200 t/day in January
+    t["links"].loc[0, "travel_h"] = 30  # O -> A1: X1 is reached the day after dispatch
+    p = t["parameters"]
+    p.loc[p["parameter"] == "waiting_cost_usd_per_truck_day", "value"] = 200.0
+    return t
+
+
+def _closure(**kw):
+    return CloseEvent(crossing="x1", close=Window(**{"from": day(2), "to": day(3)}), **kw)
+
+
+def _both(solve_tiny, tiny_tables, *events):
+    t = _network(tiny_tables)
+    scenario = dated("surprise", 6, *events)
+    return solve_tiny(t, scenario), solve_tiny(t, scenario, options=REALISTIC)
+
+
+def _via_x2_t(run) -> float:
+    c = run.results.crossings
+    return float(c[(c["crossing_id"] == "x2") & (c["direction"] == "a_to_b")]["flow_t"].sum())
+
+
+def test_surprise_closure_strands_exactly_the_trucks_sent_before_it_was_known(
+        solve_tiny, tiny_tables):
+    foresight, realistic = _both(solve_tiny, tiny_tables, _closure())
+    assert queue_series(foresight, 6) == pytest.approx([0] * 6, abs=1e-6)
+    assert queue_series(realistic, 6) == pytest.approx([0, 0, 10, 10, 0, 0], abs=1e-6)
+    assert _via_x2_t(foresight) == pytest.approx(400, abs=1e-6)
+    assert _via_x2_t(realistic) == pytest.approx(200, abs=1e-6)
+    s = realistic.results.summary
+    assert s["dispatch"] == "realistic" and s["status"] == "simulated" and not s["exact"]
+    assert s["waiting_cost_usd"] == pytest.approx(4000, abs=1e-6)
+    assert s["foresight_objective_usd"] == pytest.approx(
+        foresight.results.summary["objective_usd"], abs=1e-6)
+    assert s["value_of_foresight_usd"] == pytest.approx(3000, abs=1e-6)
+    assert s["decision_days"] == 6
+    assert "policy simulation" in s["solve_method"]
+
+
+@pytest.mark.parametrize("warning_days", [1, 2])
+def test_closure_announced_in_time_reproduces_the_foresight_optimum(solve_tiny, tiny_tables,
+                                                                    warning_days):
+    # announced on day 1 (enough: day 1's trucks reach X1 on day 2) or on day 0 (no surprise)
+    foresight, realistic = _both(solve_tiny, tiny_tables,
+                                 _closure(announced=day(2 - warning_days)))
+    s = realistic.results.summary
+    assert s["objective_usd"] == pytest.approx(foresight.results.summary["objective_usd"],
+                                               abs=1e-6)
+    assert s["value_of_foresight_usd"] == pytest.approx(0, abs=1e-6)
+    assert queue_series(realistic, 6) == pytest.approx([0] * 6, abs=1e-6)
+
+
+def test_reopening_unknown_until_the_day_it_happens_costs_one_more_detour(solve_tiny,
+                                                                         tiny_tables):
+    # until day 4 the dispatcher takes the closure as open-ended, so day 3's trucks (which
+    # would reach X1 on day 4, open again) also go via X2: 1,000 USD more than 3,000
+    foresight, realistic = _both(solve_tiny, tiny_tables,
+                                 _closure(reopening_announced=day(4)))
+    assert _via_x2_t(realistic) == pytest.approx(400, abs=1e-6)
+    assert realistic.results.summary["value_of_foresight_usd"] == pytest.approx(4000,
+                                                                                abs=1e-6)
+
+
+def test_realistic_run_passes_the_verifier(tmp_path, tiny_tables):
+    from borderflow import api
+    from borderflow.data.dataset import load_dataset
+
+    import tiny
+
+    folder = tiny.write(tmp_path / "data", _network(tiny_tables))
+    res = api.solve(load_dataset(folder, check_borders=False), dated("surprise", 6, _closure()),
+                    REALISTIC)
+    assert res.summary["verified"], res.verification[res.verification["violation"] > 0]
+    assert any("foresight" in line for line in res.story)
+
+
+def test_ramp_up_returns_capacity_linearly(solve_tiny, tiny_tables):
+    # X1 from 2 trucks/day on day 1, back to 100 over 4 days: 2, 26.5, 51, 75.5, then 100
+    ramp = RampEvent(crossing="x1", ramp=RampRule(start_trucks_per_day=2, days=4),
+                     direction="a_to_b", **{"from": day(1)})
+    run = solve_tiny(_network(tiny_tables), dated("ramp", 6, ramp))
+    c = run.results.crossings
+    cap = c[(c["crossing_id"] == "x1") & (c["direction"] == "a_to_b")].set_index("period")
+    assert cap["capacity_trucks_per_day"].loc[[0, 1, 2, 3, 4, 5]].to_numpy() == pytest.approx(
+        [100, 2, 26.5, 51, 75.5, 100], abs=1e-9)
+    # day 0's trucks reach X1 on day 1 (2 pass); the rest of day 0 goes via X2 or waits
+    assert run.results.summary["status"] == "optimal"
