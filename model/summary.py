@@ -112,8 +112,10 @@ class RunSummary:
                                            "to run)", default=None)
 
     #: fields left out of :meth:`as_dict` while they are ``None`` (not verified yet)
+    #: fields of a realistic-dispatch run only (absent from a foresight run's summary)
+    REALISTIC_ONLY = ("foresight_objective_usd", "value_of_foresight_usd", "decision_days")
     OPTIONAL = ("verified", "verification_checks", "verification_violations", "verify_seconds",
-                "foresight_objective_usd", "value_of_foresight_usd", "decision_days")
+                *REALISTIC_ONLY)
 
     def as_dict(self) -> dict:
         """``summary.json``'s dict: every field in order, the verification's once it is

@@ -112,3 +112,31 @@ def test_ramp_up_returns_capacity_linearly(solve_tiny, tiny_tables):
         [100, 2, 26.5, 51, 75.5, 100], abs=1e-9)
     # day 0's trucks reach X1 on day 1 (2 pass); the rest of day 0 goes via X2 or waits
     assert run.results.summary["status"] == "optimal"
+
+
+def test_cli_realistic_run_writes_a_verified_folder_that_reads_back(tmp_path, tiny_tables):
+    import json
+
+    from clitools import invoke
+    from helpers import border_data
+    from typer.testing import CliRunner
+
+    from borderflow import read_result
+    from borderflow.cli import app
+
+    data = border_data(tmp_path, "data", _network(tiny_tables))
+    path = tmp_path / "surprise.yaml"
+    path.write_text("name: surprise\nhorizon: {start: 2024-01-01, days: 6}\nevents:\n"
+                    "  - {crossing: x1, close: {from: 2024-01-03, to: 2024-01-04}}\n")
+    out = tmp_path / "run"
+    result = invoke(CliRunner(), app, ["solve", "--scenario", str(path), "--data", str(data),
+                                       "--dispatch", "realistic", "--out", str(out), "--json"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["value_of_foresight_usd"] == pytest.approx(3000, abs=1e-6)
+    assert summary["verified"] is True
+    meta = json.loads((out / "run.json").read_text())
+    assert meta["options"]["dispatch"] == "realistic"
+    back = read_result(out)
+    assert any("value of foresight" in line for line in back.story)
+    assert not any("optimal over" in line for line in back.story)
