@@ -140,3 +140,42 @@ def test_cli_realistic_run_writes_a_verified_folder_that_reads_back(tmp_path, ti
     back = read_result(out)
     assert any("value of foresight" in line for line in back.story)
     assert not any("optimal over" in line for line in back.story)
+
+
+def test_surprise_on_a_crossing_passed_before_the_queue_gate_is_refused_before_solving():
+    # a route passes crossing "t1" two days after dispatch, then queues at its last gate: a
+    # surprise closure of t1 would find committed trucks on it (no queue there) -> refused;
+    # announced two days ahead it is accepted
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from borderflow.data.errors import InputError
+    from borderflow.dispatch import check_surprises
+
+    built = SimpleNamespace(
+        flows=pd.DataFrame({"period": [0, 1, 2]}),
+        crossing_use=pd.DataFrame({"var": ["route_flow"] * 3, "idx": [0, 1, 2],
+                                   "crossing_id": "t1", "period": [2, 3, 4]}))
+
+    def net(**kw):
+        close = CloseEvent(crossing="t1", close=Window(**{"from": day(3), "to": day(4)}), **kw)
+        return SimpleNamespace(scenario=dated("bridge", 6, close))
+
+    with pytest.raises(InputError, match=r"events\[0\]\.announced.*announced by 2024-01-02"):
+        check_surprises(net(), built)
+    check_surprises(net(announced=day(1)), built)
+
+
+def test_known_calendar_and_decision_days():
+    from borderflow.model.information import decision_days, known_scenario, news_days
+
+    s = dated("news", 10, _closure(reopening_announced=day(3)),
+              RampEvent(crossing="x2", ramp=RampRule(start_trucks_per_day=1, days=2),
+                        announced=day(0), **{"from": day(5)}))
+    assert news_days(s) == [2, 3]
+    assert decision_days(s, 4) == [0, 2, 3, 4, 8]
+    assert [type(e).__name__ for e in known_scenario(s, day(1)).events] == ["RampEvent"]
+    on_2 = known_scenario(s, day(2)).events[0]
+    assert on_2.close.start == day(2) and on_2.close.end is None  # until further notice
+    assert known_scenario(s, day(3)).events[0].close.end == day(3)
