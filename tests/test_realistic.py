@@ -110,8 +110,12 @@ def test_ramp_up_returns_capacity_linearly(solve_tiny, tiny_tables):
     cap = c[(c["crossing_id"] == "x1") & (c["direction"] == "a_to_b")].set_index("period")
     assert cap["capacity_trucks_per_day"].loc[[0, 1, 2, 3, 4, 5]].to_numpy() == pytest.approx(
         [100, 2, 26.5, 51, 75.5, 100], abs=1e-9)
-    # day 0's trucks reach X1 on day 1 (2 pass); the rest of day 0 goes via X2 or waits
     assert run.results.summary["status"] == "optimal"
+    from borderflow.verify import verify_results
+
+    report = verify_results(run.results, run.tables, run.net.scenario)
+    ramp = report[report["check"] == "ramp_capacity"]
+    assert len(ramp) == 4 and ramp["ok"].all() and report["ok"].all()
 
 
 def test_cli_realistic_run_writes_a_verified_folder_that_reads_back(tmp_path, tiny_tables):

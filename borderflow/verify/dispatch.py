@@ -14,6 +14,10 @@ announced_in_time      every event is announced on or before its first day (else
                        rows would have been planned on a wrong calendar)
 replanned_on_news      decision_days >= 1 + the days within the horizon on which an event or
                        a reopening date was announced (the dispatcher re-planned on each)
+ramp_capacity          every run (dated): on each day of a ramp-up, the capacity the checks
+                       use is at most ``start + (nominal - start) * i / days`` with ``nominal``
+                       the crossing's capacity in crossings.csv (recomputed here from the
+                       scenario and the input table, not from the model's calendar)
 =====================  ========================================================================
 """
 
@@ -41,6 +45,34 @@ def _news_days(scenario) -> set[int]:
         if reopening is not None:
             days.add((max(reopening, told) - start).days)
     return {d for d in days if 0 < d < n}
+
+
+def ramp_checks(f, tables) -> list:
+    """``ramp_capacity`` rows (module docstring) for every ramp-up event of a dated run."""
+    if not f.dated:
+        return []
+    ramps = [(k, ev) for k, ev in enumerate(f.scenario.events) if type(ev).__name__ ==
+             "RampEvent"]
+    if not ramps:
+        return []
+    dates = [dt.date.fromisoformat(label) for label in f.labels]
+    nominal = tables.crossings.set_index("crossing_id")
+    cap = f.capacity.set_index(["crossing_id", "direction", "period"])["capacity_trucks_per_day"]
+    names, excess = [], []
+    for k, ev in ramps:
+        first = ev.start or f.scenario.horizon.start
+        dirs = ("a_to_b", "b_to_a") if ev.direction == "both" else (ev.direction,)
+        for period, date in enumerate(dates):
+            i = (date - first).days
+            if not 0 <= i < ev.ramp.days:
+                continue
+            for d in dirs:
+                full = float(nominal.loc[ev.crossing, f"capacity_{d}_trucks_per_day"])
+                limit = ev.ramp.start_trucks_per_day + (full - ev.ramp.start_trucks_per_day) \
+                    * i / ev.ramp.days
+                names.append(f"events[{k}] {ev.crossing} {d} {date}")
+                excess.append(max(0.0, float(cap[(ev.crossing, d, period)]) - limit))
+    return [rows("ramp_capacity", names, excess, "trucks/day", 1.0)]
 
 
 def dispatch_checks(res, f) -> list:
