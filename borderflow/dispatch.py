@@ -66,8 +66,8 @@ def check_surprises(net, built) -> None:
         raise InputError(problems)
 
 
-def realistic_solve(session, built, net, foresight: SolveSummary, replan_days: int = 1,
-                    on_progress=None) -> SolveSummary:
+def realistic_solve(session, built, net, foresight: SolveSummary, solve_first,
+                    replan_days: int = 1, on_progress=None) -> SolveSummary:
     """Simulate the realistic dispatch of ``built`` (its session holds the real calendar and
     was just solved with foresight: ``foresight``); load the policy into the Pyomo model.
 
@@ -79,6 +79,9 @@ def realistic_solve(session, built, net, foresight: SolveSummary, replan_days: i
         The real scenario's network.
     foresight : SolveSummary
         The perfect-foresight solve of the same model (its objective is the bound).
+    solve_first : callable
+        ``solve_first()`` solves ``session`` as the run solves any dated model (exact windows
+        from 30 days on): plan 0, on the calendar known on day 0.
     replan_days : int
         Re-plan every this many days (and on every day news arrives).
     on_progress : callable, optional
@@ -94,27 +97,36 @@ def realistic_solve(session, built, net, foresight: SolveSummary, replan_days: i
     scenario = net.scenario
     days = decision_days(scenario, replan_days)
     n_days = len(net.periods)
-    states, plans = {}, []
+    real = bounds_of(session)
+    states, plans, first = {}, [], None
     try:
         for j, d in enumerate(days):
             known = known_scenario(scenario, scenario.horizon.start + dt.timedelta(days=d))
             key = known.model_dump_json()
             if key not in states:
+                states[key] = (known, None)
                 session.apply(bound_updates(built, with_scenario(net, known)))
-                states[key] = bounds_of(session)
+                states[key] = (known, bounds_of(session))
             end = days[j + 1] if j + 1 < len(days) else n_days
-            plans.append(Plan(first_day=d, commit_end=end, bounds=states[key]))
+            plans.append(Plan(first_day=d, commit_end=end, bounds=states[key][1]))
+            first = first or states[key][0]
+        # plan 0, solved as any dated model is (exact windows from 30 days on)
+        session.apply(bound_updates(built, with_scenario(net, first)))
+        session.restart_from(None)  # cold: warm from foresight's basis is slower here
+        progress = on_progress or (lambda *a: None)
+        solve_first()
+        start = session.highs.getInfo()
+
+        def plan(j: int, n: int, first_day: int) -> None:
+            progress("solve", j, n, f"realistic dispatch: plan {j + 1} of {n} (day "
+                                    f"{first_day}, the calendar as known that day)")
+
+        out = solve_informed(session, column_periods(built), plans, real, on_plan=plan)
     finally:
         session.apply(bound_updates(built, net))  # the real calendar again
-
-    def plan(j: int, n: int, first_day: int) -> None:
-        if on_progress is not None:
-            on_progress("solve", j, n, f"realistic dispatch: plan {j + 1} of {n} (day "
-                                       f"{first_day}, the calendar as known that day)")
-
-    out = solve_informed(session, column_periods(built), plans, on_plan=plan)
     session.load_solution(out.x, out.duals)
     return replace(out.summary, dispatch="realistic",
                    foresight_objective_usd=foresight.objective_usd,
                    solve_seconds=out.summary.solve_seconds + foresight.solve_seconds,
-                   iterations=out.summary.iterations + foresight.iterations)
+                   iterations=out.summary.iterations + foresight.iterations
+                   + int(start.simplex_iteration_count + max(start.ipm_iteration_count, 0)))

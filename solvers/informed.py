@@ -9,7 +9,8 @@ decision_days`) and, for each, the model's bounds under the calendar known that 
 1. plan ``j`` fixes every variable of the days before ``d_j`` at the values committed so far
    (the days of the variables and rows come from :mod:`borderflow.solvers.rolling`'s
    machinery) and solves the LP of days ``d_j`` onwards, to the end of the modelled days, with
-   the bounds of knowledge state ``j``, warm from the previous plan's basis;
+   the bounds of knowledge state ``j``, warm from the previous plan's basis (plan 0 is solved
+   as any dated model is: exact rolling windows from 30 days on);
 2. it commits the values of days ``[d_j, d_{j+1})`` (trucks dispatched, queue departures,
    expiries, unserved supply) and moves on: trucks already on the road keep going and queue.
 
@@ -36,8 +37,8 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from .highs import (HighsSession, SolveSummary, configure, highs_lp, new_highs,
-                    raise_for_status, run_highs, solver_version, status_of)
+from .highs import (HighsSession, SolveSummary, raise_for_status, run_highs, solver_version,
+                    status_of)
 from .rolling import column_days
 
 #: :attr:`SolveSummary.method` of a realistic dispatch
@@ -84,38 +85,45 @@ def bounds_of(session: HighsSession) -> Bounds:
 
 
 def solve_informed(session: HighsSession, periods: dict, plans: list[Plan],
-                   on_plan=None) -> Dispatch:
+                   real: Bounds, on_plan=None) -> Dispatch:
     """Simulate the realistic dispatch of ``session``'s dated model (module docstring).
 
-    One HiGHS instance holds the whole LP; plan ``j`` fixes the columns of the days before
-    its first day at their committed values and sets its knowledge state's bounds on the
-    rest, then re-solves by the simplex warm from the previous plan's basis (the first plan
-    with the session's own method). Each plan sees to the end of the modelled days (the run-out
-    tail included), so the only difference from foresight is what is known.
+    Plan 0 must already be solved in ``session`` (its HiGHS instance holds the first plan's
+    bounds and optimal basis: :func:`borderflow.dispatch.realistic_solve` solves it the way any
+    dated model is solved, exact windows from 30 days on). Each later plan fixes the columns of
+    the days before its first day at their committed values, sets its knowledge state's
+    bounds on the rest, and re-solves by the simplex warm from the previous plan's basis. Each
+    plan sees to the end of the modelled days (the run-out tail included), so the only
+    difference from foresight is what is known. On return the session's HiGHS instance holds
+    the ``real`` bounds again (its basis is the last plan's).
 
     Parameters
     ----------
     session : HighsSession
-        The whole model (its matrix, costs and options are read; it is not changed).
+        The whole model, plan 0 solved in it.
     periods : dict
         Day of each variable per variable component
         (:func:`borderflow.model.formulation.column_periods`).
     plans : list of Plan
         In order of ``first_day``, the first at day 0, the last committing to the end.
+    real : Bounds
+        The real calendar's bounds, restored at the end.
     on_plan : callable, optional
-        ``on_plan(j, n, first_day)`` before plan ``j`` of ``n`` is solved (progress).
+        ``on_plan(j, n, first_day)`` before plan ``j >= 1`` of ``n`` is solved (progress).
 
     Returns
     -------
     Dispatch
-        ``summary.status`` is ``simulated`` (every plan ended optimal).
+        ``summary.status`` is ``simulated`` (every plan ended optimal); seconds and
+        iterations of plans 1 onwards.
 
     Raises
     ------
     SolverError
         (a subclass) if a plan does not end optimal; the message names its day.
     """
-    lp = session.highs.getLp()
+    h = session.highs
+    lp = h.getLp()
     A = sp.csc_matrix((np.asarray(lp.a_matrix_.value_), np.asarray(lp.a_matrix_.index_),
                        np.asarray(lp.a_matrix_.start_)), shape=(lp.num_row_, lp.num_col_))
     cost = np.asarray(lp.col_cost_)
@@ -123,40 +131,45 @@ def solve_informed(session: HighsSession, periods: dict, plans: list[Plan],
     n_cols, n_rows = A.shape[1], A.shape[0]
     every_col = np.arange(n_cols, dtype=np.int32)
     every_row = np.arange(n_rows, dtype=np.int32)
-    x, duals = np.zeros(n_cols), np.zeros(n_rows)
-    seconds, iterations, objectives = 0.0, 0, []
-    first = plans[0].bounds
-    h = new_highs()
-    configure(h, session.options)
-    h.passModel(highs_lp(A, cost, first.col_lower, first.col_upper, first.row_lower,
-                         first.row_upper, lp.offset_))
-    for j, plan in enumerate(plans):
-        if on_plan is not None:
-            on_plan(j, len(plans), plan.first_day)
-        b = plan.bounds
-        past = day < plan.first_day
-        lo, up = b.col_lower.copy(), b.col_upper.copy()
-        lo[past] = up[past] = x[past]
-        h.changeColsBounds(n_cols, every_col, lo, up)
-        h.changeRowsBounds(n_rows, every_row, b.row_lower.copy(), b.row_upper.copy())
-        if j:
-            h.setOptionValue("solver", "simplex")  # warm from the previous plan's basis
-        t0 = time.perf_counter()
-        run_highs(h, session.options.log)
-        seconds += time.perf_counter() - t0
-        status, termination = status_of(h)
-        info = h.getInfo()
-        iterations += int(info.simplex_iteration_count + max(info.ipm_iteration_count, 0))
-        if status != "optimal":
-            raise_for_status(_summary(session, status, termination, None, seconds, iterations,
-                                      j + 1),
-                             prefix=f"realistic dispatch, plan {j + 1} of {len(plans)} (day "
-                                    f"{plan.first_day}): ")
-        sol = h.getSolution()
-        objectives.append(float(info.objective_function_value))
-        keep = (day >= plan.first_day) & (day < plan.commit_end)
-        x[keep] = np.asarray(sol.col_value)[keep]
-        duals = np.asarray(sol.row_dual, dtype=float).copy()
+    sol = h.getSolution()
+    x = np.zeros(n_cols)
+    first = (day >= plans[0].first_day) & (day < plans[0].commit_end)
+    x[first] = np.asarray(sol.col_value)[first]
+    duals = np.asarray(sol.row_dual, dtype=float).copy()
+    objectives = [float(h.getInfo().objective_function_value)]
+    seconds, iterations = 0.0, 0
+    h.setOptionValue("solver", "simplex")  # warm from the previous plan's basis
+    try:
+        for j, plan in enumerate(plans[1:], start=1):
+            if on_plan is not None:
+                on_plan(j, len(plans), plan.first_day)
+            b = plan.bounds
+            past = day < plan.first_day
+            lo, up = b.col_lower.copy(), b.col_upper.copy()
+            lo[past] = up[past] = x[past]
+            h.changeColsBounds(n_cols, every_col, lo, up)
+            h.changeRowsBounds(n_rows, every_row, b.row_lower.copy(), b.row_upper.copy())
+            # HiGHS compares time_limit with the instance's total run time: this plan's alone
+            h.setOptionValue("time_limit", float(session.options.time_limit_s) + h.getRunTime())
+            t0 = time.perf_counter()
+            run_highs(h, session.options.log)
+            seconds += time.perf_counter() - t0
+            status, termination = status_of(h)
+            info = h.getInfo()
+            iterations += int(info.simplex_iteration_count + max(info.ipm_iteration_count, 0))
+            if status != "optimal":
+                raise_for_status(_summary(session, status, termination, None, seconds,
+                                          iterations, j + 1),
+                                 prefix=f"realistic dispatch, plan {j + 1} of {len(plans)} "
+                                        f"(day {plan.first_day}): ")
+            sol = h.getSolution()
+            objectives.append(float(info.objective_function_value))
+            keep = (day >= plan.first_day) & (day < plan.commit_end)
+            x[keep] = np.asarray(sol.col_value)[keep]
+            duals = np.asarray(sol.row_dual, dtype=float).copy()
+    finally:
+        h.changeColsBounds(n_cols, every_col, real.col_lower.copy(), real.col_upper.copy())
+        h.changeRowsBounds(n_rows, every_row, real.row_lower.copy(), real.row_upper.copy())
     objective = float(cost @ x + lp.offset_)
     summary = _summary(session, "simulated", "every plan Optimal (realistic dispatch)",
                        objective, seconds, iterations, len(plans))
