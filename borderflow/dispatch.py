@@ -1,13 +1,13 @@
 """Realistic dispatch of a dated run: the pipeline stage that turns a built model and its
 scenario's announcements into a policy simulation (:mod:`borderflow.solvers.informed`).
 
-:func:`realistic_solve` solves the model with perfect foresight first (the bound, reported as
-``foresight_objective_usd``), then simulates the dispatcher who re-plans on each decision day
-(:func:`borderflow.model.information.decision_days`) with the calendar as announced by then,
-and loads the committed decisions into the model (the results, the verifier and the run folder
-then describe the policy). :func:`check_surprises` refuses, before solving, a surprise the model
-cannot represent: a crossing passed *before* a route's queue gate that closes or throttles with
-trucks already committed toward it.
+:func:`realistic_solve` takes the perfect-foresight solve as the bound
+(``foresight_objective_usd``), then simulates the dispatcher who plans on day 0 and re-plans
+on every day news arrives (:func:`borderflow.model.information.decision_days`) with the
+calendar as announced by then, and loads the committed decisions into the model (the results,
+the verifier and the run folder then describe the policy). :func:`check_surprises` refuses,
+before solving, a surprise the model cannot represent: a crossing passed *before* a route's
+queue gate that closes or throttles with trucks already committed toward it.
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ def check_surprises(net, built) -> None:
 
 
 def realistic_solve(session, built, net, foresight: SolveSummary, solve_first,
-                    replan_days: int = 1, on_progress=None) -> SolveSummary:
+                    on_progress=None) -> SolveSummary:
     """Simulate the realistic dispatch of ``built`` (its session holds the real calendar and
     was just solved with foresight: ``foresight``); load the policy into the Pyomo model.
 
@@ -82,8 +82,6 @@ def realistic_solve(session, built, net, foresight: SolveSummary, solve_first,
     solve_first : callable
         ``solve_first()`` solves ``session`` as the run solves any dated model (exact windows
         from 30 days on): plan 0, on the calendar known on day 0.
-    replan_days : int
-        Re-plan every this many days (and on every day news arrives).
     on_progress : callable, optional
         ``on_progress(stage, done, total, message)``.
 
@@ -95,7 +93,7 @@ def realistic_solve(session, built, net, foresight: SolveSummary, solve_first,
         solve.
     """
     scenario = net.scenario
-    days = decision_days(scenario, replan_days)
+    days = decision_days(scenario)
     n_days = len(net.periods)
     real = bounds_of(session)
     states, plans, first = {}, [], None

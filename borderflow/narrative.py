@@ -97,10 +97,11 @@ def story(results: ResultTables, diff: dict[str, pd.DataFrame] | None = None,
     lines = lines[:max_lines]
     value = results.summary.get("value_of_foresight_usd")
     if results.summary.get("dispatch") == "realistic" and value is not None:
-        lines.append(f"Realistic dispatch (a policy simulation, not an optimum: re-planned on "
-                     f"{results.summary.get('decision_days')} days with the calendar as "
-                     f"announced) costs {fmt_money(value)} more than perfect foresight "
-                     f"{_per(horizon)} (the value of foresight)")
+        news = (results.summary.get("decision_days") or 1) - 1
+        lines.append(f"Realistic dispatch (a policy simulation, not an optimum: planned on day "
+                     f"0 and re-planned on each of the {news} days news arrived) costs "
+                     f"{fmt_money(value)} more than perfect foresight {_per(horizon)} (the "
+                     "value of foresight)")
         return lines
     if results.summary.get("routing") == "restricted" and results.summary.get("optimality"):
         lines.append(f"Not proven optimal over every route: {results.summary['optimality']}")

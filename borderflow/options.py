@@ -73,8 +73,6 @@ class RunOptions:
         announced by then, :mod:`borderflow.dispatch`; reported beside the foresight bound).
         The default stays foresight so that existing runs and benchmarks are unchanged and a
         realistic run (about twice the solve time) is asked for.
-    replan_days : int
-        Realistic dispatch: re-plan every this many days (and on every day news arrives).
     """
 
     routes: RouteOptions = field(default_factory=RouteOptions)
@@ -86,7 +84,6 @@ class RunOptions:
     dated_routes_per_product: int = 5
     dated_solver: str = "ipm"
     dispatch: str = "foresight"
-    replan_days: int = 1
 
     def __post_init__(self):
         from borderflow.model.information import DISPATCH_MODES
@@ -94,8 +91,6 @@ class RunOptions:
         if self.dispatch not in DISPATCH_MODES:
             raise ValueError(f"dispatch must be one of {', '.join(DISPATCH_MODES)}, not "
                              f"{self.dispatch!r}")
-        if self.replan_days < 1:
-            raise ValueError(f"replan_days must be >= 1, got {self.replan_days}")
 
     @classmethod
     def of(cls, *, threads: int = 1, time_limit_s: float = 600.0,
@@ -193,5 +188,4 @@ class RunOptions:
                 "exact_windows_from_days": self.exact_windows_from_days,
                 "dated_routes_per_product": self.dated_routes_per_product,
                 "dated_solver": self.dated_solver,
-                **({"dispatch": self.dispatch, "replan_days": self.replan_days}
-                   if self.dispatch != "foresight" else {})}
+                **({"dispatch": self.dispatch} if self.dispatch != "foresight" else {})}

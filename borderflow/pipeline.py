@@ -275,7 +275,7 @@ def run_scenario(tables: InputTables, scenario: Scenario | None = None,
         summary = realistic_solve(
             model.session, model.built, model.net, summary,
             lambda: solve_session(model.session, model.built, model.net, rolling, progress),
-            options.replan_days, progress)
+            progress)
     model, summary, routing = generate_columns(model, summary, options, progress,
                                                extra_constraints=extra_constraints)
     progress("results", None, None, "extracting the result tables")

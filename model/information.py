@@ -77,13 +77,16 @@ def news_days(scenario: Scenario) -> list[int]:
     return sorted(d for d in days if 0 < d < n)
 
 
-def decision_days(scenario: Scenario, replan_days: int = 1) -> list[int]:
-    """The days (0-based) the realistic dispatch re-plans: every ``replan_days`` days from day
-    0, and on every day news arrives (so nothing is committed on a calendar known to be
-    wrong)."""
-    if replan_days < 1:
-        raise ValueError(f"replan_days must be >= 1, got {replan_days}")
-    return sorted(set(range(0, scenario.horizon.days, replan_days)) | set(news_days(scenario)))
+def decision_days(scenario: Scenario) -> list[int]:
+    """The days (0-based) the realistic dispatch plans: day 0 and every day news arrives.
+
+    A re-plan on a day without news would reproduce the previous plan: that plan's solution,
+    fixed on the days it committed, is feasible for the re-plan (same bounds on the days left),
+    and anything better on those days would have been better for the previous plan too. So
+    re-planning daily and re-planning on news days are the same policy; only the news days are
+    solved.
+    """
+    return sorted({0} | set(news_days(scenario)))
 
 
 def is_foreseen(scenario: Scenario) -> bool:

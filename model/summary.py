@@ -102,7 +102,9 @@ class RunSummary:
                                                      "cost of not knowing the calendar ahead",
                                               default=None)
     decision_days: int | None = _f("days", "realistic dispatch: days on which the dispatch "
-                                           "re-planned", default=None)
+                                           "planned (day 0 and each day news arrived; a "
+                                           "re-plan without news repeats the plan)",
+                                   default=None)
     verified: bool | None = _f("-", "every independent check passed (absent for a baseline "
                                     "solved alongside a scenario)", default=None)
     verification_checks: int | None = _f("-", "independent checks made (`verification.csv`)",

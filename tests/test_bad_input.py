@@ -658,12 +658,6 @@ ISSUE_18_DISPATCH: dict[str, Callable[[Path], Case]] = {
         horizon: {start: 2024-01-01, days: 3}
         """, "command line", "field '--dispatch'", "must be one of foresight, realistic",
         extra=("--dispatch", "realistik")),
-    "--replan-days without realistic dispatch": _yaml(
-        """\
-        name: dated
-        horizon: {start: 2024-01-01, days: 3}
-        """, "command line", "field '--replan-days'", "goes with --dispatch realistic",
-        extra=("--replan-days", "3")),
 }
 CASES.update(ISSUE_18_DISPATCH)
 

@@ -75,10 +75,6 @@ DispatchOpt = typer.Option(
          "optimum) or 'realistic' (re-planned each day with the events announced by then, "
          "their 'announced' dates: a policy simulation, reported beside the foresight bound "
          "with the value of foresight; docs/dynamics.md).")
-ReplanDaysOpt = typer.Option(
-    1, "--replan-days", min=1,
-    help="With --dispatch realistic: re-plan every this many days (and on every day news "
-         "arrives).")
 MustOpt = typer.Option([], "--must-deliver", metavar="PRODUCT",
                        help="Product id that must be delivered in full "
                                                   "(a hard constraint; repeatable). If it "
@@ -201,8 +197,8 @@ def _run_options(threads: int, time_limit: float, window_days: int | None = None
                          method=method)
 
 
-def _dispatch_options(options, scenario, dispatch: str, replan_days: int):
-    """``options`` with ``--dispatch`` and ``--replan-days``, checked against the scenario
+def _dispatch_options(options, scenario, dispatch: str):
+    """``options`` with ``--dispatch``, checked against the scenario
     (one line naming the option): a known mode, realistic only on a dated horizon."""
     from dataclasses import replace
 
@@ -216,10 +212,7 @@ def _dispatch_options(options, scenario, dispatch: str, replan_days: int):
         raise InputError(Problem("command line", None, "--dispatch", "realistic dispatch needs "
                                  "a dated scenario (horizon.start): a static run has no days "
                                  "on which events are announced"))
-    if replan_days != 1 and dispatch != "realistic":
-        raise InputError(Problem("command line", None, "--replan-days", "goes with --dispatch "
-                                 "realistic"))
-    return replace(options, dispatch=dispatch, replan_days=replan_days)
+    return replace(options, dispatch=dispatch)
 
 
 def _inputs(data: Path | None, overlay: list[Path] | None,
@@ -342,7 +335,6 @@ def solve(
     overlap_days: Optional[int] = OverlapDaysOpt,
     method: str = MethodOpt,
     dispatch: str = DispatchOpt,
-    replan_days: int = ReplanDaysOpt,
 ) -> None:
     """Solve the optimal routing of a scenario (default: baseline on the embedded dataset).
 
@@ -361,7 +353,7 @@ def solve(
         scenario = _scenario(tables, scenario_file, close, month, must_deliver)
         options = _run_options(threads, time_limit, window_days, overlap_days, pricing_rounds,
                                method)
-        options = _dispatch_options(options, scenario, dispatch, replan_days)
+        options = _dispatch_options(options, scenario, dispatch)
         with _claim(out, _inputs(data, overlay, ("--scenario", scenario_file))) as target:
             res = api.solve(tables, scenario, options, progress)
             res.write(target, progress,
