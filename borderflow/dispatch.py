@@ -123,7 +123,7 @@ def realistic_solve(session, built, net, foresight: SolveSummary, solve_first,
     finally:
         session.apply(bound_updates(built, net))  # the real calendar again
     session.load_solution(out.x, out.duals)
-    return replace(out.summary, dispatch="realistic",
+    return replace(out.summary, dispatch="realistic", decision_periods=tuple(days),
                    foresight_objective_usd=foresight.objective_usd,
                    solve_seconds=out.summary.solve_seconds + foresight.solve_seconds,
                    iterations=out.summary.iterations + foresight.iterations

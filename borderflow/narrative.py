@@ -97,9 +97,10 @@ def story(results: ResultTables, diff: dict[str, pd.DataFrame] | None = None,
     lines = lines[:max_lines]
     value = results.summary.get("value_of_foresight_usd")
     if results.summary.get("dispatch") == "realistic" and value is not None:
-        news = (results.summary.get("decision_days") or 1) - 1
-        lines.append(f"Realistic dispatch (a policy simulation, not an optimum: planned on day "
-                     f"0 and re-planned on each of the {news} days news arrived) costs "
+        news = list(results.summary.get("decision_dates") or [])[1:]
+        when = f"re-planned on {', '.join(news)} as news arrived" if news else \
+            "nothing was announced after day 0"
+        lines.append(f"Realistic dispatch (a policy simulation, not an optimum: {when}) costs "
                      f"{fmt_money(value)} more than perfect foresight {_per(horizon)} (the "
                      "value of foresight)")
         return lines

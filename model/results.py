@@ -469,6 +469,8 @@ def extract_results(net: FreightNetwork, routes: RouteSet, built: BuiltModel,
         else float(pyo.value(m.objective)) - solve_summary["foresight_objective_usd"],
         decision_days=solve_summary.get("windows") if solve_summary.get("dispatch") ==
         "realistic" else None,
+        decision_dates=[str(net.periods["label"].iloc[d])
+                        for d in solve_summary.get("decision_periods", ())] or None,
         variables=solve_summary["variables"],
         constraints=solve_summary["constraints"],
         routes=routes.stats,

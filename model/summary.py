@@ -105,6 +105,8 @@ class RunSummary:
                                            "planned (day 0 and each day news arrived; a "
                                            "re-plan without news repeats the plan)",
                                    default=None)
+    decision_dates: list | None = _f("-", "realistic dispatch: the dates on which the "
+                                          "dispatch planned", default=None)
     verified: bool | None = _f("-", "every independent check passed (absent for a baseline "
                                     "solved alongside a scenario)", default=None)
     verification_checks: int | None = _f("-", "independent checks made (`verification.csv`)",
@@ -115,7 +117,8 @@ class RunSummary:
 
     #: fields left out of :meth:`as_dict` while they are ``None`` (not verified yet)
     #: fields of a realistic-dispatch run only (absent from a foresight run's summary)
-    REALISTIC_ONLY = ("foresight_objective_usd", "value_of_foresight_usd", "decision_days")
+    REALISTIC_ONLY = ("foresight_objective_usd", "value_of_foresight_usd", "decision_days",
+                      "decision_dates")
     OPTIONAL = ("verified", "verification_checks", "verification_violations", "verify_seconds",
                 *REALISTIC_ONLY)
 

@@ -135,6 +135,8 @@ class SolveSummary:
     dispatch: str = "foresight"
     #: realistic dispatch: the perfect-foresight optimum of the same model (USD), its bound
     foresight_objective_usd: float | None = None
+    #: realistic dispatch: the days (0-based) on which a plan was made
+    decision_periods: tuple = ()
 
     @property
     def optimal(self) -> bool:

@@ -61,6 +61,7 @@ def test_surprise_closure_strands_exactly_the_trucks_sent_before_it_was_known(
         foresight.results.summary["objective_usd"], abs=1e-6)
     assert s["value_of_foresight_usd"] == pytest.approx(3000, abs=1e-6)
     assert s["decision_days"] == 2  # day 0 and the day of the news
+    assert s["decision_dates"] == ["2024-01-01", "2024-01-03"]
     assert "policy simulation" in s["solve_method"]
 
 
@@ -183,3 +184,28 @@ def test_known_calendar_and_decision_days():
     on_2 = known_scenario(s, day(2)).events[0]
     assert on_2.close.start == day(2) and on_2.close.end is None  # until further notice
     assert known_scenario(s, day(3)).events[0].close.end == day(3)
+
+
+def test_verifier_catches_a_tampered_realistic_summary():
+    # the dispatch checks recompute the decision dates and the value of foresight from the
+    # scenario and the summary alone: a plan on a day without news, a missing news day or a
+    # value that does not add up fails
+    from types import SimpleNamespace
+
+    from borderflow.verify.dispatch import dispatch_checks
+
+    f = SimpleNamespace(scenario=dated("surprise", 6, _closure()))
+    good = {"dispatch": "realistic", "objective_usd": -10.0, "foresight_objective_usd": -13.0,
+            "value_of_foresight_usd": 3.0, "decision_days": 2,
+            "decision_dates": ["2024-01-01", "2024-01-03"]}
+
+    def failed(**change):
+        report = dispatch_checks(SimpleNamespace(summary={**good, **change}), f)
+        return sorted({r["check"].iloc[0] for r in report if not r["ok"].all()})
+
+    assert failed() == []
+    assert failed(decision_dates=["2024-01-01", "2024-01-02"]) == ["replanned_on_news"]
+    assert failed(decision_days=3) == ["replanned_on_news"]
+    assert failed(value_of_foresight_usd=0.0) == ["value_of_foresight"]
+    assert failed(foresight_objective_usd=-5.0, value_of_foresight_usd=-5.0) == [
+        "foresight_bound"]

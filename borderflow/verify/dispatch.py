@@ -12,8 +12,11 @@ foresight_bound        objective_usd >= foresight_objective_usd (foresight is a 
 value_of_foresight     value_of_foresight_usd = objective_usd - foresight_objective_usd
 announced_in_time      every event is announced on or before its first day (else a day's
                        rows would have been planned on a wrong calendar)
-replanned_on_news      decision_days >= 1 + the days within the horizon on which an event or
-                       a reopening date was announced (the dispatcher re-planned on each)
+replanned_on_news      decision_dates = the horizon's first day and every day within the
+                       horizon on which an event or a reopening date was announced (the
+                       dispatcher planned on day 0 and re-planned on each day news arrived,
+                       never knowing an event before its announcement); decision_days is
+                       their number
 ramp_capacity          every run (dated): on each day of a ramp-up, the capacity the checks
                        use is at most ``start + (nominal - start) * i / days`` with ``nominal``
                        the crossing's capacity in crossings.csv (recomputed here from the
@@ -96,7 +99,12 @@ def dispatch_checks(res, f) -> list:
             late.append((f"events[{k}]", (ev.announced - first).days))
     out.append(rows("announced_in_time", [e for e, _ in late] or "every event",
                     [d for _, d in late] or 0.0, "days"))
-    needed = 1 + len(_news_days(scenario))
-    out.append(rows("replanned_on_news", f"{needed} decision days needed",
-                    max(0, needed - int(s.get("decision_days") or 0)), "days"))
+    start = scenario.horizon.start
+    needed = sorted({(start + dt.timedelta(days=d)).isoformat()
+                     for d in {0} | _news_days(scenario)})
+    told = list(s.get("decision_dates") or [])
+    wrong = sorted(set(needed) ^ set(told)) + (["decision_days"] if int(
+        s.get("decision_days") or 0) != len(told) else [])
+    out.append(rows("replanned_on_news", wrong or f"{len(needed)} decision dates",
+                    [1.0] * len(wrong) or 0.0, "dates"))
     return out
