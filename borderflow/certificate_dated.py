@@ -16,7 +16,8 @@ payload - supply dual of (o, p, t) + [capacity duals of every earlier crossing o
 reached (+ empty_return_share x the opposite direction's, ``empty_return_days`` later) + for a
 non-perishable the priority dual, per truck] / payload; a depart column adds ``((d - a) x
 waiting cost + the gate's duals on day d) / payload + market dual of the delivery day - price``;
-a hold column ``(n - a) x waiting cost / payload``; a direct route ``market dual - price``. A
+a hold column ``(n - a) x waiting cost / payload + penalty`` (cargo still queued at the end is
+valued like cargo written off); a direct route ``market dual - price``. A
 crossing direction with no capacity on the day a column takes it forbids the column; duals of
 days ``>= n`` are 0.
 
@@ -65,6 +66,7 @@ class _Inputs:
         self.pays_priority = not bool(prod["perishable"])
         self.n = facts.n_periods
         self.omega = float(facts.waiting_usd_per_truck_day)
+        self.penalty = float(prod["penalty_usd_per_t"])
         self.sigma, self.lag = float(facts.empty_share), int(facts.empty_lag_days)
         self.max_wait = int(facts.max_wait_days)
         self.mu, self.rho, self.lam = mu, rho, lam
@@ -139,7 +141,8 @@ class _Inputs:
                     + self.P * (self.market(m, d + k) - price), d)
                    for d in range(a, min(a + wait, self.n - 1) + 1)]
         if a + wait + 1 >= self.n:
-            options.append(((self.n - a) * self.omega, -2))
+            # still queued at the end: valued like cargo written off (its penalty)
+            options.append(((self.n - a) * self.omega + self.P * self.penalty, -2))
         best = min(options, default=(math.inf, None))
         return (cost + best[0], best[1]) if math.isfinite(best[0]) else None
 

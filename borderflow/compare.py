@@ -91,9 +91,12 @@ def product_changes_many(products: pd.DataFrame, pairs: pd.DataFrame,
 
 
 def cost_changes(base: ResultTables, scen: ResultTables) -> pd.DataFrame:
-    """Objective and its parts, before and after (USD)."""
-    keys = ["objective_usd", "transport_cost_usd", "revenue_usd", "lost_value_usd", "shipped_t",
-            "unserved_t", "spoiled_t", "trucks"]
+    """Objective and its parts, before and after (USD; tonnes and trucks too): every part of
+    the objective (waiting at gates included, 0 on a static run), so the parts of a change add
+    up to the change of the whole."""
+    keys = ["objective_usd", "transport_cost_usd", "revenue_usd", "lost_value_usd",
+            "waiting_cost_usd", "shipped_t", "unserved_t", "spoiled_t", "expired_in_queue_t",
+            "trucks"]
     rows = [(k, base.summary[k], scen.summary[k], scen.summary[k] - base.summary[k])
             for k in keys]
     return pd.DataFrame(rows, columns=["measure", "before", "after", "delta"])

@@ -74,7 +74,8 @@ def story(results: ResultTables, diff: dict[str, pd.DataFrame] | None = None,
         clear = f"clears on {r.clear_date}" if isinstance(r.clear_date, str) and r.clear_date \
             else "does not clear in the modelled days"
         start = "" if r.start_date == r.peak_date else f"builds from {r.start_date}, "
-        lines.append(f"{short_name(names.get(r.crossing_id, r.crossing_id))} queue {start}"
+        gate = short_name(names.get(r.crossing_id, r.crossing_id), keep=("rail",))
+        lines.append(f"{gate} queue {start}"
                      f"peaks at {fmt(r.peak_queue_trucks, 'trucks', with_unit=False)} trucks "
                      f"on {r.peak_date} and {clear} "
                      f"({fmt(r.truck_days_waited, 'truck-days')} waited)")
@@ -89,9 +90,9 @@ def story(results: ResultTables, diff: dict[str, pd.DataFrame] | None = None,
         moved = rer is not None and len(rer) > 0
         if moved:
             via = rer.groupby("via")["via_t"].sum().sort_values(ascending=False)
+            gate = short_name(names.get(via.index[0], via.index[0]), keep=("rail",))
             lines.append(f"{fmt(rer['rerouted_t'].sum(), 't')} reroute {_per(horizon)}, "
-                         f"mostly via {short_name(names.get(via.index[0], via.index[0]))} "
-                         f"({fmt(via.iloc[0], 't')})")
+                         f"mostly via {gate} ({fmt(via.iloc[0], 't')})")
         if "cost_changes" in diff:
             lines.append(_value_line(diff["cost_changes"], horizon, moved))
     lines = lines[:max_lines]

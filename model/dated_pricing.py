@@ -36,8 +36,8 @@ truck-day, every dual of a day ``>= n`` taken as 0 (the model has no such row), 
                           + \tilde\rho_{g,d_g,d}\big) + \lambda_{m,p,d+k};
 
 - **hold** ``(r, t)`` when ``a + W + 1 >= n`` (no expiry row reaches the cargo): still queued when
-  the modelled days end, :math:`c_r - \pi_{o,p,t} + (\text{upstream duals}) + (n - a)\,\omega/P`,
-  no revenue;
+  the modelled days end, :math:`c_r - \pi_{o,p,t} + (\text{upstream duals}) + (n - a)\,\omega/P
+  + \text{penalty}_p` (the end-of-horizon valuation), no revenue;
 - **direct** ``(r, t)`` for a route without crossings:
   :math:`c_r - \text{price}_{m,p} - \pi_{o,p,t} + \lambda_{m,p,t + \lfloor H/24 \rfloor}`.
 
@@ -403,7 +403,8 @@ class _DatedSearch:
             if value < best:
                 best, dep = value, day
         if a + wait + 1 >= n:
-            value = (n - a) * duals.waiting_cost_usd_per_truck_day
+            # still queued at the end: valued like cargo written off (its penalty)
+            value = (n - a) * duals.waiting_cost_usd_per_truck_day + P * p.penalty_usd_per_t
             if value < best:
                 best, dep = value, HOLD
         return None if dep is None else (cost + best, dep)

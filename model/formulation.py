@@ -31,6 +31,7 @@ Objective (minimised, USD)::
   + sum_u penalty_usd_per_t * unserved              produce not shipped (rots or stays)
   + sum_q penalty_usd_per_t * expired               cargo written off in a queue
   + sum_q waiting_cost_usd_per_truck_day * queue / payload
+  + sum_k penalty_usd_per_t * queue[k, last day]    cargo still waiting when the run ends
 
 (Over 500 lines: every constraint family is here, next to the others, so the model reads in
 one file; the index tables are in :mod:`borderflow.model.indices`, Pyomo's internals in
@@ -52,7 +53,8 @@ from .routes import RouteSet
 from .terms import add_objective, add_rows, index_set, terms
 
 __all__ = ["CROSS_KEYS", "BoundUpdate", "BuiltModel", "bound_updates", "build_model",
-           "closed_variables", "column_periods", "lookahead_days", "longest_queue_wait_days"]
+           "closed_variables", "column_periods", "left_value_usd_per_t", "lookahead_days",
+           "longest_queue_wait_days"]
 
 
 def _of_index(name: str, doc: str) -> property:
@@ -284,8 +286,11 @@ def define_queue_expiry_constraints(m: pyo.ConcreteModel, ix: IndexTables) -> No
     r"""Only cargo that has outlived its shelf life is written off, on the day it does.
 
     A stream's cargo arriving on day ``a`` may wait until the end of day ``a + W_k``; what is
-    still there on day ``a + W_k + 1`` expires. Nothing vanishes from a queue earlier, so the LP
-    cannot dump trucks to save waiting costs.
+    still there on day ``a + W_k + 1`` expires. The row bounds the day's write-off by the
+    arrivals of day ``t - W_k - 1``, a valid bound under FIFO; it cannot say "only what is left
+    of them" (not convex: :mod:`borderflow.model.fifo`), so the LP may write young cargo off
+    early where that cargo would expire anyway. Every run replays the queues first in, first
+    out and repairs such a solution, with the LP optimum as its bound.
 
     .. math:: e_{k,t} \le A_{k,\,t - W_k - 1}
               + \sum_j [t = \max(0, W_k - \text{age}_j + 1)] I_{j,k}
@@ -374,6 +379,9 @@ def define_objective(m: pyo.ConcreteModel, ix: IndexTables, waiting_usd_per_truc
 
     .. math:: \\min \\sum_f c_f x_f - \\sum \\pi\\,\\text{delivered} + \\sum_u \\rho_u u_u
               + \\sum_q \\rho_q e_q + \\omega \\sum_q Q_q / \\text{payload}_q
+              + \\sum_k \\rho_k Q_{k,T}
+
+    (``T``: the last modelled day, end of the run-out tail; :func:`left_value_usd_per_t`.)
     """
     f, u, q = ix.flows, ix.unserved, ix.queues
     deliver = ix.deliveries().drop(columns=["period"])
@@ -388,9 +396,21 @@ def define_objective(m: pyo.ConcreteModel, ix: IndexTables, waiting_usd_per_truc
         terms(np.zeros(len(q)), "expired", q["q"] if len(q) else [],
               q["penalty_usd_per_t"] if len(q) else []),
         terms(np.zeros(len(q)), "queue", q["q"] if len(q) else [],
-              waiting_usd_per_truck_day / q["payload_t_per_truck"] if len(q) else [])],
+              waiting_usd_per_truck_day / q["payload_t_per_truck"] if len(q) else []),
+        terms(np.zeros(len(q)), "queue", q["q"] if len(q) else [],
+              left_value_usd_per_t(q, ix.n_periods) if len(q) else [])],
         ignore_index=True)
     add_objective(m, table)
+
+
+def left_value_usd_per_t(queues: pd.DataFrame, n_periods: int) -> np.ndarray:
+    """Per queue index: the value (USD/t, the product's penalty) of cargo still waiting at the
+    end of the last modelled day, 0 on every other day. Such cargo has not crossed by the end
+    of the run-out tail; it is valued like cargo written off, so a queue cannot park cargo
+    past the horizon for free (the waiting cost of its days inside the horizon is charged
+    as usual)."""
+    last = queues["period"].to_numpy() == n_periods - 1
+    return np.where(last, queues["penalty_usd_per_t"].to_numpy(dtype=float), 0.0)
 
 
 def _queue_price(ix: IndexTables) -> np.ndarray:

@@ -30,7 +30,8 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from .column_generation import Routing
-from .formulation import BuiltModel
+from .fifo import repair_fifo
+from .formulation import BuiltModel, left_value_usd_per_t
 from .network import DIRECTIONS, FreightNetwork
 from .queues import arrivals
 from .routes import RouteSet
@@ -398,6 +399,13 @@ def _market_duals(built: BuiltModel) -> pd.DataFrame:
                                                 kind="stable", ignore_index=True)
 
 
+def _left_in_queue(built: BuiltModel) -> float:
+    """Tonnes waiting at the end of the last modelled day (t)."""
+    q = built.queues
+    last = np.flatnonzero(q["period"].to_numpy() == built.index.n_periods - 1)
+    return float(_values(built.model.queue, len(q))[last].clip(min=0.0).sum())
+
+
 def _priced(var, usd_per_unit) -> float:
     """``sum(price * value)`` over an indexed variable, in index order (USD)."""
     return float(_values(var, len(var)) @ np.asarray(usd_per_unit, dtype=float))
@@ -422,6 +430,7 @@ def extract_results(net: FreightNetwork, routes: RouteSet, built: BuiltModel,
     -------
     ResultTables
     """
+    fifo = repair_fifo(built)  # before any table reads the queues
     route_flows = _route_flows(built, routes)
     flows = _arc_flows(net, route_flows, routes, built)
     crossings = _crossing_table(net, built, flows)
@@ -442,7 +451,9 @@ def extract_results(net: FreightNetwork, routes: RouteSet, built: BuiltModel,
         transport_cost_usd=float(route_flows["cost_usd"].sum()),
         revenue_usd=float(route_flows["revenue_usd"].sum()),
         lost_value_usd=_priced(m.unserved, built.unserved["penalty_usd_per_t"])
-        + (_priced(m.expired, built.queues["penalty_usd_per_t"]) if built.dated else 0.0),
+        + (_priced(m.expired, built.queues["penalty_usd_per_t"])
+           + _priced(m.queue, left_value_usd_per_t(built.queues, built.index.n_periods))
+           if built.dated else 0.0),
         waiting_cost_usd=_priced(m.queue, net.parameters.waiting_cost_usd_per_truck_day
                                  / built.queues["payload_t_per_truck"])
         if built.dated else 0.0,
@@ -462,7 +473,9 @@ def extract_results(net: FreightNetwork, routes: RouteSet, built: BuiltModel,
         iterations=solve_summary["iterations"],
         rolling_windows=int(solve_summary.get("windows", 0)),
         solve_method=str(solve_summary.get("method", "")),
-        exact=bool(solve_summary.get("exact", True)),
+        exact=bool(solve_summary.get("exact", True)) and fifo is None,
+        left_in_queue_t=_left_in_queue(built) if built.dated else None,
+        fifo_repair=fifo.as_dict() if fifo is not None else None,
         dispatch=str(solve_summary.get("dispatch", "foresight")),
         foresight_objective_usd=solve_summary.get("foresight_objective_usd"),
         value_of_foresight_usd=None if solve_summary.get("foresight_objective_usd") is None
@@ -476,6 +489,7 @@ def extract_results(net: FreightNetwork, routes: RouteSet, built: BuiltModel,
         routes=routes.stats,
         routing=routing.status,
         optimality=routing.sentence(per_day=not net.dated)
+        + (f"; {fifo.sentence()}" if fifo is not None else "")
         if solve_summary.get("dispatch") != "realistic" else
         ("not an optimum: a realistic-dispatch policy simulation, each day's plan optimal for "
          "the calendar known that day over the (route, product) pairs in the model"),

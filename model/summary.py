@@ -88,7 +88,19 @@ class RunSummary:
                            default="")
     exact: bool = _f("-", "the whole LP's optimum, proved by HiGHS (`false`: a rolling-horizon "
                           "approximation with limited foresight, costlier than or equal to "
-                          "the optimum)", default=True)
+                          "the optimum, or a FIFO repair, see `fifo_repair`)", default=True)
+    left_in_queue_t: float | None = _f("t", "dated runs: cargo still waiting in a gate queue "
+                                            "at the end of the last modelled day (run-out "
+                                            "tail included), valued like cargo written off "
+                                            "(in `lost_value_usd`)", default=None)
+    fifo_repair: dict | None = _f("-", "dated runs whose LP wrote cargo off before its "
+                                       "deadline (an LP relaxes FIFO write-offs): "
+                                       "`written_off_early_t`, `streams`, the LP optimum "
+                                       "`lp_lower_bound_usd` and `gap_usd`; the reported "
+                                       "solution writes off first in, first out and is within "
+                                       "`gap_usd` of the FIFO optimum (absent: the LP's "
+                                       "write-offs are FIFO's, the optimum is exact)",
+                                  default=None)
     dispatch: str = _f("-", "`foresight`: the LP knows the whole calendar from the first day "
                             "(an optimum); `realistic`: a policy simulation, re-planned each "
                             "decision day with the events announced by then (not an optimum)",
@@ -115,12 +127,13 @@ class RunSummary:
     verify_seconds: float | None = _f("s", "wall-clock time of the verification (differs run "
                                            "to run)", default=None)
 
-    #: fields left out of :meth:`as_dict` while they are ``None`` (not verified yet)
     #: fields of a realistic-dispatch run only (absent from a foresight run's summary)
     REALISTIC_ONLY = ("foresight_objective_usd", "value_of_foresight_usd", "decision_days",
                       "decision_dates")
-    OPTIONAL = ("verified", "verification_checks", "verification_violations", "verify_seconds",
-                *REALISTIC_ONLY)
+    #: fields left out of :meth:`as_dict` while they are ``None`` (static runs have no queues;
+    #: a FIFO repair only when one was made; a foresight run; not verified yet)
+    OPTIONAL = ("left_in_queue_t", "fifo_repair", "verified", "verification_checks",
+                "verification_violations", "verify_seconds", *REALISTIC_ONLY)
 
     def as_dict(self) -> dict:
         """``summary.json``'s dict: every field in order, the verification's once it is

@@ -16,13 +16,10 @@ terminations it reports belong together.)
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
 import logging
 import os
 import sys
 import time
-from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 
 import highspy
@@ -32,27 +29,10 @@ import pyomo.environ as pyo
 import scipy.sparse as sp
 
 from borderflow.model.pyomo_layer import LinearForm, compiled_form, linear_form, set_row_bounds
+from borderflow.solvers.listeners import _LISTENER, listening  # noqa: F401 (public here too)
 
 _MS = highspy.HighsModelStatus
 log = logging.getLogger(__name__)
-
-#: ``listener(line, iterations)`` called while a session solves in this context (:func:`listening`)
-_LISTENER: contextvars.ContextVar[Callable[[str | None, int | None], None] | None] = \
-    contextvars.ContextVar("borderflow_highs_listener", default=None)
-
-
-@contextlib.contextmanager
-def listening(listener: Callable[[str | None, int | None], None]) -> Iterator[None]:
-    """While the block runs, every :meth:`HighsSession.solve` in this context calls
-    ``listener(line, None)`` with each line of HiGHS's log and ``listener(None, iterations)``
-    at each simplex or interior-point iteration (progress displays; nothing is printed and the
-    solve is unchanged)."""
-    token = _LISTENER.set(listener)
-    try:
-        yield
-    finally:
-        _LISTENER.reset(token)
-
 
 def run_highs(h: highspy.Highs, log: bool = False) -> None:
     """``h.run()``, feeding the listener of :func:`listening` if one is set (``log``: the

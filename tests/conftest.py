@@ -40,7 +40,8 @@ def client():
     """One in-process Dask worker, shared by a test module's sweeps
     (``test_sweep``, ``test_nk``)."""
     from distributed import Client, LocalCluster
+    from borderflow.sweeps.runner import NO_DASHBOARD
 
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
-                      dashboard_address=None) as cluster, Client(cluster) as c:
+                      **NO_DASHBOARD) as cluster, Client(cluster) as c:
         yield c

@@ -272,11 +272,12 @@ def test_a_run_folder_can_hold_its_baseline_and_reads_it_back(ds, tmp_path):
 
 def test_folders_are_told_apart_and_a_sweep_reads_back(ds, tmp_path):
     from distributed import Client, LocalCluster
+    from borderflow.sweeps.runner import NO_DASHBOARD
 
     data = tiny.write(tmp_path / "sweep-data")
     plan = bf.plan_sweep(n_minus_1=True, data=data, dataset=ds)
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
-                      dashboard_address=None) as cluster, Client(cluster) as client:
+                      **NO_DASHBOARD) as cluster, Client(cluster) as client:
         done = bf.sweep(plan, tmp_path / "n1", client=client)
     bf.solve(ds).write(tmp_path / "run")
     (tmp_path / "other").mkdir()

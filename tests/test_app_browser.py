@@ -266,6 +266,7 @@ def test_compare_two_runs(page, shots):
 
 def test_sweep_folder_rankings_on_the_map(page, server, shots):
     from distributed import Client, LocalCluster
+    from borderflow.sweeps.runner import NO_DASHBOARD
 
     import borderflow as bf
 
@@ -275,7 +276,7 @@ def test_sweep_folder_rankings_on_the_map(page, server, shots):
                     "  - {name: no-kim-thanh, events: [{crossing: kim-thanh-hekou}]}\n"
                     "investments:\n  projects: [ba-sai-ban-vuoc]\n  under: all\n")
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
-                      dashboard_address=None) as cluster, Client(cluster) as client:
+                      **NO_DASHBOARD) as cluster, Client(cluster) as client:
         bf.sweep(bf.plan_sweep(spec), runs / "sweep", client=client)
     page.click("#tabs button[data-tab=runs]")
     page.evaluate("loadRuns()")

@@ -187,7 +187,12 @@ def test_terminal_output_matches_the_golden_text(cli, tmp_path, name, args):
     """Exact terminal text (fixed width, no colour); paths replaced by placeholders."""
     filled = [a.format(tmp=tmp_path, base=cli["root"] / "base") for a in args]
     out = _run(*filled, "--data", cli["data"]).stdout
-    out = out.replace(str(tmp_path), "<tmp>").replace(str(cli["root"]), "<root>")
+    _matches_golden(name, out.replace(str(tmp_path), "<tmp>").replace(str(cli["root"]), "<root>"))
+
+
+def _matches_golden(name: str, out: str) -> None:
+    """``out`` is exactly ``tests/golden/<name>.txt`` (written when absent or when
+    ``BORDERFLOW_UPDATE_EXPECTED`` is set)."""
     golden = GOLDEN / f"{name}.txt"
     if os.environ.get("BORDERFLOW_UPDATE_EXPECTED") or not golden.exists():
         golden.parent.mkdir(exist_ok=True)
@@ -195,16 +200,35 @@ def test_terminal_output_matches_the_golden_text(cli, tmp_path, name, args):
     assert out == golden.read_text(encoding="utf-8")
 
 
+def _dated_closure(root: Path, name: str) -> tuple[Path, Path]:
+    """The tiny border data with X1 at 20 trucks/day (folder ``root/name``), and a scenario
+    closing X1 on two of six days (``root/dated.yaml``)."""
+    t = tiny.base_tables()
+    t["crossings"].loc[0, "capacity_a_to_b_trucks_per_day"] = 20
+    data = border_data(root, name, t)
+    yaml = root / "dated.yaml"
+    yaml.write_text("name: x1-closed-2d\nhorizon: {start: 2024-01-01, days: 6}\nevents:\n"
+                    "  - {crossing: x1, close: {from: 2024-01-02, to: 2024-01-03}}\n")
+    return data, yaml
+
+
+def test_a_dated_restricted_run_matches_the_golden_text(tmp_path):
+    """A dated closure (day-by-day runs are not priced: routing ``restricted``, issue 17) as the
+    terminal shows it: the run says "optimal over the N (route, product) pairs in the model
+    only; gap unknown", in its title and its story, and never "optimal over all routes"; its
+    amounts are stated over the horizon, its crossing rows as daily means with closed days."""
+    data, yaml = _dated_closure(tmp_path, "data")
+    out = _run("solve", "--data", data, "--scenario", yaml, "--out", tmp_path / "d").stdout
+    assert "gap unknown" in out and "certified" not in out
+    assert "optimal over all routes" not in out
+    _matches_golden("solve-dated-restricted", out.replace(str(tmp_path), "<tmp>"))
+
+
 @pytest.fixture(scope="module")
 def dated_gpkg(cli):
     """A dated closure solved by ``solve --gis``: X1 at 20 trucks/day, closed two days."""
     root = cli["root"]
-    t = tiny.base_tables()
-    t["crossings"].loc[0, "capacity_a_to_b_trucks_per_day"] = 20
-    data = border_data(root, "data-dated", t)
-    yaml = root / "dated.yaml"
-    yaml.write_text("name: x1-closed-2d\nhorizon: {start: 2024-01-01, days: 6}\nevents:\n"
-                    "  - {crossing: x1, close: {from: 2024-01-02, to: 2024-01-03}}\n")
+    data, yaml = _dated_closure(root, "data-dated")
     env = _json("solve", "--data", data, "--scenario", yaml, "--out", root / "dated", "--gis")
     return env, root / "dated" / "dated.gpkg"
 
@@ -249,9 +273,10 @@ def test_ogrinfo_reads_the_dated_geopackage(dated_gpkg):
 def scheduler():
     """One in-process Dask worker."""
     from distributed import Client, LocalCluster
+    from borderflow.sweeps.runner import NO_DASHBOARD
 
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
-                      dashboard_address=None) as cluster, Client(cluster) as c:
+                      **NO_DASHBOARD) as cluster, Client(cluster) as c:
         yield c.scheduler.address
 
 
@@ -287,7 +312,34 @@ def test_zero_costs_ties_and_closures_are_said_in_words():
     assert explain_zero_cost({**row, "cost_increase_usd": 900.0}, 120.0) == ""
     assert explain_zero_cost({**row, "closed": None, "rerouted_trucks": 4.0}, None) \
         .startswith("the flow moved to other gates at no extra cost")
+    # a scenario that builds a gate: no closure (NaN in a table row), nothing moved
+    built = explain_zero_cost({**row, "closed": float("nan"), "rerouted_trucks": 0.0}, None)
+    assert built.startswith("no flow moved") and "nan" not in built
     assert tie_ranks(pd.Series([1, 1, 3, None])) == ["=1", "=1", "3", ""]
     assert closure_words(365, False, 365) == "all days"
     assert closure_words(10, False, 31) == "10 of 31 days, averaged"
     assert closure_words(10, True, 45) == "10 of 45 days"
+
+
+def test_a_local_cluster_does_not_warn_when_port_8787_is_taken():
+    """A sweep's own cluster prints nothing of Dask's in the middle of the output: with 8787
+    held (by another cluster on the machine, or here), no "Port 8787 is already in use"."""
+    import socket
+    import warnings
+
+    from borderflow.sweeps.runner import dask_client
+
+    holder = socket.socket()
+    try:
+        holder.bind(("127.0.0.1", 8787))
+        holder.listen()
+    except OSError:  # already held by someone else: the case under test
+        pass
+    try:
+        with warnings.catch_warnings(record=True) as seen:
+            warnings.simplefilter("always")
+            with dask_client(workers=1, processes=False) as client:
+                assert client.submit(sum, [1, 2]).result() == 3
+    finally:
+        holder.close()
+    assert not [w for w in seen if "already in use" in str(w.message)]

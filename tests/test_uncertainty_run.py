@@ -246,3 +246,18 @@ def test_eirr_band_counts_never_repaid_samples_below_every_rate():
     r = appraisal_ranking(point, per).iloc[0]
     # inverted CDF (a band with infinities): P50 is the 5th of the 10 sorted values, 0.01
     assert r["eirr_p10"] == -np.inf and r["eirr_p50"] == pytest.approx(0.01)
+
+
+def test_the_objective_is_shown_as_a_positive_net_value():
+    """The terminal and --json say net value (revenue minus costs), not the objective's sign
+    (issue 22); bands.csv keeps the objective. P10 of the net value is minus the objective's
+    P90."""
+    from borderflow.uncertainty.result import LABELS, as_net_value
+
+    bands = pd.DataFrame({"measure": ["cost_usd", "unserved_t"], "point": [-100.0, 5.0],
+                          "p10": [-130.0, 1.0], "p50": [-110.0, 4.0], "p90": [-90.0, 9.0]})
+    shown = as_net_value(bands).set_index("measure")
+    assert shown.loc["net_value_usd", ["point", "p10", "p50", "p90"]].tolist() == \
+        [100.0, 90.0, 110.0, 130.0]
+    assert shown.loc["unserved_t", "p90"] == 9.0 and bands.loc[0, "point"] == -100.0
+    assert LABELS["net_value_usd"] == "net value (revenue minus costs)"

@@ -26,12 +26,13 @@ import typer
 from . import calibrate as _calibrate_module
 from . import display
 from . import progress as prog
+from .typer_app import App, Group
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode="rich",
-                  help="Route export freight across alternative land border crossings "
-                       "(Vietnam, Laos, Thailand, China) with a Pyomo/HiGHS model.")
-data_app = typer.Typer(no_args_is_help=True, rich_markup_mode="rich",
-                       help="Inspect and check the dataset.")
+app = App(cls=Group, add_completion=False, no_args_is_help=True, rich_markup_mode="rich",
+              help="Route export freight across alternative land border crossings "
+                   "(Vietnam, Laos, Thailand, China) with a Pyomo/HiGHS model.")
+data_app = App(cls=Group, no_args_is_help=True, rich_markup_mode="rich",
+               help="Inspect and check the dataset.")
 app.add_typer(data_app, name="data")
 
 DataOpt = typer.Option(None, "--data", metavar="DIR",
@@ -82,13 +83,24 @@ MustOpt = typer.Option([], "--must-deliver", metavar="PRODUCT",
                                                   "why.")
 
 
+def _outcomes() -> tuple[type[Exception], ...]:
+    """The errors that are outcomes, not bugs: ``InputError``, and ``SolverError`` once the
+    solver module is loaded (nothing else raises it). Catching them does not import HiGHS,
+    Pyomo and scipy, so commands that never solve (``data list``, ``verify``) start fast."""
+    import sys
+
+    from borderflow.data.errors import InputError
+
+    solver = sys.modules.get("borderflow.solvers.highs")
+    return (InputError,) if solver is None else (InputError, solver.SolverError)
+
+
 def _fail(err: Exception, command: str = "", as_json: bool = False) -> None:
     """Report an input or solver error (its line, or its envelope with ``--json``) and exit
     with its code; re-raise anything else (a bug is not an outcome)."""
     from borderflow.data.errors import InputError
-    from borderflow.solvers.highs import SolverError
 
-    if not isinstance(err, (InputError, SolverError)):
+    if not isinstance(err, _outcomes()):
         raise err
     if as_json:
         from borderflow.cli.outputs import failure
@@ -105,13 +117,10 @@ def _fail(err: Exception, command: str = "", as_json: bool = False) -> None:
 def _working(command: str, as_json: bool = False):
     """Run a command's work with its progress display; input and solver errors end it with
     their message (or envelope) and exit code."""
-    from borderflow.data.errors import InputError
-    from borderflow.solvers.highs import SolverError
-
     try:
         with prog.Progress(command) as progress:
             yield progress
-    except (InputError, SolverError) as err:
+    except Exception as err:  # noqa: BLE001 - _fail re-raises what is not an outcome
         _fail(err, command, as_json)
 
 
@@ -439,9 +448,10 @@ def robust_cmd(
 
 @app.command("sweep")
 def sweep_cmd(
-    scenario_file: Optional[Path] = typer.Argument(None, help="Scenario YAML: one scenario, "
-                                                              "'scenarios:', 'grid:', "
-                                                              "'investments:'."),
+    scenario_file: Optional[Path] = typer.Argument(None, metavar="FILE",
+                                                   help="Scenario YAML: one scenario, "
+                                                        "'scenarios:', 'grid:', "
+                                                        "'investments:'."),
     out: Path = typer.Option(..., "--out", help="Sweep folder to write."),
     n_1: bool = typer.Option(False, "--n-1", metavar="", help="Close every open crossing in turn "
                                                   "(instead of a scenario file)."),
@@ -614,8 +624,9 @@ def _check_ranges(tables, data: Optional[Path]) -> str:
 
 @data_app.command("list")
 def data_list(
-    kind: str = typer.Argument(..., help="crossings, products, places or groups (closure "
-                                         "groups built from the dataset)."),
+    kind: str = typer.Argument(..., metavar="KIND",
+                               help="crossings, products, places or groups (closure "
+                                    "groups built from the dataset)."),
     country: Optional[str] = typer.Option(None, "--country",
                                           help="Only those of this country (ISO code, e.g. "
                                                "VN): crossings on its border, products it "
@@ -639,7 +650,7 @@ def data_list(
         display.say(f"no {kind} for country {country}")
 
 
-RunDirArg = typer.Argument(..., help="Run folder (written by solve or reroute).")
+RunDirArg = typer.Argument(..., metavar="RUN", help="Run folder (written by solve or reroute).")
 RunDataOpt = typer.Option(None, "--data", metavar="DIR",
                           help="Dataset of the run (default: from its run.json).")
 RunOverlayOpt = typer.Option(None, "--overlay", metavar="DIR",

@@ -69,26 +69,57 @@ def print_view(view: View) -> None:
     if view.empty or not view.columns:
         return
     t = Table(title=escape(view.title), title_justify="left")
-    rows = view.cells()
-    widths = fit_widths(view, rows, out_console.width)
-    for c, w in zip(view.shown, widths):
+    columns, rows = list(view.shown), view.cells()
+    widths = fit_widths(columns, rows, out_console.width)
+    notes = list(view.notes)
+    if not _fits(widths, out_console.width) and len(rows) > 1:
+        columns, rows, said = _without_constant_columns(columns, rows)
+        notes = said + notes
+        widths = fit_widths(columns, rows, out_console.width)
+    for c, w in zip(columns, widths):
         t.add_column(escape(c.header), justify="right" if c.unit or c.unit_column else "left",
                      overflow="fold", width=w)
     for cells in rows:
         t.add_row(*(escape(v) for v in cells))
-    out_console.print(t)
-    for note in view.notes:
+    if _fits(widths, out_console.width):
+        out_console.print(t)
+    else:  # wider than the terminal even so: never squeeze numbers and ids into broken cells
+        Console(file=out_console.file, width=sum(widths) + 3 * len(widths) + 1,
+                no_color=out_console.no_color, quiet=out_console.quiet,
+                highlight=False).print(t)
+    for note in notes:
         out_console.print(f"[dim]  {escape(note)}[/]", soft_wrap=True)
 
 
-def fit_widths(view: View, rows: list[list[str]], width: int) -> list[int]:
+def _fits(widths: list[int], width: int) -> bool:
+    """Columns of these widths, with a space each side of a cell and a border between, fit."""
+    return sum(widths) + 3 * len(widths) + 1 <= width
+
+
+def _without_constant_columns(columns: list, rows: list[list[str]]):
+    """A table too wide for the terminal loses the columns that say the same in every row
+    (ids and numbers kept), each said once in a note instead: ``horizon: representative day
+    (year) in every row``. Returns the columns, the rows and the notes."""
+    keep, notes = [], []
+    for k, c in enumerate(columns):
+        values = {r[k] for r in rows}
+        if len(values) == 1 and not (c.key.endswith("_id") or c.unit or c.unit_column):
+            value = values.pop()
+            if value:
+                notes.append(f"{c.header or c.key}: {value} in every row")
+            continue
+        keep.append(k)
+    return ([columns[k] for k in keep], [[r[k] for k in keep] for r in rows], notes)
+
+
+def fit_widths(columns: list, rows: list[list[str]], width: int) -> list[int]:
     """Column widths that fit ``width``: each column as wide as its widest cell or header;
     if that is too wide, the columns with the most room to give are narrowed first, names and
     headers wrapping between words, while ids (and check names), directions, units and
     numbers keep their width (never broken). Deterministic, so a table reads the same at the
     same width."""
     natural, least, tight = [], [], []
-    for k, c in enumerate(view.shown):
+    for k, c in enumerate(columns):
         cells = [r[k] for r in rows]
         widest = max([len(c.header), *(len(v) for v in cells)])
         word = max([len(w) for w in c.header.split()] or [0])

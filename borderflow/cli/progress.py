@@ -145,7 +145,7 @@ class Progress:
 
     # ---- context
     def __enter__(self) -> Self:
-        from borderflow.solvers.highs import listening
+        from borderflow.solvers.listeners import listening
 
         if self.show:
             from rich.progress import Progress as Bar

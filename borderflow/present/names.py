@@ -131,10 +131,16 @@ def label_directions(df: pd.DataFrame, crossings: pd.DataFrame | None = None,
     return out
 
 
-def short_name(name: str) -> str:
+def short_name(name: str, keep: tuple[str, ...] = ()) -> str:
     """A display name without its parentheses: ``"Ban Vuoc (Bat Xat)–Ba Sa / Ba Sai
-    (Jinping, Yunnan)"`` -> ``"Ban Vuoc–Ba Sa / Ba Sai"``; for map labels and narrow tables."""
-    return re.sub(r"\s+", " ", re.sub(r"\s*\([^)]*\)", "", str(name))).strip()
+    (Jinping, Yunnan)"`` -> ``"Ban Vuoc–Ba Sa / Ba Sai"``; for map labels and narrow tables.
+
+    ``keep``: parentheses kept when they hold one of these words, e.g. ``("rail",)`` keeps
+    ``"Boten–Mohan (rail)"`` apart from the road gate ``"Boten–Mohan"`` where no id is shown
+    beside the name (sentences of the story)."""
+    def drop(m: re.Match) -> str:
+        return m.group(0) if m.group(1).strip().lower() in keep else ""
+    return re.sub(r"\s+", " ", re.sub(r"\s*\(([^)]*)\)", drop, str(name))).strip()
 
 
 @dataclass

@@ -233,9 +233,13 @@ def crossing_changes_view(diff: Mapping[str, pd.DataFrame], horizon: Horizon) ->
 COST_ROWS = (("net_value_usd", "net value (revenue minus costs)", "USD"),
              ("revenue_usd", "market revenue", "USD"), ("cost_usd", "costs", "USD"),
              ("transport_cost_usd", "  transport cost", "USD"),
+             ("waiting_cost_usd", "  waiting cost at gates", "USD"),
              ("lost_value_usd", "  value not shipped", "USD"),
              ("shipped_t", "shipped", "t"), ("unserved_t", "not shipped", "t"),
-             ("spoiled_t", "spoiled", "t"), ("trucks", "trucks", "trucks"))
+             ("spoiled_t", "spoiled", "t"), ("expired_in_queue_t", "expired waiting at gates", "t"),
+             ("trucks", "trucks", "trucks"))
+#: rows of the cost table shown only for a dated run (no queues on a representative day)
+DATED_ONLY = ("waiting_cost_usd", "expired_in_queue_t")
 
 
 def cost_changes_view(diff: Mapping[str, pd.DataFrame], horizon: Horizon) -> View:
@@ -249,7 +253,8 @@ def cost_changes_view(diff: Mapping[str, pd.DataFrame], horizon: Horizon) -> Vie
     rows = [{"measure": name, "measure_id": key, "unit": horizon.total_unit(unit),
              "baseline": side["before"][key], "scenario": side["after"][key],
              "change": side["after"][key] - side["before"][key]}
-            for key, name, unit in COST_ROWS if key in side["before"]]
+            for key, name, unit in COST_ROWS
+            if key in side["before"] and (horizon.dated or key not in DATED_ONLY)]
     what = "per day" if not horizon.dated else horizon.scope
     return View("cost_changes", f"value, costs and losses, {what}",
                 [Column("measure", "measure"), Column("unit", "unit"),

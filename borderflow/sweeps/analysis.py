@@ -115,7 +115,7 @@ def explain_zero_cost(row: dict, baseline_flow_trucks: float | None) -> str:
     if cost is None or pd.isna(cost) or abs(cost) >= ZERO_USD:
         return ""
     closed, closed_days, days = row.get("closed"), row.get("closed_days"), row.get("days")
-    if closed:
+    if isinstance(closed, str) and closed:  # a closure (NaN in a table row: none)
         if not baseline_flow_trucks or baseline_flow_trucks <= TOL:
             return f"{closed} carried no freight in the baseline, so closing it changes nothing"
         if not row.get("dated") and closed_days and days and closed_days < days:
@@ -123,7 +123,9 @@ def explain_zero_cost(row: dict, baseline_flow_trucks: float | None) -> str:
                     f"leave {1 - closed_days / days:.0%} of the gate's daily capacity, enough "
                     "for its baseline flow; a dated horizon sees the closure day by day")
     if not row.get("rerouted_trucks"):
-        return "no flow had to move: the disruption does not touch a gate or supply in use"
+        return ("no flow moved: what the scenario changes is not on a route in use (a gate or "
+                "supply the baseline does not use, or a new gate no cheaper than the routes "
+                "used)")
     return "the flow moved to other gates at no extra cost (spare capacity on routes as cheap)"
 
 

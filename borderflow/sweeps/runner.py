@@ -44,6 +44,12 @@ from .worker import PLUGIN, Job, ModelCache, Outcome, chunk_size, dask_solve
 
 log = logging.getLogger("borderflow.sweeps")
 
+#: ``LocalCluster`` options: no dashboard, and the scheduler's small HTTP server (health,
+#: metrics) on a free local port: on its default 8787, held by any other cluster on the
+#: machine, Dask warns "Port 8787 is already in use" in the middle of a command's output
+NO_DASHBOARD = {"dashboard_address": None,
+                "scheduler_kwargs": {"dashboard_address": "127.0.0.1:0"}}
+
 
 def _quiet(stage: str, done=None, total=None, message: str = "") -> None:
     """A progress callback that reports nothing."""
@@ -61,8 +67,12 @@ def dask_client(client=None, workers: int = 2, scheduler: str | None = None,
 
     quiet = logging.getLogger("distributed")
     level = quiet.level
-    if not log.isEnabledFor(logging.INFO):  # Dask's INFO lines only with --verbose
-        quiet.setLevel(logging.WARNING)
+    # Dask's INFO and WARNING lines only with --verbose (a warning such as "Worker process
+    # still alive after 4.0 seconds, killing" at the end of a sweep on a loaded machine is not
+    # the user's concern; failed scenarios are reported by the sweep itself)
+    verbose = log.isEnabledFor(logging.INFO)
+    if not verbose:
+        quiet.setLevel(logging.ERROR)
     try:
         if scheduler:
             with Client(scheduler) as c:
@@ -71,8 +81,8 @@ def dask_client(client=None, workers: int = 2, scheduler: str | None = None,
         # worker processes take part in fault injection only when a test asks for it there
         extra = {"env": worker_env()} if processes else {}
         with LocalCluster(n_workers=workers, threads_per_worker=1, processes=processes,
-                          dashboard_address=None, silence_logs=logging.WARNING,
-                          **extra) as cluster, \
+                          silence_logs=logging.WARNING if verbose else logging.ERROR,
+                          **NO_DASHBOARD, **extra) as cluster, \
                 Client(cluster) as c:
             yield c
     finally:

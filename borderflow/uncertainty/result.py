@@ -37,8 +37,33 @@ WORDS = {"cost_usd": "net cost (objective: costs minus revenue)",
 
 #: measure -> a table's label (short: the terminal's column is narrow)
 LABELS = {"cost_usd": "net cost (objective)", "unserved_t": "unserved", "spoiled_t": "spoiled",
+          "net_value_usd": "net value (revenue minus costs)",
           "cost_increase_usd": "cost of the disruption", "unserved_increase_t": "extra unserved",
           "spoiled_increase_t": "extra spoiled"}
+
+
+def as_net_value(bands: pd.DataFrame) -> pd.DataFrame:
+    """The objective's rows (``cost_usd``: costs minus revenue, negative when revenue is the
+    larger) said as an analyst quotes them: net value, revenue minus costs, so positive; its
+    P10 is minus the objective's P90 and the other way round. What the terminal and ``--json``
+    show; ``bands.csv`` keeps the objective.
+
+    Parameters
+    ----------
+    bands : DataFrame
+        Rows with ``measure``, ``point``, ``p10``, ``p50``, ``p90``.
+
+    Returns
+    -------
+    DataFrame
+        A copy, ``cost_usd`` rows turned into ``net_value_usd`` rows.
+    """
+    out = bands.copy()
+    obj = out["measure"] == "cost_usd"
+    for col, src in (("point", "point"), ("p10", "p90"), ("p50", "p50"), ("p90", "p10")):
+        out.loc[obj, col] = -bands.loc[obj, src].astype(float)
+    out.loc[obj, "measure"] = "net_value_usd"
+    return out
 
 
 def _unit(measure: str, dated: bool) -> str:
@@ -198,7 +223,7 @@ class UncertaintyResult:
         if self.increase is not None:
             parts.append(self.increase.assign(scenario="increase"))
         parts.append(self.summary)
-        bands = pd.concat(parts, ignore_index=True)
+        bands = as_net_value(pd.concat(parts, ignore_index=True))
         bands["what"] = [(LABELS.get(m, _words(m)) if s in ("increase", "scenario") else
                           f"baseline: {LABELS.get(m, _words(m))}")
                          for m, s in zip(bands["measure"], bands["scenario"])]

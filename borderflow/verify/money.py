@@ -5,8 +5,11 @@ check              what must hold
 =================  ===========================================================================
 non_negative       every flow, stock and unserved amount is >= 0
 objective          objective recomputed from the tables = summary objective_usd
-summary            summary totals (supply, shipped, unserved, spoiled, expired, trucks,
-                   costs, revenue, periods) = the tables' totals
+summary            summary totals (supply, shipped, unserved, spoiled, expired, left in
+                   queue at the end, trucks, costs, revenue, periods) = the tables' totals
+fifo_repair        a run that repaired its LP's write-offs (``fifo_repair``): the LP bound is
+                   at most the objective, the gap is their difference and the run is not
+                   called exact
 solver_status      the summary says the solve ended ``optimal`` (only optimal solutions are
                    written as results)
 products_table     per product: supply, shipped, unserved, spoiled, lost value, trucks,
@@ -28,7 +31,7 @@ from .routes import Paths
 from .terms import route_cost_per_t
 
 #: summary keys that runs written before them may lack (checked when present)
-OPTIONAL_SUMMARY = ("expired_in_queue_t", "trucks", "periods")
+OPTIONAL_SUMMARY = ("expired_in_queue_t", "left_in_queue_t", "trucks", "periods")
 
 def money_checks(res, f: Facts, paths: Paths, cargo: pd.DataFrame) -> list[pd.DataFrame]:
     """Objective and summary totals recomputed from the tables."""
@@ -51,11 +54,16 @@ def money_checks(res, f: Facts, paths: Paths, cargo: pd.DataFrame) -> list[pd.Da
     shipped_revenue = float(np.sum(num(rf, "flow_t") * priced(rf, rf["market"])))
     pen = f.products["penalty_usd_per_t"]
     unserved_usd = float(np.sum(num(un, "unserved_t") * pen.reindex(un["product_id"]).to_numpy()))
-    expired_usd = waiting = 0.0
+    expired_usd = waiting = left_t = 0.0
     expired_perishable = 0.0
     if len(sq):
         ps = f.products.reindex(sq["product_id"])
-        expired_usd = float(np.sum(num(sq, "expired_t") * ps["penalty_usd_per_t"].to_numpy()))
+        # cargo still queued at the end of the last modelled day is valued like cargo written
+        # off (the model's end-of-horizon valuation, docs/model.md)
+        left = np.where(num(sq, "period") == f.n_periods - 1, num(sq, "queue_t"), 0.0)
+        left_t = float(left.sum())
+        expired_usd = float(np.sum((num(sq, "expired_t") + left)
+                                   * ps["penalty_usd_per_t"].to_numpy()))
         waiting = f.waiting_usd_per_truck_day * float(
             np.sum(num(sq, "queue_t") / ps["payload_t"].to_numpy()))
         expired_perishable = float(np.sum(np.where(ps["perishable"].to_numpy(dtype=bool),
@@ -72,10 +80,19 @@ def money_checks(res, f: Facts, paths: Paths, cargo: pd.DataFrame) -> list[pd.Da
             "unserved_t": float(num(un, "unserved_t").sum()),
             "spoiled_t": spoiled_origin + expired_perishable,
             "expired_in_queue_t": float(num(sq, "expired_t").sum()) if len(sq) else 0.0,
+            "left_in_queue_t": left_t,
             "trucks": float(np.sum(num(rf, "flow_t") / f.products["payload_t"].reindex(
                 rf["product_id"]).to_numpy(dtype=float))),
             "periods": float(f.n_periods)}
     out = []
+    repair = s.get("fifo_repair")
+    if isinstance(repair, dict):
+        bound, gap = repair.get("lp_lower_bound_usd"), repair.get("gap_usd")
+        ok = isinstance(bound, (int, float)) and isinstance(gap, (int, float))
+        amount = (max(0.0, bound - objective) + abs(gap - (objective - bound))
+                  + (abs(objective) if s.get("exact") else 0.0)) if ok else np.inf
+        out.append(rows("fifo_repair", "summary.fifo_repair (LP bound, gap, exact)", amount,
+                        "USD", max(abs(objective), transport, revenue)))
     for key, value in mine.items():
         # the objective is a difference of large sums: its tolerance scales with the largest
         scale = max(abs(value), transport, revenue) if key == "objective_usd" else abs(value)

@@ -35,7 +35,8 @@ An initial-queue entry of age ``g`` counts as arriving on day ``-g``: in the age
 ``t <= W - g`` and expiring on day ``max(0, W - g + 1)``.
 
 Objective (USD): ``sum cost x - price (direct deliveries + y) + penalty (u + e) +
-waiting / payload * Q``.
+waiting / payload * Q + penalty Q[last day]`` (cargo still waiting when the run ends is
+valued like cargo written off).
 
 Stream aggregation (``aggregate=True``): pairs that share their gate, direction, product,
 market, downstream days and allowed wait ``W`` share one queue. Every row a queue variable
@@ -406,7 +407,9 @@ def build(net, routes, variant: Variant = Variant()) -> DatedLP:
     cost[col("y", qi)] = -y_price[q_s]
     cost[col("e", qi)] = streams["penalty_usd_per_t"].to_numpy(float)[q_s]
     waiting = net.tables.parameter("waiting_cost_usd_per_truck_day")
-    cost[col("Q", qi)] = waiting / pay_s[q_s]
+    # cargo still waiting at the end of the last day is valued like cargo written off
+    cost[col("Q", qi)] = waiting / pay_s[q_s] + np.where(
+        q_t == n - 1, streams["penalty_usd_per_t"].to_numpy(float)[q_s], 0.0)
 
     # bounds: closed crossings shut what takes them; must-deliver products neither rot nor wait
     col_upper = np.full(n_cols, np.inf)

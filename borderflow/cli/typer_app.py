@@ -1,0 +1,69 @@
+"""The typer application class of the command line: how ``--help`` shows commands and flags.
+
+Two things typer 0.2x shows as its authors never meant a reader to see them (issue 22, docs
+drift): the built-in ``--help`` flag listed with a ``<bool>`` type (a flag takes no value; the
+command's own flags pass ``metavar=""``, the built-in one cannot), and, in the list of commands
+of ``rich`` markup mode, a docstring's first paragraph broken at the source's line ends. Commands
+registered through :class:`App` show neither.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+import typer
+from typer.core import TyperCommand, TyperGroup
+
+
+def _help_flag_without_type(opt):
+    """The help option with an empty metavar: its row in ``--help`` shows no ``<bool>``."""
+    if opt is not None:
+        opt.metavar = ""
+    return opt
+
+
+class Command(TyperCommand):
+    """A command whose ``--help`` row shows no value type."""
+
+    def get_help_option(self, ctx):  # noqa: D102 - click's API
+        return _help_flag_without_type(super().get_help_option(ctx))
+
+
+class Group(TyperGroup):
+    """A group (``borderflow``, ``borderflow data``) whose ``--help`` row shows no value type."""
+
+    def get_help_option(self, ctx):  # noqa: D102 - click's API
+        return _help_flag_without_type(super().get_help_option(ctx))
+
+
+def first_paragraph(doc: str | None) -> str | None:
+    """The first paragraph of a docstring on one line (what the list of commands shows).
+
+    Parameters
+    ----------
+    doc : str or None
+        The command function's docstring.
+
+    Returns
+    -------
+    str or None
+        Its first paragraph with the line ends replaced by spaces; None without a docstring.
+    """
+    if not doc:
+        return None
+    return " ".join(inspect.cleandoc(doc).split("\n\n")[0].split())
+
+
+class App(typer.Typer):
+    """``typer.Typer`` whose commands are :class:`Command` (groups: pass ``cls=Group``) and list
+    their first docstring paragraph on one line."""
+
+    def command(self, *args, cls=None, short_help=None, **kwargs):
+        """Register a command (``typer.Typer.command``, with this module's defaults)."""
+        parent = super().command
+
+        def register(f):
+            text = short_help if short_help is not None else first_paragraph(f.__doc__)
+            return parent(*args, cls=cls or Command, short_help=text, **kwargs)(f)
+
+        return register
