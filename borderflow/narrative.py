@@ -96,6 +96,15 @@ def story(results: ResultTables, diff: dict[str, pd.DataFrame] | None = None,
         if "cost_changes" in diff:
             lines.append(_value_line(diff["cost_changes"], horizon, moved))
     lines = lines[:max_lines]
+    value = results.summary.get("value_of_foresight_usd")
+    if results.summary.get("dispatch") == "realistic" and value is not None:
+        news = list(results.summary.get("decision_dates") or [])[1:]
+        when = f"re-planned on {', '.join(news)} as news arrived" if news else \
+            "nothing was announced after day 0"
+        lines.append(f"Realistic dispatch (a policy simulation, not an optimum: {when}) costs "
+                     f"{fmt_money(value)} more than perfect foresight {_per(horizon)} (the "
+                     "value of foresight)")
+        return lines
     if results.summary.get("routing") == "restricted" and results.summary.get("optimality"):
         lines.append(f"Not proven optimal over every route: {results.summary['optimality']}")
     return lines

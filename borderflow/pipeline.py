@@ -32,6 +32,7 @@ import borderflow
 from borderflow.data.errors import InputError, Problem, display_path
 from borderflow.data.loaders import InputTables, sha256_file
 from borderflow.data.scenario import Scenario, counterfactual, has_disruptions
+from borderflow.dispatch import check_surprises, realistic_solve
 from borderflow.model.column_generation import (Pricing, Routing, carry_basis, gap_bound_usd,
                                                 pricing_inputs, timed_pricing, with_columns)
 from borderflow.model.extend import ExtraConstraints, apply_extension
@@ -262,12 +263,20 @@ def run_scenario(tables: InputTables, scenario: Scenario | None = None,
                                      "model's own variables or solve the whole horizon at "
                                      "once"))
         rolling = None  # the rule's exact windows need every variable's day: one LP instead
+    realistic = options.dispatch == "realistic"
+    if realistic:
+        _check_realistic(model)  # before solving: a surprise the model cannot represent
     try:
         summary = solve_session(model.session, model.built, model.net, rolling, progress)
     except InfeasibleError as err:
         if rolling is not None and not rolling.exact:  # a window's IIS is not the model's
             raise
         raise explained(err, model.session, model.built, model.net) from None
+    if realistic:
+        summary = realistic_solve(
+            model.session, model.built, model.net, summary,
+            lambda: solve_session(model.session, model.built, model.net, rolling, progress),
+            progress)
     model, summary, routing = generate_columns(model, summary, options, progress,
                                                extra_constraints=extra_constraints)
     progress("results", None, None, "extracting the result tables")
@@ -285,6 +294,19 @@ PRICED_ROWS = ("supply_balance", "crossing_capacity", "priority_share", "market_
 #: row families pricing does not see, in words
 UNPRICED_ROWS = {"queue_balance": "queue balance rows", "queue_age": "queue age rows",
                  "queue_expiry": "queue expiry rows", "initial_queue_total": "initial queues"}
+
+
+def _check_realistic(model: Prepared) -> None:
+    """Refuse a realistic dispatch the model cannot simulate (a static run; a surprise on a
+    crossing passed before a queue gate, :func:`borderflow.dispatch.check_surprises`)."""
+    if not model.net.dated:
+        raise InputError(Problem("option --dispatch", None, None, "realistic dispatch needs a "
+                                 "dated horizon (horizon.start): a static run has no days to "
+                                 "announce events on"))
+    if model.extension is not None and model.extension["variables"]:
+        raise InputError(Problem("extra_constraints", None, None, "realistic dispatch needs the "
+                                 "day of every variable; the extension adds variables"))
+    check_surprises(model.net, model.built)
 
 
 def _outside_pricing(model: Prepared) -> str:

@@ -106,17 +106,58 @@ class Horizon(StrictModel):
 class _Event(StrictModel):
     """Fields every event has. ``context: true`` marks an event that describes the state of the
     world rather than a disruption (e.g. a railway not open yet in 2021): it applies to the
-    scenario and to its undisrupted baseline alike."""
+    scenario and to its undisrupted baseline alike. ``announced``: the day shippers learn of
+    the event (realistic dispatch, :mod:`borderflow.model.information`); default the day it
+    starts (a surprise), never after it."""
 
     context: bool = False
+    announced: dt.date | None = None
+
+    @property
+    def starts(self) -> dt.date | None:
+        """The first day the event is in force (``None``: from the horizon's start)."""
+        window = self.close if isinstance(self, CloseEvent) else self.window
+        return window.start
+
+    @model_validator(mode="after")
+    def _announced_in_time(self):
+        if self.announced is not None and self.starts is not None \
+                and self.announced > self.starts:
+            raise ValueError(f"announced {self.announced} is after the event starts "
+                             f"({self.starts}): an event is known at the latest on its first "
+                             "day")
+        return self
 
 
 class CloseEvent(_Event):
-    """Close a crossing (both directions unless ``direction`` says one)."""
+    """Close a crossing (both directions unless ``direction`` says one).
+
+    ``reopening_announced``: the day the reopening date (``close.to``) becomes known, at the
+    latest the reopening day itself; until then a realistic dispatcher treats the closure as
+    lasting to the end of the horizon ("until further notice"). Default: the reopening date is
+    known with the closure."""
 
     crossing: str
     close: Window = Window()
     direction: Direction = "both"
+    reopening_announced: dt.date | None = None
+
+    @model_validator(mode="after")
+    def _reopening_in_time(self) -> "CloseEvent":
+        told = self.reopening_announced
+        if told is None:
+            return self
+        if self.close.end is None:
+            raise ValueError("reopening_announced needs a closure with an end ('close: {to: "
+                             "...}'): an open-ended closure has no reopening to announce")
+        if told > self.close.end + dt.timedelta(days=1):
+            raise ValueError(f"reopening_announced {told} is after the reopening day "
+                             f"({self.close.end + dt.timedelta(days=1)})")
+        first = self.announced or self.close.start
+        if first is not None and told < first:
+            raise ValueError(f"reopening_announced {told} is before the closure is known "
+                             f"({first})")
+        return self
 
 
 class CapacityEvent(_Event):
@@ -192,6 +233,33 @@ class PriorityEvent(_Event):
         return Window(**{"from": self.start, "to": self.end})
 
 
+class RampRule(StrictModel):
+    """Capacity returning after a reopening (or a new crossing's first weeks): it starts at
+    ``start_trucks_per_day`` and rises linearly to the crossing's capacity over ``days``."""
+
+    start_trucks_per_day: float = Field(ge=0, le=MAX_TRUCKS_PER_DAY, allow_inf_nan=False)
+    days: int = Field(ge=1, le=MAX_HORIZON_DAYS)
+
+
+class RampEvent(_Event):
+    """A ramp-up, e.g. ``{crossing: boten-mohan, ramp: {start_trucks_per_day: 150, days:
+    400}, from: 2021-11-05, direction: a_to_b}``: day ``i`` of the ramp (0 on ``from``) has
+    ``start + (full - start) * i / days`` trucks/day, ``full`` the capacity the crossing has
+    that day without the ramp (:mod:`borderflow.model.ramp`)."""
+
+    crossing: str
+    ramp: RampRule
+    start: dt.date | None = Field(None, alias="from")
+    direction: Direction = "both"
+
+    @property
+    def window(self) -> Window:
+        """The days the ramp holds capacity below full (open start: the horizon's)."""
+        end = None if self.start is None else \
+            self.start + dt.timedelta(days=self.ramp.days - 1)
+        return Window(**{"from": self.start, "to": end})
+
+
 class InitialQueue(StrictModel):
     """Trucks already waiting at a gate when the horizon starts (dated horizons only)."""
 
@@ -204,7 +272,8 @@ class InitialQueue(StrictModel):
 
 
 EVENT_KEYS = {"close": CloseEvent, "capacity_trucks_per_day": CapacityEvent,
-               "build": BuildEvent, "supply": SupplyEvent, "priority": PriorityEvent}
+               "build": BuildEvent, "supply": SupplyEvent, "priority": PriorityEvent,
+               "ramp": RampEvent}
 
 
 def _event_kind(ev) -> str | None:
@@ -235,7 +304,7 @@ Event = Annotated[Union[tuple(Annotated[cls, Tag(key)] for key, cls in EVENT_KEY
                   Discriminator(_event_kind, custom_error_type="event_kind",
                                 custom_error_message="an event must be a mapping with exactly "
                                 "one of: close, capacity_trucks_per_day, build, supply, "
-                                "priority")]
+                                "priority, ramp")]
 
 
 def check_name(v: str) -> str:
@@ -400,7 +469,7 @@ class Scenario(StrictModel):
         """Crossing ids the events refer to (for checking against the dataset)."""
         names = []
         for ev in self.events:
-            if isinstance(ev, (CloseEvent, CapacityEvent, PriorityEvent)):
+            if isinstance(ev, (CloseEvent, CapacityEvent, PriorityEvent, RampEvent)):
                 names.append(ev.crossing)
             elif isinstance(ev, BuildEvent):
                 names.append(ev.build)

@@ -36,11 +36,12 @@ from borderflow.data.errors import InputError, Problem
 from borderflow.data.loaders import InputTables
 from borderflow.data.parameters import ModelParameters
 from borderflow.data.scenario import (BuildEvent, CapacityEvent, CloseEvent, PriorityEvent,
-                                      Scenario, SupplyEvent)
+                                      RampEvent, Scenario, SupplyEvent)
 from borderflow.data.scenario_checks import Catalog, scenario_problems
 from borderflow.data.schemas import AVAILABLE_STATUSES
 
 from .costs import crossing_fees, link_costs, product_vot
+from .ramp import apply_ramps
 
 DIRECTIONS = ("a_to_b", "b_to_a")
 #: days of travel to a gate the run-out tail of a dated horizon allows for
@@ -142,8 +143,8 @@ def _capacity_calendar(tables: InputTables, scenario: Scenario,
     nominal = {(r.crossing_id, d): float(getattr(r, f"capacity_{d}_trucks_per_day"))
                for r in cr.itertuples(index=False) for d in DIRECTIONS}
     for ev in scenario.events:
-        if isinstance(ev, (SupplyEvent, PriorityEvent)):
-            continue
+        if isinstance(ev, (SupplyEvent, PriorityEvent, RampEvent)):
+            continue  # supply and priority have their own calendars; ramps come last
         if isinstance(ev, CloseEvent):
             crossing, window, dirs, value = ev.crossing, ev.close, ev.direction, 0.0
         elif isinstance(ev, CapacityEvent):
@@ -156,6 +157,7 @@ def _capacity_calendar(tables: InputTables, scenario: Scenario,
         for direction in (DIRECTIONS if dirs == "both" else (dirs,)):
             v = nominal[(crossing, direction)] if value is None else value
             cap[(crossing, direction)][mask] = v
+    apply_ramps(cap, scenario, all_days)
     rows = []
     for (crossing, direction), daily in cap.items():
         for period, days in enumerate(period_days):

@@ -500,12 +500,23 @@ def extract_results(net: FreightNetwork, routes: RouteSet, built: BuiltModel,
         exact=bool(solve_summary.get("exact", True)) and fifo is None,
         left_in_queue_t=_left_in_queue(built) if built.dated else None,
         fifo_repair=fifo.as_dict() if fifo is not None else None,
+        dispatch=str(solve_summary.get("dispatch", "foresight")),
+        foresight_objective_usd=solve_summary.get("foresight_objective_usd"),
+        value_of_foresight_usd=None if solve_summary.get("foresight_objective_usd") is None
+        else float(pyo.value(m.objective)) - solve_summary["foresight_objective_usd"],
+        decision_days=solve_summary.get("windows") if solve_summary.get("dispatch") ==
+        "realistic" else None,
+        decision_dates=[str(net.periods["label"].iloc[d])
+                        for d in solve_summary.get("decision_periods", ())] or None,
         variables=solve_summary["variables"],
         constraints=solve_summary["constraints"],
         routes=routes.stats,
         routing=routing.status,
         optimality=routing.sentence(per_day=not net.dated)
-        + (f"; {fifo.sentence()}" if fifo is not None else ""),
+        + (f"; {fifo.sentence()}" if fifo is not None else "")
+        if solve_summary.get("dispatch") != "realistic" else
+        ("not an optimum: a realistic-dispatch policy simulation, each day's plan optimal for "
+         "the calendar known that day over the (route, product) pairs in the model"),
         pricing=routing.summary(),
     ).as_dict()
     return ResultTables(summary=summary, route_flows=route_flows, flows=flows,

@@ -101,6 +101,24 @@ class RunSummary:
                                        "`gap_usd` of the FIFO optimum (absent: the LP's "
                                        "write-offs are FIFO's, the optimum is exact)",
                                   default=None)
+    dispatch: str = _f("-", "`foresight`: the LP knows the whole calendar from the first day "
+                            "(an optimum); `realistic`: a policy simulation, re-planned each "
+                            "decision day with the events announced by then (not an optimum)",
+                       default="foresight")
+    foresight_objective_usd: float | None = _f("USD", "realistic dispatch: the perfect-"
+                                                      "foresight optimum of the same model "
+                                                      "(a bound on `objective_usd`)",
+                                               default=None)
+    value_of_foresight_usd: float | None = _f("USD", "realistic dispatch: `objective_usd` "
+                                                     "minus `foresight_objective_usd`, the "
+                                                     "cost of not knowing the calendar ahead",
+                                              default=None)
+    decision_days: int | None = _f("days", "realistic dispatch: days on which the dispatch "
+                                           "planned (day 0 and each day news arrived; a "
+                                           "re-plan without news repeats the plan)",
+                                   default=None)
+    decision_dates: list | None = _f("-", "realistic dispatch: the dates on which the "
+                                          "dispatch planned", default=None)
     verified: bool | None = _f("-", "every independent check passed (absent for a baseline "
                                     "solved alongside a scenario)", default=None)
     verification_checks: int | None = _f("-", "independent checks made (`verification.csv`)",
@@ -109,10 +127,13 @@ class RunSummary:
     verify_seconds: float | None = _f("s", "wall-clock time of the verification (differs run "
                                            "to run)", default=None)
 
+    #: fields of a realistic-dispatch run only (absent from a foresight run's summary)
+    REALISTIC_ONLY = ("foresight_objective_usd", "value_of_foresight_usd", "decision_days",
+                      "decision_dates")
     #: fields left out of :meth:`as_dict` while they are ``None`` (static runs have no queues;
-    #: a FIFO repair only when one was made; not verified yet)
+    #: a FIFO repair only when one was made; a foresight run; not verified yet)
     OPTIONAL = ("left_in_queue_t", "fifo_repair", "verified", "verification_checks",
-                "verification_violations", "verify_seconds")
+                "verification_violations", "verify_seconds", *REALISTIC_ONLY)
 
     def as_dict(self) -> dict:
         """``summary.json``'s dict: every field in order, the verification's once it is

@@ -110,6 +110,13 @@ class SolveSummary:
     method: str = ""
     #: the whole LP's optimum, proved by HiGHS (False: a rolling-horizon approximation)
     exact: bool = True
+    #: ``foresight`` (the LP sees the whole calendar) or ``realistic`` (a dispatch policy
+    #: re-planned as events are announced, :mod:`borderflow.solvers.informed`)
+    dispatch: str = "foresight"
+    #: realistic dispatch: the perfect-foresight optimum of the same model (USD), its bound
+    foresight_objective_usd: float | None = None
+    #: realistic dispatch: the days (0-based) on which a plan was made
+    decision_periods: tuple = ()
 
     @property
     def optimal(self) -> bool:

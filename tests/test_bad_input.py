@@ -613,6 +613,54 @@ ISSUE_15: dict[str, Callable[[Path], Case]] = {
 }
 CASES.update(ISSUE_15)
 
+#: realistic dispatch and its announcements (issue 18, part B)
+ISSUE_18_DISPATCH: dict[str, Callable[[Path], Case]] = {
+    "event announced after it starts": _yaml(
+        """\
+        name: late-news
+        horizon: {start: 2024-01-01, days: 5}
+        events:
+          - {crossing: x1, close: {from: 2024-01-02, to: 2024-01-03}, announced: 2024-01-04}
+        """, "scenario.yaml", "row 4", "events[0]", "announced 2024-01-04 is after the event "
+        "starts (2024-01-02)"),
+    "reopening announced for an open-ended closure": _yaml(
+        """\
+        name: no-end
+        horizon: {start: 2024-01-01, days: 5}
+        events:
+          - {crossing: x1, close: {from: 2024-01-02}, reopening_announced: 2024-01-04}
+        """, "scenario.yaml", "row 4", "events[0]", "needs a closure with an end"),
+    "reopening announced after the reopening": _yaml(
+        """\
+        name: late-reopening
+        horizon: {start: 2024-01-01, days: 8}
+        events:
+          - {crossing: x1, close: {from: 2024-01-02, to: 2024-01-03},
+             reopening_announced: 2024-01-06}
+        """, "scenario.yaml", "row 4", "events[0]", "after the reopening day (2024-01-04)"),
+    "ramp of zero days": _yaml(
+        """\
+        name: ramp
+        horizon: {start: 2024-01-01, days: 5}
+        events:
+          - {crossing: x1, ramp: {start_trucks_per_day: 5, days: 0}, from: 2024-01-02}
+        """, "scenario.yaml", "row 4", "events[0].ramp.days", "greater than or equal to 1"),
+    "--dispatch realistic on a static run": _yaml(
+        """\
+        name: static
+        events:
+          - {crossing: x1}
+        """, "command line", "field '--dispatch'", "needs a dated scenario",
+        extra=("--dispatch", "realistic")),
+    "--dispatch misspelled": _yaml(
+        """\
+        name: dated
+        horizon: {start: 2024-01-01, days: 3}
+        """, "command line", "field '--dispatch'", "must be one of foresight, realistic",
+        extra=("--dispatch", "realistik")),
+}
+CASES.update(ISSUE_18_DISPATCH)
+
 
 def _tree(folder: Path) -> dict[str, str]:
     """SHA-256 of every file under ``folder`` (relative path -> digest)."""

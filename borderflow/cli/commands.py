@@ -70,6 +70,12 @@ MethodOpt = typer.Option(
          "the whole LP by crossover and the primal simplex: the same optimum, linear in "
          "days), 'windows' (rolling windows only: an approximation), 'auto' (exact-windows "
          "from 30 days on, lp below; windows if --window-days is given).")
+DispatchOpt = typer.Option(
+    "foresight", "--dispatch",
+    help="Dated runs: 'foresight' (one LP that knows the whole calendar from day 0: the "
+         "optimum) or 'realistic' (re-planned each day with the events announced by then, "
+         "their 'announced' dates: a policy simulation, reported beside the foresight bound "
+         "with the value of foresight; docs/dynamics.md).")
 MustOpt = typer.Option([], "--must-deliver", metavar="PRODUCT",
                        help="Product id that must be delivered in full "
                                                   "(a hard constraint; repeatable). If it "
@@ -200,6 +206,24 @@ def _run_options(threads: int, time_limit: float, window_days: int | None = None
                          method=method)
 
 
+def _dispatch_options(options, scenario, dispatch: str):
+    """``options`` with ``--dispatch``, checked against the scenario
+    (one line naming the option): a known mode, realistic only on a dated horizon."""
+    from dataclasses import replace
+
+    from borderflow.data.errors import InputError, Problem
+    from borderflow.model.information import DISPATCH_MODES
+
+    if dispatch not in DISPATCH_MODES:
+        raise InputError(Problem("command line", None, "--dispatch", f"must be one of "
+                                 f"{', '.join(DISPATCH_MODES)}, got {dispatch!r}"))
+    if dispatch == "realistic" and scenario.horizon.start is None:
+        raise InputError(Problem("command line", None, "--dispatch", "realistic dispatch needs "
+                                 "a dated scenario (horizon.start): a static run has no days "
+                                 "on which events are announced"))
+    return replace(options, dispatch=dispatch)
+
+
 def _inputs(data: Path | None, overlay: list[Path] | None,
             *files: tuple[str, Path | None]) -> list[tuple[str, Path | None]]:
     """The paths a command reads, as (option, path) pairs: ``--out`` may not be, hold or be
@@ -323,6 +347,7 @@ def solve(
                                 "samples of the dataset's ranges: P10-P90 bands in "
                                 "summary.json, the story and the maps (0: none)."),
     seed: int = typer.Option(0, "--seed", help="With --samples: seed of the design."),
+    dispatch: str = DispatchOpt,
 ) -> None:
     """Solve the optimal routing of a scenario (default: baseline on the embedded dataset).
 
@@ -341,6 +366,12 @@ def solve(
         scenario = _scenario(tables, scenario_file, close, month, must_deliver)
         options = _run_options(threads, time_limit, window_days, overlap_days, pricing_rounds,
                                method)
+        if samples and dispatch == "realistic":
+            from borderflow.data.errors import InputError, Problem
+
+            raise InputError(Problem("command line", None, "--samples", "bands are sampled "
+                                     "around the optimum; a realistic dispatch is a policy "
+                                     "simulation: use --dispatch foresight with --samples"))
         if samples:
             from borderflow.uncertainty.run import check_request, sample_space
 
@@ -350,6 +381,7 @@ def solve(
             from borderflow.data.errors import InputError, Problem
 
             raise InputError(Problem("command line", None, "--seed", "goes with --samples"))
+        options = _dispatch_options(options, scenario, dispatch)
         with _claim(out, _inputs(data, overlay, ("--scenario", scenario_file))) as target:
             res = api.solve(tables, scenario, options, progress)
             if samples:

@@ -139,10 +139,16 @@ def measures_view(summary: Mapping, horizon: Horizon) -> View:
         if key in summary and (horizon.dated or key != "expired_in_queue_t"):
             rows.append((measure_name(key), key, float(summary[key]), horizon.total_unit("t")))
     rows.append(("trucks", "trucks", float(summary["trucks"]), horizon.total_unit("trucks")))
+    if summary.get("value_of_foresight_usd") is not None:  # a realistic dispatch
+        rows.append(("value of foresight (cost of not knowing)", "value_of_foresight_usd",
+                     float(summary["value_of_foresight_usd"]), money))
     df = pd.DataFrame(rows, columns=["measure", "measure_id", "value", "unit"])
     what = "per day" if not horizon.dated else horizon.scope
     status = summary.get("optimality") or summary.get("status", "")
-    if summary.get("exact") is False:  # never call a rolling approximation optimal
+    if summary.get("dispatch") == "realistic":  # a policy, never called optimal
+        status = "realistic dispatch (a policy simulation on the calendar as announced, not an "\
+                 "optimum)"
+    elif summary.get("exact") is False:  # never call a rolling approximation optimal
         status = "rolling-horizon approximation (limited foresight, not the optimum)"
     return View("measures", f"{summary.get('scenario', 'run')}: {status}, "
                             f"{horizon.label}; amounts {what}",

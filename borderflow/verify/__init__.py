@@ -23,6 +23,8 @@ Modules, one job each (each lists its checks and what must hold):
   checksums, and which check covers each column (:func:`coverage`);
 - :mod:`.report`: rows, tolerances, summaries.
 
+- :mod:`.dispatch`: a realistic dispatch run: the foresight bound, the value of foresight,
+  announcements in time and a re-plan on every day news arrived (issue 18);
 - :mod:`.optimality`: the certificate of optimality over every route (issue 17), re-checked by
   :mod:`borderflow.certificate` (route, unserved and sign checks of the duals, duality gap;
   a restricted run's gap bound).
@@ -49,7 +51,7 @@ from borderflow.data.errors import InputError, Problem, display_path
 from borderflow.data.loaders import InputTables
 from borderflow.data.scenario import Scenario
 
-from . import crossings, flows, folder, money, optimality, queues, routes, terms
+from . import crossings, dispatch, flows, folder, money, optimality, queues, routes, terms
 from .facts import Facts, input_facts
 from .folder import REDERIVED, coverage
 from .report import (
@@ -141,6 +143,8 @@ def verify_results(results, tables: InputTables, scenario: Scenario | None = Non
     if not f.dated:  # the model holds static runs only to the published shares
         run("destination shares", lambda: [terms.destination_share_checks(results, tables)])
     run("optimality certificate", lambda: optimality.certificate_checks(results, f))
+    run("realistic dispatch", lambda: dispatch.dispatch_checks(results, f))
+    run("ramp-ups", lambda: dispatch.ramp_checks(f, tables))
     for check in RESULT_CHECKS:
         run(getattr(check, "__name__", "check"), lambda c=check: c(results, f))
     return assemble(parts)

@@ -1,0 +1,113 @@
+"""What a dispatcher knows on each day of a dated horizon: the calendar as announced.
+
+Every scenario event has an announcement day (:attr:`_Event.announced`; default the day it
+starts, a surprise; never after it). A closure may also have its reopening announced later
+than the closure itself (``reopening_announced``); until then the dispatcher's stated rule is
+that the gate stays closed "until further notice", i.e. to the end of the horizon. Priority-
+lane rules are the gates' standing rules (and part of the model's structure): known from day 0.
+
+On decision day ``d`` the *known scenario* holds the events announced on or before ``d``
+(:func:`known_scenario`): the realistic dispatch (:mod:`borderflow.solvers.informed`) plans the
+rest of the horizon on that calendar, commits the decisions of its days, and moves on. Because
+an event is known at the latest on its first day, the rows of day ``d`` (capacity, closures,
+supply of that day) are always those of the real calendar when day ``d`` is decided, so the
+committed decisions form a feasible solution of the real dated model: only decisions taken
+*before* an announcement (trucks dispatched toward a gate that then closes) can be caught out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from borderflow.data.scenario import CloseEvent, PriorityEvent, Scenario, Window
+
+#: the dispatch modes of a dated run
+DISPATCH_MODES = ("foresight", "realistic")
+
+
+def announced_on(event, horizon_start: dt.date) -> dt.date:
+    """The day ``event`` is known: its ``announced`` day, else the day it starts, never before
+    the horizon's start (an event announced earlier is known from day 0)."""
+    day = event.announced or event.starts or horizon_start
+    return max(day, horizon_start)
+
+
+def reopening_known_on(event, horizon_start: dt.date) -> dt.date:
+    """The day the end of a closure is known (the closure's own announcement by default)."""
+    told = getattr(event, "reopening_announced", None)
+    first = announced_on(event, horizon_start)
+    return first if told is None else max(told, first)
+
+
+def known_scenario(scenario: Scenario, day: dt.date) -> Scenario:
+    """``scenario`` as known on ``day``: events announced by then; a closure whose reopening
+    is not yet announced lasts to the end of the horizon.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        A dated scenario.
+    day : date
+        The decision day.
+    """
+    start = scenario.horizon.start
+    events = []
+    for ev in scenario.events:
+        if announced_on(ev, start) > day and not isinstance(ev, PriorityEvent):
+            continue
+        if isinstance(ev, CloseEvent) and reopening_known_on(ev, start) > day:
+            ev = ev.model_copy(update={"close": Window(**{"from": ev.close.start})})
+        events.append(ev)
+    return scenario.model_copy(update={"events": tuple(events)})
+
+
+def news_days(scenario: Scenario) -> list[int]:
+    """Days (0-based, within the horizon) on which something new is learnt: an event's
+    announcement or a reopening date, day 0 excluded."""
+    start, n = scenario.horizon.start, scenario.horizon.days
+    days = set()
+    for ev in scenario.events:
+        if isinstance(ev, PriorityEvent):
+            continue  # a gate's lane rules: part of the model's structure, known from day 0
+        days.add((announced_on(ev, start) - start).days)
+        if isinstance(ev, CloseEvent):
+            days.add((reopening_known_on(ev, start) - start).days)
+    return sorted(d for d in days if 0 < d < n)
+
+
+def decision_days(scenario: Scenario) -> list[int]:
+    """The days (0-based) the realistic dispatch plans: day 0 and every day news arrives.
+
+    A re-plan on a day without news would reproduce the previous plan: that plan's solution,
+    fixed on the days it committed, is feasible for the re-plan (same bounds on the days left),
+    and anything better on those days would have been better for the previous plan too. So
+    re-planning daily and re-planning on news days are the same policy; only the news days are
+    solved.
+    """
+    return sorted({0} | set(news_days(scenario)))
+
+
+def is_foreseen(scenario: Scenario) -> bool:
+    """True when everything in ``scenario`` is known on day 0 (the realistic dispatch is then
+    the perfect-foresight optimum)."""
+    return not news_days(scenario)
+
+
+def knowledge_table(scenario: Scenario, days: list[int]) -> pd.DataFrame:
+    """One row per (decision day, event known that day): ``decision_period, decision_date,
+    event, announced, end_known`` (``event`` the 0-based index in the scenario's events;
+    ``end_known`` False while a closure's reopening is not yet announced). The run folder's
+    record of what each plan knew, re-derived by the verifier."""
+    start = scenario.horizon.start
+    rows = []
+    for d in days:
+        date = start + dt.timedelta(days=d)
+        for k, ev in enumerate(scenario.events):
+            if announced_on(ev, start) <= date:
+                end_known = not isinstance(ev, CloseEvent) or reopening_known_on(ev, start) <= date
+                rows.append((d, date.isoformat(), k, announced_on(ev, start).isoformat(),
+                             end_known))
+    return pd.DataFrame(rows, columns=["decision_period", "decision_date", "event", "announced",
+                                       "end_known"])

@@ -1,0 +1,186 @@
+"""Realistic (non-anticipative) dispatch of a dated model: re-plan as news arrives.
+
+The perfect-foresight LP sees the whole calendar from day 0: it stops sending trucks toward a
+gate days before the gate closes. A dispatcher cannot. Given decision days ``d_0 = 0 < d_1 <
+... `` (every ``k`` days and every day news arrives, :func:`borderflow.model.information.
+decision_days`) and, for each, the model's bounds under the calendar known that day (the
+*knowledge state*), this module simulates the policy:
+
+1. plan ``j`` fixes every variable of the days before ``d_j`` at the values committed so far
+   (the days of the variables and rows come from :mod:`borderflow.solvers.rolling`'s
+   machinery) and solves the LP of days ``d_j`` onwards, to the end of the modelled days, with
+   the bounds of knowledge state ``j``, warm from the previous plan's basis (plan 0 is solved
+   as any dated model is: exact rolling windows from 30 days on);
+2. it commits the values of days ``[d_j, d_{j+1})`` (trucks dispatched, queue departures,
+   expiries, unserved supply) and moves on: trucks already on the road keep going and queue.
+
+Each plan is an LP optimum *for its knowledge*; the stitched trajectory is a policy, not an
+optimum of anything: its cost is at least the foresight optimum, and the difference is the
+value of foresight (the cost of not knowing). When every event is known on day 0 and the look-
+ahead is the whole horizon, each plan's committed days belong to an optimum of the whole LP, so
+the policy reproduces the foresight optimum (to HiGHS's tolerances). Duals of the result are
+the last plan's (a policy has no duals of its own).
+
+The committed solution is feasible for the real calendar because an event is known at the
+latest on its first day: rows and bounds of day ``t`` are the real ones whenever day ``t`` is
+decided. Route flows that pass a crossing *before* their queue gate count in that crossing's
+capacity on a later day; a surprise closure of such a crossing could find committed trucks on
+it, which the model has no queue for: :func:`borderflow.model.information` callers refuse
+those scenarios before solving (:func:`borderflow.dispatch.check_surprises`).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from .highs import (HighsSession, SolveSummary, raise_for_status, run_highs, solver_version,
+                    status_of)
+from .rolling import column_days
+
+#: :attr:`SolveSummary.method` of a realistic dispatch
+METHOD = ("realistic dispatch: {plans} plans, each on the calendar known on its day "
+          "(a policy simulation, not an optimum)")
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """Column and row bounds of the whole LP under one knowledge state (HiGHS order)."""
+
+    col_lower: np.ndarray
+    col_upper: np.ndarray
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+
+
+@dataclass(frozen=True)
+class Plan:
+    """One decision: from ``first_day`` the model knows ``bounds``; it commits the days up
+    to ``commit_end`` (exclusive)."""
+
+    first_day: int
+    commit_end: int
+    bounds: Bounds
+
+
+@dataclass
+class Dispatch:
+    """The policy's solution: values and duals per HiGHS column and row, each plan's own
+    objective (USD, over the days it saw, the committed past counted), and the summary."""
+
+    x: np.ndarray
+    duals: np.ndarray
+    plan_objectives: list
+    summary: SolveSummary
+
+
+def bounds_of(session: HighsSession) -> Bounds:
+    """The bounds HiGHS holds now for ``session``'s LP (copies)."""
+    lp = session.highs.getLp()
+    return Bounds(np.array(lp.col_lower_, dtype=float), np.array(lp.col_upper_, dtype=float),
+                  np.array(lp.row_lower_, dtype=float), np.array(lp.row_upper_, dtype=float))
+
+
+def solve_informed(session: HighsSession, periods: dict, plans: list[Plan],
+                   real: Bounds, on_plan=None) -> Dispatch:
+    """Simulate the realistic dispatch of ``session``'s dated model (module docstring).
+
+    Plan 0 must already be solved in ``session`` (its HiGHS instance holds the first plan's
+    bounds and optimal basis: :func:`borderflow.dispatch.realistic_solve` solves it the way any
+    dated model is solved, exact windows from 30 days on). Each later plan fixes the columns of
+    the days before its first day at their committed values, sets its knowledge state's
+    bounds on the rest, and re-solves by the simplex warm from the previous plan's basis. Each
+    plan sees to the end of the modelled days (the run-out tail included), so the only
+    difference from foresight is what is known. On return the session's HiGHS instance holds
+    the ``real`` bounds again (its basis is the last plan's).
+
+    Parameters
+    ----------
+    session : HighsSession
+        The whole model, plan 0 solved in it.
+    periods : dict
+        Day of each variable per variable component
+        (:func:`borderflow.model.formulation.column_periods`).
+    plans : list of Plan
+        In order of ``first_day``, the first at day 0, the last committing to the end.
+    real : Bounds
+        The real calendar's bounds, restored at the end.
+    on_plan : callable, optional
+        ``on_plan(j, n, first_day)`` before plan ``j >= 1`` of ``n`` is solved (progress).
+
+    Returns
+    -------
+    Dispatch
+        ``summary.status`` is ``simulated`` (every plan ended optimal); seconds and
+        iterations of plans 1 onwards.
+
+    Raises
+    ------
+    SolverError
+        (a subclass) if a plan does not end optimal; the message names its day.
+    """
+    h = session.highs
+    lp = h.getLp()
+    A = sp.csc_matrix((np.asarray(lp.a_matrix_.value_), np.asarray(lp.a_matrix_.index_),
+                       np.asarray(lp.a_matrix_.start_)), shape=(lp.num_row_, lp.num_col_))
+    cost = np.asarray(lp.col_cost_)
+    day = column_days(session, periods)
+    n_cols, n_rows = A.shape[1], A.shape[0]
+    every_col = np.arange(n_cols, dtype=np.int32)
+    every_row = np.arange(n_rows, dtype=np.int32)
+    sol = h.getSolution()
+    x = np.zeros(n_cols)
+    first = (day >= plans[0].first_day) & (day < plans[0].commit_end)
+    x[first] = np.asarray(sol.col_value)[first]
+    duals = np.asarray(sol.row_dual, dtype=float).copy()
+    objectives = [float(h.getInfo().objective_function_value)]
+    seconds, iterations = 0.0, 0
+    h.setOptionValue("solver", "simplex")  # warm from the previous plan's basis
+    try:
+        for j, plan in enumerate(plans[1:], start=1):
+            if on_plan is not None:
+                on_plan(j, len(plans), plan.first_day)
+            b = plan.bounds
+            past = day < plan.first_day
+            lo, up = b.col_lower.copy(), b.col_upper.copy()
+            lo[past] = up[past] = x[past]
+            h.changeColsBounds(n_cols, every_col, lo, up)
+            h.changeRowsBounds(n_rows, every_row, b.row_lower.copy(), b.row_upper.copy())
+            # HiGHS compares time_limit with the instance's total run time: this plan's alone
+            h.setOptionValue("time_limit", float(session.options.time_limit_s) + h.getRunTime())
+            t0 = time.perf_counter()
+            run_highs(h, session.options.log)
+            seconds += time.perf_counter() - t0
+            status, termination = status_of(h)
+            info = h.getInfo()
+            iterations += int(info.simplex_iteration_count + max(info.ipm_iteration_count, 0))
+            if status != "optimal":
+                raise_for_status(_summary(session, status, termination, None, seconds,
+                                          iterations, j + 1),
+                                 prefix=f"realistic dispatch, plan {j + 1} of {len(plans)} "
+                                        f"(day {plan.first_day}): ")
+            sol = h.getSolution()
+            objectives.append(float(info.objective_function_value))
+            keep = (day >= plan.first_day) & (day < plan.commit_end)
+            x[keep] = np.asarray(sol.col_value)[keep]
+            duals = np.asarray(sol.row_dual, dtype=float).copy()
+    finally:
+        h.changeColsBounds(n_cols, every_col, real.col_lower.copy(), real.col_upper.copy())
+        h.changeRowsBounds(n_rows, every_row, real.row_lower.copy(), real.row_upper.copy())
+    objective = float(cost @ x + lp.offset_)
+    summary = _summary(session, "simulated", "every plan Optimal (realistic dispatch)",
+                       objective, seconds, iterations, len(plans))
+    return Dispatch(x=x, duals=duals, plan_objectives=objectives, summary=summary)
+
+
+def _summary(session: HighsSession, status: str, termination: str, objective: float | None,
+             seconds: float, iterations: int, n_plans: int) -> SolveSummary:
+    return SolveSummary(status=status, termination=termination, objective_usd=objective,
+                        solver=solver_version(), solve_seconds=seconds,
+                        translate_seconds=session.translate_seconds, iterations=iterations,
+                        variables=session.highs.getNumCol(), constraints=session.highs.getNumRow(),
+                        nonzeros=session.highs.getNumNz(), warm_start=False, windows=n_plans,
+                        method=METHOD.format(plans=n_plans), exact=False)

@@ -1,0 +1,211 @@
+"""Realistic (non-anticipative) dispatch on a hand-computed dated network (issue 18, part B).
+
+Network (tests/tiny.py) changed so that foresight matters: O -> X1 -> M takes 30 h to the gate
+(the truck reaches X1 the day after dispatch), 11 USD/t; O -> X2 -> M reaches its gate the
+same day, 16 USD/t. Supply 200 t/day = 10 trucks/day of durian; waiting 200 USD/truck-day
+(10 USD/t-day), so two days in a queue (20 USD/t) cost more than the detour via X2 (5 USD/t).
+
+X1 closes on days 2-3. With foresight the LP sends day 1's and day 2's trucks via X2 (they
+would reach X1 on closed days): 2 x 200 t x 5 USD/t = 2,000 USD above the undisrupted cost.
+A realistic dispatcher learning of the closure on day 2 has already sent day 1's ten trucks
+toward X1: they queue at X1 at the end of days 2 and 3 (20 truck-days = 4,000 USD) and cross
+on day 4; day 2's trucks go via X2 (1,000 USD). The cost of not knowing is 4,000 + 1,000 -
+2,000 = 3,000 USD.
+"""
+
+from __future__ import annotations
+
+import pytest
+from helpers import day, dated, queue_series
+
+from borderflow.data.scenario import CloseEvent, RampEvent, RampRule, Window
+from borderflow.options import RunOptions
+
+REALISTIC = RunOptions(dispatch="realistic")
+
+
+def _network(t):
+    t["supply"].loc[0, "supply_t_per_year"] = 200 * 31 * 12  # 200 t/day in January
+    t["links"].loc[0, "travel_h"] = 30  # O -> A1: X1 is reached the day after dispatch
+    p = t["parameters"]
+    p.loc[p["parameter"] == "waiting_cost_usd_per_truck_day", "value"] = 200.0
+    return t
+
+
+def _closure(**kw):
+    return CloseEvent(crossing="x1", close=Window(**{"from": day(2), "to": day(3)}), **kw)
+
+
+def _both(solve_tiny, tiny_tables, *events):
+    t = _network(tiny_tables)
+    scenario = dated("surprise", 6, *events)
+    return solve_tiny(t, scenario), solve_tiny(t, scenario, options=REALISTIC)
+
+
+def _via_x2_t(run) -> float:
+    c = run.results.crossings
+    return float(c[(c["crossing_id"] == "x2") & (c["direction"] == "a_to_b")]["flow_t"].sum())
+
+
+def test_surprise_closure_strands_exactly_the_trucks_sent_before_it_was_known(
+        solve_tiny, tiny_tables):
+    foresight, realistic = _both(solve_tiny, tiny_tables, _closure())
+    assert queue_series(foresight, 6) == pytest.approx([0] * 6, abs=1e-6)
+    assert queue_series(realistic, 6) == pytest.approx([0, 0, 10, 10, 0, 0], abs=1e-6)
+    assert _via_x2_t(foresight) == pytest.approx(400, abs=1e-6)
+    assert _via_x2_t(realistic) == pytest.approx(200, abs=1e-6)
+    s = realistic.results.summary
+    assert s["dispatch"] == "realistic" and s["status"] == "simulated" and not s["exact"]
+    assert s["waiting_cost_usd"] == pytest.approx(4000, abs=1e-6)
+    assert s["foresight_objective_usd"] == pytest.approx(
+        foresight.results.summary["objective_usd"], abs=1e-6)
+    assert s["value_of_foresight_usd"] == pytest.approx(3000, abs=1e-6)
+    assert s["decision_days"] == 2  # day 0 and the day of the news
+    assert s["decision_dates"] == ["2024-01-01", "2024-01-03"]
+    assert "policy simulation" in s["solve_method"]
+
+
+@pytest.mark.parametrize("warning_days", [1, 2])
+def test_closure_announced_in_time_reproduces_the_foresight_optimum(solve_tiny, tiny_tables,
+                                                                    warning_days):
+    # announced on day 1 (enough: day 1's trucks reach X1 on day 2) or on day 0 (no surprise)
+    foresight, realistic = _both(solve_tiny, tiny_tables,
+                                 _closure(announced=day(2 - warning_days)))
+    s = realistic.results.summary
+    assert s["objective_usd"] == pytest.approx(foresight.results.summary["objective_usd"],
+                                               abs=1e-6)
+    assert s["value_of_foresight_usd"] == pytest.approx(0, abs=1e-6)
+    assert queue_series(realistic, 6) == pytest.approx([0] * 6, abs=1e-6)
+
+
+def test_reopening_unknown_until_the_day_it_happens_costs_one_more_detour(solve_tiny,
+                                                                         tiny_tables):
+    # until day 4 the dispatcher takes the closure as open-ended, so day 3's trucks (which
+    # would reach X1 on day 4, open again) also go via X2: 1,000 USD more than 3,000
+    foresight, realistic = _both(solve_tiny, tiny_tables,
+                                 _closure(reopening_announced=day(4)))
+    assert _via_x2_t(realistic) == pytest.approx(400, abs=1e-6)
+    assert realistic.results.summary["value_of_foresight_usd"] == pytest.approx(4000,
+                                                                                abs=1e-6)
+
+
+def test_realistic_run_passes_the_verifier(tmp_path, tiny_tables):
+    from borderflow import api
+    from borderflow.data.dataset import load_dataset
+
+    import tiny
+
+    folder = tiny.write(tmp_path / "data", _network(tiny_tables))
+    res = api.solve(load_dataset(folder, check_borders=False), dated("surprise", 6, _closure()),
+                    REALISTIC)
+    assert res.summary["verified"], res.verification[res.verification["violation"] > 0]
+    assert any("foresight" in line for line in res.story)
+
+
+def test_ramp_up_returns_capacity_linearly(solve_tiny, tiny_tables):
+    # X1 from 2 trucks/day on day 1, back to 100 over 4 days: 2, 26.5, 51, 75.5, then 100
+    ramp = RampEvent(crossing="x1", ramp=RampRule(start_trucks_per_day=2, days=4),
+                     direction="a_to_b", **{"from": day(1)})
+    run = solve_tiny(_network(tiny_tables), dated("ramp", 6, ramp))
+    c = run.results.crossings
+    cap = c[(c["crossing_id"] == "x1") & (c["direction"] == "a_to_b")].set_index("period")
+    assert cap["capacity_trucks_per_day"].loc[[0, 1, 2, 3, 4, 5]].to_numpy() == pytest.approx(
+        [100, 2, 26.5, 51, 75.5, 100], abs=1e-9)
+    assert run.results.summary["status"] == "optimal"
+    from borderflow.verify import verify_results
+
+    report = verify_results(run.results, run.tables, run.net.scenario)
+    ramp = report[report["check"] == "ramp_capacity"]
+    assert len(ramp) == 4 and ramp["ok"].all() and report["ok"].all()
+
+
+def test_cli_realistic_run_writes_a_verified_folder_that_reads_back(tmp_path, tiny_tables):
+    import json
+
+    from clitools import invoke
+    from helpers import border_data
+    from typer.testing import CliRunner
+
+    from borderflow import read_result
+    from borderflow.cli import app
+
+    data = border_data(tmp_path, "data", _network(tiny_tables))
+    path = tmp_path / "surprise.yaml"
+    path.write_text("name: surprise\nhorizon: {start: 2024-01-01, days: 6}\nevents:\n"
+                    "  - {crossing: x1, close: {from: 2024-01-03, to: 2024-01-04}}\n")
+    out = tmp_path / "run"
+    result = invoke(CliRunner(), app, ["solve", "--scenario", str(path), "--data", str(data),
+                                       "--dispatch", "realistic", "--out", str(out), "--json"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["value_of_foresight_usd"] == pytest.approx(3000, abs=1e-6)
+    assert summary["verified"] is True
+    meta = json.loads((out / "run.json").read_text())
+    assert meta["options"]["dispatch"] == "realistic"
+    back = read_result(out)
+    assert any("value of foresight" in line for line in back.story)
+    assert not any("optimal over" in line for line in back.story)
+
+
+def test_surprise_on_a_crossing_passed_before_the_queue_gate_is_refused_before_solving():
+    # a route passes crossing "t1" two days after dispatch, then queues at its last gate: a
+    # surprise closure of t1 would find committed trucks on it (no queue there) -> refused;
+    # announced two days ahead it is accepted
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from borderflow.data.errors import InputError
+    from borderflow.dispatch import check_surprises
+
+    built = SimpleNamespace(
+        flows=pd.DataFrame({"period": [0, 1, 2]}),
+        crossing_use=pd.DataFrame({"var": ["route_flow"] * 3, "idx": [0, 1, 2],
+                                   "crossing_id": "t1", "period": [2, 3, 4]}))
+
+    def net(**kw):
+        close = CloseEvent(crossing="t1", close=Window(**{"from": day(3), "to": day(4)}), **kw)
+        return SimpleNamespace(scenario=dated("bridge", 6, close))
+
+    with pytest.raises(InputError, match=r"events\[0\]\.announced.*announced by 2024-01-02"):
+        check_surprises(net(), built)
+    check_surprises(net(announced=day(1)), built)
+
+
+def test_known_calendar_and_decision_days():
+    from borderflow.model.information import decision_days, known_scenario, news_days
+
+    s = dated("news", 10, _closure(reopening_announced=day(3)),
+              RampEvent(crossing="x2", ramp=RampRule(start_trucks_per_day=1, days=2),
+                        announced=day(0), **{"from": day(5)}))
+    assert news_days(s) == [2, 3]
+    assert decision_days(s) == [0, 2, 3]
+    assert [type(e).__name__ for e in known_scenario(s, day(1)).events] == ["RampEvent"]
+    on_2 = known_scenario(s, day(2)).events[0]
+    assert on_2.close.start == day(2) and on_2.close.end is None  # until further notice
+    assert known_scenario(s, day(3)).events[0].close.end == day(3)
+
+
+def test_verifier_catches_a_tampered_realistic_summary():
+    # the dispatch checks recompute the decision dates and the value of foresight from the
+    # scenario and the summary alone: a plan on a day without news, a missing news day or a
+    # value that does not add up fails
+    from types import SimpleNamespace
+
+    from borderflow.verify.dispatch import dispatch_checks
+
+    f = SimpleNamespace(scenario=dated("surprise", 6, _closure()))
+    good = {"dispatch": "realistic", "objective_usd": -10.0, "foresight_objective_usd": -13.0,
+            "value_of_foresight_usd": 3.0, "decision_days": 2,
+            "decision_dates": ["2024-01-01", "2024-01-03"]}
+
+    def failed(**change):
+        report = dispatch_checks(SimpleNamespace(summary={**good, **change}), f)
+        return sorted({r["check"].iloc[0] for r in report if not r["ok"].all()})
+
+    assert failed() == []
+    assert failed(decision_dates=["2024-01-01", "2024-01-02"]) == ["replanned_on_news"]
+    assert failed(decision_days=3) == ["replanned_on_news"]
+    assert failed(value_of_foresight_usd=0.0) == ["value_of_foresight"]
+    assert failed(foresight_objective_usd=-5.0, value_of_foresight_usd=-5.0) == [
+        "foresight_bound"]
