@@ -209,6 +209,7 @@ TAMPERS: dict[str, tuple[str, Callable[[Path], None]]] = {
     "a day's flow moved to another day": ("dated", _table("route_flows", _move_a_day)),
     "spoilage hidden from the summary": ("dated", _summary(
         lambda s: s.update(spoiled_t=0.0, expired_in_queue_t=0.0))),
+    "a spoilage row dropped": ("dated", _table("spoilage", lambda d: d.iloc[1:])),
     "closure removed from run.json": ("dated", _run_json(_no_closure)),
     "stored verification report edited": ("static", _table(
         "verification", lambda d: d.assign(amount=d["amount"] + 1.0))),
