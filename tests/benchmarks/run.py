@@ -89,12 +89,15 @@ MODES = {
 
 # ---- children: one measurement in a fresh process --------------------------------------------
 def _instance(variables: int, seed: int = 0) -> Path:
-    """The synthetic instance of about ``variables`` static variables (cached under out/)."""
-    import synthetic
-
+    """The synthetic instance of about ``variables`` static variables (cached under out/),
+    written by a subprocess: Linux keeps a process's peak resident memory across ``exec``, so
+    a parent that wrote the 1e6 instance itself (~940 MB) would pass that peak on to every
+    measurement it starts (``peak_rss_mb`` would never read below it)."""
     folder = OUT / "instances" / f"v{variables}-s{seed}"
     if not (folder / "parameters.csv").exists():
-        synthetic.write_sized(folder, variables, seed=seed)
+        subprocess.run([sys.executable, str(HERE / "synthetic.py"), str(folder), "--variables",
+                        str(variables), "--seed", str(seed)], check=True,
+                       stdout=subprocess.DEVNULL)
     return folder
 
 
