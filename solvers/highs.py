@@ -402,8 +402,23 @@ class HighsSession:
 
     def _lp(self, form: LinearForm) -> highspy.HighsLp:
         self._nonzeros = int(form.A.nnz)
-        return highs_lp(form.A, form.cost, form.col_lower, form.col_upper, form.row_lower,
-                        form.row_upper, form.offset)
+        lp = highs_lp(form.A, form.cost, form.col_lower, form.col_upper, form.row_lower,
+                      form.row_upper, form.offset)
+        integer = np.fromiter((v.is_integer() for v in form.columns), dtype=bool,
+                              count=len(form.columns))
+        self.integer_columns = np.flatnonzero(integer)
+        if integer.any():  # a mixed-integer model (the response portfolio's lever choices)
+            lp.integrality_ = [highspy.HighsVarType.kInteger if i else
+                               highspy.HighsVarType.kContinuous for i in integer.tolist()]
+        return lp
+
+    def mip_gap(self) -> tuple[float, float]:
+        """``(relative gap, dual bound USD)`` HiGHS proved at the end of the last MIP solve
+        (``(0, objective)`` for an LP, whose optimum is exact)."""
+        info = self.highs.getInfo()
+        if not len(getattr(self, "integer_columns", ())):
+            return 0.0, float(info.objective_function_value)
+        return float(info.mip_gap), float(info.mip_dual_bound)
 
     # -- where things are -------------------------------------------------------------------
     def _component_state(self, comp, kind: str) -> list:
