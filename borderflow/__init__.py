@@ -104,13 +104,15 @@ _RENAMED = {"sweep": "run_sweep"}
 _MODULES = {"uncertainty"}
 
 __all__ = ["AppraisalResult", "BuildEvent", "CalibrationResult", "CapacityEvent", "CloseEvent",
-           "FitOptions", "Horizon", "IndexTables", "InitialQueue", "InputError", "InputTables",
-           "PriorityEvent", "PriorityRule", "Result", "RobustResult", "RollingHorizon",
+           "ExtraCapacityEvent", "FitOptions", "HoldDispatchEvent", "Horizon", "IndexTables",
+           "InitialQueue", "InputError", "InputTables", "OpenEvent", "PriorityEvent",
+           "PriorityRule", "ResponseResult", "Result", "RobustResult", "RollingHorizon",
            "RouteOptions", "RunOptions", "RunSummary", "STAGES", "Scenario", "SolverError",
-           "SolverOptions", "SupplyChange", "SupplyEvent", "SweepPlan", "SweepResult",
+           "SlotQuotaEvent", "SolverOptions", "SupplyChange", "SupplyEvent", "SweepPlan",
+           "SweepResult",
            "UncertaintyResult", "Window", "appraise", "calibrate", "closure_scenarios",
            "folder_kind", "load_dataset", "plan_sweep", "read_result", "read_sweep",
-           "robust_plan", "solve", "sweep", "uncertainty", "verify_run"]
+           "respond", "robust_plan", "solve", "sweep", "uncertainty", "verify_run"]
 
 
 def __getattr__(name: str):
@@ -147,5 +149,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from borderflow.sweeps import run_sweep as sweep
     from borderflow.verify import verify_run
     from borderflow.appraisal.run import AppraisalResult, appraise
+    from borderflow.data.scenario import (ExtraCapacityEvent, HoldDispatchEvent, OpenEvent,
+                                          SlotQuotaEvent)
     from borderflow.responses import ResponseResult, respond
     from borderflow.uncertainty.result import UncertaintyResult

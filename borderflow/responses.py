@@ -130,7 +130,7 @@ def read_menu(path: Path | str, tables: InputTables, scenario: Scenario) -> list
     for k, (item, raw) in enumerate(zip(items, doc["levers"])):
         line = item.start_mark.line + 1
 
-        def bad(fieldname: str, message: str) -> InputError:
+        def bad(fieldname: str, message: str, line=line, k=k) -> InputError:
             return InputError(Problem(shown, line, f"levers[{k}].{fieldname}", message))
 
         if not isinstance(raw, dict) or not isinstance(raw.get("name"), str):
@@ -164,6 +164,13 @@ def read_menu(path: Path | str, tables: InputTables, scenario: Scenario) -> list
                 raise bad("cost_usd_per_day", f"no cost given and none in {LEVER_COSTS_FILE}")
         levers.append(Lever(name, ev, float(cost), source, line))
     return levers
+
+
+def check_budget(budget_usd: float) -> None:
+    """Refuse a budget that is not a finite number >= 0 (``--budget``)."""
+    if not (np.isfinite(budget_usd) and budget_usd >= 0):
+        raise InputError(Problem("command line", None, "--budget", f"a budget in USD >= 0, "
+                                 f"got {budget_usd}"))
 
 
 def _days_in_force(scenario: Scenario, ev) -> float:
@@ -300,9 +307,7 @@ def respond(dataset: InputTables, scenario: Scenario, menu: Path | str, budget_u
         HiGHS did not end with a proven or time-limited solution.
     """
     progress = on_progress or (lambda *a, **k: None)
-    if not (np.isfinite(budget_usd) and budget_usd >= 0):
-        raise InputError(Problem("command line", None, "--budget", f"a budget in USD >= 0, "
-                                 f"got {budget_usd}"))
+    check_budget(budget_usd)
     options = options or RunOptions()
     shown = display_path(menu)
     levers = read_menu(menu, dataset, scenario)

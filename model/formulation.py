@@ -72,8 +72,8 @@ class BuiltModel:
         ``queue``, ``departures``, ``expired``, ``initial_queue``); constraints
         ``supply_balance``, ``crossing_capacity``, ``priority_share``, ``market_demand``,
         ``destination_share``, ``queue_balance``, ``queue_age``, ``queue_expiry``,
-        ``initial_queue_total``, ``gate_entry_limit``; ``objective``; and whatever an extension added
-        (:mod:`borderflow.model.extend`).
+        ``initial_queue_total``, ``gate_entry_limit``; ``objective``; and whatever an
+        extension added (:mod:`borderflow.model.extend`).
     index : IndexTables
         What each variable and row index stands for (:mod:`borderflow.model.indices`); its
         tables are also attributes of the built model (``built.flows`` is

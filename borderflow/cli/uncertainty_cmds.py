@@ -206,9 +206,10 @@ def respond_cmd(
     (a binary per lever) solved by HiGHS, with its proven gap, the best set of each size and
     each lever alone."""
     with _working("respond", as_json) as progress:
-        from borderflow.responses import read_menu, respond
+        from borderflow.responses import check_budget, read_menu, respond
         from borderflow.runfolder import claim
 
+        check_budget(budget)
         tables = _load(progress, data, overlay)
         scenario = _scenario(tables, scenario_file, [], None)
         options = _run_options(threads, time_limit)
