@@ -52,7 +52,7 @@ from borderflow.model.network import build_network
 from borderflow.model.portfolio import define_lever_choice
 from borderflow.model.routes import enumerate_routes
 from borderflow.options import RunOptions
-from borderflow.solvers.highs import HighsSession
+from borderflow.solvers.highs import HighsSession, TimeLimitError
 
 LEVER_COSTS_FILE = "lever_costs.csv"
 #: a portfolio is reported optimal only when HiGHS proves a relative gap within this
@@ -225,13 +225,19 @@ class ResponseResult:
     portfolios : DataFrame
         ``set`` (``best``, ``size-k``, ``none``), levers, lever cost, model cost, total cost,
         benefit (model cost saved vs doing nothing), net benefit, unserved t, expired t,
-        MIP gap and its dual bound, status, seconds.
+        MIP gap and its dual bound, status; for ``none`` and ``best``, the model cost of the
+        set re-solved as a plain scenario (``resolved_model_cost``), its spoiled tonnes and
+        whether it verified; seconds.
     metadata : dict
+    backlog : DataFrame
+        Dated: the backlog episodes per gate (start, peak trucks, clear date) of doing
+        nothing and of the best set, from their plain re-solves.
     """
 
     levers: pd.DataFrame
     portfolios: pd.DataFrame
     metadata: dict = field(default_factory=dict)
+    backlog: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def best(self) -> pd.Series:
@@ -244,11 +250,18 @@ class ResponseResult:
         chosen = b["levers"] or "no lever"
         gap = f"gap {b['mip_gap']:.2e}"
         proof = "optimal (HiGHS proved the gap)" if b["status"] == "optimal" else \
-            f"best found, not proved optimal ({gap})"
+            f"the best set found, not proved optimal ({b['status'].replace('_', ' ')}, " \
+            f"{gap}, dual bound {b['dual_bound']:,.0f})"
         lines = [f"best response within {self.metadata['budget']:,.0f} {unit}: {chosen}; it "
                  f"costs {b['lever_cost']:,.0f} {unit} and saves {b['benefit']:,.0f} {unit} "
                  f"vs doing nothing (net {b['net_benefit']:+,.0f} {unit}); {proof}, {gap}, "
                  f"{b['seconds']:.1f} s"]
+        if np.isfinite(b.get("resolved_model_cost", np.nan)):
+            lines.append(f"check: the best set re-solved as a plain scenario costs "
+                         f"{b['resolved_model_cost']:,.0f} {unit} (the MIP: "
+                         f"{b['model_cost']:,.0f}); verified: "
+                         f"{'yes' if b['verified'] else 'NO'}; spoiled "
+                         f"{b['spoiled_t']:,.0f} t")
         for r in self.portfolios[self.portfolios["set"].str.startswith("size-")].itertuples():
             lines.append(f"best of {r.set[5:]} lever(s): {r.levers or '-'}: net "
                          f"{r.net_benefit:+,.0f} {unit} (cost {r.lever_cost:,.0f}, gap "
@@ -261,7 +274,7 @@ class ResponseResult:
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """Tables of the folder."""
-        return {"levers": self.levers,
+        return {"levers": self.levers, "backlog": self.backlog,
                 "portfolios": self.portfolios.drop(columns=["seconds"])}  # deterministic
 
     def write(self, folder, on_progress=None) -> Path:
@@ -334,19 +347,28 @@ def respond(dataset: InputTables, scenario: Scenario, menu: Path | str, budget_u
         session.set_bounds(m.lever_budget, np.array([0.0]), np.array([float(budget)]))
         session.set_bounds(m.lever_count, np.array([count[0]], float),
                            np.array([count[1]], float))
+        fixed = bool(np.all(np.asarray(lower) == np.asarray(upper)))
+        session.set_integer(not fixed)  # every lever fixed: the LP itself
         t0 = time.perf_counter()
-        summary = session.solve()
-        gap, bound = session.mip_gap()
+        try:
+            total = float(session.solve().objective_usd)
+            gap, bound = session.mip_gap()
+            status = "optimal" if gap <= OPTIMAL_GAP else "gap"
+        except TimeLimitError:
+            if fixed or not session.incumbent():
+                raise
+            info = session.highs.getInfo()
+            total, (gap, bound) = float(info.objective_function_value), session.mip_gap()
+            status = "time_limit"
         on = np.array([round(z[i].value or 0.0) for i in range(n)], dtype=int)
         lever_cost = float(cost @ on)
-        total = float(summary.objective_usd)
         return {"set": label, "levers": ";".join(lv.name for lv, o in zip(levers, on) if o),
                 "n_levers": int(on.sum()), "lever_cost": lever_cost,
                 "model_cost": total - lever_cost, "total_cost": total,
                 "unserved_t": float(sum(v.value or 0.0 for v in m.unserved.values())),
                 "expired_t": float(sum(v.value or 0.0 for v in m.expired.values())),
                 "mip_gap": gap, "dual_bound": bound,
-                "status": "optimal" if gap <= OPTIMAL_GAP else "gap",
+                "status": status,
                 "seconds": time.perf_counter() - t0}
 
     zeros, ones = np.zeros(n), np.ones(n)
@@ -366,6 +388,18 @@ def respond(dataset: InputTables, scenario: Scenario, menu: Path | str, budget_u
         one[i] = 1
         alone.append(solve(f"alone-{i}", one, one, (0, n), float(cost.sum()) + 1.0))
     none = rows[0]["model_cost"]
+    progress("respond", 2 * n + 1, 2 * n + 2, "re-solving doing nothing and the best set as "
+             "plain scenarios, verified")
+    picked = set(rows[1]["levers"].split(";"))
+    chosen = {"none": [], "best": [lv for lv in levers if lv.name in picked]}
+    checks = {k: resolve(dataset, scenario, v, options) for k, v in chosen.items()}
+    for row in rows:
+        got = checks.get(row["set"])
+        row.update({"resolved_model_cost": got["model_cost"] if got else np.nan,
+                    "spoiled_t": got["spoiled_t"] if got else np.nan,
+                    "verified": got["verified"] if got else None})
+    backlog = pd.concat([c["backlog"].assign(set=k) for k, c in checks.items()],
+                        ignore_index=True)
     portfolios = pd.DataFrame(rows)
     portfolios.insert(5, "benefit", none - portfolios["model_cost"])
     portfolios.insert(6, "net_benefit", portfolios["benefit"] - portfolios["lever_cost"])
@@ -386,4 +420,29 @@ def respond(dataset: InputTables, scenario: Scenario, menu: Path | str, budget_u
             "unit": unit, "levers": n, "basis": BASIS, "optimal_gap": OPTIMAL_GAP,
             "variables": len(session.columns_of(m.route_flow)), "dated": dated,
             "seconds": float(portfolios["seconds"].sum())}
-    return ResponseResult(table, portfolios, meta)
+    cols = ["set"] + [c for c in backlog.columns if c != "set"]
+    return ResponseResult(table, portfolios, meta, backlog[cols])
+
+
+def resolve(dataset: InputTables, scenario: Scenario, chosen: list[Lever],
+            options: RunOptions) -> dict:
+    """The scenario with ``chosen`` levers as plain events, solved and verified the usual way
+    (:func:`borderflow.pipeline.run_scenario`, :func:`borderflow.verify.verify_results`): the
+    independent check of a portfolio's cost, and its spoilage and backlog per gate.
+
+    Returns
+    -------
+    dict
+        ``model_cost`` (USD, or USD/day static), ``spoiled_t``, ``verified`` (bool),
+        ``backlog`` (the run's backlog episodes: gate, direction, start, peak, clear date).
+    """
+    from borderflow.pipeline import run_scenario
+    from borderflow.verify import verify_results
+
+    events = scenario.events + tuple(lv.event for lv in chosen)
+    run = run_scenario(dataset, scenario.model_copy(update={"events": events}), options)
+    report = verify_results(run.results, dataset, run.net.scenario, run.net)
+    summary = run.results.summary
+    return {"model_cost": float(summary["objective_usd"]),
+            "spoiled_t": float(summary.get("spoiled_t", np.nan)),
+            "verified": bool(report["ok"].all()), "backlog": run.results.backlog}
