@@ -212,3 +212,20 @@ def test_dated_mip_equals_enumeration_and_costs_count_days(ds, tmp_path):
     assert res.best["total_cost"] == pytest.approx(plain[best] + sum(costs[s] for s in best),
                                                    rel=1e-7)
     assert res.best["verified"] and res.best["mip_gap"] <= 1e-6
+
+
+@pytest.mark.parametrize("event, field, words", [
+    ("{crossing: x1, extra_capacity_trucks_per_day: -3}", "events[1].extra_capacity_trucks_per_day",
+     "greater than 0"),
+    ("{crossing: x9, open: {}}", "events[1].crossing", "unknown crossing 'x9'"),
+    ("{crossing: x1, slot_quota: {trucks_per_day: 3, origins: [vn-q]}}",
+     "events[1].slot_quota.origins[0]", "unknown origin 'vn-q'"),
+    ("{crossing: x1, hold_dispatch: {}, from: 2030-01-01}", "events[1].from", "outside"),
+    ("{crossing: x1, open: {}, cost_usd_per_day: -1}", "events[1].cost_usd_per_day",
+     "greater than or equal"),
+])
+def test_bad_lever_event_names_file_row_field(ds, event, field, words):
+    with pytest.raises(InputError) as err:
+        Scenario.from_yaml_text(BASE + f"  - {event}\n", ds, name="s.yaml")
+    text = str(err.value)
+    assert text.startswith("s.yaml, row 4, field ") and field in text and words in text
