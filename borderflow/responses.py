@@ -244,8 +244,9 @@ class ResponseResult:
         """The chosen portfolio's row."""
         return self.portfolios[self.portfolios["set"] == "best"].iloc[0]
 
-    def text(self) -> list[str]:
-        """What was chosen, what it saves, and how sure the solver is."""
+    def text(self, timing: bool = True) -> list[str]:
+        """What was chosen, what it saves, and how sure the solver is (``timing``: with the
+        solve's seconds, left out of the written ``summary.txt`` so it is deterministic)."""
         b, unit = self.best, self.metadata["unit"]
         chosen = b["levers"] or "no lever"
         gap = f"gap {b['mip_gap']:.2e}"
@@ -254,8 +255,8 @@ class ResponseResult:
             f"{gap}, dual bound {b['dual_bound']:,.0f})"
         lines = [f"best response within {self.metadata['budget']:,.0f} {unit}: {chosen}; it "
                  f"costs {b['lever_cost']:,.0f} {unit} and saves {b['benefit']:,.0f} {unit} "
-                 f"vs doing nothing (net {b['net_benefit']:+,.0f} {unit}); {proof}, {gap}, "
-                 f"{b['seconds']:.1f} s"]
+                 f"vs doing nothing (net {b['net_benefit']:+,.0f} {unit}); {proof}, {gap}"
+                 + (f", {b['seconds']:.1f} s" if timing else "")]
         if np.isfinite(b.get("resolved_model_cost", np.nan)):
             lines.append(f"check: the best set re-solved as a plain scenario costs "
                          f"{b['resolved_model_cost']:,.0f} {unit} (the MIP: "
@@ -286,7 +287,7 @@ class ResponseResult:
             on_progress("write", None, None, f"writing {getattr(folder, 'out', folder)}")
         meta = {k: v for k, v in self.metadata.items() if k != "seconds"}
         return write_folder(folder, self.tables(), {"respond.json": meta},
-                            texts={"summary.txt": "\n".join(self.text()) + "\n"},
+                            texts={"summary.txt": "\n".join(self.text(timing=False)) + "\n"},
                             volatile={})
 
 

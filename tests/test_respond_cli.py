@@ -55,6 +55,15 @@ def test_respond_writes_its_folder_and_envelope(files):
     levers = pd.read_csv(out / "levers.csv")
     # the default cost: lever_costs.csv's 12 USD/truck-day x 100 trucks
     assert levers.set_index("name").loc["overtime-tan-thanh", "cost_usd_per_day"] == 1200
+    # same inputs, same bytes
+    again = files / "again"
+    res = invoke(CliRunner(), app, ["respond", str(files / "scenario.yaml"), "--levers",
+                                    str(files / "menu.yaml"), "--budget", "5000", "--out",
+                                    str(again)], seconds=300)
+    assert res.exit_code == 0, res.output
+    for name in ("portfolios.csv", "levers.csv", "respond.json", "summary.txt",
+                 "portfolios.parquet"):
+        assert (out / name).read_bytes() == (again / name).read_bytes(), name
 
 
 @pytest.mark.parametrize("menu, field", [
