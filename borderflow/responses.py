@@ -33,7 +33,7 @@ enumerated for the scenario with every lever (no column generation inside the MI
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -393,7 +393,8 @@ def respond(dataset: InputTables, scenario: Scenario, menu: Path | str, budget_u
              "plain scenarios, verified")
     picked = set(rows[1]["levers"].split(";"))
     chosen = {"none": [], "best": [lv for lv in levers if lv.name in picked]}
-    checks = {k: resolve(dataset, scenario, v, options) for k, v in chosen.items()}
+    same_routes = replace(options, routes=routes_opt)  # the MIP's route set (dated: its cap)
+    checks = {k: resolve(dataset, scenario, v, same_routes) for k, v in chosen.items()}
     for row in rows:
         got = checks.get(row["set"])
         row.update({"resolved_model_cost": got["model_cost"] if got else np.nan,
@@ -429,7 +430,10 @@ def resolve(dataset: InputTables, scenario: Scenario, chosen: list[Lever],
             options: RunOptions) -> dict:
     """The scenario with ``chosen`` levers as plain events, solved and verified the usual way
     (:func:`borderflow.pipeline.run_scenario`, :func:`borderflow.verify.verify_results`): the
-    independent check of a portfolio's cost, and its spoilage and backlog per gate.
+    independent check of a portfolio's cost, and its spoilage and backlog per gate. ``options``
+    should fix the MIP's route options (a dated run caps routes per product and keeps those
+    through the gates named: the MIP's gates are every lever's), so that the two costs are
+    over the same routes.
 
     Returns
     -------
