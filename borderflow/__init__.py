@@ -16,6 +16,7 @@ The public API (docs/api.md)::
     bf.calibrate(bf.load_dataset(), out="runs/calibration")
     bf.uncertainty(ds, sc, samples=200).text()        # bands: "+55,400 USD/day (P10–P90: ...)"
     bf.appraise(ds, samples=50).ranking               # NPV, EIRR, BCR of investments.csv
+    bf.respond(ds, sc, "levers.yaml", budget_usd=2e6)  # best response portfolio (MIP)
 
 Stages, each in its own module, data flowing one way (docs/architecture.md)::
 
@@ -68,6 +69,12 @@ _EXPORTS = {
     "SolverError": "borderflow.solvers.highs",
     "RollingHorizon": "borderflow.solvers.rolling",
     "Result": "borderflow.api",
+    "respond": "borderflow.responses",
+    "ResponseResult": "borderflow.responses",
+    "ExtraCapacityEvent": "borderflow.data.scenario",
+    "OpenEvent": "borderflow.data.scenario",
+    "SlotQuotaEvent": "borderflow.data.scenario",
+    "HoldDispatchEvent": "borderflow.data.scenario",
     "solve": "borderflow.api",
     "read_result": "borderflow.api",
     "folder_kind": "borderflow.api",
@@ -97,13 +104,15 @@ _RENAMED = {"sweep": "run_sweep"}
 _MODULES = {"uncertainty"}
 
 __all__ = ["AppraisalResult", "BuildEvent", "CalibrationResult", "CapacityEvent", "CloseEvent",
-           "FitOptions", "Horizon", "IndexTables", "InitialQueue", "InputError", "InputTables",
-           "PriorityEvent", "PriorityRule", "Result", "RobustResult", "RollingHorizon",
+           "ExtraCapacityEvent", "FitOptions", "HoldDispatchEvent", "Horizon", "IndexTables",
+           "InitialQueue", "InputError", "InputTables", "OpenEvent", "PriorityEvent",
+           "PriorityRule", "ResponseResult", "Result", "RobustResult", "RollingHorizon",
            "RouteOptions", "RunOptions", "RunSummary", "STAGES", "Scenario", "SolverError",
-           "SolverOptions", "SupplyChange", "SupplyEvent", "SweepPlan", "SweepResult",
+           "SlotQuotaEvent", "SolverOptions", "SupplyChange", "SupplyEvent", "SweepPlan",
+           "SweepResult",
            "UncertaintyResult", "Window", "appraise", "calibrate", "closure_scenarios",
            "folder_kind", "load_dataset", "plan_sweep", "read_result", "read_sweep",
-           "robust_plan", "solve", "sweep", "uncertainty", "verify_run"]
+           "respond", "robust_plan", "solve", "sweep", "uncertainty", "verify_run"]
 
 
 def __getattr__(name: str):
@@ -140,4 +149,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from borderflow.sweeps import run_sweep as sweep
     from borderflow.verify import verify_run
     from borderflow.appraisal.run import AppraisalResult, appraise
+    from borderflow.data.scenario import (ExtraCapacityEvent, HoldDispatchEvent, OpenEvent,
+                                          SlotQuotaEvent)
+    from borderflow.responses import ResponseResult, respond
     from borderflow.uncertainty.result import UncertaintyResult

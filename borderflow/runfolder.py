@@ -78,7 +78,7 @@ from borderflow.manifest import write_manifest
 
 MARKER = ".borderflow-run.json"
 #: what a marked folder holds (``calibration``: ``borderflow calibrate``, docs/calibration.md)
-KINDS = ("run", "sweep", "calibration")
+KINDS = ("run", "sweep", "calibration", "respond")
 #: version of the marker's layout
 MARKER_FORMAT = 1
 class OutputError(InputError):

@@ -271,9 +271,96 @@ class InitialQueue(StrictModel):
     origin: str | None = None
 
 
+class _Dated(_Event):
+    """A lever's dates (inclusive; open ends: the horizon's) and its running cost."""
+
+    start: dt.date | None = Field(None, alias="from")
+    end: dt.date | None = Field(None, alias="to")
+    cost_usd_per_day: float | None = Field(None, ge=0, le=1e9, allow_inf_nan=False)
+    """What the lever costs per day it is in force, USD (None: ``lever_costs.csv``'s)."""
+
+    @property
+    def window(self) -> Window:
+        """The event's date window."""
+        return Window(**{"from": self.start, "to": self.end})
+
+
+class ExtraCapacityEvent(_Dated):
+    """A response: overtime or extra lanes, ``+N`` trucks/day at a crossing between dates,
+    e.g. ``{crossing: tan-thanh-puzhai, extra_capacity_trucks_per_day: 100, from: ..., to:
+    ...}``. Added to the capacity in force each day (a closed day stays closed)."""
+
+    crossing: str
+    extra_capacity_trucks_per_day: float = Field(gt=0, le=MAX_TRUCKS_PER_DAY,
+                                                 allow_inf_nan=False)
+    direction: Direction = "a_to_b"
+
+
+class OpenSpec(StrictModel):
+    """The capacity a crossing opens with (None: its nominal capacity in crossings.csv)."""
+
+    capacity_trucks_per_day: float | None = Field(None, gt=0, le=MAX_TRUCKS_PER_DAY,
+                                                  allow_inf_nan=False)
+
+
+class OpenEvent(_Dated):
+    """A response: a secondary or closed crossing resumes from a date, e.g. ``{crossing:
+    coc-nam-nonghuai, open: {capacity_trucks_per_day: 120}, from: 2021-11-01}``. Its capacity
+    is set on those days (over any closure), both directions unless ``direction`` says one."""
+
+    crossing: str
+    open: OpenSpec = OpenSpec()
+    direction: Direction = "both"
+
+
+class SlotQuota(StrictModel):
+    """A daily appointment quota: trucks/day from ``origins`` (all origins if empty)."""
+
+    trucks_per_day: float = Field(ge=0, le=MAX_TRUCKS_PER_DAY, allow_inf_nan=False)
+    origins: tuple[str, ...] = ()
+
+
+class SlotQuotaEvent(_Dated):
+    """A response: a daily appointment quota at a gate, per origin province, e.g. ``{crossing:
+    boten-mohan, slot_quota: {origins: [la-luang-namtha], trucks_per_day: 40}}``: loaded trucks
+    from those origins crossing that day (dispatched ones, or leaving the gate's queue) stay
+    within the quota (:func:`borderflow.model.levers.define_slot_quota_constraints`)."""
+
+    crossing: str
+    slot_quota: SlotQuota
+    direction: Direction = "a_to_b"
+
+
+class Hold(StrictModel):
+    """Whose trucks are held: ``origins`` (all origins if empty)."""
+
+    origins: tuple[str, ...] = ()
+
+
+class HoldDispatchEvent(_Dated):
+    """A response: trucks bound for a gate may not leave their origins between two dates (the
+    Luang Namtha ban of Dec 2021), e.g. ``{crossing: boten-mohan, hold_dispatch: {origins:
+    [la-luang-namtha]}, from: ..., to: ...}``. Nothing is dispatched on a route through the
+    gate on those days (:func:`borderflow.model.levers.define_hold_bounds`); what would have
+    left goes another way or stays unshipped (the model keeps no stock at origins)."""
+
+    crossing: str
+    hold_dispatch: Hold = Hold()
+    direction: Direction = "a_to_b"
+
+
+#: the response levers (issue 21), each a scenario event with a running cost
+LEVER_EVENTS = (ExtraCapacityEvent, OpenEvent, SlotQuotaEvent, HoldDispatchEvent)
+
 EVENT_KEYS = {"close": CloseEvent, "capacity_trucks_per_day": CapacityEvent,
-               "build": BuildEvent, "supply": SupplyEvent, "priority": PriorityEvent,
-               "ramp": RampEvent}
+              "build": BuildEvent, "supply": SupplyEvent, "priority": PriorityEvent,
+              "extra_capacity_trucks_per_day": ExtraCapacityEvent, "open": OpenEvent,
+              "slot_quota": SlotQuotaEvent, "hold_dispatch": HoldDispatchEvent,
+              "ramp": RampEvent}
+
+
+#: kinds whose key may be bare (``{crossing: x, close:}``, ``open:``, ``hold_dispatch:``)
+BARE_KINDS = ("close", "priority", "open", "hold_dispatch")
 
 
 def _event_kind(ev) -> str | None:
@@ -285,12 +372,12 @@ def _event_kind(ev) -> str | None:
     # a key set to null does not name a kind (a dumped build event has capacity_trucks_per_day:
     # null), except close and priority, which may be bare
     kinds = [key for key in EVENT_KEYS
-             if key in ev and (ev[key] is not None or key in ("close", "priority"))]
+             if key in ev and (ev[key] is not None or key in BARE_KINDS)]
     if "build" in kinds and "capacity_trucks_per_day" in kinds:  # a build may set its capacity
         kinds.remove("capacity_trucks_per_day")
     if len(kinds) > 1:
         return None  # two kinds in one event (a closure with a throttle): told, not guessed
-    for key in ("close", "priority"):
+    for key in ("close", "priority", "open", "hold_dispatch"):
         if key in ev:
             return key
     if "crossing" in ev and "capacity_trucks_per_day" not in ev and not kinds:
@@ -304,7 +391,8 @@ Event = Annotated[Union[tuple(Annotated[cls, Tag(key)] for key, cls in EVENT_KEY
                   Discriminator(_event_kind, custom_error_type="event_kind",
                                 custom_error_message="an event must be a mapping with exactly "
                                 "one of: close, capacity_trucks_per_day, build, supply, "
-                                "priority, ramp")]
+                                "priority, extra_capacity_trucks_per_day, open, slot_quota, "
+                                "hold_dispatch, ramp")]
 
 
 def check_name(v: str) -> str:
@@ -469,7 +557,8 @@ class Scenario(StrictModel):
         """Crossing ids the events refer to (for checking against the dataset)."""
         names = []
         for ev in self.events:
-            if isinstance(ev, (CloseEvent, CapacityEvent, PriorityEvent, RampEvent)):
+            if isinstance(ev, (CloseEvent, CapacityEvent, PriorityEvent, RampEvent,
+                               *LEVER_EVENTS)):
                 names.append(ev.crossing)
             elif isinstance(ev, BuildEvent):
                 names.append(ev.build)

@@ -96,6 +96,12 @@ def scenario_problems(scenario: Scenario, catalog: Catalog) -> list[tuple[tuple,
         else:
             found.append(unknown_id(("events", k, "crossing"), "crossing", ev.crossing,
                                     catalog.crossings))
+    for k, ev in enumerate(scenario.events):  # the origins a slot quota or a hold names
+        spec = ("slot_quota", getattr(ev, "slot_quota", None)) if hasattr(ev, "slot_quota") \
+            else ("hold_dispatch", getattr(ev, "hold_dispatch", None))
+        for i, origin in enumerate(getattr(spec[1], "origins", ()) or ()):
+            found.append(unknown_id(("events", k, spec[0], "origins", i), "origin", origin,
+                                    catalog.origins))
     for j, q in enumerate(scenario.initial_queues):
         found.append(unknown_id(("initial_queues", j, "crossing"), "crossing", q.crossing,
                                 catalog.crossings))

@@ -22,9 +22,9 @@ import yaml
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from .errors import InputError, Problem, display_path
-from .scenario import (EVENT_KEYS, MAX_HORIZON_DAYS, CloseEvent, Direction, Event, Horizon,
-                       InitialQueue, PriorityRule, Scenario, StrictModel, SupplyChange, Window,
-                       check_base, check_name)
+from .scenario import (EVENT_KEYS, MAX_HORIZON_DAYS, CloseEvent, Direction, Event, Hold,
+                       Horizon, InitialQueue, OpenSpec, PriorityRule, Scenario, SlotQuota,
+                       StrictModel, SupplyChange, Window, check_base, check_name)
 from .scenario_checks import Catalog, expand_groups, scenario_problems
 from .yaml_safe import load_yaml_text, read_text
 
@@ -323,7 +323,8 @@ class LoadedScenarios:
 def _known_keys() -> list[str]:
     """Every key a scenario file may use (field names and aliases of its models)."""
     models = (ScenarioFile, Scenario, Horizon, Window, SupplyChange, PriorityRule, InitialQueue,
-              ClosureGrid, Project, Investments, *EVENT_KEYS.values())
+              ClosureGrid, Project, Investments, OpenSpec, SlotQuota, Hold,
+              *EVENT_KEYS.values())
     return sorted({f.alias or name for m in models for name, f in m.model_fields.items()})
 
 

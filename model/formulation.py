@@ -47,6 +47,7 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from .indices import CROSS_KEYS, SUPPLY_KEYS, IndexTables, index_tables, priority_rows
+from .levers import define_gate_entry_constraints, entry_bounds
 from .network import FreightNetwork
 from .queues import arrivals
 from .routes import RouteSet
@@ -73,8 +74,8 @@ class BuiltModel:
         ``queue``, ``departures``, ``expired``, ``initial_queue``); constraints
         ``supply_balance``, ``crossing_capacity``, ``priority_share``, ``market_demand``,
         ``destination_share``, ``queue_balance``, ``queue_age``, ``queue_expiry``,
-        ``initial_queue_total``; ``objective``; and whatever an extension added
-        (:mod:`borderflow.model.extend`).
+        ``initial_queue_total``, ``gate_entry_limit``; ``objective``; and whatever an
+        extension added (:mod:`borderflow.model.extend`).
     index : IndexTables
         What each variable and row index stands for (:mod:`borderflow.model.indices`); its
         tables are also attributes of the built model (``built.flows`` is
@@ -83,6 +84,8 @@ class BuiltModel:
 
     model: pyo.ConcreteModel
     index: IndexTables
+    #: rows of ``gate_entry_limit`` (slot quotas, dispatch holds: :mod:`borderflow.model.levers`)
+    entry_rows: pd.DataFrame | None = None
 
     dated = _of_index("dated", "True for a day-by-day horizon (queues at the gates).")
     flows = _of_index("flows", "``route_flow[f]``.")
@@ -456,11 +459,12 @@ def build_model(net: FreightNetwork, routes: RouteSet) -> BuiltModel:
     define_queue_age_constraints(m, ix)
     define_queue_expiry_constraints(m, ix)
     define_initial_queue_constraints(m, ix)
+    entry_rows = define_gate_entry_constraints(m, ix, net, routes)
     define_closure_bounds(m, ix)
     define_delivery_requirements(m, ix, net.scenario.must_deliver)
     define_objective(m, ix, net.parameters.waiting_cost_usd_per_truck_day)
     m.dual = pyo.Suffix(direction=pyo.Suffix.IMPORT)
-    return BuiltModel(model=m, index=ix)
+    return BuiltModel(model=m, index=ix, entry_rows=entry_rows)
 
 
 @dataclass
@@ -508,7 +512,9 @@ def bound_updates(built: BuiltModel, net: FreightNetwork) -> BoundUpdate:
     """Bounds that turn ``built`` (built for one scenario) into the model of ``net``'s scenario.
 
     ``net`` must share ``built``'s structure: the same dataset, route set, periods, priority
-    rules and initial queues (its scenario may change capacities, closures, builds and supply).
+    rules and initial queues (its scenario may change capacities, closures, builds, supply and
+    response levers; a slot quota or hold the model was not built with needs its own model,
+    one it was built with and ``net`` lacks is relaxed).
     Used by sweeps to re-solve a kept HiGHS model instead of rebuilding it.
     """
     m = built.model
@@ -522,6 +528,8 @@ def bound_updates(built: BuiltModel, net: FreightNetwork) -> BoundUpdate:
     rows = {m.crossing_capacity: upper(cap["capacity_trucks_per_day"]),
             m.priority_share: upper(prio["limit_trucks_per_day"]),
             m.supply_balance: (supply, supply.copy())}
+    if built.entry_rows is not None and hasattr(m, "gate_entry_limit"):
+        rows[m.gate_entry_limit] = upper(entry_bounds(built.entry_rows, net))
     use = closed_variables(built, cap)
     columns = {}
     for var in ("route_flow", "departures"):

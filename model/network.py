@@ -35,8 +35,9 @@ from borderflow.data.cost_terms import cost_index
 from borderflow.data.errors import InputError, Problem
 from borderflow.data.loaders import InputTables
 from borderflow.data.parameters import ModelParameters
-from borderflow.data.scenario import (BuildEvent, CapacityEvent, CloseEvent, PriorityEvent,
-                                      RampEvent, Scenario, SupplyEvent)
+from borderflow.data.scenario import (BuildEvent, CapacityEvent, CloseEvent,
+                                      ExtraCapacityEvent, OpenEvent, PriorityEvent,
+                                      Scenario, SupplyEvent)
 from borderflow.data.scenario_checks import Catalog, scenario_problems
 from borderflow.data.schemas import AVAILABLE_STATUSES
 
@@ -129,7 +130,9 @@ def _yaml_path(loc: tuple) -> str:
 
 def _capacity_calendar(tables: InputTables, scenario: Scenario,
                        period_days: list[list[dt.date]]) -> pd.DataFrame:
-    """Daily crossing capacity after events, averaged over each period's days."""
+    """Daily crossing capacity after events, averaged over each period's days: closures,
+    throttles, builds and openings set it in the order given; extra capacity (a response
+    lever) is then added on the days a crossing has capacity."""
     cr = tables.crossings
     all_days = sorted({d for days in period_days for d in days})
     day_index = {d: k for k, d in enumerate(all_days)}
@@ -142,10 +145,14 @@ def _capacity_calendar(tables: InputTables, scenario: Scenario,
                 n_days, on * float(getattr(row, f"capacity_{direction}_trucks_per_day")))
     nominal = {(r.crossing_id, d): float(getattr(r, f"capacity_{d}_trucks_per_day"))
                for r in cr.itertuples(index=False) for d in DIRECTIONS}
+    extra = [ev for ev in scenario.events if isinstance(ev, ExtraCapacityEvent)]
     for ev in scenario.events:
-        if isinstance(ev, (SupplyEvent, PriorityEvent, RampEvent)):
-            continue  # supply and priority have their own calendars; ramps come last
-        if isinstance(ev, CloseEvent):
+        if not isinstance(ev, (CloseEvent, CapacityEvent, BuildEvent, OpenEvent)):
+            continue  # supply, priority, ramps and extra capacity (below), quotas, holds
+        if isinstance(ev, OpenEvent):
+            crossing, window, dirs = ev.crossing, ev.window, ev.direction
+            value = ev.open.capacity_trucks_per_day
+        elif isinstance(ev, CloseEvent):
             crossing, window, dirs, value = ev.crossing, ev.close, ev.direction, 0.0
         elif isinstance(ev, CapacityEvent):
             crossing, window, dirs = ev.crossing, ev.window, ev.direction
@@ -158,6 +165,11 @@ def _capacity_calendar(tables: InputTables, scenario: Scenario,
             v = nominal[(crossing, direction)] if value is None else value
             cap[(crossing, direction)][mask] = v
     apply_ramps(cap, scenario, all_days)
+    for ev in extra:  # overtime or extra lanes: added to the day's capacity, if it has any
+        mask = np.array([ev.window.covers(d) for d in all_days], dtype=bool)
+        for direction in (DIRECTIONS if ev.direction == "both" else (ev.direction,)):
+            daily = cap[(ev.crossing, direction)]
+            daily[mask & (daily > 0)] += ev.extra_capacity_trucks_per_day
     rows = []
     for (crossing, direction), daily in cap.items():
         for period, days in enumerate(period_days):

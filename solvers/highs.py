@@ -389,8 +389,45 @@ class HighsSession:
 
     def _lp(self, form: LinearForm) -> highspy.HighsLp:
         self._nonzeros = int(form.A.nnz)
-        return highs_lp(form.A, form.cost, form.col_lower, form.col_upper, form.row_lower,
-                        form.row_upper, form.offset)
+        lp = highs_lp(form.A, form.cost, form.col_lower, form.col_upper, form.row_lower,
+                      form.row_upper, form.offset)
+        integer = np.fromiter((v.is_integer() for v in form.columns), dtype=bool,
+                              count=len(form.columns))
+        self.integer_columns = np.flatnonzero(integer)
+        if integer.any():  # a mixed-integer model (the response portfolio's lever choices)
+            lp.integrality_ = [highspy.HighsVarType.kInteger if i else
+                               highspy.HighsVarType.kContinuous for i in integer.tolist()]
+        return lp
+
+    def set_integer(self, integer: bool) -> None:
+        """Keep (``True``) or relax (``False``) the integrality of the model's integer columns:
+        with every integer column fixed by its bounds the LP is the same problem, solved by
+        the LP algorithms (interior point for a dated run) instead of branch and bound."""
+        cols = getattr(self, "integer_columns", np.zeros(0, dtype=np.int64))
+        if not len(cols):
+            return
+        kind = highspy.HighsVarType.kInteger if integer else highspy.HighsVarType.kContinuous
+        self._relaxed = not integer
+        self.highs.changeColsIntegrality(len(cols), cols.astype(np.int32),
+                                         np.array([kind] * len(cols)))
+
+    def incumbent(self) -> bool:
+        """Load the best feasible solution HiGHS found in a solve that ended early (a MIP at
+        its time limit); ``False`` if it has none."""
+        info = self.highs.getInfo()
+        if int(info.primal_solution_status) != 2:  # kSolutionStatusFeasible
+            return False
+        sol = self.highs.getSolution()
+        self.load_solution(sol.col_value, [])
+        return True
+
+    def mip_gap(self) -> tuple[float, float]:
+        """``(relative gap, dual bound USD)`` HiGHS proved at the end of the last MIP solve
+        (``(0, objective)`` for an LP, whose optimum is exact)."""
+        info = self.highs.getInfo()
+        if not len(getattr(self, "integer_columns", ())) or getattr(self, "_relaxed", False):
+            return 0.0, float(info.objective_function_value)
+        return float(info.mip_gap), float(info.mip_dual_bound)
 
     # -- where things are -------------------------------------------------------------------
     def _component_state(self, comp, kind: str) -> list:

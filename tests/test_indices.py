@@ -139,6 +139,7 @@ def test_a_static_model_has_every_family_with_no_queue_rows(tmp_path):
     cols = {c.local_name: len(c) for c in built.model.component_objects(pyo.Var)}
     assert rows == {"supply_balance": 1, "crossing_capacity": 2, "priority_share": 0,
                     "market_demand": 0, "destination_share": 0, "queue_balance": 0,
-                    "queue_age": 0, "queue_expiry": 0, "initial_queue_total": 0}
+                    "queue_age": 0, "queue_expiry": 0, "initial_queue_total": 0,
+                    "gate_entry_limit": 0}
     assert cols == {"route_flow": 2, "unserved": 1, "queue": 0, "departures": 0, "expired": 0,
                     "initial_queue": 0}

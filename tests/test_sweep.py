@@ -421,3 +421,30 @@ def test_cli_sweep_bad_file_exits_2_and_writes_nothing(tmp_path):
     assert not (tmp_path / "o").exists()
     res = CliRunner().invoke(app, ["sweep", "--out", str(tmp_path / "o")])
     assert res.exit_code == 2 and "--n-1" in res.output
+
+
+def test_sweep_keeps_quotas_and_holds_as_rows_and_capacity_levers_as_bounds(tiny_dir,
+                                                                              tiny_data):
+    """A slot quota gets a model with its rows (a structure of its own); extra capacity is a
+    bound change on the baseline's model; each warm solve equals a cold one."""
+    from borderflow.data.scenario import ExtraCapacityEvent, SlotQuotaEvent
+
+    scenarios = [Scenario(name="base"),
+                 Scenario(name="quota", events=(SlotQuotaEvent(crossing="x1",
+                                                               slot_quota={"trucks_per_day": 3}),)),
+                 Scenario(name="extra", events=(CloseEvent(crossing="x2"), ExtraCapacityEvent(
+                     crossing="x1", extra_capacity_trucks_per_day=5)))]
+    plan = plan_scenarios(scenarios, data=tiny_dir, tables=tiny_data)
+    assert plan.entry("quota").structure != plan.entry("base").structure
+    assert plan.entry("extra").structure == plan.entry("base").structure
+    cache = ModelCache()
+    for name in ("quota", "extra", "base"):
+        e = plan.entry(name)
+        warm = solve_job(Job(e.scenario, plan.structures[e.structure], True), cache)
+        cold = solve_job(Job(e.scenario, plan.structures[e.structure], False), cache)
+        direct = run_scenario(tiny_data, e.scenario)
+        assert warm.status == cold.status == "optimal"
+        assert warm.solve["objective_usd"] == pytest.approx(
+            direct.results.summary["objective_usd"], rel=1e-7)
+        assert cold.solve["objective_usd"] == pytest.approx(warm.solve["objective_usd"],
+                                                            rel=1e-7)

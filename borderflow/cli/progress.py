@@ -43,6 +43,7 @@ STAGE_WORDS = {
     "verify": "checking the solution", "write": "writing", "read": "reading the run",
     "layers": "building GIS layers", "export": "exporting", "map": "drawing the map",
     "report": "writing the report", "plan": "robust plan",
+    "respond": "choosing responses (MIP)",
 }
 
 #: an iteration line of HiGHS's simplex (``  7797  -1.6e+03 Pr: 1464(110542) 5.2s``) or of

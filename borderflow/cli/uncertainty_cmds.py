@@ -1,4 +1,5 @@
-"""Command line: ``borderflow uncertainty`` and ``borderflow appraise`` (issue 19).
+"""Command line: ``borderflow uncertainty``, ``borderflow appraise`` (issue 19) and
+``borderflow respond`` (issue 21).
 
 Registered on the main app by :mod:`borderflow.cli`. As every command: options and inputs are
 checked first (one line naming the option, file, row or field; exit 2, nothing written), then
@@ -195,3 +196,58 @@ def _conventions(name: str, rate: Optional[float]):
         return base
     return Conventions(discount_rate=rate, hurdle_eirr=base.hurdle_eirr,
                        source=f"{base.source}; rate set by --discount-rate")
+
+
+@app.command("respond")
+def respond_cmd(
+    scenario_file: Path = typer.Argument(..., metavar="SCENARIO", help="Scenario YAML (the "
+                                                                       "disruption)."),
+    levers: Path = typer.Option(..., "--levers", metavar="FILE",
+                                help="Menu of levers (YAML: levers: [{name, event fields, "
+                                     "cost_usd_per_day}]); docs/responses.md."),
+    budget: float = typer.Option(..., "--budget", metavar="USD",
+                                 help="Most the chosen levers may cost: USD over a dated "
+                                      "horizon, USD/day for a static scenario."),
+    out: Path = typer.Option(Path("runs/respond"), "--out", help="Folder to write."),
+    data: Optional[Path] = DataOpt, overlay: Optional[list[Path]] = OverlayOpt,
+    threads: int = ThreadsOpt, time_limit: float = TimeLimitOpt, as_json: bool = JsonOpt,
+) -> None:
+    """Choose the best portfolio of responses to a disruption within a budget: one MIP
+    (a binary per lever) solved by HiGHS, with its proven gap, the best set of each size and
+    each lever alone."""
+    with _working("respond", as_json) as progress:
+        from borderflow.responses import check_budget, read_menu, respond
+        from borderflow.runfolder import claim
+
+        check_budget(budget)
+        tables = _load(progress, data, overlay)
+        scenario = _scenario(tables, scenario_file, [], None)
+        options = _run_options(threads, time_limit)
+        read_menu(levers, tables, scenario)  # the menu refused before --out
+        protected = _inputs(data, overlay, ("SCENARIO", scenario_file), ("--levers", levers))
+        with claim(out, "respond", protected=protected) as target:
+            result = respond(tables, scenario, levers, budget, options, on_progress=progress)
+            result.write(target, progress)
+    if as_json:
+        from borderflow.present.envelope import envelope, table
+
+        b, unit = result.best, result.metadata["unit"]
+        display.emit_json(envelope(
+            "respond", summary={"levers": result.metadata["levers"], "budget": budget,
+                                "unit": unit, "chosen": b["levers"].split(";") if b["levers"]
+                                else [], "lever_cost": b["lever_cost"],
+                                "benefit": b["benefit"], "net_benefit": b["net_benefit"],
+                                "mip_gap": b["mip_gap"], "status": b["status"],
+                                "basis": result.metadata["basis"]},
+            narrative=result.text(),
+            tables={"portfolios": table(result.tables()["portfolios"],
+                                        {c: unit for c in ("lever_cost", "model_cost",
+                                                           "total_cost", "benefit",
+                                                           "net_benefit")},
+                                        "the best portfolio, the best of each size, none"),
+                    "levers": table(result.levers, {"cost": unit, "benefit_alone": unit},
+                                    "each lever alone")},
+            outputs=[("respond_folder", out)]))
+        return
+    display.story(result.text())
+    display.say(f"results written to {out}")

@@ -29,8 +29,9 @@ import borderflow
 from borderflow.data.dataset import load_dataset
 from borderflow.data.errors import InputError, Problem
 from borderflow.data.loaders import InputTables
-from borderflow.data.scenario import (BuildEvent, CapacityEvent, CloseEvent, Horizon,
-                                      PriorityEvent, Scenario, counterfactual, has_disruptions)
+from borderflow.data.scenario import (LEVER_EVENTS, BuildEvent, CapacityEvent, CloseEvent,
+                                      HoldDispatchEvent, Horizon, PriorityEvent, Scenario,
+                                      SlotQuotaEvent, counterfactual, has_disruptions)
 from borderflow.data.scenario_checks import Catalog, scenario_problems, unknown_id
 from borderflow.data.scenario_files import (Investments, LoadedScenarios, Project,
                                             load_scenario_file)
@@ -196,7 +197,15 @@ def _shape(s: Scenario) -> dict:
             "priority": [e.model_dump(mode="json") for e in s.events
                          if isinstance(e, PriorityEvent)],
             "initial_queues": [q.model_dump(mode="json") for q in s.initial_queues],
-            "must_deliver": sorted(s.must_deliver)}
+            "must_deliver": sorted(s.must_deliver),
+            # slot quotas and holds are rows (model/levers.py): a model built without them
+            # cannot take them as bounds
+            "entry": [e.model_dump(mode="json") for e in _entry_events(s)]}
+
+
+def _entry_events(s: Scenario) -> tuple:
+    """The scenario's slot quotas and dispatch holds (rows of their own in the model)."""
+    return tuple(e for e in s.events if isinstance(e, (SlotQuotaEvent, HoldDispatchEvent)))
 
 
 def _undisrupted_key(s: Scenario) -> str:
@@ -333,7 +342,7 @@ def _gates_needing_routes(s: Scenario) -> list[str]:
     best route through every gate a 50-closure sweep names made its 60-day model 43x larger,
     docs/dated-performance-plan.md section 5)."""
     return [ev.build if isinstance(ev, BuildEvent) else ev.crossing for ev in s.events
-            if isinstance(ev, (CapacityEvent, PriorityEvent, BuildEvent))] + \
+            if isinstance(ev, (CapacityEvent, PriorityEvent, BuildEvent, *LEVER_EVENTS))] + \
         [q.crossing for q in s.initial_queues]
 
 
@@ -345,7 +354,10 @@ def _entry(plan: SweepPlan, s: Scenario, role: str, baseline: str, project: str 
     if structure is None:
         reference = next((e.scenario for e in plan.entries if e.role == "baseline"
                           and sha(_shape(e.scenario)) == shape), None)
-        reference = reference or counterfactual(s).model_copy(update={"name": baseline})
+        if reference is None:  # the baseline, with the rows of the scenario's quotas and holds
+            cf = counterfactual(s)
+            reference = cf.model_copy(update={"name": baseline,
+                                              "events": cf.events + _entry_events(s)})
         dated = s.horizon.start is not None
         routes, solver = plan.options.effective(dated, plan.gates)
         structure = Structure(plan.data, plan.overlays, reference, routes, solver,

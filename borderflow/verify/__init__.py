@@ -13,6 +13,7 @@ Modules, one job each (each lists its checks and what must hold):
 - :mod:`.routes`: each route rebuilt from its arcs; durations, costs, labels, licences;
 - :mod:`.flows`: supply, the flows table against the routes, node balance, demand;
 - :mod:`.crossings`: capacity, closures, priority lanes, the crossings table and its duals
+- :mod:`.levers`: slot quotas and dispatch holds (response levers)
   (dual feasibility and complementary slackness);
 - :mod:`.queues`: dated runs' queues: balances, FIFO ages and expiry, the per-gate tables,
   initial queues, dates, backlog;
@@ -51,7 +52,7 @@ from borderflow.data.errors import InputError, Problem, display_path
 from borderflow.data.loaders import InputTables
 from borderflow.data.scenario import Scenario
 
-from . import crossings, dispatch, flows, folder, money, optimality, queues, routes, terms
+from . import crossings, dispatch, flows, folder, levers, money, optimality, queues, routes, terms
 from .facts import Facts, input_facts
 from .folder import REDERIVED, coverage
 from .report import (
@@ -133,6 +134,7 @@ def verify_results(results, tables: InputTables, scenario: Scenario | None = Non
                                            done["entries"]))
     run("flows table", lambda: flows.flows_table_checks(results, f))
     run("crossings", lambda: crossings.crossing_checks(results, f))
+    run("levers", lambda: levers.lever_checks(results, f))
     if f.dated:
         run("queues", lambda: queues.queue_checks(results, f, done["paths"]))
         run("backlog", lambda: queues.backlog_checks(results, f))

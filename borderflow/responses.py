@@ -1,0 +1,453 @@
+"""``bf.respond``: the best portfolio of responses to a disruption, under a budget (issue 21).
+
+::
+
+    import borderflow as bf
+
+    ds = bf.load_dataset()
+    sc = bf.Scenario.from_yaml("data/scenarios/boten-2021.yaml", ds)
+    r = bf.respond(ds, sc, "data/scenarios/boten-2021-levers.yaml", budget_usd=2e6)
+    r.text(); r.portfolios; r.write("runs/boten-responses")
+
+A *menu* (YAML) lists candidate levers, each a scenario event with a name and, optionally,
+its cost per day (default: ``lever_costs.csv`` of the dataset, an estimate with a range)::
+
+    levers:
+      - {name: overtime-tan-thanh, crossing: tan-thanh-puzhai,
+         extra_capacity_trucks_per_day: 100, from: 2021-10-25, to: 2021-11-30}
+      - {name: reopen-coc-nam, crossing: coc-nam-nonghuai, open: {}, from: 2021-11-01,
+         cost_usd_per_day: 5000}
+
+One mixed-integer model (:mod:`borderflow.model.portfolio`) chooses the levers that minimise
+the scenario's cost plus theirs, within the budget, solved by HiGHS, whose proven relative gap
+is reported (a portfolio is called optimal only at a gap within 1e-6). The runner-ups are the
+best set of each size ``k`` (the same model with ``sum z = k``), and each lever alone.
+
+Scope, said in every output (``basis``): levers that add capacity (``extra_capacity``,
+``open``) are chosen by the model; slot quotas and dispatch holds only restrict what the
+model already routes at least cost, so they can never lower its cost and are refused in a
+menu (solve them as scenario events to see what they cost). The model's route set is the one
+enumerated for the scenario with every lever (no column generation inside the MIP).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+from pydantic import TypeAdapter, ValidationError
+
+from borderflow.data.errors import InputError, Problem, display_path
+from borderflow.data.loaders import InputTables
+from borderflow.data.scenario import (Event, ExtraCapacityEvent, HoldDispatchEvent, OpenEvent,
+                                      Scenario, SlotQuotaEvent)
+from borderflow.data.scenario_checks import Catalog, scenario_problems
+from borderflow.data.yaml_safe import read_text
+from borderflow.model.formulation import build_model
+from borderflow.model.network import build_network
+from borderflow.model.portfolio import define_lever_choice
+from borderflow.model.routes import enumerate_routes
+from borderflow.options import RunOptions
+from borderflow.solvers.highs import HighsSession, TimeLimitError
+
+LEVER_COSTS_FILE = "lever_costs.csv"
+#: a portfolio is reported optimal only when HiGHS proves a relative gap within this
+OPTIMAL_GAP = 1e-6
+BASIS = ("levers that add capacity, chosen by one MIP over the route set enumerated for the "
+         "scenario with every lever (no column generation in the MIP); slot quotas and holds "
+         "cannot lower a least-cost model's cost and are not in a menu")
+
+
+@dataclass(frozen=True)
+class Lever:
+    """A candidate response: its name, event, cost per day (USD) and where the cost is from."""
+
+    name: str
+    event: object
+    cost_usd_per_day: float
+    cost_source: str
+    line: int | None = None
+
+
+def lever_costs(tables: InputTables, folder: Path | str | None = None) -> pd.DataFrame:
+    """``lever_costs.csv`` of the dataset (lever, unit, value, low, high, source, ...)."""
+    from borderflow.uncertainty.run import dataset_folder
+
+    src = Path(folder) if folder is not None else dataset_folder(tables)
+    path = src / LEVER_COSTS_FILE if src is not None else None
+    if path is None or not path.is_file():
+        return pd.DataFrame(columns=["lever", "unit", "value", "low", "high", "source",
+                                     "source_year", "quality"])
+    df = pd.read_csv(path)
+    for i, r in enumerate(df.itertuples(index=False), start=2):
+        if not (np.isfinite(r.value) and r.low <= r.value <= r.high and r.low >= 0):
+            raise InputError(Problem(display_path(path), i, "value", f"cost {r.value} must be a "
+                                     f"number >= 0 within [low, high] = [{r.low}, {r.high}]"))
+    return df
+
+
+def _default_cost(ev, costs: pd.DataFrame) -> tuple[float, str]:
+    kind = "extra_capacity_trucks_per_day" if isinstance(ev, ExtraCapacityEvent) else "open"
+    row = costs[costs["lever"] == kind]
+    if row.empty:
+        return np.nan, "none"
+    r = row.iloc[0]
+    size = ev.extra_capacity_trucks_per_day if isinstance(ev, ExtraCapacityEvent) else 1.0
+    return float(r["value"]) * size, (f"{LEVER_COSTS_FILE} {kind}: {r['value']:g} {r['unit']} "
+                                      f"({r['low']:g}-{r['high']:g}, {r['quality']})")
+
+
+def read_menu(path: Path | str, tables: InputTables, scenario: Scenario) -> list[Lever]:
+    """The levers of a menu file, each checked against the dataset and the horizon.
+
+    Raises
+    ------
+    InputError
+        One line naming the file, the lever's line and the field.
+    """
+    shown = display_path(path)
+    text = read_text(path)
+    try:
+        node = yaml.compose(text)
+        doc = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        raise InputError(Problem(shown, mark.line + 1 if mark else None, None,
+                                 "not valid YAML")) from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("levers"), list) or \
+            not doc["levers"]:
+        raise InputError(Problem(shown, None, "levers", "a menu is a mapping with a non-empty "
+                                 "list 'levers' of events, each with a 'name'"))
+    items = next(v for k, v in node.value if k.value == "levers").value
+    costs = lever_costs(tables)
+    catalog = Catalog.of(tables)
+    adapter = TypeAdapter(Event)
+    levers, names = [], set()
+    for k, (item, raw) in enumerate(zip(items, doc["levers"])):
+        line = item.start_mark.line + 1
+
+        def bad(fieldname: str, message: str, line=line, k=k) -> InputError:
+            return InputError(Problem(shown, line, f"levers[{k}].{fieldname}", message))
+
+        if not isinstance(raw, dict) or not isinstance(raw.get("name"), str):
+            raise bad("name", "each lever is a mapping with a 'name' and its event's fields")
+        raw = dict(raw)
+        name = raw.pop("name")
+        if name in names:
+            raise bad("name", f"lever name '{name}' is used twice")
+        names.add(name)
+        try:
+            ev = adapter.validate_python(raw)
+        except ValidationError as err:
+            e = err.errors()[0]
+            where = ".".join(str(x) for x in e["loc"][1:]) or "event"
+            raise bad(where, e["msg"]) from None
+        if isinstance(ev, (SlotQuotaEvent, HoldDispatchEvent)):
+            raise bad("event", "slot quotas and dispatch holds only restrict what the model "
+                      "routes at least cost, so they cannot lower its cost: solve them as "
+                      "scenario events (borderflow solve) to see what they cost")
+        if not isinstance(ev, (ExtraCapacityEvent, OpenEvent)):
+            raise bad("event", "a lever is extra_capacity_trucks_per_day or open")
+        problems = scenario_problems(Scenario(horizon=scenario.horizon, events=(ev,)), catalog)
+        if problems:
+            loc, _, message = problems[0]
+            raise bad(".".join(str(x) for x in loc[2:]) or "event", message)
+        if ev.cost_usd_per_day is not None:
+            cost, source = ev.cost_usd_per_day, "menu"
+        else:
+            cost, source = _default_cost(ev, costs)
+            if not np.isfinite(cost):
+                raise bad("cost_usd_per_day", f"no cost given and none in {LEVER_COSTS_FILE}")
+        levers.append(Lever(name, ev, float(cost), source, line))
+    return levers
+
+
+def check_budget(budget_usd: float) -> None:
+    """Refuse a budget that is not a finite number >= 0 (``--budget``)."""
+    if not (np.isfinite(budget_usd) and budget_usd >= 0):
+        raise InputError(Problem("command line", None, "--budget", f"a budget in USD >= 0, "
+                                 f"got {budget_usd}"))
+
+
+def _days_in_force(scenario: Scenario, ev) -> float:
+    """Days of the horizon the lever is in force (static: the share of the days its
+    representative day stands for, so its cost is per representative day)."""
+    dates = scenario.horizon.dates
+    if dates is None:
+        days = scenario.horizon.representative_days()
+        return sum(ev.window.covers(d) for d in days) / len(days)
+    return float(sum(ev.window.covers(d) for d in dates))
+
+
+def lever_deltas(tables: InputTables, scenario: Scenario, levers: list[Lever], shown: str,
+                 rows: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    """Per capacity row of the model (``rows``: its keys), what each lever adds (trucks/day)
+    and the capacity without levers; refused if two levers change one row (the capacity
+    would not be additive in the levers)."""
+    keys = ["crossing_id", "direction", "period"]
+    base = rows[keys].merge(build_network(tables, scenario).capacity, on=keys, how="left")
+    k0 = base["capacity_trucks_per_day"].to_numpy(dtype=float)
+    parts = []
+    for i, lever in enumerate(levers):
+        one = scenario.model_copy(update={"events": scenario.events + (lever.event,)})
+        ki = rows[keys].merge(build_network(tables, one).capacity, on=keys, how="left")[
+            "capacity_trucks_per_day"].to_numpy(dtype=float)
+        hit = np.flatnonzero(np.abs(ki - k0) > 1e-9)
+        if (ki[hit] < k0[hit]).any():
+            raise InputError(Problem(shown, lever.line, f"levers[{i}]", "this lever lowers a "
+                                     "capacity the scenario sets: a lever may only add"))
+        parts.append(pd.DataFrame({"row": hit, "lever": i, "delta_trucks_per_day":
+                                   ki[hit] - k0[hit]}))
+    deltas = pd.concat(parts, ignore_index=True)
+    twice = deltas[deltas.duplicated("row", keep=False)]
+    if len(twice):
+        a, b = sorted(set(twice["lever"]))[:2]
+        r = rows.iloc[int(twice["row"].iloc[0])]
+        raise InputError(Problem(shown, levers[b].line, f"levers[{b}]", f"changes the capacity "
+                                 f"of {r['crossing_id']} ({r['direction']}) on the same days "
+                                 f"as '{levers[a].name}': give them as one lever"))
+    return deltas, k0
+
+
+@dataclass(eq=False)
+class ResponseResult:
+    """The chosen portfolio, the runner-ups and each lever alone.
+
+    Attributes
+    ----------
+    levers : DataFrame
+        Per lever: name, kind, crossing, size, cost per day, days in force, cost (the
+        objective's unit), source of the cost, and its effect alone (benefit, net benefit).
+    portfolios : DataFrame
+        ``set`` (``best``, ``size-k``, ``none``), levers, lever cost, model cost, total cost,
+        benefit (model cost saved vs doing nothing), net benefit, unserved t, expired t,
+        MIP gap and its dual bound, status; for ``none`` and ``best``, the model cost of the
+        set re-solved as a plain scenario (``resolved_model_cost``), its spoiled tonnes and
+        whether it verified; seconds.
+    metadata : dict
+    backlog : DataFrame
+        Dated: the backlog episodes per gate (start, peak trucks, clear date) of doing
+        nothing and of the best set, from their plain re-solves.
+    """
+
+    levers: pd.DataFrame
+    portfolios: pd.DataFrame
+    metadata: dict = field(default_factory=dict)
+    backlog: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    @property
+    def best(self) -> pd.Series:
+        """The chosen portfolio's row."""
+        return self.portfolios[self.portfolios["set"] == "best"].iloc[0]
+
+    def text(self, timing: bool = True) -> list[str]:
+        """What was chosen, what it saves, and how sure the solver is (``timing``: with the
+        solve's seconds, left out of the written ``summary.txt`` so it is deterministic)."""
+        b, unit = self.best, self.metadata["unit"]
+        chosen = b["levers"] or "no lever"
+        gap = f"gap {b['mip_gap']:.2e}"
+        proof = "optimal (HiGHS proved the gap)" if b["status"] == "optimal" else \
+            f"the best set found, not proved optimal ({b['status'].replace('_', ' ')}, " \
+            f"{gap}, dual bound {b['dual_bound']:,.0f})"
+        lines = [f"best response within {self.metadata['budget']:,.0f} {unit}: {chosen}; it "
+                 f"costs {b['lever_cost']:,.0f} {unit} and saves {b['benefit']:,.0f} {unit} "
+                 f"vs doing nothing (net {b['net_benefit']:+,.0f} {unit}); {proof}, {gap}"
+                 + (f", {b['seconds']:.1f} s" if timing else "")]
+        if np.isfinite(b.get("resolved_model_cost", np.nan)):
+            lines.append(f"check: the best set re-solved as a plain scenario costs "
+                         f"{b['resolved_model_cost']:,.0f} {unit} (the MIP: "
+                         f"{b['model_cost']:,.0f}); verified: "
+                         f"{'yes' if b['verified'] else 'NO'}; spoiled "
+                         f"{b['spoiled_t']:,.0f} t")
+        for r in self.portfolios[self.portfolios["set"].str.startswith("size-")].itertuples():
+            lines.append(f"best of {r.set[5:]} lever(s): {r.levers or '-'}: net "
+                         f"{r.net_benefit:+,.0f} {unit} (cost {r.lever_cost:,.0f}, gap "
+                         f"{r.mip_gap:.1e})")
+        for r in self.levers.itertuples():
+            lines.append(f"alone: {r.name}: saves {r.benefit_alone:,.0f}, costs "
+                         f"{r.cost:,.0f}, net {r.net_benefit_alone:+,.0f} {unit}")
+        lines.append(f"basis: {self.metadata['basis']}")
+        return lines
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Tables of the folder."""
+        return {"levers": self.levers, "backlog": self.backlog,
+                "portfolios": self.portfolios.drop(columns=["seconds"])}  # deterministic
+
+    def write(self, folder, on_progress=None) -> Path:
+        """Write the response folder: ``levers``, ``portfolios`` (CSV and parquet),
+        ``respond.json``, ``summary.txt`` (:func:`borderflow.io.write_folder`)."""
+        from borderflow.io import write_folder
+
+        if on_progress is not None:
+            on_progress("write", None, None, f"writing {getattr(folder, 'out', folder)}")
+        meta = {k: v for k, v in self.metadata.items() if k != "seconds"}
+        return write_folder(folder, self.tables(), {"respond.json": meta},
+                            texts={"summary.txt": "\n".join(self.text(timing=False)) + "\n"},
+                            volatile={})
+
+
+def respond(dataset: InputTables, scenario: Scenario, menu: Path | str, budget_usd: float,
+            options: RunOptions | None = None, on_progress=None) -> ResponseResult:
+    """Choose the levers of ``menu`` that minimise ``scenario``'s cost plus theirs within a
+    budget: one MIP solved by HiGHS, with the best set of each size and each lever alone.
+
+    Parameters
+    ----------
+    dataset : InputTables
+    scenario : Scenario
+        The disruption (static: costs per representative day; dated: over the horizon).
+    menu : path
+        The levers (YAML, see the module docstring).
+    budget_usd : float
+        Most the chosen levers may cost: USD/day for a static scenario, USD over the horizon
+        for a dated one.
+    options : RunOptions, optional
+    on_progress : callable, optional
+
+    Returns
+    -------
+    ResponseResult
+
+    Raises
+    ------
+    InputError
+        A bad menu (file, line, field) or budget.
+    SolverError
+        HiGHS did not end with a proven or time-limited solution.
+    """
+    progress = on_progress or (lambda *a, **k: None)
+    check_budget(budget_usd)
+    options = options or RunOptions()
+    shown = display_path(menu)
+    levers = read_menu(menu, dataset, scenario)
+    dated = scenario.horizon.start is not None
+    unit = "USD" if dated else "USD/day"
+    days = np.array([_days_in_force(scenario, lv.event) for lv in levers])
+    cost = np.array([lv.cost_usd_per_day for lv in levers]) * days
+    every = scenario.model_copy(update={"events": scenario.events + tuple(
+        lv.event for lv in levers)})
+    routes_opt, solver = options.effective(dated, tuple(sorted(set(every.crossings_named()))))
+    progress("model", None, None, f"building the model with {len(levers)} levers")
+    net = build_network(dataset, every)
+    built = build_model(net, enumerate_routes(net, routes_opt))
+    deltas, k0 = lever_deltas(dataset, scenario, levers, shown, built.capacity_rows)
+    m = built.model
+    define_lever_choice(m, deltas, k0, cost, budget_usd)
+    session = HighsSession(m, solver)
+    session.highs.setOptionValue("mip_rel_gap", OPTIMAL_GAP)
+    n = len(levers)
+    z = m.lever_on
+
+    def solve(label: str, lower, upper, count=(0, n), budget=budget_usd) -> dict:
+        session.set_bounds(z, np.asarray(lower, float), np.asarray(upper, float))
+        session.set_bounds(m.lever_budget, np.array([0.0]), np.array([float(budget)]))
+        session.set_bounds(m.lever_count, np.array([count[0]], float),
+                           np.array([count[1]], float))
+        fixed = bool(np.all(np.asarray(lower) == np.asarray(upper)))
+        session.set_integer(not fixed)  # every lever fixed: the LP itself
+        t0 = time.perf_counter()
+        try:
+            total = float(session.solve().objective_usd)
+            gap, bound = session.mip_gap()
+            status = "optimal" if gap <= OPTIMAL_GAP else "gap"
+        except TimeLimitError:
+            if fixed or not session.incumbent():
+                raise
+            info = session.highs.getInfo()
+            total, (gap, bound) = float(info.objective_function_value), session.mip_gap()
+            status = "time_limit"
+        on = np.array([round(z[i].value or 0.0) for i in range(n)], dtype=int)
+        lever_cost = float(cost @ on)
+        return {"set": label, "levers": ";".join(lv.name for lv, o in zip(levers, on) if o),
+                "n_levers": int(on.sum()), "lever_cost": lever_cost,
+                "model_cost": total - lever_cost, "total_cost": total,
+                "unserved_t": float(sum(v.value or 0.0 for v in m.unserved.values())),
+                "expired_t": float(sum(v.value or 0.0 for v in m.expired.values())),
+                "mip_gap": gap, "dual_bound": bound,
+                "status": status,
+                "seconds": time.perf_counter() - t0}
+
+    zeros, ones = np.zeros(n), np.ones(n)
+    progress("respond", 0, 2 * n + 2, "doing nothing")
+    rows = [solve("none", zeros, zeros)]
+    progress("respond", 1, 2 * n + 2, "the best portfolio within the budget")
+    rows.append(solve("best", zeros, ones))
+    for k in range(1, n + 1):
+        progress("respond", 1 + k, 2 * n + 2, f"the best set of {k} lever(s)")
+        if np.sort(cost)[:k].sum() > budget_usd + 1e-9:
+            break  # no set of k levers fits the budget
+        rows.append(solve(f"size-{k}", zeros, ones, (k, k)))
+    alone = []
+    for i in range(n):
+        progress("respond", n + 1 + i, 2 * n + 2, f"{levers[i].name} alone")
+        one = zeros.copy()
+        one[i] = 1
+        alone.append(solve(f"alone-{i}", one, one, (0, n), float(cost.sum()) + 1.0))
+    none = rows[0]["model_cost"]
+    progress("respond", 2 * n + 1, 2 * n + 2, "re-solving doing nothing and the best set as "
+             "plain scenarios, verified")
+    picked = set(rows[1]["levers"].split(";"))
+    chosen = {"none": [], "best": [lv for lv in levers if lv.name in picked]}
+    same_routes = replace(options, routes=routes_opt)  # the MIP's route set (dated: its cap)
+    checks = {k: resolve(dataset, scenario, v, same_routes) for k, v in chosen.items()}
+    for row in rows:
+        got = checks.get(row["set"])
+        row.update({"resolved_model_cost": got["model_cost"] if got else np.nan,
+                    "spoiled_t": got["spoiled_t"] if got else np.nan,
+                    "verified": got["verified"] if got else None})
+    backlog = pd.concat([c["backlog"].assign(set=k) for k, c in checks.items()],
+                        ignore_index=True)
+    portfolios = pd.DataFrame(rows)
+    portfolios.insert(5, "benefit", none - portfolios["model_cost"])
+    portfolios.insert(6, "net_benefit", portfolios["benefit"] - portfolios["lever_cost"])
+    table = pd.DataFrame({
+        "name": [lv.name for lv in levers],
+        "kind": ["extra_capacity" if isinstance(lv.event, ExtraCapacityEvent) else "open"
+                 for lv in levers],
+        "crossing_id": [lv.event.crossing for lv in levers],
+        "extra_trucks_per_day": [getattr(lv.event, "extra_capacity_trucks_per_day", np.nan)
+                                 for lv in levers],
+        "cost_usd_per_day": [lv.cost_usd_per_day for lv in levers],
+        "days_in_force": days, "cost": cost,
+        "cost_source": [lv.cost_source for lv in levers],
+        "benefit_alone": [none - a["model_cost"] for a in alone],
+        "over_budget": cost > budget_usd + 1e-9})
+    table["net_benefit_alone"] = table["benefit_alone"] - table["cost"]
+    meta = {"scenario": scenario.name, "menu": shown, "budget": float(budget_usd),
+            "unit": unit, "levers": n, "basis": BASIS, "optimal_gap": OPTIMAL_GAP,
+            "variables": len(session.columns_of(m.route_flow)), "dated": dated,
+            "seconds": float(portfolios["seconds"].sum())}
+    cols = ["set"] + [c for c in backlog.columns if c != "set"]
+    return ResponseResult(table, portfolios, meta, backlog[cols])
+
+
+def resolve(dataset: InputTables, scenario: Scenario, chosen: list[Lever],
+            options: RunOptions) -> dict:
+    """The scenario with ``chosen`` levers as plain events, solved and verified the usual way
+    (:func:`borderflow.pipeline.run_scenario`, :func:`borderflow.verify.verify_results`): the
+    independent check of a portfolio's cost, and its spoilage and backlog per gate. ``options``
+    should fix the MIP's route options (a dated run caps routes per product and keeps those
+    through the gates named: the MIP's gates are every lever's), so that the two costs are
+    over the same routes.
+
+    Returns
+    -------
+    dict
+        ``model_cost`` (USD, or USD/day static), ``spoiled_t``, ``verified`` (bool),
+        ``backlog`` (the run's backlog episodes: gate, direction, start, peak, clear date).
+    """
+    from borderflow.pipeline import run_scenario
+    from borderflow.verify import verify_results
+
+    events = scenario.events + tuple(lv.event for lv in chosen)
+    run = run_scenario(dataset, scenario.model_copy(update={"events": events}), options)
+    report = verify_results(run.results, dataset, run.net.scenario, run.net)
+    summary = run.results.summary
+    return {"model_cost": float(summary["objective_usd"]),
+            "spoiled_t": float(summary.get("spoiled_t", np.nan)),
+            "verified": bool(report["ok"].all()), "backlog": run.results.backlog}

@@ -1,0 +1,155 @@
+"""Response levers in the model (issue 21): gate entry limits, one constraint family.
+
+Two levers restrict who may reach a gate; both are rows of one family,
+``gate_entry_limit``, written by :func:`define_gate_entry_constraints`:
+
+- ``slot_quota``: a daily appointment quota at a gate for trucks from some origins (origin
+  provinces): loaded trucks from them *reaching* the gate on a day (the day a route flow gets
+  there, ``dispatch + floor(offset_h / 24)``; in a static run, the representative day) stay
+  within the quota;
+- ``hold_dispatch``: trucks bound for a gate may not leave their origins between two dates (the
+  Luang Namtha ban): loaded trucks from those origins on routes through the gate, *dispatched*
+  on a held day, are limited to 0.
+
+.. math:: \\sum_{f \\in F(c,d,O,t)} x_f / \\text{payload}_f \\le L_{e,t} \\quad [trucks/day]
+
+A static run stands for many days: a lever in force on a share :math:`\\phi` of them limits the
+representative day to :math:`\\phi Q + (1 - \\phi) K_{c,d}` (the quota on its days, the gate's
+capacity on the others; a hold has :math:`Q = 0`). Rows are keyed by the event that makes them
+(its index and its JSON), so a scenario without that event (the undisrupted baseline,
+:func:`entry_limits`) re-solves the same model with the rows relaxed to ``inf``.
+
+The capacity levers (``extra_capacity_trucks_per_day``, ``open``) are not rows: they change
+the capacity calendar (:func:`borderflow.model.network.build_network`), i.e. the bounds of the
+``crossing_capacity`` rows, like closures do. The model keeps no stock at origins: what a hold
+keeps from leaving goes another way or is unserved (counted at its value; perishables as
+spoiled), an upper bound of the hold's cost when the cargo could wait and leave later.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pyomo.environ as pyo
+
+from borderflow.data.scenario import HoldDispatchEvent, SlotQuotaEvent
+
+from .indices import CROSS_KEYS, IndexTables
+from .network import DIRECTIONS, FreightNetwork
+from .routes import RouteSet
+from .terms import add_rows, terms
+
+ENTRY_KEYS = ["event", "key", "crossing_id", "direction", "period"]
+
+
+def _key(ev) -> str:
+    """The event as sorted JSON: what a row of the family stands for across scenarios."""
+    return json.dumps(ev.model_dump(mode="json", by_alias=True), sort_keys=True)
+
+
+def _period_share(net: FreightNetwork, ev) -> np.ndarray:
+    """Per period, the share of its days on which ``ev`` is in force."""
+    dates = net.scenario.horizon.dates
+    if dates is None:
+        days = net.scenario.horizon.representative_days()
+        return np.array([np.mean([ev.window.covers(d) for d in days])])
+    every = pd.to_datetime(net.periods["date"]).dt.date
+    return np.array([1.0 if ev.window.covers(d) else 0.0 for d in every])
+
+
+def entry_limits(net: FreightNetwork) -> pd.DataFrame:
+    """One row per (entry event, direction, period) in force: ``event`` (index in the
+    scenario), ``key`` (its JSON), crossing_id, direction, period, ``limit_trucks_per_day``,
+    ``kind`` (``slot_quota``/``hold_dispatch``), ``origins`` (tuple; empty: all)."""
+    cap = net.capacity.set_index(CROSS_KEYS)["capacity_trucks_per_day"]
+    rows = []
+    for e, ev in enumerate(net.scenario.events):
+        if not isinstance(ev, (SlotQuotaEvent, HoldDispatchEvent)):
+            continue
+        quota = ev.slot_quota.trucks_per_day if isinstance(ev, SlotQuotaEvent) else 0.0
+        origins = ev.slot_quota.origins if isinstance(ev, SlotQuotaEvent) \
+            else ev.hold_dispatch.origins
+        kind = "slot_quota" if isinstance(ev, SlotQuotaEvent) else "hold_dispatch"
+        share = _period_share(net, ev)
+        for direction in (DIRECTIONS if ev.direction == "both" else (ev.direction,)):
+            for period in np.flatnonzero(share > 0):
+                k = float(cap.get((ev.crossing, direction, int(period)), 0.0))
+                phi = float(share[period])
+                limit = quota if phi >= 1.0 else phi * quota + (1.0 - phi) * k
+                rows.append((e, _key(ev), ev.crossing, direction, int(period), limit, kind,
+                             tuple(origins)))
+    return pd.DataFrame(rows, columns=[*ENTRY_KEYS, "limit_trucks_per_day", "kind", "origins"])
+
+
+def gate_reach(net: FreightNetwork, ix: IndexTables, routes: RouteSet) -> pd.DataFrame:
+    """Every route flow and each crossing of its route: ``f, origin, crossing_id, direction,
+    dispatch (period), reach (period it gets to the crossing), trucks_per_t``."""
+    rc = routes.route_crossings[["route_id", "element_id", "direction", "offset_h"]]
+    use = ix.flows[["f", "route_id", "origin", "period", "payload_t_per_truck"]].merge(
+        rc, on="route_id")
+    lag = np.floor(use["offset_h"].to_numpy() / 24.0).astype(int) if net.dated else 0
+    return pd.DataFrame({"f": use["f"].to_numpy(), "origin": use["origin"].to_numpy(),
+                         "crossing_id": use["element_id"].to_numpy(),
+                         "direction": use["direction"].to_numpy(),
+                         "dispatch": use["period"].to_numpy(),
+                         "reach": use["period"].to_numpy() + lag,
+                         "trucks_per_t": 1.0 / use["payload_t_per_truck"].to_numpy()})
+
+
+def entry_terms(limits: pd.DataFrame, reach: pd.DataFrame) -> pd.DataFrame:
+    """Terms ``row, f, coef`` of the entry rows ``limits`` over route flows ``reach``: a
+    quota counts flows on the day they reach the gate, a hold on the day they leave."""
+    if limits.empty:
+        return pd.DataFrame({"row": [], "f": [], "coef": []})
+    lim = limits.reset_index(drop=True).assign(row=lambda d: np.arange(len(d)))
+    parts = []
+    for kind, day in (("slot_quota", "reach"), ("hold_dispatch", "dispatch")):
+        sub = lim[lim["kind"] == kind]
+        if sub.empty:
+            continue
+        hit = sub.merge(reach.rename(columns={day: "period"}),
+                        on=["crossing_id", "direction", "period"])
+        ok = np.array([not o or g in o for o, g in zip(hit["origins"], hit["origin"])],
+                      dtype=bool)
+        parts.append(hit.loc[ok, ["row", "f", "trucks_per_t"]].rename(
+            columns={"trucks_per_t": "coef"}))
+    return pd.concat(parts, ignore_index=True) if parts else \
+        pd.DataFrame({"row": [], "f": [], "coef": []})
+
+
+def define_gate_entry_constraints(m: pyo.ConcreteModel, ix: IndexTables, net: FreightNetwork,
+                                  routes: RouteSet) -> pd.DataFrame:
+    """Slot quotas and dispatch holds: trucks from some origins reaching (quota) or leaving
+    for (hold) a gate on a day within the event's limit.
+
+    .. math:: \\sum_{f \\in F(c,d,O,t)} x_f / \\text{payload}_f \\le L_{e,t}
+
+    Returns
+    -------
+    DataFrame
+        The family's rows (:func:`entry_limits`), kept with the built model so that
+        another scenario's bounds can be set on them
+        (:func:`borderflow.model.formulation.bound_updates`).
+    """
+    limits = entry_limits(net)
+    t = entry_terms(limits, gate_reach(net, ix, routes))
+    add_rows(m, "gate_entry_limit", len(limits),
+             terms(t["row"].to_numpy(dtype=np.int64), "route_flow",
+                   t["f"].to_numpy(dtype=np.int64), t["coef"].to_numpy(dtype=float)),
+             upper=limits["limit_trucks_per_day"].to_numpy(dtype=float))
+    return limits[ENTRY_KEYS + ["limit_trucks_per_day"]]
+
+
+def entry_bounds(rows: pd.DataFrame, net: FreightNetwork) -> np.ndarray:
+    """The upper bounds of a built model's entry rows under ``net``'s scenario: the limit of
+    the same event (same JSON) on the same day, ``inf`` where the scenario lacks it."""
+    if rows.empty:
+        return np.zeros(0)
+    now = entry_limits(net)[["key", "crossing_id", "direction", "period",
+                             "limit_trucks_per_day"]]
+    now = now.drop_duplicates(["key", "crossing_id", "direction", "period"])
+    got = rows[["key", "crossing_id", "direction", "period"]].merge(
+        now, on=["key", "crossing_id", "direction", "period"], how="left")
+    return got["limit_trucks_per_day"].fillna(np.inf).to_numpy(dtype=float)
