@@ -20,6 +20,7 @@ import datetime as dt
 import json
 import shutil
 import textwrap
+from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
@@ -36,6 +37,7 @@ from borderflow.data.scenario_files import load_scenarios
 from borderflow.model.column_generation import Pricing
 from borderflow.options import RunOptions
 from borderflow.pipeline import run_scenario
+from borderflow.present.sweep_views import routing_note
 from borderflow.solvers.rolling import RollingHorizon
 from borderflow.sweeps import (PARTITIONS, TABLES, Job, ModelCache, partition, plan_file,
                                plan_n_minus_1, plan_scenarios, run_sweep, solve_job)
@@ -421,3 +423,58 @@ def test_cli_sweep_bad_file_exits_2_and_writes_nothing(tmp_path):
     assert not (tmp_path / "o").exists()
     res = CliRunner().invoke(app, ["sweep", "--out", str(tmp_path / "o")])
     assert res.exit_code == 2 and "--n-1" in res.output
+
+
+# ---- column generation in the sweep ---------------------------------------------------------
+CG = Path(__file__).parent / "data" / "cg-three-borders"
+
+
+def _comparison(out) -> pd.DataFrame:
+    """comparison.csv without the columns that differ run to run (timings)."""
+    comp = pd.read_csv(out / "comparison.csv")
+    return comp.drop(columns=["solve_seconds"]).set_index("scenario")
+
+
+def test_sweep_generates_the_route_a_closure_needs_and_certifies_it(tmp_path):
+    """tests/data/cg-three-borders (README.md): the kept model holds the enumerated routes
+    (two crossings at most: only R2 via Boten–Mohan, 92 USD/t). With Boten–Mohan closed the
+    warm re-solve ships nothing; pricing finds R3 (three borders, 61.5 USD/t), the scenario's
+    own column generation adds it and the sweep reports the hand optimum, certified, as a
+    cold certified solve does; on 1 and 2 worker processes alike. With --pricing-rounds 0 it
+    stays restricted, with a gap bound that covers the true gap."""
+    tables = load_dataset(CG)
+    plan = plan_n_minus_1(data=CG, tables=tables)
+    assert "close-boten-mohan" in plan.names()
+    one = run_sweep(plan, tmp_path / "w1", workers=1, on_progress=None)
+    assert one.failed == 0
+    assert run_sweep(plan_n_minus_1(data=CG, tables=tables), tmp_path / "w2", workers=2,
+                    on_progress=None).failed == 0
+    c1, c2 = _comparison(tmp_path / "w1"), _comparison(tmp_path / "w2")
+    pd.testing.assert_frame_equal(c1, c2)
+    assert (c1.loc[c1["status"] == "optimal", "routing"] == "certified").all()
+    hand = 200 * (61.5 - 2000)  # all on R3
+    assert c1.loc["close-boten-mohan", "objective_usd"] == pytest.approx(hand, abs=TOL)
+    assert c1.loc["baseline", "objective_usd"] == pytest.approx(hand, abs=TOL)
+    assert c1.loc["close-boten-mohan", "cost_increase_usd"] == pytest.approx(0, abs=TOL)
+    summary = json.loads((partition(tmp_path / "w1", "close-boten-mohan") / "summary.json")
+                         .read_text())
+    assert summary["routing"] == "certified" and summary["pricing"]["routes_generated"] >= 1
+    flows = pd.read_csv(partition(tmp_path / "w1", "close-boten-mohan") / "route_flows.csv")
+    assert flows["crossings"].str.count(r"\+").max() == 2  # three crossings
+    for name in ("close-boten-mohan", "close-huu-nghi-youyiguan"):
+        crossing = name.removeprefix("close-")
+        cold = run_scenario(tables, Scenario.closing([crossing]))
+        assert cold.routing.certified
+        assert c1.loc[name, "objective_usd"] == pytest.approx(cold.solve.objective_usd,
+                                                              abs=TOL)
+    # rounds off: priced once, restricted, and the bound holds
+    off = run_sweep(plan_n_minus_1(data=CG, tables=tables,
+                                   options=RunOptions.of(pricing_rounds=0)),
+                    tmp_path / "off", workers=1, on_progress=None)
+    assert off.failed == 0
+    c0 = _comparison(tmp_path / "off")
+    row = c0.loc["close-boten-mohan"]
+    assert row["routing"] == "restricted"
+    gap = row["objective_usd"] - hand
+    assert gap > 1 and row["gap_bound_usd"] >= gap - TOL
+    assert "restricted" in routing_note(c0.reset_index())
