@@ -127,7 +127,7 @@ def routing_note(comp: pd.DataFrame, shown: int = 5) -> str:
                        for r in order.head(shown).itertuples())
     more = f" and {len(order) - shown} more" if len(order) > shown else ""
     return (f"{head}; {len(restricted)} restricted, optimal over their routes only (pricing "
-            f"rounds ran out, or a dated run): {listed}{more}")
+            f"rounds ran out or off, or a dated run): {listed}{more}")
 
 
 def criticality_view(tables: Mapping[str, pd.DataFrame], top: int) -> View:
