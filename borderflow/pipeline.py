@@ -33,7 +33,7 @@ from borderflow.data.errors import InputError, Problem, display_path
 from borderflow.data.loaders import InputTables, sha256_file
 from borderflow.data.scenario import Scenario, counterfactual, has_disruptions
 from borderflow.dispatch import check_surprises, realistic_solve
-from borderflow.model.column_generation import (Pricing, Routing, carry_basis, gap_bound_usd,
+from borderflow.model.column_generation import (Routing, carry_basis, gap_bound_usd,
                                                 pricing_inputs, timed_pricing, with_columns)
 from borderflow.model.extend import ExtraConstraints, apply_extension
 from borderflow.model.formulation import (BuiltModel, bound_updates, build_model,
@@ -51,7 +51,7 @@ from borderflow.solvers.rolling import RollingHorizon, solve_rolling
 
 __all__ = ["Prepared", "Run", "assemble", "counterfactual", "explained", "generate_columns",
            "has_disruptions",
-           "library_versions", "prepare", "priced_routing", "provenance", "run_metadata",
+           "library_versions", "prepare", "provenance", "run_metadata",
            "run_scenario",
            "solve_baseline", "solve_counterfactual", "solve_session"]
 
@@ -403,46 +403,6 @@ def generate_columns(model: Prepared, summary: SolveSummary, options: RunOptions
     summary = replace(summary, solve_seconds=totals[0], translate_seconds=totals[1],
                       iterations=totals[2])
     return model, summary, routing
-
-
-def priced_routing(model: Prepared, net: FreightNetwork,
-                   pricing: Pricing | None = None) -> Routing:
-    """How optimal a solved static model is over every route, without adding any: one pricing
-    pass with its duals (a sweep's warm scenario, whose kept model is re-solved by bounds and
-    must stay the same for every scenario). ``certified`` if no route prices out (then the
-    solution is the optimum over every route), else ``restricted`` with the gap bound of that
-    pass (:func:`borderflow.model.column_generation.gap_bound_usd`). Dated models, models with
-    extra constraints or rows pricing does not price are ``restricted``, gap unknown.
-
-    Parameters
-    ----------
-    model : Prepared
-        The model, solved for ``net``'s scenario (its duals loaded in HiGHS).
-    net : FreightNetwork
-        The scenario solved (its supply, closures and calendar).
-    pricing : Pricing, optional
-        Tolerance of the pass (default :class:`Pricing`).
-    """
-    pricing = pricing or Pricing()
-    routing = Routing(tolerance_usd_per_t=pricing.tolerance_usd_per_t,
-                      route_products=len(model.routes.eligible),
-                      method="route enumeration (priced once for the gap bound)")
-    outside = "a day-by-day run" if net.dated else \
-        "extra constraints are in the model" if model.extension is not None else \
-        _outside_pricing(model)
-    if outside:
-        routing.reason = f"{outside}: not priced, no gap bound claimed"
-        return routing
-    found, seconds = timed_pricing(model.session, model.built, net, pricing,
-                                   pricing_inputs(net))
-    routing.rounds, routing.pricing_seconds = 1, seconds
-    routing.min_reduced_cost_usd_per_t, routing.gap_bound_usd = gap_bound_usd(found, net)
-    if found.columns.empty:
-        routing.status = "certified"
-    else:
-        routing.reason = ("the scenario re-solves the kept model by its bounds: its routes are "
-                          "priced for the gap bound, not added")
-    return routing
 
 
 def solve_session(session: HighsSession, built: BuiltModel, net: FreightNetwork,

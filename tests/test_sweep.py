@@ -20,6 +20,7 @@ import datetime as dt
 import json
 import shutil
 import textwrap
+from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
@@ -33,9 +34,9 @@ from borderflow.data.dataset import load_dataset
 from borderflow.data.scenario import CapacityEvent, CloseEvent, Horizon, Scenario, Window
 from borderflow.data.scenario_checks import Catalog
 from borderflow.data.scenario_files import load_scenarios
-from borderflow.model.column_generation import Pricing
 from borderflow.options import RunOptions
 from borderflow.pipeline import run_scenario
+from borderflow.present.sweep_views import routing_note
 from borderflow.solvers.rolling import RollingHorizon
 from borderflow.sweeps import (PARTITIONS, TABLES, Job, ModelCache, partition, plan_file,
                                plan_n_minus_1, plan_scenarios, run_sweep, solve_job)
@@ -372,10 +373,10 @@ def test_failed_scenario_is_reported_and_the_sweep_goes_on(client, tiny_dir, tin
 @pytest.mark.slow
 def test_cli_sweep_of_the_example_file_matches_a_cold_solve(client, tmp_path):
     """``borderflow sweep`` on an existing scheduler: a 10-day Boten closure and its baseline,
-    warm on one model; the same scenario built and solved from scratch over the same
-    enumerated routes gives the same cost (sweeps do not generate columns: each scenario is
-    priced once with its own duals and says ``certified`` or ``restricted`` with its gap
-    bound, in its summary and in the comparison table)."""
+    warm on one model; the same scenario built and solved from scratch with column generation
+    gives the same cost, and both say how optimal they are (``routing``), in the summary and
+    in the comparison table (a sweep scenario whose pricing finds improving routes gets column
+    generation of its own)."""
     out = tmp_path / "ex"
     runner = CliRunner()
     res = runner.invoke(app, ["sweep", "data/scenarios/sweep-example.yaml", "--out", str(out),
@@ -389,17 +390,15 @@ def test_cli_sweep_of_the_example_file_matches_a_cold_solve(client, tmp_path):
     assert comp.loc["lang-son-closed-dec", "status"] == "not_run"
     scen = load_scenarios("data/scenarios/sweep-example.yaml", Catalog.of(load_dataset()))
     cold = run_scenario(load_dataset(), next(s for s in scen
-                                             if s.name == "boten-mohan-closed-31d-dec"),
-                        RunOptions(pricing=Pricing(enabled=False)))
+                                             if s.name == "boten-mohan-closed-31d-dec"))
     part = partition(out, "boten-mohan-closed-31d-dec")
     summary = json.loads((part / "summary.json").read_text())
-    assert summary["routing"] in ("certified", "restricted")
-    assert summary["pricing"]["rounds"] == 1 and summary["pricing"]["routes_generated"] == 0
+    assert summary["routing"] == cold.routing.status
     assert comp.loc["boten-mohan-closed-31d-dec", "routing"] == summary["routing"]
     bound = summary["pricing"]["gap_bound_usd"]
     assert comp.loc["boten-mohan-closed-31d-dec", "gap_bound_usd"] == pytest.approx(bound)
-    if summary["routing"] == "restricted":
-        assert bound > 0 and "priced for the gap bound" in summary["pricing"]["reason"]
+    if summary["routing"] == "certified":
+        assert bound == pytest.approx(0.0, abs=1e-6)
     assert comp.loc["boten-mohan-closed-31d-dec", "objective_usd"] == pytest.approx(
         cold.solve.objective_usd, rel=1e-6)
     # the solved scenarios as one GIS layer set with a scenario column
@@ -448,3 +447,58 @@ def test_sweep_keeps_quotas_and_holds_as_rows_and_capacity_levers_as_bounds(tiny
             direct.results.summary["objective_usd"], rel=1e-7)
         assert cold.solve["objective_usd"] == pytest.approx(warm.solve["objective_usd"],
                                                             rel=1e-7)
+
+
+# ---- column generation in the sweep ---------------------------------------------------------
+CG = Path(__file__).parent / "data" / "cg-three-borders"
+
+
+def _comparison(out) -> pd.DataFrame:
+    """comparison.csv without the columns that differ run to run (timings)."""
+    comp = pd.read_csv(out / "comparison.csv")
+    return comp.drop(columns=["solve_seconds"]).set_index("scenario")
+
+
+def test_sweep_generates_the_route_a_closure_needs_and_certifies_it(tmp_path):
+    """tests/data/cg-three-borders (README.md): the kept model holds the enumerated routes
+    (two crossings at most: only R2 via Boten–Mohan, 92 USD/t). With Boten–Mohan closed the
+    warm re-solve ships nothing; pricing finds R3 (three borders, 61.5 USD/t), the scenario's
+    own column generation adds it and the sweep reports the hand optimum, certified, as a
+    cold certified solve does; on 1 and 2 worker processes alike. With --pricing-rounds 0 it
+    stays restricted, with a gap bound that covers the true gap."""
+    tables = load_dataset(CG)
+    plan = plan_n_minus_1(data=CG, tables=tables)
+    assert "close-boten-mohan" in plan.names()
+    one = run_sweep(plan, tmp_path / "w1", workers=1, on_progress=None)
+    assert one.failed == 0
+    assert run_sweep(plan_n_minus_1(data=CG, tables=tables), tmp_path / "w2", workers=2,
+                    on_progress=None).failed == 0
+    c1, c2 = _comparison(tmp_path / "w1"), _comparison(tmp_path / "w2")
+    pd.testing.assert_frame_equal(c1, c2)
+    assert (c1.loc[c1["status"] == "optimal", "routing"] == "certified").all()
+    hand = 200 * (61.5 - 2000)  # all on R3
+    assert c1.loc["close-boten-mohan", "objective_usd"] == pytest.approx(hand, abs=TOL)
+    assert c1.loc["baseline", "objective_usd"] == pytest.approx(hand, abs=TOL)
+    assert c1.loc["close-boten-mohan", "cost_increase_usd"] == pytest.approx(0, abs=TOL)
+    summary = json.loads((partition(tmp_path / "w1", "close-boten-mohan") / "summary.json")
+                         .read_text())
+    assert summary["routing"] == "certified" and summary["pricing"]["routes_generated"] >= 1
+    flows = pd.read_csv(partition(tmp_path / "w1", "close-boten-mohan") / "route_flows.csv")
+    assert flows["crossings"].str.count(r"\+").max() == 2  # three crossings
+    for name in ("close-boten-mohan", "close-huu-nghi-youyiguan"):
+        crossing = name.removeprefix("close-")
+        cold = run_scenario(tables, Scenario.closing([crossing]))
+        assert cold.routing.certified
+        assert c1.loc[name, "objective_usd"] == pytest.approx(cold.solve.objective_usd,
+                                                              abs=TOL)
+    # rounds off: priced once, restricted, and the bound holds
+    off = run_sweep(plan_n_minus_1(data=CG, tables=tables,
+                                   options=RunOptions.of(pricing_rounds=0)),
+                    tmp_path / "off", workers=1, on_progress=None)
+    assert off.failed == 0
+    c0 = _comparison(tmp_path / "off")
+    row = c0.loc["close-boten-mohan"]
+    assert row["routing"] == "restricted"
+    gap = row["objective_usd"] - hand
+    assert gap > 1 and row["gap_bound_usd"] >= gap - TOL
+    assert "restricted" in routing_note(c0.reset_index())

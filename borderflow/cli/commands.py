@@ -522,7 +522,7 @@ def sweep_cmd(
     as_json: bool = JsonOpt,
     window_days: Optional[int] = WindowDaysOpt,
     overlap_days: Optional[int] = OverlapDaysOpt,
-    method: str = MethodOpt,
+    method: str = MethodOpt, pricing_rounds: int = PricingRoundsOpt,
     samples: int = typer.Option(0, "--samples", help="Also solve every scenario under this "
                                 "many samples of the dataset's ranges: P10/P50/P90 of each "
                                 "cost increase, P(top-k criticality), P(benefit > 0)."),
@@ -567,7 +567,8 @@ def sweep_cmd(
             raise InputError(Problem("sweep", None, "--month", "--month goes with --n-1 (a "
                                      "file's scenarios set their own horizon; --seasons runs "
                                      "every month)"))
-        options = _run_options(threads, time_limit, window_days, overlap_days, method=method)
+        options = _run_options(threads, time_limit, window_days, overlap_days, pricing_rounds,
+                               method=method)
         progress("plan", None, None, "planning the scenarios")
         if k is not None:
             from borderflow.sweeps import plan_n_k, run_n_k

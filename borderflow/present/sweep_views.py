@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import numpy as np
 import pandas as pd
 
 from borderflow.present.names import Names, add_names, label_directions, short_name
@@ -88,6 +89,9 @@ def scenario_view(tables: Mapping[str, pd.DataFrame], top: int) -> View:
     scen["flow_went_to"] = scen["scenario"].map(gains).fillna("")
     notes = [f"{r.scenario}: {r.explanation}" for r in scen.itertuples()
              if isinstance(r.explanation, str) and r.explanation]
+    routing = routing_note(comp)
+    if routing:
+        notes.insert(0, routing)
     cols = [Column("scenario", "scenario"), Column("status", "status"),
             Column("horizon", "horizon"),
             Column("cost_increase_usd", "cost change", signed=True, unit_column="usd_unit"),
@@ -99,6 +103,31 @@ def scenario_view(tables: Mapping[str, pd.DataFrame], top: int) -> View:
     return View("scenarios", "scenarios against their baseline (change = scenario minus "
                              "baseline; failed first)", cols, scen.reset_index(drop=True), notes)
 
+
+def routing_note(comp: pd.DataFrame, shown: int = 5) -> str:
+    """How optimal the solved scenarios and baselines are, in a sentence: how many are
+    certified optimal over every route, and the restricted ones with their gap bounds (USD;
+    per day for a static scenario, summed over the run for a dated one)."""
+    if "routing" not in comp:
+        return ""
+    solved = comp[comp["status"] == "optimal"]
+    if solved.empty:
+        return ""
+    certified = int((solved["routing"] == "certified").sum())
+    head = (f"routing: {certified} of {len(solved)} solved scenarios and baselines certified "
+            "optimal over every route (column generation)")
+    restricted = solved[solved["routing"] != "certified"]
+    if restricted.empty:
+        return head
+    gaps = restricted["gap_bound_usd"].astype(float)
+    order = restricted.assign(gap_shown=gaps.fillna(np.inf)).sort_values(
+        ["gap_shown", "scenario"], ascending=[False, True], kind="stable")
+    listed = ", ".join(f"{r.scenario} (" + ("gap unknown" if not np.isfinite(r.gap_shown)
+                                             else f"gap <= {r.gap_shown:,.0f} USD") + ")"
+                       for r in order.head(shown).itertuples())
+    more = f" and {len(order) - shown} more" if len(order) > shown else ""
+    return (f"{head}; {len(restricted)} restricted, optimal over their routes only (pricing "
+            f"rounds ran out or off, or a dated run): {listed}{more}")
 
 
 def criticality_view(tables: Mapping[str, pd.DataFrame], top: int) -> View:
@@ -221,7 +250,7 @@ def nk_view(tables: Mapping[str, pd.DataFrame], top: int) -> View:
             Column("alone_usd", "closed one at a time, summed", "USD/day", signed=True),
             Column("interaction_usd", "extra from closing together", "USD/day", signed=True),
             Column("unserved_increase_t", "not shipped, change", "t/day", signed=True),
-            Column("how", "how known")]
+            Column("how", "how known"), Column("routing", "routing")]
     notes = ["extra from closing together = cost minus the sum of the single closures' costs "
              "(> 0: the gates back each other up)"]
     return View("nk_worst", "costliest sets of crossings closed together (representative "

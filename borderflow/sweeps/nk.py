@@ -162,6 +162,17 @@ def _objective(out: Path, name: str) -> float | None:
     return float(s["objective_usd"]) if s.get("status") == "optimal" else None
 
 
+def _routing(out: Path, name: str) -> tuple[str | None, float | None]:
+    """A solved scenario's routing (``certified`` or ``restricted``) and its gap bound (USD;
+    0 when certified); ``(None, None)`` if not solved to optimality."""
+    s = read_summary(partition(out, name)) or {}
+    if s.get("status") != "optimal":
+        return None, None
+    status = s.get("routing", "restricted")
+    gap = 0.0 if status == "certified" else (s.get("pricing") or {}).get("gap_bound_usd")
+    return status, gap
+
+
 def _singles(out: Path, plan: SweepPlan) -> dict:
     """The bound data of every single closure solved to optimality."""
     from borderflow.data.destinations import share_rules
@@ -176,9 +187,10 @@ def _singles(out: Path, plan: SweepPlan) -> dict:
         name = combination_name((g,))
         objective = _objective(out, name)
         if objective is not None:
+            routing, gap = _routing(out, name)
             found[g] = single_closure(g, objective, read_table(partition(out, name), "crossings"),
                                       read_table(partition(out, name), "route_flows"), penalty,
-                                      rules)
+                                      rules, routing == "certified", gap)
     return found
 
 
@@ -192,13 +204,18 @@ def _add(plan: SweepPlan, combos) -> list:
     return new
 
 
-def known_costs(out: Path, plan: SweepPlan) -> dict:
-    """Set -> optimal objective (USD) of every set solved in ``out`` so far."""
+def known_costs(out: Path, plan: SweepPlan, floors: bool = False) -> dict:
+    """Set -> optimal objective (USD) of every set solved in ``out`` so far; with ``floors``,
+    a restricted set's objective less its gap bound (what it costs at least; ``-inf`` if the
+    bound is unknown), as the pruning threshold needs."""
     planned = set(plan.names())
     known = {}
     for combo in plan.nk.combos:
         name = combination_name(combo)
         if name in planned and (v := _objective(out, name)) is not None:
+            if floors:
+                routing, gap = _routing(out, name)
+                v = v if routing == "certified" else -np.inf if gap is None else v - gap
             known[combo] = v
     return known
 
@@ -235,7 +252,8 @@ def run_n_k(plan: SweepPlan, out: Path | str, *, client=None, workers: int = 2,
         tried: set = set()
         while True:
             known = known_costs(folder, swept)
-            _, undecided = prune(nk.bounds, known, nk.worst,
+            floors = known_costs(folder, swept, floors=True)  # restricted: at least this
+            _, undecided = prune(nk.bounds, floors, nk.worst,
                                  PRUNE_USD + PRUNE_SHARE * known_threshold(known))
             undecided -= tried  # a set that failed to solve is reported, not tried again
             if not undecided:
@@ -302,12 +320,13 @@ def nk_tables(out: Path, plan: SweepPlan, comparison: pd.DataFrame) -> dict[str,
                       else np.nan for c in b["combination"]]
     b["interaction_usd"] = b["cost_increase_usd"] - b["alone_usd"]
     b["crossings"] = b["combination"].map(" + ".join)
+    b["routing"] = _set_routing(out, b, known, single)
     worst = nk.worst or BRUTE_WORST
     ranked = decided(nk.bounds, known)
     rank = dict(zip(ranked["combination"], ranked["rounded"].rank(
         method="min", ascending=False).astype(int)))
     b["rank"] = pd.array([rank.get(c) for c in b["combination"]], dtype="Int64")
-    cols = ["rank", "crossings", "scenario", "status", "cost_increase_usd",
+    cols = ["rank", "crossings", "scenario", "status", "routing", "cost_increase_usd",
             "lower_increase_usd", "upper_increase_usd", "alone_usd", "interaction_usd",
             "upper_from", "confirmed_by_solve"]
     search = b.sort_values(["rank", "upper_increase_usd", "scenario"],
@@ -319,6 +338,24 @@ def nk_tables(out: Path, plan: SweepPlan, comparison: pd.DataFrame) -> dict[str,
         top[col] = top["scenario"].map(comp[col]) if col in comp else None
     top = top.drop(columns=["lower_increase_usd", "upper_increase_usd", "upper_from"])
     return {"nk_search": search, "nk_worst": top.reset_index(drop=True)}
+
+
+def _set_routing(out: Path, b: pd.DataFrame, known: dict, single: dict) -> list:
+    """Per set: ``certified`` or ``restricted`` as its solve's ``summary.json`` says; a set
+    known by its bounds is ``certified`` when every member's single closure is (its bounds
+    are then bounds on the optimum over every route); ``None`` for a pruned or failed set."""
+    out_rows = []
+    for combo, exact in zip(b["combination"], b["exact_by_bound"]):
+        if combo in known:
+            out_rows.append(_routing(out, combination_name(combo))[0])
+        elif exact:
+            members = [_routing(out, combination_name((g,)))[0] for g in combo
+                       if single.get(g) is not None]
+            out_rows.append("certified" if members and all(m == "certified" for m in members)
+                            else "restricted")
+        else:
+            out_rows.append(None)
+    return out_rows
 
 
 def search_stats(plan: SweepPlan, tables: dict) -> dict:

@@ -22,6 +22,13 @@ set ``S`` of gates, with ``v(T)`` the optimal objective with the gates ``T`` clo
 
 When the other gates carry nothing in the single closure's optimum, both bounds equal
 ``v({i})``: the combination's cost is known without solving it (``exact_by_bound``).
+
+``v`` is the optimum over *every* route (the sweep's column generation certifies it). The
+lower bound's duals must then be dual feasible for the LP over every route, which they are
+when the single closure is ``certified`` (no route has a negative reduced cost). A single
+closure left ``restricted`` (pricing rounds ran out) gives only ``v(S) >= v({i}) >=
+objective - gap_bound`` (closing more never costs less) as lower bound; its solution is still
+feasible, so its upper bound holds as it is.
 """
 
 from __future__ import annotations
@@ -55,6 +62,11 @@ class SingleClosure:
     shed_usd : numpy.ndarray
         Per set: what sending those routes' flows to unserved costs (USD), ``>= 0`` at an
         optimum.
+    certified : bool
+        Whether ``objective_usd`` is the optimum over every route (its duals then price every
+        route at a reduced cost >= 0).
+    gap_bound_usd : float or None
+        A restricted closure's bound on ``objective_usd - v({gate})`` (USD; ``None``: unknown).
     """
 
     gate: str
@@ -62,6 +74,17 @@ class SingleClosure:
     capacity_value_usd: dict
     shed_sets: list
     shed_usd: np.ndarray
+    certified: bool = True
+    gap_bound_usd: float | None = 0.0
+
+    def floor_usd(self, others) -> float:
+        """A lower bound on ``v({gate} + others)`` (USD): the optimum plus the value of the
+        other gates' capacity when certified, else the optimum less its gap bound."""
+        if self.certified:
+            return self.objective_usd + sum(self.capacity_value_usd.get(g, 0.0) for g in others)
+        if self.gap_bound_usd is None:
+            return -np.inf
+        return self.objective_usd - self.gap_bound_usd
 
     def shed(self, gates) -> float:
         """Cost (USD) of shedding every flow of this optimum that crosses one of ``gates``."""
@@ -90,7 +113,8 @@ def in_share_scope(route_flows: pd.DataFrame, rules) -> np.ndarray:
 
 def single_closure(gate: str, objective_usd: float, crossings: pd.DataFrame,
                    route_flows: pd.DataFrame, penalty_usd_per_t: dict,
-                   share_rules=()) -> SingleClosure:
+                   share_rules=(), certified: bool = True,
+                   gap_bound_usd: float | None = 0.0) -> SingleClosure:
     """The bound data of one solved single closure (static run), from its result tables.
 
     Parameters
@@ -106,6 +130,8 @@ def single_closure(gate: str, objective_usd: float, crossings: pd.DataFrame,
     share_rules : sequence of ShareRule
         The dataset's destination-share rules: flows they count cost ``inf`` to shed (they
         may not be shed; see the module's docstring).
+    certified, gap_bound_usd
+        Its routing (``summary.json``): certified, or restricted with this gap bound.
     """
     c = crossings
     value = (c["dual_usd_per_truck"].clip(lower=0.0) * c["capacity_trucks_per_day"]
@@ -121,7 +147,8 @@ def single_closure(gate: str, objective_usd: float, crossings: pd.DataFrame,
         shed = by.to_numpy(dtype=float)
     else:
         shed_sets, shed = [], np.zeros(0)
-    return SingleClosure(gate, float(objective_usd), value.to_dict(), shed_sets, shed)
+    return SingleClosure(gate, float(objective_usd), value.to_dict(), shed_sets, shed,
+                         certified, gap_bound_usd)
 
 
 def combination_bounds(combos: list[tuple[str, ...]], singles: dict[str, SingleClosure]
@@ -150,8 +177,7 @@ def combination_bounds(combos: list[tuple[str, ...]], singles: dict[str, SingleC
             if s is None:
                 continue
             others = [g for g in combo if g != i]
-            low = max(low, s.objective_usd + sum(s.capacity_value_usd.get(g, 0.0)
-                                                 for g in others))
+            low = max(low, s.floor_usd(others))
             cand = s.objective_usd + s.shed(others)
             if cand < up:
                 up, up_from = cand, i

@@ -35,6 +35,7 @@ from borderflow.data.scenario import (LEVER_EVENTS, BuildEvent, CapacityEvent, C
 from borderflow.data.scenario_checks import Catalog, scenario_problems, unknown_id
 from borderflow.data.scenario_files import (Investments, LoadedScenarios, Project,
                                             load_scenario_file)
+from borderflow.model.column_generation import Pricing
 from borderflow.model.routes import RouteOptions
 from borderflow.options import RunOptions
 from borderflow.solvers.highs import SolverOptions
@@ -70,6 +71,10 @@ class Structure:
         (:meth:`borderflow.options.RunOptions.rolling_for`); exact windows solve the reference
         and every scenario re-solves warm from its basis, approximate windows solve every
         scenario window by window.
+    pricing : Pricing
+        Column generation of each static scenario (:func:`borderflow.pipeline.generate_columns`):
+        a scenario whose pricing finds improving routes is solved over them until certified
+        or ``pricing.max_rounds`` run out.
     """
 
     data: str | None
@@ -78,11 +83,13 @@ class Structure:
     routes: RouteOptions
     solver: SolverOptions
     rolling: RollingHorizon | None = None
+    pricing: Pricing = field(default_factory=Pricing)
 
     def payload(self, with_paths: bool = True) -> dict:
         """A JSON-able description (paths left out for fingerprints)."""
         out = {"reference": self.reference.model_dump(mode="json", by_alias=True),
-               "routes": asdict(self.routes), "solver": asdict(self.solver)}
+               "routes": asdict(self.routes), "solver": asdict(self.solver),
+               "pricing": asdict(self.pricing)}
         if self.rolling is not None:
             out["rolling"] = asdict(self.rolling)
         if with_paths:
@@ -361,7 +368,8 @@ def _entry(plan: SweepPlan, s: Scenario, role: str, baseline: str, project: str 
         dated = s.horizon.start is not None
         routes, solver = plan.options.effective(dated, plan.gates)
         structure = Structure(plan.data, plan.overlays, reference, routes, solver,
-                              plan.options.rolling_for(s.horizon.days) if dated else None)
+                              plan.options.rolling_for(s.horizon.days) if dated else None,
+                              plan.options.pricing)
         plan.structures[structure.key] = structure
     fingerprint = sha({"scenario": s.model_dump(mode="json", by_alias=True),
                         "structure": structure.payload(with_paths=False),

@@ -1,11 +1,14 @@
-"""What a Dask worker does in a sweep: keep built models, solve scenarios warm, write them.
+"""What a Dask worker does in a sweep: keep built models, solve scenarios warm, price them,
+write them.
 
 Each worker keeps, per model *structure* (:class:`~borderflow.sweeps.plan.Structure`), the
 Pyomo model and HiGHS session built by :func:`borderflow.pipeline.prepare` and the basis of its
 reference solve (:class:`ModelCache`, a worker plugin). A scenario is then its bound updates
 applied and a warm re-solve from that basis (:func:`solve_job`): restarting every scenario from
 the same basis makes its result independent of which scenarios the worker solved before, so a
-sweep gives the same numbers on 1 or 8 workers and when resumed. :func:`dask_solve` is the task
+sweep gives the same numbers on 1 or 8 workers and when resumed. A scenario whose pricing finds
+improving routes gets column generation of its own, on a model rebuilt for it (the kept model
+stays as it is). :func:`dask_solve` is the task
 run on a worker: a few scenarios, each written to its folder by the worker when the job says
 where.
 """
@@ -27,7 +30,8 @@ from borderflow.data.scenario import Scenario
 from borderflow.model.formulation import bound_updates
 from borderflow.model.network import FreightNetwork, build_network, with_scenario
 from borderflow.model.results import ResultTables, extract_results
-from borderflow.pipeline import Prepared, explained, prepare, priced_routing, solve_session
+from borderflow.options import RunOptions
+from borderflow.pipeline import Prepared, explained, generate_columns, prepare, solve_session
 from borderflow.solvers.highs import InfeasibleError, SolverError, SolveSummary
 
 from .partitions import write_outcome
@@ -165,6 +169,15 @@ def solve_job(job: Job, cache: ModelCache) -> Outcome:
     from the reference basis (a structure solved by approximate rolling windows solves each
     scenario window by window). Cold: a model built for the scenario alone, solved from
     scratch (by the structure's rolling horizon, if any).
+
+    A static scenario is then priced with its own duals
+    (:func:`borderflow.pipeline.generate_columns`, the structure's ``pricing`` options): if no
+    route has a negative reduced cost it is ``certified`` at once (the fast path); otherwise
+    the routes that price out are added to a model rebuilt for this scenario alone, re-solved
+    warm from its basis, and priced again until none does (``certified``) or the rounds run
+    out (``restricted``, with the gap bound of the last pricing). The columns come from the
+    scenario's own pricing only and the kept model is not changed, so the result does not
+    depend on the worker, the chunking or a resumed sweep.
     """
     t0 = time.perf_counter()
     name = job.scenario.name
@@ -192,8 +205,12 @@ def solve_job(job: Job, cache: ModelCache) -> Outcome:
             if rolling is not None and not rolling.exact:  # a window's, not the model's
                 raise
             raise explained(err, model.session, model.built, net) from None
+        # price the scenario with its own duals; only if a route prices out, column
+        # generation on a model rebuilt for it (the kept model is left as it is)
+        model, summary, routing = generate_columns(
+            replace(model, net=net), summary, RunOptions(pricing=job.structure.pricing))
         results = extract_results(net, model.routes, model.built, summary.as_dict(),
-                                  routing=priced_routing(model, net))
+                                  routing=routing)
         return Outcome(name, "optimal", results=results, solve=summary.as_dict(),
                        wall_seconds=time.perf_counter() - t0, model_built=built_here)
     except SolverError as err:
