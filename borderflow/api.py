@@ -241,7 +241,8 @@ class Result:
                                      net=self.network)
 
     def map(self, png: Path | str | None = None, html: Path | str | None = None, *,
-            baseline: Result | None = None) -> list[Path]:
+            baseline: Result | None = None,
+            uncertainty: Path | str | None = None) -> list[Path]:
         """Draw the optimal flows: a static PNG (reports) and/or a self-contained HTML map.
 
         Parameters
@@ -250,17 +251,32 @@ class Result:
             Files to write (at least one).
         baseline : Result, optional
             Show what moved against it (default: :attr:`baseline`).
+        uncertainty : path, optional
+            A ``borderflow uncertainty`` folder: its headline tornado chart goes in the HTML
+            map, in the popup of the crossings its scenario closes (else in the legend;
+            :mod:`borderflow.uncertainty.map_chart`).
 
         Returns
         -------
         list of Path
             The files written.
+
+        Raises
+        ------
+        InputError
+            ``uncertainty`` is not a finished uncertainty folder with a tornado chart.
         """
+        from functools import partial
+
         from borderflow.gis import run_data
         from borderflow.maps import flow_map_html, flow_map_png
 
         if png is None and html is None:
             raise ValueError("give png and/or html: the file(s) to write")
+        if uncertainty is not None:
+            from borderflow.uncertainty.map_chart import headline_chart
+
+            flow_map_html = partial(flow_map_html, chart=headline_chart(uncertainty))
         base = baseline if baseline is not None else self.baseline
         base_tables = base.result_tables() if base is not None else None
         run = run_data(self)

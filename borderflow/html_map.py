@@ -18,6 +18,8 @@ from pathlib import Path
 
 import folium
 import geopandas as gpd
+from branca.element import MacroElement
+from jinja2 import Template
 import matplotlib
 from matplotlib import colors as mcolors
 
@@ -28,6 +30,7 @@ from borderflow.maps import _EPS, COUNTRY_FILL, GAIN, LOSS, MODE_COLOURS, UTIL_C
 from borderflow.model.network import FreightNetwork
 from borderflow.model.results import ResultTables
 from borderflow.present import labels as L
+from borderflow.uncertainty.map_chart import HeadlineChart
 from borderflow.uncertainty.run_bands import gate_band_rows, legend_line
 
 _ASSET_JS = ("leaflet/leaflet.js",)
@@ -89,22 +92,40 @@ def _add_links(group, links: gpd.GeoDataFrame, value: str, vmax: float, css: str
 
 
 def _add_crossings(group, cr: gpd.GeoDataFrame, trucks: str, css: str, colour_of,
-                   extra=lambda r: ()) -> None:
+                   extra=lambda r: (), popup=lambda r: None) -> None:
     vmax = float(cr[trucks].abs().max()) or 1.0
     for r in cr.itertuples():
         v = getattr(r, trucks)
         closed = r.state == "closed"
-        folium.CircleMarker(
+        marker = folium.CircleMarker(
             (r.geometry.y, r.geometry.x), radius=float(4 + 14 * math.sqrt(abs(v) / vmax)),
             color="black", weight=2.5 if closed else 1, dash_array="3" if closed else None,
             fill=True, fill_color="#ffffff" if closed or abs(v) <= _EPS else colour_of(r, v),
             fill_opacity=0.85,
             class_name=css,
             tooltip=folium.Tooltip(_crossing_tooltip(r, r.trk_ab, r.trk_ba, r.util,
-                                                     extra(r)))).add_to(group)
+                                                     extra(r))))
+        if (content := popup(r)) is not None:
+            marker.add_child(_HtmlPopup(content))
+        marker.add_to(group)
 
 
-def flow_map_html(run: RunData, out: Path | str, baseline: ResultTables | None = None) -> Path:
+class _HtmlPopup(MacroElement):
+    """A click popup bound from an HTML string with Leaflet's own ``bindPopup`` (folium's
+    ``Popup`` builds its content with jQuery, which this offline map does not load)."""
+
+    _template = Template("{% macro script(this, kwargs) %}"
+                         "{{ this._parent.get_name() }}.bindPopup({{ this.content|tojson }}, "
+                         "{maxWidth: {{ this.max_width }}});{% endmacro %}")
+
+    def __init__(self, content: str, max_width: int = 340):
+        super().__init__()
+        self._name = "HtmlPopup"
+        self.content, self.max_width = content, int(max_width)
+
+
+def flow_map_html(run: RunData, out: Path | str, baseline: ResultTables | None = None, *,
+                  chart: HeadlineChart | None = None) -> Path:
     """Interactive map of a run (self-contained HTML: Leaflet inlined, no network needed).
 
     Layers (layer control, top right): country borders with their names, the network, the
@@ -124,6 +145,11 @@ def flow_map_html(run: RunData, out: Path | str, baseline: ResultTables | None =
         HTML file to write (atomically).
     baseline : ResultTables, optional
         Baseline results (same dataset).
+    chart : HeadlineChart, optional
+        An uncertainty run's headline tornado chart
+        (:func:`borderflow.uncertainty.map_chart.headline_chart`), embedded as a base64 PNG in
+        the click popup of each crossing its scenario closes, or in the legend if it closes
+        none on this map.
 
     Returns
     -------
@@ -173,8 +199,10 @@ def flow_map_html(run: RunData, out: Path | str, baseline: ResultTables | None =
     _add_links(g, links[links["trucks"] > _EPS], "trucks", vmax, "bf-scenario", mode_colour,
                "trucks/day")
     bands = run.results.summary.get("bands")  # a run solved with --samples
+    closed = set(chart.closed) & set(cr["crossing_id"]) if chart is not None else set()
     _add_crossings(g, cr, "trucks", "bf-scenario", util_colour,
-                   extra=lambda r: gate_band_rows(bands, r.crossing_id))
+                   extra=lambda r: gate_band_rows(bands, r.crossing_id),
+                   popup=lambda r: chart.html() if r.crossing_id in closed else None)
     groups.append(g)
     if baseline is not None:
         g = folium.FeatureGroup("Change vs baseline", show=True)
@@ -191,7 +219,9 @@ def flow_map_html(run: RunData, out: Path | str, baseline: ResultTables | None =
     for g in groups:
         g.add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
-    m.get_root().html.add_child(folium.Element(_legend_html(run, baseline is not None)))
+    legend_chart = chart if chart is not None and not closed else None
+    m.get_root().html.add_child(folium.Element(_legend_html(run, baseline is not None,
+                                                            legend_chart)))
     page = _inline_assets(m.get_root().render())
     return atomic_write(Path(out), lambda tmp: tmp.write_text(page, encoding="utf-8"))
 
@@ -243,7 +273,7 @@ def _extent_deg(net: FreightNetwork):
     return g.total_bounds
 
 
-def _legend_html(run: RunData, with_baseline: bool) -> str:
+def _legend_html(run: RunData, with_baseline: bool, chart: HeadlineChart | None = None) -> str:
     s = run.results.summary
     modes = "".join(f"<div><span style='display:inline-block;width:22px;height:4px;"
                     f"background:{c};vertical-align:middle'></span> {m}</div>"
@@ -265,7 +295,7 @@ def _legend_html(run: RunData, with_baseline: bool) -> str:
         "trucks/day, coloured green&rarr;red by utilisation; dashed white: closed; "
         "<span style='color:#d7191c;font-weight:bold'>&#10005;</span> closed by this "
         "scenario</div>"
-        f"{modes}{delta}</div>")
+        f"{modes}{delta}{chart.html() if chart is not None else ''}</div>")
 
 
 def _inline_assets(page: str) -> str:

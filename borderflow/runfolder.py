@@ -11,14 +11,14 @@ Rules (docs/reliability.md tells them to users)
 -----------------------------------------------
 Ownership
     A folder is borderflow's when it holds the marker ``.borderflow-run.json`` (``kind``:
-    ``run``, ``sweep`` or ``calibration``), written last, after the checksum manifest
-    (:mod:`borderflow.manifest`). Only such a folder (of the same kind), an empty folder or
-    nothing may be at ``--out``. Anything else is refused with one line and exit 2, before any
-    solving: a folder holding other files, a plain file, a symbolic link, a device, FIFO or
-    socket, a mount point, the current folder (``.``, ``""``) or one containing it, and the
-    dataset, overlay and scenario paths given to the command (``protected``), inside them or
-    containing them. There is no option to overwrite what borderflow did not write: choose
-    another ``--out`` (so no ``--force``).
+    ``run``, ``sweep``, ``calibration``, ``respond`` or ``uncertainty``), written last, after
+    the checksum manifest (:mod:`borderflow.manifest`). Only such a folder (of the same kind),
+    an empty folder or nothing may be at ``--out``. Anything else is refused with one line and
+    exit 2, before any solving: a folder holding other files, a plain file, a symbolic link, a
+    device, FIFO or socket, a mount point, the current folder (``.``, ``""``) or one containing
+    it, and the dataset, overlay and scenario paths given to the command (``protected``),
+    inside them or containing them. There is no option to overwrite what borderflow did not
+    write: choose another ``--out`` (so no ``--force``).
 Atomic swap
     A run is built complete in ``.NAME.bf-new-XXXX.tmp`` beside ``NAME`` and exchanged with the
     old folder in one ``renameat2(RENAME_EXCHANGE)`` (Linux 3.15+, ext4, xfs, btrfs, tmpfs):
@@ -77,8 +77,9 @@ from borderflow.faults import fault_point
 from borderflow.manifest import write_manifest
 
 MARKER = ".borderflow-run.json"
-#: what a marked folder holds (``calibration``: ``borderflow calibrate``, docs/calibration.md)
-KINDS = ("run", "sweep", "calibration", "respond")
+#: what a marked folder holds (``calibration``: ``borderflow calibrate``, docs/calibration.md;
+#: ``uncertainty``: ``borderflow uncertainty``, resumable in place as a sweep)
+KINDS = ("run", "sweep", "calibration", "respond", "uncertainty")
 #: version of the marker's layout
 MARKER_FORMAT = 1
 class OutputError(InputError):
@@ -197,8 +198,9 @@ def check_target(out: Path | str, kind: str = "run", *,
     marker = read_marker(target)
     if marker is not None:
         if marker["kind"] != kind:
-            refuse(f"holds a borderflow {marker['kind']} folder, not a {kind}: choose another "
-                   f"{option}")
+            article = "an" if kind[0] in "aeiou" else "a"
+            refuse(f"holds a borderflow {marker['kind']} folder, not {article} {kind}: choose "
+                   f"another {option}")
         return "ours"
     entries = sorted(os.listdir(target))
     if not entries:

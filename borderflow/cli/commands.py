@@ -795,6 +795,10 @@ def map_cmd(
                                                                  "self-contained) to write."),
     baseline: Optional[Path] = typer.Option(None, "--baseline", help="Baseline run folder: "
                                                                      "show what moved."),
+    uncertainty: Optional[Path] = typer.Option(
+        None, "--uncertainty", metavar="FOLDER",
+        help="A borderflow uncertainty folder: its headline tornado chart goes in the HTML "
+             "map, in the popup of the crossings its scenario closes (else the legend)."),
     data: Optional[Path] = RunDataOpt, overlay: Optional[list[Path]] = RunOverlayOpt,
     as_json: bool = JsonOpt,
 ) -> None:
@@ -804,11 +808,19 @@ def map_cmd(
     with _working("map", as_json) as progress:
         from borderflow.api import read_result
 
+        if uncertainty is not None:
+            from borderflow.data.errors import InputError, Problem
+            from borderflow.uncertainty.map_chart import headline_chart
+
+            if html_out is None:
+                raise InputError(Problem("command line", None, "--uncertainty", "the tornado "
+                                         "chart goes in the HTML map: give --html FILE"))
+            headline_chart(uncertainty)  # refused before anything is read or drawn
         progress("read", None, None, f"reading {run_dir}")
         res = read_result(run_dir, data, overlay or ())
         base = read_result(baseline) if baseline is not None else None
         progress("map", None, None, "drawing the map")
-        written = res.map(png=out, html=html_out, baseline=base)
+        written = res.map(png=out, html=html_out, baseline=base, uncertainty=uncertainty)
     _outputs("map", as_json, [("png" if p.suffix == ".png" else "html", p) for p in written],
              run=str(run_dir))
 

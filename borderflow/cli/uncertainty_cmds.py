@@ -3,7 +3,8 @@
 
 Registered on the main app by :mod:`borderflow.cli`. As every command: options and inputs are
 checked first (one line naming the option, file, row or field; exit 2, nothing written), then
-``--out`` is claimed through the one writer (:func:`borderflow.runfolder.claim`), then the work
+``--out`` is claimed through the one writer (:func:`borderflow.runfolder.claim`; ``uncertainty``
+claims a folder of its own kind, resumable in place), then the work
 runs with the progress display, then the views (or one ``--json`` envelope) are printed.
 """
 
@@ -52,6 +53,10 @@ def uncertainty_cmd(
     rebuild: bool = typer.Option(False, "--rebuild", metavar="",
                                  help="Rebuild the model for every sample (slow; samples "
                                       "link hours, dwell and shelf lives of dated runs too)."),
+    resume: bool = typer.Option(False, "--resume", metavar="",
+                                help="Keep the samples already solved in --out by an "
+                                     "interrupted run of the same design (seed, samples, "
+                                     "ranges, inputs, scenario); the result is the same."),
     data: Optional[Path] = DataOpt, overlay: Optional[list[Path]] = OverlayOpt,
     month: Optional[int] = MonthOpt, threads: int = ThreadsOpt,
     time_limit: float = TimeLimitOpt, as_json: bool = JsonOpt,
@@ -74,12 +79,12 @@ def uncertainty_cmd(
         options = _run_options(threads, time_limit)
         sample_space(tables, scenario, ranges, mode=mode)  # ranges refused before --out
         protected = _inputs(data, overlay, ("--scenario", scenario_file), ("--ranges", ranges))
-        with _claim(out, protected) as target:
-            result = uncertainty(tables, scenario, options, samples=samples, method=method,
-                                 seed=seed, ranges=ranges, sensitivity=sensitivity,
-                                 screen=screen, trajectories=trajectories, mode=mode,
-                                 workers=workers, scheduler=scheduler, on_progress=progress)
-            result.write(target, progress)
+        # --out is claimed (kind uncertainty) before anything is solved
+        result = uncertainty(tables, scenario, options, samples=samples, method=method,
+                             seed=seed, ranges=ranges, sensitivity=sensitivity, screen=screen,
+                             trajectories=trajectories, mode=mode, workers=workers,
+                             scheduler=scheduler, out=out, resume=resume,
+                             protected=protected, on_progress=progress)
     charts = sorted(out.glob("tornado_*.png"))
     if as_json:
         from borderflow.present.envelope import envelope

@@ -260,8 +260,13 @@ class UncertaintyResult:
         Path
         """
         from borderflow.io import write_folder
+        from borderflow.runfolder import Claim, claim
 
         from .tornado import tornado_png
+
+        if not isinstance(folder, Claim):  # an uncertainty folder, as the command claims it
+            with claim(folder, "uncertainty", volatile={}) as target:
+                return self.write(target, on_progress)
 
         if on_progress is not None:
             on_progress("write", None, None, f"writing {getattr(folder, 'out', folder)}")

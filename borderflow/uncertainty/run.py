@@ -42,6 +42,7 @@ from borderflow.options import RunOptions
 from borderflow.pipeline import library_versions, provenance
 from borderflow.solvers.highs import SolverError
 
+from .chunks import design_sha256, solve_in_chunks
 from .kept import kept_models, rebuilt_measures
 from .perturb import apply_sample
 from .ranges import RANGES_FILE, Ranges, read_ranges
@@ -51,6 +52,11 @@ from .screening import SENSITIVITY_METHODS, sensitivity_analysis
 from .summaries import paired_increase, quantile_table
 
 METHODS = ("lhs", "sobol")
+#: the kind of folder ``out`` is claimed as (:mod:`borderflow.runfolder`)
+KIND = "uncertainty"
+#: sub-folder of an uncertainty folder being written: the solved chunks (the unit of resume;
+#: gone once the folder is complete)
+SAMPLES_DIR = "solved_samples"
 MODES = ("warm", "rebuild")
 
 
@@ -175,23 +181,12 @@ class _Evaluator:
         return out
 
 
-def _rows(i: int, solved: dict) -> list[dict]:
-    rows = []
-    for name, measures in solved.items():
-        if isinstance(measures, str):
-            rows.append({"scenario": name, "sample": i, "measure": "cost_usd",
-                         "value": np.nan, "status": measures})
-            continue
-        rows += [{"scenario": name, "sample": i, "measure": k, "value": float(v),
-                  "status": "optimal"} for k, v in sorted(measures.items())]
-    return rows
-
-
 def uncertainty(dataset: InputTables, scenario: Scenario | None = None,
                 options: RunOptions | None = None, *, samples: int = 200, method: str = "lhs",
                 seed: int = 0, ranges: Path | str | None = None, sensitivity: str = "morris",
                 screen: int = 12, trajectories: int = 10, mode: str = "warm",
                 workers: int = 1, client=None, scheduler: str | None = None,
+                out: Path | str | None = None, resume: bool = False, protected=None,
                 on_progress=None) -> UncertaintyResult:
     """Sample the dataset's ranges and solve each sample: bands of the headline numbers.
 
@@ -227,6 +222,17 @@ def uncertainty(dataset: InputTables, scenario: Scenario | None = None,
         distributed`; the same results as one process).
     client, scheduler : optional
         A Dask client, or a scheduler's address, to use instead of a LocalCluster.
+    out : path, optional
+        Write the uncertainty folder here (claimed before solving, kind ``uncertainty``:
+        absent, empty or an uncertainty folder borderflow wrote). Samples are written in
+        chunks as they are solved (``solved_samples/``, :mod:`borderflow.uncertainty.chunks`)
+        so that an interrupted run can be resumed; the finished folder holds the tables only.
+    resume : bool
+        Keep the chunks already solved in ``out`` for the same design, inputs and scenario
+        (another seed, samples, ranges or scenario: nothing is kept). The folder is
+        byte-identical to an uninterrupted run's.
+    protected : pairs (option, path), optional
+        Inputs ``out`` may not be, hold or be inside (``[("--data", folder)]``).
     on_progress : callable, optional
         ``(stage, done, total, message)``; stage ``samples`` counts solved samples.
 
@@ -237,7 +243,8 @@ def uncertainty(dataset: InputTables, scenario: Scenario | None = None,
     Raises
     ------
     InputError
-        Bad options (named), a ranges problem (file, row, field), no ranges.
+        Bad options (named), a ranges problem (file, row, field), no ranges; ``out`` refused
+        (another kind of folder, files borderflow did not write, an input).
     """
     progress = on_progress or (lambda *a, **k: None)
     check_request(samples, method, seed, sensitivity, mode, screen, trajectories)
@@ -245,6 +252,39 @@ def uncertainty(dataset: InputTables, scenario: Scenario | None = None,
     scenario = scenario if scenario is not None else Scenario(name="baseline")
     checked, space, held = sample_space(dataset, scenario, ranges, mode=mode)
     design = draw(space, samples, method, seed)
+    args = (dataset, scenario, options, checked, space, held, design, mode, seed, sensitivity,
+            screen, trajectories, progress)
+    if out is None:
+        return _solve(args, workers, client, scheduler, None)
+    from borderflow.runfolder import check_target, claim
+
+    with claim(out, KIND, protected=protected, volatile={}) as target:
+        # a finished folder stays whole until the new one replaces it (as a sweep's)
+        in_place = resume or check_target(out, KIND) != "ours"
+        chunks = None
+        if in_place:
+            chunks = (target.open_in_place() / SAMPLES_DIR,
+                      _fingerprint(dataset, scenario, options, checked, space, design, mode,
+                                   seed), resume)
+        result = _solve(args, workers, client, scheduler, chunks)
+        result.write(target, progress)
+    return result
+
+
+def _fingerprint(dataset, scenario, options, checked, space, design, mode, seed) -> dict:
+    """What a resumed run must share with the chunks it keeps (``design.json``)."""
+    return {"kind": KIND, "samples": int(len(design)), "method": design.method,
+            "seed": int(seed), "mode": mode, "ranges_sha256": _sha256(checked.file),
+            "dimensions": int(space.n_dimensions), "factors": int(space.n_factors),
+            "design_sha256": design_sha256(design.values),
+            "input_sha256": dict(dataset.checksums),
+            "scenario": scenario.model_dump(mode="json", by_alias=True),
+            "options": options.recorded()}
+
+
+def _solve(args: tuple, workers: int, client, scheduler, chunks) -> UncertaintyResult:
+    """Solve locally or on Dask (``chunks``: ``(folder, fingerprint, resume)`` or None)."""
+    dataset, scenario, options, _, space, _, _, mode, *_, progress = args
     if workers > 1 or client is not None or scheduler is not None:
         from borderflow.sweeps.runner import dask_client
 
@@ -254,26 +294,24 @@ def uncertainty(dataset: InputTables, scenario: Scenario | None = None,
         with dask_client(client, workers, scheduler) as c:
             n_workers = max(1, len(c.scheduler_info().get("workers", {})) or workers)
             evaluate = DaskEvaluator(c, (dataset, scenario, options, space, mode), n_workers)
-            return _uncertainty(dataset, scenario, options, checked, space, held, design,
-                                evaluate, mode, seed, sensitivity, screen, trajectories,
-                                progress)
+            return _uncertainty(*args, evaluate, chunks)
     evaluate = _Evaluator(dataset, scenario, options, space, mode, progress)
-    return _uncertainty(dataset, scenario, options, checked, space, held, design, evaluate,
-                        mode, seed, sensitivity, screen, trajectories, progress)
+    return _uncertainty(*args, evaluate, chunks)
 
 
-def _uncertainty(dataset, scenario, options, checked, space, held, design, evaluate, mode,
-                 seed, sensitivity, screen, trajectories, progress) -> UncertaintyResult:
-    """The samples solved by ``evaluate`` (local or on Dask), then bands and sensitivity."""
+def _uncertainty(dataset, scenario, options, checked, space, held, design, mode, seed,
+                 sensitivity, screen, trajectories, progress, evaluate,
+                 chunks) -> UncertaintyResult:
+    """The samples solved by ``evaluate`` (local or on Dask; in chunks written to a folder
+    when ``chunks`` is ``(folder, fingerprint, resume)``), then bands and sensitivity."""
     point = evaluate(space.point()[0])
     n = len(design)
     progress("samples", 0, n, f"solving {n:,} samples ({mode})")
     t0 = time.perf_counter()
-    solved = evaluate.many(design.values, lambda k: progress("samples", k, n,
-                                                             f"sample {k:,} of {n:,}"))
-    per_sample = (time.perf_counter() - t0) / max(n, 1)
-    rows = [r for i, one in enumerate(solved) for r in _rows(i, one)]
-    results = pd.DataFrame(rows, columns=["scenario", "sample", "measure", "value", "status"])
+    folder, fingerprint, resume = chunks if chunks is not None else (None, {}, False)
+    results, _, solved = solve_in_chunks(design.values, evaluate, folder, fingerprint, resume,
+                                         progress, f"{KIND}:chunk")
+    per_sample = (time.perf_counter() - t0) / max(solved, 1)
     summary = pd.concat([quantile_table(g, point.get(name) if isinstance(point.get(name), dict)
                                         else None).assign(scenario=name)
                          for name, g in results.groupby("scenario", sort=False)],

@@ -25,8 +25,6 @@ those of an uninterrupted run (each sample restarts HiGHS from the reference bas
 
 from __future__ import annotations
 
-import hashlib
-import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,13 +35,13 @@ import pandas as pd
 from borderflow.data.scenario import Scenario
 from borderflow.io import remove_table, write_json, write_table
 
+from .chunks import CHUNK  # noqa: F401  (re-exported: the unit of resume)
+from .chunks import design_sha256, solve_in_chunks
 from .format import with_band
-from .run import _rows, _sha256, check_request, draw, sample_space
+from .run import _sha256, check_request, draw, sample_space
 from .summaries import positive_probability, quantile_table, top_k_probability
 from .sweep_models import SweepPayload, check_static
 
-#: samples per chunk written to ``band_samples/`` (the unit of resume)
-CHUNK = 16
 #: sub-folder of the sweep folder holding the solved chunks
 SAMPLES_DIR = "band_samples"
 #: a change below this (USD) is no change when counting P(> 0)
@@ -198,27 +196,7 @@ def _design_fingerprint(request: BandRequest, checked, space, names: list[str],
     return {"samples": int(len(design)), "method": design.method, "seed": int(request.seed),
             "ranges_sha256": _sha256(checked.file), "dimensions": int(space.n_dimensions),
             "factors": int(space.n_factors), "scenarios": names,
-            "design_sha256": hashlib.sha256(np.ascontiguousarray(design.values).tobytes())
-            .hexdigest()}
-
-
-def _kept_chunks(folder: Path, fingerprint: dict, resume: bool) -> dict[int, pd.DataFrame]:
-    """Chunks already solved in ``folder`` for this design (only when resuming)."""
-    d = folder / SAMPLES_DIR
-    if not resume or not (d / "design.json").is_file():
-        return {}
-    try:
-        if json.loads((d / "design.json").read_text(encoding="utf-8")) != fingerprint:
-            return {}
-    except (OSError, ValueError):
-        return {}
-    out = {}
-    for p in sorted(d.glob("chunk-*.parquet")):
-        try:
-            out[int(p.stem.split("-")[1])] = pd.read_parquet(p)
-        except (OSError, ValueError):
-            continue  # a chunk cut short is solved again
-    return out
+            "design_sha256": design_sha256(design.values)}
 
 
 def sweep_bands(plan, folder: Path | str, request: BandRequest, *, client=None,
@@ -266,29 +244,12 @@ def sweep_bands(plan, folder: Path | str, request: BandRequest, *, client=None,
         evaluate = payload.evaluator(progress)
     point = evaluate(space.point()[0])
     fingerprint = _design_fingerprint(request, checked, space, payload.names, design)
-    done = _kept_chunks(folder, fingerprint, resume)
-    kept = len(done)
-    out_dir = folder / SAMPLES_DIR
-    out_dir.mkdir(exist_ok=True)
-    write_json(out_dir / "design.json", fingerprint)
     n = len(design)
-    chunks = []
-    t0, solved = time.perf_counter(), 0
+    t0 = time.perf_counter()
     progress("samples", 0, n, f"solving {n:,} samples x {len(payload.names)} scenarios")
-    for k, start in enumerate(range(0, n, CHUNK)):
-        if k not in done:
-            values = design.values[start:start + CHUNK]
-            got = evaluate.many(values)
-            solved += len(values)
-            rows = [r for i, one in enumerate(got) for r in _rows(start + i, one)]
-            done[k] = pd.DataFrame(rows, columns=["scenario", "sample", "measure", "value",
-                                                  "status"])
-            write_table(out_dir, f"chunk-{k:05d}", done[k])
-        chunks.append(done[k])
-        progress("samples", min(n, start + CHUNK), n, f"sample {min(n, start + CHUNK):,} "
-                 f"of {n:,}")
+    results, kept, solved = solve_in_chunks(design.values, evaluate, folder / SAMPLES_DIR,
+                                            fingerprint, resume, progress, "sweep:band-chunk")
     seconds = (time.perf_counter() - t0) / max(solved, 1)
-    results = pd.concat(chunks, ignore_index=True)
     plan_rows = pd.DataFrame([e.row() for e in plan.entries])
     kinds = {p.name: ("build" if p.with_events else p.kind) for p in plan.projects}
     tables = band_tables(plan_rows, results, point, kinds, request.top_k)
