@@ -264,7 +264,8 @@ def test_initial_queue_bound_is_below_every_allocation(instance, age, eta):
 
 def test_hold_column_when_the_queue_outlasts_the_model():
     """A gate reached on the last modelled day with a long wait allowed: holding (no revenue,
-    waiting to the end) is a column too, and it is dearer than departing at zero duals."""
+    waiting to the end, then valued like cargo written off: its penalty) is a column too, and
+    it is dearer than departing at zero duals."""
     graph, products, _ = tiny_inputs("cg-three-borders")
     duals = DatedDuals.zeros(graph, 2, waiting_cost_usd_per_truck_day=40.0, max_wait_days=5)
     c = graph.crossing_ids.index("huu-nghi-youyiguan")
@@ -274,4 +275,4 @@ def test_hold_column_when_the_queue_outlasts_the_model():
     assert HOLD in deps
     hold = res.columns[res.columns["departure"] == HOLD].iloc[0]
     assert hold["reduced_cost_usd_per_t"] == pytest.approx(
-        hold["cost_usd_per_t"] + (2 - 1) * 40.0 / 20, abs=TOL)
+        hold["cost_usd_per_t"] + (2 - 1) * 40.0 / 20 + products[0].penalty_usd_per_t, abs=TOL)
