@@ -261,3 +261,17 @@ def test_the_objective_is_shown_as_a_positive_net_value():
         [100.0, 90.0, 110.0, 130.0]
     assert shown.loc["unserved_t", "p90"] == 9.0 and bands.loc[0, "point"] == -100.0
     assert LABELS["net_value_usd"] == "net value (revenue minus costs)"
+
+
+def test_a_point_outside_its_own_band_is_said(tmp_path):
+    """Road rate r ~ U[1.0, 1.4] with the dataset's r = 1 at the low end: net value
+    199,800 - 2000 r is 197,800 at the point and P10-P90 about 197,080-197,720, so the point
+    lies above P90 and the summary says why."""
+    folder = ud.write(tmp_path / "ds", tiny.base_tables(), LINEAR.replace("0.8,1.2", "1.0,1.4"))
+    u = bf.uncertainty(read_tables(folder), samples=50, seed=3, sensitivity="none")
+    line = next(x for x in u.text() if "net value" in x)
+    assert "the point lies above P90" in line, line
+    from borderflow.uncertainty.result import off_centre
+    assert off_centre(5.0, 1.0, 9.0) == ""
+    assert "below P10" in off_centre(0.5, 1.0, 9.0)
+

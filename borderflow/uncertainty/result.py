@@ -157,7 +157,8 @@ class UncertaintyResult:
             unit = _unit("cost_usd", self.dated)
             lines.append(f"{self.scenario.name}, net value (revenue minus costs; point at the "
                          f"dataset's values): "
-                         f"{with_band(-r['point'], -r['p90'], -r['p10'], unit)}")
+                         f"{with_band(-r['point'], -r['p90'], -r['p10'], unit)}"
+                         + off_centre(-r["point"], -r["p90"], -r["p10"]))
         for measure in ("unserved_t", "spoiled_t"):
             if (s["measure"] == measure).any():
                 lines.append(f"{self.scenario.name}, {_words(measure)}: "
@@ -287,3 +288,17 @@ class UncertaintyResult:
             self.summary[self.summary["scenario"] == scenario]
         row = table[table["measure"] == measure].iloc[0]
         return row[["p10", "p50", "p90"]].to_numpy(dtype=float)
+
+
+def off_centre(point: float, p10: float, p90: float) -> str:
+    """A clause for a point value outside its own P10-P90 band ("" when inside): the sampled
+    ranges are not centred on the dataset's values, so most samples lie on one side of it."""
+    if point < p10:
+        side = "below P10"
+    elif point > p90:
+        side = "above P90"
+    else:
+        return ""
+    return (f"; the point lies {side}: the dataset's values sit near one end of their ranges "
+            "(ranges.csv), so most samples fall on one side of it")
+
