@@ -359,3 +359,26 @@ def test_embedded_baseline_verifies(tmp_path):
     report = verify_run(out)
     assert report["ok"].all(), violations(report).to_string()
     assert CORE_CHECKS | {"closed_crossing", "input_checksum"} <= set(report["check"])
+
+
+@pytest.mark.parametrize("kind", [k for k in __import__("borderflow.runfolder").runfolder.KINDS
+                                  if k != "run"])
+def test_a_folder_of_another_kind_is_refused_in_one_line_not_reported_as_violations(tmp_path,
+                                                                                    kind):
+    """`verify` of a respond, uncertainty, calibration or sweep folder: exit 2 and one line
+    saying what the folder is and what to verify instead (it used to list every run table as
+    missing and exit 8, as if the solution had been tampered with)."""
+    from borderflow.runfolder import write_marker
+    from borderflow.verify import NOT_A_RUN
+
+    folder = tmp_path / f"a-{kind}"
+    folder.mkdir()
+    (folder / "summary.json").write_text("{}")
+    write_marker(folder, kind)
+    assert kind in NOT_A_RUN
+    result = CliRunner().invoke(app, ["verify", str(folder)])
+    assert result.exit_code == 2, result.output
+    lines = [x for x in result.output.splitlines() if x.strip()]
+    assert len(lines) == 1 and f"{kind} folder, not a run folder" in lines[0], lines
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        [".borderflow-run.json", "summary.json"])

@@ -152,6 +152,20 @@ def verify_results(results, tables: InputTables, scenario: Scenario | None = Non
     return assemble(parts)
 
 
+#: what to verify instead, per folder kind that is not a run (:data:`borderflow.runfolder.KINDS`)
+NOT_A_RUN = {
+    "sweep": lambda d: "verify one of its scenarios, e.g. "
+                       f"{display_path(d / 'scenarios')}/scenario=baseline",
+    "respond": lambda d: "its best set and doing nothing were re-solved and verified when "
+                         "respond ran (respond.json); solve the chosen levers as a scenario to "
+                         "verify a run folder",
+    "uncertainty": lambda d: "its samples are warm re-solves of one kept model; verify the "
+                             "point's run (borderflow solve with the same scenario)",
+    "calibration": lambda d: "it holds a fitted overlay; verify a run solved with it "
+                             "(borderflow solve --overlay)",
+}
+
+
 def verify_run(run_dir: Path | str, data: Path | str | None = None,
                overlays=()) -> pd.DataFrame:
     """Verify a run folder: its files as written, and its result tables against the inputs
@@ -184,10 +198,11 @@ def verify_run(run_dir: Path | str, data: Path | str | None = None,
                                        (MARKER, "summary.json", "run.json")):
         raise InputError(Problem(display_path(run_dir), None, None, "not a run folder (no "
                                  "summary.json, run.json or marker)"))
-    if (read_marker(run_dir) or {}).get("kind") == "sweep":
-        raise InputError(Problem(display_path(run_dir), None, None, "is a sweep folder: "
-                                 "verify one of its scenarios, e.g. "
-                                 f"{display_path(run_dir / 'scenarios')}/scenario=baseline"))
+    kind = (read_marker(run_dir) or {}).get("kind", "run")
+    if kind != "run":
+        article = "an" if kind[0] in "aeiou" else "a"
+        raise InputError(Problem(display_path(run_dir), None, None, f"is {article} {kind} "
+                                 "folder, not a run folder: " + NOT_A_RUN[kind](run_dir)))
     parts = folder.manifest_checks(run_dir)
     results, found = folder.read_tables(run_dir)
     parts += found + folder.csv_checks(run_dir)
