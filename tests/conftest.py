@@ -6,6 +6,14 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Property tests draw the same examples on every machine, so a run of CI is reproducible and a
+# failure it reports is one anyone can rerun; explore new examples with
+# `pytest --hypothesis-profile=explore` (random seeds, as a developer does before committing).
+settings.register_profile("default", derandomize=True, print_blob=True)
+settings.register_profile("explore", derandomize=False, print_blob=True)
+settings.load_profile("default")
 
 sys.path.insert(0, str(Path(__file__).parent))
 

@@ -201,7 +201,8 @@ def dated_reduced_costs(graph, product, path, market, t, duals, pi):
             out.append((day, (base + upstream + (day - a) * omega + g) / P - price - pi
                         + lam(day + k)))
     if a + wait + 1 >= n:
-        out.append((-2, (base + upstream + (n - a) * omega) / P - pi))
+        # still queued at the end: valued like cargo written off (its penalty), no revenue
+        out.append((-2, (base + upstream + (n - a) * omega) / P + product.penalty_usd_per_t - pi))
     return out
 
 
