@@ -139,7 +139,7 @@ def test_bad_options_exit_2_naming_the_option_and_write_nothing(tmp_path, args, 
 
 
 def test_close_takes_a_builtin_group(embedded):
-    from borderflow.cli.commands import _scenario
+    from borderflow.cli.common import _scenario
 
     s = _scenario(embedded, None, ["border-cn-la"], None)
     assert [e.crossing for e in s.events] == ["boten-mohan", "boten-mohan-rail"]

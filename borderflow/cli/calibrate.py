@@ -54,7 +54,7 @@ def calibrate_cmd(
     dataset (`<out>/dataset`, every calibrated row marked in its notes) and the prior rows as an
     overlay (`<out>/uncalibrated`).
     """
-    from .commands import _inputs, _working
+    from .common import _inputs, _working
 
     with _working("calibrate", as_json) as progress:
         from borderflow.calibration import DEFAULT_PARAMETERS, FitOptions, calibrate

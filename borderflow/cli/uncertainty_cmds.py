@@ -16,8 +16,8 @@ from typing import Optional
 import typer
 
 from . import display
-from .commands import (DataOpt, JsonOpt, MonthOpt, OverlayOpt, ThreadsOpt, TimeLimitOpt, _claim,
-                       _inputs, _load, _run_options, _scenario, _working, app)
+from .common import (DataOpt, JsonOpt, MonthOpt, OverlayOpt, ThreadsOpt, TimeLimitOpt, _claim,
+                     _inputs, _load, _run_options, _scenario, _working, app)
 
 SeedOpt = typer.Option(0, "--seed", help="Seed of the sampling design (same seed, same "
                                          "samples and results).")
