@@ -30,6 +30,7 @@ import scipy.sparse as sp
 
 from borderflow.model.pyomo_layer import LinearForm, compiled_form, linear_form, set_row_bounds
 from borderflow.solvers.listeners import _LISTENER, listening  # noqa: F401 (public here too)
+from borderflow.solvers.memory import lp_arrays, release_freed_memory
 
 _MS = highspy.HighsModelStatus
 log = logging.getLogger(__name__)
@@ -623,21 +624,16 @@ class HighsSession:
             (a subclass) when the simplex does not end optimal.
         """
         h = self.highs
-        lp = h.getLp()
-        A = sp.csc_matrix((np.asarray(lp.a_matrix_.value_), np.asarray(lp.a_matrix_.index_),
-                           np.asarray(lp.a_matrix_.start_)), shape=(lp.num_row_, lp.num_col_))
-        x = np.asarray(col_value, dtype=float)
-        y = np.asarray(row_dual, dtype=float)
-        point = highspy.HighsSolution()
-        point.value_valid = point.dual_valid = True
-        point.col_value, point.row_value = x, A @ x
-        point.row_dual, point.col_dual = y, np.asarray(lp.col_cost_) - A.T @ y
+        point = _start_point(h, col_value, row_dual)
         h.clearSolver()
+        release_freed_memory()  # the largest allocations of the run come next (§11 of the plan)
         strategy = h.getOptionValue("simplex_strategy")
         strategy = strategy[-1] if isinstance(strategy, tuple) else strategy  # (status, value)
         t0 = time.perf_counter()
         h.crossover(point)
         start_seconds = time.perf_counter() - t0
+        del point
+        release_freed_memory()  # IPX's work arrays, before the simplex's own
         h.setOptionValue("solver", "simplex")
         h.setOptionValue("simplex_strategy", 4)  # primal: the point is primal feasible
         try:
@@ -711,6 +707,20 @@ class HighsSession:
         return pd.DataFrame(
             [(kind, obj.parent_component().local_name, obj.index(), _IIS_BOUNDS.get(b, str(b)))
              for kind, obj, b in members], columns=["kind", "component", "index", "bound"])
+
+
+def _start_point(h: highspy.Highs, col_value, row_dual) -> highspy.HighsSolution:
+    """A ``HighsSolution`` of ``h``'s LP at ``col_value`` with row duals ``row_dual`` (row
+    values ``A x``, reduced costs ``c - A'y``); the LP's arrays read for it are freed on
+    return."""
+    lp = lp_arrays(h)
+    x = np.asarray(col_value, dtype=float)
+    y = np.asarray(row_dual, dtype=float)
+    point = highspy.HighsSolution()
+    point.value_valid = point.dual_valid = True
+    point.col_value, point.row_value = x, lp.A @ x
+    point.row_dual, point.col_dual = y, lp.cost - lp.A.T @ y
+    return point
 
 
 def solve(model: pyo.ConcreteModel, options: SolverOptions | None = None) -> SolveSummary:

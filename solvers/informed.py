@@ -35,10 +35,10 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.sparse as sp
 
 from .highs import (HighsSession, SolveSummary, raise_for_status, run_highs, solver_version,
                     status_of)
+from .memory import lp_arrays
 from .rolling import column_days
 
 #: :attr:`SolveSummary.method` of a realistic dispatch
@@ -79,9 +79,8 @@ class Dispatch:
 
 def bounds_of(session: HighsSession) -> Bounds:
     """The bounds HiGHS holds now for ``session``'s LP (copies)."""
-    lp = session.highs.getLp()
-    return Bounds(np.array(lp.col_lower_, dtype=float), np.array(lp.col_upper_, dtype=float),
-                  np.array(lp.row_lower_, dtype=float), np.array(lp.row_upper_, dtype=float))
+    lp = lp_arrays(session.highs)
+    return Bounds(lp.col_lower, lp.col_upper, lp.row_lower, lp.row_upper)
 
 
 def solve_informed(session: HighsSession, periods: dict, plans: list[Plan],
@@ -123,10 +122,8 @@ def solve_informed(session: HighsSession, periods: dict, plans: list[Plan],
         (a subclass) if a plan does not end optimal; the message names its day.
     """
     h = session.highs
-    lp = h.getLp()
-    A = sp.csc_matrix((np.asarray(lp.a_matrix_.value_), np.asarray(lp.a_matrix_.index_),
-                       np.asarray(lp.a_matrix_.start_)), shape=(lp.num_row_, lp.num_col_))
-    cost = np.asarray(lp.col_cost_)
+    lp = lp_arrays(h)  # numpy arrays, not getLp's Python lists of the matrix
+    A, cost = lp.A, lp.cost
     day = column_days(session, periods)
     n_cols, n_rows = A.shape[1], A.shape[0]
     every_col = np.arange(n_cols, dtype=np.int32)
@@ -170,7 +167,7 @@ def solve_informed(session: HighsSession, periods: dict, plans: list[Plan],
     finally:
         h.changeColsBounds(n_cols, every_col, real.col_lower.copy(), real.col_upper.copy())
         h.changeRowsBounds(n_rows, every_row, real.row_lower.copy(), real.row_upper.copy())
-    objective = float(cost @ x + lp.offset_)
+    objective = float(cost @ x + lp.offset)
     summary = _summary(session, "simulated", "every plan Optimal (realistic dispatch)",
                        objective, seconds, iterations, len(plans))
     return Dispatch(x=x, duals=duals, plan_objectives=objectives, summary=summary)

@@ -44,10 +44,10 @@ import time
 from dataclasses import dataclass, replace
 
 import numpy as np
-import scipy.sparse as sp
 
 from .highs import (METHODS, HighsSession, SolveSummary, configure, highs_lp,
                     new_highs, raise_for_status, run_highs, solver_version, status_of)
+from .memory import lp_arrays
 
 
 @dataclass(frozen=True)
@@ -152,23 +152,60 @@ def solve_rolling(session: HighsSession, periods: dict, horizon: RollingHorizon,
         A subclass, if a window does not end optimal (the message names the window's days);
         with ``exact``, if the whole LP does not (a failed window falls back to it).
     """
-    lp = session.highs.getLp()
-    A = sp.csc_matrix((np.asarray(lp.a_matrix_.value_), np.asarray(lp.a_matrix_.index_),
-                       np.asarray(lp.a_matrix_.start_)), shape=(lp.num_row_, lp.num_col_))
-    cost = np.asarray(lp.col_cost_)
-    col_lo, col_up = np.asarray(lp.col_lower_), np.asarray(lp.col_upper_)
-    row_lo, row_up = np.asarray(lp.row_lower_), np.asarray(lp.row_upper_)
     day = column_days(session, periods)
+    plan = windows(int(day.max(initial=-1)) + 1, horizon, min_overlap_days,
+                   default_overlap_days)
+    # the windows' copies of the LP (about 300 MB at 365 days) are gone once this returns,
+    # before the whole LP's crossover and simplex ask HiGHS for their memory
+    x, duals, objective, seconds, iterations, failed = _solve_windows(session, day, plan,
+                                                                     horizon, on_window)
+    if failed is not None and horizon.exact:  # the whole LP says why, or solves it
+        if on_window is not None:
+            on_window(len(plan), len(plan), 0, int(day.max()))
+        return session.solve(load=load)
+    if failed is not None:
+        k, status, termination = failed
+        w = plan[k]
+        raise_for_status(_summary(session, status, termination, None, seconds, iterations,
+                                  k + 1, horizon, plan),
+                         prefix=f"rolling horizon, window {k + 1} of {len(plan)} (days "
+                                f"{w.first_day}-{w.end - 1}): ")
+    if horizon.exact:
+        if on_window is not None:
+            on_window(len(plan), len(plan), 0, int(day.max()))
+        exact = session.solve_from_point(x, duals, load=load, windows=len(plan))
+        return replace(exact, solve_seconds=seconds + exact.solve_seconds,
+                       iterations=iterations + exact.iterations)
+    summary = _summary(session, "optimal", "Optimal (rolling horizon)", objective, seconds,
+                       iterations, len(plan), horizon, plan)
+    if load:
+        session.load_solution(x, duals)
+    return summary
+
+
+def _solve_windows(session: HighsSession, day: np.ndarray, plan: list[_Window],
+                   horizon: RollingHorizon, on_window) -> tuple:
+    """Solve the windows of ``plan`` one after another on ``session``'s LP.
+
+    Returns
+    -------
+    tuple
+        ``(x, duals, objective, seconds, iterations, failed)``: the stitched values per column,
+        the committed rows' duals, the stitched objective on the whole LP, HiGHS seconds and
+        iterations, and ``None`` or ``(k, status, termination)`` of the first window that did
+        not end optimal (the windows stop there).
+    """
+    lp = lp_arrays(session.highs)
+    A = lp.A
     R = A.tocsr()
     filled = np.diff(R.indptr) > 0
     row_day = np.full(R.shape[0], -1, dtype=np.int64)
     if filled.any():
         row_day[filled] = np.maximum.reduceat(day[R.indices], R.indptr[:-1][filled])
+    del R
     x = np.zeros(A.shape[1])
     duals = np.zeros(A.shape[0])
     seconds, iterations = 0.0, 0
-    plan = windows(int(day.max(initial=-1)) + 1, horizon, min_overlap_days,
-                   default_overlap_days)
     for k, w in enumerate(plan):
         if on_window is not None:
             on_window(k, len(plan), w.first_day, w.end - 1)
@@ -178,40 +215,24 @@ def solve_rolling(session: HighsSession, periods: dict, horizon: RollingHorizon,
         fixed = (A @ past)[rows]  # what committed days already put in the window's rows
         h = new_highs()
         configure(h, session.options)
-        h.passModel(highs_lp(A[rows][:, cols], cost[cols], col_lo[cols], col_up[cols],
-                             row_lo[rows] - fixed, row_up[rows] - fixed))
+        h.passModel(highs_lp(A[rows][:, cols], lp.cost[cols], lp.col_lower[cols],
+                             lp.col_upper[cols], lp.row_lower[rows] - fixed,
+                             lp.row_upper[rows] - fixed))
         t0 = time.perf_counter()
         run_highs(h, session.options.log)  # h.run(), heard by a progress display
         seconds += time.perf_counter() - t0
         status, termination = status_of(h)
         info = h.getInfo()
         iterations += int(info.simplex_iteration_count + max(info.ipm_iteration_count, 0))
-        if status != "optimal" and horizon.exact:  # the whole LP says why, or solves it
-            if on_window is not None:
-                on_window(len(plan), len(plan), 0, int(day.max()))
-            return session.solve(load=load)
         if status != "optimal":
-            raise_for_status(_summary(session, status, termination, None, seconds, iterations,
-                                      k + 1, horizon, plan),
-                             prefix=f"rolling horizon, window {k + 1} of {len(plan)} (days "
-                                    f"{w.first_day}-{w.end - 1}): ")
+            return x, duals, None, seconds, iterations, (k, status, termination)
         sol = h.getSolution()
         keep = day[cols] < w.commit_end
         x[cols[keep]] = np.asarray(sol.col_value)[keep]
         keep_rows = row_day[rows] < w.commit_end
         duals[rows[keep_rows]] = np.asarray(sol.row_dual)[keep_rows]
-    if horizon.exact:
-        if on_window is not None:
-            on_window(len(plan), len(plan), 0, int(day.max()))
-        exact = session.solve_from_point(x, duals, load=load, windows=len(plan))
-        return replace(exact, solve_seconds=seconds + exact.solve_seconds,
-                       iterations=iterations + exact.iterations)
-    objective = float(cost @ x + lp.offset_)
-    summary = _summary(session, "optimal", "Optimal (rolling horizon)", objective, seconds,
-                       iterations, len(plan), horizon, plan)
-    if load:
-        session.load_solution(x, duals)
-    return summary
+        del h, sol
+    return x, duals, float(lp.cost @ x + lp.offset), seconds, iterations, None
 
 
 def _summary(session: HighsSession, status: str, termination: str, objective: float | None,
