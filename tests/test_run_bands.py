@@ -54,7 +54,8 @@ def test_short_line_for_the_static_map():
     assert short_line(bands) == ("cost of the disruption +1,000 USD/day (P10\u2013P90: "
                                  "840\u20131,160), 30 samples (all certified)")
     bands["routing"] = {"samples": 30, "certified": 28, "max_gap_bound_usd": 1234.0}
-    assert short_line(bands).endswith("30 samples (28 certified, 2 restricted, gap <= 1,234)")
+    assert short_line(bands).endswith("30 samples (28 certified, 2 restricted, gap <= 1,230 "
+                                      "USD/day)")
     assert short_line(None) == ""
 
 

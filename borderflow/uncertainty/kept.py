@@ -144,7 +144,7 @@ class KeptModel:
                 for _ in range(self.rounds):
                     cost, rows, cols, coef = column_entries(
                         self.session, self.built, self.net, self.routes, self.effects, arr,
-                        priced.found.columns, changes, extra)
+                        priced.found.columns, changes, extra, self.pricer.rules)
                     if not len(cost):
                         break
                     self.session.add_columns(cost, rows, cols, coef)

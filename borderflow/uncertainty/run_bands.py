@@ -114,7 +114,7 @@ def _routing_words(bands: dict) -> str:
         return "all certified"
     gap = r.get("max_gap_bound_usd")
     return f"{c:,} certified, {n - c:,} restricted" + (
-        "" if gap is None else f", gap <= {quote(gap)}")
+        "" if gap is None else f", gap <= {quote(gap)} USD/day")
 
 
 def legend_line(bands: dict | None) -> str:

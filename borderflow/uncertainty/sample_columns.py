@@ -65,14 +65,16 @@ ADDABLE = ("crossing_capacity", "priority_share", "market_demand")
 
 def column_entries(session, built: BuiltModel, net: FreightNetwork, routes: RouteSet,
                    effects: WarmEffects, arr: dict, found: pd.DataFrame, changes,
-                   extra: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+                   extra: dict, rules=None
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """HiGHS columns of the routes ``found`` (a pricing pass's ``columns``) at the numbers
     ``arr`` (:meth:`WarmEffects.arrays`) and bounds ``changes`` (:class:`ModelChanges`).
 
     A capacity, priority or demand row of the kept model that HiGHS does not hold (no kept
     column enters it) is appended to HiGHS with the sample's bounds
     (:meth:`HighsSession.add_rows`) and recorded in ``extra`` (``(family, row) -> HiGHS
-    row``, shared over a sample's rounds: the pricer reads their duals from it).
+    row``, shared over a sample's rounds: the pricer reads their duals from it). ``rules``:
+    the dataset's destination-share rules (read once by the caller).
 
     Returns
     -------
@@ -113,7 +115,7 @@ def column_entries(session, built: BuiltModel, net: FreightNetwork, routes: Rout
                         non["trucks_per_t"].to_numpy(), non[CROSS_KEYS]))
     d = deliveries(flows, ix.streams, ix.queues.iloc[0:0], False)
     entries.append(("market_demand", ix.demand_row(d), d["idx"].to_numpy(), 1.0, None))
-    share_rows, share_terms = share_table(net, flows)
+    share_rows, share_terms = share_table(net, flows, rules)
     if len(share_terms):
         known = {(r, s): i for i, (r, s) in enumerate(zip(ix.share_rows["rule_id"],
                                                           ix.share_rows["side"]))}

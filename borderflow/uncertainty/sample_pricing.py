@@ -82,7 +82,8 @@ class SamplePricer:
     def __init__(self, effects: WarmEffects, net: FreightNetwork, pricing: Pricing):
         self.effects, self.net, self.pricing = effects, net, pricing
         self.graph, self.products = pricing_inputs(net)
-        self._rules = share_rules(net.tables)
+        #: the dataset's destination-share rules (read once)
+        self.rules = share_rules(net.tables)
         arcs = net.arcs
         is_link = (arcs["kind"] == "crossing").to_numpy() == 0
         links, crossings = effects.rows_of["links"], effects.rows_of["crossings"]
@@ -171,7 +172,7 @@ class SamplePricer:
         graph, products = self.inputs(arr)
         cap = changes.rows["crossing_capacity"][1]
         closed = frozenset(k for k, c in zip(self._cap_keys, cap) if c <= 0)
-        duals = replace(read_static_duals(session, e.built, self.net, self._rules), closed=closed,
+        duals = replace(read_static_duals(session, e.built, self.net, self.rules), closed=closed,
                         empty_return_share=e.param(arr, "empty_return_share"))
         if extra:
             self._extra_duals(session, duals, extra)
