@@ -201,10 +201,12 @@ def share_terms(rows: pd.DataFrame, duals: np.ndarray, rules) -> dict:
     return out
 
 
-def read_static_duals(session, built: BuiltModel, net: FreightNetwork) -> StaticDuals:
+def read_static_duals(session, built: BuiltModel, net: FreightNetwork,
+                      rules=None) -> StaticDuals:
     """The duals of a solved static model as prices (USD/t, USD/truck; ``<=`` rows' as
     non-negative numbers), the closed crossing directions, the empty-return share and the
-    destination-share rows' terms (:func:`share_terms`)."""
+    destination-share rows' terms (:func:`share_terms`; ``rules``: the dataset's
+    :func:`~borderflow.data.destinations.share_rules`, read here if not given)."""
     m = built.model
     ix = built.index
 
@@ -226,7 +228,8 @@ def read_static_duals(session, built: BuiltModel, net: FreightNetwork) -> Static
                                      np.maximum(-_row_duals(session, m.priority_share), 0.0)),
         closed=closed, empty_return_share=float(ix.empty_return_share),
         share_usd_per_t=share_terms(ix.share_rows, _row_duals(session, m.destination_share),
-                                    share_rules(net.tables)) if len(ix.share_rows) else {})
+                                    share_rules(net.tables) if rules is None else rules)
+        if len(ix.share_rows) else {})
 
 
 def price_model(session, built: BuiltModel, net: FreightNetwork, pricing: Pricing,
@@ -239,14 +242,19 @@ def price_model(session, built: BuiltModel, net: FreightNetwork, pricing: Pricin
                         tolerance=pricing.tolerance_usd_per_t, exact_minimum=False)
 
 
-def gap_bound_usd(result: PricingResult, net: FreightNetwork) -> tuple[float, float]:
+def gap_bound_usd(result: PricingResult, net: FreightNetwork | None,
+                  supply: pd.Series | None = None) -> tuple[float, float]:
     """``(least reduced cost, gap bound)`` of a pricing pass: the bound is ``sum supply x
-    max(0, -least reduced cost)`` over (origin, product) (USD; see the module docstring)."""
+    max(0, -least reduced cost)`` over (origin, product) (USD; see the module docstring).
+
+    ``supply`` (t, indexed by ``origin, product_id``) replaces ``net.supply``'s (a sampled
+    supply, :mod:`borderflow.uncertainty.sample_pricing`)."""
     pairs = result.pairs
     if pairs.empty:
         return 0.0, 0.0
     rc = pairs["min_reduced_cost_usd_per_t"].to_numpy(dtype=float)
-    supply = net.supply.groupby(["origin", "product_id"])["supply_t"].sum()
+    if supply is None:
+        supply = net.supply.groupby(["origin", "product_id"])["supply_t"].sum()
     s = supply.reindex(pd.MultiIndex.from_frame(pairs[["origin", "product_id"]])) \
         .fillna(0.0).to_numpy()
     finite = np.isfinite(rc)

@@ -358,11 +358,15 @@ def share_table_empty() -> tuple[pd.DataFrame, pd.DataFrame]:
                           "coef": pd.Series(dtype=float)}))
 
 
-def share_table(net: FreightNetwork, flows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+def share_table(net: FreightNetwork, flows: pd.DataFrame,
+                rules=None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Rows and terms of the destination-share family (static runs only: the published shares
     are annual splits, which a representative day keeps; the days of a dated run, a
     disruption's, are not held to them, and a row over the whole horizon would make rolling
     windows non-causal).
+
+    ``rules``: the dataset's :func:`~borderflow.data.destinations.share_rules` (read from
+    ``net.tables`` if not given).
 
     Returns
     -------
@@ -376,7 +380,7 @@ def share_table(net: FreightNetwork, flows: pd.DataFrame) -> tuple[pd.DataFrame,
         return share_table_empty()
     rows, terms = [], []
     origin, product, market = (flows[c].to_numpy() for c in ("origin", "product_id", "market"))
-    for rule in share_rules(net.tables):
+    for rule in share_rules(net.tables) if rules is None else rules:
         scope = np.flatnonzero(np.isin(origin, rule.origins) & np.isin(product, rule.products)
                                & np.isin(market, rule.china))
         if not len(scope):

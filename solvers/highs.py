@@ -566,6 +566,67 @@ class HighsSession:
         if basis.valid:
             h.setBasis(basis)
 
+    # -- columns only HiGHS sees --------------------------------------------------------------
+    def add_columns(self, cost: np.ndarray, rows: np.ndarray, cols: np.ndarray,
+                    values: np.ndarray) -> int:
+        """Append columns ``x >= 0`` to the HiGHS model only (Pyomo does not see them: read
+        their values from HiGHS; :meth:`drop_columns_from` removes them). The basis is kept,
+        the new columns nonbasic at 0, so the next :meth:`solve` continues warm.
+
+        Parameters
+        ----------
+        cost : array (new columns,)
+            Objective coefficients.
+        rows, cols, values : arrays (entries,)
+            HiGHS row, new column (``0 ..`` number of new columns - 1) and coefficient of
+            each matrix entry.
+
+        Returns
+        -------
+        int
+            The HiGHS index of the first new column.
+        """
+        h = self.highs
+        first = int(h.getNumCol())
+        n = len(cost)
+        if not n:
+            return first
+        order = np.lexsort((rows, cols))
+        starts = np.searchsorted(np.asarray(cols)[order], np.arange(n)).astype(np.int32)
+        h.addCols(n, np.asarray(cost, dtype=float), np.zeros(n), np.full(n, highspy.kHighsInf),
+                  len(order), starts, np.asarray(rows, dtype=np.int32)[order],
+                  np.asarray(values, dtype=float)[order])
+        return first
+
+    def add_rows(self, lower: np.ndarray, upper: np.ndarray) -> int:
+        """Append empty rows ``lower <= . <= upper`` to the HiGHS model only (their entries
+        come with :meth:`add_columns`; :meth:`drop_rows_from` removes them). Returns the HiGHS
+        index of the first new row."""
+        h = self.highs
+        first = int(h.getNumRow())
+        n = len(lower)
+        if n:
+            lo = np.where(np.isfinite(lower), lower, -highspy.kHighsInf).astype(float)
+            up = np.where(np.isfinite(upper), upper, highspy.kHighsInf).astype(float)
+            h.addRows(n, lo, up, 0, np.zeros(n, dtype=np.int32), np.zeros(0, dtype=np.int32),
+                      np.zeros(0))
+        return first
+
+    def drop_rows_from(self, first: int) -> None:
+        """Delete the HiGHS rows from index ``first`` on (those :meth:`add_rows` appended)."""
+        h = self.highs
+        n = int(h.getNumRow())
+        if n > first:
+            h.deleteRows(n - first, np.arange(first, n, dtype=np.int32))
+
+    def drop_columns_from(self, first: int) -> None:
+        """Delete the HiGHS columns from index ``first`` on (those :meth:`add_columns`
+        appended)."""
+        h = self.highs
+        n = int(h.getNumCol())
+        if n > first:
+            h.deleteCols(n - first, np.arange(first, n, dtype=np.int32))
+
     # -- warm starts ------------------------------------------------------------------------
     def basis(self) -> highspy.HighsBasis | None:
         """A copy of the current basis (``None`` if HiGHS has no valid basis)."""

@@ -57,11 +57,19 @@ def test_closure_weighted_benefit_has_a_band_with_samples(tmp_path):
                                        "markets,cn-m|durian,price_usd_per_t,800,1200\n")
     a = bf.appraise(tables, samples=8, seed=1)
     s = a.benefits[a.benefits["sample"] >= 0]
+    # the event's frequency (1-3 a year) and duration (2-4 days) are sampled too: its days a
+    # year per sample lie in [2, 12] and differ between samples; the point keeps 2 x 3 = 6
+    days = s["closure_days_per_year"].to_numpy()
+    assert ((days >= 2) & (days <= 12)).all() and len(set(days.round(9))) == len(days)
+    point = a.benefits[a.benefits["sample"] == -1]
+    assert point["closure_days_per_year"].iloc[0] == pytest.approx(6.0)
     # during the event the price is earned through x2: b_e = 200 t x (price + 500) - 3,200
-    assert s["resilience_usd_per_year"].between(6 * (200 * 1300 - 3200),
-                                                6 * (200 * 1700 - 3200)).all()
+    # USD/day, times the sample's own days
+    per_day = s["resilience_usd_per_year"] / s["closure_days_per_year"]
+    assert per_day.between(200 * 1300 - 3200, 200 * 1700 - 3200).all()
     row = a.ranking.iloc[0]
     assert row["resilience_p10"] <= row["resilience_p50"] <= row["resilience_p90"]
+    assert a.metadata["routing"]["certified"] == a.metadata["routing"]["samples"] == 9
 
 
 def test_helpers_by_hand():

@@ -31,7 +31,8 @@ def test_solve_with_samples_writes_bands_story_and_map(tmp_path):
     b = summary["bands"]["measures"]["cost_increase_usd"]
     assert b["point"] == pytest.approx(1000.0, abs=1e-6)
     assert [b["p10"], b["p50"], b["p90"]] == pytest.approx([840, 1000, 1160], abs=20)
-    assert summary["bands"]["samples"] == 20 and summary["bands"]["route_set"] == "baseline"
+    assert summary["bands"]["samples"] == 20
+    assert summary["bands"]["routing"]["certified"] == 20
     assert any("(P10\u2013P90: " in s for s in env["narrative"])
     html = tmp_path / "map.html"
     png = tmp_path / "map.png"
@@ -48,9 +49,13 @@ def test_short_line_for_the_static_map():
     from borderflow.uncertainty.run_bands import short_line
 
     bands = {"samples": 30, "measures": {"cost_increase_usd": {
-        "point": 1000.0, "p10": 840.0, "p50": 1000.0, "p90": 1160.0, "unit": "USD/day"}}}
+        "point": 1000.0, "p10": 840.0, "p50": 1000.0, "p90": 1160.0, "unit": "USD/day"}},
+        "routing": {"samples": 30, "certified": 30}}
     assert short_line(bands) == ("cost of the disruption +1,000 USD/day (P10\u2013P90: "
-                                 "840\u20131,160), 30 samples (baseline route set)")
+                                 "840\u20131,160), 30 samples (all certified)")
+    bands["routing"] = {"samples": 30, "certified": 28, "max_gap_bound_usd": 1234.0}
+    assert short_line(bands).endswith("30 samples (28 certified, 2 restricted, gap <= 1,230 "
+                                      "USD/day)")
     assert short_line(None) == ""
 
 

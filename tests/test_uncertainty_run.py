@@ -37,7 +37,7 @@ def test_bands_of_a_cost_linear_in_one_number_are_known_by_hand(tmp_path):
                                                     abs=stratum)
     point = u.summary.set_index("measure").loc["cost_usd", "point"]
     assert point == pytest.approx(-197_800.0, abs=1e-6)
-    assert u.metadata["route_set"] == "baseline"
+    assert u.metadata["routing"]["certified"] == 100
     assert "(P10\u2013P90: " in u.band("cost_usd")
 
 

@@ -103,7 +103,7 @@ def expected_days(model: pd.DataFrame, regime: str = "stationary") -> pd.DataFra
     Returns
     -------
     DataFrame
-        ``event_type, closes, days_per_year, days_low, days_high``.
+        ``event_type, closes, per_year, duration_days, days_per_year, days_low, days_high``.
 
     Raises
     ------
@@ -112,6 +112,7 @@ def expected_days(model: pd.DataFrame, regime: str = "stationary") -> pd.DataFra
     """
     m = model[model["regime"] == regime] if regime != "all" else model
     out = pd.DataFrame({"event_type": m["event_type"], "closes": m["closes"],
+                        "per_year": m["per_year"], "duration_days": m["duration_days"],
                         "days_per_year": m["per_year"] * m["duration_days"],
                         "days_low": m["per_year_low"] * m["duration_days_low"],
                         "days_high": m["per_year_high"] * m["duration_days_high"]})
@@ -120,6 +121,50 @@ def expected_days(model: pd.DataFrame, regime: str = "stationary") -> pd.DataFra
         raise ValueError(f"the {regime} closure events take "
                          f"{out['days_per_year'].sum():,.0f} days a year, more than the year")
     return out
+
+
+def closure_ranges(model: pd.DataFrame, events: pd.DataFrame, shown: str, tables):
+    """Ranges of the events' frequency and duration (``per_year`` and ``duration_days``
+    between their low and high columns, triangular with the value as mode), for the events of
+    ``events``, checked like ``ranges.csv`` rows (table ``closure_model``, key
+    ``event_type``): an appraisal with samples draws them with the other numbers.
+
+    Returns
+    -------
+    Ranges
+        Empty when no event's numbers are ranged (low == high).
+    """
+    from borderflow.uncertainty.ranges import RangedTable, ranges_from_records
+
+    m = model[model["event_type"].isin(set(events["event_type"]))].reset_index(drop=True)
+    records = []
+    for r in m.to_dict("records"):
+        for name in ("per_year", "duration_days"):
+            lo, hi = float(r[f"{name}_low"]), float(r[f"{name}_high"])
+            if lo < hi:
+                records.append({"table": "closure_model", "key": r["event_type"],
+                                "field": name, "low": lo, "high": hi,
+                                "distribution": "triangular",
+                                "basis": f"{CLOSURE_MODEL_FILE} {name}_low/{name}_high"})
+    frame = m.astype({"per_year": float, "duration_days": float})
+    table = RangedTable("closure_model", frame, ("event_type",), shown,
+                        {"per_year": (0.0, None, False), "duration_days": (0.0, None, False)})
+    return ranges_from_records(records, shown, tables, {"closure_model": table})
+
+
+def sampled_days(events: pd.DataFrame, space, values: np.ndarray) -> np.ndarray:
+    """Each event's days a year (``per_year x duration_days``) at one sample: the sampled
+    frequency and duration where ``space`` ranges them (:func:`closure_ranges`), else the
+    dataset's."""
+    f = space.factors
+    at = {(k, n): i for i, (t, k, n) in enumerate(zip(f["table"], f["key"], f["field"]))
+          if t == "closure_model"}
+    out = []
+    for ev in events.itertuples(index=False):
+        per_year, duration = (float(values[at[ev.event_type, n]]) if (ev.event_type, n) in at
+                              else float(getattr(ev, n)) for n in ("per_year", "duration_days"))
+        out.append(per_year * duration)
+    return np.array(out, dtype=float)
 
 
 def overlap_days(days: np.ndarray) -> float:
@@ -139,9 +184,11 @@ def annual_with_closures(b0: float, b_events: np.ndarray, days: np.ndarray
 def event_models(models, events: pd.DataFrame, space) -> dict[str, list]:
     """For each kept model (scenario, baseline) the same model during each event: event type
     -> ``[KeptModel per model]``, sharing the HiGHS session and basis (only the rows the
-    event closes differ, :func:`borderflow.uncertainty.sweep_models.scenario_view`)."""
+    event closes differ, :func:`borderflow.uncertainty.sweep_models.scenario_view`), each
+    priced per sample as the kept model is (its own routes added and taken out again)."""
     from borderflow.uncertainty.changes import structure_tables
     from borderflow.uncertainty.kept import KeptModel
+    from borderflow.uncertainty.sample_pricing import SamplePricer
     from borderflow.uncertainty.sweep_models import scenario_view
 
     out: dict[str, list] = {}
@@ -154,6 +201,8 @@ def event_models(models, events: pd.DataFrame, space) -> dict[str, list]:
             net = build_network(structure_tables(k.effects.tables, space), ctx)
             view = scenario_view(k.built, net)
             eff = k.effects.for_scenario(view, net)
+            pricer = None if k.pricer is None else SamplePricer(eff, net, k.pricer.pricing)
             out[ev.event_type].append(KeptModel(k.name, net, k.routes, view, k.session, eff,
-                                                k.warm, k.basis))
+                                                k.warm, k.basis, pricer=pricer,
+                                                rounds=k.rounds))
     return out

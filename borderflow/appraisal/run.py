@@ -44,12 +44,13 @@ from borderflow.uncertainty.format import quote, with_band
 from borderflow.uncertainty.ranges import Ranges, ranges_from_records
 from borderflow.uncertainty.run import _Evaluator, check_request, dataset_folder, draw, sample_space
 from borderflow.uncertainty.sampling import FactorSpace
+from borderflow.uncertainty.summaries import ROUTING_MEASURES, routing_summary
 
 from borderflow.solvers.highs import SolverError
 
 from .benefits import annual_benefit, season_days
-from .closures import (annual_with_closures, event_models, expected_days, overlap_days,
-                       read_closure_model)
+from .closures import (annual_with_closures, closure_ranges, event_models, expected_days,
+                       overlap_days, read_closure_model, sampled_days)
 from .conventions import ADB, Conventions
 from .finance import Project
 from .investments import INVESTMENTS_FILE, ranged_investments, read_investments
@@ -245,10 +246,11 @@ def appraise(dataset: InputTables, options: RunOptions | None = None, *,
             raise InputError(Problem("command line", None, "--only", f"no project '{bad[0]}' "
                                      f"in {shown} (projects: {', '.join(sorted(names))})"))
         projects = [p for p in projects if p.project in set(only)]
-    space, design = _design(dataset, frame, shown, ranges, samples, method, seed)
-    events, closure_file = _closure_events(dataset, closures)
+    events, closure_file, closure_ranges = _closure_events(dataset, closures)
+    space, design = _design(dataset, frame, shown, ranges, samples, method, seed,
+                            closure_ranges)
     days = events["days_per_year"].to_numpy(dtype=float)
-    rows, months = [], []
+    rows, months, routing = [], [], []
     for k, project in enumerate(projects):
         scenario, sign, how = project_scenario(dataset, project)
         progress("projects", k, len(projects), f"{project.project}: building its models")
@@ -258,16 +260,21 @@ def appraise(dataset: InputTables, options: RunOptions | None = None, *,
         for i, v in enumerate(values):
             solved = evaluate(v)
             ok = all(isinstance(solved.get(n), dict) for n in ("scenario", "baseline"))
+            routing.extend({"scenario": n, "sample": k * len(values) + i, "measure": m,
+                            "value": solved[n].get(m, np.nan)}
+                           for n in ("scenario", "baseline") if isinstance(solved.get(n), dict)
+                           for m in ROUTING_MEASURES)
             per_day = _denoise(sign * (solved["scenario"]["cost_usd"]
                                        - solved["baseline"]["cost_usd"])) if ok else np.nan
             b_events = np.array([_benefit_during(during[e], v, sign)
                                  for e in events["event_type"]], dtype=float)
-            annual, resilience = annual_with_closures(per_day, b_events, days)
+            days_v = sampled_days(events, space, v) if len(events) else days
+            annual, resilience = annual_with_closures(per_day, b_events, days_v)
             rows.append({"sample": i - 1, "project": project.project, "valued_as": how,
                          "normal_day_benefit_usd": per_day,
                          "benefit_usd_per_day": annual / DAYS_PER_YEAR,
                          "annual_benefit_usd": annual, "resilience_usd_per_year": resilience,
-                         "closure_days_per_year": float(days.sum()),
+                         "closure_days_per_year": float(days_v.sum()),
                          **({"annual_benefit_days_low_usd": annual_with_closures(
                              per_day, b_events, events["days_low"])[0],
                              "annual_benefit_days_high_usd": annual_with_closures(
@@ -317,7 +324,12 @@ def appraise(dataset: InputTables, options: RunOptions | None = None, *,
             "hurdle_eirr": conventions.hurdle_eirr, "conventions_source": conventions.source,
             "samples": 0 if design is None else len(design), "seed": int(seed),
             "method": None if design is None else design.method, "investments_file": shown,
-            "route_set": "baseline", "projects": [p.project for p in projects],
+            "route_set": "kept routes + column generation at the point; every sample priced "
+                         "with its own duals (closure-event days too; routing counts normal "
+                         "days)",
+            "routing": routing_summary(pd.DataFrame(routing, columns=[
+                "scenario", "sample", "measure", "value"])),
+            "projects": [p.project for p in projects],
             "closure_regime": closures, "closure_model_file": closure_file,
             "closure_events": events.to_dict("records"),
             "closure_days_per_year": float(days.sum()),
@@ -342,8 +354,11 @@ def _denoise(usd_per_day: float) -> float:
     return 0.0 if abs(usd_per_day) < NOISE_USD_PER_DAY else float(usd_per_day)
 
 
-def _closure_events(dataset: InputTables, regime: str) -> tuple[pd.DataFrame, str | None]:
-    """The expected days a year of each closure event of ``regime`` (none: empty)."""
+def _closure_events(dataset: InputTables, regime: str
+                    ) -> tuple[pd.DataFrame, str | None, Ranges | None]:
+    """The expected days a year of each closure event of ``regime`` (none: empty), the
+    file, and the ranges of the events' frequencies and durations
+    (:func:`~borderflow.appraisal.closures.closure_ranges`; None without events)."""
     from .closures import CLOSURE_MODEL_FILE, REGIMES
 
     if regime not in (*REGIMES, "all", "none"):
@@ -353,13 +368,14 @@ def _closure_events(dataset: InputTables, regime: str) -> tuple[pd.DataFrame, st
                                   "days_high"])
     folder = dataset_folder(dataset)
     if regime == "none" or folder is None or not (folder / CLOSURE_MODEL_FILE).is_file():
-        return empty, None
+        return empty, None, None
     model = read_closure_model(folder, set(dataset.crossings["crossing_id"]))
+    file = str(folder / CLOSURE_MODEL_FILE)
     try:
-        return expected_days(model, regime), str(folder / CLOSURE_MODEL_FILE)
+        events = expected_days(model, regime)
     except ValueError as err:
-        raise InputError(Problem(str(folder / CLOSURE_MODEL_FILE), None, "--closures",
-                                 str(err))) from None
+        raise InputError(Problem(file, None, "--closures", str(err))) from None
+    return events, file, closure_ranges(model, events, file, dataset)
 
 
 def _seasonal(models, scenario: Scenario, sign: int, project: str) -> pd.DataFrame:
@@ -378,15 +394,17 @@ def _seasonal(models, scenario: Scenario, sign: int, project: str) -> pd.DataFra
 
 
 def _design(dataset: InputTables, frame: pd.DataFrame, shown: str, ranges, samples: int,
-            method: str, seed: int):
-    """The factor space (model ranges + capex/opex ranges) and the samples (None: point)."""
+            method: str, seed: int, closures: Ranges | None = None):
+    """The factor space (model ranges + capex/opex ranges + the closure events' frequency
+    and duration ranges) and the samples (None: point)."""
     inv = investment_ranges(frame, shown, dataset)
     if not samples:
         return FactorSpace.from_ranges(inv), None
     checked, _, _ = sample_space(dataset, Scenario(), ranges, mode="warm",
                                  extra={"investments": ranged_investments(frame, shown)})
     static = checked.table[checked.table["effect_static"] != "structure"]
-    both = pd.concat([static, inv.table], ignore_index=True)
+    both = pd.concat([static, inv.table, *([closures.table] if closures is not None else [])],
+                     ignore_index=True)
     both = both.drop_duplicates(["table", "key", "field"], keep="first")
     space = FactorSpace.from_ranges(Ranges(both, checked.file))
     return space, draw(space, samples, method, seed)

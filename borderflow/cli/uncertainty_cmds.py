@@ -94,7 +94,8 @@ def uncertainty_cmd(
         display.emit_json(envelope(
             "uncertainty", summary={"samples": m["samples"], "method": m["method"],
                                     "seed": m["seed"], "dimensions": m["dimensions"],
-                                    "route_set": m["route_set"], "mode": m["mode"],
+                                    "route_set": m["route_set"],
+                                    "routing": m.get("routing"), "mode": m["mode"],
                                     "seconds_per_sample": result.seconds_per_sample},
             narrative=result.text(), tables=view_tables(result.views()),
             outputs=[("uncertainty_folder", out), *(("png", p) for p in charts)]))

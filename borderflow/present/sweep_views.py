@@ -272,7 +272,8 @@ def criticality_bands_view(tables: Mapping[str, pd.DataFrame], top: int) -> View
             Column("rank_p50", "median rank", "-")]
     notes = [f"P(top {k}): share of the samples of ranges.csv in which the closure is among "
              f"the {k} costliest of its baseline's single closures (ties share the better "
-             "rank); each sample keeps the baseline route set"]
+             "rank); each scenario and sample priced with its own duals (bands.json: "
+             "routing)"]
     return View("criticality_bands", f"criticality with bands: P(top {k}) over "
                 f"{int(c['samples'].max())} samples", cols, c.head(top).reset_index(drop=True),
                 notes)

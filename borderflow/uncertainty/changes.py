@@ -32,7 +32,7 @@ At construction the point values are run through the same arithmetic and compare
 model's own tables (costs, capacities, supplies): a mismatch (the model's formulation changed)
 raises instead of sampling a different model.
 
-(About 550 lines: one class whose families share the index arrays it builds; a sweep's
+(About 600 lines: one class whose families share the index arrays it builds; a sweep's
 scenarios reuse them, :meth:`WarmEffects.for_scenario`.)
 """
 
@@ -87,8 +87,9 @@ class ModelChanges:
         Every matrix entry of the family that depends on a payload or the empty-return share,
         with its new value (only when those are sampled).
     route_set : str
-        ``"baseline"``: the routes are those enumerated for the dataset's values (see
-        :mod:`borderflow.uncertainty.fields`).
+        ``"baseline"``: the changes are those of the kept model's routes (enumerated plus
+        priced at the dataset's values); a sample's own priced routes are added after its
+        solve (:mod:`borderflow.uncertainty.sample_columns`), not here.
     """
 
     rows: dict = field(default_factory=dict)
@@ -265,17 +266,30 @@ class WarmEffects:
         K0 = self._nominal(self.base)
         cap0 = b.capacity_rows["capacity_trucks_per_day"].to_numpy(dtype=float)
         self.cap_alpha, self.cap_beta = cap0, np.zeros(len(cap0))
+        # every crossing-day of the network (rows no kept column enters are not in the model;
+        # a sample's own columns may need them, :mod:`borderflow.uncertainty.sample_columns`)
+        full = self.net.capacity
+        self.full_cap_row = {k: i for i, k in enumerate(full[CROSS_KEYS].itertuples(
+            index=False, name=None))}
+        full0 = full["capacity_trucks_per_day"].to_numpy(dtype=float)
+        self.full_cap_alpha, self.full_cap_beta = full0, np.zeros(len(full0))
         if {("crossings", "capacity_a_to_b_trucks_per_day"),
                 ("crossings", "capacity_b_to_a_trucks_per_day")} & self.sampled:
             probe = t.copy()
             for d in DIRECTIONS:
                 col = f"capacity_{d}_trucks_per_day"
                 probe.crossings[col] = probe.crossings[col].astype(float) + 1.0
-            cap1 = self._align_capacity(self.calendars(probe)[0])
-            self.cap_beta = cap1 - self._align_capacity(self.calendars(t)[0])
+            c1, c0 = self.calendars(probe)[0], self.calendars(t)[0]
+            cap1 = self._align_capacity(c1)
+            self.cap_beta = cap1 - self._align_capacity(c0)
             alpha = cap0 - self.cap_beta * K0
             self.cap_alpha = np.where(np.abs(alpha) < 1e-9 * np.maximum(1.0, np.abs(cap0)), 0.0,
                                       alpha)
+            keys = full[CROSS_KEYS]
+            f1, f0 = (keys.merge(c, on=CROSS_KEYS, how="left")["capacity_trucks_per_day"]
+                      .to_numpy(float) for c in (c1, c0))
+            self.full_cap_beta = f1 - f0
+            self.full_cap_alpha = f0 - self.full_cap_beta * self._full_nominal(self.base)
         self.use_row = b.use_capacity_row()
         self._index_priority()
         if supply:
@@ -334,6 +348,26 @@ class WarmEffects:
         return self.built.unserved[keys].merge(supply, on=keys, how="left")[
             "supply_t"].to_numpy(dtype=float)
 
+    def _full_nominal(self, arr: dict) -> np.ndarray:
+        """Nominal capacity of every crossing-day of the network (:attr:`full_cap_row`)."""
+        full = self.net.capacity
+        cross_ix = self.rows_of["crossings"]
+        out = np.empty(len(full))
+        for d in DIRECTIONS:
+            mask = (full["direction"] == d).to_numpy()
+            rows = [cross_ix[c] for c in full.loc[mask, "crossing_id"]]
+            out[mask] = arr[("crossings", f"capacity_{d}_trucks_per_day")][rows]
+        return out
+
+    def capacity_at(self, arr: dict, key: tuple) -> float:
+        """The sample's capacity (trucks/day) of one crossing-day ``(crossing_id, direction,
+        period)`` of the network, in the model or not."""
+        i = self.full_cap_row[key]
+        if not self.full_cap_beta[i]:
+            return float(self.full_cap_alpha[i])
+        return float(self.full_cap_alpha[i] + self.full_cap_beta[i]
+                     * self._full_nominal(arr)[i])
+
     def _nominal(self, arr: dict) -> np.ndarray:
         """Nominal capacity of each capacity row's crossing and direction."""
         out = np.empty(len(self.cap_crossing))
@@ -347,7 +381,7 @@ class WarmEffects:
         """The point values must give the model's own numbers."""
         ch = self.changes(self.space.point()[0])
         b = self.built
-        checks = [("route costs", self._flow_cost(self._arrays(self.space.point()[0])),
+        checks = [("route costs", self._flow_cost(self.arrays(self.space.point()[0])),
                    b.flows["cost_usd_per_t"].to_numpy(dtype=float)),
                   ("crossing capacities", ch.rows["crossing_capacity"][1],
                    b.capacity_rows["capacity_trucks_per_day"].to_numpy(dtype=float)),
@@ -363,7 +397,8 @@ class WarmEffects:
                                    "borderflow.uncertainty.changes are out of step")
 
     # ---- one sample ---------------------------------------------------------------------
-    def _arrays(self, values: np.ndarray) -> dict[tuple[str, str], np.ndarray]:
+    def arrays(self, values: np.ndarray) -> dict[tuple[str, str], np.ndarray]:
+        """Every numeric field the model reads, ``(table, field) -> array``, at ``values``."""
         arr = dict(self.base)
         copied = set()
         for slot, v in zip(self.slots, np.asarray(values, dtype=float)):
@@ -376,13 +411,23 @@ class WarmEffects:
             arr[(table, fieldname)][row] = v
         return arr
 
-    def _param(self, arr: dict, name: str, default: float = 0.0) -> float:
+    def param(self, arr: dict, name: str, default: float = 0.0) -> float:
+        """A ``parameters.csv`` value of ``arr`` (``default`` if the dataset has none)."""
         i = self.rows_of["parameters"].get(name)
         return default if i is None else float(arr[("parameters", "value")][i])
 
-    def _flow_cost(self, arr: dict) -> np.ndarray:
-        """Cost per tonne of every route-flow column (USD/t)."""
-        rate = {m: self._param(arr, f"{m}_cost_usd_per_truck_km", np.nan) for m in
+    def element_costs(self, arr: dict) -> dict[str, np.ndarray]:
+        """The sample's cost of each network element (what route costs and pricing add up).
+
+        Returns
+        -------
+        dict
+            ``running``, ``toll`` (per link of ``links.csv``, USD/truck), ``fee`` (per
+            crossing direction, ``a_to_b`` rows then ``b_to_a``, transit fees included,
+            USD/truck), ``factor`` (trucking cost factor per product), ``payload`` (t/truck)
+            and ``vot`` (USD/t-h) per product of ``products.csv``.
+        """
+        rate = {m: self.param(arr, f"{m}_cost_usd_per_truck_km", np.nan) for m in
                 np.unique(self.link_mode)}
         terms = arr.get(("cost_terms", "value"), np.zeros(0))
         running, toll = link_costs(arr[("links", "cost_usd_per_truck")],
@@ -390,13 +435,20 @@ class WarmEffects:
                                    np.array([rate[m] for m in self.link_mode]), self.cost_index,
                                    terms)
         fee = arr[("crossings", "fee_usd_per_truck")]
-        fees = np.concatenate([crossing_fees(fee, self.cost_index, terms, d) for d in DIRECTIONS])
-        factor = np.where(self.reefer, self._param(arr, "reefer_cost_factor", 1.0), 1.0)
-        payload = arr[("products", "payload_t_per_truck")]
+        return {"running": running, "toll": toll,
+                "fee": np.concatenate([crossing_fees(fee, self.cost_index, terms, d)
+                                       for d in DIRECTIONS]),
+                "factor": np.where(self.reefer, self.param(arr, "reefer_cost_factor", 1.0), 1.0),
+                "payload": arr[("products", "payload_t_per_truck")],
+                "vot": product_vot(self.cost_index, terms)}
+
+    def _flow_cost(self, arr: dict) -> np.ndarray:
+        """Cost per tonne of every route-flow column (USD/t)."""
+        e = self.element_costs(arr)
         p, r = self.f_product, self.f_route
-        return cost_per_t((self.A_link @ running)[r], (self.A_link @ toll)[r],
-                          (self.A_cross @ fees)[r], self._duration(arr)[r], factor[p],
-                          payload[p], product_vot(self.cost_index, terms)[p])
+        return cost_per_t((self.A_link @ e["running"])[r], (self.A_link @ e["toll"])[r],
+                          (self.A_cross @ e["fee"])[r], self._duration(arr)[r], e["factor"][p],
+                          e["payload"][p], e["vot"][p])
 
     def changes(self, values: np.ndarray) -> ModelChanges:
         """The changes that make the kept model the model of one sample.
@@ -410,11 +462,11 @@ class WarmEffects:
         -------
         ModelChanges
         """
-        arr = self._arrays(values)
+        arr = self.arrays(values)
         b = self.built
         out = ModelChanges()
         payload = arr[("products", "payload_t_per_truck")]
-        value = arr[("products", "value_usd_per_t")] * self._param(arr, "unserved_penalty_factor",
+        value = arr[("products", "value_usd_per_t")] * self.param(arr, "unserved_penalty_factor",
                                                                      1.0)
         price = arr[("markets", "price_usd_per_t")]
         out.costs["route_flow"] = self._flow_cost(arr) - np.where(self.f_direct,
@@ -423,7 +475,7 @@ class WarmEffects:
         if b.dated:
             out.costs["departures"] = -price[self.q_market]
             out.costs["expired"] = value[self.q_product]
-            out.costs["queue"] = self._param(arr, "waiting_cost_usd_per_truck_day") / \
+            out.costs["queue"] = self.param(arr, "waiting_cost_usd_per_truck_day") / \
                 payload[self.q_product]
         cap = self.cap_alpha + self.cap_beta * self._nominal(arr)
         out.rows["crossing_capacity"] = (np.full(len(cap), -np.inf), cap)
@@ -469,7 +521,7 @@ class WarmEffects:
             up[shut.loc[shut["var"] == var, "idx"].to_numpy(dtype=np.int64)] = 0.0
             out[var] = (np.zeros(n), up)
         if not b.dated:
-            too_slow = self._duration(arr)[self.f_route] > self._shelf_h(arr)[self.f_product] \
+            too_slow = self._duration(arr)[self.f_route] > self.shelf_h(arr)[self.f_product] \
                 + 1e-9
             out["route_flow"][1][too_slow] = 0.0
         return out
@@ -479,7 +531,8 @@ class WarmEffects:
         return self.A_link @ arr[("links", "travel_h")] + self.A_cross @ np.concatenate(
             [dwell, dwell])
 
-    def _shelf_h(self, arr: dict) -> np.ndarray:
+    def shelf_h(self, arr: dict) -> np.ndarray:
+        """Shelf life of each product of ``products.csv`` (hours)."""
         return np.where(self.reefer, arr[("products", "shelf_life_reefer_days")],
                         arr[("products", "shelf_life_ambient_days")]) * 24.0
 
@@ -499,7 +552,7 @@ class WarmEffects:
             back = use.assign(empty=True)
             back["direction"] = back["direction"].map({DIRECTIONS[0]: DIRECTIONS[1],
                                                        DIRECTIONS[1]: DIRECTIONS[0]})
-            lag = int(self._param(self.base, "empty_return_days")) if b.dated else 0
+            lag = int(self.param(self.base, "empty_return_days")) if b.dated else 0
             back["period"] = back["period"] + lag
             parts.append(back[back["period"] < len(self.net.periods)])
         terms = pd.concat(parts, ignore_index=True)
@@ -521,19 +574,19 @@ class WarmEffects:
     def _coefficients(self, arr: dict) -> dict:
         """Capacity and priority terms (and initial-queue terms) at the sample's payloads."""
         trucks_per_t = 1.0 / arr[("products", "payload_t_per_truck")]
-        share = self._param(arr, "empty_return_share")
+        share = self.param(arr, "empty_return_share")
         return {name: t.at(trucks_per_t, share) for name, t in self.coef_terms.items()}
 
     @property
     def base_share_positive(self) -> bool:
         """True if the dataset has returning empties (their terms exist in the model)."""
-        return self._param(self.base, "empty_return_share") > 0
+        return self.param(self.base, "empty_return_share") > 0
 
     def updated_tables(self, values: np.ndarray) -> BuiltModel:
         """A copy of the kept model's index tables with the sample's costs, prices, penalties,
         supplies and capacities: what result extraction reads to report this sample (the
         Pyomo model itself is shared and not changed)."""
-        arr = self._arrays(values)
+        arr = self.arrays(values)
         ch = self.changes(values)
         b = self.built
         payload = arr[("products", "payload_t_per_truck")]

@@ -28,9 +28,10 @@ none         nothing the model reads (descriptive columns such as lanes)        
 
 Costs, fees, hours and payloads also decided which paths the route enumeration kept (the
 cheapest and the fastest path of each crossing sequence). A warm sample re-prices the kept
-routes exactly but does not add a route that the new numbers would make cheapest: until
-routes are priced on the kept model (column generation, issue 17) such a sample is an optimum
-over the baseline route set, and the output says so (``route_set = "baseline"``).
+routes exactly; a route the new numbers make cheapest is found by pricing the sample with its
+own duals and added for that sample (:mod:`borderflow.uncertainty.sample_pricing`,
+:mod:`borderflow.uncertainty.sample_columns`): each static sample says ``certified`` or
+``restricted`` with its gap bound.
 """
 
 from __future__ import annotations
@@ -161,6 +162,12 @@ EXTRA_TABLES: dict[str, dict[str, FieldEffect]] = {
                                           "recorded; a delay is a scenario, not a sample"),
         "economic_life_years": FieldEffect("years", "none", "none",
                                            "recorded; not sampled (whole years)"),
+    },
+    "closure_model": {
+        "per_year": FieldEffect("events/year", "appraisal", "appraisal",
+                                "closure events a year (appraisal's closure days)"),
+        "duration_days": FieldEffect("days", "appraisal", "appraisal",
+                                     "closure event duration (appraisal's closure days)"),
     },
 }
 

@@ -22,20 +22,25 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 import numpy as np
+import pandas as pd
 
 from borderflow.data.loaders import InputTables
 from borderflow.data.scenario import Scenario, counterfactual
+from borderflow.model.column_generation import Routing, with_columns
 from borderflow.model.formulation import bound_updates, build_model
-from borderflow.model.network import FreightNetwork, build_network
+from borderflow.model.network import FreightNetwork, build_network, with_scenario
 from borderflow.model.results import extract_results
-from borderflow.model.routes import RouteSet
+from borderflow.model.routes import RouteSet, enumerate_routes
 from borderflow.options import RunOptions
-from borderflow.pipeline import prepare, run_scenario, solve_baseline
+from borderflow.pipeline import (Prepared, assemble, generate_columns, prepare, run_scenario,
+                                 solve_baseline, solve_session)
 from borderflow.solvers.highs import HighsSession, SolverError
 
-from .changes import WarmEffects, structure_tables
+from .changes import ModelChanges, WarmEffects, structure_tables
+from .sample_columns import column_entries
+from .sample_pricing import SamplePricer
 from .sampling import FactorSpace
-from .summaries import headline_measures
+from .summaries import ROUTING_MEASURES, headline_measures
 from .warm import WarmModel
 
 #: relative tolerance of the static fast path against the full extraction at the point
@@ -68,6 +73,12 @@ class KeptModel:
     effects: WarmEffects
     warm: WarmModel
     basis: object = None
+    #: prices each static sample's solution (None: not priced, a dated model)
+    pricer: SamplePricer | None = None
+    #: how the point is optimal over every route (column generation; None: not priced)
+    point_routing: Routing | None = None
+    #: most pricing rounds that add a sample's own routes (0: price and report the bound only)
+    rounds: int = 0
 
     def __post_init__(self) -> None:
         u = self.built.unserved
@@ -85,23 +96,68 @@ class KeptModel:
         Returns
         -------
         dict
-            :func:`~borderflow.uncertainty.summaries.headline_measures`.
+            :func:`~borderflow.uncertainty.summaries.headline_measures`, and how optimal it is
+            over every route (:data:`ROUTING_MEASURES`): ``certified`` (1: no route prices
+            out under this sample's duals and numbers, 0: a restricted optimum),
+            ``gap_bound_usd`` (how much lower the optimum over every route can be, USD/day;
+            NaN when unknown: a dated model, whose routes are not priced) and
+            ``routes_added`` (the sample's own priced routes, taken out after it).
 
         Raises
         ------
         SolverError
             If HiGHS does not end optimal for this sample.
         """
-        self.warm.apply(self.effects.changes(values))
+        changes = self.effects.changes(values)
+        self.warm.apply(changes)
         self.session.restart_from(self.basis)
         summary = self.session.solve(load=self.dated)
         if self.dated:
-            return self._extracted(values, summary)
+            return {**self._extracted(values, summary), "certified": 0.0,
+                    "gap_bound_usd": float("nan"), "routes_added": 0.0}
+        if self.pricer is None:
+            return {**self._read(summary), "certified": 0.0, "gap_bound_usd": float("nan"),
+                    "routes_added": 0.0}
+        return self._priced(values, changes, self._read(summary))
+
+    def _read(self, summary) -> dict[str, float]:
+        """Cost, unserved and spoiled tonnes of the static solution in HiGHS."""
         x = np.asarray(self.session.highs.getSolution().col_value, dtype=float)
         u = np.where(self._unserved_cols >= 0, x[np.maximum(self._unserved_cols, 0)], 0.0)
         u = np.clip(u, 0.0, None)
         return {"cost_usd": float(summary.objective_usd), "unserved_t": float(u.sum()),
                 "spoiled_t": float(u[self._perishable].sum())}
+
+    def _priced(self, values: np.ndarray, changes: ModelChanges,
+                measures: dict[str, float]) -> dict[str, float]:
+        """Price the sample's solution with its own duals; while routes price out (at most
+        :attr:`rounds` times) add them to HiGHS and re-solve warm; then take them out again
+        (:mod:`borderflow.uncertainty.sample_columns`). See :meth:`solve`."""
+        priced = self.pricer.price(self.session, values, changes)
+        added = 0
+        if not priced.certified and self.rounds > 0:
+            arr = self.effects.arrays(values)
+            first_col = self.session.highs.getNumCol()
+            first_row = self.session.highs.getNumRow()
+            extra: dict = {}
+            try:
+                for _ in range(self.rounds):
+                    cost, rows, cols, coef = column_entries(
+                        self.session, self.built, self.net, self.routes, self.effects, arr,
+                        priced.found.columns, changes, extra, self.pricer.rules)
+                    if not len(cost):
+                        break
+                    self.session.add_columns(cost, rows, cols, coef)
+                    added += len(cost)
+                    measures = self._read(self.session.solve(load=False))
+                    priced = self.pricer.price(self.session, values, changes, extra)
+                    if priced.certified:
+                        break
+            finally:
+                self.session.drop_columns_from(first_col)
+                self.session.drop_rows_from(first_row)
+        return {**measures, "certified": float(priced.certified),
+                "gap_bound_usd": priced.gap_bound_usd, "routes_added": float(added)}
 
     def _extracted(self, values: np.ndarray, summary) -> dict[str, float]:
         results = extract_results(self.net, self.routes, self.effects.updated_tables(values),
@@ -152,7 +208,9 @@ class KeptModel:
         """
         if self.dated:
             return
-        fast = self.solve(values)
+        self.warm.apply(self.effects.changes(values))
+        self.session.restart_from(self.basis)
+        fast = self._read(self.session.solve(load=False))
         summary = self.session.solve(load=True)
         full = self._extracted(values, summary)
         for k in ("cost_usd", "unserved_t", "spoiled_t"):
@@ -161,9 +219,89 @@ class KeptModel:
                                    f"from the result tables ({full[k]:.6f})")
 
 
+#: relative tolerance of the kept model's point objective against column generation's
+POINT_RTOL = 1e-9
+
+
+def sample_rounds(options: RunOptions) -> int:
+    """Pricing rounds that may add a sample's own routes: ``options.pricing.max_rounds``
+    (``--pricing-rounds``), 0 when column generation is switched off (then each sample is
+    priced once, for its gap bound)."""
+    return int(options.pricing.max_rounds) if options.pricing.enabled else 0
+
+
+def point_routes(tables: InputTables, scenario: Scenario, options: RunOptions,
+                 on_progress=None) -> tuple[RouteSet, RouteSet, dict]:
+    """Column generation at the dataset's values, as a certified static run does it.
+
+    The scenario is built and solved (:func:`borderflow.pipeline.prepare`,
+    :func:`~borderflow.pipeline.solve_session`) and priced round after round
+    (:func:`~borderflow.pipeline.generate_columns`); a scenario that disrupts then has its
+    baseline solved warm on the same model and priced in turn (as
+    :func:`~borderflow.pipeline.solve_baseline`), so the routes returned hold what both need.
+
+    Returns
+    -------
+    (RouteSet, RouteSet, dict)
+        The enumerated routes, the enumerated plus the priced ones, and per model name
+        (``scenario``, ``baseline``) its ``(Routing, objective_usd)`` at the point.
+    """
+    routes_opt, solver = options.effective(False, tuple(sorted(set(scenario.crossings_named()))))
+    model = prepare(tables, scenario, routes_opt, solver, options.max_model_gb, on_progress)
+    enumerated = model.routes
+    summary = solve_session(model.session, model.built, model.net, None, on_progress)
+    model, summary, routing = generate_columns(model, summary, options, on_progress)
+    point = {"scenario": (routing, float(summary.objective_usd))}
+    if scenario.has_disruptions:
+        net_b = with_scenario(model.net, counterfactual(model.net.scenario))
+        model.session.apply(bound_updates(model.built, net_b))
+        summary = solve_session(model.session, model.built, net_b, None, on_progress)
+        model, summary, routing = generate_columns(replace(model, net=net_b), summary, options,
+                                                   on_progress)
+        point["baseline"] = (routing, float(summary.objective_usd))
+    return enumerated, model.routes, point
+
+
+def _priced_columns(routes: RouteSet, enumerated: RouteSet) -> pd.DataFrame:
+    """The routes of ``routes`` not in ``enumerated`` as pricing columns (origin, market,
+    arcs in order), for :func:`~borderflow.model.column_generation.with_columns`."""
+    new = routes.routes[~routes.routes["route_id"].isin(set(enumerated.routes["route_id"]))]
+    ra = routes.route_arcs[routes.route_arcs["route_id"].isin(set(new["route_id"]))] \
+        .sort_values(["route_id", "seq"], kind="stable")
+    arcs = ra.groupby("route_id", sort=False)["arc_id"].agg(tuple)
+    return pd.DataFrame({"origin": new["origin"].to_numpy(), "market": new["market"].to_numpy(),
+                         "arcs": [arcs[r] for r in new["route_id"]]})
+
+
+def _kept_prepared(tables: InputTables, build_tables: InputTables, scenario: Scenario,
+                   options: RunOptions, on_progress) -> tuple[Prepared, dict | None]:
+    """The kept scenario model: over the enumerated and priced routes for a static run
+    (:func:`point_routes`), over the enumerated routes for a dated one (``None``: not priced).
+    """
+    dated = scenario.horizon.start is not None
+    routes_opt, solver = options.effective(dated, tuple(sorted(set(scenario.crossings_named()))))
+    if dated:
+        return prepare(build_tables, scenario, routes_opt, solver, options.max_model_gb,
+                       on_progress), None
+    if on_progress is not None:
+        on_progress("pricing", None, None, "column generation at the dataset's values")
+    enumerated, routes, point = point_routes(tables, scenario, options, on_progress)
+    net = build_network(build_tables, scenario)
+    if build_tables is not tables:  # every licensed (route, product) pair a column
+        routes = with_columns(net, enumerate_routes(net, routes_opt),
+                              _priced_columns(routes, enumerated))
+    return assemble(build_tables, net, routes, solver, options.max_model_gb, on_progress), point
+
+
 def kept_models(tables: InputTables, scenario: Scenario, options: RunOptions,
                 space: FactorSpace, on_progress=None) -> list[KeptModel]:
     """The kept scenario model and, if the scenario disrupts, its baseline's (same routes).
+
+    A static scenario's routes are those column generation needs at the dataset's values,
+    for the scenario and its baseline (:func:`point_routes`): at the point, each kept model's
+    objective is the certified optimum over every route (checked here); each sample is then
+    priced with its own duals (:class:`~borderflow.uncertainty.sample_pricing.SamplePricer`).
+    A dated scenario keeps its enumerated routes (not priced: restricted, gap unknown).
 
     Parameters
     ----------
@@ -171,8 +309,8 @@ def kept_models(tables: InputTables, scenario: Scenario, options: RunOptions,
         The dataset (its values are the point).
     scenario : Scenario
     options : RunOptions
-        Route and solver options as for :func:`borderflow.solve` (dated runs are solved over
-        the whole horizon at once: rolling windows are not used for samples).
+        Route, pricing and solver options as for :func:`borderflow.solve` (dated runs are
+        solved over the whole horizon at once: rolling windows are not used for samples).
     space : FactorSpace
         The sampled numbers (none structural for the scenario's horizon).
     on_progress : callable, optional
@@ -181,18 +319,22 @@ def kept_models(tables: InputTables, scenario: Scenario, options: RunOptions,
     Returns
     -------
     list of KeptModel
-        ``[scenario]`` or ``[scenario, baseline]``, each solved at the point (basis kept).
+        ``[scenario]`` or ``[scenario, baseline]``, each solved at the point (basis kept;
+        ``point_routing``: how the point is optimal over every route, None when dated).
+
+    Raises
+    ------
+    RuntimeError
+        If a kept model's point objective differs from column generation's.
     """
-    dated = scenario.horizon.start is not None
-    routes_opt, solver = options.effective(dated, tuple(sorted(set(scenario.crossings_named()))))
     build_tables = structure_tables(tables, space)
-    prepared = prepare(build_tables, scenario, routes_opt, solver, options.max_model_gb,
-                       on_progress)
+    prepared, certified = _kept_prepared(tables, build_tables, scenario, options, on_progress)
     parts = [("scenario", prepared.net, prepared.built, prepared.session)]
     if scenario.has_disruptions:
         net_b = build_network(build_tables, counterfactual(prepared.net.scenario))
         built_b = build_model(net_b, prepared.routes)
-        parts.append(("baseline", net_b, built_b, HighsSession(built_b.model, solver)))
+        parts.append(("baseline", net_b, built_b, HighsSession(built_b.model,
+                                                               prepared.session.options)))
     out = []
     point = space.point()[0]
     for name, net, built, session in parts:
@@ -200,13 +342,23 @@ def kept_models(tables: InputTables, scenario: Scenario, options: RunOptions,
             on_progress("model", None, None, f"preparing the kept {name} model for samples")
         effects = WarmEffects(built, prepared.routes, net, space, tables=tables)
         kept = KeptModel(name, net, prepared.routes, built, session, effects,
-                         WarmModel(session, built.model))
+                         WarmModel(session, built.model),
+                         pricer=None if certified is None else
+                         SamplePricer(effects, net, options.pricing),
+                         rounds=sample_rounds(options))
         kept.warm.apply(effects.changes(point))
         if on_progress is not None:
             on_progress("solve", None, None, f"solving the {name} at the dataset's values")
-        session.solve(load=False)
+        objective = float(session.solve(load=False).objective_usd)
         kept.basis = session.basis()
         kept.check_fast_path(point)
+        if certified is not None:
+            kept.point_routing, want = certified[name]
+            if not np.isclose(objective, want, rtol=POINT_RTOL, atol=1e-6):
+                raise RuntimeError(f"the kept {name} model gives {objective:,.6f} USD/day at "
+                                   f"the dataset's values where column generation gave "
+                                   f"{want:,.6f}: borderflow.uncertainty.kept and the pipeline "
+                                   "are out of step")
         out.append(kept)
     return out
 
@@ -214,31 +366,43 @@ def kept_models(tables: InputTables, scenario: Scenario, options: RunOptions,
 def rebuilt_measures(tables: InputTables, scenario: Scenario, options: RunOptions
                      ) -> dict[str, dict[str, float]]:
     """Headline numbers of a sample's tables (:func:`~borderflow.uncertainty.perturb.
-    apply_sample`) rebuilt and solved from scratch: network, routes, model, cold solve, and the
-    baseline by a warm re-solve when the scenario disrupts (as :func:`borderflow.solve`, over
-    the enumerated routes: no column generation, like the kept models).
+    apply_sample`) rebuilt and solved from scratch as :func:`borderflow.solve` does it:
+    network, routes, model, cold solve and column generation (static runs: certified unless
+    the pricing rounds run out), and the baseline by a warm re-solve, priced in turn, when the
+    scenario disrupts.
 
     Returns
     -------
     dict
-        ``{"scenario": measures, "baseline": measures}`` (baseline only with disruptions).
+        ``{"scenario": measures, "baseline": measures}`` (baseline only with disruptions),
+        each with :data:`ROUTING_MEASURES` from the run's routing.
 
     Raises
     ------
     SolverError
         If HiGHS does not end optimal.
     """
-    # over the same enumerated routes as the kept models (they are not priced; column
-    # generation on a rebuild could reach routes the kept models do not have)
-    options = replace(options, pricing=replace(options.pricing, enabled=False))
     run = run_scenario(tables, scenario, options)
     start = scenario.horizon.start
     iso = None if start is None else start.isoformat()
-    out = {"scenario": headline_measures(run.results.summary, run.results.backlog, iso)}
+    out = {"scenario": {**headline_measures(run.results.summary, run.results.backlog, iso),
+                        **_routing_measures(run.results.summary)}}
     if scenario.has_disruptions:
         _, base = solve_baseline(run)
-        out["baseline"] = headline_measures(base.summary, base.backlog, iso)
+        out["baseline"] = {**headline_measures(base.summary, base.backlog, iso),
+                           **_routing_measures(base.summary)}
     return out
 
 
-__all__ = ["KeptModel", "SolverError", "kept_models", "rebuilt_measures"]
+def _routing_measures(summary: dict) -> dict[str, float]:
+    """:data:`ROUTING_MEASURES` of a run summary (its ``routing`` and ``pricing``)."""
+    pricing = summary.get("pricing") or {}
+    gap = pricing.get("gap_bound_usd")
+    certified = summary.get("routing") == "certified"
+    return {"certified": float(certified),
+            "gap_bound_usd": float("nan") if gap is None else float(gap),
+            "routes_added": float(pricing.get("routes_generated") or 0)}
+
+
+__all__ = ["ROUTING_MEASURES", "KeptModel", "SolverError", "kept_models", "point_routes",
+           "rebuilt_measures"]

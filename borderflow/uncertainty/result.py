@@ -21,6 +21,7 @@ from borderflow.present.views import Column, View
 
 from .format import quote, with_band
 from .sampling import SampleSet
+from .summaries import routing_sentence
 
 #: the folder's description of the run (``run.json`` of an uncertainty folder)
 METADATA = "uncertainty.json"
@@ -143,9 +144,13 @@ class UncertaintyResult:
         lines = [f"{m['samples']:,} samples ({m['method']}, seed {m['seed']}) of "
                  f"{m['factors']:,} ranged numbers ({m['dimensions']:,} independent dimensions) "
                  f"from {m['ranges_file']}; each solved "
-                 + ("warm on the kept model over the baseline route set (routes are not "
-                    "re-enumerated per sample: a restricted optimum per sample)"
-                    if m["mode"] == "warm" else "on a model rebuilt from its tables")]
+                 + ("warm on the kept model (routes: those enumerated plus those column "
+                    "generation needs at the dataset's values; each sample priced with its "
+                    "own duals)" if m["mode"] == "warm" else "on a model rebuilt from its "
+                                                              "tables")]
+        routing = m.get("routing") or {}
+        if routing.get("samples"):
+            lines.append(routing_sentence(routing, per_day=not self.dated))
         if self.increase is not None:
             for measure in ("cost_increase_usd", "unserved_increase_t", "spoiled_increase_t"):
                 if (self.increase["measure"] == measure).any():

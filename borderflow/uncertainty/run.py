@@ -19,10 +19,15 @@ sample by sample) or, with ``mode="rebuild"``, rebuilt from its tables. Then P10
 measure (:func:`~borderflow.uncertainty.summaries.quantile_table`), the paired increase, and a
 sensitivity ranking of the inputs (:mod:`borderflow.uncertainty.screening`).
 
-Warm samples keep the baseline route set (routes are not re-enumerated per sample; column
-generation is issue 17): results say ``route_set = "baseline"``, a restricted optimum per
-sample. In a dated run, numbers that change the model's structure (link hours, dwell, shelf
-lives) are held at the dataset's values unless ``mode="rebuild"``; the result says how many.
+Routes (static runs): the kept models hold the enumerated routes plus those column generation
+adds at the dataset's values (the point is the certified optimum over every route); each
+sample is then priced with its own duals and numbers, its own improving routes are added to
+HiGHS and re-solved (at most ``--pricing-rounds`` rounds) and taken out again, so each sample
+says ``certified`` or ``restricted`` with a gap bound (``results.csv``: measures
+``certified``, ``gap_bound_usd``, ``routes_added``; ``uncertainty.json``: ``routing``).
+Dated runs keep their enumerated routes (restricted, gap unknown). In a dated run, numbers that
+change the model's structure (link hours, dwell, shelf lives) are held at the dataset's values
+unless ``mode="rebuild"``; the result says how many.
 """
 
 from __future__ import annotations
@@ -49,11 +54,19 @@ from .ranges import RANGES_FILE, Ranges, read_ranges
 from .result import UncertaintyResult
 from .sampling import FactorSpace, SampleSet, latin_hypercube, sobol_sequence
 from .screening import SENSITIVITY_METHODS, sensitivity_analysis
-from .summaries import paired_increase, quantile_table
+from .summaries import ROUTING_MEASURES, paired_increase, quantile_table, routing_summary
 
 METHODS = ("lhs", "sobol")
 #: the kind of folder ``out`` is claimed as (:mod:`borderflow.runfolder`)
 KIND = "uncertainty"
+#: ``route_set`` of the metadata, by (mode, dated)
+ROUTE_SET = {("warm", False): "kept routes + column generation at the point; each sample "
+                              "priced (routing: certified or restricted with a gap bound)",
+             ("warm", True): "enumerated routes, not priced (day-by-day model: restricted, "
+                             "gap unknown)",
+             ("rebuild", False): "column generation per rebuilt sample",
+             ("rebuild", True): "enumerated per rebuilt sample, not priced (restricted, gap "
+                                "unknown)"}
 #: sub-folder of an uncertainty folder being written: the solved chunks (the unit of resume;
 #: gone once the folder is complete)
 SAMPLES_DIR = "solved_samples"
@@ -312,9 +325,10 @@ def _uncertainty(dataset, scenario, options, checked, space, held, design, mode,
     results, _, solved = solve_in_chunks(design.values, evaluate, folder, fingerprint, resume,
                                          progress, f"{KIND}:chunk")
     per_sample = (time.perf_counter() - t0) / max(solved, 1)
+    banded = results[~results["measure"].isin(ROUTING_MEASURES)]
     summary = pd.concat([quantile_table(g, point.get(name) if isinstance(point.get(name), dict)
                                         else None).assign(scenario=name)
-                         for name, g in results.groupby("scenario", sort=False)],
+                         for name, g in banded.groupby("scenario", sort=False)],
                         ignore_index=True)
     summary = summary[["scenario", *[c for c in summary.columns if c != "scenario"]]]
     increase = None
@@ -330,7 +344,8 @@ def _uncertainty(dataset, scenario, options, checked, space, held, design, mode,
                                 else "cost_usd", on_progress=progress)
     meta = {**provenance(dataset, scenario, options), "versions": library_versions(),
             "samples": int(n), "method": design.method, "seed": int(seed), "mode": mode,
-            "route_set": "baseline" if mode == "warm" else "enumerated per sample",
+            "route_set": ROUTE_SET[mode, space.dated],
+            "routing": routing_summary(results),
             "ranges_file": checked.file, "ranges_sha256": _sha256(checked.file),
             "dimensions": space.n_dimensions, "factors": space.n_factors,
             "held_structural": held[["table", "key", "field"]].to_dict("records"),

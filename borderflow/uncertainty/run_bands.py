@@ -4,7 +4,8 @@ point values, in ``summary.json`` (field ``bands``), the run's story and its map
 :func:`summary_bands` turns an :class:`~borderflow.uncertainty.result.UncertaintyResult` of the
 run's own scenario into a JSON-able dict::
 
-    {"samples": 30, "method": "latin_hypercube", "seed": 0, "route_set": "baseline",
+    {"samples": 30, "method": "latin_hypercube", "seed": 0, "route_set": "...",
+     "routing": {"samples": 30, "certified": 30, "max_gap_bound_usd": 0.0, ...},
      "measures": {"cost_usd": {"point": .., "p10": .., "p50": .., "p90": .., "unit": ..},
                   "cost_increase_usd": {...}, ...},
      "gates": {"<crossing>": {"queue_peak_trucks:<direction>": {...}}}}   # dated runs
@@ -41,7 +42,8 @@ def summary_bands(u) -> dict:
     """The bands of a run's own scenario as ``summary.json`` holds them (see module doc)."""
     m = u.metadata
     out = {"samples": int(m["samples"]), "method": m["method"], "seed": int(m["seed"]),
-           "route_set": m["route_set"], "ranges_sha256": m.get("ranges_sha256"),
+           "route_set": m["route_set"], "routing": m.get("routing"),
+           "ranges_sha256": m.get("ranges_sha256"),
            "quantiles": "P10/P50/P90 over the samples (numpy type 7)", "measures": {},
            "gates": {}}
     scen = u.summary[u.summary["scenario"] == "scenario"].set_index("measure")
@@ -62,8 +64,7 @@ def band_sentence(bands: dict) -> str:
     """The run's headline with its band, in a sentence."""
     m = bands["measures"]
     n = bands["samples"]
-    tail = (f" over {n:,} samples of the dataset's ranges (each on the baseline route set: "
-            "a restricted optimum per sample)")
+    tail = f" over {n:,} samples of the dataset's ranges ({_routing_words(bands)})"
     if "cost_increase_usd" in m:
         b = m["cost_increase_usd"]
         return ("With the uncertain inputs, the disruption costs "
@@ -100,7 +101,20 @@ def short_line(bands: dict | None) -> str:
     b = m[key]
     return (f"{what} " + with_band(b["point"], b["p10"], b["p90"], b["unit"],
                                    sign=key == "cost_increase_usd")
-            + f", {bands['samples']:,} samples (baseline route set)")
+            + f", {bands['samples']:,} samples ({_routing_words(bands)})")
+
+
+def _routing_words(bands: dict) -> str:
+    """How many samples are certified optimal over every route, in a few words."""
+    r = bands.get("routing") or {}
+    n, c = r.get("samples", 0), r.get("certified", 0)
+    if not n:
+        return "routes not priced: restricted optima"
+    if c == n:
+        return "all certified"
+    gap = r.get("max_gap_bound_usd")
+    return f"{c:,} certified, {n - c:,} restricted" + (
+        "" if gap is None else f", gap <= {quote(gap)} USD/day")
 
 
 def legend_line(bands: dict | None) -> str:

@@ -1,5 +1,7 @@
 """P10/P50/P90 of the headline numbers over samples, ranks and probabilities (no solver here).
 
+(:func:`routing_summary`: how many samples are certified optimal over every route.)
+
 Inputs are tidy tables the runner collects, one row per sample and measure, so everything is
 testable without a model:
 
@@ -23,6 +25,8 @@ import numpy as np
 import pandas as pd
 
 QUANTILES = (0.1, 0.5, 0.9)
+#: per-sample measures that say how optimal a sample's solution is over every route (not banded)
+ROUTING_MEASURES = ("certified", "gap_bound_usd", "routes_added")
 #: clear day of a queue still there at the end of the modelled days
 NOT_CLEARED = np.inf
 
@@ -175,3 +179,58 @@ def positive_probability(benefits: pd.DataFrame, column: str = "benefit_usd") ->
     out = pd.DataFrame(rows, columns=["project", "p_positive", "p10", "p50", "p90", "samples"])
     return out.sort_values(["p_positive", "p50", "project"], ascending=[False, False, True],
                            kind="stable", ignore_index=True)
+
+
+def routing_summary(results: pd.DataFrame) -> dict:
+    """How optimal the samples are over every route (:data:`ROUTING_MEASURES`).
+
+    Parameters
+    ----------
+    results : DataFrame
+        ``scenario, sample, measure, value`` (long).
+
+    Returns
+    -------
+    dict
+        ``samples`` (solved and priced), ``certified`` (no route prices out under the
+        sample's own duals and numbers, in every model of the sample), ``restricted``,
+        ``unknown`` (not priced: a dated run), ``max_gap_bound_usd`` (the largest bound of
+        any model; 0 when all are certified, None when unknown) and ``routes_added`` (the
+        samples' own priced routes, summed).
+    """
+    r = results[results["measure"].isin(ROUTING_MEASURES)]
+    if r.empty:
+        return {"samples": 0, "certified": 0, "restricted": 0, "unknown": 0,
+                "max_gap_bound_usd": None, "routes_added": 0}
+    wide = r.pivot_table(index=["sample", "scenario"], columns="measure", values="value",
+                         aggfunc="first", dropna=False)
+    gap = wide["gap_bound_usd"]
+    per = pd.DataFrame({"certified": wide["certified"] > 0.5, "unknown": gap.isna()}) \
+        .groupby(level="sample").agg({"certified": "all", "unknown": "any"})
+    certified = int(per["certified"].sum())
+    unknown = int((per["unknown"] & ~per["certified"]).sum())
+    known = gap.dropna()
+    return {"samples": len(per), "certified": certified,
+            "restricted": len(per) - certified - unknown, "unknown": unknown,
+            "max_gap_bound_usd": None if unknown or not len(known) else float(known.max()),
+            "routes_added": int(wide["routes_added"].fillna(0).sum())}
+
+
+def routing_sentence(routing: dict, per_day: bool = True) -> str:
+    """:func:`routing_summary` in words: "all 200 samples certified optimal over every route"
+    or "170 of 200 samples certified ...; 30 restricted (gap <= X USD/day)"."""
+    n, c = routing["samples"], routing["certified"]
+    unit = "USD/day" if per_day else "USD"
+    if not n:
+        return ""
+    if routing["unknown"]:
+        return (f"{c:,} of {n:,} samples certified optimal over every route; "
+                f"{routing['unknown']:,} restricted to their enumerated routes (a day-by-day "
+                "model is not priced: gap unknown)")
+    if c == n:
+        return (f"all {n:,} samples certified optimal over every route (each priced with its "
+                f"own duals; {routing['routes_added']:,} route(s) added for single samples)")
+    return (f"{c:,} of {n:,} samples certified optimal over every route; "
+            f"{routing['restricted']:,} restricted to the routes in the model "
+            f"(largest gap bound {routing['max_gap_bound_usd']:,.0f} {unit}; raise "
+            "--pricing-rounds)")

@@ -13,8 +13,10 @@ Tables written in the sweep folder (CSV and parquet, :func:`borderflow.io.write_
   costliest of its baseline's closures) over the samples (ranks with ties at the minimum);
 - ``investment_bands``: per project and context, P(benefit > 0) and the benefit's band
   (benefit = cost without the project - cost with it, as the sweep's ``investments``);
-- ``bands.json``: the design (samples, method, seed, ranges checksum, top ``k``) and the
-  route set (``baseline``: each structure's reference routes, a restricted optimum per sample).
+- ``bands.json``: the design (samples, method, seed, ranges checksum, top ``k``), the route
+  set and ``routing``: how many samples are certified optimal over every route (each scenario
+  and sample priced with its own duals, :mod:`borderflow.uncertainty.sweep_models`), the
+  largest gap bound of the others.
 
 **Resume**: samples are solved in chunks of :data:`CHUNK` and each chunk is written to
 ``band_samples/`` as soon as it is solved, with the design's fingerprint
@@ -39,7 +41,8 @@ from .chunks import CHUNK  # noqa: F401  (re-exported: the unit of resume)
 from .chunks import design_sha256, solve_in_chunks
 from .format import with_band
 from .run import _sha256, check_request, draw, sample_space
-from .summaries import positive_probability, quantile_table, top_k_probability
+from .summaries import (ROUTING_MEASURES, positive_probability, quantile_table, routing_sentence,
+                        routing_summary, top_k_probability)
 from .sweep_models import SweepPayload, check_static
 
 #: sub-folder of the sweep folder holding the solved chunks
@@ -84,7 +87,9 @@ class SweepBands:
         """Sentences with bands: the most probably critical crossings, the investments."""
         m = self.metadata
         lines = [f"bands over {m['samples']:,} samples ({m['method']}, seed {m['seed']}) of "
-                 f"{m['dimensions']} ranged inputs; routes: the baseline route set"]
+                 f"{m['dimensions']} ranged inputs"]
+        if (m.get("routing") or {}).get("samples"):
+            lines.append(routing_sentence(m["routing"]))
         crit = self.tables["criticality_bands"]
         for r in crit.head(top).itertuples(index=False):
             lines.append(f"{r.crossing_id} ({r.baseline}): in the top {m['top_k']} in "
@@ -121,6 +126,7 @@ def band_tables(plan_rows: pd.DataFrame, results: pd.DataFrame, point: dict,
     dict of DataFrame
         ``sweep_bands``, ``criticality_bands``, ``investment_bands``.
     """
+    results = results[~results["measure"].isin(ROUTING_MEASURES)]
     wide = results.pivot_table(index=["scenario", "sample"], columns="measure",
                                values="value", dropna=False, sort=True)
     rows, crit, inv = [], [], []
@@ -256,9 +262,10 @@ def sweep_bands(plan, folder: Path | str, request: BandRequest, *, client=None,
     meta = {"samples": int(n), "method": design.method, "seed": int(request.seed),
             "top_k": int(request.top_k), "ranges_file": checked.file,
             "ranges_sha256": fingerprint["ranges_sha256"], "dimensions": space.n_dimensions,
-            "factors": space.n_factors, "route_set": "baseline",
-            "route_set_note": "each structure's reference routes are kept for every sample: a "
-                              "restricted optimum per sample (routes are not re-enumerated)",
+            "factors": space.n_factors,
+            "route_set": "each structure's reference routes; every scenario and sample priced "
+                         "with its own duals, its improving routes added and re-solved",
+            "routing": routing_summary(results),
             "scenarios": len(payload.names)}
     for name in BAND_TABLES:  # as the sweep's tables: none written without rows
         if len(tables[name]):

@@ -11,6 +11,11 @@ scenario by putting that scenario's sample changes into the shared HiGHS session
 restarting from the reference's basis, so a scenario's answer does not depend on which
 scenario or sample was solved before (the same results on 1 or N workers, resumed or not).
 
+Routes: the kept model holds the reference's enumerated routes; every (scenario, sample) is
+priced with its own duals and numbers, its own improving routes are added to HiGHS and
+re-solved (at most ``--pricing-rounds`` rounds, :meth:`KeptModel.solve`) and taken out again
+before the next, so each answer is ``certified`` or ``restricted`` with its gap bound.
+
 Only static structures: dated sweeps with samples are refused before anything is solved
 (:func:`check_static`), their queues need the dated extraction per scenario.
 """
@@ -30,8 +35,9 @@ from borderflow.pipeline import prepare
 from borderflow.solvers.highs import SolverError
 
 from .changes import WarmEffects, structure_tables
-from .kept import KeptModel
+from .kept import KeptModel, sample_rounds
 from .run import _Evaluator
+from .sample_pricing import SamplePricer
 from .sampling import FactorSpace
 from .warm import WarmModel
 
@@ -124,8 +130,11 @@ class SweepEvaluator:
                 net = build_network(build_tables, scenario)
                 built = scenario_view(prepared.built, net)
                 effects = ref_effects.for_scenario(built, net)
+                pricer = None if net.dated else SamplePricer(effects, net,
+                                                             payload.options.pricing)
                 self.kept[name] = KeptModel(name, net, prepared.routes, built,
-                                            prepared.session, effects, warm)
+                                            prepared.session, effects, warm, pricer=pricer,
+                                            rounds=sample_rounds(payload.options))
             mine = [name for name, _, k in payload.entries if k == key]
             ref = self.kept.get(st.reference.name) or self.kept[mine[0]]
             ref.warm.apply(ref.effects.changes(point))
