@@ -192,6 +192,12 @@ class ResponseResult:
                          f"{b['model_cost']:,.0f}); verified: "
                          f"{'yes' if b['verified'] else 'NO'}; spoiled "
                          f"{b['spoiled_t']:,.0f} t")
+            gain = b["model_cost"] - b["resolved_model_cost"]
+            if gain > max(1.0, 1e-7 * abs(b["model_cost"])):
+                lines.append(f"note: the re-solve is {gain:,.0f} {unit} cheaper: it priced "
+                             "routes outside the MIP's enumerated route set (column "
+                             "generation), so the MIP's choice is optimal over that route set "
+                             "only")
         for r in self.portfolios[self.portfolios["set"].str.startswith("size-")].itertuples():
             lines.append(f"best of {r.set[5:]} lever(s): {r.levers or '-'}: net "
                          f"{r.net_benefit:+,.0f} {unit} (cost {r.lever_cost:,.0f}, gap "
