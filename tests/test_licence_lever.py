@@ -171,3 +171,47 @@ def test_sizes_only_for_extra_capacity(ds, tmp_path):
                     "     cost_usd_per_day: 1}\n")
     with pytest.raises(InputError, match=r"levers\[0\]\.sizes.*only extra_capacity"):
         respond(ds, Scenario.from_yaml_text("name: t\n", ds), menu, budget_usd=1e6)
+
+
+def test_baseline_of_a_licence_run_has_the_datasets_licences(ds):
+    """The undisrupted baseline re-solves the licence run's own model (warm, bound updates):
+    the licence rows get the dataset's state back (durian not licensed at x2), so the baseline
+    costs what the run without the licence does."""
+    from borderflow.pipeline import solve_baseline
+
+    run = run_scenario(ds, Scenario.from_yaml_text(
+        "name: t\nevents:\n  - {crossing: x2, license: {products: [durian]}}\n", ds))
+    assert run.results.summary["objective_usd"] == pytest.approx(LICENSED, abs=TOL)
+    _, base = solve_baseline(run)
+    assert base.summary["objective_usd"] == pytest.approx(NONE, abs=TOL)
+
+
+def test_a_model_is_not_reused_for_a_licence_it_was_not_built_with(ds):
+    from borderflow.model.formulation import bound_updates
+    from borderflow.model.network import with_scenario
+
+    run = run_scenario(ds, Scenario.from_yaml_text("name: t\n", ds))
+    other = Scenario.from_yaml_text(
+        "name: u\nevents:\n  - {crossing: x2, license: {products: [durian]}}\n", ds)
+    with pytest.raises(ValueError, match="licenses durian at x2.*build its own model"):
+        bound_updates(run.built, with_scenario(run.net, other))
+
+
+def test_dated_respond_starts_a_licence_after_its_lead_time(ds, tmp_path):
+    """Decided on 1 March with a 1-day lead time, the licence starts on 2 March: the MIP's
+    best set and doing nothing cost what the plain scenarios cost (licence from 2 March, and
+    none), each verified."""
+    menu = tmp_path / "dated.yaml"
+    menu.write_text("levers:\n  - {name: lic, crossing: x2, license: {products: [durian]},\n"
+                    "     lead_time_days: 1, cost_usd_per_day: 10}\n")
+    sc = Scenario.from_yaml_text("name: t\nhorizon: {start: 2024-03-01, days: 3}\n", ds)
+    r = respond(ds, sc, menu, budget_usd=1e6)
+    assert r.levers["from"].iloc[0] == "2024-03-02"
+    assert r.levers["cost"].iloc[0] == pytest.approx(20.0)  # 2 days in force x 10
+    best = r.best
+    assert best["levers"] == "lic" and best["verified"]
+    plain, _ = _run(ds, DATED)
+    assert best["model_cost"] == pytest.approx(plain.results.summary["objective_usd"], abs=TOL)
+    none = r.portfolios.set_index("set").loc["none"]
+    nothing, _ = _run(ds, "name: t\nhorizon: {start: 2024-03-01, days: 3}\n")
+    assert none["model_cost"] == pytest.approx(nothing.results.summary["objective_usd"], abs=TOL)
