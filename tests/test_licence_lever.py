@@ -215,3 +215,23 @@ def test_dated_respond_starts_a_licence_after_its_lead_time(ds, tmp_path):
     none = r.portfolios.set_index("set").loc["none"]
     nothing, _ = _run(ds, "name: t\nhorizon: {start: 2024-03-01, days: 3}\n")
     assert none["model_cost"] == pytest.approx(nothing.results.summary["objective_usd"], abs=TOL)
+
+
+def test_sweep_gives_a_licence_its_own_model_and_warm_equals_cold(ds, tmp_path):
+    """A licence changes the route set: the sweep plans it a structure of its own (built with
+    the licence); its warm and cold solves equal a direct run, and the baseline keeps the
+    dataset's licences (-1,478,000)."""
+    from borderflow.sweeps import Job, ModelCache, plan_scenarios, solve_job
+
+    folder = tiny.write(tmp_path / "d", tiny.licence_tables())
+    lic = Scenario.from_yaml_text("name: lic\nevents:\n  - {crossing: x2, license: "
+                                  "{products: [durian]}}\n", ds)
+    plan = plan_scenarios([Scenario(name="base"), lic], data=folder, tables=ds)
+    assert plan.entry("lic").structure != plan.entry("base").structure
+    cache = ModelCache()
+    for name, want in (("lic", LICENSED), ("base", NONE)):
+        e = plan.entry(name)
+        for warm in (True, False):
+            got = solve_job(Job(e.scenario, plan.structures[e.structure], warm), cache)
+            assert got.status == "optimal"
+            assert got.solve["objective_usd"] == pytest.approx(want, abs=TOL)
