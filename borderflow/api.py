@@ -312,7 +312,8 @@ class Result:
         """The optimal flows as GIS layers in memory, as :meth:`export` writes them
         (:func:`borderflow.gis.run_layers`: ``nodes``, ``links``, ``crossings``, ``routes``,
         ``origins``, ``markets``, and ``crossings_daily`` for a dated run:
-        :func:`borderflow.gis.with_daily`; EPSG:4326; fields in docs/gis.md).
+        :func:`borderflow.gis.with_daily`, and ``levers`` when the scenario has response levers,
+        :func:`borderflow.gis.with_levers`; EPSG:4326; fields in docs/gis.md).
 
         Parameters
         ----------
@@ -324,12 +325,12 @@ class Result:
         -------
         dict of str to GeoDataFrame
         """
-        from borderflow.gis import run_data, run_layers, with_daily
+        from borderflow.gis import run_data, run_layers, with_daily, with_levers
 
         base = baseline if baseline is not None else self.baseline
         run = run_data(self)
-        return with_daily(run, run_layers(run, base.result_tables() if base is not None
-                                          else None))
+        return with_levers(run, with_daily(run, run_layers(
+            run, base.result_tables() if base is not None else None)))
 
     def with_metadata(self, **fields) -> Result:
         """A copy whose ``run.json`` also records ``fields``."""

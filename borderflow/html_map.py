@@ -3,8 +3,9 @@ JavaScript, CSS and images inlined from ``borderflow/assets``, BSD-2, see ``asse
 so the file opens with no network access.
 
 Layers (layer control, top right): country borders, the network, the scenario's flows, with a
-baseline the baseline's flows and the change, and labels. With a baseline the map opens on the
-change. Colours and the country fills are those of the static maps (:mod:`borderflow.maps`).
+baseline the baseline's flows and the change, the scenario's response levers (orange rings,
+their cost in the tooltip), and labels. With a baseline the map opens on the change. Colours
+and the country fills are those of the static maps (:mod:`borderflow.maps`).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import matplotlib
 from matplotlib import colors as mcolors
 
 from borderflow.data.basemap import load_countries
-from borderflow.gis import RunData, crossings_layer, links_layer, run_layers
+from borderflow.gis import RunData, crossings_layer, links_layer, run_layers, with_levers
 from borderflow.io import atomic_write
 from borderflow.maps import _EPS, COUNTRY_FILL, GAIN, LOSS, MODE_COLOURS, UTIL_CMAP
 from borderflow.model.network import FreightNetwork
@@ -124,8 +125,31 @@ class _HtmlPopup(MacroElement):
         self.content, self.max_width = content, int(max_width)
 
 
+def _levers_group(levers: gpd.GeoDataFrame):
+    """Layer "Response levers": an orange ring per gate with levers (class ``bf-lever``; a
+    dashed grey ring for a menu's lever the best set did not choose), its tooltip listing
+    each lever: what, when, cost per day and its source."""
+    g = folium.FeatureGroup("Response levers", show=True)
+    for cid, sub in levers.groupby("crossing_id", sort=True):
+        used = (sub["chosen"] != "no").any()
+        rows = [(f"{r.lever_name}" + (" (chosen)" if r.chosen == "yes" else
+                                      " (not chosen)" if r.chosen == "no" else ""),
+                 f"{r.detail}; {r.from_date or 'start'} to {r.to_date or 'end'}; "
+                 + (f"{r.cost_usd_day:,.0f} USD/day" if math.isfinite(r.cost_usd_day)
+                    else "no cost") + f" ({r.cost_src})")
+                for r in sub.itertuples()]
+        p = sub.geometry.iloc[0]
+        folium.CircleMarker(
+            (p.y, p.x), radius=13, color="#ff7f00" if used else "#888888", weight=3,
+            dash_array=None if used else "4", fill=False, class_name="bf-lever",
+            tooltip=folium.Tooltip(_tooltip(f"Levers at {sub['name'].iloc[0]} ({cid})",
+                                            rows))).add_to(g)
+    return g
+
+
 def flow_map_html(run: RunData, out: Path | str, baseline: ResultTables | None = None, *,
-                  chart: HeadlineChart | None = None) -> Path:
+                  chart: HeadlineChart | None = None,
+                  levers: gpd.GeoDataFrame | None = None) -> Path:
     """Interactive map of a run (self-contained HTML: Leaflet inlined, no network needed).
 
     Layers (layer control, top right): country borders with their names, the network, the
@@ -150,12 +174,18 @@ def flow_map_html(run: RunData, out: Path | str, baseline: ResultTables | None =
         (:func:`borderflow.uncertainty.map_chart.headline_chart`), embedded as a base64 PNG in
         the click popup of each crossing its scenario closes, or in the legend if it closes
         none on this map.
+    levers : GeoDataFrame, optional
+        Levers to draw (:func:`borderflow.gis.levers_layer`; default: the scenario's, if it
+        has any): layer "Response levers", orange rings (class ``bf-lever``) with each
+        lever's cost in the tooltip.
 
     Returns
     -------
     Path
     """
     layers = run_layers(run, baseline)
+    if levers is None:
+        levers = with_levers(run, {}).get("levers")
     links, cr = layers["links"], layers["crossings"]
     minx, miny, maxx, maxy = _extent_deg(run.net)
     m = folium.Map(tiles=None, control_scale=True, zoom_snap=0.25)
@@ -215,6 +245,8 @@ def flow_map_html(run: RunData, out: Path | str, baseline: ResultTables | None =
                        extra=lambda r: (("change trucks/day", f"{r.flow_delta_trucks:+,.1f}"),
                                         ("baseline state", str(r.base_state))))
         groups.append(g)
+    if levers is not None and len(levers):
+        groups.append(_levers_group(levers))
     groups.append(_labels_group(cr, layers["markets"], countries, (minx, miny, maxx, maxy)))
     for g in groups:
         g.add_to(m)
@@ -222,7 +254,7 @@ def flow_map_html(run: RunData, out: Path | str, baseline: ResultTables | None =
     legend_chart = chart if chart is not None and not closed else None
     m.get_root().html.add_child(folium.Element(_legend_html(run, baseline is not None,
                                                             legend_chart)))
-    page = _inline_assets(m.get_root().render())
+    page = _stable_ids(_inline_assets(m.get_root().render()))
     return atomic_write(Path(out), lambda tmp: tmp.write_text(page, encoding="utf-8"))
 
 
@@ -296,6 +328,17 @@ def _legend_html(run: RunData, with_baseline: bool, chart: HeadlineChart | None 
         "<span style='color:#d7191c;font-weight:bold'>&#10005;</span> closed by this "
         "scenario</div>"
         f"{modes}{delta}{chart.html() if chart is not None else ''}</div>")
+
+
+def _stable_ids(page: str) -> str:
+    """Folium names each element ``<kind>_<uuid4 hex>``: number them in order of first use
+    instead, so the same map is the same bytes (deterministic folders)."""
+    seen: dict[str, str] = {}
+
+    def number(m: re.Match) -> str:
+        return seen.setdefault(m.group(0), f"{len(seen):032d}")
+
+    return re.sub(r"(?<=_)[0-9a-f]{32}(?![0-9a-f])", number, page)
 
 
 def _inline_assets(page: str) -> str:

@@ -9,14 +9,10 @@
     r = bf.respond(ds, sc, "data/scenarios/boten-2021-levers.yaml", budget_usd=2e6)
     r.text(); r.portfolios; r.write("runs/boten-responses")
 
-A *menu* (YAML) lists candidate levers, each a scenario event with a name and, optionally,
-its cost per day (default: ``lever_costs.csv`` of the dataset, an estimate with a range)::
-
-    levers:
-      - {name: overtime-tan-thanh, crossing: tan-thanh-puzhai,
-         extra_capacity_trucks_per_day: 100, from: 2021-10-25, to: 2021-11-30}
-      - {name: reopen-coc-nam, crossing: coc-nam-nonghuai, open: {}, from: 2021-11-01,
-         cost_usd_per_day: 5000}
+A *menu* (YAML, :mod:`borderflow.response_menu`) lists candidate levers, each a scenario
+event with a name and, optionally, its cost per day (default: ``lever_costs.csv`` of the
+dataset, an estimate with a range): extra capacity (optionally in several ``sizes``, at most
+one chosen), an opening, or a licence (with its ``lead_time_days``).
 
 One mixed-integer model (:mod:`borderflow.model.portfolio`) chooses the levers that minimise
 the scenario's cost plus theirs, within the budget, solved by HiGHS, whose proven relative gap
@@ -24,10 +20,11 @@ is reported (a portfolio is called optimal only at a gap within 1e-6). The runne
 best set of each size ``k`` (the same model with ``sum z = k``), and each lever alone.
 
 Scope, said in every output (``basis``): levers that add capacity (``extra_capacity``,
-``open``) are chosen by the model; slot quotas and dispatch holds only restrict what the
-model already routes at least cost, so they can never lower its cost and are refused in a
-menu (solve them as scenario events to see what they cost). The model's route set is the one
-enumerated for the scenario with every lever (no column generation inside the MIP).
+``open``) or license a product at a gate (``license``) are chosen by the model; slot quotas,
+dispatch holds and withdrawn licences only restrict what the model already routes at least
+cost, so they can never lower its cost and are refused in a menu (solve them as scenario
+events to see what they cost). The model's route set is the one enumerated for the scenario
+with every lever (no column generation inside the MIP).
 """
 
 from __future__ import annotations
@@ -38,132 +35,26 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
-from pydantic import TypeAdapter, ValidationError
 
 from borderflow.data.errors import InputError, Problem, display_path
 from borderflow.data.loaders import InputTables
-from borderflow.data.scenario import (Event, ExtraCapacityEvent, HoldDispatchEvent, OpenEvent,
-                                      Scenario, SlotQuotaEvent)
-from borderflow.data.scenario_checks import Catalog, scenario_problems
-from borderflow.data.yaml_safe import read_text
+from borderflow.data.scenario import Scenario
 from borderflow.model.formulation import build_model
+from borderflow.model.levers import entry_bounds
 from borderflow.model.network import build_network
 from borderflow.model.portfolio import define_lever_choice
 from borderflow.model.routes import enumerate_routes
 from borderflow.options import RunOptions
 from borderflow.solvers.highs import HighsSession, TimeLimitError
 
-LEVER_COSTS_FILE = "lever_costs.csv"
+from .response_menu import LEVER_COSTS_FILE, Lever, lever_costs, read_menu  # noqa: F401
+
 #: a portfolio is reported optimal only when HiGHS proves a relative gap within this
 OPTIMAL_GAP = 1e-6
-BASIS = ("levers that add capacity, chosen by one MIP over the route set enumerated for the "
-         "scenario with every lever (no column generation in the MIP); slot quotas and holds "
-         "cannot lower a least-cost model's cost and are not in a menu")
-
-
-@dataclass(frozen=True)
-class Lever:
-    """A candidate response: its name, event, cost per day (USD) and where the cost is from."""
-
-    name: str
-    event: object
-    cost_usd_per_day: float
-    cost_source: str
-    line: int | None = None
-
-
-def lever_costs(tables: InputTables, folder: Path | str | None = None) -> pd.DataFrame:
-    """``lever_costs.csv`` of the dataset (lever, unit, value, low, high, source, ...)."""
-    from borderflow.uncertainty.run import dataset_folder
-
-    src = Path(folder) if folder is not None else dataset_folder(tables)
-    path = src / LEVER_COSTS_FILE if src is not None else None
-    if path is None or not path.is_file():
-        return pd.DataFrame(columns=["lever", "unit", "value", "low", "high", "source",
-                                     "source_year", "quality"])
-    df = pd.read_csv(path)
-    for i, r in enumerate(df.itertuples(index=False), start=2):
-        if not (np.isfinite(r.value) and r.low <= r.value <= r.high and r.low >= 0):
-            raise InputError(Problem(display_path(path), i, "value", f"cost {r.value} must be a "
-                                     f"number >= 0 within [low, high] = [{r.low}, {r.high}]"))
-    return df
-
-
-def _default_cost(ev, costs: pd.DataFrame) -> tuple[float, str]:
-    kind = "extra_capacity_trucks_per_day" if isinstance(ev, ExtraCapacityEvent) else "open"
-    row = costs[costs["lever"] == kind]
-    if row.empty:
-        return np.nan, "none"
-    r = row.iloc[0]
-    size = ev.extra_capacity_trucks_per_day if isinstance(ev, ExtraCapacityEvent) else 1.0
-    return float(r["value"]) * size, (f"{LEVER_COSTS_FILE} {kind}: {r['value']:g} {r['unit']} "
-                                      f"({r['low']:g}-{r['high']:g}, {r['quality']})")
-
-
-def read_menu(path: Path | str, tables: InputTables, scenario: Scenario) -> list[Lever]:
-    """The levers of a menu file, each checked against the dataset and the horizon.
-
-    Raises
-    ------
-    InputError
-        One line naming the file, the lever's line and the field.
-    """
-    shown = display_path(path)
-    text = read_text(path)
-    try:
-        node = yaml.compose(text)
-        doc = yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        raise InputError(Problem(shown, mark.line + 1 if mark else None, None,
-                                 "not valid YAML")) from None
-    if not isinstance(doc, dict) or not isinstance(doc.get("levers"), list) or \
-            not doc["levers"]:
-        raise InputError(Problem(shown, None, "levers", "a menu is a mapping with a non-empty "
-                                 "list 'levers' of events, each with a 'name'"))
-    items = next(v for k, v in node.value if k.value == "levers").value
-    costs = lever_costs(tables)
-    catalog = Catalog.of(tables)
-    adapter = TypeAdapter(Event)
-    levers, names = [], set()
-    for k, (item, raw) in enumerate(zip(items, doc["levers"])):
-        line = item.start_mark.line + 1
-
-        def bad(fieldname: str, message: str, line=line, k=k) -> InputError:
-            return InputError(Problem(shown, line, f"levers[{k}].{fieldname}", message))
-
-        if not isinstance(raw, dict) or not isinstance(raw.get("name"), str):
-            raise bad("name", "each lever is a mapping with a 'name' and its event's fields")
-        raw = dict(raw)
-        name = raw.pop("name")
-        if name in names:
-            raise bad("name", f"lever name '{name}' is used twice")
-        names.add(name)
-        try:
-            ev = adapter.validate_python(raw)
-        except ValidationError as err:
-            e = err.errors()[0]
-            where = ".".join(str(x) for x in e["loc"][1:]) or "event"
-            raise bad(where, e["msg"]) from None
-        if isinstance(ev, (SlotQuotaEvent, HoldDispatchEvent)):
-            raise bad("event", "slot quotas and dispatch holds only restrict what the model "
-                      "routes at least cost, so they cannot lower its cost: solve them as "
-                      "scenario events (borderflow solve) to see what they cost")
-        if not isinstance(ev, (ExtraCapacityEvent, OpenEvent)):
-            raise bad("event", "a lever is extra_capacity_trucks_per_day or open")
-        problems = scenario_problems(Scenario(horizon=scenario.horizon, events=(ev,)), catalog)
-        if problems:
-            loc, _, message = problems[0]
-            raise bad(".".join(str(x) for x in loc[2:]) or "event", message)
-        if ev.cost_usd_per_day is not None:
-            cost, source = ev.cost_usd_per_day, "menu"
-        else:
-            cost, source = _default_cost(ev, costs)
-            if not np.isfinite(cost):
-                raise bad("cost_usd_per_day", f"no cost given and none in {LEVER_COSTS_FILE}")
-        levers.append(Lever(name, ev, float(cost), source, line))
-    return levers
+BASIS = ("levers that add capacity or license a product at a gate, chosen by one MIP over "
+         "the route set enumerated for the scenario with every lever (no column generation in "
+         "the MIP); slot quotas, holds and withdrawn licences cannot lower a least-cost "
+         "model's cost and are not in a menu; a licence's lead time applies to dated runs")
 
 
 def check_budget(budget_usd: float) -> None:
@@ -203,14 +94,49 @@ def lever_deltas(tables: InputTables, scenario: Scenario, levers: list[Lever], s
         parts.append(pd.DataFrame({"row": hit, "lever": i, "delta_trucks_per_day":
                                    ki[hit] - k0[hit]}))
     deltas = pd.concat(parts, ignore_index=True)
-    twice = deltas[deltas.duplicated("row", keep=False)]
+    _refuse_overlap(deltas, levers, shown, rows, "the capacity of")
+    return deltas, k0
+
+
+def _refuse_overlap(deltas: pd.DataFrame, levers: list[Lever], shown: str, rows: pd.DataFrame,
+                    what: str) -> None:
+    """Refuse two levers (not sizes of one) that change one row: the row would not be
+    additive in the levers."""
+    group = [lv.group or lv.name for lv in levers]
+    d = deltas.assign(group=[group[i] for i in deltas["lever"]]).drop_duplicates(
+        ["row", "group"])
+    twice = deltas[deltas["row"].isin(d.loc[d.duplicated("row", keep=False), "row"])]
     if len(twice):
         a, b = sorted(set(twice["lever"]))[:2]
         r = rows.iloc[int(twice["row"].iloc[0])]
-        raise InputError(Problem(shown, levers[b].line, f"levers[{b}]", f"changes the capacity "
-                                 f"of {r['crossing_id']} ({r['direction']}) on the same days "
+        raise InputError(Problem(shown, levers[b].line, f"levers[{b}]", f"changes {what} "
+                                 f"{r['crossing_id']} ({r['direction']}) on the same days "
                                  f"as '{levers[a].name}': give them as one lever"))
-    return deltas, k0
+
+
+def entry_deltas(tables: InputTables, scenario: Scenario, every, levers: list[Lever],
+                 shown: str, rows: pd.DataFrame) -> pd.DataFrame:
+    """Per entry row of the model built with every lever (licence rows: a product reaching a
+    gate on a day), the limit without levers (``base``, trucks/day) and with each lever that
+    raises it (``with``, capped by ``bound``: the product's whole supply in trucks, so that
+    ``row <= base + (with - base) z`` is valid with the lever chosen)."""
+    if rows is None or rows.empty:
+        return pd.DataFrame(columns=["row", "lever", "base", "with"])
+    l0 = entry_bounds(rows, build_network(tables, scenario))
+    sup = every.supply.groupby("product_id")["supply_t"].sum()
+    payload = every.products["payload_t_per_truck"]
+    product = rows["key"].str.split("|").str[2]
+    bound = (sup.reindex(product).fillna(0.0) / payload.reindex(product)).to_numpy(dtype=float)
+    parts = []
+    for i, lever in enumerate(levers):
+        one = scenario.model_copy(update={"events": scenario.events + (lever.event,)})
+        li = entry_bounds(rows, build_network(tables, one))
+        hit = np.flatnonzero(li > l0 + 1e-9)
+        parts.append(pd.DataFrame({"row": hit, "lever": i, "base": l0[hit],
+                                   "with": np.minimum(li[hit], np.maximum(bound[hit], l0[hit]))}))
+    deltas = pd.concat(parts, ignore_index=True)
+    _refuse_overlap(deltas, levers, shown, rows, "the licence of a product at")
+    return deltas
 
 
 @dataclass(eq=False)
@@ -238,6 +164,9 @@ class ResponseResult:
     portfolios: pd.DataFrame
     metadata: dict = field(default_factory=dict)
     backlog: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: the best set re-solved as a plain scenario (:func:`resolve`), and the menu's levers
+    best_run: object = None
+    menu: list = field(default_factory=list)
 
     @property
     def best(self) -> pd.Series:
@@ -263,6 +192,12 @@ class ResponseResult:
                          f"{b['model_cost']:,.0f}); verified: "
                          f"{'yes' if b['verified'] else 'NO'}; spoiled "
                          f"{b['spoiled_t']:,.0f} t")
+            gain = b["model_cost"] - b["resolved_model_cost"]
+            if gain > max(1.0, 1e-7 * abs(b["model_cost"])):
+                lines.append(f"note: the re-solve is {gain:,.0f} {unit} cheaper: it priced "
+                             "routes outside the MIP's enumerated route set (column "
+                             "generation), so the MIP's choice is optimal over that route set "
+                             "only")
         for r in self.portfolios[self.portfolios["set"].str.startswith("size-")].itertuples():
             lines.append(f"best of {r.set[5:]} lever(s): {r.levers or '-'}: net "
                          f"{r.net_benefit:+,.0f} {unit} (cost {r.lever_cost:,.0f}, gap "
@@ -280,7 +215,8 @@ class ResponseResult:
 
     def write(self, folder, on_progress=None) -> Path:
         """Write the response folder: ``levers``, ``portfolios`` (CSV and parquet),
-        ``respond.json``, ``summary.txt`` (:func:`borderflow.io.write_folder`)."""
+        ``respond.json``, ``summary.txt`` (:func:`borderflow.io.write_folder`), and ``map.html``
+        and ``levers.gpkg``: the menu's levers at their gates, chosen or not, with cost."""
         from borderflow.io import write_folder
 
         if on_progress is not None:
@@ -288,7 +224,27 @@ class ResponseResult:
         meta = {k: v for k, v in self.metadata.items() if k != "seconds"}
         return write_folder(folder, self.tables(), {"respond.json": meta},
                             texts={"summary.txt": "\n".join(self.text(timing=False)) + "\n"},
-                            volatile={})
+                            volatile={}, also=self._write_maps if self.best_run else None)
+
+    def lever_layer(self):
+        """The menu's levers at their gates, ``chosen`` yes/no (:func:`borderflow.gis.
+        levers_layer`), on the best set's network."""
+        from borderflow.gis import levers_layer
+
+        picked = set(self.best["levers"].split(";"))
+        return levers_layer(self.best_run.net, [lv.event for lv in self.menu],
+                            names=[lv.name for lv in self.menu],
+                            chosen=[lv.name in picked for lv in self.menu])
+
+    def _write_maps(self, tmp: Path) -> None:
+        """``map.html`` (the best set's flows re-solved, every lever of the menu at its gate,
+        chosen or not, with its cost) and ``levers.gpkg`` (layer ``levers``)."""
+        from borderflow.gis import run_data, write_layers
+        from borderflow.html_map import flow_map_html
+
+        layer = self.lever_layer()
+        flow_map_html(run_data(self.best_run), tmp / "map.html", levers=layer)
+        write_layers({"levers": layer}, tmp / "levers.gpkg", "gpkg")
 
 
 def respond(dataset: InputTables, scenario: Scenario, menu: Path | str, budget_usd: float,
@@ -336,8 +292,10 @@ def respond(dataset: InputTables, scenario: Scenario, menu: Path | str, budget_u
     net = build_network(dataset, every)
     built = build_model(net, enumerate_routes(net, routes_opt))
     deltas, k0 = lever_deltas(dataset, scenario, levers, shown, built.capacity_rows)
+    entries = entry_deltas(dataset, scenario, net, levers, shown, built.entry_rows)
     m = built.model
-    define_lever_choice(m, deltas, k0, cost, budget_usd)
+    define_lever_choice(m, deltas, k0, cost, budget_usd, entries,
+                        [lv.group for lv in levers])
     session = HighsSession(m, solver)
     session.highs.setOptionValue("mip_rel_gap", OPTIMAL_GAP)
     n = len(levers)
@@ -377,9 +335,11 @@ def respond(dataset: InputTables, scenario: Scenario, menu: Path | str, budget_u
     rows = [solve("none", zeros, zeros)]
     progress("respond", 1, 2 * n + 2, "the best portfolio within the budget")
     rows.append(solve("best", zeros, ones))
-    for k in range(1, n + 1):
+    groups = len({lv.group or lv.name for lv in levers})  # sizes of one lever: one at most
+    for k in range(1, groups + 1):
         progress("respond", 1 + k, 2 * n + 2, f"the best set of {k} lever(s)")
-        if np.sort(cost)[:k].sum() > budget_usd + 1e-9:
+        cheapest = pd.Series(cost).groupby([lv.group or lv.name for lv in levers]).min()
+        if np.sort(cheapest.to_numpy())[:k].sum() > budget_usd + 1e-9:
             break  # no set of k levers fits the budget
         rows.append(solve(f"size-{k}", zeros, ones, (k, k)))
     alone = []
@@ -407,9 +367,12 @@ def respond(dataset: InputTables, scenario: Scenario, menu: Path | str, budget_u
     portfolios.insert(6, "net_benefit", portfolios["benefit"] - portfolios["lever_cost"])
     table = pd.DataFrame({
         "name": [lv.name for lv in levers],
-        "kind": ["extra_capacity" if isinstance(lv.event, ExtraCapacityEvent) else "open"
-                 for lv in levers],
+        "kind": [lv.kind for lv in levers],
+        "group": [lv.group or lv.name for lv in levers],
         "crossing_id": [lv.event.crossing for lv in levers],
+        "products": [";".join(lv.event.license.products) if lv.kind == "license" else ""
+                     for lv in levers],
+        "from": [str(lv.event.start or "") for lv in levers],
         "extra_trucks_per_day": [getattr(lv.event, "extra_capacity_trucks_per_day", np.nan)
                                  for lv in levers],
         "cost_usd_per_day": [lv.cost_usd_per_day for lv in levers],
@@ -423,7 +386,8 @@ def respond(dataset: InputTables, scenario: Scenario, menu: Path | str, budget_u
             "variables": len(session.columns_of(m.route_flow)), "dated": dated,
             "seconds": float(portfolios["seconds"].sum())}
     cols = ["set"] + [c for c in backlog.columns if c != "set"]
-    return ResponseResult(table, portfolios, meta, backlog[cols])
+    return ResponseResult(table, portfolios, meta, backlog[cols], checks["best"]["run"],
+                          levers)
 
 
 def resolve(dataset: InputTables, scenario: Scenario, chosen: list[Lever],
@@ -439,7 +403,8 @@ def resolve(dataset: InputTables, scenario: Scenario, chosen: list[Lever],
     -------
     dict
         ``model_cost`` (USD, or USD/day static), ``spoiled_t``, ``verified`` (bool),
-        ``backlog`` (the run's backlog episodes: gate, direction, start, peak, clear date).
+        ``backlog`` (the run's backlog episodes: gate, direction, start, peak, clear date),
+        ``run`` (the solved run).
     """
     from borderflow.pipeline import run_scenario
     from borderflow.verify import verify_results
@@ -450,4 +415,4 @@ def resolve(dataset: InputTables, scenario: Scenario, chosen: list[Lever],
     summary = run.results.summary
     return {"model_cost": float(summary["objective_usd"]),
             "spoiled_t": float(summary.get("spoiled_t", np.nan)),
-            "verified": bool(report["ok"].all()), "backlog": run.results.backlog}
+            "verified": bool(report["ok"].all()), "backlog": run.results.backlog, "run": run}

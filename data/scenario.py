@@ -349,14 +349,33 @@ class HoldDispatchEvent(_Dated):
     direction: Direction = "a_to_b"
 
 
+class LicenseSpec(StrictModel):
+    """Products (ids) licensed at a crossing (``licensed: false``: no longer licensed)."""
+
+    products: tuple[str, ...] = Field(min_length=1)
+    licensed: bool = True
+
+
+class LicenseEvent(_Dated):
+    """A response: products become licensed at a crossing between dates (quarantine
+    registration, a designated inspection site), e.g. ``{crossing: boten-mohan-rail, license:
+    {products: [durian, banana]}, from: 2022-12-03}``; ``licensed: false`` withdraws a licence
+    (quarantine tightened). Licences are per crossing (both directions), as in
+    ``crossings.csv``; events apply in order, the later one winning on shared days. A flow
+    counts on the day it reaches the gate (:mod:`borderflow.model.licences`)."""
+
+    crossing: str
+    license: LicenseSpec
+
+
 #: the response levers (issue 21), each a scenario event with a running cost
-LEVER_EVENTS = (ExtraCapacityEvent, OpenEvent, SlotQuotaEvent, HoldDispatchEvent)
+LEVER_EVENTS = (ExtraCapacityEvent, OpenEvent, SlotQuotaEvent, HoldDispatchEvent, LicenseEvent)
 
 EVENT_KEYS = {"close": CloseEvent, "capacity_trucks_per_day": CapacityEvent,
               "build": BuildEvent, "supply": SupplyEvent, "priority": PriorityEvent,
               "extra_capacity_trucks_per_day": ExtraCapacityEvent, "open": OpenEvent,
               "slot_quota": SlotQuotaEvent, "hold_dispatch": HoldDispatchEvent,
-              "ramp": RampEvent}
+              "ramp": RampEvent, "license": LicenseEvent}
 
 
 #: kinds whose key may be bare (``{crossing: x, close:}``, ``open:``, ``hold_dispatch:``)
@@ -392,7 +411,7 @@ Event = Annotated[Union[tuple(Annotated[cls, Tag(key)] for key, cls in EVENT_KEY
                                 custom_error_message="an event must be a mapping with exactly "
                                 "one of: close, capacity_trucks_per_day, build, supply, "
                                 "priority, extra_capacity_trucks_per_day, open, slot_quota, "
-                                "hold_dispatch, ramp")]
+                                "hold_dispatch, ramp, license")]
 
 
 def check_name(v: str) -> str:

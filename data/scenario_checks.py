@@ -102,6 +102,10 @@ def scenario_problems(scenario: Scenario, catalog: Catalog) -> list[tuple[tuple,
         for i, origin in enumerate(getattr(spec[1], "origins", ()) or ()):
             found.append(unknown_id(("events", k, spec[0], "origins", i), "origin", origin,
                                     catalog.origins))
+    for k, ev in enumerate(scenario.events):  # the products a licence names
+        for i, product in enumerate(getattr(getattr(ev, "license", None), "products", ())):
+            found.append(unknown_id(("events", k, "license", "products", i), "product",
+                                    product, catalog.products))
     for j, q in enumerate(scenario.initial_queues):
         found.append(unknown_id(("initial_queues", j, "crossing"), "crossing", q.crossing,
                                 catalog.crossings))

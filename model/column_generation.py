@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 from borderflow.data.destinations import share_rules
 
+from .licences import route_licences
 from .formulation import BuiltModel
 from .network import FreightNetwork
 from .pricing import (TOLERANCE, PricingGraph, PricingProduct, PricingResult, StaticDuals,
@@ -152,10 +153,7 @@ def pricing_inputs(net: FreightNetwork) -> tuple[PricingGraph, list[PricingProdu
     """The pricing graph (every arc of the network, closed crossings included: closures are
     passed with the duals) and one :class:`PricingProduct` per product supplied somewhere."""
     graph = PricingGraph.from_tables(net.nodes[["node_id", "country"]], net.arcs)
-    licences = {}
-    for row in net.tables.crossings.itertuples(index=False):
-        text = row.licensed_products if isinstance(row.licensed_products, str) else ""
-        licences[row.crossing_id] = {p.strip() for p in text.split(";") if p.strip()} or None
+    licences = route_licences(net.tables.crossings, net.scenario)  # some day (model/licences)
     demand = net.demand[net.demand["period"] == net.demand["period"].min()]
     products = []
     for pid, p in net.products.sort_index().iterrows():

@@ -48,6 +48,7 @@ import pyomo.environ as pyo
 
 from .indices import CROSS_KEYS, SUPPLY_KEYS, IndexTables, index_tables, priority_rows
 from .levers import define_gate_entry_constraints, entry_bounds
+from .licences import check_same_pairs
 from .network import FreightNetwork
 from .queues import arrivals
 from .routes import RouteSet
@@ -514,9 +515,11 @@ def bound_updates(built: BuiltModel, net: FreightNetwork) -> BoundUpdate:
     ``net`` must share ``built``'s structure: the same dataset, route set, periods, priority
     rules and initial queues (its scenario may change capacities, closures, builds, supply and
     response levers; a slot quota or hold the model was not built with needs its own model,
-    one it was built with and ``net`` lacks is relaxed).
+    one it was built with and ``net`` lacks is relaxed; a licence pair it was not built with
+    is refused, :func:`borderflow.model.licences.check_same_pairs`).
     Used by sweeps to re-solve a kept HiGHS model instead of rebuilding it.
     """
+    check_same_pairs(built.entry_rows, net.scenario)  # a licence changes the route set
     m = built.model
     cap, prio, sup = scenario_rows(built, net)
     supply = sup["supply_t"].to_numpy(dtype=float)

@@ -37,6 +37,7 @@ import pyomo.environ as pyo
 from borderflow.data.scenario import HoldDispatchEvent, SlotQuotaEvent
 
 from .indices import CROSS_KEYS, IndexTables
+from .licences import LICENSE_KEY, licence_bounds, licence_limits
 from .network import DIRECTIONS, FreightNetwork
 from .routes import RouteSet
 from .terms import add_rows, terms
@@ -62,7 +63,9 @@ def _period_share(net: FreightNetwork, ev) -> np.ndarray:
 def entry_limits(net: FreightNetwork) -> pd.DataFrame:
     """One row per (entry event, direction, period) in force: ``event`` (index in the
     scenario), ``key`` (its JSON), crossing_id, direction, period, ``limit_trucks_per_day``,
-    ``kind`` (``slot_quota``/``hold_dispatch``), ``origins`` (tuple; empty: all)."""
+    ``kind`` (``slot_quota``/``hold_dispatch``/``license``), ``origins`` (tuple; empty: all),
+    ``products`` (tuple; empty: all). Licence rows (:func:`borderflow.model.licences.
+    licence_limits`) have event -1: they stand for a (crossing, product) pair."""
     cap = net.capacity.set_index(CROSS_KEYS)["capacity_trucks_per_day"]
     rows = []
     for e, ev in enumerate(net.scenario.events):
@@ -79,39 +82,47 @@ def entry_limits(net: FreightNetwork) -> pd.DataFrame:
                 phi = float(share[period])
                 limit = quota if phi >= 1.0 else phi * quota + (1.0 - phi) * k
                 rows.append((e, _key(ev), ev.crossing, direction, int(period), limit, kind,
-                             tuple(origins)))
-    return pd.DataFrame(rows, columns=[*ENTRY_KEYS, "limit_trucks_per_day", "kind", "origins"])
+                             tuple(origins), ()))
+    for r in licence_limits(net).itertuples(index=False):
+        rows.append((-1, r.key, r.crossing_id, r.direction, int(r.period),
+                     r.limit_trucks_per_day, LICENSE_KEY, (), (r.product_id,)))
+    return pd.DataFrame(rows, columns=[*ENTRY_KEYS, "limit_trucks_per_day", "kind", "origins",
+                                       "products"])
 
 
 def gate_reach(net: FreightNetwork, ix: IndexTables, routes: RouteSet) -> pd.DataFrame:
     """Every route flow and each crossing of its route: ``f, origin, crossing_id, direction,
-    dispatch (period), reach (period it gets to the crossing), trucks_per_t``."""
+    dispatch (period), reach (period it gets to the crossing), trucks_per_t, product_id``."""
     rc = routes.route_crossings[["route_id", "element_id", "direction", "offset_h"]]
-    use = ix.flows[["f", "route_id", "origin", "period", "payload_t_per_truck"]].merge(
-        rc, on="route_id")
+    use = ix.flows[["f", "route_id", "product_id", "origin", "period",
+                    "payload_t_per_truck"]].merge(rc, on="route_id")
     lag = np.floor(use["offset_h"].to_numpy() / 24.0).astype(int) if net.dated else 0
     return pd.DataFrame({"f": use["f"].to_numpy(), "origin": use["origin"].to_numpy(),
                          "crossing_id": use["element_id"].to_numpy(),
                          "direction": use["direction"].to_numpy(),
                          "dispatch": use["period"].to_numpy(),
                          "reach": use["period"].to_numpy() + lag,
-                         "trucks_per_t": 1.0 / use["payload_t_per_truck"].to_numpy()})
+                         "trucks_per_t": 1.0 / use["payload_t_per_truck"].to_numpy(),
+                         "product_id": use["product_id"].to_numpy()})
 
 
 def entry_terms(limits: pd.DataFrame, reach: pd.DataFrame) -> pd.DataFrame:
     """Terms ``row, f, coef`` of the entry rows ``limits`` over route flows ``reach``: a
-    quota counts flows on the day they reach the gate, a hold on the day they leave."""
+    quota or a licence counts flows on the day they reach the gate, a hold on the day they
+    leave; a licence row counts only its product."""
     if limits.empty:
         return pd.DataFrame({"row": [], "f": [], "coef": []})
     lim = limits.reset_index(drop=True).assign(row=lambda d: np.arange(len(d)))
     parts = []
-    for kind, day in (("slot_quota", "reach"), ("hold_dispatch", "dispatch")):
+    for kind, day in (("slot_quota", "reach"), ("hold_dispatch", "dispatch"),
+                      (LICENSE_KEY, "reach")):
         sub = lim[lim["kind"] == kind]
         if sub.empty:
             continue
         hit = sub.merge(reach.rename(columns={day: "period"}),
                         on=["crossing_id", "direction", "period"])
-        ok = np.array([not o or g in o for o, g in zip(hit["origins"], hit["origin"])],
+        ok = np.array([(not o or g in o) and (not q or p in q) for o, g, q, p in
+                       zip(hit["origins"], hit["origin"], hit["products"], hit["product_id"])],
                       dtype=bool)
         parts.append(hit.loc[ok, ["row", "f", "trucks_per_t"]].rename(
             columns={"trucks_per_t": "coef"}))
@@ -144,12 +155,20 @@ def define_gate_entry_constraints(m: pyo.ConcreteModel, ix: IndexTables, net: Fr
 
 def entry_bounds(rows: pd.DataFrame, net: FreightNetwork) -> np.ndarray:
     """The upper bounds of a built model's entry rows under ``net``'s scenario: the limit of
-    the same event (same JSON) on the same day, ``inf`` where the scenario lacks it."""
+    the same event (same JSON) on the same day, ``inf`` where the scenario lacks it; licence
+    rows: the pair's licence state under that scenario (the dataset's if no event names it)."""
     if rows.empty:
         return np.zeros(0)
+    out = np.full(len(rows), np.inf)
+    lic = rows["key"].str.startswith(LICENSE_KEY + "|").to_numpy()
+    if lic.any():
+        out[lic] = licence_bounds(rows[lic], net)
+    if lic.all():
+        return out
     now = entry_limits(net)[["key", "crossing_id", "direction", "period",
                              "limit_trucks_per_day"]]
     now = now.drop_duplicates(["key", "crossing_id", "direction", "period"])
     got = rows[["key", "crossing_id", "direction", "period"]].merge(
         now, on=["key", "crossing_id", "direction", "period"], how="left")
-    return got["limit_trucks_per_day"].fillna(np.inf).to_numpy(dtype=float)
+    out[~lic] = got["limit_trucks_per_day"].fillna(np.inf).to_numpy(dtype=float)[~lic]
+    return out

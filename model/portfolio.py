@@ -15,7 +15,20 @@ every lever, so it is implied). A lever costs :math:`c_i` (USD over the horizon,
 in a static run); the budget is :math:`\\sum_i c_i z_i \\le B` and the objective is the
 model's plus :math:`\\sum_i c_i z_i`, so a lever is chosen only if it saves more than it costs.
 A row's capacity must be additive in the levers: the menu check refuses two levers that change
-the same crossing on the same day (:func:`borderflow.responses.lever_deltas`).
+the same crossing on the same day (:func:`borderflow.responses.lever_deltas`), unless they
+are sizes of one lever (a *group*, :mod:`borderflow.response_menu`), of which at most one is
+chosen (family ``lever_group``: :math:`\\sum_{i \\in g} z_i \\le 1`).
+
+A licence lever (a product licensed at a gate on days it is not today) lifts the limit of
+the ``license`` rows of ``gate_entry_limit`` (:mod:`borderflow.model.licences`): the trucks of
+the product reaching the gate on such a day, 0 without the lever. Family ``lever_entry``
+writes each such row again as
+
+.. math:: \\sum_{f} x_f / \\text{payload}_f - (U_{r,i} - L^0_r) z_i \\le L^0_r
+
+with :math:`L^0_r` its limit without levers (0) and :math:`U_{r,i}` the limit with the lever,
+capped at the product's whole supply in trucks (a bound no solution exceeds), so the routes
+through that gate for that product carry nothing unless the lever is chosen.
 """
 
 from __future__ import annotations
@@ -28,7 +41,8 @@ from .pyomo_layer import ArrayObjective, linear
 
 
 def define_lever_choice(m: pyo.ConcreteModel, deltas: pd.DataFrame, base_capacity: np.ndarray,
-                        cost: np.ndarray, budget: float) -> None:
+                        cost: np.ndarray, budget: float, entries: pd.DataFrame | None = None,
+                        groups: list | None = None) -> None:
     """Binaries ``lever_on[i]``, rows ``lever_capacity`` (one per capacity row a lever
     changes), ``lever_budget`` and ``lever_count`` (``0 <= sum z <= n``, narrowed to ``k`` for
     the best set of size ``k``), and the objective ``portfolio_objective`` (the model's plus
@@ -46,6 +60,12 @@ def define_lever_choice(m: pyo.ConcreteModel, deltas: pd.DataFrame, base_capacit
         Per lever, its cost in the objective's unit (USD over the horizon; static: USD/day).
     budget : float
         Most the chosen levers may cost (same unit).
+    entries : DataFrame, optional
+        ``row`` (of ``gate_entry_limit``), ``lever``, ``base`` and ``with`` (its limit
+        without levers and with the lever, trucks/day): :func:`borderflow.responses.
+        entry_deltas`.
+    groups : list, optional
+        Per lever, its group (None: its own): at most one lever of a group is chosen.
     """
     n = len(cost)
     m.lever_on = pyo.Var(range(n), domain=pyo.Binary)
@@ -61,6 +81,24 @@ def define_lever_choice(m: pyo.ConcreteModel, deltas: pd.DataFrame, base_capacit
                           zip(d["lever"], d["delta_trucks_per_day"])) <= float(base_capacity[r])
 
     m.lever_capacity = pyo.Constraint(rows, rule=capacity_rule)
+    entries = entries if entries is not None else pd.DataFrame(columns=["row", "lever"])
+    e_ptr, e_idx, e_coef, e_x = m.gate_entry_limit.csr() if len(entries) else (0, 0, 0, 0)
+
+    def entry_rule(_, k):
+        e = entries.iloc[k]
+        r, i = int(e["row"]), int(e["lever"])
+        lo, hi = e_ptr[r], e_ptr[r + 1]
+        body = linear(e_coef[lo:hi], [e_x[j] for j in e_idx[lo:hi]])
+        return body - float(e["with"] - e["base"]) * m.lever_on[i] <= float(e["base"])
+
+    m.lever_entry = pyo.Constraint(range(len(entries)), rule=entry_rule)
+    sets = {}
+    for i, g in enumerate(groups or []):
+        if g is not None:
+            sets.setdefault(g, []).append(i)
+    sets = [v for _, v in sorted(sets.items()) if len(v) > 1]
+    m.lever_group = pyo.Constraint(range(len(sets)), rule=lambda _, k: sum(
+        m.lever_on[i] for i in sets[k]) <= 1)
     m.lever_budget = pyo.Constraint(expr=sum(float(c) * m.lever_on[i]
                                              for i, c in enumerate(cost)) <= float(budget))
     m.lever_count = pyo.Constraint(expr=pyo.inequality(0, sum(m.lever_on[i] for i in range(n)),

@@ -31,6 +31,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from .licences import route_licences
 from .costs import cost_per_t
 from .network import FreightNetwork
 
@@ -272,12 +273,9 @@ def _best_routes(net: FreightNetwork, eligible: pd.DataFrame, route_arcs: pd.Dat
 
 def _eligible(net: FreightNetwork, routes: pd.DataFrame, route_arcs: pd.DataFrame,
               products: pd.DataFrame, buyers: dict) -> tuple[pd.DataFrame, dict]:
-    """(route, product) pairs allowed by licence and shelf life, with cost per tonne."""
-    licences = {}
-    for row in net.tables.crossings.itertuples(index=False):
-        text = row.licensed_products if isinstance(row.licensed_products, str) else ""
-        allowed = {p.strip() for p in text.split(";") if p.strip()}
-        licences[row.crossing_id] = allowed or None
+    """(route, product) pairs allowed by licence (on some day) and shelf life, with cost per
+    tonne."""
+    licences = route_licences(net.tables.crossings, net.scenario)  # some day (model/licences)
     crossings_of = route_arcs[route_arcs["kind"] == "crossing"].groupby("route_id")[
         "element_id"].apply(list).to_dict()
     pairs = routes.merge(net.tables.supply[["node_id", "product_id"]].rename(

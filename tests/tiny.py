@@ -73,6 +73,21 @@ def base_tables() -> dict[str, pd.DataFrame]:
     return {name: df.astype(object) for name, df in tables.items()}
 
 
+def licence_tables(supply_t_per_day: float = 3000) -> dict[str, pd.DataFrame]:
+    """The base tables with a second product, rice (no supply), and x2 licensed only for rice:
+    durian may not cross x2 (tests of the ``license`` lever)."""
+    t = base_tables()
+    t["supply"].loc[0, "supply_t_per_year"] = supply_t_per_day * 365
+    rice = t["products"].iloc[0].copy()
+    rice["product_id"], rice["name"], rice["category"], rice["perishable"] = \
+        "rice", "Rice", "staple", "false"
+    t["products"] = pd.concat([t["products"], rice.to_frame().T], ignore_index=True)
+    t["seasonality"] = pd.concat([t["seasonality"], t["seasonality"].assign(
+        product_id="rice")], ignore_index=True)
+    t["crossings"].loc[1, "licensed_products"] = "rice"
+    return t
+
+
 def write(folder: Path, tables: dict[str, pd.DataFrame] | None = None) -> Path:
     """Write tables as CSV files into ``folder``; return it."""
     folder.mkdir(parents=True, exist_ok=True)

@@ -23,6 +23,8 @@ LAYER_INFO = {
     "crossings_daily": "border crossings per day of a dated run: capacity, trucks and queue per "
                        "direction, closed days marked; time field 'time', noon of each day "
                        "(QGIS temporal controller: one day per frame)",
+    "levers": "response levers of the scenario at their crossings (extra capacity, opening, "
+              "licence, slot quota, hold): what, when and the cost per day",
     "data_dictionary": "one row per field of every layer: unit and meaning",
 }
 
@@ -103,6 +105,19 @@ FIELDS: dict[str, tuple[str, str, str]] = {
     "lost_delta_usd": ("d_lost_usd", "USD/day", "change of lost export value per day"),
     "recv_delta_t": ("d_recv_t", "t/day", "change of tonnes delivered per day"),
     "revenue_delta_usd": ("d_revenue", "USD/day", "change of market revenue per day"),
+    # the levers layer (borderflow.gis.levers)
+    "lever": ("lever", "-", "lever kind: extra_capacity, open, license, slot_quota, "
+                            "hold_dispatch"),
+    "lever_name": ("lever_name", "-", "the lever's name (a respond menu's) or its kind and "
+                                      "number in the scenario"),
+    "detail": ("detail", "-", "what the lever does (trucks/day and direction, products "
+                              "licensed, quota)"),
+    "from_date": ("from_date", "date", "first day in force (empty: the horizon's start)"),
+    "to_date": ("to_date", "date", "last day in force (empty: the horizon's end)"),
+    "cost_usd_day": ("cost_usd_d", "USD/day", "what the lever costs per day in force"),
+    "cost_src": ("cost_src", "-", "where the cost is from: the scenario or menu, or "
+                                  "lever_costs.csv (estimate with its range)"),
+    "chosen": ("chosen", "-", "respond maps: yes if the best set has this lever"),
 }
 #: prefix of the per-product tonnage fields of ``links`` (``t_durian``, ``t_dragon_fruit`` ...)
 PRODUCT_PREFIX = "t_"

@@ -17,6 +17,7 @@ from borderflow.io import read_run
 
 from .dictionary import CRS
 from .layers import LAYERS, run_layers, with_daily
+from .levers import with_levers
 from .runs import load_run
 from .writers import write_layers
 
@@ -59,7 +60,7 @@ def export_run(run_dir: Path | str, out_path: Path | str | None = None, fmt: str
     run = load_run(run_dir, data, overlays)
     base = read_run(baseline) if baseline is not None else None
     progress("layers", None, None, "building the layers")
-    layers = with_daily(run, run_layers(run, base))
+    layers = with_levers(run, with_daily(run, run_layers(run, base)))
     progress("write", None, None, f"writing {len(layers)} layers")
     return write_layers(layers, out_path or default_out(run_dir, fmt), fmt)
 

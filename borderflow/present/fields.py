@@ -53,6 +53,10 @@ TITLES: dict[str, str] = {
     "queue_ab": "Trucks waiting, side a to b", "queue_ba": "Trucks waiting, side b to a",
     "value_ab": "Value of extra capacity, side a to b (open days)",
     "value_ba": "Value of extra capacity, side b to a (open days)",
+    # levers (borderflow.gis.levers)
+    "lever": "Lever kind", "lever_name": "Lever", "detail": "What the lever does",
+    "from_date": "In force from", "to_date": "In force to", "cost_usd_day": "Cost per day",
+    "cost_src": "Source of the cost", "chosen": "Chosen by respond",
 }
 
 #: units with no alias suffix (ids, names, codes)

@@ -403,4 +403,7 @@ def default_styles(layers: Mapping[str, object], aliases: Mapping[str, str] | No
             out[name] = nodes_style(**kw)
         elif name == "crossings_daily":
             out[name] = crossings_daily_style(**kw)
+        elif name == "levers":
+            out[name] = points_style("cost_usd_day", "#ff7f00", "star", df["cost_usd_day"],
+                                     "USD/day", **kw)
     return out

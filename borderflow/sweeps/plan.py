@@ -30,8 +30,9 @@ from borderflow.data.dataset import load_dataset
 from borderflow.data.errors import InputError, Problem
 from borderflow.data.loaders import InputTables
 from borderflow.data.scenario import (LEVER_EVENTS, BuildEvent, CapacityEvent, CloseEvent,
-                                      HoldDispatchEvent, Horizon, PriorityEvent, Scenario,
-                                      SlotQuotaEvent, counterfactual, has_disruptions)
+                                      HoldDispatchEvent, Horizon, LicenseEvent, PriorityEvent,
+                                      Scenario, SlotQuotaEvent, counterfactual,
+                                      has_disruptions)
 from borderflow.data.scenario_checks import Catalog, scenario_problems, unknown_id
 from borderflow.data.scenario_files import (Investments, LoadedScenarios, Project,
                                             load_scenario_file)
@@ -205,14 +206,16 @@ def _shape(s: Scenario) -> dict:
                          if isinstance(e, PriorityEvent)],
             "initial_queues": [q.model_dump(mode="json") for q in s.initial_queues],
             "must_deliver": sorted(s.must_deliver),
-            # slot quotas and holds are rows (model/levers.py): a model built without them
-            # cannot take them as bounds
+            # slot quotas, holds and licences are rows (model/levers.py, model/licences.py): a
+            # model built without them cannot take them as bounds (a licence: nor its routes)
             "entry": [e.model_dump(mode="json") for e in _entry_events(s)]}
 
 
 def _entry_events(s: Scenario) -> tuple:
-    """The scenario's slot quotas and dispatch holds (rows of their own in the model)."""
-    return tuple(e for e in s.events if isinstance(e, (SlotQuotaEvent, HoldDispatchEvent)))
+    """The scenario's slot quotas, dispatch holds and licences (rows of their own in the
+    model; a licence also adds routes)."""
+    return tuple(e for e in s.events
+                 if isinstance(e, (SlotQuotaEvent, HoldDispatchEvent, LicenseEvent)))
 
 
 def _undisrupted_key(s: Scenario) -> str:

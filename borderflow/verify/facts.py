@@ -29,7 +29,7 @@ class Facts:
 
     products: pd.DataFrame   # index product_id: payload_t, perishable, shelf_h, cost_factor, ...
     arcs: pd.DataFrame       # index arc_id: kind, element_id, ends, travel_h, cost, mode, km
-    licences: dict
+    licences: dict           # crossing -> products licensed on some day (None: all)
     markets: pd.DataFrame    # market, product_id, price_usd_per_t, demand_t_per_day
     labels: list
     dated: bool
@@ -45,6 +45,8 @@ class Facts:
     countries: dict = field(default_factory=dict)  # node_id -> country
     #: destination-share rules the static model holds to (borderflow.data.destinations)
     shares: list = field(default_factory=list)
+    #: crossings.csv's licences alone (``licences`` adds what license events grant)
+    dataset_licences: dict = field(default_factory=dict)
 
     @property
     def n_periods(self) -> int:
@@ -111,6 +113,11 @@ def input_facts(tables: InputTables, scenario: Scenario, net=None) -> Facts:
         text = r.licensed_products if isinstance(r.licensed_products, str) else ""
         allowed = frozenset(x.strip() for x in text.split(";") if x.strip())
         licences[r.crossing_id] = allowed or None
+    dataset_lic = dict(licences)
+    for ev in scenario.events:  # a product licensed on some day may be on a route
+        spec = getattr(ev, "license", None)
+        if spec is not None and spec.licensed and licences.get(ev.crossing) is not None:
+            licences[ev.crossing] = licences[ev.crossing] | frozenset(spec.products)
     arcs = pd.DataFrame(rows, columns=["arc_id", "kind", "element_id", "direction", "from_node",
                                        "to_node", "travel_h", "cost_usd_per_truck", "mode",
                                        "length_km", "toll_usd_per_truck"])
@@ -134,4 +141,5 @@ def input_facts(tables: InputTables, scenario: Scenario, net=None) -> Facts:
                                                              "mode", "status"]],
         countries=dict(zip(tables.nodes["node_id"].astype(str),
                            tables.nodes["country"].astype(str))),
-        shares=[] if scenario.horizon.start is not None else share_rules(tables))
+        shares=[] if scenario.horizon.start is not None else share_rules(tables),
+        dataset_licences=dataset_lic)

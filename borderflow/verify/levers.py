@@ -9,6 +9,11 @@ slot_quota      loaded trucks from the quota's origins reaching the gate on a da
                 representative day's days the quota is in force)
 hold_dispatch   loaded trucks from the held origins dispatched on a route through the gate
                 on a held day = 0 (static: <= (1 - phi) x capacity)
+licence_day     loaded trucks of a product reaching a gate on a day it is not licensed
+                there = 0: the dataset's licence, then the scenario's ``license`` events in
+                order (static: <= phi x capacity, phi the share of licensed days); a
+                licence a respond menu offered but did not choose is not in the scenario
+                its best set is re-solved as, so no flow may use it
 ==============  ==========================================================================
 
 Recomputed from the scenario's events and the ``route_flows`` and ``route_arcs`` tables
@@ -50,7 +55,8 @@ def lever_checks(res, f: Facts) -> list[pd.DataFrame]:
     arcs = res.route_arcs
     cross = arcs[arcs["kind"] == "crossing"][["route_id", "element_id", "direction",
                                               "offset_h"]]
-    fl = rf[["route_id", "origin", "period", "trucks_per_day"]].merge(cross, on="route_id")
+    fl = rf[["route_id", "origin", "product_id", "period", "trucks_per_day"]].merge(
+        cross, on="route_id")
     lag = np.floor(num(fl, "offset_h") / 24.0).astype(np.int64) if f.dated else 0
     fl = fl.assign(reach=num(fl, "period").astype(np.int64) + lag,
                    dispatch=num(fl, "period").astype(np.int64))
@@ -78,4 +84,41 @@ def lever_checks(res, f: Facts) -> list[pd.DataFrame]:
                     str(f.day([period])[0])
                 out.append(rows(kind, [ent], [max(0.0, used - limit)], "trucks/day",
                                 [max(limit, used) if math.isfinite(limit) else used]))
+    return out + licence_checks(f, fl, cap)
+
+
+def _licensed_share(f: Facts, crossing: str, product: str) -> np.ndarray:
+    """Per period, the share of its days ``product`` is licensed at ``crossing``."""
+    lic = f.dataset_licences.get(crossing)
+    base = 1.0 if lic is None or product in lic else 0.0
+    share = np.full(f.n_periods if f.dated else 1, base)
+    for ev in f.scenario.events:
+        spec = getattr(ev, "license", None)
+        if spec is None or ev.crossing != crossing or product not in spec.products:
+            continue
+        inside = _share(f, (ev.start, ev.end), f.n_periods)
+        # dated shares are 0/1: the later event sets the day; static: mixed by share
+        share = share * (1.0 - inside) + inside * (1.0 if spec.licensed else 0.0)
+    return share
+
+
+def licence_checks(f: Facts, fl: pd.DataFrame, cap) -> list[pd.DataFrame]:
+    """Trucks of a product reaching a gate on days it is not licensed there (``licence_day``),
+    for every (crossing, product) a ``license`` event names."""
+    pairs = sorted({(ev.crossing, p) for ev in f.scenario.events
+                    if getattr(ev, "license", None) is not None for p in ev.license.products})
+    out = []
+    for crossing, product in pairs:
+        share = _licensed_share(f, crossing, product)
+        for direction in DIRECTIONS:
+            sub = fl[(fl["element_id"] == crossing) & (fl["direction"] == direction)
+                     & (fl["product_id"] == product)]
+            trucks = sub.groupby("reach")["trucks_per_day"].sum()
+            for period in np.flatnonzero(share < 1.0):
+                k = float(cap.get((crossing, direction, int(period)), 0.0))
+                limit = float(share[period]) * k
+                used = float(trucks.get(int(period), 0.0))
+                ent = f"{product} at {crossing} {direction}" + str(f.day([period])[0])
+                out.append(rows("licence_day", [ent], [max(0.0, used - limit)], "trucks/day",
+                                [max(limit, used)]))
     return out
