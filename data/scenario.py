@@ -41,6 +41,8 @@ Direction = Literal["both", "a_to_b", "b_to_a"]
 #: the longest horizon accepted (days): a century, beyond it a typo. Whether a horizon fits in
 #: memory depends on the network; borderflow.model.size checks it before the model is built
 MAX_HORIZON_DAYS = 36525
+#: the longest reaction lag a scenario may state (days)
+MAX_REACTION_LAG_DAYS = 60
 #: the largest supply factor accepted: a hundredfold is far beyond any what-if (1e300 is a typo)
 MAX_SUPPLY_FACTOR = 100.0
 #: the most trucks a scenario may put in one gate's queue at the start
@@ -429,6 +431,11 @@ class Scenario(StrictModel):
     must_deliver: tuple[str, ...] = ()
     """Product ids that must be delivered in full: no unserved, spoiled or expired tonnes (a
     hard constraint, so the scenario may be infeasible; the error then names the cause)."""
+    reaction_lag_days: int | None = Field(None, ge=0, le=MAX_REACTION_LAG_DAYS)
+    """Realistic dispatch: days between news of a closure, throttle, ramp or reopening and the
+    dispatch reacting to it (trucks loaded or sent on those days follow the plan made before
+    the news). ``None``: the dataset's ``dispatch_reaction_lag_days`` (``behaviour.csv``),
+    0 if it has none (:mod:`borderflow.behaviour`)."""
     description: str = ""
 
     _source_file: Path | None = PrivateAttr(None)

@@ -17,6 +17,11 @@ replanned_on_news      decision_dates = the horizon's first day and every day wi
                        dispatcher planned on day 0 and re-planned on each day news arrived,
                        never knowing an event before its announcement); decision_days is
                        their number
+reaction_lag           reaction_lag_days is a whole number of days >= 0 and, when the
+                       scenario states ``reaction_lag_days``, that value (the trucks loaded in
+                       the lag after news follow the earlier plan; which trucks those are
+                       is not re-derivable from the run folder alone: the hand-computed
+                       cases of tests/test_realistic.py check it)
 ramp_capacity          every run (dated): on each day of a ramp-up, the capacity the checks
                        use is at most ``start + (nominal - start) * i / days`` with ``nominal``
                        the crossing's capacity in crossings.csv (recomputed here from the
@@ -105,6 +110,11 @@ def dispatch_checks(res, f) -> list:
     told = list(s.get("decision_dates") or [])
     wrong = sorted(set(needed) ^ set(told)) + (["decision_days"] if int(
         s.get("decision_days") or 0) != len(told) else [])
+    lag = s.get("reaction_lag_days") or 0  # absent: a run made before the lag existed (0)
+    stated = getattr(scenario, "reaction_lag_days", None)
+    bad = float(lag) != int(lag) or lag < 0 or \
+        (stated is not None and int(lag) != int(stated))
+    out.append(rows("reaction_lag", f"reaction_lag_days = {lag}", 1.0 if bad else 0.0, "-"))
     out.append(rows("replanned_on_news", wrong or f"{len(needed)} decision dates",
                     [1.0] * len(wrong) or 0.0, "dates"))
     return out
