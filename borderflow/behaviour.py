@@ -89,9 +89,9 @@ def reaction_lag(tables, scenario) -> ReactionLag:
         if not low <= value <= high:
             raise InputError(Problem(shown, i + 2, "value", f"{REACTION_LAG} {value:g} is "
                                      f"outside its range {low:g}-{high:g}"))
-        source = (f"behaviour.csv {REACTION_LAG} = {value:g} days (range {low:g}-{high:g}; "
-                  f"{r.get('quality', 'quality not stated')}, {r.get('source', '')} "
-                  f"{r.get('source_year', '')})").strip()
+        source = (f"behaviour.csv {REACTION_LAG} = {value:g} days (range {low:g}-{high:g}, "
+                  f"{r.get('quality', 'quality not stated')}; source: {r.get('source', '')}, "
+                  f"{r.get('source_year', '')})")
     if scenario.reaction_lag_days is not None:
         low, high = (None, None) if row is None else (low, high)
         return ReactionLag(int(scenario.reaction_lag_days), low, high, "scenario",

@@ -137,12 +137,40 @@ class CloseEvent(_Event):
     ``reopening_announced``: the day the reopening date (``close.to``) becomes known, at the
     latest the reopening day itself; until then a realistic dispatcher treats the closure as
     lasting to the end of the horizon ("until further notice"). Default: the reopening date is
-    known with the closure."""
+    known with the closure.
+
+    ``reopening_odds``: an uncertain reopening, ``{first day open again: probability}``
+    (probabilities summing to 1; ``close.to`` is the branch that happens, its day after one of
+    the dates). Until the gate reopens a realistic dispatcher plans on the expected reopening
+    day among the dates not yet passed, rounded to the nearest day; each date that passes
+    with the gate still closed is news (:mod:`borderflow.model.information`);
+    :func:`borderflow.reopening.reopening_spread` runs every branch and reports the spread."""
 
     crossing: str
     close: Window = Window()
     direction: Direction = "both"
     reopening_announced: dt.date | None = None
+    reopening_odds: dict[dt.date, float] | None = None
+
+    @model_validator(mode="after")
+    def _odds(self) -> "CloseEvent":
+        odds = self.reopening_odds
+        if odds is None:
+            return self
+        if self.reopening_announced is not None:
+            raise ValueError("reopening_odds and reopening_announced exclude each other: with "
+                             "odds the reopening is known on the day it happens")
+        if self.close.end is None or self.close.end + dt.timedelta(days=1) not in odds:
+            raise ValueError("reopening_odds needs 'close: {to: ...}' with the day after it "
+                             "among the odds' dates (the branch that happens)")
+        if any(not 0 < p <= 1 for p in odds.values()) or abs(sum(odds.values()) - 1) > 1e-9:
+            raise ValueError(f"reopening_odds probabilities must be in (0, 1] and sum to 1, "
+                             f"not {sum(odds.values()):g}")
+        first = self.close.start
+        if first is not None and min(odds) <= first:
+            raise ValueError(f"reopening_odds date {min(odds)} is not after the closure's "
+                             f"first day {first}")
+        return self
 
     @model_validator(mode="after")
     def _reopening_in_time(self) -> "CloseEvent":

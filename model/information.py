@@ -43,10 +43,33 @@ def announced_on(event, horizon_start: dt.date) -> dt.date:
 
 
 def reopening_known_on(event, horizon_start: dt.date) -> dt.date:
-    """The day the end of a closure is known (the closure's own announcement by default)."""
+    """The day the end of a closure is known (the closure's own announcement by default; with
+    ``reopening_odds``, the reopening day itself)."""
     told = getattr(event, "reopening_announced", None)
+    if getattr(event, "reopening_odds", None):
+        told = event.close.end + dt.timedelta(days=1)
     first = announced_on(event, horizon_start)
     return first if told is None else max(told, first)
+
+
+def expected_reopening(event, day: dt.date) -> dt.date:
+    """The reopening day a dispatcher plans on, on ``day``, for a closure with
+    ``reopening_odds`` still closed: the expected first open day among the dates after
+    ``day`` (probabilities renormalised), rounded to the nearest day (halves up)."""
+    left = {d: p for d, p in event.reopening_odds.items() if d > day}
+    total = sum(left.values())
+    mean = sum((d - day).days * p for d, p in left.items()) / total
+    return day + dt.timedelta(days=int(mean + 0.5))
+
+
+def odds_news(event, horizon_start: dt.date) -> set[dt.date]:
+    """Days a closure with ``reopening_odds`` teaches something: each possible reopening date
+    that passes with the gate still closed (after the closure is known), and the reopening."""
+    odds = getattr(event, "reopening_odds", None)
+    if not odds:
+        return set()
+    known, real = announced_on(event, horizon_start), event.close.end + dt.timedelta(days=1)
+    return {d for d in odds if known < d <= real}
 
 
 def known_scenario(scenario: Scenario, day: dt.date) -> Scenario:
@@ -66,7 +89,10 @@ def known_scenario(scenario: Scenario, day: dt.date) -> Scenario:
         if announced_on(ev, start) > day and not isinstance(ev, PriorityEvent):
             continue
         if isinstance(ev, CloseEvent) and reopening_known_on(ev, start) > day:
-            ev = ev.model_copy(update={"close": Window(**{"from": ev.close.start})})
+            end = expected_reopening(ev, day) - dt.timedelta(days=1) if ev.reopening_odds \
+                else None
+            ev = ev.model_copy(update={"close": Window(**{"from": ev.close.start, "to": end}),
+                                       "reopening_odds": None})
         events.append(ev)
     return scenario.model_copy(update={"events": tuple(events)})
 
@@ -82,6 +108,7 @@ def news_days(scenario: Scenario) -> list[int]:
         days.add((announced_on(ev, start) - start).days)
         if isinstance(ev, CloseEvent):
             days.add((reopening_known_on(ev, start) - start).days)
+            days |= {(d - start).days for d in odds_news(ev, start)}
     return sorted(d for d in days if 0 < d < n)
 
 
@@ -125,6 +152,7 @@ def _event_news(ev, start: dt.date) -> set[dt.date]:
     days = {announced_on(ev, start)}
     if isinstance(ev, CloseEvent):
         days.add(reopening_known_on(ev, start))
+        days |= odds_news(ev, start)
     return days
 
 

@@ -13,7 +13,8 @@ value_of_foresight     value_of_foresight_usd = objective_usd - foresight_object
 announced_in_time      every event is announced on or before its first day (else a day's
                        rows would have been planned on a wrong calendar)
 replanned_on_news      decision_dates = the horizon's first day and every day within the
-                       horizon on which an event or a reopening date was announced (the
+                       horizon on which an event or a reopening date was announced, or
+                       (reopening_odds) a possible reopening date passed still closed (the
                        dispatcher planned on day 0 and re-planned on each day news arrived,
                        never knowing an event before its announcement); decision_days is
                        their number
@@ -52,6 +53,10 @@ def _news_days(scenario) -> set[int]:
         reopening = getattr(ev, "reopening_announced", None)
         if reopening is not None:
             days.add((max(reopening, told) - start).days)
+        odds = getattr(ev, "reopening_odds", None)
+        if odds:  # each possible date passed still closed, and the reopening day itself
+            opened = ev.close.end + dt.timedelta(days=1)
+            days |= {(d - start).days for d in odds if told < d <= opened}
     return {d for d in days if 0 < d < n}
 
 
