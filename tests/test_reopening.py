@@ -102,3 +102,15 @@ def test_a_scenario_without_odds_has_no_branches():
 
     with pytest.raises(InputError, match="no closure has reopening_odds"):
         reopening_branches(dated("plain", 6))
+
+
+@pytest.mark.parametrize("line, message", [
+    ("reaction_lag_days: -1", r"row 3, field 'reaction_lag_days'.*greater than or equal to 0"),
+    ("reaction_lag_days: 2.5", r"row 3, field 'reaction_lag_days'.*valid integer"),
+    ("events:\n  - {crossing: x1, close: {from: 2024-01-02, to: 2024-01-03}, reopening_odds: "
+     "{2024-01-04: 0.5, 2024-01-06: 0.4}}", r"row 4, field 'events\[0\]'.*sum to 1, not 0\.9")])
+def test_bad_scenario_lines_name_row_and_field(line, message):
+    from borderflow.data.scenario import Scenario
+
+    with pytest.raises(InputError, match=message):
+        Scenario.from_yaml_text(f"name: a\nhorizon: {{start: 2024-01-01, days: 6}}\n{line}\n")
