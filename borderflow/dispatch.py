@@ -35,8 +35,9 @@ def check_surprises(net, built, reaction_lag_days: int = 0) -> None:
     (:func:`borderflow.model.information.check_lag_conflicts`).
 
     A route flow dispatched on day ``p`` passes such a crossing on day ``p + lag``; a closure
-    or throttle announced less than ``lag + reaction_lag_days`` days before it starts would
-    find committed trucks there, and the model keeps no queue at that crossing.
+    or throttle (of the direction it is passed in) announced less than ``lag +
+    reaction_lag_days`` days before it starts would find committed trucks there, and the
+    model keeps no queue at that crossing.
 
     Raises
     ------
@@ -52,14 +53,19 @@ def check_surprises(net, built, reaction_lag_days: int = 0) -> None:
         return
     sent = built.flows["period"].to_numpy()[use["idx"].to_numpy(dtype=np.int64)]
     lag = (use["period"].to_numpy() - sent)
-    longest = {}
-    for crossing, days in zip(use["crossing_id"], lag):
-        longest[crossing] = max(longest.get(crossing, 0), int(days))
+    ways = use["direction"] if "direction" in use else ["both"] * len(use)
+    longest = {}  # (crossing, direction) -> days from dispatch to reaching it
+    for crossing, way, days in zip(use["crossing_id"], ways, lag):
+        for d in (("a_to_b", "b_to_a") if way == "both" else (way,)):
+            longest[crossing, d] = max(longest.get((crossing, d), 0), int(days))
     problems = []
     for k, ev in enumerate(net.scenario.events):
         if isinstance(ev, (SupplyEvent, PriorityEvent, BuildEvent)):
             continue
-        need = longest.get(ev.crossing, 0) + reaction_lag_days * bool(longest.get(ev.crossing))
+        way = getattr(ev, "direction", "both")
+        need = max(longest.get((ev.crossing, d), 0)
+                   for d in (("a_to_b", "b_to_a") if way == "both" else (way,)))
+        need += reaction_lag_days * bool(need)
         first = ev.starts or start
         if need and announced_on(ev, start) > max(start, first - dt.timedelta(days=need)):
             problems.append(Problem(

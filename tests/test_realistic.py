@@ -320,3 +320,10 @@ def test_surprise_before_the_queue_gate_needs_the_reaction_lag_as_warning_too():
     with pytest.raises(InputError, match=r"plus a reaction lag of 1 day.*announced by "
                                          r"2024-01-02"):
         check_surprises(net, built, 1)
+    # the routes pass t1 a_to_b: a surprise closing only b_to_a finds no committed truck
+    built.crossing_use["direction"] = "a_to_b"
+    other = CloseEvent(crossing="t1", close=Window(**{"from": day(4), "to": day(5)}),
+                       direction="b_to_a")
+    check_surprises(SimpleNamespace(scenario=dated("bridge", 6, other)), built, 1)
+    with pytest.raises(InputError, match=r"events\[0\]\.announced"):
+        check_surprises(net, built, 1)  # 'both' includes a_to_b
