@@ -92,3 +92,26 @@ def test_a_folder_without_a_run_is_refused_in_one_line(tmp_path):
                           str(tmp_path)], capture_output=True, text=True, cwd=ROOT)
     assert out.returncode == 2 and out.stdout == ""
     assert out.stderr.strip().endswith("not a dated run folder (no summary.json or queues.csv)")
+
+
+def test_rows_only_for_gates_the_scenario_touches_and_missing_days_count_zero(tmp_path,
+                                                                            monkeypatch):
+    # a run touching only mong-cai-dongxing: bac-luan-2021-12-21-queue (346 on 21 Dec) is a
+    # row although queues.csv has no line that day (no traffic: 0 trucks queued, "no"); the
+    # Boten row is not, though Boten has traffic in the horizon (the scenario does not model
+    # its throttle)
+    monkeypatch.chdir(ROOT)
+    tool = _tool()
+    q = pd.DataFrame({"crossing_id": ["mong-cai-dongxing", "boten-mohan"],
+                      "direction": "a_to_b", "date": ["2021-12-20", "2021-12-21"],
+                      "arrivals_trucks": [50.0, 300.0], "queue_trucks": [5.0, 900.0],
+                      "departures_trucks": [45.0, 150.0]})
+    run = _folder(tmp_path / "m", "foresight", "mong-cai", "2021-12-20", 2, q)
+    meta = json.loads((run / "run.json").read_text())
+    meta["scenario"]["events"] = [{"crossing": "mong-cai-dongxing", "context": False},
+                                  {"crossing": "boten-mohan-rail", "context": True}]
+    (run / "run.json").write_text(json.dumps(meta))
+    text = tool.table([run])
+    assert _row(text, "bac-luan-2021-12-21-queue", "mong-cai")[6:11] == [
+        "0", "—", "-346 (0.00×)", "—", "no / —"]
+    assert "| boten-2021-arrivals |" not in text
