@@ -7,7 +7,9 @@ on every day news arrives (:func:`borderflow.model.information.decision_days`) w
 calendar as announced by then, and loads the committed decisions into the model (the results,
 the verifier and the run folder then describe the policy). :func:`check_surprises` refuses,
 before solving, a surprise the model cannot represent: a crossing passed *before* a route's
-queue gate that closes or throttles with trucks already committed toward it.
+queue gate that closes or throttles with trucks already committed toward it. Both take the
+reaction lag (:mod:`borderflow.behaviour`): trucks loaded in the ``lag`` days after news of a
+gate follow the plan made before it.
 """
 
 from __future__ import annotations
@@ -20,18 +22,22 @@ import numpy as np
 from borderflow.data.errors import InputError, Problem
 from borderflow.data.scenario import BuildEvent, PriorityEvent, SupplyEvent
 from borderflow.model.formulation import bound_updates, column_periods
-from borderflow.model.information import announced_on, decision_days, known_scenario
+from borderflow.model.information import (announced_on, check_lag_conflicts, decision_days,
+                                          held_until, known_scenario)
 from borderflow.model.network import with_scenario
 from borderflow.solvers.highs import SolveSummary
 from borderflow.solvers.informed import Plan, bounds_of, solve_informed
 
 
-def check_surprises(net, built) -> None:
-    """Refuse surprise events on crossings passed before a route's queue gate.
+def check_surprises(net, built, reaction_lag_days: int = 0) -> None:
+    """Refuse surprise events on crossings passed before a route's queue gate, and news that
+    bounds the dispatch while the reaction lag still holds it
+    (:func:`borderflow.model.information.check_lag_conflicts`).
 
     A route flow dispatched on day ``p`` passes such a crossing on day ``p + lag``; a closure
-    or throttle announced less than ``lag`` days before it starts would find committed trucks
-    there, and the model keeps no queue at that crossing.
+    or throttle (of the direction it is passed in) announced less than ``lag +
+    reaction_lag_days`` days before it starts would find committed trucks there, and the
+    model keeps no queue at that crossing.
 
     Raises
     ------
@@ -39,6 +45,7 @@ def check_surprises(net, built) -> None:
         Naming the event (``events[i].announced``), the crossing and the days of warning the
         model needs.
     """
+    check_lag_conflicts(net.scenario, reaction_lag_days)
     start = net.scenario.horizon.start
     use = built.crossing_use
     use = use[use["var"] == "route_flow"]
@@ -46,28 +53,38 @@ def check_surprises(net, built) -> None:
         return
     sent = built.flows["period"].to_numpy()[use["idx"].to_numpy(dtype=np.int64)]
     lag = (use["period"].to_numpy() - sent)
-    longest = {}
-    for crossing, days in zip(use["crossing_id"], lag):
-        longest[crossing] = max(longest.get(crossing, 0), int(days))
+    ways = use["direction"] if "direction" in use else ["both"] * len(use)
+    longest = {}  # (crossing, direction) -> days from dispatch to reaching it
+    for crossing, way, days in zip(use["crossing_id"], ways, lag):
+        for d in (("a_to_b", "b_to_a") if way == "both" else (way,)):
+            longest[crossing, d] = max(longest.get((crossing, d), 0), int(days))
     problems = []
     for k, ev in enumerate(net.scenario.events):
         if isinstance(ev, (SupplyEvent, PriorityEvent, BuildEvent)):
             continue
-        need = longest.get(ev.crossing, 0)
+        way = getattr(ev, "direction", "both")
+        need = max(longest.get((ev.crossing, d), 0)
+                   for d in (("a_to_b", "b_to_a") if way == "both" else (way,)))
+        need += reaction_lag_days * bool(need)
         first = ev.starts or start
         if need and announced_on(ev, start) > max(start, first - dt.timedelta(days=need)):
             problems.append(Problem(
                 f"scenario '{net.scenario.name}'", None, f"events[{k}].announced",
                 f"{ev.crossing} is passed before the queue gate of some routes, up to {need} "
-                f"day(s) after dispatch: realistic dispatch needs the event announced by "
+                f"day(s) after dispatch{_lag_words(reaction_lag_days)}: realistic dispatch "
+                f"needs the event announced by "
                 f"{max(start, first - dt.timedelta(days=need))} (trucks already on the way "
                 "could not queue there); announce it earlier or use --dispatch foresight"))
     if problems:
         raise InputError(problems)
 
 
+def _lag_words(days: int) -> str:
+    return f", plus a reaction lag of {days} day(s)" if days else ""
+
+
 def realistic_solve(session, built, net, foresight: SolveSummary, solve_first,
-                    on_progress=None) -> SolveSummary:
+                    on_progress=None, lag=None) -> SolveSummary:
     """Simulate the realistic dispatch of ``built`` (its session holds the real calendar and
     was just solved with foresight: ``foresight``); load the policy into the Pyomo model.
 
@@ -84,6 +101,8 @@ def realistic_solve(session, built, net, foresight: SolveSummary, solve_first,
         from 30 days on): plan 0, on the calendar known on day 0.
     on_progress : callable, optional
         ``on_progress(stage, done, total, message)``.
+    lag : ReactionLag, optional
+        The reaction lag (:func:`borderflow.behaviour.reaction_lag`); ``None``: 0 days.
 
     Returns
     -------
@@ -94,6 +113,7 @@ def realistic_solve(session, built, net, foresight: SolveSummary, solve_first,
     """
     scenario = net.scenario
     days = decision_days(scenario)
+    held = held_until(scenario, days, lag.days if lag is not None else 0)
     n_days = len(net.periods)
     real = bounds_of(session)
     states, plans, first = {}, [], None
@@ -106,7 +126,8 @@ def realistic_solve(session, built, net, foresight: SolveSummary, solve_first,
                 session.apply(bound_updates(built, with_scenario(net, known)))
                 states[key] = (known, bounds_of(session))
             end = days[j + 1] if j + 1 < len(days) else n_days
-            plans.append(Plan(first_day=d, commit_end=end, bounds=states[key][1]))
+            plans.append(Plan(first_day=d, commit_end=end, bounds=states[key][1],
+                              held_until=min(held[j], n_days)))
             first = first or states[key][0]
         # plan 0, solved as any dated model is (exact windows from 30 days on)
         session.apply(bound_updates(built, with_scenario(net, first)))
@@ -119,12 +140,15 @@ def realistic_solve(session, built, net, foresight: SolveSummary, solve_first,
             progress("solve", j, n, f"realistic dispatch: plan {j + 1} of {n} (day "
                                     f"{first_day}, the calendar as known that day)")
 
-        out = solve_informed(session, column_periods(built), plans, real, on_plan=plan)
+        out = solve_informed(session, column_periods(built), plans, real, on_plan=plan,
+                             held=built.model.route_flow)
     finally:
         session.apply(bound_updates(built, net))  # the real calendar again
     session.load_solution(out.x, out.duals)
     return replace(out.summary, dispatch="realistic", decision_periods=tuple(days),
                    foresight_objective_usd=foresight.objective_usd,
+                   reaction_lag_days=lag.days if lag is not None else 0,
+                   reaction_lag_source=lag.source if lag is not None else "",
                    solve_seconds=out.summary.solve_seconds + foresight.solve_seconds,
                    iterations=out.summary.iterations + foresight.iterations
                    + int(start.simplex_iteration_count + max(start.ipm_iteration_count, 0)))

@@ -32,6 +32,7 @@ import borderflow
 from borderflow.data.errors import InputError, Problem, display_path
 from borderflow.data.loaders import InputTables, sha256_file
 from borderflow.data.scenario import Scenario, counterfactual, has_disruptions
+from borderflow.behaviour import reaction_lag
 from borderflow.dispatch import check_surprises, realistic_solve
 from borderflow.model.column_generation import (Routing, carry_basis, gap_bound_usd,
                                                 pricing_inputs, timed_pricing, with_columns)
@@ -264,8 +265,10 @@ def run_scenario(tables: InputTables, scenario: Scenario | None = None,
                                      "once"))
         rolling = None  # the rule's exact windows need every variable's day: one LP instead
     realistic = options.dispatch == "realistic"
-    if realistic:
-        _check_realistic(model)  # before solving: a surprise the model cannot represent
+    lag = None
+    if realistic:  # before solving: a surprise the model cannot represent, a bad lag
+        lag = reaction_lag(tables, scenario)
+        _check_realistic(model, lag.days)
     try:
         summary = solve_session(model.session, model.built, model.net, rolling, progress)
     except InfeasibleError as err:
@@ -276,7 +279,7 @@ def run_scenario(tables: InputTables, scenario: Scenario | None = None,
         summary = realistic_solve(
             model.session, model.built, model.net, summary,
             lambda: solve_session(model.session, model.built, model.net, rolling, progress),
-            progress)
+            progress, lag=lag)
     model, summary, routing = generate_columns(model, summary, options, progress,
                                                extra_constraints=extra_constraints)
     progress("results", None, None, "extracting the result tables")
@@ -296,7 +299,7 @@ UNPRICED_ROWS = {"queue_balance": "queue balance rows", "queue_age": "queue age 
                  "queue_expiry": "queue expiry rows", "initial_queue_total": "initial queues"}
 
 
-def _check_realistic(model: Prepared) -> None:
+def _check_realistic(model: Prepared, reaction_lag_days: int = 0) -> None:
     """Refuse a realistic dispatch the model cannot simulate (a static run; a surprise on a
     crossing passed before a queue gate, :func:`borderflow.dispatch.check_surprises`)."""
     if not model.net.dated:
@@ -306,7 +309,7 @@ def _check_realistic(model: Prepared) -> None:
     if model.extension is not None and model.extension["variables"]:
         raise InputError(Problem("extra_constraints", None, None, "realistic dispatch needs the "
                                  "day of every variable; the extension adds variables"))
-    check_surprises(model.net, model.built)
+    check_surprises(model.net, model.built, reaction_lag_days)
 
 
 def _outside_pricing(model: Prepared) -> str:

@@ -41,6 +41,8 @@ Direction = Literal["both", "a_to_b", "b_to_a"]
 #: the longest horizon accepted (days): a century, beyond it a typo. Whether a horizon fits in
 #: memory depends on the network; borderflow.model.size checks it before the model is built
 MAX_HORIZON_DAYS = 36525
+#: the longest reaction lag a scenario may state (days)
+MAX_REACTION_LAG_DAYS = 60
 #: the largest supply factor accepted: a hundredfold is far beyond any what-if (1e300 is a typo)
 MAX_SUPPLY_FACTOR = 100.0
 #: the most trucks a scenario may put in one gate's queue at the start
@@ -135,12 +137,40 @@ class CloseEvent(_Event):
     ``reopening_announced``: the day the reopening date (``close.to``) becomes known, at the
     latest the reopening day itself; until then a realistic dispatcher treats the closure as
     lasting to the end of the horizon ("until further notice"). Default: the reopening date is
-    known with the closure."""
+    known with the closure.
+
+    ``reopening_odds``: an uncertain reopening, ``{first day open again: probability}``
+    (probabilities summing to 1; ``close.to`` is the branch that happens, its day after one of
+    the dates). Until the gate reopens a realistic dispatcher plans on the expected reopening
+    day among the dates not yet passed, rounded to the nearest day; each date that passes
+    with the gate still closed is news (:mod:`borderflow.model.information`);
+    :func:`borderflow.reopening.reopening_spread` runs every branch and reports the spread."""
 
     crossing: str
     close: Window = Window()
     direction: Direction = "both"
     reopening_announced: dt.date | None = None
+    reopening_odds: dict[dt.date, float] | None = None
+
+    @model_validator(mode="after")
+    def _odds(self) -> "CloseEvent":
+        odds = self.reopening_odds
+        if odds is None:
+            return self
+        if self.reopening_announced is not None:
+            raise ValueError("reopening_odds and reopening_announced exclude each other: with "
+                             "odds the reopening is known on the day it happens")
+        if self.close.end is None or self.close.end + dt.timedelta(days=1) not in odds:
+            raise ValueError("reopening_odds needs 'close: {to: ...}' with the day after it "
+                             "among the odds' dates (the branch that happens)")
+        if any(not 0 < p <= 1 for p in odds.values()) or abs(sum(odds.values()) - 1) > 1e-9:
+            raise ValueError(f"reopening_odds probabilities must be in (0, 1] and sum to 1, "
+                             f"not {sum(odds.values()):g}")
+        first = self.close.start
+        if first is not None and min(odds) <= first:
+            raise ValueError(f"reopening_odds date {min(odds)} is not after the closure's "
+                             f"first day {first}")
+        return self
 
     @model_validator(mode="after")
     def _reopening_in_time(self) -> "CloseEvent":
@@ -448,6 +478,11 @@ class Scenario(StrictModel):
     must_deliver: tuple[str, ...] = ()
     """Product ids that must be delivered in full: no unserved, spoiled or expired tonnes (a
     hard constraint, so the scenario may be infeasible; the error then names the cause)."""
+    reaction_lag_days: int | None = Field(None, ge=0, le=MAX_REACTION_LAG_DAYS)
+    """Realistic dispatch: days between news of a closure, throttle, ramp or reopening and the
+    dispatch reacting to it (trucks loaded or sent on those days follow the plan made before
+    the news). ``None``: the dataset's ``dispatch_reaction_lag_days`` (``behaviour.csv``),
+    0 if it has none (:mod:`borderflow.behaviour`)."""
     description: str = ""
 
     _source_file: Path | None = PrivateAttr(None)

@@ -21,10 +21,18 @@ import datetime as dt
 
 import pandas as pd
 
-from borderflow.data.scenario import CloseEvent, PriorityEvent, Scenario, Window
+from borderflow.data.errors import InputError, Problem
+from borderflow.data.scenario import (CapacityEvent, CloseEvent, HoldDispatchEvent, PriorityEvent,
+                                     RampEvent, Scenario, SlotQuotaEvent, SupplyEvent, Window)
 
 #: the dispatch modes of a dated run
 DISPATCH_MODES = ("foresight", "realistic")
+#: events whose news the dispatch reacts to after the reaction lag (a gate's capacity: the
+#: trucks already loaded or on the road keep going to it and queue)
+LAGGED_EVENTS = (CloseEvent, CapacityEvent, RampEvent)
+#: events that bound the dispatch itself (what may be loaded, or sent, on a day): news of them
+#: inside a reaction lag would contradict the dispatch already committed
+DISPATCH_BOUNDING_EVENTS = (SupplyEvent, HoldDispatchEvent, SlotQuotaEvent)
 
 
 def announced_on(event, horizon_start: dt.date) -> dt.date:
@@ -35,10 +43,33 @@ def announced_on(event, horizon_start: dt.date) -> dt.date:
 
 
 def reopening_known_on(event, horizon_start: dt.date) -> dt.date:
-    """The day the end of a closure is known (the closure's own announcement by default)."""
+    """The day the end of a closure is known (the closure's own announcement by default; with
+    ``reopening_odds``, the reopening day itself)."""
     told = getattr(event, "reopening_announced", None)
+    if getattr(event, "reopening_odds", None):
+        told = event.close.end + dt.timedelta(days=1)
     first = announced_on(event, horizon_start)
     return first if told is None else max(told, first)
+
+
+def expected_reopening(event, day: dt.date) -> dt.date:
+    """The reopening day a dispatcher plans on, on ``day``, for a closure with
+    ``reopening_odds`` still closed: the expected first open day among the dates after
+    ``day`` (probabilities renormalised), rounded to the nearest day (halves up)."""
+    left = {d: p for d, p in event.reopening_odds.items() if d > day}
+    total = sum(left.values())
+    mean = sum((d - day).days * p for d, p in left.items()) / total
+    return day + dt.timedelta(days=int(mean + 0.5))
+
+
+def odds_news(event, horizon_start: dt.date) -> set[dt.date]:
+    """Days a closure with ``reopening_odds`` teaches something: each possible reopening date
+    that passes with the gate still closed (after the closure is known), and the reopening."""
+    odds = getattr(event, "reopening_odds", None)
+    if not odds:
+        return set()
+    known, real = announced_on(event, horizon_start), event.close.end + dt.timedelta(days=1)
+    return {d for d in odds if known < d <= real}
 
 
 def known_scenario(scenario: Scenario, day: dt.date) -> Scenario:
@@ -58,7 +89,10 @@ def known_scenario(scenario: Scenario, day: dt.date) -> Scenario:
         if announced_on(ev, start) > day and not isinstance(ev, PriorityEvent):
             continue
         if isinstance(ev, CloseEvent) and reopening_known_on(ev, start) > day:
-            ev = ev.model_copy(update={"close": Window(**{"from": ev.close.start})})
+            end = expected_reopening(ev, day) - dt.timedelta(days=1) if ev.reopening_odds \
+                else None
+            ev = ev.model_copy(update={"close": Window(**{"from": ev.close.start, "to": end}),
+                                       "reopening_odds": None})
         events.append(ev)
     return scenario.model_copy(update={"events": tuple(events)})
 
@@ -74,6 +108,7 @@ def news_days(scenario: Scenario) -> list[int]:
         days.add((announced_on(ev, start) - start).days)
         if isinstance(ev, CloseEvent):
             days.add((reopening_known_on(ev, start) - start).days)
+            days |= {(d - start).days for d in odds_news(ev, start)}
     return sorted(d for d in days if 0 < d < n)
 
 
@@ -111,3 +146,65 @@ def knowledge_table(scenario: Scenario, days: list[int]) -> pd.DataFrame:
                              end_known))
     return pd.DataFrame(rows, columns=["decision_period", "decision_date", "event", "announced",
                                        "end_known"])
+
+
+def _event_news(ev, start: dt.date) -> set[dt.date]:
+    days = {announced_on(ev, start)}
+    if isinstance(ev, CloseEvent):
+        days.add(reopening_known_on(ev, start))
+        days |= odds_news(ev, start)
+    return days
+
+
+def held_until(scenario: Scenario, days: list[int], lag: int) -> list[int]:
+    """For each decision day of ``days``, the first day (0-based, exclusive) to which the
+    route flows dispatched from that day on stay as the previous plan had them: the dispatch
+    reacts to news of a :data:`LAGGED_EVENTS` event (announcement or reopening date) ``lag``
+    days after it, so trucks loaded on days ``[a, a + lag)`` after news on day ``a`` follow
+    the plan made before it. A decision day with no such news in the last ``lag`` days holds
+    nothing (its own day).
+
+    Parameters
+    ----------
+    scenario : Scenario
+    days : list of int
+        The decision days (:func:`decision_days`), ascending.
+    lag : int
+        The reaction lag, days (0: every plan reacts the day it hears).
+    """
+    start = scenario.horizon.start
+    news = sorted({(d - start).days for ev in scenario.events if isinstance(ev, LAGGED_EVENTS)
+                   for d in _event_news(ev, start)} - {0})
+    return [max([d] + [a + lag for a in news if a <= d]) if lag else d for d in days]
+
+
+def check_lag_conflicts(scenario: Scenario, lag: int) -> None:
+    """Refuse news that bounds the dispatch (:data:`DISPATCH_BOUNDING_EVENTS`) arriving while
+    the dispatch is still held by the reaction lag of earlier news (it would contradict trucks
+    already committed).
+
+    Raises
+    ------
+    InputError
+        Naming the event (``events[k].announced``), the crossing news holding the dispatch
+        and the days of reaction lag.
+    """
+    if not lag:
+        return
+    start = scenario.horizon.start
+    news = sorted({d for ev in scenario.events if isinstance(ev, LAGGED_EVENTS)
+                   for d in _event_news(ev, start)} - {start})
+    problems = []
+    for k, ev in enumerate(scenario.events):
+        if not isinstance(ev, DISPATCH_BOUNDING_EVENTS):
+            continue
+        told = announced_on(ev, start)
+        held = [a for a in news if a <= told < a + dt.timedelta(days=lag)]
+        if told > start and held:
+            problems.append(Problem(
+                f"scenario '{scenario.name}'", None, f"events[{k}].announced",
+                f"announced on {told}, while the dispatch still follows its plan of before the "
+                f"news of {held[0]} (reaction lag {lag} day(s)): trucks already committed could "
+                "contradict it; announce it earlier, or set reaction_lag_days"))
+    if problems:
+        raise InputError(problems)

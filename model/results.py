@@ -508,6 +508,8 @@ def extract_results(net: FreightNetwork, routes: RouteSet, built: BuiltModel,
         "realistic" else None,
         decision_dates=[str(net.periods["label"].iloc[d])
                         for d in solve_summary.get("decision_periods", ())] or None,
+        reaction_lag_days=solve_summary.get("reaction_lag_days"),
+        reaction_lag_source=solve_summary.get("reaction_lag_source") or None,
         variables=solve_summary["variables"],
         constraints=solve_summary["constraints"],
         routes=routes.stats,

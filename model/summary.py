@@ -119,6 +119,13 @@ class RunSummary:
                                    default=None)
     decision_dates: list | None = _f("-", "realistic dispatch: the dates on which the "
                                           "dispatch planned", default=None)
+    reaction_lag_days: int | None = _f("days", "realistic dispatch: days between news of a "
+                                               "closure, throttle, ramp or reopening and the "
+                                               "dispatch reacting to it (trucks loaded in "
+                                               "between follow the earlier plan)", default=None)
+    reaction_lag_source: str | None = _f("-", "realistic dispatch: where the reaction lag comes "
+                                              "from (the scenario, or behaviour.csv with its "
+                                              "range and quality)", default=None)
     verified: bool | None = _f("-", "every independent check passed (absent for a baseline "
                                     "solved alongside a scenario)", default=None)
     verification_checks: int | None = _f("-", "independent checks made (`verification.csv`)",
@@ -129,7 +136,7 @@ class RunSummary:
 
     #: fields of a realistic-dispatch run only (absent from a foresight run's summary)
     REALISTIC_ONLY = ("foresight_objective_usd", "value_of_foresight_usd", "decision_days",
-                      "decision_dates")
+                      "decision_dates", "reaction_lag_days", "reaction_lag_source")
     #: fields left out of :meth:`as_dict` while they are ``None`` (static runs have no queues;
     #: a FIFO repair only when one was made; a foresight run; not verified yet)
     OPTIONAL = ("left_in_queue_t", "fifo_repair", "verified", "verification_checks",

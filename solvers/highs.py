@@ -118,6 +118,10 @@ class SolveSummary:
     foresight_objective_usd: float | None = None
     #: realistic dispatch: the days (0-based) on which a plan was made
     decision_periods: tuple = ()
+    #: realistic dispatch: days between news of a gate and the dispatch reacting to it, and
+    #: where that value comes from (:mod:`borderflow.behaviour`)
+    reaction_lag_days: int | None = None
+    reaction_lag_source: str = ""
 
     @property
     def optimal(self) -> bool:

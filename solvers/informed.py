@@ -14,6 +14,15 @@ decision_days`) and, for each, the model's bounds under the calendar known that 
 2. it commits the values of days ``[d_j, d_{j+1})`` (trucks dispatched, queue departures,
    expiries, unserved supply) and moves on: trucks already on the road keep going and queue.
 
+A **reaction lag** of ``L`` days (:mod:`borderflow.behaviour`) holds the dispatch: plan ``j``
+also fixes the route flows dispatched on days ``[d_j, h_j)`` (``h_j = d_j + L`` after news of a
+gate, :func:`borderflow.model.information.held_until`) at the values of plan ``j - 1``, the
+plan made before the news, while the gate side (queue departures, expiries) and the dispatch
+after ``h_j`` follow the new calendar. By induction the trucks loaded on day ``t`` are those of
+the last plan made on or before day ``t - L``: a dispatcher who re-planned on day ``h_j`` would
+find plan ``j``'s own choice for the days after ``h_j`` again (same argument as for days
+without news), so ``h_j`` needs no plan of its own.
+
 Each plan is an LP optimum *for its knowledge*; the stitched trajectory is a policy, not an
 optimum of anything: its cost is at least the foresight optimum, and the difference is the
 value of foresight (the cost of not knowing). When every event is known on day 0 and the look-
@@ -64,6 +73,9 @@ class Plan:
     first_day: int
     commit_end: int
     bounds: Bounds
+    held_until: int = 0
+    """Route flows of days ``[first_day, held_until)`` stay at the previous plan's values (the
+    reaction lag); ``held_until <= first_day``: nothing held."""
 
 
 @dataclass
@@ -84,7 +96,7 @@ def bounds_of(session: HighsSession) -> Bounds:
 
 
 def solve_informed(session: HighsSession, periods: dict, plans: list[Plan],
-                   real: Bounds, on_plan=None) -> Dispatch:
+                   real: Bounds, on_plan=None, held=None) -> Dispatch:
     """Simulate the realistic dispatch of ``session``'s dated model (module docstring).
 
     Plan 0 must already be solved in ``session`` (its HiGHS instance holds the first plan's
@@ -109,6 +121,9 @@ def solve_informed(session: HighsSession, periods: dict, plans: list[Plan],
         The real calendar's bounds, restored at the end.
     on_plan : callable, optional
         ``on_plan(j, n, first_day)`` before plan ``j >= 1`` of ``n`` is solved (progress).
+    held : component, optional
+        The variable component whose columns a plan's :attr:`Plan.held_until` holds (the
+        route flows); ``None``: nothing is held.
 
     Returns
     -------
@@ -128,7 +143,12 @@ def solve_informed(session: HighsSession, periods: dict, plans: list[Plan],
     n_cols, n_rows = A.shape[1], A.shape[0]
     every_col = np.arange(n_cols, dtype=np.int32)
     every_row = np.arange(n_rows, dtype=np.int32)
+    dispatch = np.zeros(n_cols, dtype=bool)
+    if held is not None:
+        where = session.columns_of(held)
+        dispatch[where[where >= 0]] = True
     sol = h.getSolution()
+    previous = np.asarray(sol.col_value, dtype=float).copy()  # the last plan's, every day
     x = np.zeros(n_cols)
     first = (day >= plans[0].first_day) & (day < plans[0].commit_end)
     x[first] = np.asarray(sol.col_value)[first]
@@ -144,6 +164,8 @@ def solve_informed(session: HighsSession, periods: dict, plans: list[Plan],
             past = day < plan.first_day
             lo, up = b.col_lower.copy(), b.col_upper.copy()
             lo[past] = up[past] = x[past]
+            hold = dispatch & (day >= plan.first_day) & (day < plan.held_until)
+            lo[hold] = up[hold] = np.clip(previous[hold], b.col_lower[hold], b.col_upper[hold])
             h.changeColsBounds(n_cols, every_col, lo, up)
             h.changeRowsBounds(n_rows, every_row, b.row_lower.copy(), b.row_upper.copy())
             # HiGHS compares time_limit with the instance's total run time: this plan's alone
@@ -160,6 +182,7 @@ def solve_informed(session: HighsSession, periods: dict, plans: list[Plan],
                                  prefix=f"realistic dispatch, plan {j + 1} of {len(plans)} "
                                         f"(day {plan.first_day}): ")
             sol = h.getSolution()
+            previous = np.asarray(sol.col_value, dtype=float).copy()
             objectives.append(float(info.objective_function_value))
             keep = (day >= plan.first_day) & (day < plan.commit_end)
             x[keep] = np.asarray(sol.col_value)[keep]

@@ -209,3 +209,121 @@ def test_verifier_catches_a_tampered_realistic_summary():
     assert failed(value_of_foresight_usd=0.0) == ["value_of_foresight"]
     assert failed(foresight_objective_usd=-5.0, value_of_foresight_usd=-5.0) == [
         "foresight_bound"]
+    assert failed(reaction_lag_days=1.5) == ["reaction_lag"]
+    f.scenario = f.scenario.model_copy(update={"reaction_lag_days": 2})
+    assert failed(reaction_lag_days=2) == [] and failed(reaction_lag_days=3) == ["reaction_lag"]
+
+
+# --- reaction lag (issue 18, item 4) --------------------------------------------------------
+# With a lag of L days, trucks loaded on the L days after the news follow the plan made before
+# it (all via X1, the cheaper way while the closure was unknown) and queue at X1.
+# Closure on days 2-3: day 1's trucks queue 2 days (4,000 USD); with L = 1 day 2's trucks,
+# still sent via X1, reach it on day 3 and queue 1 day (2,000 USD); day 3's reach it open.
+# Foresight costs 2,000 USD: value of foresight 6,000 - 2,000 = 4,000 USD.
+# Closure on days 2-4 (foresight: days 1-3 via X2, 3,000 USD): L = 0 strands day 1's trucks
+# for 3 days (6,000) and sends days 2-3 via X2 (2,000): 5,000 above foresight; L = 1 also
+# queues day 2's for 2 days (4,000) and sends day 3's via X2 (1,000): 11,000 - 3,000 = 8,000;
+# L = 2 queues day 3's too, 1 day (2,000): 12,000 - 3,000 = 9,000.
+LAG_CASES = [  # (closure's last day, lag, value of foresight USD, end-of-day queue at X1)
+    (3, 1, 4000, [0, 0, 10, 20, 0, 0]),
+    (4, 0, 5000, [0, 0, 10, 10, 10, 0]),
+    (4, 1, 8000, [0, 0, 10, 20, 20, 0]),
+    (4, 2, 9000, [0, 0, 10, 20, 30, 0]),
+]
+
+
+@pytest.mark.parametrize("last, lag, value, queue", LAG_CASES)
+def test_reaction_lag_keeps_committed_trucks_coming_hand_computed(solve_tiny, tiny_tables,
+                                                                  last, lag, value, queue):
+    t = _network(tiny_tables)
+    close = CloseEvent(crossing="x1", close=Window(**{"from": day(2), "to": day(last)}))
+    scenario = dated("lagged", 6, close).model_copy(update={"reaction_lag_days": lag})
+    foresight = solve_tiny(t, scenario)
+    realistic = solve_tiny(t, scenario, options=REALISTIC)
+    s = realistic.results.summary
+    assert s["value_of_foresight_usd"] == pytest.approx(value, abs=1e-6)
+    assert queue_series(realistic, 6) == pytest.approx(queue, abs=1e-6)
+    assert foresight.results.summary["objective_usd"] == pytest.approx(
+        s["foresight_objective_usd"], abs=1e-6)
+    assert s["reaction_lag_days"] == lag and "scenario" in s["reaction_lag_source"]
+    assert s["decision_dates"] == ["2024-01-01", "2024-01-03"]  # no plan of its own at d + L
+
+
+def _behaviour(value, low=0, high=14):
+    import pandas as pd
+
+    return pd.DataFrame([{"parameter": "dispatch_reaction_lag_days", "applies_to": "all origins",
+                          "value": value, "unit": "days", "low": low, "high": high,
+                          "source": "test", "source_year": 2024, "quality": "estimate",
+                          "notes": ""}])
+
+
+def test_reaction_lag_is_read_from_the_dataset_and_a_scenario_overrides_it(solve_tiny,
+                                                                           tiny_tables):
+    t = _network(tiny_tables)
+    t["behaviour"] = _behaviour(1)
+    run = solve_tiny(t, dated("surprise", 6, _closure()), options=REALISTIC)
+    s = run.results.summary
+    assert s["reaction_lag_days"] == 1 and "behaviour.csv" in s["reaction_lag_source"]
+    assert s["value_of_foresight_usd"] == pytest.approx(4000, abs=1e-6)
+    zero = dated("surprise", 6, _closure()).model_copy(update={"reaction_lag_days": 0})
+    run = solve_tiny(t, zero, options=REALISTIC)
+    assert run.results.summary["value_of_foresight_usd"] == pytest.approx(3000, abs=1e-6)
+    del t["behaviour"]  # no row: the dispatch reacts the day it hears, and says so
+    s = solve_tiny(t, dated("surprise", 6, _closure()), options=REALISTIC).results.summary
+    assert s["reaction_lag_days"] == 0 and "reacts the day it hears" in s["reaction_lag_source"]
+
+
+@pytest.mark.parametrize("value, low, message", [
+    (1.5, 0, r"behaviour\.csv, row 2, field 'value'.*whole number of days"),
+    (3, 5, r"behaviour\.csv, row 2, field 'value'.*outside its range 5-14")])
+def test_bad_reaction_lag_in_the_dataset_is_refused_before_solving(solve_tiny, tiny_tables,
+                                                                   value, low, message):
+    from borderflow.data.errors import InputError
+
+    t = _network(tiny_tables)
+    t["behaviour"] = _behaviour(value, low=low)
+    with pytest.raises(InputError, match=message):
+        solve_tiny(t, dated("surprise", 6, _closure()), options=REALISTIC)
+
+
+def test_news_that_bounds_the_dispatch_inside_the_lag_is_refused():
+    from borderflow.data.errors import InputError
+    from borderflow.data.scenario import SupplyChange, SupplyEvent
+    from borderflow.model.information import check_lag_conflicts, held_until
+
+    cut = SupplyEvent(supply=SupplyChange(product="durian", factor=0.5), **{"from": day(3)})
+    s = dated("both", 8, _closure(), cut)  # closure news on day 2, supply news on day 3
+    assert held_until(s, [0, 2, 3], 2) == [0, 4, 4]
+    assert held_until(s, [0, 2, 3], 0) == [0, 2, 3]
+    check_lag_conflicts(s, 1)  # the lag holds day 2 only
+    with pytest.raises(InputError, match=r"events\[1\]\.announced.*reaction lag 2 day"):
+        check_lag_conflicts(s, 2)
+
+
+def test_surprise_before_the_queue_gate_needs_the_reaction_lag_as_warning_too():
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from borderflow.data.errors import InputError
+    from borderflow.dispatch import check_surprises
+
+    built = SimpleNamespace(
+        flows=pd.DataFrame({"period": [0, 1, 2]}),
+        crossing_use=pd.DataFrame({"var": ["route_flow"] * 3, "idx": [0, 1, 2],
+                                   "crossing_id": "t1", "period": [2, 3, 4]}))
+    close = CloseEvent(crossing="t1", close=Window(**{"from": day(4), "to": day(5)}),
+                       announced=day(2))
+    net = SimpleNamespace(scenario=dated("bridge", 6, close))
+    check_surprises(net, built, 0)  # two days' warning is enough without a lag
+    with pytest.raises(InputError, match=r"plus a reaction lag of 1 day.*announced by "
+                                         r"2024-01-02"):
+        check_surprises(net, built, 1)
+    # the routes pass t1 a_to_b: a surprise closing only b_to_a finds no committed truck
+    built.crossing_use["direction"] = "a_to_b"
+    other = CloseEvent(crossing="t1", close=Window(**{"from": day(4), "to": day(5)}),
+                       direction="b_to_a")
+    check_surprises(SimpleNamespace(scenario=dated("bridge", 6, other)), built, 1)
+    with pytest.raises(InputError, match=r"events\[0\]\.announced"):
+        check_surprises(net, built, 1)  # 'both' includes a_to_b

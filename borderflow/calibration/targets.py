@@ -54,6 +54,10 @@ CORRIDORS: dict[str, tuple[tuple[str, str], ...]] = {
                        ("coc-nam-nonghuai", "a_to_b"), ("chi-ma-aidian", "a_to_b"),
                        ("dong-dang-pingxiang-rail", "a_to_b")),
     "r3a": (("houayxay-chiang-khong", "b_to_a"),),
+    "mong-cai-gates": (("mong-cai-dongxing", "a_to_b"), ("mong-cai-km3-4-hai-yen", "a_to_b")),
+    # the three Lang Son gates that cleared in Dec 2021 - Jan 2022 (VAN, Jan 2022)
+    "lang-son-three-gates": (("huu-nghi-youyiguan", "a_to_b"), ("tan-thanh-puzhai", "a_to_b"),
+                             ("chi-ma-aidian", "a_to_b")),
 }
 #: a band narrower than this share of the figure on one side is widened to it (a published
 #: "more than X" has no room below X; misfit would otherwise be infinite)

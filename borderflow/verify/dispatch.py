@@ -13,10 +13,16 @@ value_of_foresight     value_of_foresight_usd = objective_usd - foresight_object
 announced_in_time      every event is announced on or before its first day (else a day's
                        rows would have been planned on a wrong calendar)
 replanned_on_news      decision_dates = the horizon's first day and every day within the
-                       horizon on which an event or a reopening date was announced (the
+                       horizon on which an event or a reopening date was announced, or
+                       (reopening_odds) a possible reopening date passed still closed (the
                        dispatcher planned on day 0 and re-planned on each day news arrived,
                        never knowing an event before its announcement); decision_days is
                        their number
+reaction_lag           reaction_lag_days is a whole number of days >= 0 and, when the
+                       scenario states ``reaction_lag_days``, that value (the trucks loaded in
+                       the lag after news follow the earlier plan; which trucks those are
+                       is not re-derivable from the run folder alone: the hand-computed
+                       cases of tests/test_realistic.py check it)
 ramp_capacity          every run (dated): on each day of a ramp-up, the capacity the checks
                        use is at most ``start + (nominal - start) * i / days`` with ``nominal``
                        the crossing's capacity in crossings.csv (recomputed here from the
@@ -47,6 +53,10 @@ def _news_days(scenario) -> set[int]:
         reopening = getattr(ev, "reopening_announced", None)
         if reopening is not None:
             days.add((max(reopening, told) - start).days)
+        odds = getattr(ev, "reopening_odds", None)
+        if odds:  # each possible date passed still closed, and the reopening day itself
+            opened = ev.close.end + dt.timedelta(days=1)
+            days |= {(d - start).days for d in odds if told < d <= opened}
     return {d for d in days if 0 < d < n}
 
 
@@ -105,6 +115,11 @@ def dispatch_checks(res, f) -> list:
     told = list(s.get("decision_dates") or [])
     wrong = sorted(set(needed) ^ set(told)) + (["decision_days"] if int(
         s.get("decision_days") or 0) != len(told) else [])
+    lag = s.get("reaction_lag_days") or 0  # absent: a run made before the lag existed (0)
+    stated = getattr(scenario, "reaction_lag_days", None)
+    bad = float(lag) != int(lag) or lag < 0 or \
+        (stated is not None and int(lag) != int(stated))
+    out.append(rows("reaction_lag", f"reaction_lag_days = {lag}", 1.0 if bad else 0.0, "-"))
     out.append(rows("replanned_on_news", wrong or f"{len(needed)} decision dates",
                     [1.0] * len(wrong) or 0.0, "dates"))
     return out
