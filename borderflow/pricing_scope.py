@@ -25,10 +25,12 @@ __all__ = ["DATED_ROWS", "PRICED_ROWS", "UNPRICED_ROWS", "not_priced", "outside_
 PRICED_ROWS = ("supply_balance", "crossing_capacity", "priority_share", "market_demand",
                "destination_share")
 #: row families pricing does not see, in words (a dated model's queue rows are priced by
-#: :mod:`borderflow.model.dated_pricing`)
+#: :mod:`borderflow.model.dated_pricing`). Not listed: ``gate_entry_limit`` (slot quotas,
+#: dispatch holds), ``<=`` rows with non-negative coefficients on route flows: leaving their
+#: duals out can only lower a reduced cost, so "nothing prices out" and the gap bound still
+#: hold (the verifier's duality gap does not count their right-hand sides yet)
 UNPRICED_ROWS = {"queue_balance": "queue balance rows", "queue_age": "queue age rows",
-                 "queue_expiry": "queue expiry rows", "initial_queue_total": "initial queues",
-                 "gate_entry_limit": "slot quotas or dispatch holds (gate entry limits)"}
+                 "queue_expiry": "queue expiry rows", "initial_queue_total": "initial queues"}
 #: the families of :data:`UNPRICED_ROWS` that dated pricing prices
 DATED_ROWS = ("queue_balance", "queue_age", "queue_expiry", "initial_queue_total")
 
