@@ -111,6 +111,15 @@ def price_dated_model(session, built: BuiltModel, net: FreightNetwork, pricing: 
     days = sorted(int(t) for t in set(built.unserved["period"]))
     result = price_dated(graph, products, duals, days, max_columns=pricing.columns_per_pair,
                          tolerance=pricing.tolerance_usd_per_t)
+    # a day an origin supplies nothing carries no flow (its supply row's dual is arbitrary):
+    # its columns cannot improve the model and are not added
+    keys = ["origin", "product_id", "period"]
+    supplied = net.supply.loc[net.supply["supply_t"] > 0, keys].drop_duplicates()
+    for name in ("columns", "pairs"):
+        table = getattr(result, name)
+        kept = table.merge(supplied, on=keys, how="left", indicator=True)["_merge"] == "both"
+        setattr(result, name, table[kept.to_numpy()].reset_index(drop=True))
+    result.stats["columns"] = len(result.columns)
     by_id = {p.product_id: p for p in products}
     rows = []
     for j, q in enumerate(net.scenario.initial_queues):
