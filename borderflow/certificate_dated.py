@@ -11,8 +11,9 @@ suffice are stated in ``model/dated_pricing.py``):
 
 with ``a = t + floor(o_g / 24)`` the day the cargo reaches its last crossing (entered ``o_g``
 hours after dispatch), ``W = min(queue_max_wait_days, max(0, floor((shelf life - H) / 24)))``
-and ``H`` the route's hours. Reduced cost per tonne: route cost (links x cost factor + fees) /
-payload - supply dual of (o, p, t) + [capacity duals of every earlier crossing on the day it is
+and ``H`` the route's hours. Reduced cost per tonne: route cost (links' running cost x cost factor +
+tolls + fees + payload x value of time x hours, the verifier's own arc costs) / payload - supply
+dual of (o, p, t) + [capacity duals of every earlier crossing on the day it is
 reached (+ empty_return_share x the opposite direction's, ``empty_return_days`` later) + for a
 non-perishable the priority dual, per truck] / payload; a depart column adds ``((d - a) x
 waiting cost + the gate's duals on day d) / payload + market dual of the delivery day - price``;
@@ -77,11 +78,16 @@ class _Inputs:
         lic = {c for c, allowed in facts.licences.items() if allowed is None or pid in allowed}
         self.country = country
         self.out: dict[str, list] = {}
+        truck_vot = self.P * float(prod.get("vot", 0.0) or 0.0)  # value of time, USD/truck-h
         for arc_id, a in facts.arcs.iterrows():
             x = a["kind"] == "crossing"
             if x and a["element_id"] not in lic:
                 continue
-            cost = float(a["cost_usd_per_truck"]) * (1.0 if x else float(prod["cost_factor"]))
+            # a link's running cost x cost factor, its toll not scaled; a crossing's fee
+            toll = 0.0 if x else float(a.get("toll_usd_per_truck", 0.0) or 0.0)
+            cost = float(a["cost_usd_per_truck"]) if x else \
+                float(prod["cost_factor"]) * (float(a["cost_usd_per_truck"]) - toll) + toll
+            cost += truck_vot * float(a["travel_h"])
             self.out.setdefault(a["from_node"], []).append(
                 (arc_id, a["to_node"], float(a["travel_h"]), cost,
                  (a["element_id"], a["direction"]) if x else None))

@@ -34,8 +34,8 @@ from borderflow.data.loaders import InputTables, sha256_file
 from borderflow.data.scenario import Scenario, counterfactual, has_disruptions
 from borderflow.behaviour import reaction_lag
 from borderflow.dispatch import check_surprises, realistic_solve
-from borderflow.model.column_generation import (Routing, carry_basis, gap_bound_usd,
-                                                pricing_inputs, timed_pricing, with_columns)
+from borderflow.model.column_generation import (Routing, carry_basis, pricing_inputs,
+                                                with_columns)
 from borderflow.model.extend import ExtraConstraints, apply_extension
 from borderflow.model.formulation import (BuiltModel, bound_updates, build_model,
                                           column_periods, lookahead_days,
@@ -46,6 +46,7 @@ from borderflow.model.results import ResultTables, extract_results
 from borderflow.model.routes import RouteOptions, RouteSet, enumerate_routes
 from borderflow.model.size import check_model_size
 from borderflow.options import RunOptions
+from borderflow.pricing_scope import not_priced, price_once
 from borderflow.solvers.highs import (HighsSession, InfeasibleError, SolverOptions,
                                       SolveSummary, solver_version)
 from borderflow.solvers.rolling import RollingHorizon, solve_rolling
@@ -290,15 +291,6 @@ def run_scenario(tables: InputTables, scenario: Scenario | None = None,
                route_options=routes, extension=model.extension, routing=routing)
 
 
-#: row families of the static model that pricing prices (their duals enter a route's reduced
-#: cost, :mod:`borderflow.model.pricing`); a model with rows of any other family is not priced
-PRICED_ROWS = ("supply_balance", "crossing_capacity", "priority_share", "market_demand",
-               "destination_share")
-#: row families pricing does not see, in words
-UNPRICED_ROWS = {"queue_balance": "queue balance rows", "queue_age": "queue age rows",
-                 "queue_expiry": "queue expiry rows", "initial_queue_total": "initial queues"}
-
-
 def _check_realistic(model: Prepared, reaction_lag_days: int = 0) -> None:
     """Refuse a realistic dispatch the model cannot simulate (a static run; a surprise on a
     crossing passed before a queue gate, :func:`borderflow.dispatch.check_surprises`)."""
@@ -312,77 +304,55 @@ def _check_realistic(model: Prepared, reaction_lag_days: int = 0) -> None:
     check_surprises(model.net, model.built, reaction_lag_days)
 
 
-def _outside_pricing(model: Prepared) -> str:
-    """The rows of a static model that :mod:`borderflow.model.pricing` does not price, in words
-    (empty when the model is within its scope: route cost = the generalized cost of
-    :mod:`borderflow.model.costs`, with value of time and tolls; rows of supply, capacity,
-    priority, demand and destination shares, :data:`PRICED_ROWS`)."""
-    m, found = model.built.model, []
-    for name, words in UNPRICED_ROWS.items():
-        comp = getattr(m, name, None)
-        if comp is not None and len(comp):
-            found.append(words)
-    return "; ".join(found)
-
-
 def generate_columns(model: Prepared, summary: SolveSummary, options: RunOptions,
                      on_progress: Progress | None = None, *,
                      extra_constraints: ExtraConstraints | None = None
                      ) -> tuple[Prepared, SolveSummary, Routing]:
-    """Column generation on a solved static model (:mod:`borderflow.model.column_generation`):
-    price every (origin, product) with the model's duals, add the routes that improve the
-    objective, rebuild and re-solve, until none does (``certified``) or a limit stops it
-    (``restricted``, with the gap bound of the last pricing).
+    """Column generation on a solved model (:mod:`borderflow.model.column_generation`; dated
+    runs :mod:`borderflow.model.dated_columns`): price every (origin, product[, dispatch day])
+    with the model's duals, add the routes that improve the objective, rebuild and re-solve
+    warm, until none does (``certified``) or a limit stops it (``restricted``, with the gap
+    bound of the last pricing).
 
     Value of time x hours, tolls and destination-share rows are priced (the generalized cost
-    per arc; share duals per origin, product and market). Dated runs are returned as they are,
-    ``restricted``: their routes are enumerated and capped (:meth:`RunOptions.effective`);
-    pricing them is not wired in yet. So are models with extra constraints or rows pricing
-    does not price (:func:`_outside_pricing`; ``restricted``, gap unknown): a bound computed
-    without their duals would not be a bound.
+    per arc; share duals per origin, product and market); in a dated run the queues at the
+    gates too (depart, hold and direct columns per dispatch day, and a bound on what a new
+    stream could make of an initial queue: a run is certified only when that bound is not
+    below 0 either). Not priced, ``restricted`` with the gap unknown (a bound computed without
+    the duals of every row would not be a bound): a realistic dispatch (a policy simulation),
+    rolling windows without the whole LP (an approximation), extra constraints and rows
+    pricing does not price (:func:`borderflow.pricing_scope.outside_pricing`).
 
     Returns
     -------
     (Prepared, SolveSummary, Routing)
         The model last solved (a rebuilt one if routes were added), its solve summary (solve
-        and translation seconds and iterations summed over the rounds) and how optimality
-        over the routes was established.
+        and translation seconds and iterations summed over the rounds; a dated run keeps how
+        its first solve was made and adds the warm re-solves) and how optimality over the
+        routes was established.
     """
     progress = on_progress or _quiet
     pricing = options.pricing
     routing = Routing(tolerance_usd_per_t=pricing.tolerance_usd_per_t,
                       route_products=len(model.routes.eligible))
     net = model.net
-    if net.dated:
+    reason = not_priced(model, summary)
+    if reason:
         routing.method = "route enumeration"
-        routing.reason = ("a day-by-day run: its routes are enumerated (at most "
-                          f"{model.routes.stats.get('max_crossings')} crossings, capped per "
-                          "origin and product) and not priced")
-        return model, summary, routing
-    if model.extension is not None:
-        routing.method = "route enumeration"
-        routing.reason = ("extra constraints are in the model: pricing does not see their "
-                          "duals")
-        return model, summary, routing
-    outside = _outside_pricing(model)
-    if outside:
-        routing.method = "route enumeration"
-        routing.reason = (f"{outside}: pricing does not see these terms yet, so no route is "
-                          "priced and no gap bound is claimed")
+        routing.reason = reason
         return model, summary, routing
     inputs = pricing_inputs(net)
-    added = 0
+    first, added, entries = summary, 0, 0
     totals = [summary.solve_seconds, summary.translate_seconds, summary.iterations]
     while True:
         progress("pricing", None, None, f"pricing round {routing.rounds + 1}: routes of "
                                         "negative reduced cost")
-        found, seconds = timed_pricing(model.session, model.built, net, pricing, inputs)
+        columns, least, gap, entries, seconds = price_once(model, options, inputs)
         routing.rounds += 1
         routing.pricing_seconds += seconds
-        least, gap = gap_bound_usd(found, net)
         routing.min_reduced_cost_usd_per_t, routing.gap_bound_usd = least, gap
-        if found.columns.empty:
-            routing.status = "certified"
+        if columns.empty:
+            routing.status = "certified" if not entries else "restricted"
             break
         if not pricing.enabled or pricing.max_rounds <= 0:
             routing.method = "route enumeration (priced once for the gap bound)"
@@ -391,18 +361,31 @@ def generate_columns(model: Prepared, summary: SolveSummary, options: RunOptions
         if routing.rounds > pricing.max_rounds:
             routing.reason = f"pricing stopped after {pricing.max_rounds} rounds"
             break
-        routes = with_columns(net, model.routes, found.columns)
+        routes = with_columns(net, model.routes, columns)
+        if len(routes.eligible) == len(model.routes.eligible):
+            routing.reason = ("pricing found only (route, product) pairs already in the model "
+                              f"(reduced cost {least:.3g} USD/t: solver tolerance)")
+            break
         added += len(routes.routes) - len(model.routes.routes)
         rebuilt = assemble(model.tables, net, routes, model.session.options,
                            options.max_model_gb, progress, extra_constraints=extra_constraints)
-        if pricing.warm:
-            carry_basis(model.session, model.built, rebuilt.session, rebuilt.built)
+        if pricing.warm and carry_basis(model.session, model.built, rebuilt.session,
+                                        rebuilt.built):
+            rebuilt.session.continue_warm()
         model = rebuilt
         summary = solve_session(model.session, model.built, net, None, progress)
         totals = [totals[0] + summary.solve_seconds, totals[1] + summary.translate_seconds,
                   totals[2] + summary.iterations]
+    if entries and not routing.reason:
+        routing.reason = (f"{entries} initial-queue entr{'y' if entries == 1 else 'ies'}: a "
+                          "route not in the model might take the waiting trucks for less (the "
+                          "bound relaxes the wait and the days to market); the gap bound "
+                          "counts them")
     routing.routes_generated = added
     routing.route_products = len(model.routes.eligible)
+    if net.dated and summary is not first:  # how the LP was first solved, then warm rounds
+        summary = replace(summary, windows=first.windows, method=f"{first.method}; then "
+                          f"{routing.rounds - 1} warm re-solve(s) over priced routes (simplex)")
     summary = replace(summary, solve_seconds=totals[0], translate_seconds=totals[1],
                       iterations=totals[2])
     return model, summary, routing

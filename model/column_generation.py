@@ -271,7 +271,9 @@ def _route_id(origin: str, market: str, arcs: tuple, crossing_arcs: list[str]) -
 def with_columns(net: FreightNetwork, routes: RouteSet, columns: pd.DataFrame) -> RouteSet:
     """``routes`` plus the routes of priced ``columns`` (origin, market, arcs), each with every
     product it is eligible for (licences and shelf life, :func:`borderflow.model.routes`'s
-    rule). A column whose arcs are already a route adds no route.
+    rule). A column whose arcs are already a route adds no route; if that route is in the
+    set but not for the column's product (a dated run's cap per origin and product), the
+    (route, product) pair is added.
 
     Route ids are ``origin>market|crossings|priced-<digest of the arcs>``: what the verifier
     expects of a route id, unique and the same in every run.
@@ -282,12 +284,15 @@ def with_columns(net: FreightNetwork, routes: RouteSet, columns: pd.DataFrame) -
     same = routes.routes.loc[[e in ends for e in zip(routes.routes["origin"],
                                                     routes.routes["market"])], "route_id"]
     ra = routes.route_arcs[routes.route_arcs["route_id"].isin(set(same))]
-    known = {tuple(a) for a in ra.groupby("route_id", sort=False)["arc_id"]
-             .agg(list).tolist()}
-    rows, arc_rows, seen = [], [], set()
+    known = {tuple(a): rid for rid, a in ra.groupby("route_id", sort=False)["arc_id"]
+             .agg(list).items()}
+    rows, arc_rows, seen, capped = [], [], set(), set()
     for c in columns.itertuples(index=False):
         path = tuple(c.arcs)
-        if path in known or path in seen:
+        if path in known:  # a route a cap left out for this product (dated runs)
+            capped.add((known[path], c.product_id))
+            continue
+        if path in seen:
             continue
         seen.add(path)
         a = arcs.loc[list(path)]
@@ -304,12 +309,22 @@ def with_columns(net: FreightNetwork, routes: RouteSet, columns: pd.DataFrame) -
                             - a.loc[~is_x, "toll_usd_per_truck"]).sum()),
                      float(a.loc[is_x, "cost_usd_per_truck"].sum()),
                      float(a.loc[~is_x, "toll_usd_per_truck"].sum())))
-    if not rows:
+    have = set(zip(routes.eligible["route_id"], routes.eligible["product_id"]))
+    capped -= have
+    if not rows and not capped:
         return routes
     new = pd.DataFrame(rows, columns=routes.routes.columns)
     new_arcs = pd.DataFrame(arc_rows, columns=routes.route_arcs.columns)
     buyers = net.tables.markets.groupby("product_id")["node_id"].apply(set).to_dict()
-    eligible, _ = _eligible(net, new, new_arcs, net.products, buyers)
+    eligible = _eligible(net, new, new_arcs, net.products, buyers)[0] if rows \
+        else routes.eligible.iloc[:0]
+    if capped:  # the (route, product) pairs the pricing asked for, as the model prices them
+        ids = {r for r, _ in capped}
+        again, _ = _eligible(net, routes.routes[routes.routes["route_id"].isin(ids)],
+                             routes.route_arcs[routes.route_arcs["route_id"].isin(ids)],
+                             net.products, buyers)
+        again = again[[k in capped for k in zip(again["route_id"], again["product_id"])]]
+        eligible = pd.concat([eligible, again], ignore_index=True)
     stats = {**routes.stats, "routes": routes.stats.get("routes", 0) + len(new),
              "route_products": routes.stats.get("route_products", 0) + len(eligible),
              "priced_routes": routes.stats.get("priced_routes", 0) + len(new)}
@@ -321,15 +336,39 @@ def with_columns(net: FreightNetwork, routes: RouteSet, columns: pd.DataFrame) -
         stats=stats)
 
 
-#: (component, index table, keys) of the static model's variables and rows, for carrying a
-#: basis to a model rebuilt over more routes
+#: (component, index table, keys) of the model's variables and rows, for carrying a basis to
+#: a model rebuilt over more routes; dated queue components are keyed by their stream's route
+#: (``queues+``, ``initial+``: :func:`_keyed`), since stream numbers change with the routes
+_STREAM_DAY = ["route_id", "product_id", "period"]
 _COLUMNS = (("route_flow", "flows", ["route_id", "product_id", "period"]),
-            ("unserved", "unserved", ["origin", "product_id", "period"]))
+            ("unserved", "unserved", ["origin", "product_id", "period"]),
+            ("queue", "queues+", _STREAM_DAY), ("departures", "queues+", _STREAM_DAY),
+            ("expired", "queues+", _STREAM_DAY),
+            ("initial_queue", "initial+", ["j", "route_id", "product_id"]))
 _ROWS = (("supply_balance", "unserved", ["origin", "product_id", "period"]),
          ("crossing_capacity", "capacity_rows", ["crossing_id", "direction", "period"]),
          ("priority_share", "priority_rows", ["crossing_id", "direction", "period"]),
          ("market_demand", "demand_rows", ["market", "product_id", "period"]),
-         ("destination_share", "share_rows", ["rule_id", "side"]))
+         ("destination_share", "share_rows", ["rule_id", "side"]),
+         ("queue_balance", "queues+", _STREAM_DAY), ("queue_age", "queues+", _STREAM_DAY),
+         ("queue_expiry", "queues+", _STREAM_DAY),
+         ("initial_queue_total", "entries+", ["j"]))
+
+
+def _keyed(ix, table: str) -> pd.DataFrame:
+    """The index table ``table`` of ``ix`` in component order; ``queues+`` and ``initial+``
+    with their stream's route_id (and product_id), ``entries+`` one row per initial-queue
+    entry ``j``."""
+    if table == "entries+":
+        return pd.DataFrame({"j": np.unique(ix.initial["j"].to_numpy())}) if len(ix.initial) \
+            else pd.DataFrame({"j": []})
+    if table.endswith("+"):
+        base = ix.queues if table == "queues+" else ix.initial
+        if not len(base):
+            return base
+        cols = ["k", "route_id"] + (["product_id"] if "product_id" not in base else [])
+        return base.merge(ix.streams[cols], on="k", how="left")
+    return getattr(ix, table)
 
 
 def carry_basis(old_session, old: BuiltModel, new_session, new: BuiltModel) -> bool:
@@ -356,10 +395,12 @@ def carry_basis(old_session, old: BuiltModel, new_session, new: BuiltModel) -> b
     for specs, where, old_status, out in ((_COLUMNS, "columns_of", old_col, col),
                                           (_ROWS, "rows_of", old_row, row)):
         for comp, table, keys in specs:
+            if not hasattr(old.model, comp) or not hasattr(new.model, comp):
+                continue
             at_old = getattr(old_session, where)(getattr(old.model, comp))
             at_new = getattr(new_session, where)(getattr(new.model, comp))
-            t_old = getattr(old.index, table)
-            t_new = getattr(new.index, table)
+            t_old = _keyed(old.index, table)
+            t_new = _keyed(new.index, table)
             if not len(t_old) or not len(t_new):
                 continue
             pos = pd.MultiIndex.from_frame(t_old[keys]).get_indexer(

@@ -115,6 +115,7 @@ from .pricing import (
     _column,
     _licensed,
     _to_sink,
+    route_weights,
 )
 
 #: departure code of a hold column (still queued when the modelled days end)
@@ -277,8 +278,8 @@ def _bounds(graph: PricingGraph, product: PricingProduct, duals: DatedDuals, day
     P = product.payload_t_per_truck
     least = days.least(t, t + reach_days)
     x = graph.crossing >= 0
-    weight = graph.cost_usd_per_truck * product.cost_factor
-    weight[x] = graph.cost_usd_per_truck[x] + least[graph.crossing[x], graph.direction[x]]
+    weight = route_weights(graph, product)
+    weight[x] += least[graph.crossing[x], graph.direction[x]]
     sink = {}
     for m, price in markets.items():
         lam = min((float(duals.market_usd_per_t.get((graph.node_ids[m], product.product_id, d),
@@ -301,6 +302,7 @@ class _DatedSearch:
         self.usable, self.markets, self.fastest = usable, markets, fastest
         self.bound_all, self.bound_links = bound_all, bound_links
         self.t, self.max_labels = t, max_labels
+        self.weight = route_weights(graph, product)  # per truck, no duals
         self.popped = 0
 
     def run(self, o: int, pi: float, max_columns: int,
@@ -360,7 +362,7 @@ class _DatedSearch:
             c = int(g.crossing[a])
             if c < 0:
                 bound = self.bound_links[v] if gate >= 0 else self.bound_all[v]
-                yield (v, cost + p.cost_factor * g.cost_usd_per_truck[a], h, mask,
+                yield (v, cost + self.weight[a], h, mask,
                        visited | 1 << v, gate, gate_h, passed, lid, a, None), bound
                 continue
             bit = 1 << int(g.country[v])
@@ -368,7 +370,7 @@ class _DatedSearch:
                 continue
             day = t + int(hours // 24)
             d = int(g.direction[a])
-            fee = cost + g.cost_usd_per_truck[a]
+            fee = cost + self.weight[a]
             dual = self.days.crossing(c, d, day)
             if math.isfinite(dual):  # pass through: must cross again
                 yield (v, fee + dual, h, mask | bit, visited | 1 << v, -1, 0.0, passed + 1,

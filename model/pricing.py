@@ -314,6 +314,17 @@ def _check_sign(name: str, values: np.ndarray, tol: float = 1e-6) -> np.ndarray:
     return np.maximum(values, 0.0)
 
 
+def route_weights(graph: PricingGraph, product: PricingProduct) -> np.ndarray:
+    """Per-truck arc weights of a route's own cost, no duals (the objective coefficient of a
+    truckload, :mod:`borderflow.model.costs`): ``f x (cost - toll) + toll`` on links, the fee
+    on crossings, both ``+ P x vot x hours``. Static and dated pricing add their duals."""
+    x = graph.crossing >= 0
+    toll = graph.toll_usd_per_truck
+    weight = (graph.cost_usd_per_truck - toll) * product.cost_factor + toll
+    weight[x] = graph.cost_usd_per_truck[x]
+    return weight + product.payload_t_per_truck * product.vot_usd_per_t_h * graph.hours
+
+
 def static_weights(graph: PricingGraph, product: PricingProduct,
                    duals: StaticDuals) -> tuple[np.ndarray, np.ndarray]:
     """Per-truck arc weights of the static reduced cost and which arcs the product may use.
@@ -330,11 +341,9 @@ def static_weights(graph: PricingGraph, product: PricingProduct,
     rho = _check_sign("priority", _crossing_dual_matrix(graph, duals.priority_usd_per_truck))
     x = graph.crossing >= 0
     c, d = graph.crossing[x], graph.direction[x]
-    toll = graph.toll_usd_per_truck
-    weight = (graph.cost_usd_per_truck - toll) * product.cost_factor + toll
-    weight[x] = (graph.cost_usd_per_truck[x] + mu[c, d] + duals.empty_return_share * mu[c, 1 - d]
-                 + (0.0 if product.perishable else 1.0) * rho[c, d])
-    weight = weight + product.payload_t_per_truck * product.vot_usd_per_t_h * graph.hours
+    weight = route_weights(graph, product)
+    weight[x] += (mu[c, d] + duals.empty_return_share * mu[c, 1 - d]
+                  + (0.0 if product.perishable else 1.0) * rho[c, d])
     usable = _licensed(graph, product)
     closed = np.zeros((len(graph.crossing_ids) + 1, 2), dtype=bool)
     at = {cid: i for i, cid in enumerate(graph.crossing_ids)}

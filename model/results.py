@@ -18,7 +18,8 @@ Tables (one row per ...):
 - dated runs: ``queues`` (per gate, direction, day), ``backlog``, ``spoilage``, and per stream
   (route, product) and day ``stream_queues`` (arrivals, initial queue, departures, expired,
   stock in tonnes) and ``initial_queues`` (how the scenario's waiting trucks were split over
-  the streams they may belong to).
+  the streams they may belong to, with the dual of each entry's total, USD/truck, HiGHS's
+  sign).
 
 Amounts are per period: t/day for each day of a dated horizon, or for the representative day of a
 static run. Summary totals add periods up (tonnes over the horizon, or per representative day).
@@ -185,7 +186,7 @@ STREAM_COLUMNS = ["route_id", "product_id", "origin", "market", "crossing_id", "
                   "period", "date", "arrivals_t", "initial_t", "departures_t", "expired_t",
                   "queue_t"]
 INITIAL_COLUMNS = ["entry", "crossing_id", "direction", "product_id", "origin", "route_id",
-                   "age_days", "trucks", "initial_t", "initial_trucks"]
+                   "age_days", "trucks", "initial_t", "initial_trucks", "dual_usd_per_truck"]
 
 
 def _stream_tables(net: FreightNetwork, built: BuiltModel,
@@ -207,6 +208,12 @@ def _stream_tables(net: FreightNetwork, built: BuiltModel,
     # (then no other table knows it)
     init = init[init["initial_t"] > FLOW_TOL_T].assign(
         initial_trucks=lambda d: d["initial_t"] / d["payload_t_per_truck"])
+    # the entry's initial_queue_total row dual as HiGHS gives it (USD per truck of the entry:
+    # what the certificate's dual objective and initial-queue check read)
+    m = built.model
+    eta = _duals(m, m.initial_queue_total, len(m.initial_queue_total))
+    init["dual_usd_per_truck"] = eta[init["entry"].to_numpy(dtype=np.int64)] + 0.0 \
+        if len(init) else np.zeros(0)
     init = init.sort_values(["entry", "route_id"], kind="stable", ignore_index=True)
     return s[STREAM_COLUMNS], init[INITIAL_COLUMNS]
 

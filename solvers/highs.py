@@ -385,6 +385,7 @@ class HighsSession:
         self.highs.passModel(self._lp(form))
         self.translate_seconds = time.perf_counter() - t0
         self._solved_once = False
+        self._primal_next = False
         self._state: dict[int, list] = {}
         self._costs: dict[int, np.ndarray] = {}
         self._entries: tuple[np.ndarray, np.ndarray] | None = None
@@ -648,6 +649,16 @@ class HighsSession:
         if basis is not None:
             self.highs.setBasis(basis)
 
+    def continue_warm(self) -> None:
+        """The next :meth:`solve` continues from the basis set on HiGHS (a model rebuilt over
+        more routes, started from the last one's optimal basis by
+        :func:`borderflow.model.column_generation.carry_basis`): by the simplex, also when the
+        session's algorithm is interior point, and reported as a warm re-solve."""
+        if self.options.solver == "ipm":
+            self.highs.setOptionValue("solver", "simplex")
+        self._solved_once = True
+        self._primal_next = True  # the basis is primal feasible: the new columns are at 0
+
     # -- solve ------------------------------------------------------------------------------
     def solve(self, load: bool = True) -> SolveSummary:
         """Run HiGHS (warm from the last basis if solved before); load results into Pyomo.
@@ -663,7 +674,18 @@ class HighsSession:
         method = METHODS["warm"] if self._solved_once else \
             METHODS["lp"].format(algorithm=_ALGORITHMS.get(self.options.solver,
                                                             self.options.solver))
-        return self._run(load, method)
+        if not self._primal_next:
+            return self._run(load, method)
+        # after continue_warm: the primal simplex (only dual infeasibilities to repair; the
+        # dual simplex from such a basis took > 600 s on the 45-day Boten model)
+        self._primal_next = False
+        strategy = h.getOptionValue("simplex_strategy")
+        strategy = strategy[-1] if isinstance(strategy, tuple) else strategy  # (status, value)
+        h.setOptionValue("simplex_strategy", 4)
+        try:
+            return self._run(load, method)
+        finally:
+            h.setOptionValue("simplex_strategy", int(strategy))  # later re-solves: as before
 
     def solve_from_point(self, col_value, row_dual, load: bool = True,
                          windows: int = 0) -> SolveSummary:

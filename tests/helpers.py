@@ -87,3 +87,15 @@ def at_most_share_via(m, ix, crossing: str, product: str, share: float, name: st
     m.add_component(name, pyo.Constraint(
         expr=sum(getattr(m, v)[i] for v, i in zip(via["var"], via["idx"]))
         <= share * sum(m.route_flow[f] for f in dispatched)))
+
+
+def edit_table(run: Path, table: str, change) -> None:
+    """Apply ``change(df)`` to both files (parquet and CSV) of a run folder's table (a
+    tampering test)."""
+    import pandas as pd
+
+    for ext in ("parquet", "csv"):
+        path = Path(run) / f"{table}.{ext}"
+        df = pd.read_parquet(path) if ext == "parquet" else pd.read_csv(path)
+        df = change(df)
+        df.to_parquet(path, index=False) if ext == "parquet" else df.to_csv(path, index=False)

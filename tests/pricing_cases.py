@@ -9,7 +9,7 @@ The brute force re-states the reduced costs of ``model/pricing.py`` and
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -102,6 +102,19 @@ def cases(draw, max_nodes: int = 7) -> Case:
     return Case(graph, product, f"n{origin}")
 
 
+def with_toll_and_vot(case: Case, toll_share: float, vot_usd_per_t_h: float) -> Case:
+    """``case`` with a toll of ``toll_share`` x each link's cost (the rest its running cost,
+    scaled by the cost factor; the toll is not) and a value of time (USD/t-h)."""
+    g = case.graph
+    toll = np.where(g.crossing < 0, toll_share * g.cost_usd_per_truck, 0.0)
+    graph = PricingGraph(node_ids=g.node_ids, country=g.country, arc_ids=g.arc_ids,
+                         tail=g.tail, head=g.head, hours=g.hours,
+                         cost_usd_per_truck=g.cost_usd_per_truck, crossing=g.crossing,
+                         direction=g.direction, crossing_ids=g.crossing_ids,
+                         toll_usd_per_truck=toll)
+    return Case(graph, replace(case.product, vot_usd_per_t_h=vot_usd_per_t_h), case.origin)
+
+
 def routes(graph: PricingGraph, product: PricingProduct, origin: str):
     """Every route of ``product`` from ``origin``: elementary paths to a market, licensed, no
     country entered twice, within shelf life. Yields (market index, arc indices)."""
@@ -176,11 +189,13 @@ def dated_reduced_costs(graph, product, path, market, t, duals, pi):
     base, offset, crossings = 0.0, 0.0, []
     for a in path:
         c, d = int(graph.crossing[a]), int(graph.direction[a])
-        if c < 0:
-            base += product.cost_factor * graph.cost_usd_per_truck[a]
+        toll = graph.toll_usd_per_truck[a]
+        if c < 0:  # running cost x cost factor, the toll not scaled (model/costs.py)
+            base += product.cost_factor * (graph.cost_usd_per_truck[a] - toll) + toll
         else:
             base += graph.cost_usd_per_truck[a]
             crossings.append((c, d, offset))
+        base += P * product.vot_usd_per_t_h * graph.hours[a]  # value of time, per truck
         offset += graph.hours[a]
     H = offset
     if not crossings:

@@ -17,7 +17,8 @@ from borderflow.data.scenario import Horizon, Scenario
 from borderflow.model.dated_pricing import price_dated
 from borderflow.model.pricing import StaticDuals, price_static
 from hypothesis import HealthCheck, given, settings
-from pricing_cases import cases, dated_instances
+from hypothesis import strategies as st
+from pricing_cases import cases, dated_instances, with_toll_and_vot
 
 from borderflow.certificate import check_certificate, least_reduced_costs
 from borderflow.certificate_dated import check_dated_certificate
@@ -226,7 +227,25 @@ def _arcs_frame(g) -> pd.DataFrame:
         "element_id": [g.crossing_ids[c] if c >= 0 else "" for c in g.crossing],
         "direction": [("a_to_b", "b_to_a")[d] if d >= 0 else "" for d in g.direction],
         "from_node": [g.node_ids[u] for u in g.tail], "to_node": [g.node_ids[v] for v in g.head],
-        "travel_h": g.hours, "cost_usd_per_truck": g.cost_usd_per_truck}, index=list(g.arc_ids))
+        "travel_h": g.hours, "cost_usd_per_truck": g.cost_usd_per_truck,
+        "toll_usd_per_truck": g.toll_usd_per_truck}, index=list(g.arc_ids))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(dated_instances(), st.sampled_from([0.25, 1.0]), st.sampled_from([0.5, 3.0]))
+def test_dated_certificate_charges_tolls_and_value_of_time_as_the_pricing(instance, toll,
+                                                                           vot):
+    """With tolls (not scaled by the cost factor) and a value of time, the certificate's
+    own arc costs give the pricing's least reduced cost wherever it is negative."""
+    case, duals, t, pi = instance
+    case = with_toll_and_vot(case, toll, vot)
+    facts, nodes, results = _facts_of(case, duals, t, pi)
+    facts.products["vot"] = vot
+    cert = check_dated_certificate(facts, nodes, results, 0.0)
+    priced = price_dated(case.graph, [case.product], duals, [t], tolerance=-math.inf)
+    least = priced.pairs.iloc[0]["min_reduced_cost_usd_per_t"]
+    assert cert.routes.iloc[0]["min_reduced_cost_usd_per_t"] == pytest.approx(min(least, 0.0),
+                                                                             abs=1e-9)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

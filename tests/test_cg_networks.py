@@ -110,21 +110,84 @@ def test_verify_rejects_a_certificate_whose_duals_let_a_route_price_out(tmp_path
     assert "duality_gap" in set(bad["check"])
 
 
-def test_a_dated_run_is_restricted_and_says_so():
-    """Day-by-day runs are not priced yet: their summary and story say the routing is optimal
-    over the enumerated routes only, never "optimal over all routes"."""
+#: cg-three-borders over 1 January 2024: 73,000 t/year x 1/12 (January) / 31 days (hand)
+DAY_SUPPLY_T = 73_000 / 12 / 31
+
+
+def _dated(dispatch: str = "foresight", **options):
     import datetime as dt
+    from dataclasses import replace
 
     import borderflow as bf
     from borderflow.data.scenario import Horizon, Scenario
+    from borderflow.options import RunOptions
 
     ds = bf.load_dataset(DATA / "cg-three-borders", check_borders=False)
-    res = bf.solve(ds, Scenario(name="day", horizon=Horizon(start=dt.date(2024, 1, 1), days=1)))
-    assert res.summary["routing"] == "restricted"
-    assert res.summary["optimality"].startswith("optimal over the ")
-    assert "in the model only; gap unknown" in res.summary["optimality"]
-    assert "day-by-day" in res.summary["pricing"]["reason"]
+    scenario = Scenario(name="day", horizon=Horizon(start=dt.date(2024, 1, 1), days=1))
+    return bf.solve(ds, scenario, options=replace(RunOptions.of(**options), dispatch=dispatch))
+
+
+def test_a_dated_run_generates_the_three_border_route_and_is_certified():
+    """The dated model's capped enumeration (two crossings at most) has only R2; dated pricing
+    finds R3 for the one dispatch day (its gate Huu Nghi reached 28 h after dispatch, on day 1,
+    crossed at once: no waiting cost), adds it and re-solves warm: every tonne on R3, s x (61.5
+    - 2,000) with s = 196.24 t, certified, and the dated certificate re-checked by the
+    verifier."""
+    res = _dated()
+    s = res.summary
+    assert res.tables["unserved"]["supply_t"].sum() == pytest.approx(DAY_SUPPLY_T, rel=1e-12)
+    # (the summary quotes ten significant digits)
+    assert s["objective_usd"] == pytest.approx(DAY_SUPPLY_T * (61.5 - 2000), rel=1e-9)
+    assert s["routing"] == "certified", s["pricing"]
+    assert s["optimality"] == "optimal over all routes (certified)"
+    assert s["pricing"]["routes_generated"] == 1 and s["pricing"]["rounds"] == 2
+    assert s["verified"] is True
+    checks = res.verification[res.verification["check"].isin(["route_dual", "duality_gap"])]
+    assert set(checks["check"]) == {"route_dual", "duality_gap"} and checks["ok"].all()
+    assert res.tables["route_flows"]["route_id"].str.contains("priced-").all()
+
+
+def test_a_dated_run_without_column_generation_is_restricted_with_its_bound():
+    """Over R2 only: s x (92 - 2,000); R3 prices at 61.5 - 92 = -30.5 USD/t with its duals, so
+    the gap is at most s x 30.5, exactly the true gap."""
+    res = _dated(pricing_rounds=0)
+    s = res.summary
+    assert s["objective_usd"] == pytest.approx(DAY_SUPPLY_T * (92 - 2000), rel=1e-9)
+    assert s["routing"] == "restricted"
+    assert s["pricing"]["min_reduced_cost_usd_per_t"] == pytest.approx(-30.5, abs=1e-6)
+    assert s["pricing"]["gap_bound_usd"] == pytest.approx(DAY_SUPPLY_T * 30.5, rel=1e-9)
+    assert "in the model only; gap <= 5,985.22 USD" in s["optimality"]
+    assert s["verified"] is True  # the bound re-checked by the dated certificate
     assert any(line.startswith("Not proven optimal over every route") for line in res.story)
+
+
+def test_rolling_windows_and_realistic_dispatch_are_not_priced():
+    """An approximation (windows without the whole LP) and a policy simulation have no
+    optimal duals to price with: restricted, gap unknown, and they say why."""
+    windows = _dated(window_days=1).summary
+    assert windows["routing"] == "restricted" and windows["pricing"]["gap_bound_usd"] is None
+    assert "rolling windows" in windows["pricing"]["reason"]
+    realistic = _dated(dispatch="realistic").summary
+    assert realistic["routing"] == "restricted" and realistic["pricing"]["gap_bound_usd"] is None
+    assert "policy simulation" in realistic["pricing"]["reason"]
+    assert realistic["optimality"].startswith("not an optimum")
+
+
+def test_verify_rejects_a_dated_certificate_whose_duals_let_a_route_price_out(tmp_path):
+    """A dated run folder, certified; raise the supply dual of the day by 100 USD/t in its
+    tables: the dated certificate's own branch and bound finds R3 at -100 USD/t."""
+    from borderflow.verify import verify_run, violations
+
+    scenario = tmp_path / "day.yaml"
+    scenario.write_text("name: day\nbase: default\nhorizon: {start: 2024-01-01, days: 1}\n")
+    summary, run = _solve(tmp_path, "cg-three-borders", "--scenario", str(scenario))
+    assert summary["routing"] == "certified" and summary["verified"] is True
+    assert violations(verify_run(run)).empty
+    _edit(run, "unserved", lambda df: df.assign(dual_usd_per_t=df["dual_usd_per_t"] + 100.0))
+    bad = violations(verify_run(run))
+    hit = bad[bad["check"] == "route_dual"]
+    assert len(hit) == 1 and hit["amount"].iloc[0] == pytest.approx(100.0, abs=1e-6)
+    assert "@" in hit["entity"].iloc[0]  # per dispatch day
 
 
 def _edit(run: Path, table: str, change) -> None:

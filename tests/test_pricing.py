@@ -24,6 +24,7 @@ from pricing_cases import (
     routes,
     static_reduced_cost,
     tiny_inputs,
+    with_toll_and_vot,
 )
 
 TOL = 1e-9
@@ -215,6 +216,24 @@ def test_dated_pricing_equals_brute_force(instance, exact):
         assert col.period == t
         assert col.departure >= -2 and col.reduced_cost_usd_per_t < (math.inf if exact
                                                                       else -1e-7)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(dated_instances(), st.sampled_from([0.25, 1.0]), st.sampled_from([0.0, 0.5, 3.0]))
+def test_dated_pricing_charges_tolls_and_value_of_time_as_the_model_does(instance, toll, vot):
+    """Tolls unscaled by the cost factor and the value of time on every hour of the route
+    (model/costs.py), against the brute force's formula."""
+    case, duals, t, pi = instance
+    case = with_toll_and_vot(case, toll, vot)
+    g, p = case.graph, case.product
+    res = price_dated(g, [p], duals, [t], max_columns=1, tolerance=-math.inf)
+    best = min((rc for market, path in routes(g, p, case.origin)
+                for _, rc in dated_reduced_costs(g, p, path, market, t, duals, pi)),
+               default=math.inf)
+    found = res.pairs.iloc[0]["min_reduced_cost_usd_per_t"]
+    assert found == pytest.approx(best, abs=1e-7) if math.isfinite(best) else found == math.inf
+    for col in res.columns.itertuples():  # the column's cost is the model's cost per tonne
+        assert col.cost_usd_per_t >= vot * col.hours - 1e-9
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -28,6 +28,7 @@ import pytest
 from typer.testing import CliRunner
 
 import tiny
+from helpers import edit_table
 from borderflow.cli import app
 from borderflow.data.errors import InputError
 from borderflow.data.dataset import load_dataset
@@ -502,3 +503,33 @@ def test_sweep_generates_the_route_a_closure_needs_and_certifies_it(tmp_path):
     gap = row["objective_usd"] - hand
     assert gap > 1 and row["gap_bound_usd"] >= gap - TOL
     assert "restricted" in routing_note(c0.reset_index())
+
+
+def test_verify_sweep_rechecks_every_scenario_and_finds_a_tampered_one(tmp_path):
+    """`borderflow verify SWEEP` verifies each scenario folder that ended optimal, its
+    certified label by the certificate's own search: all pass as written (exit 0); with the
+    supply dual of close-boten-mohan raised by 100 USD/t in its tables, the certificate finds
+    R3 pricing out at -100 USD/t in that scenario (and the manifest sees the edit): exit 8."""
+    from borderflow.verify import verify_run, violations
+
+    tables = load_dataset(CG)
+    out = tmp_path / "n1"
+    assert run_sweep(plan_n_minus_1(data=CG, tables=tables), out, workers=1,
+                     on_progress=None).failed == 0
+    report = verify_run(out)
+    assert report["ok"].all(), violations(report).to_string()
+    scenarios = set(report["entity"].str.extract(r"^scenario=([^:]+):")[0])
+    assert {"baseline", "close-boten-mohan", "close-huu-nghi-youyiguan"} <= scenarios
+    certified = report[report["check"] == "route_dual"]
+    assert certified["entity"].str.startswith("scenario=close-boten-mohan: ").any()
+    ok = CliRunner().invoke(app, ["verify", str(out)])
+    assert ok.exit_code == 0, ok.output
+    edit_table(partition(out, "close-boten-mohan"), "unserved",
+               lambda df: df.assign(dual_usd_per_t=df["dual_usd_per_t"] + 100.0))
+    bad = violations(verify_run(out))
+    hit = bad[bad["check"] == "route_dual"]
+    assert len(hit) == 1 and hit["entity"].iloc[0].startswith("scenario=close-boten-mohan: ")
+    assert hit["amount"].iloc[0] == pytest.approx(100.0, abs=1e-6)
+    assert set(bad["entity"].str.extract(r"^scenario=([^:]+):")[0]) == {"close-boten-mohan"}
+    res = CliRunner().invoke(app, ["verify", str(out)])
+    assert res.exit_code == 8, res.output

@@ -362,10 +362,10 @@ def test_embedded_baseline_verifies(tmp_path):
 
 
 @pytest.mark.parametrize("kind", [k for k in __import__("borderflow.runfolder").runfolder.KINDS
-                                  if k != "run"])
+                                  if k not in ("run", "sweep")])
 def test_a_folder_of_another_kind_is_refused_in_one_line_not_reported_as_violations(tmp_path,
                                                                                     kind):
-    """`verify` of a respond, uncertainty, calibration or sweep folder: exit 2 and one line
+    """`verify` of a respond, uncertainty or calibration folder: exit 2 and one line
     saying what the folder is and what to verify instead (it used to list every run table as
     missing and exit 8, as if the solution had been tampered with)."""
     from borderflow.runfolder import write_marker
@@ -380,5 +380,22 @@ def test_a_folder_of_another_kind_is_refused_in_one_line_not_reported_as_violati
     assert result.exit_code == 2, result.output
     lines = [x for x in result.output.splitlines() if x.strip()]
     assert len(lines) == 1 and f"{kind} folder, not a run folder" in lines[0], lines
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        [".borderflow-run.json", "summary.json"])
+
+
+def test_a_sweep_marked_folder_without_its_plan_is_refused_in_one_line(tmp_path):
+    """`verify` takes a sweep folder (each scenario verified, tests/test_sweep.py); one whose
+    plan.json and scenarios/ are gone is not a sweep: exit 2, one line, nothing written."""
+    from borderflow.runfolder import write_marker
+
+    folder = tmp_path / "a-sweep"
+    folder.mkdir()
+    (folder / "summary.json").write_text("{}")
+    write_marker(folder, "sweep")
+    result = CliRunner().invoke(app, ["verify", str(folder)])
+    assert result.exit_code == 2, result.output
+    lines = [x for x in result.output.splitlines() if x.strip()]
+    assert len(lines) == 1 and "not a sweep folder" in lines[0], lines
     assert sorted(p.name for p in folder.iterdir()) == sorted(
         [".borderflow-run.json", "summary.json"])

@@ -14,7 +14,8 @@ from . import display
 from .common import JsonOpt, _outputs, _working, app
 
 
-RunDirArg = typer.Argument(..., metavar="RUN", help="Run folder (written by solve or reroute).")
+RunDirArg = typer.Argument(..., metavar="RUN", help="Run folder (written by solve or reroute; "
+                                                    "verify also takes a sweep folder).")
 RunDataOpt = typer.Option(None, "--data", metavar="DIR",
                           help="Dataset of the run (default: from its run.json).")
 RunOverlayOpt = typer.Option(None, "--overlay", metavar="DIR",
@@ -30,6 +31,9 @@ def verify_cmd(
     show: int = typer.Option(20, "--show", min=0, help="Violations to list (largest first)."),
 ) -> None:
     """Re-check a run's solution from its result tables alone; exit 8 if any check fails.
+
+    A sweep folder is verified scenario by scenario (every scenario that ended optimal, its
+    `routing` label included: a certified one by the certificate's own search).
 
     The code is independent of the model: conservation, supply, demand, capacity, closures,
     licences, shelf life, queues, duals, objective, every derived table; the folder's files

@@ -71,7 +71,7 @@ from .report import (
 __all__ = ["ABS_TOL", "EXIT_VIOLATIONS", "FOLDER_CHECKS", "REDERIVED", "REL_TOL",
            "REPORT_COLUMNS", "REPORT_TABLE", "RESULT_CHECKS", "Facts", "by_check", "coverage",
            "input_facts", "verification_summary", "verify_results", "verify_run",
-           "verify_solved", "violations"]
+           "verify_solved", "verify_sweep", "violations"]
 
 #: more checks of a solution: ``check(results, facts) -> list of report rows``
 RESULT_CHECKS: list[Callable] = []
@@ -152,10 +152,9 @@ def verify_results(results, tables: InputTables, scenario: Scenario | None = Non
     return assemble(parts)
 
 
-#: what to verify instead, per folder kind that is not a run (:data:`borderflow.runfolder.KINDS`)
+#: what to verify instead, per folder kind that is not a run (:data:`borderflow.runfolder.KINDS`;
+#: a sweep folder is verified scenario by scenario, :func:`verify_sweep`)
 NOT_A_RUN = {
-    "sweep": lambda d: "verify one of its scenarios, e.g. "
-                       f"{display_path(d / 'scenarios')}/scenario=baseline",
     "respond": lambda d: "its best set and doing nothing were re-solved and verified when "
                          "respond ran (respond.json); solve the chosen levers as a scenario to "
                          "verify a run folder",
@@ -199,6 +198,8 @@ def verify_run(run_dir: Path | str, data: Path | str | None = None,
         raise InputError(Problem(display_path(run_dir), None, None, "not a run folder (no "
                                  "summary.json, run.json or marker)"))
     kind = (read_marker(run_dir) or {}).get("kind", "run")
+    if kind == "sweep":
+        return verify_sweep(run_dir, data, overlays)
     if kind != "run":
         article = "an" if kind[0] in "aeiou" else "a"
         raise InputError(Problem(display_path(run_dir), None, None, f"is {article} {kind} "
@@ -224,6 +225,44 @@ def verify_run(run_dir: Path | str, data: Path | str | None = None,
             parts += check(run_dir, results, meta, tables)
         except Exception as err:  # noqa: BLE001 - as in verify_results
             parts.append(_failed(getattr(check, "__name__", "check"), err))
+    return assemble(parts)
+
+
+def verify_sweep(sweep_dir: Path | str, data: Path | str | None = None,
+                 overlays=()) -> pd.DataFrame:
+    """Verify a sweep folder: every scenario folder that ended optimal, as :func:`verify_run`
+    verifies a run folder (its solution, its ``routing`` label -- a ``certified`` one by the
+    certificate's own search, a ``restricted`` one's gap bound -- its files and inputs).
+
+    Scenarios that ended otherwise (infeasible, a time limit: ``comparison.csv`` says so)
+    claim no solution and get no row. Each row's entity starts with ``scenario=<name>: ``.
+
+    Returns
+    -------
+    DataFrame
+        The scenarios' reports together (:data:`REPORT_COLUMNS`); a sweep with no solved
+        scenario gives one failed ``verifier`` row (nothing was verified).
+
+    Raises
+    ------
+    InputError
+        If the folder is not a sweep folder (no ``plan.json`` and ``scenarios/``).
+    """
+    from borderflow.sweeps.partitions import solved_partitions
+
+    sweep_dir = Path(sweep_dir)
+    found = solved_partitions(sweep_dir)
+    if found is None:
+        raise InputError(Problem(display_path(sweep_dir), None, None, "not a sweep folder (no "
+                                 "plan.json and scenarios/)"))
+    parts = []
+    for name, scenario_dir in sorted(found.items()):
+        report = verify_run(scenario_dir, data, overlays)
+        report["entity"] = f"scenario={name}: " + report["entity"].astype(str)
+        parts.append(report)
+    if not parts:
+        parts.append(rows("verifier", f"{display_path(sweep_dir)}: no scenario ended optimal, "
+                          "nothing to verify", 1.0, "scenarios"))
     return assemble(parts)
 
 

@@ -1,0 +1,82 @@
+"""What column generation can price in a solved model, and one pricing pass of it.
+
+:func:`borderflow.pipeline.generate_columns` runs the loop (price, add routes, rebuild, re-solve
+warm); this module says whether a model may be priced at all (:func:`not_priced`: a bound
+computed without the duals of every row would not be a bound) and runs one pass, static
+(:mod:`borderflow.model.column_generation`) or dated (:mod:`borderflow.model.dated_columns`).
+``model`` is a :class:`borderflow.pipeline.Prepared`, ``summary`` its
+:class:`~borderflow.solvers.highs.SolveSummary`, ``options`` the run's
+:class:`~borderflow.options.RunOptions`.
+"""
+
+from __future__ import annotations
+
+import time
+
+from borderflow.model.column_generation import gap_bound_usd, timed_pricing
+from borderflow.model.dated_columns import (dated_gap_bound_usd, initial_shortfall,
+                                            price_dated_model)
+
+__all__ = ["DATED_ROWS", "PRICED_ROWS", "UNPRICED_ROWS", "not_priced", "outside_pricing",
+           "price_once"]
+
+#: row families of the static model that pricing prices (their duals enter a route's reduced
+#: cost, :mod:`borderflow.model.pricing`); a model with rows of any other family is not priced
+PRICED_ROWS = ("supply_balance", "crossing_capacity", "priority_share", "market_demand",
+               "destination_share")
+#: row families pricing does not see, in words (a dated model's queue rows are priced by
+#: :mod:`borderflow.model.dated_pricing`). Not listed: ``gate_entry_limit`` (slot quotas,
+#: dispatch holds), ``<=`` rows with non-negative coefficients on route flows: leaving their
+#: duals out can only lower a reduced cost, so "nothing prices out" and the gap bound still
+#: hold (the verifier's duality gap does not count their right-hand sides yet)
+UNPRICED_ROWS = {"queue_balance": "queue balance rows", "queue_age": "queue age rows",
+                 "queue_expiry": "queue expiry rows", "initial_queue_total": "initial queues"}
+#: the families of :data:`UNPRICED_ROWS` that dated pricing prices
+DATED_ROWS = ("queue_balance", "queue_age", "queue_expiry", "initial_queue_total")
+
+
+def outside_pricing(model) -> str:
+    """The rows of a model that pricing does not price, in words (empty when the model is
+    within its scope: route cost = the generalized cost of :mod:`borderflow.model.costs`, with
+    value of time and tolls; rows of supply, capacity, priority, demand and destination shares,
+    :data:`PRICED_ROWS`, and in a dated model its queue rows, :data:`DATED_ROWS`)."""
+    m, found = model.built.model, []
+    for name, words in UNPRICED_ROWS.items():
+        if model.net.dated and name in DATED_ROWS:
+            continue
+        comp = getattr(m, name, None)
+        if comp is not None and len(comp):
+            found.append(words)
+    return "; ".join(found)
+
+
+def not_priced(model, summary) -> str:
+    """Why a solved model is not priced (empty: it is)."""
+    if summary.dispatch == "realistic":
+        return ("realistic dispatch is a policy simulation, not an optimum: each day's plan is "
+                "solved over the (route, product) pairs in the model and not priced")
+    if not summary.exact:
+        return ("rolling windows (an approximation) do not solve the whole LP: there are no "
+                "optimal duals to price routes with")
+    if model.extension is not None:
+        return "extra constraints are in the model: pricing does not see their duals"
+    outside = outside_pricing(model)
+    if outside:
+        return (f"{outside}: pricing does not see these terms yet, so no route is priced and "
+                "no gap bound is claimed")
+    return ""
+
+
+def price_once(model, options, inputs) -> tuple:
+    """One pricing pass of a solved model: ``(columns, least reduced cost, gap bound,
+    initial-queue entries a new stream could improve, seconds)``."""
+    t0 = time.perf_counter()
+    pricing = options.pricing
+    if model.net.dated:
+        found = price_dated_model(model.session, model.built, model.net, pricing, inputs)
+        least, gap = dated_gap_bound_usd(found, model.net, pricing.tolerance_usd_per_t)
+        entries = initial_shortfall(found, pricing.tolerance_usd_per_t)[1]
+    else:
+        found, _ = timed_pricing(model.session, model.built, model.net, pricing, inputs)
+        (least, gap), entries = gap_bound_usd(found, model.net), 0
+    return found.columns, least, gap, entries, time.perf_counter() - t0

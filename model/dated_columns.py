@@ -1,0 +1,166 @@
+"""Column generation for dated (day-by-day) runs: the duals a dated pricing needs, read from a
+solved model, the pricing pass over every (origin, product, dispatch day) and its gap bound.
+
+The pricing itself (columns, why they suffice, the search) is
+:mod:`borderflow.model.dated_pricing`; the loop that adds the routes found and re-solves warm
+is :func:`borderflow.pipeline.generate_columns`, shared with static runs.
+
+Gap bound of a dated pricing pass (weak duality with the restricted model's duals, as for
+static runs, :mod:`borderflow.model.column_generation`): every solution of the model over every
+route splits, stream by stream, into depart, hold and direct columns of an (origin, product,
+dispatch day) -- at most its supply in tonnes -- plus cargo that expires (reduced cost ``>=
+0``), plus initial-queue trucks given to streams the model does not have (at least their
+:func:`~borderflow.model.dated_pricing.initial_queue_bounds` per truck). So
+
+.. math:: \\text{optimum} \\ge \\text{objective}
+          - \\sum_{o,p,t} s_{o,p,t} \\max(0, -\\bar c_{o,p,t})
+          - \\sum_j \\text{trucks}_j \\max(0, -b_j)
+
+with :math:`\\bar c_{o,p,t}` the least reduced cost of the pair (USD/t) and :math:`b_j` the
+bound of initial-queue entry ``j`` (USD/truck): :func:`dated_gap_bound_usd`. The run is
+certified when no column prices out *and* no initial-queue bound is below ``-tolerance x
+payload``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .column_generation import Pricing, _row_duals
+from .dated_pricing import DatedDuals, initial_queue_bounds, price_dated
+from .formulation import BuiltModel
+from .network import FreightNetwork
+from .pricing import DIRECTIONS, PricingGraph, PricingProduct, PricingResult
+
+__all__ = ["DatedPricing", "dated_gap_bound_usd", "price_dated_model", "read_dated_duals"]
+
+
+@dataclass
+class DatedPricing:
+    """A dated pricing pass: the columns and pairs found (:class:`PricingResult`) and the
+    initial-queue bounds (``initial``: entry, crossing_id, direction, product_id, age_days,
+    trucks, payload_t_per_truck, bound_usd_per_truck; empty without initial queues)."""
+
+    result: PricingResult
+    initial: pd.DataFrame
+
+    @property
+    def columns(self) -> pd.DataFrame:
+        """Columns that price out (:attr:`PricingResult.columns`)."""
+        return self.result.columns
+
+    @property
+    def pairs(self) -> pd.DataFrame:
+        """One row per (origin, product, dispatch day) (:attr:`PricingResult.pairs`)."""
+        return self.result.pairs
+
+
+def _array(graph: PricingGraph, n: int, rows: pd.DataFrame, values: np.ndarray) -> np.ndarray:
+    """``(crossing, direction, period)`` array of per-row values (0 where no row)."""
+    out = np.zeros((len(graph.crossing_ids), 2, n))
+    at = {c: i for i, c in enumerate(graph.crossing_ids)}
+    for c, d, t, v in zip(rows["crossing_id"], rows["direction"], rows["period"], values):
+        if c in at and 0 <= int(t) < n:
+            out[at[c], DIRECTIONS.index(d), int(t)] = float(v)
+    return out
+
+
+def read_dated_duals(session, built: BuiltModel, net: FreightNetwork,
+                     graph: PricingGraph) -> tuple[DatedDuals, np.ndarray]:
+    """The duals of a solved dated model as prices (``<=`` rows' as non-negative numbers, as
+    :func:`~borderflow.model.column_generation.read_static_duals`), its closures and queue
+    parameters, and the raw HiGHS duals of its ``initial_queue_total`` rows (USD/truck, one
+    per entry)."""
+    m, ix = built.model, built.index
+    n = ix.n_periods
+
+    def keyed(table: pd.DataFrame, keys: list[str], values: np.ndarray) -> dict:
+        return {tuple(k): float(v) for k, v in zip(table[keys].itertuples(index=False,
+                                                                          name=None), values)}
+
+    cap = net.capacity
+    closed = _array(graph, n, cap, (cap["capacity_trucks_per_day"] <= 0).to_numpy(float)) > 0
+    duals = DatedDuals(
+        n_periods=n,
+        capacity_usd_per_truck=_array(graph, n, ix.capacity_rows, np.maximum(
+            -_row_duals(session, m.crossing_capacity), 0.0)),
+        closed=closed,
+        supply_usd_per_t=keyed(ix.unserved, ["origin", "product_id", "period"],
+                               _row_duals(session, m.supply_balance)),
+        market_usd_per_t=keyed(ix.demand_rows, ["market", "product_id", "period"],
+                               np.maximum(-_row_duals(session, m.market_demand), 0.0)),
+        priority_usd_per_truck=_array(graph, n, ix.priority_rows, np.maximum(
+            -_row_duals(session, m.priority_share), 0.0)),
+        empty_return_share=float(ix.empty_return_share),
+        empty_return_days=int(ix.empty_return_days),
+        waiting_cost_usd_per_truck_day=float(net.parameters.waiting_cost_usd_per_truck_day),
+        max_wait_days=int(net.max_wait_days))
+    eta = _row_duals(session, m.initial_queue_total) if len(ix.initial) else np.zeros(0)
+    return duals, eta
+
+
+def price_dated_model(session, built: BuiltModel, net: FreightNetwork, pricing: Pricing,
+                      inputs: tuple[PricingGraph, list[PricingProduct]]) -> DatedPricing:
+    """Price every (origin, product, dispatch day) of a solved dated model with its duals,
+    and bound what a new stream could make of each initial-queue entry."""
+    graph, products = inputs
+    duals, eta = read_dated_duals(session, built, net, graph)
+    days = sorted(int(t) for t in set(built.unserved["period"]))
+    result = price_dated(graph, products, duals, days, max_columns=pricing.columns_per_pair,
+                         tolerance=pricing.tolerance_usd_per_t)
+    # a day an origin supplies nothing carries no flow (its supply row's dual is arbitrary):
+    # its columns cannot improve the model and are not added
+    keys = ["origin", "product_id", "period"]
+    supplied = net.supply.loc[net.supply["supply_t"] > 0, keys].drop_duplicates()
+    for name in ("columns", "pairs"):
+        table = getattr(result, name)
+        kept = table.merge(supplied, on=keys, how="left", indicator=True)["_merge"] == "both"
+        setattr(result, name, table[kept.to_numpy()].reset_index(drop=True))
+    result.stats["columns"] = len(result.columns)
+    by_id = {p.product_id: p for p in products}
+    rows = []
+    for j, q in enumerate(net.scenario.initial_queues):
+        product = by_id.get(q.product)
+        if product is None:  # nothing supplies it: no new stream of it can exist
+            continue
+        bound = initial_queue_bounds(graph, product, duals, [(q.crossing, q.direction,
+                                                              q.age_days)], [eta[j]])
+        rows.append((j, q.crossing, q.direction, q.product, int(q.age_days), float(q.trucks),
+                     product.payload_t_per_truck, float(bound["bound_usd_per_truck"].iloc[0])))
+    initial = pd.DataFrame(rows, columns=["entry", "crossing_id", "direction", "product_id",
+                                          "age_days", "trucks", "payload_t_per_truck",
+                                          "bound_usd_per_truck"])
+    return DatedPricing(result=result, initial=initial)
+
+
+def initial_shortfall(found: DatedPricing, tolerance_usd_per_t: float) -> tuple[float, int]:
+    """``(USD, entries)``: initial-queue trucks x how far their bound is below 0, over the
+    entries whose bound is below ``-tolerance x payload``."""
+    init = found.initial
+    if init.empty:
+        return 0.0, 0
+    b = init["bound_usd_per_truck"].to_numpy(dtype=float)
+    short = b < -tolerance_usd_per_t * init["payload_t_per_truck"].to_numpy(dtype=float)
+    return float((init["trucks"].to_numpy() * np.maximum(0.0, -b))[short].sum()), \
+        int(short.sum())
+
+
+def dated_gap_bound_usd(found: DatedPricing, net: FreightNetwork,
+                        tolerance_usd_per_t: float) -> tuple[float, float]:
+    """``(least reduced cost USD/t, gap bound USD)`` of a dated pricing pass (module
+    docstring): supply x shortfall over (origin, product, day), plus the initial queues'."""
+    pairs = found.pairs
+    extra, _ = initial_shortfall(found, tolerance_usd_per_t)
+    if pairs.empty:
+        return 0.0, extra
+    rc = pairs["min_reduced_cost_usd_per_t"].to_numpy(dtype=float)
+    keys = ["origin", "product_id", "period"]
+    supply = net.supply.groupby(keys)["supply_t"].sum()
+    s = supply.reindex(pd.MultiIndex.from_frame(pairs[keys])).fillna(0.0).to_numpy()
+    finite = np.isfinite(rc)
+    short = np.where(finite, np.maximum(0.0, -rc), 0.0)
+    least = float(rc[finite].min()) if finite.any() else 0.0
+    return least, float((s * short).sum()) + extra
