@@ -212,16 +212,22 @@ def _dated_closure(root: Path, name: str) -> tuple[Path, Path]:
     return data, yaml
 
 
-def test_a_dated_restricted_run_matches_the_golden_text(tmp_path):
-    """A dated closure (day-by-day runs are not priced: routing ``restricted``, issue 17) as the
-    terminal shows it: the run says "optimal over the N (route, product) pairs in the model
-    only; gap unknown", in its title and its story, and never "optimal over all routes"; its
-    amounts are stated over the horizon, its crossing rows as daily means with closed days."""
+def test_a_dated_run_matches_the_golden_text(tmp_path):
+    """A dated closure as the terminal shows it: priced per dispatch day and certified (issue
+    17), so the title says "optimal over all routes (certified)"; with ``--pricing-rounds 0``
+    rolling windows alone (``--method windows``: no whole LP to price) the same closure says it
+    is optimal over the routes in the model only, gap unknown, and never "optimal over all
+    routes"; amounts are stated over the horizon, crossing rows as daily means with closed
+    days."""
     data, yaml = _dated_closure(tmp_path, "data")
     out = _run("solve", "--data", data, "--scenario", yaml, "--out", tmp_path / "d").stdout
-    assert "gap unknown" in out and "certified" not in out
-    assert "optimal over all routes" not in out
-    _matches_golden("solve-dated-restricted", out.replace(str(tmp_path), "<tmp>"))
+    assert "optimal over all routes (certified)" in out
+    _matches_golden("solve-dated-certified", out.replace(str(tmp_path), "<tmp>"))
+    capped = _run("solve", "--data", data, "--scenario", yaml, "--method", "windows",
+                  "--window-days", "3", "--out", tmp_path / "r").stdout
+    assert "gap unknown" in capped and "certified" not in capped
+    assert "optimal over all routes" not in capped
+    _matches_golden("solve-dated-restricted", capped.replace(str(tmp_path), "<tmp>"))
 
 
 @pytest.fixture(scope="module")
