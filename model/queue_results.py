@@ -194,12 +194,8 @@ def queue_tables(net: FreightNetwork, built: BuiltModel,
 
     Parameters
     ----------
-    net : FreightNetwork
-        The network solved.
-    built : BuiltModel
-        The solved model.
-    days : pandas.DataFrame or None
-        :func:`stream_days` of a dated run; None for a static run (empty tables).
+    net, built, days
+        As for :func:`stream_tables`.
 
     Returns
     -------
