@@ -23,6 +23,8 @@ Tables (one row per ...):
 
 Amounts are per period: t/day for each day of a dated horizon, or for the representative day of a
 static run. Summary totals add periods up (tonnes over the horizon, or per representative day).
+The dated runs' queue tables (``queues``, ``backlog``, ``stream_queues``, ``initial_queues``)
+are read by :mod:`borderflow.model.queue_results`.
 """
 
 from __future__ import annotations
@@ -37,12 +39,11 @@ from .column_generation import Routing
 from .fifo import repair_fifo
 from .formulation import BuiltModel, left_value_usd_per_t
 from .network import DIRECTIONS, FreightNetwork
-from .queues import arrivals
+from .queue_results import (FLOW_TOL_T, departures as _departures, queue_tables as _queue_tables,
+                            stream_days as _stream_days, stream_tables as _stream_tables,
+                            row_duals as _duals, solved_values as _values)
 from .routes import RouteSet
 from .summary import UNITS, RunSummary
-
-#: flows below this (t/day) are solver noise and left out of the tables
-FLOW_TOL_T = 1e-7
 
 
 @dataclass
@@ -72,11 +73,6 @@ class ResultTables:
     def tables(self) -> dict[str, pd.DataFrame]:
         """Name -> DataFrame of every result table."""
         return {name: getattr(self, name) for name in self.TABLES}
-
-
-def _values(var, n: int) -> np.ndarray:
-    """Values of ``var[0] .. var[n-1]`` (0 where unset)."""
-    return np.fromiter((v.value or 0.0 for v in var.values()), dtype=float, count=n)
 
 
 def _route_flows(built: BuiltModel, routes: RouteSet) -> pd.DataFrame:
@@ -140,84 +136,6 @@ def _arc_flows(net: FreightNetwork, route_flows: pd.DataFrame, routes: RouteSet,
                                 ignore_index=True)
 
 
-def _departures(built: BuiltModel) -> pd.DataFrame:
-    """Gate departures per stream and day (t and trucks), with the stream's route."""
-    q = built.queues
-    dep = q[["q", "k", "period", "product_id", "payload_t_per_truck"]].copy()
-    dep["flow_t"] = _values(built.model.departures, len(q)).clip(min=0.0)
-    dep = dep[dep["flow_t"] > FLOW_TOL_T]
-    dep["trucks_per_day"] = dep["flow_t"] / dep["payload_t_per_truck"]
-    return dep.merge(built.streams[["k", "route_id"]], on="k")
-
-
-def _stream_days(net: FreightNetwork, built: BuiltModel) -> pd.DataFrame:
-    """Dated runs: one row per stream ``k`` and day with its queue (t waiting at the end of the
-    day), departures, expired, arrivals (route flows reaching the gate that day) and initial
-    queue (day 0) in tonnes."""
-    q = built.queues
-    m = built.model
-    t = q[["q", "k", "crossing_id", "direction", "period", "product_id", "payload_t_per_truck",
-           "perishable"]].copy()
-    t["queue_t"] = _values(m.queue, len(q)).clip(min=0.0)
-    t["departures_t"] = _values(m.departures, len(q)).clip(min=0.0)
-    t["expired_t"] = _values(m.expired, len(q)).clip(min=0.0)
-    ix = built.index
-    arr = arrivals(built.flows, built.streams)
-    arr["flow_t"] = _values(m.route_flow, len(built.flows))[arr["f"].to_numpy()]
-    arr["q"] = ix.queue_index(arr["k"], arr["arrival_period"])
-    arr_q = arr[arr["q"] >= 0].groupby("q", as_index=False)["flow_t"].sum()
-    t["arrivals_t"] = 0.0
-    t.loc[arr_q["q"].to_numpy(), "arrivals_t"] = arr_q["flow_t"].to_numpy()
-    t["initial_t"] = 0.0
-    if len(built.initial):
-        add = _initial_values(built).groupby("k")["t"].sum()
-        t.loc[ix.queue_index(add.index.to_numpy(), 0), "initial_t"] = add.to_numpy()
-    return t
-
-
-def _initial_values(built: BuiltModel) -> pd.DataFrame:
-    """Initial-queue allocations ``i`` (entry ``j`` to stream ``k``) with their tonnes ``t``."""
-    init = built.initial.copy()
-    init["t"] = _values(built.model.initial_queue, len(init)).clip(min=0.0)
-    return init
-
-
-STREAM_COLUMNS = ["route_id", "product_id", "origin", "market", "crossing_id", "direction",
-                  "period", "date", "arrivals_t", "initial_t", "departures_t", "expired_t",
-                  "queue_t"]
-INITIAL_COLUMNS = ["entry", "crossing_id", "direction", "product_id", "origin", "route_id",
-                   "age_days", "trucks", "initial_t", "initial_trucks", "dual_usd_per_truck"]
-
-
-def _stream_tables(net: FreightNetwork, built: BuiltModel,
-                   days: pd.DataFrame | None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Dated runs: ``stream_queues`` (per stream and day, rows with any cargo; tonnes) and
-    ``initial_queues`` (per initial-queue entry of the scenario and stream it went to)."""
-    if days is None:
-        return pd.DataFrame(columns=STREAM_COLUMNS), pd.DataFrame(columns=INITIAL_COLUMNS)
-    values = ["arrivals_t", "initial_t", "departures_t", "expired_t", "queue_t"]
-    s = days[days[values].max(axis=1) > FLOW_TOL_T]
-    s = s.merge(built.streams[["k", "route_id", "origin", "market"]], on="k").merge(
-        net.periods[["period", "label"]].rename(columns={"label": "date"}), on="period")
-    s = s.sort_values(["product_id", "route_id", "period"], kind="stable", ignore_index=True)
-    init = _initial_values(built).merge(
-        built.streams[["k", "route_id", "product_id", "origin", "crossing_id", "direction",
-                       "payload_t_per_truck"]], on="k")
-    init = init.rename(columns={"j": "entry", "t": "initial_t"})
-    # the streams the trucks went to: a zero allocation names a route that may carry nothing
-    # (then no other table knows it)
-    init = init[init["initial_t"] > FLOW_TOL_T].assign(
-        initial_trucks=lambda d: d["initial_t"] / d["payload_t_per_truck"])
-    # the entry's initial_queue_total row dual as HiGHS gives it (USD per truck of the entry:
-    # what the certificate's dual objective and initial-queue check read)
-    m = built.model
-    eta = _duals(m, m.initial_queue_total, len(m.initial_queue_total))
-    init["dual_usd_per_truck"] = eta[init["entry"].to_numpy(dtype=np.int64)] + 0.0 \
-        if len(init) else np.zeros(0)
-    init = init.sort_values(["entry", "route_id"], kind="stable", ignore_index=True)
-    return s[STREAM_COLUMNS], init[INITIAL_COLUMNS]
-
-
 def _route_arc_table(net: FreightNetwork, routes: RouteSet, route_flows: pd.DataFrame,
                      stream_queues: pd.DataFrame) -> pd.DataFrame:
     """The arcs of every route that carries cargo (dispatched, or from an initial queue), in
@@ -229,70 +147,6 @@ def _route_arc_table(net: FreightNetwork, routes: RouteSet, route_flows: pd.Data
     cols = ["route_id", "seq", "arc_id", "kind", "element_id", "direction", "from_node",
             "to_node", "travel_h", "offset_h"]
     return ra[cols].sort_values(["route_id", "seq"], kind="stable", ignore_index=True)
-
-
-def _queue_tables(net: FreightNetwork, built: BuiltModel,
-                  days: pd.DataFrame | None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Dated runs: queue per crossing/direction/day and the backlog of each gate.
-
-    ``queues``: queue_trucks (waiting at the end of the day), arrivals_trucks,
-    departures_trucks, expired_t, spoiled_t, mean_wait_days (Little's law: trucks waiting /
-    trucks released that day, for the trucks in the queue; empty on a day nothing is released,
-    e.g. while the gate is closed). ``backlog``: one row per episode
-    of a gate's queue (see :func:`_backlog_episodes`).
-    """
-    keys = ["crossing_id", "direction", "period"]
-    if days is None:
-        return (pd.DataFrame(columns=[*keys, "date", "queue_trucks", "arrivals_trucks",
-                                      "departures_trucks", "expired_t", "spoiled_t",
-                                      "mean_wait_days", "expired_trucks"]),
-                pd.DataFrame(columns=BACKLOG_COLUMNS))
-    t = days.copy()
-    t["arrivals_t"] = t["arrivals_t"] + t["initial_t"]
-    for col in ("queue", "departures", "arrivals", "expired"):
-        t[f"{col}_trucks"] = t[f"{col}_t"] / t["payload_t_per_truck"]
-    t["spoiled_t"] = np.where(t["perishable"].astype(bool), t["expired_t"], 0.0)
-    g = t.groupby(keys, as_index=False)[["queue_trucks", "arrivals_trucks", "departures_trucks",
-                                         "expired_t", "spoiled_t", "expired_trucks"]].sum()
-    g = g[(g[["queue_trucks", "arrivals_trucks", "departures_trucks", "expired_t"]].abs()
-           .sum(axis=1) > 1e-9)]
-    g["mean_wait_days"] = np.divide(g["queue_trucks"].to_numpy(),
-                                    g["departures_trucks"].to_numpy(),
-                                    out=np.full(len(g), np.nan),
-                                    where=g["departures_trucks"].to_numpy() > 1e-9)
-    g = g.merge(net.periods[["period", "label"]].rename(columns={"label": "date"}), on="period")
-    g = g.sort_values(keys, kind="stable", ignore_index=True)
-    backlog = _backlog_episodes(g, net.periods, net.parameters.waiting_cost_usd_per_truck_day)
-    return g[[*keys, "date", "queue_trucks", "arrivals_trucks", "departures_trucks",
-              "expired_t", "spoiled_t", "mean_wait_days", "expired_trucks"]], backlog
-
-
-#: a gate has a backlog while at least this many trucks wait at the end of the day
-BACKLOG_MIN_TRUCKS = 1.0
-BACKLOG_COLUMNS = ["crossing_id", "direction", "episode", "start_date", "peak_queue_trucks",
-                   "peak_date", "clear_date", "truck_days_waited", "waiting_cost_usd"]
-
-
-def _backlog_episodes(queues: pd.DataFrame, periods: pd.DataFrame,
-                      waiting_usd_per_truck_day: float) -> pd.DataFrame:
-    """One row per backlog episode of a gate direction: a maximal run of days with at least
-    :data:`BACKLOG_MIN_TRUCKS` waiting. ``clear_date`` is the first day after the episode
-    (empty if the queue is still there at the end of the modelled days); truck-days and waiting
-    cost are summed over the episode's days."""
-    labels = periods.set_index("period")["label"]
-    rows = []
-    for (c, d), grp in queues.groupby(["crossing_id", "direction"], sort=True):
-        series = grp.set_index("period")["queue_trucks"].reindex(labels.index, fill_value=0.0)
-        busy = (series >= BACKLOG_MIN_TRUCKS).to_numpy()
-        episode = np.cumsum(busy & ~np.r_[False, busy[:-1]])
-        for n in np.unique(episode[busy]):
-            days = series[busy & (episode == n)]
-            after = days.index[-1] + 1
-            truck_days = float(days.sum())
-            rows.append((c, d, int(n), labels[days.index[0]], float(days.max()),
-                         labels[days.idxmax()], labels[after] if after in labels.index else None,
-                         truck_days, truck_days * waiting_usd_per_truck_day))
-    return pd.DataFrame(rows, columns=BACKLOG_COLUMNS)
 
 
 def _spoilage_table(net: FreightNetwork, built: BuiltModel, unserved: pd.DataFrame) -> pd.DataFrame:
@@ -389,13 +243,6 @@ def _product_table(unserved: pd.DataFrame, route_flows: pd.DataFrame, spoilage: 
     p = p.merge(money, on="product_id", how="left").fillna(
         {"trucks": 0.0, "transport_cost_usd": 0.0, "revenue_usd": 0.0})
     return p.sort_values("product_id", kind="stable", ignore_index=True)
-
-
-def _duals(m, comp, n: int) -> np.ndarray:
-    """Duals of ``comp[0] .. comp[n-1]`` from the model's ``dual`` suffix (0 where unset), as
-    HiGHS gives them (minimisation: a binding ``<=`` row's dual is <= 0)."""
-    return np.array([m.dual.get(comp[k], 0.0) for k in range(n)], dtype=float) if n \
-        else np.zeros(0)
 
 
 MARKET_DUAL_COLUMNS = ["market", "product_id", "period", "demand_t", "dual_usd_per_t"]

@@ -143,3 +143,17 @@ def test_a_static_model_has_every_family_with_no_queue_rows(tmp_path):
                     "gate_entry_limit": 0}
     assert cols == {"route_flow": 2, "unserved": 1, "queue": 0, "departures": 0, "expired": 0,
                     "initial_queue": 0}
+
+
+def test_a_closed_crossing_day_bounds_its_variables_to_zero(dated_model):
+    """define_closure_bounds: every variable that takes x1 on its closed days (0 and 1) has an
+    upper bound of 0 and no other variable has one. The capacity row of 0 trucks/day holds
+    those variables at 0 too, so no optimum shows a missing bound (mutmut survivor
+    ``setub(None)``, docs/testing.md); sweeps re-solve by changing these bounds."""
+    _, _, built = dated_model
+    use = built.index.crossing_use
+    ub = [getattr(built.model, v)[int(i)].ub for v, i in zip(use["var"], use["idx"])]
+    closed = ((use["crossing_id"] == "x1") & (use["period"] <= 1)).to_numpy()
+    assert closed.any() and (~closed).any()
+    assert [u for u, c in zip(ub, closed) if c] == [0] * int(closed.sum())
+    assert {u for u, c in zip(ub, closed) if not c} == {None}

@@ -157,3 +157,16 @@ def test_returning_empties_are_held_to_the_inbound_capacity(solve_tiny, tiny_tab
     assert _flow(run, "x2") == pytest.approx(120, abs=TOL)
     assert run.results.summary["objective_usd"] == pytest.approx(
         80 * 11 + 120 * 16 - 200 * 1000, abs=TOL)
+
+
+def test_a_gate_throttled_to_one_truck_a_day_still_carries_it(solve_tiny):
+    """A capacity of 1 truck/day is a narrow gate, not a closed one: X1 carries one truck
+    (20 t at 11 USD/t), X2 the other 180 t (16 USD/t). Only a capacity of 0 closes a gate
+    (kills the mutant that reads ``capacity <= 1`` as closed, docs/testing.md)."""
+    scen = Scenario(name="one-truck", events=(CapacityEvent(crossing="x1",
+                                                            capacity_trucks_per_day=1),))
+    run = solve_tiny(scenario=scen)
+    assert _flow(run, "x1") == pytest.approx(20, abs=TOL)
+    assert _flow(run, "x2") == pytest.approx(180, abs=TOL)
+    assert run.results.summary["objective_usd"] == pytest.approx(20 * -989 + 180 * -984,
+                                                                 abs=TOL)

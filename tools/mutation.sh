@@ -6,6 +6,8 @@
 #   bash tools/mutation.sh 'borderflow.model.formulation.x_define_queue*'   # a selection
 #   bash tools/mutation.sh results              # the survivors of the last run
 #   bash tools/mutation.sh show <mutant name>   # one mutant's diff
+#   bash tools/mutation.sh focused              # the constraint families' run of docs/testing.md
+#   bash tools/mutation.sh against 'TESTS' <mutant name>...   # named mutants vs other tests
 #
 # Not part of CI's pytest: a full run is long (docs/testing.md has the numbers).
 #
@@ -18,13 +20,42 @@
 # names agree, and runs mutmut there ([tool.mutmut] in pyproject.toml; its paths are paths in
 # that staged copy). The copy keeps mtimes (cp -a), so mutmut's cache in
 # .mutation/mutants/ is reused until a source file changes. Runs at the lowest CPU priority,
-# one worker (the machine is shared).
+# one worker (the machine is shared); MUTMUT_NICE sets another priority (e.g. 10).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 stage="$root/.mutation"
 case "${1:-}" in
   # read the last run's results (no re-staging: safe while a run is going)
   results|show|browse|export-cicd-stats) cd "$stage" && exec mutmut "$@" ;;
+  # named mutants of the last run against other tests (e.g. the slower tiny tests of one family
+  # that the run's test selection leaves out): the mutant is switched on the way mutmut does it
+  # (MUTANT_UNDER_TEST), one pytest per mutant, at nice 19; prints "<name> killed|survived"
+  against)
+    shift; tests="$1"; shift
+    cd "$stage/mutants"
+    for m in "$@"; do
+      # shellcheck disable=SC2086  # $tests: several pytest arguments
+      if MUTANT_UNDER_TEST="$m" nice -n "${MUTMUT_NICE:-19}" python -m pytest -x -q -o addopts= \
+          -p no:cacheprovider $tests > /dev/null 2>&1; then
+        echo "$m survived"
+      else
+        echo "$m killed"
+      fi
+    done
+    exit 0 ;;
+  # the focused run of docs/testing.md: every mutant of the constraint families (capacity, supply
+  # balance, demand, destination shares, priority lanes, queues, initial queues, closures,
+  # delivery requirements) against the configured tiny tests
+  focused)
+    f=borderflow.model.formulation.x_
+    set -- "${f}define_supply_balance_constraints__mutmut_*" \
+      "${f}define_crossing_capacity_constraints__mutmut_*" "${f}_var_terms__mutmut_*" \
+      "${f}define_priority_constraints__mutmut_*" "${f}define_market_demand_constraints__mutmut_*" \
+      "${f}define_destination_share_constraints__mutmut_*" \
+      "${f}define_queue_balance_constraints__mutmut_*" \
+      "${f}define_initial_queue_constraints__mutmut_*" "${f}define_closure_bounds__mutmut_*" \
+      "${f}closed_variables__mutmut_*" "${f}define_delivery_requirements__mutmut_*" \
+      "${f}_repeat_days__mutmut_*" ;;
 esac
 rm -rf "$stage/borderflow" "$stage/tests"
 mkdir -p "$stage"
@@ -32,4 +63,4 @@ cp -a "$root/borderflow" "$root/tests" "$root/pyproject.toml" "$stage/"
 for pkg in model data solvers; do cp -a "$root/$pkg" "$stage/borderflow/$pkg"; done
 find "$stage/borderflow" "$stage/tests" -name __pycache__ -prune -exec rm -rf {} +
 cd "$stage"
-exec nice -n 19 mutmut run --max-children "${MUTMUT_CHILDREN:-1}" "$@"
+exec nice -n "${MUTMUT_NICE:-19}" mutmut run --max-children "${MUTMUT_CHILDREN:-1}" "$@"
