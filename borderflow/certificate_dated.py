@@ -215,6 +215,9 @@ def check_dated_certificate(facts, nodes: pd.DataFrame, results: Mapping[str, pd
         ``routes`` has one row per (origin, product, dispatch day); its least reduced cost is
         exact where negative, and 0 where none is (the search stops at 0).
     """
+    held = _hold_scope(facts, results)
+    if held is not None:
+        return held
     country = dict(zip(nodes["node_id"], nodes["country"]))
     keys = ["crossing_id", "direction", "period"]
     mu = {k: max(v, 0.0) for k, v in _dual_map(results["crossings"], keys,
@@ -268,6 +271,20 @@ def check_dated_certificate(facts, nodes: pd.DataFrame, results: Mapping[str, pd
                           max(abs(objective_usd), abs(dual))))
     return Certificate(routes=table, checks=pd.concat(checks, ignore_index=True),
                        dual_objective_usd=dual, other_shortfall_usd=shortfall)
+
+
+def _hold_scope(facts, results: Mapping[str, pd.DataFrame]) -> Certificate | None:
+    """A failed certificate for a run with dispatch holds (and stock at origins): the duals
+    of their rows (``gate_entry_limit``, the origin-stock family) are not in this search, so
+    no column can be proved not to price out; None for any other run."""
+    stock = results.get("origin_stock")
+    held_t = float(stock["held_t"].sum()) if stock is not None and len(stock) else 0.0
+    holds = [ev for ev in facts.scenario.events if getattr(ev, "hold_dispatch", None)]
+    if not holds and held_t <= 0:
+        return None
+    check = _report("certificate_scope", "dispatch holds and stock at origins are outside "
+                    "the dated certificate", max(held_t, 1.0), "t", 0.0)
+    return Certificate(routes=pd.DataFrame(columns=ROUTE_COLUMNS), checks=check)
 
 
 def _initial_check(facts, country: Mapping, entries: pd.DataFrame, mu: dict, rho: dict,

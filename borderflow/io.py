@@ -284,7 +284,8 @@ def read_run(run_dir: Path | str) -> ResultTables:
         raise InputError(Problem(display_path(run_dir), None, None,
                                  f"not a run folder (no {SUMMARY})"))
     # tables added to the format later are empty in run folders written before them
-    tables = {name: read_table(run_dir, name) for name in ResultTables.TABLES}
+    tables = {name: read_table(run_dir, name)
+              for name in ResultTables.TABLES + ResultTables.OPTIONAL_TABLES}
     return ResultTables(summary=summary, **tables)
 
 

@@ -30,7 +30,9 @@ PRICED_ROWS = ("supply_balance", "crossing_capacity", "priority_share", "market_
 #: duals out can only lower a reduced cost, so "nothing prices out" and the gap bound still
 #: hold (the verifier's duality gap does not count their right-hand sides yet)
 UNPRICED_ROWS = {"queue_balance": "queue balance rows", "queue_age": "queue age rows",
-                 "queue_expiry": "queue expiry rows", "initial_queue_total": "initial queues"}
+                 "queue_expiry": "queue expiry rows", "initial_queue_total": "initial queues",
+                 "origin_stock_balance": "stock at origins under a dispatch hold",
+                 "origin_stock_shelf": "shelf life of released stock"}
 #: the families of :data:`UNPRICED_ROWS` that dated pricing prices
 DATED_ROWS = ("queue_balance", "queue_age", "queue_expiry", "initial_queue_total")
 

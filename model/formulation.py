@@ -50,6 +50,9 @@ from .indices import CROSS_KEYS, SUPPLY_KEYS, IndexTables, index_tables, priorit
 from .levers import define_gate_entry_constraints, entry_bounds
 from .licences import check_same_pairs
 from .network import FreightNetwork
+from .origin_stock import StockIndex, define_origin_stock, define_origin_stock_variables, \
+    held_stock, supply_terms
+from .origin_stock import objective_terms as stock_objective_terms
 from .queues import arrivals
 from .routes import RouteSet
 from .terms import add_objective, add_rows, index_set, terms
@@ -75,7 +78,9 @@ class BuiltModel:
         ``queue``, ``departures``, ``expired``, ``initial_queue``); constraints
         ``supply_balance``, ``crossing_capacity``, ``priority_share``, ``market_demand``,
         ``destination_share``, ``queue_balance``, ``queue_age``, ``queue_expiry``,
-        ``initial_queue_total``, ``gate_entry_limit``; ``objective``; and whatever an
+        ``initial_queue_total``, ``gate_entry_limit``; dated runs with a dispatch hold:
+        ``origin_stock``, ``stock_release``, ``stock_writeoff`` and their rows
+        (:mod:`borderflow.model.origin_stock`); ``objective``; and whatever an
         extension added (:mod:`borderflow.model.extend`).
     index : IndexTables
         What each variable and row index stands for (:mod:`borderflow.model.indices`); its
@@ -87,6 +92,8 @@ class BuiltModel:
     index: IndexTables
     #: rows of ``gate_entry_limit`` (slot quotas, dispatch holds: :mod:`borderflow.model.levers`)
     entry_rows: pd.DataFrame | None = None
+    #: dated runs with a dispatch hold: stock at origins (:mod:`borderflow.model.origin_stock`)
+    stock: StockIndex | None = None
 
     dated = _of_index("dated", "True for a day-by-day horizon (queues at the gates).")
     flows = _of_index("flows", "``route_flow[f]``.")
@@ -124,18 +131,21 @@ def define_variables(m: pyo.ConcreteModel, ix: IndexTables) -> None:
 
 
 # ---- constraint families --------------------------------------------------------------------
-def define_supply_balance_constraints(m: pyo.ConcreteModel, ix: IndexTables) -> None:
+def define_supply_balance_constraints(m: pyo.ConcreteModel, ix: IndexTables,
+                                      extra: pd.DataFrame | None = None) -> None:
     """Everything an origin supplies on a day is dispatched on some route or unserved.
 
     .. math:: \\sum_{f \\in R(o,p,t)} x_f + u_{o,p,t} = s_{o,p,t} \\quad [t/day]
 
     Conservation at intermediate nodes holds by construction of the path formulation.
+    ``extra``: more terms in these rows (origin stock under a hold,
+    :func:`borderflow.model.origin_stock.supply_terms`).
     """
     u = ix.unserved
     row = ix.supply_row(ix.flows)
     has = row >= 0
     t = pd.concat([terms(row[has], "route_flow", ix.flows["f"].to_numpy()[has], 1.0),
-                   terms(np.arange(len(u)), "unserved", np.arange(len(u)), 1.0)])
+                   terms(np.arange(len(u)), "unserved", np.arange(len(u)), 1.0), extra])
     supply = u["supply_t"].to_numpy()
     add_rows(m, "supply_balance", len(u), t, lower=supply, upper=supply)
 
@@ -377,8 +387,8 @@ def closed_variables(ix: IndexTables | BuiltModel, capacity: pd.DataFrame) -> pd
     return ix.crossing_use.loc[closed_row[ix.use_capacity_row()], ["var", "idx"]]
 
 
-def define_objective(m: pyo.ConcreteModel, ix: IndexTables, waiting_usd_per_truck_day: float
-                     ) -> None:
+def define_objective(m: pyo.ConcreteModel, ix: IndexTables, waiting_usd_per_truck_day: float,
+                     extra: pd.DataFrame | None = None) -> None:
     """Minimise transport cost minus revenue plus lost value and waiting cost (USD).
 
     .. math:: \\min \\sum_f c_f x_f - \\sum \\pi\\,\\text{delivered} + \\sum_u \\rho_u u_u
@@ -386,6 +396,7 @@ def define_objective(m: pyo.ConcreteModel, ix: IndexTables, waiting_usd_per_truc
               + \\sum_k \\rho_k Q_{k,T}
 
     (``T``: the last modelled day, end of the run-out tail; :func:`left_value_usd_per_t`.)
+    ``extra``: more terms (origin stock under a hold, :mod:`borderflow.model.origin_stock`).
     """
     f, u, q = ix.flows, ix.unserved, ix.queues
     deliver = ix.deliveries().drop(columns=["period"])
@@ -402,7 +413,7 @@ def define_objective(m: pyo.ConcreteModel, ix: IndexTables, waiting_usd_per_truc
         terms(np.zeros(len(q)), "queue", q["q"] if len(q) else [],
               waiting_usd_per_truck_day / q["payload_t_per_truck"] if len(q) else []),
         terms(np.zeros(len(q)), "queue", q["q"] if len(q) else [],
-              left_value_usd_per_t(q, ix.n_periods) if len(q) else [])],
+              left_value_usd_per_t(q, ix.n_periods) if len(q) else []), extra],
         ignore_index=True)
     add_objective(m, table)
 
@@ -451,7 +462,11 @@ def build_model(net: FreightNetwork, routes: RouteSet) -> BuiltModel:
     ix = index_tables(net, routes)
     m = pyo.ConcreteModel(name=f"borderflow:{net.scenario.name}")
     define_variables(m, ix)
-    define_supply_balance_constraints(m, ix)
+    stock = held_stock(net, ix, routes)
+    if stock is not None:
+        define_origin_stock_variables(m, stock)
+    define_supply_balance_constraints(m, ix, None if stock is None else
+                                      supply_terms(ix, stock))
     define_crossing_capacity_constraints(m, ix)
     define_priority_constraints(m, ix)
     define_market_demand_constraints(m, ix)
@@ -461,11 +476,14 @@ def build_model(net: FreightNetwork, routes: RouteSet) -> BuiltModel:
     define_queue_expiry_constraints(m, ix)
     define_initial_queue_constraints(m, ix)
     entry_rows = define_gate_entry_constraints(m, ix, net, routes)
+    if stock is not None:
+        define_origin_stock(m, ix, stock)
     define_closure_bounds(m, ix)
     define_delivery_requirements(m, ix, net.scenario.must_deliver)
-    define_objective(m, ix, net.parameters.waiting_cost_usd_per_truck_day)
+    define_objective(m, ix, net.parameters.waiting_cost_usd_per_truck_day,
+                     None if stock is None else stock_objective_terms(ix, stock))
     m.dual = pyo.Suffix(direction=pyo.Suffix.IMPORT)
-    return BuiltModel(model=m, index=ix, entry_rows=entry_rows)
+    return BuiltModel(model=m, index=ix, entry_rows=entry_rows, stock=stock)
 
 
 @dataclass
@@ -554,10 +572,16 @@ def column_periods(built: BuiltModel) -> dict:
     """
     m = built.model
     q = built.queues["period"].to_numpy(dtype=np.int64) if built.dated else np.zeros(0, int)
-    return {m.route_flow: built.flows["period"].to_numpy(dtype=np.int64),
-            m.unserved: built.unserved["period"].to_numpy(dtype=np.int64),
-            m.queue: q, m.departures: q, m.expired: q,
-            m.initial_queue: np.zeros(len(built.initial), dtype=np.int64)}
+    out = {m.route_flow: built.flows["period"].to_numpy(dtype=np.int64),
+           m.unserved: built.unserved["period"].to_numpy(dtype=np.int64),
+           m.queue: q, m.departures: q, m.expired: q,
+           m.initial_queue: np.zeros(len(built.initial), dtype=np.int64)}
+    if built.stock is not None:
+        day = built.stock.stock["period"].to_numpy(dtype=np.int64)
+        cw = built.stock.cells[built.stock.cells["w"] >= 0]
+        out.update({m.origin_stock: day, m.stock_release: day,
+                    m.stock_writeoff: cw["expires"].to_numpy(dtype=np.int64)})
+    return out
 
 
 def lookahead_days(built: BuiltModel) -> int:

@@ -21,9 +21,9 @@ capacity on the others; a hold has :math:`Q = 0`). Rows are keyed by the event t
 
 The capacity levers (``extra_capacity_trucks_per_day``, ``open``) are not rows: they change
 the capacity calendar (:func:`borderflow.model.network.build_network`), i.e. the bounds of the
-``crossing_capacity`` rows, like closures do. The model keeps no stock at origins: what a hold
-keeps from leaving goes another way or is unserved (counted at its value; perishables as
-spoiled), an upper bound of the hold's cost when the cargo could wait and leave later.
+``crossing_capacity`` rows, like closures do. In a dated run what a hold keeps from leaving
+may wait at its origin, ageing (:mod:`borderflow.model.origin_stock`); in a static run it goes
+another way or is unserved (counted at its value; perishables as spoiled).
 """
 
 from __future__ import annotations

@@ -42,6 +42,8 @@ from .network import DIRECTIONS, FreightNetwork
 from .queue_results import (FLOW_TOL_T, departures as _departures, queue_tables as _queue_tables,
                             stream_days as _stream_days, stream_tables as _stream_tables,
                             row_duals as _duals, solved_values as _values)
+from .origin_stock import STOCK_SENTENCE, stock_table
+from .origin_stock import objective_terms as stock_objective_terms
 from .routes import RouteSet
 from .summary import UNITS, RunSummary
 
@@ -65,14 +67,22 @@ class ResultTables:
     initial_queues: pd.DataFrame = field(default_factory=pd.DataFrame)
     market_duals: pd.DataFrame = field(default_factory=pd.DataFrame)
     share_duals: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: dated runs with a dispatch hold only (:func:`borderflow.model.origin_stock.stock_table`)
+    origin_stock: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     TABLES = ("route_flows", "flows", "crossings", "unserved", "products", "queues", "backlog",
               "spoilage", "route_arcs", "stream_queues", "initial_queues", "market_duals",
               "share_duals")
+    #: tables written only when a run has them (older folders and other runs lack them)
+    OPTIONAL_TABLES = ("origin_stock",)
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """Name -> DataFrame of every result table."""
-        return {name: getattr(self, name) for name in self.TABLES}
+        """Name -> DataFrame of every result table (``origin_stock`` only in runs that have
+        stock at origins)."""
+        out = {name: getattr(self, name) for name in self.TABLES}
+        if len(self.origin_stock.columns):
+            out["origin_stock"] = self.origin_stock
+        return out
 
 
 def _route_flows(built: BuiltModel, routes: RouteSet) -> pd.DataFrame:
@@ -149,8 +159,10 @@ def _route_arc_table(net: FreightNetwork, routes: RouteSet, route_flows: pd.Data
     return ra[cols].sort_values(["route_id", "seq"], kind="stable", ignore_index=True)
 
 
-def _spoilage_table(net: FreightNetwork, built: BuiltModel, unserved: pd.DataFrame) -> pd.DataFrame:
-    """Spoiled tonnes and value per product and day: at origin (unshipped) and in queues."""
+def _spoilage_table(net: FreightNetwork, built: BuiltModel, unserved: pd.DataFrame,
+                    stock: pd.DataFrame) -> pd.DataFrame:
+    """Spoiled tonnes and value per product and day: at origin (unshipped), in queues and (runs
+    with a dispatch hold) in stock at origins (``origin stock``)."""
     at_origin = unserved[unserved["spoiled_t"] > 0].groupby(
         ["product_id", "period"], as_index=False)["spoiled_t"].sum().assign(where="origin")
     parts = [at_origin]
@@ -160,6 +172,12 @@ def _spoilage_table(net: FreightNetwork, built: BuiltModel, unserved: pd.DataFra
         q = q[q["perishable"].astype(bool) & (q["spoiled_t"] > FLOW_TOL_T)]
         parts.append(q.groupby(["product_id", "period"], as_index=False)["spoiled_t"].sum()
                      .assign(where="queue"))
+    if len(stock):
+        w = stock[stock["written_off_t"] > FLOW_TOL_T]
+        w = w[net.products.loc[w["product_id"], "perishable"].to_numpy(dtype=bool)]
+        parts.append(w.groupby(["product_id", "period"], as_index=False)["written_off_t"].sum()
+                     .rename(columns={"written_off_t": "spoiled_t"})
+                     .assign(where="origin stock"))
     out = pd.concat(parts, ignore_index=True)
     out["spoiled_value_usd"] = out["spoiled_t"] * net.products.loc[
         out["product_id"], "penalty_usd_per_t"].to_numpy()
@@ -226,7 +244,7 @@ def _unserved_table(built: BuiltModel, route_flows: pd.DataFrame) -> pd.DataFram
 
 
 def _product_table(unserved: pd.DataFrame, route_flows: pd.DataFrame, spoilage: pd.DataFrame,
-                   built: BuiltModel) -> pd.DataFrame:
+                   built: BuiltModel, stock: pd.DataFrame) -> pd.DataFrame:
     p = unserved.groupby("product_id", as_index=False)[
         ["supply_t", "shipped_t", "unserved_t", "lost_value_usd"]].sum()
     spoiled = spoilage.groupby("product_id")["spoiled_t"].sum()
@@ -237,6 +255,11 @@ def _product_table(unserved: pd.DataFrame, route_flows: pd.DataFrame, spoilage: 
         q["value"] = q["expired_t"] * q["penalty_usd_per_t"]
         lost = q.groupby("product_id")["value"].sum()
         p["lost_value_usd"] += p["product_id"].map(lost).fillna(0.0).to_numpy()
+    if len(stock):  # written off at origins under a hold
+        pen = built.stock.cells.groupby("product_id")["penalty_usd_per_t"].first()
+        off = (stock["written_off_t"] * pen.reindex(stock["product_id"]).to_numpy()).groupby(
+            stock["product_id"]).sum()
+        p["lost_value_usd"] += p["product_id"].map(off).fillna(0.0).to_numpy()
     money = route_flows.groupby("product_id", as_index=False)[
         ["trucks_per_day", "cost_usd", "revenue_usd"]].sum().rename(
         columns={"trucks_per_day": "trucks", "cost_usd": "transport_cost_usd"})
@@ -316,9 +339,10 @@ def extract_results(net: FreightNetwork, routes: RouteSet, built: BuiltModel,
     days = _stream_days(net, built) if built.dated else None
     queues, backlog = _queue_tables(net, built, days)
     stream_queues, initial_queues = _stream_tables(net, built, days)
-    spoilage = _spoilage_table(net, built, unserved)
-    products = _product_table(unserved, route_flows, spoilage, built)
     m = built.model
+    stock = stock_table(net, m, built.stock) if built.stock is not None else pd.DataFrame()
+    spoilage = _spoilage_table(net, built, unserved, stock)
+    products = _product_table(unserved, route_flows, spoilage, built, stock)
     if routing is None:
         routing = Routing(method="route enumeration", reason="routes enumerated, not priced",
                           route_products=len(routes.eligible))
@@ -331,7 +355,8 @@ def extract_results(net: FreightNetwork, routes: RouteSet, built: BuiltModel,
         lost_value_usd=_priced(m.unserved, built.unserved["penalty_usd_per_t"])
         + (_priced(m.expired, built.queues["penalty_usd_per_t"])
            + _priced(m.queue, left_value_usd_per_t(built.queues, built.index.n_periods))
-           if built.dated else 0.0),
+           if built.dated else 0.0)
+        + (_stock_value(m, built) if built.stock is not None else 0.0),
         waiting_cost_usd=_priced(m.queue, net.parameters.waiting_cost_usd_per_truck_day
                                  / built.queues["payload_t_per_truck"])
         if built.dated else 0.0,
@@ -370,6 +395,7 @@ def extract_results(net: FreightNetwork, routes: RouteSet, built: BuiltModel,
         routing=routing.status,
         optimality=routing.sentence(per_day=not net.dated)
         + (f"; {fifo.sentence()}" if fifo is not None else "")
+        + (f"; {STOCK_SENTENCE}" if built.stock is not None else "")
         if solve_summary.get("dispatch") != "realistic" else
         ("not an optimum: a realistic-dispatch policy simulation, each day's plan optimal for "
          "the calendar known that day over the (route, product) pairs in the model"),
@@ -380,4 +406,12 @@ def extract_results(net: FreightNetwork, routes: RouteSet, built: BuiltModel,
                         backlog=backlog, spoilage=spoilage,
                         route_arcs=_route_arc_table(net, routes, route_flows, stream_queues),
                         stream_queues=stream_queues, initial_queues=initial_queues,
-                        market_duals=_market_duals(built), share_duals=_share_duals(built))
+                        market_duals=_market_duals(built), share_duals=_share_duals(built),
+                        origin_stock=stock)
+
+
+def _stock_value(m, built: BuiltModel) -> float:
+    """Value (USD) written off at origins and left in origin stock after the last day."""
+    t = stock_objective_terms(built.index, built.stock)
+    return float(sum(c * (getattr(m, v)[int(i)].value or 0.0)
+                     for v, i, c in zip(t["var"], t["idx"], t["coef"])))

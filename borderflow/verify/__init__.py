@@ -15,6 +15,8 @@ Modules, one job each (each lists its checks and what must hold):
 - :mod:`.crossings`: capacity, closures, priority lanes, the crossings table and its duals
 - :mod:`.levers`: slot quotas and dispatch holds (response levers)
   (dual feasibility and complementary slackness);
+- :mod:`.origin_stock`: dated runs' stock at origins under a hold (balance, held days, shelf
+  life);
 - :mod:`.queues`: dated runs' queues: balances, FIFO ages and expiry, the per-gate tables,
   initial queues, dates, backlog;
 - :mod:`.money`: objective, summary totals, solver status, products, unserved and spoilage;
@@ -52,7 +54,8 @@ from borderflow.data.errors import InputError, Problem, display_path
 from borderflow.data.loaders import InputTables
 from borderflow.data.scenario import Scenario
 
-from . import crossings, dispatch, flows, folder, levers, money, optimality, queues, routes, terms
+from . import (crossings, dispatch, flows, folder, levers, money, optimality, origin_stock,
+               queues, routes, terms)
 from .facts import Facts, input_facts
 from .folder import REDERIVED, coverage
 from .report import (
@@ -138,6 +141,8 @@ def verify_results(results, tables: InputTables, scenario: Scenario | None = Non
     if f.dated:
         run("queues", lambda: queues.queue_checks(results, f, done["paths"]))
         run("backlog", lambda: queues.backlog_checks(results, f))
+        run("origin stock", lambda: origin_stock.stock_checks(results, f,
+                                                              done["paths"].routes))
     run("dates", lambda: queues.date_checks(results, f))
     run("money", lambda: money.money_checks(results, f, done["paths"], done["cargo"]))
     run("tables of totals", lambda: money.table_checks(results, f))

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from .facts import Facts
+from .origin_stock import stock_by_day
 from .report import differs, mismatch, num, rows, sum_by, text, worst
 from .routes import Paths
 
@@ -87,12 +88,13 @@ def flow_checks(res, f: Facts, paths: Paths, cargo: pd.DataFrame,
     sent = sum_by(res.route_flows, keys, "flow_t", "dispatched_t")
     s = sup.merge(un[keys + ["unserved_t", "supply_t"]].rename(columns={"supply_t": "recorded"}),
                   on=keys, how="outer").merge(sent, on=keys, how="outer")
-    for c in ("supply_t", "unserved_t", "dispatched_t"):
+    s = s.merge(stock_by_day(res, f), on=keys, how="left")  # held cargo at origins
+    for c in ("supply_t", "unserved_t", "dispatched_t", "held_t", "released_t"):
         s[c] = s[c].fillna(0.0)
     ent = "origin " + text(s["origin"]) + " / " + text(s["product_id"]) + f.day(s["period"])
     out.append(rows("supply_balance", ent,
-                     np.abs(s["dispatched_t"] + s["unserved_t"] - s["supply_t"]), "t",
-                     s["supply_t"]))
+                     np.abs(s["dispatched_t"] + s["unserved_t"] + s["held_t"] - s["released_t"]
+                            - s["supply_t"]), "t", s["supply_t"]))
     out.append(rows("supply_recorded", ent, np.abs(s["recorded"] - s["supply_t"]), "t",
                      s["supply_t"]))
     # the flows table against the routes' arcs
@@ -136,7 +138,8 @@ def _node_balance(res, f: Facts, paths: Paths, cargo: pd.DataFrame, entries: pd.
     ends = fl.join(f.arcs[["from_node", "to_node"]], on="arc_id")
     terms = [ends.assign(node=ends["from_node"], v=ends["flow_t"]),
              ends.assign(node=ends["to_node"], v=-ends["flow_t"])]
-    shipped = supply.assign(node=supply["origin"], v=-(supply["supply_t"] - supply["unserved_t"]))
+    shipped = supply.assign(node=supply["origin"], v=-(
+        supply["supply_t"] - supply["unserved_t"] - supply["held_t"] + supply["released_t"]))
     terms.append(shipped)
     late = entries[entries["period"] >= n_p]
     first_late = late.sort_values(["cid", "seq"], kind="stable").drop_duplicates("cid")

@@ -113,6 +113,9 @@ def read_tables(folder: Path) -> tuple[ResultTables, list[pd.DataFrame]]:
             tables[name] = pd.DataFrame()
             problems.append(f"{name}.parquet unreadable ({type(err).__name__}: "
                             f"{' '.join(str(err).split())[:120]})")
+    for name in ResultTables.OPTIONAL_TABLES:  # only in runs that have them
+        path = folder / f"{name}.parquet"
+        tables[name] = pd.read_parquet(path) if path.exists() else pd.DataFrame()
     summary = {}
     try:
         summary = json.loads((folder / SUMMARY).read_text(encoding="utf-8"))

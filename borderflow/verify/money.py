@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from .facts import Facts
+from .origin_stock import stock_lost_by_product, stock_money, stock_spoiled
 from .report import mismatch, num, rows, sum_by, text, worst
 from .routes import Paths
 from .terms import route_cost_per_t
@@ -68,6 +69,8 @@ def money_checks(res, f: Facts, paths: Paths, cargo: pd.DataFrame) -> list[pd.Da
             np.sum(num(sq, "queue_t") / ps["payload_t"].to_numpy()))
         expired_perishable = float(np.sum(np.where(ps["perishable"].to_numpy(dtype=bool),
                                                    num(sq, "expired_t"), 0.0)))
+    stock_usd, stock_spoiled = stock_money(res, f)  # held cargo written off at origins
+    expired_usd += stock_usd
     objective = transport - revenue + unserved_usd + expired_usd + waiting
     s = res.summary
     spoiled_origin = float(np.sum(np.where(
@@ -78,7 +81,7 @@ def money_checks(res, f: Facts, paths: Paths, cargo: pd.DataFrame) -> list[pd.Da
             "waiting_cost_usd": waiting, "supply_t": float(f.supply["supply_t"].sum()),
             "shipped_t": float(num(rf, "flow_t").sum()),
             "unserved_t": float(num(un, "unserved_t").sum()),
-            "spoiled_t": spoiled_origin + expired_perishable,
+            "spoiled_t": spoiled_origin + expired_perishable + stock_spoiled,
             "expired_in_queue_t": float(num(sq, "expired_t").sum()) if len(sq) else 0.0,
             "left_in_queue_t": left_t,
             "trucks": float(np.sum(num(rf, "flow_t") / f.products["payload_t"].reindex(
@@ -150,6 +153,9 @@ def _spoiled(res, f: Facts) -> pd.DataFrame:
                           "spoiled_t": np.where(perish.reindex(sq["product_id"]).to_numpy(
                               dtype=bool), num(sq, "expired_t"), 0.0)})
         parts.append(sum_by(q, ["product_id", "period"], "spoiled_t").assign(where="queue"))
+    held = stock_spoiled(res, f)
+    if len(held):
+        parts.append(held.assign(where="origin stock"))
     out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
         {"product_id": pd.Series(dtype=object), "period": pd.Series(dtype=np.int64),
          "spoiled_t": pd.Series(dtype=float), "where": pd.Series(dtype=object)})
@@ -223,7 +229,7 @@ def _products(res, f: Facts, spoil: pd.DataFrame) -> pd.DataFrame:
     want["lost_value_usd"] = total(un, "", num(un, "unserved_t") * pen.reindex(
         un["product_id"]).to_numpy(dtype=float) if len(un) else []) + total(
         sq, "", num(sq, "expired_t") * pen.reindex(sq["product_id"]).to_numpy(dtype=float)
-        if len(sq) else [])
+        if len(sq) else []) + stock_lost_by_product(res, f).reindex(want.index, fill_value=0.0)
     want["spoiled_t"] = total(spoil, "", num(spoil, "spoiled_t"))
     want["trucks"] = total(rf, "", num(rf, "flow_t") / payload.reindex(
         rf["product_id"]).to_numpy(dtype=float) if len(rf) else [])
