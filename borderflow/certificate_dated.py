@@ -279,7 +279,8 @@ def _hold_scope(facts, results: Mapping[str, pd.DataFrame]) -> Certificate | Non
     no column can be proved not to price out; None for any other run."""
     stock = results.get("origin_stock")
     held_t = float(stock["held_t"].sum()) if stock is not None and len(stock) else 0.0
-    holds = [ev for ev in facts.scenario.events if getattr(ev, "hold_dispatch", None)]
+    events = getattr(getattr(facts, "scenario", None), "events", ())
+    holds = [ev for ev in events if getattr(ev, "hold_dispatch", None)]
     if not holds and held_t <= 0:
         return None
     check = _report("certificate_scope", "dispatch holds and stock at origins are outside "
