@@ -50,8 +50,8 @@ def _key(ev) -> str:
     return json.dumps(ev.model_dump(mode="json", by_alias=True), sort_keys=True)
 
 
-def _period_share(net: FreightNetwork, ev) -> np.ndarray:
-    """Per period, the share of its days on which ``ev`` is in force."""
+def period_share(net: FreightNetwork, ev) -> np.ndarray:
+    """Per period, the share of its days on which ``ev`` is in force (0 or 1 in a dated run)."""
     dates = net.scenario.horizon.dates
     if dates is None:
         days = net.scenario.horizon.representative_days()
@@ -75,7 +75,7 @@ def entry_limits(net: FreightNetwork) -> pd.DataFrame:
         origins = ev.slot_quota.origins if isinstance(ev, SlotQuotaEvent) \
             else ev.hold_dispatch.origins
         kind = "slot_quota" if isinstance(ev, SlotQuotaEvent) else "hold_dispatch"
-        share = _period_share(net, ev)
+        share = period_share(net, ev)
         for direction in (DIRECTIONS if ev.direction == "both" else (ev.direction,)):
             for period in np.flatnonzero(share > 0):
                 k = float(cap.get((ev.crossing, direction, int(period)), 0.0))

@@ -2,8 +2,9 @@
 
 A ``hold_dispatch`` event keeps trucks bound for a gate from leaving their origins between two
 dates (:mod:`borderflow.model.levers` bounds those route flows to 0). In a *dated* run the
-supply that cannot leave may instead go into stock at its origin and leave on a later day, on
-any route whose hours still fit what is left of its shelf life. Without this family the held
+supply that cannot leave may instead go into stock at its origin and leave on or after the
+hold's end (the first day none of the events that held it is in force), on any route whose hours
+still fit what is left of its shelf life. Without this family the held
 cargo could only reroute or go unserved (an upper bound on the hold's cost).
 
 The family exists only in dated runs whose scenario has a hold (every other model is
@@ -53,7 +54,7 @@ import pyomo.environ as pyo
 from borderflow.data.scenario import HoldDispatchEvent
 
 from .indices import SUPPLY_KEYS, IndexTables
-from .levers import entry_limits, entry_terms, gate_reach
+from .levers import period_share, entry_limits, entry_terms, gate_reach
 from .network import FreightNetwork
 from .routes import RouteSet
 from .terms import add_rows, index_set, terms
@@ -74,7 +75,9 @@ class StockIndex:
     cells : DataFrame
         One row per cell ``h``: ``h, origin, product_id, held_day, max_age_days,
         penalty_usd_per_t, perishable, shelf_life_h``; ``expires`` (the day of write-off, -1:
-        not within the horizon) and ``w`` (its ``stock_writeoff`` index, -1: none).
+        not within the horizon), ``w`` (its ``stock_writeoff`` index, -1: none) and
+        ``first_release`` (the first day after the held day on which none of the events that
+        held its flows is in force: the hold's end; released cargo leaves on or after it).
     """
 
     stock: pd.DataFrame
@@ -92,10 +95,28 @@ def held_stock(net: FreightNetwork, ix: IndexTables, routes: RouteSet) -> StockI
     if not has_hold(net):
         return None
     limits = entry_limits(net)
-    held = entry_terms(limits[limits["kind"] == "hold_dispatch"], gate_reach(net, ix, routes))
+    hold = limits[limits["kind"] == "hold_dispatch"].reset_index(drop=True)
+    held = entry_terms(hold, gate_reach(net, ix, routes))
     if held.empty:
         return None
-    return stock_index(net, ix, held["f"].to_numpy(dtype=np.int64))
+    si = stock_index(net, ix, held["f"].to_numpy(dtype=np.int64))
+    # the hold's end: the first day after the held day on which none of the events that
+    # held the cell's flows is in force
+    ev = hold["event"].to_numpy()[held["row"].to_numpy(dtype=np.int64)]
+    fl = ix.flows.set_index("f").loc[held["f"].to_numpy(dtype=np.int64),
+                                     ["origin", "product_id", "period"]]
+    by_cell = pd.DataFrame({"origin": fl["origin"].to_numpy(),
+                            "product_id": fl["product_id"].to_numpy(),
+                            "held_day": fl["period"].to_numpy(), "event": ev})
+    share = {e: period_share(net, net.scenario.events[e]) > 0 for e in set(ev.tolist())}
+    first = {}
+    for key, g in by_cell.groupby(["origin", "product_id", "held_day"], sort=False):
+        inforce = np.logical_or.reduce([share[e] for e in set(g["event"].tolist())])
+        free = np.flatnonzero(~inforce[key[2] + 1:])
+        first[key] = key[2] + 1 + int(free[0]) if len(free) else ix.n_periods
+    cells = si.cells.assign(first_release=[first[k] for k in zip(
+        si.cells["origin"], si.cells["product_id"], si.cells["held_day"])])
+    return StockIndex(stock=si.stock, cells=cells)
 
 
 def stock_index(net: FreightNetwork, ix: IndexTables, held_flows: np.ndarray) -> StockIndex:
@@ -139,12 +160,14 @@ def stock_index(net: FreightNetwork, ix: IndexTables, held_flows: np.ndarray) ->
 
 def define_origin_stock_variables(m: pyo.ConcreteModel, si: StockIndex) -> None:
     """``origin_stock[j]`` (t at origin at the end of day), ``stock_release[j]`` (t/day
-    dispatched from stock; 0 on the held day itself), ``stock_writeoff[w]`` (t expired)."""
+    dispatched from stock; 0 before the hold's end, ``first_release``), ``stock_writeoff[w]``
+    (t expired)."""
     nn = pyo.NonNegativeReals
     m.origin_stock = pyo.Var(index_set(len(si.stock)), domain=nn)
     m.stock_release = pyo.Var(index_set(len(si.stock)), domain=nn)
     m.stock_writeoff = pyo.Var(index_set(int((si.cells["w"] >= 0).sum())), domain=nn)
-    for j in np.flatnonzero(si.stock["age_days"].to_numpy() == 0):
+    first = si.cells.set_index("h")["first_release"].reindex(si.stock["h"]).to_numpy()
+    for j in np.flatnonzero(si.stock["period"].to_numpy() < first):
         m.stock_release[int(j)].setub(0.0)
 
 
