@@ -147,7 +147,7 @@ class KeptModel:
         priced = self.pricer.price(self.session, values, changes)
         added = 0
         if not priced.certified and self.rounds > 0:
-            arr = self.effects.arrays(values)
+            arr = self.pricer.sample_inputs(values)[0]
             first_col = self.session.highs.getNumCol()
             first_row = self.session.highs.getNumRow()
             extra: dict = {}
