@@ -25,10 +25,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from borderflow.model.column_generation import with_columns
+from borderflow.model.column_generation import _route_id, with_columns
 from borderflow.model.formulation import CROSS_KEYS, BuiltModel
 from borderflow.model.indices import (crossing_use, deliveries, empty_returns, flow_table,
                                       share_table)
+from borderflow.model.licences import route_licences
 from borderflow.model.network import DIRECTIONS, FreightNetwork
 from borderflow.model.routes import RouteSet
 
@@ -129,9 +130,10 @@ class ColumnMaker:
     """:func:`column_entries` for one kept static model, fast: what does not depend on the
     sample is made once.
 
-    Each priced route (origin, market, arcs) is turned into a route once
-    (:func:`~borderflow.model.column_generation.with_columns` on that route alone: its id,
-    the products it is eligible for and its crossings) and kept for later rounds and samples;
+    Each priced route (origin, market, arcs) is turned into a route once (its id, the
+    products it is eligible for and its crossings, by the rules of
+    :func:`~borderflow.model.column_generation.with_columns`) and kept for later rounds and
+    samples;
     the kept model's row keys are looked up in dictionaries. The flows, crossing uses, empty
     returns, deliveries and destination-share terms are then those of :func:`column_entries`
     (same order, same arithmetic), without a data frame per round; the tests check the two
@@ -152,9 +154,6 @@ class ColumnMaker:
         self.built, self.net, self.routes, self.effects, self.rules = (built, net, routes,
                                                                        effects, rules)
         ix = built.index
-        self._none = RouteSet(routes=routes.routes.iloc[0:0],
-                              route_arcs=routes.route_arcs.iloc[0:0],
-                              eligible=routes.eligible.iloc[0:0], stats={})
         self._periods = sorted(net.supply_periods)
         self._n_use = len(net.periods)
         self._perishable = net.products["perishable"].astype(bool).to_dict()
@@ -170,18 +169,37 @@ class ColumnMaker:
                                                                  ix.share_rows["side"]))}
         self._flip = {DIRECTIONS[0]: DIRECTIONS[1], DIRECTIONS[1]: DIRECTIONS[0]}
         self._made: dict = {}
+        arcs = net.arcs
+        self._arc = pd.Index(arcs["arc_id"])
+        self._is_x = (arcs["kind"] == "crossing").to_numpy()
+        self._element = arcs["element_id"].to_numpy()
+        self._direction = arcs["direction"].to_numpy()
+        self._travel = arcs["travel_h"].to_numpy(dtype=float)
+        self._licences = route_licences(net.tables.crossings, net.scenario)
+        supply = net.tables.supply
+        self._supplied = supply.groupby("node_id", sort=False)["product_id"].agg(list).to_dict()
+        self._buyers = net.tables.markets.groupby("product_id")["node_id"].apply(set).to_dict()
+        self._shelf = net.products["shelf_life_h"].astype(float).to_dict()
 
     def _route(self, origin: str, market: str, arcs: tuple) -> tuple:
         """``(route_id, market, eligible products, crossings (id, direction) in order)`` of a
-        priced route (made once)."""
+        priced route (made once), by the rules of :func:`~borderflow.model.column_generation.
+        with_columns`: its route id, and the products supplied at ``origin`` that ``market``
+        buys, licensed (on some day) at each crossing and within their shelf life."""
         key = (origin, market, arcs)
         if key not in self._made:
-            one = with_columns(self.net, self._none, pd.DataFrame(
-                {"origin": [origin], "market": [market], "arcs": [arcs]}))
-            rc = one.route_crossings
-            self._made[key] = (str(one.routes["route_id"].iloc[0]), market,
-                               frozenset(one.eligible["product_id"]),
-                               tuple(zip(rc["element_id"], rc["direction"])))
+            at = self._arc.get_indexer(list(arcs))
+            is_x = self._is_x[at]
+            x_arcs = [a for a, x in zip(arcs, is_x) if x]
+            elements = self._element[at[is_x]]
+            travel = float(pd.Series(self._travel[at]).sum())  # as with_columns sums it
+            ok = frozenset(
+                p for p in self._supplied.get(origin, ())
+                if market in self._buyers.get(p, ())
+                and all(self._licences[c] is None or p in self._licences[c] for c in elements)
+                and travel <= self._shelf[p] + 1e-9)
+            self._made[key] = (_route_id(origin, market, arcs, x_arcs), market, ok,
+                               tuple(zip(elements, self._direction[at[is_x]])))
         return self._made[key]
 
     def entries(self, session, arr: dict, found: pd.DataFrame, changes, extra: dict
