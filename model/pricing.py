@@ -389,9 +389,15 @@ def _to_sink(graph: PricingGraph, weight: np.ndarray, usable: np.ndarray,
     dist = dist[:n] - shift
     pred = pred[:n]
     at_market = pred == n
-    arc_of = {(int(graph.tail[a]), int(graph.head[a])): int(a) for a in idx}
-    next_arc = np.array([arc_of.get((v, int(pred[v])), -1) if pred[v] >= 0 and pred[v] != n
-                         else -1 for v in range(n)], dtype=np.int64)
+    # the arc v -> pred[v] (unique: parallel arcs were dropped above), by its (tail, head) key
+    key = graph.tail[idx].astype(np.int64) * (n + 1) + graph.head[idx]
+    by_key = np.argsort(key, kind="stable")
+    key, arc = key[by_key], idx[by_key].astype(np.int64)
+    want = np.arange(n, dtype=np.int64) * (n + 1) + pred
+    pos = np.minimum(np.searchsorted(key, want), max(len(key) - 1, 0))
+    hit = (pred >= 0) & (pred != n) & (len(key) > 0)
+    hit[hit] = key[pos[hit]] == want[hit]
+    next_arc = np.where(hit, arc[pos] if len(arc) else -1, -1).astype(np.int64)
     return dist, next_arc, at_market
 
 
