@@ -49,7 +49,8 @@ from .pricing import (TOLERANCE, PricingGraph, PricingProduct, PricingResult, St
 from .routes import RouteSet, _eligible
 
 __all__ = ["Pricing", "Routing", "carry_basis", "gap_bound_usd", "price_model",
-           "pricing_inputs", "read_static_duals", "share_terms", "with_columns"]
+           "pricing_inputs", "read_static_duals", "share_terms", "static_dual_keys",
+           "with_columns"]
 
 
 @dataclass(frozen=True)
@@ -199,31 +200,48 @@ def share_terms(rows: pd.DataFrame, duals: np.ndarray, rules) -> dict:
     return out
 
 
+#: (family, index table, keys) of the rows whose duals :func:`read_static_duals` reads
+_DUAL_KEYS = (("supply_balance", "unserved", ["origin", "product_id"]),
+              ("crossing_capacity", "capacity_rows", ["crossing_id", "direction"]),
+              ("market_demand", "demand_rows", ["market", "product_id"]),
+              ("priority_share", "priority_rows", ["crossing_id", "direction"]))
+
+
+def static_dual_keys(built: BuiltModel) -> dict[str, list[tuple]]:
+    """Per row family, the key of each row in index order (what :func:`read_static_duals`
+    files its duals under); made once by a caller that reads the duals many times."""
+    ix = built.index
+    return {fam: list(getattr(ix, table)[keys].itertuples(index=False, name=None))
+            for fam, table, keys in _DUAL_KEYS}
+
+
 def read_static_duals(session, built: BuiltModel, net: FreightNetwork,
-                      rules=None) -> StaticDuals:
+                      rules=None, keys: dict | None = None) -> StaticDuals:
     """The duals of a solved static model as prices (USD/t, USD/truck; ``<=`` rows' as
     non-negative numbers), the closed crossing directions, the empty-return share and the
     destination-share rows' terms (:func:`share_terms`; ``rules``: the dataset's
-    :func:`~borderflow.data.destinations.share_rules`, read here if not given)."""
+    :func:`~borderflow.data.destinations.share_rules`, read here if not given). ``keys``:
+    :func:`static_dual_keys` of ``built`` (made here if not given)."""
     m = built.model
     ix = built.index
+    keys = static_dual_keys(built) if keys is None else keys
 
-    def keyed(table: pd.DataFrame, keys: list[str], values: np.ndarray) -> dict:
-        return {tuple(k): float(v) for k, v in zip(table[keys].itertuples(index=False,
-                                                                          name=None), values)}
+    def keyed(family: str, values: np.ndarray) -> dict:
+        return dict(zip(keys[family], np.asarray(values, dtype=float).tolist()))
+
+    def dual(family: str) -> np.ndarray:
+        return _row_duals(session, getattr(m, family))
 
     cap = net.capacity
     closed = frozenset((c, d) for c, d, k in zip(cap["crossing_id"], cap["direction"],
                                                  cap["capacity_trucks_per_day"]) if k <= 0)
     return StaticDuals(
-        supply_usd_per_t=keyed(ix.unserved, ["origin", "product_id"],
-                               _row_duals(session, m.supply_balance)),
-        capacity_usd_per_truck=keyed(ix.capacity_rows, ["crossing_id", "direction"],
-                                     np.maximum(-_row_duals(session, m.crossing_capacity), 0.0)),
-        market_usd_per_t=keyed(ix.demand_rows, ["market", "product_id"],
-                               np.maximum(-_row_duals(session, m.market_demand), 0.0)),
-        priority_usd_per_truck=keyed(ix.priority_rows, ["crossing_id", "direction"],
-                                     np.maximum(-_row_duals(session, m.priority_share), 0.0)),
+        supply_usd_per_t=keyed("supply_balance", dual("supply_balance")),
+        capacity_usd_per_truck=keyed("crossing_capacity",
+                                     np.maximum(-dual("crossing_capacity"), 0.0)),
+        market_usd_per_t=keyed("market_demand", np.maximum(-dual("market_demand"), 0.0)),
+        priority_usd_per_truck=keyed("priority_share", np.maximum(-dual("priority_share"),
+                                                                  0.0)),
         closed=closed, empty_return_share=float(ix.empty_return_share),
         share_usd_per_t=share_terms(ix.share_rows, _row_duals(session, m.destination_share),
                                     share_rules(net.tables) if rules is None else rules)

@@ -75,6 +75,7 @@ search and the arc weights they share are one job.)
 
 from __future__ import annotations
 
+import functools
 import heapq
 import math
 from collections.abc import Mapping, Sequence
@@ -133,7 +134,7 @@ class PricingGraph:
     #: the part of a link's ``cost_usd_per_truck`` that is a toll (not scaled by the product's
     #: cost factor; None: no tolls)
     toll_usd_per_truck: np.ndarray | None = None
-    _out: list = field(default_factory=list, repr=False, compare=False)
+    _out: list = field(default_factory=list, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.toll_usd_per_truck is None:
@@ -388,9 +389,15 @@ def _to_sink(graph: PricingGraph, weight: np.ndarray, usable: np.ndarray,
     dist = dist[:n] - shift
     pred = pred[:n]
     at_market = pred == n
-    arc_of = {(int(graph.tail[a]), int(graph.head[a])): int(a) for a in idx}
-    next_arc = np.array([arc_of.get((v, int(pred[v])), -1) if pred[v] >= 0 and pred[v] != n
-                         else -1 for v in range(n)], dtype=np.int64)
+    # the arc v -> pred[v] (unique: parallel arcs were dropped above), by its (tail, head) key
+    key = graph.tail[idx].astype(np.int64) * (n + 1) + graph.head[idx]
+    by_key = np.argsort(key, kind="stable")
+    key, arc = key[by_key], idx[by_key].astype(np.int64)
+    want = np.arange(n, dtype=np.int64) * (n + 1) + pred
+    pos = np.minimum(np.searchsorted(key, want), max(len(key) - 1, 0))
+    hit = (pred >= 0) & (pred != n) & (len(key) > 0)
+    hit[hit] = key[pos[hit]] == want[hit]
+    next_arc = np.where(hit, arc[pos] if len(arc) else -1, -1).astype(np.int64)
     return dist, next_arc, at_market
 
 
@@ -436,7 +443,9 @@ def price_static(graph: PricingGraph, products: Sequence[PricingProduct], duals:
         if not sinks:
             continue
         screens = {key: _to_sink(graph, weight, usable, dict(key)) for key in set(sinks.values())}
-        fastest = _fastest_to_markets(graph, usable, [m for m, _ in next(iter(sinks.values()))])
+        # fewest hours to a market: only label setting needs them, made on first need
+        fastest = functools.cache(functools.partial(
+            _fastest_to_markets, graph, usable, [m for m, _ in next(iter(sinks.values()))]))
         for origin in product.origins:
             o = at[origin]
             sink = dict(sinks[origin])
@@ -454,7 +463,7 @@ def price_static(graph: PricingGraph, products: Sequence[PricingProduct], duals:
                     cols.append(_column(graph, product, o, path, screen))
                     if max_columns > 1:
                         found, n_labels = _label_setting(
-                            graph, product, o, weight, usable, sink, dist, fastest, P * pi,
+                            graph, product, o, weight, usable, sink, dist, fastest(), P * pi,
                             max_columns, -tolerance)
                         cols[-1:] = [_column(graph, product, o, p, rc) for p, rc in found] \
                             or cols[-1:]
@@ -465,7 +474,7 @@ def price_static(graph: PricingGraph, products: Sequence[PricingProduct], duals:
                 stats["screened"] += 1
             else:
                 found, n_labels = _label_setting(graph, product, o, weight, usable, sink, dist,
-                                                 fastest, P * pi, max_columns, -tolerance)
+                                                 fastest(), P * pi, max_columns, -tolerance)
                 row.update(method="labels", labels=n_labels,
                            min_reduced_cost_usd_per_t=found[0][1] if found else math.inf)
                 stats["searched"] += 1

@@ -19,7 +19,7 @@ the sample's numbers (:meth:`WarmEffects.updated_tables`) for the queue peaks an
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -37,7 +37,7 @@ from borderflow.pipeline import (Prepared, assemble, generate_columns, prepare, 
 from borderflow.solvers.highs import HighsSession, SolverError
 
 from .changes import ModelChanges, WarmEffects, structure_tables
-from .sample_columns import column_entries
+from .sample_columns import ColumnMaker
 from .sample_pricing import SamplePricer
 from .sampling import FactorSpace
 from .summaries import ROUTING_MEASURES, headline_measures
@@ -79,6 +79,8 @@ class KeptModel:
     point_routing: Routing | None = None
     #: most pricing rounds that add a sample's own routes (0: price and report the bound only)
     rounds: int = 0
+    #: makes a sample's own columns (:attr:`column_maker`)
+    _column_maker: ColumnMaker | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         u = self.built.unserved
@@ -120,6 +122,15 @@ class KeptModel:
                     "routes_added": 0.0}
         return self._priced(values, changes, self._read(summary))
 
+    @property
+    def column_maker(self) -> ColumnMaker:
+        """Makes a sample's own columns (:class:`ColumnMaker`, made on first use and kept:
+        its priced routes serve every later sample)."""
+        if self._column_maker is None:
+            self._column_maker = ColumnMaker(self.built, self.net, self.routes, self.effects,
+                                             self.pricer.rules)
+        return self._column_maker
+
     def _read(self, summary) -> dict[str, float]:
         """Cost, unserved and spoiled tonnes of the static solution in HiGHS."""
         x = np.asarray(self.session.highs.getSolution().col_value, dtype=float)
@@ -136,15 +147,14 @@ class KeptModel:
         priced = self.pricer.price(self.session, values, changes)
         added = 0
         if not priced.certified and self.rounds > 0:
-            arr = self.effects.arrays(values)
+            arr = self.pricer.sample_inputs(values)[0]
             first_col = self.session.highs.getNumCol()
             first_row = self.session.highs.getNumRow()
             extra: dict = {}
             try:
                 for _ in range(self.rounds):
-                    cost, rows, cols, coef = column_entries(
-                        self.session, self.built, self.net, self.routes, self.effects, arr,
-                        priced.found.columns, changes, extra, self.pricer.rules)
+                    cost, rows, cols, coef = self.column_maker.entries(
+                        self.session, arr, priced.found.columns, changes, extra)
                     if not len(cost):
                         break
                     self.session.add_columns(cost, rows, cols, coef)

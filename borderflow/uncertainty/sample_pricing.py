@@ -31,7 +31,7 @@ import pandas as pd
 from borderflow.data.destinations import share_rules
 
 from borderflow.model.column_generation import (Pricing, gap_bound_usd, pricing_inputs,
-                                                read_static_duals)
+                                                read_static_duals, static_dual_keys)
 from borderflow.model.network import DIRECTIONS, FreightNetwork
 from borderflow.model.pricing import PricingResult, price_static
 
@@ -102,8 +102,21 @@ class SamplePricer:
                                  dtype=np.int64) for p in self.products]
         b = effects.built
         self._supply_keys = pd.MultiIndex.from_frame(b.unserved[["origin", "product_id"]])
+        self._keys = static_dual_keys(b)
         self._cap_keys = list(zip(b.capacity_rows["crossing_id"], b.capacity_rows["direction"]))
         self._self_check()
+        #: the last sample's ``(values bytes, arrays, graph, products)``
+        self._last: tuple | None = None
+
+    def sample_inputs(self, values: np.ndarray) -> tuple:
+        """``(arrays, graph, products)`` of the sample ``values``: :meth:`WarmEffects.arrays`
+        and :meth:`inputs`, kept for the sample's later pricing rounds (made again only when
+        the values change)."""
+        key = np.ascontiguousarray(values, dtype=float).tobytes()
+        if self._last is None or self._last[0] != key:
+            arr = self.effects.arrays(values)
+            self._last = (key, arr, *self.inputs(arr))
+        return self._last[1:]
 
     def inputs(self, arr: dict) -> tuple:
         """The pricing graph and products at the numbers ``arr`` (:meth:`WarmEffects.arrays`)."""
@@ -168,11 +181,11 @@ class SamplePricer:
         SampleRouting
         """
         e = self.effects
-        arr = e.arrays(values)
-        graph, products = self.inputs(arr)
+        arr, graph, products = self.sample_inputs(values)
         cap = changes.rows["crossing_capacity"][1]
         closed = frozenset(k for k, c in zip(self._cap_keys, cap) if c <= 0)
-        duals = replace(read_static_duals(session, e.built, self.net, self.rules), closed=closed,
+        duals = replace(read_static_duals(session, e.built, self.net, self.rules, self._keys),
+                        closed=closed,
                         empty_return_share=e.param(arr, "empty_return_share"))
         if extra:
             self._extra_duals(session, duals, extra)
