@@ -72,14 +72,15 @@ def test_dated_licence_takes_effect_on_its_day(ds):
     """1 March: x2 not licensed for durian, nothing reaches it; from 2 March durian uses it
     (830.6 t on 2 March: the rest waits at x1, 2 USD/t a day, cheaper than x2's 5 USD/t more).
     Durian is the only product supplied and reaches x2 the day it leaves (3 h), so the licence
-    from 2 March is the same model as a licence on every day with a dispatch hold at x2 on
-    1 March (another row family): equal cost."""
+    from 2 March is the same model as a licence on every day with x2 closed into the market on
+    1 March (another row family: capacity bounds): equal cost. (A dispatch hold is not: held
+    cargo waits at its origin and leaves on 2 March, model/origin_stock.py.)"""
     run, rep = _run(ds, DATED)
     by_day = _x2_durian_t(run).reindex(range(3), fill_value=0.0)
     assert by_day.iloc[0] == 0.0 and by_day.iloc[1] > 100.0
     assert rep["ok"].all()
     held, _ = _run(ds, DATED.replace("from: 2024-03-02}", "}") + "  - {crossing: x2, "
-                   "hold_dispatch: {}, from: 2024-03-01, to: 2024-03-01}\n")
+                   "close: {from: 2024-03-01, to: 2024-03-01}, direction: a_to_b}\n")
     assert run.results.summary["objective_usd"] == pytest.approx(
         held.results.summary["objective_usd"], abs=TOL)
     free, _ = _run(ds, DATED.replace("from: 2024-03-02}", "}"))
