@@ -27,6 +27,10 @@ market_duals.dual_usd_per_t              demand row of (market, product, period)
 share_duals.dual_usd_per_t               destination-share row of (rule, side, period), HiGHS's
                                          sign: >= 0 on a low side, <= 0 on a high side (rows the
                                          model has; others are 0)
+entry_duals.dual_usd_per_truck           gate-entry row (slot quota, dispatch hold, licence) of
+                                         (event, crossing, direction, period), >= 0; which routes
+                                         it counts and its limit are recomputed from the scenario
+                                         (:mod:`borderflow.certificate_entry`)
 =======================================  ==========================================================
 
 Every dual is used as exported (not clipped): one of the wrong sign fails ``dual_sign``.
@@ -40,7 +44,8 @@ route_dual         no route of any product has a negative reduced cost: for each
                    product) the least, over every elementary path to a market buying the product
                    that is licensed, open, within shelf life and enters no country twice, of
                    ``(running x cost factor + tolls + sum over crossings of fee + mu + sigma mu'
-                   + [not perishable] rho) / payload + vot x hours + lambda + s - price - pi``
+                   + [not perishable] rho + epsilon) / payload + vot x hours + lambda + s -
+                   price - pi`` (``epsilon``: the gate-entry duals of rows counting the route)
                    with ``s = -sum_r a_r(m) y_r`` over the share rows covering (origin,
                    product, market), ``a_r(m) = [m in the region] - band end`` (amount: how
                    far below 0); arc costs, tolls and values of time are the verifier's own,
@@ -50,7 +55,9 @@ unserved_dual      ``penalty - pi >= 0`` (the unserved variable's reduced cost),
 dual_sign          capacity, priority and market duals are >= 0; share duals >= 0 (low side),
                    <= 0 (high side)
 duality_gap        ``objective = sum pi x supply - sum mu x capacity - sum lambda x demand -
-                   sum rho x priority limit`` (USD; amount: the absolute difference)
+                   sum rho x priority limit - sum epsilon x entry limit`` (USD; amount: the
+                   absolute difference)
+entry_dual         no gate-entry dual on a row the scenario does not have or does not limit
 =================  =================================================================================
 
 Tolerance: ``max(1e-6, 1e-6 x scale)`` as in the verifier; for a route, the scale is the largest
@@ -65,6 +72,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+
+from borderflow.certificate_entry import crossing_extra, entry_duals
 
 #: relative tolerance (the verifier's)
 REL_TOL = 1e-6
@@ -273,7 +282,8 @@ def _route(labels: dict, state, k) -> list[str]:
 
 
 def check_certificate(facts, nodes: pd.DataFrame, results: Mapping[str, pd.DataFrame],
-                      objective_usd: float, must_deliver: tuple[str, ...] = ()) -> Certificate:
+                      objective_usd: float, must_deliver: tuple[str, ...] = (),
+                      entries: pd.DataFrame | None = None) -> Certificate:
     """Re-check the certificate of a static run.
 
     Parameters
@@ -294,6 +304,10 @@ def check_certificate(facts, nodes: pd.DataFrame, results: Mapping[str, pd.DataF
         The run's objective (summary.json).
     must_deliver : tuple of str
         Products whose unserved is bounded to 0 (no unserved_dual check for them).
+    entries : DataFrame, optional
+        The scenario's gate-entry rows (slot quotas, dispatch holds, licences) as the verifier
+        recomputes them (:func:`borderflow.verify.levers.entry_rows`); their duals are read
+        from ``results["entry_duals"]`` (:mod:`borderflow.certificate_entry`).
 
     Returns
     -------
@@ -328,6 +342,8 @@ def check_certificate(facts, nodes: pd.DataFrame, results: Mapping[str, pd.DataF
         raise ValueError(f"share_duals names rules the inputs do not have: {', '.join(unknown)}")
     share = share_terms(rules, share_y)
     checks = [_signs(mu, rho, lam), _share_signs(share_y)]
+    gate = entry_duals(entries, results.get("entry_duals"), _report)
+    checks += gate.checks
     cap = facts.capacity
     closed = {(c, d) for c, d, k in zip(cap["crossing_id"], cap["direction"],
                                         cap["capacity_trucks_per_day"]) if k <= 0}
@@ -350,18 +366,25 @@ def check_certificate(facts, nodes: pd.DataFrame, results: Mapping[str, pd.DataF
                 "vot": float(prod.get("vot", 0.0)),
                 "licensed": frozenset(c for c, lic in facts.licences.items()
                                       if lic is None or pid in lic)}
-        groups: dict[tuple, list[str]] = {}  # market ends -> origins with those ends
+        # market ends and gate-entry duals -> origins with those
+        groups: dict[tuple, list[str]] = {}
         for o in origins:
             ends = {}
             for m, price in zip(mk["market"], mk["price_usd_per_t"]):
                 value = payload * (lam.get((m, pid, period), 0.0) - float(price)
                                    + share.get((o, pid, m), 0.0))
                 ends[m] = min(value, ends.get(m, np.inf))
-            groups.setdefault(tuple(sorted(ends.items())), []).append(o)
+            extra = {(c, d): crossing_extra(gate.per_truck(o, pid), c, d, period)
+                     for c, d in weight}
+            groups.setdefault((tuple(sorted(ends.items())),
+                               tuple(sorted((k, v) for k, v in extra.items() if v))),
+                              []).append(o)
         least = {}
-        for ends, members in groups.items():
-            least.update(least_reduced_costs(facts.arcs, country, info, members, dict(ends),
-                                             weight, closed))
+        for (ends, extra), members in groups.items():
+            added = dict(extra)
+            least.update(least_reduced_costs(
+                facts.arcs, country, info, members, dict(ends),
+                {k: v + added.get(k, 0.0) for k, v in weight.items()}, closed))
         supply = facts.supply[facts.supply["product_id"] == pid].groupby("origin")["supply_t"].sum()
         scale_price = float(mk["price_usd_per_t"].max()) if len(mk) else 0.0
         for o in origins:
@@ -378,7 +401,7 @@ def check_certificate(facts, nodes: pd.DataFrame, results: Mapping[str, pd.DataF
         "unit": "USD/t", "tolerance": table["tolerance"].to_numpy(),
         "ok": table["ok"].to_numpy()}))
     checks.append(_unserved_check(facts, pi, must_deliver))
-    dual = _dual_objective(facts, mu, rho, pi, lam)
+    dual = _dual_objective(facts, mu, rho, pi, lam) + gate.dual_objective_usd
     checks.append(_report("duality_gap", "objective", abs(objective_usd - dual), "USD",
                           max(abs(objective_usd), abs(dual))))
     return Certificate(routes=table, checks=pd.concat(checks, ignore_index=True),

@@ -30,6 +30,10 @@ networkx's Bellman-Ford on the reversed graph with each crossing's least dual ov
 could be reached. Initial-queue entries allocated to a stream the run did not have are bounded
 from below by relaxing the wait and the gate-to-market days (the check ``initial_queue_dual``).
 
+Gate-entry duals (slot quotas and licences, ``entry_duals``) are paid per truck at each crossing
+they cover on the day the route reaches it, the gate included, and subtract ``dual x limit``
+from the dual objective (:mod:`borderflow.certificate_entry`).
+
 Extra dual read: ``initial_queues.dual_usd_per_truck`` (per entry, the ``initial_queue_total``
 row). The duality gap adds ``sum eta x trucks`` of the initial queues to the dual objective.
 """
@@ -53,6 +57,7 @@ from borderflow.certificate import (
     _tol,
     _unserved_check,
 )
+from borderflow.certificate_entry import crossing_extra, entry_duals
 
 _DIR = ("a_to_b", "b_to_a")
 
@@ -153,9 +158,13 @@ class _Inputs:
         return (cost + best[0], best[1]) if math.isfinite(best[0]) else None
 
 
-def _least(inp: _Inputs, o: str, t: int, bounds: tuple, offset: float) -> tuple:
+def _least(inp: _Inputs, o: str, t: int, bounds: tuple, offset: float,
+           entry: dict | None = None) -> tuple:
     """Least column cost per truck below ``offset`` (the supply dual x payload) found by depth-
-    first branch and bound: (cost, arc ids, gate day), or (None, [], None)."""
+    first branch and bound: (cost, arc ids, gate day), or (None, [], None). ``entry``: the
+    gate-entry duals the route pays per crossing and day reached
+    (:meth:`borderflow.certificate_entry.EntryDuals.per_truck`; ``>= 0``, so the bounds
+    without them stay bounds)."""
     fastest, lb_all, lb_links = bounds
     best = [offset, None, [], None]  # bound, cost, route, gate day
     shelf = inp.shelf + 1e-9
@@ -179,13 +188,15 @@ def _least(inp: _Inputs, o: str, t: int, bounds: tuple, offset: float) -> tuple:
                 continue
             day = t + int(hours // 24)
             through = inp.dual(x, day)
-            if math.isfinite(through) and cost + c + through + lb_all.get(head, math.inf) \
+            paid = c + (crossing_extra(entry, x[0], x[1], day) if entry and day < inp.n
+                        else 0.0)
+            if math.isfinite(through) and cost + paid + through + lb_all.get(head, math.inf) \
                     < best[0]:
-                dive(head, cost + c + through, hours + h, countries | {nxt}, visited | {head},
-                     None, 0.0, passed + 1, path + [arc_id])
-            if day < inp.n and cost + c + lb_links.get(head, math.inf) < best[0]:
-                dive(head, cost + c, hours + h, countries | {nxt}, visited | {head}, x, hours,
-                     passed + 1, path + [arc_id])
+                dive(head, cost + paid + through, hours + h, countries | {nxt},
+                     visited | {head}, None, 0.0, passed + 1, path + [arc_id])
+            if day < inp.n and cost + paid + lb_links.get(head, math.inf) < best[0]:
+                dive(head, cost + paid, hours + h, countries | {nxt}, visited | {head}, x,
+                     hours, passed + 1, path + [arc_id])
 
     dive(o, 0.0, 0.0, frozenset({inp.country[o]}), frozenset({o}), None, 0.0, 0, [])
     return best[1], best[2], best[3]
@@ -193,7 +204,8 @@ def _least(inp: _Inputs, o: str, t: int, bounds: tuple, offset: float) -> tuple:
 
 def check_dated_certificate(facts, nodes: pd.DataFrame, results: Mapping[str, pd.DataFrame],
                             objective_usd: float,
-                            must_deliver: tuple[str, ...] = ()) -> Certificate:
+                            must_deliver: tuple[str, ...] = (),
+                            entries: pd.DataFrame | None = None) -> Certificate:
     """Re-check the certificate of a dated run (module docstring).
 
     Parameters
@@ -208,6 +220,9 @@ def check_dated_certificate(facts, nodes: pd.DataFrame, results: Mapping[str, pd
         the scenario has initial queues.
     objective_usd : float
     must_deliver : tuple of str
+    entries : DataFrame, optional
+        The scenario's gate-entry rows as the verifier recomputes them (slot quotas and
+        licences by the day a crossing is reached; :mod:`borderflow.certificate_entry`).
 
     Returns
     -------
@@ -233,6 +248,8 @@ def check_dated_certificate(facts, nodes: pd.DataFrame, results: Mapping[str, pd
            _dual_map(results.get("market_duals"), ["market", "product_id", "period"],
                      "dual_usd_per_t"))
     checks = [_signs(*raw)]
+    gate = entry_duals(entries, results.get("entry_duals"), _report)
+    checks += gate.checks
     rows = []
     for pid in facts.products.index:
         s = facts.supply[(facts.supply["product_id"] == pid) & (facts.supply["supply_t"] > 0)]
@@ -245,7 +262,8 @@ def check_dated_certificate(facts, nodes: pd.DataFrame, results: Mapping[str, pd
             for o, supply in zip(s.loc[s["period"] == t, "origin"],
                                  s.loc[s["period"] == t, "supply_t"]):
                 p_o = pi.get((o, pid, t), 0.0)
-                cost, route, _ = _least(inp, o, t, bounds, inp.P * p_o)
+                cost, route, _ = _least(inp, o, t, bounds, inp.P * p_o,
+                                        gate.per_truck(o, pid, t))
                 rc = 0.0 if cost is None else cost / inp.P - p_o
                 tol = float(_tol(max(scale, abs(p_o))))
                 rows.append((o, pid, t, float(supply), rc, ">".join(route), tol,
@@ -260,7 +278,7 @@ def check_dated_certificate(facts, nodes: pd.DataFrame, results: Mapping[str, pd
         "ok": table["ok"].to_numpy()}))
     checks.append(_unserved_check(facts, pi, must_deliver))
     init = results.get("initial_queues")
-    dual = _dual_objective(facts, mu, rho, pi, lam)
+    dual = _dual_objective(facts, mu, rho, pi, lam) + gate.dual_objective_usd
     shortfall = 0.0
     if init is not None and len(init):
         entries = init.drop_duplicates("entry")

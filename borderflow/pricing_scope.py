@@ -23,12 +23,11 @@ __all__ = ["DATED_ROWS", "PRICED_ROWS", "UNPRICED_ROWS", "not_priced", "outside_
 #: row families of the static model that pricing prices (their duals enter a route's reduced
 #: cost, :mod:`borderflow.model.pricing`); a model with rows of any other family is not priced
 PRICED_ROWS = ("supply_balance", "crossing_capacity", "priority_share", "market_demand",
-               "destination_share")
+               "destination_share", "gate_entry_limit")
 #: row families pricing does not see, in words (a dated model's queue rows are priced by
 #: :mod:`borderflow.model.dated_pricing`). Not listed: ``gate_entry_limit`` (slot quotas,
-#: dispatch holds), ``<=`` rows with non-negative coefficients on route flows: leaving their
-#: duals out can only lower a reduced cost, so "nothing prices out" and the gap bound still
-#: hold (the verifier's duality gap does not count their right-hand sides yet)
+#: dispatch holds, licences): priced, their duals enter the reduced cost of every route they
+#: count (:func:`borderflow.model.pricing.entry_terms`) and the verifier's duality gap
 UNPRICED_ROWS = {"queue_balance": "queue balance rows", "queue_age": "queue age rows",
                  "queue_expiry": "queue expiry rows", "initial_queue_total": "initial queues",
                  "origin_stock_balance": "stock at origins under a dispatch hold",

@@ -14,7 +14,8 @@ the dual of the full path LP (the proof is in docs/certified-routing.md), and th
 
 Route costs are the generalized cost of :mod:`borderflow.model.costs` (value of time x hours and
 tolls are additive per arc); destination-share rows enter as a constant per (origin, product,
-market) at the market end (:func:`share_terms`).
+market) at the market end (:func:`share_terms`); gate-entry rows (slot quotas, dispatch holds,
+licences) add their dual per truck at the crossings they count (:func:`entry_prices`).
 
 A run stops short of that (``restricted``) when column generation is switched off
 (:attr:`Pricing.enabled`), when :attr:`Pricing.max_rounds` is reached, or when an analyst's
@@ -41,6 +42,7 @@ import numpy as np
 import pandas as pd
 from borderflow.data.destinations import share_rules
 
+from .levers import entry_duals
 from .licences import route_licences
 from .formulation import BuiltModel
 from .network import FreightNetwork
@@ -48,7 +50,7 @@ from .pricing import (TOLERANCE, PricingGraph, PricingProduct, PricingResult, St
                       price_static)
 from .routes import RouteSet, _eligible
 
-__all__ = ["Pricing", "Routing", "carry_basis", "gap_bound_usd", "price_model",
+__all__ = ["Pricing", "Routing", "carry_basis", "entry_prices", "gap_bound_usd", "price_model",
            "pricing_inputs", "read_static_duals", "share_terms", "static_dual_keys",
            "with_columns"]
 
@@ -245,7 +247,25 @@ def read_static_duals(session, built: BuiltModel, net: FreightNetwork,
         closed=closed, empty_return_share=float(ix.empty_return_share),
         share_usd_per_t=share_terms(ix.share_rows, _row_duals(session, m.destination_share),
                                     share_rules(net.tables) if rules is None else rules)
-        if len(ix.share_rows) else {})
+        if len(ix.share_rows) else {},
+        entry_usd_per_truck=entry_prices(built, session, dated=False))
+
+
+def entry_prices(built: BuiltModel, session, dated: bool) -> tuple:
+    """The gate-entry rows of a solved model with a nonzero dual, as
+    :attr:`~borderflow.model.pricing.StaticDuals.entry_usd_per_truck` (``period`` too in a
+    dated model: ``(crossing_id, direction, period, origins, products, kind, dual)``)."""
+    rows = built.entry_rows
+    if rows is None or rows.empty or not hasattr(built.model, "gate_entry_limit"):
+        return ()
+    table = entry_duals(rows, _row_duals(session, built.model.gate_entry_limit))
+    table = table[table["dual_usd_per_truck"] != 0.0]
+    if dated:
+        return tuple(zip(table["crossing_id"], table["direction"], table["period"],
+                         table["origins"], table["products"], table["kind"],
+                         table["dual_usd_per_truck"]))
+    return tuple(zip(table["crossing_id"], table["direction"], table["origins"],
+                     table["products"], table["dual_usd_per_truck"]))
 
 
 def price_model(session, built: BuiltModel, net: FreightNetwork, pricing: Pricing,

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .column_generation import Pricing, _row_duals
+from .column_generation import Pricing, _row_duals, entry_prices
 from .dated_pricing import DatedDuals, initial_queue_bounds, price_dated
 from .formulation import BuiltModel
 from .network import FreightNetwork
@@ -97,7 +97,8 @@ def read_dated_duals(session, built: BuiltModel, net: FreightNetwork,
         empty_return_share=float(ix.empty_return_share),
         empty_return_days=int(ix.empty_return_days),
         waiting_cost_usd_per_truck_day=float(net.parameters.waiting_cost_usd_per_truck_day),
-        max_wait_days=int(net.max_wait_days))
+        max_wait_days=int(net.max_wait_days),
+        entry_usd_per_truck=entry_prices(built, session, dated=True))
     eta = _row_duals(session, m.initial_queue_total) if len(ix.initial) else np.zeros(0)
     return duals, eta
 

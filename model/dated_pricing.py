@@ -42,7 +42,12 @@ truck-day, every dual of a day ``>= n`` taken as 0 (the model has no such row), 
   :math:`c_r - \text{price}_{m,p} - \pi_{o,p,t} + \lambda_{m,p,t + \lfloor H/24 \rfloor}`.
 
 A crossing direction closed on the day a column takes it (capacity 0) forbids the column (the
-model bounds such variables to 0).
+model bounds such variables to 0). Gate-entry rows (:mod:`borderflow.model.levers`) of the
+route's origin and product add their dual :math:`\epsilon \ge 0` per truck at each crossing
+they cover (the gate too): slot quotas and licences on the day the route reaches it
+(:math:`\tau_j`, or ``a`` at the gate), dispatch holds on the dispatch day ``t``; they are
+paid by the route flow, so depart and hold columns alike, and being ``>= 0`` they leave the
+search's lower bounds valid.
 
 Why pricing over these columns is exact for a new stream
 --------------------------------------------------------
@@ -152,6 +157,13 @@ class DatedDuals:
     waiting_cost_usd_per_truck_day : float
     max_wait_days : int
         ``queue_max_wait_days``.
+    entry_usd_per_truck : sequence of (crossing_id, direction, period, origins, products,
+        kind, dual)
+        Gate-entry rows (:mod:`borderflow.model.levers`) with their dual :math:`\\epsilon
+        \\ge 0` (USD per truck): a route from one of ``origins`` carrying one of ``products``
+        (empty: any) pays it at that crossing direction when it reaches the crossing on
+        ``period`` (``slot_quota``, ``license``) or is dispatched on ``period``
+        (``hold_dispatch``).
     """
 
     n_periods: int
@@ -164,6 +176,27 @@ class DatedDuals:
     empty_return_days: int = 0
     waiting_cost_usd_per_truck_day: float = 0.0
     max_wait_days: int = 14
+    entry_usd_per_truck: Sequence = ()
+
+    def entry(self, graph: PricingGraph, product_id: str, origin: str,
+              dispatch: int) -> np.ndarray | None:
+        """``[crossing, direction, day]`` array of the entry duals a route of ``product_id``
+        from ``origin`` dispatched on ``dispatch`` pays per truck taking a crossing on a day
+        (None: none)."""
+        out, at = None, {c: i for i, c in enumerate(graph.crossing_ids)}
+        for cid, direction, period, origins, prods, kind, dual in self.entry_usd_per_truck:
+            if (origins and origin not in origins) or (prods and product_id not in prods) \
+                    or cid not in at or (kind == "hold_dispatch" and int(period) != dispatch):
+                continue
+            value = float(_check_sign("gate entry", np.array([float(dual)]))[0])
+            if out is None:
+                out = np.zeros((len(graph.crossing_ids), 2, self.n_periods))
+            c, d = at[cid], DIRECTIONS.index(direction)
+            if kind == "hold_dispatch":
+                out[c, d, :] += value  # every day it takes the crossing: held on dispatch
+            elif 0 <= int(period) < self.n_periods:
+                out[c, d, int(period)] += value
+        return out
 
     @classmethod
     def zeros(cls, graph: PricingGraph, n_periods: int, **kwargs) -> DatedDuals:
@@ -251,7 +284,8 @@ def price_dated(graph: PricingGraph, products: Sequence[PricingProduct], duals: 
             for origin in product.origins:
                 pi = float(duals.supply_usd_per_t.get((origin, product.product_id, t), 0.0))
                 search = _DatedSearch(graph, product, duals, days, usable, markets, fastest,
-                                      bound_all, bound_links, t, max_labels)
+                                      bound_all, bound_links, t, max_labels,
+                                      duals.entry(graph, product.product_id, origin, t))
                 found, bound, exact = search.run(at[origin], pi, max_columns, -tolerance)
                 stats["pairs"] += 1
                 stats["searched"] += 1
@@ -297,12 +331,15 @@ class _DatedSearch:
     gate arc, gate offset h, crossings passed, parent, arc, departure)``."""
 
     def __init__(self, graph, product, duals, days, usable, markets, fastest, bound_all,
-                 bound_links, t, max_labels):
+                 bound_links, t, max_labels, entry=None):
         self.g, self.p, self.duals, self.days = graph, product, duals, days
         self.usable, self.markets, self.fastest = usable, markets, fastest
         self.bound_all, self.bound_links = bound_all, bound_links
         self.t, self.max_labels = t, max_labels
         self.weight = route_weights(graph, product)  # per truck, no duals
+        # gate-entry duals by (crossing, direction, day reached), >= 0: the bounds (without
+        # them) stay lower bounds
+        self.entry = entry
         self.popped = 0
 
     def run(self, o: int, pi: float, max_columns: int,
@@ -371,6 +408,8 @@ class _DatedSearch:
             day = t + int(hours // 24)
             d = int(g.direction[a])
             fee = cost + self.weight[a]
+            if self.entry is not None and day < self.duals.n_periods:
+                fee += float(self.entry[c, d, day])
             dual = self.days.crossing(c, d, day)
             if math.isfinite(dual):  # pass through: must cross again
                 yield (v, fee + dual, h, mask | bit, visited | 1 << v, -1, 0.0, passed + 1,

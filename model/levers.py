@@ -140,9 +140,10 @@ def define_gate_entry_constraints(m: pyo.ConcreteModel, ix: IndexTables, net: Fr
     Returns
     -------
     DataFrame
-        The family's rows (:func:`entry_limits`), kept with the built model so that
-        another scenario's bounds can be set on them
-        (:func:`borderflow.model.formulation.bound_updates`).
+        The family's rows (:func:`entry_limits`: keys, limit, ``kind``, ``origins``,
+        ``products``), kept with the built model so that another scenario's bounds can be set
+        on them (:func:`borderflow.model.formulation.bound_updates`) and pricing knows which
+        routes each row's dual falls on (:func:`entry_duals`).
     """
     limits = entry_limits(net)
     t = entry_terms(limits, gate_reach(net, ix, routes))
@@ -150,7 +151,39 @@ def define_gate_entry_constraints(m: pyo.ConcreteModel, ix: IndexTables, net: Fr
              terms(t["row"].to_numpy(dtype=np.int64), "route_flow",
                    t["f"].to_numpy(dtype=np.int64), t["coef"].to_numpy(dtype=float)),
              upper=limits["limit_trucks_per_day"].to_numpy(dtype=float))
-    return limits[ENTRY_KEYS + ["limit_trucks_per_day"]]
+    return limits[ENTRY_KEYS + ["limit_trucks_per_day", "kind", "origins", "products"]]
+
+
+def entry_duals(rows: pd.DataFrame | None, duals: np.ndarray) -> pd.DataFrame:
+    """The entry rows of a solved model with their duals as prices (USD per truck/day, ``>= 0``
+    up to solver noise: minus HiGHS's dual of a ``<=`` row, not clipped).
+
+    A row's dual falls on every route flow the row counts (:func:`entry_terms`): a route
+    from one of its ``origins`` (empty: any) carrying one of its ``products`` (empty: any)
+    through its crossing in its direction, reaching the gate (quota, licence) or leaving the
+    origin (hold) on its ``period``; it adds ``dual / payload`` USD/t to that route's
+    reduced cost.
+
+    Parameters
+    ----------
+    rows : DataFrame or None
+        ``BuiltModel.entry_rows``.
+    duals : ndarray
+        HiGHS's row duals of ``gate_entry_limit``, in row order.
+
+    Returns
+    -------
+    DataFrame
+        kind, key, crossing_id, direction, period, origins (tuple), products (tuple),
+        limit_trucks_per_day, dual_usd_per_truck.
+    """
+    cols = ["kind", "key", "crossing_id", "direction", "period", "origins", "products",
+            "limit_trucks_per_day", "dual_usd_per_truck"]
+    if rows is None or rows.empty:
+        return pd.DataFrame(columns=cols)
+    out = rows.reset_index(drop=True).copy()
+    out["dual_usd_per_truck"] = -np.asarray(duals, dtype=float) + 0.0
+    return out[cols]
 
 
 def entry_bounds(rows: pd.DataFrame, net: FreightNetwork) -> np.ndarray:

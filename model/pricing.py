@@ -25,6 +25,10 @@ Rows of the static LP a route flow ``x`` (t/day) enters, with their duals (minim
 - priority share of ``(c, d)`` for a non-perishable product, ``1/P``, dual
   :math:`\rho_{c,d} \ge 0` (USD per truck);
 - market demand of ``(m, p)``, coefficient 1, dual :math:`\lambda_{m,p} \ge 0` (USD/t);
+- gate-entry rows ``e`` (slot quotas, dispatch holds, licences: :mod:`borderflow.model.levers`)
+  of ``(c, d)`` whose origins hold ``o`` and products hold ``p``, coefficient ``1/P``, dual
+  :math:`\epsilon_e \ge 0` (USD per truck; they depend on the origin, so origins with the
+  same entry terms share a screen);
 - destination-share rows ``r`` (:mod:`borderflow.data.destinations`) whose scope holds ``(o, p,
   m)``, coefficient :math:`a_r(m) = [m \in \text{region}_r] - \text{share}_r`, HiGHS dual
   :math:`y_r` (``>= 0`` on a low side, ``<= 0`` on a high side): together the constant
@@ -38,7 +42,8 @@ value of time (USD/t-h),
     \bar c_r = \frac{1}{P}\Big[\sum_{\ell \in r} (f\,(c_\ell - \text{toll}_\ell)
        + \text{toll}_\ell)
        + \sum_{(c,d) \in r} (\text{fee}_c + \mu_{c,d} + \sigma\mu_{c,d'} + [p\ \text{not
-       perishable}]\,\rho_{c,d})\Big] + v\,\text{hours}_r + \lambda_{m,p} + s_{o,p,m}
+       perishable}]\,\rho_{c,d} + \textstyle\sum_{e \ni (c,d,o,p)} \epsilon_e)\Big]
+       + v\,\text{hours}_r + \lambda_{m,p} + s_{o,p,m}
        - \text{price}_{m,p} - \pi_{o,p} \quad [\text{USD/t}]
 
 (the route's cost as :mod:`borderflow.model.costs` charges it, plus the duals). Value of time
@@ -248,6 +253,11 @@ class StaticDuals:
         ``r`` whose scope holds the triple, ``a_r(m) = [m in the region] - share_r`` and
         :math:`y_r` the row's dual as HiGHS gives it (``>= 0`` on a low side, ``<= 0`` on a
         high side); missing: 0.
+    entry_usd_per_truck : sequence of (crossing_id, direction, origins, products, dual)
+        Gate-entry rows (slot quotas, dispatch holds, licences,
+        :mod:`borderflow.model.levers`) with their dual :math:`\\epsilon \\ge 0` (USD per
+        truck): paid per truck at that crossing direction by a route from one of ``origins``
+        carrying one of ``products`` (an empty collection: any).
     """
 
     supply_usd_per_t: Mapping = field(default_factory=dict)
@@ -257,6 +267,7 @@ class StaticDuals:
     closed: frozenset = frozenset()
     empty_return_share: float = 0.0
     share_usd_per_t: Mapping = field(default_factory=dict)
+    entry_usd_per_truck: Sequence = ()
 
 
 @dataclass
@@ -437,19 +448,25 @@ def price_static(graph: PricingGraph, products: Sequence[PricingProduct], duals:
     stats = {"pairs": 0, "screened": 0, "searched": 0, "labels": 0, "columns": 0}
     at = graph.node_index()
     for product in products:
-        weight, usable = static_weights(graph, product, duals)
+        base, usable = static_weights(graph, product, duals)
         P = product.payload_t_per_truck
         sinks = _sinks(product, duals, at)
         if not sinks:
             continue
-        screens = {key: _to_sink(graph, weight, usable, dict(key)) for key in set(sinks.values())}
+        # origins with the same market ends and the same entry-row terms share a screen
+        groups = {o: (sinks[o], entry_terms(graph, product, o, duals.entry_usd_per_truck))
+                  for o in product.origins}
+        weights = {extra: _with_entry(graph, base, extra) for _, extra in groups.values()}
+        screens = {key: _to_sink(graph, weights[key[1]], usable, dict(key[0]))
+                   for key in set(groups.values())}
         # fewest hours to a market: only label setting needs them, made on first need
         fastest = functools.cache(functools.partial(
             _fastest_to_markets, graph, usable, [m for m, _ in next(iter(sinks.values()))]))
         for origin in product.origins:
             o = at[origin]
             sink = dict(sinks[origin])
-            dist, next_arc, at_market = screens[sinks[origin]]
+            weight = weights[groups[origin][1]]
+            dist, next_arc, at_market = screens[groups[origin]]
             pi = float(duals.supply_usd_per_t.get((origin, product.product_id), 0.0))
             screen = (dist[o] - P * pi) / P
             stats["pairs"] += 1
@@ -486,6 +503,38 @@ def price_static(graph: PricingGraph, products: Sequence[PricingProduct], duals:
     return PricingResult(columns=columns, pairs=pd.DataFrame(pairs, columns=[
         "origin", "product_id", "screen_usd_per_t", "min_reduced_cost_usd_per_t", "exact",
         "method", "labels"]), stats=stats)
+
+
+def entry_terms(graph: PricingGraph, product: PricingProduct, origin: str,
+                rows: Sequence) -> tuple:
+    """The gate-entry duals a route of ``product`` from ``origin`` pays per truck at each
+    crossing direction, as a sorted tuple of ``((crossing index, direction index), USD)``
+    (``rows``: :attr:`StaticDuals.entry_usd_per_truck`; a dual below 0 beyond solver noise is
+    refused, as for every ``<=`` row)."""
+    at = {c: i for i, c in enumerate(graph.crossing_ids)}
+    out: dict[tuple, float] = {}
+    for cid, direction, origins, prods, dual in rows:
+        if (origins and origin not in origins) or (prods and product.product_id not in prods) \
+                or cid not in at:
+            continue
+        value = float(_check_sign("gate entry", np.array([float(dual)]))[0])
+        if value > 0.0:
+            key = (at[cid], DIRECTIONS.index(direction))
+            out[key] = out.get(key, 0.0) + value
+    return tuple(sorted(out.items()))
+
+
+def _with_entry(graph: PricingGraph, weight: np.ndarray, extra: tuple) -> np.ndarray:
+    """``weight`` plus the entry terms ``extra`` (:func:`entry_terms`) on their crossing arcs."""
+    if not extra:
+        return weight
+    add = np.zeros((len(graph.crossing_ids) + 1, 2))
+    for (c, d), value in extra:
+        add[c, d] = value
+    x = graph.crossing >= 0
+    out = weight.copy()
+    out[x] += add[graph.crossing[x], graph.direction[x]]
+    return out
 
 
 def _sinks(product: PricingProduct, duals: StaticDuals,

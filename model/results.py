@@ -15,6 +15,10 @@ Tables (one row per ...):
   demand (t) and the dual of its demand row (USD/t, >= 0 up to solver noise: not clipped);
 - ``share_duals``: rule, side (low/high) and period of each destination-share row the model
   has, with its band end and its dual (USD/t, HiGHS's sign: >= 0 low, <= 0 high);
+- ``entry_duals`` (runs with slot quotas, dispatch holds or licence events only): each
+  gate-entry row the model has (:mod:`borderflow.model.levers`) with its limit under the run's
+  scenario and its dual (USD per truck/day, ``>= 0`` up to solver noise: not clipped); rows
+  relaxed in this scenario (limit ``inf``) are left out when their dual is 0;
 - dated runs: ``queues`` (per gate, direction, day), ``backlog``, ``spoilage``, and per stream
   (route, product) and day ``stream_queues`` (arrivals, initial queue, departures, expired,
   stock in tonnes) and ``initial_queues`` (how the scenario's waiting trucks were split over
@@ -38,6 +42,7 @@ import pyomo.environ as pyo
 from .column_generation import Routing
 from .fifo import repair_fifo
 from .formulation import BuiltModel, left_value_usd_per_t
+from .levers import entry_bounds, entry_duals
 from .network import DIRECTIONS, FreightNetwork
 from .queue_results import (FLOW_TOL_T, departures as _departures, queue_tables as _queue_tables,
                             stream_days as _stream_days, stream_tables as _stream_tables,
@@ -69,19 +74,22 @@ class ResultTables:
     share_duals: pd.DataFrame = field(default_factory=pd.DataFrame)
     #: dated runs with a dispatch hold only (:func:`borderflow.model.origin_stock.stock_table`)
     origin_stock: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: runs with gate-entry rows only (:func:`_entry_duals`)
+    entry_duals: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     TABLES = ("route_flows", "flows", "crossings", "unserved", "products", "queues", "backlog",
               "spoilage", "route_arcs", "stream_queues", "initial_queues", "market_duals",
               "share_duals")
     #: tables written only when a run has them (older folders and other runs lack them)
-    OPTIONAL_TABLES = ("origin_stock",)
+    OPTIONAL_TABLES = ("origin_stock", "entry_duals")
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """Name -> DataFrame of every result table (``origin_stock`` only in runs that have
         stock at origins)."""
         out = {name: getattr(self, name) for name in self.TABLES}
-        if len(self.origin_stock.columns):
-            out["origin_stock"] = self.origin_stock
+        for name in self.OPTIONAL_TABLES:
+            if len(getattr(self, name).columns):
+                out[name] = getattr(self, name)
         return out
 
 
@@ -307,6 +315,30 @@ def _share_duals(built: BuiltModel) -> pd.DataFrame:
                                                ignore_index=True)
 
 
+ENTRY_DUAL_COLUMNS = ["kind", "key", "crossing_id", "direction", "period", "origins",
+                      "products", "limit_trucks_per_day", "dual_usd_per_truck"]
+
+
+def _entry_duals(built: BuiltModel, net: FreightNetwork) -> pd.DataFrame:
+    """Each gate-entry row (slot quota, dispatch hold, licence) with its limit under ``net``'s
+    scenario (trucks/day; another scenario re-solved on the same model may have relaxed it to
+    ``inf``) and its dual (USD per truck/day, minus HiGHS's: ``>= 0``, not clipped); origins and
+    products joined by ``;`` (empty: any). Rows with an infinite limit and a zero dual are left
+    out (they stand for an event this scenario does not have). Empty (no columns) when the model
+    has no such rows."""
+    rows = built.entry_rows
+    if rows is None or rows.empty or not hasattr(built.model, "gate_entry_limit"):
+        return pd.DataFrame()
+    out = entry_duals(rows, _duals(built.model, built.model.gate_entry_limit, len(rows)))
+    out["limit_trucks_per_day"] = entry_bounds(rows, net)
+    out["origins"] = [";".join(o) for o in out["origins"]]
+    out["products"] = [";".join(p) for p in out["products"]]
+    keep = np.isfinite(out["limit_trucks_per_day"].to_numpy()) | \
+        (out["dual_usd_per_truck"].to_numpy() != 0.0)
+    return out.loc[keep, ENTRY_DUAL_COLUMNS].sort_values(
+        ["kind", "key", "crossing_id", "direction", "period"], kind="stable", ignore_index=True)
+
+
 def _priced(var, usd_per_unit) -> float:
     """``sum(price * value)`` over an indexed variable, in index order (USD)."""
     return float(_values(var, len(var)) @ np.asarray(usd_per_unit, dtype=float))
@@ -407,7 +439,7 @@ def extract_results(net: FreightNetwork, routes: RouteSet, built: BuiltModel,
                         route_arcs=_route_arc_table(net, routes, route_flows, stream_queues),
                         stream_queues=stream_queues, initial_queues=initial_queues,
                         market_duals=_market_duals(built), share_duals=_share_duals(built),
-                        origin_stock=stock)
+                        origin_stock=stock, entry_duals=_entry_duals(built, net))
 
 
 def _stock_value(m, built: BuiltModel) -> float:

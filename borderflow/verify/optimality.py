@@ -11,8 +11,11 @@ check              what must hold
 =================  =================================================================================
 route_dual         no route of any (origin, product) has a reduced cost below ``-tolerance``
 unserved_dual      ``penalty - pi >= 0`` (products that need not be delivered)
-dual_sign          capacity, priority and market duals ``>= 0``
-duality_gap        objective = dual objective (supply, capacity, demand, priority rows)
+dual_sign          capacity, priority, market and gate-entry duals ``>= 0``
+duality_gap        objective = dual objective (supply, capacity, demand, priority and gate-entry
+                   rows: slot quotas, dispatch holds, licences, their limits recomputed from
+                   the scenario)
+entry_dual         no gate-entry dual on a row the scenario does not have or does not limit
 gap_bound          a ``restricted`` run: the gap bound it reports is at least the bound the
                    certificate finds (its duals priced over every route); a restricted run with
                    no bound (extra constraints, or not priced) gets no row
@@ -34,6 +37,7 @@ import pandas as pd
 from borderflow.certificate import check_certificate
 from borderflow.certificate_dated import check_dated_certificate
 
+from .levers import entry_rows
 from .report import REPORT_COLUMNS, rows
 
 
@@ -59,7 +63,8 @@ def certificate_checks(results, f) -> list[pd.DataFrame]:
     if f.dated and repair.get("lp_lower_bound_usd") is not None:
         objective = float(repair["lp_lower_bound_usd"])  # the LP's optimum, not the repair's
     check = check_dated_certificate if f.dated else check_certificate
-    cert = check(f, nodes, results.tables(), objective, tuple(f.scenario.must_deliver))
+    cert = check(f, nodes, results.tables(), objective, tuple(f.scenario.must_deliver),
+                 entries=entry_rows(f))
     if summary["routing"] == "certified":
         return [cert.checks[REPORT_COLUMNS]]
     found = cert.gap_bound_usd(objective)
