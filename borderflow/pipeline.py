@@ -34,8 +34,7 @@ from borderflow.data.loaders import InputTables, sha256_file
 from borderflow.data.scenario import Scenario, counterfactual, has_disruptions
 from borderflow.behaviour import reaction_lag
 from borderflow.dispatch import check_surprises, realistic_solve
-from borderflow.model.column_generation import (Routing, carry_basis, pricing_inputs,
-                                                with_columns)
+from borderflow.model.column_generation import Routing, carry_basis, grow, pricing_inputs
 from borderflow.model.extend import ExtraConstraints, apply_extension
 from borderflow.model.formulation import (BuiltModel, bound_updates, build_model,
                                           column_periods, lookahead_days,
@@ -354,17 +353,8 @@ def generate_columns(model: Prepared, summary: SolveSummary, options: RunOptions
         if columns.empty:
             routing.status = "certified" if not entries else "restricted"
             break
-        if not pricing.enabled or pricing.max_rounds <= 0:
-            routing.method = "route enumeration (priced once for the gap bound)"
-            routing.reason = "column generation switched off"
-            break
-        if routing.rounds > pricing.max_rounds:
-            routing.reason = f"pricing stopped after {pricing.max_rounds} rounds"
-            break
-        routes = with_columns(net, model.routes, columns)
-        if len(routes.eligible) == len(model.routes.eligible):
-            routing.reason = ("pricing found only (route, product) pairs already in the model "
-                              f"(reduced cost {least:.3g} USD/t: solver tolerance)")
+        routes = grow(routing, pricing, net, model.routes, columns, least)
+        if routes is None:
             break
         added += len(routes.routes) - len(model.routes.routes)
         rebuilt = assemble(model.tables, net, routes, model.session.options,

@@ -3,7 +3,12 @@
 :func:`robust_plan` solves the two-stage model of :mod:`borderflow.model.stochastic` over the normal
 year and a set of closure scenarios with their probabilities, then evaluates the plan that
 assumed nothing closes (the baseline's optimal routing booked in full) on the same model by
-fixing its bookings — one HiGHS model, two solves. The answer is told as tables:
+fixing its bookings. The robust plan is optimal over every route: after each solve, every route
+is priced in every scenario (:mod:`borderflow.model.robust_pricing`: a spot column per scenario
+and a booking column per subset of scenarios, each an exact resource-constrained shortest path);
+routes that price out are added for all scenarios and the model is solved again, until none
+does (``summary.routing``: ``certified``), or a limit stops it (``restricted``, with a gap bound
+in ``summary.pricing``). The answer is told as tables:
 
 - ``plan``: tonnes per day booked per route and product, robust vs baseline plan;
 - ``plan_crossings``: the same as trucks per day per crossing and direction;
@@ -30,7 +35,9 @@ from borderflow.data.loaders import InputTables
 from borderflow.data.scenario import Horizon, Scenario, closing, counterfactual
 from borderflow.io import METADATA, SUMMARY, write_folder
 from borderflow.runfolder import Claim
+from borderflow.model.column_generation import Routing, grow, pricing_inputs
 from borderflow.model.network import with_scenario
+from borderflow.model.robust_pricing import MAX_EXACT_SCENARIOS, price_robust, read_robust_duals
 from borderflow.model.size import check_model_size
 from borderflow.model.stochastic import FLOW_KEYS, RobustModel, build_robust_model
 from borderflow.options import RunOptions
@@ -122,9 +129,9 @@ def _scenario_costs(robust: RobustModel, names: list[str], label: str) -> pd.Dat
     return pd.DataFrame(rows)
 
 
-def _plan_crossings(plan: pd.DataFrame, run) -> pd.DataFrame:
+def _plan_crossings(plan: pd.DataFrame, routes) -> pd.DataFrame:
     """Bookings as trucks per day through each crossing and direction."""
-    rc = run.routes.route_crossings[["route_id", "element_id", "direction"]].rename(
+    rc = routes.route_crossings[["route_id", "element_id", "direction"]].rename(
         columns={"element_id": "crossing_id"})
     trucks = plan.assign(
         baseline_trucks_per_day=plan["booked_t_per_day_baseline"] / plan["payload_t_per_truck"],
@@ -134,6 +141,53 @@ def _plan_crossings(plan: pd.DataFrame, run) -> pd.DataFrame:
     out["delta_trucks_per_day"] = out["robust_trucks_per_day"] - out["baseline_trucks_per_day"]
     return out.sort_values(["delta_trucks_per_day", "crossing_id", "direction"],
                            kind="stable").reset_index(drop=True)
+
+
+def _priced_plan(base, nets, probabilities, premium, unused, options, progress):
+    """Build and solve the robust model, price every route over every scenario
+    (:func:`borderflow.model.robust_pricing.price_robust`), add those that price out and
+    solve again, until none does (``certified``) or a limit stops it (``restricted``, with the
+    gap bound of the last pricing). Returns the model, its session and solve, and a
+    :class:`~borderflow.model.column_generation.Routing`."""
+    pricing = options.pricing
+    routing = Routing(tolerance_usd_per_t=pricing.tolerance_usd_per_t)
+    graph, products = pricing_inputs(base.net)
+    supply = base.net.supply.groupby(["origin", "product_id"])["supply_t"].sum()
+    routes, added = base.routes, 0
+    while True:
+        progress("plan", None, None, f"building the two-stage model ({len(nets)} scenarios, "
+                 f"{len(routes.eligible):,} (route, product) pairs)")
+        robust = build_robust_model(nets, probabilities, routes, spot_premium_factor=premium,
+                                    unused_booking_factor=unused)
+        session = HighsSession(robust.model, options.solver)
+        progress("plan", None, None, "solving the robust plan")
+        solve = session.solve()
+        progress("pricing", None, None, f"pricing round {routing.rounds + 1}: routes of "
+                 "negative reduced cost in any scenario")
+        found = price_robust(graph, products, read_robust_duals(session, robust, nets),
+                             probabilities, spot_premium_factor=premium,
+                             unused_booking_factor=unused, supply=supply,
+                             tolerance=pricing.tolerance_usd_per_t,
+                             max_columns=pricing.columns_per_pair)
+        routing.rounds += 1
+        routing.min_reduced_cost_usd_per_t = found.least_usd_per_t
+        routing.gap_bound_usd = found.gap_bound_usd
+        if found.columns.empty:
+            if found.exact:
+                routing.status, routing.gap_bound_usd = "certified", 0.0
+            else:
+                routing.reason = (f"{len(nets)} scenarios: more than {MAX_EXACT_SCENARIOS}, "
+                                  "so not every booking column was priced")
+            break
+        more = grow(routing, pricing, base.net, routes, found.columns, found.least_usd_per_t)
+        if more is None:
+            break
+        added += len(more.routes) - len(routes.routes)
+        routes = more
+    robust.routes = routes
+    routing.routes_generated = added
+    routing.route_products = len(routes.eligible)
+    return robust, session, solve, routing
 
 
 def robust_plan(tables: InputTables, scenarios: list[Scenario], probabilities: list[float],
@@ -171,15 +225,12 @@ def robust_plan(tables: InputTables, scenarios: list[Scenario], probabilities: l
                      where="robust plan", advice="use fewer closures")
     premium = base.net.parameters.spot_premium_factor
     unused = base.net.parameters.unused_booking_factor
-    progress("plan", None, None, f"building the two-stage model ({len(nets)} scenarios)")
-    robust = build_robust_model(nets, probabilities, base.routes, spot_premium_factor=premium,
-                                unused_booking_factor=unused)
-    if not base.built.flows[FLOW_KEYS].equals(robust.plan[FLOW_KEYS]):  # pragma: no cover
-        raise ValueError("the baseline plan and the scenarios index routes differently")
-    baseline_booking = _values(base.built.model.route_flow)
-    session = HighsSession(robust.model, options.solver)
-    progress("plan", None, None, "solving the robust plan")
-    solve = session.solve()
+    robust, session, solve, routing = _priced_plan(base, nets, probabilities, premium, unused,
+                                                   options, progress)
+    routes = robust.routes
+    booked = base.built.flows[FLOW_KEYS].assign(t=_values(base.built.model.route_flow))
+    baseline_booking = robust.plan[FLOW_KEYS].merge(booked, on=FLOW_KEYS, how="left")[
+        "t"].fillna(0.0).to_numpy()
     robust_booking = _values(robust.model.booked)
     names = [s.name for s in scenarios]
     costs_robust = _scenario_costs(robust, names, "robust")
@@ -193,7 +244,7 @@ def robust_plan(tables: InputTables, scenarios: list[Scenario], probabilities: l
     plan = flows[["route_id", "product_id", "origin", "market", "cost_usd_per_t",
                   "payload_t_per_truck"]].assign(
         booked_t_per_day_baseline=baseline_booking, booked_t_per_day_robust=robust_booking)
-    plan = plan.merge(base.routes.routes[["route_id", "crossings"]], on="route_id", how="left")
+    plan = plan.merge(routes.routes[["route_id", "crossings"]], on="route_id", how="left")
     keep = (plan["booked_t_per_day_baseline"] > TOL_T) | (plan["booked_t_per_day_robust"] > TOL_T)
     plan = plan[keep].sort_values(["product_id", "origin", "route_id"],
                                   kind="stable").reset_index(drop=True)
@@ -210,9 +261,11 @@ def robust_plan(tables: InputTables, scenarios: list[Scenario], probabilities: l
         "variables": solve.variables, "constraints": solve.constraints,
         "solver": solve.solver, "solve_seconds": solve.solve_seconds + fixed.solve_seconds,
         "total_seconds": time.perf_counter() - t0,
+        "routing": routing.status, "optimality": routing.sentence(),
+        "pricing": routing.summary(),
     }
     metadata = {**base.metadata(), "scenario": None,
                 "scenarios": [sc.model_dump(mode="json", by_alias=True) for sc in scenarios],
                 "probabilities": list(map(float, probabilities))}
-    return RobustResult(plan=plan, plan_crossings=_plan_crossings(plan, base),
+    return RobustResult(plan=plan, plan_crossings=_plan_crossings(plan, routes),
                         scenarios=scen, summary=summary, metadata=metadata)

@@ -50,7 +50,8 @@ from .pricing import (TOLERANCE, PricingGraph, PricingProduct, PricingResult, St
                       price_static)
 from .routes import RouteSet, _eligible
 
-__all__ = ["Pricing", "Routing", "carry_basis", "entry_prices", "gap_bound_usd", "price_model",
+__all__ = ["Pricing", "Routing", "carry_basis", "entry_prices", "gap_bound_usd", "grow",
+           "price_model",
            "pricing_inputs", "read_static_duals", "share_terms", "static_dual_keys",
            "with_columns"]
 
@@ -300,6 +301,28 @@ def gap_bound_usd(result: PricingResult, net: FreightNetwork | None,
 
 
 # ---- new routes -------------------------------------------------------------------------------
+def grow(routing: Routing, pricing: Pricing, net: FreightNetwork, routes: RouteSet,
+         columns: pd.DataFrame, least: float) -> RouteSet | None:
+    """``routes`` plus the priced ``columns`` (:func:`with_columns`) for the next round, or
+    None when the loop must stop with the run ``restricted`` (column generation off, the
+    round limit reached, or only pairs already in the model found: ``routing.reason`` says
+    which)."""
+    if not pricing.enabled or pricing.max_rounds <= 0:
+        routing.method = "route enumeration (priced once for the gap bound)"
+        routing.reason = "column generation switched off"
+        return None
+    if routing.rounds > pricing.max_rounds:
+        routing.reason = f"pricing stopped after {pricing.max_rounds} rounds"
+        return None
+    more = with_columns(net, routes, columns)
+    if len(more.eligible) == len(routes.eligible):
+        routing.reason = ("pricing found only (route, product) pairs already in the model "
+                          f"(reduced cost {least:.3g} USD/t: solver tolerance)")
+        return None
+    return more
+
+
+
 def _route_id(origin: str, market: str, arcs: tuple, crossing_arcs: list[str]) -> str:
     label = "+".join(crossing_arcs) if crossing_arcs else "domestic"
     digest = hashlib.sha1(">".join(arcs).encode()).hexdigest()[:10]

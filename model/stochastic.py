@@ -50,12 +50,15 @@ class RobustModel:
     scenarios : list of BuiltModel
         Each scenario's routing model (a block of ``model``).
     probabilities : list of float
+    routes : RouteSet or None
+        The route set the model is built over (set by :func:`build_robust_model`).
     """
 
     model: pyo.ConcreteModel
     plan: pd.DataFrame
     scenarios: list[BuiltModel]
     probabilities: list[float]
+    routes: RouteSet | None = None
 
 
 def _same_flows(built: list[BuiltModel]) -> pd.DataFrame:
@@ -160,6 +163,6 @@ def build_robust_model(nets: list[FreightNetwork], probabilities: list[float],
         define_spot_cover_constraints(b.model, len(plan))
         define_idle_booking_constraints(b.model, len(plan))
     robust = RobustModel(model=m, plan=plan, scenarios=built,
-                         probabilities=[float(p) for p in probabilities])
+                         probabilities=[float(p) for p in probabilities], routes=routes)
     define_expected_objective(m, robust, spot_premium_factor, unused_booking_factor)
     return robust

@@ -75,6 +75,9 @@ def robust_parts(result, dataset) -> tuple[list[View], list[str]]:
                                    "cheapest"),
              (f"bookings: {fmt(s['booked_t_per_day_robust'], 't/day')} in the robust plan, "
               f"{fmt(s['booked_t_per_day_baseline'], 't/day')} in the baseline plan")]
+    if s.get("optimality"):  # every route priced in every scenario, or why not
+        story.append(f"the robust plan is {s['optimality']}"
+                     + (f" ({s['pricing']['reason']})" if s["pricing"].get("reason") else ""))
     return views, story
 
 
