@@ -392,7 +392,7 @@ def solve_session(session: HighsSession, built: BuiltModel, net: FreightNetwork,
     windows are solved anew)."""
     progress = on_progress or _quiet
     if rolling is None or (rolling.exact and session.basis() is not None):
-        progress("solve", None, None, f"HiGHS ({session.options.solver})")
+        progress("solve", None, None, f"HiGHS ({session.next_algorithm()})")
         return session.solve()
 
     def window(k: int, n: int, first_day: int, last_day: int) -> None:

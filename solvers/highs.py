@@ -659,6 +659,16 @@ class HighsSession:
         self._solved_once = True
         self._primal_next = True  # the basis is primal feasible: the new columns are at 0
 
+    def next_algorithm(self) -> str:
+        """What the next :meth:`solve` runs, in words (the progress line): the session's
+        algorithm on a first solve; the simplex warm from the kept basis on a re-solve (the
+        primal simplex after :meth:`continue_warm`), whatever the session's algorithm."""
+        if not self._solved_once:
+            return _ALGORITHMS.get(self.options.solver, self.options.solver)
+        if self._primal_next:
+            return "primal simplex, warm from the carried basis"
+        return "simplex, warm from the kept basis"
+
     # -- solve ------------------------------------------------------------------------------
     def solve(self, load: bool = True) -> SolveSummary:
         """Run HiGHS (warm from the last basis if solved before); load results into Pyomo.

@@ -60,3 +60,25 @@ def test_stepped_stages_count_and_estimate_the_time_left():
     assert p.steps is None  # a new stage starts without steps
     p("baseline", 0, 4, "window 1 of 4")  # the baseline's windows (borderflow.pipeline)
     assert p.stage == "baseline" and p.steps == (0.0, 4.0)
+
+
+def test_the_solve_line_says_what_runs_first_and_on_warm_re_solves():
+    """cg-three-borders: the first solve runs the session's algorithm (HiGHS's choice by
+    default); pricing adds the three-border route and the rebuilt model is re-solved by the
+    primal simplex from the carried basis: the progress line says so, not "ipm"."""
+    from pathlib import Path
+
+    from borderflow.options import RunOptions
+
+    tables = load_dataset(Path(__file__).parent / "data" / "cg-three-borders",
+                          check_borders=False)
+    said: list[str] = []
+    options = RunOptions()
+    run_scenario(tables, None, options,
+                 lambda stage, done, total, message: said.append(message)
+                 if stage == "solve" else None)
+    first = {"ipm": "interior point", "simplex": "simplex",
+             "choose": "HiGHS's choice"}[options.solver.solver]
+    assert said[0] == f"HiGHS ({first})"
+    assert "HiGHS (primal simplex, warm from the carried basis)" in said[1:]
+    assert not any("ipm" in m or "choice" in m for m in said[1:])
