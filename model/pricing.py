@@ -393,38 +393,64 @@ def _to_sink(graph: PricingGraph, weight: np.ndarray, usable: np.ndarray,
     at_market : ndarray of bool
         True where the least path ends at this node's own sink edge.
     """
-    n = graph.n_nodes
-    shift = max(0.0, -min(sink_weight.values(), default=0.0))
-    idx = np.flatnonzero(usable)
+    return _to_sinks(graph, [(weight, usable, sink_weight)])[0]
+
+
+def _to_sinks(graph: PricingGraph, jobs: Sequence[tuple]) -> list[tuple]:
+    """:func:`_to_sink` of each ``(weight, usable, sink_weight)`` of ``jobs``, by one scipy call.
+
+    Job ``b`` is a copy of the reversed graph (nodes ``b (n + 1) ..``, its sink last) and one
+    Dijkstra runs from each copy's sink over the block-diagonal matrix of all copies: a run
+    reaches only its own copy, whose rows and columns are in the order of a graph of its own,
+    so it makes the same steps and gives the same numbers as a call per job (tested bit for
+    bit, tests/test_pricing_fast.py), without scipy's set-up per call.
+    """
+    n, k = graph.n_nodes, len(jobs)
+    if not k:
+        return []
+    size = n + 1
+    shifts = [max(0.0, -min(sw.values(), default=0.0)) for _, _, sw in jobs]
+    usable = np.stack([u for _, u, _ in jobs])
+    weight = np.stack([w for w, _, _ in jobs])
+    block, idx = np.nonzero(usable)  # block-major, arcs ascending within a block
     # reversed graph: head -> tail; keep the lightest of parallel arcs (scipy would add them),
     # ties to the least arc id
     head, tail = graph.head[idx], graph.tail[idx]
-    order = np.lexsort((graph._rank[idx], weight[idx], tail, head))
-    idx = idx[order]
-    pair = head[order] * (n + 1) + tail[order]
+    order = np.lexsort((graph._rank[idx], weight[block, idx], tail, head, block))
+    block, idx = block[order], idx[order]
+    pair = (block * size + head[order]) * size + tail[order]
     first = np.ones(len(idx), dtype=bool)
     first[1:] = pair[1:] != pair[:-1]
-    idx, pair = idx[first], pair[first]
-    markets = np.array(sorted(sink_weight), dtype=np.int64)
-    # rows (heads, then the sink n) are sorted and each row's columns ascend: the CSR arrays
-    # directly (what scipy's COO -> CSR conversion would make, without its cost)
-    rows = np.r_[graph.head[idx], np.full(len(markets), n)]
-    cols = np.r_[graph.tail[idx], markets]
-    vals = np.r_[weight[idx], np.array([sink_weight[m] for m in markets]) + shift]
-    indptr = np.searchsorted(rows, np.arange(n + 2))
-    rev = sp.csr_matrix((vals, cols, indptr), shape=(n + 1, n + 1))
-    dist, pred = dijkstra(rev, directed=True, indices=n, return_predecessors=True)
-    dist = dist[:n] - shift
-    pred = pred[:n]
-    at_market = pred == n
-    # the arc v -> pred[v] (unique: parallel arcs were dropped above), by its sorted
-    # (head, tail) key
-    want = pred.astype(np.int64) * (n + 1) + np.arange(n, dtype=np.int64)
-    pos = np.minimum(np.searchsorted(pair, want), max(len(pair) - 1, 0))
-    hit = (pred >= 0) & (pred != n) & (len(pair) > 0)
-    hit[hit] = pair[pos[hit]] == want[hit]
-    next_arc = np.where(hit, idx[pos] if len(idx) else -1, -1).astype(np.int64)
-    return dist, next_arc, at_market
+    block, idx, pair = block[first], idx[first], pair[first]
+    # rows (block by block: heads, then the block's sink) are sorted and each row's columns
+    # ascend: the CSR arrays directly (what scipy's COO -> CSR conversion would make)
+    rows, cols, vals = [], [], []
+    for b, (w, _, sw) in enumerate(jobs):
+        at = slice(*np.searchsorted(block, [b, b + 1]))
+        markets = np.array(sorted(sw), dtype=np.int64)
+        rows += [b * size + graph.head[idx[at]], np.full(len(markets), b * size + n)]
+        cols += [b * size + graph.tail[idx[at]], b * size + markets]
+        vals += [w[idx[at]], np.array([sw[m] for m in markets], dtype=float) + shifts[b]]
+    rows, cols, vals = np.concatenate(rows), np.concatenate(cols), np.concatenate(vals)
+    indptr = np.searchsorted(rows, np.arange(k * size + 1))
+    rev = sp.csr_matrix((vals, cols, indptr), shape=(k * size, k * size))
+    sinks = np.arange(k) * size + n
+    dist, pred = dijkstra(rev, directed=True, indices=sinks, return_predecessors=True)
+    out = []
+    for b in range(k):
+        d = dist[b, b * size:b * size + n] - shifts[b]
+        p = pred[b, b * size:b * size + n].astype(np.int64)
+        p = np.where(p >= 0, p - b * size, p)
+        at_market = p == n
+        # the arc v -> p[v] (unique: parallel arcs were dropped above), by its sorted
+        # (block, head, tail) key
+        want = (b * size + p) * size + np.arange(n, dtype=np.int64)
+        pos = np.minimum(np.searchsorted(pair, want), max(len(pair) - 1, 0))
+        hit = (p >= 0) & (p != n) & (len(pair) > 0)
+        hit[hit] = pair[pos[hit]] == want[hit]
+        next_arc = np.where(hit, idx[pos] if len(idx) else -1, -1).astype(np.int64)
+        out.append((d, next_arc, at_market))
+    return out
 
 
 def _fastest_to_markets(graph: PricingGraph, usable: np.ndarray,
@@ -467,13 +493,18 @@ def price_static(graph: PricingGraph, products: Sequence[PricingProduct], duals:
     stats = {"pairs": 0, "screened": 0, "searched": 0, "labels": 0, "columns": 0}
     at = graph.node_index()
     terms = _crossing_terms(graph, duals)
-    for product in products:
+    prepared, jobs = [], {}
+    for product in products:  # every screen's Dijkstra at once (:func:`_to_sinks`)
         weight, usable = static_weights(graph, product, duals, terms)
-        P = product.payload_t_per_truck
         sinks = _sinks(product, duals, at)
-        if not sinks:
-            continue
-        screens = {key: _to_sink(graph, weight, usable, dict(key)) for key in set(sinks.values())}
+        if sinks:
+            prepared.append((product, weight, usable, sinks))
+            for key in dict.fromkeys(sinks.values()):
+                jobs[(len(prepared) - 1, key)] = (weight, usable, dict(key))
+    screened = dict(zip(jobs, _to_sinks(graph, list(jobs.values()))))
+    for j, (product, weight, usable, sinks) in enumerate(prepared):
+        P = product.payload_t_per_truck
+        screens = {key: screened[(j, key)] for key in set(sinks.values())}
         # fewest hours to a market: only label setting needs them, made on first need
         fastest = functools.cache(functools.partial(
             _fastest_to_markets, graph, usable, [m for m, _ in next(iter(sinks.values()))]))

@@ -3,7 +3,9 @@ sample is priced two to three times, so a pass is worked out with arrays made on
 
 - ``_to_sink`` builds the reversed graph's CSR arrays directly and breaks ties between
   parallel arcs by arc-id rank: same distances, first arcs and sink flags as scipy's COO ->
-  CSR conversion with arc-id strings (the construction it replaced, restated here);
+  CSR conversion with arc-id strings (the construction it replaced, restated here); and
+  ``_to_sinks`` (every product's screen in one block-diagonal scipy call) gives each job what
+  a call of its own gives;
 - the screened pass (``exact_minimum=False``, what every sample runs: label setting only where
   the screen's unconstrained lower bound is below -tolerance) returns exactly the columns of the
   unscreened one, and a gap bound at least as large and larger by at most tolerance x supply;
@@ -17,7 +19,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 from borderflow.model.column_generation import gap_bound_usd
-from borderflow.model.pricing import StaticDuals, _to_sink, price_static
+from borderflow.model.pricing import StaticDuals, _to_sink, _to_sinks, price_static
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pricing_cases import cases
@@ -64,6 +66,26 @@ def test_the_direct_csr_dijkstra_equals_the_coo_one(case, data):
     want = _to_sink_reference(g, weight, usable, sink)
     for a, b in zip(got, want):
         assert np.array_equal(a, b)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cases(), st.data())
+def test_the_batched_dijkstra_equals_one_call_per_job(case, data):
+    g = case.graph
+    m = len(g.arc_ids)
+    jobs = []
+    for _ in range(data.draw(st.integers(1, 4))):
+        weight = np.array(data.draw(st.lists(st.sampled_from([0.0, 1.0, 5.0]), min_size=m,
+                                             max_size=m)))
+        usable = np.array(data.draw(st.lists(st.booleans(), min_size=m, max_size=m)),
+                          dtype=bool)
+        nodes = data.draw(st.lists(st.integers(0, g.n_nodes - 1), min_size=1, max_size=3,
+                                   unique=True))
+        jobs.append((weight, usable,
+                     {k: float(data.draw(st.sampled_from([-40.0, 0.0, 3.0]))) for k in nodes}))
+    for got, job in zip(_to_sinks(g, jobs), jobs):
+        for a, b in zip(got, _to_sink_reference(g, *job)):
+            assert np.array_equal(a, b)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
