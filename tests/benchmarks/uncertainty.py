@@ -105,6 +105,17 @@ def warm_arm(tables, space, samples, n: int) -> tuple[dict, list[float]]:
             **{k: _stats(v) for k, v in parts.items()}}, objectives
 
 
+def _rebuilt_routes(tables, samples, i: int, routes_opt, t: list) -> tuple:
+    """Sample ``i``'s tables, network and enumerated routes, each step's end time put in ``t``."""
+    sample_tables = apply_sample(tables, samples.sample(i))
+    t.append(CLOCK())
+    net = build_network(sample_tables)
+    t.append(CLOCK())
+    routes = enumerate_routes(net, routes_opt)
+    t.append(CLOCK())
+    return sample_tables, net, routes
+
+
 def rebuild_arm(tables, samples, n: int) -> tuple[dict, list[float]]:
     opts = RunOptions()
     routes_opt, solver = opts.effective(False, ())
@@ -113,12 +124,7 @@ def rebuild_arm(tables, samples, n: int) -> tuple[dict, list[float]]:
     objectives = []
     for i in range(n):
         t = [CLOCK()]
-        sample_tables = apply_sample(tables, samples.sample(i))
-        t.append(CLOCK())
-        net = build_network(sample_tables)
-        t.append(CLOCK())
-        routes = enumerate_routes(net, routes_opt)
-        t.append(CLOCK())
+        _, net, routes = _rebuilt_routes(tables, samples, i, routes_opt, t)
         built = build_model(net, routes)
         t.append(CLOCK())
         session = HighsSession(built.model, solver)
@@ -140,12 +146,7 @@ def certified_rebuild_arm(tables, samples, n: int) -> tuple[dict, list[float], i
     objectives, certified = [], 0
     for i in range(n):
         t = [CLOCK()]
-        sample_tables = apply_sample(tables, samples.sample(i))
-        t.append(CLOCK())
-        net = build_network(sample_tables)
-        t.append(CLOCK())
-        routes = enumerate_routes(net, routes_opt)
-        t.append(CLOCK())
+        sample_tables, net, routes = _rebuilt_routes(tables, samples, i, routes_opt, t)
         model = assemble(sample_tables, net, routes, solver)  # Pyomo model + HiGHS translation
         t.append(CLOCK())
         summary = solve_session(model.session, model.built, model.net)
