@@ -33,6 +33,8 @@ the same inputs give the same model, the same solution and the same tables.
 
 from __future__ import annotations
 
+import functools
+
 import hashlib
 import time
 from dataclasses import asdict, dataclass, field
@@ -193,14 +195,19 @@ def share_terms(rows: pd.DataFrame, duals: np.ndarray, rules) -> dict:
     for rule_id, share, y in zip(rows["rule_id"], rows["share"], duals):
         if y == 0.0:
             continue
-        rule = by_id[rule_id]
-        inside = set(rule.markets)
-        for o in rule.origins:
-            for p in rule.products:
-                for m in rule.china:
-                    key = (o, p, m)
-                    out[key] = out.get(key, 0.0) - ((m in inside) - float(share)) * float(y)
+        keys, inside = _rule_scope(by_id[rule_id])
+        for key, term in zip(keys, ((inside - float(share)) * float(y)).tolist()):
+            out[key] = out.get(key, 0.0) - term
     return out
+
+
+@functools.lru_cache(maxsize=1024)
+def _rule_scope(rule) -> tuple[tuple, np.ndarray]:
+    """A share rule's ``(origin, product, market)`` triples and, per triple, 1.0 if the market
+    is in the rule's region else 0.0 (worked out once per rule)."""
+    inside = set(rule.markets)
+    keys = tuple((o, p, m) for o in rule.origins for p in rule.products for m in rule.china)
+    return keys, np.array([float(k[2] in inside) for k in keys])
 
 
 #: (family, index table, keys) of the rows whose duals :func:`read_static_duals` reads
@@ -284,16 +291,22 @@ def gap_bound_usd(result: PricingResult, net: FreightNetwork | None,
     """``(least reduced cost, gap bound)`` of a pricing pass: the bound is ``sum supply x
     max(0, -least reduced cost)`` over (origin, product) (USD; see the module docstring).
 
-    ``supply`` (t, indexed by ``origin, product_id``) replaces ``net.supply``'s (a sampled
-    supply, :mod:`borderflow.uncertainty.sample_pricing`)."""
+    ``supply`` (t, indexed by ``origin, product_id``, or a mapping ``(origin, product_id) ->
+    t``) replaces ``net.supply``'s (a sampled supply,
+    :mod:`borderflow.uncertainty.sample_pricing`)."""
     pairs = result.pairs
     if pairs.empty:
         return 0.0, 0.0
     rc = pairs["min_reduced_cost_usd_per_t"].to_numpy(dtype=float)
     if supply is None:
         supply = net.supply.groupby(["origin", "product_id"])["supply_t"].sum()
-    s = supply.reindex(pd.MultiIndex.from_frame(pairs[["origin", "product_id"]])) \
-        .fillna(0.0).to_numpy()
+    if isinstance(supply, pd.Series):
+        s = supply.reindex(pd.MultiIndex.from_frame(pairs[["origin", "product_id"]])) \
+            .fillna(0.0).to_numpy()
+    else:
+        s = np.array([supply.get(k, 0.0) for k in zip(pairs["origin"], pairs["product_id"])],
+                     dtype=float)
+        s[np.isnan(s)] = 0.0
     finite = np.isfinite(rc)
     short = np.where(finite, np.maximum(0.0, -rc), 0.0)
     least = float(rc[finite].min()) if finite.any() else 0.0

@@ -140,14 +140,23 @@ class PricingGraph:
     #: cost factor; None: no tolls)
     toll_usd_per_truck: np.ndarray | None = None
     _out: list = field(default_factory=list, init=False, repr=False, compare=False)
+    #: each arc's position in arc-id order (ties between parallel arcs are broken by it)
+    _rank: np.ndarray = field(default=None, init=False, repr=False, compare=False)
+    #: what a pricing pass works out once per graph and reuses (licences, fewest hours);
+    #: valid because a graph's arrays are never changed in place (samples make a new graph)
+    _memo: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.toll_usd_per_truck is None:
             object.__setattr__(self, "toll_usd_per_truck", np.zeros(len(self.arc_ids)))
         out: list[list[int]] = [[] for _ in self.node_ids]
-        for a in np.argsort(np.asarray(self.arc_ids, dtype=object), kind="stable"):
+        order = np.argsort(np.asarray(self.arc_ids, dtype=object), kind="stable")
+        for a in order:
             out[int(self.tail[a])].append(int(a))
         self._out.extend(out)
+        rank = np.empty(len(order), dtype=np.int64)
+        rank[order] = np.arange(len(order))
+        object.__setattr__(self, "_rank", rank)
 
     @classmethod
     def from_tables(cls, nodes: pd.DataFrame, arcs: pd.DataFrame) -> PricingGraph:
@@ -301,12 +310,16 @@ COLUMN_FIELDS = ["origin", "product_id", "market", "arcs", "n_crossings", "hours
 
 # ---- per-product arc weights ----------------------------------------------------------------
 def _licensed(graph: PricingGraph, product: PricingProduct) -> np.ndarray:
-    """Arcs the product may use at all (links, and crossings licensed for it)."""
-    ok = graph.crossing < 0
-    if product.licensed is None:
-        return np.ones(len(graph.arc_ids), dtype=bool)
-    allowed = np.array([c in product.licensed for c in graph.crossing_ids] + [False])
-    return ok | allowed[graph.crossing]
+    """Arcs the product may use at all (links, and crossings licensed for it); a new array
+    (worked out once per graph and licence set)."""
+    key = ("licensed", product.licensed)
+    if key not in graph._memo:
+        if product.licensed is None:
+            graph._memo[key] = np.ones(len(graph.arc_ids), dtype=bool)
+        else:
+            allowed = np.array([c in product.licensed for c in graph.crossing_ids] + [False])
+            graph._memo[key] = (graph.crossing < 0) | allowed[graph.crossing]
+    return graph._memo[key].copy()
 
 
 def _crossing_dual_matrix(graph: PricingGraph, values: Mapping) -> np.ndarray:
@@ -337,9 +350,26 @@ def route_weights(graph: PricingGraph, product: PricingProduct) -> np.ndarray:
     return weight + product.payload_t_per_truck * product.vot_usd_per_t_h * graph.hours
 
 
-def static_weights(graph: PricingGraph, product: PricingProduct,
-                   duals: StaticDuals) -> tuple[np.ndarray, np.ndarray]:
+def _crossing_terms(graph: PricingGraph, duals: StaticDuals) -> tuple:
+    """What every product's weights share: capacity and priority duals (``(n_crossings, 2)``,
+    checked >= 0) and which arcs are open (links, and crossing directions not closed)."""
+    mu = _check_sign("capacity", _crossing_dual_matrix(graph, duals.capacity_usd_per_truck))
+    rho = _check_sign("priority", _crossing_dual_matrix(graph, duals.priority_usd_per_truck))
+    x = graph.crossing >= 0
+    closed = np.zeros((len(graph.crossing_ids) + 1, 2), dtype=bool)
+    at = {cid: i for i, cid in enumerate(graph.crossing_ids)}
+    for cid, direction in duals.closed:
+        if cid in at:
+            closed[at[cid], DIRECTIONS.index(direction)] = True
+    return mu, rho, ~closed[graph.crossing, np.maximum(graph.direction, 0)] | ~x
+
+
+def static_weights(graph: PricingGraph, product: PricingProduct, duals: StaticDuals,
+                   terms: tuple | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Per-truck arc weights of the static reduced cost and which arcs the product may use.
+
+    ``terms``: :func:`_crossing_terms` of ``graph`` and ``duals`` (worked out here if not
+    given; a pricing pass works them out once for every product).
 
     Returns
     -------
@@ -349,20 +379,14 @@ def static_weights(graph: PricingGraph, product: PricingProduct,
     usable : ndarray of bool
         Licensed and not closed.
     """
-    mu = _check_sign("capacity", _crossing_dual_matrix(graph, duals.capacity_usd_per_truck))
-    rho = _check_sign("priority", _crossing_dual_matrix(graph, duals.priority_usd_per_truck))
+    mu, rho, open_ = _crossing_terms(graph, duals) if terms is None else terms
     x = graph.crossing >= 0
     c, d = graph.crossing[x], graph.direction[x]
     weight = route_weights(graph, product)
     weight[x] += (mu[c, d] + duals.empty_return_share * mu[c, 1 - d]
                   + (0.0 if product.perishable else 1.0) * rho[c, d])
     usable = _licensed(graph, product)
-    closed = np.zeros((len(graph.crossing_ids) + 1, 2), dtype=bool)
-    at = {cid: i for i, cid in enumerate(graph.crossing_ids)}
-    for cid, direction in duals.closed:
-        if cid in at:
-            closed[at[cid], DIRECTIONS.index(direction)] = True
-    usable &= ~closed[graph.crossing, np.maximum(graph.direction, 0)] | ~x
+    usable &= open_
     return weight, usable
 
 
@@ -380,43 +404,75 @@ def _to_sink(graph: PricingGraph, weight: np.ndarray, usable: np.ndarray,
     at_market : ndarray of bool
         True where the least path ends at this node's own sink edge.
     """
-    n = graph.n_nodes
-    shift = max(0.0, -min(sink_weight.values(), default=0.0))
-    idx = np.flatnonzero(usable)
-    # reversed graph: head -> tail; keep the lightest of parallel arcs (scipy would add them)
-    order = np.lexsort((np.asarray(graph.arc_ids, dtype=object)[idx].astype(str),
-                        weight[idx], graph.tail[idx], graph.head[idx]))
-    idx = idx[order]
-    pair = graph.head[idx] * (n + 1) + graph.tail[idx]
+    return _to_sinks(graph, [(weight, usable, sink_weight)])[0]
+
+
+def _to_sinks(graph: PricingGraph, jobs: Sequence[tuple]) -> list[tuple]:
+    """:func:`_to_sink` of each ``(weight, usable, sink_weight)`` of ``jobs``, by one scipy call.
+
+    Job ``b`` is a copy of the reversed graph (nodes ``b (n + 1) ..``, its sink last) and one
+    Dijkstra runs from each copy's sink over the block-diagonal matrix of all copies: a run
+    reaches only its own copy, whose rows and columns are in the order of a graph of its own,
+    so it makes the same steps and gives the same numbers as a call per job (tested bit for
+    bit, tests/test_pricing_fast.py), without scipy's set-up per call.
+    """
+    n, k = graph.n_nodes, len(jobs)
+    if not k:
+        return []
+    size = n + 1
+    shifts = [max(0.0, -min(sw.values(), default=0.0)) for _, _, sw in jobs]
+    usable = np.stack([u for _, u, _ in jobs])
+    weight = np.stack([w for w, _, _ in jobs])
+    block, idx = np.nonzero(usable)  # block-major, arcs ascending within a block
+    # reversed graph: head -> tail; keep the lightest of parallel arcs (scipy would add them),
+    # ties to the least arc id
+    head, tail = graph.head[idx], graph.tail[idx]
+    order = np.lexsort((graph._rank[idx], weight[block, idx], tail, head, block))
+    block, idx = block[order], idx[order]
+    pair = (block * size + head[order]) * size + tail[order]
     first = np.ones(len(idx), dtype=bool)
     first[1:] = pair[1:] != pair[:-1]
-    idx = idx[first]
-    markets = np.array(sorted(sink_weight), dtype=np.int64)
-    rows = np.r_[graph.head[idx], np.full(len(markets), n)]
-    cols = np.r_[graph.tail[idx], markets]
-    vals = np.r_[weight[idx], np.array([sink_weight[m] for m in markets]) + shift]
-    rev = sp.csr_matrix((vals, (rows, cols)), shape=(n + 1, n + 1))
-    dist, pred = dijkstra(rev, directed=True, indices=n, return_predecessors=True)
-    dist = dist[:n] - shift
-    pred = pred[:n]
-    at_market = pred == n
-    # the arc v -> pred[v] (unique: parallel arcs were dropped above), by its (tail, head) key
-    key = graph.tail[idx].astype(np.int64) * (n + 1) + graph.head[idx]
-    by_key = np.argsort(key, kind="stable")
-    key, arc = key[by_key], idx[by_key].astype(np.int64)
-    want = np.arange(n, dtype=np.int64) * (n + 1) + pred
-    pos = np.minimum(np.searchsorted(key, want), max(len(key) - 1, 0))
-    hit = (pred >= 0) & (pred != n) & (len(key) > 0)
-    hit[hit] = key[pos[hit]] == want[hit]
-    next_arc = np.where(hit, arc[pos] if len(arc) else -1, -1).astype(np.int64)
-    return dist, next_arc, at_market
+    block, idx, pair = block[first], idx[first], pair[first]
+    # rows (block by block: heads, then the block's sink) are sorted and each row's columns
+    # ascend: the CSR arrays directly (what scipy's COO -> CSR conversion would make)
+    rows, cols, vals = [], [], []
+    for b, (w, _, sw) in enumerate(jobs):
+        at = slice(*np.searchsorted(block, [b, b + 1]))
+        markets = np.array(sorted(sw), dtype=np.int64)
+        rows += [b * size + graph.head[idx[at]], np.full(len(markets), b * size + n)]
+        cols += [b * size + graph.tail[idx[at]], b * size + markets]
+        vals += [w[idx[at]], np.array([sw[m] for m in markets], dtype=float) + shifts[b]]
+    rows, cols, vals = np.concatenate(rows), np.concatenate(cols), np.concatenate(vals)
+    indptr = np.searchsorted(rows, np.arange(k * size + 1))
+    rev = sp.csr_matrix((vals, cols, indptr), shape=(k * size, k * size))
+    sinks = np.arange(k) * size + n
+    dist, pred = dijkstra(rev, directed=True, indices=sinks, return_predecessors=True)
+    out = []
+    for b in range(k):
+        d = dist[b, b * size:b * size + n] - shifts[b]
+        p = pred[b, b * size:b * size + n].astype(np.int64)
+        p = np.where(p >= 0, p - b * size, p)
+        at_market = p == n
+        # the arc v -> p[v] (unique: parallel arcs were dropped above), by its sorted
+        # (block, head, tail) key
+        want = (b * size + p) * size + np.arange(n, dtype=np.int64)
+        pos = np.minimum(np.searchsorted(pair, want), max(len(pair) - 1, 0))
+        hit = (p >= 0) & (p != n) & (len(pair) > 0)
+        hit[hit] = pair[pos[hit]] == want[hit]
+        next_arc = np.where(hit, idx[pos] if len(idx) else -1, -1).astype(np.int64)
+        out.append((d, next_arc, at_market))
+    return out
 
 
 def _fastest_to_markets(graph: PricingGraph, usable: np.ndarray,
                         markets: Sequence[int]) -> np.ndarray:
-    """Fewest hours from every node to any of ``markets`` over usable arcs."""
-    hours, _, _ = _to_sink(graph, graph.hours.astype(float), usable, {m: 0.0 for m in markets})
-    return hours
+    """Fewest hours from every node to any of ``markets`` over usable arcs (worked out once
+    per graph, usable arcs and markets)."""
+    key = ("fastest", usable.tobytes(), tuple(markets))
+    if key not in graph._memo:
+        graph._memo[key], _, _ = _to_sink(graph, graph.hours.astype(float), usable,
+                                          {m: 0.0 for m in markets})
+    return graph._memo[key]
 
 
 # ---- static pricing -------------------------------------------------------------------------
@@ -447,9 +503,10 @@ def price_static(graph: PricingGraph, products: Sequence[PricingProduct], duals:
     cols, pairs = [], []
     stats = {"pairs": 0, "screened": 0, "searched": 0, "labels": 0, "columns": 0}
     at = graph.node_index()
-    for product in products:
-        base, usable = static_weights(graph, product, duals)
-        P = product.payload_t_per_truck
+    terms = _crossing_terms(graph, duals)
+    prepared, jobs = [], {}
+    for product in products:  # every screen's Dijkstra at once (:func:`_to_sinks`)
+        base, usable = static_weights(graph, product, duals, terms)
         sinks = _sinks(product, duals, at)
         if not sinks:
             continue
@@ -457,8 +514,13 @@ def price_static(graph: PricingGraph, products: Sequence[PricingProduct], duals:
         groups = {o: (sinks[o], entry_terms(graph, product, o, duals.entry_usd_per_truck))
                   for o in product.origins}
         weights = {extra: _with_entry(graph, base, extra) for _, extra in groups.values()}
-        screens = {key: _to_sink(graph, weights[key[1]], usable, dict(key[0]))
-                   for key in set(groups.values())}
+        prepared.append((product, weights, usable, sinks, groups))
+        for key in dict.fromkeys(groups.values()):
+            jobs[(len(prepared) - 1, key)] = (weights[key[1]], usable, dict(key[0]))
+    screened = dict(zip(jobs, _to_sinks(graph, list(jobs.values()))))
+    for j, (product, weights, usable, sinks, groups) in enumerate(prepared):
+        P = product.payload_t_per_truck
+        screens = {key: screened[(j, key)] for key in set(groups.values())}
         # fewest hours to a market: only label setting needs them, made on first need
         fastest = functools.cache(functools.partial(
             _fastest_to_markets, graph, usable, [m for m, _ in next(iter(sinks.values()))]))

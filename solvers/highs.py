@@ -389,6 +389,8 @@ class HighsSession:
         self._state: dict[int, list] = {}
         self._costs: dict[int, np.ndarray] = {}
         self._entries: tuple[np.ndarray, np.ndarray] | None = None
+        #: ``(layout, matrix values)`` of the last bulk coefficient change
+        self._values: tuple | None = None
 
     def _configure(self) -> None:
         configure(self.highs, self.options)
@@ -545,6 +547,7 @@ class HighsSession:
         cols = np.asarray(cols, dtype=np.int64)
         values = np.asarray(values, dtype=float)
         if not (len(values) > self.bulk_threshold if bulk is None else bulk):
+            self._values = None  # the matrix changes outside the kept copy
             change = self.highs.changeCoeff
             for r, c, v in zip(rows.tolist(), cols.tolist(), values.tolist()):
                 change(r, c, v)
@@ -552,10 +555,16 @@ class HighsSession:
         h = self.highs
         lp = h.getLp()
         basis = h.getBasis()
-        start = np.asarray(lp.a_matrix_.start_, dtype=np.int64)
-        index = np.asarray(lp.a_matrix_.index_, dtype=np.int64)
-        value = np.array(lp.a_matrix_.value_, dtype=float)
+        # the matrix values passed last time are HiGHS's while the layout is the same (columns
+        # and rows added for one sample are dropped again, and nothing else writes the matrix)
+        layout = (h.getNumCol(), h.getNumRow(), h.getNumNz())
+        if self._values is not None and self._values[0] == layout:
+            value = self._values[1]
+        else:
+            value = np.array(lp.a_matrix_.value_, dtype=float)
         if self._entries is None:  # entry keys in sorted order, made once per matrix layout
+            start = np.asarray(lp.a_matrix_.start_, dtype=np.int64)
+            index = np.asarray(lp.a_matrix_.index_, dtype=np.int64)
             col_of = np.repeat(np.arange(len(start) - 1), np.diff(start))
             keys = col_of * lp.num_row_ + index
             order = np.argsort(keys, kind="stable")
@@ -568,6 +577,7 @@ class HighsSession:
         value[order[at]] = values
         lp.a_matrix_.value_ = value
         h.passModel(lp)
+        self._values = (layout, value) if h.getNumNz() == layout[2] else None
         if basis.valid:
             h.setBasis(basis)
 

@@ -107,6 +107,8 @@ class SamplePricer:
         self._self_check()
         #: the last sample's ``(values bytes, arrays, graph, products)``
         self._last: tuple | None = None
+        #: the last sample's ``(supply row bounds, supply per pair)``
+        self._supply_memo: tuple | None = None
 
     def sample_inputs(self, values: np.ndarray) -> tuple:
         """``(arrays, graph, products)`` of the sample ``values``: :meth:`WarmEffects.arrays`
@@ -191,11 +193,18 @@ class SamplePricer:
             self._extra_duals(session, duals, extra)
         found = price_static(graph, products, duals, max_columns=self.pricing.columns_per_pair,
                              tolerance=self.pricing.tolerance_usd_per_t, exact_minimum=False)
-        supply = pd.Series(changes.rows["supply_balance"][1], index=self._supply_keys)
-        supply = supply.groupby(level=[0, 1]).sum()
-        _, gap = gap_bound_usd(found, None, supply)
+        _, gap = gap_bound_usd(found, None, self._supply(changes))
         return SampleRouting(certified=found.columns.empty, gap_bound_usd=gap, found=found)
 
+
+    def _supply(self, changes: ModelChanges) -> dict:
+        """The sample's supply per ``(origin, product_id)`` (t/day), summed over its rows;
+        kept for the sample's later pricing rounds."""
+        up = np.asarray(changes.rows["supply_balance"][1], dtype=float)
+        if self._supply_memo is None or self._supply_memo[0] != up.tobytes():
+            supply = pd.Series(up, index=self._supply_keys).groupby(level=[0, 1]).sum()
+            self._supply_memo = (up.tobytes(), supply.to_dict())
+        return self._supply_memo[1]
 
     def _extra_duals(self, session, duals, extra: dict) -> None:
         """Put the duals of rows appended to HiGHS into ``duals`` (as
