@@ -321,3 +321,36 @@ def test_unwarned_transit_respects_the_direction_and_the_event_window():
     short = CloseEvent(crossing="t1", close=Window(**{"from": day(3), "to": day(3)}))
     net, built = _transit_fixture([short])
     assert unwarned_transit(net, built, 0)["period"].tolist() == [1]  # day 2's reaches it on 4
+
+
+def test_verifier_checks_the_unwarned_transit_route_days():
+    # t1 closed days 3-4, news on day 3, lag 0: a row for a flow dispatched on day 2 reaching
+    # t1 on day 4 is due; one dispatched on day 3 (after the news) or reaching t1 on day 5
+    # (open) is not; a held-back route-day that carries cargo fails; so does a wrong count
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from borderflow.verify.dispatch import unwarned_checks
+
+    close = CloseEvent(crossing="t1", close=Window(**{"from": day(3), "to": day(4)}))
+    f = SimpleNamespace(scenario=dated("bridge", 6, close), labels=[str(day(k)) for k in
+                                                                    range(6)])
+    row = {"route_id": "r", "product_id": "durian", "period": 2, "crossing_id": "t1",
+           "direction": "a_to_b", "reached_period": 4, "news_date": "2024-01-04",
+           "foresight_flow_t": 0.0}
+    flows = pd.DataFrame({"route_id": ["r"], "product_id": ["durian"], "period": [1],
+                          "flow_t": [200.0]})
+
+    def failed(table_rows, count=1, route_flows=flows):
+        res = SimpleNamespace(summary={"dispatch": "realistic", "reaction_lag_days": 0,
+                                       "unwarned_transit_route_days": count},
+                              unwarned_transit=pd.DataFrame(table_rows),
+                              route_flows=route_flows)
+        return sum(int((~r["ok"]).sum()) for r in unwarned_checks(res, f))
+
+    assert failed([row]) == 0
+    assert failed([{**row, "period": 3}]) == 1  # dispatched after the news
+    assert failed([{**row, "reached_period": 5}]) == 1  # reaches t1 open
+    assert failed([row], count=2) == 1
+    assert failed([row], route_flows=flows.assign(period=2)) == 1  # it carried cargo
