@@ -18,6 +18,12 @@ tonnes the foresight optimum sent on them (``unwarned_transit.parquet``, summary
 ``unwarned_transit_route_days`` and ``unwarned_transit_foresight_t``); the verifier checks
 they carry nothing and that each is due to an event announced after it was dispatched.
 
+What this is not, and its cost: the route-days are withheld in *every* plan, so the plans made
+before the news avoid them as if warned — a leak of information limited to those route-days
+(their cargo goes another way or waits at origin instead of being stranded). The realistic
+run therefore understates the cost of not knowing for transit through those crossings, by an
+amount this module does not bound; the faithful model is a queue at the intermediate gate.
+
 Before this, such scenarios were refused before solving (the whole run); the winter 2021/22
 Vietnam–China scenario was, because of Vietnam -> China -> Laos transit routes.
 """

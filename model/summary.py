@@ -142,7 +142,9 @@ class RunSummary:
     unwarned_transit_route_days: int | None = _f(
         "-", "realistic dispatch: transit route-days not dispatched because a crossing they "
              "pass before their queue gate closed or was throttled by news that came after "
-             "they would have been committed (unwarned_transit.parquet)", default=None)
+             "they would have been committed (unwarned_transit.parquet); withheld in every "
+             "plan, so the plans before the news avoid them as if warned (an information "
+             "leak limited to them, not bounded)", default=None)
     unwarned_transit_foresight_t: float | None = _f(
         "t", "realistic dispatch: tonnes the perfect-foresight optimum sent on those "
              "route-days (what the restriction takes away)", default=None)
