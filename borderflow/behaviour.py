@@ -1,11 +1,18 @@
 """Behaviour parameters of the realistic dispatch, read from the dataset's ``behaviour.csv``.
 
-Today one parameter is used: ``dispatch_reaction_lag_days`` (issue 18, item 4), the days
-between news of a crossing event (a closure, throttle, ramp-up or a reopening date becoming
-known) and the dispatch reacting to it: trucks loaded and sent on those days follow the plan
-made before the news, and keep going to the gate (:mod:`borderflow.solvers.informed`). A
-scenario's ``reaction_lag_days`` overrides the dataset's value. A dataset without the file or
-the row has no lag (the dispatcher reacts the day it hears), and the run says so.
+Three parameters are used (issue 18, item 4):
+
+- ``dispatch_reaction_lag_days``: the days between news of a crossing event (a closure,
+  throttle, ramp-up or a reopening date becoming known) and the dispatch reacting to it: trucks
+  loaded and sent on those days follow the plan made before the news, and keep going to the
+  gate (:mod:`borderflow.solvers.informed`);
+- ``keep_coming_share`` and ``keep_coming_days``: after the lag, for ``keep_coming_days`` more
+  days, at least that share of the trucks the plan made before news of a closure or throttle
+  had loaded toward that gate keep being dispatched to it (drivers who wait it out).
+
+A scenario's ``reaction_lag_days``, ``keep_coming_share`` and ``keep_coming_days`` override
+the dataset's values. A dataset without the file or a row has no lag (the dispatcher reacts
+the day it hears) and nobody keeps coming, and the run says so.
 """
 
 from __future__ import annotations
@@ -46,9 +53,67 @@ class ReactionLag:
     source: str
 
 
+#: the ``behaviour.csv`` rows of the drivers who keep coming after news of a closure/throttle
+KEEP_SHARE, KEEP_DAYS = "keep_coming_share", "keep_coming_days"
+
+
+@dataclass(frozen=True)
+class KeepComing:
+    """Drivers who keep coming to a closed or throttled gate after the reaction lag.
+
+    Attributes
+    ----------
+    share : float
+        Share (0-1) of the trucks the plan made before the news had loaded toward the gate,
+        per route and day, that are still dispatched to it (a lower bound on those flows).
+    days : int
+        Days, from the end of the reaction lag, during which they keep coming.
+    source : str
+        Where the values come from, in words (scenario, or dataset rows with range and
+        quality).
+    """
+
+    share: float
+    days: int
+    source: str
+
+    @property
+    def active(self) -> bool:
+        """True when some trucks keep coming (a positive share for at least one day)."""
+        return self.share > 0 and self.days > 0
+
+
 def _folder(tables) -> Path | None:
     files = tables.sources.get("products")
     return Path(files[0]).parent if files else None
+
+
+def _row(tables, parameter: str, limits: tuple[float, float], whole: bool):
+    """``(value, low, high, source)`` of ``behaviour.csv``'s row ``parameter``, ``None``
+    without the file or the row; checked: a number (whole if ``whole``) within ``limits``
+    and within its own low-high range, else an InputError naming file, row and field."""
+    folder = _folder(tables)
+    path = folder / BEHAVIOUR.filename if folder is not None else None
+    if path is None or not path.exists():
+        return None
+    table = read_table_file(path, BEHAVIOUR)
+    hits = table.index[table["parameter"] == parameter].tolist()
+    if not hits:
+        return None
+    i, r = hits[0], table.loc[hits[0]]
+    value, low, high = float(r["value"]), float(r["low"]), float(r["high"])
+    shown = str(path)
+    kind = "a whole number of days" if whole else "a number"
+    if (whole and value != int(value)) or not limits[0] <= value <= limits[1]:
+        raise InputError(Problem(shown, i + 2, "value", f"{parameter} must be {kind} within "
+                                 f"{limits[0]:g}-{limits[1]:g}, not {value:g}"))
+    if not low <= value <= high:
+        raise InputError(Problem(shown, i + 2, "value", f"{parameter} {value:g} is "
+                                 f"outside its range {low:g}-{high:g}"))
+    source = (f"behaviour.csv {parameter} = {value:g} (range {low:g}-{high:g}, "
+              f"{r.get('quality', 'quality not stated')}; source: {r.get('source', '')}, "
+              f"{r.get('source_year', '')})")
+    return value, low, high, source
 
 
 def reaction_lag(tables, scenario) -> ReactionLag:
@@ -70,34 +135,51 @@ def reaction_lag(tables, scenario) -> ReactionLag:
         If ``behaviour.csv`` is malformed, or its reaction lag is not a whole number of days
         within 0-60 or outside its own low-high range (file, row and field named).
     """
-    folder = _folder(tables)
-    path = folder / BEHAVIOUR.filename if folder is not None else None
-    row = None
-    if path is not None and path.exists():
-        table = read_table_file(path, BEHAVIOUR)
-        hits = table.index[table["parameter"] == REACTION_LAG].tolist()
-        if hits:
-            row = (hits[0], table.loc[hits[0]])
-    if row is not None:
-        i, r = row
-        value, low, high = float(r["value"]), float(r["low"]), float(r["high"])
-        shown = str(path)
-        if value != int(value) or not 0 <= value <= MAX_REACTION_LAG_DAYS:
-            raise InputError(Problem(shown, i + 2, "value", f"{REACTION_LAG} must be a whole "
-                                     f"number of days within 0-{MAX_REACTION_LAG_DAYS}, not "
-                                     f"{value:g}"))
-        if not low <= value <= high:
-            raise InputError(Problem(shown, i + 2, "value", f"{REACTION_LAG} {value:g} is "
-                                     f"outside its range {low:g}-{high:g}"))
-        source = (f"behaviour.csv {REACTION_LAG} = {value:g} days (range {low:g}-{high:g}, "
-                  f"{r.get('quality', 'quality not stated')}; source: {r.get('source', '')}, "
-                  f"{r.get('source_year', '')})")
+    row = _row(tables, REACTION_LAG, (0, MAX_REACTION_LAG_DAYS), whole=True)
     if scenario.reaction_lag_days is not None:
-        low, high = (None, None) if row is None else (low, high)
+        low, high = (None, None) if row is None else row[1:3]
         return ReactionLag(int(scenario.reaction_lag_days), low, high, "scenario",
                            f"scenario '{scenario.name}' reaction_lag_days = "
                            f"{scenario.reaction_lag_days}")
     if row is None:
         return ReactionLag(0, None, None, "none", f"no {REACTION_LAG} in the dataset's "
                            "behaviour.csv: the dispatch reacts the day it hears")
+    value, low, high, source = row
     return ReactionLag(int(value), low, high, "dataset", source)
+
+
+def keep_coming(tables, scenario) -> KeepComing:
+    """The drivers who keep coming in a realistic run of ``scenario`` on ``tables``
+    (module docstring): ``keep_coming_share`` (0-1) and ``keep_coming_days`` (whole days,
+    0-60), each from the scenario if it states it, else from ``behaviour.csv``, else 0.
+
+    Parameters
+    ----------
+    tables : InputTables
+    scenario : Scenario
+
+    Returns
+    -------
+    KeepComing
+
+    Raises
+    ------
+    InputError
+        If a ``behaviour.csv`` row is out of its limits or of its own range (file, row and
+        field named).
+    """
+    words, values = [], []
+    for name, limits, whole in ((KEEP_SHARE, (0, 1), False),
+                                (KEEP_DAYS, (0, MAX_REACTION_LAG_DAYS), True)):
+        row = _row(tables, name, limits, whole)
+        stated = getattr(scenario, name)
+        if stated is not None:
+            values.append(float(stated))
+            words.append(f"scenario '{scenario.name}' {name} = {stated:g}")
+        elif row is not None:
+            values.append(row[0])
+            words.append(row[3])
+        else:
+            values.append(0.0)
+            words.append(f"no {name} in the dataset's behaviour.csv: 0")
+    return KeepComing(share=values[0], days=int(values[1]), source="; ".join(words))

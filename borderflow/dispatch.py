@@ -9,7 +9,9 @@ the verifier and the run folder then describe the policy). :func:`check_surprise
 before solving, a surprise the model cannot represent: a crossing passed *before* a route's
 queue gate that closes or throttles with trucks already committed toward it. Both take the
 reaction lag (:mod:`borderflow.behaviour`): trucks loaded in the ``lag`` days after news of a
-gate follow the plan made before it.
+gate follow the plan made before it; and the drivers who keep coming after it
+(:func:`keep_coming_floors`): a share of the trucks that plan had loaded toward a closed or
+throttled gate are still dispatched to it for ``keep_coming_days`` more days.
 """
 
 from __future__ import annotations
@@ -18,73 +20,113 @@ import datetime as dt
 from dataclasses import replace
 
 import numpy as np
+import pandas as pd
 
-from borderflow.data.errors import InputError, Problem
-from borderflow.data.scenario import BuildEvent, PriorityEvent, SupplyEvent
 from borderflow.model.formulation import bound_updates, column_periods
-from borderflow.model.information import (announced_on, check_lag_conflicts, decision_days,
-                                          held_until, known_scenario)
+from borderflow.model.information import (check_lag_conflicts, decision_days, held_until,
+                                          keep_coming_windows, known_scenario)
 from borderflow.model.network import with_scenario
 from borderflow.solvers.highs import SolveSummary
-from borderflow.solvers.informed import Plan, bounds_of, solve_informed
+from borderflow.solvers.informed import Floor, Plan, bounds_of, solve_informed
+from borderflow.unwarned import unwarned_transit
+
+#: columns of the run folder's ``keep_coming`` table (:func:`keep_coming_table`)
+KEEP_COLUMNS = ["crossing_id", "direction", "news_date", "route_id", "product_id", "period",
+                "pre_news_flow_t", "floor_t"]
 
 
-def check_surprises(net, built, reaction_lag_days: int = 0) -> None:
-    """Refuse surprise events on crossings passed before a route's queue gate, and news that
-    bounds the dispatch while the reaction lag still holds it
-    (:func:`borderflow.model.information.check_lag_conflicts`).
+def keep_coming_floors(net, built, session, lag: int, keep) -> tuple[list, pd.DataFrame]:
+    """The :class:`~borderflow.solvers.informed.Floor` of each keep-coming window
+    (:func:`borderflow.model.information.keep_coming_windows`): the HiGHS columns of the
+    route flows whose queue gate is the window's crossing, in its direction.
 
-    A route flow dispatched on day ``p`` passes such a crossing on day ``p + lag``; a closure
-    or throttle (of the direction it is passed in) announced less than ``lag +
-    reaction_lag_days`` days before it starts would find committed trucks there, and the
-    model keeps no queue at that crossing.
+    Parameters
+    ----------
+    net : FreightNetwork
+    built : BuiltModel
+        A dated model (its ``streams`` name each route's queue gate).
+    session : HighsSession
+    lag : int
+        Reaction lag, days.
+    keep : KeepComing or None
+        (:func:`borderflow.behaviour.keep_coming`); ``None`` or inactive: no floor.
+
+    Returns
+    -------
+    (list of Floor, DataFrame)
+        The floors, and per floor and column its flow index ``f`` (``floor, f``).
+    """
+    if keep is None or not keep.active:
+        return [], pd.DataFrame(columns=["floor", "f"])
+    windows = keep_coming_windows(net.scenario, lag, keep.days)
+    windows = windows[windows["news_period"] < len(net.periods)]
+    gates = built.index.streams[["route_id", "product_id", "crossing_id", "direction"]]
+    flows = built.flows[["f", "route_id", "product_id"]].merge(gates, on=["route_id",
+                                                                          "product_id"])
+    cols = session.columns_of(built.model.route_flow)
+    floors, members = [], []
+    for w in windows.itertuples(index=False):
+        f = flows.loc[(flows["crossing_id"] == w.crossing_id)
+                      & (flows["direction"] == w.direction), "f"].to_numpy(dtype=np.int64)
+        f = f[cols[f] >= 0]
+        floors.append(Floor(news_day=int(w.news_period), first_day=int(w.first_period),
+                            end_day=int(w.end_period), cols=cols[f], share=keep.share))
+        members.append(pd.DataFrame({"floor": len(floors) - 1, "f": f}))
+    return floors, pd.concat(members, ignore_index=True) if members else \
+        pd.DataFrame(columns=["floor", "f"])
+
+
+def keep_coming_table(net, built, session, floors, members, kept) -> pd.DataFrame:
+    """The run folder's ``keep_coming`` table: per floor and route flow in its window with a
+    positive value in the plan before the news (:data:`KEEP_COLUMNS`): the gate and
+    direction, the news date, the route, product and dispatch day, that plan's tonnes and the
+    floor (share x tonnes), which the verifier re-checks against the flows."""
+    if not floors:
+        return pd.DataFrame(columns=KEEP_COLUMNS)
+    cols = session.columns_of(built.model.route_flow)
+    at = {}  # (floor, column) -> pre-news tonnes
+    for i, (c, v) in enumerate(kept):
+        at.update({(i, int(cc)): float(vv) for cc, vv in zip(c, v)})
+    m = members.copy()
+    m["col"] = cols[m["f"].to_numpy(dtype=np.int64)]
+    m["pre_news_flow_t"] = [at.get((int(i), int(c)), np.nan) for i, c in zip(m["floor"],
+                                                                              m["col"])]
+    m = m[m["pre_news_flow_t"] > 1e-9]
+    fl = built.flows.set_index("f").loc[m["f"]]
+    labels = net.periods["label"]
+    floor_of = [floors[int(i)] for i in m["floor"]]
+    gates = built.index.streams.set_index(["route_id", "product_id"])
+    key = list(zip(fl["route_id"], fl["product_id"]))
+    out = pd.DataFrame({
+        "crossing_id": gates.loc[key, "crossing_id"].to_numpy(),
+        "direction": gates.loc[key, "direction"].to_numpy(),
+        "news_date": [str(labels.iloc[x.news_day]) for x in floor_of],
+        "route_id": fl["route_id"].to_numpy(), "product_id": fl["product_id"].to_numpy(),
+        "period": fl["period"].to_numpy(dtype=np.int64),
+        "pre_news_flow_t": m["pre_news_flow_t"].to_numpy(),
+        "floor_t": [x.share for x in floor_of] * m["pre_news_flow_t"].to_numpy()})
+    return out.sort_values(["news_date", "crossing_id", "direction", "product_id", "route_id",
+                            "period"], kind="stable", ignore_index=True)
+
+
+def check_surprises(net, built, reaction_lag_days: int = 0, keep_coming_days: int = 0) -> None:
+    """Refuse news that bounds the dispatch while the reaction lag still holds it, or while
+    drivers keep coming (:func:`borderflow.model.information.check_lag_conflicts`).
+
+    A surprise on a crossing passed *before* a route's queue gate is no longer refused: the
+    route-days it would catch are not dispatched (:mod:`borderflow.unwarned`, reported).
 
     Raises
     ------
     InputError
-        Naming the event (``events[i].announced``), the crossing and the days of warning the
-        model needs.
+        Naming the event (``events[i].announced``) and the news holding the dispatch.
     """
-    check_lag_conflicts(net.scenario, reaction_lag_days)
-    start = net.scenario.horizon.start
-    use = built.crossing_use
-    use = use[use["var"] == "route_flow"]
-    if use.empty:
-        return
-    sent = built.flows["period"].to_numpy()[use["idx"].to_numpy(dtype=np.int64)]
-    lag = (use["period"].to_numpy() - sent)
-    ways = use["direction"] if "direction" in use else ["both"] * len(use)
-    longest = {}  # (crossing, direction) -> days from dispatch to reaching it
-    for crossing, way, days in zip(use["crossing_id"], ways, lag):
-        for d in (("a_to_b", "b_to_a") if way == "both" else (way,)):
-            longest[crossing, d] = max(longest.get((crossing, d), 0), int(days))
-    problems = []
-    for k, ev in enumerate(net.scenario.events):
-        if isinstance(ev, (SupplyEvent, PriorityEvent, BuildEvent)):
-            continue
-        way = getattr(ev, "direction", "both")
-        need = max(longest.get((ev.crossing, d), 0)
-                   for d in (("a_to_b", "b_to_a") if way == "both" else (way,)))
-        need += reaction_lag_days * bool(need)
-        first = ev.starts or start
-        if need and announced_on(ev, start) > max(start, first - dt.timedelta(days=need)):
-            problems.append(Problem(
-                f"scenario '{net.scenario.name}'", None, f"events[{k}].announced",
-                f"{ev.crossing} is passed before the queue gate of some routes, up to {need} "
-                f"day(s) after dispatch{_lag_words(reaction_lag_days)}: realistic dispatch "
-                f"needs the event announced by "
-                f"{max(start, first - dt.timedelta(days=need))} (trucks already on the way "
-                "could not queue there); announce it earlier or use --dispatch foresight"))
-    if problems:
-        raise InputError(problems)
-
-
-def _lag_words(days: int) -> str:
-    return f", plus a reaction lag of {days} day(s)" if days else ""
+    check_lag_conflicts(net.scenario, reaction_lag_days, keep_coming_days)
 
 
 def realistic_solve(session, built, net, foresight: SolveSummary, solve_first,
-                    on_progress=None, lag=None) -> SolveSummary:
+                    on_progress=None, lag=None, keep=None) -> tuple[SolveSummary,
+                                                                   pd.DataFrame, pd.DataFrame]:
     """Simulate the realistic dispatch of ``built`` (its session holds the real calendar and
     was just solved with foresight: ``foresight``); load the policy into the Pyomo model.
 
@@ -103,19 +145,36 @@ def realistic_solve(session, built, net, foresight: SolveSummary, solve_first,
         ``on_progress(stage, done, total, message)``.
     lag : ReactionLag, optional
         The reaction lag (:func:`borderflow.behaviour.reaction_lag`); ``None``: 0 days.
+    keep : KeepComing, optional
+        The drivers who keep coming (:func:`borderflow.behaviour.keep_coming`); ``None``:
+        nobody.
 
     Returns
     -------
-    SolveSummary
+    (SolveSummary, DataFrame, DataFrame)
         ``status`` ``simulated``, ``dispatch`` ``realistic``, ``exact`` False,
-        ``foresight_objective_usd`` the bound; times and iterations include the foresight
-        solve.
+        ``foresight_objective_usd`` the bound (solved without the unwarned-transit
+        restriction, so a bound on the restricted policy too); times and iterations include
+        the foresight solve. The tables: ``keep_coming`` (:func:`keep_coming_table`) and
+        ``unwarned_transit`` (:mod:`borderflow.unwarned`, with the foresight tonnes).
     """
     scenario = net.scenario
     days = decision_days(scenario)
     held = held_until(scenario, days, lag.days if lag is not None else 0)
     n_days = len(net.periods)
+    floors, members = keep_coming_floors(net, built, session, lag.days if lag else 0, keep)
     real = bounds_of(session)
+    transit = unwarned_transit(net, built, lag.days if lag is not None else 0)
+    flow_cols = session.columns_of(built.model.route_flow)
+    off = np.unique(flow_cols[transit["f"].to_numpy(dtype=np.int64)])
+    off = off[off >= 0].astype(np.int32)
+    seen = np.asarray(session.highs.getSolution().col_value, dtype=float)  # foresight's
+    transit["foresight_flow_t"] = seen[flow_cols[transit["f"].to_numpy(dtype=np.int64)]]
+
+    def exclude(b):  # the unwarned transit route-days: 0 in every plan
+        b.col_lower[off] = b.col_upper[off] = 0.0
+        return b
+
     states, plans, first = {}, [], None
     try:
         for j, d in enumerate(days):
@@ -124,13 +183,16 @@ def realistic_solve(session, built, net, foresight: SolveSummary, solve_first,
             if key not in states:
                 states[key] = (known, None)
                 session.apply(bound_updates(built, with_scenario(net, known)))
-                states[key] = (known, bounds_of(session))
+                states[key] = (known, exclude(bounds_of(session)))
             end = days[j + 1] if j + 1 < len(days) else n_days
             plans.append(Plan(first_day=d, commit_end=end, bounds=states[key][1],
                               held_until=min(held[j], n_days)))
             first = first or states[key][0]
         # plan 0, solved as any dated model is (exact windows from 30 days on)
         session.apply(bound_updates(built, with_scenario(net, first)))
+        if len(off):
+            zero = np.zeros(len(off))
+            session.highs.changeColsBounds(len(off), off, zero, zero)
         session.restart_from(None)  # cold: warm from foresight's basis is slower here
         progress = on_progress or (lambda *a: None)
         solve_first()
@@ -141,14 +203,25 @@ def realistic_solve(session, built, net, foresight: SolveSummary, solve_first,
                                     f"{first_day}, the calendar as known that day)")
 
         out = solve_informed(session, column_periods(built), plans, real, on_plan=plan,
-                             held=built.model.route_flow)
+                             held=built.model.route_flow, floors=floors)
     finally:
         session.apply(bound_updates(built, net))  # the real calendar again
     session.load_solution(out.x, out.duals)
-    return replace(out.summary, dispatch="realistic", decision_periods=tuple(days),
+    table = keep_coming_table(net, built, session, floors, members, out.floors)
+    active = keep is not None and keep.active
+    return replace(out.summary,
+                   keep_coming_share=keep.share if keep is not None else 0.0,
+                   keep_coming_days=keep.days if keep is not None else 0,
+                   keep_coming_source=keep.source if keep is not None else "",
+                   keep_coming_floor_t=float(table["floor_t"].sum()) if active else 0.0,
+                   unwarned_transit_route_days=int(transit["f"].nunique()),
+                   unwarned_transit_foresight_t=float(
+                       transit.drop_duplicates("f")["foresight_flow_t"].sum()),
+                   dispatch="realistic", decision_periods=tuple(days),
                    foresight_objective_usd=foresight.objective_usd,
                    reaction_lag_days=lag.days if lag is not None else 0,
                    reaction_lag_source=lag.source if lag is not None else "",
                    solve_seconds=out.summary.solve_seconds + foresight.solve_seconds,
                    iterations=out.summary.iterations + foresight.iterations
-                   + int(start.simplex_iteration_count + max(start.ipm_iteration_count, 0)))
+                   + int(start.simplex_iteration_count + max(start.ipm_iteration_count, 0))
+                   ), table, transit.drop(columns="f")

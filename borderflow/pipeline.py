@@ -32,7 +32,7 @@ import borderflow
 from borderflow.data.errors import InputError, Problem, display_path
 from borderflow.data.loaders import InputTables, sha256_file
 from borderflow.data.scenario import Scenario, counterfactual, has_disruptions
-from borderflow.behaviour import reaction_lag
+from borderflow.behaviour import keep_coming, reaction_lag
 from borderflow.dispatch import check_surprises, realistic_solve
 from borderflow.model.column_generation import Routing, carry_basis, grow, pricing_inputs
 from borderflow.model.extend import ExtraConstraints, apply_extension
@@ -265,32 +265,38 @@ def run_scenario(tables: InputTables, scenario: Scenario | None = None,
                                      "once"))
         rolling = None  # the rule's exact windows need every variable's day: one LP instead
     realistic = options.dispatch == "realistic"
-    lag = None
+    lag = keep = None
     if realistic:  # before solving: a surprise the model cannot represent, a bad lag
-        lag = reaction_lag(tables, scenario)
-        _check_realistic(model, lag.days)
+        lag, keep = reaction_lag(tables, scenario), keep_coming(tables, scenario)
+        _check_realistic(model, lag.days, keep.days if keep.active else 0)
     try:
         summary = solve_session(model.session, model.built, model.net, rolling, progress)
     except InfeasibleError as err:
         if rolling is not None and not rolling.exact:  # a window's IIS is not the model's
             raise
         raise explained(err, model.session, model.built, model.net) from None
+    kept = transit = None
     if realistic:
-        summary = realistic_solve(
+        summary, kept, transit = realistic_solve(
             model.session, model.built, model.net, summary,
             lambda: solve_session(model.session, model.built, model.net, rolling, progress),
-            progress, lag=lag)
+            progress, lag=lag, keep=keep)
     model, summary, routing = generate_columns(model, summary, options, progress,
                                                extra_constraints=extra_constraints)
     progress("results", None, None, "extracting the result tables")
     results = extract_results(model.net, model.routes, model.built, summary.as_dict(),
                               routing=routing)
+    if kept is not None and summary.keep_coming_share and summary.keep_coming_days:
+        results.keep_coming = kept
+    if transit is not None and len(transit):
+        results.unwarned_transit = transit
     return Run(tables=tables, net=model.net, routes=model.routes, built=model.built,
                solve=summary, results=results, options=options, session=model.session,
                route_options=routes, extension=model.extension, routing=routing)
 
 
-def _check_realistic(model: Prepared, reaction_lag_days: int = 0) -> None:
+def _check_realistic(model: Prepared, reaction_lag_days: int = 0,
+                     keep_coming_days: int = 0) -> None:
     """Refuse a realistic dispatch the model cannot simulate (a static run; a surprise on a
     crossing passed before a queue gate, :func:`borderflow.dispatch.check_surprises`)."""
     if not model.net.dated:
@@ -300,7 +306,7 @@ def _check_realistic(model: Prepared, reaction_lag_days: int = 0) -> None:
     if model.extension is not None and model.extension["variables"]:
         raise InputError(Problem("extra_constraints", None, None, "realistic dispatch needs the "
                                  "day of every variable; the extension adds variables"))
-    check_surprises(model.net, model.built, reaction_lag_days)
+    check_surprises(model.net, model.built, reaction_lag_days, keep_coming_days)
 
 
 def generate_columns(model: Prepared, summary: SolveSummary, options: RunOptions,

@@ -483,6 +483,13 @@ class Scenario(StrictModel):
     dispatch reacting to it (trucks loaded or sent on those days follow the plan made before
     the news). ``None``: the dataset's ``dispatch_reaction_lag_days`` (``behaviour.csv``),
     0 if it has none (:mod:`borderflow.behaviour`)."""
+    keep_coming_share: float | None = Field(None, ge=0, le=1)
+    """Realistic dispatch: share of the trucks the plan made before news of a closure or
+    throttle had loaded toward that gate that keep being dispatched to it after the reaction
+    lag. ``None``: the dataset's ``keep_coming_share`` (``behaviour.csv``), 0 without it."""
+    keep_coming_days: int | None = Field(None, ge=0, le=MAX_REACTION_LAG_DAYS)
+    """Realistic dispatch: for how many days after the reaction lag they keep coming.
+    ``None``: the dataset's ``keep_coming_days`` (``behaviour.csv``), 0 without it."""
     description: str = ""
 
     _source_file: Path | None = PrivateAttr(None)

@@ -178,10 +178,48 @@ def held_until(scenario: Scenario, days: list[int], lag: int) -> list[int]:
     return [max([d] + [a + lag for a in news if a <= d]) if lag else d for d in days]
 
 
-def check_lag_conflicts(scenario: Scenario, lag: int) -> None:
+#: events whose news starts drivers keeping coming (a gate closed or throttled)
+RESTRICTING_EVENTS = (CloseEvent, CapacityEvent)
+
+
+def keep_coming_windows(scenario: Scenario, lag: int, days: int) -> pd.DataFrame:
+    """Where and when drivers keep coming after news of a closure or throttle.
+
+    One row per (news day, crossing, direction): ``news_period`` (0-based; the announcement
+    day of a :data:`RESTRICTING_EVENTS` event, day 0 excluded: what is known on day 0 is
+    planned for), ``crossing_id``, ``direction`` (``a_to_b`` or ``b_to_a``: ``both`` gives
+    two rows), ``first_period`` ``= news_period + lag`` and ``end_period`` (exclusive)
+    ``= first_period + days``: the dispatch days on which the route flows queueing at that
+    gate in that direction keep at least the share of the plan made before the news.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    lag : int
+        The reaction lag, days.
+    days : int
+        ``keep_coming_days`` (0: no row).
+    """
+    start = scenario.horizon.start
+    rows = set()
+    for ev in scenario.events if days > 0 else ():
+        if not isinstance(ev, RESTRICTING_EVENTS):
+            continue
+        a = (announced_on(ev, start) - start).days
+        if a <= 0:
+            continue
+        way = getattr(ev, "direction", "both")
+        for d in (("a_to_b", "b_to_a") if way == "both" else (way,)):
+            rows.add((a, ev.crossing, d, a + lag, a + lag + days))
+    return pd.DataFrame(sorted(rows), columns=["news_period", "crossing_id", "direction",
+                                               "first_period", "end_period"])
+
+
+def check_lag_conflicts(scenario: Scenario, lag: int, keep_days: int = 0) -> None:
     """Refuse news that bounds the dispatch (:data:`DISPATCH_BOUNDING_EVENTS`) arriving while
     the dispatch is still held by the reaction lag of earlier news (it would contradict trucks
-    already committed).
+    already committed), or while drivers keep coming after it (``keep_days`` more days of a
+    lower bound on the dispatch toward a closed or throttled gate).
 
     Raises
     ------
@@ -189,22 +227,27 @@ def check_lag_conflicts(scenario: Scenario, lag: int) -> None:
         Naming the event (``events[k].announced``), the crossing news holding the dispatch
         and the days of reaction lag.
     """
-    if not lag:
+    if not lag and not keep_days:
         return
     start = scenario.horizon.start
     news = sorted({d for ev in scenario.events if isinstance(ev, LAGGED_EVENTS)
                    for d in _event_news(ev, start)} - {start})
+    kept = sorted({announced_on(ev, start) for ev in scenario.events
+                   if isinstance(ev, RESTRICTING_EVENTS)} - {start}) if keep_days else []
     problems = []
     for k, ev in enumerate(scenario.events):
         if not isinstance(ev, DISPATCH_BOUNDING_EVENTS):
             continue
         told = announced_on(ev, start)
         held = [a for a in news if a <= told < a + dt.timedelta(days=lag)]
+        held += [a for a in kept if a <= told < a + dt.timedelta(days=lag + keep_days)
+                 and a not in held]
         if told > start and held:
             problems.append(Problem(
                 f"scenario '{scenario.name}'", None, f"events[{k}].announced",
                 f"announced on {told}, while the dispatch still follows its plan of before the "
-                f"news of {held[0]} (reaction lag {lag} day(s)): trucks already committed could "
-                "contradict it; announce it earlier, or set reaction_lag_days"))
+                f"news of {held[0]} (reaction lag {lag} day(s), drivers keep coming "
+                f"{keep_days} more): trucks already committed could contradict it; announce it "
+                "earlier, or set reaction_lag_days and keep_coming_days"))
     if problems:
         raise InputError(problems)

@@ -76,16 +76,21 @@ class ResultTables:
     origin_stock: pd.DataFrame = field(default_factory=pd.DataFrame)
     #: runs with gate-entry rows only (:func:`_entry_duals`)
     entry_duals: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: realistic runs with drivers who keep coming only (:func:`borderflow.dispatch.
+    #: keep_coming_table`): the floors on the route flows toward a closed or throttled gate
+    keep_coming: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: realistic runs only: transit route-days not dispatched (:mod:`borderflow.unwarned`)
+    unwarned_transit: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     TABLES = ("route_flows", "flows", "crossings", "unserved", "products", "queues", "backlog",
               "spoilage", "route_arcs", "stream_queues", "initial_queues", "market_duals",
               "share_duals")
     #: tables written only when a run has them (older folders and other runs lack them)
-    OPTIONAL_TABLES = ("origin_stock", "entry_duals")
+    OPTIONAL_TABLES = ("origin_stock", "entry_duals", "keep_coming", "unwarned_transit")
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """Name -> DataFrame of every result table (``origin_stock`` only in runs that have
-        stock at origins)."""
+        stock at origins, ``keep_coming`` only in realistic runs where drivers keep coming)."""
         out = {name: getattr(self, name) for name in self.TABLES}
         for name in self.OPTIONAL_TABLES:
             if len(getattr(self, name).columns):
@@ -421,6 +426,12 @@ def extract_results(net: FreightNetwork, routes: RouteSet, built: BuiltModel,
                         for d in solve_summary.get("decision_periods", ())] or None,
         reaction_lag_days=solve_summary.get("reaction_lag_days"),
         reaction_lag_source=solve_summary.get("reaction_lag_source") or None,
+        keep_coming_share=solve_summary.get("keep_coming_share"),
+        keep_coming_days=solve_summary.get("keep_coming_days"),
+        keep_coming_source=solve_summary.get("keep_coming_source") or None,
+        keep_coming_floor_t=solve_summary.get("keep_coming_floor_t"),
+        unwarned_transit_route_days=solve_summary.get("unwarned_transit_route_days"),
+        unwarned_transit_foresight_t=solve_summary.get("unwarned_transit_foresight_t"),
         variables=solve_summary["variables"],
         constraints=solve_summary["constraints"],
         routes=routes.stats,

@@ -126,6 +126,28 @@ class RunSummary:
     reaction_lag_source: str | None = _f("-", "realistic dispatch: where the reaction lag comes "
                                               "from (the scenario, or behaviour.csv with its "
                                               "range and quality)", default=None)
+    keep_coming_share: float | None = _f("-", "realistic dispatch: share of the trucks the "
+                                              "plan before news of a closure or throttle had "
+                                              "loaded toward that gate that keep coming after "
+                                              "the reaction lag", default=None)
+    keep_coming_days: int | None = _f("days", "realistic dispatch: days (after the reaction "
+                                              "lag) during which they keep coming",
+                                      default=None)
+    keep_coming_source: str | None = _f("-", "realistic dispatch: where the keep-coming share "
+                                             "and days come from", default=None)
+    keep_coming_floor_t: float | None = _f("t", "realistic dispatch: tonnes dispatched at least "
+                                                "toward closed or throttled gates by drivers "
+                                                "who keep coming (the floors of "
+                                                "keep_coming.parquet, summed)", default=None)
+    unwarned_transit_route_days: int | None = _f(
+        "-", "realistic dispatch: transit route-days not dispatched because a crossing they "
+             "pass before their queue gate closed or was throttled by news that came after "
+             "they would have been committed (unwarned_transit.parquet); withheld in every "
+             "plan, so the plans before the news avoid them as if warned (an information "
+             "leak limited to them, not bounded)", default=None)
+    unwarned_transit_foresight_t: float | None = _f(
+        "t", "realistic dispatch: tonnes the perfect-foresight optimum sent on those "
+             "route-days (what the restriction takes away)", default=None)
     verified: bool | None = _f("-", "every independent check passed (absent for a baseline "
                                     "solved alongside a scenario)", default=None)
     verification_checks: int | None = _f("-", "independent checks made (`verification.csv`)",
@@ -136,7 +158,10 @@ class RunSummary:
 
     #: fields of a realistic-dispatch run only (absent from a foresight run's summary)
     REALISTIC_ONLY = ("foresight_objective_usd", "value_of_foresight_usd", "decision_days",
-                      "decision_dates", "reaction_lag_days", "reaction_lag_source")
+                      "decision_dates", "reaction_lag_days", "reaction_lag_source",
+                      "keep_coming_share", "keep_coming_days", "keep_coming_source",
+                      "keep_coming_floor_t", "unwarned_transit_route_days",
+                      "unwarned_transit_foresight_t")
     #: fields left out of :meth:`as_dict` while they are ``None`` (static runs have no queues;
     #: a FIFO repair only when one was made; a foresight run; not verified yet)
     OPTIONAL = ("left_in_queue_t", "fifo_repair", "verified", "verification_checks",

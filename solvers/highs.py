@@ -122,6 +122,16 @@ class SolveSummary:
     #: where that value comes from (:mod:`borderflow.behaviour`)
     reaction_lag_days: int | None = None
     reaction_lag_source: str = ""
+    #: realistic dispatch: drivers who keep coming after news of a closure or throttle
+    #: (share, days and their source, :mod:`borderflow.behaviour`; tonnes kept as floors)
+    keep_coming_share: float | None = None
+    keep_coming_days: int | None = None
+    keep_coming_source: str = ""
+    keep_coming_floor_t: float | None = None
+    #: realistic dispatch: transit route-days not dispatched (:mod:`borderflow.unwarned`) and
+    #: the tonnes the foresight optimum sent on them
+    unwarned_transit_route_days: int | None = None
+    unwarned_transit_foresight_t: float | None = None
 
     @property
     def optimal(self) -> bool:

@@ -23,6 +23,13 @@ the last plan made on or before day ``t - L``: a dispatcher who re-planned on da
 find plan ``j``'s own choice for the days after ``h_j`` again (same argument as for days
 without news), so ``h_j`` needs no plan of its own.
 
+**Drivers who keep coming** (:class:`Floor`): after news of a closure or throttle on day ``a``,
+the route flows queueing at that gate dispatched on days ``[a + L, a + L + D)`` are bounded
+below by a share ``s`` of their values in the plan made before the news (the plan in force on
+day ``a - 1``), in every plan from day ``a`` on: each plan stays an exact LP (bounds on
+columns), clipped to the knowledge state's upper bound. The values kept are returned
+(:attr:`Dispatch.floors`) for the run folder, where the verifier re-checks them.
+
 Each plan is an LP optimum *for its knowledge*; the stitched trajectory is a policy, not an
 optimum of anything: its cost is at least the foresight optimum, and the difference is the
 value of foresight (the cost of not knowing). When every event is known on day 0 and the look-
@@ -78,6 +85,19 @@ class Plan:
     reaction lag); ``held_until <= first_day``: nothing held."""
 
 
+@dataclass(frozen=True)
+class Floor:
+    """Drivers who keep coming: from the plan made on ``news_day`` on, the columns ``cols``
+    (route flows queueing at the gate in the news) of dispatch days ``[first_day,
+    end_day)`` stay at least ``share`` x their value in the plan made before the news."""
+
+    news_day: int
+    first_day: int
+    end_day: int
+    cols: np.ndarray
+    share: float
+
+
 @dataclass
 class Dispatch:
     """The policy's solution: values and duals per HiGHS column and row, each plan's own
@@ -87,6 +107,9 @@ class Dispatch:
     duals: np.ndarray
     plan_objectives: list
     summary: SolveSummary
+    floors: list = None
+    """Per :class:`Floor` given, ``(cols, pre_news_values)`` of its columns in its window
+    (the plan before the news); the floor is ``share`` x the value."""
 
 
 def bounds_of(session: HighsSession) -> Bounds:
@@ -96,7 +119,7 @@ def bounds_of(session: HighsSession) -> Bounds:
 
 
 def solve_informed(session: HighsSession, periods: dict, plans: list[Plan],
-                   real: Bounds, on_plan=None, held=None) -> Dispatch:
+                   real: Bounds, on_plan=None, held=None, floors=()) -> Dispatch:
     """Simulate the realistic dispatch of ``session``'s dated model (module docstring).
 
     Plan 0 must already be solved in ``session`` (its HiGHS instance holds the first plan's
@@ -124,6 +147,9 @@ def solve_informed(session: HighsSession, periods: dict, plans: list[Plan],
     held : component, optional
         The variable component whose columns a plan's :attr:`Plan.held_until` holds (the
         route flows); ``None``: nothing is held.
+    floors : sequence of Floor, optional
+        Drivers who keep coming (module docstring); each ``news_day`` must be a plan's
+        ``first_day`` after day 0.
 
     Returns
     -------
@@ -155,6 +181,10 @@ def solve_informed(session: HighsSession, periods: dict, plans: list[Plan],
     duals = np.asarray(sol.row_dual, dtype=float).copy()
     objectives = [float(h.getInfo().objective_function_value)]
     seconds, iterations = 0.0, 0
+    kept = []  # per floor: (columns in its window, values in the plan before the news)
+    for fl in floors:
+        cols = fl.cols[(day[fl.cols] >= fl.first_day) & (day[fl.cols] < fl.end_day)]
+        kept.append([cols, None])
     h.setOptionValue("solver", "simplex")  # warm from the previous plan's basis
     try:
         for j, plan in enumerate(plans[1:], start=1):
@@ -164,6 +194,14 @@ def solve_informed(session: HighsSession, periods: dict, plans: list[Plan],
             past = day < plan.first_day
             lo, up = b.col_lower.copy(), b.col_upper.copy()
             lo[past] = up[past] = x[past]
+            for fl, k in zip(floors, kept):
+                if fl.news_day == plan.first_day:
+                    k[1] = previous[k[0]].copy()  # the plan before the news
+                if k[1] is None or fl.news_day > plan.first_day:
+                    continue
+                c, floor = k[0], fl.share * k[1]
+                c, floor = c[day[c] >= plan.first_day], floor[day[c] >= plan.first_day]
+                lo[c] = np.maximum(lo[c], np.minimum(floor, up[c]))
             hold = dispatch & (day >= plan.first_day) & (day < plan.held_until)
             lo[hold] = up[hold] = np.clip(previous[hold], b.col_lower[hold], b.col_upper[hold])
             h.changeColsBounds(n_cols, every_col, lo, up)
@@ -193,7 +231,8 @@ def solve_informed(session: HighsSession, periods: dict, plans: list[Plan],
     objective = float(cost @ x + lp.offset)
     summary = _summary(session, "simulated", "every plan Optimal (realistic dispatch)",
                        objective, seconds, iterations, len(plans))
-    return Dispatch(x=x, duals=duals, plan_objectives=objectives, summary=summary)
+    return Dispatch(x=x, duals=duals, plan_objectives=objectives, summary=summary,
+                    floors=[(c, v if v is not None else np.zeros(len(c))) for c, v in kept])
 
 
 def _summary(session: HighsSession, status: str, termination: str, objective: float | None,

@@ -652,6 +652,13 @@ ISSUE_18_DISPATCH: dict[str, Callable[[Path], Case]] = {
           - {crossing: x1}
         """, "command line", "field '--dispatch'", "needs a dated scenario",
         extra=("--dispatch", "realistic")),
+    "keep_coming_share above 1": _yaml(
+        """\
+        name: keep
+        horizon: {start: 2024-01-01, days: 5}
+        keep_coming_share: 1.5
+        """, "scenario.yaml", "row 3", "keep_coming_share", "less than or equal to 1",
+        extra=("--dispatch", "realistic")),
     "--dispatch misspelled": _yaml(
         """\
         name: dated

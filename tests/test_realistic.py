@@ -147,29 +147,38 @@ def test_cli_realistic_run_writes_a_verified_folder_that_reads_back(tmp_path, ti
     assert not any("optimal over" in line for line in back.story)
 
 
-def test_surprise_on_a_crossing_passed_before_the_queue_gate_is_refused_before_solving():
-    # a route passes crossing "t1" two days after dispatch, then queues at its last gate: a
-    # surprise closure of t1 would find committed trucks on it (no queue there) -> refused;
-    # announced two days ahead it is accepted
+def _transit_fixture(events):
+    """A route passing crossing "t1" two days after dispatch (dispatched on days 0-2, reaching
+    t1 on days 2-4), then queueing at its last gate."""
     from types import SimpleNamespace
 
     import pandas as pd
 
-    from borderflow.data.errors import InputError
-    from borderflow.dispatch import check_surprises
-
     built = SimpleNamespace(
-        flows=pd.DataFrame({"period": [0, 1, 2]}),
+        flows=pd.DataFrame({"f": [0, 1, 2], "route_id": "r", "product_id": "durian",
+                            "period": [0, 1, 2]}),
         crossing_use=pd.DataFrame({"var": ["route_flow"] * 3, "idx": [0, 1, 2],
                                    "crossing_id": "t1", "period": [2, 3, 4]}))
+    scenario = dated("bridge", 6, *events)
+    return SimpleNamespace(scenario=scenario, periods=pd.DataFrame({"label": range(6)})), built
 
-    def net(**kw):
+
+def test_surprise_on_a_crossing_passed_before_the_queue_gate_holds_back_those_route_days():
+    # t1 closed on days 3-4, a surprise (news on day 3): the flows dispatched on days 1 and 2
+    # (committed before the news) would reach t1 closed, with nowhere to queue: they are the
+    # unwarned route-days (not dispatched); day 0's reaches t1 on day 2, open. Announced on
+    # day 1, only day 0's flow was committed before: nothing is held back.
+    from borderflow.unwarned import unwarned_transit
+
+    def held(lag=0, **kw):
         close = CloseEvent(crossing="t1", close=Window(**{"from": day(3), "to": day(4)}), **kw)
-        return SimpleNamespace(scenario=dated("bridge", 6, close))
+        net, built = _transit_fixture([close])
+        return unwarned_transit(net, built, lag)["period"].tolist()
 
-    with pytest.raises(InputError, match=r"events\[0\]\.announced.*announced by 2024-01-02"):
-        check_surprises(net(), built)
-    check_surprises(net(announced=day(1)), built)
+    assert held() == [1, 2]
+    assert held(announced=day(1)) == []
+    assert held(announced=day(1), lag=1) == [1]  # dispatched on day 1 < news + lag = 2
+    assert held(announced=day(0)) == []  # known from day 0: planned for
 
 
 def test_known_calendar_and_decision_days():
@@ -301,29 +310,47 @@ def test_news_that_bounds_the_dispatch_inside_the_lag_is_refused():
         check_lag_conflicts(s, 2)
 
 
-def test_surprise_before_the_queue_gate_needs_the_reaction_lag_as_warning_too():
+def test_unwarned_transit_respects_the_direction_and_the_event_window():
+    from borderflow.unwarned import unwarned_transit
+
+    other = CloseEvent(crossing="t1", close=Window(**{"from": day(4), "to": day(5)}),
+                       direction="b_to_a")
+    net, built = _transit_fixture([other])
+    built.crossing_use["direction"] = "a_to_b"
+    assert unwarned_transit(net, built, 1).empty  # the routes pass t1 a_to_b
+    short = CloseEvent(crossing="t1", close=Window(**{"from": day(3), "to": day(3)}))
+    net, built = _transit_fixture([short])
+    assert unwarned_transit(net, built, 0)["period"].tolist() == [1]  # day 2's reaches it on 4
+
+
+def test_verifier_checks_the_unwarned_transit_route_days():
+    # t1 closed days 3-4, news on day 3, lag 0: a row for a flow dispatched on day 2 reaching
+    # t1 on day 4 is due; one dispatched on day 3 (after the news) or reaching t1 on day 5
+    # (open) is not; a held-back route-day that carries cargo fails; so does a wrong count
     from types import SimpleNamespace
 
     import pandas as pd
 
-    from borderflow.data.errors import InputError
-    from borderflow.dispatch import check_surprises
+    from borderflow.verify.dispatch import unwarned_checks
 
-    built = SimpleNamespace(
-        flows=pd.DataFrame({"period": [0, 1, 2]}),
-        crossing_use=pd.DataFrame({"var": ["route_flow"] * 3, "idx": [0, 1, 2],
-                                   "crossing_id": "t1", "period": [2, 3, 4]}))
-    close = CloseEvent(crossing="t1", close=Window(**{"from": day(4), "to": day(5)}),
-                       announced=day(2))
-    net = SimpleNamespace(scenario=dated("bridge", 6, close))
-    check_surprises(net, built, 0)  # two days' warning is enough without a lag
-    with pytest.raises(InputError, match=r"plus a reaction lag of 1 day.*announced by "
-                                         r"2024-01-02"):
-        check_surprises(net, built, 1)
-    # the routes pass t1 a_to_b: a surprise closing only b_to_a finds no committed truck
-    built.crossing_use["direction"] = "a_to_b"
-    other = CloseEvent(crossing="t1", close=Window(**{"from": day(4), "to": day(5)}),
-                       direction="b_to_a")
-    check_surprises(SimpleNamespace(scenario=dated("bridge", 6, other)), built, 1)
-    with pytest.raises(InputError, match=r"events\[0\]\.announced"):
-        check_surprises(net, built, 1)  # 'both' includes a_to_b
+    close = CloseEvent(crossing="t1", close=Window(**{"from": day(3), "to": day(4)}))
+    f = SimpleNamespace(scenario=dated("bridge", 6, close), labels=[str(day(k)) for k in
+                                                                    range(6)])
+    row = {"route_id": "r", "product_id": "durian", "period": 2, "crossing_id": "t1",
+           "direction": "a_to_b", "reached_period": 4, "news_date": "2024-01-04",
+           "foresight_flow_t": 0.0}
+    flows = pd.DataFrame({"route_id": ["r"], "product_id": ["durian"], "period": [1],
+                          "flow_t": [200.0]})
+
+    def failed(table_rows, count=1, route_flows=flows):
+        res = SimpleNamespace(summary={"dispatch": "realistic", "reaction_lag_days": 0,
+                                       "unwarned_transit_route_days": count},
+                              unwarned_transit=pd.DataFrame(table_rows),
+                              route_flows=route_flows)
+        return sum(int((~r["ok"]).sum()) for r in unwarned_checks(res, f))
+
+    assert failed([row]) == 0
+    assert failed([{**row, "period": 3}]) == 1  # dispatched after the news
+    assert failed([{**row, "reached_period": 5}]) == 1  # reaches t1 open
+    assert failed([row], count=2) == 1
+    assert failed([row], route_flows=flows.assign(period=2)) == 1  # it carried cargo

@@ -151,6 +151,8 @@ def verify_results(results, tables: InputTables, scenario: Scenario | None = Non
         run("destination shares", lambda: [terms.destination_share_checks(results, tables)])
     run("optimality certificate", lambda: optimality.certificate_checks(results, f))
     run("realistic dispatch", lambda: dispatch.dispatch_checks(results, f))
+    run("keep coming", lambda: dispatch.keep_coming_checks(results, f))
+    run("unwarned transit", lambda: dispatch.unwarned_checks(results, f))
     run("ramp-ups", lambda: dispatch.ramp_checks(f, tables))
     for check in RESULT_CHECKS:
         run(getattr(check, "__name__", "check"), lambda c=check: c(results, f))

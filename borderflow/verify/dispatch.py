@@ -23,6 +23,22 @@ reaction_lag           reaction_lag_days is a whole number of days >= 0 and, whe
                        the lag after news follow the earlier plan; which trucks those are
                        is not re-derivable from the run folder alone: the hand-computed
                        cases of tests/test_realistic.py check it)
+keep_coming            drivers who keep coming (summary ``keep_coming_share`` s > 0 and
+                       ``keep_coming_days`` D > 0): each row of ``keep_coming.parquet`` belongs
+                       to a window re-derived here (news = the announcement, after day 0, of a
+                       closure or capacity event of its crossing and direction; dispatch days
+                       ``[news + lag, news + lag + D)``), its route's last gate arc (its queue
+                       gate) is that crossing in that direction, ``floor_t = s x
+                       pre_news_flow_t``, the route flow that day is at least ``floor_t``, and
+                       the floors add up to ``keep_coming_floor_t`` (the pre-news plan's tonnes
+                       are not re-derivable from the run folder alone: tests/test_keep_coming.py
+                       checks them by hand)
+unwarned_transit       each row of ``unwarned_transit.parquet`` (transit route-days not
+                       dispatched) is due to a closure, throttle or ramp-up of its crossing
+                       and direction announced on its ``news_date`` (after day 0) with the
+                       dispatch day before ``news + lag`` and the day it reaches the crossing
+                       inside the event's window; the route carries nothing that day; the
+                       route-days add up to ``unwarned_transit_route_days``
 ramp_capacity          every run (dated): on each day of a ramp-up, the capacity the checks
                        use is at most ``start + (nominal - start) * i / days`` with ``nominal``
                        the crossing's capacity in crossings.csv (recomputed here from the
@@ -33,6 +49,8 @@ ramp_capacity          every run (dated): on each day of a ramp-up, the capacity
 from __future__ import annotations
 
 import datetime as dt
+
+import numpy as np
 
 from .report import rows
 
@@ -58,6 +76,104 @@ def _news_days(scenario) -> set[int]:
             opened = ev.close.end + dt.timedelta(days=1)
             days |= {(d - start).days for d in odds if told < d <= opened}
     return {d for d in days if 0 < d < n}
+
+
+def _keep_windows(scenario, lag: int, days: int) -> set:
+    """``(crossing, direction, news date ISO, first period, end period)`` of each keep-coming
+    window (module docstring), from the scenario alone."""
+    start, out = scenario.horizon.start, set()
+    for ev in scenario.events:
+        if type(ev).__name__ not in ("CloseEvent", "CapacityEvent"):
+            continue
+        told = max(ev.announced or _first_day(ev) or start, start)
+        a = (told - start).days
+        if a <= 0:
+            continue
+        way = getattr(ev, "direction", "both")
+        for d in (("a_to_b", "b_to_a") if way == "both" else (way,)):
+            out.add((ev.crossing, d, told.isoformat(), a + lag, a + lag + days))
+    return out
+
+
+def keep_coming_checks(res, f) -> list:
+    """``keep_coming`` rows (module docstring); an empty list when nobody keeps coming."""
+    s = res.summary
+    share, days = float(s.get("keep_coming_share") or 0), int(s.get("keep_coming_days") or 0)
+    if s.get("dispatch") != "realistic" or share <= 0 or days <= 0:
+        return []
+    table = getattr(res, "keep_coming", None)
+    if table is None or not len(table.columns):
+        return [rows("keep_coming", "keep_coming.parquet missing", 1.0, "-")]
+    lag = int(s.get("reaction_lag_days") or 0)
+    windows = _keep_windows(f.scenario, lag, days)
+    t = table.reset_index(drop=True)
+    names = (t["news_date"].astype(str) + " " + t["crossing_id"].astype(str) + " "
+             + t["route_id"].astype(str) + " " + t["product_id"].astype(str) + " day "
+             + t["period"].astype(str)).to_numpy(dtype=object)
+    inside = np.array([any(w[:3] == (c, d, n) and w[3] <= p < w[4] for w in windows)
+                       for c, d, n, p in zip(t["crossing_id"], t["direction"], t["news_date"],
+                                             t["period"])], dtype=bool)
+    rf = res.route_flows
+    gate = dict(zip(rf["route_id"], rf["crossings"].astype(str).str.split("+").str[-1]))
+    flow = rf.groupby(["route_id", "product_id", "period"])["flow_t"].sum()
+    got = np.array([float(flow.get((r, q, p), 0.0)) for r, q, p in
+                    zip(t["route_id"], t["product_id"], t["period"])])
+    # a route with no flow at all has no row in route_flows: its gate is unknown (fails)
+    at_gate = np.array([gate.get(r) == f"{c}:{d}" for r, c, d in
+                        zip(t["route_id"], t["crossing_id"], t["direction"])])
+    floor, pre = t["floor_t"].to_numpy(float), t["pre_news_flow_t"].to_numpy(float)
+    total = float(s.get("keep_coming_floor_t") or 0.0)
+    return [rows("keep_coming", names, (~inside | ~at_gate).astype(float), "-"),
+            rows("keep_coming", names, np.abs(floor - share * pre), "t", pre),
+            rows("keep_coming", names, np.maximum(0.0, floor - got), "t", floor),
+            rows("keep_coming", "keep_coming_floor_t", abs(total - float(floor.sum())), "t",
+                 total)]
+
+
+def _in_force(ev, start, n_days: int) -> tuple[int, int]:
+    window = getattr(ev, "close", None) or ev.window
+    first = (window.start - start).days if window.start is not None else 0
+    if type(ev).__name__ == "RampEvent":
+        return first, first + ev.ramp.days - 1
+    return first, (window.end - start).days if window.end is not None else n_days - 1
+
+
+def unwarned_checks(res, f) -> list:
+    """``unwarned_transit`` rows (module docstring); empty without the table."""
+    s = res.summary
+    table = getattr(res, "unwarned_transit", None)
+    count = int(s.get("unwarned_transit_route_days") or 0)
+    if s.get("dispatch") != "realistic" or ((table is None or not len(table.columns))
+                                            and not count):
+        return []
+    if table is None or not len(table.columns):
+        return [rows("unwarned_transit", "unwarned_transit.parquet missing", 1.0, "-")]
+    scenario, lag = f.scenario, int(s.get("reaction_lag_days") or 0)
+    start, n_days = scenario.horizon.start, len(f.labels)
+    events = []
+    for ev in scenario.events:
+        if type(ev).__name__ not in ("CloseEvent", "CapacityEvent", "RampEvent"):
+            continue
+        told = max(ev.announced or _first_day(ev) or start, start)
+        events.append((ev.crossing, getattr(ev, "direction", "both"), told.isoformat(),
+                       (told - start).days, *_in_force(ev, start, n_days)))
+    t = table.reset_index(drop=True)
+    due = np.array([any(c == ec and (ew == "both" or d in (ew, "both")) and n == en and a > 0
+                        and p < a + lag and lo <= r <= hi
+                        for ec, ew, en, a, lo, hi in events)
+                    for c, d, n, p, r in zip(t["crossing_id"], t["direction"], t["news_date"],
+                                             t["period"], t["reached_period"])], dtype=bool)
+    flow = res.route_flows.groupby(["route_id", "product_id", "period"])["flow_t"].sum()
+    got = np.array([float(flow.get((r, q, p), 0.0)) for r, q, p in
+                    zip(t["route_id"], t["product_id"], t["period"])])
+    names = (t["news_date"].astype(str) + " " + t["crossing_id"].astype(str) + " "
+             + t["route_id"].astype(str) + " " + t["product_id"].astype(str) + " day "
+             + t["period"].astype(str)).to_numpy(dtype=object)
+    distinct = len(t.drop_duplicates(["route_id", "product_id", "period"]))
+    return [rows("unwarned_transit", names, (~due).astype(float), "-"),
+            rows("unwarned_transit", names, got, "t", 1.0),
+            rows("unwarned_transit", "unwarned_transit_route_days", abs(distinct - count),
+                 "route-days")]
 
 
 def ramp_checks(f, tables) -> list:

@@ -1,0 +1,133 @@
+"""Drivers who keep coming after news of a closure (issue 18, item 4), hand-computed.
+
+The network of tests/test_realistic.py: O -> X1 -> M reaches X1 the day after dispatch (11
+USD/t), O -> X2 -> M the same day (16 USD/t); 10 trucks/day of durian (20 t each); waiting
+200 USD/truck-day. The plan made before the news sends every truck via X1.
+
+X1 closed on days 2-3, a surprise (news on day 2), no reaction lag: without drivers who keep
+coming the value of foresight is 3,000 USD (queue at X1 [0, 0, 10, 10, 0, 0]). With a share
+of 0.5 for 1 day, day 2's dispatch keeps at least 5 of the plan's 10 trucks via X1: they reach
+X1 on day 3, closed, and wait 1 day (5 truck-days = 1,000 USD) instead of the 5 USD/t detour
+(5 x 20 t x 5 = 500 USD): 3,000 + 1,000 - 500 = 3,500 USD; queue [0, 0, 10, 15, 0, 0].
+The other 5 go via X2 (a day's wait costs 10 USD/t, twice the detour).
+
+X1 closed on days 2-4, lag 1 day: day 2's trucks follow the old plan (the lag; 8,000 USD,
+queue [0, 0, 10, 20, 20, 0] without anyone keeping coming); with a share of 0.5 for 1 day,
+day 3's dispatch keeps 5 trucks via X1, which wait on day 4: + 1,000 - 500 = 8,500 USD,
+queue [0, 0, 10, 20, 25, 0]. With 2 days, day 4's 5 trucks reach X1 open on day 5 and would
+go that way anyway: the same 8,500 USD.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from helpers import day, dated, queue_series
+from test_realistic import REALISTIC, _network
+
+from borderflow.data.scenario import CapacityEvent, CloseEvent, Window
+
+
+def _close(last):
+    return CloseEvent(crossing="x1", close=Window(**{"from": day(2), "to": day(last)}))
+
+
+def _keep_rows(share, days, lag=0):
+    row = {"applies_to": "any gate", "unit": "-", "source": "test", "source_year": 2024,
+           "quality": "estimate", "notes": ""}
+    return pd.DataFrame([{**row, "parameter": "keep_coming_share", "value": share, "low": 0,
+                          "high": 1},
+                         {**row, "parameter": "keep_coming_days", "value": days, "low": 0,
+                          "high": 60},
+                         {**row, "parameter": "dispatch_reaction_lag_days", "value": lag,
+                          "low": 0, "high": 14}])
+
+
+CASES = [  # (closure's last day, lag, share, days, value of foresight USD, queue at X1)
+    (3, 0, 0.0, 1, 3000, [0, 0, 10, 10, 0, 0]),
+    (3, 0, 0.5, 1, 3500, [0, 0, 10, 15, 0, 0]),
+    (4, 1, 0.5, 1, 8500, [0, 0, 10, 20, 25, 0]),
+    (4, 1, 0.5, 2, 8500, [0, 0, 10, 20, 25, 0]),
+]
+
+
+@pytest.mark.parametrize("last, lag, share, days, value, queue", CASES)
+def test_drivers_keep_coming_hand_computed(solve_tiny, tiny_tables, last, lag, share, days,
+                                           value, queue):
+    t = _network(tiny_tables)
+    t["behaviour"] = _keep_rows(share, days, lag)
+    run = solve_tiny(t, dated("keep", 6, _close(last)), options=REALISTIC)
+    s = run.results.summary
+    assert s["value_of_foresight_usd"] == pytest.approx(value, abs=1e-6)
+    assert queue_series(run, 6) == pytest.approx(queue, abs=1e-6)
+    assert s["keep_coming_share"] == share and s["keep_coming_days"] == days
+    assert "behaviour.csv keep_coming_share" in s["keep_coming_source"]
+    kept = run.results.keep_coming
+    if share:  # the floor: 5 trucks (100 t) via X1 on the first day after the lag
+        first = kept[kept["period"] == 2 + lag]
+        assert first["floor_t"].sum() == pytest.approx(100, abs=1e-6)
+        assert set(first["crossing_id"]) == {"x1"} and set(kept["news_date"]) == {"2024-01-03"}
+        assert set(kept["period"]) == set(range(2 + lag, 2 + lag + days))
+        assert s["keep_coming_floor_t"] == pytest.approx(100 * days, abs=1e-6)
+
+
+def test_keep_coming_run_passes_the_verifier_and_a_tampered_floor_fails(tmp_path,
+                                                                         tiny_tables):
+    from borderflow import api
+    from borderflow.data.dataset import load_dataset
+    from borderflow.verify.dispatch import keep_coming_checks
+
+    import tiny
+
+    t = _network(tiny_tables)
+    t["behaviour"] = _keep_rows(0.5, 1)
+    folder = tiny.write(tmp_path / "data", t)
+    res = api.solve(load_dataset(folder, check_borders=False), dated("keep", 6, _close(3)),
+                    REALISTIC)
+    report = res.verification
+    assert res.summary["verified"], report[~report["ok"]].to_dict("records")
+    from types import SimpleNamespace
+
+    f = SimpleNamespace(scenario=dated("keep", 6, _close(3)))
+    results = res.tables
+    good = SimpleNamespace(summary=dict(res.summary), keep_coming=results["keep_coming"],
+                           route_flows=results["route_flows"])
+
+    def failed(**change):
+        r = SimpleNamespace(**{**vars(good), **change})
+        return [x for x in keep_coming_checks(r, f) if not x["ok"].all()]
+
+    assert failed() == []
+    low = good.keep_coming.assign(floor_t=good.keep_coming["floor_t"] / 2)
+    assert failed(keep_coming=low)  # floor is not share x pre-news flow
+    late = good.keep_coming.assign(period=good.keep_coming["period"] + 1)
+    assert failed(keep_coming=late)  # outside the window (day 2 only)
+    lagged = {**good.summary, "reaction_lag_days": 1}
+    assert failed(summary=lagged)  # the window would start on day 3
+    gone = good.route_flows[good.route_flows["period"] != 2]
+    assert failed(route_flows=gone)  # the flow kept is not there
+
+
+def test_a_throttle_keeps_drivers_coming_and_day_zero_news_does_not():
+    from borderflow.model.information import keep_coming_windows
+
+    throttle = CapacityEvent(crossing="x1", capacity_trucks_per_day=5, announced=day(3),
+                             **{"from": day(4)})
+    known = CloseEvent(crossing="x2", close=Window(**{"from": day(2), "to": day(3)}),
+                       announced=day(0))
+    w = keep_coming_windows(dated("w", 10, throttle, known), lag=2, days=3)
+    assert w.to_dict("records") == [
+        {"news_period": 3, "crossing_id": "x1", "direction": d, "first_period": 5,
+         "end_period": 8} for d in ("a_to_b", "b_to_a")]
+    assert keep_coming_windows(dated("w", 10, throttle), lag=2, days=0).empty
+
+
+def test_bad_keep_coming_share_in_the_dataset_is_refused_before_solving(solve_tiny,
+                                                                        tiny_tables):
+    from borderflow.data.errors import InputError
+
+    t = _network(tiny_tables)
+    t["behaviour"] = _keep_rows(1.5, 1)
+    with pytest.raises(InputError, match=r"behaviour\.csv, row 2, field 'value'.*"
+                                         r"keep_coming_share must be a number within 0-1"):
+        solve_tiny(t, dated("keep", 6, _close(3)), options=REALISTIC)
