@@ -34,7 +34,8 @@ from borderflow.data.loaders import InputTables, sha256_file
 from borderflow.data.scenario import Scenario, counterfactual, has_disruptions
 from borderflow.behaviour import keep_coming, reaction_lag
 from borderflow.dispatch import check_surprises, realistic_solve
-from borderflow.model.column_generation import Routing, carry_basis, grow, pricing_inputs
+from borderflow.model.column_generation import (Routing, grow, keyed_basis,
+                                                pricing_inputs)
 from borderflow.model.extend import ExtraConstraints, apply_extension
 from borderflow.model.formulation import (BuiltModel, bound_updates, build_model,
                                           column_periods, lookahead_days,
@@ -48,6 +49,7 @@ from borderflow.options import RunOptions
 from borderflow.pricing_scope import not_priced, price_once
 from borderflow.solvers.highs import (HighsSession, InfeasibleError, SolverOptions,
                                       SolveSummary, solver_version)
+from borderflow.solvers.memory import release_freed_memory
 from borderflow.solvers.rolling import RollingHorizon, solve_rolling
 
 __all__ = ["Prepared", "Run", "assemble", "counterfactual", "explained", "generate_columns",
@@ -282,7 +284,8 @@ def run_scenario(tables: InputTables, scenario: Scenario | None = None,
             lambda: solve_session(model.session, model.built, model.net, rolling, progress),
             progress, lag=lag, keep=keep)
     model, summary, routing = generate_columns(model, summary, options, progress,
-                                               extra_constraints=extra_constraints)
+                                               extra_constraints=extra_constraints,
+                                               keep_input=False)
     progress("results", None, None, "extracting the result tables")
     results = extract_results(model.net, model.routes, model.built, summary.as_dict(),
                               routing=routing)
@@ -311,8 +314,8 @@ def _check_realistic(model: Prepared, reaction_lag_days: int = 0,
 
 def generate_columns(model: Prepared, summary: SolveSummary, options: RunOptions,
                      on_progress: Progress | None = None, *,
-                     extra_constraints: ExtraConstraints | None = None
-                     ) -> tuple[Prepared, SolveSummary, Routing]:
+                     extra_constraints: ExtraConstraints | None = None,
+                     keep_input: bool = True) -> tuple[Prepared, SolveSummary, Routing]:
     """Column generation on a solved model (:mod:`borderflow.model.column_generation`; dated
     runs :mod:`borderflow.model.dated_columns`): price every (origin, product[, dispatch day])
     with the model's duals, add the routes that improve the objective, rebuild and re-solve
@@ -327,6 +330,28 @@ def generate_columns(model: Prepared, summary: SolveSummary, options: RunOptions
     the duals of every row would not be a bound): a realistic dispatch (a policy simulation),
     rolling windows without the whole LP (an approximation), extra constraints and rows
     pricing does not price (:func:`borderflow.pricing_scope.outside_pricing`).
+
+    Memory: a model is dropped before the one rebuilt from it is built (its basis is kept by
+    key, :func:`borderflow.model.column_generation.keyed_basis`), so two models and their
+    HiGHS instances never sit in memory at once (a 365-day run: about 1.7 GB each). The
+    models a round rebuilt are always dropped so; ``model`` itself only with ``keep_input``
+    False.
+
+    Parameters
+    ----------
+    model : Prepared
+        The solved model.
+    summary : SolveSummary
+        Its solve.
+    options : RunOptions
+        ``pricing`` (rounds, tolerance, warm starts) and the memory limit of rebuilt models.
+    on_progress : callable, optional
+    extra_constraints : callable, optional
+        Re-applied to each rebuilt model.
+    keep_input : bool
+        False: the caller gives ``model`` up; once a rebuilt model replaces it, its route
+        set, Pyomo model and HiGHS session are dropped (those fields set to ``None``). True:
+        ``model`` is left as it is (it still holds its own solution).
 
     Returns
     -------
@@ -347,6 +372,8 @@ def generate_columns(model: Prepared, summary: SolveSummary, options: RunOptions
         routing.reason = reason
         return model, summary, routing
     inputs = pricing_inputs(net)
+    net_tables = model.tables
+    kept = model if keep_input else None  # the caller's model, left as it is
     first, added, entries = summary, 0, 0
     totals = [summary.solve_seconds, summary.translate_seconds, summary.iterations]
     while True:
@@ -363,12 +390,17 @@ def generate_columns(model: Prepared, summary: SolveSummary, options: RunOptions
         if routes is None:
             break
         added += len(routes.routes) - len(model.routes.routes)
-        rebuilt = assemble(model.tables, net, routes, model.session.options,
-                           options.max_model_gb, progress, extra_constraints=extra_constraints)
-        if pricing.warm and carry_basis(model.session, model.built, rebuilt.session,
-                                        rebuilt.built):
-            rebuilt.session.continue_warm()
-        model = rebuilt
+        start = keyed_basis(model.session, model.built) if pricing.warm else None
+        solver = model.session.options
+        if model is not kept:
+            _drop(model)
+        model = None  # nothing here refers to the old model any more
+        release_freed_memory()
+        model = assemble(net_tables, net, routes, solver, options.max_model_gb, progress,
+                         extra_constraints=extra_constraints)
+        if start is not None and start.apply(model.session, model.built):
+            model.session.continue_warm()
+        del start
         summary = solve_session(model.session, model.built, net, None, progress)
         totals = [totals[0] + summary.solve_seconds, totals[1] + summary.translate_seconds,
                   totals[2] + summary.iterations]
@@ -385,6 +417,12 @@ def generate_columns(model: Prepared, summary: SolveSummary, options: RunOptions
     summary = replace(summary, solve_seconds=totals[0], translate_seconds=totals[1],
                       iterations=totals[2])
     return model, summary, routing
+
+
+def _drop(model: Prepared) -> None:
+    """Let go of ``model``'s route set, Pyomo model and HiGHS session (set to ``None``: a
+    model replaced by one rebuilt over more routes, :func:`generate_columns`)."""
+    model.routes = model.built = model.session = None
 
 
 def solve_session(session: HighsSession, built: BuiltModel, net: FreightNetwork,

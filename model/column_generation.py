@@ -52,8 +52,8 @@ from .pricing import (TOLERANCE, PricingGraph, PricingProduct, PricingResult, St
                       price_static)
 from .routes import RouteSet, _eligible
 
-__all__ = ["Pricing", "Routing", "carry_basis", "entry_prices", "gap_bound_usd", "grow",
-           "price_model",
+__all__ = ["Pricing", "Routing", "KeyedBasis", "carry_basis", "entry_prices", "gap_bound_usd",
+           "grow", "price_model",
            "pricing_inputs", "read_static_duals", "share_terms", "static_dual_keys",
            "with_columns"]
 
@@ -451,44 +451,98 @@ def carry_basis(old_session, old: BuiltModel, new_session, new: BuiltModel) -> b
     and new rows basic. That basis is primal feasible (the new columns are 0), so the next
     solve continues from the last optimum instead of starting cold.
 
+    :func:`keyed_basis` then :meth:`KeyedBasis.apply`; call those two apart to drop the old
+    model before the new one is built.
+
     Returns
     -------
     bool
         False (nothing set) if ``old`` has no valid basis.
     """
-    basis = old_session.basis()
+    keyed = keyed_basis(old_session, old)
+    return keyed is not None and keyed.apply(new_session, new)
+
+
+@dataclass
+class KeyedBasis:
+    """A model's basis by key (:func:`keyed_basis`): per variable and row component of
+    :data:`_COLUMNS` and :data:`_ROWS` that the model has, its index keys (a MultiIndex in
+    component order) and each index's HiGHS basis status (-1: not in the LP). It holds no
+    reference to the model, so the model can be freed before the one it starts is built."""
+
+    columns: dict  # component -> (keys: pd.MultiIndex, status: int array)
+    rows: dict
+
+    def apply(self, session, built: BuiltModel) -> bool:
+        """Set this basis on ``session`` (the model ``built`` over more routes): matched keys
+        keep their status, other columns are nonbasic at their lower bound, other rows basic.
+
+        Returns
+        -------
+        bool
+            True (the basis was set).
+        """
+        lower = int(highspy.HighsBasisStatus.kLower)
+        basic = int(highspy.HighsBasisStatus.kBasic)
+        col = np.full(session.highs.getNumCol(), lower, dtype=np.int64)
+        row = np.full(session.highs.getNumRow(), basic, dtype=np.int64)
+        for specs, where, kept, out in ((_COLUMNS, "columns_of", self.columns, col),
+                                        (_ROWS, "rows_of", self.rows, row)):
+            for comp, table, keys in specs:
+                if comp not in kept or not hasattr(built.model, comp):
+                    continue
+                at_new = getattr(session, where)(getattr(built.model, comp))
+                t_new = _keyed(built.index, table)
+                old_keys, old_status = kept[comp]
+                if not len(old_keys) or not len(t_new):
+                    continue
+                pos = old_keys.get_indexer(pd.MultiIndex.from_frame(t_new[keys]))
+                ok = (pos >= 0) & (at_new >= 0)
+                ok[ok] &= old_status[pos[ok]] >= 0
+                out[at_new[ok]] = old_status[pos[ok]]
+        carried = highspy.HighsBasis()
+        status = highspy.HighsBasisStatus
+        carried.col_status = [status(int(x)) for x in col]
+        carried.row_status = [status(int(x)) for x in row]
+        carried.valid = True
+        session.highs.setBasis(carried)
+        return True
+
+
+def keyed_basis(session, built: BuiltModel) -> KeyedBasis | None:
+    """``session``'s current basis by key, for :meth:`KeyedBasis.apply` on a model rebuilt
+    over more routes (``None`` if HiGHS has no valid basis).
+
+    Parameters
+    ----------
+    session : HighsSession
+        The solved session of ``built``.
+    built : BuiltModel
+
+    Returns
+    -------
+    KeyedBasis or None
+    """
+    basis = session.basis()
     if basis is None:
-        return False
-    old_col = np.array([int(x) for x in basis.col_status], dtype=np.int64)
-    old_row = np.array([int(x) for x in basis.row_status], dtype=np.int64)
-    n_cols = new_session.highs.getNumCol()
-    n_rows = new_session.highs.getNumRow()
-    lower, basic = int(highspy.HighsBasisStatus.kLower), int(highspy.HighsBasisStatus.kBasic)
-    col = np.full(n_cols, lower, dtype=np.int64)
-    row = np.full(n_rows, basic, dtype=np.int64)
-    for specs, where, old_status, out in ((_COLUMNS, "columns_of", old_col, col),
-                                          (_ROWS, "rows_of", old_row, row)):
+        return None
+    kept = {}
+    for specs, where, statuses in ((_COLUMNS, "columns_of", basis.col_status),
+                                   (_ROWS, "rows_of", basis.row_status)):
+        status = np.array([int(x) for x in statuses], dtype=np.int64)
+        part = kept.setdefault(where, {})
         for comp, table, keys in specs:
-            if not hasattr(old.model, comp) or not hasattr(new.model, comp):
+            if not hasattr(built.model, comp):
                 continue
-            at_old = getattr(old_session, where)(getattr(old.model, comp))
-            at_new = getattr(new_session, where)(getattr(new.model, comp))
-            t_old = _keyed(old.index, table)
-            t_new = _keyed(new.index, table)
-            if not len(t_old) or not len(t_new):
+            at = getattr(session, where)(getattr(built.model, comp))
+            t = _keyed(built.index, table)
+            if not len(t):
+                part[comp] = (pd.MultiIndex.from_arrays([[]] * len(keys), names=keys),
+                              np.zeros(0, dtype=np.int64))
                 continue
-            pos = pd.MultiIndex.from_frame(t_old[keys]).get_indexer(
-                pd.MultiIndex.from_frame(t_new[keys]))
-            ok = (pos >= 0) & (at_new >= 0)
-            ok[ok] &= at_old[pos[ok]] >= 0
-            out[at_new[ok]] = old_status[at_old[pos[ok]]]
-    carried = highspy.HighsBasis()
-    status = highspy.HighsBasisStatus
-    carried.col_status = [status(int(x)) for x in col]
-    carried.row_status = [status(int(x)) for x in row]
-    carried.valid = True
-    new_session.highs.setBasis(carried)
-    return True
+            part[comp] = (pd.MultiIndex.from_frame(t[keys]),
+                          np.where(at >= 0, status[np.maximum(at, 0)], -1))
+    return KeyedBasis(columns=kept["columns_of"], rows=kept["rows_of"])
 
 
 def timed_pricing(session, built, net, pricing, inputs) -> tuple[PricingResult, float]:

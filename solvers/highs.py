@@ -276,6 +276,29 @@ def new_highs() -> highspy.Highs:
     return h
 
 
+def start_scheduler(options: SolverOptions) -> None:
+    """Start HiGHS's global thread scheduler, as a ``run()`` does, if it is not running.
+
+    ``Highs.crossover`` uses the scheduler without starting it: called in a process where no
+    HiGHS ``run()`` has happened yet it crashes the interpreter (a segmentation fault, highspy
+    1.16; the exact windows always ran first, so the pipeline never met it, but
+    :meth:`HighsSession.solve_from_point` is public). A one-column LP solved on a throwaway
+    instance with ``options``' thread count starts it (about a millisecond; with the scheduler
+    already running, nothing changes).
+
+    Parameters
+    ----------
+    options : SolverOptions
+        The thread count the scheduler is started with (the session's, so its own solves
+        find the scheduler they ask for).
+    """
+    h = new_highs()
+    configure(h, options)
+    h.setOptionValue("output_flag", False)
+    h.passModel(highs_lp(sp.csc_matrix(np.ones((1, 1))), [1.0], [0.0], [1.0], [0.0], [1.0]))
+    h.run()
+
+
 def configure(h: highspy.Highs, options: SolverOptions) -> None:
     """Apply ``options`` to a HiGHS instance."""
     h.setOptionValue("output_flag", bool(options.log))
@@ -747,6 +770,7 @@ class HighsSession:
         strategy = h.getOptionValue("simplex_strategy")
         strategy = strategy[-1] if isinstance(strategy, tuple) else strategy  # (status, value)
         t0 = time.perf_counter()
+        start_scheduler(self.options)  # crossover needs it and does not start it
         h.crossover(point)
         start_seconds = time.perf_counter() - t0
         del point

@@ -98,3 +98,35 @@ def test_a_different_thread_count_in_the_same_process(tmp_path):
     statuses = [line.split()[:3] for line in done.stdout.splitlines()
                 if line.startswith("borderflow")]
     assert statuses == [["borderflow", "2", "optimal"], ["borderflow", "1", "optimal"]]
+
+
+CROSSOVER_FIRST = """\
+    import numpy as np
+    import pyomo.environ as pyo
+    from borderflow.solvers.highs import HighsSession
+
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(bounds=(0, 10))
+    m.y = pyo.Var(bounds=(0, 10))
+    m.c = pyo.Constraint(expr=m.x + m.y <= 8)
+    m.d = pyo.Constraint(expr=m.x - m.y >= -5)
+    m.o = pyo.Objective(expr=-m.x - 2 * m.y)
+    m.dual = pyo.Suffix(direction=pyo.Suffix.IMPORT)
+    session = HighsSession(m)
+    # the first HiGHS call of the process: a crossover from a feasible point (x, y) = (1, 6)
+    summary = session.solve_from_point(np.array([1.0, 6.0]), np.zeros(2))
+    print(summary.status, summary.objective_usd, pyo.value(m.x), pyo.value(m.y))
+"""
+
+
+def test_the_whole_lp_from_a_point_as_the_first_highs_call_of_a_process():
+    """``Highs.crossover`` before any ``run()`` in the process crashed the interpreter
+    (segmentation fault: HiGHS's scheduler not started); ``solve_from_point`` starts it first.
+    Hand optimum: x + y = 8 and x - y = -5 bind, (1.5, 6.5), objective -14.5."""
+    done = subprocess.run([sys.executable, "-c", textwrap.dedent(CROSSOVER_FIRST)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, (done.returncode, done.stderr[-2000:])
+    status, objective, x, y = done.stdout.split()
+    assert status == "optimal"
+    assert float(objective) == pytest.approx(-14.5, abs=1e-9)
+    assert (float(x), float(y)) == pytest.approx((1.5, 6.5), abs=1e-9)
