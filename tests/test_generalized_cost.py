@@ -128,6 +128,19 @@ def test_destination_share_sends_the_least_it_must_to_the_dearer_region(solve_ti
     _verified(run)
 
 
+def test_a_lower_share_bound_alone_sends_the_same_60_t(solve_tiny, tiny_tables):
+    """The same optimum when only Yunnan's lower bound can bind (Guangxi 0-100 %): with two
+    regions Yunnan >= 30 % is also Guangxi <= 70 %, so the test above holds even if the model
+    dropped every lower bound (mutmut survivor ``low = None``, docs/testing.md)."""
+    _two_regions(tiny_tables)
+    _shares(tiny_tables, [("yunnan", 0.4, 0.3, 0.5), ("guangxi-guangdong", 0.6, 0.0, 1.0)])
+    run = solve_tiny(tiny_tables)
+    rf = run.results.route_flows.groupby("market")["flow_t"].sum()
+    assert rf.to_dict() == pytest.approx({"cn-k": 60.0, "cn-m": 140.0}, abs=TOL)
+    assert run.results.summary["objective_usd"] == pytest.approx(
+        140 * (11 - 1000) + 60 * (13.5 - 1000), abs=TOL)
+
+
 def test_verifier_catches_a_broken_share(solve_tiny, tiny_tables):
     _two_regions(tiny_tables)
     _shares(tiny_tables, [("yunnan", 0.4, 0.3, 0.5), ("guangxi-guangdong", 0.6, 0.5, 0.7)])
