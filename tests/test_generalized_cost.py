@@ -128,12 +128,16 @@ def test_destination_share_sends_the_least_it_must_to_the_dearer_region(solve_ti
     _verified(run)
 
 
-def test_a_lower_share_bound_alone_sends_the_same_60_t(solve_tiny, tiny_tables):
-    """The same optimum when only Yunnan's lower bound can bind (Guangxi 0-100 %): with two
-    regions Yunnan >= 30 % is also Guangxi <= 70 %, so the test above holds even if the model
-    dropped every lower bound (mutmut survivor ``low = None``, docs/testing.md)."""
+@pytest.mark.parametrize("bands", [((0.3, 0.5), (0.0, 1.0)), ((0.0, 1.0), (0.5, 0.7))],
+                         ids=["lower-bound-alone", "upper-bound-alone"])
+def test_one_share_bound_alone_sends_the_same_60_t(solve_tiny, tiny_tables, bands):
+    """The same optimum when only Yunnan's lower bound (>= 30 %) or only Guangxi's upper bound
+    (<= 70 %) can bind: with two regions each implies the other, so the test above holds even
+    if the model dropped every lower or every upper bound (mutmut survivors ``low = None``,
+    ``high = None``, docs/testing.md)."""
+    (ylo, yhi), (glo, ghi) = bands
     _two_regions(tiny_tables)
-    _shares(tiny_tables, [("yunnan", 0.4, 0.3, 0.5), ("guangxi-guangdong", 0.6, 0.0, 1.0)])
+    _shares(tiny_tables, [("yunnan", 0.4, ylo, yhi), ("guangxi-guangdong", 0.6, glo, ghi)])
     run = solve_tiny(tiny_tables)
     rf = run.results.route_flows.groupby("market")["flow_t"].sum()
     assert rf.to_dict() == pytest.approx({"cn-k": 60.0, "cn-m": 140.0}, abs=TOL)
