@@ -13,10 +13,13 @@ import datetime as dt
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import tiny
 
-from borderflow.data.scenario import CloseEvent, Horizon, Scenario, Window
+from borderflow.data.scenario import (CapacityEvent, CloseEvent, Horizon, InitialQueue, Scenario,
+                                      Window)
+from borderflow.uncertainty.ranges import RANGE_TABLE_COLUMNS, Ranges
 
 TOL = 1e-6
 #: first day of the dated tiny scenarios
@@ -99,3 +102,48 @@ def edit_table(run: Path, table: str, change) -> None:
         df = pd.read_parquet(path) if ext == "parquet" else pd.read_csv(path)
         df = change(df)
         df.to_parquet(path, index=False) if ext == "parquet" else df.to_csv(path, index=False)
+
+
+#: a dated closure scenario of the tiny network as YAML (test_reproducibility, test_tamper)
+CLOSURE_YAML = """\
+    name: closure
+    horizon: {start: 2024-01-01, days: 5}
+    events:
+      - {crossing: x1, close: {from: 2024-01-02, to: 2024-01-03}}
+      - {crossing: x1, capacity_trucks_per_day: 15, from: 2024-01-04}
+    initial_queues:
+      - {crossing: x1, product: durian, trucks: 4, age_days: 1}
+"""
+
+
+def throttled_scenario(tiny_tables) -> Scenario:
+    """Both gates, X1 squeezed on and off over three weeks: queues, reroutes and expiry
+    interact across many windows."""
+    tiny_tables["supply"].loc[0, "supply_t_per_year"] = 300 * 365
+    tiny_tables["products"].loc[0, "shelf_life_reefer_days"] = 4
+    events = [CapacityEvent(crossing="x1", capacity_trucks_per_day=c,
+                            **{"from": day(a), "to": day(b)})
+              for a, b, c in ((2, 4, 3), (8, 9, 0), (12, 15, 6), (18, 19, 2))]
+    events.append(CapacityEvent(crossing="x2", capacity_trucks_per_day=4,
+                                **{"from": day(6), "to": day(16)}))
+    return dated("throttled", 21, *events,
+                 queues=(InitialQueue(crossing="x1", product="durian", trucks=25),))
+
+
+def must_deliver_through_a_shut_gate(tiny_tables) -> Scenario:
+    """Durian must all be delivered, but X1 (the only gate) shuts from day 4 for longer than
+    the 2 days its cargo may wait: infeasible."""
+    only_x1(tiny_tables, 20)
+    tiny_tables["products"].loc[0, "shelf_life_reefer_days"] = 3
+    scenario = dated("shut", 10, CloseEvent(crossing="x1",
+                                            close=Window(**{"from": day(4), "to": day(9)})))
+    return scenario.model_copy(update={"must_deliver": ("durian",)})
+
+
+def ranges_table(rows) -> Ranges:
+    """Ranges from (table, key, field, low, value, high, distribution, effect, group)."""
+    recs = [{"table": t, "key": k, "field": f, "low": lo, "value": v, "high": hi,
+             "distribution": d, "unit": "", "effect_static": e, "effect_dated": e,
+             "group": g, "basis": "", "source": "", "row": i + 1}
+            for i, (t, k, f, lo, v, hi, d, e, g) in enumerate(rows)]
+    return Ranges(pd.DataFrame(recs, columns=RANGE_TABLE_COLUMNS), "ranges.csv")

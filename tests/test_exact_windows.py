@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from test_rolling import _throttled, must_deliver_through_a_shut_gate
+from helpers import must_deliver_through_a_shut_gate, throttled_scenario
 from typer.testing import CliRunner
 
 from borderflow.cli import app
@@ -30,7 +30,7 @@ def exact(window: int, overlap: int | None = 0) -> RunOptions:
 @pytest.mark.parametrize("window, overlap", [(1, 0), (3, 1), (7, None)])
 def test_exact_windows_reach_the_one_lp_optimum_and_pass_the_verifier(
         solve_tiny, tiny_tables, window, overlap):
-    scenario = _throttled(tiny_tables)
+    scenario = throttled_scenario(tiny_tables)
     one_lp = solve_tiny(tiny_tables, scenario)
     approx = solve_tiny(tiny_tables, scenario,
                         options=RunOptions(rolling=RollingHorizon(window, overlap)))
@@ -53,7 +53,7 @@ def test_exact_windows_reach_the_one_lp_optimum_and_pass_the_verifier(
 
 def test_myopic_windows_cost_more_and_the_exact_path_recovers_the_optimum(
         solve_tiny, tiny_tables):
-    scenario = _throttled(tiny_tables)
+    scenario = throttled_scenario(tiny_tables)
     one_lp = solve_tiny(tiny_tables, scenario)
     approx = solve_tiny(tiny_tables, scenario, options=RunOptions(rolling=RollingHorizon(1, 0)))
     run = solve_tiny(tiny_tables, scenario, options=exact(1, 0))
@@ -62,7 +62,7 @@ def test_myopic_windows_cost_more_and_the_exact_path_recovers_the_optimum(
 
 
 def test_the_baseline_of_an_exact_run_is_exact_too(solve_tiny, tiny_tables):
-    scenario = _throttled(tiny_tables)
+    scenario = throttled_scenario(tiny_tables)
     run = solve_tiny(tiny_tables, scenario, options=exact(3, 1))
     net, base = solve_baseline(run)
     assert base.summary["solve_method"].startswith("rolling windows, then the whole LP")

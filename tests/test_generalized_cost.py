@@ -128,6 +128,23 @@ def test_destination_share_sends_the_least_it_must_to_the_dearer_region(solve_ti
     _verified(run)
 
 
+@pytest.mark.parametrize("bands", [((0.3, 0.5), (0.0, 1.0)), ((0.0, 1.0), (0.5, 0.7))],
+                         ids=["lower-bound-alone", "upper-bound-alone"])
+def test_one_share_bound_alone_sends_the_same_60_t(solve_tiny, tiny_tables, bands):
+    """The same optimum when only Yunnan's lower bound (>= 30 %) or only Guangxi's upper bound
+    (<= 70 %) can bind: with two regions each implies the other, so the test above holds even
+    if the model dropped every lower or every upper bound (mutmut survivors ``low = None``,
+    ``high = None``, docs/testing.md)."""
+    (ylo, yhi), (glo, ghi) = bands
+    _two_regions(tiny_tables)
+    _shares(tiny_tables, [("yunnan", 0.4, ylo, yhi), ("guangxi-guangdong", 0.6, glo, ghi)])
+    run = solve_tiny(tiny_tables)
+    rf = run.results.route_flows.groupby("market")["flow_t"].sum()
+    assert rf.to_dict() == pytest.approx({"cn-k": 60.0, "cn-m": 140.0}, abs=TOL)
+    assert run.results.summary["objective_usd"] == pytest.approx(
+        140 * (11 - 1000) + 60 * (13.5 - 1000), abs=TOL)
+
+
 def test_verifier_catches_a_broken_share(solve_tiny, tiny_tables):
     _two_regions(tiny_tables)
     _shares(tiny_tables, [("yunnan", 0.4, 0.3, 0.5), ("guangxi-guangdong", 0.6, 0.5, 0.7)])

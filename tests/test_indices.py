@@ -8,7 +8,8 @@ import tiny
 from helpers import dated, day
 
 from borderflow.data.dataset import load_dataset
-from borderflow.data.scenario import CloseEvent, InitialQueue, Window
+from borderflow.data.scenario import (CloseEvent, InitialQueue, PriorityEvent, PriorityRule,
+                                      Window)
 from borderflow.model.formulation import BuiltModel, build_model
 from borderflow.model.indices import (CROSS_KEYS, DEMAND_KEYS, FLOW_KEYS, SUPPLY_KEYS,
                                       IndexTables, index_tables)
@@ -157,3 +158,51 @@ def test_a_closed_crossing_day_bounds_its_variables_to_zero(dated_model):
     assert closed.any() and (~closed).any()
     assert [u for u, c in zip(ub, closed) if c] == [0] * int(closed.sum())
     assert {u for u, c in zip(ub, closed) if not c} == {None}
+
+
+@pytest.mark.parametrize("horizon_days", [None, 3])
+def test_must_deliver_bounds_the_unserved_and_expired_of_its_products_to_zero(tmp_path,
+                                                                             horizon_days):
+    """define_delivery_requirements: with ``must_deliver: [durian]`` every ``unserved`` and
+    (dated) ``expired`` variable of durian has an upper bound of 0, and those of a second
+    product none. Through an optimum a bound of 1 t instead of 0 shows only where supply
+    exceeds what can be carried by less than 1 t/day, and expiry only where cargo must expire
+    (mutmut survivors: ``setub(1.0)``, the expired bounds skipped; docs/testing.md)."""
+    from borderflow.data.scenario import Scenario
+
+    t = tiny.base_tables()
+    tiny.add_product(t, "rice", supply_t_per_day=50, perishable=False)
+    ds = load_dataset(tiny.write(tmp_path / "data", t), check_borders=False)
+    base = Scenario() if horizon_days is None else dated("must", horizon_days)
+    net = build_network(ds, base.with_must_deliver(("durian",)))
+    built = build_model(net, enumerate_routes(net, RouteOptions()))
+    ix, m = built.index, built.model
+    for var, table in (("unserved", ix.unserved), ("expired", ix.queues)):
+        ub = {p: {getattr(m, var)[i].ub for i in range(len(table)) if
+                  table["product_id"].iloc[i] == p} for p in ("durian", "rice")}
+        assert ub == ({"durian": set(), "rice": set()} if var == "expired" and not horizon_days
+                      else {"durian": {0}, "rice": {None}}), var
+
+
+def test_priority_rows_hold_the_non_perishable_trucks_of_their_crossing_day(tmp_path):
+    """Row r of priority_share takes every non-perishable variable that uses its crossing,
+    direction and day, at trucks per tonne, and nothing else; the first row too (mutmut
+    survivors ``has = row > 0`` / ``>= 1``: the tiny optimum with a priority lane does not
+    show a lost first row, the LP favours the fruit anyway)."""
+    t = tiny.base_tables()
+    tiny.add_product(t, "rice", supply_t_per_day=200, perishable=False, reefer=False,
+                     shelf_life_days=365)
+    ds = load_dataset(tiny.write(tmp_path / "data", t), check_borders=False)
+    prio = PriorityEvent(crossing="x1", priority=PriorityRule(share=0.4),
+                         **{"from": day(0), "to": day(1)})
+    net = build_network(ds, dated("prio", 3, prio))
+    built = build_model(net, enumerate_routes(net, RouteOptions()))
+    ix, m = built.index, built.model
+    use = ix.crossing_use
+    assert len(ix.priority_rows) == 2
+    for r in ix.priority_rows.itertuples():
+        mine = use[(use["crossing_id"] == r.crossing_id) & (use["direction"] == r.direction)
+                   & (use["period"] == r.period) & ~use["perishable"].astype(bool)]
+        assert len(mine)
+        want = {(v, int(i)): c for v, i, c in zip(mine["var"], mine["idx"], mine["trucks_per_t"])}
+        assert _terms(m.priority_share[r.Index]) == pytest.approx(want)

@@ -19,18 +19,7 @@ from borderflow.cli import app
 from borderflow.data.scenario_files import load_scenarios
 from borderflow.io import TIMING_KEYS
 
-from helpers import ON_BORDER, only_x1
-
-SCENARIO = """\
-    name: closure
-    horizon: {start: 2024-01-01, days: 5}
-    events:
-      - {crossing: x1, close: {from: 2024-01-02, to: 2024-01-03}}
-      - {crossing: x1, capacity_trucks_per_day: 15, from: 2024-01-04}
-    initial_queues:
-      - {crossing: x1, product: durian, trucks: 4, age_days: 1}
-"""
-
+from helpers import CLOSURE_YAML, ON_BORDER, only_x1
 
 def _differences(a: Path, b: Path) -> list[str]:
     """Files that differ between two run folders (summary.json without its timings)."""
@@ -59,7 +48,7 @@ def tiny_dated(tmp_path):
         t["crossings"].loc[i, ["lon", "lat"]] = [lon, lat]
     data = tiny.write(tmp_path / "data", t)
     scenario = tmp_path / "closure.yaml"
-    scenario.write_text(textwrap.dedent(SCENARIO), encoding="utf-8")
+    scenario.write_text(textwrap.dedent(CLOSURE_YAML), encoding="utf-8")
     return data, scenario
 
 

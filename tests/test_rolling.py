@@ -4,11 +4,12 @@ the stitched solution (checked by the independent verifier), and the exact LP as
 from __future__ import annotations
 
 import pytest
-from helpers import check_closure_queue, dated, day, only_x1, solve_closure
+from helpers import (check_closure_queue, must_deliver_through_a_shut_gate,
+                     solve_closure, throttled_scenario)
 from typer.testing import CliRunner
 
 from borderflow.cli import app
-from borderflow.data.scenario import CapacityEvent, CloseEvent, InitialQueue, Scenario, Window
+from borderflow.data.scenario import Scenario
 from borderflow.options import RunOptions
 from borderflow.solvers.highs import InfeasibleError
 from borderflow.solvers.rolling import RollingHorizon, windows
@@ -39,24 +40,10 @@ def test_closure_queue_is_the_hand_computed_one_in_two_day_windows(solve_tiny, t
     check_closure_queue(run)
 
 
-def _throttled(tiny_tables):
-    """Both gates, X1 squeezed on and off over three weeks: queues, reroutes and expiry
-    interact across many windows."""
-    tiny_tables["supply"].loc[0, "supply_t_per_year"] = 300 * 365
-    tiny_tables["products"].loc[0, "shelf_life_reefer_days"] = 4
-    events = [CapacityEvent(crossing="x1", capacity_trucks_per_day=c,
-                            **{"from": day(a), "to": day(b)})
-              for a, b, c in ((2, 4, 3), (8, 9, 0), (12, 15, 6), (18, 19, 2))]
-    events.append(CapacityEvent(crossing="x2", capacity_trucks_per_day=4,
-                                **{"from": day(6), "to": day(16)}))
-    return dated("throttled", 21, *events,
-                 queues=(InitialQueue(crossing="x1", product="durian", trucks=25),))
-
-
 @pytest.mark.parametrize("window, overlap", [(1, 0), (3, 1), (7, 2), (3, None)])
 def test_stitched_solution_is_feasible_and_no_better_than_the_exact_optimum(
         solve_tiny, tiny_tables, window, overlap):
-    scenario = _throttled(tiny_tables)
+    scenario = throttled_scenario(tiny_tables)
     exact = solve_tiny(tiny_tables, scenario)
     run = solve_tiny(tiny_tables, scenario, options=rolling(window, overlap))
     report = verify_solved(run)
@@ -67,7 +54,7 @@ def test_stitched_solution_is_feasible_and_no_better_than_the_exact_optimum(
 
 
 def test_one_window_over_the_whole_horizon_is_the_exact_optimum(solve_tiny, tiny_tables):
-    scenario = _throttled(tiny_tables)
+    scenario = throttled_scenario(tiny_tables)
     exact = solve_tiny(tiny_tables, scenario)
     run = solve_tiny(tiny_tables, scenario, options=rolling(100))
     assert run.solve.windows == 1
@@ -78,16 +65,6 @@ def test_static_runs_ignore_the_rolling_horizon(solve_tiny, tiny_tables):
     run = solve_tiny(tiny_tables, Scenario(), options=rolling(2))
     assert run.solve.windows == 0
     assert run.solve.objective_usd == pytest.approx(-200 * 989, abs=TOL)
-
-
-def must_deliver_through_a_shut_gate(tiny_tables) -> Scenario:
-    """Durian must all be delivered, but X1 (the only gate) shuts from day 4 for longer than
-    the 2 days its cargo may wait: infeasible."""
-    only_x1(tiny_tables, 20)
-    tiny_tables["products"].loc[0, "shelf_life_reefer_days"] = 3
-    scenario = dated("shut", 10, CloseEvent(crossing="x1",
-                                            close=Window(**{"from": day(4), "to": day(9)})))
-    return scenario.model_copy(update={"must_deliver": ("durian",)})
 
 
 def test_an_infeasible_window_is_named_by_its_days(solve_tiny, tiny_tables):

@@ -33,8 +33,7 @@ import pandas as pd
 import pytest
 import tiny
 from helpers import border_data as _border_data
-from helpers import only_x1
-from test_reproducibility import SCENARIO
+from helpers import CLOSURE_YAML, only_x1
 from typer.testing import CliRunner
 
 from borderflow.cli import app
@@ -42,9 +41,9 @@ from borderflow.manifest import MANIFEST, write_manifest
 from borderflow.runfolder import MARKER, read_marker, write_marker
 from borderflow.verify import EXIT_VIOLATIONS
 
-#: the closure scenario of test_reproducibility, with 30 more trucks already 13 days in the
+#: the closure scenario of helpers.CLOSURE_YAML, with 30 more trucks already 13 days in the
 #: queue at X1: only 20 cross before the closure, the rest expire (spoilage to hide)
-DATED = SCENARIO + "      - {crossing: x1, product: durian, trucks: 30, age_days: 13}\n"
+DATED = CLOSURE_YAML + "      - {crossing: x1, product: durian, trucks: 30, age_days: 13}\n"
 
 
 @pytest.fixture(scope="module")

@@ -6,10 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import ranges_table
 
 from borderflow.uncertainty.distributions import median, ppf
 from borderflow.uncertainty.perturb import apply_sample
-from borderflow.uncertainty.ranges import RANGE_TABLE_COLUMNS, Ranges
 from borderflow.uncertainty.sampling import (
     FactorSpace,
     latin_hypercube,
@@ -20,16 +20,7 @@ from borderflow.uncertainty.sampling import (
 from borderflow.uncertainty.summaries import quantile_table
 
 
-def _ranges(rows) -> Ranges:
-    """Ranges from (table, key, field, low, value, high, distribution, effect, group)."""
-    recs = [{"table": t, "key": k, "field": f, "low": lo, "value": v, "high": hi,
-             "distribution": d, "unit": "", "effect_static": e, "effect_dated": e,
-             "group": g, "basis": "", "source": "", "row": i + 1}
-            for i, (t, k, f, lo, v, hi, d, e, g) in enumerate(rows)]
-    return Ranges(pd.DataFrame(recs, columns=RANGE_TABLE_COLUMNS), "ranges.csv")
-
-
-SPACE = FactorSpace.from_ranges(_ranges([
+SPACE = FactorSpace.from_ranges(ranges_table([
     ("crossings", "a", "fee_usd_per_truck", 10, 20, 40, "triangular", "cost", ""),
     ("crossings", "b", "fee_usd_per_truck", 10, 20, 40, "pert", "cost", ""),
     ("links", "l1", "length_km", 90, 100, 110, "uniform", "cost", "winding"),
@@ -86,7 +77,7 @@ def test_distributions_ends_and_medians():
 
 def test_linear_output_has_hand_quantiles():
     """y = 100 + 3 x with x ~ U[10, 40]: P10/P50/P90 = 100 + 3 * (13, 25, 37)."""
-    space = FactorSpace.from_ranges(_ranges([
+    space = FactorSpace.from_ranges(ranges_table([
         ("parameters", "road_cost_usd_per_truck_km", "value", 10, 20, 40, "uniform", "cost",
          "")]))
     s = latin_hypercube(space, 400, seed=2)
@@ -102,7 +93,7 @@ def test_structure_batches_share_a_model_per_structural_value():
     s = latin_hypercube(SPACE, 6, seed=0)
     b = structure_batches(s)
     assert b["batch"].nunique() == 6  # every sample has its own dwell time
-    warm_only = FactorSpace.from_ranges(_ranges([
+    warm_only = FactorSpace.from_ranges(ranges_table([
         ("crossings", "a", "fee_usd_per_truck", 10, 20, 40, "uniform", "cost", "")]))
     assert structure_batches(latin_hypercube(warm_only, 6))["batch"].eq(0).all()
 

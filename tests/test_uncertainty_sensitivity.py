@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from test_uncertainty_sampling import _ranges
+from helpers import ranges_table
 
 from borderflow.uncertainty.format import quote, with_band
 from borderflow.uncertainty.sampling import FactorSpace
@@ -28,7 +28,7 @@ from borderflow.uncertainty.summaries import (
 )
 from borderflow.uncertainty.tornado import tornado_png
 
-SPACE = FactorSpace.from_ranges(_ranges([
+SPACE = FactorSpace.from_ranges(ranges_table([
     ("markets", "m|p", "price_usd_per_t", 0, 5, 10, "uniform", "cost", ""),
     ("crossings", "a", "fee_usd_per_truck", 0, 1, 2, "uniform", "cost", ""),
     ("crossings", "b", "fee_usd_per_truck", 0, 1, 2, "uniform", "cost", ""),

@@ -8,6 +8,7 @@
 #   bash tools/mutation.sh show <mutant name>   # one mutant's diff
 #   bash tools/mutation.sh focused              # the constraint families' run of docs/testing.md
 #   bash tools/mutation.sh against 'TESTS' <mutant name>...   # named mutants vs other tests
+#   bash tools/mutation.sh inprocess FUNCTION none,3,7 TESTS...  # the same, in one process
 #
 # Not part of CI's pytest: a full run is long (docs/testing.md has the numbers).
 #
@@ -43,6 +44,12 @@ case "${1:-}" in
       fi
     done
     exit 0 ;;
+  # named mutants of one formulation function against a few tests, all in one process
+  # (tools/mutants_in_process.py; much faster than `against` on a loaded machine)
+  inprocess)
+    shift
+    cd "$stage/mutants"
+    exec nice -n "${MUTMUT_NICE:-19}" python "$root/tools/mutants_in_process.py" "$@" ;;
   # the focused run of docs/testing.md: every mutant of the constraint families (capacity, supply
   # balance, demand, destination shares, priority lanes, queues, initial queues, closures,
   # delivery requirements) against the configured tiny tests
