@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -16,6 +17,13 @@ settings.register_profile("explore", derandomize=False, print_blob=True)
 settings.load_profile("default")
 
 sys.path.insert(0, str(Path(__file__).parent))
+
+# A pytest-xdist worker starts with COLUMNS set (80 with no terminal), and borderflow's console,
+# created at import, would keep that width for good and ignore the COLUMNS a test gives
+# CliRunner (the golden terminal texts of test_cli_outputs.py): a worker runs as a single
+# pytest process does, with no COLUMNS of its own.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    os.environ.pop("COLUMNS", None)
 
 import tiny  # noqa: E402
 
