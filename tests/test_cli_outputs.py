@@ -118,6 +118,12 @@ def test_reroute_robust_and_data_commands(cli, tmp_path):
     # the extra cost of the plan that assumed nothing closes, over the robust plan
     assert sc.loc["expected", "extra_cost_of_baseline_plan_usd"] == pytest.approx(320, abs=1e-6)
     assert sc.loc["normal", "net_value_robust_plan_usd"] > 0
+    # `borderflow verify` on a robust plan's folder: refused in one line, not 10 failed checks
+    from borderflow.data.errors import InputError
+    from borderflow.verify import verify_run
+
+    with pytest.raises(InputError, match="is a robust plan folder, not a run folder"):
+        verify_run(tmp_path / "robust")
     check = _json("data", "check", "--data", cli["data"])
     assert check["summary"]["rows per table"]["crossings"] == 2
     for kind, n in (("crossings", 2), ("products", 1), ("places", 6)):

@@ -169,6 +169,9 @@ NOT_A_RUN = {
                              "point's run (borderflow solve with the same scenario)",
     "calibration": lambda d: "it holds a fitted overlay; verify a run solved with it "
                              "(borderflow solve --overlay)",
+    "robust plan": lambda d: "the verifier re-checks run and sweep folders; a robust plan's "
+                             "routing label comes from the pricing that ran with it "
+                             "(summary.json: pricing) and is not re-checked independently",
 }
 
 
@@ -207,6 +210,9 @@ def verify_run(run_dir: Path | str, data: Path | str | None = None,
     kind = (read_marker(run_dir) or {}).get("kind", "run")
     if kind == "sweep":
         return verify_sweep(run_dir, data, overlays)
+    if kind == "run" and (run_dir / "plan.csv").is_file() \
+            and (run_dir / "scenarios.csv").is_file() and not any(run_dir.glob("route_flows.*")):
+        kind = "robust plan"  # written by `borderflow robust` (marked as a run folder)
     if kind != "run":
         article = "an" if kind[0] in "aeiou" else "a"
         raise InputError(Problem(display_path(run_dir), None, None, f"is {article} {kind} "
