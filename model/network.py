@@ -354,6 +354,20 @@ def build_network(tables: InputTables, scenario: Scenario | None = None) -> Frei
     )
 
 
+def capacity_supply(tables: InputTables, scenario: Scenario) -> tuple[pd.DataFrame,
+                                                                      pd.DataFrame]:
+    """The capacity and supply calendars of :func:`build_network` ``(tables, scenario)``
+    (its ``capacity`` and ``supply``, the same frames), without the rest of the network
+    (graph, arcs, geometry, products): a fraction of the work, for callers that probe how
+    capacities, supplies or seasonality move these calendars. ``scenario``'s references are
+    not checked again (build the network once first)."""
+    par = ModelParameters.of(tables)
+    periods, period_days = _period_days(scenario, par.queue_max_wait_days + TAIL_TRAVEL_DAYS)
+    horizon_days = [days for days, keep in zip(period_days, periods["in_horizon"]) if keep]
+    return (_capacity_calendar(tables, scenario, period_days),
+            _supply_calendar(tables, scenario, horizon_days))
+
+
 def with_scenario(net: FreightNetwork, scenario: Scenario) -> FreightNetwork:
     """``net``'s network under another scenario of the same horizon: only the calendars that
     scenarios change (supply, capacity, priority) are rebuilt; graph, geometry, products and

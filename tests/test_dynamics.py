@@ -236,9 +236,10 @@ def test_context_event_applies_to_the_baseline_too(tiny_tables, solve_tiny):
 
 def test_network_under_another_scenario_equals_a_fresh_build(tiny_tables, tmp_path):
     """``with_scenario`` (used by warm re-solves) rebuilds the same calendars as
-    ``build_network``."""
+    ``build_network``, and ``capacity_supply`` (the kept models' probes) its capacity and
+    supply."""
     from borderflow.data.scenario import SupplyEvent
-    from borderflow.model.network import build_network, with_scenario
+    from borderflow.model.network import build_network, capacity_supply, with_scenario
     from borderflow.data.dataset import load_dataset
 
     tables = load_dataset(tiny.write(tmp_path / "d", tiny_tables), check_borders=False)
@@ -255,4 +256,7 @@ def test_network_under_another_scenario_equals_a_fresh_build(tiny_tables, tmp_pa
         for name in ("periods", "supply", "capacity", "priority", "demand"):
             pd.testing.assert_frame_equal(getattr(fast, name), getattr(fresh, name), obj=name)
         assert fast.scenario == scenario
+        capacity, supply = capacity_supply(tables, scenario)
+        pd.testing.assert_frame_equal(capacity, fresh.capacity)
+        pd.testing.assert_frame_equal(supply, fresh.supply)
     assert fast.supply["supply_t"].max() == pytest.approx(1.5 * fast.supply["supply_t"].min())

@@ -50,7 +50,7 @@ from borderflow.data.cost_terms import cost_index
 from borderflow.data.loaders import InputTables
 from borderflow.model.costs import cost_per_t, crossing_fees, link_costs, product_vot
 from borderflow.model.formulation import CROSS_KEYS, BuiltModel
-from borderflow.model.network import DIRECTIONS, FreightNetwork, build_network
+from borderflow.model.network import DIRECTIONS, FreightNetwork, capacity_supply
 from borderflow.model.routes import RouteSet
 
 from .coefficients import CoefficientTerms
@@ -118,8 +118,7 @@ def structure_tables(tables: InputTables, space: FactorSpace) -> InputTables:
 
 def _network_calendars(net: FreightNetwork) -> Calendars:
     def calendars(tables: InputTables) -> tuple[pd.DataFrame, pd.DataFrame]:
-        n = build_network(tables, net.scenario)
-        return n.capacity, n.supply
+        return capacity_supply(tables, net.scenario)
     return calendars
 
 
@@ -139,8 +138,10 @@ class WarmEffects:
     tables : InputTables, optional
         The dataset's own tables (default ``net.tables``): the values not sampled.
     calendars : callable, optional
-        ``tables -> (capacity, supply)`` calendars of the run's scenario (default: through
-        :func:`borderflow.model.network.build_network`); used a few times at construction.
+        ``tables -> (capacity, supply)`` calendars of the run's scenario (default:
+        :func:`borderflow.model.network.capacity_supply`, as
+        :func:`~borderflow.model.network.build_network` makes them); used a few times at
+        construction.
 
     Raises
     ------

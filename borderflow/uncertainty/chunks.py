@@ -7,7 +7,10 @@ value, status``) into a sub-folder of their (claimed) output folder, beside ``de
 the fingerprint of what was asked (design, ranges, inputs, scenario). A resumed run keeps the
 chunks whose fingerprint matches and solves the rest; results are concatenated in sample order,
 so they are byte-identical to an uninterrupted run's (each sample restarts HiGHS from the
-reference basis). A chunk cut short by a kill is unreadable and solved again.
+reference basis). A chunk cut short by a kill is unreadable and solved again. An evaluator on
+Dask workers (with ``submit``) gets every chunk still to solve at once, in tasks of
+:data:`TASK_ROWS` rows, and the chunks are collected and written in order: no worker waits at
+the end of a chunk.
 """
 
 from __future__ import annotations
@@ -24,6 +27,9 @@ from borderflow.io import write_json, write_table
 
 #: samples per chunk (the unit of resume)
 CHUNK = 16
+#: samples per Dask task when the chunks are submitted at once (a few tasks per chunk: the
+#: workers stay balanced to the last task, with little overhead per task)
+TASK_ROWS = 4
 #: the columns of a chunk
 COLUMNS = ["scenario", "sample", "measure", "value", "status"]
 #: the fingerprint's file in the chunks' folder
@@ -117,11 +123,17 @@ def solve_in_chunks(values: np.ndarray, evaluate, folder: Path | None, fingerpri
         folder.mkdir(exist_ok=True)
         write_json(folder / DESIGN, fingerprint)
     n, solved, chunks = len(values), 0, []
-    for k, start in enumerate(range(0, n, CHUNK)):
+    starts = dict(enumerate(range(0, n, CHUNK)))
+    submitted = {k: evaluate.submit(values[s:s + CHUNK], TASK_ROWS) for k, s in starts.items()
+                 if k not in done} if hasattr(evaluate, "submit") else {}
+    for k, start in starts.items():
         if k not in done:
             rows = values[start:start + CHUNK]
-            got = evaluate.many(rows, lambda j, s=start: progress(
-                "samples", s + j, n, f"sample {s + j:,} of {n:,}"))
+
+            def told(j: int, s: int = start) -> None:
+                progress("samples", s + j, n, f"sample {s + j:,} of {n:,}")
+
+            got = submitted.pop(k).result(told) if k in submitted else evaluate.many(rows, told)
             solved += len(rows)
             done[k] = pd.DataFrame([r for i, one in enumerate(got)
                                     for r in sample_rows(start + i, one)], columns=COLUMNS)
