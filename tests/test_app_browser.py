@@ -195,6 +195,10 @@ def test_malformed_upload_shows_the_one_line_error(page, tmp_path):
     big = tmp_path / "big.yaml"
     big.write_text("# " + "x" * 300_000 + "\nname: big\n")
     page.set_input_files("#upload-yaml", str(big))
+    # the page reads the file asynchronously: wait for the new message, then check it (an
+    # immediate read could still see the previous file's error, as CI did once under load)
+    page.wait_for_function("document.querySelector('#scenario-error').innerText.includes("
+                           "'larger than')")
     assert "larger than" in page.inner_text("#scenario-error")
 
 
