@@ -152,9 +152,11 @@ def robust_cmd(
         _check_options(tables, close)
         scenarios, probabilities = closure_scenarios(close, probability, month)
         options = _run_options(threads, time_limit)
-        with _claim(out, _inputs(data, overlay)) as target:
+        with _claim(out, _inputs(data, overlay), "robust") as target:
             result = robust_plan(tables, scenarios, probabilities, options,
                                  on_progress=progress)
+            progress("verify", None, None, "re-checking the plan independently")
+            result.verify(tables)
             progress("write", None, None, f"writing {out}")
             result.write(target)
     from borderflow.cli import outputs
