@@ -390,10 +390,14 @@ def verify_plan_folder(folder: Path, data=None, overlays=()) -> pd.DataFrame:
     """Verify a robust plan's folder: its files (manifest and marker, CSV against parquet in
     the folder and each scenario's sub-folder, the inputs' checksums) and the plan
     (:func:`verify_plan`) against the inputs named in its ``run.json`` (or ``data``)."""
+    from borderflow.data.errors import InputError, Problem, display_path
     from borderflow.io import read_inputs
 
     from . import folder as files
 
+    if not (folder / "run.json").is_file() and not (folder / "plan.parquet").is_file():
+        raise InputError(Problem(display_path(folder), None, None, "not a robust plan folder "
+                                 "(marked robust, but no run.json and no plan.parquet)"))
     parts = files.manifest_checks(folder)
     contents, found = read_plan_folder(folder)
     parts += found + files.csv_checks(folder)
