@@ -47,7 +47,7 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 
-from borderflow.certificate import _dual_map, _dual_objective, _share_signs, _signs
+from borderflow.certificate import _dual_objective, _share_signs, _signs, dual_maps
 from borderflow.certificate_robust import (
     MAX_SUBSETS_SCENARIOS,
     columns,
@@ -334,15 +334,7 @@ def _certificate(facts, per, p, summary, scenarios) -> list[pd.DataFrame]:
     out, dual = [], 0.0
     for f, sc, ps, name in zip(facts, per, p, names):
         at = f"scenario={name}: "
-        mu = _dual_map(sc["crossings"], ["crossing_id", "direction", "period"],
-                       "dual_usd_per_truck")
-        rho = _dual_map(sc["crossings"], ["crossing_id", "direction", "period"],
-                        "priority_dual_usd_per_truck")
-        pi = _dual_map(sc["unserved"], ["origin", "product_id", "period"], "dual_usd_per_t")
-        lam = _dual_map(sc.get("market_duals"), ["market", "product_id", "period"],
-                        "dual_usd_per_t")
-        share = _dual_map(sc.get("share_duals"), ["rule_id", "side", "period"],
-                          "dual_usd_per_t")
+        mu, rho, pi, lam, share = dual_maps(sc)
         for part in (_signs(mu, rho, lam), _share_signs(share)):
             out.append(part.assign(entity=at + part["entity"].astype(str)))
         s = f.supply
