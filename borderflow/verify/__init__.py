@@ -28,6 +28,8 @@ Modules, one job each (each lists its checks and what must hold):
 
 - :mod:`.dispatch`: a realistic dispatch run: the foresight bound, the value of foresight,
   announcements in time and a re-plan on every day news arrived (issue 18);
+- :mod:`.robust`: a robust plan's folder (kind ``robust``): each scenario's feasibility, the
+  expected cost and the two-stage certificate (:mod:`borderflow.certificate_robust`);
 - :mod:`.optimality`: the certificate of optimality over every route (issue 17), re-checked by
   :mod:`borderflow.certificate` (route, unserved and sign checks of the duals, duality gap;
   a restricted run's gap bound).
@@ -183,7 +185,9 @@ def verify_run(run_dir: Path | str, data: Path | str | None = None,
     Parameters
     ----------
     run_dir : path
-        Folder written by ``borderflow solve`` or ``reroute``.
+        Folder written by ``borderflow solve`` or ``reroute`` (a sweep's is verified scenario
+        by scenario, :func:`verify_sweep`; a robust plan's by
+        :func:`borderflow.verify.robust.verify_plan_folder`).
     data : path, optional
         Dataset folder (default: the inputs named in ``run.json``); ``overlays`` with it.
 
