@@ -468,10 +468,14 @@ def read_result(folder: Path | str, data: Path | str | None = None, overlays=())
 
 
 def folder_kind(folder: Path | str) -> str | None:
-    """What a folder holds, told from its file names alone (cheap enough to list a runs
-    folder): ``"run"`` for a run folder (``summary.json``: :func:`read_result`), ``"sweep"``
-    for a sweep folder (``plan.json`` and ``scenarios/``: :func:`borderflow.read_sweep`),
-    ``None`` for anything else.
+    """What a folder holds, told from its marker (:data:`borderflow.runfolder.KINDS`; cheap
+    enough to list a runs folder): ``"run"`` for a run folder (:func:`read_result`),
+    ``"sweep"`` for a sweep folder (:func:`borderflow.read_sweep`), ``"robust"`` for a robust
+    plan (also one written before robust plans had their own kind, marked ``run``), and the
+    marker's kind for the others. A folder without a marker (a run's baseline sub-folder, a
+    folder of a borderflow before markers) is told from its file names: ``"run"`` with a
+    ``summary.json``, ``"sweep"`` with ``plan.json`` and ``scenarios/``; ``None`` for anything
+    else.
 
     Parameters
     ----------
@@ -481,9 +485,13 @@ def folder_kind(folder: Path | str) -> str | None:
     -------
     str or None
     """
+    from borderflow.runfolder import old_robust, read_marker
     from borderflow.sweeps.partitions import PARTITIONS, PLAN
 
     folder = Path(folder)
+    marker = read_marker(folder)
+    if marker is not None:
+        return "robust" if marker["kind"] == "run" and old_robust(folder) else marker["kind"]
     if (folder / SUMMARY).is_file():
         return "run"
     if (folder / PLAN).is_file() and (folder / PARTITIONS).is_dir():

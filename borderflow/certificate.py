@@ -156,6 +156,21 @@ def _dual_map(df: pd.DataFrame | None, keys: list[str], col: str) -> dict:
                                                 df[col].fillna(0.0))}
 
 
+def dual_maps(results: Mapping[str, pd.DataFrame]) -> tuple[dict, dict, dict, dict, dict]:
+    """The exported duals by key: capacity ``mu`` and priority ``rho`` per (crossing,
+    direction, period), supply ``pi`` per (origin, product, period), market ``lambda`` per
+    (market, product, period), destination shares per (rule, side, period); absent tables and
+    rows are 0."""
+    cross = ["crossing_id", "direction", "period"]
+    return (_dual_map(results["crossings"], cross, "dual_usd_per_truck"),
+            _dual_map(results["crossings"], cross, "priority_dual_usd_per_truck"),
+            _dual_map(results["unserved"], ["origin", "product_id", "period"], "dual_usd_per_t"),
+            _dual_map(results.get("market_duals"), ["market", "product_id", "period"],
+                      "dual_usd_per_t"),
+            _dual_map(results.get("share_duals"), ["rule_id", "side", "period"],
+                      "dual_usd_per_t"))
+
+
 def least_reduced_costs(arcs: pd.DataFrame, country: Mapping[str, str], product: Mapping,
                         origins: list[str], markets: Mapping[str, float],
                         crossing_weight: Mapping[tuple[str, str], float],
@@ -327,15 +342,7 @@ def check_certificate(facts, nodes: pd.DataFrame, results: Mapping[str, pd.DataF
             raise ValueError(f"results table '{table}' has no column '{col}': the run did not "
                              "export its duals")
     country = dict(zip(nodes["node_id"], nodes["country"]))
-    mu = _dual_map(results["crossings"], ["crossing_id", "direction", "period"],
-                   "dual_usd_per_truck")
-    rho = _dual_map(results["crossings"], ["crossing_id", "direction", "period"],
-                    "priority_dual_usd_per_truck")
-    pi = _dual_map(results["unserved"], ["origin", "product_id", "period"], "dual_usd_per_t")
-    lam = _dual_map(results.get("market_duals"), ["market", "product_id", "period"],
-                    "dual_usd_per_t")
-    share_y = _dual_map(results.get("share_duals"), ["rule_id", "side", "period"],
-                        "dual_usd_per_t")
+    mu, rho, pi, lam, share_y = dual_maps(results)
     rules = {rule.rule_id: rule for rule in getattr(facts, "shares", ()) or ()}
     unknown = sorted({r for r, _, _ in share_y} - set(rules))
     if unknown:

@@ -151,7 +151,8 @@ def write_folder(folder: Path | str | Claim, tables: dict[str, pd.DataFrame],
                  folders: dict[str, Contents] | None = None, inside_claim: bool = False,
                  protected: Iterable[tuple[str, Path | str | None]] = (),
                  also: Callable[[Path], None] | None = None,
-                 volatile: Mapping[str, Iterable[str]] | None = None) -> Path:
+                 volatile: Mapping[str, Iterable[str]] | None = None,
+                 kind: str = "run") -> Path:
     """Write a run folder: tables (CSV and parquet), JSON documents, texts and sub-folders,
     built complete in a hidden sibling and swapped into place, with its manifest and marker
     (:mod:`borderflow.runfolder`): the folder and its sub-folders appear together, and a
@@ -184,6 +185,9 @@ def write_folder(folder: Path | str | Claim, tables: dict[str, pd.DataFrame],
     volatile : mapping, optional
         JSON keys left out of the checksums (default: :data:`RUN_VOLATILE`, and the same
         keys of each sub-folder's ``summary.json``).
+    kind : str
+        The marker's kind when ``folder`` is a path (:data:`borderflow.runfolder.KINDS`; a
+        robust plan's is ``robust``); a Claim carries its own.
 
     Returns
     -------
@@ -213,10 +217,10 @@ def write_folder(folder: Path | str | Claim, tables: dict[str, pd.DataFrame],
             fill(tmp)
         return folder.out
     if inside_claim:
-        with replace_folder(folder, "run", durable=False, volatile=volatile) as tmp:
+        with replace_folder(folder, kind, durable=False, volatile=volatile) as tmp:
             fill(tmp)
         return Path(folder)
-    with claim(folder, "run", protected=protected, volatile=volatile) as target, \
+    with claim(folder, kind, protected=protected, volatile=volatile) as target, \
             target.replace() as tmp:
         fill(tmp)
     return target.out

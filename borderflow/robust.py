@@ -23,7 +23,7 @@ Static (one representative day) scenarios only: a plan is a daily booking.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -42,6 +42,7 @@ from borderflow.model.size import check_model_size
 from borderflow.model.stochastic import FLOW_KEYS, RobustModel, build_robust_model
 from borderflow.options import RunOptions
 from borderflow.pipeline import run_scenario
+from borderflow.robust_tables import robust_tables
 from borderflow.solvers.highs import HighsSession
 
 #: tonnes per day below which a booking is not listed
@@ -57,18 +58,46 @@ class RobustResult:
     scenarios: pd.DataFrame
     summary: dict
     metadata: dict
+    #: what the verifier re-checks (:mod:`borderflow.robust_tables`): top-level tables
+    certificate: dict = field(default_factory=dict)
+    #: and one sub-folder per scenario, name -> (tables, documents)
+    scenario_folders: dict = field(default_factory=dict)
+    #: ``borderflow verify``'s report of the plan (:func:`borderflow.verify.robust.verify_plan`),
+    #: set by :meth:`verify`
+    verification: pd.DataFrame | None = None
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The tables by file name."""
         return {"plan": self.plan, "plan_crossings": self.plan_crossings,
                 "scenarios": self.scenarios}
 
+    def verify(self, tables: InputTables) -> pd.DataFrame:
+        """Re-check the plan independently (:func:`borderflow.verify.robust.verify_plan`),
+        keep the report (written as ``verification.csv``) and return it."""
+        from borderflow.verify.robust import verify_plan
+
+        self.verification = verify_plan(self.contents(), tables)
+        return self.verification
+
+    def contents(self) -> dict:
+        """Everything the folder holds, in memory: ``tables`` (top level, by name),
+        ``documents`` (``summary.json``, ``run.json``) and ``folders`` (per scenario)."""
+        return {"tables": {**self.tables(), **self.certificate},
+                "documents": {SUMMARY: self.summary, METADATA: self.metadata},
+                "folders": self.scenario_folders}
+
     def write(self, folder: Path | str | Claim) -> Path:
-        """Write the tables (CSV and parquet), ``summary.json`` and ``run.json`` into
-        ``folder`` (or the :class:`~borderflow.runfolder.Claim` a caller took on it),
-        atomically, with manifest and marker (:func:`borderflow.io.write_folder`)."""
-        return write_folder(folder, self.tables(), {SUMMARY: self.summary,
-                                                    METADATA: self.metadata})
+        """Write the tables (CSV and parquet), ``summary.json`` and ``run.json``, the
+        verifier's tables and one sub-folder per scenario (:mod:`borderflow.robust_tables`)
+        and, if :meth:`verify` ran, ``verification.csv`` into ``folder`` (or the
+        :class:`~borderflow.runfolder.Claim` a caller took on it), atomically, with manifest
+        and marker of kind ``robust`` (:func:`borderflow.io.write_folder`)."""
+        from borderflow.verify import REPORT_TABLE
+
+        c = self.contents()
+        extra = {} if self.verification is None else {REPORT_TABLE: self.verification}
+        return write_folder(folder, {**c["tables"], **extra}, c["documents"],
+                            folders=c["folders"], kind="robust")
 
 
 def _check(scenarios: list[Scenario], probabilities: list[float]) -> None:
@@ -233,6 +262,7 @@ def robust_plan(tables: InputTables, scenarios: list[Scenario], probabilities: l
         "t"].fillna(0.0).to_numpy()
     robust_booking = _values(robust.model.booked)
     names = [s.name for s in scenarios]
+    certificate, folders = robust_tables(session, robust, nets, names, premium, unused)
     costs_robust = _scenario_costs(robust, names, "robust")
     _bounds(session, robust, baseline_booking)
     progress("plan", None, None, "evaluating the baseline plan in each scenario")
@@ -268,4 +298,5 @@ def robust_plan(tables: InputTables, scenarios: list[Scenario], probabilities: l
                 "scenarios": [sc.model_dump(mode="json", by_alias=True) for sc in scenarios],
                 "probabilities": list(map(float, probabilities))}
     return RobustResult(plan=plan, plan_crossings=_plan_crossings(plan, routes),
-                        scenarios=scen, summary=summary, metadata=metadata)
+                        scenarios=scen, summary=summary, metadata=metadata,
+                        certificate=certificate, scenario_folders=folders)

@@ -11,7 +11,9 @@ Rules (docs/reliability.md tells them to users)
 -----------------------------------------------
 Ownership
     A folder is borderflow's when it holds the marker ``.borderflow-run.json`` (``kind``:
-    ``run``, ``sweep``, ``calibration``, ``respond`` or ``uncertainty``), written last, after
+    ``run``, ``sweep``, ``calibration``, ``respond``, ``uncertainty`` or ``robust``; a robust
+    plan written before issue 17 is marked ``run`` and may be replaced by ``robust``), written
+    last, after
     the checksum manifest (:mod:`borderflow.manifest`). Only such a folder (of the same kind),
     an empty folder or nothing may be at ``--out``. Anything else is refused with one line and
     exit 2, before any solving: a folder holding other files, a plain file, a symbolic link, a
@@ -78,8 +80,9 @@ from borderflow.manifest import write_manifest
 
 MARKER = ".borderflow-run.json"
 #: what a marked folder holds (``calibration``: ``borderflow calibrate``, docs/calibration.md;
-#: ``uncertainty``: ``borderflow uncertainty``, resumable in place as a sweep)
-KINDS = ("run", "sweep", "calibration", "respond", "uncertainty")
+#: ``uncertainty``: ``borderflow uncertainty``, resumable in place as a sweep; ``robust``:
+#: ``borderflow robust``, whose folders before issue 17 were marked ``run``: :func:`old_robust`)
+KINDS = ("run", "sweep", "calibration", "respond", "uncertainty", "robust")
 #: version of the marker's layout
 MARKER_FORMAT = 1
 class OutputError(InputError):
@@ -109,6 +112,14 @@ def write_marker(folder: Path | str, kind: str, *, complete: bool = True,
     tmp.write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     os.chmod(tmp, 0o666 & ~current_umask())
     os.replace(tmp, folder / MARKER)
+
+
+def old_robust(folder: Path | str) -> bool:
+    """A robust plan written before robust folders had their own kind: marked ``run``, with
+    ``plan.csv`` and ``scenarios.csv`` and no run's ``route_flows``."""
+    folder = Path(folder)
+    return (folder / "plan.csv").is_file() and (folder / "scenarios.csv").is_file() \
+        and not any(folder.glob("route_flows.*"))
 
 
 # ------------------------------------------------------------------------- what is at --out
@@ -197,6 +208,8 @@ def check_target(out: Path | str, kind: str = "run", *,
         refuse("is a mount point: give a folder inside it")
     marker = read_marker(target)
     if marker is not None:
+        if kind == "robust" and marker["kind"] == "run" and old_robust(target):
+            return "ours"
         if marker["kind"] != kind:
             article = "an" if kind[0] in "aeiou" else "a"
             refuse(f"holds a borderflow {marker['kind']} folder, not {article} {kind}: choose "

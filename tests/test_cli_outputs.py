@@ -118,12 +118,15 @@ def test_reroute_robust_and_data_commands(cli, tmp_path):
     # the extra cost of the plan that assumed nothing closes, over the robust plan
     assert sc.loc["expected", "extra_cost_of_baseline_plan_usd"] == pytest.approx(320, abs=1e-6)
     assert sc.loc["normal", "net_value_robust_plan_usd"] > 0
-    # `borderflow verify` on a robust plan's folder: refused in one line, not 10 failed checks
-    from borderflow.data.errors import InputError
-    from borderflow.verify import verify_run
-
-    with pytest.raises(InputError, match="is a robust plan folder, not a run folder"):
-        verify_run(tmp_path / "robust")
+    # `borderflow verify` on a robust plan's folder re-checks it independently (the plan's
+    # feasibility in each scenario, its expected cost and its certificate), as robust did
+    # before writing it (verification.csv)
+    written = pd.read_csv(tmp_path / "robust" / "verification.csv")
+    assert written["ok"].all() and {"spot_route_dual", "booking_route_dual", "recourse",
+                                    "duality_gap"} <= set(written["check"])
+    ver = _json("verify", tmp_path / "robust")
+    assert ver["summary"]["verified"] is True and ver["summary"]["violations"] == 0
+    assert ver["verification"]["checks"] == len(written)
     check = _json("data", "check", "--data", cli["data"])
     assert check["summary"]["rows per table"]["crossings"] == 2
     for kind, n in (("crossings", 2), ("products", 1), ("places", 6)):

@@ -24,6 +24,7 @@ costs 200 x (77.875 - 2,000) = -384,425 (closed: -381,450), so planning for the 
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -88,3 +89,135 @@ def test_without_pricing_the_robust_plan_says_restricted_with_a_bound_that_holds
     true_gap = s["expected_cost_usd_robust"] - (-386_700.0)
     assert true_gap > 1_000.0
     assert s["pricing"]["gap_bound_usd"] >= true_gap - 1e-6
+
+
+# ---- the plan's folder, re-checked independently by `borderflow verify` -------------------
+@pytest.fixture(scope="module")
+def written(tables, tmp_path_factory):
+    """The certified plan above, verified when solved and written to a folder (as the command
+    does)."""
+    r = _plan(tables)
+    report = r.verify(tables)
+    assert report["ok"].all(), report[~report["ok"]].to_string()
+    return r.write(tmp_path_factory.mktemp("robust-plan") / "plan"), tables
+
+
+def _copy(written, tmp_path) -> Path:
+    folder = tmp_path / "plan"
+    shutil.copytree(written[0], folder)
+    return folder
+
+
+def _edit(folder: Path, table: str, fn) -> None:
+    """Rewrite one table of the folder (parquet, which the verifier reads, and CSV)."""
+    df = fn(pd.read_parquet(folder / f"{table}.parquet"))
+    df.to_parquet(folder / f"{table}.parquet", index=False)
+    df.to_csv(folder / f"{table}.csv", index=False)
+
+
+def test_the_certified_plan_verifies_from_its_folder_alone(written):
+    from borderflow.runfolder import read_marker
+    from borderflow.verify import verify_run
+
+    folder = written[0]
+    assert read_marker(folder)["kind"] == "robust"
+    report = verify_run(folder)
+    assert report["ok"].all(), report[~report["ok"]].to_string()
+    n = report["check"].value_counts()
+    # one (origin, product): a spot column per scenario, a booking column per subset (3)
+    assert n["spot_route_dual"] == 2 and n["booking_route_dual"] == 3
+    assert {"supply_balance", "crossing_capacity", "closure", "recourse", "objective",
+            "duality_gap", "unserved_dual", "dual_sign", "probability", "route", "manifest",
+            "input_checksum"} <= set(n.index)
+    written_report = pd.read_csv(folder / "verification.csv")
+    assert written_report["ok"].all() and len(written_report) > 50
+    # the objective decomposition: 200 t on R3 at 66.5 USD/t in both scenarios, no spot, no idle
+    obj = pd.read_parquet(folder / "objective.parquet").set_index("scenario")
+    assert obj["transport_cost_usd"].tolist() == pytest.approx([13_300.0, 13_300.0])
+    assert obj["weighted_cost_usd"].sum() == pytest.approx(-386_700.0, abs=1e-6)
+    arcs = pd.read_parquet(folder / "plan_arcs.parquet")
+    assert arcs["kind"].eq("crossing").sum() == 3  # R3: three crossings
+
+
+def test_a_restricted_plan_verifies_its_gap_bound(tables, tmp_path):
+    from borderflow.verify import verify_run
+
+    r = _plan(tables, pricing_rounds=0)
+    folder = r.write(tmp_path / "restricted")
+    report = verify_run(folder)
+    assert report["ok"].all(), report[~report["ok"]].to_string()
+    assert (report["check"] == "gap_bound").sum() == 1
+    assert "spot_route_dual" not in set(report["check"])  # nothing claimed over every route
+    # a bound below the verifier's is caught
+    summary = json.loads((folder / "summary.json").read_text())
+    summary["pricing"]["gap_bound_usd"] = 1.0
+    (folder / "summary.json").write_text(json.dumps(summary))
+    bad = verify_run(folder)
+    assert not bad.loc[bad["check"] == "gap_bound", "ok"].any()
+
+
+TAMPER = {
+    # a booking lowered: the scenarios ship 50 t/day above it without buying it on the spot market
+    "booking": ("plan_routes", lambda d: d.assign(booked_t_per_day=d["booked_t_per_day"] - 50),
+                "recourse"),
+    # the normal year's supply dual raised by 100 USD/t: R3 (and others) price out
+    "dual": ("scenario-0/unserved", lambda d: d.assign(dual_usd_per_t=d["dual_usd_per_t"] + 100),
+             "spot_route_dual"),
+    # 10 t/day more on the closed year's route than its origin supplies
+    "flow": ("scenario-1/route_flows", lambda d: d.assign(flow_t=d["flow_t"] + 10),
+             "supply_balance"),
+    # the closed year made likelier in the scenarios table
+    "probability": ("scenarios", lambda d: d.assign(probability=[0.4, 0.6]), "probability"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(TAMPER))
+def test_a_tampered_plan_folder_is_caught_by_the_named_check(written, tmp_path, case):
+    from borderflow.verify import verify_run
+
+    folder = _copy(written, tmp_path)
+    table, fn, check = TAMPER[case]
+    _edit(folder, table, fn)
+    report = verify_run(folder)
+    bad = report[~report["ok"]]
+    assert check in set(bad["check"]), bad.to_string()
+    assert "manifest" in set(bad["check"])  # and the checksums say the file changed
+
+
+def test_the_dual_tampered_is_caught_by_the_certificate_alone(written, tmp_path):
+    """A supply dual lowered (the certificate's other side): the duality gap no longer
+    closes."""
+    from borderflow.verify import verify_run
+
+    folder = _copy(written, tmp_path)
+    _edit(folder, "scenario-1/unserved", lambda d: d.assign(dual_usd_per_t=d["dual_usd_per_t"]
+                                                            - 5))
+    bad = verify_run(folder)
+    assert not bad.loc[bad["check"] == "duality_gap", "ok"].any()
+
+
+def test_an_old_robust_folder_is_refused_by_verify_and_replaced_by_robust(tables, tmp_path):
+    """A robust plan written before robust folders had their own kind (marked ``run``):
+    ``verify`` refuses it in one line (exit 2) saying to re-run; ``robust --out`` may replace
+    it (it is ours), but not a run folder."""
+    from typer.testing import CliRunner
+
+    from borderflow.cli import app
+    from borderflow.io import write_folder
+    from borderflow.runfolder import OutputError, check_target, read_marker
+
+    r = _plan(tables)
+    old = write_folder(tmp_path / "old", r.tables(), {"summary.json": r.summary,
+                                                      "run.json": r.metadata})
+    assert read_marker(old)["kind"] == "run"
+    result = CliRunner().invoke(app, ["verify", str(old)])
+    assert result.exit_code == 2, result.output
+    lines = [x for x in result.output.splitlines() if x.strip()]
+    assert len(lines) == 1 and "older borderflow" in lines[0] and "re-run" in lines[0], lines
+    assert check_target(old, "robust") == "ours"
+    r.write(old)
+    assert read_marker(old)["kind"] == "robust"
+    run = write_folder(tmp_path / "run", {"route_flows": pd.DataFrame({"x": [1]})},
+                       {"summary.json": {}})
+    with pytest.raises(OutputError, match="holds a borderflow run folder, not a robust"):
+        check_target(run, "robust")

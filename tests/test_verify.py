@@ -362,7 +362,7 @@ def test_embedded_baseline_verifies(tmp_path):
 
 
 @pytest.mark.parametrize("kind", [k for k in __import__("borderflow.runfolder").runfolder.KINDS
-                                  if k not in ("run", "sweep")])
+                                  if k not in ("run", "sweep", "robust")])
 def test_a_folder_of_another_kind_is_refused_in_one_line_not_reported_as_violations(tmp_path,
                                                                                     kind):
     """`verify` of a respond, uncertainty or calibration folder: exit 2 and one line
@@ -399,3 +399,24 @@ def test_a_sweep_marked_folder_without_its_plan_is_refused_in_one_line(tmp_path)
     assert len(lines) == 1 and "not a sweep folder" in lines[0], lines
     assert sorted(p.name for p in folder.iterdir()) == sorted(
         [".borderflow-run.json", "summary.json"])
+
+
+@pytest.mark.slow
+def test_embedded_robust_example_verifies(tmp_path):
+    """README's robust example on the embedded dataset (two closures at 5 % each): the plan is
+    certified, verified when written, and `borderflow verify` re-checks its folder: every
+    scenario's flows, the expected cost and the certificate (a spot column per scenario, a
+    booking column per subset of the three scenarios, for every origin and product)."""
+    out = tmp_path / "robust"
+    result = CliRunner().invoke(app, ["robust", "--close", "boten-mohan", "--close",
+                                      "huu-nghi-youyiguan", "--probability", "0.05",
+                                      "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert json.loads((out / "summary.json").read_text())["routing"] == "certified"
+    report = verify_run(out)
+    assert report["ok"].all(), violations(report).to_string()
+    n = report["check"].value_counts()
+    pairs = n["spot_route_dual"] // 3
+    assert pairs > 50 and n["booking_route_dual"] == 7 * pairs
+    assert len(pd.read_csv(out / "verification.csv")) == len(
+        report[~report["check"].isin(["manifest", "csv_parquet", "input_checksum", "tables"])])

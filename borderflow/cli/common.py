@@ -252,13 +252,14 @@ def _same_horizon(scenario, base, baseline: Path) -> None:
                                  "with the same --month (or leave --baseline out)"))
 
 
-def _claim(out: Path, protected):
-    """Claim ``--out`` as a run folder (:func:`borderflow.runfolder.claim`): refused, exit 2,
-    if it is anything borderflow did not write, or one of the command's inputs."""
+def _claim(out: Path, protected, kind: str = "run"):
+    """Claim ``--out`` as a run folder (``kind``: or a robust plan's,
+    :func:`borderflow.runfolder.claim`): refused, exit 2, if it is anything borderflow did not
+    write, or one of the command's inputs."""
     from borderflow.io import RUN_VOLATILE
     from borderflow.runfolder import claim
 
-    return claim(out, "run", protected=protected, volatile=RUN_VOLATILE)
+    return claim(out, kind, protected=protected, volatile=RUN_VOLATILE)
 
 
 def _gis_into(res, out: Path, progress, written: list):

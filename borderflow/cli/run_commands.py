@@ -144,6 +144,8 @@ def robust_cmd(
     Two-stage model: tonnes booked per route in advance, then in each scenario (the normal
     year, each crossing closed) the cheapest recourse, with a spot premium on unbooked flow and
     part of unused bookings paid (parameters spot_premium_factor, unused_booking_factor).
+    The plan is re-checked independently before it is written (verification.csv; exit 8 if a
+    check fails) and `borderflow verify` re-checks its folder.
     """
     with _working("robust", as_json) as progress:
         from borderflow.robust import closure_scenarios, robust_plan
@@ -152,17 +154,28 @@ def robust_cmd(
         _check_options(tables, close)
         scenarios, probabilities = closure_scenarios(close, probability, month)
         options = _run_options(threads, time_limit)
-        with _claim(out, _inputs(data, overlay)) as target:
+        with _claim(out, _inputs(data, overlay), "robust") as target:
             result = robust_plan(tables, scenarios, probabilities, options,
                                  on_progress=progress)
+            progress("verify", None, None, "re-checking the plan independently")
+            result.verify(tables)
             progress("write", None, None, f"writing {out}")
             result.write(target)
     from borderflow.cli import outputs
 
+    from borderflow.verify import EXIT_VIOLATIONS, REPORT_TABLE
+
     views, story = outputs.robust_parts(result, tables)
+    report_file = out / (REPORT_TABLE + ".csv")
+    passed = bool(result.verification["ok"].astype(bool).all())
     if as_json:
         display.emit_json(outputs.robust_envelope(result, out, views, story))
-        return
-    display.print_views(views)
-    display.story(story)
-    display.say(f"results written to {out}")
+    else:
+        display.print_views(views)
+        display.story(story)
+        display.say(f"results written to {out}")
+        display.verification_outcome(result.verification, report_file)
+    if not passed:
+        if as_json:
+            display.verification_outcome(result.verification, report_file)
+        raise typer.Exit(EXIT_VIOLATIONS)

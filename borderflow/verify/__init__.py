@@ -28,6 +28,8 @@ Modules, one job each (each lists its checks and what must hold):
 
 - :mod:`.dispatch`: a realistic dispatch run: the foresight bound, the value of foresight,
   announcements in time and a re-plan on every day news arrived (issue 18);
+- :mod:`.robust`: a robust plan's folder (kind ``robust``): each scenario's feasibility, the
+  expected cost and the two-stage certificate (:mod:`borderflow.certificate_robust`);
 - :mod:`.optimality`: the certificate of optimality over every route (issue 17), re-checked by
   :mod:`borderflow.certificate` (route, unserved and sign checks of the duals, duality gap;
   a restricted run's gap bound).
@@ -169,9 +171,9 @@ NOT_A_RUN = {
                              "point's run (borderflow solve with the same scenario)",
     "calibration": lambda d: "it holds a fitted overlay; verify a run solved with it "
                              "(borderflow solve --overlay)",
-    "robust plan": lambda d: "the verifier re-checks run and sweep folders; a robust plan's "
-                             "routing label comes from the pricing that ran with it "
-                             "(summary.json: pricing) and is not re-checked independently",
+    "old robust plan": lambda d: "it was written by an older borderflow, before robust "
+                                 "plans kept what the verifier needs; re-run `borderflow "
+                                 "robust` to get a plan that can be verified",
 }
 
 
@@ -183,7 +185,9 @@ def verify_run(run_dir: Path | str, data: Path | str | None = None,
     Parameters
     ----------
     run_dir : path
-        Folder written by ``borderflow solve`` or ``reroute``.
+        Folder written by ``borderflow solve`` or ``reroute`` (a sweep's is verified scenario
+        by scenario, :func:`verify_sweep`; a robust plan's by
+        :func:`borderflow.verify.robust.verify_plan_folder`).
     data : path, optional
         Dataset folder (default: the inputs named in ``run.json``); ``overlays`` with it.
 
@@ -200,7 +204,7 @@ def verify_run(run_dir: Path | str, data: Path | str | None = None,
         If the folder is not a run folder at all, or its inputs cannot be found.
     """
     from borderflow.io import read_inputs, scenario_of
-    from borderflow.runfolder import MARKER, read_marker
+    from borderflow.runfolder import MARKER, old_robust, read_marker
 
     run_dir = Path(run_dir)
     if not run_dir.is_dir() or not any((run_dir / n).exists() for n in
@@ -210,9 +214,11 @@ def verify_run(run_dir: Path | str, data: Path | str | None = None,
     kind = (read_marker(run_dir) or {}).get("kind", "run")
     if kind == "sweep":
         return verify_sweep(run_dir, data, overlays)
-    if kind == "run" and (run_dir / "plan.csv").is_file() \
-            and (run_dir / "scenarios.csv").is_file() and not any(run_dir.glob("route_flows.*")):
-        kind = "robust plan"  # written by `borderflow robust` (marked as a run folder)
+    if kind == "robust":
+        from .robust import verify_plan_folder
+        return verify_plan_folder(run_dir, data, overlays)
+    if kind == "run" and old_robust(run_dir):
+        kind = "old robust plan"  # `borderflow robust` before issue 17 marked its folder a run
     if kind != "run":
         article = "an" if kind[0] in "aeiou" else "a"
         raise InputError(Problem(display_path(run_dir), None, None, f"is {article} {kind} "

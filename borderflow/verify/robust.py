@@ -1,0 +1,405 @@
+"""A robust plan's folder, re-checked independently (``borderflow verify ROBUST_FOLDER``; issue 17).
+
+From the folder alone (:mod:`borderflow.robust_tables` says what it holds) and the inputs named
+in its ``run.json``, with the verifier's own facts (:mod:`.facts`: arcs, costs, licences, shelf
+lives, prices, each scenario's calendar) and nothing from :mod:`borderflow.model`:
+
+=====================  =========================================================================
+check                  what must hold
+=====================  =========================================================================
+probability            run.json's probabilities lie in [0, 1] and sum to 1; ``summary.json``,
+                       ``scenarios.csv``, ``objective.csv`` and each ``scenario-<i>/summary.json``
+                       say the same
+route                  every route booked or used is a continuous path from its origin to its
+                       market over the inputs' arcs, licensed for its product, within its shelf
+                       life, entering no country twice
+non_negative           flows, spot, idle, unserved and bookings are ``>= 0``
+supply_balance         per scenario, (origin, product): shipped + unserved = supply
+crossing_capacity      per scenario, crossing and direction: loaded trucks + empty-return share x
+                       the opposite direction's <= capacity (0 when closed)
+closure                per scenario: no route through a crossing direction closed in it
+market_demand          per scenario: tonnes to a capped market <= its demand
+destination_share      per scenario: the published shares (:mod:`.terms`)
+recourse               per scenario and route: spot >= flow - booking, idle >= booking - flow
+                       (so the booking as written is what each scenario's spot and idle price)
+objective              per scenario each term (transport, revenue, unserved penalty, spot
+                       premium at ``spot_premium_factor``, idle bookings at
+                       ``unused_booking_factor``) recomputed from the verifier's route costs
+                       and prices = ``objective.csv``; the scenario's cost = ``scenarios.csv``;
+                       the expected cost sum_s p_s cost_s = ``summary.json``
+dual_sign, unserved_   the certificate (:mod:`borderflow.certificate_robust`): duals of the
+dual, duality_gap,     right sign, ``p_s penalty - pi_s >= 0``, expected cost = dual objective,
+spot_route_dual,       no spot column of any scenario and no booking column of any subset of
+booking_route_dual     scenarios with a negative reduced cost (a ``certified`` plan)
+gap_bound              a ``restricted`` plan: its reported gap bound is at least the bound the
+                       verifier finds; or a failed row saying what could not be re-checked
+=====================  =========================================================================
+
+Tolerance as in the verifier (:mod:`.report`).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+
+from borderflow.certificate import _dual_objective, _share_signs, _signs, dual_maps
+from borderflow.certificate_robust import (
+    MAX_SUBSETS_SCENARIOS,
+    columns,
+    price_column,
+)
+from borderflow.data.scenario import Scenario
+
+from . import terms
+from .facts import Facts, input_facts
+from .report import REPORT_COLUMNS, assemble, rows
+
+SCENARIO_TABLES = ("route_flows", "unserved", "crossings", "market_duals", "share_duals",
+                   "entry_duals")
+TOP_TABLES = ("plan", "scenarios", "plan_routes", "plan_arcs", "objective")
+_OTHER = {"a_to_b": "b_to_a", "b_to_a": "a_to_b"}
+
+
+def read_plan_folder(folder: Path) -> tuple[dict, list[pd.DataFrame]]:
+    """The contents of a robust plan's folder (as :meth:`borderflow.robust.RobustResult.
+    contents` holds them in memory), and a failed ``tables`` row per file missing or
+    unreadable."""
+    problems: list[str] = []
+
+    def table(where: Path, name: str) -> pd.DataFrame:
+        try:
+            return pd.read_parquet(where / f"{name}.parquet")
+        except FileNotFoundError:
+            if name != "entry_duals":
+                problems.append(f"{where.name}/{name}.parquet missing")
+        except Exception as err:  # noqa: BLE001 - an unreadable file is a finding
+            problems.append(f"{where.name}/{name}.parquet unreadable ({type(err).__name__})")
+        return pd.DataFrame()
+
+    def document(where: Path, name: str) -> dict:
+        try:
+            doc = json.loads((where / name).read_text(encoding="utf-8"))
+            if isinstance(doc, dict):
+                return doc
+            problems.append(f"{where.name}/{name}: not a JSON object")
+        except (OSError, ValueError) as err:
+            problems.append(f"{where.name}/{name} unreadable ({type(err).__name__})")
+        return {}
+
+    tables = {n: table(folder, n) for n in TOP_TABLES}
+    documents = {n: document(folder, n) for n in ("summary.json", "run.json")}
+    folders = {}
+    for i in range(len(documents["run.json"].get("probabilities") or [])):
+        sub = folder / f"scenario-{i}"
+        sub_tables = {n: table(sub, n) for n in SCENARIO_TABLES}
+        folders[sub.name] = ({n: t for n, t in sub_tables.items() if len(t.columns)},
+                             {"summary.json": document(sub, "summary.json")})
+    found = [rows("tables", np.array(problems, dtype=object), np.ones(len(problems)), "files")] \
+        if problems else []
+    return {"tables": tables, "documents": documents, "folders": folders}, found
+
+
+def verify_plan(contents: dict, tables) -> pd.DataFrame:
+    """Verify a robust plan (see the module docstring).
+
+    Parameters
+    ----------
+    contents : dict
+        ``tables``, ``documents`` and ``folders`` of the plan
+        (:meth:`borderflow.robust.RobustResult.contents`, or :func:`read_plan_folder`).
+    tables : InputTables
+        The inputs the plan was solved on.
+
+    Returns
+    -------
+    DataFrame
+        Report rows (:data:`borderflow.verify.REPORT_COLUMNS`); a check that cannot run is a
+        failed ``verifier`` row naming what could not be re-checked.
+    """
+    meta = contents["documents"].get("run.json", {})
+    summary = contents["documents"].get("summary.json", {})
+    scenarios = [Scenario.model_validate(s) for s in meta.get("scenarios", [])]
+    p = [float(x) for x in meta.get("probabilities", [])]
+    facts = [input_facts(tables, s) for s in scenarios]
+    per = [contents["folders"].get(f"scenario-{i}", ({}, {}))[0] for i in range(len(p))]
+    parts: list[pd.DataFrame] = []
+
+    def run(name: str, check) -> None:
+        try:
+            parts.extend(check())
+        except Exception as err:  # noqa: BLE001 - a check that cannot run fails, visibly
+            what = " ".join(str(err).split())[:160]
+            parts.append(rows("verifier", f"{name} could not be re-checked "
+                              f"({type(err).__name__}: {what})", np.inf, "checks"))
+
+    top = contents["tables"]
+    run("probabilities", lambda: _probability_checks(p, scenarios, summary, top, contents))
+    routes: dict = {}
+    run("routes", lambda: _route_checks(top, facts[0], routes))
+    for i, (f, sc) in enumerate(zip(facts, per)):
+        name = scenarios[i].name
+        run(f"scenario {name}", lambda f=f, sc=sc, name=name: _primal(
+            f, sc, top["plan_routes"], routes, name, tables))
+    run("objective", lambda: _objective_checks(facts, per, p, summary, top, routes,
+                                               scenarios))
+    run("certificate", lambda: _certificate(facts, per, p, summary, scenarios))
+    return assemble(parts)
+
+
+def _probability_checks(p, scenarios, summary, top, contents) -> list[pd.DataFrame]:
+    names = [s.name for s in scenarios]
+    out = [rows("probability", "probabilities sum to 1", abs(sum(p) - 1.0), "probability", 1.0),
+           rows("probability", [f"scenario={n}: in [0, 1]" for n in names],
+                [max(0.0, -x, x - 1.0) for x in p], "probability", 1.0)]
+    said = {"summary.json": summary.get("probabilities", {}),
+            "scenarios.csv": dict(zip(top["scenarios"]["scenario"],
+                                      top["scenarios"]["probability"])),
+            "objective.csv": dict(zip(top["objective"]["scenario"],
+                                      top["objective"]["probability"]))}
+    said["scenario-<i>/summary.json"] = {
+        n: contents["folders"].get(f"scenario-{i}", ({}, {}))[1].get("summary.json", {}).get(
+            "probability", np.nan) for i, n in enumerate(names)}
+    for where, values in said.items():
+        out.append(rows("probability", [f"scenario={n}: {where}" for n in names],
+                        [abs(float(values.get(n, np.nan)) - x) for n, x in zip(names, p)],
+                        "probability", 1.0))
+    return out
+
+
+def _route_checks(top, f: Facts, routes: dict) -> list[pd.DataFrame]:
+    """Each route rebuilt from ``plan_arcs``; fills ``routes``: route_id -> (cost USD/t,
+    crossings [(crossing, direction)])."""
+    plan = top["plan_routes"]
+    arcs = top["plan_arcs"].sort_values(["route_id", "seq"], kind="stable")
+    by_route = {r: g for r, g in arcs.groupby("route_id", sort=False)}
+    names, faults = [], []
+    for r in plan.drop_duplicates(["route_id", "product_id"]).itertuples(index=False):
+        prod = f.products.loc[r.product_id]
+        g = by_route.get(r.route_id)
+        bad, node, hours, cost = [], r.origin, 0.0, 0.0
+        seen, crossings = {f.countries.get(r.origin)}, []
+        ids = [] if g is None else list(g["arc_id"])
+        if g is None or list(g["seq"]) != list(range(len(g))):
+            bad.append("arcs missing or out of order")
+        for a in ids:
+            if a not in f.arcs.index:
+                bad.append(f"unknown arc {a}")
+                break
+            arc = f.arcs.loc[a]
+            if arc["from_node"] != node:
+                bad.append(f"{a} does not start at {node}")
+            node, hours = arc["to_node"], hours + float(arc["travel_h"])
+            time_usd = float(prod["payload_t"]) * float(prod["vot"]) * float(arc["travel_h"])
+            if arc["kind"] == "crossing":
+                lic = f.licences.get(arc["element_id"])
+                if lic is not None and r.product_id not in lic:
+                    bad.append(f"{arc['element_id']} not licensed for {r.product_id}")
+                country = f.countries.get(node)
+                if country in seen:
+                    bad.append(f"enters {country} twice")
+                seen.add(country)
+                crossings.append((arc["element_id"], arc["direction"]))
+                cost += float(arc["cost_usd_per_truck"]) + time_usd
+            else:
+                toll = float(arc["toll_usd_per_truck"] or 0.0)
+                cost += float(prod["cost_factor"]) * (float(arc["cost_usd_per_truck"]) - toll) \
+                    + toll + time_usd
+        if node != r.market:
+            bad.append(f"ends at {node}, not {r.market}")
+        if hours > float(prod["shelf_h"]) + 1e-9:
+            bad.append(f"{hours:g} h > shelf life {float(prod['shelf_h']):g} h")
+        routes[(r.route_id, r.product_id)] = (cost / float(prod["payload_t"]), crossings)
+        names.append(f"{r.route_id}/{r.product_id}" + (f": {'; '.join(bad)}" if bad else ""))
+        faults.append(float(len(bad)))
+    return [rows("route", np.array(names, dtype=object), faults, "faults")]
+
+
+def _flows(sc: dict, plan: pd.DataFrame) -> pd.DataFrame:
+    """A scenario's flows with the plan's bookings (0 where not booked)."""
+    keys = ["route_id", "product_id", "origin", "market", "period"]
+    return sc["route_flows"].merge(plan[keys + ["booked_t_per_day"]], on=keys, how="outer") \
+        .fillna({"flow_t": 0.0, "spot_t": 0.0, "idle_t": 0.0, "booked_t_per_day": 0.0})
+
+
+def _primal(f: Facts, sc: dict, plan: pd.DataFrame, routes: dict, name: str,
+            tables) -> list[pd.DataFrame]:
+    at = f"scenario={name}: "
+    fl = _flows(sc, plan)
+    x, b = fl["flow_t"].to_numpy(float), fl["booked_t_per_day"].to_numpy(float)
+    ent = (at + fl["route_id"] + "/" + fl["product_id"]).to_numpy()
+    u = sc["unserved"]
+    out = [rows("non_negative", ent, np.maximum(0.0, -fl[["flow_t", "spot_t", "idle_t",
+                                                           "booked_t_per_day"]].min(axis=1)) + 0.0,
+                "t"),
+           rows("non_negative", (at + u["origin"] + "/" + u["product_id"]).to_numpy(),
+                np.maximum(0.0, -u["unserved_t"].to_numpy(float)), "t"),
+           rows("recourse", ent + " spot", np.maximum(0.0, x - b - fl["spot_t"].to_numpy(float)),
+                "t", np.maximum(x, b)),
+           rows("recourse", ent + " idle", np.maximum(0.0, b - x - fl["idle_t"].to_numpy(float)),
+                "t", np.maximum(x, b))]
+    shipped = fl.groupby(["origin", "product_id"])["flow_t"].sum()
+    unserved = u.groupby(["origin", "product_id"])["unserved_t"].sum()
+    supply = f.supply.groupby(["origin", "product_id"])["supply_t"].sum()
+    keys = supply.index.union(shipped.index).union(unserved.index)
+    gap = (shipped.reindex(keys, fill_value=0.0) + unserved.reindex(keys, fill_value=0.0)
+           - supply.reindex(keys, fill_value=0.0))
+    out.append(rows("supply_balance", [f"{at}{o}/{q}" for o, q in keys], gap.abs().to_numpy(),
+                    "t", supply.reindex(keys, fill_value=0.0).to_numpy()))
+    loaded: dict = {}
+    closed = {(c, d) for c, d, k in zip(f.capacity["crossing_id"], f.capacity["direction"],
+                                        f.capacity["capacity_trucks_per_day"]) if k <= 0}
+    shut = []
+    for r, q, t in zip(fl["route_id"], fl["product_id"], x):
+        if t <= 0 or (r, q) not in routes:
+            continue
+        trucks = t / float(f.products.loc[q, "payload_t"])
+        for key in routes[(r, q)][1]:
+            loaded[key] = loaded.get(key, 0.0) + trucks
+            if key in closed:
+                shut.append((f"{at}{r}/{q} through {key[0]} {key[1]}", t))
+    out.append(rows("closure", np.array([s[0] for s in shut] or [f"{at}no flow through a "
+                                                                 "closed crossing"], dtype=object),
+                    [s[1] for s in shut] or [0.0], "t"))
+    cap = f.capacity
+    sigma = float(f.empty_share)
+    use = np.array([loaded.get((c, d), 0.0) + sigma * loaded.get((c, _OTHER[d]), 0.0)
+                    for c, d in zip(cap["crossing_id"], cap["direction"])])
+    k = cap["capacity_trucks_per_day"].to_numpy(float)
+    out.append(rows("crossing_capacity", (at + cap["crossing_id"] + " " + cap["direction"])
+                    .to_numpy(), np.maximum(0.0, use - k), "trucks", k))
+    mk = f.markets[np.isfinite(f.markets["demand_t_per_day"])]
+    to = fl.groupby(["market", "product_id"])["flow_t"].sum()
+    got = np.array([to.get((m, q), 0.0) for m, q in zip(mk["market"], mk["product_id"])])
+    out.append(rows("market_demand", (at + mk["market"] + "/" + mk["product_id"]).to_numpy(),
+                    np.maximum(0.0, got - mk["demand_t_per_day"].to_numpy(float)), "t",
+                    mk["demand_t_per_day"].to_numpy(float)))
+    share = terms.destination_share_checks(SimpleNamespace(route_flows=fl), tables)
+    out.append(share.assign(entity=at + share["entity"].astype(str)))
+    return out
+
+
+def _objective_checks(facts, per, p, summary, top, routes, scenarios) -> list[pd.DataFrame]:
+    premium = float(summary.get("spot_premium_factor", np.nan))
+    unused = float(summary.get("unused_booking_factor", np.nan))
+    stated = top["objective"].set_index("scenario")
+    costs = top["scenarios"].set_index("scenario")["cost_usd_robust"]
+    out, expected = [], 0.0
+    for f, sc, ps, s in zip(facts, per, p, scenarios):
+        fl = _flows(sc, top["plan_routes"])
+        c = np.array([routes[(r, q)][0] for r, q in zip(fl["route_id"], fl["product_id"])])
+        price = f.markets.set_index(["market", "product_id"])["price_usd_per_t"]
+        pr = price.reindex(pd.MultiIndex.from_arrays([fl["market"], fl["product_id"]])) \
+            .to_numpy(float)
+        x = fl["flow_t"].to_numpy(float)
+        u = sc["unserved"]
+        pen = f.products["penalty_usd_per_t"].reindex(u["product_id"]).to_numpy(float)
+        mine = {"transport_cost_usd": float(c @ x), "revenue_usd": float(pr @ x),
+                "unserved_penalty_usd": float(pen @ u["unserved_t"].to_numpy(float)),
+                "spot_premium_usd": premium * float(c @ fl["spot_t"].to_numpy(float)),
+                "idle_booking_usd": unused * float(c @ fl["idle_t"].to_numpy(float))}
+        total = mine["transport_cost_usd"] - mine["revenue_usd"] \
+            + mine["unserved_penalty_usd"] + mine["spot_premium_usd"] + mine["idle_booking_usd"]
+        expected += ps * total
+        said = stated.loc[s.name] if s.name in stated.index else {}
+        names = [f"scenario={s.name}: {k}" for k in mine] + [
+            f"scenario={s.name}: cost_usd (objective.csv)",
+            f"scenario={s.name}: cost_usd_robust (scenarios.csv)"]
+        amounts = [abs(float(said.get(k, np.nan)) - v) for k, v in mine.items()] + [
+            abs(float(said.get("cost_usd", np.nan)) - total),
+            abs(float(costs.get(s.name, np.nan)) - total)]
+        scale = max(abs(v) for v in [*mine.values(), total])
+        out.append(rows("objective", names, amounts, "USD", scale))
+    claimed = float(summary.get("expected_cost_usd_robust", np.nan))
+    out.append(rows("objective", "expected cost: sum of probability x scenario cost "
+                    "(summary.json expected_cost_usd_robust)", abs(claimed - expected), "USD",
+                    max(abs(claimed), abs(expected))))
+    return out
+
+
+def _certificate(facts, per, p, summary, scenarios) -> list[pd.DataFrame]:
+    routing = summary.get("routing")
+    bound = (summary.get("pricing") or {}).get("gap_bound_usd")
+    if routing is None:
+        return []
+    if routing != "certified" and bound is None:
+        return [rows("gap_bound", "restricted plan with no gap bound: nothing claimed", 0.0,
+                     "USD")]
+    objective = float(summary["expected_cost_usd_robust"])
+    names = [s.name for s in scenarios]
+    out, dual = [], 0.0
+    for f, sc, ps, name in zip(facts, per, p, names):
+        at = f"scenario={name}: "
+        mu, rho, pi, lam, share = dual_maps(sc)
+        for part in (_signs(mu, rho, lam), _share_signs(share)):
+            out.append(part.assign(entity=at + part["entity"].astype(str)))
+        s = f.supply
+        pen = f.products["penalty_usd_per_t"].reindex(s["product_id"]).to_numpy(float)
+        pis = np.array([pi.get((o, q, int(t)), 0.0) for o, q, t in
+                        zip(s["origin"], s["product_id"], s["period"])])
+        out.append(rows("unserved_dual", (at + s["origin"] + "/" + s["product_id"]).to_numpy(),
+                        np.maximum(0.0, pis - ps * pen), "USD/t", ps * pen))
+        dual += _dual_objective(f, mu, rho, pi, lam)
+    out.append(rows("duality_gap", "expected cost = sum over scenarios of the dual objective",
+                    abs(objective - dual), "USD", max(abs(objective), abs(dual))))
+    nodes = pd.DataFrame({"node_id": list(facts[0].countries),
+                          "country": list(facts[0].countries.values())})
+    premium = float(summary["spot_premium_factor"])
+    unused = float(summary["unused_booking_factor"])
+    exact = len(p) <= MAX_SUBSETS_SCENARIOS
+    kinds = columns(p, premium, unused, subsets=exact,
+                    alone=routing != "certified" or not exact)
+    least_alone = []
+    for col in kinds:
+        routes = price_column(facts, nodes, per, col)
+        ent = f"{col.kind} {'+'.join(names[s] for s in col.members)}: "
+        amount = np.maximum(0.0, -routes["min_reduced_cost_usd_per_t"].to_numpy(float)) + 0.0
+        if col.kind == "alone":
+            least_alone.append(float((routes["supply_t"].to_numpy(float) * amount).sum()))
+        elif routing == "certified":
+            out.append(pd.DataFrame({
+                "check": f"{col.kind}_route_dual",
+                "entity": (ent + routes["origin"] + "/" + routes["product_id"]).to_numpy(),
+                "amount": amount, "unit": "USD/t", "tolerance": routes["tolerance"].to_numpy(),
+                "ok": routes["ok"].to_numpy()}))
+    if routing == "certified" and not exact:
+        short = sum(least_alone)
+        out.append(rows("booking_route_dual", f"{len(p)} scenarios: booking subsets not "
+                        f"enumerated; certified only if no a_s < 0 (shortfall {short:g} USD)",
+                        short, "USD", abs(objective)))
+    if routing != "certified":
+        found = max(0.0, objective - (dual - sum(least_alone)))
+        out.append(rows("gap_bound", "restricted plan: reported gap bound >= the verifier's",
+                        max(0.0, found - float(bound)), "USD", max(abs(objective), found)))
+    return [o[REPORT_COLUMNS] for o in out]
+
+
+def verify_plan_folder(folder: Path, data=None, overlays=()) -> pd.DataFrame:
+    """Verify a robust plan's folder: its files (manifest and marker, CSV against parquet in
+    the folder and each scenario's sub-folder, the inputs' checksums) and the plan
+    (:func:`verify_plan`) against the inputs named in its ``run.json`` (or ``data``)."""
+    from borderflow.data.errors import InputError, Problem, display_path
+    from borderflow.io import read_inputs
+
+    from . import folder as files
+
+    if not (folder / "run.json").is_file() and not (folder / "plan.parquet").is_file():
+        raise InputError(Problem(display_path(folder), None, None, "not a robust plan folder "
+                                 "(marked robust, but no run.json and no plan.parquet)"))
+    parts = files.manifest_checks(folder)
+    contents, found = read_plan_folder(folder)
+    parts += found + files.csv_checks(folder)
+    for name in contents["folders"]:
+        parts += [c.assign(entity=f"{name}/" + c["entity"].astype(str))
+                  for c in files.csv_checks(folder / name)]
+    meta = contents["documents"]["run.json"]
+    if not meta and data is None:
+        return assemble(parts)
+    tables = read_inputs(folder, meta, data, overlays)
+    parts.append(verify_plan(contents, tables))
+    parts += files.input_checks(folder, meta)
+    return assemble(parts)
