@@ -27,7 +27,10 @@ A dated run is re-checked by :func:`borderflow.certificate_dated.check_dated_cer
 duals). Its objective is the LP's: when the FIFO replay repaired the LP's write-offs
 (``summary.fifo_repair``), the certificate is of the LP optimum
 ``fifo_repair.lp_lower_bound_usd`` (the bound the repaired solution is reported against). A
-realistic-dispatch run claims no optimum and gets no row.
+realistic-dispatch run claims no optimum and gets no row. A dated run with stock at origins (a
+dispatch hold; an ``origin_stock`` table) gets no row either: its pricing with the shelf rows'
+duals (:mod:`borderflow.model.stock_bound`) is not re-checked yet, and its ``optimality`` line
+says so.
 """
 
 from __future__ import annotations
@@ -57,6 +60,8 @@ def certificate_checks(results, f) -> list[pd.DataFrame]:
     bound = (summary.get("pricing") or {}).get("gap_bound_usd")
     if summary["routing"] != "certified" and bound is None:
         return []  # nothing claimed: no bound to re-check
+    if f.dated and "origin_stock" in results.tables():
+        return []  # stock at origins: not re-checked, and the summary says so
     nodes = pd.DataFrame({"node_id": list(f.countries), "country": list(f.countries.values())})
     objective = float(summary["objective_usd"])
     repair = summary.get("fifo_repair") or {}
