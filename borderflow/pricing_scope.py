@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 
-from borderflow.model.column_generation import gap_bound_usd, timed_pricing
+from borderflow.model.column_generation import LABEL_LIMIT, gap_bound_usd, timed_pricing
 from borderflow.model.dated_columns import (dated_gap_bound_usd, initial_shortfall,
                                             price_dated_model)
 
@@ -97,6 +97,6 @@ def label_limit_reason(err, net) -> str:
     day = f"day {err.period}"
     if 0 <= err.period < len(net.periods):
         day += f" ({net.periods['label'].iloc[err.period]})"
-    return (f"pricing stopped: label limit {err.limit:,} reached at {day}, product "
+    return (f"{LABEL_LIMIT} {err.limit:,} reached at {day}, product "
             f"{err.product_id} (from {err.origin}); raise --pricing-labels; the pass did not "
             "finish, so no gap bound is claimed (gap unknown)")

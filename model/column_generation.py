@@ -91,6 +91,11 @@ class Pricing:
     max_labels: int = MAX_LABELS
 
 
+#: how the reason of a run whose pricing met its label limit starts
+#: (:func:`borderflow.pricing_scope.label_limit_reason`)
+LABEL_LIMIT = "pricing stopped: label limit"
+
+
 @dataclass
 class Routing:
     """How optimality over the routes was established (``summary.json``: ``routing`` and
@@ -156,6 +161,8 @@ class Routing:
         unit = "USD/day" if per_day else "USD"
         bound = "unknown" if self.gap_bound_usd is None else \
             f"<= {self.gap_bound_usd:,.2f} {unit}"
+        if self.reason.startswith(LABEL_LIMIT):  # a cap the user can raise: said here too
+            bound += f" ({self.reason.split(';')[0]})"
         return (f"optimal over the {self.route_products:,} (route, product) pairs in the model "
                 f"only; gap {bound}")
 
