@@ -33,6 +33,7 @@ from .column_generation import Pricing, _row_duals, entry_prices
 from .dated_pricing import DatedDuals, initial_queue_bounds, price_dated
 from .formulation import BuiltModel
 from .network import FreightNetwork
+from .origin_stock import has_hold
 from .pricing import DIRECTIONS, PricingGraph, PricingProduct, PricingResult
 from .stock_bound import (StockPricing, corrected_columns, hold_cells, least_by_pair,
                           releasable, shelf_bands, shelf_duals, stock_gap_bound)
@@ -114,7 +115,7 @@ def price_dated_model(session, built: BuiltModel, net: FreightNetwork, pricing: 
     duals, eta = read_dated_duals(session, built, net, graph)
     days = sorted(int(t) for t in set(built.unserved["period"]))
     stock = bands = None
-    if built.stock is not None:  # a dispatch hold: shelf rows priced in bands
+    if has_hold(net):  # a dispatch hold: shelf rows priced in bands, cells a route may open
         stock = StockPricing(shelf=shelf_duals(session, built),
                              supply_usd_per_t=dict(duals.supply_usd_per_t),
                              cells=hold_cells(net, built))

@@ -1,6 +1,8 @@
 r"""Pricing and gap bound of dated runs with stock at origins (a dispatch hold, issue 17).
 
-A dated run whose scenario holds dispatch has the family of :mod:`borderflow.model.origin_stock`:
+A dated run whose scenario holds dispatch (:func:`~borderflow.model.origin_stock.has_hold`;
+also when no route flow of the model is held yet, since a route the model lacks may be) has
+the family of :mod:`borderflow.model.origin_stock`:
 stock ``S``, releases ``r`` and write-offs ``w`` per *cell* (origin, product, held day ``s``),
 and the shelf rows ``origin_stock_shelf`` (``<= 0``) of each (origin ``o``, product ``p``,
 release day ``t``, age threshold ``a``): releases of age ``>= a`` at most the route flows of
@@ -86,6 +88,8 @@ def shelf_duals(session, built: BuiltModel) -> pd.DataFrame:
     optimum up to solver noise; not clipped)."""
     from .column_generation import _row_duals
 
+    if built.stock is None:  # a hold that holds no route flow of the model: no shelf rows
+        return pd.DataFrame(columns=[*KEYS, "shelf_h", "a", "row", "dual"])
     rows = shelf_rows(built.stock)
     comp = getattr(built.model, "origin_stock_shelf", None)
     dual = _row_duals(session, comp) if comp is not None and len(comp) else np.zeros(0)
@@ -223,7 +227,9 @@ def stock_gap_bound(pairs: pd.DataFrame, net: FreightNetwork, built: BuiltModel,
         columns=range(n)).fillna(0.0)
     upto = daily.cumsum(axis=1)
     pen = built.index.unserved.groupby(["origin", "product_id"])["penalty_usd_per_t"].first()
-    have = built.stock.cells.set_index(["origin", "product_id", "held_day"])
+    have = pd.DataFrame(columns=["origin", "product_id", "held_day", "first_release"]) \
+        if built.stock is None else built.stock.cells
+    have = have.set_index(["origin", "product_id", "held_day"])
     notes, gap = [], 0.0
     # routes: fractional knapsack per (origin, product)
     rc = pairs["min_reduced_cost_usd_per_t"].to_numpy(dtype=float)
