@@ -52,8 +52,8 @@ from .levers import entry_limits
 from .network import FreightNetwork
 from .origin_stock import shelf_rows
 
-__all__ = ["NOT_RECHECKED", "StockPricing", "corrected_columns", "hold_cells", "least_by_pair", "releasable",
-           "shelf_bands", "shelf_duals", "stock_gap_bound"]
+__all__ = ["NOT_RECHECKED", "StockPricing", "corrected_columns", "hold_cells", "least_by_pair",
+           "releasable", "shelf_bands", "shelf_duals", "stock_gap_bound"]
 
 #: said in the optimality line of every run with stock at origins
 NOT_RECHECKED = ("its pricing with the stock rows' duals (certificate or gap bound) is not "
