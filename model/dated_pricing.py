@@ -1,5 +1,8 @@
 r"""Pricing of new routes in a dated (day-by-day) model: time-dependent duals, gate queues.
 
+(Over 500 lines: the columns, the proof that they suffice and the search that finds them are
+one argument and are kept together.)
+
 The static counterpart and the common inputs (:class:`~borderflow.model.pricing.PricingGraph`,
 :class:`~borderflow.model.pricing.PricingProduct`) are in :mod:`borderflow.model.pricing`.
 

@@ -22,6 +22,7 @@ from borderflow.data.dataset import load_dataset
 from borderflow.data.scenario import Scenario
 from borderflow.model.column_generation import Pricing
 from borderflow.model.dated_pricing import MAX_LABELS
+from borderflow.model.routes import RouteOptions
 from borderflow.options import RunOptions
 from borderflow.pipeline import run_scenario
 
@@ -108,3 +109,39 @@ def test_a_bad_label_limit_exits_2_in_one_line(tmp_path, value):
 
 def test_the_cli_default_is_the_model_default():
     assert PRICING_LABELS == MAX_LABELS == Pricing().max_labels
+
+
+CLOSED_AND_HELD = ("name: closed-and-held\nhorizon: {start: 2023-01-01, days: 6}\nevents:\n"
+                   "  - {crossing: x1, close: {from: 2023-01-02, to: 2023-01-02}}\n"
+                   "  - {crossing: x2, hold_dispatch: {}, from: 2023-01-02, to: 2023-01-02}\n")
+
+
+def _closed_and_held(tmp_path, routes: RouteOptions | None = None):
+    t = tiny.base_tables()
+    t["supply"].loc[0, "supply_t_per_year"] = 200 * 372
+    ds = load_dataset(border_data(tmp_path, "data", t), check_borders=False)
+    scenario = Scenario.from_yaml_text(CLOSED_AND_HELD, ds)
+    options = RunOptions() if routes is None else RunOptions(routes=routes)
+    return run_scenario(ds, scenario, options).results
+
+
+def test_a_held_route_the_model_lacks_could_open_stock_at_origin(tmp_path):
+    """x1 closed on 2 January, x2 held that day. Over every route (x1 and x2, the default
+    start set keeps both gates) 2 January's 200 t wait at O and leave on x1 on 3 January: every
+    day earns 200 x (11 - 1,000), certified. From x1 alone (one route, no gate kept) nothing of
+    the model is held, so it has no stock: the 10 trucks wait a day at the closed gate (40
+    USD/truck-day: 400 USD), and no route column prices out (x2 costs 5 USD/t more). But a held
+    x2 would open the cell (O, durian, 2 January): its release on 3 January has reduced cost
+    pi_3 - pi_2 = -989 - (-991) = -2 USD/t, times everything the cell could hold (U = 400 t up
+    to that day): restricted, bound 800 USD >= the true gap 400 USD."""
+    full = _closed_and_held(tmp_path / "all").summary
+    assert full["objective_usd"] == pytest.approx(6 * 200 * (11 - 1000), abs=TOL)
+    assert full["routing"] == "certified"
+    res = _closed_and_held(tmp_path / "x1", RouteOptions(max_routes_per_product=1))
+    s = res.summary
+    assert s["pricing"]["route_products"] == 1
+    assert s["objective_usd"] == pytest.approx(full["objective_usd"] + 400, abs=TOL)
+    assert s["routing"] == "restricted"
+    assert "cell of stock at origin the model lacks" in s["pricing"]["reason"]
+    assert s["pricing"]["gap_bound_usd"] == pytest.approx(800, abs=TOL)
+    assert s["pricing"]["gap_bound_usd"] >= s["objective_usd"] - full["objective_usd"] - TOL
