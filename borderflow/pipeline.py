@@ -327,7 +327,10 @@ def generate_columns(model: Prepared, summary: SolveSummary, options: RunOptions
     per arc; share duals per origin, product and market); in a dated run the queues at the
     gates too (depart, hold and direct columns per dispatch day, and a bound on what a new
     stream could make of an initial queue: a run is certified only when that bound is not
-    below 0 either). Not priced, ``restricted`` with the gap unknown (a bound computed without
+    below 0 either; with a dispatch hold, the stock rows' duals and the cells a route could
+    open, :mod:`borderflow.model.stock_bound`). A dated search that reaches its label limit
+    (``options.pricing.max_labels``, ``--pricing-labels``) stops pricing: ``restricted``, the
+    reason naming the limit, day and product, gap unknown. Not priced, ``restricted`` with the gap unknown (a bound computed without
     the duals of every row would not be a bound): a realistic dispatch (a policy simulation),
     rolling windows without the whole LP (an approximation), extra constraints and rows
     pricing does not price (:func:`borderflow.pricing_scope.outside_pricing`).
