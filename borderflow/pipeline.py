@@ -330,8 +330,9 @@ def generate_columns(model: Prepared, summary: SolveSummary, options: RunOptions
     below 0 either; with a dispatch hold, the stock rows' duals and the cells a route could
     open, :mod:`borderflow.model.stock_bound`). A dated search that reaches its label limit
     (``options.pricing.max_labels``, ``--pricing-labels``) stops pricing: ``restricted``, the
-    reason naming the limit, day and product, gap unknown. Not priced, ``restricted`` with the gap unknown (a bound computed without
-    the duals of every row would not be a bound): a realistic dispatch (a policy simulation),
+    reason naming the limit, day and product, gap unknown. Not priced, ``restricted`` with
+    the gap unknown (a bound computed without the duals of every row would not be a bound): a
+    realistic dispatch (a policy simulation),
     rolling windows without the whole LP (an approximation), extra constraints and rows
     pricing does not price (:func:`borderflow.pricing_scope.outside_pricing`).
 

@@ -115,7 +115,7 @@ def price_dated_model(session, built: BuiltModel, net: FreightNetwork, pricing: 
     duals, eta = read_dated_duals(session, built, net, graph)
     days = sorted(int(t) for t in set(built.unserved["period"]))
     stock = bands = None
-    if has_hold(net):  # a dispatch hold: shelf rows priced in bands, cells a route may open
+    if has_hold(net) or built.stock is not None:  # stock at origins: shelf rows in bands
         stock = StockPricing(shelf=shelf_duals(session, built),
                              supply_usd_per_t=dict(duals.supply_usd_per_t),
                              cells=hold_cells(net, built))

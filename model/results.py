@@ -440,7 +440,7 @@ def extract_results(net: FreightNetwork, routes: RouteSet, built: BuiltModel,
         optimality=routing.sentence(per_day=not net.dated)
         + (f"; {fifo.sentence()}" if fifo is not None else "")
         + (f"; {STOCK_SENTENCE}" if built.stock is not None else "")
-        + (f"; {NOT_RECHECKED}" if has_hold(net) else "")
+        + (f"; {NOT_RECHECKED}" if has_hold(net) or built.stock is not None else "")
         if solve_summary.get("dispatch") != "realistic" else
         ("not an optimum: a realistic-dispatch policy simulation, each day's plan optimal for "
          "the calendar known that day over the (route, product) pairs in the model"),

@@ -161,7 +161,8 @@ def hold_cells(net: FreightNetwork, built: BuiltModel) -> pd.DataFrame:
     that day, a frozenset), ``first_release_lb`` (the first later day on which one of them is
     no longer in force: no cell of that day can release earlier; ``n``: none within the
     days), ``first_release_ub`` (the first later day on which none of them is: no cell of
-    that day releases later)."""
+    that day releases later); and the model's own cells (with their release day) when the
+    scenario no longer holds them (a baseline solved on the hold's model)."""
     n = built.index.n_periods
     lim = entry_limits(net)
     hold = lim[lim["kind"] == "hold_dispatch"]
@@ -185,8 +186,21 @@ def hold_cells(net: FreightNetwork, built: BuiltModel) -> pd.DataFrame:
             all_off = later[~inforce.any(axis=0)]
             rows.append((o, p, s, events, int(some_off[0]) if len(some_off) else n,
                          int(all_off[0]) if len(all_off) else n))
-    return pd.DataFrame(rows, columns=["origin", "product_id", "held_day", "events",
-                                       "first_release_lb", "first_release_ub"])
+    out = pd.DataFrame(rows, columns=["origin", "product_id", "held_day", "events",
+                                      "first_release_lb", "first_release_ub"])
+    if built.stock is not None:  # the model's own cells (a baseline keeps them, hold lifted)
+        own = built.stock.cells[["origin", "product_id", "held_day", "first_release"]]
+        seen = set(zip(out["origin"], out["product_id"], out["held_day"]))
+        own = own[[k not in seen for k in zip(own["origin"], own["product_id"],
+                                              own["held_day"])]]
+        out = pd.concat([out, pd.DataFrame({
+            "origin": own["origin"].to_numpy(), "product_id": own["product_id"].to_numpy(),
+            "held_day": own["held_day"].to_numpy(dtype=np.int64),
+            "events": [frozenset()] * len(own),
+            "first_release_lb": own["first_release"].to_numpy(dtype=np.int64),
+            "first_release_ub": own["first_release"].to_numpy(dtype=np.int64)})],
+            ignore_index=True)
+    return out
 
 
 def _knapsack(short: np.ndarray, most: np.ndarray, total: float) -> float:
