@@ -145,3 +145,19 @@ def test_a_held_route_the_model_lacks_could_open_stock_at_origin(tmp_path):
     assert "cell of stock at origin the model lacks" in s["pricing"]["reason"]
     assert s["pricing"]["gap_bound_usd"] == pytest.approx(800, abs=TOL)
     assert s["pricing"]["gap_bound_usd"] >= s["objective_usd"] - full["objective_usd"] - TOL
+
+
+def test_the_baseline_on_the_holds_model_is_priced_with_its_stock_rows(tmp_path):
+    """The baseline (hold lifted) is a warm re-solve of the hold's model, stock rows and all:
+    it is priced with them too and certifies the undisturbed optimum, 6 x 200 x (11 - 1,000)."""
+    import borderflow as bf
+
+    ds = load_dataset(_data(tmp_path), check_borders=False)
+    res = bf.solve(ds, Scenario.from_yaml_text(YAML, ds),
+                   RunOptions(dated_routes_per_product=1))
+    assert res.summary["objective_usd"] == pytest.approx(OPTIMUM, abs=TOL)
+    base = res.baseline.summary
+    assert base["objective_usd"] == pytest.approx(6 * 200 * (11 - 1000), abs=TOL)
+    assert base["routing"] == "certified"
+    assert "not re-checked" in base["optimality"]
+    assert res.verification["ok"].all(), res.verification[~res.verification["ok"]]
