@@ -97,9 +97,10 @@ def test_the_cli_records_the_label_limit_and_prints_no_traceback(tmp_path):
     assert run["options"]["pricing"]["max_labels"] == 1
 
 
-@pytest.mark.parametrize("value", ["0", "-5"])
-def test_a_bad_label_limit_exits_2_in_one_line(tmp_path, value):
-    res = CliRunner().invoke(app, ["solve", "--pricing-labels", value, "--out",
+@pytest.mark.parametrize("command,value", [(["solve"], "0"), (["solve"], "-5"),
+                                           (["sweep", "--n-1"], "0")])
+def test_a_bad_label_limit_exits_2_in_one_line(tmp_path, command, value):
+    res = CliRunner().invoke(app, [*command, "--pricing-labels", value, "--out",
                                    str(tmp_path / "bad")])
     assert res.exit_code == 2
     assert "--pricing-labels" in res.output
