@@ -95,7 +95,8 @@ class RunOptions:
     @classmethod
     def of(cls, *, threads: int = 1, time_limit_s: float = 600.0,
            window_days: int | None = None, overlap_days: int | None = None,
-           pricing_rounds: int = Pricing.max_rounds, method: str = "auto") -> RunOptions:
+           pricing_rounds: int = Pricing.max_rounds, method: str = "auto",
+           pricing_labels: int = Pricing.max_labels) -> RunOptions:
         """Options from the few settings the command line exposes.
 
         Parameters
@@ -111,6 +112,9 @@ class RunOptions:
         pricing_rounds : int
             Static runs: most rounds of column generation that add routes (0: none; the run
             is then optimal over the enumerated routes only, with its gap bound).
+        pricing_labels : int
+            Dated runs: labels one pricing search may pop before pricing stops (the run is
+            then ``restricted``, gap unknown): :attr:`Pricing.max_labels`.
         method : str
             One of :data:`DATED_METHODS`. ``auto`` with ``window_days``: ``windows`` (the
             approximation, as before there was an exact path); without: the rule of
@@ -134,7 +138,8 @@ class RunOptions:
         else:
             rolling = None
         return cls(routes=RouteOptions(),
-                   pricing=Pricing(enabled=pricing_rounds > 0, max_rounds=pricing_rounds),
+                   pricing=Pricing(enabled=pricing_rounds > 0, max_rounds=pricing_rounds,
+                                   max_labels=pricing_labels),
                    solver=SolverOptions(threads=threads, time_limit_s=time_limit_s),
                    rolling=rolling,
                    exact_windows_from_days=None if method == "lp"

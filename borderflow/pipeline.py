@@ -46,7 +46,8 @@ from borderflow.model.results import ResultTables, extract_results
 from borderflow.model.routes import RouteOptions, RouteSet, enumerate_routes
 from borderflow.model.size import check_model_size
 from borderflow.options import RunOptions
-from borderflow.pricing_scope import not_priced, price_once
+from borderflow.model.pricing import PricingLimitError
+from borderflow.pricing_scope import label_limit_reason, not_priced, price_once
 from borderflow.solvers.highs import (HighsSession, InfeasibleError, SolverOptions,
                                       SolveSummary, solver_version)
 from borderflow.solvers.memory import release_freed_memory
@@ -326,8 +327,12 @@ def generate_columns(model: Prepared, summary: SolveSummary, options: RunOptions
     per arc; share duals per origin, product and market); in a dated run the queues at the
     gates too (depart, hold and direct columns per dispatch day, and a bound on what a new
     stream could make of an initial queue: a run is certified only when that bound is not
-    below 0 either). Not priced, ``restricted`` with the gap unknown (a bound computed without
-    the duals of every row would not be a bound): a realistic dispatch (a policy simulation),
+    below 0 either; with a dispatch hold, the stock rows' duals and the cells a route could
+    open, :mod:`borderflow.model.stock_bound`). A dated search that reaches its label limit
+    (``options.pricing.max_labels``, ``--pricing-labels``) stops pricing: ``restricted``, the
+    reason naming the limit, day and product, gap unknown. Not priced, ``restricted`` with
+    the gap unknown (a bound computed without the duals of every row would not be a bound): a
+    realistic dispatch (a policy simulation),
     rolling windows without the whole LP (an approximation), extra constraints and rows
     pricing does not price (:func:`borderflow.pricing_scope.outside_pricing`).
 
@@ -379,12 +384,21 @@ def generate_columns(model: Prepared, summary: SolveSummary, options: RunOptions
     while True:
         progress("pricing", None, None, f"pricing round {routing.rounds + 1}: routes of "
                                         "negative reduced cost")
-        columns, least, gap, entries, seconds = price_once(model, options, inputs)
+        try:
+            columns, least, gap, entries, notes, seconds = price_once(model, options, inputs)
+        except PricingLimitError as err:  # the pass did not finish: no bound is claimed
+            routing.rounds += 1
+            routing.min_reduced_cost_usd_per_t = routing.gap_bound_usd = None
+            routing.reason = label_limit_reason(err, net)
+            entries = 0
+            break
         routing.rounds += 1
         routing.pricing_seconds += seconds
         routing.min_reduced_cost_usd_per_t, routing.gap_bound_usd = least, gap
         if columns.empty:
-            routing.status = "certified" if not entries else "restricted"
+            routing.status = "certified" if not entries and not notes else "restricted"
+            if notes:
+                routing.reason = "; ".join(notes)
             break
         routes = grow(routing, pricing, net, model.routes, columns, least)
         if routes is None:

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import time
 
-from borderflow.model.column_generation import gap_bound_usd, timed_pricing
+from borderflow.model.column_generation import LABEL_LIMIT, gap_bound_usd, timed_pricing
 from borderflow.model.dated_columns import (dated_gap_bound_usd, initial_shortfall,
                                             price_dated_model)
 
-__all__ = ["DATED_ROWS", "PRICED_ROWS", "UNPRICED_ROWS", "not_priced", "outside_pricing",
-           "price_once"]
+__all__ = ["DATED_ROWS", "PRICED_ROWS", "UNPRICED_ROWS", "label_limit_reason", "not_priced",
+           "outside_pricing", "price_once"]
 
 #: row families of the static model that pricing prices (their duals enter a route's reduced
 #: cost, :mod:`borderflow.model.pricing`); a model with rows of any other family is not priced
@@ -32,8 +32,10 @@ UNPRICED_ROWS = {"queue_balance": "queue balance rows", "queue_age": "queue age 
                  "queue_expiry": "queue expiry rows", "initial_queue_total": "initial queues",
                  "origin_stock_balance": "stock at origins under a dispatch hold",
                  "origin_stock_shelf": "shelf life of released stock"}
-#: the families of :data:`UNPRICED_ROWS` that dated pricing prices
-DATED_ROWS = ("queue_balance", "queue_age", "queue_expiry", "initial_queue_total")
+#: the families of :data:`UNPRICED_ROWS` that dated pricing prices (the origin-stock rows of a
+#: dispatch hold through :mod:`borderflow.model.stock_bound`)
+DATED_ROWS = ("queue_balance", "queue_age", "queue_expiry", "initial_queue_total",
+              "origin_stock_balance", "origin_stock_shelf")
 
 
 def outside_pricing(model) -> str:
@@ -70,14 +72,31 @@ def not_priced(model, summary) -> str:
 
 def price_once(model, options, inputs) -> tuple:
     """One pricing pass of a solved model: ``(columns, least reduced cost, gap bound,
-    initial-queue entries a new stream could improve, seconds)``."""
+    initial-queue entries a new stream could improve, notes, seconds)``; ``notes``: other
+    reasons the run cannot be certified though no column prices out (stock at origins,
+    :func:`borderflow.model.stock_bound.stock_gap_bound`)."""
     t0 = time.perf_counter()
     pricing = options.pricing
+    notes = []
     if model.net.dated:
         found = price_dated_model(model.session, model.built, model.net, pricing, inputs)
-        least, gap = dated_gap_bound_usd(found, model.net, pricing.tolerance_usd_per_t)
+        least, gap, notes = dated_gap_bound_usd(found, model.net, pricing.tolerance_usd_per_t,
+                                                model.built)
         entries = initial_shortfall(found, pricing.tolerance_usd_per_t)[1]
     else:
         found, _ = timed_pricing(model.session, model.built, model.net, pricing, inputs)
         (least, gap), entries = gap_bound_usd(found, model.net), 0
-    return found.columns, least, gap, entries, time.perf_counter() - t0
+    return found.columns, least, gap, entries, notes, time.perf_counter() - t0
+
+
+def label_limit_reason(err, net) -> str:
+    """Why pricing stopped at a dated search's label limit (``err``: a
+    :class:`~borderflow.model.pricing.PricingLimitError`), in words: "pricing stopped: label
+    limit N reached at day d (date), product p (from o)"; the pass did not finish, so the run
+    is ``restricted`` with the gap unknown."""
+    day = f"day {err.period}"
+    if 0 <= err.period < len(net.periods):
+        day += f" ({net.periods['label'].iloc[err.period]})"
+    return (f"{LABEL_LIMIT} {err.limit:,} reached at {day}, product "
+            f"{err.product_id} (from {err.origin}); raise --pricing-labels; the pass did not "
+            "finish, so no gap bound is claimed (gap unknown)")

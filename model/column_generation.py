@@ -46,6 +46,7 @@ from borderflow.data.destinations import share_rules
 
 from .levers import entry_duals
 from .licences import route_licences
+from .dated_pricing import MAX_LABELS
 from .formulation import BuiltModel
 from .network import FreightNetwork
 from .pricing import (TOLERANCE, PricingGraph, PricingProduct, PricingResult, StaticDuals,
@@ -76,6 +77,10 @@ class Pricing:
         Most routes added per (origin, product) and round (least reduced cost first).
     warm : bool
         Start each rebuilt model from the last optimal basis (:func:`carry_basis`).
+    max_labels : int
+        Dated runs: labels one (origin, product, dispatch day) search may pop
+        (``--pricing-labels``); a search that reaches it stops pricing and the run is
+        ``restricted`` ("pricing stopped: label limit ...", gap unknown).
     """
 
     enabled: bool = True
@@ -83,6 +88,12 @@ class Pricing:
     tolerance_usd_per_t: float = TOLERANCE
     columns_per_pair: int = 1
     warm: bool = True
+    max_labels: int = MAX_LABELS
+
+
+#: how the reason of a run whose pricing met its label limit starts
+#: (:func:`borderflow.pricing_scope.label_limit_reason`)
+LABEL_LIMIT = "pricing stopped: label limit"
 
 
 @dataclass
@@ -150,6 +161,8 @@ class Routing:
         unit = "USD/day" if per_day else "USD"
         bound = "unknown" if self.gap_bound_usd is None else \
             f"<= {self.gap_bound_usd:,.2f} {unit}"
+        if self.reason.startswith(LABEL_LIMIT):  # a cap the user can raise: said here too
+            bound += f" ({self.reason.split(';')[0]})"
         return (f"optimal over the {self.route_products:,} (route, product) pairs in the model "
                 f"only; gap {bound}")
 

@@ -33,7 +33,10 @@ from .column_generation import Pricing, _row_duals, entry_prices
 from .dated_pricing import DatedDuals, initial_queue_bounds, price_dated
 from .formulation import BuiltModel
 from .network import FreightNetwork
+from .origin_stock import has_hold
 from .pricing import DIRECTIONS, PricingGraph, PricingProduct, PricingResult
+from .stock_bound import (StockPricing, corrected_columns, hold_cells, least_by_pair,
+                          releasable, shelf_bands, shelf_duals, stock_gap_bound)
 
 __all__ = ["DatedPricing", "dated_gap_bound_usd", "price_dated_model", "read_dated_duals"]
 
@@ -46,6 +49,7 @@ class DatedPricing:
 
     result: PricingResult
     initial: pd.DataFrame
+    stock: StockPricing | None = None
 
     @property
     def columns(self) -> pd.DataFrame:
@@ -110,12 +114,27 @@ def price_dated_model(session, built: BuiltModel, net: FreightNetwork, pricing: 
     graph, products = inputs
     duals, eta = read_dated_duals(session, built, net, graph)
     days = sorted(int(t) for t in set(built.unserved["period"]))
+    stock = bands = None
+    if has_hold(net) or built.stock is not None:  # stock at origins: shelf rows in bands
+        stock = StockPricing(shelf=shelf_duals(session, built),
+                             supply_usd_per_t=dict(duals.supply_usd_per_t),
+                             cells=hold_cells(net, built))
+        bands = shelf_bands(stock.shelf)
     result = price_dated(graph, products, duals, days, max_columns=pricing.columns_per_pair,
-                         tolerance=pricing.tolerance_usd_per_t)
+                         tolerance=pricing.tolerance_usd_per_t, max_labels=pricing.max_labels,
+                         bands=bands)
+    if stock is not None:
+        result.columns = corrected_columns(result.columns, stock.shelf,
+                                           pricing.tolerance_usd_per_t)
+        result.pairs = least_by_pair(result.pairs)
     # a day an origin supplies nothing carries no flow (its supply row's dual is arbitrary):
-    # its columns cannot improve the model and are not added
+    # its columns cannot improve the model and are not added -- unless stock may be released
+    # on it
     keys = ["origin", "product_id", "period"]
     supplied = net.supply.loc[net.supply["supply_t"] > 0, keys].drop_duplicates()
+    if stock is not None:
+        supplied = pd.concat([supplied, releasable(net, built, stock.cells)],
+                             ignore_index=True).drop_duplicates()
     for name in ("columns", "pairs"):
         table = getattr(result, name)
         kept = table.merge(supplied, on=keys, how="left", indicator=True)["_merge"] == "both"
@@ -134,7 +153,7 @@ def price_dated_model(session, built: BuiltModel, net: FreightNetwork, pricing: 
     initial = pd.DataFrame(rows, columns=["entry", "crossing_id", "direction", "product_id",
                                           "age_days", "trucks", "payload_t_per_truck",
                                           "bound_usd_per_truck"])
-    return DatedPricing(result=result, initial=initial)
+    return DatedPricing(result=result, initial=initial, stock=stock)
 
 
 def initial_shortfall(found: DatedPricing, tolerance_usd_per_t: float) -> tuple[float, int]:
@@ -150,13 +169,21 @@ def initial_shortfall(found: DatedPricing, tolerance_usd_per_t: float) -> tuple[
 
 
 def dated_gap_bound_usd(found: DatedPricing, net: FreightNetwork,
-                        tolerance_usd_per_t: float) -> tuple[float, float]:
-    """``(least reduced cost USD/t, gap bound USD)`` of a dated pricing pass (module
-    docstring): supply x shortfall over (origin, product, day), plus the initial queues'."""
+                        tolerance_usd_per_t: float, built: BuiltModel | None = None
+                        ) -> tuple[float, float, list[str]]:
+    """``(least reduced cost USD/t, gap bound USD, notes)`` of a dated pricing pass (module
+    docstring): supply x shortfall over (origin, product, day), plus the initial queues'; a
+    run with stock at origins (``built`` needed) :func:`~borderflow.model.stock_bound.
+    stock_gap_bound` instead of the first term. ``notes``: why the run cannot be certified
+    though no column prices out (empty: none)."""
     pairs = found.pairs
     extra, _ = initial_shortfall(found, tolerance_usd_per_t)
+    if found.stock is not None:
+        least, gap, notes = stock_gap_bound(pairs, net, built, found.stock,
+                                            tolerance_usd_per_t)
+        return least, gap + extra, notes
     if pairs.empty:
-        return 0.0, extra
+        return 0.0, extra, []
     rc = pairs["min_reduced_cost_usd_per_t"].to_numpy(dtype=float)
     keys = ["origin", "product_id", "period"]
     supply = net.supply.groupby(keys)["supply_t"].sum()
@@ -164,4 +191,4 @@ def dated_gap_bound_usd(found: DatedPricing, net: FreightNetwork,
     finite = np.isfinite(rc)
     short = np.where(finite, np.maximum(0.0, -rc), 0.0)
     least = float(rc[finite].min()) if finite.any() else 0.0
-    return least, float((s * short).sum()) + extra
+    return least, float((s * short).sum()) + extra, []

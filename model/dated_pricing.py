@@ -1,5 +1,8 @@
 r"""Pricing of new routes in a dated (day-by-day) model: time-dependent duals, gate queues.
 
+(Over 500 lines: the columns, the proof that they suffice and the search that finds them are
+one argument and are kept together.)
+
 The static counterpart and the common inputs (:class:`~borderflow.model.pricing.PricingGraph`,
 :class:`~borderflow.model.pricing.PricingProduct`) are in :mod:`borderflow.model.pricing`.
 
@@ -240,7 +243,8 @@ class _Days:
 
 def price_dated(graph: PricingGraph, products: Sequence[PricingProduct], duals: DatedDuals,
                 dispatch_periods: Sequence[int], *, max_columns: int = 1,
-                tolerance: float = TOLERANCE, max_labels: int = MAX_LABELS) -> PricingResult:
+                tolerance: float = TOLERANCE, max_labels: int = MAX_LABELS,
+                bands: Mapping | None = None) -> PricingResult:
     """Price every (origin, product, dispatch day): depart, hold and direct columns with a
     reduced cost below ``-tolerance`` (module docstring).
 
@@ -257,6 +261,13 @@ def price_dated(graph: PricingGraph, products: Sequence[PricingProduct], duals: 
         USD/t.
     max_labels : int
         Labels one search may pop; beyond it :class:`PricingLimitError` is raised.
+    bands : mapping (origin, product_id, period) -> sequence of (band, hours cap h, offset
+        USD/t), optional
+        Runs with stock at origins (:mod:`borderflow.model.stock_bound`): for each band, one
+        more search of that (origin, product, day) over routes of at most ``hours cap`` hours
+        (the gate wait still limited by the full shelf life), ``offset`` added to every
+        reduced cost. With it, ``columns`` and ``pairs`` add ``band`` (0: the ordinary
+        search) and ``offset_usd_per_t``.
 
     Returns
     -------
@@ -283,25 +294,33 @@ def price_dated(graph: PricingGraph, products: Sequence[PricingProduct], duals: 
                                              markets, t, reach_days)
             for origin in product.origins:
                 pi = float(duals.supply_usd_per_t.get((origin, product.product_id, t), 0.0))
-                search = _DatedSearch(graph, product, duals, days, usable, markets, fastest,
-                                      bound_all, bound_links, t, max_labels,
-                                      duals.entry(graph, product.product_id, origin, t))
-                found, bound, exact = search.run(at[origin], pi, max_columns, -tolerance)
-                stats["pairs"] += 1
-                stats["searched"] += 1
-                stats["labels"] += search.popped
-                pairs.append((origin, product.product_id, t,
-                              (bound_all[at[origin]] / product.payload_t_per_truck) - pi,
-                              bound, exact, search.popped))
-                cols += [(*_column(graph, product, at[origin], path, rc), t, dep)
-                         for path, rc, dep in found if rc < -tolerance]
+                entry = duals.entry(graph, product.product_id, origin, t)
+                runs = [(0, None, 0.0)]
+                if bands is not None:
+                    runs += [tuple(b) for b in bands.get((origin, product.product_id, t), ())]
+                for band, cap, shift in runs:
+                    search = _DatedSearch(graph, product, duals, days, usable, markets,
+                                          fastest, bound_all, bound_links, t, max_labels,
+                                          entry, hours_cap=cap)
+                    found, bound, exact = search.run(at[origin], pi - shift, max_columns,
+                                                     -tolerance)
+                    stats["pairs"] += int(band == 0)
+                    stats["searched"] += 1
+                    stats["labels"] += search.popped
+                    tag = () if bands is None else (band, shift)
+                    pairs.append((origin, product.product_id, t,
+                                  (bound_all[at[origin]] / product.payload_t_per_truck) - pi
+                                  + shift, bound, exact, search.popped, *tag))
+                    cols += [(*_column(graph, product, at[origin], path, rc), t, dep, *tag)
+                             for path, rc, dep in found if rc < -tolerance]
+    tag = [] if bands is None else ["band", "offset_usd_per_t"]
     columns = pd.DataFrame(cols, columns=[
         "origin", "product_id", "market", "arcs", "n_crossings", "hours", "cost_usd_per_t",
-        "reduced_cost_usd_per_t", "period", "departure"])
+        "reduced_cost_usd_per_t", "period", "departure", *tag])
     stats["columns"] = len(columns)
     return PricingResult(columns=columns, pairs=pd.DataFrame(pairs, columns=[
         "origin", "product_id", "period", "screen_usd_per_t", "min_reduced_cost_usd_per_t",
-        "exact", "labels"]), stats=stats)
+        "exact", "labels", *tag]), stats=stats)
 
 
 def _bounds(graph: PricingGraph, product: PricingProduct, duals: DatedDuals, days: _Days,
@@ -331,7 +350,7 @@ class _DatedSearch:
     gate arc, gate offset h, crossings passed, parent, arc, departure)``."""
 
     def __init__(self, graph, product, duals, days, usable, markets, fastest, bound_all,
-                 bound_links, t, max_labels, entry=None):
+                 bound_links, t, max_labels, entry=None, hours_cap=None):
         self.g, self.p, self.duals, self.days = graph, product, duals, days
         self.usable, self.markets, self.fastest = usable, markets, fastest
         self.bound_all, self.bound_links = bound_all, bound_links
@@ -340,6 +359,8 @@ class _DatedSearch:
         # gate-entry duals by (crossing, direction, day reached), >= 0: the bounds (without
         # them) stay lower bounds
         self.entry = entry
+        # routes of at most this many hours only (a band of stock_bound; None: shelf life)
+        self.hours_cap = hours_cap
         self.popped = 0
 
     def run(self, o: int, pi: float, max_columns: int,
@@ -363,7 +384,9 @@ class _DatedSearch:
             if self.popped > self.max_labels:
                 raise PricingLimitError(
                     f"dated pricing of {self.p.product_id} from {g.node_ids[o]} on day {self.t}"
-                    f" popped {self.max_labels:,} labels without a proof")
+                    f" popped {self.max_labels:,} labels without a proof",
+                    limit=self.max_labels, product_id=self.p.product_id,
+                    origin=g.node_ids[o], period=self.t)
             label = labels[lid]
             if label[0] < 0:  # a finished column
                 found.append((_path(labels, lid), (label[1] - offset) / P, label[10]))
@@ -382,6 +405,8 @@ class _DatedSearch:
         g, p, t = self.g, self.p, self.t
         node, cost, hours, mask, visited, gate, gate_h, passed = label[:8]
         shelf = p.shelf_life_h + HOURS_EPS
+        if self.hours_cap is not None:
+            shelf = min(shelf, self.hours_cap)
         if node in self.markets and (gate >= 0 or passed == 0):
             end = self._terminal(node, cost, hours, gate, gate_h)
             if end is not None:

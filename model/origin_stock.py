@@ -210,12 +210,11 @@ def define_origin_stock(m: pyo.ConcreteModel, ix: IndexTables, si: StockIndex) -
     add_rows(m, "origin_stock_shelf", n, t, upper=np.zeros(n))
 
 
-def shelf_terms(ix: IndexTables, si: StockIndex) -> pd.DataFrame:
-    """Terms of ``origin_stock_shelf``: one row per (origin, product, release day, age
-    threshold a >= 1) with a possible release."""
+def shelf_rows(si: StockIndex) -> pd.DataFrame:
+    """The rows of ``origin_stock_shelf`` in order: ``origin, product_id, period`` (release
+    day), ``shelf_h`` (shelf life, h), ``a`` (age threshold, days >= 1), ``row``; one per
+    (origin, product, release day, threshold) with a possible release (empty: none)."""
     rel = si.stock[si.stock["age_days"] > 0]
-    if rel.empty:
-        return terms([], "stock_release", [], [])
     shelf = si.cells.set_index("h")["shelf_life_h"]
     keys = rel[["origin", "product_id", "period"]].assign(
         shelf_h=shelf.loc[rel["h"]].to_numpy())
@@ -225,6 +224,16 @@ def shelf_terms(ix: IndexTables, si: StockIndex) -> pd.DataFrame:
     thresholds = thresholds.sort_values(["origin", "product_id", "period", "a"],
                                         kind="stable", ignore_index=True)
     thresholds["row"] = np.arange(len(thresholds))
+    return thresholds
+
+
+def shelf_terms(ix: IndexTables, si: StockIndex) -> pd.DataFrame:
+    """Terms of ``origin_stock_shelf``: one row per (origin, product, release day, age
+    threshold a >= 1) with a possible release (:func:`shelf_rows`)."""
+    rel = si.stock[si.stock["age_days"] > 0]
+    if rel.empty:
+        return terms([], "stock_release", [], [])
+    thresholds = shelf_rows(si)
     # releases of age >= a
     r = thresholds.merge(rel[["origin", "product_id", "period", "age_days", "j"]],
                          on=["origin", "product_id", "period"])

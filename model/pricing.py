@@ -99,7 +99,22 @@ HOURS_EPS = 1e-9
 
 
 class PricingLimitError(RuntimeError):
-    """A dated search met its label limit before it could prove its answer (never silent)."""
+    """A dated search met its label limit before it could prove its answer (never silent).
+
+    Attributes
+    ----------
+    limit : int
+        The label limit (labels one search may pop).
+    product_id, origin : str
+        The product and origin searched.
+    period : int
+        The dispatch day searched (index of the modelled days).
+    """
+
+    def __init__(self, message: str, *, limit: int = 0, product_id: str = "",
+                 origin: str = "", period: int = -1):
+        super().__init__(message)
+        self.limit, self.product_id, self.origin, self.period = limit, product_id, origin, period
 
 
 @dataclass(frozen=True)

@@ -67,8 +67,9 @@ def test_a_hold_moves_the_queue_to_origin_and_ages_the_cargo(tmp_path):
     assert rf[rf["period"].isin([1, 2])]["flow_t"].sum() == pytest.approx(0, abs=TOL)
     assert res.summary["spoiled_t"] == pytest.approx(0, abs=TOL)
     assert "origin_stock" in res.tables()
-    assert res.summary["routing"] == "restricted"
+    assert res.summary["routing"] == "certified"  # priced with the stock rows' duals
     assert "lower bound" in res.summary["optimality"]
+    assert "not re-checked" in res.summary["optimality"]
     rep = verify_results(res, ds, scenario, run.net)
     assert rep["ok"].all(), rep[~rep["ok"]]
     assert (rep["check"] == "origin_stock").sum() == 2  # one per held day's cargo

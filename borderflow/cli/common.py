@@ -44,6 +44,13 @@ PricingRoundsOpt = typer.Option(
          "certified-routing.md); the run is certified optimal over every route when pricing "
          "finds none left. 0: optimal over the enumerated routes only, said so with a gap "
          "bound.")
+#: the default of ``--pricing-labels``: ``borderflow.model.dated_pricing.MAX_LABELS`` (this
+#: module imports no model; tests/test_stock_bound.py holds the two equal)
+PRICING_LABELS = 2_000_000
+PricingLabelsOpt = typer.Option(
+    PRICING_LABELS, "--pricing-labels", metavar="N",
+    help="Dated runs: labels one pricing search (origin, product, dispatch day) may pop; a "
+         "search reaching it stops pricing and the run says restricted, gap unknown.")
 JsonOpt = typer.Option(False, "--json", metavar="", help="Print one JSON object (schema: "
                                              "docs/schema/borderflow-output.schema.json) "
                                              "instead of tables.")
@@ -168,7 +175,7 @@ def _scenario(tables, scenario_file: Optional[Path], close: list[str], month: Op
 
 def _run_options(threads: int, time_limit: float, window_days: int | None = None,
                  overlap_days: int | None = None, pricing_rounds: int = 20,
-                 method: str = "auto"):
+                 method: str = "auto", pricing_labels: int = PRICING_LABELS):
     """The solver and horizon options of the command line (a
     :class:`~borderflow.options.RunOptions`), each checked (one line naming the option): a
     time limit is a positive number of seconds, a look-ahead needs windows, a method is one
@@ -192,11 +199,14 @@ def _run_options(threads: int, time_limit: float, window_days: int | None = None
         problems.append(Problem("command line", None, "--overlap-days", "goes with "
                                 "--window-days (the look-ahead of each rolling window); give "
                                 "--window-days too, or leave --overlap-days out"))
+    if not pricing_labels >= 1:
+        problems.append(Problem("command line", None, "--pricing-labels", "must be a whole "
+                                f"number of labels >= 1, got {pricing_labels}"))
     if problems:
         raise InputError(problems)
     return RunOptions.of(threads=threads, time_limit_s=time_limit, window_days=window_days,
                          overlap_days=overlap_days, pricing_rounds=pricing_rounds,
-                         method=method)
+                         method=method, pricing_labels=pricing_labels)
 
 
 def _dispatch_options(options, scenario, dispatch: str):

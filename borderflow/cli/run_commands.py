@@ -15,7 +15,8 @@ import typer
 
 from . import display
 from .common import (DataOpt, DispatchOpt, JsonOpt, MethodOpt, MonthOpt, MustOpt,
-                     OverlapDaysOpt, OverlayOpt, PricingRoundsOpt, ThreadsOpt, TimeLimitOpt,
+                     OverlapDaysOpt, OverlayOpt, PricingLabelsOpt, PricingRoundsOpt,
+                     ThreadsOpt, TimeLimitOpt,
                      WindowDaysOpt, _check_options, _claim, _dispatch_options, _gis_into,
                      _inputs, _load, _run_options, _run_output, _same_horizon, _scenario,
                      _working, app)
@@ -47,6 +48,7 @@ def solve(
                                 "summary.json, the story and the maps (0: none)."),
     seed: int = typer.Option(0, "--seed", help="With --samples: seed of the design."),
     dispatch: str = DispatchOpt,
+    pricing_labels: int = PricingLabelsOpt,
 ) -> None:
     """Solve the optimal routing of a scenario (default: baseline on the embedded dataset).
 
@@ -64,7 +66,7 @@ def solve(
         tables = _load(progress, data, overlay)
         scenario = _scenario(tables, scenario_file, close, month, must_deliver)
         options = _run_options(threads, time_limit, window_days, overlap_days, pricing_rounds,
-                               method)
+                               method, pricing_labels)
         if samples and dispatch == "realistic":
             from borderflow.data.errors import InputError, Problem
 

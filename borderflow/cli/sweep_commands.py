@@ -15,8 +15,8 @@ import typer
 
 from . import display
 from .common import (DataOpt, JsonOpt, MethodOpt, MonthOpt, OverlapDaysOpt, OverlayOpt,
-                     PricingRoundsOpt, ThreadsOpt, TimeLimitOpt, WindowDaysOpt, _run_options,
-                     _working, app)
+                     PricingLabelsOpt, PricingRoundsOpt, ThreadsOpt, TimeLimitOpt,
+                     WindowDaysOpt, _run_options, _working, app)
 
 
 @app.command("sweep")
@@ -73,6 +73,7 @@ def sweep_cmd(
     window_days: Optional[int] = WindowDaysOpt,
     overlap_days: Optional[int] = OverlapDaysOpt,
     method: str = MethodOpt, pricing_rounds: int = PricingRoundsOpt,
+    pricing_labels: int = PricingLabelsOpt,
     samples: int = typer.Option(0, "--samples", help="Also solve every scenario under this "
                                 "many samples of the dataset's ranges: P10/P50/P90 of each "
                                 "cost increase, P(top-k criticality), P(benefit > 0)."),
@@ -118,7 +119,7 @@ def sweep_cmd(
                                      "file's scenarios set their own horizon; --seasons runs "
                                      "every month)"))
         options = _run_options(threads, time_limit, window_days, overlap_days, pricing_rounds,
-                               method=method)
+                               method=method, pricing_labels=pricing_labels)
         progress("plan", None, None, "planning the scenarios")
         if k is not None:
             from borderflow.sweeps import plan_n_k, run_n_k

@@ -53,6 +53,15 @@ def sha(obj) -> str:
 
 
 # ---- what is solved -------------------------------------------------------------------------
+
+def _pricing_payload(pricing: Pricing) -> dict:
+    """``pricing`` as a structure's payload records it: the label limit only when it is not
+    the default (fingerprints of sweep folders written before it was an option stay valid)."""
+    out = asdict(pricing)
+    if out["max_labels"] == Pricing.max_labels:
+        out.pop("max_labels")
+    return out
+
 @dataclass(frozen=True)
 class Structure:
     """What one model is built from; scenarios of one structure differ only in bounds.
@@ -90,7 +99,7 @@ class Structure:
         """A JSON-able description (paths left out for fingerprints)."""
         out = {"reference": self.reference.model_dump(mode="json", by_alias=True),
                "routes": asdict(self.routes), "solver": asdict(self.solver),
-               "pricing": asdict(self.pricing)}
+               "pricing": _pricing_payload(self.pricing)}
         if self.rolling is not None:
             out["rolling"] = asdict(self.rolling)
         if with_paths:

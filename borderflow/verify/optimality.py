@@ -27,7 +27,10 @@ A dated run is re-checked by :func:`borderflow.certificate_dated.check_dated_cer
 duals). Its objective is the LP's: when the FIFO replay repaired the LP's write-offs
 (``summary.fifo_repair``), the certificate is of the LP optimum
 ``fifo_repair.lp_lower_bound_usd`` (the bound the repaired solution is reported against). A
-realistic-dispatch run claims no optimum and gets no row.
+realistic-dispatch run claims no optimum and gets no row. A dated run with a dispatch hold (stock
+at origins) gets no row either: its pricing with the shelf rows'
+duals (:mod:`borderflow.model.stock_bound`) is not re-checked yet, and its ``optimality`` line
+says so.
 """
 
 from __future__ import annotations
@@ -57,6 +60,8 @@ def certificate_checks(results, f) -> list[pd.DataFrame]:
     bound = (summary.get("pricing") or {}).get("gap_bound_usd")
     if summary["routing"] != "certified" and bound is None:
         return []  # nothing claimed: no bound to re-check
+    if f.dated and (_holds(f) or "origin_stock" in results.tables()):
+        return []  # stock at origins: not re-checked, and the summary says so
     nodes = pd.DataFrame({"node_id": list(f.countries), "country": list(f.countries.values())})
     objective = float(summary["objective_usd"])
     repair = summary.get("fifo_repair") or {}
@@ -70,3 +75,9 @@ def certificate_checks(results, f) -> list[pd.DataFrame]:
     found = cert.gap_bound_usd(objective)
     return [rows("gap_bound", "restricted routing: reported gap bound",
                  max(0.0, found - float(bound)), "USD", max(abs(objective), found))]
+
+
+def _holds(f) -> bool:
+    """True if the run's scenario holds dispatch somewhere (read from the scenario's events)."""
+    events = getattr(getattr(f, "scenario", None), "events", ())
+    return any(getattr(ev, "hold_dispatch", None) is not None for ev in events)
