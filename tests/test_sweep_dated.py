@@ -86,7 +86,8 @@ def test_cli_sweep_window_days_solves_each_scenario_in_windows(client, plan, tmp
 
     spec = tmp_path / "grid.yaml"
     spec.write_text(f"grid:\n  crossings: [huu-nghi-youyiguan]\n  days: [3]\n"
-                    f"  from: {START + dt.timedelta(days=1)}\n  horizon: {{start: {START}, days: 5}}\n")
+                    f"  from: {START + dt.timedelta(days=1)}\n"
+                    f"  horizon: {{start: {START}, days: 5}}\n")
     cold = {n: _solve(plan, n, ModelCache(), warm=False).solve["objective_usd"]
             for n in ("baseline", "close-huu-nghi-youyiguan")}
     for extra, exact in ((["--window-days", "2"], False),
