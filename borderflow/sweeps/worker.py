@@ -142,6 +142,19 @@ class ModelCache(WorkerPlugin):
                                               check_borders=False)
         return self.datasets[key]
 
+    def _solved(self, structure: Structure) -> KeptModel:
+        """The structure's model built and solved for its reference, with the basis every
+        scenario restarts from (``None`` if the reference solve failed: scenarios start
+        cold)."""
+        model = KeptModel(build(self.dataset(structure), structure))
+        p = model.prepared
+        try:  # exact windows on a long dated horizon: the whole LP's basis all the same
+            model.reference = solve_session(p.session, p.built, p.net, structure.rolling)
+            model.basis = p.session.basis()
+        except SolverError:
+            model.basis = None
+        return model
+
     def model(self, structure: Structure) -> tuple[KeptModel, bool]:
         """The structure's model (built and solved for its reference on first use) and
         whether it was built by this call."""
@@ -149,16 +162,14 @@ class ModelCache(WorkerPlugin):
         if key in self.models:
             self.models.move_to_end(key)
             return self.models[key], False
-        model = KeptModel(build(self.dataset(structure), structure))
-        p = model.prepared
-        try:  # exact windows on a long dated horizon: the whole LP's basis all the same
-            model.reference = solve_session(p.session, p.built, p.net, structure.rolling)
-            if p.net.dated:
-                model.prepared, model.reference = reference_priced(p, model.reference,
-                                                                   structure)
-            model.basis = model.prepared.session.basis()
-        except SolverError:  # scenarios then start cold
-            model.basis = None
+        model = self._solved(structure)
+        if model.basis is not None and model.prepared.net.dated:
+            try:
+                model.prepared, model.reference = reference_priced(
+                    model.prepared, model.reference, structure)
+                model.basis = model.prepared.session.basis()
+            except SolverError:  # a priced model that failed to re-solve: the capped one
+                model = self._solved(structure)
         self.models[key] = model
         while len(self.models) > self.size:
             self.models.popitem(last=False)
