@@ -289,9 +289,9 @@ def price_dated(graph: PricingGraph, products: Sequence[PricingProduct], duals: 
         fastest, _, _ = _to_sink(graph, graph.hours.astype(float), usable,
                                  {m: 0.0 for m in markets})
         reach_days = int(product.shelf_life_h // 24) + duals.max_wait_days + 1
+        bounds = _Bounds(graph, product, duals, days, usable, links, markets, reach_days)
         for t in dispatch_periods:
-            bound_all, bound_links = _bounds(graph, product, duals, days, usable, links,
-                                             markets, t, reach_days)
+            bound_all, bound_links = bounds.at(t)
             for origin in product.origins:
                 pi = float(duals.supply_usd_per_t.get((origin, product.product_id, t), 0.0))
                 entry = duals.entry(graph, product.product_id, origin, t)
@@ -323,25 +323,55 @@ def price_dated(graph: PricingGraph, products: Sequence[PricingProduct], duals: 
         "exact", "labels", *tag]), stats=stats)
 
 
-def _bounds(graph: PricingGraph, product: PricingProduct, duals: DatedDuals, days: _Days,
-            usable: np.ndarray, links: np.ndarray, markets: Mapping[int, float], t: int,
-            reach_days: int) -> tuple[np.ndarray, np.ndarray]:
-    """Lower bounds (USD/truck) from every node to the end of any column dispatched on ``t``:
-    over all usable arcs (a label before its gate) and over links only (after it)."""
-    P = product.payload_t_per_truck
-    least = days.least(t, t + reach_days)
-    x = graph.crossing >= 0
-    weight = route_weights(graph, product)
-    weight[x] += least[graph.crossing[x], graph.direction[x]]
-    sink = {}
-    for m, price in markets.items():
-        lam = min((float(duals.market_usd_per_t.get((graph.node_ids[m], product.product_id, d),
-                                                    0.0)) if d < duals.n_periods else 0.0)
-                  for d in range(t, t + reach_days + 1))
-        sink[m] = min(0.0, P * (lam - price))
-    all_arcs, _, _ = _to_sink(graph, weight, usable, sink)
-    domestic, _, _ = _to_sink(graph, weight, links, sink)
-    return all_arcs, domestic
+class _Bounds:
+    """Lower bounds (USD/truck) from every node to the end of any column of one product
+    dispatched on day ``t`` (:meth:`at`): over all usable arcs (a label before its gate) and
+    over links only (after it).
+
+    They depend on ``t`` only through the least crossing duals and the least market duals
+    over the days such a column can reach, which neighbouring days often share (every dual 0
+    away from the binding days): the two shortest-path passes are made once per distinct
+    pair of those and reused, the same arrays bit for bit. The market duals are read into an
+    array once per product, not looked up per day and market.
+    """
+
+    def __init__(self, graph: PricingGraph, product: PricingProduct, duals: DatedDuals,
+                 days: _Days, usable: np.ndarray, links: np.ndarray,
+                 markets: Mapping[int, float], reach_days: int):
+        self.graph, self.product, self.days = graph, product, days
+        self.usable, self.links, self.markets = usable, links, markets
+        self.reach_days, self.n = reach_days, duals.n_periods
+        lam = np.zeros((len(markets), self.n))
+        for i, m in enumerate(markets):
+            node = graph.node_ids[m]
+            lam[i] = [float(duals.market_usd_per_t.get((node, product.product_id, d), 0.0))
+                      for d in range(self.n)]
+        self.lam = lam
+        x = graph.crossing >= 0
+        self.crossing_arcs = x
+        self.weight = route_weights(graph, product)
+        self.seen: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
+
+    def at(self, t: int) -> tuple[np.ndarray, np.ndarray]:
+        """``(over all usable arcs, over links only)`` for columns dispatched on ``t``."""
+        g, P, x = self.graph, self.product.payload_t_per_truck, self.crossing_arcs
+        least = self.days.least(t, t + self.reach_days)
+        sink = {}
+        for i, (m, price) in enumerate(self.markets.items()):
+            window = self.lam[i, t:min(t + self.reach_days + 1, self.n)]
+            lam = float(window.min()) if len(window) else 0.0
+            if t + self.reach_days >= self.n:  # days beyond the model: dual 0
+                lam = min(lam, 0.0)
+            sink[m] = min(0.0, P * (lam - price))
+        key = (least.tobytes(), tuple(sink.items()))
+        found = self.seen.get(key)
+        if found is None:
+            weight = self.weight.copy()
+            weight[x] += least[g.crossing[x], g.direction[x]]
+            all_arcs, _, _ = _to_sink(g, weight, self.usable, sink)
+            domestic, _, _ = _to_sink(g, weight, self.links, sink)
+            found = self.seen[key] = (all_arcs, domestic)
+        return found
 
 
 class _DatedSearch:

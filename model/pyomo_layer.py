@@ -353,6 +353,18 @@ class LinearForm:
     translator: str
 
 
+def var_values(var, n: int) -> np.ndarray:
+    """Values of a solved indexed Var ``var[0] .. var[n-1]`` (0 where unset), read from its
+    data by index: the same numbers as ``v.value for v in var.values()`` without walking the
+    index set (a 60-day dated model: 340,000 values per run, read for every sweep scenario).
+    A Var not indexed ``0 .. n-1`` is read the ordinary way."""
+    data = var._data
+    try:
+        return np.fromiter(((data[i]._value or 0.0) for i in range(n)), dtype=float, count=n)
+    except KeyError:
+        return np.fromiter((v.value or 0.0 for v in var.values()), dtype=float, count=n)
+
+
 def column_bounds(columns) -> tuple[np.ndarray, np.ndarray]:
     """Bounds of variables as float arrays (a fixed variable: its value twice)."""
     lo = np.empty(len(columns))

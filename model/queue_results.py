@@ -16,6 +16,7 @@ import pandas as pd
 
 from .formulation import BuiltModel
 from .network import FreightNetwork
+from .pyomo_layer import var_values
 from .queues import arrivals
 
 #: flows below this (t/day) are solver noise and left out of the tables
@@ -37,7 +38,7 @@ def solved_values(var, n: int) -> np.ndarray:
     numpy.ndarray
         ``n`` floats, in the variable's units.
     """
-    return np.fromiter((v.value or 0.0 for v in var.values()), dtype=float, count=n)
+    return var_values(var, n)
 
 
 def row_duals(m, comp, n: int) -> np.ndarray:

@@ -412,6 +412,7 @@ class HighsSession:
         t0 = time.perf_counter()
         form = linear_form(model) if translator == "auto" else compiled_form(model)
         self._matrix = _Matrix(columns=form.columns, rows=form.rows)
+        self._repeats: frozenset | None = None  # see _repeated_rows
         self.translator = form.translator
         self.highs = new_highs()
         self._configure()
@@ -820,8 +821,22 @@ class HighsSession:
         if suffix is None:
             return
         suffix.clear()
-        for con, y in zip(self._matrix.rows, duals):
-            suffix[con] = suffix.get(con, 0.0) + float(y)
+        rows, values = self._matrix.rows, duals.tolist()
+        repeats = self._repeated_rows()
+        for i, (con, y) in enumerate(zip(rows, values)):  # a ranged row's parts add up
+            suffix[con] = (suffix[con] if i in repeats else 0.0) + y
+
+    def _repeated_rows(self) -> frozenset:
+        """Positions of HiGHS rows whose Pyomo constraint came earlier too (the parts of a
+        ranged row), found once: the others' duals are set without a look-up."""
+        if self._repeats is None:
+            seen, repeats = set(), set()
+            for i, con in enumerate(self._matrix.rows):
+                if id(con) in seen:
+                    repeats.add(i)
+                seen.add(id(con))
+            self._repeats = frozenset(repeats)
+        return self._repeats
 
     def iis(self) -> pd.DataFrame | None:
         """An irreducible infeasible subsystem of the last (infeasible) solve, from HiGHS.

@@ -142,6 +142,19 @@ class ModelCache(WorkerPlugin):
                                               check_borders=False)
         return self.datasets[key]
 
+    def _solved(self, structure: Structure) -> KeptModel:
+        """The structure's model built and solved for its reference, with the basis every
+        scenario restarts from (``None`` if the reference solve failed: scenarios start
+        cold)."""
+        model = KeptModel(build(self.dataset(structure), structure))
+        p = model.prepared
+        try:  # exact windows on a long dated horizon: the whole LP's basis all the same
+            model.reference = solve_session(p.session, p.built, p.net, structure.rolling)
+            model.basis = p.session.basis()
+        except SolverError:
+            model.basis = None
+        return model
+
     def model(self, structure: Structure) -> tuple[KeptModel, bool]:
         """The structure's model (built and solved for its reference on first use) and
         whether it was built by this call."""
@@ -149,17 +162,40 @@ class ModelCache(WorkerPlugin):
         if key in self.models:
             self.models.move_to_end(key)
             return self.models[key], False
-        model = KeptModel(build(self.dataset(structure), structure))
-        p = model.prepared
-        try:  # exact windows on a long dated horizon: the whole LP's basis all the same
-            model.reference = solve_session(p.session, p.built, p.net, structure.rolling)
-            model.basis = p.session.basis()
-        except SolverError:  # scenarios then start cold
-            model.basis = None
+        model = self._solved(structure)
+        if model.basis is not None and model.prepared.net.dated:
+            try:
+                model.prepared, model.reference = reference_priced(
+                    model.prepared, model.reference, structure)
+                model.basis = model.prepared.session.basis()
+            except SolverError:  # a priced model that failed to re-solve: the capped one
+                model = self._solved(structure)
         self.models[key] = model
         while len(self.models) > self.size:
             self.models.popitem(last=False)
         return model, True
+
+
+def reference_priced(model: Prepared, reference: SolveSummary,
+                     structure: Structure) -> tuple[Prepared, SolveSummary]:
+    """A dated structure's kept model with the routes its reference (undisrupted) solve
+    prices in, and that solve (:func:`borderflow.pipeline.generate_columns` on the reference,
+    ``keep_input`` False: the capped model is dropped once the priced one is built).
+
+    A dated model caps routes per origin and product, so every scenario's pricing would
+    otherwise find the reference's missing routes again, rebuild a model for itself and
+    re-solve it: two pricing passes, a build and a second solve per scenario. Kept in the
+    model once per worker, each scenario's single pricing pass only finds what its own
+    bounds change (usually nothing: certified at once). Every worker builds the same priced
+    model (pricing is deterministic), so results still do not depend on the worker; a
+    scenario's columns still come from its own duals, so its label (``certified`` or
+    ``restricted`` with a bound) means what a cold solve's does. A reference that is not
+    priced (approximate windows, terms pricing does not see) is kept as it is.
+    """
+    priced, summary, _ = generate_columns(model, reference,
+                                          RunOptions(pricing=structure.pricing),
+                                          keep_input=False)
+    return priced, summary
 
 
 def solve_job(job: Job, cache: ModelCache) -> Outcome:
