@@ -13,9 +13,10 @@ objective. ``RouteOptions(start="seed")`` therefore starts from
   directions closed on every day are not used) — a static pricing pass with all duals 0, one
   market at a time, so each is the exact least-cost route (:func:`price_static`, label setting
   where the unconstrained shortest path breaks a rule);
-- per initial queue of a dated scenario (:mod:`borderflow.model.queues`), the least-cost route
-  of its product from each origin (its own, if named) whose only crossing is that gate, so
-  the queue has a stream to sit in (none: the seed start is refused in words).
+- per initial queue of a dated scenario (:mod:`borderflow.model.queues`), a route of its
+  product from each origin (its own, if named) whose last crossing is that gate (a queue sits
+  at a route's last gate): the least-cost way to the gate, the gate, the least-cost road on to
+  a market; so the queue has a stream to sit in (none keeping the rules: refused in words).
 
 Every seed route is a route of pricing's route set, so a run that pricing certifies from the
 seed is optimal over every route, exactly as one started from enumeration; one stopped by the
@@ -34,7 +35,8 @@ import pandas as pd
 
 from .column_generation import pricing_inputs, with_columns
 from .network import FreightNetwork
-from .pricing import COLUMN_FIELDS, PricingGraph, PricingProduct, StaticDuals, price_static
+from .pricing import (COLUMN_FIELDS, PricingGraph, PricingProduct, StaticDuals, _keeps,
+                      price_static)
 from .routes import ARC_COLUMNS, ELIGIBLE_COLUMNS, ROUTE_COLUMNS, RouteSet
 
 __all__ = ["ROUTE_STARTS", "seed_routes"]
@@ -70,30 +72,44 @@ def _per_market(graph: PricingGraph, products: list[PricingProduct],
 
 def _through_gates(net: FreightNetwork, graph: PricingGraph,
                    products: list[PricingProduct]) -> list[pd.DataFrame]:
-    """Per initial queue: the least-cost routes of its product whose one crossing is its gate
-    (from its origin if named, else from each origin), to a market past the gate."""
+    """Per initial queue: a least-cost route of its product whose last crossing is its gate
+    (from its origin if named, else from each origin): the least-cost way to the gate's near
+    side, the gate, the least-cost road on to a market past it; kept if it keeps pricing's
+    rules (shelf life, no country twice)."""
     queues = net.scenario.initial_queues if net.dated else ()
     by_id = {p.product_id: p for p in products}
     country = dict(zip(net.nodes["node_id"], net.nodes["country"]))
-    ends = {(c, d): t for c, d, t in zip(net.arcs["element_id"], net.arcs["direction"],
-                                         net.arcs["to_node"])}
+    x = net.arcs[net.arcs["kind"] == "crossing"]
+    gate = {(c, d): (a, f, t) for a, c, d, f, t in zip(x["arc_id"], x["element_id"],
+                                                       x["direction"], x["from_node"],
+                                                       x["to_node"])}
+    at = graph.node_index()
+    arc_at = {a: i for i, a in enumerate(graph.arc_ids)}
     found = []
     for j, q in enumerate(queues):
         p = by_id.get(q.product)
-        beyond = country.get(ends.get((q.crossing, q.direction)))
-        cols = pd.DataFrame(columns=COLUMN_FIELDS)
-        if p is not None and (p.licensed is None or q.crossing in p.licensed):
-            one = replace(p, licensed=frozenset({q.crossing}),
-                          markets=tuple(x for x in p.markets if country[x[0]] == beyond),
-                          origins=(q.origin,) if q.origin else p.origins)
-            if one.markets and set(one.origins) <= set(p.origins):
-                cols = _cheapest(graph, [one], StaticDuals())
-                cols = cols[cols["n_crossings"] == 1]
-        if cols.empty:
-            raise ValueError(f"initial queue {j + 1}: the seed start has no route of {q.product} "
-                             f"through {q.crossing} ({q.direction}) alone; use --routes "
-                             "enumerate")
-        found.append(cols)
+        rows = []
+        if p is not None and (q.crossing, q.direction) in gate and \
+                (p.licensed is None or q.crossing in p.licensed):
+            arc, near, far = gate[(q.crossing, q.direction)]
+            origins = (q.origin,) if q.origin else p.origins
+            there = _cheapest(graph, [replace(p, origins=tuple(o for o in origins
+                                                               if o in p.origins),
+                                              markets=((near, 0.0),))], StaticDuals())
+            on = _cheapest(graph, [replace(p, origins=(far,), licensed=frozenset(),
+                                           markets=tuple(m for m in p.markets
+                                                         if country[m[0]] == country[far]))],
+                           StaticDuals())
+            for c in there.itertuples(index=False):
+                for d in on.itertuples(index=False):
+                    arcs = (*c.arcs, arc, *d.arcs)
+                    if _keeps(graph, p, at[c.origin], [arc_at[a] for a in arcs]):
+                        rows.append({**c._asdict(), "market": d.market, "arcs": arcs})
+        if not rows:
+            raise ValueError(f"initial queue {j + 1}: the seed start found no route of "
+                             f"{q.product} with {q.crossing} ({q.direction}) as its last "
+                             "crossing; use --routes enumerate")
+        found.append(pd.DataFrame(rows, columns=COLUMN_FIELDS))
     return found
 
 
