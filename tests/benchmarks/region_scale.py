@@ -12,7 +12,8 @@ CPU seconds and peak memory, ``ru_maxrss``) and prints one JSON line:
   column generation up to ``--rounds`` rounds (``label``: ``certified``, or ``restricted``
   with its gap bound); then, on the kept model, ``--closures`` crossings closed one at a time
   (the busiest first), each re-solved warm from the kept basis and priced with its own duals
-  as a sweep worker does (:func:`borderflow.sweeps.worker.solve_job`): seconds per closure;
+  as a sweep worker does (:func:`borderflow.sweeps.worker.solve_job`): seconds per closure
+  (``cpu_s``, ``peak_mb``: up to the certified model; ``with_closures_*``: after them);
 - ``dated``: a ``--days`` horizon from the seed start, solved as ``borderflow solve --routes
   seed`` solves it (``--method`` ``auto``: rolling windows, then the whole LP exact), with
   ``--time-limit``; an error (a time limit, a pricing label limit) is reported as it
@@ -111,7 +112,7 @@ def static_case(folder: Path, rounds: int, time_limit: float, closures: int) -> 
                      "rounds": r.rounds})
     model.session.apply(bound_updates(model.built, model.net))
     out["warm_closures"] = warm
-    out.update(_usage())
+    out.update({f"with_closures_{k}": v for k, v in _usage().items()})
     return out
 
 
