@@ -214,10 +214,10 @@ def _run_options(threads: int, time_limit: float, window_days: int | None = None
     options = RunOptions.of(threads=threads, time_limit_s=time_limit, window_days=window_days,
                             overlap_days=overlap_days, pricing_rounds=pricing_rounds,
                             method=method, routes=routes)
-    if scenario is not None:
+    if scenario is not None and routes == "seed":  # a misspelled --dispatch: its own check
         dated = scenario.horizon.start is not None
-        refused = replace(options, dispatch=dispatch).seed_problem(
-            scenario.horizon.days if dated else None)
+        asked = replace(options, dispatch=dispatch) if dispatch == "realistic" else options
+        refused = asked.seed_problem(scenario.horizon.days if dated else None)
         if refused:
             raise InputError(Problem("command line", None, "--routes", f"seed: {refused}"))
     return options
