@@ -96,7 +96,8 @@ class RunOptions:
     def of(cls, *, threads: int = 1, time_limit_s: float = 600.0,
            window_days: int | None = None, overlap_days: int | None = None,
            pricing_rounds: int = Pricing.max_rounds, method: str = "auto",
-           pricing_labels: int = Pricing.max_labels) -> RunOptions:
+           pricing_labels: int = Pricing.max_labels,
+           routes: str = "enumerate") -> RunOptions:
         """Options from the few settings the command line exposes.
 
         Parameters
@@ -119,6 +120,9 @@ class RunOptions:
             One of :data:`DATED_METHODS`. ``auto`` with ``window_days``: ``windows`` (the
             approximation, as before there was an exact path); without: the rule of
             :meth:`rolling_for`.
+        routes : str
+            How the first route set is made (:attr:`RouteOptions.start`): ``enumerate`` or
+            ``seed``.
 
         Raises
         ------
@@ -137,7 +141,7 @@ class RunOptions:
             rolling = RollingHorizon(window_days or 14, overlap_days)
         else:
             rolling = None
-        return cls(routes=RouteOptions(),
+        return cls(routes=RouteOptions(start=routes),
                    pricing=Pricing(enabled=pricing_rounds > 0, max_rounds=pricing_rounds,
                                    max_labels=pricing_labels),
                    solver=SolverOptions(threads=threads, time_limit_s=time_limit_s),
@@ -154,6 +158,23 @@ class RunOptions:
         if self.exact_windows_from_days is not None and days >= self.exact_windows_from_days:
             return EXACT_WINDOWS
         return None
+
+    def seed_problem(self, days: int | None) -> str:
+        """Why a seed start of the routes (``routes.start == "seed"``,
+        :mod:`borderflow.model.seed_routes`) is refused for a run of ``days`` dated days
+        (``None``: static), in words; empty when it is not. The seed is a start that pricing
+        grows: a run pricing cannot price (a realistic dispatch, rolling windows without the
+        whole LP) would silently be optimal over the seed only."""
+        if self.routes.start != "seed":
+            return ""
+        if self.dispatch == "realistic":
+            return ("a realistic dispatch is not priced (a policy simulation): the seed routes "
+                    "would be all it routes over; use --routes enumerate")
+        rolling = self.rolling_for(days) if days is not None else None
+        if rolling is not None and not rolling.exact:
+            return ("rolling windows without the whole LP are not priced: the seed routes would "
+                    "be all they route over; use --routes enumerate or --method exact-windows")
+        return ""
 
     def effective(self, dated: bool, gates: tuple[str, ...] = ()
                   ) -> tuple[RouteOptions, SolverOptions]:
@@ -174,7 +195,7 @@ class RunOptions:
             :attr:`dated_solver` applied to a dated horizon where they are left open.
         """
         routes, solver = self.routes, self.solver
-        if dated and routes.max_routes_per_product is None:
+        if dated and routes.max_routes_per_product is None and routes.start == "enumerate":
             routes = replace(routes, max_routes_per_product=self.dated_routes_per_product,
                              keep_gates=tuple(gates))
         if dated and solver.solver == "choose":
@@ -186,7 +207,7 @@ class RunOptions:
         routes, solver, memory limit and rolling horizon as asked for, and the two dated-run
         defaults (``dated_routes_per_product``, ``dated_solver``). What the dated defaults
         made of them is recorded as ``effective_options``."""
-        return {"routes": asdict(self.routes), "pricing": asdict(self.pricing),
+        return {"routes": self.routes.recorded(), "pricing": asdict(self.pricing),
                 "solver": asdict(self.solver),
                 "max_model_gb": self.max_model_gb,
                 "rolling": None if self.rolling is None else asdict(self.rolling),

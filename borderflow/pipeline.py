@@ -44,6 +44,7 @@ from borderflow.model.infeasibility import explain_infeasibility
 from borderflow.model.network import FreightNetwork, build_network, with_scenario
 from borderflow.model.results import ResultTables, extract_results
 from borderflow.model.routes import RouteOptions, RouteSet, enumerate_routes
+from borderflow.model.seed_routes import seed_routes
 from borderflow.model.size import check_model_size
 from borderflow.options import RunOptions
 from borderflow.model.pricing import PricingLimitError
@@ -115,8 +116,15 @@ def prepare(tables: InputTables, scenario: Scenario | None, routes: RouteOptions
     """
     progress = on_progress or _quiet
     net = build_network(tables, scenario)
-    progress("routes", None, None, "enumerating routes")
-    route_set = enumerate_routes(net, routes)
+    if routes.start == "seed":
+        progress("routes", None, None, "seed routes for column generation")
+        try:
+            route_set = seed_routes(net)
+        except ValueError as err:  # an initial queue whose gate has no seed route
+            raise InputError(Problem("option --routes", None, None, str(err))) from None
+    else:
+        progress("routes", None, None, "enumerating routes")
+        route_set = enumerate_routes(net, routes)
     return assemble(tables, net, route_set, solver, max_model_gb, progress,
                     extra_constraints=extra_constraints)
 
@@ -201,7 +209,7 @@ def run_metadata(tables: InputTables, scenario: Scenario | None, options: RunOpt
         "pyomo_version": pyomo.version.version,
         "python_version": platform.python_version(),
         "versions": library_versions(),
-        "effective_options": {"routes": asdict(routes), "solver": asdict(solver)},
+        "effective_options": {"routes": routes.recorded(), "solver": asdict(solver)},
     })
     if scenario_file is not None:
         shown = display_path(scenario_file)
@@ -255,6 +263,9 @@ def run_scenario(tables: InputTables, scenario: Scenario | None = None,
     scenario = scenario or Scenario()
     dated = scenario.horizon.start is not None
     routes, solver = options.effective(dated, tuple(sorted(set(scenario.crossings_named()))))
+    refused = options.seed_problem(scenario.horizon.days if dated else None)
+    if refused:
+        raise InputError(Problem("option --routes", None, None, f"seed: {refused}"))
     model = prepare(tables, scenario, routes, solver, options.max_model_gb, progress,
                     extra_constraints=extra_constraints)
     rolling = options.rolling_for(scenario.horizon.days) if dated else None
@@ -284,6 +295,10 @@ def run_scenario(tables: InputTables, scenario: Scenario | None = None,
             model.session, model.built, model.net, summary,
             lambda: solve_session(model.session, model.built, model.net, rolling, progress),
             progress, lag=lag, keep=keep)
+    refused = routes.start == "seed" and not_priced(model, summary)
+    if refused:  # extra constraints, rows pricing does not price: the seed would be the answer
+        raise InputError(Problem("option --routes", None, None, f"seed: {refused}; the seed "
+                                 "routes would be all the run routes over: use enumerate"))
     model, summary, routing = generate_columns(model, summary, options, progress,
                                                extra_constraints=extra_constraints,
                                                keep_input=False)

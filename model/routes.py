@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import networkx as nx
 import numpy as np
@@ -62,6 +62,10 @@ class RouteOptions:
     keep_gates : tuple of str
         With a cap: crossings whose best route per (origin, product) is always kept (the
         crossings a scenario closes, throttles or queues at, so their flows can be rerouted).
+    start : str
+        ``enumerate`` (the route set above) or ``seed``: a small start grown by pricing
+        (:mod:`borderflow.model.seed_routes`; the options above then do not apply), for
+        networks whose crossing sequences are too many to enumerate.
     """
 
     max_crossings: int = 2
@@ -70,6 +74,25 @@ class RouteOptions:
     max_routes_per_product: int | None = None
     max_routes_per_gate: int = 2
     keep_gates: tuple[str, ...] = ()
+    start: str = "enumerate"
+
+    def recorded(self) -> dict:
+        """The options as ``run.json`` records them: ``start`` only when it is not the
+        default, so a run started from enumeration records what it always did."""
+        out = asdict(self)
+        if self.start == "enumerate":
+            del out["start"]
+        return out
+
+
+#: the columns of :attr:`RouteSet.routes` and :attr:`RouteSet.route_arcs`
+ROUTE_COLUMNS = ["route_id", "origin", "market", "crossings", "n_crossings", "variant",
+                 "length_km", "travel_h", "link_cost_usd_per_truck", "fee_usd_per_truck",
+                 "toll_usd_per_truck"]
+ARC_COLUMNS = ["route_id", "seq", "arc_id", "kind", "element_id", "direction", "offset_h"]
+#: the columns of :attr:`RouteSet.eligible`
+ELIGIBLE_COLUMNS = ["route_id", "product_id", "origin", "market", "duration_h",
+                    "cost_usd_per_t"]
 
 
 @dataclass
@@ -233,11 +256,8 @@ def enumerate_routes(net: FreightNetwork, options: RouteOptions | None = None) -
                         fee += c
                 rows.append((route_id, origin, market, label, len(seq), variant, km, hours,
                              link_cost, fee, tolls))
-    routes = pd.DataFrame(rows, columns=[
-        "route_id", "origin", "market", "crossings", "n_crossings", "variant", "length_km",
-        "travel_h", "link_cost_usd_per_truck", "fee_usd_per_truck", "toll_usd_per_truck"])
-    route_arcs = pd.DataFrame(arc_rows, columns=["route_id", "seq", "arc_id", "kind",
-                                                 "element_id", "direction", "offset_h"])
+    routes = pd.DataFrame(rows, columns=ROUTE_COLUMNS)
+    route_arcs = pd.DataFrame(arc_rows, columns=ARC_COLUMNS)
     eligible, excluded = _eligible(net, routes, route_arcs, products, buyers)
     if options.max_routes_per_product is not None:
         eligible = _best_routes(net, eligible, route_arcs, options)
@@ -293,7 +313,7 @@ def _eligible(net: FreightNetwork, routes: pd.DataFrame, route_arcs: pd.DataFram
     out["cost_usd_per_t"] = cost_per_t(
         out["link_cost_usd_per_truck"], out["toll_usd_per_truck"], out["fee_usd_per_truck"],
         out["duration_h"], p["cost_factor"], p["payload_t_per_truck"], p["vot_usd_per_t_h"])
-    out = out[["route_id", "product_id", "origin", "market", "duration_h", "cost_usd_per_t"]]
+    out = out[ELIGIBLE_COLUMNS]
     out = out.sort_values(["product_id", "route_id"], kind="stable", ignore_index=True)
     return out, {"excluded_unlicensed": int((~licensed).sum()),
                  "excluded_too_slow": int((licensed & ~in_time).sum())}

@@ -51,6 +51,13 @@ PricingLabelsOpt = typer.Option(
     PRICING_LABELS, "--pricing-labels", metavar="N",
     help="Dated runs: labels one pricing search (origin, product, dispatch day) may pop; a "
          "search reaching it stops pricing and the run says restricted, gap unknown.")
+RoutesOpt = typer.Option(
+    "enumerate", "--routes",
+    help="How the first route set is made: 'enumerate' (every crossing sequence up to two "
+         "crossings, within the detour rule) or 'seed' (each origin, product and market's "
+         "cheapest route, grown by column generation: for networks too large to enumerate; "
+         "refused where pricing cannot run, docs/certified-routing.md). Give enough "
+         "--pricing-rounds.")
 JsonOpt = typer.Option(False, "--json", metavar="", help="Print one JSON object (schema: "
                                              "docs/schema/borderflow-output.schema.json) "
                                              "instead of tables.")
@@ -175,14 +182,21 @@ def _scenario(tables, scenario_file: Optional[Path], close: list[str], month: Op
 
 def _run_options(threads: int, time_limit: float, window_days: int | None = None,
                  overlap_days: int | None = None, pricing_rounds: int = 20,
-                 method: str = "auto", pricing_labels: int = PRICING_LABELS):
+                 method: str = "auto", pricing_labels: int = PRICING_LABELS,
+                 routes: str = "enumerate", scenario=None, dispatch: str = "foresight"):
     """The solver and horizon options of the command line (a
     :class:`~borderflow.options.RunOptions`), each checked (one line naming the option): a
     time limit is a positive number of seconds, a look-ahead needs windows, a method is one
-    of :data:`~borderflow.options.DATED_METHODS` and ``lp`` takes no windows."""
+    of :data:`~borderflow.options.DATED_METHODS` and ``lp`` takes no windows; a route start
+    is one of :data:`~borderflow.model.seed_routes.ROUTE_STARTS`, and ``seed`` is refused
+    for ``scenario`` (given) where pricing cannot run (``dispatch`` realistic, rolling
+    windows alone: :meth:`~borderflow.options.RunOptions.seed_problem`)."""
     import math
 
+    from dataclasses import replace
+
     from borderflow.data.errors import InputError, Problem
+    from borderflow.model.seed_routes import ROUTE_STARTS
     from borderflow.options import DATED_METHODS, RunOptions
 
     problems = []
@@ -202,11 +216,21 @@ def _run_options(threads: int, time_limit: float, window_days: int | None = None
     if not pricing_labels >= 1:
         problems.append(Problem("command line", None, "--pricing-labels", "must be a whole "
                                 f"number of labels >= 1, got {pricing_labels}"))
+    if routes not in ROUTE_STARTS:
+        problems.append(Problem("command line", None, "--routes", f"must be one of "
+                                f"{', '.join(ROUTE_STARTS)}, got {routes!r}"))
     if problems:
         raise InputError(problems)
-    return RunOptions.of(threads=threads, time_limit_s=time_limit, window_days=window_days,
-                         overlap_days=overlap_days, pricing_rounds=pricing_rounds,
-                         method=method, pricing_labels=pricing_labels)
+    options = RunOptions.of(threads=threads, time_limit_s=time_limit, window_days=window_days,
+                            overlap_days=overlap_days, pricing_rounds=pricing_rounds,
+                            method=method, pricing_labels=pricing_labels, routes=routes)
+    if scenario is not None and routes == "seed":  # a misspelled --dispatch: its own check
+        dated = scenario.horizon.start is not None
+        asked = replace(options, dispatch=dispatch) if dispatch == "realistic" else options
+        refused = asked.seed_problem(scenario.horizon.days if dated else None)
+        if refused:
+            raise InputError(Problem("command line", None, "--routes", f"seed: {refused}"))
+    return options
 
 
 def _dispatch_options(options, scenario, dispatch: str):

@@ -16,8 +16,8 @@ import typer
 from . import display
 from .common import (DataOpt, DispatchOpt, JsonOpt, MethodOpt, MonthOpt, MustOpt,
                      OverlapDaysOpt, OverlayOpt, PricingLabelsOpt, PricingRoundsOpt,
-                     ThreadsOpt, TimeLimitOpt,
-                     WindowDaysOpt, _check_options, _claim, _dispatch_options, _gis_into,
+                     RoutesOpt, ThreadsOpt, TimeLimitOpt, WindowDaysOpt, _check_options, _claim,
+                     _dispatch_options, _gis_into,
                      _inputs, _load, _run_options, _run_output, _same_horizon, _scenario,
                      _working, app)
 
@@ -48,7 +48,7 @@ def solve(
                                 "summary.json, the story and the maps (0: none)."),
     seed: int = typer.Option(0, "--seed", help="With --samples: seed of the design."),
     dispatch: str = DispatchOpt,
-    pricing_labels: int = PricingLabelsOpt,
+    pricing_labels: int = PricingLabelsOpt, routes: str = RoutesOpt,
 ) -> None:
     """Solve the optimal routing of a scenario (default: baseline on the embedded dataset).
 
@@ -66,7 +66,7 @@ def solve(
         tables = _load(progress, data, overlay)
         scenario = _scenario(tables, scenario_file, close, month, must_deliver)
         options = _run_options(threads, time_limit, window_days, overlap_days, pricing_rounds,
-                               method, pricing_labels)
+                               method, pricing_labels, routes, scenario, dispatch)
         if samples and dispatch == "realistic":
             from borderflow.data.errors import InputError, Problem
 
@@ -109,6 +109,7 @@ def reroute(
     month: Optional[int] = MonthOpt, threads: int = ThreadsOpt,
     time_limit: float = TimeLimitOpt, as_json: bool = JsonOpt,
     must_deliver: list[str] = MustOpt, pricing_rounds: int = PricingRoundsOpt,
+    routes: str = RoutesOpt,
 ) -> None:
     """Close crossings and show what changes against the baseline: flows, cost, losses."""
     with _working("reroute", as_json) as progress:
@@ -117,7 +118,8 @@ def reroute(
 
         tables = _load(progress, data, overlay)
         scenario = _scenario(tables, None, close, month, must_deliver)
-        options = _run_options(threads, time_limit, pricing_rounds=pricing_rounds)
+        options = _run_options(threads, time_limit, pricing_rounds=pricing_rounds,
+                               routes=routes, scenario=scenario)
         base = read_result(baseline) if baseline is not None else None
         if base is not None:
             _same_horizon(scenario, base, baseline)

@@ -98,7 +98,7 @@ class Structure:
     def payload(self, with_paths: bool = True) -> dict:
         """A JSON-able description (paths left out for fingerprints)."""
         out = {"reference": self.reference.model_dump(mode="json", by_alias=True),
-               "routes": asdict(self.routes), "solver": asdict(self.solver),
+               "routes": self.routes.recorded(), "solver": asdict(self.solver),
                "pricing": _pricing_payload(self.pricing)}
         if self.rolling is not None:
             out["rolling"] = asdict(self.rolling)
