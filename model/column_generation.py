@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import operator
 import time
 import weakref
 from dataclasses import asdict, dataclass, field
@@ -44,6 +43,7 @@ import highspy
 import numpy as np
 import pandas as pd
 from borderflow.data.destinations import share_rules
+from borderflow.data.memo import ByIdentity
 
 from .levers import entry_duals
 from .licences import route_licences
@@ -169,38 +169,9 @@ class Routing:
 
 
 # ---- pricing inputs from the network and the solved model -----------------------------------
-class _ByIdentity:
-    """The last few results of a function of tables (DataFrames are not hashable), found
-    again when the same table objects come back: a sweep's scenarios share the kept
-    network's tables (``with_scenario`` gives a closure new capacities only). Each entry
-    holds its table objects, so their ids cannot be reused by others while it is kept; the
-    tables are never changed in place once a network is built."""
-
-    def __init__(self, size: int = 2):
-        self.size = size
-        self._entries: list[tuple] = []  # (objects, extra key, value)
-
-    def get(self, objects: tuple, extra, make):
-        """The value kept for ``objects`` (compared by identity) and ``extra`` (by
-        equality), else ``make()`` (kept, the oldest entry dropped)."""
-        for objs, ex, value in self._entries:
-            if len(objs) == len(objects) and all(map(operator.is_, objs, objects)) \
-                    and ex == extra:
-                return value
-        value = make()
-        self._entries = [(objects, extra, value)] + self._entries[:self.size - 1]
-        return value
-
-
-_INPUTS = _ByIdentity()
-_RULES = _ByIdentity()
-_SUPPLY = _ByIdentity()
-
-
-def dataset_share_rules(tables) -> list:
-    """:func:`~borderflow.data.destinations.share_rules` of ``tables``, worked out once per
-    table set (a copy of the kept list)."""
-    return list(_RULES.get((tables,), None, lambda: share_rules(tables)))
+#: pricing inputs and summed supply, per network tables (:class:`ByIdentity`)
+_INPUTS = ByIdentity()
+_SUPPLY = ByIdentity()
 
 
 def pricing_inputs(net: FreightNetwork) -> tuple[PricingGraph, list[PricingProduct]]:
@@ -330,7 +301,7 @@ def read_static_duals(session, built: BuiltModel, net: FreightNetwork,
                                                                   0.0)),
         closed=closed, empty_return_share=float(ix.empty_return_share),
         share_usd_per_t=share_terms(ix.share_rows, _row_duals(session, m.destination_share),
-                                    dataset_share_rules(net.tables) if rules is None
+                                    share_rules(net.tables) if rules is None
                                     else rules)
         if len(ix.share_rows) else {},
         entry_usd_per_truck=entry_prices(built, session, dated=False))

@@ -130,7 +130,12 @@ def test_pricing_inputs_are_reused_for_a_closure_and_equal_made_anew():
         assert np.array_equal(getattr(fresh, field), getattr(graph, field))
     again_products.pop()  # a caller's list is its own
     assert cg.pricing_inputs(closed)[1] == products
-    assert cg.dataset_share_rules(tables) == cg.share_rules(tables)
+    from borderflow.data import destinations
+    full = bf.load_dataset()
+    rules = destinations.share_rules(full)
+    assert rules and rules == destinations._share_rules(full)
+    rules.pop()
+    assert destinations.share_rules(full) == destinations._share_rules(full)
 
 
 def test_a_licence_event_is_not_served_the_kept_inputs():
@@ -167,3 +172,18 @@ def test_keyed_basis_round_trips_on_a_rebuilt_dated_model():
     assert summary.iterations == 0
     assert summary.objective_usd == pytest.approx(model.session.highs.getInfo()
                                                   .objective_function_value, rel=1e-12)
+
+
+def test_a_static_model_gets_the_empty_stream_table_of_the_full_one():
+    from dataclasses import replace
+
+    from borderflow.model.queues import stream_table
+    from borderflow.model.routes import enumerate_routes
+
+    tables = bf.load_dataset()
+    net = build_network(tables, None)
+    routes = enumerate_routes(net, RunOptions.of().effective(False)[0])
+    import pandas as pd
+    pd.testing.assert_frame_equal(
+        stream_table(net, replace(routes, eligible=routes.eligible.iloc[0:0])),
+        stream_table(net, routes).iloc[0:0])
