@@ -41,7 +41,6 @@ internals.)
 
 from __future__ import annotations
 
-import operator
 import weakref
 from dataclasses import dataclass
 
@@ -117,7 +116,9 @@ def prefix_columns(model: pyo.ConcreteModel, comp, prefix: tuple | None) -> np.n
     """Column numbers of ``comp``'s variables (index order) when the columns of a translation
     start with ``prefix`` (:attr:`LinearForm.column_prefix`) and ``prefix`` is the model's
     :class:`Columns` tuple: ``offset + 0 .. n - 1``, no look-up per variable; ``None`` when
-    that cannot be shown (then look each variable up)."""
+    that cannot be shown (then look each variable up). The component must still have the
+    entries it had in ``prefix`` (same count, same first and last variable: a model's
+    variables are not replaced once made)."""
     cols = getattr(model, "_borderflow_columns", None)
     if prefix is None or cols is None or cols.x is not prefix or \
             comp.parent_block() is not model:
@@ -127,10 +128,24 @@ def prefix_columns(model: pyo.ConcreteModel, comp, prefix: tuple | None) -> np.n
         return None
     at = cols.names.index(comp.local_name)
     end = cols.offset[cols.names[at + 1]] if at + 1 < len(cols.names) else len(cols.x)
-    if len(comp) != end - start or not all(map(operator.is_, cols.x[start:end],
-                                               comp.values())):
+    n = end - start
+    if len(comp) != n:
+        return None
+    if n and (cols.x[start] is not next(iter(comp.values()))
+              or cols.x[end - 1] is not _last(comp)):
         return None
     return np.arange(start, end, dtype=np.int64)
+
+
+def _last(comp):
+    """The last variable of a component in index order (``None`` if that is not cheap to
+    tell: an unordered index)."""
+    index = comp.index_set()
+    if not comp.is_indexed():
+        return comp
+    if not index.isordered():
+        return None
+    return comp[index.at(len(index))]
 
 
 def load_values(variables, values) -> None:
