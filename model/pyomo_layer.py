@@ -162,13 +162,24 @@ def load_duals(suffix, rows, duals) -> None:
     ``rows``; a constraint listed twice, a ranged row of Pyomo's compiler, gets the sum),
     as ``suffix[con] = suffix.get(con, 0.0) + y`` row by row would, in one dict update."""
     hasher = ComponentMap.hasher
-    entries: dict = {}
-    for con, y in zip(rows, duals):
-        key = hasher[con.__class__](con)
-        old = entries.get(key)
-        entries[key] = (con, (0.0 if old is None else old[1]) + y)
+    classes = set(map(type, rows))
+    for cls in classes:
+        if hasher.get(cls) is None:  # not seen yet: the hasher registers it from an entry
+            hasher[cls](next(con for con in rows if type(con) is cls))
+    if all(hasher.hashable(cls) for cls in classes):
+        keys = rows  # the ComponentMap key of a hashable object is the object
+    else:
+        keys = [hasher[con.__class__](con) for con in rows]
     suffix.clear()
-    suffix._dict.update(entries)
+    with PauseGC():  # new tuples only: no collection over the model's objects meanwhile
+        if len(set(keys)) == len(keys):  # each row once (the matrix-row translation)
+            suffix._dict.update(zip(keys, zip(rows, map((0.0).__add__, duals))))
+            return
+        entries: dict = {}
+        for key, con, y in zip(keys, rows, duals):
+            old = entries.get(key)
+            entries[key] = (con, (0.0 if old is None else old[1]) + y)
+        suffix._dict.update(entries)
 
 
 # ---- a family of linear rows as one Pyomo component -----------------------------------------
