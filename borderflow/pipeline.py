@@ -315,8 +315,8 @@ def _check_realistic(model: Prepared, reaction_lag_days: int = 0,
 
 #: a model of at least this many HiGHS columns dropped by :func:`generate_columns` is
 #: collected at once (its Pyomo objects hold reference cycles) before the rebuild; a smaller
-#: one (a static day: a few MB) is left to Python's collector: a full collection costs about
-#: 0.1-0.2 s CPU whatever is freed, as much as the rest of a static round
+#: one (a static day: a few MB) is left to Python's collector: a full collection cost 0.2-0.3 s
+#: CPU (load 10) whatever it freed, half of a static round
 COLLECT_COLUMNS = 100_000
 
 
