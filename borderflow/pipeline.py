@@ -328,6 +328,13 @@ def _check_realistic(model: Prepared, reaction_lag_days: int = 0,
     check_surprises(model.net, model.built, reaction_lag_days, keep_coming_days)
 
 
+#: a model of at least this many HiGHS columns dropped by :func:`generate_columns` is
+#: collected at once (its Pyomo objects hold reference cycles) before the rebuild; a smaller
+#: one (a static day: a few MB) is left to Python's collector: a full collection cost 0.2-0.3 s
+#: CPU (load 10) whatever it freed, half of a static round
+COLLECT_COLUMNS = 100_000
+
+
 def generate_columns(model: Prepared, summary: SolveSummary, options: RunOptions,
                      on_progress: Progress | None = None, *,
                      extra_constraints: ExtraConstraints | None = None,
@@ -352,8 +359,9 @@ def generate_columns(model: Prepared, summary: SolveSummary, options: RunOptions
     pricing does not price (:func:`borderflow.pricing_scope.outside_pricing`).
 
     Memory: a model is dropped before the one rebuilt from it is built (its basis is kept by
-    key, :func:`borderflow.model.column_generation.keyed_basis`), so two models and their
-    HiGHS instances never sit in memory at once (a 365-day run: about 1.7 GB each). The
+    key, :func:`borderflow.model.column_generation.keyed_basis`), and collected at once if it
+    is large (:data:`COLLECT_COLUMNS`), so two large models and their HiGHS instances never
+    sit in memory at once (a 365-day run: about 1.7 GB each). The
     models a round rebuilt are always dropped so; ``model`` itself only with ``keep_input``
     False.
 
@@ -421,10 +429,12 @@ def generate_columns(model: Prepared, summary: SolveSummary, options: RunOptions
         added += len(routes.routes) - len(model.routes.routes)
         start = keyed_basis(model.session, model.built) if pricing.warm else None
         solver = model.session.options
+        freed = model is not kept and model.session.highs.getNumCol() >= COLLECT_COLUMNS
         if model is not kept:
             _drop(model)
         model = None  # nothing here refers to the old model any more
-        release_freed_memory()
+        if freed:  # a large model let go: give its memory back before the rebuild
+            release_freed_memory()
         model = assemble(net_tables, net, routes, solver, options.max_model_gb, progress,
                          extra_constraints=extra_constraints)
         if start is not None and start.apply(model.session, model.built):

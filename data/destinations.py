@@ -35,6 +35,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from .errors import Problem
+from .memo import ByIdentity
 from .loaders import InputTables, row_problem
 from .schemas import DESTINATION_SHARES
 
@@ -165,9 +166,19 @@ def _band_problems(tables: InputTables, shown: str) -> list[Problem]:
     return out
 
 
+_RULES = ByIdentity()
+
+
 def share_rules(tables: InputTables) -> list[ShareRule]:
     """The share rules of a dataset (rows checked by :func:`share_problems`): one per row of
-    the model's dimension, the origins it names together."""
+    the model's dimension, the origins it names together. Worked out once per table set
+    (:class:`~borderflow.data.memo.ByIdentity`: a sweep prices and rebuilds with them per
+    scenario); the list is the caller's own."""
+    return list(_RULES.get((tables,), None, lambda: _share_rules(tables)))
+
+
+def _share_rules(tables: InputTables) -> list[ShareRule]:
+    """:func:`share_rules`, worked out anew."""
     rows = _model_rows(tables)
     if rows.empty:
         return []

@@ -34,15 +34,16 @@ the same inputs give the same model, the same solution and the same tables.
 from __future__ import annotations
 
 import functools
-
 import hashlib
 import time
+import weakref
 from dataclasses import asdict, dataclass, field
 
 import highspy
 import numpy as np
 import pandas as pd
 from borderflow.data.destinations import share_rules
+from borderflow.data.memo import ByIdentity
 
 from .levers import entry_duals
 from .licences import route_licences
@@ -168,11 +169,30 @@ class Routing:
 
 
 # ---- pricing inputs from the network and the solved model -----------------------------------
+#: pricing inputs and summed supply, per network tables (:class:`ByIdentity`)
+_INPUTS = ByIdentity()
+_SUPPLY = ByIdentity()
+
+
 def pricing_inputs(net: FreightNetwork) -> tuple[PricingGraph, list[PricingProduct]]:
     """The pricing graph (every arc of the network, closed crossings included: closures are
-    passed with the duals) and one :class:`PricingProduct` per product supplied somewhere."""
-    graph = PricingGraph.from_tables(net.nodes[["node_id", "country"]], net.arcs)
+    passed with the duals) and one :class:`PricingProduct` per product supplied somewhere.
+
+    Made once per network tables and licences (a sweep's closures share them); the graph
+    and products are immutable, the list is a copy."""
     licences = route_licences(net.tables.crossings, net.scenario)  # some day (model/licences)
+    key = tuple(sorted((str(c), None if lic is None else tuple(sorted(map(str, lic))))
+                       for c, lic in licences.items()))
+    graph, products = _INPUTS.get(
+        (net.nodes, net.arcs, net.demand, net.products, net.supply), key,
+        lambda: _pricing_inputs(net, licences))
+    return graph, list(products)
+
+
+def _pricing_inputs(net: FreightNetwork, licences: dict
+                    ) -> tuple[PricingGraph, list[PricingProduct]]:
+    """:func:`pricing_inputs`, made anew."""
+    graph = PricingGraph.from_tables(net.nodes[["node_id", "country"]], net.arcs)
     demand = net.demand[net.demand["period"] == net.demand["period"].min()]
     products = []
     for pid, p in net.products.sort_index().iterrows():
@@ -238,6 +258,20 @@ def static_dual_keys(built: BuiltModel) -> dict[str, list[tuple]]:
             for fam, table, keys in _DUAL_KEYS}
 
 
+_KEYS_OF: dict[int, dict] = {}
+
+
+def kept_dual_keys(built: BuiltModel) -> dict[str, list[tuple]]:
+    """:func:`static_dual_keys` of ``built``, made once per model (a sweep re-solves and
+    prices one kept model per scenario; forgotten with the model's index tables)."""
+    ix = built.index
+    at = id(ix)
+    if at not in _KEYS_OF:
+        _KEYS_OF[at] = static_dual_keys(built)
+        weakref.finalize(ix, _KEYS_OF.pop, at, None)
+    return _KEYS_OF[at]
+
+
 def read_static_duals(session, built: BuiltModel, net: FreightNetwork,
                       rules=None, keys: dict | None = None) -> StaticDuals:
     """The duals of a solved static model as prices (USD/t, USD/truck; ``<=`` rows' as
@@ -247,7 +281,7 @@ def read_static_duals(session, built: BuiltModel, net: FreightNetwork,
     :func:`static_dual_keys` of ``built`` (made here if not given)."""
     m = built.model
     ix = built.index
-    keys = static_dual_keys(built) if keys is None else keys
+    keys = kept_dual_keys(built) if keys is None else keys
 
     def keyed(family: str, values: np.ndarray) -> dict:
         return dict(zip(keys[family], np.asarray(values, dtype=float).tolist()))
@@ -267,7 +301,8 @@ def read_static_duals(session, built: BuiltModel, net: FreightNetwork,
                                                                   0.0)),
         closed=closed, empty_return_share=float(ix.empty_return_share),
         share_usd_per_t=share_terms(ix.share_rows, _row_duals(session, m.destination_share),
-                                    share_rules(net.tables) if rules is None else rules)
+                                    share_rules(net.tables) if rules is None
+                                    else rules)
         if len(ix.share_rows) else {},
         entry_usd_per_truck=entry_prices(built, session, dated=False))
 
@@ -312,7 +347,8 @@ def gap_bound_usd(result: PricingResult, net: FreightNetwork | None,
         return 0.0, 0.0
     rc = pairs["min_reduced_cost_usd_per_t"].to_numpy(dtype=float)
     if supply is None:
-        supply = net.supply.groupby(["origin", "product_id"])["supply_t"].sum()
+        supply = _SUPPLY.get((net.supply,), None, lambda: net.supply.groupby(
+            ["origin", "product_id"])["supply_t"].sum())
     if isinstance(supply, pd.Series):
         s = supply.reindex(pd.MultiIndex.from_frame(pairs[["origin", "product_id"]])) \
             .fillna(0.0).to_numpy()
@@ -458,6 +494,37 @@ def _keyed(ix, table: str) -> pd.DataFrame:
     return getattr(ix, table)
 
 
+#: HiGHS basis status by its integer value (a list look-up instead of an enum call per entry)
+_STATUS_OF = {int(v): v for v in highspy.HighsBasisStatus.__members__.values()}
+
+
+class _KeyTables:
+    """The keyed index tables of one model (:func:`_keyed`) and their key MultiIndexes, each
+    made once: the queue components share one stream merge and one index."""
+
+    def __init__(self, ix):
+        self._ix = ix
+        self._tables: dict = {}
+        self._indexes: dict = {}
+
+    def table(self, table: str) -> pd.DataFrame:
+        """:func:`_keyed` of ``table``."""
+        if table not in self._tables:
+            self._tables[table] = _keyed(self._ix, table)
+        return self._tables[table]
+
+    def size(self, table: str) -> int:
+        """Rows of ``table``."""
+        return len(self.table(table))
+
+    def index(self, table: str, keys: list[str]) -> pd.MultiIndex:
+        """``table``'s ``keys`` as a MultiIndex (component order)."""
+        at = (table, tuple(keys))
+        if at not in self._indexes:
+            self._indexes[at] = pd.MultiIndex.from_frame(self.table(table)[keys])
+        return self._indexes[at]
+
+
 def carry_basis(old_session, old: BuiltModel, new_session, new: BuiltModel) -> bool:
     """Start ``new`` (the model rebuilt over more routes) from ``old``'s optimal basis: every
     variable and row keeps its status (matched by key), new route columns are nonbasic at 0
@@ -499,24 +566,24 @@ class KeyedBasis:
         basic = int(highspy.HighsBasisStatus.kBasic)
         col = np.full(session.highs.getNumCol(), lower, dtype=np.int64)
         row = np.full(session.highs.getNumRow(), basic, dtype=np.int64)
+        keyed = _KeyTables(built.index)
         for specs, where, kept, out in ((_COLUMNS, "columns_of", self.columns, col),
                                         (_ROWS, "rows_of", self.rows, row)):
             for comp, table, keys in specs:
                 if comp not in kept or not hasattr(built.model, comp):
                     continue
                 at_new = getattr(session, where)(getattr(built.model, comp))
-                t_new = _keyed(built.index, table)
                 old_keys, old_status = kept[comp]
-                if not len(old_keys) or not len(t_new):
+                if not len(old_keys) or not keyed.size(table):
                     continue
-                pos = old_keys.get_indexer(pd.MultiIndex.from_frame(t_new[keys]))
+                pos = old_keys.get_indexer(keyed.index(table, keys))
                 ok = (pos >= 0) & (at_new >= 0)
                 ok[ok] &= old_status[pos[ok]] >= 0
                 out[at_new[ok]] = old_status[pos[ok]]
         carried = highspy.HighsBasis()
-        status = highspy.HighsBasisStatus
-        carried.col_status = [status(int(x)) for x in col]
-        carried.row_status = [status(int(x)) for x in row]
+        status = _STATUS_OF
+        carried.col_status = [status[x] for x in col.tolist()]
+        carried.row_status = [status[x] for x in row.tolist()]
         carried.valid = True
         session.highs.setBasis(carried)
         return True
@@ -540,20 +607,20 @@ def keyed_basis(session, built: BuiltModel) -> KeyedBasis | None:
     if basis is None:
         return None
     kept = {}
+    keyed = _KeyTables(built.index)
     for specs, where, statuses in ((_COLUMNS, "columns_of", basis.col_status),
                                    (_ROWS, "rows_of", basis.row_status)):
-        status = np.array([int(x) for x in statuses], dtype=np.int64)
+        status = np.fromiter(map(int, statuses), dtype=np.int64, count=len(statuses))
         part = kept.setdefault(where, {})
         for comp, table, keys in specs:
             if not hasattr(built.model, comp):
                 continue
             at = getattr(session, where)(getattr(built.model, comp))
-            t = _keyed(built.index, table)
-            if not len(t):
+            if not keyed.size(table):
                 part[comp] = (pd.MultiIndex.from_arrays([[]] * len(keys), names=keys),
                               np.zeros(0, dtype=np.int64))
                 continue
-            part[comp] = (pd.MultiIndex.from_frame(t[keys]),
+            part[comp] = (keyed.index(table, keys),
                           np.where(at >= 0, status[np.maximum(at, 0)], -1))
     return KeyedBasis(columns=kept["columns_of"], rows=kept["rows_of"])
 

@@ -37,7 +37,7 @@ docs/architecture.md.) Column generation (issue 17) adds routes here: new rows o
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 import numpy as np
@@ -315,9 +315,9 @@ def index_tables(net: FreightNetwork, routes: RouteSet) -> IndexTables:
     """
     n_periods = len(net.periods)
     flows = flow_table(net, routes)
-    streams = stream_table(net, routes)
-    if not net.dated:
-        streams = streams.iloc[0:0]
+    # a static model has no streams: the table's columns only (the same frame, empty)
+    streams = stream_table(net, routes if net.dated else
+                           replace(routes, eligible=routes.eligible.iloc[0:0]))
     queues = queue_table(streams, n_periods)
     initial = initial_allocations(net, streams)
     if net.dated:

@@ -48,10 +48,12 @@ import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 import scipy.sparse as sp
+from pyomo.common.collections import ComponentMap
 from pyomo.common.gc_manager import PauseGC
 from pyomo.core.base.constraint import ConstraintData, IndexedConstraint
 from pyomo.core.base.objective import ScalarObjective
 from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
+from pyomo.core.staleflag import StaleFlagManager
 from pyomo.core.expr.relational_expr import (EqualityExpression, InequalityExpression,
                                              RangedExpression)
 from pyomo.repn.linear import LinearRepnVisitor
@@ -108,6 +110,76 @@ def columns(m: pyo.ConcreteModel) -> Columns:
         cols = Columns(m)
         m._borderflow_columns = cols
     return cols
+
+
+def prefix_columns(model: pyo.ConcreteModel, comp, prefix: tuple | None) -> np.ndarray | None:
+    """Column numbers of ``comp``'s variables (index order) when the columns of a translation
+    start with ``prefix`` (:attr:`LinearForm.column_prefix`) and ``prefix`` is the model's
+    :class:`Columns` tuple: ``offset + 0 .. n - 1``, no look-up per variable; ``None`` when
+    that cannot be shown (then look each variable up). The component must still have the
+    entries it had in ``prefix`` (same count, same first and last variable: a model's
+    variables are not replaced once made)."""
+    cols = getattr(model, "_borderflow_columns", None)
+    if prefix is None or cols is None or cols.x is not prefix or \
+            comp.parent_block() is not model:
+        return None
+    start = cols.offset.get(comp.local_name)
+    if start is None:
+        return None
+    at = cols.names.index(comp.local_name)
+    end = cols.offset[cols.names[at + 1]] if at + 1 < len(cols.names) else len(cols.x)
+    n = end - start
+    if len(comp) != n:
+        return None
+    if n and (cols.x[start] is not next(iter(comp.values()))
+              or cols.x[end - 1] is not _last(comp)):
+        return None
+    return np.arange(start, end, dtype=np.int64)
+
+
+def _last(comp):
+    """The last variable of a component in index order (``None`` if that is not cheap to
+    tell: an unordered index)."""
+    index = comp.index_set()
+    if not comp.is_indexed():
+        return comp
+    if not index.isordered():
+        return None
+    return comp[index.at(len(index))]
+
+
+def load_values(variables, values) -> None:
+    """``v.set_value(x, skip_validation=True)`` for each variable and value (floats), without
+    the call and unit checks per variable (a solution of half a million columns)."""
+    flag = StaleFlagManager.get_flag
+    for v, x in zip(variables, values):
+        v._value = x
+        v._stale = flag(v._stale)
+
+
+def load_duals(suffix, rows, duals) -> None:
+    """Replace the contents of a ``dual`` suffix by ``duals`` (floats, one per row of
+    ``rows``; a constraint listed twice, a ranged row of Pyomo's compiler, gets the sum),
+    as ``suffix[con] = suffix.get(con, 0.0) + y`` row by row would, in one dict update."""
+    hasher = ComponentMap.hasher
+    classes = set(map(type, rows))
+    for cls in classes:
+        if hasher.get(cls) is None:  # not seen yet: the hasher registers it from an entry
+            hasher[cls](next(con for con in rows if type(con) is cls))
+    if all(hasher.hashable(cls) for cls in classes):
+        keys = rows  # the ComponentMap key of a hashable object is the object
+    else:
+        keys = [hasher[con.__class__](con) for con in rows]
+    suffix.clear()
+    with PauseGC():  # new tuples only: no collection over the model's objects meanwhile
+        if len(set(keys)) == len(keys):  # each row once (the matrix-row translation)
+            suffix._dict.update(zip(keys, zip(rows, map((0.0).__add__, duals))))
+            return
+        entries: dict = {}
+        for key, con, y in zip(keys, rows, duals):
+            old = entries.get(key)
+            entries[key] = (con, (0.0 if old is None else old[1]) + y)
+        suffix._dict.update(entries)
 
 
 # ---- a family of linear rows as one Pyomo component -----------------------------------------
@@ -351,6 +423,12 @@ class LinearForm:
     row_lower: np.ndarray
     row_upper: np.ndarray
     translator: str
+    #: the variable tuple the columns start with (:func:`linear_form`: the first matrix's
+    #: ``x``, in order), ``None`` if unknown
+    column_prefix: tuple | None = None
+    #: ``id(LinearRows component) -> (first row, kept row positions, rows of the component)``:
+    #: where each matrix-row component's rows are (:func:`linear_form`; empty otherwise)
+    row_blocks: dict | None = None
 
 
 def var_values(var, n: int) -> np.ndarray:
@@ -405,6 +483,7 @@ class _ColumnOrder:
 
     def __init__(self):
         self.columns: list = []
+        self.prefix: tuple | None = None  # the tuple taken whole as the first columns
         self._index: dict[int, int] = {}
         self._maps: dict[int, np.ndarray] = {}
 
@@ -423,6 +502,7 @@ class _ColumnOrder:
         if id(x) not in self._maps:
             if not self.columns:
                 self.columns.extend(x)
+                self.prefix = x
                 self._maps[id(x)] = np.arange(len(x), dtype=np.int64)
             else:
                 self._maps[id(x)] = np.fromiter((self.column(v) for v in x), dtype=np.int64,
@@ -487,6 +567,7 @@ def linear_form(model: pyo.ConcreteModel) -> LinearForm:
     order = _ColumnOrder()
     visitor = LinearRepnVisitor({})
     blocks, rows, lows, ups = [], [], [], []
+    row_blocks: dict[int, tuple] = {}
     walked = 0
     for comp in model.component_objects(pyo.Constraint, active=True, descend_into=True):
         if isinstance(comp, LinearRows):
@@ -496,6 +577,7 @@ def linear_form(model: pyo.ConcreteModel) -> LinearForm:
             lo, up = comp.bounds_arrays()
             keep = np.flatnonzero(active)
             blocks.append(((indptr, order.of(x)[indices], coef), keep, len(data)))
+            row_blocks[id(comp)] = (len(rows), keep, len(data))
             rows += [data[i] for i in keep]
         else:
             block, data, lo, up = _walked_rows(comp, order, visitor)
@@ -528,4 +610,5 @@ def linear_form(model: pyo.ConcreteModel) -> LinearForm:
                       col_lower=col_lower, col_upper=col_upper,
                       row_lower=np.concatenate(lows) if lows else np.zeros(0),
                       row_upper=np.concatenate(ups) if ups else np.zeros(0),
-                      translator="matrix-rows" + (f"+{walked} walked" if walked else ""))
+                      translator="matrix-rows" + (f"+{walked} walked" if walked else ""),
+                      column_prefix=order.prefix, row_blocks=row_blocks)

@@ -28,7 +28,9 @@ import pandas as pd
 import pyomo.environ as pyo
 import scipy.sparse as sp
 
-from borderflow.model.pyomo_layer import LinearForm, compiled_form, linear_form, set_row_bounds
+from borderflow.model.pyomo_layer import (LinearForm, compiled_form, linear_form,
+                                          load_duals, load_values, prefix_columns,
+                                          set_row_bounds)
 from borderflow.solvers.listeners import _LISTENER, listening  # noqa: F401 (public here too)
 from borderflow.solvers.memory import lp_arrays, release_freed_memory
 
@@ -354,6 +356,10 @@ class _Matrix:
 
     columns: list  # VarData per HiGHS column
     rows: list  # ConstraintData per HiGHS row
+    #: :attr:`LinearForm.column_prefix` and :attr:`LinearForm.row_blocks` of the translation
+    #: (where whole components are, without a look-up per entry)
+    prefix: tuple | None = None
+    row_blocks: dict | None = None
     _col_index: dict | None = None
     _row_index: dict | None = None
 
@@ -411,8 +417,8 @@ class HighsSession:
         self.options = options or SolverOptions()
         t0 = time.perf_counter()
         form = linear_form(model) if translator == "auto" else compiled_form(model)
-        self._matrix = _Matrix(columns=form.columns, rows=form.rows)
-        self._repeats: frozenset | None = None  # see _repeated_rows
+        self._matrix = _Matrix(columns=form.columns, rows=form.rows, prefix=form.column_prefix,
+                               row_blocks=form.row_blocks or {})
         self.translator = form.translator
         self.highs = new_highs()
         self._configure()
@@ -421,6 +427,7 @@ class HighsSession:
         self._solved_once = False
         self._primal_next = False
         self._state: dict[int, list] = {}
+        self._where: dict[int, np.ndarray] = {}
         self._costs: dict[int, np.ndarray] = {}
         self._entries: tuple[np.ndarray, np.ndarray] | None = None
         #: ``(layout, matrix values)`` of the last bulk coefficient change
@@ -479,26 +486,46 @@ class HighsSession:
         if state is None:
             data = list(comp.values())
             if kind == "column":
-                where = np.fromiter((self._matrix.col_index.get(id(v), -1) for v in data),
-                                    dtype=np.int64, count=len(data))
                 bounds = [v.bounds for v in data]
             else:
-                where = np.fromiter((self._matrix.row_index.get(id(c), -1) for c in data),
-                                    dtype=np.int64, count=len(data))
                 bounds = [(c.lower, c.upper) for c in data]
             lo = np.array([-np.inf if a is None else pyo.value(a) for a, _ in bounds], float)
             up = np.array([np.inf if b is None else pyo.value(b) for _, b in bounds], float)
-            state = self._state[id(comp)] = [where, lo, up, data]
+            state = self._state[id(comp)] = [self._where_of(comp, kind), lo, up, data]
         return state
+
+    def _where_of(self, comp, kind: str) -> np.ndarray:
+        """HiGHS index of each entry of ``comp`` (index order; -1: not in HiGHS), made once:
+        a whole variable component of the translation's column prefix or a matrix-row
+        component is a range (:attr:`_Matrix.prefix`, :attr:`_Matrix.row_blocks`), anything
+        else is looked up entry by entry."""
+        where = self._where.get(id(comp))
+        if where is not None:
+            return where
+        m = self._matrix
+        if kind == "column":
+            where = prefix_columns(self.model, comp, m.prefix)
+            if where is None:
+                where = np.fromiter((m.col_index.get(id(v), -1) for v in comp.values()),
+                                    dtype=np.int64, count=len(comp))
+        elif id(comp) in m.row_blocks:
+            first, keep, n = m.row_blocks[id(comp)]
+            where = np.full(n, -1, dtype=np.int64)
+            where[keep] = first + np.arange(len(keep), dtype=np.int64)
+        else:
+            where = np.fromiter((m.row_index.get(id(c), -1) for c in comp.values()),
+                                dtype=np.int64, count=len(comp))
+        self._where[id(comp)] = where
+        return where
 
     def columns_of(self, comp) -> np.ndarray:
         """HiGHS column of each variable of ``comp``, in index order (-1: not in the LP)."""
-        return self._component_state(comp, "column")[0]
+        return self._where_of(comp, "column")
 
     def rows_of(self, comp) -> np.ndarray:
         """HiGHS row of each constraint of ``comp``, in index order (-1: not in the LP; a
         ranged ordinary constraint compiled by ``translator="pyomo"``: its first row)."""
-        return self._component_state(comp, "row")[0]
+        return self._where_of(comp, "row")
 
     # -- scenario changes -------------------------------------------------------------------
     def set_bounds(self, comp, lower, upper) -> int:
@@ -813,30 +840,11 @@ class HighsSession:
     def load_solution(self, col_value, row_dual) -> None:
         """Put a solution (values per HiGHS column, duals per HiGHS row) into the Pyomo model:
         variable values, and duals into its ``dual`` suffix if it has one."""
-        x = np.asarray(col_value, dtype=float)
-        for v, value in zip(self._matrix.columns, x.tolist()):
-            v.set_value(value, skip_validation=True)
-        duals = np.asarray(row_dual, dtype=float)
+        load_values(self._matrix.columns, np.asarray(col_value, dtype=float).tolist())
         suffix = getattr(self.model, "dual", None)
         if suffix is None:
             return
-        suffix.clear()
-        rows, values = self._matrix.rows, duals.tolist()
-        repeats = self._repeated_rows()
-        for i, (con, y) in enumerate(zip(rows, values)):  # a ranged row's parts add up
-            suffix[con] = (suffix[con] if i in repeats else 0.0) + y
-
-    def _repeated_rows(self) -> frozenset:
-        """Positions of HiGHS rows whose Pyomo constraint came earlier too (the parts of a
-        ranged row), found once: the others' duals are set without a look-up."""
-        if self._repeats is None:
-            seen, repeats = set(), set()
-            for i, con in enumerate(self._matrix.rows):
-                if id(con) in seen:
-                    repeats.add(i)
-                seen.add(id(con))
-            self._repeats = frozenset(repeats)
-        return self._repeats
+        load_duals(suffix, self._matrix.rows, np.asarray(row_dual, dtype=float).tolist())
 
     def iis(self) -> pd.DataFrame | None:
         """An irreducible infeasible subsystem of the last (infeasible) solve, from HiGHS.
