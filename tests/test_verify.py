@@ -114,6 +114,21 @@ def test_verifier_passes_dated_tiny_solutions(solve_tiny, tiny_tables, case):
     assert expected <= set(report["check"])
 
 
+def test_a_check_that_cannot_run_is_a_named_failure_not_a_pass(solve_tiny, tiny_tables):
+    """Route flows without their tonnes: the checks that need them cannot run, and each is a
+    failed ``verifier`` row naming the check and the error (amount inf), never a pass."""
+    run = solve_tiny(tiny_tables, None)
+    res = run.results
+    broken = type(res)(**{**res.tables(), "summary": res.summary,
+                          "route_flows": res.route_flows.drop(columns="flow_t")})
+    bad = violations(verify_results(broken, run.tables, run.net.scenario, net=run.net))
+    crashed = bad[bad["check"] == "verifier"]
+    assert set(crashed["entity"].str.split(" could not").str[0]) >= {
+        "cargo", "flows", "money", "route tables"}
+    assert crashed["entity"].str.contains(r"could not be checked \(KeyError: ").all()
+    assert (crashed["amount"] == float("inf")).all() and set(crashed["unit"]) == {"checks"}
+
+
 def test_cargo_past_its_allowed_wait_is_not_delivered(solve_tiny, tiny_tables):
     # shelf life 72 h, route 12 h: 2 days of waiting allowed; the gate reopens on day 3
     _spoil(tiny_tables)

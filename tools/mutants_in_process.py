@@ -52,9 +52,10 @@ def run_names(path: str, tests: list[str]) -> None:
     names = [line.strip() for line in open(path) if line.strip()]
     todo = [("none", "none", "none")]
     for name in names:
-        module, _, rest = name.partition(".x_")
-        function, _, i = rest.rpartition("__mutmut_")
-        todo.append((name, f"{module}.{function}", i))
+        head, _, i = name.rpartition("__mutmut_")
+        module, _, function = head.rpartition(".")
+        # mutmut's mangled names: x_<function>, xǁ<Class>ǁ<method>
+        todo.append((name, f"{module}.{function[1:].strip('_').replace('ǁ', '.')}", i))
     run(todo, tests)
 
 
