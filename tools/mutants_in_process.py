@@ -55,7 +55,7 @@ def run_names(path: str, tests: list[str]) -> None:
         head, _, i = name.rpartition("__mutmut_")
         module, _, function = head.rpartition(".")
         # mutmut's mangled names: x_<function>, xǁ<Class>ǁ<method>
-        todo.append((name, f"{module}.{function[1:].strip('_').replace('ǁ', '.')}", i))
+        todo.append((name, f"{module}.{function[1:].strip('_ǁ').replace('ǁ', '.')}", i))
     run(todo, tests)
 
 
