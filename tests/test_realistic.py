@@ -352,5 +352,6 @@ def test_verifier_checks_the_unwarned_transit_route_days():
     assert failed([row]) == 0
     assert failed([{**row, "period": 3}]) == 1  # dispatched after the news
     assert failed([{**row, "reached_period": 5}]) == 1  # reaches t1 open
+    assert failed([{**row, "reached_period": 2}]) == 1  # reaches t1 before it closes
     assert failed([row], count=2) == 1
     assert failed([row], route_flows=flows.assign(period=2)) == 1  # it carried cargo

@@ -414,3 +414,16 @@ def test_a_sweep_marked_folder_without_its_plan_is_refused_in_one_line(tmp_path)
     assert len(lines) == 1 and "not a sweep folder" in lines[0], lines
     assert sorted(p.name for p in folder.iterdir()) == sorted(
         [".borderflow-run.json", "summary.json"])
+
+
+def test_entities_name_a_day_outside_the_calendar_by_its_number():
+    """A dated run's entities end in their date; a period outside the run's calendar (a
+    tampered table) is named ``@day N``, not dropped or mistaken for another day."""
+    from types import SimpleNamespace
+
+    from borderflow.verify.facts import Facts
+
+    f = SimpleNamespace(dated=True, labels=["2024-01-01", "2024-01-02"])
+    assert list(Facts.day(f, [1, 0, 7, -1])) == [" @2024-01-02", " @2024-01-01", " @day 7",
+                                                 " @day -1"]
+    assert list(Facts.day(SimpleNamespace(dated=False, labels=["x"]), [0, 3])) == ["", ""]
