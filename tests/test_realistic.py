@@ -18,7 +18,8 @@ from __future__ import annotations
 import pytest
 from helpers import day, dated, queue_series
 
-from borderflow.data.scenario import CloseEvent, RampEvent, RampRule, Window
+from borderflow.data.scenario import (CloseEvent, PriorityEvent, PriorityRule, RampEvent,
+                                      RampRule, Window)
 from borderflow.options import RunOptions
 
 REALISTIC = RunOptions(dispatch="realistic")
@@ -221,6 +222,11 @@ def test_verifier_catches_a_tampered_realistic_summary():
     assert failed(reaction_lag_days=1.5) == ["reaction_lag"]
     f.scenario = f.scenario.model_copy(update={"reaction_lag_days": 2})
     assert failed(reaction_lag_days=2) == [] and failed(reaction_lag_days=3) == ["reaction_lag"]
+    # a priority lane brings no news: listed before the closure, the closure's news still counts
+    f.scenario = dated("surprise", 6, PriorityEvent(crossing="x1", priority=PriorityRule(
+        share=1.0)), _closure())
+    assert failed() == []
+    assert failed(decision_dates=["2024-01-01"], decision_days=1) == ["replanned_on_news"]
 
 
 # --- reaction lag (issue 18, item 4) --------------------------------------------------------
