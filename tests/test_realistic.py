@@ -214,6 +214,14 @@ def test_verifier_catches_a_tampered_realistic_summary():
         return sorted({r["check"].iloc[0] for r in report if not r["ok"].all()})
 
     assert failed() == []
+    in_time = [r for r in dispatch_checks(SimpleNamespace(summary=good), f)
+               if r["check"].iloc[0] == "announced_in_time"]
+    assert list(in_time[0]["entity"]) == ["every event"]
+    # a summary without its foresight bound is a failure (the value no longer adds up), not
+    # a crash of the checks
+    unbounded = {k: v for k, v in good.items() if k != "foresight_objective_usd"}
+    report = dispatch_checks(SimpleNamespace(summary=unbounded), f)
+    assert "value_of_foresight" in {r["check"].iloc[0] for r in report if not r["ok"].all()}
     assert failed(decision_dates=["2024-01-01", "2024-01-02"]) == ["replanned_on_news"]
     assert failed(decision_days=3) == ["replanned_on_news"]
     assert failed(value_of_foresight_usd=0.0) == ["value_of_foresight"]
