@@ -427,3 +427,14 @@ def test_entities_name_a_day_outside_the_calendar_by_its_number():
     assert list(Facts.day(f, [1, 0, 7, -1])) == [" @2024-01-02", " @2024-01-01", " @day 7",
                                                  " @day -1"]
     assert list(Facts.day(SimpleNamespace(dated=False, labels=["x"]), [0, 3])) == ["", ""]
+
+
+def test_a_csv_missing_beside_its_parquet_is_counted_once(tmp_path):
+    """A result table's CSV deleted (its parquet kept): one ``csv_parquet`` failure naming it,
+    amount 1 (one file; other checks may name the missing file too)."""
+    out = _solve_cli(tmp_path, "csv")
+    (out / "crossings.csv").unlink()
+    bad = violations(verify_run(out))
+    missing = bad[bad["check"] == "csv_parquet"]
+    assert list(missing["entity"]) == ["crossings.csv missing (its parquet is there)"]
+    assert list(missing["amount"]) == [1.0]
