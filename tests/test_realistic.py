@@ -364,6 +364,10 @@ def test_verifier_checks_the_unwarned_transit_route_days():
         return sum(int((~r["ok"]).sum()) for r in unwarned_checks(res, f))
 
     assert failed([row]) == 0
+    res = SimpleNamespace(summary={"dispatch": "realistic", "reaction_lag_days": 0,
+                                   "unwarned_transit_route_days": 1},
+                          unwarned_transit=pd.DataFrame([row]), route_flows=flows)
+    assert [set(r["check"]) for r in unwarned_checks(res, f)] == [{"unwarned_transit"}] * 3
     assert failed([{**row, "period": 3}]) == 1  # dispatched after the news
     assert failed([{**row, "reached_period": 5}]) == 1  # reaches t1 open
     assert failed([{**row, "reached_period": 2}]) == 1  # reaches t1 before it closes
