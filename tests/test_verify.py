@@ -438,3 +438,11 @@ def test_a_csv_missing_beside_its_parquet_is_counted_once(tmp_path):
     missing = bad[bad["check"] == "csv_parquet"]
     assert list(missing["entity"]) == ["crossings.csv missing (its parquet is there)"]
     assert list(missing["amount"]) == [1.0]
+
+
+def test_a_report_of_no_rows_is_an_empty_report_with_its_columns():
+    from borderflow.verify.report import REPORT_COLUMNS, assemble
+
+    empty = assemble([pd.DataFrame(columns=REPORT_COLUMNS)])
+    assert empty.empty and list(empty.columns) == REPORT_COLUMNS
+    assert assemble([]).empty
