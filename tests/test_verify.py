@@ -446,3 +446,12 @@ def test_a_report_of_no_rows_is_an_empty_report_with_its_columns():
     empty = assemble([pd.DataFrame(columns=REPORT_COLUMNS)])
     assert empty.empty and list(empty.columns) == REPORT_COLUMNS
     assert assemble([]).empty
+
+
+def test_a_result_file_changed_after_the_run_is_named_by_the_manifest(tmp_path):
+    out = _solve_cli(tmp_path, "manifest")
+    table = out / "crossings.csv"
+    table.write_text(table.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    bad = violations(verify_run(out))
+    assert "crossings.csv: changed since the run was written: its SHA-256 differs from the " \
+        "manifest's" in set(bad.loc[bad["check"] == "manifest", "entity"])
