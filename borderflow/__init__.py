@@ -51,6 +51,7 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "load_dataset": "borderflow.data.dataset",
     "InputTables": "borderflow.data.loaders",
+    "example_scenario": "borderflow.data.loaders",
     "InputError": "borderflow.data.errors",
     "Scenario": "borderflow.data.scenario",
     "Horizon": "borderflow.data.scenario",
@@ -85,6 +86,9 @@ _EXPORTS = {
     "read_sweep": "borderflow.sweeps",
     "SweepPlan": "borderflow.sweeps",
     "SweepResult": "borderflow.sweeps",
+    "n_minus_1_scenarios": "borderflow.sweeps",
+    "investment_candidates": "borderflow.sweeps",
+    "label_directions": "borderflow.present.names",
     "robust_plan": "borderflow.robust",
     "closure_scenarios": "borderflow.robust",
     "RobustResult": "borderflow.robust",
@@ -111,7 +115,8 @@ __all__ = ["AppraisalResult", "BuildEvent", "CalibrationResult", "CapacityEvent"
            "SlotQuotaEvent", "SolverOptions", "SupplyChange", "SupplyEvent", "SweepPlan",
            "SweepResult",
            "UncertaintyResult", "Window", "appraise", "calibrate", "closure_scenarios",
-           "folder_kind", "load_dataset", "plan_sweep", "read_result", "read_sweep",
+           "example_scenario", "folder_kind", "investment_candidates", "label_directions",
+           "load_dataset", "n_minus_1_scenarios", "plan_sweep", "read_result", "read_sweep",
            "respond", "robust_plan", "solve", "sweep", "uncertainty", "verify_run"]
 
 
@@ -134,7 +139,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from borderflow.calibration import CalibrationResult, FitOptions, calibrate
     from borderflow.data.dataset import load_dataset
     from borderflow.data.errors import InputError
-    from borderflow.data.loaders import InputTables
+    from borderflow.data.loaders import InputTables, example_scenario
     from borderflow.data.scenario import (BuildEvent, CapacityEvent, CloseEvent, Horizon,
                                           InitialQueue, PriorityEvent, PriorityRule, Scenario,
                                           SupplyChange, SupplyEvent, Window)
@@ -145,7 +150,9 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from borderflow.robust import RobustResult, closure_scenarios, robust_plan
     from borderflow.solvers.highs import SolverError, SolverOptions
     from borderflow.solvers.rolling import RollingHorizon
-    from borderflow.sweeps import SweepPlan, SweepResult, plan_sweep, read_sweep
+    from borderflow.present.names import label_directions
+    from borderflow.sweeps import (SweepPlan, SweepResult, investment_candidates,
+                                   n_minus_1_scenarios, plan_sweep, read_sweep)
     from borderflow.sweeps import run_sweep as sweep
     from borderflow.verify import verify_run
     from borderflow.appraisal.run import AppraisalResult, appraise

@@ -29,7 +29,8 @@ from typing import Callable, Mapping
 
 import pandas as pd
 
-from borderflow.compare import COMPARISON_TABLES, compare
+from borderflow.compare import COMPARISON_TABLES
+from borderflow.compare import compare as compare_tables
 from borderflow.data.loaders import InputTables
 from borderflow.data.scenario import Scenario
 from borderflow.io import (METADATA, SUMMARY, Contents, read_inputs, read_metadata, read_run,
@@ -339,7 +340,7 @@ class Result:
 
 def solve(dataset: InputTables, scenario: Scenario | None = None,
           options: RunOptions | None = None, on_progress: ProgressCallback | None = None, *,
-          baseline: Result | None = None,
+          baseline: Result | None = None, compare: bool = True,
           extra_constraints: ExtraConstraints | None = None) -> Result:
     """Solve a scenario, its baseline if it disrupts, compare them and verify the solution.
 
@@ -356,6 +357,11 @@ def solve(dataset: InputTables, scenario: Scenario | None = None,
     baseline : Result, optional
         Compare with this result (e.g. :func:`read_result` of an earlier run) instead of
         solving the scenario's undisrupted baseline.
+    compare : bool
+        ``False``: solve and verify the scenario alone, with no baseline and no comparison
+        (``Result.baseline`` and ``Result.comparison`` are ``None``), e.g. to compare several
+        responses to one disruption with each other; the scenario's own tables, summary and
+        checks are the same as with ``True``.
     extra_constraints : callable, optional
         ``extra(model, index)``: adds the analyst's own Pyomo constraints to the built model
         (e.g. at most 30 % of durian through Lang Son); the baseline re-solve keeps them.
@@ -368,7 +374,8 @@ def solve(dataset: InputTables, scenario: Scenario | None = None,
     -------
     Result
         With :attr:`Result.baseline` and :attr:`Result.comparison` when the scenario has
-        disruptions (closures, throttles, builds, supply changes) or a baseline was given.
+        disruptions (closures, throttles, builds, supply changes) or a baseline was given
+        (unless ``compare=False``).
 
     Raises
     ------
@@ -384,7 +391,9 @@ def solve(dataset: InputTables, scenario: Scenario | None = None,
     run = run_scenario(dataset, scenario, options, progress,
                        extra_constraints=extra_constraints)
     base_tables = None
-    if baseline is not None:
+    if not compare:
+        baseline = None
+    elif baseline is not None:
         base_tables = baseline.result_tables()
     elif scenario.has_disruptions:
         baseline = _baseline(run, progress)
@@ -392,7 +401,7 @@ def solve(dataset: InputTables, scenario: Scenario | None = None,
     diff = None
     if base_tables is not None:
         progress("compare", None, None, "comparing with the baseline")
-        diff = compare(base_tables, run.results)
+        diff = compare_tables(base_tables, run.results)
     progress("verify", None, None, "checking the solution independently")
     t0 = time.perf_counter()
     report = verify.verify_results(run.results, dataset, run.net.scenario, net=run.net)

@@ -246,7 +246,10 @@ def robust_plan(tables: InputTables, scenarios: list[Scenario], probabilities: l
     options = options or RunOptions()
     progress = on_progress or (lambda *a: None)
     t0 = time.perf_counter()
-    # the plan that assumed nothing closes: the undisrupted optimum, on the same route set
+    # the plan that assumed nothing closes: the undisrupted optimum, on the same route set.
+    # pipeline.run_scenario, not bf.solve: the plan reads the kept model's route_flow values
+    # and re-uses its network and routes, which a Result never holds (docs/api.md, "Below the
+    # API"); it needs no baseline, comparison or verification of its own
     base = run_scenario(tables, counterfactual(scenarios[0]).model_copy(
         update={"name": "baseline-plan"}), options, progress)
     nets = [with_scenario(base.net, s) for s in scenarios]

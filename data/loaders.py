@@ -41,6 +41,19 @@ def default_data_dir() -> Path:
     return path
 
 
+def example_scenario(name: str) -> Path:
+    """Path of a scenario file shipped with borderflow (``data/scenarios/<name>.yaml``, e.g.
+    ``"boten-2021"``); read it with ``bf.Scenario.from_yaml``. Raises :class:`InputError`
+    naming the examples if there is none of that name."""
+    folder = default_data_dir().parent / "scenarios"
+    path = folder / f"{name.removesuffix('.yaml')}.yaml"
+    if not path.is_file():
+        known = ", ".join(sorted(p.stem for p in folder.glob("*.yaml")))
+        raise InputError(Problem(f"scenario {name!r}", None, None,
+                                 f"no example scenario of that name (there are: {known})"))
+    return path
+
+
 @dataclass
 class InputTables:
     """The validated input tables of one dataset, one DataFrame per table.

@@ -99,6 +99,9 @@ be reached, and the least market term), the first column popped is the least, an
 by shelf life and by the threshold. At a crossing a label either passes it (pays that day's
 duals, must cross again) or makes it its queue gate (only domestic links follow; the departure
 day is chosen at the market).
+
+(Over 500 lines: a fifth is this docstring, the pricing's proof obligations; the rest is one
+search, its duals, day bounds and labels, which are read together.)
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ USD/truck), so the LP prefers to queue.
 from __future__ import annotations
 
 import datetime as dt
+import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -147,3 +148,9 @@ def ranges_table(rows) -> Ranges:
              "group": g, "basis": "", "source": "", "row": i + 1}
             for i, (t, k, f, lo, v, hi, d, e, g) in enumerate(rows)]
     return Ranges(pd.DataFrame(recs, columns=RANGE_TABLE_COLUMNS), "ranges.csv")
+
+
+def write_text(path: Path, text: str) -> Path:
+    """Write ``text``, dedented (a YAML block written inline in a test), to ``path``."""
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path

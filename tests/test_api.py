@@ -293,3 +293,54 @@ def test_folders_are_told_apart_and_a_sweep_reads_back(ds, tmp_path):
     assert _flow_t(closed, "x1") == pytest.approx(0, abs=TOL)
     with pytest.raises(bf.InputError, match="not a sweep folder"):
         bf.read_sweep(tmp_path / "run")
+
+
+def test_compare_false_solves_and_verifies_the_scenario_alone(ds):
+    """``compare=False``: no baseline solved and no comparison, and the scenario's own tables,
+    objective and checks those of the compared solve (close x1: 200 t over X2 at USD 16/t)."""
+    sc = bf.Scenario.closing(["x1"])
+    alone, compared = bf.solve(ds, sc, compare=False), bf.solve(ds, sc)
+    assert alone.baseline is None and alone.comparison is None
+    assert alone.summary["objective_usd"] == pytest.approx(200 * (16 - 1000), abs=TOL)
+    assert alone.summary["verified"] is True and alone.verification["ok"].all()
+    assert alone.summary["objective_usd"] == compared.summary["objective_usd"]
+    for name, table in compared.tables.items():
+        pd.testing.assert_frame_equal(alone.tables[name], table, obj=name)
+    pd.testing.assert_frame_equal(alone.verification, compared.verification)
+    assert bf.solve(ds, sc, baseline=compared.baseline, compare=False).comparison is None
+
+
+def test_n_minus_1_scenarios_and_investment_candidates_of_a_loaded_dataset(ds):
+    """The tiny network's two open gates closed in turn after the baseline; it has no
+    proposed, closed or upgraded crossing, so no investment candidate until one is added."""
+    names = [s.name for s in bf.n_minus_1_scenarios(ds)]
+    assert names == ["baseline", "close-x1", "close-x2"]
+    closed = bf.n_minus_1_scenarios(ds, months=[1, 7])
+    assert [s.name for s in closed][:2] == ["baseline-m01", "close-x1-m01"]
+    assert closed[-1].horizon.month == 7 and closed[-1].events[0].crossing == "x2"
+    assert bf.investment_candidates(ds) == ()
+
+
+def test_investment_candidates_value_a_proposed_crossing_by_building_it(tmp_path, tiny_tables):
+    tables = tiny_tables
+    tables["crossings"].loc[1, "status"] = "proposed"
+    ds = bf.load_dataset(tiny.write(tmp_path / "data", tables), check_borders=False)
+    (project,) = bf.investment_candidates(ds)
+    assert (project.name, project.kind) == ("x2", "build")
+    assert [s.name for s in bf.n_minus_1_scenarios(ds)] == ["baseline", "close-x1"]
+
+
+def test_an_example_scenario_is_found_by_name_and_an_unknown_one_named():
+    path = bf.example_scenario("boten-2021")
+    assert path.name == "boten-2021.yaml" and path.is_file()
+    assert bf.example_scenario("boten-2021.yaml") == path
+    with pytest.raises(bf.InputError, match=r"no example scenario.*boten-2021-closure"):
+        bf.example_scenario("no-such-scenario")
+
+
+def test_label_directions_names_each_direction_by_its_countries(ds):
+    rows = pd.DataFrame({"crossing_id": ["x1", "x1"], "direction": ["a_to_b", "b_to_a"]})
+    labelled = bf.label_directions(rows, ds.crossings)
+    assert list(labelled.columns) == ["crossing_id", "direction", "dir"]
+    assert labelled["dir"].str.contains("→").all()
+    assert labelled["dir"].iloc[0] != labelled["dir"].iloc[1]

@@ -12,6 +12,9 @@ Boten–Mohan, a twenty-year horizon).
 that are folders or FIFOs, YAML bombs, options that make no sense): each also has a time limit,
 since "never hang" is part of the contract. The ``--out`` refusals, write failures and the lock
 are in test_out_safety.py, the random edits in test_fuzz_inputs.py.
+
+(Over 500 lines: a catalogue. Two thirds are the cases, data for the one parametrized test that
+runs each as a user would; splitting them would only split the table.)
 """
 
 from __future__ import annotations

@@ -85,8 +85,14 @@ def test_queue_rows_hold_the_arrivals_the_index_tables_say(dated_model):
         assert {k for k in balance if k[0] == "route_flow"} == arriving
         assert {k for k in expiry if k[0] == "route_flow"} == expiring
         assert {k for k in age if k[0] == "route_flow"} == young
+        stock = {("queue", q.q): 1.0}  # its own day's queue, and the day before's (not day 0)
         if q.period > 0:
-            assert balance[("queue", ix.queue_index(q.k, q.period - 1).item())] == -1.0
+            stock[("queue", ix.queue_index(q.k, q.period - 1).item())] = -1.0
+        assert {k: v for k, v in balance.items() if k[0] == "queue"} == stock
+        # and nothing else: arrivals, its departures and write-offs, initial queues on day 0
+        others = {k for k in balance if k[0] not in ("queue", "route_flow", "initial_queue")}
+        assert others == {("departures", q.q), ("expired", q.q)}
+        assert q.period == 0 or not any(k[0] == "initial_queue" for k in balance)
 
 
 def test_the_size_estimate_counts_what_the_index_tables_hold(dated_model):

@@ -97,6 +97,27 @@ def test_verifier_catches_a_flow_on_an_unlicensed_day(ds):
     assert len(bad) == 1 and "2024-03-02" in bad["entity"].iloc[0]
 
 
+STATIC_PART = ("name: t\nhorizon: {month: 7}\nevents:\n  - {crossing: x2, license: "
+               "{products: [durian]}, from: 2023-07-01, to: 2023-07-%02d}\n")
+
+
+def test_a_static_licence_for_part_of_the_month_is_checked_in_proportion(ds):
+    """July's representative day, durian licensed at x2 from 1 to 15 July: x2 may carry 15/31
+    of its 100 trucks/day of durian (48.4 trucks); it carries what x1's 2,000 t leave of July's
+    supply (below that limit). Checked against a licence of 1 to 10 July (limit 10/31 x 100 =
+    32.3 trucks) the trucks above 32.3 are named; a limit of twice the share (64.5) would not
+    see them."""
+    run, rep = _run(ds, STATIC_PART % 15)
+    assert rep["ok"].all()
+    x2_trucks = _x2_durian_t(run).sum() / 20
+    assert 100 * 10 / 31 + 10 < x2_trucks <= 100 * 15 / 31 + 1e-6
+    shorter = Scenario.from_yaml_text(STATIC_PART % 10, ds)
+    rep = verify_results(run.results, ds, shorter, run.net)
+    bad = rep[~rep["ok"]]
+    assert set(bad["check"]) == {"licence_day"}, bad
+    assert bad["amount"].sum() == pytest.approx(x2_trucks - 100 * 10 / 31, abs=1e-6)
+
+
 MENU = ("levers:\n"
         "  - {name: lic-x2, crossing: x2, license: {products: [durian]}, cost_usd_per_day: %s}\n"
         "  - {name: more-x1, crossing: x1, extra_capacity_trucks_per_day: 10,\n"

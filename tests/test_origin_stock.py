@@ -152,3 +152,19 @@ def test_without_a_hold_there_is_no_origin_stock(tmp_path):
         "name: t\nhorizon: {start: 2023-01-01, days: 3}\n", ds))
     assert "origin_stock" not in run.results.tables()
     assert not hasattr(run.built.model, "origin_stock")
+
+
+def test_the_verifier_names_cargo_stocked_on_a_day_no_hold_holds(tmp_path):
+    """The run held 2 and 3 January; checked against a scenario that holds only 3 January,
+    the 200 t put into stock at O on 2 January are named by origin, product and day."""
+    ds = _ds(tmp_path, 3)
+    run, _ = _held(ds, "2023-01-03")
+    text = ("name: hold\nhorizon: {start: 2023-01-01, days: 6}\nevents:\n"
+            + "".join(f"  - {{crossing: {c}, hold_dispatch: {{}}, from: 2023-01-03, "
+                      "to: 2023-01-03}\n" for c in ("x1", "x2")))
+    later = Scenario.from_yaml_text(text, ds)
+    rep = verify_results(run.results, ds, later, run.net)
+    bad = rep[(rep["check"] == "stock_held_day") & ~rep["ok"]]
+    assert len(bad) == 1, rep[~rep["ok"]]
+    assert bad["entity"].iloc[0] == "origin vn-o / durian @2023-01-02"
+    assert bad["amount"].iloc[0] == pytest.approx(200, abs=TOL)

@@ -18,7 +18,8 @@ from __future__ import annotations
 import pytest
 from helpers import day, dated, queue_series
 
-from borderflow.data.scenario import CloseEvent, RampEvent, RampRule, Window
+from borderflow.data.scenario import (CloseEvent, PriorityEvent, PriorityRule, RampEvent,
+                                      RampRule, Window)
 from borderflow.options import RunOptions
 
 REALISTIC = RunOptions(dispatch="realistic")
@@ -213,6 +214,14 @@ def test_verifier_catches_a_tampered_realistic_summary():
         return sorted({r["check"].iloc[0] for r in report if not r["ok"].all()})
 
     assert failed() == []
+    in_time = [r for r in dispatch_checks(SimpleNamespace(summary=good), f)
+               if r["check"].iloc[0] == "announced_in_time"]
+    assert list(in_time[0]["entity"]) == ["every event"]
+    # a summary without its foresight bound is a failure (the value no longer adds up), not
+    # a crash of the checks
+    unbounded = {k: v for k, v in good.items() if k != "foresight_objective_usd"}
+    report = dispatch_checks(SimpleNamespace(summary=unbounded), f)
+    assert "value_of_foresight" in {r["check"].iloc[0] for r in report if not r["ok"].all()}
     assert failed(decision_dates=["2024-01-01", "2024-01-02"]) == ["replanned_on_news"]
     assert failed(decision_days=3) == ["replanned_on_news"]
     assert failed(value_of_foresight_usd=0.0) == ["value_of_foresight"]
@@ -221,6 +230,11 @@ def test_verifier_catches_a_tampered_realistic_summary():
     assert failed(reaction_lag_days=1.5) == ["reaction_lag"]
     f.scenario = f.scenario.model_copy(update={"reaction_lag_days": 2})
     assert failed(reaction_lag_days=2) == [] and failed(reaction_lag_days=3) == ["reaction_lag"]
+    # a priority lane brings no news: listed before the closure, the closure's news still counts
+    f.scenario = dated("surprise", 6, PriorityEvent(crossing="x1", priority=PriorityRule(
+        share=1.0)), _closure())
+    assert failed() == []
+    assert failed(decision_dates=["2024-01-01"], decision_days=1) == ["replanned_on_news"]
 
 
 # --- reaction lag (issue 18, item 4) --------------------------------------------------------
@@ -350,7 +364,12 @@ def test_verifier_checks_the_unwarned_transit_route_days():
         return sum(int((~r["ok"]).sum()) for r in unwarned_checks(res, f))
 
     assert failed([row]) == 0
+    res = SimpleNamespace(summary={"dispatch": "realistic", "reaction_lag_days": 0,
+                                   "unwarned_transit_route_days": 1},
+                          unwarned_transit=pd.DataFrame([row]), route_flows=flows)
+    assert [set(r["check"]) for r in unwarned_checks(res, f)] == [{"unwarned_transit"}] * 3
     assert failed([{**row, "period": 3}]) == 1  # dispatched after the news
     assert failed([{**row, "reached_period": 5}]) == 1  # reaches t1 open
+    assert failed([{**row, "reached_period": 2}]) == 1  # reaches t1 before it closes
     assert failed([row], count=2) == 1
     assert failed([row], route_flows=flows.assign(period=2)) == 1  # it carried cargo

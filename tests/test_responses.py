@@ -69,10 +69,15 @@ def test_slot_quota_of_an_unknown_origin_is_refused(ds):
 
 
 def test_static_hold_on_half_the_year_halves_the_gate(ds):
-    """Held 1 Jan - 30 Jun (181 of 365 days): x1 carries (1 - 181/365) x 100 trucks/day."""
+    """Held 1 Jan - 30 Jun (181 of 365 days): x1 carries (1 - 181/365) x 100 trucks/day, and
+    the verifier's hold row allows exactly that (the gate's capacity on the days not held)."""
     cost, run = _cost(ds, BASE + "  - {crossing: x1, hold_dispatch: {}, to: 2023-06-30}\n")
     trucks = (1 - 181 / 365) * 100
     assert cost == pytest.approx(trucks * 20 * -989 + (3000 - trucks * 20) * 500, abs=TOL)
+    rep = verify_results(run.results, ds, run.net.scenario, run.net)
+    assert rep["ok"].all(), rep[~rep["ok"]]
+    hold = rep[rep["check"] == "hold_dispatch"]
+    assert len(hold) == 1  # one row: the static hold, checked against its mixed limit
 
 
 def test_dated_hold_stops_dispatch_on_held_days(ds):

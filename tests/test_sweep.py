@@ -1,4 +1,5 @@
-"""Sweeps: scenario files and their errors, warm re-solves, resume, failures, and the answers.
+"""Sweeps: warm re-solves, resume, failures, and the answers (scenario files and their
+errors: test_sweep_files.py).
 
 Tiny network (tests/tiny.py): O -> X1 -> M costs 11 USD/t, O -> X2 -> M 16 USD/t; price
 1,000 USD/t, value of produce not shipped 500 USD/t, supply 200 t/day, 20 t/truck.
@@ -19,7 +20,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
-import textwrap
 from pathlib import Path
 
 import geopandas as gpd
@@ -28,9 +28,8 @@ import pytest
 from typer.testing import CliRunner
 
 import tiny
-from helpers import edit_table
+from helpers import edit_table, write_text
 from borderflow.cli import app
-from borderflow.data.errors import InputError
 from borderflow.data.dataset import load_dataset
 from borderflow.data.scenario import CapacityEvent, CloseEvent, Horizon, Scenario, Window
 from borderflow.data.scenario_checks import Catalog
@@ -43,9 +42,6 @@ from borderflow.sweeps import (PARTITIONS, TABLES, Job, ModelCache, partition, p
                                plan_n_minus_1, plan_scenarios, run_sweep, solve_job)
 
 TOL = 1e-6
-CATALOG = Catalog(crossings={"boten-mohan": "open", "kim-thanh-hekou": "open",
-                             "ba-sai-ban-vuoc": "proposed"},
-                  products=("banana", "durian"), origins=("la-luang-namtha",))
 
 
 @pytest.fixture(scope="module")
@@ -60,110 +56,7 @@ def tiny_data(tiny_dir):
 
 
 def _write(tmp_path, text: str, name: str = "s.yaml"):
-    path = tmp_path / name
-    path.write_text(textwrap.dedent(text), encoding="utf-8")
-    return path
-
-
-# ---- scenario files -------------------------------------------------------------------------
-@pytest.mark.parametrize("text, where", [
-    ("""\
-     scenarios:
-       - name: a
-         events:
-           - {crossing: boten-mohn}
-     """, ("row 4", "scenarios[0].events[0].crossing",
-           "unknown crossing 'boten-mohn' (did you mean 'boten-mohan'?)")),
-    ("""\
-     name: late
-     horizon: {start: 2021-10-20, days: 5}
-     events:
-       - {crossing: boten-mohan, close: {from: 2021-12-25}}
-     """, ("row 4", "events[0].close.from", "lies outside the horizon 2021-10-20 to 2021-10-24")),
-    ("""\
-     name: static-2021
-     horizon: {month: 7}
-     events:
-       - {crossing: boten-mohan, close: {from: 2021-07-01, to: 2021-07-10}}
-     """, ("row 4", "events[0].close.to", "static run of July stands for the days 2023-07-01")),
-    ("""\
-     scenarios:
-       - name: ok
-       - name: neg
-         events:
-           - {crossing: kim-thanh-hekou, capacity_trucks_per_day: -5}
-     """, ("row 5", "scenarios[1].events[0].capacity_trucks_per_day",
-           "scenario neg: Input should be greater than or equal to 0 (got -5)")),
-    ("""\
-     name: what
-     events:
-       - {build: ba-sai-ban-vuoc, supply: {product: banana, factor: 2}}
-     """, ("row 3", "events[0]", "exactly one of: close, capacity_trucks_per_day")),
-    ("""\
-     grid:
-       crossings: [boten-mohan, kim-tanh-hekou]
-       days: [3, 10]
-     """, ("row 2", "grid.crossings[1]", "did you mean 'kim-thanh-hekou'")),
-    ("""\
-     scenarios:
-       - {name: close-boten-mohan-3d}
-     grid: {crossings: [boten-mohan], days: [3]}
-     """, ("field 'name'", "duplicate scenario name(s): close-boten-mohan-3d")),
-    ("""\
-     grid: {crossings: open, days: [0]}
-     """, ("row 1", "grid.days[0]", "greater than or equal to 1 (got 0)")),
-    ("""\
-     scenarios:
-       - name: a
-         horizon: {days: 3
-     """, ("row 4", "malformed YAML")),
-])
-def test_scenario_file_errors_name_line_field_and_fix(tmp_path, text, where):
-    path = _write(tmp_path, text)
-    with pytest.raises(InputError) as err:
-        load_scenarios(path, CATALOG)
-    message = str(err.value)
-    assert message.startswith(str(path))
-    for part in where:
-        assert part in message, message
-
-
-def test_scenario_file_forms(tmp_path):
-    """One scenario (the existing format), a list, a grid (crossing x length x month)."""
-    one = load_scenarios("data/scenarios/boten-2021.yaml")
-    assert [s.name for s in one] == ["boten-2021"]
-    path = _write(tmp_path, """\
-        scenarios:
-          - {name: a, horizon: {month: 3}, events: [{build: ba-sai-ban-vuoc}]}
-        grid:
-          crossings: open
-          days: [10]
-          months: [1, 7]
-        """)
-    scenarios = load_scenarios(path, CATALOG)
-    assert [s.name for s in scenarios] == [
-        "a", "close-boten-mohan-10d-m01", "close-kim-thanh-hekou-10d-m01",
-        "close-boten-mohan-10d-m07", "close-kim-thanh-hekou-10d-m07"]
-    july = scenarios[3]
-    assert july.horizon.month == 7
-    assert july.events[0].close == Window(**{"from": dt.date(2023, 7, 1),
-                                             "to": dt.date(2023, 7, 10)})
-    with pytest.raises(InputError, match="'crossings: open' needs the dataset"):
-        load_scenarios(path)
-
-
-def test_investments_name_unknown_scenarios_and_crossings(tmp_path, tiny_data):
-    path = _write(tmp_path, """\
-        scenarios:
-          - {name: no-x1, events: [{crossing: x1}]}
-        investments:
-          projects: [x2, x9]
-          under: [no-x1, no-x3]
-        """)
-    with pytest.raises(InputError) as err:
-        plan_file(path, tables=tiny_data)
-    assert "row 4" in str(err.value) and "investments.projects[1]" in str(err.value)
-    assert "unknown crossing 'x9'" in str(err.value)
+    return write_text(tmp_path / name, text)
 
 
 # ---- warm re-solves -------------------------------------------------------------------------
@@ -409,18 +302,6 @@ def test_cli_sweep_of_the_example_file_matches_a_cold_solve(client, tmp_path):
     crossings = gpd.read_parquet(tmp_path / "gis" / "crossings.parquet")
     assert set(crossings["scenario"]) == {"baseline-m12", "boten-mohan-closed-31d-dec"}
     assert crossings.crs.to_epsg() == 4326
-
-
-def test_cli_sweep_bad_file_exits_2_and_writes_nothing(tmp_path):
-    path = _write(tmp_path, """\
-        grid: {crossings: [boten-mohan, kim-tanh-hekou], days: [3]}
-        """)
-    res = CliRunner().invoke(app, ["sweep", str(path), "--out", str(tmp_path / "o")])
-    assert res.exit_code == 2
-    assert "did you mean 'kim-thanh-hekou'" in res.output
-    assert not (tmp_path / "o").exists()
-    res = CliRunner().invoke(app, ["sweep", "--out", str(tmp_path / "o")])
-    assert res.exit_code == 2 and "--n-1" in res.output
 
 
 def test_sweep_keeps_quotas_and_holds_as_rows_and_capacity_levers_as_bounds(tiny_dir,

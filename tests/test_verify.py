@@ -114,6 +114,21 @@ def test_verifier_passes_dated_tiny_solutions(solve_tiny, tiny_tables, case):
     assert expected <= set(report["check"])
 
 
+def test_a_check_that_cannot_run_is_a_named_failure_not_a_pass(solve_tiny, tiny_tables):
+    """Route flows without their tonnes: the checks that need them cannot run, and each is a
+    failed ``verifier`` row naming the check and the error (amount inf), never a pass."""
+    run = solve_tiny(tiny_tables, None)
+    res = run.results
+    broken = type(res)(**{**res.tables(), "summary": res.summary,
+                          "route_flows": res.route_flows.drop(columns="flow_t")})
+    bad = violations(verify_results(broken, run.tables, run.net.scenario, net=run.net))
+    crashed = bad[bad["check"] == "verifier"]
+    assert set(crashed["entity"].str.split(" could not").str[0]) >= {
+        "cargo", "flows", "money", "route tables"}
+    assert crashed["entity"].str.contains(r"could not be checked \(KeyError: ").all()
+    assert (crashed["amount"] == float("inf")).all() and set(crashed["unit"]) == {"checks"}
+
+
 def test_cargo_past_its_allowed_wait_is_not_delivered(solve_tiny, tiny_tables):
     # shelf life 72 h, route 12 h: 2 days of waiting allowed; the gate reopens on day 3
     _spoil(tiny_tables)
@@ -420,3 +435,44 @@ def test_embedded_robust_example_verifies(tmp_path):
     assert pairs > 50 and n["booking_route_dual"] == 7 * pairs
     assert len(pd.read_csv(out / "verification.csv")) == len(
         report[~report["check"].isin(["manifest", "csv_parquet", "input_checksum", "tables"])])
+
+
+def test_entities_name_a_day_outside_the_calendar_by_its_number():
+    """A dated run's entities end in their date; a period outside the run's calendar (a
+    tampered table) is named ``@day N``, not dropped or mistaken for another day."""
+    from types import SimpleNamespace
+
+    from borderflow.verify.facts import Facts
+
+    f = SimpleNamespace(dated=True, labels=["2024-01-01", "2024-01-02"])
+    assert list(Facts.day(f, [1, 0, 7, -1])) == [" @2024-01-02", " @2024-01-01", " @day 7",
+                                                 " @day -1"]
+    assert list(Facts.day(SimpleNamespace(dated=False, labels=["x"]), [0, 3])) == ["", ""]
+
+
+def test_a_csv_missing_beside_its_parquet_is_counted_once(tmp_path):
+    """A result table's CSV deleted (its parquet kept): one ``csv_parquet`` failure naming it,
+    amount 1 (one file; other checks may name the missing file too)."""
+    out = _solve_cli(tmp_path, "csv")
+    (out / "crossings.csv").unlink()
+    bad = violations(verify_run(out))
+    missing = bad[bad["check"] == "csv_parquet"]
+    assert list(missing["entity"]) == ["crossings.csv missing (its parquet is there)"]
+    assert list(missing["amount"]) == [1.0]
+
+
+def test_a_report_of_no_rows_is_an_empty_report_with_its_columns():
+    from borderflow.verify.report import REPORT_COLUMNS, assemble
+
+    empty = assemble([pd.DataFrame(columns=REPORT_COLUMNS)])
+    assert empty.empty and list(empty.columns) == REPORT_COLUMNS
+    assert assemble([]).empty
+
+
+def test_a_result_file_changed_after_the_run_is_named_by_the_manifest(tmp_path):
+    out = _solve_cli(tmp_path, "manifest")
+    table = out / "crossings.csv"
+    table.write_text(table.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    bad = violations(verify_run(out))
+    assert "crossings.csv: changed since the run was written: its SHA-256 differs from the " \
+        "manifest's" in set(bad.loc[bad["check"] == "manifest", "entity"])

@@ -16,6 +16,14 @@ Run from ``.mutation/mutants`` (``bash tools/mutation.sh inprocess FUNCTION IDS 
 separated; ``none`` runs the tests with no mutant (they must pass). Prints one line a mutant:
 ``RESULT function N killed|survived rc=... cpu=...s`` (any non-zero pytest exit is a kill;
 the first failing test is shown).
+
+Mutants of any module (e.g. a sample of ``borderflow/verify/`` drawn by
+``tools/mutation_sample.py``), by their full names, one a line in a file::
+
+    python ../../tools/mutants_in_process.py --names /tmp/sample.txt tests/test_verify.py
+
+prints ``RESULT <module>.<function> N killed|survived ...`` a mutant, after one run with no
+mutant (``none``: the tests must pass, else every mutant would count as killed).
 """
 
 from __future__ import annotations
@@ -34,8 +42,26 @@ import pytest  # noqa: E402  (after the staged package is put first on the path)
 def main(function: str, ids: str, tests: list[str]) -> None:
     """Run each mutant of ``function`` in ``ids`` against ``tests`` (pytest -x) and print a
     RESULT line for it."""
-    for i in ids.split(","):
-        name = "none" if i == "none" else f"borderflow.model.formulation.x_{function}__mutmut_{i}"
+    run([("none" if i == "none" else f"borderflow.model.formulation.x_{function}__mutmut_{i}",
+          function, i) for i in ids.split(",")], tests)
+
+
+def run_names(path: str, tests: list[str]) -> None:
+    """Run the mutants named in the file ``path`` (one full mutmut name a line), after a run
+    with none, against ``tests``."""
+    names = [line.strip() for line in open(path) if line.strip()]
+    todo = [("none", "none", "none")]
+    for name in names:
+        head, _, i = name.rpartition("__mutmut_")
+        module, _, function = head.rpartition(".")
+        # mutmut's mangled names: x_<function>, xǁ<Class>ǁ<method>
+        todo.append((name, f"{module}.{function[1:].strip('_ǁ').replace('ǁ', '.')}", i))
+    run(todo, tests)
+
+
+def run(todo: list[tuple[str, str, str]], tests: list[str]) -> None:
+    """Each (mutant name, label, id) of ``todo`` against ``tests``: one RESULT line each."""
+    for name, function, i in todo:
         os.environ["MUTANT_UNDER_TEST"] = name
         cpu, wall = time.process_time(), time.time()
         out = io.StringIO()
@@ -50,4 +76,7 @@ def main(function: str, ids: str, tests: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2], sys.argv[3:])
+    if sys.argv[1] == "--names":
+        run_names(sys.argv[2], sys.argv[3:])
+    else:
+        main(sys.argv[1], sys.argv[2], sys.argv[3:])

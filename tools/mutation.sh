@@ -9,6 +9,7 @@
 #   bash tools/mutation.sh focused              # the constraint families' run of docs/testing.md
 #   bash tools/mutation.sh against 'TESTS' <mutant name>...   # named mutants vs other tests
 #   bash tools/mutation.sh inprocess FUNCTION none,3,7 TESTS...  # the same, in one process
+#   bash tools/mutation.sh generate             # stage and generate the mutants only (no run)
 #
 # Not part of CI's pytest: a full run is long (docs/testing.md has the numbers).
 #
@@ -64,10 +65,23 @@ case "${1:-}" in
       "${f}closed_variables__mutmut_*" "${f}define_delivery_requirements__mutmut_*" \
       "${f}_repeat_days__mutmut_*" ;;
 esac
+generate=0
+if [ "${1:-}" = generate ]; then generate=1; shift; fi
 rm -rf "$stage/borderflow" "$stage/tests"
 mkdir -p "$stage"
 cp -a "$root/borderflow" "$root/tests" "$root/pyproject.toml" "$stage/"
 for pkg in model data solvers; do cp -a "$root/$pkg" "$stage/borderflow/$pkg"; done
 find "$stage/borderflow" "$stage/tests" -name __pycache__ -prune -exec rm -rf {} +
 cd "$stage"
+if [ "$generate" = 1 ]; then
+  # mutmut's own generation steps (what `mutmut run` does before it collects test statistics):
+  # writes mutants/ and its .meta files, which tools/mutation_sample.py and `inprocess` read
+  exec nice -n "${MUTMUT_NICE:-19}" python -c '
+import mutmut.__main__ as m
+from mutmut.mutation.trampoline import set_mutant_under_test
+set_mutant_under_test("mutant_generation")
+import os; os.makedirs("mutants", exist_ok=True)
+m.copy_src_dir(); m.copy_also_copy_files(); m.setup_source_paths()
+print(m.create_mutants(int(os.environ.get("MUTMUT_CHILDREN", "1"))))'
+fi
 exec nice -n "${MUTMUT_NICE:-19}" mutmut run --max-children "${MUTMUT_CHILDREN:-1}" "$@"

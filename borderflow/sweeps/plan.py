@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -393,9 +394,11 @@ def _entry(plan: SweepPlan, s: Scenario, role: str, baseline: str, project: str 
                            project, context, closed_set, group)
 
 
-def investment_candidates(catalog: Catalog) -> tuple[InvestmentProject, ...]:
+def investment_candidates(catalog: Catalog | InputTables) -> tuple[InvestmentProject, ...]:
     """Every proposed or closed crossing (valued by building it) and every upgraded one
-    (valued against closing it), in dataset order."""
+    (valued against closing it), in dataset order (``bf.investment_candidates(ds)``: of a
+    loaded dataset, or of its :class:`Catalog`)."""
+    catalog = _catalog(catalog)
     out = []
     for crossing, status in catalog.crossings.items():
         if status in ("proposed", "closed"):
@@ -472,8 +475,19 @@ def plan_file(path: Path | str, *, data: Path | str | None = None, overlays=(),
                           source=loaded.shown, groups=dict(loaded.spec.groups))
 
 
-def n_minus_1_scenarios(catalog: Catalog, months: list[int | None]) -> list[Scenario]:
-    """For each month: the baseline, then every open crossing closed in turn."""
+def _catalog(catalog: Catalog | InputTables) -> Catalog:
+    """The catalog of a loaded dataset (or the catalog itself)."""
+    return catalog if isinstance(catalog, Catalog) else Catalog.of(catalog)
+
+
+def n_minus_1_scenarios(catalog: Catalog | InputTables,
+                        months: Sequence[int | None] = (None,)) -> list[Scenario]:
+    """For each month (``None``: the annual-average day): the baseline, then every open
+    crossing closed in turn, named ``baseline`` and ``close-<crossing_id>`` (with ``-mMM``
+    when there are several months). ``bf.n_minus_1_scenarios(ds)``: of a loaded dataset, or of
+    its :class:`Catalog`; a sweep of a selection of them is ``bf.plan_sweep(scenarios=...)``."""
+    catalog = _catalog(catalog)
+    months = list(months)
     out = []
     for month in months:
         tag = f"-m{month:02d}" if len(months) > 1 else ""

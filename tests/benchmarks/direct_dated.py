@@ -46,6 +46,10 @@ same optimum whenever its solution can be split back over the pairs, which
 :func:`stream_split.split_streams` checks (docs/dated-performance-plan.md gives the argument).
 
     python tests/benchmarks/direct_dated.py --days 14 [--aggregate] [--fifo cumulative]
+
+(Over 500 lines: one independent formulation, the whole dated LP written row family by row
+family in :func:`build`, kept in one file so it can be read beside the Pyomo model it checks;
+its variants are switches inside those families, not separate models.)
 """
 
 from __future__ import annotations

@@ -54,6 +54,10 @@ decomposes into paths that all keep both (:func:`decompose` checks).
 Run as a script to print the four scenarios of issue 17::
 
     python tests/independent/arc_lp.py [DATA_DIR] [--month 6] [--close boten-mohan ...]
+
+(Over 500 lines: an independent formulation must import nothing of borderflow, so it reads the
+raw CSVs, builds and solves the arc LP, decomposes it and prices it by network simplex here,
+in one self-contained file.)
 """
 
 from __future__ import annotations
