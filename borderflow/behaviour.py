@@ -8,16 +8,20 @@ Three parameters are used (issue 18, item 4):
   gate (:mod:`borderflow.solvers.informed`);
 - ``keep_coming_share`` and ``keep_coming_days``: after the lag, for ``keep_coming_days`` more
   days, at least that share of the trucks the plan made before news of a closure or throttle
-  had loaded toward that gate keep being dispatched to it (drivers who wait it out).
+  had loaded toward that gate keep being dispatched to it (drivers who wait it out). A
+  ``keep_coming_days`` row whose ``applies_to`` is a crossing id gives that gate its own
+  window (Lang Son's gates: 18 days, the other gates the ``any gate`` row's 30).
 
 A scenario's ``reaction_lag_days``, ``keep_coming_share`` and ``keep_coming_days`` override
-the dataset's values. A dataset without the file or a row has no lag (the dispatcher reacts
-the day it hears) and nobody keeps coming, and the run says so.
+the dataset's values (``keep_coming_days``: every gate's, their own windows included). A
+dataset without the file or a row has no lag (the dispatcher reacts the day it hears) and
+nobody keeps coming, and the run says so.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from borderflow.data.errors import InputError, Problem
@@ -67,20 +71,34 @@ class KeepComing:
         Share (0-1) of the trucks the plan made before the news had loaded toward the gate,
         per route and day, that are still dispatched to it (a lower bound on those flows).
     days : int
-        Days, from the end of the reaction lag, during which they keep coming.
+        Days, from the end of the reaction lag, during which they keep coming (every gate
+        without its own window).
     source : str
         Where the values come from, in words (scenario, or dataset rows with range and
         quality).
+    days_by_gate : dict
+        Crossing id -> days, for the gates with their own ``keep_coming_days`` row
+        (``applies_to`` = the crossing); empty when the scenario states ``keep_coming_days``.
     """
 
     share: float
     days: int
     source: str
+    days_by_gate: Mapping[str, int] = field(default_factory=dict)
+
+    def days_at(self, crossing: str) -> int:
+        """The keep-coming window (days) of ``crossing``: its own, else :attr:`days`."""
+        return int(self.days_by_gate.get(crossing, self.days))
+
+    @property
+    def longest(self) -> int:
+        """The longest window of any gate, days."""
+        return max([self.days, *self.days_by_gate.values()])
 
     @property
     def active(self) -> bool:
         """True when some trucks keep coming (a positive share for at least one day)."""
-        return self.share > 0 and self.days > 0
+        return self.share > 0 and self.longest > 0
 
 
 def _folder(tables) -> Path | None:
@@ -88,21 +106,18 @@ def _folder(tables) -> Path | None:
     return Path(files[0]).parent if files else None
 
 
-def _row(tables, parameter: str, limits: tuple[float, float], whole: bool):
-    """``(value, low, high, source)`` of ``behaviour.csv``'s row ``parameter``, ``None``
-    without the file or the row; checked: a number (whole if ``whole``) within ``limits``
-    and within its own low-high range, else an InputError naming file, row and field."""
-    folder = _folder(tables)
-    path = folder / BEHAVIOUR.filename if folder is not None else None
-    if path is None or not path.exists():
-        return None
-    table = read_table_file(path, BEHAVIOUR)
-    hits = table.index[table["parameter"] == parameter].tolist()
-    if not hits:
-        return None
-    i, r = hits[0], table.loc[hits[0]]
+#: ``applies_to`` of a row that holds for every gate or origin (not one crossing)
+GENERIC = ("any gate", "all origins")
+#: parameters that may also have rows for one crossing (``applies_to`` = its crossing id)
+PER_GATE = (KEEP_DAYS,)
+
+
+def _checked(shown: str, i: int, r, parameter: str, limits: tuple[float, float],
+             whole: bool) -> tuple[float, float, float, str]:
+    """``(value, low, high, source)`` of table row ``i`` (``r``), checked: a number (whole if
+    ``whole``) within ``limits`` and within its own low-high range, else an InputError naming
+    file, row and field."""
     value, low, high = float(r["value"]), float(r["low"]), float(r["high"])
-    shown = str(path)
     kind = "a whole number of days" if whole else "a number"
     if (whole and value != int(value)) or not limits[0] <= value <= limits[1]:
         raise InputError(Problem(shown, i + 2, "value", f"{parameter} must be {kind} within "
@@ -110,10 +125,50 @@ def _row(tables, parameter: str, limits: tuple[float, float], whole: bool):
     if not low <= value <= high:
         raise InputError(Problem(shown, i + 2, "value", f"{parameter} {value:g} is "
                                  f"outside its range {low:g}-{high:g}"))
-    source = (f"behaviour.csv {parameter} = {value:g} (range {low:g}-{high:g}, "
+    gate = "" if r["applies_to"] in GENERIC else f" at {r['applies_to']}"
+    source = (f"behaviour.csv {parameter}{gate} = {value:g} (range {low:g}-{high:g}, "
               f"{r.get('quality', 'quality not stated')}; source: {r.get('source', '')}, "
               f"{r.get('source_year', '')})")
     return value, low, high, source
+
+
+def _rows(tables, parameter: str, limits: tuple[float, float], whole: bool):
+    """``(general, by_gate)`` of ``behaviour.csv``'s rows ``parameter``: ``general`` the
+    ``(value, low, high, source)`` of its row for every gate (``applies_to`` one of
+    :data:`GENERIC`; ``None`` without the file or the row), ``by_gate`` those of its rows for
+    one crossing (``applies_to`` a crossing id of crossings.csv; :data:`PER_GATE` parameters
+    only), by crossing id. Each row is checked (:func:`_checked`); an ``applies_to`` that is
+    neither is an InputError naming file, row and field."""
+    folder = _folder(tables)
+    path = folder / BEHAVIOUR.filename if folder is not None else None
+    if path is None or not path.exists():
+        return None, {}
+    table = read_table_file(path, BEHAVIOUR)
+    crossings = set(tables.crossings["crossing_id"])
+    general, by_gate, shown = None, {}, str(path)
+    for i in table.index[table["parameter"] == parameter]:
+        r = table.loc[i]
+        where = str(r["applies_to"])
+        if where not in GENERIC and (parameter not in PER_GATE or where not in crossings):
+            allowed = " or a crossing id of crossings.csv" if parameter in PER_GATE else ""
+            raise InputError(Problem(shown, int(i) + 2, "applies_to", f"{parameter} applies "
+                                     f"to {' or '.join(repr(g) for g in GENERIC)}{allowed}, "
+                                     f"not {where!r}"))
+        row = _checked(shown, int(i), r, parameter, limits, whole)
+        if where in GENERIC and general is not None:
+            raise InputError(Problem(shown, int(i) + 2, "applies_to", f"a second {parameter} "
+                                     "row for every gate: keep one"))
+        if where in GENERIC:
+            general = row
+        else:
+            by_gate[where] = row
+    return general, by_gate
+
+
+def _row(tables, parameter: str, limits: tuple[float, float], whole: bool):
+    """``(value, low, high, source)`` of ``behaviour.csv``'s row ``parameter`` for every gate,
+    ``None`` without the file or the row (:func:`_rows`)."""
+    return _rows(tables, parameter, limits, whole)[0]
 
 
 def reaction_lag(tables, scenario) -> ReactionLag:
@@ -151,7 +206,9 @@ def reaction_lag(tables, scenario) -> ReactionLag:
 def keep_coming(tables, scenario) -> KeepComing:
     """The drivers who keep coming in a realistic run of ``scenario`` on ``tables``
     (module docstring): ``keep_coming_share`` (0-1) and ``keep_coming_days`` (whole days,
-    0-60), each from the scenario if it states it, else from ``behaviour.csv``, else 0.
+    0-60), each from the scenario if it states it, else from ``behaviour.csv``, else 0; and
+    the gates' own windows (``keep_coming_days`` rows whose ``applies_to`` is a crossing id),
+    unless the scenario states ``keep_coming_days`` (then one window for every gate).
 
     Parameters
     ----------
@@ -165,21 +222,26 @@ def keep_coming(tables, scenario) -> KeepComing:
     Raises
     ------
     InputError
-        If a ``behaviour.csv`` row is out of its limits or of its own range (file, row and
-        field named).
+        If a ``behaviour.csv`` row is out of its limits or of its own range, or applies to
+        something other than every gate or a known crossing (file, row and field named).
     """
-    words, values = [], []
+    words, values, by_gate = [], [], {}
     for name, limits, whole in ((KEEP_SHARE, (0, 1), False),
                                 (KEEP_DAYS, (0, MAX_REACTION_LAG_DAYS), True)):
-        row = _row(tables, name, limits, whole)
+        row, gates = _rows(tables, name, limits, whole)
         stated = getattr(scenario, name)
         if stated is not None:
             values.append(float(stated))
-            words.append(f"scenario '{scenario.name}' {name} = {stated:g}")
-        elif row is not None:
+            words.append(f"scenario '{scenario.name}' {name} = {stated:g}"
+                         + (" (every gate)" if gates else ""))
+            continue
+        if row is not None:
             values.append(row[0])
             words.append(row[3])
         else:
             values.append(0.0)
             words.append(f"no {name} in the dataset's behaviour.csv: 0")
-    return KeepComing(share=values[0], days=int(values[1]), source="; ".join(words))
+        by_gate.update({c: int(g[0]) for c, g in sorted(gates.items())})
+        words += [g[3] for _, g in sorted(gates.items())]
+    return KeepComing(share=values[0], days=int(values[1]), source="; ".join(words),
+                      days_by_gate=by_gate)

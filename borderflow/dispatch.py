@@ -11,7 +11,8 @@ queue gate that closes or throttles with trucks already committed toward it. Bot
 reaction lag (:mod:`borderflow.behaviour`): trucks loaded in the ``lag`` days after news of a
 gate follow the plan made before it; and the drivers who keep coming after it
 (:func:`keep_coming_floors`): a share of the trucks that plan had loaded toward a closed or
-throttled gate are still dispatched to it for ``keep_coming_days`` more days.
+throttled gate are still dispatched to it for ``keep_coming_days`` more days (a gate's own
+window if ``behaviour.csv`` gives it one).
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ def keep_coming_floors(net, built, session, lag: int, keep) -> tuple[list, pd.Da
     """
     if keep is None or not keep.active:
         return [], pd.DataFrame(columns=["floor", "f"])
-    windows = keep_coming_windows(net.scenario, lag, keep.days)
+    windows = keep_coming_windows(net.scenario, lag, keep.days, keep.days_by_gate)
     windows = windows[windows["news_period"] < len(net.periods)]
     gates = built.index.streams[["route_id", "product_id", "crossing_id", "direction"]]
     flows = built.flows[["f", "route_id", "product_id"]].merge(gates, on=["route_id",
@@ -109,9 +110,11 @@ def keep_coming_table(net, built, session, floors, members, kept) -> pd.DataFram
                             "period"], kind="stable", ignore_index=True)
 
 
-def check_surprises(net, built, reaction_lag_days: int = 0, keep_coming_days: int = 0) -> None:
+def check_surprises(net, built, reaction_lag_days: int = 0, keep_coming_days: int = 0,
+                    keep_coming_days_by_gate=None) -> None:
     """Refuse news that bounds the dispatch while the reaction lag still holds it, or while
-    drivers keep coming (:func:`borderflow.model.information.check_lag_conflicts`).
+    drivers keep coming (:func:`borderflow.model.information.check_lag_conflicts`; the gates'
+    own windows in ``keep_coming_days_by_gate``, crossing id -> days).
 
     A surprise on a crossing passed *before* a route's queue gate is no longer refused: the
     route-days it would catch are not dispatched (:mod:`borderflow.unwarned`, reported).
@@ -121,7 +124,8 @@ def check_surprises(net, built, reaction_lag_days: int = 0, keep_coming_days: in
     InputError
         Naming the event (``events[i].announced``) and the news holding the dispatch.
     """
-    check_lag_conflicts(net.scenario, reaction_lag_days, keep_coming_days)
+    check_lag_conflicts(net.scenario, reaction_lag_days, keep_coming_days,
+                        keep_coming_days_by_gate)
 
 
 def realistic_solve(session, built, net, foresight: SolveSummary, solve_first,
@@ -212,6 +216,8 @@ def realistic_solve(session, built, net, foresight: SolveSummary, solve_first,
     return replace(out.summary,
                    keep_coming_share=keep.share if keep is not None else 0.0,
                    keep_coming_days=keep.days if keep is not None else 0,
+                   keep_coming_days_by_gate=dict(keep.days_by_gate) if keep is not None
+                   else {},
                    keep_coming_source=keep.source if keep is not None else "",
                    keep_coming_floor_t=float(table["floor_t"].sum()) if active else 0.0,
                    unwarned_transit_route_days=int(transit["f"].nunique()),

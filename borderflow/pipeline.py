@@ -282,7 +282,8 @@ def run_scenario(tables: InputTables, scenario: Scenario | None = None,
     lag = keep = None
     if realistic:  # before solving: a surprise the model cannot represent, a bad lag
         lag, keep = reaction_lag(tables, scenario), keep_coming(tables, scenario)
-        _check_realistic(model, lag.days, keep.days if keep.active else 0)
+        _check_realistic(model, lag.days, keep.days if keep.active else 0,
+                         keep.days_by_gate if keep.active else None)
     try:
         summary = solve_session(model.session, model.built, model.net, rolling, progress)
     except InfeasibleError as err:
@@ -305,7 +306,8 @@ def run_scenario(tables: InputTables, scenario: Scenario | None = None,
     progress("results", None, None, "extracting the result tables")
     results = extract_results(model.net, model.routes, model.built, summary.as_dict(),
                               routing=routing)
-    if kept is not None and summary.keep_coming_share and summary.keep_coming_days:
+    if kept is not None and summary.keep_coming_share and (
+            summary.keep_coming_days or any((summary.keep_coming_days_by_gate or {}).values())):
         results.keep_coming = kept
     if transit is not None and len(transit):
         results.unwarned_transit = transit
@@ -315,7 +317,7 @@ def run_scenario(tables: InputTables, scenario: Scenario | None = None,
 
 
 def _check_realistic(model: Prepared, reaction_lag_days: int = 0,
-                     keep_coming_days: int = 0) -> None:
+                     keep_coming_days: int = 0, keep_coming_days_by_gate=None) -> None:
     """Refuse a realistic dispatch the model cannot simulate (a static run; a surprise on a
     crossing passed before a queue gate, :func:`borderflow.dispatch.check_surprises`)."""
     if not model.net.dated:
@@ -325,7 +327,8 @@ def _check_realistic(model: Prepared, reaction_lag_days: int = 0,
     if model.extension is not None and model.extension["variables"]:
         raise InputError(Problem("extra_constraints", None, None, "realistic dispatch needs the "
                                  "day of every variable; the extension adds variables"))
-    check_surprises(model.net, model.built, reaction_lag_days, keep_coming_days)
+    check_surprises(model.net, model.built, reaction_lag_days, keep_coming_days,
+                    keep_coming_days_by_gate)
 
 
 #: a model of at least this many HiGHS columns dropped by :func:`generate_columns` is

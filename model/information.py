@@ -18,6 +18,7 @@ committed decisions form a feasible solution of the real dated model: only decis
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 
 import pandas as pd
 
@@ -182,15 +183,17 @@ def held_until(scenario: Scenario, days: list[int], lag: int) -> list[int]:
 RESTRICTING_EVENTS = (CloseEvent, CapacityEvent)
 
 
-def keep_coming_windows(scenario: Scenario, lag: int, days: int) -> pd.DataFrame:
+def keep_coming_windows(scenario: Scenario, lag: int, days: int,
+                        days_by_gate: Mapping[str, int] | None = None) -> pd.DataFrame:
     """Where and when drivers keep coming after news of a closure or throttle.
 
     One row per (news day, crossing, direction): ``news_period`` (0-based; the announcement
     day of a :data:`RESTRICTING_EVENTS` event, day 0 excluded: what is known on day 0 is
     planned for), ``crossing_id``, ``direction`` (``a_to_b`` or ``b_to_a``: ``both`` gives
     two rows), ``first_period`` ``= news_period + lag`` and ``end_period`` (exclusive)
-    ``= first_period + days``: the dispatch days on which the route flows queueing at that
-    gate in that direction keep at least the share of the plan made before the news.
+    ``= first_period + days`` (the crossing's own days if ``days_by_gate`` has it): the
+    dispatch days on which the route flows queueing at that gate in that direction keep at
+    least the share of the plan made before the news.
 
     Parameters
     ----------
@@ -198,28 +201,34 @@ def keep_coming_windows(scenario: Scenario, lag: int, days: int) -> pd.DataFrame
     lag : int
         The reaction lag, days.
     days : int
-        ``keep_coming_days`` (0: no row).
+        ``keep_coming_days`` of every gate without its own (0: no row).
+    days_by_gate : mapping, optional
+        Crossing id -> its own ``keep_coming_days`` (0: no row for it).
     """
     start = scenario.horizon.start
+    own = dict(days_by_gate or {})
     rows = set()
-    for ev in scenario.events if days > 0 else ():
+    for ev in scenario.events:
         if not isinstance(ev, RESTRICTING_EVENTS):
             continue
         a = (announced_on(ev, start) - start).days
-        if a <= 0:
+        n = int(own.get(ev.crossing, days))
+        if a <= 0 or n <= 0:
             continue
         way = getattr(ev, "direction", "both")
         for d in (("a_to_b", "b_to_a") if way == "both" else (way,)):
-            rows.add((a, ev.crossing, d, a + lag, a + lag + days))
+            rows.add((a, ev.crossing, d, a + lag, a + lag + n))
     return pd.DataFrame(sorted(rows), columns=["news_period", "crossing_id", "direction",
                                                "first_period", "end_period"])
 
 
-def check_lag_conflicts(scenario: Scenario, lag: int, keep_days: int = 0) -> None:
+def check_lag_conflicts(scenario: Scenario, lag: int, keep_days: int = 0,
+                        days_by_gate: Mapping[str, int] | None = None) -> None:
     """Refuse news that bounds the dispatch (:data:`DISPATCH_BOUNDING_EVENTS`) arriving while
     the dispatch is still held by the reaction lag of earlier news (it would contradict trucks
     already committed), or while drivers keep coming after it (``keep_days`` more days of a
-    lower bound on the dispatch toward a closed or throttled gate).
+    lower bound on the dispatch toward a closed or throttled gate; a crossing's own days if
+    ``days_by_gate`` has it).
 
     Raises
     ------
@@ -227,27 +236,33 @@ def check_lag_conflicts(scenario: Scenario, lag: int, keep_days: int = 0) -> Non
         Naming the event (``events[k].announced``), the crossing news holding the dispatch
         and the days of reaction lag.
     """
-    if not lag and not keep_days:
+    own = dict(days_by_gate or {})
+    if not lag and not keep_days and not any(own.values()):
         return
     start = scenario.horizon.start
     news = sorted({d for ev in scenario.events if isinstance(ev, LAGGED_EVENTS)
                    for d in _event_news(ev, start)} - {start})
-    kept = sorted({announced_on(ev, start) for ev in scenario.events
-                   if isinstance(ev, RESTRICTING_EVENTS)} - {start}) if keep_days else []
+    kept = {}  # news day -> the longest window it starts
+    for ev in scenario.events:
+        told = announced_on(ev, start) if isinstance(ev, RESTRICTING_EVENTS) else start
+        n = int(own.get(ev.crossing, keep_days)) if told != start else 0
+        if n > 0:
+            kept[told] = max(kept.get(told, 0), n)
     problems = []
     for k, ev in enumerate(scenario.events):
         if not isinstance(ev, DISPATCH_BOUNDING_EVENTS):
             continue
         told = announced_on(ev, start)
         held = [a for a in news if a <= told < a + dt.timedelta(days=lag)]
-        held += [a for a in kept if a <= told < a + dt.timedelta(days=lag + keep_days)
-                 and a not in held]
+        held += [a for a, n in sorted(kept.items())
+                 if a <= told < a + dt.timedelta(days=lag + n) and a not in held]
         if told > start and held:
             problems.append(Problem(
                 f"scenario '{scenario.name}'", None, f"events[{k}].announced",
                 f"announced on {told}, while the dispatch still follows its plan of before the "
                 f"news of {held[0]} (reaction lag {lag} day(s), drivers keep coming "
-                f"{keep_days} more): trucks already committed could contradict it; announce it "
-                "earlier, or set reaction_lag_days and keep_coming_days"))
+                f"{kept.get(held[0], keep_days)} more): trucks already committed could "
+                "contradict it; announce it earlier, or set reaction_lag_days and "
+                "keep_coming_days"))
     if problems:
         raise InputError(problems)

@@ -133,6 +133,12 @@ class RunSummary:
     keep_coming_days: int | None = _f("days", "realistic dispatch: days (after the reaction "
                                               "lag) during which they keep coming",
                                       default=None)
+    keep_coming_days_by_gate: dict | None = _f("days", "realistic dispatch: the gates with their "
+                                                       "own window (crossing id -> days, "
+                                                       "behaviour.csv rows whose applies_to "
+                                                       "is the crossing); every other gate "
+                                                       "keeps `keep_coming_days`",
+                                               default=None)
     keep_coming_source: str | None = _f("-", "realistic dispatch: where the keep-coming share "
                                              "and days come from", default=None)
     keep_coming_floor_t: float | None = _f("t", "realistic dispatch: tonnes dispatched at least "
@@ -159,7 +165,8 @@ class RunSummary:
     #: fields of a realistic-dispatch run only (absent from a foresight run's summary)
     REALISTIC_ONLY = ("foresight_objective_usd", "value_of_foresight_usd", "decision_days",
                       "decision_dates", "reaction_lag_days", "reaction_lag_source",
-                      "keep_coming_share", "keep_coming_days", "keep_coming_source",
+                      "keep_coming_share", "keep_coming_days", "keep_coming_days_by_gate",
+                      "keep_coming_source",
                       "keep_coming_floor_t", "unwarned_transit_route_days",
                       "unwarned_transit_foresight_t")
     #: fields left out of :meth:`as_dict` while they are ``None`` (static runs have no queues;

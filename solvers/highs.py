@@ -128,6 +128,8 @@ class SolveSummary:
     #: (share, days and their source, :mod:`borderflow.behaviour`; tonnes kept as floors)
     keep_coming_share: float | None = None
     keep_coming_days: int | None = None
+    #: the gates with their own window: crossing id -> days (``behaviour.csv``)
+    keep_coming_days_by_gate: dict | None = None
     keep_coming_source: str = ""
     keep_coming_floor_t: float | None = None
     #: realistic dispatch: transit route-days not dispatched (:mod:`borderflow.unwarned`) and

@@ -669,6 +669,43 @@ ISSUE_18_DISPATCH: dict[str, Callable[[Path], Case]] = {
         """, "command line", "field '--dispatch'", "must be one of foresight, realistic",
         extra=("--dispatch", "realistik")),
 }
+
+
+def _behaviour_row(applies_to: str, value) -> Callable:
+    """An edit that gives the tiny dataset a behaviour.csv: the reaction lag (every gate) and
+    a ``keep_coming_days`` row for ``applies_to``."""
+    def edit(t):
+        row = {"unit": "days", "low": 0, "high": 60, "source": "test", "source_year": 2024,
+               "quality": "estimate", "notes": ""}
+        t["behaviour"] = pd.DataFrame([
+            {**row, "parameter": "dispatch_reaction_lag_days", "applies_to": "any gate",
+             "value": 0},
+            {**row, "parameter": "keep_coming_days", "applies_to": applies_to,
+             "value": value}])
+    return edit
+
+
+def _realistic_with(edit: Callable, *expect: str) -> Callable[[Path], Case]:
+    """Case: ``solve --dispatch realistic`` of a dated closure on the tiny dataset after
+    ``edit``."""
+    def case(tmp: Path) -> Case:
+        path = tmp / "scenario.yaml"
+        path.write_text("name: keep\nhorizon: {start: 2024-01-01, days: 5}\nevents:\n"
+                        "  - {crossing: x1, close: {from: 2024-01-02, to: 2024-01-03}}\n",
+                        encoding="utf-8")
+        return Case(["solve", "--scenario", str(path), "--data", str(_data(tmp, edit)),
+                     "--dispatch", "realistic"], expect)
+    return case
+
+
+ISSUE_18_DISPATCH.update({
+    "behaviour.csv keep_coming_days at an unknown crossing": _realistic_with(
+        _behaviour_row("lang-son", 18), "behaviour.csv", "row 3", "field 'applies_to'",
+        "crossing id of crossings.csv, not 'lang-son'"),
+    "behaviour.csv keep_coming_days of a gate not whole": _realistic_with(
+        _behaviour_row("x1", 18.5), "behaviour.csv", "row 3", "field 'value'",
+        "keep_coming_days must be a whole number of days within 0-60, not 18.5"),
+})
 CASES.update(ISSUE_18_DISPATCH)
 
 

@@ -131,3 +131,127 @@ def test_bad_keep_coming_share_in_the_dataset_is_refused_before_solving(solve_ti
     with pytest.raises(InputError, match=r"behaviour\.csv, row 2, field 'value'.*"
                                          r"keep_coming_share must be a number within 0-1"):
         solve_tiny(t, dated("keep", 6, _close(3)), options=REALISTIC)
+
+
+def _gate_row(crossing, days, low=0, high=60):
+    return {"parameter": "keep_coming_days", "applies_to": crossing, "value": days, "low": low,
+            "high": high, "unit": "days", "source": "test", "source_year": 2024,
+            "quality": "estimate", "notes": ""}
+
+
+PER_GATE_CASES = [  # (rows of gates' own windows, scenario's keep_coming_days, VoF, queue)
+    # X1 closed days 2-4, no lag, share 0.5; the 'any gate' window is 1 day. Day 1's 10 trucks
+    # wait days 2-4 (6,000 USD) and days 2-3 detour via X2 (2,000): VoF 5,000 over foresight's
+    # 3,000 of detours. X1's own 2 days keep 5 trucks via X1 on dispatch days 2 and 3: day 2's
+    # wait days 3-4 (10 truck-days, 2,000 USD instead of a 500 USD detour: +1,500), day 3's
+    # wait day 4 (+1,000 - 500): 7,000 USD, queue [0, 0, 10, 15, 20, 0]. X2's own 5 days change
+    # nothing: the plan before the news sent nothing via X2, so nothing keeps coming there.
+    ([("x1", 2), ("x2", 5)], None, 7000, [0, 0, 10, 15, 20, 0]),
+    # the 'any gate' day alone (no row of X1's own): day 2's 5 trucks only, +1,500
+    ([("x2", 5)], None, 6500, [0, 0, 10, 15, 15, 0]),
+    # a scenario's keep_coming_days overrides the gates' own windows: 1 day everywhere
+    ([("x1", 2), ("x2", 5)], 1, 6500, [0, 0, 10, 15, 15, 0]),
+]
+
+
+@pytest.mark.parametrize("gates, stated, value, queue", PER_GATE_CASES)
+def test_each_gate_keeps_its_own_window_hand_computed(solve_tiny, tiny_tables, gates, stated,
+                                                      value, queue):
+    t = _network(tiny_tables)
+    t["behaviour"] = pd.concat([_keep_rows(0.5, 1),
+                                pd.DataFrame([_gate_row(c, d) for c, d in gates])],
+                               ignore_index=True)
+    scenario = dated("keep", 6, _close(4)).model_copy(update={"keep_coming_days": stated})
+    run = solve_tiny(t, scenario, options=REALISTIC)
+    s = run.results.summary
+    assert s["value_of_foresight_usd"] == pytest.approx(value, abs=1e-6)
+    assert queue_series(run, 6) == pytest.approx(queue, abs=1e-6)
+    own = {} if stated is not None else dict(gates)
+    assert s["keep_coming_days_by_gate"] == own
+    assert s["keep_coming_days"] == (stated if stated is not None else 1)
+    kept = run.results.keep_coming
+    days = own.get("x1", s["keep_coming_days"])
+    assert set(kept["period"]) == set(range(2, 2 + days))
+    assert set(kept["crossing_id"]) == {"x1"}
+    if "x1" in own:
+        assert "behaviour.csv keep_coming_days at x1 = 2" in s["keep_coming_source"]
+
+
+def test_windows_of_two_gates_with_their_own_days_and_the_default():
+    from borderflow.model.information import keep_coming_windows
+
+    close = CloseEvent(crossing="x1", close=Window(**{"from": day(2), "to": day(4)}),
+                       direction="a_to_b")
+    throttle = CapacityEvent(crossing="x2", capacity_trucks_per_day=5, announced=day(3),
+                             direction="a_to_b", **{"from": day(4)})
+    w = keep_coming_windows(dated("w", 20, close, throttle), lag=1, days=7,
+                            days_by_gate={"x1": 2, "x2": 4})
+    assert w.to_dict("records") == [
+        {"news_period": 2, "crossing_id": "x1", "direction": "a_to_b", "first_period": 3,
+         "end_period": 5},
+        {"news_period": 3, "crossing_id": "x2", "direction": "a_to_b", "first_period": 4,
+         "end_period": 8}]
+    default = keep_coming_windows(dated("w", 20, close, throttle), lag=1, days=7,
+                                  days_by_gate={"x1": 0})  # X1: nobody keeps coming
+    assert default[["crossing_id", "first_period", "end_period"]].values.tolist() == [
+        ["x2", 4, 11]]
+
+
+def test_a_tampered_gate_window_is_caught_by_the_verifier(tmp_path, tiny_tables):
+    from types import SimpleNamespace
+
+    from borderflow import api
+    from borderflow.data.dataset import load_dataset
+    from borderflow.verify.dispatch import keep_coming_checks
+
+    import tiny
+
+    t = _network(tiny_tables)
+    t["behaviour"] = pd.concat([_keep_rows(0.5, 1), pd.DataFrame([_gate_row("x1", 2)])],
+                               ignore_index=True)
+    scenario = dated("keep", 6, _close(4))
+    res = api.solve(load_dataset(tiny.write(tmp_path / "data", t), check_borders=False),
+                    scenario, REALISTIC)
+    report = res.verification
+    assert res.summary["verified"], report[~report["ok"]].to_dict("records")
+    assert res.summary["keep_coming_days_by_gate"] == {"x1": 2}
+    f = SimpleNamespace(scenario=scenario)
+    good = SimpleNamespace(summary=dict(res.summary), keep_coming=res.tables["keep_coming"],
+                           route_flows=res.tables["route_flows"])
+    assert sorted(set(good.keep_coming["period"])) == [2, 3]
+
+    def failed(**summary):
+        r = SimpleNamespace(**{**vars(good), "summary": {**good.summary, **summary}})
+        return [x for x in keep_coming_checks(r, f) if not x["ok"].all()]
+
+    assert failed() == []
+    assert failed(keep_coming_days_by_gate={"x1": 1})  # day 3's floors outside the window
+    assert failed(keep_coming_days_by_gate={})  # the 'any gate' day alone: the same
+    assert failed(keep_coming_days_by_gate={"x1": 2.5})  # not a whole number of days
+    assert failed(keep_coming_days_by_gate={"x1": 2, "x2": 61})  # beyond the 60-day limit
+    late = good.keep_coming.assign(period=good.keep_coming["period"] + 1)
+    assert [x for x in keep_coming_checks(SimpleNamespace(**{**vars(good), "keep_coming": late}),
+                                          f) if not x["ok"].all()]
+
+
+def test_a_gate_window_outside_its_range_or_at_an_unknown_crossing_is_refused(solve_tiny,
+                                                                              tiny_tables):
+    from borderflow.data.errors import InputError
+
+    t = _network(tiny_tables)
+    t["behaviour"] = pd.concat([_keep_rows(0.5, 1), pd.DataFrame([_gate_row("x1", 20, 1, 14)])],
+                               ignore_index=True)
+    with pytest.raises(InputError, match=r"behaviour\.csv, row 5, field 'value'.*"
+                                         r"keep_coming_days 20 is outside its range 1-14"):
+        solve_tiny(t, dated("keep", 6, _close(3)), options=REALISTIC)
+    t["behaviour"] = pd.concat([_keep_rows(0.5, 1), pd.DataFrame([_gate_row("x9", 2)])],
+                               ignore_index=True)
+    with pytest.raises(InputError, match=r"behaviour\.csv, row 5, field 'applies_to'.*"
+                                         r"crossing id of crossings.csv, not 'x9'"):
+        solve_tiny(t, dated("keep", 6, _close(3)), options=REALISTIC)
+    share = _keep_rows(0.5, 1)
+    share.loc[0, "applies_to"] = "x1"  # the share has no per-gate rows
+    t["behaviour"] = share
+    with pytest.raises(InputError, match=r"behaviour\.csv, row 2, field 'applies_to'.*"
+                                         r"keep_coming_share applies to 'any gate'"):
+        solve_tiny(t, dated("keep", 6, _close(3)), options=REALISTIC)

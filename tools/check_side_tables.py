@@ -6,7 +6,8 @@ Run from the repo root: ``python tools/check_side_tables.py [DATA_DIR]`` (defaul
 ``destination_shares``, whose row rules the loaders check too); then the cross-table rules:
 every band holds its value (``low <= value <= high``), every ``ranges.csv`` row names a row
 and a numeric field that exist in its table with the same value, and every crossing id is a
-crossing of ``crossings.csv``.
+crossing of ``crossings.csv`` (``behaviour.csv``'s ``applies_to``: a crossing or one of
+:data:`borderflow.behaviour.GENERIC`).
 Prints one line per problem (file, row, field: message) and exits 2 if there is any.
 """
 
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 import pandera.errors as pe
+from borderflow.behaviour import GENERIC
 from borderflow.data.loaders import read_tables
 from borderflow.data.schemas import COST_TERMS, DESTINATION_SHARES, SIDE_TABLES, TABLES
 
@@ -68,6 +70,11 @@ def _problems(folder: Path) -> list[str]:
         for i, cid in ([] if df is None else df[col].items()):
             if cid not in crossings:
                 out.append(f"{name}.csv, row {i + 2}, {col}: unknown crossing '{cid}'")
+    behaviour = side.get("behaviour")
+    for i, where in ([] if behaviour is None else behaviour["applies_to"].items()):
+        if where not in GENERIC and where not in crossings:
+            out.append(f"behaviour.csv, row {i + 2}, applies_to: neither "
+                       f"{' nor '.join(repr(g) for g in GENERIC)} nor a crossing: '{where}'")
     if "ranges" in side:
         out += _check_ranges(side["ranges"], model)
     return out

@@ -233,9 +233,11 @@ def _run_options(threads: int, time_limit: float, window_days: int | None = None
     return options
 
 
-def _dispatch_options(options, scenario, dispatch: str):
+def _dispatch_options(options, scenario, dispatch: str, tables=None):
     """``options`` with ``--dispatch``, checked against the scenario
-    (one line naming the option): a known mode, realistic only on a dated horizon."""
+    (one line naming the option): a known mode, realistic only on a dated horizon; with
+    ``tables``, a realistic run's behaviour rows too (``behaviour.csv``: file, row and field),
+    before ``--out`` is claimed."""
     from dataclasses import replace
 
     from borderflow.data.errors import InputError, Problem
@@ -248,6 +250,11 @@ def _dispatch_options(options, scenario, dispatch: str):
         raise InputError(Problem("command line", None, "--dispatch", "realistic dispatch needs "
                                  "a dated scenario (horizon.start): a static run has no days "
                                  "on which events are announced"))
+    if dispatch == "realistic" and tables is not None:
+        from borderflow.behaviour import keep_coming, reaction_lag
+
+        reaction_lag(tables, scenario)
+        keep_coming(tables, scenario)
     return replace(options, dispatch=dispatch)
 
 

@@ -82,7 +82,7 @@ def solve(
             from borderflow.data.errors import InputError, Problem
 
             raise InputError(Problem("command line", None, "--seed", "goes with --samples"))
-        options = _dispatch_options(options, scenario, dispatch)
+        options = _dispatch_options(options, scenario, dispatch, tables)
         with _claim(out, _inputs(data, overlay, ("--scenario", scenario_file))) as target:
             res = api.solve(tables, scenario, options, progress)
             if samples:

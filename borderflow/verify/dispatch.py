@@ -24,11 +24,14 @@ reaction_lag           reaction_lag_days is a whole number of days >= 0 and, whe
                        is not re-derivable from the run folder alone: the hand-computed
                        cases of tests/test_realistic.py check it)
 keep_coming            drivers who keep coming (summary ``keep_coming_share`` s > 0 and
-                       ``keep_coming_days`` D > 0): each row of ``keep_coming.parquet`` belongs
-                       to a window re-derived here (news = the announcement, after day 0, of a
-                       closure or capacity event of its crossing and direction; dispatch days
-                       ``[news + lag, news + lag + D)``), its route's last gate arc (its queue
-                       gate) is that crossing in that direction, ``floor_t = s x
+                       ``keep_coming_days`` D > 0, or a gate's own window D_c in
+                       ``keep_coming_days_by_gate``, each a whole number of days 0-60): each
+                       row of ``keep_coming.parquet`` belongs to a window re-derived here
+                       (news = the announcement, after day 0, of a closure or capacity event
+                       of its crossing c and direction; dispatch days ``[news + lag, news +
+                       lag + D_c)``, D_c = D for a gate without its own), its route's last
+                       gate arc (its queue gate) is that crossing in that direction,
+                       ``floor_t = s x
                        pre_news_flow_t``, the route flow that day is at least ``floor_t``, and
                        the floors add up to ``keep_coming_floor_t`` (the pre-news plan's tonnes
                        are not re-derivable from the run folder alone: tests/test_keep_coming.py
@@ -78,34 +81,48 @@ def _news_days(scenario) -> set[int]:
     return {d for d in days if 0 < d < n}
 
 
-def _keep_windows(scenario, lag: int, days: int) -> set:
+def _keep_windows(scenario, lag: int, days: int, by_gate: dict | None = None) -> set:
     """``(crossing, direction, news date ISO, first period, end period)`` of each keep-coming
-    window (module docstring), from the scenario alone."""
-    start, out = scenario.horizon.start, set()
+    window (module docstring), from the scenario and the windows' lengths alone (``days``, or
+    the crossing's own in ``by_gate``)."""
+    start, out, own = scenario.horizon.start, set(), dict(by_gate or {})
     for ev in scenario.events:
         if type(ev).__name__ not in ("CloseEvent", "CapacityEvent"):
             continue
         told = max(ev.announced or _first_day(ev) or start, start)
-        a = (told - start).days
-        if a <= 0:
+        a, n = (told - start).days, int(own.get(ev.crossing, days))
+        if a <= 0 or n <= 0:
             continue
         way = getattr(ev, "direction", "both")
         for d in (("a_to_b", "b_to_a") if way == "both" else (way,)):
-            out.add((ev.crossing, d, told.isoformat(), a + lag, a + lag + days))
+            out.add((ev.crossing, d, told.isoformat(), a + lag, a + lag + n))
     return out
+
+
+def _whole_days(by_gate) -> np.ndarray:
+    """Per gate of ``keep_coming_days_by_gate``: 0 if its window is a whole number of days
+    within 0-60, else 1 (a window the run could not have had)."""
+    def ok(v) -> bool:
+        return isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 60
+    return np.array([0.0 if ok(v) else 1.0 for v in by_gate.values()])
 
 
 def keep_coming_checks(res, f) -> list:
     """``keep_coming`` rows (module docstring); an empty list when nobody keeps coming."""
     s = res.summary
     share, days = float(s.get("keep_coming_share") or 0), int(s.get("keep_coming_days") or 0)
-    if s.get("dispatch") != "realistic" or share <= 0 or days <= 0:
+    by_gate = s.get("keep_coming_days_by_gate") or {}
+    bad_days = _whole_days(by_gate)
+    own = {c: int(v) for (c, v), b in zip(by_gate.items(), bad_days) if not b}
+    if s.get("dispatch") != "realistic" or share <= 0 or max([days, *own.values()]) <= 0:
         return []
+    gates = [rows("keep_coming", [f"keep_coming_days_by_gate {c}" for c in by_gate],
+                  bad_days, "-")] if by_gate else []
     table = getattr(res, "keep_coming", None)
     if table is None or not len(table.columns):
-        return [rows("keep_coming", "keep_coming.parquet missing", 1.0, "-")]
+        return [*gates, rows("keep_coming", "keep_coming.parquet missing", 1.0, "-")]
     lag = int(s.get("reaction_lag_days") or 0)
-    windows = _keep_windows(f.scenario, lag, days)
+    windows = _keep_windows(f.scenario, lag, days, own)
     t = table.reset_index(drop=True)
     names = (t["news_date"].astype(str) + " " + t["crossing_id"].astype(str) + " "
              + t["route_id"].astype(str) + " " + t["product_id"].astype(str) + " day "
@@ -123,7 +140,7 @@ def keep_coming_checks(res, f) -> list:
                         zip(t["route_id"], t["crossing_id"], t["direction"])])
     floor, pre = t["floor_t"].to_numpy(float), t["pre_news_flow_t"].to_numpy(float)
     total = float(s.get("keep_coming_floor_t") or 0.0)
-    return [rows("keep_coming", names, (~inside | ~at_gate).astype(float), "-"),
+    return [*gates, rows("keep_coming", names, (~inside | ~at_gate).astype(float), "-"),
             rows("keep_coming", names, np.abs(floor - share * pre), "t", pre),
             rows("keep_coming", names, np.maximum(0.0, floor - got), "t", floor),
             rows("keep_coming", "keep_coming_floor_t", abs(total - float(floor.sum())), "t",
