@@ -17,6 +17,10 @@ warm re-solve (when the scenario disrupts) -> comparison -> independent verifica
 the notebooks and the app call it; sweeps and robust plans share its stages
 (:mod:`borderflow.pipeline`). Results are new objects: the baseline's re-solve leaves the
 scenario's tables as they were, and nothing in a :class:`Result` refers to the model.
+
+(Over 500 lines: the public API is one page an analyst reads top to bottom, the
+:class:`Result` with its documented accessors, :func:`solve`, :func:`read_result` and
+:func:`folder_kind`; split, a reader would hunt for the half they need.)
 """
 
 from __future__ import annotations

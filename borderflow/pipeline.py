@@ -11,8 +11,9 @@ it directly because they keep a built Pyomo model and its HiGHS session between 
   solves at once or window by window, explains an infeasibility and extracts the result
   tables: a :class:`Run`;
 - :func:`solve_baseline` re-solves a run's model warm for its undisrupted baseline;
-- :func:`run_metadata` (with :func:`provenance`) describes a run for ``run.json``, a single
-  solve's (:meth:`Run.metadata`) and a sweep scenario's alike.
+- :func:`run_metadata` (with :func:`provenance`, both in :mod:`borderflow.provenance`)
+  describes a run for ``run.json``, a single solve's (:meth:`Run.metadata`) and a sweep
+  scenario's alike.
 
 Stages pass values, not files; progress is reported through an optional ``on_progress``
 callback (:data:`borderflow.api.STAGES`).
@@ -20,17 +21,13 @@ callback (:data:`borderflow.api.STAGES`).
 
 from __future__ import annotations
 
-import importlib.metadata
-import platform
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
-import pyomo
 
-import borderflow
-from borderflow.data.errors import InputError, Problem, display_path
-from borderflow.data.loaders import InputTables, sha256_file
+from borderflow.data.errors import InputError, Problem
+from borderflow.data.loaders import InputTables
 from borderflow.data.scenario import Scenario, counterfactual, has_disruptions
 from borderflow.behaviour import keep_coming, reaction_lag
 from borderflow.dispatch import check_surprises, realistic_solve
@@ -47,10 +44,11 @@ from borderflow.model.routes import RouteOptions, RouteSet, enumerate_routes
 from borderflow.model.seed_routes import seed_routes
 from borderflow.model.size import check_model_size
 from borderflow.options import RunOptions
+from borderflow.provenance import library_versions, provenance, run_metadata
 from borderflow.model.pricing import PricingLimitError
 from borderflow.pricing_scope import label_limit_reason, not_priced, price_once
 from borderflow.solvers.highs import (HighsSession, InfeasibleError, SolverOptions,
-                                      SolveSummary, solver_version)
+                                      SolveSummary)
 from borderflow.solvers.memory import release_freed_memory
 from borderflow.solvers.rolling import RollingHorizon, solve_rolling
 
@@ -194,51 +192,6 @@ class Run:
         if self.extension is not None:
             meta["extra_constraints"] = self.extension
         return meta
-
-
-def run_metadata(tables: InputTables, scenario: Scenario | None, options: RunOptions,
-                 routes: RouteOptions, solver: SolverOptions,
-                 scenario_file: Path | str | None = None) -> dict:
-    """What every run folder's ``run.json`` records, a sweep's scenario folders included:
-    :func:`provenance`, the Pyomo and Python versions and those of the libraries that shape
-    the numbers (``versions``), and the route and solver options in effect
-    (``effective_options``: ``routes`` and ``solver`` as :meth:`RunOptions.effective` made
-    them); with ``scenario_file``, its path and SHA-256."""
-    meta = provenance(tables, scenario, options)
-    meta.update({
-        "pyomo_version": pyomo.version.version,
-        "python_version": platform.python_version(),
-        "versions": library_versions(),
-        "effective_options": {"routes": routes.recorded(), "solver": asdict(solver)},
-    })
-    if scenario_file is not None:
-        shown = display_path(scenario_file)
-        meta["input_sha256"][shown] = sha256_file(scenario_file)
-        meta["scenario_file"] = shown
-    return meta
-
-
-def provenance(tables: InputTables, scenario: Scenario | None, options: RunOptions) -> dict:
-    """What every run folder records (``run.json``), a sweep's scenarios included: borderflow
-    and HiGHS versions, the input files and their SHA-256, the scenario in full and the
-    options asked for (:meth:`RunOptions.recorded`)."""
-    return {"borderflow_version": borderflow.__version__, "solver": solver_version(),
-            "inputs": tables.sources, "input_sha256": dict(tables.checksums),
-            "scenario": None if scenario is None
-            else scenario.model_dump(mode="json", by_alias=True),
-            "options": options.recorded()}
-
-
-def library_versions() -> dict[str, str]:
-    """Versions of the interpreter, the solver stack and the libraries used on the numbers."""
-    out = {"python": platform.python_version(), "pyomo": pyomo.version.version,
-           "platform": f"{platform.system()} {platform.machine()}"}
-    for dist in ("highspy", "numpy", "pandas", "pyarrow", "networkx", "scipy", "pydantic"):
-        try:
-            out[dist] = importlib.metadata.version(dist)
-        except importlib.metadata.PackageNotFoundError:  # pragma: no cover
-            out[dist] = "not installed"
-    return out
 
 
 def run_scenario(tables: InputTables, scenario: Scenario | None = None,

@@ -1,0 +1,69 @@
+"""What a run folder's ``run.json`` records of where a run came from: the borderflow, HiGHS,
+Pyomo and library versions, the input files and their SHA-256, the scenario in full and the
+options asked for and in effect. A single solve's (:meth:`borderflow.pipeline.Run.metadata`),
+a sweep scenario's and an uncertainty run's alike.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import platform
+from dataclasses import asdict
+from pathlib import Path
+
+import pyomo
+
+import borderflow
+from borderflow.data.errors import display_path
+from borderflow.data.loaders import InputTables, sha256_file
+from borderflow.data.scenario import Scenario
+from borderflow.model.routes import RouteOptions
+from borderflow.options import RunOptions
+from borderflow.solvers.highs import SolverOptions, solver_version
+
+__all__ = ["library_versions", "provenance", "run_metadata"]
+
+
+def run_metadata(tables: InputTables, scenario: Scenario | None, options: RunOptions,
+                 routes: RouteOptions, solver: SolverOptions,
+                 scenario_file: Path | str | None = None) -> dict:
+    """What every run folder's ``run.json`` records, a sweep's scenario folders included:
+    :func:`provenance`, the Pyomo and Python versions and those of the libraries that shape
+    the numbers (``versions``), and the route and solver options in effect
+    (``effective_options``: ``routes`` and ``solver`` as :meth:`RunOptions.effective` made
+    them); with ``scenario_file``, its path and SHA-256."""
+    meta = provenance(tables, scenario, options)
+    meta.update({
+        "pyomo_version": pyomo.version.version,
+        "python_version": platform.python_version(),
+        "versions": library_versions(),
+        "effective_options": {"routes": routes.recorded(), "solver": asdict(solver)},
+    })
+    if scenario_file is not None:
+        shown = display_path(scenario_file)
+        meta["input_sha256"][shown] = sha256_file(scenario_file)
+        meta["scenario_file"] = shown
+    return meta
+
+
+def provenance(tables: InputTables, scenario: Scenario | None, options: RunOptions) -> dict:
+    """What every run folder records (``run.json``), a sweep's scenarios included: borderflow
+    and HiGHS versions, the input files and their SHA-256, the scenario in full and the
+    options asked for (:meth:`RunOptions.recorded`)."""
+    return {"borderflow_version": borderflow.__version__, "solver": solver_version(),
+            "inputs": tables.sources, "input_sha256": dict(tables.checksums),
+            "scenario": None if scenario is None
+            else scenario.model_dump(mode="json", by_alias=True),
+            "options": options.recorded()}
+
+
+def library_versions() -> dict[str, str]:
+    """Versions of the interpreter, the solver stack and the libraries used on the numbers."""
+    out = {"python": platform.python_version(), "pyomo": pyomo.version.version,
+           "platform": f"{platform.system()} {platform.machine()}"}
+    for dist in ("highspy", "numpy", "pandas", "pyarrow", "networkx", "scipy", "pydantic"):
+        try:
+            out[dist] = importlib.metadata.version(dist)
+        except importlib.metadata.PackageNotFoundError:  # pragma: no cover
+            out[dist] = "not installed"
+    return out
