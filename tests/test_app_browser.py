@@ -192,6 +192,7 @@ def test_malformed_upload_shows_the_one_line_error(page, tmp_path):
     page.click("#run")
     page.wait_for_function("document.querySelector('#scenario-error').innerText.includes("
                            "'boten-mohn')")
+    page.wait_for_function("!document.querySelector('#run').disabled")  # the run's answer
     big = tmp_path / "big.yaml"
     big.write_text("# " + "x" * 300_000 + "\nname: big\n")
     page.set_input_files("#upload-yaml", str(big))

@@ -463,13 +463,18 @@ async function checkYaml() {
 
 async function runScenario() {
   $("#run").disabled = true;
+  // a message about a scenario that was replaced while the request ran (a new file, a new
+  // check) is stale: the job is still followed, its message not shown over the newer one
+  const seq = ++checkSeq;
   try {
     const job = await post("/api/runs", { yaml: $("#yaml").value, filename: state.filename || "scenario.yaml" });
     state.autoOpen.add(job.id);
+    pollJobs();
+    if (seq !== checkSeq) return;
     $("#scenario-error").textContent = "";
     $("#scenario-ok").textContent = `queued as run folder '${job.name}' (see the Runs tab)`;
-    pollJobs();
   } catch (e) {
+    if (seq !== checkSeq) return;
     $("#scenario-ok").textContent = "";
     $("#scenario-error").textContent = e.message;
   } finally {
@@ -480,6 +485,7 @@ async function runScenario() {
 function uploadYaml(file) {
   const limit = state.status?.max_upload_bytes || 262144;
   if (file.size > limit) {
+    ++checkSeq;  // newer than any check or run still under way
     $("#scenario-ok").textContent = "";
     $("#scenario-error").textContent = `error: ${file.name}: larger than ${Math.round(limit / 1024)} kB; a scenario file is a few kB`;
     return;
