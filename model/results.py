@@ -325,17 +325,22 @@ ENTRY_DUAL_COLUMNS = ["kind", "key", "crossing_id", "direction", "period", "orig
                       "products", "limit_trucks_per_day", "dual_usd_per_truck"]
 
 
-def _entry_duals(built: BuiltModel, net: FreightNetwork) -> pd.DataFrame:
+def _entry_duals(built: BuiltModel, net: FreightNetwork,
+                 duals: np.ndarray | None = None) -> pd.DataFrame:
     """Each gate-entry row (slot quota, dispatch hold, licence) with its limit under ``net``'s
     scenario (trucks/day; another scenario re-solved on the same model may have relaxed it to
     ``inf``) and its dual (USD per truck/day, minus HiGHS's: ``>= 0``, not clipped); origins and
-    products joined by ``;`` (empty: any). Rows with an infinite limit and a zero dual are left
+    products joined by ``;`` (empty: any). ``duals``: HiGHS's row duals of ``gate_entry_limit``
+    when the model's own dual suffix does not hold them (a robust plan reads its session's).
+    Rows with an infinite limit and a zero dual are left
     out (they stand for an event this scenario does not have). Empty (no columns) when the model
     has no such rows."""
     rows = built.entry_rows
     if rows is None or rows.empty or not hasattr(built.model, "gate_entry_limit"):
         return pd.DataFrame()
-    out = entry_duals(rows, _duals(built.model, built.model.gate_entry_limit, len(rows)))
+    if duals is None:
+        duals = _duals(built.model, built.model.gate_entry_limit, len(rows))
+    out = entry_duals(rows, duals)
     out["limit_trucks_per_day"] = entry_bounds(rows, net)
     out["origins"] = [";".join(o) for o in out["origins"]]
     out["products"] = [";".join(p) for p in out["products"]]

@@ -221,3 +221,28 @@ def test_an_old_robust_folder_is_refused_by_verify_and_replaced_by_robust(tables
                        {"summary.json": {}})
     with pytest.raises(OutputError, match="holds a borderflow run folder, not a robust"):
         check_target(run, "robust")
+
+
+def test_a_plan_with_a_binding_slot_quota_verifies_with_its_entry_duals(tables, tmp_path):
+    """A 4 trucks/day quota at Pa Hang (R3's first crossing) in both scenarios binds: its
+    duals are written per scenario, re-checked in every spot and booking column and in the
+    duality gap (- dual x limit); a quota dual lowered is caught."""
+    from borderflow.data.scenario import Scenario
+    from borderflow.options import RunOptions
+    from borderflow.verify import verify_run
+
+    scenarios, probabilities = closure_scenarios(["boten-mohan"], 0.5)
+    quota = {"crossing": "pa-hang-long-sap", "slot_quota": {"trucks_per_day": 4}}
+    scenarios = [Scenario.model_validate({**d, "events": [*d["events"], quota]}) for d in
+                 (s.model_dump(mode="json", by_alias=True) for s in scenarios)]
+    r = robust_plan(tables, scenarios, probabilities, RunOptions.of())
+    assert r.summary["routing"] == "certified"
+    folder = r.write(tmp_path / "quota")
+    duals = pd.read_parquet(folder / "scenario-1" / "entry_duals.parquet")
+    assert (duals["dual_usd_per_truck"] > 0).all()
+    report = verify_run(folder)
+    assert report["ok"].all(), report[~report["ok"]].to_string()
+    _edit(folder, "scenario-1/entry_duals",
+          lambda d: d.assign(dual_usd_per_truck=d["dual_usd_per_truck"] / 2))
+    bad = verify_run(folder)
+    assert not bad.loc[bad["check"] == "duality_gap", "ok"].any()
