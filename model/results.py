@@ -47,7 +47,7 @@ from .network import DIRECTIONS, FreightNetwork
 from .queue_results import (FLOW_TOL_T, departures as _departures, queue_tables as _queue_tables,
                             stream_days as _stream_days, stream_tables as _stream_tables,
                             row_duals as _duals, solved_values as _values)
-from .origin_stock import STOCK_SENTENCE, has_hold, stock_table
+from .origin_stock import STOCK_SENTENCE, has_hold, stock_duals, stock_table
 from .stock_bound import NOT_RECHECKED
 from .origin_stock import objective_terms as stock_objective_terms
 from .routes import RouteSet
@@ -77,6 +77,8 @@ class ResultTables:
     origin_stock: pd.DataFrame = field(default_factory=pd.DataFrame)
     #: runs with gate-entry rows only (:func:`_entry_duals`)
     entry_duals: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: dated runs with stock rows only (:func:`borderflow.model.origin_stock.stock_duals`)
+    stock_duals: pd.DataFrame = field(default_factory=pd.DataFrame)
     #: realistic runs with drivers who keep coming only (:func:`borderflow.dispatch.
     #: keep_coming_table`): the floors on the route flows toward a closed or throttled gate
     keep_coming: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -87,7 +89,8 @@ class ResultTables:
               "spoilage", "route_arcs", "stream_queues", "initial_queues", "market_duals",
               "share_duals")
     #: tables written only when a run has them (older folders and other runs lack them)
-    OPTIONAL_TABLES = ("origin_stock", "entry_duals", "keep_coming", "unwarned_transit")
+    OPTIONAL_TABLES = ("origin_stock", "entry_duals", "stock_duals", "keep_coming",
+                       "unwarned_transit")
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """Name -> DataFrame of every result table (``origin_stock`` only in runs that have
@@ -458,7 +461,16 @@ def extract_results(net: FreightNetwork, routes: RouteSet, built: BuiltModel,
                         route_arcs=_route_arc_table(net, routes, route_flows, stream_queues),
                         stream_queues=stream_queues, initial_queues=initial_queues,
                         market_duals=_market_duals(built), share_duals=_share_duals(built),
-                        origin_stock=stock, entry_duals=_entry_duals(built, net))
+                        origin_stock=stock, entry_duals=_entry_duals(built, net),
+                        stock_duals=_stock_duals(built, net))
+
+
+def _stock_duals(built: BuiltModel, net: FreightNetwork) -> pd.DataFrame:
+    """The ``stock_duals`` table (:func:`borderflow.model.origin_stock.stock_duals`)."""
+    comp = getattr(built.model, "origin_stock_shelf", None)
+    if built.stock is None or comp is None or not len(comp):
+        return pd.DataFrame()
+    return stock_duals(net, built.stock, _duals(built.model, comp, len(comp)))
 
 
 def _stock_value(m, built: BuiltModel) -> float:
