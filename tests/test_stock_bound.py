@@ -7,7 +7,7 @@ origin and product (``dated_routes_per_product=1``: x1 only). Over x1 alone the 
 waits at O: that of 2 January is 2 days old on 4 January (no shelf life left), that of
 3 January has 9.6 h left (x1's 12 h do not fit), so 400 t are written off. With x2 (8 h) the
 held days ship on x2 at 16 USD/t: the optimum over every route is
-6 x 200 x (11 - 1,000) + 400 x (16 - 11) = -1,184,400 USD.
+6 x 200 x (11 - 1,000) + 400 x (16 - 11) = -1,184,800 USD.
 """
 
 from __future__ import annotations
