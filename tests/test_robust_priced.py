@@ -246,3 +246,20 @@ def test_a_plan_with_a_binding_slot_quota_verifies_with_its_entry_duals(tables, 
           lambda d: d.assign(dual_usd_per_truck=d["dual_usd_per_truck"] / 2))
     bad = verify_run(folder)
     assert not bad.loc[bad["check"] == "duality_gap", "ok"].any()
+
+
+def test_routes_are_checked_against_each_scenarios_licences(written, tmp_path):
+    """Rubber unlicensed at Pa Hang in the closed year only (run.json edited): the plan's R3
+    flow there fails ``licence_day`` for that scenario, though the normal year licenses it."""
+    from borderflow.verify import verify_run
+
+    folder = _copy(written, tmp_path)
+    run = json.loads((folder / "run.json").read_text())
+    assert run["scenarios"][1]["name"] != run["scenarios"][0]["name"]
+    run["scenarios"][1]["events"].append({"crossing": "pa-hang-long-sap", "license": {
+        "products": ["rubber"], "licensed": False}})
+    (folder / "run.json").write_text(json.dumps(run))
+    bad = verify_run(folder)
+    hit = bad[(bad["check"] == "licence_day") & ~bad["ok"]]
+    assert len(hit) == 1 and hit["entity"].iloc[0].startswith(
+        f"scenario={run['scenarios'][1]['name']}: "), bad[~bad["ok"]].to_string()

@@ -14,7 +14,10 @@ route                  every route booked or used is a continuous path from its 
                        market over the inputs' arcs, within its shelf life, entering no
                        country twice
 licence                per scenario: no flow through a crossing the scenario does not license
-                       for its product (each scenario's own licences and ``license`` events)
+                       for its product (the crossings' licences and what its ``license``
+                       events grant)
+slot_quota,            per scenario and gate-entry row (:func:`.levers.entry_rows`): loaded
+licence_day            trucks/day of the routes the row counts <= its limit
 non_negative           flows, spot, idle, unserved and bookings are ``>= 0``
 supply_balance         per scenario, (origin, product): shipped + unserved = supply
 crossing_capacity      per scenario, crossing and direction: loaded trucks + empty-return share x
@@ -276,6 +279,7 @@ def _primal(f: Facts, sc: dict, plan: pd.DataFrame, routes: dict, name: str,
     out.append(rows("licence", np.array([s[0] for s in unlicensed] or [
         f"{at}no flow through a crossing its product is not licensed at"], dtype=object),
         [s[1] for s in unlicensed] or [0.0], "t"))
+    out += _entry_checks(f, fl, routes, at)
     cap = f.capacity
     sigma = float(f.empty_share)
     use = np.array([loaded.get((c, d), 0.0) + sigma * loaded.get((c, _OTHER[d]), 0.0)
@@ -291,6 +295,25 @@ def _primal(f: Facts, sc: dict, plan: pd.DataFrame, routes: dict, name: str,
                     mk["demand_t_per_day"].to_numpy(float)))
     share = terms.destination_share_checks(SimpleNamespace(route_flows=fl), tables)
     out.append(share.assign(entity=at + share["entity"].astype(str)))
+    return out
+
+
+def _entry_checks(f: Facts, fl: pd.DataFrame, routes: dict, at: str) -> list[pd.DataFrame]:
+    """Per gate-entry row of the scenario (slot quota, licence; :func:`.levers.entry_rows`):
+    the loaded trucks/day of the routes it counts within its limit (``slot_quota``,
+    ``licence_day``, as for a run)."""
+    out = []
+    for r in entry_rows(f).itertuples(index=False):
+        used = sum(t / float(f.products.loc[q, "payload_t"])
+                   for rid, q, o, t in zip(fl["route_id"], fl["product_id"], fl["origin"],
+                                           fl["flow_t"])
+                   if t > 0 and (rid, q) in routes and (r.crossing_id, r.direction)
+                   in routes[(rid, q)][1] and (not r.origins or o in r.origins)
+                   and (not r.products or q in r.products))
+        limit = float(r.limit_trucks_per_day)
+        out.append(rows("licence_day" if r.kind == "license" else r.kind, at + r.entity,
+                        max(0.0, used - limit), "trucks/day",
+                        max(limit, used) if np.isfinite(limit) else used))
     return out
 
 
