@@ -130,23 +130,53 @@ def column_facts(facts: Sequence, column: Column):
                    supply=supply)
 
 
+def summed_entries(entries: Sequence[pd.DataFrame | None],
+                   duals: Sequence[Mapping[str, pd.DataFrame]], members: Sequence[int]
+                   ) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
+    """The gate-entry rows of scenarios ``members`` (one per key, crossing, direction and
+    day; the least limit where two scenarios share a row) and their ``entry_duals`` summed
+    row by row: what a column through those scenarios pays (each scenario's dual is already
+    weighted by its probability). ``(None, None)``: no scenario has such rows."""
+    keys = ["key", "crossing_id", "direction", "period"]
+    rows = [entries[s] for s in members if entries[s] is not None and len(entries[s])]
+    parts = [duals[s]["entry_duals"] for s in members if "entry_duals" in duals[s]
+             and len(duals[s]["entry_duals"])]
+    if not parts:
+        return None, None
+    own = pd.concat(rows, ignore_index=True).sort_values(
+        "limit_trucks_per_day", kind="stable").drop_duplicates(keys) if rows else None
+    both = pd.concat([p[keys + ["dual_usd_per_truck"]] for p in parts], ignore_index=True)
+    return own, both.groupby(keys, as_index=False, sort=True)["dual_usd_per_truck"].sum()
+
+
 def price_column(facts: Sequence, nodes: pd.DataFrame,
-                 duals: Sequence[Mapping[str, pd.DataFrame]], column: Column) -> pd.DataFrame:
+                 duals: Sequence[Mapping[str, pd.DataFrame]], column: Column,
+                 entries: Sequence[pd.DataFrame | None] | None = None) -> pd.DataFrame:
     """The least reduced cost (USD per tonne of the column, in the two-stage objective's scale)
     of ``column`` for every (origin, product): the ``routes`` table of
     :class:`borderflow.certificate.Certificate`.
 
+    ``entries``: per scenario, its gate-entry rows (slot quotas, licences) as the verifier
+    recomputes them (:func:`borderflow.verify.levers.entry_rows`); their duals (each
+    scenario's ``entry_duals``, summed over the column's scenarios, :func:`summed_entries`)
+    are paid per truck by every route a row counts, as in ``model/robust_pricing.py``. The
+    signs of those duals and rows the scenario lacks are checked per scenario by the caller.
+
     Raises
     ------
     ValueError
-        A scenario of the column has gate-entry duals (not re-checked for robust plans), or a
-        dual table the run certificate cannot read.
+        Nonzero gate-entry duals and no ``entries``, or a dual table the run certificate
+        cannot read.
     """
-    for s in column.members:
-        entry = duals[s].get("entry_duals")
-        if entry is not None and len(entry) and (entry["dual_usd_per_truck"] != 0).any():
-            raise ValueError("gate-entry rows with nonzero duals (slot quotas, holds, licences) "
-                             "are not re-checked in robust plans")
-    cert = check_certificate(column_facts(facts, column), nodes,
-                             summed_duals(duals, column.members), 0.0)
+    if entries is None and any(
+            "entry_duals" in duals[s] and (duals[s]["entry_duals"]["dual_usd_per_truck"] != 0)
+            .any() for s in column.members):
+        raise ValueError("gate-entry duals given without the scenarios' gate-entry rows")
+    summed = summed_duals(duals, column.members)
+    own = None
+    if entries is not None:
+        own, table = summed_entries(entries, duals, column.members)
+        if table is not None:
+            summed["entry_duals"] = table
+    cert = check_certificate(column_facts(facts, column), nodes, summed, 0.0, entries=own)
     return cert.routes

@@ -82,7 +82,8 @@ def _scenario_tables(session, built, net, booked: np.ndarray) -> dict[str, pd.Da
     if built.entry_rows is not None and len(built.entry_rows) \
             and hasattr(m, "gate_entry_limit"):
         from borderflow.model.results import _entry_duals
-        out["entry_duals"] = _entry_duals(built, net)[ENTRY_DUAL_COLUMNS]
+        out["entry_duals"] = _entry_duals(built, net, _row_duals(session, m.gate_entry_limit))[
+            ENTRY_DUAL_COLUMNS]
     return out
 
 

@@ -227,6 +227,29 @@ def shelf_rows(si: StockIndex) -> pd.DataFrame:
     return thresholds
 
 
+def stock_duals(net, si: StockIndex | None, duals: np.ndarray) -> pd.DataFrame:
+    """The ``stock_duals`` result table: one row per ``origin_stock_shelf`` row
+    (:func:`shelf_rows`): ``origin, product_id, period`` (release day), ``date``, ``shelf_h``
+    (shelf life, h), ``age_days`` (threshold a: releases of age >= a), ``fits_h`` (``shelf_h
+    - 24 a``: the longest route, h, the row counts) and ``dual_usd_per_t``: minus HiGHS's dual
+    of the ``<= 0`` row (``>= 0`` up to solver noise, not clipped), what a route flow of that
+    origin, product and day of at most ``fits_h`` hours earns per tonne in its reduced cost.
+    ``duals``: HiGHS's row duals in row order. Empty (no columns) without stock rows."""
+    if si is None:
+        return pd.DataFrame()
+    rows = shelf_rows(si)
+    if rows.empty:
+        return pd.DataFrame()
+    dates = pd.to_datetime(net.periods.set_index("period")["date"])
+    out = rows[["origin", "product_id", "period", "shelf_h"]].assign(
+        date=dates.loc[rows["period"]].dt.strftime("%Y-%m-%d").to_numpy(),
+        age_days=rows["a"].to_numpy(dtype=np.int64),
+        fits_h=rows["shelf_h"].to_numpy(dtype=float) - 24.0 * rows["a"].to_numpy(dtype=float),
+        dual_usd_per_t=-np.asarray(duals, dtype=float)[:len(rows)] + 0.0)
+    return out[["origin", "product_id", "period", "date", "shelf_h", "age_days", "fits_h",
+                "dual_usd_per_t"]].reset_index(drop=True)
+
+
 def shelf_terms(ix: IndexTables, si: StockIndex) -> pd.DataFrame:
     """Terms of ``origin_stock_shelf``: one row per (origin, product, release day, age
     threshold a >= 1) with a possible release (:func:`shelf_rows`)."""

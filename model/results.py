@@ -47,7 +47,7 @@ from .network import DIRECTIONS, FreightNetwork
 from .queue_results import (FLOW_TOL_T, departures as _departures, queue_tables as _queue_tables,
                             stream_days as _stream_days, stream_tables as _stream_tables,
                             row_duals as _duals, solved_values as _values)
-from .origin_stock import STOCK_SENTENCE, has_hold, stock_table
+from .origin_stock import STOCK_SENTENCE, has_hold, stock_duals, stock_table
 from .stock_bound import NOT_RECHECKED
 from .origin_stock import objective_terms as stock_objective_terms
 from .routes import RouteSet
@@ -77,6 +77,8 @@ class ResultTables:
     origin_stock: pd.DataFrame = field(default_factory=pd.DataFrame)
     #: runs with gate-entry rows only (:func:`_entry_duals`)
     entry_duals: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: dated runs with stock rows only (:func:`borderflow.model.origin_stock.stock_duals`)
+    stock_duals: pd.DataFrame = field(default_factory=pd.DataFrame)
     #: realistic runs with drivers who keep coming only (:func:`borderflow.dispatch.
     #: keep_coming_table`): the floors on the route flows toward a closed or throttled gate
     keep_coming: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -87,7 +89,8 @@ class ResultTables:
               "spoilage", "route_arcs", "stream_queues", "initial_queues", "market_duals",
               "share_duals")
     #: tables written only when a run has them (older folders and other runs lack them)
-    OPTIONAL_TABLES = ("origin_stock", "entry_duals", "keep_coming", "unwarned_transit")
+    OPTIONAL_TABLES = ("origin_stock", "entry_duals", "stock_duals", "keep_coming",
+                       "unwarned_transit")
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """Name -> DataFrame of every result table (``origin_stock`` only in runs that have
@@ -325,17 +328,22 @@ ENTRY_DUAL_COLUMNS = ["kind", "key", "crossing_id", "direction", "period", "orig
                       "products", "limit_trucks_per_day", "dual_usd_per_truck"]
 
 
-def _entry_duals(built: BuiltModel, net: FreightNetwork) -> pd.DataFrame:
+def _entry_duals(built: BuiltModel, net: FreightNetwork,
+                 duals: np.ndarray | None = None) -> pd.DataFrame:
     """Each gate-entry row (slot quota, dispatch hold, licence) with its limit under ``net``'s
     scenario (trucks/day; another scenario re-solved on the same model may have relaxed it to
     ``inf``) and its dual (USD per truck/day, minus HiGHS's: ``>= 0``, not clipped); origins and
-    products joined by ``;`` (empty: any). Rows with an infinite limit and a zero dual are left
+    products joined by ``;`` (empty: any). ``duals``: HiGHS's row duals of ``gate_entry_limit``
+    when the model's own dual suffix does not hold them (a robust plan reads its session's).
+    Rows with an infinite limit and a zero dual are left
     out (they stand for an event this scenario does not have). Empty (no columns) when the model
     has no such rows."""
     rows = built.entry_rows
     if rows is None or rows.empty or not hasattr(built.model, "gate_entry_limit"):
         return pd.DataFrame()
-    out = entry_duals(rows, _duals(built.model, built.model.gate_entry_limit, len(rows)))
+    if duals is None:
+        duals = _duals(built.model, built.model.gate_entry_limit, len(rows))
+    out = entry_duals(rows, duals)
     out["limit_trucks_per_day"] = entry_bounds(rows, net)
     out["origins"] = [";".join(o) for o in out["origins"]]
     out["products"] = [";".join(p) for p in out["products"]]
@@ -453,7 +461,16 @@ def extract_results(net: FreightNetwork, routes: RouteSet, built: BuiltModel,
                         route_arcs=_route_arc_table(net, routes, route_flows, stream_queues),
                         stream_queues=stream_queues, initial_queues=initial_queues,
                         market_duals=_market_duals(built), share_duals=_share_duals(built),
-                        origin_stock=stock, entry_duals=_entry_duals(built, net))
+                        origin_stock=stock, entry_duals=_entry_duals(built, net),
+                        stock_duals=_stock_duals(built, net))
+
+
+def _stock_duals(built: BuiltModel, net: FreightNetwork) -> pd.DataFrame:
+    """The ``stock_duals`` table (:func:`borderflow.model.origin_stock.stock_duals`)."""
+    comp = getattr(built.model, "origin_stock_shelf", None)
+    if built.stock is None or comp is None or not len(comp):
+        return pd.DataFrame()
+    return stock_duals(net, built.stock, _duals(built.model, comp, len(comp)))
 
 
 def _stock_value(m, built: BuiltModel) -> float:

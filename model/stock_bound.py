@@ -35,8 +35,9 @@ Weak duality then bounds the optimum over every route from below by the objectiv
 shortfalls (:func:`stock_gap_bound`). The run is certified only when nothing falls short and
 no route could make an existing cell wait longer (a cell held by more hold events than those
 of its routes in the model); otherwise ``restricted`` with the bound. ``borderflow verify``
-does not re-check this pricing (the shelf rows' duals are not exported; the dated certificate
-of :mod:`borderflow.certificate_dated` leaves such runs out): every such run says so
+does not re-check this pricing (the shelf rows' duals are exported, ``stock_duals``, and their
+signs checked, but not the balance and expiry rows' duals; the dated certificate of
+:mod:`borderflow.certificate_dated` leaves such runs out): every such run says so
 (:data:`NOT_RECHECKED`).
 """
 

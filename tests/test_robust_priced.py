@@ -221,3 +221,45 @@ def test_an_old_robust_folder_is_refused_by_verify_and_replaced_by_robust(tables
                        {"summary.json": {}})
     with pytest.raises(OutputError, match="holds a borderflow run folder, not a robust"):
         check_target(run, "robust")
+
+
+def test_a_plan_with_a_binding_slot_quota_verifies_with_its_entry_duals(tables, tmp_path):
+    """A 4 trucks/day quota at Pa Hang (R3's first crossing) in both scenarios binds: its
+    duals are written per scenario, re-checked in every spot and booking column and in the
+    duality gap (- dual x limit); a quota dual lowered is caught."""
+    from borderflow.data.scenario import Scenario
+    from borderflow.options import RunOptions
+    from borderflow.verify import verify_run
+
+    scenarios, probabilities = closure_scenarios(["boten-mohan"], 0.5)
+    quota = {"crossing": "pa-hang-long-sap", "slot_quota": {"trucks_per_day": 4}}
+    scenarios = [Scenario.model_validate({**d, "events": [*d["events"], quota]}) for d in
+                 (s.model_dump(mode="json", by_alias=True) for s in scenarios)]
+    r = robust_plan(tables, scenarios, probabilities, RunOptions.of())
+    assert r.summary["routing"] == "certified"
+    folder = r.write(tmp_path / "quota")
+    duals = pd.read_parquet(folder / "scenario-1" / "entry_duals.parquet")
+    assert (duals["dual_usd_per_truck"] > 0).all()
+    report = verify_run(folder)
+    assert report["ok"].all(), report[~report["ok"]].to_string()
+    _edit(folder, "scenario-1/entry_duals",
+          lambda d: d.assign(dual_usd_per_truck=d["dual_usd_per_truck"] / 2))
+    bad = verify_run(folder)
+    assert not bad.loc[bad["check"] == "duality_gap", "ok"].any()
+
+
+def test_routes_are_checked_against_each_scenarios_licences(written, tmp_path):
+    """Rubber unlicensed at Pa Hang in the closed year only (run.json edited): the plan's R3
+    flow there fails ``licence_day`` for that scenario, though the normal year licenses it."""
+    from borderflow.verify import verify_run
+
+    folder = _copy(written, tmp_path)
+    run = json.loads((folder / "run.json").read_text())
+    assert run["scenarios"][1]["name"] != run["scenarios"][0]["name"]
+    run["scenarios"][1]["events"].append({"crossing": "pa-hang-long-sap", "license": {
+        "products": ["rubber"], "licensed": False}})
+    (folder / "run.json").write_text(json.dumps(run))
+    bad = verify_run(folder)
+    hit = bad[(bad["check"] == "licence_day") & ~bad["ok"]]
+    assert len(hit) == 1 and hit["entity"].iloc[0].startswith(
+        f"scenario={run['scenarios'][1]['name']}: "), bad[~bad["ok"]].to_string()

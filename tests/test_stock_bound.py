@@ -7,7 +7,7 @@ origin and product (``dated_routes_per_product=1``: x1 only). Over x1 alone the 
 waits at O: that of 2 January is 2 days old on 4 January (no shelf life left), that of
 3 January has 9.6 h left (x1's 12 h do not fit), so 400 t are written off. With x2 (8 h) the
 held days ship on x2 at 16 USD/t: the optimum over every route is
-6 x 200 x (11 - 1,000) + 400 x (16 - 11) = -1,184,400 USD.
+6 x 200 x (11 - 1,000) + 400 x (16 - 11) = -1,184,800 USD.
 """
 
 from __future__ import annotations
@@ -162,3 +162,32 @@ def test_the_baseline_on_the_holds_model_is_priced_with_its_stock_rows(tmp_path)
     assert base["routing"] == "certified"
     assert "not re-checked" in base["optimality"]
     assert res.verification["ok"].all(), res.verification[~res.verification["ok"]]
+
+
+def test_the_shelf_rows_duals_are_written_and_a_tampered_one_is_caught(tmp_path):
+    """``stock_duals``: the cargo of 3 January released on 4 January (age 1, 9.6 h of shelf
+    life left) needs a route of at most 9.6 h: x2 (8 h) at 16 USD/t instead of x1 at 11, so
+    that row's dual is 16 - 11 = 5 USD/t; 3 January's row (nothing held on 2 January is
+    released then at a profit) 0. Verified; a dual made negative fails ``stock_dual``."""
+    import pandas as pd
+
+    from borderflow.verify import verify_run
+
+    data = _data(tmp_path)
+    (tmp_path / "s.yaml").write_text(YAML)
+    out = tmp_path / "run"
+    res = invoke(CliRunner(), app, ["solve", "--data", str(data), "--scenario",
+                                   str(tmp_path / "s.yaml"), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    sd = pd.read_parquet(out / "stock_duals.parquet")
+    assert sd["date"].tolist() == ["2023-01-03", "2023-01-04"]
+    assert sd["fits_h"].tolist() == pytest.approx([33.6 - 24] * 2)
+    assert sd["dual_usd_per_t"].tolist() == pytest.approx([0.0, 5.0], abs=TOL)
+    report = verify_run(out)
+    assert report["ok"].all(), report[~report["ok"]].to_string()
+    assert (report["check"] == "stock_dual").sum() == 4
+    sd.loc[1, "dual_usd_per_t"] = -5.0
+    sd.to_parquet(out / "stock_duals.parquet", index=False)
+    sd.to_csv(out / "stock_duals.csv", index=False)
+    bad = verify_run(out)
+    assert not bad.loc[bad["check"] == "stock_dual", "ok"].all()

@@ -12,6 +12,9 @@ stock_shelf         for every origin, product, day and age a >= 1: what leaves s
                     a or more <= the route flows of that origin, product and day whose
                     hours fit shelf life - 24 a (the verifier's own route hours); cargo is
                     written off only past its shelf life
+stock_dual          each row of ``stock_duals`` (the shelf rows' duals): ``dual_usd_per_t
+                    >= 0`` (a ``<= 0`` row), its ``shelf_h`` the product's shelf life,
+                    ``fits_h = shelf_h - 24 age_days``, its date its period's, age >= 1
 ==================  ======================================================================
 
 :func:`stock_by_day` and :func:`stock_money` give the supply, node and objective checks
@@ -112,8 +115,10 @@ def stock_checks(res, f: Facts, routes: pd.DataFrame) -> list[pd.DataFrame]:
     """The checks of the module's table; ``routes``: the verifier's routes (index route_id,
     ``duration_h``)."""
     st = _table(res)
-    if st.empty or not f.dated:
+    if not f.dated:
         return []
+    if st.empty:  # stock rows (and their duals) may hold no cargo
+        return [_stock_duals(res, f)]
     t = st.assign(period=_period(f, st["date"]), held_period=_period(f, st["held_date"]),
                   held_t=num(st, "held_t"), stock_t=num(st, "stock_t"),
                   released_t=num(st, "released_t"), written_off_t=num(st, "written_off_t"),
@@ -141,7 +146,31 @@ def stock_checks(res, f: Facts, routes: pd.DataFrame) -> list[pd.DataFrame]:
                     + text(into["product_id"]) + f.day(into["period"]),
                     np.where(bad, into["held_t"].to_numpy(), 0.0), "t", into["held_t"]))
     out.append(_shelf(res, f, t, routes))
+    out.append(_stock_duals(res, f))
     return out
+
+
+def _stock_duals(res, f: Facts) -> pd.DataFrame:
+    """``stock_dual``: the rows of ``stock_duals`` are of the right sign and state the
+    product's shelf life, their hours and day consistently (USD/t for a sign, else h)."""
+    sd = getattr(res, "stock_duals", None)
+    if sd is None or sd.empty:
+        return rows("stock_dual", np.array([], dtype=object), np.zeros(0), "USD/t")
+    y = num(sd, "dual_usd_per_t")
+    shelf = f.products["shelf_h"].reindex(sd["product_id"]).to_numpy(dtype=float)
+    age = num(sd, "age_days")
+    period = np.nan_to_num(num(sd, "period"), nan=-1).astype(np.int64)
+    dated = _period(f, sd["date"])
+    fault_h = (np.abs(num(sd, "shelf_h") - shelf)
+               + np.abs(num(sd, "fits_h") - (shelf - 24.0 * age))
+               + 24.0 * ((dated != period) | (age < 1)))
+    ent = ("origin " + text(sd["origin"]) + " / " + text(sd["product_id"]) + " aged >= "
+           + sd["age_days"].astype(str) + " d" + f.day(np.clip(period, 0, f.n_periods - 1)))
+    return pd.concat([rows("stock_dual", ent + " sign", np.where(np.isnan(y), np.inf,
+                                                                 np.maximum(0.0, -y) + 0.0),
+                           "USD/t", np.nanmax(np.abs(y), initial=0.0)),
+                      rows("stock_dual", ent + " shelf", np.nan_to_num(fault_h, nan=np.inf),
+                           "h", shelf)], ignore_index=True)
 
 
 def _shelf(res, f: Facts, t: pd.DataFrame, routes: pd.DataFrame) -> pd.DataFrame:

@@ -11,8 +11,13 @@ probability            run.json's probabilities lie in [0, 1] and sum to 1; ``su
                        ``scenarios.csv``, ``objective.csv`` and each ``scenario-<i>/summary.json``
                        say the same
 route                  every route booked or used is a continuous path from its origin to its
-                       market over the inputs' arcs, licensed for its product, within its shelf
-                       life, entering no country twice
+                       market over the inputs' arcs, within its shelf life, entering no
+                       country twice
+licence                per scenario: no flow through a crossing the scenario does not license
+                       for its product (the crossings' licences and what its ``license``
+                       events grant)
+slot_quota,            per scenario and gate-entry row (:func:`.levers.entry_rows`): loaded
+licence_day            trucks/day of the routes the row counts <= its limit
 non_negative           flows, spot, idle, unserved and bookings are ``>= 0``
 supply_balance         per scenario, (origin, product): shipped + unserved = supply
 crossing_capacity      per scenario, crossing and direction: loaded trucks + empty-return share x
@@ -30,7 +35,10 @@ objective              per scenario each term (transport, revenue, unserved pena
 dual_sign, unserved_   the certificate (:mod:`borderflow.certificate_robust`): duals of the
 dual, duality_gap,     right sign, ``p_s penalty - pi_s >= 0``, expected cost = dual objective,
 spot_route_dual,       no spot column of any scenario and no booking column of any subset of
-booking_route_dual     scenarios with a negative reduced cost (a ``certified`` plan)
+booking_route_dual,    scenarios with a negative reduced cost (a ``certified`` plan); per
+entry_dual             scenario, gate-entry duals (slot quotas, licences; rows recomputed by
+                       :func:`.levers.entry_rows`) ``>= 0``, on rows it has, paid by the routes
+                       they count in every column and ``- dual x limit`` in the dual objective
 gap_bound              a ``restricted`` plan: its reported gap bound is at least the bound the
                        verifier finds; or a failed row saying what could not be re-checked
 =====================  =========================================================================
@@ -47,7 +55,8 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 
-from borderflow.certificate import _dual_objective, _share_signs, _signs, dual_maps
+from borderflow.certificate import _dual_objective, _report, _share_signs, _signs, dual_maps
+from borderflow.certificate_entry import entry_duals
 from borderflow.certificate_robust import (
     MAX_SUBSETS_SCENARIOS,
     columns,
@@ -57,6 +66,7 @@ from borderflow.data.scenario import Scenario
 
 from . import terms
 from .facts import Facts, input_facts
+from .levers import entry_rows
 from .report import REPORT_COLUMNS, assemble, rows
 
 SCENARIO_TABLES = ("route_flows", "unserved", "crossings", "market_duals", "share_duals",
@@ -196,9 +206,6 @@ def _route_checks(top, f: Facts, routes: dict) -> list[pd.DataFrame]:
             node, hours = arc["to_node"], hours + float(arc["travel_h"])
             time_usd = float(prod["payload_t"]) * float(prod["vot"]) * float(arc["travel_h"])
             if arc["kind"] == "crossing":
-                lic = f.licences.get(arc["element_id"])
-                if lic is not None and r.product_id not in lic:
-                    bad.append(f"{arc['element_id']} not licensed for {r.product_id}")
                 country = f.countries.get(node)
                 if country in seen:
                     bad.append(f"enters {country} twice")
@@ -265,6 +272,14 @@ def _primal(f: Facts, sc: dict, plan: pd.DataFrame, routes: dict, name: str,
     out.append(rows("closure", np.array([s[0] for s in shut] or [f"{at}no flow through a "
                                                                  "closed crossing"], dtype=object),
                     [s[1] for s in shut] or [0.0], "t"))
+    unlicensed = [(f"{at}{r}/{q} through {c} {d}: not licensed for {q}", t)
+                  for r, q, t in zip(fl["route_id"], fl["product_id"], x)
+                  if t > 0 and (r, q) in routes for c, d in routes[(r, q)][1]
+                  if f.licences.get(c) is not None and q not in f.licences[c]]
+    out.append(rows("licence", np.array([s[0] for s in unlicensed] or [
+        f"{at}no flow through a crossing its product is not licensed at"], dtype=object),
+        [s[1] for s in unlicensed] or [0.0], "t"))
+    out += _entry_checks(f, fl, routes, at)
     cap = f.capacity
     sigma = float(f.empty_share)
     use = np.array([loaded.get((c, d), 0.0) + sigma * loaded.get((c, _OTHER[d]), 0.0)
@@ -280,6 +295,25 @@ def _primal(f: Facts, sc: dict, plan: pd.DataFrame, routes: dict, name: str,
                     mk["demand_t_per_day"].to_numpy(float)))
     share = terms.destination_share_checks(SimpleNamespace(route_flows=fl), tables)
     out.append(share.assign(entity=at + share["entity"].astype(str)))
+    return out
+
+
+def _entry_checks(f: Facts, fl: pd.DataFrame, routes: dict, at: str) -> list[pd.DataFrame]:
+    """Per gate-entry row of the scenario (slot quota, licence; :func:`.levers.entry_rows`):
+    the loaded trucks/day of the routes it counts within its limit (``slot_quota``,
+    ``licence_day``, as for a run)."""
+    out = []
+    for r in entry_rows(f).itertuples(index=False):
+        used = sum(t / float(f.products.loc[q, "payload_t"])
+                   for rid, q, o, t in zip(fl["route_id"], fl["product_id"], fl["origin"],
+                                           fl["flow_t"])
+                   if t > 0 and (rid, q) in routes and (r.crossing_id, r.direction)
+                   in routes[(rid, q)][1] and (not r.origins or o in r.origins)
+                   and (not r.products or q in r.products))
+        limit = float(r.limit_trucks_per_day)
+        out.append(rows("licence_day" if r.kind == "license" else r.kind, at + r.entity,
+                        max(0.0, used - limit), "trucks/day",
+                        max(limit, used) if np.isfinite(limit) else used))
     return out
 
 
@@ -332,11 +366,14 @@ def _certificate(facts, per, p, summary, scenarios) -> list[pd.DataFrame]:
     objective = float(summary["expected_cost_usd_robust"])
     names = [s.name for s in scenarios]
     out, dual = [], 0.0
-    for f, sc, ps, name in zip(facts, per, p, names):
+    entries = [entry_rows(f) for f in facts]
+    for f, sc, ps, name, own in zip(facts, per, p, names, entries):
         at = f"scenario={name}: "
         mu, rho, pi, lam, share = dual_maps(sc)
-        for part in (_signs(mu, rho, lam), _share_signs(share)):
+        gate = entry_duals(own, sc.get("entry_duals"), _report)
+        for part in (_signs(mu, rho, lam), _share_signs(share), *gate.checks):
             out.append(part.assign(entity=at + part["entity"].astype(str)))
+        dual += gate.dual_objective_usd  # - sum epsilon x limit (already weighted by p_s)
         s = f.supply
         pen = f.products["penalty_usd_per_t"].reindex(s["product_id"]).to_numpy(float)
         pis = np.array([pi.get((o, q, int(t)), 0.0) for o, q, t in
@@ -355,7 +392,7 @@ def _certificate(facts, per, p, summary, scenarios) -> list[pd.DataFrame]:
                     alone=routing != "certified" or not exact)
     least_alone = []
     for col in kinds:
-        routes = price_column(facts, nodes, per, col)
+        routes = price_column(facts, nodes, per, col, entries)
         ent = f"{col.kind} {'+'.join(names[s] for s in col.members)}: "
         amount = np.maximum(0.0, -routes["min_reduced_cost_usd_per_t"].to_numpy(float)) + 0.0
         if col.kind == "alone":
