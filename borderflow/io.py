@@ -111,6 +111,8 @@ def remove_table(folder: Path | str, name: str) -> None:
 
 #: what a run folder's manifest leaves out of ``summary.json``'s checksum: wall-clock times
 RUN_VOLATILE = {SUMMARY: TIMING_KEYS}
+#: the same for a robust plan's folder (its summary also records the plan's wall time)
+ROBUST_VOLATILE = {SUMMARY: (*TIMING_KEYS, "total_seconds")}
 #: the same for a sweep's scenario folder (its summary also records the worker's wall time)
 PARTITION_TIMING_KEYS = (*TIMING_KEYS, "wall_seconds")
 #: what one folder holds: tables (name -> DataFrame) and JSON documents (file name -> dict)

@@ -33,7 +33,7 @@ import pyomo.environ as pyo
 from borderflow.data.errors import InputError, Problem
 from borderflow.data.loaders import InputTables
 from borderflow.data.scenario import Horizon, Scenario, closing, counterfactual
-from borderflow.io import METADATA, SUMMARY, write_folder
+from borderflow.io import METADATA, ROBUST_VOLATILE, SUMMARY, write_folder
 from borderflow.runfolder import Claim
 from borderflow.model.column_generation import Routing, grow, pricing_inputs
 from borderflow.model.network import with_scenario
@@ -97,7 +97,7 @@ class RobustResult:
         c = self.contents()
         extra = {} if self.verification is None else {REPORT_TABLE: self.verification}
         return write_folder(folder, {**c["tables"], **extra}, c["documents"],
-                            folders=c["folders"], kind="robust")
+                            folders=c["folders"], kind="robust", volatile=ROBUST_VOLATILE)
 
 
 def _check(scenarios: list[Scenario], probabilities: list[float]) -> None:

@@ -127,6 +127,14 @@ def test_reroute_robust_and_data_commands(cli, tmp_path):
     ver = _json("verify", tmp_path / "robust")
     assert ver["summary"]["verified"] is True and ver["summary"]["violations"] == 0
     assert ver["verification"]["checks"] == len(written)
+    # the same plan written again gives the same manifest: the plan's wall time
+    # (summary.json's total_seconds) is volatile, as a run's solve seconds are
+    _json("robust", "--data", cli["data"], "--close", "x1", "--probability", "0.5",
+          "--out", tmp_path / "robust2")
+    manifests = [json.loads((tmp_path / f / "manifest.json").read_text())["files"]
+                 for f in ("robust", "robust2")]
+    assert manifests[0] == manifests[1]
+    assert "total_seconds" in manifests[0]["summary.json"]["volatile_keys"]
     check = _json("data", "check", "--data", cli["data"])
     assert check["summary"]["rows per table"]["crossings"] == 2
     for kind, n in (("crossings", 2), ("products", 1), ("places", 6)):

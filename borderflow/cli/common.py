@@ -297,10 +297,11 @@ def _claim(out: Path, protected, kind: str = "run"):
     """Claim ``--out`` as a run folder (``kind``: or a robust plan's,
     :func:`borderflow.runfolder.claim`): refused, exit 2, if it is anything borderflow did not
     write, or one of the command's inputs."""
-    from borderflow.io import RUN_VOLATILE
+    from borderflow.io import ROBUST_VOLATILE, RUN_VOLATILE
     from borderflow.runfolder import claim
 
-    return claim(out, kind, protected=protected, volatile=RUN_VOLATILE)
+    return claim(out, kind, protected=protected,
+                 volatile=ROBUST_VOLATILE if kind == "robust" else RUN_VOLATILE)
 
 
 def _gis_into(res, out: Path, progress, written: list):
