@@ -46,7 +46,8 @@ from borderflow.model.size import check_model_size
 from borderflow.options import RunOptions
 from borderflow.provenance import library_versions, provenance, run_metadata
 from borderflow.model.pricing import PricingLimitError
-from borderflow.pricing_scope import label_limit_reason, not_priced, price_once
+from borderflow.pricing_scope import (label_limit_reason, not_priced, outside_pricing,
+                                      price_once)
 from borderflow.solvers.highs import (HighsSession, InfeasibleError, SolverOptions,
                                       SolveSummary)
 from borderflow.solvers.memory import release_freed_memory
@@ -221,6 +222,14 @@ def run_scenario(tables: InputTables, scenario: Scenario | None = None,
         raise InputError(Problem("option --routes", None, None, f"seed: {refused}"))
     model = prepare(tables, scenario, routes, solver, options.max_model_gb, progress,
                     extra_constraints=extra_constraints)
+    if routes.start == "seed":  # before solving: rows pricing cannot price (extra
+        # constraints, terms outside its scope) would make the seed routes the answer
+        refused = ("extra constraints are in the model: pricing does not see their duals"
+                   if model.extension is not None else outside_pricing(model))
+        if refused:
+            raise InputError(Problem("option --routes", None, None, f"seed: {refused}; the "
+                                     "seed routes would be all the run routes over: use "
+                                     "enumerate"))
     rolling = options.rolling_for(scenario.horizon.days) if dated else None
     if rolling is not None and model.extension and model.extension["variables"]:
         if options.rolling is not None:
@@ -249,10 +258,6 @@ def run_scenario(tables: InputTables, scenario: Scenario | None = None,
             model.session, model.built, model.net, summary,
             lambda: solve_session(model.session, model.built, model.net, rolling, progress),
             progress, lag=lag, keep=keep)
-    refused = routes.start == "seed" and not_priced(model, summary)
-    if refused:  # extra constraints, rows pricing does not price: the seed would be the answer
-        raise InputError(Problem("option --routes", None, None, f"seed: {refused}; the seed "
-                                 "routes would be all the run routes over: use enumerate"))
     model, summary, routing = generate_columns(model, summary, options, progress,
                                                extra_constraints=extra_constraints,
                                                keep_input=False)
