@@ -221,7 +221,8 @@ def test_verifier_catches_a_tampered_realistic_summary():
     # a crash of the checks
     unbounded = {k: v for k, v in good.items() if k != "foresight_objective_usd"}
     report = dispatch_checks(SimpleNamespace(summary=unbounded), f)
-    assert "value_of_foresight" in {r["check"].iloc[0] for r in report if not r["ok"].all()}
+    assert {"foresight_bound", "value_of_foresight"} <= {
+        r["check"].iloc[0] for r in report if not r["ok"].all()}
     assert failed(decision_dates=["2024-01-01", "2024-01-02"]) == ["replanned_on_news"]
     assert failed(decision_days=3) == ["replanned_on_news"]
     assert failed(value_of_foresight_usd=0.0) == ["value_of_foresight"]

@@ -230,8 +230,9 @@ def dispatch_checks(res, f) -> list:
     bound = float(s.get("foresight_objective_usd", float("nan")))
     value = float(s.get("value_of_foresight_usd", float("nan")))
     scale = max(abs(objective), abs(bound))
+    # np.maximum, not max(): a missing bound (NaN) must fail the check, not read as 0
     out = [rows("foresight_bound", "objective_usd >= foresight_objective_usd",
-                max(0.0, bound - objective), "USD", scale),
+                np.maximum(0.0, bound - objective), "USD", scale),
            rows("value_of_foresight", "value_of_foresight_usd", abs(value - (objective - bound)),
                 "USD", scale)]
     scenario = f.scenario
