@@ -263,3 +263,49 @@ def test_routes_are_checked_against_each_scenarios_licences(written, tmp_path):
     hit = bad[(bad["check"] == "licence_day") & ~bad["ok"]]
     assert len(hit) == 1 and hit["entity"].iloc[0].startswith(
         f"scenario={run['scenarios'][1]['name']}: "), bad[~bad["ok"]].to_string()
+
+
+# ---- above MAX_EXACT_SCENARIOS: booking subsets are not enumerated -------------------------
+def _many(tables, copies: int, price: float | None = None, **options):
+    """The plan of the tests above with its closed year split into ``copies`` identical
+    scenarios (probability 1/2 in all, as before), so the plan has ``copies + 1`` scenarios;
+    ``price`` (USD/t) replaces Nanning's rubber price. Returns the plan and its tables."""
+    from borderflow.data.scenario import Horizon, Scenario, closing
+    from borderflow.options import RunOptions
+
+    if price is not None:
+        tables = tables.copy()
+        tables.markets = tables.markets.assign(price_usd_per_t=float(price))
+    scenarios = [Scenario(name="normal", horizon=Horizon()),
+                 *[closing(["boten-mohan"], name=f"closed-{i}") for i in range(copies)]]
+    probabilities = [0.5, *[0.5 / copies] * copies]
+    return robust_plan(tables, scenarios, probabilities, RunOptions.of(**options)), tables
+
+
+
+@pytest.mark.parametrize("price", [None, 75.0], ids=["rubber-2000", "rubber-75"])
+def test_above_eight_scenarios_the_plan_is_restricted_with_a_bound_that_holds(tables, price):
+    """The closed year split into 8 identical scenarios (9 in all, more than
+    MAX_EXACT_SCENARIOS): the optimum is the two-scenario plan's (every booking subset priced
+    there, certified), but without the 2^9 - 1 subsets the pass cannot prove it: a scenario's
+    own column of the booked route R3 prices below 0 (its booking's dual is not in it), so the
+    plan says restricted, with the reason, and a gap bound that covers the true gap (here 0),
+    and verifies. At 75 USD/t, R3 (66.5 USD/t) pays in a closed year only if booked, never on the
+    spot market (66.5 x 1.3 = 86.45): the spot columns alone cannot find it either way."""
+    from borderflow.model.robust_pricing import MAX_EXACT_SCENARIOS
+
+    exact, _ = _many(tables, 1, price)
+    assert exact.summary["routing"] == "certified", exact.summary["pricing"]
+    many, priced = _many(tables, MAX_EXACT_SCENARIOS, price)
+    s = many.summary
+    assert len(many.scenarios) == MAX_EXACT_SCENARIOS + 1
+    assert s["routing"] == "restricted", s["pricing"]
+    assert s["pricing"]["reason"] == (f"{MAX_EXACT_SCENARIOS + 1} scenarios: more than "
+                                      f"{MAX_EXACT_SCENARIOS}, so not every booking column "
+                                      "was priced")
+    assert "optimal over all routes" not in s["optimality"]
+    true_gap = s["expected_cost_usd_robust"] - exact.summary["expected_cost_usd_robust"]
+    assert true_gap == pytest.approx(0.0, abs=1e-6)
+    assert s["pricing"]["gap_bound_usd"] >= true_gap - 1e-6
+    report = many.verify(priced)
+    assert report["ok"].all(), report[~report["ok"]].to_string()
