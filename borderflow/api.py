@@ -389,6 +389,7 @@ def solve(dataset: InputTables, scenario: Scenario | None = None,
         If HiGHS does not end optimal (infeasible: the message says what cannot be delivered
         and which gates stand in the way).
     """
+    dataset = dataset.copy()  # a snapshot: tables edited in place later do not reach cached rules
     progress = on_progress or _quiet
     options = options or RunOptions()
     scenario = scenario if scenario is not None else Scenario()

@@ -276,6 +276,7 @@ def respond(dataset: InputTables, scenario: Scenario, menu: Path | str, budget_u
     SolverError
         HiGHS did not end with a proven or time-limited solution.
     """
+    dataset = dataset.copy()  # a snapshot: tables edited in place later do not reach cached rules
     progress = on_progress or (lambda *a, **k: None)
     check_budget(budget_usd)
     options = options or RunOptions()

@@ -242,6 +242,7 @@ def robust_plan(tables: InputTables, scenarios: list[Scenario], probabilities: l
     SolverError
         If HiGHS does not end optimal.
     """
+    tables = tables.copy()  # a snapshot: tables edited in place later do not reach cached rules
     _check(scenarios, probabilities)
     options = options or RunOptions()
     progress = on_progress or (lambda *a: None)

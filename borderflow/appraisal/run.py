@@ -231,6 +231,7 @@ def appraise(dataset: InputTables, options: RunOptions | None = None, *,
     InputError
         Bad options, investments or ranges (file, row, field); an unknown ``only`` project.
     """
+    dataset = dataset.copy()  # a snapshot: tables edited in place later do not reach cached rules
     progress = on_progress or (lambda *a, **k: None)
     if samples:
         check_request(samples, method, seed, "none", "warm", 0, 10)

@@ -259,6 +259,7 @@ def uncertainty(dataset: InputTables, scenario: Scenario | None = None,
         Bad options (named), a ranges problem (file, row, field), no ranges; ``out`` refused
         (another kind of folder, files borderflow did not write, an input).
     """
+    dataset = dataset.copy()  # a snapshot: tables edited in place later do not reach cached rules
     progress = on_progress or (lambda *a, **k: None)
     check_request(samples, method, seed, sensitivity, mode, screen, trajectories)
     options = options or RunOptions()
