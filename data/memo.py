@@ -3,8 +3,12 @@
 DataFrames are not hashable, so :func:`functools.lru_cache` cannot key on them; a network
 built for a closure keeps its base's tables as they are (``with_scenario`` makes new
 capacities only) and stages never change a table in place (``InputTables.copy``), so the
-same table objects mean the same content. :class:`ByIdentity` keeps the last few results
-with the objects they were made from (so no other object can take their ids meanwhile).
+same table objects mean the same content. An analyst may edit a loaded table in place between
+two calls, so every public entry point (``bf.solve``, ``robust_plan``, ``uncertainty``,
+``appraise``, ``respond``) works on a snapshot (``InputTables.copy``) of the tables it is given
+(tests/test_generalized_cost.py::test_a_dataset_edited_in_place_between_solves_is_solved_as_edited).
+:class:`ByIdentity` keeps the last few results with the objects they were made from (so no
+other object can take their ids meanwhile).
 """
 
 from __future__ import annotations
