@@ -36,6 +36,14 @@ from the dual objective (:mod:`borderflow.certificate_entry`).
 
 Extra dual read: ``initial_queues.dual_usd_per_truck`` (per entry, the ``initial_queue_total``
 row). The duality gap adds ``sum eta x trucks`` of the initial queues to the dual objective.
+
+A run with a dispatch hold (stock at origins) is checked with its shelf rows' duals
+(``stock_duals``; :mod:`borderflow.certificate_stock`): each (origin, product, day) is searched
+once more per shelf row with a positive dual, its hours capped at the row's ``fits_h`` and that
+row's running sum of duals earned (``_banded``); days with a supply row but no supply on which
+held stock could be released are priced too; ``stock_cell_dual`` holds the stock columns of
+every cell a hold could open; a restricted run's gap bound counts released stock (a knapsack
+per origin and product).
 """
 
 from __future__ import annotations
