@@ -170,7 +170,7 @@ def test_the_embedded_7_day_hold_run_verifies_with_its_certificate_re_checked(tm
     (tmp_path / "s.yaml").write_text(EMBEDDED)
     out = tmp_path / "run"
     res = invoke(CliRunner(), app, ["solve", "--scenario", str(tmp_path / "s.yaml"),
-                                   "--out", str(out)])
+                                   "--out", str(out)], seconds=1800.0)  # ~60 s CPU
     assert res.exit_code == 0, res.output
     report = verify_run(out)
     assert report["ok"].all(), report[~report["ok"]].to_string()
