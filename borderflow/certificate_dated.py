@@ -260,7 +260,7 @@ def check_dated_certificate(facts, nodes: pd.DataFrame, results: Mapping[str, pd
     checks = [_signs(*raw)]
     gate = entry_duals(entries, results.get("entry_duals"), _report)
     checks += gate.checks
-    stock = hold_stock(facts, results, pi, entries, _report) \
+    stock = hold_stock(facts, results, pi, entries, _report, _Reach(facts, country)) \
         if has_stock_rows(facts, results) else None
     if stock is not None:
         checks += stock.checks
@@ -309,6 +309,64 @@ def check_dated_certificate(facts, nodes: pd.DataFrame, results: Mapping[str, pd
     return Certificate(routes=table, checks=pd.concat(checks, ignore_index=True),
                        dual_objective_usd=dual, other_shortfall_usd=shortfall,
                        route_shortfall_usd=route_short)
+
+
+class _Reach:
+    """``(origin, product, gates) -> bool``: does some route of the product from the origin
+    (elementary, no country twice, within shelf life, licensed on some day) take one of
+    ``gates`` ((crossing, direction)) and end at a market buying it? A depth-first search cut
+    where the hours so far plus the fastest way on through a gate to a market exceed the shelf
+    life (memoised per question)."""
+
+    def __init__(self, facts, country: Mapping):
+        self.facts, self.country, self.memo, self.inputs = facts, country, {}, {}
+
+    def __call__(self, origin: str, product: str, gates: frozenset) -> bool:
+        key = (origin, product, gates)
+        if key not in self.memo:
+            if product not in self.inputs:
+                self.inputs[product] = _Inputs(self.facts, self.country, product, {}, {}, {})
+            self.memo[key] = any(self._through(self.inputs[product], origin, g) for g in gates)
+        return self.memo[key]
+
+    def _through(self, inp: _Inputs, origin: str, gate: tuple) -> bool:
+        arc = next(((tail, a) for tail, arcs in inp.out.items() for a in arcs if a[4] == gate),
+                   None)
+        if arc is None:
+            return False  # not licensed for the product
+        tail, (_, head, gate_h, _, _) = arc
+        to_end = _hours_to(inp, set(inp.price))
+        to_gate = _hours_to(inp, {tail})
+        via = gate_h + to_end.get(head, math.inf)  # from the gate's tail on, at least
+        shelf = inp.shelf + 1e-9
+
+        def dive(node, hours, countries, visited, passed):
+            if passed and node in inp.price:
+                return True
+            for _, nxt, h, _, x in inp.out.get(node, ()):
+                took = passed or x == gate
+                rest = to_end.get(nxt, math.inf) if took else to_gate.get(nxt, math.inf) + via
+                if nxt in visited or hours + h + rest > shelf:
+                    continue
+                if x is not None and self.country[nxt] in countries:
+                    continue
+                if dive(nxt, hours + h, countries | {self.country[nxt]}, visited | {nxt}, took):
+                    return True
+            return False
+
+        return dive(origin, 0.0, frozenset({self.country[origin]}), frozenset({origin}), False)
+
+
+def _hours_to(inp: _Inputs, targets: set) -> dict:
+    """Least hours from every node to any of ``targets`` over the product's arcs."""
+    rev = nx.DiGraph()
+    for tail, arcs in inp.out.items():
+        for _, head, hours, _, _ in arcs:
+            if not rev.has_edge(head, tail) or rev[head][tail]["w"] > hours:
+                rev.add_edge(head, tail, w=hours)
+    for node in targets:
+        rev.add_edge("__end__", node, w=0.0)
+    return nx.single_source_dijkstra_path_length(rev, "__end__", weight="w")
 
 
 def _route_days(facts, pid: str, stock: HoldStock | None) -> dict:

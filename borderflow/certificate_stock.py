@@ -34,11 +34,12 @@ Releases before the first release day are bounded to 0 and priced nothing.
 cells are every (o, p, s) with a supply row (supply on s, or stock that could be released on
 s) and a hold of ``o`` in force on ``s`` (a superset, so stricter than needed). The first release
 day is the first day after ``s`` on which none of the holds that hold the cell's route flows is
-in force. Those holds are not all known without every route: the day lies between
-``first_lb`` (the first day one of the holds of ``o`` in force on ``s`` is lifted) and ``first_ub``
-(all of them lifted). Where the two differ the check takes the holds whose gate a route of the
-run's own ``route_flows`` from (o, p) takes (they certainly hold the cell), else ``first_lb``:
-never later than the true day, so no release is left unpriced.
+in force. It lies between ``first_lb`` (the first day one of the holds of ``o`` in force on ``s``
+is lifted) and ``first_ub`` (all of them lifted). Where the two differ, the holds that hold the
+cell are found: those whose gate a route of the run's own ``route_flows`` from (o, p) takes,
+and those whose gate the certificate's own search finds on a route of p from o (elementary, no
+country twice, within shelf life, licensed on some day: a route of the route set, so its flow
+of day ``s`` is held); with none, no route flow of (o, p, s) is held and there is no cell.
 
 **Route days.** Routes are priced on every horizon day with supply, and on the days with a
 supply row on which stock of a candidate cell could be released (flows may then exceed the
@@ -162,10 +163,13 @@ def _first_off(on_rows: list, s: int, n: int, every: bool) -> int:
     return s + 1 + int(idx[0]) if len(idx) else n
 
 
-def hold_stock(facts, results, pi: dict, entries: pd.DataFrame | None, report) -> HoldStock:
+def hold_stock(facts, results, pi: dict, entries: pd.DataFrame | None, report,
+               reaches=None) -> HoldStock:
     """The shelf bands, the candidate cells and their ``stock_cell_dual`` rows (module
     docstring). ``pi``: supply duals per (origin, product, day); ``report``: the
-    certificate's row maker."""
+    certificate's row maker; ``reaches(origin, product, gates)``: True if some route of the
+    product from the origin takes one of ``gates`` (the certificate's own search; None: only
+    the run's routes witness it)."""
     out = HoldStock()
     sd = results.get("stock_duals")
     if sd is not None and len(sd):
@@ -199,8 +203,11 @@ def hold_stock(facts, results, pi: dict, entries: pd.DataFrame | None, report) -
                 continue
             lb = _first_off([h[0] for h in inforce], s, n, every=False)
             first = _first_off([h[0] for h in inforce], s, n, every=True)
-            if lb != first:
-                known = [h[0] for h in inforce if h[2] & seen.get((o, p), set())]
+            if lb != first:  # holds lifted on different days: which of them hold the cell
+                known = [h[0] for h in inforce if h[2] & seen.get((o, p), set())
+                         or (reaches is not None and reaches(o, p, frozenset(h[2])))]
+                if not known and reaches is not None:
+                    continue  # no route of (o, p) takes a held gate: no such cell
                 first = _first_off(known, s, n, every=True) if known else lb
             last = min(s + age, n - 1)
             p_s = pi.get((o, p, s), 0.0)

@@ -158,6 +158,33 @@ def test_the_unpriced_start_set_claimed_certified_fails_route_dual(tmp_path):
     assert set(bad["check"]) <= {"route_dual", "stock_cell_dual"}
 
 
+TWO_HOLDS = ("name: two-holds\nhorizon: {start: 2023-01-01, days: 6}\nevents:\n"
+             "  - {crossing: x1, hold_dispatch: {}, from: 2023-01-02, to: 2023-01-03}\n"
+             "  - {crossing: x2, hold_dispatch: {}, from: 2023-01-02, to: 2023-01-04}\n")
+
+
+def test_a_cell_held_by_two_holds_is_released_when_both_are_lifted(tmp_path):
+    """Shelf life 3 days; x1 held 2-3 January, x2 held 2-4 January. The cargo of 2 January
+    is held by both (its x2 flow by the longer hold), so it may leave only on 5 January, aged
+    3 days with no shelf life left: written off (200 t x 500 USD/t); the five other days ship
+    on x1: 5 x 200 x (11 - 1,000) + 100,000 = -889,000 USD, certified. x2 carries nothing, so
+    none of the run's routes shows that x2's hold holds the cell: the verifier's own search
+    finds the x2 route (8 h) and releases from 5 January (from 4 January, the cell's release
+    would price out by 1,489 USD/t: a correct run failed)."""
+    ds = load_dataset(border_data(tmp_path, "data", _tables(3)), check_borders=False)
+    scenario = Scenario.from_yaml_text(TWO_HOLDS, ds)
+    run = run_scenario(ds, scenario)
+    res = run.results
+    assert res.summary["objective_usd"] == pytest.approx(5 * 200 * (11 - 1000) + 200 * 500,
+                                                         abs=1e-3)
+    assert res.summary["routing"] == "certified"
+    assert not res.route_flows["route_id"].str.contains("x2").any()
+    report = verify_results(res, ds, scenario, run.net)
+    assert report["ok"].all(), report[~report["ok"]].to_string()
+    cells = _check(report, "stock_cell_dual")
+    assert "origin vn-o / durian held @2023-01-02" in set(cells["entity"])
+
+
 EMBEDDED = ("name: hold-boten-7d\nhorizon: {start: 2023-06-01, days: 7}\nevents:\n"
             "  - {crossing: boten-mohan, hold_dispatch: {}, from: 2023-06-02, to: 2023-06-04}\n")
 
