@@ -239,8 +239,7 @@ def stock_shortfall(routes: pd.DataFrame, facts, stock: HoldStock) -> float:
     fractional knapsack per (origin, product), each day up to ``supply(t) + U(t - 1)`` where
     stock could be released (else ``supply(t)``), the horizon's supply in all (USD)."""
     rc = routes["min_reduced_cost_usd_per_t"].to_numpy(dtype=float)
-    short = np.where(np.isfinite(rc) & ~routes["ok"].to_numpy(dtype=bool),
-                     np.maximum(0.0, -rc), 0.0)
+    short = np.where(np.isfinite(rc), np.maximum(0.0, -rc), 0.0)
     sup = facts.supply.groupby(["origin", "product_id"])
     daily = {k: dict(zip(g["period"].astype(int), g["supply_t"].astype(float))) for k, g in sup}
     total = 0.0
