@@ -205,3 +205,19 @@ def test_the_embedded_7_day_hold_run_verifies_with_its_certificate_re_checked(tm
     assert len(_check(report, "stock_cell_dual")) > 0
     assert len(_check(report, "duality_gap")) == 1
     assert '"routing": "certified"' in (out / "summary.json").read_text()
+
+
+@pytest.mark.slow
+def test_the_embedded_hold_run_priced_once_verifies_its_gap_bound(tmp_path):
+    """The same run with ``--pricing-rounds 0``: restricted, and the verifier's own bound
+    (route shortfalls as a knapsack over released stock, plus the cells) is at most the
+    reported one (``gap_bound``; both 10,042,915.57 USD on 4 Dec 2026)."""
+    (tmp_path / "s.yaml").write_text(EMBEDDED)
+    out = tmp_path / "run"
+    res = invoke(CliRunner(), app, ["solve", "--scenario", str(tmp_path / "s.yaml"),
+                                   "--pricing-rounds", "0", "--out", str(out)], seconds=1800.0)
+    assert res.exit_code == 0, res.output
+    assert '"routing": "restricted"' in (out / "summary.json").read_text()
+    report = verify_run(out)
+    assert report["ok"].all(), report[~report["ok"]].to_string()
+    assert len(_check(report, "gap_bound")) == 1
