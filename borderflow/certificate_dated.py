@@ -313,10 +313,10 @@ def check_dated_certificate(facts, nodes: pd.DataFrame, results: Mapping[str, pd
 
 class _Reach:
     """``(origin, product, gates) -> bool``: does some route of the product from the origin
-    (elementary, no country twice, within shelf life, licensed on some day) take one of
-    ``gates`` ((crossing, direction)) and end at a market buying it? A depth-first search cut
-    where the hours so far plus the fastest way on through a gate to a market exceed the shelf
-    life (memoised per question)."""
+    (elementary, no country twice, within shelf life, licensed on some day, no crossing
+    direction closed on every day) take one of ``gates`` ((crossing, direction)) and end at a
+    market buying it? A depth-first search cut where the hours so far plus the fastest way on
+    through a gate to a market exceed the shelf life (memoised per question)."""
 
     def __init__(self, facts, country: Mapping):
         self.facts, self.country, self.memo, self.inputs = facts, country, {}, {}
@@ -339,6 +339,10 @@ class _Reach:
         to_gate = _hours_to(inp, {tail})
         via = gate_h + to_end.get(head, math.inf)  # from the gate's tail on, at least
         shelf = inp.shelf + 1e-9
+        shut = {(c, d) for c, d, _ in inp.closed
+                if all((c, d, t) in inp.closed for t in range(inp.n))}
+        if gate in shut:
+            return False
 
         def dive(node, hours, countries, visited, passed):
             if passed and node in inp.price:
@@ -346,7 +350,7 @@ class _Reach:
             for _, nxt, h, _, x in inp.out.get(node, ()):
                 took = passed or x == gate
                 rest = to_end.get(nxt, math.inf) if took else to_gate.get(nxt, math.inf) + via
-                if nxt in visited or hours + h + rest > shelf:
+                if nxt in visited or hours + h + rest > shelf or x in shut:
                     continue
                 if x is not None and self.country[nxt] in countries:
                     continue
