@@ -109,6 +109,9 @@ class Certificate:
     checks: pd.DataFrame
     dual_objective_usd: float = float("nan")
     other_shortfall_usd: float = 0.0
+    #: routes' shortfall times their most flow (USD) when supply alone does not bound a day's
+    #: flows (stock at origins, :func:`borderflow.certificate_stock.stock_shortfall`)
+    route_shortfall_usd: float | None = None
 
     @property
     def ok(self) -> bool:
@@ -124,8 +127,9 @@ class Certificate:
         objective can be from the optimum (:attr:`gap_bound_usd`)."""
         rc = self.routes["min_reduced_cost_usd_per_t"].to_numpy(dtype=float)
         short = np.where(np.isfinite(rc), np.maximum(0.0, -rc), 0.0)
-        return (self.dual_objective_usd - float((self.routes["supply_t"].to_numpy() * short).sum())
-                - self.other_shortfall_usd)
+        routes = float((self.routes["supply_t"].to_numpy() * short).sum()) \
+            if self.route_shortfall_usd is None else self.route_shortfall_usd
+        return self.dual_objective_usd - routes - self.other_shortfall_usd
 
     def gap_bound_usd(self, objective_usd: float) -> float:
         """How much lower the optimum over every route can be than ``objective_usd`` (USD)."""

@@ -36,6 +36,14 @@ from the dual objective (:mod:`borderflow.certificate_entry`).
 
 Extra dual read: ``initial_queues.dual_usd_per_truck`` (per entry, the ``initial_queue_total``
 row). The duality gap adds ``sum eta x trucks`` of the initial queues to the dual objective.
+
+A run with a dispatch hold (stock at origins) is checked with its shelf rows' duals
+(``stock_duals``; :mod:`borderflow.certificate_stock`): each (origin, product, day) is searched
+once more per shelf row with a positive dual, its hours capped at the row's ``fits_h`` and that
+row's running sum of duals earned (``_banded``); days with a supply row but no supply on which
+held stock could be released are priced too; ``stock_cell_dual`` holds the stock columns of
+every cell a hold could open; a restricted run's gap bound counts released stock (a knapsack
+per origin and product).
 """
 
 from __future__ import annotations
@@ -58,6 +66,7 @@ from borderflow.certificate import (
     _unserved_check,
 )
 from borderflow.certificate_entry import crossing_extra, entry_duals
+from borderflow.certificate_stock import HoldStock, has_stock_rows, hold_stock, stock_shortfall
 
 _DIR = ("a_to_b", "b_to_a")
 
@@ -159,15 +168,16 @@ class _Inputs:
 
 
 def _least(inp: _Inputs, o: str, t: int, bounds: tuple, offset: float,
-           entry: dict | None = None) -> tuple:
+           entry: dict | None = None, cap: float | None = None) -> tuple:
     """Least column cost per truck below ``offset`` (the supply dual x payload) found by depth-
     first branch and bound: (cost, arc ids, gate day), or (None, [], None). ``entry``: the
     gate-entry duals the route pays per crossing and day reached
     (:meth:`borderflow.certificate_entry.EntryDuals.per_truck`; ``>= 0``, so the bounds
-    without them stay bounds)."""
+    without them stay bounds). ``cap``: most route hours (a shelf row's band,
+    :mod:`borderflow.certificate_stock`; the gate wait is still limited by the shelf life)."""
     fastest, lb_all, lb_links = bounds
     best = [offset, None, [], None]  # bound, cost, route, gate day
-    shelf = inp.shelf + 1e-9
+    shelf = (inp.shelf + 1e-9) if cap is None else min(inp.shelf + 1e-9, cap)
 
     def dive(node, cost, hours, countries, visited, gate, gate_h, passed, path):
         if node in inp.price and (gate is not None or passed == 0):
@@ -250,21 +260,26 @@ def check_dated_certificate(facts, nodes: pd.DataFrame, results: Mapping[str, pd
     checks = [_signs(*raw)]
     gate = entry_duals(entries, results.get("entry_duals"), _report)
     checks += gate.checks
+    stock = hold_stock(facts, results, pi, entries, _report, _Reach(facts, country)) \
+        if has_stock_rows(facts, results) else None
+    if stock is not None:
+        checks += stock.checks
     rows = []
     for pid in facts.products.index:
-        s = facts.supply[(facts.supply["product_id"] == pid) & (facts.supply["supply_t"] > 0)]
-        if s.empty:
+        days = _route_days(facts, pid, stock)
+        if not days:
             continue
         inp = _Inputs(facts, country, pid, mu, rho, lam)
         scale = max(inp.price.values(), default=0.0)
-        for t in sorted(set(s["period"].astype(int))):
+        for t in sorted(days):
             bounds = inp.bounds(t)
-            for o, supply in zip(s.loc[s["period"] == t, "origin"],
-                                 s.loc[s["period"] == t, "supply_t"]):
+            for o, supply in days[t]:
                 p_o = pi.get((o, pid, t), 0.0)
-                cost, route, _ = _least(inp, o, t, bounds, inp.P * p_o,
-                                        gate.per_truck(o, pid, t))
+                extra = gate.per_truck(o, pid, t)
+                cost, route, _ = _least(inp, o, t, bounds, inp.P * p_o, extra)
                 rc = 0.0 if cost is None else cost / inp.P - p_o
+                if stock is not None:
+                    rc, route = _banded(inp, o, t, bounds, p_o, extra, stock, rc, route)
                 tol = float(_tol(max(scale, abs(p_o))))
                 rows.append((o, pid, t, float(supply), rc, ">".join(route), tol,
                              bool(rc >= -tol)))
@@ -287,22 +302,113 @@ def check_dated_certificate(facts, nodes: pd.DataFrame, results: Mapping[str, pd
         shortfall = float((checks[-1]["amount"].to_numpy() * entries["trucks"].to_numpy()).sum())
     checks.append(_report("duality_gap", "objective", abs(objective_usd - dual), "USD",
                           max(abs(objective_usd), abs(dual))))
+    route_short = None
+    if stock is not None:  # releases add to a day's flows: a knapsack, and the cells' columns
+        route_short = stock_shortfall(table, facts, stock)
+        shortfall += stock.shortfall_usd
     return Certificate(routes=table, checks=pd.concat(checks, ignore_index=True),
-                       dual_objective_usd=dual, other_shortfall_usd=shortfall)
+                       dual_objective_usd=dual, other_shortfall_usd=shortfall,
+                       route_shortfall_usd=route_short)
+
+
+class _Reach:
+    """``(origin, product, gates) -> bool``: does some route of the product from the origin
+    (elementary, no country twice, within shelf life, licensed on some day, no crossing
+    direction closed on every day) take one of ``gates`` ((crossing, direction)) and end at a
+    market buying it? A depth-first search cut where the hours so far plus the fastest way on
+    through a gate to a market exceed the shelf life (memoised per question)."""
+
+    def __init__(self, facts, country: Mapping):
+        self.facts, self.country, self.memo, self.inputs = facts, country, {}, {}
+
+    def __call__(self, origin: str, product: str, gates: frozenset) -> bool:
+        key = (origin, product, gates)
+        if key not in self.memo:
+            if product not in self.inputs:
+                self.inputs[product] = _Inputs(self.facts, self.country, product, {}, {}, {})
+            self.memo[key] = any(self._through(self.inputs[product], origin, g) for g in gates)
+        return self.memo[key]
+
+    def _through(self, inp: _Inputs, origin: str, gate: tuple) -> bool:
+        arc = next(((tail, a) for tail, arcs in inp.out.items() for a in arcs if a[4] == gate),
+                   None)
+        if arc is None:
+            return False  # not licensed for the product
+        tail, (_, head, gate_h, _, _) = arc
+        to_end = _hours_to(inp, set(inp.price))
+        to_gate = _hours_to(inp, {tail})
+        via = gate_h + to_end.get(head, math.inf)  # from the gate's tail on, at least
+        shelf = inp.shelf + 1e-9
+        shut = {(c, d) for c, d, _ in inp.closed
+                if all((c, d, t) in inp.closed for t in range(inp.n))}
+        if gate in shut:
+            return False
+
+        def dive(node, hours, countries, visited, passed):
+            if passed and node in inp.price:
+                return True
+            for _, nxt, h, _, x in inp.out.get(node, ()):
+                took = passed or x == gate
+                rest = to_end.get(nxt, math.inf) if took else to_gate.get(nxt, math.inf) + via
+                if nxt in visited or hours + h + rest > shelf or x in shut:
+                    continue
+                if x is not None and self.country[nxt] in countries:
+                    continue
+                if dive(nxt, hours + h, countries | {self.country[nxt]}, visited | {nxt}, took):
+                    return True
+            return False
+
+        return dive(origin, 0.0, frozenset({self.country[origin]}), frozenset({origin}), False)
+
+
+def _hours_to(inp: _Inputs, targets: set) -> dict:
+    """Least hours from every node to any of ``targets`` over the product's arcs."""
+    rev = nx.DiGraph()
+    for tail, arcs in inp.out.items():
+        for _, head, hours, _, _ in arcs:
+            if not rev.has_edge(head, tail) or rev[head][tail]["w"] > hours:
+                rev.add_edge(head, tail, w=hours)
+    for node in targets:
+        rev.add_edge("__end__", node, w=0.0)
+    return nx.single_source_dijkstra_path_length(rev, "__end__", weight="w")
+
+
+def _route_days(facts, pid: str, stock: HoldStock | None) -> dict:
+    """``day -> [(origin, supply)]`` to price for product ``pid``: days with supply, and days
+    with a supply row on which stock could be released (flows may exceed the supply)."""
+    s = facts.supply[facts.supply["product_id"] == pid]
+    out: dict = {}
+    for o, t, v in zip(s["origin"], s["period"].astype(int), s["supply_t"].astype(float)):
+        if v > 0 or (stock is not None and (o, pid, t) in stock.releasable):
+            out.setdefault(t, []).append((o, v))
+    return out
+
+
+def _banded(inp: _Inputs, o: str, t: int, bounds: tuple, p_o: float, extra: dict,
+            stock: HoldStock, rc: float, route: list) -> tuple[float, list]:
+    """The least reduced cost of (o, product, t) with the shelf rows' duals a route earns:
+    ``min_a (M_a - P_a)`` over the bands of :meth:`HoldStock.bands`, each searched only below
+    the best so far, minus the skipped duals (module docstring of
+    :mod:`borderflow.certificate_stock`)."""
+    bands, skipped = stock.bands(o, inp.pid, t)
+    for cap, earned in bands:
+        cost, path, _ = _least(inp, o, t, bounds, inp.P * (p_o + earned + min(rc, 0.0)),
+                               extra, cap=cap)
+        if cost is not None and cost / inp.P - p_o - earned < rc:
+            rc, route = cost / inp.P - p_o - earned, path
+    return rc - skipped, route
 
 
 def _hold_scope(facts, results: Mapping[str, pd.DataFrame]) -> Certificate | None:
-    """A failed certificate for a run with dispatch holds (and stock at origins): the duals
-    of their rows (``gate_entry_limit``, the origin-stock family) are not in this search, so
-    no column can be proved not to price out; None for any other run."""
+    """A failed certificate for a run with stock at origins whose shelf rows' duals are not in
+    its tables (a folder written before ``stock_duals``): no column can be proved not to price
+    out; None for any other run."""
     stock = results.get("origin_stock")
     held_t = float(stock["held_t"].sum()) if stock is not None and len(stock) else 0.0
-    events = getattr(getattr(facts, "scenario", None), "events", ())
-    holds = [ev for ev in events if getattr(ev, "hold_dispatch", None)]
-    if not holds and held_t <= 0:
+    if held_t <= 0 or results.get("stock_duals") is not None:
         return None
-    check = _report("certificate_scope", "dispatch holds and stock at origins are outside "
-                    "the dated certificate", max(held_t, 1.0), "t", 0.0)
+    check = _report("certificate_scope", "stock at origins without its shelf rows' duals "
+                    "(stock_duals)", held_t, "t", 0.0)
     return Certificate(routes=pd.DataFrame(columns=ROUTE_COLUMNS), checks=check)
 
 

@@ -47,8 +47,7 @@ from .network import DIRECTIONS, FreightNetwork
 from .queue_results import (FLOW_TOL_T, departures as _departures, queue_tables as _queue_tables,
                             stream_days as _stream_days, stream_tables as _stream_tables,
                             row_duals as _duals, solved_values as _values)
-from .origin_stock import STOCK_SENTENCE, has_hold, stock_duals, stock_table
-from .stock_bound import NOT_RECHECKED
+from .origin_stock import STOCK_SENTENCE, stock_duals, stock_table
 from .origin_stock import objective_terms as stock_objective_terms
 from .routes import RouteSet
 from .summary import UNITS, RunSummary
@@ -449,7 +448,6 @@ def extract_results(net: FreightNetwork, routes: RouteSet, built: BuiltModel,
         optimality=routing.sentence(per_day=not net.dated)
         + (f"; {fifo.sentence()}" if fifo is not None else "")
         + (f"; {STOCK_SENTENCE}" if built.stock is not None else "")
-        + (f"; {NOT_RECHECKED}" if has_hold(net) or built.stock is not None else "")
         if solve_summary.get("dispatch") != "realistic" else
         ("not an optimum: a realistic-dispatch policy simulation, each day's plan optimal for "
          "the calendar known that day over the (route, product) pairs in the model"),

@@ -35,10 +35,9 @@ Weak duality then bounds the optimum over every route from below by the objectiv
 shortfalls (:func:`stock_gap_bound`). The run is certified only when nothing falls short and
 no route could make an existing cell wait longer (a cell held by more hold events than those
 of its routes in the model); otherwise ``restricted`` with the bound. ``borderflow verify``
-does not re-check this pricing (the shelf rows' duals are exported, ``stock_duals``, and their
-signs checked, but not the balance and expiry rows' duals; the dated certificate of
-:mod:`borderflow.certificate_dated` leaves such runs out): every such run says so
-(:data:`NOT_RECHECKED`).
+re-checks both with its own code (:mod:`borderflow.certificate_stock`, from the exported
+``stock_duals`` and supply duals; the balance and expiry rows need no export: the verifier
+gives them the held day's supply dual, as above).
 """
 
 from __future__ import annotations
@@ -53,12 +52,9 @@ from .levers import entry_limits
 from .network import FreightNetwork
 from .origin_stock import shelf_rows
 
-__all__ = ["NOT_RECHECKED", "StockPricing", "corrected_columns", "hold_cells", "least_by_pair",
+__all__ = ["StockPricing", "corrected_columns", "hold_cells", "least_by_pair",
            "releasable", "shelf_bands", "shelf_duals", "stock_gap_bound"]
 
-#: said in the optimality line of every run with stock at origins
-NOT_RECHECKED = ("its pricing with the stock rows' duals (certificate or gap bound) is not "
-                 "re-checked by borderflow verify")
 #: hours slack of the shelf rows (:func:`borderflow.model.origin_stock.shelf_terms`)
 SHELF_EPS_H = 1e-9
 KEYS = ["origin", "product_id", "period"]

@@ -18,6 +18,7 @@ from borderflow.data.dataset import load_dataset
 from borderflow.data.scenario import Scenario
 from borderflow.pipeline import run_scenario
 from borderflow.verify import input_facts, verify_results
+from borderflow.verify.levers import entry_rows
 
 import tiny
 
@@ -69,7 +70,7 @@ def test_a_hold_moves_the_queue_to_origin_and_ages_the_cargo(tmp_path):
     assert "origin_stock" in res.tables()
     assert res.summary["routing"] == "certified"  # priced with the stock rows' duals
     assert "lower bound" in res.summary["optimality"]
-    assert "not re-checked" in res.summary["optimality"]
+    assert "not re-checked" not in res.summary["optimality"]  # borderflow verify re-checks it
     rep = verify_results(res, ds, scenario, run.net)
     assert rep["ok"].all(), rep[~rep["ok"]]
     assert (rep["check"] == "origin_stock").sum() == 2  # one per held day's cargo
@@ -123,15 +124,23 @@ def test_the_verifier_catches_a_broken_stock_balance(tmp_path):
     assert bad[bad["check"] == "origin_stock"]["amount"].max() == pytest.approx(50, abs=1e-6)
 
 
-def test_a_run_with_stock_at_origins_is_not_certified(tmp_path):
-    """The dated certificate does not price the hold's rows: it must fail, not pass."""
+def test_a_run_with_stock_at_origins_is_certified_with_its_stock_rows(tmp_path):
+    """The dated certificate prices the hold's rows (borderflow/certificate_stock.py): one
+    ``stock_cell_dual`` per held day's cell, all passing; the folder of an older run without
+    ``stock_duals`` is refused (``certificate_scope``), not passed."""
     ds = _ds(tmp_path, 3)
     run, scenario = _held(ds, "2023-01-03")
     res = run.results
-    cert = check_dated_certificate(input_facts(ds, scenario), ds.nodes, res.tables(),
-                                   res.summary["objective_usd"])
-    assert not cert.ok
+    facts = input_facts(ds, scenario)
+    cert = check_dated_certificate(facts, ds.nodes, res.tables(), res.summary["objective_usd"],
+                                   entries=entry_rows(facts))
+    assert cert.ok, cert.checks[~cert.checks["ok"]]
+    assert (cert.checks["check"] == "stock_cell_dual").sum() == 2
+    older = {k: v for k, v in res.tables().items() if k != "stock_duals"}
+    cert = check_dated_certificate(facts, ds.nodes, older, res.summary["objective_usd"],
+                                   entries=entry_rows(facts))
     assert set(cert.checks["check"]) == {"certificate_scope"}
+    assert not cert.ok
 
 
 def test_origin_stock_is_written_and_verified_in_the_run_folder(tmp_path):

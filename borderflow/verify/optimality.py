@@ -28,9 +28,11 @@ duals). Its objective is the LP's: when the FIFO replay repaired the LP's write-
 (``summary.fifo_repair``), the certificate is of the LP optimum
 ``fifo_repair.lp_lower_bound_usd`` (the bound the repaired solution is reported against). A
 realistic-dispatch run claims no optimum and gets no row. A dated run with a dispatch hold (stock
-at origins) gets no row either: its pricing with the shelf rows'
-duals (:mod:`borderflow.model.stock_bound`) is not re-checked yet, and its ``optimality`` line
-says so.
+at origins) is re-checked with the shelf rows' duals (``stock_duals``) too
+(:mod:`borderflow.certificate_stock`): each route earns the duals of the shelf rows it fits
+(searches capped at each row's hours), and ``stock_cell_dual`` holds the stock columns of every
+cell a route could open; a restricted one's gap bound counts released stock. A folder with
+stock at origins but no ``stock_duals`` (written before they were exported) gets no row.
 """
 
 from __future__ import annotations
@@ -60,15 +62,16 @@ def certificate_checks(results, f) -> list[pd.DataFrame]:
     bound = (summary.get("pricing") or {}).get("gap_bound_usd")
     if summary["routing"] != "certified" and bound is None:
         return []  # nothing claimed: no bound to re-check
-    if f.dated and (_holds(f) or "origin_stock" in results.tables()):
-        return []  # stock at origins: not re-checked, and the summary says so
+    tables = results.tables()
+    if f.dated and "origin_stock" in tables and "stock_duals" not in tables:
+        return []  # a folder written before its shelf rows' duals were: nothing to re-check
     nodes = pd.DataFrame({"node_id": list(f.countries), "country": list(f.countries.values())})
     objective = float(summary["objective_usd"])
     repair = summary.get("fifo_repair") or {}
     if f.dated and repair.get("lp_lower_bound_usd") is not None:
         objective = float(repair["lp_lower_bound_usd"])  # the LP's optimum, not the repair's
     check = check_dated_certificate if f.dated else check_certificate
-    cert = check(f, nodes, results.tables(), objective, tuple(f.scenario.must_deliver),
+    cert = check(f, nodes, tables, objective, tuple(f.scenario.must_deliver),
                  entries=entry_rows(f))
     if summary["routing"] == "certified":
         return [cert.checks[REPORT_COLUMNS]]
@@ -76,8 +79,3 @@ def certificate_checks(results, f) -> list[pd.DataFrame]:
     return [rows("gap_bound", "restricted routing: reported gap bound",
                  max(0.0, found - float(bound)), "USD", max(abs(objective), found))]
 
-
-def _holds(f) -> bool:
-    """True if the run's scenario holds dispatch somewhere (read from the scenario's events)."""
-    events = getattr(getattr(f, "scenario", None), "events", ())
-    return any(getattr(ev, "hold_dispatch", None) is not None for ev in events)
