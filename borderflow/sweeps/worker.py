@@ -242,11 +242,17 @@ def solve_job(job: Job, cache: ModelCache) -> Outcome:
                 raise
             raise explained(err, model.session, model.built, net) from None
         # price the scenario with its own duals; only if a route prices out, column
-        # generation on a model rebuilt for it (the kept model is left as it is)
+        # generation of its own: on the kept HiGHS model (static: the columns added for this
+        # scenario and removed after it), else on a model rebuilt for it
         model, summary, routing = generate_columns(
-            replace(model, net=net), summary, RunOptions(pricing=job.structure.pricing))
-        results = extract_results(net, model.routes, model.built, summary.as_dict(),
-                                  routing=routing)
+            replace(model, net=net), summary, RunOptions(pricing=job.structure.pricing),
+            in_place=job.warm)
+        try:
+            results = extract_results(net, model.routes, model.built, summary.as_dict(),
+                                      routing=routing, added=model.added)
+        finally:
+            if model.added is not None:
+                model.added.drop()
         return Outcome(name, "optimal", results=results, solve=summary.as_dict(),
                        wall_seconds=time.perf_counter() - t0, model_built=built_here)
     except SolverError as err:
