@@ -305,7 +305,7 @@ def add_routes(model, added: AddedColumns | None, columns: pd.DataFrame
         hr = np.where(fam_rows >= 0, at[np.maximum(fam_rows, 0)] if len(at) else -1, -1)
         if family in APPENDED:
             hr = _appended(family, hr, keys, net, added, new_rows)
-        ok = hr >= 0
+        ok = hr != -1  # -1: no such row; <= -2: a row appended below
         rows.append(hr[ok])
         cols.append(np.asarray(f, dtype=np.int64)[ok])
         values.append(coef[ok])
