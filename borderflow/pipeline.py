@@ -16,7 +16,8 @@ it directly because they keep a built Pyomo model and its HiGHS session between 
   scenario's alike.
 
 Stages pass values, not files; progress is reported through an optional ``on_progress``
-callback (:data:`borderflow.api.STAGES`).
+callback (:data:`borderflow.api.STAGES`). (Over 500 lines: the stages and the column
+generation loop every command shares are read together.)
 """
 
 from __future__ import annotations
@@ -305,7 +306,8 @@ def generate_columns(model: Prepared, summary: SolveSummary, options: RunOptions
                      on_progress: Progress | None = None, *,
                      extra_constraints: ExtraConstraints | None = None,
                      keep_input: bool = True,
-                     in_place: bool = False) -> tuple[Prepared, SolveSummary, Routing]:
+                     in_place: bool = False,
+                     reference=None) -> tuple[Prepared, SolveSummary, Routing]:
     """Column generation on a solved model (:mod:`borderflow.model.column_generation`; dated
     runs :mod:`borderflow.model.dated_columns`): price every (origin, product[, dispatch day])
     with the model's duals, add the routes that improve the objective, rebuild and re-solve
@@ -354,6 +356,10 @@ def generate_columns(model: Prepared, summary: SolveSummary, options: RunOptions
         them) and the caller removes them (``added.drop()``) once the results are read. A
         model that cannot take them (dated, gate-entry rows, a share row it lacks) is
         rebuilt as without the option.
+    reference : ReferencePricing, optional
+        A dated sweep's kept reference pricing (:mod:`borderflow.model.dated_reuse`): each
+        pass reuses its searches where the duals they read are the reference's (the same
+        result, faster).
 
     Returns
     -------
@@ -388,7 +394,8 @@ def generate_columns(model: Prepared, summary: SolveSummary, options: RunOptions
         progress("pricing", None, None, f"pricing round {routing.rounds + 1}: routes of "
                                         "negative reduced cost")
         try:
-            columns, least, gap, entries, notes, seconds = price_once(model, options, inputs)
+            columns, least, gap, entries, notes, seconds = price_once(model, options, inputs,
+                                                                      reference)
         except PricingLimitError as err:  # the pass did not finish: no bound is claimed
             routing.rounds += 1
             routing.min_reduced_cost_usd_per_t = routing.gap_bound_usd = None

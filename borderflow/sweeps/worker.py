@@ -31,7 +31,9 @@ from borderflow.model.formulation import bound_updates
 from borderflow.model.network import FreightNetwork, build_network, with_scenario
 from borderflow.model.results import ResultTables, extract_results
 from borderflow.options import RunOptions
+from borderflow.model.column_generation import pricing_inputs
 from borderflow.pipeline import Prepared, explained, generate_columns, prepare, solve_session
+from borderflow.pricing_scope import not_priced
 from borderflow.solvers.highs import InfeasibleError, SolverError, SolveSummary
 
 from .partitions import write_outcome
@@ -83,6 +85,9 @@ class KeptModel:
     prepared: Prepared
     basis: object = None
     reference: SolveSummary | None = None
+    #: a dated reference's last pricing pass, kept so that each scenario's pricing searches
+    #: again only what its duals changed (:mod:`borderflow.model.dated_reuse`)
+    priced: object = None
 
 
 def build(tables: InputTables, structure: Structure) -> Prepared:
@@ -168,6 +173,8 @@ class ModelCache(WorkerPlugin):
                 model.prepared, model.reference = reference_priced(
                     model.prepared, model.reference, structure)
                 model.basis = model.prepared.session.basis()
+                model.priced = reference_pricing(model.prepared, model.reference, model.basis,
+                                                 structure)
             except SolverError:  # a priced model that failed to re-solve: the capped one
                 model = self._solved(structure)
         self.models[key] = model
@@ -196,6 +203,28 @@ def reference_priced(model: Prepared, reference: SolveSummary,
                                           RunOptions(pricing=structure.pricing),
                                           keep_input=False)
     return priced, summary
+
+
+def reference_pricing(model: Prepared, reference: SolveSummary, basis,
+                      structure: Structure):
+    """The priced reference's pricing pass, kept for reuse by its scenarios
+    (:class:`~borderflow.model.dated_reuse.ReferencePricing`; ``None`` where the reference is
+    not priced, or has stock at origins, whose searches are not reused).
+
+    The reference is solved once more from ``basis`` as every scenario is (restarted, then
+    warm): its duals are then bit for bit those of a scenario whose re-solve makes no pivot
+    (the same basis, factorised the same way), which is what lets such a scenario reuse every
+    search its closure does not reach."""
+    if not_priced(model, reference):
+        return None
+    from borderflow.model.dated_columns import price_dated_model
+
+    model.session.restart_from(basis)
+    model.session.solve(load=False)
+
+    found = price_dated_model(model.session, model.built, model.net,
+                              structure.pricing, pricing_inputs(model.net), keep=True)
+    return found.reference
 
 
 def solve_job(job: Job, cache: ModelCache) -> Outcome:
@@ -246,7 +275,7 @@ def solve_job(job: Job, cache: ModelCache) -> Outcome:
         # scenario and removed after it), else on a model rebuilt for it
         model, summary, routing = generate_columns(
             replace(model, net=net), summary, RunOptions(pricing=job.structure.pricing),
-            in_place=job.warm)
+            in_place=job.warm, reference=kept.priced if job.warm else None)
         try:
             results = extract_results(net, model.routes, model.built, summary.as_dict(),
                                       routing=routing, added=model.added)
