@@ -43,8 +43,9 @@ from .fifo import repair_fifo
 from .formulation import BuiltModel, left_value_usd_per_t
 from .levers import entry_bounds, entry_duals
 from .network import DIRECTIONS, FreightNetwork
-from .queue_results import (FLOW_TOL_T, departures as _departures, queue_tables as _queue_tables,
-                            stream_days as _stream_days, stream_tables as _stream_tables,
+from .queue_results import (FLOW_TOL_T, departures as _departures, gate_arcs,
+                            queue_tables as _queue_tables, stream_days as _stream_days,
+                            stream_tables as _stream_tables,
                             row_duals as _duals, solved_values as _values)
 from .origin_stock import STOCK_SENTENCE, has_hold, stock_duals, stock_table
 from .stock_bound import NOT_RECHECKED
@@ -131,17 +132,12 @@ def _arc_flows(net: FreightNetwork, route_flows: pd.DataFrame, routes: RouteSet,
     ra = routes.route_arcs[["route_id", "seq", "arc_id", "offset_h"]]
     rf = route_flows[["route_id", "product_id", "period", "flow_t", "trucks_per_day"]]
     if built.dated:
-        gate_seq = ra.merge(routes.route_crossings.groupby("route_id", as_index=False)["seq"]
-                            .max().rename(columns={"seq": "gate_seq"}), on="route_id", how="left")
-        gate_seq["gate_seq"] = gate_seq["gate_seq"].fillna(np.inf)
+        gate_seq, gate_off, after = gate_arcs(routes)
         up = rf.merge(gate_seq, on="route_id")
         up = up[up["seq"] < up["gate_seq"]].copy()
         up["period"] = up["period"] + np.floor(up["offset_h"] / 24.0).astype(int)
         dep = _departures(built)
-        gate_off = gate_seq[gate_seq["seq"] == gate_seq["gate_seq"]][["route_id", "offset_h"]] \
-            .rename(columns={"offset_h": "gate_offset_h"})
-        down = dep.merge(gate_seq[gate_seq["seq"] >= gate_seq["gate_seq"]], on="route_id") \
-            .merge(gate_off, on="route_id")
+        down = dep.merge(after, on="route_id").merge(gate_off, on="route_id")
         down["period"] = down["period"] + np.floor(
             (down["offset_h"] - down["gate_offset_h"]) / 24.0).astype(int)
         af = pd.concat([up[["arc_id", "product_id", "period", "flow_t", "trucks_per_day"]],

@@ -245,6 +245,15 @@ def _new_routes(net: FreightNetwork, kept: RouteSet, added: AddedColumns | None,
 
 
 # ---- adding columns -----------------------------------------------------------------------------
+def start_adding(model) -> AddedColumns:
+    """An empty :class:`AddedColumns` of ``model``'s session (nothing added yet)."""
+    h = model.session.highs
+    return AddedColumns(session=model.session, first_col=int(h.getNumCol()),
+                        first_row=int(h.getNumRow()), flows=flow_table(
+                            model.net, replace(model.routes,
+                                               eligible=model.routes.eligible.iloc[0:0])))
+
+
 def add_routes(model, added: AddedColumns | None, columns: pd.DataFrame
                ) -> tuple[AddedColumns | None, int]:
     """Add the routes of priced ``columns`` to ``model``'s HiGHS session (see the module
@@ -260,10 +269,7 @@ def add_routes(model, added: AddedColumns | None, columns: pd.DataFrame
     net, built, session = model.net, model.built, model.session
     h = session.highs
     if added is None:
-        added = AddedColumns(session=session, first_col=int(h.getNumCol()),
-                             first_row=int(h.getNumRow()), flows=flow_table(
-                                 net, replace(model.routes, eligible=model.routes.eligible
-                                              .iloc[0:0])))
+        added = start_adding(model)
     sub = _new_routes(net, model.routes, added, columns)
     if sub.eligible.empty:
         return added, 0
@@ -456,12 +462,24 @@ def generate_in_place(model, summary, pricing, inputs, progress=None) -> tuple:
         row that cannot be appended: then nothing is left added, the kept model is solved for
         the scenario again (that solve is returned) and the caller rebuilds.
     """
-    import time
 
     from .column_generation import Routing
 
     routing = Routing(tolerance_usd_per_t=pricing.tolerance_usd_per_t,
                       route_products=len(model.routes.eligible))
+    box = [None]  # what the scenario has added, removed again if anything below raises
+    try:
+        return _rounds(model, summary, pricing, inputs, progress, routing, box)
+    except BaseException:
+        if box[0] is not None:
+            box[0].drop()
+        raise
+
+
+def _rounds(model, summary, pricing, inputs, progress, routing, box) -> tuple:
+    """The loop of :func:`generate_in_place` (``box[0]``: what it has added so far)."""
+    import time
+
     session = model.session
     added = None
     totals = [summary.solve_seconds, summary.translate_seconds, summary.iterations]
@@ -484,26 +502,26 @@ def generate_in_place(model, summary, pricing, inputs, progress=None) -> tuple:
         if routing.rounds > pricing.max_rounds:
             routing.reason = f"pricing stopped after {pricing.max_rounds} rounds"
             break
+        if added is None:  # made before anything is added: removed whatever happens
+            added = box[0] = start_adding(model)
         grown, count = add_routes(model, added, found.columns)
         if grown is None:  # a row that cannot be appended: leave the model as it was
-            if added is not None:  # and solved for the scenario again (the caller prices it)
-                added.drop()
+            box[0] = None
+            added.drop()
+            if added.columns:  # and solved for the scenario again (the caller prices it)
                 summary = session.solve()
             return None, summary, None
-        added = grown
         if not count:
             routing.reason = ("pricing found only (route, product) pairs already in the model "
                               f"(reduced cost {least:.3g} USD/t: solver tolerance)")
             break
         routing.routes_generated += count
         session.continue_warm()
-        try:
-            summary = session.solve()
-        except BaseException:
-            added.drop()
-            raise
+        summary = session.solve()
         totals = [totals[0] + summary.solve_seconds, totals[1] + summary.translate_seconds,
                   totals[2] + summary.iterations]
+    if added is not None and not added.columns:
+        added = None  # priced out only pairs already in the model: nothing added
     if added is not None:
         routing.route_products = len(model.routes.eligible) + len(added.routes.eligible)
         h = session.highs

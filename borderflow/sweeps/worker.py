@@ -7,8 +7,10 @@ reference solve (:class:`ModelCache`, a worker plugin). A scenario is then its b
 applied and a warm re-solve from that basis (:func:`solve_job`): restarting every scenario from
 the same basis makes its result independent of which scenarios the worker solved before, so a
 sweep gives the same numbers on 1 or 8 workers and when resumed. A scenario whose pricing finds
-improving routes gets column generation of its own, on a model rebuilt for it (the kept model
-stays as it is). :func:`dask_solve` is the task
+improving routes gets column generation of its own: static, its routes added to the kept
+HiGHS model and removed after it (:mod:`borderflow.model.scenario_columns`); dated, on a model
+rebuilt for it (the kept model stays as it is). A dated scenario's pricing searches again only
+what its duals changed (:mod:`borderflow.model.dated_reuse`). :func:`dask_solve` is the task
 run on a worker: a few scenarios, each written to its folder by the worker when the job says
 where.
 """
@@ -235,14 +237,16 @@ def solve_job(job: Job, cache: ModelCache) -> Outcome:
     scenario window by window). Cold: a model built for the scenario alone, solved from
     scratch (by the structure's rolling horizon, if any).
 
-    A static scenario is then priced with its own duals
+    The scenario is then priced with its own duals
     (:func:`borderflow.pipeline.generate_columns`, the structure's ``pricing`` options): if no
     route has a negative reduced cost it is ``certified`` at once (the fast path); otherwise
-    the routes that price out are added to a model rebuilt for this scenario alone, re-solved
-    warm from its basis, and priced again until none does (``certified``) or the rounds run
-    out (``restricted``, with the gap bound of the last pricing). The columns come from the
-    scenario's own pricing only and the kept model is not changed, so the result does not
-    depend on the worker, the chunking or a resumed sweep.
+    the routes that price out are added (warm, static: to the kept HiGHS model, as columns
+    and rows removed once the result tables are read; dated or cold: to a model rebuilt for
+    this scenario alone), re-solved warm from its basis, and priced again until none does
+    (``certified``) or the rounds run out (``restricted``, with the gap bound of the last
+    pricing). The columns come from the scenario's own pricing only and the kept model is the
+    same LP before and after, so the result does not depend on the worker, the chunking or a
+    resumed sweep.
     """
     t0 = time.perf_counter()
     name = job.scenario.name
