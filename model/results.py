@@ -401,7 +401,7 @@ def extract_results(net: FreightNetwork, routes: RouteSet, built: BuiltModel,
     summary = RunSummary(
         scenario=net.scenario.name,
         status=solve_summary["status"],
-        objective_usd=objective_with(m, added),
+        objective_usd=objective_with(m, added, built.flows),
         transport_cost_usd=float(route_flows["cost_usd"].sum()),
         revenue_usd=float(route_flows["revenue_usd"].sum()),
         lost_value_usd=_priced(m.unserved, built.unserved["penalty_usd_per_t"])
@@ -434,7 +434,7 @@ def extract_results(net: FreightNetwork, routes: RouteSet, built: BuiltModel,
         dispatch=str(solve_summary.get("dispatch", "foresight")),
         foresight_objective_usd=solve_summary.get("foresight_objective_usd"),
         value_of_foresight_usd=None if solve_summary.get("foresight_objective_usd") is None
-        else objective_with(m, added) - solve_summary["foresight_objective_usd"],
+        else objective_with(m, added, built.flows) - solve_summary["foresight_objective_usd"],
         decision_days=solve_summary.get("windows") if solve_summary.get("dispatch") ==
         "realistic" else None,
         decision_dates=[str(net.periods["label"].iloc[d])

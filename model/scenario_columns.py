@@ -50,6 +50,7 @@ from .formulation import CROSS_KEYS
 from .indices import crossing_use, deliveries, empty_returns, flow_table, share_table
 from .network import FreightNetwork
 from .pricing import price_static
+from .pyomo_layer import columns
 from .routes import RouteSet
 
 __all__ = ["AddedColumns", "add_routes", "appended_rows", "generate_in_place",
@@ -167,16 +168,38 @@ def appended_rows(table: pd.DataFrame, added, family: str, column: str,
     return pd.concat([table, extra[list(table.columns)]], ignore_index=True)
 
 
-def objective_with(m, added=None) -> float:
-    """The objective (USD): the Pyomo model's, plus a sweep scenario's added columns' cost
-    (read from HiGHS)."""
+def objective_with(m, added=None, flows: pd.DataFrame | None = None) -> float:
+    """The objective (USD): the Pyomo model's, with a sweep scenario's added columns (values
+    from HiGHS). ``flows``: the kept model's ``index.flows``; with it the sum is taken in the
+    order a model rebuilt over the same routes sums it (route flows sorted by product, route
+    and day, then the other costed columns), so a scenario whose solution is the rebuilt
+    model's gets its objective to the last bit."""
     value = float(pyo.value(m.objective))
     if added is None or not added.columns:
         return value
     f = added.flows
     cost = f["cost_usd_per_t"].to_numpy(dtype=float) + (-f["price_usd_per_t"].to_numpy(
         dtype=float))
-    return value + float(cost @ added.values())
+    kept = m.objective.cost_arrays() if flows is not None else None
+    if kept is None:
+        return value + float(cost @ added.values())
+    x, positions, kept_cost = kept
+    first = columns(m).offset.get("route_flow", 0)
+    is_flow = (positions >= first) & (positions < first + len(flows))
+    if is_flow.any() and (~is_flow).any() and \
+            positions[is_flow].max() > positions[~is_flow].min():
+        return value + float(cost @ added.values())  # not the layout assumed here
+    at = positions[is_flow] - first
+    keys = ["product_id", "route_id", "period"]
+    both = pd.concat([flows.iloc[at][keys].assign(
+        c=kept_cost[is_flow], v=[x[j].value for j in positions[is_flow]]),
+        f[keys].assign(c=cost, v=added.values())[cost != 0.0]], ignore_index=True)
+    both = both.sort_values(keys, kind="stable")
+    rest = positions[~is_flow]
+    c = np.concatenate([both["c"].to_numpy(dtype=float), kept_cost[~is_flow]])
+    v = np.concatenate([both["v"].to_numpy(dtype=float),
+                        np.array([x[j].value for j in rest], dtype=float)])
+    return float(np.dot(c, v))
 
 
 # ---- the kept routes by their arcs ------------------------------------------------------------
