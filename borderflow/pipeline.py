@@ -41,7 +41,8 @@ from borderflow.model.formulation import (BuiltModel, bound_updates, build_model
 from borderflow.model.infeasibility import explain_infeasibility
 from borderflow.model.network import FreightNetwork, build_network, with_scenario
 from borderflow.model.results import ResultTables, extract_results
-from borderflow.model.scenario_columns import generate_in_place, supported
+from borderflow.model.scenario_columns import supported
+from borderflow.model.scenario_pricing import generate_in_place
 from borderflow.model.routes import RouteOptions, RouteSet, enumerate_routes
 from borderflow.model.seed_routes import seed_routes
 from borderflow.model.size import check_model_size
