@@ -11,35 +11,24 @@ not include the closed days are taken from the reference.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import replace
-from pathlib import Path
 
 import pandas as pd
 import pytest
+from helpers import CG_GATES, cg_closure_plan
 
-from borderflow.data.dataset import load_dataset
-from borderflow.data.scenario import CloseEvent, Horizon, Scenario, Window
 from borderflow.model.column_generation import pricing_inputs
 from borderflow.model.dated_columns import price_dated_model
 from borderflow.model.formulation import bound_updates
 from borderflow.pipeline import solve_session
-from borderflow.sweeps import Job, ModelCache, plan_scenarios, solve_job
+from borderflow.sweeps import Job, ModelCache, solve_job
 
-CG = Path(__file__).parent / "data" / "cg-three-borders"
-START = dt.date(2024, 1, 1)
-HORIZON = Horizon(start=START, days=12)
-SHUT = Window(**{"from": START + dt.timedelta(days=8), "to": START + dt.timedelta(days=9)})
-GATES = ("boten-mohan", "huu-nghi-youyiguan", "vientiane-nong-khai")
+GATES = CG_GATES
 
 
 @pytest.fixture(scope="module")
 def plan():
-    tables = load_dataset(CG)
-    return plan_scenarios([Scenario(name="baseline", horizon=HORIZON)]
-                          + [Scenario(name=f"close-{g}", horizon=HORIZON,
-                                      events=(CloseEvent(crossing=g, close=SHUT),))
-                             for g in GATES], data=CG, tables=tables)
+    return cg_closure_plan(days=12, first=8, last=9)
 
 
 @pytest.fixture(scope="module")
