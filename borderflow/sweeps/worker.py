@@ -30,6 +30,7 @@ from borderflow.data.errors import InputError, Problem
 from borderflow.data.loaders import InputTables
 from borderflow.data.scenario import Scenario
 from borderflow.model.formulation import bound_updates
+from borderflow.model.pricing import PricingLimitError
 from borderflow.model.network import FreightNetwork, build_network, with_scenario
 from borderflow.model.results import ResultTables, extract_results
 from borderflow.options import RunOptions
@@ -222,10 +223,12 @@ def reference_pricing(model: Prepared, reference: SolveSummary, basis,
     from borderflow.model.dated_columns import price_dated_model
 
     model.session.restart_from(basis)
-    model.session.solve(load=False)
-
-    found = price_dated_model(model.session, model.built, model.net,
-                              structure.pricing, pricing_inputs(model.net), keep=True)
+    try:
+        model.session.solve(load=False)
+        found = price_dated_model(model.session, model.built, model.net,
+                                  structure.pricing, pricing_inputs(model.net), keep=True)
+    except (SolverError, PricingLimitError):  # nothing to reuse: scenarios search in full
+        return None
     return found.reference
 
 
