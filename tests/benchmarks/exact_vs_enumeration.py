@@ -4,12 +4,15 @@ enumeration (the enumerated routes only), side by side in one run.
     python tests/benchmarks/exact_vs_enumeration.py                 # the cases
     python tests/benchmarks/exact_vs_enumeration.py --cases base,june
     python tests/benchmarks/exact_vs_enumeration.py --quick         # a tiny check that it runs
+    python tests/benchmarks/exact_vs_enumeration.py --cases n1 --rebuild  # + the old rebuild
 
 Cases: ``base`` (the static base day), ``june`` (``--month 6``), ``synthetic`` (the static
 synthetic instance of about 1e6 variables of ``tests/benchmarks/run.py``, cached under out/),
 ``dated45`` (``data/scenarios/boten-2021.yaml``: 45 days, initial queues, exact windows),
 ``n1`` (the static N-1 sweep, per scenario: a kept model re-solved warm for each closure, then
-priced); ``--quick`` runs ``tiny-static``, ``tiny-dated`` (one day) and ``tiny-n1`` on
+priced, a closure's own routes added to the kept HiGHS model as a sweep worker adds them;
+``--rebuild`` adds ``exact-rebuild``, the same with a model rebuilt per closure that needs
+routes, as before session 8); ``--quick`` runs ``tiny-static``, ``tiny-dated`` (one day) and ``tiny-n1`` on
 ``tests/data/cg-three-borders``.
 
 Each case is solved in-process twice, by :func:`borderflow.pipeline.run_scenario`:
