@@ -12,8 +12,8 @@ synthetic instance of about 1e6 variables of ``tests/benchmarks/run.py``, cached
 ``n1`` (the static N-1 sweep, per scenario: a kept model re-solved warm for each closure, then
 priced, a closure's own routes added to the kept HiGHS model as a sweep worker adds them;
 ``--rebuild`` adds ``exact-rebuild``, the same with a model rebuilt per closure that needs
-routes, as before session 8); ``--quick`` runs ``tiny-static``, ``tiny-dated`` (one day) and ``tiny-n1`` on
-``tests/data/cg-three-borders``.
+routes, as before session 8); ``--quick`` runs ``tiny-static``, ``tiny-dated`` (one day) and
+``tiny-n1`` on ``tests/data/cg-three-borders``.
 
 Each case is solved in-process twice, by :func:`borderflow.pipeline.run_scenario`:
 
