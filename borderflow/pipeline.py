@@ -16,7 +16,8 @@ it directly because they keep a built Pyomo model and its HiGHS session between 
   scenario's alike.
 
 Stages pass values, not files; progress is reported through an optional ``on_progress``
-callback (:data:`borderflow.api.STAGES`).
+callback (:data:`borderflow.api.STAGES`). (Over 500 lines: the stages and the column
+generation loop every command shares are read together.)
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ from borderflow.model.formulation import (BuiltModel, bound_updates, build_model
 from borderflow.model.infeasibility import explain_infeasibility
 from borderflow.model.network import FreightNetwork, build_network, with_scenario
 from borderflow.model.results import ResultTables, extract_results
+from borderflow.model.scenario_columns import supported
+from borderflow.model.scenario_pricing import generate_in_place
 from borderflow.model.routes import RouteOptions, RouteSet, enumerate_routes
 from borderflow.model.seed_routes import seed_routes
 from borderflow.model.size import check_model_size
@@ -83,6 +86,10 @@ class Prepared:
     session: HighsSession
     #: what an extension added (:func:`borderflow.model.extend.apply_extension`), or None
     extension: dict | None = None
+    #: a sweep scenario's own columns in the kept HiGHS model
+    #: (:mod:`borderflow.model.scenario_columns`; ``generate_columns(..., in_place=True)``):
+    #: read by the result tables, removed with ``added.drop()`` after the scenario
+    added: object = None
 
 
 def prepare(tables: InputTables, scenario: Scenario | None, routes: RouteOptions,
@@ -299,7 +306,9 @@ COLLECT_COLUMNS = 100_000
 def generate_columns(model: Prepared, summary: SolveSummary, options: RunOptions,
                      on_progress: Progress | None = None, *,
                      extra_constraints: ExtraConstraints | None = None,
-                     keep_input: bool = True) -> tuple[Prepared, SolveSummary, Routing]:
+                     keep_input: bool = True,
+                     in_place: bool = False,
+                     reference=None) -> tuple[Prepared, SolveSummary, Routing]:
     """Column generation on a solved model (:mod:`borderflow.model.column_generation`; dated
     runs :mod:`borderflow.model.dated_columns`): price every (origin, product[, dispatch day])
     with the model's duals, add the routes that improve the objective, rebuild and re-solve
@@ -341,6 +350,17 @@ def generate_columns(model: Prepared, summary: SolveSummary, options: RunOptions
         False: the caller gives ``model`` up; once a rebuilt model replaces it, its route
         set, Pyomo model and HiGHS session are dropped (those fields set to ``None``). True:
         ``model`` is left as it is (it still holds its own solution).
+    in_place : bool
+        A sweep scenario on its kept static model: routes that price out are added to the
+        kept HiGHS model (:mod:`borderflow.model.scenario_columns`) instead of a model rebuilt
+        for the scenario; the returned model's ``added`` holds them (its ``routes`` include
+        them) and the caller removes them (``added.drop()``) once the results are read. A
+        model that cannot take them (dated, gate-entry rows, a share row it lacks) is
+        rebuilt as without the option.
+    reference : ReferencePricing, optional
+        A dated sweep's kept reference pricing (:mod:`borderflow.model.dated_reuse`): each
+        pass reuses its searches where the duals they read are the reference's (the same
+        result, faster).
 
     Returns
     -------
@@ -361,6 +381,12 @@ def generate_columns(model: Prepared, summary: SolveSummary, options: RunOptions
         routing.reason = reason
         return model, summary, routing
     inputs = pricing_inputs(net)
+    if in_place and supported(model):
+        added, summary, routing = generate_in_place(model, summary, pricing, inputs, progress)
+        if routing is not None:  # else: a row it cannot append, rebuilt below
+            if added is not None:
+                model = replace(model, routes=added.all_routes(model.routes), added=added)
+            return model, summary, routing
     net_tables = model.tables
     kept = model if keep_input else None  # the caller's model, left as it is
     first, added, entries = summary, 0, 0
@@ -369,7 +395,8 @@ def generate_columns(model: Prepared, summary: SolveSummary, options: RunOptions
         progress("pricing", None, None, f"pricing round {routing.rounds + 1}: routes of "
                                         "negative reduced cost")
         try:
-            columns, least, gap, entries, notes, seconds = price_once(model, options, inputs)
+            columns, least, gap, entries, notes, seconds = price_once(model, options, inputs,
+                                                                      reference)
         except PricingLimitError as err:  # the pass did not finish: no bound is claimed
             routing.rounds += 1
             routing.min_reduced_cost_usd_per_t = routing.gap_bound_usd = None

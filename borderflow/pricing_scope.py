@@ -70,16 +70,19 @@ def not_priced(model, summary) -> str:
     return ""
 
 
-def price_once(model, options, inputs) -> tuple:
+def price_once(model, options, inputs, reference=None) -> tuple:
     """One pricing pass of a solved model: ``(columns, least reduced cost, gap bound,
     initial-queue entries a new stream could improve, notes, seconds)``; ``notes``: other
     reasons the run cannot be certified though no column prices out (stock at origins,
-    :func:`borderflow.model.stock_bound.stock_gap_bound`)."""
+    :func:`borderflow.model.stock_bound.stock_gap_bound`). ``reference``: a dated sweep
+    reference's pass (:mod:`borderflow.model.dated_reuse`), whose searches are reused where
+    this model's duals are its own (the same result)."""
     t0 = time.perf_counter()
     pricing = options.pricing
     notes = []
     if model.net.dated:
-        found = price_dated_model(model.session, model.built, model.net, pricing, inputs)
+        found = price_dated_model(model.session, model.built, model.net, pricing, inputs,
+                                  reference)
         least, gap, notes = dated_gap_bound_usd(found, model.net, pricing.tolerance_usd_per_t,
                                                 model.built)
         entries = initial_shortfall(found, pricing.tolerance_usd_per_t)[1]

@@ -31,6 +31,7 @@ import pandas as pd
 
 from .column_generation import Pricing, _row_duals, entry_prices
 from .dated_pricing import DatedDuals, initial_queue_bounds, price_dated
+from .dated_reuse import ReferencePricing, Reuse
 from .formulation import BuiltModel
 from .network import FreightNetwork
 from .origin_stock import has_hold
@@ -50,6 +51,8 @@ class DatedPricing:
     result: PricingResult
     initial: pd.DataFrame
     stock: StockPricing | None = None
+    #: with ``keep=True``: the pass as a sweep's reference keeps it (:mod:`.dated_reuse`)
+    reference: ReferencePricing | None = None
 
     @property
     def columns(self) -> pd.DataFrame:
@@ -108,11 +111,18 @@ def read_dated_duals(session, built: BuiltModel, net: FreightNetwork,
 
 
 def price_dated_model(session, built: BuiltModel, net: FreightNetwork, pricing: Pricing,
-                      inputs: tuple[PricingGraph, list[PricingProduct]]) -> DatedPricing:
+                      inputs: tuple[PricingGraph, list[PricingProduct]],
+                      reference: ReferencePricing | None = None,
+                      keep: bool = False) -> DatedPricing:
     """Price every (origin, product, dispatch day) of a solved dated model with its duals,
-    and bound what a new stream could make of each initial-queue entry."""
+    and bound what a new stream could make of each initial-queue entry.
+
+    ``reference``: a sweep reference's pass (:mod:`borderflow.model.dated_reuse`): searches
+    whose inputs are bit for bit its own take its results (the same pass, faster); ``keep``:
+    return this pass as such a reference (``DatedPricing.reference``)."""
     graph, products = inputs
     duals, eta = read_dated_duals(session, built, net, graph)
+    options = (pricing.columns_per_pair, pricing.tolerance_usd_per_t, pricing.max_labels)
     days = sorted(int(t) for t in set(built.unserved["period"]))
     stock = bands = None
     if has_hold(net) or built.stock is not None:  # stock at origins: shelf rows in bands
@@ -120,9 +130,14 @@ def price_dated_model(session, built: BuiltModel, net: FreightNetwork, pricing: 
                              supply_usd_per_t=dict(duals.supply_usd_per_t),
                              cells=hold_cells(net, built))
         bands = shelf_bands(stock.shelf)
+    reuse = None if reference is None or bands is not None else \
+        Reuse(reference, duals, graph, products, options)
+    record = {} if keep and bands is None else None
     result = price_dated(graph, products, duals, days, max_columns=pricing.columns_per_pair,
                          tolerance=pricing.tolerance_usd_per_t, max_labels=pricing.max_labels,
-                         bands=bands)
+                         bands=bands, reuse=reuse, record=record)
+    as_reference = None if record is None else ReferencePricing(
+        duals=duals, graph=graph, products=tuple(products), options=options, searches=record)
     if stock is not None:
         result.columns = corrected_columns(result.columns, stock.shelf,
                                            pricing.tolerance_usd_per_t)
@@ -153,7 +168,7 @@ def price_dated_model(session, built: BuiltModel, net: FreightNetwork, pricing: 
     initial = pd.DataFrame(rows, columns=["entry", "crossing_id", "direction", "product_id",
                                           "age_days", "trucks", "payload_t_per_truck",
                                           "bound_usd_per_truck"])
-    return DatedPricing(result=result, initial=initial, stock=stock)
+    return DatedPricing(result=result, initial=initial, stock=stock, reference=as_reference)
 
 
 def initial_shortfall(found: DatedPricing, tolerance_usd_per_t: float) -> tuple[float, int]:

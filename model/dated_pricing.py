@@ -247,7 +247,8 @@ class _Days:
 def price_dated(graph: PricingGraph, products: Sequence[PricingProduct], duals: DatedDuals,
                 dispatch_periods: Sequence[int], *, max_columns: int = 1,
                 tolerance: float = TOLERANCE, max_labels: int = MAX_LABELS,
-                bands: Mapping | None = None) -> PricingResult:
+                bands: Mapping | None = None, reuse=None,
+                record: dict | None = None) -> PricingResult:
     """Price every (origin, product, dispatch day): depart, hold and direct columns with a
     reduced cost below ``-tolerance`` (module docstring).
 
@@ -278,6 +279,12 @@ def price_dated(graph: PricingGraph, products: Sequence[PricingProduct], duals: 
         ``columns`` add ``period`` and ``departure`` (gate day, ``-1`` direct, ``-2`` hold);
         ``pairs`` add ``period``; ``min_reduced_cost_usd_per_t`` is exact where ``exact``,
         otherwise a proven lower bound ``>= -tolerance``.
+    reuse : Reuse, optional
+        A sweep scenario's :class:`borderflow.model.dated_reuse.Reuse`: a search whose inputs
+        are bit for bit the reference's takes the reference's result (without ``bands``).
+    record : dict, optional
+        Filled with each search's ``(pair row, column rows)`` by ``(origin, product_id,
+        period)`` (without ``bands``): what a reference keeps for :class:`Reuse`.
     """
     cols, pairs = [], []
     stats = {"pairs": 0, "searched": 0, "labels": 0, "columns": 0}
@@ -302,6 +309,15 @@ def price_dated(graph: PricingGraph, products: Sequence[PricingProduct], duals: 
                 if bands is not None:
                     runs += [tuple(b) for b in bands.get((origin, product.product_id, t), ())]
                 for band, cap, shift in runs:
+                    got = None if reuse is None or bands is not None else \
+                        reuse.result(product, origin, t)
+                    if got is not None:  # the reference's search, bit for bit
+                        pairs.append(got[0])
+                        cols += got[1]
+                        stats["pairs"] += 1
+                        stats["reused"] = stats.get("reused", 0) + 1
+                        continue
+                    before = len(cols)
                     search = _DatedSearch(graph, product, duals, days, usable, markets,
                                           fastest, bound_all, bound_links, t, max_labels,
                                           entry, hours_cap=cap)
@@ -316,6 +332,8 @@ def price_dated(graph: PricingGraph, products: Sequence[PricingProduct], duals: 
                                   + shift, bound, exact, search.popped, *tag))
                     cols += [(*_column(graph, product, at[origin], path, rc), t, dep, *tag)
                              for path, rc, dep in found if rc < -tolerance]
+                    if record is not None and bands is None:
+                        record[(origin, product.product_id, t)] = (pairs[-1], cols[before:])
     tag = [] if bands is None else ["band", "offset_usd_per_t"]
     columns = pd.DataFrame(cols, columns=[
         "origin", "product_id", "market", "arcs", "n_crossings", "hours", "cost_usd_per_t",

@@ -45,6 +45,7 @@ import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 
+from .pyomo_layer import var_values
 from .queues import arrivals
 
 #: tonnes below which an LP write-off and the replay's count as equal (HiGHS's feasibility
@@ -161,8 +162,9 @@ def _stream_arrays(built) -> tuple[np.ndarray, int, np.ndarray, np.ndarray, np.n
 
 
 def _all(var) -> np.ndarray:
-    """Values of ``var[0] .. var[n-1]`` (0 where unset)."""
-    return np.fromiter((v.value or 0.0 for v in var.values()), dtype=float, count=len(var))
+    """Values of ``var[0] .. var[n-1]`` (0 where unset; read by index,
+    :func:`~borderflow.model.pyomo_layer.var_values`: a sweep reads them per scenario)."""
+    return var_values(var, len(var))
 
 
 def repair_fifo(built) -> FifoRepair | None:

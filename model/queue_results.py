@@ -11,6 +11,8 @@
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 import pandas as pd
 
@@ -255,3 +257,25 @@ def _backlog_episodes(queues: pd.DataFrame, periods: pd.DataFrame,
                          labels[days.idxmax()], labels[after] if after in labels.index else None,
                          truck_days, truck_days * waiting_usd_per_truck_day))
     return pd.DataFrame(rows, columns=BACKLOG_COLUMNS)
+
+
+#: per route set (:func:`gate_arcs`)
+_GATE_ARCS: dict = {}
+
+
+def gate_arcs(routes) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """A dated route set's arcs with their route's queue-gate position (``gate_seq``, inf
+    without a crossing), each route's gate offset (``gate_offset_h``) and the arcs from the
+    gate on: made once per route set (a sweep's scenarios share the kept model's)."""
+    at = id(routes.route_arcs)
+    if at not in _GATE_ARCS:
+        ra = routes.route_arcs[["route_id", "seq", "arc_id", "offset_h"]]
+        gate_seq = ra.merge(routes.route_crossings.groupby("route_id", as_index=False)["seq"]
+                            .max().rename(columns={"seq": "gate_seq"}), on="route_id",
+                            how="left")
+        gate_seq["gate_seq"] = gate_seq["gate_seq"].fillna(np.inf)
+        gate_off = gate_seq[gate_seq["seq"] == gate_seq["gate_seq"]][["route_id", "offset_h"]] \
+            .rename(columns={"offset_h": "gate_offset_h"})
+        _GATE_ARCS[at] = (gate_seq, gate_off, gate_seq[gate_seq["seq"] >= gate_seq["gate_seq"]])
+        weakref.finalize(routes.route_arcs, _GATE_ARCS.pop, at, None)
+    return _GATE_ARCS[at]

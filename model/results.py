@@ -37,19 +37,20 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-import pyomo.environ as pyo
 
 from .column_generation import Routing
 from .fifo import repair_fifo
 from .formulation import BuiltModel, left_value_usd_per_t
 from .levers import entry_bounds, entry_duals
 from .network import DIRECTIONS, FreightNetwork
-from .queue_results import (FLOW_TOL_T, departures as _departures, queue_tables as _queue_tables,
-                            stream_days as _stream_days, stream_tables as _stream_tables,
+from .queue_results import (FLOW_TOL_T, departures as _departures, gate_arcs,
+                            queue_tables as _queue_tables, stream_days as _stream_days,
+                            stream_tables as _stream_tables,
                             row_duals as _duals, solved_values as _values)
 from .origin_stock import STOCK_SENTENCE, stock_duals, stock_table
 from .origin_stock import objective_terms as stock_objective_terms
 from .routes import RouteSet
+from .scenario_columns import appended_rows, objective_with
 from .summary import UNITS, RunSummary
 
 
@@ -101,9 +102,11 @@ class ResultTables:
         return out
 
 
-def _route_flows(built: BuiltModel, routes: RouteSet) -> pd.DataFrame:
+def _route_flows(built: BuiltModel, routes: RouteSet, added=None) -> pd.DataFrame:
     f = built.flows.copy()
     f["flow_t"] = _values(built.model.route_flow, len(f))
+    if added is not None:  # a sweep scenario's own columns, read from HiGHS
+        f = pd.concat([f, added.flows.assign(flow_t=added.values())], ignore_index=True)
     f = f[f["flow_t"] > FLOW_TOL_T].copy()
     f["trucks_per_day"] = f["flow_t"] / f["payload_t_per_truck"]
     f["cost_usd"] = f["flow_t"] * f["cost_usd_per_t"]
@@ -128,17 +131,12 @@ def _arc_flows(net: FreightNetwork, route_flows: pd.DataFrame, routes: RouteSet,
     ra = routes.route_arcs[["route_id", "seq", "arc_id", "offset_h"]]
     rf = route_flows[["route_id", "product_id", "period", "flow_t", "trucks_per_day"]]
     if built.dated:
-        gate_seq = ra.merge(routes.route_crossings.groupby("route_id", as_index=False)["seq"]
-                            .max().rename(columns={"seq": "gate_seq"}), on="route_id", how="left")
-        gate_seq["gate_seq"] = gate_seq["gate_seq"].fillna(np.inf)
+        gate_seq, gate_off, after = gate_arcs(routes)
         up = rf.merge(gate_seq, on="route_id")
         up = up[up["seq"] < up["gate_seq"]].copy()
         up["period"] = up["period"] + np.floor(up["offset_h"] / 24.0).astype(int)
         dep = _departures(built)
-        gate_off = gate_seq[gate_seq["seq"] == gate_seq["gate_seq"]][["route_id", "offset_h"]] \
-            .rename(columns={"offset_h": "gate_offset_h"})
-        down = dep.merge(gate_seq[gate_seq["seq"] >= gate_seq["gate_seq"]], on="route_id") \
-            .merge(gate_off, on="route_id")
+        down = dep.merge(after, on="route_id").merge(gate_off, on="route_id")
         down["period"] = down["period"] + np.floor(
             (down["offset_h"] - down["gate_offset_h"]) / 24.0).astype(int)
         af = pd.concat([up[["arc_id", "product_id", "period", "flow_t", "trucks_per_day"]],
@@ -204,7 +202,7 @@ def _spoilage_table(net: FreightNetwork, built: BuiltModel, unserved: pd.DataFra
 
 
 def _crossing_table(net: FreightNetwork, built: BuiltModel,
-                    arc_flows: pd.DataFrame) -> pd.DataFrame:
+                    arc_flows: pd.DataFrame, added=None) -> pd.DataFrame:
     cap = net.capacity.copy()
     used = arc_flows[arc_flows["kind"] == "crossing"].groupby(
         ["element_id", "direction", "period"], as_index=False)[["flow_t", "trucks_per_day"]].sum()
@@ -218,12 +216,14 @@ def _crossing_table(net: FreightNetwork, built: BuiltModel,
         duals = np.array([m.dual.get(m.crossing_capacity[k], 0.0) for k in range(len(rows))])
     dual = rows[["crossing_id", "direction", "period"]].assign(
         dual_usd_per_truck=-duals + 0.0)
+    dual = appended_rows(dual, added, "crossing_capacity", "dual_usd_per_truck")
     out = out.merge(dual, on=["crossing_id", "direction", "period"], how="left")
     # minus HiGHS's row dual, not clipped: >= 0 up to solver noise (the certificate checks
     # the sign on these raw values)
     out["dual_usd_per_truck"] = out["dual_usd_per_truck"].fillna(0.0) + 0.0
     prio = built.priority_rows[["crossing_id", "direction", "period"]].assign(
         priority_dual_usd_per_truck=-_duals(m, m.priority_share, len(built.priority_rows)) + 0.0)
+    prio = appended_rows(prio, added, "priority_share", "priority_dual_usd_per_truck")
     out = out.merge(prio, on=["crossing_id", "direction", "period"], how="left")
     out["priority_dual_usd_per_truck"] = out["priority_dual_usd_per_truck"].fillna(0.0) + 0.0
     cap_v = out["capacity_trucks_per_day"].to_numpy()
@@ -287,13 +287,14 @@ def _product_table(unserved: pd.DataFrame, route_flows: pd.DataFrame, spoilage: 
 MARKET_DUAL_COLUMNS = ["market", "product_id", "period", "demand_t", "dual_usd_per_t"]
 
 
-def _market_duals(built: BuiltModel) -> pd.DataFrame:
+def _market_duals(built: BuiltModel, added=None) -> pd.DataFrame:
     """Each capped market's demand row (market, product, period), its demand (t) and dual
     (USD/t, >= 0: what one more tonne of demand would save)."""
     rows = built.demand_rows
     out = rows[["market", "product_id", "period", "demand_t"]].copy()
     m = built.model
     out["dual_usd_per_t"] = -_duals(m, m.market_demand, len(rows)) + 0.0
+    out = appended_rows(out, added, "market_demand", "dual_usd_per_t", "demand_t")
     return out[MARKET_DUAL_COLUMNS].sort_values(["market", "product_id", "period"],
                                                 kind="stable", ignore_index=True)
 
@@ -358,7 +359,8 @@ def _priced(var, usd_per_unit) -> float:
 
 
 def extract_results(net: FreightNetwork, routes: RouteSet, built: BuiltModel,
-                    solve_summary: dict, routing: Routing | None = None) -> ResultTables:
+                    solve_summary: dict, routing: Routing | None = None,
+                    added=None) -> ResultTables:
     """Read the solved model into tidy tables and a summary.
 
     Parameters
@@ -371,15 +373,19 @@ def extract_results(net: FreightNetwork, routes: RouteSet, built: BuiltModel,
         How optimality over the routes was established
         (:func:`borderflow.pipeline.generate_columns`); without it the run is ``restricted``
         to the routes in the model, with no gap bound.
+    added : AddedColumns, optional
+        A static sweep scenario's own columns and rows in the kept HiGHS model
+        (:mod:`borderflow.model.scenario_columns`): their values and duals are read from
+        HiGHS (``routes`` must include their routes).
 
     Returns
     -------
     ResultTables
     """
     fifo = repair_fifo(built)  # before any table reads the queues
-    route_flows = _route_flows(built, routes)
+    route_flows = _route_flows(built, routes, added)
     flows = _arc_flows(net, route_flows, routes, built)
-    crossings = _crossing_table(net, built, flows)
+    crossings = _crossing_table(net, built, flows, added)
     unserved = _unserved_table(built, route_flows)
     days = _stream_days(net, built) if built.dated else None
     queues, backlog = _queue_tables(net, built, days)
@@ -394,7 +400,7 @@ def extract_results(net: FreightNetwork, routes: RouteSet, built: BuiltModel,
     summary = RunSummary(
         scenario=net.scenario.name,
         status=solve_summary["status"],
-        objective_usd=float(pyo.value(m.objective)),
+        objective_usd=objective_with(m, added, built.flows),
         transport_cost_usd=float(route_flows["cost_usd"].sum()),
         revenue_usd=float(route_flows["revenue_usd"].sum()),
         lost_value_usd=_priced(m.unserved, built.unserved["penalty_usd_per_t"])
@@ -427,7 +433,7 @@ def extract_results(net: FreightNetwork, routes: RouteSet, built: BuiltModel,
         dispatch=str(solve_summary.get("dispatch", "foresight")),
         foresight_objective_usd=solve_summary.get("foresight_objective_usd"),
         value_of_foresight_usd=None if solve_summary.get("foresight_objective_usd") is None
-        else float(pyo.value(m.objective)) - solve_summary["foresight_objective_usd"],
+        else objective_with(m, added, built.flows) - solve_summary["foresight_objective_usd"],
         decision_days=solve_summary.get("windows") if solve_summary.get("dispatch") ==
         "realistic" else None,
         decision_dates=[str(net.periods["label"].iloc[d])
@@ -458,7 +464,8 @@ def extract_results(net: FreightNetwork, routes: RouteSet, built: BuiltModel,
                         backlog=backlog, spoilage=spoilage,
                         route_arcs=_route_arc_table(net, routes, route_flows, stream_queues),
                         stream_queues=stream_queues, initial_queues=initial_queues,
-                        market_duals=_market_duals(built), share_duals=_share_duals(built),
+                        market_duals=_market_duals(built, added),
+                        share_duals=_share_duals(built),
                         origin_stock=stock, entry_duals=_entry_duals(built, net),
                         stock_duals=_stock_duals(built, net))
 

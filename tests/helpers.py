@@ -154,3 +154,27 @@ def write_text(path: Path, text: str) -> Path:
     """Write ``text``, dedented (a YAML block written inline in a test), to ``path``."""
     path.write_text(textwrap.dedent(text), encoding="utf-8")
     return path
+
+
+
+#: tests/data/cg-three-borders and the gates its dated sweep tests close
+CG_DATA = Path(__file__).parent / "data" / "cg-three-borders"
+CG_GATES = ("boten-mohan", "huu-nghi-youyiguan", "vientiane-nong-khai")
+CG_START = dt.date(2024, 1, 1)
+
+
+def cg_closure_plan(days: int, first: int, last: int):
+    """A sweep plan on cg-three-borders: the undisrupted ``baseline`` of ``days`` days from
+    :data:`CG_START` and one scenario ``close-<gate>`` per gate of :data:`CG_GATES`, each
+    closing it from day ``first`` to day ``last`` (0-based)."""
+    from borderflow.data.dataset import load_dataset
+    from borderflow.data.scenario import Window
+    from borderflow.sweeps import plan_scenarios
+
+    horizon = Horizon(start=CG_START, days=days)
+    shut = Window(**{"from": CG_START + dt.timedelta(days=first),
+                     "to": CG_START + dt.timedelta(days=last)})
+    return plan_scenarios([Scenario(name="baseline", horizon=horizon)]
+                          + [Scenario(name=f"close-{g}", horizon=horizon,
+                                      events=(CloseEvent(crossing=g, close=shut),))
+                             for g in CG_GATES], data=CG_DATA, tables=load_dataset(CG_DATA))

@@ -13,28 +13,18 @@ nothing on those days.
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
+from helpers import CG_DATA, CG_START, cg_closure_plan
 
-from borderflow.data.dataset import load_dataset
-from borderflow.data.scenario import CloseEvent, Horizon, Scenario, Window
-from borderflow.sweeps import Job, ModelCache, plan_scenarios, solve_job
+from borderflow.sweeps import Job, ModelCache, solve_job
 
-CG = Path(__file__).parent / "data" / "cg-three-borders"
-START = dt.date(2024, 1, 1)
-HORIZON = Horizon(start=START, days=5)
-SHUT = Window(**{"from": START + dt.timedelta(days=1), "to": START + dt.timedelta(days=3)})
-GATES = ("boten-mohan", "huu-nghi-youyiguan", "vientiane-nong-khai")
+CG, START = CG_DATA, CG_START
 
 
 @pytest.fixture(scope="module")
 def plan():
-    tables = load_dataset(CG)
-    return plan_scenarios([Scenario(name="baseline", horizon=HORIZON)]
-                          + [Scenario(name=f"close-{g}", horizon=HORIZON,
-                                      events=(CloseEvent(crossing=g, close=SHUT),))
-                             for g in GATES], data=CG, tables=tables)
+    return cg_closure_plan(days=5, first=1, last=3)
 
 
 def _solve(plan, name, cache, warm=True):

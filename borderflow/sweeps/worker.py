@@ -7,8 +7,10 @@ reference solve (:class:`ModelCache`, a worker plugin). A scenario is then its b
 applied and a warm re-solve from that basis (:func:`solve_job`): restarting every scenario from
 the same basis makes its result independent of which scenarios the worker solved before, so a
 sweep gives the same numbers on 1 or 8 workers and when resumed. A scenario whose pricing finds
-improving routes gets column generation of its own, on a model rebuilt for it (the kept model
-stays as it is). :func:`dask_solve` is the task
+improving routes gets column generation of its own: static, its routes added to the kept
+HiGHS model and removed after it (:mod:`borderflow.model.scenario_columns`); dated, on a model
+rebuilt for it (the kept model stays as it is). A dated scenario's pricing searches again only
+what its duals changed (:mod:`borderflow.model.dated_reuse`). :func:`dask_solve` is the task
 run on a worker: a few scenarios, each written to its folder by the worker when the job says
 where.
 """
@@ -28,10 +30,13 @@ from borderflow.data.errors import InputError, Problem
 from borderflow.data.loaders import InputTables
 from borderflow.data.scenario import Scenario
 from borderflow.model.formulation import bound_updates
+from borderflow.model.pricing import PricingLimitError
 from borderflow.model.network import FreightNetwork, build_network, with_scenario
 from borderflow.model.results import ResultTables, extract_results
 from borderflow.options import RunOptions
+from borderflow.model.column_generation import pricing_inputs
 from borderflow.pipeline import Prepared, explained, generate_columns, prepare, solve_session
+from borderflow.pricing_scope import not_priced
 from borderflow.solvers.highs import InfeasibleError, SolverError, SolveSummary
 
 from .partitions import write_outcome
@@ -83,6 +88,9 @@ class KeptModel:
     prepared: Prepared
     basis: object = None
     reference: SolveSummary | None = None
+    #: a dated reference's last pricing pass, kept so that each scenario's pricing searches
+    #: again only what its duals changed (:mod:`borderflow.model.dated_reuse`)
+    priced: object = None
 
 
 def build(tables: InputTables, structure: Structure) -> Prepared:
@@ -168,6 +176,8 @@ class ModelCache(WorkerPlugin):
                 model.prepared, model.reference = reference_priced(
                     model.prepared, model.reference, structure)
                 model.basis = model.prepared.session.basis()
+                model.priced = reference_pricing(model.prepared, model.reference, model.basis,
+                                                 structure)
             except SolverError:  # a priced model that failed to re-solve: the capped one
                 model = self._solved(structure)
         self.models[key] = model
@@ -198,6 +208,30 @@ def reference_priced(model: Prepared, reference: SolveSummary,
     return priced, summary
 
 
+def reference_pricing(model: Prepared, reference: SolveSummary, basis,
+                      structure: Structure):
+    """The priced reference's pricing pass, kept for reuse by its scenarios
+    (:class:`~borderflow.model.dated_reuse.ReferencePricing`; ``None`` where the reference is
+    not priced, or has stock at origins, whose searches are not reused).
+
+    The reference is solved once more from ``basis`` as every scenario is (restarted, then
+    warm): its duals are then bit for bit those of a scenario whose re-solve makes no pivot
+    (the same basis, factorised the same way), which is what lets such a scenario reuse every
+    search its closure does not reach."""
+    if not_priced(model, reference):
+        return None
+    from borderflow.model.dated_columns import price_dated_model
+
+    model.session.restart_from(basis)
+    try:
+        model.session.solve(load=False)
+        found = price_dated_model(model.session, model.built, model.net,
+                                  structure.pricing, pricing_inputs(model.net), keep=True)
+    except (SolverError, PricingLimitError):  # nothing to reuse: scenarios search in full
+        return None
+    return found.reference
+
+
 def solve_job(job: Job, cache: ModelCache) -> Outcome:
     """Solve one scenario; never raises for a failed solve or bad scenario (the outcome says).
 
@@ -206,14 +240,16 @@ def solve_job(job: Job, cache: ModelCache) -> Outcome:
     scenario window by window). Cold: a model built for the scenario alone, solved from
     scratch (by the structure's rolling horizon, if any).
 
-    A static scenario is then priced with its own duals
+    The scenario is then priced with its own duals
     (:func:`borderflow.pipeline.generate_columns`, the structure's ``pricing`` options): if no
     route has a negative reduced cost it is ``certified`` at once (the fast path); otherwise
-    the routes that price out are added to a model rebuilt for this scenario alone, re-solved
-    warm from its basis, and priced again until none does (``certified``) or the rounds run
-    out (``restricted``, with the gap bound of the last pricing). The columns come from the
-    scenario's own pricing only and the kept model is not changed, so the result does not
-    depend on the worker, the chunking or a resumed sweep.
+    the routes that price out are added (warm, static: to the kept HiGHS model, as columns
+    and rows removed once the result tables are read; dated or cold: to a model rebuilt for
+    this scenario alone), re-solved warm from its basis, and priced again until none does
+    (``certified``) or the rounds run out (``restricted``, with the gap bound of the last
+    pricing). The columns come from the scenario's own pricing only and the kept model is the
+    same LP before and after, so the result does not depend on the worker, the chunking or a
+    resumed sweep.
     """
     t0 = time.perf_counter()
     name = job.scenario.name
@@ -242,11 +278,17 @@ def solve_job(job: Job, cache: ModelCache) -> Outcome:
                 raise
             raise explained(err, model.session, model.built, net) from None
         # price the scenario with its own duals; only if a route prices out, column
-        # generation on a model rebuilt for it (the kept model is left as it is)
+        # generation of its own: on the kept HiGHS model (static: the columns added for this
+        # scenario and removed after it), else on a model rebuilt for it
         model, summary, routing = generate_columns(
-            replace(model, net=net), summary, RunOptions(pricing=job.structure.pricing))
-        results = extract_results(net, model.routes, model.built, summary.as_dict(),
-                                  routing=routing)
+            replace(model, net=net), summary, RunOptions(pricing=job.structure.pricing),
+            in_place=job.warm, reference=kept.priced if job.warm else None)
+        try:
+            results = extract_results(net, model.routes, model.built, summary.as_dict(),
+                                      routing=routing, added=model.added)
+        finally:
+            if model.added is not None:
+                model.added.drop()
         return Outcome(name, "optimal", results=results, solve=summary.as_dict(),
                        wall_seconds=time.perf_counter() - t0, model_built=built_here)
     except SolverError as err:

@@ -4,13 +4,16 @@ enumeration (the enumerated routes only), side by side in one run.
     python tests/benchmarks/exact_vs_enumeration.py                 # the issue's cases
     python tests/benchmarks/exact_vs_enumeration.py --cases base,june
     python tests/benchmarks/exact_vs_enumeration.py --quick         # a tiny check that it runs
+    python tests/benchmarks/exact_vs_enumeration.py --cases n1 --rebuild  # + the old rebuild
 
 Cases: ``base`` (the static base day), ``june`` (``--month 6``), ``synthetic`` (the static
 synthetic instance of about 1e6 variables of ``tests/benchmarks/run.py``, cached under out/),
 ``dated45`` (``data/scenarios/boten-2021.yaml``: 45 days, initial queues, exact windows),
 ``n1`` (the static N-1 sweep, per scenario: a kept model re-solved warm for each closure, then
-priced); ``--quick`` runs ``tiny-static``, ``tiny-dated`` (one day) and ``tiny-n1`` on
-``tests/data/cg-three-borders``.
+priced, a closure's own routes added to the kept HiGHS model as a sweep worker adds them;
+``--rebuild`` adds ``exact-rebuild``, the same with a model rebuilt per closure that needs
+routes, as before session 8); ``--quick`` runs ``tiny-static``, ``tiny-dated`` (one day) and
+``tiny-n1`` on ``tests/data/cg-three-borders``.
 
 Each case is solved in-process twice, by :func:`borderflow.pipeline.run_scenario`:
 
@@ -101,9 +104,11 @@ def _solve(tables, scenario, options) -> dict:
             "routes_generated": r.routes_generated, "gap_bound_usd": r.gap_bound_usd}
 
 
-def _n1(tables, scenarios, options) -> dict:
+def _n1(tables, scenarios, options, in_place: bool = True) -> dict:
     """The N-1 closures as a sweep solves them: one kept model, each closure applied as bounds
-    and re-solved warm from the reference basis, then priced (column generation of its own)."""
+    and re-solved warm from the reference basis, then priced (column generation of its own:
+    the routes added to the kept HiGHS model and removed after the scenario, as a sweep
+    worker does; ``in_place`` False: a model rebuilt for the scenario, as before session 8)."""
     from borderflow.model.formulation import bound_updates
     from borderflow.model.network import with_scenario
     from borderflow.pipeline import generate_columns, prepare, solve_session
@@ -120,7 +125,9 @@ def _n1(tables, scenarios, options) -> dict:
         kept.session.apply(bound_updates(kept.built, net))
         summary = solve_session(kept.session, kept.built, net)
         model = replace(kept, net=net)
-        model, summary, routing = generate_columns(model, summary, options)
+        model, summary, routing = generate_columns(model, summary, options, in_place=in_place)
+        if model.added is not None:  # the scenario's own columns, removed as a sweep does
+            model.added.drop()
         per.append((_cpu() - cpu, routing.pricing_seconds, routing.status))
     n = len(per)
     return {"cpu_s": sum(p[0] for p in per) / n, "pricing_s": sum(p[1] for p in per) / n,
@@ -135,14 +142,20 @@ def main(argv: list[str] | None = None) -> list[dict]:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cases", default=",".join(ISSUE_CASES))
     ap.add_argument("--quick", action="store_true", help="the tiny cases only (a smoke run)")
+    ap.add_argument("--rebuild", action="store_true",
+                    help="n1: also the exact method with a model rebuilt per scenario that "
+                         "needs routes (the way before session 8), as a third arm")
     args = ap.parse_args(argv)
     cases = QUICK_CASES if args.quick else tuple(c for c in args.cases.split(",") if c)
     methods = {"exact": RunOptions(), "enumeration": RunOptions.of(pricing_rounds=0)}
+    if args.rebuild:
+        methods["exact-rebuild"] = RunOptions()
     rows = []
     for case in cases:
         tables, scenarios = _scenarios(case)
         for method, options in methods.items():
-            out = _n1(tables, scenarios, options) if case.endswith("n1") else \
+            out = _n1(tables, scenarios, options, method != "exact-rebuild") \
+                if case.endswith("n1") else \
                 _solve(tables, scenarios[0], options)
             row = {"bench": "exact_vs_enumeration", "case": case, "method": method, **out}
             rows.append(row)
@@ -152,7 +165,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
     print("|---|---|---|---|---|---|")
     for case in cases:
         ex, en = (next(r for r in rows if r["case"] == case and r["method"] == m)
-                  for m in methods)
+                  for m in ("exact", "enumeration"))
         gap = en.get("gap_bound_usd")
         print(f"| {case} | {ex['cpu_s']:.2f} | {en['cpu_s']:.2f} ({en['pricing_s']:.2f}) | "
               f"{ex['cpu_s'] / max(en['cpu_s'], 1e-9):.2f} | "

@@ -1,0 +1,132 @@
+"""Dated pricing that searches again only what a sweep scenario's duals changed.
+
+A dated sweep keeps one priced reference model per worker (``borderflow.sweeps.worker.
+reference_priced``) and prices every scenario with its own duals: one A* search per (origin,
+product, dispatch day), most of which meet exactly the duals the reference had (a closure of
+ten days in a sixty-day horizon leaves the duals of the days after it, and of every day when
+the re-solve made no pivot, as they were).
+
+A search of :func:`borderflow.model.dated_pricing.price_dated` is a deterministic function of
+the pricing graph, the product, its dispatch day ``t``, the origin's supply dual
+:math:`\\pi_{o,p,t}`, the options (columns per pair, tolerance, label limit) and the duals and
+closures of the days it can reach: crossing days ``t .. t + shelf/24 + queue_max_wait_days +
+1`` (capacity, priority and closure arrays, the capacity of the opposite direction
+``empty_return_days`` later for returning empties) and market days as far (the gate-to-market
+days of a route fit in its shelf life), plus the queue parameters and gate-entry duals. When
+all of these are bit for bit the reference's, the search returns bit for bit what the
+reference's returned: its pair row and columns are taken from the reference
+(:class:`ReferencePricing`) instead of searching again. Every other search runs as before, so
+the pricing pass, its columns, bounds, certificate and tables are the same as a full pass;
+only the time differs (``tests/test_dated_reuse.py`` checks the result equals a full pass).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["ReferencePricing", "Reuse"]
+
+
+@dataclass
+class ReferencePricing:
+    """A dated pricing pass kept for reuse: its duals, inputs, options and each search's
+    ``(pair row, column rows)`` by ``(origin, product_id, period)``."""
+
+    duals: object
+    graph: object
+    products: tuple
+    options: tuple  # (max_columns, tolerance, max_labels)
+    searches: dict
+
+
+def _changed_days(a: np.ndarray, b: np.ndarray, axis_days: int = -1) -> np.ndarray:
+    """Per day, whether two ``[..., day]`` arrays differ anywhere on it."""
+    if a.shape != b.shape:
+        return np.ones(a.shape[-1], dtype=bool)
+    diff = a != b
+    return diff.reshape(-1, diff.shape[-1]).any(axis=0) if diff.ndim > 1 else diff
+
+
+class Reuse:
+    """Which searches of a pricing pass can take the reference's result (see the module
+    docstring): made once per pass from the pass's duals and the reference.
+
+    Parameters
+    ----------
+    reference : ReferencePricing
+    duals : DatedDuals
+        The pass's duals.
+    graph, products, options
+        The pass's pricing inputs and ``(max_columns, tolerance, max_labels)``.
+    """
+
+    def __init__(self, reference: ReferencePricing, duals, graph, products, options):
+        self.ref = reference
+        r = reference.duals
+        self.ok = (graph is reference.graph and tuple(products) == reference.products
+                   and tuple(options) == reference.options
+                   and duals.n_periods == r.n_periods
+                   and duals.empty_return_share == r.empty_return_share
+                   and duals.empty_return_days == r.empty_return_days
+                   and duals.waiting_cost_usd_per_truck_day == r.waiting_cost_usd_per_truck_day
+                   and duals.max_wait_days == r.max_wait_days
+                   and tuple(duals.entry_usd_per_truck) == tuple(r.entry_usd_per_truck))
+        if not self.ok:
+            return
+        n = duals.n_periods
+        cross = _changed_days(np.asarray(duals.capacity_usd_per_truck),
+                              np.asarray(r.capacity_usd_per_truck)) \
+            | _changed_days(np.asarray(duals.closed), np.asarray(r.closed))
+        p, q = duals.priority_usd_per_truck, r.priority_usd_per_truck
+        if (p is None) != (q is None):
+            cross[:] = True
+        elif p is not None:
+            cross |= _changed_days(np.asarray(p), np.asarray(q))
+        # a crossing day's term reads the opposite direction's capacity dual `lag` days on
+        lag = int(duals.empty_return_days)
+        if lag:
+            later = np.zeros(n, dtype=bool)
+            later[:max(0, n - lag)] = cross[lag:]
+            cross = cross | later
+        self._cross = np.concatenate([[0], np.cumsum(cross)])
+        self._n = n
+        self._market: dict = {}
+        self._duals = duals
+
+    def _clean(self, cum: np.ndarray, first: int, last: int) -> bool:
+        """No changed day in ``first .. last`` (clipped to the modelled days)."""
+        last = min(last, self._n - 1)
+        return first > last or cum[last + 1] - cum[first] == 0
+
+    def _market_days(self, product) -> np.ndarray:
+        """Cumulative count of days on which a market dual of ``product`` changed."""
+        pid = product.product_id
+        if pid not in self._market:
+            n, a, b = self._n, self._duals.market_usd_per_t, self.ref.duals.market_usd_per_t
+            changed = np.zeros(n, dtype=bool)
+            for m, _ in product.markets:
+                for d in range(n):
+                    if a.get((m, pid, d), 0.0) != b.get((m, pid, d), 0.0):
+                        changed[d] = True
+            self._market[pid] = np.concatenate([[0], np.cumsum(changed)])
+        return self._market[pid]
+
+    def result(self, product, origin: str, t: int):
+        """The reference's ``(pair row, column rows)`` of this search if it can be reused,
+        else None."""
+        if not self.ok:
+            return None
+        key = (origin, product.product_id, t)
+        found = self.ref.searches.get(key)
+        if found is None:
+            return None
+        if self._duals.supply_usd_per_t.get(key, 0.0) != \
+                self.ref.duals.supply_usd_per_t.get(key, 0.0):
+            return None
+        last = t + int(product.shelf_life_h // 24) + int(self._duals.max_wait_days) + 2
+        if not (self._clean(self._cross, t, last)
+                and self._clean(self._market_days(product), t, last)):
+            return None
+        return found
