@@ -133,3 +133,24 @@ def test_the_verifier_refuses_a_window_restarted_by_later_news(tmp_path, tiny_ta
                                              pre_news_flow_t=0.0)
     bad = failed(pd.concat([good.keep_coming, extra], ignore_index=True))
     assert len(bad) == 1 and "2024-01-05 x1" in bad[0].loc[~bad[0]["ok"], "entity"].iloc[0]
+
+
+def test_news_bounding_the_dispatch_is_refused_inside_the_episode_window_only():
+    from borderflow.data.errors import InputError
+    from borderflow.data.scenario import SupplyChange, SupplyEvent
+    from borderflow.model.information import check_lag_conflicts
+
+    def cut(k):
+        return SupplyEvent(supply=SupplyChange(product="durian", factor=0.5),
+                           **{"from": day(k)})
+
+    # one episode (X1 closed days 2-3, then 4-5, news on days 2 and 4), 2 days of keeping
+    # coming, no lag: drivers keep coming on dispatch days 2-3 only; a supply cut announced
+    # on day 3 is refused, one on day 5 (inside a window the day-4 news would have started
+    # under a rule restarting at each news) is not
+    with pytest.raises(InputError, match=r"events\[2\]\.announced.*news of 2024-01-03"):
+        check_lag_conflicts(dated("c", 10, _closed(2, 3), _closed(4, 5), cut(3)), 0, 2)
+    check_lag_conflicts(dated("c", 10, _closed(2, 3), _closed(4, 5), cut(5)), 0, 2)
+    # a second episode (closed again on days 6-7, news day 6) has its own window: day 7 refused
+    with pytest.raises(InputError, match=r"events\[2\]\.announced.*news of 2024-01-07"):
+        check_lag_conflicts(dated("c", 10, _closed(2, 3), _closed(6, 7), cut(7)), 0, 2)
