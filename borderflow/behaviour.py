@@ -8,7 +8,9 @@ Three parameters are used (issue 18, item 4):
   gate (:mod:`borderflow.solvers.informed`);
 - ``keep_coming_share`` and ``keep_coming_days``: after the lag, for ``keep_coming_days`` more
   days, at least that share of the trucks the plan made before news of a closure or throttle
-  had loaded toward that gate keep being dispatched to it (drivers who wait it out). A
+  had loaded toward that gate keep being dispatched to it (drivers who wait it out); counted
+  from the gate's first news of a disruption episode, later news of the same episode does not
+  restart it (:func:`borderflow.model.information.keep_coming_windows`). A
   ``keep_coming_days`` row whose ``applies_to`` is a crossing id gives that gate its own
   window (Lang Son's gates: 18 days, the other gates the ``any gate`` row's 30).
 

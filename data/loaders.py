@@ -61,7 +61,8 @@ class InputTables:
     Attributes are named as the tables (``products``, ``nodes``, ``crossings``, ``links``,
     ``supply``, ``seasonality``, ``markets``, ``parameters``, ``provenance``, and the optional
     ``cost_terms`` and ``destination_shares``: empty when the dataset has none); ``sources`` maps
-    each table to the file(s) it was read from and ``checksums`` each file to its SHA-256.
+    each table to the file(s) it was read from and ``checksums`` each file to its SHA-256
+    (with the dataset folder's :data:`RUN_SIDE_FILES`, e.g. ``behaviour.csv``).
     """
 
     products: pd.DataFrame
@@ -353,6 +354,13 @@ def _empty(spec: TableSpec) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=object) for c in spec.schema.columns})
 
 
+#: side tables of the dataset folder (not overlays) that a run reads besides the tables:
+#: ``behaviour.csv`` (:mod:`borderflow.behaviour`, the realistic dispatch's reaction lag and
+#: drivers who keep coming). Their SHA-256 is recorded with the tables' (``run.json``
+#: ``input_sha256``), so a run says which behaviour it used and ``verify`` sees it change.
+RUN_SIDE_FILES = ("behaviour.csv",)
+
+
 def sha256_file(path: Path | str) -> str:
     """Hex SHA-256 of a file's bytes (the checksums recorded in ``run.json``)."""
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
@@ -422,6 +430,9 @@ def read_tables(data_dir: Path | str | None = None,
             sources[spec.name] = [display_path(base / spec.filename)]
             checksums[display_path(base / spec.filename)] = sha256_file(base / spec.filename)
         frames[spec.name] = df
+    for name in RUN_SIDE_FILES:  # read by the run from the dataset folder itself
+        if (base / name).is_file():
+            checksums[display_path(base / name)] = sha256_file(base / name)
     for overlay in overlays:
         folder = Path(overlay)
         _check_folder(folder, "overlay")

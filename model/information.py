@@ -181,19 +181,69 @@ def held_until(scenario: Scenario, days: list[int], lag: int) -> list[int]:
 
 #: events whose news starts drivers keeping coming (a gate closed or throttled)
 RESTRICTING_EVENTS = (CloseEvent, CapacityEvent)
+#: the last day of an event without an end (in force to the end of the run)
+OPEN_END = 10**6
+
+
+def _in_force(ev, start: dt.date) -> tuple[int, int]:
+    """First and last day (0-based, inclusive) of a closure or capacity event; an open start
+    is day 0, an open end :data:`OPEN_END`."""
+    window = ev.close if isinstance(ev, CloseEvent) else ev.window
+    first = (window.start - start).days if window.start is not None else 0
+    last = (window.end - start).days if window.end is not None else OPEN_END
+    return max(first, 0), last
+
+
+def restriction_episodes(scenario: Scenario) -> list[tuple[str, str, int, int, list[int]]]:
+    """The disruption episodes of each gate and direction (docs/dynamics.md, "Drivers who
+    keep coming"): ``(crossing_id, direction, first_day, last_day, news)``.
+
+    An episode is a maximal run of consecutive days (0-based, inclusive) on which at least one
+    :data:`RESTRICTING_EVENTS` event of that crossing and direction is in force (``both``
+    counts for each direction); it ends on the last such day: the next day the gate is back
+    to its crossings.csv capacity. ``news`` holds, sorted, the announcement day of each of its
+    events (``announced``, else its first day; never before day 0). An event wholly before
+    the horizon starts belongs to no episode.
+    """
+    start = scenario.horizon.start
+    spans: dict[tuple[str, str], list[tuple[int, int, int]]] = {}
+    for ev in scenario.events:
+        if not isinstance(ev, RESTRICTING_EVENTS):
+            continue
+        first, last = _in_force(ev, start)
+        if last < 0:
+            continue
+        told = (announced_on(ev, start) - start).days
+        way = getattr(ev, "direction", "both")
+        for d in (("a_to_b", "b_to_a") if way == "both" else (way,)):
+            spans.setdefault((ev.crossing, d), []).append((first, last, told))
+    out = []
+    for (crossing, d), evs in sorted(spans.items()):
+        current = None
+        for first, last, told in sorted(evs):
+            if current is not None and first <= current[1] + 1:  # overlaps or touches
+                current = [current[0], max(current[1], last), current[2] + [told]]
+                continue
+            if current is not None:
+                out.append((crossing, d, current[0], current[1], sorted(current[2])))
+            current = [first, last, [told]]
+        out.append((crossing, d, current[0], current[1], sorted(current[2])))
+    return out
 
 
 def keep_coming_windows(scenario: Scenario, lag: int, days: int,
                         days_by_gate: Mapping[str, int] | None = None) -> pd.DataFrame:
     """Where and when drivers keep coming after news of a closure or throttle.
 
-    One row per (news day, crossing, direction): ``news_period`` (0-based; the announcement
-    day of a :data:`RESTRICTING_EVENTS` event, day 0 excluded: what is known on day 0 is
-    planned for), ``crossing_id``, ``direction`` (``a_to_b`` or ``b_to_a``: ``both`` gives
-    two rows), ``first_period`` ``= news_period + lag`` and ``end_period`` (exclusive)
-    ``= first_period + days`` (the crossing's own days if ``days_by_gate`` has it): the
-    dispatch days on which the route flows queueing at that gate in that direction keep at
-    least the share of the plan made before the news.
+    One row per disruption episode of a gate and direction (:func:`restriction_episodes`)
+    with news after day 0: ``news_period`` (0-based) the episode's *first* news after day 0
+    (what is known on day 0 is planned for; later news of the same episode, e.g. a tightening
+    or an extension, starts no window of its own), ``crossing_id``, ``direction``
+    (``a_to_b`` or ``b_to_a``), ``first_period`` ``= news_period + lag`` and ``end_period``
+    (exclusive) ``= first_period + days`` (the crossing's own days if ``days_by_gate`` has
+    it): the dispatch days on which the route flows queueing at that gate in that direction
+    keep at least the share of the plan made before that news. Two episodes with the same
+    first news give one row.
 
     Parameters
     ----------
@@ -205,19 +255,15 @@ def keep_coming_windows(scenario: Scenario, lag: int, days: int,
     days_by_gate : mapping, optional
         Crossing id -> its own ``keep_coming_days`` (0: no row for it).
     """
-    start = scenario.horizon.start
     own = dict(days_by_gate or {})
     rows = set()
-    for ev in scenario.events:
-        if not isinstance(ev, RESTRICTING_EVENTS):
+    for crossing, d, _, _, news in restriction_episodes(scenario):
+        later = [a for a in news if a > 0]
+        n = int(own.get(crossing, days))
+        if not later or n <= 0:
             continue
-        a = (announced_on(ev, start) - start).days
-        n = int(own.get(ev.crossing, days))
-        if a <= 0 or n <= 0:
-            continue
-        way = getattr(ev, "direction", "both")
-        for d in (("a_to_b", "b_to_a") if way == "both" else (way,)):
-            rows.add((a, ev.crossing, d, a + lag, a + lag + n))
+        a = later[0]
+        rows.add((a, crossing, d, a + lag, a + lag + n))
     return pd.DataFrame(sorted(rows), columns=["news_period", "crossing_id", "direction",
                                                "first_period", "end_period"])
 
@@ -242,12 +288,10 @@ def check_lag_conflicts(scenario: Scenario, lag: int, keep_days: int = 0,
     start = scenario.horizon.start
     news = sorted({d for ev in scenario.events if isinstance(ev, LAGGED_EVENTS)
                    for d in _event_news(ev, start)} - {start})
-    kept = {}  # news day -> the longest window it starts
-    for ev in scenario.events:
-        told = announced_on(ev, start) if isinstance(ev, RESTRICTING_EVENTS) else start
-        n = int(own.get(ev.crossing, keep_days)) if told != start else 0
-        if n > 0:
-            kept[told] = max(kept.get(told, 0), n)
+    kept = {}  # news day -> the longest keep-coming window it starts
+    for w in keep_coming_windows(scenario, lag, keep_days, own).itertuples(index=False):
+        told = start + dt.timedelta(days=int(w.news_period))
+        kept[told] = max(kept.get(told, 0), int(w.end_period - w.first_period))
     problems = []
     for k, ev in enumerate(scenario.events):
         if not isinstance(ev, DISPATCH_BOUNDING_EVENTS):

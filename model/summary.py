@@ -131,7 +131,9 @@ class RunSummary:
                                               "loaded toward that gate that keep coming after "
                                               "the reaction lag", default=None)
     keep_coming_days: int | None = _f("days", "realistic dispatch: days (after the reaction "
-                                              "lag) during which they keep coming",
+                                              "lag) during which they keep coming, counted "
+                                              "from a gate's first news of a disruption "
+                                              "episode (docs/dynamics.md)",
                                       default=None)
     keep_coming_days_by_gate: dict | None = _f("days", "realistic dispatch: the gates with their "
                                                        "own window (crossing id -> days, "

@@ -119,3 +119,28 @@ def test_every_event_kind_survives_the_round_trip_through_run_json():
                    {"crossing": "x2", "context": True}]})
     dumped = json.loads(json.dumps(scenario.model_dump(mode="json", by_alias=True)))
     assert Scenario.model_validate(dumped) == scenario
+
+
+def test_run_json_records_the_behaviour_it_used(tiny_dated, tmp_path):
+    # behaviour.csv is no table of the model but a realistic run reads it (reaction lag,
+    # drivers who keep coming): its SHA-256 is in run.json with the tables', and a changed
+    # behaviour.csv is reported as a changed input of the run
+    from borderflow.io import changed_inputs
+    from test_keep_coming import _keep_rows
+
+    data, scenario = tiny_dated
+    _keep_rows(0.5, 1).to_csv(data / "behaviour.csv", index=False)
+    out = tmp_path / "run"
+    result = CliRunner().invoke(app, ["solve", "--data", str(data), "--scenario", str(scenario),
+                                      "--dispatch", "realistic", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    meta = json.loads((out / "run.json").read_text())
+    key = next(k for k in meta["input_sha256"] if Path(k).name == "behaviour.csv")
+    recorded = hashlib.sha256((data / "behaviour.csv").read_bytes()).hexdigest()
+    assert meta["input_sha256"][key] == recorded
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["keep_coming_share"] == 0.5  # the run did use it
+    assert changed_inputs(out, meta) == []
+    _keep_rows(0.8, 1).to_csv(data / "behaviour.csv", index=False)
+    assert [(Path(n).name, r) for n, r, _ in changed_inputs(out, meta)] == [
+        ("behaviour.csv", recorded)]

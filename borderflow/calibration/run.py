@@ -19,7 +19,7 @@ import pandas as pd
 
 import borderflow
 from borderflow.data.errors import display_path
-from borderflow.data.loaders import InputTables, sha256_file
+from borderflow.data.loaders import RUN_SIDE_FILES, InputTables, sha256_file
 from borderflow.runfolder import Claim, claim
 from borderflow.solvers.highs import solver_version
 from borderflow.uncertainty.perturb import apply_sample
@@ -125,6 +125,8 @@ def _fit_id(tables: InputTables, targets_files: list[Path], selectors, options: 
             estimates_only: bool) -> str:
     h = hashlib.sha256()
     for name, digest in sorted(tables.checksums.items()):
+        if Path(name).name in RUN_SIDE_FILES:  # behaviour: read by dated runs, not by a fit
+            continue
         h.update(f"{Path(name).name}:{digest}\n".encode())
     for path in targets_files:
         h.update(f"{path.name}:{sha256_file(path)}\n".encode())

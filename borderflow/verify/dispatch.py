@@ -27,9 +27,12 @@ keep_coming            drivers who keep coming (summary ``keep_coming_share`` s 
                        ``keep_coming_days`` D > 0, or a gate's own window D_c in
                        ``keep_coming_days_by_gate``, each a whole number of days 0-60): each
                        row of ``keep_coming.parquet`` belongs to a window re-derived here
-                       (news = the announcement, after day 0, of a closure or capacity event
-                       of its crossing c and direction; dispatch days ``[news + lag, news +
-                       lag + D_c)``, D_c = D for a gate without its own), its route's last
+                       (one per disruption episode of its crossing c and direction: a run
+                       of consecutive days on which a closure or capacity event of c in
+                       that direction is in force; news = the episode's first announcement
+                       after day 0 of one of its events, later ones start nothing;
+                       dispatch days ``[news + lag, news + lag + D_c)``, D_c = D for a gate
+                       without its own), its route's last
                        gate arc (its queue gate) is that crossing in that direction,
                        ``floor_t = s x
                        pre_news_flow_t``, the route flow that day is at least ``floor_t``, and
@@ -84,18 +87,39 @@ def _news_days(scenario) -> set[int]:
 def _keep_windows(scenario, lag: int, days: int, by_gate: dict | None = None) -> set:
     """``(crossing, direction, news date ISO, first period, end period)`` of each keep-coming
     window (module docstring), from the scenario and the windows' lengths alone (``days``, or
-    the crossing's own in ``by_gate``)."""
-    start, out, own = scenario.horizon.start, set(), dict(by_gate or {})
+    the crossing's own in ``by_gate``): one per disruption episode with news after day 0,
+    from the episode's first such news."""
+    start, own = scenario.horizon.start, dict(by_gate or {})
+    spans = []  # (crossing, direction, first day, last day or None, news day)
     for ev in scenario.events:
         if type(ev).__name__ not in ("CloseEvent", "CapacityEvent"):
             continue
+        window = getattr(ev, "close", None) or ev.window
         told = max(ev.announced or _first_day(ev) or start, start)
-        a, n = (told - start).days, int(own.get(ev.crossing, days))
-        if a <= 0 or n <= 0:
+        first = max((window.start - start).days, 0) if window.start is not None else 0
+        last = (window.end - start).days if window.end is not None else None
+        if last is not None and last < 0:
             continue
         way = getattr(ev, "direction", "both")
         for d in (("a_to_b", "b_to_a") if way == "both" else (way,)):
-            out.add((ev.crossing, d, told.isoformat(), a + lag, a + lag + n))
+            spans.append((ev.crossing, d, first, last, (told - start).days))
+    cap = 2 + max([0] + [x for s in spans for x in (s[2], s[3], s[4]) if x is not None])
+    restricted: dict = {}  # (crossing, direction) -> the days some event is in force
+    for c, d, first, last, _ in spans:
+        restricted.setdefault((c, d), set()).update(range(first, (cap if last is None
+                                                                   else last) + 1))
+    news: dict = {}  # (crossing, direction, episode's first day) -> its news days after 0
+    for c, d, first, _, a in spans:
+        begin = first
+        while begin - 1 in restricted[(c, d)]:  # back to the day the episode began
+            begin -= 1
+        if a > 0:
+            news.setdefault((c, d, begin), []).append(a)
+    out = set()
+    for (c, d, _), told in news.items():
+        a, n = min(told), int(own.get(c, days))
+        if n > 0:
+            out.add((c, d, (start + dt.timedelta(days=a)).isoformat(), a + lag, a + lag + n))
     return out
 
 
