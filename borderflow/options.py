@@ -30,6 +30,15 @@ DATED_METHODS = ("auto", "lp", "exact-windows", "windows")
 EXACT_WINDOWS = RollingHorizon(window_days=14, overlap_days=4, exact=True)
 
 
+def recorded_pricing(pricing: Pricing) -> dict:
+    """``pricing`` as ``run.json`` records it: ``window_start`` only when it is on, so a run
+    without it records what it always did (run folders stay byte-identical)."""
+    out = asdict(pricing)
+    if not out["window_start"]:
+        out.pop("window_start")
+    return out
+
+
 @dataclass(frozen=True)
 class RunOptions:
     """Options of a run (frozen: derive variants with :func:`dataclasses.replace`).
@@ -207,7 +216,7 @@ class RunOptions:
         routes, solver, memory limit and rolling horizon as asked for, and the two dated-run
         defaults (``dated_routes_per_product``, ``dated_solver``). What the dated defaults
         made of them is recorded as ``effective_options``."""
-        return {"routes": self.routes.recorded(), "pricing": asdict(self.pricing),
+        return {"routes": self.routes.recorded(), "pricing": recorded_pricing(self.pricing),
                 "solver": asdict(self.solver),
                 "max_model_gb": self.max_model_gb,
                 "rolling": None if self.rolling is None else asdict(self.rolling),
