@@ -106,7 +106,7 @@ class RunOptions:
            window_days: int | None = None, overlap_days: int | None = None,
            pricing_rounds: int = Pricing.max_rounds, method: str = "auto",
            pricing_labels: int = Pricing.max_labels,
-           routes: str = "enumerate") -> RunOptions:
+           routes: str = "enumerate", window_pricing: bool = False) -> RunOptions:
         """Options from the few settings the command line exposes.
 
         Parameters
@@ -132,6 +132,8 @@ class RunOptions:
         routes : str
             How the first route set is made (:attr:`RouteOptions.start`): ``enumerate`` or
             ``seed``.
+        window_pricing : bool
+            Dated runs solved by exact windows: :attr:`Pricing.window_start`.
 
         Raises
         ------
@@ -152,7 +154,7 @@ class RunOptions:
             rolling = None
         return cls(routes=RouteOptions(start=routes),
                    pricing=Pricing(enabled=pricing_rounds > 0, max_rounds=pricing_rounds,
-                                   max_labels=pricing_labels),
+                                   max_labels=pricing_labels, window_start=window_pricing),
                    solver=SolverOptions(threads=threads, time_limit_s=time_limit_s),
                    rolling=rolling,
                    exact_windows_from_days=None if method == "lp"

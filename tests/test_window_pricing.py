@@ -125,3 +125,26 @@ def test_run_json_records_the_option_only_when_on():
     assert "window_start" not in recorded_pricing(RunOptions().pricing)
     assert recorded_pricing(_options(True).pricing)["window_start"] is True
     assert "window_start" not in RunOptions().recorded()["pricing"]
+
+
+def test_cli_window_pricing_is_recorded_and_certified(tmp_path):
+    import json
+    import shutil
+    import subprocess
+    import sys
+
+    scenario = tmp_path / "day.yaml"
+    scenario.write_text("name: day\nbase: default\nhorizon: {start: 2024-01-01, days: 1}\n")
+    exe = Path(sys.executable).with_name("borderflow")
+    cmd = [str(exe) if exe.exists() else shutil.which("borderflow"), "solve", "--data",
+           str(DATA / "cg-three-borders"), "--scenario", str(scenario), "--method",
+           "exact-windows", "--window-days", "1", "--window-pricing", "--out",
+           str(tmp_path / "run")]
+    done = subprocess.run(cmd, check=False, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    run = json.loads((tmp_path / "run" / "run.json").read_text())
+    assert summary["routing"] == "certified" and summary["verified"] is True
+    assert summary["objective_usd"] == pytest.approx(DAY_SUPPLY_T * (61.5 - 2000), rel=1e-9)
+    assert summary["pricing"]["rounds"] == 1
+    assert run["options"]["pricing"]["window_start"] is True
