@@ -30,6 +30,15 @@ DATED_METHODS = ("auto", "lp", "exact-windows", "windows")
 EXACT_WINDOWS = RollingHorizon(window_days=14, overlap_days=4, exact=True)
 
 
+def recorded_pricing(pricing: Pricing) -> dict:
+    """``pricing`` as ``run.json`` records it: ``window_start`` only when it is on, so a run
+    without it records what it always did (run folders stay byte-identical)."""
+    out = asdict(pricing)
+    if not out["window_start"]:
+        out.pop("window_start")
+    return out
+
+
 @dataclass(frozen=True)
 class RunOptions:
     """Options of a run (frozen: derive variants with :func:`dataclasses.replace`).
@@ -97,7 +106,7 @@ class RunOptions:
            window_days: int | None = None, overlap_days: int | None = None,
            pricing_rounds: int = Pricing.max_rounds, method: str = "auto",
            pricing_labels: int = Pricing.max_labels,
-           routes: str = "enumerate") -> RunOptions:
+           routes: str = "enumerate", window_pricing: bool = False) -> RunOptions:
         """Options from the few settings the command line exposes.
 
         Parameters
@@ -123,6 +132,8 @@ class RunOptions:
         routes : str
             How the first route set is made (:attr:`RouteOptions.start`): ``enumerate`` or
             ``seed``.
+        window_pricing : bool
+            Dated runs solved by exact windows: :attr:`Pricing.window_start`.
 
         Raises
         ------
@@ -143,7 +154,7 @@ class RunOptions:
             rolling = None
         return cls(routes=RouteOptions(start=routes),
                    pricing=Pricing(enabled=pricing_rounds > 0, max_rounds=pricing_rounds,
-                                   max_labels=pricing_labels),
+                                   max_labels=pricing_labels, window_start=window_pricing),
                    solver=SolverOptions(threads=threads, time_limit_s=time_limit_s),
                    rolling=rolling,
                    exact_windows_from_days=None if method == "lp"
@@ -207,7 +218,7 @@ class RunOptions:
         routes, solver, memory limit and rolling horizon as asked for, and the two dated-run
         defaults (``dated_routes_per_product``, ``dated_solver``). What the dated defaults
         made of them is recorded as ``effective_options``."""
-        return {"routes": self.routes.recorded(), "pricing": asdict(self.pricing),
+        return {"routes": self.routes.recorded(), "pricing": recorded_pricing(self.pricing),
                 "solver": asdict(self.solver),
                 "max_model_gb": self.max_model_gb,
                 "rolling": None if self.rolling is None else asdict(self.rolling),

@@ -54,7 +54,9 @@ from borderflow.pricing_scope import (label_limit_reason, not_priced, outside_pr
 from borderflow.solvers.highs import (HighsSession, InfeasibleError, SolverOptions,
                                       SolveSummary)
 from borderflow.solvers.memory import release_freed_memory
-from borderflow.solvers.rolling import RollingHorizon, solve_rolling
+from borderflow.solvers.rolling import RollingHorizon, solve_rolling, window_progress
+from borderflow.window_pricing import (solve_window_priced, window_routing,
+                                       window_start_problem)
 
 __all__ = ["Prepared", "Run", "assemble", "counterfactual", "explained", "generate_columns",
            "has_disruptions",
@@ -253,8 +255,13 @@ def run_scenario(tables: InputTables, scenario: Scenario | None = None,
         lag, keep = reaction_lag(tables, scenario), keep_coming(tables, scenario)
         _check_realistic(model, lag.days, keep.days if keep.active else 0,
                          keep.days_by_gate if keep.active else None)
+    window_routes = None  # routes added by a window-priced start (None: not used)
     try:
-        summary = solve_session(model.session, model.built, model.net, rolling, progress)
+        if window_start_problem(model, options, rolling):
+            summary = solve_session(model.session, model.built, model.net, rolling, progress)
+        else:
+            model, summary, window_routes = solve_window_priced(model, rolling, options,
+                                                                solver, progress)
     except InfeasibleError as err:
         if rolling is not None and not rolling.exact:  # a window's IIS is not the model's
             raise
@@ -268,6 +275,7 @@ def run_scenario(tables: InputTables, scenario: Scenario | None = None,
     model, summary, routing = generate_columns(model, summary, options, progress,
                                                extra_constraints=extra_constraints,
                                                keep_input=False)
+    window_routing(routing, window_routes)
     progress("results", None, None, "extracting the result tables")
     results = extract_results(model.net, model.routes, model.built, summary.as_dict(),
                               routing=routing)
@@ -465,14 +473,8 @@ def solve_session(session: HighsSession, built: BuiltModel, net: FreightNetwork,
     if rolling is None or (rolling.exact and session.basis() is not None):
         progress("solve", None, None, f"HiGHS ({session.next_algorithm()})")
         return session.solve()
-
-    def window(k: int, n: int, first_day: int, last_day: int) -> None:
-        progress("solve", k, n, f"window {k + 1} of {n} (days {first_day}-{last_day})"
-                 if k < n else "the whole LP from the windows' solution (crossover, primal "
-                               "simplex)")
-
     return solve_rolling(session, column_periods(built), rolling, lookahead_days(built),
-                         longest_queue_wait_days(built), on_window=window)
+                         longest_queue_wait_days(built), on_window=window_progress(progress))
 
 
 def explained(err: InfeasibleError, session: HighsSession, built: BuiltModel,

@@ -83,6 +83,15 @@ class Pricing:
         Dated runs: labels one (origin, product, dispatch day) search may pop
         (``--pricing-labels``); a search that reaches it stops pricing and the run is
         ``restricted`` ("pricing stopped: label limit ...", gap unknown).
+    window_start : bool
+        Dated runs solved by exact windows: price the windows' stitched point first (its
+        duals are not the whole LP's, so this only picks routes to start from) and rebuild
+        over the routes it finds *before* the whole LP's crossover and simplex, which then
+        start from the windows' point carried to the larger model
+        (:mod:`borderflow.window_pricing`, ``--window-pricing``). The rounds that follow price
+        with the whole LP's optimal duals as always, so the run is certified the same way;
+        the optimum is the same, but the LP solved differs from the default path's, so at
+        ties another optimal vertex (flows, duals) may be reported. Off by default.
     """
 
     enabled: bool = True
@@ -91,6 +100,7 @@ class Pricing:
     columns_per_pair: int = 1
     warm: bool = True
     max_labels: int = MAX_LABELS
+    window_start: bool = False
 
 
 #: how the reason of a run whose pricing met its label limit starts

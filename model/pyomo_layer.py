@@ -95,11 +95,13 @@ class Columns:
 
     def index(self, var, idx) -> np.ndarray:
         """Column numbers of ``var[idx]`` (arrays of component names and indices)."""
-        var = pd.Series(np.asarray(var, dtype=object))
-        offset = var.map(self.offset)
-        if offset.isna().any():
-            raise KeyError(f"unknown variable component(s) {sorted(set(var[offset.isna()]))}")
-        return offset.to_numpy(dtype=np.int64) + np.asarray(idx, dtype=np.int64)
+        # a term table names few components: map the distinct names, not every term
+        codes, names = pd.factorize(np.asarray(var, dtype=object))
+        unknown = sorted(str(n) for n in names if n not in self.offset)
+        if unknown or (codes < 0).any():
+            raise KeyError(f"unknown variable component(s) {unknown or ['nan']}")
+        offset = np.array([self.offset[n] for n in names], dtype=np.int64)
+        return offset[codes] + np.asarray(idx, dtype=np.int64)
 
 
 def columns(m: pyo.ConcreteModel) -> Columns:

@@ -45,7 +45,7 @@ def _bounds(values, n: int) -> list:
     if values is None:
         return [None] * n
     arr = np.asarray(values, dtype=float)
-    return [None if np.isnan(v) else float(v) for v in arr.tolist()]
+    return [None if v != v else v for v in arr.tolist()]  # v != v: NaN
 
 
 def add_rows(m: pyo.ConcreteModel, name: str, n_rows: int, table: pd.DataFrame,

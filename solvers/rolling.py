@@ -152,6 +152,46 @@ def solve_rolling(session: HighsSession, periods: dict, horizon: RollingHorizon,
         A subclass, if a window does not end optimal (the message names the window's days);
         with ``exact``, if the whole LP does not (a failed window falls back to it).
     """
+    point = window_point(session, periods, horizon, min_overlap_days, default_overlap_days,
+                         on_window)
+    return finish_rolling(session, point, horizon, load, on_window)
+
+
+
+def window_progress(progress) -> object:
+    """``on_window`` of a rolling solve reported through a pipeline progress callback
+    ``progress(stage, done, total, message)`` as stage ``solve``: window ``k`` of ``n``, then
+    ``n`` of ``n`` for the whole LP of the exact path."""
+    def window(k: int, n: int, first_day: int, last_day: int) -> None:
+        progress("solve", k, n, f"window {k + 1} of {n} (days {first_day}-{last_day})"
+                 if k < n else "the whole LP from the windows' solution (crossover, primal "
+                               "simplex)")
+
+    return window
+
+@dataclass
+class WindowPoint:
+    """The windows' stitched solution of a rolling-horizon solve (:func:`window_point`):
+    ``x`` per HiGHS column, the committed rows' ``duals`` per HiGHS row, its ``objective`` on
+    the whole LP, HiGHS ``seconds`` and ``iterations``, the window ``plan`` and the last day,
+    and ``failed``: ``None`` or ``(k, status, termination)`` of the first window that did not
+    end optimal (the windows stopped there)."""
+
+    x: np.ndarray
+    duals: np.ndarray
+    objective: float | None
+    seconds: float
+    iterations: int
+    plan: list
+    last_day: int
+    failed: tuple | None = None
+
+
+def window_point(session: HighsSession, periods: dict, horizon: RollingHorizon,
+                 min_overlap_days: int = 0, default_overlap_days: int = 0,
+                 on_window=None) -> WindowPoint:
+    """Solve the windows of ``session``'s LP one after another (:func:`solve_rolling`'s first
+    part; parameters as there): their stitched values and duals, nothing loaded."""
     day = column_days(session, periods)
     plan = windows(int(day.max(initial=-1)) + 1, horizon, min_overlap_days,
                    default_overlap_days)
@@ -159,27 +199,39 @@ def solve_rolling(session: HighsSession, periods: dict, horizon: RollingHorizon,
     # before the whole LP's crossover and simplex ask HiGHS for their memory
     x, duals, objective, seconds, iterations, failed = _solve_windows(session, day, plan,
                                                                      horizon, on_window)
-    if failed is not None and horizon.exact:  # the whole LP says why, or solves it
+    return WindowPoint(x=x, duals=duals, objective=objective, seconds=seconds,
+                       iterations=iterations, plan=plan, last_day=int(day.max(initial=-1)),
+                       failed=failed)
+
+
+def finish_rolling(session: HighsSession, point: WindowPoint, horizon: RollingHorizon,
+                   load: bool = True, on_window=None) -> SolveSummary:
+    """:func:`solve_rolling`'s second part on a :func:`window_point` of ``session``'s LP
+    (``session`` may be a model rebuilt over more columns, ``point`` carried to it): the
+    whole LP from the point (``horizon.exact``), or the stitched windows as the answer; a
+    failed window: the whole LP at once (exact) or the window's error."""
+    plan = point.plan
+    if point.failed is not None and horizon.exact:  # the whole LP says why, or solves it
         if on_window is not None:
-            on_window(len(plan), len(plan), 0, int(day.max()))
+            on_window(len(plan), len(plan), 0, point.last_day)
         return session.solve(load=load)
-    if failed is not None:
-        k, status, termination = failed
+    if point.failed is not None:
+        k, status, termination = point.failed
         w = plan[k]
-        raise_for_status(_summary(session, status, termination, None, seconds, iterations,
-                                  k + 1, horizon, plan),
+        raise_for_status(_summary(session, status, termination, None, point.seconds,
+                                  point.iterations, k + 1, horizon, plan),
                          prefix=f"rolling horizon, window {k + 1} of {len(plan)} (days "
                                 f"{w.first_day}-{w.end - 1}): ")
     if horizon.exact:
         if on_window is not None:
-            on_window(len(plan), len(plan), 0, int(day.max()))
-        exact = session.solve_from_point(x, duals, load=load, windows=len(plan))
-        return replace(exact, solve_seconds=seconds + exact.solve_seconds,
-                       iterations=iterations + exact.iterations)
-    summary = _summary(session, "optimal", "Optimal (rolling horizon)", objective, seconds,
-                       iterations, len(plan), horizon, plan)
+            on_window(len(plan), len(plan), 0, point.last_day)
+        exact = session.solve_from_point(point.x, point.duals, load=load, windows=len(plan))
+        return replace(exact, solve_seconds=point.seconds + exact.solve_seconds,
+                       iterations=point.iterations + exact.iterations)
+    summary = _summary(session, "optimal", "Optimal (rolling horizon)", point.objective,
+                       point.seconds, point.iterations, len(plan), horizon, plan)
     if load:
-        session.load_solution(x, duals)
+        session.load_solution(point.x, point.duals)
     return summary
 
 

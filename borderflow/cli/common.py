@@ -51,6 +51,12 @@ PricingLabelsOpt = typer.Option(
     PRICING_LABELS, "--pricing-labels", metavar="N",
     help="Dated runs: labels one pricing search (origin, product, dispatch day) may pop; a "
          "search reaching it stops pricing and the run says restricted, gap unknown.")
+WindowPricingOpt = typer.Option(
+    False, "--window-pricing",
+    help="Dated runs solved by exact windows: price the windows' point and add the routes it "
+         "finds before the whole LP is solved (fewer rounds; the same optimum, certified as "
+         "always, but at ties another optimal vertex may be reported: "
+         "docs/certified-routing.md).")
 RoutesOpt = typer.Option(
     "enumerate", "--routes",
     help="How the first route set is made: 'enumerate' (every crossing sequence up to two "
@@ -183,7 +189,8 @@ def _scenario(tables, scenario_file: Optional[Path], close: list[str], month: Op
 def _run_options(threads: int, time_limit: float, window_days: int | None = None,
                  overlap_days: int | None = None, pricing_rounds: int = 20,
                  method: str = "auto", pricing_labels: int = PRICING_LABELS,
-                 routes: str = "enumerate", scenario=None, dispatch: str = "foresight"):
+                 routes: str = "enumerate", scenario=None, dispatch: str = "foresight",
+                 window_pricing: bool = False):
     """The solver and horizon options of the command line (a
     :class:`~borderflow.options.RunOptions`), each checked (one line naming the option): a
     time limit is a positive number of seconds, a look-ahead needs windows, a method is one
@@ -223,7 +230,8 @@ def _run_options(threads: int, time_limit: float, window_days: int | None = None
         raise InputError(problems)
     options = RunOptions.of(threads=threads, time_limit_s=time_limit, window_days=window_days,
                             overlap_days=overlap_days, pricing_rounds=pricing_rounds,
-                            method=method, pricing_labels=pricing_labels, routes=routes)
+                            method=method, pricing_labels=pricing_labels, routes=routes,
+                            window_pricing=window_pricing)
     if scenario is not None and routes == "seed":  # a misspelled --dispatch: its own check
         dated = scenario.horizon.start is not None
         asked = replace(options, dispatch=dispatch) if dispatch == "realistic" else options

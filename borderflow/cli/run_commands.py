@@ -16,7 +16,8 @@ import typer
 from . import display
 from .common import (DataOpt, DispatchOpt, JsonOpt, MethodOpt, MonthOpt, MustOpt,
                      OverlapDaysOpt, OverlayOpt, PricingLabelsOpt, PricingRoundsOpt,
-                     RoutesOpt, ThreadsOpt, TimeLimitOpt, WindowDaysOpt, _check_options, _claim,
+                     RoutesOpt, ThreadsOpt, TimeLimitOpt, WindowDaysOpt, WindowPricingOpt,
+                     _check_options, _claim,
                      _dispatch_options, _gis_into,
                      _inputs, _load, _run_options, _run_output, _same_horizon, _scenario,
                      _working, app)
@@ -49,6 +50,7 @@ def solve(
     seed: int = typer.Option(0, "--seed", help="With --samples: seed of the design."),
     dispatch: str = DispatchOpt,
     pricing_labels: int = PricingLabelsOpt, routes: str = RoutesOpt,
+    window_pricing: bool = WindowPricingOpt,
 ) -> None:
     """Solve the optimal routing of a scenario (default: baseline on the embedded dataset).
 
@@ -66,7 +68,8 @@ def solve(
         tables = _load(progress, data, overlay)
         scenario = _scenario(tables, scenario_file, close, month, must_deliver)
         options = _run_options(threads, time_limit, window_days, overlap_days, pricing_rounds,
-                               method, pricing_labels, routes, scenario, dispatch)
+                               method, pricing_labels, routes, scenario, dispatch,
+                               window_pricing)
         if samples and dispatch == "realistic":
             from borderflow.data.errors import InputError, Problem
 

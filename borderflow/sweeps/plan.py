@@ -61,6 +61,8 @@ def _pricing_payload(pricing: Pricing) -> dict:
     out = asdict(pricing)
     if out["max_labels"] == Pricing.max_labels:
         out.pop("max_labels")
+    if not out["window_start"]:  # likewise
+        out.pop("window_start")
     return out
 
 @dataclass(frozen=True)

@@ -138,6 +138,7 @@ def _dated(spec: dict) -> dict:
     from borderflow.data.scenario import Horizon, Scenario
     from borderflow.data.scenario_files import load_scenarios
     from borderflow.data.dataset import load_dataset
+    from borderflow.model.column_generation import Pricing
     from borderflow.options import RunOptions
     from borderflow.pipeline import run_scenario
     from borderflow.solvers.highs import SolverError, SolverOptions
@@ -156,14 +157,14 @@ def _dated(spec: dict) -> dict:
                }.get(spec.get("approach"))
     t0, c0 = time.perf_counter(), time.process_time()
     try:
-        run = run_scenario(tables, scenario, RunOptions(solver=SolverOptions(solver=solver),
-                                                        rolling=rolling,
-                                                        exact_windows_from_days=None,
-                                                        dispatch=spec.get("dispatch",
-                                                                          "foresight")))
+        run = run_scenario(tables, scenario, RunOptions(
+            solver=SolverOptions(solver=solver), rolling=rolling, exact_windows_from_days=None,
+            dispatch=spec.get("dispatch", "foresight"),
+            pricing=Pricing(window_start=bool(spec.get("window_pricing", False)))))
         s, status, solver = run.solve, run.solve.status, run.session.options.solver
+        routing = run.routing
     except SolverError as err:  # e.g. HiGHS's time limit (600 s by default): recorded
-        s, status = err.summary, err.summary.status
+        s, status, routing = err.summary, err.summary.status, None
         solver = "ipm" if solver == "choose" else solver  # run_scenario's pick when dated
     total, cpu = time.perf_counter() - t0, time.process_time() - c0
     return {"days": scenario.horizon.days, "variables": s.variables, "cpu_s": cpu,
@@ -173,6 +174,9 @@ def _dated(spec: dict) -> dict:
             "solve_s": s.solve_seconds, "total_s": total, "objective_usd": s.objective_usd,
             "status": status, "solver": solver, "iterations": s.iterations,
             "windows": s.windows, "dispatch": s.dispatch,
+            **({} if routing is None else {"routing": routing.status, "rounds": routing.rounds,
+                                           "routes_generated": routing.routes_generated}),
+            **({"window_pricing": True} if spec.get("window_pricing") else {}),
             "foresight_objective_usd": s.foresight_objective_usd}
 
 
