@@ -35,7 +35,8 @@ column kind. With every spot and booking column ``>= 0``, every unserved variabl
 objective ``sum_s (pi_s supply - mu_s capacity - lambda_s demand - rho_s priority limit)`` (the
 own rows have right-hand side 0), the plan is optimal over every route.
 
-Beyond :data:`MAX_SUBSETS_SCENARIOS` scenarios the ``2^k - 1`` subsets are not enumerated: the
+Beyond :data:`MAX_SUBSETS_SCENARIOS` scenarios (or the plan's ``--booking-scenarios``, as its
+``run.json`` records it) the ``2^k - 1`` subsets are not enumerated: the
 certificate then holds only if every ``a_s >= 0`` (every term of the block is then ``>= 0``), and
 says it could not re-check otherwise.
 

@@ -36,6 +36,8 @@ def recorded_pricing(pricing: Pricing) -> dict:
     out = asdict(pricing)
     if not out["window_start"]:
         out.pop("window_start")
+    if out["booking_scenarios"] == Pricing.booking_scenarios:  # likewise
+        out.pop("booking_scenarios")
     return out
 
 
@@ -106,7 +108,8 @@ class RunOptions:
            window_days: int | None = None, overlap_days: int | None = None,
            pricing_rounds: int = Pricing.max_rounds, method: str = "auto",
            pricing_labels: int = Pricing.max_labels,
-           routes: str = "enumerate", window_pricing: bool = False) -> RunOptions:
+           routes: str = "enumerate", window_pricing: bool = False,
+           booking_scenarios: int = Pricing.booking_scenarios) -> RunOptions:
         """Options from the few settings the command line exposes.
 
         Parameters
@@ -134,6 +137,8 @@ class RunOptions:
             ``seed``.
         window_pricing : bool
             Dated runs solved by exact windows: :attr:`Pricing.window_start`.
+        booking_scenarios : int
+            Robust plans: :attr:`Pricing.booking_scenarios`.
 
         Raises
         ------
@@ -154,7 +159,8 @@ class RunOptions:
             rolling = None
         return cls(routes=RouteOptions(start=routes),
                    pricing=Pricing(enabled=pricing_rounds > 0, max_rounds=pricing_rounds,
-                                   max_labels=pricing_labels, window_start=window_pricing),
+                                   max_labels=pricing_labels, window_start=window_pricing,
+                                   booking_scenarios=booking_scenarios),
                    solver=SolverOptions(threads=threads, time_limit_s=time_limit_s),
                    rolling=rolling,
                    exact_windows_from_days=None if method == "lp"

@@ -37,7 +37,7 @@ from borderflow.io import METADATA, ROBUST_VOLATILE, SUMMARY, write_folder
 from borderflow.runfolder import Claim
 from borderflow.model.column_generation import Routing, grow, pricing_inputs
 from borderflow.model.network import with_scenario
-from borderflow.model.robust_pricing import MAX_EXACT_SCENARIOS, price_robust, read_robust_duals
+from borderflow.model.robust_pricing import price_robust, read_robust_duals
 from borderflow.model.size import check_model_size
 from borderflow.model.stochastic import FLOW_KEYS, RobustModel, build_robust_model
 from borderflow.options import RunOptions
@@ -197,7 +197,8 @@ def _priced_plan(base, nets, probabilities, premium, unused, options, progress):
                              probabilities, spot_premium_factor=premium,
                              unused_booking_factor=unused, supply=supply,
                              tolerance=pricing.tolerance_usd_per_t,
-                             max_columns=pricing.columns_per_pair)
+                             max_columns=pricing.columns_per_pair,
+                             max_exact_scenarios=pricing.booking_scenarios)
         routing.rounds += 1
         routing.min_reduced_cost_usd_per_t = found.least_usd_per_t
         routing.gap_bound_usd = found.gap_bound_usd
@@ -205,7 +206,7 @@ def _priced_plan(base, nets, probabilities, premium, unused, options, progress):
             if found.exact:
                 routing.status, routing.gap_bound_usd = "certified", 0.0
             else:
-                routing.reason = (f"{len(nets)} scenarios: more than {MAX_EXACT_SCENARIOS}, "
+                routing.reason = (f"{len(nets)} scenarios: more than {pricing.booking_scenarios}, "
                                   "so not every booking column was priced")
             break
         more = grow(routing, pricing, base.net, routes, found.columns, found.least_usd_per_t)

@@ -92,6 +92,12 @@ class Pricing:
         with the whole LP's optimal duals as always, so the run is certified the same way;
         the optimum is the same, but the LP solved differs from the default path's, so at
         ties another optimal vertex (flows, duals) may be reported. Off by default.
+    booking_scenarios : int
+        Robust plans: most scenarios whose ``2^k - 1`` booking subsets are priced in each round
+        (``--booking-scenarios``, 0-12; default
+        :data:`~borderflow.model.robust_pricing.MAX_EXACT_SCENARIOS`). Above it a plan is
+        certified only when no scenario's own column prices out, otherwise ``restricted`` with
+        its gap bound (docs/certified-routing.md).
     """
 
     enabled: bool = True
@@ -101,6 +107,7 @@ class Pricing:
     warm: bool = True
     max_labels: int = MAX_LABELS
     window_start: bool = False
+    booking_scenarios: int = 8
 
 
 #: how the reason of a run whose pricing met its label limit starts

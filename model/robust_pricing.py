@@ -54,13 +54,14 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from .column_generation import read_static_duals
+from .column_generation import Pricing, read_static_duals
 from .pricing import TOLERANCE, PricingGraph, PricingProduct, StaticDuals, price_static
 
 __all__ = ["MAX_EXACT_SCENARIOS", "RobustPricing", "price_robust", "read_robust_duals"]
 
-#: most scenarios whose 2^k - 1 booking subsets are priced
-MAX_EXACT_SCENARIOS = 8
+#: most scenarios whose 2^k - 1 booking subsets are priced, by default
+#: (:attr:`~borderflow.model.column_generation.Pricing.booking_scenarios`, ``--booking-scenarios``)
+MAX_EXACT_SCENARIOS = Pricing.booking_scenarios
 
 
 @dataclass
@@ -142,7 +143,8 @@ def price_robust(graph: PricingGraph, products: Sequence[PricingProduct],
                  duals: Sequence[StaticDuals], probabilities: Sequence[float], *,
                  spot_premium_factor: float, unused_booking_factor: float,
                  supply: pd.Series, tolerance: float = TOLERANCE,
-                 max_columns: int = 1) -> RobustPricing:
+                 max_columns: int = 1,
+                 max_exact_scenarios: int = MAX_EXACT_SCENARIOS) -> RobustPricing:
     """Price every route of the robust model: the spot and booking columns of the module
     docstring, each by :func:`~borderflow.model.pricing.price_static`.
 
@@ -161,6 +163,8 @@ def price_robust(graph: PricingGraph, products: Sequence[PricingProduct],
         USD/t: a column prices out below ``-tolerance``.
     max_columns : int
         Routes per (origin, product) and pass.
+    max_exact_scenarios : int
+        Most scenarios whose booking subsets are enumerated (:attr:`Pricing.booking_scenarios`).
 
     Returns
     -------
@@ -181,7 +185,7 @@ def price_robust(graph: PricingGraph, products: Sequence[PricingProduct],
         negative |= bool((rc < -tolerance).any())
     if negative:
         passes = [([s], p[s] * (1.0 + prem), p[s]) for s in range(k)]
-        if k <= MAX_EXACT_SCENARIOS:
+        if k <= max_exact_scenarios:
             for size in range(1, k + 1):
                 for members in itertools.combinations(range(k), size):
                     inside = sum(p[s] for s in members)

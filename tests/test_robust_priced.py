@@ -266,7 +266,7 @@ def test_routes_are_checked_against_each_scenarios_licences(written, tmp_path):
 
 
 # ---- above MAX_EXACT_SCENARIOS: booking subsets are not enumerated -------------------------
-def _many(tables, copies: int, price: float | None = None, **options):
+def _many(tables, copies: int, price: float | None = None, booking_scenarios: int = 8):
     """The plan of the tests above with its closed year split into ``copies`` identical
     scenarios (probability 1/2 in all, as before), so the plan has ``copies + 1`` scenarios;
     ``price`` (USD/t) replaces Nanning's rubber price. Returns the plan and its tables."""
@@ -279,7 +279,8 @@ def _many(tables, copies: int, price: float | None = None, **options):
     scenarios = [Scenario(name="normal", horizon=Horizon()),
                  *[closing(["boten-mohan"], name=f"closed-{i}") for i in range(copies)]]
     probabilities = [0.5, *[0.5 / copies] * copies]
-    return robust_plan(tables, scenarios, probabilities, RunOptions.of(**options)), tables
+    options = RunOptions.of(booking_scenarios=booking_scenarios)
+    return robust_plan(tables, scenarios, probabilities, options), tables
 
 
 
@@ -309,3 +310,40 @@ def test_above_eight_scenarios_the_plan_is_restricted_with_a_bound_that_holds(ta
     assert s["pricing"]["gap_bound_usd"] >= true_gap - 1e-6
     report = many.verify(priced)
     assert report["ok"].all(), report[~report["ok"]].to_string()
+
+
+def test_booking_scenarios_raised_to_nine_certifies_the_nine_scenario_plan(tables):
+    """The plan of the test above with ``booking_scenarios=9`` (``--booking-scenarios 9``):
+    all 2^9 - 1 booking subsets priced, so it is certified at the two-scenario optimum
+    (-386,700 USD/day); run.json records the setting and the verifier enumerates the subsets
+    up to it (a certified plan above its limit would fail the certificate: the booked route's
+    own column prices below 0)."""
+    r, priced = _many(tables, 8, booking_scenarios=9)
+    s = r.summary
+    assert s["routing"] == "certified", s["pricing"]
+    assert s["expected_cost_usd_robust"] == pytest.approx(-386_700.0, abs=1e-6)
+    assert r.metadata["options"]["pricing"]["booking_scenarios"] == 9
+    report = r.verify(priced)
+    assert report["ok"].all(), report[~report["ok"]].to_string()
+    # the same plan with its recorded limit put back to the default: the verifier can no
+    # longer re-check the certificate from the subsets, and says so by failing
+    r.metadata["options"]["pricing"].pop("booking_scenarios")
+    report = r.verify(priced)
+    assert not report["ok"].all()
+
+
+@pytest.mark.parametrize("value", ["13", "-1"])
+def test_a_bad_booking_scenarios_value_exits_2_in_one_line(tmp_path, value):
+    from typer.testing import CliRunner
+
+    from borderflow.cli import app
+    from borderflow.model.column_generation import Pricing
+    from borderflow.model.robust_pricing import MAX_EXACT_SCENARIOS
+
+    assert Pricing().booking_scenarios == MAX_EXACT_SCENARIOS == 8  # the CLI's default too
+    res = CliRunner().invoke(app, ["robust", "--close", "boten-mohan", "--booking-scenarios",
+                                   value, "--out", str(tmp_path / "bad")])
+    assert res.exit_code == 2
+    assert "--booking-scenarios" in res.output
+    assert len(res.output.strip().splitlines()) == 1, res.output
+    assert not (tmp_path / "bad").exists()

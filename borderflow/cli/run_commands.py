@@ -8,6 +8,7 @@ returned (:mod:`borderflow.cli.display`) or, with ``--json``, one envelope
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Optional
 
@@ -145,6 +146,11 @@ def robust_cmd(
     data: Optional[Path] = DataOpt, overlay: Optional[list[Path]] = OverlayOpt,
     month: Optional[int] = MonthOpt, threads: int = ThreadsOpt,
     time_limit: float = TimeLimitOpt, as_json: bool = JsonOpt,
+    booking_scenarios: int = typer.Option(
+        8, "--booking-scenarios", metavar="N",
+        help="Price every subset of scenarios for bookings (2^k - 1 searches a round) up to N "
+             "scenarios (0-12); above, the plan is certified only if no scenario's own route "
+             "prices out, else restricted with its gap bound."),
 ) -> None:
     """Book a routing plan that holds up when gates close; compare it with the baseline plan.
 
@@ -157,10 +163,18 @@ def robust_cmd(
     with _working("robust", as_json) as progress:
         from borderflow.robust import closure_scenarios, robust_plan
 
+        if not 0 <= booking_scenarios <= 12:
+            from borderflow.data.errors import InputError, Problem
+
+            raise InputError(Problem("command line", None, "--booking-scenarios", "must be a "
+                                     f"whole number from 0 to 12 (2^N - 1 pricing searches a "
+                                     f"round), got {booking_scenarios}"))
         tables = _load(progress, data, overlay)
         _check_options(tables, close)
         scenarios, probabilities = closure_scenarios(close, probability, month)
         options = _run_options(threads, time_limit)
+        options = replace(options, pricing=replace(options.pricing,
+                                                   booking_scenarios=booking_scenarios))
         with _claim(out, _inputs(data, overlay), "robust") as target:
             result = robust_plan(tables, scenarios, probabilities, options,
                                  on_progress=progress)

@@ -63,6 +63,8 @@ def _pricing_payload(pricing: Pricing) -> dict:
         out.pop("max_labels")
     if not out["window_start"]:  # likewise
         out.pop("window_start")
+    if out["booking_scenarios"] == Pricing.booking_scenarios:  # likewise
+        out.pop("booking_scenarios")
     return out
 
 @dataclass(frozen=True)

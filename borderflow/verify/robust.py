@@ -157,7 +157,9 @@ def verify_plan(contents: dict, tables) -> pd.DataFrame:
             f, sc, top["plan_routes"], routes, name, tables))
     run("objective", lambda: _objective_checks(facts, per, p, summary, top, routes,
                                                scenarios))
-    run("certificate", lambda: _certificate(facts, per, p, summary, scenarios))
+    limit = int(((meta.get("options") or {}).get("pricing") or {}).get(
+        "booking_scenarios", MAX_SUBSETS_SCENARIOS))
+    run("certificate", lambda: _certificate(facts, per, p, summary, scenarios, limit))
     return assemble(parts)
 
 
@@ -355,7 +357,10 @@ def _objective_checks(facts, per, p, summary, top, routes, scenarios) -> list[pd
     return out
 
 
-def _certificate(facts, per, p, summary, scenarios) -> list[pd.DataFrame]:
+def _certificate(facts, per, p, summary, scenarios,
+                 limit: int = MAX_SUBSETS_SCENARIOS) -> list[pd.DataFrame]:
+    """The certificate's checks; the booking subsets are enumerated up to ``limit`` scenarios
+    (the plan's ``--booking-scenarios`` as its run.json records it, else the default)."""
     routing = summary.get("routing")
     bound = (summary.get("pricing") or {}).get("gap_bound_usd")
     if routing is None:
@@ -387,7 +392,7 @@ def _certificate(facts, per, p, summary, scenarios) -> list[pd.DataFrame]:
                           "country": list(facts[0].countries.values())})
     premium = float(summary["spot_premium_factor"])
     unused = float(summary["unused_booking_factor"])
-    exact = len(p) <= MAX_SUBSETS_SCENARIOS
+    exact = len(p) <= limit
     kinds = columns(p, premium, unused, subsets=exact,
                     alone=routing != "certified" or not exact)
     least_alone = []
