@@ -1,0 +1,309 @@
+"""Mutants of ``borderflow/verify/`` against the verifier's oracle, in one process, no solve.
+
+A mutant of the verifier cannot change a solve, only what the verifier reports on the solved
+tables. So the oracle's cases (``tests/verify_cases.py``: tiny runs, correct and tampered,
+the cases of ``tests/test_verify_oracle.py``) are solved once, at the start, and each mutant
+re-runs only the verifier on them. A mutant is **killed** when the outcome of a case
+(:func:`verify_cases.outcome`: per check its rows, failures, a digest of its entities and the
+failures' amounts) differs from the committed ``tests/golden/verify_oracle.json`` -- exactly
+what ``test_verify_oracle.py`` asserts, so a mutant killed here fails that test of the suite
+(the runner refuses to start when the unmutated outcomes differ from the golden file). A
+verifier that raises is killed too (the test errors).
+
+Two levers make a survivor cheap (a killed mutant is cheap anyway: it stops at its first
+differing case):
+
+1. **Coverage**: a first pass with no mutant records, per mutated function (mutmut's
+   trampolines), the cases that call it. A mutant runs only against those; a function no case
+   calls gives ``not-reached`` (the oracle says nothing: run it with the module's own tests,
+   ``tools/mutants_in_process.py``).
+2. **Replay of the mutated function** (weak mutation as a filter, not as a verdict): the first
+   pass also keeps every call of every mutated function (arguments before and after, result or
+   exception, deep copies). The mutant is first called on those recorded inputs alone. A case
+   in which every call gives the same result, the same exception and leaves the arguments the
+   same cannot run differently (the code is deterministic and the mutant's function is the only
+   code that differs; by induction over its calls the case's execution is the same), so only
+   the cases with a differing call are run in full. No differing call in any case: the mutant
+   survives without a full run (``survived:no-effect``); differing calls that no case's outcome
+   shows: ``survived:masked``. Equality is strict (pickled bytes, else a structural
+   comparison): a false difference only costs a full run.
+
+Run from anywhere, after ``bash tools/mutation.sh generate`` (the staged copy must be of the
+current code)::
+
+    nice -n 19 python tools/verify_mutants.py --module terms --out /tmp/terms.tsv
+    nice -n 19 python tools/verify_mutants.py --names /tmp/sample.txt --out /tmp/sample.tsv
+
+Writes one line a mutant to ``--out`` (appending; mutants already in it are skipped, so a
+stopped run resumes): ``name, verdict, case or detail, CPU s``. ``--cpu-budget`` stops after
+so many CPU seconds of mutants.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import copy
+import dataclasses
+import importlib
+import json
+import os
+import pickle
+import signal
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+STAGE = ROOT / ".mutation" / "mutants"
+MODULES = ["__init__", "crossings", "dispatch", "facts", "flows", "folder", "levers", "money",
+           "optimality", "origin_stock", "queues", "report", "robust", "routes", "terms"]
+#: CPU seconds a mutant's replay or case may take before it counts as a timeout
+TIMEOUT_S = 60
+
+
+class Timeout(Exception):
+    """A mutant ran longer than :data:`TIMEOUT_S` CPU seconds (an endless loop, say)."""
+
+
+def _alarm(signum, frame):
+    raise Timeout
+
+
+@contextlib.contextmanager
+def cpu_limit(seconds: float):
+    """Raise :class:`Timeout` after ``seconds`` of this process's CPU time."""
+    signal.signal(signal.SIGPROF, _alarm)
+    signal.setitimer(signal.ITIMER_PROF, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_PROF, 0)
+
+
+def same(a, b) -> bool:
+    """Strict equality of two results or argument states (pickled bytes, else structure)."""
+    if a is b:
+        return True
+    with contextlib.suppress(Exception):
+        if pickle.dumps(a, 5) == pickle.dumps(b, 5):
+            return True
+    return _same(a, b)
+
+
+def _same(a, b) -> bool:
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, (pd.DataFrame, pd.Series)):
+        try:
+            if isinstance(a, pd.DataFrame):
+                pd.testing.assert_frame_equal(a, b, check_exact=True)
+            else:
+                pd.testing.assert_series_equal(a, b, check_exact=True)
+            return True
+        except (AssertionError, TypeError, ValueError):
+            return False
+    if isinstance(a, np.ndarray):
+        return a.dtype == b.dtype and a.shape == b.shape and bool(
+            np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"))
+    if isinstance(a, float):
+        return a == b or (a != a and b != b)
+    if isinstance(a, (list, tuple)):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict):
+        return list(a) == list(b) and all(_same(a[k], b[k]) for k in a)
+    if dataclasses.is_dataclass(a) or hasattr(a, "__dict__") and not callable(a):
+        return _same(vars(a), vars(b))
+    try:
+        return bool(a == b)
+    except Exception:  # noqa: BLE001 - an uncomparable pair counts as different
+        return False
+
+
+def _mutant_dicts() -> dict[str, dict]:
+    """Mangled function key (``borderflow.verify.terms.x__terms``) -> mutmut's dict of its
+    original and mutants."""
+    out = {}
+    for m in MODULES:
+        mod = importlib.import_module("borderflow.verify" + ("" if m == "__init__" else f".{m}"))
+        for attr, value in vars(mod).items():
+            if attr.startswith("mutants_") and attr.endswith("__mutmut") and isinstance(value,
+                                                                                         dict):
+                out[f"{mod.__name__}.{attr[len('mutants_'):-len('__mutmut')]}"] = value
+    return out
+
+
+class Recorder:
+    """Every call of every mutated function during the cases: key -> [(case, args before,
+    kwargs, args after, result or exception)]."""
+
+    def __init__(self, dicts: dict[str, dict]):
+        self.dicts, self.calls, self.case = dicts, {}, None
+        self.origs = {k: d["_mutmut_orig"] for k, d in dicts.items()}
+
+    def __enter__(self):
+        for key, d in self.dicts.items():
+            d["_mutmut_orig"] = self._wrap(key, self.origs[key])
+        return self
+
+    def __exit__(self, *exc):
+        for key, d in self.dicts.items():
+            d["_mutmut_orig"] = self.origs[key]
+
+    def _wrap(self, key, orig):
+        def recording(*args, **kwargs):
+            before = copy.deepcopy((args, kwargs))
+            try:
+                result = ("ok", orig(*args, **kwargs))
+            except Exception as err:  # noqa: BLE001 - recorded, then raised again
+                self.calls.setdefault(key, []).append(
+                    (self.case, before, copy.deepcopy((args, kwargs)), _err(err)))
+                raise
+            self.calls.setdefault(key, []).append(
+                (self.case, before, copy.deepcopy((args, kwargs)), copy.deepcopy(result)))
+            return result[1]
+        recording.__name__ = orig.__name__
+        return recording
+
+
+def _err(err: Exception) -> tuple:
+    return ("raise", type(err).__name__, str(err))
+
+
+def replay(mutant: str, key: str, dicts: dict, calls: list) -> list[str]:
+    """The cases in which the mutant's function, called on the recorded inputs, gives another
+    result, exception or argument state than the original (in case order)."""
+    module, _, _ = key.rpartition(".")
+    fn = dicts[key][mutant]
+    differ = []
+    os.environ["MUTANT_UNDER_TEST"] = f"{module}.{mutant}"
+    try:
+        for case, before, after, result in calls:
+            if case in differ:
+                continue
+            args, kwargs = copy.deepcopy(before)
+            try:
+                got = ("ok", fn(*args, **kwargs))
+            except Timeout:
+                raise
+            except Exception as err:  # noqa: BLE001 - compared with the original's outcome
+                got = _err(err)
+            if not (same(got, result) and same((args, kwargs), after)):
+                differ.append(case)
+    finally:
+        os.environ["MUTANT_UNDER_TEST"] = ""
+    return differ
+
+
+def names_of(modules: list[str]) -> list[str]:
+    """Every generated mutant of the named modules (``terms``, ``__init__``...), sorted."""
+    out = []
+    for m in modules:
+        meta = STAGE / "borderflow" / "verify" / f"{m}.py.meta"
+        out += sorted(json.loads(meta.read_text())["exit_code_by_key"])
+    return out
+
+
+def main() -> None:
+    """Command line: see the module's docstring."""
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--module", action="append", default=[], help="module of borderflow/verify "
+                   "(e.g. terms, __init__); repeatable")
+    p.add_argument("--names", help="file of mutant names, one a line")
+    p.add_argument("--out", required=True, help="TSV to append the verdicts to")
+    p.add_argument("--cpu-budget", type=float, default=float("inf"),
+                   help="stop after so many CPU seconds of mutants")
+    p.add_argument("--no-replay", action="store_true", help="run every covering case in full")
+    a = p.parse_args()
+    names = names_of(a.module) + ([x.strip() for x in open(a.names) if x.strip()]
+                                  if a.names else [])
+    out = Path(a.out)
+    done = {line.split("\t")[0] for line in out.read_text().splitlines()} if out.exists() \
+        else set()
+
+    os.chdir(STAGE)
+    sys.path[:0] = [str(STAGE), str(ROOT / "tests")]
+    os.environ["MUTANT_UNDER_TEST"] = ""
+    import borderflow
+    assert Path(borderflow.__file__).is_relative_to(STAGE), borderflow.__file__
+    import verify_cases as vc
+
+    t0 = time.process_time()
+    cases = vc.solve_cases(Path(tempfile.mkdtemp(prefix="verify-oracle-")))
+    t1 = time.process_time()
+    golden = vc.read_golden()
+    dicts = _mutant_dicts()
+    with Recorder(dicts) as rec:
+        base = {}
+        for name, check in cases.items():
+            rec.case = name
+            base[name] = vc.outcome(check())
+    wrong = [n for n in cases if base[n] != golden.get(n)]
+    if wrong:
+        sys.exit(f"the unmutated verifier differs from tests/golden/verify_oracle.json on "
+                 f"{wrong[:5]}: the oracle would not be the test's; fix that first")
+    covers = {k: list(dict.fromkeys(c[0] for c in v)) for k, v in rec.calls.items()}
+    print(f"oracle: {len(cases)} cases solved in {t1 - t0:.1f} CPU s, recorded in "
+          f"{time.process_time() - t1:.1f} CPU s; {sum(map(len, rec.calls.values()))} calls "
+          f"of {len(rec.calls)} of {len(dicts)} mutated functions", flush=True)
+
+    spent = 0.0
+    with out.open("a", encoding="utf-8") as sink:
+        for name in names:
+            if name in done:
+                continue
+            if spent > a.cpu_budget:
+                print(f"CPU budget spent ({spent:.0f} s): stopping", flush=True)
+                break
+            c0 = time.process_time()
+            verdict, detail = judge(name, dicts, rec.calls, covers, cases, base, vc.outcome,
+                                    not a.no_replay)
+            cpu = time.process_time() - c0
+            spent += cpu
+            sink.write(f"{name}\t{verdict}\t{detail}\t{cpu:.2f}\n")
+            sink.flush()
+    print(f"done: {spent:.0f} CPU s of mutants", flush=True)
+
+
+def judge(name: str, dicts, calls, covers, cases, base, outcome, use_replay: bool):
+    """(verdict, detail) of one mutant: killed / survived:no-effect / survived:masked /
+    timeout / not-reached / unknown."""
+    head, _, _ = name.rpartition("__mutmut_")
+    module, _, func = head.rpartition(".")
+    key = f"{module}.{func}"
+    if key not in dicts or name.rpartition(".")[2] not in dicts[key]:
+        return "unknown", "no such mutant in the staged copy"
+    todo = covers.get(key, [])
+    if not todo:
+        return "not-reached", "no oracle case calls the function"
+    try:
+        with cpu_limit(TIMEOUT_S):
+            if use_replay:
+                todo = replay(name.rpartition(".")[2], key, dicts, calls[key])
+                if not todo:
+                    return "survived:no-effect", f"{len(calls[key])} calls alike"
+            os.environ["MUTANT_UNDER_TEST"] = name
+            for case in todo:
+                try:
+                    got = outcome(cases[case]())
+                except Timeout:
+                    raise
+                except Exception as err:  # noqa: BLE001 - the oracle's test would error
+                    return "killed", f"{case}: raises {type(err).__name__}"
+                if got != base[case]:
+                    checks = sorted(k for k in set(got) | set(base[case])
+                                    if got.get(k) != base[case].get(k))
+                    return "killed", f"{case}: {','.join(checks)[:120]}"
+            return "survived:masked", f"{len(todo)} cases differ in calls, not in outcome"
+    except Timeout:
+        return "timeout", f"over {TIMEOUT_S} CPU s"
+    finally:
+        os.environ["MUTANT_UNDER_TEST"] = ""
+
+
+if __name__ == "__main__":
+    main()
