@@ -42,9 +42,11 @@ so many CPU seconds of mutants.
 from __future__ import annotations
 
 import argparse
+import ast
 import contextlib
-import copy
 import dataclasses
+import difflib
+import hashlib
 import importlib
 import json
 import os
@@ -83,16 +85,6 @@ def cpu_limit(seconds: float):
         yield
     finally:
         signal.setitimer(signal.ITIMER_PROF, 0)
-
-
-def same(a, b) -> bool:
-    """Strict equality of two results or argument states (pickled bytes, else structure)."""
-    if a is b:
-        return True
-    with contextlib.suppress(Exception):
-        if pickle.dumps(a, 5) == pickle.dumps(b, 5):
-            return True
-    return _same(a, b)
 
 
 def _same(a, b) -> bool:
@@ -137,12 +129,38 @@ def _mutant_dicts() -> dict[str, dict]:
     return out
 
 
+class Store:
+    """Pickled objects, each kept once (by its bytes' digest): the recorded calls of a case
+    share the tables and facts they pass around."""
+
+    def __init__(self):
+        self.blobs: dict[bytes, bytes] = {}
+
+    def put(self, obj) -> bytes:
+        """Keep a snapshot of ``obj`` and return its key (a deep copy, by pickling)."""
+        data = pickle.dumps(obj, 5)
+        key = hashlib.blake2b(data, digest_size=16).digest()
+        self.blobs.setdefault(key, data)
+        return key
+
+    def get(self, key: bytes):
+        """A fresh copy of the snapshot."""
+        return pickle.loads(self.blobs[key])
+
+    def same(self, key: bytes, obj) -> bool:
+        """``obj`` equals the snapshot (its pickled bytes, else its structure)."""
+        with contextlib.suppress(Exception):
+            if hashlib.blake2b(pickle.dumps(obj, 5), digest_size=16).digest() == key:
+                return True
+        return _same(self.get(key), obj)
+
+
 class Recorder:
     """Every call of every mutated function during the cases: key -> [(case, args before,
-    kwargs, args after, result or exception)]."""
+    args after, result or exception)] (keys of :class:`Store` snapshots)."""
 
     def __init__(self, dicts: dict[str, dict]):
-        self.dicts, self.calls, self.case = dicts, {}, None
+        self.dicts, self.calls, self.case, self.store = dicts, {}, None, Store()
         self.origs = {k: d["_mutmut_orig"] for k, d in dicts.items()}
 
     def __enter__(self):
@@ -155,16 +173,26 @@ class Recorder:
             d["_mutmut_orig"] = self.origs[key]
 
     def _wrap(self, key, orig):
+        put = self.store.put
+
         def recording(*args, **kwargs):
-            before = copy.deepcopy((args, kwargs))
+            try:
+                before = put((args, kwargs))
+            except Exception:  # noqa: BLE001 - an argument that cannot be pickled
+                self.calls.setdefault(key, []).append((self.case, None, None, None))
+                return orig(*args, **kwargs)
             try:
                 result = ("ok", orig(*args, **kwargs))
             except Exception as err:  # noqa: BLE001 - recorded, then raised again
                 self.calls.setdefault(key, []).append(
-                    (self.case, before, copy.deepcopy((args, kwargs)), _err(err)))
+                    (self.case, before, put((args, kwargs)), put(_err(err))))
                 raise
-            self.calls.setdefault(key, []).append(
-                (self.case, before, copy.deepcopy((args, kwargs)), copy.deepcopy(result)))
+            try:
+                done = put(result)
+            except Exception:  # noqa: BLE001 - a result that cannot be pickled
+                done = None
+            self.calls.setdefault(key, []).append((self.case, before, put((args, kwargs)),
+                                                   done))
             return result[1]
         recording.__name__ = orig.__name__
         return recording
@@ -174,29 +202,23 @@ def _err(err: Exception) -> tuple:
     return ("raise", type(err).__name__, str(err))
 
 
-def replay(mutant: str, key: str, dicts: dict, calls: list) -> list[str]:
-    """The cases in which the mutant's function, called on the recorded inputs, gives another
-    result, exception or argument state than the original (in case order)."""
-    module, _, _ = key.rpartition(".")
-    fn = dicts[key][mutant]
-    differ = []
-    os.environ["MUTANT_UNDER_TEST"] = f"{module}.{mutant}"
-    try:
-        for case, before, after, result in calls:
-            if case in differ:
-                continue
-            args, kwargs = copy.deepcopy(before)
-            try:
-                got = ("ok", fn(*args, **kwargs))
-            except Timeout:
-                raise
-            except Exception as err:  # noqa: BLE001 - compared with the original's outcome
-                got = _err(err)
-            if not (same(got, result) and same((args, kwargs), after)):
-                differ.append(case)
-    finally:
-        os.environ["MUTANT_UNDER_TEST"] = ""
-    return differ
+def replay(fn, calls: list, store: Store) -> bool:
+    """Whether the mutant's function ``fn``, called on the recorded inputs of one case, gives
+    another result, exception or argument state than the original for any of them (a call
+    that could not be recorded counts as differing)."""
+    for before, after, result in calls:
+        if before is None or result is None:
+            return True
+        args, kwargs = store.get(before)
+        try:
+            got = ("ok", fn(*args, **kwargs))
+        except Timeout:
+            raise
+        except Exception as err:  # noqa: BLE001 - compared with the original's outcome
+            got = _err(err)
+        if not (store.same(result, got) and store.same(after, (args, kwargs))):
+            return True
+    return False
 
 
 def names_of(modules: list[str]) -> list[str]:
@@ -218,9 +240,18 @@ def main() -> None:
     p.add_argument("--cpu-budget", type=float, default=float("inf"),
                    help="stop after so many CPU seconds of mutants")
     p.add_argument("--no-replay", action="store_true", help="run every covering case in full")
+    p.add_argument("--export", metavar="FOLDER", help="write --out's verdicts as FOLDER/"
+                   "verify-<module>.csv (with FOLDER/verdicts.csv: mutant, verdict of the "
+                   "survivors) and run nothing")
     a = p.parse_args()
-    names = names_of(a.module) + ([x.strip() for x in open(a.names) if x.strip()]
-                                  if a.names else [])
+    if a.export:
+        given = Path(a.export) / "verdicts.csv"
+        verdicts = dict(pd.read_csv(given).itertuples(index=False)) if given.exists() else {}
+        export(Path(a.out), Path(a.export), verdicts)
+        return
+    names = ([x.strip() for x in open(a.names) if x.strip()] if a.names else []) + names_of(
+        a.module)
+    names = list(dict.fromkeys(names))  # the file first, then the modules, each once
     out = Path(a.out)
     done = {line.split("\t")[0] for line in out.read_text().splitlines()} if out.exists() \
         else set()
@@ -246,10 +277,14 @@ def main() -> None:
     if wrong:
         sys.exit(f"the unmutated verifier differs from tests/golden/verify_oracle.json on "
                  f"{wrong[:5]}: the oracle would not be the test's; fix that first")
-    covers = {k: list(dict.fromkeys(c[0] for c in v)) for k, v in rec.calls.items()}
+    calls = {}  # function key -> case -> [(before, after, result)], in case order
+    for key, found in rec.calls.items():
+        for case, *call in found:
+            calls.setdefault(key, {}).setdefault(case, []).append(call)
     print(f"oracle: {len(cases)} cases solved in {t1 - t0:.1f} CPU s, recorded in "
           f"{time.process_time() - t1:.1f} CPU s; {sum(map(len, rec.calls.values()))} calls "
-          f"of {len(rec.calls)} of {len(dicts)} mutated functions", flush=True)
+          f"of {len(rec.calls)} of {len(dicts)} mutated functions, "
+          f"{sum(map(len, rec.store.blobs.values())) / 1e6:.0f} MB of snapshots", flush=True)
 
     spent = 0.0
     with out.open("a", encoding="utf-8") as sink:
@@ -260,7 +295,7 @@ def main() -> None:
                 print(f"CPU budget spent ({spent:.0f} s): stopping", flush=True)
                 break
             c0 = time.process_time()
-            verdict, detail = judge(name, dicts, rec.calls, covers, cases, base, vc.outcome,
+            verdict, detail = judge(name, dicts, calls, rec.store, cases, base, vc.outcome,
                                     not a.no_replay)
             cpu = time.process_time() - c0
             spent += cpu
@@ -269,25 +304,26 @@ def main() -> None:
     print(f"done: {spent:.0f} CPU s of mutants", flush=True)
 
 
-def judge(name: str, dicts, calls, covers, cases, base, outcome, use_replay: bool):
+def judge(name: str, dicts, calls, store, cases, base, outcome, use_replay: bool):
     """(verdict, detail) of one mutant: killed / survived:no-effect / survived:masked /
-    timeout / not-reached / unknown."""
+    timeout / not-reached / unknown. ``calls``: function key -> case -> its recorded calls,
+    in case order."""
     head, _, _ = name.rpartition("__mutmut_")
     module, _, func = head.rpartition(".")
-    key = f"{module}.{func}"
-    if key not in dicts or name.rpartition(".")[2] not in dicts[key]:
+    key, mutant = f"{module}.{func}", name.rpartition(".")[2]
+    if key not in dicts or mutant not in dicts[key]:
         return "unknown", "no such mutant in the staged copy"
-    todo = covers.get(key, [])
-    if not todo:
+    by_case = calls.get(key, {})
+    if not by_case:
         return "not-reached", "no oracle case calls the function"
+    differed = 0
+    os.environ["MUTANT_UNDER_TEST"] = name
     try:
         with cpu_limit(TIMEOUT_S):
-            if use_replay:
-                todo = replay(name.rpartition(".")[2], key, dicts, calls[key])
-                if not todo:
-                    return "survived:no-effect", f"{len(calls[key])} calls alike"
-            os.environ["MUTANT_UNDER_TEST"] = name
-            for case in todo:
+            for case, recorded in by_case.items():
+                if use_replay and not replay(dicts[key][mutant], recorded, store):
+                    continue  # every call alike: the case runs as the original did
+                differed += 1
                 try:
                     got = outcome(cases[case]())
                 except Timeout:
@@ -298,11 +334,61 @@ def judge(name: str, dicts, calls, covers, cases, base, outcome, use_replay: boo
                     checks = sorted(k for k in set(got) | set(base[case])
                                     if got.get(k) != base[case].get(k))
                     return "killed", f"{case}: {','.join(checks)[:120]}"
-            return "survived:masked", f"{len(todo)} cases differ in calls, not in outcome"
+        if not differed:
+            return "survived:no-effect", f"{sum(map(len, by_case.values()))} calls alike"
+        return "survived:masked", f"{differed} cases differ in calls, not in outcome"
     except Timeout:
         return "timeout", f"over {TIMEOUT_S} CPU s"
     finally:
         os.environ["MUTANT_UNDER_TEST"] = ""
+
+
+def changes(module_file: Path) -> dict[str, str]:
+    """Mutant name -> its change, ``old -> new`` (the lines that differ from the original
+    function, from mutmut's mutated module in the staged copy)."""
+    tree = ast.parse(module_file.read_text(encoding="utf-8"))
+    defs = {n.name: n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)}
+    prefix = "borderflow.verify" + ("" if module_file.stem == "__init__" else
+                                    f".{module_file.stem}")
+    out = {}
+    for name, node in defs.items():
+        head, sep, _ = name.rpartition("__mutmut_")
+        if not sep or name.endswith("__mutmut_orig") or f"{head}__mutmut_orig" not in defs:
+            continue
+        old = ast.unparse(defs[f"{head}__mutmut_orig"]).splitlines()[1:]
+        new = ast.unparse(node).splitlines()[1:]
+        diff = [d for d in difflib.unified_diff(old, new, lineterm="", n=0)
+                if d[:1] in "+-" and not d.startswith(("+++", "---"))]
+        gone = " / ".join(d[1:].strip() for d in diff if d[0] == "-")
+        came = " / ".join(d[1:].strip() for d in diff if d[0] == "+")
+        out[f"{prefix}.{name}"] = f"{gone[:150]} -> {came[:150]}"
+    return out
+
+
+def export(tsv: Path, folder: Path, verdicts: dict[str, str]) -> None:
+    """Per module, ``folder/verify-<module>.csv``: mutant, change, result (the oracle's), the
+    case or detail, and for a survivor its verdict (``verdicts``: name -> text)."""
+    rows = [line.split("\t") for line in tsv.read_text(encoding="utf-8").splitlines()]
+    by_module: dict[str, list] = {}
+    for name, result, detail, _cpu in rows:
+        module = name.rpartition("__mutmut_")[0].rpartition(".")[0]
+        by_module.setdefault(module, []).append((name, result, detail))
+    folder.mkdir(parents=True, exist_ok=True)
+    for module, found in sorted(by_module.items()):
+        stem = module.rpartition(".")[2] if module != "borderflow.verify" else "__init__"
+        change = changes(STAGE / "borderflow" / "verify" / f"{stem}.py")
+        table = pd.DataFrame([{
+            "mutant": n.rpartition(".")[2], "change": change.get(n, ""), "result": r,
+            "detail": d, "verdict": verdicts.get(n, "killed" if r in ("killed", "timeout")
+                                                 else "")}
+            for n, r, d in sorted(found, key=lambda x: _order(x[0]))])
+        table.to_csv(folder / f"verify-{stem.strip('_') or 'init'}.csv", index=False,
+                     lineterminator="\n")
+
+
+def _order(name: str) -> tuple:
+    head, _, n = name.rpartition("__mutmut_")
+    return head, int(n)
 
 
 if __name__ == "__main__":
