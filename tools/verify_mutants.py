@@ -221,6 +221,55 @@ def replay(fn, calls: list, store: Store) -> bool:
     return False
 
 
+def mutated_statements(module_file: Path) -> dict[str, list[tuple[int, int]]]:
+    """Mutant name -> the line ranges, in the staged file, of the original function's
+    statements its change touches (``[]``: the signature, run at every call). A statement is
+    the innermost one holding a changed line; for a compound one (``if``, ``for``...) only its
+    header, up to its body."""
+    text = module_file.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    tree = ast.parse(text)
+    defs = {n.name: n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)}
+    prefix = "borderflow.verify" + ("" if module_file.stem == "__init__" else
+                                    f".{module_file.stem}")
+    out = {}
+    for name, node in defs.items():
+        head, sep, _ = name.rpartition("__mutmut_")
+        orig = defs.get(f"{head}__mutmut_orig")
+        if not sep or name.endswith("__mutmut_orig") or orig is None:
+            continue
+        o0, n0 = orig.body[0].lineno, node.body[0].lineno
+        old, new = lines[o0 - 1:orig.end_lineno], lines[n0 - 1:node.end_lineno]
+        changed = set()
+        for tag, i1, i2, _, _ in difflib.SequenceMatcher(None, old, new,
+                                                         autojunk=False).get_opcodes():
+            if tag != "equal":
+                changed.update(range(o0 + i1, o0 + max(i2, i1 + 1)))
+        if any(x < o0 for x in changed) or lines[orig.lineno - 1:o0 - 1] != [
+                x.replace(name, f"{head}__mutmut_orig") for x in lines[node.lineno - 1:n0 - 1]]:
+            out[f"{prefix}.{name}"] = []  # the signature (defaults): every call
+            continue
+        out[f"{prefix}.{name}"] = sorted({_statement(orig, x) for x in changed})
+    return out
+
+
+def _statement(func: ast.FunctionDef, line: int) -> tuple[int, int]:
+    """The lines of the innermost statement of ``func`` holding ``line`` (a compound
+    statement's header only)."""
+    best = (func.body[0].lineno, func.end_lineno)
+    for node in ast.walk(func):
+        if isinstance(node, ast.stmt) and node is not func and \
+                node.lineno <= line <= node.end_lineno:
+            body = getattr(node, "body", None)
+            end = body[0].lineno - 1 if isinstance(body, list) and body and \
+                line < body[0].lineno else node.end_lineno
+            if isinstance(body, list) and body and line >= body[0].lineno:
+                continue  # inside the body: a statement of the body holds it
+            if end - node.lineno <= best[1] - best[0]:
+                best = (node.lineno, max(node.lineno, end))
+    return best
+
+
 def names_of(modules: list[str]) -> list[str]:
     """Every generated mutant of the named modules (``terms``, ``__init__``...), sorted."""
     out = []
@@ -268,11 +317,24 @@ def main() -> None:
     t1 = time.process_time()
     golden = vc.read_golden()
     dicts = _mutant_dicts()
+    import coverage
+
+    cov = coverage.Coverage(data_file=None, include=[str(STAGE / "borderflow" / "verify" /
+                                                         "*.py")])
     with Recorder(dicts) as rec:
         base = {}
+        cov.start()
         for name, check in cases.items():
             rec.case = name
+            cov.switch_context(name)
             base[name] = vc.outcome(check())
+        cov.stop()
+    data = cov.get_data()
+    ran = {Path(f).stem: {line: set(c) for line, c in data.contexts_by_lineno(f).items()}
+           for f in data.measured_files()}
+    statements = {}
+    for m in MODULES:
+        statements.update(mutated_statements(STAGE / "borderflow" / "verify" / f"{m}.py"))
     wrong = [n for n in cases if base[n] != golden.get(n)]
     if wrong:
         sys.exit(f"the unmutated verifier differs from tests/golden/verify_oracle.json on "
@@ -296,7 +358,7 @@ def main() -> None:
                 break
             c0 = time.process_time()
             verdict, detail = judge(name, dicts, calls, rec.store, cases, base, vc.outcome,
-                                    not a.no_replay)
+                                    not a.no_replay, _executed(name, statements, ran))
             cpu = time.process_time() - c0
             spent += cpu
             sink.write(f"{name}\t{verdict}\t{detail}\t{cpu:.2f}\n")
@@ -304,7 +366,20 @@ def main() -> None:
     print(f"done: {spent:.0f} CPU s of mutants", flush=True)
 
 
-def judge(name: str, dicts, calls, store, cases, base, outcome, use_replay: bool):
+def _executed(name: str, statements: dict, ran: dict) -> set[str] | None:
+    """The cases that ran a statement the mutant changes (``None``: every case calling its
+    function, the change being in the signature or not located)."""
+    spans = statements.get(name)
+    if not spans:
+        return None
+    head = name.rpartition("__mutmut_")[0].rpartition(".")[0]
+    stem = "__init__" if head == "borderflow.verify" else head.rpartition(".")[2]
+    lines = ran.get(stem, {})
+    return {c for lo, hi in spans for x in range(lo, hi + 1) for c in lines.get(x, ())}
+
+
+def judge(name: str, dicts, calls, store, cases, base, outcome, use_replay: bool,
+          executed: set[str] | None = None):
     """(verdict, detail) of one mutant: killed / survived:no-effect / survived:masked /
     timeout / not-reached / unknown. ``calls``: function key -> case -> its recorded calls,
     in case order."""
@@ -316,6 +391,10 @@ def judge(name: str, dicts, calls, store, cases, base, outcome, use_replay: bool
     by_case = calls.get(key, {})
     if not by_case:
         return "not-reached", "no oracle case calls the function"
+    if executed is not None:
+        by_case = {c: v for c, v in by_case.items() if c in executed}
+        if not by_case:
+            return "survived:not-executed", "no case runs the changed statement"
     differed = 0
     os.environ["MUTANT_UNDER_TEST"] = name
     try:
