@@ -200,13 +200,17 @@ TAMPERS: dict[str, tuple[str, Callable[[Path], None]]] = {
     "manifest removed": ("static", _delete(MANIFEST)),
     "marker removed": ("static", _delete(MARKER)),
     "a result table deleted outright": ("dated", _delete("queues.parquet", "queues.csv")),
+    # ---- session 8 (mutants of the folder checks no tamper reached)
+    "a CSV deleted, its parquet kept": ("static", _delete("crossings.csv")),
+    "run.json not JSON": ("static", lambda run: (run / "run.json").write_text(
+        "{not json", encoding="utf-8")),
 }
 
 #: facts the verifier must re-derive: caught even with a fresh manifest and marker
 RE_DERIVABLE = [name for name in TAMPERS if name not in (
     "closure removed from run.json", "stored verification report edited", "manifest removed",
     "marker removed", "unserved table deleted", "garbage parquet file",
-    "a result table deleted outright")]
+    "a result table deleted outright", "run.json not JSON")]
 
 
 def resign(run: Path) -> None:

@@ -15,8 +15,8 @@ figures), and each failure's entity and amount (4 significant figures).
 The cases reuse the scenarios of the verifier's own tests: ``test_verify.py`` (the solutions
 that must pass, and its corruptions), ``test_tamper.py`` (the tamper catalogue),
 ``test_realistic.py`` (a realistic dispatch and its summary checks), ``test_origin_stock.py``
-(a dispatch hold), ``test_licence_lever.py`` (licences, static and dated) and
-``test_generalized_cost.py`` (cost terms and destination shares).
+(a dispatch hold, one past the shelf life), ``test_licence_lever.py`` (licences, static and
+dated) and ``test_generalized_cost.py`` (cost terms and destination shares).
 """
 
 from __future__ import annotations
@@ -179,6 +179,8 @@ DATASET = {
     "stock/held": ("stock", _hold("2023-01-02", "2023-01-03"), None),
     "stock/checked against a shorter hold": ("stock", _hold("2023-01-02", "2023-01-03"),
                                              _hold("2023-01-03", "2023-01-03")),
+    "stock/held past the shelf life": ("stock-2-days", _hold("2023-01-02", "2023-01-04"),
+                                       None),
     "licence/static": ("licence", "name: t\nevents:\n  - {crossing: x2, license: {products: "
                        "[durian]}}\n", None),
     "licence/dated": ("licence", LICENCE_DATED, None),
@@ -190,10 +192,11 @@ DATASET = {
 }
 
 
-def _stock_tables():
+def _stock_tables(shelf_days: float = 3):
+    """test_origin_stock.py's dataset: 200 t of durian a day in January."""
     t = tiny.base_tables()
     t["supply"].loc[0, "supply_t_per_year"] = 200 * 372
-    t["products"].loc[0, "shelf_life_reefer_days"] = 3
+    t["products"].loc[0, "shelf_life_reefer_days"] = shelf_days
     return t
 
 
@@ -287,7 +290,8 @@ def solve_cases(root: Path) -> dict[str, Callable[[], pd.DataFrame]]:
         edit(t)
         run, _ = solve(t, scenario, options)
         solved[name] = (run.results, run.tables, run.net.scenario, run.net)
-    datasets = {"stock": _stock_tables(), "licence": tiny.licence_tables()}
+    datasets = {"stock": _stock_tables(), "stock-2-days": _stock_tables(2),
+                "licence": tiny.licence_tables()}
     for name, (which, text, checked) in DATASET.items():
         run, ds = solve(datasets[which], text)
         scenario = Scenario.from_yaml_text(checked, ds) if checked else run.net.scenario

@@ -440,8 +440,22 @@ def changes(module_file: Path) -> dict[str, str]:
                 if d[:1] in "+-" and not d.startswith(("+++", "---"))]
         gone = " / ".join(d[1:].strip() for d in diff if d[0] == "-")
         came = " / ".join(d[1:].strip() for d in diff if d[0] == "+")
-        out[f"{prefix}.{name}"] = f"{gone[:150]} -> {came[:150]}"
+        out[f"{prefix}.{name}"] = _around(gone, came)
     return out
+
+
+def _around(old: str, new: str, width: int = 50) -> str:
+    """``old -> new`` cut to the part that differs, with ``width`` characters before it."""
+    p = 0
+    while p < min(len(old), len(new)) and old[p] == new[p]:
+        p += 1
+    q = 0
+    while q < min(len(old), len(new)) - p and old[-1 - q] == new[-1 - q]:
+        q += 1
+    start = max(0, p - width)
+    cut = "..." if start else ""
+    return (f"{cut}{old[start:len(old) - q + 10]} -> {cut}{new[start:len(new) - q + 10]}"
+            .replace("\n", " "))
 
 
 def export(tsv: Path, folder: Path, verdicts: dict[str, str]) -> None:
