@@ -31,7 +31,7 @@ from pathlib import Path
 
 import pandas as pd
 import tiny
-from helpers import dated, day, only_x1
+from helpers import dated, day, only_x1, two_regions
 from tampers import RE_DERIVABLE, TAMPERS, resign, solve_runs
 
 from borderflow.data.dataset import load_dataset
@@ -124,16 +124,7 @@ def _terms(t, rows) -> None:
 
 def _two_regions_shares(t) -> None:
     """test_generalized_cost.py's second market K in Yunnan behind X2, Yunnan 30-50 %."""
-    t["nodes"].loc[t["nodes"]["node_id"] == "cn-m", "admin1"] = "Guangxi"
-    k = t["nodes"].iloc[-1].to_dict() | {"node_id": "cn-k", "name": "K", "kind": "market",
-                                         "admin1": "Yunnan", "lon": 105.9, "lat": 21.2}
-    t["nodes"] = pd.concat([t["nodes"], pd.DataFrame([k])], ignore_index=True)
-    l5 = t["links"].iloc[3].to_dict() | {"link_id": "l5", "from_node": "cn-b2",
-                                         "to_node": "cn-k", "length_km": 100, "travel_h": 2,
-                                         "geometry_wkt": "LINESTRING (105.62 21.12, 105.9 21.2)"}
-    t["links"] = pd.concat([t["links"], pd.DataFrame([l5])], ignore_index=True)
-    mk = t["markets"].iloc[0].to_dict() | {"node_id": "cn-k"}
-    t["markets"] = pd.concat([t["markets"], pd.DataFrame([mk])], ignore_index=True)
+    two_regions(t)
     t["destination_shares"] = pd.DataFrame([
         {"origin": "VN", "product_id": "fruit", "dimension": "china-final-market",
          "destination": region, "share": s, "low": lo, "high": hi, "measure": "volume",

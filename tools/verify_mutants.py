@@ -221,17 +221,21 @@ def replay(fn, calls: list, store: Store) -> bool:
     return False
 
 
+def _parsed(module_file: Path) -> tuple[list[str], dict[str, ast.FunctionDef], str]:
+    """A mutated module of the staged copy: its lines, its functions by name (originals
+    ``..__mutmut_orig`` and mutants ``..__mutmut_N``) and its module name."""
+    text = module_file.read_text(encoding="utf-8")
+    defs = {n.name: n for n in ast.walk(ast.parse(text)) if isinstance(n, ast.FunctionDef)}
+    return text.splitlines(), defs, "borderflow.verify" + (
+        "" if module_file.stem == "__init__" else f".{module_file.stem}")
+
+
 def mutated_statements(module_file: Path) -> dict[str, list[tuple[int, int]]]:
     """Mutant name -> the line ranges, in the staged file, of the original function's
     statements its change touches (``[]``: the signature, run at every call). A statement is
     the innermost one holding a changed line; for a compound one (``if``, ``for``...) only its
     header, up to its body."""
-    text = module_file.read_text(encoding="utf-8")
-    lines = text.splitlines()
-    tree = ast.parse(text)
-    defs = {n.name: n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)}
-    prefix = "borderflow.verify" + ("" if module_file.stem == "__init__" else
-                                    f".{module_file.stem}")
+    lines, defs, prefix = _parsed(module_file)
     out = {}
     for name, node in defs.items():
         head, sep, _ = name.rpartition("__mutmut_")
@@ -425,10 +429,7 @@ def judge(name: str, dicts, calls, store, cases, base, outcome, use_replay: bool
 def changes(module_file: Path) -> dict[str, str]:
     """Mutant name -> its change, ``old -> new`` (the lines that differ from the original
     function, from mutmut's mutated module in the staged copy)."""
-    tree = ast.parse(module_file.read_text(encoding="utf-8"))
-    defs = {n.name: n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)}
-    prefix = "borderflow.verify" + ("" if module_file.stem == "__init__" else
-                                    f".{module_file.stem}")
+    _, defs, prefix = _parsed(module_file)
     out = {}
     for name, node in defs.items():
         head, sep, _ = name.rpartition("__mutmut_")
