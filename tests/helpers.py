@@ -178,3 +178,17 @@ def cg_closure_plan(days: int, first: int, last: int):
                           + [Scenario(name=f"close-{g}", horizon=horizon,
                                       events=(CloseEvent(crossing=g, close=shut),))
                              for g in CG_GATES], data=CG_DATA, tables=load_dataset(CG_DATA))
+
+
+def two_regions(t) -> None:
+    """M in Guangxi; a second market K in Yunnan behind X2 (L5 cn-b2 -> cn-k, 100 km, 2 h)."""
+    t["nodes"].loc[t["nodes"]["node_id"] == "cn-m", "admin1"] = "Guangxi"
+    k = t["nodes"].iloc[-1].to_dict() | {"node_id": "cn-k", "name": "K", "kind": "market",
+                                         "admin1": "Yunnan", "lon": 105.9, "lat": 21.2}
+    t["nodes"] = pd.concat([t["nodes"], pd.DataFrame([k])], ignore_index=True)
+    l5 = t["links"].iloc[3].to_dict() | {"link_id": "l5", "from_node": "cn-b2",
+                                         "to_node": "cn-k", "length_km": 100, "travel_h": 2,
+                                         "geometry_wkt": "LINESTRING (105.62 21.12, 105.9 21.2)"}
+    t["links"] = pd.concat([t["links"], pd.DataFrame([l5])], ignore_index=True)
+    mk = t["markets"].iloc[0].to_dict() | {"node_id": "cn-k"}
+    t["markets"] = pd.concat([t["markets"], pd.DataFrame([mk])], ignore_index=True)

@@ -20,11 +20,13 @@ import tiny
 from typer.testing import CliRunner
 
 from borderflow.cli import app
-from borderflow.data.scenario import (CapacityEvent, CloseEvent, InitialQueue, PriorityEvent,
-                                      PriorityRule, Scenario, Window, closing)
+from borderflow.data.scenario import CloseEvent, InitialQueue, Window
 from borderflow.verify import EXIT_VIOLATIONS, verify_results, verify_run, violations
 
 from helpers import START, border_data, dated, day, only_x1
+from verify_cases import DATED, STATIC  # the solutions that must pass (also the oracle's)
+from verify_cases import rice as _rice
+from verify_cases import spoil as _spoil
 
 #: checks every solution is put through (more for dated runs)
 CORE_CHECKS = {"route_path", "supply_balance", "arc_flow", "node_balance", "crossing_capacity",
@@ -46,27 +48,6 @@ def _checked(solve_tiny, tables, case: tuple):
     return run, _passes(run)
 
 
-def _rice(t, **kw):
-    tiny.add_product(t, "rice", supply_t_per_day=100, perishable=False, reefer=False, **kw)
-
-
-STATIC = {
-    "cheapest": (lambda t: None, None),
-    "capacity split": (lambda t: t["crossings"].loc.__setitem__(
-        (0, "capacity_a_to_b_trucks_per_day"), 4), None),
-    "closed by scenario": (lambda t: None, closing(["x1"])),
-    "both closed": (lambda t: None, closing(["x1", "x2"])),
-    "licence": (lambda t: (_rice(t), t["crossings"].loc.__setitem__(
-        (0, "licensed_products"), "rice")), None),
-    "finite demand": (lambda t: t["markets"].loc.__setitem__((0, "demand_t_per_year"),
-                                                             100 * 365), None),
-    "too slow for shelf life": (lambda t: t["products"].loc.__setitem__(
-        (0, "shelf_life_reefer_days"), 10 / 24), None),
-    "throttle": (lambda t: None, Scenario(name="throttle", events=(
-        CapacityEvent(crossing="x1", capacity_trucks_per_day=3),))),
-}
-
-
 @pytest.mark.parametrize("case", sorted(STATIC))
 def test_verifier_passes_static_tiny_solutions(solve_tiny, tiny_tables, case):
     run, report = _checked(solve_tiny, tiny_tables, STATIC[case])
@@ -75,32 +56,6 @@ def test_verifier_passes_static_tiny_solutions(solve_tiny, tiny_tables, case):
     else:  # nothing moves: what is checked is that nothing does
         assert {"supply_balance", "node_balance", "closed_crossing", "objective"} <= set(
             report["check"])
-
-
-def _spoil(t):
-    only_x1(t, 10)
-    t["products"].loc[0, "shelf_life_reefer_days"] = 3
-    t["supply"].loc[0, "supply_t_per_year"] = 0
-
-
-DATED = {
-    "closure queue": (lambda t: only_x1(t, 20), dated("closure", 5, CloseEvent(
-        crossing="x1", close=Window(**{"from": day(1), "to": day(2)})))),
-    "initial queue spoils": (_spoil, dated("spoil", 6, CloseEvent(
-        crossing="x1", close=Window(**{"to": day(5)})), queues=(
-        InitialQueue(crossing="x1", product="durian", trucks=10, age_days=1),))),
-    "initial queue saved": (_spoil, dated("saved", 4, CloseEvent(
-        crossing="x1", close=Window(**{"to": day(1)})), queues=(
-        InitialQueue(crossing="x1", product="durian", trucks=10, age_days=0),))),
-    "priority lane": (lambda t: (only_x1(t, 10), _rice(t, shelf_life_days=365),
-                                 t["supply"].loc.__setitem__((1, "supply_t_per_year"),
-                                                             200 * 31 * 12)),
-                      dated("priority", 1, PriorityEvent(
-                          crossing="x1", priority=PriorityRule(share=1.0),
-                          **{"from": day(0), "to": day(0)}))),
-    "finite demand": (lambda t: t["markets"].loc.__setitem__((0, "demand_t_per_year"),
-                                                             100 * 365), dated("demand", 5)),
-}
 
 
 @pytest.mark.parametrize("case", sorted(DATED))

@@ -31,6 +31,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import signal
 import sys
 import time
 
@@ -59,20 +60,61 @@ def run_names(path: str, tests: list[str]) -> None:
     run(todo, tests)
 
 
+#: CPU seconds one mutant's tests may take (``MUTANT_TIMEOUT``; 0: no limit): each mutant then
+#: runs in a forked child under RLIMIT_CPU, so a mutant that leaves HiGHS solving a broken
+#: model (no Python signal reaches it) is stopped and counted as a timeout
+TIMEOUT = int(os.environ.get("MUTANT_TIMEOUT", "0"))
+
+
 def run(todo: list[tuple[str, str, str]], tests: list[str]) -> None:
     """Each (mutant name, label, id) of ``todo`` against ``tests``: one RESULT line each."""
     for name, function, i in todo:
         os.environ["MUTANT_UNDER_TEST"] = name
         cpu, wall = time.process_time(), time.time()
-        out = io.StringIO()
-        with contextlib.redirect_stdout(out):
-            rc = pytest.main(["-x", "-q", "-o", "addopts=", "-p", "no:cacheprovider",
-                              "-W", "ignore", *tests])
-        first = [line for line in out.getvalue().splitlines()
-                 if line.startswith(("FAILED", "ERROR"))][:1]
-        print(f"RESULT {function} {i} {'survived' if rc == 0 else 'killed'} rc={int(rc)} "
-              f"cpu={time.process_time() - cpu:.1f}s wall={time.time() - wall:.0f}s {first}",
-              flush=True)
+        if TIMEOUT and name != "none":  # the run with none imports everything first
+            rc, first, used = _forked(tests)
+        else:
+            rc, first = _pytest(tests)
+            used = time.process_time() - cpu
+        verdict = "timeout" if rc == "timeout" else "survived" if rc == 0 else "killed"
+        print(f"RESULT {function} {i} {verdict} rc={rc} cpu={used:.1f}s "
+              f"wall={time.time() - wall:.0f}s {first}", flush=True)
+
+
+def _pytest(tests: list[str]) -> tuple[int, list[str]]:
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        rc = pytest.main(["-x", "-q", "-o", "addopts=", "-p", "no:cacheprovider",
+                          "-W", "ignore", *tests])
+    first = [line for line in out.getvalue().splitlines()
+             if line.startswith(("FAILED", "ERROR"))][:1]
+    return int(rc), first
+
+
+def _forked(tests: list[str]) -> tuple[int | str, list[str], float]:
+    """The tests in a forked child limited to :data:`TIMEOUT` CPU seconds; its exit code
+    (``"timeout"`` if the limit killed it), first failure and CPU seconds."""
+    import resource
+    import tempfile
+
+    with tempfile.TemporaryFile("w+") as note:
+        pid = os.fork()
+        if pid == 0:  # the child: run, write the first failure, exit with pytest's code
+            try:
+                resource.setrlimit(resource.RLIMIT_CPU, (TIMEOUT, TIMEOUT + 5))
+                rc, first = _pytest(tests)
+                note.write("\n".join(first))
+                note.flush()
+            finally:
+                os._exit(locals().get("rc", 99))
+        _, status, usage = os.wait4(pid, 0)
+        note.seek(0)
+        first = [x for x in note.read().splitlines() if x]
+    used = usage.ru_utime + usage.ru_stime
+    if os.WIFSIGNALED(status):
+        return ("timeout" if os.WTERMSIG(status) in (signal.SIGXCPU, signal.SIGKILL)
+                else f"signal{os.WTERMSIG(status)}"), first, used
+    return os.WEXITSTATUS(status), first, used
 
 
 if __name__ == "__main__":

@@ -10,6 +10,8 @@
 #   bash tools/mutation.sh against 'TESTS' <mutant name>...   # named mutants vs other tests
 #   bash tools/mutation.sh inprocess FUNCTION none,3,7 TESTS...  # the same, in one process
 #   bash tools/mutation.sh generate             # stage and generate the mutants only (no run)
+#   python tools/verify_mutants.py --module terms --out /tmp/v.tsv   # borderflow/verify/ mutants
+#                                               # against the verifier's oracle, no solves
 #
 # Not part of CI's pytest: a full run is long (docs/testing.md has the numbers).
 #

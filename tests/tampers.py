@@ -1,0 +1,226 @@
+"""The tamper catalogue shared by ``test_tamper.py`` and the verifier's oracle
+(``verify_cases.py``, ``test_verify_oracle.py``): two runs of the tiny network and the edits a
+spreadsheet or a script would make to a copy of one of them (no test module imports another).
+
+* :data:`TAMPERS`: name -> (run, edit): the edit alone (what a user's tool does). The verifier
+  re-derives the fact, or the checksum manifest written with the run tells the file changed.
+* :data:`RE_DERIVABLE`: the names whose edits must fail even after :func:`resign` (a fresh
+  manifest and marker, as someone covering their tracks would write): only re-deriving the
+  fact from the inputs catches these.
+"""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import tiny
+from helpers import CLOSURE_YAML, border_data, only_x1
+from typer.testing import CliRunner
+
+from borderflow.cli import app
+from borderflow.manifest import MANIFEST, write_manifest
+from borderflow.runfolder import MARKER, read_marker, write_marker
+
+#: the closure scenario of helpers.CLOSURE_YAML, with 30 more trucks already 13 days in the
+#: queue at X1: only 20 cross before the closure, the rest expire (spoilage to hide)
+DATED = CLOSURE_YAML + "      - {crossing: x1, product: durian, trucks: 30, age_days: 13}\n"
+
+
+def solve_runs(root: Path) -> dict[str, Path]:
+    """The two runs, solved through ``borderflow solve`` into ``root``: ``static`` (X1 full,
+    so its dual is positive and X2's zero) and ``dated`` (a closure, a throttle and trucks
+    already queued, some too long: the queue and spoilage tables are not empty)."""
+    static = tiny.base_tables()
+    static["crossings"].loc[0, "capacity_a_to_b_trucks_per_day"] = 4  # X1 full at 80 t
+    dated = tiny.base_tables()
+    only_x1(dated, 20)
+    scenario = root / "closure.yaml"
+    scenario.write_text(textwrap.dedent(DATED), encoding="utf-8")
+    out = {}
+    for name, tables, extra in (("static", static, []),
+                                ("dated", dated, ["--scenario", str(scenario)])):
+        data = border_data(root, f"data-{name}", tables)
+        result = CliRunner().invoke(app, ["solve", "--data", str(data), "--out",
+                                          str(root / name), *extra])
+        assert result.exit_code == 0, result.output
+        out[name] = root / name
+    return out
+
+
+# ---------------------------------------------------------------------------- edits
+def _table(name: str, fn: Callable[[pd.DataFrame], pd.DataFrame], csv: bool = True,
+           parquet: bool = True) -> Callable[[Path], None]:
+    """Edit one result table (parquet and/or CSV, which should say the same)."""
+    def edit(run: Path) -> None:
+        df = fn(pd.read_parquet(run / f"{name}.parquet"))
+        if parquet:
+            df.to_parquet(run / f"{name}.parquet", index=False)
+        if csv:
+            df.to_csv(run / f"{name}.csv", index=False, lineterminator="\n")
+    return edit
+
+
+def _summary(fn: Callable[[dict], None]) -> Callable[[Path], None]:
+    def edit(run: Path) -> None:
+        doc = json.loads((run / "summary.json").read_text())
+        fn(doc)
+        (run / "summary.json").write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n")
+    return edit
+
+
+def _both(*edits: Callable[[Path], None]) -> Callable[[Path], None]:
+    def edit(run: Path) -> None:
+        for e in edits:
+            e(run)
+    return edit
+
+
+def _shift_a_queue_date(df: pd.DataFrame) -> pd.DataFrame:
+    df = df.copy()
+    i = int(np.flatnonzero(df["queue_trucks"].to_numpy() > 0)[0])
+    df.loc[i, "date"] = (pd.Timestamp(df.loc[i, "date"]) + pd.Timedelta(days=1)).date() \
+        .isoformat() if isinstance(df.loc[i, "date"], str) else \
+        df.loc[i, "date"] + pd.Timedelta(days=1)
+    return df
+
+
+def _reverse_dates(df: pd.DataFrame) -> pd.DataFrame:
+    return df.assign(date=df["date"].to_numpy()[::-1])
+
+
+def _swap_duals(df: pd.DataFrame) -> pd.DataFrame:
+    df = df.copy()
+    x1, x2 = (df["crossing_id"] == "x1"), (df["crossing_id"] == "x2")
+    d1 = df.loc[x1, "dual_usd_per_truck"].to_numpy()
+    d2 = df.loc[x2, "dual_usd_per_truck"].to_numpy()
+    assert np.abs(d1 - d2).max() > 1, "the static run must have different duals at X1 and X2"
+    df.loc[x1, "dual_usd_per_truck"], df.loc[x2, "dual_usd_per_truck"] = d2, d1
+    return df
+
+
+def _move_a_day(df: pd.DataFrame) -> pd.DataFrame:
+    """The first day's dispatch booked on the next day (that day then ships twice; rolling
+    every row's day by one would change nothing when every day ships the same)."""
+    first, second = sorted(df["period"].unique())[:2]
+    return df.assign(period=df["period"].where(df["period"] != first, second))
+
+
+def _relabel_route(df: pd.DataFrame) -> pd.DataFrame:
+    df = df.copy()
+    i = int(np.flatnonzero(df["crossings"].str.contains("x1"))[0])
+    df.loc[i, "crossings"] = df.loc[i, "crossings"].replace("x1", "x2")
+    return df
+
+
+def _other_gate_in_route(df: pd.DataFrame) -> pd.DataFrame:
+    """A route's gate arc replaced by the other gate, every other column left alone."""
+    df = df.copy()
+    i = int(np.flatnonzero(df["arc_id"].astype(str).str.startswith("x1"))[0])
+    df.loc[i, ["arc_id", "element_id"]] = ["x2:a_to_b", "x2"]
+    return df
+
+
+def _consistent_revenue(run: Path) -> None:
+    """A price raised by 10 USD/t everywhere it shows: route revenue, product revenue, summary
+    revenue and objective, all consistent with each other (not with markets.csv)."""
+    rf = pd.read_parquet(run / "route_flows.parquet")
+    extra = float((rf["flow_t"] * 10).sum())
+    _table("route_flows", lambda d: d.assign(price_usd_per_t=d["price_usd_per_t"] + 10,
+                                             revenue_usd=d["revenue_usd"] + d["flow_t"] * 10)
+           )(run)
+    _table("products", lambda d: d.assign(revenue_usd=d["revenue_usd"] + extra))(run)
+    _summary(lambda s: s.update(revenue_usd=s["revenue_usd"] + extra,
+                                objective_usd=s["objective_usd"] - extra))(run)
+
+
+def _garbage(name: str) -> Callable[[Path], None]:
+    return lambda run: (run / name).write_bytes(b"PAR1 not really a parquet file \x00\xff" * 8)
+
+
+def _delete(*names: str) -> Callable[[Path], None]:
+    return lambda run: [(run / n).unlink(missing_ok=True) for n in names]
+
+
+def _run_json(fn: Callable[[dict], None]) -> Callable[[Path], None]:
+    def edit(run: Path) -> None:
+        doc = json.loads((run / "run.json").read_text())
+        fn(doc)
+        (run / "run.json").write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n")
+    return edit
+
+
+def _no_closure(doc: dict) -> None:
+    doc["scenario"]["events"] = [e for e in doc["scenario"]["events"] if "close" not in e]
+
+
+#: name -> (run, edit); the first ten: the blind spots of issue 15 (its "CSV-only edits" are two
+#: here), then the two tampers that crashed the verifier, then new ones
+TAMPERS: dict[str, tuple[str, Callable[[Path], None]]] = {
+    "a queue date moved": ("dated", _table("queues", _shift_a_queue_date)),
+    "stream_queues dates reversed": ("dated", _table("stream_queues", _reverse_dates)),
+    "trucks_per_day set to tonnes": ("static", _table(
+        "flows", lambda d: d.assign(trucks_per_day=d["flow_t"]))),
+    "CSV edited, parquet not (flows)": ("static", _table(
+        "flows", lambda d: d.assign(flow_t=d["flow_t"] * 2), parquet=False)),
+    "CSV edited, parquet not (crossing capacity)": ("static", _table(
+        "crossings", lambda d: d.assign(capacity_trucks_per_day=d["capacity_trucks_per_day"]
+                                        + 100), parquet=False)),
+    "duals swapped between crossings": ("static", _table("crossings", _swap_duals)),
+    "utilisation halved": ("static", _table(
+        "crossings", lambda d: d.assign(utilisation=d["utilisation"] / 2))),
+    "summary status set to infeasible": ("static", _summary(
+        lambda s: s.update(status="infeasible"))),
+    "products.shipped_t + 50": ("static", _table(
+        "products", lambda d: d.assign(shipped_t=d["shipped_t"] + 50))),
+    "a route's crossings label changed": ("static", _table("route_flows", _relabel_route)),
+    # ---- the two that crashed the verifier
+    "unserved table deleted": ("static", _delete("unserved.parquet", "unserved.csv")),
+    "garbage parquet file": ("static", _garbage("flows.parquet")),
+    # ---- new
+    "a flows row dropped": ("static", _table("flows", lambda d: d.iloc[1:])),
+    "a route's gate arc changed": ("static", _table("route_arcs", _other_gate_in_route)),
+    "prices raised consistently everywhere": ("static", _consistent_revenue),
+    "dual made negative": ("static", _table(
+        "crossings", lambda d: d.assign(dual_usd_per_truck=-d["dual_usd_per_truck"] - 1))),
+    "capacity in the crossings table raised": ("static", _table(
+        "crossings", lambda d: d.assign(
+            capacity_trucks_per_day=d["capacity_trucks_per_day"] * 10))),
+    "a day's flow moved to another day": ("dated", _table("route_flows", _move_a_day)),
+    "spoilage hidden from the summary": ("dated", _summary(
+        lambda s: s.update(spoiled_t=0.0, expired_in_queue_t=0.0))),
+    "a spoilage row dropped": ("dated", _table("spoilage", lambda d: d.iloc[1:])),
+    "closure removed from run.json": ("dated", _run_json(_no_closure)),
+    "stored verification report edited": ("static", _table(
+        "verification", lambda d: d.assign(amount=d["amount"] + 1.0))),
+    "manifest removed": ("static", _delete(MANIFEST)),
+    "marker removed": ("static", _delete(MARKER)),
+    "a result table deleted outright": ("dated", _delete("queues.parquet", "queues.csv")),
+    # ---- session 8 (mutants of the folder checks no tamper reached)
+    "a CSV deleted, its parquet kept": ("static", _delete("crossings.csv")),
+    "run.json not JSON": ("static", lambda run: (run / "run.json").write_text(
+        "{not json", encoding="utf-8")),
+}
+
+#: facts the verifier must re-derive: caught even with a fresh manifest and marker
+RE_DERIVABLE = [name for name in TAMPERS if name not in (
+    "closure removed from run.json", "stored verification report edited", "manifest removed",
+    "marker removed", "unserved table deleted", "garbage parquet file",
+    "a result table deleted outright", "run.json not JSON")]
+
+
+def resign(run: Path) -> None:
+    """Cover the tracks: a new manifest of the edited files and a marker that matches it."""
+    volatile = {}
+    if (run / MANIFEST).exists():
+        listed = json.loads((run / MANIFEST).read_text())["files"]
+        volatile = {rel: e["volatile_keys"] for rel, e in listed.items()
+                    if e.get("volatile_keys")}
+    digest = write_manifest(run, volatile=volatile, exclude=(MARKER,))
+    kind = (read_marker(run) or {}).get("kind", "run")
+    write_marker(run, kind, manifest_sha256=digest)
+

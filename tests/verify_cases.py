@@ -1,0 +1,368 @@
+"""The verifier's oracle: solved tiny runs, correct and tampered, and what the verifier says of
+each (shared by ``test_verify_oracle.py`` and ``tools/verify_mutants.py``; no test module
+imports another).
+
+A mutant of ``borderflow/verify/`` cannot change a solve, only what the verifier reports on its
+tables. So the cases are solved once (:func:`solve_cases`) and each is then a function of no
+arguments that re-runs only the verifier: :func:`borderflow.verify.verify_results` on a deep copy
+of the solved tables (a result case), or :func:`borderflow.verify.verify_run` on a run folder
+(a folder case: the two runs of ``tampers.py``, untouched, with each tamper, and with each
+re-derivable tamper re-signed). :func:`outcome` reduces a report to what
+``test_verify_oracle.py`` asserts against ``tests/golden/verify_oracle.json``: per check, its
+rows and failures, a digest of every row's entity, unit, ok and tolerance (3 significant
+figures), and each failure's entity and amount (4 significant figures).
+
+The cases reuse the scenarios of the verifier's own tests: ``test_verify.py`` (the solutions
+that must pass, and its corruptions), ``test_tamper.py`` (the tamper catalogue),
+``test_realistic.py`` (a realistic dispatch and its summary checks), ``test_origin_stock.py``
+(a dispatch hold, one past the shelf life), ``test_licence_lever.py`` (licences, static and
+dated) and ``test_generalized_cost.py`` (cost terms and destination shares).
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import math
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+import tiny
+from helpers import dated, day, only_x1, two_regions
+from tampers import RE_DERIVABLE, TAMPERS, resign, solve_runs
+
+from borderflow.data.dataset import load_dataset
+from borderflow.data.scenario import (CapacityEvent, CloseEvent, InitialQueue, PriorityEvent,
+                                      PriorityRule, RampEvent, RampRule, Scenario, Window,
+                                      closing)
+from borderflow.options import RunOptions
+from borderflow.pipeline import run_scenario
+
+GOLDEN = Path(__file__).parent / "golden" / "verify_oracle.json"
+
+
+def rice(t, **kw) -> None:
+    """A second product, rice (non-perishable, dry trucks), 100 t/day."""
+    tiny.add_product(t, "rice", supply_t_per_day=100, perishable=False, reefer=False, **kw)
+
+
+def spoil(t) -> None:
+    """Only X1 (10 trucks/day), durian keeps 3 days, no supply (only initial queues)."""
+    only_x1(t, 10)
+    t["products"].loc[0, "shelf_life_reefer_days"] = 3
+    t["supply"].loc[0, "supply_t_per_year"] = 0
+
+
+#: static tiny solutions every check must pass (test_verify.py)
+STATIC = {
+    "cheapest": (lambda t: None, None),
+    "capacity split": (lambda t: t["crossings"].loc.__setitem__(
+        (0, "capacity_a_to_b_trucks_per_day"), 4), None),
+    "closed by scenario": (lambda t: None, closing(["x1"])),
+    "both closed": (lambda t: None, closing(["x1", "x2"])),
+    "licence": (lambda t: (rice(t), t["crossings"].loc.__setitem__(
+        (0, "licensed_products"), "rice")), None),
+    "finite demand": (lambda t: t["markets"].loc.__setitem__((0, "demand_t_per_year"),
+                                                             100 * 365), None),
+    "too slow for shelf life": (lambda t: t["products"].loc.__setitem__(
+        (0, "shelf_life_reefer_days"), 10 / 24), None),
+    "throttle": (lambda t: None, Scenario(name="throttle", events=(
+        CapacityEvent(crossing="x1", capacity_trucks_per_day=3),))),
+}
+
+#: dated tiny solutions every check must pass (test_verify.py)
+DATED = {
+    "closure queue": (lambda t: only_x1(t, 20), dated("closure", 5, CloseEvent(
+        crossing="x1", close=Window(**{"from": day(1), "to": day(2)})))),
+    "initial queue spoils": (spoil, dated("spoil", 6, CloseEvent(
+        crossing="x1", close=Window(**{"to": day(5)})), queues=(
+        InitialQueue(crossing="x1", product="durian", trucks=10, age_days=1),))),
+    "initial queue saved": (spoil, dated("saved", 4, CloseEvent(
+        crossing="x1", close=Window(**{"to": day(1)})), queues=(
+        InitialQueue(crossing="x1", product="durian", trucks=10, age_days=0),))),
+    "priority lane": (lambda t: (only_x1(t, 10), rice(t, shelf_life_days=365),
+                                 t["supply"].loc.__setitem__((1, "supply_t_per_year"),
+                                                             200 * 31 * 12)),
+                      dated("priority", 1, PriorityEvent(
+                          crossing="x1", priority=PriorityRule(share=1.0),
+                          **{"from": day(0), "to": day(0)}))),
+    "finite demand": (lambda t: t["markets"].loc.__setitem__((0, "demand_t_per_year"),
+                                                             100 * 365), dated("demand", 5)),
+}
+
+REALISTIC = RunOptions(dispatch="realistic")
+
+
+def realistic_network(t):
+    """test_realistic.py's network: X1 reached the day after dispatch, waiting dear."""
+    t["supply"].loc[0, "supply_t_per_year"] = 200 * 31 * 12
+    t["links"].loc[0, "travel_h"] = 30
+    p = t["parameters"]
+    p.loc[p["parameter"] == "waiting_cost_usd_per_truck_day", "value"] = 200.0
+    return t
+
+
+def _surprise(**kw) -> Scenario:
+    return dated("surprise", 6, CloseEvent(crossing="x1", close=Window(
+        **{"from": day(2), "to": day(3)}), **kw))
+
+
+def _hold(first: str, last: str) -> str:
+    return ("name: hold\nhorizon: {start: 2023-01-01, days: 6}\nevents:\n"
+            + "".join(f"  - {{crossing: {c}, hold_dispatch: {{}}, from: {first}, to: {last}}}\n"
+                      for c in ("x1", "x2")))
+
+
+def _terms(t, rows) -> None:
+    t["cost_terms"] = pd.DataFrame([{"term": term, "applies_to": where, "value": v,
+                                     "unit": unit, "low": v, "high": v, **tiny.PROV}
+                                    for term, where, v, unit in rows])
+
+
+def _two_regions_shares(t) -> None:
+    """test_generalized_cost.py's second market K in Yunnan behind X2, Yunnan 30-50 %."""
+    two_regions(t)
+    t["destination_shares"] = pd.DataFrame([
+        {"origin": "VN", "product_id": "fruit", "dimension": "china-final-market",
+         "destination": region, "share": s, "low": lo, "high": hi, "measure": "volume",
+         "period": "2024", **tiny.PROV}
+        for region, s, lo, hi in [("yunnan", 0.4, 0.3, 0.5),
+                                  ("guangxi-guangdong", 0.6, 0.5, 0.7)]])
+
+
+def _toll(t) -> None:
+    t["links"].loc[2, "travel_h"] = 2.0
+    t["parameters"].loc[3, "value"] = 1.5
+    _terms(t, [("expressway_toll", "VN test road", 0.1, "USD/truck-km")])
+
+
+#: solutions of other families (name -> edit of the tiny tables, scenario text or object,
+#: options): every check must pass
+OTHER = {
+    "realistic/surprise": (realistic_network, _surprise(), REALISTIC),
+    "realistic/announced": (realistic_network, _surprise(announced=day(1)), REALISTIC),
+    "realistic/reopening unknown": (realistic_network, _surprise(
+        reopening_announced=day(4)), REALISTIC),
+    "ramp": (realistic_network, dated("ramp", 6, RampEvent(
+        crossing="x1", ramp=RampRule(start_trucks_per_day=2, days=4), direction="a_to_b",
+        **{"from": day(1)})), None),
+    "terms/value of time": (lambda t: _terms(t, [("value_of_time", "durian", 2.0,
+                                                  "USD/t-h")]), None, None),
+    "terms/factors": (lambda t: _terms(t, [
+        ("road_cost_factor_country", "VN (test)", 2.0, "x base road rate"),
+        ("road_cost_factor_terrain", "mountain", 1.6, "x base road rate")]), None, None),
+    "terms/toll": (_toll, None, None),
+    "terms/transit fee": (lambda t: _terms(t, [("transit_fee_entry", "CN (test)", 10.0,
+                                                "USD/truck")]), None, None),
+    "terms/destination shares": (_two_regions_shares, None, None),
+}
+
+#: dataset-level cases (test_origin_stock.py, test_licence_lever.py): name -> (tables, the
+#: scenario solved, the scenario checked (None: the same))
+LICENCE_DATED = ("name: t\nhorizon: {start: 2024-03-01, days: 3}\nevents:\n"
+                 "  - {crossing: x2, license: {products: [durian]}, from: 2024-03-02}\n")
+STATIC_PART = ("name: t\nhorizon: {month: 7}\nevents:\n  - {crossing: x2, license: "
+               "{products: [durian]}, from: 2023-07-01, to: 2023-07-%02d}\n")
+DATASET = {
+    "stock/held": ("stock", _hold("2023-01-02", "2023-01-03"), None),
+    "stock/checked against a shorter hold": ("stock", _hold("2023-01-02", "2023-01-03"),
+                                             _hold("2023-01-03", "2023-01-03")),
+    "stock/held past the shelf life": ("stock-2-days", _hold("2023-01-02", "2023-01-04"),
+                                       None),
+    "licence/static": ("licence", "name: t\nevents:\n  - {crossing: x2, license: {products: "
+                       "[durian]}}\n", None),
+    "licence/dated": ("licence", LICENCE_DATED, None),
+    "licence/dated checked a day later": ("licence", LICENCE_DATED,
+                                          LICENCE_DATED.replace("2024-03-02", "2024-03-03")),
+    "licence/part of the month": ("licence", STATIC_PART % 15, None),
+    "licence/part of the month checked shorter": ("licence", STATIC_PART % 15,
+                                                  STATIC_PART % 10),
+}
+
+
+def _stock_tables(shelf_days: float = 3):
+    """test_origin_stock.py's dataset: 200 t of durian a day in January."""
+    t = tiny.base_tables()
+    t["supply"].loc[0, "supply_t_per_year"] = 200 * 372
+    t["products"].loc[0, "shelf_life_reefer_days"] = shelf_days
+    return t
+
+
+def _summary_edit(**change) -> Callable:
+    return lambda res: type(res)(**{**res.tables(), "summary": {**res.summary, **change}})
+
+
+def _late_departure(res):
+    sq = res.stream_queues.copy()
+    sq.loc[sq["period"] == 3, "departures_t"] = 200.0
+    return type(res)(**{**res.tables(), "summary": res.summary, "stream_queues": sq})
+
+
+def _stock_released_less(res):
+    st = res.origin_stock.copy()
+    st.loc[st.index[st["released_t"] > 1e-3][0], "released_t"] -= 50
+    return type(res)(**{**res.tables(), "summary": res.summary, "origin_stock": st})
+
+
+def _no_yunnan(res):
+    rf = res.route_flows.copy()
+    rf.loc[rf["market"] == "cn-k", "flow_t"] = 0.0
+    return type(res)(**{**res.tables(), "summary": res.summary, "route_flows": rf})
+
+
+#: corrupted solutions (name -> (the solved case, the edit of its result tables))
+EDITED = {
+    "edited/no flow_t": ("static/cheapest", lambda res: type(res)(**{
+        **res.tables(), "summary": res.summary,
+        "route_flows": res.route_flows.drop(columns="flow_t")})),
+    "edited/departure after the allowed wait": ("dated/late", _late_departure),
+    "edited/realistic decision date moved": ("realistic/surprise", _summary_edit(
+        decision_dates=["2024-01-01", "2024-01-02"])),
+    "edited/realistic decision days 3": ("realistic/surprise", _summary_edit(
+        decision_days=3)),
+    "edited/realistic value of foresight 0": ("realistic/surprise", _summary_edit(
+        value_of_foresight_usd=0.0)),
+    "edited/realistic foresight bound above": ("realistic/surprise", _summary_edit(
+        foresight_objective_usd=-5.0, value_of_foresight_usd=-5.0)),
+    "edited/realistic reaction lag 1.5": ("realistic/surprise", _summary_edit(
+        reaction_lag_days=1.5)),
+    "edited/realistic without its foresight bound": ("realistic/surprise", lambda res: type(
+        res)(**{**res.tables(), "summary": {k: v for k, v in res.summary.items()
+                                            if k != "foresight_objective_usd"}})),
+    "edited/stock released 50 t less": ("stock/held", _stock_released_less),
+    "edited/nothing to Yunnan": ("terms/destination shares", _no_yunnan),
+}
+
+FOLDERS = (["folder/static", "folder/dated"] + [f"tamper/{n}" for n in TAMPERS]
+           + [f"resigned/{n}" for n in RE_DERIVABLE])
+#: every case, in the order the oracle runs them
+NAMES = ([f"static/{n}" for n in STATIC] + [f"dated/{n}" for n in DATED] + ["dated/late"]
+         + list(OTHER) + list(DATASET) + list(EDITED) + FOLDERS)
+#: cases where every check must pass
+CLEAN = (set(NAMES) - set(EDITED) - {n for n in FOLDERS if not n.startswith("folder/")}
+         - {"stock/checked against a shorter hold", "licence/dated checked a day later",
+            "licence/part of the month checked shorter"})
+
+
+def solve_cases(root: Path) -> dict[str, Callable[[], pd.DataFrame]]:
+    """Solve every case once (tiny runs under ``root``) and return name -> a function that
+    re-runs the verifier alone on it and returns its report."""
+    from borderflow.verify import verify_results, verify_run
+
+    root.mkdir(parents=True, exist_ok=True)
+    n = {"data": 0}
+
+    def solve(tables, scenario, options=None):
+        n["data"] += 1
+        folder = tiny.write(root / f"data{n['data']}", tables)
+        ds = load_dataset(folder, check_borders=False)
+        if isinstance(scenario, str):
+            scenario = Scenario.from_yaml_text(scenario, ds)
+        return run_scenario(ds, scenario, options), ds
+
+    solved = {}  # name -> (results, tables, scenario checked, net)
+    for group, cases in (("static", STATIC), ("dated", DATED)):
+        for name, (edit, scenario) in cases.items():
+            t = tiny.base_tables()
+            edit(t)
+            run, _ = solve(t, scenario)
+            solved[f"{group}/{name}"] = (run.results, run.tables, run.net.scenario, run.net)
+    t = tiny.base_tables()
+    spoil(t)
+    run, _ = solve(t, dated("late", 6, CloseEvent(crossing="x1", close=Window(
+        **{"to": day(2)})), queues=(InitialQueue(crossing="x1", product="durian", trucks=10,
+                                                 age_days=0),)))
+    solved["dated/late"] = (run.results, run.tables, run.net.scenario, run.net)
+    for name, (edit, scenario, options) in OTHER.items():
+        t = tiny.base_tables()
+        edit(t)
+        run, _ = solve(t, scenario, options)
+        solved[name] = (run.results, run.tables, run.net.scenario, run.net)
+    datasets = {"stock": _stock_tables(), "stock-2-days": _stock_tables(2),
+                "licence": tiny.licence_tables()}
+    for name, (which, text, checked) in DATASET.items():
+        run, ds = solve(datasets[which], text)
+        scenario = Scenario.from_yaml_text(checked, ds) if checked else run.net.scenario
+        solved[name] = (run.results, ds, scenario, run.net)
+    for name, (base, edit) in EDITED.items():
+        res, tables, scenario, net = solved[base]
+        solved[name] = (edit(copy.deepcopy(res)), tables, scenario, net)
+
+    def in_memory(case):
+        def check() -> pd.DataFrame:
+            res, tables, scenario, net = copy.deepcopy(case)
+            return verify_results(res, tables, scenario, net=net)
+        return check
+
+    def in_folder(path: Path):
+        def check() -> pd.DataFrame:
+            # entities naming the inputs hold ``root``, and an unreadable file's the reader's
+            # message (cut to a length): neither is compared
+            report = verify_run(path)
+            report["entity"] = report["entity"].astype(str).str.replace(
+                str(root), "<root>", regex=False).str.replace(
+                r"unreadable \((\w+): .*", r"unreadable (\1: ...)", regex=True)
+            return report
+        return check
+
+    cases = {name: in_memory(case) for name, case in solved.items()}
+    (root / "runs").mkdir()
+    runs = solve_runs(root / "runs")
+    for which, path in runs.items():
+        cases[f"folder/{which}"] = in_folder(path)
+    for prefix, names in (("tamper", list(TAMPERS)), ("resigned", RE_DERIVABLE)):
+        for name in names:
+            which, edit = TAMPERS[name]
+            run = root / prefix / name.replace("/", "_")
+            shutil.copytree(runs[which], run, symlinks=True)
+            edit(run)
+            if prefix == "resigned":
+                resign(run)
+            cases[f"{prefix}/{name}"] = in_folder(run)
+    assert list(cases) == NAMES, set(cases) ^ set(NAMES)
+    return cases
+
+
+def _sig(x, digits: int) -> str:
+    """``x`` to ``digits`` significant figures (text; inf and nan as such)."""
+    x = float(x)
+    if not math.isfinite(x):
+        return str(x)
+    return f"{x:.{digits}g}"
+
+
+def outcome(report: pd.DataFrame) -> dict:
+    """What the oracle compares: check -> rows, failures, a digest of every row (entity, unit,
+    ok, tolerance to 3 significant figures) and the failures (entity, amount to 4 figures)."""
+    out = {}
+    for check, g in report.groupby("check", sort=True):
+        lines = sorted(f"{e}\t{u}\t{bool(ok)}\t{_sig(t, 3)}" for e, u, ok, t in zip(
+            g["entity"], g["unit"], g["ok"], g["tolerance"]))
+        bad = g[~g["ok"].astype(bool)]
+        out[str(check)] = {
+            "rows": len(g), "failing": len(bad),
+            "digest": hashlib.sha256("\n".join(lines).encode()).hexdigest()[:16],
+            "failures": sorted([str(e), _sig(a, 4)] for e, a in zip(bad["entity"],
+                                                                    bad["amount"]))}
+    return out
+
+
+def read_golden() -> dict:
+    """The committed outcomes (``tests/golden/verify_oracle.json``)."""
+    return json.loads(GOLDEN.read_text(encoding="utf-8"))
+
+
+def write_golden(outcomes: dict) -> None:
+    """Write the outcomes as the golden file (after a deliberate change of the verifier)."""
+    GOLDEN.write_text(json.dumps(outcomes, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":  # python tests/verify_cases.py: rewrite the golden file
+    import tempfile
+
+    found = solve_cases(Path(tempfile.mkdtemp(prefix="verify-oracle-")))
+    write_golden({name: outcome(check()) for name, check in found.items()})
+    print(f"wrote {GOLDEN} ({len(found)} cases)")
