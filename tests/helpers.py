@@ -10,6 +10,7 @@ USD/truck), so the LP prefers to queue.
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 import textwrap
 from pathlib import Path
 
@@ -148,6 +149,15 @@ def ranges_table(rows) -> Ranges:
              "group": g, "basis": "", "source": "", "row": i + 1}
             for i, (t, k, f, lo, v, hi, d, e, g) in enumerate(rows)]
     return Ranges(pd.DataFrame(recs, columns=RANGE_TABLE_COLUMNS), "ranges.csv")
+
+
+def tool(name: str):
+    """The module of ``tools/<name>.py`` (the tools are scripts, not a package)."""
+    path = Path(__file__).parents[1] / "tools" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def write_text(path: Path, text: str) -> Path:

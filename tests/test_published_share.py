@@ -4,21 +4,13 @@ published share of the embedded dataset's crossings in its baseline (issue 18, i
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import pandas as pd
 import pytest
-
-ROOT = Path(__file__).parents[1]
+from helpers import tool
 
 
 def _tool():
-    spec = importlib.util.spec_from_file_location("published_share",
-                                                  ROOT / "tools" / "published_share.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return tool("published_share")
 
 
 def _run(cross: dict[str, float], shipped: dict[tuple[str, str], float]) -> dict:

@@ -4,23 +4,19 @@ corridors summed day by day), the difference and whether it is within the publis
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
 from pathlib import Path
 
 import pandas as pd
+from helpers import tool
 
 ROOT = Path(__file__).parents[1]
 
 
 def _tool():
-    spec = importlib.util.spec_from_file_location("validation_table",
-                                                  ROOT / "tools" / "validation_table.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return tool("validation_table")
 
 
 def _folder(folder: Path, dispatch: str, name: str, start: str, days: int,
