@@ -133,9 +133,10 @@ def fifo_writeoffs(inflow: np.ndarray, back: int, departures: np.ndarray,
     return expired, queue
 
 
-def _stream_arrays(built) -> tuple[np.ndarray, int, np.ndarray, np.ndarray, np.ndarray]:
-    """Inflow (with initial queues by age), ``back``, departures, LP write-offs and the
-    queue-row index of every (stream, day) of a solved dated model."""
+def stream_arrays(built) -> tuple[np.ndarray, int, np.ndarray, np.ndarray, np.ndarray]:
+    """Inflow (with initial queues by age, as :func:`fifo_writeoffs` takes it), ``back``,
+    departures, write-offs and the queue-variable index of every (stream, day) of a solved
+    dated model (arrays ``(streams, days)`` except ``inflow``)."""
     m, ix = built.model, built.index
     n_p = ix.n_periods
     streams = ix.streams
@@ -185,7 +186,7 @@ def repair_fifo(built) -> FifoRepair | None:
     if not built.dated or built.queues.empty:
         return None
     m, ix = built.model, built.index
-    inflow, back, dep, lp_exp, qpos = _stream_arrays(built)
+    inflow, back, dep, lp_exp, qpos = stream_arrays(built)
     w = ix.streams["max_wait_days"].to_numpy(dtype=np.int64)
     expired, queue = fifo_writeoffs(inflow, back, dep, w)
     diff = lp_exp - expired

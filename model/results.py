@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from .column_generation import Routing
+from .class_fifo import class_fifo
 from .fifo import repair_fifo
 from .formulation import BuiltModel, left_value_usd_per_t
 from .levers import entry_bounds, entry_duals
@@ -383,6 +384,8 @@ def extract_results(net: FreightNetwork, routes: RouteSet, built: BuiltModel,
     ResultTables
     """
     fifo = repair_fifo(built)  # before any table reads the queues
+    lanes = class_fifo(built, fifo.lp_objective_usd if fifo is not None else None,
+                       show=bool(solve_summary.get("show_class_fifo", False)))
     route_flows = _route_flows(built, routes, added)
     flows = _arc_flows(net, route_flows, routes, built)
     crossings = _crossing_table(net, built, flows, added)
@@ -427,9 +430,11 @@ def extract_results(net: FreightNetwork, routes: RouteSet, built: BuiltModel,
         iterations=solve_summary["iterations"],
         rolling_windows=int(solve_summary.get("windows", 0)),
         solve_method=str(solve_summary.get("method", "")),
-        exact=bool(solve_summary.get("exact", True)) and fifo is None,
+        exact=bool(solve_summary.get("exact", True)) and fifo is None
+        and not (lanes is not None and lanes.shown),
         left_in_queue_t=_left_in_queue(built) if built.dated else None,
         fifo_repair=fifo.as_dict() if fifo is not None else None,
+        class_fifo=lanes.as_dict() if lanes is not None else None,
         dispatch=str(solve_summary.get("dispatch", "foresight")),
         foresight_objective_usd=solve_summary.get("foresight_objective_usd"),
         value_of_foresight_usd=None if solve_summary.get("foresight_objective_usd") is None
@@ -453,6 +458,7 @@ def extract_results(net: FreightNetwork, routes: RouteSet, built: BuiltModel,
         routing=routing.status,
         optimality=routing.sentence(per_day=not net.dated)
         + (f"; {fifo.sentence()}" if fifo is not None else "")
+        + (f"; {lanes.sentence()}" if lanes is not None else "")
         + (f"; {STOCK_SENTENCE}" if built.stock is not None else "")
         if solve_summary.get("dispatch") != "realistic" else
         ("not an optimum: a realistic-dispatch policy simulation, each day's plan optimal for "

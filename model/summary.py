@@ -101,6 +101,16 @@ class RunSummary:
                                        "`gap_usd` of the FIFO optimum (absent: the LP's "
                                        "write-offs are FIFO's, the optimum is exact)",
                                   default=None)
+    class_fifo: dict | None = _f("-", "dated runs: the gates replayed first come, first "
+                                      "served across goods within each lane class (gate, "
+                                      "direction, perishable priority lane or general lane; "
+                                      "docs/model.md, Queue discipline): `out_of_order_t` the "
+                                      "LP cleared out of arrival order, the LP optimum "
+                                      "`lp_lower_bound_usd` (a lower bound under that rule), "
+                                      "`replayed_objective_usd` (an upper bound when "
+                                      "`feasible`), `gap_usd`, `gap_pct`, `unfilled_trucks`, "
+                                      "`demand_excess_t`, which plan the tables show",
+                                 default=None)
     dispatch: str = _f("-", "`foresight`: the LP knows the whole calendar from the first day "
                             "(an optimum); `realistic`: a policy simulation, re-planned each "
                             "decision day with the events announced by then (not an optimum)",
@@ -173,7 +183,7 @@ class RunSummary:
                       "unwarned_transit_foresight_t")
     #: fields left out of :meth:`as_dict` while they are ``None`` (static runs have no queues;
     #: a FIFO repair only when one was made; a foresight run; not verified yet)
-    OPTIONAL = ("left_in_queue_t", "fifo_repair", "verified", "verification_checks",
+    OPTIONAL = ("left_in_queue_t", "fifo_repair", "class_fifo", "verified", "verification_checks",
                 "verification_violations", "verify_seconds", *REALISTIC_ONLY)
 
     def as_dict(self) -> dict:

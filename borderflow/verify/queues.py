@@ -27,6 +27,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .class_fifo import class_fifo_checks
 from .facts import Facts
 from .report import ABS_TOL, differs, mismatch, num, rows, text, worst
 from .routes import Paths
@@ -92,6 +93,9 @@ def queue_checks(res, f: Facts, paths: Paths) -> list[pd.DataFrame]:
     out.append(rows("queue_balance", ent[active], np.abs(resid).ravel()[active], "t",
                      scale.ravel()[active]))
     out += _fifo_checks(f, streams, rt, arr, ini, dep, exp_, iq)
+    if f.dated:
+        inflow, back, _, _ = stream_inflow(streams, arr, ini, iq)
+        out += class_fifo_checks(res, f, streams, rt, inflow, back, dep, exp_, stock)
     out += _queue_table_checks(res, f, streams, rt, stock, arr + ini, dep, exp_)
     out.append(_initial_checks(res, f, streams, rt))
     out += stream_table_checks(res, f, rt)
@@ -99,17 +103,12 @@ def queue_checks(res, f: Facts, paths: Paths) -> list[pd.DataFrame]:
     return out
 
 
-def _fifo_checks(f: Facts, streams: pd.DataFrame, rt: pd.DataFrame, arr: np.ndarray,
-                 ini: np.ndarray, dep: np.ndarray, exp_: np.ndarray,
-                 iq: pd.DataFrame) -> list[pd.DataFrame]:
-    """Ages under FIFO within a stream: what departs, expires or stays, against its allowed wait.
-
-    Cargo that reached the gate on day ``a`` (initial queues: ``-age_days``) and crosses on day
-    ``t`` is delivered ``duration + 24 (t - a)`` hours after dispatch. The shelf life allows
-    ``floor((shelf - duration) / 24)`` whole days of waiting; ``queue_max_wait_days`` caps it.
-    Each day the oldest cargo leaves first, written-off cargo before departures (the reading
-    most favourable to the deliveries).
-    """
+def stream_inflow(streams: pd.DataFrame, arr: np.ndarray, ini: np.ndarray,
+                  iq: pd.DataFrame) -> tuple[np.ndarray, int, np.ndarray, np.ndarray]:
+    """Cargo reaching each stream's queue by day: ``inflow`` (streams x (back + days)),
+    column ``back + a`` for day ``a``, initial queues of age ``g`` in column ``back - g``;
+    ``lots`` the initial queues by age, ``unexplained`` day-0 stock the initial_queues
+    table does not account for (taken as arriving on day 0)."""
     n_s, n_p = arr.shape
     iq = iq if len(iq) else pd.DataFrame(columns=["route_id", "product_id", "age_days",
                                                   "initial_t"])
@@ -127,6 +126,22 @@ def _fifo_checks(f: Facts, streams: pd.DataFrame, rt: pd.DataFrame, arr: np.ndar
     # initial stock that initial_queues does not account for: taken as arriving on day 0
     unexplained = ini[:, 0] - lots.sum(axis=1)
     inflow[:, back] += np.clip(unexplained, 0, None)
+    return inflow, back, lots, unexplained
+
+
+def _fifo_checks(f: Facts, streams: pd.DataFrame, rt: pd.DataFrame, arr: np.ndarray,
+                 ini: np.ndarray, dep: np.ndarray, exp_: np.ndarray,
+                 iq: pd.DataFrame) -> list[pd.DataFrame]:
+    """Ages under FIFO within a stream: what departs, expires or stays, against its allowed wait.
+
+    Cargo that reached the gate on day ``a`` (initial queues: ``-age_days``) and crosses on day
+    ``t`` is delivered ``duration + 24 (t - a)`` hours after dispatch. The shelf life allows
+    ``floor((shelf - duration) / 24)`` whole days of waiting; ``queue_max_wait_days`` caps it.
+    Each day the oldest cargo leaves first, written-off cargo before departures (the reading
+    most favourable to the deliveries).
+    """
+    n_s, n_p = arr.shape
+    inflow, back, lots, unexplained = stream_inflow(streams, arr, ini, iq)
     ci = np.cumsum(inflow, axis=1)
     before = np.concatenate([np.zeros((n_s, 1)), np.cumsum(dep + exp_, axis=1)[:, :-1]], axis=1)
     after_exp = before + exp_

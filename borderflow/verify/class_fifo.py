@@ -1,0 +1,168 @@
+"""First come, first served across goods within a lane class: the summary's replay, re-derived.
+
+=================  ===========================================================================
+check              what must hold
+=================  ===========================================================================
+class_fifo         ``summary.class_fifo`` (tonnes out of arrival order, the replayed objective,
+                   the LP bound, the gap in USD and %, the replay's write-offs and unfilled
+                   trucks) equals this module's own replay of the stream tables
+=================  ===========================================================================
+
+The replay here is the verifier's own (lots by arrival day, walked day by day; it does not
+import :mod:`borderflow.model.class_fifo`). A lane class is a gate, a direction and a lane:
+at a gate and direction with a priority rule the perishables (the priority lane) and the
+rest; elsewhere every good. Each day, cargo past its allowed wait is written off, then the
+class's trucks of that day (the run's departures, per stream ``t / payload``, summed) clear
+the oldest arrival day first, a day shared pro rata across streams. The replayed objective
+is the run's plus the change in the model's cost terms: market price of departures, value of
+cargo written off or left at the end, waiting per truck-day.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .facts import Facts
+from .report import rows
+
+#: tonnes below which a lot counts as gone
+LOT_TOL = 1e-6
+
+
+def _lane(streams: pd.DataFrame, rt: pd.DataFrame, f: Facts) -> np.ndarray:
+    """Class number per stream (gate, direction, lane)."""
+    gate = rt.reindex(streams["route_id"])
+    pr = f.priority
+    lanes = set(zip(pr["crossing_id"], pr["direction"])) if len(pr) else set()
+    per = f.products["perishable"].reindex(streams["product_id"]).to_numpy(dtype=bool)
+    key = [(c, d, bool(p) if (c, d) in lanes else None)
+           for c, d, p in zip(gate["gate_crossing"], gate["gate_direction"], per)]
+    names = {k: i for i, k in enumerate(sorted(set(key), key=str))}
+    return np.array([names[k] for k in key], dtype=np.int64)
+
+
+def _walk(inflow: np.ndarray, back: int, wait: np.ndarray, payload: np.ndarray,
+          members: list[np.ndarray], trucks: np.ndarray
+          ) -> tuple[np.ndarray, np.ndarray, float]:
+    """Walk lots day by day: write off what is past its wait, then let each group of streams
+    (``members``) send its trucks of the day (``trucks``, per group and day) from the oldest
+    arrival day on, a day's lots pro rata. Returns departures, write-offs and the trucks no
+    lot was left for."""
+    n_s, n_c = inflow.shape
+    n_p = n_c - back
+    lots = np.zeros((n_s, n_c))
+    dep, exp_ = np.zeros((n_s, n_p)), np.zeros((n_s, n_p))
+    unfilled = 0.0
+    for t in range(n_p):
+        lots[:, back + t] += inflow[:, back + t]
+        if t == 0:
+            lots[:, :back] += inflow[:, :back]
+        for s in range(n_s):
+            last = back + t - int(wait[s]) - 1
+            if last >= 0:
+                exp_[s, t] = lots[s, :last + 1].sum()
+                lots[s, :last + 1] = 0.0
+        for g, ss in enumerate(members):
+            room = trucks[g, t]
+            for c in range(back + t + 1):
+                if room <= 1e-12:
+                    break
+                have = lots[ss, c] / payload[ss]
+                tot = have.sum()
+                if tot <= 0:
+                    continue
+                share = min(1.0, room / tot)
+                dep[ss, t] += lots[ss, c] * share
+                lots[ss, c] *= 1.0 - share
+                room -= share * tot
+            unfilled += room if room > 1e-9 else 0.0
+    return dep, exp_, unfilled
+
+
+def class_fifo_checks(res, f: Facts, streams: pd.DataFrame, rt: pd.DataFrame,
+                      inflow: np.ndarray, back: int, dep: np.ndarray, exp_: np.ndarray,
+                      stock: np.ndarray) -> list[pd.DataFrame]:
+    """``summary.class_fifo`` against this module's replay (see the module docstring).
+
+    ``inflow`` (streams x (back + days)): the verifier's own arrivals by day, initial queues by
+    age; ``dep``, ``exp_``, ``stock``: the stream table's departures, write-offs and stocks.
+    """
+    claim = res.summary.get("class_fifo")
+    if claim is None:
+        return [rows("class_fifo", "summary.class_fifo of a dated run with queues (missing)",
+                     np.inf, "-")]
+    n_s, n_p = dep.shape
+    p = f.products.reindex(streams["product_id"])
+    payload = p["payload_t"].to_numpy(dtype=float)
+    dur = rt["duration_h"].reindex(streams["route_id"]).to_numpy()
+    wait = np.minimum(np.floor((p["shelf_h"].to_numpy() - dur) / 24.0), f.max_wait_days)
+    lane = _lane(streams, rt, f)
+    classes = [np.flatnonzero(lane == g) for g in range(int(lane.max(initial=-1)) + 1)]
+    budget = np.array([(dep[ss] / payload[ss, None]).sum(axis=0) for ss in classes]) \
+        if classes else np.zeros((0, n_p))
+    lp_ahead = _ahead_in_class(inflow, back, wait, payload, classes, dep, exp_)
+    r_dep, r_exp, unfilled = _walk(inflow, back, wait, payload, classes, budget)
+    cum_in = np.cumsum(inflow, axis=1)[:, back:]
+    r_stock = cum_in - np.cumsum(r_dep + r_exp, axis=1)
+    price = f.markets.groupby(["market", "product_id"])["price_usd_per_t"].first()
+    mp = pd.MultiIndex.from_arrays([rt["market"].reindex(streams["route_id"]).to_numpy(),
+                                    streams["product_id"].to_numpy()])
+    pr = price.reindex(mp).fillna(0.0).to_numpy()
+    pen = p["penalty_usd_per_t"].to_numpy(dtype=float)
+    last = np.zeros(n_p)
+    last[-1] = 1.0
+    delta = float(np.sum(-pr[:, None] * (r_dep - dep) + pen[:, None] * (r_exp - exp_)
+                         + (f.waiting_usd_per_truck_day / payload[:, None]
+                            + pen[:, None] * last[None, :]) * (r_stock - stock)))
+    s = res.summary
+    shown = claim.get("tables_show") == "class_fifo replay"
+    repair = s.get("fifo_repair") or {}
+    objective = float(s.get("objective_usd", np.nan))
+    bound = float(repair.get("lp_lower_bound_usd", objective)) if not shown else \
+        float(claim.get("lp_lower_bound_usd", np.nan))
+    replayed = objective + delta
+    gap = replayed - bound
+    mine = {"out_of_order_t": 0.0 if shown else float(lp_ahead),
+            "replayed_objective_usd": replayed, "lp_lower_bound_usd": bound, "gap_usd": gap,
+            "gap_pct": 100.0 * gap / abs(bound) if bound else 0.0,
+            "replayed_expired_t": float(r_exp.sum()), "unfilled_trucks": unfilled}
+    scale = max(abs(objective), float(np.abs(inflow).sum()))
+    out = []
+    for key, value in mine.items():
+        got = claim.get(key)
+        got = float(got) if isinstance(got, (int, float)) and not isinstance(got, bool) \
+            else np.nan
+        unit = "%" if key == "gap_pct" else ("USD" if key.endswith("usd") else
+                                             "trucks" if key == "unfilled_trucks" else "t")
+        out.append(rows("class_fifo", f"summary.class_fifo.{key} (recomputed {value:,.6f})",
+                        abs(got - value), unit, max(scale if unit == "USD" else 0.0,
+                                                    abs(value), abs(got) if got == got else 0)))
+    return out
+
+
+def _ahead_in_class(inflow: np.ndarray, back: int, wait: np.ndarray, payload: np.ndarray,
+                    classes: list[np.ndarray], dep: np.ndarray, exp_: np.ndarray) -> float:
+    """Tonnes the run's plan sent ahead of older cargo of the same class: each stream walked
+    first in, first out with its own departures and write-offs, then, per class and day, the
+    departures from arrival days after the oldest lot still waiting in the class."""
+    n_s, n_c = inflow.shape
+    n_p = n_c - back
+    cum = np.cumsum(inflow, axis=1)
+    start = np.concatenate([np.zeros((n_s, 1)), cum[:, :-1]], axis=1)
+    out_before = np.concatenate([np.zeros((n_s, 1)),
+                                 np.cumsum(dep + exp_, axis=1)[:, :-1]], axis=1)
+    total = 0.0
+    for t in range(n_p):
+        lo = out_before[:, t] + exp_[:, t]
+        hi = lo + dep[:, t]
+        seen = back + t + 1
+        # tonnes of each arrival day that left today, and what is left of each after today
+        gone = np.clip(np.minimum(cum[:, :seen], hi[:, None])
+                       - np.maximum(start[:, :seen], lo[:, None]), 0.0, None)
+        left = np.clip(cum[:, :seen] - np.maximum(start[:, :seen], hi[:, None]), 0.0, None)
+        for ss in classes:
+            waiting = np.flatnonzero((left[ss] > LOT_TOL).any(axis=0))
+            if len(waiting):
+                total += float(gone[ss, waiting[0] + 1:].sum())
+    return total

@@ -1,0 +1,331 @@
+"""First come, first served across goods within a lane class: the replay of a solved dated LP.
+
+The rule
+--------
+At a real gate, trucks of different goods clear in the order they arrived, within a lane
+class: the perishable priority lane (at a gate and direction with a ``priority`` rule, the
+perishables) and the general lane (everything else there; at a gate without a priority rule,
+every good). The dated LP keeps each stream (route, product) first in, first out
+(:mod:`borderflow.model.fifo`), but between the streams of one class it clears in the order
+that minimises cost: a gate operator who lets the valuable or short-lived cargo jump the
+queue.
+
+Why the LP does not state it
+----------------------------
+"Clear cohort ``a`` of every stream before any of cohort ``a + 1``" makes each stream's
+departures a function of the class's cumulative departures through the arrival profile of
+all its streams: whether a tonne of stream ``s`` may leave on day ``t`` depends on whether
+every older tonne of the class has left, a disjunction (an older cohort still waits, or the
+younger tonne stays) per pair of cohorts. Like FIFO write-offs, the set of class-FIFO plans
+is not convex (two class-FIFO plans that clear different cohorts on a day average to a plan
+that clears a younger cohort while an older one waits), so no LP states it exactly; an exact
+form needs integer variables (:mod:`borderflow.model.fifo` gives the within-stream case).
+
+What a run does: the replay and the two bounds
+----------------------------------------------
+:func:`class_replay` keeps the LP's departures **per class and day in trucks** (so every
+capacity, priority-lane and returning-empties row is as in the LP or slacker) and fills them
+from the oldest cohorts of the class whatever the product, a tie within a day split pro rata
+across the streams (the same share of each stream's cohort); each day cargo past its
+allowed wait is written off first, as in the within-stream replay. Departures that find the
+class queue empty are not made (``unfilled_trucks``). Market arrivals follow the replayed
+departures, ``downstream_days`` later; route flows, initial-queue allocations and so every
+supply, entry and destination-share row are the LP's. The only rows the replay can break are
+finite market demands (a product now arriving on a day its market is full); they are
+checked (``demand_excess_t``).
+
+- ``L``, the LP optimum, is a lower bound on the optimum under class FIFO (every class-FIFO
+  plan is feasible in the LP).
+- ``U``, the replay's objective (the model's own cost terms), is an upper bound on it when
+  the replay satisfies every row (``feasible``): it is one class-FIFO plan.
+
+So the class-FIFO optimum lies in ``[L, U]``; ``gap_usd = U - L``. The tonnes the LP clears
+out of arrival order (``out_of_order_t``) are read from the LP's own plan: on each day, the
+tonnes that left from a cohort younger than the oldest cargo of the class still waiting
+after the day's departures (the LP's streams replayed first in, first out within
+themselves). With none, the LP's plan is already first come, first served across goods and
+the replay reproduces it: gap 0.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pyomo.environ as pyo
+
+from .fifo import TOL_T, stream_arrays
+from .pyomo_layer import var_values
+
+#: lane labels of :func:`lane_classes`
+PRIORITY, GENERAL, ALL = "perishable priority lane", "general lane", "one lane"
+
+
+@dataclass(frozen=True)
+class Replay:
+    """One replay of a class queue (arrays ``(streams, days)`` unless said).
+
+    Attributes
+    ----------
+    departures, expired, queue : ndarray
+        Tonnes crossing, written off, waiting at the end of each day.
+    unfilled_trucks : ndarray, shape (fill classes, days)
+        Departures (trucks) the budget allowed but the queue could not fill.
+    out_of_order : ndarray
+        Tonnes that left from a cohort younger than the oldest cargo of their order class
+        still waiting after the day's departures.
+    """
+
+    departures: np.ndarray
+    expired: np.ndarray
+    queue: np.ndarray
+    unfilled_trucks: np.ndarray
+    out_of_order: np.ndarray
+
+
+def lane_classes(streams: pd.DataFrame, priority_rows: pd.DataFrame
+                 ) -> tuple[np.ndarray, pd.DataFrame]:
+    """The lane class of every stream: its gate, direction and lane.
+
+    A gate and direction with a priority rule (a row of ``priority_share`` on any day) has two
+    classes, its perishables (the priority lane) and the rest; any other gate and direction
+    has one.
+
+    Returns
+    -------
+    cls : ndarray of int, shape (streams,)
+        Class index per stream.
+    classes : DataFrame
+        One row per class: ``crossing_id, direction, lane``.
+    """
+    lanes = set(zip(priority_rows["crossing_id"], priority_rows["direction"])) \
+        if len(priority_rows) else set()
+    has = np.array([(c, d) in lanes for c, d in zip(streams["crossing_id"],
+                                                     streams["direction"])], dtype=bool)
+    per = streams["perishable"].to_numpy(dtype=bool)
+    lane = np.where(has, np.where(per, PRIORITY, GENERAL), ALL)
+    key = pd.DataFrame({"crossing_id": streams["crossing_id"].to_numpy(),
+                        "direction": streams["direction"].to_numpy(), "lane": lane})
+    classes = key.drop_duplicates().sort_values(list(key.columns), ignore_index=True)
+    cls = pd.MultiIndex.from_frame(key).map(
+        pd.Series(np.arange(len(classes)), index=pd.MultiIndex.from_frame(classes)))
+    return np.asarray(cls, dtype=np.int64), classes
+
+
+def class_replay(inflow: np.ndarray, back: int, trucks_per_t: np.ndarray,
+                 max_wait_days: np.ndarray, fill: np.ndarray, budget: np.ndarray,
+                 order: np.ndarray) -> Replay:
+    """Replay queues whose departures are filled oldest cohort first across the streams of a
+    fill class, within a daily truck budget per class.
+
+    Parameters
+    ----------
+    inflow : ndarray, shape (streams, back + days)
+        Tonnes reaching the queue, column ``back + a`` on day ``a`` (initial queues of age
+        ``g`` in column ``back - g``), as :func:`borderflow.model.fifo.fifo_writeoffs`.
+    back : int
+        Columns before day 0.
+    trucks_per_t : ndarray, shape (streams,)
+        ``1 / payload``.
+    max_wait_days : ndarray of int, shape (streams,)
+        ``W``: cargo of day ``a`` is written off on day ``a + W + 1``.
+    fill : ndarray of int, shape (streams,)
+        The class whose budget a stream's departures use (the stream itself for the LP's own
+        order, its lane class for first come, first served across goods).
+    budget : ndarray, shape (fill classes, days)
+        Trucks each class sends each day.
+    order : ndarray of int, shape (streams,)
+        The class against whose oldest waiting cargo ``out_of_order`` is measured.
+
+    Returns
+    -------
+    Replay
+    """
+    n_s, n_c = inflow.shape
+    n_p = n_c - back
+    w = np.asarray(max_wait_days, dtype=np.int64)
+    tpt = np.asarray(trucks_per_t, dtype=float)
+    n_f, n_o = budget.shape[0], int(order.max(initial=-1)) + 1
+    rem = np.zeros((n_s, n_c))
+    dep, exp_, queue, ooo = (np.zeros((n_s, n_p)) for _ in range(4))
+    unfilled = np.zeros((n_f, n_p))
+    cols = np.arange(n_c)
+    span = int(w.max(initial=0)) + 2
+    for t in range(n_p):
+        lo = 0 if t == 0 else max(0, back + t - span)
+        hi = back + t + 1
+        rem[:, back + t] += inflow[:, back + t]
+        if t == 0:
+            rem[:, :back] += inflow[:, :back]
+        win = rem[:, lo:hi]
+        due = cols[None, lo:hi] <= (back + t - w - 1)[:, None]
+        exp_[:, t] = np.where(due, win, 0.0).sum(axis=1)
+        win[due] = 0.0
+        trucks = win * tpt[:, None]
+        per_class = np.zeros((n_f, hi - lo))
+        np.add.at(per_class, fill, trucks)
+        before = np.cumsum(per_class, axis=1) - per_class
+        with np.errstate(divide="ignore", invalid="ignore"):
+            frac = np.where(per_class > 0, (budget[:, t][:, None] - before) / per_class, 0.0)
+        take = win * np.clip(frac, 0.0, 1.0)[fill]
+        win -= take
+        dep[:, t] = take.sum(axis=1)
+        unfilled[:, t] = np.clip(budget[:, t] - per_class.sum(axis=1), 0.0, None)
+        left = win > TOL_T
+        first = np.where(left.any(axis=1), left.argmax(axis=1), hi - lo)
+        oldest = np.full(n_o, hi - lo)
+        np.minimum.at(oldest, order, first)
+        younger = np.arange(hi - lo)[None, :] > oldest[order][:, None]
+        ooo[:, t] = np.where(younger, take, 0.0).sum(axis=1)
+        queue[:, t] = win.sum(axis=1)
+    return Replay(dep, exp_, queue, unfilled, ooo)
+
+
+@dataclass(frozen=True)
+class ClassFifo:
+    """What the class-FIFO replay of a solved dated LP found (``summary.class_fifo``)."""
+
+    out_of_order_t: float
+    classes: int
+    classes_out_of_order: int
+    lp_objective_usd: float
+    objective_usd: float
+    unfilled_trucks: float
+    expired_t: float
+    lp_expired_t: float
+    demand_excess_t: float
+    demand_rows_exceeded: int
+    shown: bool
+
+    @property
+    def feasible(self) -> bool:
+        """The replay satisfies every row of the LP (its objective is an upper bound)."""
+        return self.demand_rows_exceeded == 0
+
+    @property
+    def gap_usd(self) -> float:
+        """Replayed objective minus the LP optimum (USD)."""
+        return self.objective_usd - self.lp_objective_usd
+
+    def as_dict(self) -> dict:
+        """``summary.json``'s ``class_fifo``."""
+        base = abs(self.lp_objective_usd)
+        return {"rule": "first come, first served across goods within a lane class "
+                        "(gate, direction, perishable priority lane or general lane)",
+                "out_of_order_t": self.out_of_order_t,
+                "classes": self.classes,
+                "classes_out_of_order": self.classes_out_of_order,
+                "lp_lower_bound_usd": self.lp_objective_usd,
+                "replayed_objective_usd": self.objective_usd,
+                "gap_usd": self.gap_usd,
+                "gap_pct": 100.0 * self.gap_usd / base if base > 0 else 0.0,
+                "replayed_expired_t": self.expired_t,
+                "lp_expired_t": self.lp_expired_t,
+                "unfilled_trucks": self.unfilled_trucks,
+                "demand_excess_t": self.demand_excess_t,
+                "demand_rows_exceeded": self.demand_rows_exceeded,
+                "feasible": self.feasible,
+                "tables_show": "class_fifo replay" if self.shown else "LP plan"}
+
+    def sentence(self) -> str:
+        """The finding in words (``optimality`` and the narrative)."""
+        if self.out_of_order_t <= TOL_T:
+            return ("the LP's gates clear first come, first served across goods within each "
+                    "lane class")
+        head = (f"the LP clears {self.out_of_order_t:,.1f} t out of arrival order across goods "
+                f"in {self.classes_out_of_order} lane class(es); cleared first come, first "
+                f"served, the plan costs {self.gap_usd:,.0f} USD more")
+        if self.feasible:
+            return head + (" (the optimum under that rule lies between the LP optimum and "
+                           "the replay)")
+        return head + (f", but the replay exceeds {self.demand_rows_exceeded} market demand "
+                       f"row(s) by {self.demand_excess_t:,.1f} t in all: not a feasible plan, "
+                       "only the LP optimum bounds the optimum under that rule (from below)")
+
+
+def _set(var, idx: np.ndarray, values: np.ndarray) -> None:
+    for i, v in zip(idx.ravel(), values.ravel()):
+        var[int(i)].set_value(max(float(v), 0.0), skip_validation=True)
+
+
+def _demand_excess(built, dep_values: np.ndarray) -> np.ndarray:
+    """Per ``market_demand`` row: tonnes above the demand with ``dep_values`` departures."""
+    ix, m = built.index, built.model
+    rows = ix.demand_rows
+    if rows.empty:
+        return np.zeros(0)
+    d = ix.deliveries()
+    row = ix.demand_row(d)
+    idx = d["idx"].to_numpy(dtype=np.int64)
+    is_dep = d["var"].to_numpy() == "departures"
+    val = np.zeros(len(d))
+    val[is_dep] = dep_values[idx[is_dep]]
+    val[~is_dep] = var_values(m.route_flow, len(m.route_flow))[idx[~is_dep]]
+    has = row >= 0
+    total = np.bincount(row[has], weights=val[has], minlength=len(rows))
+    demand = rows["demand_t"].to_numpy(dtype=float)
+    return np.clip(total - demand - TOL_T * np.maximum(1.0, np.abs(demand)), 0.0, None)
+
+
+def class_fifo(built, lp_optimum_usd: float | None = None,
+               show: bool = False) -> ClassFifo | None:
+    """Replay a solved dated model's gates first come, first served across goods within each
+    lane class (after :func:`borderflow.model.fifo.repair_fifo`).
+
+    Parameters
+    ----------
+    built : BuiltModel
+        A solved dated model (values loaded).
+    lp_optimum_usd : float, optional
+        The LP optimum when the model's values are a within-stream FIFO repair of it
+        (``FifoRepair.lp_objective_usd``); default: the model's objective.
+    show : bool
+        Leave the replayed plan in the model's values (the result tables then show it) when it
+        is feasible; otherwise the LP's values are restored.
+
+    Returns
+    -------
+    ClassFifo or None
+        ``None`` for a static model or one without queues.
+    """
+    if not built.dated or built.queues.empty:
+        return None
+    m, ix = built.model, built.index
+    inflow, back, dep, lp_exp, qpos = stream_arrays(built)
+    streams = ix.streams
+    tpt = 1.0 / streams["payload_t_per_truck"].to_numpy(dtype=float)
+    w = streams["max_wait_days"].to_numpy(dtype=np.int64)
+    cls, classes = lane_classes(streams, ix.priority_rows)
+    own = class_replay(inflow, back, tpt, w, np.arange(len(streams)), dep * tpt[:, None], cls)
+    budget = np.zeros((len(classes), dep.shape[1]))
+    np.add.at(budget, cls, dep * tpt[:, None])
+    fifo = class_replay(inflow, back, tpt, w, cls, budget, cls)
+    out_t = own.out_of_order.sum(axis=1)
+    lower = float(pyo.value(m.objective))
+    upper = lower
+    if lp_optimum_usd is not None:
+        lower = float(lp_optimum_usd)
+    lp_queue = var_values(m.queue, len(m.queue))[qpos]
+    excess = np.zeros(0)
+    changed = np.abs(fifo.departures - dep).max(initial=0.0) > TOL_T
+    if changed:
+        _set(m.departures, qpos, fifo.departures)
+        _set(m.expired, qpos, fifo.expired)
+        _set(m.queue, qpos, fifo.queue)
+        upper = float(pyo.value(m.objective))
+        excess = _demand_excess(built, var_values(m.departures, len(m.departures)))
+    feasible = not (excess > 0).any()
+    shown = bool(show and changed and feasible)
+    if changed and not shown:
+        _set(m.departures, qpos, dep)
+        _set(m.expired, qpos, lp_exp)
+        _set(m.queue, qpos, lp_queue)
+    by_class = np.bincount(cls, weights=out_t, minlength=len(classes))
+    return ClassFifo(out_of_order_t=float(out_t.sum()), classes=len(classes),
+                     classes_out_of_order=int((by_class > TOL_T).sum()),
+                     lp_objective_usd=lower, objective_usd=upper,
+                     unfilled_trucks=float(fifo.unfilled_trucks.sum()),
+                     expired_t=float(fifo.expired.sum()), lp_expired_t=float(lp_exp.sum()),
+                     demand_excess_t=float(excess.sum()),
+                     demand_rows_exceeded=int((excess > 0).sum()), shown=shown)
