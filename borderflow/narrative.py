@@ -22,6 +22,25 @@ def _names(results: ResultTables) -> dict[str, str]:
     return dict(zip(results.crossings["crossing_id"], results.crossings["name"]))
 
 
+def class_fifo_line(summary) -> str | None:
+    """A sentence when the plan's gates do not clear first come, first served across goods
+    within a lane class (``summary.class_fifo``), with the cost of doing so; ``None``
+    otherwise."""
+    c = summary.get("class_fifo")
+    if not c or c.get("out_of_order_t", 0.0) < 0.05:
+        return None
+    shown = c.get("tables_show") == "class_fifo replay"
+    head = (f"The gates clear {fmt(c['out_of_order_t'], 't')} out of arrival order across "
+            "goods in the optimum" + (" (the tables show the first-come-first-served replay)"
+                                      if shown else ""))
+    if not c.get("feasible", True):
+        return (f"{head}; first come, first served would exceed market demand by "
+                f"{fmt(c['demand_excess_t'], 't')}, so it is not a feasible plan as it stands")
+    return (f"{head}; cleared first come, first served within each lane class the same trucks "
+            f"cost {fmt_money(c['gap_usd'])} more ({c['gap_pct']:.2f} %), the most a "
+            "first-come-first-served border can cost beyond the optimum")
+
+
 def _per(horizon: Horizon) -> str:
     """``"per day"`` for a static run, ``"over the 27 days ..."`` for a dated one."""
     return "per day" if not horizon.dated else horizon.scope
@@ -96,6 +115,9 @@ def story(results: ResultTables, diff: dict[str, pd.DataFrame] | None = None,
         if "cost_changes" in diff:
             lines.append(_value_line(diff["cost_changes"], horizon, moved))
     lines = lines[:max_lines]
+    lanes = class_fifo_line(results.summary)
+    if lanes:
+        lines.append(lanes)
     value = results.summary.get("value_of_foresight_usd")
     if results.summary.get("dispatch") == "realistic" and value is not None:
         news = list(results.summary.get("decision_dates") or [])[1:]

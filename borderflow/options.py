@@ -25,6 +25,10 @@ from borderflow.solvers.rolling import RollingHorizon
 #: windows only: an approximation with limited foresight)
 DATED_METHODS = ("auto", "lp", "exact-windows", "windows")
 
+#: which plan a dated run's tables show (``--clearance-order``): the LP optimum, or its
+#: replay first come, first served across goods within each lane class
+CLEARANCE_ORDERS = ("lp", "class-fifo")
+
 #: windows of the exact path when none are asked for: 14 days committed, 4 days of look-ahead
 #: (raised to the model's reach); measured in docs/dated-performance-plan.md section 3c
 EXACT_WINDOWS = RollingHorizon(window_days=14, overlap_days=4, exact=True)
@@ -84,6 +88,13 @@ class RunOptions:
         announced by then, :mod:`borderflow.dispatch`; reported beside the foresight bound).
         The default stays foresight so that existing runs and benchmarks are unchanged and a
         realistic run (about twice the solve time) is asked for.
+    clearance_order : str
+        Dated runs: which plan the result tables show. ``"lp"`` (the default): the LP
+        optimum, the certified answer of the model as stated, whose gates may clear goods out
+        of arrival order; ``"class-fifo"``: its replay first come, first served across goods
+        within each lane class (:mod:`borderflow.model.class_fifo`), shown only when it
+        satisfies every row (then ``exact`` is false). Either way ``summary.class_fifo``
+        reports the tonnes out of order, the replayed cost and the gap.
     """
 
     routes: RouteOptions = field(default_factory=RouteOptions)
@@ -95,6 +106,7 @@ class RunOptions:
     dated_routes_per_product: int = 5
     dated_solver: str = "ipm"
     dispatch: str = "foresight"
+    clearance_order: str = "lp"
 
     def __post_init__(self):
         from borderflow.model.information import DISPATCH_MODES
@@ -102,6 +114,9 @@ class RunOptions:
         if self.dispatch not in DISPATCH_MODES:
             raise ValueError(f"dispatch must be one of {', '.join(DISPATCH_MODES)}, not "
                              f"{self.dispatch!r}")
+        if self.clearance_order not in CLEARANCE_ORDERS:
+            raise ValueError(f"clearance order must be one of {', '.join(CLEARANCE_ORDERS)}, "
+                             f"not {self.clearance_order!r}")
 
     @classmethod
     def of(cls, *, threads: int = 1, time_limit_s: float = 600.0,
@@ -231,4 +246,6 @@ class RunOptions:
                 "exact_windows_from_days": self.exact_windows_from_days,
                 "dated_routes_per_product": self.dated_routes_per_product,
                 "dated_solver": self.dated_solver,
-                **({"dispatch": self.dispatch} if self.dispatch != "foresight" else {})}
+                **({"dispatch": self.dispatch} if self.dispatch != "foresight" else {}),
+                **({"clearance_order": self.clearance_order}
+                   if self.clearance_order != "lp" else {})}

@@ -277,8 +277,9 @@ def run_scenario(tables: InputTables, scenario: Scenario | None = None,
                                                keep_input=False)
     window_routing(routing, window_routes)
     progress("results", None, None, "extracting the result tables")
-    results = extract_results(model.net, model.routes, model.built, summary.as_dict(),
-                              routing=routing)
+    results = extract_results(model.net, model.routes, model.built, {
+        **summary.as_dict(), "show_class_fifo": options.clearance_order == "class-fifo"},
+        routing=routing)
     if kept is not None and summary.keep_coming_share and (
             summary.keep_coming_days or any((summary.keep_coming_days_by_gate or {}).values())):
         results.keep_coming = kept

@@ -199,6 +199,11 @@ class ClassFifo:
     shown: bool
 
     @property
+    def in_order(self) -> bool:
+        """The LP's plan already clears first come, first served across goods."""
+        return self.out_of_order_t <= TOL_T
+
+    @property
     def feasible(self) -> bool:
         """The replay satisfies every row of the LP (its objective is an upper bound)."""
         return self.demand_rows_exceeded == 0
@@ -230,7 +235,7 @@ class ClassFifo:
 
     def sentence(self) -> str:
         """The finding in words (``optimality`` and the narrative)."""
-        if self.out_of_order_t <= TOL_T:
+        if self.in_order:
             return ("the LP's gates clear first come, first served across goods within each "
                     "lane class")
         head = (f"the LP clears {self.out_of_order_t:,.1f} t out of arrival order across goods "

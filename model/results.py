@@ -458,7 +458,7 @@ def extract_results(net: FreightNetwork, routes: RouteSet, built: BuiltModel,
         routing=routing.status,
         optimality=routing.sentence(per_day=not net.dated)
         + (f"; {fifo.sentence()}" if fifo is not None else "")
-        + (f"; {lanes.sentence()}" if lanes is not None else "")
+        + (f"; {lanes.sentence()}" if lanes is not None and not lanes.in_order else "")
         + (f"; {STOCK_SENTENCE}" if built.stock is not None else "")
         if solve_summary.get("dispatch") != "realistic" else
         ("not an optimum: a realistic-dispatch policy simulation, each day's plan optimal for "

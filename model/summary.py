@@ -88,7 +88,8 @@ class RunSummary:
                            default="")
     exact: bool = _f("-", "the whole LP's optimum, proved by HiGHS (`false`: a rolling-horizon "
                           "approximation with limited foresight, costlier than or equal to "
-                          "the optimum, or a FIFO repair, see `fifo_repair`)", default=True)
+                          "the optimum, or a FIFO repair, see `fifo_repair`, or the "
+                          "class-FIFO replay, `--clearance-order class-fifo`)", default=True)
     left_in_queue_t: float | None = _f("t", "dated runs: cargo still waiting in a gate queue "
                                             "at the end of the last modelled day (run-out "
                                             "tail included), valued like cargo written off "

@@ -89,6 +89,13 @@ DispatchOpt = typer.Option(
          "optimum) or 'realistic' (re-planned each day with the events announced by then, "
          "their 'announced' dates: a policy simulation, reported beside the foresight bound "
          "with the value of foresight; docs/dynamics.md).")
+ClearanceOpt = typer.Option(
+    "lp", "--clearance-order",
+    help="Dated runs: which plan the tables show: 'lp' (the optimum; its gates may clear "
+         "goods out of arrival order) or 'class-fifo' (its replay first come, first served "
+         "across goods within each lane class, shown when it breaks no row). summary.json's "
+         "class_fifo reports the tonnes out of order and the gap either way "
+         "(docs/model.md, Queue discipline).")
 MustOpt = typer.Option([], "--must-deliver", metavar="PRODUCT",
                        help="Product id that must be delivered in full "
                                                   "(a hard constraint; repeatable). If it "
@@ -264,6 +271,19 @@ def _dispatch_options(options, scenario, dispatch: str, tables=None):
         reaction_lag(tables, scenario)
         keep_coming(tables, scenario)
     return replace(options, dispatch=dispatch)
+
+
+def _clearance_options(options, clearance_order: str):
+    """``options`` with ``--clearance-order`` (one line naming the option if unknown)."""
+    from dataclasses import replace
+
+    from borderflow.data.errors import InputError, Problem
+    from borderflow.options import CLEARANCE_ORDERS
+
+    if clearance_order not in CLEARANCE_ORDERS:
+        raise InputError(Problem("command line", None, "--clearance-order", f"must be one of "
+                                 f"{', '.join(CLEARANCE_ORDERS)}, got {clearance_order!r}"))
+    return replace(options, clearance_order=clearance_order)
 
 
 def _inputs(data: Path | None, overlay: list[Path] | None,

@@ -15,11 +15,11 @@ from typing import Optional
 import typer
 
 from . import display
-from .common import (DataOpt, DispatchOpt, JsonOpt, MethodOpt, MonthOpt, MustOpt,
+from .common import (ClearanceOpt, DataOpt, DispatchOpt, JsonOpt, MethodOpt, MonthOpt, MustOpt,
                      OverlapDaysOpt, OverlayOpt, PricingLabelsOpt, PricingRoundsOpt,
                      RoutesOpt, ThreadsOpt, TimeLimitOpt, WindowDaysOpt, WindowPricingOpt,
                      _check_options, _claim,
-                     _dispatch_options, _gis_into,
+                     _clearance_options, _dispatch_options, _gis_into,
                      _inputs, _load, _run_options, _run_output, _same_horizon, _scenario,
                      _working, app)
 
@@ -52,6 +52,7 @@ def solve(
     dispatch: str = DispatchOpt,
     pricing_labels: int = PricingLabelsOpt, routes: str = RoutesOpt,
     window_pricing: bool = WindowPricingOpt,
+    clearance_order: str = ClearanceOpt,
 ) -> None:
     """Solve the optimal routing of a scenario (default: baseline on the embedded dataset).
 
@@ -86,7 +87,8 @@ def solve(
             from borderflow.data.errors import InputError, Problem
 
             raise InputError(Problem("command line", None, "--seed", "goes with --samples"))
-        options = _dispatch_options(options, scenario, dispatch, tables)
+        options = _clearance_options(_dispatch_options(options, scenario, dispatch, tables),
+                                     clearance_order)
         with _claim(out, _inputs(data, overlay, ("--scenario", scenario_file))) as target:
             res = api.solve(tables, scenario, options, progress)
             if samples:

@@ -142,6 +142,14 @@ def measures_view(summary: Mapping, horizon: Horizon) -> View:
     if summary.get("value_of_foresight_usd") is not None:  # a realistic dispatch
         rows.append(("value of foresight (cost of not knowing)", "value_of_foresight_usd",
                      float(summary["value_of_foresight_usd"]), money))
+    lanes = summary.get("class_fifo") or {}
+    if lanes.get("out_of_order_t", 0.0) >= 0.05:  # the LP's gates jump the queue across goods
+        rows += [("cleared out of arrival order (across goods)", "class_fifo_out_of_order_t",
+                  float(lanes["out_of_order_t"]), horizon.total_unit("t")),
+                 ("first come, first served replay costs more by" + (
+                     " (a bound)" if lanes.get("feasible", True) else
+                     " (breaks market demand)"), "class_fifo_gap_usd",
+                  float(lanes["gap_usd"]), money)]
     df = pd.DataFrame(rows, columns=["measure", "measure_id", "value", "unit"])
     what = "per day" if not horizon.dated else horizon.scope
     status = summary.get("optimality") or summary.get("status", "")

@@ -26,7 +26,9 @@ A dated run is re-checked by :func:`borderflow.certificate_dated.check_dated_cer
 ``initial_queue_dual`` for the initial queues; the dual objective adds the initial queues'
 duals). Its objective is the LP's: when the FIFO replay repaired the LP's write-offs
 (``summary.fifo_repair``), the certificate is of the LP optimum
-``fifo_repair.lp_lower_bound_usd`` (the bound the repaired solution is reported against). A
+``fifo_repair.lp_lower_bound_usd`` (the bound the repaired solution is reported against), and
+when the tables show the class-FIFO replay (``summary.class_fifo``) of
+``class_fifo.lp_lower_bound_usd``. A
 realistic-dispatch run claims no optimum and gets no row. A dated run with a dispatch hold (stock
 at origins) is re-checked with the shelf rows' duals (``stock_duals``) too
 (:mod:`borderflow.certificate_stock`): each route earns the duals of the shelf rows it fits
@@ -70,6 +72,9 @@ def certificate_checks(results, f) -> list[pd.DataFrame]:
     repair = summary.get("fifo_repair") or {}
     if f.dated and repair.get("lp_lower_bound_usd") is not None:
         objective = float(repair["lp_lower_bound_usd"])  # the LP's optimum, not the repair's
+    lanes = summary.get("class_fifo") or {}
+    if f.dated and lanes.get("tables_show") == "class_fifo replay":
+        objective = float(lanes["lp_lower_bound_usd"])  # likewise, not the replay's
     check = check_dated_certificate if f.dated else check_certificate
     cert = check(f, nodes, tables, objective, tuple(f.scenario.must_deliver),
                  entries=entry_rows(f))
