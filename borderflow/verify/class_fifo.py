@@ -58,18 +58,19 @@ def _walk(inflow: np.ndarray, back: int, wait: np.ndarray, payload: np.ndarray,
     lots = np.zeros((n_s, n_c))
     dep, exp_ = np.zeros((n_s, n_p)), np.zeros((n_s, n_p))
     unfilled = 0.0
+    wait = np.asarray(wait, dtype=np.int64)
+    oldest = int(wait.max(initial=0)) + 1
     for t in range(n_p):
         lots[:, back + t] += inflow[:, back + t]
         if t == 0:
             lots[:, :back] += inflow[:, :back]
-        for s in range(n_s):
-            last = back + t - int(wait[s]) - 1
-            if last >= 0:
-                exp_[s, t] = lots[s, :last + 1].sum()
-                lots[s, :last + 1] = 0.0
+        stale = np.arange(n_c)[None, :] <= (back + t - wait - 1)[:, None]
+        exp_[:, t] = (lots * stale).sum(axis=1)
+        lots[stale] = 0.0
+        first = 0 if t == 0 else max(0, back + t - oldest)  # older lots are written off
         for g, ss in enumerate(members):
             room = trucks[g, t]
-            for c in range(back + t + 1):
+            for c in range(first, back + t + 1):
                 if room <= 1e-12:
                     break
                 have = lots[ss, c] / payload[ss]
@@ -100,7 +101,8 @@ def class_fifo_checks(res, f: Facts, streams: pd.DataFrame, rt: pd.DataFrame,
     p = f.products.reindex(streams["product_id"])
     payload = p["payload_t"].to_numpy(dtype=float)
     dur = rt["duration_h"].reindex(streams["route_id"]).to_numpy()
-    wait = np.minimum(np.floor((p["shelf_h"].to_numpy() - dur) / 24.0), f.max_wait_days)
+    wait = np.clip(np.floor((p["shelf_h"].to_numpy() - dur) / 24.0), 0, f.max_wait_days
+                   ).astype(np.int64)
     lane = _lane(streams, rt, f)
     classes = [np.flatnonzero(lane == g) for g in range(int(lane.max(initial=-1)) + 1)]
     budget = np.array([(dep[ss] / payload[ss, None]).sum(axis=0) for ss in classes]) \
@@ -161,14 +163,16 @@ def _ahead_in_class(inflow: np.ndarray, back: int, wait: np.ndarray, payload: np
     out_before = np.concatenate([np.zeros((n_s, 1)),
                                  np.cumsum(dep + exp_, axis=1)[:, :-1]], axis=1)
     total = 0.0
+    span = int(np.max(wait, initial=0)) + 1  # lots older than this are written off (verified)
     for t in range(n_p):
         lo = out_before[:, t] + exp_[:, t]
         hi = lo + dep[:, t]
-        seen = back + t + 1
+        first, seen = (0 if t == 0 else max(0, back + t - span)), back + t + 1
         # tonnes of each arrival day that left today, and what is left of each after today
-        gone = np.clip(np.minimum(cum[:, :seen], hi[:, None])
-                       - np.maximum(start[:, :seen], lo[:, None]), 0.0, None)
-        left = np.clip(cum[:, :seen] - np.maximum(start[:, :seen], hi[:, None]), 0.0, None)
+        gone = np.clip(np.minimum(cum[:, first:seen], hi[:, None])
+                       - np.maximum(start[:, first:seen], lo[:, None]), 0.0, None)
+        left = np.clip(cum[:, first:seen] - np.maximum(start[:, first:seen], hi[:, None]),
+                       0.0, None)
         for ss in classes:
             waiting = np.flatnonzero((left[ss] > LOT_TOL).any(axis=0))
             if len(waiting):
