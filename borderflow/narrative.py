@@ -31,7 +31,8 @@ def class_fifo_line(summary) -> str | None:
         return None
     shown = c.get("tables_show") == "class_fifo replay"
     head = (f"The gates clear {fmt(c['out_of_order_t'], 't')} out of arrival order across "
-            "goods in the optimum" + (" (the tables show the first-come-first-served replay)"
+            "goods in the " + ("plan" if summary.get("dispatch") == "realistic" else "optimum")
+            + (" (the tables show the first-come-first-served replay)"
                                       if shown else ""))
     if not c.get("feasible", True):
         return (f"{head}; first come, first served would exceed market demand by "

@@ -110,7 +110,9 @@ class RunSummary:
                                       "`lp_lower_bound_usd` (a lower bound under that rule), "
                                       "`replayed_objective_usd` (an upper bound when "
                                       "`feasible`), `gap_usd`, `gap_pct`, `unfilled_trucks`, "
-                                      "`demand_excess_t`, which plan the tables show",
+                                      "`demand_excess_t`, which plan the tables show (a "
+                                      "realistic dispatch: the simulated plan's objective "
+                                      "in place of the LP optimum, no bound)",
                                  default=None)
     dispatch: str = _f("-", "`foresight`: the LP knows the whole calendar from the first day "
                             "(an optimum); `realistic`: a policy simulation, re-planned each "
