@@ -270,7 +270,8 @@ def _demand_excess(built, dep_values: np.ndarray) -> np.ndarray:
     has = row >= 0
     total = np.bincount(row[has], weights=val[has], minlength=len(rows))
     demand = rows["demand_t"].to_numpy(dtype=float)
-    return np.clip(total - demand - TOL_T * np.maximum(1.0, np.abs(demand)), 0.0, None)
+    over = total - demand
+    return np.where(over > TOL_T * np.maximum(1.0, np.abs(demand)), over, 0.0)
 
 
 def class_fifo(built, lp_optimum_usd: float | None = None,

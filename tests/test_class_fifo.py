@@ -29,13 +29,14 @@ TOL = 1e-6
 
 
 def _two_goods(t, *, mango_shelf_days: float, mango_age: int, durian_age: int,
-               days: int = 3, events=()):
-    """Durian (1 truck) and mango (1 truck, price 2,000, value 1,000 USD/t) waiting at X1."""
+               days: int = 3, events=(), durian_trucks: float = 1):
+    """Durian (1 truck unless said) and mango (1 truck, price 2,000, value 1,000 USD/t) waiting at X1."""
     only_x1(t, 1)
     t["supply"].loc[0, "supply_t_per_year"] = 0
     tiny.add_product(t, "mango", supply_t_per_day=0, shelf_life_days=mango_shelf_days,
                      price=2000, value=1000)
-    queues = (InitialQueue(crossing="x1", product="durian", trucks=1, age_days=durian_age),
+    queues = (InitialQueue(crossing="x1", product="durian", trucks=durian_trucks,
+                           age_days=durian_age),
               InitialQueue(crossing="x1", product="mango", trucks=1, age_days=mango_age))
     return dated("two-goods", days, *events, queues=queues)
 
@@ -159,3 +160,28 @@ def test_priority_lane_is_not_queued_behind_general_cargo(solve_tiny, tiny_table
     own = class_replay(inflow, back, tpt, streams["max_wait_days"].to_numpy(), np.arange(
         len(streams)), dep * tpt[:, None], one)
     assert own.out_of_order.sum() == pytest.approx(20, abs=TOL)
+
+
+def test_replay_that_overfills_a_market_is_not_presented_as_feasible(solve_tiny, tiny_tables):
+    """Durian (2 trucks, age 1) and mango (1 truck, age 0, may wait 0 days) at X1, 2
+    trucks/day; the market takes 20 t of durian a day. LP: mango and one durian truck on day 0,
+    the other on day 1 (waiting 40 USD): -79,960 USD. Replay: day 0's 2 trucks are both durian
+    (older), 40 t reach a market that takes 20 (20 t over), mango waits and is written off:
+    -40,000 + 40 + 20,000 = -19,960 USD. The replay is reported, not presented as feasible, and
+    not shown even when asked for."""
+    scen = _two_goods(tiny_tables, mango_shelf_days=1, mango_age=0, durian_age=1,
+                      durian_trucks=2)
+    tiny_tables["crossings"].loc[0, "capacity_a_to_b_trucks_per_day"] = 2
+    tiny_tables["markets"].loc[0, "demand_t_per_year"] = 20 * 365
+    run = solve_tiny(tiny_tables, scen, options=RunOptions(clearance_order="class-fifo"))
+    s = run.results.summary
+    c = s["class_fifo"]
+    assert s["objective_usd"] == pytest.approx(-79_960, abs=TOL) and s["exact"] is True
+    assert c["replayed_objective_usd"] == pytest.approx(-19_960, abs=TOL)
+    assert c["gap_usd"] == pytest.approx(60_000, abs=TOL)
+    assert c["demand_excess_t"] == pytest.approx(20, abs=TOL)
+    assert c["demand_rows_exceeded"] == 1 and c["feasible"] is False
+    assert c["tables_show"] == "LP plan"
+    assert "not a feasible plan" in s["optimality"]
+    report = verify_solved(run)
+    assert report["ok"].all(), report[~report["ok"]].to_string()
