@@ -30,7 +30,8 @@ TOL = 1e-6
 
 def _two_goods(t, *, mango_shelf_days: float, mango_age: int, durian_age: int,
                days: int = 3, events=(), durian_trucks: float = 1):
-    """Durian (1 truck unless said) and mango (1 truck, price 2,000, value 1,000 USD/t) waiting at X1."""
+    """Durian (1 truck unless said) and mango (1 truck, price 2,000, value 1,000 USD/t)
+    waiting at X1."""
     only_x1(t, 1)
     t["supply"].loc[0, "supply_t_per_year"] = 0
     tiny.add_product(t, "mango", supply_t_per_day=0, shelf_life_days=mango_shelf_days,
