@@ -315,18 +315,20 @@ def class_fifo(built, lp_optimum_usd: float | None = None,
     lp_queue = var_values(m.queue, len(m.queue))[qpos]
     excess = np.zeros(0)
     changed = np.abs(fifo.departures - dep).max(initial=0.0) > TOL_T
+    moved = (np.abs(fifo.departures - dep) + np.abs(fifo.expired - lp_exp)
+             + np.abs(fifo.queue - lp_queue)).max(axis=1) > 0  # streams the replay changes
     if changed:
-        _set(m.departures, qpos, fifo.departures)
-        _set(m.expired, qpos, fifo.expired)
-        _set(m.queue, qpos, fifo.queue)
+        _set(m.departures, qpos[moved], fifo.departures[moved])
+        _set(m.expired, qpos[moved], fifo.expired[moved])
+        _set(m.queue, qpos[moved], fifo.queue[moved])
         upper = float(pyo.value(m.objective))
         excess = _demand_excess(built, var_values(m.departures, len(m.departures)))
     feasible = not (excess > 0).any()
     shown = bool(show and changed and feasible)
     if changed and not shown:
-        _set(m.departures, qpos, dep)
-        _set(m.expired, qpos, lp_exp)
-        _set(m.queue, qpos, lp_queue)
+        _set(m.departures, qpos[moved], dep[moved])
+        _set(m.expired, qpos[moved], lp_exp[moved])
+        _set(m.queue, qpos[moved], lp_queue[moved])
     by_class = np.bincount(cls, weights=out_t, minlength=len(classes))
     return ClassFifo(out_of_order_t=float(out_t.sum()), classes=len(classes),
                      classes_out_of_order=int((by_class > TOL_T).sum()),
