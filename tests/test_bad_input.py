@@ -668,6 +668,12 @@ ISSUE_18_DISPATCH: dict[str, Callable[[Path], Case]] = {
         horizon: {start: 2024-01-01, days: 3}
         """, "command line", "field '--dispatch'", "must be one of foresight, realistic",
         extra=("--dispatch", "realistik")),
+    "--clearance-order misspelled": _yaml(
+        """\
+        name: dated
+        horizon: {start: 2024-01-01, days: 3}
+        """, "command line", "field '--clearance-order'", "must be one of lp, class-fifo",
+        extra=("--clearance-order", "fifo")),
 }
 
 
