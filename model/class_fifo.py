@@ -40,10 +40,11 @@ checked (``demand_excess_t``).
   the replay satisfies every row (``feasible``): it is one class-FIFO plan.
 
 So the class-FIFO optimum lies in ``[L, U]``; ``gap_usd = U - L``. The tonnes the LP clears
-out of arrival order (``out_of_order_t``) are read from the LP's own plan: on each day, the
-tonnes that left from a cohort younger than the oldest cargo of the class still waiting
-after the day's departures (the LP's streams replayed first in, first out within
-themselves). With none, the LP's plan is already first come, first served across goods and
+out of arrival order (``out_of_order_t``) are read from the LP's own plan (its streams
+replayed first in, first out within themselves): on each day and class, the tonnes the LP
+sends beyond what first come, first served would send from the same queue with the same
+trucks (so a residue of a tonne left in an old cohort counts as a tonne, not as everything
+younger that left). With none, the LP's plan is already first come, first served across goods and
 the replay reproduces it: gap 0.
 """
 
@@ -73,8 +74,8 @@ class Replay:
     unfilled_trucks : ndarray, shape (fill classes, days)
         Departures (trucks) the budget allowed but the queue could not fill.
     out_of_order : ndarray
-        Tonnes that left from a cohort younger than the oldest cargo of their order class
-        still waiting after the day's departures.
+        Tonnes that left out of arrival order: beyond what first come, first served in the
+        order class would have sent from the same queue with the same trucks that day.
     """
 
     departures: np.ndarray
@@ -136,7 +137,7 @@ def class_replay(inflow: np.ndarray, back: int, trucks_per_t: np.ndarray,
     budget : ndarray, shape (fill classes, days)
         Trucks each class sends each day.
     order : ndarray of int, shape (streams,)
-        The class against whose oldest waiting cargo ``out_of_order`` is measured.
+        The class in which ``out_of_order`` is measured.
 
     Returns
     -------
@@ -162,24 +163,30 @@ def class_replay(inflow: np.ndarray, back: int, trucks_per_t: np.ndarray,
         due = cols[None, lo:hi] <= (back + t - w - 1)[:, None]
         exp_[:, t] = np.where(due, win, 0.0).sum(axis=1)
         win[due] = 0.0
-        trucks = win * tpt[:, None]
-        per_class = np.zeros((n_f, hi - lo))
-        np.add.at(per_class, fill, trucks)
-        before = np.cumsum(per_class, axis=1) - per_class
-        with np.errstate(divide="ignore", invalid="ignore"):
-            frac = np.where(per_class > 0, (budget[:, t][:, None] - before) / per_class, 0.0)
-        take = win * np.clip(frac, 0.0, 1.0)[fill]
+        take, have = _fill(win, tpt, fill, n_f, budget[:, t])
+        unfilled[:, t] = np.clip(budget[:, t] - have, 0.0, None)
+        # what first come, first served in the order class would have sent from the same
+        # queue with the same trucks: the tonnes taken beyond it left out of arrival order
+        sent = np.bincount(order, weights=(take * tpt[:, None]).sum(axis=1), minlength=n_o)
+        fcfs, _ = _fill(win, tpt, order, n_o, sent)
+        ooo[:, t] = np.clip(take - fcfs, 0.0, None).sum(axis=1)
         win -= take
         dep[:, t] = take.sum(axis=1)
-        unfilled[:, t] = np.clip(budget[:, t] - per_class.sum(axis=1), 0.0, None)
-        left = win > TOL_T
-        first = np.where(left.any(axis=1), left.argmax(axis=1), hi - lo)
-        oldest = np.full(n_o, hi - lo)
-        np.minimum.at(oldest, order, first)
-        younger = np.arange(hi - lo)[None, :] > oldest[order][:, None]
-        ooo[:, t] = np.where(younger, take, 0.0).sum(axis=1)
         queue[:, t] = win.sum(axis=1)
     return Replay(dep, exp_, queue, unfilled, ooo)
+
+
+def _fill(win: np.ndarray, tpt: np.ndarray, cls: np.ndarray, n_cls: int,
+          trucks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Tonnes taken from each stream's cohorts (``win``, streams x arrival days, oldest
+    first) when each class sends ``trucks``: oldest arrival day first, a day pro rata across
+    the class's streams. Also returns the trucks each class had waiting."""
+    per_class = np.zeros((n_cls, win.shape[1]))
+    np.add.at(per_class, cls, win * tpt[:, None])
+    before = np.cumsum(per_class, axis=1) - per_class
+    with np.errstate(divide="ignore", invalid="ignore"):
+        frac = np.where(per_class > 0, (trucks[:, None] - before) / per_class, 0.0)
+    return win * np.clip(frac, 0.0, 1.0)[cls], per_class.sum(axis=1)
 
 
 @dataclass(frozen=True)

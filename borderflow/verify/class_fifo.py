@@ -71,20 +71,27 @@ def _walk(inflow: np.ndarray, back: int, wait: np.ndarray, payload: np.ndarray,
         lots[stale] = 0.0
         first = 0 if t == 0 else max(0, back + t - oldest)  # older lots are written off
         for g, ss in enumerate(members):
-            room = trucks[g, t]
-            for c in range(first, back + t + 1):
-                if room <= 1e-12:
-                    break
-                have = lots[ss, c] / payload[ss]
-                tot = have.sum()
-                if tot <= 0:
-                    continue
-                share = min(1.0, room / tot)
-                dep[ss, t] += lots[ss, c] * share
-                lots[ss, c] *= 1.0 - share
-                room -= share * tot
+            gone, room = _serve(lots[ss, first:back + t + 1], payload[ss], trucks[g, t])
+            lots[ss, first:back + t + 1] -= gone
+            dep[ss, t] = gone.sum(axis=1)
             unfilled += room if room > 1e-9 else 0.0
     return dep, exp_, unfilled
+
+
+def _serve(lots: np.ndarray, payload: np.ndarray, room: float) -> tuple[np.ndarray, float]:
+    """Tonnes ``room`` trucks take from ``lots`` (streams x arrival days, oldest first),
+    oldest day first, a day pro rata by its streams' trucks; and the trucks left over."""
+    gone = np.zeros_like(lots)
+    for c in range(lots.shape[1]):
+        if room <= 1e-12:
+            break
+        tot = float((lots[:, c] / payload).sum())
+        if tot <= 0:
+            continue
+        share = min(1.0, room / tot)
+        gone[:, c] = lots[:, c] * share
+        room -= share * tot
+    return gone, room
 
 
 def class_fifo_checks(res, f: Facts, streams: pd.DataFrame, rt: pd.DataFrame,
@@ -155,9 +162,9 @@ def class_fifo_checks(res, f: Facts, streams: pd.DataFrame, rt: pd.DataFrame,
 
 def _ahead_in_class(inflow: np.ndarray, back: int, wait: np.ndarray, payload: np.ndarray,
                     classes: list[np.ndarray], dep: np.ndarray, exp_: np.ndarray) -> float:
-    """Tonnes the run's plan sent ahead of older cargo of the same class: each stream walked
-    first in, first out with its own departures and write-offs, then, per class and day, the
-    departures from arrival days after the oldest lot still waiting in the class."""
+    """Tonnes the run's plan sent out of arrival order: each stream walked first in, first
+    out with its own departures and write-offs; per class and day, what left beyond what the
+    same trucks would have taken from the same queue oldest arrival day first."""
     n_s, n_c = inflow.shape
     n_p = n_c - back
     cum = np.cumsum(inflow, axis=1)
@@ -170,13 +177,15 @@ def _ahead_in_class(inflow: np.ndarray, back: int, wait: np.ndarray, payload: np
         lo = out_before[:, t] + exp_[:, t]
         hi = lo + dep[:, t]
         first, seen = (0 if t == 0 else max(0, back + t - span)), back + t + 1
-        # tonnes of each arrival day that left today, and what is left of each after today
+        # tonnes of each arrival day waiting before today's departures, and those that left
         gone = np.clip(np.minimum(cum[:, first:seen], hi[:, None])
                        - np.maximum(start[:, first:seen], lo[:, None]), 0.0, None)
-        left = np.clip(cum[:, first:seen] - np.maximum(start[:, first:seen], hi[:, None]),
-                       0.0, None)
+        there = np.clip(cum[:, first:seen] - np.maximum(start[:, first:seen], lo[:, None]),
+                        0.0, None)
         for ss in classes:
-            waiting = np.flatnonzero((left[ss] > LOT_TOL).any(axis=0))
-            if len(waiting):
-                total += float(gone[ss, waiting[0] + 1:].sum())
+            if not gone[ss].any():
+                continue
+            trucks = float((gone[ss] / payload[ss, None]).sum())
+            fcfs, _ = _serve(there[ss], payload[ss], trucks)
+            total += float(np.clip(gone[ss] - fcfs, 0.0, None).sum())
     return total
