@@ -281,7 +281,7 @@ def _demand_excess(built, dep_values: np.ndarray) -> np.ndarray:
     return np.where(over > TOL_T * np.maximum(1.0, np.abs(demand)), over, 0.0)
 
 
-def class_fifo(built, lp_optimum_usd: float | None = None,
+def class_fifo(built, plan_usd: float, lp_optimum_usd: float | None = None,
                show: bool = False) -> ClassFifo | None:
     """Replay a solved dated model's gates first come, first served across goods within each
     lane class (after :func:`borderflow.model.fifo.repair_fifo`).
@@ -290,9 +290,12 @@ def class_fifo(built, lp_optimum_usd: float | None = None,
     ----------
     built : BuiltModel
         A solved dated model (values loaded).
+    plan_usd : float
+        The objective of the model's values (the run's ``objective_usd``: with a sweep's own
+        columns too); the replay's is it plus the change in the model's cost terms.
     lp_optimum_usd : float, optional
         The LP optimum when the model's values are a within-stream FIFO repair of it
-        (``FifoRepair.lp_objective_usd``); default: the model's objective.
+        (``FifoRepair.lp_objective_usd``); default: ``plan_usd``.
     show : bool
         Leave the replayed plan in the model's values (the result tables then show it) when it
         is feasible; otherwise the LP's values are restored.
@@ -315,20 +318,19 @@ def class_fifo(built, lp_optimum_usd: float | None = None,
     np.add.at(budget, cls, dep * tpt[:, None])
     fifo = class_replay(inflow, back, tpt, w, cls, budget, cls)
     out_t = own.out_of_order.sum(axis=1)
-    lower = float(pyo.value(m.objective))
-    upper = lower
-    if lp_optimum_usd is not None:
-        lower = float(lp_optimum_usd)
+    lower = float(plan_usd if lp_optimum_usd is None else lp_optimum_usd)
+    upper = float(plan_usd)
     lp_queue = var_values(m.queue, len(m.queue))[qpos]
     excess = np.zeros(0)
     changed = np.abs(fifo.departures - dep).max(initial=0.0) > TOL_T
     moved = (np.abs(fifo.departures - dep) + np.abs(fifo.expired - lp_exp)
              + np.abs(fifo.queue - lp_queue)).max(axis=1) > 0  # streams the replay changes
     if changed:
+        before = float(pyo.value(m.objective))
         _set(m.departures, qpos[moved], fifo.departures[moved])
         _set(m.expired, qpos[moved], fifo.expired[moved])
         _set(m.queue, qpos[moved], fifo.queue[moved])
-        upper = float(pyo.value(m.objective))
+        upper += float(pyo.value(m.objective)) - before
         excess = _demand_excess(built, var_values(m.departures, len(m.departures)))
     feasible = not (excess > 0).any()
     shown = bool(show and changed and feasible)

@@ -384,7 +384,8 @@ def extract_results(net: FreightNetwork, routes: RouteSet, built: BuiltModel,
     ResultTables
     """
     fifo = repair_fifo(built)  # before any table reads the queues
-    lanes = class_fifo(built, fifo.lp_objective_usd if fifo is not None else None,
+    lanes = class_fifo(built, objective_with(built.model, added, built.flows),
+                       fifo.lp_objective_usd if fifo is not None else None,
                        show=bool(solve_summary.get("show_class_fifo", False)))
     route_flows = _route_flows(built, routes, added)
     flows = _arc_flows(net, route_flows, routes, built)
