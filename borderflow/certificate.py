@@ -73,6 +73,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from borderflow.certificate_congestion import congestion_duals
 from borderflow.certificate_entry import crossing_extra, entry_duals
 
 #: relative tolerance (the verifier's)
@@ -354,7 +355,8 @@ def check_certificate(facts, nodes: pd.DataFrame, results: Mapping[str, pd.DataF
     share = share_terms(rules, share_y)
     checks = [_signs(mu, rho, lam), _share_signs(share_y)]
     gate = entry_duals(entries, results.get("entry_duals"), _report)
-    checks += gate.checks
+    cong = congestion_duals(results, facts, _report)  # static runs with congestion tiers
+    checks += gate.checks + cong.checks
     cap = facts.capacity
     closed = {(c, d) for c, d, k in zip(cap["crossing_id"], cap["direction"],
                                         cap["capacity_trucks_per_day"]) if k <= 0}
@@ -371,6 +373,7 @@ def check_certificate(facts, nodes: pd.DataFrame, results: Mapping[str, pd.DataF
         weight = {(c, d): mu.get((c, d, period), 0.0)
                   + sigma * mu.get((c, _OTHER[d], period), 0.0)
                   + (0.0 if prod["perishable"] else rho.get((c, d, period), 0.0))
+                  + cong.kappa.get((c, d, period, pid), 0.0)
                   for c, d in zip(cap["crossing_id"], cap["direction"])}
         info = {"cost_factor": prod["cost_factor"], "shelf_h": prod["shelf_h"],
                 "perishable": prod["perishable"], "payload_t": payload,
@@ -412,7 +415,8 @@ def check_certificate(facts, nodes: pd.DataFrame, results: Mapping[str, pd.DataF
         "unit": "USD/t", "tolerance": table["tolerance"].to_numpy(),
         "ok": table["ok"].to_numpy()}))
     checks.append(_unserved_check(facts, pi, must_deliver))
-    dual = _dual_objective(facts, mu, rho, pi, lam) + gate.dual_objective_usd
+    dual = _dual_objective(facts, mu, rho, pi, lam) + gate.dual_objective_usd \
+        + cong.dual_objective_usd
     checks.append(_report("duality_gap", "objective", abs(objective_usd - dual), "USD",
                           max(abs(objective_usd), abs(dual))))
     return Certificate(routes=table, checks=pd.concat(checks, ignore_index=True),

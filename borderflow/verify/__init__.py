@@ -56,7 +56,7 @@ from borderflow.data.errors import InputError, Problem, display_path
 from borderflow.data.loaders import InputTables
 from borderflow.data.scenario import Scenario
 
-from . import (crossings, dispatch, flows, folder, levers, money, optimality, origin_stock,
+from . import (congestion, crossings, dispatch, flows, folder, levers, money, optimality, origin_stock,
                queues, routes, terms)
 from .facts import Facts, input_facts
 from .folder import REDERIVED, coverage
@@ -147,6 +147,7 @@ def verify_results(results, tables: InputTables, scenario: Scenario | None = Non
                                                               done["paths"].routes))
     run("dates", lambda: queues.date_checks(results, f))
     run("money", lambda: money.money_checks(results, f, done["paths"], done["cargo"]))
+    run("congestion", lambda: congestion.congestion_checks(results, f, tables))
     run("tables of totals", lambda: money.table_checks(results, f))
     run("solver status", lambda: money.status_checks(results))
     if not f.dated:  # the model holds static runs only to the published shares
