@@ -177,7 +177,8 @@ class RunSummary:
                       "unwarned_transit_foresight_t")
     #: fields left out of :meth:`as_dict` while they are ``None`` (static runs have no queues;
     #: a FIFO repair only when one was made; a foresight run; not verified yet)
-    OPTIONAL = ("left_in_queue_t", "congestion_cost_usd", "fifo_repair", "verified", "verification_checks",
+    OPTIONAL = ("left_in_queue_t", "congestion_cost_usd", "fifo_repair",
+                "verified", "verification_checks",
                 "verification_violations", "verify_seconds", *REALISTIC_ONLY)
 
     def as_dict(self) -> dict:

@@ -371,7 +371,6 @@ def solve_arc_lp(inst: Instance, products: tuple[str, ...] | None = None,
         s = supply[(supply["product_id"] == p) & supply["origin"].isin(origins)]
         for o, v in zip(s["origin"], s["supply_t"]):
             rhs[j * len(nodes) + node_at[o]] += v
-    n_share = 2 * len(inst.shares)
     # congestion: trucks of a product at a gate direction sit in tiers (tier rows after the
     # link rows, per gate direction and tier), each tier truck waits its hours at the
     # product's value of time
