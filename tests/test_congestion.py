@@ -21,6 +21,7 @@ import pytest
 import tiny
 from independent import arc_lp
 
+import borderflow as bf
 from borderflow import verify
 from borderflow.data.dataset import load_dataset
 from borderflow.data.errors import InputError
@@ -168,3 +169,9 @@ def test_dated_runs_ignore_congestion(solve_tiny, tiny_tables):
     assert "congestion_cost_usd" not in run.results.summary
     report = _report(run)
     assert report["ok"].all(), verify.violations(report).to_string()
+
+
+def test_robust_plans_refuse_congestion_tiers(tmp_path, tiny_tables):
+    ds = load_dataset(tiny.write(tmp_path / "d", _tables(tiny_tables)), check_borders=False)
+    with pytest.raises(InputError, match="congestion"):
+        bf.robust_plan(ds, [Scenario(name="normal")], [1.0])
