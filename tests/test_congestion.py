@@ -38,8 +38,10 @@ def _tables(t, hours=HOURS, supply_t=280.0, products=None) -> dict:
     t["supply"].loc[0, "supply_t_per_year"] = supply_t * 365
     for d in ("a_to_b", "b_to_a"):
         t["crossings"][f"capacity_{d}_trucks_per_day"] = 10
-    rows = [{"parameter": f"congestion_hours_{k}", "value": h, "unit": "h", **tiny.PROV}
-            for k, h in enumerate(hours, start=1)]
+    rows = [{"parameter": f"congestion_breakpoint_{k}", "value": b, "unit": "-", **tiny.PROV}
+            for k, b in enumerate((0.5, 0.75, 0.9), start=1)]
+    rows += [{"parameter": f"congestion_hours_{k}", "value": h, "unit": "h", **tiny.PROV}
+             for k, h in enumerate(hours, start=1)]
     t["parameters"] = pd.concat([t["parameters"], pd.DataFrame(rows)],
                                 ignore_index=True).astype(object)
     return t
@@ -175,3 +177,66 @@ def test_robust_plans_refuse_congestion_tiers(tmp_path, tiny_tables):
     ds = load_dataset(tiny.write(tmp_path / "d", _tables(tiny_tables)), check_borders=False)
     with pytest.raises(InputError, match="congestion"):
         bf.robust_plan(ds, [Scenario(name="normal")], [1.0])
+
+
+def test_sampled_tiers_warm_equal_rebuilt(tmp_path, tiny_tables):
+    """The uncertainty engine and calibration take the tiers warm: hours, a breakpoint and the
+    value of time sampled on a kept model give the objective of the model rebuilt from the
+    sampled tables (hour ranges that keep the delay convex)."""
+    import math
+
+    from borderflow.model.formulation import build_model
+    from borderflow.model.network import build_network
+    from borderflow.model.routes import RouteOptions, enumerate_routes
+    from borderflow.solvers.highs import HighsSession
+    from borderflow.uncertainty.changes import WarmEffects
+    from borderflow.uncertainty.perturb import apply_sample
+    from borderflow.uncertainty.ranges import read_ranges
+    from borderflow.uncertainty.sampling import FactorSpace, latin_hypercube
+    from borderflow.uncertainty.warm import WarmModel
+
+    every = RouteOptions(detour_factor=math.inf)
+    folder = tiny.write(tmp_path / "ds", _tables(tiny_tables))
+    (folder / "ranges.csv").write_text(
+        "table,key,field,low,high\n"
+        "parameters,congestion_hours_2,value,0.2,0.9\n"
+        "parameters,congestion_hours_3,value,1,3\n"
+        "parameters,congestion_breakpoint_1,value,0.3,0.6\n"
+        "cost_terms,value_of_time|durian,value,0.5,2\n", encoding="utf-8")
+    tables = load_dataset(folder, check_borders=False)
+    space = FactorSpace.from_ranges(read_ranges(folder, tables))
+    net = build_network(tables)
+    routes = enumerate_routes(net, every)
+    built = build_model(net, routes)
+    session = HighsSession(built.model)
+    warm = WarmModel(session, built.model)
+    effects = WarmEffects(built, routes, net, space)
+    samples = latin_hypercube(space, 5, seed=3)
+    for i in range(5):
+        warm.apply(effects.changes(samples.values[i]))
+        got = session.solve(load=False).objective_usd
+        n2 = build_network(apply_sample(tables, samples.sample(i)))
+        want = HighsSession(build_model(n2, enumerate_routes(n2, every)).model).solve(
+            load=False).objective_usd
+        assert got == pytest.approx(want, rel=1e-9, abs=1e-6), i
+
+
+def test_sampling_tiers_a_dataset_does_not_have_is_refused(tmp_path, tiny_tables):
+    from borderflow.model.formulation import build_model
+    from borderflow.model.network import build_network
+    from borderflow.model.routes import RouteOptions, enumerate_routes
+    from borderflow.uncertainty.changes import StructureChange, WarmEffects
+    from borderflow.uncertainty.ranges import read_ranges
+    from borderflow.uncertainty.sampling import FactorSpace
+
+    t = _tables(tiny_tables, hours=(0.0, 0.0, 0.0, 0.0))
+    folder = tiny.write(tmp_path / "ds", t)
+    (folder / "ranges.csv").write_text("table,key,field,low,high\n"
+                                       "parameters,congestion_hours_4,value,0,3\n",
+                                       encoding="utf-8")
+    tables = load_dataset(folder, check_borders=False)
+    net = build_network(tables)
+    routes = enumerate_routes(net, RouteOptions())
+    with pytest.raises(StructureChange, match="no congestion tiers"):
+        WarmEffects(build_model(net, routes), routes, net,
+                    FactorSpace.from_ranges(read_ranges(folder, tables)))
