@@ -240,3 +240,16 @@ def test_sampling_tiers_a_dataset_does_not_have_is_refused(tmp_path, tiny_tables
     with pytest.raises(StructureChange, match="no congestion tiers"):
         WarmEffects(build_model(net, routes), routes, net,
                     FactorSpace.from_ranges(read_ranges(folder, tables)))
+
+
+def test_a_congestion_table_without_tiers_in_the_inputs_fails(solve_tiny, tiny_tables):
+    """The verifier reads the tiers from parameters.csv itself: a run whose table has tiers
+    the inputs switch off fails ``congestion_tiers`` (and a run without tiers adds no row)."""
+    run = solve_tiny(_tables(tiny_tables))
+    tables = run.tables.copy()
+    off = tables.parameters["parameter"].astype(str).str.startswith("congestion_hours_")
+    tables.parameters.loc[off, "value"] = 0.0
+    report = verify.verify_results(run.results, tables, run.net.scenario, net=run.net)
+    assert "congestion_tiers" in set(verify.violations(report)["check"])
+    plain = solve_tiny(_tables(tiny.base_tables(), hours=(0.0, 0.0, 0.0, 0.0)))
+    assert not any(_report(plain)["check"].str.startswith("congestion"))

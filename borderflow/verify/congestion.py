@@ -64,10 +64,10 @@ def congestion_checks(res, f, tables) -> list[pd.DataFrame]:
     """The rows of the checks in the module docstring."""
     t = _table(res)
     tiers = None if f.dated else tiers_of(tables)
-    if tiers is None or not len(t):
+    if tiers is None or not len(t):  # no rows when congestion is off (as before it existed)
         wrong = (tiers is not None and _loaded(res, f).sum() > 0) or bool(len(t))
         return [rows("congestion_tiers", "congestion table present iff congestion is on "
-                     "(static runs)", float(wrong), "-", 0.0)]
+                     "(static runs)", 1.0, "-", 0.0)] if wrong else []
     want = pd.DataFrame([(k + 1, lo, hi, h) for k, (lo, hi, h) in enumerate(tiers)],
                         columns=["tier", "share_low", "share_high", "hours"]).set_index("tier")
     w = want.reindex(t["tier"])
