@@ -9,8 +9,9 @@ that of the tier row (``tier_dual_usd_per_truck``), both as non-negative prices:
 - a route of product ``p`` pays :math:`\kappa_{c,d,t,p}` per truck at each gate direction it
   takes (its reduced cost, like a capacity dual; a (gate, direction, product) the run has no
   row for pays 0, dual-feasible because every tier column of it then costs
-  :math:`h_k v_p P_p + \sigma_k \ge 0`);
-- each tier column's reduced cost :math:`h_k v_p P_p - \kappa + \sigma_k \ge 0`
+  :math:`h_k (v_p P_p + \omega/24) + \sigma_k \ge 0`, :math:`\omega` the waiting cost per
+  truck-day);
+- each tier column's reduced cost :math:`h_k (v_p P_p + \omega/24) - \kappa + \sigma_k \ge 0`
   (``congestion_dual``; the cost per truck recomputed from the table's hours, checked against
   ``parameters.csv`` by :mod:`borderflow.verify.congestion`, and the verifier's own value of
   time and payload);
@@ -59,7 +60,8 @@ def congestion_duals(results, facts, report) -> CongestionDuals:
            ("hours", "trucks", "share_low", "share_high", "link_dual_usd_per_truck",
             "tier_dual_usd_per_truck", "period", "tier")}
     p = facts.products.reindex(t["product_id"])
-    cost = num["hours"] * p["vot"].to_numpy(dtype=float) * p["payload_t"].to_numpy(dtype=float)
+    cost = num["hours"] * (p["vot"].to_numpy(dtype=float) * p["payload_t"].to_numpy(dtype=float)
+                           + float(facts.waiting_usd_per_truck_day) / 24.0)
     kappa, sigma = num["link_dual_usd_per_truck"], num["tier_dual_usd_per_truck"]
     ent = (t["crossing_id"] + "/" + t["direction"] + "/" + t["product_id"] + "/tier "
            + t["tier"].astype(str)).to_numpy()

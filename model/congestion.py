@@ -14,8 +14,11 @@ day, product) and tier a variable :math:`z_{c,d,t,p,k} \ge 0` (trucks/day):
 
     \sum_p z_{c,d,t,p,k} \le (b_k - b_{k-1}) K_{c,d,t} \quad \text{(congestion\_tier)}
 
-    \text{objective} \mathrel{+}= \sum h_k\, v_p P_p\, z_{c,d,t,p,k}
-        \quad (v_p: \text{value of time, USD/t-h})
+    \text{objective} \mathrel{+}= \sum h_k\, (v_p P_p + \omega / 24)\, z_{c,d,t,p,k}
+
+(:math:`v_p`: the product's value of time, USD/t-h; :math:`\omega`:
+``waiting_cost_usd_per_truck_day``, the truck's and driver's own cost of a day in a queue, as
+the dated model charges it.)
 
 With one product the cheapest way to hold ``T`` trucks fills the tiers in order (the hours do
 not fall), so the delay cost is the convex piecewise-linear
@@ -46,11 +49,18 @@ from .indices import CROSS_KEYS, IndexTables
 from .network import FreightNetwork
 from .terms import add_rows, index_set, terms
 
-__all__ = ["LINK_KEYS", "CongestionIndex", "congestion_index", "congestion_rows_upper",
+__all__ = ["LINK_KEYS", "truck_hour_usd", "CongestionIndex", "congestion_index",
+           "congestion_rows_upper",
            "define_congestion", "define_congestion_variables", "congestion_objective_terms"]
 
 #: keys of a congestion link row: a product at a gate direction on a day
 LINK_KEYS = CROSS_KEYS + ["product_id"]
+
+
+def truck_hour_usd(vot_usd_per_t_h, payload_t, waiting_usd_per_truck_day: float):
+    """What an hour of a loaded truck's wait costs (USD): its cargo's value of time times the
+    payload plus the truck's own waiting cost (``waiting_cost_usd_per_truck_day / 24``)."""
+    return vot_usd_per_t_h * payload_t + waiting_usd_per_truck_day / 24.0
 
 
 @dataclass(frozen=True)
@@ -67,7 +77,8 @@ class CongestionIndex:
         share_low, share_high, hours, ``cap_row`` (its ``crossing_capacity`` row).
     cells : DataFrame
         One row per variable ``congestion[j]``: ``j``, ``l``, ``r``, crossing_id, direction,
-        period, product_id, tier, hours, cost_usd_per_truck (hours x vot x payload).
+        period, product_id, tier, hours, cost_usd_per_truck (hours x the truck-hour's value,
+        :func:`truck_hour_usd`).
     """
 
     links: pd.DataFrame
@@ -100,8 +111,9 @@ def congestion_index(ix: IndexTables, net: FreightNetwork,
     cells["cap_row"] = cap_at.reindex(pd.MultiIndex.from_frame(cells[CROSS_KEYS])).to_numpy()
     cells = cells.merge(rows[["cap_row", "tier", "r"]], on=["cap_row", "tier"])
     cells = cells.sort_values(["l", "tier"], kind="mergesort").reset_index(drop=True)
-    cells["cost_usd_per_truck"] = cells["hours"] * cells["vot_usd_per_t_h"] \
-        * cells["payload_t_per_truck"]
+    cells["cost_usd_per_truck"] = cells["hours"] * truck_hour_usd(
+        cells["vot_usd_per_t_h"], cells["payload_t_per_truck"],
+        net.parameters.waiting_cost_usd_per_truck_day)
     cells.insert(0, "j", np.arange(len(cells)))
     keep = ["j", "l", "r"] + LINK_KEYS + ["tier", "hours", "cost_usd_per_truck"]
     return CongestionIndex(links=links, tiers=rows, cells=cells[keep])
@@ -136,7 +148,8 @@ def define_congestion(m: pyo.ConcreteModel, ix: IndexTables, ci: CongestionIndex
 
 
 def congestion_objective_terms(ci: CongestionIndex) -> pd.DataFrame:
-    """Objective terms: ``hours x vot x payload`` (USD per truck) on each ``congestion[j]``."""
+    """Objective terms: ``hours x (vot x payload + waiting / 24)`` (USD per truck) on each
+    ``congestion[j]``."""
     cells = ci.cells
     return terms(np.zeros(len(cells)), "congestion", cells["j"], cells["cost_usd_per_truck"])
 

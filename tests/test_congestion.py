@@ -2,16 +2,17 @@
 the tiny two-gate network, the independent arc LP with the same convex cost, the verifier's and
 the certificate's checks, and what stays as it was.
 
-The network (tests/tiny.py) with a value of time of 1 USD/t-h: via X1 11 + 12 h = 23 USD/t, via
-X2 16 + 8 h = 24 USD/t. Each gate takes 10 trucks/day a direction; payload 20 t, so a truck-hour
-costs 20 USD (1 USD/t per hour). Tiers at 50 / 75 / 90 % of capacity: widths 5, 2.5, 1.5 and 1
-trucks, waits 0, 0.5, 2 and 6 h. Marginal cost per tonne: X1 23, 23.5, 25, 29; X2 24, 24.5, 26,
-30. Supply 280 t = 14 trucks fill the cheapest tiers first: X1 tier 1 (5), X1 tier 2 (2.5),
-X2 tier 1 (5), X2 tier 2 (1.5 of 2.5) -> 150 t via X1, 130 t via X2; the marginal cost is
-24.5 USD/t at both gates (X1's lies between its tier 2, 23.5, and tier 3, 25: KKT).
-Delay cost 2.5 x 0.5 x 20 + 1.5 x 0.5 x 20 = 40 USD; objective 150 x 23 + 130 x 24 + 40 -
-280 x 1000 = -273,390 USD; supply dual 24.5 - 1000 = -975.5 USD/t; link duals (USD/truck):
-X1 (24.5 - 23) x 20 = 30, X2 (24.5 - 24) x 20 = 10.
+The network (tests/tiny.py) with a value of time of 0.95 USD/t-h: via X1 11 + 12 h x 0.95 =
+22.4 USD/t, via X2 16 + 8 h x 0.95 = 23.6 USD/t. Each gate takes 10 trucks/day a direction;
+payload 20 t and a waiting cost of 24 USD per truck-day, so a truck-hour in a tier costs
+0.95 x 20 + 24 / 24 = 20 USD (1 USD/t per hour). Tiers at 50 / 75 / 90 % of capacity: widths 5,
+2.5, 1.5 and 1 trucks, waits 0, 0.5, 2 and 6 h. Marginal cost per tonne: X1 22.4, 22.9, 24.4,
+28.4; X2 23.6, 24.1, 25.6, 29.6. Supply 280 t = 14 trucks fill the cheapest tiers first: X1
+tier 1 (5), X1 tier 2 (2.5), X2 tier 1 (5), X2 tier 2 (1.5 of 2.5) -> 150 t via X1, 130 t via
+X2; the marginal cost is 24.1 USD/t at both gates (X1's lies between its tier 2, 22.9, and
+tier 3, 24.4: KKT). Delay cost 2.5 x 0.5 x 20 + 1.5 x 0.5 x 20 = 40 USD; objective 150 x 22.4
++ 130 x 23.6 + 40 - 280 x 1000 = -273,532 USD; supply dual 24.1 - 1000 = -975.9 USD/t; link
+duals (USD/truck): X1 (24.1 - 22.4) x 20 = 34, X2 (24.1 - 23.6) x 20 = 10.
 """
 
 from __future__ import annotations
@@ -32,9 +33,11 @@ HOURS = (0.0, 0.5, 2.0, 6.0)
 
 
 def _tables(t, hours=HOURS, supply_t=280.0, products=None) -> dict:
+    par = t["parameters"]
+    par.loc[par["parameter"] == "waiting_cost_usd_per_truck_day", "value"] = 24.0
     t["cost_terms"] = pd.DataFrame([{"term": "value_of_time", "applies_to": p, "value": v,
                                      "unit": "USD/t-h", "low": v, "high": v, **tiny.PROV}
-                                    for p, v in (products or {"durian": 1.0}).items()])
+                                    for p, v in (products or {"durian": 0.95}).items()])
     t["supply"].loc[0, "supply_t_per_year"] = supply_t * 365
     for d in ("a_to_b", "b_to_a"):
         t["crossings"][f"capacity_{d}_trucks_per_day"] = 10
@@ -62,17 +65,17 @@ def test_two_parallel_gates_split_where_marginal_delay_costs_meet(solve_tiny, ti
     s = run.results.summary
     assert _through(run, "x1") == pytest.approx(150.0, abs=TOL)
     assert _through(run, "x2") == pytest.approx(130.0, abs=TOL)
-    assert s["objective_usd"] == pytest.approx(-273_390.0, abs=TOL)
+    assert s["objective_usd"] == pytest.approx(-273_532.0, abs=TOL)
     assert s["congestion_cost_usd"] == pytest.approx(40.0, abs=TOL)
     assert s["routing"] == "certified"
-    assert float(run.results.unserved["dual_usd_per_t"].iloc[0]) == pytest.approx(-975.5,
+    assert float(run.results.unserved["dual_usd_per_t"].iloc[0]) == pytest.approx(-975.9,
                                                                                  abs=TOL)
     c = run.results.congestion
     used = c[c["trucks"] > TOL].set_index(["crossing_id", "tier"])["trucks"]
     assert used.to_dict() == pytest.approx({("x1", 1): 5.0, ("x1", 2): 2.5, ("x2", 1): 5.0,
                                             ("x2", 2): 1.5}, abs=TOL)
     link = c.groupby("crossing_id")["link_dual_usd_per_truck"].first()
-    assert link.to_dict() == pytest.approx({"x1": 30.0, "x2": 10.0}, abs=TOL)
+    assert link.to_dict() == pytest.approx({"x1": 34.0, "x2": 10.0}, abs=TOL)
     report = _report(run)
     assert report["ok"].all(), verify.violations(report).to_string()
     checks = set(report["check"])
@@ -82,21 +85,21 @@ def test_two_parallel_gates_split_where_marginal_delay_costs_meet(solve_tiny, ti
 
 def test_without_congestion_the_cheaper_gate_fills_first(solve_tiny, tiny_tables):
     """Hours 0 (the default): X1 takes its 10 trucks (200 t), X2 the other 80 t; objective
-    200 x 23 + 80 x 24 - 280,000 = -273,480 USD; no congestion table or summary field."""
+    200 x 22.4 + 80 x 23.6 - 280,000 = -273,632 USD; no congestion table or summary field."""
     run = solve_tiny(_tables(tiny_tables, hours=(0.0, 0.0, 0.0, 0.0)))
     assert _through(run, "x1") == pytest.approx(200.0, abs=TOL)
     assert _through(run, "x2") == pytest.approx(80.0, abs=TOL)
-    assert run.results.summary["objective_usd"] == pytest.approx(-273_480.0, abs=TOL)
+    assert run.results.summary["objective_usd"] == pytest.approx(-273_632.0, abs=TOL)
     assert "congestion_cost_usd" not in run.results.summary
     assert "congestion" not in run.results.tables()
     assert run.built.congestion is None
 
 
 def test_dearer_hours_go_to_the_early_tiers(solve_tiny, tiny_tables):
-    """Two products through X1 only (X2 closed to both by licence... here by capacity 0):
-    durian (VoT 3 USD/t-h) and rice (0.1) share the tiers; durian's 60 t (3 trucks) take tier
-    1, rice's 100 t (5 trucks) take the 2 left of tier 1 and 2.5 of tier 2 and 0.5 of tier 3.
-    Delay cost: rice 2.5 x 0.5 x 2 + 0.5 x 2 x 2 = 4.5 USD (2 USD per truck-hour)."""
+    """Two products through X1 only (X2 has no capacity a_to_b): durian (VoT 3 USD/t-h, a
+    truck-hour 3 x 20 + 1 = 61 USD) and rice (0.1: 0.1 x 20 + 1 = 3 USD) share the tiers;
+    durian's 60 t (3 trucks) take tier 1, rice's 100 t (5 trucks) the 2 left of tier 1, 2.5 of
+    tier 2 and 0.5 of tier 3. Delay cost: rice 2.5 x 0.5 x 3 + 0.5 x 2 x 3 = 6.75 USD."""
     t = _tables(tiny_tables, products={"durian": 3.0, "rice": 0.1}, supply_t=60.0)
     rice = t["products"].iloc[[0]].copy()
     rice["product_id"], rice["perishable"], rice["reefer"] = "rice", "false", "false"
@@ -113,7 +116,7 @@ def test_dearer_hours_go_to_the_early_tiers(solve_tiny, tiny_tables):
     used = c[c["trucks"] > TOL].set_index(["product_id", "tier"])["trucks"]
     assert used.to_dict() == pytest.approx({("durian", 1): 3.0, ("rice", 1): 2.0,
                                             ("rice", 2): 2.5, ("rice", 3): 0.5}, abs=TOL)
-    assert run.results.summary["congestion_cost_usd"] == pytest.approx(4.5, abs=TOL)
+    assert run.results.summary["congestion_cost_usd"] == pytest.approx(6.75, abs=TOL)
     report = _report(run)
     assert report["ok"].all(), verify.violations(report).to_string()
 
@@ -124,7 +127,7 @@ def test_independent_arc_lp_with_the_same_convex_cost(tmp_path, solve_tiny, tiny
     inst = arc_lp.read_instance(tiny.write(tmp_path / "arc", t))
     assert len(inst.congestion) == 4
     sol = arc_lp.solve_arc_lp(inst)
-    assert sol.objective_usd == pytest.approx(-273_390.0, abs=TOL)
+    assert sol.objective_usd == pytest.approx(-273_532.0, abs=TOL)
     assert sol.objective_usd == pytest.approx(run.results.summary["objective_usd"], abs=TOL)
 
 

@@ -2,7 +2,9 @@
 
 A static kept model built with congestion tiers (:mod:`borderflow.model.congestion`) takes a
 sample's tier hours and values of time as the objective costs of its ``congestion`` columns
-(``hours x vot x payload`` per truck) and its breakpoints and capacities as the bounds of its
+(``hours x (vot x payload + waiting / 24)`` per truck; the waiting cost per truck-day is not
+sampled in static runs, so it holds its dataset value) and its breakpoints and capacities as
+the bounds of its
 ``congestion_tier`` rows (``(b_k - b_{k-1}) x capacity``). Tiers a dataset does not switch on
 (every ``congestion_hours_k`` 0) are not in its model: sampling their numbers is refused
 (:class:`~borderflow.uncertainty.changes.StructureChange`), as is sampling payloads of a model
@@ -50,7 +52,8 @@ def congestion_changes(effects, arr: dict, cap: np.ndarray, vot: np.ndarray
     product = cells["product_id"].map(effects.product_ix).to_numpy(dtype=np.int64)
     payload = arr[("products", "payload_t_per_truck")][product]
     tier = cells["tier"].to_numpy(dtype=np.int64) - 1
-    costs = hours[tier] * np.asarray(vot, dtype=float)[product] * payload
+    costs = hours[tier] * (np.asarray(vot, dtype=float)[product] * payload
+                           + par("waiting_cost_usd_per_truck_day") / 24.0)
     rk = ci.tiers["tier"].to_numpy(dtype=np.int64) - 1
     width = (ends[1:] - ends[:-1])[rk]
     up = width * np.maximum(np.asarray(cap, dtype=float)[ci.tiers["cap_row"].to_numpy()], 0.0)

@@ -19,7 +19,8 @@ congestion_tier       per (gate, direction, day, tier): the products' trucks in 
 congestion_order      a product whose hour has a value uses a dearer tier only when every
                       cheaper tier of that gate direction is full (the convex delay is filled in
                       order; amount: the trucks that could move down)
-congestion_cost       each row's ``cost_usd`` = trucks x hours x value of time x payload, and
+congestion_cost       each row's ``cost_usd`` = trucks x hours x (value of time x payload +
+                      waiting cost per truck-day / 24), and
                       their sum = ``summary.congestion_cost_usd`` (also added to the objective
                       the money checks recompute: :func:`congestion_cost_usd`)
 ====================  ==========================================================================
@@ -51,7 +52,8 @@ def _table(res) -> pd.DataFrame:
 
 def _cost_per_truck(t: pd.DataFrame, f) -> np.ndarray:
     p = f.products.reindex(t["product_id"])
-    return num(t, "hours") * p["vot"].to_numpy(dtype=float) * p["payload_t"].to_numpy(dtype=float)
+    return num(t, "hours") * (p["vot"].to_numpy(dtype=float) * p["payload_t"].to_numpy(
+        dtype=float) + f.waiting_usd_per_truck_day / 24.0)
 
 
 def congestion_cost_usd(res, f) -> float:

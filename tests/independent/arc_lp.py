@@ -32,7 +32,7 @@ matrix handed to highspy, and every input is recomputed from its table following
 The LP, per product ``p`` (flows in t/day)::
 
     min  sum_{p,a} w_{p,a} x_{p,a} - sum_{p,m} price_{m,p} y_{p,m} + sum_{p,o} penalty_p u_{p,o}
-         + sum h_k vot_p payload_p z_{c,d,p,k}                     (congestion tiers, if any)
+         + sum h_k (vot_p payload_p + waiting / 24) z_{c,d,p,k}    (congestion tiers, if any)
     s.t. out_{p,n}(x) - in_{p,n}(x) + y_{p,n} + u_{p,n} = supply_{p,n}         every (p, n)
          sum_p (x_{p,(c,d)} + sigma x_{p,(c,d')}) / payload_p <= K_{c,d}          every (c, d)
          0 <= y_{p,m} <= demand_{m,p},  0 <= u_{p,o} <= supply_{p,o},  x >= 0
@@ -119,7 +119,8 @@ class Instance:
     shares : list of arc_terms.Share
         Destination-share rules (empty: none).
     congestion : list of (width, hours)
-        Congestion tiers (:func:`arc_terms.read_congestion`; empty: none).
+        Congestion tiers (:func:`arc_terms.read_congestion`; empty: none); a tier truck's hour
+        costs its cargo's value of time x payload + ``waiting_usd_per_truck_day / 24``.
     """
 
     products: pd.DataFrame
@@ -132,6 +133,7 @@ class Instance:
     empty_return_share: float
     shares: list = field(default_factory=list)
     congestion: list = field(default_factory=list)
+    waiting_usd_per_truck_day: float = 0.0
 
 
 def _csv(folder: Path, name: str) -> pd.DataFrame:
@@ -247,7 +249,9 @@ def read_instance(folder: Path | str = DEFAULT_DATA, month: int | None = None,
                     licences=licences, supply=supply, markets=markets,
                     empty_return_share=float(param.get("empty_return_share", 0.0)),
                     shares=read_shares(folder, nodes, pr, sup, mk),
-                    congestion=read_congestion(param))
+                    congestion=read_congestion(param),
+                    waiting_usd_per_truck_day=float(param.get("waiting_cost_usd_per_truck_day",
+                                                              0.0)))
 
 
 @dataclass
@@ -379,7 +383,8 @@ def solve_arc_lp(inst: Instance, products: tuple[str, ...] | None = None,
         prod = inst.products.loc[p]
         for k, (_, hours) in enumerate(inst.congestion):
             cols.append(("tier", p, f"{c}:{d}:{k + 1}",
-                         hours * prod.vot * prod.payload_t_per_truck, np.inf,
+                         hours * (prod.vot * prod.payload_t_per_truck
+                                  + inst.waiting_usd_per_truck_day / 24.0), np.inf,
                          [(at, -1.0), (tier0 + cap_at[(c, d)] * n_tier + k, 1.0)]))
     tier_up = [max(inst.capacity[key], 0.0) * w for key in keys for w, _ in inst.congestion]
     n_rows = tier0 + len(tier_up)
