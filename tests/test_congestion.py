@@ -20,6 +20,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 import tiny
+from helpers import assert_warm_equals_rebuilt
 from independent import arc_lp
 
 import borderflow as bf
@@ -186,42 +187,12 @@ def test_sampled_tiers_warm_equal_rebuilt(tmp_path, tiny_tables):
     """The uncertainty engine and calibration take the tiers warm: hours, a breakpoint and the
     value of time sampled on a kept model give the objective of the model rebuilt from the
     sampled tables (hour ranges that keep the delay convex)."""
-    import math
-
-    from borderflow.model.formulation import build_model
-    from borderflow.model.network import build_network
-    from borderflow.model.routes import RouteOptions, enumerate_routes
-    from borderflow.solvers.highs import HighsSession
-    from borderflow.uncertainty.changes import WarmEffects
-    from borderflow.uncertainty.perturb import apply_sample
-    from borderflow.uncertainty.ranges import read_ranges
-    from borderflow.uncertainty.sampling import FactorSpace, latin_hypercube
-    from borderflow.uncertainty.warm import WarmModel
-
-    every = RouteOptions(detour_factor=math.inf)
-    folder = tiny.write(tmp_path / "ds", _tables(tiny_tables))
-    (folder / "ranges.csv").write_text(
-        "table,key,field,low,high\n"
-        "parameters,congestion_hours_2,value,0.2,0.9\n"
-        "parameters,congestion_hours_3,value,1,3\n"
-        "parameters,congestion_breakpoint_1,value,0.3,0.6\n"
-        "cost_terms,value_of_time|durian,value,0.5,2\n", encoding="utf-8")
-    tables = load_dataset(folder, check_borders=False)
-    space = FactorSpace.from_ranges(read_ranges(folder, tables))
-    net = build_network(tables)
-    routes = enumerate_routes(net, every)
-    built = build_model(net, routes)
-    session = HighsSession(built.model)
-    warm = WarmModel(session, built.model)
-    effects = WarmEffects(built, routes, net, space)
-    samples = latin_hypercube(space, 5, seed=3)
-    for i in range(5):
-        warm.apply(effects.changes(samples.values[i]))
-        got = session.solve(load=False).objective_usd
-        n2 = build_network(apply_sample(tables, samples.sample(i)))
-        want = HighsSession(build_model(n2, enumerate_routes(n2, every)).model).solve(
-            load=False).objective_usd
-        assert got == pytest.approx(want, rel=1e-9, abs=1e-6), i
+    assert_warm_equals_rebuilt(tiny.write(tmp_path / "ds", _tables(tiny_tables)),
+                               "table,key,field,low,high\n"
+                               "parameters,congestion_hours_2,value,0.2,0.9\n"
+                               "parameters,congestion_hours_3,value,1,3\n"
+                               "parameters,congestion_breakpoint_1,value,0.3,0.6\n"
+                               "cost_terms,value_of_time|durian,value,0.5,2\n", n=5, seed=3)
 
 
 def test_sampling_tiers_a_dataset_does_not_have_is_refused(tmp_path, tiny_tables):
