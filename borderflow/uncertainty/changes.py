@@ -54,7 +54,7 @@ from borderflow.model.network import DIRECTIONS, FreightNetwork, capacity_supply
 from borderflow.model.routes import RouteSet
 
 from .coefficients import CoefficientTerms
-from .congestion_effects import check_congestion_sampling, congestion_changes
+from .congestion_effects import check_congestion_sampling, congestion_changes, sampled_cells
 from .ranges import key_of
 from .sampling import FactorSpace
 
@@ -608,4 +608,6 @@ class WarmEffects:
                                      penalty_usd_per_t=ch.costs["unserved"])
         capacity = b.capacity_rows.assign(capacity_trucks_per_day=ch.rows["crossing_capacity"][1])
         index = replace(b.index, flows=flows, unserved=unserved, capacity_rows=capacity)
-        return replace(b, index=index)
+        cong = b.congestion if b.congestion is None else replace(
+            b.congestion, cells=sampled_cells(self, arr, self.element_costs(arr)["vot"]))
+        return replace(b, index=index, congestion=cong)

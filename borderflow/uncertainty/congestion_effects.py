@@ -16,7 +16,8 @@ from __future__ import annotations
 import numpy as np
 from borderflow.data.parameters import CONGESTION_TIERS, PARAMETER
 
-__all__ = ["CONGESTION_PARAMETERS", "check_congestion_sampling", "congestion_changes"]
+__all__ = ["CONGESTION_PARAMETERS", "check_congestion_sampling", "congestion_changes",
+           "sampled_cells"]
 
 #: the parameters.csv rows of the tiers
 CONGESTION_PARAMETERS = tuple(f"congestion_breakpoint_{k}" for k in range(1, CONGESTION_TIERS)) \
@@ -35,25 +36,36 @@ def check_congestion_sampling(built, factors) -> str | None:
     return None
 
 
-def congestion_changes(effects, arr: dict, cap: np.ndarray, vot: np.ndarray
-                       ) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
-    """``(costs of congestion[j], (lower, upper) of congestion_tier[r])`` at a sample's arrays
-    (``cap``: the sample's ``crossing_capacity`` bounds, ``vot``: values of time per product
-    of ``products.csv``)."""
-    ci = effects.built.congestion
-
+def _tiers(effects, arr: dict) -> tuple[np.ndarray, np.ndarray, float]:
+    """Tier ends (0, b_1.., 1), hours per tier and the waiting cost per truck-day of a sample."""
     def par(name: str) -> float:
         return effects.param(arr, name, PARAMETER[name].default)
 
     ends = np.array([0.0] + [par(f"congestion_breakpoint_{k}")
                              for k in range(1, CONGESTION_TIERS)] + [1.0])
     hours = np.array([par(f"congestion_hours_{k}") for k in range(1, CONGESTION_TIERS + 1)])
-    cells = ci.cells
+    return ends, hours, par("waiting_cost_usd_per_truck_day")
+
+
+def sampled_cells(effects, arr: dict, vot: np.ndarray):
+    """The kept model's ``congestion`` cells with a sample's hours and cost per truck."""
+    cells = effects.built.congestion.cells
+    _, hours, waiting = _tiers(effects, arr)
     product = cells["product_id"].map(effects.product_ix).to_numpy(dtype=np.int64)
     payload = arr[("products", "payload_t_per_truck")][product]
-    tier = cells["tier"].to_numpy(dtype=np.int64) - 1
-    costs = hours[tier] * (np.asarray(vot, dtype=float)[product] * payload
-                           + par("waiting_cost_usd_per_truck_day") / 24.0)
+    h = hours[cells["tier"].to_numpy(dtype=np.int64) - 1]
+    return cells.assign(hours=h, cost_usd_per_truck=h * (
+        np.asarray(vot, dtype=float)[product] * payload + waiting / 24.0))
+
+
+def congestion_changes(effects, arr: dict, cap: np.ndarray, vot: np.ndarray
+                       ) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
+    """``(costs of congestion[j], (lower, upper) of congestion_tier[r])`` at a sample's arrays
+    (``cap``: the sample's ``crossing_capacity`` bounds, ``vot``: values of time per product
+    of ``products.csv``)."""
+    ci = effects.built.congestion
+    ends = _tiers(effects, arr)[0]
+    costs = sampled_cells(effects, arr, vot)["cost_usd_per_truck"].to_numpy(dtype=float)
     rk = ci.tiers["tier"].to_numpy(dtype=np.int64) - 1
     width = (ends[1:] - ends[:-1])[rk]
     up = width * np.maximum(np.asarray(cap, dtype=float)[ci.tiers["cap_row"].to_numpy()], 0.0)
