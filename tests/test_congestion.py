@@ -227,3 +227,14 @@ def test_a_congestion_table_without_tiers_in_the_inputs_fails(solve_tiny, tiny_t
     assert "congestion_tiers" in set(verify.violations(report)["check"])
     plain = solve_tiny(_tables(tiny.base_tables(), hours=(0.0, 0.0, 0.0, 0.0)))
     assert not any(_report(plain)["check"].str.startswith("congestion"))
+
+
+def test_a_run_folder_with_tiers_verifies_from_its_files(tmp_path, tiny_tables):
+    """Written and read back: ``congestion.parquet`` and ``summary.congestion_cost_usd`` are
+    re-checked from the folder (``borderflow verify``), certificate included."""
+    ds = load_dataset(tiny.write(tmp_path / "d", _tables(tiny_tables)), check_borders=False)
+    folder = bf.solve(ds).write(tmp_path / "run")
+    assert (folder / "congestion.parquet").exists()
+    report = verify.verify_run(folder)
+    assert report["ok"].all(), verify.violations(report).to_string()
+    assert {"congestion_link", "congestion_dual"} <= set(report["check"])
