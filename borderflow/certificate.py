@@ -27,10 +27,9 @@ market_duals.dual_usd_per_t              demand row of (market, product, period)
 share_duals.dual_usd_per_t               destination-share row of (rule, side, period), HiGHS's
                                          sign: >= 0 on a low side, <= 0 on a high side (rows the
                                          model has; others are 0)
-entry_duals.dual_usd_per_truck           gate-entry row (slot quota, dispatch hold, licence) of
-                                         (event, crossing, direction, period), >= 0; which routes
-                                         it counts and its limit are recomputed from the scenario
-                                         (:mod:`borderflow.certificate_entry`)
+entry_duals.dual_usd_per_truck           gate-entry row of (event, crossing, direction, period),
+                                         >= 0 (:mod:`borderflow.certificate_entry`)
+congestion.*_dual_usd_per_truck          congestion link and tier rows, >= 0
 =======================================  ==========================================================
 
 Every dual is used as exported (not clipped): one of the wrong sign fails ``dual_sign``.
@@ -44,24 +43,25 @@ route_dual         no route of any product has a negative reduced cost: for each
                    product) the least, over every elementary path to a market buying the product
                    that is licensed, open, within shelf life and enters no country twice, of
                    ``(running x cost factor + tolls + sum over crossings of fee + mu + sigma mu'
-                   + [not perishable] rho + epsilon) / payload + vot x hours + lambda + s -
-                   price - pi`` (``epsilon``: the gate-entry duals of rows counting the route)
+                   + [not perishable] rho + epsilon + kappa) / payload + vot x hours + lambda
+                   + s - price - pi`` (``epsilon``: the gate-entry duals of rows counting the
+                   route; ``kappa``: congestion link duals, :mod:`.certificate_congestion`)
                    with ``s = -sum_r a_r(m) y_r`` over the share rows covering (origin,
                    product, market), ``a_r(m) = [m in the region] - band end`` (amount: how
                    far below 0); arc costs, tolls and values of time are the verifier's own,
                    recomputed from the input tables (:mod:`borderflow.verify.terms`)
 unserved_dual      ``penalty - pi >= 0`` (the unserved variable's reduced cost), unless the
                    product must be delivered (its unserved is bounded to 0)
-dual_sign          capacity, priority and market duals are >= 0; share duals >= 0 (low side),
-                   <= 0 (high side)
+dual_sign          capacity, priority, market duals >= 0; share duals >= 0 (low), <= 0 (high)
 duality_gap        ``objective = sum pi x supply - sum mu x capacity - sum lambda x demand -
-                   sum rho x priority limit - sum epsilon x entry limit`` (USD; amount: the
-                   absolute difference)
+                   sum rho x priority limit - sum epsilon x entry limit - sum sigma_k x tier
+                   room`` (USD; amount: the absolute difference)
 entry_dual         no gate-entry dual on a row the scenario does not have or does not limit
+congestion_dual    every congestion tier column's reduced cost ``>= 0``
 =================  =================================================================================
 
-Tolerance: ``max(1e-6, 1e-6 x scale)`` as in the verifier; for a route, the scale is the largest
-term of its reduced cost (price, |pi|).
+Tolerance: ``max(1e-6, 1e-6 x scale)`` as in the verifier; for a route, the largest term of its
+reduced cost (price, |pi|).
 """
 
 from __future__ import annotations
@@ -73,12 +73,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from borderflow.certificate_congestion import congestion_duals
 from borderflow.certificate_entry import crossing_extra, entry_duals
 
-#: relative tolerance (the verifier's)
-REL_TOL = 1e-6
-#: absolute floor of the tolerance, in the check's unit
-ABS_TOL = 1e-6
+REL_TOL, ABS_TOL = 1e-6, 1e-6  # relative tolerance (the verifier's), absolute floor
 REPORT_COLUMNS = ["check", "entity", "amount", "unit", "tolerance", "ok"]
 ROUTE_COLUMNS = ["origin", "product_id", "period", "supply_t", "min_reduced_cost_usd_per_t",
                  "route", "tolerance", "ok"]
@@ -98,8 +96,7 @@ class Certificate:
     checks : DataFrame
         Report rows (check, entity, amount, unit, tolerance, ok) for the verifier's table.
     dual_objective_usd : float
-        ``sum pi x supply - sum mu x capacity - sum lambda x demand - sum rho x limit`` (dated
-        runs: ``+ sum eta x initial trucks``).
+        The dual objective (``duality_gap`` above; dated: ``+ sum eta x initial trucks``).
     other_shortfall_usd : float
         Columns other than routes that may price out, times their most (dated runs: initial
         queue entries' trucks x how far their bound is below 0), USD.
@@ -138,8 +135,8 @@ class Certificate:
     @property
     def min_reduced_cost_usd_per_t(self) -> float:
         """The most negative reduced cost found over all (origin, product, period)."""
-        finite = self.routes["min_reduced_cost_usd_per_t"].replace(np.inf, np.nan)
-        return float(finite.min()) if finite.notna().any() else float("inf")
+        rc = self.routes["min_reduced_cost_usd_per_t"].replace(np.inf, np.nan)
+        return float(rc.min()) if rc.notna().any() else float("inf")
 
 
 def _tol(scale) -> np.ndarray:
@@ -354,7 +351,8 @@ def check_certificate(facts, nodes: pd.DataFrame, results: Mapping[str, pd.DataF
     share = share_terms(rules, share_y)
     checks = [_signs(mu, rho, lam), _share_signs(share_y)]
     gate = entry_duals(entries, results.get("entry_duals"), _report)
-    checks += gate.checks
+    cong = congestion_duals(results, facts, _report)  # static runs with congestion tiers
+    checks += gate.checks + cong.checks
     cap = facts.capacity
     closed = {(c, d) for c, d, k in zip(cap["crossing_id"], cap["direction"],
                                         cap["capacity_trucks_per_day"]) if k <= 0}
@@ -371,6 +369,7 @@ def check_certificate(facts, nodes: pd.DataFrame, results: Mapping[str, pd.DataF
         weight = {(c, d): mu.get((c, d, period), 0.0)
                   + sigma * mu.get((c, _OTHER[d], period), 0.0)
                   + (0.0 if prod["perishable"] else rho.get((c, d, period), 0.0))
+                  + cong.kappa.get((c, d, period, pid), 0.0)
                   for c, d in zip(cap["crossing_id"], cap["direction"])}
         info = {"cost_factor": prod["cost_factor"], "shelf_h": prod["shelf_h"],
                 "perishable": prod["perishable"], "payload_t": payload,
@@ -412,7 +411,8 @@ def check_certificate(facts, nodes: pd.DataFrame, results: Mapping[str, pd.DataF
         "unit": "USD/t", "tolerance": table["tolerance"].to_numpy(),
         "ok": table["ok"].to_numpy()}))
     checks.append(_unserved_check(facts, pi, must_deliver))
-    dual = _dual_objective(facts, mu, rho, pi, lam) + gate.dual_objective_usd
+    dual = _dual_objective(facts, mu, rho, pi, lam) + gate.dual_objective_usd \
+        + cong.dual_objective_usd
     checks.append(_report("duality_gap", "objective", abs(objective_usd - dual), "USD",
                           max(abs(objective_usd), abs(dual))))
     return Certificate(routes=table, checks=pd.concat(checks, ignore_index=True),

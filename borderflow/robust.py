@@ -31,6 +31,7 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from borderflow.data.errors import InputError, Problem
+from borderflow.data.parameters import ModelParameters
 from borderflow.data.loaders import InputTables
 from borderflow.data.scenario import Horizon, Scenario, closing, counterfactual
 from borderflow.io import METADATA, ROBUST_VOLATILE, SUMMARY, write_folder
@@ -245,6 +246,10 @@ def robust_plan(tables: InputTables, scenarios: list[Scenario], probabilities: l
     """
     tables = tables.copy()  # a snapshot: tables edited in place later do not reach cached rules
     _check(scenarios, probabilities)
+    if ModelParameters.of(tables).congestion_tiers() is not None:
+        raise InputError(Problem("robust plan", None, "congestion_hours",
+                                 "robust plans do not model congestion tiers yet: set every "
+                                 "congestion_hours_k to 0 in parameters.csv (docs/model.md)"))
     options = options or RunOptions()
     progress = on_progress or (lambda *a: None)
     t0 = time.perf_counter()

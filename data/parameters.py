@@ -117,7 +117,19 @@ PARAMETERS: tuple[Parameter, ...] = (
     Parameter("unused_booking_factor", "-", 0.1, 0.0, 1.0, False,
               "robust plans: share of a booked route's cost paid when the booking is unused",
               "estimate 2024 (cancellation or retainer; assumed)"),
-)
+) + tuple(
+    Parameter(f"congestion_breakpoint_{k}", "-", b, 0.0, 1.0, False,
+              f"static runs: end of congestion tier {k} as a share of a gate's daily capacity "
+              "per direction", "estimate 2024 (assumed tiers of utilisation)")
+    for k, b in ((1, 0.5), (2, 0.75), (3, 0.9))) + tuple(
+    Parameter(f"congestion_hours_{k}", "h", 0.0, 0.0, 240.0, False,
+              f"static runs: waiting hours of a loaded truck in congestion tier {k}, priced by "
+              "its product's value of time; all 0: no congestion", "default off (0 h); "
+              "estimate where a dataset sets it")
+    for k in (1, 2, 3, 4))
+
+#: number of congestion tiers (``congestion_hours_1..N``; breakpoints ``1..N-1``)
+CONGESTION_TIERS = 4
 
 #: the parameters by name
 PARAMETER: dict[str, Parameter] = {p.name: p for p in PARAMETERS}
@@ -142,6 +154,13 @@ class ModelParameters:
     empty_return_days: int
     spot_premium_factor: float
     unused_booking_factor: float
+    congestion_breakpoint_1: float
+    congestion_breakpoint_2: float
+    congestion_breakpoint_3: float
+    congestion_hours_1: float
+    congestion_hours_2: float
+    congestion_hours_3: float
+    congestion_hours_4: float
 
     @classmethod
     def of(cls, tables) -> ModelParameters:
@@ -169,7 +188,16 @@ class ModelParameters:
             if why is not None:
                 raise InputError(Problem(source, None, "value", why))
             out[p.name] = int(value) if p.integer else float(value)  # whole days: truncated
+        why = congestion_problem(out)
+        if why is not None:
+            raise InputError(Problem(source, None, "value", why[1]))
         return cls(**out)
+
+    def congestion_tiers(self) -> list[tuple[float, float, float]] | None:
+        """The congestion tiers ``(share_low, share_high, hours)`` of a gate direction's daily
+        capacity (docs/model.md, "Congestion at the gates"); ``None`` when every tier's hours
+        are 0 (no congestion: the model adds nothing)."""
+        return congestion_tiers(self.as_dict())
 
     def link_rate_usd_per_truck_km(self, mode: str) -> float:
         """Cost per truck-km of a link of ``mode`` (``road``, ``rail``, ``transfer``)."""
@@ -189,6 +217,40 @@ def parameter_values(parameters: pd.DataFrame) -> dict[str, float]:
     for name, value in zip(parameters["parameter"].astype(str), parameters["value"]):
         out.setdefault(name, float(value))
     return out
+
+
+def congestion_tiers(values) -> list[tuple[float, float, float]] | None:
+    """``(share_low, share_high, hours)`` per congestion tier from parameter values by name
+    (defaults where missing); ``None`` when every tier's hours are 0."""
+    def get(name: str) -> float:
+        return float(values.get(name, PARAMETER[name].default))
+    ends = [0.0] + [get(f"congestion_breakpoint_{k}") for k in range(1, CONGESTION_TIERS)] \
+        + [1.0]
+    hours = [get(f"congestion_hours_{k}") for k in range(1, CONGESTION_TIERS + 1)]
+    if not any(hours):
+        return None
+    return [(ends[k], ends[k + 1], hours[k]) for k in range(CONGESTION_TIERS)]
+
+
+def congestion_problem(values) -> tuple[str, str] | None:
+    """``(parameter, why)`` if the congestion parameters (by name, defaults where missing) do
+    not make a convex delay: breakpoints must rise strictly and hours must not fall."""
+    def get(name: str) -> float:
+        return float(values.get(name, PARAMETER[name].default))
+    ends = [0.0] + [get(f"congestion_breakpoint_{k}") for k in range(1, CONGESTION_TIERS)] \
+        + [1.0]
+    for k in range(1, CONGESTION_TIERS):
+        if not ends[k - 1] < ends[k] < ends[k + 1]:
+            name = f"congestion_breakpoint_{k}"
+            return name, f"{name} = {ends[k]:g} must lie strictly between the tier ends " \
+                f"around it ({ends[k - 1]:g} and {ends[k + 1]:g})"
+    for k in range(2, CONGESTION_TIERS + 1):
+        low, high = get(f"congestion_hours_{k - 1}"), get(f"congestion_hours_{k}")
+        if high < low:
+            name = f"congestion_hours_{k}"
+            return name, f"{name} = {high:g} h is below congestion_hours_{k - 1} = {low:g} h " \
+                "(waiting hours must not fall as utilisation rises: the delay is convex)"
+    return None
 
 
 def parameter_problems(parameters: pd.DataFrame) -> list[tuple[int | None, str, str, str]]:
@@ -214,6 +276,10 @@ def parameter_problems(parameters: pd.DataFrame) -> list[tuple[int | None, str, 
         why = p.problem(float(value))
         if why is not None:
             out.append((i, "value", why, "error"))
+    why = congestion_problem(parameter_values(parameters))
+    if why is not None:
+        at = names.index(why[0]) if why[0] in names else None
+        out.append((at, "value", why[1], "error"))
     for p in PARAMETERS:
         if p.required and p.name not in names:
             out.append((None, "parameter", f"missing parameter '{p.name}' ({p.unit})", "error"))

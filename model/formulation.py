@@ -32,6 +32,8 @@ Objective (minimised, USD)::
   + sum_q penalty_usd_per_t * expired               cargo written off in a queue
   + sum_q waiting_cost_usd_per_truck_day * queue / payload
   + sum_k penalty_usd_per_t * queue[k, last day]    cargo still waiting when the run ends
+  + sum_j hours * vot * payload * congestion[j]     static: delay in the congestion tiers
+                                                    (:mod:`borderflow.model.congestion`)
 
 (Over 500 lines: every constraint family is here, next to the others, so the model reads in
 one file; the index tables are in :mod:`borderflow.model.indices`, Pyomo's internals in
@@ -46,6 +48,8 @@ import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 
+from .congestion import CongestionIndex, congestion_index, congestion_objective_terms, \
+    congestion_rows_upper, define_congestion, define_congestion_variables
 from .indices import CROSS_KEYS, SUPPLY_KEYS, IndexTables, index_tables, priority_rows
 from .levers import define_gate_entry_constraints, entry_bounds
 from .licences import check_same_pairs
@@ -94,6 +98,8 @@ class BuiltModel:
     entry_rows: pd.DataFrame | None = None
     #: dated runs with a dispatch hold: stock at origins (:mod:`borderflow.model.origin_stock`)
     stock: StockIndex | None = None
+    #: static runs with congestion tiers (:mod:`borderflow.model.congestion`)
+    congestion: CongestionIndex | None = None
 
     dated = _of_index("dated", "True for a day-by-day horizon (queues at the gates).")
     flows = _of_index("flows", "``route_flow[f]``.")
@@ -462,6 +468,10 @@ def build_model(net: FreightNetwork, routes: RouteSet) -> BuiltModel:
     ix = index_tables(net, routes)
     m = pyo.ConcreteModel(name=f"borderflow:{net.scenario.name}")
     define_variables(m, ix)
+    tiers = None if net.dated else net.parameters.congestion_tiers()
+    congestion = None if tiers is None else congestion_index(ix, net, tiers)
+    if congestion is not None:
+        define_congestion_variables(m, congestion)
     stock = held_stock(net, ix, routes)
     if stock is not None:
         define_origin_stock_variables(m, stock)
@@ -478,12 +488,18 @@ def build_model(net: FreightNetwork, routes: RouteSet) -> BuiltModel:
     entry_rows = define_gate_entry_constraints(m, ix, net, routes)
     if stock is not None:
         define_origin_stock(m, ix, stock)
+    if congestion is not None:
+        define_congestion(m, ix, congestion)
     define_closure_bounds(m, ix)
     define_delivery_requirements(m, ix, net.scenario.must_deliver)
+    extra = [stock_objective_terms(ix, stock)] if stock is not None else []
+    if congestion is not None:
+        extra.append(congestion_objective_terms(congestion))
     define_objective(m, ix, net.parameters.waiting_cost_usd_per_truck_day,
-                     None if stock is None else stock_objective_terms(ix, stock))
+                     pd.concat(extra, ignore_index=True) if extra else None)
     m.dual = pyo.Suffix(direction=pyo.Suffix.IMPORT)
-    return BuiltModel(model=m, index=ix, entry_rows=entry_rows, stock=stock)
+    return BuiltModel(model=m, index=ix, entry_rows=entry_rows, stock=stock,
+                      congestion=congestion)
 
 
 @dataclass
@@ -551,6 +567,9 @@ def bound_updates(built: BuiltModel, net: FreightNetwork) -> BoundUpdate:
             m.supply_balance: (supply, supply.copy())}
     if built.entry_rows is not None and hasattr(m, "gate_entry_limit"):
         rows[m.gate_entry_limit] = upper(entry_bounds(built.entry_rows, net))
+    if built.congestion is not None:
+        rows[m.congestion_tier] = upper(congestion_rows_upper(
+            built.congestion, cap["capacity_trucks_per_day"].to_numpy(dtype=float)))
     use = closed_variables(built, cap)
     columns = {}
     for var in ("route_flow", "departures"):

@@ -40,6 +40,7 @@ import pandas as pd
 
 from .column_generation import Routing
 from .class_fifo import class_fifo
+from .congestion import congestion_table
 from .fifo import repair_fifo
 from .formulation import BuiltModel, left_value_usd_per_t
 from .levers import entry_bounds, entry_duals
@@ -85,13 +86,16 @@ class ResultTables:
     keep_coming: pd.DataFrame = field(default_factory=pd.DataFrame)
     #: realistic runs only: transit route-days not dispatched (:mod:`borderflow.unwarned`)
     unwarned_transit: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: static runs with congestion tiers only (:func:`borderflow.model.congestion.
+    #: congestion_table`)
+    congestion: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     TABLES = ("route_flows", "flows", "crossings", "unserved", "products", "queues", "backlog",
               "spoilage", "route_arcs", "stream_queues", "initial_queues", "market_duals",
               "share_duals")
     #: tables written only when a run has them (older folders and other runs lack them)
     OPTIONAL_TABLES = ("origin_stock", "entry_duals", "stock_duals", "keep_coming",
-                       "unwarned_transit")
+                       "unwarned_transit", "congestion")
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """Name -> DataFrame of every result table (``origin_stock`` only in runs that have
@@ -398,6 +402,7 @@ def extract_results(net: FreightNetwork, routes: RouteSet, built: BuiltModel,
     stock = stock_table(net, m, built.stock) if built.stock is not None else pd.DataFrame()
     spoilage = _spoilage_table(net, built, unserved, stock)
     products = _product_table(unserved, route_flows, spoilage, built, stock)
+    congestion = congestion_table(built)
     if routing is None:
         routing = Routing(method="route enumeration", reason="routes enumerated, not priced",
                           route_products=len(routes.eligible))
@@ -415,6 +420,7 @@ def extract_results(net: FreightNetwork, routes: RouteSet, built: BuiltModel,
         waiting_cost_usd=_priced(m.queue, net.parameters.waiting_cost_usd_per_truck_day
                                  / built.queues["payload_t_per_truck"])
         if built.dated else 0.0,
+        congestion_cost_usd=float(congestion["cost_usd"].sum()) if len(congestion) else None,
         supply_t=float(unserved["supply_t"].sum()),
         shipped_t=float(unserved["shipped_t"].sum()),
         unserved_t=float(unserved["unserved_t"].sum()),
@@ -474,7 +480,7 @@ def extract_results(net: FreightNetwork, routes: RouteSet, built: BuiltModel,
                         market_duals=_market_duals(built, added),
                         share_duals=_share_duals(built),
                         origin_stock=stock, entry_duals=_entry_duals(built, net),
-                        stock_duals=_stock_duals(built, net))
+                        stock_duals=_stock_duals(built, net), congestion=congestion)
 
 
 def _stock_duals(built: BuiltModel, net: FreightNetwork) -> pd.DataFrame:

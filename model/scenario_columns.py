@@ -25,7 +25,8 @@ order), so its optimum is the same, and so is the certificate: pricing reads eve
 appended rows included (the loop: :mod:`borderflow.model.scenario_pricing`). A scenario whose
 columns need a row that cannot be appended (a
 destination-share side the kept model does not have) or a model with rows this module does not
-write (gate-entry rows, stock at origins, extensions) is not handled here: :func:`supported`
+write (gate-entry rows, stock at origins, congestion tiers, extensions) is not handled
+here: :func:`supported`
 says so and the caller rebuilds, as before.
 
 The columns and rows are removed after the scenario (:meth:`AddedColumns.drop`), so every
@@ -64,9 +65,11 @@ APPENDED = {"crossing_capacity": CROSS_KEYS, "priority_share": CROSS_KEYS,
 def supported(model) -> bool:
     """True when a solved kept model (a :class:`borderflow.pipeline.Prepared`) can take a
     scenario's columns in place: static, no gate-entry rows, no stock at origins, no analyst's
-    extension (their rows would need coefficients this module does not write)."""
+    extension, no congestion tiers (their rows would need coefficients this module does not
+    write)."""
     b = model.built
     return (not model.net.dated and model.extension is None and b.stock is None
+            and b.congestion is None
             and (b.entry_rows is None or b.entry_rows.empty
                  or not hasattr(b.model, "gate_entry_limit")))
 

@@ -90,6 +90,10 @@ class RunSummary:
                           "approximation with limited foresight, costlier than or equal to "
                           "the optimum, or a FIFO repair, see `fifo_repair`, or the "
                           "class-FIFO replay, `--clearance-order class-fifo`)", default=True)
+    congestion_cost_usd: float | None = _f(
+        "USD", "static runs with congestion tiers (`congestion_hours_*` in parameters.csv): "
+               "value of the hours trucks wait in the tiers (in `objective_usd`; "
+               "congestion.parquet)", default=None)
     left_in_queue_t: float | None = _f("t", "dated runs: cargo still waiting in a gate queue "
                                             "at the end of the last modelled day (run-out "
                                             "tail included), valued like cargo written off "
@@ -186,7 +190,8 @@ class RunSummary:
                       "unwarned_transit_foresight_t")
     #: fields left out of :meth:`as_dict` while they are ``None`` (static runs have no queues;
     #: a FIFO repair only when one was made; a foresight run; not verified yet)
-    OPTIONAL = ("left_in_queue_t", "fifo_repair", "class_fifo", "verified", "verification_checks",
+    OPTIONAL = ("left_in_queue_t", "congestion_cost_usd", "fifo_repair", "class_fifo",
+                "verified", "verification_checks",
                 "verification_violations", "verify_seconds", *REALISTIC_ONLY)
 
     def as_dict(self) -> dict:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 import tiny
+from helpers import assert_warm_equals_rebuilt
 from helpers import two_regions as _two_regions
 from borderflow.data.dataset import load_dataset
 from borderflow.data.errors import InputError
@@ -170,46 +171,14 @@ def test_cost_terms_sampled_warm_equal_rebuilt(tmp_path, tiny_tables):
     """The uncertainty engine mirrors the generalized cost: value of time, a country factor and
     a transit fee sampled on a kept model give the objective of the model rebuilt from the
     sampled tables (detour filter off, as in tests/test_uncertainty_warm.py)."""
-    import math
-
-    from borderflow.model.formulation import build_model
-    from borderflow.model.network import build_network
-    from borderflow.model.routes import RouteOptions, enumerate_routes
-    from borderflow.solvers.highs import HighsSession
-
-    from borderflow.uncertainty.changes import WarmEffects
-    from borderflow.uncertainty.perturb import apply_sample
-    from borderflow.uncertainty.ranges import read_ranges
-    from borderflow.uncertainty.sampling import FactorSpace, latin_hypercube
-    from borderflow.uncertainty.warm import WarmModel
-
-    every = RouteOptions(detour_factor=math.inf)
     _terms(tiny_tables, [("value_of_time", "durian", 1.0, "USD/t-h"),
                          ("road_cost_factor_country", "VN", 1.5, "x base road rate"),
                          ("transit_fee_entry", "CN", 10.0, "USD/truck")])
-    folder = tiny.write(tmp_path / "ds", tiny_tables)
-    (folder / "ranges.csv").write_text(
-        "table,key,field,low,high\n"
-        "cost_terms,value_of_time|durian,value,0.2,3\n"
-        "cost_terms,road_cost_factor_country|VN,value,1,2.5\n"
-        "cost_terms,transit_fee_entry|CN,value,0,60\n", encoding="utf-8")
-    tables = load_dataset(folder, check_borders=False)
-    space = FactorSpace.from_ranges(read_ranges(folder, tables))
-    net = build_network(tables)
-    routes = enumerate_routes(net, every)
-    built = build_model(net, routes)
-    effects = WarmEffects(built, routes, net, space)
-    session = HighsSession(built.model)
-    warm = WarmModel(session, built.model)
-    samples = latin_hypercube(space, 6, seed=1)
-    for i in range(6):
-        warm.apply(effects.changes(samples.values[i]))
-        got = session.solve(load=False).objective_usd
-        rebuilt = apply_sample(tables, samples.sample(i))
-        n2 = build_network(rebuilt)
-        want = HighsSession(build_model(n2, enumerate_routes(n2, every)).model).solve(
-            load=False).objective_usd
-        assert got == pytest.approx(want, rel=1e-9, abs=1e-6), i
+    assert_warm_equals_rebuilt(tiny.write(tmp_path / "ds", tiny_tables),
+                               "table,key,field,low,high\n"
+                               "cost_terms,value_of_time|durian,value,0.2,3\n"
+                               "cost_terms,road_cost_factor_country|VN,value,1,2.5\n"
+                               "cost_terms,transit_fee_entry|CN,value,0,60\n", n=6, seed=1)
 
 
 def test_a_dataset_edited_in_place_between_solves_is_solved_as_edited(tiny_tables, tmp_path):

@@ -134,3 +134,26 @@ def test_arc_lp_on_the_hand_computed_networks(name, optimum, fits):
         duals = sol.capacity_duals.set_index(["crossing_id", "direction"])["dual_usd_per_truck"]
         assert duals[("pa-hang-long-sap", "a_to_b")] == pytest.approx(610.0, abs=1e-6)
         assert duals.drop(("pa-hang-long-sap", "a_to_b")).abs().max() == pytest.approx(0.0)
+
+
+def test_arc_lp_with_congestion_tiers_reproduces_the_network_optimum(tmp_path):
+    """The embedded dataset with the congestion tiers of tools/congestion_prior switched on
+    (hours 0 / 2 / 6 / 24 at 50 / 75 / 90 % of capacity): borderflow's certified base day and
+    the independent arc LP with the same convex delay cost agree to the cent
+    (-34,040,047.15 USD/day, 2,650.58 above the base day without tiers)."""
+    data = tmp_path / "data"
+    shutil.copytree(arc_lp.DEFAULT_DATA, data)
+    prior = Path(__file__).parents[1] / "tools" / "congestion_prior"
+    for name in ("parameters.csv", "ranges.csv"):
+        rows = (prior / name).read_text(encoding="utf-8").splitlines(keepends=True)[1:]
+        with open(data / name, "a", encoding="utf-8") as fh:
+            fh.writelines(rows)
+    sol = arc_lp.solve_arc_lp(arc_lp.read_instance(data))
+    assert round(sol.objective_usd, 2) == -34_040_047.15
+    out = tmp_path / "run"
+    subprocess.run(_borderflow() + ["solve", "--data", str(data), "--out", str(out)],
+                   check=True, capture_output=True)
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["routing"] == "certified" and summary["verified"] is True
+    assert summary["objective_usd"] == pytest.approx(sol.objective_usd, rel=REL)
+    assert summary["congestion_cost_usd"] > 0

@@ -12,6 +12,12 @@
 
 The first run (no ``data/uncalibrated`` yet) calibrates ``data/default`` as it is. Exit 2 on a
 disagreement or bad input, with nothing written.
+
+``--with-congestion`` (before ``--``) switches the congestion tiers on first: the prior rows of
+``tools/congestion_prior/`` (``parameters.csv``: breakpoints and hours, estimates;
+``ranges.csv``: their ranges) are appended to a copy of ``data/default`` where it lacks them,
+and that copy is calibrated, so the calibrated ``data/default`` carries the fitted tiers and
+``data/uncalibrated`` their prior (docs/calibration.md, "Congestion").
 """
 
 from __future__ import annotations
@@ -27,6 +33,8 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA, PRIOR = ROOT / "data" / "default", ROOT / "data" / "uncalibrated"
 OUT = ROOT / "build" / "calibration-default"
 REPORT = ROOT / "docs" / "calibration-report.md"
+CONGESTION = ROOT / "tools" / "congestion_prior"
+STAGED = ROOT / "build" / "calibration-default-input"
 #: what calibration writes in a row besides the calibrated fields
 WRITTEN = {"notes", "source"}
 KEYS = {"supply.csv": ("node_id", "product_id"), "crossings.csv": ("crossing_id",),
@@ -64,13 +72,35 @@ def disagreements() -> list[str]:
     return out
 
 
+def with_congestion(data: Path, staged: Path) -> Path:
+    """A copy of ``data`` (at ``staged``) with the rows of ``tools/congestion_prior`` appended
+    to its ``parameters.csv`` and ``ranges.csv`` where it lacks them (by parameter name)."""
+    if staged.exists():
+        shutil.rmtree(staged)
+    shutil.copytree(data, staged)
+    have = {r["parameter"] for r in _rows(staged / "parameters.csv")}
+    for name, key in (("parameters.csv", "parameter"), ("ranges.csv", "row_key")):
+        lines = (CONGESTION / name).read_text(encoding="utf-8").splitlines(keepends=True)
+        add = [line for line, row in zip(lines[1:], _rows(CONGESTION / name))
+               if row[key] not in have]
+        text = (staged / name).read_text(encoding="utf-8")
+        with open(staged / name, "a", encoding="utf-8") as fh:
+            fh.write(("" if text.endswith("\n") else "\n") + "".join(add))
+    return staged
+
+
 def main(argv: list[str]) -> int:
+    congestion = "--with-congestion" in argv
+    argv = [a for a in argv if a != "--with-congestion"]
+    if argv[:1] == ["--"]:
+        argv = argv[1:]
     problems = disagreements()
     if problems:
         for p in problems:
             print(p, file=sys.stderr)
         return 2
-    cmd = [sys.executable, "-m", "borderflow.cli", "calibrate", "--data", str(DATA),
+    data = with_congestion(DATA, STAGED) if congestion else DATA
+    cmd = [sys.executable, "-m", "borderflow.cli", "calibrate", "--data", str(data),
            "--out", str(OUT)]
     if PRIOR.is_dir():
         cmd += ["--overlay", str(PRIOR)]
@@ -91,4 +121,4 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:] if sys.argv[1:2] != ["--"] else sys.argv[2:]))
+    sys.exit(main(sys.argv[1:]))

@@ -11,7 +11,9 @@ product's value of time (one assumption: lost fraction and capital rate); a cros
 dwell (both from its gate class), the crossings named by fitted observations getting a
 dimension each and the others sharing one; a market's prices (one assumed markup over the
 export value per market: the market's *attractiveness*, what a gravity model's destination
-constant is). Every other number is its own dimension.
+constant is); the congestion tiers' hours (one assumption: how long a truck waits as a gate
+fills; ranges that keep them rising) and their breakpoints (ranges that do not overlap, so
+they stay in order). Every other number is its own dimension.
 
 A dimension has one coordinate ``z`` in [-1, 1]: 0 is the prior, -1 every number of it at its
 low, +1 at its high, linear in between on each side (:meth:`Parameters.values`). ``z`` is the
@@ -41,6 +43,8 @@ DEFAULT_PARAMETERS = (
     "parameters/road_cost_usd_per_truck_km/value",
     "parameters/rail_cost_usd_per_truck_km/value",
     "parameters/reefer_cost_factor/value",
+    "parameters/congestion_hours_*/value",
+    "parameters/congestion_breakpoint_*/value",
 )
 #: the supply stage of the fit (flows are piecewise linear in these); the others are costs
 SUPPLY_TABLES = ("supply",)
@@ -117,6 +121,10 @@ def dimension_of(table: str, key: str, field: str, named_crossings: set[str]) ->
         return f"gate/{key}" if key in named_crossings else "gate/other crossings"
     if table == "markets" and field == "price_usd_per_t":
         return f"market/{key.split('|', 1)[0]}"
+    if table == "parameters" and key.startswith("congestion_hours_"):
+        return "congestion hours (every tier)"
+    if table == "parameters" and key.startswith("congestion_breakpoint_"):
+        return "congestion breakpoints (every tier)"
     return f"{table}/{key}/{field}"
 
 

@@ -54,6 +54,7 @@ from borderflow.model.network import DIRECTIONS, FreightNetwork, capacity_supply
 from borderflow.model.routes import RouteSet
 
 from .coefficients import CoefficientTerms
+from .congestion_effects import check_congestion_sampling, congestion_changes, sampled_cells
 from .ranges import key_of
 from .sampling import FactorSpace
 
@@ -161,6 +162,9 @@ class WarmEffects:
             raise StructureChange(f"{len(structural)} sampled number(s) change the model's "
                                   f"structure in a {'dated' if net.dated else 'static'} run "
                                   f"({names}): solve them by rebuilding")
+        why = check_congestion_sampling(built, space.factors)
+        if why is not None:
+            raise StructureChange(why)
         self.built, self.routes, self.net, self.space = built, routes, net, space
         self.tables = tables if tables is not None else net.tables
         self.calendars = calendars or _network_calendars(net)
@@ -388,6 +392,9 @@ class WarmEffects:
                    b.capacity_rows["capacity_trucks_per_day"].to_numpy(dtype=float)),
                   ("supplies", ch.rows["supply_balance"][1],
                    b.unserved["supply_t"].to_numpy(dtype=float))]
+        if b.congestion is not None:
+            checks.append(("congestion costs", ch.costs["congestion"],
+                           b.congestion.cells["cost_usd_per_truck"].to_numpy(dtype=float)))
         for what, got, want in checks:
             if len(got) != len(want) or not np.allclose(got, want, rtol=SELF_CHECK_RTOL,
                                                         atol=1e-9):
@@ -487,6 +494,9 @@ class WarmEffects:
         out.rows["market_demand"] = self._demand(arr)
         out.columns.update(self._column_bounds(arr, cap))
         out.coefficients.update(self._coefficients(arr))
+        if b.congestion is not None:  # static tiers: costs and room (congestion_effects)
+            out.costs["congestion"], out.rows["congestion_tier"] = congestion_changes(
+                self, arr, cap, self.element_costs(arr)["vot"])
         return out
 
     def _samples(self, parameter: str) -> bool:
@@ -598,4 +608,6 @@ class WarmEffects:
                                      penalty_usd_per_t=ch.costs["unserved"])
         capacity = b.capacity_rows.assign(capacity_trucks_per_day=ch.rows["crossing_capacity"][1])
         index = replace(b.index, flows=flows, unserved=unserved, capacity_rows=capacity)
-        return replace(b, index=index)
+        cong = b.congestion if b.congestion is None else replace(
+            b.congestion, cells=sampled_cells(self, arr, self.element_costs(arr)["vot"]))
+        return replace(b, index=index, congestion=cong)

@@ -147,6 +147,12 @@ PARAMETERS: dict[str, FieldEffect] = {
         "such terms: structure)"),
     "empty_return_days": FieldEffect("days", "none", "structure",
                                      "the day empties use the gate (dated only)"),
+    **{f"congestion_hours_{k}": FieldEffect(
+        "h", "cost", "none", "congestion objective coefficients (static runs with tiers; "
+        "borderflow.uncertainty.congestion_effects)") for k in (1, 2, 3, 4)},
+    **{f"congestion_breakpoint_{k}": FieldEffect(
+        "-", "row_bound", "none", "congestion_tier upper bounds (static runs with tiers)")
+       for k in (1, 2, 3)},
     "spot_premium_factor": FieldEffect("-", "none", "none", "robust plans only"),
     "unused_booking_factor": FieldEffect("-", "none", "none", "robust plans only"),
 }

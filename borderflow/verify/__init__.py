@@ -20,6 +20,7 @@ Modules, one job each (each lists its checks and what must hold):
 - :mod:`.queues`: dated runs' queues: balances, FIFO ages and expiry, the per-gate tables,
   initial queues, dates, backlog;
 - :mod:`.money`: objective, summary totals, solver status, products, unserved and spoilage;
+- :mod:`.congestion`: the congestion tiers of a static run (link, tier, order and cost);
 - :mod:`.terms`: the generalized cost's terms (tolls, factors, transit fees, value of time)
   and the destination shares (issue 18);
 - :mod:`.folder`: a run folder as written: manifest and marker, CSV against parquet, input
@@ -56,8 +57,8 @@ from borderflow.data.errors import InputError, Problem, display_path
 from borderflow.data.loaders import InputTables
 from borderflow.data.scenario import Scenario
 
-from . import (crossings, dispatch, flows, folder, levers, money, optimality, origin_stock,
-               queues, routes, terms)
+from . import (congestion, crossings, dispatch, flows, folder, levers, money, optimality,
+               origin_stock, queues, routes, terms)
 from .facts import Facts, input_facts
 from .folder import REDERIVED, coverage
 from .report import (
@@ -147,6 +148,7 @@ def verify_results(results, tables: InputTables, scenario: Scenario | None = Non
                                                               done["paths"].routes))
     run("dates", lambda: queues.date_checks(results, f))
     run("money", lambda: money.money_checks(results, f, done["paths"], done["cargo"]))
+    run("congestion", lambda: congestion.congestion_checks(results, f, tables))
     run("tables of totals", lambda: money.table_checks(results, f))
     run("solver status", lambda: money.status_checks(results))
     if not f.dated:  # the model holds static runs only to the published shares

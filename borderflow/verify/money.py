@@ -25,6 +25,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .congestion import congestion_cost_usd
 from .facts import Facts
 from .origin_stock import stock_lost_by_product, stock_money, stock_spoiled
 from .report import mismatch, num, rows, sum_by, text, worst
@@ -71,7 +72,8 @@ def money_checks(res, f: Facts, paths: Paths, cargo: pd.DataFrame) -> list[pd.Da
                                                    num(sq, "expired_t"), 0.0)))
     stock_usd, stock_spoiled = stock_money(res, f)  # held cargo written off at origins
     expired_usd += stock_usd
-    objective = transport - revenue + unserved_usd + expired_usd + waiting
+    delay = congestion_cost_usd(res, f)  # static runs with congestion tiers
+    objective = transport - revenue + unserved_usd + expired_usd + waiting + delay
     s = res.summary
     spoiled_origin = float(np.sum(np.where(
         f.products["perishable"].reindex(un["product_id"]).to_numpy(dtype=bool),

@@ -32,6 +32,7 @@ matrix handed to highspy, and every input is recomputed from its table following
 The LP, per product ``p`` (flows in t/day)::
 
     min  sum_{p,a} w_{p,a} x_{p,a} - sum_{p,m} price_{m,p} y_{p,m} + sum_{p,o} penalty_p u_{p,o}
+         + sum h_k (vot_p payload_p + waiting / 24) z_{c,d,p,k}    (congestion tiers, if any)
     s.t. out_{p,n}(x) - in_{p,n}(x) + y_{p,n} + u_{p,n} = supply_{p,n}         every (p, n)
          sum_p (x_{p,(c,d)} + sigma x_{p,(c,d')}) / payload_p <= K_{c,d}          every (c, d)
          0 <= y_{p,m} <= demand_{m,p},  0 <= u_{p,o} <= supply_{p,o},  x >= 0
@@ -45,7 +46,11 @@ rules can share one: the rows see only their sum); each share rule ``r`` then ad
 
     sum_{k in r, m in china_r} ([m in region_r] - low_r) y_{k,m} >= 0   (and <= 0 with high_r)
 
-and the demand cap of ``(m, p)`` becomes a row over the commodities of ``p``. Commodities are
+and the demand cap of ``(m, p)`` becomes a row over the commodities of ``p``. With congestion
+tiers (``congestion_hours_k`` in ``parameters.csv``) the trucks of ``p`` on crossing arc
+``(c, d)`` (all its commodities) are held in tier variables ``z >= 0``,
+``sum_k z_{c,d,p,k} >= sum x_{p,(c,d)} / payload_p``, and each tier holds at most its width of
+the capacity over the products, ``sum_p z_{c,d,p,k} <= width_k K_{c,d}``. Commodities are
 also split by the origins' country, and a commodity takes no crossing into that country (a
 route never re-enters it). Shelf life and "never enter a country twice" are properties of whole
 paths: the arc LP is a relaxation of the path LP, and equal to it when its optimal flow
@@ -74,9 +79,11 @@ import pandas as pd
 import scipy.sparse as sp
 
 try:
-    from .arc_terms import EXPRESSWAY_KMH, MOUNTAIN_KMH, read_shares, read_terms
+    from .arc_terms import EXPRESSWAY_KMH, MOUNTAIN_KMH, read_congestion, read_shares, \
+        read_terms
 except ImportError:  # run as a script
-    from arc_terms import EXPRESSWAY_KMH, MOUNTAIN_KMH, read_shares, read_terms
+    from arc_terms import EXPRESSWAY_KMH, MOUNTAIN_KMH, read_congestion, read_shares, \
+        read_terms
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "data" / "default"
 AVAILABLE = {"open", "upgraded", "restricted"}
@@ -111,6 +118,9 @@ class Instance:
         Share of loaded trucks returning empty through the opposite direction.
     shares : list of arc_terms.Share
         Destination-share rules (empty: none).
+    congestion : list of (width, hours)
+        Congestion tiers (:func:`arc_terms.read_congestion`; empty: none); a tier truck's hour
+        costs its cargo's value of time x payload + ``waiting_usd_per_truck_day / 24``.
     """
 
     products: pd.DataFrame
@@ -122,6 +132,8 @@ class Instance:
     markets: pd.DataFrame
     empty_return_share: float
     shares: list = field(default_factory=list)
+    congestion: list = field(default_factory=list)
+    waiting_usd_per_truck_day: float = 0.0
 
 
 def _csv(folder: Path, name: str) -> pd.DataFrame:
@@ -236,7 +248,10 @@ def read_instance(folder: Path | str = DEFAULT_DATA, month: int | None = None,
     return Instance(products=products, country=country, arcs=arcs, capacity=capacity,
                     licences=licences, supply=supply, markets=markets,
                     empty_return_share=float(param.get("empty_return_share", 0.0)),
-                    shares=read_shares(folder, nodes, pr, sup, mk))
+                    shares=read_shares(folder, nodes, pr, sup, mk),
+                    congestion=read_congestion(param),
+                    waiting_usd_per_truck_day=float(param.get("waiting_cost_usd_per_truck_day",
+                                                              0.0)))
 
 
 @dataclass
@@ -317,6 +332,8 @@ def solve_arc_lp(inst: Instance, products: tuple[str, ...] | None = None,
               if not np.isnan(d)]
     demand_at = {(m, p): n_bal + len(keys) + i for i, (m, p, _) in enumerate(capped)}
     share_at = n_bal + len(keys) + len(capped)  # rule i: rows share_at + 2i (low), + 2i + 1
+    link_at: dict = {}  # (crossing, direction, product) -> congestion link row (after shares)
+    link0 = share_at + 2 * len(inst.shares)
     for j, (p, k, rules, origins, home) in enumerate(comms):
         prod = inst.products.loc[p]
         base = j * len(nodes)
@@ -332,6 +349,10 @@ def solve_arc_lp(inst: Instance, products: tuple[str, ...] | None = None,
                 if sigma > 0:
                     rows.append((n_bal + cap_at[(a.crossing_id, other[a.direction])],
                                  sigma / prod.payload_t_per_truck))
+                if inst.congestion:
+                    at = link_at.setdefault((a.crossing_id, a.direction, p),
+                                            link0 + len(link_at))
+                    rows.append((at, 1.0 / prod.payload_t_per_truck))
             rows += [(base + node_at[a.tail], 1.0), (base + node_at[a.head], -1.0)]
             cols.append(("arc", name, a.arc_id, arc_cost_per_t(a, prod), np.inf, rows))
         for m in mk[mk["product_id"] == p].itertuples(index=False):
@@ -354,12 +375,25 @@ def solve_arc_lp(inst: Instance, products: tuple[str, ...] | None = None,
         s = supply[(supply["product_id"] == p) & supply["origin"].isin(origins)]
         for o, v in zip(s["origin"], s["supply_t"]):
             rhs[j * len(nodes) + node_at[o]] += v
-    n_share = 2 * len(inst.shares)
-    n_rows = share_at + n_share
+    # congestion: trucks of a product at a gate direction sit in tiers (tier rows after the
+    # link rows, per gate direction and tier), each tier truck waits its hours at the
+    # product's value of time
+    tier0, n_tier = link0 + len(link_at), len(inst.congestion)
+    for (c, d, p), at in sorted(link_at.items()):
+        prod = inst.products.loc[p]
+        for k, (_, hours) in enumerate(inst.congestion):
+            cols.append(("tier", p, f"{c}:{d}:{k + 1}",
+                         hours * (prod.vot * prod.payload_t_per_truck
+                                  + inst.waiting_usd_per_truck_day / 24.0), np.inf,
+                         [(at, -1.0), (tier0 + cap_at[(c, d)] * n_tier + k, 1.0)]))
+    tier_up = [max(inst.capacity[key], 0.0) * w for key in keys for w, _ in inst.congestion]
+    n_rows = tier0 + len(tier_up)
     row_lo = np.concatenate([rhs, np.full(len(keys) + len(capped), -np.inf),
-                             np.tile([0.0, -np.inf], len(inst.shares))])
+                             np.tile([0.0, -np.inf], len(inst.shares)),
+                             np.full(len(link_at) + len(tier_up), -np.inf)])
     row_up = np.concatenate([rhs, [inst.capacity[k] for k in keys], [d for _, _, d in capped],
-                             np.tile([np.inf, 0.0], len(inst.shares))])
+                             np.tile([np.inf, 0.0], len(inst.shares)),
+                             np.zeros(len(link_at)), tier_up])
     r_idx = [r for c in cols for r, _ in c[5]]
     c_idx = [j for j, c in enumerate(cols) for _ in c[5]]
     vals = [v for c in cols for _, v in c[5]]

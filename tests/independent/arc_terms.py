@@ -81,3 +81,20 @@ def read_shares(folder: Path, nodes: pd.DataFrame, products: pd.DataFrame,
                          frozenset(origins), frozenset(prods), frozenset(region),
                          frozenset(china), float(r.low), float(r.high)))
     return out
+
+
+#: congestion tier ends (shares of capacity) when parameters.csv does not give them
+CONGESTION_ENDS = (0.5, 0.75, 0.9)
+
+
+def read_congestion(param: dict) -> list[tuple[float, float]]:
+    """``(width, hours)`` per congestion tier from ``parameters.csv`` values by name: tier ``k``
+    holds ``(end_k - end_{k-1})`` of a gate direction's capacity (ends
+    ``congestion_breakpoint_1..3``, then 1) and each truck in it waits ``congestion_hours_k``
+    (absent: 0). Empty when every tier's hours are 0 (no congestion)."""
+    ends = [0.0] + [float(param.get(f"congestion_breakpoint_{k}", CONGESTION_ENDS[k - 1]))
+                    for k in (1, 2, 3)] + [1.0]
+    hours = [float(param.get(f"congestion_hours_{k}", 0.0)) for k in (1, 2, 3, 4)]
+    if not any(hours):
+        return []
+    return [(ends[k + 1] - ends[k], hours[k]) for k in range(4)]

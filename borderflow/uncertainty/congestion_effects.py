@@ -1,0 +1,72 @@
+"""Congestion tiers in a kept model's warm changes (docs/model.md, "Congestion at the gates").
+
+A static kept model built with congestion tiers (:mod:`borderflow.model.congestion`) takes a
+sample's tier hours and values of time as the objective costs of its ``congestion`` columns
+(``hours x (vot x payload + waiting / 24)`` per truck; the waiting cost per truck-day is not
+sampled in static runs, so it holds its dataset value) and its breakpoints and capacities as
+the bounds of its
+``congestion_tier`` rows (``(b_k - b_{k-1}) x capacity``). Tiers a dataset does not switch on
+(every ``congestion_hours_k`` 0) are not in its model: sampling their numbers is refused
+(:class:`~borderflow.uncertainty.changes.StructureChange`), as is sampling payloads of a model
+with tiers (the link rows' ``1/payload`` terms are not re-written here).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from borderflow.data.parameters import CONGESTION_TIERS, PARAMETER
+
+__all__ = ["CONGESTION_PARAMETERS", "check_congestion_sampling", "congestion_changes",
+           "sampled_cells"]
+
+#: the parameters.csv rows of the tiers
+CONGESTION_PARAMETERS = tuple(f"congestion_breakpoint_{k}" for k in range(1, CONGESTION_TIERS)) \
+    + tuple(f"congestion_hours_{k}" for k in range(1, CONGESTION_TIERS + 1))
+
+
+def check_congestion_sampling(built, factors) -> str | None:
+    """Why a kept model cannot take these sampled numbers warm (``None``: it can)."""
+    sampled = factors["table"].eq("parameters") & factors["key"].isin(CONGESTION_PARAMETERS)
+    if built.congestion is None and sampled.any():
+        return ("congestion parameters are sampled but the dataset has no congestion tiers "
+                "(every congestion_hours_k is 0): switch them on in parameters.csv")
+    payload = factors["table"].eq("products") & factors["field"].eq("payload_t_per_truck")
+    if built.congestion is not None and payload.any():
+        return "payloads are sampled in a model with congestion tiers: solve them by rebuilding"
+    return None
+
+
+def _tiers(effects, arr: dict) -> tuple[np.ndarray, np.ndarray, float]:
+    """Tier ends (0, b_1.., 1), hours per tier and the waiting cost per truck-day of a sample."""
+    def par(name: str) -> float:
+        return effects.param(arr, name, PARAMETER[name].default)
+
+    ends = np.array([0.0] + [par(f"congestion_breakpoint_{k}")
+                             for k in range(1, CONGESTION_TIERS)] + [1.0])
+    hours = np.array([par(f"congestion_hours_{k}") for k in range(1, CONGESTION_TIERS + 1)])
+    return ends, hours, par("waiting_cost_usd_per_truck_day")
+
+
+def sampled_cells(effects, arr: dict, vot: np.ndarray):
+    """The kept model's ``congestion`` cells with a sample's hours and cost per truck."""
+    cells = effects.built.congestion.cells
+    _, hours, waiting = _tiers(effects, arr)
+    product = cells["product_id"].map(effects.product_ix).to_numpy(dtype=np.int64)
+    payload = arr[("products", "payload_t_per_truck")][product]
+    h = hours[cells["tier"].to_numpy(dtype=np.int64) - 1]
+    return cells.assign(hours=h, cost_usd_per_truck=h * (
+        np.asarray(vot, dtype=float)[product] * payload + waiting / 24.0))
+
+
+def congestion_changes(effects, arr: dict, cap: np.ndarray, vot: np.ndarray
+                       ) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
+    """``(costs of congestion[j], (lower, upper) of congestion_tier[r])`` at a sample's arrays
+    (``cap``: the sample's ``crossing_capacity`` bounds, ``vot``: values of time per product
+    of ``products.csv``)."""
+    ci = effects.built.congestion
+    ends = _tiers(effects, arr)[0]
+    costs = sampled_cells(effects, arr, vot)["cost_usd_per_truck"].to_numpy(dtype=float)
+    rk = ci.tiers["tier"].to_numpy(dtype=np.int64) - 1
+    width = (ends[1:] - ends[:-1])[rk]
+    up = width * np.maximum(np.asarray(cap, dtype=float)[ci.tiers["cap_row"].to_numpy()], 0.0)
+    return costs, (np.full(len(up), -np.inf), up)
