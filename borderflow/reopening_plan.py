@@ -113,7 +113,8 @@ def branch_name(k: int, days: tuple[dt.date, ...]) -> str:
     return f"branch-{k}-reopens-" + "-".join(d.isoformat() for d in days)
 
 
-def _check(scenario: Scenario) -> None:
+def check_tree(scenario: Scenario) -> None:
+    """Refuse (one line) a scenario that cannot be a reopening tree: no dated horizon."""
     if scenario.horizon.start is None:
         raise InputError(Problem(f"scenario '{scenario.name}'", None, "horizon.start",
                                  "a reopening tree needs a dated horizon (horizon.start)"))
@@ -182,7 +183,7 @@ def reopening_plan(tables: InputTables, scenario: Scenario, options: RunOptions 
     SolverError
         If HiGHS does not end optimal.
     """
-    _check(scenario)
+    check_tree(scenario)
     options = options or RunOptions()
     progress = on_progress or (lambda *a: None)
     t0 = time.perf_counter()
