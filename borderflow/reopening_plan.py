@@ -24,6 +24,7 @@ Objectives are the model's (USD, costs minus revenue: lower is better).
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -52,24 +53,26 @@ OPTIMALITY = ("optimal over the (route, product) pairs of the run (routes enumer
 
 @dataclass
 class ReopeningResult:
-    """A reopening tree's answer: the ``branches`` table, ``summary``, ``metadata``, and each
-    branch's result tables under the tree plan (``branch_results``, name -> ResultTables)."""
+    """A reopening tree's answer: the ``branches`` table, ``summary`` and ``metadata``; each
+    branch's scenario and result tables under the tree plan (``runs``, name -> (Scenario,
+    ResultTables)); after :meth:`verify`, ``verification``
+    (:func:`borderflow.verify.reopening.verify_tree`'s report)."""
 
     branches: pd.DataFrame
     summary: dict
     metadata: dict
-    branch_results: dict = field(default_factory=dict)
-    #: the branches' scenarios (name -> Scenario), for the verifier
-    branch_scenarios: dict = field(default_factory=dict)
-    #: :func:`borderflow.verify.reopening.verify_tree`'s report, set by :meth:`verify`
+    runs: dict = field(default_factory=dict)
     verification: pd.DataFrame | None = None
+
+    @property
+    def branch_results(self) -> dict:
+        """Each branch's result tables under the tree plan (folder name -> ResultTables)."""
+        return {name: res for name, (_, res) in self.runs.items()}
 
     def contents(self) -> dict:
         """What the folder holds: ``tables``, ``documents`` and one run folder per branch."""
-        folders = {name: run_contents(res, {**self.metadata,
-                                            "scenario": self.branch_scenarios[name].model_dump(
-                                                mode="json", by_alias=True)})
-                   for name, res in self.branch_results.items()}
+        folders = {name: run_contents(res, {**self.metadata, "scenario": sc.model_dump(
+                       mode="json", by_alias=True)}) for name, (sc, res) in self.runs.items()}
         return {"tables": {"branches": self.branches},
                 "documents": {SUMMARY: self.summary, METADATA: self.metadata},
                 "folders": folders}
@@ -154,7 +157,7 @@ def _solve_tree(tables, branches, options, progress):
         session.set_bounds(comp, np.full(n, -np.inf), np.full(n, np.inf))
     relaxed = session.solve()
     foresight = [float(b.model.objective.expr()) for b in tree.branches]
-    return tree, solved, results, relaxed, foresight, routes
+    return len(tree.ties), solved, results, relaxed, foresight
 
 
 def reopening_plan(tables: InputTables, scenario: Scenario, options: RunOptions | None = None,
@@ -188,8 +191,8 @@ def reopening_plan(tables: InputTables, scenario: Scenario, options: RunOptions 
     progress = on_progress or (lambda *a: None)
     t0 = time.perf_counter()
     branches = reopening_branches(scenario)
-    tree, solved, results, relaxed, foresight, routes = _solve_tree(tables, branches, options,
-                                                                     progress)
+    ties, solved, results, relaxed, foresight = _solve_tree(tables, branches, options, progress)
+    gc.collect()  # the tree's models (Pyomo's reference cycles) before the policy runs
     p = np.array([b[0] for b in branches])
     names = [branch_name(k, d) for k, (_, d, _) in enumerate(branches)]
     table = pd.DataFrame({
@@ -211,7 +214,7 @@ def reopening_plan(tables: InputTables, scenario: Scenario, options: RunOptions 
         "wait_and_see_objective_usd": wait_and_see,
         "wait_and_see_lp_objective_usd": relaxed.objective_usd,
         "evpi_usd": expected - wait_and_see,
-        "nonanticipativity_rows": int(len(tree.ties)),
+        "nonanticipativity_rows": int(ties),
         "variables": solved.variables, "constraints": solved.constraints,
         "solver": solved.solver, "solve_seconds": solved.solve_seconds + relaxed.solve_seconds,
     }
@@ -234,5 +237,4 @@ def reopening_plan(tables: InputTables, scenario: Scenario, options: RunOptions 
     metadata = {**run_metadata(tables, scenario, options, *options.effective(True, names_)),
                 "kind": "reopening tree"}
     return ReopeningResult(branches=table, summary=summary, metadata=metadata,
-                           branch_results=dict(zip(names, results)),
-                           branch_scenarios={n: s for n, (_, _, s) in zip(names, branches)})
+                           runs={n: (b[2], r) for n, b, r in zip(names, branches, results)})

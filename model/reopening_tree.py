@@ -43,11 +43,11 @@ import pyomo.environ as pyo
 from .formulation import BuiltModel, build_model, column_periods
 from .network import FreightNetwork
 from .routes import RouteSet
+from .stochastic import FLOW_KEYS
 from .terms import add_rows, terms
 
 #: variable components that are states, not decisions (they follow from the decisions)
 STATES = ("queue",)
-FLOW_KEYS = ["route_id", "product_id", "period"]
 
 
 @dataclass

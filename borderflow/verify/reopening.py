@@ -199,23 +199,8 @@ def read_tree_folder(folder: Path) -> tuple[dict, list[pd.DataFrame]]:
 
 
 def verify_tree_folder(folder: Path, data=None, overlays=()) -> pd.DataFrame:
-    """Verify a reopening tree's folder: its files (manifest, CSV against parquet in it and
-    each branch's sub-folder, inputs' checksums) and :func:`verify_tree` against the inputs
-    named in its ``run.json`` (or ``data``)."""
-    from borderflow.io import read_inputs
+    """Verify a reopening tree's folder: its files and :func:`verify_tree` against the inputs
+    named in its ``run.json`` (or ``data``; :func:`borderflow.verify.folder.verify_plan_files`)."""
+    from .folder import verify_plan_files
 
-    from . import folder as files
-
-    parts = files.manifest_checks(folder)
-    contents, found = read_tree_folder(folder)
-    parts += found + files.csv_checks(folder)
-    for name in contents["folders"]:
-        parts += [c.assign(entity=f"{name}/" + c["entity"].astype(str))
-                  for c in files.csv_checks(folder / name)]
-    meta = contents["documents"].get(METADATA)
-    if not meta:
-        return assemble(parts)
-    tables = read_inputs(folder, meta, data, overlays)
-    parts.append(verify_tree(contents, tables))
-    parts += files.input_checks(folder, meta)
-    return assemble(parts)
+    return verify_plan_files(folder, read_tree_folder, verify_tree, data, overlays)
