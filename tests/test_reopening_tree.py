@@ -26,12 +26,16 @@ foresight).
 
 from __future__ import annotations
 
+import json
+
+import jsonschema
 import pytest
 from clitools import invoke
 from helpers import border_data, day, dated
 from typer.testing import CliRunner
 
 from borderflow.data.scenario import CloseEvent, Window
+from borderflow.present import envelope as E
 from borderflow.reopening_plan import reopening_plan
 
 TOL = 1e-6
@@ -156,9 +160,12 @@ def test_cli_writes_a_folder_that_verify_rechecks(tmp_path, tiny_tables):
     runner = CliRunner()
     out = tmp_path / "tree"
     r = invoke(runner, app, ["reopening", "--scenario", str(yaml), "--data", str(data),
-                             "--out", str(out), "--no-compare"])
+                             "--out", str(out), "--no-compare", "--json"])
     assert r.exit_code == 0, r.output
-    assert "expected value of perfect information 800 USD" in r.output
+    env = json.loads(r.stdout)
+    jsonschema.Draft202012Validator(json.loads(E.SCHEMA_PATH.read_text())).validate(env)
+    assert env["command"] == "reopening" and env["summary"]["evpi_usd"] == pytest.approx(800)
+    assert any("expected value of perfect information 800 USD" in x for x in env["narrative"])
     assert (out / "branch-1-reopens-2024-01-06" / "route_flows.parquet").exists()
     v = invoke(runner, app, ["verify", str(out)])
     assert v.exit_code == 0, v.output
