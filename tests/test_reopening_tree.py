@@ -186,3 +186,21 @@ def test_cli_refuses_a_scenario_without_a_tree(tmp_path, tiny_tables, text, mess
     assert r.exit_code == 2, r.output
     assert message in r.output and len(r.output.strip().splitlines()) == 1, r.output
     assert not out.exists()
+
+
+def test_the_verifier_derives_the_same_information_groups_as_the_model():
+    """Two uncertain closures (reopening on day 3 or 5, and on day 4 or 6): four branches.
+    Days 0-2 all four together; day 3 splits by the first closure ({3,4}, {3,6} | {5,4}, {5,6});
+    on day 4 the second closure reopens in {3,4} and {5,4} only: no two branches together."""
+    import datetime as dt
+
+    from borderflow.model.reopening_tree import information_groups
+    from borderflow.verify.reopening import told_apart_groups
+
+    periods = [(3, 4), (3, 6), (5, 4), (5, 6)]
+    model = information_groups(periods, 8)
+    start = dt.date(2024, 1, 1)
+    dates = [tuple(start + dt.timedelta(days=d) for d in p) for p in periods]
+    assert told_apart_groups(dates, start, 8) == model
+    assert model == [(0, [0, 1, 2, 3]), (1, [0, 1, 2, 3]), (2, [0, 1, 2, 3]),
+                     (3, [0, 1]), (3, [2, 3])]
