@@ -111,6 +111,16 @@ def same_information(scenario: Scenario) -> Scenario:
                                        "name": f"{scenario.name}-same-information"[:100]})
 
 
+def objective_value(objective) -> float:
+    """A (deactivated) objective's value at the loaded solution, from its cost arrays if it
+    keeps them (USD)."""
+    arrays = objective.cost_arrays() if hasattr(objective, "cost_arrays") else None
+    if arrays is None:
+        return float(objective.expr())
+    x, positions, cost = arrays
+    return float(np.array([x[i].value or 0.0 for i in positions]) @ np.asarray(cost))
+
+
 def branch_name(k: int, days: tuple[dt.date, ...]) -> str:
     """The sub-folder of branch ``k``: ``branch-<k>-reopens-<day>[-<day>...]``."""
     return f"branch-{k}-reopens-" + "-".join(d.isoformat() for d in days)
@@ -156,7 +166,7 @@ def _solve_tree(tables, branches, options, progress):
         n = len(comp)
         session.set_bounds(comp, np.full(n, -np.inf), np.full(n, np.inf))
     relaxed = session.solve()
-    foresight = [float(b.model.objective.expr()) for b in tree.branches]
+    foresight = [objective_value(b.model.objective) for b in tree.branches]
     return len(tree.ties), solved, results, relaxed, foresight
 
 

@@ -42,6 +42,7 @@ import pyomo.environ as pyo
 
 from .formulation import BuiltModel, build_model, column_periods
 from .network import FreightNetwork
+from .pyomo_layer import ArrayObjective
 from .routes import RouteSet
 from .stochastic import FLOW_KEYS
 from .terms import add_rows, terms
@@ -151,6 +152,24 @@ def define_nonanticipativity(m: pyo.ConcreteModel, branches: list[BuiltModel],
                                                  "branch", "root"]]
 
 
+def expected_objective(built: list[BuiltModel], probabilities: list[float]):
+    """``min sum_k p_k z_k`` as one :class:`~borderflow.model.pyomo_layer.ArrayObjective` over
+    the branches' cost arrays (the translation reads arrays, not a 3 x 200,000-term
+    expression); a walked expression if a branch's objective was replaced."""
+    arrays = [b.model.objective.cost_arrays() for b in built]
+    if any(a is None for a in arrays):
+        return pyo.Objective(expr=sum(float(p) * b.model.objective.expr
+                                      for b, p in zip(built, probabilities)),
+                             sense=pyo.minimize)
+    xs, positions, costs, offset = [], [], [], 0
+    for (x, pos, cost), p in zip(arrays, probabilities):
+        xs.extend(x)
+        positions.append(np.asarray(pos, dtype=np.int64) + offset)
+        costs.append(float(p) * np.asarray(cost, dtype=float))
+        offset += len(x)
+    return ArrayObjective(tuple(xs), np.concatenate(positions), np.concatenate(costs))
+
+
 def build_tree_model(nets: list[FreightNetwork], probabilities: list[float], routes: RouteSet,
                      reopen_periods: list[tuple[int, ...]]) -> TreeModel:
     """Build the extensive form of a reopening tree.
@@ -175,14 +194,12 @@ def build_tree_model(nets: list[FreightNetwork], probabilities: list[float], rou
     built = [build_model(net, routes) for net in nets]
     _same_structure(built)
     m = pyo.ConcreteModel(name="borderflow:reopening-tree")
-    total = 0.0
-    for k, (b, p) in enumerate(zip(built, probabilities)):
+    for k, b in enumerate(built):
         m.add_component(f"b{k}", b.model)
         b.model.objective.deactivate()
-        total = total + float(p) * b.model.objective.expr
     n_periods = built[0].index.n_periods
     ties = define_nonanticipativity(m, built, information_groups(reopen_periods, n_periods))
-    m.objective = pyo.Objective(expr=total, sense=pyo.minimize)
+    m.objective = expected_objective(built, probabilities)
     m.dual = pyo.Suffix(direction=pyo.Suffix.IMPORT)
     return TreeModel(model=m, branches=built, probabilities=[float(p) for p in probabilities],
                      reopen_periods=[tuple(r) for r in reopen_periods], ties=ties)
