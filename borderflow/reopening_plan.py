@@ -165,6 +165,7 @@ def _solve_tree(tables, branches, options, progress):
     for comp in tree.tie_components():
         n = len(comp)
         session.set_bounds(comp, np.full(n, -np.inf), np.full(n, np.inf))
+    session.continue_warm()  # the tree's basis stays primal feasible: the primal simplex
     relaxed = session.solve()
     foresight = [objective_value(b.model.objective) for b in tree.branches]
     return len(tree.ties), solved, results, relaxed, foresight
