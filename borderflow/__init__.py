@@ -13,6 +13,7 @@ The public API (docs/api.md)::
     bf.sweep(bf.plan_sweep(n_minus_1=True), "runs/n1")  # many scenarios on Dask
     bf.read_sweep("runs/n1")                          # a sweep folder's tables, read back
     bf.robust_plan(ds, *bf.closure_scenarios(["boten-mohan"], 0.05))
+    bf.reopening_plan(ds, sc_with_reopening_odds)   # stochastic plan over an uncertain reopening
     bf.calibrate(bf.load_dataset(), out="runs/calibration")
     bf.uncertainty(ds, sc, samples=200).text()        # bands: "+55,400 USD/day (P10–P90: ...)"
     bf.appraise(ds, samples=50).ranking               # NPV, EIRR, BCR of investments.csv
@@ -91,6 +92,8 @@ _EXPORTS = {
     "label_directions": "borderflow.present.names",
     "robust_plan": "borderflow.robust",
     "closure_scenarios": "borderflow.robust",
+    "reopening_plan": "borderflow.reopening_plan",
+    "ReopeningResult": "borderflow.reopening_plan",
     "RobustResult": "borderflow.robust",
     "calibrate": "borderflow.calibration",
     "CalibrationResult": "borderflow.calibration",
@@ -110,14 +113,16 @@ _MODULES = {"uncertainty"}
 __all__ = ["AppraisalResult", "BuildEvent", "CalibrationResult", "CapacityEvent", "CloseEvent",
            "ExtraCapacityEvent", "FitOptions", "HoldDispatchEvent", "Horizon", "IndexTables",
            "InitialQueue", "InputError", "InputTables", "OpenEvent", "PriorityEvent",
-           "PriorityRule", "ResponseResult", "Result", "RobustResult", "RollingHorizon",
-           "RouteOptions", "RunOptions", "RunSummary", "STAGES", "Scenario", "SolverError",
+           "PriorityRule", "ReopeningResult", "ResponseResult", "Result", "RobustResult",
+           "RollingHorizon", "RouteOptions", "RunOptions", "RunSummary", "STAGES", "Scenario",
+           "SolverError",
            "SlotQuotaEvent", "SolverOptions", "SupplyChange", "SupplyEvent", "SweepPlan",
            "SweepResult",
            "UncertaintyResult", "Window", "appraise", "calibrate", "closure_scenarios",
            "example_scenario", "folder_kind", "investment_candidates", "label_directions",
            "load_dataset", "n_minus_1_scenarios", "plan_sweep", "read_result", "read_sweep",
-           "respond", "robust_plan", "solve", "sweep", "uncertainty", "verify_run"]
+           "reopening_plan", "respond", "robust_plan", "solve", "sweep", "uncertainty",
+           "verify_run"]
 
 
 def __getattr__(name: str):
@@ -147,6 +152,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from borderflow.model.routes import RouteOptions
     from borderflow.model.summary import RunSummary
     from borderflow.options import RunOptions
+    from borderflow.reopening_plan import ReopeningResult, reopening_plan
     from borderflow.robust import RobustResult, closure_scenarios, robust_plan
     from borderflow.solvers.highs import SolverError, SolverOptions
     from borderflow.solvers.rolling import RollingHorizon

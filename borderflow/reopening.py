@@ -11,9 +11,10 @@ in every branch until the branches can be told apart (non-anticipative by constr
 calendar known on a day is the same in every branch not yet ruled out).
 
 This is a policy evaluated branch by branch, not the multi-stage stochastic optimum (which
-would weigh the branches when choosing the dispatch rather than plan on their mean): its
-expected cost is an upper bound on that optimum's, and the branches' foresight optima average
-to a lower bound (the expected value of perfect information is at most the difference).
+weighs the branches when choosing the dispatch rather than plan on their mean:
+:mod:`borderflow.reopening_plan`, which reports this policy beside it): with the same
+information its expected cost is an upper bound on that optimum's, and the branches'
+foresight optima average to a lower bound.
 """
 
 from __future__ import annotations

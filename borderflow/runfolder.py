@@ -82,7 +82,7 @@ MARKER = ".borderflow-run.json"
 #: what a marked folder holds (``calibration``: ``borderflow calibrate``, docs/calibration.md;
 #: ``uncertainty``: ``borderflow uncertainty``, resumable in place as a sweep; ``robust``:
 #: ``borderflow robust``, whose folders before issue 17 were marked ``run``: :func:`old_robust`)
-KINDS = ("run", "sweep", "calibration", "respond", "uncertainty", "robust")
+KINDS = ("run", "sweep", "calibration", "respond", "uncertainty", "robust", "reopening")
 #: version of the marker's layout
 MARKER_FORMAT = 1
 class OutputError(InputError):

@@ -120,7 +120,9 @@ class RunSummary:
                                  default=None)
     dispatch: str = _f("-", "`foresight`: the LP knows the whole calendar from the first day "
                             "(an optimum); `realistic`: a policy simulation, re-planned each "
-                            "decision day with the events announced by then (not an optimum)",
+                            "decision day with the events announced by then (not an optimum); "
+                            "`stochastic`: a branch of a reopening tree, its part of the "
+                            "tree's optimum (`borderflow reopening`)",
                        default="foresight")
     foresight_objective_usd: float | None = _f("USD", "realistic dispatch: the perfect-"
                                                       "foresight optimum of the same model "

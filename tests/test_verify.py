@@ -332,7 +332,7 @@ def test_embedded_baseline_verifies(tmp_path):
 
 
 @pytest.mark.parametrize("kind", [k for k in __import__("borderflow.runfolder").runfolder.KINDS
-                                  if k not in ("run", "sweep", "robust")])
+                                  if k not in ("run", "sweep", "robust", "reopening")])
 def test_a_folder_of_another_kind_is_refused_in_one_line_not_reported_as_violations(tmp_path,
                                                                                     kind):
     """`verify` of a respond, uncertainty or calibration folder: exit 2 and one line

@@ -1,7 +1,9 @@
-"""Command line: ``borderflow solve | reroute | robust | sweep | verify | export | map | report |
-data | app | calibrate | uncertainty | appraise | respond``, one module per group of commands:
+"""Command line: ``borderflow solve | reroute | robust | reopening | sweep | verify | export | map |
+report | data | app | calibrate | uncertainty | appraise | respond``, one module per group of
+commands:
 
 - :mod:`borderflow.cli.run_commands`: ``solve``, ``reroute``, ``robust`` (commands that solve);
+- :mod:`borderflow.cli.reopening_cmd`: ``reopening`` (an uncertain reopening's stochastic plan);
 - :mod:`borderflow.cli.sweep_commands`: ``sweep``;
 - :mod:`borderflow.cli.data_commands`: ``data check``, ``data list``, ``data map``;
 - :mod:`borderflow.cli.output_commands`: ``verify``, ``export``, ``map``, ``report`` (commands
@@ -30,6 +32,7 @@ from __future__ import annotations
 # ``borderflow --help`` lists them.
 from . import calibrate as _calibrate_module
 from . import run_commands  # noqa: F401  (solve, reroute, robust)
+from . import reopening_cmd  # noqa: F401  (reopening)
 from . import sweep_commands  # noqa: F401  (sweep)
 from . import data_commands  # noqa: F401  (data check, data list, data map)
 from . import output_commands  # noqa: F401  (verify, export, map, report)

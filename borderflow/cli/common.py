@@ -329,7 +329,7 @@ def _claim(out: Path, protected, kind: str = "run"):
     from borderflow.runfolder import claim
 
     return claim(out, kind, protected=protected,
-                 volatile=ROBUST_VOLATILE if kind == "robust" else RUN_VOLATILE)
+                 volatile=ROBUST_VOLATILE if kind in ("robust", "reopening") else RUN_VOLATILE)
 
 
 def _gis_into(res, out: Path, progress, written: list):

@@ -219,6 +219,9 @@ def verify_run(run_dir: Path | str, data: Path | str | None = None,
     if kind == "robust":
         from .robust import verify_plan_folder
         return verify_plan_folder(run_dir, data, overlays)
+    if kind == "reopening":
+        from .reopening import verify_tree_folder
+        return verify_tree_folder(run_dir, data, overlays)
     if kind == "run" and old_robust(run_dir):
         kind = "old robust plan"  # `borderflow robust` before issue 17 marked its folder a run
     if kind != "run":

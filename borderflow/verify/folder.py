@@ -207,6 +207,31 @@ def read_metadata_row(folder: Path) -> tuple[dict | None, list[pd.DataFrame]]:
                            f"({' '.join(str(err).split())[:120]})", 1.0, "files")]
 
 
+def verify_plan_files(folder: Path, read, check, data=None, overlays=()) -> pd.DataFrame:
+    """Verify a folder of a plan with one sub-folder per scenario or branch (a robust plan, a
+    reopening tree): its files (manifest, CSV against parquet in it and each sub-folder, the
+    inputs' checksums) and ``check(contents, tables)`` against the inputs named in its
+    ``run.json`` (or ``data``). ``read(folder) -> (contents, rows)`` reads its contents
+    (``tables``, ``documents``, ``folders``) and reports what is missing."""
+    from borderflow.io import read_inputs
+
+    from .report import assemble
+
+    parts = manifest_checks(folder)
+    contents, found = read(folder)
+    parts += found + csv_checks(folder)
+    for name in contents["folders"]:
+        parts += [c.assign(entity=f"{name}/" + c["entity"].astype(str))
+                  for c in csv_checks(folder / name)]
+    meta = contents["documents"].get(METADATA)
+    if not meta and data is None:
+        return assemble(parts)
+    tables = read_inputs(folder, meta or {}, data, overlays)
+    parts.append(check(contents, tables))
+    parts += input_checks(folder, meta or {})
+    return assemble(parts)
+
+
 def coverage(folder: Path | str) -> list[dict]:
     """How each column of each result table of a run folder is verified.
 

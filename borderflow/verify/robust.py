@@ -425,23 +425,10 @@ def verify_plan_folder(folder: Path, data=None, overlays=()) -> pd.DataFrame:
     the folder and each scenario's sub-folder, the inputs' checksums) and the plan
     (:func:`verify_plan`) against the inputs named in its ``run.json`` (or ``data``)."""
     from borderflow.data.errors import InputError, Problem, display_path
-    from borderflow.io import read_inputs
 
     from . import folder as files
 
     if not (folder / "run.json").is_file() and not (folder / "plan.parquet").is_file():
         raise InputError(Problem(display_path(folder), None, None, "not a robust plan folder "
                                  "(marked robust, but no run.json and no plan.parquet)"))
-    parts = files.manifest_checks(folder)
-    contents, found = read_plan_folder(folder)
-    parts += found + files.csv_checks(folder)
-    for name in contents["folders"]:
-        parts += [c.assign(entity=f"{name}/" + c["entity"].astype(str))
-                  for c in files.csv_checks(folder / name)]
-    meta = contents["documents"]["run.json"]
-    if not meta and data is None:
-        return assemble(parts)
-    tables = read_inputs(folder, meta, data, overlays)
-    parts.append(verify_plan(contents, tables))
-    parts += files.input_checks(folder, meta)
-    return assemble(parts)
+    return files.verify_plan_files(folder, read_plan_folder, verify_plan, data, overlays)

@@ -1,0 +1,206 @@
+"""An uncertain reopening as a multi-stage stochastic plan (issue 18, item 5): the extensive
+form over the reopening tree, hand-computed on the tiny network of tests/test_reopening.py.
+
+Network: X1 is reached the day after dispatch, X2 the same day; 10 trucks of durian a day; a
+day's trucks sent via X2 cost 1,000 USD more than via X1 (the detour); here waiting costs 300
+USD/truck-day, so a day's trucks waiting one day at X1 cost 3,000 USD. X1 closes on day 2 (known
+from day 0 in the tree) and reopens on day 3 (probability p) or day 5 (1 - p); the branches are
+told apart on day 3 (the gate opens, or does not).
+
+Above the undisrupted cost, per day of dispatch (X1 / X2):
+
+- day 1's trucks reach X1 on day 2: wait 1 day (3,000) if it reopens on day 3, 3 days (9,000) on
+  day 5; via X2 1,000. Both branches: X2 (1,000).
+- day 2's trucks reach X1 on day 3, before the branches are told apart: via X1 they wait 0 or 2
+  days, expected (1 - p) x 6,000; via X2 1,000. The tree sends them via X1 only if p > 5/6.
+- day 3's trucks: the branch is known; day 3 via X1 (0), day 5 via X2 (1,000 < 3,000).
+
+p = 0.8: tree 1,000 + 1,000 + 0.2 x 1,000 = 2,200 (branches 2,000 / 3,000); foresight 1,000 /
+3,000, wait-and-see 1,400, **EVPI 800**. Planning on the mean (3.4 -> day 3) sends day 2's
+trucks via X1: 1,000 / 8,000 (day 2's wait 2 days: 6,000), expected 2,400, **VSS 200**.
+p = 0.9: the tree also sends day 2's trucks via X1 (0.1 x 6,000 = 600 < 1,000): 1,000 + 600 +
+100 = 1,700; wait-and-see 0.9 x 1,000 + 0.1 x 3,000 = 1,200, EVPI 500; the mean (3.2 -> day 3)
+makes the same choice: VSS 0 (branches 1,000 / 8,000 above undisrupted, 0 / 5,000 above
+foresight).
+"""
+
+from __future__ import annotations
+
+import json
+
+import jsonschema
+import pytest
+from clitools import invoke
+from helpers import border_data, day, dated
+from typer.testing import CliRunner
+
+from borderflow.data.scenario import CloseEvent, Window
+from borderflow.present import envelope as E
+from borderflow.reopening_plan import reopening_plan
+
+TOL = 1e-6
+
+
+def _network(t, waiting: float = 300.0):
+    t["supply"].loc[0, "supply_t_per_year"] = 200 * 31 * 12
+    t["links"].loc[0, "travel_h"] = 30
+    p = t["parameters"]
+    p.loc[p["parameter"] == "waiting_cost_usd_per_truck_day", "value"] = waiting
+    return t
+
+
+def _tables(tmp_path, tiny_tables):
+    from borderflow.data.dataset import load_dataset
+
+    return load_dataset(border_data(tmp_path, "data", _network(tiny_tables)))
+
+
+def _scenario(odds: dict):
+    close = CloseEvent(crossing="x1", close=Window(**{"from": day(2), "to": day(min(odds) - 1)}),
+                       reopening_odds={day(k): p for k, p in odds.items()})
+    return dated("odds", 8, close)
+
+
+def _x1_trucks(res, period: int) -> float:
+    f = res.route_flows
+    f = f[(f["period"] == period) & f["crossings"].astype(str).str.contains("x1")]
+    return float(f["trucks_per_day"].sum())
+
+
+@pytest.mark.parametrize("p, branches, evpi, vss, day2_via_x1", [
+    (0.8, [1000, 0], 800, 200, 0.0),
+    (0.9, [0, 5000], 500, 0, 10.0)])
+def test_tree_hand_computed(tmp_path, tiny_tables, p, branches, evpi, vss, day2_via_x1):
+    tables = _tables(tmp_path, tiny_tables)
+    res = reopening_plan(tables, _scenario({3: p, 5: round(1 - p, 10)}))
+    s, b = res.summary, res.branches
+    assert s["status"] == "optimal" and s["routing"] == "restricted" and s["exact"]
+    assert s["evpi_usd"] == pytest.approx(evpi, abs=TOL)
+    assert s["vss_usd"] == pytest.approx(vss, abs=TOL)
+    assert b["value_of_foresight_usd"].tolist() == pytest.approx(branches, abs=TOL)
+    assert s["lp_objective_usd"] == pytest.approx(s["expected_objective_usd"], abs=TOL)
+    # the dispatch: day 1 via X2 in both; day 2 the same in both (decided before day 3);
+    # day 3 via X1 once it reopened, via X2 while still shut
+    r3, r5 = res.branch_results.values()
+    assert [_x1_trucks(r, 1) for r in (r3, r5)] == pytest.approx([0, 0], abs=TOL)
+    assert [_x1_trucks(r, 2) for r in (r3, r5)] == pytest.approx([day2_via_x1] * 2, abs=TOL)
+    assert [_x1_trucks(r, 3) for r in (r3, r5)] == pytest.approx([10, 0], abs=TOL)
+    report = res.verify(tables)
+    assert report["ok"].all(), report[~report["ok"]]
+    assert report["check"].eq("nonanticipative_dispatch").sum() >= 3
+
+
+def test_planning_on_the_mean_differs_from_the_tree_and_from_foresight(tmp_path, tiny_tables):
+    tables = _tables(tmp_path, tiny_tables)
+    s = reopening_plan(tables, _scenario({3: 0.8, 5: 0.2})).summary
+    tree, ws, mean = (s["expected_objective_usd"], s["wait_and_see_objective_usd"],
+                      s["expectation_policy_objective_usd"])
+    assert (tree - ws, mean - tree) == pytest.approx((800, 200), abs=TOL)
+    # the scenario as written (closure a surprise on day 2): day 1's trucks go via X1 and wait
+    assert s["realistic_objective_usd"] - mean == pytest.approx(0.8 * 2000 + 0.2 * 8000,
+                                                                 abs=TOL)
+
+
+def test_one_branch_is_the_foresight_run(tmp_path, tiny_tables):
+    from borderflow.pipeline import run_scenario
+
+    tables = _tables(tmp_path, tiny_tables)
+    res = reopening_plan(tables, _scenario({5: 1.0}), compare=False)
+    known = dated("known", 8, CloseEvent(crossing="x1",
+                                         close=Window(**{"from": day(2), "to": day(4)})))
+    foresight = run_scenario(tables, known).results.summary["objective_usd"]
+    assert res.summary["expected_objective_usd"] == pytest.approx(foresight, abs=TOL)
+    assert res.summary["evpi_usd"] == pytest.approx(0, abs=TOL)
+    assert res.summary["nonanticipativity_rows"] == 0
+
+
+def test_without_the_ties_the_answer_is_the_wait_and_see_bound(tmp_path, tiny_tables):
+    """The ties bind: the same model without them is each branch's foresight optimum, whose
+    average is 800 USD below the tree's (p = 0.8)."""
+    from borderflow.pipeline import run_scenario
+    from borderflow.reopening import reopening_branches
+
+    tables = _tables(tmp_path, tiny_tables)
+    scenario = _scenario({3: 0.8, 5: 0.2})
+    s = reopening_plan(tables, scenario, compare=False).summary
+    alone = sum(p * run_scenario(tables, b).results.summary["objective_usd"]
+                for p, _, b in reopening_branches(scenario))
+    assert s["wait_and_see_lp_objective_usd"] == pytest.approx(alone, abs=TOL)
+    assert s["wait_and_see_objective_usd"] == pytest.approx(alone, abs=TOL)
+    assert s["lp_objective_usd"] - alone == pytest.approx(800, abs=TOL)
+
+
+def test_the_verifier_catches_anticipation_and_a_wrong_expectation(tmp_path, tiny_tables):
+    from borderflow.verify.reopening import verify_tree
+
+    tables = _tables(tmp_path, tiny_tables)
+    res = reopening_plan(tables, _scenario({3: 0.8, 5: 0.2}), compare=False)
+    contents = res.contents()
+    name = list(contents["folders"])[1]
+    flows = contents["folders"][name][0]["route_flows"]
+    day2 = flows.index[flows["period"] == 2][0]
+    flows.loc[day2, "flow_t"] += 1.0  # branch "day 5" knows on day 2 what it cannot
+    contents["documents"]["summary.json"]["expected_objective_usd"] += 10.0
+    report = verify_tree(contents, tables)
+    bad = set(report.loc[~report["ok"], "check"])
+    assert {"nonanticipative_dispatch", "expected_objective"} <= bad
+    row = report[(report["check"] == "nonanticipative_dispatch")
+                 & (report["entity"] == "route_flows day 2")]
+    assert float(row["amount"].iloc[0]) == pytest.approx(1.0, abs=TOL)
+
+
+def test_cli_writes_a_folder_that_verify_rechecks(tmp_path, tiny_tables):
+    from borderflow.cli import app
+
+    data = border_data(tmp_path, "data", _network(tiny_tables))
+    yaml = tmp_path / "odds.yaml"
+    yaml.write_text("name: odds\nhorizon: {start: 2024-01-01, days: 8}\nevents:\n"
+                    "  - {crossing: x1, close: {from: 2024-01-03, to: 2024-01-03}, "
+                    "reopening_odds: {2024-01-04: 0.8, 2024-01-06: 0.2}}\n")
+    runner = CliRunner()
+    out = tmp_path / "tree"
+    r = invoke(runner, app, ["reopening", "--scenario", str(yaml), "--data", str(data),
+                             "--out", str(out), "--no-compare", "--json"])
+    assert r.exit_code == 0, r.output
+    env = json.loads(r.stdout)
+    jsonschema.Draft202012Validator(json.loads(E.SCHEMA_PATH.read_text())).validate(env)
+    assert env["command"] == "reopening" and env["summary"]["evpi_usd"] == pytest.approx(800)
+    assert any("expected value of perfect information 800 USD" in x for x in env["narrative"])
+    assert (out / "branch-1-reopens-2024-01-06" / "route_flows.parquet").exists()
+    v = invoke(runner, app, ["verify", str(out)])
+    assert v.exit_code == 0, v.output
+
+
+@pytest.mark.parametrize("text, message", [
+    ("name: a\nhorizon: {start: 2024-01-01, days: 6}\n", "no closure has reopening_odds"),
+    ("name: a\n", "needs a dated horizon")])
+def test_cli_refuses_a_scenario_without_a_tree(tmp_path, tiny_tables, text, message):
+    from borderflow.cli import app
+
+    data = border_data(tmp_path, "data", _network(tiny_tables))
+    yaml = tmp_path / "s.yaml"
+    yaml.write_text(text)
+    out = tmp_path / "tree"
+    r = invoke(CliRunner(), app, ["reopening", "--scenario", str(yaml), "--data", str(data),
+                                  "--out", str(out)])
+    assert r.exit_code == 2, r.output
+    assert message in r.output and len(r.output.strip().splitlines()) == 1, r.output
+    assert not out.exists()
+
+
+def test_the_verifier_derives_the_same_information_groups_as_the_model():
+    """Two uncertain closures (reopening on day 3 or 5, and on day 4 or 6): four branches.
+    Days 0-2 all four together; day 3 splits by the first closure ({3,4}, {3,6} | {5,4}, {5,6});
+    on day 4 the second closure reopens in {3,4} and {5,4} only: no two branches together."""
+    import datetime as dt
+
+    from borderflow.model.reopening_tree import information_groups
+    from borderflow.verify.reopening import told_apart_groups
+
+    periods = [(3, 4), (3, 6), (5, 4), (5, 6)]
+    model = information_groups(periods, 8)
+    start = dt.date(2024, 1, 1)
+    dates = [tuple(start + dt.timedelta(days=d) for d in p) for p in periods]
+    assert told_apart_groups(dates, start, 8) == model
+    assert model == [(0, [0, 1, 2, 3]), (1, [0, 1, 2, 3]), (2, [0, 1, 2, 3]),
+                     (3, [0, 1]), (3, [2, 3])]
