@@ -82,6 +82,12 @@ class RunOptions:
         (``"ipm"``: interior point with crossover solves the large sparse dated models in ~3
         min where dual simplex is stopped at 600 s, and crossover gives a basis for warm
         re-solves).
+    aggregate_streams : bool
+        Dated runs: (route, product) pairs that share gate, direction, product, market, days
+        to market and allowed wait share one queue (:mod:`borderflow.model.streams`; the
+        optimum is the per-pair model's, certified by a first-in-first-out split back per
+        pair; ``--aggregate-streams``). Not the default: at ties another per-pair split of
+        the same optimum may be reported.
     dispatch : str
         Dated runs: ``"foresight"`` (the default: one LP that knows the whole calendar, the
         optimum) or ``"realistic"`` (a policy re-planned each decision day with the events
@@ -107,6 +113,7 @@ class RunOptions:
     dated_solver: str = "ipm"
     dispatch: str = "foresight"
     clearance_order: str = "lp"
+    aggregate_streams: bool = False
 
     def __post_init__(self):
         from borderflow.model.information import DISPATCH_MODES
@@ -124,7 +131,8 @@ class RunOptions:
            pricing_rounds: int = Pricing.max_rounds, method: str = "auto",
            pricing_labels: int = Pricing.max_labels,
            routes: str = "enumerate", window_pricing: bool = False,
-           booking_scenarios: int = Pricing.booking_scenarios) -> RunOptions:
+           booking_scenarios: int = Pricing.booking_scenarios,
+           aggregate_streams: bool = False) -> RunOptions:
         """Options from the few settings the command line exposes.
 
         Parameters
@@ -154,6 +162,8 @@ class RunOptions:
             Dated runs solved by exact windows: :attr:`Pricing.window_start`.
         booking_scenarios : int
             Robust plans: :attr:`Pricing.booking_scenarios`.
+        aggregate_streams : bool
+            Dated runs: :attr:`aggregate_streams`.
 
         Raises
         ------
@@ -179,7 +189,7 @@ class RunOptions:
                    solver=SolverOptions(threads=threads, time_limit_s=time_limit_s),
                    rolling=rolling,
                    exact_windows_from_days=None if method == "lp"
-                   else cls.exact_windows_from_days)
+                   else cls.exact_windows_from_days, aggregate_streams=aggregate_streams)
 
     def rolling_for(self, days: int) -> RollingHorizon | None:
         """The rolling horizon in effect for a dated horizon of ``days`` days (the run-out
@@ -206,6 +216,23 @@ class RunOptions:
         if rolling is not None and not rolling.exact:
             return ("rolling windows without the whole LP are not priced: the seed routes would "
                     "be all they route over; use --routes enumerate or --method exact-windows")
+        return ""
+
+    def aggregation_problem(self, dated: bool, extended: bool = False) -> str:
+        """Why :attr:`aggregate_streams` is refused for a run, in words (empty: it is not,
+        or it was not asked for): a static run has no queues; a realistic dispatch and an
+        analyst's extra constraints read the queues per (route, product) pair."""
+        if not self.aggregate_streams:
+            return ""
+        if not dated:
+            return "stream aggregation needs a dated horizon (horizon.start): a static run " \
+                   "has no queues"
+        if self.dispatch == "realistic":
+            return "a realistic dispatch plans the queues per (route, product) pair; drop " \
+                   "--aggregate-streams or --dispatch realistic"
+        if extended:
+            return "extra constraints may read the queues per (route, product) pair; drop " \
+                   "--aggregate-streams"
         return ""
 
     def effective(self, dated: bool, gates: tuple[str, ...] = ()
@@ -248,4 +275,5 @@ class RunOptions:
                 "dated_solver": self.dated_solver,
                 **({"dispatch": self.dispatch} if self.dispatch != "foresight" else {}),
                 **({"clearance_order": self.clearance_order}
-                   if self.clearance_order != "lp" else {})}
+                   if self.clearance_order != "lp" else {}),
+                **({"aggregate_streams": True} if self.aggregate_streams else {})}

@@ -41,6 +41,7 @@ from borderflow.model.formulation import (BuiltModel, bound_updates, build_model
 from borderflow.model.infeasibility import explain_infeasibility
 from borderflow.model.network import FreightNetwork, build_network, with_scenario
 from borderflow.model.results import ResultTables, extract_results
+from borderflow.model.summary import RunSummary
 from borderflow.model.scenario_columns import supported
 from borderflow.model.scenario_pricing import generate_in_place
 from borderflow.model.routes import RouteOptions, RouteSet, enumerate_routes
@@ -97,8 +98,10 @@ class Prepared:
 def prepare(tables: InputTables, scenario: Scenario | None, routes: RouteOptions,
             solver: SolverOptions, max_model_gb: float | None = None,
             on_progress: Progress | None = None, *,
-            extra_constraints: ExtraConstraints | None = None) -> Prepared:
-    """Build ``scenario``'s network, routes, model and HiGHS session.
+            extra_constraints: ExtraConstraints | None = None,
+            aggregate: bool = False) -> Prepared:
+    """Build ``scenario``'s network, routes, model and HiGHS session (``aggregate``: a dated
+    model's pairs share stream queues, :mod:`borderflow.model.streams`).
 
     Parameters
     ----------
@@ -134,15 +137,17 @@ def prepare(tables: InputTables, scenario: Scenario | None, routes: RouteOptions
         progress("routes", None, None, "enumerating routes")
         route_set = enumerate_routes(net, routes)
     return assemble(tables, net, route_set, solver, max_model_gb, progress,
-                    extra_constraints=extra_constraints)
+                    extra_constraints=extra_constraints, aggregate=aggregate)
 
 
 def assemble(tables: InputTables, net: FreightNetwork, route_set: RouteSet,
              solver: SolverOptions, max_model_gb: float | None = None,
              on_progress: Progress | None = None, *,
-             extra_constraints: ExtraConstraints | None = None) -> Prepared:
+             extra_constraints: ExtraConstraints | None = None,
+             aggregate: bool = False) -> Prepared:
     """The Pyomo model and HiGHS session of ``net`` over a given route set (the size checked
-    first); :func:`prepare` after the routes are known, and each round of column generation.
+    first); :func:`prepare` after the routes are known, and each round of column generation
+    (``aggregate``: stream queues, :mod:`borderflow.model.streams`).
 
     Raises
     ------
@@ -153,7 +158,7 @@ def assemble(tables: InputTables, net: FreightNetwork, route_set: RouteSet,
     check_model_size(net, route_set, max_model_gb)  # before building: refuse what won't fit
     progress("model", None, None, f"building the model of {len(route_set.routes):,} routes")
     try:
-        built = build_model(net, route_set)
+        built = build_model(net, route_set, aggregate)
     except ValueError as err:  # an initial queue with no route through its gate
         raise InputError(Problem(f"scenario '{net.scenario.name}'", None, "initial_queues",
                                  str(err))) from None
@@ -229,8 +234,11 @@ def run_scenario(tables: InputTables, scenario: Scenario | None = None,
     refused = options.seed_problem(scenario.horizon.days if dated else None)
     if refused:
         raise InputError(Problem("option --routes", None, None, f"seed: {refused}"))
+    refused = options.aggregation_problem(dated, extra_constraints is not None)
+    if refused:
+        raise InputError(Problem("option --aggregate-streams", None, None, refused))
     model = prepare(tables, scenario, routes, solver, options.max_model_gb, progress,
-                    extra_constraints=extra_constraints)
+                    extra_constraints=extra_constraints, aggregate=options.aggregate_streams)
     if routes.start == "seed":  # before solving: rows pricing cannot price (extra
         # constraints, terms outside its scope) would make the seed routes the answer
         refused = ("extra constraints are in the model: pricing does not see their duals"
@@ -285,9 +293,36 @@ def run_scenario(tables: InputTables, scenario: Scenario | None = None,
         results.keep_coming = kept
     if transit is not None and len(transit):
         results.unwarned_transit = transit
-    return Run(tables=tables, net=model.net, routes=model.routes, built=model.built,
-               solve=summary, results=results, options=options, session=model.session,
-               route_options=routes, extension=model.extension, routing=routing)
+    run = Run(tables=tables, net=model.net, routes=model.routes, built=model.built,
+              solve=summary, results=results, options=options, session=model.session,
+              route_options=routes, extension=model.extension, routing=routing)
+    return disaggregated(run, progress) or run
+
+
+def disaggregated(run: Run, on_progress: Progress | None = None) -> Run | None:
+    """A run with stream aggregation whose aggregated LP wrote cargo off before its deadline
+    (a FIFO repair) or whose split failed, solved again per pair (the fallback of
+    :mod:`borderflow.model.streams`); ``None`` when the aggregated run stands. The summary's
+    ``stream_aggregation`` keeps what the aggregated run found and says why it fell back."""
+    agg = run.results.summary.get("stream_aggregation")
+    if agg is None or (run.results.summary.get("fifo_repair") is None
+                       and agg["split"].startswith("exact")):
+        return None
+    why = ("the aggregated LP wrote cargo off before its deadline"
+           if run.results.summary.get("fifo_repair") is not None else "the split failed")
+    (on_progress or _quiet)("model", None, None, f"{why}: solving again per pair")
+    scenario = run.net.scenario
+    tables, options = run.tables, run.options
+    del run  # its model is let go before the per pair one is built
+    release_freed_memory()
+    again = run_scenario(tables, scenario, replace(options, aggregate_streams=False),
+                         on_progress)
+    summary = dict(again.results.summary)
+    summary["stream_aggregation"] = {**agg, "fallback": f"{why}: solved again per pair (the "
+                                     "reported solution is the per-pair model's)"}
+    again.results.summary = RunSummary.from_dict(summary).as_dict()
+    again.options = options
+    return again
 
 
 def _check_realistic(model: Prepared, reaction_lag_days: int = 0,
@@ -425,6 +460,7 @@ def generate_columns(model: Prepared, summary: SolveSummary, options: RunOptions
             break
         added += len(routes.routes) - len(model.routes.routes)
         start = keyed_basis(model.session, model.built) if pricing.warm else None
+        aggregate = model.built.index.aggregated
         solver = model.session.options
         freed = model is not kept and model.session.highs.getNumCol() >= COLLECT_COLUMNS
         if model is not kept:
@@ -433,7 +469,7 @@ def generate_columns(model: Prepared, summary: SolveSummary, options: RunOptions
         if freed:  # a large model let go: give its memory back before the rebuild
             release_freed_memory()
         model = assemble(net_tables, net, routes, solver, options.max_model_gb, progress,
-                         extra_constraints=extra_constraints)
+                         extra_constraints=extra_constraints, aggregate=aggregate)
         if start is not None and start.apply(model.session, model.built):
             model.session.continue_warm()
         del start

@@ -117,10 +117,12 @@ def solve_window_priced(model, rolling, options, solver, on_progress=None) -> tu
     added = len(routes.routes) - len(model.routes.routes)
     carried = keyed_point(session, built, point.x, point.duals)
     translate = session.translate_seconds
+    aggregate = built.index.aggregated
     model.routes = model.built = model.session = None  # given up: freed before the rebuild
     del session, built
     release_freed_memory()
-    new = assemble(model.tables, net, routes, solver, options.max_model_gb, progress)
+    new = assemble(model.tables, net, routes, solver, options.max_model_gb, progress,
+                   aggregate=aggregate)
     x, duals = carried.place(new.session, new.built)
     del carried
     summary = finish_rolling(new.session, replace(point, x=x, duals=duals), rolling,

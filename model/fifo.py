@@ -149,7 +149,7 @@ def stream_arrays(built) -> tuple[np.ndarray, int, np.ndarray, np.ndarray, np.nd
     if len(init):
         val = _all(m.initial_queue)[init["i"].to_numpy(dtype=np.int64)]
         np.add.at(inflow, (k_pos.loc[init["k"]].to_numpy(), back - np.maximum(ages, 0)), val)
-    arr = arrivals(ix.flows, streams)
+    arr = arrivals(ix.flows, ix.pairs)
     inside = (arr["arrival_period"] >= 0) & (arr["arrival_period"] < n_p)
     arr = arr[inside]
     if len(arr):

@@ -246,7 +246,7 @@ def define_queue_balance_constraints(m: pyo.ConcreteModel, ix: IndexTables) -> N
         return
     rows = q["q"].to_numpy()
     prev = q[q["period"] > 0]
-    arr = arrivals(ix.flows, ix.streams)
+    arr = arrivals(ix.flows, ix.pairs)
     arr_rows = ix.queue_index(arr["k"], arr["arrival_period"])
     inside = arr_rows >= 0
     init = ix.initial
@@ -282,7 +282,7 @@ def define_queue_age_constraints(m: pyo.ConcreteModel, ix: IndexTables) -> None:
     if q.empty:
         add_rows(m, "queue_age", 0, terms([], "queue", [], []))
         return
-    arr = arrivals(ix.flows, ix.streams)
+    arr = arrivals(ix.flows, ix.pairs)
     # each arrival counts in the rows of days a .. a + W_k
     rep, day = _repeat_days(arr["arrival_period"], arr["max_wait_days"].to_numpy() + 1)
     rows_a = ix.queue_index(arr["k"].to_numpy()[rep], day)
@@ -319,7 +319,7 @@ def define_queue_expiry_constraints(m: pyo.ConcreteModel, ix: IndexTables) -> No
     if q.empty:
         add_rows(m, "queue_expiry", 0, terms([], "expired", [], []))
         return
-    arr = arrivals(ix.flows, ix.streams)
+    arr = arrivals(ix.flows, ix.pairs)
     day = arr["arrival_period"].to_numpy() + arr["max_wait_days"].to_numpy(dtype=np.int64) + 1
     rows_a = ix.queue_index(arr["k"], day)
     ok = rows_a >= 0
@@ -443,8 +443,9 @@ def _queue_price(ix: IndexTables) -> np.ndarray:
 
 
 # ---- assembly -------------------------------------------------------------------------------
-def build_model(net: FreightNetwork, routes: RouteSet) -> BuiltModel:
-    """Build the Pyomo LP of a network and its route set.
+def build_model(net: FreightNetwork, routes: RouteSet, aggregate: bool = False) -> BuiltModel:
+    """Build the Pyomo LP of a network and its route set (with ``aggregate``, a dated model's
+    pairs that share a stream key share one queue: :mod:`borderflow.model.streams`).
 
     The index tables come first (:func:`borderflow.model.indices.index_tables`), then one
     ``define_*`` per family writes its rows from them.
@@ -465,7 +466,7 @@ def build_model(net: FreightNetwork, routes: RouteSet) -> BuiltModel:
     ValueError
         If an initial queue has no route through its gate.
     """
-    ix = index_tables(net, routes)
+    ix = index_tables(net, routes, aggregate)
     m = pyo.ConcreteModel(name=f"borderflow:{net.scenario.name}")
     define_variables(m, ix)
     tiers = None if net.dated else net.parameters.congestion_tiers()

@@ -47,6 +47,7 @@ from borderflow.data.destinations import share_rules
 from .network import DIRECTIONS, FreightNetwork
 from .queues import arrivals, initial_allocations, queue_table, stream_table
 from .routes import RouteSet
+from .streams import aggregate_streams, aggregated_initial
 
 #: keys of a crossing-day: capacity, priority and crossing-use rows
 CROSS_KEYS = ["crossing_id", "direction", "period"]
@@ -151,6 +152,20 @@ class IndexTables:
     empty_return_days: int = 0
     share_rows: pd.DataFrame = field(default_factory=lambda: share_table_empty()[0])
     share_terms: pd.DataFrame = field(default_factory=lambda: share_table_empty()[1])
+    #: aggregated models (:mod:`borderflow.model.streams`): one row per (route, product) pair,
+    #: its number ``pair`` and its stream ``k``; ``None``: one stream per pair
+    stream_pairs: pd.DataFrame | None = None
+
+    @property
+    def pairs(self) -> pd.DataFrame:
+        """The (route, product) pairs that queue, with their stream ``k`` (what arrivals
+        join on): ``stream_pairs`` in an aggregated model, else ``streams``."""
+        return self.streams if self.stream_pairs is None else self.stream_pairs
+
+    @property
+    def aggregated(self) -> bool:
+        """True when pairs share stream queues (:mod:`borderflow.model.streams`)."""
+        return self.stream_pairs is not None
 
     # ---- look-ups by key ------------------------------------------------------------------
     @cached_property
@@ -203,7 +218,7 @@ class IndexTables:
 
     def deliveries(self) -> pd.DataFrame:
         """Variables delivering to a market, and the day they arrive (:func:`deliveries`)."""
-        return deliveries(self.flows, self.streams, self.queues, self.dated)
+        return deliveries(self.flows, self.pairs, self.queues, self.dated)
 
 
 # ---- the tables -----------------------------------------------------------------------------
@@ -240,7 +255,17 @@ def crossing_use(net: FreightNetwork, routes: RouteSet, flows: pd.DataFrame,
     parts = [_use_rows("route_flow", use["f"], use)]
     if not queues.empty:
         parts.append(_use_rows("departures", queues["q"], queues))
-    out = pd.concat(parts, ignore_index=True)
+    return _with_perishable(net, pd.concat(parts, ignore_index=True))
+
+
+def crossing_use_of_departures(net: FreightNetwork, queues: pd.DataFrame) -> pd.DataFrame:
+    """The crossing-use rows of the gate departures of ``queues`` (as :func:`crossing_use`
+    writes them): a per-pair view of an aggregated model (:mod:`borderflow.model.streams`)."""
+    return _with_perishable(net, _use_rows("departures", queues["q"], queues))
+
+
+def _with_perishable(net: FreightNetwork, out: pd.DataFrame) -> pd.DataFrame:
+    """Crossing-use rows with their product's perishability, within the modelled days."""
     out["perishable"] = net.products.loc[out["product_id"], "perishable"].to_numpy()
     n = len(net.periods)
     return out[out["period"] < n].reset_index(drop=True)
@@ -305,8 +330,11 @@ def priority_rows(priority: pd.DataFrame, capacity_rows: pd.DataFrame) -> pd.Dat
     return rows[[*CROSS_KEYS, "limit_trucks_per_day"]].reset_index(drop=True)
 
 
-def index_tables(net: FreightNetwork, routes: RouteSet) -> IndexTables:
-    """Every index table of ``net``'s model over ``routes``, made at once.
+def index_tables(net: FreightNetwork, routes: RouteSet, aggregate: bool = False
+                 ) -> IndexTables:
+    """Every index table of ``net``'s model over ``routes``, made at once; with
+    ``aggregate`` (dated), pairs sharing a stream key share one queue
+    (:func:`borderflow.model.streams.aggregate_streams`).
 
     Raises
     ------
@@ -318,11 +346,16 @@ def index_tables(net: FreightNetwork, routes: RouteSet) -> IndexTables:
     # a static model has no streams: the table's columns only (the same frame, empty)
     streams = stream_table(net, routes if net.dated else
                            replace(routes, eligible=routes.eligible.iloc[0:0]))
+    pairs = None
+    if aggregate and net.dated:
+        streams, pairs = aggregate_streams(streams)
+        initial = aggregated_initial(net, pairs)
+    else:
+        initial = initial_allocations(net, streams)
     queues = queue_table(streams, n_periods)
-    initial = initial_allocations(net, streams)
     if net.dated:
         # a flow must reach its queue gate within the modelled days
-        arr = arrivals(flows, streams)
+        arr = arrivals(flows, streams if pairs is None else pairs)
         late = arr.loc[arr["arrival_period"] >= n_periods, "f"]
         flows = flows[~flows["f"].isin(late)].reset_index(drop=True)
         flows["f"] = np.arange(len(flows))
@@ -339,14 +372,15 @@ def index_tables(net: FreightNetwork, routes: RouteSet) -> IndexTables:
     capacity_rows = net.capacity.merge(used, on=CROSS_KEYS).sort_values(
         CROSS_KEYS, kind="stable", ignore_index=True)
     demand = net.demand[net.demand["demand_t"].notna()]
-    reached = deliveries(flows, streams, queues, net.dated)[DEMAND_KEYS].drop_duplicates()
+    reached = deliveries(flows, streams if pairs is None else pairs, queues,
+                         net.dated)[DEMAND_KEYS].drop_duplicates()
     demand_rows = demand.merge(reached, on=DEMAND_KEYS).sort_values(
         DEMAND_KEYS, kind="stable", ignore_index=True)
     return IndexTables(n_periods=n_periods, dated=net.dated, flows=flows, unserved=unserved,
                        capacity_rows=capacity_rows, demand_rows=demand_rows,
                        priority_rows=priority_rows(net.priority, capacity_rows),
                        crossing_use=use, streams=streams, queues=queues, initial=initial,
-                       empty_return_share=share, empty_return_days=lag,
+                       empty_return_share=share, empty_return_days=lag, stream_pairs=pairs,
                        **dict(zip(("share_rows", "share_terms"), share_table(net, flows))))
 
 

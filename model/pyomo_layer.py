@@ -437,7 +437,11 @@ def var_values(var, n: int) -> np.ndarray:
     """Values of a solved indexed Var ``var[0] .. var[n-1]`` (0 where unset), read from its
     data by index: the same numbers as ``v.value for v in var.values()`` without walking the
     index set (a 60-day dated model: 340,000 values per run, read for every sweep scenario).
-    A Var not indexed ``0 .. n-1`` is read the ordinary way."""
+    A Var not indexed ``0 .. n-1`` is read the ordinary way; a split's values
+    (:class:`borderflow.model.streams.SplitValues`) are returned as they are."""
+    split = getattr(var, "split_values", None)
+    if split is not None:
+        return np.array(split[:n], dtype=float)
     data = var._data
     try:
         return np.fromiter(((data[i]._value or 0.0) for i in range(n)), dtype=float, count=n)

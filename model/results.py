@@ -43,6 +43,7 @@ from .class_fifo import class_fifo
 from .congestion import congestion_table
 from .fifo import repair_fifo
 from .formulation import BuiltModel, left_value_usd_per_t
+from .streams import pair_view
 from .levers import entry_bounds, entry_duals
 from .network import DIRECTIONS, FreightNetwork
 from .queue_results import (FLOW_TOL_T, departures as _departures, gate_arcs,
@@ -391,6 +392,9 @@ def extract_results(net: FreightNetwork, routes: RouteSet, built: BuiltModel,
     lanes = class_fifo(built, objective_with(built.model, added, built.flows),
                        fifo.lp_objective_usd if fifo is not None else None,
                        show=bool(solve_summary.get("show_class_fifo", False)))
+    split = None
+    if built.index.aggregated:  # stream queues split back per pair, first in, first out
+        built, split = pair_view(net, built)
     route_flows = _route_flows(built, routes, added)
     flows = _arc_flows(net, route_flows, routes, built)
     crossings = _crossing_table(net, built, flows, added)
@@ -471,6 +475,7 @@ def extract_results(net: FreightNetwork, routes: RouteSet, built: BuiltModel,
         ("not an optimum: a realistic-dispatch policy simulation, each day's plan optimal for "
          "the calendar known that day over the (route, product) pairs in the model"),
         pricing=routing.summary(),
+        stream_aggregation=None if split is None else split.as_dict(),
     ).as_dict()
     return ResultTables(summary=summary, route_flows=route_flows, flows=flows,
                         crossings=crossings, unserved=unserved, products=products, queues=queues,

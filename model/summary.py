@@ -118,6 +118,12 @@ class RunSummary:
                                       "realistic dispatch: the simulated plan's objective "
                                       "in place of the LP optimum, no bound)",
                                  default=None)
+    stream_aggregation: dict | None = _f(
+        "-", "dated runs with `--aggregate-streams`: `queue_streams` (queues in the model), "
+             "`queue_pairs` ((route, product) pairs they stand for), `split` (whether the "
+             "first-in-first-out split back per pair passed every per-pair row, with its "
+             "largest violation) and, when the aggregated LP wrote cargo off early, "
+             "`fallback` (the run was solved again per pair)", default=None)
     dispatch: str = _f("-", "`foresight`: the LP knows the whole calendar from the first day "
                             "(an optimum); `realistic`: a policy simulation, re-planned each "
                             "decision day with the events announced by then (not an optimum); "
@@ -193,6 +199,7 @@ class RunSummary:
     #: fields left out of :meth:`as_dict` while they are ``None`` (static runs have no queues;
     #: a FIFO repair only when one was made; a foresight run; not verified yet)
     OPTIONAL = ("left_in_queue_t", "congestion_cost_usd", "fifo_repair", "class_fifo",
+                "stream_aggregation",
                 "verified", "verification_checks",
                 "verification_violations", "verify_seconds", *REALISTIC_ONLY)
 
