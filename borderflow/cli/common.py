@@ -57,6 +57,12 @@ WindowPricingOpt = typer.Option(
          "finds before the whole LP is solved (fewer rounds; the same optimum, certified as "
          "always, but at ties another optimal vertex may be reported: "
          "docs/certified-routing.md).")
+AggregateStreamsOpt = typer.Option(
+    False, "--aggregate-streams",
+    help="Dated runs: (route, product) pairs with the same gate, direction, product, market, "
+         "days to market and allowed wait share one queue (a smaller LP, the same optimum, "
+         "certified by a first-in-first-out split back per pair; at ties another per-pair split "
+         "may be reported: docs/dated-performance-plan.md section 15).")
 RoutesOpt = typer.Option(
     "enumerate", "--routes",
     help="How the first route set is made: 'enumerate' (every crossing sequence up to two "
@@ -197,14 +203,16 @@ def _run_options(threads: int, time_limit: float, window_days: int | None = None
                  overlap_days: int | None = None, pricing_rounds: int = 20,
                  method: str = "auto", pricing_labels: int = PRICING_LABELS,
                  routes: str = "enumerate", scenario=None, dispatch: str = "foresight",
-                 window_pricing: bool = False):
+                 window_pricing: bool = False, aggregate_streams: bool = False):
     """The solver and horizon options of the command line (a
     :class:`~borderflow.options.RunOptions`), each checked (one line naming the option): a
     time limit is a positive number of seconds, a look-ahead needs windows, a method is one
     of :data:`~borderflow.options.DATED_METHODS` and ``lp`` takes no windows; a route start
     is one of :data:`~borderflow.model.seed_routes.ROUTE_STARTS`, and ``seed`` is refused
     for ``scenario`` (given) where pricing cannot run (``dispatch`` realistic, rolling
-    windows alone: :meth:`~borderflow.options.RunOptions.seed_problem`)."""
+    windows alone: :meth:`~borderflow.options.RunOptions.seed_problem`), and
+    ``--aggregate-streams`` for a ``scenario`` it cannot serve
+    (:meth:`~borderflow.options.RunOptions.aggregation_problem`)."""
     import math
 
     from dataclasses import replace
@@ -238,7 +246,13 @@ def _run_options(threads: int, time_limit: float, window_days: int | None = None
     options = RunOptions.of(threads=threads, time_limit_s=time_limit, window_days=window_days,
                             overlap_days=overlap_days, pricing_rounds=pricing_rounds,
                             method=method, pricing_labels=pricing_labels, routes=routes,
-                            window_pricing=window_pricing)
+                            window_pricing=window_pricing, aggregate_streams=aggregate_streams)
+    if scenario is not None and aggregate_streams:
+        refused = replace(options, dispatch=dispatch).aggregation_problem(
+            scenario.horizon.start is not None) if dispatch in ("foresight", "realistic") \
+            else ""
+        if refused:
+            raise InputError(Problem("command line", None, "--aggregate-streams", refused))
     if scenario is not None and routes == "seed":  # a misspelled --dispatch: its own check
         dated = scenario.horizon.start is not None
         asked = replace(options, dispatch=dispatch) if dispatch == "realistic" else options

@@ -18,6 +18,7 @@ from . import display
 from .common import (ClearanceOpt, DataOpt, DispatchOpt, JsonOpt, MethodOpt, MonthOpt, MustOpt,
                      OverlapDaysOpt, OverlayOpt, PricingLabelsOpt, PricingRoundsOpt,
                      RoutesOpt, ThreadsOpt, TimeLimitOpt, WindowDaysOpt, WindowPricingOpt,
+                     AggregateStreamsOpt,
                      _check_options, _claim,
                      _clearance_options, _dispatch_options, _gis_into,
                      _inputs, _load, _run_options, _run_output, _same_horizon, _scenario,
@@ -53,6 +54,7 @@ def solve(
     pricing_labels: int = PricingLabelsOpt, routes: str = RoutesOpt,
     window_pricing: bool = WindowPricingOpt,
     clearance_order: str = ClearanceOpt,
+    aggregate_streams: bool = AggregateStreamsOpt,
 ) -> None:
     """Solve the optimal routing of a scenario (default: baseline on the embedded dataset).
 
@@ -71,7 +73,13 @@ def solve(
         scenario = _scenario(tables, scenario_file, close, month, must_deliver)
         options = _run_options(threads, time_limit, window_days, overlap_days, pricing_rounds,
                                method, pricing_labels, routes, scenario, dispatch,
-                               window_pricing)
+                               window_pricing, aggregate_streams)
+        if samples and aggregate_streams:
+            from borderflow.data.errors import InputError, Problem
+
+            raise InputError(Problem("command line", None, "--samples", "the sampled runs read "
+                                     "the queues per (route, product) pair: drop "
+                                     "--aggregate-streams with --samples"))
         if samples and dispatch == "realistic":
             from borderflow.data.errors import InputError, Problem
 
