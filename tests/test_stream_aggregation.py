@@ -186,3 +186,41 @@ def test_cli_records_the_option_and_refuses_a_static_run(tmp_path):
     summary = json.loads((good / "summary.json").read_text())
     assert summary["stream_aggregation"]["split"].startswith("exact")
     assert summary["verified"] is True
+
+
+def test_a_dated_sweep_with_stream_queues_gives_the_per_pair_optima():
+    """cg-three-borders, 5 days, each gate closed on days 1-3 (tests/test_sweep_dated.py):
+    every scenario re-solved warm on the kept aggregated model has the optimum of the per-pair
+    sweep, certified, and its split passed; the structure records the option."""
+    from helpers import CG_DATA, CG_GATES, CG_START
+
+    from borderflow.data.dataset import load_dataset
+    from borderflow.sweeps import Job, ModelCache, plan_scenarios, solve_job
+
+    horizon = Horizon(start=CG_START, days=5)
+    shut = Window(**{"from": CG_START + dt.timedelta(days=1),
+                     "to": CG_START + dt.timedelta(days=3)})
+    scenarios = [Scenario(name="baseline", horizon=horizon)] + [
+        Scenario(name=f"close-{g}", horizon=horizon, events=(CloseEvent(crossing=g, close=shut),))
+        for g in CG_GATES]
+    tables = load_dataset(CG_DATA)
+    plans = {agg: plan_scenarios(scenarios, data=CG_DATA, tables=tables,
+                                 options=RunOptions(aggregate_streams=agg))
+             for agg in (True, False)}
+    (structure,) = plans[True].structures.values()
+    assert structure.aggregate and structure.payload()["aggregate_streams"] is True
+    assert "aggregate_streams" not in next(iter(plans[False].structures.values())).payload()
+    objective = {}
+    for agg, plan in plans.items():
+        cache = ModelCache()
+        for name in plan.names():
+            e = plan.entry(name)
+            out = solve_job(Job(e.scenario, plan.structures[e.structure], True), cache)
+            assert out.status == "optimal", out.message
+            assert out.results.summary["routing"] == "certified"
+            assert ("stream_aggregation" in out.results.summary) == agg
+            if agg:
+                assert out.results.summary["stream_aggregation"]["split"].startswith("exact")
+            objective[agg, name] = out.solve["objective_usd"]
+    for name in plans[False].names():
+        assert objective[True, name] == pytest.approx(objective[False, name], rel=1e-9), name

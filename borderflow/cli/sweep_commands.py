@@ -16,7 +16,7 @@ import typer
 from . import display
 from .common import (DataOpt, JsonOpt, MethodOpt, MonthOpt, OverlapDaysOpt, OverlayOpt,
                      PricingLabelsOpt, PricingRoundsOpt, ThreadsOpt, TimeLimitOpt,
-                     WindowDaysOpt, _run_options, _working, app)
+                     WindowDaysOpt, AggregateStreamsOpt, _run_options, _working, app)
 
 
 @app.command("sweep")
@@ -74,6 +74,7 @@ def sweep_cmd(
     overlap_days: Optional[int] = OverlapDaysOpt,
     method: str = MethodOpt, pricing_rounds: int = PricingRoundsOpt,
     pricing_labels: int = PricingLabelsOpt,
+    aggregate_streams: bool = AggregateStreamsOpt,
     samples: int = typer.Option(0, "--samples", help="Also solve every scenario under this "
                                 "many samples of the dataset's ranges: P10/P50/P90 of each "
                                 "cost increase, P(top-k criticality), P(benefit > 0)."),
@@ -119,7 +120,12 @@ def sweep_cmd(
                                      "file's scenarios set their own horizon; --seasons runs "
                                      "every month)"))
         options = _run_options(threads, time_limit, window_days, overlap_days, pricing_rounds,
-                               method=method, pricing_labels=pricing_labels)
+                               method=method, pricing_labels=pricing_labels,
+                               aggregate_streams=aggregate_streams)
+        if aggregate_streams and samples:
+            raise InputError(Problem("command line", None, "--samples", "the sampled runs read "
+                                     "the queues per (route, product) pair: drop "
+                                     "--aggregate-streams with --samples"))
         progress("plan", None, None, "planning the scenarios")
         if k is not None:
             from borderflow.sweeps import plan_n_k, run_n_k

@@ -90,6 +90,11 @@ class Structure:
         Column generation of each static scenario (:func:`borderflow.pipeline.generate_columns`):
         a scenario whose pricing finds improving routes is solved over them until certified
         or ``pricing.max_rounds`` run out.
+    aggregate : bool
+        Dated structures: stream queues (``--aggregate-streams``,
+        :mod:`borderflow.model.streams`); each scenario's tables are split back per pair (a
+        scenario whose aggregated LP writes cargo off early reports the FIFO repair, as a
+        per-pair run would, rather than being solved again per pair).
     """
 
     data: str | None
@@ -99,6 +104,7 @@ class Structure:
     solver: SolverOptions
     rolling: RollingHorizon | None = None
     pricing: Pricing = field(default_factory=Pricing)
+    aggregate: bool = False
 
     def payload(self, with_paths: bool = True) -> dict:
         """A JSON-able description (paths left out for fingerprints)."""
@@ -107,6 +113,8 @@ class Structure:
                "pricing": _pricing_payload(self.pricing)}
         if self.rolling is not None:
             out["rolling"] = asdict(self.rolling)
+        if self.aggregate:  # only when on: other plans keep their fingerprints
+            out["aggregate_streams"] = True
         if with_paths:
             out.update(data=self.data, overlays=list(self.overlays))
         return out
@@ -386,7 +394,8 @@ def _entry(plan: SweepPlan, s: Scenario, role: str, baseline: str, project: str 
         routes, solver = plan.options.effective(dated, plan.gates)
         structure = Structure(plan.data, plan.overlays, reference, routes, solver,
                               plan.options.rolling_for(s.horizon.days) if dated else None,
-                              plan.options.pricing)
+                              plan.options.pricing,
+                              aggregate=plan.options.aggregate_streams and dated)
         plan.structures[structure.key] = structure
     fingerprint = sha({"scenario": s.model_dump(mode="json", by_alias=True),
                         "structure": structure.payload(with_paths=False),

@@ -95,7 +95,8 @@ class KeptModel:
 
 def build(tables: InputTables, structure: Structure) -> Prepared:
     """The structure's model, built for its reference scenario with its options."""
-    return prepare(tables, structure.reference, structure.routes, structure.solver)
+    return prepare(tables, structure.reference, structure.routes, structure.solver,
+                   aggregate=structure.aggregate)
 
 
 class ModelCache(WorkerPlugin):
