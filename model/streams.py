@@ -190,6 +190,7 @@ def split_streams(built, pair_queues: pd.DataFrame, pair_initial: pd.DataFrame) 
     grid[q["k"].to_numpy(dtype=np.int64), q["period"].to_numpy(dtype=np.int64)] = q["q"]
     dep_s = _values(m.departures)[grid]
     exp_s = _values(m.expired)[grid]
+    queue_s = _values(m.queue)[grid]
     queue_p, dep_p, exp_p = (np.zeros((n_pairs, n_p)) for _ in range(3))
     stream_of = np.empty(n_pairs, dtype=np.int64)
     stream_of[pair_k] = sp["k"].to_numpy(dtype=np.int64)
@@ -211,8 +212,8 @@ def split_streams(built, pair_queues: pd.DataFrame, pair_initial: pd.DataFrame) 
         exp_p[members] = (f_after_exp - f_before).T
         dep_p[members] = (f_out - f_after_exp).T
         queue_p[members] = np.cumsum(own, axis=1)[:, back:] - f_out.T
-    worst = _violation(ix, sp, pair_k, stream_of, inflow, back, queue_p, dep_p, exp_p,
-                       dep_s, exp_s)
+    worst = _violation(ix, sp, pair_k, stream_of, inflow, back, (queue_p, dep_p, exp_p),
+                       (queue_s, dep_s, exp_s))
     pos = np.zeros((n_pairs, n_p), dtype=np.int64)
     pos[pair_queues["k"].to_numpy(dtype=np.int64),
         pair_queues["period"].to_numpy(dtype=np.int64)] = pair_queues["q"]
@@ -227,10 +228,11 @@ def split_streams(built, pair_queues: pd.DataFrame, pair_initial: pd.DataFrame) 
                        streams=n_s, pairs=n_pairs)
 
 
-def _violation(ix, sp, pair_k, stream_of, inflow, back, queue_p, dep_p, exp_p,
-               dep_s, exp_s) -> float:
+def _violation(ix, sp, pair_k, stream_of, inflow, back, per_pair, per_stream) -> float:
     """Largest violation (t) of a per-pair row of the unaggregated model by a split: queue
-    balance, FIFO age window, expiry window, signs, and the stream sums."""
+    balance, FIFO age window, expiry window, signs, and the sums over each stream's pairs
+    against the aggregated model's queue, departures and write-offs."""
+    queue_p, dep_p, exp_p = per_pair
     n_p = ix.n_periods
     w = np.empty(len(pair_k), dtype=np.int64)
     w[pair_k] = sp["max_wait_days"].to_numpy(dtype=np.int64)
@@ -251,10 +253,10 @@ def _violation(ix, sp, pair_k, stream_of, inflow, back, queue_p, dep_p, exp_p,
     expiry = (exp_p - cohort).max(initial=0.0)
     sign = max(-queue_p.min(initial=0.0), -dep_p.min(initial=0.0), -exp_p.min(initial=0.0))
     sums = 0.0
-    for s_val, s_exp in ((dep_p, dep_s), (exp_p, exp_s)):
-        total = np.zeros_like(s_exp)
-        np.add.at(total, stream_of, s_val)
-        sums = max(sums, float(np.abs(total - s_exp).max(initial=0.0)))
+    for pair_values, stream_values in zip(per_pair, per_stream):
+        total = np.zeros_like(stream_values)
+        np.add.at(total, stream_of, pair_values)
+        sums = max(sums, float(np.abs(total - stream_values).max(initial=0.0)))
     return float(max(bal, age, expiry, sign, sums))
 
 

@@ -97,6 +97,17 @@ def test_two_routes_share_one_queue_and_split_back_first_in_first_out(solve_tiny
     assert s["waiting_cost_usd"] == pytest.approx(80 * 40, abs=TOL)
     report = verify_solved(run)
     assert report["ok"].all(), report[~report["ok"]].to_string()
+    # the split's own check fails on a solution that is not FIFO-consistent: 100 t more
+    # leave on day 3 than the stream's queue lets go
+    from borderflow.model.streams import pair_view
+
+    built = run.built
+    (q3,) = built.index.queue_index([int(streams.loc["x1", "k"])], [3])
+    dep = built.model.departures[int(q3)]
+    dep.set_value(dep.value + 100.0, skip_validation=True)
+    _, split = pair_view(run.net, built)
+    assert split.max_violation_t == pytest.approx(100.0, abs=TOL) and not split.passed
+    assert split.as_dict()["split"].startswith("failed")
 
 
 def test_the_per_pair_model_reaches_the_same_optimum(solve_tiny, tiny_tables):
