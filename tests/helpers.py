@@ -56,6 +56,19 @@ def dated(name: str, days: int, *events, queues=()) -> Scenario:
                     initial_queues=tuple(queues))
 
 
+def phantom_write_off(t) -> Scenario:
+    """The phantom write-off of tests/test_fifo_writeoffs.py: X1 alone at 10 trucks/day, shelf
+    life 3 days, no supply, two initial queues of 10 trucks aged 2 and 0 days, X1 closed on
+    days 1-5 of a 7-day horizon (edits ``t``; returns the scenario)."""
+    only_x1(t, 10)
+    t["products"].loc[0, "shelf_life_reefer_days"] = 3
+    t["supply"].loc[0, "supply_t_per_year"] = 0
+    close = CloseEvent(crossing="x1", close=Window(**{"from": day(1), "to": day(5)}))
+    queues = tuple(InitialQueue(crossing="x1", product="durian", trucks=10, age_days=age)
+                   for age in (2, 0))
+    return dated("phantom", 7, close, queues=queues)
+
+
 def solve_closure(solve_tiny, tiny_tables, **kwargs):
     """X1 alone at 20 trucks/day, closed on days 1-2, 5 days (options in ``kwargs``)."""
     only_x1(tiny_tables, 20)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from helpers import dated, day, only_x1, queue_series
+from helpers import dated, day, only_x1, phantom_write_off, queue_series
 
 from borderflow.data.scenario import CloseEvent, InitialQueue, Window
 from borderflow.model.fifo import fifo_writeoffs
@@ -48,13 +48,7 @@ def test_phantom_write_off_is_repaired_to_the_hand_optimum(solve_tiny, tiny_tabl
     writes off both queues). The LP's rows admit writing the young queue off on day 1 against
     the old queue's expiry row (it crossed on day 0): waiting 10 truck-days, -99,600 USD, 800
     USD too cheap. The run reports the FIFO solution, the LP bound and the gap."""
-    only_x1(tiny_tables, 10)
-    tiny_tables["products"].loc[0, "shelf_life_reefer_days"] = 3
-    tiny_tables["supply"].loc[0, "supply_t_per_year"] = 0
-    close = CloseEvent(crossing="x1", close=Window(**{"from": day(1), "to": day(5)}))
-    queues = tuple(InitialQueue(crossing="x1", product="durian", trucks=10, age_days=age)
-                   for age in (2, 0))
-    run = solve_tiny(tiny_tables, dated("phantom", 7, close, queues=queues))
+    run = solve_tiny(tiny_tables, phantom_write_off(tiny_tables))
     s = run.results.summary
     assert s["objective_usd"] == pytest.approx(-98_800, abs=TOL)
     assert s["waiting_cost_usd"] == pytest.approx(1_200, abs=TOL)

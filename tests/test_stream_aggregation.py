@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from helpers import dated, day, only_x1, queue_series
+from helpers import dated, day, only_x1, phantom_write_off, queue_series
 from tiny import XY, _line
 
 import borderflow as bf
@@ -131,13 +131,7 @@ def test_an_early_write_off_falls_back_to_the_per_pair_model(solve_tiny, tiny_ta
     queues aged 2 and 0 days, X1 takes 10 trucks on day 0 then closes): the aggregated LP
     writes the young queue off early as the per-pair LP does; the run falls back, solves per
     pair and reports the per-pair run's FIFO repair (-98,800 USD, 800 USD from the bound)."""
-    only_x1(tiny_tables, 10)
-    tiny_tables["products"].loc[0, "shelf_life_reefer_days"] = 3
-    tiny_tables["supply"].loc[0, "supply_t_per_year"] = 0
-    close = CloseEvent(crossing="x1", close=Window(**{"from": day(1), "to": day(5)}))
-    queues = tuple(InitialQueue(crossing="x1", product="durian", trucks=10, age_days=age)
-                   for age in (2, 0))
-    run = solve_tiny(tiny_tables, dated("phantom", 7, close, queues=queues), options=AGG)
+    run = solve_tiny(tiny_tables, phantom_write_off(tiny_tables), options=AGG)
     s = run.results.summary
     assert s["objective_usd"] == pytest.approx(-98_800, abs=TOL)
     assert s["fifo_repair"]["gap_usd"] == pytest.approx(800, abs=TOL)
