@@ -49,6 +49,10 @@ __all__ = ["STREAM_KEY", "PairModel", "StreamSplit", "aggregate_streams",
 STREAM_KEY = ["product_id", "crossing_id", "direction", "market", "downstream_days",
               "max_wait_days"]
 
+#: pair values below this (t) are rounding of the split's running sums (over a year about 1e-9
+#: t: cumulative tonnes of 1e5-1e6 t differenced), set to 0 before the rows are re-checked
+SNAP_T = 1e-8
+
 #: largest per-pair row violation (t) a split may have and still certify the aggregated
 #: optimum (HiGHS's primal feasibility tolerance is 1e-7 on rows of tonnes)
 SPLIT_TOL_T = 1e-6
@@ -212,6 +216,9 @@ def split_streams(built, pair_queues: pd.DataFrame, pair_initial: pd.DataFrame) 
         exp_p[members] = (f_after_exp - f_before).T
         dep_p[members] = (f_out - f_after_exp).T
         queue_p[members] = np.cumsum(own, axis=1)[:, back:] - f_out.T
+    for values, total in ((queue_p, queue_s), (dep_p, dep_s), (exp_p, exp_s)):
+        # rounding noise off: nothing where the stream has nothing, nothing below SNAP_T
+        values[(total <= 0.0)[stream_of] | (np.abs(values) < SNAP_T)] = 0.0
     worst = _violation(ix, sp, pair_k, stream_of, inflow, back, (queue_p, dep_p, exp_p),
                        (queue_s, dep_s, exp_s))
     pos = np.zeros((n_pairs, n_p), dtype=np.int64)
