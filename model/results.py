@@ -392,9 +392,7 @@ def extract_results(net: FreightNetwork, routes: RouteSet, built: BuiltModel,
     lanes = class_fifo(built, objective_with(built.model, added, built.flows),
                        fifo.lp_objective_usd if fifo is not None else None,
                        show=bool(solve_summary.get("show_class_fifo", False)))
-    split = None
-    if built.index.aggregated:  # stream queues split back per pair, first in, first out
-        built, split = pair_view(net, built)
+    built, split = pair_view(net, built)  # aggregated: queues split per pair, FIFO
     route_flows = _route_flows(built, routes, added)
     flows = _arc_flows(net, route_flows, routes, built)
     crossings = _crossing_table(net, built, flows, added)
@@ -463,8 +461,7 @@ def extract_results(net: FreightNetwork, routes: RouteSet, built: BuiltModel,
         keep_coming_floor_t=solve_summary.get("keep_coming_floor_t"),
         unwarned_transit_route_days=solve_summary.get("unwarned_transit_route_days"),
         unwarned_transit_foresight_t=solve_summary.get("unwarned_transit_foresight_t"),
-        variables=solve_summary["variables"],
-        constraints=solve_summary["constraints"],
+        variables=solve_summary["variables"], constraints=solve_summary["constraints"],
         routes=routes.stats,
         routing=routing.status,
         optimality=routing.sentence(per_day=not net.dated)
@@ -475,7 +472,7 @@ def extract_results(net: FreightNetwork, routes: RouteSet, built: BuiltModel,
         ("not an optimum: a realistic-dispatch policy simulation, each day's plan optimal for "
          "the calendar known that day over the (route, product) pairs in the model"),
         pricing=routing.summary(),
-        stream_aggregation=None if split is None else split.as_dict(),
+        stream_aggregation=split.as_dict() if split is not None else None,
     ).as_dict()
     return ResultTables(summary=summary, route_flows=route_flows, flows=flows,
                         crossings=crossings, unserved=unserved, products=products, queues=queues,

@@ -299,18 +299,22 @@ class PairModel:
 
 
 def pair_view(net, built):
-    """A solved aggregated model as the per-pair model the result tables read.
+    """A solved aggregated model as the per-pair model the result tables read (any other
+    model as it is).
 
     Returns
     -------
-    (BuiltModel, StreamSplit)
+    (BuiltModel, StreamSplit or None)
         The per-pair view (index tables per pair: streams, queues, initial allocations and
-        the departures' crossing use; :class:`PairModel` values) and the split.
+        the departures' crossing use; :class:`PairModel` values) and the split; ``built``
+        and ``None`` for a model that is not aggregated.
     """
     from .formulation import BuiltModel
     from .indices import crossing_use_of_departures
 
     ix = built.index
+    if not ix.aggregated:
+        return built, None
     pairs = ix.stream_pairs.drop(columns="k").rename(columns={"pair": "k"})
     pairs = pairs.sort_values("k", kind="stable", ignore_index=True)
     queues = queue_table(pairs, ix.n_periods)
