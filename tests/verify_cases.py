@@ -31,7 +31,7 @@ from pathlib import Path
 
 import pandas as pd
 import tiny
-from helpers import dated, day, only_x1, two_regions
+from helpers import dated, day, only_x1, realistic_network, two_regions
 from tampers import RE_DERIVABLE, TAMPERS, resign, solve_runs
 
 from borderflow.data.dataset import load_dataset
@@ -94,15 +94,6 @@ DATED = {
 }
 
 REALISTIC = RunOptions(dispatch="realistic")
-
-
-def realistic_network(t):
-    """test_realistic.py's network: X1 reached the day after dispatch, waiting dear."""
-    t["supply"].loc[0, "supply_t_per_year"] = 200 * 31 * 12
-    t["links"].loc[0, "travel_h"] = 30
-    p = t["parameters"]
-    p.loc[p["parameter"] == "waiting_cost_usd_per_truck_day", "value"] = 200.0
-    return t
 
 
 def _surprise(**kw) -> Scenario:
