@@ -1,12 +1,14 @@
 """The tamper catalogue shared by ``test_tamper.py`` and the verifier's oracle
-(``verify_cases.py``, ``test_verify_oracle.py``): two runs of the tiny network and the edits a
-spreadsheet or a script would make to a copy of one of them (no test module imports another).
+(``verify_cases.py``, ``test_verify_oracle.py``): two runs of the tiny network, three robust
+plan folders, and the edits a spreadsheet or a script would make to a copy of one of them (no
+test module imports another).
 
 * :data:`TAMPERS`: name -> (run, edit): the edit alone (what a user's tool does). The verifier
   re-derives the fact, or the checksum manifest written with the run tells the file changed.
 * :data:`RE_DERIVABLE`: the names whose edits must fail even after :func:`resign` (a fresh
   manifest and marker, as someone covering their tracks would write): only re-deriving the
   fact from the inputs catches these.
+* :data:`ROBUST_CHECKS`: per robust tamper, the check it must fail.
 """
 
 from __future__ import annotations
@@ -31,10 +33,15 @@ from borderflow.runfolder import MARKER, read_marker, write_marker
 DATED = CLOSURE_YAML + "      - {crossing: x1, product: durian, trucks: 30, age_days: 13}\n"
 
 
+#: the solved folders :func:`solve_runs` returns, in order
+RUNS = ("static", "dated", "robust", "robust-restricted", "robust-spot")
+
+
 def solve_runs(root: Path) -> dict[str, Path]:
-    """The two runs, solved through ``borderflow solve`` into ``root``: ``static`` (X1 full,
-    so its dual is positive and X2's zero) and ``dated`` (a closure, a throttle and trucks
-    already queued, some too long: the queue and spoilage tables are not empty)."""
+    """The runs of :data:`RUNS` under ``root``: ``static`` (X1 full, so its dual is positive and
+    X2's zero) and ``dated`` (a closure, a throttle and trucks already queued, some too long:
+    the queue and spoilage tables are not empty), solved through ``borderflow solve``, and the
+    robust plans of :func:`solve_robust_runs`."""
     static = tiny.base_tables()
     static["crossings"].loc[0, "capacity_a_to_b_trucks_per_day"] = 4  # X1 full at 80 t
     dated = tiny.base_tables()
@@ -50,6 +57,7 @@ def solve_runs(root: Path) -> dict[str, Path]:
         assert result.exit_code == 0, result.output
         out[name] = root / name
     out.update(solve_robust_runs(root))
+    assert tuple(out) == RUNS, out
     return out
 
 
@@ -189,6 +197,22 @@ def _no_closure(doc: dict) -> None:
     doc["scenario"]["events"] = [e for e in doc["scenario"]["events"] if "close" not in e]
 
 
+def _unknown_route(df: pd.DataFrame) -> pd.DataFrame:
+    """The stream of the first initial queue renamed to a route the run does not have."""
+    df = df.copy()
+    first = df["route_id"].to_numpy()[0]
+    df.loc[df["route_id"] == first, "route_id"] = first + "|renamed"
+    return df
+
+
+def _past_the_last_day(df: pd.DataFrame) -> pd.DataFrame:
+    """The last row holding a queue put on the day after the horizon."""
+    df = df.copy()
+    i = int(np.flatnonzero(df["queue_t"].to_numpy() > 0)[-1])
+    df.loc[i, "period"] = int(df["period"].max()) + 1
+    return df
+
+
 def _robust_quota(trucks: float) -> Callable[[dict], None]:
     """The robust plan's slot quota at Pa Hang set to ``trucks`` a day in every scenario."""
     def edit(doc: dict) -> None:
@@ -263,6 +287,12 @@ TAMPERS: dict[str, tuple[str, Callable[[Path], None]]] = {
     "a CSV deleted, its parquet kept": ("static", _delete("crossings.csv")),
     "run.json not JSON": ("static", lambda run: (run / "run.json").write_text(
         "{not json", encoding="utf-8")),
+    # ---- session 9: the three gaps session 8 left open (borderflow/verify/queues.py)
+    "an initial queue's stream renamed to an unknown route": ("dated", _both(
+        _table("initial_queues", _unknown_route), _table("stream_queues", _unknown_route))),
+    "a backlog episode dropped": ("dated", _table("backlog", lambda d: d.iloc[1:])),
+    "a stream_queues row moved past the last day": ("dated", _table(
+        "stream_queues", _past_the_last_day)),
     # ---- session 9: robust plan folders (borderflow/verify/robust.py); the check each must
     # fail is ROBUST_CHECKS'
     "robust: a booking lowered by 50 t": ("robust", _table(
