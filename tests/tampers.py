@@ -206,11 +206,22 @@ def _unknown_route(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _past_the_last_day(df: pd.DataFrame) -> pd.DataFrame:
-    """The last row holding a queue put on the day after the horizon."""
+    """The last row holding a queue put 100 days after the horizon."""
     df = df.copy()
     i = int(np.flatnonzero(df["queue_t"].to_numpy() > 0)[-1])
-    df.loc[i, "period"] = int(df["period"].max()) + 1
+    df.loc[i, "period"] = int(df["period"].max()) + 100
     return df
+
+
+def _empty_episode(df: pd.DataFrame) -> pd.DataFrame:
+    """A backlog row of a new episode at the first row's gate with every value empty (no
+    dates, no numbers): nothing the verifier derives matches it."""
+    row = {c: None for c in df.columns} | {"crossing_id": df["crossing_id"].iloc[0],
+                                           "direction": df["direction"].iloc[0],
+                                           "episode": int(df["episode"].max()) + 1}
+    return pd.concat([df, pd.DataFrame([row]).astype({c: df[c].dtype for c in df.columns
+                                                      if df[c].dtype.kind == "f"})],
+                     ignore_index=True)
 
 
 def _robust_quota(trucks: float) -> Callable[[dict], None]:
@@ -291,7 +302,8 @@ TAMPERS: dict[str, tuple[str, Callable[[Path], None]]] = {
     "an initial queue's stream renamed to an unknown route": ("dated", _both(
         _table("initial_queues", _unknown_route), _table("stream_queues", _unknown_route))),
     "a backlog episode dropped": ("dated", _table("backlog", lambda d: d.iloc[1:])),
-    "a stream_queues row moved past the last day": ("dated", _table(
+    "an empty backlog episode added": ("dated", _table("backlog", _empty_episode)),
+    "a stream_queues row moved past the horizon": ("dated", _table(
         "stream_queues", _past_the_last_day)),
     # ---- session 9: robust plan folders (borderflow/verify/robust.py); the check each must
     # fail is ROBUST_CHECKS'
