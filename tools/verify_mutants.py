@@ -36,7 +36,11 @@ current code)::
 
 Writes one line a mutant to ``--out`` (appending; mutants already in it are skipped, so a
 stopped run resumes): ``name, verdict, case or detail, CPU s``. ``--cpu-budget`` stops after
-so many CPU seconds of mutants.
+so many CPU seconds of mutants. ``--export`` writes the per-module CSVs of docs/mutation and
+prints the count table of docs/testing.md.
+
+(Over 500 lines: one tool -- the runner with its coverage selection and replay, and the export
+of its results, which reads the same staged copy and mutant names.)
 """
 
 from __future__ import annotations
