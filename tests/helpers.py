@@ -107,6 +107,17 @@ def at_most_share_via(m, ix, crossing: str, product: str, share: float, name: st
         <= share * sum(m.route_flow[f] for f in dispatched)))
 
 
+def realistic_network(t):
+    """The realistic-dispatch network of ``test_realistic.py``, ``test_reopening.py`` and the
+    verifier's oracle: 200 t/day of durian in January, X1 reached the day after dispatch
+    (O -> A1 30 h), waiting dear (200 USD/truck-day). Edits ``t`` and returns it."""
+    t["supply"].loc[0, "supply_t_per_year"] = 200 * 31 * 12
+    t["links"].loc[0, "travel_h"] = 30
+    p = t["parameters"]
+    p.loc[p["parameter"] == "waiting_cost_usd_per_truck_day", "value"] = 200.0
+    return t
+
+
 def edit_table(run: Path, table: str, change) -> None:
     """Apply ``change(df)`` to both files (parquet and CSV) of a run folder's table (a
     tampering test)."""
@@ -184,6 +195,31 @@ def write_text(path: Path, text: str) -> Path:
 CG_DATA = Path(__file__).parent / "data" / "cg-three-borders"
 CG_GATES = ("boten-mohan", "huu-nghi-youyiguan", "vientiane-nong-khai")
 CG_START = dt.date(2024, 1, 1)
+
+
+#: test_robust_priced.py's three links of cg-three-borders re-measured (km): R2 (Boten) costs
+#: 63 USD/t, R3 (Pa Hang and Huu Nghi, three crossings) 66.5 USD/t
+ROBUST_LENGTHS = {"la-vientiane-gate_la-boten-gate": 400, "cn-mohan-gate_cn-nanning": 720,
+                  "la-vientiane-gate_la-pa-hang-gate": 600}
+
+
+def robust_priced_data(folder: Path) -> Path:
+    """:data:`CG_DATA` copied to ``folder`` with the links of :data:`ROBUST_LENGTHS` (the robust
+    plans of ``test_robust_priced.py`` and the tamper catalogue); returns ``folder``."""
+    import shutil
+
+    shutil.copytree(CG_DATA, folder)
+    links = pd.read_csv(folder / "links.csv")
+    links["length_km"] = [ROBUST_LENGTHS.get(i, km) for i, km in zip(links["link_id"],
+                                                                     links["length_km"])]
+    links.to_csv(folder / "links.csv", index=False)
+    return folder
+
+
+def with_events(scenarios, *events: dict) -> list[Scenario]:
+    """``scenarios`` each with ``events`` (YAML-shaped dicts) added."""
+    return [Scenario.model_validate({**d, "events": [*d["events"], *events]}) for d in
+            (s.model_dump(mode="json", by_alias=True) for s in scenarios)]
 
 
 def cg_closure_plan(days: int, first: int, last: int):

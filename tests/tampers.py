@@ -1,12 +1,14 @@
 """The tamper catalogue shared by ``test_tamper.py`` and the verifier's oracle
-(``verify_cases.py``, ``test_verify_oracle.py``): two runs of the tiny network and the edits a
-spreadsheet or a script would make to a copy of one of them (no test module imports another).
+(``verify_cases.py``, ``test_verify_oracle.py``): two runs of the tiny network, three robust
+plan folders, and the edits a spreadsheet or a script would make to a copy of one of them (no
+test module imports another).
 
 * :data:`TAMPERS`: name -> (run, edit): the edit alone (what a user's tool does). The verifier
   re-derives the fact, or the checksum manifest written with the run tells the file changed.
 * :data:`RE_DERIVABLE`: the names whose edits must fail even after :func:`resign` (a fresh
   manifest and marker, as someone covering their tracks would write): only re-deriving the
   fact from the inputs catches these.
+* :data:`ROBUST_CHECKS`: per robust tamper, the check it must fail.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import tiny
-from helpers import CLOSURE_YAML, border_data, only_x1
+from helpers import CLOSURE_YAML, border_data, only_x1, robust_priced_data, with_events
 from typer.testing import CliRunner
 
 from borderflow.cli import app
@@ -31,10 +33,15 @@ from borderflow.runfolder import MARKER, read_marker, write_marker
 DATED = CLOSURE_YAML + "      - {crossing: x1, product: durian, trucks: 30, age_days: 13}\n"
 
 
+#: the solved folders :func:`solve_runs` returns, in order
+RUNS = ("static", "dated", "robust", "robust-restricted", "robust-spot")
+
+
 def solve_runs(root: Path) -> dict[str, Path]:
-    """The two runs, solved through ``borderflow solve`` into ``root``: ``static`` (X1 full,
-    so its dual is positive and X2's zero) and ``dated`` (a closure, a throttle and trucks
-    already queued, some too long: the queue and spoilage tables are not empty)."""
+    """The runs of :data:`RUNS` under ``root``: ``static`` (X1 full, so its dual is positive and
+    X2's zero) and ``dated`` (a closure, a throttle and trucks already queued, some too long:
+    the queue and spoilage tables are not empty), solved through ``borderflow solve``, and the
+    robust plans of :func:`solve_robust_runs`."""
     static = tiny.base_tables()
     static["crossings"].loc[0, "capacity_a_to_b_trucks_per_day"] = 4  # X1 full at 80 t
     dated = tiny.base_tables()
@@ -49,7 +56,39 @@ def solve_runs(root: Path) -> dict[str, Path]:
                                           str(root / name), *extra])
         assert result.exit_code == 0, result.output
         out[name] = root / name
+    out.update(solve_robust_runs(root))
+    assert tuple(out) == RUNS, out
     return out
+
+
+def solve_robust_runs(root: Path) -> dict[str, Path]:
+    """Three robust plan folders (``RobustResult.write``, as ``borderflow robust`` writes them),
+    each with its own verifier paths:
+
+    * ``robust``: ``test_robust_priced.py``'s plan (cg-three-borders, Boten-Mohan closed with
+      probability 1/2) with a slot quota of 4 trucks/day at Pa Hang in both scenarios: R3 found
+      by pricing (three crossings), certified; the quota binds in the closed year (entry duals),
+      which leaves 120 t unserved and the R2 booking idle;
+    * ``robust-restricted``: the same plan without the quota and without pricing: restricted,
+      with a gap bound (``gap_bound``);
+    * ``robust-spot``: the tiny network, X1 closed with probability 0.1: the baseline plan is
+      kept, so the closed year buys 200 t on the spot market via X2 and idles the X1 booking.
+    """
+    from borderflow.data.dataset import load_dataset
+    from borderflow.options import RunOptions
+    from borderflow.robust import closure_scenarios, robust_plan
+
+    priced = load_dataset(robust_priced_data(root / "data-robust"), check_borders=False)
+    closed, p = closure_scenarios(["boten-mohan"], 0.5)
+    quota = {"crossing": "pa-hang-long-sap", "slot_quota": {"trucks_per_day": 4}}
+    spot, p_spot = closure_scenarios(["x1"], 0.1)
+    plans = {
+        "robust": robust_plan(priced, with_events(closed, quota), p, RunOptions.of()),
+        "robust-restricted": robust_plan(priced, closed, p, RunOptions.of(pricing_rounds=0)),
+        "robust-spot": robust_plan(load_dataset(border_data(root, "data-robust-spot"),
+                                                check_borders=False), spot, p_spot),
+    }
+    return {name: plan.write(root / name) for name, plan in plans.items()}
 
 
 # ---------------------------------------------------------------------------- edits
@@ -158,6 +197,61 @@ def _no_closure(doc: dict) -> None:
     doc["scenario"]["events"] = [e for e in doc["scenario"]["events"] if "close" not in e]
 
 
+def _unknown_route(df: pd.DataFrame) -> pd.DataFrame:
+    """The stream of the first initial queue renamed to a route the run does not have."""
+    df = df.copy()
+    first = df["route_id"].to_numpy()[0]
+    df.loc[df["route_id"] == first, "route_id"] = first + "|renamed"
+    return df
+
+
+def _past_the_last_day(df: pd.DataFrame) -> pd.DataFrame:
+    """The last row holding a queue put 100 days after the horizon."""
+    df = df.copy()
+    i = int(np.flatnonzero(df["queue_t"].to_numpy() > 0)[-1])
+    df.loc[i, "period"] = int(df["period"].max()) + 100
+    return df
+
+
+def _empty_episode(df: pd.DataFrame) -> pd.DataFrame:
+    """A backlog row of a new episode at the first row's gate with every value empty (no
+    dates, no numbers): nothing the verifier derives matches it."""
+    row = {c: None for c in df.columns} | {"crossing_id": df["crossing_id"].iloc[0],
+                                           "direction": df["direction"].iloc[0],
+                                           "episode": int(df["episode"].max()) + 1}
+    return pd.concat([df, pd.DataFrame([row]).astype({c: df[c].dtype for c in df.columns
+                                                      if df[c].dtype.kind == "f"})],
+                     ignore_index=True)
+
+
+def _robust_quota(trucks: float) -> Callable[[dict], None]:
+    """The robust plan's slot quota at Pa Hang set to ``trucks`` a day in every scenario."""
+    def edit(doc: dict) -> None:
+        for scenario in doc["scenarios"]:
+            for event in scenario["events"]:
+                if "slot_quota" in event:
+                    event["slot_quota"]["trucks_per_day"] = trucks
+    return edit
+
+
+def _robust_arc(df: pd.DataFrame) -> pd.DataFrame:
+    """R3's Huu Nghi crossing replaced by Boten-Mohan (not a path any more)."""
+    df = df.copy()
+    i = int(np.flatnonzero(df["element_id"] == "huu-nghi-youyiguan")[0])
+    df.loc[i, ["arc_id", "element_id"]] = ["boten-mohan:a_to_b", "boten-mohan"]
+    return df
+
+
+def _onto_the_closed_gate(df: pd.DataFrame) -> pd.DataFrame:
+    """The closed year's 80 t on R3 moved onto R2, through the closed Boten-Mohan."""
+    df = df.copy()
+    r2 = df["route_id"].str.contains("boten-mohan").to_numpy()
+    moved = df.loc[~r2, "flow_t"].sum()
+    df.loc[r2, "flow_t"] += moved
+    df.loc[~r2, "flow_t"] = 0.0
+    return df
+
+
 #: name -> (run, edit); the first ten: the blind spots of issue 15 (its "CSV-only edits" are two
 #: here), then the two tampers that crashed the verifier, then new ones
 TAMPERS: dict[str, tuple[str, Callable[[Path], None]]] = {
@@ -204,13 +298,91 @@ TAMPERS: dict[str, tuple[str, Callable[[Path], None]]] = {
     "a CSV deleted, its parquet kept": ("static", _delete("crossings.csv")),
     "run.json not JSON": ("static", lambda run: (run / "run.json").write_text(
         "{not json", encoding="utf-8")),
+    # ---- session 9: the three gaps session 8 left open (borderflow/verify/queues.py)
+    "an initial queue's stream renamed to an unknown route": ("dated", _both(
+        _table("initial_queues", _unknown_route), _table("stream_queues", _unknown_route))),
+    "a backlog episode dropped": ("dated", _table("backlog", lambda d: d.iloc[1:])),
+    "an empty backlog episode added": ("dated", _table("backlog", _empty_episode)),
+    "a stream_queues row moved past the horizon": ("dated", _table(
+        "stream_queues", _past_the_last_day)),
+    # ---- session 9: robust plan folders (borderflow/verify/robust.py); the check each must
+    # fail is ROBUST_CHECKS'
+    "robust: a booking lowered by 50 t": ("robust", _table(
+        "plan_routes", lambda d: d.assign(booked_t_per_day=d["booked_t_per_day"] - 50))),
+    "robust: a normal-year supply dual raised": ("robust", _table(
+        "scenario-0/unserved", lambda d: d.assign(dual_usd_per_t=d["dual_usd_per_t"] + 100))),
+    "robust: a closed-year supply dual lowered": ("robust", _table(
+        "scenario-1/unserved", lambda d: d.assign(dual_usd_per_t=d["dual_usd_per_t"] - 5))),
+    "robust: 10 t above supply": ("robust", _table(
+        "scenario-1/route_flows", lambda d: d.assign(flow_t=d["flow_t"] + 10))),
+    "robust: probabilities changed in the scenarios table": ("robust", _table(
+        "scenarios", lambda d: d.assign(probability=[0.4, 0.6]))),
+    "robust: probabilities changed in run.json": ("robust", _run_json(
+        lambda doc: doc.update(probabilities=[0.6, 0.6]))),
+    "robust: the quota's dual halved": ("robust", _table(
+        "scenario-1/entry_duals", lambda d: d.assign(
+            dual_usd_per_truck=d["dual_usd_per_truck"] / 2))),
+    "robust: the quota's dual made negative": ("robust", _table(
+        "scenario-1/entry_duals", lambda d: d.assign(
+            dual_usd_per_truck=-d["dual_usd_per_truck"]))),
+    "robust: the quota raised in run.json": ("robust", _run_json(_robust_quota(40))),
+    "robust: the quota lowered in run.json": ("robust", _run_json(_robust_quota(2))),
+    "robust: rubber unlicensed at Pa Hang in the closed year": ("robust", _run_json(
+        lambda doc: doc["scenarios"][1]["events"].append({
+            "crossing": "pa-hang-long-sap", "license": {"products": ["rubber"],
+                                                        "licensed": False}}))),
+    "robust: the idle cost in the objective table lowered": ("robust", _table(
+        "objective", lambda d: d.assign(idle_booking_usd=d["idle_booking_usd"] / 2))),
+    "robust: the expected cost in the summary lowered": ("robust", _summary(
+        lambda s: s.update(expected_cost_usd_robust=s["expected_cost_usd_robust"] - 1000))),
+    "robust: a scenario's cost changed in the scenarios table": ("robust", _table(
+        "scenarios", lambda d: d.assign(cost_usd_robust=d["cost_usd_robust"] + 100))),
+    "robust: a route's crossing arc replaced": ("robust", _table("plan_arcs", _robust_arc)),
+    "robust: the closed year's tonnes moved onto the closed gate": ("robust", _table(
+        "scenario-1/route_flows", _onto_the_closed_gate)),
+    "robust: an idle booking made negative": ("robust", _table(
+        "scenario-1/route_flows", lambda d: d.assign(idle_t=-d["idle_t"]))),
+    "robust: a scenario's route flows deleted": ("robust", _delete(
+        "scenario-0/route_flows.parquet", "scenario-0/route_flows.csv")),
+    "robust: the gap bound lowered": ("robust-restricted", _summary(
+        lambda s: s["pricing"].update(gap_bound_usd=1.0))),
+    "robust: the spot purchase dropped": ("robust-spot", _table(
+        "scenario-1/route_flows", lambda d: d.assign(spot_t=0.0))),
+    "robust: the spot premium dropped from the objective": ("robust-spot", _table(
+        "objective", lambda d: d.assign(spot_premium_usd=0.0))),
+}
+
+#: the check each robust tamper must fail (with its edit alone; test_tamper.py)
+ROBUST_CHECKS = {
+    "robust: a booking lowered by 50 t": "recourse",
+    "robust: a normal-year supply dual raised": "spot_route_dual",
+    "robust: a closed-year supply dual lowered": "duality_gap",
+    "robust: 10 t above supply": "supply_balance",
+    "robust: probabilities changed in the scenarios table": "probability",
+    "robust: probabilities changed in run.json": "probability",
+    "robust: the quota's dual halved": "duality_gap",
+    "robust: the quota's dual made negative": "dual_sign",
+    "robust: the quota raised in run.json": "duality_gap",
+    "robust: the quota lowered in run.json": "slot_quota",
+    "robust: rubber unlicensed at Pa Hang in the closed year": "licence_day",
+    "robust: the idle cost in the objective table lowered": "objective",
+    "robust: the expected cost in the summary lowered": "objective",
+    "robust: a scenario's cost changed in the scenarios table": "objective",
+    "robust: a route's crossing arc replaced": "route",
+    "robust: the closed year's tonnes moved onto the closed gate": "closure",
+    "robust: an idle booking made negative": "non_negative",
+    "robust: a scenario's route flows deleted": "tables",
+    "robust: the gap bound lowered": "gap_bound",
+    "robust: the spot purchase dropped": "recourse",
+    "robust: the spot premium dropped from the objective": "objective",
 }
 
 #: facts the verifier must re-derive: caught even with a fresh manifest and marker
 RE_DERIVABLE = [name for name in TAMPERS if name not in (
     "closure removed from run.json", "stored verification report edited", "manifest removed",
     "marker removed", "unserved table deleted", "garbage parquet file",
-    "a result table deleted outright", "run.json not JSON")]
+    "a result table deleted outright", "run.json not JSON",
+    "robust: a scenario's route flows deleted")]
 
 
 def resign(run: Path) -> None:

@@ -145,6 +145,30 @@ def test_verifier_catches_a_broken_share(solve_tiny, tiny_tables):
     assert shares["entity"].str.contains("yunnan").any()
 
 
+def test_the_verifier_keys_a_cost_term_by_the_first_word_of_applies_to():
+    """As data/README.md states it: the key is the first word of ``applies_to`` with a trailing
+    ``,``, ``;`` or ``:`` dropped, and nothing else (session 9: mutants of ``verify/terms.py``
+    that strip whitespace, the left end, or more characters survived the oracle)."""
+    from types import SimpleNamespace
+
+    from borderflow.verify.terms import _terms as read_terms
+    from borderflow.verify.terms import entry_fee
+
+    t = {}
+    _terms(t, [("transit_fee_entry", "CN, (China)", 10.0, "USD/truck"),
+               ("road_cost_factor_terrain", "expressway: all", 0.9, "x base road rate"),
+               ("road_cost_factor_terrain", "national;", 1.2, "x base road rate"),
+               ("value_of_time", "MAX", 2.0, "USD/t-h")])
+    tables = SimpleNamespace(cost_terms=t["cost_terms"])
+    assert read_terms(tables) == {("transit_fee_entry", "CN"): 10.0,
+                              ("road_cost_factor_terrain", "expressway"): 0.9,
+                              ("road_cost_factor_terrain", "national"): 1.2,
+                              ("value_of_time", "MAX"): 2.0}
+    # a transit fee is paid at road crossings only
+    assert entry_fee(tables, "road", "CN") == 10.0
+    assert entry_fee(tables, "rail", "CN") == 0.0 and entry_fee(tables, "rail", "VN") == 0.0
+
+
 @pytest.mark.parametrize("table,edit,field,words", [
     ("cost_terms", {"term": "value_of_tme"}, "term", "unknown cost term"),
     ("cost_terms", {"unit": "USD/t-day"}, "unit", "USD/t-h"),

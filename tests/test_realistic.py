@@ -16,7 +16,7 @@ on day 4; day 2's trucks go via X2 (1,000 USD). The cost of not knowing is 4,000
 from __future__ import annotations
 
 import pytest
-from helpers import day, dated, queue_series
+from helpers import day, dated, queue_series, realistic_network
 
 from borderflow.data.scenario import (CloseEvent, PriorityEvent, PriorityRule, RampEvent,
                                       RampRule, Window)
@@ -25,20 +25,12 @@ from borderflow.options import RunOptions
 REALISTIC = RunOptions(dispatch="realistic")
 
 
-def _network(t):
-    t["supply"].loc[0, "supply_t_per_year"] = 200 * 31 * 12  # 200 t/day in January
-    t["links"].loc[0, "travel_h"] = 30  # O -> A1: X1 is reached the day after dispatch
-    p = t["parameters"]
-    p.loc[p["parameter"] == "waiting_cost_usd_per_truck_day", "value"] = 200.0
-    return t
-
-
 def _closure(**kw):
     return CloseEvent(crossing="x1", close=Window(**{"from": day(2), "to": day(3)}), **kw)
 
 
 def _both(solve_tiny, tiny_tables, *events):
-    t = _network(tiny_tables)
+    t = realistic_network(tiny_tables)
     scenario = dated("surprise", 6, *events)
     return solve_tiny(t, scenario), solve_tiny(t, scenario, options=REALISTIC)
 
@@ -96,7 +88,7 @@ def test_realistic_run_passes_the_verifier(tmp_path, tiny_tables):
 
     import tiny
 
-    folder = tiny.write(tmp_path / "data", _network(tiny_tables))
+    folder = tiny.write(tmp_path / "data", realistic_network(tiny_tables))
     res = api.solve(load_dataset(folder, check_borders=False), dated("surprise", 6, _closure()),
                     REALISTIC)
     assert res.summary["verified"], res.verification[res.verification["violation"] > 0]
@@ -107,7 +99,7 @@ def test_ramp_up_returns_capacity_linearly(solve_tiny, tiny_tables):
     # X1 from 2 trucks/day on day 1, back to 100 over 4 days: 2, 26.5, 51, 75.5, then 100
     ramp = RampEvent(crossing="x1", ramp=RampRule(start_trucks_per_day=2, days=4),
                      direction="a_to_b", **{"from": day(1)})
-    run = solve_tiny(_network(tiny_tables), dated("ramp", 6, ramp))
+    run = solve_tiny(realistic_network(tiny_tables), dated("ramp", 6, ramp))
     c = run.results.crossings
     cap = c[(c["crossing_id"] == "x1") & (c["direction"] == "a_to_b")].set_index("period")
     assert cap["capacity_trucks_per_day"].loc[[0, 1, 2, 3, 4, 5]].to_numpy() == pytest.approx(
@@ -130,7 +122,7 @@ def test_cli_realistic_run_writes_a_verified_folder_that_reads_back(tmp_path, ti
     from borderflow import read_result
     from borderflow.cli import app
 
-    data = border_data(tmp_path, "data", _network(tiny_tables))
+    data = border_data(tmp_path, "data", realistic_network(tiny_tables))
     path = tmp_path / "surprise.yaml"
     path.write_text("name: surprise\nhorizon: {start: 2024-01-01, days: 6}\nevents:\n"
                     "  - {crossing: x1, close: {from: 2024-01-03, to: 2024-01-04}}\n")
@@ -259,7 +251,7 @@ LAG_CASES = [  # (closure's last day, lag, value of foresight USD, end-of-day qu
 @pytest.mark.parametrize("last, lag, value, queue", LAG_CASES)
 def test_reaction_lag_keeps_committed_trucks_coming_hand_computed(solve_tiny, tiny_tables,
                                                                   last, lag, value, queue):
-    t = _network(tiny_tables)
+    t = realistic_network(tiny_tables)
     close = CloseEvent(crossing="x1", close=Window(**{"from": day(2), "to": day(last)}))
     scenario = dated("lagged", 6, close).model_copy(update={"reaction_lag_days": lag})
     foresight = solve_tiny(t, scenario)
@@ -284,7 +276,7 @@ def _behaviour(value, low=0, high=14):
 
 def test_reaction_lag_is_read_from_the_dataset_and_a_scenario_overrides_it(solve_tiny,
                                                                            tiny_tables):
-    t = _network(tiny_tables)
+    t = realistic_network(tiny_tables)
     t["behaviour"] = _behaviour(1)
     run = solve_tiny(t, dated("surprise", 6, _closure()), options=REALISTIC)
     s = run.results.summary
@@ -305,7 +297,7 @@ def test_bad_reaction_lag_in_the_dataset_is_refused_before_solving(solve_tiny, t
                                                                    value, low, message):
     from borderflow.data.errors import InputError
 
-    t = _network(tiny_tables)
+    t = realistic_network(tiny_tables)
     t["behaviour"] = _behaviour(value, low=low)
     with pytest.raises(InputError, match=message):
         solve_tiny(t, dated("surprise", 6, _closure()), options=REALISTIC)

@@ -22,19 +22,11 @@ foresight 3,000; value 8,000. Expected 0.9 x 1,000 + 0.1 x 8,000 = 1,700.
 from __future__ import annotations
 
 import pytest
-from helpers import day, dated
+from helpers import day, dated, realistic_network
 
 from borderflow.data.errors import InputError
 from borderflow.data.scenario import CloseEvent, Window
 from borderflow.options import RunOptions
-
-
-def _network(t):
-    t["supply"].loc[0, "supply_t_per_year"] = 200 * 31 * 12
-    t["links"].loc[0, "travel_h"] = 30
-    p = t["parameters"]
-    p.loc[p["parameter"] == "waiting_cost_usd_per_truck_day", "value"] = 200.0
-    return t
 
 
 def _uncertain(odds: dict, last: int = 2):
@@ -50,7 +42,8 @@ def test_every_branch_hand_computed_and_the_spread(solve_tiny, tiny_tables, odds
     from borderflow.reopening import reopening_spread
 
     def solve(dataset, scenario, options):
-        return solve_tiny(_network(tiny_tables), scenario, options=options).results.summary
+        t = realistic_network(tiny_tables)
+        return solve_tiny(t, scenario, options=options).results.summary
 
     table = reopening_spread(None, dated("odds", 8, _uncertain(odds)), solve=solve)
     rows = table.set_index("reopens")
@@ -66,8 +59,8 @@ def test_branches_share_the_dispatch_until_they_can_be_told_apart(solve_tiny, ti
     from borderflow.reopening import reopening_branches
 
     branches = reopening_branches(dated("odds", 8, _uncertain({3: 0.5, 5: 0.5})))
-    runs = [solve_tiny(_network(tiny_tables), s, options=RunOptions(dispatch="realistic"))
-            for _, _, s in branches]
+    t = realistic_network(tiny_tables)
+    runs = [solve_tiny(t, s, options=RunOptions(dispatch="realistic")) for _, _, s in branches]
     # days 0-2 are decided before day 3 tells the branches apart: the same dispatch (day 2's
     # trucks via X2 in both); day 3's differ (via X1 once reopened, via X2 while still shut)
     early, day3 = [], []

@@ -30,25 +30,17 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from helpers import robust_priced_data, with_events
 
 from borderflow.robust import closure_scenarios, robust_plan
-
-DATA = Path(__file__).parent / "data" / "cg-three-borders"
-LENGTHS = {"la-vientiane-gate_la-boten-gate": 400, "cn-mohan-gate_cn-nanning": 720,
-           "la-vientiane-gate_la-pa-hang-gate": 600}
 
 
 @pytest.fixture(scope="module")
 def tables(tmp_path_factory):
     from borderflow.data.dataset import load_dataset
 
-    folder = tmp_path_factory.mktemp("robust") / "data"
-    shutil.copytree(DATA, folder)
-    links = pd.read_csv(folder / "links.csv")
-    links["length_km"] = [LENGTHS.get(i, km) for i, km in zip(links["link_id"],
-                                                              links["length_km"])]
-    links.to_csv(folder / "links.csv", index=False)
-    return load_dataset(folder, check_borders=False)
+    return load_dataset(robust_priced_data(tmp_path_factory.mktemp("robust") / "data"),
+                        check_borders=False)
 
 
 def _plan(tables, **options):
@@ -227,14 +219,12 @@ def test_a_plan_with_a_binding_slot_quota_verifies_with_its_entry_duals(tables, 
     """A 4 trucks/day quota at Pa Hang (R3's first crossing) in both scenarios binds: its
     duals are written per scenario, re-checked in every spot and booking column and in the
     duality gap (- dual x limit); a quota dual lowered is caught."""
-    from borderflow.data.scenario import Scenario
     from borderflow.options import RunOptions
     from borderflow.verify import verify_run
 
     scenarios, probabilities = closure_scenarios(["boten-mohan"], 0.5)
     quota = {"crossing": "pa-hang-long-sap", "slot_quota": {"trucks_per_day": 4}}
-    scenarios = [Scenario.model_validate({**d, "events": [*d["events"], quota]}) for d in
-                 (s.model_dump(mode="json", by_alias=True) for s in scenarios)]
+    scenarios = with_events(scenarios, quota)
     r = robust_plan(tables, scenarios, probabilities, RunOptions.of())
     assert r.summary["routing"] == "certified"
     folder = r.write(tmp_path / "quota")

@@ -4,8 +4,10 @@ a traceback.
 Two runs of the tiny network are solved once per module through the command line: a static
 one where X1 is full (so its dual is positive and X2's is zero) and a dated one with a closure,
 a throttle and trucks already queued, some too long (so the queue and spoilage tables are not
-empty). Each tamper edits a
-copy of one of them the way a spreadsheet or a script would.
+empty). Three robust plan folders are written beside them (``tampers.solve_robust_runs``: a
+certified plan with a binding slot quota, a restricted one with a gap bound, one buying on the
+spot market). Each tamper edits a copy of one of them the way a spreadsheet or a script would;
+a robust tamper must also fail the check ``ROBUST_CHECKS`` names.
 
 Two suites:
 
@@ -17,7 +19,8 @@ Two suites:
   catches these; they are the facts the verifier must not leave to checksums.
 
 The first ten are the blind spots the adversarial pass of issue 15 found (verify said
-"verified"), the two after them made it crash; the rest are new.
+"verified"), the two after them made it crash; the rest are new (session 9: the robust
+plans').
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from tampers import RE_DERIVABLE, TAMPERS, resign, solve_runs
+from tampers import RE_DERIVABLE, ROBUST_CHECKS, TAMPERS, resign, solve_runs
 from typer.testing import CliRunner
 
 from borderflow.cli import app
@@ -37,16 +40,22 @@ from borderflow.verify import EXIT_VIOLATIONS
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory) -> dict[str, Path]:
-    """The two solved runs (static with a full gate, dated with queues): tampers.solve_runs."""
+    """The solved runs (static with a full gate, dated with queues, three robust plans):
+    tampers.solve_runs."""
     return solve_runs(tmp_path_factory.mktemp("tamper"))
 
 
-def _verify_fails(run: Path, tmp_path: Path) -> str:
-    result = CliRunner().invoke(app, ["verify", str(run)])
+def _verify_fails(run: Path, tmp_path: Path, check: str | None = None) -> str:
+    """``borderflow verify`` exits 8 without a traceback; with ``check``, that check is among
+    the violations (``--json``)."""
+    result = CliRunner().invoke(app, ["verify", str(run)] + (["--json"] if check else []))
     assert result.exception is None or isinstance(result.exception, SystemExit), \
         repr(result.exception)
     assert "Traceback" not in result.output
     assert result.exit_code == EXIT_VIOLATIONS, result.output[-3000:]
+    if check:
+        failed = {r["check"] for r in json.loads(result.stdout)["tables"]["violations"]["rows"]}
+        assert check in failed, failed
     return result.output
 
 
@@ -67,7 +76,7 @@ def test_a_tampered_run_fails_verification(runs, tmp_path, name):
     which, edit = TAMPERS[name]
     run = _copy(runs, which, tmp_path)
     edit(run)
-    _verify_fails(run, tmp_path)
+    _verify_fails(run, tmp_path, ROBUST_CHECKS.get(name))
 
 
 @pytest.mark.parametrize("name", RE_DERIVABLE)
@@ -97,3 +106,5 @@ def test_verify_says_how_each_column_is_covered(runs, tmp_path):
 
 def test_the_catalogue_is_large_enough():
     assert len(TAMPERS) >= 24 and len(RE_DERIVABLE) >= 17
+    robust = [n for n in TAMPERS if TAMPERS[n][0].startswith("robust")]
+    assert sorted(robust) == sorted(ROBUST_CHECKS) and len(robust) >= 20

@@ -6,17 +6,20 @@ A mutant of ``borderflow/verify/`` cannot change a solve, only what the verifier
 tables. So the cases are solved once (:func:`solve_cases`) and each is then a function of no
 arguments that re-runs only the verifier: :func:`borderflow.verify.verify_results` on a deep copy
 of the solved tables (a result case), or :func:`borderflow.verify.verify_run` on a run folder
-(a folder case: the two runs of ``tampers.py``, untouched, with each tamper, and with each
-re-derivable tamper re-signed). :func:`outcome` reduces a report to what
-``test_verify_oracle.py`` asserts against ``tests/golden/verify_oracle.json``: per check, its
-rows and failures, a digest of every row's entity, unit, ok and tolerance (3 significant
-figures), and each failure's entity and amount (4 significant figures).
+(a folder case: the runs of ``tampers.py`` -- two tiny runs and three robust plans --
+untouched, with each tamper, and with each re-derivable tamper re-signed). :func:`outcome`
+reduces a report to what ``test_verify_oracle.py`` asserts against
+``tests/golden/verify_oracle.json``: per check, its rows and failures, a digest of every row's
+entity, unit, ok and tolerance (3 significant figures), and each failure's entity and amount
+(4 significant figures).
 
 The cases reuse the scenarios of the verifier's own tests: ``test_verify.py`` (the solutions
 that must pass, and its corruptions), ``test_tamper.py`` (the tamper catalogue),
 ``test_realistic.py`` (a realistic dispatch and its summary checks), ``test_origin_stock.py``
 (a dispatch hold, one past the shelf life), ``test_licence_lever.py`` (licences, static and
-dated) and ``test_generalized_cost.py`` (cost terms and destination shares).
+dated), ``test_generalized_cost.py`` (cost terms and destination shares) and
+``test_robust_priced.py`` (robust plans: certified with a slot quota, restricted, buying on the
+spot market; ``borderflow/verify/robust.py``).
 """
 
 from __future__ import annotations
@@ -31,8 +34,8 @@ from pathlib import Path
 
 import pandas as pd
 import tiny
-from helpers import dated, day, only_x1, two_regions
-from tampers import RE_DERIVABLE, TAMPERS, resign, solve_runs
+from helpers import dated, day, only_x1, realistic_network, two_regions
+from tampers import RE_DERIVABLE, RUNS, TAMPERS, resign, solve_runs
 
 from borderflow.data.dataset import load_dataset
 from borderflow.data.scenario import (CapacityEvent, CloseEvent, InitialQueue, PriorityEvent,
@@ -96,15 +99,6 @@ DATED = {
 REALISTIC = RunOptions(dispatch="realistic")
 
 
-def realistic_network(t):
-    """test_realistic.py's network: X1 reached the day after dispatch, waiting dear."""
-    t["supply"].loc[0, "supply_t_per_year"] = 200 * 31 * 12
-    t["links"].loc[0, "travel_h"] = 30
-    p = t["parameters"]
-    p.loc[p["parameter"] == "waiting_cost_usd_per_truck_day", "value"] = 200.0
-    return t
-
-
 def _surprise(**kw) -> Scenario:
     return dated("surprise", 6, CloseEvent(crossing="x1", close=Window(
         **{"from": day(2), "to": day(3)}), **kw))
@@ -139,6 +133,34 @@ def _toll(t) -> None:
     _terms(t, [("expressway_toll", "VN test road", 0.1, "USD/truck-km")])
 
 
+def _road_classes(t) -> None:
+    """Every branch of the verifier's road-link pricing (``verify/terms.py``) on a used route:
+    X1 at 4 trucks/day, so both routes carry freight. Road 1.2 USD/truck-km; L1 (VN) at exactly
+    55 km/h, an expressway with a VN toll; L2 a fixed 250 USD/truck; L3 (VN) at exactly
+    37.5 km/h, national; L4 (CN) at exactly 55 km/h, an expressway without a toll term. Terrain
+    factors for every class; the keys written with trailing punctuation."""
+    t["crossings"].loc[0, "capacity_a_to_b_trucks_per_day"] = 4
+    p = t["parameters"]
+    p.loc[p["parameter"] == "road_cost_usd_per_truck_km", "value"] = 1.2
+    links = t["links"]
+    links["cost_usd_per_truck"] = links["cost_usd_per_truck"].astype(object)
+    for i, km, h in ((0, 110, 2), (2, 150, 4), (3, 165, 3)):
+        links.loc[i, ["length_km", "travel_h"]] = [km, h]
+    links.loc[1, "cost_usd_per_truck"] = 250
+    _terms(t, [("expressway_toll", "VN, expressways", 0.1, "USD/truck-km"),
+               ("road_cost_factor_terrain", "expressway: all", 0.9, "x base road rate"),
+               ("road_cost_factor_terrain", "national;", 1.2, "x base road rate"),
+               ("road_cost_factor_terrain", "mountain", 1.6, "x base road rate")])
+
+
+def _shares_and_rice(t) -> None:
+    """The destination shares above, and rice (another category, 100 t/day) sold at M: the
+    share of fruit must not count it."""
+    _two_regions_shares(t)
+    rice(t)
+    t["products"].loc[t["products"]["product_id"] == "rice", "category"] = "grain"
+
+
 #: solutions of other families (name -> edit of the tiny tables, scenario text or object,
 #: options): every check must pass
 OTHER = {
@@ -158,6 +180,8 @@ OTHER = {
     "terms/transit fee": (lambda t: _terms(t, [("transit_fee_entry", "CN (test)", 10.0,
                                                 "USD/truck")]), None, None),
     "terms/destination shares": (_two_regions_shares, None, None),
+    "terms/road classes": (_road_classes, None, None),
+    "terms/destination shares and rice": (_shares_and_rice, None, None),
 }
 
 #: dataset-level cases (test_origin_stock.py, test_licence_lever.py): name -> (tables, the
@@ -207,6 +231,20 @@ def _stock_released_less(res):
     return type(res)(**{**res.tables(), "summary": res.summary, "origin_stock": st})
 
 
+def _china_flows(scale: float | None = None, text: bool = False) -> Callable:
+    """Route flows of the destination-share case edited: scaled so ``scale`` t reach China in
+    all, or one flow written as text (``n/a``)."""
+    def edit(res):
+        rf = res.route_flows.copy()
+        if scale is not None:
+            rf["flow_t"] = rf["flow_t"] * (scale / rf["flow_t"].sum())
+        if text:
+            rf["flow_t"] = rf["flow_t"].astype(object)
+            rf.loc[rf.index[0], "flow_t"] = "n/a"
+        return type(res)(**{**res.tables(), "summary": res.summary, "route_flows": rf})
+    return edit
+
+
 def _no_yunnan(res):
     rf = res.route_flows.copy()
     rf.loc[rf["market"] == "cn-k", "flow_t"] = 0.0
@@ -234,9 +272,12 @@ EDITED = {
                                             if k != "foresight_objective_usd"}})),
     "edited/stock released 50 t less": ("stock/held", _stock_released_less),
     "edited/nothing to Yunnan": ("terms/destination shares", _no_yunnan),
+    "edited/nothing to China": ("terms/destination shares", _china_flows(0.0)),
+    "edited/half a tonne to China": ("terms/destination shares", _china_flows(0.5)),
+    "edited/a flow written as text": ("terms/destination shares", _china_flows(text=True)),
 }
 
-FOLDERS = (["folder/static", "folder/dated"] + [f"tamper/{n}" for n in TAMPERS]
+FOLDERS = ([f"folder/{n}" for n in RUNS] + [f"tamper/{n}" for n in TAMPERS]
            + [f"resigned/{n}" for n in RE_DERIVABLE])
 #: every case, in the order the oracle runs them
 NAMES = ([f"static/{n}" for n in STATIC] + [f"dated/{n}" for n in DATED] + ["dated/late"]

@@ -36,7 +36,11 @@ current code)::
 
 Writes one line a mutant to ``--out`` (appending; mutants already in it are skipped, so a
 stopped run resumes): ``name, verdict, case or detail, CPU s``. ``--cpu-budget`` stops after
-so many CPU seconds of mutants.
+so many CPU seconds of mutants. ``--export`` writes the per-module CSVs of docs/mutation and
+prints the count table of docs/testing.md.
+
+(Over 500 lines: one tool -- the runner with its coverage selection and replay, and the export
+of its results, which reads the same staged copy and mutant names.)
 """
 
 from __future__ import annotations
@@ -295,12 +299,13 @@ def main() -> None:
     p.add_argument("--no-replay", action="store_true", help="run every covering case in full")
     p.add_argument("--export", metavar="FOLDER", help="write --out's verdicts as FOLDER/"
                    "verify-<module>.csv (with FOLDER/verdicts.csv: mutant, verdict of the "
-                   "survivors) and run nothing")
+                   "survivors), print the count table of docs/testing.md and run nothing")
     a = p.parse_args()
     if a.export:
         given = Path(a.export) / "verdicts.csv"
         verdicts = dict(pd.read_csv(given).itertuples(index=False)) if given.exists() else {}
         export(Path(a.out), Path(a.export), verdicts)
+        print(counts(Path(a.out), verdicts))
         return
     names = ([x.strip() for x in open(a.names) if x.strip()] if a.names else []) + names_of(
         a.module)
@@ -478,6 +483,50 @@ def export(tsv: Path, folder: Path, verdicts: dict[str, str]) -> None:
             for n, r, d in sorted(found, key=lambda x: _order(x[0]))])
         table.to_csv(folder / f"verify-{stem.strip('_') or 'init'}.csv", index=False,
                      lineterminator="\n")
+
+
+#: a survivor's verdict (docs/mutation/verdicts.csv) by how its text starts
+VERDICT_KINDS = (("equivalent", "equivalent"), ("killed outside the oracle", "killed elsewhere"),
+                 ("gap, left open", "gap open"), ("gap", "gap killed"))
+
+
+def verdict_kind(verdict: str) -> str:
+    """``equivalent`` / ``killed elsewhere`` / ``gap open`` / ``gap killed`` / ``unjudged``."""
+    for start, kind in VERDICT_KINDS:
+        if verdict.startswith(start):
+            return kind
+    return "unjudged"
+
+
+def counts(tsv: Path, verdicts: dict[str, str]) -> str:
+    """The count table of docs/testing.md (markdown), per module of ``borderflow/verify/``:
+    generated (the staged copy's mutants), run (a result other than ``not-reached``, or a
+    verdict for one), killed (or timed out), each survivor's verdict kind, and not run."""
+    found = {}
+    for line in tsv.read_text(encoding="utf-8").splitlines():
+        name, result = line.split("\t")[:2]
+        found[name] = result
+    cols = ["killed", "equivalent", "killed elsewhere", "gap killed", "gap open", "unjudged"]
+    out = ["| module (`borderflow/verify/`) | generated | run | " + " | ".join(cols)
+           + " | not run |", "|---" * (len(cols) + 4) + "|"]
+    total = [0] * (len(cols) + 3)
+    for m in MODULES:
+        names = names_of([m])
+        n = dict.fromkeys(cols, 0)
+        run = 0
+        for name in names:
+            result = found.get(name)
+            if result is None or result == "not-reached" and verdict_kind(
+                    verdicts.get(name, "")) == "unjudged":
+                continue  # a mutant the oracle does not reach counts once judged otherwise
+            run += 1
+            n["killed" if result in ("killed", "timeout") else
+              verdict_kind(verdicts.get(name, ""))] += 1
+        row = [len(names), run, *n.values(), len(names) - run]
+        total = [a + b for a, b in zip(total, row)]
+        out.append(f"| `{m}.py` | " + " | ".join(f"{x:,}" for x in row) + " |")
+    out.append("| **total** | " + " | ".join(f"**{x:,}**" for x in total) + " |")
+    return "\n".join(out)
 
 
 def _order(name: str) -> tuple:
