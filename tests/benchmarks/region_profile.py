@@ -3,7 +3,8 @@ target 4).
 
     python tests/benchmarks/region_profile.py REGION_FOLDER --days 30 [--method auto]
         [--window-pricing] [--routes seed|enumerate] [--cap N] [--highs '{"presolve": "off"}']
-        [--rounds 60] [--pricing-labels N] [--time-limit 600] [--max-mb 4000] [--stop-after S]
+        [--rounds 60] [--pricing-labels N] [--label-bound] [--time-limit 600] [--max-mb 4000]
+        [--stop-after S]
 
 Runs :func:`borderflow.pipeline.run_scenario` once, in this process, exactly as
 ``region_scale.py``'s ``dated`` case does (a ``--days`` horizon from 1 October 2024, the seed
@@ -94,6 +95,7 @@ def install(extra_highs: dict) -> None:
     import borderflow.pipeline as pipeline
     import borderflow.window_pricing as window_pricing
     import borderflow.model.column_generation as cg
+    import borderflow.model.dated_columns as dated_columns
     import borderflow.solvers.highs as highs
     import borderflow.solvers.rolling as rolling
 
@@ -111,6 +113,7 @@ def install(extra_highs: dict) -> None:
     timed(highs.HighsSession, "solve_from_point", "whole_lp", _iterations)
     timed(pipeline, "price_once", "pricing", lambda r, a: {"columns": len(r[0]),
                                                           "least": r[1], "gap": r[2]})
+    timed(dated_columns, "price_dated", "searches", lambda r, a: dict(r.stats))
     timed(window_pricing, "price_dated_model", "window_pricing",
           lambda r, a: {"columns": len(r.columns)})
     timed(pipeline, "keyed_basis", "keyed_basis")
@@ -176,7 +179,8 @@ def options_of(args):
     routes = replace(base.routes, start=args.routes) if args.cap is None else \
         RouteOptions(start=args.routes, max_routes_per_product=args.cap)
     return replace(base, routes=routes,
-                   pricing=replace(base.pricing, max_rounds=args.rounds),
+                   pricing=replace(base.pricing, max_rounds=args.rounds,
+                                   label_bound=args.label_bound),
                    solver=SolverOptions(time_limit_s=args.time_limit,
                                         presolve=args.presolve))
 
@@ -204,6 +208,8 @@ def main() -> None:
     ap.add_argument("--highs", default="{}")
     ap.add_argument("--rounds", type=int, default=60)
     ap.add_argument("--pricing-labels", type=int, default=None)
+    ap.add_argument("--label-bound", action="store_true",
+                    help="Pricing(label_bound=True): a search at the label limit gives a bound")
     ap.add_argument("--time-limit", type=float, default=600.0)
     ap.add_argument("--max-mb", type=int, default=4000)
     ap.add_argument("--stop-after", type=float, default=None,
@@ -218,6 +224,7 @@ def main() -> None:
     row = {"folder": str(args.folder), "days": args.days, "method": args.method,
            "window_pricing": args.window_pricing, "routes": args.routes, "cap": args.cap,
            "presolve": args.presolve, "highs": json.loads(args.highs),
+           "pricing_labels": args.pricing_labels, "label_bound": args.label_bound,
            "load_before": os.getloadavg()[0]}
     c0 = _cpu()
     try:
