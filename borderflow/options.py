@@ -42,6 +42,8 @@ def recorded_pricing(pricing: Pricing) -> dict:
         out.pop("window_start")
     if out["booking_scenarios"] == Pricing.booking_scenarios:  # likewise
         out.pop("booking_scenarios")
+    if not out["label_bound"]:  # likewise
+        out.pop("label_bound")
     return out
 
 

@@ -85,11 +85,29 @@ def price_once(model, options, inputs, reference=None) -> tuple:
                                   reference)
         least, gap, notes = dated_gap_bound_usd(found, model.net, pricing.tolerance_usd_per_t,
                                                 model.built)
+        notes = notes + limited_note(found, pricing)
         entries = initial_shortfall(found, pricing.tolerance_usd_per_t)[1]
     else:
         found, _ = timed_pricing(model.session, model.built, model.net, pricing, inputs)
         (least, gap), entries = gap_bound_usd(found, model.net), 0
     return found.columns, least, gap, entries, notes, time.perf_counter() - t0
+
+
+def limited_note(found, pricing) -> list[str]:
+    """Why a dated pass whose searches stopped at the label limit with a lower bound
+    (``pricing.label_bound``) cannot certify the run, in words (empty: none did, or only on
+    days nothing is supplied, whose columns carry nothing)."""
+    if not found.result.stats.get("limited"):
+        return []
+    pairs = found.pairs
+    short = (~pairs["exact"].astype(bool)) & \
+        (pairs["min_reduced_cost_usd_per_t"] < -pricing.tolerance_usd_per_t)
+    n = int(short.sum()) if found.stock is None else int(found.result.stats["limited"])
+    if not n:
+        return []
+    return [f"{LABEL_LIMIT} {pricing.max_labels:,} reached in {n} search(es) of the last pass: "
+            "their reduced costs are lower bounds (the least key left), counted in the gap "
+            "bound"]
 
 
 def label_limit_reason(err, net) -> str:

@@ -98,6 +98,14 @@ class Pricing:
         :data:`~borderflow.model.robust_pricing.MAX_EXACT_SCENARIOS`). Above it a plan is
         certified only when no scenario's own column prices out, otherwise ``restricted`` with
         its gap bound (docs/certified-routing.md).
+    label_bound : bool
+        Dated runs: a search that reaches ``max_labels`` stops with the least key it had left
+        (its A* key: the cost so far plus a lower bound to the end) as a lower bound on its
+        reduced cost, instead of stopping pricing (``--pricing-label-bound``). The pass goes
+        on, the columns the other searches find are added, and a run whose last pass has such
+        a search is ``restricted`` with a gap bound that counts it (never ``certified``).
+        Off by default: the run stops pricing at the first search that reaches the limit and
+        says the gap is unknown.
     """
 
     enabled: bool = True
@@ -108,6 +116,7 @@ class Pricing:
     max_labels: int = MAX_LABELS
     window_start: bool = False
     booking_scenarios: int = 8
+    label_bound: bool = False
 
 
 #: how the reason of a run whose pricing met its label limit starts

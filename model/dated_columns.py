@@ -135,7 +135,8 @@ def price_dated_model(session, built: BuiltModel, net: FreightNetwork, pricing: 
     record = {} if keep and bands is None else None
     result = price_dated(graph, products, duals, days, max_columns=pricing.columns_per_pair,
                          tolerance=pricing.tolerance_usd_per_t, max_labels=pricing.max_labels,
-                         bands=bands, reuse=reuse, record=record)
+                         bands=bands, reuse=reuse, record=record,
+                         label_bound=pricing.label_bound)
     as_reference = None if record is None else ReferencePricing(
         duals=duals, graph=graph, products=tuple(products), options=options, searches=record)
     if stock is not None:

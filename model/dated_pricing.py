@@ -248,7 +248,7 @@ def price_dated(graph: PricingGraph, products: Sequence[PricingProduct], duals: 
                 dispatch_periods: Sequence[int], *, max_columns: int = 1,
                 tolerance: float = TOLERANCE, max_labels: int = MAX_LABELS,
                 bands: Mapping | None = None, reuse=None,
-                record: dict | None = None) -> PricingResult:
+                record: dict | None = None, label_bound: bool = False) -> PricingResult:
     """Price every (origin, product, dispatch day): depart, hold and direct columns with a
     reduced cost below ``-tolerance`` (module docstring).
 
@@ -264,7 +264,9 @@ def price_dated(graph: PricingGraph, products: Sequence[PricingProduct], duals: 
     tolerance : float
         USD/t.
     max_labels : int
-        Labels one search may pop; beyond it :class:`PricingLimitError` is raised.
+        Labels one search may pop; beyond it :class:`PricingLimitError` is raised (with
+        ``label_bound``: the search stops with the least key it had left as a lower bound,
+        ``exact`` False, and is counted in ``stats["limited"]``).
     bands : mapping (origin, product_id, period) -> sequence of (band, hours cap h, offset
         USD/t), optional
         Runs with stock at origins (:mod:`borderflow.model.stock_bound`): for each band, one
@@ -288,6 +290,8 @@ def price_dated(graph: PricingGraph, products: Sequence[PricingProduct], duals: 
     """
     cols, pairs = [], []
     stats = {"pairs": 0, "searched": 0, "labels": 0, "columns": 0}
+    if label_bound:
+        stats["limited"] = 0
     at = graph.node_index()
     for product in products:
         days = _Days(graph, product, duals)
@@ -320,12 +324,14 @@ def price_dated(graph: PricingGraph, products: Sequence[PricingProduct], duals: 
                     before = len(cols)
                     search = _DatedSearch(graph, product, duals, days, usable, markets,
                                           fastest, bound_all, bound_links, t, max_labels,
-                                          entry, hours_cap=cap)
+                                          entry, hours_cap=cap, label_bound=label_bound)
                     found, bound, exact = search.run(at[origin], pi - shift, max_columns,
                                                      -tolerance)
                     stats["pairs"] += int(band == 0)
                     stats["searched"] += 1
                     stats["labels"] += search.popped
+                    if search.limited:
+                        stats["limited"] += 1
                     tag = () if bands is None else (band, shift)
                     pairs.append((origin, product.product_id, t,
                                   (bound_all[at[origin]] / product.payload_t_per_truck) - pi
@@ -401,7 +407,7 @@ class _DatedSearch:
     gate arc, gate offset h, crossings passed, parent, arc, departure)``."""
 
     def __init__(self, graph, product, duals, days, usable, markets, fastest, bound_all,
-                 bound_links, t, max_labels, entry=None, hours_cap=None):
+                 bound_links, t, max_labels, entry=None, hours_cap=None, label_bound=False):
         self.g, self.p, self.duals, self.days = graph, product, duals, days
         self.usable, self.markets, self.fastest = usable, markets, fastest
         self.bound_all, self.bound_links = bound_all, bound_links
@@ -413,6 +419,9 @@ class _DatedSearch:
         # routes of at most this many hours only (a band of stock_bound; None: shelf life)
         self.hours_cap = hours_cap
         self.popped = 0
+        # at the label limit: stop with a lower bound (True) or raise PricingLimitError
+        self.label_bound = label_bound
+        self.limited = False
 
     def run(self, o: int, pi: float, max_columns: int,
             threshold: float) -> tuple[list, float, bool]:
@@ -432,6 +441,14 @@ class _DatedSearch:
                     return [], (key - offset) / P, False
                 break
             self.popped += 1
+            if self.popped > self.max_labels and self.label_bound:
+                # every column not yet popped ends a label of key >= this one (the keys are
+                # lower bounds and the heap pops the least): its reduced cost is a lower bound
+                self.popped -= 1
+                if found:  # the first column popped is the least (A*): exact
+                    break
+                self.limited = True
+                return [], (key - offset) / P, False
             if self.popped > self.max_labels:
                 raise PricingLimitError(
                     f"dated pricing of {self.p.product_id} from {g.node_ids[o]} on day {self.t}"

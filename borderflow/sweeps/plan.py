@@ -65,6 +65,8 @@ def _pricing_payload(pricing: Pricing) -> dict:
         out.pop("window_start")
     if out["booking_scenarios"] == Pricing.booking_scenarios:  # likewise
         out.pop("booking_scenarios")
+    if not out["label_bound"]:  # likewise
+        out.pop("label_bound")
     return out
 
 @dataclass(frozen=True)

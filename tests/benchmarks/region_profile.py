@@ -1,0 +1,251 @@
+"""Where a priced dated run of a synthetic region spends its time, stage by stage (issue 20,
+target 4).
+
+    python tests/benchmarks/region_profile.py REGION_FOLDER --days 30 [--method auto]
+        [--window-pricing] [--routes seed|enumerate] [--cap N] [--highs '{"presolve": "off"}']
+        [--rounds 60] [--pricing-labels N] [--label-bound] [--time-limit 600] [--max-mb 4000]
+        [--stop-after S]
+
+Runs :func:`borderflow.pipeline.run_scenario` once, in this process, exactly as
+``region_scale.py``'s ``dated`` case does (a ``--days`` horizon from 1 October 2024, the seed
+start, column generation with dated pricing), with timers wrapped around its stages (the
+functions the pipeline calls; nothing in the product changes):
+
+- ``network``, ``seed`` (or ``enumerate``), ``build_model``, ``translate`` (``HighsSession``:
+  the LP handed to HiGHS; the event records columns, rows and non-zeros);
+- ``windows`` (the exact path's rolling windows, IPX per window), ``crossover`` and
+  ``primal`` (the whole LP from the windows' point: ``HighsSession.solve_from_point``),
+  ``warm`` (a re-solve after a rebuild: the primal simplex from the carried basis), ``solve``
+  (any other first solve, e.g. one interior-point LP), each with its HiGHS iterations;
+- ``pricing`` (one pass; the event records the (route, product) columns it found),
+  ``keyed_basis`` and ``apply_basis`` (the basis carried by key to the rebuilt model),
+  ``results``.
+
+Every event has the process's CPU seconds (``cpu``; HiGHS runs one thread), wall seconds and
+resident memory after it (``rss_mb``). The script prints one JSON line: the run's outcome
+(objective, label, rounds, iterations, CPU s, peak MB), the events in order and per stage the
+count and CPU seconds. A thread stops the run (exit 3, the line says where) if resident memory
+passes ``--max-mb``. ``--highs`` sets HiGHS options on every HiGHS instance the run makes
+(windows included); ``--cap N`` keeps at most N routes per (origin, product) in the first
+route set (with ``--routes enumerate``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import resource
+import threading
+import time
+from pathlib import Path
+
+EVENTS: list[dict] = []
+STAGE = ["load"]
+
+
+def _rss_mb() -> int:
+    """Resident memory of this process now, MB."""
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 2**20
+
+
+def _cpu() -> float:
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    return ru.ru_utime + ru.ru_stime
+
+
+def timed(owner, name: str, stage: str, info=None):
+    """Wrap ``owner.name`` so each call appends an event of ``stage`` (``info(result, args)``
+    adds fields)."""
+    inner = getattr(owner, name)
+
+    def wrapper(*args, **kwargs):
+        STAGE[0] = stage
+        c0, w0 = _cpu(), time.perf_counter()
+        try:
+            result = inner(*args, **kwargs)
+        except Exception as err:
+            EVENTS.append({"stage": stage, "cpu": round(_cpu() - c0, 2),
+                           "wall": round(time.perf_counter() - w0, 2), "rss_mb": _rss_mb(),
+                           "raised": type(err).__name__})
+            raise
+        event = {"stage": stage, "cpu": round(_cpu() - c0, 2),
+                 "wall": round(time.perf_counter() - w0, 2), "rss_mb": _rss_mb()}
+        if info is not None:
+            event.update(info(result, args))
+        EVENTS.append(event)
+        return result
+
+    setattr(owner, name, wrapper)
+
+
+def _iterations(summary, _args) -> dict:
+    return {"iterations": summary.iterations, "status": summary.status}
+
+
+def _size(_result, args) -> dict:
+    h = args[0].highs
+    return {"cols": int(h.getNumCol()), "rows": int(h.getNumRow()), "nnz": int(h.getNumNz())}
+
+
+def install(extra_highs: dict) -> None:
+    """Put the timers on the pipeline's stages (module docstring)."""
+    import borderflow.pipeline as pipeline
+    import borderflow.window_pricing as window_pricing
+    import borderflow.model.column_generation as cg
+    import borderflow.model.dated_columns as dated_columns
+    import borderflow.solvers.highs as highs
+    import borderflow.solvers.rolling as rolling
+
+    timed(pipeline, "build_network", "network")
+    timed(pipeline, "seed_routes", "seed", lambda r, a: {"routes": len(r.routes),
+                                                        "pairs": len(r.eligible)})
+    timed(pipeline, "enumerate_routes", "enumerate", lambda r, a: {"routes": len(r.routes),
+                                                                  "pairs": len(r.eligible)})
+    timed(pipeline, "build_model", "build_model", lambda r, a: {"pairs": len(a[1].eligible)})
+    timed(highs.HighsSession, "__init__", "translate", _size)
+    timed(rolling, "_solve_windows", "windows",
+          lambda r, a: {"iterations": r[4], "windows": len(a[2]),
+                        "failed": None if r[5] is None else str(r[5])})
+    timed(highs.HighsSession, "solve", "warm_or_solve", _iterations)
+    timed(highs.HighsSession, "solve_from_point", "whole_lp", _iterations)
+    timed(pipeline, "price_once", "pricing", lambda r, a: {"columns": len(r[0]),
+                                                          "least": r[1], "gap": r[2]})
+    timed(dated_columns, "price_dated", "searches", lambda r, a: dict(r.stats))
+    timed(window_pricing, "price_dated_model", "window_pricing",
+          lambda r, a: {"columns": len(r.columns)})
+    timed(pipeline, "keyed_basis", "keyed_basis")
+    timed(cg.KeyedBasis, "apply", "apply_basis")
+    timed(pipeline, "extract_results", "results")
+    # crossover apart from the primal simplex, and any extra HiGHS options
+    configure = highs.configure
+
+    def configure_more(h, options):
+        configure(h, options)
+        for key, value in extra_highs.items():
+            h.setOptionValue(key, value)
+        inner = h.crossover
+
+        def crossover(*args):
+            c0, w0 = _cpu(), time.perf_counter()
+            out = inner(*args)
+            EVENTS.append({"stage": "crossover", "cpu": round(_cpu() - c0, 2),
+                           "wall": round(time.perf_counter() - w0, 2), "rss_mb": _rss_mb()})
+            return out
+
+        h.crossover = crossover
+
+    highs.configure = configure_more
+    rolling.configure = configure_more
+
+
+def watchdog(limit_mb: int, stop_after_s: float | None = None) -> None:
+    """Stop the process (exit 3) once resident memory passes ``limit_mb`` or, with
+    ``stop_after_s``, that many wall seconds have passed; the line says in which stage."""
+    start = time.perf_counter()
+
+    def watch():
+        peak = 0
+        while True:
+            rss = _rss_mb()
+            peak = max(peak, rss)
+            late = stop_after_s is not None and time.perf_counter() - start > stop_after_s
+            if rss > limit_mb or late:
+                print(json.dumps({"error": f"memory {rss} MB over {limit_mb} MB" if not late
+                                  else f"stopped after {stop_after_s:.0f} s wall",
+                                  "stage": STAGE[0], "events": EVENTS,
+                                  "cpu_s": round(_cpu(), 2), "peak_mb": peak}), flush=True)
+                os._exit(3)
+            time.sleep(0.2)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+def options_of(args):
+    """The run's options: ``region_scale.py``'s dated case, with the variant asked for."""
+    from borderflow.model.routes import RouteOptions
+    from borderflow.options import RunOptions
+    from borderflow.solvers.highs import SolverOptions
+
+    base = RunOptions.of(method=args.method, routes=args.routes,
+                         window_pricing=args.window_pricing, pricing_rounds=args.rounds,
+                         time_limit_s=args.time_limit,
+                         **({} if args.pricing_labels is None
+                            else {"pricing_labels": args.pricing_labels}))
+    from dataclasses import replace
+
+    routes = replace(base.routes, start=args.routes) if args.cap is None else \
+        RouteOptions(start=args.routes, max_routes_per_product=args.cap)
+    return replace(base, routes=routes,
+                   pricing=replace(base.pricing, max_rounds=args.rounds,
+                                   label_bound=args.label_bound),
+                   solver=SolverOptions(time_limit_s=args.time_limit,
+                                        presolve=args.presolve))
+
+
+def summarize(events: list[dict]) -> dict:
+    """Count and CPU seconds per stage (a ``warm_or_solve`` after a rebuild is ``warm``)."""
+    out: dict = {}
+    for e in events:
+        s = out.setdefault(e["stage"], {"n": 0, "cpu": 0.0})
+        s["n"] += 1
+        s["cpu"] = round(s["cpu"] + e["cpu"], 2)
+    return out
+
+
+def main() -> None:
+    """Run the case with the timers on and print its JSON line."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("folder", type=Path)
+    ap.add_argument("--days", type=int, default=30)
+    ap.add_argument("--method", default="auto")
+    ap.add_argument("--window-pricing", action="store_true")
+    ap.add_argument("--routes", default="seed", choices=["seed", "enumerate"])
+    ap.add_argument("--cap", type=int, default=None)
+    ap.add_argument("--presolve", default="on")
+    ap.add_argument("--highs", default="{}")
+    ap.add_argument("--rounds", type=int, default=60)
+    ap.add_argument("--pricing-labels", type=int, default=None)
+    ap.add_argument("--label-bound", action="store_true",
+                    help="Pricing(label_bound=True): a search at the label limit gives a bound")
+    ap.add_argument("--time-limit", type=float, default=600.0)
+    ap.add_argument("--max-mb", type=int, default=4000)
+    ap.add_argument("--stop-after", type=float, default=None,
+                    help="wall seconds after which the run is stopped (the line says where)")
+    args = ap.parse_args()
+    install(json.loads(args.highs))
+    watchdog(args.max_mb, args.stop_after)
+    from borderflow.data.dataset import load_dataset
+    from borderflow.data.scenario import Horizon, Scenario
+    from borderflow.pipeline import run_scenario
+
+    row = {"folder": str(args.folder), "days": args.days, "method": args.method,
+           "window_pricing": args.window_pricing, "routes": args.routes, "cap": args.cap,
+           "presolve": args.presolve, "highs": json.loads(args.highs),
+           "pricing_labels": args.pricing_labels, "label_bound": args.label_bound,
+           "load_before": os.getloadavg()[0]}
+    c0 = _cpu()
+    try:
+        tables = load_dataset(args.folder, check_borders=False)
+        scenario = Scenario(name=f"{args.days}-days",
+                            horizon=Horizon(start=dt.date(2024, 10, 1), days=args.days))
+        run = run_scenario(tables, scenario, options_of(args))
+        r = run.routing
+        row.update(objective_usd=run.solve.objective_usd, status=r.status, reason=r.reason,
+                   gap_bound_usd=r.gap_bound_usd, rounds=r.rounds,
+                   routes_generated=r.routes_generated, route_products=len(run.routes.eligible),
+                   variables=run.solve.variables, constraints=run.solve.constraints,
+                   nonzeros=run.solve.nonzeros, iterations=run.solve.iterations,
+                   method_text=run.solve.method)
+    except Exception as err:  # noqa: BLE001 - reported with where it stopped
+        row.update(error=f"{type(err).__name__}: {err}"[:300], stage=STAGE[0])
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    row.update(cpu_s=round(_cpu() - c0, 2), peak_mb=round(ru.ru_maxrss / 1024),
+               load_after=os.getloadavg()[0], stages=summarize(EVENTS), events=EVENTS)
+    print(json.dumps(row), flush=True)
+
+
+if __name__ == "__main__":
+    main()
