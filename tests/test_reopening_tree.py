@@ -149,7 +149,10 @@ def test_the_verifier_catches_anticipation_and_a_wrong_expectation(tmp_path, tin
     assert float(row["amount"].iloc[0]) == pytest.approx(1.0, abs=TOL)
 
 
-def test_cli_writes_a_folder_that_verify_rechecks(tmp_path, tiny_tables):
+@pytest.mark.parametrize("flags, line", [
+    ((), "wait-and-see over every route (certified foresight per branch): "),
+    (("--no-bound",), "no gap bound over every route")])
+def test_cli_writes_a_folder_that_verify_rechecks(tmp_path, tiny_tables, flags, line):
     from borderflow.cli import app
 
     data = border_data(tmp_path, "data", _network(tiny_tables))
@@ -160,12 +163,13 @@ def test_cli_writes_a_folder_that_verify_rechecks(tmp_path, tiny_tables):
     runner = CliRunner()
     out = tmp_path / "tree"
     r = invoke(runner, app, ["reopening", "--scenario", str(yaml), "--data", str(data),
-                             "--out", str(out), "--no-compare", "--json"])
+                             "--out", str(out), "--no-compare", "--json", *flags])
     assert r.exit_code == 0, r.output
     env = json.loads(r.stdout)
     jsonschema.Draft202012Validator(json.loads(E.SCHEMA_PATH.read_text())).validate(env)
     assert env["command"] == "reopening" and env["summary"]["evpi_usd"] == pytest.approx(800)
     assert any("expected value of perfect information 800 USD" in x for x in env["narrative"])
+    assert any(x.startswith(line) for x in env["narrative"]), env["narrative"]
     assert (out / "branch-1-reopens-2024-01-06" / "route_flows.parquet").exists()
     v = invoke(runner, app, ["verify", str(out)])
     assert v.exit_code == 0, v.output
