@@ -35,7 +35,8 @@ COLUMNS = ("certified_foresight_objective_usd", "foresight_routing", "foresight_
 def lower_bound(summary: dict) -> tuple[float, float | None]:
     """A dated foresight run's ``(objective, lower bound over every route)`` from its summary
     (USD): the LP's optimum (before a FIFO repair or a class-FIFO replay), less its gap bound
-    when ``restricted``; ``None`` when restricted without a bound."""
+    when ``restricted``; ``None`` when restricted without a bound or when its verification
+    failed."""
     objective = float(summary["objective_usd"])
     lp = objective
     repair = summary.get("fifo_repair") or {}
@@ -44,7 +45,9 @@ def lower_bound(summary: dict) -> tuple[float, float | None]:
         lp = float(repair["lp_lower_bound_usd"])
     elif lanes.get("tables_show") == "class_fifo replay":
         lp = float(lanes["lp_lower_bound_usd"])
-    if summary.get("routing") == "certified" and summary.get("verified", True):
+    if not summary.get("verified", True):
+        return objective, None  # its certificate (or bound) did not re-check
+    if summary.get("routing") == "certified":
         return objective, lp
     gap = (summary.get("pricing") or {}).get("gap_bound_usd")
     return objective, None if gap is None else lp - float(gap)
@@ -64,8 +67,8 @@ def foresight_bounds(tables, branches, options, progress) -> pd.DataFrame:
         objective, lower = lower_bound(summary)
         gap = (summary.get("pricing") or {}).get("gap_bound_usd")
         routing = summary.get("routing", "restricted")
-        if routing == "certified" and not summary.get("verified", True):
-            routing = "certified, not verified"
+        if not summary.get("verified", True):
+            routing = f"{routing}, not verified"
         out.append((objective, routing, 0.0 if summary.get("routing") == "certified" else
                     (np.nan if gap is None else float(gap)),
                     np.nan if lower is None else lower))

@@ -312,3 +312,30 @@ def test_without_the_bound_the_summary_says_so(tmp_path, tiny_tables):
     contents = res.contents()
     contents["documents"]["summary.json"]["optimality"] = "optimal"
     assert not verify_tree(contents, tables).set_index("check").loc["gap_bound", "ok"]
+
+
+def test_a_branch_lower_bound_from_its_own_summary():
+    """Certified: its LP optimum (a FIFO repair's lower bound, not the repaired objective);
+    restricted: objective - its gap bound; no bound or not verified: none, and then the tree
+    has no gap bound either."""
+    import numpy as np
+
+    from borderflow.reopening_bound import bound_summary, lower_bound
+
+    assert lower_bound({"objective_usd": 100.0, "routing": "certified", "verified": True}) \
+        == (100.0, 100.0)
+    assert lower_bound({"objective_usd": 100.0, "routing": "certified",
+                        "fifo_repair": {"lp_lower_bound_usd": 90.0}}) == (100.0, 90.0)
+    assert lower_bound({"objective_usd": 100.0, "routing": "restricted",
+                        "pricing": {"gap_bound_usd": 30.0}}) == (100.0, 70.0)
+    assert lower_bound({"objective_usd": 100.0, "routing": "restricted",
+                        "pricing": {"gap_bound_usd": None}})[1] is None
+    assert lower_bound({"objective_usd": 100.0, "routing": "certified",
+                        "verified": False})[1] is None
+    import pandas as pd
+
+    bounds = pd.DataFrame({"foresight_lower_bound_usd": [70.0, np.nan]})
+    s = bound_summary(120.0, np.array([0.5, 0.5]), bounds)
+    assert s["gap_bound_usd"] is None and "no gap bound" in s["optimality"]
+    s = bound_summary(120.0, np.array([0.5, 0.5]), bounds.fillna(110.0))
+    assert s["gap_bound_usd"] == pytest.approx(30.0) and s["routing"] == "restricted"
