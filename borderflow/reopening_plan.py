@@ -7,10 +7,14 @@ HiGHS, compared with perfect foresight and with planning on the expected reopeni
 branches cannot yet be told apart, and minimises the expected objective. It reports:
 
 - the **tree plan**: its expected objective (the LP optimum, proved by HiGHS over the route
-  set of the run: ``routing`` is ``restricted``, the tree's duals price no new route) and
-  each branch's objective under it;
-- the **wait-and-see bound**: the same model without the non-anticipativity rows (each
-  branch solved with perfect foresight), averaged; ``evpi_usd`` = tree − wait-and-see >= 0;
+  set of the run; the tree's duals price no new route) and each branch's objective under it;
+- the **wait-and-see bound over the run's routes**: the same model without the
+  non-anticipativity rows (each branch solved with perfect foresight), averaged;
+  ``evpi_usd`` = tree − wait-and-see >= 0, the value of perfect information over those routes;
+- the **gap bound over every route** (:mod:`borderflow.reopening_bound`): each branch's
+  certified foresight optimum over every route, averaged (``wait_and_see_all_routes_usd``, a
+  lower bound on the tree over every route); ``gap_bound_usd`` = tree − that bound;
+  ``routing`` is ``restricted`` unless the bound is 0;
 - the **expectation policy** (:func:`borderflow.reopening.reopening_spread`): each branch run
   as a realistic dispatch that plans on the expected reopening day, with the same
   information as the tree (the uncertain closures known from day 0, no reaction lag, nobody
@@ -43,6 +47,7 @@ from borderflow.model.routes import enumerate_routes
 from borderflow.model.size import check_model_size
 from borderflow.options import RunOptions
 from borderflow.reopening import reopening_branches, reopening_spread
+from borderflow.reopening_bound import bound_summary, foresight_bounds
 from borderflow.runfolder import Claim
 from borderflow.solvers.highs import HighsSession
 
@@ -172,7 +177,8 @@ def _solve_tree(tables, branches, options, progress):
 
 
 def reopening_plan(tables: InputTables, scenario: Scenario, options: RunOptions | None = None,
-                   on_progress=None, *, compare: bool = True, solve=None) -> ReopeningResult:
+                   on_progress=None, *, compare: bool = True, solve=None,
+                   bound: bool = True) -> ReopeningResult:
     """Solve the multi-stage stochastic plan of ``scenario``'s uncertain reopening(s).
 
     Parameters
@@ -189,6 +195,10 @@ def reopening_plan(tables: InputTables, scenario: Scenario, options: RunOptions 
     solve : callable, optional
         ``solve(tables, scenario, options) -> summary`` for the policy runs
         (:func:`borderflow.reopening.reopening_spread`'s default otherwise).
+    bound : bool
+        Also solve each branch with perfect foresight over every route (column generation,
+        certified) for the tree's gap bound (:mod:`borderflow.reopening_bound`); ``False``:
+        the summary says there is no gap bound.
 
     Raises
     ------
@@ -205,6 +215,7 @@ def reopening_plan(tables: InputTables, scenario: Scenario, options: RunOptions 
     ties, solved, results, relaxed, foresight = _solve_tree(tables, branches, options, progress)
     gc.collect()  # the tree's models (Pyomo's reference cycles) before the policy runs
     p = np.array([b[0] for b in branches])
+    bounds = foresight_bounds(tables, branches, options, progress) if bound else None
     names = [branch_name(k, d) for k, (_, d, _) in enumerate(branches)]
     table = pd.DataFrame({
         "branch": names, "reopens": [" + ".join(x.isoformat() for x in d) for _, d, _ in branches],
@@ -215,11 +226,13 @@ def reopening_plan(tables: InputTables, scenario: Scenario, options: RunOptions 
         "tree_waiting_cost_usd": [r.summary["waiting_cost_usd"] for r in results]})
     table["value_of_foresight_usd"] = table["tree_objective_usd"] - table[
         "foresight_objective_usd"]
+    if bounds is not None:
+        table = pd.concat([table, bounds], axis=1)
     expected = float((p * table["tree_objective_usd"]).sum())
     wait_and_see = float((p * table["foresight_objective_usd"]).sum())
     summary = {
         "scenario": scenario.name, "branches": len(branches),
-        "status": solved.status, "routing": "restricted", "optimality": OPTIMALITY,
+        "status": solved.status, **bound_summary(expected, p, bounds),
         "exact": all(r.summary.get("fifo_repair") is None for r in results),
         "expected_objective_usd": expected, "lp_objective_usd": solved.objective_usd,
         "wait_and_see_objective_usd": wait_and_see,

@@ -149,7 +149,10 @@ def test_the_verifier_catches_anticipation_and_a_wrong_expectation(tmp_path, tin
     assert float(row["amount"].iloc[0]) == pytest.approx(1.0, abs=TOL)
 
 
-def test_cli_writes_a_folder_that_verify_rechecks(tmp_path, tiny_tables):
+@pytest.mark.parametrize("flags, line", [
+    ((), "wait-and-see over every route (certified foresight per branch): "),
+    (("--no-bound",), "no gap bound over every route")])
+def test_cli_writes_a_folder_that_verify_rechecks(tmp_path, tiny_tables, flags, line):
     from borderflow.cli import app
 
     data = border_data(tmp_path, "data", _network(tiny_tables))
@@ -160,12 +163,13 @@ def test_cli_writes_a_folder_that_verify_rechecks(tmp_path, tiny_tables):
     runner = CliRunner()
     out = tmp_path / "tree"
     r = invoke(runner, app, ["reopening", "--scenario", str(yaml), "--data", str(data),
-                             "--out", str(out), "--no-compare", "--json"])
+                             "--out", str(out), "--no-compare", "--json", *flags])
     assert r.exit_code == 0, r.output
     env = json.loads(r.stdout)
     jsonschema.Draft202012Validator(json.loads(E.SCHEMA_PATH.read_text())).validate(env)
     assert env["command"] == "reopening" and env["summary"]["evpi_usd"] == pytest.approx(800)
     assert any("expected value of perfect information 800 USD" in x for x in env["narrative"])
+    assert any(x.startswith(line) for x in env["narrative"]), env["narrative"]
     assert (out / "branch-1-reopens-2024-01-06" / "route_flows.parquet").exists()
     v = invoke(runner, app, ["verify", str(out)])
     assert v.exit_code == 0, v.output
@@ -204,3 +208,134 @@ def test_the_verifier_derives_the_same_information_groups_as_the_model():
     assert told_apart_groups(dates, start, 8) == model
     assert model == [(0, [0, 1, 2, 3]), (1, [0, 1, 2, 3]), (2, [0, 1, 2, 3]),
                      (3, [0, 1]), (3, [2, 3])]
+
+
+# The gap bound over every route (borderflow/reopening_bound.py): each branch's certified
+# foresight optimum over every route z_k*, LB = sum_k p_k z_k*, gap = tree - LB >= 0.
+
+def _x1_only():
+    """Routes enumerated within detour factor 1: only the cheapest sequence (via X1); the X2
+    detour is outside the run's route set, and the foresight runs' pricing finds it."""
+    from dataclasses import replace
+
+    from borderflow.options import RunOptions
+
+    return replace(RunOptions(), routes=replace(RunOptions().routes, detour_factor=1.0))
+
+
+def test_gap_bound_is_tree_minus_the_certified_wait_and_see(tmp_path, tiny_tables):
+    """Every route in the run (X1 and X2): each branch's certified foresight optimum is its
+    foresight optimum over the run's routes, so LB is the wait-and-see (1,400 above the
+    undisrupted run) and the bound is the EVPI, 2,200 - 1,400 = 800 USD: the ties bind, the
+    tree is not proven optimal over every route by this bound."""
+    tables = _tables(tmp_path, tiny_tables)
+    res = reopening_plan(tables, _scenario({3: 0.8, 5: 0.2}), compare=False)
+    s, b = res.summary, res.branches
+    assert (b["foresight_routing"] == "certified").all()
+    lb = float((b["probability"] * b["certified_foresight_objective_usd"]).sum())
+    assert s["wait_and_see_all_routes_usd"] == pytest.approx(lb, abs=TOL)
+    assert b["certified_foresight_objective_usd"].tolist() == pytest.approx(
+        b["foresight_objective_usd"].tolist(), abs=TOL)
+    assert s["gap_bound_usd"] == pytest.approx(s["expected_objective_usd"] - lb, abs=TOL)
+    assert s["gap_bound_usd"] == pytest.approx(800, abs=TOL) and s["gap_bound_usd"] >= 0
+    assert s["routing"] == "restricted" and "within 800.00 USD" in s["optimality"]
+    report = res.verify(tables)
+    assert report["ok"].all(), report[~report["ok"]]
+    assert report["check"].eq("gap_bound").sum() >= 5
+
+
+def test_one_branch_has_a_zero_gap_bound_and_is_certified(tmp_path, tiny_tables):
+    """One branch, the route set complete: the tree is the foresight run, the bound 0."""
+    tables = _tables(tmp_path, tiny_tables)
+    res = reopening_plan(tables, _scenario({5: 1.0}), compare=False)
+    assert res.summary["gap_bound_usd"] == 0.0
+    assert res.summary["routing"] == "certified"
+    assert res.summary["optimality"].startswith("optimal over every route")
+    assert res.verify(tables)["ok"].all()
+
+
+def test_a_route_outside_the_run_makes_the_bound_positive(tmp_path, tiny_tables):
+    """Only X1 in the run: no decision is left (every truck via X1, waiting), so the tree is
+    its own wait-and-see over the run's routes (EVPI 0): above the undisrupted run, branch
+    day 3 waits day 1's trucks 1 day (3,000), branch day 5 days 1-3's 3 + 2 + 1 days
+    (18,000): 0.8 x 3,000 + 0.2 x 18,000 = 6,000. With X2 priced in, each branch's certified
+    foresight optimum is 1,000 / 3,000 above undisrupted (the test above), LB 1,400: the bound
+    is 6,000 - 1,400 = 4,600 USD, all of it the missing route."""
+    tables = _tables(tmp_path, tiny_tables)
+    scenario = _scenario({3: 0.8, 5: 0.2})
+    res = reopening_plan(tables, scenario, _x1_only(), compare=False)
+    full = reopening_plan(tables, scenario, compare=False)
+    s, b = res.summary, res.branches
+    assert s["evpi_usd"] == pytest.approx(0, abs=TOL)
+    assert (b["tree_objective_usd"] - full.branches["foresight_objective_usd"]).tolist() == \
+        pytest.approx([2000, 15000], abs=TOL)
+    assert b["certified_foresight_objective_usd"].tolist() == pytest.approx(
+        full.branches["certified_foresight_objective_usd"].tolist(), abs=TOL)
+    assert s["gap_bound_usd"] == pytest.approx(4600, abs=TOL)
+    assert s["wait_and_see_all_routes_usd"] == pytest.approx(
+        full.summary["wait_and_see_all_routes_usd"], abs=TOL)
+    assert s["routing"] == "restricted" and "within 4,600.00 USD" in s["optimality"]
+    report = res.verify(tables)
+    assert report["ok"].all(), report[~report["ok"]]
+
+
+@pytest.mark.parametrize("edit", ["gap", "lower", "certified"])
+def test_the_verifier_catches_a_tampered_bound(tmp_path, tiny_tables, edit):
+    from borderflow.verify.reopening import verify_tree
+
+    tables = _tables(tmp_path, tiny_tables)
+    contents = reopening_plan(tables, _scenario({3: 0.8, 5: 0.2}), compare=False).contents()
+    summary, branches = contents["documents"]["summary.json"], contents["tables"]["branches"]
+    if edit == "gap":
+        summary["gap_bound_usd"] -= 500.0  # a tighter bound than the branches prove
+    elif edit == "lower":
+        branches.loc[1, "foresight_lower_bound_usd"] += 5000.0  # above its own foresight
+    else:
+        summary["routing"] = "certified"  # with an 800 USD bound
+    report = verify_tree(contents, tables)
+    bad = report[~report["ok"]]
+    assert set(bad["check"]) == {"gap_bound"}, bad
+    if edit == "gap":
+        assert float(bad["amount"].max()) == pytest.approx(500, abs=TOL)
+
+
+def test_without_the_bound_the_summary_says_so(tmp_path, tiny_tables):
+    from borderflow.verify.reopening import verify_tree
+
+    tables = _tables(tmp_path, tiny_tables)
+    res = reopening_plan(tables, _scenario({3: 0.8, 5: 0.2}), compare=False, bound=False)
+    s = res.summary
+    assert s["gap_bound_usd"] is None and s["routing"] == "restricted"
+    assert "no gap bound" in s["optimality"]
+    assert "certified_foresight_objective_usd" not in res.branches
+    assert res.verify(tables)["ok"].all()
+    contents = res.contents()
+    contents["documents"]["summary.json"]["optimality"] = "optimal"
+    assert not verify_tree(contents, tables).set_index("check").loc["gap_bound", "ok"]
+
+
+def test_a_branch_lower_bound_from_its_own_summary():
+    """Certified: its LP optimum (a FIFO repair's lower bound, not the repaired objective);
+    restricted: objective - its gap bound; no bound or not verified: none, and then the tree
+    has no gap bound either."""
+    import numpy as np
+
+    from borderflow.reopening_bound import bound_summary, lower_bound
+
+    assert lower_bound({"objective_usd": 100.0, "routing": "certified", "verified": True}) \
+        == (100.0, 100.0)
+    assert lower_bound({"objective_usd": 100.0, "routing": "certified",
+                        "fifo_repair": {"lp_lower_bound_usd": 90.0}}) == (100.0, 90.0)
+    assert lower_bound({"objective_usd": 100.0, "routing": "restricted",
+                        "pricing": {"gap_bound_usd": 30.0}}) == (100.0, 70.0)
+    assert lower_bound({"objective_usd": 100.0, "routing": "restricted",
+                        "pricing": {"gap_bound_usd": None}})[1] is None
+    assert lower_bound({"objective_usd": 100.0, "routing": "certified",
+                        "verified": False})[1] is None
+    import pandas as pd
+
+    bounds = pd.DataFrame({"foresight_lower_bound_usd": [70.0, np.nan]})
+    s = bound_summary(120.0, np.array([0.5, 0.5]), bounds)
+    assert s["gap_bound_usd"] is None and "no gap bound" in s["optimality"]
+    s = bound_summary(120.0, np.array([0.5, 0.5]), bounds.fillna(110.0))
+    assert s["gap_bound_usd"] == pytest.approx(30.0) and s["routing"] == "restricted"

@@ -21,9 +21,15 @@ def _lines(result) -> list[str]:
     s = result.summary
     out = [f"tree plan over {s['branches']} branches: expected objective "
            f"{fmt_money(s['expected_objective_usd'])} ({s['optimality']})",
-           f"wait-and-see (perfect foresight per branch): "
+           f"wait-and-see over the run's routes (perfect foresight per branch): "
            f"{fmt_money(s['wait_and_see_objective_usd'])}; expected value of perfect "
            f"information {fmt_money(s['evpi_usd'])}"]
+    if s.get("gap_bound_usd") is None:
+        out.append("no gap bound over every route")
+    else:
+        out.append(f"wait-and-see over every route (certified foresight per branch): "
+                   f"{fmt_money(s['wait_and_see_all_routes_usd'])}; gap bound "
+                   f"{fmt_money(s['gap_bound_usd'])}")
     if "vss_usd" in s:
         out.append(f"planning on the expected reopening day (same information): "
                    f"{fmt_money(s['expectation_policy_objective_usd'])}; value of the "
@@ -46,13 +52,17 @@ def reopening_cmd(
     compare: bool = typer.Option(True, "--compare/--no-compare",
                                  help="Also run the expectation policy branch by branch "
                                       "(the value of the stochastic solution)."),
+    bound: bool = typer.Option(True, "--bound/--no-bound",
+                               help="Also solve each branch with perfect foresight over every "
+                                    "route (certified) for the tree's gap bound."),
     data: Optional[Path] = DataOpt, overlay: Optional[list[Path]] = OverlayOpt,
     threads: int = ThreadsOpt, time_limit: float = TimeLimitOpt, as_json: bool = JsonOpt,
 ) -> None:
     """Plan the dispatch over an uncertain reopening: one dated model per branch of the
     closure's reopening_odds, the same decisions on the days the branches cannot yet be told
     apart, the expected objective minimised (extensive form, HiGHS). Compared with perfect
-    foresight per branch (wait-and-see) and with planning on the expected reopening day.
+    foresight per branch (wait-and-see; over every route it bounds the gap of the tree's
+    restricted route set) and with planning on the expected reopening day.
     Re-checked independently before it is written (verification.csv; exit 8 if a check
     fails); `borderflow verify` re-checks the folder.
     """
@@ -68,7 +78,7 @@ def reopening_cmd(
         with _claim(out, _inputs(data, overlay, ("--scenario", scenario_file)),
                     "reopening") as target:
             result = reopening_plan(tables, scenario, options, on_progress=progress,
-                                    compare=compare)
+                                    compare=compare, bound=bound)
             progress("verify", None, None, "re-checking the plan independently")
             result.verify(tables)
             progress("write", None, None, f"writing {out}")

@@ -14,7 +14,12 @@ the same days, none of the others having reopened). Then:
 - ``expected_objective``: the summary's expected objective is the probability-weighted sum of
   the branches' ``objective_usd``; ``foresight_bound``: each branch's objective under the
   tree plan is not below its perfect-foresight optimum; ``evpi`` and ``vss``: the differences
-  the summary states, and not negative.
+  the summary states, and not negative;
+- ``gap_bound`` (:func:`bound_checks`): the wait-and-see over every route is the
+  probability-weighted sum of the branches' certified foresight lower bounds, each not above
+  the branch's certified objective nor its foresight optimum over the run's routes,
+  ``gap_bound_usd`` = expected − it, >= 0, and ``routing`` is ``certified`` only with a zero
+  bound; without a bound, the summary says so and stays ``restricted``.
 
 Imports nothing of the model.
 """
@@ -122,6 +127,7 @@ def _money_checks(summary: dict, branches: pd.DataFrame, results, tree) -> list:
                 rows("evpi", "evpi_usd = expected - wait-and-see, >= 0",
                      abs(float(summary.get("evpi_usd", np.nan)) - (stated - ws))
                      + max(0.0, ws - stated), "USD", scale)]
+    out += bound_checks(summary, branches, p, stated, scale)
     if "vss_usd" in summary:
         policy = float(p @ num(branches, "policy_objective_usd"))
         out.append(rows("vss", "vss_usd = expectation policy - tree, >= 0",
@@ -130,6 +136,37 @@ def _money_checks(summary: dict, branches: pd.DataFrame, results, tree) -> list:
     out.append(rows("solver_status", f"summary.status = {summary.get('status')!r}",
                     0.0 if summary.get("status") == "optimal" else 1.0, "status"))
     return out
+
+
+def bound_checks(summary: dict, branches: pd.DataFrame, p: np.ndarray, stated: float,
+                 scale: float) -> list:
+    """``gap_bound`` rows (module docstring): the bound over every route re-derived from the
+    ``branches`` table's certified foresight columns (USD)."""
+    gap = summary.get("gap_bound_usd")
+    if gap is None:
+        said = summary.get("routing") == "restricted" and "no gap bound" in str(
+            summary.get("optimality", ""))
+        return [rows("gap_bound", "no gap bound: restricted and said", 0.0 if said else 1.0,
+                     "claim")]
+    lower = num(branches, "foresight_lower_bound_usd")
+    if "foresight_lower_bound_usd" not in branches or np.isnan(lower).any():
+        lower = np.full(len(p), np.nan)
+    ws = float(p @ lower)
+    names = np.array([f"{b} lower bound" for b in branches["branch"]], dtype=object)
+    gap = float(gap)
+    routing = summary.get("routing")
+    return [rows("gap_bound", "wait_and_see_all_routes_usd = sum of p_k x lower bound",
+                 abs(float(summary.get("wait_and_see_all_routes_usd", np.nan)) - ws), "USD",
+                 scale),
+            rows("gap_bound", "gap_bound_usd = expected - wait-and-see over every route, >= 0",
+                 abs(gap - (stated - ws)) + max(0.0, -gap), "USD", scale),
+            rows("gap_bound", names, np.maximum(0.0, lower - num(
+                branches, "certified_foresight_objective_usd")), "USD", scale),
+            rows("gap_bound", names + " <= foresight over the run's routes", np.maximum(
+                0.0, lower - num(branches, "foresight_objective_usd")), "USD", scale),
+            rows("gap_bound", f"routing {routing!r} with gap bound {gap:g}",
+                 0.0 if routing in ("certified", "restricted") and (routing == "restricted")
+                 == (gap > 0.0) else 1.0, "claim")]
 
 
 def verify_tree(contents: dict, tables) -> pd.DataFrame:
