@@ -47,6 +47,7 @@ from borderflow.data.memo import ByIdentity
 
 from .levers import entry_duals
 from .licences import route_licences
+from .congestion import congestion_prices
 from .dated_pricing import MAX_LABELS
 from .formulation import BuiltModel
 from .network import FreightNetwork
@@ -332,21 +333,7 @@ def read_static_duals(session, built: BuiltModel, net: FreightNetwork,
                                     else rules)
         if len(ix.share_rows) else {},
         entry_usd_per_truck=entry_prices(built, session, dated=False)
-        + congestion_prices(built, session))
-
-
-def congestion_prices(built: BuiltModel, session) -> tuple:
-    """The congestion link rows of a solved static model with a nonzero dual, as gate-entry
-    terms ``(crossing_id, direction, (), (product_id,), USD per truck)``: what one more truck
-    of the product at that gate direction costs in delay (:mod:`borderflow.model.congestion`;
-    a row the model lacks prices at 0, which is dual-feasible)."""
-    ci = built.congestion
-    if ci is None or not len(ci.links):
-        return ()
-    price = -_row_duals(session, built.model.congestion_link) + 0.0
-    links = ci.links
-    return tuple((c, d, (), (p,), float(v)) for c, d, p, v in zip(
-        links["crossing_id"], links["direction"], links["product_id"], price) if v != 0.0)
+        + congestion_prices(built, lambda comp: _row_duals(session, comp)))
 
 
 def entry_prices(built: BuiltModel, session, dated: bool) -> tuple:

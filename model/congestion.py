@@ -186,3 +186,18 @@ def congestion_table(built) -> pd.DataFrame:
     out["link_dual_usd_per_truck"] = link[cells["l"].to_numpy()]
     out["tier_dual_usd_per_truck"] = tier[cells["r"].to_numpy()]
     return out[TABLE_COLUMNS].reset_index(drop=True)
+
+
+def congestion_prices(built, row_duals) -> tuple:
+    """The congestion link rows of a solved static model with a nonzero dual, as gate-entry
+    terms ``(crossing_id, direction, (), (product_id,), USD per truck)``: what one more truck
+    of the product at that gate direction costs in delay (a row the model lacks prices at 0,
+    which is dual-feasible). ``row_duals(component)`` gives a component's row duals in index
+    order (:func:`borderflow.model.column_generation.read_static_duals` passes HiGHS's)."""
+    ci = built.congestion
+    if ci is None or not len(ci.links):
+        return ()
+    price = -row_duals(built.model.congestion_link) + 0.0
+    links = ci.links
+    return tuple((c, d, (), (p,), float(v)) for c, d, p, v in zip(
+        links["crossing_id"], links["direction"], links["product_id"], price) if v != 0.0)

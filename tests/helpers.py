@@ -21,6 +21,7 @@ import tiny
 
 from borderflow.data.scenario import (CapacityEvent, CloseEvent, Horizon, InitialQueue, Scenario,
                                       Window)
+from borderflow.options import RunOptions
 from borderflow.uncertainty.ranges import RANGE_TABLE_COLUMNS, Ranges
 
 TOL = 1e-6
@@ -288,3 +289,20 @@ def assert_warm_equals_rebuilt(folder: Path, ranges_csv: str, n: int, seed: int)
         want = HighsSession(build_model(n2, enumerate_routes(n2, every)).model).solve(
             load=False).objective_usd
         assert got == pytest.approx(want, rel=1e-9, abs=1e-6), i
+
+
+#: realistic dispatch (re-planned each decision day with the events announced by then)
+REALISTIC = RunOptions(dispatch="realistic")
+
+
+def keep_rows(share, days, lag=0):
+    """behaviour.csv rows of the drivers who keep coming: ``keep_coming_share`` of the pre-news
+    plan for ``keep_coming_days`` days after the reaction lag ``lag`` (days)."""
+    row = {"applies_to": "any gate", "unit": "-", "source": "test", "source_year": 2024,
+           "quality": "estimate", "notes": ""}
+    return pd.DataFrame([{**row, "parameter": "keep_coming_share", "value": share, "low": 0,
+                          "high": 1},
+                         {**row, "parameter": "keep_coming_days", "value": days, "low": 0,
+                          "high": 60},
+                         {**row, "parameter": "dispatch_reaction_lag_days", "value": lag,
+                          "low": 0, "high": 14}])

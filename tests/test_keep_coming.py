@@ -22,25 +22,13 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from helpers import day, dated, queue_series
-from test_realistic import REALISTIC, _network
+from helpers import REALISTIC, day, dated, keep_rows, queue_series, realistic_network
 
 from borderflow.data.scenario import CapacityEvent, CloseEvent, Window
 
 
 def _close(last):
     return CloseEvent(crossing="x1", close=Window(**{"from": day(2), "to": day(last)}))
-
-
-def _keep_rows(share, days, lag=0):
-    row = {"applies_to": "any gate", "unit": "-", "source": "test", "source_year": 2024,
-           "quality": "estimate", "notes": ""}
-    return pd.DataFrame([{**row, "parameter": "keep_coming_share", "value": share, "low": 0,
-                          "high": 1},
-                         {**row, "parameter": "keep_coming_days", "value": days, "low": 0,
-                          "high": 60},
-                         {**row, "parameter": "dispatch_reaction_lag_days", "value": lag,
-                          "low": 0, "high": 14}])
 
 
 CASES = [  # (closure's last day, lag, share, days, value of foresight USD, queue at X1)
@@ -54,8 +42,8 @@ CASES = [  # (closure's last day, lag, share, days, value of foresight USD, queu
 @pytest.mark.parametrize("last, lag, share, days, value, queue", CASES)
 def test_drivers_keep_coming_hand_computed(solve_tiny, tiny_tables, last, lag, share, days,
                                            value, queue):
-    t = _network(tiny_tables)
-    t["behaviour"] = _keep_rows(share, days, lag)
+    t = realistic_network(tiny_tables)
+    t["behaviour"] = keep_rows(share, days, lag)
     run = solve_tiny(t, dated("keep", 6, _close(last)), options=REALISTIC)
     s = run.results.summary
     assert s["value_of_foresight_usd"] == pytest.approx(value, abs=1e-6)
@@ -79,8 +67,8 @@ def test_keep_coming_run_passes_the_verifier_and_a_tampered_floor_fails(tmp_path
 
     import tiny
 
-    t = _network(tiny_tables)
-    t["behaviour"] = _keep_rows(0.5, 1)
+    t = realistic_network(tiny_tables)
+    t["behaviour"] = keep_rows(0.5, 1)
     folder = tiny.write(tmp_path / "data", t)
     res = api.solve(load_dataset(folder, check_borders=False), dated("keep", 6, _close(3)),
                     REALISTIC)
@@ -126,8 +114,8 @@ def test_bad_keep_coming_share_in_the_dataset_is_refused_before_solving(solve_ti
                                                                         tiny_tables):
     from borderflow.data.errors import InputError
 
-    t = _network(tiny_tables)
-    t["behaviour"] = _keep_rows(1.5, 1)
+    t = realistic_network(tiny_tables)
+    t["behaviour"] = keep_rows(1.5, 1)
     with pytest.raises(InputError, match=r"behaviour\.csv, row 2, field 'value'.*"
                                          r"keep_coming_share must be a number within 0-1"):
         solve_tiny(t, dated("keep", 6, _close(3)), options=REALISTIC)
@@ -157,8 +145,8 @@ PER_GATE_CASES = [  # (rows of gates' own windows, scenario's keep_coming_days, 
 @pytest.mark.parametrize("gates, stated, value, queue", PER_GATE_CASES)
 def test_each_gate_keeps_its_own_window_hand_computed(solve_tiny, tiny_tables, gates, stated,
                                                       value, queue):
-    t = _network(tiny_tables)
-    t["behaviour"] = pd.concat([_keep_rows(0.5, 1),
+    t = realistic_network(tiny_tables)
+    t["behaviour"] = pd.concat([keep_rows(0.5, 1),
                                 pd.DataFrame([_gate_row(c, d) for c, d in gates])],
                                ignore_index=True)
     scenario = dated("keep", 6, _close(4)).model_copy(update={"keep_coming_days": stated})
@@ -206,8 +194,8 @@ def test_a_tampered_gate_window_is_caught_by_the_verifier(tmp_path, tiny_tables)
 
     import tiny
 
-    t = _network(tiny_tables)
-    t["behaviour"] = pd.concat([_keep_rows(0.5, 1), pd.DataFrame([_gate_row("x1", 2)])],
+    t = realistic_network(tiny_tables)
+    t["behaviour"] = pd.concat([keep_rows(0.5, 1), pd.DataFrame([_gate_row("x1", 2)])],
                                ignore_index=True)
     scenario = dated("keep", 6, _close(4))
     res = api.solve(load_dataset(tiny.write(tmp_path / "data", t), check_borders=False),
@@ -238,18 +226,18 @@ def test_a_gate_window_outside_its_range_or_at_an_unknown_crossing_is_refused(so
                                                                               tiny_tables):
     from borderflow.data.errors import InputError
 
-    t = _network(tiny_tables)
-    t["behaviour"] = pd.concat([_keep_rows(0.5, 1), pd.DataFrame([_gate_row("x1", 20, 1, 14)])],
+    t = realistic_network(tiny_tables)
+    t["behaviour"] = pd.concat([keep_rows(0.5, 1), pd.DataFrame([_gate_row("x1", 20, 1, 14)])],
                                ignore_index=True)
     with pytest.raises(InputError, match=r"behaviour\.csv, row 5, field 'value'.*"
                                          r"keep_coming_days 20 is outside its range 1-14"):
         solve_tiny(t, dated("keep", 6, _close(3)), options=REALISTIC)
-    t["behaviour"] = pd.concat([_keep_rows(0.5, 1), pd.DataFrame([_gate_row("x9", 2)])],
+    t["behaviour"] = pd.concat([keep_rows(0.5, 1), pd.DataFrame([_gate_row("x9", 2)])],
                                ignore_index=True)
     with pytest.raises(InputError, match=r"behaviour\.csv, row 5, field 'applies_to'.*"
                                          r"crossing id of crossings.csv, not 'x9'"):
         solve_tiny(t, dated("keep", 6, _close(3)), options=REALISTIC)
-    share = _keep_rows(0.5, 1)
+    share = keep_rows(0.5, 1)
     share.loc[0, "applies_to"] = "x1"  # the share has no per-gate rows
     t["behaviour"] = share
     with pytest.raises(InputError, match=r"behaviour\.csv, row 2, field 'applies_to'.*"

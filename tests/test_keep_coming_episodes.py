@@ -26,9 +26,7 @@ whole run would leave day 6's dispatch free: 6,500 USD.)
 from __future__ import annotations
 
 import pytest
-from helpers import day, dated, queue_series
-from test_keep_coming import _keep_rows
-from test_realistic import REALISTIC, _network
+from helpers import REALISTIC, day, dated, keep_rows, queue_series, realistic_network
 
 from borderflow.data.scenario import CapacityEvent, CloseEvent, Window
 
@@ -51,8 +49,8 @@ EPISODES = [  # (name, events, days, value of foresight USD, queue at X1, news d
 def test_drivers_keep_coming_from_the_first_news_of_an_episode(solve_tiny, tiny_tables, name,
                                                                events, days, value, queue,
                                                                news):
-    t = _network(tiny_tables)
-    t["behaviour"] = _keep_rows(0.5, 1)
+    t = realistic_network(tiny_tables)
+    t["behaviour"] = keep_rows(0.5, 1)
     run = solve_tiny(t, dated(name, days, *events), options=REALISTIC)
     s = run.results.summary
     assert s["value_of_foresight_usd"] == pytest.approx(value, abs=1e-6)
@@ -109,8 +107,8 @@ def test_the_verifier_refuses_a_window_restarted_by_later_news(tmp_path, tiny_ta
 
     import tiny
 
-    t = _network(tiny_tables)
-    t["behaviour"] = _keep_rows(0.5, 1)
+    t = realistic_network(tiny_tables)
+    t["behaviour"] = keep_rows(0.5, 1)
     scenario = dated("tightened", 8, _closed(2, 3), _closed(4, 5))
     res = api.solve(load_dataset(tiny.write(tmp_path / "data", t), check_borders=False),
                     scenario, REALISTIC)

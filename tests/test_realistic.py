@@ -16,13 +16,11 @@ on day 4; day 2's trucks go via X2 (1,000 USD). The cost of not knowing is 4,000
 from __future__ import annotations
 
 import pytest
-from helpers import day, dated, queue_series, realistic_network
+from helpers import REALISTIC, day, dated, queue_series, realistic_network
 
 from borderflow.data.scenario import (CloseEvent, PriorityEvent, PriorityRule, RampEvent,
                                       RampRule, Window)
-from borderflow.options import RunOptions
 
-REALISTIC = RunOptions(dispatch="realistic")
 
 
 def _closure(**kw):

@@ -126,10 +126,10 @@ def test_run_json_records_the_behaviour_it_used(tiny_dated, tmp_path):
     # drivers who keep coming): its SHA-256 is in run.json with the tables', and a changed
     # behaviour.csv is reported as a changed input of the run
     from borderflow.io import changed_inputs
-    from test_keep_coming import _keep_rows
+    from helpers import keep_rows
 
     data, scenario = tiny_dated
-    _keep_rows(0.5, 1).to_csv(data / "behaviour.csv", index=False)
+    keep_rows(0.5, 1).to_csv(data / "behaviour.csv", index=False)
     out = tmp_path / "run"
     result = CliRunner().invoke(app, ["solve", "--data", str(data), "--scenario", str(scenario),
                                       "--dispatch", "realistic", "--out", str(out)])
@@ -141,6 +141,6 @@ def test_run_json_records_the_behaviour_it_used(tiny_dated, tmp_path):
     summary = json.loads((out / "summary.json").read_text())
     assert summary["keep_coming_share"] == 0.5  # the run did use it
     assert changed_inputs(out, meta) == []
-    _keep_rows(0.8, 1).to_csv(data / "behaviour.csv", index=False)
+    keep_rows(0.8, 1).to_csv(data / "behaviour.csv", index=False)
     assert [(Path(n).name, r) for n, r, _ in changed_inputs(out, meta)] == [
         ("behaviour.csv", recorded)]
