@@ -1,4 +1,5 @@
-"""Fault injection for tests: die (or stop) at a named step of writing a run or sweep folder.
+"""Fault injection for tests: die (stop, or press Ctrl-C) at a named step of writing a run or
+sweep folder, or of solving.
 
 Every step that changes what is on disk while a run or sweep folder is written calls
 :func:`fault_point` with the step's name (e.g. ``run:staging-created``, ``run:write:flows.csv``,
@@ -9,8 +10,12 @@ Every step that changes what is on disk while a run or sweep folder is written c
     itself ``SIGKILL`` on reaching it, as a power cut, the OOM killer or ``kill -9`` would stop
     it. ``name#N`` stops at the N-th time a matching step is reached (1-based; default 1).
 ``BORDERFLOW_FAULT_ACTION``
-    ``kill`` (default) or ``stop`` (``SIGSTOP``: the process freezes holding whatever it holds,
-    e.g. the output folder's lock, until the test sends ``SIGCONT`` or kills it).
+    ``kill`` (default), ``stop`` (``SIGSTOP``: the process freezes holding whatever it holds,
+    e.g. the output folder's lock, until the test sends ``SIGCONT`` or kills it) or
+    ``interrupt`` (``SIGINT``, as Ctrl-C sends it: the command must stop, say so in one line,
+    exit 130 and write nothing). Besides the writing steps, ``solve:highs`` is reached at the
+    start of every HiGHS run (:mod:`borderflow.solvers.interrupt`), so a test can press Ctrl-C
+    in the middle of a solve.
 ``BORDERFLOW_FAULT_TRACE``
     A file to which the name of every step reached is appended, one per line: a test runs a
     command once with it to list the steps, then once per step with ``BORDERFLOW_FAULT_AT``.
@@ -56,7 +61,8 @@ def fault_point(step: str) -> None:
     if _seen[pattern] != (int(nth) if nth.isdigit() else 1):
         return
     action = os.environ.get(ACTION_ENV, "kill")
-    os.kill(os.getpid(), signal.SIGSTOP if action == "stop" else signal.SIGKILL)
+    os.kill(os.getpid(), {"stop": signal.SIGSTOP, "interrupt": signal.SIGINT}.get(
+        action, signal.SIGKILL))
 
 
 def read_trace(path: str | os.PathLike) -> list[str]:

@@ -31,6 +31,7 @@ import scipy.sparse as sp
 from borderflow.model.pyomo_layer import (LinearForm, compiled_form, linear_form,
                                           load_duals, load_values, prefix_columns,
                                           set_row_bounds)
+from borderflow.solvers.interrupt import interruptible
 from borderflow.solvers.listeners import _LISTENER, listening  # noqa: F401 (public here too)
 from borderflow.solvers.memory import lp_arrays, release_freed_memory
 
@@ -39,7 +40,15 @@ log = logging.getLogger(__name__)
 
 def run_highs(h: highspy.Highs, log: bool = False) -> None:
     """``h.run()``, feeding the listener of :func:`listening` if one is set (``log``: the
-    HiGHS log is also printed, as :attr:`SolverOptions.log` asks)."""
+    HiGHS log is also printed, as :attr:`SolverOptions.log` asks). Ctrl-C stops HiGHS at its
+    next iteration and raises ``KeyboardInterrupt`` once it has returned
+    (:func:`~borderflow.solvers.interrupt.interruptible`)."""
+    with interruptible(h):
+        _run_listened(h, log)
+
+
+def _run_listened(h: highspy.Highs, log: bool) -> None:
+    """``h.run()`` with the listener's callbacks subscribed for its length, if one is set."""
     listener = _LISTENER.get()
     if listener is None:
         h.run()

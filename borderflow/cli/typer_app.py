@@ -4,12 +4,15 @@ Two things typer 0.2x shows as its authors never meant a reader to see them (iss
 drift): the built-in ``--help`` flag listed with a ``<bool>`` type (a flag takes no value; the
 command's own flags pass ``metavar=""``, the built-in one cannot), and, in the list of commands
 of ``rich`` markup mode, a docstring's first paragraph broken at the source's line ends. Commands
-registered through :class:`App` show neither.
+registered through :class:`App` show neither. They also answer Ctrl-C with one line and exit
+130 (:class:`Command`).
 """
 
 from __future__ import annotations
 
 import inspect
+import logging
+import sys
 
 import typer
 from typer.core import TyperCommand, TyperGroup
@@ -22,11 +25,42 @@ def _help_flag_without_type(opt):
     return opt
 
 
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, what a shell reports for a command stopped by Ctrl-C
+
+
+def interrupted_line(params: dict) -> str:
+    """What a command stopped by Ctrl-C says: nothing was written, or, for a command that
+    keeps finished work for ``--resume`` (``sweep``, ``uncertainty``), where it is kept."""
+    out = params.get("out")
+    if "resume" in params and out is not None:
+        return (f"stopped (Ctrl-C): what had finished is kept in {out}; run the same command "
+                "with --resume to go on")
+    return "stopped (Ctrl-C): nothing was written"
+
+
+def _quiet_while_interrupted(record: logging.LogRecord) -> bool:
+    """A logging filter: drop records logged while a ``KeyboardInterrupt`` is being handled
+    (Pyomo logs "Constructing component ... failed: KeyboardInterrupt" at ERROR level before
+    it re-raises, which is not an error of the user's)."""
+    return sys.exc_info()[0] is not KeyboardInterrupt
+
+
 class Command(TyperCommand):
-    """A command whose ``--help`` row shows no value type."""
+    """A command whose ``--help`` row shows no value type, and that answers Ctrl-C with one
+    line and exit 130 instead of click's "Aborted!" and exit 1."""
 
     def get_help_option(self, ctx):  # noqa: D102 - click's API
         return _help_flag_without_type(super().get_help_option(ctx))
+
+    def invoke(self, ctx):  # noqa: D102 - click's API
+        logging.getLogger("pyomo.core").addFilter(_quiet_while_interrupted)
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            from borderflow.cli import display
+
+            display.error(interrupted_line(ctx.params), "interrupted")
+            raise typer.Exit(EXIT_INTERRUPTED) from None
 
 
 class Group(TyperGroup):

@@ -31,7 +31,7 @@ from pathlib import Path
 import pandas as pd
 
 from borderflow.data.errors import InputError, Problem
-from borderflow.faults import worker_env
+from borderflow.faults import fault_point, worker_env
 from borderflow.io import PARTITION_TIMING_KEYS
 from borderflow.probe import probe_scheduler
 from borderflow.runfolder import check_target, claim, clean_stale_tree
@@ -153,6 +153,7 @@ def _run_entries(client, out: Path, plan: SweepPlan, entries: list[PlannedScenar
                 _record(out, plan, entry, outcome, result)
                 done += 1
                 progress(label, done, total, f"{entry.name}: {outcome.status}")
+                fault_point("sweep:scenario-recorded")  # tests press Ctrl-C here
             fut.release()
     finally:
         for fut in futures:

@@ -1,0 +1,173 @@
+"""Ctrl-C stops a solve: HiGHS stops at its next iteration, ``KeyboardInterrupt`` is raised
+once it has returned (never taken for a failed solve), and every command says so in one line,
+exits 130 and writes nothing (``sweep`` keeps its finished scenarios for ``--resume``).
+
+Before the fix (session 9), Ctrl-C during a dated solve with a progress display was raised
+inside HiGHS's Python callback; HiGHS returned an error, the rolling window was taken for a
+numerical failure, the whole LP was solved again another way and a folder was written.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import threading
+
+import highspy
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from clitools import borderflow_command
+from helpers import CLOSURE_YAML, border_data, write_text
+
+from borderflow.faults import ACTION_ENV, FAULT_ENV, TRACE_ENV
+from borderflow.solvers.highs import highs_lp, listening, new_highs, run_highs
+
+N = 40  # a 40 x 40 transportation LP: a few hundred simplex iterations
+
+
+def _transport() -> highspy.Highs:
+    """A dense transportation LP (supply 1 at each of N origins, demand 1 at each of N
+    markets, deterministic costs), quiet, 1 thread."""
+    rng = np.random.default_rng(7)
+    cost = rng.uniform(1.0, 100.0, N * N)
+    rows = np.concatenate([np.repeat(np.arange(N), N), N + np.tile(np.arange(N), N)])
+    cols = np.concatenate([np.arange(N * N), np.arange(N * N)])
+    a = sp.csc_matrix((np.ones(2 * N * N), (rows, cols)), shape=(2 * N, N * N))
+    h = new_highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("solver", "simplex")
+    h.setOptionValue("presolve", "off")
+    h.passModel(highs_lp(a, cost, np.zeros(N * N), np.full(N * N, np.inf),
+                         np.concatenate([np.full(N, -np.inf), np.ones(N)]),
+                         np.concatenate([np.ones(N), np.full(N, np.inf)])))
+    return h
+
+
+def _press_ctrl_c_at(h: highspy.Highs, iteration: int) -> None:
+    """Send this process SIGINT from HiGHS's simplex callback at ``iteration``."""
+    def press(event) -> None:
+        if event.data_out.simplex_iteration_count == iteration:
+            os.kill(os.getpid(), signal.SIGINT)
+    h.cbSimplexInterrupt.subscribe(press)
+
+
+@pytest.fixture
+def default_sigint():
+    """Python's own SIGINT handler for the test (a test runner may have replaced it)."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
+@pytest.mark.parametrize("listener", [False, True], ids=["quiet", "progress-display"])
+def test_ctrl_c_stops_highs_and_raises(default_sigint, listener):
+    full = _transport()
+    run_highs(full)
+    assert full.getModelStatus() == highspy.HighsModelStatus.kOptimal
+    iterations = full.getInfo().simplex_iteration_count
+    assert iterations > 50
+
+    h = _transport()
+    _press_ctrl_c_at(h, 20)
+    heard = []
+    with pytest.raises(KeyboardInterrupt):
+        if listener:
+            with listening(lambda message, it: heard.append(it)):
+                run_highs(h)
+        else:
+            run_highs(h)
+    assert h.getModelStatus() == highspy.HighsModelStatus.kInterrupt
+    assert 20 <= h.getInfo().simplex_iteration_count < iterations
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handed back
+    assert not listener or heard  # the display was fed until the key press
+
+
+def test_a_solve_without_ctrl_c_is_unchanged(default_sigint):
+    plain, guarded = _transport(), _transport()
+    plain.run()
+    run_highs(guarded)
+    assert guarded.getInfo().objective_function_value == plain.getInfo().objective_function_value
+    assert (guarded.getInfo().simplex_iteration_count
+            == plain.getInfo().simplex_iteration_count)
+
+
+def test_outside_the_main_thread_nothing_is_replaced(default_sigint):
+    """Dask workers and the app's server solve in threads: there SIGINT is not ours."""
+    done = {}
+
+    def solve() -> None:
+        h = _transport()
+        run_highs(h)
+        done["status"] = h.getModelStatus()
+
+    t = threading.Thread(target=solve)
+    t.start()
+    t.join()
+    assert done["status"] == highspy.HighsModelStatus.kOptimal
+
+
+def _command(args: list[str], **env: str) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if k not in (FAULT_ENV, TRACE_ENV, ACTION_ENV)}
+    return subprocess.run([*borderflow_command(), *args], env={**clean, **env},
+                          capture_output=True, text=True, timeout=300, check=False)
+
+
+def _solves(tmp_path, args: list[str]) -> list[str]:
+    """The ``solve:highs`` steps a command reaches (one per HiGHS run), as kill targets."""
+    trace = tmp_path / "trace.txt"
+    done = _command(args, **{TRACE_ENV: str(trace)})
+    assert done.returncode == 0, done.stderr[-2000:]
+    runs = [s for s in trace.read_text().split() if s == "solve:highs"]
+    return [f"solve:highs#{k}" for k in range(1, len(runs) + 1)]
+
+
+def _dated(tmp_path) -> list[str]:
+    data = border_data(tmp_path, "data")
+    scenario = write_text(tmp_path / "closure.yaml", CLOSURE_YAML)
+    return ["solve", "--data", str(data), "--scenario", str(scenario)]
+
+
+def test_solve_pressed_ctrl_c_in_each_highs_run_writes_nothing(tmp_path):
+    """A dated closure (its baseline, the scenario, their pricing rounds: every HiGHS run
+    of the command, the first, one in the middle and the last) interrupted in the solve."""
+    args = _dated(tmp_path)
+    steps = _solves(tmp_path, args + ["--out", str(tmp_path / "traced")])
+    assert len(steps) >= 2, steps
+    (tmp_path / "notes.txt").write_text("mine\n")
+    for step in sorted({steps[0], steps[len(steps) // 2], steps[-1]}):
+        out = tmp_path / "out"
+        done = _command(args + ["--out", str(out)],
+                        **{FAULT_ENV: step, ACTION_ENV: "interrupt"})
+        assert done.returncode == 130, (step, done.stderr[-2000:])
+        lines = done.stderr.strip().splitlines()
+        assert lines == ["interrupted: stopped (Ctrl-C): nothing was written"], (step, lines)
+        assert not out.exists(), step
+        assert sorted(p.name for p in tmp_path.iterdir()) == [
+            "closure.yaml", "data", "notes.txt", "trace.txt", "traced"], step
+
+
+def test_an_interrupted_json_command_exits_130_too(tmp_path):
+    args = _dated(tmp_path)
+    done = _command(args + ["--out", str(tmp_path / "out"), "--json"],
+                    **{FAULT_ENV: "solve:highs", ACTION_ENV: "interrupt"})
+    assert done.returncode == 130, done.stderr[-2000:]
+    assert "nothing was written" in done.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_sweep_pressed_ctrl_c_points_at_resume(tmp_path):
+    """Ctrl-C while the sweep waits for its workers (after the first scenario is recorded):
+    exit 130, the line names the folder and --resume, and --resume finishes the sweep."""
+    data = border_data(tmp_path, "data")
+    out = tmp_path / "sweep"
+    args = ["sweep", "--data", str(data), "--n-1", "--out", str(out)]
+    done = _command(args, **{FAULT_ENV: "sweep:scenario-recorded", ACTION_ENV: "interrupt"})
+    assert done.returncode == 130, done.stderr[-2000:]
+    assert done.stderr.strip().splitlines()[-1] == (
+        f"interrupted: stopped (Ctrl-C): what had finished is kept in {out}; run the same "
+        "command with --resume to go on")
+    again = _command([*args, "--resume"])
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert (out / "comparison.csv").exists() or any(out.glob("comparison*"))
