@@ -118,6 +118,11 @@ def machine(mode: str) -> dict:
             **library_versions()}
 
 
+def is_report(path: Path | None) -> bool:
+    """``path`` is the repository's BENCHMARKS.md (whose plots are in docs/)."""
+    return path is not None and Path(path).resolve() == (ROOT / "BENCHMARKS.md").resolve()
+
+
 def write_outputs(path: Path, target: Path | None, plots_too: bool) -> None:
     """BENCHMARKS.md (or ``target``) rendered from the run file ``path``; with ``plots_too``
     the plots of docs/ redrawn from it."""

@@ -353,8 +353,8 @@ def main() -> None:
     ap.add_argument("--only", nargs="+", choices=sorted(CHILDREN),
                     help="run only these benchmarks of the mode (e.g. --only sweep dask)")
     ap.add_argument("--from-jsonl", type=Path, metavar="JSONL",
-                    help="render BENCHMARKS.md (and redraw the plots) from a run file, "
-                         "without measuring")
+                    help="render BENCHMARKS.md (and redraw the plots of docs/) from a run "
+                         "file, without measuring")
     out = ap.add_mutually_exclusive_group()
     out.add_argument("--write", type=Path, metavar="PATH",
                      help="write the report here (default: BENCHMARKS.md in the full mode "
@@ -370,9 +370,10 @@ def main() -> None:
     import plan
 
     if args.from_jsonl:
-        harness.write_outputs(args.from_jsonl, None if args.no_write else
-                              (args.write or ROOT / "BENCHMARKS.md"),
-                              plots_too=not args.no_write)
+        target = None if args.no_write else args.write or ROOT / "BENCHMARKS.md"
+        # the plots belong to BENCHMARKS.md: redrawn only when it is the file written
+        harness.write_outputs(args.from_jsonl, target,
+                              plots_too=harness.is_report(target))
         return
     name = "spec" if args.spec else "quick" if args.quick else "full"
     OUT.mkdir(exist_ok=True)
@@ -390,7 +391,7 @@ def main() -> None:
             kept.parent.mkdir(exist_ok=True)
             shutil.copy(path, kept)
             path = kept
-        harness.write_outputs(path, target, plots_too=whole)
+        harness.write_outputs(path, target, plots_too=harness.is_report(target))
     if differ:
         sys.exit(f"optima differ: {'; '.join(differ)}")
 
