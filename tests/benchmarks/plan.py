@@ -30,7 +30,7 @@ MODES = {
              "seasons": True, "build_days": 365,
              "dated_sweep": {"days": 60, "cold": 4, "warm": None},
              "uncertainty": {"samples": 1000, "rebuild_samples": 10, "end_to_end": True},
-             "region": {"scale": 10, "days": 30, "cap_s": 300}},
+             "region": {"scale": 10, "days": 30, "cap_s": 180}},
 }
 
 #: the dated arms' options (spec keys), see the module docstring

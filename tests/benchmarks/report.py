@@ -76,7 +76,9 @@ def _arm(row: dict) -> str:
     """A dated row's arm (``pyomo`` of older runs is the one LP), with a non-default window."""
     name = "one-lp" if row.get("approach") == "pyomo" else row.get("approach", "")
     w = row.get("window")
-    return f"{name} {w[0]}+{w[1] if w[1] is not None else 'default'} days" if w else name
+    if not w:
+        return name
+    return f"{name} {w[0]} d + {w[1] if w[1] is not None else 'default'} look-ahead"
 
 
 TITLES = {"static": "Static model, Pyomo against a direct highspy build (target a)",
