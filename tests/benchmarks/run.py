@@ -167,7 +167,7 @@ def _dated(spec: dict) -> dict:
     try:
         run = run_scenario(tables, scenario, options)
         s, status, solver = run.solve, run.solve.status, run.session.options.solver
-        routing = run.routing
+        routing, options = run.routing, run.options  # the options in effect
         streams = run.results.summary.get("stream_aggregation")
     except SolverError as err:  # e.g. HiGHS's time limit (600 s by default): recorded
         s, status, routing, streams = err.summary, err.summary.status, None, None
@@ -184,9 +184,10 @@ def _dated(spec: dict) -> dict:
             **({} if routing is None else {"routing": routing.status, "rounds": routing.rounds,
                                            "routes_generated": routing.routes_generated}),
             # the options in effect, whatever the spec stated (the default arm's resolved)
-            "aggregate_streams": options.aggregate_streams,
-            "window_pricing": options.pricing.window_start,
-            **({"stream_aggregation": streams} if options.aggregate_streams else {}),
+            "aggregate_streams": bool(options.aggregate_streams) if routing is None else
+            bool(streams) and "fallback" not in streams,  # solved over stream queues
+            "window_pricing": bool(options.pricing.window_start),
+            **({"stream_aggregation": streams} if streams else {}),
             "foresight_objective_usd": s.foresight_objective_usd}
 
 
