@@ -35,7 +35,9 @@ def _pair(reference: dict, row: dict, time_key: str) -> None:
     """pyomo / direct time and memory of a pair measured side by side."""
     row["ratio_total_vs_direct"] = row[time_key] / reference[time_key]
     row["ratio_rss_vs_direct"] = row["peak_rss_mb"] / reference["peak_rss_mb"]
-    row["optima_equal"] = same(reference.get("objective_usd"), row.get("objective_usd"))
+    a, b = reference.get("objective_usd"), row.get("objective_usd")
+    if a is not None or b is not None:  # not when neither solved (a build alone)
+        row["optima_equal"] = same(a, b)
 
 
 def _dated(rows: list[dict]) -> None:

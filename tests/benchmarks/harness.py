@@ -66,10 +66,10 @@ def measure(spec: dict) -> dict:
         err.seek(0)
         stderr = err.read()
     sys.stderr.write(stderr)
-    row = {**spec, "peak_rss_mb": usage.ru_maxrss / 1024, "loadavg_1min": load,
-           "child_cpu_s": usage.ru_utime + usage.ru_stime,
-           "wall_s": time.perf_counter() - t0}
-    row.pop("folder", None)
+    spec = {k: v for k, v in spec.items() if k != "folder"}
+    usage = {"peak_rss_mb": usage.ru_maxrss / 1024, "loadavg_1min": load,
+             "child_cpu_s": usage.ru_utime + usage.ru_stime, "wall_s": time.perf_counter() - t0}
+    row = {**spec, **usage}
     line = next((x for x in out.splitlines()[::-1] if x.startswith(MARK)), None)
     if line is None:
         capped = spec.get("cap_s") and row["wall_s"] >= spec["cap_s"]
@@ -77,7 +77,9 @@ def measure(spec: dict) -> dict:
         return {**row, "status": "stopped at cap" if capped else "failed",
                 "error": (f"stopped after {spec['cap_s']} s" if capped
                           else f"exit {os.waitstatus_to_exitcode(status)}: {last}")[:300]}
-    row = {**row, **json.loads(line[len(MARK):])}
+    # the spec, the child's result (e.g. the options in effect), then what wait4 measured of
+    # the child (its peak, children included)
+    row = {**spec, **json.loads(line[len(MARK):]), **usage}
     if "prep_rss_mb" in row:  # memory of the model and solver, beyond the shared inputs
         row["model_rss_mb"] = row["peak_rss_mb"] - row["prep_rss_mb"]
     return row
