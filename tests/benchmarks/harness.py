@@ -151,15 +151,18 @@ def _relative(path: Path) -> str:
 
 def run(groups: list[tuple], path: Path, name: str) -> list[str]:
     """Measure every group, derive its ratios and write its rows; the machine line first and
-    a ``done`` line last. Returns the comparisons whose optima differ."""
+    a ``done`` line last. Returns the problems: comparisons whose optima differ, and
+    measurements that failed (a capped one is not a problem: it says what it measured)."""
     import derive
 
     t0, c0 = time.perf_counter(), time.process_time()
     emit(machine(name), path)
-    differ, loads, cpu = [], [], 0.0
+    differ, failed, loads, cpu = [], [], [], 0.0
     for bench, specs in groups:
         rows = [measure(s) for s in specs]
         differ += derive.derive(bench, rows)
+        failed += [f"{bench} {r.get('approach')} {r.get('days', r.get('instance', ''))}"
+                   for r in rows if r.get("status") == "failed"]
         for row in rows:
             loads.append(row["loadavg_1min"])
             cpu += row.get("child_cpu_s") or 0.0
@@ -169,7 +172,7 @@ def run(groups: list[tuple], path: Path, name: str) -> list[str]:
           "loadavg_1min": os.getloadavg()[0], "loadavg": list(os.getloadavg()),
           "load_during_max": max(loads, default=None),
           "load_during_mean": sum(loads) / len(loads) if loads else None,
-          "optima_differ": differ, "out": _relative(path)}, path)
-    return differ
+          "optima_differ": differ, "failed": failed, "out": _relative(path)}, path)
+    return [f"optima differ: {x}" for x in differ] + [f"failed: {x}" for x in failed]
 
 

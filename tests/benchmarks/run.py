@@ -383,7 +383,7 @@ def main() -> None:
         plan.plan(plan.MODES[name], _instance, args.days)
     if args.only:
         groups = [g for g in groups if g[0] in args.only]
-    differ = harness.run(groups, path, name)
+    problems = harness.run(groups, path, name)
     whole = name == "full" and not args.only and args.days is None
     target = None if args.no_write else args.write or (ROOT / "BENCHMARKS.md" if whole else None)
     if target is not None:
@@ -393,8 +393,8 @@ def main() -> None:
             shutil.copy(path, kept)
             path = kept
         harness.write_outputs(path, target, plots_too=harness.is_report(target))
-    if differ:
-        sys.exit(f"optima differ: {'; '.join(differ)}")
+    if problems:  # after the report: it shows them too
+        sys.exit("; ".join(problems))
 
 
 if __name__ == "__main__":
