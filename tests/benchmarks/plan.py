@@ -31,7 +31,7 @@ MODES = {
               "build": {"days": 7, "solve": True, "check_days": None},
               "dated_sweep": {"days": 35, "cold": 1, "warm": 2},
               "uncertainty": {"samples": 20, "rebuild_samples": 2, "end_to_end": False},
-              "region": {"scale": 1, "days": 7, "cap_s": 120}},
+              "region": {"scale": 1, "days": 7, "cap_s": 240}},
     "full": {"static_variables": [100_000, 1_000_000], "one_lp_days": [30, 90],
              "default_days": [7, 30, 90, 365, 730], "arm_days": [365],
              "sweep_scenarios": None, "rebuild_scenarios": 12, "dask_scenarios": None,
