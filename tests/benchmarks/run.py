@@ -1,7 +1,7 @@
 """Benchmarks of the borderflow pipeline: build and solve times, peak memory, sweep speed-ups.
 
     python tests/benchmarks/run.py            # full: measures, then writes BENCHMARKS.md (~30 min)
-    python tests/benchmarks/run.py --quick    # small instances of every bench (~4 min)
+    python tests/benchmarks/run.py --quick    # small instances of every bench (~5 min quiet)
     python tests/benchmarks/run.py --only sweep dask   # some benchmarks of the full mode
     python tests/benchmarks/run.py --spec '{"bench": "dated", "days": 45, "solver": "simplex"}'
     python tests/benchmarks/run.py --from-jsonl docs/benchmark-runs/full-<time>.jsonl
@@ -347,7 +347,8 @@ def child(spec: dict) -> None:
 def main() -> None:
     """Run the benchmarks of the mode asked for; the full mode writes BENCHMARKS.md."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true", help="small instances (about 4 min)")
+    ap.add_argument("--quick", action="store_true",
+                    help="small instances of every bench (about 5 min quiet)")
     ap.add_argument("--days", type=int, nargs="*", help="override the dated horizons")
     ap.add_argument("--spec", help="measure one spec (JSON), e.g. "
                     "'{\"bench\": \"dated\", \"days\": 45, \"solver\": \"simplex\"}'")
