@@ -41,7 +41,8 @@ def _status(rows: list[dict], name: str) -> str:
 def test_the_fixture_renders_with_every_target_met():
     text = report.render(_rows(), source="tests/data/benchmark-run.jsonl")
     assert "{{" not in text and "tests/data/benchmark-run.jsonl" in text
-    assert "`abc1234`" in text and "2026-12-05 01:00:00 / 2026-12-05 01:29:00" in text
+    assert "**The full run of 2026-12-05 01:00:00 UTC at commit `abc1234`.**" in text
+    assert "2026-12-05 01:00:00 / 2026-12-05 01:29:00" in text
     assert "0.5 / mean 0.6, max 0.6 / 0.7" in text  # load before / during / after
     statuses = {t.name: t.status for t in targets.targets(_rows())}
     assert statuses == {

@@ -1,8 +1,8 @@
 """BENCHMARKS.md rendered from one run file (the JSON lines of ``run.py``).
 
 The hand-written part is :data:`TEMPLATE` (``BENCHMARKS.template.md``, placeholders
-``{{run}}``, ``{{targets}}``, ``{{tables}}``, ``{{source}}``); everything else comes from the
-rows: the run's machine, versions, commit and load, the targets table (:mod:`targets`) and one
+``{{stamp}}``, ``{{run}}``, ``{{targets}}``, ``{{tables}}``, ``{{source}}``); everything else
+comes from the rows: the run's machine, versions, commit and load, the targets table (:mod:`targets`) and one
 table per bench with short cells.
 """
 
@@ -166,10 +166,20 @@ def run_table(rows: list[dict]) -> str:
     return "\n".join(["| | |", "|---|---|"] + [f"| {k} | {v} |" for k, v in lines])
 
 
+def stamp(rows: list[dict]) -> str:
+    """One line naming the run: mode, start time, commit."""
+    m = next((r for r in rows if r.get("bench") == "machine"), {})
+    dirty = " (with uncommitted changes)" if m.get("git_dirty") else ""
+    return (f"**The {m.get('mode', 'full')} run of {m.get('start_utc', '?')} UTC at commit "
+            f"`{m.get('git_head', '?')}`{dirty}.**" + (" See its note below." if m.get("note")
+                                                       else ""))
+
+
 def render(rows: list[dict], source: str, template: str | None = None) -> str:
     """BENCHMARKS.md of the run ``rows`` (read from ``source``)."""
     text = TEMPLATE.read_text() if template is None else template
-    for key, value in (("run", run_table(rows)), ("targets", targets_table(rows)),
+    for key, value in (("stamp", stamp(rows)), ("run", run_table(rows)),
+                       ("targets", targets_table(rows)),
                        ("tables", tables(rows)), ("source", source)):
         text = text.replace("{{" + key + "}}", value)
     return text
