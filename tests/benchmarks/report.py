@@ -2,8 +2,8 @@
 
 The hand-written part is :data:`TEMPLATE` (``BENCHMARKS.template.md``, placeholders
 ``{{stamp}}``, ``{{run}}``, ``{{targets}}``, ``{{tables}}``, ``{{source}}``); everything else
-comes from the rows: the run's machine, versions, commit and load, the targets table (:mod:`targets`) and one
-table per bench with short cells.
+comes from the rows: the run's machine, versions, commit and load, the targets table
+(:mod:`targets`) and one table per bench with short cells.
 """
 
 from __future__ import annotations
