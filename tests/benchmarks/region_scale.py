@@ -164,21 +164,37 @@ def dated_case(folder: Path, days: int, rounds: int, time_limit: float,
     return out
 
 
-def _one(args) -> None:
-    """Run one case in this process and print its JSON line."""
-    folder = args.out / f"region-{args.scale}"
+def run_case(folder: Path, case: str, days: int = 30, rounds: int = 60,
+             time_limit: float = 600.0, closures: int = 3) -> dict:
+    """One case (``static``, ``dated`` or ``windows``) of the region in ``folder``, in this
+    process; an error is reported as it happened, with the seconds it took."""
     t0 = time.perf_counter()
-    row = {"scale": args.scale, "case": args.one}
+    row: dict = {"case": case}
     try:
-        if args.one == "static":
-            row.update(static_case(folder, args.rounds, args.time_limit, args.closures))
+        if case == "static":
+            row.update(static_case(folder, rounds, time_limit, closures))
         else:
-            row.update(dated_case(folder, args.days, args.rounds, args.time_limit,
-                                  args.one == "windows"))
+            row.update(dated_case(folder, days, rounds, time_limit, case == "windows"))
     except Exception as err:  # noqa: BLE001 - reported as it happened, with its cost
         row.update(error=f"{type(err).__name__}: {err}"[:400],
                    where=traceback.format_exc().splitlines()[-3:-1],
                    seconds=round(time.perf_counter() - t0, 2), **_usage())
+    return row
+
+
+def child(spec: dict) -> dict:
+    """``run.py``'s ``region`` measurement: the region ``scale`` times the embedded one
+    (written under ``spec["folder"]`` by the parent), case ``approach``."""
+    return run_case(Path(spec["folder"]), spec["approach"], spec.get("days", 30),
+                    spec.get("rounds", 60), spec.get("time_limit", 600.0),
+                    spec.get("closures", 3))
+
+
+def _one(args) -> None:
+    """Run one case in this process and print its JSON line."""
+    row = {"scale": args.scale, **run_case(args.out / f"region-{args.scale}", args.one,
+                                           args.days, args.rounds, args.time_limit,
+                                           args.closures)}
     print(json.dumps(row), flush=True)
 
 

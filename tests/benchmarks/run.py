@@ -1,66 +1,56 @@
 """Benchmarks of the borderflow pipeline: build and solve times, peak memory, sweep speed-ups.
 
-    python tests/benchmarks/run.py            # full (about 21 min on 2 cores)
-    python tests/benchmarks/run.py --quick    # a 1e5-variable instance and small sweeps (< 2 min)
+    python tests/benchmarks/run.py            # full: measures, then writes BENCHMARKS.md (~30 min)
+    python tests/benchmarks/run.py --quick    # small instances of every bench (~5 min quiet)
     python tests/benchmarks/run.py --only sweep dask   # some benchmarks of the full mode
     python tests/benchmarks/run.py --spec '{"bench": "dated", "days": 45, "solver": "simplex"}'
+    python tests/benchmarks/run.py --from-jsonl docs/benchmark-runs/full-<time>.jsonl
 
 Every measurement runs in a fresh Python subprocess, so its peak resident memory
-(``peak_rss_mb``, from ``os.wait4``'s ``ru_maxrss``) is its own. Each prints one JSON object per
-line (and appends it to ``tests/benchmarks/out/<mode>-<UTC time>.jsonl``) with at least:
-``bench, approach, variables, build_s, solve_s, total_s, peak_rss_mb, ratio_total_vs_direct,
-ratio_rss_vs_direct, sweep_speedup_vs_rebuild`` (``null`` where not applicable).
+(``peak_rss_mb``, from ``os.wait4``'s ``ru_maxrss``) and CPU seconds (``child_cpu_s``) are its
+own. Each prints one JSON object per line and appends it to
+``tests/benchmarks/out/<mode>-<UTC time>.jsonl``: first a ``machine`` line (commit, dirty
+flag, CPU, cores, memory, versions, start time, load), then the measurements, then a ``done``
+line (end time, wall and CPU seconds, load after and during). What each mode measures is
+:mod:`plan`; ratios and optimum checks within a group are :mod:`derive`; the report
+(targets computed from the rows, then the tables) is :mod:`report`, the plots :mod:`plots`.
+The full mode copies its run file to ``docs/benchmark-runs/`` and renders BENCHMARKS.md and
+the plots from it (``--write PATH`` elsewhere, ``--no-write`` not at all); ``--from-jsonl``
+renders them from an existing run file without measuring.
 
 What each ``bench`` measures:
 
 ``static``
-    Synthetic instance (:mod:`synthetic`), one representative day. ``pyomo``: Pyomo model
-    (``build_model``) + translation to HiGHS (``HighsSession``) = ``build_s``, HiGHS =
-    ``solve_s``. ``direct``: the same LP as numpy/scipy arrays passed to highspy (:mod:`direct`).
-    Both read the same network and route set first (``prep_s``, not in ``total_s``; their
-    memory ``prep_rss_mb`` is in ``peak_rss_mb``, ``model_rss_mb`` is the rest), use the
-    pipeline's HiGHS settings (1 thread, seed 0, presolve on, solver "choose"), and their
-    optima are asserted equal to 1e-6 (relative). Ratios are pyomo / direct of the same run.
+    Synthetic instance (:mod:`synthetic`), one representative day. ``pyomo``: Pyomo model +
+    translation to HiGHS = ``build_s``, HiGHS = ``solve_s``; ``direct``: the same LP as
+    numpy/scipy arrays passed to highspy (:mod:`direct`). Both read the same network and
+    routes first (``prep_s``, not in ``total_s``; ``model_rss_mb`` is the memory beyond it).
 ``dated``
-    Embedded dataset, a horizon of N days from 2023-01-01 (plus the 21-day run-out tail),
-    through ``borderflow.pipeline.run_scenario`` (interior point, routes capped).
-    ``total_s`` = the whole call (network, routes, model, translation, solve, result tables),
-    ``solve_s`` = HiGHS, ``build_s`` = the rest, ``cpu_s`` = CPU seconds of the whole call.
-    ``pyomo``: the whole horizon as one LP (interior point); ``exact-windows``: the
-    pipeline's exact path for long horizons (windows of 14 days + 4 days of look-ahead, then
-    the whole LP by crossover and the primal simplex; its optimum is asserted equal to the
-    one-LP row's to 1e-6 when that one ended optimal); ``aggregated``: the same exact path
-    over stream queues (``--aggregate-streams``, ``borderflow.model.streams``; asserted equal
-    likewise; ``stream_aggregation`` is the run's split report; ``"aggregate_streams": true``
-    in a spec adds it to any approach, e.g. with ``"window_pricing": true``); ``rolling``:
-    the windows alone, an
-    approximation (``borderflow.solvers.rolling``; at 365 days also with the default
-    look-ahead, 14 days), with ``speedup_vs_exact`` and ``objective_gap_vs_exact`` (relative)
-    against the one-LP row. The full mode also runs 730 days by ``exact-windows`` alone (one
-    LP: about 1,000 s, over HiGHS's time limit), for the 7 -> 730-day curve. With
-    ``"dispatch": "realistic"`` (e.g. ``--spec '{"bench": "dated", "scenario":
-    "data/scenarios/boten-2021.yaml", "dispatch": "realistic"}'``): the realistic dispatch
-    (foresight solve, then one plan per news day), ``status`` ``simulated``, with
-    ``foresight_objective_usd`` beside ``objective_usd``.
+    Embedded dataset, N days from 2023-01-01 (+ the 21-day run-out tail) through
+    ``run_scenario``: ``total_s`` the whole call, ``solve_s`` HiGHS, ``build_s`` the rest,
+    ``cpu_s`` its CPU seconds. Arms (:mod:`plan`): ``default`` (``RunOptions()``), ``per-pair``,
+    ``aggregated`` (streams + window-priced start), ``one-lp``; ``rolling`` by ``--spec``.
+    Spec keys ``aggregate_streams``, ``window_pricing``, ``solver``, ``dispatch``,
+    ``scenario`` (a scenario file), ``data`` (a folder) override the defaults.
+``dated_build``
+    Target 2: the 365-day dated LP built and translated by Pyomo or a direct highspy builder
+    (:mod:`dated_build`, when present; else the rows say "not measured").
 ``sweep``
-    N-1 on the embedded dataset (static): ``warm`` builds the model once and re-solves each
-    scenario from the baseline's basis after changing bounds (``bound_updates`` +
-    ``HighsSession.apply``); ``rebuild`` builds network, routes, Pyomo model and HiGHS model per
-    scenario. Per-scenario means (``network_s``: the scenario's network, needed by both;
-    ``bounds_or_model_s``: bound changes, or routes + model + translation; ``solve_s``);
-    optima asserted equal; results are not extracted in either. ``sweep_speedup_vs_rebuild`` is
-    rebuild / warm ``total_s``; ``speedup_bounds_and_solve`` and ``speedup_solve_only`` leave
-    the warm side's network (and bound changes) out.
-``dated_sweep``
-    Target 3 of issue 20 through ``borderflow.sweeps.run_sweep`` on 2 workers: a 60-day
-    horizon with each open crossing closed 10-19 Oct 2023 (51 scenarios with the baseline)
-    solved warm, and the baseline plus 4 closures cold; ``speedup_vs_cold_per_scenario`` =
-    cold / warm wall seconds per scenario (Dask start-up and result tables included), optima
-    asserted equal on the cold subset.
+    Static N-1: ``warm`` (one model, bound changes, restart from the baseline's basis) against
+    ``rebuild`` (network, routes, model per scenario; the first ``scenarios`` only); means per
+    scenario; ``sweep_speedup_vs_rebuild`` = rebuild / warm.
 ``dask``
-    ``borderflow.sweeps.run_sweep`` (warm) of the same N-1 on 1 and 2 Dask workers: wall time
-    of the whole sweep, Dask start-up and result tables included; in the full mode also the
-    N-1 of every month (``--seasons``: 12 baselines + 612 closures, one model structure).
+    ``run_sweep`` (warm) of the N-1 on 1 and 2 Dask workers (full mode: also the N-1 of every
+    month, 624 scenarios); wall time of the whole sweep.
+``dated_sweep``
+    Target 3: ``run_sweep`` of each open crossing closed 10-19 Oct 2023 in a 60-day horizon
+    (51 scenarios) warm on 2 workers, and a few cold; ``speedup_vs_cold_per_scenario``.
+``uncertainty``
+    Target (e): warm samples against certified rebuilds (:mod:`uncertainty`), and 1,000
+    samples end to end on 2 workers.
+``region``
+    Target 4: a synthetic region N times the embedded one (:mod:`region_scale`), static and a
+    30-day dated run (capped: ``cap_s``).
 """
 
 from __future__ import annotations
@@ -68,27 +58,16 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
-import platform
 import resource
+import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-OUT = HERE / "out"
-MARK = "@@result "
-RATIO_KEYS = ("ratio_total_vs_direct", "ratio_rss_vs_direct", "sweep_speedup_vs_rebuild")
-REL_TOL = 1e-6
+from harness import MARK, OUT, ROOT
 
-#: what each mode measures
-MODES = {
-    "quick": {"static_variables": [100_000], "days": [7], "sweep_scenarios": 4,
-              "dask_scenarios": 6},
-    "full": {"static_variables": [100_000, 300_000, 1_000_000], "days": [7, 14, 30, 60, 90, 365],
-             "exact_only_days": [730], "sweep_scenarios": None, "dask_scenarios": None},
-}
+HERE = Path(__file__).resolve().parent
 
 
 # ---- children: one measurement in a fresh process --------------------------------------------
@@ -137,15 +116,45 @@ def _static(spec: dict) -> dict:
             "solve_s": t3 - t2, "total_s": t3 - t1, "objective_usd": objective}
 
 
+def _dated_options(spec: dict):
+    """The :class:`RunOptions` of a dated spec: ``RunOptions()`` as a user gets it, then the
+    approach's path (``default``: untouched; ``one-lp`` or ``pyomo``: one LP; ``rolling``: the
+    windows alone; any other: exact windows) and the options the spec states
+    (``aggregate_streams``, ``window_pricing``, ``solver``, ``dispatch``)."""
+    from dataclasses import replace
+
+    from borderflow.options import RunOptions
+    from borderflow.solvers.highs import SolverOptions
+    from borderflow.solvers.rolling import RollingHorizon
+
+    options = RunOptions()
+    approach = spec.get("approach", "default")
+    window = spec.get("window", (14, 4))
+    if approach in ("one-lp", "pyomo"):
+        options = replace(options, rolling=None, exact_windows_from_days=None)
+    elif approach == "rolling":
+        options = replace(options, rolling=RollingHorizon(*window))
+    elif approach != "default":  # per-pair, aggregated, exact-windows
+        options = replace(options, rolling=RollingHorizon(*window, exact=True))
+    if "aggregate_streams" in spec or approach == "aggregated":
+        options = replace(options, aggregate_streams=bool(spec.get("aggregate_streams", True)))
+    if "window_pricing" in spec:
+        options = replace(options, pricing=replace(options.pricing,
+                                                   window_start=bool(spec["window_pricing"])))
+    if "solver" in spec:
+        options = replace(options, solver=SolverOptions(solver=spec["solver"]))
+    if "dispatch" in spec:
+        options = replace(options, dispatch=spec["dispatch"])
+    return options
+
+
 def _dated(spec: dict) -> dict:
     """A dated run through the pipeline (the embedded dataset, or ``data``: a folder)."""
     from borderflow.data.scenario import Horizon, Scenario
     from borderflow.data.scenario_files import load_scenarios
     from borderflow.data.dataset import load_dataset
-    from borderflow.model.column_generation import Pricing
-    from borderflow.options import RunOptions
     from borderflow.pipeline import run_scenario
-    from borderflow.solvers.highs import SolverError, SolverOptions
+    from borderflow.solvers.highs import SolverError
 
     tables = load_dataset(spec.get("data"), check_borders=False)
     if "scenario" in spec:  # a scenario file, e.g. data/scenarios/boten-2021.yaml
@@ -153,27 +162,17 @@ def _dated(spec: dict) -> dict:
     else:
         scenario = Scenario(name=f"days-{spec['days']}",
                             horizon=Horizon(start=dt.date(2023, 1, 1), days=spec["days"]))
-    from borderflow.solvers.rolling import RollingHorizon
-
-    solver = spec.get("solver", "choose")  # "choose": the pipeline's pick (ipm when dated)
-    exact = RollingHorizon(*spec.get("window", (14, 4)), exact=True)
-    rolling = {"rolling": RollingHorizon(*spec.get("window", (14, 4))),
-               "exact-windows": exact, "aggregated": exact}.get(spec.get("approach"))
-    # the aggregated arm: exact windows over stream queues (--aggregate-streams)
-    aggregate = spec.get("approach") == "aggregated" or bool(spec.get("aggregate_streams"))
+    options = _dated_options(spec)
     t0, c0 = time.perf_counter(), time.process_time()
     try:
-        run = run_scenario(tables, scenario, RunOptions(
-            solver=SolverOptions(solver=solver), rolling=rolling, exact_windows_from_days=None,
-            dispatch=spec.get("dispatch", "foresight"),
-            pricing=Pricing(window_start=bool(spec.get("window_pricing", False))),
-            aggregate_streams=aggregate))
+        run = run_scenario(tables, scenario, options)
         s, status, solver = run.solve, run.solve.status, run.session.options.solver
-        routing = run.routing
+        routing, options = run.routing, run.options  # the options in effect
         streams = run.results.summary.get("stream_aggregation")
     except SolverError as err:  # e.g. HiGHS's time limit (600 s by default): recorded
         s, status, routing, streams = err.summary, err.summary.status, None, None
-        solver = "ipm" if solver == "choose" else solver  # run_scenario's pick when dated
+        solver = options.dated_solver if options.solver.solver == "choose" \
+            else options.solver.solver
     total, cpu = time.perf_counter() - t0, time.process_time() - c0
     return {"days": scenario.horizon.days, "variables": s.variables, "cpu_s": cpu,
             "method": s.method, "exact": s.exact,
@@ -184,8 +183,11 @@ def _dated(spec: dict) -> dict:
             "windows": s.windows, "dispatch": s.dispatch,
             **({} if routing is None else {"routing": routing.status, "rounds": routing.rounds,
                                            "routes_generated": routing.routes_generated}),
-            **({"window_pricing": True} if spec.get("window_pricing") else {}),
-            **({"aggregate_streams": True, "stream_aggregation": streams} if aggregate else {}),
+            # the options in effect, whatever the spec stated (the default arm's resolved)
+            "aggregate_streams": bool(options.aggregate_streams) if routing is None else
+            bool(streams) and "fallback" not in streams,  # solved over stream queues
+            "window_pricing": bool(options.pricing.window_start),
+            **({"stream_aggregation": streams} if streams else {}),
             "foresight_objective_usd": s.foresight_objective_usd}
 
 
@@ -309,11 +311,32 @@ def _dated_sweep(spec: dict) -> dict:
             "objectives": dict(zip(comp["scenario"], comp["objective_usd"]))}
 
 
+def _dated_build(spec: dict) -> dict:
+    """Issue 20's target 2: the 365-day dated LP built and translated to HiGHS by Pyomo or
+    written directly (:mod:`dated_build`, an optional module: see :func:`harness.available`)."""
+    import dated_build
+
+    return dated_build.child(spec)
+
+
+def _uncertainty(spec: dict) -> dict:
+    """Target (e): warm samples against certified rebuilds (:mod:`uncertainty`)."""
+    import uncertainty
+
+    return uncertainty.child(spec)
+
+
+def _region(spec: dict) -> dict:
+    """Target 4: a synthetic region ``scale`` times the embedded one (:mod:`region_scale`)."""
+    import region_scale
+
+    return region_scale.child(spec)
+
+
 CHILDREN = {"static": _static, "dated": _dated, "sweep": _sweep, "dask": _dask,
-            "dated_sweep": _dated_sweep,
+            "dated_sweep": _dated_sweep, "dated_build": _dated_build,
+            "uncertainty": _uncertainty, "region": _region,
             "direct_dated": _direct_dated, "dated_strategy": _dated_strategy}
-
-
 def child(spec: dict) -> None:
     """Run one measurement in this process and print its result after :data:`MARK`."""
     sys.path.insert(0, str(HERE))
@@ -321,176 +344,58 @@ def child(spec: dict) -> None:
     print(MARK + json.dumps(result), flush=True)
 
 
-def measure(spec: dict) -> dict:
-    """Run ``spec`` in a fresh subprocess; its result plus ``peak_rss_mb`` (its own peak
-    resident memory and that of the processes it waited for, e.g. Dask workers) and the
-    machine's 1-minute load average when it started (other jobs share the cores)."""
-    load = os.getloadavg()[0]
-    proc = subprocess.Popen([sys.executable, __file__, "--child", json.dumps(spec)],
-                            stdout=subprocess.PIPE, text=True)
-    out = proc.stdout.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode:
-        raise RuntimeError(f"{spec} failed with exit code {proc.returncode}")
-    line = next(x for x in out.splitlines()[::-1] if x.startswith(MARK))
-    row = {**spec, **json.loads(line[len(MARK):]), "peak_rss_mb": usage.ru_maxrss / 1024,
-           "loadavg_1min": load}
-    if "prep_rss_mb" in row:  # memory of the model and solver, beyond the shared inputs
-        row["model_rss_mb"] = row["peak_rss_mb"] - row["prep_rss_mb"]
-    return row
-
-
-# ---- the parent: plan, ratios, output ---------------------------------------------------------
-def _same(a: float, b: float) -> bool:
-    return abs(a - b) <= REL_TOL * max(1.0, abs(a), abs(b))
-
-
-def _check_same(label: str, a: list, b: list) -> None:
-    if len(a) != len(b) or not all(_same(x, y) for x, y in zip(a, b)):
-        raise AssertionError(f"{label}: optima differ")
-
-
-def pair(reference: dict, row: dict, *, sweep: bool = False) -> None:
-    """Put ``row``'s ratios against ``reference`` (measured side by side) into ``row``:
-    pyomo / direct time and memory, or (``sweep``) rebuild time / warm time."""
-    if sweep:
-        row["sweep_speedup_vs_rebuild"] = reference["total_s"] / row["total_s"]
-        # without building the scenario's network: bound changes + HiGHS, and HiGHS alone
-        row["speedup_bounds_and_solve"] = reference["total_s"] / (
-            row["bounds_or_model_s"] + row["solve_s"])
-        row["speedup_solve_only"] = reference["total_s"] / row["solve_s"]
-    else:
-        row["ratio_total_vs_direct"] = row["total_s"] / reference["total_s"]
-        row["ratio_rss_vs_direct"] = row["peak_rss_mb"] / reference["peak_rss_mb"]
-
-
-def plan(mode: dict) -> list[tuple]:
-    """The measurements of a mode, as groups of specs measured side by side."""
-    groups = []
-    for n in mode["static_variables"]:
-        data = str(_instance(n))
-        groups.append(("static", [{"bench": "static", "approach": a, "instance": f"synthetic-{n}",
-                                   "data": data} for a in ("direct", "pyomo")]))
-    for days in mode["days"]:
-        specs = [{"bench": "dated", "approach": a, "days": days, "instance": "embedded"}
-                 for a in ("pyomo", "exact-windows", "aggregated", "rolling")]
-        if days >= 365:  # and with the default look-ahead (the longest queue wait, 14 days)
-            specs.append({"bench": "dated", "approach": "rolling", "days": days,
-                          "instance": "embedded, look-ahead 14", "window": [14, None]})
-        groups.append(("dated", specs))
-    for days in mode.get("exact_only_days", ()):
-        groups.append(("dated", [{"bench": "dated", "approach": "exact-windows", "days": days,
-                                  "instance": "embedded"}]))
-    groups.append(("sweep", [{"bench": "sweep", "approach": a, "instance": "embedded-n-1",
-                              "scenarios": mode["sweep_scenarios"]} for a in ("rebuild", "warm")]))
-    groups.append(("dask", [{"bench": "dask", "approach": f"dask-{w}w", "workers": w,
-                             "instance": "embedded-n-1", "scenarios": mode["dask_scenarios"]}
-                            for w in (1, 2)]))
-    if mode["dask_scenarios"] is None:  # target 3: 51 dated closures warm; 4 cold for the ratio
-        groups.append(("dated_sweep", [
-            {"bench": "dated_sweep", "approach": "cold", "workers": 2, "scenarios": 4,
-             "instance": "60 days, 10-day closures"},
-            {"bench": "dated_sweep", "approach": "warm", "workers": 2, "scenarios": None,
-             "instance": "60 days, 10-day closures"}]))
-    if mode["dask_scenarios"] is None:  # hundreds of scenarios: N-1 in each month (624)
-        groups.append(("dask", [{"bench": "dask", "approach": f"dask-{w}w", "workers": w,
-                                 "instance": "embedded-n-1-seasons", "seasons": True,
-                                 "scenarios": None} for w in (1, 2)]))
-    return groups
-
-
-def emit(row: dict, path: Path) -> None:
-    """Print ``row`` as one JSON line and append it to ``path``."""
-    row = {k: v for k, v in row.items() if k not in ("objectives", "data")}
-    for key in ("variables", "build_s", "solve_s", "total_s", "peak_rss_mb", *RATIO_KEYS):
-        row.setdefault(key, None)
-    line = json.dumps(row)
-    print(line, flush=True)
-    with path.open("a") as f:
-        f.write(line + "\n")
-
-
-def machine() -> dict:
-    """Commit, cores, memory and library versions (the first line of a run)."""
-    from borderflow.pipeline import library_versions
-
-    mem_kb = next(int(x.split()[1]) for x in Path("/proc/meminfo").read_text().splitlines()
-                  if x.startswith("MemTotal"))
-    git = ["git", "-C", str(HERE)]
-    head = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True,
-                          text=True, check=False).stdout.strip()
-    dirty = bool(subprocess.run([*git, "status", "--porcelain", "--untracked-files=no"],
-                                capture_output=True, text=True, check=False).stdout.strip())
-    return {"bench": "machine", "git_head": head, "git_dirty": dirty, "nproc": os.cpu_count(),
-            "ram_gib": round(mem_kb / 2**20, 1),
-            "cpu": platform.processor() or platform.machine(),
-            "loadavg_1min": os.getloadavg()[0], **library_versions()}
-
-
 def main() -> None:
-    """Run the benchmarks of the mode asked for."""
+    """Run the benchmarks of the mode asked for; the full mode writes BENCHMARKS.md."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true", help="small instances (< 2 min)")
+    ap.add_argument("--quick", action="store_true",
+                    help="small instances of every bench (about 5 min quiet)")
     ap.add_argument("--days", type=int, nargs="*", help="override the dated horizons")
     ap.add_argument("--spec", help="measure one spec (JSON), e.g. "
                     "'{\"bench\": \"dated\", \"days\": 45, \"solver\": \"simplex\"}'")
     ap.add_argument("--only", nargs="+", choices=sorted(CHILDREN),
                     help="run only these benchmarks of the mode (e.g. --only sweep dask)")
+    ap.add_argument("--from-jsonl", type=Path, metavar="JSONL",
+                    help="render BENCHMARKS.md (and redraw the plots of docs/) from a run "
+                         "file, without measuring")
+    out = ap.add_mutually_exclusive_group()
+    out.add_argument("--write", type=Path, metavar="PATH",
+                     help="write the report here (default: BENCHMARKS.md in the full mode "
+                          "and with --from-jsonl)")
+    out.add_argument("--no-write", action="store_true",
+                     help="write no report (with --from-jsonl: print it)")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
         child(json.loads(args.child))
         return
-    sys.path.insert(0, str(HERE))
+    import harness
+    import plan
+
+    if args.from_jsonl:
+        target = None if args.no_write else args.write or ROOT / "BENCHMARKS.md"
+        # the plots belong to BENCHMARKS.md: redrawn only when it is the file written
+        harness.write_outputs(args.from_jsonl, target,
+                              plots_too=harness.is_report(target))
+        return
     name = "spec" if args.spec else "quick" if args.quick else "full"
-    mode = dict(MODES.get(name, {}), **({"days": args.days} if args.days is not None else {}))
     OUT.mkdir(exist_ok=True)
     path = OUT / f"{name}-{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%SZ}.jsonl"
-    t0 = time.perf_counter()
-    emit(machine(), path)
-    groups = [("spec", [json.loads(args.spec)])] if args.spec else plan(mode)
+    groups = [("spec", [json.loads(args.spec)])] if args.spec else \
+        plan.plan(plan.MODES[name], _instance, args.days)
     if args.only:
         groups = [g for g in groups if g[0] in args.only]
-    for bench, specs in groups:
-        rows = [measure(s) for s in specs]
-        if bench == "static":
-            _check_same(rows[1]["instance"], [rows[0]["objective_usd"]],
-                        [rows[1]["objective_usd"]])
-            pair(*rows)
-        elif bench == "dated" and len(rows) >= 2:
-            exact = rows[0]
-            for row in rows[1:]:
-                if row["approach"] in ("exact-windows", "aggregated") and \
-                        exact["status"] == "optimal":
-                    _check_same(f"{row['days']} days, {row['approach']}",
-                                [exact["objective_usd"]], [row["objective_usd"]])
-            for windowed in rows[1:]:
-                windowed["speedup_vs_exact"] = exact["total_s"] / windowed["total_s"]
-                if exact["objective_usd"] is not None and windowed["objective_usd"] is not None:
-                    windowed["objective_gap_vs_exact"] = (
-                        (windowed["objective_usd"] - exact["objective_usd"])
-                        / abs(exact["objective_usd"]))
-        elif bench == "dated_sweep":  # the cold subset's optima equal the warm ones
-            cold, warm = rows
-            _check_same(bench, list(cold["objectives"].values()),
-                        [warm["objectives"].get(k, float("nan")) for k in cold["objectives"]])
-            warm["speedup_vs_cold_per_scenario"] = cold["per_scenario_s"] / warm["per_scenario_s"]
-        elif bench in ("sweep", "dask"):
-            _check_same(bench, rows[0]["objectives"], rows[1]["objectives"])
-            if bench == "sweep":
-                pair(*rows, sweep=True)
-            else:
-                rows[1]["speedup_vs_1_worker"] = rows[1]["scenarios_per_s"] / \
-                    rows[0]["scenarios_per_s"]
-        for row in rows:
-            emit(row, path)
-    if name == "full" and not args.only:
-        import plots
-
-        plots.main(path)
-    print(json.dumps({"bench": "done", "wall_s": time.perf_counter() - t0,
-                      "out": str(path.relative_to(HERE.parent.parent))}), flush=True)
+    problems = harness.run(groups, path, name)
+    whole = name == "full" and not args.only and args.days is None
+    target = None if args.no_write else args.write or (ROOT / "BENCHMARKS.md" if whole else None)
+    if target is not None:
+        if whole:  # the run's rows beside the report they make, in git
+            kept = ROOT / "docs" / "benchmark-runs" / path.name
+            kept.parent.mkdir(exist_ok=True)
+            shutil.copy(path, kept)
+            path = kept
+        harness.write_outputs(path, target, plots_too=harness.is_report(target))
+    if problems:  # after the report: it shows them too
+        sys.exit("; ".join(problems))
 
 
 if __name__ == "__main__":

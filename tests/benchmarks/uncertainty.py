@@ -178,7 +178,62 @@ def _table(out: dict) -> str:
     return "\n".join(lines)
 
 
+def measure(samples: int = 1000, rebuild_samples: int = 20, seed: int = 0,
+            no_payload: bool = False, end_to_end: bool = False, workers: int = 2) -> dict:
+    """The three arms on the same ``samples`` LHS samples (and, with ``end_to_end``, the whole
+    ``bf.uncertainty`` run on ``workers`` Dask workers): the JSON object :func:`main` prints."""
+    tables = bf.load_dataset()
+    checked, space, _ = sample_space(tables, Scenario(name="baseline"))
+    if no_payload:
+        t = checked.table
+        t = t[t["field"] != "payload_t_per_truck"].reset_index(drop=True)
+        space = FactorSpace.from_ranges(Ranges(t, checked.file))
+    drawn = draw(space, samples, "lhs", seed)
+    warm, y_warm = warm_arm(tables, space, drawn, samples)
+    n_re = min(rebuild_samples, samples)
+    certified, y_cert, _ = certified_rebuild_arm(tables, drawn, n_re)
+    rebuild, y_re = rebuild_arm(tables, drawn, n_re)
+
+    def gap(ys: list[float]) -> float | None:
+        g = [abs(a - b) / max(1.0, abs(b)) for a, b in zip(y_warm[:n_re], ys)]
+        return max(g) if g else None
+
+    out = {"samples": samples, "rebuild_samples": n_re, "seed": seed,
+           "dimensions": space.n_dimensions, "payload_ranges": not no_payload,
+           "warm": warm, "rebuild_certified": certified, "rebuild": rebuild,
+           "ratio_median": certified["total"]["median"] / warm["total"]["median"],
+           "ratio_median_restricted": rebuild["total"]["median"] / warm["total"]["median"],
+           "max_rel_gap_warm_vs_certified_rebuild": gap(y_cert),
+           "max_rel_gap_warm_vs_rebuild": gap(y_re)}
+    if end_to_end:  # wall seconds: the Dask workers' CPU is not this process's
+        t0 = time.perf_counter()
+        with tempfile.TemporaryDirectory() as tmp:
+            res = bf.uncertainty(tables, samples=samples, seed=seed,
+                                 sensitivity="none", workers=workers)
+            res.write(Path(tmp) / "u")
+        out["end_to_end_s"] = time.perf_counter() - t0
+        out["end_to_end_workers"] = workers
+    return out
+
+
+def child(spec: dict) -> dict:
+    """``run.py``'s ``uncertainty`` measurement: :func:`measure` of the spec's ``samples``,
+    ``rebuild_samples``, ``end_to_end`` and ``workers``, flattened to one row."""
+    out = measure(samples=spec["samples"], rebuild_samples=spec["rebuild_samples"],
+                  end_to_end=bool(spec.get("end_to_end")), workers=spec.get("workers", 2))
+    return {"warm_median_s": out["warm"]["total"]["median"],
+            "rebuild_certified_median_s": out["rebuild_certified"]["total"]["median"],
+            "certified": f"{out['warm']['certified']} warm, "
+                         f"{out['rebuild_certified']['certified']} rebuilt",
+            "dimensions": out["dimensions"], "ratio_median": out["ratio_median"],
+            "ratio_median_restricted": out["ratio_median_restricted"],
+            "max_rel_gap_warm_vs_certified_rebuild":
+                out["max_rel_gap_warm_vs_certified_rebuild"],
+            "end_to_end_s": out.get("end_to_end_s")}
+
+
 def main() -> None:
+    """Command line: measure and print the JSON object and the table of median parts."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--samples", type=int, default=1000)
     ap.add_argument("--rebuild-samples", type=int, default=20)
@@ -187,38 +242,8 @@ def main() -> None:
     ap.add_argument("--end-to-end", action="store_true")
     ap.add_argument("--workers", type=int, default=2, help="Dask workers of --end-to-end")
     args = ap.parse_args()
-
-    tables = bf.load_dataset()
-    checked, space, _ = sample_space(tables, Scenario(name="baseline"))
-    if args.no_payload:
-        t = checked.table
-        t = t[t["field"] != "payload_t_per_truck"].reset_index(drop=True)
-        space = FactorSpace.from_ranges(Ranges(t, checked.file))
-    samples = draw(space, args.samples, "lhs", args.seed)
-    warm, y_warm = warm_arm(tables, space, samples, args.samples)
-    n_re = min(args.rebuild_samples, args.samples)
-    certified, y_cert, _ = certified_rebuild_arm(tables, samples, n_re)
-    rebuild, y_re = rebuild_arm(tables, samples, n_re)
-
-    def gap(ys: list[float]) -> float | None:
-        g = [abs(a - b) / max(1.0, abs(b)) for a, b in zip(y_warm[:n_re], ys)]
-        return max(g) if g else None
-
-    out = {"samples": args.samples, "rebuild_samples": n_re, "seed": args.seed,
-           "dimensions": space.n_dimensions, "payload_ranges": not args.no_payload,
-           "warm": warm, "rebuild_certified": certified, "rebuild": rebuild,
-           "ratio_median": certified["total"]["median"] / warm["total"]["median"],
-           "ratio_median_restricted": rebuild["total"]["median"] / warm["total"]["median"],
-           "max_rel_gap_warm_vs_certified_rebuild": gap(y_cert),
-           "max_rel_gap_warm_vs_rebuild": gap(y_re)}
-    if args.end_to_end:  # wall seconds: the Dask workers' CPU is not this process's
-        t0 = time.perf_counter()
-        with tempfile.TemporaryDirectory() as tmp:
-            res = bf.uncertainty(tables, samples=args.samples, seed=args.seed,
-                                 sensitivity="none", workers=args.workers)
-            res.write(Path(tmp) / "u")
-        out["end_to_end_s"] = time.perf_counter() - t0
-        out["end_to_end_workers"] = args.workers
+    out = measure(args.samples, args.rebuild_samples, args.seed, args.no_payload,
+                  args.end_to_end, args.workers)
     print(json.dumps(out, indent=2))
     print(_table(out))
 

@@ -1,0 +1,115 @@
+"""What each mode of ``run.py`` measures: groups of specs measured side by side.
+
+Each spec is one measurement in a fresh subprocess (``harness.measure``). The dated arms state
+their options as spec keys, so that a row means the same whatever the product default is:
+
+- ``default``: ``RunOptions()`` as a user gets it (the row records the options it resolved
+  to: ``aggregate_streams``, ``window_pricing``, ``method``);
+- ``per-pair``: exact windows, one queue per (route, product) pair, no window-priced start;
+- ``aggregated``: exact windows over stream queues with the window-priced start;
+- ``one-lp``: the whole horizon as one interior-point LP, the optimum the exact arms are
+  checked against (full mode: 30 and 90 days; at 7 days the default is this LP; past 90 days
+  context only and slow: 504 s at 365 days on 30 Nov 2026).
+
+The full mode is planned to take about 30 minutes on a quiet 2-core machine: what a target
+needs, and little else.
+
+``dated_build`` (target 2) measures the 365-day build without solving it (one interior-point
+solve of that LP takes ~500 s per approach) and checks the two optima equal at 30 days.
+
+``cap_s`` in a spec stops its subprocess after that many wall seconds (the row then says
+``stopped at cap``): only the 10x region's dated run, which does not finish in the budget.
+"""
+
+from __future__ import annotations
+
+#: what each mode measures (see :func:`plan`)
+MODES = {
+    "quick": {"static_variables": [100_000], "one_lp_days": [7], "default_days": [7],
+              "arm_days": [7], "sweep_scenarios": 4, "rebuild_scenarios": 4,
+              "dask_scenarios": 6, "seasons": False,
+              "build": {"days": 7, "solve": True, "check_days": None},
+              "dated_sweep": {"days": 35, "cold": 1, "warm": 2},
+              "uncertainty": {"samples": 20, "rebuild_samples": 2, "end_to_end": False},
+              "region": {"scale": 1, "days": 7, "cap_s": 240}},
+    "full": {"static_variables": [100_000, 1_000_000], "one_lp_days": [30, 90],
+             "default_days": [7, 30, 90, 365, 730], "arm_days": [365],
+             "sweep_scenarios": None, "rebuild_scenarios": 12, "dask_scenarios": None,
+             "seasons": True,
+             "build": {"days": 365, "solve": False, "check_days": 30},
+             "dated_sweep": {"days": 60, "cold": 4, "warm": None},
+             "uncertainty": {"samples": 1000, "rebuild_samples": 10, "end_to_end": True},
+             "region": {"scale": 10, "days": 30, "cap_s": 180}},
+}
+
+#: the dated arms' options (spec keys), see the module docstring
+ARMS = {"per-pair": {"aggregate_streams": False, "window_pricing": False},
+        "aggregated": {"aggregate_streams": True, "window_pricing": True}}
+
+
+def _dated(mode: dict, days_override: list[int] | None) -> list[tuple]:
+    """The dated groups: per horizon, the one LP (short ones), the default, the explicit arms."""
+    one_lp = mode["one_lp_days"]
+    default = mode["default_days"]
+    arms = mode["arm_days"]
+    if days_override is not None:
+        one_lp = [d for d in days_override if d <= 90]
+        default = arms = list(days_override)
+    groups = []
+    for days in sorted(set(one_lp) | set(default) | set(arms)):
+        base = {"bench": "dated", "days": days, "instance": "embedded"}
+        specs = [{**base, "approach": "one-lp"}] if days in one_lp else []
+        if days in default:
+            specs.append({**base, "approach": "default"})
+        if days in arms:
+            specs += [{**base, "approach": arm, **keys} for arm, keys in ARMS.items()]
+        groups.append(("dated", specs))
+    return groups
+
+
+def plan(mode: dict, instance, days_override: list[int] | None = None) -> list[tuple]:
+    """The measurements of ``mode`` as ``(bench, specs)`` groups; ``instance(n)`` is the
+    folder of the synthetic instance of about ``n`` static variables (written if missing)."""
+    groups = []
+    for n in mode["static_variables"]:
+        data = str(instance(n))
+        groups.append(("static", [{"bench": "static", "approach": a, "instance": f"synthetic-{n}",
+                                   "data": data} for a in ("direct", "pyomo")]))
+    groups += _dated(mode, days_override)
+    b = mode["build"]  # target 2; the one-LP solve of 365 days takes ~500 s: optima at fewer
+    for days, solve in ((b["days"], b["solve"]), (b["check_days"], True)):
+        if days is None:
+            continue
+        for agg in (False, True):
+            groups.append(("dated_build", [
+                {"bench": "dated_build", "approach": a, "days": days, "aggregate_streams": agg,
+                 "solve": solve, "instance": "embedded"} for a in ("direct", "pyomo")]))
+    groups.append(("sweep", [
+        {"bench": "sweep", "approach": "rebuild", "instance": "embedded-n-1",
+         "scenarios": mode["rebuild_scenarios"]},
+        {"bench": "sweep", "approach": "warm", "instance": "embedded-n-1",
+         "scenarios": mode["sweep_scenarios"]}]))
+    groups.append(("dask", [{"bench": "dask", "approach": f"dask-{w}w", "workers": w,
+                             "instance": "embedded-n-1", "scenarios": mode["dask_scenarios"]}
+                            for w in (1, 2)]))
+    if mode["seasons"]:  # hundreds of scenarios: N-1 in each month (624), target (d)
+        groups.append(("dask", [{"bench": "dask", "approach": f"dask-{w}w", "workers": w,
+                                 "instance": "embedded-n-1-seasons", "seasons": True,
+                                 "scenarios": None} for w in (1, 2)]))
+    ds = mode["dated_sweep"]  # target 3: the closures warm; a few cold for the ratio
+    label = f"{ds['days']} days, 10-day closures"
+    groups.append(("dated_sweep", [
+        {"bench": "dated_sweep", "approach": "cold", "workers": 2, "scenarios": ds["cold"],
+         "days": ds["days"], "instance": label},
+        {"bench": "dated_sweep", "approach": "warm", "workers": 2, "scenarios": ds["warm"],
+         "days": ds["days"], "instance": label}]))
+    u = mode["uncertainty"]
+    groups.append(("uncertainty", [{"bench": "uncertainty", "approach": "warm-vs-rebuild",
+                                    "instance": "embedded base day", "workers": 2, **u}]))
+    r = mode["region"]
+    groups.append(("region", [
+        {"bench": "region", "approach": "static", "scale": r["scale"],
+         "instance": f"region x{r['scale']}"},
+        {"bench": "region", "approach": "dated", "scale": r["scale"], "days": r["days"],
+         "instance": f"region x{r['scale']}", "cap_s": r["cap_s"]}]))
+    return groups
