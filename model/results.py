@@ -389,10 +389,15 @@ def extract_results(net: FreightNetwork, routes: RouteSet, built: BuiltModel,
     ResultTables
     """
     fifo = repair_fifo(built)  # before any table reads the queues
-    lanes = class_fifo(built, objective_with(built.model, added, built.flows),
-                       fifo.lp_objective_usd if fifo is not None else None,
+    plan_usd = objective_with(built.model, added, built.flows)
+    lanes = class_fifo(built, plan_usd, fifo.lp_objective_usd if fifo is not None else None,
                        show=bool(solve_summary.get("show_class_fifo", False)))
+    read = built
     built, split = pair_view(net, built)  # aggregated: queues split per pair, FIFO
+    # the objective of the values the tables read: the plan's, unless the class replay set
+    # values (shown, or restored clipped) or the tables read a per-pair view (its own sum)
+    objective = plan_usd if built is read and (lanes is None or not lanes.changed) else \
+        objective_with(built.model, added, built.flows)
     route_flows = _route_flows(built, routes, added)
     flows = _arc_flows(net, route_flows, routes, built)
     crossings = _crossing_table(net, built, flows, added)
@@ -411,7 +416,7 @@ def extract_results(net: FreightNetwork, routes: RouteSet, built: BuiltModel,
     summary = RunSummary(
         scenario=net.scenario.name,
         status=solve_summary["status"],
-        objective_usd=objective_with(m, added, built.flows),
+        objective_usd=objective,
         transport_cost_usd=float(route_flows["cost_usd"].sum()),
         revenue_usd=float(route_flows["revenue_usd"].sum()),
         lost_value_usd=_priced(m.unserved, built.unserved["penalty_usd_per_t"])
@@ -447,7 +452,7 @@ def extract_results(net: FreightNetwork, routes: RouteSet, built: BuiltModel,
         dispatch=str(solve_summary.get("dispatch", "foresight")),
         foresight_objective_usd=solve_summary.get("foresight_objective_usd"),
         value_of_foresight_usd=None if solve_summary.get("foresight_objective_usd") is None
-        else objective_with(m, added, built.flows) - solve_summary["foresight_objective_usd"],
+        else objective - solve_summary["foresight_objective_usd"],
         decision_days=solve_summary.get("windows") if solve_summary.get("dispatch") ==
         "realistic" else None,
         decision_dates=[str(net.periods["label"].iloc[d])
