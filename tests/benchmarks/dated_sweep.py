@@ -117,6 +117,58 @@ def sweep_measure(spec: dict) -> dict:
             "routing": dict(zip(comp["scenario"], comp["routing"]))}
 
 
+def in_process_measure(gates: list, cold: list, days: int = 60) -> dict:
+    """The per-scenario measure without Dask: one :class:`~borderflow.sweeps.worker.
+    ModelCache` in this process solves the baseline (its setup timed apart) and each closure
+    of ``gates`` warm, then each of ``cold`` cold (as a ``--cold`` sweep's worker does): the
+    same per-scenario CPU seconds a sweep's worker reports, on a machine too loaded for the
+    whole sweep."""
+    from borderflow.sweeps.worker import Job, ModelCache, solve_job
+
+    plan = sweep_plan(days, gates=gates)
+    cache = ModelCache()
+    cache.setup()
+    rows = {}
+    for e in plan.entries:
+        o = solve_job(Job(e.scenario, plan.structures[e.structure], True), cache)
+        s = o.results.summary if o.results is not None else {}
+        rows[o.name] = {"status": o.status, "cpu_s": o.cpu_seconds,
+                        "setup_cpu_s": o.setup_cpu_seconds, "objective_usd":
+                        o.solve.get("objective_usd"), "routing": s.get("routing"),
+                        "routes_generated": (s.get("pricing") or {}).get("routes_generated")}
+        print(json.dumps({"what": "warm", "name": o.name, **rows[o.name]}), flush=True)
+    cold_rows = {}
+    for g in cold:
+        e = plan.entry(f"close-{g}")
+        o = solve_job(Job(e.scenario, plan.structures[e.structure], False), ModelCache())
+        cold_rows[o.name] = {"status": o.status, "cpu_s": o.cpu_seconds,
+                             "objective_usd": o.solve.get("objective_usd")}
+        print(json.dumps({"what": "cold", "name": o.name, **cold_rows[o.name]}), flush=True)
+    closures = [n for n in rows if n != "baseline"]
+    warm_cpu = [rows[n]["cpu_s"] for n in closures]
+    same = list(cold_rows)
+    w = float(np.mean([rows[n]["cpu_s"] for n in same])) if same else None
+    c = float(np.mean([cold_rows[n]["cpu_s"] for n in same])) if same else None
+    return {"what": "in-process", "closures": len(closures),
+            "fixed_cpu_s": rows["baseline"]["setup_cpu_s"],
+            "warm_cpu_per_scenario": _stats(warm_cpu),
+            "rebuilt": [n for n in closures if rows[n]["routes_generated"]],
+            "warm_cpu_no_route": _stats([rows[n]["cpu_s"] for n in closures
+                                         if not rows[n]["routes_generated"]]),
+            "warm_cpu_with_routes": _stats([rows[n]["cpu_s"] for n in closures
+                                            if rows[n]["routes_generated"]]),
+            "cold_sample": same, "warm_cpu_per_scenario_same_s": w,
+            "cold_cpu_per_scenario_s": c, "speedup_cpu_per_scenario": c / w if same else None,
+            "speedup_cpu_per_scenario_all": c / float(np.mean(warm_cpu)) if same else None,
+            "per_scenario_speedups": {n: cold_rows[n]["cpu_s"] / rows[n]["cpu_s"]
+                                      for n in same},
+            "max_rel_objective_diff": max((abs(rows[n]["objective_usd"]
+                                               - cold_rows[n]["objective_usd"])
+                                           / max(1.0, abs(cold_rows[n]["objective_usd"]))
+                                           for n in same), default=None),
+            "all_certified": all(r["routing"] == "certified" for r in rows.values())}
+
+
 def sweep_main(args) -> None:
     """``--sweep``: the warm sweep of ``--gates`` closures (0: all), then ``--cold`` of them
     cold (spread over the list), the ratios and the optima compared; one JSON line each."""
@@ -128,6 +180,13 @@ def sweep_main(args) -> None:
     gates = Catalog.of(load_dataset(None, check_borders=False)).open_crossings()
     gates = gates if args.gates == 0 else gates[:args.gates]
     load = os.getloadavg()
+    if args.in_process:
+        cold = [g for g in args.cold_gates.split(",") if g] if args.cold_gates else \
+            gates[::max(1, len(gates) // max(1, args.cold))][:args.cold]
+        out = in_process_measure(gates, cold, args.days)
+        print(json.dumps({**out, "loadavg_start": load, "loadavg_end": os.getloadavg()}),
+              flush=True)
+        return
     warm = sweep_measure({"approach": "warm", "workers": args.workers, "days": args.days,
                           "gates": gates})
     print(json.dumps({"what": "warm", "loadavg": load, **warm}), flush=True)
@@ -193,6 +252,9 @@ def main() -> None:
                     help="through borderflow.sweeps: per-scenario and whole-sweep measure")
     ap.add_argument("--cold", type=int, default=5, help="--sweep: closures solved cold")
     ap.add_argument("--workers", type=int, default=2, help="--sweep: Dask workers")
+    ap.add_argument("--in-process", action="store_true",
+                    help="--sweep: one worker's cache in this process (no Dask)")
+    ap.add_argument("--cold-gates", default="", help="--sweep: these closures cold")
     args = ap.parse_args()
     if args.sweep:
         sys.path.insert(0, str(HERE.parent.parent))
