@@ -224,8 +224,7 @@ def _crossing_table(net: FreightNetwork, built: BuiltModel,
         dual_usd_per_truck=-duals + 0.0)
     dual = appended_rows(dual, added, "crossing_capacity", "dual_usd_per_truck")
     out = out.merge(dual, on=["crossing_id", "direction", "period"], how="left")
-    # minus HiGHS's row dual, not clipped: >= 0 up to solver noise (the certificate checks
-    # the sign on these raw values)
+    # minus HiGHS's row dual, not clipped (the certificate checks the sign on raw values)
     out["dual_usd_per_truck"] = out["dual_usd_per_truck"].fillna(0.0) + 0.0
     prio = built.priority_rows[["crossing_id", "direction", "period"]].assign(
         priority_dual_usd_per_truck=-_duals(m, m.priority_share, len(built.priority_rows)) + 0.0)
@@ -235,8 +234,7 @@ def _crossing_table(net: FreightNetwork, built: BuiltModel,
     cap_v = out["capacity_trucks_per_day"].to_numpy()
     out["utilisation"] = np.divide(out["flow_trucks"].to_numpy(), cap_v,
                                    out=np.zeros(len(out)), where=cap_v > 0)
-    meta = net.tables.crossings[["crossing_id", "name", "country_a", "country_b", "mode",
-                                 "status"]]
+    meta = net.tables.crossings[["crossing_id", "name", "country_a", "country_b", "mode", "status"]]
     out = out.merge(meta, on="crossing_id", how="left")
     a_to_b = out["direction"] == DIRECTIONS[0]
     out["from_country"] = np.where(a_to_b, out["country_a"], out["country_b"])
@@ -389,15 +387,12 @@ def extract_results(net: FreightNetwork, routes: RouteSet, built: BuiltModel,
     ResultTables
     """
     fifo = repair_fifo(built)  # before any table reads the queues
-    plan_usd = objective_with(built.model, added, built.flows)
+    plan_usd, read = objective_with(built.model, added, built.flows), built
     lanes = class_fifo(built, plan_usd, fifo.lp_objective_usd if fifo is not None else None,
                        show=bool(solve_summary.get("show_class_fifo", False)))
-    read = built
     built, split = pair_view(net, built)  # aggregated: queues split per pair, FIFO
-    # the objective of the values the tables read: the plan's, unless the class replay set
-    # values (shown, or restored clipped) or the tables read a per-pair view (its own sum)
-    objective = plan_usd if built is read and (lanes is None or not lanes.changed) else \
-        objective_with(built.model, added, built.flows)
+    objective = plan_usd if built is read and not (lanes and lanes.changed) else \
+        objective_with(built.model, added, built.flows)  # class replay set values, or a view
     route_flows = _route_flows(built, routes, added)
     flows = _arc_flows(net, route_flows, routes, built)
     crossings = _crossing_table(net, built, flows, added)
