@@ -88,8 +88,8 @@ def sweep_measure(spec: dict) -> dict:
     dict
         ``total_s`` (wall of ``run_sweep``), ``per_scenario_s`` (wall / optimal scenarios),
         ``per_scenario_cpu_s`` (mean CPU s of a closure alone) with ``cpu_s`` per scenario,
-        ``fixed_cpu_s`` (per worker that built a model), ``write_cpu_s`` (mean), how many
-        closures added routes in place or rebuilt, ``objectives`` and ``routing``.
+        ``fixed_cpu_s`` (per worker that built a model), ``write_cpu_s`` (mean CPU s of
+        writing a scenario's folder), ``objectives`` and ``routing``.
     """
     import tempfile
 
@@ -112,7 +112,6 @@ def sweep_measure(spec: dict) -> dict:
             "cpu_s": cpu,
             "fixed_cpu_s": [t["setup_cpu_s"] for t in timing.values() if t["setup_cpu_s"]],
             "write_cpu_s": _stats([t["write_cpu_s"] for t in timing.values()])["mean"],
-            "columns": {n: timing[n].get("columns", "") for n in closures if n in timing},
             "objectives": dict(zip(comp["scenario"], comp["objective_usd"])),
             "routing": dict(zip(comp["scenario"], comp["routing"]))}
 
