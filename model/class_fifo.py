@@ -204,6 +204,9 @@ class ClassFifo:
     demand_excess_t: float
     demand_rows_exceeded: int
     shown: bool
+    #: the replay set other values in the model at some point (restored unless ``shown``:
+    #: clipped at 0 then), so the model's objective is to be read again
+    changed: bool = False
 
     @property
     def in_order(self) -> bool:
@@ -345,4 +348,5 @@ def class_fifo(built, plan_usd: float, lp_optimum_usd: float | None = None,
                      unfilled_trucks=float(fifo.unfilled_trucks.sum()),
                      expired_t=float(fifo.expired.sum()), lp_expired_t=float(lp_exp.sum()),
                      demand_excess_t=float(excess.sum()),
-                     demand_rows_exceeded=int((excess > 0).sum()), shown=shown)
+                     demand_rows_exceeded=int((excess > 0).sum()), shown=shown,
+                     changed=bool(changed))

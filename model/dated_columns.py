@@ -66,12 +66,21 @@ class DatedPricing:
 
 
 def _array(graph: PricingGraph, n: int, rows: pd.DataFrame, values: np.ndarray) -> np.ndarray:
-    """``(crossing, direction, period)`` array of per-row values (0 where no row)."""
+    """``(crossing, direction, period)`` array of per-row values (0 where no row): the rows of
+    a crossing the graph has, on a modelled day, written in one assignment (a later row of
+    the same key wins, as row by row)."""
     out = np.zeros((len(graph.crossing_ids), 2, n))
+    if not len(rows):
+        return out
     at = {c: i for i, c in enumerate(graph.crossing_ids)}
-    for c, d, t, v in zip(rows["crossing_id"], rows["direction"], rows["period"], values):
-        if c in at and 0 <= int(t) < n:
-            out[at[c], DIRECTIONS.index(d), int(t)] = float(v)
+    c = rows["crossing_id"].map(at).to_numpy(dtype=float)  # NaN: not in the graph
+    t = rows["period"].to_numpy(dtype=np.int64)
+    d = rows["direction"].map({x: i for i, x in enumerate(DIRECTIONS)}).to_numpy(dtype=float)
+    ok = ~np.isnan(c) & (t >= 0) & (t < n)
+    if np.isnan(d[ok]).any():  # a direction of no known kind: raise as row by row would
+        DIRECTIONS.index(rows["direction"].to_numpy()[ok][np.isnan(d[ok])][0])
+    out[c[ok].astype(np.int64), d[ok].astype(np.int64), t[ok]] = \
+        np.asarray(values, dtype=float)[ok]
     return out
 
 
@@ -85,8 +94,8 @@ def read_dated_duals(session, built: BuiltModel, net: FreightNetwork,
     n = ix.n_periods
 
     def keyed(table: pd.DataFrame, keys: list[str], values: np.ndarray) -> dict:
-        return {tuple(k): float(v) for k, v in zip(table[keys].itertuples(index=False,
-                                                                          name=None), values)}
+        return dict(zip(zip(*(table[k].tolist() for k in keys)),
+                        np.asarray(values, dtype=float).tolist()))
 
     cap = net.capacity
     closed = _array(graph, n, cap, (cap["capacity_trucks_per_day"] <= 0).to_numpy(float)) > 0

@@ -212,6 +212,10 @@ class DatedDuals:
                    closed=np.zeros(shape, dtype=bool), **kwargs)
 
 
+#: a search's gate-entry duals not read yet (:func:`price_dated`)
+_UNREAD = object()
+
+
 class _Days:
     """Per-truck crossing terms of one product by day, 0 beyond the modelled days."""
 
@@ -293,22 +297,43 @@ def price_dated(graph: PricingGraph, products: Sequence[PricingProduct], duals: 
     if label_bound:
         stats["limited"] = 0
     at = graph.node_index()
+    # the duals' signs checked up front, as every product's crossing terms would (those are
+    # made only for a product whose searches run)
+    _check_sign("capacity", np.asarray(duals.capacity_usd_per_truck, dtype=float))
+    if duals.priority_usd_per_truck is not None:
+        _check_sign("priority", np.asarray(duals.priority_usd_per_truck, dtype=float))
     for product in products:
-        days = _Days(graph, product, duals)
-        usable = _licensed(graph, product)
-        links = usable & (graph.crossing < 0)
-        markets = {}
-        for m, price in product.markets:
-            markets[at[m]] = min(float(price), markets.get(at[m], math.inf))
-        fastest, _, _ = _to_sink(graph, graph.hours.astype(float), usable,
-                                 {m: 0.0 for m in markets})
-        reach_days = int(product.shelf_life_h // 24) + duals.max_wait_days + 1
-        bounds = _Bounds(graph, product, duals, days, usable, links, markets, reach_days)
+        # what the searches of the product share, made on its first search that runs (a
+        # sweep scenario may take every search of a product from its reference: nothing to
+        # make); the same arrays whenever they are made
+        ready: dict = {}
+
+        def prepared(product=product, ready=ready):
+            if not ready:
+                days = _Days(graph, product, duals)
+                usable = _licensed(graph, product)
+                links = usable & (graph.crossing < 0)
+                markets = {}
+                for m, price in product.markets:
+                    markets[at[m]] = min(float(price), markets.get(at[m], math.inf))
+                fastest, _, _ = _to_sink(graph, graph.hours.astype(float), usable,
+                                         {m: 0.0 for m in markets})
+                reach_days = int(product.shelf_life_h // 24) + duals.max_wait_days + 1
+                ready.update(days=days, usable=usable, markets=markets, fastest=fastest,
+                             bounds=_Bounds(graph, product, duals, days, usable, links,
+                                            markets, reach_days), at={})
+            return ready
+
+        def bounds_at(t: int, prepared=prepared):
+            p = prepared()
+            if t not in p["at"]:
+                p["at"][t] = p["bounds"].at(t)
+            return p["at"][t]
+
         for t in dispatch_periods:
-            bound_all, bound_links = bounds.at(t)
             for origin in product.origins:
                 pi = float(duals.supply_usd_per_t.get((origin, product.product_id, t), 0.0))
-                entry = duals.entry(graph, product.product_id, origin, t)
+                entry = _UNREAD  # the gate-entry duals, read for a search that runs (below)
                 runs = [(0, None, 0.0)]
                 if bands is not None:
                     runs += [tuple(b) for b in bands.get((origin, product.product_id, t), ())]
@@ -322,9 +347,14 @@ def price_dated(graph: PricingGraph, products: Sequence[PricingProduct], duals: 
                         stats["reused"] = stats.get("reused", 0) + 1
                         continue
                     before = len(cols)
-                    search = _DatedSearch(graph, product, duals, days, usable, markets,
-                                          fastest, bound_all, bound_links, t, max_labels,
-                                          entry, hours_cap=cap, label_bound=label_bound)
+                    if entry is _UNREAD:
+                        entry = duals.entry(graph, product.product_id, origin, t)
+                    p = prepared()
+                    bound_all, bound_links = bounds_at(t)
+                    search = _DatedSearch(graph, product, duals, p["days"], p["usable"],
+                                          p["markets"], p["fastest"], bound_all, bound_links,
+                                          t, max_labels, entry, hours_cap=cap,
+                                          label_bound=label_bound)
                     found, bound, exact = search.run(at[origin], pi - shift, max_columns,
                                                      -tolerance)
                     stats["pairs"] += int(band == 0)

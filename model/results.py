@@ -224,8 +224,7 @@ def _crossing_table(net: FreightNetwork, built: BuiltModel,
         dual_usd_per_truck=-duals + 0.0)
     dual = appended_rows(dual, added, "crossing_capacity", "dual_usd_per_truck")
     out = out.merge(dual, on=["crossing_id", "direction", "period"], how="left")
-    # minus HiGHS's row dual, not clipped: >= 0 up to solver noise (the certificate checks
-    # the sign on these raw values)
+    # minus HiGHS's row dual, not clipped (the certificate checks the sign on raw values)
     out["dual_usd_per_truck"] = out["dual_usd_per_truck"].fillna(0.0) + 0.0
     prio = built.priority_rows[["crossing_id", "direction", "period"]].assign(
         priority_dual_usd_per_truck=-_duals(m, m.priority_share, len(built.priority_rows)) + 0.0)
@@ -235,8 +234,7 @@ def _crossing_table(net: FreightNetwork, built: BuiltModel,
     cap_v = out["capacity_trucks_per_day"].to_numpy()
     out["utilisation"] = np.divide(out["flow_trucks"].to_numpy(), cap_v,
                                    out=np.zeros(len(out)), where=cap_v > 0)
-    meta = net.tables.crossings[["crossing_id", "name", "country_a", "country_b", "mode",
-                                 "status"]]
+    meta = net.tables.crossings[["crossing_id", "name", "country_a", "country_b", "mode", "status"]]
     out = out.merge(meta, on="crossing_id", how="left")
     a_to_b = out["direction"] == DIRECTIONS[0]
     out["from_country"] = np.where(a_to_b, out["country_a"], out["country_b"])
@@ -389,10 +387,12 @@ def extract_results(net: FreightNetwork, routes: RouteSet, built: BuiltModel,
     ResultTables
     """
     fifo = repair_fifo(built)  # before any table reads the queues
-    lanes = class_fifo(built, objective_with(built.model, added, built.flows),
-                       fifo.lp_objective_usd if fifo is not None else None,
+    plan_usd, read = objective_with(built.model, added, built.flows), built
+    lanes = class_fifo(built, plan_usd, fifo.lp_objective_usd if fifo is not None else None,
                        show=bool(solve_summary.get("show_class_fifo", False)))
     built, split = pair_view(net, built)  # aggregated: queues split per pair, FIFO
+    objective = plan_usd if built is read and not (lanes and lanes.changed) else \
+        objective_with(built.model, added, built.flows)  # class replay set values, or a view
     route_flows = _route_flows(built, routes, added)
     flows = _arc_flows(net, route_flows, routes, built)
     crossings = _crossing_table(net, built, flows, added)
@@ -411,7 +411,7 @@ def extract_results(net: FreightNetwork, routes: RouteSet, built: BuiltModel,
     summary = RunSummary(
         scenario=net.scenario.name,
         status=solve_summary["status"],
-        objective_usd=objective_with(m, added, built.flows),
+        objective_usd=objective,
         transport_cost_usd=float(route_flows["cost_usd"].sum()),
         revenue_usd=float(route_flows["revenue_usd"].sum()),
         lost_value_usd=_priced(m.unserved, built.unserved["penalty_usd_per_t"])
@@ -447,7 +447,7 @@ def extract_results(net: FreightNetwork, routes: RouteSet, built: BuiltModel,
         dispatch=str(solve_summary.get("dispatch", "foresight")),
         foresight_objective_usd=solve_summary.get("foresight_objective_usd"),
         value_of_foresight_usd=None if solve_summary.get("foresight_objective_usd") is None
-        else objective_with(m, added, built.flows) - solve_summary["foresight_objective_usd"],
+        else objective - solve_summary["foresight_objective_usd"],
         decision_days=solve_summary.get("windows") if solve_summary.get("dispatch") ==
         "realistic" else None,
         decision_dates=[str(net.periods["label"].iloc[d])

@@ -25,7 +25,7 @@ import logging
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -109,6 +109,12 @@ class SweepResult:
     bands: object = None
     """With ``run_sweep(..., bands=...)``: the :class:`~borderflow.uncertainty.sweep_bands.
     SweepBands`."""
+    timings: dict = field(default_factory=dict)
+    """Scenario name -> ``{"cpu_s", "setup_cpu_s", "write_cpu_s", "wall_s", "model_built"}``
+    of each scenario solved by this run (its worker's CPU seconds for the scenario alone, for
+    the model it built first, if any, and for writing its folder:
+    :class:`~borderflow.sweeps.worker.Outcome`); not written to the folder (timings are not
+    results)."""
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         """A table by name (see :data:`borderflow.sweeps.analysis.TABLES`)."""
@@ -169,6 +175,11 @@ def _record(out: Path, plan: SweepPlan, entry: PlannedScenario, outcome: Outcome
     result.solved += ok
     result.failed += not ok
     result.models_built += outcome.model_built
+    result.timings[entry.name] = {"cpu_s": outcome.cpu_seconds,
+                                  "setup_cpu_s": outcome.setup_cpu_seconds,
+                                  "write_cpu_s": outcome.write_cpu_seconds,
+                                  "wall_s": outcome.wall_seconds,
+                                  "model_built": outcome.model_built}
     if not ok:
         log.warning("scenario %s: %s %s", entry.name, outcome.status, outcome.message)
 

@@ -78,6 +78,15 @@ class Outcome:
     wall_seconds: float = 0.0
     model_built: bool = False
     written: bool = False
+    #: CPU seconds of this worker process for the scenario alone (its marginal cost: bounds,
+    #: re-solve, pricing, its own routes, result tables), and of the one-off setup it paid
+    #: first if it built the structure's model (build, reference solve, the reference's
+    #: column generation and pricing pass; 0 otherwise): what a sweep's benchmark reports
+    #: apart as per-scenario and fixed cost (docs/sweeps.md "Speed")
+    cpu_seconds: float = 0.0
+    setup_cpu_seconds: float = 0.0
+    #: CPU seconds of writing the scenario's run folder, when its worker wrote it
+    write_cpu_seconds: float = 0.0
 
 
 @dataclass
@@ -252,12 +261,21 @@ def solve_job(job: Job, cache: ModelCache) -> Outcome:
     same LP before and after, so the result does not depend on the worker, the chunking or a
     resumed sweep.
     """
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     name = job.scenario.name
     built_here = False
+    setup = 0.0  # CPU s of building the kept model (warm, first use on this worker)
+
+    def timed(outcome: Outcome) -> Outcome:
+        outcome.setup_cpu_seconds = setup
+        outcome.cpu_seconds = time.process_time() - c0 - setup
+        return outcome
+
     try:
         if job.warm:
             kept, built_here = cache.model(job.structure)
+            if built_here:
+                setup = time.process_time() - c0
             model = kept.prepared
             net = cache.network(kept, job.scenario)
             try:
@@ -290,14 +308,14 @@ def solve_job(job: Job, cache: ModelCache) -> Outcome:
         finally:
             if model.added is not None:
                 model.added.drop()
-        return Outcome(name, "optimal", results=results, solve=summary.as_dict(),
-                       wall_seconds=time.perf_counter() - t0, model_built=built_here)
+        return timed(Outcome(name, "optimal", results=results, solve=summary.as_dict(),
+                             wall_seconds=time.perf_counter() - t0, model_built=built_here))
     except SolverError as err:
-        return Outcome(name, err.summary.status, str(err), solve=err.summary.as_dict(),
-                       wall_seconds=time.perf_counter() - t0, model_built=built_here)
+        return timed(Outcome(name, err.summary.status, str(err), solve=err.summary.as_dict(),
+                             wall_seconds=time.perf_counter() - t0, model_built=built_here))
     except InputError as err:
-        return Outcome(name, "input_error", str(err), wall_seconds=time.perf_counter() - t0,
-                       model_built=built_here)
+        return timed(Outcome(name, "input_error", str(err),
+                             wall_seconds=time.perf_counter() - t0, model_built=built_here))
 
 
 def dask_solve(jobs: list[Job]) -> list[Outcome]:
@@ -314,8 +332,10 @@ def dask_solve(jobs: list[Job]) -> list[Outcome]:
             with cache.lock or nullcontext():
                 outcome = solve_job(job, cache)
         if job.out is not None:
+            c0 = time.process_time()
             write_outcome(job.out, job.scenario.name, job.row, job.meta, outcome)
-            outcome = replace(outcome, results=None, written=True)
+            outcome = replace(outcome, results=None, written=True,
+                              write_cpu_seconds=time.process_time() - c0)
         outcomes.append(outcome)
     return outcomes
 

@@ -1,6 +1,23 @@
-"""Warm dated sweeps on the direct LP: a 10-day closure of each gate in a 60-day horizon.
+"""Warm dated sweeps: a 10-day closure of each gate in a 60-day horizon.
 
+    python tests/benchmarks/dated_sweep.py --sweep [--gates 0] [--cold 5] [--workers 2]
     python tests/benchmarks/dated_sweep.py --days 60 --gates 6 [--variant agg-window]
+
+``--sweep`` measures issue 20's target 3 through ``borderflow.sweeps`` (:func:`sweep_measure`,
+also ``run.py --only dated_sweep``), as docs/sweeps.md "Speed" defines it:
+
+- *per scenario, warm*: the CPU seconds of the worker process for one scenario alone (bound
+  changes, warm re-solve, pricing, its own routes, result tables; its folder's writing
+  reported apart), the per-worker one-off setup (dataset, build, the reference's exact solve,
+  column generation and kept pricing pass) excluded and reported as ``fixed_cpu_s``;
+- *per scenario, cold*: the same for a sweep with ``warm=False``: a model built and solved
+  for the scenario alone, with the same default options, as ``borderflow solve`` does (without
+  its baseline, verification and folder);
+- the ratio of the two over the same scenarios (``speedup_cpu_per_scenario``), and beside it
+  the whole sweep's (wall / scenarios against the cold per-scenario CPU,
+  ``speedup_whole_sweep``): the fixed costs, Dask's start-up and the tables are in it.
+
+Without ``--sweep``, the direct LP (no pipeline):
 
 The base LP (the horizon from ``--start``; routes capped as a dated run caps them and, with
 ``--keep-all-gates``, each open crossing's best route per origin and product kept as a sweep
@@ -30,6 +47,170 @@ from pathlib import Path
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
+
+#: the target-3 horizon and closure window
+SWEEP_START, SWEEP_SHUT = dt.date(2023, 9, 15), (dt.date(2023, 10, 10), dt.date(2023, 10, 19))
+
+
+def sweep_plan(days: int = 60, scenarios: int | None = None, gates: list | None = None):
+    """The target-3 plan: the baseline and each open crossing closed 10-19 Oct (the first
+    ``scenarios``, or the crossings ``gates``)."""
+    from borderflow.data.dataset import load_dataset
+    from borderflow.data.scenario import CloseEvent, Horizon, Scenario, Window
+    from borderflow.data.scenario_checks import Catalog
+    from borderflow.sweeps import plan_scenarios
+
+    tables = load_dataset(check_borders=False)
+    horizon = Horizon(start=SWEEP_START, days=days)  # >= 35
+    shut = Window(**{"from": SWEEP_SHUT[0], "to": SWEEP_SHUT[1]})
+    if gates is None:
+        gates = Catalog.of(tables).open_crossings()[:scenarios or None]
+    return plan_scenarios([Scenario(name="baseline", horizon=horizon)]
+                          + [Scenario(name=f"close-{g}", horizon=horizon,
+                                      events=(CloseEvent(crossing=g, close=shut),))
+                             for g in gates], tables=tables)
+
+
+def _stats(values: list) -> dict:
+    v = np.asarray(values, dtype=float)
+    if not len(v):
+        return {"mean": None, "median": None, "min": None, "max": None}
+    return {"mean": float(v.mean()), "median": float(np.median(v)), "min": float(v.min()),
+            "max": float(v.max())}
+
+
+def sweep_measure(spec: dict) -> dict:
+    """One sweep of the target-3 plan (``spec``: ``approach`` warm|cold, ``workers``,
+    ``days``, ``scenarios`` or ``gates``), timed as the module docstring says.
+
+    Returns
+    -------
+    dict
+        ``total_s`` (wall of ``run_sweep``), ``per_scenario_s`` (wall / optimal scenarios),
+        ``per_scenario_cpu_s`` (mean CPU s of a closure alone) with ``cpu_s`` per scenario,
+        ``fixed_cpu_s`` (per worker that built a model), ``write_cpu_s`` (mean CPU s of
+        writing a scenario's folder), ``objectives`` and ``routing``.
+    """
+    import tempfile
+
+    from borderflow.sweeps import run_sweep
+
+    plan = sweep_plan(spec.get("days", 60), spec.get("scenarios"), spec.get("gates"))
+    with tempfile.TemporaryDirectory() as out:
+        t0 = time.perf_counter()
+        res = run_sweep(plan, out, workers=spec["workers"], warm=spec["approach"] == "warm")
+        wall = time.perf_counter() - t0
+    comp = res["comparison"].sort_values("scenario")
+    comp = comp[comp["status"] == "optimal"]
+    timing = res.timings
+    closures = [n for n in comp["scenario"] if n != "baseline"]
+    cpu = {n: timing[n]["cpu_s"] for n in closures if n in timing}
+    return {"scenarios": len(comp), "failed": res.failed, "total_s": wall,
+            "per_scenario_s": wall / max(1, len(comp)),
+            "per_scenario_cpu_s": _stats(list(cpu.values()))["mean"],
+            "per_scenario_cpu": _stats(list(cpu.values())),
+            "cpu_s": cpu,
+            "fixed_cpu_s": [t["setup_cpu_s"] for t in timing.values() if t["setup_cpu_s"]],
+            "write_cpu_s": _stats([t["write_cpu_s"] for t in timing.values()])["mean"],
+            "objectives": dict(zip(comp["scenario"], comp["objective_usd"])),
+            "routing": dict(zip(comp["scenario"], comp["routing"]))}
+
+
+def in_process_measure(gates: list, cold: list, days: int = 60) -> dict:
+    """The per-scenario measure without Dask: one :class:`~borderflow.sweeps.worker.
+    ModelCache` in this process solves the baseline (its setup timed apart) and each closure
+    of ``gates`` warm, then each of ``cold`` cold (as a ``--cold`` sweep's worker does): the
+    same per-scenario CPU seconds a sweep's worker reports, on a machine too loaded for the
+    whole sweep."""
+    from borderflow.sweeps.worker import Job, ModelCache, solve_job
+
+    plan = sweep_plan(days, gates=gates)
+    cache = ModelCache()
+    cache.setup()
+    rows = {}
+    for e in plan.entries:
+        o = solve_job(Job(e.scenario, plan.structures[e.structure], True), cache)
+        s = o.results.summary if o.results is not None else {}
+        rows[o.name] = {"status": o.status, "cpu_s": o.cpu_seconds,
+                        "setup_cpu_s": o.setup_cpu_seconds, "objective_usd":
+                        o.solve.get("objective_usd"), "routing": s.get("routing"),
+                        "routes_generated": (s.get("pricing") or {}).get("routes_generated")}
+        print(json.dumps({"what": "warm", "name": o.name, **rows[o.name]}), flush=True)
+    cold_rows = {}
+    for g in cold:
+        e = plan.entry(f"close-{g}")
+        o = solve_job(Job(e.scenario, plan.structures[e.structure], False), ModelCache())
+        cold_rows[o.name] = {"status": o.status, "cpu_s": o.cpu_seconds,
+                             "objective_usd": o.solve.get("objective_usd")}
+        print(json.dumps({"what": "cold", "name": o.name, **cold_rows[o.name]}), flush=True)
+    closures = [n for n in rows if n != "baseline"]
+    warm_cpu = [rows[n]["cpu_s"] for n in closures]
+    same = list(cold_rows)
+    w = float(np.mean([rows[n]["cpu_s"] for n in same])) if same else None
+    c = float(np.mean([cold_rows[n]["cpu_s"] for n in same])) if same else None
+    return {"what": "in-process", "closures": len(closures),
+            "fixed_cpu_s": rows["baseline"]["setup_cpu_s"],
+            "warm_cpu_per_scenario": _stats(warm_cpu),
+            "rebuilt": [n for n in closures if rows[n]["routes_generated"]],
+            "warm_cpu_no_route": _stats([rows[n]["cpu_s"] for n in closures
+                                         if not rows[n]["routes_generated"]]),
+            "warm_cpu_with_routes": _stats([rows[n]["cpu_s"] for n in closures
+                                            if rows[n]["routes_generated"]]),
+            "cold_sample": same, "warm_cpu_per_scenario_same_s": w,
+            "cold_cpu_per_scenario_s": c, "speedup_cpu_per_scenario": c / w if same else None,
+            "speedup_cpu_per_scenario_all": c / float(np.mean(warm_cpu)) if same else None,
+            "per_scenario_speedups": {n: cold_rows[n]["cpu_s"] / rows[n]["cpu_s"]
+                                      for n in same},
+            "max_rel_objective_diff": max((abs(rows[n]["objective_usd"]
+                                               - cold_rows[n]["objective_usd"])
+                                           / max(1.0, abs(cold_rows[n]["objective_usd"]))
+                                           for n in same), default=None),
+            "all_certified": all(r["routing"] == "certified" for r in rows.values())}
+
+
+def sweep_main(args) -> None:
+    """``--sweep``: the warm sweep of ``--gates`` closures (0: all), then ``--cold`` of them
+    cold (spread over the list), the ratios and the optima compared; one JSON line each."""
+    import os
+
+    from borderflow.data.dataset import load_dataset
+    from borderflow.data.scenario_checks import Catalog
+
+    gates = Catalog.of(load_dataset(None, check_borders=False)).open_crossings()
+    gates = gates if args.gates == 0 else gates[:args.gates]
+    load = os.getloadavg()
+    if args.in_process:
+        cold = [g for g in args.cold_gates.split(",") if g] if args.cold_gates else \
+            gates[::max(1, len(gates) // max(1, args.cold))][:args.cold]
+        out = in_process_measure(gates, cold, args.days)
+        print(json.dumps({**out, "loadavg_start": load, "loadavg_end": os.getloadavg()}),
+              flush=True)
+        return
+    warm = sweep_measure({"approach": "warm", "workers": args.workers, "days": args.days,
+                          "gates": gates})
+    print(json.dumps({"what": "warm", "loadavg": load, **warm}), flush=True)
+    sample = gates[::max(1, len(gates) // args.cold)][:args.cold] if args.cold else []
+    if not sample:
+        return
+    load = os.getloadavg()
+    cold = sweep_measure({"approach": "cold", "workers": args.workers, "days": args.days,
+                          "gates": sample})
+    print(json.dumps({"what": "cold", "loadavg": load, **cold}), flush=True)
+    same = [n for n in cold["cpu_s"] if n in warm["cpu_s"]]
+    diff = max(abs(warm["objectives"][n] - cold["objectives"][n])
+               / max(1.0, abs(cold["objectives"][n])) for n in [*same, "baseline"])
+    w = float(np.mean([warm["cpu_s"][n] for n in same]))
+    c = float(np.mean([cold["cpu_s"][n] for n in same]))
+    print(json.dumps({
+        "what": "ratios", "scenarios": warm["scenarios"], "cold_sample": same,
+        "warm_cpu_per_scenario_same_s": w, "warm_cpu_per_scenario_all_s":
+        warm["per_scenario_cpu_s"], "cold_cpu_per_scenario_s": c,
+        "speedup_cpu_per_scenario": c / w,
+        "speedup_cpu_per_scenario_all": c / warm["per_scenario_cpu_s"],
+        "per_scenario_speedups": {n: cold["cpu_s"][n] / warm["cpu_s"][n] for n in same},
+        "fixed_cpu_s": warm["fixed_cpu_s"], "whole_sweep_wall_per_scenario_s":
+        warm["per_scenario_s"], "speedup_whole_sweep": c / warm["per_scenario_s"],
+        "max_rel_objective_diff": diff}), flush=True)
 
 
 def closure_bounds(d, gate: str, first_day: int, last_day: int):
@@ -66,7 +247,17 @@ def main() -> None:
                     help="keep every open crossing's best routes (as a dated sweep plan does)")
     ap.add_argument("--base", default="ipm", choices=["ipm", "roll-crossover"],
                     help="how the base LP is solved")
+    ap.add_argument("--sweep", action="store_true",
+                    help="through borderflow.sweeps: per-scenario and whole-sweep measure")
+    ap.add_argument("--cold", type=int, default=5, help="--sweep: closures solved cold")
+    ap.add_argument("--workers", type=int, default=2, help="--sweep: Dask workers")
+    ap.add_argument("--in-process", action="store_true",
+                    help="--sweep: one worker's cache in this process (no Dask)")
+    ap.add_argument("--cold-gates", default="", help="--sweep: these closures cold")
     args = ap.parse_args()
+    if args.sweep:
+        sys.path.insert(0, str(HERE.parent.parent))
+        return sweep_main(args)
     variant = dd.Variant(**prof.VARIANTS[args.variant])
     gates = sorted(Catalog.of(load_dataset(None, check_borders=False)).open_crossings())
     chosen = gates if args.gates == 0 else gates[::max(1, len(gates) // args.gates)][:args.gates]

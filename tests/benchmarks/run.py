@@ -283,32 +283,16 @@ def _dated_sweep(spec: dict) -> dict:
     """Issue 20's target 3 through ``borderflow.sweeps``: a 60-day horizon from 15 Sep 2023
     (the October fruit peak inside) with each open crossing closed 10-19 Oct, on ``workers``
     Dask workers; ``warm`` (one model per worker, solved once by the dated method in effect,
-    each scenario re-solved from its basis) or ``cold`` (a model per scenario); ``scenarios``
-    limits the closures (the baseline is always solved)."""
-    import tempfile
+    each scenario re-solved from its basis) or ``cold`` (a model per scenario: what
+    ``borderflow solve`` of that scenario does with the same default options, without its
+    baseline and verification); ``scenarios`` limits the closures (the baseline is always
+    solved). The measure (docs/sweeps.md "Speed") is in :mod:`dated_sweep`'s
+    :func:`~dated_sweep.sweep_measure`: per scenario, CPU s of its worker for it alone
+    (``per_scenario_cpu_s``, the closures' mean; the per-worker one-off setup apart as
+    ``fixed_cpu_s``), and the whole sweep (``per_scenario_s``: wall / scenarios)."""
+    import dated_sweep
 
-    from borderflow.data.dataset import load_dataset
-    from borderflow.data.scenario import CloseEvent, Horizon, Scenario, Window
-    from borderflow.data.scenario_checks import Catalog
-    from borderflow.sweeps import plan_scenarios, run_sweep
-
-    tables = load_dataset(check_borders=False)
-    horizon = Horizon(start=dt.date(2023, 9, 15), days=spec.get("days", 60))  # >= 35
-    shut = Window(**{"from": dt.date(2023, 10, 10), "to": dt.date(2023, 10, 19)})
-    gates = Catalog.of(tables).open_crossings()[:spec.get("scenarios") or None]
-    plan = plan_scenarios([Scenario(name="baseline", horizon=horizon)]
-                          + [Scenario(name=f"close-{g}", horizon=horizon,
-                                      events=(CloseEvent(crossing=g, close=shut),))
-                             for g in gates], tables=tables)
-    with tempfile.TemporaryDirectory() as out:
-        t0 = time.perf_counter()
-        res = run_sweep(plan, out, workers=spec["workers"], warm=spec["approach"] == "warm")
-        wall = time.perf_counter() - t0
-    comp = res["comparison"].sort_values("scenario")
-    comp = comp[comp["status"] == "optimal"]
-    return {"scenarios": len(comp), "failed": res.failed, "total_s": wall,
-            "per_scenario_s": wall / max(1, len(comp)),
-            "objectives": dict(zip(comp["scenario"], comp["objective_usd"]))}
+    return dated_sweep.sweep_measure(spec)
 
 
 def _dated_build(spec: dict) -> dict:
