@@ -57,7 +57,6 @@ from .network import FreightNetwork
 from .origin_stock import StockIndex, define_origin_stock, define_origin_stock_variables, \
     held_stock, supply_terms
 from .origin_stock import objective_terms as stock_objective_terms
-from .queues import arrivals
 from .pyomo_layer import no_collection
 from .routes import RouteSet
 from .terms import add_objective, add_rows, index_set, terms
@@ -248,7 +247,7 @@ def define_queue_balance_constraints(m: pyo.ConcreteModel, ix: IndexTables) -> N
         return
     rows = q["q"].to_numpy()
     prev = q[q["period"] > 0]
-    arr = arrivals(ix.flows, ix.pairs)
+    arr = ix.arrivals
     arr_rows = ix.queue_index(arr["k"], arr["arrival_period"])
     inside = arr_rows >= 0
     init = ix.initial
@@ -284,7 +283,7 @@ def define_queue_age_constraints(m: pyo.ConcreteModel, ix: IndexTables) -> None:
     if q.empty:
         add_rows(m, "queue_age", 0, terms([], "queue", [], []))
         return
-    arr = arrivals(ix.flows, ix.pairs)
+    arr = ix.arrivals
     # each arrival counts in the rows of days a .. a + W_k
     rep, day = _repeat_days(arr["arrival_period"], arr["max_wait_days"].to_numpy() + 1)
     rows_a = ix.queue_index(arr["k"].to_numpy()[rep], day)
@@ -320,7 +319,7 @@ def define_queue_expiry_constraints(m: pyo.ConcreteModel, ix: IndexTables) -> No
     if q.empty:
         add_rows(m, "queue_expiry", 0, terms([], "expired", [], []))
         return
-    arr = arrivals(ix.flows, ix.pairs)
+    arr = ix.arrivals
     day = arr["arrival_period"].to_numpy() + arr["max_wait_days"].to_numpy(dtype=np.int64) + 1
     rows_a = ix.queue_index(arr["k"], day)
     ok = rows_a >= 0
