@@ -57,7 +57,7 @@ from .network import FreightNetwork
 from .origin_stock import StockIndex, define_origin_stock, define_origin_stock_variables, \
     held_stock, supply_terms
 from .origin_stock import objective_terms as stock_objective_terms
-from .queues import arrivals
+from .pyomo_layer import no_collection
 from .routes import RouteSet
 from .terms import add_objective, add_rows, index_set, terms
 
@@ -150,8 +150,8 @@ def define_supply_balance_constraints(m: pyo.ConcreteModel, ix: IndexTables,
     u = ix.unserved
     row = ix.supply_row(ix.flows)
     has = row >= 0
-    t = pd.concat([terms(row[has], "route_flow", ix.flows["f"].to_numpy()[has], 1.0),
-                   terms(np.arange(len(u)), "unserved", np.arange(len(u)), 1.0), extra])
+    t = [terms(row[has], "route_flow", ix.flows["f"].to_numpy()[has], 1.0),
+         terms(np.arange(len(u)), "unserved", np.arange(len(u)), 1.0), extra]
     supply = u["supply_t"].to_numpy()
     add_rows(m, "supply_balance", len(u), t, lower=supply, upper=supply)
 
@@ -177,7 +177,8 @@ def define_crossing_capacity_constraints(m: pyo.ConcreteModel, ix: IndexTables) 
 def _var_terms(row, table: pd.DataFrame, coef) -> pd.DataFrame:
     """Terms ``coef * <table.var>[table.idx]`` in rows ``row`` (variables of several
     components)."""
-    return terms(row, "route_flow", table["idx"], coef).assign(var=table["var"].to_numpy())
+    return terms(row, "route_flow", table["idx"], coef).assign(
+        var=table["var"].astype("category").array)
 
 
 def define_priority_constraints(m: pyo.ConcreteModel, ix: IndexTables) -> None:
@@ -246,17 +247,17 @@ def define_queue_balance_constraints(m: pyo.ConcreteModel, ix: IndexTables) -> N
         return
     rows = q["q"].to_numpy()
     prev = q[q["period"] > 0]
-    arr = arrivals(ix.flows, ix.pairs)
+    arr = ix.arrivals
     arr_rows = ix.queue_index(arr["k"], arr["arrival_period"])
     inside = arr_rows >= 0
     init = ix.initial
-    table = pd.concat([
+    table = [
         terms(rows, "queue", rows, 1.0),
         terms(prev["q"], "queue", ix.queue_index(prev["k"], prev["period"] - 1), -1.0),
         terms(arr_rows[inside], "route_flow", arr["f"].to_numpy()[inside], -1.0),
         terms(ix.queue_index(init["k"], 0), "initial_queue", init["i"], -1.0),
         terms(rows, "departures", rows, 1.0),
-        terms(rows, "expired", rows, 1.0)], ignore_index=True)
+        terms(rows, "expired", rows, 1.0)]
     zeros = np.zeros(len(q))
     add_rows(m, "queue_balance", len(q), table, lower=zeros, upper=zeros)
 
@@ -282,7 +283,7 @@ def define_queue_age_constraints(m: pyo.ConcreteModel, ix: IndexTables) -> None:
     if q.empty:
         add_rows(m, "queue_age", 0, terms([], "queue", [], []))
         return
-    arr = arrivals(ix.flows, ix.pairs)
+    arr = ix.arrivals
     # each arrival counts in the rows of days a .. a + W_k
     rep, day = _repeat_days(arr["arrival_period"], arr["max_wait_days"].to_numpy() + 1)
     rows_a = ix.queue_index(arr["k"].to_numpy()[rep], day)
@@ -293,12 +294,11 @@ def define_queue_age_constraints(m: pyo.ConcreteModel, ix: IndexTables) -> None:
     rep_i, day_i = _repeat_days(np.zeros(len(init), dtype=np.int64),
                                 np.clip(last + 1, 0, ix.n_periods))
     rows = q["q"].to_numpy()
-    table = pd.concat([terms(rows, "queue", rows, 1.0),
-                       terms(rows, "departures", rows, 1.0),
-                       terms(rows_a[ok], "route_flow", arr["f"].to_numpy()[rep][ok], -1.0),
-                       terms(ix.queue_index(init["k"].to_numpy()[rep_i], day_i),
-                             "initial_queue", init["i"].to_numpy()[rep_i], -1.0)],
-                      ignore_index=True)
+    table = [terms(rows, "queue", rows, 1.0),
+             terms(rows, "departures", rows, 1.0),
+             terms(rows_a[ok], "route_flow", arr["f"].to_numpy()[rep][ok], -1.0),
+             terms(ix.queue_index(init["k"].to_numpy()[rep_i], day_i),
+                   "initial_queue", init["i"].to_numpy()[rep_i], -1.0)]
     add_rows(m, "queue_age", len(q), table, upper=np.zeros(len(q)))
 
 
@@ -319,7 +319,7 @@ def define_queue_expiry_constraints(m: pyo.ConcreteModel, ix: IndexTables) -> No
     if q.empty:
         add_rows(m, "queue_expiry", 0, terms([], "expired", [], []))
         return
-    arr = arrivals(ix.flows, ix.pairs)
+    arr = ix.arrivals
     day = arr["arrival_period"].to_numpy() + arr["max_wait_days"].to_numpy(dtype=np.int64) + 1
     rows_a = ix.queue_index(arr["k"], day)
     ok = rows_a >= 0
@@ -329,11 +329,10 @@ def define_queue_expiry_constraints(m: pyo.ConcreteModel, ix: IndexTables) -> No
     rows_i = ix.queue_index(init["k"], day_i)
     ok_i = rows_i >= 0
     rows = q["q"].to_numpy()
-    table = pd.concat([
+    table = [
         terms(rows, "expired", rows, 1.0),
         terms(rows_a[ok], "route_flow", arr["f"].to_numpy()[ok], -1.0),
-        terms(rows_i[ok_i], "initial_queue", init["i"].to_numpy()[ok_i], -1.0)],
-        ignore_index=True)
+        terms(rows_i[ok_i], "initial_queue", init["i"].to_numpy()[ok_i], -1.0)]
     add_rows(m, "queue_expiry", len(q), table, upper=np.zeros(len(q)))
 
 
@@ -410,7 +409,7 @@ def define_objective(m: pyo.ConcreteModel, ix: IndexTables, waiting_usd_per_truc
         var="route_flow"), q[["q"]].rename(columns={"q": "idx"}).assign(
         var="departures", price_usd_per_t=_queue_price(ix))], ignore_index=True)
     deliver = deliver.merge(price, on=["var", "idx"])
-    table = pd.concat([
+    table = [
         terms(0 * f["f"], "route_flow", f["f"], f["cost_usd_per_t"]),
         _var_terms(np.zeros(len(deliver)), deliver, -deliver["price_usd_per_t"].to_numpy()),
         terms(np.zeros(len(u)), "unserved", np.arange(len(u)), u["penalty_usd_per_t"]),
@@ -419,8 +418,7 @@ def define_objective(m: pyo.ConcreteModel, ix: IndexTables, waiting_usd_per_truc
         terms(np.zeros(len(q)), "queue", q["q"] if len(q) else [],
               waiting_usd_per_truck_day / q["payload_t_per_truck"] if len(q) else []),
         terms(np.zeros(len(q)), "queue", q["q"] if len(q) else [],
-              left_value_usd_per_t(q, ix.n_periods) if len(q) else []), extra],
-        ignore_index=True)
+              left_value_usd_per_t(q, ix.n_periods) if len(q) else []), extra]
     add_objective(m, table)
 
 
@@ -466,6 +464,12 @@ def build_model(net: FreightNetwork, routes: RouteSet, aggregate: bool = False) 
     ValueError
         If an initial queue has no route through its gate.
     """
+    with no_collection():  # a million new objects, no cycles to find among them
+        return _build(net, routes, aggregate)
+
+
+def _build(net: FreightNetwork, routes: RouteSet, aggregate: bool) -> BuiltModel:
+    """:func:`build_model`'s body."""
     ix = index_tables(net, routes, aggregate)
     m = pyo.ConcreteModel(name=f"borderflow:{net.scenario.name}")
     define_variables(m, ix)

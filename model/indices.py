@@ -167,6 +167,13 @@ class IndexTables:
         """True when pairs share stream queues (:mod:`borderflow.model.streams`)."""
         return self.stream_pairs is not None
 
+    @cached_property
+    def arrivals(self) -> pd.DataFrame:
+        """Which route flow arrives in which queue on which day (``f, k, arrival_period,
+        max_wait_days``): :func:`borderflow.model.queues.arrivals` of ``flows`` and
+        :attr:`pairs`, made once for the three queue families (not to be modified)."""
+        return arrivals(self.flows, self.pairs)
+
     # ---- look-ups by key ------------------------------------------------------------------
     @cached_property
     def queue_index(self) -> StreamDays:

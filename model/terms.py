@@ -28,12 +28,35 @@ TERM_COLUMNS = ["row", "var", "idx", "coef"]
 
 
 def terms(row, var: str, idx, coef) -> pd.DataFrame:
-    """A term table: ``coef * var[idx]`` in row ``row`` (arrays or scalars broadcast)."""
+    """A term table: ``coef * var[idx]`` in row ``row`` (arrays or scalars broadcast).
+
+    ``var`` is a categorical column of one category (a string per term cost 0.5 s CPU per
+    million terms to make and again to read back); it compares, merges and concatenates like
+    the strings it stands for."""
     row = np.asarray(row, dtype=np.int64)
     n = len(row)
-    return pd.DataFrame({"row": row, "var": np.full(n, var, dtype=object),
+    return pd.DataFrame({"row": row,
+                         "var": pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), [var]),
                          "idx": np.broadcast_to(np.asarray(idx, dtype=np.int64), n),
                          "coef": np.broadcast_to(np.asarray(coef, dtype=float), n)})
+
+
+def _pieces(table) -> list[pd.DataFrame]:
+    """A term table, or a list of them (``None`` entries skipped), as a list."""
+    if isinstance(table, pd.DataFrame):
+        return [table]
+    return [t for t in table if t is not None]
+
+
+def _entries(cols, table) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(row, column, coef)`` arrays of a term table or a list of them (no concatenation of
+    the tables themselves)."""
+    pieces = [t for t in _pieces(table) if len(t)]
+    if not pieces:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
+    return (np.concatenate([t["row"].to_numpy(dtype=np.int64) for t in pieces]),
+            np.concatenate([cols.index(t["var"], t["idx"].to_numpy()) for t in pieces]),
+            np.concatenate([t["coef"].to_numpy(dtype=float) for t in pieces]))
 
 
 def index_set(n: int):
@@ -48,7 +71,7 @@ def _bounds(values, n: int) -> list:
     return [None if v != v else v for v in arr.tolist()]  # v != v: NaN
 
 
-def add_rows(m: pyo.ConcreteModel, name: str, n_rows: int, table: pd.DataFrame,
+def add_rows(m: pyo.ConcreteModel, name: str, n_rows: int, table,
              lower=None, upper=None) -> None:
     """Add the indexed constraint ``m.<name>[r]: lower[r] <= sum(terms of r) <= upper[r]``.
 
@@ -60,20 +83,19 @@ def add_rows(m: pyo.ConcreteModel, name: str, n_rows: int, table: pd.DataFrame,
         Component name (the constraint family).
     n_rows : int
         Number of rows; every row should have at least one term.
-    table : DataFrame
-        Term table (``row, var, idx, coef``); repeated (row, variable) terms are added up and
-        terms that add up to zero dropped, as Pyomo's compilers do.
+    table : DataFrame or list of DataFrame
+        Term table (``row, var, idx, coef``), or the tables whose concatenation it is;
+        repeated (row, variable) terms are added up and terms that add up to zero dropped, as
+        Pyomo's compilers do.
     lower, upper : array-like or None
         Row bounds (``None`` or ``nan`` entries = unbounded); equal bounds make an equality.
     """
     index = index_set(n_rows)
     setattr(m, f"{name}_index", index)
     cols = columns(m)
-    if n_rows and len(table):
-        col = cols.index(table["var"].to_numpy(), table["idx"].to_numpy())
-        A = sp.csr_matrix((table["coef"].to_numpy(dtype=float),
-                           (table["row"].to_numpy(dtype=np.int64), col)),
-                          shape=(n_rows, len(cols.x)))
+    row, col, coef = _entries(cols, table)
+    if n_rows and len(row):
+        A = sp.csr_matrix((coef, (row, col)), shape=(n_rows, len(cols.x)))
         A.sum_duplicates()
         A.eliminate_zeros()
         A.sort_indices()
@@ -83,24 +105,25 @@ def add_rows(m: pyo.ConcreteModel, name: str, n_rows: int, table: pd.DataFrame,
                                 cols.x))
 
 
-def objective_terms(m: pyo.ConcreteModel, table: pd.DataFrame):
-    """``sum(coef * var[idx])`` over a term table whose ``row`` is ignored."""
-    if table.empty:
-        return 0.0
+def objective_terms(m: pyo.ConcreteModel, table):
+    """``sum(coef * var[idx])`` over a term table (or a list of them) whose ``row`` is
+    ignored."""
     cols = columns(m)
-    col = cols.index(table["var"].to_numpy(), table["idx"].to_numpy())
-    return linear(table["coef"].to_numpy(), cols.objects[col])
+    _, col, coef = _entries(cols, table)
+    if not len(col):
+        return 0.0
+    return linear(coef, cols.objects[col])
 
 
-def add_objective(m: pyo.ConcreteModel, table: pd.DataFrame, name: str = "objective") -> None:
-    """Add the minimised objective ``sum(coef * var[idx])`` of a term table, one term per
+def add_objective(m: pyo.ConcreteModel, table, name: str = "objective") -> None:
+    """Add the minimised objective ``sum(coef * var[idx])`` of a term table (or a list of
+    them), one term per
     variable (repeated terms added up), as an :class:`ArrayObjective`: the HiGHS translation
     (:mod:`borderflow.solvers.highs`) reads the costs from its arrays instead of walking an
     expression."""
     cols = columns(m)
     cost = np.zeros(len(cols.x))
-    if len(table):
-        np.add.at(cost, cols.index(table["var"].to_numpy(), table["idx"].to_numpy()),
-                  table["coef"].to_numpy(dtype=float))
+    _, col, coef = _entries(cols, table)
+    np.add.at(cost, col, coef)
     used = np.flatnonzero(cost)
     setattr(m, name, ArrayObjective(cols.x, used, cost[used]))

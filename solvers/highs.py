@@ -28,9 +28,9 @@ import pandas as pd
 import pyomo.environ as pyo
 import scipy.sparse as sp
 
-from borderflow.model.pyomo_layer import (LinearForm, compiled_form, linear_form,
-                                          load_duals, load_values, prefix_columns,
-                                          set_row_bounds)
+from borderflow.model.pyomo_layer import (LinearForm, compiled_form, integer_columns,
+                                          linear_form, load_duals, load_values,
+                                          no_collection, prefix_columns, set_row_bounds)
 from borderflow.solvers.interrupt import interruptible
 from borderflow.solvers.listeners import _LISTENER, listening  # noqa: F401 (public here too)
 from borderflow.solvers.memory import lp_arrays, release_freed_memory
@@ -427,13 +427,14 @@ class HighsSession:
         self.model = model
         self.options = options or SolverOptions()
         t0 = time.perf_counter()
-        form = linear_form(model) if translator == "auto" else compiled_form(model)
-        self._matrix = _Matrix(columns=form.columns, rows=form.rows, prefix=form.column_prefix,
-                               row_blocks=form.row_blocks or {})
-        self.translator = form.translator
-        self.highs = new_highs()
-        self._configure()
-        self.highs.passModel(self._lp(form))
+        with no_collection():  # lists of every column and row object: nothing to collect
+            form = linear_form(model) if translator == "auto" else compiled_form(model)
+            self._matrix = _Matrix(columns=form.columns, rows=form.rows,
+                                   prefix=form.column_prefix, row_blocks=form.row_blocks or {})
+            self.translator = form.translator
+            self.highs = new_highs()
+            self._configure()
+            self.highs.passModel(self._lp(form))
         self.translate_seconds = time.perf_counter() - t0
         self._solved_once = False
         self._primal_next = False
@@ -451,8 +452,7 @@ class HighsSession:
         self._nonzeros = int(form.A.nnz)
         lp = highs_lp(form.A, form.cost, form.col_lower, form.col_upper, form.row_lower,
                       form.row_upper, form.offset)
-        integer = np.fromiter((v.is_integer() for v in form.columns), dtype=bool,
-                              count=len(form.columns))
+        integer = integer_columns(form.columns)
         self.integer_columns = np.flatnonzero(integer)
         if integer.any():  # a mixed-integer model (the response portfolio's lever choices)
             lp.integrality_ = [highspy.HighsVarType.kInteger if i else
