@@ -140,11 +140,16 @@ class FitResult:
 
 
 class Misfit:
-    """``J`` and its residuals on a kept model (evaluations cached by ``z``)."""
+    """``J`` and its residuals on a kept model (evaluations cached by ``z``).
+
+    ``values`` (default :meth:`Parameters.values`) maps ``z`` to the numbers the model is
+    solved at; :func:`borderflow.calibrate` passes :func:`~.dataset.written_values` (rounded
+    as the calibrated dataset writes them)."""
 
     def __init__(self, model: KeptModel, parameters: Parameters, targets: Targets,
-                 operator, prior_weight: float = 1.0):
+                 operator, prior_weight: float = 1.0, values=None):
         self.model, self.parameters, self.targets = model, parameters, targets
+        self.values = values or parameters.values
         self.A = operator
         self.prior_weight = prior_weight
         self.evaluations = 0
@@ -154,7 +159,7 @@ class Misfit:
         """Each observation's model value at ``z``."""
         key = np.round(np.asarray(z, dtype=float), 12).tobytes()
         if key not in self._cache:
-            ev = self.model.evaluate(self.parameters.values(z))
+            ev = self.model.evaluate(self.values(z))
             self.evaluations += 1
             per_month = (self.A @ ev.flows.T).T
             self._cache = {key: month_mean(per_month, self.targets.months, self.model.months)}

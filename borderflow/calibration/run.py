@@ -26,7 +26,7 @@ from borderflow.uncertainty.perturb import apply_sample
 from borderflow.uncertainty.ranges import read_ranges
 from borderflow.uncertainty.sampling import FactorSpace
 
-from .dataset import calibrated_values, write_dataset
+from .dataset import calibrated_values, write_dataset, written_values
 from .engine import KeptModel, month_mean
 from .fit import FitOptions, FitResult, Misfit, fit
 from .parameters import DEFAULT_PARAMETERS, Parameters, select
@@ -39,7 +39,8 @@ KIND = "calibration"
 METADATA = "calibration.json"
 METHOD = ("two-stage MAP fit: Powell (derivative-free, scipy) on the cost dimensions, "
           "trust-region least squares (scipy least_squares, trf) on supply, alternated; "
-          "misfit in band units + distance from the prior in range units")
+          "misfit in band units + distance from the prior in range units; every evaluation "
+          "at the numbers as the calibrated dataset writes them (rounded)")
 
 
 @dataclass
@@ -145,6 +146,11 @@ def observation_values(tables: InputTables, targets: Targets) -> np.ndarray:
     return month_mean((A @ ev.flows.T).T, targets.months, model.months)
 
 
+def written(par: Parameters):
+    """``z -> values`` as the calibrated dataset writes them (what the fit evaluates)."""
+    return lambda z: written_values(par, z)
+
+
 def method(options: FitOptions) -> str:
     """The method as the report names it (the global search and the route refresh when
     on)."""
@@ -170,7 +176,7 @@ def rebuilt_misfit(dataset: InputTables, par: Parameters, tg: Targets, z: np.nda
                                    par.space.dated), par.stage)
     model = KeptModel(tables, point)
     A = operator(tg, model.flow_table(), model.routes.route_crossings, tables)
-    return Misfit(model, par, tg, A, prior_weight)
+    return Misfit(model, par, tg, A, prior_weight, values=written(par))
 
 
 def select_nothing(tables: InputTables) -> Parameters:
@@ -253,7 +259,7 @@ def _fit(dataset: InputTables, tg: Targets, par: Parameters, files: list[Path], 
                       "numbers)")
     model = KeptModel(dataset, par)
     A = operator(tg, model.flow_table(), model.routes.route_crossings, dataset)
-    misfit = Misfit(model, par, tg, A, options.prior_weight)
+    misfit = Misfit(model, par, tg, A, options.prior_weight, values=written(par))
     retries, current = [0], [misfit]
 
     def refresh(z: np.ndarray) -> Misfit:
@@ -271,7 +277,7 @@ def _fit(dataset: InputTables, tg: Targets, par: Parameters, files: list[Path], 
     progress("report", "solving the prior and the calibrated dataset from scratch")
     before = observation_values(dataset, tg)
     after = observation_values(after_tables, tg)
-    written = {k: v for k, v in zip(
+    unrounded = {k: v for k, v in zip(
         [(r.table, r.key, r.field) for r in par.space.factors.itertuples(index=False)],
         par.values(result.z))}
     ptable = par.table(result.z)
@@ -291,6 +297,6 @@ def _fit(dataset: InputTables, tg: Targets, par: Parameters, files: list[Path], 
             "inputs": dataset.sources, "input_sha256": dict(dataset.checksums),
             "observation_files": {display_path(p): sha256_file(p) for p in files},
             "borderflow_version": borderflow.__version__, "solver": solver_version(),
-            "unrounded": {"/".join(k): v for k, v in written.items()}}
+            "unrounded": {"/".join(k): v for k, v in unrounded.items()}}
     return CalibrationResult(fit_id=fit_id, fit=result, tables=after_tables, changes=changes,
                              report=report, metadata=meta, parameters=par, inputs=dataset)
