@@ -87,6 +87,10 @@ def test_recovers_hidden_supply_and_fee(tmp_path):
     good = res.report["goodness"].set_index("when")
     assert good.loc["after", "share_within_band"] == 1.0
     assert good.loc["after", "objective"] < good.loc["before", "objective"]
+    # the fit evaluates the numbers as the dataset writes them (rounded): its kept model's
+    # objective is the written dataset's, solved from scratch
+    assert res.metadata["objective_kept_model"] == pytest.approx(
+        good.loc["after", "objective"], rel=1e-9)
 
 
 def test_powell_alone_misses_the_fee_switch(tmp_path):
