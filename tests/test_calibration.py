@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 
 import jsonschema
+import numpy as np
 import pandas as pd
 import pytest
 import tiny
@@ -86,6 +87,10 @@ def test_recovers_hidden_supply_and_fee(tmp_path):
     good = res.report["goodness"].set_index("when")
     assert good.loc["after", "share_within_band"] == 1.0
     assert good.loc["after", "objective"] < good.loc["before", "objective"]
+    # the fit evaluates the numbers as the dataset writes them (rounded): its kept model's
+    # objective is the written dataset's, solved from scratch
+    assert res.metadata["objective_kept_model"] == pytest.approx(
+        good.loc["after", "objective"], rel=1e-9)
 
 
 def test_powell_alone_misses_the_fee_switch(tmp_path):
@@ -97,6 +102,54 @@ def test_powell_alone_misses_the_fee_switch(tmp_path):
                     options=FitOptions(rounds=2, scan_points=0))
     assert FEE not in res.changes
     assert res.report["observations"].iloc[0]["model_after"] == pytest.approx(0.0, abs=1e-6)
+
+
+def test_global_search_crosses_the_switch_powell_alone_misses(tmp_path):
+    """The global search (differential evolution from a Sobol population, seeded) finds the
+    fee's switch without the grid scan, where Powell alone stays at the prior (test above);
+    the same seed gives the same fit, and a kept model rebuilt at the calibrated point
+    (``refresh_routes``; here the same routes) gives the same objective."""
+    folder, _ = _dataset(tmp_path)
+    options = FitOptions(rounds=2, scan_points=0, global_evaluations=40, seed=3,
+                         refresh_routes=True)
+    res = calibrate(load_dataset(folder, check_borders=False), options=options)
+    assert 60 < res.changes[FEE] <= 65  # MAP: just past the switch at 60
+    assert res.changes[SUPPLY] / 365 == pytest.approx(239.86, abs=0.2)
+    assert res.report["observations"].iloc[0]["model_after"] == pytest.approx(239.86 / 20,
+                                                                             abs=0.02)
+    stages = [(e["stage"], e["round"]) for e in res.fit.history]
+    assert stages == [("prior", 0), ("cost", 1), ("supply", 1), ("refresh", 2), ("cost", 2),
+                      ("supply", 2)]
+    refreshed = res.fit.history[3]["objective"]
+    assert refreshed == pytest.approx(res.fit.history[2]["objective"], rel=1e-9)
+    assert "differential_evolution" in res.metadata["method"]
+    assert "seed 3" in res.metadata["method"]
+    again = calibrate(load_dataset(folder, check_borders=False), options=options)
+    assert again.changes == res.changes and again.fit_id == res.fit_id
+    assert [e["objective"] for e in again.fit.history] == \
+        [e["objective"] for e in res.fit.history]
+
+
+def test_global_search_never_ends_worse_than_its_start():
+    """:func:`global_stage` keeps its starting point when nothing in the population beats it
+    (a bowl centred on the start), and finds a far minimum a local method from the start
+    would not (two wells, the start in the shallow one); deterministic with a seed."""
+    from borderflow.calibration.search import generations, global_stage
+
+    def bowl(z):
+        return float(np.sum((z - 0.1) ** 2))
+    z0 = np.array([0.1, 0.1, 5.0])  # dimension 2 is held
+    out = global_stage(bowl, z0, np.array([0, 1]), 60, seed=0)
+    assert bowl(out) <= bowl(z0) and out[2] == 5.0
+
+    def wells(z):  # a shallow well at -0.5, a deep one at +0.8 (per dimension)
+        x = np.asarray(z[:2])
+        return float(np.sum(np.minimum((x + 0.5) ** 2 + 0.3, 4 * (x - 0.8) ** 2)))
+    start = np.array([-0.5, -0.5, 0.0])
+    out = global_stage(wells, start, np.array([0, 1]), 400, seed=7)
+    assert np.allclose(out[:2], 0.8, atol=0.05)
+    assert np.array_equal(out, global_stage(wells, start, np.array([0, 1]), 400, seed=7))
+    assert generations(28, 800) == 13 and generations(2, 10) == 1
 
 
 def test_calibrated_dataset_says_so_and_keeps_the_prior(tmp_path):

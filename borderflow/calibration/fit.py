@@ -30,6 +30,16 @@ Why two stages (docs/calibration.md has the full argument):
   :func:`scipy.optimize.brute`), which finds a step a line search stepped over (a golden
   section that samples both sides of a switch at the same height brackets the wrong side).
 
+With ``global_evaluations`` the first cost stage starts with a global search of the cost
+dimensions (:mod:`.search`: differential evolution from a Sobol population and the current
+point, seeded), which can move several dimensions at once across the steps a line search and a
+coordinate scan cannot; Powell and the scan then refine its point.
+
+With a ``refresh`` callable (``refresh_routes``) every round after the first starts from a kept
+model rebuilt at the current point: its routes enumerated at the calibrated numbers, not the
+prior ones (:mod:`.engine`: a cost change re-prices the kept routes but adds none, so the kept
+model's optimum drifts from the one a fresh run finds as the costs move away from the prior).
+
 The stages alternate (block coordinate descent: costs first, since they decide where goods
 go, then supply, which sets how much) for ``rounds`` rounds and stop early when a
 round lowers ``J`` by less than ``tol`` (relative). Every evaluation is a warm re-solve of the
@@ -45,6 +55,7 @@ from scipy.optimize import brute, least_squares, minimize
 
 from .engine import KeptModel, month_mean
 from .parameters import Parameters
+from .search import global_stage
 from .targets import Targets
 
 #: forward-difference step of the supply Jacobian, in range units
@@ -78,6 +89,14 @@ class FitOptions:
         Points of the coordinate grid scan that ends each cost stage (0: none).
     tol : float
         Stop when a round lowers the objective by less than this share.
+    global_evaluations : int
+        About the most evaluations of the global search that opens the first cost stage
+        (:mod:`.search`; 0: none).
+    seed : int
+        Seed of the global search (Sobol scrambling and mutations).
+    refresh_routes : bool
+        Rebuild the kept model at the current point before every round after the first
+        (its routes enumerated at the calibrated numbers).
     """
 
     prior_weight: float = 1.0
@@ -86,6 +105,9 @@ class FitOptions:
     cost_evaluations: int = 600
     scan_points: int = 9
     tol: float = 1e-3
+    global_evaluations: int = 0
+    seed: int = 0
+    refresh_routes: bool = False
 
 
 @dataclass
@@ -118,11 +140,16 @@ class FitResult:
 
 
 class Misfit:
-    """``J`` and its residuals on a kept model (evaluations cached by ``z``)."""
+    """``J`` and its residuals on a kept model (evaluations cached by ``z``).
+
+    ``values`` (default :meth:`Parameters.values`) maps ``z`` to the numbers the model is
+    solved at; :func:`borderflow.calibrate` passes :func:`~.dataset.written_values` (rounded
+    as the calibrated dataset writes them)."""
 
     def __init__(self, model: KeptModel, parameters: Parameters, targets: Targets,
-                 operator, prior_weight: float = 1.0):
+                 operator, prior_weight: float = 1.0, values=None):
         self.model, self.parameters, self.targets = model, parameters, targets
+        self.values = values or parameters.values
         self.A = operator
         self.prior_weight = prior_weight
         self.evaluations = 0
@@ -132,7 +159,7 @@ class Misfit:
         """Each observation's model value at ``z``."""
         key = np.round(np.asarray(z, dtype=float), 12).tobytes()
         if key not in self._cache:
-            ev = self.model.evaluate(self.parameters.values(z))
+            ev = self.model.evaluate(self.values(z))
             self.evaluations += 1
             per_month = (self.A @ ev.flows.T).T
             self._cache = {key: month_mean(per_month, self.targets.months, self.model.months)}
@@ -201,13 +228,16 @@ def _powell(misfit: Misfit, z: np.ndarray, dims: np.ndarray, evaluations: int) -
     return out if misfit.objective(out) <= misfit.objective(z) else z
 
 
-def _cost_stage(misfit: Misfit, z: np.ndarray, dims: np.ndarray, options: FitOptions
-                ) -> np.ndarray:
+def _cost_stage(misfit: Misfit, z: np.ndarray, dims: np.ndarray, options: FitOptions,
+                global_search: bool = False) -> np.ndarray:
+    if global_search and options.global_evaluations:
+        z = global_stage(misfit.objective, z, dims, options.global_evaluations, options.seed)
     z = _powell(misfit, z, dims, options.cost_evaluations)
     return _scan(misfit, z, dims, options.scan_points) if options.scan_points else z
 
 
-def fit(misfit: Misfit, options: FitOptions | None = None, on_stage=None) -> FitResult:
+def fit(misfit: Misfit, options: FitOptions | None = None, on_stage=None, refresh=None
+        ) -> FitResult:
     """Minimise ``J`` from the prior, cost and supply stages in turn.
 
     Parameters
@@ -216,6 +246,10 @@ def fit(misfit: Misfit, options: FitOptions | None = None, on_stage=None) -> Fit
     options : FitOptions, optional
     on_stage : callable, optional
         ``on_stage(entry)`` after each stage (``entry`` as in :attr:`FitResult.history`).
+    refresh : callable, optional
+        ``refresh(z) -> Misfit``: the misfit on a kept model rebuilt at ``z``; called before
+        every round after the first when ``options.refresh_routes`` (a ``refresh`` entry in
+        the history gives the objective on the rebuilt model).
 
     Returns
     -------
@@ -227,21 +261,35 @@ def fit(misfit: Misfit, options: FitOptions | None = None, on_stage=None) -> Fit
     j0 = misfit.objective(z)
     history = [{"stage": "prior", "round": 0, "evaluations": misfit.evaluations,
                 "objective": j0}]
+    solves = 0
+
+    def log(entry):
+        history.append(entry)
+        if on_stage is not None:
+            on_stage(entry)
+
     # costs first: they decide where goods go, supply then sets how much
     stages = [(s, par.dimensions_of(s)) for s in ("cost", "supply")]
     for k in range(1, options.rounds + 1):
+        if k > 1 and options.refresh_routes and refresh is not None:
+            solves += misfit.model.solves
+            evaluations = misfit.evaluations
+            misfit = refresh(z)
+            misfit.evaluations += evaluations
+            log({"stage": "refresh", "round": k, "evaluations": misfit.evaluations,
+                 "objective": misfit.objective(z)})
         start = misfit.objective(z)
         for name, dims in stages:
             if not len(dims):
                 continue
-            z = (_supply_stage if name == "supply" else _cost_stage)(misfit, z, dims, options)
-            entry = {"stage": name, "round": k, "evaluations": misfit.evaluations,
-                     "objective": misfit.objective(z)}
-            history.append(entry)
-            if on_stage is not None:
-                on_stage(entry)
+            if name == "supply":
+                z = _supply_stage(misfit, z, dims, options)
+            else:
+                z = _cost_stage(misfit, z, dims, options, global_search=k == 1)
+            log({"stage": name, "round": k, "evaluations": misfit.evaluations,
+                 "objective": misfit.objective(z)})
         if start - misfit.objective(z) < options.tol * max(start, 1e-12):
             break
     return FitResult(z=z, objective=misfit.objective(z), objective_prior=j0,
                      values=misfit.model_values(z), history=history,
-                     evaluations=misfit.evaluations, solves=misfit.model.solves)
+                     evaluations=misfit.evaluations, solves=solves + misfit.model.solves)

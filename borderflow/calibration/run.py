@@ -24,8 +24,9 @@ from borderflow.runfolder import Claim, claim
 from borderflow.solvers.highs import solver_version
 from borderflow.uncertainty.perturb import apply_sample
 from borderflow.uncertainty.ranges import read_ranges
+from borderflow.uncertainty.sampling import FactorSpace
 
-from .dataset import calibrated_values, write_dataset
+from .dataset import calibrated_values, write_dataset, written_values
 from .engine import KeptModel, month_mean
 from .fit import FitOptions, FitResult, Misfit, fit
 from .parameters import DEFAULT_PARAMETERS, Parameters, select
@@ -38,7 +39,8 @@ KIND = "calibration"
 METADATA = "calibration.json"
 METHOD = ("two-stage MAP fit: Powell (derivative-free, scipy) on the cost dimensions, "
           "trust-region least squares (scipy least_squares, trf) on supply, alternated; "
-          "misfit in band units + distance from the prior in range units")
+          "misfit in band units + distance from the prior in range units; every evaluation "
+          "at the numbers as the calibrated dataset writes them (rounded)")
 
 
 @dataclass
@@ -144,6 +146,39 @@ def observation_values(tables: InputTables, targets: Targets) -> np.ndarray:
     return month_mean((A @ ev.flows.T).T, targets.months, model.months)
 
 
+def written(par: Parameters):
+    """``z -> values`` as the calibrated dataset writes them (what the fit evaluates)."""
+    return lambda z: written_values(par, z)
+
+
+def method(options: FitOptions) -> str:
+    """The method as the report names it (the global search and the route refresh when
+    on)."""
+    out = METHOD
+    if options.global_evaluations:
+        out += (f"; the first cost stage opens with a global search (scipy differential_"
+                f"evolution from a Sobol population and the prior, seed {options.seed}, about "
+                f"{options.global_evaluations:,} evaluations; heuristic, not a certified "
+                "global optimum)")
+    if options.refresh_routes:
+        out += "; every later round on a kept model rebuilt at the current point"
+    return out
+
+
+def rebuilt_misfit(dataset: InputTables, par: Parameters, tg: Targets, z: np.ndarray,
+                   prior_weight: float = 1.0) -> Misfit:
+    """The misfit on a kept model built at ``z``: the dataset with the numbers at ``z``, its
+    routes enumerated there; the coordinates stay those of ``par`` (0 the prior)."""
+    values = par.values(z)
+    f = par.space.factors
+    tables = apply_sample(dataset, dict(zip(zip(f["table"], f["key"], f["field"]), values)))
+    point = Parameters(FactorSpace(f.assign(value=values), par.space.dimensions,
+                                   par.space.dated), par.stage)
+    model = KeptModel(tables, point)
+    A = operator(tg, model.flow_table(), model.routes.route_crossings, tables)
+    return Misfit(model, par, tg, A, prior_weight, values=written(par))
+
+
 def select_nothing(tables: InputTables) -> Parameters:
     """An empty parameter set (the model of the dataset as it is)."""
     from borderflow.uncertainty.sampling import FACTOR_COLUMNS, FactorSpace
@@ -224,16 +259,25 @@ def _fit(dataset: InputTables, tg: Targets, par: Parameters, files: list[Path], 
                       "numbers)")
     model = KeptModel(dataset, par)
     A = operator(tg, model.flow_table(), model.routes.route_crossings, dataset)
-    misfit = Misfit(model, par, tg, A, options.prior_weight)
+    misfit = Misfit(model, par, tg, A, options.prior_weight, values=written(par))
+    retries, current = [0], [misfit]
+
+    def refresh(z: np.ndarray) -> Misfit:
+        retries[0] += current[0].model.cold_retries
+        progress("model", "rebuilding the kept model at the current point (routes "
+                          "enumerated at the calibrated numbers)")
+        current[0] = rebuilt_misfit(dataset, par, tg, z, options.prior_weight)
+        return current[0]
+
     result = fit(misfit, options, on_stage=lambda e: progress(
         "fit", f"{e['stage']} stage, round {e['round']}: objective {e['objective']:,.1f} "
-               f"after {e['evaluations']:,} evaluations"))
+               f"after {e['evaluations']:,} evaluations"), refresh=refresh)
     changes = calibrated_values(par, result.z)
     after_tables = apply_sample(dataset, changes)
     progress("report", "solving the prior and the calibrated dataset from scratch")
     before = observation_values(dataset, tg)
     after = observation_values(after_tables, tg)
-    written = {k: v for k, v in zip(
+    unrounded = {k: v for k, v in zip(
         [(r.table, r.key, r.field) for r in par.space.factors.itertuples(index=False)],
         par.values(result.z))}
     ptable = par.table(result.z)
@@ -241,18 +285,18 @@ def _fit(dataset: InputTables, tg: Targets, par: Parameters, files: list[Path], 
                             zip(ptable["table"], ptable["key"], ptable["field"],
                                 ptable["prior"])]
     report = calibration_report(tg, before, after, ptable, result.z, options.prior_weight)
-    meta = {"fit_id": fit_id, "method": METHOD, "options": asdict(options),
+    meta = {"fit_id": fit_id, "method": method(options), "options": asdict(options),
             "findings": findings(report["observations"]),
             "parameters": list(parameters), "estimates_only": estimates_only,
             "dimensions": par.n, "numbers": par.space.n_factors,
             "evaluations": result.evaluations, "solves": result.solves,
-            "cold_retries": model.cold_retries,
+            "cold_retries": retries[0] + current[0].model.cold_retries,
             "objective_prior_kept_model": result.objective_prior,
             "objective_kept_model": result.objective, "history": result.history,
             "route_set": "baseline (kept model); report: rebuilt from scratch",
             "inputs": dataset.sources, "input_sha256": dict(dataset.checksums),
             "observation_files": {display_path(p): sha256_file(p) for p in files},
             "borderflow_version": borderflow.__version__, "solver": solver_version(),
-            "unrounded": {"/".join(k): v for k, v in written.items()}}
+            "unrounded": {"/".join(k): v for k, v in unrounded.items()}}
     return CalibrationResult(fit_id=fit_id, fit=result, tables=after_tables, changes=changes,
                              report=report, metadata=meta, parameters=par, inputs=dataset)

@@ -44,6 +44,16 @@ def calibrate_cmd(
     supply_iterations: Annotated[int, typer.Option(
         "--supply-iterations", min=1,
         help="Most least-squares iterations of the supply stage per round.")] = 8,
+    global_evaluations: Annotated[int, typer.Option(
+        "--global-evaluations", min=0,
+        help="About the most evaluations of the global search (differential evolution from a "
+             "Sobol population) that opens the first cost stage; 0: none.")] = 0,
+    seed: Annotated[int, typer.Option(
+        "--seed", min=0, help="Seed of the global search (same seed, same fit).")] = 0,
+    refresh_routes: Annotated[bool, typer.Option(
+        "--refresh-routes", help="Rebuild the kept model at the current point before every "
+                                 "round after the first (routes enumerated at the "
+                                 "calibrated numbers).")] = False,
     prior_weight: Annotated[float, typer.Option(
         "--prior-weight", min=0.0, help="Weight of the distance from the prior.")] = 1.0,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
@@ -62,7 +72,9 @@ def calibrate_cmd(
 
         options = FitOptions(prior_weight=prior_weight, rounds=rounds,
                              cost_evaluations=cost_evaluations,
-                             supply_iterations=supply_iterations)
+                             supply_iterations=supply_iterations,
+                             global_evaluations=global_evaluations, seed=seed,
+                             refresh_routes=refresh_routes)
         progress("load")
         tables = load_dataset(data, overlay or ())
         res = calibrate(tables, observations, targets=targets,
