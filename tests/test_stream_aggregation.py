@@ -144,9 +144,10 @@ def test_priced_routes_join_streams_and_stay_certified(window_start):
     assert s["stream_aggregation"]["split"].startswith("exact")
 
 
-def test_the_option_is_recorded_only_when_on_and_refused_where_it_cannot_serve(tmp_path):
-    assert "aggregate_streams" not in RunOptions().recorded()
+def test_the_option_is_recorded_only_when_given_and_refused_where_it_cannot_serve(tmp_path):
+    assert "aggregate_streams" not in RunOptions().recorded()  # the default: on where it can
     assert AGG.recorded()["aggregate_streams"] is True
+    assert RunOptions(aggregate_streams=False).recorded()["aggregate_streams"] is False
     assert AGG.aggregation_problem(dated=True) == ""
     assert "dated horizon" in AGG.aggregation_problem(dated=False)
     assert "realistic" in replace(AGG, dispatch="realistic").aggregation_problem(dated=True)
