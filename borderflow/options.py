@@ -255,7 +255,8 @@ class RunOptions:
             return "extra constraints may read the queues per (route, product) pair"
         return ""
 
-    def streams_for(self, dated: bool, extended: bool = False) -> tuple[bool, str]:
+    def streams_for(self, dated: bool, extended: bool = False,
+                    approximate: bool = False) -> tuple[bool, str]:
         """Whether a run's gate queues are aggregated per stream, and why, in words (what
         ``run.json`` records as ``effective_options.aggregate_streams``).
 
@@ -265,6 +266,11 @@ class RunOptions:
             True for a day-by-day horizon (a static run has no queues).
         extended : bool
             True if an analyst's extra constraints are in the model.
+        approximate : bool
+            True if the run is solved by rolling windows alone (an approximation): each
+            window commits the vertex its LP ends on, so another tie-break there changes the
+            approximation's answer; by default such a run stays per pair (asked for, it is
+            aggregated: the same windows, another tie-break).
         """
         if not dated:
             return False, "a static run has no queues"
@@ -274,6 +280,9 @@ class RunOptions:
         need = self._per_pair_need(extended)
         if need:
             return False, f"per pair: {need}"
+        if approximate and self.aggregate_streams is None:
+            return False, ("per pair: rolling windows alone (an approximation) commit each "
+                           "window's vertex, so their answer is kept as it was")
         return True, ("asked for (--aggregate-streams)" if self.aggregate_streams
                       else "the default of dated runs")
 

@@ -241,7 +241,9 @@ def run_scenario(tables: InputTables, scenario: Scenario | None = None,
     refused = options.aggregation_problem(dated, extra_constraints is not None)
     if refused:
         raise InputError(Problem("option --aggregate-streams", None, None, refused))
-    aggregate, streams_why = options.streams_for(dated, extra_constraints is not None)
+    rolling = options.rolling_for(scenario.horizon.days) if dated else None
+    aggregate, streams_why = options.streams_for(dated, extra_constraints is not None,
+                                                 rolling is not None and not rolling.exact)
     model = prepare(tables, scenario, routes, solver, options.max_model_gb, progress,
                     extra_constraints=extra_constraints, aggregate=aggregate)
     if routes.start == "seed":  # before solving: rows pricing cannot price (extra
@@ -252,7 +254,6 @@ def run_scenario(tables: InputTables, scenario: Scenario | None = None,
             raise InputError(Problem("option --routes", None, None, f"seed: {refused}; the "
                                      "seed routes would be all the run routes over: use "
                                      "enumerate"))
-    rolling = options.rolling_for(scenario.horizon.days) if dated else None
     if rolling is not None and model.extension and model.extension["variables"]:
         if options.rolling is not None:
             raise InputError(Problem("extra_constraints", None, None,

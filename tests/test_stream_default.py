@@ -2,7 +2,8 @@
 (``RunOptions.aggregate_streams = None``, ``Pricing.window_start = None``; issue 20 target 1).
 
 A dated run aggregates its queues per stream unless it cannot (a realistic dispatch, extra
-constraints, ``--samples``): then it runs per pair without an error, and ``run.json``'s
+constraints, ``--samples``; rolling windows alone, an approximation whose answer depends on
+each window's tie-break): then it runs per pair without an error, and ``run.json``'s
 ``effective_options`` says which path ran and why. An explicit ``--aggregate-streams`` that
 cannot serve is refused (exit 2, one line). ``--per-pair-streams`` and ``--no-window-pricing``
 turn the defaults off. The optimum is the per-pair one; the fallback (the aggregated LP writes
@@ -76,14 +77,20 @@ def test_a_dated_run_aggregates_by_default_with_the_per_pair_optimum(solve_tiny)
 
 
 def test_runs_that_cannot_aggregate_run_per_pair_by_default_and_say_why(solve_tiny):
-    """A realistic dispatch and extra constraints read the queues per pair: by default they
-    run per pair (no error) and say why; asked for explicitly, aggregation is refused."""
+    """A realistic dispatch and extra constraints read the queues per pair, and rolling windows
+    alone (an approximation) would commit other tie-breaks: by default they run per pair (no
+    error) and say why; asked for explicitly, aggregation is refused where it cannot serve."""
     realistic = solve_tiny(None, _closure(), options=RunOptions(dispatch="realistic"))
     assert not realistic.built.index.aggregated
     assert _paths(realistic)["aggregate_streams"] == {
         "on": False, "why": "per pair: a realistic dispatch plans the queues per (route, "
                             "product) pair"}
     assert _paths(realistic)["window_pricing"]["on"] is False
+
+    windows = solve_tiny(None, _closure(), options=RunOptions.of(method="windows",
+                                                                  window_days=3))
+    assert not windows.built.index.aggregated  # an approximation keeps its tie-breaks
+    assert "rolling windows alone" in _paths(windows)["aggregate_streams"]["why"]
 
     def extra(model, index):  # a row over the flows: the pipeline must not aggregate
         return None

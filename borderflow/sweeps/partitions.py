@@ -96,8 +96,9 @@ def partition_metadata(plan: SweepPlan, entry: PlannedScenario) -> dict:
     structure = plan.structures[entry.structure]
     paths = None
     if entry.scenario.horizon.start is not None:  # which path ran and why, as a single run's
-        paths = {"aggregate_streams": {"on": structure.aggregate,
-                                       "why": plan.options.streams_for(True)[1]},
+        rolling = structure.rolling
+        paths = {"aggregate_streams": {"on": structure.aggregate, "why": plan.options.streams_for(
+            True, approximate=rolling is not None and not rolling.exact)[1]},
                  "window_pricing": {"on": False, "why": "a sweep solves its kept model "
                                     "without it"}}
     return {**run_metadata(plan.tables, entry.scenario, plan.options, *structure.effective,

@@ -395,10 +395,10 @@ def _entry(plan: SweepPlan, s: Scenario, role: str, baseline: str, project: str 
                                               "events": cf.events + _entry_events(s)})
         dated = s.horizon.start is not None
         routes, solver = plan.options.effective(dated, plan.gates)
-        structure = Structure(plan.data, plan.overlays, reference, routes, solver,
-                              plan.options.rolling_for(s.horizon.days) if dated else None,
-                              plan.options.pricing,
-                              aggregate=plan.options.streams_for(dated)[0])
+        rolling = plan.options.rolling_for(s.horizon.days) if dated else None
+        structure = Structure(plan.data, plan.overlays, reference, routes, solver, rolling,
+                              plan.options.pricing, aggregate=plan.options.streams_for(
+                                  dated, approximate=rolling is not None and not rolling.exact)[0])
         plan.structures[structure.key] = structure
     fingerprint = sha({"scenario": s.model_dump(mode="json", by_alias=True),
                         "structure": structure.payload(with_paths=False),
