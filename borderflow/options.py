@@ -95,7 +95,8 @@ class RunOptions:
         optimum is the per-pair model's, certified by a first-in-first-out split back per
         pair, and a run whose split fails or whose aggregated LP writes cargo off early is
         solved again per pair). ``None`` (the default): on for every dated run that can take
-        it, per pair where it cannot (:meth:`streams_for` says why; no error); ``True``: asked
+        it, per pair where it cannot or where another tie-break would change the answer
+        (rolling windows alone; :meth:`streams_for` says why; no error); ``True``: asked
         for (``--aggregate-streams``; refused where it cannot serve,
         :meth:`aggregation_problem`); ``False``: per pair (``--per-pair-streams``). At ties
         the aggregated and the per-pair paths may report different per-pair splits of the

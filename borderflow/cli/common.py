@@ -64,7 +64,8 @@ AggregateStreamsOpt = typer.Option(
          "days to market and allowed wait share one queue (a smaller LP, the same optimum, "
          "certified by a first-in-first-out split back per pair, solved again per pair if the "
          "split fails). The default for dated runs that can take it; others (a realistic "
-         "dispatch, --samples, extra constraints) run per pair and run.json's "
+         "dispatch, --samples, extra constraints, --window-days alone) run per pair and "
+         "run.json's "
          "effective_options says why. --aggregate-streams insists (refused where it cannot "
          "serve); --per-pair-streams turns it off (at ties another per-pair split of the "
          "same optimum may be reported: docs/dated-performance-plan.md sections 15-16).")
