@@ -5,9 +5,12 @@ that apply only to day-by-day (dated) horizons: a dated model is large, so unles
 otherwise its routes are capped per origin and product (keeping the gates the scenario names),
 HiGHS uses interior point, and a long horizon is solved exactly through rolling windows
 (:meth:`RunOptions.rolling_for`: windows, then the whole LP by crossover and the primal simplex
-from their solution). :meth:`RunOptions.effective` says what is in effect for a
-horizon; both the single-run pipeline and sweeps use it, and ``run.json`` records the options
-asked for (``options``) and those in effect (``effective_options``).
+from their solution), over stream queues (:attr:`RunOptions.aggregate_streams`) and with a
+window-priced start (:attr:`Pricing.window_start`) wherever the run can take them.
+:meth:`RunOptions.effective` says what is in effect for a horizon; both the single-run pipeline
+and sweeps use it, and ``run.json`` records the options asked for (``options``) and those in
+effect (``effective_options``; a dated run's also says whether its queues were aggregated and
+whether the window-priced start was used, and why).
 """
 
 from __future__ import annotations
@@ -35,10 +38,12 @@ EXACT_WINDOWS = RollingHorizon(window_days=14, overlap_days=4, exact=True)
 
 
 def recorded_pricing(pricing: Pricing) -> dict:
-    """``pricing`` as ``run.json`` records it: ``window_start`` only when it is on, so a run
-    without it records what it always did (run folders stay byte-identical)."""
+    """``pricing`` as ``run.json`` records it: ``window_start`` only when it is asked for or
+    turned off (``None``, the default, is left out), so a static run records what it always
+    did (run folders stay byte-identical; a dated run's ``effective_options`` says whether the
+    window-priced start was used)."""
     out = asdict(pricing)
-    if not out["window_start"]:
+    if out["window_start"] is None:
         out.pop("window_start")
     if out["booking_scenarios"] == Pricing.booking_scenarios:  # likewise
         out.pop("booking_scenarios")
@@ -84,12 +89,18 @@ class RunOptions:
         (``"ipm"``: interior point with crossover solves the large sparse dated models in ~3
         min where dual simplex is stopped at 600 s, and crossover gives a basis for warm
         re-solves).
-    aggregate_streams : bool
+    aggregate_streams : bool or None
         Dated runs: (route, product) pairs that share gate, direction, product, market, days
         to market and allowed wait share one queue (:mod:`borderflow.model.streams`; the
         optimum is the per-pair model's, certified by a first-in-first-out split back per
-        pair; ``--aggregate-streams``). Not the default: at ties another per-pair split of
-        the same optimum may be reported.
+        pair, and a run whose split fails or whose aggregated LP writes cargo off early is
+        solved again per pair). ``None`` (the default): on for every dated run that can take
+        it, per pair where it cannot or where another tie-break would change the answer
+        (rolling windows alone; :meth:`streams_for` says why; no error); ``True``: asked
+        for (``--aggregate-streams``; refused where it cannot serve,
+        :meth:`aggregation_problem`); ``False``: per pair (``--per-pair-streams``). At ties
+        the aggregated and the per-pair paths may report different per-pair splits of the
+        same optimum (docs/dated-performance-plan.md sections 15-16).
     dispatch : str
         Dated runs: ``"foresight"`` (the default: one LP that knows the whole calendar, the
         optimum) or ``"realistic"`` (a policy re-planned each decision day with the events
@@ -115,7 +126,7 @@ class RunOptions:
     dated_solver: str = "ipm"
     dispatch: str = "foresight"
     clearance_order: str = "lp"
-    aggregate_streams: bool = False
+    aggregate_streams: bool | None = None
 
     def __post_init__(self):
         from borderflow.model.information import DISPATCH_MODES
@@ -132,9 +143,9 @@ class RunOptions:
            window_days: int | None = None, overlap_days: int | None = None,
            pricing_rounds: int = Pricing.max_rounds, method: str = "auto",
            pricing_labels: int = Pricing.max_labels,
-           routes: str = "enumerate", window_pricing: bool = False,
+           routes: str = "enumerate", window_pricing: bool | None = None,
            booking_scenarios: int = Pricing.booking_scenarios,
-           aggregate_streams: bool = False) -> RunOptions:
+           aggregate_streams: bool | None = None) -> RunOptions:
         """Options from the few settings the command line exposes.
 
         Parameters
@@ -160,12 +171,14 @@ class RunOptions:
         routes : str
             How the first route set is made (:attr:`RouteOptions.start`): ``enumerate`` or
             ``seed``.
-        window_pricing : bool
-            Dated runs solved by exact windows: :attr:`Pricing.window_start`.
+        window_pricing : bool or None
+            Dated runs solved by exact windows: :attr:`Pricing.window_start` (``None``: the
+            default, on where the run can take it).
         booking_scenarios : int
             Robust plans: :attr:`Pricing.booking_scenarios`.
-        aggregate_streams : bool
-            Dated runs: :attr:`aggregate_streams`.
+        aggregate_streams : bool or None
+            Dated runs: :attr:`aggregate_streams` (``None``: the default, on where the run
+            can take it).
 
         Raises
         ------
@@ -221,21 +234,58 @@ class RunOptions:
         return ""
 
     def aggregation_problem(self, dated: bool, extended: bool = False) -> str:
-        """Why :attr:`aggregate_streams` is refused for a run, in words (empty: it is not,
-        or it was not asked for): a static run has no queues; a realistic dispatch and an
-        analyst's extra constraints read the queues per (route, product) pair."""
-        if not self.aggregate_streams:
+        """Why an explicit :attr:`aggregate_streams` (``True``) is refused for a run, in words
+        (empty: it is not, or it was not asked for): a static run has no queues; a realistic
+        dispatch and an analyst's extra constraints read the queues per (route, product)
+        pair. The default (``None``) is never refused: :meth:`streams_for`."""
+        if self.aggregate_streams is not True:
             return ""
         if not dated:
             return "stream aggregation needs a dated horizon (horizon.start): a static run " \
                    "has no queues"
+        why = self._per_pair_need(extended)
+        return f"{why}; drop --aggregate-streams" + (" or --dispatch realistic"
+                                                     if self.dispatch == "realistic" else "") \
+            if why else ""
+
+    def _per_pair_need(self, extended: bool) -> str:
+        """What in a dated run needs the queues per pair (empty: nothing)."""
         if self.dispatch == "realistic":
-            return "a realistic dispatch plans the queues per (route, product) pair; drop " \
-                   "--aggregate-streams or --dispatch realistic"
+            return "a realistic dispatch plans the queues per (route, product) pair"
         if extended:
-            return "extra constraints may read the queues per (route, product) pair; drop " \
-                   "--aggregate-streams"
+            return "extra constraints may read the queues per (route, product) pair"
         return ""
+
+    def streams_for(self, dated: bool, extended: bool = False,
+                    approximate: bool = False) -> tuple[bool, str]:
+        """Whether a run's gate queues are aggregated per stream, and why, in words (what
+        ``run.json`` records as ``effective_options.aggregate_streams``).
+
+        Parameters
+        ----------
+        dated : bool
+            True for a day-by-day horizon (a static run has no queues).
+        extended : bool
+            True if an analyst's extra constraints are in the model.
+        approximate : bool
+            True if the run is solved by rolling windows alone (an approximation): each
+            window commits the vertex its LP ends on, so another tie-break there changes the
+            approximation's answer; by default such a run stays per pair (asked for, it is
+            aggregated: the same windows, another tie-break).
+        """
+        if not dated:
+            return False, "a static run has no queues"
+        if self.aggregate_streams is False:
+            return False, ("per pair, as the options ask (--per-pair-streams, or --samples: "
+                           "the sampled runs read the queues per pair)")
+        need = self._per_pair_need(extended)
+        if need:
+            return False, f"per pair: {need}"
+        if approximate and self.aggregate_streams is None:
+            return False, ("per pair: rolling windows alone (an approximation) commit each "
+                           "window's vertex, so their answer is kept as it was")
+        return True, ("asked for (--aggregate-streams)" if self.aggregate_streams
+                      else "the default of dated runs")
 
     def effective(self, dated: bool, gates: tuple[str, ...] = ()
                   ) -> tuple[RouteOptions, SolverOptions]:
@@ -278,4 +328,5 @@ class RunOptions:
                 **({"dispatch": self.dispatch} if self.dispatch != "foresight" else {}),
                 **({"clearance_order": self.clearance_order}
                    if self.clearance_order != "lp" else {}),
-                **({"aggregate_streams": True} if self.aggregate_streams else {})}
+                **({"aggregate_streams": self.aggregate_streams}
+                   if self.aggregate_streams is not None else {})}

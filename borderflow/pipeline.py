@@ -155,7 +155,8 @@ def assemble(tables: InputTables, net: FreightNetwork, route_set: RouteSet,
         As :func:`prepare`.
     """
     progress = on_progress or _quiet
-    check_model_size(net, route_set, max_model_gb)  # before building: refuse what won't fit
+    check_model_size(net, route_set, max_model_gb,  # before building: refuse what won't fit
+                     aggregate=aggregate and net.dated)
     progress("model", None, None, f"building the model of {len(route_set.routes):,} routes")
     try:
         built = build_model(net, route_set, aggregate)
@@ -190,6 +191,9 @@ class Run:
     extension: dict | None = None
     #: how optimality over the routes was established (static runs: column generation)
     routing: Routing | None = None
+    #: dated runs: which path ran and why (``run.json``'s ``effective_options``:
+    #: ``aggregate_streams`` and ``window_pricing``, each ``{"on": bool, "why": str}``)
+    paths: dict | None = None
 
     def metadata(self, scenario_file: Path | str | None = None) -> dict:
         """Provenance for ``run.json``: what is needed to reproduce the run.
@@ -203,7 +207,7 @@ class Run:
         meta = run_metadata(self.tables, self.net.scenario, self.options,
                             self.route_options or self.options.routes,
                             self.session.options if self.session is not None
-                            else self.options.solver, scenario_file)
+                            else self.options.solver, scenario_file, paths=self.paths)
         if self.extension is not None:
             meta["extra_constraints"] = self.extension
         return meta
@@ -237,8 +241,11 @@ def run_scenario(tables: InputTables, scenario: Scenario | None = None,
     refused = options.aggregation_problem(dated, extra_constraints is not None)
     if refused:
         raise InputError(Problem("option --aggregate-streams", None, None, refused))
+    rolling = options.rolling_for(scenario.horizon.days) if dated else None
+    aggregate, streams_why = options.streams_for(dated, extra_constraints is not None,
+                                                 rolling is not None and not rolling.exact)
     model = prepare(tables, scenario, routes, solver, options.max_model_gb, progress,
-                    extra_constraints=extra_constraints, aggregate=options.aggregate_streams)
+                    extra_constraints=extra_constraints, aggregate=aggregate)
     if routes.start == "seed":  # before solving: rows pricing cannot price (extra
         # constraints, terms outside its scope) would make the seed routes the answer
         refused = ("extra constraints are in the model: pricing does not see their duals"
@@ -247,7 +254,6 @@ def run_scenario(tables: InputTables, scenario: Scenario | None = None,
             raise InputError(Problem("option --routes", None, None, f"seed: {refused}; the "
                                      "seed routes would be all the run routes over: use "
                                      "enumerate"))
-    rolling = options.rolling_for(scenario.horizon.days) if dated else None
     if rolling is not None and model.extension and model.extension["variables"]:
         if options.rolling is not None:
             raise InputError(Problem("extra_constraints", None, None,
@@ -264,8 +270,15 @@ def run_scenario(tables: InputTables, scenario: Scenario | None = None,
         _check_realistic(model, lag.days, keep.days if keep.active else 0,
                          keep.days_by_gate if keep.active else None)
     window_routes = None  # routes added by a window-priced start (None: not used)
+    paths = None
+    if dated:
+        unused = window_start_problem(model, options, rolling)
+        paths = {"aggregate_streams": {"on": aggregate, "why": streams_why},
+                 "window_pricing": {"on": not unused, "why": unused or (
+                     "asked for (--window-pricing)" if options.pricing.window_start
+                     else "the default of dated runs solved by exact windows")}}
     try:
-        if window_start_problem(model, options, rolling):
+        if paths is None or not paths["window_pricing"]["on"]:
             summary = solve_session(model.session, model.built, model.net, rolling, progress)
         else:
             model, summary, window_routes = solve_window_priced(model, rolling, options,
@@ -295,7 +308,7 @@ def run_scenario(tables: InputTables, scenario: Scenario | None = None,
         results.unwarned_transit = transit
     run = Run(tables=tables, net=model.net, routes=model.routes, built=model.built,
               solve=summary, results=results, options=options, session=model.session,
-              route_options=routes, extension=model.extension, routing=routing)
+              route_options=routes, extension=model.extension, routing=routing, paths=paths)
     return disaggregated(run, progress) or run
 
 
@@ -322,6 +335,9 @@ def disaggregated(run: Run, on_progress: Progress | None = None) -> Run | None:
                                      "reported solution is the per-pair model's)"}
     again.results.summary = RunSummary.from_dict(summary).as_dict()
     again.options = options
+    if again.paths is not None:
+        again.paths = {**again.paths, "aggregate_streams": {
+            "on": False, "why": f"per pair after the aggregated run: {why}"}}
     return again
 
 

@@ -26,18 +26,21 @@ __all__ = ["library_versions", "provenance", "run_metadata"]
 
 def run_metadata(tables: InputTables, scenario: Scenario | None, options: RunOptions,
                  routes: RouteOptions, solver: SolverOptions,
-                 scenario_file: Path | str | None = None) -> dict:
+                 scenario_file: Path | str | None = None, *, paths: dict | None = None) -> dict:
     """What every run folder's ``run.json`` records, a sweep's scenario folders included:
     :func:`provenance`, the Pyomo and Python versions and those of the libraries that shape
     the numbers (``versions``), and the route and solver options in effect
     (``effective_options``: ``routes`` and ``solver`` as :meth:`RunOptions.effective` made
-    them); with ``scenario_file``, its path and SHA-256."""
+    them, and with ``paths`` (dated runs) whether the queues were aggregated per stream and
+    the window-priced start used, and why: ``aggregate_streams`` and ``window_pricing``, each
+    ``{"on": bool, "why": str}``); with ``scenario_file``, its path and SHA-256."""
     meta = provenance(tables, scenario, options)
     meta.update({
         "pyomo_version": pyomo.version.version,
         "python_version": platform.python_version(),
         "versions": library_versions(),
-        "effective_options": {"routes": routes.recorded(), "solver": asdict(solver)},
+        "effective_options": {"routes": routes.recorded(), "solver": asdict(solver),
+                              **(paths or {})},
     })
     if scenario_file is not None:
         shown = display_path(scenario_file)

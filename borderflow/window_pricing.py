@@ -1,7 +1,7 @@
 """A window-priced start for dated runs solved by exact windows (``Pricing.window_start``,
 ``--window-pricing``): the routes pricing would add, found before the whole LP is solved.
 
-By default a dated run solved by exact windows (:mod:`borderflow.solvers.rolling`) solves the
+Without it, a dated run solved by exact windows (:mod:`borderflow.solvers.rolling`) solves the
 whole LP of its enumerated (capped) routes -- windows, then crossover and the primal simplex --
 and column generation (:func:`borderflow.pipeline.generate_columns`) then prices with the
 whole LP's duals, rebuilds the model over the routes found and re-solves it warm, round after
@@ -16,8 +16,9 @@ columns and rows 0, so it stays primal feasible), and the crossover and primal s
 the larger LP's optimum from there. Column generation then goes on exactly as always, pricing
 with that optimum's duals: a run is certified only by a pricing pass over optimal duals, so
 the window pass can neither certify nor cut anything short -- it only chooses where the exact
-rounds start. The optimum is the same as the default path's (the LP over every route); at ties
-the vertex (flows, duals) may differ, which is why this is an option.
+rounds start. The optimum is the same as the path without it (the LP over every route); at
+ties the vertex (flows, duals) may differ. On by default wherever a run can take it
+(:func:`window_start_problem`); ``--no-window-pricing`` turns it off.
 """
 
 from __future__ import annotations
@@ -43,9 +44,10 @@ def window_start_problem(model, options, rolling) -> str:
     """Why ``model`` (a :class:`borderflow.pipeline.Prepared`) is not given a window-priced
     start under ``options`` and ``rolling`` (empty: it is). Only a foresight dated run solved
     by exact windows, priced, within pricing's scope, without extra constraints or stock at
-    origins, whose every column the point carries, gets one."""
-    if not options.pricing.window_start:
-        return "not asked for"
+    origins, whose every column the point carries, gets one (by default, or when asked for;
+    ``Pricing(window_start=False)`` turns it off)."""
+    if options.pricing.window_start is False:
+        return "turned off (--no-window-pricing)"
     if not model.net.dated or rolling is None or not rolling.exact:
         return "not solved by exact windows"
     if options.dispatch != "foresight" or not options.pricing.enabled or \

@@ -84,7 +84,7 @@ class Pricing:
         Dated runs: labels one (origin, product, dispatch day) search may pop
         (``--pricing-labels``); a search that reaches it stops pricing and the run is
         ``restricted`` ("pricing stopped: label limit ...", gap unknown).
-    window_start : bool
+    window_start : bool or None
         Dated runs solved by exact windows: price the windows' stitched point first (its
         duals are not the whole LP's, so this only picks routes to start from) and rebuild
         over the routes it finds *before* the whole LP's crossover and simplex, which then
@@ -92,7 +92,11 @@ class Pricing:
         (:mod:`borderflow.window_pricing`, ``--window-pricing``). The rounds that follow price
         with the whole LP's optimal duals as always, so the run is certified the same way;
         the optimum is the same, but the LP solved differs from the default path's, so at
-        ties another optimal vertex (flows, duals) may be reported. Off by default.
+        ties another optimal vertex (flows, duals) may be reported. ``None`` (the default):
+        on wherever the run can take it (:func:`borderflow.window_pricing.window_start_problem`
+        says why not, and the run carries on without it); ``True``: asked for
+        (``--window-pricing``; a run that cannot take it carries on without it too, as it
+        always did); ``False``: off (``--no-window-pricing``).
     booking_scenarios : int
         Robust plans: most scenarios whose ``2^k - 1`` booking subsets are priced in each round
         (``--booking-scenarios``, 0-12; default
@@ -115,7 +119,7 @@ class Pricing:
     columns_per_pair: int = 1
     warm: bool = True
     max_labels: int = MAX_LABELS
-    window_start: bool = False
+    window_start: bool | None = None
     booking_scenarios: int = 8
     label_bound: bool = False
 

@@ -21,7 +21,8 @@ import numpy as np
 
 from borderflow.data.errors import InputError, Problem
 
-from .queues import allowed_wait_days
+from .queues import allowed_wait_days, stream_table
+from .streams import STREAM_KEY
 
 #: memory per nonzero of the constraint matrix, bytes. Measured on the embedded dataset
 #: (Boten 2021, 45 and 180 days: 232 B per nonzero for the Pyomo model and its HiGHS copy),
@@ -57,15 +58,18 @@ def _count(n: int) -> str:
     return f"{n / 1e6:,.2f} M" if n >= 1e6 else f"{n:,}"
 
 
-def estimate_model_size(net, routes) -> ModelSize:
+def estimate_model_size(net, routes, aggregate: bool = False) -> ModelSize:
     """Count the variables, rows and nonzeros :func:`~borderflow.model.formulation.build_model`
     would create for ``net`` (a :class:`~borderflow.model.network.FreightNetwork`) and
-    ``routes`` (a :class:`~borderflow.model.routes.RouteSet`), without building anything.
+    ``routes`` (a :class:`~borderflow.model.routes.RouteSet`), without building anything
+    (``aggregate``: a dated model whose pairs share stream queues,
+    :mod:`borderflow.model.streams`).
 
     The counts follow docs/model.md: per dispatch day one flow per eligible (route, product);
     one unserved per origin, product and day; dated horizons add, per stream (a pair that
-    crosses a border) and day, queue, departures and expiry with their balance, age and expiry
-    rows (the age rows take each flow ``W + 1`` times).
+    crosses a border; with ``aggregate``, a stream key :data:`~borderflow.model.streams.
+    STREAM_KEY` those pairs share) and day, queue, departures and expiry with their balance,
+    age and expiry rows (the age rows take each flow ``W + 1`` times either way).
     """
     n_periods, n_supply = len(net.periods), len(net.supply_periods)
     el = routes.eligible.merge(routes.routes[["route_id", "n_crossings"]], on="route_id")
@@ -83,6 +87,8 @@ def estimate_model_size(net, routes) -> ModelSize:
                              net.max_wait_days).astype(float)
     stream = n_cross > 0
     n_streams = int(stream.sum())
+    if aggregate and n_streams:
+        n_streams = len(stream_table(net, routes)[STREAM_KEY].drop_duplicates())
     queues = n_streams * n_periods
     # a flow: supply row, pass-through crossings, demand, queue balance, age (W+1), expiry
     per_flow = np.where(stream, n_cross + wait + 4.0, 2.0)
@@ -122,8 +128,8 @@ def max_model_gb(max_gb: float | None = None) -> tuple[float, str]:
 
 
 def check_model_size(net, routes, max_gb: float | None = None, *, copies: int = 1,
-                     where: str | None = None, advice: str = "use fewer scenarios"
-                     ) -> ModelSize:
+                     where: str | None = None, advice: str = "use fewer scenarios",
+                     aggregate: bool = False) -> ModelSize:
     """Estimate the model of ``net`` and ``routes``; refuse it if it would not fit in memory.
 
     Parameters
@@ -136,6 +142,9 @@ def check_model_size(net, routes, max_gb: float | None = None, *, copies: int = 
         Copies of the model built into one (a robust plan holds one per scenario).
     where, advice
         With ``copies > 1``: the place named in the message, and what to do.
+    aggregate : bool
+        A dated model over stream queues (:func:`estimate_model_size`): the size estimated
+        is the aggregated model's.
 
     Returns
     -------
@@ -148,7 +157,7 @@ def check_model_size(net, routes, max_gb: float | None = None, *, copies: int = 
         For one copy: naming the scenario's ``horizon.days`` (the usual cause), the estimate,
         the limit and how many days would fit. For several: naming ``where``'s scenarios.
     """
-    size = estimate_model_size(net, routes)
+    size = estimate_model_size(net, routes, aggregate)
     limit, why = max_model_gb(max_gb)
     if size.gb * copies <= limit:
         return size

@@ -119,7 +119,8 @@ class RunSummary:
                                       "in place of the LP optimum, no bound)",
                                  default=None)
     stream_aggregation: dict | None = _f(
-        "-", "dated runs with `--aggregate-streams`: `queue_streams` (queues in the model), "
+        "-", "dated runs over stream queues (the default; `--per-pair-streams` turns it off): "
+             "`queue_streams` (queues in the model), "
              "`queue_pairs` ((route, product) pairs they stand for), `split` (whether the "
              "first-in-first-out split back per pair passed every per-pair row, with its "
              "largest violation) and, when the aggregated LP wrote cargo off early, "

@@ -44,6 +44,25 @@ def only_x1(t, capacity: float) -> None:
     t["crossings"].loc[0, "capacity_a_to_b_trucks_per_day"] = capacity
 
 
+
+def two_origins(t) -> None:
+    """Origin O2 (100 t/day) on its own road to A1; O keeps 100 t/day; X1 alone, 15/day: the
+    routes of O and O2 through X1 share one stream (tests/test_stream_aggregation.py)."""
+    only_x1(t, 15)
+    t["supply"].loc[0, "supply_t_per_year"] = 100 * 31 * 12
+    node = t["nodes"].iloc[0].to_dict() | {"node_id": "vn-o2", "name": "VN-O2",
+                                           "lon": 105.3, "lat": 21.5}
+    t["nodes"] = pd.concat([t["nodes"], pd.DataFrame([node])], ignore_index=True)
+    link = t["links"].iloc[0].to_dict() | {
+        "link_id": "l5", "from_node": "vn-o2", "to_node": "vn-a1", "route_ref": "L5",
+        "length_km": 50, "travel_h": 5,
+        "geometry_wkt": tiny._line((105.3, 21.5), tiny.XY["vn-a1"])}
+    t["links"] = pd.concat([t["links"], pd.DataFrame([link])], ignore_index=True)
+    t["supply"] = pd.concat([t["supply"], pd.DataFrame([t["supply"].iloc[0].to_dict()
+                                                        | {"node_id": "vn-o2"}])],
+                            ignore_index=True)
+
+
 def queue_series(run, n: int) -> np.ndarray:
     """Trucks queued at X1 (a to b) at the end of days 0..n-1 of a run."""
     q = run.results.queues

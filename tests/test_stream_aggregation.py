@@ -32,8 +32,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from helpers import dated, day, only_x1, phantom_write_off, queue_series
-from tiny import XY, _line
+from helpers import dated, day, phantom_write_off, queue_series, two_origins
 
 import borderflow as bf
 from borderflow.data.scenario import CloseEvent, Horizon, InitialQueue, Scenario, Window
@@ -42,22 +41,6 @@ from borderflow.verify import verify_solved
 
 TOL = 1e-6
 AGG = RunOptions(aggregate_streams=True)
-
-
-def _two_origins(t) -> None:
-    """Origin O2 (100 t/day) on its own road to A1; O keeps 100 t/day; X1 alone, 15/day."""
-    only_x1(t, 15)
-    t["supply"].loc[0, "supply_t_per_year"] = 100 * 31 * 12
-    node = t["nodes"].iloc[0].to_dict() | {"node_id": "vn-o2", "name": "VN-O2",
-                                           "lon": 105.3, "lat": 21.5}
-    t["nodes"] = pd.concat([t["nodes"], pd.DataFrame([node])], ignore_index=True)
-    link = t["links"].iloc[0].to_dict() | {
-        "link_id": "l5", "from_node": "vn-o2", "to_node": "vn-a1", "route_ref": "L5",
-        "length_km": 50, "travel_h": 5, "geometry_wkt": _line((105.3, 21.5), XY["vn-a1"])}
-    t["links"] = pd.concat([t["links"], pd.DataFrame([link])], ignore_index=True)
-    t["supply"] = pd.concat([t["supply"], pd.DataFrame([t["supply"].iloc[0].to_dict()
-                                                        | {"node_id": "vn-o2"}])],
-                            ignore_index=True)
 
 
 def _closure_with_old_queue() -> Scenario:
@@ -73,7 +56,7 @@ def _pair_series(run, origin: str, column: str, n: int = 5) -> np.ndarray:
 
 
 def test_two_routes_share_one_queue_and_split_back_first_in_first_out(solve_tiny, tiny_tables):
-    _two_origins(tiny_tables)
+    two_origins(tiny_tables)
     run = solve_tiny(tiny_tables, _closure_with_old_queue(), options=AGG)
     s = run.results.summary
     streams = run.built.streams.set_index("crossing_id")
@@ -111,9 +94,10 @@ def test_two_routes_share_one_queue_and_split_back_first_in_first_out(solve_tiny
 
 
 def test_the_per_pair_model_reaches_the_same_optimum(solve_tiny, tiny_tables):
-    _two_origins(tiny_tables)
+    two_origins(tiny_tables)
     agg = solve_tiny(tiny_tables, _closure_with_old_queue(), options=AGG)
-    per_pair = solve_tiny(tiny_tables, _closure_with_old_queue())
+    per_pair = solve_tiny(tiny_tables, _closure_with_old_queue(),
+                          options=RunOptions(aggregate_streams=False))
     assert len(per_pair.built.streams) == 3 and not per_pair.built.index.aggregated
     assert "stream_aggregation" not in per_pair.results.summary
     a, p = agg.results.summary, per_pair.results.summary
@@ -160,9 +144,10 @@ def test_priced_routes_join_streams_and_stay_certified(window_start):
     assert s["stream_aggregation"]["split"].startswith("exact")
 
 
-def test_the_option_is_recorded_only_when_on_and_refused_where_it_cannot_serve(tmp_path):
-    assert "aggregate_streams" not in RunOptions().recorded()
+def test_the_option_is_recorded_only_when_given_and_refused_where_it_cannot_serve(tmp_path):
+    assert "aggregate_streams" not in RunOptions().recorded()  # the default: on where it can
     assert AGG.recorded()["aggregate_streams"] is True
+    assert RunOptions(aggregate_streams=False).recorded()["aggregate_streams"] is False
     assert AGG.aggregation_problem(dated=True) == ""
     assert "dated horizon" in AGG.aggregation_problem(dated=False)
     assert "realistic" in replace(AGG, dispatch="realistic").aggregation_problem(dated=True)
@@ -236,7 +221,7 @@ def test_the_class_fifo_replay_reads_stream_queues_as_the_per_pair_model(solve_t
     """The class-FIFO replay (``clearance_order="class-fifo"``, model/class_fifo.py) runs on the
     aggregated model's streams before the split: the same bounds as on the per-pair model, and
     the verifier's own class replay (per pair, from the tables) passes."""
-    _two_origins(tiny_tables)
+    two_origins(tiny_tables)
     runs = [solve_tiny(tiny_tables, _closure_with_old_queue(),
                        options=RunOptions(clearance_order="class-fifo", aggregate_streams=agg))
             for agg in (True, False)]

@@ -10,7 +10,8 @@ with the whole LP's duals as always.
 - cg-gate-dual over a week: nothing to add, the same optimum and certificate as the default;
 - the point carried by key to the rebuilt model keeps every old value and is primal feasible
   there (new columns 0);
-- run.json records the option only when it is on; runs it cannot serve say why.
+- run.json records the option only when it is asked for or turned off (the default, on where
+  the run can take it, is left out of ``options``); runs it cannot serve say why.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ DATA = Path(__file__).parent / "data"
 DAY_SUPPLY_T = 73_000 / 12 / 31
 
 
-def _options(window_start: bool, **kwargs) -> RunOptions:
+def _options(window_start: bool | None, **kwargs) -> RunOptions:
     options = RunOptions.of(method="exact-windows", window_days=1, **kwargs)
     return replace(options, pricing=replace(options.pricing, window_start=window_start))
 
@@ -113,7 +114,9 @@ def test_runs_it_cannot_serve_say_why():
     routes, solver = on.effective(True)
     model = prepare(ds, scenario, routes, solver)
     assert window_start_problem(model, on, on.rolling) == ""
-    assert window_start_problem(model, _options(False), on.rolling) == "not asked for"
+    assert window_start_problem(model, _options(None), on.rolling) == ""  # the default
+    assert window_start_problem(model, _options(False), on.rolling) == \
+        "turned off (--no-window-pricing)"
     assert "exact windows" in window_start_problem(model, on, None)
     assert "whole LP's duals" in window_start_problem(model, replace(on, dispatch="realistic"),
                                                       on.rolling)
@@ -121,9 +124,10 @@ def test_runs_it_cannot_serve_say_why():
         model, replace(on, pricing=replace(on.pricing, enabled=False)), on.rolling)
 
 
-def test_run_json_records_the_option_only_when_on():
+def test_run_json_records_the_option_only_when_asked_for_or_turned_off():
     assert "window_start" not in recorded_pricing(RunOptions().pricing)
     assert recorded_pricing(_options(True).pricing)["window_start"] is True
+    assert recorded_pricing(_options(False).pricing)["window_start"] is False
     assert "window_start" not in RunOptions().recorded()["pricing"]
 
 

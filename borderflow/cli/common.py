@@ -52,17 +52,23 @@ PricingLabelsOpt = typer.Option(
     help="Dated runs: labels one pricing search (origin, product, dispatch day) may pop; a "
          "search reaching it stops pricing and the run says restricted, gap unknown.")
 WindowPricingOpt = typer.Option(
-    False, "--window-pricing",
+    None, "--window-pricing/--no-window-pricing",
     help="Dated runs solved by exact windows: price the windows' point and add the routes it "
          "finds before the whole LP is solved (fewer rounds; the same optimum, certified as "
-         "always, but at ties another optimal vertex may be reported: "
-         "docs/certified-routing.md).")
+         "always). On by default wherever the run can take it (run.json's effective_options "
+         "says whether it was used and why); --no-window-pricing turns it off (at ties "
+         "another optimal vertex may then be reported: docs/certified-routing.md).")
 AggregateStreamsOpt = typer.Option(
-    False, "--aggregate-streams",
+    None, "--aggregate-streams/--per-pair-streams",
     help="Dated runs: (route, product) pairs with the same gate, direction, product, market, "
          "days to market and allowed wait share one queue (a smaller LP, the same optimum, "
-         "certified by a first-in-first-out split back per pair; at ties another per-pair split "
-         "may be reported: docs/dated-performance-plan.md section 15).")
+         "certified by a first-in-first-out split back per pair, solved again per pair if the "
+         "split fails). The default for dated runs that can take it; others (a realistic "
+         "dispatch, --samples, extra constraints, --window-days alone) run per pair and "
+         "run.json's "
+         "effective_options says why. --aggregate-streams insists (refused where it cannot "
+         "serve); --per-pair-streams turns it off (at ties another per-pair split of the "
+         "same optimum may be reported: docs/dated-performance-plan.md sections 15-16).")
 RoutesOpt = typer.Option(
     "enumerate", "--routes",
     help="How the first route set is made: 'enumerate' (every crossing sequence up to two "
@@ -203,16 +209,17 @@ def _run_options(threads: int, time_limit: float, window_days: int | None = None
                  overlap_days: int | None = None, pricing_rounds: int = 20,
                  method: str = "auto", pricing_labels: int = PRICING_LABELS,
                  routes: str = "enumerate", scenario=None, dispatch: str = "foresight",
-                 window_pricing: bool = False, aggregate_streams: bool = False):
+                 window_pricing: bool | None = None, aggregate_streams: bool | None = None):
     """The solver and horizon options of the command line (a
     :class:`~borderflow.options.RunOptions`), each checked (one line naming the option): a
     time limit is a positive number of seconds, a look-ahead needs windows, a method is one
     of :data:`~borderflow.options.DATED_METHODS` and ``lp`` takes no windows; a route start
     is one of :data:`~borderflow.model.seed_routes.ROUTE_STARTS`, and ``seed`` is refused
     for ``scenario`` (given) where pricing cannot run (``dispatch`` realistic, rolling
-    windows alone: :meth:`~borderflow.options.RunOptions.seed_problem`), and
+    windows alone: :meth:`~borderflow.options.RunOptions.seed_problem`), and an explicit
     ``--aggregate-streams`` for a ``scenario`` it cannot serve
-    (:meth:`~borderflow.options.RunOptions.aggregation_problem`)."""
+    (:meth:`~borderflow.options.RunOptions.aggregation_problem`; the default, ``None``, is
+    never refused: such a run is solved per pair)."""
     import math
 
     from dataclasses import replace

@@ -52,9 +52,9 @@ def solve(
     seed: int = typer.Option(0, "--seed", help="With --samples: seed of the design."),
     dispatch: str = DispatchOpt,
     pricing_labels: int = PricingLabelsOpt, routes: str = RoutesOpt,
-    window_pricing: bool = WindowPricingOpt,
+    window_pricing: Optional[bool] = WindowPricingOpt,
     clearance_order: str = ClearanceOpt,
-    aggregate_streams: bool = AggregateStreamsOpt,
+    aggregate_streams: Optional[bool] = AggregateStreamsOpt,
 ) -> None:
     """Solve the optimal routing of a scenario (default: baseline on the embedded dataset).
 
@@ -80,6 +80,8 @@ def solve(
             raise InputError(Problem("command line", None, "--samples", "the sampled runs read "
                                      "the queues per (route, product) pair: drop "
                                      "--aggregate-streams with --samples"))
+        if samples and scenario.horizon.start is not None:  # the sampled runs read the
+            options = replace(options, aggregate_streams=False)  # queues per pair: so does the run
         if samples and dispatch == "realistic":
             from borderflow.data.errors import InputError, Problem
 

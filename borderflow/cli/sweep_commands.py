@@ -74,7 +74,7 @@ def sweep_cmd(
     overlap_days: Optional[int] = OverlapDaysOpt,
     method: str = MethodOpt, pricing_rounds: int = PricingRoundsOpt,
     pricing_labels: int = PricingLabelsOpt,
-    aggregate_streams: bool = AggregateStreamsOpt,
+    aggregate_streams: Optional[bool] = AggregateStreamsOpt,
     samples: int = typer.Option(0, "--samples", help="Also solve every scenario under this "
                                 "many samples of the dataset's ranges: P10/P50/P90 of each "
                                 "cost increase, P(top-k criticality), P(benefit > 0)."),
@@ -127,18 +127,27 @@ def sweep_cmd(
                                      "the queues per (route, product) pair: drop "
                                      "--aggregate-streams with --samples"))
         progress("plan", None, None, "planning the scenarios")
-        if k is not None:
-            from borderflow.sweeps import plan_n_k, run_n_k
+        if k is not None and (only or cold):
+            raise InputError(Problem("command line", None, "--only" if only else "--cold",
+                                     "does not go with --n-2/--n-k"))
 
-            if only or cold:
-                raise InputError(Problem("command line", None, "--only" if only else "--cold",
-                                         "does not go with --n-2/--n-k"))
-            plan = plan_n_k(k=k, worst=worst, among=among, month=month, data=data,
-                            overlays=overlay or (), options=options)
-        else:
-            plan = plan_sweep(scenario_file, n_minus_1=n_1, month=month, seasons=seasons,
+        def planned(options):
+            if k is not None:
+                from borderflow.sweeps import plan_n_k
+
+                return plan_n_k(k=k, worst=worst, among=among, month=month, data=data,
+                                overlays=overlay or (), options=options)
+            return plan_sweep(scenario_file, n_minus_1=n_1, month=month, seasons=seasons,
                               invest=invest, invest_top=invest_under, data=data,
                               overlays=overlay or (), options=options)
+
+        plan = planned(options)
+        if samples and any(st.aggregate for st in plan.structures.values()):
+            from dataclasses import replace
+
+            # the sampled runs read the queues per pair: so do the dated scenarios (planned
+            # again; a static plan keeps its options, its folders byte-identical)
+            plan = planned(replace(options, aggregate_streams=False))
         bands = None
         if samples:
             from borderflow.uncertainty.sweep_bands import BandRequest, BandsStep
@@ -155,6 +164,8 @@ def sweep_cmd(
         t0 = time.perf_counter()
         with display.SweepProgress(progress_bar) as bar:
             if k is not None:
+                from borderflow.sweeps import run_n_k
+
                 result, plan = run_n_k(plan, out, workers=workers, scheduler=scheduler,
                                        resume=resume, on_progress=bar)
             else:

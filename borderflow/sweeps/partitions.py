@@ -94,7 +94,15 @@ def partition_metadata(plan: SweepPlan, entry: PlannedScenario) -> dict:
     (:func:`borderflow.pipeline.provenance`) with the model structure it was solved on and its
     place in the sweep."""
     structure = plan.structures[entry.structure]
-    return {**run_metadata(plan.tables, entry.scenario, plan.options, *structure.effective),
+    paths = None
+    if entry.scenario.horizon.start is not None:  # which path ran and why, as a single run's
+        rolling = structure.rolling
+        paths = {"aggregate_streams": {"on": structure.aggregate, "why": plan.options.streams_for(
+            True, approximate=rolling is not None and not rolling.exact)[1]},
+                 "window_pricing": {"on": False, "why": "a sweep solves its kept model "
+                                    "without it"}}
+    return {**run_metadata(plan.tables, entry.scenario, plan.options, *structure.effective,
+                           paths=paths),
             "structure": structure.payload(with_paths=False),
             "sweep": {"role": entry.role, "baseline": entry.baseline,
                       "fingerprint": entry.fingerprint}}

@@ -61,7 +61,7 @@ def _pricing_payload(pricing: Pricing) -> dict:
     out = asdict(pricing)
     if out["max_labels"] == Pricing.max_labels:
         out.pop("max_labels")
-    if not out["window_start"]:  # likewise
+    if out["window_start"] is None:  # likewise (the default; sweeps do not use it)
         out.pop("window_start")
     if out["booking_scenarios"] == Pricing.booking_scenarios:  # likewise
         out.pop("booking_scenarios")
@@ -93,7 +93,8 @@ class Structure:
         a scenario whose pricing finds improving routes is solved over them until certified
         or ``pricing.max_rounds`` run out.
     aggregate : bool
-        Dated structures: stream queues (``--aggregate-streams``,
+        Dated structures: stream queues (the default of dated runs, ``--aggregate-streams``;
+        :meth:`borderflow.options.RunOptions.streams_for`,
         :mod:`borderflow.model.streams`); each scenario's tables are split back per pair (a
         scenario whose aggregated LP writes cargo off early reports the FIFO repair, as a
         per-pair run would, rather than being solved again per pair).
@@ -394,10 +395,10 @@ def _entry(plan: SweepPlan, s: Scenario, role: str, baseline: str, project: str 
                                               "events": cf.events + _entry_events(s)})
         dated = s.horizon.start is not None
         routes, solver = plan.options.effective(dated, plan.gates)
-        structure = Structure(plan.data, plan.overlays, reference, routes, solver,
-                              plan.options.rolling_for(s.horizon.days) if dated else None,
-                              plan.options.pricing,
-                              aggregate=plan.options.aggregate_streams and dated)
+        rolling = plan.options.rolling_for(s.horizon.days) if dated else None
+        structure = Structure(plan.data, plan.overlays, reference, routes, solver, rolling,
+                              plan.options.pricing, aggregate=plan.options.streams_for(
+                                  dated, approximate=rolling is not None and not rolling.exact)[0])
         plan.structures[structure.key] = structure
     fingerprint = sha({"scenario": s.model_dump(mode="json", by_alias=True),
                         "structure": structure.payload(with_paths=False),

@@ -392,6 +392,8 @@ def rebuilt_measures(tables: InputTables, scenario: Scenario, options: RunOption
     SolverError
         If HiGHS does not end optimal.
     """
+    if options.aggregate_streams is None:  # per pair, as the kept sample models are
+        options = replace(options, aggregate_streams=False)
     run = run_scenario(tables, scenario, options)
     start = scenario.horizon.start
     iso = None if start is None else start.isoformat()
