@@ -310,6 +310,25 @@ def _summary_without(key: str) -> Callable[[Path], None]:
     return _summary(lambda s: s.pop(key))
 
 
+def _into_china_twice(df: pd.DataFrame) -> pd.DataFrame:
+    """The first route through X1 made to cross it, cross back and cross again (a path still,
+    arc after arc, but entering China twice)."""
+    df = df.copy()
+    gate = df.index[df["arc_id"] == "x1:a_to_b"][0]
+    route = df.loc[gate, "route_id"]
+    back = df.loc[gate].to_dict() | {"arc_id": "x1:b_to_a", "direction": "b_to_a"}
+    rows = [*df.loc[:gate].to_dict("records"), back, df.loc[gate].to_dict(),
+            *df.loc[gate + 1:].to_dict("records")]
+    out = pd.DataFrame(rows).astype(df.dtypes.to_dict())
+    mine = (out["route_id"] == route).to_numpy()
+    out.loc[mine, "seq"] = range(int(mine.sum()))
+    return out
+
+
+def _booking_scenarios(n: int) -> Callable[[dict], None]:
+    return lambda doc: doc["options"].setdefault("pricing", {}).update(booking_scenarios=n)
+
+
 #: name -> (run, edit); the first ten: the blind spots of issue 15 (its "CSV-only edits" are two
 #: here), then the two tampers that crashed the verifier, then new ones
 TAMPERS: dict[str, tuple[str, Callable[[Path], None]]] = {
@@ -426,6 +445,12 @@ TAMPERS: dict[str, tuple[str, Callable[[Path], None]]] = {
     "robust: plan.parquet deleted": ("robust", _delete("plan.parquet")),
     "robust: 10 t more through the full X2": ("robust-terms", _table(
         "scenario-0/route_flows", _through_x2(10.0))),
+    "robust: a route entering China twice": ("robust-spot", _table(
+        "plan_arcs", _into_china_twice)),
+    "robust: the gap bound deleted from the summary": ("robust-restricted", _summary(
+        lambda s: s["pricing"].pop("gap_bound_usd"))),
+    "robust: booking subsets limited to one scenario in run.json": ("robust", _run_json(
+        _booking_scenarios(1))),
     "robust: 40 t more to M than its demand": ("robust-terms", _table(
         "scenario-0/route_flows", lambda d: d.assign(flow_t=d["flow_t"] + 40 * (
             (d["market"] == "cn-m") & (d["flow_t"] > 0)).to_numpy()))),
@@ -463,6 +488,9 @@ ROBUST_CHECKS = {
     "robust: plan.parquet deleted": "tables",
     "robust: 10 t more through the full X2": "crossing_capacity",
     "robust: 40 t more to M than its demand": "market_demand",
+    "robust: a route entering China twice": "route",
+    "robust: the gap bound deleted from the summary": "manifest",
+    "robust: booking subsets limited to one scenario in run.json": "booking_route_dual",
 }
 
 #: facts the verifier must re-derive: caught even with a fresh manifest and marker
@@ -470,7 +498,10 @@ RE_DERIVABLE = [name for name in TAMPERS if name not in (
     "closure removed from run.json", "stored verification report edited", "manifest removed",
     "marker removed", "unserved table deleted", "garbage parquet file",
     "a result table deleted outright", "run.json not JSON",
-    "robust: a scenario's route flows deleted")]
+    "robust: a scenario's route flows deleted",
+    # a restricted plan claiming no bound is a state a plan may be in: only the manifest tells
+    # it was not the run's
+    "robust: the gap bound deleted from the summary")]
 
 
 def resign(run: Path) -> None:
