@@ -34,7 +34,8 @@ DATED = CLOSURE_YAML + "      - {crossing: x1, product: durian, trucks: 30, age_
 
 
 #: the solved folders :func:`solve_runs` returns, in order
-RUNS = ("static", "dated", "robust", "robust-restricted", "robust-spot", "robust-terms")
+RUNS = ("static", "dated", "robust", "robust-restricted", "robust-spot", "robust-terms",
+        "robust-toll")
 
 
 def solve_runs(root: Path) -> dict[str, Path]:
@@ -96,8 +97,14 @@ def robust_terms_tables() -> dict[str, pd.DataFrame]:
     return t
 
 
+def _expressway(t: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """L3 (VN, 150 km) driven in 2 h: 75 km/h, an expressway the VN toll applies to."""
+    t["links"].loc[2, "travel_h"] = 2.0
+    return t
+
+
 def solve_robust_runs(root: Path) -> dict[str, Path]:
-    """Four robust plan folders (``RobustResult.write``, as ``borderflow robust`` writes them),
+    """Five robust plan folders (``RobustResult.write``, as ``borderflow robust`` writes them),
     each with its own verifier paths:
 
     * ``robust``: ``test_robust_priced.py``'s plan (cg-three-borders, Boten-Mohan closed with
@@ -129,6 +136,9 @@ def solve_robust_runs(root: Path) -> dict[str, Path]:
         "robust-terms": robust_plan(load_dataset(border_data(
             root, "data-robust-terms", robust_terms_tables()), check_borders=False), shut_x2,
             p_x2),
+        "robust-toll": robust_plan(load_dataset(border_data(
+            root, "data-robust-toll", _expressway(robust_terms_tables())), check_borders=False),
+            shut_x2, p_x2),
     }
     return {name: plan.write(root / name) for name, plan in plans.items()}
 
