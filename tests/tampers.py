@@ -9,6 +9,9 @@ test module imports another).
   manifest and marker, as someone covering their tracks would write): only re-deriving the
   fact from the inputs catches these.
 * :data:`ROBUST_CHECKS`: per robust tamper, the check it must fail.
+
+(Over 500 lines: one catalogue -- the solved runs and the edits of them, a few lines each,
+named together with the run each edits and the check it must fail.)
 """
 
 from __future__ import annotations

@@ -39,8 +39,13 @@ stopped run resumes): ``name, verdict, case or detail, CPU s``. ``--cpu-budget``
 so many CPU seconds of mutants. ``--export`` writes the per-module CSVs of docs/mutation and
 prints the count table of docs/testing.md.
 
-(Over 500 lines: one tool -- the runner with its coverage selection and replay, and the export
-of its results, which reads the same staged copy and mutant names.)
+Session 10: :func:`judge_fast` (the default; ``--legacy`` is the judge above) takes the covering
+cases cheapest first and replays each recorded call once for all cases; ``--compare N`` judges
+the first N mutants both ways, ``--workers N`` forks after the start, ``--cases`` keeps only
+the named oracle cases.
+
+(Over 500 lines: one tool -- the runner with its coverage selection and replay, its two judges,
+and the export of its results, which reads the same staged copy and mutant names.)
 """
 
 from __future__ import annotations
@@ -322,7 +327,8 @@ def main() -> None:
     names = ([x.strip() for x in open(a.names) if x.strip()] if a.names else []) + names_of(
         a.module)
     names = list(dict.fromkeys(names))  # the file first, then the modules, each once
-    out = Path(a.out)
+    out = Path(a.out).resolve()  # the runner works in the staged copy (os.chdir below)
+    compare_out = Path(a.compare_out).resolve()
     done = {line.split("\t")[0] for line in out.read_text().splitlines()} if out.exists() \
         else set()
 
@@ -377,7 +383,7 @@ def main() -> None:
     compared = set(todo[:a.compare])
     worker = _fork(a.workers)
     spent, spent_by = 0.0, {}
-    with out.open("a", encoding="utf-8") as sink, (open(a.compare_out, "a", encoding="utf-8")
+    with out.open("a", encoding="utf-8") as sink, (open(compare_out, "a", encoding="utf-8")
                                                    if a.compare else open(os.devnull, "w")) as side:
         for name in todo[worker::a.workers]:
             if spent > a.cpu_budget:
