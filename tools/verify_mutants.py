@@ -448,40 +448,38 @@ def _executed(name: str, statements: dict, ran: dict) -> set[str] | None:
 
 
 def judge(name: str, dicts, calls, store, cases, base, outcome, use_replay: bool,
-          executed: set[str] | None = None):
+          executed: set[str] | None = None, cost: dict[str, float] | None = None):
     """(verdict, detail) of one mutant: killed / survived:no-effect / survived:masked /
     timeout / not-reached / unknown. ``calls``: function key -> case -> its recorded calls,
-    in case order."""
-    head, _, _ = name.rpartition("__mutmut_")
-    module, _, func = head.rpartition(".")
-    key, mutant = f"{module}.{func}", name.rpartition(".")[2]
-    if key not in dicts or mutant not in dicts[key]:
-        return "unknown", "no such mutant in the staged copy"
-    by_case = calls.get(key, {})
-    if not by_case:
-        return "not-reached", "no oracle case calls the function"
-    if executed is not None:
-        by_case = {c: v for c, v in by_case.items() if c in executed}
-        if not by_case:
-            return "survived:not-executed", "no case runs the changed statement"
-    differed = 0
+    in case order. With ``cost`` (CPU s of each case's unmutated run): :func:`judge_fast`."""
+    key, mutant, by_case = _covering(name, dicts, calls, executed)
+    if isinstance(by_case, tuple):
+        return by_case  # unknown, not reached or not executed: no case to run
+    fn, answers, differed = dicts[key][mutant], {}, 0
+
+    def differs(recorded) -> bool:
+        if cost is None:
+            return not use_replay or replay(fn, recorded, store)
+        for call in recorded:  # each distinct call replayed once for all cases
+            k = tuple(call)
+            if k not in answers:
+                answers[k] = replay(fn, [call], store)
+            if answers[k]:
+                return True
+        return False
+
+    order = list(by_case) if cost is None else sorted(by_case, key=lambda c: (
+        cost.get(c, 0.0), c))
     os.environ["MUTANT_UNDER_TEST"] = name
     try:
         with cpu_limit(TIMEOUT_S):
-            for case, recorded in by_case.items():
-                if use_replay and not replay(dicts[key][mutant], recorded, store):
+            for case in order:
+                if not differs(by_case[case]):
                     continue  # every call alike: the case runs as the original did
                 differed += 1
-                try:
-                    got = outcome(cases[case]())
-                except Timeout:
-                    raise
-                except Exception as err:  # noqa: BLE001 - the oracle's test would error
-                    return "killed", f"{case}: raises {type(err).__name__}"
-                if got != base[case]:
-                    checks = sorted(k for k in set(got) | set(base[case])
-                                    if got.get(k) != base[case].get(k))
-                    return "killed", f"{case}: {','.join(checks)[:120]}"
+                killed = _full_run(case, cases, base, outcome)
+                if killed:
+                    return killed
         if not differed:
             return "survived:no-effect", f"{sum(map(len, by_case.values()))} calls alike"
         return "survived:masked", f"{differed} cases differ in calls, not in outcome"
@@ -489,6 +487,41 @@ def judge(name: str, dicts, calls, store, cases, base, outcome, use_replay: bool
         return "timeout", f"over {TIMEOUT_S} CPU s"
     finally:
         os.environ["MUTANT_UNDER_TEST"] = ""
+
+
+def _covering(name: str, dicts, calls, executed: set[str] | None):
+    """(function key, mutant, case -> recorded calls of the cases that run its change), or
+    the verdict when there is none (``unknown`` / ``not-reached`` /
+    ``survived:not-executed``) in place of the cases."""
+    head, _, _ = name.rpartition("__mutmut_")
+    module, _, func = head.rpartition(".")
+    key, mutant = f"{module}.{func}", name.rpartition(".")[2]
+    if key not in dicts or mutant not in dicts[key]:
+        return key, mutant, ("unknown", "no such mutant in the staged copy")
+    by_case = calls.get(key, {})
+    if not by_case:
+        return key, mutant, ("not-reached", "no oracle case calls the function")
+    if executed is not None:
+        by_case = {c: v for c, v in by_case.items() if c in executed}
+        if not by_case:
+            return key, mutant, ("survived:not-executed", "no case runs the changed statement")
+    return key, mutant, by_case
+
+
+def _full_run(case: str, cases, base, outcome) -> tuple[str, str] | None:
+    """Run one case in full with the mutant on: ``("killed", detail)`` when its outcome differs
+    from the unmutated one (or it raises: the oracle's test would error), else ``None``."""
+    try:
+        got = outcome(cases[case]())
+    except Timeout:
+        raise
+    except Exception as err:  # noqa: BLE001 - the oracle's test would error
+        return "killed", f"{case}: raises {type(err).__name__}"
+    if got != base[case]:
+        checks = sorted(k for k in set(got) | set(base[case])
+                        if got.get(k) != base[case].get(k))
+        return "killed", f"{case}: {','.join(checks)[:120]}"
+    return None
 
 
 def judge_fast(name: str, dicts, calls, store, cases, base, outcome,
@@ -503,53 +536,7 @@ def judge_fast(name: str, dicts, calls, store, cases, base, outcome,
 
     Neither changes a verdict: a kill still needs a full case whose outcome differs, and a
     survivor still has every covering case either replayed alike or run in full."""
-    head, _, _ = name.rpartition("__mutmut_")
-    module, _, func = head.rpartition(".")
-    key, mutant = f"{module}.{func}", name.rpartition(".")[2]
-    if key not in dicts or mutant not in dicts[key]:
-        return "unknown", "no such mutant in the staged copy"
-    by_case = calls.get(key, {})
-    if not by_case:
-        return "not-reached", "no oracle case calls the function"
-    if executed is not None:
-        by_case = {c: v for c, v in by_case.items() if c in executed}
-        if not by_case:
-            return "survived:not-executed", "no case runs the changed statement"
-    fn, answers, differed = dicts[key][mutant], {}, 0
-
-    def differs(recorded) -> bool:
-        for call in recorded:
-            k = tuple(call)
-            if k not in answers:
-                answers[k] = replay(fn, [call], store)
-            if answers[k]:
-                return True
-        return False
-
-    os.environ["MUTANT_UNDER_TEST"] = name
-    try:
-        with cpu_limit(TIMEOUT_S):
-            for case in sorted(by_case, key=lambda c: (cost.get(c, 0.0), c)):
-                if not differs(by_case[case]):
-                    continue
-                differed += 1
-                try:
-                    got = outcome(cases[case]())
-                except Timeout:
-                    raise
-                except Exception as err:  # noqa: BLE001 - the oracle's test would error
-                    return "killed", f"{case}: raises {type(err).__name__}"
-                if got != base[case]:
-                    checks = sorted(k for k in set(got) | set(base[case])
-                                    if got.get(k) != base[case].get(k))
-                    return "killed", f"{case}: {','.join(checks)[:120]}"
-        if not differed:
-            return "survived:no-effect", f"{sum(map(len, by_case.values()))} calls alike"
-        return "survived:masked", f"{differed} cases differ in calls, not in outcome"
-    except Timeout:
-        return "timeout", f"over {TIMEOUT_S} CPU s"
-    finally:
-        os.environ["MUTANT_UNDER_TEST"] = ""
+    return judge(name, dicts, calls, store, cases, base, outcome, True, executed, cost)
 
 
 def changes(module_file: Path) -> dict[str, str]:
