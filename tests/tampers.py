@@ -9,6 +9,9 @@ test module imports another).
   manifest and marker, as someone covering their tracks would write): only re-deriving the
   fact from the inputs catches these.
 * :data:`ROBUST_CHECKS`: per robust tamper, the check it must fail.
+
+(Over 500 lines: one catalogue -- the solved runs and the edits of them, a few lines each,
+named together with the run each edits and the check it must fail.)
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import tiny
-from helpers import CLOSURE_YAML, border_data, only_x1, robust_priced_data, with_events
+from helpers import CLOSURE_YAML, border_data, only_x1, robust_priced_data, two_regions, with_events
 from typer.testing import CliRunner
 
 from borderflow.cli import app
@@ -34,7 +37,8 @@ DATED = CLOSURE_YAML + "      - {crossing: x1, product: durian, trucks: 30, age_
 
 
 #: the solved folders :func:`solve_runs` returns, in order
-RUNS = ("static", "dated", "robust", "robust-restricted", "robust-spot")
+RUNS = ("static", "dated", "robust", "robust-restricted", "robust-spot", "robust-terms",
+        "robust-toll")
 
 
 def solve_runs(root: Path) -> dict[str, Path]:
@@ -61,8 +65,49 @@ def solve_runs(root: Path) -> dict[str, Path]:
     return out
 
 
+def robust_terms_tables() -> dict[str, pd.DataFrame]:
+    """The tiny network with what no other robust plan has (session 10, the gaps of
+    ``verify/robust.py``): a second market K in Yunnan behind X2 (``two_regions``), finite
+    demand at both (M 150 t/day, K 100 t/day: M's bound binds), rice sold at M (10 t/day of
+    demand) with no supply, so a market of finite demand receives nothing; a VN toll
+    (0.1 USD/truck-km) and a value of time (2 USD/t-h); a destination-share rule (Yunnan at
+    most 40 %); X2 at 10 trucks/day, which the normal year's two routes through it fill."""
+    t = tiny.base_tables()
+    two_regions(t)
+    t["markets"].loc[0, "demand_t_per_year"] = 150 * 365
+    t["markets"].loc[1, "demand_t_per_year"] = 100 * 365
+    rice = t["products"].iloc[0].to_dict() | {"product_id": "rice", "name": "Rice",
+                                              "category": "grain", "perishable": "false",
+                                              "reefer": "false"}
+    t["products"] = pd.concat([t["products"], pd.DataFrame([rice])], ignore_index=True)
+    t["seasonality"] = pd.concat([t["seasonality"], t["seasonality"].assign(
+        product_id="rice")], ignore_index=True)
+    t["markets"] = pd.concat([t["markets"], pd.DataFrame([t["markets"].iloc[0].to_dict() | {
+        "product_id": "rice", "price_usd_per_t": 300, "demand_t_per_year": 10 * 365}])],
+        ignore_index=True)
+    t["crossings"].loc[1, "capacity_a_to_b_trucks_per_day"] = 10
+    t["cost_terms"] = pd.DataFrame([
+        {"term": term, "applies_to": where, "value": v, "unit": unit, "low": v, "high": v,
+         **tiny.PROV} for term, where, v, unit in (
+            ("expressway_toll", "VN test road", 0.1, "USD/truck-km"),
+            ("value_of_time", "durian", 2.0, "USD/t-h"))])
+    t["destination_shares"] = pd.DataFrame([
+        {"origin": "VN", "product_id": "durian", "dimension": "china-final-market",
+         "destination": region, "share": s, "low": lo, "high": hi, "measure": "volume",
+         "period": "2024", **tiny.PROV}
+        for region, s, lo, hi in (("yunnan", 0.2, 0.0, 0.4),
+                                  ("guangxi-guangdong", 0.8, 0.0, 1.0))])
+    return t
+
+
+def _expressway(t: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """L3 (VN, 150 km) driven in 2 h: 75 km/h, an expressway the VN toll applies to."""
+    t["links"].loc[2, "travel_h"] = 2.0
+    return t
+
+
 def solve_robust_runs(root: Path) -> dict[str, Path]:
-    """Three robust plan folders (``RobustResult.write``, as ``borderflow robust`` writes them),
+    """Five robust plan folders (``RobustResult.write``, as ``borderflow robust`` writes them),
     each with its own verifier paths:
 
     * ``robust``: ``test_robust_priced.py``'s plan (cg-three-borders, Boten-Mohan closed with
@@ -72,7 +117,10 @@ def solve_robust_runs(root: Path) -> dict[str, Path]:
     * ``robust-restricted``: the same plan without the quota and without pricing: restricted,
       with a gap bound (``gap_bound``);
     * ``robust-spot``: the tiny network, X1 closed with probability 0.1: the baseline plan is
-      kept, so the closed year buys 200 t on the spot market via X2 and idles the X1 booking.
+      kept, so the closed year buys 200 t on the spot market via X2 and idles the X1 booking;
+    * ``robust-terms``: :func:`robust_terms_tables`, X2 closed with probability 0.1: finite
+      demand (market duals), a market receiving nothing, a toll, a value of time, a share rule
+      and a crossing two routes fill.
     """
     from borderflow.data.dataset import load_dataset
     from borderflow.options import RunOptions
@@ -82,11 +130,18 @@ def solve_robust_runs(root: Path) -> dict[str, Path]:
     closed, p = closure_scenarios(["boten-mohan"], 0.5)
     quota = {"crossing": "pa-hang-long-sap", "slot_quota": {"trucks_per_day": 4}}
     spot, p_spot = closure_scenarios(["x1"], 0.1)
+    shut_x2, p_x2 = closure_scenarios(["x2"], 0.1)
     plans = {
         "robust": robust_plan(priced, with_events(closed, quota), p, RunOptions.of()),
         "robust-restricted": robust_plan(priced, closed, p, RunOptions.of(pricing_rounds=0)),
         "robust-spot": robust_plan(load_dataset(border_data(root, "data-robust-spot"),
                                                 check_borders=False), spot, p_spot),
+        "robust-terms": robust_plan(load_dataset(border_data(
+            root, "data-robust-terms", robust_terms_tables()), check_borders=False), shut_x2,
+            p_x2),
+        "robust-toll": robust_plan(load_dataset(border_data(
+            root, "data-robust-toll", _expressway(robust_terms_tables())), check_borders=False),
+            shut_x2, p_x2),
     }
     return {name: plan.write(root / name) for name, plan in plans.items()}
 
@@ -252,6 +307,41 @@ def _onto_the_closed_gate(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
+def _drop_rows(keep: Callable[[pd.DataFrame], pd.Series]) -> Callable[[pd.DataFrame],
+                                                                       pd.DataFrame]:
+    """Drop the rows ``keep`` says False for (a row a spreadsheet lost)."""
+    return lambda d: d[keep(d).to_numpy()].reset_index(drop=True)
+
+
+def _through_x2(more_t: float) -> Callable[[pd.DataFrame], pd.DataFrame]:
+    """``more_t`` t more on every route through X2 (two of them fill it in the normal year)."""
+    return lambda d: d.assign(flow_t=d["flow_t"] + more_t * d["route_id"].str.contains(
+        "x2:").to_numpy())
+
+
+def _summary_without(key: str) -> Callable[[Path], None]:
+    return _summary(lambda s: s.pop(key))
+
+
+def _into_china_twice(df: pd.DataFrame) -> pd.DataFrame:
+    """The first route through X1 made to cross it, cross back and cross again (a path still,
+    arc after arc, but entering China twice)."""
+    df = df.copy()
+    gate = df.index[df["arc_id"] == "x1:a_to_b"][0]
+    route = df.loc[gate, "route_id"]
+    back = df.loc[gate].to_dict() | {"arc_id": "x1:b_to_a", "direction": "b_to_a"}
+    rows = [*df.loc[:gate].to_dict("records"), back, df.loc[gate].to_dict(),
+            *df.loc[gate + 1:].to_dict("records")]
+    out = pd.DataFrame(rows).astype(df.dtypes.to_dict())
+    mine = (out["route_id"] == route).to_numpy()
+    out.loc[mine, "seq"] = range(int(mine.sum()))
+    return out
+
+
+def _booking_scenarios(n: int) -> Callable[[dict], None]:
+    return lambda doc: doc["options"].setdefault("pricing", {}).update(booking_scenarios=n)
+
+
 #: name -> (run, edit); the first ten: the blind spots of issue 15 (its "CSV-only edits" are two
 #: here), then the two tampers that crashed the verifier, then new ones
 TAMPERS: dict[str, tuple[str, Callable[[Path], None]]] = {
@@ -350,6 +440,33 @@ TAMPERS: dict[str, tuple[str, Callable[[Path], None]]] = {
         "scenario-1/route_flows", lambda d: d.assign(spot_t=0.0))),
     "robust: the spot premium dropped from the objective": ("robust-spot", _table(
         "objective", lambda d: d.assign(spot_premium_usd=0.0))),
+    # ---- session 10: rows and values dropped from a robust plan (the verifier must notice a
+    # missing row, not read it as 0), and robust-terms (demand, shares, toll, value of time)
+    "robust: the closed year's unserved row dropped": ("robust", _table(
+        "scenario-1/unserved", _drop_rows(lambda d: d["unserved_t"] <= 0))),
+    "robust: a booked route's plan row dropped": ("robust", _table(
+        "plan_routes", _drop_rows(lambda d: d["booked_t_per_day"] < d[
+            "booked_t_per_day"].max()))),
+    "robust: a scenario's row dropped from the objective table": ("robust", _table(
+        "objective", _drop_rows(lambda d: d["scenario"] != d["scenario"].iloc[-1]))),
+    "robust: the idle cost column dropped from the objective table": ("robust", _table(
+        "objective", lambda d: d.drop(columns="idle_booking_usd"))),
+    "robust: a scenario's row dropped from the scenarios table": ("robust", _table(
+        "scenarios", _drop_rows(lambda d: d["scenario"] != d["scenario"].iloc[-1]))),
+    "robust: the expected cost deleted from the summary": ("robust", _summary_without(
+        "expected_cost_usd_robust")),
+    "robust: plan.parquet deleted": ("robust", _delete("plan.parquet")),
+    "robust: 10 t more through the full X2": ("robust-terms", _table(
+        "scenario-0/route_flows", _through_x2(10.0))),
+    "robust: a route entering China twice": ("robust-spot", _table(
+        "plan_arcs", _into_china_twice)),
+    "robust: the gap bound deleted from the summary": ("robust-restricted", _summary(
+        lambda s: s["pricing"].pop("gap_bound_usd"))),
+    "robust: booking subsets limited to one scenario in run.json": ("robust", _run_json(
+        _booking_scenarios(1))),
+    "robust: 40 t more to M than its demand": ("robust-terms", _table(
+        "scenario-0/route_flows", lambda d: d.assign(flow_t=d["flow_t"] + 40 * (
+            (d["market"] == "cn-m") & (d["flow_t"] > 0)).to_numpy()))),
 }
 
 #: the check each robust tamper must fail (with its edit alone; test_tamper.py)
@@ -375,6 +492,18 @@ ROBUST_CHECKS = {
     "robust: the gap bound lowered": "gap_bound",
     "robust: the spot purchase dropped": "recourse",
     "robust: the spot premium dropped from the objective": "objective",
+    "robust: the closed year's unserved row dropped": "supply_balance",
+    "robust: a booked route's plan row dropped": "recourse",
+    "robust: a scenario's row dropped from the objective table": "objective",
+    "robust: the idle cost column dropped from the objective table": "objective",
+    "robust: a scenario's row dropped from the scenarios table": "objective",
+    "robust: the expected cost deleted from the summary": "objective",
+    "robust: plan.parquet deleted": "tables",
+    "robust: 10 t more through the full X2": "crossing_capacity",
+    "robust: 40 t more to M than its demand": "market_demand",
+    "robust: a route entering China twice": "route",
+    "robust: the gap bound deleted from the summary": "manifest",
+    "robust: booking subsets limited to one scenario in run.json": "booking_route_dual",
 }
 
 #: facts the verifier must re-derive: caught even with a fresh manifest and marker
@@ -382,7 +511,10 @@ RE_DERIVABLE = [name for name in TAMPERS if name not in (
     "closure removed from run.json", "stored verification report edited", "manifest removed",
     "marker removed", "unserved table deleted", "garbage parquet file",
     "a result table deleted outright", "run.json not JSON",
-    "robust: a scenario's route flows deleted")]
+    "robust: a scenario's route flows deleted",
+    # a restricted plan claiming no bound is a state a plan may be in: only the manifest tells
+    # it was not the run's
+    "robust: the gap bound deleted from the summary")]
 
 
 def resign(run: Path) -> None:

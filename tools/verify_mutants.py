@@ -39,8 +39,13 @@ stopped run resumes): ``name, verdict, case or detail, CPU s``. ``--cpu-budget``
 so many CPU seconds of mutants. ``--export`` writes the per-module CSVs of docs/mutation and
 prints the count table of docs/testing.md.
 
-(Over 500 lines: one tool -- the runner with its coverage selection and replay, and the export
-of its results, which reads the same staged copy and mutant names.)
+Session 10: :func:`judge_fast` (the default; ``--legacy`` is the judge above) takes the covering
+cases cheapest first and replays each recorded call once for all cases; ``--compare N`` judges
+the first N mutants both ways, ``--workers N`` forks after the start, ``--cases`` keeps only
+the named oracle cases.
+
+(Over 500 lines: one tool -- the runner with its coverage selection and replay, its two judges,
+and the export of its results, which reads the same staged copy and mutant names.)
 """
 
 from __future__ import annotations
@@ -66,8 +71,9 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 STAGE = ROOT / ".mutation" / "mutants"
-MODULES = ["__init__", "crossings", "dispatch", "facts", "flows", "folder", "levers", "money",
-           "optimality", "origin_stock", "queues", "report", "robust", "routes", "terms"]
+MODULES = ["__init__", "class_fifo", "congestion", "crossings", "dispatch", "facts", "flows",
+           "folder", "levers", "money", "optimality", "origin_stock", "queues", "reopening",
+           "report", "robust", "routes", "terms"]
 #: CPU seconds a mutant's replay or case may take before it counts as a timeout
 TIMEOUT_S = 60
 
@@ -296,7 +302,18 @@ def main() -> None:
     p.add_argument("--out", required=True, help="TSV to append the verdicts to")
     p.add_argument("--cpu-budget", type=float, default=float("inf"),
                    help="stop after so many CPU seconds of mutants")
-    p.add_argument("--no-replay", action="store_true", help="run every covering case in full")
+    p.add_argument("--no-replay", action="store_true", help="run every covering case in full "
+                   "(with --legacy)")
+    p.add_argument("--legacy", action="store_true", help="session 9's judge: replay and run "
+                   "the covering cases in the oracle's order, no call replayed once for all")
+    p.add_argument("--compare", type=int, default=0, metavar="N", help="judge the first N "
+                   "mutants to run both ways (legacy, then fast) and write name, legacy "
+                   "verdict, fast verdict, their CPU s and details to --compare-out")
+    p.add_argument("--compare-out", default="/dev/null", help="TSV of --compare")
+    p.add_argument("--workers", type=int, default=1, help="processes, forked after the start "
+                   "(each takes every n-th mutant)")
+    p.add_argument("--cases", action="append", default=[], help="only the oracle cases whose "
+                   "name starts so (repeatable; e.g. to run survivors against new cases)")
     p.add_argument("--export", metavar="FOLDER", help="write --out's verdicts as FOLDER/"
                    "verify-<module>.csv (with FOLDER/verdicts.csv: mutant, verdict of the "
                    "survivors), print the count table of docs/testing.md and run nothing")
@@ -310,7 +327,8 @@ def main() -> None:
     names = ([x.strip() for x in open(a.names) if x.strip()] if a.names else []) + names_of(
         a.module)
     names = list(dict.fromkeys(names))  # the file first, then the modules, each once
-    out = Path(a.out)
+    out = Path(a.out).resolve()  # the runner works in the staged copy (os.chdir below)
+    compare_out = Path(a.compare_out).resolve()
     done = {line.split("\t")[0] for line in out.read_text().splitlines()} if out.exists() \
         else set()
 
@@ -330,13 +348,17 @@ def main() -> None:
 
     cov = coverage.Coverage(data_file=None, include=[str(STAGE / "borderflow" / "verify" /
                                                          "*.py")])
+    if a.cases:
+        cases = {n: c for n, c in cases.items() if n.startswith(tuple(a.cases))}
     with Recorder(dicts) as rec:
-        base = {}
+        base, cost = {}, {}
         cov.start()
         for name, check in cases.items():
             rec.case = name
             cov.switch_context(name)
+            c0 = time.process_time()
             base[name] = vc.outcome(check())
+            cost[name] = time.process_time() - c0
         cov.stop()
     data = cov.get_data()
     ran = {Path(f).stem: {line: set(c) for line, c in data.contexts_by_lineno(f).items()}
@@ -357,22 +379,60 @@ def main() -> None:
           f"of {len(rec.calls)} of {len(dicts)} mutated functions, "
           f"{sum(map(len, rec.store.blobs.values())) / 1e6:.0f} MB of snapshots", flush=True)
 
-    spent = 0.0
-    with out.open("a", encoding="utf-8") as sink:
-        for name in names:
-            if name in done:
-                continue
+    todo = [n for n in names if n not in done]
+    compared = set(todo[:a.compare])
+    worker = _fork(a.workers)
+    spent, spent_by = 0.0, {}
+    with out.open("a", encoding="utf-8") as sink, (open(compare_out, "a", encoding="utf-8")
+                                                   if a.compare else open(os.devnull, "w")) as side:
+        for name in todo[worker::a.workers]:
             if spent > a.cpu_budget:
                 print(f"CPU budget spent ({spent:.0f} s): stopping", flush=True)
                 break
-            c0 = time.process_time()
-            verdict, detail = judge(name, dicts, calls, rec.store, cases, base, vc.outcome,
-                                    not a.no_replay, _executed(name, statements, ran))
-            cpu = time.process_time() - c0
-            spent += cpu
+            executed = _executed(name, statements, ran)
+            legacy = fast = None
+            for way in _ways(a.legacy, name in compared):
+                c0 = time.process_time()
+                if way == "legacy":
+                    legacy = judge(name, dicts, calls, rec.store, cases, base, vc.outcome,
+                                   not a.no_replay, executed)
+                else:
+                    fast = judge_fast(name, dicts, calls, rec.store, cases, base, vc.outcome,
+                                      executed, cost)
+                spent_by[way] = time.process_time() - c0
+            if name in compared:  # both runners on the same mutant: verdicts and CPU s
+                side.write(f"{name}\t{legacy[0]}\t{fast[0]}\t{spent_by['legacy']:.2f}\t"
+                           f"{spent_by['fast']:.2f}\t{legacy[1]}\t{fast[1]}\n")
+                side.flush()
+            verdict, detail = legacy if a.legacy else fast
+            cpu = spent_by["legacy" if a.legacy else "fast"]
+            spent += sum(spent_by.values())
+            spent_by.clear()
             sink.write(f"{name}\t{verdict}\t{detail}\t{cpu:.2f}\n")
             sink.flush()
     print(f"done: {spent:.0f} CPU s of mutants", flush=True)
+    if worker:
+        os._exit(0)
+    for _ in range(a.workers - 1):
+        os.wait()
+
+
+def _ways(legacy: bool, compared: bool) -> list[str]:
+    """The judges to run on one mutant, in order: one, or both (alternating which goes first,
+    so neither gains from the other's warm caches in the CPU comparison)."""
+    if not compared:
+        return ["legacy" if legacy else "fast"]
+    _ways.turn = getattr(_ways, "turn", 0) + 1
+    return ["legacy", "fast"] if _ways.turn % 2 else ["fast", "legacy"]
+
+
+def _fork(workers: int) -> int:
+    """Fork ``workers - 1`` children after the oracle's start (they share its solved cases and
+    recorded calls, copy on write); returns this process's index (0: the parent)."""
+    for i in range(1, workers):
+        if os.fork() == 0:
+            return i
+    return 0
 
 
 def _executed(name: str, statements: dict, ran: dict) -> set[str] | None:
@@ -388,40 +448,38 @@ def _executed(name: str, statements: dict, ran: dict) -> set[str] | None:
 
 
 def judge(name: str, dicts, calls, store, cases, base, outcome, use_replay: bool,
-          executed: set[str] | None = None):
+          executed: set[str] | None = None, cost: dict[str, float] | None = None):
     """(verdict, detail) of one mutant: killed / survived:no-effect / survived:masked /
     timeout / not-reached / unknown. ``calls``: function key -> case -> its recorded calls,
-    in case order."""
-    head, _, _ = name.rpartition("__mutmut_")
-    module, _, func = head.rpartition(".")
-    key, mutant = f"{module}.{func}", name.rpartition(".")[2]
-    if key not in dicts or mutant not in dicts[key]:
-        return "unknown", "no such mutant in the staged copy"
-    by_case = calls.get(key, {})
-    if not by_case:
-        return "not-reached", "no oracle case calls the function"
-    if executed is not None:
-        by_case = {c: v for c, v in by_case.items() if c in executed}
-        if not by_case:
-            return "survived:not-executed", "no case runs the changed statement"
-    differed = 0
+    in case order. With ``cost`` (CPU s of each case's unmutated run): :func:`judge_fast`."""
+    key, mutant, by_case = _covering(name, dicts, calls, executed)
+    if isinstance(by_case, tuple):
+        return by_case  # unknown, not reached or not executed: no case to run
+    fn, answers, differed = dicts[key][mutant], {}, 0
+
+    def differs(recorded) -> bool:
+        if cost is None:
+            return not use_replay or replay(fn, recorded, store)
+        for call in recorded:  # each distinct call replayed once for all cases
+            k = tuple(call)
+            if k not in answers:
+                answers[k] = replay(fn, [call], store)
+            if answers[k]:
+                return True
+        return False
+
+    order = list(by_case) if cost is None else sorted(by_case, key=lambda c: (
+        cost.get(c, 0.0), c))
     os.environ["MUTANT_UNDER_TEST"] = name
     try:
         with cpu_limit(TIMEOUT_S):
-            for case, recorded in by_case.items():
-                if use_replay and not replay(dicts[key][mutant], recorded, store):
+            for case in order:
+                if not differs(by_case[case]):
                     continue  # every call alike: the case runs as the original did
                 differed += 1
-                try:
-                    got = outcome(cases[case]())
-                except Timeout:
-                    raise
-                except Exception as err:  # noqa: BLE001 - the oracle's test would error
-                    return "killed", f"{case}: raises {type(err).__name__}"
-                if got != base[case]:
-                    checks = sorted(k for k in set(got) | set(base[case])
-                                    if got.get(k) != base[case].get(k))
-                    return "killed", f"{case}: {','.join(checks)[:120]}"
+                killed = _full_run(case, cases, base, outcome)
+                if killed:
+                    return killed
         if not differed:
             return "survived:no-effect", f"{sum(map(len, by_case.values()))} calls alike"
         return "survived:masked", f"{differed} cases differ in calls, not in outcome"
@@ -429,6 +487,56 @@ def judge(name: str, dicts, calls, store, cases, base, outcome, use_replay: bool
         return "timeout", f"over {TIMEOUT_S} CPU s"
     finally:
         os.environ["MUTANT_UNDER_TEST"] = ""
+
+
+def _covering(name: str, dicts, calls, executed: set[str] | None):
+    """(function key, mutant, case -> recorded calls of the cases that run its change), or
+    the verdict when there is none (``unknown`` / ``not-reached`` /
+    ``survived:not-executed``) in place of the cases."""
+    head, _, _ = name.rpartition("__mutmut_")
+    module, _, func = head.rpartition(".")
+    key, mutant = f"{module}.{func}", name.rpartition(".")[2]
+    if key not in dicts or mutant not in dicts[key]:
+        return key, mutant, ("unknown", "no such mutant in the staged copy")
+    by_case = calls.get(key, {})
+    if not by_case:
+        return key, mutant, ("not-reached", "no oracle case calls the function")
+    if executed is not None:
+        by_case = {c: v for c, v in by_case.items() if c in executed}
+        if not by_case:
+            return key, mutant, ("survived:not-executed", "no case runs the changed statement")
+    return key, mutant, by_case
+
+
+def _full_run(case: str, cases, base, outcome) -> tuple[str, str] | None:
+    """Run one case in full with the mutant on: ``("killed", detail)`` when its outcome differs
+    from the unmutated one (or it raises: the oracle's test would error), else ``None``."""
+    try:
+        got = outcome(cases[case]())
+    except Timeout:
+        raise
+    except Exception as err:  # noqa: BLE001 - the oracle's test would error
+        return "killed", f"{case}: raises {type(err).__name__}"
+    if got != base[case]:
+        checks = sorted(k for k in set(got) | set(base[case])
+                        if got.get(k) != base[case].get(k))
+        return "killed", f"{case}: {','.join(checks)[:120]}"
+    return None
+
+
+def judge_fast(name: str, dicts, calls, store, cases, base, outcome,
+               executed: set[str] | None, cost: dict[str, float]):
+    """(verdict, detail) of one mutant, the same as :func:`judge` with replay, faster:
+
+    * the covering cases are taken cheapest first (``cost``: CPU s of each case's unmutated
+      run), so a kill -- the first case whose outcome differs -- costs the least full run;
+    * a recorded call is replayed once for all cases: many cases (a run folder and its
+      tampers) pass the mutated function the same inputs, recorded once (:class:`Store` keys
+      by content), so (inputs, state after, result) identifies the replay's answer.
+
+    Neither changes a verdict: a kill still needs a full case whose outcome differs, and a
+    survivor still has every covering case either replayed alike or run in full."""
+    return judge(name, dicts, calls, store, cases, base, outcome, True, executed, cost)
 
 
 def changes(module_file: Path) -> dict[str, str]:
