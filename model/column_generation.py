@@ -107,6 +107,12 @@ class Pricing:
         a search is ``restricted`` with a gap bound that counts it (never ``certified``).
         Off by default: the run stops pricing at the first search that reaches the limit and
         says the gap is unknown.
+    dominance : bool
+        Dated runs: discard search labels dominated by the exact rule of
+        :mod:`borderflow.model.dated_dominance` (``--pricing-dominance``): the same least
+        reduced costs and bounds, so the same certificate, with fewer labels. Off by default
+        (a pair may then get fewer than ``columns_per_pair`` columns, so the rounds and, at
+        ties, the reported optimum may differ from a run without it).
     """
 
     enabled: bool = True
@@ -118,6 +124,7 @@ class Pricing:
     window_start: bool = False
     booking_scenarios: int = 8
     label_bound: bool = False
+    dominance: bool = False
 
 
 #: how the reason of a run whose pricing met its label limit starts
