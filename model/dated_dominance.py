@@ -15,7 +15,7 @@ dominates ``L2`` when
 2. ``h1 <= h2`` (hours so far);
 3. before the gate: ``M1`` is a subset of ``M2`` (countries entered);
 4. ``cost1 + margin <= cost2`` (USD/truck), with ``margin`` = :attr:`Margins.after` after the
-   gate and :meth:`Margins.before` (``M2``) before it.
+   gate and :meth:`Margins.before` (``v``'s country, ``M2``) before it.
 
 The nodes visited are *not* compared (see the proof): paths that reach a node by different
 roads dominate each other too, which is what the search needs on dense road networks.
@@ -24,15 +24,16 @@ The margins (per truck; all duals over the days ``t .. t + reach`` a column of t
 meet, a day past the model counting as dual 0, open):
 
 - :math:`\Lambda = P \max_m (\max_d \lambda_{m,d} - \min_d \lambda_{m,d})`: market duals;
-- a crossing passed (not the gate) costs ``term + entry`` on the day it is reached; its spread
-  ``s_x`` is ``max - min`` of that over the days, infinite if the direction is closed on any;
-  :math:`S = \max_x s_x`;
-- the gate: :math:`G = \max_{g, m} \big[e_g + \max(T_g - t_g + P(\bar\lambda_m -
-  \underline\lambda_m),\; T_g + P(\bar\lambda_m - \text{price}_m - \text{penalty}))\big]`
-  with ``T_g``/``t_g`` the most/least gate term over the days (``T_g`` infinite if closed on
-  any), ``e_g`` the spread of its entry duals;
-- ``before(M2) = k S + max(G, Lambda)`` with ``k = max(0, countries - |M2| - 1)`` the most
-  crossings a completion can pass before its gate; ``after = Lambda``.
+- a crossing arc ``x`` passed (not the gate) costs ``term + entry`` on the day it is reached;
+  its spread ``s_x`` is ``max - min`` of that over the days, infinite if the direction is
+  closed on any;
+- as the gate: :math:`G_x = e_x + \max_m \max(T_x - t_x + \Lambda,\; T_x + P(\bar\lambda_m -
+  \text{price}_m - \text{penalty}))` with ``T_x``/``t_x`` the most/least gate term over the
+  days (``T_x`` infinite if closed on any), ``e_x`` the spread of its entry duals;
+- ``after = Lambda``; ``before = D(Y, M2)`` for the dominated label in country ``Y`` having
+  entered the countries ``M2``: :math:`D(Y, M) = \max(\Lambda, \max_x \max(G_x, s_x + D(Z_x,
+  M \cup Z_x)))` over the crossing arcs ``x`` from ``Y`` into a country ``Z_x`` outside ``M``
+  (the most a completion's crossings can add, in an order the countries allow; memoised).
 
 The proof needs waiting costs and link costs ``>= 0`` and links within one country; where
 any fails the margins are infinite (no dominance).
@@ -44,15 +45,17 @@ more than ``margin`` above what it costs ``L2``.* Let ``Q`` (arcs, then the colu
 complete ``L2``. It is feasible for ``L1``: its crossings enter countries outside ``M2``, so
 outside ``M1``; hours ``h1 + x <= h2 + x`` keep shelf life and every cut of the search; the
 gate is reached on a day ``<= `` ``L2``'s, so inside the model when ``L2``'s is; a crossing it
-passes is open on ``L1``'s day when ``S`` is finite (and ``k = 0`` means it passes none). The
+passes, or departs from as its gate, is open on ``L1``'s day when the margin is finite. The
 arc costs of ``Q`` are the same for both. After the gate (same gate, same ``a``): ``W1 >= W2``
 (``W`` falls with the hours), so ``L1`` may depart on every day ``L2`` may, and hold whenever
 ``L2`` may, at the same waiting cost and gate dual; only ``lambda`` on ``day + k`` differs,
-by at most ``Lambda``. Before the gate: each of the ``<= k`` crossings passed costs ``L1`` at
-most ``S`` more; at the gate, ``L1`` may depart on its own arrival day ``a1`` (``a1 <= n - 1``,
+by at most ``Lambda``. Before the gate: ``Q``'s crossings leave ``Y`` and then each country
+entered, into countries outside ``M2``; each passed costs ``L1`` at most ``s_x`` more; at the
+gate ``g``, ``L1`` may depart on its own arrival day ``a1`` (``a1 <= n - 1``,
 wait 0), paying at most ``e + T + P(\bar\lambda - price)`` (entry included), while ``L2`` pays
 at least ``e_min + min(t + P(\underline\lambda - price), P penalty)`` (waiting costs ``>= 0``):
-the difference is at most ``G``; a direct end differs by at most ``Lambda``.
+the difference is at most ``G_g``; so at most ``D(Y, M2)`` in all; a direct end differs by at
+most ``Lambda``.
 
 *(ii) A completion that meets ``L1``'s path is handled by a prefix of it.* Links join nodes of
 one country and a path enters each country once. After the gate, ``Q`` stays in the gate's
@@ -65,7 +68,7 @@ extended by ``Q`` up to ``u``. Links cost ``>= 0`` and carry no dual, so ``L1u``
 cost or hours than ``L1``, the same countries and gate state, and ``L2u`` no less than ``L2``:
 ``L1u`` dominates ``L2u`` by 1-4, and ``Q`` from ``u`` avoids ``L1u``'s nodes (a node of it
 before ``u`` would come first), so (i) applies: ``L1u + Q[u:]`` is an elementary column
-costing no more than ``L2 + Q``. The margins only fall as ``M`` grows, so they hold at ``u``.
+costing no more than ``L2 + Q``. ``L2u`` is in ``Y`` with the countries ``M2``: the same margin.
 
 *(iii) The search stays exact.* By induction on the arcs of ``Q``: every column extending a
 kept label is matched, at no greater reduced cost, by a column extending a kept label with a
@@ -130,7 +133,6 @@ class Margins:
 
         pass_top, pass_low = extremes(term + ent)
         pass_top[closed[cs, ds]] = math.inf
-        self.passes = float((pass_top - pass_low).max()) if len(cs) else 0.0
         lam_spread, lam_over = [], []
         for m, price in markets.items():
             node = graph.node_ids[m]
@@ -139,26 +141,36 @@ class Margins:
             lam_spread.append(P * (max(lam) - min(lam)))
             lam_over.append(P * (max(lam) - price - product.penalty_usd_per_t))
         market = max(lam_spread, default=0.0)
-        gate = market
+        gate = np.full(len(cs), -math.inf)
         if len(cs) and markets:
             g_top, g_low = extremes(term)
             g_top[closed[cs, ds]] = math.inf
             e_top, e_low = extremes(ent)
-            per_gate = (e_top - e_low) + np.maximum(g_top - g_low + market,
-                                                    g_top + max(lam_over))
-            gate = max(gate, float(per_gate.max()))
+            gate = (e_top - e_low) + np.maximum(g_top - g_low + market, g_top + max(lam_over))
         self.after = market
-        self.gate = gate
-        self.countries = len(set(int(c) for c in graph.country))
+        # per crossing arc usable: (country left, country entered, spread passed, as the gate)
+        self.arcs = list(zip(graph.country[graph.tail[x]].tolist(),
+                             graph.country[graph.head[x]].tolist(),
+                             (pass_top - pass_low).tolist(), gate.tolist()))
+        self.memo: dict[tuple[int, int], float] = {}
         links = usable & (graph.crossing < 0)
         if duals.waiting_cost_usd_per_truck_day < 0 or (weight[links] < 0).any() or \
                 (graph.country[graph.tail[links]] != graph.country[graph.head[links]]).any():
-            self.after = self.gate = math.inf  # the proof's premises fail: no dominance
+            self.after = math.inf  # the proof's premises fail: no dominance
+            self.arcs = [(a, b, math.inf, math.inf) for a, b, _, _ in self.arcs]
 
-    def before(self, mask: int) -> float:
-        """Margin before the gate for a dominated label that has entered ``mask``."""
-        k = max(0, self.countries - bin(mask).count("1") - 1)
-        return self.gate + (k * self.passes if k else 0.0)
+    def before(self, country: int, mask: int) -> float:
+        """Margin before the gate for a dominated label in ``country`` that has entered
+        ``mask``: the most the crossings a completion can take, in the order countries allow,
+        can cost in spreads (``D(Y, M)`` of the module docstring), and at least ``Lambda``."""
+        got = self.memo.get((country, mask))
+        if got is None:
+            got = self.after
+            for a, b, spread, gate in self.arcs:
+                if a == country and not mask >> b & 1:
+                    got = max(got, gate, spread + self.before(b, mask | 1 << b))
+            self.memo[(country, mask)] = got
+        return got
 
 
 class Front:
@@ -169,12 +181,12 @@ class Front:
         self.kept: dict[tuple, list] = {}
         self.dominated = 0
 
-    def admit(self, node: int, cost: float, hours: float, mask: int, gate: int,
+    def admit(self, node: int, country: int, cost: float, hours: float, mask: int, gate: int,
               gate_h: float) -> bool:
         """Whether a new label is kept (and record it); ``False``: a kept one dominates it."""
         after = gate >= 0
         key = (node, gate, int(gate_h // 24) if after else -1)
-        margin = self.margins.after if after else self.margins.before(mask)
+        margin = self.margins.after if after else self.margins.before(country, mask)
         kept = self.kept.setdefault(key, [])
         for c1, h1, m1 in kept:
             if c1 + margin <= cost and h1 <= hours and (after or not m1 & ~mask):

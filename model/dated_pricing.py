@@ -312,6 +312,7 @@ def price_dated(graph: PricingGraph, products: Sequence[PricingProduct], duals: 
                                  {m: 0.0 for m in markets})
         reach_days = int(product.shelf_life_h // 24) + duals.max_wait_days + 1
         bounds = _Bounds(graph, product, duals, days, usable, links, markets, reach_days)
+        margins: dict = {}
         for t in dispatch_periods:
             bound_all, bound_links = bounds.at(t)
             for origin in product.origins:
@@ -333,10 +334,13 @@ def price_dated(graph: PricingGraph, products: Sequence[PricingProduct], duals: 
                     search = _DatedSearch(graph, product, duals, days, usable, markets,
                                           fastest, bound_all, bound_links, t, max_labels,
                                           entry, hours_cap=cap, label_bound=label_bound)
-                    if dominance:
-                        search.front = Front(Margins(graph, product, duals, days, usable,
-                                                     markets, t, reach_days, entry,
-                                                     search.weight))
+                    if dominance:  # one Margins per day and entry duals (origins share it)
+                        mkey = (t, None if entry is None else entry.tobytes())
+                        if mkey not in margins:
+                            margins[mkey] = Margins(graph, product, duals, days, usable,
+                                                    markets, t, reach_days, entry,
+                                                    search.weight)
+                        search.front = Front(margins[mkey])
                     found, bound, exact = search.run(at[origin], pi - shift, max_columns,
                                                      -tolerance)
                     stats["pairs"] += int(band == 0)
@@ -450,7 +454,7 @@ class _DatedSearch:
         labels = [(o, 0.0, 0.0, 1 << int(g.country[o]), 1 << o, -1, 0.0, 0, -1, -1, None)]
         front = self.front
         if front is not None:
-            front.admit(o, 0.0, 0.0, labels[0][3], -1, 0.0)
+            front.admit(o, int(g.country[o]), 0.0, 0.0, labels[0][3], -1, 0.0)
         heap = [(self.bound_all[o], 0)]
         found = []
         while heap:
@@ -482,7 +486,8 @@ class _DatedSearch:
                 continue
             for child, bound in self._extend(label, lid):
                 if front is not None and child[0] >= 0 and not front.admit(
-                        child[0], child[1], child[2], child[3], child[5], child[6]):
+                        child[0], int(g.country[child[0]]), child[1], child[2], child[3],
+                        child[5], child[6]):
                     continue
                 labels.append(child)
                 heapq.heappush(heap, (child[1] + bound, len(labels) - 1))

@@ -41,7 +41,8 @@ class _TimeBlind(dated_dominance.Margins):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.after = self.gate = self.passes = 0.0
+        self.after = 0.0
+        self.arcs = [(a, b, 0.0, 0.0) for a, b, _, _ in self.arcs]
 
 
 def _open(duals: DatedDuals, opened: bool) -> DatedDuals:
