@@ -9,6 +9,9 @@ target 4).
     python tests/benchmarks/region_profile.py embedded --scenario data/scenarios/boten-2021.yaml \
         --routes enumerate [--dominance]
 
+Environment ``REGION_DUMP_PRICING=FILE``: pickle the first dated pricing pass's inputs
+(``price_dated``'s arguments) to FILE and stop, for ``dominance_probe.py``.
+
 ``embedded``: the embedded dataset (borders checked); ``--scenario``: the first scenario of a
 YAML file instead of the ``--days`` horizon; ``--dominance``: ``Pricing(dominance=True)``
 (model/dated_dominance.py); ``--aggregate-streams``: ``RunOptions.aggregate_streams``.
@@ -121,6 +124,21 @@ def install(extra_highs: dict) -> None:
     timed(pipeline, "price_once", "pricing", lambda r, a: {"columns": len(r[0]),
                                                           "least": r[1], "gap": r[2]})
     timed(dated_columns, "price_dated", "searches", lambda r, a: dict(r.stats))
+    if os.environ.get("REGION_DUMP_PRICING"):  # the first dated pass's inputs, then stop
+        inner = dated_columns.price_dated
+
+        def dump(*args, **kwargs):
+            import pickle
+
+            with open(os.environ["REGION_DUMP_PRICING"], "wb") as f:
+                pickle.dump((args, {k: v for k, v in kwargs.items()
+                                    if k not in ("reuse", "record")}), f)
+            print(json.dumps({"dumped": os.environ["REGION_DUMP_PRICING"],
+                              "cpu_s": round(_cpu(), 2)}), flush=True)
+            os._exit(0)
+            return inner(*args, **kwargs)
+
+        dated_columns.price_dated = dump
     timed(window_pricing, "price_dated_model", "window_pricing",
           lambda r, a: {"columns": len(r.columns)})
     timed(pipeline, "keyed_basis", "keyed_basis")
