@@ -85,6 +85,7 @@ margin-free rule that the same test catches.
 
 from __future__ import annotations
 
+import bisect
 import math
 
 import numpy as np
@@ -187,10 +188,11 @@ class Front:
         after = gate >= 0
         key = (node, gate, int(gate_h // 24) if after else -1)
         margin = self.margins.after if after else self.margins.before(country, mask)
-        kept = self.kept.setdefault(key, [])
-        for c1, h1, m1 in kept:
-            if c1 + margin <= cost and h1 <= hours and (after or not m1 & ~mask):
+        kept = self.kept.setdefault(key, [])  # (cost, hours, mask), by cost
+        for i in range(bisect.bisect_right(kept, (cost - margin, math.inf))):
+            _, h1, m1 = kept[i]
+            if h1 <= hours and (after or not m1 & ~mask):
                 self.dominated += 1
                 return False
-        kept.append((cost, hours, mask))
+        bisect.insort(kept, (cost, hours, mask))
         return True
