@@ -108,11 +108,8 @@ class Pricing:
         Off by default: the run stops pricing at the first search that reaches the limit and
         says the gap is unknown.
     dominance : bool
-        Dated runs: discard search labels dominated by the exact rule of
-        :mod:`borderflow.model.dated_dominance` (Python API; no CLI flag yet): the same least
-        reduced costs and bounds, so the same certificate, with fewer labels. Off by default
-        (a pair may then get fewer than ``columns_per_pair`` columns, so the rounds and, at
-        ties, the reported optimum may differ from a run without it).
+        Dated runs: drop labels dominated by the exact rule of :mod:`.dated_dominance` (same
+        least reduced costs and bounds, fewer labels; at ties another optimum). Off by default.
     """
 
     enabled: bool = True
