@@ -49,6 +49,8 @@ def recorded_pricing(pricing: Pricing) -> dict:
         out.pop("booking_scenarios")
     if not out["label_bound"]:  # likewise
         out.pop("label_bound")
+    if not out["dominance"]:  # likewise
+        out.pop("dominance")
     return out
 
 

@@ -92,25 +92,25 @@ class Pricing:
         (:mod:`borderflow.window_pricing`, ``--window-pricing``). The rounds that follow price
         with the whole LP's optimal duals as always, so the run is certified the same way;
         the optimum is the same, but the LP solved differs from the default path's, so at
-        ties another optimal vertex (flows, duals) may be reported. ``None`` (the default):
-        on wherever the run can take it (:func:`borderflow.window_pricing.window_start_problem`
-        says why not, and the run carries on without it); ``True``: asked for
-        (``--window-pricing``; a run that cannot take it carries on without it too, as it
-        always did); ``False``: off (``--no-window-pricing``).
+        ties another optimal vertex (flows, duals) may be reported. ``None`` (default): on
+        where the run can take it (:func:`~borderflow.window_pricing.window_start_problem`
+        says why not); ``True``: asked for (a run that cannot take it carries on without it
+        too); ``False``: off (``--no-window-pricing``).
     booking_scenarios : int
         Robust plans: most scenarios whose ``2^k - 1`` booking subsets are priced in each round
-        (``--booking-scenarios``, 0-12; default
-        :data:`~borderflow.model.robust_pricing.MAX_EXACT_SCENARIOS`). Above it a plan is
-        certified only when no scenario's own column prices out, otherwise ``restricted`` with
-        its gap bound (docs/certified-routing.md).
+        (``--booking-scenarios``, 0-12; :data:`.robust_pricing.MAX_EXACT_SCENARIOS`). Above
+        it a plan is certified only when no scenario's own column prices out, otherwise
+        ``restricted`` with its gap bound (docs/certified-routing.md).
     label_bound : bool
         Dated runs: a search that reaches ``max_labels`` stops with the least key it had left
         (its A* key: the cost so far plus a lower bound to the end) as a lower bound on its
         reduced cost, instead of stopping pricing (``--pricing-label-bound``). The pass goes
         on, the columns the other searches find are added, and a run whose last pass has such
         a search is ``restricted`` with a gap bound that counts it (never ``certified``).
-        Off by default: the run stops pricing at the first search that reaches the limit and
-        says the gap is unknown.
+        Off by default: pricing stops at the first search at the limit, gap unknown.
+    dominance : bool
+        Dated runs: drop labels dominated by the exact rule of :mod:`.dated_dominance` (same
+        least reduced costs, fewer labels; at ties another optimum). Off by default.
     """
 
     enabled: bool = True
@@ -122,6 +122,7 @@ class Pricing:
     window_start: bool | None = None
     booking_scenarios: int = 8
     label_bound: bool = False
+    dominance: bool = False
 
 
 #: how the reason of a run whose pricing met its label limit starts

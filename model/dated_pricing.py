@@ -114,6 +114,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from .dated_dominance import Front, Margins
 from .pricing import (
     DIRECTIONS,
     HOURS_EPS,
@@ -252,7 +253,8 @@ def price_dated(graph: PricingGraph, products: Sequence[PricingProduct], duals: 
                 dispatch_periods: Sequence[int], *, max_columns: int = 1,
                 tolerance: float = TOLERANCE, max_labels: int = MAX_LABELS,
                 bands: Mapping | None = None, reuse=None,
-                record: dict | None = None, label_bound: bool = False) -> PricingResult:
+                record: dict | None = None, label_bound: bool = False,
+                dominance: bool = False) -> PricingResult:
     """Price every (origin, product, dispatch day): depart, hold and direct columns with a
     reduced cost below ``-tolerance`` (module docstring).
 
@@ -285,6 +287,10 @@ def price_dated(graph: PricingGraph, products: Sequence[PricingProduct], duals: 
         ``columns`` add ``period`` and ``departure`` (gate day, ``-1`` direct, ``-2`` hold);
         ``pairs`` add ``period``; ``min_reduced_cost_usd_per_t`` is exact where ``exact``,
         otherwise a proven lower bound ``>= -tolerance``.
+    dominance : bool
+        Discard labels dominated by the rule of :mod:`borderflow.model.dated_dominance`
+        (exact: the same least reduced cost and bounds, fewer labels; ``stats["dominated"]``
+        counts them; a pair may get fewer columns than ``max_columns``).
     reuse : Reuse, optional
         A sweep scenario's :class:`borderflow.model.dated_reuse.Reuse`: a search whose inputs
         are bit for bit the reference's takes the reference's result (without ``bands``).
@@ -296,6 +302,8 @@ def price_dated(graph: PricingGraph, products: Sequence[PricingProduct], duals: 
     stats = {"pairs": 0, "searched": 0, "labels": 0, "columns": 0}
     if label_bound:
         stats["limited"] = 0
+    if dominance:
+        stats["dominated"] = 0
     at = graph.node_index()
     # the duals' signs checked up front, as every product's crossing terms would (those are
     # made only for a product whose searches run)
@@ -320,6 +328,7 @@ def price_dated(graph: PricingGraph, products: Sequence[PricingProduct], duals: 
                                          {m: 0.0 for m in markets})
                 reach_days = int(product.shelf_life_h // 24) + duals.max_wait_days + 1
                 ready.update(days=days, usable=usable, markets=markets, fastest=fastest,
+                             reach_days=reach_days,
                              bounds=_Bounds(graph, product, duals, days, usable, links,
                                             markets, reach_days), at={})
             return ready
@@ -330,6 +339,7 @@ def price_dated(graph: PricingGraph, products: Sequence[PricingProduct], duals: 
                 p["at"][t] = p["bounds"].at(t)
             return p["at"][t]
 
+        margins: dict = {}
         for t in dispatch_periods:
             for origin in product.origins:
                 pi = float(duals.supply_usd_per_t.get((origin, product.product_id, t), 0.0))
@@ -355,6 +365,13 @@ def price_dated(graph: PricingGraph, products: Sequence[PricingProduct], duals: 
                                           p["markets"], p["fastest"], bound_all, bound_links,
                                           t, max_labels, entry, hours_cap=cap,
                                           label_bound=label_bound)
+                    if dominance:  # one Margins per day and entry duals (origins share it)
+                        mkey = (t, None if entry is None else entry.tobytes())
+                        if mkey not in margins:
+                            margins[mkey] = Margins(graph, product, duals, p["days"],
+                                                    p["usable"], p["markets"], t,
+                                                    p["reach_days"], entry, search.weight)
+                        search.front = Front(margins[mkey])
                     found, bound, exact = search.run(at[origin], pi - shift, max_columns,
                                                      -tolerance)
                     stats["pairs"] += int(band == 0)
@@ -362,6 +379,8 @@ def price_dated(graph: PricingGraph, products: Sequence[PricingProduct], duals: 
                     stats["labels"] += search.popped
                     if search.limited:
                         stats["limited"] += 1
+                    if search.front is not None:
+                        stats["dominated"] += search.front.dominated
                     tag = () if bands is None else (band, shift)
                     pairs.append((origin, product.product_id, t,
                                   (bound_all[at[origin]] / product.payload_t_per_truck) - pi
@@ -452,6 +471,8 @@ class _DatedSearch:
         # at the label limit: stop with a lower bound (True) or raise PricingLimitError
         self.label_bound = label_bound
         self.limited = False
+        # dated_dominance.Front of the search (None: every label kept)
+        self.front = None
 
     def run(self, o: int, pi: float, max_columns: int,
             threshold: float) -> tuple[list, float, bool]:
@@ -462,6 +483,9 @@ class _DatedSearch:
         offset = P * pi
         cut = threshold * P + offset  # keys at or above it cannot price out
         labels = [(o, 0.0, 0.0, 1 << int(g.country[o]), 1 << o, -1, 0.0, 0, -1, -1, None)]
+        front = self.front
+        if front is not None:
+            front.admit(o, int(g.country[o]), 0.0, 0.0, labels[0][3], -1, 0.0)
         heap = [(self.bound_all[o], 0)]
         found = []
         while heap:
@@ -492,6 +516,10 @@ class _DatedSearch:
                     break
                 continue
             for child, bound in self._extend(label, lid):
+                if front is not None and child[0] >= 0 and not front.admit(
+                        child[0], int(g.country[child[0]]), child[1], child[2], child[3],
+                        child[5], child[6]):
+                    continue
                 labels.append(child)
                 heapq.heappush(heap, (child[1] + bound, len(labels) - 1))
         if not found:

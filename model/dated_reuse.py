@@ -37,7 +37,7 @@ class ReferencePricing:
     duals: object
     graph: object
     products: tuple
-    options: tuple  # (max_columns, tolerance, max_labels)
+    options: tuple  # (max_columns, tolerance, max_labels, dominance)
     searches: dict
 
 
@@ -59,7 +59,7 @@ class Reuse:
     duals : DatedDuals
         The pass's duals.
     graph, products, options
-        The pass's pricing inputs and ``(max_columns, tolerance, max_labels)``.
+        The pass's pricing inputs and ``(max_columns, tolerance, max_labels, dominance)``.
     """
 
     def __init__(self, reference: ReferencePricing, duals, graph, products, options):

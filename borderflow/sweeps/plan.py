@@ -67,6 +67,8 @@ def _pricing_payload(pricing: Pricing) -> dict:
         out.pop("booking_scenarios")
     if not out["label_bound"]:  # likewise
         out.pop("label_bound")
+    if not out["dominance"]:  # likewise
+        out.pop("dominance")
     return out
 
 @dataclass(frozen=True)

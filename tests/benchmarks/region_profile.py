@@ -3,8 +3,18 @@ target 4).
 
     python tests/benchmarks/region_profile.py REGION_FOLDER --days 30 [--method auto]
         [--window-pricing] [--routes seed|enumerate] [--cap N] [--highs '{"presolve": "off"}']
-        [--rounds 60] [--pricing-labels N] [--label-bound] [--time-limit 600] [--max-mb 4000]
-        [--stop-after S]
+        [--rounds 60] [--pricing-labels N] [--label-bound] [--dominance] [--aggregate-streams]
+        [--time-limit 600] [--max-mb 4000] [--stop-after S]
+    python tests/benchmarks/region_profile.py embedded --days 14 --routes enumerate [--dominance]
+    python tests/benchmarks/region_profile.py embedded --scenario data/scenarios/boten-2021.yaml \
+        --routes enumerate [--dominance]
+
+Environment ``REGION_DUMP_PRICING=FILE``: pickle the first dated pricing pass's inputs
+(``price_dated``'s arguments) to FILE and stop, for ``dominance_probe.py``.
+
+``embedded``: the embedded dataset (borders checked); ``--scenario``: the first scenario of a
+YAML file instead of the ``--days`` horizon; ``--dominance``: ``Pricing(dominance=True)``
+(model/dated_dominance.py); ``--aggregate-streams``: ``RunOptions.aggregate_streams``.
 
 Runs :func:`borderflow.pipeline.run_scenario` once, in this process, exactly as
 ``region_scale.py``'s ``dated`` case does (a ``--days`` horizon from 1 October 2024, the seed
@@ -114,6 +124,21 @@ def install(extra_highs: dict) -> None:
     timed(pipeline, "price_once", "pricing", lambda r, a: {"columns": len(r[0]),
                                                           "least": r[1], "gap": r[2]})
     timed(dated_columns, "price_dated", "searches", lambda r, a: dict(r.stats))
+    if os.environ.get("REGION_DUMP_PRICING"):  # the first dated pass's inputs, then stop
+        inner = dated_columns.price_dated
+
+        def dump(*args, **kwargs):
+            import pickle
+
+            with open(os.environ["REGION_DUMP_PRICING"], "wb") as f:
+                pickle.dump((args, {k: v for k, v in kwargs.items()
+                                    if k not in ("reuse", "record")}), f)
+            print(json.dumps({"dumped": os.environ["REGION_DUMP_PRICING"],
+                              "cpu_s": round(_cpu(), 2)}), flush=True)
+            os._exit(0)
+            return inner(*args, **kwargs)
+
+        dated_columns.price_dated = dump
     timed(window_pricing, "price_dated_model", "window_pricing",
           lambda r, a: {"columns": len(r.columns)})
     timed(pipeline, "keyed_basis", "keyed_basis")
@@ -170,6 +195,7 @@ def options_of(args):
     from borderflow.solvers.highs import SolverOptions
 
     base = RunOptions.of(method=args.method, routes=args.routes,
+                         aggregate_streams=args.aggregate_streams,
                          window_pricing=args.window_pricing, pricing_rounds=args.rounds,
                          time_limit_s=args.time_limit,
                          **({} if args.pricing_labels is None
@@ -180,7 +206,7 @@ def options_of(args):
         RouteOptions(start=args.routes, max_routes_per_product=args.cap)
     return replace(base, routes=routes,
                    pricing=replace(base.pricing, max_rounds=args.rounds,
-                                   label_bound=args.label_bound),
+                                   label_bound=args.label_bound, dominance=args.dominance),
                    solver=SolverOptions(time_limit_s=args.time_limit,
                                         presolve=args.presolve))
 
@@ -210,6 +236,11 @@ def main() -> None:
     ap.add_argument("--pricing-labels", type=int, default=None)
     ap.add_argument("--label-bound", action="store_true",
                     help="Pricing(label_bound=True): a search at the label limit gives a bound")
+    ap.add_argument("--dominance", action="store_true",
+                    help="Pricing(dominance=True): dated labels dominated by the exact rule")
+    ap.add_argument("--aggregate-streams", action="store_true")
+    ap.add_argument("--scenario", type=Path, default=None,
+                    help="the first scenario of this YAML file instead of --days")
     ap.add_argument("--time-limit", type=float, default=600.0)
     ap.add_argument("--max-mb", type=int, default=4000)
     ap.add_argument("--stop-after", type=float, default=None,
@@ -225,12 +256,20 @@ def main() -> None:
            "window_pricing": args.window_pricing, "routes": args.routes, "cap": args.cap,
            "presolve": args.presolve, "highs": json.loads(args.highs),
            "pricing_labels": args.pricing_labels, "label_bound": args.label_bound,
+           "dominance": args.dominance, "aggregate_streams": args.aggregate_streams,
+           "scenario": None if args.scenario is None else str(args.scenario),
            "load_before": os.getloadavg()[0]}
     c0 = _cpu()
     try:
-        tables = load_dataset(args.folder, check_borders=False)
-        scenario = Scenario(name=f"{args.days}-days",
-                            horizon=Horizon(start=dt.date(2024, 10, 1), days=args.days))
+        embedded = str(args.folder) == "embedded"
+        tables = load_dataset(None if embedded else args.folder, check_borders=embedded)
+        if args.scenario is not None:
+            from borderflow.data.scenario_files import load_scenarios
+
+            scenario = load_scenarios(args.scenario)[0]
+        else:
+            scenario = Scenario(name=f"{args.days}-days",
+                                horizon=Horizon(start=dt.date(2024, 10, 1), days=args.days))
         run = run_scenario(tables, scenario, options_of(args))
         r = run.routing
         row.update(objective_usd=run.solve.objective_usd, status=r.status, reason=r.reason,
