@@ -20,7 +20,8 @@ or, with ``--json``, one envelope (:mod:`borderflow.cli.outputs`). Long work sho
 named, nothing written); 3 solver error; 4 infeasible; 5 unbounded; 6 time or iteration limit;
 7 numerical trouble; 8 verification failed (``verify``; ``solve`` and ``reroute`` verify every
 solution, write it with ``verified: false`` and ``verification.csv`` naming each violation, and
-exit 8); 130 stopped by Ctrl-C (one line, nothing written; :class:`~borderflow.cli.typer_app.Command`).
+exit 8); 130 stopped by Ctrl-C (one line, nothing written;
+:class:`~borderflow.cli.typer_app.Command`).
 
 Only typer and rich are imported by these modules: the model, pandas and the GIS stack are
 imported by the command that needs them, so ``borderflow --help`` starts fast.
