@@ -116,7 +116,7 @@ def lane_classes(streams: pd.DataFrame, priority_rows: pd.DataFrame
 
 def class_replay(inflow: np.ndarray, back: int, trucks_per_t: np.ndarray,
                  max_wait_days: np.ndarray, fill: np.ndarray, budget: np.ndarray,
-                 order: np.ndarray) -> Replay:
+                 order: np.ndarray, span: int | None = None) -> Replay:
     """Replay queues whose departures are filled oldest cohort first across the streams of a
     fill class, within a daily truck budget per class.
 
@@ -138,6 +138,11 @@ def class_replay(inflow: np.ndarray, back: int, trucks_per_t: np.ndarray,
         Trucks each class sends each day.
     order : ndarray of int, shape (streams,)
         The class in which ``out_of_order`` is measured.
+    span : int, optional
+        Columns of the queue looked at each day (default: the longest wait + 2); the streams
+        of a few classes replayed apart pass the whole model's, so that their rows are summed
+        over the same columns as when every class is replayed
+        (:mod:`borderflow.model.replay_memo`).
 
     Returns
     -------
@@ -152,7 +157,7 @@ def class_replay(inflow: np.ndarray, back: int, trucks_per_t: np.ndarray,
     dep, exp_, queue, ooo = (np.zeros((n_s, n_p)) for _ in range(4))
     unfilled = np.zeros((n_f, n_p))
     cols = np.arange(n_c)
-    span = int(w.max(initial=0)) + 2
+    span = int(w.max(initial=0)) + 2 if span is None else int(span)
     for t in range(n_p):
         lo = 0 if t == 0 else max(0, back + t - span)
         hi = back + t + 1
@@ -315,12 +320,12 @@ def class_fifo(built, plan_usd: float, lp_optimum_usd: float | None = None,
     streams = ix.streams
     tpt = 1.0 / streams["payload_t_per_truck"].to_numpy(dtype=float)
     w = streams["max_wait_days"].to_numpy(dtype=np.int64)
+    from .replay_memo import replay_classes  # it replays with class_replay (above)
+
     cls, classes = lane_classes(streams, ix.priority_rows)
-    own = class_replay(inflow, back, tpt, w, np.arange(len(streams)), dep * tpt[:, None], cls)
-    budget = np.zeros((len(classes), dep.shape[1]))
-    np.add.at(budget, cls, dep * tpt[:, None])
-    fifo = class_replay(inflow, back, tpt, w, cls, budget, cls)
-    out_t = own.out_of_order.sum(axis=1)
+    # the classes whose queues are the kept model's first replay's are taken from it
+    fifo = replay_classes(inflow, back, tpt, w, dep, cls, len(classes), keep=streams)
+    out_t = fifo.out_of_order.sum(axis=1)
     lower = float(plan_usd if lp_optimum_usd is None else lp_optimum_usd)
     upper = float(plan_usd)
     lp_queue = var_values(m.queue, len(m.queue))[qpos]
