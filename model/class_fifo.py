@@ -290,7 +290,7 @@ def _demand_excess(built, dep_values: np.ndarray) -> np.ndarray:
 
 
 def class_fifo(built, plan_usd: float, lp_optimum_usd: float | None = None,
-               show: bool = False) -> ClassFifo | None:
+               show: bool = False, keep: bool = False) -> ClassFifo | None:
     """Replay a solved dated model's gates first come, first served across goods within each
     lane class (after :func:`borderflow.model.fifo.repair_fifo`).
 
@@ -307,6 +307,10 @@ def class_fifo(built, plan_usd: float, lp_optimum_usd: float | None = None,
     show : bool
         Leave the replayed plan in the model's values (the result tables then show it) when it
         is feasible; otherwise the LP's values are restored.
+    keep : bool
+        A sweep's kept model: the lane classes whose queues are its first replay's are taken
+        from it, only the others replayed (:mod:`borderflow.model.replay_memo`; the same
+        arrays, bit for bit).
 
     Returns
     -------
@@ -324,7 +328,8 @@ def class_fifo(built, plan_usd: float, lp_optimum_usd: float | None = None,
 
     cls, classes = lane_classes(streams, ix.priority_rows)
     # the classes whose queues are the kept model's first replay's are taken from it
-    fifo = replay_classes(inflow, back, tpt, w, dep, cls, len(classes), keep=streams)
+    fifo = replay_classes(inflow, back, tpt, w, dep, cls, len(classes),
+                          keep=streams if keep else None)
     out_t = fifo.out_of_order.sum(axis=1)
     lower = float(plan_usd if lp_optimum_usd is None else lp_optimum_usd)
     upper = float(plan_usd)

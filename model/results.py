@@ -55,6 +55,7 @@ from .origin_stock import objective_terms as stock_objective_terms
 from .routes import RouteSet
 from .scenario_columns import appended_rows, objective_with
 from .summary import UNITS, RunSummary
+from .table_memo import same
 
 
 @dataclass
@@ -108,9 +109,22 @@ class ResultTables:
         return out
 
 
-def _route_flows(built: BuiltModel, routes: RouteSet, added=None) -> pd.DataFrame:
+def _route_flows(built: BuiltModel, routes: RouteSet, added=None,
+                 reuse: bool = False) -> pd.DataFrame:
+    """Tonnes, trucks, cost and revenue per route, product and dispatch period (``reuse``: as
+    :func:`_arc_flows`, when the route flows are the first reading's)."""
+    values = _values(built.model.route_flow, len(built.flows))
+    if not reuse or added is not None:
+        return _route_flows_of(built, routes, values, added)
+    return same(routes.route_arcs, "route_flows", (values, id(built.flows), id(routes.routes)),
+                lambda: _route_flows_of(built, routes, values, None))
+
+
+def _route_flows_of(built: BuiltModel, routes: RouteSet, values: np.ndarray,
+                    added) -> pd.DataFrame:
+    """:func:`_route_flows` of the route-flow values ``values``."""
     f = built.flows.copy()
-    f["flow_t"] = _values(built.model.route_flow, len(f))
+    f["flow_t"] = values
     if added is not None:  # a sweep scenario's own columns, read from HiGHS
         f = pd.concat([f, added.flows.assign(flow_t=added.values())], ignore_index=True)
     f = f[f["flow_t"] > FLOW_TOL_T].copy()
@@ -127,21 +141,33 @@ def _route_flows(built: BuiltModel, routes: RouteSet, added=None) -> pd.DataFram
 
 
 def _arc_flows(net: FreightNetwork, route_flows: pd.DataFrame, routes: RouteSet,
-               built: BuiltModel) -> pd.DataFrame:
+               built: BuiltModel, reuse: bool = False) -> pd.DataFrame:
     """Tonnes per arc, product and the day trucks enter the arc.
 
     Static runs: every arc of a route in the dispatch period. Dated runs: arcs before the queue
     gate on dispatch day + travel days; the gate and later arcs on the day the queue releases
-    the cargo (departures) + travel days from the gate.
+    the cargo (departures) + travel days from the gate. ``reuse``: a sweep scenario read from
+    its kept model takes the table of the model's first reading if its route flows and
+    departures are that reading's, bit for bit (:mod:`borderflow.model.table_memo`).
     """
-    ra = routes.route_arcs[["route_id", "seq", "arc_id", "offset_h"]]
     rf = route_flows[["route_id", "product_id", "period", "flow_t", "trucks_per_day"]]
+    dep = _departures(built) if built.dated else None
+    if not reuse:
+        return _arc_flows_of(net, rf, routes, built, dep)
+    return same(routes.route_arcs, "flows",
+                (rf, dep, built.dated, len(net.periods), id(net.arcs), id(net.products)),
+                lambda: _arc_flows_of(net, rf, routes, built, dep))
+
+
+def _arc_flows_of(net: FreightNetwork, rf: pd.DataFrame, routes: RouteSet,
+                  built: BuiltModel, dep: pd.DataFrame | None) -> pd.DataFrame:
+    """:func:`_arc_flows` of the route flows ``rf`` and (dated) departures ``dep``."""
+    ra = routes.route_arcs[["route_id", "seq", "arc_id", "offset_h"]]
     if built.dated:
         gate_seq, gate_off, after = gate_arcs(routes)
         up = rf.merge(gate_seq, on="route_id")
         up = up[up["seq"] < up["gate_seq"]].copy()
         up["period"] = up["period"] + np.floor(up["offset_h"] / 24.0).astype(int)
-        dep = _departures(built)
         down = dep.merge(after, on="route_id").merge(gate_off, on="route_id")
         down["period"] = down["period"] + np.floor(
             (down["offset_h"] - down["gate_offset_h"]) / 24.0).astype(int)
@@ -167,10 +193,19 @@ def _arc_flows(net: FreightNetwork, route_flows: pd.DataFrame, routes: RouteSet,
 
 
 def _route_arc_table(net: FreightNetwork, routes: RouteSet, route_flows: pd.DataFrame,
-                     stream_queues: pd.DataFrame) -> pd.DataFrame:
+                     stream_queues: pd.DataFrame, reuse: bool = False) -> pd.DataFrame:
     """The arcs of every route that carries cargo (dispatched, or from an initial queue), in
-    order: end nodes, travel and offset hours."""
+    order: end nodes, travel and offset hours (``reuse``: as :func:`_arc_flows`, when the
+    routes in use are the first reading's)."""
     used = set(route_flows["route_id"]) | set(stream_queues["route_id"])
+    if not reuse:
+        return _route_arc_table_of(net, routes, used)
+    return same(routes.route_arcs, "route_arcs", (sorted(used), id(net.arcs)),
+                lambda: _route_arc_table_of(net, routes, used))
+
+
+def _route_arc_table_of(net: FreightNetwork, routes: RouteSet, used: set) -> pd.DataFrame:
+    """:func:`_route_arc_table` of the routes ``used``."""
     ra = routes.route_arcs[routes.route_arcs["route_id"].isin(used)]
     ra = ra[["route_id", "seq", "arc_id", "kind", "element_id", "direction", "offset_h"]].merge(
         net.arcs[["arc_id", "from_node", "to_node", "travel_h"]], on="arc_id", how="left")
@@ -364,7 +399,7 @@ def _priced(var, usd_per_unit) -> float:
 
 def extract_results(net: FreightNetwork, routes: RouteSet, built: BuiltModel,
                     solve_summary: dict, routing: Routing | None = None,
-                    added=None) -> ResultTables:
+                    added=None, reuse: bool = False) -> ResultTables:
     """Read the solved model into tidy tables and a summary.
 
     Parameters
@@ -381,6 +416,11 @@ def extract_results(net: FreightNetwork, routes: RouteSet, built: BuiltModel,
         A static sweep scenario's own columns and rows in the kept HiGHS model
         (:mod:`borderflow.model.scenario_columns`): their values and duals are read from
         HiGHS (``routes`` must include their routes).
+    reuse : bool
+        A sweep scenario read from its kept model (not rebuilt): the tables whose inputs are
+        bit for bit those of the model's first reading (most of a closure's class-FIFO
+        replay, often its arc flows and route arcs) are taken from that reading, the same
+        bytes (:mod:`borderflow.model.replay_memo`, :mod:`borderflow.model.table_memo`).
 
     Returns
     -------
@@ -389,12 +429,12 @@ def extract_results(net: FreightNetwork, routes: RouteSet, built: BuiltModel,
     fifo = repair_fifo(built)  # before any table reads the queues
     plan_usd, read = objective_with(built.model, added, built.flows), built
     lanes = class_fifo(built, plan_usd, fifo.lp_objective_usd if fifo is not None else None,
-                       show=bool(solve_summary.get("show_class_fifo", False)))
+                       show=bool(solve_summary.get("show_class_fifo", False)), keep=reuse)
     built, split = pair_view(net, built)  # aggregated: queues split per pair, FIFO
     objective = plan_usd if built is read and not (lanes and lanes.changed) else \
         objective_with(built.model, added, built.flows)  # class replay set values, or a view
-    route_flows = _route_flows(built, routes, added)
-    flows = _arc_flows(net, route_flows, routes, built)
+    route_flows = _route_flows(built, routes, added, reuse)
+    flows = _arc_flows(net, route_flows, routes, built, reuse)
     crossings = _crossing_table(net, built, flows, added)
     unserved = _unserved_table(built, route_flows)
     days = _stream_days(net, built) if built.dated else None
@@ -477,7 +517,8 @@ def extract_results(net: FreightNetwork, routes: RouteSet, built: BuiltModel,
     return ResultTables(summary=summary, route_flows=route_flows, flows=flows,
                         crossings=crossings, unserved=unserved, products=products, queues=queues,
                         backlog=backlog, spoilage=spoilage,
-                        route_arcs=_route_arc_table(net, routes, route_flows, stream_queues),
+                        route_arcs=_route_arc_table(net, routes, route_flows, stream_queues,
+                                                    reuse),
                         stream_queues=stream_queues, initial_queues=initial_queues,
                         market_duals=_market_duals(built, added),
                         share_duals=_share_duals(built),
