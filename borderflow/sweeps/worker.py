@@ -120,8 +120,11 @@ class ModelCache(WorkerPlugin):
 
     name = PLUGIN
 
-    def __init__(self, size: int = 2):
+    def __init__(self, size: int = 2, freeze: bool = False):
         self.size = size
+        #: keep the models out of the garbage collector's full passes (:func:`_freeze`): on a
+        #: Dask worker (set by :meth:`setup`), or a process that only runs a sweep
+        self.freeze = freeze
         self.datasets: dict[tuple, InputTables] = {}
         self.models: OrderedDict[str, KeptModel] = OrderedDict()
         self.networks: OrderedDict[tuple, FreightNetwork] = OrderedDict()
@@ -132,6 +135,7 @@ class ModelCache(WorkerPlugin):
         several threads)."""
         self.datasets, self.models, self.networks = {}, OrderedDict(), OrderedDict()
         self.lock = threading.Lock()
+        self.freeze = self.freeze or worker is not None
 
     def network(self, model: KeptModel, scenario: Scenario) -> FreightNetwork:
         """``scenario``'s network, derived from a kept network of its horizon: a seasonal
@@ -193,10 +197,12 @@ class ModelCache(WorkerPlugin):
                 model = self._solved(structure)
         self.models[key] = model
         if len(self.models) > self.size:
-            gc.unfreeze()  # the evicted model's objects can be collected again
+            if self.freeze:
+                gc.unfreeze()  # the evicted model's objects can be collected again
             while len(self.models) > self.size:
                 self.models.popitem(last=False)
-        _freeze()
+        if self.freeze:
+            _freeze()
         return model, True
 
 
@@ -204,7 +210,9 @@ def _freeze() -> None:
     """Leave what the worker keeps (the models, their networks and datasets: millions of
     Python objects) out of the garbage collector's full passes: each would walk all of them,
     0.2-0.5 s CPU, every few scenarios, whatever the scenario (``gc.freeze``; undone before a
-    model is dropped). Nothing a scenario computes depends on it."""
+    model is dropped; not in a process that goes on to other work, as a test session: what
+    the frozen objects leave as garbage would stay). Nothing a scenario computes depends on
+    it."""
     gc.collect()
     gc.freeze()
 
