@@ -58,6 +58,7 @@ import pyomo.environ as pyo
 
 from .fifo import TOL_T, stream_arrays
 from .pyomo_layer import var_values
+from .table_memo import same
 
 #: lane labels of :func:`lane_classes`
 PRIORITY, GENERAL, ALL = "perishable priority lane", "general lane", "one lane"
@@ -338,16 +339,36 @@ def class_fifo(built, plan_usd: float, lp_optimum_usd: float | None = None,
     changed = np.abs(fifo.departures - dep).max(initial=0.0) > TOL_T
     moved = (np.abs(fifo.departures - dep) + np.abs(fifo.expired - lp_exp)
              + np.abs(fifo.queue - lp_queue)).max(axis=1) > 0  # streams the replay changes
+    put = False  # the replay's values are in the model
     if changed:
-        before = float(pyo.value(m.objective))
+        def replayed():
+            nonlocal put
+            before = float(pyo.value(m.objective))
+            _set(m.departures, qpos[moved], fifo.departures[moved])
+            _set(m.expired, qpos[moved], fifo.expired[moved])
+            _set(m.queue, qpos[moved], fifo.queue[moved])
+            put = True
+            return (float(pyo.value(m.objective)) - before,
+                    _demand_excess(built, var_values(m.departures, len(m.departures))))
+
+        # a kept model whose values are its first reading's: that reading's cost change and
+        # demand excess (functions of the values and the replay, itself of the values)
+        cost = m.objective.cost_arrays() if keep else None
+        values = None if cost is None else [cost[0][j].value for j in cost[1]]
+        if values is None or None in values:
+            delta, excess = replayed()
+        else:
+            delta, excess = same(streams, "class_fifo", (
+                np.array(values), inflow, dep, lp_exp, lp_queue, moved,
+                var_values(m.route_flow, len(m.route_flow))), replayed)
+        upper += delta
+    feasible = not (excess > 0).any()
+    shown = bool(show and changed and feasible)
+    if shown and not put:
         _set(m.departures, qpos[moved], fifo.departures[moved])
         _set(m.expired, qpos[moved], fifo.expired[moved])
         _set(m.queue, qpos[moved], fifo.queue[moved])
-        upper += float(pyo.value(m.objective)) - before
-        excess = _demand_excess(built, var_values(m.departures, len(m.departures)))
-    feasible = not (excess > 0).any()
-    shown = bool(show and changed and feasible)
-    if changed and not shown:
+    if changed and not shown:  # the LP's values (clipped at 0), whether the replay's were put
         _set(m.departures, qpos[moved], dep[moved])
         _set(m.expired, qpos[moved], lp_exp[moved])
         _set(m.queue, qpos[moved], lp_queue[moved])

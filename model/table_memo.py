@@ -16,7 +16,9 @@ one made (whichever scenario came first: a later one takes it only if its inputs
 
 from __future__ import annotations
 
+import copy
 import weakref
+from collections import Counter
 from typing import Callable, TypeVar
 
 import numpy as np
@@ -27,8 +29,9 @@ T = TypeVar("T")
 #: (id of the owner, table name) -> (the inputs' bytes, the table)
 _KEPT: dict[tuple[int, str], tuple[bytes, object]] = {}
 
-#: how many tables :func:`same` gave from what it kept, and made (a test reads them)
-COUNTS = {"kept": 0, "made": 0}
+#: how many tables :func:`same` gave from what it kept, and made, by ``(name, "kept" or
+#: "made")`` (a test reads them)
+COUNTS: Counter = Counter()
 
 
 def same(owner, name: str, inputs: tuple, make: Callable[[], T]) -> T:
@@ -45,18 +48,18 @@ def same(owner, name: str, inputs: tuple, make: Callable[[], T]) -> T:
     inputs : tuple
         Everything the table depends on besides ``owner``: arrays, frames, numbers, strings.
     make : callable
-        Makes the table (a DataFrame).
+        Makes the table (a DataFrame, or any object ``copy.deepcopy`` copies).
     """
     key = _bytes(inputs)
     at = (id(owner), name)
     kept = _KEPT.get(at)
     if kept is not None and kept[0] == key:
-        COUNTS["kept"] += 1
-        return kept[1].copy(deep=True)
+        COUNTS[name, "kept"] += 1
+        return copy.deepcopy(kept[1])
     out = make()
-    COUNTS["made"] += 1
+    COUNTS[name, "made"] += 1
     if kept is None:
-        _KEPT[at] = (key, out.copy(deep=True))
+        _KEPT[at] = (key, copy.deepcopy(out))
         weakref.finalize(owner, _KEPT.pop, at, None)
     return out
 

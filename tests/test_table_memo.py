@@ -4,7 +4,7 @@ table_memo`), and a sweep's warm scenarios read with them: the same tables as a 
 The sweep part runs on tests/data/cg-three-borders (tests/test_sweep_dated.py): closing
 Boten–Mohan for three of five days leaves the reference's plan (the flow goes by Huu Nghi),
 so its route flows, arc flows and route arcs are the reference's and are taken from the kept
-reading; closing Huu Nghi changes them and they are made again.
+reading; closing Huu Nghi moves cargo in its queues: its arc flows are made again.
 """
 
 from __future__ import annotations
@@ -71,17 +71,19 @@ def test_warm_scenarios_read_with_the_kept_tables_equal_a_first_reading(plan):
     """One worker's cache solves the baseline, both closures and Boten–Mohan again; each
     scenario's tables and summary equal, bit for bit (but the wall-clock keys), those of the
     same scenario read first by a cache of its own (every table made); Boten–Mohan's tables
-    are taken from the kept reading, Huu Nghi's made again; both certified."""
+    are taken from the kept reading, Huu Nghi's arc flows made again; all certified."""
     cache = ModelCache()
     order = ["baseline", "close-boten-mohan", "close-huu-nghi-youyiguan", "close-boten-mohan"]
-    warm, kept_counts = {}, []
+    warm, kept = {}, []
+    tables = ("route_flows", "flows", "route_arcs")
     for name in order:
-        before = dict(table_memo.COUNTS)
+        before = table_memo.COUNTS.copy()
         warm[name] = _solve(plan, name, cache)
-        kept_counts.append(table_memo.COUNTS["kept"] - before["kept"])
-    assert kept_counts[0] == 0  # the first reading makes every table
-    assert kept_counts[1] == 3 and kept_counts[3] == 3  # route flows, arc flows, route arcs
-    assert kept_counts[2] < 3  # Huu Nghi's flows are not the reference's
+        kept.append({t for t in tables
+                     if table_memo.COUNTS[t, "kept"] > before[t, "kept"]})
+    assert kept[0] == set()  # the first reading makes every table
+    assert kept[1] == kept[3] == set(tables)
+    assert "flows" not in kept[2]  # Huu Nghi's cargo leaves its queues on other days
     timing = {"solve_seconds", "translate_seconds"}
     for name in set(order):
         first = _solve(plan, name, ModelCache())
