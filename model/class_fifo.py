@@ -58,6 +58,7 @@ import pyomo.environ as pyo
 
 from .fifo import TOL_T, stream_arrays
 from .pyomo_layer import var_values
+from .table_memo import same
 
 #: lane labels of :func:`lane_classes`
 PRIORITY, GENERAL, ALL = "perishable priority lane", "general lane", "one lane"
@@ -116,7 +117,7 @@ def lane_classes(streams: pd.DataFrame, priority_rows: pd.DataFrame
 
 def class_replay(inflow: np.ndarray, back: int, trucks_per_t: np.ndarray,
                  max_wait_days: np.ndarray, fill: np.ndarray, budget: np.ndarray,
-                 order: np.ndarray) -> Replay:
+                 order: np.ndarray, span: int | None = None) -> Replay:
     """Replay queues whose departures are filled oldest cohort first across the streams of a
     fill class, within a daily truck budget per class.
 
@@ -138,6 +139,11 @@ def class_replay(inflow: np.ndarray, back: int, trucks_per_t: np.ndarray,
         Trucks each class sends each day.
     order : ndarray of int, shape (streams,)
         The class in which ``out_of_order`` is measured.
+    span : int, optional
+        Columns of the queue looked at each day (default: the longest wait + 2); the streams
+        of a few classes replayed apart pass the whole model's, so that their rows are summed
+        over the same columns as when every class is replayed
+        (:mod:`borderflow.model.replay_memo`).
 
     Returns
     -------
@@ -152,7 +158,7 @@ def class_replay(inflow: np.ndarray, back: int, trucks_per_t: np.ndarray,
     dep, exp_, queue, ooo = (np.zeros((n_s, n_p)) for _ in range(4))
     unfilled = np.zeros((n_f, n_p))
     cols = np.arange(n_c)
-    span = int(w.max(initial=0)) + 2
+    span = int(w.max(initial=0)) + 2 if span is None else int(span)
     for t in range(n_p):
         lo = 0 if t == 0 else max(0, back + t - span)
         hi = back + t + 1
@@ -285,7 +291,7 @@ def _demand_excess(built, dep_values: np.ndarray) -> np.ndarray:
 
 
 def class_fifo(built, plan_usd: float, lp_optimum_usd: float | None = None,
-               show: bool = False) -> ClassFifo | None:
+               show: bool = False, keep: bool = False) -> ClassFifo | None:
     """Replay a solved dated model's gates first come, first served across goods within each
     lane class (after :func:`borderflow.model.fifo.repair_fifo`).
 
@@ -302,6 +308,10 @@ def class_fifo(built, plan_usd: float, lp_optimum_usd: float | None = None,
     show : bool
         Leave the replayed plan in the model's values (the result tables then show it) when it
         is feasible; otherwise the LP's values are restored.
+    keep : bool
+        A sweep's kept model: the lane classes whose queues are its first replay's are taken
+        from it, only the others replayed (:mod:`borderflow.model.replay_memo`; the same
+        arrays, bit for bit).
 
     Returns
     -------
@@ -315,12 +325,13 @@ def class_fifo(built, plan_usd: float, lp_optimum_usd: float | None = None,
     streams = ix.streams
     tpt = 1.0 / streams["payload_t_per_truck"].to_numpy(dtype=float)
     w = streams["max_wait_days"].to_numpy(dtype=np.int64)
+    from .replay_memo import replay_classes  # it replays with class_replay (above)
+
     cls, classes = lane_classes(streams, ix.priority_rows)
-    own = class_replay(inflow, back, tpt, w, np.arange(len(streams)), dep * tpt[:, None], cls)
-    budget = np.zeros((len(classes), dep.shape[1]))
-    np.add.at(budget, cls, dep * tpt[:, None])
-    fifo = class_replay(inflow, back, tpt, w, cls, budget, cls)
-    out_t = own.out_of_order.sum(axis=1)
+    # the classes whose queues are the kept model's first replay's are taken from it
+    fifo = replay_classes(inflow, back, tpt, w, dep, cls, len(classes),
+                          keep=streams if keep else None)
+    out_t = fifo.out_of_order.sum(axis=1)
     lower = float(plan_usd if lp_optimum_usd is None else lp_optimum_usd)
     upper = float(plan_usd)
     lp_queue = var_values(m.queue, len(m.queue))[qpos]
@@ -328,16 +339,36 @@ def class_fifo(built, plan_usd: float, lp_optimum_usd: float | None = None,
     changed = np.abs(fifo.departures - dep).max(initial=0.0) > TOL_T
     moved = (np.abs(fifo.departures - dep) + np.abs(fifo.expired - lp_exp)
              + np.abs(fifo.queue - lp_queue)).max(axis=1) > 0  # streams the replay changes
+    put = False  # the replay's values are in the model
     if changed:
-        before = float(pyo.value(m.objective))
+        def replayed():
+            nonlocal put
+            before = float(pyo.value(m.objective))
+            _set(m.departures, qpos[moved], fifo.departures[moved])
+            _set(m.expired, qpos[moved], fifo.expired[moved])
+            _set(m.queue, qpos[moved], fifo.queue[moved])
+            put = True
+            return (float(pyo.value(m.objective)) - before,
+                    _demand_excess(built, var_values(m.departures, len(m.departures))))
+
+        # a kept model whose values are its first reading's: that reading's cost change and
+        # demand excess (functions of the values and the replay, itself of the values)
+        cost = m.objective.cost_arrays() if keep else None
+        values = None if cost is None else [cost[0][j].value for j in cost[1]]
+        if values is None or None in values:
+            delta, excess = replayed()
+        else:
+            delta, excess = same(streams, "class_fifo", (
+                np.array(values), inflow, dep, lp_exp, lp_queue, moved,
+                var_values(m.route_flow, len(m.route_flow))), replayed)
+        upper += delta
+    feasible = not (excess > 0).any()
+    shown = bool(show and changed and feasible)
+    if shown and not put:
         _set(m.departures, qpos[moved], fifo.departures[moved])
         _set(m.expired, qpos[moved], fifo.expired[moved])
         _set(m.queue, qpos[moved], fifo.queue[moved])
-        upper += float(pyo.value(m.objective)) - before
-        excess = _demand_excess(built, var_values(m.departures, len(m.departures)))
-    feasible = not (excess > 0).any()
-    shown = bool(show and changed and feasible)
-    if changed and not shown:
+    if changed and not shown:  # the LP's values (clipped at 0), whether the replay's were put
         _set(m.departures, qpos[moved], dep[moved])
         _set(m.expired, qpos[moved], lp_exp[moved])
         _set(m.queue, qpos[moved], lp_queue[moved])

@@ -235,11 +235,15 @@ class _Days:
         self.n = n
         self.term = term
         self.closed = np.asarray(duals.closed, dtype=bool)
+        #: a set while a reference's search records the crossing days it looks at (None: not)
+        self.looked: set | None = None
 
     def crossing(self, c: int, d: int, day: int) -> float:
         """Dual part of taking crossing ``c`` in direction ``d`` on ``day`` (inf if closed)."""
         if day >= self.n:
             return 0.0
+        if self.looked is not None:
+            self.looked.add((c, d, day))
         return math.inf if self.closed[c, d, day] else float(self.term[c, d, day])
 
     def least(self, first: int, last: int) -> np.ndarray:
@@ -295,8 +299,10 @@ def price_dated(graph: PricingGraph, products: Sequence[PricingProduct], duals: 
         A sweep scenario's :class:`borderflow.model.dated_reuse.Reuse`: a search whose inputs
         are bit for bit the reference's takes the reference's result (without ``bands``).
     record : dict, optional
-        Filled with each search's ``(pair row, column rows)`` by ``(origin, product_id,
-        period)`` (without ``bands``): what a reference keeps for :class:`Reuse`.
+        Filled with each search's ``(pair row, column rows, crossing days looked at)`` by
+        ``(origin, product_id, period)`` (without ``bands``): what a reference keeps for
+        :class:`Reuse`; the crossing days are ``(crossing, direction, day)`` whose closure and
+        dual the search read.
     """
     cols, pairs = [], []
     stats = {"pairs": 0, "searched": 0, "labels": 0, "columns": 0}
@@ -372,8 +378,12 @@ def price_dated(graph: PricingGraph, products: Sequence[PricingProduct], duals: 
                                                     p["usable"], p["markets"], t,
                                                     p["reach_days"], entry, search.weight)
                         search.front = Front(margins[mkey])
+                    keep = record is not None and bands is None
+                    if keep:  # the crossing days the search looks at (closed or not)
+                        p["days"].looked = set()
                     found, bound, exact = search.run(at[origin], pi - shift, max_columns,
                                                      -tolerance)
+                    looked, p["days"].looked = p["days"].looked, None
                     stats["pairs"] += int(band == 0)
                     stats["searched"] += 1
                     stats["labels"] += search.popped
@@ -387,8 +397,9 @@ def price_dated(graph: PricingGraph, products: Sequence[PricingProduct], duals: 
                                   + shift, bound, exact, search.popped, *tag))
                     cols += [(*_column(graph, product, at[origin], path, rc), t, dep, *tag)
                              for path, rc, dep in found if rc < -tolerance]
-                    if record is not None and bands is None:
-                        record[(origin, product.product_id, t)] = (pairs[-1], cols[before:])
+                    if keep:
+                        record[(origin, product.product_id, t)] = (pairs[-1], cols[before:],
+                                                                   frozenset(looked))
     tag = [] if bands is None else ["band", "offset_usd_per_t"]
     columns = pd.DataFrame(cols, columns=[
         "origin", "product_id", "market", "arcs", "n_crossings", "hours", "cost_usd_per_t",

@@ -15,7 +15,15 @@ closures of the days it can reach: crossing days ``t .. t + shelf/24 + queue_max
 days of a route fit in its shelf life), plus the queue parameters and gate-entry duals. When
 all of these are bit for bit the reference's, the search returns bit for bit what the
 reference's returned: its pair row and columns are taken from the reference
-(:class:`ReferencePricing`) instead of searching again. Every other search runs as before, so
+(:class:`ReferencePricing`) instead of searching again.
+
+Closures are read one crossing day at a time (``_Days.crossing``, when a label takes a gate
+or waits at it; the A* bounds do not read them), so the reference records, per search, the
+crossing days it looked at: a scenario's closure of days the search never looked at leaves
+every value it reads as it was, and the search is reused (a ten-day closure of a gate the
+reference's search of that origin, product and day never reached; with ``dominance`` the
+margins read every crossing's closures over a span of days, and the day rule above applies).
+Every other search runs as before, so
 the pricing pass, its columns, bounds, certificate and tables are the same as a full pass;
 only the time differs (``tests/test_dated_reuse.py`` checks the result equals a full pass).
 """
@@ -77,8 +85,17 @@ class Reuse:
             return
         n = duals.n_periods
         cross = _changed_days(np.asarray(duals.capacity_usd_per_truck),
-                              np.asarray(r.capacity_usd_per_truck)) \
-            | _changed_days(np.asarray(duals.closed), np.asarray(r.closed))
+                              np.asarray(r.capacity_usd_per_truck))
+        closed, was = np.asarray(duals.closed, dtype=bool), np.asarray(r.closed, dtype=bool)
+        #: the crossing days closed in one pass and open in the other: a search that looked
+        #: at none of them (and meets the same duals) read the same closures
+        self._closures = None
+        if closed.shape != was.shape:
+            cross[:] = True
+        elif not options[3]:  # without dominance, a search reads closures day by day
+            self._closures = [tuple(map(int, k)) for k in np.argwhere(closed != was)]
+        else:  # with it, every crossing's closures over a span of days
+            cross |= _changed_days(closed, was)
         p, q = duals.priority_usd_per_truck, r.priority_usd_per_truck
         if (p is None) != (q is None):
             cross[:] = True
@@ -129,4 +146,6 @@ class Reuse:
         if not (self._clean(self._cross, t, last)
                 and self._clean(self._market_days(product), t, last)):
             return None
+        if self._closures and any(k in found[2] for k in self._closures):
+            return None  # it looked at a crossing day closed in one pass only
         return found

@@ -170,13 +170,23 @@ def _capacity_calendar(tables: InputTables, scenario: Scenario,
         for direction in (DIRECTIONS if ev.direction == "both" else (ev.direction,)):
             daily = cap[(ev.crossing, direction)]
             daily[mask & (daily > 0)] += ev.extra_capacity_trucks_per_day
-    rows = []
-    for (crossing, direction), daily in cap.items():
-        for period, days in enumerate(period_days):
-            idx = [day_index[d] for d in days]
-            rows.append((crossing, direction, period, float(daily[idx].mean())))
-    out = pd.DataFrame(rows, columns=["crossing_id", "direction", "period",
-                                      "capacity_trucks_per_day"])
+    if all(len(days) == 1 for days in period_days):  # dated: a day's mean is its value
+        idx = np.array([day_index[days[0]] for days in period_days], dtype=np.int64)
+        keys = list(cap)
+        out = pd.DataFrame({
+            "crossing_id": np.repeat([k[0] for k in keys], len(idx)),
+            "direction": np.repeat([k[1] for k in keys], len(idx)),
+            "period": np.tile(np.arange(len(idx)), len(keys)),
+            "capacity_trucks_per_day": np.concatenate([cap[k][idx] for k in keys])
+            if keys else np.zeros(0)})
+    else:
+        rows = []
+        for (crossing, direction), daily in cap.items():
+            for period, days in enumerate(period_days):
+                idx = [day_index[d] for d in days]
+                rows.append((crossing, direction, period, float(daily[idx].mean())))
+        out = pd.DataFrame(rows, columns=["crossing_id", "direction", "period",
+                                          "capacity_trucks_per_day"])
     return out.sort_values(["crossing_id", "direction", "period"], kind="stable",
                            ignore_index=True)
 

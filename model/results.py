@@ -46,15 +46,15 @@ from .formulation import BuiltModel, left_value_usd_per_t
 from .streams import pair_view
 from .levers import entry_bounds, entry_duals
 from .network import DIRECTIONS, FreightNetwork
-from .queue_results import (FLOW_TOL_T, departures as _departures, gate_arcs,
-                            queue_tables as _queue_tables, stream_days as _stream_days,
-                            stream_tables as _stream_tables,
+from .queue_results import (FLOW_TOL_T, queue_tables as _queue_tables,
+                            stream_days as _stream_days, stream_tables as _stream_tables,
                             row_duals as _duals, solved_values as _values)
 from .origin_stock import STOCK_SENTENCE, stock_duals, stock_table
 from .origin_stock import objective_terms as stock_objective_terms
 from .routes import RouteSet
 from .scenario_columns import appended_rows, objective_with
 from .summary import UNITS, RunSummary
+from . import flow_tables
 
 
 @dataclass
@@ -106,77 +106,6 @@ class ResultTables:
             if len(getattr(self, name).columns):
                 out[name] = getattr(self, name)
         return out
-
-
-def _route_flows(built: BuiltModel, routes: RouteSet, added=None) -> pd.DataFrame:
-    f = built.flows.copy()
-    f["flow_t"] = _values(built.model.route_flow, len(f))
-    if added is not None:  # a sweep scenario's own columns, read from HiGHS
-        f = pd.concat([f, added.flows.assign(flow_t=added.values())], ignore_index=True)
-    f = f[f["flow_t"] > FLOW_TOL_T].copy()
-    f["trucks_per_day"] = f["flow_t"] / f["payload_t_per_truck"]
-    f["cost_usd"] = f["flow_t"] * f["cost_usd_per_t"]
-    f["revenue_usd"] = f["flow_t"] * f["price_usd_per_t"]
-    info = routes.routes[["route_id", "crossings", "variant", "length_km"]]
-    f = f.merge(info, on="route_id", how="left")
-    cols = ["route_id", "product_id", "origin", "market", "crossings", "variant", "period",
-            "flow_t", "trucks_per_day", "duration_h", "length_km", "cost_usd_per_t", "cost_usd",
-            "price_usd_per_t", "revenue_usd"]
-    return f[cols].sort_values(["product_id", "route_id", "period"], kind="stable",
-                               ignore_index=True)
-
-
-def _arc_flows(net: FreightNetwork, route_flows: pd.DataFrame, routes: RouteSet,
-               built: BuiltModel) -> pd.DataFrame:
-    """Tonnes per arc, product and the day trucks enter the arc.
-
-    Static runs: every arc of a route in the dispatch period. Dated runs: arcs before the queue
-    gate on dispatch day + travel days; the gate and later arcs on the day the queue releases
-    the cargo (departures) + travel days from the gate.
-    """
-    ra = routes.route_arcs[["route_id", "seq", "arc_id", "offset_h"]]
-    rf = route_flows[["route_id", "product_id", "period", "flow_t", "trucks_per_day"]]
-    if built.dated:
-        gate_seq, gate_off, after = gate_arcs(routes)
-        up = rf.merge(gate_seq, on="route_id")
-        up = up[up["seq"] < up["gate_seq"]].copy()
-        up["period"] = up["period"] + np.floor(up["offset_h"] / 24.0).astype(int)
-        dep = _departures(built)
-        down = dep.merge(after, on="route_id").merge(gate_off, on="route_id")
-        down["period"] = down["period"] + np.floor(
-            (down["offset_h"] - down["gate_offset_h"]) / 24.0).astype(int)
-        af = pd.concat([up[["arc_id", "product_id", "period", "flow_t", "trucks_per_day"]],
-                        down[["arc_id", "product_id", "period", "flow_t", "trucks_per_day"]]],
-                       ignore_index=True)
-        af = af[af["period"] < len(net.periods)]
-    else:
-        af = rf.merge(ra[["route_id", "arc_id"]], on="route_id")
-    af = af.groupby(["arc_id", "product_id", "period"], as_index=False)[
-        ["flow_t", "trucks_per_day"]].sum()
-    arcs = net.arcs[["arc_id", "kind", "element_id", "direction", "from_node", "to_node", "mode",
-                     "length_km", "cost_usd_per_truck"]]
-    af = af.merge(arcs, on="arc_id", how="left")
-    factor = net.products.loc[af["product_id"], "cost_factor"].to_numpy()
-    is_link = (af["kind"] == "link").to_numpy()
-    af["cost_usd"] = af["trucks_per_day"] * af["cost_usd_per_truck"] * np.where(is_link, factor,
-                                                                                 1.0)
-    cols = ["arc_id", "kind", "element_id", "direction", "from_node", "to_node", "mode",
-            "product_id", "period", "flow_t", "trucks_per_day", "length_km", "cost_usd"]
-    return af[cols].sort_values(["arc_id", "product_id", "period"], kind="stable",
-                                ignore_index=True)
-
-
-def _route_arc_table(net: FreightNetwork, routes: RouteSet, route_flows: pd.DataFrame,
-                     stream_queues: pd.DataFrame) -> pd.DataFrame:
-    """The arcs of every route that carries cargo (dispatched, or from an initial queue), in
-    order: end nodes, travel and offset hours."""
-    used = set(route_flows["route_id"]) | set(stream_queues["route_id"])
-    ra = routes.route_arcs[routes.route_arcs["route_id"].isin(used)]
-    ra = ra[["route_id", "seq", "arc_id", "kind", "element_id", "direction", "offset_h"]].merge(
-        net.arcs[["arc_id", "from_node", "to_node", "travel_h"]], on="arc_id", how="left")
-    cols = ["route_id", "seq", "arc_id", "kind", "element_id", "direction", "from_node",
-            "to_node", "travel_h", "offset_h"]
-    return ra[cols].sort_values(["route_id", "seq"], kind="stable", ignore_index=True)
 
 
 def _spoilage_table(net: FreightNetwork, built: BuiltModel, unserved: pd.DataFrame,
@@ -364,7 +293,7 @@ def _priced(var, usd_per_unit) -> float:
 
 def extract_results(net: FreightNetwork, routes: RouteSet, built: BuiltModel,
                     solve_summary: dict, routing: Routing | None = None,
-                    added=None) -> ResultTables:
+                    added=None, reuse: bool = False) -> ResultTables:
     """Read the solved model into tidy tables and a summary.
 
     Parameters
@@ -381,6 +310,11 @@ def extract_results(net: FreightNetwork, routes: RouteSet, built: BuiltModel,
         A static sweep scenario's own columns and rows in the kept HiGHS model
         (:mod:`borderflow.model.scenario_columns`): their values and duals are read from
         HiGHS (``routes`` must include their routes).
+    reuse : bool
+        A sweep scenario read from its kept model (not rebuilt): the tables whose inputs are
+        bit for bit those of the model's first reading (most of a closure's class-FIFO
+        replay, often its arc flows and route arcs) are taken from that reading, the same
+        bytes (:mod:`borderflow.model.replay_memo`, :mod:`borderflow.model.table_memo`).
 
     Returns
     -------
@@ -389,12 +323,12 @@ def extract_results(net: FreightNetwork, routes: RouteSet, built: BuiltModel,
     fifo = repair_fifo(built)  # before any table reads the queues
     plan_usd, read = objective_with(built.model, added, built.flows), built
     lanes = class_fifo(built, plan_usd, fifo.lp_objective_usd if fifo is not None else None,
-                       show=bool(solve_summary.get("show_class_fifo", False)))
+                       show=bool(solve_summary.get("show_class_fifo", False)), keep=reuse)
     built, split = pair_view(net, built)  # aggregated: queues split per pair, FIFO
     objective = plan_usd if built is read and not (lanes and lanes.changed) else \
         objective_with(built.model, added, built.flows)  # class replay set values, or a view
-    route_flows = _route_flows(built, routes, added)
-    flows = _arc_flows(net, route_flows, routes, built)
+    route_flows = flow_tables.route_flows(built, routes, added, reuse)
+    flows = flow_tables.arc_flows(net, route_flows, routes, built, reuse)
     crossings = _crossing_table(net, built, flows, added)
     unserved = _unserved_table(built, route_flows)
     days = _stream_days(net, built) if built.dated else None
@@ -477,7 +411,8 @@ def extract_results(net: FreightNetwork, routes: RouteSet, built: BuiltModel,
     return ResultTables(summary=summary, route_flows=route_flows, flows=flows,
                         crossings=crossings, unserved=unserved, products=products, queues=queues,
                         backlog=backlog, spoilage=spoilage,
-                        route_arcs=_route_arc_table(net, routes, route_flows, stream_queues),
+                        route_arcs=flow_tables.route_arc_table(net, routes, route_flows,
+                                                               stream_queues, reuse),
                         stream_queues=stream_queues, initial_queues=initial_queues,
                         market_duals=_market_duals(built, added),
                         share_duals=_share_duals(built),

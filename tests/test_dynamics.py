@@ -260,3 +260,28 @@ def test_network_under_another_scenario_equals_a_fresh_build(tiny_tables, tmp_pa
         pd.testing.assert_frame_equal(capacity, fresh.capacity)
         pd.testing.assert_frame_equal(supply, fresh.supply)
     assert fast.supply["supply_t"].max() == pytest.approx(1.5 * fast.supply["supply_t"].min())
+
+
+def test_dated_capacity_calendar_per_day_equals_the_mean_of_each_period(tiny_tables, tmp_path):
+    """A dated period is one day: its capacity is gathered per day, not averaged; the frame is
+    the one the per-period means give (each day given twice: the mean of x and x is x, the
+    general path), byte for byte, with a closure, a throttle and an extra-capacity event."""
+    from borderflow.data.dataset import load_dataset
+    from borderflow.data.scenario import ExtraCapacityEvent
+    from borderflow.model.network import TAIL_TRAVEL_DAYS, _capacity_calendar, _period_days
+
+    tables = load_dataset(tiny.write(tmp_path / "d", tiny_tables), check_borders=False)
+    scenario = Scenario(name="s", horizon=Horizon(start=dt.date(2024, 1, 1), days=6), events=(
+        CloseEvent(crossing="x1", close=Window(**{"from": dt.date(2024, 1, 2),
+                                                  "to": dt.date(2024, 1, 3)})),
+        CapacityEvent(crossing="x2", capacity_trucks_per_day=7.3),
+        ExtraCapacityEvent(crossing="x2", extra_capacity_trucks_per_day=1.1,
+                           **{"from": dt.date(2024, 1, 4)})))
+    _, days = _period_days(scenario, 2 + TAIL_TRAVEL_DAYS)
+    assert all(len(d) == 1 for d in days)
+    fast = _capacity_calendar(tables, scenario, days)
+    mean = _capacity_calendar(tables, scenario, [d * 2 for d in days])
+    pd.testing.assert_frame_equal(fast, mean, check_exact=True)
+    assert fast["capacity_trucks_per_day"].to_numpy().tobytes() == \
+        mean["capacity_trucks_per_day"].to_numpy().tobytes()
+    assert set(fast["capacity_trucks_per_day"]) >= {0.0, 8.4}  # closed; 7.3 + 1.1

@@ -65,7 +65,9 @@ def test_cli_sweep_window_days_solves_each_scenario_in_windows(client, plan, tmp
     """``borderflow sweep --window-days`` applies to dated sweeps: alone, every scenario is
     solved in windows (an approximation: not priced, said so, never below the one-LP
     optimum); with ``--method exact-windows`` the reference is solved through windows and each
-    scenario re-solves warm to the optimum of a cold one-LP solve."""
+    scenario re-solves warm to the optimum of a cold one-LP solve. Either way it is recorded:
+    each scenario's ``run.json`` names the structure's rolling horizon (2-day windows, exact
+    or not) and its options ``rolling``, the sweep's ``plan.json`` its options."""
     import json
 
     import pandas as pd
@@ -89,9 +91,15 @@ def test_cli_sweep_window_days_solves_each_scenario_in_windows(client, plan, tmp
         assert res.exit_code == 0, res.output
         comp = pd.read_csv(out / "comparison.csv").set_index("scenario")
         assert (comp["status"] == "optimal").all()
+        plan_opts = json.loads((out / "plan.json").read_text())["options"]
+        assert plan_opts["rolling"]["window_days"] == 2
+        assert plan_opts["rolling"]["exact"] is exact
         for name, objective in zip(comp.index, comp["objective_usd"]):
             summary = json.loads((partition(out, name) / "summary.json").read_text())
             assert summary["exact"] is exact, name
+            run = json.loads((partition(out, name) / "run.json").read_text())
+            for rolling in (run["structure"]["rolling"], run["options"]["rolling"]):
+                assert rolling["window_days"] == 2 and rolling["exact"] is exact, name
             key = "baseline" if "baseline" in name else "close-huu-nghi-youyiguan"
             if exact:
                 assert summary["routing"] == "certified"

@@ -17,6 +17,7 @@ where.
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from collections import OrderedDict
@@ -119,8 +120,11 @@ class ModelCache(WorkerPlugin):
 
     name = PLUGIN
 
-    def __init__(self, size: int = 2):
+    def __init__(self, size: int = 2, freeze: bool = False):
         self.size = size
+        #: keep the models out of the garbage collector's full passes (:func:`_freeze`): on a
+        #: Dask worker (set by :meth:`setup`), or a process that only runs a sweep
+        self.freeze = freeze
         self.datasets: dict[tuple, InputTables] = {}
         self.models: OrderedDict[str, KeptModel] = OrderedDict()
         self.networks: OrderedDict[tuple, FreightNetwork] = OrderedDict()
@@ -131,6 +135,7 @@ class ModelCache(WorkerPlugin):
         several threads)."""
         self.datasets, self.models, self.networks = {}, OrderedDict(), OrderedDict()
         self.lock = threading.Lock()
+        self.freeze = self.freeze or worker is not None
 
     def network(self, model: KeptModel, scenario: Scenario) -> FreightNetwork:
         """``scenario``'s network, derived from a kept network of its horizon: a seasonal
@@ -191,9 +196,25 @@ class ModelCache(WorkerPlugin):
             except SolverError:  # a priced model that failed to re-solve: the capped one
                 model = self._solved(structure)
         self.models[key] = model
-        while len(self.models) > self.size:
-            self.models.popitem(last=False)
+        if len(self.models) > self.size:
+            if self.freeze:
+                gc.unfreeze()  # the evicted model's objects can be collected again
+            while len(self.models) > self.size:
+                self.models.popitem(last=False)
+        if self.freeze:
+            _freeze()
         return model, True
+
+
+def _freeze() -> None:
+    """Leave what the worker keeps (the models, their networks and datasets: millions of
+    Python objects) out of the garbage collector's full passes: each would walk all of them,
+    0.2-0.5 s CPU, every few scenarios, whatever the scenario (``gc.freeze``; undone before a
+    model is dropped; not in a process that goes on to other work, as a test session: what
+    the frozen objects leave as garbage would stay). Nothing a scenario computes depends on
+    it."""
+    gc.collect()
+    gc.freeze()
 
 
 def reference_priced(model: Prepared, reference: SolveSummary,
@@ -303,8 +324,11 @@ def solve_job(job: Job, cache: ModelCache) -> Outcome:
             replace(model, net=net), summary, RunOptions(pricing=job.structure.pricing),
             in_place=job.warm, reference=kept.priced if job.warm else None)
         try:
+            # a scenario read from the kept model (not rebuilt) takes the tables whose inputs
+            # are the model's first reading's from it (the same bytes)
             results = extract_results(net, model.routes, model.built, summary.as_dict(),
-                                      routing=routing, added=model.added)
+                                      routing=routing, added=model.added,
+                                      reuse=job.warm and model.built is kept.prepared.built)
         finally:
             if model.added is not None:
                 model.added.drop()

@@ -125,7 +125,7 @@ def in_process_measure(gates: list, cold: list, days: int = 60) -> dict:
     from borderflow.sweeps.worker import Job, ModelCache, solve_job
 
     plan = sweep_plan(days, gates=gates)
-    cache = ModelCache()
+    cache = ModelCache(freeze=True)  # as on a Dask worker
     cache.setup()
     rows = {}
     for e in plan.entries:

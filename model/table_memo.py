@@ -1,0 +1,88 @@
+"""Result tables of a kept model made once per distinct input: what a sweep's scenarios share.
+
+A sweep's warm scenarios are read from one kept model (:mod:`borderflow.sweeps.worker`); most
+closures of a dated sweep leave most of the plan as it was (31 of the 50 ten-day closures of
+the embedded dataset's 60-day sweep have the reference's optimum). A table that is a function
+of a few inputs (the route flows, the departures, the routes in use) is made for the first
+scenario read from a model and kept with its inputs; a later scenario whose inputs are the
+same, bit for bit, gets a copy of the kept table instead of making it again: the same table,
+bit for bit, since the same function of the same inputs is the same table.
+
+:func:`same` compares the inputs exactly (every byte of every array and frame column, not a
+hash). What is kept is tied to an object of the kept model (its route set's arcs, which a
+rebuilt model does not share) and dropped with it; one table per name and object, the first
+one made (whichever scenario came first: a later one takes it only if its inputs are equal).
+"""
+
+from __future__ import annotations
+
+import copy
+import weakref
+from collections import Counter
+from typing import Callable, TypeVar
+
+import numpy as np
+import pandas as pd
+
+T = TypeVar("T")
+
+#: (id of the owner, table name) -> (the inputs' bytes, the table)
+_KEPT: dict[tuple[int, str], tuple[bytes, object]] = {}
+
+#: how many tables :func:`same` gave from what it kept, and made, by ``(name, "kept" or
+#: "made")`` (a test reads them)
+COUNTS: Counter = Counter()
+
+
+def same(owner, name: str, inputs: tuple, make: Callable[[], T]) -> T:
+    """``make()``, or a copy of the table kept for ``owner`` under ``name`` when ``inputs``
+    are the kept one's, bit for bit.
+
+    Parameters
+    ----------
+    owner : object
+        What the table belongs to (an object of the kept model that lives as long as it; it
+        must support weak references, as a DataFrame does).
+    name : str
+        The table.
+    inputs : tuple
+        Everything the table depends on besides ``owner``: arrays, frames, numbers, strings.
+    make : callable
+        Makes the table (a DataFrame, or any object ``copy.deepcopy`` copies).
+    """
+    key = _bytes(inputs)
+    at = (id(owner), name)
+    kept = _KEPT.get(at)
+    if kept is not None and kept[0] == key:
+        COUNTS[name, "kept"] += 1
+        return copy.deepcopy(kept[1])
+    out = make()
+    COUNTS[name, "made"] += 1
+    if kept is None:
+        _KEPT[at] = (key, copy.deepcopy(out))
+        weakref.finalize(owner, _KEPT.pop, at, None)
+    return out
+
+
+def _bytes(inputs: tuple) -> bytes:
+    """Every byte of the inputs, with their types, shapes and column names."""
+    parts = []
+    for x in inputs:
+        if isinstance(x, pd.DataFrame):
+            parts.append(repr((list(x.columns), x.shape, [str(t) for t in x.dtypes])).encode())
+            parts += [_column(x[c]) for c in x.columns]
+        elif isinstance(x, pd.Series):
+            parts.append(_column(x))
+        elif isinstance(x, np.ndarray):
+            parts += [repr((x.dtype.str, x.shape)).encode(), np.ascontiguousarray(x).tobytes()]
+        else:
+            parts.append(repr((type(x).__name__, x)).encode())
+        parts.append(b"\x1f")
+    return b"".join(parts)
+
+
+def _column(s: pd.Series) -> bytes:
+    """A column's bytes: numbers as stored, anything else as the text of each value."""
+    if s.dtype.kind in "biufcmM":
+        return np.ascontiguousarray(s.to_numpy()).tobytes()
+    return "\x1e".join(map(repr, s.tolist())).encode()
