@@ -248,21 +248,43 @@ def crossing_use(net: FreightNetwork, routes: RouteSet, flows: pd.DataFrame,
     Static runs: a route flow uses every crossing of its route on its dispatch day. Dated
     runs: a route flow uses the crossings before its queue gate on the day it reaches them;
     the gate itself is taken by the stream's departures.
+
+    Rows: each flow (in ``f`` order) with its route's crossings (in the route table's order),
+    then the departures; made from integer positions (:func:`expand_by_key`), not by joining
+    the flows to the crossings on ``route_id``.
     """
-    rc = routes.route_crossings[["route_id", "seq", "element_id", "direction", "offset_h"]]
-    use = flows[["f", "route_id", "product_id", "period", "payload_t_per_truck"]].merge(
-        rc, on="route_id")
+    rc = routes.route_crossings
     if net.dated:
-        last = rc.groupby("route_id")["seq"].transform("max") == rc["seq"]
-        gate_seq = rc[last.to_numpy()][["route_id", "seq"]].rename(columns={"seq": "gate_seq"})
-        use = use.merge(gate_seq, on="route_id")
-        use = use[use["seq"] < use["gate_seq"]]
-        use["period"] = use["period"] + np.floor(use["offset_h"] / 24.0).astype(int)
-    use = use.rename(columns={"element_id": "crossing_id"})
+        gate = rc.groupby("route_id")["seq"].transform("max").to_numpy()
+        rc = rc[rc["seq"].to_numpy() < gate]
+    f_at, rc_at = expand_by_key(flows["route_id"], rc["route_id"])
+    period = flows["period"].to_numpy()[f_at]
+    if net.dated:
+        period = period + np.floor(rc["offset_h"].to_numpy()[rc_at] / 24.0).astype(int)
+    use = {"f": flows["f"].to_numpy()[f_at],
+           "crossing_id": rc["element_id"].array.take(rc_at),
+           "direction": rc["direction"].array.take(rc_at), "period": period,
+           "payload_t_per_truck": flows["payload_t_per_truck"].to_numpy()[f_at],
+           "product_id": flows["product_id"].array.take(f_at)}
     parts = [_use_rows("route_flow", use["f"], use)]
     if not queues.empty:
         parts.append(_use_rows("departures", queues["q"], queues))
     return _with_perishable(net, pd.concat(parts, ignore_index=True))
+
+
+def expand_by_key(left: pd.Series, right: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """The row pairs of an inner join of ``left`` and ``right`` on their values, in the
+    order ``left.merge(right)`` gives them (left's order, then right's for each left row):
+    positions ``(left_at, right_at)``."""
+    r_codes, keys = pd.factorize(right)
+    l_codes = pd.Index(keys).get_indexer(left)
+    order = np.argsort(r_codes, kind="stable")
+    count = np.bincount(r_codes, minlength=len(keys))
+    start = np.cumsum(count) - count
+    n = np.where(l_codes >= 0, count[np.maximum(l_codes, 0)], 0)
+    left_at = np.repeat(np.arange(len(left)), n)
+    within = np.arange(len(left_at)) - np.repeat(np.cumsum(n) - n, n)
+    return left_at, order[start[l_codes[left_at]] + within]
 
 
 def crossing_use_of_departures(net: FreightNetwork, queues: pd.DataFrame) -> pd.DataFrame:
@@ -273,19 +295,26 @@ def crossing_use_of_departures(net: FreightNetwork, queues: pd.DataFrame) -> pd.
 
 def _with_perishable(net: FreightNetwork, out: pd.DataFrame) -> pd.DataFrame:
     """Crossing-use rows with their product's perishability, within the modelled days."""
-    out["perishable"] = net.products.loc[out["product_id"], "perishable"].to_numpy()
+    at = net.products.index.get_indexer(out["product_id"])
+    if (at < 0).any():
+        raise KeyError(f"unknown product(s) {sorted(set(out['product_id'][at < 0]))}")
+    out["perishable"] = net.products["perishable"].to_numpy()[at]
     n = len(net.periods)
-    return out[out["period"] < n].reset_index(drop=True)
+    return out[out["period"].to_numpy() < n].reset_index(drop=True)
 
 
-def _use_rows(var: str, idx: pd.Series, df: pd.DataFrame) -> pd.DataFrame:
-    """Crossing-use rows of variable ``var[idx]`` from a table with crossing, day and payload."""
-    return pd.DataFrame({"var": var, "idx": idx.to_numpy(),
-                         "crossing_id": df["crossing_id"].to_numpy(),
-                         "direction": df["direction"].to_numpy(),
-                         "period": df["period"].to_numpy(),
-                         "trucks_per_t": 1.0 / df["payload_t_per_truck"].to_numpy(),
-                         "product_id": df["product_id"].to_numpy()})
+def _use_rows(var: str, idx, df) -> pd.DataFrame:
+    """Crossing-use rows of variable ``var[idx]`` from a table (or a dict of columns) with
+    crossing, day and payload (string columns kept as pandas arrays, not Python objects)."""
+    def col(name):
+        c = df[name]
+        return c.array if isinstance(c, pd.Series) else c
+    return pd.DataFrame({"var": var, "idx": np.asarray(idx),
+                         "crossing_id": col("crossing_id"),
+                         "direction": col("direction"),
+                         "period": np.asarray(col("period")),
+                         "trucks_per_t": 1.0 / np.asarray(col("payload_t_per_truck")),
+                         "product_id": col("product_id")})
 
 
 def empty_returns(use: pd.DataFrame, share: float, lag_days: int,
