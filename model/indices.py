@@ -61,20 +61,40 @@ DEMAND_KEYS = ["market", "product_id", "period"]
 
 class KeyIndex:
     """Position of each key of a table (keys unique): ``rows(frame)`` gives, for each row of
-    ``frame``, the position in the table of the row with the same key columns (-1: none)."""
+    ``frame``, the position in the table of the row with the same key columns (-1: none).
+
+    Keys are matched as integer codes: each key column of the table and of ``frame`` is
+    factorised together (strings stay in pandas' arrays, no Python object per value), the
+    codes of a row combined into one integer, and that looked up (NaN keys match NaN, as in
+    a ``MultiIndex``)."""
 
     def __init__(self, table: pd.DataFrame, keys: list[str]):
         self.keys = list(keys)
-        self._index = pd.MultiIndex.from_frame(table[self.keys])
-        if not self._index.is_unique:
+        self._table = table[self.keys]
+        if len(table) and not pd.Index(_row_codes(self._table, None, self.keys)[0]).is_unique:
             raise ValueError(f"keys {self.keys} are not unique in the table")
 
     def rows(self, frame: pd.DataFrame) -> np.ndarray:
         """Positions of ``frame``'s keys (-1 where the table has no such key)."""
-        if not len(frame) or not len(self._index):
+        if not len(frame) or not len(self._table):
             return np.full(len(frame), -1, dtype=np.int64)
-        target = pd.MultiIndex.from_frame(frame[self.keys])
-        return self._index.get_indexer(target).astype(np.int64)
+        table, other = _row_codes(self._table, frame, self.keys)
+        return pd.Index(table).get_indexer(other).astype(np.int64)
+
+
+def _row_codes(table: pd.DataFrame, frame: pd.DataFrame | None, keys: list[str]
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """One integer per row of ``table`` and of ``frame`` (optional), equal where all key
+    columns are equal: each column's values factorised over both, the codes combined in
+    mixed radix."""
+    n = len(table)
+    code = np.zeros(n + (0 if frame is None else len(frame)), dtype=np.int64)
+    for k in keys:
+        col = table[k] if frame is None else pd.concat([table[k], frame[k]],
+                                                        ignore_index=True)
+        c, uniq = pd.factorize(col, use_na_sentinel=False)
+        code = code * max(len(uniq), 1) + c
+    return code[:n], code[n:]
 
 
 class StreamDays:
@@ -277,6 +297,8 @@ def expand_by_key(left: pd.Series, right: pd.Series) -> tuple[np.ndarray, np.nda
     order ``left.merge(right)`` gives them (left's order, then right's for each left row):
     positions ``(left_at, right_at)``."""
     r_codes, keys = pd.factorize(right)
+    if not len(keys):
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     l_codes = pd.Index(keys).get_indexer(left)
     order = np.argsort(r_codes, kind="stable")
     count = np.bincount(r_codes, minlength=len(keys))
