@@ -237,15 +237,23 @@ class IndexTables:
         once (sweeps look up closed crossings' variables with it for every scenario)."""
         return self._use_capacity_row
 
-    # ---- derived term sources -------------------------------------------------------------
-    def empty_returns(self) -> pd.DataFrame:
-        """Crossing-use rows of the empty trucks coming back (:func:`empty_returns`)."""
+    # ---- derived term sources (made once per model; not to be modified) ------------------
+    @cached_property
+    def _empty_returns(self) -> pd.DataFrame:
         return empty_returns(self.crossing_use, self.empty_return_share,
                              self.empty_return_days, self.n_periods)
 
+    def empty_returns(self) -> pd.DataFrame:
+        """Crossing-use rows of the empty trucks coming back (:func:`empty_returns`)."""
+        return self._empty_returns
+
+    @cached_property
+    def _deliveries(self) -> pd.DataFrame:
+        return deliveries(self.flows, self.pairs, self.queues, self.dated)
+
     def deliveries(self) -> pd.DataFrame:
         """Variables delivering to a market, and the day they arrive (:func:`deliveries`)."""
-        return deliveries(self.flows, self.pairs, self.queues, self.dated)
+        return self._deliveries
 
 
 # ---- the tables -----------------------------------------------------------------------------
@@ -351,8 +359,10 @@ def empty_returns(use: pd.DataFrame, share: float, lag_days: int,
     if share <= 0 or use.empty:
         return use.iloc[0:0].assign(coef=[])
     back = use.copy()
-    back["direction"] = back["direction"].map({DIRECTIONS[0]: DIRECTIONS[1],
-                                               DIRECTIONS[1]: DIRECTIONS[0]})
+    # turned round per distinct value, then taken per row (no Python string per row)
+    codes, names = pd.factorize(back["direction"])
+    turned = pd.Series(names).map({DIRECTIONS[0]: DIRECTIONS[1], DIRECTIONS[1]: DIRECTIONS[0]})
+    back["direction"] = turned.array.take(codes, allow_fill=True)
     back["period"] = back["period"] + lag_days
     back["trucks_per_t"] = back["trucks_per_t"] * share
     return back[back["period"] < n_periods]
@@ -366,13 +376,13 @@ def deliveries(flows: pd.DataFrame, streams: pd.DataFrame, queues: pd.DataFrame,
     direct = flows if not dated else flows[~flows["route_id"].isin(streams["route_id"])]
     days = np.floor(direct["duration_h"].to_numpy() / 24.0).astype(int) if dated else 0
     out = [pd.DataFrame({"var": "route_flow", "idx": direct["f"].to_numpy(),
-                         "market": direct["market"].to_numpy(),
-                         "product_id": direct["product_id"].to_numpy(),
+                         "market": direct["market"].array,
+                         "product_id": direct["product_id"].array,
                          "period": direct["period"].to_numpy() + days})]
     if dated:
         out.append(pd.DataFrame({"var": "departures", "idx": queues["q"].to_numpy(),
-                                 "market": queues["market"].to_numpy(),
-                                 "product_id": queues["product_id"].to_numpy(),
+                                 "market": queues["market"].array,
+                                 "product_id": queues["product_id"].array,
                                  "period": (queues["period"]
                                             + queues["downstream_days"]).to_numpy()}))
     return pd.concat(out, ignore_index=True)
