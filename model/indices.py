@@ -44,6 +44,7 @@ import numpy as np
 import pandas as pd
 from borderflow.data.destinations import share_rules
 
+from .keys import expand_by_key, row_codes
 from .network import DIRECTIONS, FreightNetwork
 from .queues import arrivals, initial_allocations, queue_table, stream_table
 from .routes import RouteSet
@@ -71,30 +72,15 @@ class KeyIndex:
     def __init__(self, table: pd.DataFrame, keys: list[str]):
         self.keys = list(keys)
         self._table = table[self.keys]
-        if len(table) and not pd.Index(_row_codes(self._table, None, self.keys)[0]).is_unique:
+        if len(table) and not pd.Index(row_codes(self._table, None, self.keys)[0]).is_unique:
             raise ValueError(f"keys {self.keys} are not unique in the table")
 
     def rows(self, frame: pd.DataFrame) -> np.ndarray:
         """Positions of ``frame``'s keys (-1 where the table has no such key)."""
         if not len(frame) or not len(self._table):
             return np.full(len(frame), -1, dtype=np.int64)
-        table, other = _row_codes(self._table, frame, self.keys)
+        table, other = row_codes(self._table, frame, self.keys)
         return pd.Index(table).get_indexer(other).astype(np.int64)
-
-
-def _row_codes(table: pd.DataFrame, frame: pd.DataFrame | None, keys: list[str]
-               ) -> tuple[np.ndarray, np.ndarray]:
-    """One integer per row of ``table`` and of ``frame`` (optional), equal where all key
-    columns are equal: each column's values factorised over both, the codes combined in
-    mixed radix."""
-    n = len(table)
-    code = np.zeros(n + (0 if frame is None else len(frame)), dtype=np.int64)
-    for k in keys:
-        col = table[k] if frame is None else pd.concat([table[k], frame[k]],
-                                                        ignore_index=True)
-        c, uniq = pd.factorize(col, use_na_sentinel=False)
-        code = code * max(len(uniq), 1) + c
-    return code[:n], code[n:]
 
 
 class StreamDays:
@@ -113,10 +99,14 @@ class StreamDays:
         day is outside ``0 .. n_periods - 1``)."""
         k, period = np.broadcast_arrays(np.asarray(k, dtype=np.int64),
                                         np.asarray(period, dtype=np.int64))
-        out = np.full(k.shape, -1, dtype=np.int64)
-        inside = (period >= 0) & (period < self.n_periods)
-        out[inside] = self._grid[k[inside], period[inside]]
-        return out
+        n = self.n_periods
+        if not n or not k.size:
+            return np.full(k.shape, -1, dtype=np.int64)
+        inside = (period >= 0) & (period < n)
+        # one gather from the flat grid (days outside clipped, then masked): no boolean
+        # selections of the inputs
+        at = self._grid.ravel()[k * n + np.clip(period, 0, n - 1)]
+        return np.where(inside, at, -1)
 
 
 @dataclass(frozen=True, eq=False)
@@ -298,23 +288,6 @@ def crossing_use(net: FreightNetwork, routes: RouteSet, flows: pd.DataFrame,
     if not queues.empty:
         parts.append(_use_rows("departures", queues["q"], queues))
     return _with_perishable(net, pd.concat(parts, ignore_index=True))
-
-
-def expand_by_key(left: pd.Series, right: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """The row pairs of an inner join of ``left`` and ``right`` on their values, in the
-    order ``left.merge(right)`` gives them (left's order, then right's for each left row):
-    positions ``(left_at, right_at)``."""
-    r_codes, keys = pd.factorize(right)
-    if not len(keys):
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    l_codes = pd.Index(keys).get_indexer(left)
-    order = np.argsort(r_codes, kind="stable")
-    count = np.bincount(r_codes, minlength=len(keys))
-    start = np.cumsum(count) - count
-    n = np.where(l_codes >= 0, count[np.maximum(l_codes, 0)], 0)
-    left_at = np.repeat(np.arange(len(left)), n)
-    within = np.arange(len(left_at)) - np.repeat(np.cumsum(n) - n, n)
-    return left_at, order[start[l_codes[left_at]] + within]
 
 
 def crossing_use_of_departures(net: FreightNetwork, queues: pd.DataFrame) -> pd.DataFrame:

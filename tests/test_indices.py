@@ -14,8 +14,8 @@ from borderflow.data.scenario import (CloseEvent, InitialQueue, PriorityEvent, P
                                       Window)
 from borderflow.model.formulation import BuiltModel, build_model
 from borderflow.model.indices import (CROSS_KEYS, DEMAND_KEYS, FLOW_KEYS, SUPPLY_KEYS,
-                                      IndexTables, KeyIndex, empty_returns, expand_by_key,
-                                      index_tables)
+                                      IndexTables, KeyIndex, empty_returns, index_tables)
+from borderflow.model.keys import expand_by_key
 from borderflow.model.network import build_network
 from borderflow.model.queues import arrivals
 from borderflow.model.routes import RouteOptions, enumerate_routes
