@@ -44,6 +44,7 @@ import numpy as np
 import pandas as pd
 from borderflow.data.destinations import share_rules
 
+from .keys import expand_by_key, row_codes
 from .network import DIRECTIONS, FreightNetwork
 from .queues import arrivals, initial_allocations, queue_table, stream_table
 from .routes import RouteSet
@@ -61,20 +62,25 @@ DEMAND_KEYS = ["market", "product_id", "period"]
 
 class KeyIndex:
     """Position of each key of a table (keys unique): ``rows(frame)`` gives, for each row of
-    ``frame``, the position in the table of the row with the same key columns (-1: none)."""
+    ``frame``, the position in the table of the row with the same key columns (-1: none).
+
+    Keys are matched as integer codes: each key column of the table and of ``frame`` is
+    factorised together (strings stay in pandas' arrays, no Python object per value), the
+    codes of a row combined into one integer, and that looked up (NaN keys match NaN, as in
+    a ``MultiIndex``)."""
 
     def __init__(self, table: pd.DataFrame, keys: list[str]):
         self.keys = list(keys)
-        self._index = pd.MultiIndex.from_frame(table[self.keys])
-        if not self._index.is_unique:
+        self._table = table[self.keys]
+        if len(table) and not pd.Index(row_codes(self._table, None, self.keys)[0]).is_unique:
             raise ValueError(f"keys {self.keys} are not unique in the table")
 
     def rows(self, frame: pd.DataFrame) -> np.ndarray:
         """Positions of ``frame``'s keys (-1 where the table has no such key)."""
-        if not len(frame) or not len(self._index):
+        if not len(frame) or not len(self._table):
             return np.full(len(frame), -1, dtype=np.int64)
-        target = pd.MultiIndex.from_frame(frame[self.keys])
-        return self._index.get_indexer(target).astype(np.int64)
+        table, other = row_codes(self._table, frame, self.keys)
+        return pd.Index(table).get_indexer(other).astype(np.int64)
 
 
 class StreamDays:
@@ -93,10 +99,14 @@ class StreamDays:
         day is outside ``0 .. n_periods - 1``)."""
         k, period = np.broadcast_arrays(np.asarray(k, dtype=np.int64),
                                         np.asarray(period, dtype=np.int64))
-        out = np.full(k.shape, -1, dtype=np.int64)
-        inside = (period >= 0) & (period < self.n_periods)
-        out[inside] = self._grid[k[inside], period[inside]]
-        return out
+        n = self.n_periods
+        if not n or not k.size:
+            return np.full(k.shape, -1, dtype=np.int64)
+        inside = (period >= 0) & (period < n)
+        # one gather from the flat grid (days outside clipped, then masked): no boolean
+        # selections of the inputs
+        at = self._grid.ravel()[k * n + np.clip(period, 0, n - 1)]
+        return np.where(inside, at, -1)
 
 
 @dataclass(frozen=True, eq=False)
@@ -217,15 +227,23 @@ class IndexTables:
         once (sweeps look up closed crossings' variables with it for every scenario)."""
         return self._use_capacity_row
 
-    # ---- derived term sources -------------------------------------------------------------
-    def empty_returns(self) -> pd.DataFrame:
-        """Crossing-use rows of the empty trucks coming back (:func:`empty_returns`)."""
+    # ---- derived term sources (made once per model; not to be modified) ------------------
+    @cached_property
+    def _empty_returns(self) -> pd.DataFrame:
         return empty_returns(self.crossing_use, self.empty_return_share,
                              self.empty_return_days, self.n_periods)
 
+    def empty_returns(self) -> pd.DataFrame:
+        """Crossing-use rows of the empty trucks coming back (:func:`empty_returns`)."""
+        return self._empty_returns
+
+    @cached_property
+    def _deliveries(self) -> pd.DataFrame:
+        return deliveries(self.flows, self.pairs, self.queues, self.dated)
+
     def deliveries(self) -> pd.DataFrame:
         """Variables delivering to a market, and the day they arrive (:func:`deliveries`)."""
-        return deliveries(self.flows, self.pairs, self.queues, self.dated)
+        return self._deliveries
 
 
 # ---- the tables -----------------------------------------------------------------------------
@@ -248,17 +266,24 @@ def crossing_use(net: FreightNetwork, routes: RouteSet, flows: pd.DataFrame,
     Static runs: a route flow uses every crossing of its route on its dispatch day. Dated
     runs: a route flow uses the crossings before its queue gate on the day it reaches them;
     the gate itself is taken by the stream's departures.
+
+    Rows: each flow (in ``f`` order) with its route's crossings (in the route table's order),
+    then the departures; made from integer positions (:func:`expand_by_key`), not by joining
+    the flows to the crossings on ``route_id``.
     """
-    rc = routes.route_crossings[["route_id", "seq", "element_id", "direction", "offset_h"]]
-    use = flows[["f", "route_id", "product_id", "period", "payload_t_per_truck"]].merge(
-        rc, on="route_id")
+    rc = routes.route_crossings
     if net.dated:
-        last = rc.groupby("route_id")["seq"].transform("max") == rc["seq"]
-        gate_seq = rc[last.to_numpy()][["route_id", "seq"]].rename(columns={"seq": "gate_seq"})
-        use = use.merge(gate_seq, on="route_id")
-        use = use[use["seq"] < use["gate_seq"]]
-        use["period"] = use["period"] + np.floor(use["offset_h"] / 24.0).astype(int)
-    use = use.rename(columns={"element_id": "crossing_id"})
+        gate = rc.groupby("route_id")["seq"].transform("max").to_numpy()
+        rc = rc[rc["seq"].to_numpy() < gate]
+    f_at, rc_at = expand_by_key(flows["route_id"], rc["route_id"])
+    period = flows["period"].to_numpy()[f_at]
+    if net.dated:
+        period = period + np.floor(rc["offset_h"].to_numpy()[rc_at] / 24.0).astype(int)
+    use = {"f": flows["f"].to_numpy()[f_at],
+           "crossing_id": rc["element_id"].array.take(rc_at),
+           "direction": rc["direction"].array.take(rc_at), "period": period,
+           "payload_t_per_truck": flows["payload_t_per_truck"].to_numpy()[f_at],
+           "product_id": flows["product_id"].array.take(f_at)}
     parts = [_use_rows("route_flow", use["f"], use)]
     if not queues.empty:
         parts.append(_use_rows("departures", queues["q"], queues))
@@ -273,19 +298,26 @@ def crossing_use_of_departures(net: FreightNetwork, queues: pd.DataFrame) -> pd.
 
 def _with_perishable(net: FreightNetwork, out: pd.DataFrame) -> pd.DataFrame:
     """Crossing-use rows with their product's perishability, within the modelled days."""
-    out["perishable"] = net.products.loc[out["product_id"], "perishable"].to_numpy()
+    at = net.products.index.get_indexer(out["product_id"])
+    if (at < 0).any():
+        raise KeyError(f"unknown product(s) {sorted(set(out['product_id'][at < 0]))}")
+    out["perishable"] = net.products["perishable"].to_numpy()[at]
     n = len(net.periods)
-    return out[out["period"] < n].reset_index(drop=True)
+    return out[out["period"].to_numpy() < n].reset_index(drop=True)
 
 
-def _use_rows(var: str, idx: pd.Series, df: pd.DataFrame) -> pd.DataFrame:
-    """Crossing-use rows of variable ``var[idx]`` from a table with crossing, day and payload."""
-    return pd.DataFrame({"var": var, "idx": idx.to_numpy(),
-                         "crossing_id": df["crossing_id"].to_numpy(),
-                         "direction": df["direction"].to_numpy(),
-                         "period": df["period"].to_numpy(),
-                         "trucks_per_t": 1.0 / df["payload_t_per_truck"].to_numpy(),
-                         "product_id": df["product_id"].to_numpy()})
+def _use_rows(var: str, idx, df) -> pd.DataFrame:
+    """Crossing-use rows of variable ``var[idx]`` from a table (or a dict of columns) with
+    crossing, day and payload (string columns kept as pandas arrays, not Python objects)."""
+    def col(name):
+        c = df[name]
+        return c.array if isinstance(c, pd.Series) else c
+    return pd.DataFrame({"var": var, "idx": np.asarray(idx),
+                         "crossing_id": col("crossing_id"),
+                         "direction": col("direction"),
+                         "period": np.asarray(col("period")),
+                         "trucks_per_t": 1.0 / np.asarray(col("payload_t_per_truck")),
+                         "product_id": col("product_id")})
 
 
 def empty_returns(use: pd.DataFrame, share: float, lag_days: int,
@@ -300,8 +332,10 @@ def empty_returns(use: pd.DataFrame, share: float, lag_days: int,
     if share <= 0 or use.empty:
         return use.iloc[0:0].assign(coef=[])
     back = use.copy()
-    back["direction"] = back["direction"].map({DIRECTIONS[0]: DIRECTIONS[1],
-                                               DIRECTIONS[1]: DIRECTIONS[0]})
+    # turned round per distinct value, then taken per row (no Python string per row)
+    codes, names = pd.factorize(back["direction"])
+    turned = pd.Series(names).map({DIRECTIONS[0]: DIRECTIONS[1], DIRECTIONS[1]: DIRECTIONS[0]})
+    back["direction"] = turned.array.take(codes, allow_fill=True)
     back["period"] = back["period"] + lag_days
     back["trucks_per_t"] = back["trucks_per_t"] * share
     return back[back["period"] < n_periods]
@@ -315,13 +349,13 @@ def deliveries(flows: pd.DataFrame, streams: pd.DataFrame, queues: pd.DataFrame,
     direct = flows if not dated else flows[~flows["route_id"].isin(streams["route_id"])]
     days = np.floor(direct["duration_h"].to_numpy() / 24.0).astype(int) if dated else 0
     out = [pd.DataFrame({"var": "route_flow", "idx": direct["f"].to_numpy(),
-                         "market": direct["market"].to_numpy(),
-                         "product_id": direct["product_id"].to_numpy(),
+                         "market": direct["market"].array,
+                         "product_id": direct["product_id"].array,
                          "period": direct["period"].to_numpy() + days})]
     if dated:
         out.append(pd.DataFrame({"var": "departures", "idx": queues["q"].to_numpy(),
-                                 "market": queues["market"].to_numpy(),
-                                 "product_id": queues["product_id"].to_numpy(),
+                                 "market": queues["market"].array,
+                                 "product_id": queues["product_id"].array,
                                  "period": (queues["period"]
                                             + queues["downstream_days"]).to_numpy()}))
     return pd.concat(out, ignore_index=True)

@@ -106,10 +106,11 @@ def gate_reach(net: FreightNetwork, ix: IndexTables, routes: RouteSet) -> pd.Dat
                          "product_id": use["product_id"].to_numpy()})
 
 
-def entry_terms(limits: pd.DataFrame, reach: pd.DataFrame) -> pd.DataFrame:
+def entry_terms(limits: pd.DataFrame, reach: pd.DataFrame | None) -> pd.DataFrame:
     """Terms ``row, f, coef`` of the entry rows ``limits`` over route flows ``reach``: a
     quota or a licence counts flows on the day they reach the gate, a hold on the day they
-    leave; a licence row counts only its product."""
+    leave; a licence row counts only its product (``reach`` may be ``None`` when ``limits``
+    is empty)."""
     if limits.empty:
         return pd.DataFrame({"row": [], "f": [], "coef": []})
     lim = limits.reset_index(drop=True).assign(row=lambda d: np.arange(len(d)))
@@ -146,7 +147,8 @@ def define_gate_entry_constraints(m: pyo.ConcreteModel, ix: IndexTables, net: Fr
         routes each row's dual falls on (:func:`entry_duals`).
     """
     limits = entry_limits(net)
-    t = entry_terms(limits, gate_reach(net, ix, routes))
+    # without limits there are no terms: the flows' crossings are not listed (0.2 s a year)
+    t = entry_terms(limits, gate_reach(net, ix, routes) if len(limits) else None)
     add_rows(m, "gate_entry_limit", len(limits),
              terms(t["row"].to_numpy(dtype=np.int64), "route_flow",
                    t["f"].to_numpy(dtype=np.int64), t["coef"].to_numpy(dtype=float)),

@@ -93,10 +93,20 @@ def ordered_data(comp) -> list:
     n = len(data)
     if not isinstance(index, RangeSet) or len(index) != n:
         return list(comp.values())
-    if n and (index.first() != 0 or index.last() != n - 1 or not np.array_equal(
+    if n and (not _zero_based(index, n) or not np.array_equal(
             np.fromiter(data.keys(), dtype=float, count=n), np.arange(n))):
         return list(comp.values())
     return list(data.values())
+
+
+def _zero_based(index: RangeSet, n: int) -> bool:
+    """True when ``index`` is the one range ``0 .. n - 1`` step 1, read from its range
+    objects (``RangeSet.last()`` lists the whole set first: 0.1 s for a 365-day model)."""
+    ranges = list(index.ranges())
+    if len(ranges) != 1:
+        return index.first() == 0 and index.last() == n - 1
+    r = ranges[0]
+    return r.start == 0 and r.end == n - 1 and r.step == 1
 
 
 # ---- the columns of a model -----------------------------------------------------------------
@@ -256,12 +266,12 @@ class LinearRowData(ConstraintData):
     @property
     def lower(self):
         """Lower bound (``None`` if unbounded)."""
-        return self._component()._lower[self._index]
+        return _bound(self._component()._lower[self._index])
 
     @property
     def upper(self):
         """Upper bound (``None`` if unbounded)."""
-        return self._component()._upper[self._index]
+        return _bound(self._component()._upper[self._index])
 
     lb = lower
     ub = upper
@@ -301,8 +311,8 @@ class LinearRowData(ConstraintData):
     def set_bounds(self, lower, upper) -> None:
         """Change the row's bounds (``None`` = unbounded); the matrix stays as built."""
         comp = self._component()
-        comp._lower[self._index] = None if lower is None else float(lower)
-        comp._upper[self._index] = None if upper is None else float(upper)
+        comp._lower[self._index] = np.nan if lower is None else float(lower)
+        comp._upper[self._index] = np.nan if upper is None else float(upper)
 
     def set_value(self, expr) -> None:
         """Accept ``(lower, body, upper)`` when ``body`` is this row's own body (new bounds);
@@ -323,6 +333,19 @@ class LinearRowData(ConstraintData):
             for t, c, v in zip(args, coefs, variables))
 
 
+def _bound(v: float):
+    """A row bound kept as a float (NaN: unbounded) as Pyomo gives it (``None``)."""
+    return None if v != v else float(v)
+
+
+def _row_bounds(values, n: int) -> np.ndarray:
+    """Row bounds as a float array, NaN where unbounded (``None`` or NaN given)."""
+    if values is None:
+        return np.full(n, np.nan)
+    return np.array([np.nan if v is None else v for v in values], dtype=float) \
+        if isinstance(values, list) else np.array(values, dtype=float)
+
+
 class LinearRows(IndexedConstraint):
     """Indexed Pyomo constraint ``lower[i] <= (A x)[i] <= upper[i]``, ``A`` sparse (CSR).
 
@@ -332,20 +355,24 @@ class LinearRows(IndexedConstraint):
         Row indices ``0 .. n-1``.
     matrix : scipy.sparse matrix
         ``n`` rows, one column per variable of ``x``.
-    lower, upper : sequences of float or None
-        Row bounds (``None`` = unbounded).
+    lower, upper : array-like of float (NaN or None: unbounded), or None (all unbounded)
+        Row bounds, kept as float arrays (NaN = unbounded).
     x : tuple of VarData
         The variables of the matrix columns.
+
+    The matrix's arrays are kept as given (scipy's own index type, int32 below 2**31 entries:
+    no copy; 26 MB less than int64 copies for a 365-day model).
     """
 
     def __init__(self, index, matrix, lower, upper, x, **kwds):
         IndexedConstraint.__init__(self, index, **kwds)
         A = sp.csr_matrix(matrix)
-        self._indptr = A.indptr.astype(np.int64)
-        self._indices = A.indices.astype(np.int64)
-        self._coef = A.data.astype(float)
-        self._lower = list(lower)
-        self._upper = list(upper)
+        self._indptr = A.indptr
+        self._indices = A.indices
+        self._coef = np.asarray(A.data, dtype=float)
+        n = A.shape[0]
+        self._lower = _row_bounds(lower, n)
+        self._upper = _row_bounds(upper, n)
         self._x = x
         self._ncols = A.shape[1]
 
@@ -364,9 +391,8 @@ class LinearRows(IndexedConstraint):
 
     def bounds_arrays(self) -> tuple[np.ndarray, np.ndarray]:
         """Row bounds as float arrays (``-inf``/``inf`` where unbounded)."""
-        lo = np.array([-np.inf if v is None else v for v in self._lower], dtype=float)
-        up = np.array([np.inf if v is None else v for v in self._upper], dtype=float)
-        return lo, up
+        lo, up = self._lower, self._upper
+        return np.where(np.isnan(lo), -np.inf, lo), np.where(np.isnan(up), np.inf, up)
 
 
 def set_row_bounds(con, lower, upper) -> None:
@@ -703,7 +729,7 @@ def linear_form(model: pyo.ConcreteModel) -> LinearForm:
             keep = np.flatnonzero(active)
             blocks.append(((indptr, order.of(x)[indices], coef), keep, len(data)))
             row_blocks[id(comp)] = (len(rows), keep, len(data))
-            rows += [data[i] for i in keep]
+            rows += data if len(keep) == len(data) else [data[i] for i in keep]
         else:
             block, data, lo, up = _walked_rows(comp, order, visitor)
             keep = np.arange(len(data))
@@ -728,7 +754,8 @@ def linear_form(model: pyo.ConcreteModel) -> LinearForm:
     for (indptr, idx, coef), keep, n in blocks:
         M = sp.csr_matrix((coef, idx, indptr), shape=(n, n_cols))
         mats.append(M if len(keep) == n else M[keep])
-    A = sp.vstack(mats, format="csc") if mats else sp.csc_matrix((0, n_cols))
+    # stacked row-wise (CSR blocks end to end), then turned column-wise once
+    A = sp.vstack(mats, format="csr").tocsc() if mats else sp.csc_matrix((0, n_cols))
     A.sort_indices()
     col_lower, col_upper = column_bounds(order.columns)
     return LinearForm(columns=order.columns, rows=rows, A=A, cost=cost, offset=constant,

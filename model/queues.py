@@ -27,6 +27,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .keys import expand_by_key, row_codes
 from .network import FreightNetwork
 from .routes import RouteSet
 
@@ -81,12 +82,17 @@ def queue_table(streams: pd.DataFrame, n_periods: int) -> pd.DataFrame:
 
 
 def arrivals(flows: pd.DataFrame, streams: pd.DataFrame) -> pd.DataFrame:
-    """Which route flow arrives in which stream's queue on which day (``f, k, arrival_period``)."""
-    a = flows[["f", "route_id", "product_id", "period"]].merge(
-        streams[["k", "route_id", "product_id", "gate_offset_days", "max_wait_days"]],
-        on=["route_id", "product_id"])
-    a["arrival_period"] = a["period"] + a["gate_offset_days"]
-    return a[["f", "k", "arrival_period", "max_wait_days"]]
+    """Which route flow arrives in which stream's queue on which day (``f, k, arrival_period``):
+    the inner join of flows and streams on (route, product), in its order, made from integer
+    codes (:mod:`borderflow.model.keys`)."""
+    keys = ["route_id", "product_id"]
+    s_code, f_code = row_codes(streams[keys], flows[keys], keys)
+    f_at, s_at = expand_by_key(pd.Series(f_code), pd.Series(s_code))
+    return pd.DataFrame({
+        "f": flows["f"].to_numpy()[f_at], "k": streams["k"].to_numpy()[s_at],
+        "arrival_period": flows["period"].to_numpy()[f_at]
+        + streams["gate_offset_days"].to_numpy()[s_at],
+        "max_wait_days": streams["max_wait_days"].to_numpy()[s_at]})
 
 
 def initial_allocations(net: FreightNetwork, streams: pd.DataFrame) -> pd.DataFrame:

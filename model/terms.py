@@ -64,11 +64,11 @@ def index_set(n: int):
     return pyo.RangeSet(0, n - 1) if n else pyo.Set(initialize=[])
 
 
-def _bounds(values, n: int) -> list:
+def _bounds(values, n: int) -> np.ndarray:
+    """Row bounds as floats, NaN where unbounded (``None``: all unbounded)."""
     if values is None:
-        return [None] * n
-    arr = np.asarray(values, dtype=float)
-    return [None if v != v else v for v in arr.tolist()]  # v != v: NaN
+        return np.full(n, np.nan)
+    return np.asarray(values, dtype=float)
 
 
 def add_rows(m: pyo.ConcreteModel, name: str, n_rows: int, table,

@@ -3,6 +3,8 @@ and the model's rows are where the index tables say they are."""
 
 from __future__ import annotations
 
+import numpy as np
+import pandas as pd
 import pytest
 import tiny
 from helpers import dated, day
@@ -12,7 +14,8 @@ from borderflow.data.scenario import (CloseEvent, InitialQueue, PriorityEvent, P
                                       Window)
 from borderflow.model.formulation import BuiltModel, build_model
 from borderflow.model.indices import (CROSS_KEYS, DEMAND_KEYS, FLOW_KEYS, SUPPLY_KEYS,
-                                      IndexTables, index_tables)
+                                      IndexTables, KeyIndex, empty_returns, index_tables)
+from borderflow.model.keys import expand_by_key
 from borderflow.model.network import build_network
 from borderflow.model.queues import arrivals
 from borderflow.model.routes import RouteOptions, enumerate_routes
@@ -212,3 +215,53 @@ def test_priority_rows_hold_the_non_perishable_trucks_of_their_crossing_day(tmp_
         assert len(mine)
         want = {(v, int(i)): c for v, i, c in zip(mine["var"], mine["idx"], mine["trucks_per_t"])}
         assert _terms(m.priority_share[r.Index]) == pytest.approx(want)
+
+
+# ---- the integer-coded look-ups against the pandas joins they replace ------------------------
+def test_expand_by_key_lists_the_pairs_of_an_inner_merge_in_its_order():
+    left = pd.Series(["b", "a", "z", "b", "c"], dtype="str")
+    right = pd.Series(["a", "b", "c", "b", "a", "y"], dtype="str")
+    l_at, r_at = expand_by_key(left, right)
+    merged = pd.DataFrame({"k": left, "l": range(5)}).merge(
+        pd.DataFrame({"k": right, "r": range(6)}), on="k")
+    assert l_at.tolist() == merged["l"].tolist() == [0, 0, 1, 1, 3, 3, 4]
+    assert r_at.tolist() == merged["r"].tolist() == [1, 3, 0, 4, 1, 3, 2]
+    none = expand_by_key(left, right.iloc[0:0])
+    assert [a.tolist() for a in none] == [[], []]
+
+
+def test_key_index_finds_what_a_multiindex_finds():
+    table = pd.DataFrame({"c": pd.Series(["x", "x", "y", "y"], dtype="str"),
+                          "d": ["in", "out", "in", "in"], "period": [0, 0, 0, 1]})
+    frame = pd.DataFrame({"c": ["y", "x", "q", "x", "y"], "d": ["in", "out", "in", "in", "out"],
+                          "period": [1, 0, 0, 1, 0]})
+    got = KeyIndex(table, ["c", "d", "period"]).rows(frame)
+    want = pd.MultiIndex.from_frame(table).get_indexer(pd.MultiIndex.from_frame(frame))
+    assert got.tolist() == want.tolist() == [3, 1, -1, -1, -1]
+    assert KeyIndex(table, ["c", "d", "period"]).rows(frame.iloc[0:0]).tolist() == []
+    with pytest.raises(ValueError, match="not unique"):
+        KeyIndex(table, ["c", "d"])
+
+
+def test_crossing_use_and_empty_returns_are_the_joins_they_replace(dated_model):
+    net, routes, built = dated_model
+    ix = built.index
+    # the route flows' part of crossing_use as the join of flows and crossings on route_id
+    rc = routes.route_crossings
+    gate = rc.groupby("route_id")["seq"].transform("max")
+    joined = ix.flows[["f", "route_id", "period", "product_id"]].merge(
+        rc[rc["seq"] < gate][["route_id", "element_id", "direction", "offset_h"]],
+        on="route_id")
+    joined["period"] += np.floor(joined["offset_h"] / 24.0).astype(int)
+    joined = joined[joined["period"] < ix.n_periods]
+    use = ix.crossing_use[ix.crossing_use["var"] == "route_flow"]
+    assert use["idx"].tolist() == joined["f"].tolist()
+    assert use["crossing_id"].tolist() == joined["element_id"].tolist()
+    assert use["direction"].tolist() == joined["direction"].tolist()
+    assert use["period"].tolist() == joined["period"].tolist()
+    # empty trucks come back the other way; the table is made once per model
+    back = empty_returns(ix.crossing_use, 0.5, 1, ix.n_periods)
+    turned = ix.crossing_use["direction"].map({"a_to_b": "b_to_a", "b_to_a": "a_to_b"})
+    kept = (ix.crossing_use["period"] + 1 < ix.n_periods).to_numpy()
+    assert back["direction"].tolist() == turned[kept].tolist()
+    assert ix.empty_returns() is ix.empty_returns() and ix.deliveries() is ix.deliveries()

@@ -117,7 +117,7 @@ def measure(spec: dict) -> dict:
     import json
     import subprocess
 
-    from run import MARK
+    from harness import MARK
 
     load = os.getloadavg()[0]
     proc = subprocess.Popen([sys.executable, __file__, "--child", json.dumps(spec)],
@@ -144,7 +144,7 @@ def main() -> None:
     sys.path.insert(0, str(HERE))
     import json
 
-    from run import MARK, OUT, emit
+    from harness import MARK, OUT, emit
 
     if args.child:
         print(MARK + json.dumps(child(json.loads(args.child))), flush=True)
