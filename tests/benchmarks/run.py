@@ -169,10 +169,12 @@ def _dated(spec: dict) -> dict:
         s, status, solver = run.solve, run.solve.status, run.session.options.solver
         routing, options = run.routing, run.options  # the options in effect
         streams = run.results.summary.get("stream_aggregation")
-        window_start = (run.paths or {}).get("window_pricing", {}).get("on")
+        paths = run.paths or {}
+        window_start = paths.get("window_pricing", {}).get("on")
+        aggregated = paths.get("aggregate_streams", {}).get("on")
     except SolverError as err:  # e.g. HiGHS's time limit (600 s by default): recorded
         s, status, routing, streams = err.summary, err.summary.status, None, None
-        window_start = None
+        window_start = aggregated = None
         solver = options.dated_solver if options.solver.solver == "choose" \
             else options.solver.solver
     total, cpu = time.perf_counter() - t0, time.process_time() - c0
@@ -186,8 +188,11 @@ def _dated(spec: dict) -> dict:
             **({} if routing is None else {"routing": routing.status, "rounds": routing.rounds,
                                            "routes_generated": routing.routes_generated}),
             # the options in effect, whatever the spec stated (the default arm's resolved)
-            "aggregate_streams": bool(options.aggregate_streams) if routing is None else
-            bool(streams) and "fallback" not in streams,  # solved over stream queues
+            # stream queues as run (run.paths: False after a per-pair fallback), else as
+            # the summary says, else as asked for
+            "aggregate_streams": bool(aggregated) if aggregated is not None else
+            bool(options.aggregate_streams) if routing is None else
+            bool(streams) and "fallback" not in streams,
             # the window-priced start as run (run.paths), else as asked for (None: default)
             "window_pricing": bool(options.pricing.window_start) if window_start is None
             else bool(window_start),
