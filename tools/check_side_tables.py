@@ -35,6 +35,7 @@ BANDS = [
     ("cost_terms", "value", "low", "high"),
     ("behaviour", "value", "low", "high"),
     ("calibration_targets", "modelled_share", "modelled_share_low", "modelled_share_high"),
+    ("calibration_targets", "year_scale", "year_scale_low", "year_scale_high"),
     ("ranges", "value", "low", "high"),
 ]
 #: (table, column) holding a crossing id
@@ -58,7 +59,7 @@ def _problems(folder: Path) -> list[str]:
                            f"({case.failure_case!r})")
     for name, val, lo, hi in BANDS:
         df = side.get(name)
-        if df is None:
+        if df is None or val not in df:
             continue
         bad = df[(df[lo] > df[val] + 1e-9) | (df[val] > df[hi] + 1e-9)]
         for i, r in bad.iterrows():

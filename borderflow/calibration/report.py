@@ -38,8 +38,8 @@ def observation_table(targets: Targets, before: np.ndarray, after: np.ndarray) -
     """One row per observation: band, model before and after, misfit, inside the band."""
     t = targets.table
     out = t[["obs_id", "use", "element_kind", "element_id", "direction", "unit", "products",
-             "period", "observed", "observed_low", "observed_high", "modelled_share", "target",
-             "low", "high"]].copy()
+             "period", "observed", "observed_low", "observed_high", "modelled_share",
+             "year_scale", "target", "low", "high"]].copy()
     out["model_before"], out["model_after"] = before, after
     out["misfit_before"] = targets.residuals(before)
     out["misfit_after"] = targets.residuals(after)
@@ -54,9 +54,13 @@ def findings(observations: pd.DataFrame) -> list[str]:
     """One sentence per done-when observation: inside its band, or outside by how much."""
     out = []
     for r in observations[observations["obs_id"].isin(DONE_WHEN)].itertuples(index=False):
-        where = (f"{r.obs_id}: {_num(r.model_after)} {r.unit} after calibration "
+        shown = "" if r.use != "report" else " (reported only, not fitted)"
+        where = (f"{r.obs_id}{shown}: {_num(r.model_after)} {r.unit} after calibration "
                  f"({_num(r.model_before)} before), band {_num(r.low)}-{_num(r.high)}")
-        if r.within_after:
+        inside = r.within_after if r.use != "report" else \
+            r.low - 1e-6 * max(1.0, abs(r.high)) <= r.model_after <= r.high + 1e-6 * max(
+                1.0, abs(r.high))
+        if inside:
             out.append(where + ": within the band.")
         else:
             gap = r.model_after - (r.high if r.model_after > r.high else r.low)
@@ -153,8 +157,9 @@ def markdown(report: dict, meta: dict) -> str:
         "## Observations fitted (`fit`) and bounded (`upper`)", "",
         _md_table(fitted[_OBS_COLS]), "",
         "## Observations reported only", "",
-        _md_table(obs[obs["use"] == "report"][["obs_id", "unit", "period", "observed",
-                                                "model_before", "model_after", "reason"]]), "",
+        _md_table(obs[obs["use"] == "report"][["obs_id", "unit", "period", "observed", "low",
+                                                "high", "model_before", "model_after",
+                                                "reason"]]), "",
         "## Parameter moves by dimension (range units: -1 low end, 0 prior, +1 high end)", "",
         _md_table(dims), "",
         "## Every calibrated number that moved", "",

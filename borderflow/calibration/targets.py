@@ -6,8 +6,9 @@
 ========  ==================================================================================
 use       meaning
 ========  ==================================================================================
-fit       the model's value is fitted to ``modelled_share x per_day``, band
-          ``[modelled_share_low x low_per_day, modelled_share_high x high_per_day]``
+fit       the model's value is fitted to ``modelled_share x year_scale x per_day``, band
+          ``[modelled_share_low x year_scale_low x low_per_day,
+          modelled_share_high x year_scale_high x high_per_day]``
 upper     the figure counts more than the model holds (imports, other goods, all vehicle
           types): the model's value must not exceed ``modelled_share_high x high_per_day``
 report    shown before and after, not fitted (another era, a Covid period, a peak window,
@@ -17,6 +18,11 @@ report    shown before and after, not fitted (another era, a Covid period, a pea
 ``modelled_share`` is the share of the published figure that the model represents: its goods
 (farm produce among all export trucks), its mode (land among all modes). An observation
 without a row in ``calibration_targets.csv`` is reported only.
+
+``year_scale`` (optional; empty = 1) carries a figure of another year than the dataset's supply
+year (2024) to that year: the published change of the same flow between the two years, its
+``year_scale_low`` and ``year_scale_high`` the spread of the published changes, which widens the
+band (:data:`SUPPLY_YEAR`; docs/calibration.md, "Session 11").
 
 The model's value of an observation (:func:`operator`) is linear in the route flows: at a
 crossing (or a corridor of crossings, :data:`CORRIDORS`), in its direction(s), the tonnes
@@ -62,6 +68,13 @@ CORRIDORS: dict[str, tuple[tuple[str, str], ...]] = {
 #: a band narrower than this share of the figure on one side is widened to it (a published
 #: "more than X" has no room below X; misfit would otherwise be infinite)
 MIN_HALF_BAND = 0.05
+#: the year of the dataset's supply (``supply.csv``); a fitted figure of another year with a band
+#: no wider than :data:`NARROW_BAND` on a side is rescaled (``year_scale``) or reported only
+SUPPLY_YEAR = 2024
+#: a band this narrow (share of the target, either side) holds a figure's rounding, not a year's
+#: change of the flow
+NARROW_BAND = 0.10
+SCALES = ("year_scale", "year_scale_low", "year_scale_high")
 _FLIP = {"a_to_b": "b_to_a", "b_to_a": "a_to_b"}
 
 
@@ -229,7 +242,22 @@ def _target_problems(use: pd.DataFrame, obs: pd.DataFrame) -> list[Problem]:
         if not r["modelled_share_low"] <= r["modelled_share"] <= r["modelled_share_high"]:
             lo, hi = r["modelled_share_low"], r["modelled_share_high"]
             fail("modelled_share", f"{r['modelled_share']:g} is outside [{lo:g}, {hi:g}]")
+        scale = [r.get(c) for c in SCALES]
+        given = [s is not None and not pd.isna(s) for s in scale]
+        if any(given) and not all(given):
+            missing = next(c for c, g in zip(SCALES, given) if not g)
+            fail(missing, "year_scale, year_scale_low and year_scale_high go together: "
+                 "all three or none")
+        elif all(given) and not scale[1] <= scale[0] <= scale[2]:
+            fail("year_scale", f"{scale[0]:g} is outside [{scale[1]:g}, {scale[2]:g}]")
     return out
+
+
+def year_scales(use: pd.DataFrame) -> pd.DataFrame:
+    """``year_scale``, ``year_scale_low``, ``year_scale_high`` of each row (1 where empty or
+    the columns are absent)."""
+    return pd.DataFrame({c: (use[c].astype(float) if c in use else pd.Series(
+        np.nan, index=use.index)).fillna(1.0) for c in SCALES}, index=use.index)
 
 
 def _assemble(obs: pd.DataFrame, use: pd.DataFrame | None) -> Targets:
@@ -237,10 +265,11 @@ def _assemble(obs: pd.DataFrame, use: pd.DataFrame | None) -> Targets:
             "reason"]
     if use is None:
         use = pd.DataFrame(columns=cols)
-    t = obs.merge(use[cols], on="obs_id", how="left")
+    use = pd.concat([use[cols], year_scales(use)], axis=1)
+    t = obs.merge(use, on="obs_id", how="left")
     t["use"] = t["use"].fillna("report")
     t["reason"] = t["reason"].fillna("no row in calibration_targets.csv: reported only")
-    for c in ("modelled_share", "modelled_share_low", "modelled_share_high"):
+    for c in ("modelled_share", "modelled_share_low", "modelled_share_high", *SCALES):
         t[c] = t[c].astype(float).fillna(1.0)
     out = pd.DataFrame({
         "obs_id": t["obs_id"], "use": t["use"], "element_kind": t["element_kind"],
@@ -249,10 +278,11 @@ def _assemble(obs: pd.DataFrame, use: pd.DataFrame | None) -> Targets:
         "period": t["period_start"].astype(str) + " to " + t["period_end"].astype(str),
         "observed": t["per_day"].astype(float), "observed_low": t["low_per_day"].astype(float),
         "observed_high": t["high_per_day"].astype(float),
-        "modelled_share": t["modelled_share"],
-        "target": t["modelled_share"] * t["per_day"].astype(float),
-        "low": t["modelled_share_low"] * t["low_per_day"].astype(float),
-        "high": t["modelled_share_high"] * t["high_per_day"].astype(float),
+        "modelled_share": t["modelled_share"], "year_scale": t["year_scale"],
+        "target": t["modelled_share"] * t["year_scale"] * t["per_day"].astype(float),
+        "low": t["modelled_share_low"] * t["year_scale_low"] * t["low_per_day"].astype(float),
+        "high": t["modelled_share_high"] * t["year_scale_high"]
+        * t["high_per_day"].astype(float),
         "reason": t["reason"], "source": t["source"], "source_year": t["source_year"]})
     months = np.vstack([_month_weights(_date(a), _date(b)) for a, b in
                         zip(t["period_start"], t["period_end"])]) if len(t) else np.zeros((0, 12))
