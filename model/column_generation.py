@@ -111,6 +111,10 @@ class Pricing:
     dominance : bool
         Dated runs: drop labels dominated by the exact rule of :mod:`.dated_dominance` (same
         least reduced costs, fewer labels; at ties another optimum). Off by default.
+    hour_bounds : bool
+        Dated runs: A* keys also bounded per node and slot of absolute time by
+        :mod:`.dated_hour_bounds` (same least reduced costs, far fewer labels where capacity
+        duals differ by day; at ties another optimum). Off by default.
     """
 
     enabled: bool = True
@@ -123,6 +127,7 @@ class Pricing:
     booking_scenarios: int = 8
     label_bound: bool = False
     dominance: bool = False
+    hour_bounds: bool = False
 
 
 #: how the reason of a run whose pricing met its label limit starts
