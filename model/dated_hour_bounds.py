@@ -49,7 +49,8 @@ W_max`` and pays ``(e - a) omega + term(e) + P (lambda_{m, e + k} - price)``, at
 the market part of ``L``; or holds (only if ``a + W + 1 >= n``) for ``H(a)``. A label in slot
 ``b`` has ``T`` in ``[b step, (b + 1) step)`` up to rounding; after ``tau`` hours the search's
 hours ``fl(h + tau)`` put it in a slot of ``[b + floor(tau / step - 1e-6), b + floor(tau /
-step + 1e-6) + 1]`` (the slots the recursion takes the least over), and the crossing day the
+step + 1e-6) + 1]``, and never before ``b`` (``fl(h + tau) >= h`` and the slot does not fall
+as the hours grow): the slots the recursion takes the least over; the crossing day the
 search computes is the slot's day by the clamp. The slots are filled from the last backwards;
 a move that can stay in its slot (``tau`` under ``step``) is relaxed again until nothing
 changes (costs are ``>= 0``, so this ends). So each ``B`` is at most the cost of every
@@ -123,7 +124,8 @@ class HourBounds:
         xs = graph.crossing[arcs] >= 0
         tail, head = graph.tail[arcs], graph.head[arcs]
         ratio = graph.hours[arcs] / step
-        lo = np.floor(ratio - 1e-6).astype(np.int64)
+        # a label's slot never falls as its hours grow (tau >= 0): never before slot b
+        lo = np.maximum(np.floor(ratio - 1e-6), 0).astype(np.int64)
         hi = np.floor(ratio + 1e-6).astype(np.int64) + 1
         c_arc = weight[arcs]
         # crossings passed, cost per day: (arcs, n)
@@ -150,6 +152,7 @@ class HourBounds:
         self.starts = np.flatnonzero(np.r_[True, s_sorted[1:] != s_sorted[:-1]])
         self.owners = s_sorted[self.starts]
         self.dst = dst[self.src_order]
+        self.src_sorted = s_sorted
         self.lo = np.concatenate([lo, lo])[self.src_order]
         self.hi = np.concatenate([hi, hi])[self.src_order]
         self.pass_day = np.concatenate([pass_day, pass_day])[self.src_order]
@@ -162,39 +165,42 @@ class HourBounds:
         self.table = self._fill()
 
     def _fill(self) -> np.ndarray:
-        """The table ``(2N, n * per_day + pad)``: ``B`` by stacked node and slot, the slots
+        """The table ``(n * per_day + pad, 2N)``: ``B`` by slot and stacked node, the slots
         past the modelled days padded with :attr:`beyond`."""
-        n_slots = self.n * self.per_day
+        n_slots, width = self.n * self.per_day, 2 * self.N
         pad = int(self.hi.max(initial=1)) + 2
-        table = np.empty((2 * self.N, n_slots + pad))
-        table[:, n_slots:] = self.beyond[:, None]
-        same = self.lo <= 0  # moves that may stay in their slot
-        dst, lo, hi = self.dst, self.lo, self.hi
-        span = int((hi - lo).max(initial=0))
+        table = np.empty((n_slots + pad, width))
+        table[n_slots:] = self.beyond
+        flat = table.reshape(-1)
+        span = int((self.hi - self.lo).max(initial=0))
+        # flat offsets (from slot b's row) of the slots each move may land in
+        reads = [np.minimum(self.lo + j, self.hi) * width + self.dst for j in range(span + 1)]
+        same = np.flatnonzero(self.lo <= 0)  # moves that may stay in their slot
+        pass_day = np.ascontiguousarray(self.pass_day.T)  # (n, moves)
+        const = np.ascontiguousarray(self.const.T)  # (n, 2N)
+        owners, starts = self.owners, self.starts
         for b in range(n_slots - 1, -1, -1):
             day = b // self.per_day
-            col = self.const[:, day].copy()
-            table[:, b] = math.inf
-            self._relax(table, b, col, dst, lo, hi, span, day)
-            table[:, b] = col
-            if same.any():
-                while True:
-                    before = col.copy()
-                    self._relax(table, b, col, dst, lo, hi, span, day)
-                    table[:, b] = col
-                    if np.array_equal(before, col):
-                        break
+            row = table[b]
+            row[:] = math.inf
+            base = b * width
+            best = flat[base + reads[0]]
+            for r in reads[1:]:
+                np.minimum(best, flat[base + r], out=best)
+            best += pass_day[day]
+            low = np.minimum.reduceat(best, starts)
+            col = const[day].copy()
+            col[owners] = np.minimum(col[owners], low)
+            row[:] = col
+            while len(same):  # a move staying in slot b: relax until nothing changes
+                cand = pass_day[day, same] + np.minimum.reduce(
+                    [flat[base + r[same]] for r in reads])
+                src = self.src_sorted[same]
+                before = row.copy()
+                np.minimum.at(row, src, cand)
+                if np.array_equal(before, row):
+                    break
         return table
-
-    def _relax(self, table, b, col, dst, lo, hi, span, day) -> None:
-        """``col`` lowered by every move from slot ``b`` (reading the table's later slots)."""
-        best = table[dst, b + lo]
-        for j in range(1, span + 1):
-            at = np.minimum(b + lo + j, b + hi)
-            best = np.minimum(best, table[dst, at])
-        cand = self.pass_day[:, day] + best
-        low = np.minimum.reduceat(cand, self.starts)
-        np.minimum.at(col, self.owners, low)
 
     def before(self, node: int, passed: int, t: int, hours: float) -> float:
         """``B`` of a label before its gate at ``node`` (``passed`` crossings) dispatched on
@@ -206,7 +212,7 @@ class HourBounds:
         row = node + (self.N if passed else 0)
         if b >= self.n * self.per_day:
             return float(self.beyond[row])
-        return float(self.table[row, b])
+        return float(self.table[b, row])
 
     def after(self, node: int, gate_crossing: int, gate_direction: int, gate_day: int) -> float:
         """``A`` of a label after its gate (taken on ``gate_day < n``) at ``node``."""
