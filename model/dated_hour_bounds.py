@@ -149,7 +149,8 @@ class HourBounds:
         dst = np.concatenate([np.where(xs, N + head, head), N + head])
         self.src_order = np.argsort(src, kind="stable")
         s_sorted = src[self.src_order]
-        self.starts = np.flatnonzero(np.r_[True, s_sorted[1:] != s_sorted[:-1]])
+        self.starts = np.flatnonzero(np.r_[True, s_sorted[1:] != s_sorted[:-1]]) \
+            if len(s_sorted) else np.zeros(0, dtype=np.int64)
         self.owners = s_sorted[self.starts]
         self.dst = dst[self.src_order]
         self.src_sorted = s_sorted
@@ -184,6 +185,9 @@ class HourBounds:
             row = table[b]
             row[:] = math.inf
             base = b * width
+            if not len(starts):  # no moves: the constants only
+                row[:] = const[day]
+                continue
             best = flat[base + reads[0]]
             for r in reads[1:]:
                 np.minimum(best, flat[base + r], out=best)
