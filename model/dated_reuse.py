@@ -59,7 +59,8 @@ class Reuse:
     duals : DatedDuals
         The pass's duals.
     graph, products, options
-        The pass's pricing inputs and ``(max_columns, tolerance, max_labels, dominance, hour_bounds)``.
+        The pass's pricing inputs and ``(max_columns, tolerance, max_labels, dominance,
+        hour_bounds)``.
     """
 
     def __init__(self, reference: ReferencePricing, duals, graph, products, options):

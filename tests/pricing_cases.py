@@ -247,3 +247,45 @@ def dated_instances(draw):
     pi = float(draw(st.integers(-100, 300)))
     duals.supply_usd_per_t = {(case.origin, "p", t): pi}
     return case, duals, t, pi
+
+
+# ---- dated searches against brute force (test_dated_dominance, test_dated_hour_bounds) --------
+def dated_brute(case: Case, duals: DatedDuals, t: int, pi: float) -> float:
+    """Least reduced cost of every column of ``case`` dispatched on ``t`` (brute force)."""
+    g, p = case.graph, case.product
+    return min((rc for market, path in routes(g, p, case.origin)
+                for _, rc in dated_reduced_costs(g, p, path, market, t, duals, pi)),
+               default=math.inf)
+
+
+def dated_route_costs(case: Case, duals: DatedDuals, t: int, pi: float) -> dict:
+    """Reduced cost of every column by (arcs, departure code)."""
+    g, p = case.graph, case.product
+    return {(tuple(g.arc_ids[a] for a in path), dep): rc
+            for market, path in routes(g, p, case.origin)
+            for dep, rc in dated_reduced_costs(g, p, path, market, t, duals, pi)}
+
+
+def two_roads() -> tuple[PricingGraph, PricingProduct]:
+    """o and a in country 0, market b in country 1. Two roads o -> a: 1 h for 0 USD/truck and
+    30 h for 10 USD/truck; the crossing a -> b (0 h, no fee) has a dual of 300 USD/truck on
+    day 0 and 0 on day 1 (:func:`two_roads_duals`). Payload 10 t, price 0."""
+    nodes = pd.DataFrame({"node_id": ["o", "a", "b"], "country": [0, 0, 1]})
+    arcs = pd.DataFrame([
+        ("fast", "link", "", "", "o", "a", 1, 0),
+        ("slow", "link", "", "", "o", "a", 30, 10),
+        ("x:a_to_b", "crossing", "x", "a_to_b", "a", "b", 0, 0),
+        ("x:b_to_a", "crossing", "x", "b_to_a", "b", "a", 0, 0),
+    ], columns=["arc_id", "kind", "element_id", "direction", "from_node", "to_node",
+                "travel_h", "cost_usd_per_truck"])
+    product = PricingProduct("p", payload_t_per_truck=10.0, cost_factor=1.0,
+                             shelf_life_h=100.0, origins=("o",), markets=(("b", 0.0),),
+                             penalty_usd_per_t=500.0)
+    return PricingGraph.from_tables(nodes, arcs), product
+
+
+def two_roads_duals(graph: PricingGraph) -> DatedDuals:
+    """3 days, no wait allowed, the crossing a -> b dear (300 USD/truck) on day 0 only."""
+    duals = DatedDuals.zeros(graph, 3, max_wait_days=0)
+    duals.capacity_usd_per_truck[0, 0, 0] = 300.0
+    return duals

@@ -9,32 +9,21 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pricing_cases import dated_instances, dated_reduced_costs, routes, tiny_inputs
+from pricing_cases import (dated_brute, dated_instances, dated_route_costs, tiny_inputs,
+                           two_roads, two_roads_duals)
 
 from borderflow.model import dated_hour_bounds, dated_pricing
 from borderflow.model.column_generation import Pricing
 from borderflow.model.dated_pricing import DatedDuals, price_dated
-from borderflow.model.pricing import PricingGraph, PricingProduct, _licensed
+from borderflow.model.pricing import _licensed
 from borderflow.options import recorded_pricing
 
 
-def _brute(case, duals, t, pi) -> float:
-    g, p = case.graph, case.product
-    return min((rc for market, path in routes(g, p, case.origin)
-                for _, rc in dated_reduced_costs(g, p, path, market, t, duals, pi)),
-               default=math.inf)
 
 
-def _route_costs(case, duals, t, pi) -> dict:
-    """Reduced cost of every column by (arcs, departure code)."""
-    g, p = case.graph, case.product
-    return {(tuple(g.arc_ids[a] for a in path), dep): rc
-            for market, path in routes(g, p, case.origin)
-            for dep, rc in dated_reduced_costs(g, p, path, market, t, duals, pi)}
 
 
 def _bounds(graph, product, duals) -> dated_hour_bounds.HourBounds:
@@ -67,7 +56,7 @@ def test_hour_bounds_keep_the_least_reduced_cost_of_brute_force(instance, exact,
     plain = price_dated(g, [p], duals, [t], max_columns=columns, tolerance=tol)
     res = price_dated(g, [p], duals, [t], max_columns=columns, tolerance=tol,
                       hour_bounds=True)
-    best = _brute(case, duals, t, pi)
+    best = dated_brute(case, duals, t, pi)
     pair, before = res.pairs.iloc[0], plain.pairs.iloc[0]
     assert pair["exact"] == before["exact"]
     if pair["exact"]:
@@ -75,7 +64,7 @@ def test_hour_bounds_keep_the_least_reduced_cost_of_brute_force(instance, exact,
             if math.isfinite(best) else pair["min_reduced_cost_usd_per_t"] == math.inf
     else:
         assert best >= -1e-7 - 1e-9 and pair["min_reduced_cost_usd_per_t"] <= best + 1e-9
-    costs = _route_costs(case, duals, t, pi)
+    costs = dated_route_costs(case, duals, t, pi)
     for col in res.columns.itertuples():
         key = (tuple(col.arcs), col.departure)
         assert col.reduced_cost_usd_per_t == pytest.approx(costs[key], abs=1e-7)
@@ -94,39 +83,19 @@ def test_hour_bounds_with_a_label_limit_still_give_a_lower_bound(instance, limit
     g, p = case.graph, case.product
     res = price_dated(g, [p], duals, [t], max_columns=1, tolerance=1e-7, max_labels=limit,
                       label_bound=True, hour_bounds=True)
-    assert res.pairs.iloc[0]["min_reduced_cost_usd_per_t"] <= _brute(case, duals, t, pi) + 1e-7
+    assert res.pairs.iloc[0]["min_reduced_cost_usd_per_t"] <= dated_brute(case, duals, t, pi) + 1e-7
 
 
-def _two_roads() -> tuple[PricingGraph, PricingProduct]:
-    """o and a in country 0, market b in country 1. Two roads o -> a: 1 h for 0 USD/truck and
-    30 h for 10 USD/truck; the crossing a -> b (0 h, no fee) has a dual of 300 USD/truck on
-    day 0 and 0 on day 1. Payload 10 t, price 0."""
-    nodes = pd.DataFrame({"node_id": ["o", "a", "b"], "country": [0, 0, 1]})
-    arcs = pd.DataFrame([
-        ("fast", "link", "", "", "o", "a", 1, 0),
-        ("slow", "link", "", "", "o", "a", 30, 10),
-        ("x:a_to_b", "crossing", "x", "a_to_b", "a", "b", 0, 0),
-        ("x:b_to_a", "crossing", "x", "b_to_a", "b", "a", 0, 0),
-    ], columns=["arc_id", "kind", "element_id", "direction", "from_node", "to_node",
-                "travel_h", "cost_usd_per_truck"])
-    product = PricingProduct("p", payload_t_per_truck=10.0, cost_factor=1.0,
-                             shelf_life_h=100.0, origins=("o",), markets=(("b", 0.0),),
-                             penalty_usd_per_t=500.0)
-    return PricingGraph.from_tables(nodes, arcs), product
 
 
-def _two_roads_duals(graph: PricingGraph) -> DatedDuals:
-    duals = DatedDuals.zeros(graph, 3, max_wait_days=0)
-    duals.capacity_usd_per_truck[0, 0, 0] = 300.0
-    return duals
 
 
 def test_the_bounds_of_the_two_roads_by_hand():
     """At o on day 0, hour 0: the slow road, 10 USD/truck; at a after 1 h (day 0): the gate's
     300; at a after 30 h (day 1): 0; past the 3 modelled days nothing can end after a
     crossing (no gate may be taken): inf."""
-    graph, product = _two_roads()
-    hb = _bounds(graph, product, _two_roads_duals(graph))
+    graph, product = two_roads()
+    hb = _bounds(graph, product, two_roads_duals(graph))
     o, a, b = (graph.node_index()[x] for x in "oab")
     assert hb.before(o, 0, 0, 0.0) == pytest.approx(10.0)
     assert hb.before(a, 0, 0, 1.0) == pytest.approx(300.0)
@@ -138,8 +107,8 @@ def test_the_bounds_of_the_two_roads_by_hand():
 
 def test_the_slow_cheap_day_road_is_found_with_hour_bounds():
     """By hand: fast road (0 + 300) / 10 = 30 USD/t, slow road (10 + 0) / 10 = 1 USD/t."""
-    graph, product = _two_roads()
-    res = price_dated(graph, [product], _two_roads_duals(graph), [0], max_columns=2,
+    graph, product = two_roads()
+    res = price_dated(graph, [product], two_roads_duals(graph), [0], max_columns=2,
                       tolerance=-math.inf, hour_bounds=True)
     assert res.pairs.iloc[0]["min_reduced_cost_usd_per_t"] == pytest.approx(1.0)
     assert res.columns.iloc[0]["departure"] == 1
@@ -150,8 +119,8 @@ def test_a_time_blind_bound_is_caught(monkeypatch):
     (300) as its bound, its key 310 passes the fast column's 300 and the search returns 30
     USD/t instead of 1."""
     monkeypatch.setattr(dated_pricing, "HourBounds", _TimeBlind)
-    graph, product = _two_roads()
-    res = price_dated(graph, [product], _two_roads_duals(graph), [0], max_columns=2,
+    graph, product = two_roads()
+    res = price_dated(graph, [product], two_roads_duals(graph), [0], max_columns=2,
                       tolerance=-math.inf, hour_bounds=True)
     assert res.pairs.iloc[0]["min_reduced_cost_usd_per_t"] == pytest.approx(30.0)
 
@@ -174,11 +143,11 @@ def test_the_embedded_networks_agree():
 
 def test_a_step_that_does_not_divide_a_day_is_refused():
     """Slots must lie in one day (the crossing day of a slot is what the search charges)."""
-    graph, product = _two_roads()
+    graph, product = two_roads()
     with pytest.raises(ValueError, match="does not divide 24"):
-        dated_hour_bounds.HourBounds(graph, product, _two_roads_duals(graph),
+        dated_hour_bounds.HourBounds(graph, product, two_roads_duals(graph),
                                      dated_pricing._Days(graph, product,
-                                                         _two_roads_duals(graph)),
+                                                         two_roads_duals(graph)),
                                      _licensed(graph, product), {2: 0.0}, step=0.7)
 
 
