@@ -289,3 +289,43 @@ def two_roads_duals(graph: PricingGraph) -> DatedDuals:
     duals = DatedDuals.zeros(graph, 3, max_wait_days=0)
     duals.capacity_usd_per_truck[0, 0, 0] = 300.0
     return duals
+
+
+def check_dated_option(case: Case, duals: DatedDuals, t: int, pi: float, columns: int,
+                       exact: bool, **option) -> tuple:
+    """``price_dated`` with ``option`` against the plain search and brute force: the same
+    exactness, the least reduced cost (or, when nothing prices out, a bound that is below
+    every column and above ``-tolerance``), every column a real route with its reduced cost,
+    the first the least. Returns ``(result, plain result, brute-force least)``."""
+    from borderflow.model.dated_pricing import price_dated
+
+    g, p = case.graph, case.product
+    tol = -math.inf if exact else 1e-7
+    plain = price_dated(g, [p], duals, [t], max_columns=columns, tolerance=tol)
+    res = price_dated(g, [p], duals, [t], max_columns=columns, tolerance=tol, **option)
+    best = dated_brute(case, duals, t, pi)
+    pair, before = res.pairs.iloc[0], plain.pairs.iloc[0]
+    got = pair["min_reduced_cost_usd_per_t"]
+    assert pair["exact"] == before["exact"]
+    if pair["exact"]:
+        assert abs(got - best) <= 1e-7 if math.isfinite(best) else got == math.inf
+    else:
+        assert best >= -1e-7 - 1e-9 and got <= best + 1e-9
+    costs = dated_route_costs(case, duals, t, pi)
+    for col in res.columns.itertuples():
+        assert abs(col.reduced_cost_usd_per_t - costs[(tuple(col.arcs), col.departure)]) <= 1e-7
+    if not res.columns.empty:
+        assert abs(res.columns.iloc[0]["reduced_cost_usd_per_t"] - best) <= 1e-7
+    return res, plain, best
+
+
+def check_dated_limit(case: Case, duals: DatedDuals, t: int, pi: float, limit: int,
+                      **option) -> None:
+    """With ``label_bound``, a limit of ``limit`` labels and ``option``, the pair's value
+    stays below every column's (brute force)."""
+    from borderflow.model.dated_pricing import price_dated
+
+    res = price_dated(case.graph, [case.product], duals, [t], max_columns=1, tolerance=1e-7,
+                      max_labels=limit, label_bound=True, **option)
+    assert res.pairs.iloc[0]["min_reduced_cost_usd_per_t"] <= dated_brute(case, duals, t,
+                                                                           pi) + 1e-7

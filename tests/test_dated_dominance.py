@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pricing_cases import (dated_brute, dated_instances, dated_route_costs, tiny_inputs,
-                           two_roads, two_roads_duals)
+from pricing_cases import (check_dated_limit, check_dated_option, dated_brute, dated_instances,
+                           tiny_inputs, two_roads, two_roads_duals)
 
 from borderflow.model import dated_dominance, dated_pricing
 from borderflow.model.column_generation import Pricing
@@ -49,42 +49,17 @@ def test_dominance_keeps_the_least_reduced_cost_of_brute_force(instance, exact, 
     the search without dominance; no more labels popped; every column a real route with its
     reduced cost."""
     case, duals, t, pi = instance
-    duals = _open(duals, opened)
-    g, p = case.graph, case.product
-    tol = -math.inf if exact else 1e-7
-    plain = price_dated(g, [p], duals, [t], max_columns=columns, tolerance=tol)
-    res = price_dated(g, [p], duals, [t], max_columns=columns, tolerance=tol, dominance=True)
-    best = dated_brute(case, duals, t, pi)
-    pair, before = res.pairs.iloc[0], plain.pairs.iloc[0]
-    assert pair["exact"] == before["exact"]
-    if pair["exact"]:
-        assert pair["min_reduced_cost_usd_per_t"] == pytest.approx(best, abs=1e-7) \
-            if math.isfinite(best) else pair["min_reduced_cost_usd_per_t"] == math.inf
-    else:
-        assert best >= -1e-7 - 1e-9 and pair["min_reduced_cost_usd_per_t"] <= best + 1e-9
-    assert pair["labels"] <= before["labels"]
+    res, plain, _ = check_dated_option(case, _open(duals, opened), t, pi, columns, exact,
+                                       dominance=True)
+    assert res.pairs.iloc[0]["labels"] <= plain.pairs.iloc[0]["labels"]
     assert res.stats["dominated"] >= 0
-    costs = dated_route_costs(case, duals, t, pi)
-    for col in res.columns.itertuples():
-        key = (tuple(col.arcs), col.departure)
-        assert col.reduced_cost_usd_per_t == pytest.approx(costs[key], abs=1e-7)
-    if not res.columns.empty:
-        assert res.columns.iloc[0]["reduced_cost_usd_per_t"] == pytest.approx(best, abs=1e-7)
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(dated_instances(), st.integers(1, 6))
 def test_dominance_with_a_label_limit_still_gives_a_lower_bound(instance, limit):
     """With ``label_bound`` and a small limit the pair's value stays below every column's."""
-    case, duals, t, pi = instance
-    g, p = case.graph, case.product
-    res = price_dated(g, [p], duals, [t], max_columns=1, tolerance=1e-7, max_labels=limit,
-                      label_bound=True, dominance=True)
-    assert res.pairs.iloc[0]["min_reduced_cost_usd_per_t"] <= dated_brute(case, duals, t, pi) + 1e-7
-
-
-
-
+    check_dated_limit(*instance, limit, dominance=True)
 
 
 def test_the_slow_cheap_day_road_is_found_with_dominance():
