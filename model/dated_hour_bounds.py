@@ -60,7 +60,8 @@ stopped at its label limit still leaves its least key as a lower bound: the sear
 exact; only which of several equal columns comes first may change.
 
 Tested against brute force and the plain search on random graphs
-(tests/test_dated_hour_bounds.py), with the bound itself checked below every column's cost.
+(tests/test_dated_hour_bounds.py), with the bound at the origin checked below the least
+column's cost, and by hand on a network where a bound read at the dispatch hour is wrong.
 """
 
 from __future__ import annotations

@@ -98,7 +98,8 @@ Dijkstra per product and day: fees plus the least dual each crossing has over th
 be reached, and the least market term), the first column popped is the least, and labels are cut
 by shelf life and by the threshold. At a crossing a label either passes it (pays that day's
 duals, must cross again) or makes it its queue gate (only domestic links follow; the departure
-day is chosen at the market).
+day is chosen at the market). With ``hour_bounds`` the keys also take the per node and
+slot-of-time bounds of :mod:`borderflow.model.dated_hour_bounds` (the larger of the two).
 
 (Over 500 lines: a fifth is this docstring, the pricing's proof obligations; the rest is one
 search, its duals, day bounds and labels, which are read together.)
