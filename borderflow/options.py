@@ -51,6 +51,8 @@ def recorded_pricing(pricing: Pricing) -> dict:
         out.pop("label_bound")
     if not out["dominance"]:  # likewise
         out.pop("dominance")
+    if not out["hour_bounds"]:  # likewise
+        out.pop("hour_bounds")
     return out
 
 

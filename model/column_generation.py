@@ -82,8 +82,7 @@ class Pricing:
         Start each rebuilt model from the last optimal basis (:func:`carry_basis`).
     max_labels : int
         Dated runs: labels one (origin, product, dispatch day) search may pop
-        (``--pricing-labels``); a search that reaches it stops pricing and the run is
-        ``restricted`` ("pricing stopped: label limit ...", gap unknown).
+        (``--pricing-labels``); at it pricing stops, the run ``restricted`` (gap unknown).
     window_start : bool or None
         Dated runs solved by exact windows: price the windows' stitched point first (its
         duals are not the whole LP's, so this only picks routes to start from) and rebuild
@@ -108,9 +107,10 @@ class Pricing:
         on, the columns the other searches find are added, and a run whose last pass has such
         a search is ``restricted`` with a gap bound that counts it (never ``certified``).
         Off by default: pricing stops at the first search at the limit, gap unknown.
-    dominance : bool
-        Dated runs: drop labels dominated by the exact rule of :mod:`.dated_dominance` (same
-        least reduced costs, fewer labels; at ties another optimum). Off by default.
+    dominance, hour_bounds : bool
+        Dated runs: drop labels dominated by the exact rule of :mod:`.dated_dominance`; A*
+        keys also bounded per node and hour slot (:mod:`.dated_hour_bounds`). Exact (same
+        least reduced costs, fewer labels; at ties another optimum); off by default.
     """
 
     enabled: bool = True
@@ -123,6 +123,7 @@ class Pricing:
     booking_scenarios: int = 8
     label_bound: bool = False
     dominance: bool = False
+    hour_bounds: bool = False
 
 
 #: how the reason of a run whose pricing met its label limit starts
@@ -416,7 +417,6 @@ def grow(routing: Routing, pricing: Pricing, net: FreightNetwork, routes: RouteS
                           f"(reduced cost {least:.3g} USD/t: solver tolerance)")
         return None
     return more
-
 
 
 def _route_id(origin: str, market: str, arcs: tuple, crossing_arcs: list[str]) -> str:

@@ -132,7 +132,7 @@ def price_dated_model(session, built: BuiltModel, net: FreightNetwork, pricing: 
     graph, products = inputs
     duals, eta = read_dated_duals(session, built, net, graph)
     options = (pricing.columns_per_pair, pricing.tolerance_usd_per_t, pricing.max_labels,
-               pricing.dominance)
+               pricing.dominance, pricing.hour_bounds)
     days = sorted(int(t) for t in set(built.unserved["period"]))
     stock = bands = None
     if has_hold(net) or built.stock is not None:  # stock at origins: shelf rows in bands
@@ -146,7 +146,8 @@ def price_dated_model(session, built: BuiltModel, net: FreightNetwork, pricing: 
     result = price_dated(graph, products, duals, days, max_columns=pricing.columns_per_pair,
                          tolerance=pricing.tolerance_usd_per_t, max_labels=pricing.max_labels,
                          bands=bands, reuse=reuse, record=record,
-                         label_bound=pricing.label_bound, dominance=pricing.dominance)
+                         label_bound=pricing.label_bound, dominance=pricing.dominance,
+                         hour_bounds=pricing.hour_bounds)
     as_reference = None if record is None else ReferencePricing(
         duals=duals, graph=graph, products=tuple(products), options=options, searches=record)
     if stock is not None:

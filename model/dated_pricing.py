@@ -98,7 +98,8 @@ Dijkstra per product and day: fees plus the least dual each crossing has over th
 be reached, and the least market term), the first column popped is the least, and labels are cut
 by shelf life and by the threshold. At a crossing a label either passes it (pays that day's
 duals, must cross again) or makes it its queue gate (only domestic links follow; the departure
-day is chosen at the market).
+day is chosen at the market). With ``hour_bounds`` the keys also take the per node and
+slot-of-time bounds of :mod:`borderflow.model.dated_hour_bounds` (the larger of the two).
 
 (Over 500 lines: a fifth is this docstring, the pricing's proof obligations; the rest is one
 search, its duals, day bounds and labels, which are read together.)
@@ -115,6 +116,7 @@ import numpy as np
 import pandas as pd
 
 from .dated_dominance import Front, Margins
+from .dated_hour_bounds import HourBounds
 from .pricing import (
     DIRECTIONS,
     HOURS_EPS,
@@ -258,7 +260,7 @@ def price_dated(graph: PricingGraph, products: Sequence[PricingProduct], duals: 
                 tolerance: float = TOLERANCE, max_labels: int = MAX_LABELS,
                 bands: Mapping | None = None, reuse=None,
                 record: dict | None = None, label_bound: bool = False,
-                dominance: bool = False) -> PricingResult:
+                dominance: bool = False, hour_bounds: bool = False) -> PricingResult:
     """Price every (origin, product, dispatch day): depart, hold and direct columns with a
     reduced cost below ``-tolerance`` (module docstring).
 
@@ -295,6 +297,10 @@ def price_dated(graph: PricingGraph, products: Sequence[PricingProduct], duals: 
         Discard labels dominated by the rule of :mod:`borderflow.model.dated_dominance`
         (exact: the same least reduced cost and bounds, fewer labels; ``stats["dominated"]``
         counts them; a pair may get fewer columns than ``max_columns``).
+    hour_bounds : bool
+        Keys also bounded by :mod:`borderflow.model.dated_hour_bounds` (per node and slot of
+        absolute time: the duals of the days a label actually meets), the larger of the two
+        taken: exact, the same least reduced costs and bounds, fewer labels.
     reuse : Reuse, optional
         A sweep scenario's :class:`borderflow.model.dated_reuse.Reuse`: a search whose inputs
         are bit for bit the reference's takes the reference's result (without ``bands``).
@@ -334,7 +340,9 @@ def price_dated(graph: PricingGraph, products: Sequence[PricingProduct], duals: 
                                          {m: 0.0 for m in markets})
                 reach_days = int(product.shelf_life_h // 24) + duals.max_wait_days + 1
                 ready.update(days=days, usable=usable, markets=markets, fastest=fastest,
-                             reach_days=reach_days,
+                             reach_days=reach_days, hours=HourBounds(
+                                 graph, product, duals, days, usable, markets)
+                             if hour_bounds else None,
                              bounds=_Bounds(graph, product, duals, days, usable, links,
                                             markets, reach_days), at={})
             return ready
@@ -370,7 +378,7 @@ def price_dated(graph: PricingGraph, products: Sequence[PricingProduct], duals: 
                     search = _DatedSearch(graph, product, duals, p["days"], p["usable"],
                                           p["markets"], p["fastest"], bound_all, bound_links,
                                           t, max_labels, entry, hours_cap=cap,
-                                          label_bound=label_bound)
+                                          label_bound=label_bound, hour_bounds=p["hours"])
                     if dominance:  # one Margins per day and entry duals (origins share it)
                         mkey = (t, None if entry is None else entry.tobytes())
                         if mkey not in margins:
@@ -467,7 +475,8 @@ class _DatedSearch:
     gate arc, gate offset h, crossings passed, parent, arc, departure)``."""
 
     def __init__(self, graph, product, duals, days, usable, markets, fastest, bound_all,
-                 bound_links, t, max_labels, entry=None, hours_cap=None, label_bound=False):
+                 bound_links, t, max_labels, entry=None, hours_cap=None, label_bound=False,
+                 hour_bounds=None):
         self.g, self.p, self.duals, self.days = graph, product, duals, days
         self.usable, self.markets, self.fastest = usable, markets, fastest
         self.bound_all, self.bound_links = bound_all, bound_links
@@ -484,6 +493,8 @@ class _DatedSearch:
         self.limited = False
         # dated_dominance.Front of the search (None: every label kept)
         self.front = None
+        # dated_hour_bounds.HourBounds of the product (None: the search's own bounds only)
+        self.hour_bounds = hour_bounds
 
     def run(self, o: int, pi: float, max_columns: int,
             threshold: float) -> tuple[list, float, bool]:
@@ -497,8 +508,12 @@ class _DatedSearch:
         front = self.front
         if front is not None:
             front.admit(o, int(g.country[o]), 0.0, 0.0, labels[0][3], -1, 0.0)
-        heap = [(self.bound_all[o], 0)]
+        start = self.bound_all[o]
+        if self.hour_bounds is not None:
+            start = max(start, self.hour_bounds.before(o, 0, self.t, 0.0))
+        heap = [(start, 0)]
         found = []
+        hb = self.hour_bounds
         while heap:
             key, lid = heapq.heappop(heap)
             if key >= cut:
@@ -531,11 +546,22 @@ class _DatedSearch:
                         child[0], int(g.country[child[0]]), child[1], child[2], child[3],
                         child[5], child[6]):
                     continue
+                if hb is not None and child[0] >= 0:
+                    bound = max(bound, self._hour_bound(child))
                 labels.append(child)
                 heapq.heappush(heap, (child[1] + bound, len(labels) - 1))
         if not found:
             return [], math.inf, True
         return found, found[0][1], True
+
+    def _hour_bound(self, child: tuple) -> float:
+        """The :class:`HourBounds` bound of a label (not a finished column)."""
+        g, hb = self.g, self.hour_bounds
+        gate = child[5]
+        if gate < 0:
+            return hb.before(child[0], child[7], self.t, child[2])
+        return hb.after(child[0], int(g.crossing[gate]), int(g.direction[gate]),
+                        self.t + int(child[6] // 24))
 
     def _extend(self, label: tuple, lid: int):
         """Children of a label, each with its lower bound to the end."""

@@ -45,7 +45,7 @@ class ReferencePricing:
     duals: object
     graph: object
     products: tuple
-    options: tuple  # (max_columns, tolerance, max_labels, dominance)
+    options: tuple  # (max_columns, tolerance, max_labels, dominance, hour_bounds)
     searches: dict
 
 
@@ -67,7 +67,8 @@ class Reuse:
     duals : DatedDuals
         The pass's duals.
     graph, products, options
-        The pass's pricing inputs and ``(max_columns, tolerance, max_labels, dominance)``.
+        The pass's pricing inputs and ``(max_columns, tolerance, max_labels, dominance,
+        hour_bounds)``.
     """
 
     def __init__(self, reference: ReferencePricing, duals, graph, products, options):

@@ -247,3 +247,87 @@ def dated_instances(draw):
     pi = float(draw(st.integers(-100, 300)))
     duals.supply_usd_per_t = {(case.origin, "p", t): pi}
     return case, duals, t, pi
+
+
+# ---- dated searches against brute force (test_dated_dominance, test_dated_hour_bounds) --------
+def dated_brute(case: Case, duals: DatedDuals, t: int, pi: float) -> float:
+    """Least reduced cost of every column of ``case`` dispatched on ``t`` (brute force)."""
+    g, p = case.graph, case.product
+    return min((rc for market, path in routes(g, p, case.origin)
+                for _, rc in dated_reduced_costs(g, p, path, market, t, duals, pi)),
+               default=math.inf)
+
+
+def dated_route_costs(case: Case, duals: DatedDuals, t: int, pi: float) -> dict:
+    """Reduced cost of every column by (arcs, departure code)."""
+    g, p = case.graph, case.product
+    return {(tuple(g.arc_ids[a] for a in path), dep): rc
+            for market, path in routes(g, p, case.origin)
+            for dep, rc in dated_reduced_costs(g, p, path, market, t, duals, pi)}
+
+
+def two_roads() -> tuple[PricingGraph, PricingProduct]:
+    """o and a in country 0, market b in country 1. Two roads o -> a: 1 h for 0 USD/truck and
+    30 h for 10 USD/truck; the crossing a -> b (0 h, no fee) has a dual of 300 USD/truck on
+    day 0 and 0 on day 1 (:func:`two_roads_duals`). Payload 10 t, price 0."""
+    nodes = pd.DataFrame({"node_id": ["o", "a", "b"], "country": [0, 0, 1]})
+    arcs = pd.DataFrame([
+        ("fast", "link", "", "", "o", "a", 1, 0),
+        ("slow", "link", "", "", "o", "a", 30, 10),
+        ("x:a_to_b", "crossing", "x", "a_to_b", "a", "b", 0, 0),
+        ("x:b_to_a", "crossing", "x", "b_to_a", "b", "a", 0, 0),
+    ], columns=["arc_id", "kind", "element_id", "direction", "from_node", "to_node",
+                "travel_h", "cost_usd_per_truck"])
+    product = PricingProduct("p", payload_t_per_truck=10.0, cost_factor=1.0,
+                             shelf_life_h=100.0, origins=("o",), markets=(("b", 0.0),),
+                             penalty_usd_per_t=500.0)
+    return PricingGraph.from_tables(nodes, arcs), product
+
+
+def two_roads_duals(graph: PricingGraph) -> DatedDuals:
+    """3 days, no wait allowed, the crossing a -> b dear (300 USD/truck) on day 0 only."""
+    duals = DatedDuals.zeros(graph, 3, max_wait_days=0)
+    duals.capacity_usd_per_truck[0, 0, 0] = 300.0
+    return duals
+
+
+def check_dated_option(case: Case, duals: DatedDuals, t: int, pi: float, columns: int,
+                       exact: bool, same_exact: bool = True, **option) -> tuple:
+    """``price_dated`` with ``option`` against the plain search and brute force: the same
+    exactness (``same_exact``; otherwise a search may stop at its threshold with a bound
+    where the plain one ran out of labels), the least reduced cost (or, when nothing prices
+    out, a bound that is below every column and above ``-tolerance``), every column a real
+    route with its reduced cost, the first the least. Returns ``(result, plain result,
+    brute-force least)``."""
+    from borderflow.model.dated_pricing import price_dated
+
+    g, p = case.graph, case.product
+    tol = -math.inf if exact else 1e-7
+    plain = price_dated(g, [p], duals, [t], max_columns=columns, tolerance=tol)
+    res = price_dated(g, [p], duals, [t], max_columns=columns, tolerance=tol, **option)
+    best = dated_brute(case, duals, t, pi)
+    pair, before = res.pairs.iloc[0], plain.pairs.iloc[0]
+    got = pair["min_reduced_cost_usd_per_t"]
+    assert pair["exact"] == before["exact"] or not same_exact
+    if pair["exact"]:
+        assert abs(got - best) <= 1e-7 if math.isfinite(best) else got == math.inf
+    else:
+        assert best >= -1e-7 - 1e-9 and got <= best + 1e-9
+    costs = dated_route_costs(case, duals, t, pi)
+    for col in res.columns.itertuples():
+        assert abs(col.reduced_cost_usd_per_t - costs[(tuple(col.arcs), col.departure)]) <= 1e-7
+    if not res.columns.empty:
+        assert abs(res.columns.iloc[0]["reduced_cost_usd_per_t"] - best) <= 1e-7
+    return res, plain, best
+
+
+def check_dated_limit(case: Case, duals: DatedDuals, t: int, pi: float, limit: int,
+                      **option) -> None:
+    """With ``label_bound``, a limit of ``limit`` labels and ``option``, the pair's value
+    stays below every column's (brute force)."""
+    from borderflow.model.dated_pricing import price_dated
+
+    res = price_dated(case.graph, [case.product], duals, [t], max_columns=1, tolerance=1e-7,
+                      max_labels=limit, label_bound=True, **option)
+    assert res.pairs.iloc[0]["min_reduced_cost_usd_per_t"] <= dated_brute(case, duals, t,
+                                                                           pi) + 1e-7

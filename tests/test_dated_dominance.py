@@ -8,32 +8,20 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pricing_cases import dated_instances, dated_reduced_costs, routes, tiny_inputs
+from pricing_cases import (check_dated_limit, check_dated_option, dated_brute, dated_instances,
+                           tiny_inputs, two_roads, two_roads_duals)
 
 from borderflow.model import dated_dominance, dated_pricing
 from borderflow.model.column_generation import Pricing
 from borderflow.model.dated_pricing import DatedDuals, price_dated
-from borderflow.model.pricing import PricingGraph, PricingProduct
 from borderflow.options import recorded_pricing
 
 
-def _brute(case, duals, t, pi) -> float:
-    g, p = case.graph, case.product
-    return min((rc for market, path in routes(g, p, case.origin)
-                for _, rc in dated_reduced_costs(g, p, path, market, t, duals, pi)),
-               default=math.inf)
 
 
-def _route_costs(case, duals, t, pi) -> dict:
-    """Reduced cost of every column by (arcs, departure code)."""
-    g, p = case.graph, case.product
-    return {(tuple(g.arc_ids[a] for a in path), dep): rc
-            for market, path in routes(g, p, case.origin)
-            for dep, rc in dated_reduced_costs(g, p, path, market, t, duals, pi)}
 
 
 class _TimeBlind(dated_dominance.Margins):
@@ -61,70 +49,25 @@ def test_dominance_keeps_the_least_reduced_cost_of_brute_force(instance, exact, 
     the search without dominance; no more labels popped; every column a real route with its
     reduced cost."""
     case, duals, t, pi = instance
-    duals = _open(duals, opened)
-    g, p = case.graph, case.product
-    tol = -math.inf if exact else 1e-7
-    plain = price_dated(g, [p], duals, [t], max_columns=columns, tolerance=tol)
-    res = price_dated(g, [p], duals, [t], max_columns=columns, tolerance=tol, dominance=True)
-    best = _brute(case, duals, t, pi)
-    pair, before = res.pairs.iloc[0], plain.pairs.iloc[0]
-    assert pair["exact"] == before["exact"]
-    if pair["exact"]:
-        assert pair["min_reduced_cost_usd_per_t"] == pytest.approx(best, abs=1e-7) \
-            if math.isfinite(best) else pair["min_reduced_cost_usd_per_t"] == math.inf
-    else:
-        assert best >= -1e-7 - 1e-9 and pair["min_reduced_cost_usd_per_t"] <= best + 1e-9
-    assert pair["labels"] <= before["labels"]
+    res, plain, _ = check_dated_option(case, _open(duals, opened), t, pi, columns, exact,
+                                       dominance=True)
+    assert res.pairs.iloc[0]["labels"] <= plain.pairs.iloc[0]["labels"]
     assert res.stats["dominated"] >= 0
-    costs = _route_costs(case, duals, t, pi)
-    for col in res.columns.itertuples():
-        key = (tuple(col.arcs), col.departure)
-        assert col.reduced_cost_usd_per_t == pytest.approx(costs[key], abs=1e-7)
-    if not res.columns.empty:
-        assert res.columns.iloc[0]["reduced_cost_usd_per_t"] == pytest.approx(best, abs=1e-7)
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(dated_instances(), st.integers(1, 6))
 def test_dominance_with_a_label_limit_still_gives_a_lower_bound(instance, limit):
     """With ``label_bound`` and a small limit the pair's value stays below every column's."""
-    case, duals, t, pi = instance
-    g, p = case.graph, case.product
-    res = price_dated(g, [p], duals, [t], max_columns=1, tolerance=1e-7, max_labels=limit,
-                      label_bound=True, dominance=True)
-    assert res.pairs.iloc[0]["min_reduced_cost_usd_per_t"] <= _brute(case, duals, t, pi) + 1e-7
-
-
-def _two_roads() -> tuple[PricingGraph, PricingProduct]:
-    """o and a in country 0, market b in country 1. Two roads o -> a: 1 h for 0 USD/truck and
-    30 h for 10 USD/truck; the crossing a -> b (0 h, no fee) has a dual of 300 USD/truck on
-    day 0 and 0 on day 1. Payload 10 t, price 0."""
-    nodes = pd.DataFrame({"node_id": ["o", "a", "b"], "country": [0, 0, 1]})
-    arcs = pd.DataFrame([
-        ("fast", "link", "", "", "o", "a", 1, 0),
-        ("slow", "link", "", "", "o", "a", 30, 10),
-        ("x:a_to_b", "crossing", "x", "a_to_b", "a", "b", 0, 0),
-        ("x:b_to_a", "crossing", "x", "b_to_a", "b", "a", 0, 0),
-    ], columns=["arc_id", "kind", "element_id", "direction", "from_node", "to_node",
-                "travel_h", "cost_usd_per_truck"])
-    product = PricingProduct("p", payload_t_per_truck=10.0, cost_factor=1.0,
-                             shelf_life_h=100.0, origins=("o",), markets=(("b", 0.0),),
-                             penalty_usd_per_t=500.0)
-    return PricingGraph.from_tables(nodes, arcs), product
-
-
-def _two_roads_duals(graph: PricingGraph) -> DatedDuals:
-    duals = DatedDuals.zeros(graph, 3, max_wait_days=0)
-    duals.capacity_usd_per_truck[0, 0, 0] = 300.0
-    return duals
+    check_dated_limit(*instance, limit, dominance=True)
 
 
 def test_the_slow_cheap_day_road_is_found_with_dominance():
     """By hand: fast road (0 + 300) / 10 = 30 USD/t, slow road (10 + 0) / 10 = 1 USD/t; the
     fast label at a is cheaper and earlier but its margin (300 USD/truck: the gate's day
     spread) keeps the slow one."""
-    graph, product = _two_roads()
-    res = price_dated(graph, [product], _two_roads_duals(graph), [0], max_columns=2,
+    graph, product = two_roads()
+    res = price_dated(graph, [product], two_roads_duals(graph), [0], max_columns=2,
                       tolerance=-math.inf, dominance=True)
     assert res.pairs.iloc[0]["min_reduced_cost_usd_per_t"] == pytest.approx(1.0)
     assert res.columns.iloc[0]["departure"] == 1
@@ -134,8 +77,8 @@ def test_a_time_blind_rule_is_caught(monkeypatch):
     """Without the margin the fast label dominates the slow one and the search returns 30
     USD/t instead of 1: the hand-computed check above and brute force both fail it."""
     monkeypatch.setattr(dated_pricing, "Margins", _TimeBlind)
-    graph, product = _two_roads()
-    res = price_dated(graph, [product], _two_roads_duals(graph), [0], max_columns=2,
+    graph, product = two_roads()
+    res = price_dated(graph, [product], two_roads_duals(graph), [0], max_columns=2,
                       tolerance=-math.inf, dominance=True)
     assert res.pairs.iloc[0]["min_reduced_cost_usd_per_t"] == pytest.approx(30.0)
     assert res.stats["dominated"] == 1
@@ -152,7 +95,7 @@ def test_a_time_blind_rule_fails_brute_force_on_random_graphs(monkeypatch):
         duals = _open(duals, True)
         res = price_dated(case.graph, [case.product], duals, [t], tolerance=-math.inf,
                           dominance=True)
-        best = _brute(case, duals, t, pi)
+        best = dated_brute(case, duals, t, pi)
         got = res.pairs.iloc[0]["min_reduced_cost_usd_per_t"]
         return math.isfinite(best) and got > best + 1e-6
 

@@ -69,6 +69,8 @@ def _pricing_payload(pricing: Pricing) -> dict:
         out.pop("label_bound")
     if not out["dominance"]:  # likewise
         out.pop("dominance")
+    if not out["hour_bounds"]:  # likewise
+        out.pop("hour_bounds")
     return out
 
 @dataclass(frozen=True)

@@ -2,13 +2,14 @@
 
     REGION_DUMP_PRICING=OUT/pricing.pkl python tests/benchmarks/region_profile.py REGION ...
     python tests/benchmarks/dominance_probe.py OUT/pricing.pkl [--search p0002:o-00010:27 ...]
-        [--sample 20] [--labels 200000]
+        [--sample 20] [--labels 200000] [--hour-bounds]
 
 Reads the first pricing pass's inputs dumped by ``region_profile.py`` and runs each search
 asked for (``product:origin:day``; ``--sample N``: N more drawn at random, seed 0) twice,
 ``Pricing(dominance=False)`` and ``True``, both with ``label_bound`` at ``--labels``: one JSON
 line per search and variant (labels popped, labels discarded, least reduced cost or bound,
 exact, CPU s, resident MB), so the rule's effect is measured on the searches that fail.
+``--hour-bounds``: both variants with ``hour_bounds=True`` (model/dated_hour_bounds.py).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ def main() -> None:
     ap.add_argument("--sample", type=int, default=0)
     ap.add_argument("--labels", type=int, default=200_000)
     ap.add_argument("--only", choices=["off", "on"], default=None)
+    ap.add_argument("--hour-bounds", action="store_true")
     args = ap.parse_args()
     with open(args.dump, "rb") as f:
         (graph, products, duals, days), _ = pickle.load(f)
@@ -48,10 +50,11 @@ def main() -> None:
                 continue
             c0, w0 = time.process_time(), time.perf_counter()
             res = price_dated(graph, [product], duals, [int(day)], max_labels=args.labels,
-                              label_bound=True, dominance=on)
+                              label_bound=True, dominance=on, hour_bounds=args.hour_bounds)
             pair = res.pairs.iloc[0]
             print(json.dumps({
                 "search": f"{pid}:{origin}:{day}", "dominance": on,
+                "hour_bounds": args.hour_bounds,
                 "labels": int(pair["labels"]), "dominated": res.stats.get("dominated"),
                 "least_or_bound_usd_per_t": float(pair["min_reduced_cost_usd_per_t"]),
                 "exact": bool(pair["exact"]), "limited": res.stats["limited"],

@@ -3,7 +3,8 @@ target 4).
 
     python tests/benchmarks/region_profile.py REGION_FOLDER --days 30 [--method auto]
         [--window-pricing] [--routes seed|enumerate] [--cap N] [--highs '{"presolve": "off"}']
-        [--rounds 60] [--pricing-labels N] [--label-bound] [--dominance] [--aggregate-streams]
+        [--rounds 60] [--pricing-labels N] [--label-bound] [--dominance] [--hour-bounds]
+        [--aggregate-streams]
         [--time-limit 600] [--max-mb 4000] [--stop-after S]
     python tests/benchmarks/region_profile.py embedded --days 14 --routes enumerate [--dominance]
     python tests/benchmarks/region_profile.py embedded --scenario data/scenarios/boten-2021.yaml \
@@ -14,7 +15,8 @@ Environment ``REGION_DUMP_PRICING=FILE``: pickle the first dated pricing pass's 
 
 ``embedded``: the embedded dataset (borders checked); ``--scenario``: the first scenario of a
 YAML file instead of the ``--days`` horizon; ``--dominance``: ``Pricing(dominance=True)``
-(model/dated_dominance.py); ``--aggregate-streams``: ``RunOptions.aggregate_streams``.
+(model/dated_dominance.py); ``--hour-bounds``: ``Pricing(hour_bounds=True)``
+(model/dated_hour_bounds.py); ``--aggregate-streams``: ``RunOptions.aggregate_streams``.
 
 Runs :func:`borderflow.pipeline.run_scenario` once, in this process, exactly as
 ``region_scale.py``'s ``dated`` case does (a ``--days`` horizon from 1 October 2024, the seed
@@ -206,7 +208,8 @@ def options_of(args):
         RouteOptions(start=args.routes, max_routes_per_product=args.cap)
     return replace(base, routes=routes,
                    pricing=replace(base.pricing, max_rounds=args.rounds,
-                                   label_bound=args.label_bound, dominance=args.dominance),
+                                   label_bound=args.label_bound, dominance=args.dominance,
+                                   hour_bounds=args.hour_bounds),
                    solver=SolverOptions(time_limit_s=args.time_limit,
                                         presolve=args.presolve))
 
@@ -238,6 +241,8 @@ def main() -> None:
                     help="Pricing(label_bound=True): a search at the label limit gives a bound")
     ap.add_argument("--dominance", action="store_true",
                     help="Pricing(dominance=True): dated labels dominated by the exact rule")
+    ap.add_argument("--hour-bounds", action="store_true",
+                    help="Pricing(hour_bounds=True): A* keys bounded per node and hour slot")
     ap.add_argument("--aggregate-streams", action="store_true")
     ap.add_argument("--scenario", type=Path, default=None,
                     help="the first scenario of this YAML file instead of --days")
@@ -256,7 +261,8 @@ def main() -> None:
            "window_pricing": args.window_pricing, "routes": args.routes, "cap": args.cap,
            "presolve": args.presolve, "highs": json.loads(args.highs),
            "pricing_labels": args.pricing_labels, "label_bound": args.label_bound,
-           "dominance": args.dominance, "aggregate_streams": args.aggregate_streams,
+           "dominance": args.dominance, "hour_bounds": args.hour_bounds,
+           "aggregate_streams": args.aggregate_streams,
            "scenario": None if args.scenario is None else str(args.scenario),
            "load_before": os.getloadavg()[0]}
     c0 = _cpu()
