@@ -44,6 +44,10 @@ cases cheapest first and replays each recorded call once for all cases; ``--comp
 the first N mutants both ways, ``--workers N`` forks after the start, ``--cases`` keeps only
 the named oracle cases.
 
+Session 11: ``--judge memo`` (the default; ``--judge fast`` is session 10's): in a full case
+run, the calls of the functions the mutant cannot reach are answered from the case's recorded
+ones (``tools/mutant_memo.py``); ``--compare N`` sets ``--judge`` beside ``--against``.
+
 (Over 500 lines: one tool -- the runner with its coverage selection and replay, its two judges,
 and the export of its results, which reads the same staged copy and mutant names.)
 """
