@@ -38,7 +38,7 @@ DATED = CLOSURE_YAML + "      - {crossing: x1, product: durian, trucks: 30, age_
 
 #: the solved folders :func:`solve_runs` returns, in order
 RUNS = ("static", "dated", "robust", "robust-restricted", "robust-spot", "robust-terms",
-        "robust-toll")
+        "robust-toll", "robust-priority")
 
 
 def solve_runs(root: Path) -> dict[str, Path]:
@@ -106,8 +106,25 @@ def _expressway(t: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     return t
 
 
+def robust_priority_tables() -> dict[str, pd.DataFrame]:
+    """The tiny network with rice (non-perishable, 100 t/day) beside durian and X1 at 20
+    trucks/day (session 11, the last gaps of ``verify/robust.py``): with 90 % of X1 reserved
+    for perishables (a priority lane, :data:`PRIORITY`), rice may use 2 trucks/day of it, so the
+    lane binds in both years (a positive priority dual): the normal year sends the rest of the
+    rice via X2 (5 USD/t dearer: a dual of 100 USD/truck), the year X2 is closed leaves 60 t of
+    it unserved."""
+    t = tiny.base_tables()
+    tiny.add_product(t, "rice", supply_t_per_day=100, perishable=False, reefer=False)
+    t["crossings"].loc[0, "capacity_a_to_b_trucks_per_day"] = 20
+    return t
+
+
+#: the priority lane of ``robust-priority``: 90 % of X1 for perishables, every day
+PRIORITY = {"crossing": "x1", "priority": {"share": 0.9}}
+
+
 def solve_robust_runs(root: Path) -> dict[str, Path]:
-    """Five robust plan folders (``RobustResult.write``, as ``borderflow robust`` writes them),
+    """Six robust plan folders (``RobustResult.write``, as ``borderflow robust`` writes them),
     each with its own verifier paths:
 
     * ``robust``: ``test_robust_priced.py``'s plan (cg-three-borders, Boten-Mohan closed with
@@ -120,7 +137,11 @@ def solve_robust_runs(root: Path) -> dict[str, Path]:
       kept, so the closed year buys 200 t on the spot market via X2 and idles the X1 booking;
     * ``robust-terms``: :func:`robust_terms_tables`, X2 closed with probability 0.1: finite
       demand (market duals), a market receiving nothing, a toll, a value of time, a share rule
-      and a crossing two routes fill.
+      and a crossing two routes fill;
+    * ``robust-priority``: :func:`robust_priority_tables`, X2 closed with probability 0.001 (a
+      rare closure: the closed year's weighted unserved penalty, 0.5 USD/t, is below 1 USD/t,
+      so a supply dual the verifier defaults to 1 instead of 0 shows) and a priority lane
+      binding in both years.
     """
     from borderflow.data.dataset import load_dataset
     from borderflow.options import RunOptions
@@ -131,6 +152,7 @@ def solve_robust_runs(root: Path) -> dict[str, Path]:
     quota = {"crossing": "pa-hang-long-sap", "slot_quota": {"trucks_per_day": 4}}
     spot, p_spot = closure_scenarios(["x1"], 0.1)
     shut_x2, p_x2 = closure_scenarios(["x2"], 0.1)
+    rare, p_rare = closure_scenarios(["x2"], 0.001)
     plans = {
         "robust": robust_plan(priced, with_events(closed, quota), p, RunOptions.of()),
         "robust-restricted": robust_plan(priced, closed, p, RunOptions.of(pricing_rounds=0)),
@@ -142,6 +164,9 @@ def solve_robust_runs(root: Path) -> dict[str, Path]:
         "robust-toll": robust_plan(load_dataset(border_data(
             root, "data-robust-toll", _expressway(robust_terms_tables())), check_borders=False),
             shut_x2, p_x2),
+        "robust-priority": robust_plan(load_dataset(border_data(
+            root, "data-robust-priority", robust_priority_tables()), check_borders=False),
+            with_events(rare, PRIORITY), p_rare),
     }
     return {name: plan.write(root / name) for name, plan in plans.items()}
 
@@ -467,6 +492,11 @@ TAMPERS: dict[str, tuple[str, Callable[[Path], None]]] = {
     "robust: 40 t more to M than its demand": ("robust-terms", _table(
         "scenario-0/route_flows", lambda d: d.assign(flow_t=d["flow_t"] + 40 * (
             (d["market"] == "cn-m") & (d["flow_t"] > 0)).to_numpy()))),
+    # ---- session 11: a supply dual the certificate cannot find (its key names a period the
+    # plan does not have), so it must read it as 0, not as anything else
+    "robust: the closed year's unserved rows moved to a period the plan lacks": (
+        "robust-priority", _table("scenario-1/unserved", lambda d: d.assign(
+            period=d["period"] + 1))),
 }
 
 #: the check each robust tamper must fail (with its edit alone; test_tamper.py)
@@ -504,6 +534,7 @@ ROBUST_CHECKS = {
     "robust: a route entering China twice": "route",
     "robust: the gap bound deleted from the summary": "manifest",
     "robust: booking subsets limited to one scenario in run.json": "booking_route_dual",
+    "robust: the closed year's unserved rows moved to a period the plan lacks": "duality_gap",
 }
 
 #: facts the verifier must re-derive: caught even with a fresh manifest and marker

@@ -40,7 +40,7 @@ from borderflow.verify import EXIT_VIOLATIONS
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory) -> dict[str, Path]:
-    """The solved runs (static with a full gate, dated with queues, five robust plans):
+    """The solved runs (static with a full gate, dated with queues, six robust plans):
     tampers.solve_runs."""
     return solve_runs(tmp_path_factory.mktemp("tamper"))
 

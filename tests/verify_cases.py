@@ -6,7 +6,7 @@ A mutant of ``borderflow/verify/`` cannot change a solve, only what the verifier
 tables. So the cases are solved once (:func:`solve_cases`) and each is then a function of no
 arguments that re-runs only the verifier: :func:`borderflow.verify.verify_results` on a deep copy
 of the solved tables (a result case), or :func:`borderflow.verify.verify_run` on a run folder
-(a folder case: the runs of ``tampers.py`` -- two tiny runs and five robust plans --
+(a folder case: the runs of ``tampers.py`` -- two tiny runs and six robust plans --
 untouched, with each tamper, and with each re-derivable tamper re-signed). :func:`outcome`
 reduces a report to what ``test_verify_oracle.py`` asserts against
 ``tests/golden/verify_oracle.json``: per check, its rows and failures, a digest of every row's

@@ -44,6 +44,10 @@ cases cheapest first and replays each recorded call once for all cases; ``--comp
 the first N mutants both ways, ``--workers N`` forks after the start, ``--cases`` keeps only
 the named oracle cases.
 
+Session 11: ``--judge memo`` (the default; ``--judge fast`` is session 10's): in a full case
+run, the calls of the functions the mutant cannot reach are answered from the case's recorded
+ones (``tools/mutant_memo.py``); ``--compare N`` sets ``--judge`` beside ``--against``.
+
 (Over 500 lines: one tool -- the runner with its coverage selection and replay, its two judges,
 and the export of its results, which reads the same staged copy and mutant names.)
 """
@@ -68,6 +72,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from mutant_memo import Memo, content_key, module_state, shares, walked
+
+#: the judges (--judge, --against): session 9's, session 10's, session 11's
+JUDGES = ("legacy", "fast", "memo")
 
 ROOT = Path(__file__).resolve().parents[1]
 STAGE = ROOT / ".mutation" / "mutants"
@@ -172,6 +180,9 @@ class Recorder:
     def __init__(self, dicts: dict[str, dict]):
         self.dicts, self.calls, self.case, self.store = dicts, {}, None, Store()
         self.origs = {k: d["_mutmut_orig"] for k, d in dicts.items()}
+        self.stack: list[set] = []  # per call in progress: the functions called beneath it
+        self.memo = Memo(self.store)
+        self.state = walked(module_state())  # the modules' globals a result must not reach
 
     def __enter__(self):
         for key, d in self.dicts.items():
@@ -183,29 +194,46 @@ class Recorder:
             d["_mutmut_orig"] = self.origs[key]
 
     def _wrap(self, key, orig):
-        put = self.store.put
+        stack = self.stack
 
         def recording(*args, **kwargs):
+            stack.append(set())
             try:
-                before = put((args, kwargs))
-            except Exception:  # noqa: BLE001 - an argument that cannot be pickled
-                self.calls.setdefault(key, []).append((self.case, None, None, None))
-                return orig(*args, **kwargs)
-            try:
-                result = ("ok", orig(*args, **kwargs))
-            except Exception as err:  # noqa: BLE001 - recorded, then raised again
-                self.calls.setdefault(key, []).append(
-                    (self.case, before, put((args, kwargs)), put(_err(err))))
-                raise
-            try:
-                done = put(result)
-            except Exception:  # noqa: BLE001 - a result that cannot be pickled
-                done = None
-            self.calls.setdefault(key, []).append((self.case, before, put((args, kwargs)),
-                                                   done))
-            return result[1]
+                return self._call(key, orig, args, kwargs)
+            finally:
+                below = stack.pop()
+                if stack:
+                    stack[-1].update(below, (key,))
         recording.__name__ = orig.__name__
         return recording
+
+    def _call(self, key, orig, args, kwargs):
+        put = self.store.put
+        try:
+            before = put((args, kwargs))
+        except Exception:  # noqa: BLE001 - an argument that cannot be pickled
+            self.calls.setdefault(key, []).append((self.case, None, None, None))
+            return orig(*args, **kwargs)
+        try:
+            content = content_key((args, kwargs))
+        except Exception:  # noqa: BLE001 - a cyclic argument: the call is not reused
+            content = None
+        try:
+            result = ("ok", orig(*args, **kwargs))
+        except Exception as err:  # noqa: BLE001 - recorded, then raised again
+            self.calls.setdefault(key, []).append(
+                (self.case, before, put((args, kwargs)), put(_err(err))))
+            raise
+        try:
+            done = put(result)
+        except Exception:  # noqa: BLE001 - a result that cannot be pickled
+            done = None
+        after = put((args, kwargs))
+        self.calls.setdefault(key, []).append((self.case, before, after, done))
+        if done is not None and after == before and content is not None and not shares(
+                (args, kwargs), result, (self.state,)):
+            self.memo.add(self.case, key, content, done, frozenset(self.stack[-1]))
+        return result[1]
 
 
 def _err(err: Exception) -> tuple:
@@ -304,11 +332,17 @@ def main() -> None:
                    help="stop after so many CPU seconds of mutants")
     p.add_argument("--no-replay", action="store_true", help="run every covering case in full "
                    "(with --legacy)")
+    p.add_argument("--judge", choices=JUDGES, default="memo", help="memo (the default): fast, "
+                   "and in a full case run the calls the mutant cannot reach answered from "
+                   "the recorded ones (tools/mutant_memo.py); fast: session 10's; legacy: "
+                   "session 9's")
+    p.add_argument("--against", choices=JUDGES, default="fast", help="the judge --compare "
+                   "sets beside --judge")
     p.add_argument("--legacy", action="store_true", help="session 9's judge: replay and run "
                    "the covering cases in the oracle's order, no call replayed once for all")
     p.add_argument("--compare", type=int, default=0, metavar="N", help="judge the first N "
-                   "mutants to run both ways (legacy, then fast) and write name, legacy "
-                   "verdict, fast verdict, their CPU s and details to --compare-out")
+                   "mutants to run both ways (--against, --judge) and write name, the two "
+                   "verdicts, their CPU s and details to --compare-out")
     p.add_argument("--compare-out", default="/dev/null", help="TSV of --compare")
     p.add_argument("--workers", type=int, default=1, help="processes, forked after the start "
                    "(each takes every n-th mutant)")
@@ -318,6 +352,8 @@ def main() -> None:
                    "verify-<module>.csv (with FOLDER/verdicts.csv: mutant, verdict of the "
                    "survivors), print the count table of docs/testing.md and run nothing")
     a = p.parse_args()
+    if a.legacy:
+        a.judge = "legacy"
     if a.export:
         given = Path(a.export) / "verdicts.csv"
         verdicts = dict(pd.read_csv(given).itertuples(index=False)) if given.exists() else {}
@@ -360,6 +396,8 @@ def main() -> None:
             base[name] = vc.outcome(check())
             cost[name] = time.process_time() - c0
         cov.stop()
+    if "memo" in (a.judge, a.against if a.compare else None):
+        rec.memo.install(dicts, rec.origs)  # answers only while a full run sets its case
     data = cov.get_data()
     ran = {Path(f).stem: {line: set(c) for line, c in data.contexts_by_lineno(f).items()}
            for f in data.measured_files()}
@@ -377,7 +415,8 @@ def main() -> None:
     print(f"oracle: {len(cases)} cases solved in {t1 - t0:.1f} CPU s, recorded in "
           f"{time.process_time() - t1:.1f} CPU s; {sum(map(len, rec.calls.values()))} calls "
           f"of {len(rec.calls)} of {len(dicts)} mutated functions, "
-          f"{sum(map(len, rec.store.blobs.values())) / 1e6:.0f} MB of snapshots", flush=True)
+          f"{sum(map(len, rec.store.blobs.values())) / 1e6:.0f} MB of snapshots, "
+          f"{sum(map(len, rec.memo.entries.values()))} reusable", flush=True)
 
     todo = [n for n in names if n not in done]
     compared = set(todo[:a.compare])
@@ -390,40 +429,39 @@ def main() -> None:
                 print(f"CPU budget spent ({spent:.0f} s): stopping", flush=True)
                 break
             executed = _executed(name, statements, ran)
-            legacy = fast = None
-            for way in _ways(a.legacy, name in compared):
+            judged = {}
+            for way in _ways(a.judge, a.against, name in compared):
                 c0 = time.process_time()
-                if way == "legacy":
-                    legacy = judge(name, dicts, calls, rec.store, cases, base, vc.outcome,
-                                   not a.no_replay, executed)
-                else:
-                    fast = judge_fast(name, dicts, calls, rec.store, cases, base, vc.outcome,
-                                      executed, cost)
+                judged[way] = judge(name, dicts, calls, rec.store, cases, base, vc.outcome,
+                                    not a.no_replay, executed, None if way == "legacy" else cost,
+                                    rec.memo if way == "memo" else None)
                 spent_by[way] = time.process_time() - c0
-            if name in compared:  # both runners on the same mutant: verdicts and CPU s
-                side.write(f"{name}\t{legacy[0]}\t{fast[0]}\t{spent_by['legacy']:.2f}\t"
-                           f"{spent_by['fast']:.2f}\t{legacy[1]}\t{fast[1]}\n")
+            if name in compared:  # both judges on the same mutant: verdicts and CPU s
+                x, y = judged[a.against], judged[a.judge]
+                side.write(f"{name}\t{x[0]}\t{y[0]}\t{spent_by[a.against]:.2f}\t"
+                           f"{spent_by[a.judge]:.2f}\t{x[1]}\t{y[1]}\n")
                 side.flush()
-            verdict, detail = legacy if a.legacy else fast
-            cpu = spent_by["legacy" if a.legacy else "fast"]
+            verdict, detail = judged[a.judge]
+            cpu = spent_by[a.judge]
             spent += sum(spent_by.values())
             spent_by.clear()
             sink.write(f"{name}\t{verdict}\t{detail}\t{cpu:.2f}\n")
             sink.flush()
-    print(f"done: {spent:.0f} CPU s of mutants", flush=True)
+    print(f"done: {spent:.0f} CPU s of mutants; calls reused {rec.memo.hits}, run "
+          f"{rec.memo.misses} (after a look-up)", flush=True)
     if worker:
         os._exit(0)
     for _ in range(a.workers - 1):
         os.wait()
 
 
-def _ways(legacy: bool, compared: bool) -> list[str]:
+def _ways(judge: str, against: str, compared: bool) -> list[str]:
     """The judges to run on one mutant, in order: one, or both (alternating which goes first,
     so neither gains from the other's warm caches in the CPU comparison)."""
-    if not compared:
-        return ["legacy" if legacy else "fast"]
+    if not compared or judge == against:
+        return [judge]
     _ways.turn = getattr(_ways, "turn", 0) + 1
-    return ["legacy", "fast"] if _ways.turn % 2 else ["fast", "legacy"]
+    return [against, judge] if _ways.turn % 2 else [judge, against]
 
 
 def _fork(workers: int) -> int:
@@ -448,10 +486,13 @@ def _executed(name: str, statements: dict, ran: dict) -> set[str] | None:
 
 
 def judge(name: str, dicts, calls, store, cases, base, outcome, use_replay: bool,
-          executed: set[str] | None = None, cost: dict[str, float] | None = None):
+          executed: set[str] | None = None, cost: dict[str, float] | None = None,
+          memo: Memo | None = None):
     """(verdict, detail) of one mutant: killed / survived:no-effect / survived:masked /
     timeout / not-reached / unknown. ``calls``: function key -> case -> its recorded calls,
-    in case order. With ``cost`` (CPU s of each case's unmutated run): :func:`judge_fast`."""
+    in case order. With ``cost`` (CPU s of each case's unmutated run): :func:`judge_fast`; with
+    ``memo`` too, a full case run reuses the recorded calls the mutant cannot reach
+    (:class:`mutant_memo.Memo`)."""
     key, mutant, by_case = _covering(name, dicts, calls, executed)
     if isinstance(by_case, tuple):
         return by_case  # unknown, not reached or not executed: no case to run
@@ -477,7 +518,7 @@ def judge(name: str, dicts, calls, store, cases, base, outcome, use_replay: bool
                 if not differs(by_case[case]):
                     continue  # every call alike: the case runs as the original did
                 differed += 1
-                killed = _full_run(case, cases, base, outcome)
+                killed = _full_run(case, cases, base, outcome, memo, key)
                 if killed:
                     return killed
         if not differed:
@@ -508,15 +549,23 @@ def _covering(name: str, dicts, calls, executed: set[str] | None):
     return key, mutant, by_case
 
 
-def _full_run(case: str, cases, base, outcome) -> tuple[str, str] | None:
+def _full_run(case: str, cases, base, outcome, memo: Memo | None = None,
+              key: str | None = None) -> tuple[str, str] | None:
     """Run one case in full with the mutant on: ``("killed", detail)`` when its outcome differs
-    from the unmutated one (or it raises: the oracle's test would error), else ``None``."""
+    from the unmutated one (or it raises: the oracle's test would error), else ``None``. With
+    ``memo``, the calls that cannot reach the mutated function ``key`` are answered from the
+    case's recorded ones."""
+    if memo is not None:
+        memo.case, memo.mutated = case, key
     try:
         got = outcome(cases[case]())
     except Timeout:
         raise
     except Exception as err:  # noqa: BLE001 - the oracle's test would error
         return "killed", f"{case}: raises {type(err).__name__}"
+    finally:
+        if memo is not None:
+            memo.case = memo.mutated = None
     if got != base[case]:
         checks = sorted(k for k in set(got) | set(base[case])
                         if got.get(k) != base[case].get(k))
