@@ -13,14 +13,21 @@ def row_codes(table: pd.DataFrame, frame: pd.DataFrame | None, keys: list[str]
               ) -> tuple[np.ndarray, np.ndarray]:
     """One integer per row of ``table`` and of ``frame`` (optional), equal where all key
     columns are equal: each column's values factorised over both, the codes combined in
-    mixed radix."""
+    mixed radix (re-factorised before the radix would pass 2**62, so that a wide key never
+    wraps around int64 and makes two different rows equal)."""
     n = len(table)
     code = np.zeros(n + (0 if frame is None else len(frame)), dtype=np.int64)
+    size = 1  # codes so far are below this (a Python int: exact)
     for k in keys:
         col = table[k] if frame is None else pd.concat([table[k], frame[k]],
                                                         ignore_index=True)
         c, uniq = pd.factorize(col, use_na_sentinel=False)
-        code = code * max(len(uniq), 1) + c
+        radix = max(len(uniq), 1)
+        if size * radix >= 2**62:
+            code, seen = pd.factorize(code)
+            size = max(len(seen), 1)
+        code = code * radix + c
+        size *= radix
     return code[:n], code[n:]
 
 

@@ -265,3 +265,21 @@ def test_crossing_use_and_empty_returns_are_the_joins_they_replace(dated_model):
     kept = (ix.crossing_use["period"] + 1 < ix.n_periods).to_numpy()
     assert back["direction"].tolist() == turned[kept].tolist()
     assert ix.empty_returns() is ix.empty_returns() and ix.deliveries() is ix.deliveries()
+
+
+def test_row_codes_of_a_key_wider_than_int64_still_tell_rows_apart():
+    """Five key columns of 10,000 values each span 1e20 combinations, past int64. The key
+    (1844, 6744, 737, 955, 1616) is 2**64 in a plain mixed radix of 10,000, which wraps
+    around to the code of (0, 0, 0, 0, 0): the codes are re-factorised on the way, so the
+    two stay apart, and equal codes still mean equal keys."""
+    from borderflow.model.keys import row_codes
+
+    n, keys = 10_000, ["a", "b", "c", "d", "e"]
+    table = pd.DataFrame({k: np.arange(n).astype(str) for k in keys})  # codes = values
+    wide = [1844, 6744, 737, 955, 1616]
+    assert sum(v * n ** (4 - i) for i, v in enumerate(wide)) == 2**64
+    frame = pd.DataFrame([[str(v) for v in wide], ["0"] * 5, ["7"] * 5], columns=keys)
+    t_code, f_code = row_codes(table, frame, keys)
+    assert pd.Index(t_code).is_unique
+    assert f_code[0] not in set(t_code)  # no row of the table has that key
+    assert f_code[1] == t_code[0] and f_code[2] == t_code[7]
