@@ -89,3 +89,22 @@ def test_unknown_crossing_is_refused_with_suggestion(tmp_path):
     assert result.exit_code == 2
     assert "boten-mohan" in result.output
     assert not (tmp_path / "bad").exists()
+
+
+@pytest.mark.parametrize("args, names", [
+    (["solve", "--window-days", "0"], "'--window-days'"),
+    (["sweep", "--window-days", "0"], "'--window-days'"),
+    (["solve", "--threads", "two"], "'--threads'"),
+    (["solve", "--no-such-option"], "--no-such-option"),
+    (["solvee"], "'solvee'"),
+])
+def test_a_bad_command_line_is_one_line_naming_the_option(tmp_path, args, names):
+    """A value click refuses is one ``error:`` line naming the option and where help is, exit 2,
+    nothing written (it was click's six-line usage panel in a box)."""
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, [*args, "--out", str(out)] if args[0] != "solvee" else args)
+    lines = result.output.strip().splitlines()
+    assert result.exit_code == 2, result.output
+    assert len(lines) == 1 and lines[0].startswith("error: command line:"), result.output
+    assert names in lines[0] and "--help'" in lines[0]
+    assert not out.exists()

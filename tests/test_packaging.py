@@ -16,8 +16,15 @@ def _config() -> dict:
         "setuptools"]
 
 
+def _folder(name: str, dirs: dict[str, str]) -> Path:
+    """The folder a dotted package name maps to through ``package-dir``."""
+    root = max((r for r in dirs if name == r or name.startswith(r + ".")), key=len)
+    return ROOT / dirs[root] / Path(*name[len(root):].split(".")[1:])
+
+
 def test_every_package_folder_is_in_the_distribution():
-    """Each folder with an ``__init__.py`` under the four package roots is listed."""
+    """Each folder with an ``__init__.py`` under the four package roots is listed; every other
+    listed package is a folder of data files with its own ``package-data`` patterns."""
     config = _config()
     listed = set(config["packages"])
     dirs = config["package-dir"]
@@ -31,15 +38,33 @@ def test_every_package_folder_is_in_the_distribution():
             dotted = ".".join((name, *rel.parts)) if rel.parts else name
             found.add(dotted)
     assert found - listed == set(), f"packages missing from pyproject.toml: {found - listed}"
-    assert listed - found == set(), f"listed packages without a folder: {listed - found}"
+    for name in sorted(listed - found):
+        folder = _folder(name, dirs)
+        assert folder.is_dir(), f"listed package without a folder: {name}"
+        assert not list(folder.glob("*.py")), f"{name} holds code but has no __init__.py"
+        assert name in config["package-data"], f"data folder {name} ships no files"
+
+
+def _shipped(path: Path, config: dict) -> bool:
+    """Whether a file matches a ``package-data`` pattern of the package of its folder."""
+    dirs = config["package-dir"]
+    for name, patterns in config["package-data"].items():
+        if name in config["packages"] and _folder(name, dirs) == path.parent:
+            return any(path.match(p) for p in patterns)
+    return False
 
 
 def test_the_data_files_the_loaders_read_are_package_data():
-    """Every file of the embedded dataset and scenarios matches a package-data pattern."""
-    patterns = _config()["package-data"]["borderflow.data"]
-    data = ROOT / "data"
-    for sub in ("default", "scenarios", "basemap"):
-        for f in (data / sub).iterdir():
-            if f.is_file() and not f.name.startswith("."):
-                rel = f.relative_to(data).as_posix()
-                assert any(Path(rel).match(p) for p in patterns), f"{rel} is not shipped"
+    """Every file of the embedded dataset, scenarios, basemap, map assets, report templates and
+    app pages matches a package-data pattern of its folder's package, so a wheel ships it."""
+    config = _config()
+    folders = [ROOT / "data" / sub for sub in ("default", "scenarios", "basemap")]
+    folders += [ROOT / "data", ROOT / "borderflow" / "assets",
+                ROOT / "borderflow" / "assets" / "leaflet",
+                ROOT / "borderflow" / "assets" / "leaflet" / "images",
+                ROOT / "borderflow" / "present" / "templates",
+                ROOT / "borderflow" / "app" / "static"]
+    for folder in folders:
+        for f in folder.iterdir():
+            if f.is_file() and not f.name.startswith(".") and f.suffix != ".py":
+                assert _shipped(f, config), f"{f.relative_to(ROOT)} is not shipped"

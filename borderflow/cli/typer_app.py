@@ -5,7 +5,8 @@ drift): the built-in ``--help`` flag listed with a ``<bool>`` type (a flag takes
 command's own flags pass ``metavar=""``, the built-in one cannot), and, in the list of commands
 of ``rich`` markup mode, a docstring's first paragraph broken at the source's line ends. Commands
 registered through :class:`App` show neither. They also answer Ctrl-C with one line and exit
-130 (:class:`Command`).
+130 (:class:`Command`), and a bad option or argument with one line naming it and exit 2
+(click's usage panel took six lines and a box for ``--window-days 0``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import inspect
 import logging
 import sys
 
+import click
 import typer
 from typer.core import TyperCommand, TyperGroup
 
@@ -45,12 +47,48 @@ def _quiet_while_interrupted(record: logging.LogRecord) -> bool:
     return sys.exc_info()[0] is not KeyboardInterrupt
 
 
+EXIT_USAGE = 2  # click's exit status for a bad command line, kept
+
+# typer 0.2x carries its own copy of click (``typer._click``); older releases use click itself.
+# The exception classes come from the module typer's own ``BadParameter`` is defined in.
+_CLICK_ERRORS = sys.modules[typer.BadParameter.__module__]
+_USAGE_ERRORS = tuple({click.UsageError, _CLICK_ERRORS.UsageError})
+_NO_ARGS_IS_HELP = tuple({m.NoArgsIsHelpError for m in (click.exceptions, _CLICK_ERRORS)
+                          if hasattr(m, "NoArgsIsHelpError")})
+
+
+def usage_line(error: Exception) -> str:
+    """One line for a bad command line: click's message on one line, and where help is."""
+    text = " ".join(error.format_message().split())
+    ctx = error.ctx
+    if ctx is not None:
+        text += f" (see '{ctx.command_path} --help')"
+    return f"command line: {text}"
+
+
+def _parse_or_one_line(parse, ctx, args):
+    """Run click's ``parse_args``; a usage error (not the help shown for no arguments) prints
+    :func:`usage_line` on stderr and exits :data:`EXIT_USAGE`."""
+    try:
+        return parse(ctx, args)
+    except _NO_ARGS_IS_HELP:
+        raise
+    except _USAGE_ERRORS as e:
+        from borderflow.cli import display
+
+        display.error(usage_line(e))
+        raise typer.Exit(EXIT_USAGE) from None
+
+
 class Command(TyperCommand):
     """A command whose ``--help`` row shows no value type, and that answers Ctrl-C with one
     line and exit 130 instead of click's "Aborted!" and exit 1."""
 
     def get_help_option(self, ctx):  # noqa: D102 - click's API
         return _help_flag_without_type(super().get_help_option(ctx))
+
+    def parse_args(self, ctx, args):  # noqa: D102 - click's API
+        return _parse_or_one_line(super().parse_args, ctx, args)
 
     def invoke(self, ctx):  # noqa: D102 - click's API
         logging.getLogger("pyomo.core").addFilter(_quiet_while_interrupted)
@@ -64,10 +102,18 @@ class Command(TyperCommand):
 
 
 class Group(TyperGroup):
-    """A group (``borderflow``, ``borderflow data``) whose ``--help`` row shows no value type."""
+    """A group (``borderflow``, ``borderflow data``) whose ``--help`` row shows no value type,
+    and that names an unknown command or option in one line."""
 
     def get_help_option(self, ctx):  # noqa: D102 - click's API
         return _help_flag_without_type(super().get_help_option(ctx))
+
+    def parse_args(self, ctx, args):  # noqa: D102 - click's API
+        return _parse_or_one_line(super().parse_args, ctx, args)
+
+    def resolve_command(self, ctx, args):  # noqa: D102 - click's API
+        return _parse_or_one_line(lambda c, a: super(Group, self).resolve_command(c, a), ctx,
+                                  args)
 
 
 def first_paragraph(doc: str | None) -> str | None:

@@ -86,7 +86,7 @@ def scenario_view(tables: Mapping[str, pd.DataFrame], top: int) -> View:
     scen["usd_unit"] = [_unit(d, n, "USD") for d, n in zip(scen["dated"], scen["days"])]
     scen["t_unit"] = [_unit(d, n, "t") for d, n in zip(scen["dated"], scen["days"])]
     gains = _gains(tables.get("crossing_changes"), comp)
-    scen["flow_went_to"] = scen["scenario"].map(gains).fillna("")
+    scen["flow_went_to"] = [gains.get(s, "") for s in scen["scenario"]]
     notes = [f"{r.scenario}: {r.explanation}" for r in scen.itertuples()
              if isinstance(r.explanation, str) and r.explanation]
     routing = routing_note(comp)
@@ -151,7 +151,7 @@ def criticality_view(tables: Mapping[str, pd.DataFrame], top: int) -> View:
                                     zip(c["baseline_flow_trucks"], c["dated"], c["days"])]
     c["crossing"] = [short_name(n) for n in c["name"]]
     gains = _gains(tables.get("crossing_changes"), tables["comparison"])
-    c["flow_went_to"] = c["scenario"].map(gains).fillna("")
+    c["flow_went_to"] = [gains.get(s, "") for s in c["scenario"]]
     cols = [Column("rank_shown", "#"), Column("crossing", "crossing"),
             Column("crossing_id", "id"), Column("horizon", "horizon"),
             Column("closure", "closed"),
