@@ -29,7 +29,8 @@ against Pyomo's compiler, its LP writer and ``appsi_highs``):
 - ``pyomo.core.expr.numeric_expr.LinearExpression``/``MonomialTermExpression`` and
   ``pyomo.core.expr.relational_expr`` expression classes (built directly, no operator
   overloading),
-- ``pyomo.repn.linear.LinearRepnVisitor`` (walks ordinary constraints and objectives),
+- ``pyomo.repn.linear.LinearRepnVisitor`` (walks ordinary constraints and objectives; its
+  ``var_recorder`` argument, an object with ``var_map`` and ``add``),
 - ``pyomo.repn.plugins.standard_form.LinearStandardFormCompiler`` (``mixed_form=True``: rows,
   ``RowEntry.bound_type``, ``rhs``, ``c``, ``c_offset``, ``columns``),
 - ``pyomo.common.gc_manager.PauseGC``,
@@ -992,6 +993,30 @@ class _ColumnOrder:
         return self._maps[id(x)]
 
 
+class _MetVarRecorder:
+    """A ``var_recorder`` for Pyomo's ``LinearRepnVisitor`` that records the variables met and
+    no other: Pyomo's own ``VarRecorder`` adds every entry of a met variable's component
+    (for a deterministic order of the writers' columns, which the translation does not
+    use), and so would make every entry of an :class:`ArrayVar` (and read 500,000 for an
+    analyst's one row)."""
+
+    def __init__(self):
+        self.var_map: dict = {}
+
+    def add(self, var) -> None:
+        """Record a (not fixed) variable met in an expression."""
+        self.var_map[id(var)] = var
+
+
+def _visitor() -> LinearRepnVisitor:
+    """Pyomo's linear walker recording only the variables it meets (Pyomo 6.8.0 has no
+    ``var_recorder`` and records only those anyway)."""
+    try:
+        return LinearRepnVisitor({}, var_recorder=_MetVarRecorder())
+    except TypeError:
+        return LinearRepnVisitor({})
+
+
 def _walk(visitor: LinearRepnVisitor, expr, what: str):
     """``(variables, coefficients, constant)`` of a linear expression (zeros dropped)."""
     repn = visitor.walk_expression(expr)
@@ -1047,7 +1072,7 @@ def linear_form(model: pyo.ConcreteModel) -> LinearForm:
         raise ValueError(f"the model needs exactly one active minimised objective, has "
                          f"{len(objectives)}" + ("" if len(objectives) != 1 else " (maximised)"))
     order = _ColumnOrder()
-    visitor = LinearRepnVisitor({})
+    visitor = _visitor()
     blocks, rows, lows, ups = [], [], [], []
     row_blocks: dict[int, tuple] = {}
     walked = 0
