@@ -434,6 +434,9 @@ def load_duals(suffix, rows, duals) -> None:
     """Replace the contents of a ``dual`` suffix by ``duals`` (floats, one per row of
     ``rows``; a constraint listed twice, a ranged row of Pyomo's compiler, gets the sum),
     as ``suffix[con] = suffix.get(con, 0.0) + y`` row by row would, in one dict update."""
+    if not isinstance(rows, list):
+        with PauseGC():  # every row object made now (a RowList): nothing to collect
+            rows = list(rows)
     hasher = ComponentMap.hasher
     classes = set(map(type, rows))
     for cls in classes:
@@ -614,13 +617,31 @@ class LinearRows(IndexedConstraint):
         self._toggled = False
 
     def construct(self, data=None) -> None:
-        """Make the row objects (no expressions)."""
+        """Make no row object yet: each is made when first asked for (``m.family[i]``,
+        iteration, Pyomo's writers, duals loaded after a solve)."""
         if self._constructed:
             return
         self._constructed = True
-        ref = weakref.ref(self)
-        with PauseGC():
-            self._data = {i: LinearRowData(i, ref) for i in range(len(self._lower))}
+        self._ref = weakref.ref(self)
+        self._data = _LazyData(len(self._lower), self._make_row)
+
+    def _make_row(self, i: int) -> LinearRowData:
+        return LinearRowData(i, self._ref)
+
+    def is_reference(self) -> bool:
+        """Not a reference: it owns its rows (its data mapping is not a ``dict``)."""
+        return False
+
+    def active_rows(self) -> np.ndarray:
+        """Positions of the active rows (a row not made yet is active)."""
+        n = len(self._lower)
+        if not self.__dict__.get("_toggled", True):
+            return np.arange(n)
+        made = self._data.made if isinstance(self._data, _LazyData) else self._data
+        active = np.ones(n, dtype=bool)
+        for k, d in made.items():
+            active[k] = d._active
+        return np.flatnonzero(active)
 
     def csr(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple]:
         """``(indptr, indices, coefficients, x)``: the matrix in CSR form over ``x``."""
@@ -942,6 +963,59 @@ class ColumnList(Sequence):
             yield None, self.extra, n, len(self.extra)
 
 
+class RowList(Sequence):
+    """The rows of a translation in order: blocks of a :class:`LinearRows` component's active
+    rows (its row objects made only when asked for) and lists of walked constraints."""
+
+    def __init__(self):
+        self.starts: list[int] = []
+        self.parts: list[tuple] = []  # (LinearRows, kept positions) or (None, constraints)
+        self.n = 0
+
+    def add_block(self, comp: LinearRows, keep: np.ndarray) -> None:
+        """The rows ``keep`` of a matrix-row component, next."""
+        self.starts.append(self.n)
+        self.parts.append((comp, keep))
+        self.n += len(keep)
+
+    def add_rows(self, rows: list) -> None:
+        """Constraint objects, next."""
+        self.starts.append(self.n)
+        self.parts.append((None, list(rows)))
+        self.n += len(rows)
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self)))]
+        i = int(i)
+        if i < 0:
+            i += self.n
+        if not 0 <= i < self.n:
+            raise IndexError(i)
+        at = bisect.bisect_right(self.starts, i) - 1
+        comp, part = self.parts[at]
+        k = i - self.starts[at]
+        return part[k] if comp is None else comp._data[int(part[k])]
+
+    def __iter__(self):
+        for comp, part in self.parts:
+            if comp is None:
+                yield from part
+            else:
+                data = comp._data
+                yield from (data[k] for k in part.tolist())
+
+    def walked(self):
+        """``(row, constraint)`` of the walked constraints only (a matrix-row component's
+        rows are found by :attr:`LinearForm.row_blocks`)."""
+        for (comp, part), start in zip(self.parts, self.starts):
+            if comp is None:
+                yield from enumerate(part, start)
+
+
 class _ColumnOrder:
     """HiGHS column numbers of Pyomo variables: the first full variable sequence seen (every
     model variable, :attr:`Columns.x`) is the column order itself, with no index dict (127 MB
@@ -1073,27 +1147,22 @@ def linear_form(model: pyo.ConcreteModel) -> LinearForm:
                          f"{len(objectives)}" + ("" if len(objectives) != 1 else " (maximised)"))
     order = _ColumnOrder()
     visitor = _visitor()
-    blocks, rows, lows, ups = [], [], [], []
+    blocks, rows, lows, ups = [], RowList(), [], []
     row_blocks: dict[int, tuple] = {}
     walked = 0
     for comp in model.component_objects(pyo.Constraint, active=True, descend_into=True):
         if isinstance(comp, LinearRows):
             indptr, indices, coef, x = comp.csr()
-            data = ordered_data(comp)
             lo, up = comp.bounds_arrays()
-            if comp.__dict__.get("_toggled", True):
-                keep = np.flatnonzero(np.fromiter((d._active for d in data), dtype=bool,
-                                                  count=len(data)))
-            else:
-                keep = np.arange(len(data))
-            blocks.append(((indptr, order.of(x)[indices], coef), keep, len(data)))
-            row_blocks[id(comp)] = (len(rows), keep, len(data))
-            rows += data if len(keep) == len(data) else [data[i] for i in keep]
+            keep = comp.active_rows()
+            blocks.append(((indptr, order.of(x)[indices], coef), keep, len(lo)))
+            row_blocks[id(comp)] = (len(rows), keep, len(lo))
+            rows.add_block(comp, keep)
         else:
             block, data, lo, up = _walked_rows(comp, order, visitor)
             keep = np.arange(len(data))
             blocks.append((block, keep, len(data)))
-            rows += data
+            rows.add_rows(data)
             walked += len(data)
         lows.append(lo[keep])
         ups.append(up[keep])

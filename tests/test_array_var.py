@@ -2,10 +2,11 @@
 
 The formulation's variables are Pyomo ``Var`` components whose ``VarData`` are made on first
 access, not when the model is built. Here, on a hand-made LP: such a component is, to Pyomo,
-an ordinary dense ``Var``; the fast translation makes no variable object for it; a variable an
+an ordinary dense ``Var``; the fast translation makes no variable or row object; a variable an
 analyst's ordinary constraint reaches (so made after the build) lands in its own column, not a
 new one; bounds, fixing and values of made entries are what the translation and the result
-readers see; and a row switched off is left out.
+readers see; a matrix row is made when asked for (its dual too); and a row switched off is
+left out.
 
 The LP (hand-computed): ``min x0 + 2 x1 + 3 x2 + 4 x3`` s.t. ``x0 + x1 + x2 + x3 = 10`` and
 ``x >= 0``: optimum 10 (all on ``x0``).
@@ -55,10 +56,12 @@ def test_an_array_var_is_a_dense_var_whose_entries_are_made_when_asked_for():
     assert len(m.x.made()) == N
 
 
-def test_the_translation_makes_no_variable_object():
+def test_the_translation_makes_no_variable_or_row_object():
     m = _model()
     form = linear_form(m)
     assert m.x.made() == {} and m.y.made() == {}
+    assert not m.total._data.made and not m.pair._data.made
+    assert len(form.rows) == 3 and form.rows[2] is m.pair[1]  # asked for: made
     assert form.translator == "matrix-rows" and len(form.columns) == N + 2
     assert form.cost.tolist() == [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]
     assert form.col_lower.tolist() == [0.0] * 6 and np.isinf(form.col_upper).all()
@@ -72,6 +75,7 @@ def test_a_variable_of_an_extension_constraint_lands_in_its_own_column():
     of the two is x1, so x0 6, x1 4: 6 + 8 = 14, plus y (5 x 1 + 6 x 2 = 17): 31. Pyomo's
     own walker would list (and so make) every entry of ``x``; only x1 and x3 are made."""
     m = _model()
+    m.dual = pyo.Suffix(direction=pyo.Suffix.IMPORT)
     m.extra = pyo.Constraint(expr=m.x[1] + m.x[3] >= 4)
     form = linear_form(m)
     assert form.translator == "matrix-rows+1 walked" and len(form.columns) == N + 2
@@ -88,6 +92,10 @@ def test_a_variable_of_an_extension_constraint_lands_in_its_own_column():
     assert var_values(m.x, N).tolist() == pytest.approx([6.0, 4.0, 0.0, 0.0])
     assert var_values(m.y, 2).tolist() == pytest.approx([1.0, 2.0])
     assert pyo.value(m.objective) == pytest.approx(31.0)
+    # duals, one per row, on the rows' own objects: x0 prices the total at 1; x1 costs 2,
+    # 1 more than x0; y0, y1 cost 5 and 6
+    assert [m.dual[c] for c in (m.total[0], m.extra, m.pair[0], m.pair[1])] == \
+        pytest.approx([1.0, 1.0, 5.0, 6.0])
 
 
 def test_bounds_and_values_of_made_entries_are_what_the_translation_reads():
