@@ -3,7 +3,14 @@
 borderflow builds its LPs as sparse matrices (term tables, :mod:`borderflow.model.terms`) and
 hands them to HiGHS as arrays, yet keeps them real Pyomo models (rows with bodies, bounds,
 names, duals and values; Pyomo's writers, compilers and solvers read them; an analyst adds
-ordinary Pyomo constraints). Two things make that fast, and both rest on Pyomo internals:
+ordinary Pyomo constraints). Three things make that fast, and all rest on Pyomo internals:
+
+0. **Entries made when asked for** (:class:`ArrayVar`, :class:`LinearRows`): the model's
+   variable components and matrix-row families are dense to Pyomo (every index is in them),
+   but a ``VarData`` or row object is made on first access (``m.route_flow[7]``, iteration,
+   Pyomo's writers, an analyst's constraint, duals loaded after a solve), not when the model
+   is built: a 365-day model has a million of them. Values of entries not made are kept in
+   an array; the translation reads their bounds from the domain and makes nothing.
 
 1. **Matrix rows and array objectives** (:class:`LinearRows`, :class:`ArrayObjective`): one
    Pyomo component per constraint family holding a CSR matrix instead of an expression per row
@@ -22,8 +29,9 @@ against Pyomo's compiler, its LP writer and ``appsi_highs``):
 
 - ``pyomo.core.base.constraint.ConstraintData`` (subclassed: ``_component``, ``_active``,
   ``_index`` slots; ``_expr`` is a no-op setter because copies and pickles assign it),
-- ``pyomo.core.base.constraint.IndexedConstraint`` (subclassed: ``_data``, ``_constructed``
-  and ``construct``),
+- ``pyomo.core.base.constraint.IndexedConstraint`` and ``pyomo.core.base.var.IndexedVar``
+  (subclassed: ``_data`` (a mapping that is not a ``dict``: ``is_reference`` overridden),
+  ``_constructed`` and ``construct``),
 - ``pyomo.core.base.objective.ScalarObjective`` (subclassed: its ``_args_`` slot is
   overridden to make the expression from arrays on demand),
 - ``pyomo.core.expr.numeric_expr.LinearExpression``/``MonomialTermExpression`` and
@@ -35,7 +43,9 @@ against Pyomo's compiler, its LP writer and ``appsi_highs``):
   ``RowEntry.bound_type``, ``rhs``, ``c``, ``c_offset``, ``columns``),
 - ``pyomo.common.gc_manager.PauseGC``,
 - ``VarData`` slots ``_lb``, ``_ub``, ``_domain``, ``_fixed`` (read in bulk by
-  :func:`column_bounds`), an indexed component's ``_data`` dict (:func:`ordered_data`).
+  :func:`column_bounds`), ``_value``, ``_stale``, ``_index``, ``_component`` and
+  ``VarData.copy`` (:class:`ArrayVar`), ``pyomo.core.staleflag.StaleFlagManager``, an
+  indexed component's ``_data`` dict (:func:`ordered_data`).
 
 A Pyomo release that changes any of these shows up in ``tests/test_pyomo_layer.py`` first.
 (Over 500 lines on purpose: the point of the module is that nothing else touches Pyomo's
@@ -720,11 +730,12 @@ class LinearForm:
 
     Attributes
     ----------
-    columns : list of VarData
-        The variable of each column.
-    rows : list of ConstraintData
+    columns : sequence of VarData
+        The variable of each column (:func:`linear_form`: a :class:`ColumnList`, whose
+        variables are made when asked for; :func:`compiled_form`: a list).
+    rows : sequence of ConstraintData
         The constraint of each row (a ranged ordinary constraint compiled by Pyomo's compiler
-        has two rows).
+        has two rows; :func:`linear_form`: a :class:`RowList`, rows made when asked for).
     A : scipy.sparse.csc_matrix
     cost, col_lower, col_upper, row_lower, row_upper : ndarray
         ``inf``/``-inf`` where unbounded.
