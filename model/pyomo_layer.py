@@ -247,6 +247,18 @@ def _lazy(comp) -> bool:
 
 
 # ---- the columns of a model -----------------------------------------------------------------
+def _locate(starts: list, n: int, i) -> tuple[int, int]:
+    """``(part, position in it)`` of entry ``i`` (negative: from the end) of a sequence of
+    ``n`` entries in parts that start at ``starts``."""
+    i = int(i)
+    if i < 0:
+        i += n
+    if not 0 <= i < n:
+        raise IndexError(i)
+    at = bisect.bisect_right(starts, i) - 1
+    return at, i - starts[at]
+
+
 class ColumnSeq(Sequence):
     """The variables of a model's :class:`Columns` as one sequence (``x[j]``: the variable of
     column ``j``). An :class:`ArrayVar`'s entries are made only when an entry is asked for."""
@@ -260,15 +272,8 @@ class ColumnSeq(Sequence):
     def __getitem__(self, j):
         if isinstance(j, slice):
             return [self[i] for i in range(*j.indices(len(self)))]
-        cols = self._cols
-        j = int(j)
-        if j < 0:
-            j += cols.n
-        if not 0 <= j < cols.n:
-            raise IndexError(j)
-        at = bisect.bisect_right(cols.starts, j) - 1
-        comp, data = cols.parts[at]
-        k = j - cols.starts[at]
+        at, k = _locate(self._cols.starts, self._cols.n, j)
+        comp, data = self._cols.parts[at]
         return comp._data[k] if data is None else data[k]
 
     def __iter__(self):
@@ -1001,14 +1006,8 @@ class RowList(Sequence):
     def __getitem__(self, i):
         if isinstance(i, slice):
             return [self[k] for k in range(*i.indices(len(self)))]
-        i = int(i)
-        if i < 0:
-            i += self.n
-        if not 0 <= i < self.n:
-            raise IndexError(i)
-        at = bisect.bisect_right(self.starts, i) - 1
+        at, k = _locate(self.starts, self.n, i)
         comp, part = self.parts[at]
-        k = i - self.starts[at]
         return part[k] if comp is None else comp._data[int(part[k])]
 
     def __iter__(self):
