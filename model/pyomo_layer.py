@@ -285,6 +285,9 @@ class ColumnSeq(Sequence):
         cols = self._cols
         comp = getattr(v, "_component", None)
         comp = comp() if comp is not None else None
+        if cols.lazy_at is None:
+            cols.lazy_at = {id(c): at for at, (c, data) in enumerate(cols.parts)
+                            if data is None}
         at = cols.lazy_at.get(id(comp))
         if at is not None:
             k = v._index
@@ -308,14 +311,15 @@ class Columns:
         self.starts: list[int] = []
         #: ``(component, entries)`` per variable component; entries ``None``: an ArrayVar
         self.parts: list[tuple] = []
-        self.lazy_at: dict[int, int] = {}
+        #: ``id(ArrayVar) -> part`` and ``id(VarData) -> column`` of the other parts: caches
+        #: made on first use, never copied (ids differ in a copy or a pickle)
+        self.lazy_at: dict | None = None
         self.plain_index: dict | None = None
         n = 0
         for comp in m.component_objects(pyo.Var, descend_into=False):
             self.names.append(comp.local_name)
             self.offset[comp.local_name] = n
             if _lazy(comp):
-                self.lazy_at[id(comp)] = len(self.parts)
                 data, size = None, len(comp)
             else:
                 data = tuple(ordered_data(comp))
@@ -325,6 +329,9 @@ class Columns:
             n += size
         self.n = n
         self.x = ColumnSeq(self)
+
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "lazy_at": None, "plain_index": None}
 
     def pick(self, col) -> list:
         """The variables of columns ``col`` (makes those entries)."""
@@ -637,11 +644,10 @@ class LinearRows(IndexedConstraint):
         if self._constructed:
             return
         self._constructed = True
-        self._ref = weakref.ref(self)
         self._data = _LazyData(len(self._lower), self._make_row)
 
     def _make_row(self, i: int) -> LinearRowData:
-        return LinearRowData(i, self._ref)
+        return LinearRowData(i, weakref.ref(self))  # CPython hands back the one weak ref
 
     def is_reference(self) -> bool:
         """Not a reference: it owns its rows (its data mapping is not a ``dict``)."""

@@ -14,6 +14,8 @@ The LP (hand-computed): ``min x0 + 2 x1 + 3 x2 + 4 x3`` s.t. ``x0 + x1 + x2 + x3
 
 from __future__ import annotations
 
+import pickle
+
 import numpy as np
 import pyomo.environ as pyo
 import pytest
@@ -134,3 +136,18 @@ def test_a_row_switched_off_is_left_out_and_back_on_is_in():
     assert form.A.shape[0] == 2 and form.row_lower.tolist() == [10.0, 2.0]
     m.pair[0].activate()
     assert linear_form(m).A.shape[0] == 3
+
+
+def test_a_clone_or_a_pickle_of_a_model_translates_to_the_same_lp():
+    """x1 <= 2 and the extension row: x0 6, x1 2, x3 2: 6 + 4 + 8 + 17 = 35; the copies'
+    extension variables land in their own columns (no column added)."""
+    m = _model()
+    m.x[1].setub(2.0)
+    m.extra = pyo.Constraint(expr=m.x[1] + m.x[3] >= 4)
+    assert HighsSession(m, SolverOptions()).solve().objective_usd == pytest.approx(35.0)
+    for copy in (m.clone(), pickle.loads(pickle.dumps(m))):
+        form = linear_form(copy)
+        assert len(form.columns) == N + 2 and form.col_upper[1] == 2.0
+        assert form.A.toarray()[-1].tolist() == [0, 1, 0, 1, 0, 0]
+        assert HighsSession(copy, SolverOptions()).solve().objective_usd == pytest.approx(35.0)
+        assert copy.x[1].value == pytest.approx(2.0) and m.x[1].value == pytest.approx(2.0)
