@@ -57,7 +57,7 @@ from .network import FreightNetwork
 from .origin_stock import StockIndex, define_origin_stock, define_origin_stock_variables, \
     held_stock, supply_terms
 from .origin_stock import objective_terms as stock_objective_terms
-from .pyomo_layer import no_collection
+from .pyomo_layer import array_var, no_collection
 from .routes import RouteSet
 from .terms import add_objective, add_rows, index_set, terms
 
@@ -127,13 +127,14 @@ def define_variables(m: pyo.ConcreteModel, ix: IndexTables) -> None:
     .. math:: x_f, u_{o,p,t}, Q_{k,t}, y_{k,t}, e_{k,t}, I_{j,k} \\ge 0
     """
     nn = pyo.NonNegativeReals
-    m.route_flow = pyo.Var(index_set(len(ix.flows)), domain=nn)
-    m.unserved = pyo.Var(index_set(len(ix.unserved)), domain=nn)
+    # each entry (a Pyomo VarData) is made when first asked for, not here (ArrayVar)
+    m.route_flow = array_var(index_set(len(ix.flows)), nn)
+    m.unserved = array_var(index_set(len(ix.unserved)), nn)
     nq = len(ix.queues)
-    m.queue = pyo.Var(index_set(nq), domain=nn)
-    m.departures = pyo.Var(index_set(nq), domain=nn)
-    m.expired = pyo.Var(index_set(nq), domain=nn)
-    m.initial_queue = pyo.Var(index_set(len(ix.initial)), domain=nn)
+    m.queue = array_var(index_set(nq), nn)
+    m.departures = array_var(index_set(nq), nn)
+    m.expired = array_var(index_set(nq), nn)
+    m.initial_queue = array_var(index_set(len(ix.initial)), nn)
 
 
 # ---- constraint families --------------------------------------------------------------------

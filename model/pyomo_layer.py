@@ -3,7 +3,14 @@
 borderflow builds its LPs as sparse matrices (term tables, :mod:`borderflow.model.terms`) and
 hands them to HiGHS as arrays, yet keeps them real Pyomo models (rows with bodies, bounds,
 names, duals and values; Pyomo's writers, compilers and solvers read them; an analyst adds
-ordinary Pyomo constraints). Two things make that fast, and both rest on Pyomo internals:
+ordinary Pyomo constraints). Three things make that fast, and all rest on Pyomo internals:
+
+0. **Entries made when asked for** (:class:`ArrayVar`, :class:`LinearRows`): the model's
+   variable components and matrix-row families are dense to Pyomo (every index is in them),
+   but a ``VarData`` or row object is made on first access (``m.route_flow[7]``, iteration,
+   Pyomo's writers, an analyst's constraint, duals loaded after a solve), not when the model
+   is built: a 365-day model has a million of them. Values of entries not made are kept in
+   an array; the translation reads their bounds from the domain and makes nothing.
 
 1. **Matrix rows and array objectives** (:class:`LinearRows`, :class:`ArrayObjective`): one
    Pyomo component per constraint family holding a CSR matrix instead of an expression per row
@@ -22,19 +29,23 @@ against Pyomo's compiler, its LP writer and ``appsi_highs``):
 
 - ``pyomo.core.base.constraint.ConstraintData`` (subclassed: ``_component``, ``_active``,
   ``_index`` slots; ``_expr`` is a no-op setter because copies and pickles assign it),
-- ``pyomo.core.base.constraint.IndexedConstraint`` (subclassed: ``_data``, ``_constructed``
-  and ``construct``),
+- ``pyomo.core.base.constraint.IndexedConstraint`` and ``pyomo.core.base.var.IndexedVar``
+  (subclassed: ``_data`` (a mapping that is not a ``dict``: ``is_reference`` overridden),
+  ``_constructed`` and ``construct``),
 - ``pyomo.core.base.objective.ScalarObjective`` (subclassed: its ``_args_`` slot is
   overridden to make the expression from arrays on demand),
 - ``pyomo.core.expr.numeric_expr.LinearExpression``/``MonomialTermExpression`` and
   ``pyomo.core.expr.relational_expr`` expression classes (built directly, no operator
   overloading),
-- ``pyomo.repn.linear.LinearRepnVisitor`` (walks ordinary constraints and objectives),
+- ``pyomo.repn.linear.LinearRepnVisitor`` (walks ordinary constraints and objectives; its
+  ``var_recorder`` argument, an object with ``var_map`` and ``add``),
 - ``pyomo.repn.plugins.standard_form.LinearStandardFormCompiler`` (``mixed_form=True``: rows,
   ``RowEntry.bound_type``, ``rhs``, ``c``, ``c_offset``, ``columns``),
 - ``pyomo.common.gc_manager.PauseGC``,
 - ``VarData`` slots ``_lb``, ``_ub``, ``_domain``, ``_fixed`` (read in bulk by
-  :func:`column_bounds`), an indexed component's ``_data`` dict (:func:`ordered_data`).
+  :func:`column_bounds`), ``_value``, ``_stale``, ``_index``, ``_component`` and
+  ``VarData.copy`` (:class:`ArrayVar`), ``pyomo.core.staleflag.StaleFlagManager``, an
+  indexed component's ``_data`` dict (:func:`ordered_data`).
 
 A Pyomo release that changes any of these shows up in ``tests/test_pyomo_layer.py`` first.
 (Over 500 lines on purpose: the point of the module is that nothing else touches Pyomo's
@@ -43,7 +54,9 @@ internals.)
 
 from __future__ import annotations
 
+import bisect
 import weakref
+from collections.abc import MutableMapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -55,7 +68,7 @@ from pyomo.common.gc_manager import PauseGC
 from pyomo.core.base.constraint import ConstraintData, IndexedConstraint
 from pyomo.core.base.objective import ScalarObjective
 from pyomo.core.base.set import RangeSet
-from pyomo.core.base.var import VarData
+from pyomo.core.base.var import IndexedVar, VarData
 from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
 from pyomo.core.staleflag import StaleFlagManager
 from pyomo.core.expr.relational_expr import (EqualityExpression, InequalityExpression,
@@ -106,32 +119,224 @@ def _zero_based(index: RangeSet, n: int) -> bool:
     if len(ranges) != 1:
         return index.first() == 0 and index.last() == n - 1
     r = ranges[0]
-    return r.start == 0 and r.end == n - 1 and r.step == 1
+    return r.start == 0 and r.end == n - 1 and (r.step == 1 or (n == 1 and r.step == 0))
+
+
+# ---- variables made when asked for ----------------------------------------------------------
+class _LazyData(MutableMapping):
+    """The data dict of a component indexed ``0 .. n - 1`` whose entries are made on first
+    access (``make(i)``) and then kept (:attr:`made`). To Pyomo it is dense: every index is a
+    key, iteration lists (and so makes) every entry in index order. Made empty (a clone),
+    it takes entries appended in index order."""
+
+    def __init__(self, n: int = 0, make=None):
+        self.n = n
+        self.made: dict = {}
+        self._make = make
+
+    def _position(self, i) -> int:
+        if i.__class__ is not int:
+            try:
+                k = int(i)
+            except (TypeError, ValueError):
+                raise KeyError(i) from None
+            if k != i:
+                raise KeyError(i)
+            i = k
+        if 0 <= i < self.n:
+            return i
+        raise KeyError(i)
+
+    def __getitem__(self, i):
+        d = self.made.get(i)  # TypeError for an unhashable index, as a dict raises
+        if d is None:
+            k = self._position(i)
+            if self._make is None:
+                raise KeyError(i)
+            d = self.made[k] = self._make(k)
+        return d
+
+    def __setitem__(self, i, value) -> None:
+        if i == self.n and self._make is None:  # a clone's entries, in order
+            self.n += 1
+        self.made[self._position(i)] = value
+
+    def __delitem__(self, i) -> None:
+        raise TypeError(f"entry {i!r} is a column or row of a matrix and cannot be deleted "
+                        "(fix or deactivate it instead)")
+
+    def __contains__(self, i) -> bool:
+        try:
+            self._position(i)
+        except KeyError:
+            return False
+        return True
+
+    def __iter__(self):
+        return iter(range(self.n))
+
+    def __len__(self) -> int:
+        return self.n
+
+
+class ArrayVar(IndexedVar):
+    """An indexed Pyomo ``Var`` over ``0 .. n - 1`` with one domain whose ``VarData`` are made
+    when first asked for (``m.route_flow[7]``, iteration, Pyomo's writers), not when the model
+    is built (a ``VarData`` per column cost 0.25 s and 56 MB at 365 days).
+
+    To Pyomo it is an ordinary dense ``Var``: every index is in it and every entry made is a
+    plain ``VarData`` that behaves as any other (bounds, fixing, values, expressions). An
+    entry not made yet has the domain's bounds, is not fixed, and its value is kept in an
+    array (:func:`load_values` and :func:`var_values` read and write it without making
+    entries). A made entry is the truth for itself: the translation reads its slots.
+    """
+
+    def __init__(self, index, domain, **kwds):
+        IndexedVar.__init__(self, index, domain=domain, dense=False, **kwds)
+        self._array_domain = domain
+
+    def construct(self, data=None) -> None:
+        """Make no entries: a template with the domain, the values as an array (NaN: no
+        value)."""
+        if self._constructed:
+            return
+        self._constructed = True
+        index = self.index_set()
+        index.construct()
+        n = len(index)
+        if n and not _zero_based(index, n):
+            raise ValueError(f"{self.name}: an ArrayVar is indexed 0 .. n - 1")
+        template = VarData(component=self)
+        template.domain = self._array_domain
+        self._template = template
+        self._values = np.full(n, np.nan)
+        self._stale_flag = 0
+        self._data = _LazyData(n, self._make)
+
+    def _make(self, i: int) -> VarData:
+        v = VarData.copy(self._template)
+        v._index = i
+        x = self._values[i]
+        if x == x:
+            v._value = float(x)
+            v._stale = self._stale_flag
+        return v
+
+    def is_reference(self) -> bool:
+        """Not a reference: it owns its entries (its data mapping is not a ``dict``)."""
+        return False
+
+    def made(self) -> dict:
+        """``index -> VarData`` of the entries made so far."""
+        return self._data.made if isinstance(self._data, _LazyData) else dict(self._data)
+
+    def domain_bounds(self) -> tuple[float, float]:
+        """The domain's bounds (``-inf``/``inf`` if unbounded): every entry not made has
+        them."""
+        a, b = self._template.bounds
+        return -np.inf if a is None else float(a), np.inf if b is None else float(b)
+
+
+def array_var(index, domain) -> ArrayVar:
+    """An :class:`ArrayVar` over ``index`` (a ``RangeSet`` ``0 .. n - 1``, or empty)."""
+    return ArrayVar(index, domain)
+
+
+def _lazy(comp) -> bool:
+    return isinstance(comp, ArrayVar) and isinstance(comp._data, _LazyData)
 
 
 # ---- the columns of a model -----------------------------------------------------------------
+def _locate(starts: list, n: int, i) -> tuple[int, int]:
+    """``(part, position in it)`` of entry ``i`` (negative: from the end) of a sequence of
+    ``n`` entries in parts that start at ``starts``."""
+    i = int(i)
+    if i < 0:
+        i += n
+    if not 0 <= i < n:
+        raise IndexError(i)
+    at = bisect.bisect_right(starts, i) - 1
+    return at, i - starts[at]
+
+
+class ColumnSeq(Sequence):
+    """The variables of a model's :class:`Columns` as one sequence (``x[j]``: the variable of
+    column ``j``). An :class:`ArrayVar`'s entries are made only when an entry is asked for."""
+
+    def __init__(self, cols: Columns):
+        self._cols = cols
+
+    def __len__(self) -> int:
+        return self._cols.n
+
+    def __getitem__(self, j):
+        if isinstance(j, slice):
+            return [self[i] for i in range(*j.indices(len(self)))]
+        at, k = _locate(self._cols.starts, self._cols.n, j)
+        comp, data = self._cols.parts[at]
+        return comp._data[k] if data is None else data[k]
+
+    def __iter__(self):
+        for comp, data in self._cols.parts:
+            yield from ((comp._data[k] for k in range(len(comp))) if data is None else data)
+
+    def position(self, v) -> int | None:
+        """The column of variable ``v`` (``None`` if it is not one of these)."""
+        cols = self._cols
+        comp = getattr(v, "_component", None)
+        comp = comp() if comp is not None else None
+        if cols.lazy_at is None:
+            cols.lazy_at = {id(c): at for at, (c, data) in enumerate(cols.parts)
+                            if data is None}
+        at = cols.lazy_at.get(id(comp))
+        if at is not None:
+            k = v._index
+            if comp._data.made.get(k) is v:
+                return cols.starts[at] + k
+            return None
+        if cols.plain_index is None:
+            cols.plain_index = {id(u): cols.starts[i] + k for i, (_, data) in
+                                enumerate(cols.parts) if data is not None
+                                for k, u in enumerate(data)}
+        return cols.plain_index.get(id(v))
+
+
 class Columns:
-    """Every variable of a model in one order: ``x`` (a tuple of VarData) and the offset of each
-    variable component in it, so that term tables map to column numbers with numpy."""
+    """Every variable of a model in one order: ``x`` (a :class:`ColumnSeq`) and the offset of
+    each variable component in it, so that term tables map to column numbers with numpy."""
 
     def __init__(self, m: pyo.ConcreteModel):
         self.names: list[str] = []
         self.offset: dict[str, int] = {}
-        x: list = []
+        self.starts: list[int] = []
+        #: ``(component, entries)`` per variable component; entries ``None``: an ArrayVar
+        self.parts: list[tuple] = []
+        #: ``id(ArrayVar) -> part`` and ``id(VarData) -> column`` of the other parts: caches
+        #: made on first use, never copied (ids differ in a copy or a pickle)
+        self.lazy_at: dict | None = None
+        self.plain_index: dict | None = None
+        n = 0
         for comp in m.component_objects(pyo.Var, descend_into=False):
             self.names.append(comp.local_name)
-            self.offset[comp.local_name] = len(x)
-            x.extend(ordered_data(comp))
-        self.x = tuple(x)
-        self._objects = None
+            self.offset[comp.local_name] = n
+            if _lazy(comp):
+                data, size = None, len(comp)
+            else:
+                data = tuple(ordered_data(comp))
+                size = len(data)
+            self.starts.append(n)
+            self.parts.append((comp, data))
+            n += size
+        self.n = n
+        self.x = ColumnSeq(self)
 
-    @property
-    def objects(self) -> np.ndarray:
-        """``x`` as a numpy object array (for vectorised look-ups)."""
-        if self._objects is None:
-            self._objects = np.empty(len(self.x), dtype=object)
-            self._objects[:] = self.x
-        return self._objects
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "lazy_at": None, "plain_index": None}
+
+    def pick(self, col) -> list:
+        """The variables of columns ``col`` (makes those entries)."""
+        x = self.x
+        return [x[j] for j in np.asarray(col, dtype=np.int64).tolist()]
 
     def index(self, var, idx) -> np.ndarray:
         """Column numbers of ``var[idx]`` (arrays of component names and indices; a
@@ -198,17 +403,62 @@ def _last(comp):
 
 def load_values(variables, values) -> None:
     """``v.set_value(x, skip_validation=True)`` for each variable and value (floats), without
-    the call and unit checks per variable (a solution of half a million columns)."""
+    the call and unit checks per variable (a solution of half a million columns); the
+    columns of a translation (:class:`ColumnList`) are loaded component by component, an
+    :class:`ArrayVar`'s into its array (and its made entries)."""
+    if isinstance(variables, ColumnList):
+        values = np.asarray(values, dtype=float)
+        for comp, data, start, size in variables.parts():
+            seg = values[start:start + size]
+            if data is None:
+                _load_array(comp, seg)
+            else:
+                load_values(data, seg.tolist())
+        return
     flag = StaleFlagManager.get_flag
     for v, x in zip(variables, values):
         v._value = x
         v._stale = flag(v._stale)
 
 
+def _load_array(comp: ArrayVar, values: np.ndarray) -> None:
+    """Values of every entry of an :class:`ArrayVar`: the array, and each made entry."""
+    flag = StaleFlagManager.get_flag
+    comp._values[:] = values
+    comp._stale_flag = flag(comp._stale_flag)
+    for k, v in comp.made().items():
+        v._value = float(values[k])
+        v._stale = flag(v._stale)
+
+
+def column_values(x) -> np.ndarray:
+    """The values of the variables of a :class:`ColumnSeq` (or any sequence of variables) as
+    floats, NaN where a variable has no value (an :class:`ArrayVar` read from its array)."""
+    if not isinstance(x, ColumnSeq):
+        return np.array([np.nan if v.value is None else v.value for v in x], dtype=float)
+    out = np.empty(len(x))
+    for (comp, data), start in zip(x._cols.parts, x._cols.starts):
+        size = len(comp) if data is None else len(data)
+        out[start:start + size] = _array_values(comp) if data is None else column_values(data)
+    return out
+
+
+def _array_values(comp: ArrayVar) -> np.ndarray:
+    """An :class:`ArrayVar`'s values (NaN: none), its made entries' own values over the
+    array's."""
+    out = comp._values.copy()
+    for k, v in comp.made().items():
+        out[k] = np.nan if v._value is None else v._value
+    return out
+
+
 def load_duals(suffix, rows, duals) -> None:
     """Replace the contents of a ``dual`` suffix by ``duals`` (floats, one per row of
     ``rows``; a constraint listed twice, a ranged row of Pyomo's compiler, gets the sum),
     as ``suffix[con] = suffix.get(con, 0.0) + y`` row by row would, in one dict update."""
+    if not isinstance(rows, list):
+        with PauseGC():  # every row object made now (a RowList): nothing to collect
+            rows = list(rows)
     hasher = ComponentMap.hasher
     classes = set(map(type, rows))
     for cls in classes:
@@ -244,6 +494,16 @@ class LinearRowData(ConstraintData):
         self._component = component_ref
         self._active = True
         self._index = index
+
+    def activate(self) -> None:
+        """Set this row active (the component then reads each row's state)."""
+        self._component()._toggled = True
+        super().activate()
+
+    def deactivate(self) -> None:
+        """Set this row inactive: the translation leaves it out."""
+        self._component()._toggled = True
+        super().deactivate()
 
     def _terms(self):
         comp = self._component()
@@ -375,15 +635,34 @@ class LinearRows(IndexedConstraint):
         self._upper = _row_bounds(upper, n)
         self._x = x
         self._ncols = A.shape[1]
+        #: a row was activated or deactivated (else every row is active: no per-row read)
+        self._toggled = False
 
     def construct(self, data=None) -> None:
-        """Make the row objects (no expressions)."""
+        """Make no row object yet: each is made when first asked for (``m.family[i]``,
+        iteration, Pyomo's writers, duals loaded after a solve)."""
         if self._constructed:
             return
         self._constructed = True
-        ref = weakref.ref(self)
-        with PauseGC():
-            self._data = {i: LinearRowData(i, ref) for i in range(len(self._lower))}
+        self._data = _LazyData(len(self._lower), self._make_row)
+
+    def _make_row(self, i: int) -> LinearRowData:
+        return LinearRowData(i, weakref.ref(self))  # CPython hands back the one weak ref
+
+    def is_reference(self) -> bool:
+        """Not a reference: it owns its rows (its data mapping is not a ``dict``)."""
+        return False
+
+    def active_rows(self) -> np.ndarray:
+        """Positions of the active rows (a row not made yet is active)."""
+        n = len(self._lower)
+        if not self.__dict__.get("_toggled", True):
+            return np.arange(n)
+        made = self._data.made if isinstance(self._data, _LazyData) else self._data
+        active = np.ones(n, dtype=bool)
+        for k, d in made.items():
+            active[k] = d._active
+        return np.flatnonzero(active)
 
     def csr(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple]:
         """``(indptr, indices, coefficients, x)``: the matrix in CSR form over ``x``."""
@@ -443,8 +722,8 @@ class ArrayObjective(ScalarObjective):
         kept = self.cost_arrays()
         if kept is not None:
             x, positions, cost = kept
-            values = [x[j].value for j in positions]
-            if None not in values:
+            values = column_values(x)[positions]  # no variable object made for it
+            if not np.isnan(values).any():
                 return float(np.dot(cost, values))
         return super().__call__(exception)
 
@@ -462,11 +741,12 @@ class LinearForm:
 
     Attributes
     ----------
-    columns : list of VarData
-        The variable of each column.
-    rows : list of ConstraintData
+    columns : sequence of VarData
+        The variable of each column (:func:`linear_form`: a :class:`ColumnList`, whose
+        variables are made when asked for; :func:`compiled_form`: a list).
+    rows : sequence of ConstraintData
         The constraint of each row (a ranged ordinary constraint compiled by Pyomo's compiler
-        has two rows).
+        has two rows; :func:`linear_form`: a :class:`RowList`, rows made when asked for).
     A : scipy.sparse.csc_matrix
     cost, col_lower, col_upper, row_lower, row_upper : ndarray
         ``inf``/``-inf`` where unbounded.
@@ -504,6 +784,10 @@ def var_values(var, n: int) -> np.ndarray:
     split = getattr(var, "split_values", None)
     if split is not None:
         return np.array(split[:n], dtype=float)
+    if _lazy(var) and n <= len(var):  # ``x or 0.0`` of each value, from the array
+        out = _array_values(var)[:n]
+        out[np.isnan(out) | (out == 0.0)] = 0.0
+        return out
     data = var._data
     try:
         return np.fromiter(((data[i]._value or 0.0) for i in range(n)), dtype=float, count=n)
@@ -515,7 +799,12 @@ def column_bounds(columns) -> tuple[np.ndarray, np.ndarray]:
     """Bounds of variables as float arrays (a fixed variable: its value twice): what
     ``v.bounds`` gives (``None`` -> ``-inf``/``inf``), read in bulk from the variables'
     ``_lb``, ``_ub``, ``_domain`` and ``_fixed`` slots where every bound is a number or
-    ``None`` (the tighter of it and its domain's bound), variable by variable otherwise."""
+    ``None`` (the tighter of it and its domain's bound), variable by variable otherwise.
+    An :class:`ArrayVar`'s entries not made have its domain's bounds (no object read)."""
+    if isinstance(columns, ColumnList):
+        parts = [_part_bounds(comp, data) for comp, data, _, _ in columns.parts()]
+        return (np.concatenate([lo for lo, _ in parts]) if parts else np.zeros(0),
+                np.concatenate([up for _, up in parts]) if parts else np.zeros(0))
     fast = _bulk_bounds(columns)
     if fast is not None:
         return fast
@@ -523,6 +812,19 @@ def column_bounds(columns) -> tuple[np.ndarray, np.ndarray]:
     up = np.empty(len(columns))
     for j, v in enumerate(columns):
         _one_bound(v, lo, up, j)
+    return lo, up
+
+
+def _part_bounds(comp, data) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`column_bounds` of one part of a :class:`ColumnList`."""
+    if data is not None:
+        return column_bounds(data)
+    a, b = comp.domain_bounds()
+    lo, up = np.full(len(comp), a), np.full(len(comp), b)
+    made = comp.made()
+    if made:
+        at = np.fromiter(made.keys(), dtype=np.int64, count=len(made))
+        lo[at], up[at] = column_bounds(list(made.values()))
     return lo, up
 
 
@@ -596,7 +898,21 @@ def _bulk_bounds(columns) -> tuple[np.ndarray, np.ndarray] | None:
 
 def integer_columns(columns) -> np.ndarray:
     """``v.is_integer()`` of each variable as a bool array (one call per distinct domain
-    object: it depends on the domain only)."""
+    object: it depends on the domain only; an :class:`ArrayVar`'s entries not made: its
+    domain's)."""
+    if isinstance(columns, ColumnList):
+        parts = []
+        for comp, data, _, _ in columns.parts():
+            if data is None:
+                kind = np.full(len(comp), bool(comp._template.is_integer()), dtype=bool)
+                made = comp.made()
+                if made:
+                    at = np.fromiter(made.keys(), dtype=np.int64, count=len(made))
+                    kind[at] = integer_columns(list(made.values()))
+                parts.append(kind)
+            else:
+                parts.append(integer_columns(data))
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=bool)
     try:
         domains = [v._domain for v in columns]
     except AttributeError:
@@ -627,38 +943,168 @@ def compiled_form(model: pyo.ConcreteModel) -> LinearForm:
                       translator="pyomo-standard-form")
 
 
-class _ColumnOrder:
-    """HiGHS column numbers of Pyomo variables: the first full variable tuple seen (every
-    model variable, as :func:`columns` makes it) is the column order itself, with no index
-    dict (127 MB at a million variables); any other variable gets the next column."""
+class ColumnList(Sequence):
+    """The columns of a translation: a model's :class:`ColumnSeq` (the first variable tuple
+    seen, taken whole), then each variable met only in walked constraints or objectives."""
+
+    def __init__(self, prefix, extra: list):
+        self.prefix = prefix
+        self.extra = extra
+
+    def __len__(self) -> int:
+        return (0 if self.prefix is None else len(self.prefix)) + len(self.extra)
+
+    def __getitem__(self, j):
+        if isinstance(j, slice):
+            return [self[i] for i in range(*j.indices(len(self)))]
+        j = int(j)
+        if j < 0:
+            j += len(self)
+        n = 0 if self.prefix is None else len(self.prefix)
+        if j < n:
+            return self.prefix[j]
+        return self.extra[j - n]
+
+    def __iter__(self):
+        if self.prefix is not None:
+            yield from self.prefix
+        yield from self.extra
+
+    def parts(self):
+        """``(component or None, entries or None, first column, size)`` in column order: an
+        :class:`ArrayVar` has no entries listed, any other part lists its variables."""
+        n = 0
+        if isinstance(self.prefix, ColumnSeq):
+            for (comp, data), start in zip(self.prefix._cols.parts, self.prefix._cols.starts):
+                yield comp, data, start, len(comp) if data is None else len(data)
+            n = len(self.prefix)
+        elif self.prefix is not None:
+            yield None, self.prefix, 0, len(self.prefix)
+            n = len(self.prefix)
+        if self.extra:
+            yield None, self.extra, n, len(self.extra)
+
+
+class RowList(Sequence):
+    """The rows of a translation in order: blocks of a :class:`LinearRows` component's active
+    rows (its row objects made only when asked for) and lists of walked constraints."""
 
     def __init__(self):
-        self.columns: list = []
-        self.prefix: tuple | None = None  # the tuple taken whole as the first columns
+        self.starts: list[int] = []
+        self.parts: list[tuple] = []  # (LinearRows, kept positions) or (None, constraints)
+        self.n = 0
+
+    def add_block(self, comp: LinearRows, keep: np.ndarray) -> None:
+        """The rows ``keep`` of a matrix-row component, next."""
+        self.starts.append(self.n)
+        self.parts.append((comp, keep))
+        self.n += len(keep)
+
+    def add_rows(self, rows: list) -> None:
+        """Constraint objects, next."""
+        self.starts.append(self.n)
+        self.parts.append((None, list(rows)))
+        self.n += len(rows)
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self)))]
+        at, k = _locate(self.starts, self.n, i)
+        comp, part = self.parts[at]
+        return part[k] if comp is None else comp._data[int(part[k])]
+
+    def __iter__(self):
+        for comp, part in self.parts:
+            if comp is None:
+                yield from part
+            else:
+                data = comp._data
+                yield from (data[k] for k in part.tolist())
+
+    def walked(self):
+        """``(row, constraint)`` of the walked constraints only (a matrix-row component's
+        rows are found by :attr:`LinearForm.row_blocks`)."""
+        for (comp, part), start in zip(self.parts, self.starts):
+            if comp is None:
+                yield from enumerate(part, start)
+
+
+class _ColumnOrder:
+    """HiGHS column numbers of Pyomo variables: the first full variable sequence seen (every
+    model variable, :attr:`Columns.x`) is the column order itself, with no index dict (127 MB
+    at a million variables) and no variable object made for it; any other variable gets the
+    next column (a variable of the first sequence met in a walked constraint is found by its
+    component and index, :meth:`ColumnSeq.position`)."""
+
+    def __init__(self):
+        self.prefix = None  # the sequence taken whole as the first columns
+        self.extra: list = []
         self._index: dict[int, int] = {}
         self._maps: dict[int, np.ndarray] = {}
+        self._prefix_indexed = False
+
+    @property
+    def columns(self) -> ColumnList:
+        """Every column's variable, in order."""
+        return ColumnList(self.prefix, self.extra)
 
     def column(self, v) -> int:
         """The column of one variable (a new one if not seen)."""
-        if self.columns and not self._index:  # columns so far taken in order: index them now
-            self._index.update((id(u), j) for j, u in enumerate(self.columns))
         j = self._index.get(id(v))
-        if j is None:
-            j = self._index[id(v)] = len(self.columns)
-            self.columns.append(v)
+        if j is not None:
+            return j
+        if isinstance(self.prefix, ColumnSeq):
+            j = self.prefix.position(v)
+            if j is not None:
+                return j
+        elif self.prefix is not None and not self._prefix_indexed:  # any other sequence
+            self._index.update((id(u), j) for j, u in enumerate(self.prefix))
+            self._prefix_indexed = True
+            j = self._index.get(id(v))
+            if j is not None:
+                return j
+        j = self._index[id(v)] = (0 if self.prefix is None else len(self.prefix)) + \
+            len(self.extra)
+        self.extra.append(v)
         return j
 
     def of(self, x) -> np.ndarray:
-        """The column of each entry of the tuple ``x`` (looked up once per tuple)."""
+        """The column of each entry of the sequence ``x`` (looked up once per sequence)."""
         if id(x) not in self._maps:
-            if not self.columns:
-                self.columns.extend(x)
+            if self.prefix is None and not self.extra:
                 self.prefix = x
                 self._maps[id(x)] = np.arange(len(x), dtype=np.int64)
             else:
                 self._maps[id(x)] = np.fromiter((self.column(v) for v in x), dtype=np.int64,
                                                 count=len(x))
         return self._maps[id(x)]
+
+
+class _MetVarRecorder:
+    """A ``var_recorder`` for Pyomo's ``LinearRepnVisitor`` that records the variables met and
+    no other: Pyomo's own ``VarRecorder`` adds every entry of a met variable's component
+    (for a deterministic order of the writers' columns, which the translation does not
+    use), and so would make every entry of an :class:`ArrayVar` (and read 500,000 for an
+    analyst's one row)."""
+
+    def __init__(self):
+        self.var_map: dict = {}
+
+    def add(self, var) -> None:
+        """Record a (not fixed) variable met in an expression."""
+        self.var_map[id(var)] = var
+
+
+def _visitor() -> LinearRepnVisitor:
+    """Pyomo's linear walker recording only the variables it meets (Pyomo 6.8.0 has no
+    ``var_recorder`` and records only those anyway)."""
+    try:
+        return LinearRepnVisitor({}, var_recorder=_MetVarRecorder())
+    except TypeError:
+        return LinearRepnVisitor({})
 
 
 def _walk(visitor: LinearRepnVisitor, expr, what: str):
@@ -716,25 +1162,23 @@ def linear_form(model: pyo.ConcreteModel) -> LinearForm:
         raise ValueError(f"the model needs exactly one active minimised objective, has "
                          f"{len(objectives)}" + ("" if len(objectives) != 1 else " (maximised)"))
     order = _ColumnOrder()
-    visitor = LinearRepnVisitor({})
-    blocks, rows, lows, ups = [], [], [], []
+    visitor = _visitor()
+    blocks, rows, lows, ups = [], RowList(), [], []
     row_blocks: dict[int, tuple] = {}
     walked = 0
     for comp in model.component_objects(pyo.Constraint, active=True, descend_into=True):
         if isinstance(comp, LinearRows):
             indptr, indices, coef, x = comp.csr()
-            data = ordered_data(comp)
-            active = np.fromiter((d._active for d in data), dtype=bool, count=len(data))
             lo, up = comp.bounds_arrays()
-            keep = np.flatnonzero(active)
-            blocks.append(((indptr, order.of(x)[indices], coef), keep, len(data)))
-            row_blocks[id(comp)] = (len(rows), keep, len(data))
-            rows += data if len(keep) == len(data) else [data[i] for i in keep]
+            keep = comp.active_rows()
+            blocks.append(((indptr, order.of(x)[indices], coef), keep, len(lo)))
+            row_blocks[id(comp)] = (len(rows), keep, len(lo))
+            rows.add_block(comp, keep)
         else:
             block, data, lo, up = _walked_rows(comp, order, visitor)
             keep = np.arange(len(data))
             blocks.append((block, keep, len(data)))
-            rows += data
+            rows.add_rows(data)
             walked += len(data)
         lows.append(lo[keep])
         ups.append(up[keep])
@@ -747,7 +1191,8 @@ def linear_form(model: pyo.ConcreteModel) -> LinearForm:
                                                f"objective '{objectives[0].name}'")
         obj_cols = np.fromiter((order.column(v) for v in variables), dtype=np.int64,
                                count=len(variables))
-    n_cols = len(order.columns)
+    columns_ = order.columns
+    n_cols = len(columns_)
     cost = np.zeros(n_cols)
     np.add.at(cost, obj_cols, obj_coefs)
     mats = []
@@ -757,8 +1202,8 @@ def linear_form(model: pyo.ConcreteModel) -> LinearForm:
     # stacked row-wise (CSR blocks end to end), then turned column-wise once
     A = sp.vstack(mats, format="csr").tocsc() if mats else sp.csc_matrix((0, n_cols))
     A.sort_indices()
-    col_lower, col_upper = column_bounds(order.columns)
-    return LinearForm(columns=order.columns, rows=rows, A=A, cost=cost, offset=constant,
+    col_lower, col_upper = column_bounds(columns_)
+    return LinearForm(columns=columns_, rows=rows, A=A, cost=cost, offset=constant,
                       col_lower=col_lower, col_upper=col_upper,
                       row_lower=np.concatenate(lows) if lows else np.zeros(0),
                       row_upper=np.concatenate(ups) if ups else np.zeros(0),

@@ -112,7 +112,7 @@ def objective_terms(m: pyo.ConcreteModel, table):
     _, col, coef = _entries(cols, table)
     if not len(col):
         return 0.0
-    return linear(coef, cols.objects[col])
+    return linear(coef, cols.pick(col))
 
 
 def add_objective(m: pyo.ConcreteModel, table, name: str = "objective") -> None:

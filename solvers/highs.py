@@ -386,7 +386,9 @@ class _Matrix:
         """``id(ConstraintData)`` -> its first HiGHS row."""
         if self._row_index is None:
             self._row_index = {}
-            for i, con in enumerate(self.rows):
+            # a matrix-row component's rows are where row_blocks says: only the walked ones
+            for i, con in (self.rows.walked() if hasattr(self.rows, "walked")
+                           else enumerate(self.rows)):
                 self._row_index.setdefault(id(con), i)
         return self._row_index
 

@@ -41,7 +41,12 @@ def _slow_columns(session, comp) -> np.ndarray:
 
 
 def _slow_rows(session, comp) -> np.ndarray:
-    index = session._matrix.row_index
+    """The first HiGHS row of each constraint, by identity over every row of the translation
+    (``_Matrix.row_index`` itself lists only the walked rows: a matrix-row component's rows
+    are found by their block)."""
+    index: dict = {}
+    for i, con in enumerate(session._matrix.rows):
+        index.setdefault(id(con), i)
     return np.array([index.get(id(c), -1) for c in comp.values()], dtype=np.int64)
 
 
