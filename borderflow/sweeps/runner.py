@@ -166,8 +166,8 @@ def _run_entries(client, out: Path, plan: SweepPlan, entries: list[PlannedScenar
                               meta=partition_metadata(plan, e))
             jobs.append(job)
         key = f"borderflow-{chunk[0].name}-{len(chunk)}-{uuid.uuid4().hex[:8]}"
-        futures[client.submit(dask_solve, jobs, {k: starts[k].key for k in keys
-                                                  if k in starts}, key=key)] = chunk
+        futures[client.submit(dask_solve, jobs, {k: starts[k] for k in keys if k in starts},
+                              key=key)] = chunk
     try:
         for fut in as_completed(list(futures)):
             chunk = futures.pop(fut)

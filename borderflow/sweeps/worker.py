@@ -409,45 +409,22 @@ def dask_start(structure: Structure) -> WarmStart | None:
         return from_kept(structure.key, kept)
 
 
-def _fetch(name: str) -> WarmStart | None:
-    """The result of the :func:`dask_start` task named ``name`` (``None`` if it failed),
-    waited for outside the worker's thread slot (``worker_client`` secedes), so that the
-    start task itself can run on this worker meanwhile."""
-    from distributed import Future, worker_client
-
-    with worker_client() as client:
-        try:
-            return Future(name, client=client).result()
-        except Exception:  # noqa: BLE001 - no start: the worker builds the model itself
-            return None
-
-
 def dask_solve(jobs: list[Job], starts: dict | None = None) -> list[Outcome]:
     """Task run on a Dask worker: :func:`solve_job` for a few scenarios with the worker's
-    :class:`ModelCache`, each written by the worker when its job says where.
-
-    ``starts``: structure key -> the name of its :func:`dask_start` task. A structure whose
-    model this worker does not keep yet waits for that task's
-    :class:`~borderflow.sweeps.warm_start.WarmStart` and starts from it. The name, not the
-    future, is passed: a task that depends on the start would be placed by Dask where the
-    start was made, and the scenarios a worker solves first would not be those it solves
-    without starts."""
+    :class:`ModelCache`, each written by the worker when its job says where (``starts``:
+    structure key -> :class:`~borderflow.sweeps.warm_start.WarmStart` or ``None``, from
+    :func:`dask_start`)."""
     from distributed import get_worker
 
     cache = get_worker().plugins.get(PLUGIN)
     starts = starts or {}
-    fetched: dict = {}
     outcomes = []
     for job in jobs:
-        key = job.structure.key
-        if cache is not None and job.warm and key in starts and key not in fetched \
-                and key not in cache.models:
-            fetched[key] = _fetch(starts[key])
         if cache is None:  # plugin not registered: nothing is kept
             outcome = solve_job(job, ModelCache())
         else:
             with cache.lock or nullcontext():
-                outcome = solve_job(job, cache, fetched.get(key))
+                outcome = solve_job(job, cache, starts.get(job.structure.key))
         if job.out is not None:
             c0 = time.process_time()
             write_outcome(job.out, job.scenario.name, job.row, job.meta, outcome)
