@@ -165,9 +165,13 @@ def _run_entries(client, out: Path, plan: SweepPlan, entries: list[PlannedScenar
                 job = replace(job, out=str(out.resolve()), row=e.row(),
                               meta=partition_metadata(plan, e))
             jobs.append(job)
-        key = f"borderflow-{chunk[0].name}-{len(chunk)}-{uuid.uuid4().hex[:8]}"
-        futures[client.submit(dask_solve, jobs, {k: starts[k] for k in keys if k in starts},
-                              key=key)] = chunk
+        given = {k: starts[k] for k in keys if k in starts}
+        # chunks that wait for a start share one task group ("borderflow-started"): Dask then
+        # queues them and hands them to idle workers in plan order once the start is made,
+        # as it does chunks without one, instead of placing them where the start was made
+        group = f"borderflow-started-{start}" if given else "borderflow"
+        key = f"{group}-{chunk[0].name}-{len(chunk)}-{uuid.uuid4().hex[:8]}"
+        futures[client.submit(dask_solve, jobs, given, key=key)] = chunk
     try:
         for fut in as_completed(list(futures)):
             chunk = futures.pop(fut)
