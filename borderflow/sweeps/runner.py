@@ -168,7 +168,8 @@ def _run_entries(client, out: Path, plan: SweepPlan, entries: list[PlannedScenar
         given = {k: starts[k] for k in keys if k in starts}
         # chunks that wait for a start share one task group ("borderflow-started"): Dask then
         # queues them and hands them to idle workers in plan order once the start is made,
-        # as it does chunks without one, instead of placing them where the start was made
+        # instead of placing them all where the start was made (which chunk a worker solves
+        # first, and so which scenario's summary says model_built, is still Dask's choice)
         group = f"borderflow-started-{start}" if given else "borderflow"
         key = f"{group}-{chunk[0].name}-{len(chunk)}-{uuid.uuid4().hex[:8]}"
         futures[client.submit(dask_solve, jobs, given, key=key)] = chunk
