@@ -151,9 +151,10 @@ def _run_entries(client, out: Path, plan: SweepPlan, entries: list[PlannedScenar
     total, done = len(entries), 0
     if total:
         progress(label, 0, total, "")
-    size = chunk_size(len(entries), len(client.scheduler_info().get("workers", {})) or 1)
+    n_workers = len(client.scheduler_info().get("workers", {})) or 1
+    size = chunk_size(len(entries), n_workers)
     starts = {} if starts is None else starts
-    _starts(client, plan, entries, warm, starts)
+    _starts(client, plan, entries, warm and n_workers > 1, starts)  # 1 worker: it builds
     futures = {}
     for start in range(0, len(entries), size):
         chunk = entries[start:start + size]
