@@ -733,6 +733,15 @@ class HighsSession:
         if basis is not None:
             self.highs.setBasis(basis)
 
+    def resume_warm(self, solver: str) -> None:
+        """Take up a model that was solved elsewhere: the next :meth:`solve` re-solves warm
+        (from the basis set with :meth:`restart_from`) by HiGHS's ``solver`` as the session
+        that solved it would (a sweep worker started from another's
+        :class:`~borderflow.sweeps.warm_start.WarmStart`)."""
+        self.highs.setOptionValue("solver", solver)
+        self._solved_once = True
+        self._primal_next = False
+
     def continue_warm(self) -> None:
         """The next :meth:`solve` continues from the basis set on HiGHS (a model rebuilt over
         more routes, started from the last one's optimal basis by

@@ -40,7 +40,7 @@ from .analysis import comparison_table, write_sweep_tables
 from .partitions import (PARTITIONS, is_done, partition_metadata, solved_partitions,
                          write_partition, write_plan)
 from .plan import PlannedScenario, SweepPlan, investment_entries
-from .worker import PLUGIN, Job, ModelCache, Outcome, chunk_size, dask_solve
+from .worker import PLUGIN, Job, ModelCache, Outcome, chunk_size, dask_solve, dask_start
 
 log = logging.getLogger("borderflow.sweeps")
 
@@ -126,18 +126,39 @@ class SweepResult:
         return solved_partitions(self.out) or {}
 
 
+def _starts(client, plan: SweepPlan, entries: list[PlannedScenario], warm: bool,
+            starts: dict) -> None:
+    """Submit :func:`~borderflow.sweeps.worker.dask_start` once for each dated structure of
+    ``entries`` solved warm by exact methods (into ``starts``, structure key -> future): one
+    worker builds its model, the others start warm from what it sends
+    (:mod:`borderflow.sweeps.warm_start`)."""
+    if not warm:
+        return
+    for e in entries:
+        s = plan.structures[e.structure]
+        if s.key in starts or s.reference.horizon.start is None \
+                or (s.rolling is not None and not s.rolling.exact):
+            continue
+        starts[s.key] = client.submit(dask_start, s, pure=False,
+                                      key=f"borderflow-start-{uuid.uuid4().hex[:8]}")
+
+
 def _run_entries(client, out: Path, plan: SweepPlan, entries: list[PlannedScenario],
                  warm: bool, progress: Callable, label: str, result: SweepResult,
-                 workers_write: bool) -> None:
+                 workers_write: bool, starts: dict | None = None) -> None:
     from distributed import as_completed
 
     total, done = len(entries), 0
     if total:
         progress(label, 0, total, "")
-    size = chunk_size(len(entries), len(client.scheduler_info().get("workers", {})) or 1)
+    n_workers = len(client.scheduler_info().get("workers", {})) or 1
+    size = chunk_size(len(entries), n_workers)
+    starts = {} if starts is None else starts
+    _starts(client, plan, entries, warm and n_workers > 1, starts)  # 1 worker: it builds
     futures = {}
     for start in range(0, len(entries), size):
         chunk = entries[start:start + size]
+        keys = {plan.structures[e.structure].key for e in chunk}
         jobs = []
         for e in chunk:
             job = Job(e.scenario, plan.structures[e.structure], warm)
@@ -145,8 +166,14 @@ def _run_entries(client, out: Path, plan: SweepPlan, entries: list[PlannedScenar
                 job = replace(job, out=str(out.resolve()), row=e.row(),
                               meta=partition_metadata(plan, e))
             jobs.append(job)
-        key = f"borderflow-{chunk[0].name}-{len(chunk)}-{uuid.uuid4().hex[:8]}"
-        futures[client.submit(dask_solve, jobs, key=key)] = chunk
+        given = {k: starts[k] for k in keys if k in starts}
+        # chunks that wait for a start share one task group ("borderflow-started"): Dask then
+        # queues them and hands them to idle workers in plan order once the start is made,
+        # instead of placing them all where the start was made (which chunk a worker solves
+        # first, and so which scenario's summary says model_built, is still Dask's choice)
+        group = f"borderflow-started-{start}" if given else "borderflow"
+        key = f"{group}-{chunk[0].name}-{len(chunk)}-{uuid.uuid4().hex[:8]}"
+        futures[client.submit(dask_solve, jobs, given, key=key)] = chunk
     try:
         for fut in as_completed(list(futures)):
             chunk = futures.pop(fut)
@@ -310,7 +337,9 @@ def _solve_into(folder: Path, plan: SweepPlan, wanted: set[str], only: list[str]
         c.register_plugin(ModelCache(), name=PLUGIN)
         todo = [e for e in plan.entries if e.name in wanted and not is_done(folder, e)]
         result.skipped = sum(e.name in wanted for e in plan.entries) - len(todo)
-        _run_entries(c, folder, plan, todo, warm, progress, "scenarios", result, local)
+        starts: dict = {}  # dated structure key -> the future of its WarmStart
+        _run_entries(c, folder, plan, todo, warm, progress, "scenarios", result, local,
+                     starts)
         if plan.projects:
             variants = investment_entries(plan, comparison_table(folder, plan))
             plan.entries += variants
@@ -319,12 +348,14 @@ def _solve_into(folder: Path, plan: SweepPlan, wanted: set[str], only: list[str]
                     and not is_done(folder, v)]
             result.skipped += sum(only is None or v.name in wanted for v in variants) \
                 - len(todo)
-            _run_entries(c, folder, plan, todo, warm, progress, "investments", result, local)
+            _run_entries(c, folder, plan, todo, warm, progress, "investments", result, local,
+                         starts)
         if follow_up is not None:
             def solve(entries: list[PlannedScenario], stage: str) -> None:
                 todo = [e for e in entries if not is_done(folder, e)]
                 result.skipped += len(entries) - len(todo)
-                _run_entries(c, folder, plan, todo, warm, progress, stage, result, local)
+                _run_entries(c, folder, plan, todo, warm, progress, stage, result, local,
+                             starts)
 
             follow_up(folder, plan, solve)
             write_plan(folder, plan)

@@ -36,12 +36,14 @@ from borderflow.model.network import FreightNetwork, build_network, with_scenari
 from borderflow.model.results import ResultTables, extract_results
 from borderflow.options import RunOptions
 from borderflow.model.column_generation import pricing_inputs
-from borderflow.pipeline import Prepared, explained, generate_columns, prepare, solve_session
+from borderflow.pipeline import (Prepared, assemble, explained, generate_columns, prepare,
+                                 solve_session)
 from borderflow.pricing_scope import not_priced
 from borderflow.solvers.highs import InfeasibleError, SolverError, SolveSummary
 
 from .partitions import write_outcome
 from .plan import Structure
+from .warm_start import WarmStart, basis_of, from_kept
 
 PLUGIN = "borderflow-models"
 #: networks of other horizons (a seasonal sweep's months) kept per worker
@@ -129,11 +131,15 @@ class ModelCache(WorkerPlugin):
         self.models: OrderedDict[str, KeptModel] = OrderedDict()
         self.networks: OrderedDict[tuple, FreightNetwork] = OrderedDict()
         self.lock = None
+        #: CPU s of building a model in a task that solved no scenario (:func:`dask_start`),
+        #: reported by the first scenario solved on it as its setup
+        self.unreported: dict[str, float] = {}
 
     def setup(self, worker=None) -> None:
         """Start empty on each worker; one task at a time uses the models (a worker may run
         several threads)."""
         self.datasets, self.models, self.networks = {}, OrderedDict(), OrderedDict()
+        self.unreported = {}
         self.lock = threading.Lock()
         self.freeze = self.freeze or worker is not None
 
@@ -178,13 +184,52 @@ class ModelCache(WorkerPlugin):
             model.basis = None
         return model
 
-    def model(self, structure: Structure) -> tuple[KeptModel, bool]:
-        """The structure's model (built and solved for its reference on first use) and
-        whether it was built by this call."""
+    def _started(self, structure: Structure, start: WarmStart) -> KeptModel | None:
+        """The structure's model assembled over a :class:`WarmStart`'s routes, its basis set
+        and its reference pricing pass made (``None`` if the start does not fit the model)."""
+        tables = self.dataset(structure)
+        p = assemble(tables, build_network(tables, structure.reference), start.routes,
+                     structure.solver, aggregate=structure.aggregate)
+        if not start.fits(p.session):
+            return None
+        basis = basis_of(start)
+        p.session.resume_warm(start.solver)
+        model = KeptModel(p, basis, start.reference)
+        model.priced = reference_pricing(p, start.reference, basis, structure)
+        return model
+
+    def model(self, structure: Structure, start: WarmStart | None = None
+              ) -> tuple[KeptModel, bool]:
+        """The structure's model (on first use built and solved for its reference, or
+        assembled warm from ``start`` when it is the structure's) and whether it was built by
+        this call."""
         key = structure.key
         if key in self.models:
             self.models.move_to_end(key)
             return self.models[key], False
+        model = None
+        if start is not None and start.key == key:
+            try:
+                model = self._started(structure, start)
+            except SolverError:
+                model = None
+        if model is None:
+            model = self._built(structure)
+        self.models[key] = model
+        if len(self.models) > self.size:
+            if self.freeze:
+                gc.unfreeze()  # the evicted model's objects can be collected again
+            while len(self.models) > self.size:
+                self.models.popitem(last=False)
+                self.unreported = {k: v for k, v in self.unreported.items()
+                                   if k in self.models}
+        if self.freeze:
+            _freeze()
+        return model, True
+
+    def _built(self, structure: Structure) -> KeptModel:
+        """The structure's model built and solved here; a dated one priced for its
+        reference and its pricing pass kept."""
         model = self._solved(structure)
         if model.basis is not None and model.prepared.net.dated:
             try:
@@ -195,15 +240,7 @@ class ModelCache(WorkerPlugin):
                                                  structure)
             except SolverError:  # a priced model that failed to re-solve: the capped one
                 model = self._solved(structure)
-        self.models[key] = model
-        if len(self.models) > self.size:
-            if self.freeze:
-                gc.unfreeze()  # the evicted model's objects can be collected again
-            while len(self.models) > self.size:
-                self.models.popitem(last=False)
-        if self.freeze:
-            _freeze()
-        return model, True
+        return model
 
 
 def _freeze() -> None:
@@ -263,7 +300,7 @@ def reference_pricing(model: Prepared, reference: SolveSummary, basis,
     return found.reference
 
 
-def solve_job(job: Job, cache: ModelCache) -> Outcome:
+def solve_job(job: Job, cache: ModelCache, start: WarmStart | None = None) -> Outcome:
     """Solve one scenario; never raises for a failed solve or bad scenario (the outcome says).
 
     Warm: the structure's model from ``cache``, the scenario's bounds applied, HiGHS restarted
@@ -281,22 +318,30 @@ def solve_job(job: Job, cache: ModelCache) -> Outcome:
     pricing). The columns come from the scenario's own pricing only and the kept model is the
     same LP before and after, so the result does not depend on the worker, the chunking or a
     resumed sweep.
+
+    ``start``: the structure's :class:`~borderflow.sweeps.warm_start.WarmStart` made by
+    another worker, if the model is not kept here yet (assembled warm from it instead of
+    built and solved: the same LP and basis, the same numbers).
     """
     t0, c0 = time.perf_counter(), time.process_time()
     name = job.scenario.name
     built_here = False
     setup = 0.0  # CPU s of building the kept model (warm, first use on this worker)
+    earlier = 0.0  # ... or of building it in a task of its own (dask_start), reported here
 
     def timed(outcome: Outcome) -> Outcome:
-        outcome.setup_cpu_seconds = setup
+        outcome.setup_cpu_seconds = setup + earlier
         outcome.cpu_seconds = time.process_time() - c0 - setup
+        outcome.model_built = outcome.model_built or earlier > 0
         return outcome
 
     try:
         if job.warm:
-            kept, built_here = cache.model(job.structure)
+            kept, built_here = cache.model(job.structure, start)
             if built_here:
                 setup = time.process_time() - c0
+            else:
+                earlier = cache.unreported.pop(job.structure.key, 0.0)
             model = kept.prepared
             net = cache.network(kept, job.scenario)
             try:
@@ -342,19 +387,44 @@ def solve_job(job: Job, cache: ModelCache) -> Outcome:
                              wall_seconds=time.perf_counter() - t0, model_built=built_here))
 
 
-def dask_solve(jobs: list[Job]) -> list[Outcome]:
-    """Task run on a Dask worker: :func:`solve_job` for a few scenarios with the worker's
-    :class:`ModelCache`, each written by the worker when its job says where."""
+def dask_start(structure: Structure) -> WarmStart | None:
+    """Task run on one Dask worker per dated structure: its model built and solved in the
+    worker's :class:`ModelCache` (kept there for its scenarios) and the
+    :class:`~borderflow.sweeps.warm_start.WarmStart` the other workers start from. Never
+    raises: ``None`` (each worker then builds the model itself, as without a start) if the
+    structure is not one a start is made for or its model could not be built and solved."""
     from distributed import get_worker
 
     cache = get_worker().plugins.get(PLUGIN)
+    if cache is None:
+        return None
+    with cache.lock or nullcontext():
+        c0 = time.process_time()
+        try:
+            kept, built = cache.model(structure)
+        except Exception:  # noqa: BLE001 - the scenarios report it, each on its worker
+            return None
+        if built:
+            cache.unreported[structure.key] = time.process_time() - c0
+        return from_kept(structure.key, kept)
+
+
+def dask_solve(jobs: list[Job], starts: dict | None = None) -> list[Outcome]:
+    """Task run on a Dask worker: :func:`solve_job` for a few scenarios with the worker's
+    :class:`ModelCache`, each written by the worker when its job says where (``starts``:
+    structure key -> :class:`~borderflow.sweeps.warm_start.WarmStart` or ``None``, from
+    :func:`dask_start`)."""
+    from distributed import get_worker
+
+    cache = get_worker().plugins.get(PLUGIN)
+    starts = starts or {}
     outcomes = []
     for job in jobs:
         if cache is None:  # plugin not registered: nothing is kept
             outcome = solve_job(job, ModelCache())
         else:
             with cache.lock or nullcontext():
-                outcome = solve_job(job, cache)
+                outcome = solve_job(job, cache, starts.get(job.structure.key))
         if job.out is not None:
             c0 = time.process_time()
             write_outcome(job.out, job.scenario.name, job.row, job.meta, outcome)

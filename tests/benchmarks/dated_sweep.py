@@ -146,10 +146,11 @@ def in_process_measure(gates: list, cold: list, days: int = 60) -> dict:
     closures = [n for n in rows if n != "baseline"]
     warm_cpu = [rows[n]["cpu_s"] for n in closures]
     same = list(cold_rows)
+    started = started_setup(cache, plan.structures[plan.entries[0].structure])
     w = float(np.mean([rows[n]["cpu_s"] for n in same])) if same else None
     c = float(np.mean([cold_rows[n]["cpu_s"] for n in same])) if same else None
     return {"what": "in-process", "closures": len(closures),
-            "fixed_cpu_s": rows["baseline"]["setup_cpu_s"],
+            "fixed_cpu_s": rows["baseline"]["setup_cpu_s"], **started,
             "warm_cpu_per_scenario": _stats(warm_cpu),
             "rebuilt": [n for n in closures if rows[n]["routes_generated"]],
             "warm_cpu_no_route": _stats([rows[n]["cpu_s"] for n in closures
@@ -166,6 +167,29 @@ def in_process_measure(gates: list, cold: list, days: int = 60) -> dict:
                                            / max(1.0, abs(cold_rows[n]["objective_usd"]))
                                            for n in same), default=None),
             "all_certified": all(r["routing"] == "certified" for r in rows.values())}
+
+
+def started_setup(cache, structure) -> dict:
+    """What a second worker pays to start from the first's
+    :class:`~borderflow.sweeps.warm_start.WarmStart` (as a Dask sweep's other workers do):
+    ``start_mb`` (pickled, as sent), ``start_make_cpu_s`` (making it on the first worker),
+    ``started_setup_cpu_s`` (reading it back, assembling the model, the reference's pricing
+    pass)."""
+    import pickle
+
+    from borderflow.sweeps.warm_start import from_kept
+    from borderflow.sweeps.worker import ModelCache
+
+    kept, _ = cache.model(structure)
+    c0 = time.process_time()
+    blob = pickle.dumps(from_kept(structure.key, kept), protocol=pickle.HIGHEST_PROTOCOL)
+    made = time.process_time() - c0
+    other = ModelCache()
+    other.setup()
+    c0 = time.process_time()
+    other.model(structure, pickle.loads(blob))
+    return {"start_mb": len(blob) / 1e6, "start_make_cpu_s": made,
+            "started_setup_cpu_s": time.process_time() - c0}
 
 
 def sweep_main(args) -> None:
