@@ -80,3 +80,11 @@ def test_target_4_reads_a_finished_profiled_dated_row():
     stopped = {**dated, "error": "stopped after 14400 s wall in pricing"}
     (target,) = [t for t in targets.targets([_static(), stopped]) if t.name.startswith("4.")]
     assert target.status == "PARTLY MEASURED" and "stopped after 14400 s" in target.measured
+
+
+def test_a_run_stopped_in_the_verifier_keeps_its_result_and_says_the_check_is_missing():
+    row = {"label": "certified", "objective_usd": -1.0, "error": "stopped after 900 s wall",
+           "stage": "verify", "events": EVENTS, **region_profile.last_known(EVENTS)}
+    out = region_profile._bench_row(row)
+    assert out["label"] == "certified"
+    assert out["error"] == "stopped after 900 s wall in verify (the result: certified)"

@@ -55,6 +55,8 @@ from pathlib import Path
 
 EVENTS: list[dict] = []
 STAGE = ["load"]
+#: the run's outcome once known (a watchdog stop in the verifier still reports it)
+OUTCOME: dict = {}
 #: ``--progress``: each event also written to stderr as it happens (a long run can be watched)
 PROGRESS = [False]
 
@@ -194,7 +196,7 @@ def watchdog(limit_mb: int, stop_after_s: float | None = None, on_stop=None) -> 
             peak = max(peak, rss)
             late = stop_after_s is not None and time.perf_counter() - start > stop_after_s
             if rss > limit_mb or late:
-                row = {"error": f"memory {rss} MB over {limit_mb} MB" if not late
+                row = {**OUTCOME, "error": f"memory {rss} MB over {limit_mb} MB" if not late
                        else f"stopped after {stop_after_s:.0f} s wall",
                        "stage": STAGE[0], "events": EVENTS, "cpu_s": round(_cpu(), 2),
                        "peak_mb": peak, "stages": summarize(EVENTS)}
@@ -309,6 +311,7 @@ def profile(args) -> dict:
                    variables=run.solve.variables, constraints=run.solve.constraints,
                    nonzeros=run.solve.nonzeros, iterations=run.solve.iterations,
                    method_text=run.solve.method, label=outcome_label(r))
+        OUTCOME.update(row)
         if args.verify:
             row.update(verify(run))
     except Exception as err:  # noqa: BLE001 - reported with where it stopped
@@ -385,7 +388,9 @@ def _bench_row(row: dict) -> dict:
     out = {k: v for k, v in row.items() if k not in ("folder", "events")}
     out["stages"] = row.get("stages") or summarize(row.get("events", []))
     out["events"] = [{k: v for k, v in e.items() if k != "wall"} for e in row.get("events", [])]
-    if row.get("error") and row.get("passes_done") is not None:  # stopped by the watchdog
+    if row.get("error") and row.get("label"):  # stopped in the verifier: the result stands
+        out["error"] = f"{row['error']} in {row.get('stage')} (the result: {row['label']})"
+    elif row.get("error") and row.get("passes_done") is not None:  # stopped by the watchdog
         gap = row.get("last_gap_bound_usd")
         out["error"] = (f"{row['error']} in {row.get('stage')}, after {row['passes_done']} "
                         "pricing pass(es); last gap bound "
