@@ -25,7 +25,7 @@ def test_opt_in_runs_are_in_no_mode():
         assert specs and not any(s.get("approach") == "dated-profile" for s in specs)
     bench, (spec,) = plan.OPT_IN["region-dated-10x"]
     assert bench == "region" and spec["scale"] == 10 and spec["days"] == 30
-    assert spec["hour_bounds"] and spec["aggregate_streams"]
+    assert spec["hour_bounds"] and spec["aggregate_streams"] and spec["label_bound"]
     assert spec["stop_s"] < spec["cap_s"]  # the child reports before the harness kills it
 
 
