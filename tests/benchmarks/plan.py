@@ -42,6 +42,23 @@ MODES = {
              "region": {"scale": 10, "days": 30, "cap_s": 180}},
 }
 
+#: opt-in measurements, never in a mode: ``run.py --only NAME`` runs one (its rows in the run
+#: file of the mode, ``full`` unless ``--quick``). ``region-dated-10x``: issue 20's target 4,
+#: the 10x region's 30-day dated run with hour bounds and stream queues
+#: (:func:`region_profile.child`): build, each pricing pass and LP re-solve (CPU s), peak MB,
+#: the verifier, and ``certified`` or ``restricted`` with its gap bound; it stops itself after
+#: ``stop_s`` wall seconds (the row then says where, with the last gap bound). A search at
+#: the label limit leaves a lower bound (``label_bound``): at 10x a 7-day first pass reached
+#: the default 2,000,000 labels at 4.7 GB (docs/performance.md, session 12), so the limit is
+#: 500,000 labels, and such a pass gives a gap bound instead of "gap unknown".
+OPT_IN = {
+    f"region-dated-{scale}x": ("region", [{
+        "bench": "region", "approach": "dated-profile", "scale": scale, "days": 30,
+        "instance": f"region x{scale}", "hour_bounds": True, "aggregate_streams": True,
+        "label_bound": True, "pricing_labels": 500_000,
+        "time_limit": 20_000.0, "max_mb": 8000, "stop_s": stop_s, "cap_s": stop_s + 600}])
+    for scale, stop_s in ((1, 3600), (2, 7200), (10, 14_400))}
+
 #: the dated arms' options (spec keys), see the module docstring
 ARMS = {"per-pair": {"aggregate_streams": False, "window_pricing": False},
         "aggregated": {"aggregate_streams": True, "window_pricing": True}}

@@ -55,6 +55,20 @@ from pathlib import Path
 
 EVENTS: list[dict] = []
 STAGE = ["load"]
+#: the run's outcome once known (a watchdog stop in the verifier still reports it)
+OUTCOME: dict = {}
+#: ``--progress``: each event also written to stderr as it happens (a long run can be watched)
+PROGRESS = [False]
+
+
+def _record(event: dict) -> None:
+    """Append ``event`` to :data:`EVENTS` (and to stderr with ``--progress``)."""
+    EVENTS.append(event)
+    if PROGRESS[0]:
+        import sys
+
+        print(json.dumps({"cpu_total": round(_cpu(), 2), **event}), file=sys.stderr,
+              flush=True)
 
 
 def _rss_mb() -> int:
@@ -79,22 +93,23 @@ def timed(owner, name: str, stage: str, info=None):
         try:
             result = inner(*args, **kwargs)
         except Exception as err:
-            EVENTS.append({"stage": stage, "cpu": round(_cpu() - c0, 2),
-                           "wall": round(time.perf_counter() - w0, 2), "rss_mb": _rss_mb(),
-                           "raised": type(err).__name__})
+            _record({"stage": stage, "cpu": round(_cpu() - c0, 2),
+                     "wall": round(time.perf_counter() - w0, 2), "rss_mb": _rss_mb(),
+                     "raised": type(err).__name__})
             raise
         event = {"stage": stage, "cpu": round(_cpu() - c0, 2),
                  "wall": round(time.perf_counter() - w0, 2), "rss_mb": _rss_mb()}
         if info is not None:
             event.update(info(result, args))
-        EVENTS.append(event)
+        _record(event)
         return result
 
     setattr(owner, name, wrapper)
 
 
 def _iterations(summary, _args) -> dict:
-    return {"iterations": summary.iterations, "status": summary.status}
+    return {"iterations": summary.iterations, "status": summary.status,
+            "objective_usd": summary.objective_usd}
 
 
 def _size(_result, args) -> dict:
@@ -158,8 +173,8 @@ def install(extra_highs: dict) -> None:
         def crossover(*args):
             c0, w0 = _cpu(), time.perf_counter()
             out = inner(*args)
-            EVENTS.append({"stage": "crossover", "cpu": round(_cpu() - c0, 2),
-                           "wall": round(time.perf_counter() - w0, 2), "rss_mb": _rss_mb()})
+            _record({"stage": "crossover", "cpu": round(_cpu() - c0, 2),
+                     "wall": round(time.perf_counter() - w0, 2), "rss_mb": _rss_mb()})
             return out
 
         h.crossover = crossover
@@ -168,9 +183,10 @@ def install(extra_highs: dict) -> None:
     rolling.configure = configure_more
 
 
-def watchdog(limit_mb: int, stop_after_s: float | None = None) -> None:
+def watchdog(limit_mb: int, stop_after_s: float | None = None, on_stop=None) -> None:
     """Stop the process (exit 3) once resident memory passes ``limit_mb`` or, with
-    ``stop_after_s``, that many wall seconds have passed; the line says in which stage."""
+    ``stop_after_s``, that many wall seconds have passed; the line says in which stage
+    (``on_stop(row)`` prints it instead, e.g. in the benchmark's format)."""
     start = time.perf_counter()
 
     def watch():
@@ -180,10 +196,14 @@ def watchdog(limit_mb: int, stop_after_s: float | None = None) -> None:
             peak = max(peak, rss)
             late = stop_after_s is not None and time.perf_counter() - start > stop_after_s
             if rss > limit_mb or late:
-                print(json.dumps({"error": f"memory {rss} MB over {limit_mb} MB" if not late
-                                  else f"stopped after {stop_after_s:.0f} s wall",
-                                  "stage": STAGE[0], "events": EVENTS,
-                                  "cpu_s": round(_cpu(), 2), "peak_mb": peak}), flush=True)
+                row = {**OUTCOME, "error": f"memory {rss} MB over {limit_mb} MB" if not late
+                       else f"stopped after {stop_after_s:.0f} s wall",
+                       "stage": STAGE[0], "events": EVENTS, "cpu_s": round(_cpu(), 2),
+                       "peak_mb": peak, "stages": summarize(EVENTS)}
+                if on_stop is None:
+                    print(json.dumps(row), flush=True)
+                else:
+                    on_stop(row)
                 os._exit(3)
             time.sleep(0.2)
 
@@ -224,8 +244,8 @@ def summarize(events: list[dict]) -> dict:
     return out
 
 
-def main() -> None:
-    """Run the case with the timers on and print its JSON line."""
+def parser() -> argparse.ArgumentParser:
+    """The command line (module docstring); :func:`child` takes the same names as spec keys."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("folder", type=Path)
     ap.add_argument("--days", type=int, default=30)
@@ -250,9 +270,16 @@ def main() -> None:
     ap.add_argument("--max-mb", type=int, default=4000)
     ap.add_argument("--stop-after", type=float, default=None,
                     help="wall seconds after which the run is stopped (the line says where)")
-    args = ap.parse_args()
-    install(json.loads(args.highs))
-    watchdog(args.max_mb, args.stop_after)
+    ap.add_argument("--verify", action="store_true",
+                    help="run the verifier on the result (borderflow.verify.verify_results)")
+    ap.add_argument("--progress", action="store_true",
+                    help="write each event to stderr as it happens")
+    return ap
+
+
+def profile(args) -> dict:
+    """Run the case of ``args`` (:func:`parser`'s names) with the timers already installed;
+    the row: options, outcome, CPU s, peak MB, stages and events."""
     from borderflow.data.dataset import load_dataset
     from borderflow.data.scenario import Horizon, Scenario
     from borderflow.pipeline import run_scenario
@@ -283,13 +310,101 @@ def main() -> None:
                    routes_generated=r.routes_generated, route_products=len(run.routes.eligible),
                    variables=run.solve.variables, constraints=run.solve.constraints,
                    nonzeros=run.solve.nonzeros, iterations=run.solve.iterations,
-                   method_text=run.solve.method)
+                   method_text=run.solve.method, label=outcome_label(r))
+        OUTCOME.update(row)
+        if args.verify:
+            row.update(verify(run))
     except Exception as err:  # noqa: BLE001 - reported with where it stopped
         row.update(error=f"{type(err).__name__}: {err}"[:300], stage=STAGE[0])
     ru = resource.getrusage(resource.RUSAGE_SELF)
     row.update(cpu_s=round(_cpu() - c0, 2), peak_mb=round(ru.ru_maxrss / 1024),
                load_after=os.getloadavg()[0], stages=summarize(EVENTS), events=EVENTS)
-    print(json.dumps(row), flush=True)
+    return row
+
+
+def outcome_label(routing) -> str:
+    """``certified``, or ``restricted (why; gap bound X USD)``: never "optimal" for a
+    restricted optimum."""
+    if routing.status == "certified":
+        return "certified"
+    bound = "unknown" if routing.gap_bound_usd is None else f"{routing.gap_bound_usd:,.2f} USD"
+    return f"restricted ({routing.reason}; gap bound {bound})"
+
+
+def verify(run) -> dict:
+    """The verifier's checks of ``run``'s result tables against its inputs: how many, how
+    many failed (and the first few failed ones), CPU s."""
+    from borderflow.verify import verify_results
+
+    c0 = _cpu()
+    STAGE[0] = "verify"
+    report = verify_results(run.results, run.tables, run.net.scenario, net=run.net)
+    failed = report[~report["ok"].astype(bool)]
+    out = {"verify_checks": len(report), "verify_failed": len(failed),
+           "verify_failed_first": failed.head(5)[["check", "entity"]].astype(str)
+           .values.tolist(), "verify_cpu_s": round(_cpu() - c0, 2)}
+    _record({"stage": "verify", "cpu": out["verify_cpu_s"], "wall": None,
+             "rss_mb": _rss_mb(), "failed": len(failed)})
+    return out
+
+
+def last_known(events: list[dict]) -> dict:
+    """What a stopped run had reached: the last LP objective and the last pricing pass's gap
+    bound (the bound of the LP solved before that pass: the restricted LP's optimum is then
+    within it of the optimum over every route), and the passes done."""
+    lps = [e for e in events if e["stage"] in ("warm_or_solve", "whole_lp")
+           and e.get("objective_usd") is not None]
+    passes = [e for e in events if e["stage"] == "pricing" and "gap" in e]
+    return {"passes_done": len(passes),
+            "last_lp_objective_usd": lps[-1]["objective_usd"] if lps else None,
+            "last_gap_bound_usd": passes[-1]["gap"] if passes else None}
+
+
+def child(spec: dict) -> dict:
+    """``run.py``'s ``region`` bench, approach ``dated-profile``: this profile of the region
+    in ``spec["folder"]`` (spec keys: :func:`parser`'s option names with ``_``, e.g.
+    ``days``, ``hour_bounds``, ``aggregate_streams``, ``rounds``, ``time_limit``,
+    ``max_mb``; ``stop_s``: wall seconds after which the child reports where it stopped
+    itself, before the harness's ``cap_s`` would kill it silently). The verifier runs on a
+    finished result. The row keeps the per-stage CPU seconds and the events."""
+    args = parser().parse_args([spec["folder"], "--verify"])
+    for key, value in spec.items():
+        if hasattr(args, key) and key != "folder":
+            setattr(args, key, value)
+    install(json.loads(args.highs) if isinstance(args.highs, str) else args.highs)
+    args.highs = json.dumps(args.highs) if not isinstance(args.highs, str) else args.highs
+    from harness import MARK
+
+    def stopped(row: dict) -> None:  # the watchdog's line, in the benchmark's format
+        print(MARK + json.dumps(_bench_row({**row, **last_known(row["events"])})), flush=True)
+
+    watchdog(args.max_mb, spec.get("stop_s"), on_stop=stopped)
+    return _bench_row(profile(args))
+
+
+def _bench_row(row: dict) -> dict:
+    """A profile row in the benchmark's terms (``total_s`` none: wall is not quoted under
+    load; ``label`` the outcome, ``error`` where it stopped)."""
+    out = {k: v for k, v in row.items() if k not in ("folder", "events")}
+    out["stages"] = row.get("stages") or summarize(row.get("events", []))
+    out["events"] = [{k: v for k, v in e.items() if k != "wall"} for e in row.get("events", [])]
+    if row.get("error") and row.get("label"):  # stopped in the verifier: the result stands
+        out["error"] = f"{row['error']} in {row.get('stage')} (the result: {row['label']})"
+    elif row.get("error") and row.get("passes_done") is not None:  # stopped by the watchdog
+        gap = row.get("last_gap_bound_usd")
+        out["error"] = (f"{row['error']} in {row.get('stage')}, after {row['passes_done']} "
+                        "pricing pass(es); last gap bound "
+                        + ("unknown" if gap is None else f"{gap:,.0f} USD") + "; no result")
+    return out
+
+
+def main() -> None:
+    """Run the case with the timers on and print its JSON line."""
+    args = parser().parse_args()
+    PROGRESS[0] = args.progress
+    install(json.loads(args.highs))
+    watchdog(args.max_mb, args.stop_after)
+    print(json.dumps(profile(args)), flush=True)
 
 
 if __name__ == "__main__":

@@ -50,7 +50,11 @@ What each ``bench`` measures:
     samples end to end on 2 workers.
 ``region``
     Target 4: a synthetic region N times the embedded one (:mod:`region_scale`), static and a
-    30-day dated run (capped: ``cap_s``).
+    30-day dated run (capped: ``cap_s``). Opt-in, in no mode: ``--only region-dated-10x``
+    (also ``-1x``, ``-2x``; :data:`plan.OPT_IN`) runs the 30-day dated run stage by stage
+    (:func:`region_profile.child`: hour bounds, stream queues, build, each pricing pass and
+    LP re-solve in CPU s, peak MB, the verifier, ``certified`` or ``restricted`` with its
+    gap bound) and writes its row to ``out/full-<time>.jsonl``; hours at 10x.
 """
 
 from __future__ import annotations
@@ -65,6 +69,7 @@ import sys
 import time
 from pathlib import Path
 
+import plan
 from harness import MARK, OUT, ROOT
 
 HERE = Path(__file__).resolve().parent
@@ -321,6 +326,10 @@ def _uncertainty(spec: dict) -> dict:
 
 def _region(spec: dict) -> dict:
     """Target 4: a synthetic region ``scale`` times the embedded one (:mod:`region_scale`)."""
+    if spec.get("approach") == "dated-profile":  # opt-in (plan.OPT_IN): stage by stage
+        import region_profile
+
+        return region_profile.child(spec)
     import region_scale
 
     return region_scale.child(spec)
@@ -345,8 +354,10 @@ def main() -> None:
     ap.add_argument("--days", type=int, nargs="*", help="override the dated horizons")
     ap.add_argument("--spec", help="measure one spec (JSON), e.g. "
                     "'{\"bench\": \"dated\", \"days\": 45, \"solver\": \"simplex\"}'")
-    ap.add_argument("--only", nargs="+", choices=sorted(CHILDREN),
-                    help="run only these benchmarks of the mode (e.g. --only sweep dask)")
+    ap.add_argument("--only", nargs="+", choices=sorted(CHILDREN) + sorted(plan.OPT_IN),
+                    help="run only these benchmarks of the mode (e.g. --only sweep dask), "
+                         "or an opt-in measurement never in a mode (plan.OPT_IN: "
+                         "region-dated-10x, ~4 CPU h)")
     ap.add_argument("--from-jsonl", type=Path, metavar="JSONL",
                     help="render BENCHMARKS.md (and redraw the plots of docs/) from a run "
                          "file, without measuring")
@@ -362,7 +373,6 @@ def main() -> None:
         child(json.loads(args.child))
         return
     import harness
-    import plan
 
     if args.from_jsonl:
         target = None if args.no_write else args.write or ROOT / "BENCHMARKS.md"
@@ -373,10 +383,12 @@ def main() -> None:
     name = "spec" if args.spec else "quick" if args.quick else "full"
     OUT.mkdir(exist_ok=True)
     path = OUT / f"{name}-{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%SZ}.jsonl"
-    groups = [("spec", [json.loads(args.spec)])] if args.spec else \
-        plan.plan(plan.MODES[name], _instance, args.days)
+    opt_in_only = bool(args.only) and all(n in plan.OPT_IN for n in args.only)
+    groups = [("spec", [json.loads(args.spec)])] if args.spec else [] if opt_in_only else \
+        plan.plan(plan.MODES[name], _instance, args.days)  # (plan writes the instances)
     if args.only:
-        groups = [g for g in groups if g[0] in args.only]
+        groups = [g for g in groups if g[0] in args.only] + \
+            [plan.OPT_IN[n] for n in args.only if n in plan.OPT_IN]
     problems = harness.run(groups, path, name)
     whole = name == "full" and not args.only and args.days is None
     target = None if args.no_write else args.write or (ROOT / "BENCHMARKS.md" if whole else None)

@@ -184,7 +184,11 @@ def target_4(rows: list[dict]) -> Target:
     threshold = "measured (no threshold): static and 30-day dated, 10x region"
     region = [r for r in _of(rows, "region") if (r.get("scale") or 0) >= 10]
     static = next((r for r in region if r.get("approach") == "static"), None)
-    dated = next((r for r in region if r.get("approach") == "dated"), None)
+    # the opt-in stage-by-stage run (plan.OPT_IN) where it finished, else the capped one
+    profiled = [r for r in region if r.get("approach") == "dated-profile"]
+    dated = next((r for r in profiled if not r.get("error")), None) or \
+        next((r for r in region if r.get("approach") == "dated"), None) or \
+        next(iter(profiled), None)
     if static is None and dated is None:
         return Target("4. region 10x", threshold, _why_not(region, "10x region row"),
                       NOT_MEASURED)
@@ -195,7 +199,8 @@ def target_4(rows: list[dict]) -> Target:
             parts.append(f"{name}: not finished ({why})")
             continue
         done += 1
-        parts.append(f"{name}: {r.get('total_s') or 0:.1f} s, {r.get('child_cpu_s') or 0:.1f} "
+        wall = "" if r.get("total_s") is None else f"{r['total_s']:.1f} s, "
+        parts.append(f"{name}: {wall}{r.get('child_cpu_s') or 0:.1f} "
                      f"CPU s, {r['peak_rss_mb']:,.0f} MB, {r.get('label', '')}")
     status = "MEASURED" if done == 2 else "PARTLY MEASURED" if done else NOT_MEASURED
     return Target("4. region 10x", threshold, "; ".join(parts), status)
