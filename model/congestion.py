@@ -45,11 +45,13 @@ import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 
+from borderflow.data.errors import InputError, Problem
+
 from .indices import CROSS_KEYS, IndexTables
 from .network import FreightNetwork
 from .terms import add_rows, index_set, terms
 
-__all__ = ["LINK_KEYS", "truck_hour_usd", "CongestionIndex", "congestion_index",
+__all__ = ["LINK_KEYS", "truck_hour_usd", "cell_truck_hour_usd", "CongestionIndex", "congestion_index",
            "congestion_rows_upper",
            "define_congestion", "define_congestion_variables", "congestion_objective_terms"]
 
@@ -61,6 +63,17 @@ def truck_hour_usd(vot_usd_per_t_h, payload_t, waiting_usd_per_truck_day: float)
     """What an hour of a loaded truck's wait costs (USD): its cargo's value of time times the
     payload plus the truck's own waiting cost (``waiting_cost_usd_per_truck_day / 24``)."""
     return vot_usd_per_t_h * payload_t + waiting_usd_per_truck_day / 24.0
+
+
+def cell_truck_hour_usd(vot_usd_per_t_h, payload_t, waiting_usd_per_truck_day: float,
+                        lane_usd_per_truck_h: float | None):
+    """What an hour of a loaded truck's wait costs in the tiers (USD): first come, first
+    served within a lane (``lane_usd_per_truck_h`` given, ``congestion_fifo`` 1) every truck
+    of the lane alike, ``lane + waiting / 24``; else its own :func:`truck_hour_usd`."""
+    if lane_usd_per_truck_h is None:
+        return truck_hour_usd(vot_usd_per_t_h, payload_t, waiting_usd_per_truck_day)
+    return np.zeros(np.shape(vot_usd_per_t_h)) + (lane_usd_per_truck_h
+                                                  + waiting_usd_per_truck_day / 24.0)
 
 
 @dataclass(frozen=True)
@@ -111,9 +124,15 @@ def congestion_index(ix: IndexTables, net: FreightNetwork,
     cells["cap_row"] = cap_at.reindex(pd.MultiIndex.from_frame(cells[CROSS_KEYS])).to_numpy()
     cells = cells.merge(rows[["cap_row", "tier", "r"]], on=["cap_row", "tier"])
     cells = cells.sort_values(["l", "tier"], kind="mergesort").reset_index(drop=True)
-    cells["cost_usd_per_truck"] = cells["hours"] * truck_hour_usd(
+    lane = net.parameters.congestion_lane_value()
+    if lane is not None and len(ix.priority_rows):
+        raise InputError(Problem(
+            "parameters.csv", None, "congestion_fifo",
+            "congestion_fifo = 1 with a perishable priority rule in the scenario: the static "
+            "tiers have no priority lane yet (set congestion_fifo 0, or drop the rule)"))
+    cells["cost_usd_per_truck"] = cells["hours"] * cell_truck_hour_usd(
         cells["vot_usd_per_t_h"], cells["payload_t_per_truck"],
-        net.parameters.waiting_cost_usd_per_truck_day)
+        net.parameters.waiting_cost_usd_per_truck_day, lane)
     cells.insert(0, "j", np.arange(len(cells)))
     keep = ["j", "l", "r"] + LINK_KEYS + ["tier", "hours", "cost_usd_per_truck"]
     return CongestionIndex(links=links, tiers=rows, cells=cells[keep])
