@@ -51,7 +51,8 @@ from .indices import CROSS_KEYS, IndexTables
 from .network import FreightNetwork
 from .terms import add_rows, index_set, terms
 
-__all__ = ["LINK_KEYS", "truck_hour_usd", "cell_truck_hour_usd", "CongestionIndex", "congestion_index",
+__all__ = ["LINK_KEYS", "truck_hour_usd", "cell_truck_hour_usd", "CongestionIndex",
+           "congestion_index", "first_come_first_served",
            "congestion_rows_upper",
            "define_congestion", "define_congestion_variables", "congestion_objective_terms"]
 
@@ -91,12 +92,17 @@ class CongestionIndex:
     cells : DataFrame
         One row per variable ``congestion[j]``: ``j``, ``l``, ``r``, crossing_id, direction,
         period, product_id, tier, hours, cost_usd_per_truck (hours x the truck-hour's value,
-        :func:`truck_hour_usd`).
+        :func:`cell_truck_hour_usd`).
+    lane_usd_per_truck_h : float or None
+        The cargo value of a truck-hour in a lane when the tiers clear first come, first
+        served within a lane class (``congestion_fifo`` 1); ``None``: in the order of the
+        products' values of time.
     """
 
     links: pd.DataFrame
     tiers: pd.DataFrame
     cells: pd.DataFrame
+    lane_usd_per_truck_h: float | None = None
 
 
 def congestion_index(ix: IndexTables, net: FreightNetwork,
@@ -135,7 +141,8 @@ def congestion_index(ix: IndexTables, net: FreightNetwork,
         net.parameters.waiting_cost_usd_per_truck_day, lane)
     cells.insert(0, "j", np.arange(len(cells)))
     keep = ["j", "l", "r"] + LINK_KEYS + ["tier", "hours", "cost_usd_per_truck"]
-    return CongestionIndex(links=links, tiers=rows, cells=cells[keep])
+    return CongestionIndex(links=links, tiers=rows, cells=cells[keep],
+                           lane_usd_per_truck_h=lane)
 
 
 def congestion_rows_upper(ci: CongestionIndex, capacity: np.ndarray) -> np.ndarray:
@@ -198,6 +205,8 @@ def congestion_table(built) -> pd.DataFrame:
     cap = built.capacity_rows["capacity_trucks_per_day"].to_numpy(dtype=float)
     out["capacity_trucks_per_day"] = cap[tiers["cap_row"].reindex(cells["r"]).to_numpy()]
     out["trucks"] = solved_values(m.congestion, len(cells)) + 0.0
+    if ci.lane_usd_per_truck_h is not None:
+        out["trucks"] = first_come_first_served(out)
     out["cost_usd_per_truck"] = cells["cost_usd_per_truck"].to_numpy()
     out["cost_usd"] = out["trucks"] * out["cost_usd_per_truck"]
     link = -row_duals(m, m.congestion_link, len(ci.links)) + 0.0
@@ -205,6 +214,21 @@ def congestion_table(built) -> pd.DataFrame:
     out["link_dual_usd_per_truck"] = link[cells["l"].to_numpy()]
     out["tier_dual_usd_per_truck"] = tier[cells["r"].to_numpy()]
     return out[TABLE_COLUMNS].reset_index(drop=True)
+
+
+def first_come_first_served(table: pd.DataFrame) -> np.ndarray:
+    """The tier trucks of a solved model with ``congestion_fifo`` 1, as the lane clears them:
+    per gate direction and day every product has the same share of its trucks in each tier
+    (``z'[p,k] = n_p Z_k / N``: ``n_p`` its trucks, ``Z_k`` the tier's, ``N`` the gate's), so
+    every truck of the lane waits alike. Another optimum of the same LP: the link rows' sums
+    (``n_p``) and the tier rows' (``Z_k``) are unchanged and every cell of a gate direction
+    costs the same per truck, so the cost and the duals are those of the solve."""
+    keys = ["crossing_id", "direction", "period"]
+    z = table["trucks"].to_numpy(dtype=float)
+    n = table.groupby(keys + ["product_id"])["trucks"].transform("sum").to_numpy(dtype=float)
+    tier = table.groupby(keys + ["tier"])["trucks"].transform("sum").to_numpy(dtype=float)
+    gate = table.groupby(keys)["trucks"].transform("sum").to_numpy(dtype=float)
+    return np.where(gate > 0, n * tier / np.where(gate > 0, gate, 1.0), z) + 0.0
 
 
 def congestion_prices(built, row_duals) -> tuple:
