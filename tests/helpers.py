@@ -353,21 +353,3 @@ def congestion_tables(t, hours=(0.0, 0.5, 2.0, 6.0), supply_t=280.0, products=No
     t["parameters"] = pd.concat([t["parameters"], pd.DataFrame(rows)],
                                 ignore_index=True).astype(object)
     return t
-
-
-def add_product(t, product_id: str, supply_t: float, **product) -> dict:
-    """The tiny tables with a second product like the first (``product`` fields replaced),
-    ``supply_t`` t/day of it at the same origin, sold at the same market."""
-    row = t["products"].iloc[[0]].copy()
-    row["product_id"] = product_id
-    for k, v in product.items():
-        row[k] = v
-    t["products"] = pd.concat([t["products"], row], ignore_index=True)
-    t["supply"] = pd.concat([t["supply"], t["supply"].iloc[[0]].assign(
-        product_id=product_id, supply_t_per_year=supply_t * 365)], ignore_index=True)
-    t["seasonality"] = pd.concat([t["seasonality"], t["seasonality"][
-        t["seasonality"]["product_id"] == t["products"]["product_id"].iloc[0]].assign(
-        product_id=product_id)], ignore_index=True)
-    t["markets"] = pd.concat([t["markets"], t["markets"].iloc[[0]].assign(
-        product_id=product_id)], ignore_index=True)
-    return t

@@ -33,12 +33,14 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 import tiny
-from helpers import add_product, congestion_tables
+from helpers import assert_warm_equals_rebuilt, congestion_tables
 from independent import arc_lp
 
 from borderflow import verify
 from borderflow.data.dataset import load_dataset
 from borderflow.data.errors import InputError
+from borderflow.data.scenario import Scenario
+from borderflow.data.scenario_events import PriorityEvent, PriorityRule
 
 TOL = 1e-6
 HOURS = (0.0, 2.0, 6.0, 24.0)
@@ -47,7 +49,8 @@ HOURS = (0.0, 2.0, 6.0, 24.0)
 def _two_products(t, fifo_lane_usd=19.0) -> dict:
     t = congestion_tables(t, hours=HOURS, supply_t=220.0, products={"durian": 3.0, "rice": 0.1},
                           fifo_lane_usd=fifo_lane_usd)
-    return add_product(t, "rice", 120.0, perishable="false", reefer="false")
+    tiny.add_product(t, "rice", supply_t_per_day=120.0, perishable=False, reefer=False)
+    return t
 
 
 def _trucks(run, crossing: str, product: str) -> float:
@@ -160,3 +163,22 @@ def test_fifo_must_be_0_or_1_naming_file_and_field(tmp_path, tiny_tables):
     with pytest.raises(InputError) as err:
         load_dataset(tiny.write(tmp_path / "bad", t), check_borders=False)
     assert "parameters.csv" in str(err.value) and "congestion_fifo" in str(err.value)
+
+
+def test_a_priority_rule_with_fifo_tiers_is_refused(solve_tiny, tiny_tables):
+    """The static tiers have no perishable priority lane yet: ``congestion_fifo`` 1 with a
+    priority rule is refused (the option and why), not solved as one lane."""
+    prio = PriorityEvent(crossing="x1", priority=PriorityRule(share=0.4))
+    with pytest.raises(InputError, match="congestion_fifo"):
+        solve_tiny(_two_products(tiny_tables), Scenario(name="prio", events=[prio]))
+
+
+def test_sampled_lane_value_warm_equals_rebuilt(tmp_path, tiny_tables):
+    """The uncertainty engine and calibration take the lane value warm: sampled with the
+    hours and a value of time, a kept model gives the objective of the model rebuilt from the
+    sampled tables."""
+    assert_warm_equals_rebuilt(tiny.write(tmp_path / "ds", _two_products(tiny_tables)),
+                               "table,key,field,low,high\n"
+                               "parameters,congestion_lane_usd_per_truck_h,value,5,60\n"
+                               "parameters,congestion_hours_2,value,1,5\n"
+                               "cost_terms,value_of_time|durian,value,1,5\n", n=5, seed=3)
