@@ -15,6 +15,7 @@ day, product) and tier a variable :math:`z_{c,d,t,p,k} \ge 0` (trucks/day):
     \sum_p z_{c,d,t,p,k} \le (b_k - b_{k-1}) K_{c,d,t} \quad \text{(congestion\_tier)}
 
     \text{objective} \mathrel{+}= \sum h_k\, (v_p P_p + \omega / 24)\, z_{c,d,t,p,k}
+        \quad (\text{or } h_k (V + \omega/24) \text{ with congestion\_fifo 1})
 
 (:math:`v_p`: the product's value of time, USD/t-h; :math:`\omega`:
 ``waiting_cost_usd_per_truck_day``, the truck's and driver's own cost of a day in a queue, as
@@ -23,12 +24,23 @@ the dated model charges it.)
 With one product the cheapest way to hold ``T`` trucks fills the tiers in order (the hours do
 not fall), so the delay cost is the convex piecewise-linear
 :math:`\sum_k h_k \min((b_k - b_{k-1})K, \max(0, T - b_{k-1}K))` times the value of a truck-hour,
-whose marginal is :math:`h_k` in tier ``k``. With several products the tiers are shared and
-the LP gives the early (short) tiers to the products whose hour is dearest: a gate that
-clears perishables first. That priority is what keeps the cost linear with product-specific
-values of time (one delay curve priced at one mixed value would be bilinear); it is the same
-cost-minimising order the dated model's queues use. Returning empties take capacity but do not
-wait in the tiers (they cross the other way, unloaded).
+whose marginal is :math:`h_k` in tier ``k``. With several products the tiers are shared by one
+of two rules (``congestion_fifo``, docs/model.md):
+
+- ``1``, first come, first served within a lane class: every truck of a gate direction's lane
+  costs :math:`V + \omega/24` per hour (:math:`V` = ``congestion_lane_usd_per_truck_h``), so
+  the delay is the same convex function of the gate's total trucks for every product and its
+  marginal (the link dual) is the same for all of them; the results spread each product over
+  the tiers in the gate's proportions (:func:`first_come_first_served`, another optimum of the
+  same LP), so every truck of the lane waits alike. A scenario's perishable priority lane is
+  not modelled in the tiers: refused;
+- ``0`` (default), in the order of value of time: the LP gives the early (short) tiers to the
+  products whose hour is dearest, a gate that clears perishables first (the cost-minimising
+  order the dated model's queues use; one delay curve priced at one mixed value would be
+  bilinear).
+
+Returning empties take capacity but do not wait in the tiers (they cross the other way,
+unloaded).
 
 The link rows' duals (per gate, direction, product, ``>= 0``) are what a route pays per truck
 at that gate in column generation; a (gate, direction, product) the model has no row for
