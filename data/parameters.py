@@ -126,7 +126,18 @@ PARAMETERS: tuple[Parameter, ...] = (
               f"static runs: waiting hours of a loaded truck in congestion tier {k}, priced by "
               "its product's value of time; all 0: no congestion", "default off (0 h); "
               "estimate where a dataset sets it")
-    for k in (1, 2, 3, 4))
+    for k in (1, 2, 3, 4)) + (
+    Parameter("congestion_fifo", "-", 0.0, 0.0, 1.0, False,
+              "static runs: 1 = the congestion tiers clear first come, first served within a "
+              "lane class (every truck of a gate direction's lane waits alike, priced at "
+              "congestion_lane_usd_per_truck_h); 0 = in the order of each product's value of "
+              "time (session 10)", "issue 18 item 2 (the clearing rule); default 0: the "
+              "session 10 form"),
+    Parameter("congestion_lane_usd_per_truck_h", "USD/truck-h", 0.0, 0.0, 100000.0, False,
+              "static runs with congestion_fifo 1: the cargo's value of a truck-hour in a "
+              "lane, the same for every truck of the lane (plus the truck's own waiting cost "
+              "per truck-day / 24)", "estimate where a dataset sets it (default 0)"),
+)
 
 #: number of congestion tiers (``congestion_hours_1..N``; breakpoints ``1..N-1``)
 CONGESTION_TIERS = 4
@@ -161,6 +172,8 @@ class ModelParameters:
     congestion_hours_2: float
     congestion_hours_3: float
     congestion_hours_4: float
+    congestion_fifo: float
+    congestion_lane_usd_per_truck_h: float
 
     @classmethod
     def of(cls, tables) -> ModelParameters:
@@ -199,6 +212,11 @@ class ModelParameters:
         are 0 (no congestion: the model adds nothing)."""
         return congestion_tiers(self.as_dict())
 
+    def congestion_lane_value(self) -> float | None:
+        """The cargo value of a truck-hour in a lane (USD) when the tiers clear first come,
+        first served within a lane class; ``None``: in the order of the products' values."""
+        return congestion_lane_value(self.as_dict())
+
     def link_rate_usd_per_truck_km(self, mode: str) -> float:
         """Cost per truck-km of a link of ``mode`` (``road``, ``rail``, ``transfer``)."""
         if mode not in LINK_MODES:
@@ -232,6 +250,16 @@ def congestion_tiers(values) -> list[tuple[float, float, float]] | None:
     return [(ends[k], ends[k + 1], hours[k]) for k in range(CONGESTION_TIERS)]
 
 
+def congestion_lane_value(values) -> float | None:
+    """From parameter values by name (defaults where missing): the cargo value of a truck-hour
+    in a lane (USD/truck-h, every truck of the lane alike) when ``congestion_fifo`` is 1, else
+    ``None`` (the tiers are shared in the order of each product's value of time)."""
+    if float(values.get("congestion_fifo", PARAMETER["congestion_fifo"].default)) != 1.0:
+        return None
+    return float(values.get("congestion_lane_usd_per_truck_h",
+                            PARAMETER["congestion_lane_usd_per_truck_h"].default))
+
+
 def congestion_problem(values) -> tuple[str, str] | None:
     """``(parameter, why)`` if the congestion parameters (by name, defaults where missing) do
     not make a convex delay: breakpoints must rise strictly and hours must not fall."""
@@ -244,6 +272,9 @@ def congestion_problem(values) -> tuple[str, str] | None:
             name = f"congestion_breakpoint_{k}"
             return name, f"{name} = {ends[k]:g} must lie strictly between the tier ends " \
                 f"around it ({ends[k - 1]:g} and {ends[k + 1]:g})"
+    if get("congestion_fifo") not in (0.0, 1.0):
+        return "congestion_fifo", f"congestion_fifo = {get('congestion_fifo'):g} must be 0 " \
+            "(tiers in the order of value of time) or 1 (first come, first served in a lane)"
     for k in range(2, CONGESTION_TIERS + 1):
         low, high = get(f"congestion_hours_{k - 1}"), get(f"congestion_hours_{k}")
         if high < low:

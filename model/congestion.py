@@ -15,6 +15,7 @@ day, product) and tier a variable :math:`z_{c,d,t,p,k} \ge 0` (trucks/day):
     \sum_p z_{c,d,t,p,k} \le (b_k - b_{k-1}) K_{c,d,t} \quad \text{(congestion\_tier)}
 
     \text{objective} \mathrel{+}= \sum h_k\, (v_p P_p + \omega / 24)\, z_{c,d,t,p,k}
+        \quad (\text{or } h_k (V + \omega/24) \text{ with congestion\_fifo 1})
 
 (:math:`v_p`: the product's value of time, USD/t-h; :math:`\omega`:
 ``waiting_cost_usd_per_truck_day``, the truck's and driver's own cost of a day in a queue, as
@@ -23,12 +24,23 @@ the dated model charges it.)
 With one product the cheapest way to hold ``T`` trucks fills the tiers in order (the hours do
 not fall), so the delay cost is the convex piecewise-linear
 :math:`\sum_k h_k \min((b_k - b_{k-1})K, \max(0, T - b_{k-1}K))` times the value of a truck-hour,
-whose marginal is :math:`h_k` in tier ``k``. With several products the tiers are shared and
-the LP gives the early (short) tiers to the products whose hour is dearest: a gate that
-clears perishables first. That priority is what keeps the cost linear with product-specific
-values of time (one delay curve priced at one mixed value would be bilinear); it is the same
-cost-minimising order the dated model's queues use. Returning empties take capacity but do not
-wait in the tiers (they cross the other way, unloaded).
+whose marginal is :math:`h_k` in tier ``k``. With several products the tiers are shared by one
+of two rules (``congestion_fifo``, docs/model.md):
+
+- ``1``, first come, first served within a lane class: every truck of a gate direction's lane
+  costs :math:`V + \omega/24` per hour (:math:`V` = ``congestion_lane_usd_per_truck_h``), so
+  the delay is the same convex function of the gate's total trucks for every product and its
+  marginal (the link dual) is the same for all of them; the results spread each product over
+  the tiers in the gate's proportions (:func:`first_come_first_served`, another optimum of the
+  same LP), so every truck of the lane waits alike. A scenario's perishable priority lane is
+  not modelled in the tiers: refused;
+- ``0`` (default), in the order of value of time: the LP gives the early (short) tiers to the
+  products whose hour is dearest, a gate that clears perishables first (the cost-minimising
+  order the dated model's queues use; one delay curve priced at one mixed value would be
+  bilinear).
+
+Returning empties take capacity but do not wait in the tiers (they cross the other way,
+unloaded).
 
 The link rows' duals (per gate, direction, product, ``>= 0``) are what a route pays per truck
 at that gate in column generation; a (gate, direction, product) the model has no row for
@@ -45,11 +57,14 @@ import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 
+from borderflow.data.errors import InputError, Problem
+
 from .indices import CROSS_KEYS, IndexTables
 from .network import FreightNetwork
 from .terms import add_rows, index_set, terms
 
-__all__ = ["LINK_KEYS", "truck_hour_usd", "CongestionIndex", "congestion_index",
+__all__ = ["LINK_KEYS", "truck_hour_usd", "cell_truck_hour_usd", "CongestionIndex",
+           "congestion_index", "first_come_first_served",
            "congestion_rows_upper",
            "define_congestion", "define_congestion_variables", "congestion_objective_terms"]
 
@@ -61,6 +76,17 @@ def truck_hour_usd(vot_usd_per_t_h, payload_t, waiting_usd_per_truck_day: float)
     """What an hour of a loaded truck's wait costs (USD): its cargo's value of time times the
     payload plus the truck's own waiting cost (``waiting_cost_usd_per_truck_day / 24``)."""
     return vot_usd_per_t_h * payload_t + waiting_usd_per_truck_day / 24.0
+
+
+def cell_truck_hour_usd(vot_usd_per_t_h, payload_t, waiting_usd_per_truck_day: float,
+                        lane_usd_per_truck_h: float | None):
+    """What an hour of a loaded truck's wait costs in the tiers (USD): first come, first
+    served within a lane (``lane_usd_per_truck_h`` given, ``congestion_fifo`` 1) every truck
+    of the lane alike, ``lane + waiting / 24``; else its own :func:`truck_hour_usd`."""
+    if lane_usd_per_truck_h is None:
+        return truck_hour_usd(vot_usd_per_t_h, payload_t, waiting_usd_per_truck_day)
+    return np.zeros(np.shape(vot_usd_per_t_h)) + (lane_usd_per_truck_h
+                                                  + waiting_usd_per_truck_day / 24.0)
 
 
 @dataclass(frozen=True)
@@ -78,12 +104,17 @@ class CongestionIndex:
     cells : DataFrame
         One row per variable ``congestion[j]``: ``j``, ``l``, ``r``, crossing_id, direction,
         period, product_id, tier, hours, cost_usd_per_truck (hours x the truck-hour's value,
-        :func:`truck_hour_usd`).
+        :func:`cell_truck_hour_usd`).
+    lane_usd_per_truck_h : float or None
+        The cargo value of a truck-hour in a lane when the tiers clear first come, first
+        served within a lane class (``congestion_fifo`` 1); ``None``: in the order of the
+        products' values of time.
     """
 
     links: pd.DataFrame
     tiers: pd.DataFrame
     cells: pd.DataFrame
+    lane_usd_per_truck_h: float | None = None
 
 
 def congestion_index(ix: IndexTables, net: FreightNetwork,
@@ -111,12 +142,19 @@ def congestion_index(ix: IndexTables, net: FreightNetwork,
     cells["cap_row"] = cap_at.reindex(pd.MultiIndex.from_frame(cells[CROSS_KEYS])).to_numpy()
     cells = cells.merge(rows[["cap_row", "tier", "r"]], on=["cap_row", "tier"])
     cells = cells.sort_values(["l", "tier"], kind="mergesort").reset_index(drop=True)
-    cells["cost_usd_per_truck"] = cells["hours"] * truck_hour_usd(
+    lane = net.parameters.congestion_lane_value()
+    if lane is not None and len(ix.priority_rows):
+        raise InputError(Problem(
+            "parameters.csv", None, "congestion_fifo",
+            "congestion_fifo = 1 with a perishable priority rule in the scenario: the static "
+            "tiers have no priority lane yet (set congestion_fifo 0, or drop the rule)"))
+    cells["cost_usd_per_truck"] = cells["hours"] * cell_truck_hour_usd(
         cells["vot_usd_per_t_h"], cells["payload_t_per_truck"],
-        net.parameters.waiting_cost_usd_per_truck_day)
+        net.parameters.waiting_cost_usd_per_truck_day, lane)
     cells.insert(0, "j", np.arange(len(cells)))
     keep = ["j", "l", "r"] + LINK_KEYS + ["tier", "hours", "cost_usd_per_truck"]
-    return CongestionIndex(links=links, tiers=rows, cells=cells[keep])
+    return CongestionIndex(links=links, tiers=rows, cells=cells[keep],
+                           lane_usd_per_truck_h=lane)
 
 
 def congestion_rows_upper(ci: CongestionIndex, capacity: np.ndarray) -> np.ndarray:
@@ -179,6 +217,8 @@ def congestion_table(built) -> pd.DataFrame:
     cap = built.capacity_rows["capacity_trucks_per_day"].to_numpy(dtype=float)
     out["capacity_trucks_per_day"] = cap[tiers["cap_row"].reindex(cells["r"]).to_numpy()]
     out["trucks"] = solved_values(m.congestion, len(cells)) + 0.0
+    if ci.lane_usd_per_truck_h is not None:
+        out["trucks"] = first_come_first_served(out)
     out["cost_usd_per_truck"] = cells["cost_usd_per_truck"].to_numpy()
     out["cost_usd"] = out["trucks"] * out["cost_usd_per_truck"]
     link = -row_duals(m, m.congestion_link, len(ci.links)) + 0.0
@@ -186,6 +226,21 @@ def congestion_table(built) -> pd.DataFrame:
     out["link_dual_usd_per_truck"] = link[cells["l"].to_numpy()]
     out["tier_dual_usd_per_truck"] = tier[cells["r"].to_numpy()]
     return out[TABLE_COLUMNS].reset_index(drop=True)
+
+
+def first_come_first_served(table: pd.DataFrame) -> np.ndarray:
+    """The tier trucks of a solved model with ``congestion_fifo`` 1, as the lane clears them:
+    per gate direction and day every product has the same share of its trucks in each tier
+    (``z'[p,k] = n_p Z_k / N``: ``n_p`` its trucks, ``Z_k`` the tier's, ``N`` the gate's), so
+    every truck of the lane waits alike. Another optimum of the same LP: the link rows' sums
+    (``n_p``) and the tier rows' (``Z_k``) are unchanged and every cell of a gate direction
+    costs the same per truck, so the cost and the duals are those of the solve."""
+    keys = ["crossing_id", "direction", "period"]
+    z = table["trucks"].to_numpy(dtype=float)
+    n = table.groupby(keys + ["product_id"])["trucks"].transform("sum").to_numpy(dtype=float)
+    tier = table.groupby(keys + ["tier"])["trucks"].transform("sum").to_numpy(dtype=float)
+    gate = table.groupby(keys)["trucks"].transform("sum").to_numpy(dtype=float)
+    return np.where(gate > 0, n * tier / np.where(gate > 0, gate, 1.0), z) + 0.0
 
 
 def congestion_prices(built, row_duals) -> tuple:

@@ -325,3 +325,31 @@ def keep_rows(share, days, lag=0):
                           "high": 60},
                          {**row, "parameter": "dispatch_reaction_lag_days", "value": lag,
                           "low": 0, "high": 14}])
+
+
+def congestion_tables(t, hours=(0.0, 0.5, 2.0, 6.0), supply_t=280.0, products=None,
+                      fifo_lane_usd=None) -> dict:
+    """The tiny two-gate tables with congestion tiers (tests/test_congestion.py states the
+    numbers): waiting cost 24 USD/truck-day, a value of time per product (default durian
+    0.95 USD/t-h), ``supply_t`` t/day of durian, 10 trucks/day per gate direction, tiers at
+    50 / 75 / 90 % with ``hours``; ``fifo_lane_usd`` set: ``congestion_fifo`` 1 with that
+    lane value of a truck-hour (USD)."""
+    par = t["parameters"]
+    par.loc[par["parameter"] == "waiting_cost_usd_per_truck_day", "value"] = 24.0
+    t["cost_terms"] = pd.DataFrame([{"term": "value_of_time", "applies_to": p, "value": v,
+                                     "unit": "USD/t-h", "low": v, "high": v, **tiny.PROV}
+                                    for p, v in (products or {"durian": 0.95}).items()])
+    t["supply"].loc[0, "supply_t_per_year"] = supply_t * 365
+    for d in ("a_to_b", "b_to_a"):
+        t["crossings"][f"capacity_{d}_trucks_per_day"] = 10
+    rows = [{"parameter": f"congestion_breakpoint_{k}", "value": b, "unit": "-", **tiny.PROV}
+            for k, b in enumerate((0.5, 0.75, 0.9), start=1)]
+    rows += [{"parameter": f"congestion_hours_{k}", "value": h, "unit": "h", **tiny.PROV}
+             for k, h in enumerate(hours, start=1)]
+    if fifo_lane_usd is not None:
+        rows += [{"parameter": "congestion_fifo", "value": 1, "unit": "-", **tiny.PROV},
+                 {"parameter": "congestion_lane_usd_per_truck_h", "value": fifo_lane_usd,
+                  "unit": "USD/truck-h", **tiny.PROV}]
+    t["parameters"] = pd.concat([t["parameters"], pd.DataFrame(rows)],
+                                ignore_index=True).astype(object)
+    return t

@@ -20,7 +20,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 import tiny
-from helpers import assert_warm_equals_rebuilt
+from helpers import assert_warm_equals_rebuilt, congestion_tables
 from independent import arc_lp
 
 import borderflow as bf
@@ -30,25 +30,6 @@ from borderflow.data.errors import InputError
 from borderflow.data.scenario import Horizon, Scenario
 
 TOL = 1e-6
-HOURS = (0.0, 0.5, 2.0, 6.0)
-
-
-def _tables(t, hours=HOURS, supply_t=280.0, products=None) -> dict:
-    par = t["parameters"]
-    par.loc[par["parameter"] == "waiting_cost_usd_per_truck_day", "value"] = 24.0
-    t["cost_terms"] = pd.DataFrame([{"term": "value_of_time", "applies_to": p, "value": v,
-                                     "unit": "USD/t-h", "low": v, "high": v, **tiny.PROV}
-                                    for p, v in (products or {"durian": 0.95}).items()])
-    t["supply"].loc[0, "supply_t_per_year"] = supply_t * 365
-    for d in ("a_to_b", "b_to_a"):
-        t["crossings"][f"capacity_{d}_trucks_per_day"] = 10
-    rows = [{"parameter": f"congestion_breakpoint_{k}", "value": b, "unit": "-", **tiny.PROV}
-            for k, b in enumerate((0.5, 0.75, 0.9), start=1)]
-    rows += [{"parameter": f"congestion_hours_{k}", "value": h, "unit": "h", **tiny.PROV}
-             for k, h in enumerate(hours, start=1)]
-    t["parameters"] = pd.concat([t["parameters"], pd.DataFrame(rows)],
-                                ignore_index=True).astype(object)
-    return t
 
 
 def _through(run, crossing: str) -> float:
@@ -62,7 +43,7 @@ def _report(run):
 
 
 def test_two_parallel_gates_split_where_marginal_delay_costs_meet(solve_tiny, tiny_tables):
-    run = solve_tiny(_tables(tiny_tables))
+    run = solve_tiny(congestion_tables(tiny_tables))
     s = run.results.summary
     assert _through(run, "x1") == pytest.approx(150.0, abs=TOL)
     assert _through(run, "x2") == pytest.approx(130.0, abs=TOL)
@@ -87,7 +68,7 @@ def test_two_parallel_gates_split_where_marginal_delay_costs_meet(solve_tiny, ti
 def test_without_congestion_the_cheaper_gate_fills_first(solve_tiny, tiny_tables):
     """Hours 0 (the default): X1 takes its 10 trucks (200 t), X2 the other 80 t; objective
     200 x 22.4 + 80 x 23.6 - 280,000 = -273,632 USD; no congestion table or summary field."""
-    run = solve_tiny(_tables(tiny_tables, hours=(0.0, 0.0, 0.0, 0.0)))
+    run = solve_tiny(congestion_tables(tiny_tables, hours=(0.0, 0.0, 0.0, 0.0)))
     assert _through(run, "x1") == pytest.approx(200.0, abs=TOL)
     assert _through(run, "x2") == pytest.approx(80.0, abs=TOL)
     assert run.results.summary["objective_usd"] == pytest.approx(-273_632.0, abs=TOL)
@@ -101,7 +82,7 @@ def test_dearer_hours_go_to_the_early_tiers(solve_tiny, tiny_tables):
     truck-hour 3 x 20 + 1 = 61 USD) and rice (0.1: 0.1 x 20 + 1 = 3 USD) share the tiers;
     durian's 60 t (3 trucks) take tier 1, rice's 100 t (5 trucks) the 2 left of tier 1, 2.5 of
     tier 2 and 0.5 of tier 3. Delay cost: rice 2.5 x 0.5 x 3 + 0.5 x 2 x 3 = 6.75 USD."""
-    t = _tables(tiny_tables, products={"durian": 3.0, "rice": 0.1}, supply_t=60.0)
+    t = congestion_tables(tiny_tables, products={"durian": 3.0, "rice": 0.1}, supply_t=60.0)
     rice = t["products"].iloc[[0]].copy()
     rice["product_id"], rice["perishable"], rice["reefer"] = "rice", "false", "false"
     t["products"] = pd.concat([t["products"], rice], ignore_index=True)
@@ -123,7 +104,7 @@ def test_dearer_hours_go_to_the_early_tiers(solve_tiny, tiny_tables):
 
 
 def test_independent_arc_lp_with_the_same_convex_cost(tmp_path, solve_tiny, tiny_tables):
-    t = _tables(tiny_tables)
+    t = congestion_tables(tiny_tables)
     run = solve_tiny(t)
     inst = arc_lp.read_instance(tiny.write(tmp_path / "arc", t))
     assert len(inst.congestion) == 4
@@ -140,7 +121,7 @@ def test_independent_arc_lp_with_the_same_convex_cost(tmp_path, solve_tiny, tiny
      "congestion_dual"),
 ])
 def test_verifier_catches_a_broken_congestion_table(solve_tiny, tiny_tables, edit, check):
-    run = solve_tiny(_tables(tiny_tables))
+    run = solve_tiny(congestion_tables(tiny_tables))
     run.results.congestion = edit(run.results.congestion)
     bad = verify.violations(_report(run))
     assert check in set(bad["check"]), bad.to_string()
@@ -149,7 +130,7 @@ def test_verifier_catches_a_broken_congestion_table(solve_tiny, tiny_tables, edi
 def test_tier_order_is_checked(solve_tiny, tiny_tables):
     """X1's 2.5 trucks of tier 2 moved to tier 3 (same total): tier 2 has room, so the verifier
     reports trucks that could move down."""
-    run = solve_tiny(_tables(tiny_tables))
+    run = solve_tiny(congestion_tables(tiny_tables))
     c = run.results.congestion.copy()
     at2 = (c["crossing_id"] == "x1") & (c["tier"] == 2)
     at3 = (c["crossing_id"] == "x1") & (c["tier"] == 3)
@@ -160,7 +141,7 @@ def test_tier_order_is_checked(solve_tiny, tiny_tables):
 
 
 def test_falling_hours_are_refused_naming_file_row_and_field(tmp_path, tiny_tables):
-    t = _tables(tiny_tables, hours=(0.0, 2.0, 1.0, 6.0))
+    t = congestion_tables(tiny_tables, hours=(0.0, 2.0, 1.0, 6.0))
     with pytest.raises(InputError) as err:
         load_dataset(tiny.write(tmp_path / "bad", t), check_borders=False)
     text = str(err.value)
@@ -169,7 +150,7 @@ def test_falling_hours_are_refused_naming_file_row_and_field(tmp_path, tiny_tabl
 
 def test_dated_runs_ignore_congestion(solve_tiny, tiny_tables):
     """A dated run has explicit queues: the tiers are not in its model (docs/model.md)."""
-    run = solve_tiny(_tables(tiny_tables),
+    run = solve_tiny(congestion_tables(tiny_tables),
                      Scenario(name="dated", horizon=Horizon(start="2024-06-01", days=3)))
     assert run.built.congestion is None
     assert "congestion_cost_usd" not in run.results.summary
@@ -178,7 +159,8 @@ def test_dated_runs_ignore_congestion(solve_tiny, tiny_tables):
 
 
 def test_robust_plans_refuse_congestion_tiers(tmp_path, tiny_tables):
-    ds = load_dataset(tiny.write(tmp_path / "d", _tables(tiny_tables)), check_borders=False)
+    ds = load_dataset(tiny.write(tmp_path / "d", congestion_tables(tiny_tables)),
+                      check_borders=False)
     with pytest.raises(InputError, match="congestion"):
         bf.robust_plan(ds, [Scenario(name="normal")], [1.0])
 
@@ -187,7 +169,7 @@ def test_sampled_tiers_warm_equal_rebuilt(tmp_path, tiny_tables):
     """The uncertainty engine and calibration take the tiers warm: hours, a breakpoint and the
     value of time sampled on a kept model give the objective of the model rebuilt from the
     sampled tables (hour ranges that keep the delay convex)."""
-    assert_warm_equals_rebuilt(tiny.write(tmp_path / "ds", _tables(tiny_tables)),
+    assert_warm_equals_rebuilt(tiny.write(tmp_path / "ds", congestion_tables(tiny_tables)),
                                "table,key,field,low,high\n"
                                "parameters,congestion_hours_2,value,0.2,0.9\n"
                                "parameters,congestion_hours_3,value,1,3\n"
@@ -203,7 +185,7 @@ def test_sampling_tiers_a_dataset_does_not_have_is_refused(tmp_path, tiny_tables
     from borderflow.uncertainty.ranges import read_ranges
     from borderflow.uncertainty.sampling import FactorSpace
 
-    t = _tables(tiny_tables, hours=(0.0, 0.0, 0.0, 0.0))
+    t = congestion_tables(tiny_tables, hours=(0.0, 0.0, 0.0, 0.0))
     folder = tiny.write(tmp_path / "ds", t)
     (folder / "ranges.csv").write_text("table,key,field,low,high\n"
                                        "parameters,congestion_hours_4,value,0,3\n",
@@ -219,20 +201,21 @@ def test_sampling_tiers_a_dataset_does_not_have_is_refused(tmp_path, tiny_tables
 def test_a_congestion_table_without_tiers_in_the_inputs_fails(solve_tiny, tiny_tables):
     """The verifier reads the tiers from parameters.csv itself: a run whose table has tiers
     the inputs switch off fails ``congestion_tiers`` (and a run without tiers adds no row)."""
-    run = solve_tiny(_tables(tiny_tables))
+    run = solve_tiny(congestion_tables(tiny_tables))
     tables = run.tables.copy()
     off = tables.parameters["parameter"].astype(str).str.startswith("congestion_hours_")
     tables.parameters.loc[off, "value"] = 0.0
     report = verify.verify_results(run.results, tables, run.net.scenario, net=run.net)
     assert "congestion_tiers" in set(verify.violations(report)["check"])
-    plain = solve_tiny(_tables(tiny.base_tables(), hours=(0.0, 0.0, 0.0, 0.0)))
+    plain = solve_tiny(congestion_tables(tiny.base_tables(), hours=(0.0, 0.0, 0.0, 0.0)))
     assert not any(_report(plain)["check"].str.startswith("congestion"))
 
 
 def test_a_run_folder_with_tiers_verifies_from_its_files(tmp_path, tiny_tables):
     """Written and read back: ``congestion.parquet`` and ``summary.congestion_cost_usd`` are
     re-checked from the folder (``borderflow verify``), certificate included."""
-    ds = load_dataset(tiny.write(tmp_path / "d", _tables(tiny_tables)), check_borders=False)
+    ds = load_dataset(tiny.write(tmp_path / "d", congestion_tables(tiny_tables)),
+                      check_borders=False)
     folder = bf.solve(ds).write(tmp_path / "run")
     assert (folder / "congestion.parquet").exists()
     report = verify.verify_run(folder)

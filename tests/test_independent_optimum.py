@@ -138,9 +138,12 @@ def test_arc_lp_on_the_hand_computed_networks(name, optimum, fits):
 
 def test_arc_lp_with_congestion_tiers_reproduces_the_network_optimum(tmp_path):
     """The embedded dataset with the congestion tiers of tools/congestion_prior switched on
-    (hours 0 / 2 / 6 / 24 at 50 / 75 / 90 % of capacity): borderflow's certified base day and
-    the independent arc LP with the same convex delay cost agree to the cent
-    (-34,040,047.15 USD/day, 2,650.58 above the base day without tiers)."""
+    (hours 0 / 2 / 6 / 24 at 50 / 75 / 90 % of capacity, first come, first served within a
+    lane at 15 USD per truck-hour of cargo): borderflow's certified base day and the
+    independent arc LP with the same convex delay cost agree to the cent (-34,030,532.54
+    USD/day, 12,165.19 above the base day without tiers). The session 10 form of the same
+    tiers (``congestion_fifo`` 0: each product's own value of time) gives -34,040,047.15 in
+    the arc LP."""
     data = tmp_path / "data"
     shutil.copytree(arc_lp.DEFAULT_DATA, data)
     prior = Path(__file__).parents[1] / "tools" / "congestion_prior"
@@ -148,8 +151,12 @@ def test_arc_lp_with_congestion_tiers_reproduces_the_network_optimum(tmp_path):
         rows = (prior / name).read_text(encoding="utf-8").splitlines(keepends=True)[1:]
         with open(data / name, "a", encoding="utf-8") as fh:
             fh.writelines(rows)
-    sol = arc_lp.solve_arc_lp(arc_lp.read_instance(data))
-    assert round(sol.objective_usd, 2) == -34_040_047.15
+    inst = arc_lp.read_instance(data)
+    sol = arc_lp.solve_arc_lp(inst)
+    assert round(sol.objective_usd, 2) == -34_030_532.54
+    by_product = arc_lp.solve_arc_lp(dataclasses.replace(
+        inst, congestion_lane_usd_per_truck_h=None))
+    assert round(by_product.objective_usd, 2) == -34_040_047.15
     out = tmp_path / "run"
     subprocess.run(_borderflow() + ["solve", "--data", str(data), "--out", str(out)],
                    check=True, capture_output=True)

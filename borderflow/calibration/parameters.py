@@ -45,6 +45,7 @@ DEFAULT_PARAMETERS = (
     "parameters/reefer_cost_factor/value",
     "parameters/congestion_hours_*/value",
     "parameters/congestion_breakpoint_*/value",
+    "parameters/congestion_lane_usd_per_truck_h/value",
 )
 #: the supply stage of the fit (flows are piecewise linear in these); the others are costs
 SUPPLY_TABLES = ("supply",)

@@ -21,7 +21,8 @@ __all__ = ["CONGESTION_PARAMETERS", "check_congestion_sampling", "congestion_cha
 
 #: the parameters.csv rows of the tiers
 CONGESTION_PARAMETERS = tuple(f"congestion_breakpoint_{k}" for k in range(1, CONGESTION_TIERS)) \
-    + tuple(f"congestion_hours_{k}" for k in range(1, CONGESTION_TIERS + 1))
+    + tuple(f"congestion_hours_{k}" for k in range(1, CONGESTION_TIERS + 1)) \
+    + ("congestion_fifo", "congestion_lane_usd_per_truck_h")
 
 
 def check_congestion_sampling(built, factors) -> str | None:
@@ -54,8 +55,12 @@ def sampled_cells(effects, arr: dict, vot: np.ndarray):
     product = cells["product_id"].map(effects.product_ix).to_numpy(dtype=np.int64)
     payload = arr[("products", "payload_t_per_truck")][product]
     h = hours[cells["tier"].to_numpy(dtype=np.int64) - 1]
-    return cells.assign(hours=h, cost_usd_per_truck=h * (
-        np.asarray(vot, dtype=float)[product] * payload + waiting / 24.0))
+    lane = None if effects.param(arr, "congestion_fifo", 0.0) != 1.0 else \
+        effects.param(arr, "congestion_lane_usd_per_truck_h",
+                      PARAMETER["congestion_lane_usd_per_truck_h"].default)
+    per_hour = np.asarray(vot, dtype=float)[product] * payload + waiting / 24.0 \
+        if lane is None else np.full(len(cells), lane + waiting / 24.0)
+    return cells.assign(hours=h, cost_usd_per_truck=h * per_hour)
 
 
 def congestion_changes(effects, arr: dict, cap: np.ndarray, vot: np.ndarray

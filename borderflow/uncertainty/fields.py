@@ -153,6 +153,12 @@ PARAMETERS: dict[str, FieldEffect] = {
     **{f"congestion_breakpoint_{k}": FieldEffect(
         "-", "row_bound", "none", "congestion_tier upper bounds (static runs with tiers)")
        for k in (1, 2, 3)},
+    "congestion_fifo": FieldEffect(
+        "-", "structure", "none", "the clearing rule of the congestion tiers (a choice, not a "
+        "sampled number)"),
+    "congestion_lane_usd_per_truck_h": FieldEffect(
+        "USD/truck-h", "cost", "none", "congestion objective coefficients (static runs with "
+        "tiers and congestion_fifo 1; borderflow.uncertainty.congestion_effects)"),
     "spot_premium_factor": FieldEffect("-", "none", "none", "robust plans only"),
     "unused_booking_factor": FieldEffect("-", "none", "none", "robust plans only"),
 }

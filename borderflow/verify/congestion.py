@@ -19,8 +19,12 @@ congestion_tier       per (gate, direction, day, tier): the products' trucks in 
 congestion_order      a product whose hour has a value uses a dearer tier only when every
                       cheaper tier of that gate direction is full (the convex delay is filled in
                       order; amount: the trucks that could move down)
+congestion_fifo       with ``congestion_fifo`` 1 (first come, first served within a lane): per
+                      gate direction and day each product's trucks sit in the tiers in the
+                      gate's proportions, so they wait alike (amount: trucks off that share)
 congestion_cost       each row's ``cost_usd`` = trucks x hours x (value of time x payload +
-                      waiting cost per truck-day / 24), and
+                      waiting cost per truck-day / 24; with ``congestion_fifo`` 1 the lane's
+                      ``congestion_lane_usd_per_truck_h`` for every truck), and
                       their sum = ``summary.congestion_cost_usd`` (also added to the objective
                       the money checks recompute: :func:`congestion_cost_usd`)
 ====================  ==========================================================================
@@ -51,6 +55,9 @@ def _table(res) -> pd.DataFrame:
 
 
 def _cost_per_truck(t: pd.DataFrame, f) -> np.ndarray:
+    lane = getattr(f, "congestion_lane_usd_per_truck_h", None)
+    if lane is not None:  # first come, first served within a lane: every truck alike
+        return num(t, "hours") * (float(lane) + f.waiting_usd_per_truck_day / 24.0)
     p = f.products.reindex(t["product_id"])
     return num(t, "hours") * (p["vot"].to_numpy(dtype=float) * p["payload_t"].to_numpy(
         dtype=float) + f.waiting_usd_per_truck_day / 24.0)
@@ -90,6 +97,8 @@ def congestion_checks(res, f, tables) -> list[pd.DataFrame]:
         + np.maximum(0.0, costly.reindex(ents, fill_value=0.0).to_numpy() - ld)
     out.append(rows("congestion_link", ents, amount, "trucks", ld))
     out += _tier_checks(t, f, trucks, cost)
+    if getattr(f, "congestion_lane_usd_per_truck_h", None) is not None:
+        out.append(_fifo_check(t, trucks))
     recorded = num(t, "cost_usd")
     out.append(rows("congestion_cost", (key + "/tier " + t["tier"].astype(str)).to_numpy(),
                     np.abs(recorded - trucks * cost), "USD", np.abs(trucks * cost)))
@@ -99,6 +108,22 @@ def congestion_checks(res, f, tables) -> list[pd.DataFrame]:
     out.append(rows("congestion_cost", f"summary.congestion_cost_usd (recomputed {total:,.6f})",
                     abs(s - total), "USD", max(abs(total), abs(s))))
     return out
+
+
+def _fifo_check(t: pd.DataFrame, trucks: np.ndarray) -> pd.DataFrame:
+    """First come, first served within a lane: per gate direction and day each product's
+    trucks are spread over the tiers as the gate's are (``n_p Z_k / N``), so they wait
+    alike (amount: trucks away from that share)."""
+    keys = ["crossing_id", "direction", "period"]
+    g = t[keys + ["product_id", "tier"]].astype(str).assign(trucks=trucks)
+    n = g.groupby(keys + ["product_id"])["trucks"].transform("sum").to_numpy(dtype=float)
+    tier = g.groupby(keys + ["tier"])["trucks"].transform("sum").to_numpy(dtype=float)
+    gate = g.groupby(keys)["trucks"].transform("sum").to_numpy(dtype=float)
+    fair = np.where(gate > 0, n * tier / np.where(gate > 0, gate, 1.0), 0.0)
+    ent = (g["crossing_id"] + "/" + g["direction"] + "/" + g["period"] + "/"
+           + g["product_id"] + "/tier " + g["tier"]).to_numpy()
+    return rows("congestion_fifo", ent, np.abs(trucks - fair), "trucks",
+                np.maximum(gate, 1.0))
 
 
 def _loaded(res, f) -> pd.Series:

@@ -16,6 +16,7 @@ import pandas as pd
 
 from borderflow.data.destinations import share_rules
 from borderflow.data.loaders import InputTables
+from borderflow.data.parameters import congestion_lane_value, parameter_values
 from borderflow.data.scenario import Scenario
 
 from . import terms
@@ -47,6 +48,10 @@ class Facts:
     shares: list = field(default_factory=list)
     #: crossings.csv's licences alone (``licences`` adds what license events grant)
     dataset_licences: dict = field(default_factory=dict)
+    #: static congestion tiers that clear first come, first served within a lane
+    #: (``congestion_fifo`` 1): the cargo value of a truck-hour in a lane; ``None``: the tiers
+    #: are shared in the order of each product's value of time
+    congestion_lane_usd_per_truck_h: float | None = None
 
     @property
     def n_periods(self) -> int:
@@ -142,4 +147,6 @@ def input_facts(tables: InputTables, scenario: Scenario, net=None) -> Facts:
         countries=dict(zip(tables.nodes["node_id"].astype(str),
                            tables.nodes["country"].astype(str))),
         shares=[] if scenario.horizon.start is not None else share_rules(tables),
-        dataset_licences=dataset_lic)
+        dataset_licences=dataset_lic,
+        congestion_lane_usd_per_truck_h=congestion_lane_value(
+            parameter_values(tables.parameters)))

@@ -32,7 +32,8 @@ matrix handed to highspy, and every input is recomputed from its table following
 The LP, per product ``p`` (flows in t/day)::
 
     min  sum_{p,a} w_{p,a} x_{p,a} - sum_{p,m} price_{m,p} y_{p,m} + sum_{p,o} penalty_p u_{p,o}
-         + sum h_k (vot_p payload_p + waiting / 24) z_{c,d,p,k}    (congestion tiers, if any)
+         + sum h_k (vot_p payload_p + waiting / 24) z_{c,d,p,k}    (congestion tiers, if any;
+                                            congestion_fifo 1: a lane's value for vot_p payload_p)
     s.t. out_{p,n}(x) - in_{p,n}(x) + y_{p,n} + u_{p,n} = supply_{p,n}         every (p, n)
          sum_p (x_{p,(c,d)} + sigma x_{p,(c,d')}) / payload_p <= K_{c,d}          every (c, d)
          0 <= y_{p,m} <= demand_{m,p},  0 <= u_{p,o} <= supply_{p,o},  x >= 0
@@ -121,6 +122,9 @@ class Instance:
     congestion : list of (width, hours)
         Congestion tiers (:func:`arc_terms.read_congestion`; empty: none); a tier truck's hour
         costs its cargo's value of time x payload + ``waiting_usd_per_truck_day / 24``.
+    congestion_lane_usd_per_truck_h : float or None
+        With ``congestion_fifo`` 1 (first come, first served within a lane) the cargo value
+        of a truck-hour for every truck alike, in place of value of time x payload.
     """
 
     products: pd.DataFrame
@@ -134,6 +138,7 @@ class Instance:
     shares: list = field(default_factory=list)
     congestion: list = field(default_factory=list)
     waiting_usd_per_truck_day: float = 0.0
+    congestion_lane_usd_per_truck_h: float | None = None
 
 
 def _csv(folder: Path, name: str) -> pd.DataFrame:
@@ -251,7 +256,10 @@ def read_instance(folder: Path | str = DEFAULT_DATA, month: int | None = None,
                     shares=read_shares(folder, nodes, pr, sup, mk),
                     congestion=read_congestion(param),
                     waiting_usd_per_truck_day=float(param.get("waiting_cost_usd_per_truck_day",
-                                                              0.0)))
+                                                              0.0)),
+                    congestion_lane_usd_per_truck_h=float(param.get(
+                        "congestion_lane_usd_per_truck_h", 0.0))
+                    if float(param.get("congestion_fifo", 0.0)) == 1.0 else None)
 
 
 @dataclass
@@ -379,12 +387,14 @@ def solve_arc_lp(inst: Instance, products: tuple[str, ...] | None = None,
     # link rows, per gate direction and tier), each tier truck waits its hours at the
     # product's value of time
     tier0, n_tier = link0 + len(link_at), len(inst.congestion)
+    lane = inst.congestion_lane_usd_per_truck_h  # first come, first served: a lane's value
     for (c, d, p), at in sorted(link_at.items()):
         prod = inst.products.loc[p]
         for k, (_, hours) in enumerate(inst.congestion):
             cols.append(("tier", p, f"{c}:{d}:{k + 1}",
-                         hours * (prod.vot * prod.payload_t_per_truck
-                                  + inst.waiting_usd_per_truck_day / 24.0), np.inf,
+                         hours * (lane if lane is not None else prod.vot
+                                  * prod.payload_t_per_truck)
+                         + hours * inst.waiting_usd_per_truck_day / 24.0, np.inf,
                          [(at, -1.0), (tier0 + cap_at[(c, d)] * n_tier + k, 1.0)]))
     tier_up = [max(inst.capacity[key], 0.0) * w for key in keys for w, _ in inst.congestion]
     n_rows = tier0 + len(tier_up)
