@@ -20,7 +20,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 import tiny
-from helpers import assert_warm_equals_rebuilt
+from helpers import CONGESTION_HOURS, assert_warm_equals_rebuilt, congestion_tables
 from independent import arc_lp
 
 import borderflow as bf
@@ -30,25 +30,11 @@ from borderflow.data.errors import InputError
 from borderflow.data.scenario import Horizon, Scenario
 
 TOL = 1e-6
-HOURS = (0.0, 0.5, 2.0, 6.0)
+HOURS = CONGESTION_HOURS
 
 
 def _tables(t, hours=HOURS, supply_t=280.0, products=None) -> dict:
-    par = t["parameters"]
-    par.loc[par["parameter"] == "waiting_cost_usd_per_truck_day", "value"] = 24.0
-    t["cost_terms"] = pd.DataFrame([{"term": "value_of_time", "applies_to": p, "value": v,
-                                     "unit": "USD/t-h", "low": v, "high": v, **tiny.PROV}
-                                    for p, v in (products or {"durian": 0.95}).items()])
-    t["supply"].loc[0, "supply_t_per_year"] = supply_t * 365
-    for d in ("a_to_b", "b_to_a"):
-        t["crossings"][f"capacity_{d}_trucks_per_day"] = 10
-    rows = [{"parameter": f"congestion_breakpoint_{k}", "value": b, "unit": "-", **tiny.PROV}
-            for k, b in enumerate((0.5, 0.75, 0.9), start=1)]
-    rows += [{"parameter": f"congestion_hours_{k}", "value": h, "unit": "h", **tiny.PROV}
-             for k, h in enumerate(hours, start=1)]
-    t["parameters"] = pd.concat([t["parameters"], pd.DataFrame(rows)],
-                                ignore_index=True).astype(object)
-    return t
+    return congestion_tables(t, hours, supply_t, products)
 
 
 def _through(run, crossing: str) -> float:

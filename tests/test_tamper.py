@@ -31,7 +31,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from tampers import RE_DERIVABLE, ROBUST_CHECKS, TAMPERS, resign, solve_runs
+from tampers import NAMED_CHECKS, RE_DERIVABLE, ROBUST_CHECKS, TAMPERS, resign, solve_runs
 from typer.testing import CliRunner
 
 from borderflow.cli import app
@@ -76,7 +76,7 @@ def test_a_tampered_run_fails_verification(runs, tmp_path, name):
     which, edit = TAMPERS[name]
     run = _copy(runs, which, tmp_path)
     edit(run)
-    _verify_fails(run, tmp_path, ROBUST_CHECKS.get(name))
+    _verify_fails(run, tmp_path, ROBUST_CHECKS.get(name, NAMED_CHECKS.get(name)))
 
 
 @pytest.mark.parametrize("name", RE_DERIVABLE)
