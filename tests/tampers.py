@@ -1,14 +1,15 @@
 """The tamper catalogue shared by ``test_tamper.py`` and the verifier's oracle
-(``verify_cases.py``, ``test_verify_oracle.py``): two runs of the tiny network, three robust
-plan folders, and the edits a spreadsheet or a script would make to a copy of one of them (no
-test module imports another).
+(``verify_cases.py``, ``test_verify_oracle.py``): two runs of the tiny network, six robust
+plan folders, a static run with congestion tiers and a reopening tree, and the edits a
+spreadsheet or a script would make to a copy of one of them (no test module imports another).
 
 * :data:`TAMPERS`: name -> (run, edit): the edit alone (what a user's tool does). The verifier
   re-derives the fact, or the checksum manifest written with the run tells the file changed.
 * :data:`RE_DERIVABLE`: the names whose edits must fail even after :func:`resign` (a fresh
   manifest and marker, as someone covering their tracks would write): only re-deriving the
   fact from the inputs catches these.
-* :data:`ROBUST_CHECKS`: per robust tamper, the check it must fail.
+* :data:`ROBUST_CHECKS`: per robust tamper, the check it must fail; :data:`NAMED_CHECKS`: the
+  same for the congestion and reopening-tree tampers.
 
 (Over 500 lines: one catalogue -- the solved runs and the edits of them, a few lines each,
 named together with the run each edits and the check it must fail.)
