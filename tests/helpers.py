@@ -327,13 +327,19 @@ def keep_rows(share, days, lag=0):
                           "low": 0, "high": 14}])
 
 
-def congestion_tables(t, hours=(0.0, 0.5, 2.0, 6.0), supply_t=280.0, products=None,
+#: the congestion tiers of ``test_congestion.py``: breakpoints at 50 / 75 / 90 % of capacity
+#: and each tier's wait (h)
+CONGESTION_HOURS = (0.0, 0.5, 2.0, 6.0)
+
+
+def congestion_tables(t, hours=CONGESTION_HOURS, supply_t: float = 280.0, products=None,
                       fifo_lane_usd=None) -> dict:
-    """The tiny two-gate tables with congestion tiers (tests/test_congestion.py states the
-    numbers): waiting cost 24 USD/truck-day, a value of time per product (default durian
-    0.95 USD/t-h), ``supply_t`` t/day of durian, 10 trucks/day per gate direction, tiers at
-    50 / 75 / 90 % with ``hours``; ``fifo_lane_usd`` set: ``congestion_fifo`` 1 with that
-    lane value of a truck-hour (USD)."""
+    """The tiny two-gate network with congestion tiers (``test_congestion.py``'s hand-computed
+    case and the verifier's oracle): a waiting cost of 24 USD/truck-day and a value of time
+    (durian 0.95 USD/t-h unless ``products`` says otherwise), so a truck-hour in a tier costs
+    20 USD; supply ``supply_t`` t/day; each gate 10 trucks/day a direction; tiers at 50 / 75 /
+    90 % of capacity waiting ``hours``; ``fifo_lane_usd`` set: ``congestion_fifo`` 1 with that
+    lane value of a truck-hour (USD). Edits ``t`` and returns it."""
     par = t["parameters"]
     par.loc[par["parameter"] == "waiting_cost_usd_per_truck_day", "value"] = 24.0
     t["cost_terms"] = pd.DataFrame([{"term": "value_of_time", "applies_to": p, "value": v,
@@ -353,3 +359,20 @@ def congestion_tables(t, hours=(0.0, 0.5, 2.0, 6.0), supply_t=280.0, products=No
     t["parameters"] = pd.concat([t["parameters"], pd.DataFrame(rows)],
                                 ignore_index=True).astype(object)
     return t
+
+
+def reopening_network(t, waiting: float = 300.0):
+    """``test_reopening_tree.py``'s network: 200 t/day of durian in January, X1 reached the day
+    after dispatch (O -> A1 30 h), waiting ``waiting`` USD/truck-day. Edits ``t``, returns it."""
+    t["supply"].loc[0, "supply_t_per_year"] = 200 * 31 * 12
+    t["links"].loc[0, "travel_h"] = 30
+    p = t["parameters"]
+    p.loc[p["parameter"] == "waiting_cost_usd_per_truck_day", "value"] = waiting
+    return t
+
+
+#: the reopening tree of ``test_reopening_tree.py``'s CLI test: X1 closed on day 2, reopening
+#: on day 3 (p = 0.8) or day 5 (0.2)
+REOPENING_YAML = ("name: odds\nhorizon: {start: 2024-01-01, days: 8}\nevents:\n"
+                  "  - {crossing: x1, close: {from: 2024-01-03, to: 2024-01-03}, "
+                  "reopening_odds: {2024-01-04: 0.8, 2024-01-06: 0.2}}\n")

@@ -1,14 +1,15 @@
 """The tamper catalogue shared by ``test_tamper.py`` and the verifier's oracle
-(``verify_cases.py``, ``test_verify_oracle.py``): two runs of the tiny network, three robust
-plan folders, and the edits a spreadsheet or a script would make to a copy of one of them (no
-test module imports another).
+(``verify_cases.py``, ``test_verify_oracle.py``): two runs of the tiny network, six robust
+plan folders, a static run with congestion tiers and a reopening tree, and the edits a
+spreadsheet or a script would make to a copy of one of them (no test module imports another).
 
 * :data:`TAMPERS`: name -> (run, edit): the edit alone (what a user's tool does). The verifier
   re-derives the fact, or the checksum manifest written with the run tells the file changed.
 * :data:`RE_DERIVABLE`: the names whose edits must fail even after :func:`resign` (a fresh
   manifest and marker, as someone covering their tracks would write): only re-deriving the
   fact from the inputs catches these.
-* :data:`ROBUST_CHECKS`: per robust tamper, the check it must fail.
+* :data:`ROBUST_CHECKS`: per robust tamper, the check it must fail; :data:`NAMED_CHECKS`: the
+  same for the congestion and reopening-tree tampers.
 
 (Over 500 lines: one catalogue -- the solved runs and the edits of them, a few lines each,
 named together with the run each edits and the check it must fail.)
@@ -24,7 +25,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import tiny
-from helpers import CLOSURE_YAML, border_data, only_x1, robust_priced_data, two_regions, with_events
+from helpers import (CLOSURE_YAML, REOPENING_YAML, border_data, congestion_tables, only_x1,
+                     reopening_network, robust_priced_data, two_regions, with_events)
 from typer.testing import CliRunner
 
 from borderflow.cli import app
@@ -38,7 +40,7 @@ DATED = CLOSURE_YAML + "      - {crossing: x1, product: durian, trucks: 30, age_
 
 #: the solved folders :func:`solve_runs` returns, in order
 RUNS = ("static", "dated", "robust", "robust-restricted", "robust-spot", "robust-terms",
-        "robust-toll", "robust-priority")
+        "robust-toll", "robust-priority", "congestion", "reopening")
 
 
 def solve_runs(root: Path) -> dict[str, Path]:
@@ -61,8 +63,31 @@ def solve_runs(root: Path) -> dict[str, Path]:
         assert result.exit_code == 0, result.output
         out[name] = root / name
     out.update(solve_robust_runs(root))
+    out.update(solve_plan_runs(root))
     assert tuple(out) == RUNS, out
     return out
+
+
+def solve_plan_runs(root: Path) -> dict[str, Path]:
+    """Two folders of session 12 (the mutants of ``verify/congestion.py`` and
+    ``verify/reopening.py`` no earlier run reached): ``congestion``, ``test_congestion.py``'s
+    hand-computed static run with congestion tiers (150 t via X1 in tiers 1-2, 130 t via X2,
+    delay cost 40 USD, link duals 34 and 10 USD/truck), through ``borderflow solve``; and
+    ``reopening``, ``test_reopening_tree.py``'s reopening tree (X1 closed on day 2, reopening on
+    day 3 with p = 0.8 or day 5; EVPI 800 USD, a gap bound of 800 USD), through ``borderflow
+    reopening --no-compare``."""
+    data = border_data(root, "data-congestion", congestion_tables(tiny.base_tables()))
+    result = CliRunner().invoke(app, ["solve", "--data", str(data), "--out",
+                                      str(root / "congestion")])
+    assert result.exit_code == 0, result.output
+    data = border_data(root, "data-reopening", reopening_network(tiny.base_tables()))
+    scenario = root / "odds.yaml"
+    scenario.write_text(REOPENING_YAML, encoding="utf-8")
+    result = CliRunner().invoke(app, ["reopening", "--scenario", str(scenario), "--data",
+                                      str(data), "--out", str(root / "reopening"),
+                                      "--no-compare"])
+    assert result.exit_code == 0, result.output
+    return {"congestion": root / "congestion", "reopening": root / "reopening"}
 
 
 def robust_terms_tables() -> dict[str, pd.DataFrame]:
@@ -184,11 +209,11 @@ def _table(name: str, fn: Callable[[pd.DataFrame], pd.DataFrame], csv: bool = Tr
     return edit
 
 
-def _summary(fn: Callable[[dict], None]) -> Callable[[Path], None]:
+def _summary(fn: Callable[[dict], None], name: str = "summary.json") -> Callable[[Path], None]:
     def edit(run: Path) -> None:
-        doc = json.loads((run / "summary.json").read_text())
+        doc = json.loads((run / name).read_text())
         fn(doc)
-        (run / "summary.json").write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n")
+        (run / name).write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n")
     return edit
 
 
@@ -363,6 +388,41 @@ def _into_china_twice(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _later_tier(c: pd.DataFrame) -> pd.DataFrame:
+    """X1's 2.5 trucks of tier 2 moved to tier 3 (the same total; tier 2 left with room)."""
+    c = c.copy()
+    at2 = ((c["crossing_id"] == "x1") & (c["tier"] == 2)).to_numpy()
+    at3 = ((c["crossing_id"] == "x1") & (c["tier"] == 3)).to_numpy()
+    c.loc[at3, "trucks"] = float(c.loc[at2, "trucks"].iloc[0])
+    c.loc[at2, "trucks"] = 0.0
+    return c
+
+
+#: the reopening tree's branch in which X1 reopens on day 5 (told apart from the other on day 3)
+LATE_BRANCH = "branch-1-reopens-2024-01-06"
+
+
+def _one_more_tonne_on_day(period: int) -> Callable[[pd.DataFrame], pd.DataFrame]:
+    """1 t more on the first route flow of ``period`` (a decision the other branch, not yet
+    told apart, did not make)."""
+    def edit(d: pd.DataFrame) -> pd.DataFrame:
+        d = d.copy()
+        i = d.index[d["period"] == period][0]
+        d.loc[i, "flow_t"] += 1.0
+        return d
+    return edit
+
+
+def _arcs(renumber: Callable[[list], list]) -> Callable[[pd.DataFrame], pd.DataFrame]:
+    """The first route's arcs renumbered (``seq``) by ``renumber``."""
+    def edit(df: pd.DataFrame) -> pd.DataFrame:
+        df = df.copy()
+        mine = (df["route_id"] == df["route_id"].iloc[0]).to_numpy()
+        df.loc[mine, "seq"] = renumber(list(df.loc[mine, "seq"]))
+        return df
+    return edit
+
+
 def _booking_scenarios(n: int) -> Callable[[dict], None]:
     return lambda doc: doc["options"].setdefault("pricing", {}).update(booking_scenarios=n)
 
@@ -497,6 +557,90 @@ TAMPERS: dict[str, tuple[str, Callable[[Path], None]]] = {
     "robust: the closed year's unserved rows moved to a period the plan lacks": (
         "robust-priority", _table("scenario-1/unserved", lambda d: d.assign(
             period=d["period"] + 1))),
+    # ---- session 12: a crossings row lost, a certified run's gap bound deleted (verify/
+    # crossings.py, verify/optimality.py: a missing row and a claim without its bound)
+    "a crossings row dropped": ("static", _table("crossings", lambda d: d.iloc[1:])),
+    "the gap bound deleted from a certified run's summary": ("static", _summary(
+        lambda s: s["pricing"].pop("gap_bound_usd"))),
+    # ---- session 12: robust plan documents and tables missing, unreadable or out of range
+    # (the open gaps of verify/robust.py)
+    "robust: a probability made negative in run.json": ("robust", _run_json(
+        lambda doc: doc.update(probabilities=[-0.5, 1.5]))),
+    "robust: probabilities deleted from the summary": ("robust", _summary_without(
+        "probabilities")),
+    "robust: a scenario's probability deleted from its summary": ("robust", _summary(
+        lambda s: s.pop("probability"), "scenario-0/summary.json")),
+    "robust: unused_booking_factor deleted from the summary": ("robust", _summary_without(
+        "unused_booking_factor")),
+    "robust: the probability column dropped from the scenarios table": ("robust", _table(
+        "scenarios", lambda d: d.drop(columns="probability"))),
+    "robust: the seq column dropped from plan_arcs": ("robust", _table(
+        "plan_arcs", lambda d: d.drop(columns="seq"))),
+    "robust: summary.json deleted": ("robust", _delete("summary.json")),
+    "robust: summary.json not JSON": ("robust", lambda run: (run / "summary.json").write_text(
+        "{not json", encoding="utf-8")),
+    "robust: summary.json a JSON list": ("robust", lambda run: (run / "summary.json").write_text(
+        "[1, 2]\n", encoding="utf-8")),
+    "robust: plan_routes.parquet not a parquet file": ("robust", _garbage(
+        "plan_routes.parquet")),
+    "robust: scenarios deleted from run.json": ("robust", _run_json(
+        lambda doc: doc.pop("scenarios"))),
+    "robust: probabilities deleted from run.json": ("robust", _run_json(
+        lambda doc: doc.pop("probabilities"))),
+    "robust: booking subsets limited to the plan's two scenarios in run.json": ("robust",
+        _run_json(_booking_scenarios(2))),
+    "robust: a route's first two arcs swapped": ("robust-spot", _table("plan_arcs", _arcs(
+        lambda seq: [1, 0, *seq[2:]]))),
+    "robust: a route's last arc numbered past a gap": ("robust-spot", _table("plan_arcs", _arcs(
+        lambda seq: [*seq[:-1], seq[-1] + 1]))),
+    "robust: a route's first arc renamed to an unknown arc": ("robust-spot", _table(
+        "plan_arcs", lambda d: d.assign(arc_id=["nowhere:a_to_b", *d["arc_id"].iloc[1:]]))),
+    # ---- session 12: congestion tiers and a reopening tree (verify/congestion.py and
+    # verify/reopening.py); the check each must fail is NAMED_CHECKS'
+    "congestion: tier 2's trucks zeroed": ("congestion", _table("congestion", lambda c: c.assign(
+        trucks=c["trucks"].where(c["tier"] != 2, 0.0)))),
+    "congestion: the delay cost doubled": ("congestion", _table(
+        "congestion", lambda c: c.assign(cost_usd=c["cost_usd"] * 2))),
+    "congestion: an hour more in every tier": ("congestion", _table(
+        "congestion", lambda c: c.assign(hours=c["hours"] + 1))),
+    "congestion: the link duals raised": ("congestion", _table("congestion", lambda c: c.assign(
+        link_dual_usd_per_truck=c["link_dual_usd_per_truck"] + 100))),
+    "congestion: X1's tier-2 trucks moved to tier 3": ("congestion", _table(
+        "congestion", _later_tier)),
+    "congestion: the summary's delay cost lowered": ("congestion", _summary(
+        lambda s: s.update(congestion_cost_usd=s["congestion_cost_usd"] - 10))),
+    "reopening: a branch ships on day 2 what it cannot know yet": ("reopening", _table(
+        f"{LATE_BRANCH}/route_flows", _one_more_tonne_on_day(2))),
+    "reopening: the expected objective raised": ("reopening", _summary(
+        lambda s: s.update(expected_objective_usd=s["expected_objective_usd"] + 10))),
+    "reopening: the gap bound tightened": ("reopening", _summary(
+        lambda s: s.update(gap_bound_usd=s["gap_bound_usd"] - 500))),
+    "reopening: a branch's lower bound above its foresight": ("reopening", _table(
+        "branches", lambda d: d.assign(foresight_lower_bound_usd=d[
+            "foresight_lower_bound_usd"] + np.array([0.0, 5000.0])))),
+    "reopening: routing claimed certified": ("reopening", _summary(
+        lambda s: s.update(routing="certified"))),
+    "reopening: the branch probabilities changed": ("reopening", _table(
+        "branches", lambda d: d.assign(probability=[0.7, 0.3]))),
+    "reopening: the EVPI lowered": ("reopening", _summary(
+        lambda s: s.update(evpi_usd=s["evpi_usd"] - 100))),
+}
+
+#: the check each session-12 tamper must fail (with its edit alone; test_tamper.py)
+NAMED_CHECKS = {
+    "congestion: tier 2's trucks zeroed": "congestion_link",
+    "congestion: the delay cost doubled": "congestion_cost",
+    "congestion: an hour more in every tier": "congestion_tiers",
+    "congestion: the link duals raised": "congestion_dual",
+    "congestion: X1's tier-2 trucks moved to tier 3": "congestion_order",
+    "congestion: the summary's delay cost lowered": "congestion_cost",
+    "reopening: a branch ships on day 2 what it cannot know yet": "nonanticipative_dispatch",
+    "reopening: the expected objective raised": "expected_objective",
+    "reopening: the gap bound tightened": "gap_bound",
+    "reopening: a branch's lower bound above its foresight": "gap_bound",
+    "reopening: routing claimed certified": "gap_bound",
+    "reopening: the branch probabilities changed": "tree_branches",
+    "reopening: the EVPI lowered": "evpi",
 }
 
 #: the check each robust tamper must fail (with its edit alone; test_tamper.py)
@@ -535,6 +679,22 @@ ROBUST_CHECKS = {
     "robust: the gap bound deleted from the summary": "manifest",
     "robust: booking subsets limited to one scenario in run.json": "booking_route_dual",
     "robust: the closed year's unserved rows moved to a period the plan lacks": "duality_gap",
+    "robust: a probability made negative in run.json": "probability",
+    "robust: probabilities deleted from the summary": "probability",
+    "robust: a scenario's probability deleted from its summary": "probability",
+    "robust: unused_booking_factor deleted from the summary": "verifier",
+    "robust: the probability column dropped from the scenarios table": "verifier",
+    "robust: the seq column dropped from plan_arcs": "verifier",
+    "robust: summary.json deleted": "tables",
+    "robust: summary.json not JSON": "tables",
+    "robust: summary.json a JSON list": "tables",
+    "robust: plan_routes.parquet not a parquet file": "tables",
+    "robust: scenarios deleted from run.json": "verifier",
+    "robust: probabilities deleted from run.json": "verifier",
+    "robust: booking subsets limited to the plan's two scenarios in run.json": "manifest",
+    "robust: a route's first two arcs swapped": "route",
+    "robust: a route's last arc numbered past a gap": "route",
+    "robust: a route's first arc renamed to an unknown arc": "route",
 }
 
 #: facts the verifier must re-derive: caught even with a fresh manifest and marker
@@ -545,7 +705,14 @@ RE_DERIVABLE = [name for name in TAMPERS if name not in (
     "robust: a scenario's route flows deleted",
     # a restricted plan claiming no bound is a state a plan may be in: only the manifest tells
     # it was not the run's
-    "robust: the gap bound deleted from the summary")]
+    "robust: the gap bound deleted from the summary",
+    # session 12: a document that is not JSON cannot be re-signed (its volatile keys are
+    # read); subsets limited to as many scenarios as the plan has change nothing it states
+    "robust: summary.json not JSON",
+    "robust: booking subsets limited to the plan's two scenarios in run.json",
+    # a certified run's certificate is re-checked with or without the bound, and holds: only
+    # the manifest tells the summary was edited
+    "the gap bound deleted from a certified run's summary")]
 
 
 def resign(run: Path) -> None:

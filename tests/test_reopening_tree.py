@@ -31,7 +31,7 @@ import json
 import jsonschema
 import pytest
 from clitools import invoke
-from helpers import border_data, day, dated
+from helpers import REOPENING_YAML, border_data, dated, day, reopening_network
 from typer.testing import CliRunner
 
 from borderflow.data.scenario import CloseEvent, Window
@@ -42,11 +42,7 @@ TOL = 1e-6
 
 
 def _network(t, waiting: float = 300.0):
-    t["supply"].loc[0, "supply_t_per_year"] = 200 * 31 * 12
-    t["links"].loc[0, "travel_h"] = 30
-    p = t["parameters"]
-    p.loc[p["parameter"] == "waiting_cost_usd_per_truck_day", "value"] = waiting
-    return t
+    return reopening_network(t, waiting)
 
 
 def _tables(tmp_path, tiny_tables):
@@ -157,9 +153,7 @@ def test_cli_writes_a_folder_that_verify_rechecks(tmp_path, tiny_tables, flags, 
 
     data = border_data(tmp_path, "data", _network(tiny_tables))
     yaml = tmp_path / "odds.yaml"
-    yaml.write_text("name: odds\nhorizon: {start: 2024-01-01, days: 8}\nevents:\n"
-                    "  - {crossing: x1, close: {from: 2024-01-03, to: 2024-01-03}, "
-                    "reopening_odds: {2024-01-04: 0.8, 2024-01-06: 0.2}}\n")
+    yaml.write_text(REOPENING_YAML)
     runner = CliRunner()
     out = tmp_path / "tree"
     r = invoke(runner, app, ["reopening", "--scenario", str(yaml), "--data", str(data),

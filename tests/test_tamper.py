@@ -7,7 +7,8 @@ a throttle and trucks already queued, some too long (so the queue and spoilage t
 empty). Three robust plan folders are written beside them (``tampers.solve_robust_runs``: a
 certified plan with a binding slot quota, a restricted one with a gap bound, one buying on the
 spot market). Each tamper edits a copy of one of them the way a spreadsheet or a script would;
-a robust tamper must also fail the check ``ROBUST_CHECKS`` names.
+a robust tamper must also fail the check ``ROBUST_CHECKS`` names (a congestion or
+reopening-tree tamper, ``NAMED_CHECKS``).
 
 Two suites:
 
@@ -31,7 +32,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from tampers import RE_DERIVABLE, ROBUST_CHECKS, TAMPERS, resign, solve_runs
+from tampers import NAMED_CHECKS, RE_DERIVABLE, ROBUST_CHECKS, TAMPERS, resign, solve_runs
 from typer.testing import CliRunner
 
 from borderflow.cli import app
@@ -40,7 +41,8 @@ from borderflow.verify import EXIT_VIOLATIONS
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory) -> dict[str, Path]:
-    """The solved runs (static with a full gate, dated with queues, six robust plans):
+    """The solved runs (static with a full gate, dated with queues, six robust plans, static
+    with congestion tiers, a reopening tree):
     tampers.solve_runs."""
     return solve_runs(tmp_path_factory.mktemp("tamper"))
 
@@ -76,7 +78,7 @@ def test_a_tampered_run_fails_verification(runs, tmp_path, name):
     which, edit = TAMPERS[name]
     run = _copy(runs, which, tmp_path)
     edit(run)
-    _verify_fails(run, tmp_path, ROBUST_CHECKS.get(name))
+    _verify_fails(run, tmp_path, ROBUST_CHECKS.get(name, NAMED_CHECKS.get(name)))
 
 
 @pytest.mark.parametrize("name", RE_DERIVABLE)

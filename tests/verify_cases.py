@@ -34,7 +34,7 @@ from pathlib import Path
 
 import pandas as pd
 import tiny
-from helpers import dated, day, only_x1, realistic_network, two_regions
+from helpers import dated, day, keep_rows, only_x1, realistic_network, two_regions
 from tampers import RE_DERIVABLE, RUNS, TAMPERS, resign, solve_runs
 
 from borderflow.data.dataset import load_dataset
@@ -104,10 +104,20 @@ def _surprise(**kw) -> Scenario:
         **{"from": day(2), "to": day(3)}), **kw))
 
 
-def _hold(first: str, last: str) -> str:
-    return ("name: hold\nhorizon: {start: 2023-01-01, days: 6}\nevents:\n"
-            + "".join(f"  - {{crossing: {c}, hold_dispatch: {{}}, from: {first}, to: {last}}}\n"
+def _hold(first: str, last: str | None, before: str = "") -> str:
+    """Dispatch held at both gates from ``first`` to ``last`` (None: to the horizon's end),
+    after the events ``before`` (YAML lines)."""
+    to = f", to: {last}" if last else ""
+    return ("name: hold\nhorizon: {start: 2023-01-01, days: 6}\nevents:\n" + before
+            + "".join(f"  - {{crossing: {c}, hold_dispatch: {{}}, from: {first}{to}}}\n"
                       for c in ("x1", "x2")))
+
+
+def _keep_coming(t) -> None:
+    """``test_keep_coming.py``'s drivers who keep coming: half of the pre-news plan for one
+    day after the news (a floor of 100 t via X1 on day 2)."""
+    realistic_network(t)
+    t["behaviour"] = keep_rows(0.5, 1)
 
 
 def _terms(t, rows) -> None:
@@ -182,6 +192,7 @@ OTHER = {
     "terms/destination shares": (_two_regions_shares, None, None),
     "terms/road classes": (_road_classes, None, None),
     "terms/destination shares and rice": (_shares_and_rice, None, None),
+    "realistic/keep coming": (_keep_coming, _surprise(), REALISTIC),
 }
 
 #: dataset-level cases (test_origin_stock.py, test_licence_lever.py): name -> (tables, the
@@ -204,6 +215,9 @@ DATASET = {
     "licence/part of the month": ("licence", STATIC_PART % 15, None),
     "licence/part of the month checked shorter": ("licence", STATIC_PART % 15,
                                                   STATIC_PART % 10),
+    "stock/held after a closure": ("stock", _hold("2023-01-02", "2023-01-03", (
+        "  - {crossing: x2, close: {from: 2023-01-04, to: 2023-01-04}}\n")), None),
+    "stock/held to the horizon's end": ("stock", _hold("2023-01-05", None), None),
 }
 
 
@@ -245,6 +259,13 @@ def _china_flows(scale: float | None = None, text: bool = False) -> Callable:
     return edit
 
 
+def _kept(edit: Callable[[pd.DataFrame], pd.DataFrame], table: str = "keep_coming"
+          ) -> Callable:
+    """The keep-coming case's ``table`` edited (``test_keep_coming.py``'s tampered floors)."""
+    return lambda res: type(res)(**{**res.tables(), "summary": res.summary,
+                                    table: edit(getattr(res, table).copy())})
+
+
 def _no_yunnan(res):
     rf = res.route_flows.copy()
     rf.loc[rf["market"] == "cn-k", "flow_t"] = 0.0
@@ -271,6 +292,14 @@ EDITED = {
         res)(**{**res.tables(), "summary": {k: v for k, v in res.summary.items()
                                             if k != "foresight_objective_usd"}})),
     "edited/stock released 50 t less": ("stock/held", _stock_released_less),
+    "edited/keep-coming floor halved": ("realistic/keep coming", _kept(
+        lambda k: k.assign(floor_t=k["floor_t"] / 2))),
+    "edited/keep-coming floor a day late": ("realistic/keep coming", _kept(
+        lambda k: k.assign(period=k["period"] + 1))),
+    "edited/keep-coming reaction lag 1": ("realistic/keep coming", _summary_edit(
+        reaction_lag_days=1)),
+    "edited/keep-coming day 2's flows dropped": ("realistic/keep coming", _kept(
+        lambda f: f[f["period"] != 2], "route_flows")),
     "edited/nothing to Yunnan": ("terms/destination shares", _no_yunnan),
     "edited/nothing to China": ("terms/destination shares", _china_flows(0.0)),
     "edited/half a tonne to China": ("terms/destination shares", _china_flows(0.5)),
