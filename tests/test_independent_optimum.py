@@ -141,10 +141,10 @@ def test_arc_lp_with_congestion_tiers_reproduces_the_network_optimum(tmp_path):
     """The embedded dataset with the congestion tiers of tools/congestion_prior switched on
     (hours 0 / 2 / 6 / 24 at 50 / 75 / 90 % of capacity, first come, first served within a
     lane at 15 USD per truck-hour of cargo): borderflow's certified base day and the
-    independent arc LP with the same convex delay cost agree to the cent (-33,910,970.87
-    USD/day, 11,742.11 above the base day without tiers). The session 10 form of the same
-    tiers (``congestion_fifo`` 0: each product's own value of time) gives -33,920,197.28 in
-    the arc LP (both since the Quang Ngai watermelon correction of 5 Dec 2026)."""
+    independent arc LP with the same convex delay cost agree to the cent (-33,588,169.77
+    USD/day, 10,303.15 above the base day without tiers). The session 10 form of the same
+    tiers (``congestion_fifo`` 0: each product's own value of time) gives -33,596,321.30 in
+    the arc LP (both since the Lao cassava and timber re-basing of session 13)."""
     data = tmp_path / "data"
     shutil.copytree(arc_lp.DEFAULT_DATA, data)
     prior = Path(__file__).parents[1] / "tools" / "congestion_prior"
@@ -154,10 +154,10 @@ def test_arc_lp_with_congestion_tiers_reproduces_the_network_optimum(tmp_path):
             fh.writelines(rows)
     inst = arc_lp.read_instance(data)
     sol = arc_lp.solve_arc_lp(inst)
-    assert round(sol.objective_usd, 2) == -33_910_970.87
+    assert round(sol.objective_usd, 2) == -33_588_169.77
     by_product = arc_lp.solve_arc_lp(dataclasses.replace(
         inst, congestion_lane_usd_per_truck_h=None))
-    assert round(by_product.objective_usd, 2) == -33_920_197.28
+    assert round(by_product.objective_usd, 2) == -33_596_321.30
     out = tmp_path / "run"
     subprocess.run(_borderflow() + ["solve", "--data", str(data), "--out", str(out)],
                    check=True, capture_output=True)
