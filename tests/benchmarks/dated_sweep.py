@@ -123,6 +123,7 @@ def in_process_measure(gates: list, cold: list, days: int = 60) -> dict:
     same per-scenario CPU seconds a sweep's worker reports, on a machine too loaded for the
     whole sweep."""
     from borderflow.sweeps.worker import Job, ModelCache, solve_job
+    from derive import each_scenario_ratios
 
     plan = sweep_plan(days, gates=gates)
     cache = ModelCache(freeze=True)  # as on a Dask worker
@@ -162,6 +163,10 @@ def in_process_measure(gates: list, cold: list, days: int = 60) -> dict:
             "speedup_cpu_per_scenario_all": c / float(np.mean(warm_cpu)) if same else None,
             "per_scenario_speedups": {n: cold_rows[n]["cpu_s"] / rows[n]["cpu_s"]
                                       for n in same},
+            **{k: v for k, v in each_scenario_ratios(
+                {"cpu_s": {n: cold_rows[n]["cpu_s"] for n in same}},
+                {"cpu_s": {n: rows[n]["cpu_s"] for n in same}}).items()
+               if k != "speedup_each_scenario"},
             "max_rel_objective_diff": max((abs(rows[n]["objective_usd"]
                                                - cold_rows[n]["objective_usd"])
                                            / max(1.0, abs(cold_rows[n]["objective_usd"]))
@@ -200,6 +205,8 @@ def sweep_main(args) -> None:
     from borderflow.data.dataset import load_dataset
     from borderflow.data.scenario_checks import Catalog
 
+    from derive import each_scenario_ratios
+
     gates = Catalog.of(load_dataset(None, check_borders=False)).open_crossings()
     gates = gates if args.gates == 0 else gates[:args.gates]
     load = os.getloadavg()
@@ -232,6 +239,9 @@ def sweep_main(args) -> None:
         "speedup_cpu_per_scenario": c / w,
         "speedup_cpu_per_scenario_all": c / warm["per_scenario_cpu_s"],
         "per_scenario_speedups": {n: cold["cpu_s"][n] / warm["cpu_s"][n] for n in same},
+        **{k: v for k, v in each_scenario_ratios(cold, warm).items()
+           if k != "speedup_each_scenario"},
+        "speedup_whole_sweep_target": cold["per_scenario_s"] / warm["per_scenario_s"],
         "fixed_cpu_s": warm["fixed_cpu_s"], "whole_sweep_wall_per_scenario_s":
         warm["per_scenario_s"], "speedup_whole_sweep": c / warm["per_scenario_s"],
         "max_rel_objective_diff": diff}), flush=True)
