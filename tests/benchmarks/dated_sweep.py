@@ -209,6 +209,8 @@ def sweep_main(args) -> None:
 
     gates = Catalog.of(load_dataset(None, check_borders=False)).open_crossings()
     gates = gates if args.gates == 0 else gates[:args.gates]
+    if args.gate_list:  # these closures only, in this order
+        gates = [g for g in args.gate_list.split(",") if g]
     load = os.getloadavg()
     if args.in_process:
         cold = [g for g in args.cold_gates.split(",") if g] if args.cold_gates else \
@@ -288,6 +290,8 @@ def main() -> None:
     ap.add_argument("--in-process", action="store_true",
                     help="--sweep: one worker's cache in this process (no Dask)")
     ap.add_argument("--cold-gates", default="", help="--sweep: these closures cold")
+    ap.add_argument("--gate-list", default="",
+                    help="--sweep: these closures warm (comma-separated; instead of --gates)")
     args = ap.parse_args()
     if args.sweep:
         sys.path.insert(0, str(HERE.parent.parent))
