@@ -420,9 +420,7 @@ def generate_columns(model: Prepared, summary: SolveSummary, options: RunOptions
     reference : ReferencePricing, optional
         A dated sweep's kept reference pricing (:mod:`borderflow.model.dated_reuse`): each
         pass reuses its searches where the duals they read are the reference's (the same
-        result, faster). With it, each pass is kept too, and a pass after a re-solve over
-        new routes also reuses the searches of the scenario's previous pass whose duals the
-        re-solve left as they were.
+        result, faster).
 
     Returns
     -------
@@ -457,10 +455,8 @@ def generate_columns(model: Prepared, summary: SolveSummary, options: RunOptions
         progress("pricing", None, None, f"pricing round {routing.rounds + 1}: routes of "
                                         "negative reduced cost")
         try:
-            # a sweep scenario's pass is kept for its next one: a search whose duals its
-            # re-solve left as they were takes this pass's result (the same bits)
-            columns, least, gap, entries, notes, seconds, own = price_once(
-                model, options, inputs, reference, keep=reference is not None)
+            columns, least, gap, entries, notes, seconds = price_once(model, options, inputs,
+                                                                      reference)
         except PricingLimitError as err:  # the pass did not finish: no bound is claimed
             routing.rounds += 1
             routing.min_reduced_cost_usd_per_t = routing.gap_bound_usd = None
@@ -478,9 +474,6 @@ def generate_columns(model: Prepared, summary: SolveSummary, options: RunOptions
         routes = grow(routing, pricing, net, model.routes, columns, least)
         if routes is None:
             break
-        if own is not None:
-            base = reference if isinstance(reference, tuple) else (reference,)
-            reference = (base[0], own)  # the sweep's reference, then this scenario's last
         added += len(routes.routes) - len(model.routes.routes)
         start = keyed_basis(model.session, model.built) if pricing.warm else None
         aggregate = model.built.index.aggregated

@@ -70,22 +70,19 @@ def not_priced(model, summary) -> str:
     return ""
 
 
-def price_once(model, options, inputs, reference=None, keep: bool = False) -> tuple:
+def price_once(model, options, inputs, reference=None) -> tuple:
     """One pricing pass of a solved model: ``(columns, least reduced cost, gap bound,
-    initial-queue entries a new stream could improve, notes, seconds, kept pass)``;
-    ``notes``: other reasons the run cannot be certified though no column prices out (stock
-    at origins, :func:`borderflow.model.stock_bound.stock_gap_bound`). ``reference``: a dated
-    sweep reference's pass, or a tuple of passes (:mod:`borderflow.model.dated_reuse`), whose
-    searches are reused where this model's duals are their own (the same result); ``keep``
-    (dated): the pass itself kept for reuse by the next (the last element; else ``None``)."""
+    initial-queue entries a new stream could improve, notes, seconds)``; ``notes``: other
+    reasons the run cannot be certified though no column prices out (stock at origins,
+    :func:`borderflow.model.stock_bound.stock_gap_bound`). ``reference``: a dated sweep
+    reference's pass (:mod:`borderflow.model.dated_reuse`), whose searches are reused where
+    this model's duals are its own (the same result)."""
     t0 = time.perf_counter()
     pricing = options.pricing
     notes = []
-    kept = None
     if model.net.dated:
         found = price_dated_model(model.session, model.built, model.net, pricing, inputs,
-                                  reference, keep=keep)
-        kept = found.reference
+                                  reference)
         least, gap, notes = dated_gap_bound_usd(found, model.net, pricing.tolerance_usd_per_t,
                                                 model.built)
         notes = notes + limited_note(found, pricing)
@@ -93,7 +90,7 @@ def price_once(model, options, inputs, reference=None, keep: bool = False) -> tu
     else:
         found, _ = timed_pricing(model.session, model.built, model.net, pricing, inputs)
         (least, gap), entries = gap_bound_usd(found, model.net), 0
-    return found.columns, least, gap, entries, notes, time.perf_counter() - t0, kept
+    return found.columns, least, gap, entries, notes, time.perf_counter() - t0
 
 
 def limited_note(found, pricing) -> list[str]:

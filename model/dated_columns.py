@@ -31,7 +31,7 @@ import pandas as pd
 
 from .column_generation import Pricing, _row_duals, entry_prices
 from .dated_pricing import DatedDuals, initial_queue_bounds, price_dated
-from .dated_reuse import ReferencePricing, Reuse, Reuses
+from .dated_reuse import ReferencePricing, Reuse
 from .formulation import BuiltModel
 from .network import FreightNetwork
 from .origin_stock import has_hold
@@ -121,15 +121,14 @@ def read_dated_duals(session, built: BuiltModel, net: FreightNetwork,
 
 def price_dated_model(session, built: BuiltModel, net: FreightNetwork, pricing: Pricing,
                       inputs: tuple[PricingGraph, list[PricingProduct]],
-                      reference: ReferencePricing | tuple | None = None,
+                      reference: ReferencePricing | None = None,
                       keep: bool = False) -> DatedPricing:
     """Price every (origin, product, dispatch day) of a solved dated model with its duals,
     and bound what a new stream could make of each initial-queue entry.
 
-    ``reference``: a sweep reference's pass (:mod:`borderflow.model.dated_reuse`), or a
-    tuple of such passes tried in turn (:class:`~borderflow.model.dated_reuse.Reuses`):
-    searches whose inputs are bit for bit a pass's own take its results (the same pass,
-    faster); ``keep``: return this pass as such a reference (``DatedPricing.reference``)."""
+    ``reference``: a sweep reference's pass (:mod:`borderflow.model.dated_reuse`): searches
+    whose inputs are bit for bit its own take its results (the same pass, faster); ``keep``:
+    return this pass as such a reference (``DatedPricing.reference``)."""
     graph, products = inputs
     duals, eta = read_dated_duals(session, built, net, graph)
     options = (pricing.columns_per_pair, pricing.tolerance_usd_per_t, pricing.max_labels,
@@ -141,10 +140,8 @@ def price_dated_model(session, built: BuiltModel, net: FreightNetwork, pricing: 
                              supply_usd_per_t=dict(duals.supply_usd_per_t),
                              cells=hold_cells(net, built))
         bands = shelf_bands(stock.shelf)
-    kept = () if reference is None or bands is not None else \
-        reference if isinstance(reference, tuple) else (reference,)
-    reuse = Reuses([Reuse(r, duals, graph, products, options) for r in kept if r is not None])
-    reuse = reuse if reuse.ok else None
+    reuse = None if reference is None or bands is not None else \
+        Reuse(reference, duals, graph, products, options)
     record = {} if keep and bands is None else None
     result = price_dated(graph, products, duals, days, max_columns=pricing.columns_per_pair,
                          tolerance=pricing.tolerance_usd_per_t, max_labels=pricing.max_labels,

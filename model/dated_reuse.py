@@ -34,7 +34,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["ReferencePricing", "Reuse", "Reuses"]
+__all__ = ["ReferencePricing", "Reuse"]
 
 
 @dataclass
@@ -150,26 +150,3 @@ class Reuse:
         if self._closures and any(k in found[2] for k in self._closures):
             return None  # it looked at a crossing day closed in one pass only
         return found
-
-
-class Reuses:
-    """Several kept passes tried in turn: a search takes the result of the first whose inputs
-    are bit for bit its own (each :class:`Reuse` decides as above). A sweep scenario whose
-    pricing finds routes prices again after its re-solve with both the sweep's reference and
-    its own previous pass: a search whose duals that re-solve left as they were takes its own
-    previous result. Which pass answers does not matter: a search's result is a
-    deterministic function of the inputs each checks, so every candidate gives the same bits.
-    """
-
-    def __init__(self, reuses: list):
-        self.reuses = [r for r in reuses if r.ok]
-        self.ok = bool(self.reuses)
-
-    def result(self, product, origin: str, t: int):
-        """The first kept pass's ``(pair row, column rows, looked)`` of this search that can be
-        reused, else None."""
-        for reuse in self.reuses:
-            got = reuse.result(product, origin, t)
-            if got is not None:
-                return got
-        return None
