@@ -46,6 +46,23 @@ def step_seconds(stats: pstats.Stats) -> dict:
     return {k: round(v, 3) for k, v in out.items()} | {"calls": calls}
 
 
+def _count_searches() -> list:
+    """Record each dated pricing pass's searches run and reused (a list the caller reads and
+    clears): ``pricing_scope.price_dated_model`` wrapped, nothing else changed."""
+    import borderflow.pricing_scope as scope
+
+    passes, price = [], scope.price_dated_model
+
+    def counted(*args, **kwargs):
+        found = price(*args, **kwargs)
+        stats = found.result.stats
+        passes.append({"searched": stats.get("searched"), "reused": stats.get("reused", 0)})
+        return found
+
+    scope.price_dated_model = counted
+    return passes
+
+
 def main() -> None:
     """Build the cache's model once (unprofiled), then profile each closure warm."""
     sys.path.insert(0, str(HERE))
@@ -61,6 +78,7 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=1, help="solve each closure N times")
     args = ap.parse_args()
     gates = [g for g in args.gates.split(",") if g]
+    passes = _count_searches()
     plan = sweep_plan(args.days, gates=gates)
     cache = ModelCache(freeze=True)
     cache.setup()
@@ -79,6 +97,8 @@ def main() -> None:
                    "iterations": o.solve.get("iterations"), "routing": s.get("routing"),
                    "routes_generated": (s.get("pricing") or {}).get("routes_generated"),
                    "loadavg": os.getloadavg()}
+            row["passes"] = passes[:]  # searches run and reused, per pricing pass
+            passes.clear()
             if e.scenario.name != "baseline":
                 stats = pstats.Stats(prof)
                 row["steps_cpu_s_profiled"] = step_seconds(stats)
