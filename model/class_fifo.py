@@ -57,7 +57,7 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from .fifo import TOL_T, stream_arrays
-from .pyomo_layer import var_values
+from .pyomo_layer import column_values, var_values
 from .table_memo import same
 
 #: lane labels of :func:`lane_classes`
@@ -354,12 +354,12 @@ def class_fifo(built, plan_usd: float, lp_optimum_usd: float | None = None,
         # a kept model whose values are its first reading's: that reading's cost change and
         # demand excess (functions of the values and the replay, itself of the values)
         cost = m.objective.cost_arrays() if keep else None
-        values = None if cost is None else [cost[0][j].value for j in cost[1]]
-        if values is None or None in values:
+        values = None if cost is None else column_values(cost[0])[cost[1]]  # NaN: none
+        if values is None or np.isnan(values).any():
             delta, excess = replayed()
         else:
             delta, excess = same(streams, "class_fifo", (
-                np.array(values), inflow, dep, lp_exp, lp_queue, moved,
+                values, inflow, dep, lp_exp, lp_queue, moved,
                 var_values(m.route_flow, len(m.route_flow))), replayed)
         upper += delta
     feasible = not (excess > 0).any()

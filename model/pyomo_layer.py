@@ -447,8 +447,11 @@ def _array_values(comp: ArrayVar) -> np.ndarray:
     """An :class:`ArrayVar`'s values (NaN: none), its made entries' own values over the
     array's."""
     out = comp._values.copy()
-    for k, v in comp.made().items():
-        out[k] = np.nan if v._value is None else v._value
+    made = comp.made()
+    if made:  # in bulk: a sweep's kept model has every valued column made
+        keys = np.fromiter(made.keys(), dtype=np.int64, count=len(made))
+        out[keys] = np.fromiter((np.nan if v._value is None else v._value
+                                 for v in made.values()), dtype=float, count=len(made))
     return out
 
 

@@ -123,6 +123,7 @@ def in_process_measure(gates: list, cold: list, days: int = 60) -> dict:
     same per-scenario CPU seconds a sweep's worker reports, on a machine too loaded for the
     whole sweep."""
     from borderflow.sweeps.worker import Job, ModelCache, solve_job
+    from derive import each_scenario_ratios
 
     plan = sweep_plan(days, gates=gates)
     cache = ModelCache(freeze=True)  # as on a Dask worker
@@ -162,6 +163,10 @@ def in_process_measure(gates: list, cold: list, days: int = 60) -> dict:
             "speedup_cpu_per_scenario_all": c / float(np.mean(warm_cpu)) if same else None,
             "per_scenario_speedups": {n: cold_rows[n]["cpu_s"] / rows[n]["cpu_s"]
                                       for n in same},
+            **{k: v for k, v in each_scenario_ratios(
+                {"cpu_s": {n: cold_rows[n]["cpu_s"] for n in same}},
+                {"cpu_s": {n: rows[n]["cpu_s"] for n in same}}).items()
+               if k != "speedup_each_scenario"},
             "max_rel_objective_diff": max((abs(rows[n]["objective_usd"]
                                                - cold_rows[n]["objective_usd"])
                                            / max(1.0, abs(cold_rows[n]["objective_usd"]))
@@ -200,8 +205,12 @@ def sweep_main(args) -> None:
     from borderflow.data.dataset import load_dataset
     from borderflow.data.scenario_checks import Catalog
 
+    from derive import each_scenario_ratios
+
     gates = Catalog.of(load_dataset(None, check_borders=False)).open_crossings()
     gates = gates if args.gates == 0 else gates[:args.gates]
+    if args.gate_list:  # these closures only, in this order
+        gates = [g for g in args.gate_list.split(",") if g]
     load = os.getloadavg()
     if args.in_process:
         cold = [g for g in args.cold_gates.split(",") if g] if args.cold_gates else \
@@ -232,6 +241,9 @@ def sweep_main(args) -> None:
         "speedup_cpu_per_scenario": c / w,
         "speedup_cpu_per_scenario_all": c / warm["per_scenario_cpu_s"],
         "per_scenario_speedups": {n: cold["cpu_s"][n] / warm["cpu_s"][n] for n in same},
+        **{k: v for k, v in each_scenario_ratios(cold, warm).items()
+           if k != "speedup_each_scenario"},
+        "speedup_whole_sweep_target": cold["per_scenario_s"] / warm["per_scenario_s"],
         "fixed_cpu_s": warm["fixed_cpu_s"], "whole_sweep_wall_per_scenario_s":
         warm["per_scenario_s"], "speedup_whole_sweep": c / warm["per_scenario_s"],
         "max_rel_objective_diff": diff}), flush=True)
@@ -278,6 +290,8 @@ def main() -> None:
     ap.add_argument("--in-process", action="store_true",
                     help="--sweep: one worker's cache in this process (no Dask)")
     ap.add_argument("--cold-gates", default="", help="--sweep: these closures cold")
+    ap.add_argument("--gate-list", default="",
+                    help="--sweep: these closures warm (comma-separated; instead of --gates)")
     args = ap.parse_args()
     if args.sweep:
         sys.path.insert(0, str(HERE.parent.parent))

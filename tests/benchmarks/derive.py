@@ -68,6 +68,24 @@ def _sweep(rebuild: dict, warm: dict) -> None:
     warm["speedup_solve_only"] = rebuild["total_s"] / warm["solve_s"]
 
 
+def each_scenario_ratios(cold: dict, warm: dict) -> dict:
+    """Target 3's other reading, beside the whole-sweep one: for each closure solved both ways,
+    its cold CPU s over its warm CPU s on its worker (the scenario alone: bounds, re-solve,
+    pricing, its own routes, tables; ``cpu_s`` of :func:`dated_sweep.sweep_measure`), and
+    their minimum and median (``None`` when no closure was solved both ways)."""
+    cold_cpu, warm_cpu = cold.get("cpu_s") or {}, warm.get("cpu_s") or {}
+    each = {n: cold_cpu[n] / warm_cpu[n] for n in sorted(cold_cpu)
+            if warm_cpu.get(n) and cold_cpu[n] is not None}
+    values = sorted(each.values())
+    median = None
+    if values:
+        mid = len(values) // 2
+        median = values[mid] if len(values) % 2 else (values[mid - 1] + values[mid]) / 2
+    return {"speedup_each_scenario": each,
+            "speedup_each_scenario_min": values[0] if values else None,
+            "speedup_each_scenario_median": median}
+
+
 def derive(bench: str, rows: list[dict]) -> list[str]:
     """Put the group's ratios and ``optima_equal`` into ``rows``; return the labels of the
     comparisons whose optima differ (empty when all agree)."""
@@ -90,5 +108,6 @@ def derive(bench: str, rows: list[dict]) -> list[str]:
             list(cold["objectives"].values()),
             [warm["objectives"].get(k) for k in cold["objectives"]])
         warm["speedup_vs_cold_per_scenario"] = cold["per_scenario_s"] / warm["per_scenario_s"]
+        warm.update(each_scenario_ratios(cold, warm))
     return [f"{bench} {r.get('approach')} {r.get('days', r.get('instance', ''))}"
             for r in rows if r.get("optima_equal") is False]

@@ -59,6 +59,8 @@ COLUMNS = {
                     ("scenarios", "scenarios", "{}"), ("total s", "total_s", "{:.1f}"),
                     ("per scenario s", "per_scenario_s", "{:.2f}"),
                     ("vs cold", "speedup_vs_cold_per_scenario", "{:.1f}"),
+                    ("each vs cold, min", "speedup_each_scenario_min", "{:.1f}"),
+                    ("each vs cold, median", "speedup_each_scenario_median", "{:.1f}"),
                     ("CPU s", "child_cpu_s", "{:.0f}"), ("peak MB", "peak_rss_mb", "{:,.0f}"),
                     ("same optima", "optima_equal", "{}"), ("load", "loadavg_1min", "{:.1f}")],
     "uncertainty": [("samples", "samples", "{:,}"), ("warm s", "warm_median_s", "{:.3f}"),

@@ -170,6 +170,10 @@ def target_3(rows: list[dict]) -> Target:
     text = (f"{n} scenarios in {s:.1f} s on {warm.get('workers', 2)} workers "
             f"({_count(warm.get('failed'))} failed); {x:.1f}x per scenario vs cold; optima "
             + ("equal" if warm.get("optima_equal") is not False else "differ"))
+    lo, mid = warm.get("speedup_each_scenario_min"), warm.get("speedup_each_scenario_median")
+    if lo is not None:  # shown beside it; the status is judged on the whole sweep's ratio
+        text += (f"; each closure solved both ways, CPU cold / warm: min {lo:.1f}x, "
+                 f"median {mid:.1f}x")
     misses = [f"{n} scenarios" if n < 51 or _count(warm.get("failed")) else "",
               f"{s - 300:+.0f} s" if s >= 300 else "",
               f"{x:.1f}x < 20x" if x < 20 else "",
