@@ -682,6 +682,12 @@ TAMPERS: dict[str, tuple[str, Callable[[Path], None]]] = {
     # files, a tree without a bound, the VSS, EVPI and gap signs, a branch missing)
     "summary.json a JSON list": ("static", lambda run: (run / "summary.json").write_text(
         "[]\n", encoding="utf-8")),
+    "a flows row's arc renamed to an unknown arc": ("static", _table(
+        "flows", lambda d: d.assign(arc_id=["nowhere", *d["arc_id"].iloc[1:]]))),
+    "a route's first arc renamed to an unknown arc": ("static", _table(
+        "route_arcs", lambda d: d.assign(arc_id=["nowhere", *d["arc_id"].iloc[1:]]))),
+    "the crossings table's dual column dropped": ("static", _table(
+        "crossings", lambda d: d.drop(columns="dual_usd_per_truck"))),
     "congestion: the congestion table deleted": ("congestion", _delete(
         "congestion.parquet", "congestion.csv")),
     "congestion: a congestion table in a run without tiers": ("static", _tier_row),
