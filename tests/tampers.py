@@ -688,6 +688,18 @@ TAMPERS: dict[str, tuple[str, Callable[[Path], None]]] = {
         "route_arcs", lambda d: d.assign(arc_id=["nowhere", *d["arc_id"].iloc[1:]]))),
     "the crossings table's dual column dropped": ("static", _table(
         "crossings", lambda d: d.drop(columns="dual_usd_per_truck"))),
+    "the queues table's mean wait column dropped": ("dated", _table(
+        "queues", lambda d: d.drop(columns="mean_wait_days"))),
+    "a route arc's recorded from node changed": ("static", _table(
+        "route_arcs", lambda d: d.assign(from_node=[*d["from_node"].iloc[:1], "vn-a2",
+                                                    *d["from_node"].iloc[2:]]))),
+    "10 t of spoilage added to the unserved table": ("dated", _table(
+        "unserved", lambda d: d.assign(spoiled_t=d["spoiled_t"] + np.r_[10.0, np.zeros(
+            len(d) - 1)]))),
+    "the backlog's peak queue raised": ("dated", _table(
+        "backlog", lambda d: d.assign(peak_queue_trucks=d["peak_queue_trucks"] + 5))),
+    "the backlog's truck-days raised": ("dated", _table(
+        "backlog", lambda d: d.assign(truck_days_waited=d["truck_days_waited"] + 10))),
     "congestion: the congestion table deleted": ("congestion", _delete(
         "congestion.parquet", "congestion.csv")),
     "congestion: a congestion table in a run without tiers": ("static", _tier_row),
