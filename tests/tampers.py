@@ -18,6 +18,7 @@ named together with the run each edits and the check it must fail.)
 from __future__ import annotations
 
 import json
+import shutil
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -427,6 +428,58 @@ def _booking_scenarios(n: int) -> Callable[[dict], None]:
     return lambda doc: doc["options"].setdefault("pricing", {}).update(booking_scenarios=n)
 
 
+#: the reopening tree's branch in which X1 reopens on day 3
+EARLY_BRANCH = "branch-0-reopens-2024-01-04"
+
+
+def _tier_row(run: Path) -> None:
+    """A congestion table written into a run solved without congestion tiers (X1's 4 trucks
+    in one free tier): a table the run's parameters do not call for."""
+    _write(run, "congestion", pd.DataFrame([{
+        "crossing_id": "x1", "direction": "a_to_b", "period": 0, "product_id": "durian",
+        "tier": 1, "share_low": 0.0, "share_high": 1.0, "hours": 0.0,
+        "capacity_trucks_per_day": 4.0, "trucks": 4.0, "cost_usd_per_truck": 0.0,
+        "cost_usd": 0.0, "link_dual_usd_per_truck": 0.0, "tier_dual_usd_per_truck": 0.0}]))
+
+
+def _write(run: Path, name: str, df: pd.DataFrame) -> None:
+    df.to_parquet(run / f"{name}.parquet", index=False)
+    df.to_csv(run / f"{name}.csv", index=False, lineterminator="\n")
+
+
+def _free_tier_into_tier_2(c: pd.DataFrame) -> pd.DataFrame:
+    """X1's 5 trucks of the free tier 1 moved into tier 2 (tier 1 left empty, with room)."""
+    c = c.copy()
+    at1 = ((c["crossing_id"] == "x1") & (c["tier"] == 1)).to_numpy()
+    at2 = ((c["crossing_id"] == "x1") & (c["tier"] == 2)).to_numpy()
+    c.loc[at2, "trucks"] += float(c.loc[at1, "trucks"].iloc[0])
+    c.loc[at1, "trucks"] = 0.0
+    return c
+
+
+def _negative_vss(run: Path) -> None:
+    """An expectation policy 500 USD cheaper than the tree in every branch, and the VSS of
+    -500 USD this implies stated in the summary (consistent, but a VSS is never negative)."""
+    _table("branches", lambda d: d.assign(policy_objective_usd=d["tree_objective_usd"] - 500))(
+        run)
+    _summary(lambda s: s.update(vss_usd=-500.0))(run)
+
+
+def _no_gap_bound(routing: str) -> Callable[[dict], None]:
+    def edit(s: dict) -> None:
+        del s["gap_bound_usd"]
+        s.update(routing=routing, optimality="optimal over the run's routes; no gap bound")
+    return edit
+
+
+def _first_row_of_day(period: int) -> Callable[[pd.DataFrame], pd.DataFrame]:
+    return lambda d: d.drop(d.index[d["period"] == period][:1])
+
+
+def _rmtree(name: str) -> Callable[[Path], None]:
+    return lambda run: shutil.rmtree(run / name)
+
+
 #: name -> (run, edit); the first ten: the blind spots of issue 15 (its "CSV-only edits" are two
 #: here), then the two tampers that crashed the verifier, then new ones
 TAMPERS: dict[str, tuple[str, Callable[[Path], None]]] = {
@@ -624,9 +677,66 @@ TAMPERS: dict[str, tuple[str, Callable[[Path], None]]] = {
         "branches", lambda d: d.assign(probability=[0.7, 0.3]))),
     "reopening: the EVPI lowered": ("reopening", _summary(
         lambda s: s.update(evpi_usd=s["evpi_usd"] - 100))),
+    # ---- session 13: the states the session-12 cases left out (verify/congestion.py's table
+    # present iff tiers are on, tier order and link keys; verify/reopening.py's unreadable
+    # files, a tree without a bound, the VSS, EVPI and gap signs, a branch missing)
+    "summary.json a JSON list": ("static", lambda run: (run / "summary.json").write_text(
+        "[]\n", encoding="utf-8")),
+    "a flows row's arc renamed to an unknown arc": ("static", _table(
+        "flows", lambda d: d.assign(arc_id=["nowhere", *d["arc_id"].iloc[1:]]))),
+    "a route's first arc renamed to an unknown arc": ("static", _table(
+        "route_arcs", lambda d: d.assign(arc_id=["nowhere", *d["arc_id"].iloc[1:]]))),
+    "the crossings table's dual column dropped": ("static", _table(
+        "crossings", lambda d: d.drop(columns="dual_usd_per_truck"))),
+    "the queues table's mean wait column dropped": ("dated", _table(
+        "queues", lambda d: d.drop(columns="mean_wait_days"))),
+    "a route arc's recorded from node changed": ("static", _table(
+        "route_arcs", lambda d: d.assign(from_node=[*d["from_node"].iloc[:1], "vn-a2",
+                                                    *d["from_node"].iloc[2:]]))),
+    "10 t of spoilage added to the unserved table": ("dated", _table(
+        "unserved", lambda d: d.assign(spoiled_t=d["spoiled_t"] + np.r_[10.0, np.zeros(
+            len(d) - 1)]))),
+    "the backlog's peak queue raised": ("dated", _table(
+        "backlog", lambda d: d.assign(peak_queue_trucks=d["peak_queue_trucks"] + 5))),
+    "the backlog's truck-days raised": ("dated", _table(
+        "backlog", lambda d: d.assign(truck_days_waited=d["truck_days_waited"] + 10))),
+    "congestion: the congestion table deleted": ("congestion", _delete(
+        "congestion.parquet", "congestion.csv")),
+    "congestion: a congestion table in a run without tiers": ("static", _tier_row),
+    "congestion: X1's free tier-1 trucks moved into tier 2": ("congestion", _table(
+        "congestion", _free_tier_into_tier_2)),
+    "congestion: X2's tier trucks booked in the other direction": ("congestion", _table(
+        "congestion", lambda c: c.assign(direction=c["direction"].where(
+            c["crossing_id"] != "x2", "b_to_a")))),
+    "reopening: branches.parquet not a parquet file": ("reopening", _garbage(
+        "branches.parquet")),
+    "reopening: summary.json not JSON": ("reopening", lambda run: (
+        run / "summary.json").write_text("{not json", encoding="utf-8")),
+    "reopening: the gap bound deleted, restricted and said so": ("reopening", _summary(
+        _no_gap_bound("restricted"))),
+    "reopening: the gap bound deleted, routing claimed certified": ("reopening", _summary(
+        _no_gap_bound("certified"))),
+    "reopening: the gap bound zeroed, routing claimed certified": ("reopening", _summary(
+        lambda s: s.update(gap_bound_usd=0.0, routing="certified"))),
+    "reopening: a negative gap bound": ("reopening", _summary(
+        lambda s: s.update(gap_bound_usd=-s["gap_bound_usd"]))),
+    "reopening: the foresight lower bounds dropped": ("reopening", _table(
+        "branches", lambda d: d.drop(columns="foresight_lower_bound_usd"))),
+    "reopening: a negative VSS stated": ("reopening", _negative_vss),
+    "reopening: the foresight optima raised above the tree's": ("reopening", _table(
+        "branches", lambda d: d.assign(
+            foresight_objective_usd=d["foresight_objective_usd"] + 5000))),
+    "reopening: a branch's objective deleted from its summary": ("reopening", _summary(
+        lambda s: s.pop("objective_usd"), f"{EARLY_BRANCH}/summary.json")),
+    "reopening: the status set to time_limit": ("reopening", _summary(
+        lambda s: s.update(status="time_limit"))),
+    "reopening: a branch folder deleted": ("reopening", _rmtree(LATE_BRANCH)),
+    "reopening: a branch's first route flow of day 1 dropped": ("reopening", _table(
+        f"{LATE_BRANCH}/route_flows", _first_row_of_day(0))),
 }
 
-#: the check each session-12 tamper must fail (with its edit alone; test_tamper.py)
+#: the check each congestion or reopening-tree tamper (sessions 12, 13) must fail (with its
+#: edit alone; test_tamper.py)
 NAMED_CHECKS = {
     "congestion: tier 2's trucks zeroed": "congestion_link",
     "congestion: the delay cost doubled": "congestion_cost",
@@ -641,6 +751,25 @@ NAMED_CHECKS = {
     "reopening: routing claimed certified": "gap_bound",
     "reopening: the branch probabilities changed": "tree_branches",
     "reopening: the EVPI lowered": "evpi",
+    "congestion: the congestion table deleted": "congestion_tiers",
+    "congestion: a congestion table in a run without tiers": "congestion_tiers",
+    "congestion: X1's free tier-1 trucks moved into tier 2": "congestion_order",
+    "congestion: X2's tier trucks booked in the other direction": "congestion_link",
+    "reopening: branches.parquet not a parquet file": "tables",
+    "reopening: summary.json not JSON": "tables",
+    "reopening: the gap bound deleted, restricted and said so": "manifest",
+    "reopening: the gap bound deleted, routing claimed certified": "gap_bound",
+    "reopening: the gap bound zeroed, routing claimed certified": "gap_bound",
+    "reopening: a negative gap bound": "gap_bound",
+    "reopening: the foresight lower bounds dropped": "gap_bound",
+    "reopening: a negative VSS stated": "vss",
+    "reopening: the foresight optima raised above the tree's": "evpi",
+    "reopening: a branch's objective deleted from its summary": "expected_objective",
+    "reopening: the status set to time_limit": "solver_status",
+    # through the CLI the deleted folder's files are reported by the manifest alone; the
+    # re-signed copy fails tree_branches (the oracle's cases show both)
+    "reopening: a branch folder deleted": "manifest",
+    "reopening: a branch's first route flow of day 1 dropped": "nonanticipative_dispatch",
 }
 
 #: the check each robust tamper must fail (with its edit alone; test_tamper.py)
@@ -712,7 +841,11 @@ RE_DERIVABLE = [name for name in TAMPERS if name not in (
     "robust: booking subsets limited to the plan's two scenarios in run.json",
     # a certified run's certificate is re-checked with or without the bound, and holds: only
     # the manifest tells the summary was edited
-    "the gap bound deleted from a certified run's summary")]
+    "the gap bound deleted from a certified run's summary",
+    # session 13: the same for a reopening tree's summary; and a tree without a bound that
+    # says so is a state a tree may be in (only the manifest tells it was not the run's)
+    "reopening: summary.json not JSON",
+    "reopening: the gap bound deleted, restricted and said so")]
 
 
 def resign(run: Path) -> None:

@@ -34,7 +34,8 @@ from pathlib import Path
 
 import pandas as pd
 import tiny
-from helpers import dated, day, keep_rows, only_x1, realistic_network, two_regions
+from helpers import (congestion_tables, dated, day, keep_rows, only_x1, realistic_network,
+                     two_regions)
 from tampers import RE_DERIVABLE, RUNS, TAMPERS, resign, solve_runs
 
 from borderflow.data.dataset import load_dataset
@@ -221,6 +222,39 @@ DATASET = {
 }
 
 
+def _fifo_lane_tables():
+    """``test_congestion_fifo.py``'s network (session 13: the first oracle case with tiers that
+    clear first come, first served within a lane, ``congestion_fifo`` 1): durian (3 USD/t-h,
+    220 t) and rice (0.1 USD/t-h, 120 t), tiers waiting 0 / 2 / 6 / 24 h, a lane value of 19
+    USD per truck-hour; durian splits 9 trucks at X2 and 2 at X1 beside rice's 6."""
+    t = congestion_tables(tiny.base_tables(), hours=(0.0, 2.0, 6.0, 24.0), supply_t=220.0,
+                          products={"durian": 3.0, "rice": 0.1}, fifo_lane_usd=19.0)
+    tiny.add_product(t, "rice", supply_t_per_day=120.0, perishable=False, reefer=False)
+    return t
+
+
+#: solved after the others (their data folders keep their numbers): name -> tables
+LANES = {"congestion/fifo lane": _fifo_lane_tables}
+
+
+def _jump_the_queue(res):
+    """X1's durian all in tier 1 and rice in tiers 1-3 (the tier sums as solved): a queue jump
+    the lane forbids."""
+    c = res.congestion.copy()
+    at = c["crossing_id"].eq("x1")
+    for (p, k), v in {("durian", 1): 2.0, ("durian", 2): 0.0, ("durian", 3): 0.0,
+                      ("rice", 1): 3.0, ("rice", 2): 2.5, ("rice", 3): 0.5}.items():
+        c.loc[at & c["product_id"].eq(p) & c["tier"].eq(k), "trucks"] = v
+    c["cost_usd"] = c["trucks"] * c["cost_usd_per_truck"]
+    return type(res)(**{**res.tables(), "summary": res.summary, "congestion": c})
+
+
+def _lane_cost(factor: float):
+    def edit(res):
+        c = res.congestion.assign(cost_usd=res.congestion["cost_usd"] * factor)
+        return type(res)(**{**res.tables(), "summary": res.summary, "congestion": c})
+    return edit
+
 def _stock_tables(shelf_days: float = 3):
     """test_origin_stock.py's dataset: 200 t of durian a day in January."""
     t = tiny.base_tables()
@@ -304,13 +338,15 @@ EDITED = {
     "edited/nothing to China": ("terms/destination shares", _china_flows(0.0)),
     "edited/half a tonne to China": ("terms/destination shares", _china_flows(0.5)),
     "edited/a flow written as text": ("terms/destination shares", _china_flows(text=True)),
+    "edited/fifo lane queue jump": ("congestion/fifo lane", _jump_the_queue),
+    "edited/fifo lane cost at each product's value": ("congestion/fifo lane", _lane_cost(3.05)),
 }
 
 FOLDERS = ([f"folder/{n}" for n in RUNS] + [f"tamper/{n}" for n in TAMPERS]
            + [f"resigned/{n}" for n in RE_DERIVABLE])
 #: every case, in the order the oracle runs them
 NAMES = ([f"static/{n}" for n in STATIC] + [f"dated/{n}" for n in DATED] + ["dated/late"]
-         + list(OTHER) + list(DATASET) + list(EDITED) + FOLDERS)
+         + list(OTHER) + list(DATASET) + list(LANES) + list(EDITED) + FOLDERS)
 #: cases where every check must pass
 CLEAN = (set(NAMES) - set(EDITED) - {n for n in FOLDERS if not n.startswith("folder/")}
          - {"stock/checked against a shorter hold", "licence/dated checked a day later",
@@ -357,6 +393,9 @@ def solve_cases(root: Path) -> dict[str, Callable[[], pd.DataFrame]]:
         run, ds = solve(datasets[which], text)
         scenario = Scenario.from_yaml_text(checked, ds) if checked else run.net.scenario
         solved[name] = (run.results, ds, scenario, run.net)
+    for name, make in LANES.items():
+        run, _ = solve(make(), None)
+        solved[name] = (run.results, run.tables, run.net.scenario, run.net)
     for name, (base, edit) in EDITED.items():
         res, tables, scenario, net = solved[base]
         solved[name] = (edit(copy.deepcopy(res)), tables, scenario, net)
