@@ -147,7 +147,7 @@ def test_arc_lp_with_congestion_tiers_reproduces_the_network_optimum(tmp_path):
     data = tmp_path / "data"
     shutil.copytree(arc_lp.DEFAULT_DATA, data)
     prior = Path(__file__).parents[1] / "tools" / "congestion_prior"
-    for name in ("parameters.csv", "ranges.csv"):
+    for name in ("parameters.csv", "cost_terms.csv", "ranges.csv"):
         rows = (prior / name).read_text(encoding="utf-8").splitlines(keepends=True)[1:]
         with open(data / name, "a", encoding="utf-8") as fh:
             fh.writelines(rows)
