@@ -139,11 +139,14 @@ def test_arc_lp_on_the_hand_computed_networks(name, optimum, fits):
 def test_arc_lp_with_congestion_tiers_reproduces_the_network_optimum(tmp_path):
     """The embedded dataset with the congestion tiers of tools/congestion_prior switched on
     (hours 0 / 2 / 6 / 24 at 50 / 75 / 90 % of capacity, first come, first served within a
-    lane at 15 USD per truck-hour of cargo): borderflow's certified base day and the
-    independent arc LP with the same convex delay cost agree to the cent (-33,910,970.87
-    USD/day, 11,742.11 above the base day without tiers). The session 10 form of the same
-    tiers (``congestion_fifo`` 0: each product's own value of time) gives -33,920,197.28 in
-    the arc LP (both since the Quang Ngai watermelon correction of 5 Dec 2026)."""
+    lane at 15 USD per truck-hour of cargo, and since session 13 the lanes of Boten 4.8, Kim
+    Thanh 3.5, Huu Nghi and Tan Thanh 15 USD from ``cost_terms.csv``): borderflow's certified
+    base day and the independent arc LP with the same convex delay cost agree to the cent
+    (-33,914,262.11 USD/day; -33,910,970.87 with one lane value for every gate, 11,742.11
+    above the base day without tiers). The session 10 form of the same tiers
+    (``congestion_fifo`` 0: each product's own value of time, the lane rows unread) gives
+    -33,920,197.28 in the arc LP (all since the Quang Ngai watermelon correction of 5 Dec
+    2026)."""
     data = tmp_path / "data"
     shutil.copytree(arc_lp.DEFAULT_DATA, data)
     prior = Path(__file__).parents[1] / "tools" / "congestion_prior"
@@ -153,7 +156,9 @@ def test_arc_lp_with_congestion_tiers_reproduces_the_network_optimum(tmp_path):
             fh.writelines(rows)
     inst = arc_lp.read_instance(data)
     sol = arc_lp.solve_arc_lp(inst)
-    assert round(sol.objective_usd, 2) == -33_910_970.87
+    assert round(sol.objective_usd, 2) == -33_914_262.11
+    one_lane = arc_lp.solve_arc_lp(dataclasses.replace(inst, congestion_lane_by_crossing={}))
+    assert round(one_lane.objective_usd, 2) == -33_910_970.87
     by_product = arc_lp.solve_arc_lp(dataclasses.replace(
         inst, congestion_lane_usd_per_truck_h=None))
     assert round(by_product.objective_usd, 2) == -33_920_197.28
