@@ -128,3 +128,32 @@ def test_sampled_gate_lane_value_warm_equals_rebuilt(tmp_path, tiny_tables):
                                "cost_terms,congestion_lane_value|x2,value,0.5,40\n"
                                "parameters,congestion_lane_usd_per_truck_h,value,5,60\n"
                                "parameters,congestion_hours_2,value,1,5\n", n=5, seed=4)
+
+
+def test_the_congestion_prior_appends_the_gates_lane_rows_once(tmp_path):
+    """``tools/calibrate_default.py --with-congestion`` stages the embedded dataset with the
+    prior's parameters, the gates' ``congestion_lane_value`` rows and their ranges, each once
+    (a dataset that has a row keeps it), and the staged dataset loads: every lane row names a
+    crossing and lies in its range."""
+    import importlib.util
+    import shutil
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    spec = importlib.util.spec_from_file_location("calibrate_default",
+                                                  root / "tools" / "calibrate_default.py")
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    staged = tool.with_congestion(root / "data" / "default", tmp_path / "staged")
+    ct = pd.read_csv(staged / "cost_terms.csv")
+    lanes = ct[ct["term"] == "congestion_lane_value"].set_index("applies_to")["value"]
+    assert lanes.to_dict() == {"boten-mohan": 4.8, "kim-thanh-hekou": 3.5,
+                               "huu-nghi-youyiguan": 15.0, "tan-thanh-puzhai": 15.0}
+    ranges = pd.read_csv(staged / "ranges.csv")
+    assert ranges["row_key"].str.startswith("congestion_lane_value|").sum() == 4
+    again = tool.with_congestion(staged, tmp_path / "again")  # already there: not appended
+    assert (again / "cost_terms.csv").read_bytes() == (staged / "cost_terms.csv").read_bytes()
+    assert (again / "ranges.csv").read_bytes() == (staged / "ranges.csv").read_bytes()
+    shutil.rmtree(again)
+    tables = load_dataset(staged, check_borders=False)
+    assert (tables.cost_terms["term"] == "congestion_lane_value").sum() == 4
