@@ -11,7 +11,8 @@ that of the tier row (``tier_dual_usd_per_truck``), both as non-negative prices:
   row for pays 0, dual-feasible because every tier column of it then costs
   :math:`h_k (v_p P_p + \omega/24) + \sigma_k \ge 0`, :math:`\omega` the waiting cost per
   truck-day; with ``congestion_fifo`` 1 every truck of a lane costs
-  :math:`h_k (V + \omega/24)`, :math:`V` = ``congestion_lane_usd_per_truck_h``);
+  :math:`h_k (V_c + \omega/24)`, :math:`V_c` the gate's ``congestion_lane_value`` of
+  cost_terms.csv, else ``congestion_lane_usd_per_truck_h``);
 - each tier column's reduced cost :math:`h_k (v_p P_p + \omega/24) - \kappa + \sigma_k \ge 0`
   (``congestion_dual``; the cost per truck recomputed from the table's hours, checked against
   ``parameters.csv`` by :mod:`borderflow.verify.congestion`, and the verifier's own value of
@@ -60,11 +61,12 @@ def congestion_duals(results, facts, report) -> CongestionDuals:
     num = {c: pd.to_numeric(t[c], errors="coerce").to_numpy(dtype=float) for c in
            ("hours", "trucks", "share_low", "share_high", "link_dual_usd_per_truck",
             "tier_dual_usd_per_truck", "period", "tier")}
-    lane = getattr(facts, "congestion_lane_usd_per_truck_h", None)
+    lane = facts.lane_usd_per_truck_h(t["crossing_id"]) \
+        if hasattr(facts, "lane_usd_per_truck_h") else None
     p = facts.products.reindex(t["product_id"])
     per_hour = float(facts.waiting_usd_per_truck_day) / 24.0 + (
         p["vot"].to_numpy(dtype=float) * p["payload_t"].to_numpy(dtype=float)
-        if lane is None else float(lane))  # congestion_fifo 1: every truck of a lane alike
+        if lane is None else lane)  # congestion_fifo 1: every truck of a gate's lane alike
     cost = num["hours"] * per_hour
     kappa, sigma = num["link_dual_usd_per_truck"], num["tier_dual_usd_per_truck"]
     ent = (t["crossing_id"] + "/" + t["direction"] + "/" + t["product_id"] + "/tier "

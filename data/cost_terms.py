@@ -15,6 +15,11 @@ road_cost_factor_terrain   x base rate   road class         road links of that c
 transit_fee_entry          USD/truck     ISO2 country       every road crossing into that country
 expressway_toll            USD/truck-km  ISO2 country       expressway-class road links of that
                                                             country
+congestion_lane_value      USD/truck-h   crossing id        the loaded trucks of that gate's lane in
+                                                            the congestion tiers when they clear
+                                                            first come, first served
+                                                            (``congestion_fifo`` 1), in place of
+                                                            ``congestion_lane_usd_per_truck_h``
 =========================  ============  =================  ========================================
 
 Terms kept for the dated queue model (issue 18 part B) and not read by the static cost:
@@ -34,7 +39,7 @@ the term's, unknown key, two rows for one key) and names file, row and field;
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -65,13 +70,17 @@ TERMS: dict[str, TermSpec] = {
     "road_cost_factor_terrain": TermSpec("x base road rate", "road class"),
     "transit_fee_entry": TermSpec("USD/truck", "country"),
     "expressway_toll": TermSpec("USD/truck-km", "country"),
+    "congestion_lane_value": TermSpec("USD/truck-h", "crossing"),
     "waiting_parking": TermSpec("USD/truck-day", "country", read=False),
     "waiting_reefer_fuel": TermSpec("USD/truck-day", "country", read=False),
     "cold_storage_at_border": TermSpec("USD/container-day", "country", read=False),
 }
 
-#: terms that change route costs (the others are read by no static model quantity)
-COST_EFFECT_TERMS = tuple(t for t, spec in TERMS.items() if spec.read)
+#: terms that change the congestion tiers' costs, not route costs
+CONGESTION_TERMS = ("congestion_lane_value",)
+#: terms that change route costs (the others are read by no static route cost)
+COST_EFFECT_TERMS = tuple(t for t, spec in TERMS.items()
+                          if spec.read and t not in CONGESTION_TERMS)
 
 
 def term_key(applies_to: str) -> str:
@@ -94,7 +103,8 @@ def cost_term_problems(tables: InputTables) -> list[Problem]:
         return []
     shown = (tables.sources.get("cost_terms") or [COST_TERMS.filename])[-1]
     known = {"product": set(tables.products["product_id"]), "country": set(COUNTRIES),
-             "road class": set(ROAD_CLASSES)}
+             "road class": set(ROAD_CLASSES),
+             "crossing": set(tables.crossings["crossing_id"].astype(str))}
     out, seen = [], {}
     for i, row in enumerate(ct.itertuples(index=False)):
         def fail(field: str, message: str, i: int = i) -> None:
@@ -135,6 +145,9 @@ class CostIndex:
         ``country_b``).
     product_vot : ndarray (products,)
         Row of ``value_of_time`` of each product.
+    crossing_lane : ndarray (crossings,)
+        Row of ``congestion_lane_value`` of each crossing (``-1``: the lane value of
+        ``parameters.csv``, ``congestion_lane_usd_per_truck_h``).
     """
 
     link_country: np.ndarray
@@ -142,6 +155,7 @@ class CostIndex:
     link_toll: np.ndarray
     crossing_entry: dict
     product_vot: np.ndarray
+    crossing_lane: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
 
 def _rows_by_key(ct: pd.DataFrame, term: str) -> dict[str, int]:
@@ -169,10 +183,36 @@ def cost_index(tables: InputTables) -> CostIndex:
                           zip(cr[f"country_{d[-1]}"], road)], dtype=np.int64)
              for d in ("a_to_b", "b_to_a")}
     vot_rows = _rows_by_key(ct, "value_of_time") if len(ct) else {}
+    lane_rows = _rows_by_key(ct, "congestion_lane_value") if len(ct) else {}
     return CostIndex(
         link_country=pick("road_cost_factor_country", link_country, per_km),
         link_terrain=pick("road_cost_factor_terrain", cls, per_km),
         link_toll=pick("expressway_toll", link_country, per_km & (cls == "expressway")),
         crossing_entry=entry,
         product_vot=np.array([vot_rows.get(p, -1) for p in tables.products["product_id"]],
-                             dtype=np.int64))
+                             dtype=np.int64),
+        crossing_lane=np.array([lane_rows.get(c, -1) for c in cr["crossing_id"]],
+                               dtype=np.int64))
+
+
+def crossing_lane_values(index: CostIndex, terms: np.ndarray, default: float) -> np.ndarray:
+    """The cargo value of a truck-hour in each crossing's lane (USD/truck-h, crossings in
+    table order): its ``congestion_lane_value`` row where it has one, ``default`` (the
+    ``congestion_lane_usd_per_truck_h`` of ``parameters.csv``) elsewhere."""
+    rows = np.asarray(index.crossing_lane, dtype=np.int64)
+    values = np.asarray(terms, dtype=float)
+    if len(values) == 0:
+        return np.full(len(rows), float(default))
+    return np.where(rows >= 0, values[np.maximum(rows, 0)], float(default))
+
+
+def lane_by_crossing(tables: InputTables, default: float | None) -> dict[str, float] | None:
+    """Crossing id -> the cargo value of a truck-hour in its lane (USD/truck-h) when the tiers
+    clear first come, first served (``default`` given: ``congestion_lane_usd_per_truck_h``);
+    ``None`` when they clear in the order of value of time (``default`` ``None``)."""
+    if default is None:
+        return None
+    ct = tables.cost_terms
+    terms = ct["value"].to_numpy(dtype=float) if len(ct) else np.zeros(0)
+    ids = tables.crossings["crossing_id"].astype(str).tolist()
+    return dict(zip(ids, crossing_lane_values(cost_index(tables), terms, default).tolist()))

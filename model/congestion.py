@@ -28,7 +28,8 @@ whose marginal is :math:`h_k` in tier ``k``. With several products the tiers are
 of two rules (``congestion_fifo``, docs/model.md):
 
 - ``1``, first come, first served within a lane class: every truck of a gate direction's lane
-  costs :math:`V + \omega/24` per hour (:math:`V` = ``congestion_lane_usd_per_truck_h``), so
+  costs :math:`V_c + \omega/24` per hour (:math:`V_c`: the gate's ``congestion_lane_value``
+  row of ``cost_terms.csv``, else ``congestion_lane_usd_per_truck_h``), so
   the delay is the same convex function of the gate's total trucks for every product and its
   marginal (the link dual) is the same for all of them; the results spread each product over
   the tiers in the gate's proportions (:func:`first_come_first_served`, another optimum of the
@@ -57,6 +58,7 @@ import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 
+from borderflow.data.cost_terms import lane_by_crossing
 from borderflow.data.errors import InputError, Problem
 
 from .indices import CROSS_KEYS, IndexTables
@@ -79,13 +81,14 @@ def truck_hour_usd(vot_usd_per_t_h, payload_t, waiting_usd_per_truck_day: float)
 
 
 def cell_truck_hour_usd(vot_usd_per_t_h, payload_t, waiting_usd_per_truck_day: float,
-                        lane_usd_per_truck_h: float | None):
+                        lane_usd_per_truck_h):
     """What an hour of a loaded truck's wait costs in the tiers (USD): first come, first
-    served within a lane (``lane_usd_per_truck_h`` given, ``congestion_fifo`` 1) every truck
-    of the lane alike, ``lane + waiting / 24``; else its own :func:`truck_hour_usd`."""
+    served within a lane (``lane_usd_per_truck_h`` given, ``congestion_fifo`` 1: a number,
+    or one per cell, the lane value of the cell's gate) every truck of the lane alike,
+    ``lane + waiting / 24``; else its own :func:`truck_hour_usd`."""
     if lane_usd_per_truck_h is None:
         return truck_hour_usd(vot_usd_per_t_h, payload_t, waiting_usd_per_truck_day)
-    return np.zeros(np.shape(vot_usd_per_t_h)) + (lane_usd_per_truck_h
+    return np.zeros(np.shape(vot_usd_per_t_h)) + (np.asarray(lane_usd_per_truck_h, dtype=float)
                                                   + waiting_usd_per_truck_day / 24.0)
 
 
@@ -107,14 +110,18 @@ class CongestionIndex:
         :func:`cell_truck_hour_usd`).
     lane_usd_per_truck_h : float or None
         The cargo value of a truck-hour in a lane when the tiers clear first come, first
-        served within a lane class (``congestion_fifo`` 1); ``None``: in the order of the
-        products' values of time.
+        served within a lane class (``congestion_fifo`` 1; a gate with a
+        ``congestion_lane_value`` row in ``cost_terms.csv`` has its own, ``lane_by_crossing``);
+        ``None``: in the order of the products' values of time.
+    lane_by_crossing : dict or None
+        Crossing id -> its lane's value of a truck-hour (USD) with ``congestion_fifo`` 1.
     """
 
     links: pd.DataFrame
     tiers: pd.DataFrame
     cells: pd.DataFrame
     lane_usd_per_truck_h: float | None = None
+    lane_by_crossing: dict | None = None
 
 
 def congestion_index(ix: IndexTables, net: FreightNetwork,
@@ -148,13 +155,15 @@ def congestion_index(ix: IndexTables, net: FreightNetwork,
             "parameters.csv", None, "congestion_fifo",
             "congestion_fifo = 1 with a perishable priority rule in the scenario: the static "
             "tiers have no priority lane yet (set congestion_fifo 0, or drop the rule)"))
+    by_crossing = lane_by_crossing(net.tables, lane)
     cells["cost_usd_per_truck"] = cells["hours"] * cell_truck_hour_usd(
         cells["vot_usd_per_t_h"], cells["payload_t_per_truck"],
-        net.parameters.waiting_cost_usd_per_truck_day, lane)
+        net.parameters.waiting_cost_usd_per_truck_day,
+        None if lane is None else cells["crossing_id"].map(by_crossing).to_numpy(dtype=float))
     cells.insert(0, "j", np.arange(len(cells)))
     keep = ["j", "l", "r"] + LINK_KEYS + ["tier", "hours", "cost_usd_per_truck"]
     return CongestionIndex(links=links, tiers=rows, cells=cells[keep],
-                           lane_usd_per_truck_h=lane)
+                           lane_usd_per_truck_h=lane, lane_by_crossing=by_crossing)
 
 
 def congestion_rows_upper(ci: CongestionIndex, capacity: np.ndarray) -> np.ndarray:

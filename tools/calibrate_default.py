@@ -14,7 +14,8 @@ The first run (no ``data/uncalibrated`` yet) calibrates ``data/default`` as it i
 disagreement or bad input, with nothing written.
 
 ``--with-congestion`` (before ``--``) switches the congestion tiers on first: the prior rows of
-``tools/congestion_prior/`` (``parameters.csv``: breakpoints and hours, estimates;
+``tools/congestion_prior/`` (``parameters.csv``: breakpoints, hours, the clearing rule and the
+lane value, estimates; ``cost_terms.csv``: the lane values of the gates whose lanes differ;
 ``ranges.csv``: their ranges) are appended to a copy of ``data/default`` where it lacks them,
 and that copy is calibrated, so the calibrated ``data/default`` carries the fitted tiers and
 ``data/uncalibrated`` their prior (docs/calibration.md, "Congestion").
@@ -74,15 +75,18 @@ def disagreements() -> list[str]:
 
 def with_congestion(data: Path, staged: Path) -> Path:
     """A copy of ``data`` (at ``staged``) with the rows of ``tools/congestion_prior`` appended
-    to its ``parameters.csv`` and ``ranges.csv`` where it lacks them (by parameter name)."""
+    to its ``parameters.csv``, ``cost_terms.csv`` and ``ranges.csv`` where it lacks them (by
+    parameter name, by ``term|applies_to``)."""
     if staged.exists():
         shutil.rmtree(staged)
     shutil.copytree(data, staged)
-    have = {r["parameter"] for r in _rows(staged / "parameters.csv")}
-    for name, key in (("parameters.csv", "parameter"), ("ranges.csv", "row_key")):
+    have = {r["parameter"] for r in _rows(staged / "parameters.csv")} | {
+        f"{r['term']}|{r['applies_to']}" for r in _rows(staged / "cost_terms.csv")}
+    for name, key in (("parameters.csv", "parameter"), ("cost_terms.csv", "term|applies_to"),
+                      ("ranges.csv", "row_key")):
         lines = (CONGESTION / name).read_text(encoding="utf-8").splitlines(keepends=True)
         add = [line for line, row in zip(lines[1:], _rows(CONGESTION / name))
-               if row[key] not in have]
+               if "|".join(row[k] for k in key.split("|")) not in have]
         text = (staged / name).read_text(encoding="utf-8")
         with open(staged / name, "a", encoding="utf-8") as fh:
             fh.write(("" if text.endswith("\n") else "\n") + "".join(add))

@@ -2,7 +2,9 @@
 
 A static kept model built with congestion tiers (:mod:`borderflow.model.congestion`) takes a
 sample's tier hours and values of time as the objective costs of its ``congestion`` columns
-(``hours x (vot x payload + waiting / 24)`` per truck; the waiting cost per truck-day is not
+(``hours x (vot x payload + waiting / 24)`` per truck, or with ``congestion_fifo`` 1
+``hours x (lane + waiting / 24)``, the lane value of the gate's ``congestion_lane_value`` row of
+``cost_terms.csv`` or ``congestion_lane_usd_per_truck_h``; the waiting cost per truck-day is not
 sampled in static runs, so it holds its dataset value) and its breakpoints and capacities as
 the bounds of its
 ``congestion_tier`` rows (``(b_k - b_{k-1}) x capacity``). Tiers a dataset does not switch on
@@ -14,6 +16,7 @@ with tiers (the link rows' ``1/payload`` terms are not re-written here).
 from __future__ import annotations
 
 import numpy as np
+from borderflow.data.cost_terms import crossing_lane_values
 from borderflow.data.parameters import CONGESTION_TIERS, PARAMETER
 
 __all__ = ["CONGESTION_PARAMETERS", "check_congestion_sampling", "congestion_changes",
@@ -55,11 +58,16 @@ def sampled_cells(effects, arr: dict, vot: np.ndarray):
     product = cells["product_id"].map(effects.product_ix).to_numpy(dtype=np.int64)
     payload = arr[("products", "payload_t_per_truck")][product]
     h = hours[cells["tier"].to_numpy(dtype=np.int64) - 1]
-    lane = None if effects.param(arr, "congestion_fifo", 0.0) != 1.0 else \
-        effects.param(arr, "congestion_lane_usd_per_truck_h",
-                      PARAMETER["congestion_lane_usd_per_truck_h"].default)
-    per_hour = np.asarray(vot, dtype=float)[product] * payload + waiting / 24.0 \
-        if lane is None else np.full(len(cells), lane + waiting / 24.0)
+    if effects.param(arr, "congestion_fifo", 0.0) != 1.0:
+        per_hour = np.asarray(vot, dtype=float)[product] * payload + waiting / 24.0
+    else:  # first come, first served: the gate's lane value (cost_terms), else the parameter
+        lane = crossing_lane_values(
+            effects.cost_index, arr.get(("cost_terms", "value"), np.zeros(0)),
+            effects.param(arr, "congestion_lane_usd_per_truck_h",
+                          PARAMETER["congestion_lane_usd_per_truck_h"].default))
+        at = {c: i for i, c in enumerate(effects.tables.crossings["crossing_id"].astype(str))}
+        per_hour = lane[cells["crossing_id"].astype(str).map(at).to_numpy(dtype=np.int64)] \
+            + waiting / 24.0
     return cells.assign(hours=h, cost_usd_per_truck=h * per_hour)
 
 

@@ -38,7 +38,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from borderflow.data.cost_terms import TERMS
+from borderflow.data.cost_terms import CONGESTION_TERMS, TERMS
 
 WARM_EFFECTS = ("row_bound", "cost", "coefficient", "eligibility", "appraisal")
 
@@ -193,6 +193,10 @@ def _cost_term_effect(key: str) -> FieldEffect:
     if not spec.read:
         return FieldEffect(spec.unit, "none", "none",
                            "dated queue costs of issue 18 part B (not read yet)")
+    if term in CONGESTION_TERMS:
+        return FieldEffect(spec.unit, "cost", "none", "congestion objective coefficients of "
+                           "the gate's lane (static runs with tiers and congestion_fifo 1; "
+                           "borderflow.uncertainty.congestion_effects)")
     return FieldEffect(spec.unit, "cost", "cost",
                        "route_flow objective coefficients (generalized cost of every route it "
                        "applies to)")

@@ -23,8 +23,9 @@ congestion_fifo       with ``congestion_fifo`` 1 (first come, first served withi
                       gate direction and day each product's trucks sit in the tiers in the
                       gate's proportions, so they wait alike (amount: trucks off that share)
 congestion_cost       each row's ``cost_usd`` = trucks x hours x (value of time x payload +
-                      waiting cost per truck-day / 24; with ``congestion_fifo`` 1 the lane's
-                      ``congestion_lane_usd_per_truck_h`` for every truck), and
+                      waiting cost per truck-day / 24; with ``congestion_fifo`` 1 the lane
+                      value, the gate's ``congestion_lane_value`` of cost_terms.csv, else
+                      ``congestion_lane_usd_per_truck_h``, for every truck), and
                       their sum = ``summary.congestion_cost_usd`` (also added to the objective
                       the money checks recompute: :func:`congestion_cost_usd`)
 ====================  ==========================================================================
@@ -55,9 +56,10 @@ def _table(res) -> pd.DataFrame:
 
 
 def _cost_per_truck(t: pd.DataFrame, f) -> np.ndarray:
-    lane = getattr(f, "congestion_lane_usd_per_truck_h", None)
-    if lane is not None:  # first come, first served within a lane: every truck alike
-        return num(t, "hours") * (float(lane) + f.waiting_usd_per_truck_day / 24.0)
+    lane = f.lane_usd_per_truck_h(t["crossing_id"]) if hasattr(f, "lane_usd_per_truck_h") \
+        else None
+    if lane is not None:  # first come, first served within a lane: every truck of it alike
+        return num(t, "hours") * (lane + f.waiting_usd_per_truck_day / 24.0)
     p = f.products.reindex(t["product_id"])
     return num(t, "hours") * (p["vot"].to_numpy(dtype=float) * p["payload_t"].to_numpy(
         dtype=float) + f.waiting_usd_per_truck_day / 24.0)

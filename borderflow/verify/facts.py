@@ -52,6 +52,18 @@ class Facts:
     #: (``congestion_fifo`` 1): the cargo value of a truck-hour in a lane; ``None``: the tiers
     #: are shared in the order of each product's value of time
     congestion_lane_usd_per_truck_h: float | None = None
+    #: with ``congestion_fifo`` 1, the gates whose lane has its own value of a truck-hour
+    #: (``cost_terms.csv`` ``congestion_lane_value``; the others use the one above)
+    congestion_lane_by_crossing: dict = field(default_factory=dict)
+
+    def lane_usd_per_truck_h(self, crossing_ids) -> np.ndarray | None:
+        """The lane value of a truck-hour (USD) at each of ``crossing_ids`` with
+        ``congestion_fifo`` 1; ``None`` when the tiers clear in value-of-time order."""
+        if self.congestion_lane_usd_per_truck_h is None:
+            return None
+        default = float(self.congestion_lane_usd_per_truck_h)
+        return np.array([self.congestion_lane_by_crossing.get(str(c), default)
+                         for c in crossing_ids], dtype=float)
 
     @property
     def n_periods(self) -> int:
@@ -149,4 +161,5 @@ def input_facts(tables: InputTables, scenario: Scenario, net=None) -> Facts:
         shares=[] if scenario.horizon.start is not None else share_rules(tables),
         dataset_licences=dataset_lic,
         congestion_lane_usd_per_truck_h=congestion_lane_value(
-            parameter_values(tables.parameters)))
+            parameter_values(tables.parameters)),
+        congestion_lane_by_crossing=terms.lane_values(tables))

@@ -69,6 +69,12 @@ def entry_fee(tables: InputTables, mode: str, country_entered: str) -> float:
         else 0.0
 
 
+def lane_values(tables: InputTables) -> dict[str, float]:
+    """Crossing id -> its ``congestion_lane_value`` row (USD per truck-hour of a first come,
+    first served lane; gates without one use ``congestion_lane_usd_per_truck_h``)."""
+    return {k: v for (t, k), v in _terms(tables).items() if t == "congestion_lane_value"}
+
+
 def value_of_time(tables: InputTables) -> pd.Series:
     """USD/t-h per product (0 where none is given)."""
     terms = _terms(tables)

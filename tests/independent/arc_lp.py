@@ -33,7 +33,8 @@ The LP, per product ``p`` (flows in t/day)::
 
     min  sum_{p,a} w_{p,a} x_{p,a} - sum_{p,m} price_{m,p} y_{p,m} + sum_{p,o} penalty_p u_{p,o}
          + sum h_k (vot_p payload_p + waiting / 24) z_{c,d,p,k}    (congestion tiers, if any;
-                                            congestion_fifo 1: a lane's value for vot_p payload_p)
+                                            congestion_fifo 1: a lane's value for vot_p payload_p,
+                                            the gate's congestion_lane_value where it has one)
     s.t. out_{p,n}(x) - in_{p,n}(x) + y_{p,n} + u_{p,n} = supply_{p,n}         every (p, n)
          sum_p (x_{p,(c,d)} + sigma x_{p,(c,d')}) / payload_p <= K_{c,d}          every (c, d)
          0 <= y_{p,m} <= demand_{m,p},  0 <= u_{p,o} <= supply_{p,o},  x >= 0
@@ -125,6 +126,9 @@ class Instance:
     congestion_lane_usd_per_truck_h : float or None
         With ``congestion_fifo`` 1 (first come, first served within a lane) the cargo value
         of a truck-hour for every truck alike, in place of value of time x payload.
+    congestion_lane_by_crossing : dict
+        crossing_id -> that gate's lane value (``congestion_lane_value`` rows of cost_terms.csv),
+        in place of ``congestion_lane_usd_per_truck_h`` at that gate.
     """
 
     products: pd.DataFrame
@@ -139,6 +143,7 @@ class Instance:
     congestion: list = field(default_factory=list)
     waiting_usd_per_truck_day: float = 0.0
     congestion_lane_usd_per_truck_h: float | None = None
+    congestion_lane_by_crossing: dict = field(default_factory=dict)
 
 
 def _csv(folder: Path, name: str) -> pd.DataFrame:
@@ -259,7 +264,9 @@ def read_instance(folder: Path | str = DEFAULT_DATA, month: int | None = None,
                                                               0.0)),
                     congestion_lane_usd_per_truck_h=float(param.get(
                         "congestion_lane_usd_per_truck_h", 0.0))
-                    if float(param.get("congestion_fifo", 0.0)) == 1.0 else None)
+                    if float(param.get("congestion_fifo", 0.0)) == 1.0 else None,
+                    congestion_lane_by_crossing={k: v for (t, k), v in terms.items()
+                                                 if t == "congestion_lane_value"})
 
 
 @dataclass
@@ -387,9 +394,11 @@ def solve_arc_lp(inst: Instance, products: tuple[str, ...] | None = None,
     # link rows, per gate direction and tier), each tier truck waits its hours at the
     # product's value of time
     tier0, n_tier = link0 + len(link_at), len(inst.congestion)
-    lane = inst.congestion_lane_usd_per_truck_h  # first come, first served: a lane's value
     for (c, d, p), at in sorted(link_at.items()):
         prod = inst.products.loc[p]
+        lane = inst.congestion_lane_usd_per_truck_h  # first come, first served: the lane's
+        if lane is not None:                          # value, the gate's own where it has one
+            lane = inst.congestion_lane_by_crossing.get(c, lane)
         for k, (_, hours) in enumerate(inst.congestion):
             cols.append(("tier", p, f"{c}:{d}:{k + 1}",
                          hours * (lane if lane is not None else prod.vot
