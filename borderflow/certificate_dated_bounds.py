@@ -218,9 +218,8 @@ class SlotBounds:
                 np.minimum.at(row, src[stay], reach + cost[day, stay])
                 if np.array_equal(before, row):
                     break
-        with np.errstate(invalid="ignore"):
-            slack = SLACK * (1.0 + np.abs(table))
-        return np.where(np.isfinite(table), table - slack, table)
+        with np.errstate(invalid="ignore"):  # inf - inf where no completion: kept inf
+            return np.where(np.isfinite(table), table - SLACK * (1.0 + np.abs(table)), table)
 
     def before(self, node, passed: int, t: int, hours: float) -> float:
         """``U`` of a partial path before its gate at ``node`` with ``passed`` crossings,
