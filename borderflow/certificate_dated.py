@@ -290,7 +290,8 @@ def check_dated_certificate(facts, nodes: pd.DataFrame, results: Mapping[str, pd
             continue
         inp = _Inputs(facts, country, pid, mu, rho, lam)
         scale = max(inp.price.values(), default=0.0)
-        slots = SlotBounds.of(inp) if slot_bounds else None
+        slots = SlotBounds.of(inp, origins={o for rows in days.values() for o, _ in rows}) \
+            if slot_bounds else None
         for t in sorted(days):
             bounds = inp.bounds(t) + (slots,)
             for o, supply in days[t]:

@@ -38,6 +38,10 @@ L(w), H(a) + L_0(w))`` where ``G(x, a) = min over e in [a, min(a + W_max, n - 1)
 omega + dual_x(e)``, ``H(a) = (n - a) omega + P penalty`` if ``a + W_max + 1 >= n`` (a hold
 may be possible) else inf, ``L(w)`` the least link path from ``w`` to a market ``m`` plus ``P
 (min(0, min_e lambda_{m,e}) - price_m)`` and ``L_0(w)`` the least link path to any market.
+``W_max = min(queue_max_wait_days, max(0, floor((S - H_min + 1e-6) / 24)))`` with ``H_min`` the
+fewest hours from any origin searched to a market (any arcs): a column's hours ``H`` are at
+least ``H_min`` and its wait ``min(queue_max_wait_days, max(0, floor((S - H) / 24)))`` falls as
+``H`` grows (``1e-6`` h: the search sums the hours in another order).
 
 Why it is a lower bound
 -----------------------
@@ -106,7 +110,7 @@ class SlotBounds:
     Build with :meth:`of`, which returns None where the bound does not apply (a negative arc
     or waiting cost)."""
 
-    def __init__(self, inp, step: float = STEP_H):
+    def __init__(self, inp, step: float = STEP_H, origins=()):
         per_day = 24.0 / step
         if per_day != int(per_day) or math.frexp(step)[0] != 0.5:
             raise ValueError(f"slot step {step} h is not a power of two dividing 24")
@@ -142,7 +146,8 @@ class SlotBounds:
         self.gate_at = {x: i for i, x in enumerate(gates)}
         dual = np.array([[inp.dual(x, d) for d in range(n)] for x in gates]).reshape(
             len(gates), n)
-        wmax = int(inp.max_wait)
+        wmax = min(int(inp.max_wait), self._wait_cap(inp, origins))
+        self.wait_cap = wmax
         self.G = np.full((len(gates), n), math.inf)
         for a in range(n):
             top = min(a + wmax, n - 1)
@@ -174,10 +179,23 @@ class SlotBounds:
         self.const = const
         self.table = self._fill(moves)
 
+    def _wait_cap(self, inp, origins) -> int:
+        """``W_max``: ``queue_max_wait_days``, or fewer where the shelf life leaves fewer days
+        from the fewest hours any of ``origins`` needs to a market (module docstring)."""
+        arcs = [(self.index[tail], self.index[a[1]], float(a[2]))
+                for tail, out in inp.out.items() for a in out]
+        hours = _least_to(self.N, arcs, {self.index[m]: 0.0 for m in inp.price})
+        least = min((float(hours[self.index[o]]) for o in origins if o in self.index),
+                    default=math.inf)
+        if not math.isfinite(least):
+            return int(inp.max_wait)
+        return max(0, math.floor((inp.shelf - least + 1e-6) / 24.0))
+
     @classmethod
-    def of(cls, inp, step: float = STEP_H):
-        """The bounds of ``inp``'s product, or None where they do not apply."""
-        bounds = cls(inp, step)
+    def of(cls, inp, step: float = STEP_H, origins=()):
+        """The bounds of ``inp``'s product for columns from ``origins``, or None where they do
+        not apply."""
+        bounds = cls(inp, step, origins)
         return bounds if bounds.ok else None
 
     def _fill(self, moves: list) -> np.ndarray:

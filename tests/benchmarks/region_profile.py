@@ -277,6 +277,9 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--from-point", default="{}",
                     help="HiGHS options for the whole LP after the windows' crossover instead "
                          "of the primal simplex, e.g. '{\"simplex_strategy\": 1}'")
+    ap.add_argument("--first-solve-only", action="store_true",
+                    help="stop where the first pricing pass would start (the first solve's "
+                         "stages timed, no pricing)")
     ap.add_argument("--rounds", type=int, default=60)
     ap.add_argument("--pricing-labels", type=int, default=None)
     ap.add_argument("--label-bound", action="store_true",
@@ -319,6 +322,13 @@ def profile(args) -> dict:
            "scenario": None if args.scenario is None else str(args.scenario),
            "load_before": os.getloadavg()[0]}
     c0 = _cpu()
+    if getattr(args, "first_solve_only", False):
+        import borderflow.pipeline as pipeline
+
+        def stop(*_args, **_kwargs):
+            raise _FirstSolveDone("stopped after the first solve (--first-solve-only)")
+
+        pipeline.price_once = stop
     try:
         embedded = str(args.folder) == "embedded"
         tables = load_dataset(None if embedded else args.folder, check_borders=embedded)
@@ -350,6 +360,10 @@ def profile(args) -> dict:
     row.update(cpu_s=round(_cpu() - c0, 2), peak_mb=round(ru.ru_maxrss / 1024),
                load_after=os.getloadavg()[0], stages=summarize(EVENTS), events=EVENTS)
     return row
+
+
+class _FirstSolveDone(Exception):
+    """``--first-solve-only``: the run stops where its first pricing pass would start."""
 
 
 def outcome_label(routing) -> str:
