@@ -25,7 +25,7 @@ from borderflow.certificate_dated import _Inputs, check_dated_certificate
 from borderflow.certificate_dated_bounds import SlotBounds
 from borderflow.model import dated_pricing
 from borderflow.model.dated_hour_bounds import HourBounds, shelf_wait_cap
-from borderflow.model.dated_pricing import price_dated
+from borderflow.model.dated_pricing import DatedDuals, price_dated
 from borderflow.model.pricing import PricingGraph, _licensed
 
 
@@ -113,3 +113,42 @@ def test_the_capped_bound_at_the_origin_is_below_every_column(instance):
                       hour_bounds=True)
     got = res.pairs.iloc[0]["min_reduced_cost_usd_per_t"]
     assert got == pytest.approx(least, abs=1e-7) if math.isfinite(least) else got == math.inf
+
+
+def _diamonds(k: int):
+    """o = n0, then ``k`` diamonds n_i -> u_i | l_i -> n_(i+1) (1 h, 1 USD/truck each link:
+    2^k paths of exactly the same cost), the gate n_k -> b (country 1, market b, price 100
+    USD/t, payload 10 t): the least column costs 2k USD/truck, reduced cost 0.2k - 100."""
+    names = ["o"] + [f"n{i}" for i in range(1, k + 1)]
+    rows = []
+    for i in range(k):
+        for side in "ul":
+            mid = f"{side}{i}"
+            rows += [(f"{names[i]}-{mid}", "link", "", "", names[i], mid, 1, 1),
+                     (f"{mid}-{names[i + 1]}", "link", "", "", mid, names[i + 1], 1, 1)]
+    rows += [("x:a_to_b", "crossing", "x", "a_to_b", names[-1], "b", 0, 0),
+             ("x:b_to_a", "crossing", "x", "b_to_a", "b", names[-1], 0, 0)]
+    nodes = pd.DataFrame({"node_id": names + [f"{s}{i}" for i in range(k) for s in "ul"]
+                          + ["b"], "country": [0] * (len(names) + 2 * k) + [1]})
+    arcs = pd.DataFrame(rows, columns=["arc_id", "kind", "element_id", "direction",
+                                       "from_node", "to_node", "travel_h",
+                                       "cost_usd_per_truck"])
+    graph = PricingGraph.from_tables(nodes, arcs)
+    _, product = two_roads()
+    product = replace(product, markets=(("b", 100.0),), shelf_life_h=100.0)
+    return graph, product, DatedDuals.zeros(graph, 3, max_wait_days=0)
+
+
+def test_equal_keys_go_depth_first_with_hour_bounds():
+    """12 diamonds: 4,096 paths of the same cost, every key equal to the least column's. First
+    pushed first (the plain search) pops the whole plateau breadth first; with hour bounds the
+    label pushed last goes first and the column is reached in a few dozen labels. The same
+    least reduced cost, 0.2 x 12 - 100."""
+    graph, product, duals = _diamonds(12)
+    plain = price_dated(graph, [product], duals, [0], tolerance=-math.inf)
+    fast = price_dated(graph, [product], duals, [0], tolerance=-math.inf, hour_bounds=True)
+    for res in (plain, fast):
+        assert res.pairs.iloc[0]["min_reduced_cost_usd_per_t"] == pytest.approx(2.4 - 100.0)
+        assert res.pairs.iloc[0]["exact"]
+    assert plain.pairs.iloc[0]["labels"] > 4_000
+    assert fast.pairs.iloc[0]["labels"] < 100
