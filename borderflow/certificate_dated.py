@@ -27,7 +27,9 @@ dispatch day (the pricing is an A* best-first search): a partial path is cut whe
 the fastest way to a market exceed the shelf life, or when its cost plus a lower bound to the
 end cannot bring the reduced cost below the best found (at most 0). Lower bounds come from
 networkx's Bellman-Ford on the reversed graph with each crossing's least dual over the days it
-could be reached. Initial-queue entries allocated to a stream the run did not have are bounded
+could be reached, and, the larger of the two, the time-slot bounds of
+:mod:`borderflow.certificate_dated_bounds` (the duals of the days a path there can actually
+meet; session 13). Initial-queue entries allocated to a stream the run did not have are bounded
 from below by relaxing the wait and the gate-to-market days (the check ``initial_queue_dual``).
 
 Gate-entry duals (slot quotas and licences, ``entry_duals``) are paid per truck at each crossing
@@ -65,6 +67,7 @@ from borderflow.certificate import (
     _tol,
     _unserved_check,
 )
+from borderflow.certificate_dated_bounds import SlotBounds
 from borderflow.certificate_entry import crossing_extra, entry_duals
 from borderflow.certificate_stock import HoldStock, has_stock_rows, hold_stock, stock_shortfall
 
@@ -175,7 +178,8 @@ def _least(inp: _Inputs, o: str, t: int, bounds: tuple, offset: float,
     (:meth:`borderflow.certificate_entry.EntryDuals.per_truck`; ``>= 0``, so the bounds
     without them stay bounds). ``cap``: most route hours (a shelf row's band,
     :mod:`borderflow.certificate_stock`; the gate wait is still limited by the shelf life)."""
-    fastest, lb_all, lb_links = bounds
+    fastest, lb_all, lb_links = bounds[:3]
+    slots = bounds[3] if len(bounds) > 3 else None  # SlotBounds of the product, or None
     best = [offset, None, [], None]  # bound, cost, route, gate day
     shelf = (inp.shelf + 1e-9) if cap is None else min(inp.shelf + 1e-9, cap)
 
@@ -189,6 +193,9 @@ def _least(inp: _Inputs, o: str, t: int, bounds: tuple, offset: float,
                 continue
             if x is None:
                 lb = (lb_links if gate is not None else lb_all).get(head, math.inf)
+                if slots is not None and cost + c + lb < best[0]:
+                    lb = max(lb, slots.before(head, passed, t, hours + h) if gate is None
+                             else slots.after(head, gate, t + int(gate_h // 24)))
                 if cost + c + lb < best[0]:
                     dive(head, cost + c, hours + h, countries, visited | {head}, gate, gate_h,
                          passed, path + [arc_id])
@@ -200,11 +207,17 @@ def _least(inp: _Inputs, o: str, t: int, bounds: tuple, offset: float,
             through = inp.dual(x, day)
             paid = c + (crossing_extra(entry, x[0], x[1], day) if entry and day < inp.n
                         else 0.0)
-            if math.isfinite(through) and cost + paid + through + lb_all.get(head, math.inf) \
-                    < best[0]:
+            lb = lb_all.get(head, math.inf)
+            if slots is not None and math.isfinite(through) and \
+                    cost + paid + through + lb < best[0]:
+                lb = max(lb, slots.before(head, 1, t, hours + h))
+            if math.isfinite(through) and cost + paid + through + lb < best[0]:
                 dive(head, cost + paid + through, hours + h, countries | {nxt},
                      visited | {head}, None, 0.0, passed + 1, path + [arc_id])
-            if day < inp.n and cost + paid + lb_links.get(head, math.inf) < best[0]:
+            lb = lb_links.get(head, math.inf)
+            if slots is not None and day < inp.n and cost + paid + lb < best[0]:
+                lb = max(lb, slots.after(head, x, day))
+            if day < inp.n and cost + paid + lb < best[0]:
                 dive(head, cost + paid, hours + h, countries | {nxt}, visited | {head}, x,
                      hours, passed + 1, path + [arc_id])
 
@@ -215,7 +228,8 @@ def _least(inp: _Inputs, o: str, t: int, bounds: tuple, offset: float,
 def check_dated_certificate(facts, nodes: pd.DataFrame, results: Mapping[str, pd.DataFrame],
                             objective_usd: float,
                             must_deliver: tuple[str, ...] = (),
-                            entries: pd.DataFrame | None = None) -> Certificate:
+                            entries: pd.DataFrame | None = None,
+                            slot_bounds: bool = True) -> Certificate:
     """Re-check the certificate of a dated run (module docstring).
 
     Parameters
@@ -233,6 +247,11 @@ def check_dated_certificate(facts, nodes: pd.DataFrame, results: Mapping[str, pd
     entries : DataFrame, optional
         The scenario's gate-entry rows as the verifier recomputes them (slot quotas and
         licences by the day a crossing is reached; :mod:`borderflow.certificate_entry`).
+    slot_bounds : bool
+        Cut the search with the time-slot bounds of
+        :mod:`borderflow.certificate_dated_bounds` too (the larger of the two): the same
+        least reduced costs, far fewer paths on networks of many near-equal roads. False:
+        the least-dual bounds only (as before session 13).
 
     Returns
     -------
@@ -271,8 +290,10 @@ def check_dated_certificate(facts, nodes: pd.DataFrame, results: Mapping[str, pd
             continue
         inp = _Inputs(facts, country, pid, mu, rho, lam)
         scale = max(inp.price.values(), default=0.0)
+        slots = SlotBounds.of(inp, origins={o for rows in days.values() for o, _ in rows}) \
+            if slot_bounds else None
         for t in sorted(days):
-            bounds = inp.bounds(t)
+            bounds = inp.bounds(t) + (slots,)
             for o, supply in days[t]:
                 p_o = pi.get((o, pid, t), 0.0)
                 extra = gate.per_truck(o, pid, t)

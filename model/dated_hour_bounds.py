@@ -37,7 +37,12 @@ After the gate ``x`` (crossing ``c``, direction ``d``) taken on day ``a``, at no
 W_max, n - 1)} ((e - a) omega + term_{c,d}(e))`` (inf on closed days), ``H(a) = (n - a) omega
 + P penalty`` where a hold is possible (``a + W_max + 1 >= n``, else inf), ``L(w)`` the least
 link path from ``w`` to a market plus ``P (min(0, min_e lambda_{m,e}) - price_m)`` and
-``L_0(w)`` the least link path to any market.
+``L_0(w)`` the least link path to any market. ``W_max`` is ``queue_max_wait_days`` capped by the
+shelf life (session 13, :func:`shelf_wait_cap`): a column's wait is ``W = min(queue_max_wait_days,
+max(0, floor((S - H) / 24)))`` and its hours ``H`` are at least ``H_min``, the fewest hours from
+one of the product's origins to a market over its arcs, so ``W <= min(queue_max_wait_days,
+max(0, floor((S - H_min + 1e-6) / 24)))`` (``1e-6`` h against sums in another order). Without
+the cap a product of 5 days' shelf life was bounded as if it could queue 14 days for a free day.
 
 Why it is a lower bound
 -----------------------
@@ -76,6 +81,21 @@ from .pricing import PricingGraph, PricingProduct, _to_sink, route_weights
 STEP_H = 0.1
 
 
+def shelf_wait_cap(graph: PricingGraph, product: PricingProduct, usable: np.ndarray,
+                   markets, max_wait_days: int) -> int:
+    """The most days any column of ``product`` may wait at its gate: ``W = min(W_max, max(0,
+    floor((S - H) / 24)))`` with ``H`` at least the fewest hours from one of its origins to a
+    market over the arcs it may use (``W`` falls as ``H`` grows; module docstring)."""
+    hours, _, _ = _to_sink(graph, graph.hours.astype(float), usable, {m: 0.0 for m in markets})
+    at = graph.node_index()
+    least = min((float(hours[at[o]]) for o in product.origins if o in at), default=math.inf)
+    if not math.isfinite(least):
+        return int(max_wait_days)
+    # 1e-6 h below the least: a route's hours summed in another order are not below it
+    return int(min(max_wait_days,
+                   max(0, math.floor((product.shelf_life_h - least + 1e-6) / 24.0))))
+
+
 class HourBounds:
     """The bounds ``B_0``, ``B_1`` and the after-gate parts of one product (module docstring).
 
@@ -103,6 +123,8 @@ class HourBounds:
         links = usable & (graph.crossing < 0)
         if omega < 0 or (weight[usable] < 0).any():
             raise ValueError("hour bounds need waiting and arc costs >= 0")
+        wmax = min(wmax, shelf_wait_cap(graph, product, usable, markets, wmax))
+        self.wait_cap = wmax
         # after the gate: link paths to the markets
         lam = {m: min([0.0] + [float(duals.market_usd_per_t.get(
             (graph.node_ids[m], product.product_id, e), 0.0)) for e in range(n)])

@@ -99,7 +99,10 @@ be reached, and the least market term), the first column popped is the least, an
 by shelf life and by the threshold. At a crossing a label either passes it (pays that day's
 duals, must cross again) or makes it its queue gate (only domestic links follow; the departure
 day is chosen at the market). With ``hour_bounds`` the keys also take the per node and
-slot-of-time bounds of :mod:`borderflow.model.dated_hour_bounds` (the larger of the two).
+slot-of-time bounds of :mod:`borderflow.model.dated_hour_bounds` (the larger of the two), and
+equal keys pop the label pushed last first: where the bound is exact and the roads have many
+paths of exactly the same cost (lengths rounded to 0.1 km), breadth first among equal keys
+expands every one of them before any reaches its end (session 13, docs/performance.md).
 
 (Over 500 lines: a fifth is this docstring, the pricing's proof obligations; the rest is one
 search, its duals, day bounds and labels, which are read together.)
@@ -512,10 +515,15 @@ class _DatedSearch:
         if self.hour_bounds is not None:
             start = max(start, self.hour_bounds.before(o, 0, self.t, 0.0))
         heap = [(start, 0)]
+        # equal keys: with hour bounds the label pushed last first (depth first along a
+        # plateau of equal keys, ``-lid``), else the first pushed; exact either way (A* pops
+        # the least key first, whatever the order among equal ones)
+        lifo = -1 if self.hour_bounds is not None else 1
         found = []
         hb = self.hour_bounds
         while heap:
             key, lid = heapq.heappop(heap)
+            lid *= lifo
             if key >= cut:
                 if not found:
                     return [], (key - offset) / P, False
@@ -549,7 +557,7 @@ class _DatedSearch:
                 if hb is not None and child[0] >= 0:
                     bound = max(bound, self._hour_bound(child))
                 labels.append(child)
-                heapq.heappush(heap, (child[1] + bound, len(labels) - 1))
+                heapq.heappush(heap, (child[1] + bound, lifo * (len(labels) - 1)))
         if not found:
             return [], math.inf, True
         return found, found[0][1], True

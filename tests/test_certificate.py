@@ -9,20 +9,21 @@ from __future__ import annotations
 import datetime as dt
 import math
 from pathlib import Path
-from types import SimpleNamespace
 
 import pandas as pd
 import pytest
+from borderflow.data.dataset import load_dataset
 from borderflow.data.scenario import Horizon, Scenario
 from borderflow.model.dated_pricing import price_dated
 from borderflow.model.pricing import StaticDuals, price_static
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pricing_cases import arcs_frame as _arcs_frame
 from pricing_cases import cases, dated_instances, with_toll_and_vot
+from pricing_cases import dated_facts as _facts_of
 
 from borderflow.certificate import check_certificate, least_reduced_costs
 from borderflow.certificate_dated import check_dated_certificate
-from borderflow.data.dataset import load_dataset
 from borderflow.verify import input_facts
 
 DATA = Path(__file__).parent / "data"
@@ -182,53 +183,6 @@ def test_dated_initial_queue_dual_is_checked():
     assert cert.checks.set_index("check").loc["initial_queue_dual", "amount"] == \
         pytest.approx(1_000.0, abs=1e-6)
     assert cert.other_shortfall_usd == pytest.approx(10 * 1_000.0, abs=1e-6)
-
-
-def _facts_of(case, duals, t, pi):
-    """A verifier-style Facts of a random case (pricing_cases) and its results tables."""
-    g, p = case.graph, case.product
-    names = [(c, d) for c in g.crossing_ids for d in ("a_to_b", "b_to_a")]
-    n = duals.n_periods
-    cap = pd.DataFrame([(c, d, k, 0.0 if duals.closed[i // 2, i % 2, k] else 100.0,
-                         duals.capacity_usd_per_truck[i // 2, i % 2, k])
-                        for i, (c, d) in enumerate(names) for k in range(n)],
-                       columns=["crossing_id", "direction", "period", "capacity_trucks_per_day",
-                                "dual_usd_per_truck"])
-    if duals.priority_usd_per_truck is not None:
-        cap["priority_dual_usd_per_truck"] = [duals.priority_usd_per_truck[i // 2, i % 2, k]
-                                              for i in range(len(names)) for k in range(n)]
-    supply = pd.DataFrame({"origin": [case.origin], "product_id": ["p"], "period": [t],
-                           "supply_t": [1.0]})
-    facts = SimpleNamespace(
-        dated=True, n_periods=n, products=pd.DataFrame(
-            {"payload_t": [p.payload_t_per_truck], "shelf_h": [p.shelf_life_h],
-             "perishable": [p.perishable], "cost_factor": [p.cost_factor],
-             "penalty_usd_per_t": [p.penalty_usd_per_t]}, index=["p"]),
-        arcs=_arcs_frame(g), capacity=cap, supply=supply, priority=pd.DataFrame(),
-        licences={c: None if p.licensed is None else ({"p"} if c in p.licensed else set())
-                  for c in g.crossing_ids},
-        markets=pd.DataFrame({"market": [m for m, _ in p.markets], "product_id": "p",
-                              "price_usd_per_t": [pr for _, pr in p.markets],
-                              "demand_t_per_day": 1e9}),
-        waiting_usd_per_truck_day=duals.waiting_cost_usd_per_truck_day,
-        empty_share=duals.empty_return_share, empty_lag_days=duals.empty_return_days,
-        max_wait_days=duals.max_wait_days)
-    market = pd.DataFrame([(m, "p", d, v) for (m, _, d), v in duals.market_usd_per_t.items()],
-                          columns=["market", "product_id", "period", "dual_usd_per_t"])
-    results = {"crossings": cap, "unserved": supply.assign(dual_usd_per_t=pi),
-               "market_duals": market}
-    nodes = pd.DataFrame({"node_id": list(g.node_ids), "country": list(g.country)})
-    return facts, nodes, results
-
-
-def _arcs_frame(g) -> pd.DataFrame:
-    return pd.DataFrame({
-        "kind": ["crossing" if c >= 0 else "link" for c in g.crossing],
-        "element_id": [g.crossing_ids[c] if c >= 0 else "" for c in g.crossing],
-        "direction": [("a_to_b", "b_to_a")[d] if d >= 0 else "" for d in g.direction],
-        "from_node": [g.node_ids[u] for u in g.tail], "to_node": [g.node_ids[v] for v in g.head],
-        "travel_h": g.hours, "cost_usd_per_truck": g.cost_usd_per_truck,
-        "toll_usd_per_truck": g.toll_usd_per_truck}, index=list(g.arc_ids))
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -117,8 +117,10 @@ def _size(_result, args) -> dict:
     return {"cols": int(h.getNumCol()), "rows": int(h.getNumRow()), "nnz": int(h.getNumNz())}
 
 
-def install(extra_highs: dict) -> None:
-    """Put the timers on the pipeline's stages (module docstring)."""
+def install(extra_highs: dict, from_point: dict | None = None) -> None:
+    """Put the timers on the pipeline's stages (module docstring). ``from_point``: HiGHS
+    options that replace the primal simplex the whole LP runs after the windows' crossover
+    (``--from-point``, e.g. ``{"simplex_strategy": 1}`` for the dual simplex)."""
     import borderflow.pipeline as pipeline
     import borderflow.window_pricing as window_pricing
     import borderflow.model.column_generation as cg
@@ -178,9 +180,26 @@ def install(extra_highs: dict) -> None:
             return out
 
         h.crossover = crossover
+        if from_point:
+            h.setOptionValue = _from_point_options(h.setOptionValue, from_point)
 
     highs.configure = configure_more
     rolling.configure = configure_more
+
+
+def _from_point_options(inner, from_point: dict):
+    """``setOptionValue`` that swaps the whole LP's primal simplex after the windows'
+    crossover (``simplex_strategy`` 4, set by ``HighsSession.solve_from_point``) for the
+    options of ``from_point`` (``--from-point``)."""
+
+    def set_option(key, value):
+        if key == "simplex_strategy" and value == 4:
+            for k, v in from_point.items():
+                inner(k, v)
+            return None
+        return inner(key, value)
+
+    return set_option
 
 
 def watchdog(limit_mb: int, stop_after_s: float | None = None, on_stop=None) -> None:
@@ -255,6 +274,12 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--cap", type=int, default=None)
     ap.add_argument("--presolve", default="on")
     ap.add_argument("--highs", default="{}")
+    ap.add_argument("--from-point", default="{}",
+                    help="HiGHS options for the whole LP after the windows' crossover instead "
+                         "of the primal simplex, e.g. '{\"simplex_strategy\": 1}'")
+    ap.add_argument("--first-solve-only", action="store_true",
+                    help="stop where the first pricing pass would start (the first solve's "
+                         "stages timed, no pricing)")
     ap.add_argument("--rounds", type=int, default=60)
     ap.add_argument("--pricing-labels", type=int, default=None)
     ap.add_argument("--label-bound", action="store_true",
@@ -272,6 +297,9 @@ def parser() -> argparse.ArgumentParser:
                     help="wall seconds after which the run is stopped (the line says where)")
     ap.add_argument("--verify", action="store_true",
                     help="run the verifier on the result (borderflow.verify.verify_results)")
+    ap.add_argument("--verify-plain", action="store_true",
+                    help="after --verify, the verifier again with the dated certificate's "
+                         "least-dual bounds only (as before session 13)")
     ap.add_argument("--progress", action="store_true",
                     help="write each event to stderr as it happens")
     return ap
@@ -287,12 +315,20 @@ def profile(args) -> dict:
     row = {"folder": str(args.folder), "days": args.days, "method": args.method,
            "window_pricing": args.window_pricing, "routes": args.routes, "cap": args.cap,
            "presolve": args.presolve, "highs": json.loads(args.highs),
+           "from_point": json.loads(getattr(args, "from_point", "{}")),
            "pricing_labels": args.pricing_labels, "label_bound": args.label_bound,
            "dominance": args.dominance, "hour_bounds": args.hour_bounds,
            "aggregate_streams": args.aggregate_streams,
            "scenario": None if args.scenario is None else str(args.scenario),
            "load_before": os.getloadavg()[0]}
     c0 = _cpu()
+    if getattr(args, "first_solve_only", False):
+        import borderflow.pipeline as pipeline
+
+        def stop(*_args, **_kwargs):
+            raise _FirstSolveDone("stopped after the first solve (--first-solve-only)")
+
+        pipeline.price_once = stop
     try:
         embedded = str(args.folder) == "embedded"
         tables = load_dataset(None if embedded else args.folder, check_borders=embedded)
@@ -314,12 +350,20 @@ def profile(args) -> dict:
         OUTCOME.update(row)
         if args.verify:
             row.update(verify(run))
+        if getattr(args, "verify_plain", False):  # the verifier as before, for comparison
+            print(json.dumps({**row, "cpu_s": round(_cpu() - c0, 2), "events": EVENTS}),
+                  flush=True)
+            row.update({f"{k}_plain": v for k, v in verify(run, slot_bounds=False).items()})
     except Exception as err:  # noqa: BLE001 - reported with where it stopped
         row.update(error=f"{type(err).__name__}: {err}"[:300], stage=STAGE[0])
     ru = resource.getrusage(resource.RUSAGE_SELF)
     row.update(cpu_s=round(_cpu() - c0, 2), peak_mb=round(ru.ru_maxrss / 1024),
                load_after=os.getloadavg()[0], stages=summarize(EVENTS), events=EVENTS)
     return row
+
+
+class _FirstSolveDone(Exception):
+    """``--first-solve-only``: the run stops where its first pricing pass would start."""
 
 
 def outcome_label(routing) -> str:
@@ -331,20 +375,34 @@ def outcome_label(routing) -> str:
     return f"restricted ({routing.reason}; gap bound {bound})"
 
 
-def verify(run) -> dict:
+def verify(run, slot_bounds: bool = True) -> dict:
     """The verifier's checks of ``run``'s result tables against its inputs: how many, how
-    many failed (and the first few failed ones), CPU s."""
+    many failed (and the first few failed ones), CPU s. ``slot_bounds`` False: the dated
+    certificate with its least-dual bounds only (``--verify-plain``, the verifier before
+    session 13), for the comparison."""
+    import functools
+
+    import borderflow.verify.optimality as optimality
     from borderflow.verify import verify_results
 
     c0 = _cpu()
-    STAGE[0] = "verify"
-    report = verify_results(run.results, run.tables, run.net.scenario, net=run.net)
+    STAGE[0] = "verify" if slot_bounds else "verify_plain"
+    inner = optimality.check_dated_certificate
+    if not slot_bounds:
+        optimality.check_dated_certificate = functools.partial(inner, slot_bounds=False)
+    try:
+        report = verify_results(run.results, run.tables, run.net.scenario, net=run.net)
+    finally:
+        optimality.check_dated_certificate = inner
     failed = report[~report["ok"].astype(bool)]
+    routes = report[report["check"] == "route_dual"]
     out = {"verify_checks": len(report), "verify_failed": len(failed),
            "verify_failed_first": failed.head(5)[["check", "entity"]].astype(str)
-           .values.tolist(), "verify_cpu_s": round(_cpu() - c0, 2)}
-    _record({"stage": "verify", "cpu": out["verify_cpu_s"], "wall": None,
-             "rss_mb": _rss_mb(), "failed": len(failed)})
+           .values.tolist(), "verify_cpu_s": round(_cpu() - c0, 2),
+           "verify_route_amount_sum": float(routes["amount"].sum()) if len(routes) else 0.0}
+    _record({"stage": STAGE[0], "cpu": out["verify_cpu_s"], "wall": None,
+             "rss_mb": _rss_mb(), "failed": len(failed),
+             "route_amount_sum": out["verify_route_amount_sum"]})
     return out
 
 
@@ -402,7 +460,7 @@ def main() -> None:
     """Run the case with the timers on and print its JSON line."""
     args = parser().parse_args()
     PROGRESS[0] = args.progress
-    install(json.loads(args.highs))
+    install(json.loads(args.highs), json.loads(args.from_point))
     watchdog(args.max_mb, args.stop_after)
     print(json.dumps(profile(args)), flush=True)
 
