@@ -376,3 +376,11 @@ def reopening_network(t, waiting: float = 300.0):
 REOPENING_YAML = ("name: odds\nhorizon: {start: 2024-01-01, days: 8}\nevents:\n"
                   "  - {crossing: x1, close: {from: 2024-01-03, to: 2024-01-03}, "
                   "reopening_odds: {2024-01-04: 0.8, 2024-01-06: 0.2}}\n")
+
+
+def crossing_trucks(run, crossing: str, product: str, t_per_truck: float = 20.0) -> float:
+    """Trucks/day of ``product`` through ``crossing`` (a_to_b) in ``run``'s flows table."""
+    f = run.results.flows
+    return float(f.loc[(f["kind"] == "crossing") & (f["element_id"] == crossing)
+                       & (f["direction"] == "a_to_b") & (f["product_id"] == product),
+                       "flow_t"].sum()) / t_per_truck

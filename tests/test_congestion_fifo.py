@@ -33,7 +33,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 import tiny
-from helpers import assert_warm_equals_rebuilt, congestion_tables
+from helpers import assert_warm_equals_rebuilt, congestion_tables, crossing_trucks
 from independent import arc_lp
 
 from borderflow import verify
@@ -53,13 +53,6 @@ def _two_products(t, fifo_lane_usd=19.0) -> dict:
     return t
 
 
-def _trucks(run, crossing: str, product: str) -> float:
-    f = run.results.flows
-    return float(f.loc[(f["kind"] == "crossing") & (f["element_id"] == crossing)
-                       & (f["direction"] == "a_to_b") & (f["product_id"] == product),
-                       "flow_t"].sum()) / 20.0
-
-
 def _report(run):
     return verify.verify_results(run.results, run.tables, run.net.scenario, net=run.net)
 
@@ -67,10 +60,10 @@ def _report(run):
 def test_two_gates_split_durian_where_marginal_costs_meet(solve_tiny, tiny_tables):
     run = solve_tiny(_two_products(tiny_tables))
     s = run.results.summary
-    assert _trucks(run, "x2", "durian") == pytest.approx(9.0, abs=TOL)
-    assert _trucks(run, "x1", "durian") == pytest.approx(2.0, abs=TOL)
-    assert _trucks(run, "x1", "rice") == pytest.approx(6.0, abs=TOL)
-    assert _trucks(run, "x2", "rice") == pytest.approx(0.0, abs=TOL)
+    assert crossing_trucks(run, "x2", "durian") == pytest.approx(9.0, abs=TOL)
+    assert crossing_trucks(run, "x1", "durian") == pytest.approx(2.0, abs=TOL)
+    assert crossing_trucks(run, "x1", "rice") == pytest.approx(6.0, abs=TOL)
+    assert crossing_trucks(run, "x2", "rice") == pytest.approx(0.0, abs=TOL)
     assert s["objective_usd"] == pytest.approx(-329_016.0, abs=TOL)
     assert s["congestion_cost_usd"] == pytest.approx(440.0, abs=TOL)
     assert s["routing"] == "certified"
@@ -110,7 +103,7 @@ def test_the_session_10_form_lets_durian_jump_the_queue(solve_tiny, tiny_tables)
     x1 = c[c["crossing_id"] == "x1"]
     durian = x1[x1["product_id"] == "durian"]
     assert float((durian["trucks"] * durian["hours"]).sum()) == pytest.approx(0.0, abs=TOL)
-    assert _trucks(run, "x1", "durian") != pytest.approx(2.0, abs=1e-3)
+    assert crossing_trucks(run, "x1", "durian") != pytest.approx(2.0, abs=1e-3)
     report = _report(run)
     assert report["ok"].all(), verify.violations(report).to_string()
     assert "congestion_fifo" not in set(report["check"])

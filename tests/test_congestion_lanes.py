@@ -28,7 +28,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 import tiny
-from helpers import assert_warm_equals_rebuilt, congestion_tables
+from helpers import assert_warm_equals_rebuilt, congestion_tables, crossing_trucks
 from independent import arc_lp
 
 from borderflow import verify
@@ -50,19 +50,12 @@ def _two_lanes(t, x2_lane: float = 3.0) -> dict:
     return t
 
 
-def _trucks(run, crossing: str, product: str) -> float:
-    f = run.results.flows
-    return float(f.loc[(f["kind"] == "crossing") & (f["element_id"] == crossing)
-                       & (f["direction"] == "a_to_b") & (f["product_id"] == product),
-                       "flow_t"].sum()) / 20.0
-
-
 def test_a_cheaper_lane_fills_first_by_hand(solve_tiny, tiny_tables):
     run = solve_tiny(_two_lanes(tiny_tables))
     s = run.results.summary
-    assert _trucks(run, "x2", "durian") == pytest.approx(10.0, abs=TOL)
-    assert _trucks(run, "x1", "durian") == pytest.approx(1.0, abs=TOL)
-    assert _trucks(run, "x1", "rice") == pytest.approx(6.0, abs=TOL)
+    assert crossing_trucks(run, "x2", "durian") == pytest.approx(10.0, abs=TOL)
+    assert crossing_trucks(run, "x1", "durian") == pytest.approx(1.0, abs=TOL)
+    assert crossing_trucks(run, "x1", "rice") == pytest.approx(6.0, abs=TOL)
     assert s["objective_usd"] == pytest.approx(-329_364.0, abs=TOL)
     assert s["congestion_cost_usd"] == pytest.approx(232.0, abs=TOL)
     u = run.results.unserved.set_index("product_id")["dual_usd_per_t"]
