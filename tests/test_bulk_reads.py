@@ -11,12 +11,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from helpers import cg_closure_plan
+from helpers import solved_cg_baseline
 
 from borderflow.model.pyomo_layer import RowList, column_values, load_duals, suffix_values
-from borderflow.pipeline import solve_session
-from borderflow.sweeps import ModelCache
-from borderflow.sweeps.worker import build
 
 #: the row families whose duals the result tables read
 FAMILIES = ("crossing_capacity", "supply_balance", "market_demand", "priority_share",
@@ -25,13 +22,7 @@ FAMILIES = ("crossing_capacity", "supply_balance", "market_demand", "priority_sh
 
 @pytest.fixture(scope="module")
 def solved():
-    plan = cg_closure_plan(days=12, first=8, last=9)
-    structure = plan.structures[plan.entry("baseline").structure]
-    cache = ModelCache()
-    cache.setup()
-    model = build(cache.dataset(structure), structure)
-    solve_session(model.session, model.built, model.net, structure.rolling)
-    return model
+    return solved_cg_baseline(days=12)
 
 
 def _one_by_one(m, comp, n) -> np.ndarray:
