@@ -19,6 +19,7 @@ same bytes: what :func:`table_bytes` returns is what formatting it again would g
 from __future__ import annotations
 
 import io
+import threading
 from collections import OrderedDict
 
 import numpy as np
@@ -30,6 +31,8 @@ KEEP = 4
 
 #: name -> [(a copy of the table, its CSV bytes, its parquet bytes)], the newest last
 _KEPT: dict[str, list] = {}
+
+_LOCK = threading.Lock()
 
 #: how many tables were formatted and how many taken from what was kept (a test reads them)
 COUNTS: OrderedDict = OrderedDict(made=0, kept=0)
@@ -54,19 +57,22 @@ def table_bytes(name: str, df: pd.DataFrame, parquet_options: dict) -> tuple[byt
     tuple of bytes
         The CSV file's bytes and the parquet file's bytes.
     """
-    kept = _KEPT.setdefault(name, [])
-    for i, (other, options, csv, parquet) in enumerate(kept):
-        if options == parquet_options and identical(df, other):
-            kept.append(kept.pop(i))  # the newest last: the least used goes first
-            COUNTS["kept"] += 1
-            return csv, parquet
+    with _LOCK:  # a worker with several threads writes several folders at once
+        kept = _KEPT.setdefault(name, [])
+        for i, (other, options, csv, parquet) in enumerate(kept):
+            if options == parquet_options and identical(df, other):
+                kept.append(kept.pop(i))  # the newest last: the least used goes first
+                COUNTS["kept"] += 1
+                return csv, parquet
     csv = df.to_csv(None, index=False, lineterminator="\n").encode("utf-8")
     buf = io.BytesIO()
     df.to_parquet(buf, **parquet_options)
-    COUNTS["made"] += 1
-    kept.append((df.copy(deep=True), dict(parquet_options), csv, buf.getvalue()))
-    del kept[:-KEEP]
-    return csv, kept[-1][3]
+    parquet = buf.getvalue()
+    with _LOCK:
+        COUNTS["made"] += 1
+        kept.append((df.copy(deep=True), dict(parquet_options), csv, parquet))
+        del kept[:-KEEP]
+    return csv, parquet
 
 
 def identical(a: pd.DataFrame, b: pd.DataFrame) -> bool:
