@@ -35,6 +35,7 @@ from borderflow.data.scenario import Scenario
 from borderflow.faults import fault_point
 from borderflow.model.results import ResultTables
 from borderflow.runfolder import Claim, claim, replace_folder
+from borderflow.table_files import table_bytes
 
 log = logging.getLogger(__name__)
 
@@ -126,10 +127,21 @@ def _plain_name(name: str) -> str:
 
 
 def _fill(folder: Path, tables: dict[str, pd.DataFrame], documents: dict[str, dict],
-          texts: dict[str, str], folders: dict[str, Contents], kind: str = "run") -> None:
+          texts: dict[str, str], folders: dict[str, Contents], kind: str = "run",
+          same_tables: bool = False) -> None:
     """Tables (CSV, parquet), JSON documents, texts and sub-folders into a fresh folder, a
-    fault point after each file (tests kill the process there: docs/reliability.md)."""
+    fault point after each file (tests kill the process there: docs/reliability.md).
+    ``same_tables``: a table identical to one this process wrote before gets that one's
+    bytes (:func:`borderflow.table_files.table_bytes`: the same bytes, not formatted
+    again)."""
     for name, df in tables.items():
+        if same_tables:
+            csv, parquet = table_bytes(name, df, PARQUET_OPTIONS)
+            (folder / f"{name}.csv").write_bytes(csv)
+            fault_point(f"{kind}:write:{name}.csv")
+            (folder / f"{name}.parquet").write_bytes(parquet)
+            fault_point(f"{kind}:write:{name}.parquet")
+            continue
         df.to_csv(folder / f"{name}.csv", index=False, lineterminator="\n")
         fault_point(f"{kind}:write:{name}.csv")
         df.to_parquet(folder / f"{name}.parquet", **PARQUET_OPTIONS)
@@ -154,7 +166,7 @@ def write_folder(folder: Path | str | Claim, tables: dict[str, pd.DataFrame],
                  protected: Iterable[tuple[str, Path | str | None]] = (),
                  also: Callable[[Path], None] | None = None,
                  volatile: Mapping[str, Iterable[str]] | None = None,
-                 kind: str = "run") -> Path:
+                 kind: str = "run", same_tables: bool = False) -> Path:
     """Write a run folder: tables (CSV and parquet), JSON documents, texts and sub-folders,
     built complete in a hidden sibling and swapped into place, with its manifest and marker
     (:mod:`borderflow.runfolder`): the folder and its sub-folders appear together, and a
@@ -190,6 +202,9 @@ def write_folder(folder: Path | str | Claim, tables: dict[str, pd.DataFrame],
     kind : str
         The marker's kind when ``folder`` is a path (:data:`borderflow.runfolder.KINDS`; a
         robust plan's is ``robust``); a Claim carries its own.
+    same_tables : bool
+        Tables identical to ones this process wrote before take their bytes instead of being
+        formatted again (a sweep's worker: :mod:`borderflow.table_files`; the same files).
 
     Returns
     -------
@@ -210,7 +225,7 @@ def write_folder(folder: Path | str | Claim, tables: dict[str, pd.DataFrame],
         volatile = {**RUN_VOLATILE, **{f"{name}/{SUMMARY}": TIMING_KEYS for name in folders}}
 
     def fill(tmp: Path) -> None:
-        _fill(tmp, tables, documents, texts, folders)
+        _fill(tmp, tables, documents, texts, folders, same_tables=same_tables)
         if also is not None:
             also(tmp)
 

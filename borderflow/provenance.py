@@ -6,6 +6,7 @@ a sweep scenario's and an uncertainty run's alike.
 
 from __future__ import annotations
 
+import functools
 import importlib.metadata
 import platform
 from dataclasses import asdict
@@ -61,7 +62,14 @@ def provenance(tables: InputTables, scenario: Scenario | None, options: RunOptio
 
 
 def library_versions() -> dict[str, str]:
-    """Versions of the interpreter, the solver stack and the libraries used on the numbers."""
+    """Versions of the interpreter, the solver stack and the libraries used on the numbers
+    (read once per process: a sweep's worker records them in every scenario's folder)."""
+    return dict(_versions())
+
+
+@functools.cache
+def _versions() -> dict[str, str]:
+    """:func:`library_versions`, read from the installed distributions."""
     out = {"python": platform.python_version(), "pyomo": pyomo.version.version,
            "platform": f"{platform.system()} {platform.machine()}"}
     for dist in ("highspy", "numpy", "pandas", "pyarrow", "networkx", "scipy", "pydantic"):

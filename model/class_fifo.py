@@ -291,7 +291,8 @@ def _demand_excess(built, dep_values: np.ndarray) -> np.ndarray:
 
 
 def class_fifo(built, plan_usd: float, lp_optimum_usd: float | None = None,
-               show: bool = False, keep: bool = False) -> ClassFifo | None:
+               show: bool = False, keep: bool = False,
+               arrays: tuple | None = None) -> ClassFifo | None:
     """Replay a solved dated model's gates first come, first served across goods within each
     lane class (after :func:`borderflow.model.fifo.repair_fifo`).
 
@@ -312,6 +313,10 @@ def class_fifo(built, plan_usd: float, lp_optimum_usd: float | None = None,
         A sweep's kept model: the lane classes whose queues are its first replay's are taken
         from it, only the others replayed (:mod:`borderflow.model.replay_memo`; the same
         arrays, bit for bit).
+    arrays : tuple, optional
+        :func:`~borderflow.model.fifo.stream_arrays` of ``built`` as its values are now (the
+        ones :func:`~borderflow.model.fifo.repair_fifo` read, when it changed nothing), if
+        the caller has them; read again otherwise. Not changed here.
 
     Returns
     -------
@@ -321,7 +326,7 @@ def class_fifo(built, plan_usd: float, lp_optimum_usd: float | None = None,
     if not built.dated or built.queues.empty:
         return None
     m, ix = built.model, built.index
-    inflow, back, dep, lp_exp, qpos = stream_arrays(built)
+    inflow, back, dep, lp_exp, qpos = stream_arrays(built) if arrays is None else arrays
     streams = ix.streams
     tpt = 1.0 / streams["payload_t_per_truck"].to_numpy(dtype=float)
     w = streams["max_wait_days"].to_numpy(dtype=np.int64)

@@ -147,6 +147,6 @@ class Reuse:
         if not (self._clean(self._cross, t, last)
                 and self._clean(self._market_days(product), t, last)):
             return None
-        if self._closures and any(k in found[2] for k in self._closures):
+        if self._closures and not found[2].isdisjoint(self._closures):
             return None  # it looked at a crossing day closed in one pass only
         return found

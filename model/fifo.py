@@ -168,7 +168,7 @@ def _all(var) -> np.ndarray:
     return var_values(var, len(var))
 
 
-def repair_fifo(built) -> FifoRepair | None:
+def repair_fifo(built, arrays: tuple | None = None) -> FifoRepair | None:
     """Replay a solved dated model's queues first in, first out; where the LP wrote cargo off
     before its deadline, set the write-offs and stocks to the replay's (in the Pyomo model's
     values, which the result tables read).
@@ -177,6 +177,9 @@ def repair_fifo(built) -> FifoRepair | None:
     ----------
     built : BuiltModel
         A solved model (values loaded).
+    arrays : tuple, optional
+        :func:`stream_arrays` of ``built`` as its values are now, if the caller has them
+        (read again otherwise; neither is changed here).
 
     Returns
     -------
@@ -186,7 +189,7 @@ def repair_fifo(built) -> FifoRepair | None:
     if not built.dated or built.queues.empty:
         return None
     m, ix = built.model, built.index
-    inflow, back, dep, lp_exp, qpos = stream_arrays(built)
+    inflow, back, dep, lp_exp, qpos = stream_arrays(built) if arrays is None else arrays
     w = ix.streams["max_wait_days"].to_numpy(dtype=np.int64)
     expired, queue = fifo_writeoffs(inflow, back, dep, w)
     diff = lp_exp - expired

@@ -9,6 +9,8 @@ the table of the model's first reading when those inputs are bit for bit that re
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 import pandas as pd
 
@@ -75,16 +77,8 @@ def _arc_flows_of(net: FreightNetwork, rf: pd.DataFrame, routes: RouteSet,
     """:func:`arc_flows` of the route flows ``rf`` and (dated) departures ``dep``."""
     ra = routes.route_arcs[["route_id", "seq", "arc_id", "offset_h"]]
     if built.dated:
-        gate_seq, gate_off, after = gate_arcs(routes)
-        up = rf.merge(gate_seq, on="route_id")
-        up = up[up["seq"] < up["gate_seq"]].copy()
-        up["period"] = up["period"] + np.floor(up["offset_h"] / 24.0).astype(int)
-        down = dep.merge(after, on="route_id").merge(gate_off, on="route_id")
-        down["period"] = down["period"] + np.floor(
-            (down["offset_h"] - down["gate_offset_h"]) / 24.0).astype(int)
-        af = pd.concat([up[["arc_id", "product_id", "period", "flow_t", "trucks_per_day"]],
-                        down[["arc_id", "product_id", "period", "flow_t", "trucks_per_day"]]],
-                       ignore_index=True)
+        up_arcs, down_arcs = _gate_spans(routes)
+        af = pd.concat([_along(rf, up_arcs), _along(dep, down_arcs)], ignore_index=True)
         af = af[af["period"] < len(net.periods)]
     else:
         af = rf.merge(ra[["route_id", "arc_id"]], on="route_id")
@@ -101,6 +95,58 @@ def _arc_flows_of(net: FreightNetwork, rf: pd.DataFrame, routes: RouteSet,
             "product_id", "period", "flow_t", "trucks_per_day", "length_km", "cost_usd"]
     return af[cols].sort_values(["arc_id", "product_id", "period"], kind="stable",
                                 ignore_index=True)
+
+
+#: per route set (:func:`_gate_spans`)
+_SPANS: dict = {}
+
+
+def _gate_spans(routes: RouteSet) -> tuple[tuple, tuple]:
+    """Each route's arcs before its queue gate and from it on, as ``(route index, first row
+    per route, arc ids, whole days from dispatch or from the gate)``: the rows of
+    :func:`~borderflow.model.queue_results.gate_arcs`'s tables in their order, grouped by
+    route in order of first appearance; made once per route set."""
+    at = id(routes.route_arcs)
+    if at not in _SPANS:
+        gate_seq, gate_off, after = gate_arcs(routes)
+        up = gate_seq[gate_seq["seq"] < gate_seq["gate_seq"]]
+        up_days = np.floor(up["offset_h"].to_numpy() / 24.0).astype(int)
+        down = after.merge(gate_off, on="route_id")
+        down_days = np.floor((down["offset_h"] - down["gate_offset_h"]).to_numpy()
+                             / 24.0).astype(int)
+        _SPANS[at] = (_spans(up, up_days), _spans(down, down_days))
+        weakref.finalize(routes.route_arcs, _SPANS.pop, at, None)
+    return _SPANS[at]
+
+
+def _spans(arcs: pd.DataFrame, days: np.ndarray) -> tuple:
+    """``arcs``' rows grouped by route (a stable sort: each route's rows in their order)."""
+    codes, index = pd.factorize(arcs["route_id"])
+    order = np.argsort(codes, kind="stable")
+    first = np.searchsorted(codes[order], np.arange(len(index) + 1))
+    return (pd.Index(index), first, arcs["arc_id"].take(order).reset_index(drop=True),
+            days[order])
+
+
+def _along(flows: pd.DataFrame, spans: tuple) -> pd.DataFrame:
+    """Each row of ``flows`` (route, product, period, tonnes, trucks) once per arc of its
+    route in ``spans``, the period moved by the arc's whole days: the rows an inner merge of
+    ``flows`` with the arcs on ``route_id`` gives, in its order (each flow row in turn, its
+    route's arcs in their order)."""
+    index, first, arc_ids, days = spans
+    code = index.get_indexer(flows["route_id"])
+    known = code >= 0
+    code = np.where(known, code, 0)
+    counts = np.where(known, first[code + 1] - first[code], 0)
+    rows = np.repeat(np.arange(len(flows)), counts)
+    starts = np.repeat(first[code] - (np.cumsum(counts) - counts), counts)
+    pos = starts + np.arange(len(rows))
+    return pd.DataFrame({
+        "arc_id": arc_ids.take(pos).reset_index(drop=True),
+        "product_id": flows["product_id"].take(rows).reset_index(drop=True),
+        "period": flows["period"].to_numpy().take(rows) + days[pos],
+        "flow_t": flows["flow_t"].to_numpy().take(rows),
+        "trucks_per_day": flows["trucks_per_day"].to_numpy().take(rows)})
 
 
 def route_arc_table(net: FreightNetwork, routes: RouteSet, route_flows: pd.DataFrame,

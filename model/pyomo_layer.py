@@ -58,6 +58,7 @@ import bisect
 import weakref
 from collections.abc import MutableMapping, Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 
 import numpy as np
 import pandas as pd
@@ -443,6 +444,10 @@ def column_values(x) -> np.ndarray:
     return out
 
 
+#: a variable's value slot (``None``: no value)
+_VALUE = attrgetter("_value")
+
+
 def _array_values(comp: ArrayVar) -> np.ndarray:
     """An :class:`ArrayVar`'s values (NaN: none), its made entries' own values over the
     array's."""
@@ -450,30 +455,27 @@ def _array_values(comp: ArrayVar) -> np.ndarray:
     made = comp.made()
     if made:  # in bulk: a sweep's kept model has every valued column made
         keys = np.fromiter(made.keys(), dtype=np.int64, count=len(made))
-        out[keys] = np.fromiter((np.nan if v._value is None else v._value
-                                 for v in made.values()), dtype=float, count=len(made))
+        # ``None`` (no value) becomes NaN in a float array: the slots read in C, not a loop
+        out[keys] = np.array(list(map(_VALUE, made.values())), dtype=float)
     return out
 
 
 def load_duals(suffix, rows, duals) -> None:
     """Replace the contents of a ``dual`` suffix by ``duals`` (floats, one per row of
     ``rows``; a constraint listed twice, a ranged row of Pyomo's compiler, gets the sum),
-    as ``suffix[con] = suffix.get(con, 0.0) + y`` row by row would, in one dict update."""
-    if not isinstance(rows, list):
-        with PauseGC():  # every row object made now (a RowList): nothing to collect
-            rows = list(rows)
-    hasher = ComponentMap.hasher
-    classes = set(map(type, rows))
-    for cls in classes:
-        if hasher.get(cls) is None:  # not seen yet: the hasher registers it from an entry
-            hasher[cls](next(con for con in rows if type(con) is cls))
-    if all(hasher.hashable(cls) for cls in classes):
-        keys = rows  # the ComponentMap key of a hashable object is the object
+    as ``suffix[con] = suffix.get(con, 0.0) + y`` row by row would, in one dict update.
+    A :class:`RowList`'s rows and their keys are listed once per content of the list
+    (:meth:`RowList.keyed`): a sweep loads the duals of the same rows after every re-solve."""
+    if isinstance(rows, RowList):
+        rows, keys, once = rows.keyed()
     else:
-        keys = [hasher[con.__class__](con) for con in rows]
+        if not isinstance(rows, list):
+            rows = list(rows)
+        keys = _suffix_keys(rows)
+        once = len(set(keys)) == len(keys)
     suffix.clear()
     with PauseGC():  # new tuples only: no collection over the model's objects meanwhile
-        if len(set(keys)) == len(keys):  # each row once (the matrix-row translation)
+        if once:  # each row once (the matrix-row translation)
             suffix._dict.update(zip(keys, zip(rows, map((0.0).__add__, duals))))
             return
         entries: dict = {}
@@ -481,6 +483,18 @@ def load_duals(suffix, rows, duals) -> None:
             old = entries.get(key)
             entries[key] = (con, (0.0 if old is None else old[1]) + y)
         suffix._dict.update(entries)
+
+
+def _suffix_keys(rows: list) -> list:
+    """The ``ComponentMap`` key of each row (the object itself where its class hashes)."""
+    hasher = ComponentMap.hasher
+    classes = set(map(type, rows))
+    for cls in classes:
+        if hasher.get(cls) is None:  # not seen yet: the hasher registers it from an entry
+            hasher[cls](next(con for con in rows if type(con) is cls))
+    if all(hasher.hashable(cls) for cls in classes):
+        return rows  # the ComponentMap key of a hashable object is the object
+    return [hasher[con.__class__](con) for con in rows]
 
 
 # ---- a family of linear rows as one Pyomo component -----------------------------------------
@@ -1012,6 +1026,20 @@ class RowList(Sequence):
     def __len__(self) -> int:
         return self.n
 
+    def keyed(self) -> tuple[list, list, bool]:
+        """``(rows, keys, once)``: the rows as a list (every row object made), their
+        ``ComponentMap`` keys and whether each key is there once, listed on the first call
+        and again only after rows were added (rows are only ever appended, and a made row
+        object stays its row's)."""
+        stamp = (self.n, len(self.parts))
+        kept = getattr(self, "_keyed", None)
+        if kept is None or kept[0] != stamp:
+            with PauseGC():  # every row object made now: nothing to collect
+                rows = list(self)
+            keys = _suffix_keys(rows)
+            kept = self._keyed = (stamp, rows, keys, len(set(keys)) == len(keys))
+        return kept[1], kept[2], kept[3]
+
     def __getitem__(self, i):
         if isinstance(i, slice):
             return [self[k] for k in range(*i.indices(len(self)))]
@@ -1212,3 +1240,39 @@ def linear_form(model: pyo.ConcreteModel) -> LinearForm:
                       row_upper=np.concatenate(ups) if ups else np.zeros(0),
                       translator="matrix-rows" + (f"+{walked} walked" if walked else ""),
                       column_prefix=order.prefix, row_blocks=row_blocks)
+
+
+def suffix_values(suffix, comp, n: int) -> np.ndarray:
+    """``[suffix.get(comp[k], 0.0) for k in range(n)]`` as floats (a row's dual), read in
+    bulk: a component whose rows are made when first asked for (:class:`LinearRows`) is read
+    from the rows made so far, since a row never made is no key of the suffix (0.0) and is
+    not made now; any other component row by row, as that list would.
+
+    Parameters
+    ----------
+    suffix : pyomo Suffix
+        A suffix keyed by rows (``m.dual``).
+    comp : pyomo indexed Constraint
+        A row family indexed ``0 .. n - 1``.
+    n : int
+        Its number of rows.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``n`` floats, 0.0 where the suffix has no entry.
+    """
+    data = getattr(comp, "_data", None)
+    if not isinstance(data, _LazyData) or not isinstance(suffix, ComponentMap):
+        return np.array([suffix.get(comp[k], 0.0) for k in range(n)], dtype=float)
+    out = np.zeros(n)
+    at = [k for k in data.made if 0 <= k < n]
+    if not at:
+        return out
+    rows = [data.made[k] for k in at]
+    hasher = ComponentMap.hasher
+    keys = [hasher[row.__class__](row) for row in rows]
+    got = list(map(suffix._dict.get, keys))
+    found = [k for k, e in zip(at, got) if e is not None]
+    out[found] = [e[1] for e in got if e is not None]
+    return out

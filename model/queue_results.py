@@ -18,7 +18,7 @@ import pandas as pd
 
 from .formulation import BuiltModel
 from .network import FreightNetwork
-from .pyomo_layer import var_values
+from .pyomo_layer import suffix_values, var_values
 from .queues import arrivals
 
 #: flows below this (t/day) are solver noise and left out of the tables
@@ -61,8 +61,7 @@ def row_duals(m, comp, n: int) -> np.ndarray:
     numpy.ndarray
         ``n`` duals, in the objective's units per unit of the row.
     """
-    return np.array([m.dual.get(comp[k], 0.0) for k in range(n)], dtype=float) if n \
-        else np.zeros(0)
+    return suffix_values(m.dual, comp, n) if n else np.zeros(0)
 
 
 def departures(built: BuiltModel) -> pd.DataFrame:

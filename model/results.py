@@ -41,7 +41,7 @@ import pandas as pd
 from .column_generation import Routing
 from .class_fifo import class_fifo
 from .congestion import congestion_table
-from .fifo import repair_fifo
+from .fifo import repair_fifo, stream_arrays
 from .formulation import BuiltModel, left_value_usd_per_t
 from .streams import pair_view
 from .levers import entry_bounds, entry_duals
@@ -145,10 +145,8 @@ def _crossing_table(net: FreightNetwork, built: BuiltModel,
     out = cap.merge(used, on=["crossing_id", "direction", "period"], how="left")
     out[["flow_t", "flow_trucks"]] = out[["flow_t", "flow_trucks"]].fillna(0.0)
     rows = built.capacity_rows
-    duals = np.zeros(len(rows))
     m = built.model
-    if len(rows):
-        duals = np.array([m.dual.get(m.crossing_capacity[k], 0.0) for k in range(len(rows))])
+    duals = _duals(m, m.crossing_capacity, len(rows)) if len(rows) else np.zeros(0)
     dual = rows[["crossing_id", "direction", "period"]].assign(
         dual_usd_per_truck=-duals + 0.0)
     dual = appended_rows(dual, added, "crossing_capacity", "dual_usd_per_truck")
@@ -320,10 +318,14 @@ def extract_results(net: FreightNetwork, routes: RouteSet, built: BuiltModel,
     -------
     ResultTables
     """
-    fifo = repair_fifo(built)  # before any table reads the queues
+    # the queues' arrays, read once: the FIFO repair's, and the class replay's unless the
+    # repair changed the values they are read from
+    arrays = stream_arrays(built) if built.dated and not built.queues.empty else None
+    fifo = repair_fifo(built, arrays)  # before any table reads the queues
     plan_usd, read = objective_with(built.model, added, built.flows), built
     lanes = class_fifo(built, plan_usd, fifo.lp_objective_usd if fifo is not None else None,
-                       show=bool(solve_summary.get("show_class_fifo", False)), keep=reuse)
+                       show=bool(solve_summary.get("show_class_fifo", False)), keep=reuse,
+                       arrays=arrays if fifo is None else None)
     built, split = pair_view(net, built)  # aggregated: queues split per pair, FIFO
     objective = plan_usd if built is read and not (lanes and lanes.changed) else \
         objective_with(built.model, added, built.flows)  # class replay set values, or a view

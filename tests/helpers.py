@@ -259,6 +259,22 @@ def cg_closure_plan(days: int, first: int, last: int):
                              for g in CG_GATES], data=CG_DATA, tables=load_dataset(CG_DATA))
 
 
+def solved_cg_baseline(days: int = 12):
+    """The baseline of :func:`cg_closure_plan` (closing days 8-9) built as a sweep worker
+    builds its kept model, and solved: the ``Prepared`` model with its values and duals."""
+    from borderflow.pipeline import solve_session
+    from borderflow.sweeps import ModelCache
+    from borderflow.sweeps.worker import build
+
+    plan = cg_closure_plan(days=days, first=8, last=9)
+    structure = plan.structures[plan.entry("baseline").structure]
+    cache = ModelCache()
+    cache.setup()
+    model = build(cache.dataset(structure), structure)
+    solve_session(model.session, model.built, model.net, structure.rolling)
+    return model
+
+
 def two_regions(t) -> None:
     """M in Guangxi; a second market K in Yunnan behind X2 (L5 cn-b2 -> cn-k, 100 km, 2 h)."""
     t["nodes"].loc[t["nodes"]["node_id"] == "cn-m", "admin1"] = "Guangxi"

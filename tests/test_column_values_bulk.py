@@ -10,23 +10,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from helpers import cg_closure_plan
+from helpers import solved_cg_baseline
 
 from borderflow.model.pyomo_layer import ArrayVar, column_values
-from borderflow.pipeline import solve_session
-from borderflow.sweeps import ModelCache
-from borderflow.sweeps.worker import build
 
 
 @pytest.fixture(scope="module")
 def solved():
-    plan = cg_closure_plan(days=12, first=8, last=9)
-    structure = plan.structures[plan.entry("baseline").structure]
-    cache = ModelCache()
-    cache.setup()
-    model = build(cache.dataset(structure), structure)
-    solve_session(model.session, model.built, model.net, structure.rolling)
-    return model
+    return solved_cg_baseline(days=12)
 
 
 def _one_by_one(x, positions) -> np.ndarray:

@@ -120,7 +120,7 @@ def write_outcome(out: Path | str, name: str, row: dict, meta: dict, outcome: Ou
                        "solve_seconds": outcome.solve.get("solve_seconds"),
                        "iterations": outcome.solve.get("iterations")}
     return write_run(partition(out, name), results, meta, inside_claim=True,
-                     volatile={SUMMARY: PARTITION_TIMING_KEYS})
+                     volatile={SUMMARY: PARTITION_TIMING_KEYS}, same_tables=True)
 
 
 # ---- reading ---------------------------------------------------------------------------------

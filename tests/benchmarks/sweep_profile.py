@@ -2,11 +2,15 @@
 closure of the target-3 sweep, solved warm on one worker's cache in this process, by step.
 
     python tests/benchmarks/sweep_profile.py --gates boten-mohan,huu-nghi-youyiguan,\
-tan-thanh-puzhai,dakta-ok-nam-giang [--dump DIR]
+tan-thanh-puzhai,dakta-ok-nam-giang [--dump DIR] [--write DIR]
 
 Prints one JSON line per closure: its CPU s without the profiler (a first, unprofiled solve
 of the same scenario is not made: the profiled run is the only one, so each step's share is
 what the profile shows), the steps' cumulative CPU s under the profiler, and the load.
+``--write DIR``: each closure's run folder is also written there, as a sweep's worker writes
+it (``borderflow.sweeps.partitions.write_partition``), timed and profiled apart
+(``folder_cpu_s``, ``folder_cpu_s_profiled``: not in ``cpu_s``, as a sweep's outcome does not
+count it either).
 """
 
 from __future__ import annotations
@@ -63,6 +67,22 @@ def _count_searches() -> list:
     return passes
 
 
+def _write_profiled(out: str, plan, entry, outcome) -> tuple[dict, cProfile.Profile]:
+    """Write ``outcome``'s run folder under ``out`` as a sweep's worker does: its CPU s
+    unprofiled, then again under the profiler (the folder is replaced)."""
+    from borderflow.sweeps.partitions import write_partition
+
+    c0 = time.process_time()
+    write_partition(out, plan, entry, outcome)
+    cpu = time.process_time() - c0
+    prof = cProfile.Profile(time.process_time)
+    prof.enable()
+    write_partition(out, plan, entry, outcome)
+    prof.disable()
+    total = pstats.Stats(prof).total_tt
+    return {"folder_cpu_s": round(cpu, 3), "folder_cpu_s_profiled": round(total, 3)}, prof
+
+
 def main() -> None:
     """Build the cache's model once (unprofiled), then profile each closure warm."""
     sys.path.insert(0, str(HERE))
@@ -76,6 +96,7 @@ def main() -> None:
     ap.add_argument("--days", type=int, default=60)
     ap.add_argument("--dump", default="", help="write each closure's .prof here")
     ap.add_argument("--repeat", type=int, default=1, help="solve each closure N times")
+    ap.add_argument("--write", default="", help="write each closure's run folder here too")
     args = ap.parse_args()
     gates = [g for g in args.gates.split(",") if g]
     passes = _count_searches()
@@ -105,6 +126,11 @@ def main() -> None:
                 if args.dump:
                     Path(args.dump).mkdir(parents=True, exist_ok=True)
                     stats.dump_stats(str(Path(args.dump) / f"{o.name}.prof"))
+            if args.write and e.scenario.name != "baseline":
+                folder, fprof = _write_profiled(args.write, plan, e, o)
+                row |= folder
+                if args.dump:
+                    fprof.dump_stats(str(Path(args.dump) / f"{o.name}.folder.prof"))
             print(json.dumps(row), flush=True)
     print(json.dumps({"loadavg_start": load0, "loadavg_end": os.getloadavg()}), flush=True)
 
