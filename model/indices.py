@@ -248,13 +248,35 @@ class IndexTables:
 
 # ---- the tables -----------------------------------------------------------------------------
 def flow_table(net: FreightNetwork, routes: RouteSet) -> pd.DataFrame:
-    """One row per route-flow variable: (route, product) pairs x dispatch periods."""
-    periods = pd.DataFrame({"period": net.supply_periods})
-    f = routes.eligible.merge(periods, how="cross")
+    """One row per route-flow variable: (route, product) pairs x dispatch periods, ordered by
+    product, route and period, with the market's price that day and the payload.
+
+    The rows are those of the pairs' cross join with the periods, sorted stably by
+    ``product_id, route_id, period``, and the price that of a left join on (market, product,
+    period): both made from positions (only the pairs are sorted by their strings; each
+    column of the pairs is taken once), not by a cross merge, a merge on string keys and a
+    sort of the joined frame."""
+    pairs = routes.eligible.reset_index(drop=True)
+    periods = np.asarray(net.supply_periods, dtype=np.int64)
+    n_t = len(periods)
+    # rank of each pair's (product, route) among the sorted keys (equal keys, equal rank)
+    by = ["product_id", "route_id"]
+    order = pairs[by].sort_values(by, kind="stable").index.to_numpy()
+    code = row_codes(pairs[by], None, by)[0][order]
+    rank = np.empty(len(pairs), dtype=np.int64)
+    rank[order] = np.cumsum(np.r_[0, code[1:] != code[:-1]]) if len(code) else []
+    pair_at = np.repeat(np.arange(len(pairs)), n_t)
+    t_at = np.tile(np.arange(n_t), len(pairs))
+    # the cross join's position breaks ties, as the stable sort of the joined frame did
+    at = np.lexsort((np.arange(len(pair_at)), periods[t_at], rank[pair_at]))
+    f = pairs.take(pair_at[at]).reset_index(drop=True)
+    f["period"] = periods[t_at[at]]
     prices = net.demand[["market", "product_id", "period", "price_usd_per_t"]]
-    f = f.merge(prices, on=["market", "product_id", "period"], how="left", validate="m:1")
+    price_row = KeyIndex(prices, DEMAND_KEYS).rows(f)
+    price = prices["price_usd_per_t"].to_numpy(dtype=float)
+    f["price_usd_per_t"] = np.where(price_row >= 0, price[np.maximum(price_row, 0)]
+                                    if len(price) else np.nan, np.nan)
     f["payload_t_per_truck"] = net.products.loc[f["product_id"], "payload_t_per_truck"].to_numpy()
-    f = f.sort_values(["product_id", "route_id", "period"], kind="stable", ignore_index=True)
     f.insert(0, "f", np.arange(len(f)))
     return f
 
