@@ -430,21 +430,27 @@ def index_tables(net: FreightNetwork, routes: RouteSet, aggregate: bool = False
     share = par.empty_return_share
     lag = par.empty_return_days if net.dated else 0
     # a direction taken only by returning empties needs its capacity row too
-    used = pd.concat([use, empty_returns(use, share, lag, n_periods)])[CROSS_KEYS] \
-        .drop_duplicates()
+    empties = empty_returns(use, share, lag, n_periods)
+    used = pd.concat([use[CROSS_KEYS], empties[CROSS_KEYS]]).drop_duplicates()
     capacity_rows = net.capacity.merge(used, on=CROSS_KEYS).sort_values(
         CROSS_KEYS, kind="stable", ignore_index=True)
     demand = net.demand[net.demand["demand_t"].notna()]
-    reached = deliveries(flows, streams if pairs is None else pairs, queues,
-                         net.dated)[DEMAND_KEYS].drop_duplicates()
+    delivered = deliveries(flows, streams if pairs is None else pairs, queues, net.dated)
+    reached = delivered[DEMAND_KEYS].drop_duplicates()
     demand_rows = demand.merge(reached, on=DEMAND_KEYS).sort_values(
         DEMAND_KEYS, kind="stable", ignore_index=True)
-    return IndexTables(n_periods=n_periods, dated=net.dated, flows=flows, unserved=unserved,
-                       capacity_rows=capacity_rows, demand_rows=demand_rows,
-                       priority_rows=priority_rows(net.priority, capacity_rows),
-                       crossing_use=use, streams=streams, queues=queues, initial=initial,
-                       empty_return_share=share, empty_return_days=lag, stream_pairs=pairs,
-                       **dict(zip(("share_rows", "share_terms"), share_table(net, flows))))
+    tables = IndexTables(n_periods=n_periods, dated=net.dated, flows=flows, unserved=unserved,
+                         capacity_rows=capacity_rows, demand_rows=demand_rows,
+                         priority_rows=priority_rows(net.priority, capacity_rows),
+                         crossing_use=use, streams=streams, queues=queues, initial=initial,
+                         empty_return_share=share, empty_return_days=lag, stream_pairs=pairs,
+                         **dict(zip(("share_rows", "share_terms"), share_table(net, flows))))
+    # the two derived tables made above from the same inputs are the ones the tables would
+    # make (and cache) when first asked: kept instead of made again (a table made by
+    # ``dataclasses.replace`` makes its own)
+    tables.__dict__["_empty_returns"] = empties
+    tables.__dict__["_deliveries"] = delivered
+    return tables
 
 
 def share_table_empty() -> tuple[pd.DataFrame, pd.DataFrame]:
