@@ -405,14 +405,10 @@ def define_objective(m: pyo.ConcreteModel, ix: IndexTables, waiting_usd_per_truc
     ``extra``: more terms (origin stock under a hold, :mod:`borderflow.model.origin_stock`).
     """
     f, u, q = ix.flows, ix.unserved, ix.queues
-    deliver = ix.deliveries().drop(columns=["period"])
-    price = pd.concat([f[["f", "price_usd_per_t"]].rename(columns={"f": "idx"}).assign(
-        var="route_flow"), q[["q"]].rename(columns={"q": "idx"}).assign(
-        var="departures", price_usd_per_t=_queue_price(ix))], ignore_index=True)
-    deliver = deliver.merge(price, on=["var", "idx"])
+    deliver, price = _delivery_prices(ix)
     table = [
         terms(0 * f["f"], "route_flow", f["f"], f["cost_usd_per_t"]),
-        _var_terms(np.zeros(len(deliver)), deliver, -deliver["price_usd_per_t"].to_numpy()),
+        _var_terms(np.zeros(len(deliver)), deliver, -price),
         terms(np.zeros(len(u)), "unserved", np.arange(len(u)), u["penalty_usd_per_t"]),
         terms(np.zeros(len(q)), "expired", q["q"] if len(q) else [],
               q["penalty_usd_per_t"] if len(q) else []),
@@ -431,6 +427,30 @@ def left_value_usd_per_t(queues: pd.DataFrame, n_periods: int) -> np.ndarray:
     as usual)."""
     last = queues["period"].to_numpy() == n_periods - 1
     return np.where(last, queues["penalty_usd_per_t"].to_numpy(dtype=float), 0.0)
+
+
+def _delivery_prices(ix: IndexTables) -> tuple[pd.DataFrame, np.ndarray]:
+    """The deliveries (:meth:`IndexTables.deliveries`) and the price (USD/t) each earns: a
+    route flow's own, a departure its queue's (:func:`_queue_price`). Looked up by position
+    of ``idx`` in ``flows.f`` / ``queues.q``, the rows and order of the inner join of the
+    deliveries with those prices on ``(var, idx)``."""
+    deliver = ix.deliveries()
+    idx = deliver["idx"].to_numpy(dtype=np.int64)
+    keep = np.zeros(len(deliver), dtype=bool)
+    price = np.zeros(len(deliver))
+    for name, key, values in (("route_flow", ix.flows["f"],
+                               lambda: ix.flows["price_usd_per_t"].to_numpy(dtype=float)),
+                              ("departures", ix.queues["q"] if len(ix.queues) else None,
+                               lambda: np.asarray(_queue_price(ix), dtype=float))):
+        mine = (deliver["var"] == name).to_numpy(dtype=bool)
+        if key is None or not mine.any():
+            continue
+        at = pd.Index(key.to_numpy(dtype=np.int64)).get_indexer(idx[mine])
+        keep[np.flatnonzero(mine)[at >= 0]] = True
+        price[np.flatnonzero(mine)[at >= 0]] = values()[at[at >= 0]]
+    if keep.all():  # every delivery has its variable (always, in a built model)
+        return deliver, price
+    return deliver[keep], price[keep]
 
 
 def _queue_price(ix: IndexTables) -> np.ndarray:

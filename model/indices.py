@@ -248,13 +248,35 @@ class IndexTables:
 
 # ---- the tables -----------------------------------------------------------------------------
 def flow_table(net: FreightNetwork, routes: RouteSet) -> pd.DataFrame:
-    """One row per route-flow variable: (route, product) pairs x dispatch periods."""
-    periods = pd.DataFrame({"period": net.supply_periods})
-    f = routes.eligible.merge(periods, how="cross")
+    """One row per route-flow variable: (route, product) pairs x dispatch periods, ordered by
+    product, route and period, with the market's price that day and the payload.
+
+    The rows are those of the pairs' cross join with the periods, sorted stably by
+    ``product_id, route_id, period``, and the price that of a left join on (market, product,
+    period): both made from positions (only the pairs are sorted by their strings; each
+    column of the pairs is taken once), not by a cross merge, a merge on string keys and a
+    sort of the joined frame."""
+    pairs = routes.eligible.reset_index(drop=True)
+    periods = np.asarray(net.supply_periods, dtype=np.int64)
+    n_t = len(periods)
+    # rank of each pair's (product, route) among the sorted keys (equal keys, equal rank)
+    by = ["product_id", "route_id"]
+    order = pairs[by].sort_values(by, kind="stable").index.to_numpy()
+    code = row_codes(pairs[by], None, by)[0][order]
+    rank = np.empty(len(pairs), dtype=np.int64)
+    rank[order] = np.cumsum(np.r_[0, code[1:] != code[:-1]]) if len(code) else []
+    pair_at = np.repeat(np.arange(len(pairs)), n_t)
+    t_at = np.tile(np.arange(n_t), len(pairs))
+    # the cross join's position breaks ties, as the stable sort of the joined frame did
+    at = np.lexsort((np.arange(len(pair_at)), periods[t_at], rank[pair_at]))
+    f = pairs.take(pair_at[at]).reset_index(drop=True)
+    f["period"] = periods[t_at[at]]
     prices = net.demand[["market", "product_id", "period", "price_usd_per_t"]]
-    f = f.merge(prices, on=["market", "product_id", "period"], how="left", validate="m:1")
+    price_row = KeyIndex(prices, DEMAND_KEYS).rows(f)
+    price = prices["price_usd_per_t"].to_numpy(dtype=float)
+    f["price_usd_per_t"] = np.where(price_row >= 0, price[np.maximum(price_row, 0)]
+                                    if len(price) else np.nan, np.nan)
     f["payload_t_per_truck"] = net.products.loc[f["product_id"], "payload_t_per_truck"].to_numpy()
-    f = f.sort_values(["product_id", "route_id", "period"], kind="stable", ignore_index=True)
     f.insert(0, "f", np.arange(len(f)))
     return f
 
@@ -408,21 +430,27 @@ def index_tables(net: FreightNetwork, routes: RouteSet, aggregate: bool = False
     share = par.empty_return_share
     lag = par.empty_return_days if net.dated else 0
     # a direction taken only by returning empties needs its capacity row too
-    used = pd.concat([use, empty_returns(use, share, lag, n_periods)])[CROSS_KEYS] \
-        .drop_duplicates()
+    empties = empty_returns(use, share, lag, n_periods)
+    used = pd.concat([use[CROSS_KEYS], empties[CROSS_KEYS]]).drop_duplicates()
     capacity_rows = net.capacity.merge(used, on=CROSS_KEYS).sort_values(
         CROSS_KEYS, kind="stable", ignore_index=True)
     demand = net.demand[net.demand["demand_t"].notna()]
-    reached = deliveries(flows, streams if pairs is None else pairs, queues,
-                         net.dated)[DEMAND_KEYS].drop_duplicates()
+    delivered = deliveries(flows, streams if pairs is None else pairs, queues, net.dated)
+    reached = delivered[DEMAND_KEYS].drop_duplicates()
     demand_rows = demand.merge(reached, on=DEMAND_KEYS).sort_values(
         DEMAND_KEYS, kind="stable", ignore_index=True)
-    return IndexTables(n_periods=n_periods, dated=net.dated, flows=flows, unserved=unserved,
-                       capacity_rows=capacity_rows, demand_rows=demand_rows,
-                       priority_rows=priority_rows(net.priority, capacity_rows),
-                       crossing_use=use, streams=streams, queues=queues, initial=initial,
-                       empty_return_share=share, empty_return_days=lag, stream_pairs=pairs,
-                       **dict(zip(("share_rows", "share_terms"), share_table(net, flows))))
+    tables = IndexTables(n_periods=n_periods, dated=net.dated, flows=flows, unserved=unserved,
+                         capacity_rows=capacity_rows, demand_rows=demand_rows,
+                         priority_rows=priority_rows(net.priority, capacity_rows),
+                         crossing_use=use, streams=streams, queues=queues, initial=initial,
+                         empty_return_share=share, empty_return_days=lag, stream_pairs=pairs,
+                         **dict(zip(("share_rows", "share_terms"), share_table(net, flows))))
+    # the two derived tables made above from the same inputs are the ones the tables would
+    # make (and cache) when first asked: kept instead of made again (a table made by
+    # ``dataclasses.replace`` makes its own)
+    tables.__dict__["_empty_returns"] = empties
+    tables.__dict__["_deliveries"] = delivered
+    return tables
 
 
 def share_table_empty() -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -140,3 +140,69 @@ def test_a_build_without_a_solve_is_not_an_optimum_mismatch():
     pyomo = {"approach": "pyomo", "build_s": 11.0, "peak_rss_mb": 110.0, "objective_usd": None}
     assert derive.derive("dated_build", [direct, pyomo]) == []
     assert "optima_equal" not in pyomo and pyomo["ratio_total_vs_direct"] == 1.1
+
+
+def _build_row(approach: str, build_s: float, peak: float, **extra) -> dict:
+    return {"bench": "dated_build", "approach": approach, "days": 365, "build_s": build_s,
+            "peak_rss_mb": peak, "objective_usd": None, **extra}
+
+
+def test_rounds_of_a_pair_are_read_by_their_medians():
+    # three rounds of (direct, pyomo); hand-computed medians: direct 1.0 s, 700 MB;
+    # pyomo 1.1 s, 770 MB; per round 3.0 / 1.1 = 2.73x (a slow pyomo round), 1.1, 0.55
+    rounds = [[_build_row("direct", 1.0, 700.0), _build_row("pyomo", 3.0, 770.0)],
+              [_build_row("direct", 0.9, 710.0), _build_row("pyomo", 1.1, 760.0)],
+              [_build_row("direct", 2.0, 690.0), _build_row("pyomo", 1.1, 780.0)]]
+    direct, pyomo = derive.combine_rounds(rounds)
+    assert (direct["build_s"], direct["peak_rss_mb"], direct["rounds"]) == (1.0, 700.0, 3)
+    assert (pyomo["build_s"], pyomo["peak_rss_mb"]) == (1.1, 770.0)
+    assert pyomo["build_s_each"] == [3.0, 1.1, 1.1]
+    assert derive.derive("dated_build", [direct, pyomo]) == []
+    assert pyomo["ratio_total_vs_direct"] == pytest.approx(1.1)
+    assert pyomo["ratio_rss_vs_direct"] == pytest.approx(1.1)
+    assert pyomo["ratio_total_each"] == pytest.approx([3.0, 1.1 / 0.9, 0.55])
+    assert derive.median([4.0, 1.0, 3.0, 2.0]) == 2.5
+    text = next(t.measured for t in targets.targets(
+        [r for r in _rows() if r["bench"] != "dated_build"] + [direct, pyomo])
+        if t.name.startswith("2."))
+    assert "medians of 3 rounds; per round 0.55-3.00x" in text
+
+
+def test_a_round_that_failed_is_kept_and_not_compared():
+    failed = {**_build_row("pyomo", 0.0, 0.0), "status": "failed", "error": "exit 1"}
+    rounds = [[_build_row("direct", 1.0, 700.0), _build_row("pyomo", 1.1, 770.0)],
+              [_build_row("direct", 1.0, 700.0), failed]]
+    direct, pyomo = derive.combine_rounds(rounds)
+    assert pyomo is failed and direct["rounds"] == 2
+    assert derive.derive("dated_build", [direct, pyomo]) == []
+    assert "ratio_total_vs_direct" not in pyomo
+
+
+def test_rounds_are_interleaved_in_alternating_order(monkeypatch):
+    import harness
+
+    seen = []
+
+    def fake(spec):
+        seen.append(spec["approach"])
+        return _build_row(spec["approach"], 1.0 + len(seen), 700.0)
+
+    monkeypatch.setattr(harness, "measure", fake)
+    specs = [{"bench": "dated_build", "approach": a, "rounds": 4} for a in ("direct", "pyomo")]
+    direct, pyomo = harness.measure_group(specs)
+    assert seen == ["direct", "pyomo", "pyomo", "direct"] * 2
+    assert direct["build_s_each"] == [2.0, 5.0, 6.0, 9.0]
+    assert pyomo["build_s_each"] == [3.0, 4.0, 7.0, 8.0]
+    assert harness.measure_group([{"bench": "static", "approach": "direct"}]) == [
+        _build_row("direct", 10.0, 700.0)]
+
+
+def test_the_full_plan_measures_the_year_pair_in_rounds():
+    import plan
+
+    groups = [specs for bench, specs in plan.plan(plan.MODES["full"], lambda n: n)
+              if bench == "dated_build"]
+    year = [s for specs in groups for s in specs if s["days"] == 365]
+    check = [s for specs in groups for s in specs if s["days"] == 30]
+    assert len(year) == 4 and all(s["rounds"] == 5 and not s["solve"] for s in year)
+    assert len(check) == 4 and all("rounds" not in s and s["solve"] for s in check)

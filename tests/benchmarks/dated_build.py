@@ -3,6 +3,7 @@
     python tests/benchmarks/dated_build.py --days 365                # per pair and aggregated
     python tests/benchmarks/dated_build.py --days 14 90 --no-aggregate
     python tests/benchmarks/dated_build.py --days 365 --no-solve     # build only
+    python tests/benchmarks/dated_build.py --days 365 --no-solve --repeat 5   # 5 rounds, medians
 
 A spec ``{"bench": "dated_build", "approach": "direct" | "pyomo", "days": N,
 "aggregate_streams": bool}`` is one measurement, run in a fresh subprocess (``run.py``'s
@@ -16,13 +17,22 @@ dataset from 1 Jan 2023 for N days, routes capped as ``run_scenario`` caps dated
   HiGHS's arrays and ``passModel``), what ``run_scenario`` does.
 
 Returned: ``build_s`` (CPU seconds of the process from the prepared inputs to the LP held by
-HiGHS; ``build_wall_s`` beside it), ``model_rss_mb`` (resident memory after the build minus
-before it), ``peak_rss_mb`` (the process's peak; ``run.py`` replaces it by ``wait4``'s, the
-same number), ``inputs_rss_mb`` (resident memory of the prepared inputs), ``variables``,
-``rows``, ``nonzeros`` and, unless ``"solve": false``, ``objective_usd`` of one solve with the
-same HiGHS settings for both (the pipeline's dated settings: interior point, 1 thread, seed 0,
-presolve on; ``solve_cpu_s``). :func:`check` asserts two rows' optima equal to 1e-6 (relative)
-and puts the pyomo / direct ratios into the pyomo row; ``run.py`` and :func:`main` call it.
+HiGHS; ``build_wall_s`` beside it; ``build_user_s`` and ``build_sys_s`` its user and kernel
+parts, ``build_minflt`` the page faults: the kernel part is mostly faulting in fresh memory,
+and moves with the machine's state far more than the user part), ``model_rss_mb`` (resident
+memory after the build minus before it), ``peak_rss_mb`` (the process's peak; ``run.py``
+replaces it by ``wait4``'s, the same number), ``inputs_rss_mb`` (resident memory of the
+prepared inputs), ``variables``, ``rows``, ``nonzeros`` and, unless ``"solve": false``,
+``objective_usd`` of one solve with the same HiGHS settings for both (the pipeline's dated
+settings: interior point, 1 thread, seed 0, presolve on; ``solve_cpu_s``). :func:`check`
+asserts two rows' optima equal to 1e-6 (relative) and puts the pyomo / direct ratios into the
+pyomo row; ``run.py`` and :func:`main` call it.
+
+One build takes 1-3 CPU s, and single pairs of the same code read 0.55-2.6x at load 4-6
+(docs/performance.md, target 2): ``--repeat N`` measures N rounds interleaved, the order
+reversed every other round, and then writes a row per approach with the median of each number
+over the rounds (``rounds``: N; ``build_s_each``; the pyomo row's ``ratio_build_each``), as
+``run.py`` does for the 365-day pair.
 
 A one-LP interior-point solve of 365 days takes minutes (about 500 s CPU per pair,
 docs/dated-performance-plan.md §2): ``--no-solve`` measures the build only.
@@ -78,11 +88,13 @@ def child(spec: dict) -> dict:
     net, routes = dd.inputs(spec["days"])
     gc.collect()
     before = rss_mb()
-    c0, t0 = time.process_time(), time.perf_counter()
+    r0, c0, t0 = resource.getrusage(resource.RUSAGE_SELF), time.process_time(), time.perf_counter()
     h, keep = _build(spec, net, routes)
-    c1, t1 = time.process_time(), time.perf_counter()
+    r1, c1, t1 = resource.getrusage(resource.RUSAGE_SELF), time.process_time(), time.perf_counter()
     after = rss_mb()
-    row = {"build_s": c1 - c0, "build_wall_s": t1 - t0, "inputs_rss_mb": before,
+    row = {"build_s": c1 - c0, "build_user_s": r1.ru_utime - r0.ru_utime,
+           "build_sys_s": r1.ru_stime - r0.ru_stime, "build_minflt": r1.ru_minflt - r0.ru_minflt,
+           "build_wall_s": t1 - t0, "inputs_rss_mb": before,
            "model_rss_mb": after - before, "variables": h.getNumCol(), "rows": h.getNumRow(),
            "nonzeros": h.getNumNz(), "objective_usd": None}
     if spec.get("solve", True):
@@ -139,11 +151,14 @@ def main() -> None:
     ap.add_argument("--no-aggregate", action="store_true", help="per pair only")
     ap.add_argument("--aggregate-only", action="store_true", help="aggregated only")
     ap.add_argument("--no-solve", action="store_true", help="build only (no objective)")
-    ap.add_argument("--repeat", type=int, default=1)
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="rounds of each pair, interleaved, the order reversed every other "
+                         "round; then a median row per approach (\"rounds\": N)")
     args = ap.parse_args()
     sys.path.insert(0, str(HERE))
     import json
 
+    from derive import combine_rounds
     from harness import MARK, OUT, emit
 
     if args.child:
@@ -153,15 +168,25 @@ def main() -> None:
     OUT.mkdir(exist_ok=True)
     path = OUT / f"dated-build-{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%SZ}.jsonl"
     aggs = [True] if args.aggregate_only else [False] if args.no_aggregate else [False, True]
+    approaches = ("direct", "pyomo")
     for days in args.days:
         for agg in aggs:
-            for _ in range(args.repeat):
+            rounds = []
+            for i in range(args.repeat):
+                order = approaches if i % 2 == 0 else approaches[::-1]
                 rows = {a: measure({"bench": "dated_build", "approach": a, "days": days,
-                                    "aggregate_streams": agg, "solve": not args.no_solve})
-                        for a in ("direct", "pyomo")}
+                                    "aggregate_streams": agg, "solve": not args.no_solve,
+                                    "round": i}) for a in order}
                 check(rows["direct"], rows["pyomo"])
-                for row in rows.values():
-                    emit(row, path)
+                for a in approaches:
+                    emit(rows[a], path)
+                rounds.append([rows[a] for a in approaches])
+            if args.repeat > 1:
+                direct, pyomo = combine_rounds(rounds)
+                check(direct, pyomo)
+                pyomo["ratio_build_each"] = [p["ratio_build_vs_direct"] for _, p in rounds]
+                for row in (direct, pyomo):
+                    emit({k: v for k, v in row.items() if k != "round"}, path)
 
 
 if __name__ == "__main__":

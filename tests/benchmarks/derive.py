@@ -31,10 +31,52 @@ def measured(row: dict) -> bool:
     return row.get("status") not in UNMEASURED
 
 
+#: numbers of a measurement that rounds of it are summarised by (their median)
+ROUND_KEYS = ("build_s", "build_user_s", "build_sys_s", "build_minflt", "build_wall_s",
+              "inputs_rss_mb", "model_rss_mb", "peak_rss_mb", "child_cpu_s", "wall_s",
+              "loadavg_1min", "solve_cpu_s")
+
+
+def median(values: list[float]) -> float:
+    """The median of a non-empty list (the mean of the middle two of an even count)."""
+    v = sorted(values)
+    mid = len(v) // 2
+    return v[mid] if len(v) % 2 else (v[mid - 1] + v[mid]) / 2
+
+
+def combine_rounds(rounds: list[list[dict]]) -> list[dict]:
+    """A group measured in several rounds (``rounds[i][j]``: spec ``j`` in round ``i``) as one
+    row per spec: the first round's row with each of :data:`ROUND_KEYS` replaced by its median
+    over the rounds, ``rounds`` (how many) and ``build_s_each`` / ``peak_rss_mb_each`` (every
+    round's value, in round order). A spec whose measurement did not run to its end in some
+    round is that round's row (the group is then not compared)."""
+    out = []
+    for j, first in enumerate(rounds[0]):
+        rows = [r[j] for r in rounds]
+        bad = next((r for r in rows if not measured(r)), None)
+        if bad is not None:
+            out.append(bad)
+            continue
+        row = {**first, "rounds": len(rows)}
+        for key in ROUND_KEYS:
+            values = [r[key] for r in rows if r.get(key) is not None]
+            if len(values) == len(rows):
+                row[key] = median(values)
+        for key in ("build_s", "peak_rss_mb"):
+            if all(r.get(key) is not None for r in rows):
+                row[f"{key}_each"] = [r[key] for r in rows]
+        out.append(row)
+    return out
+
+
 def _pair(reference: dict, row: dict, time_key: str) -> None:
-    """pyomo / direct time and memory of a pair measured side by side."""
+    """pyomo / direct time and memory of a pair measured side by side (with rounds: the
+    ratio of the medians, and ``ratio_total_each``, the ratio within each round)."""
     row["ratio_total_vs_direct"] = row[time_key] / reference[time_key]
     row["ratio_rss_vs_direct"] = row["peak_rss_mb"] / reference["peak_rss_mb"]
+    each = f"{time_key}_each"
+    if each in row and each in reference:
+        row["ratio_total_each"] = [a / b for a, b in zip(row[each], reference[each])]
     a, b = reference.get("objective_usd"), row.get("objective_usd")
     if a is not None or b is not None:  # not when neither solved (a build alone)
         row["optima_equal"] = same(a, b)
@@ -77,13 +119,9 @@ def each_scenario_ratios(cold: dict, warm: dict) -> dict:
     each = {n: cold_cpu[n] / warm_cpu[n] for n in sorted(cold_cpu)
             if warm_cpu.get(n) and cold_cpu[n] is not None}
     values = sorted(each.values())
-    median = None
-    if values:
-        mid = len(values) // 2
-        median = values[mid] if len(values) % 2 else (values[mid - 1] + values[mid]) / 2
     return {"speedup_each_scenario": each,
             "speedup_each_scenario_min": values[0] if values else None,
-            "speedup_each_scenario_median": median}
+            "speedup_each_scenario_median": median(values) if values else None}
 
 
 def derive(bench: str, rows: list[dict]) -> list[str]:

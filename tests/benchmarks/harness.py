@@ -85,6 +85,24 @@ def measure(spec: dict) -> dict:
     return row
 
 
+def measure_group(specs: list[dict]) -> list[dict]:
+    """Measure a group's specs side by side, each in its fresh subprocess; when they carry
+    ``rounds`` (> 1), that many rounds interleaved, the order reversed every other round (so
+    that neither side always runs first, just after the other's memory was handed back),
+    summarised by the median of each number (:func:`derive.combine_rounds`)."""
+    import derive
+
+    k = max(int(s.get("rounds", 1)) for s in specs)
+    if k <= 1:
+        return [measure(s) for s in specs]
+    rounds = []
+    for i in range(k):
+        order = list(range(len(specs)))[:: 1 if i % 2 == 0 else -1]
+        got = {j: measure(specs[j]) for j in order}
+        rounds.append([got[j] for j in range(len(specs))])
+    return derive.combine_rounds(rounds)
+
+
 # ---- the parent: plan, output -----------------------------------------------------------------
 def emit(row: dict, path: Path) -> None:
     """Print ``row`` as one JSON line and append it to ``path``."""
@@ -159,7 +177,7 @@ def run(groups: list[tuple], path: Path, name: str) -> list[str]:
     emit(machine(name), path)
     differ, failed, loads, cpu = [], [], [], 0.0
     for bench, specs in groups:
-        rows = [measure(s) for s in specs]
+        rows = measure_group(specs)
         differ += derive.derive(bench, rows)
         failed += [f"{bench} {r.get('approach')} {r.get('days', r.get('instance', ''))}"
                    for r in rows if r.get("status") == "failed"]

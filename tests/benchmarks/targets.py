@@ -140,8 +140,12 @@ def target_2(rows: list[dict]) -> Target:
         ok[agg] = (r["ratio_total_vs_direct"] <= 1.2 and r["ratio_rss_vs_direct"] <= 1.2
                    and equal)
         days = ", ".join(str(x["days"]) for x in checked)
+        each = r.get("ratio_total_each") or []
+        rounds = (f" (medians of {len(each)} rounds; per round {min(each):.2f}-"
+                  f"{max(each):.2f}x)" if len(each) > 1 else "")
         parts.append(f"{'aggregated' if agg else 'per-pair'}: time "
                      f"{r['ratio_total_vs_direct']:.2f}x, memory {r['ratio_rss_vs_direct']:.2f}x"
+                     + rounds
                      + (f", optima {'equal' if equal else 'DIFFER'} at {days} days" if checked
                         else ", optima not compared"))
     primary = default_agg if default_agg in ok else next(iter(ok))
