@@ -110,11 +110,12 @@ def test_borderflow_cli_reaches_the_arc_optimum(arc_optima, scope_data, scenario
 
 @pytest.mark.parametrize("product", ["durian", "rubber", "cassava"])
 def test_network_simplex_agrees_with_the_arc_lp(product):
-    """One product, no returning empties or share rules, one commodity, capacities cut to a
-    tenth so that gates bind: a pure min-cost flow (generalized cost included), solved again by
-    networkx's network simplex (integer micro-USD and grams)."""
+    """One product, no returning empties, share rules or congestion tiers (the embedded
+    dataset's since session 14), one commodity, capacities cut to a tenth so that gates bind:
+    a pure min-cost flow (generalized cost included), solved again by networkx's network
+    simplex (integer micro-USD and grams)."""
     inst = arc_lp.read_instance()
-    inst = dataclasses.replace(inst, empty_return_share=0.0, shares=[],
+    inst = dataclasses.replace(inst, empty_return_share=0.0, shares=[], congestion=[],
                                capacity={k: v / 10 for k, v in inst.capacity.items()})
     sol = arc_lp.solve_arc_lp(inst, (product,), by_country=False)
     assert (sol.capacity_duals["dual_usd_per_truck"] > 1e-6).any()  # capacity matters here
