@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
+import tiny
 import uncertainty_data as ud
 from borderflow.data.errors import InputError
 from borderflow.data.loaders import read_tables
@@ -87,3 +89,20 @@ def test_missing_column_refused(dataset):
     (folder / "ranges.csv").write_text("table,key,field,low\ncrossings,x1,dwell_h,1\n")
     with pytest.raises(InputError, match="required column 'high' is missing"):
         read_ranges(folder, tables)
+
+
+def test_payloads_are_structure_in_a_static_model_with_congestion_tiers(tmp_path):
+    """The tier cells of a static model are built per payload (check_congestion_sampling): with
+    a tier switched on (congestion_hours_2 = 2 h) a payload range is structure in a static run,
+    held in a warm one and said so; dated runs, which have no tiers, keep it a coefficient."""
+    t = ud.binding_tables()
+    t["parameters"] = pd.concat([t["parameters"], pd.DataFrame([{
+        "parameter": "congestion_hours_2", "value": 2.0, "unit": "h", **tiny.PROV}])],
+        ignore_index=True)
+    folder = ud.write(tmp_path / "tiers", t)
+    r = read_ranges(folder, read_tables(folder)).table.set_index(["table", "key", "field"])
+    row = r.loc[("products", "durian", "payload_t_per_truck")]
+    assert (row["effect_static"], row["effect_dated"]) == ("structure", "coefficient")
+    plain = ud.write(tmp_path / "plain")
+    r = read_ranges(plain, read_tables(plain)).table.set_index(["table", "key", "field"])
+    assert r.loc[("products", "durian", "payload_t_per_truck"), "effect_static"] == "coefficient"

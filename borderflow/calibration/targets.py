@@ -59,6 +59,12 @@ CORRIDORS: dict[str, tuple[tuple[str, str], ...]] = {
     "lang-son-gates": (("huu-nghi-youyiguan", "a_to_b"), ("tan-thanh-puzhai", "a_to_b"),
                        ("coc-nam-nonghuai", "a_to_b"), ("chi-ma-aidian", "a_to_b"),
                        ("dong-dang-pingxiang-rail", "a_to_b")),
+    # the four road gates: the vehicles the Dong Dang - Lang Son Border Gate Economic Zone
+    # Management Board counts (its daily totals are the sums of these four; the Dong Dang
+    # railway station's freight wagons are reported apart, vietnam.vn Aug 2024; calibration.md,
+    # "Session 14")
+    "lang-son-road-gates": (("huu-nghi-youyiguan", "a_to_b"), ("tan-thanh-puzhai", "a_to_b"),
+                            ("coc-nam-nonghuai", "a_to_b"), ("chi-ma-aidian", "a_to_b")),
     "r3a": (("houayxay-chiang-khong", "b_to_a"),),
     "mong-cai-gates": (("mong-cai-dongxing", "a_to_b"), ("mong-cai-km3-4-hai-yen", "a_to_b")),
     # the three Lang Son gates that cleared in Dec 2021 - Jan 2022 (VAN, Jan 2022)

@@ -37,6 +37,7 @@ import pandas as pd
 
 from borderflow.data.errors import InputError, Problem, display_path
 from borderflow.data.loaders import InputTables, default_data_dir
+from borderflow.data.parameters import congestion_tiers
 from borderflow.data.schemas import TABLES, TableSpec
 
 from .fields import WARM_EFFECTS, field_effect, fields_of, rangeable_tables
@@ -259,6 +260,11 @@ class _RowChecker:
         self.index = {name: {key_of(r, t.key): i for i, r in
                              enumerate(t.frame[list(t.key)].to_dict("records"))}
                       for name, t in known.items()}
+        params = known.get("parameters")
+        #: a static model with congestion tiers builds its tier cells per payload: sampling a
+        #: payload there is a structural change (rebuilt, or held in a warm run)
+        self.tiers = params is not None and "parameter" in params.frame and congestion_tiers(
+            dict(zip(params.frame["parameter"], params.frame["value"].astype(float)))) is not None
 
     def fail(self, row: int, fieldname: str, message: str, row_id: str | None) -> None:
         self.problems.append(Problem(self.shown, row, fieldname, message, row_id))
@@ -302,6 +308,8 @@ class _RowChecker:
         eff_dated = effect.effect(True)
         if table == "parameters" and key == "empty_return_share" and value == 0:
             eff_static = eff_dated = "structure"  # no empties terms exist to re-weight
+        if table == "products" and fieldname == "payload_t_per_truck" and self.tiers:
+            eff_static = "structure"  # check_congestion_sampling: the tier cells are per payload
         return {"table": table, "key": key, "field": fieldname, "low": low, "value": value,
                 "high": high, "distribution": dist, "unit": effect.unit,
                 "effect_static": eff_static, "effect_dated": eff_dated,

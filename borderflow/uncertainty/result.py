@@ -179,9 +179,10 @@ class UncertaintyResult:
                          "termination is in results.csv); the bands are over the others")
         held = m.get("held_structural") or []
         if held:
-            lines.append(f"{len(held):,} ranged number(s) that change the dated model's "
-                         "structure (link hours, dwell, shelf lives) were held at the "
-                         "dataset's values (sample them with --rebuild)")
+            lines.append(f"{len(held):,} ranged number(s) that change the model's "
+                         "structure (dated: link hours, dwell, shelf lives; with congestion "
+                         "tiers: payloads) were held at the dataset's values (sample them "
+                         "with --rebuild)")
         return lines
 
     def _sensitivity_lines(self) -> list[str]:

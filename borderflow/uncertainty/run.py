@@ -26,8 +26,9 @@ HiGHS and re-solved (at most ``--pricing-rounds`` rounds) and taken out again, s
 says ``certified`` or ``restricted`` with a gap bound (``results.csv``: measures
 ``certified``, ``gap_bound_usd``, ``routes_added``; ``uncertainty.json``: ``routing``).
 Dated runs keep their enumerated routes (restricted, gap unknown). In a dated run, numbers that
-change the model's structure (link hours, dwell, shelf lives) are held at the dataset's values
-unless ``mode="rebuild"``; the result says how many.
+change the model's structure (link hours, dwell, shelf lives), and in a static run with
+congestion tiers the payloads (the tier cells are per payload), are held at the dataset's
+values unless ``mode="rebuild"``; the result says how many.
 """
 
 from __future__ import annotations
