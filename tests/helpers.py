@@ -45,6 +45,17 @@ def only_x1(t, capacity: float) -> None:
 
 
 
+def set_parameter(t, name: str, value: float, unit: str) -> None:
+    """Set (or add) the row ``name`` of the parameters table to ``value``."""
+    p = t["parameters"]
+    if (p["parameter"] == name).any():
+        p.loc[p["parameter"] == name, "value"] = value
+        return
+    t["parameters"] = pd.concat([p, pd.DataFrame([{**p.iloc[0].to_dict(), "parameter": name,
+                                                   "value": value, "unit": unit}])],
+                                ignore_index=True)
+
+
 def two_origins(t) -> None:
     """Origin O2 (100 t/day) on its own road to A1; O keeps 100 t/day; X1 alone, 15/day: the
     routes of O and O2 through X1 share one stream (tests/test_stream_aggregation.py)."""

@@ -4,7 +4,8 @@ reported when its golden file was written (``tests/golden/verify_oracle.json``).
 The cases (``verify_cases.py``) are the runs of the verifier's own tests -- the solutions of
 ``test_verify.py`` that must pass, the tamper catalogue of ``test_tamper.py`` (each edit alone,
 and re-signed), a realistic dispatch and its summary edits, a dispatch hold, licences, cost
-terms and destination shares -- solved once for the module. Each test re-runs only the
+terms, destination shares, congestion lanes and a repaired dated run (fifo_repair) -- solved
+once for the module. Each test re-runs only the
 verifier on one case and asserts, per check, its rows, its failures, the failures' entities
 and amounts (4 significant figures) and a digest of every row's entity, unit, ok and
 tolerance. Besides the golden file: a correct run has no failure and a tampered one at least
