@@ -1269,10 +1269,7 @@ def suffix_values(suffix, comp, n: int) -> np.ndarray:
     at = [k for k in data.made if 0 <= k < n]
     if not at:
         return out
-    rows = [data.made[k] for k in at]
-    hasher = ComponentMap.hasher
-    keys = [hasher[row.__class__](row) for row in rows]
-    got = list(map(suffix._dict.get, keys))
+    got = list(map(suffix._dict.get, _suffix_keys([data.made[k] for k in at])))
     found = [k for k, e in zip(at, got) if e is not None]
     out[found] = [e[1] for e in got if e is not None]
     return out
