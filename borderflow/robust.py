@@ -17,7 +17,11 @@ in ``summary.pricing``). The answer is told as tables:
 - ``summary``: expected and worst-case costs of both plans, and the value of planning for
   closures (expected cost of the baseline plan minus that of the robust plan, >= 0).
 
-Static (one representative day) scenarios only: a plan is a daily booking.
+Static (one representative day) scenarios only: a plan is a daily booking. With congestion
+tiers in ``parameters.csv`` each scenario's block has them as a static run does (docs/model.md,
+"Congestion at the gates"): its delay cost is part of the scenario's cost, split out as
+``congestion_usd_<plan>`` in ``scenarios`` and ``expected_congestion_cost_usd_<plan>`` in
+``summary`` (neither exists without tiers).
 """
 
 from __future__ import annotations

@@ -35,9 +35,10 @@ recourse               per scenario and route: spot >= flow - booking, idle >= b
 objective              per scenario each term (transport, revenue, unserved penalty, spot
                        premium at ``spot_premium_factor``, idle bookings at
                        ``unused_booking_factor``; with tiers the delay in them, from the tier
-                       trucks and the verifier's own costs per truck-hour) recomputed from the verifier's route costs
-                       and prices = ``objective.csv``; the scenario's cost = ``scenarios.csv``;
-                       the expected cost sum_s p_s cost_s = ``summary.json``
+                       trucks and the verifier's own costs per truck-hour) recomputed from
+                       the verifier's route costs and prices = ``objective.csv``; the
+                       scenario's cost = ``scenarios.csv``; the expected cost sum_s p_s
+                       cost_s = ``summary.json``
 dual_sign, unserved_   the certificate (:mod:`borderflow.certificate_robust`): duals of the
 dual, duality_gap,     right sign, ``p_s penalty - pi_s >= 0``, expected cost = dual objective,
 spot_route_dual,       no spot column of any scenario and no booking column of any subset of
