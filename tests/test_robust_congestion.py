@@ -116,7 +116,13 @@ def _verify(out):
 
 
 def test_cli_plan_with_tiers_is_written_and_verified(tmp_path):
-    _, out = _cli_plan(tmp_path)
+    data = border_data(tmp_path, "data", _tables(tmp_path))
+    out = tmp_path / "robust"
+    printed = CliRunner().invoke(app, ["robust", "--data", str(data), "--close", "x1",
+                                       "--probability", str(P), "--out", str(out)])
+    assert printed.exit_code == 0, printed.output
+    assert "delay in the congestion tiers included: expected 20 USD/day" in " ".join(
+        printed.output.split())
     summary = json.loads((out / "summary.json").read_text())
     assert summary["expected_cost_usd_robust"] == pytest.approx(-195_274.3, abs=TOL)
     assert (out / "scenario-1" / "congestion.parquet").is_file()
