@@ -159,6 +159,12 @@ class Routing:
         period summed; ``None`` when unknown: a run with extra constraints).
     pricing_seconds : float
         Wall-clock time in pricing (differs run to run; not in ``summary.json``'s ``pricing``).
+    skipped : DataFrame or None
+        A dated sweep scenario's last pass: the searches skipped by a proven bound
+        (:mod:`borderflow.model.dated_skip`), written as the run folder's ``pricing_bounds``;
+        ``summary.json``'s ``pricing`` then says how many (``skipped_searches``) and that
+        ``min_reduced_cost_usd_per_t`` is a lower bound. None: no search was skipped (the
+        key is absent).
     """
 
     status: str = "restricted"
@@ -171,6 +177,7 @@ class Routing:
     gap_bound_usd: float | None = None
     tolerance_usd_per_t: float = TOLERANCE
     pricing_seconds: float = field(default=0.0, compare=False)
+    skipped: object = field(default=None, compare=False, repr=False)
 
     @property
     def certified(self) -> bool:
@@ -180,9 +187,16 @@ class Routing:
     def summary(self) -> dict:
         """``summary.json``'s ``pricing`` (no wall-clock time: run folders stay
         byte-identical)."""
-        out = asdict(self)
+        skipped, self.skipped = self.skipped, None  # a table: not copied, not in the dict
+        try:
+            out = asdict(self)
+        finally:
+            self.skipped = skipped
         out.pop("status")
         out.pop("pricing_seconds")
+        out.pop("skipped")
+        if skipped is not None and len(skipped):
+            out["skipped_searches"] = len(skipped)
         # as text: a summary's numbers below 1e-6 are written as 0 (solver noise)
         out["tolerance_usd_per_t"] = f"{self.tolerance_usd_per_t:g}"
         return out

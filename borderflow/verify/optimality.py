@@ -75,9 +75,10 @@ def certificate_checks(results, f) -> list[pd.DataFrame]:
     lanes = summary.get("class_fifo") or {}
     if f.dated and lanes.get("tables_show") == "class_fifo replay":
         objective = float(lanes["lp_lower_bound_usd"])  # likewise, not the replay's
+    extra = {"summary": summary} if f.dated else {}
     check = check_dated_certificate if f.dated else check_certificate
     cert = check(f, nodes, tables, objective, tuple(f.scenario.must_deliver),
-                 entries=entry_rows(f))
+                 entries=entry_rows(f), **extra)
     if summary["routing"] == "certified":
         return [cert.checks[REPORT_COLUMNS]]
     found = cert.gap_bound_usd(objective)
