@@ -95,6 +95,7 @@ class SkipBound:
         self.crossings = max(0, len(np.unique(np.asarray(graph.country))) - 1)
         self.duals, self.ref_duals = duals, ref
         self._market: dict = {}
+        self._falls: dict = {}  # (product_id, t) -> (crossing fall per truck, market fall)
 
     def _market_fall(self, product) -> np.ndarray:
         """Per day, the largest fall of a market dual of ``product``."""
@@ -120,12 +121,15 @@ class SkipBound:
         if found is None or found[1]:  # not searched, or its columns move with the duals
             return None
         b = float(found[0][4])
-        last = t + int(product.shelf_life_h // 24) + int(self.duals.max_wait_days) + 2
         rise = max(0.0, self.duals.supply_usd_per_t.get(key, 0.0)
                    - self.ref_duals.supply_usd_per_t.get(key, 0.0))
-        per_truck = (1.0 + self.sigma) * _most(self.mu, t, last + self.lag) \
-            + _most(self.rho, t, last)
-        market = _most(self._market_fall(product), t, last)
+        falls = self._falls.get((product.product_id, t))
+        if falls is None:  # the same for every origin of the product on day t
+            last = t + int(product.shelf_life_h // 24) + int(self.duals.max_wait_days) + 2
+            falls = self._falls[(product.product_id, t)] = (
+                (1.0 + self.sigma) * _most(self.mu, t, last + self.lag)
+                + _most(self.rho, t, last), _most(self._market_fall(product), t, last))
+        per_truck, market = falls
         P = float(product.payload_t_per_truck)
         delta = rise + self.crossings * per_truck / P + market
         bound = b - delta

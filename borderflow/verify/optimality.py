@@ -19,6 +19,9 @@ entry_dual         no gate-entry dual on a row the scenario does not have or doe
 gap_bound          a ``restricted`` run: the gap bound it reports is at least the bound the
                    certificate finds (its duals priced over every route); a restricted run with
                    no bound (extra constraints, or not priced) gets no row
+pricing_bound      a dated sweep scenario's searches skipped by a proven bound (its
+                   ``pricing_bounds``): each bound re-checked by the verifier's own search
+                   (:mod:`borderflow.certificate_skip`)
 =================  =================================================================================
 
 A dated run is re-checked by :func:`borderflow.certificate_dated.check_dated_certificate` (one
