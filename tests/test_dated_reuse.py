@@ -53,10 +53,9 @@ def cache(plan):
     return cache
 
 
-@pytest.mark.parametrize("gate", GATES)
-def test_reused_searches_give_the_full_pass_bit_for_bit(plan, cache, gate):
-    """Each closure priced with and without the reference: the same pairs, columns and
-    initial-queue bounds (exactly); the reference pass itself is reused whole."""
+def _passes(plan, cache, gate, skip=True):
+    """The full pass and the pass with the reference (and ``skip``) of one closure of
+    ``plan``, and the tolerance."""
     e = plan.entry(f"close-{gate}")
     structure = plan.structures[e.structure]
     kept, _ = cache.model(structure)
@@ -68,7 +67,16 @@ def test_reused_searches_give_the_full_pass_bit_for_bit(plan, cache, gate):
     inputs = pricing_inputs(net)
     full = price_dated_model(m.session, m.built, net, structure.pricing, inputs)
     fast = price_dated_model(m.session, m.built, net, structure.pricing, inputs, kept.priced,
-                             skip=False)
+                             skip=skip)
+    return full, fast, structure.pricing.tolerance_usd_per_t
+
+
+@pytest.mark.parametrize("gate", GATES)
+def test_reused_searches_give_the_full_pass_bit_for_bit(plan, cache, gate):
+    """Each closure priced with and without the reference, its searches reused alone
+    (``skip=False``): the same pairs, columns and initial-queue bounds (exactly); the
+    reference pass itself is reused whole."""
+    full, fast, _ = _passes(plan, cache, gate, skip=False)
     pd.testing.assert_frame_equal(full.result.pairs, fast.result.pairs, check_exact=True)
     pd.testing.assert_frame_equal(full.result.columns, fast.result.columns, check_exact=True)
     pd.testing.assert_frame_equal(full.initial, fast.initial, check_exact=True)
@@ -115,22 +123,6 @@ def test_a_closure_without_pivots_reuses_the_days_it_cannot_reach(plan, cache):
                                                             rel=1e-6)
 
 
-def _skipping_pass(plan, cache, gate):
-    """The full pass and the pass with reuse and skips of one closure of ``plan``."""
-    e = plan.entry(f"close-{gate}")
-    structure = plan.structures[e.structure]
-    kept, _ = cache.model(structure)
-    m = kept.prepared
-    net = cache.network(kept, e.scenario)
-    m.session.apply(bound_updates(m.built, net))
-    m.session.restart_from(kept.basis)
-    solve_session(m.session, m.built, net)
-    inputs = pricing_inputs(net)
-    full = price_dated_model(m.session, m.built, net, structure.pricing, inputs)
-    fast = price_dated_model(m.session, m.built, net, structure.pricing, inputs, kept.priced)
-    return full, fast, structure.pricing.tolerance_usd_per_t
-
-
 @pytest.fixture(scope="module")
 def skip_plan():
     return cg_closure_plan(days=12, first=4, last=6)
@@ -149,7 +141,7 @@ def test_skipped_searches_leave_the_full_pass_but_their_bounds(skip_plan, skip_c
     initial-queue bounds bit for bit; pair rows bit for bit but the skipped ones, each a
     bound >= -tolerance with 0 labels on a search the full pass finds no column in; every
     search run, reused or skipped. Closing Vientiane–Nong Khai skips some."""
-    full, fast, tol = _skipping_pass(skip_plan, skip_cache, gate)
+    full, fast, tol = _passes(skip_plan, skip_cache, gate)
     pd.testing.assert_frame_equal(full.result.columns, fast.result.columns, check_exact=True)
     pd.testing.assert_frame_equal(full.initial, fast.initial, check_exact=True)
     keys = ["origin", "product_id", "period"]

@@ -22,23 +22,13 @@ from borderflow.certificate_skip import SkipRows
 from borderflow.model.dated_pricing import DatedDuals, price_dated
 from borderflow.model.dated_reuse import ReferencePricing, Reuse
 from borderflow.model.dated_skip import SKIP_COLUMNS, SkipBound
-from borderflow.model.pricing import PricingGraph
 
 TOL = 1e-7
 OPTIONS = (1, TOL, 2_000_000, False, False)  # (columns, tolerance, labels, dominance, hours)
 
 
 def _network():
-    graph, product = two_roads()
-    nodes = pd.DataFrame({"node_id": list(graph.node_ids), "country": list(graph.country)})
-    arcs = pd.DataFrame([
-        ("fast", "link", "", "", "o", "a", 1, 50),
-        ("slow", "link", "", "", "o", "a", 30, 60),
-        ("x:a_to_b", "crossing", "x", "a_to_b", "a", "b", 0, 0),
-        ("x:b_to_a", "crossing", "x", "b_to_a", "b", "a", 0, 0),
-    ], columns=["arc_id", "kind", "element_id", "direction", "from_node", "to_node",
-                "travel_h", "cost_usd_per_truck"])
-    return PricingGraph.from_tables(nodes, arcs), product
+    return two_roads(fee=50.0)
 
 
 def _reference(graph, product):
