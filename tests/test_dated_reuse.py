@@ -39,6 +39,15 @@ from borderflow.sweeps import Job, ModelCache, solve_job
 GATES = CG_GATES
 
 
+def _priced_cache(plan) -> ModelCache:
+    """A worker's cache with the plan's kept model and its reference pass."""
+    cache = ModelCache()
+    cache.setup()
+    kept, _ = cache.model(plan.structures[plan.entry("baseline").structure])
+    assert kept.priced is not None and kept.priced.searches
+    return cache
+
+
 @pytest.fixture(scope="module")
 def plan():
     return cg_closure_plan(days=12, first=8, last=9)
@@ -46,11 +55,7 @@ def plan():
 
 @pytest.fixture(scope="module")
 def cache(plan):
-    cache = ModelCache()
-    cache.setup()
-    kept, _ = cache.model(plan.structures[plan.entry("baseline").structure])
-    assert kept.priced is not None and kept.priced.searches
-    return cache
+    return _priced_cache(plan)
 
 
 def _passes(plan, cache, gate, skip=True):
@@ -124,24 +129,19 @@ def test_a_closure_without_pivots_reuses_the_days_it_cannot_reach(plan, cache):
 
 
 @pytest.fixture(scope="module")
-def skip_plan():
-    return cg_closure_plan(days=12, first=4, last=6)
-
-
-@pytest.fixture(scope="module")
-def skip_cache(skip_plan):
-    cache = ModelCache()
-    cache.setup()
-    return cache
+def skipping():
+    """Closures of days 4-6, and their worker's cache."""
+    plan = cg_closure_plan(days=12, first=4, last=6)
+    return plan, _priced_cache(plan)
 
 
 @pytest.mark.parametrize("gate", GATES)
-def test_skipped_searches_leave_the_full_pass_but_their_bounds(skip_plan, skip_cache, gate):
+def test_skipped_searches_leave_the_full_pass_but_their_bounds(skipping, gate):
     """The restated invariant (module docstring), with closures of days 4-6: columns and
     initial-queue bounds bit for bit; pair rows bit for bit but the skipped ones, each a
     bound >= -tolerance with 0 labels on a search the full pass finds no column in; every
     search run, reused or skipped. Closing Vientiane–Nong Khai skips some."""
-    full, fast, tol = _passes(skip_plan, skip_cache, gate)
+    full, fast, tol = _passes(*skipping, gate)
     pd.testing.assert_frame_equal(full.result.columns, fast.result.columns, check_exact=True)
     pd.testing.assert_frame_equal(full.initial, fast.initial, check_exact=True)
     keys = ["origin", "product_id", "period"]
@@ -165,7 +165,7 @@ def test_skipped_searches_leave_the_full_pass_but_their_bounds(skip_plan, skip_c
         full.result.stats["searched"]
 
 
-def test_a_scenario_folder_with_skipped_searches_verifies(skip_plan, skip_cache, tmp_path):
+def test_a_scenario_folder_with_skipped_searches_verifies(skipping, tmp_path):
     """Closing Vientiane–Nong Khai on days 4-6, warm: its run folder lists the skipped
     searches (``pricing_bounds``, ``summary.json``'s ``pricing.skipped_searches``), its
     objective is a cold solve's, and ``borderflow verify`` passes it with a ``pricing_bound``
@@ -176,6 +176,7 @@ def test_a_scenario_folder_with_skipped_searches_verifies(skip_plan, skip_cache,
     from borderflow.sweeps.partitions import partition, write_partition
     from borderflow.verify import verify_run
 
+    skip_plan, skip_cache = skipping
     e = skip_plan.entry("close-vientiane-nong-khai")
     structure = skip_plan.structures[e.structure]
     warm = solve_job(Job(e.scenario, structure, True), skip_cache)
