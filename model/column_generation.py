@@ -30,6 +30,10 @@ master's duals; flows of a pair add up to at most its supply), which is what
 Order and determinism: columns are added in the pricing's order (product, origin), route ids
 name the crossings and a digest of the arcs, and the builder sorts (route, product) pairs, so
 the same inputs give the same model, the same solution and the same tables.
+
+(Over 500 lines: the record of a run's pricing, :class:`Routing`, with what ``summary.json``
+writes of it, the duals a pass reads and the bound and routes it returns are one step of
+the loop and are read together.)
 """
 
 from __future__ import annotations
@@ -160,11 +164,8 @@ class Routing:
     pricing_seconds : float
         Wall-clock time in pricing (differs run to run; not in ``summary.json``'s ``pricing``).
     skipped : DataFrame or None
-        A dated sweep scenario's last pass: the searches skipped by a proven bound
-        (:mod:`borderflow.model.dated_skip`), written as the run folder's ``pricing_bounds``;
-        ``summary.json``'s ``pricing`` then says how many (``skipped_searches``) and that
-        ``min_reduced_cost_usd_per_t`` is a lower bound. None: no search was skipped (the
-        key is absent).
+        The last pass's searches skipped by a proven bound (:mod:`~borderflow.model.
+        dated_skip`; the folder's ``pricing_bounds``, ``pricing.skipped_searches``).
     """
 
     status: str = "restricted"
@@ -188,13 +189,9 @@ class Routing:
         """``summary.json``'s ``pricing`` (no wall-clock time: run folders stay
         byte-identical)."""
         skipped, self.skipped = self.skipped, None  # a table: not copied, not in the dict
-        try:
-            out = asdict(self)
-        finally:
-            self.skipped = skipped
-        out.pop("status")
-        out.pop("pricing_seconds")
-        out.pop("skipped")
+        out, self.skipped = asdict(self), skipped
+        for key in ("status", "pricing_seconds", "skipped"):
+            out.pop(key)
         if skipped is not None and len(skipped):
             out["skipped_searches"] = len(skipped)
         # as text: a summary's numbers below 1e-6 are written as 0 (solver noise)
