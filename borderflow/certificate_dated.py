@@ -52,6 +52,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from functools import partial
 
 import networkx as nx
 import numpy as np
@@ -69,6 +70,7 @@ from borderflow.certificate import (
 )
 from borderflow.certificate_dated_bounds import SlotBounds
 from borderflow.certificate_entry import crossing_extra, entry_duals
+from borderflow.certificate_skip import skip_rows
 from borderflow.certificate_stock import HoldStock, has_stock_rows, hold_stock, stock_shortfall
 
 _DIR = ("a_to_b", "b_to_a")
@@ -229,7 +231,8 @@ def check_dated_certificate(facts, nodes: pd.DataFrame, results: Mapping[str, pd
                             objective_usd: float,
                             must_deliver: tuple[str, ...] = (),
                             entries: pd.DataFrame | None = None,
-                            slot_bounds: bool = True) -> Certificate:
+                            slot_bounds: bool = True, summary: dict | None = None
+                            ) -> Certificate:
     """Re-check the certificate of a dated run (module docstring).
 
     Parameters
@@ -252,6 +255,10 @@ def check_dated_certificate(facts, nodes: pd.DataFrame, results: Mapping[str, pd
         :mod:`borderflow.certificate_dated_bounds` too (the larger of the two): the same
         least reduced costs, far fewer paths on networks of many near-equal roads. False:
         the least-dual bounds only (as before session 13).
+    summary : dict, optional
+        The run's ``summary.json``: with a ``pricing_bounds`` table (searches a sweep
+        scenario skipped by a proven bound), its rows are re-checked
+        (:mod:`borderflow.certificate_skip`, check ``pricing_bound``).
 
     Returns
     -------
@@ -283,7 +290,7 @@ def check_dated_certificate(facts, nodes: pd.DataFrame, results: Mapping[str, pd
         if has_stock_rows(facts, results) else None
     if stock is not None:
         checks += stock.checks
-    rows = []
+    rows, skips = [], skip_rows(results)
     for pid in facts.products.index:
         days = _route_days(facts, pid, stock)
         if not days:
@@ -302,6 +309,9 @@ def check_dated_certificate(facts, nodes: pd.DataFrame, results: Mapping[str, pd
                 if stock is not None:
                     rc, route = _banded(inp, o, t, bounds, p_o, extra, stock, rc, route)
                 tol = float(_tol(max(scale, abs(p_o))))
+                if skips is not None and (o, pid, t) in skips.by_key:
+                    skips.check((o, pid, t), partial(_least, inp, o, t, bounds, entry=extra),
+                                rc, p_o, inp.P, tol)
                 rows.append((o, pid, t, float(supply), rc, ">".join(route), tol,
                              bool(rc >= -tol)))
     table = pd.DataFrame(rows, columns=ROUTE_COLUMNS)
@@ -312,6 +322,8 @@ def check_dated_certificate(facts, nodes: pd.DataFrame, results: Mapping[str, pd
         "amount": np.maximum(0.0, -table["min_reduced_cost_usd_per_t"].to_numpy()),
         "unit": "USD/t", "tolerance": table["tolerance"].to_numpy(),
         "ok": table["ok"].to_numpy()}))
+    if skips is not None:
+        checks += skips.rows(summary, len(set(country.values())), _report)
     checks.append(_unserved_check(facts, pi, must_deliver))
     init = results.get("initial_queues")
     dual = _dual_objective(facts, mu, rho, pi, lam) + gate.dual_objective_usd

@@ -455,17 +455,19 @@ def generate_columns(model: Prepared, summary: SolveSummary, options: RunOptions
         progress("pricing", None, None, f"pricing round {routing.rounds + 1}: routes of "
                                         "negative reduced cost")
         try:
-            columns, least, gap, entries, notes, seconds = price_once(model, options, inputs,
-                                                                      reference)
+            columns, least, gap, entries, notes, seconds, skipped = price_once(
+                model, options, inputs, reference)
         except PricingLimitError as err:  # the pass did not finish: no bound is claimed
             routing.rounds += 1
             routing.min_reduced_cost_usd_per_t = routing.gap_bound_usd = None
+            routing.skipped = None
             routing.reason = label_limit_reason(err, net)
             entries = 0
             break
         routing.rounds += 1
         routing.pricing_seconds += seconds
         routing.min_reduced_cost_usd_per_t, routing.gap_bound_usd = least, gap
+        routing.skipped = skipped  # the last pass's, as the bound
         if columns.empty:
             routing.status = "certified" if not entries and not notes else "restricted"
             if notes:

@@ -72,14 +72,16 @@ def not_priced(model, summary) -> str:
 
 def price_once(model, options, inputs, reference=None) -> tuple:
     """One pricing pass of a solved model: ``(columns, least reduced cost, gap bound,
-    initial-queue entries a new stream could improve, notes, seconds)``; ``notes``: other
+    initial-queue entries a new stream could improve, notes, seconds, skipped)``; ``skipped``:
+    the searches a dated sweep scenario skipped by a proven bound
+    (:mod:`borderflow.model.dated_skip`; None when none was); ``notes``: other
     reasons the run cannot be certified though no column prices out (stock at origins,
     :func:`borderflow.model.stock_bound.stock_gap_bound`). ``reference``: a dated sweep
     reference's pass (:mod:`borderflow.model.dated_reuse`), whose searches are reused where
     this model's duals are its own (the same result)."""
     t0 = time.perf_counter()
     pricing = options.pricing
-    notes = []
+    notes, skipped = [], None
     if model.net.dated:
         found = price_dated_model(model.session, model.built, model.net, pricing, inputs,
                                   reference)
@@ -87,10 +89,11 @@ def price_once(model, options, inputs, reference=None) -> tuple:
                                                 model.built)
         notes = notes + limited_note(found, pricing)
         entries = initial_shortfall(found, pricing.tolerance_usd_per_t)[1]
+        skipped = found.skipped
     else:
         found, _ = timed_pricing(model.session, model.built, model.net, pricing, inputs)
         (least, gap), entries = gap_bound_usd(found, model.net), 0
-    return found.columns, least, gap, entries, notes, time.perf_counter() - t0
+    return found.columns, least, gap, entries, notes, time.perf_counter() - t0, skipped
 
 
 def limited_note(found, pricing) -> list[str]:

@@ -30,6 +30,10 @@ master's duals; flows of a pair add up to at most its supply), which is what
 Order and determinism: columns are added in the pricing's order (product, origin), route ids
 name the crossings and a digest of the arcs, and the builder sorts (route, product) pairs, so
 the same inputs give the same model, the same solution and the same tables.
+
+(Over 500 lines: the record of a run's pricing, :class:`Routing`, with what ``summary.json``
+writes of it, the duals a pass reads and the bound and routes it returns are one step of
+the loop and are read together.)
 """
 
 from __future__ import annotations
@@ -159,6 +163,9 @@ class Routing:
         period summed; ``None`` when unknown: a run with extra constraints).
     pricing_seconds : float
         Wall-clock time in pricing (differs run to run; not in ``summary.json``'s ``pricing``).
+    skipped : DataFrame or None
+        The last pass's searches skipped by a proven bound (:mod:`~borderflow.model.
+        dated_skip`; the folder's ``pricing_bounds``, ``pricing.skipped_searches``).
     """
 
     status: str = "restricted"
@@ -171,6 +178,7 @@ class Routing:
     gap_bound_usd: float | None = None
     tolerance_usd_per_t: float = TOLERANCE
     pricing_seconds: float = field(default=0.0, compare=False)
+    skipped: object = field(default=None, compare=False, repr=False)
 
     @property
     def certified(self) -> bool:
@@ -180,9 +188,12 @@ class Routing:
     def summary(self) -> dict:
         """``summary.json``'s ``pricing`` (no wall-clock time: run folders stay
         byte-identical)."""
-        out = asdict(self)
-        out.pop("status")
-        out.pop("pricing_seconds")
+        skipped, self.skipped = self.skipped, None  # a table: not copied, not in the dict
+        out, self.skipped = asdict(self), skipped
+        for key in ("status", "pricing_seconds", "skipped"):
+            out.pop(key)
+        if skipped is not None and len(skipped):
+            out["skipped_searches"] = len(skipped)
         # as text: a summary's numbers below 1e-6 are written as 0 (solver noise)
         out["tolerance_usd_per_t"] = f"{self.tolerance_usd_per_t:g}"
         return out

@@ -32,6 +32,7 @@ import pandas as pd
 from .column_generation import Pricing, _row_duals, entry_prices
 from .dated_pricing import DatedDuals, initial_queue_bounds, price_dated
 from .dated_reuse import ReferencePricing, Reuse
+from .dated_skip import SkipBound, skipped_table
 from .formulation import BuiltModel
 from .network import FreightNetwork
 from .origin_stock import has_hold
@@ -53,6 +54,9 @@ class DatedPricing:
     stock: StockPricing | None = None
     #: with ``keep=True``: the pass as a sweep's reference keeps it (:mod:`.dated_reuse`)
     reference: ReferencePricing | None = None
+    #: the searches skipped by a proven bound (:mod:`.dated_skip`, ``SKIP_COLUMNS``; days
+    #: with supply only, as ``pairs``); empty when none was
+    skipped: pd.DataFrame | None = None
 
     @property
     def columns(self) -> pd.DataFrame:
@@ -122,13 +126,16 @@ def read_dated_duals(session, built: BuiltModel, net: FreightNetwork,
 def price_dated_model(session, built: BuiltModel, net: FreightNetwork, pricing: Pricing,
                       inputs: tuple[PricingGraph, list[PricingProduct]],
                       reference: ReferencePricing | None = None,
-                      keep: bool = False) -> DatedPricing:
+                      keep: bool = False, skip: bool = True) -> DatedPricing:
     """Price every (origin, product, dispatch day) of a solved dated model with its duals,
     and bound what a new stream could make of each initial-queue entry.
 
     ``reference``: a sweep reference's pass (:mod:`borderflow.model.dated_reuse`): searches
-    whose inputs are bit for bit its own take its results (the same pass, faster); ``keep``:
-    return this pass as such a reference (``DatedPricing.reference``)."""
+    whose inputs are bit for bit its own take its results (the same pass, faster), and with
+    ``skip`` a search the reference's bound proves finds no column is skipped
+    (:mod:`borderflow.model.dated_skip`: its pair row a lower bound, listed in
+    ``DatedPricing.skipped``); ``keep``: return this pass as such a reference
+    (``DatedPricing.reference``)."""
     graph, products = inputs
     duals, eta = read_dated_duals(session, built, net, graph)
     options = (pricing.columns_per_pair, pricing.tolerance_usd_per_t, pricing.max_labels,
@@ -142,10 +149,12 @@ def price_dated_model(session, built: BuiltModel, net: FreightNetwork, pricing: 
         bands = shelf_bands(stock.shelf)
     reuse = None if reference is None or bands is not None else \
         Reuse(reference, duals, graph, products, options)
+    skipper = SkipBound(reuse, graph, pricing.tolerance_usd_per_t) \
+        if skip and reuse is not None and reuse.ok else None
     record = {} if keep and bands is None else None
     result = price_dated(graph, products, duals, days, max_columns=pricing.columns_per_pair,
                          tolerance=pricing.tolerance_usd_per_t, max_labels=pricing.max_labels,
-                         bands=bands, reuse=reuse, record=record,
+                         bands=bands, reuse=reuse, skip=skipper, record=record,
                          label_bound=pricing.label_bound, dominance=pricing.dominance,
                          hour_bounds=pricing.hour_bounds)
     as_reference = None if record is None else ReferencePricing(
@@ -167,6 +176,11 @@ def price_dated_model(session, built: BuiltModel, net: FreightNetwork, pricing: 
         kept = table.merge(supplied, on=keys, how="left", indicator=True)["_merge"] == "both"
         setattr(result, name, table[kept.to_numpy()].reset_index(drop=True))
     result.stats["columns"] = len(result.columns)
+    skipped = None
+    if skipper is not None and skipper.records:
+        skipped = skipped_table(skipper.records)
+        kept = skipped.merge(supplied, on=keys, how="left", indicator=True)["_merge"] == "both"
+        skipped = skipped[kept.to_numpy()].reset_index(drop=True)
     by_id = {p.product_id: p for p in products}
     rows = []
     for j, q in enumerate(net.scenario.initial_queues):
@@ -180,7 +194,8 @@ def price_dated_model(session, built: BuiltModel, net: FreightNetwork, pricing: 
     initial = pd.DataFrame(rows, columns=["entry", "crossing_id", "direction", "product_id",
                                           "age_days", "trucks", "payload_t_per_truck",
                                           "bound_usd_per_truck"])
-    return DatedPricing(result=result, initial=initial, stock=stock, reference=as_reference)
+    return DatedPricing(result=result, initial=initial, stock=stock, reference=as_reference,
+                        skipped=skipped)
 
 
 def initial_shortfall(found: DatedPricing, tolerance_usd_per_t: float) -> tuple[float, int]:

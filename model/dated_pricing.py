@@ -261,7 +261,7 @@ class _Days:
 def price_dated(graph: PricingGraph, products: Sequence[PricingProduct], duals: DatedDuals,
                 dispatch_periods: Sequence[int], *, max_columns: int = 1,
                 tolerance: float = TOLERANCE, max_labels: int = MAX_LABELS,
-                bands: Mapping | None = None, reuse=None,
+                bands: Mapping | None = None, reuse=None, skip=None,
                 record: dict | None = None, label_bound: bool = False,
                 dominance: bool = False, hour_bounds: bool = False) -> PricingResult:
     """Price every (origin, product, dispatch day): depart, hold and direct columns with a
@@ -372,6 +372,14 @@ def price_dated(graph: PricingGraph, products: Sequence[PricingProduct], duals: 
                         cols += got[1]
                         stats["pairs"] += 1
                         stats["reused"] = stats.get("reused", 0) + 1
+                        continue
+                    proven = None if skip is None or bands is not None else \
+                        skip.row(product, origin, t)
+                    if proven is not None:  # no column can price out: a bound, no search
+                        pairs.append(proven[0])
+                        skip.records.append(proven[1])
+                        stats["pairs"] += 1
+                        stats["skipped"] = stats.get("skipped", 0) + 1
                         continue
                     before = len(cols)
                     if entry is _UNREAD:

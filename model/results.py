@@ -90,13 +90,16 @@ class ResultTables:
     #: static runs with congestion tiers only (:func:`borderflow.model.congestion.
     #: congestion_table`)
     congestion: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: dated sweep scenarios whose last pricing pass skipped searches by a proven bound only
+    #: (:mod:`borderflow.model.dated_skip`; re-checked by ``borderflow verify``)
+    pricing_bounds: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     TABLES = ("route_flows", "flows", "crossings", "unserved", "products", "queues", "backlog",
               "spoilage", "route_arcs", "stream_queues", "initial_queues", "market_duals",
               "share_duals")
     #: tables written only when a run has them (older folders and other runs lack them)
     OPTIONAL_TABLES = ("origin_stock", "entry_duals", "stock_duals", "keep_coming",
-                       "unwarned_transit", "congestion")
+                       "unwarned_transit", "congestion", "pricing_bounds")
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """Name -> DataFrame of every result table (``origin_stock`` only in runs that have
@@ -419,7 +422,9 @@ def extract_results(net: FreightNetwork, routes: RouteSet, built: BuiltModel,
                         market_duals=_market_duals(built, added),
                         share_duals=_share_duals(built),
                         origin_stock=stock, entry_duals=_entry_duals(built, net),
-                        stock_duals=_stock_duals(built, net), congestion=congestion)
+                        stock_duals=_stock_duals(built, net), congestion=congestion,
+                        pricing_bounds=routing.skipped if routing.skipped is not None
+                        else pd.DataFrame())
 
 
 def _stock_duals(built: BuiltModel, net: FreightNetwork) -> pd.DataFrame:

@@ -267,14 +267,15 @@ def dated_route_costs(case: Case, duals: DatedDuals, t: int, pi: float) -> dict:
             for dep, rc in dated_reduced_costs(g, p, path, market, t, duals, pi)}
 
 
-def two_roads() -> tuple[PricingGraph, PricingProduct]:
+def two_roads(fee: float = 0.0) -> tuple[PricingGraph, PricingProduct]:
     """o and a in country 0, market b in country 1. Two roads o -> a: 1 h for 0 USD/truck and
-    30 h for 10 USD/truck; the crossing a -> b (0 h, no fee) has a dual of 300 USD/truck on
-    day 0 and 0 on day 1 (:func:`two_roads_duals`). Payload 10 t, price 0."""
+    30 h for 10 USD/truck (``fee`` more on each); the crossing a -> b (0 h, no fee) has a dual
+    of 300 USD/truck on day 0 and 0 on day 1 (:func:`two_roads_duals`). Payload 10 t, price
+    0."""
     nodes = pd.DataFrame({"node_id": ["o", "a", "b"], "country": [0, 0, 1]})
     arcs = pd.DataFrame([
-        ("fast", "link", "", "", "o", "a", 1, 0),
-        ("slow", "link", "", "", "o", "a", 30, 10),
+        ("fast", "link", "", "", "o", "a", 1, fee),
+        ("slow", "link", "", "", "o", "a", 30, 10 + fee),
         ("x:a_to_b", "crossing", "x", "a_to_b", "a", "b", 0, 0),
         ("x:b_to_a", "crossing", "x", "b_to_a", "b", "a", 0, 0),
     ], columns=["arc_id", "kind", "element_id", "direction", "from_node", "to_node",

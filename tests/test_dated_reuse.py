@@ -1,9 +1,20 @@
 """Dated sweep pricing that searches again only what a scenario's duals changed
-(model/dated_reuse.py): the pass with the reference's searches reused is the full pass, bit for
-bit, and reuses something where it can.
+(model/dated_reuse.py), and skips a search a proven bound says finds nothing
+(model/dated_skip.py).
+
+The invariant, restated for the skip (session 15): with the reference's searches reused alone
+(``skip=False``) the pass is the full pass, bit for bit; with the skip too, the pass is the
+full pass bit for bit in its columns, its initial-queue bounds and every pair row it searched
+or reused, and each skipped pair row is a proven lower bound ``>= -tolerance`` on a search
+that finds no column (no full-pass column of that origin, product and day; no column of the
+scenario's duals below it, re-checked by the verifier on the scenario's run folder). So the
+columns, the routes added and the certificate's verdict are the full pass's; only the
+skipped rows' ``min_reduced_cost_usd_per_t`` (a lower bound, as a search stopped at its
+threshold gives) differs.
 
 tests/data/cg-three-borders (README.md there) over 12 dated days: the sweep's kept model is
-the reference priced once per worker (R3 in it); each scenario closes one gate on days 8-9.
+the reference priced once per worker (R3 in it); each scenario closes one gate on days 8-9
+(days 4-6 where the skip is exercised: closing Vientiane–Nong Khai then skips searches).
 The reference pass is made from a restarted solve, so a closure whose re-solve makes no pivot
 has the reference's duals on every day: the searches of the dispatch days whose reach does
 not include the closed days are taken from the reference.
@@ -13,17 +24,28 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import numpy as np
 import pandas as pd
 import pytest
 from helpers import CG_GATES, cg_closure_plan
 
 from borderflow.model.column_generation import pricing_inputs
 from borderflow.model.dated_columns import price_dated_model
+from borderflow.model.dated_skip import SKIP_COLUMNS
 from borderflow.model.formulation import bound_updates
 from borderflow.pipeline import solve_session
 from borderflow.sweeps import Job, ModelCache, solve_job
 
 GATES = CG_GATES
+
+
+def _priced_cache(plan) -> ModelCache:
+    """A worker's cache with the plan's kept model and its reference pass."""
+    cache = ModelCache()
+    cache.setup()
+    kept, _ = cache.model(plan.structures[plan.entry("baseline").structure])
+    assert kept.priced is not None and kept.priced.searches
+    return cache
 
 
 @pytest.fixture(scope="module")
@@ -33,17 +55,12 @@ def plan():
 
 @pytest.fixture(scope="module")
 def cache(plan):
-    cache = ModelCache()
-    cache.setup()
-    kept, _ = cache.model(plan.structures[plan.entry("baseline").structure])
-    assert kept.priced is not None and kept.priced.searches
-    return cache
+    return _priced_cache(plan)
 
 
-@pytest.mark.parametrize("gate", GATES)
-def test_reused_searches_give_the_full_pass_bit_for_bit(plan, cache, gate):
-    """Each closure priced with and without the reference: the same pairs, columns and
-    initial-queue bounds (exactly); the reference pass itself is reused whole."""
+def _passes(plan, cache, gate, skip=True):
+    """The full pass and the pass with the reference (and ``skip``) of one closure of
+    ``plan``, and the tolerance."""
     e = plan.entry(f"close-{gate}")
     structure = plan.structures[e.structure]
     kept, _ = cache.model(structure)
@@ -54,12 +71,23 @@ def test_reused_searches_give_the_full_pass_bit_for_bit(plan, cache, gate):
     solve_session(m.session, m.built, net)
     inputs = pricing_inputs(net)
     full = price_dated_model(m.session, m.built, net, structure.pricing, inputs)
-    fast = price_dated_model(m.session, m.built, net, structure.pricing, inputs, kept.priced)
+    fast = price_dated_model(m.session, m.built, net, structure.pricing, inputs, kept.priced,
+                             skip=skip)
+    return full, fast, structure.pricing.tolerance_usd_per_t
+
+
+@pytest.mark.parametrize("gate", GATES)
+def test_reused_searches_give_the_full_pass_bit_for_bit(plan, cache, gate):
+    """Each closure priced with and without the reference, its searches reused alone
+    (``skip=False``): the same pairs, columns and initial-queue bounds (exactly); the
+    reference pass itself is reused whole."""
+    full, fast, _ = _passes(plan, cache, gate, skip=False)
     pd.testing.assert_frame_equal(full.result.pairs, fast.result.pairs, check_exact=True)
     pd.testing.assert_frame_equal(full.result.columns, fast.result.columns, check_exact=True)
     pd.testing.assert_frame_equal(full.initial, fast.initial, check_exact=True)
     assert fast.result.stats.get("reused", 0) + fast.result.stats["searched"] == \
         full.result.stats["searched"]
+    assert "skipped" not in fast.result.stats and fast.skipped is None
 
 
 def test_a_closure_without_pivots_reuses_the_days_it_cannot_reach(plan, cache):
@@ -98,3 +126,76 @@ def test_a_closure_without_pivots_reuses_the_days_it_cannot_reach(plan, cache):
             "certified"
         assert warm.solve["objective_usd"] == pytest.approx(cold.solve["objective_usd"],
                                                             rel=1e-6)
+
+
+@pytest.fixture(scope="module")
+def skipping():
+    """Closures of days 4-6, and their worker's cache."""
+    plan = cg_closure_plan(days=12, first=4, last=6)
+    return plan, _priced_cache(plan)
+
+
+@pytest.mark.parametrize("gate", GATES)
+def test_skipped_searches_leave_the_full_pass_but_their_bounds(skipping, gate):
+    """The restated invariant (module docstring), with closures of days 4-6: columns and
+    initial-queue bounds bit for bit; pair rows bit for bit but the skipped ones, each a
+    bound >= -tolerance with 0 labels on a search the full pass finds no column in; every
+    search run, reused or skipped. Closing Vientiane–Nong Khai skips some."""
+    full, fast, tol = _passes(*skipping, gate)
+    pd.testing.assert_frame_equal(full.result.columns, fast.result.columns, check_exact=True)
+    pd.testing.assert_frame_equal(full.initial, fast.initial, check_exact=True)
+    keys = ["origin", "product_id", "period"]
+    skipped = fast.skipped if fast.skipped is not None else pd.DataFrame(columns=SKIP_COLUMNS)
+    if gate == "vientiane-nong-khai":
+        assert len(skipped) >= 2
+    gone = pd.MultiIndex.from_frame(skipped[keys])
+    a = full.result.pairs.set_index(keys)
+    b = fast.result.pairs.set_index(keys)
+    assert a.index.equals(b.index)
+    same = ~a.index.isin(gone)
+    pd.testing.assert_frame_equal(a[same], b[same], check_exact=True)
+    rows = b[~same]
+    assert (rows["min_reduced_cost_usd_per_t"] >= -tol).all()
+    assert (rows["labels"] == 0).all()
+    assert rows["min_reduced_cost_usd_per_t"].tolist() == skipped["bound_usd_per_t"].tolist()
+    found = pd.MultiIndex.from_frame(full.result.columns[keys].drop_duplicates())
+    assert not gone.isin(found).any()
+    stats = fast.result.stats
+    assert stats.get("reused", 0) + stats["searched"] + stats.get("skipped", 0) == \
+        full.result.stats["searched"]
+
+
+def test_a_scenario_folder_with_skipped_searches_verifies(skipping, tmp_path):
+    """Closing Vientiane–Nong Khai on days 4-6, warm: its run folder lists the skipped
+    searches (``pricing_bounds``, ``summary.json``'s ``pricing.skipped_searches``), its
+    objective is a cold solve's, and ``borderflow verify`` passes it with a ``pricing_bound``
+    row per skipped search re-checked; a bound raised past a column (its reference bound
+    raised with it, so the arithmetic holds) fails that re-check."""
+    import json
+
+    from borderflow.sweeps.partitions import partition, write_partition
+    from borderflow.verify import verify_run
+
+    skip_plan, skip_cache = skipping
+    e = skip_plan.entry("close-vientiane-nong-khai")
+    structure = skip_plan.structures[e.structure]
+    warm = solve_job(Job(e.scenario, structure, True), skip_cache)
+    cold = solve_job(Job(e.scenario, structure, False), ModelCache())
+    assert warm.solve["objective_usd"] == pytest.approx(cold.solve["objective_usd"], rel=1e-6)
+    write_partition(tmp_path, skip_plan, e, warm)
+    folder = partition(tmp_path, e.scenario.name)
+    table = pd.read_parquet(folder / "pricing_bounds.parquet")
+    summary = json.loads((folder / "summary.json").read_text())
+    assert summary["routing"] == "certified"
+    assert summary["pricing"]["skipped_searches"] == len(table) >= 2
+    report = verify_run(folder)
+    assert report["ok"].all(), report[~report["ok"]]
+    checked = report[report["check"] == "pricing_bound"]
+    assert checked["entity"].str.endswith("no column of the run's duals below the bound") \
+        .sum() == len(table)
+    row = int(np.flatnonzero(np.isfinite(table["bound_usd_per_t"].to_numpy()))[0])
+    table.loc[row, ["bound_usd_per_t", "reference_bound_usd_per_t"]] += 1e4
+    table.to_parquet(folder / "pricing_bounds.parquet")
+    bad = verify_run(folder)
+    failed = bad[(bad["check"] == "pricing_bound") & ~bad["ok"]]
+    assert failed["entity"].str.endswith("no column of the run's duals below the bound").any()

@@ -19,6 +19,9 @@ entry_dual         no gate-entry dual on a row the scenario does not have or doe
 gap_bound          a ``restricted`` run: the gap bound it reports is at least the bound the
                    certificate finds (its duals priced over every route); a restricted run with
                    no bound (extra constraints, or not priced) gets no row
+pricing_bound      a dated sweep scenario's searches skipped by a proven bound (its
+                   ``pricing_bounds``): each bound re-checked by the verifier's own search
+                   (:mod:`borderflow.certificate_skip`)
 =================  =================================================================================
 
 A dated run is re-checked by :func:`borderflow.certificate_dated.check_dated_certificate` (one
@@ -75,9 +78,10 @@ def certificate_checks(results, f) -> list[pd.DataFrame]:
     lanes = summary.get("class_fifo") or {}
     if f.dated and lanes.get("tables_show") == "class_fifo replay":
         objective = float(lanes["lp_lower_bound_usd"])  # likewise, not the replay's
+    extra = {"summary": summary} if f.dated else {}
     check = check_dated_certificate if f.dated else check_certificate
     cert = check(f, nodes, tables, objective, tuple(f.scenario.must_deliver),
-                 entries=entry_rows(f))
+                 entries=entry_rows(f), **extra)
     if summary["routing"] == "certified":
         return [cert.checks[REPORT_COLUMNS]]
     found = cert.gap_bound_usd(objective)

@@ -11,8 +11,8 @@ when the search stopped, a lower bound whether or not the row says ``exact``) mi
 the pass's duals can lower a column's (the supply dual's rise, ``K`` crossings times the
 largest fall of a capacity or priority dual on the days the search reaches, the largest fall
 of a market dual of its product there) is compared with the tolerance, for ``K`` = 1 .. 4
-crossings per route. Counts only: whether a skipped search's pair row could be written as a
-full search writes it is not settled (docs/performance.md).
+crossings per route. Counts only (session 14); the skip itself, with ``K`` the network's
+countries - 1, is ``model/dated_skip.py`` since session 15 (docs/performance.md).
 Prints one JSON line per pass.
 """
 
