@@ -132,3 +132,55 @@ def test_the_option_is_recorded_only_when_on():
     """run.json and sweep fingerprints of runs without it stay as they were."""
     assert "hour_bounds" not in recorded_pricing(Pricing())
     assert recorded_pricing(Pricing(hour_bounds=True))["hour_bounds"] is True
+
+
+class _FineSteps(dated_hour_bounds.HourBounds):
+    """The table at session 11's 0.1 h step (the default is 0.5 h since session 15)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **{**kwargs, "step": 0.1})
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(dated_instances(), st.integers(1, 3))
+def test_the_coarser_step_gives_the_same_least_reduced_costs(instance, columns):
+    """0.5 h slots (a fifth of the table) against 0.1 h: the same least reduced cost, the same
+    exactness and the same reduced costs of the columns found (both are lower bounds, so A*
+    pops the columns in the order of their cost either way)."""
+    case, duals, t, _ = instance
+    coarse = price_dated(case.graph, [case.product], duals, [t], max_columns=columns,
+                         tolerance=-math.inf, hour_bounds=True)
+    inner = dated_pricing.HourBounds
+    dated_pricing.HourBounds = _FineSteps
+    try:
+        fine = price_dated(case.graph, [case.product], duals, [t], max_columns=columns,
+                           tolerance=-math.inf, hour_bounds=True)
+    finally:
+        dated_pricing.HourBounds = inner
+    a, b = coarse.pairs.iloc[0], fine.pairs.iloc[0]
+    assert bool(a["exact"]) == bool(b["exact"])
+    if math.isfinite(b["min_reduced_cost_usd_per_t"]):
+        assert a["min_reduced_cost_usd_per_t"] == pytest.approx(b["min_reduced_cost_usd_per_t"],
+                                                               abs=1e-7)
+    else:
+        assert a["min_reduced_cost_usd_per_t"] == b["min_reduced_cost_usd_per_t"]
+    assert np.allclose(sorted(coarse.columns["reduced_cost_usd_per_t"]),
+                       sorted(fine.columns["reduced_cost_usd_per_t"]), rtol=0, atol=1e-7)
+
+
+def test_the_default_step_is_half_an_hour_and_a_fifth_of_the_slots():
+    """Two roads, 3 modelled days: 144 slots at 0.5 h against 720 at 0.1 h, and the
+    hand-computed bounds of the two roads hold at both steps."""
+    graph, product = two_roads()
+    coarse = _bounds(graph, product, two_roads_duals(graph))
+    assert coarse.step == 0.5 and coarse.per_day == 48
+    fine = _FineSteps(graph, product, two_roads_duals(graph),
+                      dated_pricing._Days(graph, product, two_roads_duals(graph)),
+                      _licensed(graph, product), {graph.node_index()["b"]: 0.0})
+    assert fine.per_day == 240
+    assert coarse.table.shape[1] == fine.table.shape[1]
+    assert (coarse.n * coarse.per_day, fine.n * fine.per_day) == (144, 720)
+    o, a = graph.node_index()["o"], graph.node_index()["a"]
+    for hb in (coarse, fine):  # the slow road's 10 USD/truck; the gate's 300 after 1 h
+        assert hb.before(o, 0, 0, 0.0) == pytest.approx(10.0)
+        assert hb.before(a, 0, 0, 1.0) == pytest.approx(300.0)
