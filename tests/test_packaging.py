@@ -55,10 +55,12 @@ def _shipped(path: Path, config: dict) -> bool:
 
 
 def test_the_data_files_the_loaders_read_are_package_data():
-    """Every file of the embedded dataset, scenarios, basemap, map assets, report templates and
-    app pages matches a package-data pattern of its folder's package, so a wheel ships it."""
+    """Every file of the embedded dataset, its uncalibrated overlay, scenarios, basemap, map
+    assets, report templates and app pages matches a package-data pattern of its folder's
+    package, so a wheel ships it."""
     config = _config()
-    folders = [ROOT / "data" / sub for sub in ("default", "scenarios", "basemap")]
+    folders = [ROOT / "data" / sub for sub in ("default", "uncalibrated", "scenarios",
+                                               "basemap")]
     folders += [ROOT / "data", ROOT / "borderflow" / "assets",
                 ROOT / "borderflow" / "assets" / "leaflet",
                 ROOT / "borderflow" / "assets" / "leaflet" / "images",
