@@ -52,9 +52,11 @@ class CongestionDuals:
     dual_objective_usd: float = 0.0
 
 
-def congestion_duals(results, facts, report) -> CongestionDuals:
+def congestion_duals(results, facts, report, weight: float = 1.0) -> CongestionDuals:
     """The congestion duals of a run's ``congestion`` table (none without one); ``report`` is
-    the certificate's row writer ``(check, entity, amount, unit, scale)``."""
+    the certificate's row writer ``(check, entity, amount, unit, scale)``. ``weight``: what
+    the tier columns' cost is multiplied by in the objective whose duals the table holds (a
+    robust plan's scenario: its probability, :mod:`borderflow.certificate_robust`)."""
     t = results.get("congestion") if hasattr(results, "get") else None
     if t is None or not len(t.columns) or not len(t):
         return CongestionDuals()
@@ -67,7 +69,7 @@ def congestion_duals(results, facts, report) -> CongestionDuals:
     per_hour = float(facts.waiting_usd_per_truck_day) / 24.0 + (
         p["vot"].to_numpy(dtype=float) * p["payload_t"].to_numpy(dtype=float)
         if lane is None else lane)  # congestion_fifo 1: every truck of a gate's lane alike
-    cost = num["hours"] * per_hour
+    cost = float(weight) * num["hours"] * per_hour
     kappa, sigma = num["link_dual_usd_per_truck"], num["tier_dual_usd_per_truck"]
     ent = (t["crossing_id"] + "/" + t["direction"] + "/" + t["product_id"] + "/tier "
            + t["tier"].astype(str)).to_numpy()

@@ -35,6 +35,13 @@ column kind. With every spot and booking column ``>= 0``, every unserved variabl
 objective ``sum_s (pi_s supply - mu_s capacity - lambda_s demand - rho_s priority limit)`` (the
 own rows have right-hand side 0), the plan is optimal over every route.
 
+Congestion tiers (docs/model.md, "Congestion at the gates") add per scenario the tier columns
+:math:`z_s` and their link and tier rows, as in a run (:mod:`borderflow.certificate_congestion`)
+with the tier columns' cost weighted by ``p_s``: a route of the column pays the link duals
+:math:`\kappa_s` of its scenarios per truck at each gate direction (:func:`summed_links`), each
+tier column's reduced cost is :math:`p_s h_k (v_p P_p + \omega/24) - \kappa_s + \sigma_s \ge
+0`, and the dual objective gains :math:`-\sum \sigma_s \times` tier room per scenario.
+
 Beyond :data:`MAX_SUBSETS_SCENARIOS` scenarios (or the plan's ``--booking-scenarios``, as its
 ``run.json`` records it) the ``2^k - 1`` subsets are not enumerated: the
 certificate then holds only if every ``a_s >= 0`` (every term of the block is then ``>= 0``), and
@@ -150,6 +157,30 @@ def summed_entries(entries: Sequence[pd.DataFrame | None],
     return own, both.groupby(keys, as_index=False, sort=True)["dual_usd_per_truck"].sum()
 
 
+#: a congestion table's keys of a link row (gate, direction, day, product)
+LINK_KEYS = ["crossing_id", "direction", "period", "product_id"]
+
+
+def summed_links(duals: Sequence[Mapping[str, pd.DataFrame]], members: Sequence[int]
+                 ) -> pd.DataFrame | None:
+    """The congestion link rows' duals of scenarios ``members`` summed per (gate, direction,
+    day, product) (each scenario's already weighted by its probability; a row missing from
+    one scenario counts 0 there), as a ``congestion`` table of one row per link whose other
+    columns are 0: what a route of the column pays per truck at each gate direction it takes
+    (the run certificate reads only the link duals for its routes; the tier columns' own
+    checks and the dual objective are made per scenario by the caller). ``None``: no
+    scenario has congestion tiers."""
+    parts = [duals[s]["congestion"] for s in members if "congestion" in duals[s]
+             and len(duals[s]["congestion"])]
+    if not parts:
+        return None
+    links = pd.concat([p.drop_duplicates(LINK_KEYS)[LINK_KEYS + ["link_dual_usd_per_truck"]]
+                       for p in parts], ignore_index=True)
+    out = links.groupby(LINK_KEYS, as_index=False, sort=True)["link_dual_usd_per_truck"].sum()
+    return out.assign(tier=1, share_low=0.0, share_high=0.0, hours=0.0, trucks=0.0,
+                      tier_dual_usd_per_truck=0.0)
+
+
 def price_column(facts: Sequence, nodes: pd.DataFrame,
                  duals: Sequence[Mapping[str, pd.DataFrame]], column: Column,
                  entries: Sequence[pd.DataFrame | None] | None = None) -> pd.DataFrame:
@@ -162,6 +193,8 @@ def price_column(facts: Sequence, nodes: pd.DataFrame,
     scenario's ``entry_duals``, summed over the column's scenarios, :func:`summed_entries`)
     are paid per truck by every route a row counts, as in ``model/robust_pricing.py``. The
     signs of those duals and rows the scenario lacks are checked per scenario by the caller.
+    With congestion tiers, the link duals of the column's scenarios are paid per truck at
+    each gate direction too (:func:`summed_links`).
 
     Raises
     ------
@@ -174,6 +207,9 @@ def price_column(facts: Sequence, nodes: pd.DataFrame,
             .any() for s in column.members):
         raise ValueError("gate-entry duals given without the scenarios' gate-entry rows")
     summed = summed_duals(duals, column.members)
+    links = summed_links(duals, column.members)
+    if links is not None:
+        summed["congestion"] = links
     own = None
     if entries is not None:
         own, table = summed_entries(entries, duals, column.members)

@@ -11,9 +11,10 @@ Every step that changes what is on disk while a run or sweep folder is written c
     it. ``name#N`` stops at the N-th time a matching step is reached (1-based; default 1).
 ``BORDERFLOW_FAULT_ACTION``
     ``kill`` (default), ``stop`` (``SIGSTOP``: the process freezes holding whatever it holds,
-    e.g. the output folder's lock, until the test sends ``SIGCONT`` or kills it) or
+    e.g. the output folder's lock, until the test sends ``SIGCONT`` or kills it),
     ``interrupt`` (``SIGINT``, as Ctrl-C sends it: the command must stop, say so in one line,
-    exit 130 and write nothing). Besides the writing steps, ``solve:highs`` is reached at the
+    exit 130 and write nothing) or ``terminate`` (``SIGTERM``, as ``kill PID`` sends it: the
+    same line, exit 143). Besides the writing steps, ``solve:highs`` is reached at the
     start of every HiGHS run (:mod:`borderflow.solvers.interrupt`), so a test can press Ctrl-C
     in the middle of a solve.
 ``BORDERFLOW_FAULT_TRACE``
@@ -61,7 +62,8 @@ def fault_point(step: str) -> None:
     if _seen[pattern] != (int(nth) if nth.isdigit() else 1):
         return
     action = os.environ.get(ACTION_ENV, "kill")
-    os.kill(os.getpid(), {"stop": signal.SIGSTOP, "interrupt": signal.SIGINT}.get(
+    os.kill(os.getpid(), {"stop": signal.SIGSTOP, "interrupt": signal.SIGINT,
+                              "terminate": signal.SIGTERM}.get(
         action, signal.SIGKILL))
 
 

@@ -17,7 +17,11 @@ in ``summary.pricing``). The answer is told as tables:
 - ``summary``: expected and worst-case costs of both plans, and the value of planning for
   closures (expected cost of the baseline plan minus that of the robust plan, >= 0).
 
-Static (one representative day) scenarios only: a plan is a daily booking.
+Static (one representative day) scenarios only: a plan is a daily booking. With congestion
+tiers in ``parameters.csv`` each scenario's block has them as a static run does (docs/model.md,
+"Congestion at the gates"): its delay cost is part of the scenario's cost, split out as
+``congestion_usd_<plan>`` in ``scenarios`` and ``expected_congestion_cost_usd_<plan>`` in
+``summary`` (neither exists without tiers).
 """
 
 from __future__ import annotations
@@ -31,7 +35,6 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from borderflow.data.errors import InputError, Problem
-from borderflow.data.parameters import ModelParameters
 from borderflow.data.loaders import InputTables
 from borderflow.data.scenario import Horizon, Scenario, closing, counterfactual
 from borderflow.io import METADATA, ROBUST_VOLATILE, SUMMARY, write_folder
@@ -145,18 +148,41 @@ def _bounds(session: HighsSession, robust: RobustModel, booked: np.ndarray | Non
     session.set_bounds(robust.model.booked, lower, upper)
 
 
+def _congestion_usd(built) -> dict:
+    """``{}`` without congestion tiers, else the delay cost in the tiers of the solved block
+    (USD/day, unweighted): the tier trucks times their cost per truck
+    (:func:`borderflow.model.congestion.congestion_objective_terms`)."""
+    ci = built.congestion
+    if ci is None:
+        return {}
+    z = np.array([built.model.congestion[j].value or 0.0 for j in range(len(ci.cells))])
+    return {"congestion": float(ci.cells["cost_usd_per_truck"].to_numpy(dtype=float)
+                                @ np.clip(z, 0.0, None))}
+
+
 def _scenario_costs(robust: RobustModel, names: list[str], label: str) -> pd.DataFrame:
     rows = []
     for name, built, p in zip(names, robust.scenarios, robust.probabilities):
         m = built.model
         own = float(pyo.value(m.objective.expr))
         recourse = float(pyo.value(m.recourse_cost))
+        delay = {f"congestion_usd_{label}": v for v in _congestion_usd(built).values()}
         rows.append({"scenario": name, "probability": p, f"cost_usd_{label}": own + recourse,
-                     f"recourse_usd_{label}": recourse,
+                     f"recourse_usd_{label}": recourse, **delay,
                      f"spot_t_{label}": float(sum(v.value for v in m.spot.values())),
                      f"idle_t_{label}": float(sum(v.value for v in m.idle.values())),
                      f"unserved_t_{label}": float(sum(v.value for v in m.unserved.values()))})
     return pd.DataFrame(rows)
+
+
+def _expected_congestion(scen: pd.DataFrame) -> dict:
+    """With congestion tiers, the expected delay cost in them under each plan (USD/day; part
+    of the expected costs), as ``summary.json`` states it; ``{}`` without."""
+    if "congestion_usd_robust" not in scen.columns:
+        return {}
+    p = scen["probability"].to_numpy(dtype=float)
+    return {f"expected_congestion_cost_usd_{k}": float(
+        p @ scen[f"congestion_usd_{k}"].to_numpy(dtype=float)) for k in ("robust", "baseline")}
 
 
 def _plan_crossings(plan: pd.DataFrame, routes) -> pd.DataFrame:
@@ -246,10 +272,6 @@ def robust_plan(tables: InputTables, scenarios: list[Scenario], probabilities: l
     """
     tables = tables.copy()  # a snapshot: tables edited in place later do not reach cached rules
     _check(scenarios, probabilities)
-    if ModelParameters.of(tables).congestion_tiers() is not None:
-        raise InputError(Problem("robust plan", None, "congestion_hours",
-                                 "robust plans do not model congestion tiers yet: set every "
-                                 "congestion_hours_k to 0 in parameters.csv (docs/model.md)"))
     options = options or RunOptions()
     progress = on_progress or (lambda *a: None)
     t0 = time.perf_counter()
@@ -294,6 +316,7 @@ def robust_plan(tables: InputTables, scenarios: list[Scenario], probabilities: l
         "spot_premium_factor": premium, "unused_booking_factor": unused,
         "expected_cost_usd_robust": expected_r, "expected_cost_usd_baseline": expected_b,
         "value_of_robust_plan_usd": expected_b - expected_r,
+        **_expected_congestion(scen),
         "worst_cost_usd_robust": float(scen["cost_usd_robust"].max()),
         "worst_cost_usd_baseline": float(scen["cost_usd_baseline"].max()),
         "booked_t_per_day_robust": float(robust_booking.sum()),

@@ -9,8 +9,10 @@ Top level of the folder:
 - ``plan_arcs``: their arcs in order (route_id, seq, arc_id, kind, element_id, direction), as
   a run folder's ``route_arcs``;
 - ``objective``: per scenario its probability and the terms of its cost (USD/day): transport,
-  revenue, unserved penalty, spot premium, idle bookings, their sum, and the sum weighted by
-  the probability (the plan's expected cost is the total of ``weighted_cost_usd``).
+  revenue, unserved penalty, with congestion tiers the delay in them (``congestion_cost_usd``,
+  as a run's ``summary.json`` names it), spot premium, idle bookings, their sum, and the sum
+  weighted by the probability (the plan's expected cost is the total of
+  ``weighted_cost_usd``).
 
 Per scenario ``i`` (in the order of ``summary.json``'s probabilities) a sub-folder
 ``scenario-<i>/`` with the tables a run folder has for the same rows, duals as HiGHS gives them
@@ -18,7 +20,9 @@ in the robust model (so already weighted by the scenario's probability; signs as
 folder: docs/certified-routing.md): ``route_flows`` (flow_t, spot_t, idle_t per route and
 product), ``unserved`` (supply, unserved and the supply row's dual), ``crossings`` (capacity and
 the capacity and priority rows' duals), ``market_duals``, ``share_duals`` and, with gate-entry
-rows, ``entry_duals``; and ``summary.json`` (scenario name, index, probability, cost).
+rows, ``entry_duals``; with congestion tiers ``congestion`` (a run's table, docs/model.md
+"Congestion at the gates": trucks per tier and their cost, unweighted; the link and tier rows'
+duals weighted as the others); and ``summary.json`` (scenario name, index, probability, cost).
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from borderflow.model.column_generation import _row_duals
+from borderflow.model.congestion import congestion_table
 from borderflow.model.results import ENTRY_DUAL_COLUMNS, MARKET_DUAL_COLUMNS, SHARE_DUAL_COLUMNS
 from borderflow.model.stochastic import FLOW_KEYS
 
@@ -84,6 +89,8 @@ def _scenario_tables(session, built, net, booked: np.ndarray) -> dict[str, pd.Da
         from borderflow.model.results import _entry_duals
         out["entry_duals"] = _entry_duals(built, net, _row_duals(session, m.gate_entry_limit))[
             ENTRY_DUAL_COLUMNS]
+    if built.congestion is not None:
+        out["congestion"] = congestion_table(built, lambda comp: _row_duals(session, comp))
     return out
 
 
@@ -125,9 +132,12 @@ def robust_tables(session, robust, nets, names: list[str], premium: float,
         penalty = built.index.unserved["penalty_usd_per_t"].to_numpy(dtype=float)
         terms = {"transport_cost_usd": float(cost @ x), "revenue_usd": float(price @ x),
                  "unserved_penalty_usd": float(penalty @ u["unserved_t"].to_numpy()),
+                 **({} if built.congestion is None else {"congestion_cost_usd": float(
+                     tables["congestion"]["cost_usd"].sum())}),
                  "spot_premium_usd": premium * float(cost @ _values(m.spot, len(plan))),
                  "idle_booking_usd": unused * float(cost @ _values(m.idle, len(plan)))}
-        own = terms["transport_cost_usd"] - terms["revenue_usd"] + terms["unserved_penalty_usd"]
+        own = terms["transport_cost_usd"] - terms["revenue_usd"] + terms["unserved_penalty_usd"] \
+            + terms.get("congestion_cost_usd", 0.0)
         total = own + terms["spot_premium_usd"] + terms["idle_booking_usd"]
         objective.append({"scenario": name, "probability": p, **terms, "cost_usd": total,
                           "weighted_cost_usd": p * total})

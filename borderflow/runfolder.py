@@ -304,8 +304,8 @@ def replace_folder(target: Path | str, kind: str = "run", *, durable: bool = Tru
         os.mkdir(tmp)
     except OSError as err:
         raise _os_error(target, err, option) from None
-    fault_point(f"{kind}:staging-created")
-    try:
+    try:  # from here on an exception (Ctrl-C, SIGTERM at this very step) removes ``tmp``
+        fault_point(f"{kind}:staging-created")
         yield tmp
         fault_point(f"{kind}:files-written")
         apply_umask(tmp)

@@ -208,11 +208,13 @@ TABLE_COLUMNS = ["crossing_id", "direction", "period", "product_id", "tier", "sh
                  "tier_dual_usd_per_truck"]
 
 
-def congestion_table(built) -> pd.DataFrame:
+def congestion_table(built, duals=None) -> pd.DataFrame:
     """The ``congestion`` result table of a solved static model with tiers: one row per
     (gate, direction, day, product, tier) with its trucks/day, hours, cost (USD) and the
     duals of its link and tier rows as prices (minus HiGHS's: ``>= 0``, not clipped).
-    Empty (no columns) for a model without congestion."""
+    Empty (no columns) for a model without congestion. ``duals(component)``: a row family's
+    duals in index order as HiGHS gives them (default: the model's ``dual`` suffix; a robust
+    plan's scenario block passes its session's, :mod:`borderflow.robust_tables`)."""
     from .queue_results import row_duals, solved_values
     ci = built.congestion
     if ci is None:
@@ -230,8 +232,12 @@ def congestion_table(built) -> pd.DataFrame:
         out["trucks"] = first_come_first_served(out)
     out["cost_usd_per_truck"] = cells["cost_usd_per_truck"].to_numpy()
     out["cost_usd"] = out["trucks"] * out["cost_usd_per_truck"]
-    link = -row_duals(m, m.congestion_link, len(ci.links)) + 0.0
-    tier = -row_duals(m, m.congestion_tier, len(ci.tiers)) + 0.0
+    if duals is None:
+        link = -row_duals(m, m.congestion_link, len(ci.links)) + 0.0
+        tier = -row_duals(m, m.congestion_tier, len(ci.tiers)) + 0.0
+    else:
+        link = -duals(m.congestion_link) + 0.0
+        tier = -duals(m.congestion_tier) + 0.0
     out["link_dual_usd_per_truck"] = link[cells["l"].to_numpy()]
     out["tier_dual_usd_per_truck"] = tier[cells["r"].to_numpy()]
     return out[TABLE_COLUMNS].reset_index(drop=True)

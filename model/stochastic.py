@@ -5,8 +5,9 @@ Shippers book trucks and gate slots along routes before they know which gate wil
 plan (first stage) is the tonnage booked per (route, product): ``booked[f]`` in t/day. Each
 scenario ``s`` (the normal year, or a gate closed) then routes its freight (second stage) on its
 own copy of the routing model (:func:`borderflow.model.formulation.build_model`, one Pyomo block
-per scenario, every constraint family unchanged): flow above the booking is bought on the spot
-market at a premium, booking left unused is partly paid. The expected cost over the scenarios
+per scenario, every constraint family unchanged, the congestion tiers of a dataset that has them
+too, with their delay cost in ``z_s``): flow above the booking is bought on the spot market at a
+premium, booking left unused is partly paid. The expected cost over the scenarios
 is minimised::
 
     min  sum_s p_s [ z_s                                   the scenario's own objective

@@ -158,11 +158,16 @@ def test_dated_runs_ignore_congestion(solve_tiny, tiny_tables):
     assert report["ok"].all(), verify.violations(report).to_string()
 
 
-def test_robust_plans_refuse_congestion_tiers(tmp_path, tiny_tables):
+def test_a_robust_plan_of_one_scenario_costs_the_static_run(tmp_path, tiny_tables):
+    """Robust plans model the tiers (tests/test_robust_congestion.py): with the normal year
+    alone the plan books the static optimum and costs what the static run does (objective
+    -273,532, delay 40 USD, module docstring)."""
     ds = load_dataset(tiny.write(tmp_path / "d", congestion_tables(tiny_tables)),
                       check_borders=False)
-    with pytest.raises(InputError, match="congestion"):
-        bf.robust_plan(ds, [Scenario(name="normal")], [1.0])
+    r = bf.robust_plan(ds, [Scenario(name="normal")], [1.0])
+    assert r.summary["expected_cost_usd_robust"] == pytest.approx(-273_532.0, abs=TOL)
+    assert r.summary["expected_congestion_cost_usd_robust"] == pytest.approx(40.0, abs=TOL)
+    assert r.summary["routing"] == "certified"
 
 
 def test_sampled_tiers_warm_equal_rebuilt(tmp_path, tiny_tables):

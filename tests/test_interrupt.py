@@ -2,6 +2,10 @@
 once it has returned (never taken for a failed solve), and every command says so in one line,
 exits 130 and writes nothing (``sweep`` keeps its finished scenarios for ``--resume``).
 
+SIGTERM (``kill PID``, a scheduler's or container's stop) ends a command the same way, with
+exit 143 (128 + SIGTERM) and ``SIGTERM`` in the line. Before session 15 the command died at
+once without a word (exit 143; nothing of the user's touched, nothing said).
+
 Before the fix (session 9), Ctrl-C during a dated solve with a progress display was raised
 inside HiGHS's Python callback; HiGHS returned an error, the rolling window was taken for a
 numerical failure, the whole LP was solved again another way and a folder was written.
@@ -13,6 +17,7 @@ import os
 import signal
 import subprocess
 import threading
+import time
 
 import highspy
 import numpy as np
@@ -23,6 +28,7 @@ from helpers import CLOSURE_YAML, border_data, write_text
 
 from borderflow.faults import ACTION_ENV, FAULT_ENV, TRACE_ENV
 from borderflow.solvers.highs import highs_lp, listening, new_highs, run_highs
+from borderflow.solvers.interrupt import Terminated, raise_terminated
 
 N = 40  # a 40 x 40 transportation LP: a few hundred simplex iterations
 
@@ -157,17 +163,99 @@ def test_an_interrupted_json_command_exits_130_too(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
-def test_sweep_pressed_ctrl_c_points_at_resume(tmp_path):
-    """Ctrl-C while the sweep waits for its workers (after the first scenario is recorded):
-    exit 130, the line names the folder and --resume, and --resume finishes the sweep."""
+@pytest.mark.parametrize(("action", "status", "how"), [("interrupt", 130, "Ctrl-C"),
+                                                      ("terminate", 143, "SIGTERM")])
+def test_sweep_pressed_ctrl_c_points_at_resume(tmp_path, action, status, how):
+    """Ctrl-C (or SIGTERM) while the sweep waits for its workers (after the first scenario is
+    recorded): exit 130 (143), the line names the folder and --resume, and --resume finishes
+    the sweep."""
     data = border_data(tmp_path, "data")
     out = tmp_path / "sweep"
     args = ["sweep", "--data", str(data), "--n-1", "--out", str(out)]
-    done = _command(args, **{FAULT_ENV: "sweep:scenario-recorded", ACTION_ENV: "interrupt"})
-    assert done.returncode == 130, done.stderr[-2000:]
+    done = _command(args, **{FAULT_ENV: "sweep:scenario-recorded", ACTION_ENV: action})
+    assert done.returncode == status, done.stderr[-2000:]
     assert done.stderr.strip().splitlines()[-1] == (
-        f"interrupted: stopped (Ctrl-C): what had finished is kept in {out}; run the same "
+        f"interrupted: stopped ({how}): what had finished is kept in {out}; run the same "
         "command with --resume to go on")
     again = _command([*args, "--resume"])
     assert again.returncode == 0, again.stderr[-2000:]
     assert (out / "comparison.csv").exists() or any(out.glob("comparison*"))
+
+
+@pytest.fixture
+def command_line_sigterm():
+    """The SIGTERM handler the command line installs, for the test."""
+    previous = signal.signal(signal.SIGTERM, raise_terminated)
+    yield
+    signal.signal(signal.SIGTERM, previous)
+
+
+def test_sigterm_stops_highs_and_raises_terminated(command_line_sigterm):
+    full = _transport()
+    run_highs(full)
+    iterations = full.getInfo().simplex_iteration_count
+    h = _transport()
+
+    def send(event) -> None:
+        if event.data_out.simplex_iteration_count == 20:
+            os.kill(os.getpid(), signal.SIGTERM)
+    h.cbSimplexInterrupt.subscribe(send)
+    with pytest.raises(Terminated):
+        run_highs(h)
+    assert h.getModelStatus() == highspy.HighsModelStatus.kInterrupt
+    assert 20 <= h.getInfo().simplex_iteration_count < iterations
+    assert signal.getsignal(signal.SIGTERM) is raise_terminated  # handed back
+
+
+def test_a_foreign_sigterm_handler_is_left_alone():
+    """Outside the command line (a notebook, a server) SIGTERM is not borderflow's: the
+    solve does not replace the handler, and runs to its end."""
+    heard = []
+    previous = signal.signal(signal.SIGTERM, lambda s, f: heard.append(s))
+    try:
+        h = _transport()
+        sent = []
+
+        def send(event) -> None:
+            if event.data_out.simplex_iteration_count == 20 and not sent:
+                sent.append(1)
+                assert signal.getsignal(signal.SIGTERM) is not raise_terminated
+                os.kill(os.getpid(), signal.SIGTERM)
+        h.cbSimplexInterrupt.subscribe(send)
+        run_highs(h)
+        assert h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+        assert heard == [signal.SIGTERM]
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+@pytest.mark.parametrize("step", ["solve:highs", "run:staging-created"])
+def test_solve_sent_sigterm_says_so_and_writes_nothing(tmp_path, step):
+    """In a HiGHS run (the handler swapped for the solve) and while the folder is being
+    written (the command line's own handler): one line, exit 143, no folder."""
+    args = _dated(tmp_path)
+    (tmp_path / "notes.txt").write_text("mine\n")
+    out = tmp_path / "out"
+    done = _command(args + ["--out", str(out)], **{FAULT_ENV: step, ACTION_ENV: "terminate"})
+    assert done.returncode == 143, done.stderr[-2000:]
+    assert done.stderr.strip().splitlines() == [
+        "interrupted: stopped (SIGTERM): nothing was written"]
+    assert not out.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["closure.yaml", "data", "notes.txt"]
+
+
+def test_kill_pid_during_a_run_says_so(tmp_path):
+    """What a user does: start a run, ``kill PID`` it a moment later (whatever it is doing)."""
+    args = _dated(tmp_path)
+    out = tmp_path / "out"
+    proc = subprocess.Popen([*borderflow_command(), *args, "--out", str(out)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(1.5)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=120)
+    if proc.returncode == 0:  # finished before the signal: a complete folder, nothing to say
+        assert (out / "run.json").exists()
+        return
+    assert proc.returncode == 143, err[-2000:]
+    assert err.strip().splitlines()[-1] == "interrupted: stopped (SIGTERM): nothing was written"
+    assert not out.exists()

@@ -5,19 +5,24 @@ drift): the built-in ``--help`` flag listed with a ``<bool>`` type (a flag takes
 command's own flags pass ``metavar=""``, the built-in one cannot), and, in the list of commands
 of ``rich`` markup mode, a docstring's first paragraph broken at the source's line ends. Commands
 registered through :class:`App` show neither. They also answer Ctrl-C with one line and exit
-130 (:class:`Command`), and a bad option or argument with one line naming it and exit 2
-(click's usage panel took six lines and a box for ``--window-days 0``).
+130, SIGTERM (``kill PID``) with the same line and exit 143 (:class:`Command`), and a bad option
+or argument with one line naming it and exit 2 (click's usage panel took six lines and a box for
+``--window-days 0``).
 """
 
 from __future__ import annotations
 
 import inspect
 import logging
+import signal
 import sys
+import threading
 
 import click
 import typer
 from typer.core import TyperCommand, TyperGroup
+
+from borderflow.solvers.interrupt import Terminated, raise_terminated
 
 
 def _help_flag_without_type(opt):
@@ -28,23 +33,28 @@ def _help_flag_without_type(opt):
 
 
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, what a shell reports for a command stopped by Ctrl-C
+EXIT_TERMINATED = 143  # 128 + SIGTERM, what a shell reports for a command stopped by kill PID
 
 
-def interrupted_line(params: dict) -> str:
-    """What a command stopped by Ctrl-C says: nothing was written, or, for a command that
-    keeps finished work for ``--resume`` (``sweep``, ``uncertainty``), where it is kept."""
+def interrupted_line(params: dict, how: str = "Ctrl-C") -> str:
+    """What a command stopped by Ctrl-C (or ``how``, e.g. ``SIGTERM``) says: nothing was
+    written; for a command that keeps finished work for ``--resume`` (``sweep``,
+    ``uncertainty``), where it is kept; for the workbench (``app``), where its runs are."""
     out = params.get("out")
     if "resume" in params and out is not None:
-        return (f"stopped (Ctrl-C): what had finished is kept in {out}; run the same command "
+        return (f"stopped ({how}): what had finished is kept in {out}; run the same command "
                 "with --resume to go on")
-    return "stopped (Ctrl-C): nothing was written"
+    if params.get("runs") is not None and "port" in params:
+        return f"stopped ({how}): the workbench is closed; its runs are kept in {params['runs']}"
+    return f"stopped ({how}): nothing was written"
 
 
 def _quiet_while_interrupted(record: logging.LogRecord) -> bool:
     """A logging filter: drop records logged while a ``KeyboardInterrupt`` is being handled
     (Pyomo logs "Constructing component ... failed: KeyboardInterrupt" at ERROR level before
     it re-raises, which is not an error of the user's)."""
-    return sys.exc_info()[0] is not KeyboardInterrupt
+    kind = sys.exc_info()[0]
+    return kind is None or not issubclass(kind, KeyboardInterrupt)
 
 
 EXIT_USAGE = 2  # click's exit status for a bad command line, kept
@@ -82,7 +92,10 @@ def _parse_or_one_line(parse, ctx, args):
 
 class Command(TyperCommand):
     """A command whose ``--help`` row shows no value type, and that answers Ctrl-C with one
-    line and exit 130 instead of click's "Aborted!" and exit 1."""
+    line and exit 130 instead of click's "Aborted!" and exit 1, and SIGTERM with the same line
+    and exit 143 instead of dying without a word (the SIGTERM handler is
+    :func:`borderflow.solvers.interrupt.raise_terminated` for the length of the command, in the
+    main thread only)."""
 
     def get_help_option(self, ctx):  # noqa: D102 - click's API
         return _help_flag_without_type(super().get_help_option(ctx))
@@ -92,13 +105,20 @@ class Command(TyperCommand):
 
     def invoke(self, ctx):  # noqa: D102 - click's API
         logging.getLogger("pyomo.core").addFilter(_quiet_while_interrupted)
+        main = threading.current_thread() is threading.main_thread()
+        previous = signal.signal(signal.SIGTERM, raise_terminated) if main else None
         try:
             return super().invoke(ctx)
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as stop:
             from borderflow.cli import display
 
-            display.error(interrupted_line(ctx.params), "interrupted")
-            raise typer.Exit(EXIT_INTERRUPTED) from None
+            terminated = isinstance(stop, Terminated)
+            display.error(interrupted_line(ctx.params, "SIGTERM" if terminated else "Ctrl-C"),
+                          "interrupted")
+            raise typer.Exit(EXIT_TERMINATED if terminated else EXIT_INTERRUPTED) from None
+        finally:
+            if main:
+                signal.signal(signal.SIGTERM, previous)
 
 
 class Group(TyperGroup):

@@ -329,6 +329,11 @@ def robust_views(scenarios: pd.DataFrame, plan_crossings: pd.DataFrame, summary:
     notes = [("net value = revenue minus costs (spot premium and idle bookings included); "
               "extra cost of the baseline plan = its net value short of the robust plan's: "
               "negative where the robust plan pays for bookings that scenario did not need")]
+    if "expected_congestion_cost_usd_robust" in summary:  # congestion tiers (docs/model.md)
+        notes.append(f"delay in the congestion tiers included: expected "
+                     f"{summary['expected_congestion_cost_usd_robust']:,.0f} USD/day with the "
+                     f"robust plan, {summary['expected_congestion_cost_usd_baseline']:,.0f} with "
+                     "the baseline plan (per scenario: scenarios.csv congestion_usd_*)")
     views = [View("scenarios", "robust plan vs the plan that assumed nothing closes, USD per "
                                "day", cols, rows, notes)]
     moved = plan_crossings[plan_crossings["delta_trucks_per_day"].abs() > 0.05]

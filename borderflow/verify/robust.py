@@ -25,20 +25,31 @@ crossing_capacity      per scenario, crossing and direction: loaded trucks + emp
 closure                per scenario: no route through a crossing direction closed in it
 market_demand          per scenario: tonnes to a capped market <= its demand
 destination_share      per scenario: the published shares (:mod:`.terms`)
+congestion_*           with congestion tiers (docs/model.md), per scenario the checks of a run
+                       (:mod:`.congestion`: tiers = parameters.csv, the tier trucks hold the
+                       loaded trucks the routes carry through each gate direction, within each
+                       tier's room, filled in order, cost recomputed = the scenario's
+                       ``congestion_cost_usd`` in ``objective.csv``)
 recourse               per scenario and route: spot >= flow - booking, idle >= booking - flow
                        (so the booking as written is what each scenario's spot and idle price)
 objective              per scenario each term (transport, revenue, unserved penalty, spot
                        premium at ``spot_premium_factor``, idle bookings at
-                       ``unused_booking_factor``) recomputed from the verifier's route costs
-                       and prices = ``objective.csv``; the scenario's cost = ``scenarios.csv``;
-                       the expected cost sum_s p_s cost_s = ``summary.json``
+                       ``unused_booking_factor``; with tiers the delay in them, from the tier
+                       trucks and the verifier's own costs per truck-hour) recomputed from
+                       the verifier's route costs and prices = ``objective.csv``; the
+                       scenario's cost = ``scenarios.csv``; the expected cost sum_s p_s
+                       cost_s = ``summary.json``
 dual_sign, unserved_   the certificate (:mod:`borderflow.certificate_robust`): duals of the
 dual, duality_gap,     right sign, ``p_s penalty - pi_s >= 0``, expected cost = dual objective,
 spot_route_dual,       no spot column of any scenario and no booking column of any subset of
 booking_route_dual,    scenarios with a negative reduced cost (a ``certified`` plan); per
-entry_dual             scenario, gate-entry duals (slot quotas, licences; rows recomputed by
+entry_dual,            scenario, gate-entry duals (slot quotas, licences; rows recomputed by
                        :func:`.levers.entry_rows`) ``>= 0``, on rows it has, paid by the routes
-                       they count in every column and ``- dual x limit`` in the dual objective
+                       they count in every column and ``- dual x limit`` in the dual objective;
+congestion_dual        with tiers, per scenario the link and tier duals ``>= 0``, every tier
+                       column's reduced cost ``p_s cost - kappa + sigma >= 0``, the link duals
+                       paid per truck in every column, ``- sigma x room`` in the dual objective
+                       (:mod:`borderflow.certificate_congestion`)
 gap_bound              a ``restricted`` plan: its reported gap bound is at least the bound the
                        verifier finds; or a failed row saying what could not be re-checked
 =====================  =========================================================================
@@ -56,6 +67,7 @@ import numpy as np
 import pandas as pd
 
 from borderflow.certificate import _dual_objective, _report, _share_signs, _signs, dual_maps
+from borderflow.certificate_congestion import congestion_duals
 from borderflow.certificate_entry import entry_duals
 from borderflow.certificate_robust import (
     MAX_SUBSETS_SCENARIOS,
@@ -65,12 +77,15 @@ from borderflow.certificate_robust import (
 from borderflow.data.scenario import Scenario
 
 from . import terms
+from .congestion import congestion_checks, congestion_cost_usd, tiers_of
 from .facts import Facts, input_facts
 from .levers import entry_rows
 from .report import REPORT_COLUMNS, assemble, rows
 
 SCENARIO_TABLES = ("route_flows", "unserved", "crossings", "market_duals", "share_duals",
-                   "entry_duals")
+                   "entry_duals", "congestion")
+#: scenario tables a plan may lack (gate-entry rows, congestion tiers)
+OPTIONAL = ("entry_duals", "congestion")
 TOP_TABLES = ("plan", "scenarios", "plan_routes", "plan_arcs", "objective")
 _OTHER = {"a_to_b": "b_to_a", "b_to_a": "a_to_b"}
 
@@ -85,7 +100,7 @@ def read_plan_folder(folder: Path) -> tuple[dict, list[pd.DataFrame]]:
         try:
             return pd.read_parquet(where / f"{name}.parquet")
         except FileNotFoundError:
-            if name != "entry_duals":
+            if name not in OPTIONAL:
                 problems.append(f"{where.name}/{name}.parquet missing")
         except Exception as err:  # noqa: BLE001 - an unreadable file is a finding
             problems.append(f"{where.name}/{name}.parquet unreadable ({type(err).__name__})")
@@ -155,8 +170,10 @@ def verify_plan(contents: dict, tables) -> pd.DataFrame:
         name = scenarios[i].name
         run(f"scenario {name}", lambda f=f, sc=sc, name=name: _primal(
             f, sc, top["plan_routes"], routes, name, tables))
+        run(f"scenario {name} congestion", lambda f=f, sc=sc, name=name: _congestion(
+            f, sc, top, routes, name, tables))
     run("objective", lambda: _objective_checks(facts, per, p, summary, top, routes,
-                                               scenarios))
+                                               scenarios, tables))
     limit = int(((meta.get("options") or {}).get("pricing") or {}).get(
         "booking_scenarios", MAX_SUBSETS_SCENARIOS))
     run("certificate", lambda: _certificate(facts, per, p, summary, scenarios, limit))
@@ -300,6 +317,35 @@ def _primal(f: Facts, sc: dict, plan: pd.DataFrame, routes: dict, name: str,
     return out
 
 
+def _delay(sc: dict, fl: pd.DataFrame | None = None, routes: dict | None = None,
+           stated: float = np.nan) -> SimpleNamespace:
+    """A scenario as :mod:`.congestion` reads a run: its ``congestion`` table, with ``fl`` its
+    loaded flows through each gate direction (``flows``' crossing rows, from the routes'
+    crossings) and ``stated`` its delay cost (``summary.congestion_cost_usd``)."""
+    cross = []
+    if fl is not None:
+        cross = [(c, d, int(t), q, x) for r, q, t, x in zip(fl["route_id"], fl["product_id"],
+                                                            fl["period"], fl["flow_t"])
+                 if x > 0 and (r, q) in routes for c, d in routes[(r, q)][1]]
+    flows = pd.DataFrame(cross, columns=["element_id", "direction", "period", "product_id",
+                                         "flow_t"]).assign(kind="crossing")
+    return SimpleNamespace(congestion=sc.get("congestion"), flows=flows,
+                           summary={"congestion_cost_usd": stated})
+
+
+def _congestion(f: Facts, sc: dict, top, routes: dict, name: str,
+                tables) -> list[pd.DataFrame]:
+    """A scenario's congestion tiers checked as a run's (:func:`.congestion.congestion_checks`):
+    its loaded trucks per gate direction from the routes it ships, its stated delay cost the
+    ``congestion_cost_usd`` of ``objective.csv`` (none without tiers: no rows)."""
+    stated = top["objective"].set_index("scenario")
+    cost = stated["congestion_cost_usd"].get(name, np.nan) \
+        if "congestion_cost_usd" in stated.columns else np.nan
+    out = congestion_checks(_delay(sc, _flows(sc, top["plan_routes"]), routes, float(cost)),
+                            f, tables)
+    return [o.assign(entity=f"scenario={name}: " + o["entity"].astype(str)) for o in out]
+
+
 def _entry_checks(f: Facts, fl: pd.DataFrame, routes: dict, at: str) -> list[pd.DataFrame]:
     """Per gate-entry row of the scenario (slot quota, licence; :func:`.levers.entry_rows`):
     the loaded trucks/day of the routes it counts within its limit (``slot_quota``,
@@ -319,7 +365,8 @@ def _entry_checks(f: Facts, fl: pd.DataFrame, routes: dict, at: str) -> list[pd.
     return out
 
 
-def _objective_checks(facts, per, p, summary, top, routes, scenarios) -> list[pd.DataFrame]:
+def _objective_checks(facts, per, p, summary, top, routes, scenarios,
+                      tables) -> list[pd.DataFrame]:
     premium = float(summary.get("spot_premium_factor", np.nan))
     unused = float(summary.get("unused_booking_factor", np.nan))
     stated = top["objective"].set_index("scenario")
@@ -334,12 +381,15 @@ def _objective_checks(facts, per, p, summary, top, routes, scenarios) -> list[pd
         x = fl["flow_t"].to_numpy(float)
         u = sc["unserved"]
         pen = f.products["penalty_usd_per_t"].reindex(u["product_id"]).to_numpy(float)
+        delay = {} if tiers_of(tables) is None else {
+            "congestion_cost_usd": congestion_cost_usd(_delay(sc), f)}
         mine = {"transport_cost_usd": float(c @ x), "revenue_usd": float(pr @ x),
-                "unserved_penalty_usd": float(pen @ u["unserved_t"].to_numpy(float)),
+                "unserved_penalty_usd": float(pen @ u["unserved_t"].to_numpy(float)), **delay,
                 "spot_premium_usd": premium * float(c @ fl["spot_t"].to_numpy(float)),
                 "idle_booking_usd": unused * float(c @ fl["idle_t"].to_numpy(float))}
         total = mine["transport_cost_usd"] - mine["revenue_usd"] \
-            + mine["unserved_penalty_usd"] + mine["spot_premium_usd"] + mine["idle_booking_usd"]
+            + mine["unserved_penalty_usd"] + mine.get("congestion_cost_usd", 0.0) \
+            + mine["spot_premium_usd"] + mine["idle_booking_usd"]
         expected += ps * total
         said = stated.loc[s.name] if s.name in stated.index else {}
         names = [f"scenario={s.name}: {k}" for k in mine] + [
@@ -376,9 +426,11 @@ def _certificate(facts, per, p, summary, scenarios,
         at = f"scenario={name}: "
         mu, rho, pi, lam, share = dual_maps(sc)
         gate = entry_duals(own, sc.get("entry_duals"), _report)
-        for part in (_signs(mu, rho, lam), _share_signs(share), *gate.checks):
+        cong = congestion_duals(sc, f, _report, weight=ps)  # tiers: weighted by p_s
+        for part in (_signs(mu, rho, lam), _share_signs(share), *gate.checks, *cong.checks):
             out.append(part.assign(entity=at + part["entity"].astype(str)))
-        dual += gate.dual_objective_usd  # - sum epsilon x limit (already weighted by p_s)
+        # - sum epsilon x limit - sum sigma x tier room (duals already weighted by p_s)
+        dual += gate.dual_objective_usd + cong.dual_objective_usd
         s = f.supply
         pen = f.products["penalty_usd_per_t"].reindex(s["product_id"]).to_numpy(float)
         pis = np.array([pi.get((o, q, int(t)), 0.0) for o, q, t in
