@@ -53,6 +53,7 @@ _EXPORTS = {
     "load_dataset": "borderflow.data.dataset",
     "InputTables": "borderflow.data.loaders",
     "example_scenario": "borderflow.data.loaders",
+    "uncalibrated_data_dir": "borderflow.data.loaders",
     "InputError": "borderflow.data.errors",
     "Scenario": "borderflow.data.scenario",
     "Horizon": "borderflow.data.scenario",
@@ -122,7 +123,7 @@ __all__ = ["AppraisalResult", "BuildEvent", "CalibrationResult", "CapacityEvent"
            "example_scenario", "folder_kind", "investment_candidates", "label_directions",
            "load_dataset", "n_minus_1_scenarios", "plan_sweep", "read_result", "read_sweep",
            "reopening_plan", "respond", "robust_plan", "solve", "sweep", "uncertainty",
-           "verify_run"]
+           "uncalibrated_data_dir", "verify_run"]
 
 
 def __getattr__(name: str):
@@ -144,7 +145,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from borderflow.calibration import CalibrationResult, FitOptions, calibrate
     from borderflow.data.dataset import load_dataset
     from borderflow.data.errors import InputError
-    from borderflow.data.loaders import InputTables, example_scenario
+    from borderflow.data.loaders import InputTables, example_scenario, uncalibrated_data_dir
     from borderflow.data.scenario import (BuildEvent, CapacityEvent, CloseEvent, Horizon,
                                           InitialQueue, PriorityEvent, PriorityRule, Scenario,
                                           SupplyChange, SupplyEvent, Window)

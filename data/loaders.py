@@ -41,6 +41,14 @@ def default_data_dir() -> Path:
     return path
 
 
+def uncalibrated_data_dir() -> Path:
+    """Folder of the uncalibrated overlay shipped beside the embedded dataset
+    (``borderflow/data/uncalibrated``; ``data/uncalibrated`` in a source tree): the prior rows
+    of every row calibration moved. ``load_dataset(overlays=[uncalibrated_data_dir()])`` (CLI:
+    ``--overlay``) is the uncalibrated dataset, for comparison (docs/calibration.md)."""
+    return default_data_dir().parent / "uncalibrated"
+
+
 def example_scenario(name: str) -> Path:
     """Path of a scenario file shipped with borderflow (``data/scenarios/<name>.yaml``, e.g.
     ``"boten-2021"``); read it with ``bf.Scenario.from_yaml``. Raises :class:`InputError`

@@ -124,10 +124,12 @@ def test_sampled_gate_lane_value_warm_equals_rebuilt(tmp_path, tiny_tables):
 
 
 def test_the_congestion_prior_appends_the_gates_lane_rows_once(tmp_path):
-    """``tools/calibrate_default.py --with-congestion`` stages the embedded dataset with the
-    prior's parameters, the gates' ``congestion_lane_value`` rows and their ranges, each once
-    (a dataset that has a row keeps it), and the staged dataset loads: every lane row names a
-    crossing and lies in its range."""
+    """``tools/calibrate_default.py --with-congestion`` stages a dataset with the prior's
+    parameters, the gates' ``congestion_lane_value`` rows and their ranges, each once (a
+    dataset that has a row keeps it), and the staged dataset loads: every lane row names a
+    crossing and lies in its range. The embedded dataset carries its calibrated lanes since
+    session 14 (kept as they are); without them (a copy with the lane rows taken out) the
+    prior's are appended."""
     import importlib.util
     import shutil
     from pathlib import Path
@@ -137,7 +139,16 @@ def test_the_congestion_prior_appends_the_gates_lane_rows_once(tmp_path):
                                                   root / "tools" / "calibrate_default.py")
     tool = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(tool)
-    staged = tool.with_congestion(root / "data" / "default", tmp_path / "staged")
+    embedded = tool.with_congestion(root / "data" / "default", tmp_path / "embedded")
+    for name in ("parameters.csv", "cost_terms.csv", "ranges.csv"):  # already there: kept
+        assert (embedded / name).read_bytes() == (root / "data" / "default" / name).read_bytes()
+    bare = tmp_path / "bare"
+    shutil.copytree(root / "data" / "default", bare)
+    for name in ("cost_terms.csv", "ranges.csv"):
+        lines = (bare / name).read_text(encoding="utf-8").splitlines(keepends=True)
+        (bare / name).write_text("".join(x for x in lines if "congestion_lane_value" not in x),
+                                 encoding="utf-8")
+    staged = tool.with_congestion(bare, tmp_path / "staged")
     ct = pd.read_csv(staged / "cost_terms.csv")
     lanes = ct[ct["term"] == "congestion_lane_value"].set_index("applies_to")["value"]
     assert lanes.to_dict() == {"boten-mohan": 4.8, "kim-thanh-hekou": 3.5,

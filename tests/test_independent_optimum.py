@@ -35,16 +35,18 @@ DATA = Path(__file__).parent / "data"
 #: measured -26,400,789.69 / -47,274,358.10 / -26,392,217.85 / -26,351,965.03 on the dataset
 #: of its day; the dataset was re-based since (published supply, crossings and links, then the
 #: generalized cost and destination shares of issue 18, then the Lao cassava and timber rows
-#: re-based on provincial figures in session 13), and these are the arc LP's optima on today's
-#: embedded dataset, in full.
+#: re-based on provincial figures in session 13, then calibrated in session 14: fit c28dc7e57b,
+#: with its congestion tiers and lanes; before it -33,598,472.92 / -61,339,654.50 /
+#: -33,420,587.49 / -33,558,009.88), and these are the arc LP's optima on today's embedded
+#: dataset, in full.
 SCENARIOS = {
-    "base": ({}, ["solve"], -33_598_472.92),
-    "june": ({"month": 6}, ["solve", "--month", "6"], -61_339_654.50),
+    "base": ({}, ["solve"], -37_454_311.18),
+    "june": ({"month": 6}, ["solve", "--month", "6"], -68_206_623.81),
     "no-boten": ({"close": ("boten-mohan",)}, ["reroute", "--close", "boten-mohan"],
-                 -33_420_587.49),
+                 -37_281_341.55),
     "no-lang-son": ({"close": ("huu-nghi-youyiguan", "tan-thanh-puzhai")},
                     ["reroute", "--close", "huu-nghi-youyiguan", "--close", "tan-thanh-puzhai"],
-                    -33_558_009.88),
+                    -37_428_606.22),
 }
 
 
@@ -108,11 +110,12 @@ def test_borderflow_cli_reaches_the_arc_optimum(arc_optima, scope_data, scenario
 
 @pytest.mark.parametrize("product", ["durian", "rubber", "cassava"])
 def test_network_simplex_agrees_with_the_arc_lp(product):
-    """One product, no returning empties or share rules, one commodity, capacities cut to a
-    tenth so that gates bind: a pure min-cost flow (generalized cost included), solved again by
-    networkx's network simplex (integer micro-USD and grams)."""
+    """One product, no returning empties, share rules or congestion tiers (the embedded
+    dataset's since session 14), one commodity, capacities cut to a tenth so that gates bind:
+    a pure min-cost flow (generalized cost included), solved again by networkx's network
+    simplex (integer micro-USD and grams)."""
     inst = arc_lp.read_instance()
-    inst = dataclasses.replace(inst, empty_return_share=0.0, shares=[],
+    inst = dataclasses.replace(inst, empty_return_share=0.0, shares=[], congestion=[],
                                capacity={k: v / 10 for k, v in inst.capacity.items()})
     sol = arc_lp.solve_arc_lp(inst, (product,), by_country=False)
     assert (sol.capacity_duals["dual_usd_per_truck"] > 1e-6).any()  # capacity matters here
@@ -138,31 +141,26 @@ def test_arc_lp_on_the_hand_computed_networks(name, optimum, fits):
 
 
 def test_arc_lp_with_congestion_tiers_reproduces_the_network_optimum(tmp_path):
-    """The embedded dataset with the congestion tiers of tools/congestion_prior switched on
-    (hours 0 / 2 / 6 / 24 at 50 / 75 / 90 % of capacity, first come, first served within a
-    lane at 15 USD per truck-hour of cargo, and since session 13 the lanes of Boten 4.8, Kim
-    Thanh 3.5, Huu Nghi and Tan Thanh 15 USD from ``cost_terms.csv``): borderflow's certified
-    base day and the independent arc LP with the same convex delay cost agree to the cent
-    (-33,591,461.01 USD/day; -33,588,169.77 with one lane value for every gate, 10,303.15
-    above the base day without tiers). The session 10 form of the same tiers
+    """The embedded dataset carries the congestion tiers and the gates' lanes since its
+    calibration (session 14, fit c28dc7e57b: first come, first served within a lane at 10.35
+    USD per truck-hour of cargo, Boten 3.692, Kim Thanh 3.5, Huu Nghi 8.025, Tan Thanh 15 USD
+    from ``cost_terms.csv``): borderflow's certified base day and the independent arc LP with
+    the same convex delay cost agree to the cent (-37,454,311.18 USD/day; -37,445,639.32 with
+    one lane value for every gate). The session 10 form of the same tiers
     (``congestion_fifo`` 0: each product's own value of time, the lane rows unread) gives
-    -33,596,321.30 in the arc LP (all since the Lao cassava and timber re-basing of session
-    13)."""
-    data = tmp_path / "data"
-    shutil.copytree(arc_lp.DEFAULT_DATA, data)
-    prior = Path(__file__).parents[1] / "tools" / "congestion_prior"
-    for name in ("parameters.csv", "cost_terms.csv", "ranges.csv"):
-        rows = (prior / name).read_text(encoding="utf-8").splitlines(keepends=True)[1:]
-        with open(data / name, "a", encoding="utf-8") as fh:
-            fh.writelines(rows)
+    -37,460,646.27 in the arc LP. Before the calibration the test appended the prior tiers of
+    tools/congestion_prior to the uncalibrated dataset: -33,591,461.01, -33,588,169.77 and
+    -33,596,321.30."""
+    data = arc_lp.DEFAULT_DATA
     inst = arc_lp.read_instance(data)
+    assert inst.congestion_lane_by_crossing  # the tiers and lanes are in the embedded dataset
     sol = arc_lp.solve_arc_lp(inst)
-    assert round(sol.objective_usd, 2) == -33_591_461.01
+    assert round(sol.objective_usd, 2) == -37_454_311.18
     one_lane = arc_lp.solve_arc_lp(dataclasses.replace(inst, congestion_lane_by_crossing={}))
-    assert round(one_lane.objective_usd, 2) == -33_588_169.77
+    assert round(one_lane.objective_usd, 2) == -37_445_639.32
     by_product = arc_lp.solve_arc_lp(dataclasses.replace(
         inst, congestion_lane_usd_per_truck_h=None))
-    assert round(by_product.objective_usd, 2) == -33_596_321.30
+    assert round(by_product.objective_usd, 2) == -37_460_646.27
     out = tmp_path / "run"
     subprocess.run(_borderflow() + ["solve", "--data", str(data), "--out", str(out)],
                    check=True, capture_output=True)

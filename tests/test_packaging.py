@@ -55,10 +55,12 @@ def _shipped(path: Path, config: dict) -> bool:
 
 
 def test_the_data_files_the_loaders_read_are_package_data():
-    """Every file of the embedded dataset, scenarios, basemap, map assets, report templates and
-    app pages matches a package-data pattern of its folder's package, so a wheel ships it."""
+    """Every file of the embedded dataset, its uncalibrated overlay, scenarios, basemap, map
+    assets, report templates and app pages matches a package-data pattern of its folder's
+    package, so a wheel ships it."""
     config = _config()
-    folders = [ROOT / "data" / sub for sub in ("default", "scenarios", "basemap")]
+    folders = [ROOT / "data" / sub for sub in ("default", "uncalibrated", "scenarios",
+                                               "basemap")]
     folders += [ROOT / "data", ROOT / "borderflow" / "assets",
                 ROOT / "borderflow" / "assets" / "leaflet",
                 ROOT / "borderflow" / "assets" / "leaflet" / "images",
@@ -68,3 +70,27 @@ def test_the_data_files_the_loaders_read_are_package_data():
         for f in folder.iterdir():
             if f.is_file() and not f.name.startswith(".") and f.suffix != ".py":
                 assert _shipped(f, config), f"{f.relative_to(ROOT)} is not shipped"
+
+
+def test_the_uncalibrated_overlay_gives_back_every_prior_row():
+    """``bf.uncalibrated_data_dir()`` is the shipped overlay beside the (calibrated) embedded
+    dataset: it has rows, and loaded over the embedded dataset each of its rows replaces the
+    calibrated row of the same key, so no loaded row of the overlaid tables says it is
+    calibrated any more, while the embedded dataset alone has a calibrated row in each of
+    those tables (docs/calibration.md, "Session 15: the switch")."""
+    import borderflow as bf
+    from borderflow.data.loaders import default_data_dir
+
+    overlay = bf.uncalibrated_data_dir()
+    files = sorted(p.name for p in overlay.glob("*.csv"))
+    assert overlay.parent == default_data_dir().parent
+    assert files, "no uncalibrated overlay shipped"
+    calibrated = bf.load_dataset(check_borders=False)
+    prior = bf.load_dataset(overlays=[overlay], check_borders=False)
+    for name in files:
+        table = name.removesuffix(".csv")
+        says = getattr(calibrated, table)["notes"].fillna("").str.startswith("calibrated (fit")
+        assert says.any(), table
+        back = getattr(prior, table)["notes"].fillna("").str.startswith("calibrated (fit")
+        assert not back.any(), (table, getattr(prior, table)[back].iloc[0].to_dict())
+        assert len(getattr(prior, table)) == len(getattr(calibrated, table)), table

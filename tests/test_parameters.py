@@ -21,15 +21,20 @@ ROOT = Path(__file__).parents[1]
 
 
 def test_the_shipped_parameters_follow_the_table():
-    """Every parameter is shipped, in order, except the congestion tiers: off by default (their
-    defaults), so the uncalibrated dataset's runs stay as they were (docs/model.md)."""
+    """Every parameter is shipped, the table's first, in order, then the congestion tiers: on
+    in the embedded dataset since its calibration (session 14, docs/calibration.md), appended
+    from tools/congestion_prior in that file's order; the prior overlay (data/uncalibrated)
+    keeps the same parameters."""
     shipped = pd.read_csv(ROOT / "data" / "default" / "parameters.csv")
     assert parameter_problems(shipped) == []
     listed = [p for p in PARAMETERS if not p.name.startswith("congestion_")]
-    assert list(shipped["parameter"]) == [p.name for p in listed]
-    assert dict(zip(shipped["parameter"], shipped["unit"])) == {p.name: p.unit for p in listed}
+    prior = pd.read_csv(ROOT / "tools" / "congestion_prior" / "parameters.csv")
+    assert list(shipped["parameter"]) == [p.name for p in listed] + list(prior["parameter"])
+    units = {p.name: p.unit for p in PARAMETERS}
+    assert dict(zip(shipped["parameter"], shipped["unit"])) == {
+        n: units[n] for n in shipped["parameter"]}
     assert ModelParameters.of(SimpleNamespace(parameters=shipped, sources={})
-                              ).congestion_tiers() is None
+                              ).congestion_tiers() is not None
 
 
 def test_every_parameter_has_a_unit_a_range_and_a_source():

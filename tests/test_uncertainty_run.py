@@ -133,7 +133,8 @@ def test_a_range_outside_its_bounds_is_refused_with_file_row_field(tmp_path):
         bf.uncertainty(tables, samples=5, sensitivity="none")
     p = err.value.problems[0]
     assert (p.file.endswith("ranges.csv"), p.row, p.field) == (True, 2, "low")
-    # data check on a copy of the embedded dataset whose boten-mohan fee range misses 40 USD
+    # data check on a copy of the embedded dataset whose boten-mohan fee range misses its
+    # calibrated 35 USD (40 before the calibration of session 14)
     import shutil
 
     from borderflow.data.loaders import default_data_dir
@@ -141,7 +142,7 @@ def test_a_range_outside_its_bounds_is_refused_with_file_row_field(tmp_path):
     copy = shutil.copytree(default_data_dir(), tmp_path / "copy")
     lines = (copy / "ranges.csv").read_text(encoding="utf-8").splitlines(keepends=True)
     row = next(i for i, x in enumerate(lines) if x.startswith("crossings,boten-mohan,fee_"))
-    lines[row] = lines[row].replace(",40,20,80,", ",40,50,80,")
+    lines[row] = lines[row].replace(",35,20,80,", ",35,50,80,")
     (copy / "ranges.csv").write_text("".join(lines), encoding="utf-8")
     check = CliRunner().invoke(app, ["data", "check", "--data", str(copy)])
     assert check.exit_code == 2, check.output
