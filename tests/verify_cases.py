@@ -19,7 +19,10 @@ that must pass, and its corruptions), ``test_tamper.py`` (the tamper catalogue),
 (a dispatch hold, one past the shelf life), ``test_licence_lever.py`` (licences, static and
 dated), ``test_generalized_cost.py`` (cost terms and destination shares) and
 ``test_robust_priced.py`` (robust plans: certified with a slot quota, restricted, buying on the
-spot market; ``borderflow/verify/robust.py``).
+spot market; ``borderflow/verify/robust.py``), ``test_class_fifo.py`` (class-FIFO claims).
+
+(Over 500 lines: one catalogue -- every oracle case, a few lines each, beside the one function
+that solves them and the outcome the golden file records.)
 """
 
 from __future__ import annotations
