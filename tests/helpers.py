@@ -100,6 +100,21 @@ def phantom_write_off(t) -> Scenario:
     return dated("phantom", 7, close, queues=queues)
 
 
+def two_goods(t, *, mango_shelf_days: float, mango_age: int, durian_age: int,
+               days: int = 3, events=(), durian_trucks: float = 1):
+    """``test_class_fifo.py``'s two goods: X1 alone at 1 truck/day, no supply, durian (1 truck
+    unless said) and mango (1 truck, price 2,000, value 1,000 USD/t) waiting at X1 as initial
+    queues (edits ``t``; returns the scenario)."""
+    only_x1(t, 1)
+    t["supply"].loc[0, "supply_t_per_year"] = 0
+    tiny.add_product(t, "mango", supply_t_per_day=0, shelf_life_days=mango_shelf_days,
+                     price=2000, value=1000)
+    queues = (InitialQueue(crossing="x1", product="durian", trucks=durian_trucks,
+                           age_days=durian_age),
+              InitialQueue(crossing="x1", product="mango", trucks=1, age_days=mango_age))
+    return dated("two-goods", days, *events, queues=queues)
+
+
 def solve_closure(solve_tiny, tiny_tables, **kwargs):
     """X1 alone at 20 trucks/day, closed on days 1-2, 5 days (options in ``kwargs``)."""
     only_x1(tiny_tables, 20)

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import tiny
-from helpers import dated, day, only_x1
+from helpers import dated, day, only_x1, two_goods
 
 from borderflow.data.scenario import InitialQueue, PriorityEvent, PriorityRule
 from borderflow.model.class_fifo import class_replay, lane_classes
@@ -26,20 +26,6 @@ from borderflow.options import RunOptions
 from borderflow.verify import verify_solved
 
 TOL = 1e-6
-
-
-def _two_goods(t, *, mango_shelf_days: float, mango_age: int, durian_age: int,
-               days: int = 3, events=(), durian_trucks: float = 1):
-    """Durian (1 truck unless said) and mango (1 truck, price 2,000, value 1,000 USD/t)
-    waiting at X1."""
-    only_x1(t, 1)
-    t["supply"].loc[0, "supply_t_per_year"] = 0
-    tiny.add_product(t, "mango", supply_t_per_day=0, shelf_life_days=mango_shelf_days,
-                     price=2000, value=1000)
-    queues = (InitialQueue(crossing="x1", product="durian", trucks=durian_trucks,
-                           age_days=durian_age),
-              InitialQueue(crossing="x1", product="mango", trucks=1, age_days=mango_age))
-    return dated("two-goods", days, *events, queues=queues)
 
 
 def test_replay_fills_oldest_cohort_first_pro_rata_within_a_day():
@@ -68,7 +54,7 @@ def test_lp_clears_the_later_valuable_good_first_replay_clears_the_earlier(solve
     -59,960 USD. First come, first served: durian crosses on day 0 (20,000 USD), mango waits
     day 0 (40 USD) and is written off on day 1 (20 t x 1,000 USD); day 1's truck finds the
     queue empty: +40 USD. Out of order: mango's 20 t; gap 60,000 USD (100.07 % of 59,960)."""
-    scen = _two_goods(tiny_tables, mango_shelf_days=1, mango_age=0, durian_age=1)
+    scen = two_goods(tiny_tables, mango_shelf_days=1, mango_age=0, durian_age=1)
     run = solve_tiny(tiny_tables, scen)
     s = run.results.summary
     assert s["objective_usd"] == pytest.approx(-59_960, abs=TOL)
@@ -108,7 +94,7 @@ def test_lp_already_first_come_first_served_gap_zero(solve_tiny, tiny_tables):
     """Mango arrived first (age 1, may wait 1 day: it must cross on day 0), durian on day 0:
     the LP's order is the arrival order, the replay reproduces it, gap 0, exact unchanged.
     -40,000 - 20,000 + 40 (durian waits day 0) = -59,960 USD."""
-    scen = _two_goods(tiny_tables, mango_shelf_days=2, mango_age=1, durian_age=0)
+    scen = two_goods(tiny_tables, mango_shelf_days=2, mango_age=1, durian_age=0)
     run = solve_tiny(tiny_tables, scen)
     s = run.results.summary
     c = s["class_fifo"]
@@ -170,7 +156,7 @@ def test_replay_that_overfills_a_market_is_not_presented_as_feasible(solve_tiny,
     (older), 40 t reach a market that takes 20 (20 t over), mango waits and is written off:
     -40,000 + 40 + 20,000 = -19,960 USD. The replay is reported, not presented as feasible, and
     not shown even when asked for."""
-    scen = _two_goods(tiny_tables, mango_shelf_days=1, mango_age=0, durian_age=1,
+    scen = two_goods(tiny_tables, mango_shelf_days=1, mango_age=0, durian_age=1,
                       durian_trucks=2)
     tiny_tables["crossings"].loc[0, "capacity_a_to_b_trucks_per_day"] = 2
     tiny_tables["markets"].loc[0, "demand_t_per_year"] = 20 * 365

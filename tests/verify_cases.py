@@ -19,7 +19,10 @@ that must pass, and its corruptions), ``test_tamper.py`` (the tamper catalogue),
 (a dispatch hold, one past the shelf life), ``test_licence_lever.py`` (licences, static and
 dated), ``test_generalized_cost.py`` (cost terms and destination shares) and
 ``test_robust_priced.py`` (robust plans: certified with a slot quota, restricted, buying on the
-spot market; ``borderflow/verify/robust.py``).
+spot market; ``borderflow/verify/robust.py``), ``test_class_fifo.py`` (class-FIFO claims).
+
+(Over 500 lines: one catalogue -- every oracle case, a few lines each, beside the one function
+that solves them and the outcome the golden file records.)
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ from pathlib import Path
 import pandas as pd
 import tiny
 from helpers import (congestion_tables, dated, day, keep_rows, only_x1, phantom_write_off,
-                     realistic_network, two_regions)
+                     realistic_network, two_goods, two_regions)
 from tampers import RE_DERIVABLE, RUNS, TAMPERS, resign, solve_runs
 
 from borderflow.data.dataset import load_dataset
@@ -243,6 +246,16 @@ LANES = {"congestion/fifo lane": _fifo_lane_tables}
 #: 800 USD gap, not exact); the first oracle case with a repaired dated run
 REPAIRED = {"dated/fifo repair": phantom_write_off}
 
+#: solved after the repaired run (session 15; the earlier data folders keep their numbers):
+#: name -> run options. ``test_class_fifo.py``'s two goods at X1 (1 truck/day): durian queued
+#: a day, mango arriving today and allowed no wait. The LP sends mango first (-59,960 USD), 20 t
+#: out of arrival order within X1's one lane class; first come, first served writes mango off
+#: (+40 USD, a gap of 60,000). ``LP plan``: the tables show the LP's plan; ``replay shown``
+#: (``--clearance-order class-fifo``): they show the replay (``tables_show``), not exact
+CLASS_FIFO = {"dated/class fifo LP plan": None,
+              "dated/class fifo replay shown": RunOptions(clearance_order="class-fifo")}
+
+
 
 def _jump_the_queue(res):
     """X1's durian all in tier 1 and rice in tiers 1-3 (the tier sums as solved): a queue jump
@@ -272,6 +285,20 @@ def _stock_tables(shelf_days: float = 3):
 
 def _summary_edit(**change) -> Callable:
     return lambda res: type(res)(**{**res.tables(), "summary": {**res.summary, **change}})
+
+
+def _class_fifo_edit(**change) -> Callable:
+    return lambda res: _summary_edit(class_fifo={**res.summary["class_fifo"], **change})(res)
+
+
+def _flow_after_the_last_day(res):
+    """A route flow of the last day dispatched after the last modelled day (the horizon and
+    its look-ahead): it reaches its gate after the last day (a row the queue check must
+    report)."""
+    rf = res.route_flows.copy()
+    last = rf.loc[rf["flow_t"] > 0, "period"].idxmax()
+    rf.loc[last, "period"] = 99  # the horizon of 5 days and its look-ahead end before
+    return type(res)(**{**res.tables(), "summary": res.summary, "route_flows": rf})
 
 
 def _late_departure(res):
@@ -350,13 +377,25 @@ EDITED = {
     "edited/fifo repair called exact": ("dated/fifo repair", _summary_edit(exact=True)),
     "edited/fifo repair with a zero gap": ("dated/fifo repair", lambda res: _summary_edit(
         fifo_repair={**res.summary["fifo_repair"], "gap_usd": 0.0})(res)),
+    "edited/a route flow after the last day": ("dated/closure queue", _flow_after_the_last_day),
+    "edited/class fifo claim deleted": ("dated/class fifo LP plan", lambda res: type(res)(**{
+        **res.tables(), "summary": {k: v for k, v in res.summary.items()
+                                    if k != "class_fifo"}})),
+    "edited/class fifo LP plan said to be the replay": ("dated/class fifo LP plan",
+                                                        _class_fifo_edit(
+                                                            tables_show="class_fifo replay")),
+    "edited/class fifo replay's LP bound raised": ("dated/class fifo replay shown",
+                                                   _class_fifo_edit(lp_lower_bound_usd=-59_000.0)),
+    "edited/class fifo replay's gap zero": ("dated/class fifo replay shown", _class_fifo_edit(
+        gap_usd=0.0, gap_pct=0.0)),
 }
 
 FOLDERS = ([f"folder/{n}" for n in RUNS] + [f"tamper/{n}" for n in TAMPERS]
            + [f"resigned/{n}" for n in RE_DERIVABLE])
 #: every case, in the order the oracle runs them
 NAMES = ([f"static/{n}" for n in STATIC] + [f"dated/{n}" for n in DATED] + ["dated/late"]
-         + list(OTHER) + list(DATASET) + list(LANES) + list(REPAIRED) + list(EDITED)
+         + list(OTHER) + list(DATASET) + list(LANES) + list(REPAIRED) + list(CLASS_FIFO)
+         + list(EDITED)
          + FOLDERS)
 #: cases where every check must pass
 CLEAN = (set(NAMES) - set(EDITED) - {n for n in FOLDERS if not n.startswith("folder/")}
@@ -410,6 +449,11 @@ def solve_cases(root: Path) -> dict[str, Callable[[], pd.DataFrame]]:
     for name, make in REPAIRED.items():
         t = tiny.base_tables()
         run, _ = solve(t, make(t))
+        solved[name] = (run.results, run.tables, run.net.scenario, run.net)
+    for name, options in CLASS_FIFO.items():
+        t = tiny.base_tables()
+        run, _ = solve(t, two_goods(t, mango_shelf_days=1, mango_age=0, durian_age=1),
+                       options)
         solved[name] = (run.results, run.tables, run.net.scenario, run.net)
     for name, (base, edit) in EDITED.items():
         res, tables, scenario, net = solved[base]
