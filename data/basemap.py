@@ -61,6 +61,18 @@ def _border_m(country_a: str, country_b: str):
     return line
 
 
+def shared_border_m(country_a: str, country_b: str):
+    """The border line shared by two countries (ISO2), in the metric CRS (``METRIC_CRS``,
+    metres), the same line whatever the order of the two.
+
+    Raises
+    ------
+    ValueError
+        If they share no border (or a country is not in the basemap).
+    """
+    return _border_m(*sorted((country_a, country_b)))
+
+
 def shared_border(country_a: str, country_b: str):
     """The border line shared by two countries (ISO2), in EPSG:4326.
 

@@ -35,8 +35,11 @@ Objective (minimised, USD)::
   + sum_j hours * vot * payload * congestion[j]     static: delay in the congestion tiers
                                                     (:mod:`borderflow.model.congestion`)
 
-(Over 500 lines: every constraint family is here, next to the others, so the model reads in
-one file; the index tables are in :mod:`borderflow.model.indices`, Pyomo's internals in
+(Over 500 lines: every constraint family every run has is here, next to the others, so the
+model reads in one file; the families only some runs have are beside it (gate entry:
+:mod:`borderflow.model.levers`, stock at origins: :mod:`borderflow.model.origin_stock`,
+congestion tiers: :mod:`borderflow.model.congestion`; the list: docs/architecture.md), the
+index tables in :mod:`borderflow.model.indices`, Pyomo's internals in
 :mod:`borderflow.model.pyomo_layer`.)
 """
 

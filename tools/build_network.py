@@ -28,7 +28,7 @@ from pyproj import Geod
 from shapely.geometry import Point
 from shapely.ops import nearest_points
 
-from borderflow.data.basemap import METRIC_CRS, _border_m, country_at
+from borderflow.data.basemap import METRIC_CRS, country_at, shared_border_m
 # the towns, corridors and published distances (data, beside this file)
 from network_sources import (CORRIDORS, PUBLISHED, PUBLISHED_PATHS, RAIL_GATES, RAILS, SPEED,
                              TOWN_SRC, TOWNS, TRANSFERS)
@@ -60,7 +60,7 @@ def to_deg(pt):
 
 def gate_points(lon, lat, ca, cb):
     """Snap an estimated crossing to the border; gate nodes ~2 km inside each country."""
-    border = _border_m(*sorted((ca, cb)))
+    border = shared_border_m(ca, cb)
     p = to_metric(lon, lat)
     on = nearest_points(border, p)[0]
     sides = {}

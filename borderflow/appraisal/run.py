@@ -247,7 +247,7 @@ def appraise(dataset: InputTables, options: RunOptions | None = None, *,
             raise InputError(Problem("command line", None, "--only", f"no project '{bad[0]}' "
                                      f"in {shown} (projects: {', '.join(sorted(names))})"))
         projects = [p for p in projects if p.project in set(only)]
-    events, closure_file, closure_ranges = _closure_events(dataset, closures)
+    events, closure_file, closure_ranges = closure_events(dataset, closures)
     space, design = _design(dataset, frame, shown, ranges, samples, method, seed,
                             closure_ranges)
     days = events["days_per_year"].to_numpy(dtype=float)
@@ -355,7 +355,7 @@ def _denoise(usd_per_day: float) -> float:
     return 0.0 if abs(usd_per_day) < NOISE_USD_PER_DAY else float(usd_per_day)
 
 
-def _closure_events(dataset: InputTables, regime: str
+def closure_events(dataset: InputTables, regime: str
                     ) -> tuple[pd.DataFrame, str | None, Ranges | None]:
     """The expected days a year of each closure event of ``regime`` (none: empty), the
     file, and the ranges of the events' frequencies and durations

@@ -150,9 +150,9 @@ def appraise_cmd(
         tables = _load(progress, data, overlay)
         options = _run_options(threads, time_limit)
         read_projects(tables)  # investments and the closure model refused before --out
-        from borderflow.appraisal.run import _closure_events
+        from borderflow.appraisal.run import closure_events
 
-        _closure_events(tables, closures)
+        closure_events(tables, closures)
         with _claim(out, _inputs(data, overlay, ("--ranges", ranges))) as target:
             result = appraise(tables, options, conventions=conventions, samples=samples,
                               seed=seed, method=method, ranges=ranges, only=only or None,
