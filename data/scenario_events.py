@@ -298,7 +298,7 @@ class SlotQuotaEvent(_Dated):
     """A response: a daily appointment quota at a gate, per origin province, e.g. ``{crossing:
     boten-mohan, slot_quota: {origins: [la-luang-namtha], trucks_per_day: 40}}``: loaded trucks
     from those origins crossing that day (dispatched ones, or leaving the gate's queue) stay
-    within the quota (:func:`borderflow.model.levers.define_slot_quota_constraints`)."""
+    within the quota (:func:`borderflow.model.levers.define_gate_entry_constraints`)."""
 
     crossing: str
     slot_quota: SlotQuota
@@ -315,8 +315,9 @@ class HoldDispatchEvent(_Dated):
     """A response: trucks bound for a gate may not leave their origins between two dates (the
     Luang Namtha ban of Dec 2021), e.g. ``{crossing: boten-mohan, hold_dispatch: {origins:
     [la-luang-namtha]}, from: ..., to: ...}``. Nothing is dispatched on a route through the
-    gate on those days (:func:`borderflow.model.levers.define_hold_bounds`); what would have
-    left goes another way or stays unshipped (the model keeps no stock at origins)."""
+    gate on those days (:func:`borderflow.model.levers.define_gate_entry_constraints`); what
+    would have left goes another way, stays unshipped or, in a dated run, waits in stock at
+    its origin until the hold ends (:mod:`borderflow.model.origin_stock`)."""
 
     crossing: str
     hold_dispatch: Hold = Hold()

@@ -1,5 +1,5 @@
 """The extensive form of an uncertain reopening: one copy of the dated model per branch of the
-scenario tree, tied by non-anticipativity rows (the formulation; :mod:`borderflow.reopening_tree`
+scenario tree, tied by non-anticipativity rows (the formulation; :mod:`borderflow.reopening_plan`
 solves and reports it).
 
 A closure with ``reopening_odds`` reopens on day ``r_k`` (the first day open again) with

@@ -135,7 +135,7 @@ def write_geopackage(layers: Mapping[str, pd.DataFrame], path: Path | str,
         ``data_dictionary``), written in this order.
     path : path
         The file to create; it must not exist (write to a temporary name and move it into
-        place, as :func:`borderflow.gis.atomic_write` does).
+        place, as :func:`borderflow.io.atomic_write` does).
     docs : mapping, optional
         Layer -> field -> :class:`FieldDoc` (aliases and descriptions in
         ``gpkg_data_columns``).
