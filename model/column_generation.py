@@ -481,8 +481,12 @@ def with_columns(net: FreightNetwork, routes: RouteSet, columns: pd.DataFrame) -
     capped -= have
     if not rows and not capped:
         return routes
-    new = pd.DataFrame(rows, columns=routes.routes.columns)
-    new_arcs = pd.DataFrame(arc_rows, columns=routes.route_arcs.columns)
+    # no new route (only capped pairs): the tables' own empty slices, not empty frames of
+    # object columns, whose concatenation would turn every column to object (pandas keeps
+    # an empty frame's dtype) and every later group-by of the route set to Python loops
+    new = pd.DataFrame(rows, columns=routes.routes.columns) if rows else routes.routes.iloc[:0]
+    new_arcs = pd.DataFrame(arc_rows, columns=routes.route_arcs.columns) if arc_rows \
+        else routes.route_arcs.iloc[:0]
     buyers = net.tables.markets.groupby("product_id")["node_id"].apply(set).to_dict()
     eligible = _eligible(net, new, new_arcs, net.products, buyers)[0] if rows \
         else routes.eligible.iloc[:0]
