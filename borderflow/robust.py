@@ -40,6 +40,7 @@ from borderflow.data.scenario import Horizon, Scenario, closing, counterfactual
 from borderflow.io import METADATA, ROBUST_VOLATILE, SUMMARY, write_folder
 from borderflow.runfolder import Claim
 from borderflow.model.column_generation import Routing, grow, pricing_inputs
+from borderflow.model.congestion import delay_cost_usd, tier_trucks
 from borderflow.model.network import with_scenario
 from borderflow.model.robust_pricing import price_robust, read_robust_duals
 from borderflow.model.size import check_model_size
@@ -150,14 +151,12 @@ def _bounds(session: HighsSession, robust: RobustModel, booked: np.ndarray | Non
 
 def _congestion_usd(built) -> dict:
     """``{}`` without congestion tiers, else the delay cost in the tiers of the solved block
-    (USD/day, unweighted): the tier trucks times their cost per truck
-    (:func:`borderflow.model.congestion.congestion_objective_terms`)."""
-    ci = built.congestion
-    if ci is None:
+    (USD/day, unweighted): the ``cost_usd`` total of its ``congestion`` table
+    (:func:`borderflow.model.congestion.delay_cost_usd`), the number the certificate's
+    ``objective`` table states for the robust plan (:mod:`borderflow.robust_tables`)."""
+    if built.congestion is None:
         return {}
-    z = np.array([built.model.congestion[j].value or 0.0 for j in range(len(ci.cells))])
-    return {"congestion": float(ci.cells["cost_usd_per_truck"].to_numpy(dtype=float)
-                                @ np.clip(z, 0.0, None))}
+    return {"congestion": delay_cost_usd(tier_trucks(built))}
 
 
 def _scenario_costs(robust: RobustModel, names: list[str], label: str) -> pd.DataFrame:

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from borderflow.model.column_generation import _row_duals
-from borderflow.model.congestion import congestion_table
+from borderflow.model.congestion import congestion_table, delay_cost_usd
 from borderflow.model.results import ENTRY_DUAL_COLUMNS, MARKET_DUAL_COLUMNS, SHARE_DUAL_COLUMNS
 from borderflow.model.stochastic import FLOW_KEYS
 
@@ -132,8 +132,8 @@ def robust_tables(session, robust, nets, names: list[str], premium: float,
         penalty = built.index.unserved["penalty_usd_per_t"].to_numpy(dtype=float)
         terms = {"transport_cost_usd": float(cost @ x), "revenue_usd": float(price @ x),
                  "unserved_penalty_usd": float(penalty @ u["unserved_t"].to_numpy()),
-                 **({} if built.congestion is None else {"congestion_cost_usd": float(
-                     tables["congestion"]["cost_usd"].sum())}),
+                 **({} if built.congestion is None else {
+                     "congestion_cost_usd": delay_cost_usd(tables["congestion"])}),
                  "spot_premium_usd": premium * float(cost @ _values(m.spot, len(plan))),
                  "idle_booking_usd": unused * float(cost @ _values(m.idle, len(plan)))}
         own = terms["transport_cost_usd"] - terms["revenue_usd"] + terms["unserved_penalty_usd"] \

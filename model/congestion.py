@@ -66,7 +66,7 @@ from .network import FreightNetwork
 from .terms import add_rows, index_set, terms
 
 __all__ = ["LINK_KEYS", "truck_hour_usd", "cell_truck_hour_usd", "CongestionIndex",
-           "congestion_index", "first_come_first_served",
+           "congestion_index", "first_come_first_served", "tier_trucks", "delay_cost_usd",
            "congestion_rows_upper",
            "define_congestion", "define_congestion_variables", "congestion_objective_terms"]
 
@@ -208,18 +208,17 @@ TABLE_COLUMNS = ["crossing_id", "direction", "period", "product_id", "tier", "sh
                  "tier_dual_usd_per_truck"]
 
 
-def congestion_table(built, duals=None) -> pd.DataFrame:
-    """The ``congestion`` result table of a solved static model with tiers: one row per
-    (gate, direction, day, product, tier) with its trucks/day, hours, cost (USD) and the
-    duals of its link and tier rows as prices (minus HiGHS's: ``>= 0``, not clipped).
-    Empty (no columns) for a model without congestion. ``duals(component)``: a row family's
-    duals in index order as HiGHS gives them (default: the model's ``dual`` suffix; a robust
-    plan's scenario block passes its session's, :mod:`borderflow.robust_tables`)."""
-    from .queue_results import row_duals, solved_values
+def tier_trucks(built) -> pd.DataFrame:
+    """The ``congestion`` table of a solved static model with tiers without its two dual
+    columns: one row per (gate, direction, day, product, tier) with its trucks/day (with
+    ``congestion_fifo``, as the lane clears them: :func:`first_come_first_served`), hours,
+    cost per truck and ``cost_usd`` (USD/day). Empty (no columns) for a model without
+    congestion. The one place the tier trucks and their cost are read off a solve:
+    :func:`congestion_table` adds the duals, :func:`delay_cost_usd` sums the cost."""
+    from .queue_results import solved_values
     ci = built.congestion
     if ci is None:
         return pd.DataFrame()
-    m = built.model
     cells = ci.cells
     out = cells[LINK_KEYS + ["tier", "hours"]].copy()
     tiers = ci.tiers.set_index("r")
@@ -227,11 +226,36 @@ def congestion_table(built, duals=None) -> pd.DataFrame:
     out.insert(6, "share_high", tiers["share_high"].reindex(cells["r"]).to_numpy())
     cap = built.capacity_rows["capacity_trucks_per_day"].to_numpy(dtype=float)
     out["capacity_trucks_per_day"] = cap[tiers["cap_row"].reindex(cells["r"]).to_numpy()]
-    out["trucks"] = solved_values(m.congestion, len(cells)) + 0.0
+    out["trucks"] = solved_values(built.model.congestion, len(cells)) + 0.0
     if ci.lane_usd_per_truck_h is not None:
         out["trucks"] = first_come_first_served(out)
     out["cost_usd_per_truck"] = cells["cost_usd_per_truck"].to_numpy()
     out["cost_usd"] = out["trucks"] * out["cost_usd_per_truck"]
+    return out
+
+
+def delay_cost_usd(table: pd.DataFrame) -> float:
+    """The delay cost in the congestion tiers (USD/day): the sum of ``cost_usd`` of a
+    ``congestion`` table or of :func:`tier_trucks` (the same column, the same sum); 0.0 for an
+    empty table. A run's ``summary.congestion_cost_usd``, a robust plan's
+    ``congestion_usd_<plan>`` (``scenarios``) and ``congestion_cost_usd`` (``objective``)."""
+    return float(table["cost_usd"].sum()) if len(table) else 0.0
+
+
+def congestion_table(built, duals=None) -> pd.DataFrame:
+    """The ``congestion`` result table of a solved static model with tiers:
+    :func:`tier_trucks` with the duals of each row's link and tier rows as prices (minus
+    HiGHS's: ``>= 0``, not clipped). Empty (no columns) for a model without congestion.
+    ``duals(component)``: a row family's duals in index order as HiGHS gives them (default:
+    the model's ``dual`` suffix; a robust plan's scenario block passes its session's,
+    :mod:`borderflow.robust_tables`)."""
+    from .queue_results import row_duals
+    ci = built.congestion
+    if ci is None:
+        return pd.DataFrame()
+    m = built.model
+    cells = ci.cells
+    out = tier_trucks(built)
     if duals is None:
         link = -row_duals(m, m.congestion_link, len(ci.links)) + 0.0
         tier = -row_duals(m, m.congestion_tier, len(ci.tiers)) + 0.0

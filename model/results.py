@@ -40,7 +40,7 @@ import pandas as pd
 
 from .column_generation import Routing
 from .class_fifo import class_fifo
-from .congestion import congestion_table
+from .congestion import congestion_table, delay_cost_usd
 from .fifo import repair_fifo, stream_arrays
 from .formulation import BuiltModel, left_value_usd_per_t
 from .streams import pair_view
@@ -361,7 +361,7 @@ def extract_results(net: FreightNetwork, routes: RouteSet, built: BuiltModel,
         waiting_cost_usd=_priced(m.queue, net.parameters.waiting_cost_usd_per_truck_day
                                  / built.queues["payload_t_per_truck"])
         if built.dated else 0.0,
-        congestion_cost_usd=float(congestion["cost_usd"].sum()) if len(congestion) else None,
+        congestion_cost_usd=delay_cost_usd(congestion) if len(congestion) else None,
         supply_t=float(unserved["supply_t"].sum()),
         shipped_t=float(unserved["shipped_t"].sum()),
         unserved_t=float(unserved["unserved_t"].sum()),

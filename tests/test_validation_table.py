@@ -111,3 +111,24 @@ def test_rows_only_for_gates_the_scenario_touches_and_missing_days_count_zero(tm
     assert _row(text, "bac-luan-2021-12-21-queue", "mong-cai")[6:11] == [
         "0", "—", "-346 (0.00×)", "—", "no / —"]
     assert "| boten-2021-arrivals |" not in text
+
+
+def test_the_tool_runs_from_any_folder_with_the_same_output(tmp_path):
+    # the observations are found beside the tool, run folders and --notes as given: the same
+    # Markdown from the repo root (absolute paths) and from the runs' folder (relative ones),
+    # the header quoting the paths as given
+    _run(tmp_path / "a", "foresight", [999, 999, 250, 350, 999, 999])
+    (tmp_path / "notes.md").write_text("# old\n\n## Reading the rows\n\nkept by hand\n")
+    script = str(ROOT / "tools" / "validation_table.py")
+
+    def run(cwd: Path, folder: str, notes: str) -> str:
+        out = subprocess.run([sys.executable, script, folder, "--notes", notes],
+                             capture_output=True, text=True, cwd=cwd, check=True)
+        return out.stdout
+
+    from_root = run(ROOT, str(tmp_path / "a"), str(tmp_path / "notes.md"))
+    from_runs = run(tmp_path, "a", "notes.md")
+    assert "| boten-2021-arrivals |" in from_root and from_root.endswith("kept by hand\n")
+    assert from_runs == from_root.replace(f"`python tools/validation_table.py {tmp_path / 'a'}`",
+                                          "`python tools/validation_table.py a`")
+    assert from_runs != from_root

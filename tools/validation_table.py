@@ -1,7 +1,9 @@
 """The validation table (docs/validation.md): published disruption figures against the model's,
 in both dispatch modes, for every shipped scenario that was run.
 
-Run from the repo root, after solving the dated scenarios both ways::
+Run from any folder (run folders and ``--notes`` are paths as given, relative to the current
+folder; the observations are the repo's, found beside this file), e.g. from the repo root after
+solving the dated scenarios both ways::
 
     for s in boten-2021 vn-cn-winter-2021; do
       borderflow solve --scenario data/scenarios/$s.yaml --out runs/$s-foresight
@@ -35,7 +37,9 @@ import pandas as pd
 
 from borderflow.calibration.targets import CORRIDORS
 
-OBSERVATIONS = Path("data/default/disruption_observations.csv")
+#: the repo this tool belongs to (the observations are read from it, wherever it is run from)
+ROOT = Path(__file__).resolve().parents[1]
+OBSERVATIONS = ROOT / "data" / "default" / "disruption_observations.csv"
 #: the heading from which a ``--notes`` file is kept
 NOTES_HEADING = "## Reading the rows"
 MODES = ("foresight", "realistic")

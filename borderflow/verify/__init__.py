@@ -41,7 +41,8 @@ More checks can be registered in :data:`FOLDER_CHECKS` (a run folder) or
 Tolerance: ``max(1e-6, 1e-6 x scale)`` in the check's unit, where ``scale`` is the size of the
 quantity checked (capacity, supply, objective, ...). A violation names the check (the
 constraint), the entity and the amount by which it is violated. A check that cannot run (a
-table missing a column, say) is itself a failed row (``verifier``), never a traceback.
+table missing a column, say) is itself a failed row (``verifier``), never a traceback; one that
+stopped on a table the folder lacks names it (:mod:`.absent`).
 """
 
 from __future__ import annotations
@@ -50,7 +51,6 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from borderflow.data.errors import InputError, Problem, display_path
@@ -59,6 +59,7 @@ from borderflow.data.scenario import Scenario
 
 from . import (congestion, crossings, dispatch, flows, folder, levers, money, optimality,
                origin_stock, queues, routes, terms)
+from .absent import absent_tables, not_checked
 from .facts import Facts, input_facts
 from .folder import REDERIVED, coverage
 from .report import (
@@ -85,11 +86,10 @@ RESULT_CHECKS: list[Callable] = []
 FOLDER_CHECKS: list[Callable] = []
 
 
-def _failed(name: str, err: Exception) -> pd.DataFrame:
-    """The row of a check that could not run: a failure, not a pass."""
-    what = " ".join(str(err).split())[:160]
-    return rows("verifier", f"{name} could not be checked ({type(err).__name__}: {what})",
-                np.inf, "checks")
+def _failed(name: str, err: Exception, absent: dict | None = None) -> pd.DataFrame:
+    """The row of a check that could not run: a failure, not a pass; it names the tables the
+    folder lacks when the check stopped on them (:func:`.absent.not_checked`)."""
+    return not_checked(name, err, "checked", absent)
 
 
 def verify_results(results, tables: InputTables, scenario: Scenario | None = None,
@@ -117,11 +117,15 @@ def verify_results(results, tables: InputTables, scenario: Scenario | None = Non
     parts: list[pd.DataFrame] = []
     done: dict = {}
 
+    # tables the run folder lacks (:func:`.folder.read_tables`' stand-ins): named by the checks
+    # that stop on them
+    absent = absent_tables(results.tables()) if hasattr(results, "tables") else {}
+
     def run(name: str, check: Callable[[], list[pd.DataFrame]]) -> None:
         try:
             parts.extend(check())
         except Exception as err:  # noqa: BLE001 - a check that cannot run fails, visibly
-            parts.append(_failed(name, err))
+            parts.append(_failed(name, err, absent))
 
     def paths() -> list[pd.DataFrame]:
         done["paths"], found = routes.route_paths(results, f)

@@ -34,6 +34,7 @@ from borderflow.manifest import MANIFEST, check_manifest, column_coverage
 from borderflow.model.results import ResultTables
 from borderflow.runfolder import MARKER, read_marker
 
+from .absent import stand_in
 from .report import rows
 
 #: table -> columns the checks recompute from the inputs and the other tables (everything else
@@ -97,7 +98,8 @@ def manifest_checks(folder: Path) -> list[pd.DataFrame]:
 
 def read_tables(folder: Path) -> tuple[ResultTables, list[pd.DataFrame]]:
     """The result tables of a run folder from their parquet files, and a ``tables`` row for
-    each file missing or unreadable (an empty table stands in for it), and for an unreadable
+    each file missing or unreadable (an empty table stands in for it, marked:
+    :func:`.absent.stand_in`), and for an unreadable
     ``summary.json``."""
     problems = []
     tables = {}
@@ -106,11 +108,11 @@ def read_tables(folder: Path) -> tuple[ResultTables, list[pd.DataFrame]]:
         try:
             tables[name] = pd.read_parquet(path)
         except FileNotFoundError:
-            tables[name] = pd.DataFrame()
+            tables[name] = stand_in("missing")
             problems.append(f"{name}.parquet missing (deleted, or a folder written by an "
                             "older borderflow)")
         except Exception as err:  # noqa: BLE001 - any unreadable file is a finding, not a crash
-            tables[name] = pd.DataFrame()
+            tables[name] = stand_in("unreadable")
             problems.append(f"{name}.parquet unreadable ({type(err).__name__}: "
                             f"{' '.join(str(err).split())[:120]})")
     for name in ResultTables.OPTIONAL_TABLES:  # only in runs that have them

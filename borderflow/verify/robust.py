@@ -77,6 +77,7 @@ from borderflow.certificate_robust import (
 from borderflow.data.scenario import Scenario
 
 from . import terms
+from .absent import Tables, absent_tables, not_checked, stand_in
 from .congestion import congestion_checks, congestion_cost_usd, tiers_of
 from .facts import Facts, input_facts
 from .levers import entry_rows
@@ -93,18 +94,21 @@ _OTHER = {"a_to_b": "b_to_a", "b_to_a": "a_to_b"}
 def read_plan_folder(folder: Path) -> tuple[dict, list[pd.DataFrame]]:
     """The contents of a robust plan's folder (as :meth:`borderflow.robust.RobustResult.
     contents` holds them in memory), and a failed ``tables`` row per file missing or
-    unreadable."""
+    unreadable. The tables are :class:`~borderflow.verify.absent.Tables`: a check that asks
+    for one the folder lacks stops on a :class:`~borderflow.verify.absent.MissingTable`."""
     problems: list[str] = []
 
     def table(where: Path, name: str) -> pd.DataFrame:
         try:
             return pd.read_parquet(where / f"{name}.parquet")
         except FileNotFoundError:
-            if name not in OPTIONAL:
-                problems.append(f"{where.name}/{name}.parquet missing")
+            if name in OPTIONAL:
+                return pd.DataFrame()
+            problems.append(f"{where.name}/{name}.parquet missing")
+            return stand_in("missing")
         except Exception as err:  # noqa: BLE001 - an unreadable file is a finding
             problems.append(f"{where.name}/{name}.parquet unreadable ({type(err).__name__})")
-        return pd.DataFrame()
+            return stand_in("unreadable")
 
     def document(where: Path, name: str) -> dict:
         try:
@@ -116,13 +120,14 @@ def read_plan_folder(folder: Path) -> tuple[dict, list[pd.DataFrame]]:
             problems.append(f"{where.name}/{name} unreadable ({type(err).__name__})")
         return {}
 
-    tables = {n: table(folder, n) for n in TOP_TABLES}
+    tables = Tables({n: table(folder, n) for n in TOP_TABLES})
     documents = {n: document(folder, n) for n in ("summary.json", "run.json")}
     folders = {}
     for i in range(len(documents["run.json"].get("probabilities") or [])):
         sub = folder / f"scenario-{i}"
         sub_tables = {n: table(sub, n) for n in SCENARIO_TABLES}
-        folders[sub.name] = ({n: t for n, t in sub_tables.items() if len(t.columns)},
+        folders[sub.name] = (Tables({n: t for n, t in sub_tables.items() if len(t.columns)},
+                                    f"{sub.name}/", absent_tables(sub_tables)),
                              {"summary.json": document(sub, "summary.json")})
     found = [rows("tables", np.array(problems, dtype=object), np.ones(len(problems)), "files")] \
         if problems else []
@@ -144,25 +149,25 @@ def verify_plan(contents: dict, tables) -> pd.DataFrame:
     -------
     DataFrame
         Report rows (:data:`borderflow.verify.REPORT_COLUMNS`); a check that cannot run is a
-        failed ``verifier`` row naming what could not be re-checked.
+        failed ``verifier`` row naming what could not be re-checked (the table the folder
+        lacks, when it stopped on one: :func:`borderflow.verify.absent.not_checked`).
     """
     meta = contents["documents"].get("run.json", {})
     summary = contents["documents"].get("summary.json", {})
     scenarios = [Scenario.model_validate(s) for s in meta.get("scenarios", [])]
     p = [float(x) for x in meta.get("probabilities", [])]
     facts = [input_facts(tables, s) for s in scenarios]
-    per = [contents["folders"].get(f"scenario-{i}", ({}, {}))[0] for i in range(len(p))]
+    per = [_tables(contents["folders"].get(f"scenario-{i}", ({}, {}))[0], f"scenario-{i}/")
+           for i in range(len(p))]
     parts: list[pd.DataFrame] = []
 
     def run(name: str, check) -> None:
         try:
             parts.extend(check())
         except Exception as err:  # noqa: BLE001 - a check that cannot run fails, visibly
-            what = " ".join(str(err).split())[:160]
-            parts.append(rows("verifier", f"{name} could not be re-checked "
-                              f"({type(err).__name__}: {what})", np.inf, "checks"))
+            parts.append(not_checked(name, err, "re-checked"))
 
-    top = contents["tables"]
+    top = _tables(contents["tables"], "")
     run("probabilities", lambda: _probability_checks(p, scenarios, summary, top, contents))
     routes: dict = {}
     run("routes", lambda: _route_checks(top, facts[0], routes))
@@ -178,6 +183,12 @@ def verify_plan(contents: dict, tables) -> pd.DataFrame:
         "booking_scenarios", MAX_SUBSETS_SCENARIOS))
     run("certificate", lambda: _certificate(facts, per, p, summary, scenarios, limit))
     return assemble(parts)
+
+
+def _tables(tables: dict, where: str) -> Tables:
+    """``tables`` as :class:`~borderflow.verify.absent.Tables` (those read from a folder
+    already are; a plan in memory lacks none)."""
+    return tables if isinstance(tables, Tables) else Tables(tables, where)
 
 
 def _probability_checks(p, scenarios, summary, top, contents) -> list[pd.DataFrame]:
