@@ -22,7 +22,6 @@ from typer.testing import CliRunner
 
 from borderflow.cli import app
 from borderflow.data.dataset import load_dataset
-from borderflow.data.loaders import uncalibrated_data_dir
 from borderflow.data.scenario import Scenario
 from borderflow.model.column_generation import Pricing
 from borderflow.model.routes import RouteOptions
@@ -194,15 +193,14 @@ EMBEDDED = ("name: hold-boten-7d\nhorizon: {start: 2023-06-01, days: 7}\nevents:
 def test_the_embedded_7_day_hold_run_verifies_with_its_certificate_re_checked(tmp_path):
     """7 days from 1 June 2023, Boten-Mohan LA->CN held 2-4 June (docs/certified-routing.md):
     certified, and ``borderflow verify`` re-checks it: a route_dual per (origin, product, day),
-    a stock_cell_dual per candidate cell, the duality gap, all passing. On the uncalibrated
-    dataset: on the calibrated default (session 15) the same run is ``restricted`` (three
-    held cells only a held route not in the model would open; gap <= 1,858.42 USD), the case
-    column generation does not cover yet (docs/certified-routing.md)."""
+    a stock_cell_dual per candidate cell, the duality gap, all passing. On the calibrated
+    default: session 15 ran it on the uncalibrated overlay, since three held cells only a held
+    route not in the model would open left it ``restricted`` (gap <= 1,858.42 USD); column
+    generation adds held routes since session 16 (2 added, certified, 212.7 USD lower)."""
     (tmp_path / "s.yaml").write_text(EMBEDDED)
     out = tmp_path / "run"
     res = invoke(CliRunner(), app, ["solve", "--scenario", str(tmp_path / "s.yaml"),
-                                   "--overlay", str(uncalibrated_data_dir()),
-                                   "--out", str(out)], seconds=1800.0)  # ~60 s CPU
+                                   "--out", str(out)], seconds=1800.0)  # ~35 s CPU
     assert res.exit_code == 0, res.output
     report = verify_run(out)
     assert report["ok"].all(), report[~report["ok"]].to_string()
