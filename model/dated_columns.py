@@ -10,7 +10,7 @@ static runs, :mod:`borderflow.model.column_generation`): every solution of the m
 route splits, stream by stream, into depart, hold and direct columns of an (origin, product,
 dispatch day) -- at most its supply in tonnes -- plus cargo that expires (reduced cost ``>=
 0``), plus initial-queue trucks given to streams the model does not have (at least their
-:func:`~borderflow.model.dated_pricing.initial_queue_bounds` per truck). So
+:func:`~borderflow.model.initial_pricing.price_initial_entry` bound per truck). So
 
 .. math:: \\text{optimum} \\ge \\text{objective}
           - \\sum_{o,p,t} s_{o,p,t} \\max(0, -\\bar c_{o,p,t})
