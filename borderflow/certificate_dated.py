@@ -29,8 +29,10 @@ end cannot bring the reduced cost below the best found (at most 0). Lower bounds
 networkx's Bellman-Ford on the reversed graph with each crossing's least dual over the days it
 could be reached, and, the larger of the two, the time-slot bounds of
 :mod:`borderflow.certificate_dated_bounds` (the duals of the days a path there can actually
-meet; session 13). Initial-queue entries allocated to a stream the run did not have are bounded
-from below by relaxing the wait and the gate-to-market days (the check ``initial_queue_dual``).
+meet; session 13). Initial-queue entries allocated to a stream the run did not have are priced
+by the verifier's own search over every route through their gate (the check
+``initial_queue_dual``, :mod:`borderflow.certificate_initial`; session 16: it relaxed the wait
+and the gate-to-market days before).
 
 Gate-entry duals (slot quotas and licences, ``entry_duals``) are paid per truck at each crossing
 they cover on the day the route reaches it, the gate included, and subtract ``dual x limit``
@@ -70,6 +72,7 @@ from borderflow.certificate import (
 )
 from borderflow.certificate_dated_bounds import SlotBounds
 from borderflow.certificate_entry import crossing_extra, entry_duals
+from borderflow.certificate_initial import least_allocation
 from borderflow.certificate_skip import skip_rows
 from borderflow.certificate_stock import HoldStock, has_stock_rows, hold_stock, stock_shortfall
 
@@ -447,37 +450,18 @@ def _hold_scope(facts, results: Mapping[str, pd.DataFrame]) -> Certificate | Non
 
 def _initial_check(facts, country: Mapping, entries: pd.DataFrame, mu: dict, rho: dict,
                    lam: dict) -> pd.DataFrame:
-    """Lower bound on the reduced cost (USD/truck) of giving each initial-queue entry to a new
-    stream: depart on a day the longest wait allows, toward any market, on any day a route's
-    gate-to-market time allows; expire at no waiting cost; or stay queued to the end."""
+    """The least reduced cost (USD/truck) of giving each initial-queue entry to a stream of any
+    route through its gate, by the verifier's own search
+    (:func:`borderflow.certificate_initial.least_allocation`): depart on a day the route's wait
+    allows toward its market, expire, or stay queued to the end."""
     amounts, ents, scales = [], [], []
+    queues = getattr(getattr(facts, "scenario", None), "initial_queues", None) or ()
     for e in entries.itertuples(index=False):
         inp = _Inputs(facts, country, e.product_id, mu, rho, lam)
-        gate = (e.crossing_id, e.direction)
-        head = next(h for arcs in inp.out.values() for a, h, *_ in arcs
-                    if a == f"{e.crossing_id}:{e.direction}")
-        dwell = float(facts.arcs.loc[f"{e.crossing_id}:{e.direction}", "travel_h"])
-        down = nx.DiGraph()
-        for tail, arcs in inp.out.items():
-            for _, h, hours, _, x in arcs:
-                if x is None:
-                    down.add_edge(tail, h, w=min(hours, down[tail][h]["w"])
-                                  if down.has_edge(tail, h) else hours)
-        reach = nx.single_source_bellman_ford_path_length(down, head, weight="w") \
-            if head in down else {head: 0.0}
-        best = inp.P * float(facts.products.loc[e.product_id, "penalty_usd_per_t"])
-        if inp.max_wait - int(e.age_days) + 1 >= inp.n:  # still queued at the end
-            best = min(best, inp.n * inp.omega)
-        for m, price in inp.price.items():
-            hours = reach.get(m, math.inf) + dwell
-            if hours > inp.shelf + 1e-9:
-                continue
-            for d in range(min(inp.max_wait - int(e.age_days), inp.n - 1) + 1):
-                g = inp.dual(gate, d)
-                lam_min = min(inp.market(m, d + k) for k in range(int(hours // 24),
-                                                                  int(inp.shelf // 24) + 1))
-                best = min(best, d * inp.omega + g + inp.P * (lam_min - price))
-        reduced = best - float(e.dual_usd_per_truck)
+        named = queues[int(e.entry)].origin if int(e.entry) < len(queues) else None
+        origins = {named} if named is not None else \
+            set(facts.supply.loc[facts.supply["product_id"] == e.product_id, "origin"])
+        reduced = least_allocation(inp, e, origins, float(e.dual_usd_per_truck))
         amounts.append(max(0.0, -reduced))
         ents.append(f"entry {e.entry} {e.product_id} at {e.crossing_id}:{e.direction}")
         scales.append(abs(float(e.dual_usd_per_truck)))

@@ -377,10 +377,12 @@ def generate_columns(model: Prepared, summary: SolveSummary, options: RunOptions
 
     Value of time x hours, tolls and destination-share rows are priced (the generalized cost
     per arc; share duals per origin, product and market); in a dated run the queues at the
-    gates too (depart, hold and direct columns per dispatch day, and a bound on what a new
-    stream could make of an initial queue: a run is certified only when that bound is not
-    below 0 either; with a dispatch hold, the stock rows' duals and the cells a route could
-    open, :mod:`borderflow.model.stock_bound`). A dated search that reaches its label limit
+    gates too (depart, hold and direct columns per dispatch day, and what a new stream could
+    make of an initial queue, priced over every route through its gate,
+    :mod:`borderflow.model.initial_pricing`: its route is added when it prices out; with a
+    dispatch hold, the stock rows' duals and the cells a route could open,
+    :mod:`borderflow.model.stock_bound`, a held route added for a cell that prices out,
+    :mod:`borderflow.model.held_routes`). A dated search that reaches its label limit
     (``options.pricing.max_labels``, ``--pricing-labels``) stops pricing: ``restricted``, the
     reason naming the limit, day and product, gap unknown. Not priced, ``restricted`` with
     the gap unknown (a bound computed without the duals of every row would not be a bound): a
@@ -496,8 +498,8 @@ def generate_columns(model: Prepared, summary: SolveSummary, options: RunOptions
                   totals[2] + summary.iterations]
     if entries and not routing.reason:
         routing.reason = (f"{entries} initial-queue entr{'y' if entries == 1 else 'ies'}: a "
-                          "route not in the model might take the waiting trucks for less (the "
-                          "bound relaxes the wait and the days to market); the gap bound "
+                          "route not in the model would take the waiting trucks for less "
+                          "(priced over every route through their gate); the gap bound "
                           "counts them")
     routing.routes_generated = added
     routing.route_products = len(model.routes.eligible)

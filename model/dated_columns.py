@@ -10,7 +10,7 @@ static runs, :mod:`borderflow.model.column_generation`): every solution of the m
 route splits, stream by stream, into depart, hold and direct columns of an (origin, product,
 dispatch day) -- at most its supply in tonnes -- plus cargo that expires (reduced cost ``>=
 0``), plus initial-queue trucks given to streams the model does not have (at least their
-:func:`~borderflow.model.dated_pricing.initial_queue_bounds` per truck). So
+:func:`~borderflow.model.initial_pricing.price_initial_entry` bound per truck). So
 
 .. math:: \\text{optimum} \\ge \\text{objective}
           - \\sum_{o,p,t} s_{o,p,t} \\max(0, -\\bar c_{o,p,t})
@@ -30,15 +30,19 @@ import numpy as np
 import pandas as pd
 
 from .column_generation import Pricing, _row_duals, entry_prices
-from .dated_pricing import DatedDuals, initial_queue_bounds, price_dated
+from .dated_pricing import DatedDuals, _Days, price_dated
 from .dated_reuse import ReferencePricing, Reuse
 from .dated_skip import SkipBound, skipped_table
 from .formulation import BuiltModel
+from .held_routes import held_route
+from .initial_pricing import price_initial_entry
+from .levers import entry_limits
 from .network import FreightNetwork
 from .origin_stock import has_hold
-from .pricing import DIRECTIONS, PricingGraph, PricingProduct, PricingResult
+from .pricing import DIRECTIONS, PricingGraph, PricingProduct, PricingResult, _column
 from .stock_bound import (StockPricing, corrected_columns, hold_cells, least_by_pair,
-                          releasable, shelf_bands, shelf_duals, stock_gap_bound)
+                          new_cell_betas, releasable, shelf_bands, shelf_duals,
+                          stock_gap_bound)
 
 __all__ = ["DatedPricing", "dated_gap_bound_usd", "price_dated_model", "read_dated_duals"]
 
@@ -181,21 +185,84 @@ def price_dated_model(session, built: BuiltModel, net: FreightNetwork, pricing: 
         skipped = skipped_table(skipper.records)
         kept = skipped.merge(supplied, on=keys, how="left", indicator=True)["_merge"] == "both"
         skipped = skipped[kept.to_numpy()].reset_index(drop=True)
+    initial, extra = _initial_columns(graph, products, duals, net, eta, pricing)
+    if stock is not None:
+        extra = pd.concat([extra, _held_columns(graph, products, net, built, stock, pricing)],
+                          ignore_index=True)
+    if len(extra):
+        result.columns = pd.concat([result.columns, extra], ignore_index=True)
+        result.stats["columns"] = len(result.columns)
+    return DatedPricing(result=result, initial=initial, stock=stock, reference=as_reference,
+                        skipped=skipped)
+
+
+def _initial_columns(graph: PricingGraph, products, duals: DatedDuals, net: FreightNetwork,
+                     eta: np.ndarray, pricing: Pricing) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Each initial-queue entry priced exactly over the routes a new stream could have
+    (:func:`~borderflow.model.initial_pricing.price_initial_entry`): ``(initial, columns)``,
+    the per-entry table of :class:`DatedPricing` (``bound_usd_per_truck``: a lower bound on the
+    entry's least reduced cost, exact when negative; ``exact``: the search finished) and the
+    routes of the entries whose allocation prices out (below ``-tolerance x payload``), as
+    columns (``period`` -1, ``departure`` -1: no dispatch day; reduced cost per tonne)."""
     by_id = {p.product_id: p for p in products}
-    rows = []
+    at = graph.node_index()
+    gate = {(graph.crossing_ids[graph.crossing[a]], DIRECTIONS[graph.direction[a]]): a
+            for a in range(len(graph.arc_ids)) if graph.crossing[a] >= 0}
+    rows, cols, days = [], [], {}
     for j, q in enumerate(net.scenario.initial_queues):
         product = by_id.get(q.product)
         if product is None:  # nothing supplies it: no new stream of it can exist
             continue
-        bound = initial_queue_bounds(graph, product, duals, [(q.crossing, q.direction,
-                                                              q.age_days)], [eta[j]])
+        if q.product not in days:
+            days[q.product] = _Days(graph, product, duals)
+        origins = [at[q.origin]] if q.origin is not None and q.origin in at else \
+            [at[o] for o in product.origins if o in at]
+        found = price_initial_entry(graph, product, duals, days[q.product],
+                                    gate[(q.crossing, q.direction)], int(q.age_days),
+                                    float(eta[j]), origins)
+        P = product.payload_t_per_truck
         rows.append((j, q.crossing, q.direction, q.product, int(q.age_days), float(q.trucks),
-                     product.payload_t_per_truck, float(bound["bound_usd_per_truck"].iloc[0])))
+                     P, float(found.bound_usd_per_truck), bool(found.exact)))
+        if found.arcs is not None and found.value_usd_per_truck < -pricing.tolerance_usd_per_t * P:
+            cols.append((*_column(graph, product, found.origin, list(found.arcs),
+                                  found.value_usd_per_truck / P), -1, -1))
     initial = pd.DataFrame(rows, columns=["entry", "crossing_id", "direction", "product_id",
                                           "age_days", "trucks", "payload_t_per_truck",
-                                          "bound_usd_per_truck"])
-    return DatedPricing(result=result, initial=initial, stock=stock, reference=as_reference,
-                        skipped=skipped)
+                                          "bound_usd_per_truck", "exact"])
+    columns = pd.DataFrame(cols, columns=["origin", "product_id", "market", "arcs",
+                                          "n_crossings", "hours", "cost_usd_per_t",
+                                          "reduced_cost_usd_per_t", "period", "departure"])
+    return initial, columns
+
+
+def _held_columns(graph: PricingGraph, products, net: FreightNetwork, built: BuiltModel,
+                  stock: StockPricing, pricing: Pricing) -> pd.DataFrame:
+    """A held route (:func:`~borderflow.model.held_routes.held_route`) per cell of stock the
+    model lacks whose stock columns price out (:func:`~borderflow.model.stock_bound.
+    new_cell_betas` below ``-tolerance``), as columns (``period``: the held day, ``departure``
+    -1; ``reduced_cost_usd_per_t``: the cell's beta)."""
+    by_id = {p.product_id: p for p in products}
+    at = graph.node_index()
+    hold = entry_limits(net)
+    hold = hold[hold["kind"] == "hold_dispatch"]
+    arc_of = {(graph.crossing_ids[graph.crossing[a]], DIRECTIONS[graph.direction[a]]): a
+              for a in range(len(graph.arc_ids)) if graph.crossing[a] >= 0}
+    events = stock.cells.set_index(["origin", "product_id", "held_day"])["events"]
+    rows = []
+    for (o, pid, s), beta in new_cell_betas(net, built, stock).items():
+        product = by_id.get(pid)
+        if beta >= -pricing.tolerance_usd_per_t or product is None or o not in at:
+            continue
+        mine = hold[hold["event"].isin(events.loc[(o, pid, s)]) & (hold["period"] == s)]
+        arcs = {arc_of[(c, d)] for c, d, prods in zip(mine["crossing_id"], mine["direction"],
+                                                      mine["products"])
+                if (c, d) in arc_of and (not prods or pid in prods)}
+        path = held_route(graph, product, at[o], arcs)
+        if path is not None:
+            rows.append((*_column(graph, product, at[o], path, beta), s, -1))
+    return pd.DataFrame(rows, columns=["origin", "product_id", "market", "arcs",
+                                       "n_crossings", "hours", "cost_usd_per_t",
+                                       "reduced_cost_usd_per_t", "period", "departure"])
 
 
 def initial_shortfall(found: DatedPricing, tolerance_usd_per_t: float) -> tuple[float, int]:

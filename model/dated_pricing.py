@@ -85,9 +85,10 @@ product through their gate. A new stream's allocation of entry ``j`` (``age`` da
 \mu_{g,d_g,d} + \sigma\mu_{g,d_g',d+\ell} + \tilde\rho + P(\lambda_{m,p,d+k} - \text{price}) -
 \eta_j` per truck), expires (at least :math:`P\,\text{penalty}_p - \eta_j`) or, when the wait
 outlasts the modelled days, stays queued (:math:`n\,\omega - \eta_j`): its upstream
-route enters only through ``W`` and ``k``. :func:`initial_queue_bounds` bounds these from below
-by relaxing ``W`` to ``queue_max_wait_days`` and ``k`` to every value a route could have; when a
-bound is below ``-tolerance`` the caller must say the run is not certified (never silently).
+route enters only through ``W`` and ``k``. :mod:`borderflow.model.initial_pricing` prices
+them exactly over every route through the gate (session 16; column generation adds the route
+of an entry that prices out); :func:`initial_queue_bounds` is the older, looser bound that
+relaxes ``W`` to ``queue_max_wait_days`` and ``k`` to every value a route could have.
 
 Algorithm
 ---------

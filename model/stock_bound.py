@@ -53,7 +53,7 @@ from .network import FreightNetwork
 from .origin_stock import shelf_rows
 
 __all__ = ["StockPricing", "corrected_columns", "hold_cells", "least_by_pair",
-           "releasable", "shelf_bands", "shelf_duals", "stock_gap_bound"]
+           "new_cell_betas", "releasable", "shelf_bands", "shelf_duals", "stock_gap_bound"]
 
 #: hours slack of the shelf rows (:func:`borderflow.model.origin_stock.shelf_terms`)
 SHELF_EPS_H = 1e-9
@@ -233,11 +233,10 @@ def stock_gap_bound(pairs: pd.DataFrame, net: FreightNetwork, built: BuiltModel,
     make. ``notes``: why the run cannot be certified although no route column prices out
     (empty: nothing)."""
     n = built.index.n_periods
-    pi, cells = stock.supply_usd_per_t, stock.cells
+    cells = stock.cells
     daily = net.supply.groupby(KEYS)["supply_t"].sum().unstack("period").reindex(
         columns=range(n)).fillna(0.0)
     upto = daily.cumsum(axis=1)
-    pen = built.index.unserved.groupby(["origin", "product_id"])["penalty_usd_per_t"].first()
     have = pd.DataFrame(columns=["origin", "product_id", "held_day", "first_release"]) \
         if built.stock is None else built.stock.cells
     have = have.set_index(["origin", "product_id", "held_day"])
@@ -258,15 +257,41 @@ def stock_gap_bound(pairs: pd.DataFrame, net: FreightNetwork, built: BuiltModel,
         most = day[t] + np.where(out, cum[np.maximum(t - 1, 0)], 0.0)
         gap += _knapsack(g["short"].to_numpy(), most, float(cum[-1]))
     # cells the model lacks
-    new = 0
-    shelf = stock.shelf.set_index(KEYS + ["a"])["dual"].to_dict()
+    betas = new_cell_betas(net, built, stock)
     for c in cells.itertuples(index=False):
         key = (c.origin, c.product_id, int(c.held_day))
-        if key in have.index:
-            if int(have.loc[key, "first_release"]) != int(c.first_release_ub):
-                notes.append(f"{c.origin} {c.product_id} held on day {c.held_day}: a route "
-                             "not in the model could be held by more hold events and make "
-                             "its stock wait longer")
+        if key in have.index and int(have.loc[key, "first_release"]) != int(c.first_release_ub):
+            notes.append(f"{c.origin} {c.product_id} held on day {c.held_day}: a route "
+                         "not in the model could be held by more hold events and make "
+                         "its stock wait longer")
+    new = 0
+    for (o, p, s), beta in betas.items():
+        if beta < -tolerance_usd_per_t:
+            new += 1
+            if (o, p) in upto.index:
+                gap += float(upto.loc[(o, p)].iloc[s]) * -beta
+    if new:
+        notes.append(f"{new} (origin, product, held day) cell{'s' if new > 1 else ''} of stock "
+                     "at origin the model lacks could lower the objective (a held route not in "
+                     "the model would open them); the gap bound counts them")
+    return least, gap, notes
+
+
+def new_cell_betas(net: FreightNetwork, built: BuiltModel, stock: StockPricing) -> dict:
+    """``(origin, product, held day) -> beta`` (USD/t) for every cell of ``stock.cells`` the
+    model lacks: the least reduced cost of its stock columns (module docstring, "New cells");
+    below ``-tolerance`` a held route would open a cell that lowers the objective."""
+    n = built.index.n_periods
+    pi = stock.supply_usd_per_t
+    pen = built.index.unserved.groupby(["origin", "product_id"])["penalty_usd_per_t"].first()
+    have = set() if built.stock is None else set(zip(
+        built.stock.cells["origin"], built.stock.cells["product_id"],
+        built.stock.cells["held_day"].astype(int)))
+    shelf = stock.shelf.set_index(KEYS + ["a"])["dual"].to_dict()
+    out = {}
+    for c in stock.cells.itertuples(index=False):
+        key = (c.origin, c.product_id, int(c.held_day))
+        if key in have:
             continue
         s, age = key[2], _max_age(net.products, c.product_id, n)
         pi_s = float(pi.get(key, 0.0))
@@ -274,15 +299,8 @@ def stock_gap_bound(pairs: pd.DataFrame, net: FreightNetwork, built: BuiltModel,
         for t in range(int(c.first_release_lb), min(s + age, n - 1) + 1):
             eta = sum(shelf.get((c.origin, c.product_id, t, a), 0.0) for a in range(1, t - s + 1))
             beta = min(beta, float(pi.get((c.origin, c.product_id, t), 0.0)) - pi_s - eta)
-        if beta < -tolerance_usd_per_t:
-            new += 1
-            if (c.origin, c.product_id) in upto.index:
-                gap += float(upto.loc[(c.origin, c.product_id)].iloc[s]) * -beta
-    if new:
-        notes.append(f"{new} (origin, product, held day) cell{'s' if new > 1 else ''} of stock "
-                     "at origin the model lacks could lower the objective (a held route not in "
-                     "the model would open them); the gap bound counts them")
-    return least, gap, notes
+        out[key] = beta
+    return out
 
 
 def _max_age(products: pd.DataFrame, product_id: str, n: int) -> int:

@@ -124,13 +124,15 @@ def test_label_correcting_agrees_with_the_pricing(case):
 
 
 # ---- dated runs ------------------------------------------------------------------------------
-def _certify_dated(pi: float, mu: dict, cost_usd_per_t: float, initial=None):
+def _certify_dated(pi: float, mu: dict, cost_usd_per_t: float, initial=None, edit=None):
     """cg-three-borders over one dated day (1 January 2024) and its run-out tail; the run's
     objective is ``cost_usd_per_t`` (route cost + waiting - price) x the day's supply, plus
-    what the initial queue adds."""
+    what the initial queue adds (``edit(facts)``: changes the facts first)."""
     tables = load_dataset(DATA / "cg-three-borders", check_borders=False)
     scenario = Scenario(name="day", horizon=Horizon(start=dt.date(2024, 1, 1), days=1))
     facts = input_facts(tables, scenario)
+    if edit is not None:
+        edit(facts)
     cap = facts.capacity.assign(dual_usd_per_truck=[
         mu.get((c, d, t), 0.0) for c, d, t in zip(facts.capacity["crossing_id"],
                                                   facts.capacity["direction"],
@@ -183,6 +185,30 @@ def test_dated_initial_queue_dual_is_checked():
     assert cert.checks.set_index("check").loc["initial_queue_dual", "amount"] == \
         pytest.approx(1_000.0, abs=1e-6)
     assert cert.other_shortfall_usd == pytest.approx(10 * 1_000.0, abs=1e-6)
+
+
+def test_dated_initial_queue_check_searches_the_routes_wait():
+    """Shelf life 36 h and Huu Nghi (VN->CN) closed on day 0: R3 (35 h, the only route whose
+    last gate is Huu Nghi) may not wait (W = 0), so a truck of the entry given to a stream of
+    R3 expires on day 1 (40 USD of waiting + 20 x penalty), far above its dual -39,900: the
+    check passes. The relaxed bound of before (the wait up to queue_max_wait_days: cross on
+    day 1, 40 - 40,000 + 39,900 = -60 USD/truck) flagged it though no route can do it. A dual
+    tampered to +40,000 (a truck worth less than expiring) fails ``initial_queue_dual``."""
+    def edit(facts):
+        facts.products.loc["rubber", "shelf_h"] = 36.0
+        cap = facts.capacity
+        cap.loc[(cap["crossing_id"] == "huu-nghi-youyiguan") & (cap["direction"] == "a_to_b")
+                & (cap["period"] == 0), "capacity_trucks_per_day"] = 0.0
+
+    initial = pd.DataFrame({"entry": [0], "crossing_id": ["huu-nghi-youyiguan"],
+                            "direction": ["a_to_b"], "product_id": ["rubber"],
+                            "age_days": [0], "trucks": [10.0],
+                            "dual_usd_per_truck": [-39_900.0]})
+    cert = _certify_dated(61.5 - 2000.0, {}, 61.5 - 2000.0, initial, edit)
+    assert cert.ok, cert.checks[~cert.checks["ok"]]
+    initial["dual_usd_per_truck"] = 40_000.0
+    cert = _certify_dated(61.5 - 2000.0, {}, 61.5 - 2000.0, initial, edit)
+    assert "initial_queue_dual" in _failed(cert)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

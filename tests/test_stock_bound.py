@@ -117,12 +117,14 @@ CLOSED_AND_HELD = ("name: closed-and-held\nhorizon: {start: 2023-01-01, days: 6}
                    "  - {crossing: x2, hold_dispatch: {}, from: 2023-01-02, to: 2023-01-02}\n")
 
 
-def _closed_and_held(tmp_path, routes: RouteOptions | None = None):
+def _closed_and_held(tmp_path, routes: RouteOptions | None = None,
+                     pricing: Pricing | None = None):
     t = tiny.base_tables()
     t["supply"].loc[0, "supply_t_per_year"] = 200 * 372
     ds = load_dataset(border_data(tmp_path, "data", t), check_borders=False)
     scenario = Scenario.from_yaml_text(CLOSED_AND_HELD, ds)
-    options = RunOptions() if routes is None else RunOptions(routes=routes)
+    options = RunOptions(**({} if routes is None else {"routes": routes}),
+                         **({} if pricing is None else {"pricing": pricing}))
     return run_scenario(ds, scenario, options).results
 
 
@@ -134,18 +136,42 @@ def test_a_held_route_the_model_lacks_could_open_stock_at_origin(tmp_path):
     USD/truck-day: 400 USD), and no route column prices out (x2 costs 5 USD/t more). But a held
     x2 would open the cell (O, durian, 2 January): its release on 3 January has reduced cost
     pi_3 - pi_2 = -989 - (-991) = -2 USD/t, times everything the cell could hold (U = 400 t up
-    to that day): restricted, bound 800 USD >= the true gap 400 USD."""
+    to that day): priced once, restricted, bound 800 USD >= the true gap 400 USD. Column
+    generation adds the held route x2 (session 16): the cell opens, the cargo waits at O, and
+    the run certifies the optimum over every route."""
     full = _closed_and_held(tmp_path / "all").summary
     assert full["objective_usd"] == pytest.approx(6 * 200 * (11 - 1000), abs=TOL)
     assert full["routing"] == "certified"
-    res = _closed_and_held(tmp_path / "x1", RouteOptions(max_routes_per_product=1))
+    once = _closed_and_held(tmp_path / "x1", RouteOptions(max_routes_per_product=1),
+                            Pricing(enabled=False)).summary
+    assert once["pricing"]["route_products"] == 1
+    assert once["objective_usd"] == pytest.approx(full["objective_usd"] + 400, abs=TOL)
+    assert once["routing"] == "restricted"
+    assert once["pricing"]["gap_bound_usd"] == pytest.approx(800, abs=TOL)
+    assert once["pricing"]["gap_bound_usd"] >= once["objective_usd"] - full["objective_usd"] - TOL
+    res = _closed_and_held(tmp_path / "x1-priced", RouteOptions(max_routes_per_product=1))
     s = res.summary
+    assert s["routing"] == "certified", s["pricing"]
+    assert s["objective_usd"] == pytest.approx(full["objective_usd"], abs=TOL)
+    assert s["pricing"]["route_products"] == 2  # x2, held, added
+    assert s["pricing"]["gap_bound_usd"] == pytest.approx(0.0, abs=TOL)
+
+
+def test_no_held_route_is_added_where_no_cell_prices_out(tmp_path):
+    """x2 held on 2 January with x1 open (no closure): the cargo of 2 January leaves on x1 that
+    day (a cell would release on 3 January: pi_3 - pi_2 = 0, nothing to gain), so from x1 alone
+    no held route is added, nothing prices out and the run is certified at 6 x 200 x (11 -
+    1,000) with one (route, product) pair."""
+    t = tiny.base_tables()
+    t["supply"].loc[0, "supply_t_per_year"] = 200 * 372
+    ds = load_dataset(border_data(tmp_path, "data", t), check_borders=False)
+    yaml = ("name: held-only\nhorizon: {start: 2023-01-01, days: 6}\nevents:\n"
+            "  - {crossing: x2, hold_dispatch: {}, from: 2023-01-02, to: 2023-01-02}\n")
+    s = run_scenario(ds, Scenario.from_yaml_text(yaml, ds), RunOptions(
+        routes=RouteOptions(max_routes_per_product=1))).results.summary
+    assert s["objective_usd"] == pytest.approx(6 * 200 * (11 - 1000), abs=TOL)
+    assert s["routing"] == "certified", s["pricing"]
     assert s["pricing"]["route_products"] == 1
-    assert s["objective_usd"] == pytest.approx(full["objective_usd"] + 400, abs=TOL)
-    assert s["routing"] == "restricted"
-    assert "cell of stock at origin the model lacks" in s["pricing"]["reason"]
-    assert s["pricing"]["gap_bound_usd"] == pytest.approx(800, abs=TOL)
-    assert s["pricing"]["gap_bound_usd"] >= s["objective_usd"] - full["objective_usd"] - TOL
 
 
 def test_the_baseline_on_the_holds_model_is_priced_with_its_stock_rows(tmp_path):

@@ -22,7 +22,6 @@ from typer.testing import CliRunner
 
 from borderflow.cli import app
 from borderflow.data.dataset import load_dataset
-from borderflow.data.loaders import uncalibrated_data_dir
 from borderflow.data.scenario import Scenario
 from borderflow.model.column_generation import Pricing
 from borderflow.model.routes import RouteOptions
@@ -101,10 +100,12 @@ def test_a_tampered_shelf_dual_is_caught(tmp_path, value, check, entity, amount)
     assert bad["amount"].tolist() == pytest.approx([amount], abs=1e-6)
 
 
-def _closed_and_held(tmp_path, routes: RouteOptions | None = None):
+def _closed_and_held(tmp_path, routes: RouteOptions | None = None,
+                     pricing: Pricing | None = None):
     ds = load_dataset(border_data(tmp_path, "data", _tables(None)), check_borders=False)
     scenario = Scenario.from_yaml_text(CLOSED_AND_HELD, ds)
-    options = RunOptions() if routes is None else RunOptions(routes=routes)
+    options = RunOptions(**({} if routes is None else {"routes": routes}),
+                         **({} if pricing is None else {"pricing": pricing}))
     run = run_scenario(ds, scenario, options)
     return run, ds, scenario
 
@@ -118,10 +119,12 @@ def test_a_restricted_run_whose_held_route_could_open_a_cell_is_not_passed_as_ce
         tmp_path):
     """x1 closed on 2 January, x2 held that day, the model over x1 alone (no stock: nothing of
     it is held). No route prices out, but a held x2 would open the cell (O, durian, 2 January)
-    releasing on 3 January at pi_3 - pi_2 = -989 - (-991) = -2 USD/t: the run says
+    releasing on 3 January at pi_3 - pi_2 = -989 - (-991) = -2 USD/t: priced once (column
+    generation would add the held x2 since session 16, tests/test_stock_bound.py), the run says
     ``restricted`` with a bound of 400 t x 2 = 800 USD, which the verifier finds too. Claimed
     ``certified``, only ``stock_cell_dual`` fails, by 2 USD/t."""
-    run, ds, scenario = _closed_and_held(tmp_path, RouteOptions(max_routes_per_product=1))
+    run, ds, scenario = _closed_and_held(tmp_path, RouteOptions(max_routes_per_product=1),
+                                         Pricing(enabled=False))
     res = run.results
     assert res.summary["routing"] == "restricted"
     report = verify_results(res, ds, scenario, run.net)
@@ -194,15 +197,14 @@ EMBEDDED = ("name: hold-boten-7d\nhorizon: {start: 2023-06-01, days: 7}\nevents:
 def test_the_embedded_7_day_hold_run_verifies_with_its_certificate_re_checked(tmp_path):
     """7 days from 1 June 2023, Boten-Mohan LA->CN held 2-4 June (docs/certified-routing.md):
     certified, and ``borderflow verify`` re-checks it: a route_dual per (origin, product, day),
-    a stock_cell_dual per candidate cell, the duality gap, all passing. On the uncalibrated
-    dataset: on the calibrated default (session 15) the same run is ``restricted`` (three
-    held cells only a held route not in the model would open; gap <= 1,858.42 USD), the case
-    column generation does not cover yet (docs/certified-routing.md)."""
+    a stock_cell_dual per candidate cell, the duality gap, all passing. On the calibrated
+    default: session 15 ran it on the uncalibrated overlay, since three held cells only a held
+    route not in the model would open left it ``restricted`` (gap <= 1,858.42 USD); column
+    generation adds held routes since session 16 (2 added, certified, 212.7 USD lower)."""
     (tmp_path / "s.yaml").write_text(EMBEDDED)
     out = tmp_path / "run"
     res = invoke(CliRunner(), app, ["solve", "--scenario", str(tmp_path / "s.yaml"),
-                                   "--overlay", str(uncalibrated_data_dir()),
-                                   "--out", str(out)], seconds=1800.0)  # ~60 s CPU
+                                   "--out", str(out)], seconds=1800.0)  # ~35 s CPU
     assert res.exit_code == 0, res.output
     report = verify_run(out)
     assert report["ok"].all(), report[~report["ok"]].to_string()
