@@ -7,6 +7,9 @@ Tables (:func:`calibration_report`):
   month), the misfit in band units and whether it is inside the band;
 - ``parameters``: every calibrated number with its prior, range, calibrated value (as
   written) and move in range units (-1 the low end, +1 the high end);
+- ``dated_check`` (when the dated-baseline check ran, :mod:`.dated_check`): each gate
+  observation of a month or a season with its band, the static model's value, the dated
+  baseline's, each in or out, and ``flag`` (in band statically, out of band dated);
 - ``goodness``: share of the fitted observations inside their band (``fit`` and ``upper``), the
   weighted RMSE of the log ratio model / target over the ``fit`` observations (weights
   1 / (half the log band)^2; a model value of 0 counts as 1 % of the target), the MAP objective
@@ -18,6 +21,7 @@ Tables (:func:`calibration_report`):
 from __future__ import annotations
 
 import math
+from html import escape
 
 import jinja2
 import numpy as np
@@ -133,6 +137,36 @@ _PAR_COLS = ["dimension", "table", "key", "field", "unit", "low", "prior", "high
              "move_range_units"]
 
 
+_DATED_COLS = ["obs_id", "use", "unit", "period", "low", "high", "static", "within_static",
+               "dated", "within_dated", "flag"]
+
+
+def dated_section(table: pd.DataFrame | None, meta: dict | None) -> list[str]:
+    """The dated-baseline check as Markdown lines (none when it did not run): how the
+    baselines were solved, a warning line per flagged gate, the table."""
+    if table is None or meta is None:
+        return []
+    o = meta["options"]
+    runs = meta["runs"]
+    solved = ", ".join(f"{r['start']} ({r['routing']}, {r['cpu_s']:.1f} CPU s)" for r in runs)
+    lines = ["## Dated-baseline check", "",
+             (f"The calibrated dataset solved as undisrupted dated baselines ({o['dispatch']} "
+              f"dispatch, {o['days']} days from day {o['start_day']} of each month an "
+              f"observation's period touches, {o['year']}): {solved or 'none'}; "
+              f"{meta['cpu_s']:.1f} CPU s in all. Each gate observation of a month or a season "
+              f"(at most {o['max_period_days']} days) compared with its band as the static "
+              "check does (docs/calibration.md, \"The dated-baseline check\")."), ""]
+    flagged = meta.get("flags", [])
+    if flagged:
+        lines += [f"**WARNING: {len(flagged)} gate(s) in band in the static model are out of "
+                  "band in the dated baseline:**", "",
+                  *[f"- **{line}**" for line in flagged], ""]
+    else:
+        lines += ["No gate is in band in the static model and out of band in the dated "
+                  "baseline.", ""]
+    return lines + [_md_table(table[_DATED_COLS]), ""]
+
+
 def markdown(report: dict, meta: dict) -> str:
     """The report as Markdown (``docs/calibration-report.md``)."""
     obs, par, good = report["observations"], report["parameters"], report["goodness"]
@@ -154,6 +188,7 @@ def markdown(report: dict, meta: dict) -> str:
         _md_table(done[["obs_id", "unit", "target", "low", "high", "model_before",
                         "model_after", "within_after"]]), "",
         *[f"- {line}" for line in meta.get("findings", [])], "",
+        *dated_section(report.get("dated_check"), meta.get("dated_check")),
         "## Observations fitted (`fit`) and bounded (`upper`)", "",
         _md_table(fitted[_OBS_COLS]), "",
         "## Observations reported only", "",
@@ -185,6 +220,11 @@ def html(report: dict, meta: dict) -> str:
         ("Goodness of fit", _display(report["goodness"]).to_html(index=False)),
         ("The gates of issue 18's done-when", _display(obs[obs["obs_id"].isin(DONE_WHEN)][
             _OBS_COLS]).to_html(index=False)),
+        *([("Dated-baseline check (flag: in band statically, out of band dated)",
+            "".join(f"<p><strong>WARNING: {escape(line)}</strong></p>"
+                    for line in meta.get("dated_check", {}).get("flags", []))
+            + _display(report["dated_check"][_DATED_COLS]).to_html(index=False))]
+          if "dated_check" in report else []),
         ("Observations", _display(obs[_OBS_COLS + ["reason"]]).to_html(index=False)),
         ("Calibrated numbers that moved", _display(par[par["calibrated"] != par["prior"]][
             _PAR_COLS]).to_html(index=False))]

@@ -27,6 +27,7 @@ from borderflow.uncertainty.ranges import read_ranges
 from borderflow.uncertainty.sampling import FactorSpace
 
 from .dataset import calibrated_values, write_dataset, written_values
+from .dated_check import DatedCheckOptions, dated_check
 from .engine import KeptModel, month_mean
 from .fit import FitOptions, FitResult, Misfit, fit
 from .parameters import DEFAULT_PARAMETERS, Parameters, select
@@ -57,7 +58,8 @@ class CalibrationResult:
     changes : dict
         ``{(table, key, field): value}`` of every number that moved (as written).
     report : dict of DataFrame
-        ``observations``, ``parameters``, ``goodness`` (:mod:`.report`).
+        ``observations``, ``parameters``, ``goodness`` (:mod:`.report`) and, when the
+        dated-baseline check ran, ``dated_check`` (:mod:`.dated_check`).
     metadata : dict
         Method, options, inputs and their SHA-256, versions, evaluations, history.
     """
@@ -189,7 +191,8 @@ def calibrate(dataset: InputTables, observations: Path | str | None = None, *,
               targets: Path | str | None = None, parameters=DEFAULT_PARAMETERS,
               estimates_only: bool = True, options: FitOptions | None = None,
               out: Path | str | None = None, protected=(),
-              on_progress: Callable[[str, str], None] | None = None) -> CalibrationResult:
+              on_progress: Callable[[str, str], None] | None = None,
+              dated: DatedCheckOptions | None = DatedCheckOptions()) -> CalibrationResult:
     """Fit the estimated numbers of a dataset to its normal-time observations.
 
     Parameters
@@ -212,6 +215,11 @@ def calibrate(dataset: InputTables, observations: Path | str | None = None, *,
         observation files).
     on_progress : callable, optional
         ``on_progress(stage, message)``.
+    dated : DatedCheckOptions or None
+        After the fit, solve undisrupted dated baselines of the calibrated dataset and compare
+        the gates with their observations as the static check does (:mod:`.dated_check`;
+        the report's ``dated_check`` table, ``metadata["dated_check"]``); ``None``: skip it.
+        Not part of the fit (nor of its id).
 
     Returns
     -------
@@ -243,17 +251,18 @@ def calibrate(dataset: InputTables, observations: Path | str | None = None, *,
     fit_id = _fit_id(dataset, files, parameters, options, estimates_only)
     if out is None:
         return _fit(dataset, tg, par, files, fit_id, parameters, estimates_only, options,
-                    progress)
+                    progress, dated)
     with claim(out, KIND, protected=list(protected) or input_paths(dataset, files)) as target:
         res = _fit(dataset, tg, par, files, fit_id, parameters, estimates_only, options,
-                   progress)
+                   progress, dated)
         progress("write", f"writing {out}")
         res.write_claimed(target)
     return res
 
 
 def _fit(dataset: InputTables, tg: Targets, par: Parameters, files: list[Path], fit_id: str,
-         parameters, estimates_only: bool, options: FitOptions, progress) -> CalibrationResult:
+         parameters, estimates_only: bool, options: FitOptions, progress,
+         dated: DatedCheckOptions | None = None) -> CalibrationResult:
     """The fit, the calibrated dataset and the report (inputs checked by :func:`calibrate`)."""
     progress("model", f"building the kept model ({par.n} dimensions, {par.space.n_factors} "
                       "numbers)")
@@ -285,6 +294,11 @@ def _fit(dataset: InputTables, tg: Targets, par: Parameters, files: list[Path], 
                             zip(ptable["table"], ptable["key"], ptable["field"],
                                 ptable["prior"])]
     report = calibration_report(tg, before, after, ptable, result.z, options.prior_weight)
+    checked = None
+    if dated is not None:
+        progress("check", "solving undisrupted dated baselines of the calibrated dataset")
+        report["dated_check"], checked = dated_check(
+            after_tables, tg, after, dated, lambda message: progress("check", message))
     meta = {"fit_id": fit_id, "method": method(options), "options": asdict(options),
             "findings": findings(report["observations"]),
             "parameters": list(parameters), "estimates_only": estimates_only,
@@ -297,6 +311,7 @@ def _fit(dataset: InputTables, tg: Targets, par: Parameters, files: list[Path], 
             "inputs": dataset.sources, "input_sha256": dict(dataset.checksums),
             "observation_files": {display_path(p): sha256_file(p) for p in files},
             "borderflow_version": borderflow.__version__, "solver": solver_version(),
-            "unrounded": {"/".join(k): v for k, v in unrounded.items()}}
+            "unrounded": {"/".join(k): v for k, v in unrounded.items()},
+            **({"dated_check": checked} if checked is not None else {})}
     return CalibrationResult(fit_id=fit_id, fit=result, tables=after_tables, changes=changes,
                              report=report, metadata=meta, parameters=par, inputs=dataset)

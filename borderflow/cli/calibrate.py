@@ -56,18 +56,33 @@ def calibrate_cmd(
                                  "calibrated numbers).")] = False,
     prior_weight: Annotated[float, typer.Option(
         "--prior-weight", min=0.0, help="Weight of the distance from the prior.")] = 1.0,
+    dated_check: Annotated[bool, typer.Option(
+        "--dated-check/--no-dated-check",
+        help="After the fit, solve undisrupted dated baselines of the calibrated dataset (one "
+             "window per month of the gate observations of a month or a season) and compare "
+             "the gates with their bands as the static check does.")] = True,
+    dated_check_days: Annotated[int, typer.Option(
+        "--dated-check-days", min=1, max=21,
+        help="Days of each dated window (from the 8th of the month).")] = 7,
+    fail_on_dated_miss: Annotated[bool, typer.Option(
+        "--fail-on-dated-miss",
+        help="Exit 9 when a gate in band in the static model is out of band in the dated "
+             "baseline (for CI); the folder is written either way.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
 ) -> None:
     """Fit the estimated numbers (supply, costs, fees, dwell, prices) to normal-time observations.
 
     Method, options and the report: docs/calibration.md. Writes the fit report, the calibrated
     dataset (`<out>/dataset`, every calibrated row marked in its notes) and the prior rows as an
-    overlay (`<out>/uncalibrated`).
+    overlay (`<out>/uncalibrated`). Then checks the calibrated dataset's undisrupted dated
+    baselines against the same bands (`--no-dated-check` skips it; `--fail-on-dated-miss`
+    exits 9 when a gate in band statically is out of band dated).
     """
     from .common import _inputs, _working
 
     with _working("calibrate", as_json) as progress:
-        from borderflow.calibration import DEFAULT_PARAMETERS, FitOptions, calibrate
+        from borderflow.calibration import (DEFAULT_PARAMETERS, DatedCheckOptions, FitOptions,
+                                            calibrate)
         from borderflow.data.dataset import load_dataset
 
         options = FitOptions(prior_weight=prior_weight, rounds=rounds,
@@ -82,14 +97,18 @@ def calibrate_cmd(
                         estimates_only=not all_numbers, options=options, out=out,
                         protected=_inputs(data, overlay, ("--observations", observations),
                                           ("--targets", targets)),
-                        on_progress=lambda stage, message: progress(stage, message=message))
-    _show(res, out, as_json)
+                        on_progress=lambda stage, message: progress(stage, message=message),
+                        dated=DatedCheckOptions(days=dated_check_days) if dated_check else None)
+    _show(res, out, as_json, fail_on_dated_miss)
 
 
-def _show(res, out: Path, as_json: bool) -> None:
-    """The goodness of fit and the gates of issue 18: tables, or the ``--json`` envelope."""
+def _show(res, out: Path, as_json: bool, fail_on_dated_miss: bool = False) -> None:
+    """The goodness of fit, the gates of issue 18 and the dated-baseline check: tables and a
+    warning line per flagged gate, or the ``--json`` envelope; exit 9 with
+    ``fail_on_dated_miss`` when a gate is flagged."""
     from rich.table import Table
 
+    from borderflow.calibration.dated_check import EXIT_DATED_MISS
     from borderflow.calibration.report import DONE_WHEN
     from borderflow.present import envelope as E
     from borderflow.present.numbers import fmt
@@ -97,17 +116,27 @@ def _show(res, out: Path, as_json: bool) -> None:
     good = res.report["goodness"]
     obs = res.report["observations"]
     gates = obs[obs["obs_id"].isin(DONE_WHEN)]
+    dated = res.report.get("dated_check")
+    flagged = res.metadata.get("dated_check", {}).get("flags", [])
+    code = EXIT_DATED_MISS if fail_on_dated_miss and flagged else 0
     if as_json:
         after = good.set_index("when").loc["after"]
+        tables = {"goodness": E.table(good, title="goodness of fit, before and after"),
+                  "gates": E.table(gates, title="the gates of issue 18")}
+        if dated is not None:
+            tables["dated_check"] = E.table(dated, title="dated-baseline check")
         display.emit_json(E.envelope(
-            "calibrate", summary={"fit_id": res.fit_id, "numbers_calibrated": len(res.changes),
-                                  "within_band": int(after["within_band"]),
-                                  "fitted_observations": int(after["fitted_observations"]),
-                                  "objective": float(after["objective"])},
-            narrative=res.metadata["findings"],
-            tables={"goodness": E.table(good, title="goodness of fit, before and after"),
-                    "gates": E.table(gates, title="the gates of issue 18")},
+            "calibrate", exit_code=code,
+            summary={"fit_id": res.fit_id, "numbers_calibrated": len(res.changes),
+                     "within_band": int(after["within_band"]),
+                     "fitted_observations": int(after["fitted_observations"]),
+                     "objective": float(after["objective"]),
+                     **({"dated_flags": len(flagged)} if dated is not None else {})},
+            narrative=res.metadata["findings"] + flagged, tables=tables,
+            messages=[E.message("error" if code else "warning", line) for line in flagged],
             outputs=[("calibration_folder", out)]))
+        if code:
+            raise typer.Exit(code)
         return
     table = Table(title=f"Goodness of fit (fit {res.fit_id})")
     for col in ("when", "within band", "weighted RMSE log ratio", "objective"):
@@ -129,5 +158,32 @@ def _show(res, out: Path, as_json: bool) -> None:
         shown.add_row(r.obs_id, r.unit, f"{num(r.low)}-{num(r.high)}", num(r.model_before),
                       num(r.model_after), "yes" if r.within_after else "no")
     display.out_console.print(shown)
+    if dated is not None:
+        _show_dated(dated, num_fmt=fmt)
     display.say(f"{len(res.changes)} numbers calibrated; written to {out} (report.md, "
                 "dataset/, uncalibrated/)")
+    for line in flagged:
+        (display.error if code else display.warn)(
+            "dated baseline misses a gate the static fit meets: " + line)
+    if code:
+        raise typer.Exit(code)
+
+
+def _show_dated(dated, num_fmt) -> None:
+    """The dated-baseline check as a table: band, static, dated, in band."""
+    from rich.table import Table
+
+    table = Table(title="Dated-baseline check (undisrupted, foresight)")
+    table.add_column("observation", overflow="fold")
+    for col in ("unit", "band", "static", "dated", "in band (static/dated)"):
+        table.add_column(col, justify="right")
+    for r in dated.itertuples(index=False):
+        unit = r.unit.replace("vehicles", "trucks")
+
+        def num(x, unit=unit):
+            return num_fmt(x, unit, with_unit=False)
+
+        mark = ("yes" if r.within_static else "no") + "/" + ("yes" if r.within_dated else "no")
+        table.add_row(r.obs_id, r.unit, f"{num(r.low)}-{num(r.high)}", num(r.static),
+                      num(r.dated), mark + ("  FLAG" if r.flag else ""))
+    display.out_console.print(table)

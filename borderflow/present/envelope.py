@@ -37,7 +37,7 @@ SCHEMA = "borderflow-output/1"
 #: exit code -> status word (the command line's exit codes, see borderflow.cli)
 EXIT_STATUS: dict[int, str] = {0: "ok", 2: "input_error", 3: "solver_error", 4: "infeasible",
                                5: "unbounded", 6: "limit_reached", 7: "numerical_trouble",
-                               8: "verification_failed"}
+                               8: "verification_failed", 9: "calibration_check_failed"}
 #: path of the schema in a source checkout
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "docs" / "schema" / \
     "borderflow-output.schema.json"
