@@ -159,6 +159,8 @@ def test_calibrate_reports_the_check_and_fails_in_ci_mode(tmp_path):
     assert csv["flag"].tolist() == [True, True]
     meta = json.loads((out / "calibration.json").read_text(encoding="utf-8"))
     assert len(meta["dated_check"]["flags"]) == 2
+    first = {f: (out / f).read_bytes() for f in ("report.md", "calibration.json",
+                                                 "dated_check.csv")}
 
     strict = runner.invoke(app, args + ["--fail-on-dated-miss", "--json"])
     assert strict.exit_code == EXIT_DATED_MISS
@@ -167,7 +169,8 @@ def test_calibrate_reports_the_check_and_fails_in_ci_mode(tmp_path):
     assert env["status"] == "calibration_check_failed"
     assert env["summary"]["dated_flags"] == 2
     assert [m["level"] for m in env["messages"]] == ["error", "error"]
-    assert (out / "report.md").is_file()  # written either way
+    # written either way, byte for byte the same (no timings in the folder)
+    assert {f: (out / f).read_bytes() for f in first} == first
 
 
 def test_no_dated_check_skips_it(tmp_path):

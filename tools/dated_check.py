@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+import time
 from pathlib import Path
 
 from borderflow.calibration import DatedCheckOptions, check_dated_baseline
@@ -60,6 +61,7 @@ def main(argv: list[str]) -> int:
     except ValueError as err:
         print(f"--days: {err}", file=sys.stderr)
         return 2
+    t0 = time.process_time()
     try:
         tables = load_dataset(a.data, a.overlay)
         table, meta = check_dated_baseline(
@@ -67,10 +69,10 @@ def main(argv: list[str]) -> int:
     except InputError as err:
         print(err, file=sys.stderr)
         return 2
-    section = "\n".join(dated_section(table, meta))
+    section = "\n".join(dated_section(table, meta)) + "\n"
     print(section)
-    print(f"static solves {meta['static_cpu_s']:.1f} CPU s, dated {meta['cpu_s']:.1f} CPU s",
-          file=sys.stderr)
+    print(f"{len(meta['runs'])} dated runs; {time.process_time() - t0:.1f} CPU s in all "
+          "(this process)", file=sys.stderr)
     if a.update is not None:
         a.update.write_text(with_section(a.update.read_text(encoding="utf-8"), section),
                             encoding="utf-8")

@@ -34,7 +34,6 @@ report says so loudly, ``borderflow calibrate`` prints a warning line per flag, 
 from __future__ import annotations
 
 import datetime as dt
-import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -139,9 +138,8 @@ def dated_values(tables: InputTables, targets: Targets,
         In each observation's unit (per day); NaN for observations not checked.
     runs : list of dict
         Per month solved: ``month``, ``start``, ``days``, ``status``, ``routing``,
-        ``variables``, ``cpu_s`` (process CPU seconds of the solve and its verification),
-        ``values`` (each checked observation with days in that month: its value in the
-        window, before the months are weighted).
+        ``variables``, ``values`` (each checked observation with days in that month: its
+        value in the window, before the months are weighted).
     """
     from borderflow.api import solve
     from borderflow.options import RunOptions
@@ -154,7 +152,6 @@ def dated_values(tables: InputTables, targets: Targets,
         scenario = window(month, options)
         if progress:
             progress(f"dated baseline {scenario.horizon.start} + {options.days} days")
-        t0 = time.process_time()
         res = solve(tables, scenario, RunOptions(dispatch="foresight"), compare=False)
         per_month.append(window_values(tables, targets, res, options.days))
         s = res.summary
@@ -162,7 +159,6 @@ def dated_values(tables: InputTables, targets: Targets,
         runs.append({"month": month, "start": str(scenario.horizon.start),
                      "days": options.days, "status": s.get("status"),
                      "routing": s.get("routing"), "variables": s.get("variables"),
-                     "cpu_s": round(time.process_time() - t0, 1),
                      "values": {o: float(v) for o, v in zip(
                          targets.table["obs_id"][here], per_month[-1][here])}})
     values = np.full(len(targets.table), np.nan)
@@ -218,8 +214,8 @@ def dated_check(tables: InputTables, targets: Targets, static: np.ndarray,
     table : DataFrame
         :func:`dated_table`.
     meta : dict
-        ``options``, ``runs`` (:func:`dated_values`), ``flags`` (:func:`flags`),
-        ``cpu_s`` (sum over the runs).
+        ``options``, ``runs`` (:func:`dated_values`), ``flags`` (:func:`flags`). No
+        timings: a calibration folder is byte-identical for the same inputs and options.
     """
     options = options or DatedCheckOptions()
     dated, runs = dated_values(tables, targets, options, progress)
@@ -228,8 +224,7 @@ def dated_check(tables: InputTables, targets: Targets, static: np.ndarray,
                                "year": options.year,
                                "max_period_days": options.max_period_days,
                                "dispatch": "foresight"},
-                   "runs": runs, "flags": flags(table),
-                   "cpu_s": round(sum(r["cpu_s"] for r in runs), 1)}
+                   "runs": runs, "flags": flags(table)}
 
 
 def check_dated_baseline(tables: InputTables, observations=None, targets=None,
@@ -252,7 +247,7 @@ def check_dated_baseline(tables: InputTables, observations=None, targets=None,
     Returns
     -------
     table, meta
-        As :func:`dated_check`; ``meta["static_cpu_s"]`` the CPU seconds of the static solves.
+        As :func:`dated_check`.
 
     Raises
     ------
@@ -263,10 +258,7 @@ def check_dated_baseline(tables: InputTables, observations=None, targets=None,
     from .targets import read_targets
 
     tg = read_targets(tables, observations, targets)
-    t0 = time.process_time()
     if progress:
         progress("static model, every month")
     static = observation_values(tables, tg)
-    static_cpu = round(time.process_time() - t0, 1)
-    table, meta = dated_check(tables, tg, static, options, progress)
-    return table, {**meta, "static_cpu_s": static_cpu}
+    return dated_check(tables, tg, static, options, progress)

@@ -148,14 +148,15 @@ def dated_section(table: pd.DataFrame | None, meta: dict | None) -> list[str]:
         return []
     o = meta["options"]
     runs = meta["runs"]
-    solved = ", ".join(f"{r['start']} ({r['routing']}, {r['cpu_s']:.1f} CPU s)" for r in runs)
+    solved = ", ".join(f"{r['start']} ({r['routing']}, {r['variables']:,} variables)"
+                       for r in runs)
     lines = ["## Dated-baseline check", "",
              (f"The calibrated dataset solved as undisrupted dated baselines ({o['dispatch']} "
               f"dispatch, {o['days']} days from day {o['start_day']} of each month an "
-              f"observation's period touches, {o['year']}): {solved or 'none'}; "
-              f"{meta['cpu_s']:.1f} CPU s in all. Each gate observation of a month or a season "
-              f"(at most {o['max_period_days']} days) compared with its band as the static "
-              "check does (docs/calibration.md, \"The dated-baseline check\")."), ""]
+              f"observation's period touches, {o['year']}): {solved or 'none'}. Each gate "
+              f"observation of a month or a season (at most {o['max_period_days']} days) "
+              "compared with its band as the static check does (docs/calibration.md, "
+              "\"The dated-baseline check\")."), ""]
     flagged = meta.get("flags", [])
     if flagged:
         lines += [f"**WARNING: {len(flagged)} gate(s) in band in the static model are out of "
