@@ -2,8 +2,8 @@
 run as they do in the static model the fit was made in?
 
 The fit (:mod:`.fit`) and the report's ``model_after`` use the static model: one representative
-day per month. Dated runs build another model (queues, days, no congestion tiers; since issue 18
-part B no destination-share rows either until they were added per day), so a number fitted in
+day per month. Dated runs build another model (days and queues; no congestion tiers, which are
+static only; no destination-share rows before they are added per day), so a number fitted in
 one can send freight elsewhere in the other. Session 16 found such a defect only by its
 consequence (no Lang Son winter queue); this check finds it at calibration time.
 
