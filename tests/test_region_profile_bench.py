@@ -19,10 +19,16 @@ import targets  # noqa: E402
 
 
 def test_opt_in_runs_are_in_no_mode():
+    """The opt-in runs (no budget) are in no mode; each mode's target-4 dated arm is the
+    profile with a CPU budget (900 CPU s in the full mode), stopping itself before the
+    harness's cap."""
     for name in ("quick", "full"):
         specs = [s for _, group in plan.plan(plan.MODES[name], lambda n: Path(f"v{n}"))
                  for s in group]
-        assert specs and not any(s.get("approach") == "dated-profile" for s in specs)
+        profiled = [s for s in specs if s.get("approach") == "dated-profile"]
+        assert specs and len(profiled) == 1 and profiled[0]["budget_cpu_s"] <= 900
+        assert profiled[0]["stop_s"] < profiled[0]["cap_s"]
+    assert not any("budget_cpu_s" in spec for _, (spec,) in plan.OPT_IN.values())
     bench, (spec,) = plan.OPT_IN["region-dated-10x"]
     assert bench == "region" and spec["scale"] == 10 and spec["days"] == 30
     assert spec["hour_bounds"] and spec["aggregate_streams"] and spec["label_bound"]
@@ -88,3 +94,30 @@ def test_a_run_stopped_in_the_verifier_keeps_its_result_and_says_the_check_is_mi
     out = region_profile._bench_row(row)
     assert out["label"] == "certified"
     assert out["error"] == "stopped after 900 s wall in verify (the result: certified)"
+
+
+def test_a_run_stopped_at_its_budget_is_a_measurement_with_its_gap_bound():
+    """Stopped at the CPU budget after two passes: no error, the last restricted LP objective
+    and the last pass's gap bound, never "optimal"; target 4 then MEASURED. Stopped before
+    any pass: the objective has no bound, and target 4 only PARTLY MEASURED."""
+    row = {"error": "stopped at the budget of 900 CPU s", "stage": "warm_or_solve",
+           "events": EVENTS, "cpu_s": 21.0, "peak_mb": 900,
+           **region_profile.last_known(EVENTS)}
+    out = region_profile._bench_row(row)
+    assert "error" not in out and out["objective_usd"] == -12.0
+    assert out["gap_bound_usd"] == 40.0
+    assert out["label"] == "restricted (stopped at the budget; gap bound 40.00 USD)"
+    assert out["budget_stop"] == ("stopped at the budget of 900 CPU s in warm_or_solve, "
+                                  "after 2 pricing pass(es)")
+    dated = {"bench": "region", "approach": "dated-profile", "scale": 10, "days": 30,
+             "child_cpu_s": 905.0, "peak_rss_mb": 3000.0, **out}
+    (target,) = [t for t in targets.targets([_static(), dated]) if t.name.startswith("4.")]
+    assert target.status == "MEASURED" and "optimal" not in target.measured
+    assert "restricted objective -12.00 USD" in target.measured
+    early = EVENTS[:2]
+    out = region_profile._bench_row({**row, "events": early,
+                                     **region_profile.last_known(early)})
+    assert out["gap_bound_usd"] is None and "gap bound unknown" in out["label"]
+    (target,) = [t for t in targets.targets([_static(), {**dated, **out}])
+                 if t.name.startswith("4.")]
+    assert target.status == "PARTLY MEASURED"

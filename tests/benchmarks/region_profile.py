@@ -202,10 +202,13 @@ def _from_point_options(inner, from_point: dict):
     return set_option
 
 
-def watchdog(limit_mb: int, stop_after_s: float | None = None, on_stop=None) -> None:
-    """Stop the process (exit 3) once resident memory passes ``limit_mb`` or, with
-    ``stop_after_s``, that many wall seconds have passed; the line says in which stage
-    (``on_stop(row)`` prints it instead, e.g. in the benchmark's format)."""
+def watchdog(limit_mb: int, stop_after_s: float | None = None, on_stop=None,
+             stop_cpu_s: float | None = None) -> None:
+    """Stop the process (exit 3) once resident memory passes ``limit_mb``, with
+    ``stop_after_s`` once that many wall seconds have passed, or with ``stop_cpu_s`` once the
+    process has used that many CPU seconds (a budget: the row then says ``stopped at the
+    budget``); the line says in which stage (``on_stop(row)`` prints it instead, e.g. in the
+    benchmark's format)."""
     start = time.perf_counter()
 
     def watch():
@@ -214,9 +217,12 @@ def watchdog(limit_mb: int, stop_after_s: float | None = None, on_stop=None) -> 
             rss = _rss_mb()
             peak = max(peak, rss)
             late = stop_after_s is not None and time.perf_counter() - start > stop_after_s
-            if rss > limit_mb or late:
-                row = {**OUTCOME, "error": f"memory {rss} MB over {limit_mb} MB" if not late
-                       else f"stopped after {stop_after_s:.0f} s wall",
+            spent = stop_cpu_s is not None and _cpu() > stop_cpu_s
+            if rss > limit_mb or late or spent:
+                why = f"stopped at the budget of {stop_cpu_s:.0f} CPU s" if spent else \
+                    f"stopped after {stop_after_s:.0f} s wall" if late else \
+                    f"memory {rss} MB over {limit_mb} MB"
+                row = {**OUTCOME, "error": why,
                        "stage": STAGE[0], "events": EVENTS, "cpu_s": round(_cpu(), 2),
                        "peak_mb": peak, "stages": summarize(EVENTS)}
                 if on_stop is None:
@@ -423,8 +429,11 @@ def child(spec: dict) -> dict:
     in ``spec["folder"]`` (spec keys: :func:`parser`'s option names with ``_``, e.g.
     ``days``, ``hour_bounds``, ``aggregate_streams``, ``rounds``, ``time_limit``,
     ``max_mb``; ``stop_s``: wall seconds after which the child reports where it stopped
-    itself, before the harness's ``cap_s`` would kill it silently). The verifier runs on a
-    finished result. The row keeps the per-stage CPU seconds and the events."""
+    itself, before the harness's ``cap_s`` would kill it silently; ``budget_cpu_s``: CPU
+    seconds after which it reports what it reached, a measurement: ``budget_stop`` says
+    where, ``objective_usd`` is the last restricted LP's and ``label`` states its gap bound,
+    never "optimal"). The verifier runs on a finished result. The row keeps the per-stage
+    CPU seconds and the events."""
     args = parser().parse_args([spec["folder"], "--verify"])
     for key, value in spec.items():
         if hasattr(args, key) and key != "folder":
@@ -436,7 +445,8 @@ def child(spec: dict) -> dict:
     def stopped(row: dict) -> None:  # the watchdog's line, in the benchmark's format
         print(MARK + json.dumps(_bench_row({**row, **last_known(row["events"])})), flush=True)
 
-    watchdog(args.max_mb, spec.get("stop_s"), on_stop=stopped)
+    watchdog(args.max_mb, spec.get("stop_s"), on_stop=stopped,
+             stop_cpu_s=spec.get("budget_cpu_s"))
     return _bench_row(profile(args))
 
 
@@ -448,6 +458,18 @@ def _bench_row(row: dict) -> dict:
     out["events"] = [{k: v for k, v in e.items() if k != "wall"} for e in row.get("events", [])]
     if row.get("error") and row.get("label"):  # stopped in the verifier: the result stands
         out["error"] = f"{row['error']} in {row.get('stage')} (the result: {row['label']})"
+    elif str(row.get("error")).startswith("stopped at the budget") and \
+            row.get("passes_done") is not None:  # what the run reached in its budget
+        out.pop("error")
+        lp, gap = row.get("last_lp_objective_usd"), row.get("last_gap_bound_usd")
+        out["budget_stop"] = (f"{row['error']} in {row.get('stage')}, after "
+                              f"{row['passes_done']} pricing pass(es)")
+        out["objective_usd"] = lp
+        out["gap_bound_usd"] = gap if lp is not None else None
+        out["label"] = ("no LP optimum within the budget" if lp is None else
+                        "restricted (stopped at the budget; gap bound "
+                        + ("unknown: no pricing pass finished" if gap is None
+                           else f"{gap:,.2f} USD") + ")")
     elif row.get("error") and row.get("passes_done") is not None:  # stopped by the watchdog
         gap = row.get("last_gap_bound_usd")
         out["error"] = (f"{row['error']} in {row.get('stage')}, after {row['passes_done']} "

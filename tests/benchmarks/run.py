@@ -50,7 +50,9 @@ What each ``bench`` measures:
     samples end to end on 2 workers.
 ``region``
     Target 4: a synthetic region N times the embedded one (:mod:`region_scale`), static and a
-    30-day dated run (capped: ``cap_s``). Opt-in, in no mode: ``--only region-dated-10x``
+    30-day dated run stage by stage with a CPU budget (``budget_cpu_s``, 900 in the full
+    mode: :func:`region_profile.child` reports what it reached, the restricted LP objective
+    with its gap bound, never "optimal"). Opt-in, in no mode: ``--only region-dated-10x``
     (also ``-1x``, ``-2x``; :data:`plan.OPT_IN`) runs the 30-day dated run stage by stage
     (:func:`region_profile.child`: hour bounds, stream queues, build, each pricing pass and
     LP re-solve in CPU s, peak MB, the verifier, ``certified`` or ``restricted`` with its

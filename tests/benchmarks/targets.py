@@ -192,9 +192,11 @@ def target_4(rows: list[dict]) -> Target:
     threshold = "measured (no threshold): static and 30-day dated, 10x region"
     region = [r for r in _of(rows, "region") if (r.get("scale") or 0) >= 10]
     static = next((r for r in region if r.get("approach") == "static"), None)
-    # the opt-in stage-by-stage run (plan.OPT_IN) where it finished, else the capped one
+    # the stage-by-stage run where it finished (plan.OPT_IN), else the mode's run to its CPU
+    # budget, else a capped one
     profiled = [r for r in region if r.get("approach") == "dated-profile"]
-    dated = next((r for r in profiled if not r.get("error")), None) or \
+    dated = next((r for r in profiled if not r.get("error") and not r.get("budget_stop")),
+                 None) or next((r for r in profiled if not r.get("error")), None) or \
         next((r for r in region if r.get("approach") == "dated"), None) or \
         next(iter(profiled), None)
     if static is None and dated is None:
@@ -206,10 +208,16 @@ def target_4(rows: list[dict]) -> Target:
             why = "no row" if r is None else r.get("error") or r.get("status")
             parts.append(f"{name}: not finished ({why})")
             continue
-        done += 1
+        # a run stopped at its CPU budget is measured where it reached a restricted LP with
+        # a proven gap bound (region_profile._bench_row), partly where it did not
+        done += 1 if not r.get("budget_stop") or r.get("gap_bound_usd") is not None else 0.5
         wall = "" if r.get("total_s") is None else f"{r['total_s']:.1f} s, "
+        reached = "" if not r.get("budget_stop") else (
+            f" ({r['budget_stop']}"
+            + ("" if r.get("objective_usd") is None else
+               f"; restricted objective {r['objective_usd']:,.2f} USD") + ")")
         parts.append(f"{name}: {wall}{r.get('child_cpu_s') or 0:.1f} "
-                     f"CPU s, {r['peak_rss_mb']:,.0f} MB, {r.get('label', '')}")
+                     f"CPU s, {r['peak_rss_mb']:,.0f} MB, {r.get('label', '')}{reached}")
     status = "MEASURED" if done == 2 else "PARTLY MEASURED" if done else NOT_MEASURED
     return Target("4. region 10x", threshold, "; ".join(parts), status)
 
