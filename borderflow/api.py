@@ -124,6 +124,7 @@ class Result:
     _inputs: InputTables | None = field(default=None, repr=False)
     _net: FreightNetwork | None = field(default=None, repr=False)
     _data: tuple = field(default=(None, ()), repr=False)
+    _raw: dict | None = field(default=None, repr=False)
 
     # ---- what the result was solved on (loaded on first use for a result read from disk)
     @property
@@ -153,6 +154,14 @@ class Result:
         """:attr:`summary` as a :class:`~borderflow.model.summary.RunSummary` (attributes;
         ``RunSummary.unit(name)`` gives a field's unit)."""
         return RunSummary.from_dict(self.summary)
+
+    @property
+    def raw_summary(self) -> dict:
+        """:attr:`summary` at the solver's full precision (a copy), for arithmetic on its
+        numbers: differences of objectives, sums over runs (:attr:`summary` is rounded to ten
+        significant digits, as quoted and as ``summary.json`` holds it). The same fields; for
+        a result read from a run folder, :attr:`summary` itself (the folder keeps no more)."""
+        return dict(self._raw if self._raw is not None else self.summary)
 
     @property
     def name(self) -> str:
@@ -420,7 +429,7 @@ def solve(dataset: InputTables, scenario: Scenario | None = None,
                   comparison=None if diff is None else MappingProxyType(diff),
                   story=story(run.results, diff,
                               product_names=Names.from_tables(dataset).products),
-                  verification=report, _inputs=dataset, _net=run.net)
+                  verification=report, _inputs=dataset, _net=run.net, _raw=summary)
 
 
 def _units(summary: dict, scenario: Scenario) -> str:
@@ -438,7 +447,7 @@ def _baseline(run: Run, progress: ProgressCallback) -> Result:
     summary = {**tables.summary, "units": _units(tables.summary, net.scenario)}
     return Result(scenario=net.scenario, summary=clean_summary(summary),
                   tables=MappingProxyType(tables.tables()), metadata=metadata,
-                  story=story(tables), _inputs=run.tables, _net=net)
+                  story=story(tables), _inputs=run.tables, _net=net, _raw=summary)
 
 
 def read_result(folder: Path | str, data: Path | str | None = None, overlays=()) -> Result:

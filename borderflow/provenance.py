@@ -22,7 +22,7 @@ from borderflow.model.routes import RouteOptions
 from borderflow.options import RunOptions
 from borderflow.solvers.highs import SolverOptions, solver_version
 
-__all__ = ["library_versions", "provenance", "run_metadata"]
+__all__ = ["library_versions", "provenance", "run_metadata", "shared_path"]
 
 
 def run_metadata(tables: InputTables, scenario: Scenario | None, options: RunOptions,
@@ -78,3 +78,17 @@ def _versions() -> dict[str, str]:
         except importlib.metadata.PackageNotFoundError:  # pragma: no cover
             out[dist] = "not installed"
     return out
+
+
+def shared_path(path: Path | str, tables: InputTables) -> str:
+    """A dataset file's path as a record meant to be shared shows it (``uncertainty.json``,
+    ``summary.txt``): relative to the working directory when it lies under it (as messages show
+    paths, :func:`~borderflow.data.errors.display_path`), else, for a file in one of the
+    dataset's folders (the embedded one, an overlay), ``<folder name>/<file name>``, so that
+    neither names the machine's folders; any other file as given."""
+    shown = display_path(path)
+    if not Path(shown).is_absolute():
+        return shown
+    folders = {Path(f).resolve().parent for files in tables.sources.values() for f in files}
+    where = Path(path).resolve()
+    return f"{where.parent.name}/{where.name}" if where.parent in folders else str(path)

@@ -76,8 +76,9 @@ def reopening_spread(dataset, scenario: Scenario, options: RunOptions | None = N
     options : RunOptions, optional
         ``dispatch`` is set to ``realistic``.
     solve : callable, optional
-        ``solve(dataset, scenario, options) -> summary dict`` (default: the pipeline's
-        :func:`borderflow.pipeline.run_scenario`, verified results not written).
+        ``solve(dataset, scenario, options) -> summary dict`` (default: :func:`borderflow.solve`
+        alone, ``compare=False``, its :attr:`~borderflow.Result.raw_summary`: verified, not
+        written).
 
     Returns
     -------
@@ -88,10 +89,10 @@ def reopening_spread(dataset, scenario: Scenario, options: RunOptions | None = N
     """
     options = replace(options or RunOptions(), dispatch="realistic")
     if solve is None:
-        from borderflow.pipeline import run_scenario
+        from borderflow.api import solve as solve_api
 
         def solve(d, s, o):
-            return run_scenario(d, s, o).results.summary
+            return solve_api(d, s, o, compare=False).raw_summary
     rows = []
     for p, days, branch in reopening_branches(scenario):
         summary = solve(dataset, branch, options)

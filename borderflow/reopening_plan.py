@@ -46,6 +46,7 @@ from borderflow.model.results import extract_results
 from borderflow.model.routes import enumerate_routes
 from borderflow.model.size import check_model_size
 from borderflow.options import RunOptions
+from borderflow.provenance import run_metadata
 from borderflow.reopening import reopening_branches, reopening_spread
 from borderflow.reopening_bound import bound_summary, foresight_bounds
 from borderflow.runfolder import Claim
@@ -255,8 +256,6 @@ def reopening_plan(tables: InputTables, scenario: Scenario, options: RunOptions 
                         "realistic_objective_usd": float(
                             (p * table["realistic_objective_usd"]).sum())})
     summary["total_seconds"] = time.perf_counter() - t0
-    from borderflow.pipeline import run_metadata
-
     names_ = tuple(sorted(set(scenario.crossings_named())))
     metadata = {**run_metadata(tables, scenario, options, *options.effective(True, names_)),
                 "kind": "reopening tree"}

@@ -164,7 +164,8 @@ class ResponseResult:
     portfolios: pd.DataFrame
     metadata: dict = field(default_factory=dict)
     backlog: pd.DataFrame = field(default_factory=pd.DataFrame)
-    #: the best set re-solved as a plain scenario (:func:`resolve`), and the menu's levers
+    #: the best set re-solved as a plain scenario (:func:`resolve`: a :class:`borderflow.Result`),
+    #: and the menu's levers
     best_run: object = None
     menu: list = field(default_factory=list)
 
@@ -232,7 +233,7 @@ class ResponseResult:
         from borderflow.gis import levers_layer
 
         picked = set(self.best["levers"].split(";"))
-        return levers_layer(self.best_run.net, [lv.event for lv in self.menu],
+        return levers_layer(self.best_run.network, [lv.event for lv in self.menu],
                             names=[lv.name for lv in self.menu],
                             chosen=[lv.name in picked for lv in self.menu])
 
@@ -394,26 +395,26 @@ def respond(dataset: InputTables, scenario: Scenario, menu: Path | str, budget_u
 def resolve(dataset: InputTables, scenario: Scenario, chosen: list[Lever],
             options: RunOptions) -> dict:
     """The scenario with ``chosen`` levers as plain events, solved and verified the usual way
-    (:func:`borderflow.pipeline.run_scenario`, :func:`borderflow.verify.verify_results`): the
-    independent check of a portfolio's cost, and its spoilage and backlog per gate. ``options``
-    should fix the MIP's route options (a dated run caps routes per product and keeps those
-    through the gates named: the MIP's gates are every lever's), so that the two costs are
-    over the same routes.
+    (:func:`borderflow.solve`, alone: ``compare=False``): the independent check of a
+    portfolio's cost, and its spoilage and backlog per gate. ``options`` should fix the MIP's
+    route options (a dated run caps routes per product and keeps those through the gates
+    named: the MIP's gates are every lever's), so that the two costs are over the same routes.
 
     Returns
     -------
     dict
-        ``model_cost`` (USD, or USD/day static), ``spoiled_t``, ``verified`` (bool),
+        ``model_cost`` (USD, or USD/day static; at full precision,
+        :attr:`borderflow.Result.raw_summary`), ``spoiled_t``, ``verified`` (bool),
         ``backlog`` (the run's backlog episodes: gate, direction, start, peak, clear date),
-        ``run`` (the solved run).
+        ``run`` (the solved :class:`borderflow.Result`).
     """
-    from borderflow.pipeline import run_scenario
-    from borderflow.verify import verify_results
+    from borderflow.api import solve
 
     events = scenario.events + tuple(lv.event for lv in chosen)
-    run = run_scenario(dataset, scenario.model_copy(update={"events": events}), options)
-    report = verify_results(run.results, dataset, run.net.scenario, run.net)
-    summary = run.results.summary
+    res = solve(dataset, scenario.model_copy(update={"events": events}), options,
+                compare=False)
+    summary = res.raw_summary
     return {"model_cost": float(summary["objective_usd"]),
             "spoiled_t": float(summary.get("spoiled_t", np.nan)),
-            "verified": bool(report["ok"].all()), "backlog": run.results.backlog, "run": run}
+            "verified": bool(res.verification["ok"].all()), "backlog": res.tables["backlog"],
+            "run": res}

@@ -10,6 +10,7 @@ USD/truck), so the LP prefers to queue.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import importlib.util
 import textwrap
 from pathlib import Path
@@ -426,3 +427,33 @@ def crossing_trucks(run, crossing: str, product: str, t_per_truck: float = 20.0)
     return float(f.loc[(f["kind"] == "crossing") & (f["element_id"] == crossing)
                        & (f["direction"] == "a_to_b") & (f["product_id"] == product),
                        "flow_t"].sum()) / t_per_truck
+
+
+def gate_allocation_usd_per_truck(g, p, duals, path, market, age: int, eta: float) -> float:
+    """Brute-force reduced cost (USD/truck) of giving an initial queue entry of ``age`` days at
+    ``path``'s last crossing to its stream (dual ``eta``): the least of expiring, staying queued
+    to the end of the model and departing on a day its wait allows (the gate-day duals of
+    ``duals``, a :class:`~borderflow.model.dated_pricing.DatedDuals`)."""
+    P, n, omega = p.payload_t_per_truck, duals.n_periods, duals.waiting_cost_usd_per_truck_day
+    x = [a for a in path if g.crossing[a] >= 0]
+    H = float(g.hours[path].sum())
+    og = float(g.hours[path[:path.index(x[-1])]].sum())
+    wait = min(duals.max_wait_days, max(0, math.floor((p.shelf_life_h - H) / 24)))
+    k = int((H - og) // 24)
+    e = max(0, wait - age + 1)
+    best = e * omega + P * p.penalty_usd_per_t - eta if e < n else n * omega - eta
+    c, d = int(g.crossing[x[-1]]), int(g.direction[x[-1]])
+    for day in range(min(wait - age, n - 1) + 1):
+        if duals.closed[c, d, day]:
+            continue
+        gate = duals.capacity_usd_per_truck[c, d, day] + (
+            duals.empty_return_share * duals.capacity_usd_per_truck[
+                c, 1 - d, day + duals.empty_return_days]
+            if day + duals.empty_return_days < n else 0.0)
+        if not p.perishable and duals.priority_usd_per_truck is not None:
+            gate += duals.priority_usd_per_truck[c, d, day]
+        lam = duals.market_usd_per_t.get((g.node_ids[market], p.product_id, day + k), 0.0) \
+            if day + k < n else 0.0
+        best = min(best, day * omega + gate + P * (lam - dict(p.markets)[g.node_ids[market]])
+                   - eta)
+    return best

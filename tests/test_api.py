@@ -344,3 +344,24 @@ def test_label_directions_names_each_direction_by_its_countries(ds):
     assert list(labelled.columns) == ["crossing_id", "direction", "dir"]
     assert labelled["dir"].str.contains("→").all()
     assert labelled["dir"].iloc[0] != labelled["dir"].iloc[1]
+
+
+def test_raw_summary_keeps_the_digits_the_quoted_summary_rounds(tmp_path):
+    """``Result.raw_summary``: the solver's numbers at full precision. At a price of USD
+    1,000.123456789/t the day's objective is 200 x (11 - 1,000.123456789) = -197,824.6913578
+    USD, 13 significant digits; ``summary`` quotes ten (-197,824.6914), ``raw_summary`` keeps
+    them all, and a folder read back keeps only what it wrote."""
+    t = tiny.base_tables()
+    t["markets"].loc[0, "price_usd_per_t"] = 1000.123456789
+    ds = bf.load_dataset(tiny.write(tmp_path / "data", t), check_borders=False)
+    res = bf.solve(ds, bf.Scenario.closing(["x2"]))
+    exact = 200 * (11 - 1000.123456789)
+    raw = res.raw_summary
+    assert raw["objective_usd"] == pytest.approx(exact, rel=1e-13, abs=0)
+    assert res.summary["objective_usd"] == -197824.6914 != raw["objective_usd"]
+    assert clean_summary(raw)["objective_usd"] == res.summary["objective_usd"]
+    assert res.baseline.raw_summary["objective_usd"] == pytest.approx(exact, rel=1e-13, abs=0)
+    raw["objective_usd"] = 0.0  # a copy: the result is not changed
+    assert res.raw_summary["objective_usd"] == pytest.approx(exact, rel=1e-13, abs=0)
+    again = bf.read_result(res.write(tmp_path / "run"))
+    assert again.raw_summary == again.summary

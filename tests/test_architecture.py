@@ -167,6 +167,36 @@ def test_notebooks_use_the_documented_api_only():
         assert set(re.findall(r"\bbf\.(\w+)", code)) <= set(bf.__all__), nb.name
 
 
+#: the only modules besides api.py that solve a scenario through the pipeline's whole-run
+#: stages, each for a reason docs/api.md ("Below the API") gives: the robust plan reads the
+#: kept model's route_flow values and re-uses its network and routes
+WHOLE_RUN_STAGES_ALLOWED = {"borderflow/robust.py"}
+
+
+def whole_run_calls(source: str) -> list[str]:
+    """The pipeline's whole-run stages ``source`` calls: ``run_scenario`` (load -> network ->
+    model -> solve -> results) and ``solve_baseline`` (the warm baseline re-solve)."""
+    import ast
+
+    names = {"run_scenario", "solve_baseline"}
+    return [n.func.id if isinstance(n.func, ast.Name) else n.func.attr
+            for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Call)
+            and (getattr(n.func, "id", None) in names or getattr(n.func, "attr", None) in names)]
+
+
+def test_the_workflow_is_spelled_once():
+    """Only ``bf.solve`` strings the stages of a run together: every other module that solves
+    a scenario and its baseline (responses' re-solve, the reopening policy runs, the rebuilt
+    uncertainty samples) calls the public API, or keeps a model through ``pipeline.prepare``."""
+    found = {f.relative_to(ROOT).as_posix()
+             for package in PACKAGES for f in (ROOT / package).rglob("*.py")
+             if whole_run_calls(f.read_text(encoding="utf-8"))}
+    assert found - {"borderflow/api.py", "borderflow/pipeline.py"} <= WHOLE_RUN_STAGES_ALLOWED
+    assert whole_run_calls("run = run_scenario(t, s, o)") == ["run_scenario"]
+    assert whole_run_calls("_, b = pipeline.solve_baseline(run)") == ["solve_baseline"]
+    assert not whole_run_calls('"""run_scenario() in words"""')
+
+
 def test_the_private_import_check_sees_one():
     assert private_imports("from borderflow.appraisal.run import _closure_events, appraise") == [
         "borderflow.appraisal.run._closure_events"]

@@ -11,6 +11,7 @@ from borderflow.model.dated_pricing import DatedDuals, _Days, initial_queue_boun
 from borderflow.model.initial_pricing import price_initial_entry
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from helpers import gate_allocation_usd_per_truck
 from pricing_cases import dated_instances, routes, tiny_inputs
 
 DIRS = ("a_to_b", "b_to_a")
@@ -78,35 +79,6 @@ def test_no_route_can_wait_out_the_closure_the_relaxed_bound_could():
     assert found.bound_usd_per_truck > 0.0
 
 
-# ---- brute force ---------------------------------------------------------------------------
-def _allocation(g, p, duals, path, market, age: int, eta: float) -> float:
-    """Reduced cost (USD/truck) of giving an entry at ``path``'s last crossing to its stream:
-    the least of expiring, staying queued to the end and departing on a day it may."""
-    P, n, omega = p.payload_t_per_truck, duals.n_periods, duals.waiting_cost_usd_per_truck_day
-    x = [a for a in path if g.crossing[a] >= 0]
-    H = float(g.hours[path].sum())
-    og = float(g.hours[path[:path.index(x[-1])]].sum())
-    wait = min(duals.max_wait_days, max(0, math.floor((p.shelf_life_h - H) / 24)))
-    k = int((H - og) // 24)
-    e = max(0, wait - age + 1)
-    best = e * omega + P * p.penalty_usd_per_t - eta if e < n else n * omega - eta
-    c, d = int(g.crossing[x[-1]]), int(g.direction[x[-1]])
-    for day in range(min(wait - age, n - 1) + 1):
-        if duals.closed[c, d, day]:
-            continue
-        gate = duals.capacity_usd_per_truck[c, d, day] + (
-            duals.empty_return_share * duals.capacity_usd_per_truck[
-                c, 1 - d, day + duals.empty_return_days]
-            if day + duals.empty_return_days < n else 0.0)
-        if not p.perishable and duals.priority_usd_per_truck is not None:
-            gate += duals.priority_usd_per_truck[c, d, day]
-        lam = duals.market_usd_per_t.get((g.node_ids[market], p.product_id, day + k), 0.0) \
-            if day + k < n else 0.0
-        best = min(best, day * omega + gate + P * (lam - dict(p.markets)[g.node_ids[market]])
-                   - eta)
-    return best
-
-
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(dated_instances(), st.integers(0, 2), st.sampled_from([0.0, 500.0, 5000.0]))
 def test_initial_search_equals_brute_force(instance, age, eta):
@@ -118,7 +90,7 @@ def test_initial_search_equals_brute_force(instance, age, eta):
     for gate in range(len(g.arc_ids)):
         if g.crossing[gate] < 0:
             continue
-        brute = min((_allocation(g, p, duals, path, m, age, eta)
+        brute = min((gate_allocation_usd_per_truck(g, p, duals, path, m, age, eta)
                      for m, path in routes(g, p, case.origin)
                      if [a for a in path if g.crossing[a] >= 0][-1:] == [gate]),
                     default=math.inf)
@@ -129,7 +101,8 @@ def test_initial_search_equals_brute_force(instance, age, eta):
             assert found.bound_usd_per_truck == pytest.approx(brute, abs=1e-7)
             assert found.value_usd_per_truck == pytest.approx(brute, abs=1e-7)
             path = list(found.arcs)
-            assert _allocation(g, p, duals, path, int(g.head[path[-1]]), age, eta) == \
+            market = int(g.head[path[-1]])
+            assert gate_allocation_usd_per_truck(g, p, duals, path, market, age, eta) == \
                 pytest.approx(brute, abs=1e-7)
         else:
             assert -1e-7 <= found.bound_usd_per_truck <= brute + 1e-7

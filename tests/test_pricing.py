@@ -17,6 +17,7 @@ from borderflow.model.dated_pricing import (
 from borderflow.model.pricing import StaticDuals, price_static
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from helpers import gate_allocation_usd_per_truck
 from pricing_cases import (
     cases,
     dated_instances,
@@ -249,7 +250,6 @@ def test_initial_queue_bound_is_below_every_allocation(instance, age, eta):
         return
     bounds = initial_queue_bounds(g, p, duals, [(c, d, age) for c, d in gates],
                                   [eta] * len(gates))
-    P, n, omega = p.payload_t_per_truck, duals.n_periods, duals.waiting_cost_usd_per_truck_day
     for row in bounds.itertuples():
         exact = math.inf
         for market, path in routes(g, p, case.origin):
@@ -257,27 +257,8 @@ def test_initial_queue_bound_is_below_every_allocation(instance, age, eta):
             if not x or (g.crossing_ids[g.crossing[x[-1]]], ("a_to_b", "b_to_a")[
                     g.direction[x[-1]]]) != (row.crossing_id, row.direction):
                 continue
-            H = float(g.hours[path].sum())
-            og = float(g.hours[path[:path.index(x[-1])]].sum())
-            wait = min(duals.max_wait_days, max(0, math.floor((p.shelf_life_h - H) / 24)))
-            k = int((H - og) // 24)
-            expire = max(0, wait - age + 1)
-            exact = min(exact, expire * omega + P * p.penalty_usd_per_t - eta if expire < n
-                        else n * omega - eta)  # expires, or is still queued at the end
-            for day in range(min(wait - age, n - 1) + 1):
-                c, d = int(g.crossing[x[-1]]), int(g.direction[x[-1]])
-                if duals.closed[c, d, day]:
-                    continue
-                gate = duals.capacity_usd_per_truck[c, d, day] + (
-                    duals.empty_return_share * duals.capacity_usd_per_truck[
-                        c, 1 - d, day + duals.empty_return_days]
-                    if day + duals.empty_return_days < n else 0.0)
-                if not p.perishable and duals.priority_usd_per_truck is not None:
-                    gate += duals.priority_usd_per_truck[c, d, day]
-                lam = duals.market_usd_per_t.get((g.node_ids[market], "p", day + k), 0.0) \
-                    if day + k < n else 0.0
-                exact = min(exact, day * omega + gate + P * (lam - dict(p.markets)[
-                    g.node_ids[market]]) - eta)
+            exact = min(exact, gate_allocation_usd_per_truck(g, p, duals, path, market, age,
+                                                             eta))
         assert row.bound_usd_per_truck <= exact + 1e-7
 
 

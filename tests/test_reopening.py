@@ -107,3 +107,20 @@ def test_bad_scenario_lines_name_row_and_field(line, message):
 
     with pytest.raises(InputError, match=message):
         Scenario.from_yaml_text(f"name: a\nhorizon: {{start: 2024-01-01, days: 6}}\n{line}\n")
+
+
+def test_the_default_solve_is_the_public_api(tmp_path, tiny_tables):
+    """With no ``solve`` given, each branch goes through ``bf.solve`` (alone, verified; its
+    full-precision ``raw_summary``): the hand-computed spread of odds {3: 0.5, 5: 0.5}."""
+    import tiny
+
+    import borderflow as bf
+    from borderflow.reopening import reopening_spread
+
+    ds = bf.load_dataset(tiny.write(tmp_path / "data", realistic_network(tiny_tables)),
+                         check_borders=False)
+    rows = reopening_spread(ds, dated("odds", 8, _uncertain({3: 0.5, 5: 0.5}))).set_index(
+        "reopens")
+    assert rows["value_of_foresight_usd"].iloc[:2].tolist() == pytest.approx([2000, 5000],
+                                                                              abs=1e-6)
+    assert rows.loc["expected", "value_of_foresight_usd"] == pytest.approx(3500, abs=1e-6)

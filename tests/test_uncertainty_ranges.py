@@ -106,3 +106,23 @@ def test_payloads_are_structure_in_a_static_model_with_congestion_tiers(tmp_path
     plain = ud.write(tmp_path / "plain")
     r = read_ranges(plain, read_tables(plain)).table.set_index(["table", "key", "field"])
     assert r.loc[("products", "durian", "payload_t_per_truck"), "effect_static"] == "coefficient"
+
+
+def test_the_ranges_file_is_named_without_this_machines_folders(tmp_path, monkeypatch):
+    """``uncertainty.json`` and ``summary.txt`` name the ranges file as shared records should
+    (:func:`borderflow.provenance.shared_path`): relative to the working directory when under
+    it, else ``<dataset folder>/ranges.csv`` (a notebook run beside the dataset printed
+    ``/work/.../data/default/ranges.csv``), and any other file as given."""
+    from borderflow.provenance import shared_path
+
+    folder = ud.write(tmp_path / "ds", ranges=None)
+    (folder / "ranges.csv").write_text(HEADER, encoding="utf-8")
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")  # the dataset is not under it
+    tables = read_tables(folder)
+    assert shared_path(folder / "ranges.csv", tables) == "ds/ranges.csv"
+    other = tmp_path / "mine.csv"
+    assert shared_path(other, tables) == str(other)
+    monkeypatch.chdir(tmp_path)
+    assert shared_path(folder / "ranges.csv", tables) == "ds/ranges.csv"  # relative: under cwd
+    assert shared_path(tmp_path / "ds" / "sub" / "x.csv", tables) == "ds/sub/x.csv"

@@ -3,7 +3,8 @@
 A static model of a month differs from the annual one only in its supply (the calendar:
 seasonality and the month's days); capacities, costs, prices and demand are the same. So one
 kept HiGHS model (built once, for the annual day, from
-:func:`borderflow.uncertainty.changes.structure_tables`) serves every month: an evaluation at
+:func:`borderflow.uncertainty.changes.structure_tables`, by the pipeline's
+:func:`borderflow.pipeline.prepare` as every kept model is) serves every month: an evaluation at
 parameter values ``v``
 
 1. turns ``v`` into bounds, costs and coefficients
@@ -28,10 +29,10 @@ import pandas as pd
 
 from borderflow.data.loaders import InputTables
 from borderflow.data.scenario import Horizon, Scenario
-from borderflow.model.formulation import build_model
 from borderflow.model.network import build_network
-from borderflow.model.routes import RouteOptions, enumerate_routes
-from borderflow.solvers.highs import HighsSession, SolverError, SolverOptions
+from borderflow.model.routes import RouteOptions
+from borderflow.pipeline import prepare
+from borderflow.solvers.highs import SolverError, SolverOptions
 from borderflow.uncertainty.changes import WarmEffects, structure_tables
 from borderflow.uncertainty.warm import WarmModel
 
@@ -69,11 +70,11 @@ class KeptModel:
                  months: tuple[int, ...] = MONTHS):
         self.tables, self.parameters, self.months = tables, parameters, tuple(months)
         space = parameters.space
-        self.net = build_network(structure_tables(tables, space))
-        self.routes = enumerate_routes(self.net, routes or RouteOptions())
-        self.built = build_model(self.net, self.routes)
+        kept = prepare(structure_tables(tables, space), None, routes or RouteOptions(),
+                       solver or SolverOptions())
+        self.net, self.routes, self.built = kept.net, kept.routes, kept.built
         self.effects = WarmEffects(self.built, self.routes, self.net, space, tables=tables)
-        self.session = HighsSession(self.built.model, solver or SolverOptions())
+        self.session = kept.session
         self.warm = WarmModel(self.session, self.built.model)
         self.columns = self.session.columns_of(self.built.model.route_flow)
         self._supply_index()

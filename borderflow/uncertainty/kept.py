@@ -13,8 +13,9 @@ tonnes from the ``unserved`` columns), checked at construction against the full 
 extraction of the point solve. Dated runs load the solution and extract the result tables with
 the sample's numbers (:meth:`WarmEffects.updated_tables`) for the queue peaks and clear days.
 
-:func:`rebuilt_measures` is the reference path: the sample's tables through the whole pipeline
-(network, routes, model, cold solve), as the benchmark compares.
+:func:`rebuilt_measures` is the reference path: the sample's tables through the public API,
+:func:`borderflow.solve` (network, routes, model, cold solve, baseline, verification), as the
+benchmark compares.
 """
 
 from __future__ import annotations
@@ -27,13 +28,12 @@ import pandas as pd
 from borderflow.data.loaders import InputTables
 from borderflow.data.scenario import Scenario, counterfactual
 from borderflow.model.column_generation import Routing, with_columns
-from borderflow.model.formulation import bound_updates, build_model
+from borderflow.model.formulation import bound_updates
 from borderflow.model.network import FreightNetwork, build_network, with_scenario
 from borderflow.model.results import extract_results
 from borderflow.model.routes import RouteSet, enumerate_routes
 from borderflow.options import RunOptions
-from borderflow.pipeline import (Prepared, assemble, generate_columns, prepare, run_scenario,
-                                 solve_baseline, solve_session)
+from borderflow.pipeline import Prepared, assemble, generate_columns, prepare, solve_session
 from borderflow.solvers.highs import HighsSession, SolverError
 
 from .changes import ModelChanges, WarmEffects, structure_tables
@@ -341,10 +341,10 @@ def kept_models(tables: InputTables, scenario: Scenario, options: RunOptions,
     prepared, certified = _kept_prepared(tables, build_tables, scenario, options, on_progress)
     parts = [("scenario", prepared.net, prepared.built, prepared.session)]
     if scenario.has_disruptions:
-        net_b = build_network(build_tables, counterfactual(prepared.net.scenario))
-        built_b = build_model(net_b, prepared.routes)
-        parts.append(("baseline", net_b, built_b, HighsSession(built_b.model,
-                                                               prepared.session.options)))
+        base = assemble(build_tables, build_network(build_tables, counterfactual(
+            prepared.net.scenario)), prepared.routes, prepared.session.options,
+            options.max_model_gb, on_progress)
+        parts.append(("baseline", base.net, base.built, base.session))
     out = []
     point = space.point()[0]
     for name, net, built, session in parts:
@@ -376,10 +376,11 @@ def kept_models(tables: InputTables, scenario: Scenario, options: RunOptions,
 def rebuilt_measures(tables: InputTables, scenario: Scenario, options: RunOptions
                      ) -> dict[str, dict[str, float]]:
     """Headline numbers of a sample's tables (:func:`~borderflow.uncertainty.perturb.
-    apply_sample`) rebuilt and solved from scratch as :func:`borderflow.solve` does it:
-    network, routes, model, cold solve and column generation (static runs: certified unless
-    the pricing rounds run out), and the baseline by a warm re-solve, priced in turn, when the
-    scenario disrupts.
+    apply_sample`) rebuilt and solved from scratch by :func:`borderflow.solve`: network,
+    routes, model, cold solve and column generation (static runs: certified unless the pricing
+    rounds run out), the baseline by a warm re-solve, priced in turn, when the scenario
+    disrupts, and the independent verification. The numbers are the results' full-precision
+    summaries (:attr:`borderflow.Result.raw_summary`).
 
     Returns
     -------
@@ -392,17 +393,19 @@ def rebuilt_measures(tables: InputTables, scenario: Scenario, options: RunOption
     SolverError
         If HiGHS does not end optimal.
     """
+    from borderflow.api import solve  # lazily: the api's modules need not load for warm runs
+
     if options.aggregate_streams is None:  # per pair, as the kept sample models are
         options = replace(options, aggregate_streams=False)
-    run = run_scenario(tables, scenario, options)
+    res = solve(tables, scenario, options)
     start = scenario.horizon.start
     iso = None if start is None else start.isoformat()
-    out = {"scenario": {**headline_measures(run.results.summary, run.results.backlog, iso),
-                        **_routing_measures(run.results.summary)}}
-    if scenario.has_disruptions:
-        _, base = solve_baseline(run)
-        out["baseline"] = {**headline_measures(base.summary, base.backlog, iso),
-                           **_routing_measures(base.summary)}
+    out = {}
+    for name, one in (("scenario", res), ("baseline", res.baseline)):
+        if one is not None:
+            summary = one.raw_summary
+            out[name] = {**headline_measures(summary, one.tables["backlog"], iso),
+                         **_routing_measures(summary)}
     return out
 
 

@@ -45,7 +45,7 @@ from borderflow.data.errors import InputError, Problem
 from borderflow.data.loaders import InputTables
 from borderflow.data.scenario import Scenario
 from borderflow.options import RunOptions
-from borderflow.pipeline import library_versions, provenance
+from borderflow.provenance import library_versions, provenance, shared_path
 from borderflow.solvers.highs import SolverError
 
 from .chunks import design_sha256, solve_in_chunks
@@ -348,7 +348,8 @@ def _uncertainty(dataset, scenario, options, checked, space, held, design, mode,
             "samples": int(n), "method": design.method, "seed": int(seed), "mode": mode,
             "route_set": ROUTE_SET[mode, space.dated],
             "routing": routing_summary(results),
-            "ranges_file": checked.file, "ranges_sha256": _sha256(checked.file),
+            "ranges_file": _shown(checked.file, dataset),
+            "ranges_sha256": _sha256(checked.file),
             "dimensions": space.n_dimensions, "factors": space.n_factors,
             "held_structural": held[["table", "key", "field"]].to_dict("records"),
             "sensitivity": sens.meta}
@@ -356,6 +357,12 @@ def _uncertainty(dataset, scenario, options, checked, space, held, design, mode,
                              summary=summary, increase=increase, sensitivity=sens.tables,
                              tornado=sens.tornado, metadata=meta,
                              seconds_per_sample=per_sample, dated=space.dated)
+
+
+def _shown(file: str | None, dataset: InputTables) -> str | None:
+    """The ranges file as ``uncertainty.json`` and ``summary.txt`` name it, naming no folder
+    of this machine (:func:`borderflow.provenance.shared_path`)."""
+    return None if file is None else shared_path(file, dataset)
 
 
 def _sha256(file: str | None) -> str | None:

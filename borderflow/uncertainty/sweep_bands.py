@@ -40,7 +40,7 @@ from borderflow.io import remove_table, write_json, write_table
 from .chunks import CHUNK  # noqa: F401  (re-exported: the unit of resume)
 from .chunks import design_sha256, solve_in_chunks
 from .format import with_band
-from .run import _sha256, check_request, draw, sample_space
+from .run import _sha256, _shown, check_request, draw, sample_space
 from .summaries import (ROUTING_MEASURES, positive_probability, quantile_table, routing_sentence,
                         routing_summary, top_k_probability)
 from .sweep_models import SweepPayload, check_static
@@ -260,7 +260,8 @@ def sweep_bands(plan, folder: Path | str, request: BandRequest, *, client=None,
     kinds = {p.name: ("build" if p.with_events else p.kind) for p in plan.projects}
     tables = band_tables(plan_rows, results, point, kinds, request.top_k)
     meta = {"samples": int(n), "method": design.method, "seed": int(request.seed),
-            "top_k": int(request.top_k), "ranges_file": checked.file,
+            "top_k": int(request.top_k),
+            "ranges_file": _shown(checked.file, plan.tables),
             "ranges_sha256": fingerprint["ranges_sha256"], "dimensions": space.n_dimensions,
             "factors": space.n_factors,
             "route_set": "each structure's reference routes; every scenario and sample priced "

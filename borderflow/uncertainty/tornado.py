@@ -14,6 +14,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pandas as pd
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from .format import quote
 
@@ -51,6 +52,15 @@ def tornado_png(table: pd.DataFrame, path: Path | str, *, title: str, unit: str,
             ax.text(x, yi, f" {quote(x, unit)} ", va="center", fontsize=7,
                     ha="left" if x >= point else "right")
     ax.axvline(point, color="black", linewidth=0.8)
+    # a few ticks, each quoted as the bar labels are (no overlapping long numbers), and room
+    # either side for the bar labels written beyond the bars' ends
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=5))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: quote(x, unit)))
+    ax.tick_params(axis="x", labelsize=8)
+    ends = [point, *t["at_low"], *t["at_high"]]
+    lo, hi = min(ends), max(ends)
+    pad = 0.25 * (hi - lo) if hi > lo else max(abs(point) * 0.05, 1.0)
+    ax.set_xlim(lo - pad, hi + pad)
     ax.set_yticks(list(y), [str(d) for d in t["dimension"]], fontsize=8)
     ax.set_xlabel(f"{title} ({unit}); blue: input at its low, orange: at its high")
     ax.set_title(f"{title}: point {quote(point, unit)} {unit}", fontsize=10)
