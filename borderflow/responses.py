@@ -5,7 +5,7 @@
     import borderflow as bf
 
     ds = bf.load_dataset()
-    sc = bf.Scenario.from_yaml("data/scenarios/boten-2021.yaml", ds)
+    sc = bf.Scenario.from_yaml("data/scenarios/boten-2021-closure.yaml", ds)
     r = bf.respond(ds, sc, "data/scenarios/boten-2021-levers.yaml", budget_usd=2e6)
     r.text(); r.portfolios; r.write("runs/boten-responses")
 
