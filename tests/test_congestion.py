@@ -226,3 +226,28 @@ def test_a_run_folder_with_tiers_verifies_from_its_files(tmp_path, tiny_tables):
     report = verify.verify_run(folder)
     assert report["ok"].all(), verify.violations(report).to_string()
     assert {"congestion_link", "congestion_dual"} <= set(report["check"])
+
+
+def test_the_warm_baseline_of_a_throttled_gate_gets_its_tiers_back(solve_tiny, tiny_tables):
+    """X1 throttled to 5 trucks/day: its tiers shrink with it (2.5 / 1.25 / 0.75 / 0.5 trucks).
+    The 14 trucks fill by marginal cost X1 tiers 1-2 (22.4, 22.9), X2 tiers 1-2 (23.6, 24.1),
+    X1 tier 3 (24.4), X2 tier 3 (25.6) and X1 tier 4 (28.4, 0.5 truck): X1 100 t, X2 180 t;
+    delay X1 1.25 x 0.5 x 20 + 0.75 x 2 x 20 + 0.5 x 6 x 20 = 102.5 USD, X2 2.5 x 0.5 x 20 +
+    1.5 x 2 x 20 = 85 USD; objective 100 x 22.4 + 180 x 23.6 + 187.5 - 280,000 = -273,324.5
+    USD. The undisrupted baseline is re-solved warm on the same model (bound updates): X1's
+    tiers must get their full widths back, giving the module's hand-computed optimum."""
+    from borderflow.data.scenario import CapacityEvent
+    from borderflow.pipeline import solve_counterfactual
+
+    scenario = Scenario(name="x1-throttled",
+                        events=[CapacityEvent(crossing="x1", capacity_trucks_per_day=5)])
+    run = solve_tiny(congestion_tables(tiny_tables), scenario)
+    s = run.results.summary
+    assert (_through(run, "x1"), _through(run, "x2")) == pytest.approx((100.0, 180.0), abs=TOL)
+    assert s["congestion_cost_usd"] == pytest.approx(187.5, abs=TOL)
+    assert s["objective_usd"] == pytest.approx(-273_324.5, abs=TOL)
+    base = solve_counterfactual(run)
+    c = base.crossings[base.crossings["direction"] == "a_to_b"].set_index("crossing_id")
+    assert c["flow_t"].to_dict() == pytest.approx({"x1": 150.0, "x2": 130.0}, abs=TOL)
+    assert base.summary["congestion_cost_usd"] == pytest.approx(40.0, abs=TOL)
+    assert base.summary["objective_usd"] == pytest.approx(-273_532.0, abs=TOL)

@@ -333,3 +333,34 @@ def test_a_branch_lower_bound_from_its_own_summary():
     assert s["gap_bound_usd"] is None and "no gap bound" in s["optimality"]
     s = bound_summary(120.0, np.array([0.5, 0.5]), bounds.fillna(110.0))
     assert s["gap_bound_usd"] == pytest.approx(30.0) and s["routing"] == "restricted"
+
+
+def test_a_tree_of_one_branch_has_no_shared_day_to_tie(tmp_path, tiny_tables):
+    """One branch (X1 reopens on day 5 for sure): no group of two branches on any day, so the
+    verifier writes the single row "no two branches share a day" (0 t, its 1e-6 t tolerance,
+    passing) instead of a row per table and day; the rest of the report passes too."""
+    tables = _tables(tmp_path, tiny_tables)
+    report = reopening_plan(tables, _scenario({5: 1.0}), compare=False).verify(tables)
+    assert report["ok"].all(), report[~report["ok"]]
+    tie = report[report["check"] == "nonanticipative_dispatch"]
+    assert tie[["entity", "amount", "unit", "tolerance", "ok"]].values.tolist() == [
+        ["no two branches share a day", 0.0, "t", 1e-6, True]]
+
+
+def test_branches_never_told_apart_in_the_horizon_are_tied_every_day(tmp_path, tiny_tables):
+    """X1 reopens on 10 or 14 January, both after the 8-day horizon (1-8 January): no day of
+    the horizon tells the two branches apart, so all 8 days are tied, and the verifier writes
+    a row per decision table and day, days 0-7 and no later (the last day of any decision
+    table), each 0 t: the plans are the same. ``stream_queues`` has no row on day 0 (X1 is
+    reached the day after dispatch) and its day-0 row is still 0 t."""
+    tables = _tables(tmp_path, tiny_tables)
+    res = reopening_plan(tables, _scenario({9: 0.5, 13: 0.5}), compare=False)
+    first = next(iter(res.branch_results.values()))
+    assert sorted(set(first.stream_queues["period"])) == list(range(1, 8))
+    report = res.verify(tables)
+    assert report["ok"].all(), report[~report["ok"]]
+    tie = report[report["check"] == "nonanticipative_dispatch"]
+    assert sorted(tie["entity"]) == sorted(f"{name} day {t}" for t in range(8)
+                                           for name in ("route_flows", "stream_queues",
+                                                        "unserved"))
+    assert tie["amount"].tolist() == [0.0] * 24

@@ -79,9 +79,9 @@ JUDGES = ("legacy", "fast", "memo")
 
 ROOT = Path(__file__).resolve().parents[1]
 STAGE = ROOT / ".mutation" / "mutants"
-MODULES = ["__init__", "class_fifo", "congestion", "crossings", "dispatch", "facts", "flows",
-           "folder", "levers", "money", "optimality", "origin_stock", "queues", "reopening",
-           "report", "robust", "routes", "terms"]
+MODULES = ["__init__", "absent", "class_fifo", "congestion", "crossings", "dispatch", "facts",
+           "flows", "folder", "levers", "money", "optimality", "origin_stock", "queues",
+           "reopening", "report", "robust", "routes", "terms"]
 #: CPU seconds a mutant's replay or case may take before it counts as a timeout
 TIMEOUT_S = 60
 

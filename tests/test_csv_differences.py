@@ -1,0 +1,48 @@
+"""The verifier's comparison of a table's CSV with its parquet file
+(``borderflow.verify.folder._csv_differences``) on the edges no oracle case reaches: a number
+exactly at the 1e-9 relative tolerance, a cell emptied, text in a numeric column, an infinite
+value, a nullable integer column with a missing value, a CSV that cannot be parsed and one
+with a column missing (issue 16, the mutation run's unjudged ``_csv_differences`` survivors).
+
+The rule, by hand: the CSV as borderflow writes it is the same table (``[]``); otherwise, value
+by value, a number agrees when ``|csv - parquet| <= 1e-9 x max(1, |parquet|)`` or both are
+missing, any other cell as text; the columns that disagree are named.
+"""
+
+import numpy as np
+import pandas as pd
+
+from borderflow.verify.folder import _csv_differences
+
+TABLE = pd.DataFrame({"x": [0.0, 1e6], "y": ["a", "b"]})
+
+
+def test_numbers_within_a_billionth_agree_and_past_it_differ():
+    # 0 vs 1e-9: exactly the tolerance 1e-9 x max(1, 0), so it agrees (<=, not <);
+    # 1e6 vs 1e6 + 1e-4: tolerance 1e-9 x 1e6 = 1e-3 (relative, not 1e-9 / 1e6), agrees
+    assert _csv_differences(TABLE, "x,y\n1e-09,a\n1000000.0001,b\n") == []
+    # 1e6 + 0.01 is past 1e-3: column x differs; a changed label: column y
+    assert _csv_differences(TABLE, "x,y\n0.0,a\n1000000.01,c\n") == ["x", "y"]
+
+
+def test_an_emptied_cell_or_text_in_a_numeric_column_differs():
+    assert _csv_differences(TABLE, "x,y\n0.0,a\n,b\n") == ["x"]  # missing vs 1e6
+    assert _csv_differences(TABLE, "x,y\n0.0,a\nn/a,b\n") == ["x"]  # not a number
+
+
+def test_an_infinite_value_written_as_borderflow_writes_it_agrees():
+    table = pd.DataFrame({"x": [np.inf, 1.0]})
+    assert table.to_csv(index=False, lineterminator="\n") == "x\ninf\n1.0\n"
+    assert _csv_differences(table, "x\ninf\n1.0\n") == []
+
+
+def test_a_missing_nullable_integer_is_compared_as_missing():
+    table = pd.DataFrame({"n": pd.array([1, None], dtype="Int64")})
+    assert _csv_differences(table, 'n\n1\n""\n') == []
+    assert _csv_differences(table, "n\n1\n2\n") == ["n"]  # 2 where the parquet has none
+
+
+def test_an_unparsable_csv_or_other_columns_are_named_as_such():
+    assert _csv_differences(TABLE, 'x,y\n"1\n') == ["(not a readable CSV)"]
+    assert _csv_differences(TABLE, "x\n0.0\n1000000.0\n") == ["(columns or rows)"]
+    assert _csv_differences(TABLE, "x,y\n0.0,a\n") == ["(columns or rows)"]
