@@ -154,8 +154,12 @@ def _csv_differences(parquet: pd.DataFrame, csv_text: str) -> list[str]:
         if pd.api.types.is_numeric_dtype(mine) and not pd.api.types.is_bool_dtype(mine):
             a = pd.to_numeric(theirs.replace("", np.nan), errors="coerce").to_numpy(dtype=float)
             b = mine.to_numpy(dtype=float)
-            same = (np.isnan(a) & np.isnan(b)) | (np.abs(a - b) <= 1e-9 * np.maximum(
-                1.0, np.abs(b)))
+            # infinities agree only with the same infinity (inf - inf is NaN, and a relative
+            # tolerance of an infinite value would let -inf pass for inf)
+            finite = np.isfinite(a) & np.isfinite(b)
+            with np.errstate(invalid="ignore"):
+                same = ((np.isnan(a) & np.isnan(b)) | (a == b)
+                        | (finite & (np.abs(a - b) <= 1e-9 * np.maximum(1.0, np.abs(b)))))
         else:
             b = mine.astype(object).where(mine.notna(), "").astype(str).to_numpy()
             same = theirs.to_numpy() == b
