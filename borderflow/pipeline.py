@@ -34,6 +34,7 @@ from borderflow.behaviour import keep_coming, reaction_lag
 from borderflow.dispatch import check_surprises, realistic_solve
 from borderflow.model.column_generation import (Routing, grow, keyed_basis,
                                                 pricing_inputs)
+from borderflow.model.dated_reuse import ScenarioPasses
 from borderflow.model.extend import ExtraConstraints, apply_extension
 from borderflow.model.formulation import (BuiltModel, bound_updates, build_model,
                                           column_periods, lookahead_days,
@@ -421,8 +422,9 @@ def generate_columns(model: Prepared, summary: SolveSummary, options: RunOptions
         rebuilt as without the option.
     reference : ReferencePricing, optional
         A dated sweep's kept reference pricing (:mod:`borderflow.model.dated_reuse`): each
-        pass reuses its searches where the duals they read are the reference's (the same
-        result, faster).
+        pass reuses its searches where the duals they read are the reference's, or the
+        previous pass's of this scenario (:class:`~borderflow.model.dated_reuse.
+        ScenarioPasses`; the same result, faster).
 
     Returns
     -------
@@ -451,6 +453,8 @@ def generate_columns(model: Prepared, summary: SolveSummary, options: RunOptions
             return model, summary, routing
     net_tables = model.tables
     kept = model if keep_input else None  # the caller's model, left as it is
+    if reference is not None and net.dated:  # each pass also reuses the scenario's last one
+        reference = ScenarioPasses(reference)
     first, added, entries = summary, 0, 0
     totals = [summary.solve_seconds, summary.translate_seconds, summary.iterations]
     while True:

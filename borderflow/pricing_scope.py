@@ -16,6 +16,7 @@ import time
 from borderflow.model.column_generation import LABEL_LIMIT, gap_bound_usd, timed_pricing
 from borderflow.model.dated_columns import (dated_gap_bound_usd, initial_shortfall,
                                             price_dated_model)
+from borderflow.model.dated_reuse import ScenarioPasses
 
 __all__ = ["DATED_ROWS", "PRICED_ROWS", "UNPRICED_ROWS", "label_limit_reason", "not_priced",
            "outside_pricing", "price_once"]
@@ -78,13 +79,21 @@ def price_once(model, options, inputs, reference=None) -> tuple:
     reasons the run cannot be certified though no column prices out (stock at origins,
     :func:`borderflow.model.stock_bound.stock_gap_bound`). ``reference``: a dated sweep
     reference's pass (:mod:`borderflow.model.dated_reuse`), whose searches are reused where
-    this model's duals are its own (the same result)."""
+    this model's duals are its own (the same result); or a
+    :class:`~borderflow.model.dated_reuse.ScenarioPasses`, whose previous pass is reused so
+    too and replaced by this one."""
     t0 = time.perf_counter()
     pricing = options.pricing
     notes, skipped = [], None
     if model.net.dated:
-        found = price_dated_model(model.session, model.built, model.net, pricing, inputs,
-                                  reference)
+        passes = reference if isinstance(reference, ScenarioPasses) else None
+        if passes is None:
+            found = price_dated_model(model.session, model.built, model.net, pricing, inputs,
+                                      reference)
+        else:  # a sweep scenario: its last pass too, and this one kept for the next
+            found = price_dated_model(model.session, model.built, model.net, pricing, inputs,
+                                      passes.reference, keep=True, previous=passes.previous)
+            passes.previous = found.reference
         least, gap, notes = dated_gap_bound_usd(found, model.net, pricing.tolerance_usd_per_t,
                                                 model.built)
         notes = notes + limited_note(found, pricing)

@@ -32,7 +32,7 @@ import pandas as pd
 from .column_generation import Pricing, _row_duals, entry_prices
 from .dated_pricing import DatedDuals, _Days, price_dated
 from .dated_reuse import ReferencePricing, Reuse
-from .dated_skip import SkipBound, skipped_table
+from .dated_skip import EitherSkip, SkipBound, skipped_table
 from .formulation import BuiltModel
 from .held_routes import held_route
 from .initial_pricing import price_initial_entry
@@ -130,7 +130,8 @@ def read_dated_duals(session, built: BuiltModel, net: FreightNetwork,
 def price_dated_model(session, built: BuiltModel, net: FreightNetwork, pricing: Pricing,
                       inputs: tuple[PricingGraph, list[PricingProduct]],
                       reference: ReferencePricing | None = None,
-                      keep: bool = False, skip: bool = True) -> DatedPricing:
+                      keep: bool = False, skip: bool = True,
+                      previous: ReferencePricing | None = None) -> DatedPricing:
     """Price every (origin, product, dispatch day) of a solved dated model with its duals,
     and bound what a new stream could make of each initial-queue entry.
 
@@ -139,7 +140,11 @@ def price_dated_model(session, built: BuiltModel, net: FreightNetwork, pricing: 
     ``skip`` a search the reference's bound proves finds no column is skipped
     (:mod:`borderflow.model.dated_skip`: its pair row a lower bound, listed in
     ``DatedPricing.skipped``); ``keep``: return this pass as such a reference
-    (``DatedPricing.reference``)."""
+    (``DatedPricing.reference``: every search it ran or reused, not those it skipped);
+    ``previous``: the same scenario's previous pass (kept so): a search the reference's
+    bound cannot skip is skipped when that pass's bound proves it finds no column
+    (:class:`~borderflow.model.dated_skip.EitherSkip`; listed in ``skipped`` the same way,
+    its inputs measured from that pass)."""
     graph, products = inputs
     duals, eta = read_dated_duals(session, built, net, graph)
     options = (pricing.columns_per_pair, pricing.tolerance_usd_per_t, pricing.max_labels,
@@ -155,6 +160,10 @@ def price_dated_model(session, built: BuiltModel, net: FreightNetwork, pricing: 
         Reuse(reference, duals, graph, products, options)
     skipper = SkipBound(reuse, graph, pricing.tolerance_usd_per_t) \
         if skip and reuse is not None and reuse.ok else None
+    if skipper is not None and previous is not None:  # else against the scenario's last pass
+        last = Reuse(previous, duals, graph, products, options)
+        if last.ok:
+            skipper = EitherSkip(skipper, SkipBound(last, graph, pricing.tolerance_usd_per_t))
     record = {} if keep and bands is None else None
     result = price_dated(graph, products, duals, days, max_columns=pricing.columns_per_pair,
                          tolerance=pricing.tolerance_usd_per_t, max_labels=pricing.max_labels,

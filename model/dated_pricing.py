@@ -310,7 +310,8 @@ def price_dated(graph: PricingGraph, products: Sequence[PricingProduct], duals: 
         are bit for bit the reference's takes the reference's result (without ``bands``).
     record : dict, optional
         Filled with each search's ``(pair row, column rows, crossing days looked at)`` by
-        ``(origin, product_id, period)`` (without ``bands``): what a reference keeps for
+        ``(origin, product_id, period)`` (without ``bands``; the searches run or reused,
+        never one skipped by a bound): what a reference keeps for
         :class:`Reuse`; the crossing days are ``(crossing, direction, day)`` whose closure and
         dual the search read.
     """
@@ -371,6 +372,8 @@ def price_dated(graph: PricingGraph, products: Sequence[PricingProduct], duals: 
                     if got is not None:  # the reference's search, bit for bit
                         pairs.append(got[0])
                         cols += got[1]
+                        if record is not None and bands is None:  # an exact result too
+                            record[(origin, product.product_id, t)] = got
                         stats["pairs"] += 1
                         stats["reused"] = stats.get("reused", 0) + 1
                         continue

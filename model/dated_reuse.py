@@ -26,6 +26,17 @@ margins read every crossing's closures over a span of days, and the day rule abo
 Every other search runs as before, so
 the pricing pass, its columns, bounds, certificate and tables are the same as a full pass;
 only the time differs (``tests/test_dated_reuse.py`` checks the result equals a full pass).
+
+**The scenario's own previous pass** (:class:`ScenarioPasses`, session 17). A closure that
+prices routes in re-solves a model rebuilt over them and prices again; those passes' duals
+differ from the reference's on every day near the closure, so the reference serves none of
+their searches there (1,055 searched per pass in Boten-Mohan's). From one pass to the next
+most duals move only by rounding (every day's capacity duals differ somewhere by ~1e-12, so
+bit-for-bit reuse of the previous pass finds nothing: measured, 0 of 1,054), but they fall
+by more than that on a few days only: :mod:`~borderflow.model.dated_skip` bounds a search
+against the previous pass as against the reference (:class:`~borderflow.model.dated_skip.
+EitherSkip`). The previous pass records each search it ran or reused (exact results only: a
+search it skipped is not recorded, so a bound is never passed on as a search's result).
 """
 
 from __future__ import annotations
@@ -34,7 +45,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["ReferencePricing", "Reuse"]
+__all__ = ["ReferencePricing", "Reuse", "ScenarioPasses"]
 
 
 @dataclass
@@ -150,3 +161,14 @@ class Reuse:
         if self._closures and not found[2].isdisjoint(self._closures):
             return None  # it looked at a crossing day closed in one pass only
         return found
+
+
+
+@dataclass
+class ScenarioPasses:
+    """A dated sweep scenario's reuse sources across its column-generation passes: the
+    worker's kept ``reference`` pass and the scenario's ``previous`` pass (None before its
+    first), which :func:`borderflow.pricing_scope.price_once` replaces after each pass."""
+
+    reference: ReferencePricing | None
+    previous: ReferencePricing | None = None

@@ -45,6 +45,17 @@ search stopped at the threshold gives, but not the bytes a search would write. T
 skipped, with the argument's inputs, are :func:`skipped_table` (the run folder's
 ``pricing_bounds``, re-checked by ``borderflow verify``: no column of the run's duals below
 the recorded bound).
+
+**Against the scenario's previous pass** (:class:`EitherSkip`, session 17). The argument
+holds with any earlier pass of the same scenario in the reference's place (the same graph,
+closures and options; its recorded search a lower bound ``b`` on every column under its
+duals): after a closure's re-solve over new routes, most duals move by rounding only
+(~1e-12) and fall on a few days, so a search the reference cannot skip (its bound near 0:
+a pair whose route carries flow) is skipped against the previous pass when its days are not
+among those. A search that pass skipped is not a record (only searches run or reused are),
+and one that found a column there runs. The row's ``reference_bound_usd_per_t`` and falls
+are then the previous pass's: the verifier's re-check (the arithmetic, and its own search
+for a column below the bound under the folder's duals) is the same and trusts neither.
 """
 
 from __future__ import annotations
@@ -52,7 +63,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["SKIP_COLUMNS", "SkipBound", "skipped_table"]
+__all__ = ["SKIP_COLUMNS", "EitherSkip", "SkipBound", "skipped_table"]
 
 #: the run folder's ``pricing_bounds`` (one row per skipped search)
 SKIP_COLUMNS = ["origin", "product_id", "period", "bound_usd_per_t", "reference_bound_usd_per_t",
@@ -144,3 +155,22 @@ class SkipBound:
 def skipped_table(records) -> pd.DataFrame:
     """The skipped searches of a pass as a table (:data:`SKIP_COLUMNS`)."""
     return pd.DataFrame(list(records), columns=SKIP_COLUMNS)
+
+
+class EitherSkip:
+    """The first of several :class:`SkipBound` (each ``ok``) that proves a search finds no
+    column: the reference's, then the scenario's previous pass's. ``records`` is shared,
+    so the pass lists every skipped search once, with the inputs of the bound used."""
+
+    def __init__(self, *skips):
+        self.skips = [s for s in skips if s is not None and s.ok]
+        self.ok = bool(self.skips)
+        self.records: list = []
+
+    def row(self, product, origin: str, t: int):
+        """``(pair row, record)`` of the first bound that skips the search, or None."""
+        for s in self.skips:
+            found = s.row(product, origin, t)
+            if found is not None:
+                return found
+        return None

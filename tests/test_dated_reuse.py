@@ -58,9 +58,9 @@ def cache(plan):
     return _priced_cache(plan)
 
 
-def _passes(plan, cache, gate, skip=True):
-    """The full pass and the pass with the reference (and ``skip``) of one closure of
-    ``plan``, and the tolerance."""
+def solved_closure(plan, cache, gate):
+    """The kept model of ``plan`` restarted and re-solved for the closure of ``gate``:
+    ``(prepared model, scenario network, structure, kept model)``."""
     e = plan.entry(f"close-{gate}")
     structure = plan.structures[e.structure]
     kept, _ = cache.model(structure)
@@ -69,6 +69,13 @@ def _passes(plan, cache, gate, skip=True):
     m.session.apply(bound_updates(m.built, net))
     m.session.restart_from(kept.basis)
     solve_session(m.session, m.built, net)
+    return m, net, structure, kept
+
+
+def _passes(plan, cache, gate, skip=True):
+    """The full pass and the pass with the reference (and ``skip``) of one closure of
+    ``plan``, and the tolerance."""
+    m, net, structure, kept = solved_closure(plan, cache, gate)
     inputs = pricing_inputs(net)
     full = price_dated_model(m.session, m.built, net, structure.pricing, inputs)
     fast = price_dated_model(m.session, m.built, net, structure.pricing, inputs, kept.priced,

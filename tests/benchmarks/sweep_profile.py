@@ -60,7 +60,8 @@ def _count_searches() -> list:
     def counted(*args, **kwargs):
         found = price(*args, **kwargs)
         stats = found.result.stats
-        passes.append({"searched": stats.get("searched"), "reused": stats.get("reused", 0)})
+        passes.append({"searched": stats.get("searched"), "reused": stats.get("reused", 0),
+                       "skipped": stats.get("skipped", 0)})
         return found
 
     scope.price_dated_model = counted
