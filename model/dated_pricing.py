@@ -44,6 +44,17 @@ truck-day, every dual of a day ``>= n`` taken as 0 (the model has no such row), 
 - **direct** ``(r, t)`` for a route without crossings:
   :math:`c_r - \text{price}_{m,p} - \pi_{o,p,t} + \lambda_{m,p,t + \lfloor H/24 \rfloor}`.
 
+Destination-share rows of dispatch day ``t`` (:func:`borderflow.model.indices.share_table`)
+price every column of the flow dispatched on ``t`` alike: each adds the constant
+:math:`s_{o,p,m,t} = -\sum_r a_r(m)\,y_{r,t}` USD/t (``a_r(m) = [m \in \text{region}_r] -
+\text{band end}_r``, :math:`y` the rows' duals, :attr:`DatedDuals.share_usd_per_t`), of either
+sign. A negative term adds one more column, **expire** ``(r, t)`` when ``a + W + 1 < n``:
+queued ``W + 1`` days and written off, :math:`c_r - \pi_{o,p,t} + (\text{upstream duals}) +
+(W + 1)\,\omega/P + \text{penalty}_p + s` (departure code ``-3``). Without a share term it is
+never below the unserved reduced cost :math:`\text{penalty}_p - \pi_{o,p,t} \ge 0`, so it is
+left out then (the proof below). The search's bounds are made without the terms and lowered by
+:math:`P \min(0, \min_m s_{o,p,m,t})`, a constant per search, so A* stays exact.
+
 A crossing direction closed on the day a column takes it (capacity 0) forbids the column (the
 model bounds such variables to 0). Gate-entry rows (:mod:`borderflow.model.levers`) of the
 route's origin and product add their dual :math:`\epsilon \ge 0` per truck at each crossing
@@ -71,7 +82,9 @@ over the block's cone is negative exactly when some depart or hold column's is:
   day ``e`` contributes :math:`c_r + (\text{upstream duals}) + (e - a)\omega/P +
   \text{penalty}_p - \pi_{o,p,t} \ge \text{penalty}_p - \pi_{o,p,t}`, the reduced cost of the
   unserved variable of the same origin, product and day, which is ``>= 0`` at any dual-feasible
-  point of the restricted model. Waiting cost adds up over the matching (a day's stock is the
+  point of the restricted model; with a destination-share term :math:`s < 0` it is at least
+  the expire column's (the least wait before a write-off is ``W + 1`` days), which is priced.
+  Waiting cost adds up over the matching (a day's stock is the
   sum of the tonnes queued at its end), and so do the linking rows and the objective.
 
 LP duality over the block then gives values for its own rows that make every block variable's
@@ -140,6 +153,9 @@ from .pricing import (
 HOLD = -2
 #: departure code of a direct (no-crossing) route
 DIRECT = -1
+#: departure code of an expire column (written off in the gate queue; only with a negative
+#: destination-share term)
+EXPIRE = -3
 #: labels one dated search may pop before it stops with PricingLimitError
 MAX_LABELS = 2_000_000
 
@@ -170,6 +186,11 @@ class DatedDuals:
     waiting_cost_usd_per_truck_day : float
     max_wait_days : int
         ``queue_max_wait_days``.
+    share_usd_per_t : mapping (origin, product_id, market, period) -> float
+        What the destination-share rows of dispatch day ``period`` add to the reduced cost of
+        every column of a route from ``origin`` to ``market`` carrying the product dispatched
+        that day: :math:`-\\sum_r a_r(m)\\,y_r` (:func:`~borderflow.model.column_generation.
+        dated_share_terms`; missing: 0). Of either sign.
     entry_usd_per_truck : sequence of (crossing_id, direction, period, origins, products,
         kind, dual)
         Gate-entry rows (:mod:`borderflow.model.levers`) with their dual :math:`\\epsilon
@@ -190,6 +211,23 @@ class DatedDuals:
     waiting_cost_usd_per_truck_day: float = 0.0
     max_wait_days: int = 14
     entry_usd_per_truck: Sequence = ()
+    share_usd_per_t: Mapping = field(default_factory=dict)
+
+    def share(self, graph: PricingGraph, product_id: str, origin: str,
+              dispatch: int) -> dict[int, float]:
+        """Market node index -> share term (USD/t) of columns of ``product_id`` from
+        ``origin`` dispatched on ``dispatch`` (nonzero terms only)."""
+        if not self.share_usd_per_t:
+            return {}
+        by = self.__dict__.get("_share_by")
+        if by is None:  # grouped once by (origin, product, day)
+            by = self.__dict__["_share_by"] = {}
+            for (o, pid, m, t), v in self.share_usd_per_t.items():
+                if v != 0.0:
+                    by.setdefault((o, pid, int(t)), {})[m] = float(v)
+        at = graph.node_index()
+        return {at[m]: v for m, v in by.get((origin, product_id, int(dispatch)), {}).items()
+                if m in at}
 
     def entry(self, graph: PricingGraph, product_id: str, origin: str,
               dispatch: int) -> np.ndarray | None:
@@ -391,6 +429,7 @@ def price_dated(graph: PricingGraph, products: Sequence[PricingProduct], duals: 
                                           p["markets"], p["fastest"], bound_all, bound_links,
                                           t, max_labels, entry, hours_cap=cap,
                                           label_bound=label_bound, hour_bounds=p["hours"])
+                    search.set_share(duals.share(graph, product.product_id, origin, t))
                     if dominance:  # one Margins per day and entry duals (origins share it)
                         mkey = (t, None if entry is None else entry.tobytes())
                         if mkey not in margins:
@@ -414,7 +453,8 @@ def price_dated(graph: PricingGraph, products: Sequence[PricingProduct], duals: 
                     tag = () if bands is None else (band, shift)
                     pairs.append((origin, product.product_id, t,
                                   (bound_all[at[origin]] / product.payload_t_per_truck) - pi
-                                  + shift, bound, exact, search.popped, *tag))
+                                  + shift + search.share_least, bound, exact, search.popped,
+                                  *tag))
                     cols += [(*_column(graph, product, at[origin], path, rc), t, dep, *tag)
                              for path, rc, dep in found if rc < -tolerance]
                     if keep:
@@ -507,6 +547,16 @@ class _DatedSearch:
         self.front = None
         # dated_hour_bounds.HourBounds of the product (None: the search's own bounds only)
         self.hour_bounds = hour_bounds
+        # destination-share terms by market (USD/t) and their least (<= 0; set_share)
+        self.share: dict[int, float] = {}
+        self.share_least = 0.0
+
+    def set_share(self, share: Mapping[int, float]) -> None:
+        """The destination-share term (USD/t) of each market for this search (origin and
+        dispatch day): added to every column ending there; its least (``<= 0``) lowers every
+        bound, which are made without it (a constant per search keeps A* exact)."""
+        self.share = dict(share)
+        self.share_least = min([0.0, *self.share.values()])
 
     def run(self, o: int, pi: float, max_columns: int,
             threshold: float) -> tuple[list, float, bool]:
@@ -523,7 +573,8 @@ class _DatedSearch:
         start = self.bound_all[o]
         if self.hour_bounds is not None:
             start = max(start, self.hour_bounds.before(o, 0, self.t, 0.0))
-        heap = [(start, 0)]
+        lower = P * self.share_least  # every bound made without the share terms: lowered
+        heap = [(start + lower, 0)]
         # equal keys: with hour bounds the label pushed last first (depth first along a
         # plateau of equal keys, ``-lid``), else the first pushed; exact either way (A* pops
         # the least key first, whatever the order among equal ones)
@@ -566,7 +617,8 @@ class _DatedSearch:
                 if hb is not None and child[0] >= 0:
                     bound = max(bound, self._hour_bound(child))
                 labels.append(child)
-                heapq.heappush(heap, (child[1] + bound, lifo * (len(labels) - 1)))
+                heapq.heappush(heap, (child[1] + bound + (lower if child[0] >= 0 else 0.0),
+                                      lifo * (len(labels) - 1)))
         if not found:
             return [], math.inf, True
         return found, found[0][1], True
@@ -635,8 +687,9 @@ class _DatedSearch:
                 return 0.0
             return float(duals.market_usd_per_t.get((g.node_ids[m], p.product_id, day), 0.0))
 
+        share = P * self.share.get(m, 0.0)
         if gate < 0:
-            return cost + P * (lam(t + int(hours // 24)) - price), DIRECT
+            return cost + share + P * (lam(t + int(hours // 24)) - price), DIRECT
         a = t + int(gate_h // 24)
         wait = min(duals.max_wait_days, max(0, math.floor((p.shelf_life_h - hours) / 24)))
         k = int((hours - gate_h) // 24)
@@ -653,7 +706,13 @@ class _DatedSearch:
             value = (n - a) * duals.waiting_cost_usd_per_truck_day + P * p.penalty_usd_per_t
             if value < best:
                 best, dep = value, HOLD
-        return None if dep is None else (cost + best, dep)
+        elif share < 0:
+            # written off on day a + W + 1: at least the unserved reduced cost without a share
+            # term, so a column only when the term is negative (docstring)
+            value = (wait + 1) * duals.waiting_cost_usd_per_truck_day + P * p.penalty_usd_per_t
+            if value < best:
+                best, dep = value, EXPIRE
+        return None if dep is None else (cost + best + share, dep)
 
 
 def _path(labels: list, lid: int) -> list[int]:
