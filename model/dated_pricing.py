@@ -213,10 +213,11 @@ class DatedDuals:
     entry_usd_per_truck: Sequence = ()
     share_usd_per_t: Mapping = field(default_factory=dict)
 
-    def share(self, graph: PricingGraph, product_id: str, origin: str,
+    def share(self, at: Mapping[str, int], product_id: str, origin: str,
               dispatch: int) -> dict[int, float]:
-        """Market node index -> share term (USD/t) of columns of ``product_id`` from
-        ``origin`` dispatched on ``dispatch`` (nonzero terms only)."""
+        """Market node index (``at``: :meth:`PricingGraph.node_index`) -> share term (USD/t)
+        of columns of ``product_id`` from ``origin`` dispatched on ``dispatch`` (nonzero terms
+        only)."""
         if not self.share_usd_per_t:
             return {}
         by = self.__dict__.get("_share_by")
@@ -225,7 +226,6 @@ class DatedDuals:
             for (o, pid, m, t), v in self.share_usd_per_t.items():
                 if v != 0.0:
                     by.setdefault((o, pid, int(t)), {})[m] = float(v)
-        at = graph.node_index()
         return {at[m]: v for m, v in by.get((origin, product_id, int(dispatch)), {}).items()
                 if m in at}
 
@@ -429,7 +429,7 @@ def price_dated(graph: PricingGraph, products: Sequence[PricingProduct], duals: 
                                           p["markets"], p["fastest"], bound_all, bound_links,
                                           t, max_labels, entry, hours_cap=cap,
                                           label_bound=label_bound, hour_bounds=p["hours"])
-                    search.set_share(duals.share(graph, product.product_id, origin, t))
+                    search.set_share(duals.share(at, product.product_id, origin, t))
                     if dominance:  # one Margins per day and entry duals (origins share it)
                         mkey = (t, None if entry is None else entry.tobytes())
                         if mkey not in margins:

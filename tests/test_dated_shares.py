@@ -2,9 +2,10 @@
 17), against hand-computed optima on the tiny network with two regions; the certificate re-checks
 the rows' duals, and a tampered one fails.
 
-Tiny network (tests/tiny.py, ``helpers.two_regions``): S = 196.2 t/day of durian from O (January); M (Guangxi,
-price 1,000) via X1 at 11 USD/t; K (Yunnan, price 1,000) via X2 at (150 + 100 + 20) / 20 = 13.5
-USD/t, reaching X2 3 h after dispatch; waiting 40 USD/truck-day = 2 USD/t per day queued.
+Tiny network (tests/tiny.py, ``helpers.two_regions``): S = 196.2 t/day of durian from O
+(January); M (Guangxi, price 1,000) via X1 at 11 USD/t; K (Yunnan, price 1,000) via X2 at
+(150 + 100 + 20) / 20 = 13.5 USD/t, reaching X2 3 h after dispatch; waiting 40 USD/truck-day =
+2 USD/t per day queued.
 Bands: Yunnan 30-50 %, Guangxi-Guangdong 50-70 %. Horizon: 2 days from 1 Jan 2024, X2 closed on
 1 Jan.
 
@@ -56,6 +57,13 @@ def _by_day(run) -> dict[tuple[int, str], float]:
             rf.groupby(["period", "market"])["flow_t"].sum().items()}
 
 
+def _region_gap(sd) -> float:
+    """Sum of the Yunnan rows' duals minus the Guangxi-Guangdong rows' (USD/t)."""
+    y = sd["dual_usd_per_t"]
+    return float(y[sd["rule_id"].str.endswith("/yunnan")].sum()
+                 - y[sd["rule_id"].str.endswith("/guangxi-guangdong")].sum())
+
+
 def _report(run):
     return verify.verify_results(run.results, run.tables, run.net.scenario, net=run.net)
 
@@ -85,13 +93,10 @@ def test_rows_hold_the_band_each_dispatch_day(solve_tiny, two):
     sd = run.results.share_duals
     assert sorted(set(sd["period"])) == [0, 1]
     assert len(sd) == 2 * 2 * 2  # 2 rules x 2 sides x 2 dispatch days
-    # day 0's Yunnan route waits a day (2 USD/t dearer): its band costs more than day 1's
-    # (low-side dual of Yunnan + minus the high-side dual of Guangxi: the price gap 4.5, 2.5)
-    gap = {t: float(g.loc[(g["rule_id"].str.endswith("yunnan")) & (g["side"] == "low"),
-                          "dual_usd_per_t"].sum()
-                    - g.loc[(g["rule_id"].str.endswith("guangxi-guangdong"))
-                            & (g["side"] == "high"), "dual_usd_per_t"].sum())
-           for t, g in sd.groupby("period")}
+    # both routes of a day carry flow, so their reduced costs are 0: the share terms make up
+    # the cost gap, s_K - s_M = -(y_yunnan,low + y_yunnan,high - y_guangxi,low - y_guangxi,high)
+    # = -(13.5 + wait - 11): 4.5 USD/t on day 0 (K's load waits a day), 2.5 on day 1
+    gap = {t: _region_gap(g) for t, g in sd.groupby("period")}
     assert gap == pytest.approx({0: 4.5, 1: 2.5}, abs=1e-6)
     report = _report(run)
     assert report["ok"].all(), verify.violations(report).head().to_string()
@@ -122,3 +127,19 @@ def test_a_flow_outside_the_band_on_one_day_fails_the_share_check(solve_tiny, tw
     bad = verify.violations(_report(run))
     shares = bad[bad["check"] == "destination_share"]
     assert len(shares) == 2 and shares["entity"].str.contains("@1").all()
+
+
+def test_a_static_run_keeps_one_pair_per_rule(solve_tiny, two):
+    """Static runs are unchanged: one pair of rows per rule (period 0), the Guangxi high side
+    binding at the price gap of the two routes, 13.5 - 11 = 2.5 USD/t (HiGHS's sign: <= 0);
+    the flows are test_generalized_cost.py's 60 / 140 t."""
+    _shares(two)
+    run = solve_tiny(two)
+    sd = run.results.share_duals
+    assert sd["period"].tolist() == [0, 0, 0, 0]
+    assert sd[["rule_id", "side"]].apply(tuple, axis=1).tolist() == [
+        ("VN/fruit/guangxi-guangdong", "high"), ("VN/fruit/guangxi-guangdong", "low"),
+        ("VN/fruit/yunnan", "high"), ("VN/fruit/yunnan", "low")]
+    gap = _region_gap(sd)
+    assert gap == pytest.approx(2.5, abs=1e-9)
+    assert _by_day(run) == pytest.approx({(0, "cn-m"): 140.0, (0, "cn-k"): 60.0}, abs=TOL)
