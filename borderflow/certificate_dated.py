@@ -139,9 +139,10 @@ class _Inputs:
         """Market dual of (m, product, day) per tonne (0 beyond the modelled days)."""
         return self.lam.get((m, self.pid, day), 0.0) if day < self.n else 0.0
 
-    def bounds(self, t: int) -> tuple[dict, dict, dict]:
+    def bounds(self, t: int, share: Mapping | None = None) -> tuple[dict, dict, dict]:
         """Least hours to a market, and lower bounds on the cost to the end of a column
-        dispatched on ``t`` over every arc and over links only (Bellman-Ford, reversed)."""
+        dispatched on ``t`` over every arc and over links only (Bellman-Ford, reversed);
+        ``share``: market -> destination-share term (USD/t) every column ending there pays."""
         reach = range(t, t + int(self.shelf // 24) + self.max_wait + 2)
         rev_h, rev_all, rev_links = nx.DiGraph(), nx.DiGraph(), nx.DiGraph()
         for tail, arcs in self.out.items():
@@ -156,8 +157,8 @@ class _Inputs:
         sink = "__end__"
         for m, price in self.price.items():
             lam = min(self.market(m, day) for day in reach)
-            for g, w in ((rev_h, 0.0), (rev_all, min(0.0, self.P * (lam - price))),
-                         (rev_links, min(0.0, self.P * (lam - price)))):
+            end = min(0.0, self.P * (lam - price)) + self.P * (share or {}).get(m, 0.0)
+            for g, w in ((rev_h, 0.0), (rev_all, end), (rev_links, end)):
                 g.add_edge(sink, m, w=w)
         return tuple(nx.single_source_bellman_ford_path_length(g, sink, weight="w")
                      for g in (rev_h, rev_all, rev_links))
@@ -197,12 +198,10 @@ def _least(inp: _Inputs, o: str, t: int, bounds: tuple, offset: float,
     (:meth:`borderflow.certificate_entry.EntryDuals.per_truck`; ``>= 0``, so the bounds
     without them stay bounds). ``cap``: most route hours (a shelf row's band,
     :mod:`borderflow.certificate_stock`; the gate wait is still limited by the shelf life).
-    ``share``: market -> destination-share term (USD/t) of this origin and day; the bounds
-    are made without it, so each is lowered by ``payload x`` its least (``<= 0``)."""
+    ``share``: market -> share term (USD/t) of the origin and day, as in ``bounds``."""
     share = share or {}
-    low = inp.P * min([0.0, *share.values()])
-    fastest, lb_all, lb_links = bounds[:3] if low == 0.0 else \
-        (bounds[0], *({k: v + low for k, v in b.items()} for b in bounds[1:3]))
+    low = inp.P * min([0.0, *share.values()])  # slot bounds: made without the terms
+    fastest, lb_all, lb_links = bounds[:3]
     slots = bounds[3] if len(bounds) > 3 else None  # SlotBounds of the product, or None
     best = [offset, None, [], None]  # bound, cost, route, gate day
     shelf = (inp.shelf + 1e-9) if cap is None else min(inp.shelf + 1e-9, cap)
@@ -218,8 +217,7 @@ def _least(inp: _Inputs, o: str, t: int, bounds: tuple, offset: float,
             if x is None:
                 lb = (lb_links if gate is not None else lb_all).get(head, math.inf)
                 if slots is not None and cost + c + lb < best[0]:
-                    lb = max(lb, low + (slots.before(head, passed, t, hours + h)
-                                        if gate is None
+                    lb = max(lb, low + (slots.before(head, passed, t, hours + h) if gate is None
                                         else slots.after(head, gate, t + int(gate_h // 24))))
                 if cost + c + lb < best[0]:
                     dive(head, cost + c, hours + h, countries, visited | {head}, gate, gate_h,
@@ -331,11 +329,15 @@ def check_dated_certificate(facts, nodes: pd.DataFrame, results: Mapping[str, pd
         slots = SlotBounds.of(inp, origins={o for rows in days.values() for o, _ in rows}) \
             if slot_bounds else None
         for t in sorted(days):
-            bounds = inp.bounds(t) + (slots,)
+            made: dict = {}
             for o, supply in days[t]:
+                here = shares.get((o, pid, t))
+                key = tuple(sorted((here or {}).items()))
+                if key not in made:
+                    made[key] = inp.bounds(t, here) + (slots,)
+                bounds = made[key]
                 p_o = pi.get((o, pid, t), 0.0)
                 extra = gate.per_truck(o, pid, t)
-                here = shares.get((o, pid, t))
                 cost, route, _ = _least(inp, o, t, bounds, inp.P * p_o, extra, share=here)
                 rc = 0.0 if cost is None else cost / inp.P - p_o
                 if stock is not None:

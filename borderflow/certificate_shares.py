@@ -9,8 +9,9 @@ tonne over the rows of day ``t`` whose rule covers (o, p, m): :func:`share_by_da
 be negative; then one more column can price out, **expire** ``(route, t)`` when ``a + W + 1 <
 n`` (queued ``W + 1`` days and written off: ``(W + 1) x waiting cost / payload + penalty``),
 which :meth:`borderflow.certificate_dated._Inputs.ending` adds; without a negative term it is
-never below the unserved reduced cost (check ``unserved_dual``). The search's bounds, made
-without the terms, are lowered by payload x the least term of its (origin, day).
+never below the unserved reduced cost (check ``unserved_dual``). The search's bounds hold each
+market's term at that market (made once per day and distinct terms); the time-slot bounds,
+made without them, are lowered by payload x the least term of the (origin, day).
 """
 
 from __future__ import annotations

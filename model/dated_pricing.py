@@ -389,11 +389,12 @@ def price_dated(graph: PricingGraph, products: Sequence[PricingProduct], duals: 
                                             markets, reach_days), at={})
             return ready
 
-        def bounds_at(t: int, prepared=prepared):
+        def bounds_at(t: int, share: Mapping[int, float], prepared=prepared):
             p = prepared()
-            if t not in p["at"]:
-                p["at"][t] = p["bounds"].at(t)
-            return p["at"][t]
+            key = (t, tuple(sorted(share.items())))
+            if key not in p["at"]:
+                p["at"][key] = p["bounds"].at(t, share)
+            return p["at"][key]
 
         margins: dict = {}
         for t in dispatch_periods:
@@ -424,13 +425,15 @@ def price_dated(graph: PricingGraph, products: Sequence[PricingProduct], duals: 
                     if entry is _UNREAD:
                         entry = duals.entry(graph, product.product_id, origin, t)
                     p = prepared()
-                    bound_all, bound_links = bounds_at(t)
+                    share = duals.share(at, product.product_id, origin, t)
+                    bound_all, bound_links = bounds_at(t, share)
                     search = _DatedSearch(graph, product, duals, p["days"], p["usable"],
                                           p["markets"], p["fastest"], bound_all, bound_links,
                                           t, max_labels, entry, hours_cap=cap,
                                           label_bound=label_bound, hour_bounds=p["hours"])
-                    search.set_share(duals.share(at, product.product_id, origin, t))
-                    if dominance:  # one Margins per day and entry duals (origins share it)
+                    search.set_share(share)
+                    # dominance's margins do not know the expire column: not with share terms
+                    if dominance and not share:  # one Margins per day and entry duals
                         mkey = (t, None if entry is None else entry.tobytes())
                         if mkey not in margins:
                             margins[mkey] = Margins(graph, product, duals, p["days"],
@@ -453,8 +456,7 @@ def price_dated(graph: PricingGraph, products: Sequence[PricingProduct], duals: 
                     tag = () if bands is None else (band, shift)
                     pairs.append((origin, product.product_id, t,
                                   (bound_all[at[origin]] / product.payload_t_per_truck) - pi
-                                  + shift + search.share_least, bound, exact, search.popped,
-                                  *tag))
+                                  + shift, bound, exact, search.popped, *tag))
                     cols += [(*_column(graph, product, at[origin], path, rc), t, dep, *tag)
                              for path, rc, dep in found if rc < -tolerance]
                     if keep:
@@ -499,8 +501,12 @@ class _Bounds:
         self.weight = route_weights(graph, product)
         self.seen: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
 
-    def at(self, t: int) -> tuple[np.ndarray, np.ndarray]:
-        """``(over all usable arcs, over links only)`` for columns dispatched on ``t``."""
+    def at(self, t: int, share: Mapping[int, float] | None = None
+           ) -> tuple[np.ndarray, np.ndarray]:
+        """``(over all usable arcs, over links only)`` for columns dispatched on ``t``;
+        ``share``: market index -> destination-share term (USD/t) of the search's origin and
+        day, paid by every column ending there (depart, hold or expire), so added to the
+        market's end as it is."""
         g, P, x = self.graph, self.product.payload_t_per_truck, self.crossing_arcs
         least = self.days.least(t, t + self.reach_days)
         sink = {}
@@ -509,7 +515,7 @@ class _Bounds:
             lam = float(window.min()) if len(window) else 0.0
             if t + self.reach_days >= self.n:  # days beyond the model: dual 0
                 lam = min(lam, 0.0)
-            sink[m] = min(0.0, P * (lam - price))
+            sink[m] = min(0.0, P * (lam - price)) + P * (share or {}).get(m, 0.0)
         key = (least.tobytes(), tuple(sink.items()))
         found = self.seen.get(key)
         if found is None:
@@ -553,8 +559,9 @@ class _DatedSearch:
 
     def set_share(self, share: Mapping[int, float]) -> None:
         """The destination-share term (USD/t) of each market for this search (origin and
-        dispatch day): added to every column ending there; its least (``<= 0``) lowers every
-        bound, which are made without it (a constant per search keeps A* exact)."""
+        dispatch day): added to every column ending there. The search's own bounds
+        (:class:`_Bounds`) hold the terms at their markets; the hour bounds, made without them,
+        are lowered by the least term (``<= 0``)."""
         self.share = dict(share)
         self.share_least = min([0.0, *self.share.values()])
 
@@ -570,11 +577,11 @@ class _DatedSearch:
         front = self.front
         if front is not None:
             front.admit(o, int(g.country[o]), 0.0, 0.0, labels[0][3], -1, 0.0)
+        lower = P * self.share_least  # the hour bounds are made without the share terms
         start = self.bound_all[o]
         if self.hour_bounds is not None:
-            start = max(start, self.hour_bounds.before(o, 0, self.t, 0.0))
-        lower = P * self.share_least  # every bound made without the share terms: lowered
-        heap = [(start + lower, 0)]
+            start = max(start, self.hour_bounds.before(o, 0, self.t, 0.0) + lower)
+        heap = [(start, 0)]
         # equal keys: with hour bounds the label pushed last first (depth first along a
         # plateau of equal keys, ``-lid``), else the first pushed; exact either way (A* pops
         # the least key first, whatever the order among equal ones)
@@ -615,10 +622,9 @@ class _DatedSearch:
                         child[5], child[6]):
                     continue
                 if hb is not None and child[0] >= 0:
-                    bound = max(bound, self._hour_bound(child))
+                    bound = max(bound, self._hour_bound(child) + lower)
                 labels.append(child)
-                heapq.heappush(heap, (child[1] + bound + (lower if child[0] >= 0 else 0.0),
-                                      lifo * (len(labels) - 1)))
+                heapq.heappush(heap, (child[1] + bound, lifo * (len(labels) - 1)))
         if not found:
             return [], math.inf, True
         return found, found[0][1], True
