@@ -8,6 +8,7 @@ suffice are stated in ``model/dated_pricing.py``):
 - **depart** ``(route, dispatch day t, gate day d)``, ``a <= d <= min(a + W, n - 1)``;
 - **hold** ``(route, t)`` when ``a + W + 1 >= n`` (still queued when the modelled days end);
 - **direct** ``(route, t)`` for a route without crossings;
+- **expire** ``(route, t)`` with a negative destination-share term only (below);
 
 with ``a = t + floor(o_g / 24)`` the day the cargo reaches its last crossing (entered ``o_g``
 hours after dispatch), ``W = min(queue_max_wait_days, max(0, floor((shelf life - H) / 24)))``
@@ -33,6 +34,9 @@ meet; session 13). Initial-queue entries allocated to a stream the run did not h
 by the verifier's own search over every route through their gate (the check
 ``initial_queue_dual``, :mod:`borderflow.certificate_initial`; session 16: it relaxed the wait
 and the gate-to-market days before).
+
+Destination-share rows of each dispatch day (``share_duals``): a column pays the terms of its
+day (:mod:`borderflow.certificate_shares`, which states them and the **expire** column).
 
 Gate-entry duals (slot quotas and licences, ``entry_duals``) are paid per truck at each crossing
 they cover on the day the route reaches it, the gate included, and subtract ``dual x limit``
@@ -66,6 +70,7 @@ from borderflow.certificate import (
     _dual_map,
     _dual_objective,
     _report,
+    _share_signs,
     _signs,
     _tol,
     _unserved_check,
@@ -73,6 +78,7 @@ from borderflow.certificate import (
 from borderflow.certificate_dated_bounds import SlotBounds
 from borderflow.certificate_entry import crossing_extra, entry_duals
 from borderflow.certificate_initial import least_allocation
+from borderflow.certificate_shares import share_by_day
 from borderflow.certificate_skip import skip_rows
 from borderflow.certificate_stock import HoldStock, has_stock_rows, hold_stock, stock_shortfall
 
@@ -133,9 +139,10 @@ class _Inputs:
         """Market dual of (m, product, day) per tonne (0 beyond the modelled days)."""
         return self.lam.get((m, self.pid, day), 0.0) if day < self.n else 0.0
 
-    def bounds(self, t: int) -> tuple[dict, dict, dict]:
+    def bounds(self, t: int, share: Mapping | None = None) -> tuple[dict, dict, dict]:
         """Least hours to a market, and lower bounds on the cost to the end of a column
-        dispatched on ``t`` over every arc and over links only (Bellman-Ford, reversed)."""
+        dispatched on ``t`` over every arc and over links only (Bellman-Ford, reversed);
+        ``share``: market -> destination-share term (USD/t) every column ending there pays."""
         reach = range(t, t + int(self.shelf // 24) + self.max_wait + 2)
         rev_h, rev_all, rev_links = nx.DiGraph(), nx.DiGraph(), nx.DiGraph()
         for tail, arcs in self.out.items():
@@ -150,18 +157,21 @@ class _Inputs:
         sink = "__end__"
         for m, price in self.price.items():
             lam = min(self.market(m, day) for day in reach)
-            for g, w in ((rev_h, 0.0), (rev_all, min(0.0, self.P * (lam - price))),
-                         (rev_links, min(0.0, self.P * (lam - price)))):
+            end = min(0.0, self.P * (lam - price)) + self.P * (share or {}).get(m, 0.0)
+            for g, w in ((rev_h, 0.0), (rev_all, end), (rev_links, end)):
                 g.add_edge(sink, m, w=w)
         return tuple(nx.single_source_bellman_ford_path_length(g, sink, weight="w")
                      for g in (rev_h, rev_all, rev_links))
 
-    def ending(self, m: str, cost: float, hours: float, t: int, gate, gate_h: float):
-        """(cost per truck, gate day or -1 direct / -2 hold) of the best column ending at
-        ``m``, or None."""
+    def ending(self, m: str, cost: float, hours: float, t: int, gate, gate_h: float,
+               share: float = 0.0):
+        """(cost per truck, gate day or -1 direct / -2 hold / -3 expire) of the best column
+        ending at ``m``, or None. ``share``: the destination-share term of the column's origin,
+        dispatch day and ``m`` (USD/t, :func:`share_by_day`), paid by every column."""
         price = self.price[m]
+        share = self.P * share
         if gate is None:
-            return cost + self.P * (self.market(m, t + int(hours // 24)) - price), -1
+            return cost + share + self.P * (self.market(m, t + int(hours // 24)) - price), -1
         a = t + int(gate_h // 24)
         wait = min(self.max_wait, max(0, math.floor((self.shelf - hours) / 24)))
         k = int((hours - gate_h) // 24)
@@ -171,18 +181,26 @@ class _Inputs:
         if a + wait + 1 >= self.n:
             # still queued at the end: valued like cargo written off (its penalty)
             options.append(((self.n - a) * self.omega + self.P * self.penalty, -2))
+        elif share < 0:
+            # written off on day a + W + 1 (without a negative share term it cannot price
+            # below the unserved reduced cost, checked by ``unserved_dual``)
+            options.append(((wait + 1) * self.omega + self.P * self.penalty, -3))
         best = min(options, default=(math.inf, None))
-        return (cost + best[0], best[1]) if math.isfinite(best[0]) else None
+        return (cost + best[0] + share, best[1]) if math.isfinite(best[0]) else None
 
 
 def _least(inp: _Inputs, o: str, t: int, bounds: tuple, offset: float,
-           entry: dict | None = None, cap: float | None = None) -> tuple:
+           entry: dict | None = None, cap: float | None = None,
+           share: Mapping | None = None) -> tuple:
     """Least column cost per truck below ``offset`` (the supply dual x payload) found by depth-
     first branch and bound: (cost, arc ids, gate day), or (None, [], None). ``entry``: the
     gate-entry duals the route pays per crossing and day reached
     (:meth:`borderflow.certificate_entry.EntryDuals.per_truck`; ``>= 0``, so the bounds
     without them stay bounds). ``cap``: most route hours (a shelf row's band,
-    :mod:`borderflow.certificate_stock`; the gate wait is still limited by the shelf life)."""
+    :mod:`borderflow.certificate_stock`; the gate wait is still limited by the shelf life).
+    ``share``: market -> share term (USD/t) of the origin and day, as in ``bounds``."""
+    share = share or {}
+    low = inp.P * min([0.0, *share.values()])  # slot bounds: made without the terms
     fastest, lb_all, lb_links = bounds[:3]
     slots = bounds[3] if len(bounds) > 3 else None  # SlotBounds of the product, or None
     best = [offset, None, [], None]  # bound, cost, route, gate day
@@ -190,7 +208,7 @@ def _least(inp: _Inputs, o: str, t: int, bounds: tuple, offset: float,
 
     def dive(node, cost, hours, countries, visited, gate, gate_h, passed, path):
         if node in inp.price and (gate is not None or passed == 0):
-            end = inp.ending(node, cost, hours, t, gate, gate_h)
+            end = inp.ending(node, cost, hours, t, gate, gate_h, share.get(node, 0.0))
             if end is not None and end[0] < best[0]:
                 best[:] = [end[0], end[0], list(path), end[1]]
         for arc_id, head, h, c, x in inp.out.get(node, ()):
@@ -199,8 +217,8 @@ def _least(inp: _Inputs, o: str, t: int, bounds: tuple, offset: float,
             if x is None:
                 lb = (lb_links if gate is not None else lb_all).get(head, math.inf)
                 if slots is not None and cost + c + lb < best[0]:
-                    lb = max(lb, slots.before(head, passed, t, hours + h) if gate is None
-                             else slots.after(head, gate, t + int(gate_h // 24)))
+                    lb = max(lb, low + (slots.before(head, passed, t, hours + h) if gate is None
+                                        else slots.after(head, gate, t + int(gate_h // 24))))
                 if cost + c + lb < best[0]:
                     dive(head, cost + c, hours + h, countries, visited | {head}, gate, gate_h,
                          passed, path + [arc_id])
@@ -215,13 +233,13 @@ def _least(inp: _Inputs, o: str, t: int, bounds: tuple, offset: float,
             lb = lb_all.get(head, math.inf)
             if slots is not None and math.isfinite(through) and \
                     cost + paid + through + lb < best[0]:
-                lb = max(lb, slots.before(head, 1, t, hours + h))
+                lb = max(lb, low + slots.before(head, 1, t, hours + h))
             if math.isfinite(through) and cost + paid + through + lb < best[0]:
                 dive(head, cost + paid + through, hours + h, countries | {nxt},
                      visited | {head}, None, 0.0, passed + 1, path + [arc_id])
             lb = lb_links.get(head, math.inf)
             if slots is not None and day < inp.n and cost + paid + lb < best[0]:
-                lb = max(lb, slots.after(head, x, day))
+                lb = max(lb, low + slots.after(head, x, day))
             if day < inp.n and cost + paid + lb < best[0]:
                 dive(head, cost + paid, hours + h, countries | {nxt}, visited | {head}, x,
                      hours, passed + 1, path + [arc_id])
@@ -287,6 +305,14 @@ def check_dated_certificate(facts, nodes: pd.DataFrame, results: Mapping[str, pd
            _dual_map(results.get("market_duals"), ["market", "product_id", "period"],
                      "dual_usd_per_t"))
     checks = [_signs(*raw)]
+    share_y = _dual_map(results.get("share_duals"), ["rule_id", "side", "period"],
+                        "dual_usd_per_t")
+    rules = {rule.rule_id: rule for rule in getattr(facts, "shares", ()) or ()}
+    unknown = sorted({r for r, _, _ in share_y} - set(rules))
+    if unknown:
+        raise ValueError(f"share_duals names rules the inputs do not have: {', '.join(unknown)}")
+    checks.append(_share_signs(share_y))
+    shares = share_by_day(rules, share_y)
     gate = entry_duals(entries, results.get("entry_duals"), _report)
     checks += gate.checks
     stock = hold_stock(facts, results, pi, entries, _report, _Reach(facts, country)) \
@@ -303,14 +329,19 @@ def check_dated_certificate(facts, nodes: pd.DataFrame, results: Mapping[str, pd
         slots = SlotBounds.of(inp, origins={o for rows in days.values() for o, _ in rows}) \
             if slot_bounds else None
         for t in sorted(days):
-            bounds = inp.bounds(t) + (slots,)
+            made: dict = {}
             for o, supply in days[t]:
+                here = shares.get((o, pid, t))
+                key = tuple(sorted((here or {}).items()))
+                if key not in made:
+                    made[key] = inp.bounds(t, here) + (slots,)
+                bounds = made[key]
                 p_o = pi.get((o, pid, t), 0.0)
                 extra = gate.per_truck(o, pid, t)
-                cost, route, _ = _least(inp, o, t, bounds, inp.P * p_o, extra)
+                cost, route, _ = _least(inp, o, t, bounds, inp.P * p_o, extra, share=here)
                 rc = 0.0 if cost is None else cost / inp.P - p_o
                 if stock is not None:
-                    rc, route = _banded(inp, o, t, bounds, p_o, extra, stock, rc, route)
+                    rc, route = _banded(inp, o, t, bounds, p_o, extra, stock, rc, route, here)
                 tol = float(_tol(max(scale, abs(p_o))))
                 if skips is not None and (o, pid, t) in skips.by_key:
                     skips.check((o, pid, t), partial(_least, inp, o, t, bounds, entry=extra),
@@ -421,7 +452,8 @@ def _route_days(facts, pid: str, stock: HoldStock | None) -> dict:
 
 
 def _banded(inp: _Inputs, o: str, t: int, bounds: tuple, p_o: float, extra: dict,
-            stock: HoldStock, rc: float, route: list) -> tuple[float, list]:
+            stock: HoldStock, rc: float, route: list,
+            share: Mapping | None = None) -> tuple[float, list]:
     """The least reduced cost of (o, product, t) with the shelf rows' duals a route earns:
     ``min_a (M_a - P_a)`` over the bands of :meth:`HoldStock.bands`, each searched only below
     the best so far, minus the skipped duals (module docstring of
@@ -429,7 +461,7 @@ def _banded(inp: _Inputs, o: str, t: int, bounds: tuple, p_o: float, extra: dict
     bands, skipped = stock.bands(o, inp.pid, t)
     for cap, earned in bands:
         cost, path, _ = _least(inp, o, t, bounds, inp.P * (p_o + earned + min(rc, 0.0)),
-                               extra, cap=cap)
+                               extra, cap=cap, share=share)
         if cost is not None and cost / inp.P - p_o - earned < rc:
             rc, route = cost / inp.P - p_o - earned, path
     return rc - skipped, route

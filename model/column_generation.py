@@ -62,8 +62,8 @@ from .routes import RouteSet, _eligible
 
 __all__ = ["Pricing", "Routing", "KeyedBasis", "carry_basis", "entry_prices", "gap_bound_usd",
            "grow", "keyed_basis", "price_model",
-           "pricing_inputs", "read_static_duals", "share_terms", "static_dual_keys",
-           "with_columns"]
+           "pricing_inputs", "read_static_duals", "share_terms", "dated_share_terms",
+           "static_dual_keys", "with_columns"]
 
 
 @dataclass(frozen=True)
@@ -276,6 +276,21 @@ def share_terms(rows: pd.DataFrame, duals: np.ndarray, rules) -> dict:
         keys, inside = _rule_scope(by_id[rule_id])
         for key, term in zip(keys, ((inside - float(share)) * float(y)).tolist()):
             out[key] = out.get(key, 0.0) - term
+    return out
+
+
+def dated_share_terms(rows: pd.DataFrame, duals: np.ndarray, rules) -> dict:
+    """:func:`share_terms` of a dated model, per (origin, product, market, dispatch day): the
+    rows of a day (``period``) price only the columns dispatched that day (USD/t)."""
+    by_id = {rule.rule_id: rule for rule in rules}
+    out: dict = {}
+    for rule_id, share, t, y in zip(rows["rule_id"], rows["share"], rows["period"], duals):
+        if y == 0.0:
+            continue
+        keys, inside = _rule_scope(by_id[rule_id])
+        for key, term in zip(keys, ((inside - float(share)) * float(y)).tolist()):
+            k = (*key, int(t))
+            out[k] = out.get(k, 0.0) - term
     return out
 
 

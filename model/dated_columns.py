@@ -29,7 +29,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .column_generation import Pricing, _row_duals, entry_prices
+from borderflow.data.destinations import share_rules
+from .column_generation import Pricing, _row_duals, dated_share_terms, entry_prices
 from .dated_pricing import DatedDuals, _Days, price_dated
 from .dated_reuse import ReferencePricing, Reuse
 from .dated_skip import EitherSkip, SkipBound, skipped_table
@@ -122,7 +123,10 @@ def read_dated_duals(session, built: BuiltModel, net: FreightNetwork,
         empty_return_days=int(ix.empty_return_days),
         waiting_cost_usd_per_truck_day=float(net.parameters.waiting_cost_usd_per_truck_day),
         max_wait_days=int(net.max_wait_days),
-        entry_usd_per_truck=entry_prices(built, session, dated=True))
+        entry_usd_per_truck=entry_prices(built, session, dated=True),
+        share_usd_per_t=dated_share_terms(ix.share_rows, _row_duals(
+            session, m.destination_share), share_rules(net.tables)) if len(ix.share_rows)
+        else {})
     eta = _row_duals(session, m.initial_queue_total) if len(ix.initial) else np.zeros(0)
     return duals, eta
 
@@ -156,7 +160,9 @@ def price_dated_model(session, built: BuiltModel, net: FreightNetwork, pricing: 
                              supply_usd_per_t=dict(duals.supply_usd_per_t),
                              cells=hold_cells(net, built))
         bands = shelf_bands(stock.shelf)
-    reuse = None if reference is None or bands is not None else \
+    # a reference's searches are reused and skipped by inputs that do not hold the
+    # destination-share terms: not with such terms (every search runs)
+    reuse = None if reference is None or bands is not None or duals.share_usd_per_t else \
         Reuse(reference, duals, graph, products, options)
     skipper = SkipBound(reuse, graph, pricing.tolerance_usd_per_t) \
         if skip and reuse is not None and reuse.ok else None

@@ -44,6 +44,17 @@ truck-day, every dual of a day ``>= n`` taken as 0 (the model has no such row), 
 - **direct** ``(r, t)`` for a route without crossings:
   :math:`c_r - \text{price}_{m,p} - \pi_{o,p,t} + \lambda_{m,p,t + \lfloor H/24 \rfloor}`.
 
+Destination-share rows of dispatch day ``t`` (:func:`borderflow.model.indices.share_table`)
+price every column of the flow dispatched on ``t`` alike: each adds the constant
+:math:`s_{o,p,m,t} = -\sum_r a_r(m)\,y_{r,t}` USD/t (``a_r(m) = [m \in \text{region}_r] -
+\text{band end}_r``, :math:`y` the rows' duals, :attr:`DatedDuals.share_usd_per_t`), of either
+sign. A negative term adds one more column, **expire** ``(r, t)`` when ``a + W + 1 < n``:
+queued ``W + 1`` days and written off, :math:`c_r - \pi_{o,p,t} + (\text{upstream duals}) +
+(W + 1)\,\omega/P + \text{penalty}_p + s` (departure code ``-3``). Without a share term it is
+never below the unserved reduced cost :math:`\text{penalty}_p - \pi_{o,p,t} \ge 0`, so it is
+left out then (the proof below). The search's bounds are made without the terms and lowered by
+:math:`P \min(0, \min_m s_{o,p,m,t})`, a constant per search, so A* stays exact.
+
 A crossing direction closed on the day a column takes it (capacity 0) forbids the column (the
 model bounds such variables to 0). Gate-entry rows (:mod:`borderflow.model.levers`) of the
 route's origin and product add their dual :math:`\epsilon \ge 0` per truck at each crossing
@@ -71,7 +82,9 @@ over the block's cone is negative exactly when some depart or hold column's is:
   day ``e`` contributes :math:`c_r + (\text{upstream duals}) + (e - a)\omega/P +
   \text{penalty}_p - \pi_{o,p,t} \ge \text{penalty}_p - \pi_{o,p,t}`, the reduced cost of the
   unserved variable of the same origin, product and day, which is ``>= 0`` at any dual-feasible
-  point of the restricted model. Waiting cost adds up over the matching (a day's stock is the
+  point of the restricted model; with a destination-share term :math:`s < 0` it is at least
+  the expire column's (the least wait before a write-off is ``W + 1`` days), which is priced.
+  Waiting cost adds up over the matching (a day's stock is the
   sum of the tonnes queued at its end), and so do the linking rows and the objective.
 
 LP duality over the block then gives values for its own rows that make every block variable's
@@ -140,6 +153,9 @@ from .pricing import (
 HOLD = -2
 #: departure code of a direct (no-crossing) route
 DIRECT = -1
+#: departure code of an expire column (written off in the gate queue; only with a negative
+#: destination-share term)
+EXPIRE = -3
 #: labels one dated search may pop before it stops with PricingLimitError
 MAX_LABELS = 2_000_000
 
@@ -170,6 +186,11 @@ class DatedDuals:
     waiting_cost_usd_per_truck_day : float
     max_wait_days : int
         ``queue_max_wait_days``.
+    share_usd_per_t : mapping (origin, product_id, market, period) -> float
+        What the destination-share rows of dispatch day ``period`` add to the reduced cost of
+        every column of a route from ``origin`` to ``market`` carrying the product dispatched
+        that day: :math:`-\\sum_r a_r(m)\\,y_r` (:func:`~borderflow.model.column_generation.
+        dated_share_terms`; missing: 0). Of either sign.
     entry_usd_per_truck : sequence of (crossing_id, direction, period, origins, products,
         kind, dual)
         Gate-entry rows (:mod:`borderflow.model.levers`) with their dual :math:`\\epsilon
@@ -190,6 +211,23 @@ class DatedDuals:
     waiting_cost_usd_per_truck_day: float = 0.0
     max_wait_days: int = 14
     entry_usd_per_truck: Sequence = ()
+    share_usd_per_t: Mapping = field(default_factory=dict)
+
+    def share(self, at: Mapping[str, int], product_id: str, origin: str,
+              dispatch: int) -> dict[int, float]:
+        """Market node index (``at``: :meth:`PricingGraph.node_index`) -> share term (USD/t)
+        of columns of ``product_id`` from ``origin`` dispatched on ``dispatch`` (nonzero terms
+        only)."""
+        if not self.share_usd_per_t:
+            return {}
+        by = self.__dict__.get("_share_by")
+        if by is None:  # grouped once by (origin, product, day)
+            by = self.__dict__["_share_by"] = {}
+            for (o, pid, m, t), v in self.share_usd_per_t.items():
+                if v != 0.0:
+                    by.setdefault((o, pid, int(t)), {})[m] = float(v)
+        return {at[m]: v for m, v in by.get((origin, product_id, int(dispatch)), {}).items()
+                if m in at}
 
     def entry(self, graph: PricingGraph, product_id: str, origin: str,
               dispatch: int) -> np.ndarray | None:
@@ -352,11 +390,12 @@ def price_dated(graph: PricingGraph, products: Sequence[PricingProduct], duals: 
                                             markets, reach_days), at={})
             return ready
 
-        def bounds_at(t: int, prepared=prepared):
+        def bounds_at(t: int, share: Mapping[int, float], prepared=prepared):
             p = prepared()
-            if t not in p["at"]:
-                p["at"][t] = p["bounds"].at(t)
-            return p["at"][t]
+            key = (t, tuple(sorted(share.items())))
+            if key not in p["at"]:
+                p["at"][key] = p["bounds"].at(t, share)
+            return p["at"][key]
 
         margins: dict = {}
         for t in dispatch_periods:
@@ -389,12 +428,15 @@ def price_dated(graph: PricingGraph, products: Sequence[PricingProduct], duals: 
                     if entry is _UNREAD:
                         entry = duals.entry(graph, product.product_id, origin, t)
                     p = prepared()
-                    bound_all, bound_links = bounds_at(t)
+                    share = duals.share(at, product.product_id, origin, t)
+                    bound_all, bound_links = bounds_at(t, share)
                     search = _DatedSearch(graph, product, duals, p["days"], p["usable"],
                                           p["markets"], p["fastest"], bound_all, bound_links,
                                           t, max_labels, entry, hours_cap=cap,
                                           label_bound=label_bound, hour_bounds=p["hours"])
-                    if dominance:  # one Margins per day and entry duals (origins share it)
+                    search.set_share(share)
+                    # dominance's margins do not know the expire column: not with share terms
+                    if dominance and not share:  # one Margins per day and entry duals
                         mkey = (t, None if entry is None else entry.tobytes())
                         if mkey not in margins:
                             margins[mkey] = Margins(graph, product, duals, p["days"],
@@ -462,8 +504,12 @@ class _Bounds:
         self.weight = route_weights(graph, product)
         self.seen: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
 
-    def at(self, t: int) -> tuple[np.ndarray, np.ndarray]:
-        """``(over all usable arcs, over links only)`` for columns dispatched on ``t``."""
+    def at(self, t: int, share: Mapping[int, float] | None = None
+           ) -> tuple[np.ndarray, np.ndarray]:
+        """``(over all usable arcs, over links only)`` for columns dispatched on ``t``;
+        ``share``: market index -> destination-share term (USD/t) of the search's origin and
+        day, paid by every column ending there (depart, hold or expire), so added to the
+        market's end as it is."""
         g, P, x = self.graph, self.product.payload_t_per_truck, self.crossing_arcs
         least = self.days.least(t, t + self.reach_days)
         sink = {}
@@ -472,7 +518,7 @@ class _Bounds:
             lam = float(window.min()) if len(window) else 0.0
             if t + self.reach_days >= self.n:  # days beyond the model: dual 0
                 lam = min(lam, 0.0)
-            sink[m] = min(0.0, P * (lam - price))
+            sink[m] = min(0.0, P * (lam - price)) + P * (share or {}).get(m, 0.0)
         key = (least.tobytes(), tuple(sink.items()))
         found = self.seen.get(key)
         if found is None:
@@ -510,6 +556,17 @@ class _DatedSearch:
         self.front = None
         # dated_hour_bounds.HourBounds of the product (None: the search's own bounds only)
         self.hour_bounds = hour_bounds
+        # destination-share terms by market (USD/t) and their least (<= 0; set_share)
+        self.share: dict[int, float] = {}
+        self.share_least = 0.0
+
+    def set_share(self, share: Mapping[int, float]) -> None:
+        """The destination-share term (USD/t) of each market for this search (origin and
+        dispatch day): added to every column ending there. The search's own bounds
+        (:class:`_Bounds`) hold the terms at their markets; the hour bounds, made without them,
+        are lowered by the least term (``<= 0``)."""
+        self.share = dict(share)
+        self.share_least = min([0.0, *self.share.values()])
 
     def run(self, o: int, pi: float, max_columns: int,
             threshold: float) -> tuple[list, float, bool]:
@@ -523,9 +580,10 @@ class _DatedSearch:
         front = self.front
         if front is not None:
             front.admit(o, int(g.country[o]), 0.0, 0.0, labels[0][3], -1, 0.0)
+        lower = P * self.share_least  # the hour bounds are made without the share terms
         start = self.bound_all[o]
         if self.hour_bounds is not None:
-            start = max(start, self.hour_bounds.before(o, 0, self.t, 0.0))
+            start = max(start, self.hour_bounds.before(o, 0, self.t, 0.0) + lower)
         heap = [(start, 0)]
         # equal keys: with hour bounds the label pushed last first (depth first along a
         # plateau of equal keys, ``-lid``), else the first pushed; exact either way (A* pops
@@ -567,7 +625,7 @@ class _DatedSearch:
                         child[5], child[6]):
                     continue
                 if hb is not None and child[0] >= 0:
-                    bound = max(bound, self._hour_bound(child))
+                    bound = max(bound, self._hour_bound(child) + lower)
                 labels.append(child)
                 heapq.heappush(heap, (child[1] + bound, lifo * (len(labels) - 1)))
         if not found:
@@ -638,8 +696,9 @@ class _DatedSearch:
                 return 0.0
             return float(duals.market_usd_per_t.get((g.node_ids[m], p.product_id, day), 0.0))
 
+        share = P * self.share.get(m, 0.0)
         if gate < 0:
-            return cost + P * (lam(t + int(hours // 24)) - price), DIRECT
+            return cost + share + P * (lam(t + int(hours // 24)) - price), DIRECT
         a = t + int(gate_h // 24)
         wait = min(duals.max_wait_days, max(0, math.floor((p.shelf_life_h - hours) / 24)))
         k = int((hours - gate_h) // 24)
@@ -656,7 +715,13 @@ class _DatedSearch:
             value = (n - a) * duals.waiting_cost_usd_per_truck_day + P * p.penalty_usd_per_t
             if value < best:
                 best, dep = value, HOLD
-        return None if dep is None else (cost + best, dep)
+        elif share < 0:
+            # written off on day a + W + 1: at least the unserved reduced cost without a share
+            # term, so a column only when the term is negative (docstring)
+            value = (wait + 1) * duals.waiting_cost_usd_per_truck_day + P * p.penalty_usd_per_t
+            if value < best:
+                best, dep = value, EXPIRE
+        return None if dep is None else (cost + best + share, dep)
 
 
 def _path(labels: list, lid: int) -> list[int]:

@@ -219,14 +219,18 @@ def define_market_demand_constraints(m: pyo.ConcreteModel, ix: IndexTables) -> N
 def define_destination_share_constraints(m: pyo.ConcreteModel, ix: IndexTables) -> None:
     r"""Where exports go: of what origins (a country, or ``VN;TH;LA`` together) deliver of a
     product group to Chinese markets, the share that ends in a region lies in the band of
-    ``destination_shares.csv`` (:mod:`borderflow.data.destinations`), over the run's periods.
+    ``destination_shares.csv`` (:mod:`borderflow.data.destinations`): over the representative
+    day in a static run, over each **dispatch day** in a dated run (the flows dispatched that
+    day; a day's rows involve only that day's variables, so rolling windows stay causal).
 
     With :math:`F_\rho` the flows of rule :math:`\rho` (its origins and products, to any
     Chinese market), :math:`M_\rho` the region's markets and :math:`[\ell_\rho, h_\rho]` the
     band (homogeneous rows, so the model stays an LP and a scaled supply keeps its split):
 
-    .. math:: \sum_{f \in F_\rho} ([m_f \in M_\rho] - \ell_\rho)\, x_f \ge 0, \qquad
-              \sum_{f \in F_\rho} ([m_f \in M_\rho] - h_\rho)\, x_f \le 0 \quad [t/day]
+    .. math:: \sum_{f \in F_{\rho,t}} ([m_f \in M_\rho] - \ell_\rho)\, x_f \ge 0, \qquad
+              \sum_{f \in F_{\rho,t}} ([m_f \in M_\rho] - h_\rho)\, x_f \le 0 \quad [t/day]
+
+    (:math:`F_{\rho,t}`: the flows of rule :math:`\rho` dispatched on day ``t``; static: all.)
 
     Shares rather than regional demand caps: the sources publish splits, not tonnes, and a
     split holds whatever the supply (calibration moves supply; a closure moves volumes).

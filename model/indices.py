@@ -23,8 +23,8 @@ table (one row per index)        variables / rows it indexes     look up by key
 ``initial`` (``i``, dated)       ``initial_queue``               (entry ``j``, stream ``k``)
 ``crossing_use``                 every variable that takes a     (var, idx, crossing, direction,
                                  crossing on a day                day)
-``share_rows`` (with             ``destination_share``           (rule, side: low or high)
-``share_terms``)
+``share_rows`` (with             ``destination_share``           (rule, side: low or high,
+``share_terms``)                                                 dispatch day; 0 static)
 ================================ =============================== ===============================
 
 :func:`index_tables` makes them all at once from a network and a route set, before any Pyomo
@@ -143,7 +143,7 @@ class IndexTables:
     empty_return_days : int
         Days until they do (0 for a static run).
     share_rows, share_terms : DataFrame
-        ``destination_share[r]``: rule_id, side (``low``/``high``), share; and its terms
+        ``destination_share[r]``: rule_id, side (``low``/``high``), share, period; and its terms
         ``row, f, coef`` (:func:`share_table`).
     """
 
@@ -456,44 +456,43 @@ def index_tables(net: FreightNetwork, routes: RouteSet, aggregate: bool = False
 def share_table_empty() -> tuple[pd.DataFrame, pd.DataFrame]:
     """The destination-share tables of a model without share rules."""
     return (pd.DataFrame({"rule_id": pd.Series(dtype=object), "side": pd.Series(dtype=object),
-                          "share": pd.Series(dtype=float)}),
+                          "share": pd.Series(dtype=float), "period": pd.Series(dtype=np.int64)}),
             pd.DataFrame({"row": pd.Series(dtype=np.int64), "f": pd.Series(dtype=np.int64),
                           "coef": pd.Series(dtype=float)}))
 
 
 def share_table(net: FreightNetwork, flows: pd.DataFrame,
                 rules=None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Rows and terms of the destination-share family (static runs only: the published shares
-    are annual splits, which a representative day keeps; the days of a dated run, a
-    disruption's, are not held to them, and a row over the whole horizon would make rolling
-    windows non-causal).
+    """Rows and terms of the destination-share family: a pair (low, high) per rule, static over
+    the representative day (period 0), dated per **dispatch day** (``flows["period"]``: a row
+    over the horizon would not be causal for rolling windows and would let quiet days balance a
+    disruption's; docs/model.md). ``rules``: the dataset's
+    :func:`~borderflow.data.destinations.share_rules` (read from ``net.tables`` if not given).
 
-    ``rules``: the dataset's :func:`~borderflow.data.destinations.share_rules` (read from
-    ``net.tables`` if not given).
-
-    Returns
-    -------
-    (rows, terms)
-        ``rows``: ``rule_id, side`` (``low``/``high``), ``share`` (the band's end), one per
-        rule side with flows in its scope; ``terms``: ``row, f, coef`` with ``coef = [market in
-        the region] - share`` for every flow of the rule's origins and products to a Chinese
-        market.
+    Returns ``(rows, terms)``: ``rows`` ``rule_id, side`` (``low``/``high``), ``share`` (the
+    band's end), ``period``, one per rule side and day with flows in its scope; ``terms``
+    ``row, f, coef`` with ``coef = [market in the region] - share`` for every flow of the rule's
+    origins and products to a Chinese market (dispatched that day).
     """
-    if net.dated:
-        return share_table_empty()
     rows, terms = [], []
     origin, product, market = (flows[c].to_numpy() for c in ("origin", "product_id", "market"))
+    period = flows["period"].to_numpy(dtype=np.int64) if net.dated else \
+        np.zeros(len(flows), dtype=np.int64)
+    f_all = flows["f"].to_numpy()
     for rule in share_rules(net.tables) if rules is None else rules:
         scope = np.flatnonzero(np.isin(origin, rule.origins) & np.isin(product, rule.products)
                                & np.isin(market, rule.china))
         if not len(scope):
             continue
         inside = np.isin(market[scope], rule.markets).astype(float)
-        for side, share in (("low", rule.low), ("high", rule.high)):
-            terms.append(pd.DataFrame({"row": len(rows), "f": flows["f"].to_numpy()[scope],
-                                       "coef": inside - share}))
-            rows.append((rule.rule_id, side, share))
+        days = period[scope]
+        for day in np.unique(days).tolist():
+            on = days == day
+            for side, share in (("low", rule.low), ("high", rule.high)):
+                terms.append(pd.DataFrame({"row": len(rows), "f": f_all[scope[on]],
+                                           "coef": inside[on] - share}))
+                rows.append((rule.rule_id, side, share, int(day)))
     if not rows:
         return share_table_empty()
-    return (pd.DataFrame(rows, columns=["rule_id", "side", "share"]),
+    return (pd.DataFrame(rows, columns=["rule_id", "side", "share", "period"]),
             pd.concat(terms, ignore_index=True))

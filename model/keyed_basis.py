@@ -35,7 +35,7 @@ _ROWS = (("supply_balance", "unserved", ["origin", "product_id", "period"]),
          ("crossing_capacity", "capacity_rows", ["crossing_id", "direction", "period"]),
          ("priority_share", "priority_rows", ["crossing_id", "direction", "period"]),
          ("market_demand", "demand_rows", ["market", "product_id", "period"]),
-         ("destination_share", "share_rows", ["rule_id", "side"]),
+         ("destination_share", "share_rows", ["rule_id", "side", "period"]),
          ("queue_balance", "queues+", _STREAM_DAY), ("queue_age", "queues+", _STREAM_DAY),
          ("queue_expiry", "queues+", _STREAM_DAY),
          ("initial_queue_total", "entries+", ["j"]))

@@ -247,14 +247,13 @@ def _share_duals(built: BuiltModel) -> pd.DataFrame:
     """Each destination-share row the model has (rule, side ``low``/``high``), its band end
     and its dual as HiGHS gives it (USD per tonne of the row's activity, minimisation: the
     change of the objective if the row's right-hand side 0 rose by one tonne; ``>= 0`` on a
-    low side, ``<= 0`` on a high side, 0 when the share is inside its band). Static runs only
-    (period 0)."""
+    low side, ``<= 0`` on a high side, 0 when the share is inside its band); ``period``: 0
+    in a static run, the dispatch day of the row in a dated run."""
     rows = built.share_rows
-    out = rows[["rule_id", "side", "share"]].copy()
-    out["period"] = 0
+    out = rows[["rule_id", "side", "share", "period"]].copy()
     m = built.model
     out["dual_usd_per_t"] = _duals(m, m.destination_share, len(rows)) + 0.0
-    return out[SHARE_DUAL_COLUMNS].sort_values(["rule_id", "side"], kind="stable",
+    return out[SHARE_DUAL_COLUMNS].sort_values(["rule_id", "side", "period"], kind="stable",
                                                ignore_index=True)
 
 

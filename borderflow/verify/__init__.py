@@ -155,8 +155,8 @@ def verify_results(results, tables: InputTables, scenario: Scenario | None = Non
     run("congestion", lambda: congestion.congestion_checks(results, f, tables))
     run("tables of totals", lambda: money.table_checks(results, f))
     run("solver status", lambda: money.status_checks(results))
-    if not f.dated:  # the model holds static runs only to the published shares
-        run("destination shares", lambda: [terms.destination_share_checks(results, tables)])
+    run("destination shares", lambda: [terms.destination_share_checks(results, tables,
+                                                                       f.dated)])
     run("optimality certificate", lambda: optimality.certificate_checks(results, f))
     run("realistic dispatch", lambda: dispatch.dispatch_checks(results, f))
     run("keep coming", lambda: dispatch.keep_coming_checks(results, f))

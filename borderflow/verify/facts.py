@@ -158,7 +158,7 @@ def input_facts(tables: InputTables, scenario: Scenario, net=None) -> Facts:
                                                              "mode", "status"]],
         countries=dict(zip(tables.nodes["node_id"].astype(str),
                            tables.nodes["country"].astype(str))),
-        shares=[] if scenario.horizon.start is not None else share_rules(tables),
+        shares=share_rules(tables),
         dataset_licences=dataset_lic,
         congestion_lane_usd_per_truck_h=congestion_lane_value(
             parameter_values(tables.parameters)),

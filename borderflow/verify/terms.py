@@ -91,8 +91,10 @@ def route_cost_per_t(running, toll, fee, duration_h, products: pd.DataFrame) -> 
             + products["vot"].to_numpy() * np.asarray(duration_h, dtype=float))
 
 
-def destination_share_checks(results, tables: InputTables) -> pd.DataFrame:
-    """One ``destination_share`` report row per share rule (see the module table)."""
+def destination_share_checks(results, tables: InputTables, dated: bool = False) -> pd.DataFrame:
+    """One ``destination_share`` report row per share rule (see the module table); ``dated``:
+    one per rule and dispatch day (``route_flows.period``), as a dated model holds the band
+    day by day."""
     rules = share_rules(tables)
     rf = results.route_flows
     if not rules:
@@ -100,16 +102,21 @@ def destination_share_checks(results, tables: InputTables) -> pd.DataFrame:
     flow = pd.to_numeric(rf["flow_t"], errors="coerce").to_numpy(dtype=float)
     origin, product = rf["origin"].to_numpy(), rf["product_id"].to_numpy()
     market = rf["market"].to_numpy()
+    day = rf["period"].to_numpy(dtype=np.int64) if dated and "period" in rf else \
+        np.zeros(len(rf), dtype=np.int64)
     names, amounts, scales = [], [], []
     for rule in rules:
         mine = np.isin(origin, rule.origins) & np.isin(product, rule.products)
-        total = float(flow[mine & np.isin(market, rule.china)].sum())
-        there = float(flow[mine & np.isin(market, rule.markets)].sum())
-        below = max(0.0, rule.low * total - there)
-        above = max(0.0, there - rule.high * total)
-        share = there / total if total > 0 else float("nan")
-        names.append(f"share {rule.rule_id}: {there:,.1f} of {total:,.1f} t "
-                     f"({share:.3f}; band {rule.low:g}-{rule.high:g})")
-        amounts.append(below + above)
-        scales.append(total)
+        china = mine & np.isin(market, rule.china)
+        for t in (np.unique(day[china]).tolist() if dated else [0]):
+            on = day == t
+            total = float(flow[china & on].sum())
+            there = float(flow[mine & np.isin(market, rule.markets) & on].sum())
+            below = max(0.0, rule.low * total - there)
+            above = max(0.0, there - rule.high * total)
+            share = there / total if total > 0 else float("nan")
+            names.append(f"share {rule.rule_id}{f' @{t}' if dated else ''}: {there:,.1f} of "
+                         f"{total:,.1f} t ({share:.3f}; band {rule.low:g}-{rule.high:g})")
+            amounts.append(below + above)
+            scales.append(total)
     return rows("destination_share", names, amounts, "t", scales)
