@@ -180,7 +180,8 @@ class ResponseResult:
         b, unit = self.best, self.metadata["unit"]
         chosen = b["levers"] or "no lever"
         gap = f"gap {b['mip_gap']:.2e}"
-        proof = "optimal (HiGHS proved the gap)" if b["status"] == "optimal" else \
+        proof = "optimal over the MIP's route set (HiGHS proved the gap)" \
+            if b["status"] == "optimal" else \
             f"the best set found, not proved optimal ({b['status'].replace('_', ' ')}, " \
             f"{gap}, dual bound {b['dual_bound']:,.0f})"
         lines = [f"best response within {self.metadata['budget']:,.0f} {unit}: {chosen}; it "
