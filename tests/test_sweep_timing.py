@@ -75,7 +75,7 @@ def test_a_pass_that_reuses_every_search_makes_no_bounds(plan, monkeypatch):
     made, searched = [], []
     at = dated_pricing._Bounds.at
     monkeypatch.setattr(dated_pricing._Bounds, "at",
-                        lambda self, t: made.append(t) or at(self, t))
+                        lambda self, t, share=None: made.append(t) or at(self, t, share))
     for name in ("baseline", *(f"close-{g}" for g in CG_GATES)):
         net = cache.network(kept, plan.entry(name).scenario)
         m.session.apply(bound_updates(m.built, net))

@@ -24,6 +24,8 @@ Rows (W_s: the days cargo may wait, A[s,a]: arrivals of day a, initial queues in
                  direction) <= capacity                                    (c, d, t)
     priority     the same, non-perishables only, <= (1 - share) capacity
     demand       direct deliveries x (t + travel days) + y (t + downstream days) <= demand
+    shares       per rule r and dispatch day t, over x of r's origins and products to China:
+                 sum ([market in r's region] - low_r) x >= 0, sum (... - high_r) x <= 0
     balance      Q[t] - Q[t-1] - A[t] + y[t] + e[t] = 0                    (s, t)
     age (FIFO)   Q[t] + y[t] <= sum_{a=t-W}^{t} A[a]        (fifo="window": W+1 arrival days)
                  Q[t] + y[t] - S[t] + S[t-W-1] <= 0         (fifo="cumulative": 4 terms)
@@ -63,6 +65,7 @@ import highspy
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+from borderflow.data.destinations import share_rules  # the dataset's rules, not the model
 from borderflow.solvers.highs import highs_lp, new_highs  # array packing; a silent Highs
 
 FLIP = {"a_to_b": "b_to_a", "b_to_a": "a_to_b"}
@@ -338,6 +341,26 @@ def build(net, routes, variant: Variant = Variant()) -> DatedLP:
     hit = drow >= 0
     base = family("demand", len(used), -np.inf, dem["demand_t"].to_numpy(float)[used])
     M.add(base + renum[drow[hit]], dl["col"].to_numpy()[hit], 1.0)
+
+    # destination shares (docs/model.md): per rule and dispatch day, over that day's flows of
+    # the rule's origins and products to a Chinese market, homogeneous:
+    # sum([market in region] - low) x >= 0 and sum([market in region] - high) x <= 0
+    o_f, p_f, m_f = (P[c].to_numpy() for c in ("origin", "product_id", "market"))
+    t_f = fl["t"].to_numpy()
+    sh_rows, sh_lo, sh_up = [], [], []
+    for rule in share_rules(net.tables):
+        scope = np.flatnonzero(np.isin(o_f, rule.origins) & np.isin(p_f, rule.products)
+                               & np.isin(m_f, rule.china))
+        inside = np.isin(m_f[scope], rule.markets).astype(float)
+        for day in np.unique(t_f[scope]):
+            on = scope[t_f[scope] == day]
+            for share, lo, up in ((rule.low, 0.0, np.inf), (rule.high, -np.inf, 0.0)):
+                sh_rows.append((on, inside[t_f[scope] == day] - share))
+                sh_lo.append(lo)
+                sh_up.append(up)
+    base = family("destination_share", len(sh_rows), np.array(sh_lo), np.array(sh_up))
+    for r, (on, coef) in enumerate(sh_rows):
+        M.add(np.full(len(on), base + r), col("x", on), coef)
 
     # queues: arrivals of route flows (and initial queues) per stream and day
     gated = np.flatnonzero(fl["s"].to_numpy() >= 0)
