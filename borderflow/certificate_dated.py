@@ -344,8 +344,8 @@ def check_dated_certificate(facts, nodes: pd.DataFrame, results: Mapping[str, pd
                     rc, route = _banded(inp, o, t, bounds, p_o, extra, stock, rc, route, here)
                 tol = float(_tol(max(scale, abs(p_o))))
                 if skips is not None and (o, pid, t) in skips.by_key:
-                    skips.check((o, pid, t), partial(_least, inp, o, t, bounds, entry=extra),
-                                rc, p_o, inp.P, tol)
+                    skips.check((o, pid, t), partial(_least, inp, o, t, bounds, entry=extra,
+                                                     share=here), rc, p_o, inp.P, tol)
                 rows.append((o, pid, t, float(supply), rc, ">".join(route), tol,
                              bool(rc >= -tol)))
     table = pd.DataFrame(rows, columns=ROUTE_COLUMNS)

@@ -220,12 +220,16 @@ class DatedDuals:
         only)."""
         if not self.share_usd_per_t:
             return {}
-        by = self.__dict__.get("_share_by")
-        if by is None:  # grouped once by (origin, product, day)
-            by = self.__dict__["_share_by"] = {}
+        made = self.__dict__.get("_share_by")
+        if made is None or made[0] is not self.share_usd_per_t:
+            # grouped once by (origin, product, day), again if the mapping is replaced (a
+            # copy of these duals with other terms)
+            by: dict = {}
             for (o, pid, m, t), v in self.share_usd_per_t.items():
                 if v != 0.0:
                     by.setdefault((o, pid, int(t)), {})[m] = float(v)
+            made = self.__dict__["_share_by"] = (self.share_usd_per_t, by)
+        by = made[1]
         return {at[m]: v for m, v in by.get((origin, product_id, int(dispatch)), {}).items()
                 if m in at}
 
