@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import datetime as dt
 import math
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -30,6 +32,7 @@ from borderflow.model.dated_skip import SKIP_COLUMNS, SkipBound
 TOL = 1e-7
 OPTIONS = (1, TOL, 2_000_000, False, False)  # (columns, tolerance, labels, dominance, hours)
 KEY = ("o", "p", "b", 0)
+CG_DATA_SHARE = Path(__file__).parent / "data" / "cg-toll-vot-share"
 
 
 def _reference(share: float = 1.0, capacity=(300.0,), penalty: float = 500.0, days: int = 3):
@@ -165,3 +168,60 @@ def test_the_verifier_re_checks_a_skip_with_share_terms():
     assert _failed(_verified(5.2, 6.0, 0.0)) == ["o/p @0: bound = its inputs"]
     sign = _failed(_verified(6.0, 5.5, -0.5))
     assert len(sign) == 1 and sign[0].startswith("o/p @0: falls and rises >= 0")
+
+
+@pytest.fixture(scope="module")
+def share_plan():
+    """tests/data/cg-toll-vot-share (Vietnamese dragon fruit to Nanning via Huu Nghi or to
+    Kunming via Lao Cai, at least 40 % to Yunnan per dispatch day) over 5 dated days, with
+    Huu Nghi–Youyiguan closed on days 1-3: every dispatch day has share rows."""
+    from helpers import CG_START
+
+    from borderflow.data.dataset import load_dataset
+    from borderflow.data.scenario import Horizon, Scenario
+    from borderflow.data.scenario_events import CloseEvent, Window
+    from borderflow.sweeps import plan_scenarios
+
+    data = CG_DATA_SHARE
+    horizon = Horizon(start=CG_START, days=5)
+    shut = Window(**{"from": CG_START + dt.timedelta(days=1),
+                     "to": CG_START + dt.timedelta(days=3)})
+    return plan_scenarios([Scenario(name="baseline", horizon=horizon),
+                           Scenario(name="close-huu-nghi", horizon=horizon,
+                                    events=(CloseEvent(crossing="huu-nghi-youyiguan",
+                                                       close=shut),))],
+                          data=data, tables=load_dataset(data))
+
+
+def test_a_warm_sweep_with_share_rows_equals_cold_solves(share_plan, monkeypatch):
+    """Both scenarios warm on one kept model (their pricing reusing the reference's searches
+    whose share terms did not move: 2 of the closure's 5, the days before it and after) and
+    cold: the same objective (1e-9 relative), both certified, with share rows whose duals
+    are not all 0."""
+    import borderflow.pricing_scope as scope
+    from borderflow.sweeps import Job, ModelCache, solve_job
+
+    passes, price = [], scope.price_dated_model
+
+    def counted(*args, **kwargs):
+        found = price(*args, **kwargs)
+        passes.append(found.result.stats)
+        return found
+
+    monkeypatch.setattr(scope, "price_dated_model", counted)
+    cache = ModelCache()
+    for name in share_plan.names():
+        e = share_plan.entry(name)
+        structure = share_plan.structures[e.structure]
+        passes.clear()
+        warm = solve_job(Job(e.scenario, structure, True), cache)
+        if name != "baseline":
+            assert sum(p.get("reused", 0) + p.get("skipped", 0) for p in passes) >= 1
+            assert (warm.results.share_duals["dual_usd_per_t"] != 0).any()
+        cold = solve_job(Job(e.scenario, structure, False), ModelCache())
+        assert warm.status == cold.status == "optimal", (warm.message, cold.message)
+        assert warm.solve["objective_usd"] == pytest.approx(cold.solve["objective_usd"],
+                                                           rel=1e-9)
+        assert warm.results.summary["routing"] == cold.results.summary["routing"] \
+            == "certified"
+        assert len(warm.results.share_duals) > 0
