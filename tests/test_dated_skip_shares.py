@@ -132,6 +132,26 @@ def test_an_expire_column_priced_in_both_moves_with_the_share_term():
     assert full.columns["reduced_cost_usd_per_t"].min() == pytest.approx(3.5)
 
 
+def test_an_expire_column_below_the_threshold_is_found_with_the_gate_dear_every_day():
+    """The crossing dear on all 10 days (300 USD/truck), penalty 0, share term -1 USD/t,
+    supply dual 10 USD/t: the expire column of the fast road costs 50/10 + 0 - 1 - 10 = -6
+    USD/t (it pays no gate dual), the slow road's -5. A bound counting the gate's least dual
+    (35 - 1 - 10 = 24) would stop the search at once with no column; the search finds both,
+    the least first, exact."""
+    graph, product = two_roads(fee=50.0)
+    product = dataclasses.replace(product, penalty_usd_per_t=0.0)
+    duals = DatedDuals.zeros(graph, 10, max_wait_days=0)
+    duals.capacity_usd_per_truck[0, 0, :] = 300.0
+    duals.share_usd_per_t = {KEY: -1.0}
+    duals.supply_usd_per_t = {("o", "p", 0): 10.0}
+    for hours in (False, True):
+        res = price_dated(graph, [product], duals, [0], tolerance=TOL, max_columns=4,
+                          hour_bounds=hours)
+        assert res.columns["reduced_cost_usd_per_t"].tolist() == pytest.approx([-6.0, -5.0])
+        assert (res.columns["departure"] == EXPIRE).all()
+        assert res.pairs["exact"].iloc[0]
+
+
 def _verified(bound: float, ref: float, share_fall: float) -> pd.DataFrame:
     """The verifier's rows of a skip of (o, p, 0) (reference bound ``ref``, share fall
     ``share_fall``), its own search over the pass's columns per truck with the share term
