@@ -155,13 +155,26 @@ class _Inputs:
                     if not g.has_edge(head, tail) or g[head][tail]["w"] > weight:
                         g.add_edge(head, tail, w=weight)
         sink = "__end__"
+        # an expire column (a negative share term) pays no dual at its gate: before the gate
+        # the bound is also taken with no crossing dual (the least of the two)
+        expire = any(v < 0.0 for v in (share or {}).values())
+        rev_free = nx.DiGraph()
+        if expire:
+            for tail, arcs in self.out.items():
+                for _, head, _, cost, _ in arcs:
+                    if not rev_free.has_edge(head, tail) or rev_free[head][tail]["w"] > cost:
+                        rev_free.add_edge(head, tail, w=cost)
         for m, price in self.price.items():
             lam = min(self.market(m, day) for day in reach)
             end = min(0.0, self.P * (lam - price)) + self.P * (share or {}).get(m, 0.0)
-            for g, w in ((rev_h, 0.0), (rev_all, end), (rev_links, end)):
+            for g, w in ((rev_h, 0.0), (rev_all, end), (rev_links, end), (rev_free, end)):
                 g.add_edge(sink, m, w=w)
-        return tuple(nx.single_source_bellman_ford_path_length(g, sink, weight="w")
-                     for g in (rev_h, rev_all, rev_links))
+        out = [nx.single_source_bellman_ford_path_length(g, sink, weight="w")
+               for g in (rev_h, rev_all, rev_links)]
+        if expire:
+            free = nx.single_source_bellman_ford_path_length(rev_free, sink, weight="w")
+            out[1] = {k: min(v, free.get(k, math.inf)) for k, v in out[1].items()}
+        return tuple(out)
 
     def ending(self, m: str, cost: float, hours: float, t: int, gate, gate_h: float,
                share: float = 0.0):
@@ -203,6 +216,8 @@ def _least(inp: _Inputs, o: str, t: int, bounds: tuple, offset: float,
     low = inp.P * min([0.0, *share.values()])  # slot bounds: made without the terms
     fastest, lb_all, lb_links = bounds[:3]
     slots = bounds[3] if len(bounds) > 3 else None  # SlotBounds of the product, or None
+    if low < 0.0:  # they count the gate's dual, which an expire column does not pay
+        slots = None
     best = [offset, None, [], None]  # bound, cost, route, gate day
     shelf = (inp.shelf + 1e-9) if cap is None else min(inp.shelf + 1e-9, cap)
 
@@ -344,8 +359,8 @@ def check_dated_certificate(facts, nodes: pd.DataFrame, results: Mapping[str, pd
                     rc, route = _banded(inp, o, t, bounds, p_o, extra, stock, rc, route, here)
                 tol = float(_tol(max(scale, abs(p_o))))
                 if skips is not None and (o, pid, t) in skips.by_key:
-                    skips.check((o, pid, t), partial(_least, inp, o, t, bounds, entry=extra),
-                                rc, p_o, inp.P, tol)
+                    skips.check((o, pid, t), partial(_least, inp, o, t, bounds, entry=extra,
+                                                     share=here), rc, p_o, inp.P, tol)
                 rows.append((o, pid, t, float(supply), rc, ">".join(route), tol,
                              bool(rc >= -tol)))
     table = pd.DataFrame(rows, columns=ROUTE_COLUMNS)

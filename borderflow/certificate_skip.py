@@ -3,7 +3,9 @@
 A sweep scenario's pricing may skip a search whose reference search found no column and whose
 duals can have lowered no column's reduced cost below ``-tolerance``
 (``model/dated_skip.py``: the bound ``reference bound - supply rise - K x crossing fall /
-payload - market fall``). The run folder lists each skipped search in ``pricing_bounds``
+payload - market fall - share fall``, the last the largest fall of the destination-share term
+of the search's origin, product and day over its markets, session 17; a folder written before
+it has no such column: 0). The run folder lists each skipped search in ``pricing_bounds``
 (origin, product, dispatch day, the bound and the argument's inputs). This module imports
 nothing from :mod:`borderflow.model`; it re-checks, per row (check ``pricing_bound``):
 
@@ -31,6 +33,8 @@ __all__ = ["SkipRows", "skip_rows"]
 _RECORD = ["reference_bound_usd_per_t", "supply_rise_usd_per_t",
            "crossing_fall_usd_per_truck", "crossings", "market_fall_usd_per_t",
            "payload_t_per_truck"]
+#: the share term's fall (USD/t, >= 0), a column since session 17
+_SHARE = "share_fall_usd_per_t"
 
 
 class SkipRows:
@@ -47,7 +51,8 @@ class SkipRows:
               tol: float) -> None:
         """Re-check one skipped search: ``rc`` is the verifier's least reduced cost of it
         (exact where negative, else 0); ``least(offset)`` its own search below an offset
-        (per truck): ``(cost or None, route, gate day)``."""
+        (per truck), the search's destination-share terms included: ``(cost or None, route,
+        gate day)``."""
         bound = self.by_key[key]
         if bound <= 0.0:  # the route_dual search already found every column below 0
             self.found[key] = max(0.0, bound - rc)
@@ -63,10 +68,11 @@ class SkipRows:
         ent = (t["origin"] + "/" + t["product_id"] + " @" + t["period"].astype(str)).to_numpy()
         bound = t["bound_usd_per_t"].to_numpy(float)
         ref, rise, fall, k, market, payload = (t[c].to_numpy(float) for c in _RECORD)
-        again = ref - rise - k * fall / payload - market
+        share = t[_SHARE].to_numpy(float) if _SHARE in t else np.zeros(len(t))
+        again = ref - rise - k * fall / payload - market - share
         with np.errstate(invalid="ignore"):  # inf - inf: both infinite, the same bound
             arith = np.where(np.isinf(bound) & (bound == again), 0.0, np.abs(bound - again))
-        signs = np.maximum.reduce([-rise, -fall, -market, np.zeros(len(t))])
+        signs = np.maximum.reduce([-rise, -fall, -market, -share, np.zeros(len(t))])
         keys = list(zip(t["origin"], t["product_id"], t["period"].astype(int)))
         below = np.array([self.found.get(key, np.nan) for key in keys], dtype=float)
         least = pricing.get("min_reduced_cost_usd_per_t")

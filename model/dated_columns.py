@@ -160,9 +160,9 @@ def price_dated_model(session, built: BuiltModel, net: FreightNetwork, pricing: 
                              supply_usd_per_t=dict(duals.supply_usd_per_t),
                              cells=hold_cells(net, built))
         bands = shelf_bands(stock.shelf)
-    # a reference's searches are reused and skipped by inputs that do not hold the
-    # destination-share terms: not with such terms (every search runs)
-    reuse = None if reference is None or bands is not None or duals.share_usd_per_t else \
+    # destination-share terms: a search is reused only where its own are the reference's
+    # (dated_reuse.same_shares) and skipped with their fall in the bound (dated_skip)
+    reuse = None if reference is None or bands is not None else \
         Reuse(reference, duals, graph, products, options)
     skipper = SkipBound(reuse, graph, pricing.tolerance_usd_per_t) \
         if skip and reuse is not None and reuse.ok else None

@@ -220,12 +220,16 @@ class DatedDuals:
         only)."""
         if not self.share_usd_per_t:
             return {}
-        by = self.__dict__.get("_share_by")
-        if by is None:  # grouped once by (origin, product, day)
-            by = self.__dict__["_share_by"] = {}
+        made = self.__dict__.get("_share_by")
+        if made is None or made[0] is not self.share_usd_per_t:
+            # grouped once by (origin, product, day), again if the mapping is replaced (a
+            # copy of these duals with other terms)
+            by: dict = {}
             for (o, pid, m, t), v in self.share_usd_per_t.items():
                 if v != 0.0:
                     by.setdefault((o, pid, int(t)), {})[m] = float(v)
+            made = self.__dict__["_share_by"] = (self.share_usd_per_t, by)
+        by = made[1]
         return {at[m]: v for m, v in by.get((origin, product_id, int(dispatch)), {}).items()
                 if m in at}
 
@@ -430,10 +434,14 @@ def price_dated(graph: PricingGraph, products: Sequence[PricingProduct], duals: 
                     p = prepared()
                     share = duals.share(at, product.product_id, origin, t)
                     bound_all, bound_links = bounds_at(t, share)
+                    # the hour bounds count the gate's dual, which an expire column (a
+                    # negative share term) does not pay: not for such a search
+                    expire = any(v < 0.0 for v in share.values())
                     search = _DatedSearch(graph, product, duals, p["days"], p["usable"],
                                           p["markets"], p["fastest"], bound_all, bound_links,
                                           t, max_labels, entry, hours_cap=cap,
-                                          label_bound=label_bound, hour_bounds=p["hours"])
+                                          label_bound=label_bound,
+                                          hour_bounds=None if expire else p["hours"])
                     search.set_share(share)
                     # dominance's margins do not know the expire column: not with share terms
                     if dominance and not share:  # one Margins per day and entry duals
@@ -525,6 +533,11 @@ class _Bounds:
             weight = self.weight.copy()
             weight[x] += least[g.crossing[x], g.direction[x]]
             all_arcs, _, _ = _to_sink(g, weight, self.usable, sink)
+            if any(v < 0.0 for v in (share or {}).values()):
+                # an expire column pays no dual at its gate: before the gate, the least of
+                # these and the bound with no crossing dual (a lower bound on it too)
+                free, _, _ = _to_sink(g, self.weight, self.usable, sink)
+                all_arcs = np.minimum(all_arcs, free)
             domestic, _, _ = _to_sink(g, weight, self.links, sink)
             found = self.seen[key] = (all_arcs, domestic)
         return found

@@ -8,7 +8,9 @@ the re-solve made no pivot, as they were).
 
 A search of :func:`borderflow.model.dated_pricing.price_dated` is a deterministic function of
 the pricing graph, the product, its dispatch day ``t``, the origin's supply dual
-:math:`\\pi_{o,p,t}`, the options (columns per pair, tolerance, label limit) and the duals and
+:math:`\\pi_{o,p,t}`, its destination-share terms :math:`s_{o,p,m,t}` at the
+product's markets (:func:`same_shares`; a run with share rows has them on every dispatch
+day), the options (columns per pair, tolerance, label limit) and the duals and
 closures of the days it can reach: crossing days ``t .. t + shelf/24 + queue_max_wait_days +
 1`` (capacity, priority and closure arrays, the capacity of the opposite direction
 ``empty_return_days`` later for returning empties) and market days as far (the gate-to-market
@@ -45,7 +47,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["ReferencePricing", "Reuse", "ScenarioPasses"]
+__all__ = ["ReferencePricing", "Reuse", "ScenarioPasses", "same_shares"]
 
 
 @dataclass
@@ -160,7 +162,22 @@ class Reuse:
             return None
         if self._closures and not found[2].isdisjoint(self._closures):
             return None  # it looked at a crossing day closed in one pass only
+        if not same_shares(self._duals, self.ref.duals, product, origin, t):
+            return None  # a destination-share term of its markets moved
         return found
+
+
+def same_shares(duals, ref, product, origin: str, t: int) -> bool:
+    """Whether the destination-share terms (``DatedDuals.share_usd_per_t``, USD/t; missing: 0)
+    of ``origin``, ``product`` and dispatch day ``t`` are bit for bit equal in two passes at
+    every market of the product: the only share terms a search of that (origin, product, day)
+    reads (:meth:`~borderflow.model.dated_pricing.DatedDuals.share`, at its markets)."""
+    a, b = duals.share_usd_per_t, ref.share_usd_per_t
+    if not a and not b:
+        return True
+    pid = product.product_id
+    return all(a.get((origin, pid, m, t), 0.0) == b.get((origin, pid, m, t), 0.0)
+               for m, _ in product.markets)
 
 
 

@@ -13,7 +13,7 @@ The reduced cost of a column of ``(origin o, product p, dispatch day t)``
     \bar c = c_r - \text{price} - \pi_{o,p,t}
       + \frac{1}{P}\sum_{j}\big(\mu_{c_j,d_j,\tau_j} + \sigma\mu_{c_j,d_j',\tau_j+\ell}
                                 + \tilde\rho_{c_j,d_j,\tau_j} + \epsilon_j\big)
-      + \frac{(d - a)\,\omega}{P} + \lambda_{m,p,d+k}
+      + \frac{(d - a)\,\omega}{P} + \lambda_{m,p,d+k} + s_{o,p,m,t}
 
 over its crossings ``j`` (the gate included, on its gate day ``d``). Between the reference's
 duals and a pass's, with the same graph, products, options, queue parameters and gate-entry
@@ -25,14 +25,21 @@ reduced cost can fall by at most
     \Delta = \max(0, \pi' - \pi)
       + \frac{K}{P}\Big((1 + \sigma)\max_{c,d,\tau}(\mu - \mu')^+
                         + \max_{c,d,\tau}(\rho - \rho')^+\Big)
-      + \max_{m,\tau}(\lambda - \lambda')^+
+      + \max_{m,\tau}(\lambda - \lambda')^+ + \max_m (s_m - s_m')^+
 
 with ``K`` the most crossings a route can take (one fewer than the countries of the graph: a
 route enters no country twice), the capacity falls over the days ``t .. last + ell`` and the
 priority and market falls over ``t .. last``, ``last = t + shelf/24 + queue_max_wait_days +
-2`` (every day a column of the search can reach, as for reuse), markets of ``p`` only. Every
+2`` (every day a column of the search can reach, as for reuse), markets of ``p`` only, and
+:math:`s_m = s_{o,p,m,t}` the destination-share term of the search's origin, product and day
+at market ``m`` (``DatedDuals.share_usd_per_t``; every column ending at ``m`` pays it once,
+depart, hold, direct or expire alike; session 17). Every
 term enters a column at most once per crossing with a non-negative coefficient, so each
-column's reduced cost is at least its reference value minus :math:`\Delta`. A day closed in
+column's reduced cost is at least its reference value minus :math:`\Delta`. The **expire**
+column of a market (``model/dated_pricing.py``) is priced only where its share term is
+negative: its reduced cost moves with the term like any column's when the reference priced it
+too (:math:`s_m < 0`), but a term negative in the pass and not in the reference adds columns
+the reference never bounded, so then the search is not skipped. A day closed in
 the pass and open in the reference only removes columns; a day open in the pass and closed in
 the reference would add columns the reference never bounded, so then nothing is skipped.
 
@@ -68,7 +75,7 @@ __all__ = ["SKIP_COLUMNS", "EitherSkip", "SkipBound", "skipped_table"]
 #: the run folder's ``pricing_bounds`` (one row per skipped search)
 SKIP_COLUMNS = ["origin", "product_id", "period", "bound_usd_per_t", "reference_bound_usd_per_t",
                 "supply_rise_usd_per_t", "crossing_fall_usd_per_truck", "crossings",
-                "market_fall_usd_per_t", "payload_t_per_truck"]
+                "market_fall_usd_per_t", "payload_t_per_truck", "share_fall_usd_per_t"]
 
 
 def _fall(ref, now) -> np.ndarray:
@@ -141,15 +148,34 @@ class SkipBound:
                 (1.0 + self.sigma) * _most(self.mu, t, last + self.lag)
                 + _most(self.rho, t, last), _most(self._market_fall(product), t, last))
         per_truck, market = falls
+        share = self._share_fall(product, origin, t)
+        if share is None:
+            return None
         P = float(product.payload_t_per_truck)
-        delta = rise + self.crossings * per_truck / P + market
+        delta = rise + self.crossings * per_truck / P + market + share
         bound = b - delta
         if not bound >= -self.tolerance:
             return None
         old = found[0]
         pair = (old[0], old[1], old[2], float(old[3]) - delta, bound, b == np.inf, 0)
         return pair, (origin, product.product_id, t, bound, b, rise, per_truck,
-                      self.crossings, market, P)
+                      self.crossings, market, P, share)
+
+    def _share_fall(self, product, origin: str, t: int) -> float | None:
+        """The largest fall ``s_ref - s`` (>= 0, USD/t) of the destination-share term of
+        ``(origin, product, t)`` over the product's markets, or None when a term is negative
+        now and was not in the bound's pass (an expire column that pass never priced:
+        module docstring)."""
+        a, b = self.duals.share_usd_per_t, self.ref_duals.share_usd_per_t
+        if not a and not b:
+            return 0.0
+        pid, fall = product.product_id, 0.0
+        for m, _ in product.markets:
+            now, was = a.get((origin, pid, m, t), 0.0), b.get((origin, pid, m, t), 0.0)
+            if now < 0.0 <= was:
+                return None
+            fall = max(fall, was - now)
+        return fall
 
 
 def skipped_table(records) -> pd.DataFrame:

@@ -106,7 +106,7 @@ def test_a_day_opened_since_the_reference_stops_every_skip():
 def _rows(bound: float, ref: float, rise: float, least_cost):
     """The verifier's rows for one recorded skip of (o, p, 0) with a least reduced cost of
     ``least_cost(offset)`` (its own search)."""
-    table = pd.DataFrame([("o", "p", 0, bound, ref, rise, 10.0, 1, 0.0, 10.0)],
+    table = pd.DataFrame([("o", "p", 0, bound, ref, rise, 10.0, 1, 0.0, 10.0, 0.0)],
                          columns=SKIP_COLUMNS)
     skips = SkipRows(table)
     skips.check(("o", "p", 0), least_cost, 0.0, 2.0, 10.0, 1e-6)

@@ -116,7 +116,7 @@ def test_a_skipped_search_is_never_passed_on_as_a_result():
 def _verified(bound: float, ref: float, rise: float) -> pd.DataFrame:
     """The verifier's rows of a skip of (o, p, 0) at the supply dual 5.7 USD/t: its own
     search over the two roads' columns per truck (fast 50 + 290, slow 60)."""
-    table = pd.DataFrame([("o", "p", 0, bound, ref, rise, 0.0, 1, 0.0, 10.0)],
+    table = pd.DataFrame([("o", "p", 0, bound, ref, rise, 0.0, 1, 0.0, 10.0, 0.0)],
                          columns=SKIP_COLUMNS)
     skips = SkipRows(table)
 
