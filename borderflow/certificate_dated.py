@@ -1,7 +1,11 @@
 r"""The optimality certificate of a dated (day-by-day) run, re-checked independently.
 
 The static check and the report format are in :mod:`borderflow.certificate`; this module imports
-nothing from :mod:`borderflow.model` either. A dated run is optimal over every route when no
+nothing from :mod:`borderflow.model` either. (Over 500 lines: the column families, the search
+over them and its bounds are one argument of the proof, kept in one place so a reader checks it
+against ``model/dated_pricing.py`` side by side; the shared pieces already live in
+:mod:`borderflow.certificate_dated_bounds`, :mod:`borderflow.certificate_shares` and
+:mod:`borderflow.certificate_initial`.) A dated run is optimal over every route when no
 column of any new or existing stream has a negative reduced cost (the columns and why they
 suffice are stated in ``model/dated_pricing.py``):
 
