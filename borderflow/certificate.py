@@ -75,6 +75,7 @@ import pandas as pd
 
 from borderflow.certificate_congestion import congestion_duals
 from borderflow.certificate_entry import crossing_extra, entry_duals
+from borderflow.certificate_shares import share_by_day
 
 REL_TOL, ABS_TOL = 1e-6, 1e-6  # relative tolerance (the verifier's), absolute floor
 REPORT_COLUMNS = ["check", "entity", "amount", "unit", "tolerance", "ok"]
@@ -435,16 +436,9 @@ def share_terms(rules: Mapping, duals: Mapping) -> dict:
         (rule_id, side, period) -> dual (HiGHS's sign: >= 0 low, <= 0 high).
     """
     out: dict = {}
-    for (rule_id, side, _), y in sorted(duals.items()):
-        if y == 0.0:
-            continue
-        rule = rules[rule_id]
-        band = rule.low if side == "low" else rule.high
-        for o in rule.origins:
-            for p in rule.products:
-                for m in rule.china:
-                    coef = (1.0 if m in rule.markets else 0.0) - band
-                    out[(o, p, m)] = out.get((o, p, m), 0.0) - coef * y
+    for (o, p, _), ends in share_by_day(rules, duals).items():  # a static run: one day, 0
+        for m, term in ends.items():
+            out[(o, p, m)] = out.get((o, p, m), 0.0) + term
     return out
 
 
