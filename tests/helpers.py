@@ -457,3 +457,26 @@ def gate_allocation_usd_per_truck(g, p, duals, path, market, age: int, eta: floa
         best = min(best, day * omega + gate + P * (lam - dict(p.markets)[g.node_ids[market]])
                    - eta)
     return best
+
+
+def verified_skip(row: tuple, columns_usd_per_truck: tuple, supply_dual: float,
+                  tol: float = 1e-7) -> pd.DataFrame:
+    """The verifier's rows (:class:`borderflow.certificate_skip.SkipRows`) of one skipped
+    search of (o, p, day 0), payload 10 t: ``row`` is its ``pricing_bounds`` row
+    (``SKIP_COLUMNS`` order); the verifier's own search is given as the pass's columns per
+    truck (``columns_usd_per_truck``), the least below an offset being what it finds."""
+    from borderflow.certificate import _report
+    from borderflow.certificate_skip import SkipRows
+    from borderflow.model.dated_skip import SKIP_COLUMNS
+
+    bound = row[3]
+    skips = SkipRows(pd.DataFrame([row], columns=SKIP_COLUMNS))
+
+    def least(offset):
+        below = [c for c in columns_usd_per_truck if c < offset]
+        return (min(below) if below else None), [], None
+
+    skips.check(("o", "p", 0), least, 0.0, supply_dual, 10.0, tol)
+    summary = {"pricing": {"skipped_searches": 1, "min_reduced_cost_usd_per_t": bound,
+                           "tolerance_usd_per_t": "1e-07"}}
+    return pd.concat(skips.rows(summary, 2, _report), ignore_index=True)

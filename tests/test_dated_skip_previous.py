@@ -15,10 +15,9 @@ import copy
 
 import pandas as pd
 import pytest
+from helpers import verified_skip
 from pricing_cases import two_roads
 
-from borderflow.certificate import _report
-from borderflow.certificate_skip import SkipRows
 from borderflow.model.dated_pricing import price_dated
 from borderflow.model.dated_reuse import ReferencePricing, Reuse
 from borderflow.model.dated_skip import SKIP_COLUMNS, EitherSkip, SkipBound
@@ -116,18 +115,8 @@ def test_a_skipped_search_is_never_passed_on_as_a_result():
 def _verified(bound: float, ref: float, rise: float) -> pd.DataFrame:
     """The verifier's rows of a skip of (o, p, 0) at the supply dual 5.7 USD/t: its own
     search over the two roads' columns per truck (fast 50 + 290, slow 60)."""
-    table = pd.DataFrame([("o", "p", 0, bound, ref, rise, 0.0, 1, 0.0, 10.0, 0.0)],
-                         columns=SKIP_COLUMNS)
-    skips = SkipRows(table)
-
-    def least(offset):
-        below = [c for c in (340.0, 60.0) if c < offset]
-        return (min(below) if below else None), [], None
-
-    skips.check(("o", "p", 0), least, 0.0, 5.7, 10.0, TOL)
-    summary = {"pricing": {"skipped_searches": 1, "min_reduced_cost_usd_per_t": bound,
-                           "tolerance_usd_per_t": "1e-07"}}
-    return pd.concat(skips.rows(summary, 2, _report), ignore_index=True)
+    return verified_skip(("o", "p", 0, bound, ref, rise, 0.0, 1, 0.0, 10.0, 0.0), (340.0, 60.0),
+                         5.7, TOL)
 
 
 def test_the_verifier_passes_the_previous_pass_skip_and_fails_a_tampered_one():

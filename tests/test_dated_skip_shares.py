@@ -21,10 +21,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from helpers import verified_skip
 from pricing_cases import two_roads
 
-from borderflow.certificate import _report
-from borderflow.certificate_skip import SkipRows
 from borderflow.model.dated_pricing import EXPIRE, DatedDuals, price_dated
 from borderflow.model.dated_reuse import ReferencePricing, Reuse
 from borderflow.model.dated_skip import SKIP_COLUMNS, SkipBound
@@ -156,18 +155,8 @@ def _verified(bound: float, ref: float, share_fall: float) -> pd.DataFrame:
     """The verifier's rows of a skip of (o, p, 0) (reference bound ``ref``, share fall
     ``share_fall``), its own search over the pass's columns per truck with the share term
     0.2 USD/t (x 10 t) included: slow road 60 + 2, fast 350 + 2."""
-    table = pd.DataFrame([("o", "p", 0, bound, ref, 0.0, 0.0, 1, 0.0, 10.0, share_fall)],
-                         columns=SKIP_COLUMNS)
-    skips = SkipRows(table)
-
-    def least(offset):
-        below = [c for c in (62.0, 352.0) if c < offset]
-        return (min(below) if below else None), [], None
-
-    skips.check(("o", "p", 0), least, 0.0, 0.0, 10.0, TOL)
-    summary = {"pricing": {"skipped_searches": 1, "min_reduced_cost_usd_per_t": bound,
-                           "tolerance_usd_per_t": "1e-07"}}
-    return pd.concat(skips.rows(summary, 2, _report), ignore_index=True)
+    return verified_skip(("o", "p", 0, bound, ref, 0.0, 0.0, 1, 0.0, 10.0, share_fall),
+                         (62.0, 352.0), 0.0, TOL)
 
 
 def _failed(rows: pd.DataFrame) -> list:
