@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from pricing_cases import (check_dated_limit, check_dated_option, dated_brute, dated_instances,
                            tiny_inputs, two_roads, two_roads_duals)
@@ -99,9 +99,10 @@ def test_a_time_blind_rule_fails_brute_force_on_random_graphs(monkeypatch):
         got = res.pairs.iloc[0]["min_reduced_cost_usd_per_t"]
         return math.isfinite(best) and got > best + 1e-6
 
+    # the first counterexample is the proof; shrinking it (most of this test's time) adds nothing
     find(dated_instances(), wrong,
          settings=settings(max_examples=5000, deadline=None, database=None, derandomize=True,
-                           suppress_health_check=list(HealthCheck)))
+                           phases=[Phase.generate], suppress_health_check=list(HealthCheck)))
 
 
 def test_parallel_roads_are_dominated_and_the_embedded_networks_agree():
@@ -134,4 +135,4 @@ def test_the_random_graphs_exercise_the_rule():
 
     find(dated_instances(), acts,
          settings=settings(max_examples=2000, deadline=None, database=None, derandomize=True,
-                           suppress_health_check=list(HealthCheck)))
+                           phases=[Phase.generate], suppress_health_check=list(HealthCheck)))
