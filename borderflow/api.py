@@ -31,6 +31,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Callable, Mapping
 
+import numpy as np
 import pandas as pd
 
 from borderflow.compare import COMPARISON_TABLES
@@ -41,7 +42,9 @@ from borderflow.io import (METADATA, SUMMARY, Contents, read_inputs, read_metada
                            read_table, run_contents, scenario_of, write_folder)
 from borderflow.model.extend import ExtraConstraints
 from borderflow.model.network import FreightNetwork, build_network
+from borderflow.model.queue_results import solved_values
 from borderflow.model.results import ResultTables
+from borderflow.model.routes import RouteSet
 from borderflow.model.summary import RunSummary
 from borderflow.narrative import story
 from borderflow.options import RunOptions
@@ -67,6 +70,29 @@ ProgressCallback = Callable[[str, "float | None", "float | None", str], None]
 
 def _quiet(stage: str, done=None, total=None, message: str = "") -> None:
     """A progress callback that reports nothing."""
+
+
+@dataclass(frozen=True, eq=False)
+class SolvedRoutes:
+    """The route set a scenario was solved over and its route flows at the solver's full
+    precision: what code that builds on a solved plan reads (a robust plan books the
+    undisrupted optimum, :func:`borderflow.robust_plan`). Kept by :func:`solve` with
+    ``keep_routes=True`` as :attr:`Result.solved_routes`; values, never the model's variables.
+
+    Attributes
+    ----------
+    routes : RouteSet
+        The routes of the model, the generated columns included
+        (:class:`~borderflow.model.routes.RouteSet`).
+    flows : DataFrame
+        One row per flow variable of the model, in its order (the model's flow index:
+        ``route_id, product_id, origin, market, period, payload_t_per_truck, cost_usd_per_t,
+        ...``) with ``flow_t``, the solved flow (t/day; zero flows included, solver noise
+        below 0 clipped to 0). The ``route_flows`` table keeps only flows above 1e-7 t/day.
+    """
+
+    routes: RouteSet
+    flows: pd.DataFrame
 
 
 @dataclass(frozen=True, eq=False)
@@ -110,6 +136,10 @@ class Result:
         (:meth:`verify` checks it on demand).
     folder : Path or None
         The run folder it was read from (:func:`read_result`).
+    solved_routes : SolvedRoutes or None
+        The scenario's route set and route flows at full precision, when :func:`solve` was
+        asked to keep them (``keep_routes=True``); ``None`` otherwise and for a result read
+        from a run folder.
     """
 
     scenario: Scenario | None
@@ -121,6 +151,7 @@ class Result:
     story: list[str] = field(default_factory=list)
     verification: pd.DataFrame | None = None
     folder: Path | None = None
+    solved_routes: SolvedRoutes | None = None
     _inputs: InputTables | None = field(default=None, repr=False)
     _net: FreightNetwork | None = field(default=None, repr=False)
     _data: tuple = field(default=(None, ()), repr=False)
@@ -354,7 +385,8 @@ class Result:
 def solve(dataset: InputTables, scenario: Scenario | None = None,
           options: RunOptions | None = None, on_progress: ProgressCallback | None = None, *,
           baseline: Result | None = None, compare: bool = True,
-          extra_constraints: ExtraConstraints | None = None) -> Result:
+          extra_constraints: ExtraConstraints | None = None,
+          keep_routes: bool = False) -> Result:
     """Solve a scenario, its baseline if it disrupts, compare them and verify the solution.
 
     Parameters
@@ -382,6 +414,10 @@ def solve(dataset: InputTables, scenario: Scenario | None = None,
         :class:`~borderflow.model.indices.IndexTables` (which variable is which route,
         product, gate and day). Contract and example: :mod:`borderflow.model.extend`,
         docs/api.md. ``run.json`` records it (``extra_constraints``).
+    keep_routes : bool
+        Keep the scenario's route set and its route flows at the solver's precision in
+        :attr:`Result.solved_routes` (:class:`SolvedRoutes`; memory: the route set), for
+        code that builds on the solved plan. The tables, summary and checks are the same.
 
     Returns
     -------
@@ -404,6 +440,8 @@ def solve(dataset: InputTables, scenario: Scenario | None = None,
     scenario = scenario if scenario is not None else Scenario()
     run = run_scenario(dataset, scenario, options, progress,
                        extra_constraints=extra_constraints)
+    # read before the baseline's warm re-solve overwrites the model's values
+    kept = _solved_routes(run) if keep_routes else None
     base_tables = None
     if not compare:
         baseline = None
@@ -429,7 +467,15 @@ def solve(dataset: InputTables, scenario: Scenario | None = None,
                   comparison=None if diff is None else MappingProxyType(diff),
                   story=story(run.results, diff,
                               product_names=Names.from_tables(dataset).products),
-                  verification=report, _inputs=dataset, _net=run.net, _raw=summary)
+                  verification=report, solved_routes=kept, _inputs=dataset, _net=run.net,
+                  _raw=summary)
+
+
+def _solved_routes(run: Run) -> SolvedRoutes:
+    """The run's routes and its route flows as solved (:class:`SolvedRoutes`)."""
+    values = solved_values(run.built.model.route_flow, len(run.built.flows))
+    flows = run.built.flows.assign(flow_t=np.clip(values, 0.0, None) + 0.0)
+    return SolvedRoutes(routes=run.routes, flows=flows)
 
 
 def _units(summary: dict, scenario: Scenario) -> str:

@@ -30,7 +30,7 @@ import pandas as pd
 
 from borderflow.data.dataset import load_dataset
 from borderflow.data.errors import InputError, Problem, display_path
-from borderflow.data.loaders import sha256_file
+from borderflow.data.loaders import default_data_dir, sha256_file
 from borderflow.data.scenario import Scenario
 from borderflow.faults import fault_point
 from borderflow.model.results import ResultTables
@@ -315,14 +315,33 @@ def read_metadata(run_dir: Path | str) -> dict:
     return json.loads((Path(run_dir) / METADATA).read_text(encoding="utf-8"))
 
 
-def _locate(run_dir: Path, name: str) -> Path | None:
+def _locate(run_dir: Path, name: str, sha256: str | None = None) -> Path | None:
     """An input file named in ``run.json``: as given if absolute, else from the working directory
-    or one of the run folder's parents (names are relative to where the run was started)."""
+    or one of the run folder's parents (names are relative to where the run was started).
+
+    Not there (the folder was moved, with or without its dataset, or read on another machine):
+    the name's trailing parts, longest first, under the working directory, the run folder's
+    parents and the embedded dataset's package folder (so ``.../data/default/crossings.csv``
+    of any install is this install's), taken only if the file's SHA-256 is ``sha256`` (the one
+    ``run.json`` records); last, a file of the embedded dataset by its folder and file name,
+    whatever its content (:func:`changed_inputs` then reports it as changed). Nothing is
+    recorded differently: old folders are read the same way."""
     for root in (Path.cwd(), *Path(run_dir).resolve().parents):
         cand = Path(name) if Path(name).is_absolute() else root / name
         if cand.exists():
             return cand
-    return None
+    parts = Path(name).parts
+    embedded = default_data_dir().parent
+    roots = (Path.cwd(), *Path(run_dir).resolve().parents, embedded)
+    if sha256 is not None:
+        for k in range(1, len(parts)):  # longest tail first; the bare file name last
+            tail = Path(*parts[k:])
+            for root in roots:
+                cand = root / tail
+                if cand.is_file() and sha256_file(cand) == sha256:
+                    return cand
+    cand = embedded / Path(*parts[-2:]) if len(parts) >= 2 else None
+    return cand if cand is not None and cand.is_file() else None
 
 
 def find_inputs(run_dir: Path | str, meta: dict) -> tuple[Path, list[Path]]:
@@ -341,7 +360,7 @@ def find_inputs(run_dir: Path | str, meta: dict) -> tuple[Path, list[Path]]:
                                  "names no input files; pass the dataset folder (--data)"))
     folders: list[Path] = []
     for f in [inputs[name][0] for name in sorted(inputs)] + files:
-        found = _locate(run_dir, f)
+        found = _locate(run_dir, f, meta.get("input_sha256", {}).get(f))
         if found is None:
             raise InputError(Problem(display_path(run_dir / METADATA), None, "inputs",
                                      f"input file '{f}' not found; pass the dataset folder "
@@ -360,7 +379,7 @@ def changed_inputs(run_dir: Path | str, meta: dict) -> list[tuple[str, str, str 
     """
     out = []
     for name, recorded in sorted(meta.get("input_sha256", {}).items()):
-        found = _locate(Path(run_dir), name)
+        found = _locate(Path(run_dir), name, recorded)
         current = sha256_file(found) if found is not None else None
         if current != recorded:
             out.append((name, recorded, current))

@@ -46,7 +46,6 @@ from borderflow.model.robust_pricing import price_robust, read_robust_duals
 from borderflow.model.size import check_model_size
 from borderflow.model.stochastic import FLOW_KEYS, RobustModel, build_robust_model
 from borderflow.options import RunOptions
-from borderflow.pipeline import run_scenario
 from borderflow.robust_tables import robust_tables
 from borderflow.solvers.highs import HighsSession
 
@@ -141,6 +140,18 @@ def _values(var) -> np.ndarray:
     return np.clip(np.array([v.value for v in var.values()], dtype=float), 0.0, None) + 0.0
 
 
+def _baseline_plan(tables: InputTables, normal: Scenario, options: RunOptions, progress):
+    """The plan that assumed nothing closes: the undisrupted optimum of ``normal``'s day,
+    solved and verified through the public API (:func:`borderflow.api.solve`, no comparison)
+    with its route set and full-precision route flows kept
+    (:class:`~borderflow.api.SolvedRoutes`): the robust model re-uses its network and routes
+    and books its flows."""
+    from borderflow.api import solve
+
+    return solve(tables, counterfactual(normal).model_copy(update={"name": "baseline-plan"}),
+                 options, progress, compare=False, keep_routes=True)
+
+
 def _bounds(session: HighsSession, robust: RobustModel, booked: np.ndarray | None) -> None:
     """Fix the bookings to ``booked`` (t/day) or free them, in Pyomo and in HiGHS."""
     n = len(robust.model.booked)
@@ -198,7 +209,7 @@ def _plan_crossings(plan: pd.DataFrame, routes) -> pd.DataFrame:
                            kind="stable").reset_index(drop=True)
 
 
-def _priced_plan(base, nets, probabilities, premium, unused, options, progress):
+def _priced_plan(net, routes, nets, probabilities, premium, unused, options, progress):
     """Build and solve the robust model, price every route over every scenario
     (:func:`borderflow.model.robust_pricing.price_robust`), add those that price out and
     solve again, until none does (``certified``) or a limit stops it (``restricted``, with the
@@ -206,9 +217,9 @@ def _priced_plan(base, nets, probabilities, premium, unused, options, progress):
     :class:`~borderflow.model.column_generation.Routing`."""
     pricing = options.pricing
     routing = Routing(tolerance_usd_per_t=pricing.tolerance_usd_per_t)
-    graph, products = pricing_inputs(base.net)
-    supply = base.net.supply.groupby(["origin", "product_id"])["supply_t"].sum()
-    routes, added = base.routes, 0
+    graph, products = pricing_inputs(net)
+    supply = net.supply.groupby(["origin", "product_id"])["supply_t"].sum()
+    added = 0
     while True:
         progress("plan", None, None, f"building the two-stage model ({len(nets)} scenarios, "
                  f"{len(routes.eligible):,} (route, product) pairs)")
@@ -235,7 +246,7 @@ def _priced_plan(base, nets, probabilities, premium, unused, options, progress):
                 routing.reason = (f"{len(nets)} scenarios: more than {pricing.booking_scenarios}, "
                                   "so not every booking column was priced")
             break
-        more = grow(routing, pricing, base.net, routes, found.columns, found.least_usd_per_t)
+        more = grow(routing, pricing, net, routes, found.columns, found.least_usd_per_t)
         if more is None:
             break
         added += len(more.routes) - len(routes.routes)
@@ -274,21 +285,18 @@ def robust_plan(tables: InputTables, scenarios: list[Scenario], probabilities: l
     options = options or RunOptions()
     progress = on_progress or (lambda *a: None)
     t0 = time.perf_counter()
-    # the plan that assumed nothing closes: the undisrupted optimum, on the same route set.
-    # pipeline.run_scenario, not bf.solve: the plan reads the kept model's route_flow values
-    # and re-uses its network and routes, which a Result never holds (docs/api.md, "Below the
-    # API"); it needs no baseline, comparison or verification of its own
-    base = run_scenario(tables, counterfactual(scenarios[0]).model_copy(
-        update={"name": "baseline-plan"}), options, progress)
-    nets = [with_scenario(base.net, s) for s in scenarios]
-    check_model_size(nets[0], base.routes, options.max_model_gb, copies=len(nets),
+    # the plan that assumed nothing closes: the undisrupted optimum, on the same route set
+    base = _baseline_plan(tables, scenarios[0], options, progress)
+    net, kept = base.network, base.solved_routes
+    nets = [with_scenario(net, s) for s in scenarios]
+    check_model_size(nets[0], kept.routes, options.max_model_gb, copies=len(nets),
                      where="robust plan", advice="use fewer closures")
-    premium = base.net.parameters.spot_premium_factor
-    unused = base.net.parameters.unused_booking_factor
-    robust, session, solve, routing = _priced_plan(base, nets, probabilities, premium, unused,
-                                                   options, progress)
+    premium = net.parameters.spot_premium_factor
+    unused = net.parameters.unused_booking_factor
+    robust, session, solve, routing = _priced_plan(net, kept.routes, nets, probabilities,
+                                                   premium, unused, options, progress)
     routes = robust.routes
-    booked = base.built.flows[FLOW_KEYS].assign(t=_values(base.built.model.route_flow))
+    booked = kept.flows[FLOW_KEYS].assign(t=kept.flows["flow_t"])
     baseline_booking = robust.plan[FLOW_KEYS].merge(booked, on=FLOW_KEYS, how="left")[
         "t"].fillna(0.0).to_numpy()
     robust_booking = _values(robust.model.booked)
@@ -326,7 +334,7 @@ def robust_plan(tables: InputTables, scenarios: list[Scenario], probabilities: l
         "routing": routing.status, "optimality": routing.sentence(),
         "pricing": routing.summary(),
     }
-    metadata = {**base.metadata(), "scenario": None,
+    metadata = {**base.metadata, "scenario": None,
                 "scenarios": [sc.model_dump(mode="json", by_alias=True) for sc in scenarios],
                 "probabilities": list(map(float, probabilities))}
     return RobustResult(plan=plan, plan_crossings=_plan_crossings(plan, routes),

@@ -167,10 +167,6 @@ def test_notebooks_use_the_documented_api_only():
         assert set(re.findall(r"\bbf\.(\w+)", code)) <= set(bf.__all__), nb.name
 
 
-#: the only modules besides api.py that solve a scenario through the pipeline's whole-run
-#: stages, each for a reason docs/api.md ("Below the API") gives: the robust plan reads the
-#: kept model's route_flow values and re-uses its network and routes
-WHOLE_RUN_STAGES_ALLOWED = {"borderflow/robust.py"}
 
 
 def whole_run_calls(source: str) -> list[str]:
@@ -187,11 +183,12 @@ def whole_run_calls(source: str) -> list[str]:
 def test_the_workflow_is_spelled_once():
     """Only ``bf.solve`` strings the stages of a run together: every other module that solves
     a scenario and its baseline (responses' re-solve, the reopening policy runs, the rebuilt
-    uncertainty samples) calls the public API, or keeps a model through ``pipeline.prepare``."""
+    uncertainty samples, the robust plan's baseline plan) calls the public API, or keeps a model
+    through ``pipeline.prepare``."""
     found = {f.relative_to(ROOT).as_posix()
              for package in PACKAGES for f in (ROOT / package).rglob("*.py")
              if whole_run_calls(f.read_text(encoding="utf-8"))}
-    assert found - {"borderflow/api.py", "borderflow/pipeline.py"} <= WHOLE_RUN_STAGES_ALLOWED
+    assert found <= {"borderflow/api.py", "borderflow/pipeline.py"}, found
     assert whole_run_calls("run = run_scenario(t, s, o)") == ["run_scenario"]
     assert whole_run_calls("_, b = pipeline.solve_baseline(run)") == ["solve_baseline"]
     assert not whole_run_calls('"""run_scenario() in words"""')
