@@ -281,17 +281,39 @@ def share_terms(rows: pd.DataFrame, duals: np.ndarray, rules) -> dict:
 
 def dated_share_terms(rows: pd.DataFrame, duals: np.ndarray, rules) -> dict:
     """:func:`share_terms` of a dated model, per (origin, product, market, dispatch day): the
-    rows of a day (``period``) price only the columns dispatched that day (USD/t)."""
+    rows of a day (``period``) price only the columns dispatched that day (USD/t).
+
+    Bit for bit the per-key loop ``out[k] = out.get(k, 0.0) - term`` over the rows with a
+    nonzero dual in row order (the same keys, in the order first met): the terms are
+    subtracted by ``np.subtract.at``, which applies repeated indices one after another in
+    the order given (a day's rows of one rule are thousands of keys each; the loop took 8 s
+    a pass at 30 days, session 18)."""
     by_id = {rule.rule_id: rule for rule in rules}
-    out: dict = {}
-    for rule_id, share, t, y in zip(rows["rule_id"], rows["share"], rows["period"], duals):
-        if y == 0.0:
-            continue
+    y = np.asarray(duals, dtype=float)
+    live = np.flatnonzero(y != 0.0)
+    if not len(live):
+        return {}
+    rule_ids, share = rows["rule_id"].to_numpy(), rows["share"].to_numpy(dtype=float)
+    period = rows["period"].to_numpy().astype(np.int64)
+    span = int(period[live].max()) + 1
+    triples: dict = {}  # (origin, product, market) -> its number
+    ids: dict = {}  # rule_id -> the numbers of its triples
+    flat, terms = [], []
+    for i in live.tolist():
+        rule_id = rule_ids[i]
         keys, inside = _rule_scope(by_id[rule_id])
-        for key, term in zip(keys, ((inside - float(share)) * float(y)).tolist()):
-            k = (*key, int(t))
-            out[k] = out.get(k, 0.0) - term
-    return out
+        if rule_id not in ids:
+            ids[rule_id] = np.array([triples.setdefault(k, len(triples)) for k in keys],
+                                    dtype=np.int64)
+        flat.append(ids[rule_id] * span + period[i])
+        terms.append((inside - float(share[i])) * float(y[i]))
+    flat, terms = np.concatenate(flat), np.concatenate(terms)
+    total = np.zeros(len(triples) * span)
+    np.subtract.at(total, flat, terms)
+    seen, first = np.unique(flat, return_index=True)
+    names = list(triples)
+    return {(*names[f // span], int(f % span)): float(total[f])
+            for f in seen[np.argsort(first, kind="stable")].tolist()}
 
 
 @functools.lru_cache(maxsize=1024)

@@ -79,8 +79,38 @@ and the lower bounds of :mod:`borderflow.model.dated_pricing` (first column popp
 least; a stop leaves its key as a lower bound) are unchanged. Only extra columns of a pair
 (``columns_per_pair > 1``) may be fewer.
 
+Share terms
+-----------
+A search with destination-share rows (``DatedDuals.share_usd_per_t``) adds the term ``P s_m``
+(USD/truck) to every column ending at market ``m``, a constant of the search (origin, product,
+dispatch day) and the market, of either sign. In (i) a completion ``Q`` ends both labels at
+the same market, so both pay the same ``P s_m``: it cancels in every difference above. What a
+term changes is the set of ends: with ``s_m < 0`` the search also prices **expire**, ``(W + 1)
+omega + P penalty`` when ``a + W + 1 < n`` (the gate's crossing dual not paid; the entry dual
+is in the label's cost, paid by every end).
+
+*Before the gate* nothing moves: ``L1`` is still bounded above by departing on its ``a1``, and
+``L2``'s expire end costs at least ``e_min + P penalty``, the lower bound ``G_g`` already uses
+(waiting costs ``>= 0``).
+
+*After the gate* ``W = min(W_max, max(0, floor((S - H) / 24)))`` is not the same for both: it
+falls with the final hours ``H = h + x``, so ``W1 >= W2``, and a write-off costs ``omega`` per
+day waited. If ``L2`` expires (``a + W2 + 1 < n``), ``L1`` expires at ``(W1 + 1) omega`` or,
+when ``a + W1 + 1 >= n``, holds at ``(n - a) omega <= (W1 + 1) omega``; either is at most
+``omega min(W1 + 1, n - a) - omega (W2 + 1) <= omega min(W1, n - 1 - a)`` above ``L2``'s end.
+A hold of ``L2`` (``a + W2 + 1 >= n``) is matched by a hold of ``L1`` at the same cost, a
+depart by a depart within ``Lambda`` as before. ``W1`` is at most ``W_max`` and, as ``H >=
+o_g >= 24 g`` for the gate day ``a = t + g``, at most ``floor(S / 24) - g``. So the margin
+after the gate is ``max(Lambda, omega max(0, min(W_max, n - 1 - a, floor(S / 24) - g)))``
+(:meth:`Front.expire_margin`): the same for every label of one key ``(node, gate, a)``, which
+(ii) needs (``L1u`` and ``L2u`` are after the same gate on the same day, so the pair
+``(L1u, L2u)`` has the margin of ``(L1, L2)``; a margin that grew with ``h2 - h1`` would not
+carry over, as ``L1u`` has fewer hours than ``L1``). (iii) is unchanged. Without the margin a
+label with fewer hours would discard one that is written off a day sooner and cheaper
+(tests/test_dated_dominance.py, by hand).
+
 Tested against brute force on random graphs (tests/test_dated_dominance.py), with a
-margin-free rule that the same test catches.
+margin-free rule that the same test catches, and with share terms of both signs.
 """
 
 from __future__ import annotations
@@ -177,8 +207,12 @@ class Margins:
 class Front:
     """The kept labels of one search by ``(node, gate arc, gate day)``, and the test."""
 
-    def __init__(self, margins: Margins):
+    def __init__(self, margins: Margins, expire=None):
         self.margins = margins
+        # a search with a negative share term (expire columns): (omega USD/truck-day, W_max
+        # days, n periods, shelf life h, dispatch day t) for the margin after the gate
+        # (module docstring, "Share terms"); None: no such margin
+        self.expire = expire
         self.kept: dict[tuple, list] = {}
         self.dominated = 0
 
@@ -187,7 +221,12 @@ class Front:
         """Whether a new label is kept (and record it); ``False``: a kept one dominates it."""
         after = gate >= 0
         key = (node, gate, int(gate_h // 24) if after else -1)
-        margin = self.margins.after if after else self.margins.before(country, mask)
+        if after:
+            margin = self.margins.after
+            if self.expire is not None:
+                margin = max(margin, self.expire_margin(key[2]))
+        else:
+            margin = self.margins.before(country, mask)
         kept = self.kept.setdefault(key, [])  # (cost, hours, mask), by cost
         for i in range(bisect.bisect_right(kept, (cost - margin, math.inf))):
             _, h1, m1 = kept[i]
@@ -196,3 +235,11 @@ class Front:
                 return False
         bisect.insort(kept, (cost, hours, mask))
         return True
+
+    def expire_margin(self, g: int) -> float:
+        """The most an expire or hold end can cost a label after its gate more than another's
+        of the same gate day ``t + g`` (USD/truck): ``omega`` times the most days ``W`` a
+        column may wait, ``min(W_max, n - 1 - a, floor(S / 24) - g)`` (module docstring)."""
+        omega, max_wait, n, shelf_h, t = self.expire
+        days = min(max_wait, n - 1 - (t + g), math.floor(shelf_h / 24) - g)
+        return omega * max(0, days)

@@ -443,14 +443,18 @@ def price_dated(graph: PricingGraph, products: Sequence[PricingProduct], duals: 
                                           label_bound=label_bound,
                                           hour_bounds=None if expire else p["hours"])
                     search.set_share(share)
-                    # dominance's margins do not know the expire column: not with share terms
-                    if dominance and not share:  # one Margins per day and entry duals
+                    if dominance:  # one Margins per day and entry duals
                         mkey = (t, None if entry is None else entry.tobytes())
                         if mkey not in margins:
                             margins[mkey] = Margins(graph, product, duals, p["days"],
                                                     p["usable"], p["markets"], t,
                                                     p["reach_days"], entry, search.weight)
-                        search.front = Front(margins[mkey])
+                        # share terms are the same for two labels ending at one market; an
+                        # expire column (a negative term) widens the margin after the gate
+                        # by the waiting cost (dated_dominance, "Share terms")
+                        search.front = Front(margins[mkey], (
+                            duals.waiting_cost_usd_per_truck_day, duals.max_wait_days,
+                            duals.n_periods, product.shelf_life_h, t) if expire else None)
                     keep = record is not None and bands is None
                     if keep:  # the crossing days the search looks at (closed or not)
                         p["days"].looked = set()

@@ -166,7 +166,17 @@ def static_reduced_cost(graph, product, path, market, mu, rho, lam, pi, sigma) -
 
 def dated_reduced_costs(graph, product, path, market, t, duals, pi):
     """Every column (departure code, reduced cost USD/t) of a route dispatched on ``t`` in a
-    dated model, by the formulas of model/dated_pricing.py; none if it is not allowed."""
+    dated model, by the formulas of model/dated_pricing.py; none if it is not allowed. A
+    destination-share term of ``duals.share_usd_per_t`` (origin, product, market, ``t``) is
+    added to every column, and a negative one adds the expire column (code -3)."""
+    s = float(duals.share_usd_per_t.get((product.origins[0], product.product_id,
+                                         graph.node_ids[market], t), 0.0))
+    out = _dated_columns(graph, product, path, market, t, duals, pi, s < 0.0)
+    return [(dep, rc + s) for dep, rc in out]
+
+
+def _dated_columns(graph, product, path, market, t, duals, pi, expire):
+    """:func:`dated_reduced_costs` without the share term (``expire``: a negative one)."""
     n, P = duals.n_periods, product.payload_t_per_truck
     lag, sigma = duals.empty_return_days, duals.empty_return_share
     omega = duals.waiting_cost_usd_per_truck_day
@@ -219,11 +229,16 @@ def dated_reduced_costs(graph, product, path, market, t, duals, pi):
     if a + wait + 1 >= n:
         # still queued at the end: valued like cargo written off (its penalty), no revenue
         out.append((-2, (base + upstream + (n - a) * omega) / P + product.penalty_usd_per_t - pi))
+    elif expire:  # written off after W + 1 days in the queue, no gate dual, no revenue
+        out.append((-3, (base + upstream + (wait + 1) * omega) / P + product.penalty_usd_per_t
+                    - pi))
     return out
 
 
 @st.composite
-def dated_instances(draw):
+def dated_instances(draw, shares: bool = False):
+    """A random case (:func:`cases`) with dated duals, a dispatch day and its supply dual;
+    ``shares``: destination-share terms too."""
     case = draw(cases())
     g = case.graph
     n = draw(st.integers(2, 6))
@@ -247,6 +262,9 @@ def dated_instances(draw):
     t = draw(st.integers(0, n - 1))
     pi = float(draw(st.integers(-100, 300)))
     duals.supply_usd_per_t = {(case.origin, "p", t): pi}
+    if shares:  # destination-share terms of the search's day, of either sign, USD/t
+        duals.share_usd_per_t = {(case.origin, "p", m, t): float(draw(st.sampled_from(
+            [0.0, -40.0, -5.0, 3.0]))) for m, _ in case.product.markets}
     return case, duals, t, pi
 
 

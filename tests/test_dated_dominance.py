@@ -1,7 +1,9 @@
 """Dominance in the dated pricing search (``Pricing(dominance=True)``,
 model/dated_dominance.py): the least reduced cost and the bounds equal brute force on random
 graphs, fewer labels are popped, and a margin-free ("time-blind") rule is caught by the same
-checks and by a hand-computed network where the cheaper, earlier path meets a dear day."""
+checks and by a hand-computed network where the cheaper, earlier path meets a dear day. With
+destination-share terms (an expire column where a term is negative) the same against brute
+force, and a hand-computed network where the earlier label is written off a day later."""
 
 from __future__ import annotations
 
@@ -11,15 +13,15 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
+import pandas as pd
 from pricing_cases import (check_dated_limit, check_dated_option, dated_brute, dated_instances,
                            tiny_inputs, two_roads, two_roads_duals)
 
 from borderflow.model import dated_dominance, dated_pricing
 from borderflow.model.column_generation import Pricing
-from borderflow.model.dated_pricing import DatedDuals, price_dated
+from borderflow.model.dated_pricing import EXPIRE, DatedDuals, price_dated
+from borderflow.model.pricing import PricingGraph, PricingProduct
 from borderflow.options import recorded_pricing
-
-
 
 
 
@@ -136,3 +138,66 @@ def test_the_random_graphs_exercise_the_rule():
     find(dated_instances(), acts,
          settings=settings(max_examples=2000, deadline=None, database=None, derandomize=True,
                            phases=[Phase.generate], suppress_health_check=list(HealthCheck)))
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(dated_instances(shares=True), st.booleans(), st.booleans(), st.integers(1, 3))
+def test_dominance_with_share_terms_keeps_the_least_reduced_cost_of_brute_force(
+        instance, exact, opened, columns):
+    """With share terms of either sign (expire columns where negative): the least reduced
+    cost equal to brute force and to the plain search, every column real."""
+    case, duals, t, pi = instance
+    check_dated_option(case, _open(duals, opened), t, pi, columns, exact, dominance=True)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(dated_instances(shares=True), st.integers(1, 6))
+def test_dominance_with_share_terms_and_a_label_limit_gives_a_lower_bound(instance, limit):
+    """With share terms, ``label_bound`` and a small limit the pair's value stays below every
+    column's."""
+    check_dated_limit(*instance, limit, dominance=True)
+
+
+def _write_off():
+    """o, a in country 0, market b in country 1 (price 0). Roads o -> a: fast 1 h for 0 USD,
+    slow 20 h for 10 USD/truck; crossing a -> b 0 h, dual 300 USD/truck on each of 3 days.
+    Payload 10 t, shelf life 30 h, penalty 0, waiting 40 USD/truck-day, at most 1 day's wait;
+    share term -1 USD/t at b for day 0."""
+    nodes = pd.DataFrame({"node_id": ["o", "a", "b"], "country": [0, 0, 1]})
+    arcs = pd.DataFrame([
+        ("fast", "link", "", "", "o", "a", 1, 0), ("slow", "link", "", "", "o", "a", 20, 10),
+        ("x:a_to_b", "crossing", "x", "a_to_b", "a", "b", 0, 0),
+        ("x:b_to_a", "crossing", "x", "b_to_a", "b", "a", 0, 0),
+    ], columns=["arc_id", "kind", "element_id", "direction", "from_node", "to_node",
+                "travel_h", "cost_usd_per_truck"])
+    graph = PricingGraph.from_tables(nodes, arcs)
+    product = PricingProduct("p", payload_t_per_truck=10.0, cost_factor=1.0,
+                             shelf_life_h=30.0, origins=("o",), markets=(("b", 0.0),),
+                             penalty_usd_per_t=0.0)
+    duals = DatedDuals.zeros(graph, 3, max_wait_days=1, waiting_cost_usd_per_truck_day=40.0)
+    duals.capacity_usd_per_truck[0, 0, :] = 300.0
+    duals.share_usd_per_t = {("o", "p", "b", 0): -1.0}
+    return graph, product, duals
+
+
+def test_the_slow_road_written_off_sooner_is_found_with_dominance():
+    """By hand: the fast road (1 h) may wait W = floor(29/24) = 1 day, so it is written off
+    after 2: (0 + 2 x 40)/10 - 1 = 7 USD/t; the slow road (20 h) may wait 0 days, written off
+    after 1: (10 + 40)/10 - 1 = 4 USD/t, the least (departing costs 30 - 1 and 31 - 1). At b,
+    after the same gate on the same day, the fast label (0 USD, 1 h) would dominate the slow
+    one (10 USD, 20 h) with the margin Lambda = 0; the expire margin 40 x min(1, 2, 1) = 40
+    USD/truck keeps it."""
+    graph, product, duals = _write_off()
+    res = price_dated(graph, [product], duals, [0], tolerance=-math.inf, dominance=True)
+    assert res.pairs.iloc[0]["min_reduced_cost_usd_per_t"] == pytest.approx(4.0)
+    assert res.columns.iloc[0]["departure"] == EXPIRE
+    assert list(res.columns.iloc[0]["arcs"]) == ["slow", "x:a_to_b"]
+
+
+def test_dominance_without_the_expire_margin_is_caught(monkeypatch):
+    """Without the expire margin the fast label discards the slow one: 7 USD/t, not 4."""
+    monkeypatch.setattr(dated_dominance.Front, "expire_margin", lambda self, g: 0.0)
+    graph, product, duals = _write_off()
+    res = price_dated(graph, [product], duals, [0], tolerance=-math.inf, dominance=True)
+    assert res.pairs.iloc[0]["min_reduced_cost_usd_per_t"] == pytest.approx(7.0)
+    assert res.stats["dominated"] >= 1

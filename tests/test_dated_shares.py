@@ -143,3 +143,24 @@ def test_a_static_run_keeps_one_pair_per_rule(solve_tiny, two):
     gap = _region_gap(sd)
     assert gap == pytest.approx(2.5, abs=1e-9)
     assert _by_day(run) == pytest.approx({(0, "cn-m"): 140.0, (0, "cn-k"): 60.0}, abs=TOL)
+
+
+def test_the_share_terms_of_a_pass_by_hand():
+    """``dated_share_terms``: per (origin, product, market, day), minus the sum over the rows
+    with a nonzero dual of (in region - share) x dual, in row order, bit for bit; a row with
+    dual 0 adds no key. Rules A (region m1) and B (region m2) over the same markets m1, m2."""
+    from borderflow.data.destinations import ShareRule
+    from borderflow.model.column_generation import dated_share_terms
+
+    a = ShareRule("A", ("o",), ("p",), ("m1",), ("m1", "m2"), 0.3, 0.5, 1)
+    b = ShareRule("B", ("o",), ("p",), ("m2",), ("m1", "m2"), 0.25, 0.5, 2)
+    rows = pd.DataFrame({"rule_id": ["A", "A", "B", "A"], "share": [0.3, 0.5, 0.25, 0.3],
+                         "period": [0, 0, 1, 1]})
+    got = dated_share_terms(rows, [2.0, 0.0, -4.0, 1.0], [a, b])
+    assert list(got) == [("o", "p", "m1", 0), ("o", "p", "m2", 0), ("o", "p", "m1", 1),
+                         ("o", "p", "m2", 1)]
+    assert got[("o", "p", "m1", 0)] == -1.4 and got[("o", "p", "m2", 0)] == 0.6
+    # day 1: B's row (-4) first, then A's (1): -(0 - 0.25)(-4) - (1 - 0.3), -(1 - 0.25)(-4) + 0.3
+    assert got[("o", "p", "m1", 1)] == (0.0 - (0.0 - 0.25) * -4.0) - (1.0 - 0.3) * 1.0
+    assert got[("o", "p", "m2", 1)] == (0.0 - (1.0 - 0.25) * -4.0) - (0.0 - 0.3) * 1.0
+    assert dated_share_terms(rows, [0.0] * 4, [a, b]) == {}
