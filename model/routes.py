@@ -70,7 +70,8 @@ class RouteOptions:
         :func:`~borderflow.data.destinations.share_rules` of the network's tables) is always
         kept too, so the cap never makes a share row unmeetable (a low row with no route into
         its region would hold the rule's China deliveries at 0 every day). A rule whose region
-        no route of the set reaches at all is listed in ``stats["unmeetable_share_rules"]``.
+        no route of the set reaches at all is listed in the run summary's ``routes``
+        (``unmeetable_share_rules``, :func:`summary_stats`).
     start : str
         ``enumerate`` (the route set above) or ``seed``: a small start grown by pricing
         (:mod:`borderflow.model.seed_routes`; the options above then do not apply), for
@@ -273,9 +274,6 @@ def enumerate_routes(net: FreightNetwork, options: RouteOptions | None = None) -
     stats = {"candidate_routes": n_candidates, "routes": len(routes),
              "route_products": len(eligible), **excluded,
              "max_crossings": options.max_crossings, "detour_factor": options.detour_factor}
-    unmet = unmeetable_share_rules(net, eligible)
-    if unmet:
-        stats["unmeetable_share_rules"] = unmet
     return RouteSet(routes=routes, route_arcs=route_arcs, eligible=eligible, stats=stats)
 
 
@@ -334,6 +332,17 @@ def unmeetable_share_rules(net: FreightNetwork, eligible: pd.DataFrame) -> list[
         if scope["market"].isin(rule.china).any() and not scope["market"].isin(
                 rule.markets).any():
             out.append(rule.rule_id)
+    return out
+
+
+def summary_stats(net: FreightNetwork, routes: RouteSet) -> dict:
+    """``routes.stats`` as the run summary records them (``routes``), with
+    ``unmeetable_share_rules`` (:func:`unmeetable_share_rules`) when some rule's region no
+    route of the final set (enumerated, capped, and any priced columns) reaches."""
+    out = dict(routes.stats)
+    unmet = unmeetable_share_rules(net, routes.eligible)
+    if unmet:
+        out["unmeetable_share_rules"] = unmet
     return out
 
 
