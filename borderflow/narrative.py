@@ -65,6 +65,16 @@ def _value_line(cost: pd.DataFrame, horizon: Horizon, rerouted: bool) -> str:
             f"baseline ({', '.join(parts)})")
 
 
+def _unmeetable_lines(summary: dict) -> list[str]:
+    """A sentence per destination-share rule no route of the run's set can meet
+    (``routes.unmeetable_share_rules``, :func:`borderflow.model.routes.unmeetable_share_rules`):
+    its low row holds the rule's deliveries to China at 0, which must never pass silently."""
+    rules = (summary.get("routes") or {}).get("unmeetable_share_rules") or []
+    return [f"No route in the model reaches the region of share rule {rule}: its low share "
+            "row holds these origins' deliveries of these products to China at 0 t"
+            for rule in rules]
+
+
 def story(results: ResultTables, diff: dict[str, pd.DataFrame] | None = None,
           max_lines: int = 6, product_names: dict[str, str] | None = None) -> list[str]:
     """Sentences for the CLI summary, most important first.
@@ -86,7 +96,7 @@ def story(results: ResultTables, diff: dict[str, pd.DataFrame] | None = None,
     names = _names(results)
     products = product_names or {}
     horizon = Horizon.from_summary(results.summary)
-    lines = []
+    lines = _unmeetable_lines(results.summary)
     backlog = results.backlog.sort_values("peak_queue_trucks", ascending=False)
     for r in backlog.head(3).itertuples(index=False):
         if r.peak_queue_trucks < 1:

@@ -51,7 +51,7 @@ from .queue_results import (FLOW_TOL_T, queue_tables as _queue_tables,
                             row_duals as _duals, solved_values as _values)
 from .origin_stock import STOCK_SENTENCE, stock_duals, stock_table
 from .origin_stock import objective_terms as stock_objective_terms
-from .routes import RouteSet
+from .routes import RouteSet, summary_stats
 from .scenario_columns import appended_rows, objective_with
 from .summary import UNITS, RunSummary
 from . import flow_tables
@@ -400,7 +400,7 @@ def extract_results(net: FreightNetwork, routes: RouteSet, built: BuiltModel,
         unwarned_transit_route_days=solve_summary.get("unwarned_transit_route_days"),
         unwarned_transit_foresight_t=solve_summary.get("unwarned_transit_foresight_t"),
         variables=solve_summary["variables"], constraints=solve_summary["constraints"],
-        routes=routes.stats,
+        routes=summary_stats(net, routes),
         routing=routing.status,
         optimality=routing.sentence(per_day=not net.dated)
         + (f"; {fifo.sentence()}" if fifo is not None else "")

@@ -31,6 +31,8 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from borderflow.data.destinations import share_rules
+
 from .licences import route_licences
 from .costs import cost_per_t
 from .network import FreightNetwork
@@ -55,13 +57,21 @@ class RouteOptions:
         final gate so alternatives through other gates stay. ``None`` keeps all (static runs);
         day-by-day runs left at ``None`` are capped at
         :attr:`borderflow.options.RunOptions.dated_routes_per_product` (5) to keep the model
-        small.
+        small. The routes ``keep_gates`` names and the best route into each share rule's region
+        are kept beyond the cap (below).
     max_routes_per_gate : int
         With a cap: at most this many routes per (origin, product) through the same first
         crossing, and through the same last crossing.
     keep_gates : tuple of str
         With a cap: crossings whose best route per (origin, product) is always kept (the
         crossings a scenario closes, throttles or queues at, so their flows can be rerouted).
+        With a cap, the best route of each (origin, product) to each region a destination-share
+        rule with a low bound names (a rule covering that origin and product,
+        :func:`~borderflow.data.destinations.share_rules` of the network's tables) is always
+        kept too, so the cap never makes a share row unmeetable (a low row with no route into
+        its region would hold the rule's China deliveries at 0 every day). A rule whose region
+        no route of the set reaches at all is listed in the run summary's ``routes``
+        (``unmeetable_share_rules``, :func:`summary_stats`).
     start : str
         ``enumerate`` (the route set above) or ``seed``: a small start grown by pricing
         (:mod:`borderflow.model.seed_routes`; the options above then do not apply), for
@@ -286,9 +296,54 @@ def _best_routes(net: FreightNetwork, eligible: pd.DataFrame, route_arcs: pd.Dat
     capped = capped[capped.groupby(key).cumcount() < options.max_routes_per_product]
     named = e[e["first"].isin(options.keep_gates) | e["last"].isin(options.keep_gates)]
     named = named[named.groupby([*key, "first", "last"]).cumcount() < 1]
-    out = pd.concat([capped, named]).drop_duplicates(subset=["route_id", "product_id"])
+    out = pd.concat([capped, named, _share_region_routes(net, e)]).drop_duplicates(
+        subset=["route_id", "product_id"])
     return out[eligible.columns].sort_values(["product_id", "route_id"], kind="stable",
                                              ignore_index=True)
+
+
+def _low_rules(net: FreightNetwork) -> list:
+    """The share rules with a low bound: the rows a route set without a route into their
+    region makes unmeetable (a high bound is always met by sending less there)."""
+    return [rule for rule in share_rules(net.tables) if rule.low > 0]
+
+
+def _share_region_routes(net: FreightNetwork, ranked: pd.DataFrame) -> pd.DataFrame:
+    """Of ``ranked`` (eligible pairs, best net margin first per (origin, product)): the best
+    route of each (origin, product) into each region of a share rule with a low bound that
+    covers it."""
+    parts = [ranked.iloc[:0]]
+    for rule in _low_rules(net):
+        hit = ranked[ranked["origin"].isin(rule.origins) & ranked["product_id"].isin(rule.products)
+                     & ranked["market"].isin(rule.markets)]
+        parts.append(hit.groupby(["origin", "product_id"], sort=False).head(1))
+    return pd.concat(parts)
+
+
+def unmeetable_share_rules(net: FreightNetwork, eligible: pd.DataFrame) -> list[str]:
+    """Ids of the share rules with a low bound whose origins and products reach Chinese markets
+    by some route of ``eligible`` but their region by none: the model then holds the rule's
+    deliveries to China at 0 on every day (its low row, ``sum ([in region] - low) x >= 0``, has
+    only negative terms). Empty when every such row can be met."""
+    out = []
+    for rule in _low_rules(net):
+        scope = eligible[eligible["origin"].isin(rule.origins)
+                         & eligible["product_id"].isin(rule.products)]
+        if scope["market"].isin(rule.china).any() and not scope["market"].isin(
+                rule.markets).any():
+            out.append(rule.rule_id)
+    return out
+
+
+def summary_stats(net: FreightNetwork, routes: RouteSet) -> dict:
+    """``routes.stats`` as the run summary records them (``routes``), with
+    ``unmeetable_share_rules`` (:func:`unmeetable_share_rules`) when some rule's region no
+    route of the final set (enumerated, capped, and any priced columns) reaches."""
+    out = dict(routes.stats)
+    unmet = unmeetable_share_rules(net, routes.eligible)
+    if unmet:
+        out["unmeetable_share_rules"] = unmet
+    return out
 
 
 def _eligible(net: FreightNetwork, routes: pd.DataFrame, route_arcs: pd.DataFrame,

@@ -67,7 +67,11 @@ class RunSummary:
     variables: int = _f("-", "columns of the LP")
     constraints: int = _f("-", "rows of the LP")
     routes: dict = _f("-", "route enumeration: candidate routes, routes and (route, product) "
-                           "pairs kept, those excluded as unlicensed or too slow, the settings")
+                           "pairs kept, those excluded as unlicensed or too slow, the "
+                           "settings; `unmeetable_share_rules` (only when some): the "
+                           "destination-share rules with a low bound whose region no route of "
+                           "the set reaches (their deliveries to China are held at 0; "
+                           "docs/model.md \"Destination shares\")")
     routing: str = _f("-", "`certified`: optimal over every route the network, licences and "
                            "shelf lives allow (column generation found no route of negative "
                            "reduced cost; `borderflow verify` re-checks it); `restricted`: "

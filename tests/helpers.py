@@ -316,6 +316,18 @@ def two_regions(t) -> None:
     t["markets"] = pd.concat([t["markets"], pd.DataFrame([mk])], ignore_index=True)
 
 
+def two_region_shares(t) -> None:
+    """Destination shares of Vietnam's fruit on :func:`two_regions`: Yunnan (K) 30-50 %,
+    Guangxi-Guangdong (M) 50-70 %."""
+    t["destination_shares"] = pd.DataFrame([
+        {"origin": "VN", "product_id": "fruit", "dimension": "china-final-market",
+         "destination": region, "share": s, "low": lo, "high": hi, "measure": "volume",
+         "period": "2024", "source": "test fixture", "source_year": 2024, "quality": "estimate",
+         "notes": "hand-made"}
+        for region, s, lo, hi in (("yunnan", 0.4, 0.3, 0.5),
+                                  ("guangxi-guangdong", 0.6, 0.5, 0.7))])
+
+
 def assert_warm_equals_rebuilt(folder: Path, ranges_csv: str, n: int, seed: int) -> None:
     """Write ``ranges_csv`` into the dataset ``folder`` and check ``n`` Latin-hypercube samples
     of it: each applied warm to one kept model gives the objective of the model rebuilt from the

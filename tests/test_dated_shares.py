@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pandas as pd
 import pytest
+from helpers import two_region_shares as _shares
 from helpers import two_regions
 
 from borderflow import verify
@@ -32,16 +32,6 @@ from borderflow.data.scenario_events import CloseEvent, Window
 TOL = 1e-6
 #: tonnes dispatched a day in January: 73,000 t/year, flat seasonality, over 31 days
 S = 200 * 365 / 12 / 31
-
-
-def _shares(t) -> None:
-    t["destination_shares"] = pd.DataFrame([
-        {"origin": "VN", "product_id": "fruit", "dimension": "china-final-market",
-         "destination": region, "share": s, "low": lo, "high": hi, "measure": "volume",
-         "period": "2024", "source": "test fixture", "source_year": 2024, "quality": "estimate",
-         "notes": "hand-made"}
-        for region, s, lo, hi in (("yunnan", 0.4, 0.3, 0.5),
-                                  ("guangxi-guangdong", 0.6, 0.5, 0.7))])
 
 
 def _scenario() -> Scenario:
