@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import pytest
 from helpers import two_region_shares as _shares
 from helpers import two_regions
