@@ -326,17 +326,17 @@ def _locate(run_dir: Path, name: str, sha256: str | None = None) -> Path | None:
     ``run.json`` records); last, a file of the embedded dataset by its folder and file name,
     whatever its content (:func:`changed_inputs` then reports it as changed). Nothing is
     recorded differently: old folders are read the same way."""
-    for root in (Path.cwd(), *Path(run_dir).resolve().parents):
+    starts = (Path.cwd(), *Path(run_dir).resolve().parents)
+    for root in starts:
         cand = Path(name) if Path(name).is_absolute() else root / name
         if cand.exists():
             return cand
     parts = Path(name).parts
     embedded = default_data_dir().parent
-    roots = (Path.cwd(), *Path(run_dir).resolve().parents, embedded)
     if sha256 is not None:
         for k in range(1, len(parts)):  # longest tail first; the bare file name last
             tail = Path(*parts[k:])
-            for root in roots:
+            for root in (*starts, embedded):
                 cand = root / tail
                 if cand.is_file() and sha256_file(cand) == sha256:
                     return cand
