@@ -319,9 +319,14 @@ TABLES: tuple[TableSpec, ...] = (
 MAX_PERISHABLE_AMBIENT_DAYS = 60.0
 MAX_PERISHABLE_REEFER_DAYS = 180.0
 
-#: tables beside the model tables (calibration, validation, ranges, appraisal, behaviour); the
-#: loaders do not read them, ``tools/check_side_tables.py`` validates them (data/README.md, "Side
-#: tables"); ``calibration_targets`` is read by :mod:`borderflow.calibration.targets`
+#: what a ``supply_evidence.csv`` figure measures, as its page prints it
+EVIDENCE_MEASURES = ("production", "area", "export", "export-china", "export-land",
+                     "export-china-land")
+
+#: tables beside the model tables (calibration, validation, ranges, appraisal, behaviour, supply
+#: evidence); the loaders do not read them, ``tools/check_side_tables.py`` validates them
+#: (data/README.md, "Side tables"); ``calibration_targets`` is read by
+#: :mod:`borderflow.calibration.targets`
 SIDE_TABLES: tuple[TableSpec, ...] = (
     _side("observations", ("obs_id",), {
         "obs_id": _slug("observation id"), "element_kind": _text(), "element_id": _text(),
@@ -363,6 +368,19 @@ SIDE_TABLES: tuple[TableSpec, ...] = (
         **{c: pa.Column(float, [pa.Check(_finite, name="finite"), pa.Check.gt(0)],
                         nullable=True, required=False, coerce=True)
            for c in ("year_scale", "year_scale_low", "year_scale_high")}}),
+    _side("supply_evidence", ("evidence_id",), {
+        "evidence_id": _slug("evidence id"), "node_id": _slug("origin node of supply.csv"),
+        "product_id": _slug("product of supply.csv"),
+        "figure": _num(description="the number as printed (or the arithmetic of printed ones)"),
+        "unit": _text(), "period": _text(),
+        "measures": pa.Column(str, pa.Check.isin(EVIDENCE_MEASURES), coerce=True),
+        "page": pa.Column(str, pa.Check.str_matches(r"^https?://\S+$"), coerce=True,
+                          description="the page that prints the figure"),
+        "derivation": _text(),
+        "derived_t_per_year": _num(nullable=True, hi=MAX_T_PER_YEAR,
+                                   description="t/year of land exports; empty: none follows"),
+        "dataset_t_per_year": _num(hi=MAX_T_PER_YEAR,
+                                   description="the supply.csv row's value (must match)")}),
     TableSpec(name="ranges", key=("table", "row_key", "field"), required=False,
               schema=pa.DataFrameSchema({
                   "table": _text(), "row_key": _text(), "field": _text(), "value": _num(None),

@@ -7,12 +7,15 @@ Run from the repo root: ``python tools/check_side_tables.py [DATA_DIR]`` (defaul
 every band holds its value (``low <= value <= high``), every ``ranges.csv`` row names a row
 and a numeric field that exist in its table with the same value, and every crossing id is a
 crossing of ``crossings.csv`` (``behaviour.csv``'s ``applies_to``: a crossing or one of
-:data:`borderflow.behaviour.GENERIC`).
+:data:`borderflow.behaviour.GENERIC`); every ``supply_evidence.csv`` row names a row of
+``supply.csv`` (node and product), cites a page (``http(s)://``) and carries that row's value in
+``dataset_t_per_year`` (:func:`check_evidence`).
 Prints one line per problem (file, row, field: message) and exits 2 if there is any.
 """
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -78,6 +81,33 @@ def _problems(folder: Path) -> list[str]:
                        f"{' nor '.join(repr(g) for g in GENERIC)} nor a crossing: '{where}'")
     if "ranges" in side:
         out += _check_ranges(side["ranges"], model)
+    if "supply_evidence" in side:
+        out += check_evidence(side["supply_evidence"], model.supply)
+    return out
+
+
+def check_evidence(evidence: pd.DataFrame, supply: pd.DataFrame) -> list[str]:
+    """Problems of ``supply_evidence.csv`` against ``supply.csv``, one line each.
+
+    Each evidence row must name a supply row (``node_id``, ``product_id``), cite an
+    ``http(s)://`` page (also checked by the schema, repeated here for tables checked alone) and
+    carry that supply row's ``supply_t_per_year`` in ``dataset_t_per_year`` (t/year, to 0.5 t:
+    the table is rounded to whole tonnes), so that a value commit cannot leave the evidence
+    comparing against a stale number.
+    """
+    out = []
+    values = {(str(r["node_id"]), str(r["product_id"])): float(r["supply_t_per_year"])
+              for r in supply.to_dict("records")}
+    for i, r in evidence.iterrows():
+        where = f"supply_evidence.csv, row {i + 2}"
+        key = (str(r["node_id"]), str(r["product_id"]))
+        if not re.match(r"^https?://\S+$", str(r["page"])):
+            out.append(f"{where}, page: not an http(s) address: {r['page']!r}")
+        if key not in values:
+            out.append(f"{where}, node_id: no supply.csv row '{key[0]}|{key[1]}'")
+        elif abs(values[key] - float(r["dataset_t_per_year"])) > 0.5:
+            out.append(f"{where}, dataset_t_per_year: {r['dataset_t_per_year']} but supply.csv "
+                       f"has {values[key]}")
     return out
 
 
