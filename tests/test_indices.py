@@ -62,6 +62,17 @@ def test_the_built_model_is_made_in_one_go(dated_model):
     assert built.flows is built.index.flows and built.dated
 
 
+def test_each_index_attribute_of_a_built_model_is_its_index_table_and_says_so(dated_model):
+    """The twelve read-only attributes (``built.flows`` ...) are the index tables' own, each
+    documented with the attribute it reads (``help(BuiltModel)``)."""
+    _, _, built = dated_model
+    names = [n for n, v in vars(BuiltModel).items() if isinstance(v, property)]
+    assert len(names) == 12
+    for name in names:
+        assert getattr(built, name) is getattr(built.index, name)
+        assert getattr(BuiltModel, name).__doc__.endswith(f" (``index.{name}``)"), name
+
+
 def _terms(row_data):
     return {(v.parent_component().local_name, v.index()): c
             for c, v in zip(*row_data._terms())}
