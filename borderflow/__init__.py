@@ -72,6 +72,7 @@ _EXPORTS = {
     "SolverError": "borderflow.solvers.highs",
     "RollingHorizon": "borderflow.solvers.rolling",
     "Result": "borderflow.api",
+    "SolvedRoutes": "borderflow.api",
     "respond": "borderflow.responses",
     "ResponseResult": "borderflow.responses",
     "ExtraCapacityEvent": "borderflow.data.scenario",
@@ -116,7 +117,7 @@ __all__ = ["AppraisalResult", "BuildEvent", "CalibrationResult", "CapacityEvent"
            "InitialQueue", "InputError", "InputTables", "OpenEvent", "PriorityEvent",
            "PriorityRule", "ReopeningResult", "ResponseResult", "Result", "RobustResult",
            "RollingHorizon", "RouteOptions", "RunOptions", "RunSummary", "STAGES", "Scenario",
-           "SolverError",
+           "SolvedRoutes", "SolverError",
            "SlotQuotaEvent", "SolverOptions", "SupplyChange", "SupplyEvent", "SweepPlan",
            "SweepResult",
            "UncertaintyResult", "Window", "appraise", "calibrate", "closure_scenarios",
@@ -141,7 +142,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
-    from borderflow.api import STAGES, Result, folder_kind, read_result, solve
+    from borderflow.api import STAGES, Result, SolvedRoutes, folder_kind, read_result, solve
     from borderflow.calibration import CalibrationResult, FitOptions, calibrate
     from borderflow.data.dataset import load_dataset
     from borderflow.data.errors import InputError

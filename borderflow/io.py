@@ -41,6 +41,9 @@ log = logging.getLogger(__name__)
 
 SUMMARY = "summary.json"
 METADATA = "run.json"
+#: the ``run.json`` key written beside ``input_sha256``: each input's name -> its path relative to
+#: the run folder, so a folder moved or shared together with its dataset reads back exactly
+RELATIVE_INPUTS = "input_paths_from_folder"
 #: summary.json fields that are wall-clock times: the only content of a run folder that may differ
 #: between two runs of the same inputs and options (every other byte is reproducible)
 TIMING_KEYS = ("solve_seconds", "translate_seconds", "verify_seconds")
@@ -126,14 +129,33 @@ def _plain_name(name: str) -> str:
     return name
 
 
+def with_relative_inputs(meta: dict, final: Path) -> dict:
+    """``run.json`` with :data:`RELATIVE_INPUTS`: each file of ``input_sha256`` (named as the
+    run saw it, from the working directory or absolute) relative to ``final``, the folder the
+    document will be in (written afresh: a document read from another folder gets this
+    folder's). A name that has no relative form (another drive) is left out; a document
+    without ``input_sha256`` is returned as it is."""
+    if "input_sha256" not in meta:
+        return meta
+    here = Path(os.path.abspath(final))
+    rel = {}
+    for name in meta["input_sha256"]:
+        try:
+            rel[name] = Path(os.path.relpath(os.path.abspath(name), here)).as_posix()
+        except ValueError:  # pragma: no cover - Windows, another drive
+            continue
+    return {**meta, RELATIVE_INPUTS: rel}
+
+
 def _fill(folder: Path, tables: dict[str, pd.DataFrame], documents: dict[str, dict],
           texts: dict[str, str], folders: dict[str, Contents], kind: str = "run",
-          same_tables: bool = False) -> None:
+          same_tables: bool = False, final: Path | None = None) -> None:
     """Tables (CSV, parquet), JSON documents, texts and sub-folders into a fresh folder, a
     fault point after each file (tests kill the process there: docs/reliability.md).
     ``same_tables``: a table identical to one this process wrote before gets that one's
     bytes (:func:`borderflow.table_files.table_bytes`: the same bytes, not formatted
-    again)."""
+    again). ``final``: where the folder will be once swapped in (a ``run.json`` records its
+    inputs relative to it: :func:`with_relative_inputs`)."""
     for name, df in tables.items():
         if same_tables:
             csv, parquet = table_bytes(name, df, PARQUET_OPTIONS)
@@ -147,6 +169,8 @@ def _fill(folder: Path, tables: dict[str, pd.DataFrame], documents: dict[str, di
         df.to_parquet(folder / f"{name}.parquet", **PARQUET_OPTIONS)
         fault_point(f"{kind}:write:{name}.parquet")
     for name, doc in documents.items():
+        if name == METADATA and final is not None:
+            doc = with_relative_inputs(doc, final)
         with open(folder / name, "w", encoding="utf-8") as fh:
             json.dump(doc, fh, indent=2, sort_keys=True, default=str)
             fh.write("\n")
@@ -157,7 +181,8 @@ def _fill(folder: Path, tables: dict[str, pd.DataFrame], documents: dict[str, di
     for name, (sub_tables, sub_documents) in folders.items():
         sub = folder / _plain_name(name)
         sub.mkdir()
-        _fill(sub, sub_tables, sub_documents, {}, {}, f"{kind}:{name}")
+        _fill(sub, sub_tables, sub_documents, {}, {}, f"{kind}:{name}",
+              final=None if final is None else final / name)
 
 
 def write_folder(folder: Path | str | Claim, tables: dict[str, pd.DataFrame],
@@ -224,8 +249,10 @@ def write_folder(folder: Path | str | Claim, tables: dict[str, pd.DataFrame],
     if volatile is None:
         volatile = {**RUN_VOLATILE, **{f"{name}/{SUMMARY}": TIMING_KEYS for name in folders}}
 
+    final = folder.out if isinstance(folder, Claim) else Path(folder)
+
     def fill(tmp: Path) -> None:
-        _fill(tmp, tables, documents, texts, folders, same_tables=same_tables)
+        _fill(tmp, tables, documents, texts, folders, same_tables=same_tables, final=final)
         if also is not None:
             also(tmp)
 
@@ -315,17 +342,25 @@ def read_metadata(run_dir: Path | str) -> dict:
     return json.loads((Path(run_dir) / METADATA).read_text(encoding="utf-8"))
 
 
-def _locate(run_dir: Path, name: str, sha256: str | None = None) -> Path | None:
-    """An input file named in ``run.json``: as given if absolute, else from the working directory
-    or one of the run folder's parents (names are relative to where the run was started).
+def _locate(run_dir: Path, name: str, sha256: str | None = None,
+            relative: str | None = None) -> Path | None:
+    """An input file named in ``run.json``: first by ``relative``, its path from the run folder
+    (:data:`RELATIVE_INPUTS`, written since session 19: a folder moved or shared together with
+    its dataset), if that file exists and its SHA-256 is ``sha256``; then as given if absolute,
+    else from the working directory or one of the run folder's parents (names are relative to
+    where the run was started).
 
     Not there (the folder was moved, with or without its dataset, or read on another machine):
     the name's trailing parts, longest first, under the working directory, the run folder's
     parents and the embedded dataset's package folder (so ``.../data/default/crossings.csv``
     of any install is this install's), taken only if the file's SHA-256 is ``sha256`` (the one
     ``run.json`` records); last, a file of the embedded dataset by its folder and file name,
-    whatever its content (:func:`changed_inputs` then reports it as changed). Nothing is
-    recorded differently: old folders are read the same way."""
+    whatever its content (:func:`changed_inputs` then reports it as changed). Old folders
+    (no ``relative``) are read as before."""
+    if relative is not None:
+        cand = Path(os.path.normpath(Path(run_dir) / relative))
+        if cand.is_file() and (sha256 is None or sha256_file(cand) == sha256):
+            return cand
     starts = (Path.cwd(), *Path(run_dir).resolve().parents)
     for root in starts:
         cand = Path(name) if Path(name).is_absolute() else root / name
@@ -360,7 +395,8 @@ def find_inputs(run_dir: Path | str, meta: dict) -> tuple[Path, list[Path]]:
                                  "names no input files; pass the dataset folder (--data)"))
     folders: list[Path] = []
     for f in [inputs[name][0] for name in sorted(inputs)] + files:
-        found = _locate(run_dir, f, meta.get("input_sha256", {}).get(f))
+        found = _locate(run_dir, f, meta.get("input_sha256", {}).get(f),
+                        meta.get(RELATIVE_INPUTS, {}).get(f))
         if found is None:
             raise InputError(Problem(display_path(run_dir / METADATA), None, "inputs",
                                      f"input file '{f}' not found; pass the dataset folder "
@@ -379,7 +415,7 @@ def changed_inputs(run_dir: Path | str, meta: dict) -> list[tuple[str, str, str 
     """
     out = []
     for name, recorded in sorted(meta.get("input_sha256", {}).items()):
-        found = _locate(Path(run_dir), name, recorded)
+        found = _locate(Path(run_dir), name, recorded, meta.get(RELATIVE_INPUTS, {}).get(name))
         current = sha256_file(found) if found is not None else None
         if current != recorded:
             out.append((name, recorded, current))

@@ -74,3 +74,41 @@ def test_the_embedded_dataset_of_another_install_is_this_installs(tmp_path):
     assert _locate(tmp_path, there, sha256_file(here)) == here
     assert _locate(tmp_path, there, "0" * 64) == here
     assert _locate(tmp_path, "/nonexistent/mydata/crossings.csv", "0" * 64) is None
+
+
+def test_run_json_records_each_input_relative_to_the_folder(tmp_path, monkeypatch):
+    """Solved from a working directory beside the project (absolute names), the project then
+    moved under a folder of another name and depth: ``input_paths_from_folder`` names
+    ``../../data/<file>`` for every input, and the moved folder reads and verifies."""
+    project = tmp_path / "proj"
+    ds = bf.load_dataset(tiny.write(project / "data"), check_borders=False)
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    bf.solve(ds).write(project / "runs" / "base")
+    meta = json.loads((project / "runs" / "base" / "run.json").read_text())
+    rel = meta["input_paths_from_folder"]
+    assert sorted(rel) == sorted(meta["input_sha256"])
+    assert sorted(rel.values()) == sorted(f"../../data/{Path(f).name}" for f in rel)
+    target = tmp_path / "a" / "b" / "renamed"
+    shutil.move(project, target)
+    folder = target / "runs" / "base"
+    assert find_inputs(folder, meta) == (target / "data", [])
+    assert changed_inputs(folder, meta) == []
+    assert bf.verify_run(folder)["ok"].all()
+
+
+def test_a_file_is_found_by_its_path_from_the_folder_alone(tmp_path):
+    """A dataset beside no parent of the run folder (``../../elsewhere/d``), its recorded name
+    gone: found by the relative path with the recorded SHA-256 (or none recorded); not with
+    another SHA-256, and not without the relative path (an old folder: the search by trailing
+    parts looks under the folder's parents only)."""
+    run = tmp_path / "runs" / "base"
+    run.mkdir(parents=True)
+    (tmp_path / "elsewhere" / "d").mkdir(parents=True)
+    (tmp_path / "elsewhere" / "d" / "c.csv").write_text("a\n1\n")
+    sha = sha256_file(tmp_path / "elsewhere" / "d" / "c.csv")
+    rel = "../../elsewhere/d/c.csv"
+    assert _locate(run, "/gone/d/c.csv", sha, rel) == tmp_path / "elsewhere" / "d" / "c.csv"
+    assert _locate(run, "/gone/d/c.csv", None, rel) == tmp_path / "elsewhere" / "d" / "c.csv"
+    assert _locate(run, "/gone/d/c.csv", "0" * 64, rel) is None
+    assert _locate(run, "/gone/d/c.csv", sha) is None

@@ -63,8 +63,20 @@ def spoil(t) -> None:
     t["supply"].loc[0, "supply_t_per_year"] = 0
 
 
+def _empties(t, days: int = 0) -> None:
+    """Session 19: half the loaded trucks return empty (``days`` later in a dated run) and X1
+    takes 4 trucks/day back: X1 carries 8 loaded trucks a day (160 t) and its 4 empties."""
+    rows = [("empty_return_share", 0.5, "-")] + ([("empty_return_days", days, "days")]
+                                                 if days else [])
+    t["parameters"] = pd.concat([t["parameters"], pd.DataFrame([
+        {"parameter": k, "value": v, "unit": u, **tiny.PROV} for k, v, u in rows])],
+        ignore_index=True).astype(object)
+    t["crossings"].loc[0, "capacity_b_to_a_trucks_per_day"] = 4
+
+
 #: static tiny solutions every check must pass (test_verify.py)
 STATIC = {
+    "empties returned": (_empties, None),
     "cheapest": (lambda t: None, None),
     "capacity split": (lambda t: t["crossings"].loc.__setitem__(
         (0, "capacity_a_to_b_trucks_per_day"), 4), None),
@@ -82,6 +94,7 @@ STATIC = {
 
 #: dated tiny solutions every check must pass (test_verify.py)
 DATED = {
+    "empties returned a day later": (lambda t: _empties(t, 1), dated("empties", 3)),
     "closure queue": (lambda t: only_x1(t, 20), dated("closure", 5, CloseEvent(
         crossing="x1", close=Window(**{"from": day(1), "to": day(2)})))),
     "initial queue spoils": (spoil, dated("spoil", 6, CloseEvent(
@@ -205,6 +218,12 @@ LICENCE_DATED = ("name: t\nhorizon: {start: 2024-03-01, days: 3}\nevents:\n"
                  "  - {crossing: x2, license: {products: [durian]}, from: 2024-03-02}\n")
 STATIC_PART = ("name: t\nhorizon: {month: 7}\nevents:\n  - {crossing: x2, license: "
                "{products: [durian]}, from: 2023-07-01, to: 2023-07-%02d}\n")
+#: session 19: a licence withdrawn and an origin's slot quota in both directions, each for half
+#: of a static month (the limits mixed by share), the quota at a gate with a licence list
+BAN_AND_QUOTA = ("name: t\nhorizon: {month: 7}\nevents:\n  - {crossing: x1, license: {products: "
+                 "[durian], licensed: false}, from: 2023-07-01, to: 2023-07-15}\n"
+                 "  - {crossing: x2, direction: both, slot_quota: {trucks_per_day: 40, origins: "
+                 "[vn-o]}, from: 2023-07-01, to: 2023-07-15}\n")
 DATASET = {
     "stock/held": ("stock", _hold("2023-01-02", "2023-01-03"), None),
     "stock/checked against a shorter hold": ("stock", _hold("2023-01-02", "2023-01-03"),
@@ -222,6 +241,7 @@ DATASET = {
     "stock/held after a closure": ("stock", _hold("2023-01-02", "2023-01-03", (
         "  - {crossing: x2, close: {from: 2023-01-04, to: 2023-01-04}}\n")), None),
     "stock/held to the horizon's end": ("stock", _hold("2023-01-05", None), None),
+    "licence/a ban and a quota for half the month": ("licence", BAN_AND_QUOTA, None),
 }
 
 
@@ -313,6 +333,19 @@ def _stock_released_less(res):
     return type(res)(**{**res.tables(), "summary": res.summary, "origin_stock": st})
 
 
+def _edit_table(table: str, edit: Callable[[pd.DataFrame], pd.DataFrame]) -> Callable:
+    """A result case with ``edit`` applied to a copy of one of its tables (session 19)."""
+    def apply(res):
+        return type(res)(**{**res.tables(), "summary": res.summary,
+                            table: edit(getattr(res, table).copy())})
+    return apply
+
+
+def _negative_stock(st: pd.DataFrame) -> pd.DataFrame:
+    st.loc[st.index[st["stock_t"] > 1e-3][0], "stock_t"] *= -1
+    return st
+
+
 def _china_flows(scale: float | None = None, text: bool = False) -> Callable:
     """Route flows of the destination-share case edited: scaled so ``scale`` t reach China in
     all, or one flow written as text (``n/a``)."""
@@ -360,6 +393,12 @@ EDITED = {
         res)(**{**res.tables(), "summary": {k: v for k, v in res.summary.items()
                                             if k != "foresight_objective_usd"}})),
     "edited/stock released 50 t less": ("stock/held", _stock_released_less),
+    "edited/a stock row negative": ("stock/held", _edit_table("origin_stock", _negative_stock)),
+    "edited/a flow's cost doubled": ("static/cheapest", _edit_table("flows", lambda f: f.assign(
+        cost_usd=f["cost_usd"] * 2))),
+    "edited/an initial queue's trucks and initial trucks one more": ("dated/late", _edit_table(
+        "initial_queues", lambda q: q.assign(trucks=q["trucks"] + 1,
+                                             initial_trucks=q["initial_trucks"] + 1))),
     "edited/keep-coming floor halved": ("realistic/keep coming", _kept(
         lambda k: k.assign(floor_t=k["floor_t"] / 2))),
     "edited/keep-coming floor a day late": ("realistic/keep coming", _kept(
