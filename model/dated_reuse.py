@@ -175,10 +175,30 @@ def same_shares(duals, ref, product, origin: str, t: int) -> bool:
     a, b = duals.share_usd_per_t, ref.share_usd_per_t
     if not a and not b:
         return True
+    if _equal_terms(a, b):  # every term of every search equal (a re-solve without a pivot)
+        return True
     pid = product.product_id
     return all(a.get((origin, pid, m, t), 0.0) == b.get((origin, pid, m, t), 0.0)
                for m, _ in product.markets)
 
+
+
+#: the last two share-term mappings compared whole, and the answer (ids: a pass's mapping
+#: lives as long as its duals, and a replaced one is a new object)
+_EQUAL_TERMS: list = [None, None, False]
+
+
+def _equal_terms(a, b) -> bool:
+    """Whether two share-term mappings are equal as dicts (the same keys, ``==`` values):
+    then every ``same_shares`` of two passes is True, whatever its search (a missing key is
+    0.0 on both sides only where both lack it). Compared once per pair of mappings (each
+    ``same_shares`` of a pass asks again); a sufficient test only: unequal mappings are
+    compared search by search."""
+    if _EQUAL_TERMS[0] is a and _EQUAL_TERMS[1] is b:
+        return _EQUAL_TERMS[2]
+    equal = isinstance(a, dict) and isinstance(b, dict) and a == b
+    _EQUAL_TERMS[:] = [a, b, equal]
+    return equal
 
 
 @dataclass

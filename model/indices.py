@@ -474,7 +474,7 @@ def share_table(net: FreightNetwork, flows: pd.DataFrame,
     ``row, f, coef`` with ``coef = [market in the region] - share`` for every flow of the rule's
     origins and products to a Chinese market (dispatched that day).
     """
-    rows, terms = [], []
+    rows, rows_at, fs, coefs = [], [], [], []
     origin, product, market = (flows[c].to_numpy() for c in ("origin", "product_id", "market"))
     period = flows["period"].to_numpy(dtype=np.int64) if net.dated else \
         np.zeros(len(flows), dtype=np.int64)
@@ -486,13 +486,20 @@ def share_table(net: FreightNetwork, flows: pd.DataFrame,
             continue
         inside = np.isin(market[scope], rule.markets).astype(float)
         days = period[scope]
-        for day in np.unique(days).tolist():
-            on = days == day
+        # the scope's flows by day, ascending, in their order within a day (a stable sort)
+        order = np.argsort(days, kind="stable")
+        on_days, first = np.unique(days[order], return_index=True)
+        ends = np.r_[first[1:], len(order)]
+        for day, a, b in zip(on_days.tolist(), first.tolist(), ends.tolist()):
+            on = order[a:b]
             for side, share in (("low", rule.low), ("high", rule.high)):
-                terms.append(pd.DataFrame({"row": len(rows), "f": f_all[scope[on]],
-                                           "coef": inside[on] - share}))
+                rows_at.append(np.full(len(on), len(rows), dtype=np.int64))
+                fs.append(f_all[scope[on]])
+                coefs.append(inside[on] - share)
                 rows.append((rule.rule_id, side, share, int(day)))
     if not rows:
         return share_table_empty()
+    # one frame at the end (a frame per rule, day and side cost 0.5 ms each: 1,900 a build)
     return (pd.DataFrame(rows, columns=["rule_id", "side", "share", "period"]),
-            pd.concat(terms, ignore_index=True))
+            pd.DataFrame({"row": np.concatenate(rows_at), "f": np.concatenate(fs),
+                          "coef": np.concatenate(coefs)}))

@@ -155,3 +155,28 @@ def test_the_share_terms_of_a_pass_by_hand():
     assert got[("o", "p", "m1", 1)] == (0.0 - (0.0 - 0.25) * -4.0) - (1.0 - 0.3) * 1.0
     assert got[("o", "p", "m2", 1)] == (0.0 - (1.0 - 0.25) * -4.0) - (0.0 - 0.3) * 1.0
     assert dated_share_terms(rows, [0.0] * 4, [a, b]) == {}
+
+
+def test_the_share_rows_and_terms_of_a_build_by_hand():
+    """``share_table`` of a dated model: per rule, one (low, high) pair per dispatch day with
+    flows in its scope, days ascending; each row's terms are the day's flows in the order of
+    the flow table, ``coef = [market in region] - share``. Flows dispatched on days 2, 0, 2, 1
+    (out of order: the rows must not follow it); flow 4 is out of scope (market ``x``)."""
+    import types
+
+    from borderflow.data.destinations import ShareRule
+    from borderflow.model.indices import share_table
+
+    rule = ShareRule("A", ("o",), ("p",), ("m1",), ("m1", "m2"), 0.3, 0.5, 1)
+    flows = pd.DataFrame({"origin": ["o"] * 5, "product_id": ["p"] * 5,
+                          "market": ["m2", "m1", "m1", "m2", "x"], "period": [2, 0, 2, 1, 0],
+                          "f": [0, 1, 2, 3, 4]})
+    rows, terms = share_table(types.SimpleNamespace(dated=True), flows, [rule])
+    assert rows.values.tolist() == [["A", "low", 0.3, 0], ["A", "high", 0.5, 0],
+                                    ["A", "low", 0.3, 1], ["A", "high", 0.5, 1],
+                                    ["A", "low", 0.3, 2], ["A", "high", 0.5, 2]]
+    assert terms["row"].tolist() == [0, 1, 2, 3, 4, 4, 5, 5]
+    assert terms["f"].tolist() == [1, 1, 3, 3, 0, 2, 0, 2]
+    assert terms["coef"].tolist() == [1 - 0.3, 1 - 0.5, -0.3, -0.5, -0.3, 1 - 0.3, -0.5,
+                                      1 - 0.5]
+    assert list(terms.dtypes) == ["int64", "int64", "float64"]

@@ -234,3 +234,24 @@ def test_a_warm_sweep_with_share_rows_equals_cold_solves(share_plan, monkeypatch
         assert warm.results.summary["routing"] == cold.results.summary["routing"] \
             == "certified"
         assert len(warm.results.share_duals) > 0
+
+
+def test_same_shares_compares_whole_mappings_once_and_falls_back_per_search():
+    """``same_shares``: mappings equal as dicts (two objects, a re-solve without a pivot) are
+    equal for every search; unequal ones are compared at the search's own keys (another
+    origin's term moved: equal; its own: not), and asking about the first pair again after
+    another pair still says equal (the whole-mapping answer is kept per pair of objects)."""
+    from borderflow.model.dated_reuse import same_shares
+
+    _, product, ref = _reference()
+    equal = copy.deepcopy(ref.duals)
+    assert equal.share_usd_per_t is not ref.duals.share_usd_per_t
+    assert same_shares(equal, ref.duals, product, "o", 0)
+    other = copy.deepcopy(ref.duals)
+    other.share_usd_per_t = {KEY: 1.0, ("q", "p", "b", 0): -4.0}
+    assert same_shares(other, ref.duals, product, "o", 0)
+    assert not same_shares(other, ref.duals, product, "q", 0)
+    moved = copy.deepcopy(ref.duals)
+    moved.share_usd_per_t = {KEY: 1.0 + 1e-12}
+    assert not same_shares(moved, ref.duals, product, "o", 0)
+    assert same_shares(equal, ref.duals, product, "o", 0)
