@@ -32,9 +32,12 @@ DATED_METHODS = ("auto", "lp", "exact-windows", "windows")
 #: replay first come, first served across goods within each lane class
 CLEARANCE_ORDERS = ("lp", "class-fifo")
 
-#: windows of the exact path when none are asked for: 14 days committed, 4 days of look-ahead
-#: (raised to the model's reach); measured in docs/dated-performance-plan.md section 3c
-EXACT_WINDOWS = RollingHorizon(window_days=14, overlap_days=4, exact=True)
+#: windows of the exact path when none are asked for: 7 days committed, 4 days of look-ahead
+#: (raised to the model's reach). A window's interior point grows faster than its days (90
+#: days of the embedded dataset, CPU s per committed day: 3 days 0.075, 7 days 0.070, 14 days
+#: 0.099, 28 days 0.165), and the windows are only the start of the exact solve: 7 since
+#: session 19 (14 before; docs/performance.md, "Target 1, session 19")
+EXACT_WINDOWS = RollingHorizon(window_days=7, overlap_days=4, exact=True)
 
 
 def recorded_pricing(pricing: Pricing) -> dict:

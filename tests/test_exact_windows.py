@@ -83,12 +83,13 @@ def test_the_rule_exact_windows_from_30_days_windows_alone_only_when_asked():
     auto = RunOptions()
     assert auto.rolling_for(29) is None and auto.rolling_for(30) == EXACT_WINDOWS
     assert EXACT_WINDOWS.exact and (EXACT_WINDOWS.window_days, EXACT_WINDOWS.overlap_days) \
-        == (14, 4)
+        == (7, 4)
     assert RunOptions.of(method="lp").rolling_for(365) is None
     assert RunOptions.of(window_days=10).rolling_for(365) == RollingHorizon(10, None)
     assert RunOptions.of(method="windows").rolling_for(5) == RollingHorizon(14, None)
-    assert RunOptions.of(method="exact-windows", window_days=7).rolling_for(5) \
-        == RollingHorizon(7, 4, exact=True)
+    assert RunOptions.of(method="exact-windows", window_days=10).rolling_for(5) \
+        == RollingHorizon(10, 4, exact=True)
+    assert RunOptions.of(method="exact-windows").rolling_for(5) == EXACT_WINDOWS
     with pytest.raises(ValueError):
         RunOptions.of(method="lp", window_days=7)
     with pytest.raises(ValueError):
