@@ -50,8 +50,12 @@ class RunSummary:
     shipped_t: float = _f("t", "dispatched on a route")
     unserved_t: float = _f("t", "not dispatched (stays at its origin)")
     expired_in_queue_t: float = _f("t", "written off in a gate queue after its shelf life or "
-                                        "the longest wait (dated runs)")
-    spoiled_t: float = _f("t", "perishables unserved or expired")
+                                        "the longest wait (dated runs), every good: its "
+                                        "perishable part is also in `spoiled_t`, so the two "
+                                        "overlap and are never added")
+    spoiled_t: float = _f("t", "perishables unserved at their origin, written off in a "
+                               "gate queue (also in `expired_in_queue_t`) or, under a "
+                               "dispatch hold, in stock at their origin")
     trucks: float = _f("trucks", "loaded trucks dispatched, summed over the periods")
     periods: int = _f("days", "modelled periods (dated: days of the horizon and its run-out "
                               "tail)")

@@ -285,3 +285,43 @@ def test_dated_capacity_calendar_per_day_equals_the_mean_of_each_period(tiny_tab
     assert fast["capacity_trucks_per_day"].to_numpy().tobytes() == \
         mean["capacity_trucks_per_day"].to_numpy().tobytes()
     assert set(fast["capacity_trucks_per_day"]) >= {0.0, 8.4}  # closed; 7.3 + 1.1
+
+
+def test_spoiled_and_expired_at_gates_overlap_by_the_perishables_written_off(solve_tiny,
+                                                                             tiny_tables):
+    """Both goods wait at a closed X1 and are written off; only the perishable one spoils.
+
+    X1 closed on days 0-5; no supply; 10 trucks of durian (perishable, shelf life 3 days) and
+    10 of rice (not perishable, shelf life 365 days) queued on day 0, aged 0; the longest wait
+    (``queue_max_wait_days``) is 2 days, so both may wait W = 2 days (durian: floor((72 - 12)
+    / 24) = 2 as well) and are written off on day 3: 200 t each. Hand-computed:
+    ``expired_in_queue_t`` = 400 t (every good), ``spoiled_t`` = 200 t (the durian only, in a
+    queue): the durian's 200 t are in both figures, so adding them (600 t) would count it
+    twice; the key figures say so under the table."""
+    from helpers import set_parameter
+
+    from borderflow.present.numbers import Horizon
+    from borderflow.present.views import measures_view
+
+    only_x1(tiny_tables, 10)
+    tiny_tables["products"].loc[0, "shelf_life_reefer_days"] = 3
+    tiny_tables["supply"].loc[0, "supply_t_per_year"] = 0
+    tiny.add_product(tiny_tables, "rice", supply_t_per_day=0, perishable=False, reefer=False,
+                     shelf_life_days=365)
+    set_parameter(tiny_tables, "queue_max_wait_days", 2, "days")
+    close = CloseEvent(crossing="x1", close=Window(**{"to": day(5)}))
+    stuck = tuple(InitialQueue(crossing="x1", product=p, trucks=10, age_days=0)
+                  for p in ("durian", "rice"))
+    run = solve_tiny(tiny_tables, dated("overlap", 6, close, queues=stuck))
+    s = run.results.summary
+    assert s["expired_in_queue_t"] == pytest.approx(400, abs=TOL)
+    assert s["spoiled_t"] == pytest.approx(200, abs=TOL)
+    assert s["unserved_t"] == pytest.approx(0, abs=TOL)
+    sp = run.results.spoilage
+    assert sp["where"].tolist() == ["queue"] and sp["product_id"].tolist() == ["durian"]
+    assert sp["period"].tolist() == [3]
+    q = run.results.queues
+    assert q.loc[q["period"] == 3, "expired_t"].sum() == pytest.approx(400, abs=TOL)
+    assert q["spoiled_t"].sum() == pytest.approx(sp["spoiled_t"].sum(), abs=TOL)
+    notes = measures_view(s, Horizon.from_summary(s)).notes
+    assert len(notes) == 1 and "do not add them" in notes[0]

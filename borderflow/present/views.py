@@ -161,7 +161,20 @@ def measures_view(summary: Mapping, horizon: Horizon) -> View:
     return View("measures", f"{summary.get('scenario', 'run')}: {status}, "
                             f"{horizon.label}; amounts {what}",
                 [Column("measure", "measure"), Column("value", "value", unit_column="unit"),
-                 Column("unit", "unit"), Column("measure_id", "key", shown=False)], df)
+                 Column("unit", "unit"), Column("measure_id", "key", shown=False)], df,
+                _overlap_note(summary, horizon))
+
+
+def _overlap_note(summary: Mapping, horizon: Horizon) -> list[str]:
+    """The note under the key figures of a dated run that wrote cargo off at a gate: its
+    ``spoiled`` and ``expired waiting at gates`` rows overlap (the perishables written off in
+    a queue are in both), so they are never added (docs/validation.md)."""
+    expired = float(summary.get("expired_in_queue_t") or 0.0)
+    if not horizon.dated or expired < 0.5:
+        return []
+    return ["'expired waiting at gates' counts every good written off in a queue; the "
+            "perishables among them are also in 'spoiled' (with what spoiled unshipped at "
+            "origins): the two overlap, do not add them"]
 
 
 def _crossing_days(crossings: pd.DataFrame, horizon: Horizon) -> pd.DataFrame:
