@@ -146,10 +146,8 @@ def measures_view(summary: Mapping, horizon: Horizon) -> View:
     if lanes.get("out_of_order_t", 0.0) >= 0.05:  # the LP's gates jump the queue across goods
         rows += [("cleared out of arrival order (across goods)", "class_fifo_out_of_order_t",
                   float(lanes["out_of_order_t"]), horizon.total_unit("t")),
-                 ("first come, first served replay costs more by" + (
-                     " (a bound)" if lanes.get("feasible", True) else
-                     " (breaks market demand)"), "class_fifo_gap_usd",
-                  float(lanes["gap_usd"]), money)]
+                 (_replay_label(float(lanes["gap_usd"]), lanes.get("feasible", True)),
+                  "class_fifo_gap_usd", float(lanes["gap_usd"]), money)]
     df = pd.DataFrame(rows, columns=["measure", "measure_id", "value", "unit"])
     what = "per day" if not horizon.dated else horizon.scope
     status = summary.get("optimality") or summary.get("status", "")
@@ -163,6 +161,19 @@ def measures_view(summary: Mapping, horizon: Horizon) -> View:
                 [Column("measure", "measure"), Column("value", "value", unit_column="unit"),
                  Column("unit", "unit"), Column("measure_id", "key", shown=False)], df,
                 _overlap_note(summary, horizon))
+
+
+def _replay_label(gap_usd: float, feasible: bool) -> str:
+    """The key-figure label of the first-come-first-served replay's cost difference
+    (replay minus this run, USD): "costs more by" for a gap of at least 0 (an optimum's
+    replay can only cost more: a bound), "differs by" for a negative one, which only a
+    policy simulation (realistic dispatch, not an optimum) can show: the signed value then
+    says the replay is cheaper, never "costs more by" a negative amount."""
+    what = ("first come, first served replay costs more by" if gap_usd >= 0 else
+            "first come, first served replay differs by (negative: the replay is cheaper; "
+            "this run is a policy, not an optimum)")
+    return what + (" (a bound)" if feasible and gap_usd >= 0 else
+                   "" if feasible else " (breaks market demand)")
 
 
 def _overlap_note(summary: Mapping, horizon: Horizon) -> list[str]:
