@@ -27,6 +27,11 @@ table (one row per index)        variables / rows it indexes     look up by key
 ``share_terms``)                                                 dispatch day; 0 static)
 ================================ =============================== ===============================
 
+(Over 500 lines: one job, the layout of every index set in one place, read by the
+formulation, the results, the size estimate and the warm paths; the share table's builder
+grew with its array form in session 19, and splitting it off would put half of one index set's
+layout in another module.)
+
 :func:`index_tables` makes them all at once from a network and a route set, before any Pyomo
 object exists; the formulation, the result tables, the infeasibility report, sweeps' bound
 updates and the uncertainty engine read them. (The independent verifier does not: it re-derives
