@@ -114,3 +114,34 @@ def test_the_recorder_notes_what_ran_beneath_and_keeps_only_calls_that_may_stand
     assert [below for _, below in entries[("case", "m.f")].values()] == [frozenset()]
     assert ("case", "m.grows") not in entries and ("case", "m.same") not in entries
     assert dicts["m.g"]["_mutmut_orig"] is g          # the originals are back
+
+
+def test_the_runner_compares_tables_a_folder_lacks_without_asking_for_them():
+    """Session 19: the runner stopped at ``robust._congestion`` 8 -- comparing a recorded
+    :class:`borderflow.verify.absent.Tables` key by key asked it for a table it lacks, and
+    that raises ``MissingTable``. The stored values are compared, with the mapping's own
+    attributes (``where``, ``absent``); a mutant returning other tables, or raising, differs."""
+    from borderflow.verify.absent import MissingTable, Tables, stand_in
+
+    vm = tool("verify_mutants")
+    flows = pd.DataFrame({"route_id": ["r1"], "flow_t": [20.0]})
+
+    def read(where="scenario-0/", flow_t=20.0, lacks="plan_routes"):
+        return Tables({"flows": flows.assign(flow_t=flow_t), lacks: stand_in("missing")}, where)
+
+    with pytest.raises(MissingTable):
+        read()["plan_routes"]
+    assert vm._same(read(), read())
+    assert not vm._same(read(), read(flow_t=21.0))
+    assert not vm._same(read(), read(where="scenario-1/"))
+    assert not vm._same(read(), read(lacks="route_flows"))
+    store = vm.Store()
+    args = store.put(((flows,), {}))
+    call = [(args, args, store.put(("ok", read())))]
+
+    def lacking(df):
+        raise MissingTable("scenario-0/flows")
+
+    assert not vm.replay(lambda df: read(), call, store)
+    assert vm.replay(lambda df: read(flow_t=21.0), call, store)   # raised before the fix
+    assert vm.replay(lacking, call, store)

@@ -45,6 +45,8 @@ from borderflow.data.dataset import load_dataset
 from borderflow.data.scenario import (CapacityEvent, CloseEvent, InitialQueue, PriorityEvent,
                                       PriorityRule, RampEvent, RampRule, Scenario, Window,
                                       closing)
+from borderflow.model.column_generation import Pricing
+from borderflow.model.routes import RouteOptions
 from borderflow.options import RunOptions
 from borderflow.pipeline import run_scenario
 
@@ -275,6 +277,17 @@ REPAIRED = {"dated/fifo repair": phantom_write_off}
 CLASS_FIFO = {"dated/class fifo LP plan": None,
               "dated/class fifo replay shown": RunOptions(clearance_order="class-fifo")}
 
+#: solved after the class-FIFO runs (session 19, second round; the earlier data folders keep
+#: their numbers): name -> (edit of the tiny tables, run options). ``restricted/gap bound``:
+#: X1 at 4 trucks/day, one route per product (X1's, the best margin) and no column
+#: generation: 80 t via X1, 120 t unserved; the one pricing pass finds X2's route and the run is
+#: ``restricted`` with its gap bound -- the first oracle case whose certificate builds the
+#: ``gap_bound`` row (every dated queue case is certified since session 17)
+RESTRICTED = {"restricted/gap bound": (
+    lambda t: t["crossings"].loc.__setitem__((0, "capacity_a_to_b_trucks_per_day"), 4),
+    RunOptions(routes=RouteOptions(max_routes_per_product=1, max_routes_per_gate=1),
+               pricing=Pricing(enabled=False, max_rounds=0)))}
+
 
 
 def _jump_the_queue(res):
@@ -434,7 +447,7 @@ FOLDERS = ([f"folder/{n}" for n in RUNS] + [f"tamper/{n}" for n in TAMPERS]
 #: every case, in the order the oracle runs them
 NAMES = ([f"static/{n}" for n in STATIC] + [f"dated/{n}" for n in DATED] + ["dated/late"]
          + list(OTHER) + list(DATASET) + list(LANES) + list(REPAIRED) + list(CLASS_FIFO)
-         + list(EDITED)
+         + list(RESTRICTED) + list(EDITED)
          + FOLDERS)
 #: cases where every check must pass
 CLEAN = (set(NAMES) - set(EDITED) - {n for n in FOLDERS if not n.startswith("folder/")}
@@ -493,6 +506,11 @@ def solve_cases(root: Path) -> dict[str, Callable[[], pd.DataFrame]]:
         t = tiny.base_tables()
         run, _ = solve(t, two_goods(t, mango_shelf_days=1, mango_age=0, durian_age=1),
                        options)
+        solved[name] = (run.results, run.tables, run.net.scenario, run.net)
+    for name, (edit, options) in RESTRICTED.items():
+        t = tiny.base_tables()
+        edit(t)
+        run, _ = solve(t, None, options)
         solved[name] = (run.results, run.tables, run.net.scenario, run.net)
     for name, (base, edit) in EDITED.items():
         res, tables, scenario, net = solved[base]

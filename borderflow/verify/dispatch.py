@@ -161,7 +161,7 @@ def keep_coming_checks(res, f) -> list:
                     zip(t["route_id"], t["product_id"], t["period"])])
     # a route with no flow at all has no row in route_flows: its gate is unknown (fails)
     at_gate = np.array([gate.get(r) == f"{c}:{d}" for r, c, d in
-                        zip(t["route_id"], t["crossing_id"], t["direction"])])
+                        zip(t["route_id"], t["crossing_id"], t["direction"])], dtype=bool)
     floor, pre = t["floor_t"].to_numpy(float), t["pre_news_flow_t"].to_numpy(float)
     total = float(s.get("keep_coming_floor_t") or 0.0)
     return [*gates, rows("keep_coming", names, (~inside | ~at_gate).astype(float), "-"),

@@ -1,0 +1,167 @@
+"""The realistic-dispatch checks of ``borderflow/verify/dispatch.py`` row by row, on hand-made
+scenarios and tables (no solve; session 19, issue 16 item 6: survivors of the verifier's
+mutation run that no oracle case reaches -- throttles, ramps, reopening odds, open-ended and
+adjacent closures, gate windows, unwarned transit rows).
+
+Days count from 1 January 2024 (``day(0)``)."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pandas as pd
+from helpers import day, dated
+
+from borderflow.data.scenario import (CapacityEvent, CloseEvent, PriorityEvent, PriorityRule,
+                                      RampEvent, RampRule, Window)
+from borderflow.verify.dispatch import (_keep_windows, _news_days, dispatch_checks,
+                                        keep_coming_checks, ramp_checks, unwarned_checks)
+
+
+def _close(crossing, first, last=None, **kw):
+    return CloseEvent(crossing=crossing, close=Window(**{"from": day(first), "to": (
+        None if last is None else day(last))}), **kw)
+
+
+def _throttle(crossing, first, direction="both"):
+    return CapacityEvent(crossing=crossing, capacity_trucks_per_day=2, direction=direction,
+                         **{"from": day(first)})
+
+
+def _rows(parts) -> list[tuple]:
+    """(check, entity, amount, unit) of every row, in order."""
+    if not parts:
+        return []
+    r = pd.concat(parts, ignore_index=True)
+    return list(zip(r["check"], r["entity"], r["amount"].round(9), r["unit"]))
+
+
+def test_news_days_of_a_throttle_reopening_odds_and_an_event_after_the_horizon():
+    """A priority lane from day 8 (no news), X1 closed on days 1-2 and 3 (two surprises), X2
+    throttled a_to_b from day 2 (a surprise), X3 closed on days 5-6 with odds of reopening on
+    day 7 or 8 (day 7 passes still closed: news on 5 and 7; day 8 is after the reopening),
+    X4 throttled from day 10 (after the 10-day horizon: no news)."""
+    scenario = dated("news", 10, PriorityEvent(crossing="x1", priority=PriorityRule(share=0.5),
+                                               **{"from": day(8)}),
+                     _close("x1", 1, 2), _close("x1", 3, 3), _throttle("x2", 2, "a_to_b"),
+                     _close("x3", 5, 6, reopening_odds={day(7): 0.5, day(8): 0.5}),
+                     _throttle("x4", 10))
+    assert _news_days(scenario) == {1, 2, 3, 5, 7}
+
+
+def test_keep_windows_of_joined_closures_and_an_open_ended_one_way_episode():
+    """A priority lane first (not a closure), X1 closed on days 1-2 and 3 (two surprises, one
+    episode: its news is day 1), X2 throttled a_to_b from day 2 (a surprise) and closed a_to_b
+    from day 9 (announced on day 4: the same open-ended episode, news day 2). Lag 1 day,
+    windows of 2 days, X2 its own 3: X1 both ways on days 1 + 1 to 1 + 1 + 2 (end excluded),
+    X2 a_to_b on days 2 + 1 to 2 + 1 + 3."""
+    scenario = dated("keep", 10, PriorityEvent(crossing="x1", priority=PriorityRule(share=0.5),
+                                               **{"from": day(8)}),
+                     _close("x1", 1, 2), _close("x1", 3, 3), _throttle("x2", 2, "a_to_b"),
+                     _close("x2", 9, direction="a_to_b", announced=day(4)))
+    assert _keep_windows(scenario, 1, 2, {"x2": 3}) == {
+        ("x1", "a_to_b", "2024-01-02", 2, 4), ("x1", "b_to_a", "2024-01-02", 2, 4),
+        ("x2", "a_to_b", "2024-01-03", 3, 6)}
+
+
+def test_dispatch_checks_rows_of_a_late_announcement_a_lag_and_decision_days():
+    """X1's closure of days 2-3 announced on day 3 (one day late; possible only in a folder's
+    tampered scenario), X2's of day 4 on day 4 (in time); the scenario states a lag of 2 days,
+    the run 1. Decision dates: days 0, 3 and 4."""
+    late = SimpleNamespace(close=Window(**{"from": day(2), "to": day(3)}), announced=day(3))
+    on_time = SimpleNamespace(close=Window(**{"from": day(4), "to": day(4)}), announced=day(4))
+    f = SimpleNamespace(scenario=SimpleNamespace(
+        horizon=SimpleNamespace(start=day(0), days=6), events=(late, on_time),
+        reaction_lag_days=2))
+    dates = ["2024-01-01", "2024-01-04", "2024-01-05"]
+    s = {"dispatch": "realistic", "objective_usd": -100.0, "foresight_objective_usd": -100.0,
+         "value_of_foresight_usd": 0.0, "decision_dates": dates, "decision_days": 3,
+         "reaction_lag_days": 1}
+    assert _rows(dispatch_checks(SimpleNamespace(summary=s), f)) == [
+        ("foresight_bound", "objective_usd >= foresight_objective_usd", 0.0, "USD"),
+        ("value_of_foresight", "value_of_foresight_usd", 0.0, "USD"),
+        ("announced_in_time", "events[0]", 1.0, "days"),
+        ("reaction_lag", "reaction_lag_days = 1", 1.0, "-"),
+        ("replanned_on_news", "3 decision dates", 0.0, "dates")]
+    bare = {k: v for k, v in s.items() if k not in ("decision_dates", "decision_days")}
+    got = _rows(dispatch_checks(SimpleNamespace(summary=bare), f))
+    assert [e for c, e, _, _ in got if c == "replanned_on_news"] == dates  # no decision_days
+
+
+def _keep_res(table, floor_t=50.0):
+    s = {"dispatch": "realistic", "keep_coming_share": 0.5, "keep_coming_days": 1,
+         "keep_coming_days_by_gate": {"x1": 2, "x2": True, "x3": 61, "x4": 1.5},
+         "reaction_lag_days": 0, "keep_coming_floor_t": floor_t}
+    flows = pd.DataFrame({"route_id": ["r1"], "crossings": ["x1:a_to_b"],
+                          "product_id": ["durian"], "period": [3], "flow_t": [100.0]})
+    return SimpleNamespace(summary=s, keep_coming=table, route_flows=flows)
+
+
+def test_keep_coming_rows_of_gate_windows_a_missing_and_an_empty_table():
+    """Gate windows: X1's 2 days are whole, X2's ``true``, X3's 61 and X4's 1.5 are not. X1
+    closed on days 2-3 (news day 2, no lag): its own window is days 2-3, so a floor of 50 t
+    (half of 100 t) on day 3 via X1 is inside it (the default 1 day would end it on day 2)."""
+    f = SimpleNamespace(scenario=dated("keep", 6, _close("x1", 2, 3)))
+    gates = [("keep_coming", f"keep_coming_days_by_gate {c}", a, "-")
+             for c, a in (("x1", 0.0), ("x2", 1.0), ("x3", 1.0), ("x4", 1.0))]
+    missing = ("keep_coming", "keep_coming.parquet missing", 1.0, "-")
+    assert _rows(keep_coming_checks(_keep_res(None), f)) == [*gates, missing]
+    assert _rows(keep_coming_checks(_keep_res(pd.DataFrame()), f)) == [*gates, missing]
+    row = {"news_date": "2024-01-03", "crossing_id": "x1", "direction": "a_to_b",
+           "route_id": "r1", "product_id": "durian", "period": 3, "floor_t": 50.0,
+           "pre_news_flow_t": 100.0}
+    name = "2024-01-03 x1 r1 durian day 3"
+    assert _rows(keep_coming_checks(_keep_res(pd.DataFrame([row])), f)) == [
+        *gates, ("keep_coming", name, 0.0, "-"), ("keep_coming", name, 0.0, "t"),
+        ("keep_coming", name, 0.0, "t"), ("keep_coming", "keep_coming_floor_t", 0.0, "t")]
+    # a realistic run with no floor writes the table's columns and no row
+    # (borderflow/dispatch.py): the verifier raised TypeError on it before session 19
+    empty = pd.DataFrame(columns=list(row))
+    assert _rows(keep_coming_checks(_keep_res(empty, 0.0), f)) == [
+        *gates, ("keep_coming", "keep_coming_floor_t", 0.0, "t")]
+
+
+def test_unwarned_transit_rows_of_a_ramp_a_direction_a_lag_and_the_count():
+    """X1 ramps up a_to_b from day 3 for 2 days (in force days 3-4; news on day 3), lag 1: a
+    route-day dispatched on day 3 reaching X1 on day 4 is due (3 < 3 + 1); the same row
+    b_to_a is not (the ramp is one way), and carries 20 t. The table is missing while the
+    summary counts 1, or counts 0 for two distinct route-days."""
+    f = SimpleNamespace(scenario=dated("ramp", 6, RampEvent(
+        crossing="x1", ramp=RampRule(start_trucks_per_day=2, days=2), direction="a_to_b",
+        **{"from": day(3)})), labels=[str(day(k)) for k in range(6)])
+    row = {"route_id": "r1", "product_id": "durian", "period": 3, "crossing_id": "x1",
+           "direction": "a_to_b", "reached_period": 4, "news_date": "2024-01-04"}
+    flows = pd.DataFrame({"route_id": ["r2"], "product_id": ["durian"], "period": [3],
+                          "flow_t": [20.0]})
+
+    def res(table, count):
+        return SimpleNamespace(summary={"dispatch": "realistic", "reaction_lag_days": 1,
+                                        "unwarned_transit_route_days": count},
+                               unwarned_transit=table, route_flows=flows)
+
+    assert _rows(unwarned_checks(res(None, 1), f)) == [
+        ("unwarned_transit", "unwarned_transit.parquet missing", 1.0, "-")]
+    table = pd.DataFrame([row, {**row, "route_id": "r2", "direction": "b_to_a"}])
+    names = ["2024-01-04 x1 r1 durian day 3", "2024-01-04 x1 r2 durian day 3"]
+    assert _rows(unwarned_checks(res(table, 0), f)) == [
+        ("unwarned_transit", names[0], 0.0, "-"), ("unwarned_transit", names[1], 1.0, "-"),
+        ("unwarned_transit", names[0], 0.0, "t"), ("unwarned_transit", names[1], 20.0, "t"),
+        ("unwarned_transit", "unwarned_transit_route_days", 2.0, "route-days")]
+
+
+def test_ramp_capacity_rows_both_ways():
+    """X1 (10 trucks/day each way) ramps up both ways from day 1 at 2 trucks/day over 4 days:
+    limits 2, 4, 6, 8 on days 1-4. The capacities used: 2, 5, 6, 8: day 2 is 1 truck over."""
+    f = SimpleNamespace(dated=True, scenario=dated("ramp", 6, RampEvent(
+        crossing="x1", ramp=RampRule(start_trucks_per_day=2, days=4), direction="both",
+        **{"from": day(1)})), labels=[str(day(k)) for k in range(6)],
+        capacity=pd.DataFrame([{"crossing_id": "x1", "direction": d, "period": k,
+                                "capacity_trucks_per_day": c}
+                               for d in ("a_to_b", "b_to_a")
+                               for k, c in enumerate([10, 2, 5, 6, 8, 10])]))
+    tables = SimpleNamespace(crossings=pd.DataFrame([{
+        "crossing_id": "x1", "capacity_a_to_b_trucks_per_day": 10,
+        "capacity_b_to_a_trucks_per_day": 10}]))
+    assert _rows(ramp_checks(f, tables)) == [
+        ("ramp_capacity", f"events[0] x1 {d} {day(k)}", a, "trucks/day")
+        for k, a in ((1, 0.0), (2, 1.0), (3, 0.0), (4, 0.0)) for d in ("a_to_b", "b_to_a")]
