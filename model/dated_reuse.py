@@ -47,7 +47,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["ReferencePricing", "Reuse", "ScenarioPasses", "same_shares"]
+__all__ = ["ReferencePricing", "Reuse", "ScenarioPasses", "equal_share_terms", "same_shares"]
 
 
 @dataclass
@@ -125,6 +125,8 @@ class Reuse:
         self._n = n
         self._market: dict = {}
         self._duals = duals
+        #: the share mappings compared whole once for this pair of passes
+        self._same_share_terms = equal_share_terms(duals, r)
 
     def _clean(self, cum: np.ndarray, first: int, last: int) -> bool:
         """No changed day in ``first .. last`` (clipped to the modelled days)."""
@@ -162,43 +164,38 @@ class Reuse:
             return None
         if self._closures and not found[2].isdisjoint(self._closures):
             return None  # it looked at a crossing day closed in one pass only
-        if not same_shares(self._duals, self.ref.duals, product, origin, t):
+        if not same_shares(self._duals, self.ref.duals, product, origin, t,
+                           whole=self._same_share_terms):
             return None  # a destination-share term of its markets moved
         return found
 
 
-def same_shares(duals, ref, product, origin: str, t: int) -> bool:
-    """Whether the destination-share terms (``DatedDuals.share_usd_per_t``, USD/t; missing: 0)
-    of ``origin``, ``product`` and dispatch day ``t`` are bit for bit equal in two passes at
-    every market of the product: the only share terms a search of that (origin, product, day)
-    reads (:meth:`~borderflow.model.dated_pricing.DatedDuals.share`, at its markets)."""
+def equal_share_terms(duals, ref) -> bool:
+    """Whether two passes' destination-share mappings (``DatedDuals.share_usd_per_t``) are
+    equal as dicts (the same keys, ``==`` values; both empty included): then every
+    :func:`same_shares` of the two passes is True, whatever its search (a re-solve without a
+    pivot). A sufficient test only, made once per pair of passes (:class:`Reuse`)."""
     a, b = duals.share_usd_per_t, ref.share_usd_per_t
     if not a and not b:
         return True
-    if _equal_terms(a, b):  # every term of every search equal (a re-solve without a pivot)
+    return isinstance(a, dict) and isinstance(b, dict) and a == b
+
+
+def same_shares(duals, ref, product, origin: str, t: int, whole: bool = False) -> bool:
+    """Whether the destination-share terms (``DatedDuals.share_usd_per_t``, USD/t; missing: 0)
+    of ``origin``, ``product`` and dispatch day ``t`` are bit for bit equal in two passes at
+    every market of the product: the only share terms a search of that (origin, product, day)
+    reads (:meth:`~borderflow.model.dated_pricing.DatedDuals.share`, at its markets).
+    ``whole``: the caller found the two mappings equal (:func:`equal_share_terms`, once per
+    pair of passes), so every search's terms are."""
+    if whole:
+        return True
+    a, b = duals.share_usd_per_t, ref.share_usd_per_t
+    if not a and not b:
         return True
     pid = product.product_id
     return all(a.get((origin, pid, m, t), 0.0) == b.get((origin, pid, m, t), 0.0)
                for m, _ in product.markets)
-
-
-
-#: the last two share-term mappings compared whole, and the answer (ids: a pass's mapping
-#: lives as long as its duals, and a replaced one is a new object)
-_EQUAL_TERMS: list = [None, None, False]
-
-
-def _equal_terms(a, b) -> bool:
-    """Whether two share-term mappings are equal as dicts (the same keys, ``==`` values):
-    then every ``same_shares`` of two passes is True, whatever its search (a missing key is
-    0.0 on both sides only where both lack it). Compared once per pair of mappings (each
-    ``same_shares`` of a pass asks again); a sufficient test only: unequal mappings are
-    compared search by search."""
-    if _EQUAL_TERMS[0] is a and _EQUAL_TERMS[1] is b:
-        return _EQUAL_TERMS[2]
-    equal = isinstance(a, dict) and isinstance(b, dict) and a == b
-    _EQUAL_TERMS[:] = [a, b, equal]
-    return equal
 
 
 @dataclass

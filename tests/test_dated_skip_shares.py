@@ -236,22 +236,27 @@ def test_a_warm_sweep_with_share_rows_equals_cold_solves(share_plan, monkeypatch
         assert len(warm.results.share_duals) > 0
 
 
-def test_same_shares_compares_whole_mappings_once_and_falls_back_per_search():
-    """``same_shares``: mappings equal as dicts (two objects, a re-solve without a pivot) are
-    equal for every search; unequal ones are compared at the search's own keys (another
-    origin's term moved: equal; its own: not), and asking about the first pair again after
-    another pair still says equal (the whole-mapping answer is kept per pair of objects)."""
-    from borderflow.model.dated_reuse import same_shares
+def test_same_shares_compares_whole_mappings_once_per_pass_and_falls_back_per_search():
+    """``equal_share_terms``: mappings equal as dicts (two objects, a re-solve without a pivot)
+    are equal whole, and ``Reuse`` compares them once for its pair of passes; unequal ones
+    are compared by ``same_shares`` at the search's own keys (another origin's term moved:
+    equal; its own: not); a 1e-12 move is not equal whole nor at its key."""
+    from borderflow.model.dated_reuse import equal_share_terms, same_shares
 
-    _, product, ref = _reference()
+    graph, product, ref = _reference()
     equal = copy.deepcopy(ref.duals)
     assert equal.share_usd_per_t is not ref.duals.share_usd_per_t
+    assert equal_share_terms(equal, ref.duals)
+    assert Reuse(ref, equal, graph, [product], OPTIONS)._same_share_terms
     assert same_shares(equal, ref.duals, product, "o", 0)
     other = copy.deepcopy(ref.duals)
     other.share_usd_per_t = {KEY: 1.0, ("q", "p", "b", 0): -4.0}
+    assert not equal_share_terms(other, ref.duals)
+    assert not Reuse(ref, other, graph, [product], OPTIONS)._same_share_terms
     assert same_shares(other, ref.duals, product, "o", 0)
     assert not same_shares(other, ref.duals, product, "q", 0)
+    assert same_shares(other, ref.duals, product, "q", 0, whole=True)
     moved = copy.deepcopy(ref.duals)
     moved.share_usd_per_t = {KEY: 1.0 + 1e-12}
+    assert not equal_share_terms(moved, ref.duals)
     assert not same_shares(moved, ref.duals, product, "o", 0)
-    assert same_shares(equal, ref.duals, product, "o", 0)
