@@ -32,7 +32,7 @@ At construction the point values are run through the same arithmetic and compare
 model's own tables (costs, capacities, supplies): a mismatch (the model's formulation changed)
 raises instead of sampling a different model.
 
-(About 600 lines: one class whose families share the index arrays it builds; a sweep's
+(About 660 lines: one class whose families share the index arrays it builds; a sweep's
 scenarios reuse them, :meth:`WarmEffects.for_scenario`.)
 """
 
