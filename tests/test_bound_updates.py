@@ -60,14 +60,17 @@ def test_a_model_built_with_a_licence_is_reused_for_it_and_for_its_withdrawal(tm
 
 def test_the_uncertainty_engines_scenario_view_takes_the_scenarios_capacities(tmp_path):
     """The uncertainty engine keeps a view of the model (``scenario_view``: the scenario's
-    rows, no entry rows) and re-bounds it with ``bound_updates``: X1 at 50 trucks/day, X2 at
-    100; the kept model's entry rows (none here) are left as built."""
+    rows) and re-bounds it with ``bound_updates``: X1 at 50 trucks/day, X2 at 100; the kept
+    model's entry rows, congestion tiers and stock are the view's too (none here)."""
     model, net = _kept(tmp_path, "name: base\n")
     other = net("name: half\nevents:\n  - {crossing: x1, capacity_trucks_per_day: 50}\n")
-    update = bound_updates(scenario_view(model.built, other), other)
+    view = scenario_view(model.built, other)
+    update = bound_updates(view, other)
     m = model.built.model
     assert update.rows[m.crossing_capacity][1].tolist() == [50.0, 100.0]
-    assert m.gate_entry_limit not in update.rows
+    assert update.rows[m.gate_entry_limit][1].tolist() == []
+    assert (view.entry_rows, view.congestion, view.stock) == \
+        (model.built.entry_rows, model.built.congestion, model.built.stock)
 
 
 def test_priority_rows_follow_the_scenarios_capacity_and_other_rules_are_refused(tmp_path):

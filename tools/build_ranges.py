@@ -8,17 +8,27 @@ number was obtained (its row's ``quality`` and ``notes``), by the rules written 
 range; estimates get the range of the assumption that made them. ``distribution`` is
 ``triangular`` (mode = value) for estimates and ``uniform`` for a published reporting range.
 
+Congestion tiers (``congestion_*`` parameters and the gates' ``congestion_lane_value`` cost
+terms) are not derived by rule: their prior rows come from ``tools/congestion_prior/``
+(appended by ``tools/calibrate_default.py --with-congestion``) and so do their ranges, from its
+``ranges.csv`` (tier ends that do not overlap, so sampled tiers stay in order; hours whose low
+and high each rise with the tier, so the delay stays convex), in its order after every other
+row, with the current (calibrated) value. Rows of the prior without a range there
+(``congestion_hours_1``, 0 h by definition; ``congestion_fifo``, a switch) get none.
+
 Ranges are derived from the *prior* numbers: where calibration changed a row of
 ``data/default`` (``borderflow calibrate``), the uncalibrated row in ``data/uncalibrated/`` is
 what the rule is applied to, and the ``value`` written is the calibrated one (calibration stays
 inside the prior range, so the range still holds it). Cost terms carry their own low and high
 (``cost_terms.csv``).
 
-Deterministic: the same tables give a byte-identical file.
+Deterministic: the same tables give a byte-identical file (``--out FOLDER`` writes it there
+instead of into ``data/default``; tests/test_build_ranges.py checks the committed file).
 """
 
 from __future__ import annotations
 
+import argparse
 import csv
 import re
 from pathlib import Path
@@ -26,6 +36,8 @@ from pathlib import Path
 DATA = Path(__file__).resolve().parents[1] / "data" / "default"
 #: the prior rows of calibrated tables (an overlay of ``data/default``), if any
 PRIOR = DATA.parent / "uncalibrated"
+#: prior rows and ranges of the congestion tiers (see the module docstring)
+CONGESTION = Path(__file__).resolve().parent / "congestion_prior"
 #: key columns of the tables calibration writes (to match prior rows with current ones)
 KEYS = {"supply": ("node_id", "product_id"), "crossings": ("crossing_id",),
         "parameters": ("parameter",), "cost_terms": ("term", "applies_to"),
@@ -307,30 +319,60 @@ def seasonality(out: list) -> None:
                  r["source"])
 
 
+def _congestion_keys(table: str) -> set[str]:
+    """The ``row_key`` of every row of ``tools/congestion_prior/<table>.csv``: rows whose
+    ranges come from there (:func:`congestion`), not from a rule."""
+    rows = _read(CONGESTION / f"{table}.csv")
+    return {"|".join(r[k] for k in KEYS[table]) for r in rows}
+
+
 def parameters(out: list) -> None:
-    """Scalar parameter ranges."""
+    """Scalar parameter ranges (congestion tiers aside: :func:`congestion`)."""
+    skip = _congestion_keys("parameters")
     for r in _rows("parameters"):
+        if r["parameter"] in skip:
+            continue
         name, v = r["parameter"], float(r["value"])
         lo, hi, why = PARAM_RANGES.get(name, (0.5 * v, 2.0 * v, "assumed: 0.5x to 2x"))
         _add(out, "parameters", name, "value", v, lo, hi, "param", r["source"], why)
 
 
 def cost_terms(out: list) -> None:
-    """Generalized-cost terms: the low and high of their own rows."""
+    """Generalized-cost terms: the low and high of their own rows (the gates' congestion lane
+    values aside: :func:`congestion`)."""
+    skip = _congestion_keys("cost_terms")
     for r in _rows("cost_terms"):
+        if f"{r['term']}|{r['applies_to']}" in skip:
+            continue
         rule = "cost-term-pub" if r["quality"] == "published" else "cost-term"
         _add(out, "cost_terms", f"{r['term']}|{r['applies_to']}", "value", float(r["value"]),
              float(r["low"]), float(r["high"]), rule, r["source"], r["notes"][:200])
 
 
-def main() -> None:
+def congestion(out: list) -> None:
+    """The congestion tiers' ranges of ``tools/congestion_prior/ranges.csv``, for the rows the
+    dataset has, at their current value (the range widened to hold it, as :func:`_add`)."""
+    for r in _read(CONGESTION / "ranges.csv"):
+        v = CURRENT.get((r["table"], r["row_key"], r["field"]))
+        if v is None:
+            continue
+        low, high = min(float(r["low"]), v), max(float(r["high"]), v)
+        out.append({**r, "value": _f(v), "low": _f(low), "high": _f(high)})
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Write ``ranges.csv`` into ``data/default`` (or ``--out FOLDER``)."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", type=Path, default=DATA,
+                    help="folder to write ranges.csv into (default: data/default)")
+    folder = ap.parse_args(argv).out
     out: list[dict] = []
     for build in (crossings, links, supply, markets, products, seasonality, parameters,
-                  cost_terms):
+                  cost_terms, congestion):
         build(out)
     cols = ["table", "row_key", "field", "value", "low", "high", "distribution", "basis",
             "source"]
-    with open(DATA / "ranges.csv", "w", newline="", encoding="utf-8") as fh:
+    with open(folder / "ranges.csv", "w", newline="", encoding="utf-8") as fh:
         w = csv.DictWriter(fh, fieldnames=cols, lineterminator="\n")
         w.writeheader()
         w.writerows(out)

@@ -32,7 +32,7 @@ At construction the point values are run through the same arithmetic and compare
 model's own tables (costs, capacities, supplies): a mismatch (the model's formulation changed)
 raises instead of sampling a different model.
 
-(About 600 lines: one class whose families share the index arrays it builds; a sweep's
+(About 660 lines: one class whose families share the index arrays it builds; a sweep's
 scenarios reuse them, :meth:`WarmEffects.for_scenario`.)
 """
 
@@ -50,6 +50,7 @@ from borderflow.data.cost_terms import cost_index
 from borderflow.data.loaders import InputTables
 from borderflow.model.costs import cost_per_t, crossing_fees, link_costs, product_vot
 from borderflow.model.formulation import CROSS_KEYS, BuiltModel
+from borderflow.model.levers import entry_bounds
 from borderflow.model.network import DIRECTIONS, FreightNetwork, capacity_supply
 from borderflow.model.routes import RouteSet
 
@@ -297,6 +298,7 @@ class WarmEffects:
             self.full_cap_alpha = f0 - self.full_cap_beta * self._full_nominal(self.base)
         self.use_row = b.use_capacity_row()
         self._index_priority()
+        self._index_entries()
         if supply:
             self._index_supply()
 
@@ -312,6 +314,48 @@ class WarmEffects:
                 dtype=np.int64)
             self.prio_share = keys.merge(self.net.priority, on=CROSS_KEYS, how="left")[
                 "perishable_share"].to_numpy(dtype=float)
+
+    def _index_entries(self) -> None:
+        """Each gate-entry row's limit under this scenario (:func:`~borderflow.model.levers.
+        entry_bounds`: a quota or hold in force on a share phi of the days ``phi Q + (1 - phi)
+        K``, a licence ``phi K``, ``inf`` where the scenario lacks the event) and its slope in
+        the row's crossing-day capacity ``K`` when capacities are sampled (affine in ``K``:
+        ``limit = base + slope (K_sample - K_point)``, exact at the point)."""
+        b = self.built
+        rows = b.entry_rows
+        self.entry_base = None
+        if rows is None or rows.empty or not hasattr(b.model, "gate_entry_limit"):
+            return
+        self.entry_base = entry_bounds(rows, self.net)
+        self.entry_slope = np.zeros(len(rows))
+        self.entry_at = np.zeros(len(rows), dtype=np.int64)
+        if not np.any(self.full_cap_beta):
+            return
+        cap = self.net.capacity
+        plus = replace(self.net, capacity=cap.assign(
+            capacity_trucks_per_day=cap["capacity_trucks_per_day"].to_numpy(dtype=float) + 1.0))
+        at = np.array([self.full_cap_row.get(k, -1) for k in rows[CROSS_KEYS].itertuples(
+            index=False, name=None)], dtype=np.int64)
+        with np.errstate(invalid="ignore"):
+            slope = entry_bounds(rows, plus) - self.entry_base
+        moves = np.isfinite(self.entry_base) & np.isfinite(slope) & (slope != 0) & (at >= 0)
+        self.entry_at = np.maximum(at, 0)
+        self.entry_slope = np.where(moves, slope, 0.0)
+        self.entry_k0 = self._full_capacity(self.base)[self.entry_at]
+
+    def _full_capacity(self, arr: dict) -> np.ndarray:
+        """Capacity (trucks/day) of every crossing-day of the network (:attr:`full_cap_row`)
+        at the numbers ``arr``."""
+        return self.full_cap_alpha + self.full_cap_beta * self._full_nominal(arr)
+
+    def _entry_limits(self, arr: dict) -> np.ndarray:
+        """The gate-entry rows' upper bounds at the numbers ``arr`` (:meth:`_index_entries`)."""
+        if not self.entry_slope.any():
+            return self.entry_base
+        k = self._full_capacity(arr)[self.entry_at]
+        return np.where(self.entry_slope != 0,
+                        self.entry_base + self.entry_slope * (k - self.entry_k0),
+                        self.entry_base)
 
     def _index_supply(self) -> None:
         b, t = self.built, self.tables
@@ -492,6 +536,9 @@ class WarmEffects:
         supply = self._supply(arr)
         out.rows["supply_balance"] = (supply, supply.copy())
         out.rows["market_demand"] = self._demand(arr)
+        if self.entry_base is not None:  # slot quotas, holds, licences: the scenario's limits
+            lim = self._entry_limits(arr)
+            out.rows["gate_entry_limit"] = (np.full(len(lim), -np.inf), lim)
         out.columns.update(self._column_bounds(arr, cap))
         out.coefficients.update(self._coefficients(arr))
         if b.congestion is not None:  # static tiers: costs and room (congestion_effects)

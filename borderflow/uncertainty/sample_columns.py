@@ -29,6 +29,8 @@ from borderflow.model.column_generation import _route_id, with_columns
 from borderflow.model.formulation import CROSS_KEYS, BuiltModel
 from borderflow.model.indices import (crossing_use, deliveries, empty_returns, flow_table,
                                       share_table)
+from borderflow.model.congestion import LINK_KEYS
+from borderflow.model.levers import entry_terms
 from borderflow.model.licences import route_licences
 from borderflow.model.network import DIRECTIONS, FreightNetwork
 from borderflow.model.routes import RouteSet
@@ -113,6 +115,11 @@ def column_entries(session, built: BuiltModel, net: FreightNetwork, routes: Rout
         entries.append(("priority_share", ix.priority_row(non) if len(ix.priority_rows) else
                         np.full(len(non), -1), non["idx"].to_numpy(),
                         non["trucks_per_t"].to_numpy(), _keys(non)))
+    origin = flows["origin"].to_numpy()[use["idx"].to_numpy(dtype=np.int64)]
+    entries += gate_entries(built, link_rows(built), use["idx"].to_numpy(), origin,
+                            use["product_id"].to_numpy(), use["crossing_id"].to_numpy(),
+                            use["direction"].to_numpy(), use["period"].to_numpy(),
+                            use["trucks_per_t"].to_numpy())
     d = deliveries(flows, ix.streams, ix.queues.iloc[0:0], False)
     entries.append(("market_demand", ix.demand_row(d), d["idx"].to_numpy(), 1.0, None))
     share_rows, share_terms = share_table(net, flows, rules)
@@ -168,6 +175,7 @@ class ColumnMaker:
         self._share = {(r, s): i for i, (r, s) in enumerate(zip(ix.share_rows["rule_id"],
                                                                  ix.share_rows["side"]))}
         self._flip = {DIRECTIONS[0]: DIRECTIONS[1], DIRECTIONS[1]: DIRECTIONS[0]}
+        self._links = link_rows(built)
         self._made: dict = {}
         arcs = net.arcs
         self._arc = pd.Index(arcs["arc_id"])
@@ -223,7 +231,7 @@ class ColumnMaker:
         markets = e.rows_of["markets"]
         share = e.param(arr, "empty_return_share")
         flows, cost = [], []
-        use = []  # (f, crossing, direction, period, trucks per t, perishable)
+        use = []  # (f, crossing, direction, period, trucks per t, perishable, origin, product)
         for p, rid in sorted((p, r) for r, p in cost_of):
             o, mk, cross = route_of[rid]
             t_per = 1.0 / payload[e.product_ix[p]]
@@ -232,9 +240,9 @@ class ColumnMaker:
                 flows.append((f, o, p, mk, t))
                 cost.append(cost_of[(rid, p)] - price_of[markets[f"{mk}|{p}"]])
                 if t < self._n_use:
-                    use += [(f, c, d, t, t_per, self._perishable[p]) for c, d in cross]
+                    use += [(f, c, d, t, t_per, self._perishable[p], o, p) for c, d in cross]
         back = [(f, c, self._flip[d], t + ix.empty_return_days, x * share, per)
-                for f, c, d, t, x, per in use
+                for f, c, d, t, x, per, _, _ in use
                 if t + ix.empty_return_days < ix.n_periods] if share > 0 else []
         both = use + back
         entries = [("supply_balance", [self._supply.get((k[1], k[2], k[4]), -1) for k in flows],
@@ -246,6 +254,8 @@ class ColumnMaker:
             entries.append(("priority_share", [-1 if self._priority is None else
                                                self._priority.get(u[1:4], -1) for u in non],
                             [u[0] for u in non], [u[4] for u in non], [u[1:4] for u in non]))
+        entries += gate_entries(self.built, self._links, *(np.array([u[i] for u in use])
+                                                           for i in (0, 6, 7, 1, 2, 3, 4)))
         entries.append(("market_demand", [self._demand.get((k[3], k[2], k[4]), -1)
                                           for k in flows], [k[0] for k in flows], 1.0, None))
         frame = pd.DataFrame(flows, columns=["f", "origin", "product_id", "market", "period"])
@@ -256,6 +266,43 @@ class ColumnMaker:
             entries.append(("destination_share", local[share_terms["row"].to_numpy()],
                             share_terms["f"].to_numpy(), share_terms["coef"].to_numpy(), None))
         return _assemble(session, self.built, e, arr, changes, extra, np.array(cost), entries)
+
+
+def link_rows(built: BuiltModel) -> dict | None:
+    """``(crossing_id, direction, period, product_id) -> congestion_link row`` of a kept model
+    with congestion tiers (None: without)."""
+    ci = built.congestion
+    if ci is None:
+        return None
+    return dict(zip(ci.links[LINK_KEYS].itertuples(index=False, name=None),
+                    ci.links["l"].tolist()))
+
+
+def gate_entries(built: BuiltModel, links: dict | None, f, origin, product, crossing,
+                 direction, period, trucks_per_t) -> list:
+    """Entries of new columns' loaded crossings (one per element of the arrays: column ``f``,
+    its origin and product, the gate, direction and day, trucks per t) in the kept model's
+    ``congestion_link`` rows (a gate-day-product the model has no link row for: row -1, so the
+    column is not added, :func:`_assemble`; the delay it would pay is not in the model) and
+    ``gate_entry_limit`` rows (slot quotas, holds, licences: :func:`borderflow.model.levers.
+    entry_terms`, counted on the day of dispatch in a static model)."""
+    out = []
+    if len(f) == 0:
+        return out
+    if links is not None:
+        rows = [links.get(k, -1) for k in zip(crossing, direction, period, product)]
+        out.append(("congestion_link", rows, f, trucks_per_t, None))
+    rows = built.entry_rows
+    if rows is not None and len(rows) and hasattr(built.model, "gate_entry_limit"):
+        reach = pd.DataFrame({"f": f, "origin": origin, "crossing_id": crossing,
+                              "direction": direction, "dispatch": period, "reach": period,
+                              "trucks_per_t": trucks_per_t, "product_id": product})
+        t = entry_terms(rows, reach)
+        if len(t):
+            out.append(("gate_entry_limit", t["row"].to_numpy(dtype=np.int64),
+                        t["f"].to_numpy(dtype=np.int64), t["coef"].to_numpy(dtype=float),
+                        None))
+    return out
 
 
 def _keys(use: pd.DataFrame) -> list:
@@ -338,4 +385,4 @@ def _bound(family: str, row: int, key, effects: WarmEffects, arr: dict, changes,
     return cap if family == "crossing_capacity" else (1.0 - float(prio.loc[key])) * cap
 
 
-__all__ = ["ADDABLE", "ColumnMaker", "column_entries"]
+__all__ = ["ADDABLE", "ColumnMaker", "column_entries", "gate_entries", "link_rows"]

@@ -63,7 +63,10 @@ def scenario_view(built: BuiltModel, net: FreightNetwork) -> BuiltModel:
     ``net`` must share ``built``'s structure (as :func:`~borderflow.model.formulation.
     bound_updates` requires); the Pyomo model is the same object, only the index tables that
     say what each row holds are the scenario's, so :class:`WarmEffects` computes the
-    scenario's bounds for any sample.
+    scenario's bounds for any sample. The gate-entry rows, congestion tiers and origin stock
+    are carried over (their keys are the structure's): :class:`WarmEffects` sets the entry
+    rows' limits (:func:`borderflow.model.levers.entry_bounds`) and the tiers' widths of the
+    scenario, and pricing reads their duals.
     """
     ix = built.index
     cap, prio, sup = scenario_rows(built, net)
@@ -73,8 +76,8 @@ def scenario_view(built: BuiltModel, net: FreightNetwork) -> BuiltModel:
     priority = ix.priority_rows.assign(
         limit_trucks_per_day=prio["limit_trucks_per_day"].to_numpy(dtype=float)) \
         if len(prio) else ix.priority_rows
-    return BuiltModel(built.model, replace(ix, capacity_rows=capacity_rows, unserved=unserved,
-                                           priority_rows=priority))
+    return replace(built, index=replace(ix, capacity_rows=capacity_rows, unserved=unserved,
+                                        priority_rows=priority))
 
 
 @dataclass(frozen=True)
