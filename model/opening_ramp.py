@@ -103,7 +103,7 @@ def openings(scenario: Scenario) -> list[tuple]:
         return []
     found = []
     for ev in scenario.events:
-        if isinstance(ev, BuildEvent) and ev.start is not None and days[0] < ev.start <= days[-1]:
+        if isinstance(ev, BuildEvent) and ev.start is not None and days[0] <= ev.start <= days[-1]:
             found.append((ev.build, ev.start, ev.capacity_trucks_per_day, "both", ev.context,
                           ev.announced))
         elif isinstance(ev, CloseEvent) and ev.context and ev.close.start is None \
