@@ -9,12 +9,21 @@ first month") against ~16,000 t/day in 2025. ``behaviour.csv`` states such a ram
 - ``capacity_ramp_up_start_share`` ``s``: the share of the crossing's capacity on its first day;
 - ``capacity_ramp_up_months`` ``m``: months to full capacity, ``N = round(m * 365 / 12)`` days.
 
-**Which openings.** (1) a ``build`` event of the crossing with a ``from`` date inside the
-horizon (a new crossing); (2) a ``context`` closure of the crossing with no ``from`` (in force
-since before the horizon: the crossing is not open yet, as the railway before 3 Dec 2021)
-whose ``to`` lies before the horizon's last day. A disruption's closure (not ``context``) ends
-in a *reopening*, not new capacity, and gets no ramp from the dataset (a scenario states one
-with a ``ramp`` event). Static scenarios (no dated horizon) get none.
+**Which openings.** (1) a ``build`` event of the crossing with a ``from`` date up to the
+horizon's last day (a new crossing); (2) a ``context`` closure of the crossing with no ``from``
+(in force since before the horizon: the crossing is not open yet, as the railway before 3 Dec
+2021) whose ``to`` lies before the horizon's last day. **An opening before the horizon** (a
+build from an earlier date, or such a closure ending before the horizon's first day, which
+the scenario checks keep for this) ramps too: the ramp has run ``k`` days when the horizon
+starts, so the horizon's first day has ``s + (full - s) k / N`` (the ramp's rule,
+:func:`borderflow.model.ramp.ramp_factors`) and full capacity from day ``N`` after the
+opening; it is known from the start (``announced`` no later than the opening). A dated
+scenario from 1 Jan 2023 with ``{crossing: boten-mohan-rail, close: {to: 2021-12-02},
+context: true}`` has the railway at 57.4 + 516.6 x 394 / 730 = 336.2 of 574
+truck-equivalents/day LA→CN on its first day; an opening whose ramp ended before the horizon
+adds nothing. A disruption's closure (not ``context``) ends in a *reopening*, not new
+capacity, and gets no ramp from the dataset (a scenario states one with a ``ramp`` event).
+Static scenarios (no dated horizon) get none.
 
 **What is added.** For each opening on day ``d`` of a crossing with both rows, a
 :class:`~borderflow.data.scenario.RampEvent` from ``d``: ``start_trucks_per_day = s x`` the
@@ -96,21 +105,22 @@ def ramp_rows(tables) -> dict[str, dict[str, float]]:
 
 def openings(scenario: Scenario) -> list[tuple]:
     """``(crossing, day, capacity or None, direction, context, announced)`` of every opening of
-    a crossing inside ``scenario``'s dated horizon (module docstring: builds, and context
-    closures in force since before the horizon that end inside it)."""
+    a crossing up to the last day of ``scenario``'s dated horizon (module docstring: builds,
+    and context closures in force since before the horizon that end before its last day; an
+    opening before the horizon is known since it happened)."""
     days = scenario.horizon.dates
     if not days:
         return []
     found = []
     for ev in scenario.events:
-        if isinstance(ev, BuildEvent) and ev.start is not None and days[0] <= ev.start <= days[-1]:
+        if isinstance(ev, BuildEvent) and ev.start is not None and ev.start <= days[-1]:
             found.append((ev.build, ev.start, ev.capacity_trucks_per_day, "both", ev.context,
                           ev.announced))
         elif isinstance(ev, CloseEvent) and ev.context and ev.close.start is None \
                 and ev.close.end is not None and ev.close.end < days[-1]:
-            known = ev.reopening_announced or ev.announced or days[0]
-            found.append((ev.crossing, ev.close.end + dt.timedelta(days=1), None, ev.direction,
-                          True, known))
+            opened = ev.close.end + dt.timedelta(days=1)
+            known = min(ev.reopening_announced or ev.announced or days[0], opened)
+            found.append((ev.crossing, opened, None, ev.direction, True, known))
     return found
 
 
@@ -127,6 +137,9 @@ def with_opening_ramps(tables, scenario: Scenario) -> Scenario:
         if crossing not in rows or (crossing, day) in stated:
             continue
         share, months = rows[crossing][START_SHARE], rows[crossing][MONTHS]
+        n_days = max(1, round(months * DAYS_PER_MONTH))
+        if day + dt.timedelta(days=n_days) <= scenario.horizon.start:
+            continue  # opened before the horizon and ramped up in full before it
         dirs = ("a_to_b", "b_to_a") if direction == "both" else (direction,)
         full = {d: cap if cap is not None else
                 float(capacity.at[crossing, f"capacity_{d}_trucks_per_day"]) for d in dirs}
@@ -137,7 +150,7 @@ def with_opening_ramps(tables, scenario: Scenario) -> Scenario:
                 "crossing": crossing, "from": day, "direction": d, "context": context,
                 "announced": announced,
                 "ramp": {"start_trucks_per_day": share * trucks,
-                         "days": max(1, round(months * DAYS_PER_MONTH))}}))
+                         "days": n_days}}))
         stated.add((crossing, day))
     if not added:
         return scenario

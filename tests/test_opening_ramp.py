@@ -94,3 +94,32 @@ def test_half_a_ramp_is_refused_naming_the_row(tmp_path, tiny_tables):
     with pytest.raises(InputError, match=r"behaviour\.csv, row 2, field 'parameter'.*x2 has "
                                          r"no capacity_ramp_up_months"):
         build_network(_load(tmp_path, tiny_tables), dated("opens", 6, NOT_OPEN_YET))
+
+
+def test_an_opening_before_the_horizon_ramps_part_way(tmp_path, tiny_tables):
+    # X2 opened on day -10 (not open until day -11): the 30-day ramp has run 10 days on day 0,
+    # 10 + 90 x 10 / 30 = 40, then + 3 a day; known since it opened
+    tiny_tables["behaviour"] = _ramp_rows()
+    tables = _load(tmp_path, tiny_tables)
+    before = CloseEvent(crossing="x2", close=Window(to=day(-11)), context=True)
+    net = build_network(tables, dated("before", 6, before))
+    assert _x2(net) == pytest.approx([40, 43, 46, 49, 52, 55], abs=1e-9)
+    (added,) = [ev for ev in net.scenario.events if isinstance(ev, RampEvent)]
+    assert (added.start, added.announced) == (day(-10), day(-10))
+    # opened 40 days before: the ramp is over, full capacity
+    long_ago = CloseEvent(crossing="x2", close=Window(to=day(-41)), context=True)
+    assert _x2(build_network(tables, dated("long", 6, long_ago))) == [100] * 6
+    # the scenario checks keep such a closure; a disruption's closure before the horizon is
+    # still refused
+    from borderflow.data.scenario_checks import Catalog, scenario_problems
+
+    catalog = Catalog.of(tables)
+    assert scenario_problems(dated("before", 6, before), catalog) == []
+    (problem,) = scenario_problems(dated("typo", 6, CloseEvent(
+        crossing="x2", close=Window(to=day(-11)))), catalog)
+    assert "lies outside the horizon" in problem[2]
+    # a build 10 days before the horizon: 0.1 x 40 = 4 then + 1.2 a day, 16 on day 0
+    tiny_tables["crossings"].loc[1, "status"] = "proposed"
+    build = BuildEvent(build="x2", capacity_trucks_per_day=40, **{"from": day(-10)})
+    net = build_network(_load(tmp_path, tiny_tables, "proposed"), dated("build", 6, build))
+    assert _x2(net) == pytest.approx([16, 17.2, 18.4, 19.6, 20.8, 22], abs=1e-9)
