@@ -69,7 +69,10 @@ def scenario_problems(scenario: Scenario, catalog: Catalog) -> list[tuple[tuple,
 
     Unknown crossing, product or origin ids (with the closest known id as a hint), events
     whose dates all lie outside the horizon (for a static run: outside the days its
-    representative day stands for), initial queues without a dated horizon.
+    representative day stands for; a dated run keeps a ``context`` closure with no ``from``
+    that ends before its horizon: the crossing opened before the horizon, and its opening's
+    ramp may still hold, :mod:`borderflow.model.opening_ramp`), initial queues without a
+    dated horizon.
 
     Returns
     -------
@@ -131,6 +134,9 @@ def scenario_problems(scenario: Scenario, catalog: Catalog) -> list[tuple[tuple,
         span = f"the horizon {days[0]} to {days[-1]}"
     for k, ev in enumerate(scenario.events):
         window = event_window(ev)
+        if horizon.dates is not None and isinstance(ev, CloseEvent) and ev.context \
+                and window.start is None:
+            continue  # "not open until": before the horizon, its opening's ramp (opening_ramp)
         late = window.start is not None and window.start > days[-1]
         if late or (window.end is not None and window.end < days[0]):
             key = "from" if late else "to"

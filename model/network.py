@@ -42,6 +42,7 @@ from borderflow.data.scenario_checks import Catalog, scenario_problems
 from borderflow.data.schemas import AVAILABLE_STATUSES
 
 from .costs import crossing_fees, link_costs, product_vot
+from .opening_ramp import with_opening_ramps
 from .ramp import apply_ramps
 
 DIRECTIONS = ("a_to_b", "b_to_a")
@@ -338,7 +339,7 @@ def build_network(tables: InputTables, scenario: Scenario | None = None) -> Frei
         If the scenario names an unknown crossing, product or origin, or a date outside
         its horizon.
     """
-    scenario = scenario or Scenario()
+    scenario = with_opening_ramps(tables, scenario or Scenario())
     _check_event_refs(tables, scenario)
     par = ModelParameters.of(tables)
     periods, period_days = _period_days(scenario, par.queue_max_wait_days + TAIL_TRAVEL_DAYS)
@@ -371,6 +372,7 @@ def capacity_supply(tables: InputTables, scenario: Scenario) -> tuple[pd.DataFra
     (graph, arcs, geometry, products): a fraction of the work, for callers that probe how
     capacities, supplies or seasonality move these calendars. ``scenario``'s references are
     not checked again (build the network once first)."""
+    scenario = with_opening_ramps(tables, scenario)
     par = ModelParameters.of(tables)
     periods, period_days = _period_days(scenario, par.queue_max_wait_days + TAIL_TRAVEL_DAYS)
     horizon_days = [days for days, keep in zip(period_days, periods["in_horizon"]) if keep]
@@ -391,6 +393,7 @@ def with_scenario(net: FreightNetwork, scenario: Scenario) -> FreightNetwork:
     if scenario.horizon != net.scenario.horizon:
         return build_network(net.tables, scenario)
     tables = net.tables
+    scenario = with_opening_ramps(tables, scenario)
     _check_event_refs(tables, scenario)
     periods, period_days = _period_days(scenario, net.max_wait_days + TAIL_TRAVEL_DAYS)
     horizon_days = [days for days, keep in zip(period_days, periods["in_horizon"]) if keep]
