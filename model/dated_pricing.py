@@ -146,6 +146,7 @@ from .pricing import (
     _column,
     _licensed,
     _to_sink,
+    _to_sinks,
     route_weights,
 )
 
@@ -238,6 +239,8 @@ class DatedDuals:
         """``[crossing, direction, day]`` array of the entry duals a route of ``product_id``
         from ``origin`` dispatched on ``dispatch`` pays per truck taking a crossing on a day
         (None: none)."""
+        if not self.entry_usd_per_truck:  # most runs: nothing to index (a search each)
+            return None
         out, at = None, {c: i for i, c in enumerate(graph.crossing_ids)}
         for cid, direction, period, origins, prods, kind, dual in self.entry_usd_per_truck:
             if (origins and origin not in origins) or (prods and product_id not in prods) \
@@ -441,7 +444,8 @@ def price_dated(graph: PricingGraph, products: Sequence[PricingProduct], duals: 
                                           p["markets"], p["fastest"], bound_all, bound_links,
                                           t, max_labels, entry, hours_cap=cap,
                                           label_bound=label_bound,
-                                          hour_bounds=None if expire else p["hours"])
+                                          hour_bounds=None if expire else p["hours"],
+                                          weight=p["bounds"].weight)
                     search.set_share(share)
                     if dominance:  # one Margins per day and entry duals
                         mkey = (t, None if entry is None else entry.tobytes())
@@ -536,13 +540,18 @@ class _Bounds:
         if found is None:
             weight = self.weight.copy()
             weight[x] += least[g.crossing[x], g.direction[x]]
-            all_arcs, _, _ = _to_sink(g, weight, self.usable, sink)
-            if any(v < 0.0 for v in (share or {}).values()):
+            # the two (three) shortest-path passes in one scipy call: the same numbers as a
+            # call each (pricing._to_sinks), without scipy's set-up per call
+            jobs = [(weight, self.usable, sink), (weight, self.links, sink)]
+            expire = any(v < 0.0 for v in (share or {}).values())
+            if expire:
                 # an expire column pays no dual at its gate: before the gate, the least of
                 # these and the bound with no crossing dual (a lower bound on it too)
-                free, _, _ = _to_sink(g, self.weight, self.usable, sink)
-                all_arcs = np.minimum(all_arcs, free)
-            domestic, _, _ = _to_sink(g, weight, self.links, sink)
+                jobs.append((self.weight, self.usable, sink))
+            done = _to_sinks(g, jobs)
+            all_arcs, domestic = done[0][0], done[1][0]
+            if expire:
+                all_arcs = np.minimum(all_arcs, done[2][0])
             found = self.seen[key] = (all_arcs, domestic)
         return found
 
@@ -554,12 +563,14 @@ class _DatedSearch:
 
     def __init__(self, graph, product, duals, days, usable, markets, fastest, bound_all,
                  bound_links, t, max_labels, entry=None, hours_cap=None, label_bound=False,
-                 hour_bounds=None):
+                 hour_bounds=None, weight=None):
         self.g, self.p, self.duals, self.days = graph, product, duals, days
         self.usable, self.markets, self.fastest = usable, markets, fastest
         self.bound_all, self.bound_links = bound_all, bound_links
         self.t, self.max_labels = t, max_labels
-        self.weight = route_weights(graph, product)  # per truck, no duals
+        # per truck, no duals (read only: the product's array, made once per product by
+        # price_dated and shared by its searches, or made here)
+        self.weight = route_weights(graph, product) if weight is None else weight
         # gate-entry duals by (crossing, direction, day reached), >= 0: the bounds (without
         # them) stay lower bounds
         self.entry = entry
