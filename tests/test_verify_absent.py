@@ -86,3 +86,21 @@ def test_a_robust_folder_without_a_scenario_route_flows_table(tmp_path):
     assert "missing table scenario-0/route_flows: scenario normal not re-checked" in lines
     assert "missing table scenario-0/route_flows: objective not re-checked" in lines
     assert not any("KeyError" in s for s in lines), lines
+
+
+def test_a_long_error_message_is_cut_to_160_characters_on_one_line():
+    """Session 21 (mutant ``not_checked`` 12, ``[:161]``): the message is put on one line
+    (whitespace runs become one space) and cut to 160 characters, so a check that raised with
+    a table's repr in its message does not flood the report."""
+    message = "word\n " * 40  # 40 words: 199 characters once joined by single spaces
+    said = _said(not_checked("cargo", ValueError(message), "checked"))
+    what = said[len("cargo could not be checked (ValueError: "):-1]
+    assert what == ("word " * 32)[:160] and len(what) == 160
+
+
+def test_a_missing_table_is_the_key_error_of_its_name():
+    """Session 21 (mutant ``MissingTable.__init__`` 3, ``super().__init__(None)``): code that
+    catches a ``KeyError`` and prints it names the table, as a dict's own ``KeyError`` would."""
+    err = MissingTable("scenario-0/route_flows")
+    assert isinstance(err, KeyError) and err.args == ("scenario-0/route_flows",)
+    assert str(err) == "'scenario-0/route_flows'" and err.reason == "missing"

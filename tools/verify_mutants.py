@@ -126,9 +126,11 @@ def _equal(a, b) -> bool:
                 pd.testing.assert_frame_equal(a, b, check_exact=True)
             else:
                 pd.testing.assert_series_equal(a, b, check_exact=True)
-            return True
+            return _same(a.attrs, b.attrs)  # e.g. verify.absent's stand-in mark
         except (AssertionError, TypeError, ValueError):
             return False
+    if isinstance(a, BaseException):
+        return _same(a.args, b.args) and _same(vars(a), vars(b))
     if isinstance(a, np.ndarray):
         return a.dtype == b.dtype and a.shape == b.shape and bool(
             np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"))
@@ -254,24 +256,56 @@ class Recorder:
 
 
 def _err(err: Exception) -> tuple:
-    return ("raise", type(err).__name__, str(err))
+    """A raised exception as compared: its type, message, arguments and attributes (session
+    21: ``absent.MissingTable`` carries the lacking table's ``reason`` beside its message)."""
+    try:
+        more = repr((err.args, sorted(vars(err).items())))
+    except Exception:  # noqa: BLE001 - an attribute without a repr: the message alone
+        more = ""
+    return ("raise", type(err).__name__, str(err), more)
+
+
+@contextlib.contextmanager
+def unmutated():
+    """No mutant in force while inside (mutmut's trampolines read ``MUTANT_UNDER_TEST`` at each
+    call): a snapshot is read back, and compared, by the original code."""
+    was = os.environ.get("MUTANT_UNDER_TEST", "")
+    os.environ["MUTANT_UNDER_TEST"] = ""
+    try:
+        yield
+    finally:
+        os.environ["MUTANT_UNDER_TEST"] = was
 
 
 def replay(fn, calls: list, store: Store) -> bool:
     """Whether the mutant's function ``fn``, called on the recorded inputs of one case, gives
     another result, exception or argument state than the original for any of them (a call
-    that could not be recorded counts as differing)."""
+    that could not be recorded, or whose snapshots cannot be read back while the mutant is in
+    force, counts as differing: a full case run then decides)."""
     for before, after, result in calls:
         if before is None or result is None:
             return True
-        args, kwargs = store.get(before)
+        try:  # read back by the original code (unpickling may call a mutated __init__)
+            with unmutated():
+                args, kwargs = store.get(before)
+        except Timeout:
+            raise
+        except Exception:  # noqa: BLE001 - the inputs cannot be had: a full run decides
+            return True
         try:
             got = ("ok", fn(*args, **kwargs))
         except Timeout:
             raise
         except Exception as err:  # noqa: BLE001 - compared with the original's outcome
             got = _err(err)
-        if not (store.same(result, got) and store.same(after, (args, kwargs))):
+        try:
+            with unmutated():
+                alike = store.same(result, got) and store.same(after, (args, kwargs))
+        except Timeout:
+            raise
+        except Exception:  # noqa: BLE001 - a snapshot that cannot be read back differs
+            alike = False
+        if not alike:
             return True
     return False
 

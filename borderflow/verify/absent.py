@@ -71,7 +71,8 @@ def not_checked(name: str, err: Exception, verb: str,
     """The failed ``verifier`` row of check ``name`` that raised ``err``: "<reason> table
     <table>: <name> not <verb>" when it stopped on a table the folder lacks (a
     :class:`MissingTable`, or a ``KeyError`` while ``absent``, name -> reason, is not empty),
-    else "<name> could not be <verb> (<error type>: <message>)"."""
+    else "<name> could not be <verb> (<error type>: <message>)", the message on one line and
+    cut to 160 characters."""
     if isinstance(err, MissingTable):
         said = f"{err.reason} table {err.table}: {name} not {verb}"
     elif isinstance(err, KeyError) and absent:
