@@ -168,10 +168,13 @@ def test_an_interrupted_json_command_exits_130_too(tmp_path):
 def test_sweep_pressed_ctrl_c_points_at_resume(tmp_path, action, status, how):
     """Ctrl-C (or SIGTERM) while the sweep waits for its workers (after the first scenario is
     recorded): exit 130 (143), the line names the folder and --resume, and --resume finishes
-    the sweep."""
+    the sweep. On one worker process (``--workers 1``): the parent waits for its worker and
+    is stopped there as with two, and each command starts one worker process, not two (about
+    4 CPU s each of borderflow's imports: docs/testing.md, CI time); sweeps on two workers are
+    tested in test_sweep.py and test_sweep_warm_start.py."""
     data = border_data(tmp_path, "data")
     out = tmp_path / "sweep"
-    args = ["sweep", "--data", str(data), "--n-1", "--out", str(out)]
+    args = ["sweep", "--data", str(data), "--n-1", "--out", str(out), "--workers", "1"]
     done = _command(args, **{FAULT_ENV: "sweep:scenario-recorded", ACTION_ENV: action})
     assert done.returncode == status, done.stderr[-2000:]
     assert done.stderr.strip().splitlines()[-1] == (

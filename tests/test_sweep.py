@@ -341,7 +341,21 @@ def _comparison(out) -> pd.DataFrame:
     return comp.drop(columns=["solve_seconds"]).set_index("scenario")
 
 
-def test_sweep_generates_the_route_a_closure_needs_and_certifies_it(tmp_path):
+@pytest.fixture(scope="module")
+def cg_n1_sweep(tmp_path_factory) -> Path:
+    """The N-1 sweep of tests/data/cg-three-borders on one worker process, run once for the
+    module: ``test_sweep_generates_the_route_a_closure_needs_and_certifies_it`` reads it and
+    ``test_verify_sweep_rechecks_every_scenario_and_finds_a_tampered_one`` verifies (and
+    tampers with) a copy of it. Each ran this same sweep (same plan, ``workers=1``) on its own
+    before: about 10 CPU s of Dask worker start-up and solves each (docs/testing.md, CI time)."""
+    out = tmp_path_factory.mktemp("cg-n1") / "w1"
+    tables = load_dataset(CG)
+    assert run_sweep(plan_n_minus_1(data=CG, tables=tables), out, workers=1,
+                     on_progress=None).failed == 0
+    return out
+
+
+def test_sweep_generates_the_route_a_closure_needs_and_certifies_it(tmp_path, cg_n1_sweep):
     """tests/data/cg-three-borders (README.md): the kept model holds the enumerated routes
     (two crossings at most: only R2 via Boten–Mohan, 92 USD/t). With Boten–Mohan closed the
     warm re-solve ships nothing; pricing finds R3 (three borders, 61.5 USD/t), the scenario's
@@ -351,21 +365,19 @@ def test_sweep_generates_the_route_a_closure_needs_and_certifies_it(tmp_path):
     tables = load_dataset(CG)
     plan = plan_n_minus_1(data=CG, tables=tables)
     assert "close-boten-mohan" in plan.names()
-    one = run_sweep(plan, tmp_path / "w1", workers=1, on_progress=None)
-    assert one.failed == 0
+    w1 = cg_n1_sweep  # run_sweep(plan, ..., workers=1): the module's fixture
     assert run_sweep(plan_n_minus_1(data=CG, tables=tables), tmp_path / "w2", workers=2,
-                    on_progress=None).failed == 0
-    c1, c2 = _comparison(tmp_path / "w1"), _comparison(tmp_path / "w2")
+                     on_progress=None).failed == 0
+    c1, c2 = _comparison(w1), _comparison(tmp_path / "w2")
     pd.testing.assert_frame_equal(c1, c2)
     assert (c1.loc[c1["status"] == "optimal", "routing"] == "certified").all()
     hand = 200 * (61.5 - 2000)  # all on R3
     assert c1.loc["close-boten-mohan", "objective_usd"] == pytest.approx(hand, abs=TOL)
     assert c1.loc["baseline", "objective_usd"] == pytest.approx(hand, abs=TOL)
     assert c1.loc["close-boten-mohan", "cost_increase_usd"] == pytest.approx(0, abs=TOL)
-    summary = json.loads((partition(tmp_path / "w1", "close-boten-mohan") / "summary.json")
-                         .read_text())
+    summary = json.loads((partition(w1, "close-boten-mohan") / "summary.json").read_text())
     assert summary["routing"] == "certified" and summary["pricing"]["routes_generated"] >= 1
-    flows = pd.read_csv(partition(tmp_path / "w1", "close-boten-mohan") / "route_flows.csv")
+    flows = pd.read_csv(partition(w1, "close-boten-mohan") / "route_flows.csv")
     assert flows["crossings"].str.count(r"\+").max() == 2  # three crossings
     for name in ("close-boten-mohan", "close-huu-nghi-youyiguan"):
         crossing = name.removeprefix("close-")
@@ -386,17 +398,15 @@ def test_sweep_generates_the_route_a_closure_needs_and_certifies_it(tmp_path):
     assert "restricted" in routing_note(c0.reset_index())
 
 
-def test_verify_sweep_rechecks_every_scenario_and_finds_a_tampered_one(tmp_path):
+def test_verify_sweep_rechecks_every_scenario_and_finds_a_tampered_one(tmp_path, cg_n1_sweep):
     """`borderflow verify SWEEP` verifies each scenario folder that ended optimal, its
     certified label by the certificate's own search: all pass as written (exit 0); with the
     supply dual of close-boten-mohan raised by 100 USD/t in its tables, the certificate finds
     R3 pricing out at -100 USD/t in that scenario (and the manifest sees the edit): exit 8."""
     from borderflow.verify import verify_run, violations
 
-    tables = load_dataset(CG)
     out = tmp_path / "n1"
-    assert run_sweep(plan_n_minus_1(data=CG, tables=tables), out, workers=1,
-                     on_progress=None).failed == 0
+    shutil.copytree(cg_n1_sweep, out)  # the module's sweep, copied: this test tampers with it
     report = verify_run(out)
     assert report["ok"].all(), violations(report).to_string()
     scenarios = set(report["entity"].str.extract(r"^scenario=([^:]+):")[0])
