@@ -86,3 +86,28 @@ def test_route_crossings_made_once_per_route_arc_table():
     back = pickle.loads(pickle.dumps(rs))
     assert "_crossings" not in back.__dict__
     assert back.route_crossings["element_id"].tolist() == ["X"]
+
+
+def test_a_warm_dated_scenario_reads_its_own_solve_not_the_last_scenarios():
+    """The kept model's re-solve is loaded into Pyomo only after pricing (``load_last``): the
+    tables must still read this scenario's solution. On cg-three-borders (tests/data,
+    README.md), closing Vientiane–Nong Khai (both routes' first gate) on days 1-3 ships
+    nothing those days; the baseline solved right after it on the same kept model reports
+    the shipped tonnes of the baseline solved alone, not the closure's."""
+    from helpers import cg_closure_plan
+
+    from borderflow.sweeps import Job, ModelCache, solve_job
+
+    plan = cg_closure_plan(days=5, first=1, last=3)
+
+    def shipped(name, cache):
+        e = plan.entry(name)
+        out = solve_job(Job(e.scenario, plan.structures[e.structure], True), cache)
+        assert out.status == "optimal", out.message
+        return out.results.summary["shipped_t"]
+
+    alone = shipped("baseline", ModelCache())
+    cache = ModelCache()
+    closed = shipped("close-vientiane-nong-khai", cache)
+    assert closed < alone - 1.0
+    assert shipped("baseline", cache) == alone
