@@ -18,11 +18,10 @@ from borderflow.solvers.highs import HighsSession
 
 
 def _toy():
+    """The module docstring's hand LP, with a dual suffix."""
     m = pyo.ConcreteModel()
-    m.x = pyo.Var(bounds=(0, 4))
-    m.y = pyo.Var(bounds=(0, 3))
-    m.c = pyo.Constraint(expr=m.x + m.y >= 2)
-    m.o = pyo.Objective(expr=m.x + 2 * m.y)
+    m.x, m.y = pyo.Var(bounds=(0, 4)), pyo.Var(bounds=(0, 3))
+    m.c, m.o = pyo.Constraint(expr=m.x + m.y >= 2), pyo.Objective(expr=m.x + 2 * m.y)
     m.dual = pyo.Suffix(direction=pyo.Suffix.IMPORT)
     return m
 
