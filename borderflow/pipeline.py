@@ -497,7 +497,8 @@ def generate_columns(model: Prepared, summary: SolveSummary, options: RunOptions
         if start is not None and start.apply(model.session, model.built):
             model.session.continue_warm()
         del start
-        summary = solve_session(model.session, model.built, net, None, progress)
+        # loaded into Pyomo only once the last round is known (pricing reads HiGHS's duals)
+        summary = solve_session(model.session, model.built, net, None, progress, load=False)
         totals = [totals[0] + summary.solve_seconds, totals[1] + summary.translate_seconds,
                   totals[2] + summary.iterations]
     if entries and not routing.reason:
@@ -512,6 +513,7 @@ def generate_columns(model: Prepared, summary: SolveSummary, options: RunOptions
                           f"{routing.rounds - 1} warm re-solve(s) over priced routes (simplex)")
     summary = replace(summary, solve_seconds=totals[0], translate_seconds=totals[1],
                       iterations=totals[2])
+    model.session.load_last()  # the last round's solution (earlier rounds' never loaded)
     return model, summary, routing
 
 
@@ -523,17 +525,19 @@ def _drop(model: Prepared) -> None:
 
 def solve_session(session: HighsSession, built: BuiltModel, net: FreightNetwork,
                   rolling: RollingHorizon | None = None,
-                  on_progress: Progress | None = None) -> SolveSummary:
+                  on_progress: Progress | None = None, load: bool = True) -> SolveSummary:
     """Solve a session's model at once or, with ``rolling``, window by window (dated models;
     ``rolling.exact``: then the whole LP from the windows' solution); values and duals are
     loaded into the Pyomo model. Reports stage ``solve`` (each window ``k`` of ``n`` with
     ``rolling``, then ``n`` of ``n`` for the whole LP of the exact path). A session solved
     before re-solves warm from its basis unless ``rolling`` is an approximation (whose
-    windows are solved anew)."""
+    windows are solved anew). ``load`` False: a solve at once leaves its values and duals in
+    HiGHS until :meth:`~borderflow.solvers.highs.HighsSession.load_last` (a caller that
+    prices and may re-solve first; the windows' path always loads)."""
     progress = on_progress or _quiet
     if rolling is None or (rolling.exact and session.basis() is not None):
         progress("solve", None, None, f"HiGHS ({session.next_algorithm()})")
-        return session.solve()
+        return session.solve(load=load)
     return solve_rolling(session, column_periods(built), rolling, lookahead_days(built),
                          longest_queue_wait_days(built), on_window=window_progress(progress))
 

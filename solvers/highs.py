@@ -440,6 +440,9 @@ class HighsSession:
         self.translate_seconds = time.perf_counter() - t0
         self._solved_once = False
         self._primal_next = False
+        #: the last solve ran with ``load=False`` and its solution is not in Pyomo yet
+        #: (:meth:`load_last`)
+        self._unloaded = False
         self._state: dict[int, list] = {}
         self._where: dict[int, np.ndarray] = {}
         self._costs: dict[int, np.ndarray] = {}
@@ -730,6 +733,7 @@ class HighsSession:
         solved before: a sweep gives the same numbers whatever order its scenarios run in.
         """
         self.highs.clearSolver()
+        self._unloaded = False  # HiGHS no longer holds a solution to load
         if basis is not None:
             self.highs.setBasis(basis)
 
@@ -853,15 +857,29 @@ class HighsSession:
             nonzeros=self._nonzeros, warm_start=self._solved_once, windows=windows,
             method=method)
         self._solved_once = True
+        self._unloaded = False
         raise_for_status(summary)
         if load:
             sol = self.highs.getSolution()
             self.load_solution(sol.col_value, sol.row_dual)
+        else:
+            self._unloaded = True
         return summary
+
+    def load_last(self) -> None:
+        """Load the last solve's values and duals into the Pyomo model if it ran with
+        ``load=False`` and nothing has replaced its solution since (a restart, another
+        solve); else nothing. The same numbers :meth:`solve` would have loaded: a caller
+        that may re-solve before reading the model (column generation's rounds) loads only
+        the solve it reads."""
+        if self._unloaded:
+            sol = self.highs.getSolution()
+            self.load_solution(sol.col_value, sol.row_dual)
 
     def load_solution(self, col_value, row_dual) -> None:
         """Put a solution (values per HiGHS column, duals per HiGHS row) into the Pyomo model:
         variable values, and duals into its ``dual`` suffix if it has one."""
+        self._unloaded = False
         load_values(self._matrix.columns, np.asarray(col_value, dtype=float).tolist())
         suffix = getattr(self.model, "dual", None)
         if suffix is None:

@@ -356,8 +356,11 @@ def solve_job(job: Job, cache: ModelCache, start: WarmStart | None = None) -> Ou
                           replace(job.structure, reference=job.scenario))
             net, built_here = model.net, True
         rolling = job.structure.rolling
+        # a warm dated scenario's re-solve is loaded into Pyomo only if no rebuilt model
+        # replaces it (:meth:`HighsSession.load_last` below; pricing reads HiGHS's duals)
+        lazy = job.warm and net.dated
         try:
-            summary = solve_session(model.session, model.built, net, rolling)
+            summary = solve_session(model.session, model.built, net, rolling, load=not lazy)
         except InfeasibleError as err:
             if rolling is not None and not rolling.exact:  # a window's, not the model's
                 raise
@@ -368,6 +371,7 @@ def solve_job(job: Job, cache: ModelCache, start: WarmStart | None = None) -> Ou
         model, summary, routing = generate_columns(
             replace(model, net=net), summary, RunOptions(pricing=job.structure.pricing),
             in_place=job.warm, reference=kept.priced if job.warm else None)
+        model.session.load_last()  # the solve the tables read, if not loaded yet
         try:
             # a scenario read from the kept model (not rebuilt) takes the tables whose inputs
             # are the model's first reading's from it (the same bytes)
