@@ -33,7 +33,11 @@ primal simplex proves the whole LP's optimum from the basis it returns
 whole LP, the same optimum as one interior-point solve (to HiGHS's tolerances), in time linear
 in days where the one-LP interior point grows as days^1.9-2.2 (365 days of the embedded
 dataset: 15-23 s CPU against 504 s; docs/dated-performance-plan.md). A short look-ahead (4
-days) is enough: the windows only have to give a good start. If a window fails (an
+days) is enough: the windows only have to give a good start. Each window after the first
+starts HiGHS's dual simplex from the basis the window before ended with, on the days both
+hold (:func:`window_basis`; the first window, and any window whose start HiGHS refuses or
+that does not end optimal from it, is solved cold by the session's algorithm): the same
+window optimum, found faster. If a window fails (an
 infeasible or congested horizon), the whole LP is solved at once instead, so an infeasibility
 is explained from the whole model.
 """
@@ -43,6 +47,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, replace
 
+import highspy
 import numpy as np
 
 from .highs import (METHODS, HighsSession, SolveSummary, configure, highs_lp,
@@ -258,6 +263,7 @@ def _solve_windows(session: HighsSession, day: np.ndarray, plan: list[_Window],
     x = np.zeros(A.shape[1])
     duals = np.zeros(A.shape[0])
     seconds, iterations = 0.0, 0
+    previous = None  # (columns, rows, basis) of the window before, for a warm start
     for k, w in enumerate(plan):
         if on_window is not None:
             on_window(k, len(plan), w.first_day, w.end - 1)
@@ -270,12 +276,12 @@ def _solve_windows(session: HighsSession, day: np.ndarray, plan: list[_Window],
         h.passModel(highs_lp(A[rows][:, cols], lp.cost[cols], lp.col_lower[cols],
                              lp.col_upper[cols], lp.row_lower[rows] - fixed,
                              lp.row_upper[rows] - fixed))
+        basis = window_basis(previous, cols, rows, lp.col_lower[cols]) if horizon.exact \
+            else None
         t0 = time.perf_counter()
-        run_highs(h, session.options.log)  # h.run(), heard by a progress display
+        status, termination, its = _run_window(h, session.options, basis)
         seconds += time.perf_counter() - t0
-        status, termination = status_of(h)
-        info = h.getInfo()
-        iterations += int(info.simplex_iteration_count + max(info.ipm_iteration_count, 0))
+        iterations += its
         if status != "optimal":
             return x, duals, None, seconds, iterations, (k, status, termination)
         sol = h.getSolution()
@@ -283,8 +289,107 @@ def _solve_windows(session: HighsSession, day: np.ndarray, plan: list[_Window],
         x[cols[keep]] = np.asarray(sol.col_value)[keep]
         keep_rows = row_day[rows] < w.commit_end
         duals[rows[keep_rows]] = np.asarray(sol.row_dual)[keep_rows]
+        previous = (cols, rows, h.getBasis()) if horizon.exact else None
         del h, sol
     return x, duals, float(lp.cost @ x + lp.offset), seconds, iterations, None
+
+
+_STATUS = {int(v): v for v in highspy.HighsBasisStatus.__members__.values()}
+_BASIC = int(highspy.HighsBasisStatus.kBasic)
+_LOWER = int(highspy.HighsBasisStatus.kLower)
+_ZERO = int(highspy.HighsBasisStatus.kZero)
+
+
+def window_basis(previous, cols: np.ndarray, rows: np.ndarray,
+                 col_lower: np.ndarray | None = None) -> highspy.HighsBasis | None:
+    """A start basis for a window LP of whole-LP ``cols`` and ``rows`` (sorted indices) from
+    the window before it (exact windows only: the windows there are a start, not the answer).
+
+    The windows overlap (7 committed days + 4 of look-ahead: 4 of a window's 11 days were the
+    last window's look-ahead), so the columns and rows both windows hold keep the status they
+    had at the last window's optimum; a column new to this window starts nonbasic at its lower
+    bound (at zero if it has none: a flow not yet sent), a row new to it basic (its slack).
+    Columns the last window held and this one fixes drop out, so the basis may have fewer (or
+    more) basic variables than rows: HiGHS's ``setBasis`` accepts it and its simplex repairs
+    the rank, as with any crash basis. The basis only chooses where the dual simplex starts;
+    the window's optimum is the LP's own (:func:`_run_window` re-solves cold if the warm
+    solve does not end optimal).
+
+    Parameters
+    ----------
+    previous : tuple or None
+        ``(cols, rows, basis)`` of the window before (sorted whole-LP column and row indices,
+        and its ``highspy.HighsBasis``), or ``None``.
+    cols, rows : numpy.ndarray
+        Sorted whole-LP column and row indices of this window.
+    col_lower : numpy.ndarray, optional
+        Lower bounds of this window's columns: a new column without one (``-inf``) starts
+        nonbasic at zero.
+
+    Returns
+    -------
+    highspy.HighsBasis or None
+        ``None`` (a cold start) when there is no previous window, its basis is not valid, or
+        its statuses do not match its columns and rows in number.
+    """
+    if previous is None:
+        return None
+    prev_cols, prev_rows, prev = previous
+    if prev is None or not prev.valid or len(prev.col_status) != len(prev_cols) or \
+            len(prev.row_status) != len(prev_rows):
+        return None
+    col_status = _carried(prev_cols, np.fromiter(map(int, prev.col_status), np.int64,
+                                                 len(prev_cols)), cols, -1)
+    new = col_status < 0
+    col_status[new] = _LOWER
+    if col_lower is not None:
+        col_status[new & np.isneginf(np.asarray(col_lower, dtype=float))] = _ZERO
+    row_status = _carried(prev_rows, np.fromiter(map(int, prev.row_status), np.int64,
+                                                 len(prev_rows)), rows, _BASIC)
+    basis = highspy.HighsBasis()
+    basis.col_status = [_STATUS[v] for v in col_status.tolist()]
+    basis.row_status = [_STATUS[v] for v in row_status.tolist()]
+    basis.valid = True
+    return basis
+
+
+def _carried(prev_index: np.ndarray, prev_status: np.ndarray, index: np.ndarray,
+             new: int) -> np.ndarray:
+    """Statuses of ``index`` (sorted): ``prev_status`` where ``prev_index`` (sorted) holds the
+    same entry, ``new`` elsewhere."""
+    out = np.full(len(index), new, dtype=np.int64)
+    if len(prev_index) == 0 or len(index) == 0:
+        return out
+    pos = np.minimum(np.searchsorted(prev_index, index), len(prev_index) - 1)
+    held = prev_index[pos] == index
+    out[held] = prev_status[pos[held]]
+    return out
+
+
+def _run_window(h: highspy.Highs, options, basis) -> tuple[str, str, int]:
+    """Solve the window LP held by ``h``: warm by the dual simplex from ``basis`` (ignored if
+    ``None`` or if HiGHS refuses it), else cold by the session's algorithm; a warm solve that
+    does not end optimal is solved again cold, so a start basis never changes how a window
+    ends. Returns ``(status, termination, iterations)``."""
+    iterations = 0
+    if basis is not None:
+        h.setOptionValue("solver", "simplex")
+        if h.setBasis(basis) == highspy.HighsStatus.kOk:
+            run_highs(h, options.log)
+            iterations += _iterations(h)
+            status, termination = status_of(h)
+            if status == "optimal":
+                return status, termination, iterations
+        h.clearSolver()  # a cold start, as without a basis
+        h.setOptionValue("solver", options.solver)
+    run_highs(h, options.log)  # h.run(), heard by a progress display
+    status, termination = status_of(h)
+    return status, termination, iterations + _iterations(h)
+
+
+def _iterations(h: highspy.Highs) -> int:
+    info = h.getInfo()
+    return int(info.simplex_iteration_count + max(info.ipm_iteration_count, 0))
 
 
 def _summary(session: HighsSession, status: str, termination: str, objective: float | None,
