@@ -81,12 +81,14 @@ def test_cli_infeasible_exits_4_says_why_and_writes_nothing(tmp_path):
 
 def test_time_limit_applies_to_each_solve_not_to_the_session(tiny_tables, solve_tiny):
     """HiGHS 1.x counts time_limit over every run() of an instance; a sweep re-solves one
-    instance hundreds of times, so each solve must get the whole limit."""
+    instance hundreds of times, so each solve must get the whole limit. The limit is wall-clock:
+    0.1 s leaves a tiny solve (about 1 ms) room on a loaded machine, where 0.01 s once ran out
+    in a single solve starved beside a benchmark (a failure of the machine, not of the rule)."""
     run = solve_tiny(tiny_tables, None, options=RunOptions(
-        solver=SolverOptions(time_limit_s=0.01, presolve="off")))
+        solver=SolverOptions(time_limit_s=0.1, presolve="off")))
     session = run.session
     spent = 0.0
-    while spent < 0.05:  # five times the limit, in solves that each take far less
+    while spent < 0.5:  # five times the limit, in solves that each take far less
         session.restart_from(None)
         assert session.solve(load=False).status == "optimal"
         spent = session.highs.getRunTime()
