@@ -269,6 +269,11 @@ def test_a_plan_or_tree_folder_gets_data_and_overlays(tmp_path, kind):
         said = "missing table objective: objective not re-checked"
         assert said in set(verify.verify_run(folder, data)["entity"])
         assert said not in set(verify.verify_run(folder)["entity"])
+    else:  # a tree folder whose run.json records no scenario: a failed row, not a crash
+        report = verify.verify_run(folder, data)
+        row = report[report["check"] == "tree_branches"]
+        assert row["entity"].tolist() == ["run.json records no scenario"]
+        assert not row["ok"].any()
 
 
 def _folder_seen(run_dir, results, meta, tables):

@@ -235,9 +235,17 @@ def read_tree_folder(folder: Path) -> tuple[dict, list[pd.DataFrame]]:
     return {"tables": {"branches": branches}, "documents": docs, "folders": subs}, parts
 
 
+def _recorded_tree(contents: dict, tables) -> pd.DataFrame:
+    """:func:`verify_tree`, or one failed ``tree_branches`` row if the folder's ``run.json``
+    records no scenario (nothing to derive the tree from; checked with ``--data``)."""
+    if scenario_of(contents["documents"].get(METADATA) or {}) is None:
+        return assemble([rows("tree_branches", "run.json records no scenario", 1.0, "branches")])
+    return verify_tree(contents, tables)
+
+
 def verify_tree_folder(folder: Path, data=None, overlays=()) -> pd.DataFrame:
     """Verify a reopening tree's folder: its files and :func:`verify_tree` against the inputs
     named in its ``run.json`` (or ``data``; :func:`borderflow.verify.folder.verify_plan_files`)."""
     from .folder import verify_plan_files
 
-    return verify_plan_files(folder, read_tree_folder, verify_tree, data, overlays)
+    return verify_plan_files(folder, read_tree_folder, _recorded_tree, data, overlays)
