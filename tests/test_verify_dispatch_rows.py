@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+import numpy as np
 import pandas as pd
 from helpers import day, dated
 
 from borderflow.data.scenario import (CapacityEvent, CloseEvent, PriorityEvent, PriorityRule,
                                       RampEvent, RampRule, Window)
-from borderflow.verify.dispatch import (_keep_windows, _news_days, dispatch_checks,
-                                        keep_coming_checks, ramp_checks, unwarned_checks)
+from borderflow.verify.dispatch import (_keep_windows, _news_days, _whole_days,
+                                        dispatch_checks, keep_coming_checks, ramp_checks,
+                                        unwarned_checks)
 
 
 def _close(crossing, first, last=None, **kw):
@@ -62,6 +64,22 @@ def test_keep_windows_of_joined_closures_and_an_open_ended_one_way_episode():
     assert _keep_windows(scenario, 1, 2, {"x2": 3}) == {
         ("x1", "a_to_b", "2024-01-02", 2, 4), ("x1", "b_to_a", "2024-01-02", 2, 4),
         ("x2", "a_to_b", "2024-01-03", 3, 6)}
+
+
+def test_keep_windows_of_an_open_start_closure_a_past_one_and_closures_a_day_apart():
+    """X3 closed on days -5 to -3 (before the horizon: no span, and the events after it still
+    count), X1 closed from the horizon's start (no ``from``) to day 4, announced on day 2, X2
+    closed on days 2-3 (news day 1) and again on days 5-6 (news day 4): a free day between
+    them, so two episodes. Lag 0, windows of 3 days: X1 on days 2 to 2 + 3, X2 on days 1 to
+    1 + 3 and 4 to 4 + 3, both ways."""
+    open_start = CloseEvent(crossing="x1", close=Window(**{"to": day(4)}), announced=day(2))
+    scenario = dated("keep", 10, _close("x3", -5, -3), open_start,
+                     _close("x2", 2, 3, announced=day(1)), _close("x2", 5, 6, announced=day(4)))
+    assert _keep_windows(scenario, 0, 3) == {
+        (c, d, news, a, a + 3) for c, news, a in (("x1", "2024-01-03", 2),
+                                                  ("x2", "2024-01-02", 1),
+                                                  ("x2", "2024-01-05", 4))
+        for d in ("a_to_b", "b_to_a")}
 
 
 def test_dispatch_checks_rows_of_a_late_announcement_a_lag_and_decision_days():
@@ -121,6 +139,36 @@ def test_keep_coming_rows_of_gate_windows_a_missing_and_an_empty_table():
         *gates, ("keep_coming", "keep_coming_floor_t", 0.0, "t")]
 
 
+def test_keep_coming_rows_of_a_route_through_two_gates_whole_days_and_nobody_coming():
+    """A route crossing X9 then X1 (``crossings`` "x9:b_to_a+x1:a_to_b"): its gate is the
+    last, X1 a_to_b, so the floor of the X1 episode is at its gate (0). Gate windows of 0 and
+    60 days are whole, -1 and 61 not. A realistic run with a share of 0, or with windows of
+    0 days and no gate's own, has nobody coming back: no row, with or without the table."""
+    f = SimpleNamespace(scenario=dated("keep", 6, _close("x1", 2, 3)))
+    row = {"news_date": "2024-01-03", "crossing_id": "x1", "direction": "a_to_b",
+           "route_id": "r1", "product_id": "durian", "period": 3, "floor_t": 50.0,
+           "pre_news_flow_t": 100.0}
+    res = _keep_res(pd.DataFrame([row]))
+    res.route_flows = res.route_flows.assign(crossings=["x9:b_to_a+x1:a_to_b"])
+    assert _rows(keep_coming_checks(res, f))[4] == (
+        "keep_coming", "2024-01-03 x1 r1 durian day 3", 0.0, "-")
+    assert list(_whole_days({"a": 0, "b": 60, "c": 61, "d": -1})) == [0.0, 0.0, 1.0, 1.0]
+    for share, days in ((0.0, 2), (0.5, 0)):
+        s = {"dispatch": "realistic", "keep_coming_share": share, "keep_coming_days": days}
+        assert keep_coming_checks(SimpleNamespace(summary=s, keep_coming=None), f) == []
+
+
+def test_a_realistic_summary_without_its_value_of_foresight_fails_that_row():
+    """No ``value_of_foresight_usd`` in a realistic summary: the row's amount is NaN, and
+    fails (objective 10, foresight bound 5: the bound row passes)."""
+    s = {"dispatch": "realistic", "objective_usd": 10.0, "foresight_objective_usd": 5.0}
+    got = pd.concat(dispatch_checks(SimpleNamespace(summary=s), SimpleNamespace(
+        scenario=dated("none", 6))), ignore_index=True).set_index("check")
+    assert bool(got.loc["foresight_bound", "ok"])
+    assert np.isnan(got.loc["value_of_foresight", "amount"])
+    assert not got.loc["value_of_foresight", "ok"]
+
+
 def test_unwarned_transit_rows_of_a_ramp_a_direction_a_lag_and_the_count():
     """X1 ramps up a_to_b from day 3 for 2 days (in force days 3-4; news on day 3), lag 1: a
     route-day dispatched on day 3 reaching X1 on day 4 is due (3 < 3 + 1); the same row
@@ -147,6 +195,75 @@ def test_unwarned_transit_rows_of_a_ramp_a_direction_a_lag_and_the_count():
         ("unwarned_transit", names[0], 0.0, "-"), ("unwarned_transit", names[1], 1.0, "-"),
         ("unwarned_transit", names[0], 0.0, "t"), ("unwarned_transit", names[1], 20.0, "t"),
         ("unwarned_transit", "unwarned_transit_route_days", 2.0, "route-days")]
+
+
+def test_unwarned_transit_rows_of_an_open_start_ramp_announced_on_day_1():
+    """X1 ramps up both ways from the horizon's start (no ``from``: in force days 0-1 for a
+    2-day ramp), announced on day 1 (allowed: the event has no first day to be late for),
+    lag 0: a route-day dispatched on day 0 reaching X1 on day 1 is due (0 < 1, 0 <= 1 <= 1);
+    one reaching X1 on day 3, after the ramp, is not (the ramp's last day, not the horizon's)."""
+    f = SimpleNamespace(scenario=dated("ramp", 6, RampEvent(
+        crossing="x1", ramp=RampRule(start_trucks_per_day=2, days=2), announced=day(1))),
+        labels=[str(day(k)) for k in range(6)])
+    row = {"route_id": "r1", "product_id": "durian", "period": 0, "crossing_id": "x1",
+           "direction": "a_to_b", "reached_period": 1, "news_date": "2024-01-02"}
+    res = SimpleNamespace(
+        summary={"dispatch": "realistic", "reaction_lag_days": 0,
+                 "unwarned_transit_route_days": 3},
+        unwarned_transit=pd.DataFrame([row, {**row, "route_id": "r2", "reached_period": 3},
+                                       {**row, "route_id": "r3", "reached_period": 0}]),
+        route_flows=pd.DataFrame({"route_id": ["r9"], "product_id": ["durian"],
+                                  "period": [0], "flow_t": [5.0]}))
+    names = [f"2024-01-02 x1 r{k} durian day 0" for k in (1, 2, 3)]
+    assert _rows(unwarned_checks(res, f)) == [
+        ("unwarned_transit", names[0], 0.0, "-"), ("unwarned_transit", names[1], 1.0, "-"),
+        ("unwarned_transit", names[2], 0.0, "-"), *[("unwarned_transit", n, 0.0, "t")
+                                                     for n in names],
+        ("unwarned_transit", "unwarned_transit_route_days", 0.0, "route-days")]
+
+
+def test_unwarned_transit_rows_of_an_open_ended_closure():
+    """X1 closed both ways from day 3 with no end (in force to the horizon's last day, 5),
+    announced on day 2, lag 1: route-days dispatched on day 2 reaching X1 on day 5 or on its
+    first closed day 3 are due (2 < 2 + 1, 3 <= 5 <= 5); one reaching it on day 6, after the
+    horizon, is no route-day the run holds back (a tampered row): it fails. The summary's
+    count 2 is one short of the 3 distinct route-days."""
+    f = SimpleNamespace(scenario=dated("close", 6, _close("x1", 3, announced=day(2))),
+                        labels=[str(day(k)) for k in range(6)])
+    row = {"route_id": "r1", "product_id": "durian", "period": 2, "crossing_id": "x1",
+           "direction": "a_to_b", "reached_period": 5, "news_date": "2024-01-03"}
+    res = SimpleNamespace(
+        summary={"dispatch": "realistic", "reaction_lag_days": 1,
+                 "unwarned_transit_route_days": 2},
+        unwarned_transit=pd.DataFrame([row, {**row, "route_id": "r2", "reached_period": 6},
+                                       {**row, "route_id": "r3", "reached_period": 3}]),
+        route_flows=pd.DataFrame({"route_id": ["r9"], "product_id": ["durian"],
+                                  "period": [2], "flow_t": [5.0]}))
+    names = [f"2024-01-03 x1 r{k} durian day 2" for k in (1, 2, 3)]
+    assert _rows(unwarned_checks(res, f)) == [
+        ("unwarned_transit", names[0], 0.0, "-"), ("unwarned_transit", names[1], 1.0, "-"),
+        ("unwarned_transit", names[2], 0.0, "-"), *[("unwarned_transit", n, 0.0, "t")
+                                                     for n in names],
+        ("unwarned_transit", "unwarned_transit_route_days", 1.0, "route-days")]
+
+
+def test_an_empty_unwarned_transit_table_is_checked():
+    """A realistic run's ``unwarned_transit`` table with its columns and no row (nothing held
+    back) and a count of 0: no route-day row, and the count row passes (0 = 0)."""
+    f = SimpleNamespace(scenario=dated("close", 6, _close("x1", 3, 4)),
+                        labels=[str(day(k)) for k in range(6)])
+    empty = pd.DataFrame({c: pd.Series(dtype=t) for c, t in (
+        ("route_id", object), ("product_id", object), ("period", "int64"),
+        ("crossing_id", object), ("direction", object), ("reached_period", "int64"),
+        ("news_date", object))})
+    res = SimpleNamespace(
+        summary={"dispatch": "realistic", "reaction_lag_days": 0,
+                 "unwarned_transit_route_days": 0},
+        unwarned_transit=empty,
+        route_flows=pd.DataFrame({"route_id": ["r1"], "product_id": ["durian"],
+                                  "period": [0], "flow_t": [5.0]}))
+    assert _rows(unwarned_checks(res, f)) == [
+        ("unwarned_transit", "unwarned_transit_route_days", 0.0, "route-days")]
 
 
 def test_ramp_capacity_rows_both_ways():
