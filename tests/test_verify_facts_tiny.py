@@ -6,8 +6,9 @@ By hand, from ``tests/tiny.py`` edited here: durian (reefer, 20 t/truck, shelf 1
 value 500 USD/t) and rice (not reefer, not perishable, 25 t/truck, shelf 30 days ambient, value
 200 USD/t); reefer cost factor 1.5 and unserved penalty factor 2, so durian's cost factor is 1.5
 and penalty 1,000 USD/t, rice's 1 and 400. Link L1's cost is given, 120 USD/truck; the others
-cost 1 USD/truck-km (L2 100, L3 and L4 150); L4 is one-way, so it has no reverse arc. X2 is
-licensed for durian in ``crossings.csv``; the scenario's licence event adds rice there. Durian's
+cost 1 USD/truck-km (L2 100, L3 and L4 150); L4 is one-way, so it has no reverse arc. X1 is
+licensed for "rice; durian" in ``crossings.csv`` (two products), X2 for durian; the scenario's
+licence event adds rice at X2. Durian's
 demand at M is 18,250 t/year: 50 t/day. Empty trucks: a quarter return, 2 days later -- a lag a
 static run does not have.
 """
@@ -33,6 +34,7 @@ def dataset(tmp_path_factory):
                      perishable=False, price=400, value=200)
     t["products"].loc[1, "payload_t_per_truck"] = 25
     t["products"].loc[1, "shelf_life_reefer_days"] = 99  # not read: rice is not reefer
+    t["crossings"].loc[0, "licensed_products"] = "rice; durian"
     t["crossings"].loc[1, "licensed_products"] = "durian"
     t["links"].loc[0, "cost_usd_per_truck"] = 120
     t["links"].loc[3, "bidirectional"] = "false"
@@ -76,8 +78,8 @@ def test_products_arcs_licences_markets_by_hand(dataset):
                                  "from_node": b, "to_node": a}
     assert f.arcs.to_dict("index") == want
     assert list(f.arcs.index) == list(want)
-    assert f.licences == {"x1": None, "x2": frozenset({"durian", "rice"})}
-    assert f.dataset_licences == {"x1": None, "x2": frozenset({"durian"})}
+    assert f.licences == {"x1": frozenset({"durian", "rice"}), "x2": frozenset({"durian", "rice"})}
+    assert f.dataset_licences == {"x1": frozenset({"durian", "rice"}), "x2": frozenset({"durian"})}
     m = f.markets.set_index(["market", "product_id"])
     assert m.loc[("cn-m", "durian")].to_list() == [1000.0, 50.0]
     assert m.loc[("cn-m", "rice"), "price_usd_per_t"] == 400.0
@@ -107,7 +109,8 @@ def test_a_dated_run_names_its_days_and_lags_its_empties(dataset):
     n = f.n_periods
     assert n == len(f.labels) >= 3
     # inside the calendar: its label; outside (before the first day, at or past the last): its
-    # number
-    assert f.day([0, 2, n - 1, n, -1]).tolist() == [
-        " @2024-03-01", " @2024-03-03", f" @{f.labels[-1]}", f" @day {n}", " @day -1"]
+    # number, however far outside
+    assert f.day([0, 2, n - 1, n, -1, -n - 5]).tolist() == [
+        " @2024-03-01", " @2024-03-03", f" @{f.labels[-1]}", f" @day {n}", " @day -1",
+        f" @day {-n - 5}"]
     assert sorted(set(f.capacity["period"])) == list(range(n))
