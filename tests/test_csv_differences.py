@@ -54,3 +54,19 @@ def test_an_unparsable_csv_or_other_columns_are_named_as_such():
     assert _csv_differences(TABLE, 'x,y\n"1\n') == ["(not a readable CSV)"]
     assert _csv_differences(TABLE, "x\n0.0\n1000000.0\n") == ["(columns or rows)"]
     assert _csv_differences(TABLE, "x,y\n0.0,a\n") == ["(columns or rows)"]
+
+
+def test_an_empty_or_na_text_cell_is_that_text_and_an_empty_number_is_missing():
+    # written otherwise (1.00, not 1.0): value by value. A missing text cell is written empty
+    # and compared as "", the text "NA" as "NA" (not as a missing value); a missing number as
+    # missing (session 22: _csv_differences 14, 16, 79, 81, 83)
+    table = pd.DataFrame({"x": [1.0, np.nan], "y": [None, "NA"]})
+    assert _csv_differences(table, "x,y\n1.00,\n,NA\n") == []
+    assert _csv_differences(table, "x,y\n1.00,None\n,NA\n") == ["y"]
+
+
+def test_a_finite_number_never_agrees_with_an_infinite_one_and_the_floor_is_one():
+    # 5 against inf: |5 - inf| is inf, within no tolerance; 1.5e-9 against 0: past 1e-9 x
+    # max(1, 0) (session 22: _csv_differences 51, 74)
+    assert _csv_differences(pd.DataFrame({"x": [np.inf]}), "x\n5\n") == ["x"]
+    assert _csv_differences(pd.DataFrame({"x": [0.0]}), "x\n1.5e-09\n") == ["x"]
