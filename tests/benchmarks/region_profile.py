@@ -433,8 +433,10 @@ def child(spec: dict) -> dict:
     seconds after which it reports what it reached, a measurement: ``budget_stop`` says
     where, ``objective_usd`` is the last restricted LP's and ``label`` states its gap bound,
     never "optimal"). The verifier runs on a finished result. The row keeps the per-stage
-    CPU seconds and the events."""
+    CPU seconds and the events; ``progress`` true: each event also on stderr as it happens
+    (the harness's stderr file, readable at ``/proc/<child pid>/fd/2`` while it runs)."""
     args = parser().parse_args([spec["folder"], "--verify"])
+    PROGRESS[0] = bool(spec.get("progress"))
     for key, value in spec.items():
         if hasattr(args, key) and key != "folder":
             setattr(args, key, value)
