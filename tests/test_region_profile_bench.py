@@ -121,3 +121,15 @@ def test_a_run_stopped_at_its_budget_is_a_measurement_with_its_gap_bound():
     (target,) = [t for t in targets.targets([_static(), {**dated, **out}])
                  if t.name.startswith("4.")]
     assert target.status == "PARTLY MEASURED"
+
+
+def test_overlap_days_asks_for_exact_windows_with_that_look_ahead():
+    """``--overlap-days N`` (session 22's look-ahead probe) runs exact windows looking N days
+    ahead; without it the run keeps the pipeline's own rule (no windows forced)."""
+    from borderflow.solvers.rolling import RollingHorizon
+
+    args = region_profile.parser().parse_args(["region", "--overlap-days", "11"])
+    rolling = region_profile.options_of(args).rolling
+    assert rolling == RollingHorizon(window_days=7, overlap_days=11, exact=True)
+    plain = region_profile.options_of(region_profile.parser().parse_args(["region"]))
+    assert plain.rolling is None

@@ -241,7 +241,9 @@ def options_of(args):
     from borderflow.options import RunOptions
     from borderflow.solvers.highs import SolverOptions
 
-    base = RunOptions.of(method=args.method, routes=args.routes,
+    overlap = getattr(args, "overlap_days", None)  # exact windows with this look-ahead
+    base = RunOptions.of(method=args.method if overlap is None else "exact-windows",
+                         overlap_days=overlap, routes=args.routes,
                          aggregate_streams=args.aggregate_streams,
                          window_pricing=args.window_pricing, pricing_rounds=args.rounds,
                          time_limit_s=args.time_limit,
@@ -276,6 +278,9 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--days", type=int, default=30)
     ap.add_argument("--method", default="auto")
     ap.add_argument("--window-pricing", action="store_true")
+    ap.add_argument("--overlap-days", type=int, default=None,
+                    help="exact windows (--method exact-windows) looking this many days "
+                         "ahead instead of the default 4")
     ap.add_argument("--routes", default="seed", choices=["seed", "enumerate"])
     ap.add_argument("--cap", type=int, default=None)
     ap.add_argument("--presolve", default="on")
@@ -433,8 +438,10 @@ def child(spec: dict) -> dict:
     seconds after which it reports what it reached, a measurement: ``budget_stop`` says
     where, ``objective_usd`` is the last restricted LP's and ``label`` states its gap bound,
     never "optimal"). The verifier runs on a finished result. The row keeps the per-stage
-    CPU seconds and the events."""
+    CPU seconds and the events; ``progress`` true: each event also on stderr as it happens
+    (the harness's stderr file, readable at ``/proc/<child pid>/fd/2`` while it runs)."""
     args = parser().parse_args([spec["folder"], "--verify"])
+    PROGRESS[0] = bool(spec.get("progress"))
     for key, value in spec.items():
         if hasattr(args, key) and key != "folder":
             setattr(args, key, value)
