@@ -197,29 +197,40 @@ def test_unwarned_transit_rows_of_a_ramp_a_direction_a_lag_and_the_count():
         ("unwarned_transit", "unwarned_transit_route_days", 2.0, "route-days")]
 
 
+def _three_unwarned_rows(kind, event, period, reached, news, lag, count):
+    """``unwarned_checks`` rows of a 6-day realistic run whose ``unwarned_transit`` table holds
+    routes r1-r3 (durian, dispatched on ``period``, reaching X1 on the days ``reached``, news
+    of ``news``), with ``count`` route-days in the summary; and a function of the rows expected
+    when r2 fails and r1, r3 pass, the count row off by ``count_off``."""
+    f = SimpleNamespace(scenario=dated(kind, 6, event), labels=[str(day(k)) for k in range(6)])
+    row = {"route_id": "r1", "product_id": "durian", "period": period, "crossing_id": "x1",
+           "direction": "a_to_b", "reached_period": reached[0], "news_date": news}
+    res = SimpleNamespace(
+        summary={"dispatch": "realistic", "reaction_lag_days": lag,
+                 "unwarned_transit_route_days": count},
+        unwarned_transit=pd.DataFrame([row, {**row, "route_id": "r2", "reached_period": reached[1]},
+                                       {**row, "route_id": "r3", "reached_period": reached[2]}]),
+        route_flows=pd.DataFrame({"route_id": ["r9"], "product_id": ["durian"],
+                                  "period": [period], "flow_t": [5.0]}))
+    names = [f"{news} x1 r{k} durian day {period}" for k in (1, 2, 3)]
+
+    def expected(count_off):
+        return [("unwarned_transit", names[0], 0.0, "-"), ("unwarned_transit", names[1], 1.0, "-"),
+                ("unwarned_transit", names[2], 0.0, "-"),
+                *[("unwarned_transit", n, 0.0, "t") for n in names],
+                ("unwarned_transit", "unwarned_transit_route_days", count_off, "route-days")]
+    return _rows(unwarned_checks(res, f)), expected
+
+
 def test_unwarned_transit_rows_of_an_open_start_ramp_announced_on_day_1():
     """X1 ramps up both ways from the horizon's start (no ``from``: in force days 0-1 for a
     2-day ramp), announced on day 1 (allowed: the event has no first day to be late for),
     lag 0: a route-day dispatched on day 0 reaching X1 on day 1 is due (0 < 1, 0 <= 1 <= 1);
     one reaching X1 on day 3, after the ramp, is not (the ramp's last day, not the horizon's)."""
-    f = SimpleNamespace(scenario=dated("ramp", 6, RampEvent(
-        crossing="x1", ramp=RampRule(start_trucks_per_day=2, days=2), announced=day(1))),
-        labels=[str(day(k)) for k in range(6)])
-    row = {"route_id": "r1", "product_id": "durian", "period": 0, "crossing_id": "x1",
-           "direction": "a_to_b", "reached_period": 1, "news_date": "2024-01-02"}
-    res = SimpleNamespace(
-        summary={"dispatch": "realistic", "reaction_lag_days": 0,
-                 "unwarned_transit_route_days": 3},
-        unwarned_transit=pd.DataFrame([row, {**row, "route_id": "r2", "reached_period": 3},
-                                       {**row, "route_id": "r3", "reached_period": 0}]),
-        route_flows=pd.DataFrame({"route_id": ["r9"], "product_id": ["durian"],
-                                  "period": [0], "flow_t": [5.0]}))
-    names = [f"2024-01-02 x1 r{k} durian day 0" for k in (1, 2, 3)]
-    assert _rows(unwarned_checks(res, f)) == [
-        ("unwarned_transit", names[0], 0.0, "-"), ("unwarned_transit", names[1], 1.0, "-"),
-        ("unwarned_transit", names[2], 0.0, "-"), *[("unwarned_transit", n, 0.0, "t")
-                                                     for n in names],
-        ("unwarned_transit", "unwarned_transit_route_days", 0.0, "route-days")]
+    ramp = RampEvent(crossing="x1", ramp=RampRule(start_trucks_per_day=2, days=2),
+                     announced=day(1))
+    got, expected = _three_unwarned_rows("ramp", ramp, 0, (1, 3, 0), "2024-01-02", 0, 3)
+    assert got == expected(0.0)
 
 
 def test_unwarned_transit_rows_of_an_open_ended_closure():
@@ -228,23 +239,9 @@ def test_unwarned_transit_rows_of_an_open_ended_closure():
     first closed day 3 are due (2 < 2 + 1, 3 <= 5 <= 5); one reaching it on day 6, after the
     horizon, is no route-day the run holds back (a tampered row): it fails. The summary's
     count 2 is one short of the 3 distinct route-days."""
-    f = SimpleNamespace(scenario=dated("close", 6, _close("x1", 3, announced=day(2))),
-                        labels=[str(day(k)) for k in range(6)])
-    row = {"route_id": "r1", "product_id": "durian", "period": 2, "crossing_id": "x1",
-           "direction": "a_to_b", "reached_period": 5, "news_date": "2024-01-03"}
-    res = SimpleNamespace(
-        summary={"dispatch": "realistic", "reaction_lag_days": 1,
-                 "unwarned_transit_route_days": 2},
-        unwarned_transit=pd.DataFrame([row, {**row, "route_id": "r2", "reached_period": 6},
-                                       {**row, "route_id": "r3", "reached_period": 3}]),
-        route_flows=pd.DataFrame({"route_id": ["r9"], "product_id": ["durian"],
-                                  "period": [2], "flow_t": [5.0]}))
-    names = [f"2024-01-03 x1 r{k} durian day 2" for k in (1, 2, 3)]
-    assert _rows(unwarned_checks(res, f)) == [
-        ("unwarned_transit", names[0], 0.0, "-"), ("unwarned_transit", names[1], 1.0, "-"),
-        ("unwarned_transit", names[2], 0.0, "-"), *[("unwarned_transit", n, 0.0, "t")
-                                                     for n in names],
-        ("unwarned_transit", "unwarned_transit_route_days", 1.0, "route-days")]
+    got, expected = _three_unwarned_rows("close", _close("x1", 3, announced=day(2)), 2,
+                                         (5, 6, 3), "2024-01-03", 1, 2)
+    assert got == expected(1.0)
 
 
 def test_an_empty_unwarned_transit_table_is_checked():
