@@ -273,6 +273,7 @@ def test_a_plan_or_tree_folder_gets_data_and_overlays(tmp_path, kind):
         report = verify.verify_run(folder, data)
         row = report[report["check"] == "tree_branches"]
         assert row["entity"].tolist() == ["run.json records no scenario"]
+        assert row["amount"].tolist() == [1.0] and row["unit"].tolist() == ["branches"]
         assert not row["ok"].any()
 
 
