@@ -29,6 +29,8 @@ from pathlib import Path
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from region_profile import _cpu  # noqa: E402  (this process's CPU s, user + system)
 
 #: variant -> (start from the windows' point?, HiGHS options of the solve)
 VARIANTS = {
@@ -43,14 +45,8 @@ VARIANTS = {
 }
 
 
-def _cpu() -> float:
-    ru = resource.getrusage(resource.RUSAGE_SELF)
-    return ru.ru_utime + ru.ru_stime
-
-
 def dump(folder: Path, out: Path, days: int, overlap_days: int | None = None) -> None:
     """Run the region's dated case up to the whole LP; save the LP and the windows' point."""
-    sys.path.insert(0, str(HERE))
     import region_profile as rp
     from borderflow.solvers import highs
     from borderflow.solvers.memory import lp_arrays
