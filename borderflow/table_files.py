@@ -18,6 +18,7 @@ same bytes: what :func:`table_bytes` returns is what formatting it again would g
 
 from __future__ import annotations
 
+import copy
 import io
 import threading
 from collections import OrderedDict
@@ -29,7 +30,8 @@ import pyarrow as pa
 #: tables kept per name (the reference's, the last closures')
 KEEP = 4
 
-#: name -> [(a copy of the table, its CSV bytes, its parquet bytes)], the newest last
+#: name -> [(the table's :func:`signature`, parquet options, its CSV bytes, its parquet
+#: bytes)], the newest last
 _KEPT: dict[str, list] = {}
 
 _LOCK = threading.Lock()
@@ -42,6 +44,9 @@ def table_bytes(name: str, df: pd.DataFrame, parquet_options: dict) -> tuple[byt
     """``df``'s CSV (``index=False``, ``\\n`` line ends, UTF-8) and parquet
     (``parquet_options``) bytes, taken from a kept identical table of the same ``name`` when
     there is one.
+
+    ``df``'s exact content (:func:`signature`) is read once and compared with each kept
+    table's, read when it was kept: not each column of both tables again per kept table.
 
     Parameters
     ----------
@@ -57,10 +62,11 @@ def table_bytes(name: str, df: pd.DataFrame, parquet_options: dict) -> tuple[byt
     tuple of bytes
         The CSV file's bytes and the parquet file's bytes.
     """
+    sig = signature(df)
     with _LOCK:  # a worker with several threads writes several folders at once
         kept = _KEPT.setdefault(name, [])
         for i, (other, options, csv, parquet) in enumerate(kept):
-            if options == parquet_options and identical(df, other):
+            if options == parquet_options and same_signature(sig, other):
                 kept.append(kept.pop(i))  # the newest last: the least used goes first
                 COUNTS["kept"] += 1
                 return csv, parquet
@@ -70,7 +76,7 @@ def table_bytes(name: str, df: pd.DataFrame, parquet_options: dict) -> tuple[byt
     parquet = buf.getvalue()
     with _LOCK:
         COUNTS["made"] += 1
-        kept.append((df.copy(deep=True), dict(parquet_options), csv, parquet))
+        kept.append((sig, dict(parquet_options), csv, parquet))
         del kept[:-KEEP]
     return csv, parquet
 
@@ -78,20 +84,40 @@ def table_bytes(name: str, df: pd.DataFrame, parquet_options: dict) -> tuple[byt
 def identical(a: pd.DataFrame, b: pd.DataFrame) -> bool:
     """Whether two tables have the same columns (names, order, dtypes) and values, exactly
     (numbers bit for bit); the index is not compared (it is not written)."""
-    if a.shape != b.shape or list(a.columns) != list(b.columns) or \
-            list(map(str, a.dtypes)) != list(map(str, b.dtypes)) or \
-            a.columns.name != b.columns.name or a.attrs != b.attrs:  # parquet records both
-        return False
-    return all(_same_column(a.iloc[:, j], b.iloc[:, j]) for j in range(a.shape[1]))
+    return same_signature(signature(a), signature(b))
 
 
-def _same_column(x: pd.Series, y: pd.Series) -> bool:
-    """Two columns of one dtype with the same values, exactly."""
-    if x.dtype != y.dtype:
+def signature(df: pd.DataFrame) -> tuple:
+    """What of ``df`` its CSV and parquet files are made from, exactly, as values that do
+    not change when ``df`` does: ``(head, columns)``, the head its shape, column names,
+    dtypes, column index name and ``attrs`` (parquet records both), each column's values as
+    :func:`_column_values` reads them. Compared by :func:`same_signature`."""
+    head = (df.shape, list(df.columns), list(map(str, df.dtypes)), df.columns.name,
+            copy.deepcopy(df.attrs))
+    return head, [_column_values(col) for _, col in df.items()]
+
+
+def same_signature(a: tuple, b: tuple) -> bool:
+    """Whether two :func:`signature` values are of identical tables: the same head, then
+    every column's values the same (column by column, the first difference ends it)."""
+    if a[0] != b[0]:
         return False
+    return all(_same_values(x, y) for x, y in zip(a[1], b[1]))
+
+
+def _column_values(x: pd.Series) -> tuple:
+    """``(dtype, kind, values)`` of one column: numbers (and dates) as their bytes, strings
+    as an Arrow array (compared by Arrow's exact equality: values and nulls), any other
+    column as the type and ``repr`` of every value."""
     if isinstance(x.dtype, np.dtype) and x.dtype.kind in "biufcmM":
-        return np.ascontiguousarray(x.to_numpy()).tobytes() == \
-            np.ascontiguousarray(y.to_numpy()).tobytes()
-    if isinstance(x.dtype, pd.StringDtype):  # Arrow's equality: values and nulls, exactly
-        return pa.array(x.array).equals(pa.array(y.array))
-    return [(type(v), repr(v)) for v in x.tolist()] == [(type(v), repr(v)) for v in y.tolist()]
+        return x.dtype, "bytes", np.ascontiguousarray(x.to_numpy()).tobytes()
+    if isinstance(x.dtype, pd.StringDtype):
+        return x.dtype, "arrow", pa.array(x.array)
+    return x.dtype, "repr", [(type(v), repr(v)) for v in x.tolist()]
+
+
+def _same_values(x: tuple, y: tuple) -> bool:
+    """Two columns' :func:`_column_values` the same, exactly."""
+    if x[0] != y[0] or x[1] != y[1]:
+        return False
+    return x[2].equals(y[2]) if x[1] == "arrow" else x[2] == y[2]
