@@ -50,6 +50,7 @@ from pathlib import Path
 
 from borderflow.data.errors import InputError, Problem
 from borderflow.data.loaders import read_table_file
+from borderflow.data.memo import ByIdentity
 from borderflow.data.scenario import BuildEvent, CloseEvent, RampEvent, Scenario
 from borderflow.data.schemas import SIDE_TABLES
 
@@ -57,6 +58,10 @@ from borderflow.data.schemas import SIDE_TABLES
 START_SHARE, MONTHS = "capacity_ramp_up_start_share", "capacity_ramp_up_months"
 LIMITS = {START_SHARE: (0.0, 1.0), MONTHS: (1.0, 120.0)}
 DAYS_PER_MONTH = 365 / 12
+#: :func:`ramp_rows` kept per crossings table and ``behaviour.csv`` path and bytes (a sweep's
+#: scenarios each derive their network from the kept one's tables: the file is read and
+#: checked once, not once per scenario)
+_READ = ByIdentity(size=4)
 
 
 def ramp_rows(tables) -> dict[str, dict[str, float]]:
@@ -75,6 +80,15 @@ def ramp_rows(tables) -> dict[str, dict[str, float]]:
     path = Path(files[0]).parent / spec.filename if files else None
     if path is None or not path.exists():
         return {}
+    if not path.is_file():  # a folder or FIFO: read_table_file says what it is
+        return _ramp_rows(tables, path, spec)
+    rows = _READ.get((tables.crossings,), (str(path), path.read_bytes()),
+                     lambda: _ramp_rows(tables, path, spec))
+    return {where: dict(got) for where, got in rows.items()}
+
+
+def _ramp_rows(tables, path: Path, spec) -> dict[str, dict[str, float]]:
+    """:func:`ramp_rows` of the file ``path``, read and checked."""
     table = read_table_file(path, spec)
     crossings = set(tables.crossings["crossing_id"])
     rows: dict[str, dict[str, float]] = {}

@@ -123,3 +123,32 @@ def test_an_opening_before_the_horizon_ramps_part_way(tmp_path, tiny_tables):
     build = BuildEvent(build="x2", capacity_trucks_per_day=40, **{"from": day(-10)})
     net = build_network(_load(tmp_path, tiny_tables, "proposed"), dated("build", 6, build))
     assert _x2(net) == pytest.approx([16, 17.2, 18.4, 19.6, 20.8, 22], abs=1e-9)
+
+
+def test_the_ramp_rows_are_read_once_per_tables_and_file_content(tmp_path, tiny_tables,
+                                                                  monkeypatch):
+    """``behaviour.csv`` is read and checked once for the same crossings table and file bytes
+    (a sweep's scenarios), again when the file's bytes change (the new rows), and a bad file
+    is refused every time (nothing kept)."""
+    from borderflow.model import opening_ramp
+
+    reads = []
+    real = opening_ramp.read_table_file
+    monkeypatch.setattr(opening_ramp, "read_table_file",
+                        lambda *a: reads.append(a[0]) or real(*a))
+    tiny_tables["behaviour"] = _ramp_rows()
+    tables = _load(tmp_path, tiny_tables)
+    first = opening_ramp.ramp_rows(tables)
+    first["x2"]["capacity_ramp_up_months"] = 99.0  # a caller's copy: what is kept stays
+    assert opening_ramp.ramp_rows(tables) == {"x2": {"capacity_ramp_up_start_share": 0.1,
+                                                     "capacity_ramp_up_months": 1.0}}
+    assert len(reads) == 1
+    path = reads[0]
+    _ramp_rows(share=0.2).to_csv(path, index=False)  # the same tables, the file changed
+    assert opening_ramp.ramp_rows(tables)["x2"]["capacity_ramp_up_start_share"] == 0.2
+    assert len(reads) == 2
+    _ramp_rows(only_share=True).to_csv(path, index=False)
+    for _ in range(2):
+        with pytest.raises(InputError, match="no capacity_ramp_up_months"):
+            opening_ramp.ramp_rows(tables)
+    assert len(reads) == 4
