@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from borderflow.data.destinations import share_rules
+from borderflow.data.memo import ByIdentity
 from .column_generation import Pricing, _row_duals, dated_share_terms, entry_prices
 from .dated_pricing import DatedDuals, _Days, price_dated
 from .dated_reuse import ReferencePricing, Reuse
@@ -93,18 +94,35 @@ def _array(graph: PricingGraph, n: int, rows: pd.DataFrame, values: np.ndarray) 
     return out
 
 
+#: the supply, market and share-term mappings of the last few passes, by their index table and
+#: their duals' bytes: a sweep scenario whose re-solve makes no pivot (and one whose duals of
+#: a family did not move) has the reference pass's mappings, made once and shared (read
+#: only, as every mapping of a :class:`DatedDuals`)
+_DUAL_MAPS = ByIdentity(size=9)
+
+
 def read_dated_duals(session, built: BuiltModel, net: FreightNetwork,
                      graph: PricingGraph) -> tuple[DatedDuals, np.ndarray]:
     """The duals of a solved dated model as prices (``<=`` rows' as non-negative numbers, as
     :func:`~borderflow.model.column_generation.read_static_duals`), its closures and queue
     parameters, and the raw HiGHS duals of its ``initial_queue_total`` rows (USD/truck, one
-    per entry)."""
+    per entry).
+
+    The supply, market and share-term mappings are made once per index table and duals, bit
+    for bit (:data:`_DUAL_MAPS`): the same mapping object for equal inputs, never changed by
+    a reader."""
     m, ix = built.model, built.index
     n = ix.n_periods
 
     def keyed(table: pd.DataFrame, keys: list[str], values: np.ndarray) -> dict:
-        return dict(zip(zip(*(table[k].tolist() for k in keys)),
-                        np.asarray(values, dtype=float).tolist()))
+        values = np.asarray(values, dtype=float)
+        return _DUAL_MAPS.get((table,), (tuple(keys), values.tobytes()), lambda: dict(zip(
+            zip(*(table[k].tolist() for k in keys)), values.tolist())))
+
+    def shares(duals: np.ndarray) -> dict:
+        duals, rules = np.asarray(duals, dtype=float), share_rules(net.tables)
+        return _DUAL_MAPS.get((ix.share_rows,), ("shares", duals.tobytes(), tuple(rules)),
+                              lambda: dated_share_terms(ix.share_rows, duals, rules))
 
     cap = net.capacity
     closed = _array(graph, n, cap, (cap["capacity_trucks_per_day"] <= 0).to_numpy(float)) > 0
@@ -124,9 +142,8 @@ def read_dated_duals(session, built: BuiltModel, net: FreightNetwork,
         waiting_cost_usd_per_truck_day=float(net.parameters.waiting_cost_usd_per_truck_day),
         max_wait_days=int(net.max_wait_days),
         entry_usd_per_truck=entry_prices(built, session, dated=True),
-        share_usd_per_t=dated_share_terms(ix.share_rows, _row_duals(
-            session, m.destination_share), share_rules(net.tables)) if len(ix.share_rows)
-        else {})
+        share_usd_per_t=shares(_row_duals(session, m.destination_share))
+        if len(ix.share_rows) else {})
     eta = _row_duals(session, m.initial_queue_total) if len(ix.initial) else np.zeros(0)
     return duals, eta
 

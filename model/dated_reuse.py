@@ -176,7 +176,7 @@ def equal_share_terms(duals, ref) -> bool:
     :func:`same_shares` of the two passes is True, whatever its search (a re-solve without a
     pivot). A sufficient test only, made once per pair of passes (:class:`Reuse`)."""
     a, b = duals.share_usd_per_t, ref.share_usd_per_t
-    if not a and not b:
+    if (a is b and isinstance(a, dict)) or (not a and not b):  # one mapping: equal to itself
         return True
     return isinstance(a, dict) and isinstance(b, dict) and a == b
 

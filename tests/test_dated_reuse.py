@@ -206,3 +206,47 @@ def test_a_scenario_folder_with_skipped_searches_verifies(skipping, tmp_path):
     bad = verify_run(folder)
     failed = bad[(bad["check"] == "pricing_bound") & ~bad["ok"]]
     assert failed["entity"].str.endswith("no column of the run's duals below the bound").any()
+
+
+def test_a_pass_without_pivots_shares_the_reference_passs_dual_mappings(plan, cache,
+                                                                         monkeypatch):
+    """The supply, market and share-term mappings of a pass are made once per index table and
+    duals, bit for bit (``dated_columns._DUAL_MAPS``): a closure whose re-solve makes no pivot
+    (Boten–Mohan, days 8-9) reads the reference pass's mappings (the same objects), each equal
+    to the mapping made afresh; a closure whose duals moved gets mappings of its own, equal to
+    those made afresh. (cg-three-borders has no share rows: the share-term mapping, made the
+    same way, is tested where it is not empty by
+    ``test_dated_skip_shares.py::test_one_share_mapping_equals_itself``.)"""
+    from borderflow.data.memo import ByIdentity
+    from borderflow.model import dated_columns
+    from borderflow.model.dated_columns import read_dated_duals
+    from borderflow.model.dated_reuse import equal_share_terms
+
+    def fresh(m, net, graph):
+        with monkeypatch.context() as mp:  # nothing kept: every mapping made again
+            mp.setattr(dated_columns, "_DUAL_MAPS", ByIdentity(size=9))
+            return read_dated_duals(m.session, m.built, net, graph)[0]
+
+    structure = plan.structures[plan.entry("baseline").structure]
+    kept, _ = cache.model(structure)
+    m = kept.prepared
+    graph = pricing_inputs(m.net)[0]
+    out = {}
+    for name in ("baseline", "close-boten-mohan", "close-vientiane-nong-khai"):
+        net = cache.network(kept, plan.entry(name).scenario)
+        m.session.apply(bound_updates(m.built, net))
+        m.session.restart_from(kept.basis)
+        summary = solve_session(m.session, m.built, net)
+        got = read_dated_duals(m.session, m.built, net, graph)[0]
+        new = fresh(m, net, graph)
+        for field in ("supply_usd_per_t", "market_usd_per_t", "share_usd_per_t"):
+            assert getattr(got, field) == getattr(new, field)
+            assert getattr(got, field) is not getattr(new, field) or not getattr(got, field)
+        out[name] = (summary.iterations, got)
+    (_, base), (pivots, same) = out["baseline"], out["close-boten-mohan"]
+    assert pivots == 0
+    for field in ("supply_usd_per_t", "market_usd_per_t"):
+        assert getattr(same, field) is getattr(base, field)
+    assert equal_share_terms(same, base)  # no share rows here: both empty
+    moved_pivots, moved = out["close-vientiane-nong-khai"]
+    assert moved_pivots > 0 and moved.supply_usd_per_t is not base.supply_usd_per_t

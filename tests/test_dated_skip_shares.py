@@ -260,3 +260,33 @@ def test_same_shares_compares_whole_mappings_once_per_pass_and_falls_back_per_se
     moved.share_usd_per_t = {KEY: 1.0 + 1e-12}
     assert not equal_share_terms(moved, ref.duals)
     assert not same_shares(moved, ref.duals, product, "o", 0)
+
+
+def test_one_share_mapping_equals_itself(share_plan, monkeypatch):
+    """The share-term mapping of a pass is made once per share rows and duals, bit for bit
+    (``dated_columns._DUAL_MAPS``): read twice from one solve of the kept model (as the
+    reference's pass and a closure's re-solve without a pivot read it), the same object,
+    non-empty, equal to the mapping made afresh; ``equal_share_terms`` of it and itself is
+    True, as ``==`` of two equal copies is."""
+    from borderflow.data.memo import ByIdentity
+    from borderflow.model import dated_columns
+    from borderflow.model.column_generation import pricing_inputs
+    from borderflow.model.dated_reuse import equal_share_terms
+    from borderflow.pipeline import solve_session
+    from borderflow.sweeps import ModelCache
+
+    cache = ModelCache()
+    cache.setup()
+    kept, _ = cache.model(share_plan.structures[share_plan.entry("baseline").structure])
+    m = kept.prepared
+    graph = pricing_inputs(m.net)[0]
+    m.session.restart_from(kept.basis)
+    solve_session(m.session, m.built, m.net)
+    first = dated_columns.read_dated_duals(m.session, m.built, m.net, graph)[0]
+    again = dated_columns.read_dated_duals(m.session, m.built, m.net, graph)[0]
+    assert first.share_usd_per_t and again.share_usd_per_t is first.share_usd_per_t
+    monkeypatch.setattr(dated_columns, "_DUAL_MAPS", ByIdentity(size=9))
+    new = dated_columns.read_dated_duals(m.session, m.built, m.net, graph)[0]
+    assert new.share_usd_per_t is not first.share_usd_per_t
+    assert new.share_usd_per_t == first.share_usd_per_t
+    assert equal_share_terms(again, first) and equal_share_terms(new, first)
