@@ -48,7 +48,7 @@ those scenarios before solving (:func:`borderflow.dispatch.check_surprises`).
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -60,6 +60,18 @@ from .rolling import column_days
 #: :attr:`SolveSummary.method` of a realistic dispatch
 METHOD = ("realistic dispatch: {plans} plans, each on the calendar known on its day "
           "(a policy simulation, not an optimum)")
+
+#: warm dual-simplex iterations a plan may take before it is solved again from nothing by
+#: IPX with crossover (:func:`solve_informed`); a count, never a time, so the policy is
+#: deterministic. Above every warm plan of boten-2021 (its plans 1-2 take 56,716 together,
+#: one more than 30,000) and of the 30-day winter copies (at most 15,937), so their runs are
+#: unchanged; the 52-day winter run's plan of 22 Dec 2021 (railway ramping) is the one it is
+#: for (docs/validation.md, session 23).
+WARM_ITERATION_LIMIT = 60_000
+
+#: appended to :data:`METHOD` when some plans were solved from nothing
+RESTARTED = ("; {restarts} of them solved from nothing by IPX with crossover after "
+             "{limit:,} warm dual-simplex iterations")
 
 
 @dataclass(frozen=True)
@@ -110,6 +122,9 @@ class Dispatch:
     floors: list = None
     """Per :class:`Floor` given, ``(cols, pre_news_values)`` of its columns in its window
     (the plan before the news); the floor is ``share`` x the value."""
+    restarted: tuple = ()
+    """Plan numbers (1 onwards) solved from nothing by IPX after the warm simplex reached
+    its iteration limit."""
 
 
 def bounds_of(session: HighsSession) -> Bounds:
@@ -119,17 +134,22 @@ def bounds_of(session: HighsSession) -> Bounds:
 
 
 def solve_informed(session: HighsSession, periods: dict, plans: list[Plan],
-                   real: Bounds, on_plan=None, held=None, floors=()) -> Dispatch:
+                   real: Bounds, on_plan=None, held=None, floors=(),
+                   warm_iteration_limit: int | None = None) -> Dispatch:
     """Simulate the realistic dispatch of ``session``'s dated model (module docstring).
 
     Plan 0 must already be solved in ``session`` (its HiGHS instance holds the first plan's
     bounds and optimal basis: :func:`borderflow.dispatch.realistic_solve` solves it the way any
     dated model is solved, exact windows from 30 days on). Each later plan fixes the columns of
     the days before its first day at their committed values, sets its knowledge state's
-    bounds on the rest, and re-solves by the simplex warm from the previous plan's basis. Each
-    plan sees to the end of the modelled days (the run-out tail included), so the only
-    difference from foresight is what is known. On return the session's HiGHS instance holds
-    the ``real`` bounds again (its basis is the last plan's).
+    bounds on the rest, and re-solves by the simplex warm from the previous plan's basis. A
+    plan whose warm simplex reaches ``warm_iteration_limit`` iterations is solved again from
+    nothing by IPX with crossover (the same LP, so an optimum of the same knowledge state,
+    possibly another optimal vertex); the rule depends on the LP and the iteration count
+    only, never on time, so the policy is deterministic. Each plan sees to the end of the
+    modelled days (the run-out tail included), so the only difference from foresight is what
+    is known. On return the session's HiGHS instance holds the ``real`` bounds again (its
+    basis is the last plan's).
 
     Parameters
     ----------
@@ -150,12 +170,15 @@ def solve_informed(session: HighsSession, periods: dict, plans: list[Plan],
     floors : sequence of Floor, optional
         Drivers who keep coming (module docstring); each ``news_day`` must be a plan's
         ``first_day`` after day 0.
+    warm_iteration_limit : int, optional
+        Warm dual-simplex iterations before a plan is solved from nothing by IPX; ``None``:
+        :data:`WARM_ITERATION_LIMIT`.
 
     Returns
     -------
     Dispatch
         ``summary.status`` is ``simulated`` (every plan ended optimal); seconds and
-        iterations of plans 1 onwards.
+        iterations of plans 1 onwards (the abandoned warm iterations included).
 
     Raises
     ------
@@ -186,6 +209,9 @@ def solve_informed(session: HighsSession, periods: dict, plans: list[Plan],
         cols = fl.cols[(day[fl.cols] >= fl.first_day) & (day[fl.cols] < fl.end_day)]
         kept.append([cols, None])
     h.setOptionValue("solver", "simplex")  # warm from the previous plan's basis
+    restarted = []
+    if warm_iteration_limit is None:
+        warm_iteration_limit = WARM_ITERATION_LIMIT
     try:
         for j, plan in enumerate(plans[1:], start=1):
             if on_plan is not None:
@@ -209,11 +235,13 @@ def solve_informed(session: HighsSession, periods: dict, plans: list[Plan],
             # HiGHS compares time_limit with the instance's total run time: this plan's alone
             h.setOptionValue("time_limit", float(session.options.time_limit_s) + h.getRunTime())
             t0 = time.perf_counter()
-            run_highs(h, session.options.log)
+            its, status, termination = _solve_plan(h, session.options.log, warm_iteration_limit)
             seconds += time.perf_counter() - t0
-            status, termination = status_of(h)
+            iterations += its
+            if status == "restarted":
+                restarted.append(j)
+                status, termination = status_of(h)
             info = h.getInfo()
-            iterations += int(info.simplex_iteration_count + max(info.ipm_iteration_count, 0))
             if status != "optimal":
                 raise_for_status(_summary(session, status, termination, None, seconds,
                                           iterations, j + 1),
@@ -226,13 +254,52 @@ def solve_informed(session: HighsSession, periods: dict, plans: list[Plan],
             x[keep] = np.asarray(sol.col_value)[keep]
             duals = np.asarray(sol.row_dual, dtype=float).copy()
     finally:
+        h.setOptionValue("solver", "simplex")
+        h.setOptionValue("simplex_iteration_limit", _NO_LIMIT)
         h.changeColsBounds(n_cols, every_col, real.col_lower.copy(), real.col_upper.copy())
         h.changeRowsBounds(n_rows, every_row, real.row_lower.copy(), real.row_upper.copy())
     objective = float(cost @ x + lp.offset)
     summary = _summary(session, "simulated", "every plan Optimal (realistic dispatch)",
                        objective, seconds, iterations, len(plans))
+    if restarted:
+        summary = replace(summary, method=summary.method + RESTARTED.format(
+            restarts=len(restarted), limit=warm_iteration_limit))
     return Dispatch(x=x, duals=duals, plan_objectives=objectives, summary=summary,
-                    floors=[(c, v if v is not None else np.zeros(len(c))) for c, v in kept])
+                    floors=[(c, v if v is not None else np.zeros(len(c))) for c, v in kept],
+                    restarted=tuple(restarted))
+
+
+_NO_LIMIT = 2147483647  # HiGHS's default simplex_iteration_limit (kHighsIInf)
+
+
+def _solve_plan(h, log: bool, limit: int) -> tuple[int, str, str]:
+    """Solve the plan LP held by ``h``: the dual simplex warm from the basis ``h`` holds, at
+    most ``limit`` iterations; if it stops there, the same LP from nothing by IPX with
+    crossover (HiGHS's simplex cleans up after it). Returns ``(iterations of both,
+    status, termination)``, the status ``restarted`` when IPX solved it (then read
+    :func:`status_of`)."""
+    h.setOptionValue("solver", "simplex")
+    h.setOptionValue("simplex_iteration_limit", int(limit))
+    try:
+        run_highs(h, log)
+    finally:
+        h.setOptionValue("simplex_iteration_limit", _NO_LIMIT)
+    info = h.getInfo()
+    its = int(info.simplex_iteration_count + max(info.ipm_iteration_count, 0))
+    status, termination = status_of(h)
+    if status != "iteration_limit":
+        return its, status, termination
+    h.clearSolver()  # from nothing: IPX does not start from the abandoned basis
+    h.setOptionValue("solver", "ipm")
+    h.setOptionValue("run_crossover", "on")
+    try:
+        run_highs(h, log)
+    finally:
+        h.setOptionValue("solver", "simplex")  # the next plan warm from IPX's basis
+    info = h.getInfo()
+    its += int(info.simplex_iteration_count + max(info.ipm_iteration_count, 0)
+               + max(info.crossover_iteration_count, 0))
+    return its, "restarted", ""
 
 
 def _summary(session: HighsSession, status: str, termination: str, objective: float | None,
