@@ -235,12 +235,12 @@ def solve_informed(session: HighsSession, periods: dict, plans: list[Plan],
             # HiGHS compares time_limit with the instance's total run time: this plan's alone
             h.setOptionValue("time_limit", float(session.options.time_limit_s) + h.getRunTime())
             t0 = time.perf_counter()
-            its, status, termination = _solve_plan(h, session.options.log, warm_iteration_limit)
+            its, again = _solve_plan(h, session.options.log, warm_iteration_limit)
             seconds += time.perf_counter() - t0
             iterations += its
-            if status == "restarted":
+            if again:
                 restarted.append(j)
-                status, termination = status_of(h)
+            status, termination = status_of(h)
             info = h.getInfo()
             if status != "optimal":
                 raise_for_status(_summary(session, status, termination, None, seconds,
@@ -254,8 +254,6 @@ def solve_informed(session: HighsSession, periods: dict, plans: list[Plan],
             x[keep] = np.asarray(sol.col_value)[keep]
             duals = np.asarray(sol.row_dual, dtype=float).copy()
     finally:
-        h.setOptionValue("solver", "simplex")
-        h.setOptionValue("simplex_iteration_limit", _NO_LIMIT)
         h.changeColsBounds(n_cols, every_col, real.col_lower.copy(), real.col_upper.copy())
         h.changeRowsBounds(n_rows, every_row, real.row_lower.copy(), real.row_upper.copy())
     objective = float(cost @ x + lp.offset)
@@ -269,37 +267,35 @@ def solve_informed(session: HighsSession, periods: dict, plans: list[Plan],
                     restarted=tuple(restarted))
 
 
-_NO_LIMIT = 2147483647  # HiGHS's default simplex_iteration_limit (kHighsIInf)
-
-
-def _solve_plan(h, log: bool, limit: int) -> tuple[int, str, str]:
+def _solve_plan(h, log: bool, limit: int) -> tuple[int, bool]:
     """Solve the plan LP held by ``h``: the dual simplex warm from the basis ``h`` holds, at
     most ``limit`` iterations; if it stops there, the same LP from nothing by IPX with
-    crossover (HiGHS's simplex cleans up after it). Returns ``(iterations of both,
-    status, termination)``, the status ``restarted`` when IPX solved it (then read
-    :func:`status_of`)."""
+    crossover (HiGHS's simplex cleans up after it). Returns ``(iterations of both, whether
+    IPX solved it)``; read the outcome with :func:`status_of`. HiGHS's iteration limit and
+    crossover option are restored; its solver is left at the simplex, so that the next plan
+    starts warm from this plan's basis."""
+    before = {name: h.getOptionValue(name)[1]
+              for name in ("simplex_iteration_limit", "run_crossover")}
     h.setOptionValue("solver", "simplex")
     h.setOptionValue("simplex_iteration_limit", int(limit))
     try:
         run_highs(h, log)
-    finally:
-        h.setOptionValue("simplex_iteration_limit", _NO_LIMIT)
-    info = h.getInfo()
-    its = int(info.simplex_iteration_count + max(info.ipm_iteration_count, 0))
-    status, termination = status_of(h)
-    if status != "iteration_limit":
-        return its, status, termination
-    h.clearSolver()  # from nothing: IPX does not start from the abandoned basis
-    h.setOptionValue("solver", "ipm")
-    h.setOptionValue("run_crossover", "on")
-    try:
+        info = h.getInfo()
+        its = int(info.simplex_iteration_count + max(info.ipm_iteration_count, 0))
+        if status_of(h)[0] != "iteration_limit":
+            return its, False
+        h.setOptionValue("simplex_iteration_limit", before["simplex_iteration_limit"])
+        h.clearSolver()  # from nothing: IPX does not start from the abandoned basis
+        h.setOptionValue("solver", "ipm")
+        h.setOptionValue("run_crossover", "on")
         run_highs(h, log)
+        info = h.getInfo()
+        return its + int(info.simplex_iteration_count + max(info.ipm_iteration_count, 0)
+                         + max(info.crossover_iteration_count, 0)), True
     finally:
-        h.setOptionValue("solver", "simplex")  # the next plan warm from IPX's basis
-    info = h.getInfo()
-    its += int(info.simplex_iteration_count + max(info.ipm_iteration_count, 0)
-               + max(info.crossover_iteration_count, 0))
-    return its, "restarted", ""
+        for name, value in before.items():
+            h.setOptionValue(name, value)
+        h.setOptionValue("solver", "simplex")
 
 
 def _summary(session: HighsSession, status: str, termination: str, objective: float | None,
