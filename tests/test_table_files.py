@@ -35,10 +35,12 @@ def _made_kept() -> dict:
 def fresh():
     table_files._KEPT.clear()
     table_files._LINES.clear()
+    table_files._CODES.clear()
     table_files.COUNTS.update(made=0, kept=0, lines_kept=0, lines_made=0)
     yield
     table_files._KEPT.clear()
     table_files._LINES.clear()
+    table_files._CODES.clear()
 
 
 @pytest.mark.parametrize("change", [
