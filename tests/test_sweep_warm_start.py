@@ -151,3 +151,75 @@ def test_a_two_worker_sweep_with_starts_writes_the_tables_of_one_without(plan, t
     assert (a["routing"] == "certified").all() and len(a) == len(plan.names())
     built = [t for t in with_starts.timings.values() if t["model_built"]]
     assert built and all(t["setup_cpu_s"] > 0 for t in built)
+
+
+def _deep_equal(x, y) -> bool:
+    """Two search results of a kept pass equal, value by value (arrays exactly)."""
+    if type(x) is not type(y):
+        return False
+    if isinstance(x, (tuple, list)):
+        return len(x) == len(y) and all(_deep_equal(u, v) for u, v in zip(x, y))
+    if isinstance(x, np.ndarray):
+        return x.dtype == y.dtype and x.shape == y.shape and np.array_equal(x, y)
+    if isinstance(x, float) and x != x:
+        return y != y
+    return bool(x == y)
+
+
+def _started_pass(structure, start, monkeypatch) -> tuple:
+    """A worker started from ``start``: its kept pass and its pricing pass's stats."""
+    import borderflow.model.dated_columns as dated_columns
+
+    stats, price = [], dated_columns.price_dated_model
+
+    def counted(*args, **kwargs):
+        found = price(*args, **kwargs)
+        stats.append(dict(found.result.stats))
+        return found
+
+    monkeypatch.setattr(dated_columns, "price_dated_model", counted)
+    other = ModelCache()
+    other.setup()
+    kept, made = other.model(structure, start)
+    monkeypatch.undo()
+    assert made and len(stats) == 1
+    return kept.priced, stats[0]
+
+
+def test_a_started_worker_takes_its_kept_pass_from_the_builders(plan, built, monkeypatch):
+    """The start carries the builder's kept pricing pass: the started worker's pass reuses
+    every search of it (none searched again: the same LP and basis, the same duals), and its
+    kept pass is the builder's, search by search; a start whose pricing graph differs in one
+    number is not reused (every search made again), and gives the same pass all the same."""
+    cache, start = built
+    structure = plan.structures[plan.entry("baseline").structure]
+    mine = cache.model(structure)[0].priced
+    assert start.priced is not None and mine is not None
+    got, stats = _started_pass(structure, start, monkeypatch)
+    assert stats.get("reused") == len(mine.searches) and stats.get("searched") == 0
+    assert got.searches.keys() == mine.searches.keys()
+    assert all(_deep_equal(got.searches[k], mine.searches[k]) for k in mine.searches)
+    assert got.graph is not start.priced.graph  # the worker's own graph object
+    content = dict(start.priced.graph)
+    content["hours"] = content["hours"] + np.where(np.arange(len(content["hours"])) == 0,
+                                                   1e-9, 0.0)
+    tampered = replace(start, priced=replace(start.priced, graph=tuple(content.items())))
+    again, stats = _started_pass(structure, tampered, monkeypatch)
+    assert not stats.get("reused") and stats.get("searched") == len(mine.searches)
+    assert all(_deep_equal(again.searches[k], mine.searches[k]) for k in mine.searches)
+
+
+def test_graph_content_compares_arrays_exactly():
+    """:func:`same_content`: equal arrays and fields; another dtype, shape, value or name
+    differs."""
+    from borderflow.sweeps.warm_start import same_content
+
+    a = (("ids", ("x", "y")), ("hours", np.array([1.0, 2.0])))
+    assert same_content(a, (("ids", ("x", "y")), ("hours", np.array([1.0, 2.0]))))
+    for b in ((("ids", ("x", "z")), ("hours", np.array([1.0, 2.0]))),
+              (("ids", ("x", "y")), ("hours", np.array([1.0, 2.5]))),
+              (("ids", ("x", "y")), ("hours", np.array([1, 2]))),
+              (("ids", ("x", "y")), ("hours", np.array([1.0, 2.0, 3.0]))),
+              (("ids", ("x", "y")), ("cost", np.array([1.0, 2.0]))),
+              (("ids", ("x", "y")),)):
+        assert not same_content(a, b)

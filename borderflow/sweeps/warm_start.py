@@ -11,6 +11,14 @@ dated structure: that worker keeps the model it built) and every other worker re
 (a few MB) and only assembles the model over those routes, sets the basis and makes the
 kept pricing pass (:meth:`~borderflow.sweeps.worker.ModelCache.model` with ``start``).
 
+That pass is the builder's own, searched again only where it must be: the start carries the
+builder's kept pass (:attr:`WarmStart.priced`, its pricing graph as the graph's content), and
+the started worker's pass takes each search's result from it where the search's inputs are bit
+for bit the builder's (:class:`~borderflow.model.dated_reuse.Reuse`: the same LP restarted
+from the same basis gives the same duals, so usually every search; 0.6-0.9 CPU s of its
+setup), once the graph it would price on is the one the builder priced on, array by array
+(:meth:`WarmStart.reference_pass`). The kept pass is the one a full pass makes.
+
 The model assembled over the same routes is the same LP (the same columns and rows in the
 same order: :func:`borderflow.pipeline.assemble` is deterministic), and every scenario
 restarts from the basis (``HighsSession.restart_from``), so a worker started from a
@@ -22,7 +30,7 @@ restarts from the basis (``HighsSession.restart_from``), so a worker started fro
 from __future__ import annotations
 
 import pickle
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 
 import highspy
 import numpy as np
@@ -54,6 +62,9 @@ class WarmStart:
         The reference's solve (its pricing and labels read it).
     solver : str
         HiGHS's ``solver`` option after the setup (the warm re-solves' algorithm).
+    priced : ReferencePricing or None
+        The builder's kept reference pricing pass, its ``graph`` replaced by the graph's
+        content (:func:`graph_content`); ``None``: the started worker searches in full.
     """
 
     key: str
@@ -62,6 +73,7 @@ class WarmStart:
     row_status: np.ndarray
     reference: SolveSummary
     solver: str
+    priced: object = None
 
     @property
     def routes(self) -> RouteSet:
@@ -73,6 +85,14 @@ class WarmStart:
         """Whether the basis has one status per column and row of ``session``'s model."""
         return (len(self.col_status) == session.highs.getNumCol()
                 and len(self.row_status) == session.highs.getNumRow())
+
+    def reference_pass(self, graph):
+        """The builder's kept pricing pass over ``graph`` (the started worker's pricing
+        graph) for reuse, or ``None`` if there is none or ``graph``'s content is not the one
+        it was made on (array by array, exactly)."""
+        if self.priced is None or not same_content(self.priced.graph, graph_content(graph)):
+            return None
+        return replace(self.priced, graph=graph)
 
     def nbytes(self) -> int:
         """Its size as sent to a worker (pickled bytes)."""
@@ -87,10 +107,36 @@ def from_kept(key: str, kept) -> WarmStart | None:
         return None
     solver = p.session.highs.getOptionValue("solver")
     solver = solver[-1] if isinstance(solver, tuple) else solver  # (status, value)
+    priced = kept.priced
+    if priced is not None:  # the graph as its arrays: the receiver checks them, uses its own
+        priced = replace(priced, graph=graph_content(priced.graph))
     return WarmStart(key=key, packed=pack(p.routes),
                      col_status=np.fromiter(map(int, kept.basis.col_status), dtype=np.int8),
                      row_status=np.fromiter(map(int, kept.basis.row_status), dtype=np.int8),
-                     reference=kept.reference, solver=str(solver))
+                     reference=kept.reference, solver=str(solver), priced=priced)
+
+
+def graph_content(graph) -> tuple:
+    """A pricing graph's compared fields (node and arc ids, arrays), in field order: what its
+    searches read (its private look-ups are made from them)."""
+    return tuple((f.name, getattr(graph, f.name)) for f in fields(graph) if f.compare)
+
+
+def same_content(a: tuple, b: tuple) -> bool:
+    """Whether two :func:`graph_content` tuples are equal: the same names, each array of the
+    same dtype, shape and values (NaN nowhere expected: compared as ``==``), each other field
+    ``==``."""
+    if len(a) != len(b):
+        return False
+    for (na, va), (nb, vb) in zip(a, b):
+        if na != nb or isinstance(va, np.ndarray) != isinstance(vb, np.ndarray):
+            return False
+        if isinstance(va, np.ndarray):
+            if va.dtype != vb.dtype or va.shape != vb.shape or not np.array_equal(va, vb):
+                return False
+        elif va != vb:
+            return False
+    return True
 
 
 #: the route set's tables (its ``stats`` is a small dict, sent as it is)

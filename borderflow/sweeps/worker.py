@@ -195,7 +195,7 @@ class ModelCache(WorkerPlugin):
         basis = basis_of(start)
         p.session.resume_warm(start.solver)
         model = KeptModel(p, basis, start.reference)
-        model.priced = reference_pricing(p, start.reference, basis, structure)
+        model.priced = reference_pricing(p, start.reference, basis, structure, start)
         return model
 
     def model(self, structure: Structure, start: WarmStart | None = None
@@ -277,7 +277,7 @@ def reference_priced(model: Prepared, reference: SolveSummary,
 
 
 def reference_pricing(model: Prepared, reference: SolveSummary, basis,
-                      structure: Structure):
+                      structure: Structure, start: WarmStart | None = None):
     """The priced reference's pricing pass, kept for reuse by its scenarios
     (:class:`~borderflow.model.dated_reuse.ReferencePricing`; ``None`` where the reference is
     not priced, or has stock at origins, whose searches are not reused).
@@ -285,7 +285,12 @@ def reference_pricing(model: Prepared, reference: SolveSummary, basis,
     The reference is solved once more from ``basis`` as every scenario is (restarted, then
     warm): its duals are then bit for bit those of a scenario whose re-solve makes no pivot
     (the same basis, factorised the same way), which is what lets such a scenario reuse every
-    search its closure does not reach."""
+    search its closure does not reach.
+
+    ``start``: the :class:`~borderflow.sweeps.warm_start.WarmStart` this model was assembled
+    from: the pass reuses each search of the builder's pass whose inputs are bit for bit its
+    own (:class:`~borderflow.model.dated_reuse.Reuse`; none skipped by a bound), so it is the
+    pass a full one makes, without searching again what the builder searched."""
     if not_priced(model, reference):
         return None
     from borderflow.model.dated_columns import price_dated_model
@@ -293,8 +298,10 @@ def reference_pricing(model: Prepared, reference: SolveSummary, basis,
     model.session.restart_from(basis)
     try:
         model.session.solve(load=False)
-        found = price_dated_model(model.session, model.built, model.net,
-                                  structure.pricing, pricing_inputs(model.net), keep=True)
+        inputs = pricing_inputs(model.net)
+        sent = start.reference_pass(inputs[0]) if start is not None else None
+        found = price_dated_model(model.session, model.built, model.net, structure.pricing,
+                                  inputs, keep=True, reference=sent, skip=False)
     except (SolverError, PricingLimitError):  # nothing to reuse: scenarios search in full
         return None
     return found.reference
