@@ -288,6 +288,7 @@ def run_scenario(tables: InputTables, scenario: Scenario | None = None,
             model.session, model.built, model.net, bound or summary,
             lambda: solve_session(model.session, model.built, model.net, rolling, progress),
             progress, lag=lag, keep=keep, foresight_why=bound_why)
+        bound = None  # its route flows are read: let them go before the results
     model, summary, routing = generate_columns(model, summary, options, progress,
                                                extra_constraints=extra_constraints,
                                                keep_input=False)
