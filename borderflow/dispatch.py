@@ -1,24 +1,26 @@
 """Realistic dispatch of a dated run: the pipeline stage that turns a built model and its
 scenario's announcements into a policy simulation (:mod:`borderflow.solvers.informed`).
 
-:func:`realistic_solve` takes the perfect-foresight solve as the bound
-(``foresight_objective_usd``), then simulates the dispatcher who plans on day 0 and re-plans
-on every day news arrives (:func:`borderflow.model.information.decision_days`) with the
-calendar as announced by then, and loads the committed decisions into the model (the results,
-the verifier and the run folder then describe the policy). :func:`check_surprises` refuses,
-before solving, a surprise the model cannot represent: a crossing passed *before* a route's
-queue gate that closes or throttles with trucks already committed toward it. Both take the
-reaction lag (:mod:`borderflow.behaviour`): trucks loaded in the ``lag`` days after news of a
-gate follow the plan made before it; and the drivers who keep coming after it
-(:func:`keep_coming_floors`): a share of the trucks that plan had loaded toward a closed or
-throttled gate are still dispatched to it for ``keep_coming_days`` more days (a gate's own
-window if ``behaviour.csv`` gives it one).
+:func:`realistic_solve` takes the perfect-foresight optimum of the same routes as the bound
+(``foresight_objective_usd``; by default solved on the aggregated-streams LP,
+:func:`aggregated_bound`, before the per-pair model the plans need is built), then simulates
+the dispatcher who plans on day 0 and re-plans on every day news arrives
+(:func:`borderflow.model.information.decision_days`) with the calendar as announced by then,
+and loads the committed decisions into the model (the results, the verifier and the run folder
+then describe the policy). :func:`check_surprises` refuses, before solving, a surprise the
+model cannot represent: a crossing passed *before* a route's queue gate that closes or
+throttles with trucks already committed toward it. Both take the reaction lag
+(:mod:`borderflow.behaviour`): trucks loaded in the ``lag`` days after news of a gate follow
+the plan made before it; and the drivers who keep coming after it (:func:`keep_coming_floors`):
+a share of the trucks that plan had loaded toward a closed or throttled gate are still
+dispatched to it for ``keep_coming_days`` more days (a gate's own window if ``behaviour.csv``
+gives it one).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -26,7 +28,9 @@ import pandas as pd
 from borderflow.model.formulation import bound_updates, column_periods
 from borderflow.model.information import (check_lag_conflicts, decision_days, held_until,
                                           keep_coming_windows, known_scenario)
+from borderflow.model.fifo import repair_fifo
 from borderflow.model.network import with_scenario
+from borderflow.model.streams import pair_view
 from borderflow.solvers.highs import SolveSummary
 from borderflow.solvers.informed import Floor, Plan, bounds_of, solve_informed
 from borderflow.unwarned import unwarned_transit
@@ -34,6 +38,64 @@ from borderflow.unwarned import unwarned_transit
 #: columns of the run folder's ``keep_coming`` table (:func:`keep_coming_table`)
 KEEP_COLUMNS = ["crossing_id", "direction", "news_date", "route_id", "product_id", "period",
                 "pre_news_flow_t", "floor_t"]
+
+
+#: :attr:`ForesightBound.lp` of a bound solved on the per-pair model the plans are solved on
+PER_PAIR_BOUND = "the per-pair LP the plans are solved on ({why})"
+
+#: :attr:`ForesightBound.lp` of a bound solved on the aggregated-streams LP
+AGGREGATED_BOUND = ("the aggregated-streams LP of the same routes and real calendar (the "
+                    "foresight run's; its first-in-first-out split per pair passed every "
+                    "per-pair row, largest violation {violation:.1e} t, so its optimum is the "
+                    "per-pair LP's); a bound because the policy's dispatch is a feasible "
+                    "solution of that LP")
+
+
+@dataclass(frozen=True)
+class ForesightBound:
+    """The perfect-foresight optimum a realistic dispatch reports as its bound."""
+
+    summary: SolveSummary
+    """The solve; ``objective_usd`` is the bound, its seconds and iterations are counted in
+    the realistic run's."""
+    flows: pd.Series
+    """Tonnes of each route flow in the foresight optimum, by key ``(route_id, product_id,
+    period)`` (what the unwarned-transit table reads)."""
+    lp: str
+    """Which LP it was solved on, in words (the summary's ``foresight_bound_lp``)."""
+
+
+def route_flow_tonnes(session, built) -> pd.Series:
+    """The nonzero route flows of ``session``'s current HiGHS solution, tonnes by key
+    ``(route_id, product_id, period)`` (a flow that is no HiGHS column: 0, left out)."""
+    cols = session.columns_of(built.model.route_flow)[
+        built.flows["f"].to_numpy(dtype=np.int64)]
+    x = np.asarray(session.highs.getSolution().col_value, dtype=float)
+    values = np.where(cols >= 0, x[np.maximum(cols, 0)] if len(x) else 0.0, 0.0)
+    keys = built.flows.loc[values != 0, ["route_id", "product_id", "period"]]
+    return pd.Series(values[values != 0], index=pd.MultiIndex.from_frame(
+        keys.astype({"period": np.int64})))
+
+
+def aggregated_bound(net, built, session, summary: SolveSummary
+                     ) -> tuple[ForesightBound | None, str]:
+    """The bound of a realistic dispatch from the aggregated-streams LP of its routes, solved
+    with foresight (``summary``; values loaded into ``built``'s Pyomo model), and ``""``; or
+    ``None`` and why, in words, where the foresight run would fall back to per pair
+    (:func:`borderflow.pipeline.disaggregated`: the LP wrote cargo off before its deadline, or the
+    first-in-first-out split failed). Summing a per-pair solution over each stream gives an
+    aggregated one of the same cost, and a split that passes gives a per-pair solution of the
+    aggregated cost (:mod:`borderflow.model.streams`): the two optima are then equal, so the bound
+    is exactly the per-pair foresight optimum. The Pyomo values may be changed (a repair's
+    write-offs): the model is the caller's to drop."""
+    flows = route_flow_tonnes(session, built)  # before a repair changes anything
+    if repair_fifo(built) is not None:
+        return None, "the aggregated LP wrote cargo off before its deadline"
+    split = pair_view(net, built)[1]
+    if split is None or not split.passed:
+        return None, "the first-in-first-out split of the aggregated LP failed"
+    return ForesightBound(summary=summary, flows=flows,
+                          lp=AGGREGATED_BOUND.format(violation=split.max_violation_t)), ""
 
 
 def keep_coming_floors(net, built, session, lag: int, keep) -> tuple[list, pd.DataFrame]:
@@ -128,11 +190,14 @@ def check_surprises(net, built, reaction_lag_days: int = 0, keep_coming_days: in
                         keep_coming_days_by_gate)
 
 
-def realistic_solve(session, built, net, foresight: SolveSummary, solve_first,
-                    on_progress=None, lag=None, keep=None) -> tuple[SolveSummary,
+def realistic_solve(session, built, net, foresight, solve_first,
+                    on_progress=None, lag=None, keep=None,
+                    foresight_why: str = "") -> tuple[SolveSummary,
                                                                    pd.DataFrame, pd.DataFrame]:
-    """Simulate the realistic dispatch of ``built`` (its session holds the real calendar and
-    was just solved with foresight: ``foresight``); load the policy into the Pyomo model.
+    """Simulate the realistic dispatch of ``built`` (its session holds the real calendar;
+    ``foresight`` is the bound, solved on another LP, or a :class:`SolveSummary` of the
+    session's own foresight solve, which it then holds); load the policy into the Pyomo
+    model.
 
     Parameters
     ----------
@@ -140,8 +205,9 @@ def realistic_solve(session, built, net, foresight: SolveSummary, solve_first,
     built : BuiltModel
     net : FreightNetwork
         The real scenario's network.
-    foresight : SolveSummary
-        The perfect-foresight solve of the same model (its objective is the bound).
+    foresight : ForesightBound or SolveSummary
+        The perfect-foresight optimum of the same routes (:func:`aggregated_bound`), or the
+        summary of ``session``'s own foresight solve (its solution in HiGHS now).
     solve_first : callable
         ``solve_first()`` solves ``session`` as the run solves any dated model (exact windows
         from 30 days on): plan 0, on the calendar known on day 0.
@@ -152,15 +218,18 @@ def realistic_solve(session, built, net, foresight: SolveSummary, solve_first,
     keep : KeepComing, optional
         The drivers who keep coming (:func:`borderflow.behaviour.keep_coming`); ``None``:
         nobody.
+    foresight_why : str
+        Why the bound was solved on the per-pair model (``foresight`` a summary), in words.
 
     Returns
     -------
     (SolveSummary, DataFrame, DataFrame)
         ``status`` ``simulated``, ``dispatch`` ``realistic``, ``exact`` False,
-        ``foresight_objective_usd`` the bound (solved without the unwarned-transit
-        restriction, so a bound on the restricted policy too); times and iterations include
-        the foresight solve. The tables: ``keep_coming`` (:func:`keep_coming_table`) and
-        ``unwarned_transit`` (:mod:`borderflow.unwarned`, with the foresight tonnes).
+        ``foresight_objective_usd`` the bound (solved without the unwarned-transit restriction, so a
+        bound on the restricted policy too), ``foresight_bound_lp`` its LP, ``plan_iterations`` each
+        later plan's warm dual-simplex iterations; times and iterations include the foresight solve.
+        The tables: ``keep_coming`` (:func:`keep_coming_table`) and ``unwarned_transit``
+        (:mod:`borderflow.unwarned`, with the foresight tonnes).
     """
     scenario = net.scenario
     days = decision_days(scenario)
@@ -172,8 +241,12 @@ def realistic_solve(session, built, net, foresight: SolveSummary, solve_first,
     flow_cols = session.columns_of(built.model.route_flow)
     off = np.unique(flow_cols[transit["f"].to_numpy(dtype=np.int64)])
     off = off[off >= 0].astype(np.int32)
-    seen = np.asarray(session.highs.getSolution().col_value, dtype=float)  # foresight's
-    transit["foresight_flow_t"] = seen[flow_cols[transit["f"].to_numpy(dtype=np.int64)]]
+    if not isinstance(foresight, ForesightBound):  # the session's own foresight solve
+        foresight = ForesightBound(summary=foresight, flows=route_flow_tonnes(session, built),
+                                   lp=PER_PAIR_BOUND.format(why=foresight_why))
+    keys = pd.MultiIndex.from_frame(transit[["route_id", "product_id", "period"]].astype(
+        {"period": np.int64}))
+    transit["foresight_flow_t"] = foresight.flows.reindex(keys, fill_value=0.0).to_numpy()
 
     def exclude(b):  # the unwarned transit route-days: 0 in every plan
         b.col_lower[off] = b.col_upper[off] = 0.0
@@ -224,10 +297,12 @@ def realistic_solve(session, built, net, foresight: SolveSummary, solve_first,
                    unwarned_transit_foresight_t=float(
                        transit.drop_duplicates("f")["foresight_flow_t"].sum()),
                    dispatch="realistic", decision_periods=tuple(days),
-                   foresight_objective_usd=foresight.objective_usd,
+                   foresight_objective_usd=foresight.summary.objective_usd,
+                   foresight_bound_lp=foresight.lp,
+                   plan_iterations=tuple(out.warm_iterations),
                    reaction_lag_days=lag.days if lag is not None else 0,
                    reaction_lag_source=lag.source if lag is not None else "",
-                   solve_seconds=out.summary.solve_seconds + foresight.solve_seconds,
-                   iterations=out.summary.iterations + foresight.iterations
+                   solve_seconds=out.summary.solve_seconds + foresight.summary.solve_seconds,
+                   iterations=out.summary.iterations + foresight.summary.iterations
                    + int(start.simplex_iteration_count + max(start.ipm_iteration_count, 0))
                    ), table, transit.drop(columns="f")

@@ -31,7 +31,7 @@ from borderflow.data.errors import InputError, Problem
 from borderflow.data.loaders import InputTables
 from borderflow.data.scenario import Scenario, counterfactual, has_disruptions
 from borderflow.behaviour import keep_coming, reaction_lag
-from borderflow.dispatch import check_surprises, realistic_solve
+from borderflow.dispatch import aggregated_bound, check_surprises, realistic_solve
 from borderflow.model.column_generation import (Routing, grow, keyed_basis,
                                                 pricing_inputs)
 from borderflow.model.dated_reuse import ScenarioPasses
@@ -245,31 +245,23 @@ def run_scenario(tables: InputTables, scenario: Scenario | None = None,
     rolling = options.rolling_for(scenario.horizon.days) if dated else None
     aggregate, streams_why = options.streams_for(dated, extra_constraints is not None,
                                                  rolling is not None and not rolling.exact)
-    model = prepare(tables, scenario, routes, solver, options.max_model_gb, progress,
-                    extra_constraints=extra_constraints, aggregate=aggregate)
-    if routes.start == "seed":  # before solving: rows pricing cannot price (extra
-        # constraints, terms outside its scope) would make the seed routes the answer
-        refused = ("extra constraints are in the model: pricing does not see their duals"
-                   if model.extension is not None else outside_pricing(model))
-        if refused:
-            raise InputError(Problem("option --routes", None, None, f"seed: {refused}; the "
-                                     "seed routes would be all the run routes over: use "
-                                     "enumerate"))
-    if rolling is not None and model.extension and model.extension["variables"]:
-        if options.rolling is not None:
-            raise InputError(Problem("extra_constraints", None, None,
-                                     f"{model.extension['function']} adds variables "
-                                     f"{model.extension['variables']}: a rolling-horizon solve "
-                                     "needs the day of every variable; write rows over the "
-                                     "model's own variables or solve the whole horizon at "
-                                     "once"))
-        rolling = None  # the rule's exact windows need every variable's day: one LP instead
     realistic = options.dispatch == "realistic"
-    lag = keep = None
-    if realistic:  # before solving: a surprise the model cannot represent, a bad lag
-        lag, keep = reaction_lag(tables, scenario), keep_coming(tables, scenario)
-        _check_realistic(model, lag.days, keep.days if keep.active else 0,
-                         keep.days_by_gate if keep.active else None)
+    bound = None  # a realistic run's foresight bound solved on the aggregated LP
+    # a realistic run's bound is solved on the LP the foresight run would solve: aggregated
+    # streams where that run has them (the same optimum), dropped before the per-pair model
+    bound_aggregated, bound_why = replace(options, dispatch="foresight").streams_for(
+        dated, extra_constraints is not None, rolling is not None and not rolling.exact)
+    if realistic and bound_aggregated:
+        bound, bound_why, net, route_set = _aggregated_bound(
+            tables, scenario, options, routes, solver, rolling, progress,
+            lambda m: _checked(m, routes, rolling, options, tables, scenario))
+        release_freed_memory()  # the aggregated model let go before the per-pair one
+        model = assemble(tables, net, route_set, solver, options.max_model_gb, progress)
+        del net, route_set
+    else:
+        model = prepare(tables, scenario, routes, solver, options.max_model_gb, progress,
+                        extra_constraints=extra_constraints, aggregate=aggregate)
+    rolling, lag, keep = _checked(model, routes, rolling, options, tables, scenario)
     window_routes = None  # routes added by a window-priced start (None: not used)
     paths = None
     if dated:
@@ -279,7 +271,9 @@ def run_scenario(tables: InputTables, scenario: Scenario | None = None,
                      "asked for (--window-pricing)" if options.pricing.window_start
                      else "the default of dated runs solved by exact windows")}}
     try:
-        if paths is None or not paths["window_pricing"]["on"]:
+        if bound is not None:  # plan 0 is solved by realistic_solve
+            summary = None
+        elif paths is None or not paths["window_pricing"]["on"]:
             summary = solve_session(model.session, model.built, model.net, rolling, progress)
         else:
             model, summary, window_routes = solve_window_priced(model, rolling, options,
@@ -291,9 +285,10 @@ def run_scenario(tables: InputTables, scenario: Scenario | None = None,
     kept = transit = None
     if realistic:
         summary, kept, transit = realistic_solve(
-            model.session, model.built, model.net, summary,
+            model.session, model.built, model.net, bound or summary,
             lambda: solve_session(model.session, model.built, model.net, rolling, progress),
-            progress, lag=lag, keep=keep)
+            progress, lag=lag, keep=keep, foresight_why=bound_why)
+        bound = None  # its route flows are read: let them go before the results
     model, summary, routing = generate_columns(model, summary, options, progress,
                                                extra_constraints=extra_constraints,
                                                keep_input=False)
@@ -311,6 +306,56 @@ def run_scenario(tables: InputTables, scenario: Scenario | None = None,
               solve=summary, results=results, options=options, session=model.session,
               route_options=routes, extension=model.extension, routing=routing, paths=paths)
     return disaggregated(run, progress) or run
+
+
+def _checked(model: Prepared, routes: RouteOptions, rolling, options: RunOptions, tables,
+             scenario) -> tuple:
+    """Refuse, before solving, what ``model`` cannot be solved for (seed routes pricing
+    cannot extend, an extension's variables in a rolling solve, a realistic dispatch it
+    cannot simulate: a surprise it cannot represent, a bad lag); ``(rolling horizon to solve
+    it by or None: one LP, reaction lag, keep coming)`` (both ``None`` unless realistic)."""
+    if routes.start == "seed":  # before solving: rows pricing cannot price (extra
+        # constraints, terms outside its scope) would make the seed routes the answer
+        refused = ("extra constraints are in the model: pricing does not see their duals"
+                   if model.extension is not None else outside_pricing(model))
+        if refused:
+            raise InputError(Problem("option --routes", None, None, f"seed: {refused}; the "
+                                     "seed routes would be all the run routes over: use "
+                                     "enumerate"))
+    if rolling is not None and model.extension and model.extension["variables"]:
+        if options.rolling is not None:
+            raise InputError(Problem("extra_constraints", None, None,
+                                     f"{model.extension['function']} adds variables "
+                                     f"{model.extension['variables']}: a rolling-horizon solve "
+                                     "needs the day of every variable; write rows over the "
+                                     "model's own variables or solve the whole horizon at "
+                                     "once"))
+        rolling = None  # the rule's exact windows need every variable's day: one LP instead
+    lag = keep = None
+    if options.dispatch == "realistic":
+        lag, keep = reaction_lag(tables, scenario), keep_coming(tables, scenario)
+        _check_realistic(model, lag.days, keep.days if keep.active else 0,
+                         keep.days_by_gate if keep.active else None)
+    return rolling, lag, keep
+
+
+def _aggregated_bound(tables, scenario, options, routes, solver, rolling, progress, check):
+    """A realistic run's foresight bound on the aggregated-streams LP of its routes
+    (:func:`borderflow.dispatch.aggregated_bound`), the model checked by ``check`` and the
+    per-pair model's size before it is solved: ``(bound or None, why per pair, network,
+    route set)``; the aggregated model is let go on return (``None``: the foresight run would
+    fall back to per pair, ``why`` says why)."""
+    agg = prepare(tables, scenario, routes, solver, options.max_model_gb, progress,
+                  aggregate=True)
+    check(agg)
+    check_model_size(agg.net, agg.routes, options.max_model_gb)  # the per-pair model's
+    progress("solve", None, None, "the perfect-foresight bound on the aggregated-streams LP")
+    try:
+        summary = solve_session(agg.session, agg.built, agg.net, rolling, progress)
+    except InfeasibleError as err:
+        raise explained(err, agg.session, agg.built, agg.net) from None
+    bound, why = aggregated_bound(agg.net, agg.built, agg.session, summary)
+    return bound, why, agg.net, agg.routes
 
 
 def disaggregated(run: Run, on_progress: Progress | None = None) -> Run | None:

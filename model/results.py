@@ -384,12 +384,15 @@ def extract_results(net: FreightNetwork, routes: RouteSet, built: BuiltModel,
         class_fifo=lanes.as_dict() if lanes is not None else None,
         dispatch=str(solve_summary.get("dispatch", "foresight")),
         foresight_objective_usd=solve_summary.get("foresight_objective_usd"),
+        foresight_bound_lp=solve_summary.get("foresight_bound_lp") or None,
         value_of_foresight_usd=None if solve_summary.get("foresight_objective_usd") is None
         else objective - solve_summary["foresight_objective_usd"],
         decision_days=solve_summary.get("windows") if solve_summary.get("dispatch") ==
         "realistic" else None,
         decision_dates=[str(net.periods["label"].iloc[d])
                         for d in solve_summary.get("decision_periods", ())] or None,
+        plan_iterations=[int(n) for n in solve_summary.get("plan_iterations", ())]
+        if solve_summary.get("dispatch") == "realistic" else None,
         reaction_lag_days=solve_summary.get("reaction_lag_days"),
         reaction_lag_source=solve_summary.get("reaction_lag_source") or None,
         keep_coming_share=solve_summary.get("keep_coming_share"),

@@ -140,9 +140,16 @@ class RunSummary:
                             "tree's optimum (`borderflow reopening`)",
                        default="foresight")
     foresight_objective_usd: float | None = _f("USD", "realistic dispatch: the perfect-"
-                                                      "foresight optimum of the same model "
-                                                      "(a bound on `objective_usd`)",
+                                                      "foresight optimum of the same routes "
+                                                      "and calendar (a bound on "
+                                                      "`objective_usd`: the policy's dispatch "
+                                                      "is a feasible solution of that LP)",
                                                default=None)
+    foresight_bound_lp: str | None = _f("-", "realistic dispatch: the LP "
+                                             "`foresight_objective_usd` was solved on, in "
+                                             "words (the aggregated-streams LP, as the "
+                                             "foresight run solves it, or the per-pair LP "
+                                             "and why)", default=None)
     value_of_foresight_usd: float | None = _f("USD", "realistic dispatch: `objective_usd` "
                                                      "minus `foresight_objective_usd`, the "
                                                      "cost of not knowing the calendar ahead",
@@ -153,6 +160,12 @@ class RunSummary:
                                    default=None)
     decision_dates: list | None = _f("-", "realistic dispatch: the dates on which the "
                                           "dispatch planned", default=None)
+    plan_iterations: list | None = _f("-", "realistic dispatch: dual-simplex iterations of "
+                                           "each plan after the first (the second plan "
+                                           "first), warm from the plan before; a plan that "
+                                           "reached the warm limit and was solved again by "
+                                           "IPX (`solve_method`) counts the limit",
+                                      default=None)
     reaction_lag_days: int | None = _f("days", "realistic dispatch: days between news of a "
                                                "closure, throttle, ramp or reopening and the "
                                                "dispatch reacting to it (trucks loaded in "
@@ -199,8 +212,9 @@ class RunSummary:
                                            "to run)", default=None)
 
     #: fields of a realistic-dispatch run only (absent from a foresight run's summary)
-    REALISTIC_ONLY = ("foresight_objective_usd", "value_of_foresight_usd", "decision_days",
-                      "decision_dates", "reaction_lag_days", "reaction_lag_source",
+    REALISTIC_ONLY = ("foresight_objective_usd", "foresight_bound_lp",
+                      "value_of_foresight_usd", "decision_days", "decision_dates",
+                      "plan_iterations", "reaction_lag_days", "reaction_lag_source",
                       "keep_coming_share", "keep_coming_days", "keep_coming_days_by_gate",
                       "keep_coming_source",
                       "keep_coming_floor_t", "unwarned_transit_route_days",

@@ -125,8 +125,12 @@ class SolveSummary:
     #: ``foresight`` (the LP sees the whole calendar) or ``realistic`` (a dispatch policy
     #: re-planned as events are announced, :mod:`borderflow.solvers.informed`)
     dispatch: str = "foresight"
-    #: realistic dispatch: the perfect-foresight optimum of the same model (USD), its bound
+    #: realistic dispatch: the perfect-foresight optimum of the same model (USD), its bound,
+    #: and the LP it was solved on, in words (:func:`borderflow.dispatch.aggregated_bound`)
     foresight_objective_usd: float | None = None
+    foresight_bound_lp: str = ""
+    #: realistic dispatch: warm dual-simplex iterations of each plan after the first
+    plan_iterations: tuple = ()
     #: realistic dispatch: the days (0-based) on which a plan was made
     decision_periods: tuple = ()
     #: realistic dispatch: days between news of a gate and the dispatch reacting to it, and

@@ -63,11 +63,12 @@ METHOD = ("realistic dispatch: {plans} plans, each on the calendar known on its 
 
 #: warm dual-simplex iterations a plan may take before it is solved again from nothing by
 #: IPX with crossover (:func:`solve_informed`); a count, never a time, so the policy is
-#: deterministic. Above every warm plan of boten-2021 (its plans 1-2 take 56,716 together,
-#: one of them more than 30,000) and of the 30-day winter copies (at most 15,937), so their
-#: runs are unchanged; the 52-day winter run's plan of 22 Dec 2021 (railway ramping) is the
-#: one it is for (docs/validation.md, session 23).
-WARM_ITERATION_LIMIT = 60_000
+#: deterministic. Just above every warm plan of boten-2021 (its plans 1 and 2 take 31,167 and
+#: 25,549, session 24's ``plan_iterations``) and of the 30-day winter copies (at most 15,937),
+#: so their runs are unchanged; on the 52-day winter run it sends the plans of 22 Dec 2021
+#: (railway ramping) and 9 Jan 2022 to IPX (session 23's 60,000 spent 1,274.8 CPU s of warm
+#: iterations on the first before IPX solved it in 186.2; docs/validation.md, session 24).
+WARM_ITERATION_LIMIT = 35_000
 
 #: appended to :data:`METHOD` when some plans were solved from nothing
 RESTARTED = ("; {restarts} of them solved from nothing by IPX with crossover after "
@@ -125,6 +126,10 @@ class Dispatch:
     restarted: tuple = ()
     """Plan numbers (1 onwards) solved from nothing by IPX after the warm simplex reached
     its iteration limit."""
+    warm_iterations: tuple = ()
+    """Per plan after the first (plan 2 first), its warm dual-simplex iterations: what
+    ``warm_iteration_limit`` is compared with (a plan that reached it counts the limit;
+    IPX's iterations are not in it)."""
 
 
 def bounds_of(session: HighsSession) -> Bounds:
@@ -178,7 +183,8 @@ def solve_informed(session: HighsSession, periods: dict, plans: list[Plan],
     -------
     Dispatch
         ``summary.status`` is ``simulated`` (every plan ended optimal); seconds and
-        iterations of plans 1 onwards (the abandoned warm iterations included).
+        iterations of plans 1 onwards (the abandoned warm iterations included); each plan's
+        warm dual-simplex iterations in :attr:`Dispatch.warm_iterations`.
 
     Raises
     ------
@@ -209,7 +215,7 @@ def solve_informed(session: HighsSession, periods: dict, plans: list[Plan],
         cols = fl.cols[(day[fl.cols] >= fl.first_day) & (day[fl.cols] < fl.end_day)]
         kept.append([cols, None])
     h.setOptionValue("solver", "simplex")  # warm from the previous plan's basis
-    restarted = []
+    restarted, warm = [], []
     if warm_iteration_limit is None:
         warm_iteration_limit = WARM_ITERATION_LIMIT
     try:
@@ -235,9 +241,10 @@ def solve_informed(session: HighsSession, periods: dict, plans: list[Plan],
             # HiGHS compares time_limit with the instance's total run time: this plan's alone
             h.setOptionValue("time_limit", float(session.options.time_limit_s) + h.getRunTime())
             t0 = time.perf_counter()
-            its, again = _solve_plan(h, session.options.log, warm_iteration_limit)
+            its, again, warm_its = _solve_plan(h, session.options.log, warm_iteration_limit)
             seconds += time.perf_counter() - t0
             iterations += its
+            warm.append(warm_its)
             if again:
                 restarted.append(j)
             status, termination = status_of(h)
@@ -264,15 +271,15 @@ def solve_informed(session: HighsSession, periods: dict, plans: list[Plan],
             restarts=len(restarted), limit=warm_iteration_limit))
     return Dispatch(x=x, duals=duals, plan_objectives=objectives, summary=summary,
                     floors=[(c, v if v is not None else np.zeros(len(c))) for c, v in kept],
-                    restarted=tuple(restarted))
+                    restarted=tuple(restarted), warm_iterations=tuple(warm))
 
 
-def _solve_plan(h, log: bool, limit: int) -> tuple[int, bool]:
+def _solve_plan(h, log: bool, limit: int) -> tuple[int, bool, int]:
     """Solve the plan LP held by ``h``: the dual simplex warm from the basis ``h`` holds, at
-    most ``limit`` iterations; if it stops there, the same LP from nothing by IPX with
-    crossover (HiGHS's simplex cleans up after it). Returns ``(iterations of both, whether
-    IPX solved it)``; read the outcome with :func:`status_of`. HiGHS's iteration limit and
-    crossover option are restored; its solver is left at the simplex, so that the next plan
+    most ``limit`` iterations; if it stops there, the same LP from nothing by IPX with crossover
+    (HiGHS's simplex cleans up after it). Returns ``(iterations of both, whether IPX solved it, the
+    warm simplex's iterations)``; read the outcome with :func:`status_of`. HiGHS's iteration limit
+    and crossover option are restored; its solver is left at the simplex, so that the next plan
     starts warm from this plan's basis."""
     before = {name: h.getOptionValue(name)[1]
               for name in ("simplex_iteration_limit", "run_crossover")}
@@ -283,7 +290,7 @@ def _solve_plan(h, log: bool, limit: int) -> tuple[int, bool]:
         info = h.getInfo()
         its = int(info.simplex_iteration_count + max(info.ipm_iteration_count, 0))
         if status_of(h)[0] != "iteration_limit":
-            return its, False
+            return its, False, its
         h.setOptionValue("simplex_iteration_limit", before["simplex_iteration_limit"])
         h.clearSolver()  # from nothing: IPX does not start from the abandoned basis
         h.setOptionValue("solver", "ipm")
@@ -291,7 +298,7 @@ def _solve_plan(h, log: bool, limit: int) -> tuple[int, bool]:
         run_highs(h, log)
         info = h.getInfo()
         return its + int(info.simplex_iteration_count + max(info.ipm_iteration_count, 0)
-                         + max(info.crossover_iteration_count, 0)), True
+                         + max(info.crossover_iteration_count, 0)), True, its
     finally:
         for name, value in before.items():
             h.setOptionValue(name, value)
