@@ -94,35 +94,41 @@ def _array(graph: PricingGraph, n: int, rows: pd.DataFrame, values: np.ndarray) 
     return out
 
 
-#: the supply, market and share-term mappings of the last few passes, by their index table and
-#: their duals' bytes: a sweep scenario whose re-solve makes no pivot (and one whose duals of
-#: a family did not move) has the reference pass's mappings, made once and shared (read
-#: only, as every mapping of a :class:`DatedDuals`)
+#: the supply, market and share-term mappings of the last few passes of a sweep (``memo`` of
+#: :func:`read_dated_duals`), by their index table and their duals' bytes: a sweep scenario
+#: whose re-solve makes no pivot (and one whose duals of a family did not move) has the
+#: reference pass's mappings, made once and shared (read only, as every mapping of a
+#: :class:`DatedDuals`). A single run's passes never repeat their duals, and at 365 days
+#: these mappings are tens of MB each: kept there, they raised the run's peak by 161 MB
+#: (1,457 -> 1,618 MB, 441a04b), so a run outside a sweep keeps none
 _DUAL_MAPS = ByIdentity(size=9)
 
 
 def read_dated_duals(session, built: BuiltModel, net: FreightNetwork,
-                     graph: PricingGraph) -> tuple[DatedDuals, np.ndarray]:
+                     graph: PricingGraph, memo: bool = False) -> tuple[DatedDuals, np.ndarray]:
     """The duals of a solved dated model as prices (``<=`` rows' as non-negative numbers, as
     :func:`~borderflow.model.column_generation.read_static_duals`), its closures and queue
     parameters, and the raw HiGHS duals of its ``initial_queue_total`` rows (USD/truck, one
     per entry).
 
-    The supply, market and share-term mappings are made once per index table and duals, bit
-    for bit (:data:`_DUAL_MAPS`): the same mapping object for equal inputs, never changed by
-    a reader."""
+    With ``memo`` (a sweep's passes) the supply, market and share-term mappings are made once
+    per index table and duals, bit for bit (:data:`_DUAL_MAPS`): the same mapping object for
+    equal inputs, never changed by a reader; without it (a single run), made and not kept."""
     m, ix = built.model, built.index
     n = ix.n_periods
 
+    def kept(objects: tuple, extra, make) -> dict:
+        return _DUAL_MAPS.get(objects, extra, make) if memo else make()
+
     def keyed(table: pd.DataFrame, keys: list[str], values: np.ndarray) -> dict:
         values = np.asarray(values, dtype=float)
-        return _DUAL_MAPS.get((table,), (tuple(keys), values.tobytes()), lambda: dict(zip(
+        return kept((table,), (tuple(keys), values.tobytes()), lambda: dict(zip(
             zip(*(table[k].tolist() for k in keys)), values.tolist())))
 
     def shares(duals: np.ndarray) -> dict:
         duals, rules = np.asarray(duals, dtype=float), share_rules(net.tables)
-        return _DUAL_MAPS.get((ix.share_rows,), ("shares", duals.tobytes(), tuple(rules)),
-                              lambda: dated_share_terms(ix.share_rows, duals, rules))
+        return kept((ix.share_rows,), ("shares", duals.tobytes(), tuple(rules)),
+                    lambda: dated_share_terms(ix.share_rows, duals, rules))
 
     cap = net.capacity
     closed = _array(graph, n, cap, (cap["capacity_trucks_per_day"] <= 0).to_numpy(float)) > 0
@@ -167,7 +173,8 @@ def price_dated_model(session, built: BuiltModel, net: FreightNetwork, pricing: 
     (:class:`~borderflow.model.dated_skip.EitherSkip`; listed in ``skipped`` the same way,
     its inputs measured from that pass)."""
     graph, products = inputs
-    duals, eta = read_dated_duals(session, built, net, graph)
+    duals, eta = read_dated_duals(session, built, net, graph,
+                                  memo=keep or reference is not None)  # a sweep's pass
     options = (pricing.columns_per_pair, pricing.tolerance_usd_per_t, pricing.max_labels,
                pricing.dominance, pricing.hour_bounds)
     days = sorted(int(t) for t in set(built.unserved["period"]))

@@ -225,7 +225,7 @@ def test_a_pass_without_pivots_shares_the_reference_passs_dual_mappings(plan, ca
     def fresh(m, net, graph):
         with monkeypatch.context() as mp:  # nothing kept: every mapping made again
             mp.setattr(dated_columns, "_DUAL_MAPS", ByIdentity(size=9))
-            return read_dated_duals(m.session, m.built, net, graph)[0]
+            return read_dated_duals(m.session, m.built, net, graph, memo=True)[0]
 
     structure = plan.structures[plan.entry("baseline").structure]
     kept, _ = cache.model(structure)
@@ -237,7 +237,7 @@ def test_a_pass_without_pivots_shares_the_reference_passs_dual_mappings(plan, ca
         m.session.apply(bound_updates(m.built, net))
         m.session.restart_from(kept.basis)
         summary = solve_session(m.session, m.built, net)
-        got = read_dated_duals(m.session, m.built, net, graph)[0]
+        got = read_dated_duals(m.session, m.built, net, graph, memo=True)[0]
         new = fresh(m, net, graph)
         for field in ("supply_usd_per_t", "market_usd_per_t", "share_usd_per_t"):
             assert getattr(got, field) == getattr(new, field)
