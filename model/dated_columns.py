@@ -207,16 +207,15 @@ def price_dated_model(session, built: BuiltModel, net: FreightNetwork, pricing: 
     if stock is not None:
         supplied = pd.concat([supplied, releasable(net, built, stock.cells)],
                              ignore_index=True).drop_duplicates()
+    on = _KeySet(supplied, keys)
     for name in ("columns", "pairs"):
         table = getattr(result, name)
-        kept = table.merge(supplied, on=keys, how="left", indicator=True)["_merge"] == "both"
-        setattr(result, name, table[kept.to_numpy()].reset_index(drop=True))
+        setattr(result, name, table[on.mask(table)].reset_index(drop=True))
     result.stats["columns"] = len(result.columns)
     skipped = None
     if skipper is not None and skipper.records:
         skipped = skipped_table(skipper.records)
-        kept = skipped.merge(supplied, on=keys, how="left", indicator=True)["_merge"] == "both"
-        skipped = skipped[kept.to_numpy()].reset_index(drop=True)
+        skipped = skipped[on.mask(skipped)].reset_index(drop=True)
     initial, extra = _initial_columns(graph, products, duals, net, eta, pricing)
     if stock is not None:
         extra = pd.concat([extra, _held_columns(graph, products, net, built, stock, pricing)],
@@ -226,6 +225,32 @@ def price_dated_model(session, built: BuiltModel, net: FreightNetwork, pricing: 
         result.stats["columns"] = len(result.columns)
     return DatedPricing(result=result, initial=initial, stock=stock, reference=as_reference,
                         skipped=skipped)
+
+
+class _KeySet:
+    """Which rows of a table have their ``keys`` among the rows of ``supplied``: the mask
+    ``table.merge(supplied.drop_duplicates(), on=keys, how="left", indicator=True)["_merge"]
+    == "both"`` (a left merge keeps the table's rows in order, one each), as a set of key
+    tuples made once per pass and looked up row by row (a merge cost 10-25 ms, two or three a
+    pass). Tables or keys with a missing value take the merge itself (NaN keys match each
+    other in a merge, not in a set)."""
+
+    def __init__(self, supplied: pd.DataFrame, keys: list[str]):
+        self.supplied, self.keys = supplied, keys
+        self.exact = not supplied[keys].isna().to_numpy().any()
+        self.set = set(zip(*(supplied[k].tolist() for k in keys))) if self.exact else None
+
+    def mask(self, table: pd.DataFrame) -> np.ndarray:
+        """Boolean array: row ``i`` of ``table`` has its keys among ``supplied``'s."""
+        keys = self.keys
+        if not len(table):
+            return np.zeros(0, dtype=bool)
+        if not self.exact or table[keys].isna().to_numpy().any():
+            return (table.merge(self.supplied, on=keys, how="left", indicator=True)["_merge"]
+                    == "both").to_numpy()
+        found = self.set
+        return np.fromiter((k in found for k in zip(*(table[k].tolist() for k in keys))),
+                           dtype=bool, count=len(table))
 
 
 def _initial_columns(graph: PricingGraph, products, duals: DatedDuals, net: FreightNetwork,
