@@ -113,6 +113,10 @@ def read_dated_duals(session, built: BuiltModel, net: FreightNetwork,
     a reader."""
     m, ix = built.model, built.index
     n = ix.n_periods
+    y = np.asarray(session.highs.getSolution().row_dual, dtype=float)  # read once a pass
+
+    def row_duals(comp) -> np.ndarray:
+        return _row_duals(session, comp, y)
 
     def keyed(table: pd.DataFrame, keys: list[str], values: np.ndarray) -> dict:
         values = np.asarray(values, dtype=float)
@@ -129,22 +133,22 @@ def read_dated_duals(session, built: BuiltModel, net: FreightNetwork,
     duals = DatedDuals(
         n_periods=n,
         capacity_usd_per_truck=_array(graph, n, ix.capacity_rows, np.maximum(
-            -_row_duals(session, m.crossing_capacity), 0.0)),
+            -row_duals(m.crossing_capacity), 0.0)),
         closed=closed,
         supply_usd_per_t=keyed(ix.unserved, ["origin", "product_id", "period"],
-                               _row_duals(session, m.supply_balance)),
+                               row_duals(m.supply_balance)),
         market_usd_per_t=keyed(ix.demand_rows, ["market", "product_id", "period"],
-                               np.maximum(-_row_duals(session, m.market_demand), 0.0)),
+                               np.maximum(-row_duals(m.market_demand), 0.0)),
         priority_usd_per_truck=_array(graph, n, ix.priority_rows, np.maximum(
-            -_row_duals(session, m.priority_share), 0.0)),
+            -row_duals(m.priority_share), 0.0)),
         empty_return_share=float(ix.empty_return_share),
         empty_return_days=int(ix.empty_return_days),
         waiting_cost_usd_per_truck_day=float(net.parameters.waiting_cost_usd_per_truck_day),
         max_wait_days=int(net.max_wait_days),
         entry_usd_per_truck=entry_prices(built, session, dated=True),
-        share_usd_per_t=shares(_row_duals(session, m.destination_share))
+        share_usd_per_t=shares(row_duals(m.destination_share))
         if len(ix.share_rows) else {})
-    eta = _row_duals(session, m.initial_queue_total) if len(ix.initial) else np.zeros(0)
+    eta = row_duals(m.initial_queue_total) if len(ix.initial) else np.zeros(0)
     return duals, eta
 
 

@@ -317,3 +317,27 @@ def test_each_search_is_reused_as_the_rule_says(plan, cache, gate):
         assert any(answers) or i == 3
     assert not Reuse(kept.priced, variants[3], graph, products, options).result(
         next(pr for pr in products if pr.product_id == key[1]), key[0], key[2])
+
+
+def test_a_pass_reads_the_row_duals_once_and_the_same(plan, cache):
+    """Session 25: :func:`read_dated_duals` reads the solve's row duals once a pass and takes
+    each family's from them: bit for bit what a read per family gives (every family of the
+    dated model, and the duals and mappings made from them)."""
+    from borderflow.model.column_generation import _row_duals
+    from borderflow.model.dated_columns import _array, read_dated_duals
+
+    m, net, structure, kept = solved_closure(plan, cache, GATES[0])
+    y = np.asarray(m.session.highs.getSolution().row_dual, dtype=float)
+    for family in ("crossing_capacity", "supply_balance", "market_demand", "priority_share",
+                   "destination_share", "initial_queue_total"):
+        comp = getattr(m.built.model, family)
+        assert _row_duals(m.session, comp).tobytes() == _row_duals(m.session, comp, y).tobytes()
+    graph, ix = kept.priced.graph, m.built.index
+    duals, eta = read_dated_duals(m.session, m.built, net, graph)
+    capacity = _array(graph, ix.n_periods, ix.capacity_rows, np.maximum(
+        -_row_duals(m.session, m.built.model.crossing_capacity), 0.0))
+    assert duals.capacity_usd_per_truck.tobytes() == capacity.tobytes()
+    supply = _row_duals(m.session, m.built.model.supply_balance).tolist()
+    assert list(duals.supply_usd_per_t.values()) == supply
+    if len(ix.initial):
+        assert eta.tobytes() == _row_duals(m.session, m.built.model.initial_queue_total).tobytes()
