@@ -116,6 +116,10 @@ def read_dated_duals(session, built: BuiltModel, net: FreightNetwork,
     equal inputs, never changed by a reader; without it (a single run), made and not kept."""
     m, ix = built.model, built.index
     n = ix.n_periods
+    y = np.asarray(session.highs.getSolution().row_dual, dtype=float)  # read once a pass
+
+    def row_duals(comp) -> np.ndarray:
+        return _row_duals(session, comp, y)
 
     def kept(objects: tuple, extra, make) -> dict:
         return _DUAL_MAPS.get(objects, extra, make) if memo else make()
@@ -135,22 +139,22 @@ def read_dated_duals(session, built: BuiltModel, net: FreightNetwork,
     duals = DatedDuals(
         n_periods=n,
         capacity_usd_per_truck=_array(graph, n, ix.capacity_rows, np.maximum(
-            -_row_duals(session, m.crossing_capacity), 0.0)),
+            -row_duals(m.crossing_capacity), 0.0)),
         closed=closed,
         supply_usd_per_t=keyed(ix.unserved, ["origin", "product_id", "period"],
-                               _row_duals(session, m.supply_balance)),
+                               row_duals(m.supply_balance)),
         market_usd_per_t=keyed(ix.demand_rows, ["market", "product_id", "period"],
-                               np.maximum(-_row_duals(session, m.market_demand), 0.0)),
+                               np.maximum(-row_duals(m.market_demand), 0.0)),
         priority_usd_per_truck=_array(graph, n, ix.priority_rows, np.maximum(
-            -_row_duals(session, m.priority_share), 0.0)),
+            -row_duals(m.priority_share), 0.0)),
         empty_return_share=float(ix.empty_return_share),
         empty_return_days=int(ix.empty_return_days),
         waiting_cost_usd_per_truck_day=float(net.parameters.waiting_cost_usd_per_truck_day),
         max_wait_days=int(net.max_wait_days),
         entry_usd_per_truck=entry_prices(built, session, dated=True),
-        share_usd_per_t=shares(_row_duals(session, m.destination_share))
+        share_usd_per_t=shares(row_duals(m.destination_share))
         if len(ix.share_rows) else {})
-    eta = _row_duals(session, m.initial_queue_total) if len(ix.initial) else np.zeros(0)
+    eta = row_duals(m.initial_queue_total) if len(ix.initial) else np.zeros(0)
     return duals, eta
 
 
@@ -214,16 +218,15 @@ def price_dated_model(session, built: BuiltModel, net: FreightNetwork, pricing: 
     if stock is not None:
         supplied = pd.concat([supplied, releasable(net, built, stock.cells)],
                              ignore_index=True).drop_duplicates()
+    on = _KeySet(supplied, keys)
     for name in ("columns", "pairs"):
         table = getattr(result, name)
-        kept = table.merge(supplied, on=keys, how="left", indicator=True)["_merge"] == "both"
-        setattr(result, name, table[kept.to_numpy()].reset_index(drop=True))
+        setattr(result, name, table[on.mask(table)].reset_index(drop=True))
     result.stats["columns"] = len(result.columns)
     skipped = None
     if skipper is not None and skipper.records:
         skipped = skipped_table(skipper.records)
-        kept = skipped.merge(supplied, on=keys, how="left", indicator=True)["_merge"] == "both"
-        skipped = skipped[kept.to_numpy()].reset_index(drop=True)
+        skipped = skipped[on.mask(skipped)].reset_index(drop=True)
     initial, extra = _initial_columns(graph, products, duals, net, eta, pricing)
     if stock is not None:
         extra = pd.concat([extra, _held_columns(graph, products, net, built, stock, pricing)],
@@ -233,6 +236,32 @@ def price_dated_model(session, built: BuiltModel, net: FreightNetwork, pricing: 
         result.stats["columns"] = len(result.columns)
     return DatedPricing(result=result, initial=initial, stock=stock, reference=as_reference,
                         skipped=skipped)
+
+
+class _KeySet:
+    """Which rows of a table have their ``keys`` among the rows of ``supplied``: the mask
+    ``table.merge(supplied.drop_duplicates(), on=keys, how="left", indicator=True)["_merge"]
+    == "both"`` (a left merge keeps the table's rows in order, one each), as a set of key
+    tuples made once per pass and looked up row by row (a merge cost 10-25 ms, two or three a
+    pass). Tables or keys with a missing value take the merge itself (NaN keys match each
+    other in a merge, not in a set)."""
+
+    def __init__(self, supplied: pd.DataFrame, keys: list[str]):
+        self.supplied, self.keys = supplied, keys
+        self.exact = not supplied[keys].isna().to_numpy().any()
+        self.set = set(zip(*(supplied[k].tolist() for k in keys))) if self.exact else None
+
+    def mask(self, table: pd.DataFrame) -> np.ndarray:
+        """Boolean array: row ``i`` of ``table`` has its keys among ``supplied``'s."""
+        keys = self.keys
+        if not len(table):
+            return np.zeros(0, dtype=bool)
+        if not self.exact or table[keys].isna().to_numpy().any():
+            return (table.merge(self.supplied, on=keys, how="left", indicator=True)["_merge"]
+                    == "both").to_numpy()
+        found = self.set
+        return np.fromiter((k in found for k in zip(*(table[k].tolist() for k in keys))),
+                           dtype=bool, count=len(table))
 
 
 def _initial_columns(graph: PricingGraph, products, duals: DatedDuals, net: FreightNetwork,

@@ -124,6 +124,15 @@ class Reuse:
         self._cross = np.concatenate([[0], np.cumsum(cross)])
         self._n = n
         self._market: dict = {}
+        #: per (product_id, t): no crossing or market day changed over the days its searches
+        #: can reach (the same for every origin of the product on day t)
+        self._days_clean: dict = {}
+        #: one supply mapping for both passes (the same duals bit for bit,
+        #: ``dated_columns._DUAL_MAPS``): every search's supply dual is the reference's
+        self._same_supply = duals.supply_usd_per_t is r.supply_usd_per_t and not any(
+            v != v for v in duals.supply_usd_per_t.values())  # NaN != NaN: never reused
+        if self._closures:
+            self._closures = frozenset(self._closures)
         self._duals = duals
         #: the share mappings compared whole once for this pair of passes
         self._same_share_terms = equal_share_terms(duals, r)
@@ -151,16 +160,21 @@ class Reuse:
         else None."""
         if not self.ok:
             return None
-        key = (origin, product.product_id, t)
+        pid = product.product_id
+        clean = self._days_clean.get((pid, t))
+        if clean is None:  # once per product and day, not per origin: the same answer
+            last = t + int(product.shelf_life_h // 24) + int(self._duals.max_wait_days) + 2
+            clean = self._days_clean[(pid, t)] = bool(
+                self._clean(self._cross, t, last)
+                and self._clean(self._market_days(product), t, last))
+        if not clean:
+            return None
+        key = (origin, pid, t)
         found = self.ref.searches.get(key)
         if found is None:
             return None
-        if self._duals.supply_usd_per_t.get(key, 0.0) != \
+        if not self._same_supply and self._duals.supply_usd_per_t.get(key, 0.0) != \
                 self.ref.duals.supply_usd_per_t.get(key, 0.0):
-            return None
-        last = t + int(product.shelf_life_h // 24) + int(self._duals.max_wait_days) + 2
-        if not (self._clean(self._cross, t, last)
-                and self._clean(self._market_days(product), t, last)):
             return None
         if self._closures and not found[2].isdisjoint(self._closures):
             return None  # it looked at a crossing day closed in one pass only

@@ -112,6 +112,10 @@ class SkipBound:
         self.sigma, self.lag = float(duals.empty_return_share), int(duals.empty_return_days)
         self.crossings = max(0, len(np.unique(np.asarray(graph.country))) - 1)
         self.duals, self.ref_duals = duals, ref
+        # one mapping for both passes (``dated_columns._DUAL_MAPS``: the same duals bit for
+        # bit): every rise and share fall is ``max(0, x - x) = 0.0`` (NaN too), not looked up
+        self._same_supply = duals.supply_usd_per_t is ref.supply_usd_per_t
+        self._same_share = duals.share_usd_per_t is ref.share_usd_per_t
         self._market: dict = {}
         self._falls: dict = {}  # (product_id, t) -> (crossing fall per truck, market fall)
 
@@ -139,8 +143,9 @@ class SkipBound:
         if found is None or found[1]:  # not searched, or its columns move with the duals
             return None
         b = float(found[0][4])
-        rise = max(0.0, self.duals.supply_usd_per_t.get(key, 0.0)
-                   - self.ref_duals.supply_usd_per_t.get(key, 0.0))
+        rise = 0.0 if self._same_supply else max(
+            0.0, self.duals.supply_usd_per_t.get(key, 0.0)
+            - self.ref_duals.supply_usd_per_t.get(key, 0.0))
         falls = self._falls.get((product.product_id, t))
         if falls is None:  # the same for every origin of the product on day t
             last = t + int(product.shelf_life_h // 24) + int(self.duals.max_wait_days) + 2
@@ -167,7 +172,7 @@ class SkipBound:
         now and was not in the bound's pass (an expire column that pass never priced:
         module docstring)."""
         a, b = self.duals.share_usd_per_t, self.ref_duals.share_usd_per_t
-        if not a and not b:
+        if (not a and not b) or self._same_share:
             return 0.0
         pid, fall = product.product_id, 0.0
         for m, _ in product.markets:

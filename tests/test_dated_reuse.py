@@ -250,3 +250,94 @@ def test_a_pass_without_pivots_shares_the_reference_passs_dual_mappings(plan, ca
     assert equal_share_terms(same, base)  # no share rows here: both empty
     moved_pivots, moved = out["close-vientiane-nong-khai"]
     assert moved_pivots > 0 and moved.supply_usd_per_t is not base.supply_usd_per_t
+
+
+def _rule(reuse, product, origin, t):
+    """The reuse rule of :meth:`Reuse.result` written out per search (session 24's code:
+    supply dual, the days of its reach, its closures, its share terms), to hold the
+    per-(product, day) memo and the one-supply-mapping shortcut to it."""
+    from borderflow.model.dated_reuse import same_shares
+
+    key = (origin, product.product_id, t)
+    found = reuse.ref.searches.get(key)
+    if found is None:
+        return None
+    if reuse._duals.supply_usd_per_t.get(key, 0.0) != \
+            reuse.ref.duals.supply_usd_per_t.get(key, 0.0):
+        return None
+    last = t + int(product.shelf_life_h // 24) + int(reuse._duals.max_wait_days) + 2
+    if not (reuse._clean(reuse._cross, t, last)
+            and reuse._clean(reuse._market_days(product), t, last)):
+        return None
+    if reuse._closures and not found[2].isdisjoint(set(reuse._closures)):
+        return None
+    if not same_shares(reuse._duals, reuse.ref.duals, product, origin, t):
+        return None
+    return found
+
+
+@pytest.mark.parametrize("gate", GATES)
+def test_each_search_is_reused_as_the_rule_says(plan, cache, gate):
+    """Session 25: :class:`Reuse` decides the days of a search's reach once per product and
+    day (not per origin) and reads no supply dual when both passes share one supply mapping
+    (the same duals bit for bit). Search by search, its answer is the rule's, written out
+    (:func:`_rule`): each closure's duals as solved, and again with one supply dual raised
+    (a new mapping, so the duals are compared key by key), the reference's own duals (every
+    search reused), and a mapping with a NaN dual (never reused)."""
+    from borderflow.model.dated_columns import read_dated_duals
+    from borderflow.model.dated_reuse import Reuse
+
+    m, net, structure, kept = solved_closure(plan, cache, gate)
+    graph, products = kept.priced.graph, list(kept.priced.products)  # the reference's inputs
+    duals, _ = read_dated_duals(m.session, m.built, net, graph)
+    p = structure.pricing
+    options = (p.columns_per_pair, p.tolerance_usd_per_t, p.max_labels, p.dominance,
+               p.hour_bounds)
+    key = next(iter(kept.priced.searches))
+    raised = dict(duals.supply_usd_per_t)
+    raised[key] = raised.get(key, 0.0) + 1.0
+    nan = dict(kept.priced.duals.supply_usd_per_t)
+    nan[key] = float("nan")
+    variants = [duals, replace(duals, supply_usd_per_t=raised), kept.priced.duals,
+                replace(kept.priced.duals, supply_usd_per_t=nan)]
+    for i, variant in enumerate(variants):
+        reuse = Reuse(kept.priced, variant, graph, products, options)
+        assert reuse.ok
+        if i:
+            assert reuse._same_supply == (i == 2)
+        answers = []
+        for product in products:
+            for t in range(duals.n_periods):
+                for origin in product.origins:
+                    got = reuse.result(product, origin, t)
+                    assert got is _rule(reuse, product, origin, t)
+                    answers.append(got is not None)
+        if i == 2:
+            assert sum(answers) == len(kept.priced.searches)
+        assert any(answers) or i == 3
+    assert not Reuse(kept.priced, variants[3], graph, products, options).result(
+        next(pr for pr in products if pr.product_id == key[1]), key[0], key[2])
+
+
+def test_a_pass_reads_the_row_duals_once_and_the_same(plan, cache):
+    """Session 25: :func:`read_dated_duals` reads the solve's row duals once a pass and takes
+    each family's from them: bit for bit what a read per family gives (every family of the
+    dated model, and the duals and mappings made from them)."""
+    from borderflow.model.column_generation import _row_duals
+    from borderflow.model.dated_columns import _array, read_dated_duals
+
+    m, net, structure, kept = solved_closure(plan, cache, GATES[0])
+    y = np.asarray(m.session.highs.getSolution().row_dual, dtype=float)
+    for family in ("crossing_capacity", "supply_balance", "market_demand", "priority_share",
+                   "destination_share", "initial_queue_total"):
+        comp = getattr(m.built.model, family)
+        assert _row_duals(m.session, comp).tobytes() == _row_duals(m.session, comp, y).tobytes()
+    graph, ix = kept.priced.graph, m.built.index
+    duals, eta = read_dated_duals(m.session, m.built, net, graph)
+    capacity = _array(graph, ix.n_periods, ix.capacity_rows, np.maximum(
+        -_row_duals(m.session, m.built.model.crossing_capacity), 0.0))
+    assert duals.capacity_usd_per_truck.tobytes() == capacity.tobytes()
+    supply = _row_duals(m.session, m.built.model.supply_balance).tolist()
+    assert list(duals.supply_usd_per_t.values()) == supply
+    if len(ix.initial):
+        assert eta.tobytes() == _row_duals(m.session, m.built.model.initial_queue_total).tobytes()

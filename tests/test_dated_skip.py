@@ -141,3 +141,28 @@ def test_the_verifier_passes_the_true_bound_and_fails_a_tampered_one():
     assert failed["amount"].iloc[0] == pytest.approx(1.0)  # 5 - 4 USD/t
     alone = _rows(5.0, 5.0, 2.0, _search(columns))
     assert len(alone[~alone["ok"]]) == 2
+
+
+def test_one_supply_and_share_mapping_gives_the_bounds_looked_up_key_by_key():
+    """Session 25: when the pass and its bound's pass share one supply (and share-term)
+    mapping, :class:`SkipBound` takes every rise and share fall as 0.0 without looking them
+    up: the same pair rows and records as with an equal copy of the mappings, looked up key
+    by key (including a NaN and an infinite dual, whose ``x - x`` is NaN: ``max(0, NaN)``
+    is 0.0 too)."""
+    graph, product = _network()
+    ref = _reference(graph, product)
+    for value in (0.0, 2.0, float("nan"), float("inf")):
+        ref.duals.supply_usd_per_t = {("o", "p", 0): value}
+        ref.duals.share_usd_per_t = {("o", "p", "b", 0): value}
+        rows = []
+        for copied in (False, True):
+            duals = copy.deepcopy(ref.duals)
+            duals.capacity_usd_per_truck[0, 0, 0] = 290.0
+            supply, share = ref.duals.supply_usd_per_t, ref.duals.share_usd_per_t
+            duals.supply_usd_per_t = dict(supply) if copied else supply
+            duals.share_usd_per_t = dict(share) if copied else share
+            skip = SkipBound(Reuse(ref, duals, graph, [product], OPTIONS), graph, TOL)
+            assert skip._same_supply == skip._same_share == (not copied)
+            rows.append(skip.row(product, "o", 0))
+        assert repr(rows[0]) == repr(rows[1])
+        assert rows[0] is not None
