@@ -65,9 +65,9 @@ METHOD = ("realistic dispatch: {plans} plans, each on the calendar known on its 
 #: IPX with crossover (:func:`solve_informed`); a count, never a time, so the policy is
 #: deterministic. Above the cheap warm plans measured (the 52-day winter run's 1,323 and 2,821,
 #: the 30-day winter copies' 1,242-4,172), below the hard ones: boten-2021's plans 1 and 2 took
-#: 31,167 and 25,549 warm iterations (~10 ms each on its 391 k-column LP, 305.7 + 258.3 CPU s)
-#: where IPX from nothing takes far less (docs/performance.md, session 25), and the winter run's
-#: 25,658-35,000. At 5,000 a hard plan wastes at most ~50 CPU s on Boten before IPX.
+#: 31,167 and 25,549 warm iterations (~10 ms each on its 392 k-column LP, 305.7 + 258.3 CPU s)
+#: where IPX from nothing takes 87.5 and 65.6 (docs/performance.md, session 25), and the winter
+#: run's 25,658-35,000. At 5,000 a hard plan spends ~47 CPU s on Boten before IPX.
 WARM_ITERATION_LIMIT = 5_000
 
 #: appended to :data:`METHOD` when some plans were solved from nothing
