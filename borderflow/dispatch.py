@@ -98,6 +98,14 @@ def aggregated_bound(net, built, session, summary: SolveSummary
                           lp=AGGREGATED_BOUND.format(violation=split.max_violation_t)), ""
 
 
+def own_bound(session, built, summary: SolveSummary, why: str) -> ForesightBound:
+    """The bound of a realistic dispatch from ``session``'s own foresight solve of the
+    per-pair model (``summary``; its solution in HiGHS now), solved there because ``why``
+    (in words: the foresight run has no aggregated streams)."""
+    return ForesightBound(summary=summary, flows=route_flow_tonnes(session, built),
+                          lp=PER_PAIR_BOUND.format(why=why))
+
+
 def keep_coming_floors(net, built, session, lag: int, keep) -> tuple[list, pd.DataFrame]:
     """The :class:`~borderflow.solvers.informed.Floor` of each keep-coming window
     (:func:`borderflow.model.information.keep_coming_windows`): the HiGHS columns of the
@@ -190,14 +198,11 @@ def check_surprises(net, built, reaction_lag_days: int = 0, keep_coming_days: in
                         keep_coming_days_by_gate)
 
 
-def realistic_solve(session, built, net, foresight, solve_first,
-                    on_progress=None, lag=None, keep=None,
-                    foresight_why: str = "") -> tuple[SolveSummary,
-                                                                   pd.DataFrame, pd.DataFrame]:
+def realistic_solve(session, built, net, foresight: ForesightBound, solve_first,
+                    on_progress=None, lag=None,
+                    keep=None) -> tuple[SolveSummary, pd.DataFrame, pd.DataFrame]:
     """Simulate the realistic dispatch of ``built`` (its session holds the real calendar;
-    ``foresight`` is the bound, solved on another LP, or a :class:`SolveSummary` of the
-    session's own foresight solve, which it then holds); load the policy into the Pyomo
-    model.
+    ``foresight`` is the bound); load the policy into the Pyomo model.
 
     Parameters
     ----------
@@ -205,9 +210,9 @@ def realistic_solve(session, built, net, foresight, solve_first,
     built : BuiltModel
     net : FreightNetwork
         The real scenario's network.
-    foresight : ForesightBound or SolveSummary
-        The perfect-foresight optimum of the same routes (:func:`aggregated_bound`), or the
-        summary of ``session``'s own foresight solve (its solution in HiGHS now).
+    foresight : ForesightBound
+        The perfect-foresight optimum of the same routes: on the aggregated-streams LP
+        (:func:`aggregated_bound`) or ``session``'s own (:func:`own_bound`).
     solve_first : callable
         ``solve_first()`` solves ``session`` as the run solves any dated model (exact windows
         from 30 days on): plan 0, on the calendar known on day 0.
@@ -218,8 +223,6 @@ def realistic_solve(session, built, net, foresight, solve_first,
     keep : KeepComing, optional
         The drivers who keep coming (:func:`borderflow.behaviour.keep_coming`); ``None``:
         nobody.
-    foresight_why : str
-        Why the bound was solved on the per-pair model (``foresight`` a summary), in words.
 
     Returns
     -------
@@ -227,7 +230,8 @@ def realistic_solve(session, built, net, foresight, solve_first,
         ``status`` ``simulated``, ``dispatch`` ``realistic``, ``exact`` False,
         ``foresight_objective_usd`` the bound (solved without the unwarned-transit restriction, so a
         bound on the restricted policy too), ``foresight_bound_lp`` its LP, ``plan_iterations`` each
-        later plan's warm dual-simplex iterations; times and iterations include the foresight solve.
+        later plan's warm dual-simplex iterations and ``plan_solves`` how it was solved (``warm``
+        or ``ipx``); times and iterations include the foresight solve.
         The tables: ``keep_coming`` (:func:`keep_coming_table`) and ``unwarned_transit``
         (:mod:`borderflow.unwarned`, with the foresight tonnes).
     """
@@ -241,9 +245,6 @@ def realistic_solve(session, built, net, foresight, solve_first,
     flow_cols = session.columns_of(built.model.route_flow)
     off = np.unique(flow_cols[transit["f"].to_numpy(dtype=np.int64)])
     off = off[off >= 0].astype(np.int32)
-    if not isinstance(foresight, ForesightBound):  # the session's own foresight solve
-        foresight = ForesightBound(summary=foresight, flows=route_flow_tonnes(session, built),
-                                   lp=PER_PAIR_BOUND.format(why=foresight_why))
     keys = pd.MultiIndex.from_frame(transit[["route_id", "product_id", "period"]].astype(
         {"period": np.int64}))
     transit["foresight_flow_t"] = foresight.flows.reindex(keys, fill_value=0.0).to_numpy()
@@ -300,6 +301,8 @@ def realistic_solve(session, built, net, foresight, solve_first,
                    foresight_objective_usd=foresight.summary.objective_usd,
                    foresight_bound_lp=foresight.lp,
                    plan_iterations=tuple(out.warm_iterations),
+                   plan_solves=tuple("ipx" if j in out.restarted else "warm"
+                                     for j in range(1, len(plans))),
                    reaction_lag_days=lag.days if lag is not None else 0,
                    reaction_lag_source=lag.source if lag is not None else "",
                    solve_seconds=out.summary.solve_seconds + foresight.summary.solve_seconds,

@@ -31,7 +31,7 @@ from borderflow.data.errors import InputError, Problem
 from borderflow.data.loaders import InputTables
 from borderflow.data.scenario import Scenario, counterfactual, has_disruptions
 from borderflow.behaviour import keep_coming, reaction_lag
-from borderflow.dispatch import aggregated_bound, check_surprises, realistic_solve
+from borderflow.dispatch import aggregated_bound, check_surprises, own_bound, realistic_solve
 from borderflow.model.column_generation import (Routing, grow, keyed_basis,
                                                 pricing_inputs)
 from borderflow.model.dated_reuse import ScenarioPasses
@@ -252,16 +252,19 @@ def run_scenario(tables: InputTables, scenario: Scenario | None = None,
     bound_aggregated, bound_why = replace(options, dispatch="foresight").streams_for(
         dated, extra_constraints is not None, rolling is not None and not rolling.exact)
     if realistic and bound_aggregated:
+        checked = []  # the checks read the routes, scenario and dataset: run once, on the
+        # aggregated model (the per-pair model is assembled over the same route set)
         bound, bound_why, net, route_set = _aggregated_bound(
             tables, scenario, options, routes, solver, rolling, progress,
-            lambda m: _checked(m, routes, rolling, options, tables, scenario))
+            lambda m: checked.append(_checked(m, routes, rolling, options, tables, scenario)))
         release_freed_memory()  # the aggregated model let go before the per-pair one
         model = assemble(tables, net, route_set, solver, options.max_model_gb, progress)
         del net, route_set
+        rolling, lag, keep = checked[0]
     else:
         model = prepare(tables, scenario, routes, solver, options.max_model_gb, progress,
                         extra_constraints=extra_constraints, aggregate=aggregate)
-    rolling, lag, keep = _checked(model, routes, rolling, options, tables, scenario)
+        rolling, lag, keep = _checked(model, routes, rolling, options, tables, scenario)
     window_routes = None  # routes added by a window-priced start (None: not used)
     paths = None
     if dated:
@@ -284,10 +287,12 @@ def run_scenario(tables: InputTables, scenario: Scenario | None = None,
         raise explained(err, model.session, model.built, model.net) from None
     kept = transit = None
     if realistic:
+        if bound is None:  # the bound is the session's own foresight solve, in HiGHS now
+            bound = own_bound(model.session, model.built, summary, bound_why)
         summary, kept, transit = realistic_solve(
-            model.session, model.built, model.net, bound or summary,
+            model.session, model.built, model.net, bound,
             lambda: solve_session(model.session, model.built, model.net, rolling, progress),
-            progress, lag=lag, keep=keep, foresight_why=bound_why)
+            progress, lag=lag, keep=keep)
         bound = None  # its route flows are read: let them go before the results
     model, summary, routing = generate_columns(model, summary, options, progress,
                                                extra_constraints=extra_constraints,

@@ -393,6 +393,8 @@ def extract_results(net: FreightNetwork, routes: RouteSet, built: BuiltModel,
                         for d in solve_summary.get("decision_periods", ())] or None,
         plan_iterations=[int(n) for n in solve_summary.get("plan_iterations", ())]
         if solve_summary.get("dispatch") == "realistic" else None,
+        plan_solves=list(solve_summary.get("plan_solves", ()))
+        if solve_summary.get("dispatch") == "realistic" else None,
         reaction_lag_days=solve_summary.get("reaction_lag_days"),
         reaction_lag_source=solve_summary.get("reaction_lag_source") or None,
         keep_coming_share=solve_summary.get("keep_coming_share"),

@@ -166,6 +166,12 @@ class RunSummary:
                                            "reached the warm limit and was solved again by "
                                            "IPX (`solve_method`) counts the limit",
                                       default=None)
+    plan_solves: list | None = _f("-", "realistic dispatch: how each plan after the first "
+                                       "was solved to its optimum (the second plan first): "
+                                       "`warm` (the dual simplex from the plan before's "
+                                       "basis) or `ipx` (from nothing by IPX with crossover, "
+                                       "after the warm limit of `plan_iterations`)",
+                                  default=None)
     reaction_lag_days: int | None = _f("days", "realistic dispatch: days between news of a "
                                                "closure, throttle, ramp or reopening and the "
                                                "dispatch reacting to it (trucks loaded in "
@@ -214,7 +220,8 @@ class RunSummary:
     #: fields of a realistic-dispatch run only (absent from a foresight run's summary)
     REALISTIC_ONLY = ("foresight_objective_usd", "foresight_bound_lp",
                       "value_of_foresight_usd", "decision_days", "decision_dates",
-                      "plan_iterations", "reaction_lag_days", "reaction_lag_source",
+                      "plan_iterations", "plan_solves", "reaction_lag_days",
+                      "reaction_lag_source",
                       "keep_coming_share", "keep_coming_days", "keep_coming_days_by_gate",
                       "keep_coming_source",
                       "keep_coming_floor_t", "unwarned_transit_route_days",

@@ -131,6 +131,8 @@ class SolveSummary:
     foresight_bound_lp: str = ""
     #: realistic dispatch: warm dual-simplex iterations of each plan after the first
     plan_iterations: tuple = ()
+    #: realistic dispatch: how each plan after the first was solved (``warm`` or ``ipx``)
+    plan_solves: tuple = ()
     #: realistic dispatch: the days (0-based) on which a plan was made
     decision_periods: tuple = ()
     #: realistic dispatch: days between news of a gate and the dispatch reacting to it, and

@@ -63,12 +63,13 @@ METHOD = ("realistic dispatch: {plans} plans, each on the calendar known on its 
 
 #: warm dual-simplex iterations a plan may take before it is solved again from nothing by
 #: IPX with crossover (:func:`solve_informed`); a count, never a time, so the policy is
-#: deterministic. Just above every warm plan of boten-2021 (its plans 1 and 2 take 31,167 and
-#: 25,549, session 24's ``plan_iterations``) and of the 30-day winter copies (at most 15,937),
-#: so their runs are unchanged; on the 52-day winter run it sends the plans of 22 Dec 2021
-#: (railway ramping) and 9 Jan 2022 to IPX (session 23's 60,000 spent 1,274.8 CPU s of warm
-#: iterations on the first before IPX solved it in 186.2; docs/validation.md, session 24).
-WARM_ITERATION_LIMIT = 35_000
+#: deterministic. Well above the cheap warm plans measured (winter's plan of its first news
+#: 7,723, the 52-day winter run's others 1,323 and 2,821, the 30-day winter copies' 1,242-4,172),
+#: below the hard ones: boten-2021's plans 1 and 2 took 31,167 and 25,549 warm iterations (~10 ms
+#: each on its 392 k-column LP, 305.7 + 258.3 CPU s) where IPX from nothing takes 87.5 and 65.6
+#: (docs/performance.md, session 25), and the winter run's 25,658-35,000. Session 25 tried 5,000
+#: and sent winter's 7,723-iteration plan to IPX at a loss (283.4 CPU s against 77-162 warm).
+WARM_ITERATION_LIMIT = 10_000
 
 #: appended to :data:`METHOD` when some plans were solved from nothing
 RESTARTED = ("; {restarts} of them solved from nothing by IPX with crossover after "
