@@ -11,10 +11,14 @@ USD/truck), below x2's 16: certified, 180 x (11 - 1,000) + 4.25. At f = 200 x1 c
 180 x (16 - 1,000) + 4.25 = -177,115.75 USD/day; via x1 only 180 x (20 - 1,000) + 4.25 =
 -176,395.75.
 
-The kept model has no congestion row for durian at x2 (no kept route crosses it). Before
-session 20 the sample's x2 column was added without one, escaped the delay and the sample
-was reported *certified* at -177,120, below the optimum. Now the column is not added: the
-sample stays restricted at -176,395.75 with a gap bound that covers the 720 USD/day gap.
+The kept model has no congestion row for durian at x2 (no kept route crosses it), and HiGHS
+holds none of x2's tier rows (no link enters them). Before session 20 the sample's x2 column
+was added without one, escaped the delay and the sample was reported *certified* at
+-177,120, below the optimum; in sessions 20-25 the column was not added and the sample stayed
+restricted at -176,395.75. Now the link row, x2's tier rows and their tier columns are added
+for the sample as a fresh build has them (:mod:`borderflow.uncertainty.sample_gates`): the
+sample is certified at the optimum over every route, -177,115.75, equal to a rebuild, and
+the next samples start from the kept model again.
 """
 
 from __future__ import annotations
@@ -32,13 +36,14 @@ from borderflow.data.loaders import read_tables
 from borderflow.model.column_generation import Pricing
 from borderflow.model.routes import RouteOptions
 from borderflow.options import RunOptions
-from borderflow.uncertainty.kept import kept_models
+from borderflow.uncertainty.kept import kept_models, rebuilt_measures
+from borderflow.uncertainty.perturb import apply_sample
 from borderflow.uncertainty.run import sample_space
 
 FEE = "table,key,field,low,high\ncrossings,x1,fee_usd_per_truck,20,220\n"
 
 
-def test_a_sample_route_without_its_congestion_row_is_not_added(tmp_path):
+def _kept(tmp_path):
     tables = read_tables(ud.write(tmp_path / "ds", congestion_tables(
         tiny.base_tables(), supply_t=180.0, products={"durian": 0.0}), FEE))
     scenario = bf.Scenario(name="baseline")
@@ -46,11 +51,30 @@ def test_a_sample_route_without_its_congestion_row_is_not_added(tmp_path):
     options = replace(RunOptions(), routes=RouteOptions(detour_factor=1.2),
                       pricing=Pricing(enabled=True, max_rounds=20))
     (kept,) = kept_models(tables, scenario, options, space)
+    return tables, scenario, options, space, kept
+
+
+def test_a_sample_route_gets_its_congestion_rows_and_is_certified(tmp_path):
+    _, _, _, space, kept = _kept(tmp_path)
     assert set(kept.routes.routes["route_id"].str.contains("x2")) == {False}
+    assert not kept.built.congestion.links["crossing_id"].eq("x2").any()
     point = kept.solve(space.point()[0])
     assert point["cost_usd"] == pytest.approx(180 * (11 - 1000) + 4.25, abs=1e-6)
     assert point["certified"] == 1.0
+    n_col, n_row = kept.session.highs.getNumCol(), kept.session.highs.getNumRow()
     got = kept.solve(np.array([200.0]))
-    assert got["cost_usd"] == pytest.approx(-176_395.75, abs=1e-6)
-    assert got["certified"] == 0.0 and got["routes_added"] == 0.0
-    assert got["gap_bound_usd"] >= 720.0 - 1e-6
+    assert got["cost_usd"] == pytest.approx(180 * (16 - 1000) + 4.25, abs=1e-6)  # -177,115.75
+    assert got["certified"] == 1.0 and got["routes_added"] == 1.0
+    assert (kept.session.highs.getNumCol(), kept.session.highs.getNumRow()) == (n_col, n_row)
+    again = kept.solve(space.point()[0])  # the sample's rows and columns are gone
+    assert again == point
+
+
+def test_samples_with_added_congestion_rows_equal_a_rebuild(tmp_path):
+    tables, scenario, options, space, kept = _kept(tmp_path)
+    key = ("crossings", "x1", "fee_usd_per_truck")
+    for fee in (200.0, 120.0, 219.0):
+        got = kept.solve(np.array([fee]))
+        want = rebuilt_measures(apply_sample(tables, {key: fee}), scenario, options)
+        assert got["certified"] == want["scenario"]["certified"] == 1.0
+        assert got["cost_usd"] == pytest.approx(want["scenario"]["cost_usd"], rel=1e-6)
