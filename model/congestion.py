@@ -292,6 +292,8 @@ def congestion_prices(built, row_duals) -> tuple:
     if ci is None or not len(ci.links):
         return ()
     price = -row_duals(built.model.congestion_link) + 0.0
+    nz = np.flatnonzero(price != 0.0)  # only these rows' keys are read (a pass reads many)
     links = ci.links
     return tuple((c, d, (), (p,), float(v)) for c, d, p, v in zip(
-        links["crossing_id"], links["direction"], links["product_id"], price) if v != 0.0)
+        links["crossing_id"].to_numpy()[nz].tolist(), links["direction"].to_numpy()[nz].tolist(),
+        links["product_id"].to_numpy()[nz].tolist(), price[nz]))

@@ -16,11 +16,12 @@ with tiers (the link rows' ``1/payload`` terms are not re-written here).
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 from borderflow.data.cost_terms import crossing_lane_values
 from borderflow.data.parameters import CONGESTION_TIERS, PARAMETER
 
-__all__ = ["CONGESTION_PARAMETERS", "check_congestion_sampling", "congestion_changes",
-           "sampled_cells"]
+__all__ = ["CONGESTION_PARAMETERS", "cell_costs", "check_congestion_sampling",
+           "congestion_changes", "sampled_cells", "tier_widths"]
 
 #: the parameters.csv rows of the tiers
 CONGESTION_PARAMETERS = tuple(f"congestion_breakpoint_{k}" for k in range(1, CONGESTION_TIERS)) \
@@ -51,24 +52,42 @@ def _tiers(effects, arr: dict) -> tuple[np.ndarray, np.ndarray, float]:
     return ends, hours, par("waiting_cost_usd_per_truck_day")
 
 
-def sampled_cells(effects, arr: dict, vot: np.ndarray):
-    """The kept model's ``congestion`` cells with a sample's hours and cost per truck."""
-    cells = effects.built.congestion.cells
+def cell_costs(effects, arr: dict, vot: np.ndarray, crossing, product, tier) -> np.ndarray:
+    """A sample's ``congestion`` cost per truck (USD) of cells given by their crossing ids,
+    product ids and tiers (1..): ``hours x (vot x payload + waiting / 24)``, or with
+    ``congestion_fifo`` 1 ``hours x (lane + waiting / 24)`` (the arithmetic of
+    :func:`borderflow.model.congestion.congestion_index`; cells of the kept model or new ones,
+    :mod:`borderflow.uncertainty.sample_gates`)."""
     _, hours, waiting = _tiers(effects, arr)
-    product = cells["product_id"].map(effects.product_ix).to_numpy(dtype=np.int64)
-    payload = arr[("products", "payload_t_per_truck")][product]
-    h = hours[cells["tier"].to_numpy(dtype=np.int64) - 1]
+    p = pd.Series(product).map(effects.product_ix).to_numpy(dtype=np.int64)
+    payload = arr[("products", "payload_t_per_truck")][p]
+    h = hours[np.asarray(tier, dtype=np.int64) - 1]
     if effects.param(arr, "congestion_fifo", 0.0) != 1.0:
-        per_hour = np.asarray(vot, dtype=float)[product] * payload + waiting / 24.0
+        per_hour = np.asarray(vot, dtype=float)[p] * payload + waiting / 24.0
     else:  # first come, first served: the gate's lane value (cost_terms), else the parameter
         lane = crossing_lane_values(
             effects.cost_index, arr.get(("cost_terms", "value"), np.zeros(0)),
             effects.param(arr, "congestion_lane_usd_per_truck_h",
                           PARAMETER["congestion_lane_usd_per_truck_h"].default))
         at = {c: i for i, c in enumerate(effects.tables.crossings["crossing_id"].astype(str))}
-        per_hour = lane[cells["crossing_id"].astype(str).map(at).to_numpy(dtype=np.int64)] \
+        per_hour = lane[pd.Series(crossing).astype(str).map(at).to_numpy(dtype=np.int64)] \
             + waiting / 24.0
-    return cells.assign(hours=h, cost_usd_per_truck=h * per_hour)
+    return h * per_hour
+
+
+def tier_widths(effects, arr: dict) -> np.ndarray:
+    """A sample's share of capacity per tier (``b_k - b_{k-1}``, tier ``k`` at ``k - 1``)."""
+    ends = _tiers(effects, arr)[0]
+    return ends[1:] - ends[:-1]
+
+
+def sampled_cells(effects, arr: dict, vot: np.ndarray):
+    """The kept model's ``congestion`` cells with a sample's hours and cost per truck."""
+    cells = effects.built.congestion.cells
+    hours = _tiers(effects, arr)[1]
+    return cells.assign(hours=hours[cells["tier"].to_numpy(dtype=np.int64) - 1],
+                        cost_usd_per_truck=cell_costs(effects, arr, vot, cells["crossing_id"],
+                                                      cells["product_id"], cells["tier"]))
 
 
 def congestion_changes(effects, arr: dict, cap: np.ndarray, vot: np.ndarray
@@ -77,9 +96,8 @@ def congestion_changes(effects, arr: dict, cap: np.ndarray, vot: np.ndarray
     (``cap``: the sample's ``crossing_capacity`` bounds, ``vot``: values of time per product
     of ``products.csv``)."""
     ci = effects.built.congestion
-    ends = _tiers(effects, arr)[0]
-    costs = sampled_cells(effects, arr, vot)["cost_usd_per_truck"].to_numpy(dtype=float)
-    rk = ci.tiers["tier"].to_numpy(dtype=np.int64) - 1
-    width = (ends[1:] - ends[:-1])[rk]
+    costs = cell_costs(effects, arr, vot, ci.cells["crossing_id"], ci.cells["product_id"],
+                       ci.cells["tier"])
+    width = tier_widths(effects, arr)[ci.tiers["tier"].to_numpy(dtype=np.int64) - 1]
     up = width * np.maximum(np.asarray(cap, dtype=float)[ci.tiers["cap_row"].to_numpy()], 0.0)
     return costs, (np.full(len(up), -np.inf), up)

@@ -38,6 +38,7 @@ from borderflow.solvers.highs import HighsSession, SolverError
 
 from .changes import ModelChanges, WarmEffects, structure_tables
 from .sample_columns import ColumnMaker
+from .sample_gates import tier_columns
 from .sample_pricing import SamplePricer
 from .sampling import FactorSpace
 from .summaries import ROUTING_MEASURES, headline_measures
@@ -153,12 +154,13 @@ class KeptModel:
             extra: dict = {}
             try:
                 for _ in range(self.rounds):
+                    links = len(extra)
                     cost, rows, cols, coef = self.column_maker.entries(
                         self.session, arr, priced.found.columns, changes, extra)
                     if not len(cost):
                         break
                     self.session.add_columns(cost, rows, cols, coef)
-                    added += len(cost)
+                    added += len(cost) - tier_columns(self.built, extra, links)
                     measures = self._read(self.session.solve(load=False))
                     priced = self.pricer.price(self.session, values, changes, extra)
                     if priced.certified:

@@ -15,8 +15,11 @@ They are appended to HiGHS only (:meth:`HighsSession.add_columns`) and removed a
 (:meth:`HighsSession.drop_columns_from`): every sample starts from the same kept model and
 basis, so results do not depend on sample order, chunking or workers. A capacity, priority or
 demand row that no kept route enters (so HiGHS does not hold it) is appended with the sample's
-bounds and taken out likewise, its dual read by the pricer; a column that needs another missing
-row (a destination-share row the kept model lacks) is not added, and the sample then stays
+bounds and taken out likewise, its dual read by the pricer; so is a gate-entry row HiGHS does
+not hold, and a congestion link row the kept model lacks (a product at a gate no kept route
+loads it at) comes with its tier columns and tier rows as a fresh build has them
+(:mod:`borderflow.uncertainty.sample_gates`). A column that needs another missing row (a
+destination-share row the kept model lacks) is not added, and the sample then stays
 ``restricted`` with its gap bound.
 """
 
@@ -36,6 +39,7 @@ from borderflow.model.network import DIRECTIONS, FreightNetwork
 from borderflow.model.routes import RouteSet
 
 from .changes import WarmEffects
+from .sample_gates import add_links
 
 
 def _new_pairs(net: FreightNetwork, routes: RouteSet, found: pd.DataFrame
@@ -63,7 +67,7 @@ def _new_pairs(net: FreightNetwork, routes: RouteSet, found: pd.DataFrame
 
 #: row families whose rows a sample's columns may add to HiGHS (rows of the kept model that no
 #: kept column enters, so HiGHS does not hold them), and the bounds they take from the sample
-ADDABLE = ("crossing_capacity", "priority_share", "market_demand")
+ADDABLE = ("crossing_capacity", "priority_share", "market_demand", "gate_entry_limit")
 
 
 def column_entries(session, built: BuiltModel, net: FreightNetwork, routes: RouteSet,
@@ -282,16 +286,18 @@ def gate_entries(built: BuiltModel, links: dict | None, f, origin, product, cros
                  direction, period, trucks_per_t) -> list:
     """Entries of new columns' loaded crossings (one per element of the arrays: column ``f``,
     its origin and product, the gate, direction and day, trucks per t) in the kept model's
-    ``congestion_link`` rows (a gate-day-product the model has no link row for: row -1, so the
-    column is not added, :func:`_assemble`; the delay it would pay is not in the model) and
-    ``gate_entry_limit`` rows (slot quotas, holds, licences: :func:`borderflow.model.levers.
-    entry_terms`, counted on the day of dispatch in a static model)."""
+    ``congestion_link`` rows (a gate-day-product the model has no link row for: row -1, added
+    for the sample with its tier columns, :func:`_assemble`,
+    :mod:`borderflow.uncertainty.sample_gates`) and ``gate_entry_limit`` rows (slot quotas,
+    holds, licences: :func:`borderflow.model.levers.entry_terms`, counted on the day of
+    dispatch in a static model; a row HiGHS does not hold is appended, :data:`ADDABLE`)."""
     out = []
     if len(f) == 0:
         return out
     if links is not None:
-        rows = [links.get(k, -1) for k in zip(crossing, direction, period, product)]
-        out.append(("congestion_link", rows, f, trucks_per_t, None))
+        keys = list(zip(crossing, direction, period, product))
+        out.append(("congestion_link", [links.get(k, -1) for k in keys], f, trucks_per_t,
+                    keys))
     rows = built.entry_rows
     if rows is not None and len(rows) and hasattr(built.model, "gate_entry_limit"):
         reach = pd.DataFrame({"f": f, "origin": origin, "crossing_id": crossing,
@@ -318,12 +324,16 @@ def _assemble(session, built: BuiltModel, effects: WarmEffects, arr: dict, chang
     that needs a row HiGHS lacks and cannot take (see :func:`column_entries`) is dropped."""
     rows, cols, values = [], [], []
     missing = np.zeros(len(cost), dtype=bool)
+    links = None
     for family, fam_rows, f, coef, keys in entries:
         fam_rows = np.asarray(fam_rows, dtype=np.int64)
         f = np.asarray(f, dtype=np.int64)
         coef = np.broadcast_to(np.asarray(coef, dtype=float), fam_rows.shape)
         at = session.rows_of(getattr(built.model, family))
         h = np.where(fam_rows >= 0, at[np.maximum(fam_rows, 0)] if len(at) else -1, -1)
+        if family == "congestion_link":  # after the others: only columns that are added
+            links = (h, f, coef, keys)
+            continue
         if family in ADDABLE:
             h = _added_rows(session, family, fam_rows, h, keys, effects, arr, changes, extra)
         lacking = h < 0
@@ -337,11 +347,30 @@ def _assemble(session, built: BuiltModel, effects: WarmEffects, arr: dict, chang
         rows.append(h[~lacking])
         cols.append(f[~lacking])
         values.append(coef[~lacking])
+    tiers = (np.zeros(0), np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
+    if links is not None:
+        h, f, coef, keys = links
+        new = np.flatnonzero((h < 0) & ~missing[f])
+        known = [j for j in new if ("congestion_link", keys[j]) in extra]
+        h = h.copy()
+        h[known] = [extra[("congestion_link", keys[j])] for j in known]
+        todo = [keys[j] for j in new if h[j] < 0]
+        if todo:
+            at, tiers = add_links(session, built, effects, arr, changes, extra, todo,
+                                  int((~missing).sum()))
+            h[new] = [at.get(keys[j], h[j]) for j in new]
+        ok = h >= 0
+        rows.append(h[ok])
+        cols.append(f[ok])
+        values.append(coef[ok])
     rows, cols, values = (np.concatenate(x) for x in (rows, cols, values))
     keep = ~missing
     renumber = np.cumsum(keep) - 1
     ok = keep[cols]
-    return cost[keep], rows[ok], renumber[cols[ok]], values[ok]
+    return (np.concatenate([cost[keep], tiers[0]]),
+            np.concatenate([rows[ok], tiers[1]]),
+            np.concatenate([renumber[cols[ok]], tiers[2]]),
+            np.concatenate([values[ok], tiers[3]]))
 
 
 def _added_rows(session, family: str, fam_rows: np.ndarray, h: np.ndarray,
@@ -377,7 +406,7 @@ def _bound(family: str, row: int, key, effects: WarmEffects, arr: dict, changes,
            ) -> float | None:
     """The sample's upper bound of a row to append (None: no such row is needed)."""
     if row >= 0:
-        return float(changes.rows[family][1][row])
+        return float(changes.rows[family][1][row]) if family in changes.rows else None
     if family == "market_demand" or (family == "priority_share"
                                      and (prio is None or key not in prio.index)):
         return None

@@ -36,6 +36,7 @@ from borderflow.model.network import DIRECTIONS, FreightNetwork
 from borderflow.model.pricing import PricingResult, price_static
 
 from .changes import ModelChanges, WarmEffects
+from .sample_gates import extra_entry_prices
 
 #: relative tolerance of the pricer's self-check at the point
 SELF_CHECK_RTOL = 1e-9
@@ -190,7 +191,7 @@ class SamplePricer:
                         closed=closed,
                         empty_return_share=e.param(arr, "empty_return_share"))
         if extra:
-            self._extra_duals(session, duals, extra)
+            duals = self._extra_duals(session, duals, extra)
         found = price_static(graph, products, duals, max_columns=self.pricing.columns_per_pair,
                              tolerance=self.pricing.tolerance_usd_per_t, exact_minimum=False)
         _, gap = gap_bound_usd(found, None, self._supply(changes))
@@ -206,9 +207,11 @@ class SamplePricer:
             self._supply_memo = (up.tobytes(), supply.to_dict())
         return self._supply_memo[1]
 
-    def _extra_duals(self, session, duals, extra: dict) -> None:
-        """Put the duals of rows appended to HiGHS into ``duals`` (as
-        :func:`~borderflow.model.column_generation.read_static_duals` reads the others)."""
+    def _extra_duals(self, session, duals, extra: dict):
+        """``duals`` with the duals of rows appended to HiGHS (as
+        :func:`~borderflow.model.column_generation.read_static_duals` reads the others; link
+        and gate-entry rows as gate prices, :func:`~borderflow.uncertainty.sample_gates.
+        extra_entry_prices`; a tier row's dual reaches pricing through its link row's)."""
         y = np.asarray(session.highs.getSolution().row_dual, dtype=float)
         b = self.effects.built
         where = {"crossing_capacity": (b.capacity_rows, ["crossing_id", "direction"],
@@ -218,9 +221,14 @@ class SamplePricer:
                  "market_demand": (b.demand_rows, ["market", "product_id"],
                                    duals.market_usd_per_t)}
         for (family, key), at in extra.items():
+            if family not in where:
+                continue
             table, keys, out = where[family]
             k = tuple(table.iloc[key][keys]) if isinstance(key, int) else tuple(key[:2])
             out[k] = max(-float(y[at]), 0.0)
+        gates = extra_entry_prices(b, y, extra)
+        return replace(duals, entry_usd_per_truck=tuple(duals.entry_usd_per_truck) + gates) \
+            if gates else duals
 
 
 __all__ = ["SamplePricer", "SampleRouting"]
