@@ -101,7 +101,7 @@ def ladder_problems(table: pd.DataFrame, shown: str, values: dict
             out.at[r["index"], "group"] = group
         bad = _falling(rungs, strict)
         if bad is not None:
-            problems.append(bad_problem(shown, out, ladder, strict, *bad))
+            problems.append(_bad_problem(shown, out, ladder, strict, *bad))
     return out, problems
 
 
@@ -117,8 +117,8 @@ def _falling(rungs: list[dict], strict: bool):
     return None
 
 
-def bad_problem(shown: str, table: pd.DataFrame, ladder: str, strict: bool, lower: dict,
-                upper: dict, u: float, x_lower: float, x_upper: float) -> Problem:
+def _bad_problem(shown: str, table: pd.DataFrame, ladder: str, strict: bool, lower: dict,
+                 upper: dict, u: float, x_lower: float, x_upper: float) -> Problem:
     """The one line for a ladder that falls at quantile ``u`` even drawn together."""
     r = upper if upper["index"] is not None else lower
     row = int(table.at[r["index"], "row"])
