@@ -55,7 +55,8 @@ from borderflow.model.network import DIRECTIONS, FreightNetwork, capacity_supply
 from borderflow.model.routes import RouteSet
 
 from .coefficients import CoefficientTerms
-from .congestion_effects import check_congestion_sampling, congestion_changes, sampled_cells
+from .congestion_effects import (check_congestion_sampling, check_sample_tiers,
+                                 congestion_changes, sampled_cells)
 from .ranges import key_of
 from .sampling import FactorSpace
 
@@ -542,6 +543,7 @@ class WarmEffects:
         out.columns.update(self._column_bounds(arr, cap))
         out.coefficients.update(self._coefficients(arr))
         if b.congestion is not None:  # static tiers: costs and room (congestion_effects)
+            check_sample_tiers(self, arr)
             out.costs["congestion"], out.rows["congestion_tier"] = congestion_changes(
                 self, arr, cap, self.element_costs(arr)["vot"])
         return out

@@ -18,9 +18,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from borderflow.data.cost_terms import crossing_lane_values
-from borderflow.data.parameters import CONGESTION_TIERS, PARAMETER
+from borderflow.data.errors import InputError, Problem
+from borderflow.data.parameters import CONGESTION_TIERS, PARAMETER, congestion_problem
 
-__all__ = ["CONGESTION_PARAMETERS", "cell_costs", "check_congestion_sampling",
+__all__ = ["CONGESTION_PARAMETERS", "cell_costs", "check_congestion_sampling", "check_sample_tiers",
            "congestion_changes", "sampled_cells", "tier_widths"]
 
 #: the parameters.csv rows of the tiers
@@ -39,6 +40,25 @@ def check_congestion_sampling(built, factors) -> str | None:
     if built.congestion is not None and payload.any():
         return "payloads are sampled in a model with congestion tiers: solve them by rebuilding"
     return None
+
+
+def check_sample_tiers(effects, arr: dict) -> None:
+    """Refuse a sample whose tiers do not make a convex delay, as a rebuild does
+    (:func:`borderflow.data.parameters.congestion_problem`: hours falling with the tier,
+    breakpoints not rising): a kept model would solve it with a non-convex delay.
+
+    Raises
+    ------
+    InputError
+        One line naming the parameter and the sample's values.
+    """
+    values = {name: effects.param(arr, name, PARAMETER[name].default)
+              for name in CONGESTION_PARAMETERS}
+    bad = congestion_problem(values)
+    if bad is not None:
+        raise InputError(Problem("ranges.csv", None, bad[0], f"a sample's {bad[1]}; a rebuild "
+                                 "refuses it too: draw the tiers together (docs/uncertainty.md,"
+                                 " 'Ladders')"))
 
 
 def _tiers(effects, arr: dict) -> tuple[np.ndarray, np.ndarray, float]:

@@ -41,6 +41,7 @@ from borderflow.data.parameters import congestion_tiers
 from borderflow.data.schemas import TABLES, TableSpec
 
 from .fields import WARM_EFFECTS, field_effect, fields_of, rangeable_tables
+from .ladders import ladder_problems
 
 RANGES_FILE = "ranges.csv"
 REQUIRED_COLUMNS = ("table", "key", "field", "low", "high")
@@ -227,6 +228,7 @@ def _read(source, tables: InputTables, extra) -> tuple[Ranges, list[Problem]]:
     checker = _RowChecker(shown, known)
     rows = [checker.row(i + 1, rec) for i, rec in enumerate(raw.to_dict("records"))]
     out = pd.DataFrame([r for r in rows if r is not None], columns=RANGE_TABLE_COLUMNS)
+    out = checker.ladders(out)
     return Ranges(out, shown), checker.problems
 
 
@@ -243,10 +245,11 @@ def ranges_from_records(records: list[dict], shown: str, tables: InputTables,
     """
     checker = _RowChecker(shown, {**ranged_tables(tables), **(extra or {})})
     rows = [checker.row(i + 1, rec) for i, rec in enumerate(records)]
+    out = checker.ladders(pd.DataFrame([r for r in rows if r is not None],
+                                       columns=RANGE_TABLE_COLUMNS))
     if checker.problems:
         raise InputError(checker.problems)
-    return Ranges(pd.DataFrame([r for r in rows if r is not None], columns=RANGE_TABLE_COLUMNS),
-                  shown)
+    return Ranges(out, shown)
 
 
 class _RowChecker:
@@ -265,6 +268,19 @@ class _RowChecker:
         #: payload there is a structural change (rebuilt, or held in a warm run)
         self.tiers = params is not None and "parameter" in params.frame and congestion_tiers(
             dict(zip(params.frame["parameter"], params.frame["value"].astype(float)))) is not None
+
+    def ladders(self, out: pd.DataFrame) -> pd.DataFrame:
+        """``out`` with overlapping ladders grouped (:mod:`borderflow.uncertainty.ladders`);
+        a ladder that can fall even drawn together is a problem (checked once rows are
+        fine)."""
+        if self.problems:
+            return out
+        params = self.known.get("parameters")
+        values = {} if params is None or "parameter" not in params.frame else dict(
+            zip(params.frame["parameter"].astype(str), params.frame["value"].astype(float)))
+        out, problems = ladder_problems(out, self.shown, values)
+        self.problems.extend(problems)
+        return out
 
     def fail(self, row: int, fieldname: str, message: str, row_id: str | None) -> None:
         self.problems.append(Problem(self.shown, row, fieldname, message, row_id))

@@ -11,7 +11,8 @@ were estimated the same way and share their error, e.g. every link length derive
 great-circle distance times one winding factor, or every "class international" dwell time
 assumed at one value: if the assumption is off, it is off for all. No partial correlation is
 offered: the dataset has no basis for estimating one, and a rank correlation of 1 or 0 brackets
-it. Ungrouped rows are independent dimensions.
+it. Ungrouped rows are independent dimensions. Ladders (the congestion tiers' hours, whose
+ranges overlap) are grouped when ranges are read: :mod:`borderflow.uncertainty.ladders`.
 
 Designs come from ``scipy.stats.qmc``: :func:`latin_hypercube` (stratified in each dimension,
 for P10/P50/P90 from a few hundred samples) and :func:`sobol_sequence` (scrambled, a power of
