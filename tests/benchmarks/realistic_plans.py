@@ -15,11 +15,13 @@ instance (its options: 1 thread, the run's presolve setting), in the order asked
 ``b`` and ``c`` stop at ``--cpu-cap`` CPU seconds (HiGHS's simplex and IPM interrupt
 callbacks compare this process's ``resource.getrusage`` user + system time; crossover has no
 callback) and ``c`` also at ``--dual-iterations`` iterations; HiGHS's own wall-clock
-``time_limit`` is 7,200 s. After each method the basis it ended at is written
-(``plan0-<m>.bas``). The last method run leaves plan 0 solved for the rest of the run.
-``--plans 0`` (the default) stops the run after plan 0; ``--plans all`` lets it go on and,
-before each later plan, writes its LP and warm starting basis (``plan<j>.mps``/``.bas``) and
-times it as the run solves it (warm dual simplex up to ``WARM_ITERATION_LIMIT``, then IPX).
+``time_limit`` is 7,200 s. A method stopped by its CPU cap says ``capped: true`` (HiGHS's
+status then reads ``error``, its objective is not an optimum's). After each method the basis
+it ended at is written (``plan0-<m>.bas``). The last method run leaves plan 0 solved for the
+rest of the run. ``--plans 0`` (the default) stops the run after plan 0; ``--plans all``
+lets it go on and, before each later plan, writes its LP and warm starting basis
+(``plan<j>.mps``/``.bas``) and times it as the run solves it (warm dual simplex up to
+``WARM_ITERATION_LIMIT``, then IPX).
 
 Every method's line has ``cpu_s`` (user + system of this process over that solve), the load
 average beside it, HiGHS's status, objective (USD) and iterations, and ``equal``: its objective
@@ -29,9 +31,11 @@ them all in ``OUTDIR/log.json``.
 Usage (at nice 19 on a shared machine; a winter run peaks at ~3.8 GB, check ``free -g``)::
 
     nice -n 19 python tests/benchmarks/realistic_plans.py data/scenarios/boten-2021.yaml \\
-        /tmp/boten0 --methods b,c,a --cpu-cap 900 --dual-iterations 300000
+        /tmp/boten0 --methods a,c --cpu-cap 200 --dual-iterations 300000 --no-write
     nice -n 19 python tests/benchmarks/realistic_plans.py \\
-        data/scenarios/vn-cn-winter-2021.yaml /tmp/winter0 --methods b,c
+        data/scenarios/vn-cn-winter-2021.yaml /tmp/winter0 --methods b,c,a --cpu-cap 700
+
+(session 26's runs; docs/performance.md, "The realistic dispatch's first plan").
 """
 
 from __future__ import annotations
@@ -78,9 +82,10 @@ class Log:
         return fields
 
 
-def _cold(h, method: str, cap_s: float, dual_iterations: int, log_flag: bool) -> None:
+def _cold(h, method: str, cap_s: float, dual_iterations: int, log_flag: bool) -> bool:
     """Solve the LP ``h`` holds from nothing by ``method`` (``b`` IPX + crossover, ``c`` dual
-    simplex), interrupted at ``cap_s`` CPU seconds; HiGHS's options restored after."""
+    simplex), interrupted at ``cap_s`` CPU seconds; HiGHS's options restored after. Returns
+    whether the cap stopped it."""
     names = ("solver", "run_crossover", "presolve", "simplex_strategy", "simplex_iteration_limit",
              "time_limit")
     before = {n: h.getOptionValue(n)[1] for n in names}
@@ -95,9 +100,11 @@ def _cold(h, method: str, cap_s: float, dual_iterations: int, log_flag: bool) ->
         h.setOptionValue("simplex_strategy", 1)  # dual
         h.setOptionValue("simplex_iteration_limit", int(dual_iterations))
     end = cpu_s() + cap_s
+    capped = []
 
     def stop(event) -> None:
         if cpu_s() > end:
+            capped.append(True)
             event.interrupt()
 
     events = (h.cbSimplexInterrupt, h.cbIpmInterrupt)
@@ -110,6 +117,7 @@ def _cold(h, method: str, cap_s: float, dual_iterations: int, log_flag: bool) ->
             e.unsubscribe(stop)
         for n, v in before.items():
             h.setOptionValue(n, v)
+    return bool(capped)
 
 
 def main(argv=None) -> int:
@@ -153,9 +161,10 @@ def main(argv=None) -> int:
                     row = dict(status=s.status, objective_usd=s.objective_usd,
                                iterations=s.iterations, windows=s.windows)
                 else:
-                    _cold(h, m, args.cpu_cap, args.dual_iterations, session.options.log)
+                    capped = _cold(h, m, args.cpu_cap, args.dual_iterations,
+                                   session.options.log)
                     info = h.getInfo()
-                    row = dict(status=status_of(h)[0],
+                    row = dict(status=status_of(h)[0], capped=capped,
                                objective_usd=float(info.objective_function_value),
                                simplex_iterations=int(info.simplex_iteration_count),
                                ipm_iterations=int(info.ipm_iteration_count),
