@@ -100,10 +100,10 @@ def _cold(h, method: str, cap_s: float, dual_iterations: int, log_flag: bool) ->
         h.setOptionValue("simplex_strategy", 1)  # dual
         h.setOptionValue("simplex_iteration_limit", int(dual_iterations))
     end = cpu_s() + cap_s
-    capped = []
+    capped, live = [], [True]
 
-    def stop(event) -> None:
-        if cpu_s() > end:
+    def stop(event) -> None:  # inert once this solve is over, whatever HiGHS keeps
+        if live and cpu_s() > end:
             capped.append(True)
             event.interrupt()
 
@@ -113,6 +113,7 @@ def _cold(h, method: str, cap_s: float, dual_iterations: int, log_flag: bool) ->
     try:
         run_highs(h, log_flag)
     finally:
+        live.clear()
         for e in events:
             e.unsubscribe(stop)
         for n, v in before.items():
