@@ -33,9 +33,11 @@ Usage (at nice 19 on a shared machine; a winter run peaks at ~3.8 GB, check ``fr
     nice -n 19 python tests/benchmarks/realistic_plans.py data/scenarios/boten-2021.yaml \\
         /tmp/boten0 --methods a,c --cpu-cap 200 --dual-iterations 300000 --no-write
     nice -n 19 python tests/benchmarks/realistic_plans.py \\
-        data/scenarios/vn-cn-winter-2021.yaml /tmp/winter0 --methods b,c,a --cpu-cap 700
+        data/scenarios/vn-cn-winter-2021.yaml /tmp/winter0 --methods a,b,c --cpu-cap 700
 
-(session 26's runs; docs/performance.md, "The realistic dispatch's first plan").
+(session 26's runs; docs/performance.md, "The realistic dispatch's first plan"). Put ``a``
+first: winter's ``a`` run after capped ``b`` and ``c`` ended 'Interrupted by user' (not
+understood).
 """
 
 from __future__ import annotations
