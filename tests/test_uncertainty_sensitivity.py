@@ -124,3 +124,54 @@ def test_headline_measures_of_a_dated_sample():
     assert h["queue_peak_trucks:x1:a_to_b"] == 90.0
     assert h["clear_day:x1:a_to_b"] == 19.0
     assert h["clear_day:x2:a_to_b"] == np.inf
+
+
+def test_the_screen_says_which_ranks_stand_out_from_chance():
+    """A dimension that drives ``y`` stands out over 200 samples; over 30 samples of noise
+    none does, though the largest |rho| is far from 0 (Bonferroni over the dimensions)."""
+    from borderflow.uncertainty.sampling import latin_hypercube
+    from borderflow.uncertainty.screening import screening_table
+
+    many = latin_hypercube(SPACE, 200, seed=1)
+    t = screening_table(many, _y(many.values)).set_index("dimension")
+    assert bool(t.loc["markets/m|p/price_usd_per_t", "stands_out"])
+    assert bool(t.loc["crossings/a/fee_usd_per_truck", "stands_out"])
+    assert not bool(t.loc["crossings/b/fee_usd_per_truck", "stands_out"])
+    assert t.loc["crossings/b/fee_usd_per_truck", "p_value"] > 0.05 / 3
+
+    few = latin_hypercube(SPACE, 30, seed=2)
+    noise = np.random.default_rng(3).normal(size=30)
+    t = screening_table(few, noise)
+    assert not t["stands_out"].any()
+    assert t["abs_rho"].max() > 0  # a largest |rho| exists: the rank alone would name it
+    assert ((t["p_value"] >= 0) & (t["p_value"] <= 1)).all()
+
+
+def test_a_flat_headline_has_no_rank_and_p_value_one():
+    """y that does not vary: every rho 0, every p-value 1, nothing stands out."""
+    from borderflow.uncertainty.sampling import latin_hypercube
+    from borderflow.uncertainty.screening import screening_table
+
+    d = latin_hypercube(SPACE, 20, seed=0)
+    t = screening_table(d, np.full(20, 7.0))
+    assert (t["rho"] == 0).all() and (t["p_value"] == 1).all() and not t["stands_out"].any()
+
+
+@pytest.mark.parametrize("stand_out, warned", [(0, True), (2, False), (None, False)])
+def test_the_driver_line_warns_when_no_screened_rank_stands_out(stand_out, warned):
+    """The "what moves ... most" line adds the warning only when the screen kept some
+    dimensions and none of them stood out (``None``: a run written before the count)."""
+    from borderflow.uncertainty.result import UncertaintyResult
+
+    meta = {"method": "oat", "target": "cost_usd", "dimensions_kept": 2, "dimensions": 3,
+            "screen_samples": 30}
+    if stand_out is not None:
+        meta["screen_stand_out"] = stand_out
+    tornado = pd.DataFrame({"dimension": ["markets/m|p/price_usd_per_t"], "swing": [30.0]})
+    r = UncertaintyResult(scenario=None, samples=None, results=pd.DataFrame(),
+                          summary=pd.DataFrame(), increase=None, tornado={"cost_usd": tornado},
+                          metadata={"sensitivity": meta})
+    line = r._sensitivity_lines()[0]
+    assert line.startswith("what moves the ")
+    assert "2 of 3 dimensions kept by rank correlation" in line
+    assert ("none of them standing out from chance over 30 samples" in line) is warned

@@ -194,6 +194,10 @@ class UncertaintyResult:
         kept = f"{meta['dimensions_kept']:,} of {meta['dimensions']:,} dimensions kept by " \
                "rank correlation" if meta["dimensions_kept"] < meta["dimensions"] else \
                "every dimension"
+        if meta["dimensions_kept"] < meta["dimensions"] and meta.get("screen_stand_out") == 0:
+            kept += (f", none of them standing out from chance over "
+                     f"{meta.get('screen_samples', 0):,} samples (Bonferroni, 5 %): the largest "
+                     "drivers may be among those left out; more samples sharpen the screen")
         if target in self.sensitivity:
             t = self.sensitivity[target].head(3)
             col, label = ("mu_star", "Morris mu*") if "mu_star" in t else ("ST", "Sobol total")

@@ -74,19 +74,32 @@ def _target(solved: dict, target: str) -> float:
     return cost("scenario")
 
 
+#: family-wise error rate of the screen's "stands out from chance" (Bonferroni over dimensions)
+SCREEN_ALPHA = 0.05
+
+
 def screening_table(design: SampleSet, y: np.ndarray) -> pd.DataFrame:
     """Spearman's rho of every dimension's quantile with ``y`` (samples that solved):
-    ``dimension, rho, abs_rho, rank``, largest ``|rho|`` first."""
+    ``dimension, rho, abs_rho, p_value, stands_out, rank``, largest ``|rho|`` first.
+
+    ``p_value`` is the two-sided p-value of rho = 0 (scipy's t approximation; 1 where the
+    dimension or ``y`` does not vary); ``stands_out`` is True where it stays below
+    :data:`SCREEN_ALPHA` divided by the number of dimensions (Bonferroni): with many
+    dimensions and few samples the largest ``|rho|`` are expected by chance alone (30 samples,
+    1,373 dimensions: ``|rho|`` near 0.6), and a rank no dimension stands out in is no evidence
+    of which inputs matter."""
     ok = np.isfinite(y)
     u, y = design.u[ok], y[ok]
     dims = design.space.dimensions
-    if len(y) < 3 or np.ptp(y) == 0:
-        rho = np.zeros(len(dims))
-    else:
-        rho = np.array([spearmanr(u[:, d], y).statistic if np.ptp(u[:, d]) > 0 else 0.0
-                        for d in range(len(dims))], dtype=float)
-        rho = np.nan_to_num(rho)
-    out = pd.DataFrame({"dimension": dims, "rho": rho, "abs_rho": np.abs(rho)})
+    rho, p = np.zeros(len(dims)), np.ones(len(dims))
+    if len(y) >= 3 and np.ptp(y) > 0:
+        for d in range(len(dims)):
+            if np.ptp(u[:, d]) > 0:
+                r = spearmanr(u[:, d], y)
+                rho[d], p[d] = r.statistic, r.pvalue
+        rho, p = np.nan_to_num(rho), np.nan_to_num(p, nan=1.0)
+    out = pd.DataFrame({"dimension": dims, "rho": rho, "abs_rho": np.abs(rho), "p_value": p,
+                        "stands_out": p * max(len(dims), 1) < SCREEN_ALPHA})
     out = out.sort_values(["abs_rho", "dimension"], ascending=[False, True], kind="stable",
                           ignore_index=True)
     out["rank"] = np.arange(1, len(out) + 1)
@@ -168,6 +181,8 @@ def sensitivity_analysis(method: str, space: FactorSpace, design: SampleSet,
     out.meta.update({"screened_by": "Spearman rank correlation over the run's samples"
                      if screen and screen < space.n_dimensions else "none (every dimension)",
                      "dimensions_kept": len(keep), "dimensions": space.n_dimensions,
+                     "screen_samples": int(np.isfinite(y).sum()),
+                     "screen_stand_out": int(ranked["stands_out"].sum()),
                      "solves": int(total),
                      "trajectories": int(trajectories) if method == "morris" else None})
     return out
