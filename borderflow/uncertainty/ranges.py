@@ -264,10 +264,12 @@ class _RowChecker:
                              enumerate(t.frame[list(t.key)].to_dict("records"))}
                       for name, t in known.items()}
         params = known.get("parameters")
+        #: parameters.csv values by name (empty without that table)
+        self.values = {} if params is None or "parameter" not in params.frame else dict(
+            zip(params.frame["parameter"].astype(str), params.frame["value"].astype(float)))
         #: a static model with congestion tiers builds its tier cells per payload: sampling a
         #: payload there is a structural change (rebuilt, or held in a warm run)
-        self.tiers = params is not None and "parameter" in params.frame and congestion_tiers(
-            dict(zip(params.frame["parameter"], params.frame["value"].astype(float)))) is not None
+        self.tiers = bool(self.values) and congestion_tiers(self.values) is not None
 
     def ladders(self, out: pd.DataFrame) -> pd.DataFrame:
         """``out`` with overlapping ladders grouped (:mod:`borderflow.uncertainty.ladders`);
@@ -275,10 +277,7 @@ class _RowChecker:
         fine)."""
         if self.problems:
             return out
-        params = self.known.get("parameters")
-        values = {} if params is None or "parameter" not in params.frame else dict(
-            zip(params.frame["parameter"].astype(str), params.frame["value"].astype(float)))
-        out, problems = ladder_problems(out, self.shown, values)
+        out, problems = ladder_problems(out, self.shown, self.values)
         self.problems.extend(problems)
         return out
 
