@@ -121,5 +121,6 @@ def test_the_warm_path_refuses_a_falling_sample_as_a_rebuild_does(tmp_path, tiny
     text = str(err.value)
     assert "\n" not in text and "congestion_hours_3 = 0 h is below congestion_hours_2 = 0.9 h" \
         in text and "a rebuild refuses it too" in text
+    assert text.startswith(str(folder / "ranges.csv")), text  # the file read, not a bare name
     assert congestion_problem({"congestion_hours_2": 0.9, "congestion_hours_3": 0.0,
                                "congestion_hours_4": 6.0})[0] == "congestion_hours_3"

@@ -21,6 +21,8 @@ from borderflow.data.cost_terms import crossing_lane_values
 from borderflow.data.errors import InputError, Problem
 from borderflow.data.parameters import CONGESTION_TIERS, PARAMETER, congestion_problem
 
+from .ranges import RANGES_FILE
+
 __all__ = ["CONGESTION_PARAMETERS", "cell_costs", "check_congestion_sampling", "check_sample_tiers",
            "congestion_changes", "sampled_cells", "tier_widths"]
 
@@ -56,7 +58,8 @@ def check_sample_tiers(effects, arr: dict) -> None:
               for name in CONGESTION_PARAMETERS}
     bad = congestion_problem(values)
     if bad is not None:
-        raise InputError(Problem("ranges.csv", None, bad[0], f"a sample's {bad[1]}; a rebuild "
+        raise InputError(Problem(effects.space.source or RANGES_FILE, None, bad[0],
+                                 f"a sample's {bad[1]}; a rebuild "
                                  "refuses it too: draw the tiers together (docs/uncertainty.md,"
                                  " 'Ladders')"))
 

@@ -54,11 +54,15 @@ class FactorSpace:
         Names of the independent dimensions (a declared group, or ``table/key/field``).
     dated : bool
         Whether effects are those of a dated run.
+    source : str or None
+        The ranges file the factors were read from, as a message names it (``None``: built
+        otherwise, e.g. by a calibration).
     """
 
     factors: pd.DataFrame
     dimensions: list[str]
     dated: bool = False
+    source: str | None = None
 
     @classmethod
     def from_ranges(cls, ranges: Ranges, *, dated: bool = False) -> FactorSpace:
@@ -74,7 +78,7 @@ class FactorSpace:
         dims = list(dict.fromkeys(names))
         used["group"] = names
         used["dimension"] = [dims.index(n) for n in names]
-        return cls(used[FACTOR_COLUMNS].reset_index(drop=True), dims, dated)
+        return cls(used[FACTOR_COLUMNS].reset_index(drop=True), dims, dated, ranges.file)
 
     @property
     def n_factors(self) -> int:

@@ -50,7 +50,7 @@ def restrict(space: FactorSpace, dimensions: list[str]) -> FactorSpace:
         raise ValueError(f"unknown dimension(s): {', '.join(missing)}")
     f = space.factors[space.factors["group"].isin(dimensions)].copy()
     f["dimension"] = [dimensions.index(g) for g in f["group"]]
-    return FactorSpace(f.reset_index(drop=True), list(dimensions), space.dated)
+    return FactorSpace(f.reset_index(drop=True), list(dimensions), space.dated, space.source)
 
 
 def solves_needed(space: FactorSpace, method: str, *, trajectories: int = 10,
