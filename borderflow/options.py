@@ -257,8 +257,9 @@ class RunOptions:
 
     def _per_pair_need(self, extended: bool) -> str:
         """What in a dated run needs the queues per pair (empty: nothing)."""
-        if self.dispatch == "realistic":
-            return "a realistic dispatch plans the queues per (route, product) pair"
+        if self.dispatch == "realistic" and self.aggregate_streams is not True:
+            return ("a realistic dispatch plans the queues per (route, product) pair unless "
+                    "--aggregate-streams asks for its plans on streams")
         if extended:
             return "extra constraints may read the queues per (route, product) pair"
         return ""

@@ -251,7 +251,7 @@ def run_scenario(tables: InputTables, scenario: Scenario | None = None,
     # streams where that run has them (the same optimum), dropped before the per-pair model
     bound_aggregated, bound_why = replace(options, dispatch="foresight").streams_for(
         dated, extra_constraints is not None, rolling is not None and not rolling.exact)
-    if realistic and bound_aggregated:
+    if realistic and bound_aggregated and not aggregate:  # plans per pair (the default)
         checked = []  # the checks read the routes, scenario and dataset: run once, on the
         # aggregated model (the per-pair model is assembled over the same route set)
         bound, bound_why, net, route_set = _aggregated_bound(
@@ -287,6 +287,10 @@ def run_scenario(tables: InputTables, scenario: Scenario | None = None,
         raise explained(err, model.session, model.built, model.net) from None
     kept = transit = None
     if realistic:
+        if bound is None and aggregate:  # plans on streams: the bound is this LP's optimum
+            bound, why = aggregated_bound(model.net, model.built, model.session, summary)
+            if bound is None:  # not the per-pair optimum: the whole run per pair instead
+                return _plans_per_pair(tables, scenario, options, progress, why)
         if bound is None:  # the bound is the session's own foresight solve, in HiGHS now
             bound = own_bound(model.session, model.built, summary, bound_why)
         summary, kept, transit = realistic_solve(
@@ -363,6 +367,26 @@ def _aggregated_bound(tables, scenario, options, routes, solver, rolling, progre
     return bound, why, agg.net, agg.routes
 
 
+def _plans_per_pair(tables, scenario, options: RunOptions, progress, why: str) -> Run:
+    """A realistic run asked to plan on streams (``--aggregate-streams``) whose aggregated
+    foresight LP is not the per-pair one (``why``: it wrote cargo off before its deadline, or
+    its split failed), solved with its plans per pair; ``stream_aggregation`` and ``run.json``
+    say why."""
+    progress("model", None, None, f"{why}: the realistic plans solved per pair instead")
+    release_freed_memory()
+    again = run_scenario(tables, scenario, replace(options, aggregate_streams=None), progress)
+    summary = dict(again.results.summary)
+    summary["stream_aggregation"] = {"split": f"not used: {why}", "fallback": (
+        f"{why}: the realistic plans solved per pair (the reported policy is the per-pair "
+        "plans')")}
+    again.results.summary = RunSummary.from_dict(summary).as_dict()
+    again.options = options
+    if again.paths is not None:
+        again.paths = {**again.paths, "aggregate_streams": {
+            "on": False, "why": f"per pair, the realistic plans too: {why}"}}
+    return again
+
+
 def disaggregated(run: Run, on_progress: Progress | None = None) -> Run | None:
     """A run with stream aggregation whose aggregated LP wrote cargo off before its deadline
     (a FIFO repair) or whose split failed, solved again per pair (the fallback of
@@ -372,6 +396,8 @@ def disaggregated(run: Run, on_progress: Progress | None = None) -> Run | None:
     if agg is None or (run.results.summary.get("fifo_repair") is None
                        and agg["split"].startswith("exact")):
         return None
+    if run.options.dispatch == "realistic" and agg["split"].startswith("exact"):
+        return None  # a policy's write-offs are repaired and reported, per pair as on streams
     why = ("the aggregated LP wrote cargo off before its deadline"
            if run.results.summary.get("fifo_repair") is not None else "the split failed")
     (on_progress or _quiet)("model", None, None, f"{why}: solving again per pair")

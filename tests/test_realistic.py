@@ -20,6 +20,13 @@ from helpers import REALISTIC, day, dated, queue_series, realistic_network
 
 from borderflow.data.scenario import (CloseEvent, PriorityEvent, PriorityRule, RampEvent,
                                       RampRule, Window)
+from borderflow.options import RunOptions
+
+#: the realistic plans per (route, product) pair (the default) and on streams
+#: (``--aggregate-streams``): the hand-computed answers hold for both
+PLANS = pytest.mark.parametrize("plans", [REALISTIC, RunOptions(dispatch="realistic",
+                                                                aggregate_streams=True)],
+                                ids=["per-pair", "streams"])
 
 
 
@@ -27,10 +34,12 @@ def _closure(**kw):
     return CloseEvent(crossing="x1", close=Window(**{"from": day(2), "to": day(3)}), **kw)
 
 
-def _both(solve_tiny, tiny_tables, *events):
+def _both(solve_tiny, tiny_tables, *events, plans=REALISTIC):
     t = realistic_network(tiny_tables)
     scenario = dated("surprise", 6, *events)
-    return solve_tiny(t, scenario), solve_tiny(t, scenario, options=REALISTIC)
+    realistic = solve_tiny(t, scenario, options=plans)
+    assert realistic.built.index.aggregated is bool(plans.aggregate_streams)
+    return solve_tiny(t, scenario), realistic
 
 
 def _via_x2_t(run) -> float:
@@ -38,9 +47,10 @@ def _via_x2_t(run) -> float:
     return float(c[(c["crossing_id"] == "x2") & (c["direction"] == "a_to_b")]["flow_t"].sum())
 
 
+@PLANS
 def test_surprise_closure_strands_exactly_the_trucks_sent_before_it_was_known(
-        solve_tiny, tiny_tables):
-    foresight, realistic = _both(solve_tiny, tiny_tables, _closure())
+        solve_tiny, tiny_tables, plans):
+    foresight, realistic = _both(solve_tiny, tiny_tables, _closure(), plans=plans)
     assert queue_series(foresight, 6) == pytest.approx([0] * 6, abs=1e-6)
     assert queue_series(realistic, 6) == pytest.approx([0, 0, 10, 10, 0, 0], abs=1e-6)
     assert _via_x2_t(foresight) == pytest.approx(400, abs=1e-6)
@@ -56,12 +66,13 @@ def test_surprise_closure_strands_exactly_the_trucks_sent_before_it_was_known(
     assert "policy simulation" in s["solve_method"]
 
 
+@PLANS
 @pytest.mark.parametrize("warning_days", [1, 2])
 def test_closure_announced_in_time_reproduces_the_foresight_optimum(solve_tiny, tiny_tables,
-                                                                    warning_days):
+                                                                    warning_days, plans):
     # announced on day 1 (enough: day 1's trucks reach X1 on day 2) or on day 0 (no surprise)
     foresight, realistic = _both(solve_tiny, tiny_tables,
-                                 _closure(announced=day(2 - warning_days)))
+                                 _closure(announced=day(2 - warning_days)), plans=plans)
     s = realistic.results.summary
     assert s["objective_usd"] == pytest.approx(foresight.results.summary["objective_usd"],
                                                abs=1e-6)
@@ -69,18 +80,20 @@ def test_closure_announced_in_time_reproduces_the_foresight_optimum(solve_tiny, 
     assert queue_series(realistic, 6) == pytest.approx([0] * 6, abs=1e-6)
 
 
+@PLANS
 def test_reopening_unknown_until_the_day_it_happens_costs_one_more_detour(solve_tiny,
-                                                                         tiny_tables):
+                                                                         tiny_tables, plans):
     # until day 4 the dispatcher takes the closure as open-ended, so day 3's trucks (which
     # would reach X1 on day 4, open again) also go via X2: 1,000 USD more than 3,000
     foresight, realistic = _both(solve_tiny, tiny_tables,
-                                 _closure(reopening_announced=day(4)))
+                                 _closure(reopening_announced=day(4)), plans=plans)
     assert _via_x2_t(realistic) == pytest.approx(400, abs=1e-6)
     assert realistic.results.summary["value_of_foresight_usd"] == pytest.approx(4000,
                                                                                 abs=1e-6)
 
 
-def test_realistic_run_passes_the_verifier(tmp_path, tiny_tables):
+@PLANS
+def test_realistic_run_passes_the_verifier(tmp_path, tiny_tables, plans):
     from borderflow import api
     from borderflow.data.dataset import load_dataset
 
@@ -88,7 +101,7 @@ def test_realistic_run_passes_the_verifier(tmp_path, tiny_tables):
 
     folder = tiny.write(tmp_path / "data", realistic_network(tiny_tables))
     res = api.solve(load_dataset(folder, check_borders=False), dated("surprise", 6, _closure()),
-                    REALISTIC)
+                    plans)
     assert res.summary["verified"], res.verification[res.verification["violation"] > 0]
     assert any("foresight" in line for line in res.story)
 

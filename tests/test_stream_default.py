@@ -84,7 +84,8 @@ def test_runs_that_cannot_aggregate_run_per_pair_by_default_and_say_why(solve_ti
     assert not realistic.built.index.aggregated
     assert _paths(realistic)["aggregate_streams"] == {
         "on": False, "why": "per pair: a realistic dispatch plans the queues per (route, "
-                            "product) pair"}
+                            "product) pair unless --aggregate-streams asks for its plans on "
+                            "streams"}
     assert _paths(realistic)["window_pricing"]["on"] is False
 
     windows = solve_tiny(None, _closure(), options=RunOptions.of(method="windows",
@@ -101,9 +102,11 @@ def test_runs_that_cannot_aggregate_run_per_pair_by_default_and_say_why(solve_ti
     with pytest.raises(InputError, match="--aggregate-streams"):
         solve_tiny(None, _closure(), options=RunOptions(aggregate_streams=True),
                    extra_constraints=extra)
-    with pytest.raises(InputError, match="realistic"):
-        solve_tiny(None, _closure(), options=RunOptions(aggregate_streams=True,
-                                                        dispatch="realistic"))
+    on_streams = solve_tiny(None, _closure(), options=RunOptions(aggregate_streams=True,
+                                                                 dispatch="realistic"))
+    assert on_streams.built.index.aggregated  # asked for: a realistic run plans on streams
+    assert _paths(on_streams)["aggregate_streams"] == {
+        "on": True, "why": "asked for (--aggregate-streams)"}
 
 
 def test_the_fallback_runs_on_the_default_path(solve_tiny, tiny_tables):
@@ -237,3 +240,27 @@ def test_recorded_options_keep_static_runs_as_they_were():
         "asked for (--aggregate-streams)"
     assert default.aggregation_problem(dated=False) == ""  # the default is never refused
     assert PER_PAIR.streams_for(dated=True)[0] is False
+
+
+def test_realistic_plans_on_streams_fall_back_per_pair_when_their_bound_would(solve_tiny,
+                                                                              tiny_tables):
+    """A realistic run asked to plan on streams whose aggregated foresight LP writes cargo off
+    early (the phantom write-off: its optimum is not the per-pair one, so it is no bound) is
+    solved with its plans per pair, as the default realistic run is, and says why."""
+    options = RunOptions(dispatch="realistic", aggregate_streams=True)
+    run = solve_tiny(tiny_tables, phantom_write_off(tiny_tables), options=options)
+    default = solve_tiny(tiny_tables, phantom_write_off(tiny_tables),
+                         options=RunOptions(dispatch="realistic"))
+    s = run.results.summary
+    assert not run.built.index.aggregated and run.options.aggregate_streams is True
+    assert "the realistic plans solved per pair" in s["stream_aggregation"]["fallback"]
+    assert "wrote cargo off before its deadline" in s["stream_aggregation"]["fallback"]
+    assert _paths(run)["aggregate_streams"] == {
+        "on": False, "why": "per pair, the realistic plans too: the aggregated LP wrote cargo "
+                            "off before its deadline"}
+    assert s["objective_usd"] == pytest.approx(default.results.summary["objective_usd"],
+                                               abs=TOL)
+    assert s["foresight_objective_usd"] == pytest.approx(
+        default.results.summary["foresight_objective_usd"], abs=TOL)
+    report = verify_solved(run)
+    assert report["ok"].all(), report[~report["ok"]].to_string()

@@ -67,7 +67,9 @@ AggregateStreamsOpt = typer.Option(
          "dispatch, --samples, extra constraints, --window-days alone) run per pair and "
          "run.json's "
          "effective_options says why. --aggregate-streams insists (refused where it cannot "
-         "serve); --per-pair-streams turns it off (at ties another per-pair split of the "
+         "serve; with --dispatch realistic it plans on streams: about 4-8x cheaper on the "
+         "shipped scenarios, another policy, docs/dynamics.md); --per-pair-streams turns "
+         "it off (at ties another per-pair split of the "
          "same optimum may be reported: docs/dated-performance-plan.md sections 15-16).")
 RoutesOpt = typer.Option(
     "enumerate", "--routes",
