@@ -115,7 +115,8 @@ def keep_coming_floors(net, built, session, lag: int, keep) -> tuple[list, pd.Da
     ----------
     net : FreightNetwork
     built : BuiltModel
-        A dated model (its ``streams`` name each route's queue gate).
+        A dated model (its ``pairs`` name each route's queue gate; per pair in an
+        aggregated model too, :attr:`~borderflow.model.indices.IndexTables.pairs`).
     session : HighsSession
     lag : int
         Reaction lag, days.
@@ -131,7 +132,8 @@ def keep_coming_floors(net, built, session, lag: int, keep) -> tuple[list, pd.Da
         return [], pd.DataFrame(columns=["floor", "f"])
     windows = keep_coming_windows(net.scenario, lag, keep.days, keep.days_by_gate)
     windows = windows[windows["news_period"] < len(net.periods)]
-    gates = built.index.streams[["route_id", "product_id", "crossing_id", "direction"]]
+    # per (route, product) pair: an aggregated model's ``streams`` are its stream queues
+    gates = built.index.pairs[["route_id", "product_id", "crossing_id", "direction"]]
     flows = built.flows[["f", "route_id", "product_id"]].merge(gates, on=["route_id",
                                                                           "product_id"])
     cols = session.columns_of(built.model.route_flow)
@@ -166,7 +168,7 @@ def keep_coming_table(net, built, session, floors, members, kept) -> pd.DataFram
     fl = built.flows.set_index("f").loc[m["f"]]
     labels = net.periods["label"]
     floor_of = [floors[int(i)] for i in m["floor"]]
-    gates = built.index.streams.set_index(["route_id", "product_id"])
+    gates = built.index.pairs.set_index(["route_id", "product_id"])
     key = list(zip(fl["route_id"], fl["product_id"]))
     out = pd.DataFrame({
         "crossing_id": gates.loc[key, "crossing_id"].to_numpy(),
