@@ -19,9 +19,11 @@ Either way ``bf.solve(..., compare=False)`` verifies it and this script writes t
 ``OUTDIR/run``. A progress callback logs this process's CPU seconds (user + system,
 ``resource``) and the load average at every progress message, a hook on
 :func:`borderflow.solvers.informed._solve_plan` each later plan's CPU seconds, iterations and
-whether IPX solved it. At the end it logs the objective, the bound, the value of foresight,
-``stream_aggregation``, ``fifo_repair``, ``run.json``'s ``effective_options.aggregate_streams``,
-totals of the result tables and the verification.
+whether IPX solved it, and one on :func:`borderflow.solvers.informed.solve_informed` each
+plan's own objective (plan 0's is the LP optimum on the calendar known on day 0). At the end
+it logs the objective, the bound, the value of foresight, ``stream_aggregation``,
+``fifo_repair``, ``run.json``'s ``effective_options.aggregate_streams``, totals of the result
+tables and the verification.
 
 Usage (nice 19 on a shared machine; a winter run peaks at ~3.8 GB per pair, check ``free
 -g``; never two winter runs at once)::
@@ -45,6 +47,7 @@ from pathlib import Path
 
 import borderflow as bf
 import borderflow.api as api
+import borderflow.dispatch as dispatch
 import borderflow.pipeline as pipeline
 import borderflow.solvers.informed as informed
 from borderflow.dispatch import aggregated_bound, realistic_solve
@@ -169,6 +172,14 @@ def main(argv=None) -> int:
         return its, again, warm
 
     informed._solve_plan = timed
+    informed_solve = dispatch.solve_informed
+
+    def plans_solved(*a, **k):  # each plan's own objective (USD, over the days it saw)
+        out = informed_solve(*a, **k)
+        log(event="plan objectives", objectives_usd=out.plan_objectives)
+        return out
+
+    dispatch.solve_informed = plans_solved
     ds = bf.load_dataset()
     sc = bf.Scenario.from_yaml(args.scenario, ds)
     options = replace(bf.RunOptions.of(time_limit_s=args.time_limit), dispatch="realistic")
