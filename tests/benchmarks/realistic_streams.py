@@ -100,7 +100,9 @@ def totals(result) -> dict:
 def aggregated_run(log, fallback: bool):
     """A stand-in for :func:`borderflow.pipeline.run_scenario` of a realistic run that solves
     the plans on the aggregated-streams LP (module docstring); ``fallback``: then
-    :func:`borderflow.pipeline.disaggregated` as a foresight run."""
+    :func:`borderflow.pipeline.disaggregated` as a foresight run (and a bound whose
+    aggregated LP falls back: the pipeline's run, per pair), else such a bound stops the
+    run."""
 
     def run(tables, scenario, options, on_progress=None, *, extra_constraints=None):
         progress = on_progress or (lambda *a, **k: None)
@@ -114,7 +116,10 @@ def aggregated_run(log, fallback: bool):
                                          progress)
         bound, why = aggregated_bound(model.net, model.built, model.session, summary)
         log(event="bound", objective_usd=summary.objective_usd, fallback=why or None)
-        if bound is None:
+        if bound is None:  # as the pipeline: the bound (and the plans) per pair
+            if fallback:
+                del model
+                return pipeline.run_scenario(tables, scenario, options, on_progress)
             raise SystemExit(f"the foresight bound falls back to per pair: {why}")
         summary, kept, transit = realistic_solve(
             model.session, model.built, model.net, bound,
