@@ -83,7 +83,9 @@ def test_a_policy_that_writes_off_early_on_streams_is_solved_again_per_pair(tmp_
     20 trucks queued on day 0, aged 2 and 0 days), X1 closed on day 1 only, its reopening
     unknown until day 2: foresight writes nothing off, but the plan of day 1 takes the closure
     as open-ended and writes 200 t off before their deadline. With the foresight run's
-    fallback the run is solved again per pair, says why, and reports the per-pair policy."""
+    fallback the run is solved again per pair, says why, and reports the per-pair policy (the
+    same answer: each stream here holds one pair, and the per-pair policy writes the same 200 t
+    off early)."""
     base = phantom_write_off(tiny_tables)
     close = CloseEvent(crossing="x1", close=Window(**{"from": day(1), "to": day(1)}),
                        reopening_announced=day(2))
