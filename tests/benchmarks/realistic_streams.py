@@ -20,7 +20,8 @@ Either way ``bf.solve(..., compare=False)`` verifies it and this script writes t
 ``resource``) and the load average at every progress message, a hook on
 :func:`borderflow.solvers.informed._solve_plan` each later plan's CPU seconds, iterations and
 whether IPX solved it, and one on :func:`borderflow.solvers.informed.solve_informed` each
-plan's own objective (plan 0's is the LP optimum on the calendar known on day 0). At the end
+plan's own objective (plan 0's is the LP optimum on the calendar known on day 0); the aggregated
+policy's streams written off early, with the pairs each stands for. At the end
 it logs the objective, the bound, the value of foresight, ``stream_aggregation``,
 ``fifo_repair``, ``run.json``'s ``effective_options.aggregate_streams``, totals of the result
 tables and the verification.
@@ -45,12 +46,15 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
+
 import borderflow as bf
 import borderflow.api as api
 import borderflow.dispatch as dispatch
 import borderflow.pipeline as pipeline
 import borderflow.solvers.informed as informed
 from borderflow.dispatch import aggregated_bound, realistic_solve
+from borderflow.model.fifo import TOL_T, fifo_writeoffs, stream_arrays
 from borderflow.model.results import extract_results
 
 
@@ -97,6 +101,21 @@ def totals(result) -> dict:
     return out
 
 
+def early_writeoffs(built) -> list:
+    """Per stream of a solved dated model whose LP wrote cargo off before its deadline (the
+    replay of :func:`borderflow.model.fifo.repair_fifo`, nothing changed): its label, the
+    (route, product) pairs it stands for and the tonnes written off early."""
+    inflow, back, dep, lp_exp, _ = stream_arrays(built)
+    streams = built.index.streams
+    expired, _ = fifo_writeoffs(inflow, back, dep,
+                                streams["max_wait_days"].to_numpy(dtype=np.int64))
+    early = np.clip(lp_exp - expired, 0.0, None).sum(axis=1)
+    bad = np.abs(lp_exp - expired).max(axis=1) > TOL_T
+    pairs = streams["pairs"] if "pairs" in streams.columns else np.ones(len(streams))
+    return [{"stream": str(streams["route_id"].iloc[i]), "pairs": int(np.asarray(pairs)[i]),
+             "early_t": round(float(early[i]), 3)} for i in np.flatnonzero(bad)]
+
+
 def aggregated_run(log, fallback: bool):
     """A stand-in for :func:`borderflow.pipeline.run_scenario` of a realistic run that solves
     the plans on the aggregated-streams LP (module docstring); ``fallback``: then
@@ -128,6 +147,7 @@ def aggregated_run(log, fallback: bool):
             progress, lag=lag, keep=keep)
         model, summary, routing = pipeline.generate_columns(model, summary, options, progress,
                                                             keep_input=False)
+        log(event="early write-offs by stream", streams=early_writeoffs(model.built))
         progress("results", None, None, "extracting the result tables")
         results = extract_results(model.net, model.routes, model.built, {
             **summary.as_dict(), "show_class_fifo": options.clearance_order == "class-fifo"},
