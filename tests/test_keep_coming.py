@@ -243,3 +243,35 @@ def test_a_gate_window_outside_its_range_or_at_an_unknown_crossing_is_refused(so
     with pytest.raises(InputError, match=r"behaviour\.csv, row 2, field 'applies_to'.*"
                                          r"keep_coming_share applies to 'any gate'"):
         solve_tiny(t, dated("keep", 6, _close(3)), options=REALISTIC)
+
+
+@pytest.mark.parametrize("lag", [0, 1])
+def test_floors_of_an_aggregated_model_are_the_per_pair_models(tmp_path, tiny_tables, lag):
+    """The keep-coming floors read each route flow's queue gate per (route, product) pair:
+    on the aggregated-streams model (whose ``streams`` are stream queues, labelled ``stream
+    <gate>/...``) they cover the same route flows as on the per-pair model (session 27: they
+    covered none, so a realistic run planned on streams lost its drivers who keep coming)."""
+    import tiny
+
+    from borderflow.behaviour import keep_coming
+    from borderflow.data.dataset import load_dataset
+    from borderflow.dispatch import keep_coming_floors
+    from borderflow.model.routes import RouteOptions
+    from borderflow.pipeline import prepare
+    from borderflow.solvers.highs import SolverOptions
+
+    t = realistic_network(tiny_tables)
+    t["behaviour"] = keep_rows(0.5, 2, lag)
+    ds = load_dataset(tiny.write(tmp_path / "data", t), check_borders=False)
+    sc = dated("keep", 6, _close(4))
+    keep = keep_coming(ds, sc)
+    covered = {}
+    for aggregate in (False, True):
+        model = prepare(ds, sc, RouteOptions(), SolverOptions(), aggregate=aggregate)
+        assert model.built.index.aggregated == aggregate
+        floors, members = keep_coming_floors(model.net, model.built, model.session, lag, keep)
+        flows = model.built.flows.set_index("f").loc[members["f"]]
+        covered[aggregate] = sorted(zip(members["floor"], flows["route_id"],
+                                        flows["product_id"], flows["period"]))
+        assert floors and {(fl.first_day, fl.end_day) for fl in floors} == {(2 + lag, 4 + lag)}
+    assert covered[True] == covered[False] and covered[True]

@@ -1,0 +1,99 @@
+"""The realistic dispatch with its plans on the aggregated-streams LP, as
+tests/benchmarks/realistic_streams.py runs it (issue 18, session 27; not the pipeline's
+default: docs/dynamics.md, "Why the plans are solved per pair"), on the hand-computed networks
+of tests/test_realistic.py and tests/test_keep_coming.py: the benchmark's numbers are only worth
+reading if its runs give those answers.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+from helpers import (REALISTIC, day, dated, keep_rows, phantom_write_off, queue_series,
+                     realistic_network)
+
+import tiny
+from borderflow.data.dataset import load_dataset
+from borderflow.data.scenario import CloseEvent, Window
+from borderflow.pipeline import run_scenario
+
+sys.path.insert(0, str(Path(__file__).parent / "benchmarks"))
+
+import realistic_streams  # noqa: E402
+
+
+def _closure(last=3, **kw):
+    return CloseEvent(crossing="x1", close=Window(**{"from": day(2), "to": day(last)}), **kw)
+
+
+def _solve(tmp_path, t, scenario, fallback=False):
+    ds = load_dataset(tiny.write(tmp_path / "data", t), check_borders=False)
+    run = realistic_streams.aggregated_run(lambda **fields: None, fallback)
+    return run(ds, scenario, REALISTIC), run_scenario(ds, scenario, REALISTIC)
+
+
+def test_surprise_closure_on_streams_strands_exactly_the_trucks_sent_before_it(tmp_path,
+                                                                                tiny_tables):
+    """tests/test_realistic.py's hand-computed case: the value of foresight 3,000 USD, ten
+    trucks queued at X1 at the end of days 2 and 3, as per pair."""
+    streams, pairs = _solve(tmp_path, realistic_network(tiny_tables), dated("s", 6, _closure()))
+    s = streams.results.summary
+    assert streams.built.index.aggregated and not pairs.built.index.aggregated
+    assert s["value_of_foresight_usd"] == pytest.approx(3000, abs=1e-6)
+    assert queue_series(streams, 6) == pytest.approx([0, 0, 10, 10, 0, 0], abs=1e-6)
+    assert s["objective_usd"] == pytest.approx(pairs.results.summary["objective_usd"],
+                                               abs=1e-6)
+    assert s["stream_aggregation"]["split"].startswith("exact")
+    assert s.get("fifo_repair") is None and s["decision_days"] == 2
+
+
+@pytest.mark.parametrize("warning_days", [1, 2])
+def test_closure_known_in_time_on_streams_is_the_foresight_optimum(tmp_path, tiny_tables,
+                                                                   warning_days):
+    """Nothing a surprise: the policy planned on streams costs the foresight optimum."""
+    streams, _ = _solve(tmp_path, realistic_network(tiny_tables),
+                        dated("s", 6, _closure(announced=day(2 - warning_days))))
+    s = streams.results.summary
+    assert s["value_of_foresight_usd"] == pytest.approx(0, abs=1e-6)
+    assert s["objective_usd"] == pytest.approx(s["foresight_objective_usd"], abs=1e-6)
+    assert queue_series(streams, 6) == pytest.approx([0] * 6, abs=1e-6)
+
+
+def test_drivers_keep_coming_on_streams(tmp_path, tiny_tables):
+    """tests/test_keep_coming.py's case (share 0.5, 1 day, no lag): 3,500 USD, queue [0, 0,
+    10, 15, 0, 0]; the floor (100 t via X1 on day 2) is in the run's table, as per pair (it
+    covered no route flow of an aggregated model before session 27)."""
+    t = realistic_network(tiny_tables)
+    t["behaviour"] = keep_rows(0.5, 1)
+    streams, pairs = _solve(tmp_path, t, dated("keep", 6, _closure()))
+    s = streams.results.summary
+    assert s["value_of_foresight_usd"] == pytest.approx(3500, abs=1e-6)
+    assert queue_series(streams, 6) == pytest.approx([0, 0, 10, 15, 0, 0], abs=1e-6)
+    assert s["keep_coming_floor_t"] == pytest.approx(100, abs=1e-6)
+    kept, ref = streams.results.keep_coming, pairs.results.keep_coming
+    assert kept[["route_id", "period", "floor_t"]].values.tolist() == \
+        ref[["route_id", "period", "floor_t"]].values.tolist()
+
+
+def test_a_policy_that_writes_off_early_on_streams_is_solved_again_per_pair(tmp_path,
+                                                                            tiny_tables):
+    """tests/test_fifo_writeoffs.py's network (X1 alone at 10 trucks/day, shelf life 3 days,
+    20 trucks queued on day 0, aged 2 and 0 days), X1 closed on day 1 only, its reopening
+    unknown until day 2: foresight writes nothing off, but the plan of day 1 takes the closure
+    as open-ended and writes 200 t off before their deadline. With the foresight run's
+    fallback the run is solved again per pair, says why, and reports the per-pair policy (the
+    same answer: each stream here holds one pair, and the per-pair policy writes the same 200 t
+    off early)."""
+    base = phantom_write_off(tiny_tables)
+    close = CloseEvent(crossing="x1", close=Window(**{"from": day(1), "to": day(1)}),
+                       reopening_announced=day(2))
+    scenario = base.model_copy(update={"events": (close,)})
+    streams, pairs = _solve(tmp_path, tiny_tables, scenario, fallback=True)
+    s = streams.results.summary
+    assert not streams.built.index.aggregated
+    assert "wrote cargo off before its deadline" in s["stream_aggregation"]["fallback"]
+    assert s["objective_usd"] == pytest.approx(pairs.results.summary["objective_usd"],
+                                               abs=1e-6)
+    assert streams.paths["aggregate_streams"]["on"] is False
