@@ -77,23 +77,24 @@ def test_drivers_keep_coming_on_streams(tmp_path, tiny_tables):
         ref[["route_id", "period", "floor_t"]].values.tolist()
 
 
-def test_a_policy_that_writes_off_early_on_streams_is_solved_again_per_pair(tmp_path,
-                                                                            tiny_tables):
+def test_a_policy_that_writes_off_early_on_streams_stands_with_its_repair(tmp_path,
+                                                                        tiny_tables):
     """tests/test_fifo_writeoffs.py's network (X1 alone at 10 trucks/day, shelf life 3 days,
     20 trucks queued on day 0, aged 2 and 0 days), X1 closed on day 1 only, its reopening
     unknown until day 2: foresight writes nothing off, but the plan of day 1 takes the closure
-    as open-ended and writes 200 t off before their deadline. With the foresight run's
-    fallback the run is solved again per pair, says why, and reports the per-pair policy (the
-    same answer: each stream here holds one pair, and the per-pair policy writes the same 200 t
-    off early)."""
+    as open-ended and writes 200 t off before their deadline. The per-pair policy writes the
+    same 200 t off early (each stream here holds one pair), so a realistic run does not fall
+    back for its policy's write-offs (``pipeline.disaggregated``, session 27): the run stays on
+    streams, reports the repair, and gives the per-pair policy's answer."""
     base = phantom_write_off(tiny_tables)
     close = CloseEvent(crossing="x1", close=Window(**{"from": day(1), "to": day(1)}),
                        reopening_announced=day(2))
     scenario = base.model_copy(update={"events": (close,)})
     streams, pairs = _solve(tmp_path, tiny_tables, scenario, fallback=True)
     s = streams.results.summary
-    assert not streams.built.index.aggregated
-    assert "wrote cargo off before its deadline" in s["stream_aggregation"]["fallback"]
+    assert streams.built.index.aggregated and "fallback" not in s["stream_aggregation"]
+    assert s["fifo_repair"]["written_off_early_t"] == pytest.approx(200, abs=1e-6)
+    assert pairs.results.summary["fifo_repair"]["written_off_early_t"] == pytest.approx(
+        200, abs=1e-6)
     assert s["objective_usd"] == pytest.approx(pairs.results.summary["objective_usd"],
                                                abs=1e-6)
-    assert streams.paths["aggregate_streams"]["on"] is False

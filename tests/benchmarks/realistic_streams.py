@@ -10,10 +10,11 @@ windows and the whole LP, :func:`borderflow.dispatch.aggregated_bound`,
 :func:`borderflow.dispatch.realistic_solve`, :func:`borderflow.pipeline.generate_columns`,
 ``extract_results``) on the aggregated model, which the per-pair plans' model is not built
 after; the stitched policy is then replayed first in, first out and split per pair by
-``extract_results`` as a foresight run's optimum is. With ``--fallback`` the run then falls back
-as a foresight run does (:func:`borderflow.pipeline.disaggregated`: cargo written off before
-its deadline or a failed split: the whole run solved again as today); without it the aggregated
-policy is reported whatever the replay found (to measure how far its answer is from today's).
+``extract_results`` as a foresight run's optimum is. With ``--fallback`` the run then goes
+through :func:`borderflow.pipeline.disaggregated`, which since session 27 solves a realistic run
+again per pair only when its split fails (a policy's early write-offs are repaired and reported,
+per pair as on streams); without it the aggregated policy is reported whatever the replay found.
+The library's own path is ``--dispatch realistic --aggregate-streams`` (docs/dynamics.md).
 
 Either way ``bf.solve(..., compare=False)`` verifies it and this script writes the run folder to
 ``OUTDIR/run``. A progress callback logs this process's CPU seconds (user + system,
