@@ -35,6 +35,7 @@ model's: the capacity, market, supply and initial-queue rows are the same rows).
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -298,9 +299,15 @@ class PairModel:
         return getattr(self._model, name)
 
 
-def pair_view(net, built):
+def pair_view(net, built, keep: bool = False):
     """A solved aggregated model as the per-pair model the result tables read (any other
     model as it is).
+
+    ``keep`` (a sweep's scenarios read from a kept model): the per-pair index tables are made
+    once per aggregated index and network inputs (the scenario's initial queues, the products,
+    the number of days) and shared, read only, by the scenarios that have the same; the split
+    is the model's first one (a copy) when the values it reads are that split's, bit for bit
+    (:data:`_PAIR_VIEWS`). A single run keeps nothing.
 
     Returns
     -------
@@ -310,20 +317,66 @@ def pair_view(net, built):
         and ``None`` for a model that is not aggregated.
     """
     from .formulation import BuiltModel
-    from .indices import crossing_use_of_departures
 
     ix = built.index
     if not ix.aggregated:
         return built, None
+    if not keep:
+        view = _view_index(net, ix)
+        split = split_streams(built, view.queues, view.initial)
+    else:
+        view, split = _kept_view(net, built)
+    return BuiltModel(model=PairModel(built.model, split), index=view,
+                      entry_rows=built.entry_rows, stock=built.stock), split
+
+
+def _view_index(net, ix):
+    """The per-pair index tables of an aggregated index ``ix`` (:func:`pair_view`)."""
+    from .indices import crossing_use_of_departures
+
     pairs = ix.stream_pairs.drop(columns="k").rename(columns={"pair": "k"})
     pairs = pairs.sort_values("k", kind="stable", ignore_index=True)
     queues = queue_table(pairs, ix.n_periods)
     initial = initial_allocations(net, pairs)
-    split = split_streams(built, queues, initial)
     use = ix.crossing_use
     use = pd.concat([use[use["var"] != "departures"],
                      crossing_use_of_departures(net, queues)], ignore_index=True)
-    view = replace(ix, streams=pairs, queues=queues, initial=initial, crossing_use=use,
+    return replace(ix, streams=pairs, queues=queues, initial=initial, crossing_use=use,
                    stream_pairs=None)
-    return BuiltModel(model=PairModel(built.model, split), index=view,
-                      entry_rows=built.entry_rows, stock=built.stock), split
+
+
+#: per aggregated index (``id``; dropped with it): ``[network inputs, per-pair view, split
+#: inputs' bytes, split]`` of the first reading with ``keep`` (:func:`pair_view`)
+_PAIR_VIEWS: dict[int, list] = {}
+
+
+def _kept_view(net, built):
+    """:func:`pair_view`'s index view and split, from :data:`_PAIR_VIEWS` when they repeat."""
+    ix, m = built.index, built.model
+    inputs = (tuple(net.scenario.initial_queues), net.products, len(net.periods))
+    kept = _PAIR_VIEWS.get(id(ix))
+    if kept is not None and not (kept[0][0] == inputs[0] and kept[0][1] is inputs[1]
+                                 and kept[0][2] == inputs[2]):
+        kept = None  # another network: made here, not kept
+        view = _view_index(net, ix)
+    elif kept is None:
+        view = _view_index(net, ix)
+        kept = [inputs, view, None, None]
+        _PAIR_VIEWS[id(ix)] = kept
+        weakref.finalize(ix, _PAIR_VIEWS.pop, id(ix), None)
+    else:
+        view = kept[1]
+    key = b"".join(np.ascontiguousarray(_values(v)).tobytes() for v in (
+        m.initial_queue, m.route_flow, m.departures, m.expired, m.queue)) \
+        if kept is not None else None
+    if kept is not None and kept[2] == key:
+        s = kept[3]
+        return view, replace(s, queue=s.queue.copy(), departures=s.departures.copy(),
+                             expired=s.expired.copy(), initial=s.initial.copy())
+    split = split_streams(built, view.queues, view.initial)
+    if kept is not None and kept[2] is None:
+        kept[2], kept[3] = key, replace(split, queue=split.queue.copy(),
+                                        departures=split.departures.copy(),
+                                        expired=split.expired.copy(),
+                                        initial=split.initial.copy())
+    return view, split

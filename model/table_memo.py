@@ -9,9 +9,13 @@ same, bit for bit, gets a copy of the kept table instead of making it again: the
 bit for bit, since the same function of the same inputs is the same table.
 
 :func:`same` compares the inputs exactly (every byte of every array and frame column, not a
-hash). What is kept is tied to an object of the kept model (its route set's arcs, which a
-rebuilt model does not share) and dropped with it; one table per name and object, the first
-one made (whichever scenario came first: a later one takes it only if its inputs are equal).
+hash); ``objects`` (tables of the kept model and its network that a scenario shares with
+it) by identity, kept with the table so that no other object can take their ids. What is kept
+is tied to an object of the kept model (its route set's arcs, which a rebuilt model does not
+share) and dropped with it; one table per name and object, the first one made (whichever
+scenario came first: a later one takes it only if its inputs are equal). Only a sweep's
+scenarios read from a kept model keep anything (``reuse`` of
+:func:`~borderflow.model.results.extract_results`); a single run keeps nothing.
 """
 
 from __future__ import annotations
@@ -26,17 +30,17 @@ import pandas as pd
 
 T = TypeVar("T")
 
-#: (id of the owner, table name) -> (the inputs' bytes, the table)
-_KEPT: dict[tuple[int, str], tuple[bytes, object]] = {}
+#: (id of the owner, table name) -> (the inputs' bytes, the table, the objects)
+_KEPT: dict[tuple[int, str], tuple[bytes, object, tuple]] = {}
 
 #: how many tables :func:`same` gave from what it kept, and made, by ``(name, "kept" or
 #: "made")`` (a test reads them)
 COUNTS: Counter = Counter()
 
 
-def same(owner, name: str, inputs: tuple, make: Callable[[], T]) -> T:
+def same(owner, name: str, inputs: tuple, make: Callable[[], T], objects: tuple = ()) -> T:
     """``make()``, or a copy of the table kept for ``owner`` under ``name`` when ``inputs``
-    are the kept one's, bit for bit.
+    are the kept one's, bit for bit, and ``objects`` the kept one's, object for object.
 
     Parameters
     ----------
@@ -49,17 +53,21 @@ def same(owner, name: str, inputs: tuple, make: Callable[[], T]) -> T:
         Everything the table depends on besides ``owner``: arrays, frames, numbers, strings.
     make : callable
         Makes the table (a DataFrame, or any object ``copy.deepcopy`` copies).
+    objects : tuple
+        What the table depends on that is compared by identity (tables never changed in
+        place: the model's index tables, the network's tables a scenario shares).
     """
     key = _bytes(inputs)
     at = (id(owner), name)
     kept = _KEPT.get(at)
-    if kept is not None and kept[0] == key:
+    if kept is not None and kept[0] == key and len(kept[2]) == len(objects) and \
+            all(a is b for a, b in zip(kept[2], objects)):
         COUNTS[name, "kept"] += 1
         return copy.deepcopy(kept[1])
     out = make()
     COUNTS[name, "made"] += 1
     if kept is None:
-        _KEPT[at] = (key, copy.deepcopy(out))
+        _KEPT[at] = (key, copy.deepcopy(out), tuple(objects))
         weakref.finalize(owner, _KEPT.pop, at, None)
     return out
 
