@@ -331,7 +331,9 @@ def extract_results(net: FreightNetwork, routes: RouteSet, built: BuiltModel,
                        show=bool(solve_summary.get("show_class_fifo", False)), keep=reuse,
                        arrays=arrays if fifo is None else None)
     built, split = pair_view(net, built, keep=reuse)  # aggregated: queues split per pair
-    objective = plan_usd if built is read and not (lanes and lanes.changed) else \
+    # a per-pair view's objective is the aggregated model's (the same component and values)
+    same_model = built is read or (split is not None and added is None)
+    objective = plan_usd if same_model and not (lanes and lanes.changed) else \
         objective_with(built.model, added, built.flows)  # class replay set values, or a view
     route_flows = flow_tables.route_flows(built, routes, added, reuse)
     flows = flow_tables.arc_flows(net, route_flows, routes, built, reuse)
