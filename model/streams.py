@@ -305,9 +305,10 @@ def pair_view(net, built, keep: bool = False):
 
     ``keep`` (a sweep's scenarios read from a kept model): the per-pair index tables are made
     once per aggregated index and network inputs (the scenario's initial queues, the products,
-    the number of days) and shared, read only, by the scenarios that have the same; the split
-    is the model's first one (a copy) when the values it reads are that split's, bit for bit
-    (:data:`_PAIR_VIEWS`). A single run keeps nothing.
+    the number of days) and shared, read only, by the scenarios that have the same
+    (:data:`_PAIR_VIEWS`); the split is a kept one (a copy) when the values it reads are that
+    split's, bit for bit (:func:`borderflow.model.table_memo.same`). A single run keeps
+    nothing.
 
     Returns
     -------
@@ -345,38 +346,27 @@ def _view_index(net, ix):
                    stream_pairs=None)
 
 
-#: per aggregated index (``id``; dropped with it): ``[network inputs, per-pair view, split
-#: inputs' bytes, split]`` of the first reading with ``keep`` (:func:`pair_view`)
-_PAIR_VIEWS: dict[int, list] = {}
+#: per aggregated index (``id``; dropped with it): the network inputs and per-pair view of
+#: the first reading with ``keep`` (:func:`pair_view`)
+_PAIR_VIEWS: dict[int, tuple] = {}
 
 
 def _kept_view(net, built):
-    """:func:`pair_view`'s index view and split, from :data:`_PAIR_VIEWS` when they repeat."""
+    """:func:`pair_view`'s index view (from :data:`_PAIR_VIEWS` for the same network inputs)
+    and split (:func:`borderflow.model.table_memo.same`, tied to the aggregated index)."""
+    from .table_memo import same
+
     ix, m = built.index, built.model
     inputs = (tuple(net.scenario.initial_queues), net.products, len(net.periods))
     kept = _PAIR_VIEWS.get(id(ix))
-    if kept is not None and not (kept[0][0] == inputs[0] and kept[0][1] is inputs[1]
-                                 and kept[0][2] == inputs[2]):
-        kept = None  # another network: made here, not kept
-        view = _view_index(net, ix)
-    elif kept is None:
-        view = _view_index(net, ix)
-        kept = [inputs, view, None, None]
-        _PAIR_VIEWS[id(ix)] = kept
+    if kept is None:
+        kept = _PAIR_VIEWS[id(ix)] = (inputs, _view_index(net, ix))
         weakref.finalize(ix, _PAIR_VIEWS.pop, id(ix), None)
-    else:
-        view = kept[1]
-    key = b"".join(np.ascontiguousarray(_values(v)).tobytes() for v in (
-        m.initial_queue, m.route_flow, m.departures, m.expired, m.queue)) \
-        if kept is not None else None
-    if kept is not None and kept[2] == key:
-        s = kept[3]
-        return view, replace(s, queue=s.queue.copy(), departures=s.departures.copy(),
-                             expired=s.expired.copy(), initial=s.initial.copy())
-    split = split_streams(built, view.queues, view.initial)
-    if kept is not None and kept[2] is None:
-        kept[2], kept[3] = key, replace(split, queue=split.queue.copy(),
-                                        departures=split.departures.copy(),
-                                        expired=split.expired.copy(),
-                                        initial=split.initial.copy())
-    return view, split
+    if not (kept[0][0] == inputs[0] and kept[0][1] is inputs[1] and kept[0][2] == inputs[2]):
+        view = _view_index(net, ix)  # another network: made here, not kept
+        return view, split_streams(built, view.queues, view.initial)
+    view = kept[1]
+    values = tuple(_values(v) for v in (m.initial_queue, m.route_flow, m.departures,
+                                         m.expired, m.queue))
+    return view, same(ix, "split", values,
+                      lambda: split_streams(built, view.queues, view.initial), (view,))

@@ -46,10 +46,14 @@ def test_same_inputs_give_a_copy_of_the_kept_table_other_inputs_make_it():
                   (_frame(2.0).assign(route_id=["r1", "r3"]), 3)):
         same(owner, "t", other, lambda o=other: make(o[0]))
     assert len(made) == 5
-    # the kept table is still the first one's; dropped with its owner
-    assert len(table_memo._KEPT) >= 1
+    # two tables kept: the first one's (given twice) and the last one made; dropped with
+    # their owner
     key = (id(owner), "t")
-    assert table_memo._KEPT[key][1]["double"].tolist() == [3.0, 4.0]
+    assert [e[1]["route_id"].tolist() for e in table_memo._KEPT[key]] == [["r1", "r2"],
+                                                                          ["r1", "r3"]]
+    assert len(made) == 5
+    same(owner, "t", (_frame(2.0), 3), lambda: make(_frame(2.0)))
+    assert len(made) == 5
     del owner
     gc.collect()
     assert key not in table_memo._KEPT
