@@ -54,7 +54,7 @@ from .origin_stock import objective_terms as stock_objective_terms
 from .routes import RouteSet, summary_stats
 from .scenario_columns import appended_rows, objective_with
 from .summary import UNITS, RunSummary
-from . import flow_tables
+from . import flow_tables, result_memo
 
 
 @dataclass
@@ -313,8 +313,10 @@ def extract_results(net: FreightNetwork, routes: RouteSet, built: BuiltModel,
     reuse : bool
         A sweep scenario read from its kept model (not rebuilt): the tables whose inputs are
         bit for bit those of the model's first reading (most of a closure's class-FIFO
-        replay, often its arc flows and route arcs) are taken from that reading, the same
-        bytes (:mod:`borderflow.model.replay_memo`, :mod:`borderflow.model.table_memo`).
+        replay, often its arc flows, route arcs, queue split and queue, supply and dual
+        tables; the crossings table but for the scenario's capacity) are taken from that
+        reading, the same bytes (:mod:`borderflow.model.replay_memo`,
+        :mod:`borderflow.model.table_memo`, :mod:`borderflow.model.result_memo`).
 
     Returns
     -------
@@ -328,20 +330,38 @@ def extract_results(net: FreightNetwork, routes: RouteSet, built: BuiltModel,
     lanes = class_fifo(built, plan_usd, fifo.lp_objective_usd if fifo is not None else None,
                        show=bool(solve_summary.get("show_class_fifo", False)), keep=reuse,
                        arrays=arrays if fifo is None else None)
-    built, split = pair_view(net, built)  # aggregated: queues split per pair, FIFO
-    objective = plan_usd if built is read and not (lanes and lanes.changed) else \
+    built, split = pair_view(net, built, keep=reuse)  # aggregated: queues split per pair
+    # a per-pair view's objective is the aggregated model's (the same component and values)
+    same_model = built is read or (split is not None and added is None)
+    objective = plan_usd if same_model and not (lanes and lanes.changed) else \
         objective_with(built.model, added, built.flows)  # class replay set values, or a view
     route_flows = flow_tables.route_flows(built, routes, added, reuse)
     flows = flow_tables.arc_flows(net, route_flows, routes, built, reuse)
-    crossings = _crossing_table(net, built, flows, added)
-    unserved = _unserved_table(built, route_flows)
-    days = _stream_days(net, built) if built.dated else None
-    queues, backlog = _queue_tables(net, built, days)
-    stream_queues, initial_queues = _stream_tables(net, built, days)
+    # a sweep scenario's tables whose inputs are its kept model's first reading's
+    kept = reuse and added is None and built.stock is None
+    owner = routes.route_arcs
+    crossings = result_memo.crossing_table(owner, net, built, routes, lambda: _crossing_table(
+        net, built, flows, added)) if kept else _crossing_table(net, built, flows, added)
+
+    def queue_tables() -> tuple:
+        days = _stream_days(net, built) if built.dated else None
+        return (*_queue_tables(net, built, days), *_stream_tables(net, built, days))
+    queues, backlog, stream_queues, initial_queues = result_memo.queue_tables(
+        owner, net, built, queue_tables) if kept and built.dated else queue_tables()
     m = built.model
     stock = stock_table(net, m, built.stock) if built.stock is not None else pd.DataFrame()
-    spoilage = _spoilage_table(net, built, unserved, stock)
-    products = _product_table(unserved, route_flows, spoilage, built, stock)
+
+    def supply_tables() -> tuple:
+        unserved = _unserved_table(built, route_flows)
+        spoilage = _spoilage_table(net, built, unserved, stock)
+        return unserved, spoilage, _product_table(unserved, route_flows, spoilage, built, stock)
+    unserved, spoilage, products = result_memo.supply_tables(
+        owner, net, built, routes, supply_tables) if kept else supply_tables()
+
+    def dual_tables() -> tuple:
+        return _market_duals(built, added), _share_duals(built)
+    market_duals, share_duals = result_memo.dual_tables(owner, built, dual_tables) \
+        if kept else dual_tables()
     congestion = congestion_table(built)
     if routing is None:
         routing = Routing(method="route enumeration", reason="routes enumerated, not priced",
@@ -423,8 +443,7 @@ def extract_results(net: FreightNetwork, routes: RouteSet, built: BuiltModel,
                         route_arcs=flow_tables.route_arc_table(net, routes, route_flows,
                                                                stream_queues, reuse),
                         stream_queues=stream_queues, initial_queues=initial_queues,
-                        market_duals=_market_duals(built, added),
-                        share_duals=_share_duals(built),
+                        market_duals=market_duals, share_duals=share_duals,
                         origin_stock=stock, entry_duals=_entry_duals(built, net),
                         stock_duals=_stock_duals(built, net), congestion=congestion,
                         pricing_bounds=routing.skipped if routing.skipped is not None

@@ -35,6 +35,7 @@ model's: the capacity, market, supply and initial-queue rows are the same rows).
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -298,9 +299,16 @@ class PairModel:
         return getattr(self._model, name)
 
 
-def pair_view(net, built):
+def pair_view(net, built, keep: bool = False):
     """A solved aggregated model as the per-pair model the result tables read (any other
     model as it is).
+
+    ``keep`` (a sweep's scenarios read from a kept model): the per-pair index tables are made
+    once per aggregated index and network inputs (the scenario's initial queues, the products,
+    the number of days) and shared, read only, by the scenarios that have the same
+    (:data:`_PAIR_VIEWS`); the split is a kept one (a copy) when the values it reads are that
+    split's, bit for bit (:func:`borderflow.model.table_memo.same`). A single run keeps
+    nothing.
 
     Returns
     -------
@@ -310,20 +318,55 @@ def pair_view(net, built):
         and ``None`` for a model that is not aggregated.
     """
     from .formulation import BuiltModel
-    from .indices import crossing_use_of_departures
 
     ix = built.index
     if not ix.aggregated:
         return built, None
+    if not keep:
+        view = _view_index(net, ix)
+        split = split_streams(built, view.queues, view.initial)
+    else:
+        view, split = _kept_view(net, built)
+    return BuiltModel(model=PairModel(built.model, split), index=view,
+                      entry_rows=built.entry_rows, stock=built.stock), split
+
+
+def _view_index(net, ix):
+    """The per-pair index tables of an aggregated index ``ix`` (:func:`pair_view`)."""
+    from .indices import crossing_use_of_departures
+
     pairs = ix.stream_pairs.drop(columns="k").rename(columns={"pair": "k"})
     pairs = pairs.sort_values("k", kind="stable", ignore_index=True)
     queues = queue_table(pairs, ix.n_periods)
     initial = initial_allocations(net, pairs)
-    split = split_streams(built, queues, initial)
     use = ix.crossing_use
     use = pd.concat([use[use["var"] != "departures"],
                      crossing_use_of_departures(net, queues)], ignore_index=True)
-    view = replace(ix, streams=pairs, queues=queues, initial=initial, crossing_use=use,
+    return replace(ix, streams=pairs, queues=queues, initial=initial, crossing_use=use,
                    stream_pairs=None)
-    return BuiltModel(model=PairModel(built.model, split), index=view,
-                      entry_rows=built.entry_rows, stock=built.stock), split
+
+
+#: per aggregated index (``id``; dropped with it): the network inputs and per-pair view of
+#: the first reading with ``keep`` (:func:`pair_view`)
+_PAIR_VIEWS: dict[int, tuple] = {}
+
+
+def _kept_view(net, built):
+    """:func:`pair_view`'s index view (from :data:`_PAIR_VIEWS` for the same network inputs)
+    and split (:func:`borderflow.model.table_memo.same`, tied to the aggregated index)."""
+    from .table_memo import same
+
+    ix, m = built.index, built.model
+    inputs = (tuple(net.scenario.initial_queues), net.products, len(net.periods))
+    kept = _PAIR_VIEWS.get(id(ix))
+    if kept is None:
+        kept = _PAIR_VIEWS[id(ix)] = (inputs, _view_index(net, ix))
+        weakref.finalize(ix, _PAIR_VIEWS.pop, id(ix), None)
+    if not (kept[0][0] == inputs[0] and kept[0][1] is inputs[1] and kept[0][2] == inputs[2]):
+        view = _view_index(net, ix)  # another network: made here, not kept
+        return view, split_streams(built, view.queues, view.initial)
+    view = kept[1]
+    values = tuple(_values(v) for v in (m.initial_queue, m.route_flow, m.departures,
+                                         m.expired, m.queue))
+    return view, same(ix, "split", values,
+                      lambda: split_streams(built, view.queues, view.initial), (view,))

@@ -9,9 +9,13 @@ same, bit for bit, gets a copy of the kept table instead of making it again: the
 bit for bit, since the same function of the same inputs is the same table.
 
 :func:`same` compares the inputs exactly (every byte of every array and frame column, not a
-hash). What is kept is tied to an object of the kept model (its route set's arcs, which a
-rebuilt model does not share) and dropped with it; one table per name and object, the first
-one made (whichever scenario came first: a later one takes it only if its inputs are equal).
+hash); ``objects`` (tables of the kept model and its network that a scenario shares with
+it) by identity, kept with the table so that no other object can take their ids. What is kept
+is tied to an object of the kept model (its route set's arcs, which a rebuilt model does not
+share) and dropped with it; at most :data:`SIZE` tables per name and object (a later scenario
+takes one only if its inputs are equal). Only a sweep's
+scenarios read from a kept model keep anything (``reuse`` of
+:func:`~borderflow.model.results.extract_results`); a single run keeps nothing.
 """
 
 from __future__ import annotations
@@ -26,17 +30,25 @@ import pandas as pd
 
 T = TypeVar("T")
 
-#: (id of the owner, table name) -> (the inputs' bytes, the table)
-_KEPT: dict[tuple[int, str], tuple[bytes, object]] = {}
+#: tables kept per name and owner (:func:`same`)
+SIZE = 2
+
+#: (id of the owner, table name) -> its kept tables, each ``[the inputs' bytes, the table,
+#: the objects, times given]``, first made first
+_KEPT: dict[tuple[int, str], list[list]] = {}
 
 #: how many tables :func:`same` gave from what it kept, and made, by ``(name, "kept" or
 #: "made")`` (a test reads them)
 COUNTS: Counter = Counter()
 
 
-def same(owner, name: str, inputs: tuple, make: Callable[[], T]) -> T:
-    """``make()``, or a copy of the table kept for ``owner`` under ``name`` when ``inputs``
-    are the kept one's, bit for bit.
+def same(owner, name: str, inputs: tuple, make: Callable[[], T], objects: tuple = ()) -> T:
+    """``make()``, or a copy of a table kept for ``owner`` under ``name`` whose ``inputs``
+    were these, bit for bit, and ``objects`` these, object for object.
+
+    At most :data:`SIZE` tables are kept per name and owner: a table made is kept in place of
+    the one given least often (the older of two such), so the inputs most scenarios share
+    (a sweep's reference plan) stay kept whichever scenario a worker read first.
 
     Parameters
     ----------
@@ -49,18 +61,27 @@ def same(owner, name: str, inputs: tuple, make: Callable[[], T]) -> T:
         Everything the table depends on besides ``owner``: arrays, frames, numbers, strings.
     make : callable
         Makes the table (a DataFrame, or any object ``copy.deepcopy`` copies).
+    objects : tuple
+        What the table depends on that is compared by identity (tables never changed in
+        place: the model's index tables, the network's tables a scenario shares).
     """
     key = _bytes(inputs)
     at = (id(owner), name)
     kept = _KEPT.get(at)
-    if kept is not None and kept[0] == key:
-        COUNTS[name, "kept"] += 1
-        return copy.deepcopy(kept[1])
+    for entry in kept or ():
+        if entry[0] == key and len(entry[2]) == len(objects) and \
+                all(a is b for a, b in zip(entry[2], objects)):
+            COUNTS[name, "kept"] += 1
+            entry[3] += 1
+            return copy.deepcopy(entry[1])
     out = make()
     COUNTS[name, "made"] += 1
     if kept is None:
-        _KEPT[at] = (key, copy.deepcopy(out))
+        kept = _KEPT[at] = []
         weakref.finalize(owner, _KEPT.pop, at, None)
+    if len(kept) >= SIZE:  # the one given least often goes (the older of two such)
+        kept.remove(min(kept, key=lambda e: e[3]))
+    kept.append([key, copy.deepcopy(out), tuple(objects), 0])
     return out
 
 
