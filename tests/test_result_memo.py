@@ -16,8 +16,9 @@ import gc
 import numpy as np
 import pandas as pd
 import pytest
-from helpers import CG_DATA, assert_same_reading, cg_closure_plan
-from helpers import solve_warm as _solve
+from helpers import CG_DATA, cg_closure_plan
+from sweep_helpers import assert_same_reading
+from sweep_helpers import solve_warm as _solve
 
 import borderflow as bf
 from borderflow.model import streams, table_memo

@@ -14,7 +14,8 @@ import gc
 import numpy as np
 import pandas as pd
 import pytest
-from helpers import assert_same_reading, cg_closure_plan, solve_warm
+from helpers import cg_closure_plan
+from sweep_helpers import assert_same_reading, solve_warm
 
 from borderflow.model import table_memo
 from borderflow.model.table_memo import same
