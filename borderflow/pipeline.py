@@ -373,17 +373,26 @@ def _plans_per_pair(tables, scenario, options: RunOptions, progress, why: str) -
     its split failed), solved with its plans per pair; ``stream_aggregation`` and ``run.json``
     say why."""
     progress("model", None, None, f"{why}: the realistic plans solved per pair instead")
+    return _again_per_pair(tables, scenario, options, replace(options, aggregate_streams=None),
+                           progress, {"split": f"not used: {why}", "fallback": (
+                               f"{why}: the realistic plans solved per pair (the reported "
+                               "policy is the per-pair plans')")},
+                           f"per pair, the realistic plans too: {why}")
+
+
+def _again_per_pair(tables, scenario, options: RunOptions, per_pair: RunOptions, progress,
+                    stream_aggregation: dict, why: str) -> Run:
+    """``scenario`` run again with the ``per_pair`` options after a run on streams fell back:
+    the summary's ``stream_aggregation`` and ``run.json``'s ``aggregate_streams`` (``why``)
+    say so, and the run keeps the ``options`` asked for."""
     release_freed_memory()
-    again = run_scenario(tables, scenario, replace(options, aggregate_streams=None), progress)
+    again = run_scenario(tables, scenario, per_pair, progress)
     summary = dict(again.results.summary)
-    summary["stream_aggregation"] = {"split": f"not used: {why}", "fallback": (
-        f"{why}: the realistic plans solved per pair (the reported policy is the per-pair "
-        "plans')")}
+    summary["stream_aggregation"] = stream_aggregation
     again.results.summary = RunSummary.from_dict(summary).as_dict()
     again.options = options
     if again.paths is not None:
-        again.paths = {**again.paths, "aggregate_streams": {
-            "on": False, "why": f"per pair, the realistic plans too: {why}"}}
+        again.paths = {**again.paths, "aggregate_streams": {"on": False, "why": why}}
     return again
 
 
@@ -404,18 +413,10 @@ def disaggregated(run: Run, on_progress: Progress | None = None) -> Run | None:
     scenario = run.net.scenario
     tables, options = run.tables, run.options
     del run  # its model is let go before the per pair one is built
-    release_freed_memory()
-    again = run_scenario(tables, scenario, replace(options, aggregate_streams=False),
-                         on_progress)
-    summary = dict(again.results.summary)
-    summary["stream_aggregation"] = {**agg, "fallback": f"{why}: solved again per pair (the "
-                                     "reported solution is the per-pair model's)"}
-    again.results.summary = RunSummary.from_dict(summary).as_dict()
-    again.options = options
-    if again.paths is not None:
-        again.paths = {**again.paths, "aggregate_streams": {
-            "on": False, "why": f"per pair after the aggregated run: {why}"}}
-    return again
+    return _again_per_pair(tables, scenario, options, replace(options, aggregate_streams=False),
+                           on_progress, {**agg, "fallback": f"{why}: solved again per pair "
+                                         "(the reported solution is the per-pair model's)"},
+                           f"per pair after the aggregated run: {why}")
 
 
 def _check_realistic(model: Prepared, reaction_lag_days: int = 0,

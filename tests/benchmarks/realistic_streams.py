@@ -57,17 +57,7 @@ import borderflow.solvers.informed as informed
 from borderflow.dispatch import aggregated_bound, realistic_solve
 from borderflow.model.fifo import TOL_T, fifo_writeoffs, stream_arrays
 from borderflow.model.results import extract_results
-
-
-def cpu_s() -> float:
-    """User + system CPU seconds of this process so far."""
-    r = resource.getrusage(resource.RUSAGE_SELF)
-    return r.ru_utime + r.ru_stime
-
-
-def load() -> list:
-    """The 1, 5 and 15 minute load averages."""
-    return Path("/proc/loadavg").read_text().split()[:3]
+from realistic_plans import cpu_s, load  # the same clock and load as the plan-0 script
 
 
 class Log:
