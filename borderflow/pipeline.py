@@ -402,11 +402,11 @@ def disaggregated(run: Run, on_progress: Progress | None = None) -> Run | None:
     :mod:`borderflow.model.streams`); ``None`` when the aggregated run stands. The summary's
     ``stream_aggregation`` keeps what the aggregated run found and says why it fell back."""
     agg = run.results.summary.get("stream_aggregation")
-    if agg is None or (run.results.summary.get("fifo_repair") is None
-                       and agg["split"].startswith("exact")):
+    # a realistic policy's write-offs are repaired and reported, per pair as on streams
+    if agg is None or agg["split"].startswith("exact") and (
+            run.results.summary.get("fifo_repair") is None
+            or run.options.dispatch == "realistic"):
         return None
-    if run.options.dispatch == "realistic" and agg["split"].startswith("exact"):
-        return None  # a policy's write-offs are repaired and reported, per pair as on streams
     why = ("the aggregated LP wrote cargo off before its deadline"
            if run.results.summary.get("fifo_repair") is not None else "the split failed")
     (on_progress or _quiet)("model", None, None, f"{why}: solving again per pair")

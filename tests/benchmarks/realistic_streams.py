@@ -4,25 +4,17 @@ run: the foresight bound on the aggregated LP, the plans per pair), CPU seconds 
 per plan; issue 18, session 27 (docs/performance.md, "The realistic dispatch's plans on the
 aggregated-streams LP").
 
-``--plans aggregated`` replaces :func:`borderflow.api.run_scenario` (this process only) by
-:func:`aggregated_run`: the pipeline's own stages (``prepare(aggregate=True)``, the exact
-windows and the whole LP, :func:`borderflow.dispatch.aggregated_bound`,
-:func:`borderflow.dispatch.realistic_solve`, :func:`borderflow.pipeline.generate_columns`,
-``extract_results``) on the aggregated model, which the per-pair plans' model is not built
-after; the stitched policy is then replayed first in, first out and split per pair by
-``extract_results`` as a foresight run's optimum is. With ``--fallback`` the run then goes
-through :func:`borderflow.pipeline.disaggregated`, which since session 27 solves a realistic run
-again per pair only when its split fails (a policy's early write-offs are repaired and reported,
-per pair as on streams); without it the aggregated policy is reported whatever the replay found.
-The library's own path is ``--dispatch realistic --aggregate-streams`` (docs/dynamics.md).
+``--plans aggregated`` runs the library's ``--dispatch realistic --aggregate-streams`` (the
+bound and every plan on the aggregated model, the stitched policy replayed first in, first out
+and split per pair; per-pair plans only where the foresight run would fall back); until the
+option existed this script held a stand-in of that path (session 27, before 331149d).
 
 Either way ``bf.solve(..., compare=False)`` verifies it and this script writes the run folder to
 ``OUTDIR/run``. A progress callback logs this process's CPU seconds (user + system,
 ``resource``) and the load average at every progress message, a hook on
 :func:`borderflow.solvers.informed._solve_plan` each later plan's CPU seconds, iterations and
 whether IPX solved it, and one on :func:`borderflow.solvers.informed.solve_informed` each
-plan's own objective (plan 0's is the LP optimum on the calendar known on day 0); the aggregated
-policy's streams written off early, with the pairs each stands for. At the end
+plan's own objective (plan 0's is the LP optimum on the calendar known on day 0). At the end
 it logs the objective, the bound, the value of foresight, ``stream_aggregation``,
 ``fifo_repair``, ``run.json``'s ``effective_options.aggregate_streams``, totals of the result
 tables and the verification.
@@ -47,16 +39,9 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
-
 import borderflow as bf
-import borderflow.api as api
 import borderflow.dispatch as dispatch
-import borderflow.pipeline as pipeline
 import borderflow.solvers.informed as informed
-from borderflow.dispatch import aggregated_bound, realistic_solve
-from borderflow.model.fifo import TOL_T, fifo_writeoffs, stream_arrays
-from borderflow.model.results import extract_results
 from realistic_plans import cpu_s, load  # the same clock and load as the plan-0 script
 
 
@@ -92,87 +77,12 @@ def totals(result) -> dict:
     return out
 
 
-def early_writeoffs(built) -> list:
-    """Per stream of a solved dated model whose LP wrote cargo off before its deadline (the
-    replay of :func:`borderflow.model.fifo.repair_fifo`, nothing changed): its label, the
-    (route, product) pairs it stands for and the tonnes written off early."""
-    inflow, back, dep, lp_exp, _ = stream_arrays(built)
-    streams = built.index.streams
-    expired, _ = fifo_writeoffs(inflow, back, dep,
-                                streams["max_wait_days"].to_numpy(dtype=np.int64))
-    early = np.clip(lp_exp - expired, 0.0, None).sum(axis=1)
-    bad = np.abs(lp_exp - expired).max(axis=1) > TOL_T
-    pairs = streams["pairs"] if "pairs" in streams.columns else np.ones(len(streams))
-    return [{"stream": str(streams["route_id"].iloc[i]), "pairs": int(np.asarray(pairs)[i]),
-             "early_t": round(float(early[i]), 3)} for i in np.flatnonzero(bad)]
-
-
-def aggregated_run(log, fallback: bool):
-    """A stand-in for :func:`borderflow.pipeline.run_scenario` of a realistic run that solves
-    the plans on the aggregated-streams LP (module docstring); ``fallback``: then
-    :func:`borderflow.pipeline.disaggregated` as a foresight run (and a bound whose
-    aggregated LP falls back: the pipeline's run, per pair), else such a bound stops the
-    run."""
-
-    def run(tables, scenario, options, on_progress=None, *, extra_constraints=None):
-        progress = on_progress or (lambda *a, **k: None)
-        routes, solver = options.effective(True, tuple(sorted(set(scenario.crossings_named()))))
-        rolling = options.rolling_for(scenario.horizon.days)
-        model = pipeline.prepare(tables, scenario, routes, solver, options.max_model_gb,
-                                 progress, aggregate=True)
-        rolling, lag, keep = pipeline._checked(model, routes, rolling, options, tables,
-                                               scenario)
-        summary = pipeline.solve_session(model.session, model.built, model.net, rolling,
-                                         progress)
-        bound, why = aggregated_bound(model.net, model.built, model.session, summary)
-        log(event="bound", objective_usd=summary.objective_usd, fallback=why or None)
-        if bound is None:  # as the pipeline: the bound (and the plans) per pair
-            if fallback:
-                del model
-                return pipeline.run_scenario(tables, scenario, options, on_progress)
-            raise SystemExit(f"the foresight bound falls back to per pair: {why}")
-        summary, kept, transit = realistic_solve(
-            model.session, model.built, model.net, bound,
-            lambda: pipeline.solve_session(model.session, model.built, model.net, rolling,
-                                           progress),
-            progress, lag=lag, keep=keep)
-        model, summary, routing = pipeline.generate_columns(model, summary, options, progress,
-                                                            keep_input=False)
-        log(event="early write-offs by stream", streams=early_writeoffs(model.built))
-        progress("results", None, None, "extracting the result tables")
-        results = extract_results(model.net, model.routes, model.built, {
-            **summary.as_dict(), "show_class_fifo": options.clearance_order == "class-fifo"},
-            routing=routing)
-        if summary.keep_coming_share and (summary.keep_coming_days or any(
-                (summary.keep_coming_days_by_gate or {}).values())):
-            results.keep_coming = kept
-        if transit is not None and len(transit):
-            results.unwarned_transit = transit
-        s = results.summary
-        log(event="aggregated policy", objective_usd=s.get("objective_usd"),
-            stream_aggregation=s.get("stream_aggregation"), fifo_repair=s.get("fifo_repair"))
-        out = pipeline.Run(tables=tables, net=model.net, routes=model.routes,
-                           built=model.built, solve=summary, results=results, options=options,
-                           session=model.session, route_options=routes,
-                           extension=model.extension, routing=routing, paths={
-                               "aggregate_streams": {"on": True, "why": "realistic plans on "
-                                                     "the aggregated LP (benchmark)"},
-                               "window_pricing": {"on": False, "why": "realistic"}})
-        if fallback:
-            return pipeline.disaggregated(out, progress) or out
-        return out
-
-    return run
-
-
 def main(argv=None) -> int:
     """Run the benchmark (module docstring)."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("scenario")
     ap.add_argument("out")
     ap.add_argument("--plans", choices=("aggregated", "per-pair"), default="aggregated")
-    ap.add_argument("--fallback", action="store_true",
-                    help="aggregated plans: fall back as a foresight run does")
     ap.add_argument("--time-limit", type=float, default=7200.0)
     args = ap.parse_args(argv)
     out = Path(args.out)
@@ -198,10 +108,9 @@ def main(argv=None) -> int:
     dispatch.solve_informed = plans_solved
     ds = bf.load_dataset()
     sc = bf.Scenario.from_yaml(args.scenario, ds)
-    options = replace(bf.RunOptions.of(time_limit_s=args.time_limit), dispatch="realistic")
-    if args.plans == "aggregated":
-        api.run_scenario = aggregated_run(log, args.fallback)
-    log(event="start", scenario=args.scenario, plans=args.plans, fallback=args.fallback)
+    options = replace(bf.RunOptions.of(time_limit_s=args.time_limit), dispatch="realistic",
+                      aggregate_streams=True if args.plans == "aggregated" else None)
+    log(event="start", scenario=args.scenario, plans=args.plans)
 
     def progress(stage, done=None, total=None, message=""):
         log(event="progress", stage=stage, done=done, total=total, message=message)

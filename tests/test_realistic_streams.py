@@ -1,14 +1,12 @@
-"""The realistic dispatch with its plans on the aggregated-streams LP, as
-tests/benchmarks/realistic_streams.py runs it (issue 18, session 27; not the pipeline's
-default: docs/dynamics.md, "Why the plans are solved per pair"), on the hand-computed networks
-of tests/test_realistic.py and tests/test_keep_coming.py: the benchmark's numbers are only worth
-reading if its runs give those answers.
+"""The realistic dispatch with its plans on the aggregated-streams LP (``--dispatch realistic
+--aggregate-streams``; issue 18, session 27; not the default: docs/dynamics.md), on the
+hand-computed networks of tests/test_realistic.py and tests/test_keep_coming.py, against the
+per-pair plans of the same run; tests/benchmarks/realistic_streams.py times this path.
 """
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
+from dataclasses import replace
 
 import pytest
 from helpers import (REALISTIC, day, dated, keep_rows, phantom_write_off, queue_series,
@@ -19,19 +17,18 @@ from borderflow.data.dataset import load_dataset
 from borderflow.data.scenario import CloseEvent, Window
 from borderflow.pipeline import run_scenario
 
-sys.path.insert(0, str(Path(__file__).parent / "benchmarks"))
-
-import realistic_streams  # noqa: E402
+#: the realistic plans on streams
+STREAMS = replace(REALISTIC, aggregate_streams=True)
 
 
 def _closure(last=3, **kw):
     return CloseEvent(crossing="x1", close=Window(**{"from": day(2), "to": day(last)}), **kw)
 
 
-def _solve(tmp_path, t, scenario, fallback=False):
+def _solve(tmp_path, t, scenario):
+    """The run with its plans on streams, and with its plans per pair."""
     ds = load_dataset(tiny.write(tmp_path / "data", t), check_borders=False)
-    run = realistic_streams.aggregated_run(lambda **fields: None, fallback)
-    return run(ds, scenario, REALISTIC), run_scenario(ds, scenario, REALISTIC)
+    return run_scenario(ds, scenario, STREAMS), run_scenario(ds, scenario, REALISTIC)
 
 
 def test_surprise_closure_on_streams_strands_exactly_the_trucks_sent_before_it(tmp_path,
@@ -90,7 +87,7 @@ def test_a_policy_that_writes_off_early_on_streams_stands_with_its_repair(tmp_pa
     close = CloseEvent(crossing="x1", close=Window(**{"from": day(1), "to": day(1)}),
                        reopening_announced=day(2))
     scenario = base.model_copy(update={"events": (close,)})
-    streams, pairs = _solve(tmp_path, tiny_tables, scenario, fallback=True)
+    streams, pairs = _solve(tmp_path, tiny_tables, scenario)
     s = streams.results.summary
     assert streams.built.index.aggregated and "fallback" not in s["stream_aggregation"]
     assert s["fifo_repair"]["written_off_early_t"] == pytest.approx(200, abs=1e-6)
