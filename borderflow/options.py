@@ -36,7 +36,7 @@ CLEARANCE_ORDERS = ("lp", "class-fifo")
 #: (raised to the model's reach). A window's interior point grows faster than its days (90
 #: days of the embedded dataset, CPU s per committed day: 3 days 0.075, 7 days 0.070, 14 days
 #: 0.099, 28 days 0.165), and the windows are only the start of the exact solve: 7 since
-#: session 19 (14 before; docs/performance.md, "Target 1, session 19")
+#: session 19 (14 before; docs/notes/performance-log.md, "Target 1, session 19")
 EXACT_WINDOWS = RollingHorizon(window_days=7, overlap_days=4, exact=True)
 
 
@@ -107,7 +107,7 @@ class RunOptions:
         for (``--aggregate-streams``; refused where it cannot serve,
         :meth:`aggregation_problem`); ``False``: per pair (``--per-pair-streams``). At ties
         the aggregated and the per-pair paths may report different per-pair splits of the
-        same optimum (docs/dated-performance-plan.md sections 15-16).
+        same optimum (docs/notes/dated-performance-plan-log.md sections 15-16).
     dispatch : str
         Dated runs: ``"foresight"`` (the default: one LP that knows the whole calendar, the
         optimum) or ``"realistic"`` (a policy re-planned each decision day with the events

@@ -364,7 +364,8 @@ SIDE_TABLES: tuple[TableSpec, ...] = (
         "modelled_share_low": _num(hi=1.0, strict_positive=True),
         "modelled_share_high": _num(hi=1.0, strict_positive=True), "reason": _text(),
         # a figure of another year than the supply's, rescaled by the published change of the
-        # same flow (docs/calibration.md, "Session 11"); optional, empty = 1 (no rescaling)
+        # same flow (docs/notes/calibration-log.md, "Session 11"); optional, empty = 1 (no
+        # rescaling)
         **{c: pa.Column(float, [pa.Check(_finite, name="finite"), pa.Check.gt(0)],
                         nullable=True, required=False, coerce=True)
            for c in ("year_scale", "year_scale_low", "year_scale_high")}}),

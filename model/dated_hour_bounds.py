@@ -80,7 +80,7 @@ from .pricing import PricingGraph, PricingProduct, _to_sink, route_weights
 #: slot length, hours (divides 24). The table's cost is slots x arcs per product and pass;
 #: 0.5 h (the verifier's step) instead of 0.1 h: a fifth of the slots, a few more labels, the
 #: same least reduced costs (session 15: a first pass of the synthetic 2x region, 7 days, 3.3
-#: CPU s instead of 13.2; docs/performance.md)
+#: CPU s instead of 13.2; docs/notes/performance-log.md)
 STEP_H = 0.5
 
 

@@ -116,7 +116,7 @@ day is chosen at the market). With ``hour_bounds`` the keys also take the per no
 slot-of-time bounds of :mod:`borderflow.model.dated_hour_bounds` (the larger of the two), and
 equal keys pop the label pushed last first: where the bound is exact and the roads have many
 paths of exactly the same cost (lengths rounded to 0.1 km), breadth first among equal keys
-expands every one of them before any reaches its end (session 13, docs/performance.md).
+expands every one of them before any reaches its end (session 13, docs/notes/performance-log.md).
 
 (Over 500 lines: a fifth is this docstring, the pricing's proof obligations; the rest is one
 search, its duals, day bounds and labels, which are read together.)

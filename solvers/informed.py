@@ -67,8 +67,9 @@ METHOD = ("realistic dispatch: {plans} plans, each on the calendar known on its 
 #: 7,723, the 52-day winter run's others 1,323 and 2,821, the 30-day winter copies' 1,242-4,172),
 #: below the hard ones: boten-2021's plans 1 and 2 took 31,167 and 25,549 warm iterations (~10 ms
 #: each on its 392 k-column LP, 305.7 + 258.3 CPU s) where IPX from nothing takes 87.5 and 65.6
-#: (docs/performance.md, session 25), and the winter run's 25,658-35,000. Session 25 tried 5,000
-#: and sent winter's 7,723-iteration plan to IPX at a loss (283.4 CPU s against 77-162 warm).
+#: (docs/notes/performance-log.md, session 25), and the winter run's 25,658-35,000. Session 25
+#: tried 5,000 and sent winter's 7,723-iteration plan to IPX at a loss (283.4 CPU s against
+#: 77-162 warm).
 WARM_ITERATION_LIMIT = 10_000
 
 #: appended to :data:`METHOD` when some plans were solved from nothing

@@ -4,7 +4,7 @@ The exact path of long dated runs (:mod:`borderflow.solvers.rolling`) reads the 
 back from HiGHS twice (windows, then the start point of the whole-LP crossover) and then
 asks HiGHS for its largest allocations of the run (IPX's crossover and the primal simplex's
 factorisation of the whole LP: about 600 MB at 365 days). Two things kept the peak of a
-365-day run at 2.05 GB (docs/dated-performance-plan.md §11):
+365-day run at 2.05 GB (docs/notes/dated-performance-plan-log.md §11):
 
 - ``Highs.getLp()`` returns the constraint matrix as Python lists (3.4M floats and 3.4M ints
   at 365 days, about 250 MB of Python objects for a moment) before numpy copies them;

@@ -1,4 +1,4 @@
-"""What a Lang Son vehicle count adds up (docs/calibration.md, "Session 14").
+"""What a Lang Son vehicle count adds up (docs/notes/calibration-log.md, "Session 14").
 
 The Dong Dang - Lang Son Border Gate Economic Zone Management Board counts vehicles at the
 four road gates (its daily total is their sum) and the Dong Dang railway station's wagons

@@ -1,6 +1,6 @@
-"""How an observation is used (docs/calibration.md, "Session 11"): a reported-only figure is not
-in the fit's objective, and a figure of another year than the supply's is rescaled by the
-published change of the same flow, its band widened by that change's spread.
+"""How an observation is used (docs/notes/calibration-log.md, "Session 11"): a reported-only
+figure is not in the fit's objective, and a figure of another year than the supply's is rescaled
+by the published change of the same flow, its band widened by that change's spread.
 
 Network (tests/tiny.py, as tests/test_calibration.py): X1 costs (200 + 20) / 20 = 11 USD/t,
 X2 (300 + 20) / 20 = 16 USD/t, so at the prior all 200 t/day go through X1 and X2 carries 0

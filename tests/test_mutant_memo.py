@@ -1,7 +1,7 @@
-"""tools/mutant_memo.py, the memo judge of tools/verify_mutants.py (docs/testing.md, session 11):
-which recorded calls may stand for a live one in a mutant's full case run. A wrong answer here
-would change a mutant's verdict, so each rule that keeps a call live is tried on a hand-made
-call."""
+"""tools/mutant_memo.py, the memo judge of tools/verify_mutants.py (docs/notes/testing-log.md,
+session 11): which recorded calls may stand for a live one in a mutant's full case run. A wrong
+answer here would change a mutant's verdict, so each rule that keeps a call live is tried on a
+hand-made call."""
 
 from __future__ import annotations
 

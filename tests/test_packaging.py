@@ -77,7 +77,7 @@ def test_the_uncalibrated_overlay_gives_back_every_prior_row():
     dataset: it has rows, and loaded over the embedded dataset each of its rows replaces the
     calibrated row of the same key, so no loaded row of the overlaid tables says it is
     calibrated any more, while the embedded dataset alone has a calibrated row in each of
-    those tables (docs/calibration.md, "Session 15: the switch")."""
+    those tables (docs/notes/calibration-log.md, "Session 15: the switch")."""
     import borderflow as bf
     from borderflow.data.loaders import default_data_dir
 

@@ -5,7 +5,7 @@ market as a gate departure: its price enters the objective through the queue par
 price table of ``define_objective`` (``var`` ``departures``, ``idx`` the queue index). These
 tests fail when that part is lost (a departure earning no price): the optimum then ships
 nothing, or is 400,000 USD dearer (mutants 23, 25, 30-33 of ``define_objective``,
-docs/testing.md, session 14).
+docs/notes/testing-log.md, session 14).
 
 Network (tests/tiny.py): O -> X1 -> M, 5 h to the gate, 2 h dwell, 5 h on (12 h; 11 USD/t);
 O -> X2 -> M, 3 h to the gate, 8 h in all (16 USD/t); durian 20 t/truck, price 1,000 USD/t,

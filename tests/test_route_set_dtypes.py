@@ -5,8 +5,8 @@ route. The route tables were then concatenated with empty frames of object colum
 turned every column of ``routes`` and ``route_arcs`` to ``object``: the numbers stayed, but
 every later group-by of the route set (the crossing use of each rebuilt model, the arc flows'
 gate spans) ran as a Python loop per route, about a quarter of a warm sweep closure's CPU
-(docs/performance.md, target 3, session 16). And a sweep's kept model, priced so, wrote its
-route tables' strings to parquet as ``string`` where a cold solve wrote ``large_string``.
+(docs/notes/performance-log.md, target 3, session 16). And a sweep's kept model, priced so, wrote
+its route tables' strings to parquet as ``string`` where a cold solve wrote ``large_string``.
 
 tests/data/cg-three-borders over one dated day (README there): one product, routes R2 (two
 crossings, via Boten) and R3 (three, priced in). Hand-made caps: R2's pair taken out of

@@ -6,14 +6,14 @@
 #   bash tools/mutation.sh 'borderflow.model.formulation.x_define_queue*'   # a selection
 #   bash tools/mutation.sh results              # the survivors of the last run
 #   bash tools/mutation.sh show <mutant name>   # one mutant's diff
-#   bash tools/mutation.sh focused              # the constraint families' run of docs/testing.md
+#   bash tools/mutation.sh focused              # the constraint families' run of docs/notes/testing-log.md
 #   bash tools/mutation.sh against 'TESTS' <mutant name>...   # named mutants vs other tests
 #   bash tools/mutation.sh inprocess FUNCTION none,3,7 TESTS...  # the same, in one process
 #   bash tools/mutation.sh generate             # stage and generate the mutants only (no run)
 #   python tools/verify_mutants.py --module terms --out /tmp/v.tsv   # borderflow/verify/ mutants
 #                                               # against the verifier's oracle, no solves
 #
-# Not part of CI's pytest: a full run is long (docs/testing.md has the numbers).
+# Not part of CI's pytest: a full run is long (docs/notes/testing-log.md has the numbers).
 #
 # Why a staged copy: pyproject maps the top-level folders model/, data/, solvers/ to
 # borderflow.model, .data, .solvers (package-dir). mutmut 3 names a mutant after its file path
@@ -53,7 +53,7 @@ case "${1:-}" in
     shift
     cd "$stage/mutants"
     exec nice -n "${MUTMUT_NICE:-19}" python "$root/tools/mutants_in_process.py" "$@" ;;
-  # the focused run of docs/testing.md: every mutant of the constraint families (capacity, supply
+  # the focused run of docs/notes/testing-log.md: every mutant of the constraint families (capacity, supply
   # balance, demand, destination shares, priority lanes, queues, initial queues, closures,
   # delivery requirements) against the configured tiny tests
   focused)

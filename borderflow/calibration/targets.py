@@ -22,7 +22,7 @@ without a row in ``calibration_targets.csv`` is reported only.
 ``year_scale`` (optional; empty = 1) carries a figure of another year than the dataset's supply
 year (2024) to that year: the published change of the same flow between the two years, its
 ``year_scale_low`` and ``year_scale_high`` the spread of the published changes, which widens the
-band (:data:`SUPPLY_YEAR`; docs/calibration.md, "Session 11").
+band (:data:`SUPPLY_YEAR`; docs/notes/calibration-log.md, "Session 11").
 
 The model's value of an observation (:func:`operator`) is linear in the route flows: at a
 crossing (or a corridor of crossings, :data:`CORRIDORS`), in its direction(s), the tonnes
@@ -61,8 +61,8 @@ CORRIDORS: dict[str, tuple[tuple[str, str], ...]] = {
                        ("dong-dang-pingxiang-rail", "a_to_b")),
     # the four road gates: the vehicles the Dong Dang - Lang Son Border Gate Economic Zone
     # Management Board counts (its daily totals are the sums of these four; the Dong Dang
-    # railway station's freight wagons are reported apart, vietnam.vn Aug 2024; calibration.md,
-    # "Session 14")
+    # railway station's freight wagons are reported apart, vietnam.vn Aug 2024; docs/notes/
+    # calibration-log.md, "Session 14")
     "lang-son-road-gates": (("huu-nghi-youyiguan", "a_to_b"), ("tan-thanh-puzhai", "a_to_b"),
                             ("coc-nam-nonghuai", "a_to_b"), ("chi-ma-aidian", "a_to_b")),
     "r3a": (("houayxay-chiang-khong", "b_to_a"),),

@@ -70,7 +70,7 @@ AggregateStreamsOpt = typer.Option(
          "serve; with --dispatch realistic it plans on streams: about 4-8x cheaper on the "
          "shipped scenarios, another policy, docs/dynamics.md); --per-pair-streams turns "
          "it off (at ties another per-pair split of the "
-         "same optimum may be reported: docs/dated-performance-plan.md sections 15-16).")
+         "same optimum may be reported: docs/notes/dated-performance-plan-log.md sections 15-16).")
 RoutesOpt = typer.Option(
     "enumerate", "--routes",
     help="How the first route set is made: 'enumerate' (every crossing sequence up to two "

@@ -381,7 +381,7 @@ def _gates_needing_routes(s: Scenario) -> list[str]:
     throttles, builds, prioritises or queues at. A closure needs none: it bounds the routes
     through its gate to zero and the alternatives are in the capped set already (keeping the
     best route through every gate a 50-closure sweep names made its 60-day model 43x larger,
-    docs/dated-performance-plan.md section 5)."""
+    docs/notes/dated-performance-plan-log.md section 5)."""
     return [ev.build if isinstance(ev, BuildEvent) else ev.crossing for ev in s.events
             if isinstance(ev, (CapacityEvent, PriorityEvent, BuildEvent, *LEVER_EVENTS))] + \
         [q.crossing for q in s.initial_queues]

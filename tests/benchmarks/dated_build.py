@@ -29,13 +29,13 @@ asserts two rows' optima equal to 1e-6 (relative) and puts the pyomo / direct ra
 pyomo row; ``run.py`` and :func:`main` call it.
 
 One build takes 1-3 CPU s, and single pairs of the same code read 0.55-2.6x at load 4-6
-(docs/performance.md, target 2): ``--repeat N`` measures N rounds interleaved, the order
+(docs/notes/performance-log.md, target 2): ``--repeat N`` measures N rounds interleaved, the order
 reversed every other round, and then writes a row per approach with the median of each number
 over the rounds (``rounds``: N; ``build_s_each``; the pyomo row's ``ratio_build_each``), as
 ``run.py`` does for the 365-day pair.
 
 A one-LP interior-point solve of 365 days takes minutes (about 500 s CPU per pair,
-docs/dated-performance-plan.md §2): ``--no-solve`` measures the build only.
+docs/notes/dated-performance-plan-log.md §2): ``--no-solve`` measures the build only.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ needs, and little else.
 solve of that LP takes ~500 s per approach) and checks the two optima equal at 30 days. The
 365-day pair is measured in 5 rounds, interleaved and in alternating order, and read by the
 medians (``harness.measure_group``): one build is 1-3 CPU s, most of its spread is the
-kernel's page faults (docs/performance.md, target 2), and single pairs of the same code
+kernel's page faults (docs/notes/performance-log.md, target 2), and single pairs of the same code
 read 0.55-2.6x.
 
 ``cap_s`` in a spec stops its subprocess after that many wall seconds (the row then says
@@ -63,8 +63,8 @@ DATED_PROFILE = {"bench": "region", "approach": "dated-profile", "hour_bounds": 
 #: the verifier, and ``certified`` or ``restricted`` with its gap bound; it stops itself after
 #: ``stop_s`` wall seconds (the row then says where, with the last gap bound). A search at
 #: the label limit leaves a lower bound (``label_bound``): at 10x a 7-day first pass reached
-#: the default 2,000,000 labels at 4.7 GB (docs/performance.md, session 12), so the limit is
-#: 500,000 labels, and such a pass gives a gap bound instead of "gap unknown".
+#: the default 2,000,000 labels at 4.7 GB (docs/notes/performance-log.md, session 12), so the
+#: limit is 500,000 labels, and such a pass gives a gap bound instead of "gap unknown".
 OPT_IN = {
     f"region-dated-{scale}x": ("region", [{
         **DATED_PROFILE, "scale": scale, "days": 30, "instance": f"region x{scale}",

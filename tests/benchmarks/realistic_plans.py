@@ -35,7 +35,7 @@ Usage (at nice 19 on a shared machine; a winter run peaks at ~3.8 GB, check ``fr
     nice -n 19 python tests/benchmarks/realistic_plans.py \\
         data/scenarios/vn-cn-winter-2021.yaml /tmp/winter0 --methods a,b,c --cpu-cap 700
 
-(session 26's runs; docs/performance.md, "The realistic dispatch's first plan"). Put ``a``
+(session 26's runs; docs/notes/performance-log.md, "The realistic dispatch's first plan"). Put ``a``
 first: winter's ``a`` run after capped ``b`` and ``c`` ended 'Interrupted by user' (not
 understood).
 """

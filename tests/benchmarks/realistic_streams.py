@@ -1,8 +1,8 @@
 """Benchmark (not a test): a realistic run with its plans on the aggregated-streams LP
 (``--plans aggregated``) or per pair as the pipeline solves them (``--plans per-pair``, today's
 run: the foresight bound on the aggregated LP, the plans per pair), CPU seconds per stage and
-per plan; issue 18, session 27 (docs/performance.md, "The realistic dispatch's plans on the
-aggregated-streams LP").
+per plan; issue 18, session 27 (docs/notes/performance-log.md, "The realistic dispatch's plans on
+the aggregated-streams LP").
 
 ``--plans aggregated`` runs the library's ``--dispatch realistic --aggregate-streams`` (the
 bound and every plan on the aggregated model, the stitched policy replayed first in, first out

@@ -1,5 +1,5 @@
 """How many of a warm closure's pricing searches a dual-decrease bound could skip: a probe, it
-changes nothing (docs/performance.md, "A warm dated closure's own costs", the sketch).
+changes nothing (docs/notes/performance-log.md, "A warm dated closure's own costs", the sketch).
 
     python tests/benchmarks/skip_bound_probe.py --gates boten-mohan,kim-thanh-hekou
 
@@ -12,7 +12,7 @@ the pass's duals can lower a column's (the supply dual's rise, ``K`` crossings t
 largest fall of a capacity or priority dual on the days the search reaches, the largest fall
 of a market dual of its product there) is compared with the tolerance, for ``K`` = 1 .. 4
 crossings per route. Counts only (session 14); the skip itself, with ``K`` the network's
-countries - 1, is ``model/dated_skip.py`` since session 15 (docs/performance.md).
+countries - 1, is ``model/dated_skip.py`` since session 15 (docs/notes/performance-log.md).
 Prints one JSON line per pass.
 """
 

@@ -2,7 +2,8 @@
 
 The certificate that stream aggregation (:mod:`direct_dated`, ``aggregate=True``) kept the
 per-pair optimum: a split that satisfies every per-pair row of the unaggregated LP is a
-per-pair solution with the aggregated objective (docs/dated-performance-plan.md, section 3a).
+per-pair solution with the aggregated objective (docs/dated-performance-plan.md, "Why stream
+aggregation is exact").
 """
 
 from __future__ import annotations
