@@ -26,7 +26,7 @@ whole run would leave day 6's dispatch free: 6,500 USD.)
 from __future__ import annotations
 
 import pytest
-from helpers import REALISTIC, day, dated, keep_rows, queue_series, realistic_network
+from helpers import REALISTIC, day, dated, keep_rows, keep_view, queue_series, realistic_network
 
 from borderflow.data.scenario import CapacityEvent, CloseEvent, Window
 
@@ -114,9 +114,7 @@ def test_the_verifier_refuses_a_window_restarted_by_later_news(tmp_path, tiny_ta
                     scenario, REALISTIC)
     report = res.verification
     assert res.summary["verified"], report[~report["ok"]].to_dict("records")
-    good = SimpleNamespace(summary=dict(res.summary), keep_coming=res.tables["keep_coming"],
-                           route_flows=res.tables["route_flows"])
-    f = SimpleNamespace(scenario=scenario)
+    good, f = keep_view(res, scenario)
 
     def failed(table):
         r = SimpleNamespace(**{**vars(good), "keep_coming": table})
