@@ -382,18 +382,6 @@ def keep_rows(share, days, lag=0):
                           "low": 0, "high": 14}])
 
 
-def keep_view(res, scenario, **tables):
-    """What :func:`borderflow.verify.dispatch.keep_coming_checks` reads of a solved ``res``
-    (its summary, ``keep_coming``, ``route_flows``, ``route_arcs``; ``tables`` replace
-    some) and of its facts (the scenario, the modelled days' labels): ``(res, facts)``."""
-    from types import SimpleNamespace
-
-    view = {name: res.tables[name] for name in ("keep_coming", "route_flows", "route_arcs")}
-    return (SimpleNamespace(summary=dict(res.summary), **{**view, **tables}),
-            SimpleNamespace(scenario=scenario,
-                            labels=res.network.periods["label"].astype(str).tolist()))
-
-
 #: the congestion tiers of ``test_congestion.py``: breakpoints at 50 / 75 / 90 % of capacity
 #: and each tier's wait (h)
 CONGESTION_HOURS = (0.0, 0.5, 2.0, 6.0)

@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from helpers import (REALISTIC, day, dated, keep_rows, keep_view, queue_series,
-                     realistic_network)
+from helpers import REALISTIC, day, dated, keep_rows, queue_series, realistic_network
+from keep_helpers import keep_view
 
 from borderflow.data.scenario import CapacityEvent, CloseEvent, Window
 

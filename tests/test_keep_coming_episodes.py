@@ -26,7 +26,8 @@ whole run would leave day 6's dispatch free: 6,500 USD.)
 from __future__ import annotations
 
 import pytest
-from helpers import REALISTIC, day, dated, keep_rows, keep_view, queue_series, realistic_network
+from helpers import REALISTIC, day, dated, keep_rows, queue_series, realistic_network
+from keep_helpers import keep_view
 
 from borderflow.data.scenario import CapacityEvent, CloseEvent, Window
 
