@@ -150,21 +150,28 @@ def keep_coming_floors(net, built, session, lag: int, keep) -> tuple[list, pd.Da
 
 
 def keep_coming_table(net, built, session, floors, members, kept) -> pd.DataFrame:
-    """The run folder's ``keep_coming`` table: per floor and route flow in its window with a
-    positive value in the plan before the news (:data:`KEEP_COLUMNS`): the gate and
-    direction, the news date, the route, product and dispatch day, that plan's tonnes and the
-    floor (share x tonnes), which the verifier re-checks against the flows."""
+    """The run folder's ``keep_coming`` table (:data:`KEEP_COLUMNS`): per floor, one row for
+    **every** route flow of its window (its queue gate the window's crossing and direction,
+    its dispatch day in the window): the gate and direction, the news date, the route,
+    product and dispatch day, the tonnes of the plan before the news and the floor (share x
+    those tonnes), which the verifier re-checks against the flows. A route flow that plan
+    left at 0 (or at most 1e-9 t, solver noise, written as 0) has a row with both 0: a
+    *zero row*, held to nothing, listed so that the verifier can tell the table is complete
+    (:func:`borderflow.verify.dispatch.keep_coming_checks`). The summary's
+    ``keep_coming_floor_t`` adds up the held rows (:func:`held_floor_t`)."""
     if not floors:
         return pd.DataFrame(columns=KEEP_COLUMNS)
     cols = session.columns_of(built.model.route_flow)
-    at = {}  # (floor, column) -> pre-news tonnes
+    at = {}  # (floor, column) -> pre-news tonnes, every column of the floor's window
     for i, (c, v) in enumerate(kept):
         at.update({(i, int(cc)): float(vv) for cc, vv in zip(c, v)})
     m = members.copy()
     m["col"] = cols[m["f"].to_numpy(dtype=np.int64)]
-    m["pre_news_flow_t"] = [at.get((int(i), int(c)), np.nan) for i, c in zip(m["floor"],
-                                                                              m["col"])]
-    m = m[m["pre_news_flow_t"] > 1e-9]
+    pre = np.array([at.get((int(i), int(c)), np.nan) for i, c in zip(m["floor"], m["col"])],
+                   dtype=float)
+    m = m[~np.isnan(pre)]  # the columns outside the floor's window days
+    pre = pre[~np.isnan(pre)]
+    m["pre_news_flow_t"] = np.where(pre > 1e-9, pre, 0.0)
     fl = built.flows.set_index("f").loc[m["f"]]
     labels = net.periods["label"]
     floor_of = [floors[int(i)] for i in m["floor"]]
@@ -180,6 +187,13 @@ def keep_coming_table(net, built, session, floors, members, kept) -> pd.DataFram
         "floor_t": [x.share for x in floor_of] * m["pre_news_flow_t"].to_numpy()})
     return out.sort_values(["news_date", "crossing_id", "direction", "product_id", "route_id",
                             "period"], kind="stable", ignore_index=True)
+
+
+def held_floor_t(table: pd.DataFrame) -> float:
+    """The summary's ``keep_coming_floor_t``: the floors of ``table``'s held rows (pre-news
+    tonnes > 0), added in the table's order (the zero rows add nothing; leaving them out keeps
+    the sum's rounding that of the table before it listed them)."""
+    return float(table.loc[table["pre_news_flow_t"] > 0, "floor_t"].sum())
 
 
 def check_surprises(net, built, reaction_lag_days: int = 0, keep_coming_days: int = 0,
@@ -295,7 +309,7 @@ def realistic_solve(session, built, net, foresight: ForesightBound, solve_first,
                    keep_coming_days_by_gate=dict(keep.days_by_gate) if keep is not None
                    else {},
                    keep_coming_source=keep.source if keep is not None else "",
-                   keep_coming_floor_t=float(table["floor_t"].sum()) if active else 0.0,
+                   keep_coming_floor_t=held_floor_t(table) if active else 0.0,
                    unwarned_transit_route_days=int(transit["f"].nunique()),
                    unwarned_transit_foresight_t=float(
                        transit.drop_duplicates("f")["foresight_flow_t"].sum()),

@@ -23,6 +23,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 from helpers import REALISTIC, day, dated, keep_rows, queue_series, realistic_network
+from keep_helpers import keep_view
 
 from borderflow.data.scenario import CapacityEvent, CloseEvent, Window
 
@@ -76,10 +77,7 @@ def test_keep_coming_run_passes_the_verifier_and_a_tampered_floor_fails(tmp_path
     assert res.summary["verified"], report[~report["ok"]].to_dict("records")
     from types import SimpleNamespace
 
-    f = SimpleNamespace(scenario=dated("keep", 6, _close(3)))
-    results = res.tables
-    good = SimpleNamespace(summary=dict(res.summary), keep_coming=results["keep_coming"],
-                           route_flows=results["route_flows"])
+    good, f = keep_view(res, dated("keep", 6, _close(3)))
 
     def failed(**change):
         r = SimpleNamespace(**{**vars(good), **change})
@@ -203,9 +201,7 @@ def test_a_tampered_gate_window_is_caught_by_the_verifier(tmp_path, tiny_tables)
     report = res.verification
     assert res.summary["verified"], report[~report["ok"]].to_dict("records")
     assert res.summary["keep_coming_days_by_gate"] == {"x1": 2}
-    f = SimpleNamespace(scenario=scenario)
-    good = SimpleNamespace(summary=dict(res.summary), keep_coming=res.tables["keep_coming"],
-                           route_flows=res.tables["route_flows"])
+    good, f = keep_view(res, scenario)
     assert sorted(set(good.keep_coming["period"])) == [2, 3]
 
     def failed(**summary):
@@ -275,3 +271,65 @@ def test_floors_of_an_aggregated_model_are_the_per_pair_models(tmp_path, tiny_ta
                                         flows["product_id"], flows["period"]))
         assert floors and {(fl.first_day, fl.end_day) for fl in floors} == {(2 + lag, 4 + lag)}
     assert covered[True] == covered[False] and covered[True]
+
+
+@pytest.mark.parametrize("aggregate", [False, True])
+def test_a_keep_coming_table_that_lost_rows_fails_the_completeness_check(tmp_path, tiny_tables,
+                                                                         aggregate):
+    """``keep_coming_complete`` (borderflow/verify/dispatch.py; session 27: an empty table
+    passed the verifier). X1 closed days 2-3 (a surprise) and X2 closed day 5, both announced
+    on day 2; share 0.5 for 2 days: windows on days 2-3 at each gate. The plan before the
+    news (day 0's) sends every truck via X1 (200 t a day: two held rows of 100 t floors) and
+    nothing via X2, which the policy uses on day 2: X2's window has two zero rows. No route
+    queues at either gate b_to_a: those windows have nothing to miss. The untouched run
+    passes, per pair and on streams; an emptied table (with a consistent total of 0 t: what
+    the session-27 bug wrote on streams), one window's rows dropped or one zero row dropped
+    fails that check alone."""
+    from dataclasses import replace
+
+    import tiny
+
+    from borderflow import api
+    from borderflow.data.dataset import load_dataset
+    from borderflow.verify.dispatch import keep_coming_checks
+
+    t = realistic_network(tiny_tables)
+    t["behaviour"] = keep_rows(0.5, 2)
+    x2 = CloseEvent(crossing="x2", close=Window(**{"from": day(5), "to": day(5)}),
+                    announced=day(2))
+    scenario = dated("keep", 6, _close(3), x2)
+    res = api.solve(load_dataset(tiny.write(tmp_path / "data", t), check_borders=False),
+                    scenario, replace(REALISTIC, aggregate_streams=aggregate))
+    report = res.verification
+    assert res.summary["verified"], report[~report["ok"]].to_dict("records")
+    kept = res.tables["keep_coming"]
+    assert list(zip(kept["crossing_id"], kept["period"], kept["pre_news_flow_t"],
+                    kept["floor_t"])) == [("x1", 2, 200.0, 100.0), ("x1", 3, 200.0, 100.0),
+                                          ("x2", 2, 0.0, 0.0), ("x2", 3, 0.0, 0.0)]
+    assert res.summary["keep_coming_floor_t"] == pytest.approx(200, abs=1e-6)
+    complete = report[report["check"] == "keep_coming_complete"]
+    assert list(complete["entity"].str.split(":").str[0]) == [
+        f"2024-01-03 {c} {d} window days 2-3" for c in ("x1", "x2")
+        for d in ("a_to_b", "b_to_a")]
+    assert list(complete["entity"].str.split(": ").str[1].str[:21]) == [
+        "2 route flows expecte", "0 route flows expecte"] * 2
+    assert complete["ok"].all() and not complete["amount"].any()
+
+    def failed(table, **summary):
+        r, f = keep_view(res, scenario, keep_coming=table)
+        r.summary.update(summary)
+        got = pd.concat(keep_coming_checks(r, f), ignore_index=True)
+        return got.loc[~got["ok"], ["check", "entity", "amount"]].to_numpy().tolist()
+
+    assert failed(kept) == []
+    emptied = failed(kept.iloc[:0], keep_coming_floor_t=0.0)
+    assert [(c, e.split(":")[0], a) for c, e, a in emptied] == [
+        ("keep_coming_complete", f"2024-01-03 {c} a_to_b window days 2-3", 2.0)
+        for c in ("x1", "x2")]
+    dropped = failed(kept[kept["crossing_id"] != "x2"])  # X2's window: zero rows only
+    assert [(c, e.split(":")[0], a) for c, e, a in dropped] == [
+        ("keep_coming_complete", "2024-01-03 x2 a_to_b window days 2-3", 2.0)]
+    one = failed(kept.drop(index=3))  # X2's zero row of day 3
+    assert one == [["keep_coming_complete", "2024-01-03 x2 a_to_b window days 2-3: 2 route "
+                    "flows expected, 1 rows, 1 missing, 0 extra; first missing: "
+                    "vn-o>cn-m|x2:a_to_b|cheapest durian day 3", 1.0]]

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import pytest
 from helpers import REALISTIC, day, dated, keep_rows, queue_series, realistic_network
+from keep_helpers import keep_view
 
 from borderflow.data.scenario import CapacityEvent, CloseEvent, Window
 
@@ -114,9 +115,7 @@ def test_the_verifier_refuses_a_window_restarted_by_later_news(tmp_path, tiny_ta
                     scenario, REALISTIC)
     report = res.verification
     assert res.summary["verified"], report[~report["ok"]].to_dict("records")
-    good = SimpleNamespace(summary=dict(res.summary), keep_coming=res.tables["keep_coming"],
-                           route_flows=res.tables["route_flows"])
-    f = SimpleNamespace(scenario=scenario)
+    good, f = keep_view(res, scenario)
 
     def failed(table):
         r = SimpleNamespace(**{**vars(good), "keep_coming": table})

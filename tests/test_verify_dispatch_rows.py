@@ -112,14 +112,31 @@ def _keep_res(table, floor_t=50.0):
          "reaction_lag_days": 0, "keep_coming_floor_t": floor_t}
     flows = pd.DataFrame({"route_id": ["r1"], "crossings": ["x1:a_to_b"],
                           "product_id": ["durian"], "period": [3], "flow_t": [100.0]})
-    return SimpleNamespace(summary=s, keep_coming=table, route_flows=flows)
+    arcs = pd.DataFrame({"route_id": "r1", "seq": [0, 1], "kind": ["link", "crossing"],
+                         "element_id": ["l1", "x1"], "direction": ["forward", "a_to_b"],
+                         "offset_h": [0.0, 30.0]})
+    return SimpleNamespace(summary=s, keep_coming=table, route_flows=flows, route_arcs=arcs)
+
+
+def _keep_facts(*events, n_days=6):
+    return SimpleNamespace(scenario=dated("keep", n_days, *events),
+                           labels=[str(day(k)) for k in range(n_days)])
+
+
+def _complete(window, expected, n_rows, missing, extra=0, first_missing=""):
+    return ("keep_coming_complete", f"2024-01-03 x1 {window} window days 2-3: {expected} route "
+            f"flows expected, {n_rows} rows, {missing} missing, {extra} extra{first_missing}",
+            float(missing + extra), "route flows")
 
 
 def test_keep_coming_rows_of_gate_windows_a_missing_and_an_empty_table():
     """Gate windows: X1's 2 days are whole, X2's ``true``, X3's 61 and X4's 1.5 are not. X1
     closed on days 2-3 (news day 2, no lag): its own window is days 2-3, so a floor of 50 t
-    (half of 100 t) on day 3 via X1 is inside it (the default 1 day would end it on day 2)."""
-    f = SimpleNamespace(scenario=dated("keep", 6, _close("x1", 2, 3)))
+    (half of 100 t) on day 3 via X1 is inside it (the default 1 day would end it on day 2).
+    Route r1 reaches X1 (its queue gate, ``route_arcs``) 30 h after dispatch: its route
+    flows of days 2 and 3 are in the window, and day 2's, which the plan before the news
+    left at 0, has a zero row; X1 b_to_a has no route, nothing to miss."""
+    f = _keep_facts(_close("x1", 2, 3))
     gates = [("keep_coming", f"keep_coming_days_by_gate {c}", a, "-")
              for c, a in (("x1", 0.0), ("x2", 1.0), ("x3", 1.0), ("x4", 1.0))]
     missing = ("keep_coming", "keep_coming.parquet missing", 1.0, "-")
@@ -128,30 +145,60 @@ def test_keep_coming_rows_of_gate_windows_a_missing_and_an_empty_table():
     row = {"news_date": "2024-01-03", "crossing_id": "x1", "direction": "a_to_b",
            "route_id": "r1", "product_id": "durian", "period": 3, "floor_t": 50.0,
            "pre_news_flow_t": 100.0}
-    name = "2024-01-03 x1 r1 durian day 3"
-    assert _rows(keep_coming_checks(_keep_res(pd.DataFrame([row])), f)) == [
-        *gates, ("keep_coming", name, 0.0, "-"), ("keep_coming", name, 0.0, "t"),
-        ("keep_coming", name, 0.0, "t"), ("keep_coming", "keep_coming_floor_t", 0.0, "t")]
+    zero = {**row, "period": 2, "floor_t": 0.0, "pre_news_flow_t": 0.0}
+    names = ["2024-01-03 x1 r1 durian day 2", "2024-01-03 x1 r1 durian day 3"]
+    ok = [_complete("a_to_b", 2, 2, 0), _complete("b_to_a", 0, 0, 0)]
+    assert _rows(keep_coming_checks(_keep_res(pd.DataFrame([zero, row])), f)) == [
+        *gates, *[("keep_coming", n, 0.0, u) for u in ("-", "t", "t") for n in names],
+        ("keep_coming", "keep_coming_floor_t", 0.0, "t"), *ok]
+    # the zero row dropped: one route flow of the window missing
+    assert _rows(keep_coming_checks(_keep_res(pd.DataFrame([row])), f))[-2] == _complete(
+        "a_to_b", 2, 1, 1, first_missing="; first missing: r1 durian day 2")
+    # listed twice, and a route flow past the modelled days (day 3 + 30 h = day 4: with 4
+    # modelled days, r1's flow of day 3 would reach X1 after them, so the model has none)
+    twice = _keep_res(pd.DataFrame([zero, row, row]))
+    assert _rows(keep_coming_checks(twice, f))[-2] == _complete("a_to_b", 2, 3, 0, 1)
+    short = SimpleNamespace(scenario=f.scenario, labels=f.labels[:4])
+    assert _rows(keep_coming_checks(_keep_res(pd.DataFrame([zero, row])), short))[-2] == \
+        _complete("a_to_b", 1, 2, 0, 1)
     # a realistic run with no floor writes the table's columns and no row
-    # (borderflow/dispatch.py): the verifier raised TypeError on it before session 19
+    # (borderflow/dispatch.py): the verifier raised TypeError on it before session 19; a
+    # table emptied fails completeness (r1 is known: it carries 100 t on day 3)
     empty = pd.DataFrame(columns=list(row))
     assert _rows(keep_coming_checks(_keep_res(empty, 0.0), f)) == [
-        *gates, ("keep_coming", "keep_coming_floor_t", 0.0, "t")]
+        *gates, ("keep_coming", "keep_coming_floor_t", 0.0, "t"),
+        _complete("a_to_b", 2, 0, 2, first_missing="; first missing: r1 durian day 2"),
+        _complete("b_to_a", 0, 0, 0)]
+    # without route_arcs no route's gate is known: completeness cannot be shown (fails)
+    bare = _keep_res(pd.DataFrame([zero, row]))
+    bare.route_arcs = None
+    assert _rows(keep_coming_checks(bare, f))[-1] == (
+        "keep_coming_complete", "route_arcs.parquet missing", 1.0, "-")
 
 
 def test_keep_coming_rows_of_a_route_through_two_gates_whole_days_and_nobody_coming():
     """A route crossing X9 then X1 (``crossings`` "x9:b_to_a+x1:a_to_b"): its gate is the
     last, X1 a_to_b, so the floor of the X1 episode is at its gate (0). Gate windows of 0 and
     60 days are whole, -1 and 61 not. A realistic run with a share of 0, or with windows of
-    0 days and no gate's own, has nobody coming back: no row, with or without the table."""
-    f = SimpleNamespace(scenario=dated("keep", 6, _close("x1", 2, 3)))
+    0 days and no gate's own, has nobody coming back: no row, with or without the table. A
+    zero row of a route no table knows (it carries nothing all horizon) passes: its gate
+    cannot be checked, and it holds nothing; with a floor it fails."""
+    f = _keep_facts(_close("x1", 2, 3))
     row = {"news_date": "2024-01-03", "crossing_id": "x1", "direction": "a_to_b",
            "route_id": "r1", "product_id": "durian", "period": 3, "floor_t": 50.0,
            "pre_news_flow_t": 100.0}
     res = _keep_res(pd.DataFrame([row]))
     res.route_flows = res.route_flows.assign(crossings=["x9:b_to_a+x1:a_to_b"])
+    res.route_arcs = pd.DataFrame({"route_id": "r1", "seq": [0, 1], "kind": "crossing",
+                                   "element_id": ["x9", "x1"], "direction": ["b_to_a", "a_to_b"],
+                                   "offset_h": [0.0, 30.0]})
     assert _rows(keep_coming_checks(res, f))[4] == (
         "keep_coming", "2024-01-03 x1 r1 durian day 3", 0.0, "-")
+    unknown = {**row, "route_id": "r7", "period": 2, "floor_t": 0.0, "pre_news_flow_t": 0.0}
+    for floor_t, amount in ((0.0, 0.0), (50.0, 1.0)):
+        res.keep_coming = pd.DataFrame([row, {**unknown, "floor_t": floor_t}])
+        assert _rows(keep_coming_checks(res, f))[5] == (
+            "keep_coming", "2024-01-03 x1 r7 durian day 2", amount, "-")
     assert list(_whole_days({"a": 0, "b": 60, "c": 61, "d": -1})) == [0.0, 0.0, 1.0, 1.0]
     for share, days in ((0.0, 2), (0.5, 0)):
         s = {"dispatch": "realistic", "keep_coming_share": share, "keep_coming_days": days}

@@ -420,6 +420,8 @@ EDITED = {
         reaction_lag_days=1)),
     "edited/keep-coming day 2's flows dropped": ("realistic/keep coming", _kept(
         lambda f: f[f["period"] != 2], "route_flows")),
+    "edited/keep-coming table emptied": ("realistic/keep coming", lambda res: _summary_edit(
+        keep_coming_floor_t=0.0)(_kept(lambda k: k.iloc[:0])(res))),
     "edited/nothing to Yunnan": ("terms/destination shares", _no_yunnan),
     "edited/nothing to China": ("terms/destination shares", _china_flows(0.0)),
     "edited/half a tonne to China": ("terms/destination shares", _china_flows(0.5)),

@@ -38,7 +38,28 @@ keep_coming            drivers who keep coming (summary ``keep_coming_share`` s 
                        pre_news_flow_t``, the route flow that day is at least ``floor_t``, and
                        the floors add up to ``keep_coming_floor_t`` (the pre-news plan's tonnes
                        are not re-derivable from the run folder alone: tests/test_keep_coming.py
-                       checks them by hand)
+                       checks them by hand); a route in no route table (it carries nothing all
+                       horizon) has an unknown gate: its row passes only as a zero row (floor
+                       and pre-news tonnes 0)
+keep_coming_complete   per window (as above; its days ``[first, end)``, those within the
+                       horizon): the table lists one row for *every* route flow of the window,
+                       zero rows (pre-news tonnes 0) included, and nothing else. The route
+                       flows it must list: each (route, product) pair the folder knows whose
+                       route's queue gate (its last crossing in ``route_arcs``) is the window's
+                       crossing and direction (pairs of ``route_flows`` on any day, and pairs
+                       of the table itself whose route is in ``route_arcs``), on each window
+                       day ``p`` with ``p + floor(gate offset_h / 24)`` inside the modelled
+                       days (the model has a route flow only if it reaches its gate by then).
+                       Amount: missing + extra route flows (a row twice, or a row of a known
+                       route not among them). Proven: no route flow of such a pair is missing
+                       (an emptied table, a window's rows or a zero row dropped fail), so every
+                       pair the plan before the news had loaded on its own days, and every
+                       pair the policy loads, is listed on every window day. Not proven: a
+                       pair that carries nothing on any day of the run (no route table names
+                       it) may be missing; its floor, were it > 0, would have made it carry
+                       cargo (unless the floor itself was lost with it). Not re-derivable: the
+                       pre-news tonnes themselves (the plan before the news is not in the run
+                       folder; tests/test_keep_coming.py checks them by hand)
 unwarned_transit       each row of ``unwarned_transit.parquet`` (transit route-days not
                        dispatched) is due to a closure, throttle or ramp-up of its crossing
                        and direction announced on its ``news_date`` (after day 0) with the
@@ -131,8 +152,60 @@ def _whole_days(by_gate) -> np.ndarray:
     return np.array([0.0 if ok(v) else 1.0 for v in by_gate.values()])
 
 
+def _route_gates(res) -> tuple[dict, dict]:
+    """Per route the folder knows: its queue gate ``crossing:direction`` (its last crossing)
+    and the whole days from dispatch to that gate (``floor(offset_h / 24)``), from
+    ``route_arcs`` (every route that carries cargo) and, for the gate only, ``route_flows``'
+    ``crossings``."""
+    rf = res.route_flows
+    gate = dict(zip(rf["route_id"], rf["crossings"].astype(str).str.split("+").str[-1]))
+    offset = {}
+    ra = getattr(res, "route_arcs", None)
+    if ra is not None and len(ra.columns):
+        last = ra[ra["kind"] == "crossing"].sort_values(["route_id", "seq"], kind="stable") \
+            .groupby("route_id", sort=False).tail(1)
+        for r, c, d, h in zip(last["route_id"], last["element_id"], last["direction"],
+                              last["offset_h"]):
+            gate[r] = f"{c}:{d}"
+            offset[r] = int(np.floor(float(h) / 24.0))
+    return gate, offset
+
+
+def _complete_rows(res, t, windows, f, gate: dict, offset: dict):
+    """``keep_coming_complete`` rows (module docstring): per window, the route flows its rows
+    must be, against those they are."""
+    n_days, n_all = f.scenario.horizon.days, len(f.labels)
+    at = {}  # gate -> the (route, product) pairs the folder knows there
+    pairs = set(zip(res.route_flows["route_id"], res.route_flows["product_id"])) | set(
+        zip(t["route_id"], t["product_id"]))
+    for r, q in pairs:
+        if r in offset:
+            at.setdefault(gate[r], set()).add((r, q))
+    listed = {}  # window key -> its rows' (route, product, day)
+    for key in zip(t["crossing_id"], t["direction"], t["news_date"], t["route_id"],
+                   t["product_id"], t["period"]):
+        listed.setdefault(key[:3], []).append((key[3], key[4], int(key[5])))
+    names, amounts = [], []
+    for c, d, news, first, end in sorted(windows):
+        days = range(max(first, 0), min(end, n_days))
+        want = {(r, q, p) for r, q in at.get(f"{c}:{d}", ()) for p in days
+                if p + offset[r] < n_all}
+        got = listed.get((c, d, news), [])
+        missing = sorted(want - set(got))
+        extra = len(got) - len(set(got)) + sum(1 for x in set(got) if x[0] in offset
+                                                and x not in want)
+        first_missing = (f"; first missing: {missing[0][0]} {missing[0][1]} day "
+                         f"{missing[0][2]}") if missing else ""
+        names.append(f"{news} {c} {d} window days {first}-{end - 1}: {len(want)} route flows "
+                     f"expected, {len(got)} rows, {len(missing)} missing, {extra} extra"
+                     f"{first_missing}")
+        amounts.append(float(len(missing) + extra))
+    return rows("keep_coming_complete", names, amounts, "route flows")
+
+
 def keep_coming_checks(res, f) -> list:
-    """``keep_coming`` rows (module docstring); an empty list when nobody keeps coming."""
+    """``keep_coming`` and ``keep_coming_complete`` rows (module docstring); an empty list
+    when nobody keeps coming."""
     s = res.summary
     share, days = float(s.get("keep_coming_share") or 0), int(s.get("keep_coming_days") or 0)
     by_gate = s.get("keep_coming_days_by_gate") or {}
@@ -155,20 +228,26 @@ def keep_coming_checks(res, f) -> list:
                        for c, d, n, p in zip(t["crossing_id"], t["direction"], t["news_date"],
                                              t["period"])], dtype=bool)
     rf = res.route_flows
-    gate = dict(zip(rf["route_id"], rf["crossings"].astype(str).str.split("+").str[-1]))
+    gate, offset = _route_gates(res)
     flow = rf.groupby(["route_id", "product_id", "period"])["flow_t"].sum()
     got = np.array([float(flow.get((r, q, p), 0.0)) for r, q, p in
                     zip(t["route_id"], t["product_id"], t["period"])])
-    # a route with no flow at all has no row in route_flows: its gate is unknown (fails)
-    at_gate = np.array([gate.get(r) == f"{c}:{d}" for r, c, d in
-                        zip(t["route_id"], t["crossing_id"], t["direction"])], dtype=bool)
     floor, pre = t["floor_t"].to_numpy(float), t["pre_news_flow_t"].to_numpy(float)
+    # a route that carries nothing all horizon is in no route table: its gate is unknown,
+    # which passes for a zero row only (a floor > 0 would have made it carry cargo)
+    at_gate = np.array([gate.get(r) == f"{c}:{d}" if r in gate else fl == 0 and p == 0
+                        for r, c, d, fl, p in zip(t["route_id"], t["crossing_id"],
+                                                  t["direction"], floor, pre)], dtype=bool)
     total = float(s.get("keep_coming_floor_t") or 0.0)
+    complete = [_complete_rows(res, t, windows, f, gate, offset)] if windows else []
+    arcs = getattr(res, "route_arcs", None)
+    if windows and (arcs is None or not len(arcs.columns)):  # no route's gate is known
+        complete = [rows("keep_coming_complete", "route_arcs.parquet missing", 1.0, "-")]
     return [*gates, rows("keep_coming", names, (~inside | ~at_gate).astype(float), "-"),
             rows("keep_coming", names, np.abs(floor - share * pre), "t", pre),
             rows("keep_coming", names, np.maximum(0.0, floor - got), "t", floor),
             rows("keep_coming", "keep_coming_floor_t", abs(total - float(floor.sum())), "t",
-                 total)]
+                 total), *complete]
 
 
 def _in_force(ev, start, n_days: int) -> tuple[int, int]:
