@@ -185,6 +185,8 @@ def _complete_rows(res, t, windows, f, gate: dict, offset: dict):
     for key in zip(t["crossing_id"], t["direction"], t["news_date"], t["route_id"],
                    t["product_id"], t["period"]):
         listed.setdefault(key[:3], []).append((key[3], key[4], int(key[5])))
+    # rows but none with a zero floor: likely a folder written before zero rows were listed
+    no_zero_rows = len(t) > 0 and not bool((t["floor_t"].to_numpy(float) == 0).any())
     names, amounts = [], []
     for c, d, news, first, end in sorted(windows):
         days = range(max(first, 0), min(end, n_days))
@@ -196,6 +198,9 @@ def _complete_rows(res, t, windows, f, gate: dict, offset: dict):
                                                 and x not in want)
         first_missing = (f"; first missing: {missing[0][0]} {missing[0][1]} day "
                          f"{missing[0][2]}") if missing else ""
+        if missing and no_zero_rows:
+            first_missing += ("; no zero rows: a folder written before 7 Dec 2026 (held "
+                              "rows only) must be solved again to be verified")
         names.append(f"{news} {c} {d} window days {first}-{end - 1}: {len(want)} route flows "
                      f"expected, {len(got)} rows, {len(missing)} missing, {extra} extra"
                      f"{first_missing}")
