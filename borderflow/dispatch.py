@@ -169,8 +169,8 @@ def keep_coming_table(net, built, session, floors, members, kept) -> pd.DataFram
     m["col"] = cols[m["f"].to_numpy(dtype=np.int64)]
     pre = np.array([at.get((int(i), int(c)), np.nan) for i, c in zip(m["floor"], m["col"])],
                    dtype=float)
-    m = m[~np.isnan(pre)]  # the columns outside the floor's window days
-    pre = pre[~np.isnan(pre)]
+    inside = ~np.isnan(pre)  # not: the columns outside the floor's window days
+    m, pre = m[inside], pre[inside]
     m["pre_news_flow_t"] = np.where(pre > 1e-9, pre, 0.0)
     fl = built.flows.set_index("f").loc[m["f"]]
     labels = net.periods["label"]

@@ -244,10 +244,13 @@ def keep_coming_checks(res, f) -> list:
                         for r, c, d, fl, p in zip(t["route_id"], t["crossing_id"],
                                                   t["direction"], floor, pre)], dtype=bool)
     total = float(s.get("keep_coming_floor_t") or 0.0)
-    complete = [_complete_rows(res, t, windows, f, gate, offset)] if windows else []
     arcs = getattr(res, "route_arcs", None)
-    if windows and (arcs is None or not len(arcs.columns)):  # no route's gate is known
+    if not windows:
+        complete = []
+    elif arcs is None or not len(arcs.columns):  # no route's gate is known
         complete = [rows("keep_coming_complete", "route_arcs.parquet missing", 1.0, "-")]
+    else:
+        complete = [_complete_rows(res, t, windows, f, gate, offset)]
     return [*gates, rows("keep_coming", names, (~inside | ~at_gate).astype(float), "-"),
             rows("keep_coming", names, np.abs(floor - share * pre), "t", pre),
             rows("keep_coming", names, np.maximum(0.0, floor - got), "t", floor),
