@@ -193,3 +193,39 @@ def test_the_session_says_where_components_are_and_changes_them(tmp_path):
         objectives.append(session.solve().objective_usd)
         session.set_coefficients(rows, cols, [1.0], bulk=bulk)
     assert objectives[0] == pytest.approx(objectives[1], rel=REL)
+
+
+def test_building_and_solving_does_not_load_scipy_stats_and_pyomo_still_gets_it():
+    """borderflow/model/lazy_scipy.py: a fresh process that imports the API, the solver and
+    the pipeline loads ``scipy.sparse`` but not ``scipy.stats`` (Pyomo's import hook would load
+    it, about 0.9 CPU s of every command's start-up); Pyomo's own deferred scipy, once used,
+    still finishes with ``scipy.stats`` loaded as Pyomo expects."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "import borderflow.api, borderflow.pipeline, borderflow.solvers.highs\n"
+        "assert 'scipy.sparse' in sys.modules, 'the model imports scipy.sparse'\n"
+        "assert 'scipy.stats' not in sys.modules, 'scipy.stats loaded at import'\n"
+        "from pyomo.common.dependencies import scipy, scipy_available\n"
+        "assert scipy_available and scipy.sparse.csr_matrix\n"
+        "assert 'scipy.stats' in sys.modules, 'Pyomo used scipy without its finishing step'\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=300, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_keep_scipy_stats_lazy_does_nothing_once_scipy_is_loaded():
+    """In a process that has imported scipy already (this one), the hook has nothing left to
+    stop: it says so and leaves Pyomo's registry as it is."""
+    import sys
+
+    from pyomo.common.dependencies import DeferredImportCallbackFinder
+
+    from borderflow.model.lazy_scipy import keep_scipy_stats_lazy
+
+    assert "scipy" in sys.modules
+    before = dict(DeferredImportCallbackFinder._callbacks)
+    assert keep_scipy_stats_lazy() is False
+    assert DeferredImportCallbackFinder._callbacks == before
