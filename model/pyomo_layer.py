@@ -1,4 +1,5 @@
-"""The Pyomo layer: every use of Pyomo internals in borderflow is in this module.
+"""The Pyomo layer: every use of Pyomo internals in borderflow is in this module (but for
+:mod:`borderflow.model.lazy_scipy`, an import hook that must run before scipy is imported).
 
 borderflow builds its LPs as sparse matrices (term tables, :mod:`borderflow.model.terms`) and
 hands them to HiGHS as arrays, yet keeps them real Pyomo models (rows with bodies, bounds,
