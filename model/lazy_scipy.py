@@ -29,6 +29,7 @@ import sys
 def keep_scipy_stats_lazy() -> bool:
     """Unregister Pyomo's import-time scipy finishing step (``import scipy.stats`` ...).
 
+    Called by ``borderflow.model`` when it is imported (the solvers import it before scipy).
     Must run after Pyomo's ``pyomo.common.dependencies`` is imported (this imports it) and
     before scipy is: once scipy is loaded the step has already run, and this does nothing.
     Idempotent.

@@ -26,6 +26,7 @@ import highspy
 import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
+import borderflow.model  # noqa: F401  (before scipy: model/lazy_scipy.py)
 import scipy.sparse as sp
 
 from borderflow.model.pyomo_layer import (LinearForm, compiled_form, integer_columns,

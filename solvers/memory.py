@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import highspy
 import numpy as np
+import borderflow.model  # noqa: F401  (before scipy: model/lazy_scipy.py)
 import scipy.sparse as sp
 
 
