@@ -421,8 +421,10 @@ def disaggregated(run: Run, on_progress: Progress | None = None) -> Run | None:
 
 def _check_realistic(model: Prepared, reaction_lag_days: int = 0,
                      keep_coming_days: int = 0, keep_coming_days_by_gate=None) -> None:
-    """Refuse a realistic dispatch the model cannot simulate (a static run; a surprise on a
-    crossing passed before a queue gate, :func:`borderflow.dispatch.check_surprises`)."""
+    """Refuse a realistic dispatch the model cannot simulate: a static run, an extension that
+    adds variables, news that bounds the dispatch while a reaction lag or drivers who keep
+    coming hold it (:func:`borderflow.dispatch.check_surprises`; a surprise on a crossing
+    passed before a queue gate is not refused: :mod:`borderflow.unwarned`)."""
     if not model.net.dated:
         raise InputError(Problem("option --dispatch", None, None, "realistic dispatch needs a "
                                  "dated horizon (horizon.start): a static run has no days to "

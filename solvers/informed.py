@@ -41,8 +41,10 @@ The committed solution is feasible for the real calendar because an event is kno
 latest on its first day: rows and bounds of day ``t`` are the real ones whenever day ``t`` is
 decided. Route flows that pass a crossing *before* their queue gate count in that crossing's
 capacity on a later day; a surprise closure of such a crossing could find committed trucks on
-it, which the model has no queue for: :func:`borderflow.model.information` callers refuse
-those scenarios before solving (:func:`borderflow.dispatch.check_surprises`).
+it, which the model has no queue for: those route-days are not dispatched in any plan
+(:mod:`borderflow.unwarned`, reported in the run folder); what is still refused before solving
+is news that bounds the dispatch while a reaction lag or drivers who keep coming hold it
+(:func:`borderflow.dispatch.check_surprises`).
 """
 
 from __future__ import annotations
