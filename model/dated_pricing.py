@@ -403,7 +403,8 @@ def price_dated(graph: PricingGraph, products: Sequence[PricingProduct], duals: 
                                  graph, product, duals, days, usable, markets)
                              if hour_bounds else None, bounds=bounds, at={},
                              arcs=_Arcs(graph, usable, bounds.weight),
-                             fastest_list=fastest.tolist())
+                             fastest_list=fastest.tolist(),
+                             lam=dict(zip(markets, bounds.lam.tolist())))
             return ready
 
         def bounds_at(t: int, share: Mapping[int, float], prepared=prepared):
@@ -456,7 +457,8 @@ def price_dated(graph: PricingGraph, products: Sequence[PricingProduct], duals: 
                                           links_list, t, max_labels, entry, hours_cap=cap,
                                           label_bound=label_bound,
                                           hour_bounds=None if expire else p["hours"],
-                                          weight=p["bounds"].weight, arcs=p["arcs"])
+                                          weight=p["bounds"].weight, arcs=p["arcs"],
+                                          market_duals=p["lam"])
                     search.set_share(share)
                     if dominance:  # one Margins per day and entry duals
                         mkey = (t, None if entry is None else entry.tobytes())
@@ -592,7 +594,7 @@ class _DatedSearch:
 
     def __init__(self, graph, product, duals, days, usable, markets, fastest, bound_all,
                  bound_links, t, max_labels, entry=None, hours_cap=None, label_bound=False,
-                 hour_bounds=None, weight=None, arcs=None):
+                 hour_bounds=None, weight=None, arcs=None, market_duals=None):
         self.g, self.p, self.duals, self.days = graph, product, duals, days
         self.usable, self.markets, self.fastest = usable, markets, fastest
         self.bound_all, self.bound_links = bound_all, bound_links
@@ -623,6 +625,13 @@ class _DatedSearch:
         if hours_cap is not None:
             shelf = min(shelf, hours_cap)
         self._shelf = shelf
+        # market node -> its lambda (USD/t) by day, the modelled days (made once per product
+        # by price_dated: _Bounds.lam, the same numbers; or read here)
+        if market_duals is None:
+            market_duals = {m: [float(duals.market_usd_per_t.get(
+                (graph.node_ids[m], product.product_id, day), 0.0))
+                for day in range(duals.n_periods)] for m in markets}
+        self._lam = market_duals
 
     def set_share(self, share: Mapping[int, float]) -> None:
         """The destination-share term (USD/t) of each market for this search (origin and
@@ -745,14 +754,12 @@ class _DatedSearch:
     def _terminal(self, m: int, cost: float, hours: float, gate: int,
                   gate_h: float) -> tuple[float, int] | None:
         """Cost per truck of the best way to end at market ``m`` and its departure code."""
-        g, p, duals, t = self.g, self.p, self.duals, self.t
+        p, duals, t = self.p, self.duals, self.t
         P, n = p.payload_t_per_truck, duals.n_periods
-        price = self.markets[m]
+        price, by_day = self.markets[m], self._lam[m]
 
         def lam(day: int) -> float:
-            if day >= n:
-                return 0.0
-            return float(duals.market_usd_per_t.get((g.node_ids[m], p.product_id, day), 0.0))
+            return 0.0 if day >= n else by_day[day]
 
         share = P * self.share.get(m, 0.0)
         if gate < 0:
@@ -760,7 +767,7 @@ class _DatedSearch:
         a = t + int(gate_h // 24)
         wait = min(duals.max_wait_days, max(0, math.floor((p.shelf_life_h - hours) / 24)))
         k = int((hours - gate_h) // 24)
-        c, d = int(g.crossing[gate]), int(g.direction[gate])
+        c, d = self.arcs.crossing[gate], self.arcs.direction[gate]
         best, dep = math.inf, None
         for day in range(a, min(a + wait, n - 1) + 1):
             dual = self.days.crossing(c, d, day)
