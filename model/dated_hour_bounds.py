@@ -190,6 +190,13 @@ class HourBounds:
                                                      markets.items()})
         self.beyond = np.concatenate([tail0, np.full(N, math.inf)])
         self.table = self._fill()
+        # the same numbers read one at a time as Python floats (a memoryview's item is the
+        # array's double, bit for bit, without a numpy scalar per read)
+        self._table = memoryview(self.table.reshape(-1))
+        self._beyond = self.beyond.tolist()
+        self._gate = memoryview(np.ascontiguousarray(self.gate).reshape(-1))
+        self._after_l, self._after_l0 = self.after_l.tolist(), self.after_l0.tolist()
+        self._hold = self.hold.tolist()
 
     def _fill(self) -> np.ndarray:
         """The table ``(n * per_day + pad, 2N)``: ``B`` by slot and stacked node, the slots
@@ -206,46 +213,51 @@ class HourBounds:
         pass_day = np.ascontiguousarray(self.pass_day.T)  # (n, moves)
         const = np.ascontiguousarray(self.const.T)  # (n, 2N)
         owners, starts = self.owners, self.starts
+        # the moves that may stay in their slot, gathered once: their reads, tails and costs
+        reads_same = np.array([r[same] for r in reads])
+        src_same = self.src_sorted[same]
+        pass_same = np.ascontiguousarray(pass_day[:, same])
+        reads = np.array(reads)  # (span + 1, moves): one gather a slot
+        # work arrays, written in place for every slot (the same minima, taken in the same
+        # order along the reads, as the reads one at a time: the same numbers)
+        read, best = np.empty(reads.shape), np.empty(reads.shape[1])
+        read_same, cand = np.empty(reads_same.shape), np.empty(reads_same.shape[1])
         for b in range(n_slots - 1, -1, -1):
             day = b // self.per_day
             row = table[b]
             row[:] = math.inf
-            base = b * width
             if not len(starts):  # no moves: the constants only
                 row[:] = const[day]
                 continue
-            best = flat[base + reads[0]]
-            for r in reads[1:]:
-                np.minimum(best, flat[base + r], out=best)
+            view = flat[b * width:]  # offsets from slot b's row
+            view.take(reads, out=read)
+            np.minimum.reduce(read, axis=0, out=best)
             best += pass_day[day]
             low = np.minimum.reduceat(best, starts)
-            col = const[day].copy()
-            col[owners] = np.minimum(col[owners], low)
-            row[:] = col
+            row[:] = const[day]
+            row[owners] = np.minimum(row[owners], low)
             while len(same):  # a move staying in slot b: relax until nothing changes
-                cand = pass_day[day, same] + np.minimum.reduce(
-                    [flat[base + r[same]] for r in reads])
-                src = self.src_sorted[same]
-                before = row.copy()
-                np.minimum.at(row, src, cand)
-                if np.array_equal(before, row):
+                view.take(reads_same, out=read_same)
+                np.minimum.reduce(read_same, axis=0, out=cand)
+                np.add(pass_same[day], cand, out=cand)
+                # np.minimum.at changes the row exactly where a candidate is below it
+                if not (cand < row[src_same]).any():
                     break
+                np.minimum.at(row, src_same, cand)
         return table
 
     def before(self, node: int, passed: int, t: int, hours: float) -> float:
         """``B`` of a label before its gate at ``node`` (``passed`` crossings) dispatched on
         ``t`` with ``hours`` since dispatch."""
-        day = int(hours // 24)
-        slot = min(max(int(hours // self.step), day * self.per_day),
-                   (day + 1) * self.per_day - 1)
-        b = t * self.per_day + slot
+        day, per_day = int(hours // 24), self.per_day
+        slot = min(max(int(hours // self.step), day * per_day), (day + 1) * per_day - 1)
+        b = t * per_day + slot
         row = node + (self.N if passed else 0)
-        if b >= self.n * self.per_day:
-            return float(self.beyond[row])
-        return float(self.table[b, row])
+        if b >= self.n * per_day:
+            return self._beyond[row]
+        return self._table[b * 2 * self.N + row]
 
     def after(self, node: int, gate_crossing: int, gate_direction: int, gate_day: int) -> float:
         """``A`` of a label after its gate (taken on ``gate_day < n``) at ``node``."""
-        return float(min(self.gate[gate_crossing, gate_direction, gate_day]
-                         + self.after_l[node],
-                         self.hold[gate_day] + self.after_l0[node]))
+        gate = self._gate[(gate_crossing * 2 + gate_direction) * self.n + gate_day]
+        return min(gate + self._after_l[node], self._hold[gate_day] + self._after_l0[node])

@@ -286,16 +286,23 @@ class _Days:
         self.n = n
         self.term = term
         self.closed = np.asarray(duals.closed, dtype=bool)
+        # the same numbers read one at a time as Python floats and bools (a memoryview's
+        # item is the array's double, bit for bit, without a numpy scalar per read):
+        # index (c * 2 + d) * n + day
+        self._term = memoryview(np.ascontiguousarray(term, dtype=float).reshape(-1))
+        self._closed = memoryview(np.ascontiguousarray(self.closed).reshape(-1))
         #: a set while a reference's search records the crossing days it looks at (None: not)
         self.looked: set | None = None
 
     def crossing(self, c: int, d: int, day: int) -> float:
         """Dual part of taking crossing ``c`` in direction ``d`` on ``day`` (inf if closed)."""
-        if day >= self.n:
+        n = self.n
+        if day >= n:
             return 0.0
         if self.looked is not None:
             self.looked.add((c, d, day))
-        return math.inf if self.closed[c, d, day] else float(self.term[c, d, day])
+        i = (c * 2 + d) * n + day
+        return math.inf if self._closed[i] else self._term[i]
 
     def least(self, first: int, last: int) -> np.ndarray:
         """(n_crossings, 2): least dual part over days ``first..last`` (0 if any is beyond)."""
@@ -389,19 +396,24 @@ def price_dated(graph: PricingGraph, products: Sequence[PricingProduct], duals: 
                 fastest, _, _ = _to_sink(graph, graph.hours.astype(float), usable,
                                          {m: 0.0 for m in markets})
                 reach_days = int(product.shelf_life_h // 24) + duals.max_wait_days + 1
+                bounds = _Bounds(graph, product, duals, days, usable, links, markets,
+                                 reach_days)
                 ready.update(days=days, usable=usable, markets=markets, fastest=fastest,
                              reach_days=reach_days, hours=HourBounds(
                                  graph, product, duals, days, usable, markets)
-                             if hour_bounds else None,
-                             bounds=_Bounds(graph, product, duals, days, usable, links,
-                                            markets, reach_days), at={})
+                             if hour_bounds else None, bounds=bounds, at={},
+                             arcs=_Arcs(graph, usable, bounds.weight),
+                             fastest_list=fastest.tolist(),
+                             lam=dict(zip(markets, bounds.lam.tolist())))
             return ready
 
         def bounds_at(t: int, share: Mapping[int, float], prepared=prepared):
             p = prepared()
             key = (t, tuple(sorted(share.items())))
             if key not in p["at"]:
-                p["at"][key] = p["bounds"].at(t, share)
+                # the arrays, and the same numbers as lists for the searches' label extension
+                arrays = p["bounds"].at(t, share)
+                p["at"][key] = (*arrays, *map(_as_list, arrays))
             return p["at"][key]
 
         margins: dict = {}
@@ -436,16 +448,17 @@ def price_dated(graph: PricingGraph, products: Sequence[PricingProduct], duals: 
                         entry = duals.entry(graph, product.product_id, origin, t)
                     p = prepared()
                     share = duals.share(at, product.product_id, origin, t)
-                    bound_all, bound_links = bounds_at(t, share)
+                    bound_all, bound_links, all_list, links_list = bounds_at(t, share)
                     # the hour bounds count the gate's dual, which an expire column (a
                     # negative share term) does not pay: not for such a search
                     expire = any(v < 0.0 for v in share.values())
                     search = _DatedSearch(graph, product, duals, p["days"], p["usable"],
-                                          p["markets"], p["fastest"], bound_all, bound_links,
-                                          t, max_labels, entry, hours_cap=cap,
+                                          p["markets"], p["fastest_list"], all_list,
+                                          links_list, t, max_labels, entry, hours_cap=cap,
                                           label_bound=label_bound,
                                           hour_bounds=None if expire else p["hours"],
-                                          weight=p["bounds"].weight)
+                                          weight=p["bounds"].weight, arcs=p["arcs"],
+                                          market_duals=p["lam"])
                     search.set_share(share)
                     if dominance:  # one Margins per day and entry duals
                         mkey = (t, None if entry is None else entry.tobytes())
@@ -556,6 +569,24 @@ class _Bounds:
         return found
 
 
+class _Arcs:
+    """The arcs a product may use, leaving each node, as Python tuples ``(arc, head, hours,
+    crossing, direction, cost per truck, head's country bit)`` in arc-id order (the order of
+    :meth:`PricingGraph.out_arcs`): what a search's label extension reads, made once per
+    product instead of read element by element from numpy arrays per label (the same
+    numbers: ``tolist`` gives each double as it is)."""
+
+    def __init__(self, graph: PricingGraph, usable: np.ndarray, weight: np.ndarray):
+        ok, head = usable.tolist(), graph.head.tolist()
+        hours, crossing = graph.hours.tolist(), graph.crossing.tolist()
+        direction, cost = graph.direction.tolist(), weight.tolist()
+        bit = [1 << c for c in graph.country.tolist()]
+        self.out = [[(a, head[a], hours[a], crossing[a], direction[a], cost[a], bit[head[a]])
+                     for a in graph.out_arcs(v) if ok[a]] for v in range(graph.n_nodes)]
+        #: per arc, its crossing and direction (-1 for a link)
+        self.crossing, self.direction = crossing, direction
+
+
 class _DatedSearch:
     """A* over elementary paths of one (origin, product, dispatch day); see the module
     docstring. Labels are tuples ``(node, cost per truck, hours, countries, visited nodes,
@@ -563,7 +594,7 @@ class _DatedSearch:
 
     def __init__(self, graph, product, duals, days, usable, markets, fastest, bound_all,
                  bound_links, t, max_labels, entry=None, hours_cap=None, label_bound=False,
-                 hour_bounds=None, weight=None):
+                 hour_bounds=None, weight=None, arcs=None, market_duals=None):
         self.g, self.p, self.duals, self.days = graph, product, duals, days
         self.usable, self.markets, self.fastest = usable, markets, fastest
         self.bound_all, self.bound_links = bound_all, bound_links
@@ -587,6 +618,20 @@ class _DatedSearch:
         # destination-share terms by market (USD/t) and their least (<= 0; set_share)
         self.share: dict[int, float] = {}
         self.share_least = 0.0
+        # what the label extension reads, as Python numbers (the same values as the arrays)
+        self.arcs = _Arcs(graph, usable, self.weight) if arcs is None else arcs
+        self._fastest, self._all, self._links = map(_as_list, (fastest, bound_all, bound_links))
+        shelf = product.shelf_life_h + HOURS_EPS
+        if hours_cap is not None:
+            shelf = min(shelf, hours_cap)
+        self._shelf = shelf
+        # market node -> its lambda (USD/t) by day, the modelled days (made once per product
+        # by price_dated: _Bounds.lam, the same numbers; or read here)
+        if market_duals is None:
+            market_duals = {m: [float(duals.market_usd_per_t.get(
+                (graph.node_ids[m], product.product_id, day), 0.0))
+                for day in range(duals.n_periods)] for m in markets}
+        self._lam = market_duals
 
     def set_share(self, share: Mapping[int, float]) -> None:
         """The destination-share term (USD/t) of each market for this search (origin and
@@ -619,8 +664,12 @@ class _DatedSearch:
         lifo = -1 if self.hour_bounds is not None else 1
         found = []
         hb = self.hour_bounds
+        pop, push, extend = heapq.heappop, heapq.heappush, self._extend
+        if hb is not None:  # the HourBounds bound of a label (not a finished column)
+            before, after, t = hb.before, hb.after, self.t
+            gate_crossing, gate_direction = self.arcs.crossing, self.arcs.direction
         while heap:
-            key, lid = heapq.heappop(heap)
+            key, lid = pop(heap)
             lid *= lifo
             if key >= cut:
                 if not found:
@@ -647,82 +696,70 @@ class _DatedSearch:
                 if len(found) >= max_columns:
                     break
                 continue
-            for child, bound in self._extend(label, lid):
+            for child, bound in extend(label, lid):
                 if front is not None and child[0] >= 0 and not front.admit(
                         child[0], int(g.country[child[0]]), child[1], child[2], child[3],
                         child[5], child[6]):
                     continue
                 if hb is not None and child[0] >= 0:
-                    bound = max(bound, self._hour_bound(child) + lower)
+                    gate = child[5]
+                    if gate < 0:
+                        bound = max(bound, before(child[0], child[7], t, child[2]) + lower)
+                    else:
+                        bound = max(bound, after(child[0], gate_crossing[gate],
+                                                 gate_direction[gate],
+                                                 t + int(child[6] // 24)) + lower)
                 labels.append(child)
-                heapq.heappush(heap, (child[1] + bound, lifo * (len(labels) - 1)))
+                push(heap, (child[1] + bound, lifo * (len(labels) - 1)))
         if not found:
             return [], math.inf, True
         return found, found[0][1], True
 
-    def _hour_bound(self, child: tuple) -> float:
-        """The :class:`HourBounds` bound of a label (not a finished column)."""
-        g, hb = self.g, self.hour_bounds
-        gate = child[5]
-        if gate < 0:
-            return hb.before(child[0], child[7], self.t, child[2])
-        return hb.after(child[0], int(g.crossing[gate]), int(g.direction[gate]),
-                        self.t + int(child[6] // 24))
-
     def _extend(self, label: tuple, lid: int):
         """Children of a label, each with its lower bound to the end."""
-        g, p, t = self.g, self.p, self.t
+        t = self.t
         node, cost, hours, mask, visited, gate, gate_h, passed = label[:8]
-        shelf = p.shelf_life_h + HOURS_EPS
-        if self.hours_cap is not None:
-            shelf = min(shelf, self.hours_cap)
+        shelf = self._shelf
         if node in self.markets and (gate >= 0 or passed == 0):
             end = self._terminal(node, cost, hours, gate, gate_h)
             if end is not None:
                 yield (-1, end[0], hours, mask, visited, gate, gate_h, passed, lid, -1,
                        end[1]), 0.0
-        for a in g.out_arcs(node):
-            if not self.usable[a]:
-                continue
-            v = int(g.head[a])
+        fastest, bound_all, bound_links = self._fastest, self._all, self._links
+        for a, v, tau, c, d, w, bit in self.arcs.out[node]:
             if visited >> v & 1:
                 continue
-            h = hours + g.hours[a]
-            if h + self.fastest[v] > shelf:
+            h = hours + tau
+            if h + fastest[v] > shelf:
                 continue
-            c = int(g.crossing[a])
             if c < 0:
-                bound = self.bound_links[v] if gate >= 0 else self.bound_all[v]
-                yield (v, cost + self.weight[a], h, mask,
+                bound = bound_links[v] if gate >= 0 else bound_all[v]
+                yield (v, cost + w, h, mask,
                        visited | 1 << v, gate, gate_h, passed, lid, a, None), bound
                 continue
-            bit = 1 << int(g.country[v])
             if gate >= 0 or mask & bit:
                 continue
             day = t + int(hours // 24)
-            d = int(g.direction[a])
-            fee = cost + self.weight[a]
+            fee = cost + w
             if self.entry is not None and day < self.duals.n_periods:
                 fee += float(self.entry[c, d, day])
             dual = self.days.crossing(c, d, day)
             if math.isfinite(dual):  # pass through: must cross again
                 yield (v, fee + dual, h, mask | bit, visited | 1 << v, -1, 0.0, passed + 1,
-                       lid, a, None), self.bound_all[v]
+                       lid, a, None), bound_all[v]
             if day < self.duals.n_periods:  # make it the queue gate
                 yield (v, fee, h, mask | bit, visited | 1 << v, a, hours, passed + 1, lid, a,
-                       None), self.bound_links[v]
+                       None), bound_links[v]
 
     def _terminal(self, m: int, cost: float, hours: float, gate: int,
                   gate_h: float) -> tuple[float, int] | None:
         """Cost per truck of the best way to end at market ``m`` and its departure code."""
-        g, p, duals, t = self.g, self.p, self.duals, self.t
+        p, duals, t = self.p, self.duals, self.t
         P, n = p.payload_t_per_truck, duals.n_periods
-        price = self.markets[m]
+        price, by_day = self.markets[m], self._lam[m]
 
         def lam(day: int) -> float:
-            if day >= n:
-                return 0.0
-            return float(duals.market_usd_per_t.get((g.node_ids[m], p.product_id, day), 0.0))
+            return 0.0 if day >= n else by_day[day]
 
         share = P * self.share.get(m, 0.0)
         if gate < 0:
@@ -730,7 +767,7 @@ class _DatedSearch:
         a = t + int(gate_h // 24)
         wait = min(duals.max_wait_days, max(0, math.floor((p.shelf_life_h - hours) / 24)))
         k = int((hours - gate_h) // 24)
-        c, d = int(g.crossing[gate]), int(g.direction[gate])
+        c, d = self.arcs.crossing[gate], self.arcs.direction[gate]
         best, dep = math.inf, None
         for day in range(a, min(a + wait, n - 1) + 1):
             dual = self.days.crossing(c, d, day)
@@ -750,6 +787,11 @@ class _DatedSearch:
             if value < best:
                 best, dep = value, EXPIRE
         return None if dep is None else (cost + best + share, dep)
+
+
+def _as_list(values) -> list:
+    """``values`` as a list of Python floats (the same doubles), as it is if it is one."""
+    return values if isinstance(values, list) else np.asarray(values, dtype=float).tolist()
 
 
 def _path(labels: list, lid: int) -> list[int]:
