@@ -11,12 +11,11 @@ from borderflow.solvers.highs import HighsSession, SolverOptions
 
 
 def _lp() -> pyo.ConcreteModel:
-    """min x + 2y s.t. x + y >= 3, x <= 2, y <= 5: x = 2, y = 1, cost 4."""
+    """min x0 + 2 x1 s.t. x0 + x1 >= 3, x0 <= 2, x1 <= 5: x = (2, 1), cost 4."""
     m = pyo.ConcreteModel()
-    m.x = pyo.Var(bounds=(0, 2))
-    m.y = pyo.Var(bounds=(0, 5))
-    m.c = pyo.Constraint(expr=m.x + m.y >= 3)
-    m.obj = pyo.Objective(expr=m.x + 2 * m.y)
+    m.x = pyo.Var([0, 1], bounds=lambda m, i: (0, (2, 5)[i]))
+    m.need = pyo.Constraint(expr=sum(m.x.values()) >= 3)
+    m.cost = pyo.Objective(expr=m.x[0] + 2 * m.x[1])
     return m
 
 
@@ -35,6 +34,6 @@ def test_restart_cold_solves_by_the_sessions_algorithm_from_scratch():
     assert not cold.warm_start and cold.method == "one LP (interior point)"
     assert session.highs.getInfo().ipm_iteration_count > 0  # interior point ran, not the simplex
     assert cold.objective_usd == pytest.approx(4.0)
-    assert pyo.value(m.x) == pytest.approx(2.0) and pyo.value(m.y) == pytest.approx(1.0)
+    assert [pyo.value(v) for v in m.x.values()] == pytest.approx([2.0, 1.0])
     # and later solves are warm again, by the simplex
     assert session.next_algorithm() == "simplex, warm from the kept basis"
