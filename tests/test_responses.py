@@ -174,6 +174,13 @@ def test_mip_equals_enumeration_of_every_subset(ds, tmp_path):
     assert res.best["net_benefit"] == pytest.approx(30 * 20 * 1484 + 20 * 20 * 1489 - 1400,
                                                     abs=TOL)
     assert res.best["levers"] == best[1] == "a;b"
+    # the best set has two levers: it is the best of two (taken, not solved again)
+    sizes = res.portfolios.set_index("set")
+    assert sizes.loc["size-2", "levers"] == "a;b" and sizes.loc["size-2", "seconds"] == 0
+    assert sizes.loc["size-2", "net_benefit"] == pytest.approx(best[0], abs=TOL)
+    one = max((NONE - _cost(ds, BASE + events[s])[0] - costs[s], s) for s in "abc")
+    assert sizes.loc["size-1", "levers"] == one[1]
+    assert sizes.loc["size-1", "net_benefit"] == pytest.approx(one[0], abs=TOL)
 
 
 @pytest.mark.parametrize("line, field, words", [
@@ -217,6 +224,10 @@ def test_dated_mip_equals_enumeration_and_costs_count_days(ds, tmp_path):
     assert res.best["total_cost"] == pytest.approx(plain[best] + sum(costs[s] for s in best),
                                                    rel=1e-7)
     assert res.best["verified"] and res.best["mip_gap"] <= 1e-6
+    # each lever alone (an LP solved cold after the MIPs): its plain scenario's saving
+    alone = res.levers.set_index("name")["benefit_alone"]
+    assert alone.to_dict() == pytest.approx({s: plain[()] - plain[(s,)] for s in "ab"},
+                                            rel=1e-7)
 
 
 @pytest.mark.parametrize("event, field, words", [
