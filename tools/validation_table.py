@@ -6,7 +6,8 @@ folder; the observations are the repo's, found beside this file), e.g. from the 
 solving the dated scenarios both ways::
 
     for s in boten-2021 vn-cn-winter-2021; do
-      borderflow solve --scenario data/scenarios/$s.yaml --out runs/$s-foresight
+      borderflow solve --scenario data/scenarios/$s.yaml --dispatch foresight \\
+          --out runs/$s-foresight
       borderflow solve --scenario data/scenarios/$s.yaml --dispatch realistic \\
           --out runs/$s-realistic
     done
