@@ -109,11 +109,15 @@ class RunOptions:
         the aggregated and the per-pair paths may report different per-pair splits of the
         same optimum (docs/notes/dated-performance-plan-log.md sections 15-16).
     dispatch : str
-        Dated runs: ``"foresight"`` (the default: one LP that knows the whole calendar, the
-        optimum) or ``"realistic"`` (a policy re-planned each decision day with the events
-        announced by then, :mod:`borderflow.dispatch`; reported beside the foresight bound).
-        The default stays foresight so that existing runs and benchmarks are unchanged and a
-        realistic run (about twice the solve time) is asked for.
+        Dated runs: ``"foresight"`` (one LP that knows the whole calendar: the optimum),
+        ``"realistic"`` (a policy re-planned each decision day with the events announced by
+        then, :mod:`borderflow.dispatch`; reported beside the foresight bound, with the value
+        of foresight) or ``"auto"`` (the default): resolved before solving by
+        :func:`borderflow.model.information.resolve_dispatch`, realistic for a dated scenario
+        in which news arrives after the first day (a surprise), foresight otherwise (a static
+        run; a dated run that knows every event on day 0, whose realistic dispatch is the
+        optimum). Commands that need the optimum of many scenarios (sweeps, samples,
+        responses, appraisals) run ``auto`` as foresight and refuse ``realistic``.
     clearance_order : str
         Dated runs: which plan the result tables show. ``"lp"`` (the default): the LP
         optimum, the certified answer of the model as stated, whose gates may clear goods out
@@ -131,7 +135,7 @@ class RunOptions:
     exact_windows_from_days: int | None = 30
     dated_routes_per_product: int = 5
     dated_solver: str = "ipm"
-    dispatch: str = "foresight"
+    dispatch: str = "auto"
     clearance_order: str = "lp"
     aggregate_streams: bool | None = None
 
@@ -324,8 +328,10 @@ class RunOptions:
     def recorded(self) -> dict:
         """The options as ``run.json`` and a sweep's ``plan.json`` record them (``options``):
         routes, solver, memory limit and rolling horizon as asked for, and the two dated-run
-        defaults (``dated_routes_per_product``, ``dated_solver``). What the dated defaults
-        made of them is recorded as ``effective_options``."""
+        defaults (``dated_routes_per_product``, ``dated_solver``); ``dispatch``,
+        ``clearance_order`` and ``aggregate_streams`` only when not their default (``auto``,
+        ``lp``, ``None``). What the dated defaults made of them (a dated run's dispatch too)
+        is recorded as ``effective_options``."""
         return {"routes": self.routes.recorded(), "pricing": recorded_pricing(self.pricing),
                 "solver": asdict(self.solver),
                 "max_model_gb": self.max_model_gb,
@@ -333,8 +339,24 @@ class RunOptions:
                 "exact_windows_from_days": self.exact_windows_from_days,
                 "dated_routes_per_product": self.dated_routes_per_product,
                 "dated_solver": self.dated_solver,
-                **({"dispatch": self.dispatch} if self.dispatch != "foresight" else {}),
+                **({"dispatch": self.dispatch} if self.dispatch != "auto" else {}),
                 **({"clearance_order": self.clearance_order}
                    if self.clearance_order != "lp" else {}),
                 **({"aggregate_streams": self.aggregate_streams}
                    if self.aggregate_streams is not None else {})}
+
+
+def for_optimum(options: RunOptions, command: str) -> tuple[RunOptions, str]:
+    """``options`` for ``command`` (e.g. ``"a sweep"``), which needs the optimum of each
+    scenario it solves (sweeps, samples, responses, appraisals): ``auto`` run as
+    ``foresight``, and why in one line (:func:`borderflow.model.information.resolve_dispatch`).
+
+    Raises
+    ------
+    InputError
+        If ``options`` ask for a realistic dispatch (a policy simulation, not an optimum).
+    """
+    from borderflow.model.information import resolve_dispatch
+
+    mode, why = resolve_dispatch(options.dispatch, None, command)
+    return replace(options, dispatch=mode), why

@@ -40,6 +40,7 @@ from borderflow.model.formulation import (BuiltModel, bound_updates, build_model
                                           column_periods, lookahead_days,
                                           longest_queue_wait_days)
 from borderflow.model.infeasibility import explain_infeasibility
+from borderflow.model.information import resolve_dispatch
 from borderflow.model.network import FreightNetwork, build_network, with_scenario
 from borderflow.model.results import ResultTables, extract_results
 from borderflow.model.summary import RunSummary
@@ -221,6 +222,12 @@ def run_scenario(tables: InputTables, scenario: Scenario | None = None,
     """Build and solve one scenario on checked tables (with ``extra_constraints``: an
     analyst's own rows, :mod:`borderflow.model.extend`).
 
+    The dispatch asked for (``options.dispatch``; ``auto`` by default) is resolved first
+    (:func:`borderflow.model.information.resolve_dispatch`); a dated run's summary records
+    the mode it ran (``dispatch``) and why (``dispatch_reason``), and its ``run.json`` both
+    (``effective_options.dispatch``: ``asked``, ``ran``, ``why``). ``Run.options`` keeps the
+    options asked for.
+
     Raises
     ------
     InputError
@@ -232,8 +239,37 @@ def run_scenario(tables: InputTables, scenario: Scenario | None = None,
         explained from HiGHS's irreducible infeasible subsystem).
     """
     options = options or RunOptions()
-    progress = on_progress or _quiet
     scenario = scenario or Scenario()
+    mode, why = resolve_dispatch(options.dispatch, scenario)
+    if scenario.horizon.start is not None and options.dispatch == "auto":
+        (on_progress or _quiet)("model", None, None, f"dispatch {mode}: {why}")
+    run = _run_resolved(tables, scenario, replace(options, dispatch=mode), on_progress,
+                        extra_constraints=extra_constraints)
+    return _dispatched(run, options, why)
+
+
+def _dispatched(run: Run, asked: RunOptions, why: str) -> Run:
+    """``run`` keeping the options ``asked`` for; a dated run's summary and paths with the
+    dispatch it ran and ``why`` (:func:`run_scenario`)."""
+    ran = run.options.dispatch
+    run.options = asked
+    if run.paths is not None:  # dated
+        run.paths = {**run.paths, "dispatch": {"asked": asked.dispatch, "ran": ran, "why": why}}
+        summary = {}
+        for key, value in run.results.summary.items():
+            summary[key] = value
+            if key == "dispatch":  # in the summary's field order
+                summary["dispatch_reason"] = why
+        run.results.summary = summary
+    return run
+
+
+def _run_resolved(tables: InputTables, scenario: Scenario, options: RunOptions,
+                  on_progress: Progress | None = None, *,
+                  extra_constraints: ExtraConstraints | None = None) -> Run:
+    """:func:`run_scenario` with ``options.dispatch`` resolved (``foresight`` or
+    ``realistic``)."""
+    progress = on_progress or _quiet
     dated = scenario.horizon.start is not None
     routes, solver = options.effective(dated, tuple(sorted(set(scenario.crossings_named()))))
     refused = options.seed_problem(scenario.horizon.days if dated else None)
@@ -386,7 +422,7 @@ def _again_per_pair(tables, scenario, options: RunOptions, per_pair: RunOptions,
     the summary's ``stream_aggregation`` and ``run.json``'s ``aggregate_streams`` (``why``)
     say so, and the run keeps the ``options`` asked for."""
     release_freed_memory()
-    again = run_scenario(tables, scenario, per_pair, progress)
+    again = _run_resolved(tables, scenario, per_pair, progress)
     summary = dict(again.results.summary)
     summary["stream_aggregation"] = stream_aggregation
     again.results.summary = RunSummary.from_dict(summary).as_dict()

@@ -44,7 +44,7 @@ from borderflow.model.levers import entry_bounds
 from borderflow.model.network import build_network
 from borderflow.model.portfolio import define_lever_choice
 from borderflow.model.routes import enumerate_routes
-from borderflow.options import RunOptions
+from borderflow.options import RunOptions, for_optimum
 from borderflow.solvers.highs import HighsSession, TimeLimitError
 
 from .response_menu import LEVER_COSTS_FILE, Lever, lever_costs, read_menu  # noqa: F401
@@ -281,7 +281,7 @@ def respond(dataset: InputTables, scenario: Scenario, menu: Path | str, budget_u
     dataset = dataset.copy()  # a snapshot: tables edited in place later do not reach cached rules
     progress = on_progress or (lambda *a, **k: None)
     check_budget(budget_usd)
-    options = options or RunOptions()
+    options, why = for_optimum(options or RunOptions(), "respond")
     shown = display_path(menu)
     levers = read_menu(menu, dataset, scenario)
     dated = scenario.horizon.start is not None
@@ -400,6 +400,7 @@ def respond(dataset: InputTables, scenario: Scenario, menu: Path | str, budget_u
     meta = {"scenario": scenario.name, "menu": shown, "budget": float(budget_usd),
             "unit": unit, "levers": n, "basis": BASIS, "optimal_gap": OPTIMAL_GAP,
             "variables": len(session.columns_of(m.route_flow)), "dated": dated,
+            **({"dispatch_reason": why} if dated else {}),
             "seconds": float(portfolios["seconds"].sum())}
     cols = ["set"] + [c for c in backlog.columns if c != "set"]
     return ResponseResult(table, portfolios, meta, backlog[cols], checks["best"]["run"],

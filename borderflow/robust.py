@@ -45,7 +45,7 @@ from borderflow.model.network import with_scenario
 from borderflow.model.robust_pricing import price_robust, read_robust_duals
 from borderflow.model.size import check_model_size
 from borderflow.model.stochastic import FLOW_KEYS, RobustModel, build_robust_model
-from borderflow.options import RunOptions
+from borderflow.options import RunOptions, for_optimum
 from borderflow.robust_tables import robust_tables
 from borderflow.solvers.highs import HighsSession
 
@@ -283,6 +283,7 @@ def robust_plan(tables: InputTables, scenarios: list[Scenario], probabilities: l
     tables = tables.copy()  # a snapshot: tables edited in place later do not reach cached rules
     _check(scenarios, probabilities)
     options = options or RunOptions()
+    for_optimum(options, "a robust plan")  # realistic refused (auto: each plan an optimum)
     progress = on_progress or (lambda *a: None)
     t0 = time.perf_counter()
     # the plan that assumed nothing closes: the undisrupted optimum, on the same route set

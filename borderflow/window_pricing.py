@@ -50,7 +50,7 @@ def window_start_problem(model, options, rolling) -> str:
         return "turned off (--no-window-pricing)"
     if not model.net.dated or rolling is None or not rolling.exact:
         return "not solved by exact windows"
-    if options.dispatch != "foresight" or not options.pricing.enabled or \
+    if options.dispatch == "realistic" or not options.pricing.enabled or \
             options.pricing.max_rounds <= 0:
         return "not priced with the whole LP's duals"
     if model.extension is not None or outside_pricing(model):

@@ -26,8 +26,10 @@ from borderflow.data.errors import InputError, Problem
 from borderflow.data.scenario import (CapacityEvent, CloseEvent, HoldDispatchEvent, PriorityEvent,
                                      RampEvent, Scenario, SlotQuotaEvent, SupplyEvent, Window)
 
-#: the dispatch modes of a dated run
-DISPATCH_MODES = ("foresight", "realistic")
+#: the dispatch modes of a run: ``auto`` (the default) is resolved before solving
+#: (:func:`resolve_dispatch`) to ``realistic`` for a dated run that learns something after its
+#: first day and to ``foresight`` otherwise
+DISPATCH_MODES = ("auto", "foresight", "realistic")
 #: events whose news the dispatch reacts to after the reaction lag (a gate's capacity: the
 #: trucks already loaded or on the road keep going to it and queue)
 LAGGED_EVENTS = (CloseEvent, CapacityEvent, RampEvent)
@@ -129,6 +131,60 @@ def is_foreseen(scenario: Scenario) -> bool:
     """True when everything in ``scenario`` is known on day 0 (the realistic dispatch is then
     the perfect-foresight optimum)."""
     return not news_days(scenario)
+
+
+def resolve_dispatch(mode: str, scenario: Scenario | None, needs_optimum: str | None = None
+                     ) -> tuple[str, str]:
+    """The dispatch a run of ``scenario`` asked for as ``mode`` runs with, and why in one line:
+    ``(foresight or realistic, reason)``.
+
+    ``auto`` (the default of :class:`~borderflow.options.RunOptions` and ``--dispatch``) is
+    ``realistic`` for a dated scenario in which news arrives after the first day (an event
+    announced after it, or a reopening date learnt later: :func:`news_days`) and ``foresight``
+    otherwise: a static run has no days, and a dated run that knows every event on day 0 is
+    dispatched realistically exactly as the foresight optimum (:func:`is_foreseen`), so
+    simulating it would only cost time. ``foresight`` and ``realistic`` run as asked.
+
+    Parameters
+    ----------
+    mode : str
+        One of :data:`DISPATCH_MODES`.
+    scenario : Scenario or None
+        The scenario to run (not read with ``needs_optimum``).
+    needs_optimum : str, optional
+        The command or function (e.g. ``"sweep"``) when it needs the optimum of each scenario
+        it solves (sweeps, samples, responses, appraisals): ``auto`` is then ``foresight``
+        and ``realistic`` is refused.
+
+    Raises
+    ------
+    InputError
+        If ``mode`` is unknown, or ``realistic`` is asked of ``needs_optimum``.
+    """
+    if mode not in DISPATCH_MODES:
+        raise InputError(Problem("option --dispatch", None, None, f"must be one of "
+                                 f"{', '.join(DISPATCH_MODES)}, got {mode!r}"))
+    if needs_optimum is not None:
+        if mode == "realistic":
+            raise InputError(Problem("option --dispatch", None, None, f"{needs_optimum} needs "
+                                     "the optimum of each scenario it solves; a realistic "
+                                     "dispatch is a policy simulation: use foresight or auto"))
+        return "foresight", (f"auto: {needs_optimum} needs the optimum of each scenario it "
+                             "solves (perfect foresight)" if mode == "auto"
+                             else "asked for (foresight)")
+    if mode != "auto":
+        return mode, f"asked for ({mode})"
+    if scenario.horizon.start is None:
+        return "foresight", "auto: a static run has no days on which news could arrive"
+    news = news_days(scenario)
+    if not news:
+        return "foresight", ("auto: every event is known from the first day, so the realistic "
+                             "dispatch is the foresight optimum")
+    first = scenario.horizon.start + dt.timedelta(days=news[0])
+    return "realistic", (f"auto: news arrives during the run ({len(news)} news "
+                         f"day{'s' if len(news) > 1 else ''}, the first {first.isoformat()}): "
+                         "each day is planned on the calendar as announced, beside the "
+                         "perfect-foresight bound")
 
 
 def knowledge_table(scenario: Scenario, days: list[int]) -> pd.DataFrame:

@@ -141,6 +141,11 @@ class RunSummary:
                             "`stochastic`: a branch of a reopening tree, its part of the "
                             "tree's optimum (`borderflow reopening`)",
                        default="foresight")
+    dispatch_reason: str | None = _f("-", "dated runs: why the run has its `dispatch`, in one "
+                                          "line: as the options asked, or the rule of the "
+                                          "default `auto` (realistic when news arrives after "
+                                          "the first day, a surprise; foresight when every "
+                                          "event is known from the first day)", default=None)
     foresight_objective_usd: float | None = _f("USD", "realistic dispatch: the perfect-"
                                                       "foresight optimum of the same routes "
                                                       "and calendar (a bound on "
@@ -231,7 +236,7 @@ class RunSummary:
     #: fields left out of :meth:`as_dict` while they are ``None`` (static runs have no queues;
     #: a FIFO repair only when one was made; a foresight run; not verified yet)
     OPTIONAL = ("left_in_queue_t", "congestion_cost_usd", "fifo_repair", "class_fifo",
-                "stream_aggregation",
+                "stream_aggregation", "dispatch_reason",
                 "verified", "verification_checks",
                 "verification_violations", "verify_seconds", *REALISTIC_ONLY)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,7 @@ import tiny  # noqa: E402
 
 from borderflow.data.scenario import Scenario  # noqa: E402
 from borderflow.data.dataset import load_dataset  # noqa: E402
+from borderflow.options import RunOptions  # noqa: E402
 from borderflow.pipeline import run_scenario  # noqa: E402
 
 
@@ -40,13 +42,22 @@ def tiny_tables():
 
 @pytest.fixture
 def solve_tiny(tmp_path):
-    """Write tables to CSV, load them through the real loader and solve a scenario."""
+    """Write tables to CSV, load them through the real loader and solve a scenario.
+
+    The tests that use it mean the optimum: options whose dispatch is the default ``auto``
+    (which runs a dated scenario with a surprise event realistically) are pinned to
+    ``foresight``; ``dispatch="realistic"`` runs the policy. The default itself is tested
+    through ``run_scenario`` (tests/test_dispatch_auto.py)."""
     counter = {"n": 0}
 
     def _solve(tables=None, scenario: Scenario | None = None, **kwargs):
         counter["n"] += 1
         folder = tiny.write(tmp_path / f"data{counter['n']}", tables)
-        return run_scenario(load_dataset(folder, check_borders=False), scenario, **kwargs)
+        options = kwargs.pop("options", None) or RunOptions()
+        if options.dispatch == "auto":
+            options = replace(options, dispatch="foresight")
+        return run_scenario(load_dataset(folder, check_borders=False), scenario, options,
+                            **kwargs)
 
     return _solve
 

@@ -367,6 +367,9 @@ def assert_warm_equals_rebuilt(folder: Path, ranges_csv: str, n: int, seed: int)
 
 #: realistic dispatch (re-planned each decision day with the events announced by then)
 REALISTIC = RunOptions(dispatch="realistic")
+#: perfect foresight, the optimum: what a test of a dated scenario with a surprise event means
+#: when it checks an optimum (the default, ``auto``, would run it realistically)
+FORESIGHT = RunOptions(dispatch="foresight")
 
 
 def keep_rows(share, days, lag=0):

@@ -147,7 +147,7 @@ def test_rolling_windows_are_reported_k_of_n(tmp_path, exact):
     seen = []
     res = bf.solve(ds, dated("closure", 5, close),
                    bf.RunOptions(rolling=bf.RollingHorizon(window_days=2, overlap_days=1,
-                                                           exact=exact)),
+                                                           exact=exact), dispatch="foresight"),
                    on_progress=lambda s, k, n, m: seen.append((s, k, n, m)) if n else None)
     windows = [(k, n) for s, k, n, _ in seen if s == "solve"]
     n = windows[0][1]

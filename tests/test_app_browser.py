@@ -247,8 +247,10 @@ def test_queue_several_runs_and_cancel_one(page, server, shots):
 
 def test_dated_run_shows_queue_charts(page):
     page.click("#tabs button[data-tab=whatif]")
+    # announced on day 0: the default dispatch (auto) solves it with foresight, as before
     page.fill("#yaml", "name: boten-oct-3d\nhorizon: {start: 2023-10-08, days: 7}\nevents:\n"
-                       "  - {crossing: boten-mohan, close: {from: 2023-10-09, to: 2023-10-11}}\n")
+                       "  - {crossing: boten-mohan, close: {from: 2023-10-09, to: 2023-10-11},"
+                       " announced: 2023-10-08}\n")
     page.click("#run")
     page.wait_for_function("document.querySelector('#result-title')?.innerText === "
                            "'boten-oct-3d'", timeout=SOLVE_TIMEOUT_MS)

@@ -666,7 +666,7 @@ ISSUE_18_DISPATCH: dict[str, Callable[[Path], Case]] = {
         """\
         name: dated
         horizon: {start: 2024-01-01, days: 3}
-        """, "command line", "field '--dispatch'", "must be one of foresight, realistic",
+        """, "command line", "field '--dispatch'", "must be one of auto, foresight, realistic",
         extra=("--dispatch", "realistik")),
     "--clearance-order misspelled": _yaml(
         """\
@@ -776,7 +776,8 @@ def test_overlapping_events_are_told_not_resolved_silently(tmp_path):
           - {crossing: x1, capacity_trucks_per_day: 10, from: 2024-01-03, to: 2024-01-05}
         """), encoding="utf-8")
     result = invoke(CliRunner(), app, ["solve", "--scenario", str(path), "--data",
-                                       str(_data(tmp_path)), "--out", str(tmp_path / "run")])
+                                       str(_data(tmp_path)), "--out", str(tmp_path / "run"),
+                                       "--dispatch", "foresight"])
     assert result.exit_code == 0, result.output
     warnings = [line for line in result.output.splitlines() if line.startswith("warning:")]
     assert len(warnings) == 1, result.output

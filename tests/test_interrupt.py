@@ -132,7 +132,7 @@ def _solves(tmp_path, args: list[str]) -> list[str]:
 def _dated(tmp_path) -> list[str]:
     data = border_data(tmp_path, "data")
     scenario = write_text(tmp_path / "closure.yaml", CLOSURE_YAML)
-    return ["solve", "--data", str(data), "--scenario", str(scenario)]
+    return ["solve", "--data", str(data), "--scenario", str(scenario), "--dispatch", "foresight"]
 
 
 def test_solve_pressed_ctrl_c_in_each_highs_run_writes_nothing(tmp_path):

@@ -20,6 +20,7 @@ from borderflow.responses import respond
 from borderflow.verify import verify_results
 
 import tiny
+from helpers import FORESIGHT
 
 TOL = 1e-3
 NONE = -1_478_000.0
@@ -33,7 +34,7 @@ def ds(tmp_path_factory):
 
 
 def _run(ds, text: str):
-    run = run_scenario(ds, Scenario.from_yaml_text(text, ds))
+    run = run_scenario(ds, Scenario.from_yaml_text(text, ds), FORESIGHT)  # the optimum
     rep = verify_results(run.results, ds, run.net.scenario, run.net)
     return run, rep
 

@@ -21,6 +21,7 @@ from borderflow.verify import input_facts, verify_results
 from borderflow.verify.levers import entry_rows
 
 import tiny
+from helpers import FORESIGHT
 
 TOL = 1e-3
 DAY = 200 * (11 - 1000)
@@ -38,7 +39,7 @@ def _held(ds, last: str, days: int = 6):
             + "".join(f"  - {{crossing: {c}, hold_dispatch: {{}}, from: 2023-01-02, to: {last}}}\n"
                       for c in ("x1", "x2")))
     scenario = Scenario.from_yaml_text(text, ds)
-    return run_scenario(ds, scenario), scenario
+    return run_scenario(ds, scenario, FORESIGHT), scenario  # the optimum
 
 
 def _per_day(table: pd.DataFrame, col: str) -> pd.Series:
@@ -146,7 +147,7 @@ def test_a_run_with_stock_at_origins_is_certified_with_its_stock_rows(tmp_path):
 def test_origin_stock_is_written_and_verified_in_the_run_folder(tmp_path):
     ds = _ds(tmp_path / "data", 3)
     _, scenario = _held(ds, "2023-01-03")
-    res = bf.solve(ds, scenario)
+    res = bf.solve(ds, scenario, FORESIGHT)
     folder = res.write(tmp_path / "run")
     assert (folder / "origin_stock.parquet").exists()
     again = bf.read_result(folder)

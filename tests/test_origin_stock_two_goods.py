@@ -20,6 +20,7 @@ from borderflow.pipeline import run_scenario
 from borderflow.verify import verify_results, violations
 
 import tiny
+from helpers import FORESIGHT
 
 TOL = 1e-3
 DAY = 200 * (11 - 1000) + 100 * (11 - 2000)
@@ -39,7 +40,7 @@ def held(tmp_path_factory):
             + "".join(f"  - {{crossing: {c}, hold_dispatch: {{}}, from: 2023-01-02, "
                       "to: 2023-01-03}\n" for c in ("x1", "x2")))
     scenario = Scenario.from_yaml_text(text, ds)
-    return run_scenario(ds, scenario), scenario
+    return run_scenario(ds, scenario, FORESIGHT), scenario  # the optimum
 
 
 def test_both_goods_wait_at_the_origin_and_leave_together(held):

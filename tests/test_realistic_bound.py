@@ -20,7 +20,7 @@ from dataclasses import replace
 import pandas as pd
 import pytest
 import tiny
-from helpers import REALISTIC, day, dated
+from helpers import FORESIGHT, REALISTIC, day, dated
 
 from borderflow.data.scenario import CapacityEvent
 
@@ -65,7 +65,7 @@ def runs(tmp_path_factory):
     folder = tiny.write(tmp_path_factory.mktemp("laos"), _into_laos(tiny.base_tables()))
     tables = load_dataset(folder, check_borders=False)
     scenario = dated("throttle", 6, _throttle())
-    return (run_scenario(tables, scenario), run_scenario(tables, scenario, REALISTIC),
+    return (run_scenario(tables, scenario, FORESIGHT), run_scenario(tables, scenario, REALISTIC),
             run_scenario(tables, scenario, replace(REALISTIC, aggregate_streams=False)))
 
 

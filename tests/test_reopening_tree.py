@@ -31,7 +31,7 @@ import json
 import jsonschema
 import pytest
 from clitools import invoke
-from helpers import REOPENING_YAML, border_data, dated, day, reopening_network
+from helpers import FORESIGHT, REOPENING_YAML, border_data, dated, day, reopening_network
 from typer.testing import CliRunner
 
 from borderflow.data.scenario import CloseEvent, Window
@@ -104,7 +104,7 @@ def test_one_branch_is_the_foresight_run(tmp_path, tiny_tables):
     res = reopening_plan(tables, _scenario({5: 1.0}), compare=False)
     known = dated("known", 8, CloseEvent(crossing="x1",
                                          close=Window(**{"from": day(2), "to": day(4)})))
-    foresight = run_scenario(tables, known).results.summary["objective_usd"]
+    foresight = run_scenario(tables, known, FORESIGHT).results.summary["objective_usd"]
     assert res.summary["expected_objective_usd"] == pytest.approx(foresight, abs=TOL)
     assert res.summary["evpi_usd"] == pytest.approx(0, abs=TOL)
     assert res.summary["nonanticipativity_rows"] == 0
@@ -119,7 +119,7 @@ def test_without_the_ties_the_answer_is_the_wait_and_see_bound(tmp_path, tiny_ta
     tables = _tables(tmp_path, tiny_tables)
     scenario = _scenario({3: 0.8, 5: 0.2})
     s = reopening_plan(tables, scenario, compare=False).summary
-    alone = sum(p * run_scenario(tables, b).results.summary["objective_usd"]
+    alone = sum(p * run_scenario(tables, b, FORESIGHT).results.summary["objective_usd"]
                 for p, _, b in reopening_branches(scenario))
     assert s["wait_and_see_lp_objective_usd"] == pytest.approx(alone, abs=TOL)
     assert s["wait_and_see_objective_usd"] == pytest.approx(alone, abs=TOL)

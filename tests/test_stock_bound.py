@@ -45,7 +45,8 @@ def _data(tmp_path):
 def _run(tmp_path, pricing: Pricing):
     ds = load_dataset(_data(tmp_path), check_borders=False)
     scenario = Scenario.from_yaml_text(YAML, ds)
-    run = run_scenario(ds, scenario, RunOptions(pricing=pricing, dated_routes_per_product=1))
+    run = run_scenario(ds, scenario, RunOptions(dispatch="foresight", pricing=pricing,
+                                                dated_routes_per_product=1))
     return run.results.summary
 
 
@@ -85,7 +86,8 @@ def test_the_cli_records_the_label_limit_and_prints_no_traceback(tmp_path):
     data = _data(tmp_path)
     (tmp_path / "s.yaml").write_text(YAML)
     out = tmp_path / "run"
-    res = invoke(CliRunner(), app, ["solve", "--data", str(data), "--scenario",
+    res = invoke(CliRunner(), app, ["solve", "--dispatch", "foresight", "--data", str(data),
+                                   "--scenario",
                                    str(tmp_path / "s.yaml"), "--pricing-labels", "1",
                                    "--out", str(out)])
     assert res.exit_code == 0, res.output
@@ -123,7 +125,7 @@ def _closed_and_held(tmp_path, routes: RouteOptions | None = None,
     t["supply"].loc[0, "supply_t_per_year"] = 200 * 372
     ds = load_dataset(border_data(tmp_path, "data", t), check_borders=False)
     scenario = Scenario.from_yaml_text(CLOSED_AND_HELD, ds)
-    options = RunOptions(**({} if routes is None else {"routes": routes}),
+    options = RunOptions(dispatch="foresight", **({} if routes is None else {"routes": routes}),
                          **({} if pricing is None else {"pricing": pricing}))
     return run_scenario(ds, scenario, options).results
 
@@ -167,7 +169,7 @@ def test_no_held_route_is_added_where_no_cell_prices_out(tmp_path):
     ds = load_dataset(border_data(tmp_path, "data", t), check_borders=False)
     yaml = ("name: held-only\nhorizon: {start: 2023-01-01, days: 6}\nevents:\n"
             "  - {crossing: x2, hold_dispatch: {}, from: 2023-01-02, to: 2023-01-02}\n")
-    s = run_scenario(ds, Scenario.from_yaml_text(yaml, ds), RunOptions(
+    s = run_scenario(ds, Scenario.from_yaml_text(yaml, ds), RunOptions(dispatch="foresight",
         routes=RouteOptions(max_routes_per_product=1))).results.summary
     assert s["objective_usd"] == pytest.approx(6 * 200 * (11 - 1000), abs=TOL)
     assert s["routing"] == "certified", s["pricing"]
@@ -181,7 +183,7 @@ def test_the_baseline_on_the_holds_model_is_priced_with_its_stock_rows(tmp_path)
 
     ds = load_dataset(_data(tmp_path), check_borders=False)
     res = bf.solve(ds, Scenario.from_yaml_text(YAML, ds),
-                   RunOptions(dated_routes_per_product=1))
+                   RunOptions(dispatch="foresight", dated_routes_per_product=1))
     assert res.summary["objective_usd"] == pytest.approx(OPTIMUM, abs=TOL)
     base = res.baseline.summary
     assert base["objective_usd"] == pytest.approx(6 * 200 * (11 - 1000), abs=TOL)
@@ -202,7 +204,8 @@ def test_the_shelf_rows_duals_are_written_and_a_tampered_one_is_caught(tmp_path)
     data = _data(tmp_path)
     (tmp_path / "s.yaml").write_text(YAML)
     out = tmp_path / "run"
-    res = invoke(CliRunner(), app, ["solve", "--data", str(data), "--scenario",
+    res = invoke(CliRunner(), app, ["solve", "--dispatch", "foresight", "--data", str(data),
+                                   "--scenario",
                                    str(tmp_path / "s.yaml"), "--out", str(out)])
     assert res.exit_code == 0, res.output
     sd = pd.read_parquet(out / "stock_duals.parquet")

@@ -52,7 +52,8 @@ def _folder(tmp_path):
     data = border_data(tmp_path, "data", _tables(1.4))
     (tmp_path / "s.yaml").write_text(YAML)
     out = tmp_path / "run"
-    res = invoke(CliRunner(), app, ["solve", "--data", str(data), "--scenario",
+    res = invoke(CliRunner(), app, ["solve", "--dispatch", "foresight", "--data", str(data),
+                                   "--scenario",
                                    str(tmp_path / "s.yaml"), "--out", str(out)])
     assert res.exit_code == 0, res.output
     return out
@@ -104,7 +105,7 @@ def _closed_and_held(tmp_path, routes: RouteOptions | None = None,
                      pricing: Pricing | None = None):
     ds = load_dataset(border_data(tmp_path, "data", _tables(None)), check_borders=False)
     scenario = Scenario.from_yaml_text(CLOSED_AND_HELD, ds)
-    options = RunOptions(**({} if routes is None else {"routes": routes}),
+    options = RunOptions(dispatch="foresight", **({} if routes is None else {"routes": routes}),
                          **({} if pricing is None else {"pricing": pricing}))
     run = run_scenario(ds, scenario, options)
     return run, ds, scenario
@@ -150,7 +151,8 @@ def test_the_unpriced_start_set_claimed_certified_fails_route_dual(tmp_path):
     re-checked; claimed ``certified``, x2 prices out (route_dual) on the days the hold bites."""
     ds = load_dataset(border_data(tmp_path, "data", _tables(1.4)), check_borders=False)
     scenario = Scenario.from_yaml_text(YAML, ds)
-    run = run_scenario(ds, scenario, RunOptions(pricing=Pricing(enabled=False),
+    run = run_scenario(ds, scenario, RunOptions(dispatch="foresight",
+                                                pricing=Pricing(enabled=False),
                                                 dated_routes_per_product=1))
     res = run.results
     assert res.summary["routing"] == "restricted"
@@ -177,7 +179,7 @@ def test_a_cell_held_by_two_holds_is_released_when_both_are_lifted(tmp_path):
     would price out by 1,489 USD/t: a correct run failed)."""
     ds = load_dataset(border_data(tmp_path, "data", _tables(3)), check_borders=False)
     scenario = Scenario.from_yaml_text(TWO_HOLDS, ds)
-    run = run_scenario(ds, scenario)
+    run = run_scenario(ds, scenario, RunOptions(dispatch="foresight"))
     res = run.results
     assert res.summary["objective_usd"] == pytest.approx(5 * 200 * (11 - 1000) + 200 * 500,
                                                          abs=1e-3)
@@ -203,7 +205,8 @@ def test_the_embedded_7_day_hold_run_verifies_with_its_certificate_re_checked(tm
     generation adds held routes since session 16 (2 added, certified, 212.7 USD lower)."""
     (tmp_path / "s.yaml").write_text(EMBEDDED)
     out = tmp_path / "run"
-    res = invoke(CliRunner(), app, ["solve", "--scenario", str(tmp_path / "s.yaml"),
+    res = invoke(CliRunner(), app, ["solve", "--dispatch", "foresight", "--scenario",
+                                   str(tmp_path / "s.yaml"),
                                    "--out", str(out)], seconds=1800.0)  # ~35 s CPU
     assert res.exit_code == 0, res.output
     report = verify_run(out)
@@ -221,7 +224,8 @@ def test_the_embedded_hold_run_priced_once_verifies_its_gap_bound(tmp_path):
     reported one (``gap_bound``; both 10,042,915.57 USD on 4 Dec 2026)."""
     (tmp_path / "s.yaml").write_text(EMBEDDED)
     out = tmp_path / "run"
-    res = invoke(CliRunner(), app, ["solve", "--scenario", str(tmp_path / "s.yaml"),
+    res = invoke(CliRunner(), app, ["solve", "--dispatch", "foresight", "--scenario",
+                                   str(tmp_path / "s.yaml"),
                                    "--pricing-rounds", "0", "--out", str(out)], seconds=1800.0)
     assert res.exit_code == 0, res.output
     assert '"routing": "restricted"' in (out / "summary.json").read_text()

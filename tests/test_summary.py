@@ -21,10 +21,11 @@ def test_summary_json_has_exactly_the_typed_fields(tmp_path):
     res = bf.solve(ds, bf.Scenario.closing(["x1"]))
     # a static run has no queues: no left_in_queue_t, fifo_repair, class_fifo,
     # stream_aggregation (dated only); the realistic-dispatch fields are a realistic run's
-    # only; no congestion tiers by default
+    # only; no congestion tiers by default; dispatch_reason is a dated run's
     names = [f.name for f in fields(RunSummary)
              if f.name not in ("left_in_queue_t", "congestion_cost_usd", "fifo_repair",
-                               "class_fifo", "stream_aggregation", *RunSummary.REALISTIC_ONLY)]
+                               "class_fifo", "stream_aggregation", "dispatch_reason",
+                               *RunSummary.REALISTIC_ONLY)]
     assert list(res.summary) == names  # in order: the CLI's --json prints them so
     written = json.loads((res.write(tmp_path / "run") / "summary.json").read_text())
     assert sorted(written) == sorted(names)

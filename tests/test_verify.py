@@ -266,7 +266,8 @@ def test_broken_queue_stock_balance_is_named(tmp_path):
     t = tiny.base_tables()
     only_x1(t, 20)
     out = _solve_cli(tmp_path, "queue", t, "--scenario", str(_scenario_file(tmp_path,
-                                                                             CLOSURE_YAML)))
+                                                                             CLOSURE_YAML)),
+                     "--dispatch", "foresight")  # the optimum's tables, tampered
     third = (START + pd.Timedelta(days=2)).isoformat()
     # stream stock on the third day (20 trucks = 400 t) raised by 100 t
     _edit(out, "stream_queues", lambda s: s.assign(queue_t=s["queue_t"] + 100.0 * (

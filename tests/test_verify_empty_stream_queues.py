@@ -27,6 +27,7 @@ import tiny
 from helpers import check_closure_queue, solve_closure
 
 from borderflow.data.dataset import load_dataset
+from borderflow.options import RunOptions
 from borderflow.pipeline import run_scenario
 from borderflow.verify import verify_results
 
@@ -41,6 +42,7 @@ def emptied(tmp_path_factory):
 
     def solve(tables, scenario, **kwargs):
         data = tiny.write(folder / "data", tables)
+        kwargs.setdefault("options", RunOptions(dispatch="foresight"))  # the optimum
         return run_scenario(load_dataset(data, check_borders=False), scenario, **kwargs)
 
     run = solve_closure(solve, tiny.base_tables())

@@ -88,7 +88,8 @@ def test_a_hold_solved_in_two_day_windows_dates_its_stock_columns(tmp_path):
         f"  - {{crossing: {c}, hold_dispatch: {{}}, from: 2023-01-02, to: 2023-01-03}}\n"
         for c in ("x1", "x2")))
     run = run_scenario(ds, Scenario.from_yaml_text(text, ds),
-                       options=RunOptions(rolling=RollingHorizon(window_days=2, overlap_days=0)))
+                       options=RunOptions(rolling=RollingHorizon(window_days=2, overlap_days=0),
+                                          dispatch="foresight"))
     assert run.solve.windows > 1
     assert run.solve.objective_usd == pytest.approx(6 * 200 * (11 - 1000), abs=1e-3)
     stock = run.results.origin_stock.groupby("date")["stock_t"].sum()

@@ -28,6 +28,7 @@ that solves them and the outcome the golden file records.)
 from __future__ import annotations
 
 import copy
+from dataclasses import replace
 import hashlib
 import json
 import math
@@ -471,6 +472,9 @@ def solve_cases(root: Path) -> dict[str, Callable[[], pd.DataFrame]]:
         ds = load_dataset(folder, check_borders=False)
         if isinstance(scenario, str):
             scenario = Scenario.from_yaml_text(scenario, ds)
+        options = options or RunOptions()
+        if options.dispatch == "auto":  # the cases mean the optimum; REALISTIC the policy
+            options = replace(options, dispatch="foresight")
         return run_scenario(ds, scenario, options), ds
 
     solved = {}  # name -> (results, tables, scenario checked, net)

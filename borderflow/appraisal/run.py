@@ -39,7 +39,7 @@ import pandas as pd
 from borderflow.data.errors import InputError, Problem
 from borderflow.data.loaders import InputTables
 from borderflow.data.scenario import BuildEvent, Horizon, Scenario, counterfactual
-from borderflow.options import RunOptions
+from borderflow.options import RunOptions, for_optimum
 from borderflow.uncertainty.format import quote, with_band
 from borderflow.uncertainty.ranges import Ranges, ranges_from_records
 from borderflow.uncertainty.run import _Evaluator, check_request, dataset_folder, draw, sample_space
@@ -238,7 +238,7 @@ def appraise(dataset: InputTables, options: RunOptions | None = None, *,
     if samples and seasons:
         raise InputError(Problem("command line", None, "--seasons", "seasons are valued at the "
                                  "dataset's values only: give --seasons or --samples, not both"))
-    options = options or RunOptions()
+    options, _ = for_optimum(options or RunOptions(), "appraise")  # realistic refused
     projects, frame, shown = read_projects(dataset, investments)
     if only:
         names = {p.project for p in projects}

@@ -98,11 +98,13 @@ MethodOpt = typer.Option(
          "days), 'windows' (rolling windows only: an approximation), 'auto' (exact-windows "
          "from 30 days on, lp below; windows if --window-days is given).")
 DispatchOpt = typer.Option(
-    "foresight", "--dispatch",
-    help="Dated runs: 'foresight' (one LP that knows the whole calendar from day 0: the "
-         "optimum) or 'realistic' (re-planned each day with the events announced by then, "
+    "auto", "--dispatch",
+    help="Dated runs: 'realistic' (re-planned each day with the events announced by then, "
          "their 'announced' dates: a policy simulation, reported beside the foresight bound "
-         "with the value of foresight; docs/dynamics.md).")
+         "with the value of foresight; docs/dynamics.md), 'foresight' (one LP that knows the "
+         "whole calendar from day 0: the optimum) or 'auto' (realistic when news arrives "
+         "after the first day, foresight otherwise and with --samples; the reason is "
+         "printed and kept in summary.json).")
 ClearanceOpt = typer.Option(
     "lp", "--clearance-order",
     help="Dated runs: which plan the tables show: 'lp' (the optimum; its gates may clear "
@@ -210,14 +212,15 @@ def _scenario(tables, scenario_file: Optional[Path], close: list[str], month: Op
 def _run_options(threads: int, time_limit: float, window_days: int | None = None,
                  overlap_days: int | None = None, pricing_rounds: int = 20,
                  method: str = "auto", pricing_labels: int = PRICING_LABELS,
-                 routes: str = "enumerate", scenario=None, dispatch: str = "foresight",
+                 routes: str = "enumerate", scenario=None, dispatch: str = "auto",
                  window_pricing: bool | None = None, aggregate_streams: bool | None = None):
     """The solver and horizon options of the command line (a
     :class:`~borderflow.options.RunOptions`), each checked (one line naming the option): a
     time limit is a positive number of seconds, a look-ahead needs windows, a method is one
     of :data:`~borderflow.options.DATED_METHODS` and ``lp`` takes no windows; a route start
     is one of :data:`~borderflow.model.seed_routes.ROUTE_STARTS`, and ``seed`` is refused
-    for ``scenario`` (given) where pricing cannot run (``dispatch`` realistic, rolling
+    for ``scenario`` (given) where pricing cannot run (``dispatch`` realistic, resolved
+    (:func:`_dispatch_mode`) or asked for, rolling
     windows alone: :meth:`~borderflow.options.RunOptions.seed_problem`), and an explicit
     ``--aggregate-streams`` for a ``scenario`` it cannot serve
     (:meth:`~borderflow.options.RunOptions.aggregation_problem`; the default, ``None``, is
@@ -271,15 +274,32 @@ def _run_options(threads: int, time_limit: float, window_days: int | None = None
     return options
 
 
+def _dispatch_mode(scenario, dispatch: str, needs_optimum: str | None = None
+                   ) -> tuple[str, str]:
+    """The mode ``--dispatch`` runs ``scenario`` with (``auto`` resolved:
+    :func:`borderflow.model.information.resolve_dispatch`) and the note the command prints
+    for a dated run whose mode ``auto`` chose (empty otherwise: a static run, or a mode asked
+    for), checked (one line naming the option: a known mode)."""
+    from borderflow.data.errors import InputError, Problem
+    from borderflow.model.information import DISPATCH_MODES, resolve_dispatch
+
+    if dispatch not in DISPATCH_MODES:
+        raise InputError(Problem("command line", None, "--dispatch", f"must be one of "
+                                 f"{', '.join(DISPATCH_MODES)}, got {dispatch!r}"))
+    mode, why = resolve_dispatch(dispatch, scenario, needs_optimum)
+    return mode, f"dispatch: {mode} ({why})" if scenario.horizon.start is not None and \
+        dispatch == "auto" else ""
+
+
 def _dispatch_options(options, scenario, dispatch: str, tables=None):
     """``options`` with ``--dispatch``, checked against the scenario
     (one line naming the option): a known mode, realistic only on a dated horizon; with
     ``tables``, a realistic run's behaviour rows too (``behaviour.csv``: file, row and field),
-    before ``--out`` is claimed."""
+    before ``--out`` is claimed (``auto`` that resolves to realistic too)."""
     from dataclasses import replace
 
     from borderflow.data.errors import InputError, Problem
-    from borderflow.model.information import DISPATCH_MODES
+    from borderflow.model.information import DISPATCH_MODES, resolve_dispatch
 
     if dispatch not in DISPATCH_MODES:
         raise InputError(Problem("command line", None, "--dispatch", f"must be one of "
@@ -288,7 +308,7 @@ def _dispatch_options(options, scenario, dispatch: str, tables=None):
         raise InputError(Problem("command line", None, "--dispatch", "realistic dispatch needs "
                                  "a dated scenario (horizon.start): a static run has no days "
                                  "on which events are announced"))
-    if dispatch == "realistic" and tables is not None:
+    if resolve_dispatch(dispatch, scenario)[0] == "realistic" and tables is not None:
         from borderflow.behaviour import keep_coming, reaction_lag
 
         reaction_lag(tables, scenario)

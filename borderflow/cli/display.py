@@ -52,6 +52,11 @@ def say(text: str) -> None:
     out_console.print(escape(text), soft_wrap=True)
 
 
+def note(text: str) -> None:
+    """A dim note on stdout (what a command decided for the user, e.g. the dispatch mode)."""
+    out_console.print(f"[dim]{escape(text)}[/]", soft_wrap=True)
+
+
 def story(lines: Iterable[str]) -> None:
     """The narrative: one bullet per sentence."""
     for line in lines:

@@ -20,7 +20,7 @@ from .common import (ClearanceOpt, DataOpt, DispatchOpt, JsonOpt, MethodOpt, Mon
                      RoutesOpt, ThreadsOpt, TimeLimitOpt, WindowDaysOpt, WindowPricingOpt,
                      AggregateStreamsOpt,
                      _check_options, _claim,
-                     _clearance_options, _dispatch_options, _gis_into,
+                     _clearance_options, _dispatch_mode, _dispatch_options, _gis_into,
                      _inputs, _load, _run_options, _run_output, _same_horizon, _scenario,
                      _working, app)
 
@@ -71,8 +71,15 @@ def solve(
         # inputs, scenario and options first; then --out is claimed; then the model solved
         tables = _load(progress, data, overlay)
         scenario = _scenario(tables, scenario_file, close, month, must_deliver)
+        if samples and dispatch == "realistic":
+            from borderflow.data.errors import InputError, Problem
+
+            raise InputError(Problem("command line", None, "--samples", "bands are sampled "
+                                     "around the optimum; a realistic dispatch is a policy "
+                                     "simulation: use --dispatch foresight with --samples"))
+        mode, note = _dispatch_mode(scenario, dispatch, "--samples" if samples else None)
         options = _run_options(threads, time_limit, window_days, overlap_days, pricing_rounds,
-                               method, pricing_labels, routes, scenario, dispatch,
+                               method, pricing_labels, routes, scenario, mode,
                                window_pricing, aggregate_streams)
         if samples and aggregate_streams:
             from borderflow.data.errors import InputError, Problem
@@ -82,12 +89,6 @@ def solve(
                                      "--aggregate-streams with --samples"))
         if samples and scenario.horizon.start is not None:  # the sampled runs read the
             options = replace(options, aggregate_streams=False)  # queues per pair: so does the run
-        if samples and dispatch == "realistic":
-            from borderflow.data.errors import InputError, Problem
-
-            raise InputError(Problem("command line", None, "--samples", "bands are sampled "
-                                     "around the optimum; a realistic dispatch is a policy "
-                                     "simulation: use --dispatch foresight with --samples"))
         if samples:
             from borderflow.uncertainty.run import check_request, sample_space
 
@@ -97,8 +98,10 @@ def solve(
             from borderflow.data.errors import InputError, Problem
 
             raise InputError(Problem("command line", None, "--seed", "goes with --samples"))
-        options = _clearance_options(_dispatch_options(options, scenario, dispatch, tables),
-                                     clearance_order)
+        options = _clearance_options(_dispatch_options(  # --samples: foresight, said above
+            options, scenario, "foresight" if samples else dispatch, tables), clearance_order)
+        if note and not as_json:  # the envelope's summary has it
+            display.note(note)
         with _claim(out, _inputs(data, overlay, ("--scenario", scenario_file))) as target:
             res = api.solve(tables, scenario, options, progress)
             if samples:

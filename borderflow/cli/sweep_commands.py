@@ -181,6 +181,8 @@ def sweep_cmd(
         return
     display.say(f"{result.solved} solved, {result.failed} failed, {result.skipped} kept from "
                 f"before; {result.models_built} model(s) built; {seconds:,.1f} s")
+    if plan.dispatch_reason:  # dated scenarios: solved with perfect foresight, and why
+        display.note(f"dispatch: foresight ({plan.dispatch_reason})")
     if plan.nk is not None:
         display.say(outputs.nk_sentence(plan, result.tables))
     failed = result.tables["comparison"]

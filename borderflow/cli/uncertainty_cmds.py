@@ -100,6 +100,8 @@ def uncertainty_cmd(
             narrative=result.text(), tables=view_tables(result.views()),
             outputs=[("uncertainty_folder", out), *(("png", p) for p in charts)]))
         return
+    if result.metadata.get("dispatch_reason"):  # a dated scenario: sampled with foresight
+        display.note(f"dispatch: foresight ({result.metadata['dispatch_reason']})")
     display.print_views(result.views())
     display.story(result.text()[1:])
     display.say(f"{result.seconds_per_sample:.2f} s per sample; results written to {out}")
@@ -255,5 +257,7 @@ def respond_cmd(
                                     "each lever alone")},
             outputs=[("respond_folder", out)]))
         return
+    if result.metadata.get("dispatch_reason"):  # a dated scenario: solved with foresight
+        display.note(f"dispatch: foresight ({result.metadata['dispatch_reason']})")
     display.story(result.text())
     display.say(f"results written to {out}")

@@ -77,6 +77,8 @@ def write_plan(out: Path, plan: SweepPlan) -> None:
     write_json(out / PLAN, {"source": plan.source, "data": plan.data,
                             "overlays": list(plan.overlays),
                             "options": plan.options.recorded(),
+                            **({"dispatch_reason": plan.dispatch_reason}
+                               if plan.dispatch_reason else {}),
                             "projects": [p.name for p in plan.projects],
                             "scenarios": [e.row() | {"events": e.scenario.model_dump(
                                 mode="json", by_alias=True)["events"]} for e in plan.entries]})

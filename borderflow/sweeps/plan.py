@@ -40,7 +40,7 @@ from borderflow.data.scenario_files import (Investments, LoadedScenarios, Projec
                                             load_scenario_file)
 from borderflow.model.column_generation import Pricing
 from borderflow.model.routes import RouteOptions
-from borderflow.options import RunOptions
+from borderflow.options import RunOptions, for_optimum
 from borderflow.solvers.highs import SolverOptions
 from borderflow.solvers.rolling import RollingHorizon
 
@@ -215,6 +215,9 @@ class SweepPlan:
     groups: dict = field(default_factory=dict)
     nk: object = None
     """The N-k search of an N-k plan (:class:`borderflow.sweeps.nk.NKSearch`), else ``None``."""
+    dispatch_reason: str = ""
+    """A sweep with dated scenarios: why they are solved with perfect foresight (the default
+    dispatch ``auto`` resolved, :func:`borderflow.options.for_optimum`; ``plan.json``)."""
 
     def entry(self, name: str) -> PlannedScenario:
         """The entry of a scenario by name."""
@@ -334,6 +337,7 @@ def plan_scenarios(scenarios: list[Scenario], *, data: Path | str | None = None,
         If a scenario does not fit the dataset, or names repeat.
     """
     options = options or RunOptions()
+    _, why = for_optimum(options, "a sweep")  # a realistic dispatch refused
     tables = tables or load_dataset(data, overlays)
     catalog = Catalog.of(tables)
     names = [s.name for s in scenarios]
@@ -368,7 +372,9 @@ def plan_scenarios(scenarios: list[Scenario], *, data: Path | str | None = None,
                      data=_abs(data), overlays=tuple(_abs(o) for o in overlays),
                      projects=tuple(projects), invest_under=invest_under,
                      invest_top=invest_top, source=source, gates=gates,
-                     groups={**catalog.groups, **(groups or {})})
+                     groups={**catalog.groups, **(groups or {})},
+                     dispatch_reason=why if any(s.horizon.start is not None for s in scenarios)
+                     else "")
     base_names = {b.name for b in baselines.values()}
     for s in ordered:
         role = "baseline" if s.name in base_names else "scenario"

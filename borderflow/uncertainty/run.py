@@ -44,7 +44,7 @@ import pandas as pd
 from borderflow.data.errors import InputError, Problem
 from borderflow.data.loaders import InputTables
 from borderflow.data.scenario import Scenario
-from borderflow.options import RunOptions
+from borderflow.options import RunOptions, for_optimum
 from borderflow.provenance import library_versions, provenance, shared_path
 from borderflow.solvers.highs import SolverError
 
@@ -263,14 +263,16 @@ def uncertainty(dataset: InputTables, scenario: Scenario | None = None,
     dataset = dataset.copy()  # a snapshot: tables edited in place later do not reach cached rules
     progress = on_progress or (lambda *a, **k: None)
     check_request(samples, method, seed, sensitivity, mode, screen, trajectories)
-    options = options or RunOptions()
+    options, why = for_optimum(options or RunOptions(), "uncertainty (bands around the optimum)")
     scenario = scenario if scenario is not None else Scenario(name="baseline")
+    if scenario.horizon.start is not None:
+        progress("samples", None, None, f"dispatch foresight: {why}")
     checked, space, held = sample_space(dataset, scenario, ranges, mode=mode)
     design = draw(space, samples, method, seed)
     args = (dataset, scenario, options, checked, space, held, design, mode, seed, sensitivity,
             screen, trajectories, progress)
     if out is None:
-        return _solve(args, workers, client, scheduler, None)
+        return _reasoned(_solve(args, workers, client, scheduler, None), scenario, why)
     from borderflow.runfolder import check_target, claim
 
     with claim(out, KIND, protected=protected, volatile={}) as target:
@@ -281,8 +283,16 @@ def uncertainty(dataset: InputTables, scenario: Scenario | None = None,
             chunks = (target.open_in_place() / SAMPLES_DIR,
                       _fingerprint(dataset, scenario, options, checked, space, design, mode,
                                    seed), resume)
-        result = _solve(args, workers, client, scheduler, chunks)
+        result = _reasoned(_solve(args, workers, client, scheduler, chunks), scenario, why)
         result.write(target, progress)
+    return result
+
+
+def _reasoned(result: UncertaintyResult, scenario: Scenario, why: str) -> UncertaintyResult:
+    """``result`` whose metadata (``uncertainty.json``) says, for a dated scenario, why its
+    samples are solved with perfect foresight (``dispatch_reason``)."""
+    if scenario.horizon.start is not None:
+        result.metadata["dispatch_reason"] = why
     return result
 
 

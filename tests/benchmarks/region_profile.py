@@ -258,7 +258,8 @@ def options_of(args):
                                    label_bound=args.label_bound, dominance=args.dominance,
                                    hour_bounds=args.hour_bounds),
                    solver=SolverOptions(time_limit_s=args.time_limit,
-                                        presolve=args.presolve))
+                                        presolve=args.presolve),
+                   dispatch="foresight")  # the optimum is profiled, surprises or not
 
 
 def summarize(events: list[dict]) -> dict:
