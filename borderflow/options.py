@@ -237,7 +237,8 @@ class RunOptions:
             return ""
         if self.dispatch == "realistic":
             return ("a realistic dispatch is not priced (a policy simulation): the seed routes "
-                    "would be all it routes over; use --routes enumerate")
+                    "would be all it routes over; use --routes enumerate, or --dispatch "
+                    "foresight for the priced optimum")
         rolling = self.rolling_for(days) if days is not None else None
         if rolling is not None and not rolling.exact:
             return ("rolling windows without the whole LP are not priced: the seed routes would "
