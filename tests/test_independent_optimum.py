@@ -76,6 +76,26 @@ def arc_optima(scope_data):
     return out
 
 
+@pytest.fixture(scope="module")
+def cli_run(scope_data, tmp_path_factory):
+    """scenario -> (command, finished process, run folder) of its ``borderflow`` command run
+    through the installed entry point, once for the module: the base run is read by
+    :func:`test_borderflow_cli_reaches_the_arc_optimum` and by the congestion test (the same
+    command on the same dataset; running it twice checked nothing more)."""
+    root = tmp_path_factory.mktemp("cli")
+    done: dict[str, tuple] = {}
+
+    def run(scenario: str) -> tuple[list[str], subprocess.CompletedProcess, Path]:
+        if scenario not in done:
+            out = root / scenario
+            cmd = [*_borderflow(), *SCENARIOS[scenario][1], "--data", str(scope_data),
+                   "--out", str(out)]
+            done[scenario] = (cmd, subprocess.run(cmd, check=False, capture_output=True,
+                                                  text=True, timeout=900), out)
+        return done[scenario]
+    return run
+
+
 @pytest.mark.parametrize("scenario", list(SCENARIOS))
 def test_arc_lp_reproduces_the_network_optimum_to_the_cent(arc_optima, scenario):
     sol, _ = arc_optima[scenario]
@@ -94,11 +114,9 @@ def test_arc_optimum_decomposes_into_routes_that_keep_shelf_life(arc_optima, sce
 
 @pytest.mark.slow
 @pytest.mark.parametrize("scenario", list(SCENARIOS))
-def test_borderflow_cli_reaches_the_arc_optimum(arc_optima, scope_data, scenario, tmp_path):
+def test_borderflow_cli_reaches_the_arc_optimum(arc_optima, cli_run, scenario):
     sol, _ = arc_optima[scenario]
-    out = tmp_path / scenario
-    cmd = [*_borderflow(), *SCENARIOS[scenario][1], "--data", str(scope_data), "--out", str(out)]
-    done = subprocess.run(cmd, check=False, capture_output=True, text=True, timeout=900)
+    cmd, done, out = cli_run(scenario)
     assert done.returncode == 0, done.stderr[-2000:]
     summary = json.loads((out / "summary.json").read_text())
     objective = summary["objective_usd"]
@@ -140,7 +158,7 @@ def test_arc_lp_on_the_hand_computed_networks(name, optimum, fits):
         assert duals.drop(("pa-hang-long-sap", "a_to_b")).abs().max() == pytest.approx(0.0)
 
 
-def test_arc_lp_with_congestion_tiers_reproduces_the_network_optimum(tmp_path):
+def test_arc_lp_with_congestion_tiers_reproduces_the_network_optimum(arc_optima, cli_run):
     """The embedded dataset carries the congestion tiers and the gates' lanes since its
     calibration (session 14, fit c28dc7e57b: first come, first served within a lane at 10.35
     USD per truck-hour of cargo, Boten 3.692, Kim Thanh 3.5, Huu Nghi 8.025, Tan Thanh 15 USD
@@ -150,20 +168,22 @@ def test_arc_lp_with_congestion_tiers_reproduces_the_network_optimum(tmp_path):
     (``congestion_fifo`` 0: each product's own value of time, the lane rows unread) gives
     -37,460,646.27 in the arc LP. Before the calibration the test appended the prior tiers of
     tools/congestion_prior to the uncalibrated dataset: -33,591,461.01, -33,588,169.77 and
-    -33,596,321.30."""
+    -33,596,321.30. The arc LP of the base day and borderflow's base run (``borderflow solve
+    --data`` the embedded dataset, through the installed command) are the module's, shared
+    with the tests above (the same instance and the same command)."""
     data = arc_lp.DEFAULT_DATA
     inst = arc_lp.read_instance(data)
     assert inst.congestion_lane_by_crossing  # the tiers and lanes are in the embedded dataset
-    sol = arc_lp.solve_arc_lp(inst)
+    sol, _ = arc_optima["base"]  # the arc LP of this very instance (read_instance(data))
     assert round(sol.objective_usd, 2) == -37_454_311.18
     one_lane = arc_lp.solve_arc_lp(dataclasses.replace(inst, congestion_lane_by_crossing={}))
     assert round(one_lane.objective_usd, 2) == -37_445_639.32
     by_product = arc_lp.solve_arc_lp(dataclasses.replace(
         inst, congestion_lane_usd_per_truck_h=None))
     assert round(by_product.objective_usd, 2) == -37_460_646.27
-    out = tmp_path / "run"
-    subprocess.run(_borderflow() + ["solve", "--data", str(data), "--out", str(out)],
-                   check=True, capture_output=True)
+    cmd, done, out = cli_run("base")  # borderflow solve --data <data>
+    assert cmd[1:] == ["solve", "--data", str(data), "--out", str(out)]
+    assert done.returncode == 0, done.stderr[-2000:]
     summary = json.loads((out / "summary.json").read_text())
     assert summary["routing"] == "certified" and summary["verified"] is True
     assert summary["objective_usd"] == pytest.approx(sol.objective_usd, rel=REL)

@@ -10,6 +10,7 @@ revenue 40,000 and value 20,000): cost increase (2,320 - 160,000 + 20,000) -
 
 from __future__ import annotations
 
+import shutil
 import textwrap
 
 import numpy as np
@@ -146,11 +147,14 @@ def test_close_takes_a_builtin_group(embedded):
 
 
 # ---- N-2: bounds and the guided search -------------------------------------------------------
-def _brute(k: int, out, client, tables, tol: float, **kw) -> pd.DataFrame:
+def _brute(k: int, out, client, tables, tol: float, resume: bool = False,
+           **kw) -> pd.DataFrame:
     """``nk_search`` of a brute-force N-k sweep, after checking that every set's cost lies
-    within its bounds (docs/n-k.md), to ``tol`` USD."""
-    brute, _ = run_n_k(plan_n_k(k=k, tables=tables, **kw), out, client=client)
+    within its bounds (docs/n-k.md), to ``tol`` USD (``resume``: keeping the scenarios
+    already solved in ``out``)."""
+    brute, _ = run_n_k(plan_n_k(k=k, tables=tables, **kw), out, client=client, resume=resume)
     search = brute["nk_search"]
+    search.attrs["solved_here"] = brute.solved
     assert (search["status"] == "solved").all()
     assert (search["lower_increase_usd"] <= search["cost_increase_usd"] + tol).all()
     assert (search["cost_increase_usd"] <= search["upper_increase_usd"] + tol).all()
@@ -187,10 +191,16 @@ def test_embedded_n2_guided_equals_brute_force_and_a_cold_solve(client, embedded
     generates the routes a closure needs), the guided worst 5 equal to brute force, and the
     costs equal to cold certified solves built for each pair alone, Boten–Mohan + Boten rail
     among them (over the enumerated routes only it would cost +14.74 M USD/day, over every
-    route about +0.43 M)."""
-    search = _brute(2, tmp_path / "brute", client, embedded, 1e-3, among=EMBEDDED)
-    assert len(search) == 21
-    assert (search["routing"] == "certified").all()
+    route about +0.43 M).
+
+    The brute force resumes a copy of the guided search's folder (``run_n_k(...,
+    resume=True)``): it keeps the scenarios the search solved (the single closures and the
+    pairs it did not rule out; a scenario is kept only with the same fingerprint, and a sweep
+    restarts every scenario from the reference basis, so a kept one is what a fresh solve
+    gives: ``test_sweep.py::test_resumed_sweep_equals_uninterrupted``) and solves every pair
+    the search pruned or knew by its bounds. Those pairs are the ones that can prove the
+    search wrong, and each is solved; the brute force solving exactly them is asserted. (Until
+    session 30 the brute force ran apart, solving the search's pairs a second time.)"""
     out = tmp_path / "guided"
     res = CliRunner().invoke(app, ["sweep", "--n-2", "--worst", "5", *[
         a for g in EMBEDDED for a in ("--among", g)], "--out", str(out),
@@ -198,8 +208,14 @@ def test_embedded_n2_guided_equals_brute_force_and_a_cold_solve(client, embedded
     assert res.exit_code == 0, res.output
     assert "the 5 costliest found with" in " ".join(res.output.split())
     guided = pd.read_csv(out / "nk_search.csv")
-    assert _top(guided, 5) == _top(search, 5)
     worst = pd.read_csv(out / "nk_worst.csv")
+    shutil.copytree(out, tmp_path / "brute", symlinks=True)
+    search = _brute(2, tmp_path / "brute", client, embedded, 1e-3, resume=True,
+                    among=EMBEDDED)
+    assert len(search) == 21
+    assert (search["routing"] == "certified").all()
+    assert search.attrs["solved_here"] == guided["status"].ne("solved").sum()
+    assert _top(guided, 5) == _top(search, 5)
     assert len(worst) == 5 and worst["cost_increase_usd"].is_monotonic_decreasing
     assert (worst["routing"] == "certified").all()
     assert guided["status"].eq("solved").sum() < 21  # the bounds saved solves
