@@ -229,16 +229,20 @@ def verify_plan_files(folder: Path, read, check, data=None, overlays=()) -> pd.D
     reopening tree): its files (manifest, CSV against parquet in it and each sub-folder, the
     inputs' checksums) and ``check(contents, tables)`` against the inputs named in its
     ``run.json`` (or ``data``). ``read(folder) -> (contents, rows)`` reads its contents
-    (``tables``, ``documents``, ``folders``) and reports what is missing."""
+    (``tables``, ``documents``, ``folders``: sub-folder -> its tables and documents, or the
+    sub-folders' names) and reports what is missing; the tables read are not read again for
+    the CSV checks."""
     from .inputs import read_inputs
     from .report import assemble
 
     parts = manifest_checks(folder)
     contents, found = read(folder)
     parts += found + csv_checks(folder, contents["tables"])
-    for name, (tables, _) in contents["folders"].items():
+    folders = contents["folders"]
+    for name in folders:  # name -> (tables, documents), or names alone
+        known = folders[name][0] if isinstance(folders, dict) else None
         parts += [c.assign(entity=f"{name}/" + c["entity"].astype(str))
-                  for c in csv_checks(folder / name, tables)]
+                  for c in csv_checks(folder / name, known)]
     meta = contents["documents"].get(METADATA)
     if not meta and data is None:
         return assemble(parts)
