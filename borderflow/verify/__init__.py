@@ -26,6 +26,8 @@ Modules, one job each (each lists its checks and what must hold):
 - :mod:`.folder`: a run folder as written: manifest and marker, CSV against parquet, input
   checksums, and which check covers each column (:func:`coverage`);
 - :mod:`.report`: rows, tolerances, summaries.
+- :mod:`.inputs`: the run's dataset, read and checked once per content of its files in a
+  process (many folders of one dataset verified in one process read it once);
 
 - :mod:`.dispatch`: a realistic dispatch run: the foresight bound, the value of foresight,
   announcements in time and a re-plan on every day news arrived (issue 18);
@@ -61,6 +63,7 @@ from . import (congestion, crossings, dispatch, flows, folder, levers, money, op
                origin_stock, queues, routes, terms)
 from .absent import absent_tables, not_checked
 from .facts import Facts, input_facts
+from .inputs import read_inputs
 from .folder import REDERIVED, coverage
 from .report import (
     ABS_TOL,
@@ -209,7 +212,7 @@ def verify_run(run_dir: Path | str, data: Path | str | None = None,
     InputError
         If the folder is not a run folder at all, or its inputs cannot be found.
     """
-    from borderflow.io import read_inputs, scenario_of
+    from borderflow.io import scenario_of
     from borderflow.runfolder import MARKER, old_robust, read_marker
 
     run_dir = Path(run_dir)
@@ -234,7 +237,7 @@ def verify_run(run_dir: Path | str, data: Path | str | None = None,
                                  "folder, not a run folder: " + NOT_A_RUN[kind](run_dir)))
     parts = folder.manifest_checks(run_dir)
     results, found = folder.read_tables(run_dir)
-    parts += found + folder.csv_checks(run_dir)
+    parts += found + folder.csv_checks(run_dir, results.tables())
     meta, found = folder.read_metadata_row(run_dir)
     parts += found
     if meta is None and data is None:

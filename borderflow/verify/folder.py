@@ -34,7 +34,7 @@ from borderflow.manifest import MANIFEST, check_manifest, column_coverage
 from borderflow.model.results import ResultTables
 from borderflow.runfolder import MARKER, read_marker
 
-from .absent import stand_in
+from .absent import ABSENT, stand_in
 from .report import rows
 
 #: table -> columns the checks recompute from the inputs and the other tables (everything else
@@ -168,13 +168,24 @@ def _csv_differences(parquet: pd.DataFrame, csv_text: str) -> list[str]:
     return wrong
 
 
-def csv_checks(folder: Path) -> list[pd.DataFrame]:
-    """Each table's CSV against its parquet file, for every table that has both."""
+def _parquet(path: Path, known: dict | None) -> pd.DataFrame:
+    """``path`` read, or the table of its name in ``known`` (name -> table just read from this
+    folder: not read twice); a stand-in or a table without columns there is read again."""
+    table = known.get(path.stem) if known else None
+    if table is None or ABSENT in table.attrs or not len(table.columns):
+        return pd.read_parquet(path)
+    return table
+
+
+def csv_checks(folder: Path, known: dict | None = None) -> list[pd.DataFrame]:
+    """Each table's CSV against its parquet file, for every table that has both (``known``:
+    name -> the table read from its parquet file in this folder, by :func:`read_tables` or a
+    plan's reader, compared without reading it again)."""
     names, amounts = [], []
     for path in sorted(folder.glob("*.parquet")):
         csv = path.with_suffix(".csv")
         try:
-            table = pd.read_parquet(path)
+            table = _parquet(path, known)
         except Exception:  # noqa: BLE001, S112 - an unreadable file is told by read_tables
             continue
         if not csv.is_file():
@@ -218,17 +229,20 @@ def verify_plan_files(folder: Path, read, check, data=None, overlays=()) -> pd.D
     reopening tree): its files (manifest, CSV against parquet in it and each sub-folder, the
     inputs' checksums) and ``check(contents, tables)`` against the inputs named in its
     ``run.json`` (or ``data``). ``read(folder) -> (contents, rows)`` reads its contents
-    (``tables``, ``documents``, ``folders``) and reports what is missing."""
-    from borderflow.io import read_inputs
-
+    (``tables``, ``documents``, ``folders``: sub-folder -> its tables and documents, or the
+    sub-folders' names) and reports what is missing; the tables read are not read again for
+    the CSV checks."""
+    from .inputs import read_inputs
     from .report import assemble
 
     parts = manifest_checks(folder)
     contents, found = read(folder)
-    parts += found + csv_checks(folder)
-    for name in contents["folders"]:
+    parts += found + csv_checks(folder, contents["tables"])
+    folders = contents["folders"]
+    for name in folders:  # name -> (tables, documents), or names alone
+        known = folders[name][0] if isinstance(folders, dict) else None
         parts += [c.assign(entity=f"{name}/" + c["entity"].astype(str))
-                  for c in csv_checks(folder / name)]
+                  for c in csv_checks(folder / name, known)]
     meta = contents["documents"].get(METADATA)
     if not meta and data is None:
         return assemble(parts)
