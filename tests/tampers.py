@@ -47,7 +47,8 @@ RUNS = ("static", "dated", "robust", "robust-restricted", "robust-spot", "robust
 def solve_runs(root: Path) -> dict[str, Path]:
     """The runs of :data:`RUNS` under ``root``: ``static`` (X1 full, so its dual is positive and
     X2's zero) and ``dated`` (a closure, a throttle and trucks already queued, some too long:
-    the queue and spoilage tables are not empty), solved through ``borderflow solve``, and the
+    the queue and spoilage tables are not empty; with ``--dispatch foresight``: its cases mean
+    the optimum and its certificate), solved through ``borderflow solve``, and the
     robust plans of :func:`solve_robust_runs`."""
     static = tiny.base_tables()
     static["crossings"].loc[0, "capacity_a_to_b_trucks_per_day"] = 4  # X1 full at 80 t
@@ -57,7 +58,8 @@ def solve_runs(root: Path) -> dict[str, Path]:
     scenario.write_text(textwrap.dedent(DATED), encoding="utf-8")
     out = {}
     for name, tables, extra in (("static", static, []),
-                                ("dated", dated, ["--scenario", str(scenario)])):
+                                ("dated", dated, ["--scenario", str(scenario),
+                                                  "--dispatch", "foresight"])):
         data = border_data(root, f"data-{name}", tables)
         result = CliRunner().invoke(app, ["solve", "--data", str(data), "--out",
                                           str(root / name), *extra])
