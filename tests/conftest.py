@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -27,10 +26,10 @@ if os.environ.get("PYTEST_XDIST_WORKER"):
     os.environ.pop("COLUMNS", None)
 
 import tiny  # noqa: E402
+from helpers import optimum_of  # noqa: E402
 
 from borderflow.data.scenario import Scenario  # noqa: E402
 from borderflow.data.dataset import load_dataset  # noqa: E402
-from borderflow.options import RunOptions  # noqa: E402
 from borderflow.pipeline import run_scenario  # noqa: E402
 
 
@@ -53,10 +52,8 @@ def solve_tiny(tmp_path):
     def _solve(tables=None, scenario: Scenario | None = None, **kwargs):
         counter["n"] += 1
         folder = tiny.write(tmp_path / f"data{counter['n']}", tables)
-        options = kwargs.pop("options", None) or RunOptions()
-        if options.dispatch == "auto":
-            options = replace(options, dispatch="foresight")
-        return run_scenario(load_dataset(folder, check_borders=False), scenario, options,
+        return run_scenario(load_dataset(folder, check_borders=False), scenario,
+                            optimum_of(kwargs.pop("options", None)),
                             **kwargs)
 
     return _solve

@@ -10,6 +10,7 @@ USD/truck), so the LP prefers to queue.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 import math
 import importlib.util
 import textwrap
@@ -370,6 +371,14 @@ REALISTIC = RunOptions(dispatch="realistic")
 #: perfect foresight, the optimum: what a test of a dated scenario with a surprise event means
 #: when it checks an optimum (the default, ``auto``, would run it realistically)
 FORESIGHT = RunOptions(dispatch="foresight")
+
+
+def optimum_of(options: RunOptions | None) -> RunOptions:
+    """``options`` (default :class:`RunOptions`) for a test that means the optimum: the
+    default dispatch ``auto`` (realistic for a dated scenario with a surprise event) pinned to
+    ``foresight``; an explicit ``realistic`` is kept (the policy asked for)."""
+    options = options or RunOptions()
+    return replace(options, dispatch="foresight") if options.dispatch == "auto" else options
 
 
 def keep_rows(share, days, lag=0):

@@ -28,7 +28,6 @@ that solves them and the outcome the golden file records.)
 from __future__ import annotations
 
 import copy
-from dataclasses import replace
 import hashlib
 import json
 import math
@@ -38,8 +37,8 @@ from pathlib import Path
 
 import pandas as pd
 import tiny
-from helpers import (congestion_tables, dated, day, keep_rows, only_x1, phantom_write_off,
-                     realistic_network, two_goods, two_regions)
+from helpers import (congestion_tables, dated, day, keep_rows, only_x1, optimum_of,
+                     phantom_write_off, realistic_network, two_goods, two_regions)
 from tampers import RE_DERIVABLE, RUNS, TAMPERS, resign, solve_runs
 
 from borderflow.data.dataset import load_dataset
@@ -472,10 +471,8 @@ def solve_cases(root: Path) -> dict[str, Callable[[], pd.DataFrame]]:
         ds = load_dataset(folder, check_borders=False)
         if isinstance(scenario, str):
             scenario = Scenario.from_yaml_text(scenario, ds)
-        options = options or RunOptions()
-        if options.dispatch == "auto":  # the cases mean the optimum; REALISTIC the policy
-            options = replace(options, dispatch="foresight")
-        return run_scenario(ds, scenario, options), ds
+        # the cases mean the optimum (auto pinned to foresight); REALISTIC the policy
+        return run_scenario(ds, scenario, optimum_of(options)), ds
 
     solved = {}  # name -> (results, tables, scenario checked, net)
     for group, cases in (("static", STATIC), ("dated", DATED)):
