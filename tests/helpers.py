@@ -4,7 +4,9 @@ edits of the tiny network (tests/tiny.py), and the tiny dataset moved onto a rea
 Network (tests/tiny.py): O -> X1 -> M takes 5 h to the gate, 2 h dwell, 5 h on (12 h in all),
 durian 20 t/truck, supply 200 t/day = 10 trucks/day. With :func:`only_x1` X2 is closed, so X1
 is the only way. Waiting costs 40 USD/truck-day; not shipping costs 500 USD/t (10,000
-USD/truck), so the LP prefers to queue.
+USD/truck), so the LP prefers to queue. (Over 500 lines: one shared toolbox of the tests'
+hand-built networks and option pins; splitting it would make every test module import from
+several places.)
 """
 
 from __future__ import annotations
