@@ -128,6 +128,11 @@ def test_cli_solve_prints_the_dispatch_it_chose_and_why(tmp_path, tiny_tables):
     assert summary["dispatch"] == "realistic" and summary["verified"] is True
     meta = json.loads((out / "run.json").read_text())
     assert meta["effective_options"]["dispatch"]["asked"] == "auto"
+    import pandas as pd
+
+    report = pd.read_csv(out / "verification.csv")
+    rule = report[report["check"] == "dispatch_rule"]
+    assert len(rule) == 1 and bool(rule["ok"].iloc[0]), rule
 
 
 def test_cli_sweep_runs_auto_as_foresight_and_says_so(tmp_path, tiny_tables, client):

@@ -328,3 +328,42 @@ def test_ramp_capacity_rows_both_ways():
     assert _rows(ramp_checks(f, tables)) == [
         ("ramp_capacity", f"events[0] x1 {d} {day(k)}", a, "trucks/day")
         for k, a in ((1, 0.0), (2, 1.0), (3, 0.0), (4, 0.0)) for d in ("a_to_b", "b_to_a")]
+
+
+def test_dispatch_rule_rows_for_each_reason():
+    """``dispatch_rule``: a surprise closure (news on day 2) under ``auto`` must run realistic,
+    a closure announced on day 0 foresight; ``auto`` for a command that needs the optimum and
+    an explicit mode run as they say; a static run and a folder without the record have no row;
+    an unknown reason fails."""
+    from borderflow.verify.dispatch import dispatch_rule_checks
+
+    def rule(reason, ran, *events, start=day(0)):
+        f = SimpleNamespace(scenario=SimpleNamespace(
+            horizon=SimpleNamespace(start=start, days=6), events=events))
+        s = {"dispatch": ran} | ({"dispatch_reason": reason} if reason else {})
+        return _rows(dispatch_rule_checks(SimpleNamespace(summary=s), f))
+
+    surprise = _close("x1", 2, 3)
+    known = _close("x1", 2, 3, announced=day(0))
+    news = "auto: news arrives during the run (1 news day, the first 2024-01-03): ..."
+    assert rule(news, "realistic", surprise) == [
+        ("dispatch_rule", "auto, 1 news day after the first: ran realistic, the rule gives "
+                          "realistic", 0.0, "-")]
+    assert rule(news, "foresight", surprise)[0][2] == 1.0  # a surprise run with foresight
+    assert rule("auto: every event is known ...", "realistic", known) == [
+        ("dispatch_rule", "auto, 0 news days after the first: ran realistic, the rule gives "
+                          "foresight", 1.0, "-")]
+    assert rule("auto: every event is known ...", "foresight", known)[0][2] == 0.0
+    sweep = "auto: a sweep needs the optimum of each scenario it solves (perfect foresight)"
+    assert rule(sweep, "foresight", surprise) == [
+        ("dispatch_rule", "auto, for a command that needs the optimum: ran foresight, the rule "
+                          "gives foresight", 0.0, "-")]
+    assert rule(sweep, "realistic", surprise)[0][2] == 1.0
+    assert rule("asked for (foresight)", "foresight", surprise)[0][2] == 0.0
+    assert rule("asked for (realistic)", "realistic", known)[0][2] == 0.0
+    assert rule("asked for (realistic)", "foresight", known)[0][2] == 1.0
+    assert rule("because", "foresight", known) == [
+        ("dispatch_rule", "unknown reason 'because': ran foresight, the rule gives None", 1.0,
+         "-")]
+    assert rule(None, "realistic", surprise) == []  # a folder made before the record
+    assert rule(news, "realistic", surprise, start=None) == []  # a static run

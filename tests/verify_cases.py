@@ -402,6 +402,11 @@ EDITED = {
         foresight_objective_usd=-5.0, value_of_foresight_usd=-5.0)),
     "edited/realistic reaction lag 1.5": ("realistic/surprise", _summary_edit(
         reaction_lag_days=1.5)),
+    "edited/realistic said asked for foresight": ("realistic/surprise", _summary_edit(
+        dispatch_reason="asked for (foresight)")),
+    "edited/realistic said a sweep's auto": ("realistic/surprise", _summary_edit(
+        dispatch_reason="auto: a sweep needs the optimum of each scenario it solves "
+                        "(perfect foresight)")),
     "edited/realistic without its foresight bound": ("realistic/surprise", lambda res: type(
         res)(**{**res.tables(), "summary": {k: v for k, v in res.summary.items()
                                             if k != "foresight_objective_usd"}})),

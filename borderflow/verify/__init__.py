@@ -162,6 +162,7 @@ def verify_results(results, tables: InputTables, scenario: Scenario | None = Non
                                                                        f.dated)])
     run("optimality certificate", lambda: optimality.certificate_checks(results, f))
     run("realistic dispatch", lambda: dispatch.dispatch_checks(results, f))
+    run("dispatch rule", lambda: dispatch.dispatch_rule_checks(results, f))
     run("keep coming", lambda: dispatch.keep_coming_checks(results, f))
     run("unwarned transit", lambda: dispatch.unwarned_checks(results, f))
     run("ramp-ups", lambda: dispatch.ramp_checks(f, tables))

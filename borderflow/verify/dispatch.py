@@ -66,6 +66,17 @@ unwarned_transit       each row of ``unwarned_transit.parquet`` (transit route-d
                        dispatch day before ``news + lag`` and the day it reaches the crossing
                        inside the event's window; the route carries nothing that day; the
                        route-days add up to ``unwarned_transit_route_days``
+dispatch_rule          every dated run whose summary says why it has its ``dispatch``
+                       (``dispatch_reason``): the mode that ran is the one the rule of
+                       ``--dispatch`` gives, re-derived here from the scenario alone. Asked
+                       for explicitly (``asked for (M)``): M. ``auto`` for a command that
+                       needs the optimum of each scenario (sweeps, samples, responses;
+                       ``auto: ... needs the optimum ...``): foresight. Otherwise ``auto``:
+                       realistic when news arrives after the first day (the news days of
+                       ``replanned_on_news``), foresight when every event is known on day 0.
+                       A reason of another form fails. Not proven: a folder without
+                       ``dispatch_reason`` (made before the record, or the key removed) is
+                       not checked by this row
 ramp_capacity          every run (dated): on each day of a ramp-up, the capacity the checks
                        use is at most ``start + (nominal - start) * i / days`` with ``nominal``
                        the crossing's capacity in crossings.csv (recomputed here from the
@@ -368,3 +379,29 @@ def dispatch_checks(res, f) -> list:
     out.append(rows("replanned_on_news", wrong or f"{len(needed)} decision dates",
                     [1.0] * len(wrong) or 0.0, "dates"))
     return out
+
+
+#: ``dispatch_reason`` of an ``auto`` dispatch resolved for a command that needs the optimum
+NEEDS_OPTIMUM = "needs the optimum"
+
+
+def dispatch_rule_checks(res, f) -> list:
+    """``dispatch_rule`` of the module docstring (an empty list for a run without
+    ``dispatch_reason``: static runs, and dated runs made before it was recorded)."""
+    s = res.summary
+    why, ran = s.get("dispatch_reason"), s.get("dispatch")
+    if not why or f.scenario.horizon.start is None:
+        return []
+    why = str(why)
+    if why.startswith("asked for (") and why.endswith(")"):
+        rule, basis = why[len("asked for ("):-1], "asked for"
+    elif why.startswith("auto:") and NEEDS_OPTIMUM in why:
+        rule, basis = "foresight", "auto, for a command that needs the optimum"
+    elif why.startswith("auto:"):
+        news = len(_news_days(f.scenario))
+        rule = "realistic" if news else "foresight"
+        basis = f"auto, {news} news day{'' if news == 1 else 's'} after the first"
+    else:
+        rule, basis = None, f"unknown reason {why[:60]!r}"
+    return [rows("dispatch_rule", f"{basis}: ran {ran}, the rule gives {rule}",
+                 0.0 if rule is not None and ran == rule else 1.0, "-")]
