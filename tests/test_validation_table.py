@@ -132,3 +132,57 @@ def test_the_tool_runs_from_any_folder_with_the_same_output(tmp_path):
     assert from_runs == from_root.replace(f"`python tools/validation_table.py {tmp_path / 'a'}`",
                                           "`python tools/validation_table.py a`")
     assert from_runs != from_root
+
+
+def test_one_command_solves_both_modes_and_writes_the_document(tmp_path, tiny_tables):
+    """``--solve OUT --write FILE`` on the tiny realistic network (X1 closed on days 2-3 by
+    surprise, 6 days): ``borderflow solve`` runs each mode into ``OUT/NAME-MODE`` (verified),
+    and the document's row holds each folder's largest end-of-day queue at X1. A closure the
+    dispatcher cannot see coming queues the trucks sent before the news; with foresight
+    nobody is sent into it. ``--reuse`` then re-solves nothing; a ``--write`` file that is not
+    a validation document is refused in one line, untouched."""
+    from helpers import border_data, realistic_network
+
+    data = border_data(tmp_path, "data", realistic_network(tiny_tables))
+    scenario = tmp_path / "surprise.yaml"
+    scenario.write_text("name: surprise\nhorizon: {start: 2024-01-01, days: 6}\nevents:\n"
+                        "  - {crossing: x1, close: {from: 2024-01-03, to: 2024-01-04}}\n")
+    observations = tmp_path / "obs.csv"
+    header = (ROOT / "data" / "default" / "disruption_observations.csv"
+              ).read_text().splitlines()[0]
+    observations.write_text(header + "\nx1-queue,crossing,x1,a_to_b,2024-01-01,2024-01-06,"
+                            "queue,20,trucks,10,30,trucks queued at X1,hand-made (test),2024,"
+                            "estimate,\n")
+    assert header.startswith("event_id,")
+    doc = tmp_path / "validation.md"
+    script = str(ROOT / "tools" / "validation_table.py")
+    args = [sys.executable, script, "--solve", str(tmp_path / "runs"), "--scenarios",
+            str(scenario), "--data", str(data), "--observations", str(observations),
+            "--write", str(doc)]
+    out = subprocess.run(args, capture_output=True, text=True, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr[-2000:]
+    largest = {}
+    for mode in ("foresight", "realistic"):
+        folder = tmp_path / "runs" / f"surprise-{mode}"
+        summary = json.loads((folder / "summary.json").read_text())
+        assert summary["verified"] is True and summary["dispatch"] == mode
+        q = pd.read_csv(folder / "queues.csv")
+        at = q[(q["crossing_id"] == "x1") & (q["direction"] == "a_to_b")
+               & (q["date"] <= "2024-01-06")]
+        largest[mode] = at["queue_trucks"].max() if len(at) else 0.0
+    assert largest["foresight"] == 0 and largest["realistic"] > 0
+    cells = _row(doc.read_text(), "x1-queue", "surprise")
+    assert cells[6:8] == [f"{largest['foresight']:,.0f}", f"{largest['realistic']:,.0f}"]
+    assert doc.read_text().startswith("# Validation on disruptions") and "--solve" in \
+        doc.read_text().splitlines()[2]
+
+    again = subprocess.run(args + ["--reuse"], capture_output=True, text=True, cwd=tmp_path)
+    assert again.returncode == 0 and again.stderr.count("re-used (a verified") == 2
+    assert "solve --scenario" not in again.stderr
+
+    mine = tmp_path / "mine.md"
+    mine.write_text("my notes\n")
+    refused = subprocess.run(args[:-1] + [str(mine), "--reuse"], capture_output=True,
+                             text=True, cwd=tmp_path)
+    assert refused.returncode == 2 and len(refused.stderr.strip().splitlines()) == 1
+    assert "is not a validation document" in refused.stderr and mine.read_text() == "my notes\n"
