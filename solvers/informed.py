@@ -281,12 +281,16 @@ def solve_informed(session: HighsSession, periods: dict, plans: list[Plan],
 def _solve_plan(h, log: bool, limit: int) -> tuple[int, bool, int]:
     """Solve the plan LP held by ``h``: the dual simplex warm from the basis ``h`` holds, at
     most ``limit`` iterations; if it stops there, the same LP from nothing by IPX with crossover
-    (HiGHS's simplex cleans up after it). Returns ``(iterations of both, whether IPX solved it, the
-    warm simplex's iterations)``; read the outcome with :func:`status_of`. HiGHS's iteration limit
-    and crossover option are restored; its solver is left at the simplex, so that the next plan
-    starts warm from this plan's basis."""
+    (HiGHS's simplex cleans up after it). Each of the two runs has the wall-clock budget ``h``'s
+    ``time_limit`` gives the first (HiGHS compares it with the instance's total run time, so it is
+    moved on before IPX: ``--time-limit`` is per solve, and the abandoned warm attempt does not eat
+    into IPX's). Returns ``(iterations of both, whether IPX solved it, the warm simplex's
+    iterations)``; read the outcome with :func:`status_of`. HiGHS's iteration limit and crossover
+    option are restored; its solver is left at the simplex, so that the next plan starts warm from
+    this plan's basis."""
     before = {name: h.getOptionValue(name)[1]
               for name in ("simplex_iteration_limit", "run_crossover")}
+    budget_s = h.getOptionValue("time_limit")[1] - h.getRunTime()
     h.setOptionValue("solver", "simplex")
     h.setOptionValue("simplex_iteration_limit", int(limit))
     try:
@@ -299,6 +303,7 @@ def _solve_plan(h, log: bool, limit: int) -> tuple[int, bool, int]:
         h.clearSolver()  # from nothing: IPX does not start from the abandoned basis
         h.setOptionValue("solver", "ipm")
         h.setOptionValue("run_crossover", "on")
+        h.setOptionValue("time_limit", budget_s + h.getRunTime())
         run_highs(h, log)
         info = h.getInfo()
         return its + int(info.simplex_iteration_count + max(info.ipm_iteration_count, 0)

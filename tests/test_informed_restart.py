@@ -5,6 +5,8 @@ same policy."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from helpers import REALISTIC, day, dated, realistic_network
 
@@ -63,3 +65,29 @@ def test_plans_solved_from_nothing_by_ipx_have_the_warm_plans_optima(
             assert _via_x2_t(run) == pytest.approx(via_x2_t, abs=1e-6)
     assert ipx.results.summary["objective_usd"] == pytest.approx(
         warm.results.summary["objective_usd"], abs=1e-6)
+
+
+def test_the_ipx_restart_has_the_whole_time_limit_again(monkeypatch, solve_tiny, tiny_tables):
+    """``--time-limit`` is HiGHS's wall-clock limit per solve: the warm attempt a plan abandons
+    does not eat into the budget of its IPX restart (HiGHS compares ``time_limit`` with the
+    instance's total run time, so the limit is moved on before IPX). Fails if the restart runs
+    under the plan's first limit: its budget would be the limit less the warm attempt's time
+    (HiGHS's run time advances only inside ``run()``, so the budgets are exact to rounding)."""
+    budgets = []
+    real_run = informed.run_highs
+
+    def spy(h, log):
+        budgets.append((h.getOptionValue("solver")[1],
+                        h.getOptionValue("time_limit")[1] - h.getRunTime()))
+        real_run(h, log)
+
+    monkeypatch.setattr(informed, "run_highs", spy)
+    monkeypatch.setattr(informed, "WARM_ITERATION_LIMIT", 0)
+    limit_s = 600.0
+    solve_tiny(realistic_network(tiny_tables),
+               dated("surprise", 6, _closure(reopening_announced=day(4))),
+               options=replace(REALISTIC, solver=replace(REALISTIC.solver,
+                                                         time_limit_s=limit_s)))
+    ipx = [b for s, b in budgets if s == "ipm"]
+    assert ipx, "the 0-iteration limit sends a plan to IPX"
+    assert all(b == pytest.approx(limit_s, abs=1e-9) for _, b in budgets)
