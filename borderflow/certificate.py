@@ -217,75 +217,125 @@ def least_reduced_costs(arcs: pd.DataFrame, country: Mapping[str, str], product:
     licensed = product["licensed"]
     # value of time of a truckload, USD per hour of the arc (travel or gate dwell)
     truck_vot = float(product.get("payload_t", 0.0)) * float(product.get("vot", 0.0))
+    factor = float(product["cost_factor"])
+    tolls = arcs["toll_usd_per_truck"].tolist() if "toll_usd_per_truck" in arcs.columns \
+        else [0.0] * len(arcs)
+    # the arcs into each node, in the table's order: (arc, tail, cost, hours, is a crossing)
     into: dict[str, list] = {}
-    for arc_id, a in arcs.iterrows():
-        time_usd = truck_vot * float(a["travel_h"])
-        if a["kind"] == "crossing":
-            key = (a["element_id"], a["direction"])
-            if key in closed or (licensed is not None and a["element_id"] not in licensed):
+    for arc_id, kind, element, direction, tail, head, hours, cost, toll in zip(
+            arcs.index.tolist(), arcs["kind"].tolist(), arcs["element_id"].tolist(),
+            arcs["direction"].tolist(), arcs["from_node"].tolist(), arcs["to_node"].tolist(),
+            arcs["travel_h"].tolist(), arcs["cost_usd_per_truck"].tolist(), tolls):
+        time_usd = truck_vot * float(hours)
+        if kind == "crossing":
+            key = (element, direction)
+            if key in closed or (licensed is not None and element not in licensed):
                 continue
-            w = float(a["cost_usd_per_truck"]) + crossing_weight.get(key, 0.0) + time_usd
+            w = float(cost) + crossing_weight.get(key, 0.0) + time_usd
         else:
-            toll = float(a.get("toll_usd_per_truck", 0.0) or 0.0)
-            w = float(product["cost_factor"]) * (float(a["cost_usd_per_truck"]) - toll) + toll \
-                + time_usd
-        into.setdefault(a["to_node"], []).append((arc_id, a["from_node"], w,
-                                                  float(a["travel_h"]), a["kind"] == "crossing"))
+            toll = float(toll or 0.0)
+            w = factor * (float(cost) - toll) + toll + time_usd
+        into.setdefault(head, []).append((arc_id, tail, w, float(hours), kind == "crossing"))
+    reach = _reachable(into, origins)
+    into = {head: [x for x in arcs_in if x[1] in reach] for head, arcs_in in into.items()}
     labels: dict[tuple, list] = {}  # state -> [(cost, hours, arc, next state, next label idx)]
+    front: dict[tuple, list] = {}  # state -> its labels no other beats: [(cost, hours, idx)]
     queue: deque = deque()
     for m, w in sorted(markets.items()):
         state = (m, frozenset({country[m]}))
-        labels.setdefault(state, []).append((w, 0.0, None, None, None))
+        if m not in reach:  # no origin reaches it: its labels could never end at one
+            continue
+        labels[state] = [(w, 0.0, None, None, None)]
+        front[state] = [(w, 0.0, 0)]
         queue.append(state)
     queued = set(queue)
     done: dict[tuple, int] = {}  # state -> labels already extended
+    entered: dict[tuple, frozenset] = {}  # (countries, country) -> their union
     while queue:
         state = queue.popleft()
         queued.discard(state)
         node, countries = state
         mine = labels[state]
+        arcs_in = into.get(node, ())
         for k in range(done.get(state, 0), len(mine)):
-            cost, hours, *_ = mine[k]
+            cost, hours = mine[k][0], mine[k][1]
             if cost is None:  # dominated since it was added
                 continue
-            for arc_id, tail, w, h, is_x in into.get(node, ()):
-                if hours + h > shelf:
+            for arc_id, tail, w, h, is_x in arcs_in:
+                h_new = hours + h
+                if h_new > shelf:
                     continue
                 if is_x:
-                    if country[tail] in countries:
+                    tail_country = country[tail]
+                    if tail_country in countries:
                         continue
-                    prev = (tail, countries | {country[tail]})
+                    more = entered.get((countries, tail_country))
+                    if more is None:
+                        more = entered[countries, tail_country] = countries | {tail_country}
+                    prev = (tail, more)
                 else:
                     prev = (tail, countries)
-                if _add(labels.setdefault(prev, []), cost + w, hours + h, arc_id, state, k) \
-                        and prev not in queued:
+                c_new = cost + w
+                # add the label unless one kept is no dearer and no slower; mark those it beats
+                # (no kept label beats another, so none it would beat is kept when it is beaten)
+                kept = front.get(prev)
+                if kept is None:
+                    labels[prev] = [(c_new, h_new, arc_id, state, k)]
+                    front[prev] = [(c_new, h_new, 0)]
+                else:
+                    for c, hh, _ in kept:
+                        if c <= c_new and hh <= h_new:
+                            break
+                    else:
+                        theirs = labels[prev]
+                        left = []
+                        for lab in kept:
+                            if c_new <= lab[0] and h_new <= lab[1]:
+                                theirs[lab[2]] = (None, *theirs[lab[2]][1:])
+                            else:
+                                left.append(lab)
+                        left.append((c_new, h_new, len(theirs)))
+                        front[prev] = left
+                        theirs.append((c_new, h_new, arc_id, state, k))
+                        kept = None
+                    if kept is not None:  # beaten: nothing added
+                        continue
+                if prev not in queued:
                     queue.append(prev)
                     queued.add(prev)
         done[state] = len(mine)
+    at: dict[str, list] = {}  # node -> its states, in the order they were first labelled
+    for state in labels:
+        at.setdefault(state[0], []).append(state)
     out = {}
     for o in origins:
         best = None
-        for (node, countries), ls in labels.items():
-            if node != o:
-                continue
-            for k, lab in enumerate(ls):
+        for state in at.get(o, ()):
+            for k, lab in enumerate(labels[state]):
                 if lab[0] is not None and (best is None or lab[0] < best[0]):
-                    best = (lab[0], (node, countries), k)
+                    best = (lab[0], state, k)
         if best is not None:
             out[o] = (best[0], _route(labels, best[1], best[2]))
     return out
 
 
-def _add(labels: list, cost: float, hours: float, arc, state, k) -> bool:
-    """Add a label unless an existing one is no dearer and no slower; mark those it beats."""
-    for c, h, *_ in labels:
-        if c is not None and c <= cost and h <= hours:
-            return False
-    for i, lab in enumerate(labels):
-        if lab[0] is not None and cost <= lab[0] and hours <= lab[1]:
-            labels[i] = (None, *lab[1:])
-    labels.append((cost, hours, arc, state, k))
-    return True
+def _reachable(into: Mapping[str, list], origins: list[str]) -> set:
+    """The nodes some origin reaches along the arcs of ``into`` (head -> arcs with their
+    tails), ignoring hours and countries: a label at any other node can never be extended
+    back to an origin, and no label at a node reached derives from one at a node not reached,
+    so leaving those out changes no label kept, nor the order the states are visited in."""
+    out: dict[str, list] = {}
+    for head, arcs in into.items():
+        for x in arcs:
+            out.setdefault(x[1], []).append(head)
+    seen = set(origins)
+    stack = list(origins)
+    while stack:
+        for head in out.get(stack.pop(), ()):
+            if head not in seen:
+                seen.add(head)
+                stack.append(head)
+    return seen
 
 
 def _route(labels: dict, state, k) -> list[str]:
