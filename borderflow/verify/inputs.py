@@ -16,15 +16,15 @@ The facts the verifier recomputes from a dataset and a scenario
 (:func:`borderflow.verify.facts.input_facts`: arcs, products, licences, and the calendar of
 :func:`borderflow.model.network.build_network`) are kept the same way (:func:`kept_facts`): per
 key of the dataset read here and scenario (its JSON), a copy per caller, for the tables this
-module gave out (which the verifier reads and never edits); tables from anywhere else get
-their facts computed afresh.
+module gave out while they still equal what was read (the verifier never edits them; a caller
+that did gets facts computed afresh, as do tables from anywhere else).
 """
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import os
-import copy
 import threading
 import weakref
 from collections import OrderedDict
@@ -32,6 +32,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from borderflow.data.loaders import InputTables
+from borderflow.data.schemas import TABLES
 
 #: datasets kept (the embedded one holds a few MB of tables)
 KEEP = 4
@@ -112,13 +113,21 @@ def _give(tables: InputTables, key: tuple) -> InputTables:
     return tables
 
 
+def _unedited(tables: InputTables, read: InputTables) -> bool:
+    """Every table of ``tables`` equals the one read (values, dtypes and labels): a caller
+    may have edited the copy it was given."""
+    return all(getattr(tables, spec.name).equals(getattr(read, spec.name)) for spec in TABLES)
+
+
 def kept_facts(tables: InputTables, scenario, make: Callable[[], object]):
     """The facts of ``tables`` under ``scenario``: ``make()`` once per dataset content and
-    scenario in this process for tables :func:`read_inputs` gave out (a deep copy per call),
-    ``make()`` every time for any other tables."""
+    scenario in this process for tables :func:`read_inputs` gave out and nobody edited since
+    (each table compared with the one read; a deep copy per call), ``make()`` every time for
+    any other tables."""
     with _lock:
         given = _given.get(id(tables))
-    if given is None or given[0]() is not tables:
+        read = _kept.get(given[1]) if given is not None and given[0]() is tables else None
+    if read is None or not _unedited(tables, read):
         return make()
     key = (given[1], scenario.model_dump_json())
     with _lock:
