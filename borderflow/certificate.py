@@ -185,7 +185,11 @@ def least_reduced_costs(arcs: pd.DataFrame, country: Mapping[str, str], product:
     not entered yet) while its hours stay within the shelf life, and states are revisited
     first-in-first-out until no label changes. With non-negative costs and hours a path with a
     cycle is dominated by the path without it, so the least label at an origin is the least
-    elementary route.
+    elementary route. Nodes that no origin reaches along the usable arcs are left out (their
+    labels could never be extended to an origin, and no label elsewhere derives from them,
+    so the labels kept and the order states are visited in are the same); each state's labels
+    that no other beats are kept beside its list, which keeps every label for the route's
+    back-pointers.
 
     Parameters
     ----------
@@ -407,6 +411,7 @@ def check_certificate(facts, nodes: pd.DataFrame, results: Mapping[str, pd.DataF
     cap = facts.capacity
     closed = {(c, d) for c, d, k in zip(cap["crossing_id"], cap["direction"],
                                         cap["capacity_trucks_per_day"]) if k <= 0}
+    gates = list(zip(cap["crossing_id"].tolist(), cap["direction"].tolist()))
     sigma = float(facts.empty_share)
     routes = []
     period = 0
@@ -415,13 +420,15 @@ def check_certificate(facts, nodes: pd.DataFrame, results: Mapping[str, pd.DataF
         if not origins:
             continue
         mk = facts.markets[facts.markets["product_id"] == pid]
+        prices = list(zip(mk["market"].tolist(), mk["price_usd_per_t"].tolist()))
         payload = float(prod["payload_t"])
+        perishable = prod["perishable"]
         # raw duals: a dual of the wrong sign is a dual_sign failure, not clipped away
         weight = {(c, d): mu.get((c, d, period), 0.0)
                   + sigma * mu.get((c, _OTHER[d], period), 0.0)
-                  + (0.0 if prod["perishable"] else rho.get((c, d, period), 0.0))
+                  + (0.0 if perishable else rho.get((c, d, period), 0.0))
                   + cong.kappa.get((c, d, period, pid), 0.0)
-                  for c, d in zip(cap["crossing_id"], cap["direction"])}
+                  for c, d in gates}
         info = {"cost_factor": prod["cost_factor"], "shelf_h": prod["shelf_h"],
                 "perishable": prod["perishable"], "payload_t": payload,
                 "vot": float(prod.get("vot", 0.0)),
@@ -431,12 +438,12 @@ def check_certificate(facts, nodes: pd.DataFrame, results: Mapping[str, pd.DataF
         groups: dict[tuple, list[str]] = {}
         for o in origins:
             ends = {}
-            for m, price in zip(mk["market"], mk["price_usd_per_t"]):
+            for m, price in prices:
                 value = payload * (lam.get((m, pid, period), 0.0) - float(price)
                                    + share.get((o, pid, m), 0.0))
                 ends[m] = min(value, ends.get(m, np.inf))
-            extra = {(c, d): crossing_extra(gate.per_truck(o, pid), c, d, period)
-                     for c, d in weight}
+            paid = gate.per_truck(o, pid)
+            extra = {(c, d): crossing_extra(paid, c, d, period) for c, d in weight}
             groups.setdefault((tuple(sorted(ends.items())),
                                tuple(sorted((k, v) for k, v in extra.items() if v))),
                               []).append(o)
