@@ -86,7 +86,8 @@ def test_facts_are_kept_per_content_and_scenario_and_never_for_edited_tables(run
     out, _, meta = run
     scenario = scenario_of(meta)
     for _ in range(2):  # computed, then kept: each caller edits its own copy
-        input_facts(read_inputs(out, meta), scenario).supply["supply_t"] = -1.0
+        mine = input_facts(read_inputs(out, meta), scenario)
+        mine.supply["supply_t"] = -1.0
     again = input_facts(read_inputs(out, meta), scenario)
     fresh = input_facts(read_afresh(out, meta), scenario)
     assert again.supply.equals(fresh.supply) and again.arcs.equals(fresh.arcs)
