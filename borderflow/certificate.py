@@ -66,7 +66,6 @@ reduced cost (price, |pi|).
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -75,6 +74,7 @@ import pandas as pd
 
 from borderflow.certificate_congestion import congestion_duals
 from borderflow.certificate_entry import crossing_extra, entry_duals
+from borderflow.certificate_labels import least_reduced_costs
 from borderflow.certificate_shares import share_by_day
 
 REL_TOL, ABS_TOL = 1e-6, 1e-6  # relative tolerance (the verifier's), absolute floor
@@ -173,131 +173,6 @@ def dual_maps(results: Mapping[str, pd.DataFrame]) -> tuple[dict, dict, dict, di
                       "dual_usd_per_t"))
 
 
-def least_reduced_costs(arcs: pd.DataFrame, country: Mapping[str, str], product: Mapping,
-                        origins: list[str], markets: Mapping[str, float],
-                        crossing_weight: Mapping[tuple[str, str], float],
-                        closed: set) -> dict[str, tuple[float, list[str]]]:
-    """Least cost per truck from each origin to a market, over every route of one product.
-
-    Label-correcting, backward from the markets: a state is ``(node, countries of the path from
-    the node on)``; each holds the Pareto set of (cost, hours) labels of paths to a market; a
-    label is extended backward along every arc (a crossing only into a country the path has
-    not entered yet) while its hours stay within the shelf life, and states are revisited
-    first-in-first-out until no label changes. With non-negative costs and hours a path with a
-    cycle is dominated by the path without it, so the least label at an origin is the least
-    elementary route.
-
-    Parameters
-    ----------
-    arcs : DataFrame
-        Index arc_id; kind, element_id, direction, from_node, to_node, travel_h,
-        cost_usd_per_truck (link running cost plus toll, or a crossing's fee with the transit
-        fee), toll_usd_per_truck (optional: the toll part of a link's cost).
-    country : mapping
-        node -> country.
-    product : mapping
-        cost_factor, shelf_h, perishable, licensed (set or None); payload_t and vot (USD/t-h)
-        for the value of time (optional, 0). An arc costs ``cost_factor x (cost - toll) +
-        toll`` (a link) or ``fee + crossing_weight`` (a crossing), plus ``payload_t x vot x
-        travel_h``: the generalized cost per truck.
-    origins : list of str
-    markets : mapping
-        market node -> cost per truck of ending there (``payload x (lambda - price)``).
-    crossing_weight : mapping
-        (crossing_id, direction) -> duals per truck added to the fee.
-    closed : set of (crossing_id, direction)
-        Crossing directions that cannot be used.
-
-    Returns
-    -------
-    dict
-        origin -> (least cost per truck, arc ids of the route); origins with no route absent.
-    """
-    shelf = float(product["shelf_h"]) + 1e-9
-    licensed = product["licensed"]
-    # value of time of a truckload, USD per hour of the arc (travel or gate dwell)
-    truck_vot = float(product.get("payload_t", 0.0)) * float(product.get("vot", 0.0))
-    into: dict[str, list] = {}
-    for arc_id, a in arcs.iterrows():
-        time_usd = truck_vot * float(a["travel_h"])
-        if a["kind"] == "crossing":
-            key = (a["element_id"], a["direction"])
-            if key in closed or (licensed is not None and a["element_id"] not in licensed):
-                continue
-            w = float(a["cost_usd_per_truck"]) + crossing_weight.get(key, 0.0) + time_usd
-        else:
-            toll = float(a.get("toll_usd_per_truck", 0.0) or 0.0)
-            w = float(product["cost_factor"]) * (float(a["cost_usd_per_truck"]) - toll) + toll \
-                + time_usd
-        into.setdefault(a["to_node"], []).append((arc_id, a["from_node"], w,
-                                                  float(a["travel_h"]), a["kind"] == "crossing"))
-    labels: dict[tuple, list] = {}  # state -> [(cost, hours, arc, next state, next label idx)]
-    queue: deque = deque()
-    for m, w in sorted(markets.items()):
-        state = (m, frozenset({country[m]}))
-        labels.setdefault(state, []).append((w, 0.0, None, None, None))
-        queue.append(state)
-    queued = set(queue)
-    done: dict[tuple, int] = {}  # state -> labels already extended
-    while queue:
-        state = queue.popleft()
-        queued.discard(state)
-        node, countries = state
-        mine = labels[state]
-        for k in range(done.get(state, 0), len(mine)):
-            cost, hours, *_ = mine[k]
-            if cost is None:  # dominated since it was added
-                continue
-            for arc_id, tail, w, h, is_x in into.get(node, ()):
-                if hours + h > shelf:
-                    continue
-                if is_x:
-                    if country[tail] in countries:
-                        continue
-                    prev = (tail, countries | {country[tail]})
-                else:
-                    prev = (tail, countries)
-                if _add(labels.setdefault(prev, []), cost + w, hours + h, arc_id, state, k) \
-                        and prev not in queued:
-                    queue.append(prev)
-                    queued.add(prev)
-        done[state] = len(mine)
-    out = {}
-    for o in origins:
-        best = None
-        for (node, countries), ls in labels.items():
-            if node != o:
-                continue
-            for k, lab in enumerate(ls):
-                if lab[0] is not None and (best is None or lab[0] < best[0]):
-                    best = (lab[0], (node, countries), k)
-        if best is not None:
-            out[o] = (best[0], _route(labels, best[1], best[2]))
-    return out
-
-
-def _add(labels: list, cost: float, hours: float, arc, state, k) -> bool:
-    """Add a label unless an existing one is no dearer and no slower; mark those it beats."""
-    for c, h, *_ in labels:
-        if c is not None and c <= cost and h <= hours:
-            return False
-    for i, lab in enumerate(labels):
-        if lab[0] is not None and cost <= lab[0] and hours <= lab[1]:
-            labels[i] = (None, *lab[1:])
-    labels.append((cost, hours, arc, state, k))
-    return True
-
-
-def _route(labels: dict, state, k) -> list[str]:
-    arcs = []
-    while state is not None:
-        _, _, arc, nxt, nk = labels[state][k]
-        if arc is not None:
-            arcs.append(arc)
-        state, k = nxt, nk
-    return arcs
-
-
 def check_certificate(facts, nodes: pd.DataFrame, results: Mapping[str, pd.DataFrame],
                       objective_usd: float, must_deliver: tuple[str, ...] = (),
                       entries: pd.DataFrame | None = None) -> Certificate:
@@ -357,6 +232,7 @@ def check_certificate(facts, nodes: pd.DataFrame, results: Mapping[str, pd.DataF
     cap = facts.capacity
     closed = {(c, d) for c, d, k in zip(cap["crossing_id"], cap["direction"],
                                         cap["capacity_trucks_per_day"]) if k <= 0}
+    gates = list(zip(cap["crossing_id"].tolist(), cap["direction"].tolist()))
     sigma = float(facts.empty_share)
     routes = []
     period = 0
@@ -365,13 +241,15 @@ def check_certificate(facts, nodes: pd.DataFrame, results: Mapping[str, pd.DataF
         if not origins:
             continue
         mk = facts.markets[facts.markets["product_id"] == pid]
+        prices = list(zip(mk["market"].tolist(), mk["price_usd_per_t"].tolist()))
         payload = float(prod["payload_t"])
+        perishable = prod["perishable"]
         # raw duals: a dual of the wrong sign is a dual_sign failure, not clipped away
         weight = {(c, d): mu.get((c, d, period), 0.0)
                   + sigma * mu.get((c, _OTHER[d], period), 0.0)
-                  + (0.0 if prod["perishable"] else rho.get((c, d, period), 0.0))
+                  + (0.0 if perishable else rho.get((c, d, period), 0.0))
                   + cong.kappa.get((c, d, period, pid), 0.0)
-                  for c, d in zip(cap["crossing_id"], cap["direction"])}
+                  for c, d in gates}
         info = {"cost_factor": prod["cost_factor"], "shelf_h": prod["shelf_h"],
                 "perishable": prod["perishable"], "payload_t": payload,
                 "vot": float(prod.get("vot", 0.0)),
@@ -381,12 +259,12 @@ def check_certificate(facts, nodes: pd.DataFrame, results: Mapping[str, pd.DataF
         groups: dict[tuple, list[str]] = {}
         for o in origins:
             ends = {}
-            for m, price in zip(mk["market"], mk["price_usd_per_t"]):
+            for m, price in prices:
                 value = payload * (lam.get((m, pid, period), 0.0) - float(price)
                                    + share.get((o, pid, m), 0.0))
                 ends[m] = min(value, ends.get(m, np.inf))
-            extra = {(c, d): crossing_extra(gate.per_truck(o, pid), c, d, period)
-                     for c, d in weight}
+            paid = gate.per_truck(o, pid)
+            extra = {(c, d): crossing_extra(paid, c, d, period) for c, d in weight}
             groups.setdefault((tuple(sorted(ends.items())),
                                tuple(sorted((k, v) for k, v in extra.items() if v))),
                               []).append(o)

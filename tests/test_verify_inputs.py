@@ -73,3 +73,28 @@ def test_a_file_added_or_broken_is_seen(run):
     for _ in range(2):  # a dataset that fails its checks is not kept: raised each time
         with pytest.raises(InputError):
             read_inputs(out, meta)
+
+
+def test_facts_are_kept_per_content_and_scenario_and_never_for_edited_tables(run):
+    """The verifier's facts of a dataset read here are computed once per content and scenario
+    (``kept_facts``): the same facts again, a copy each time; another scenario or tables the
+    caller edited get their own."""
+    from borderflow.data.scenario import Scenario
+    from borderflow.io import scenario_of
+    from borderflow.verify.facts import input_facts
+
+    out, _, meta = run
+    scenario = scenario_of(meta)
+    for _ in range(2):  # computed, then kept: each caller edits its own copy
+        mine = input_facts(read_inputs(out, meta), scenario)
+        mine.supply["supply_t"] = -1.0
+    again = input_facts(read_inputs(out, meta), scenario)
+    fresh = input_facts(read_afresh(out, meta), scenario)
+    assert again.supply.equals(fresh.supply) and again.arcs.equals(fresh.arcs)
+    edited = read_inputs(out, meta)
+    edited.parameters.loc[edited.parameters["parameter"] == "waiting_cost_usd_per_truck_day",
+                          "value"] = 99.0
+    assert input_facts(edited, scenario).waiting_usd_per_truck_day == 99.0
+    assert input_facts(read_inputs(out, meta), scenario).waiting_usd_per_truck_day == 40.0
+    other = Scenario(name="other")
+    assert input_facts(read_inputs(out, meta), other).scenario.name == "other"

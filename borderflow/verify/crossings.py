@@ -44,7 +44,8 @@ def crossing_checks(res, f: Facts) -> list[pd.DataFrame]:
                        "period": num(fl, "period").astype(np.int64),
                        "trucks": num(fl, "flow_t") / payload,
                        "perishable": f.products["perishable"].reindex(
-                           fl["product_id"]).to_numpy(dtype=bool)})
+                           fl["product_id"]).to_numpy(dtype=bool),
+                       "tonnes": num(fl, "flow_t")})
     loaded = sum_by(fl, keys, "trucks", "loaded")
     other = sum_by(fl[~fl["perishable"]], keys, "trucks", "non_perishable")
     cap = f.capacity.merge(loaded, on=keys, how="outer").merge(other, on=keys, how="left")
@@ -73,19 +74,20 @@ def crossing_checks(res, f: Facts) -> list[pd.DataFrame]:
                         + text(pr["direction"]) + f.day(pr["period"]),
                         np.clip(pr["non_perishable"] - limit, 0, None), "trucks",
                         pr["capacity_trucks_per_day"]))
-    out += crossings_table_checks(res, f, cap)
+    out += crossings_table_checks(res, f, cap, sum_by(fl, keys, "tonnes"))
     return out
 
 
-def crossings_table_checks(res, f: Facts, cap: pd.DataFrame) -> list[pd.DataFrame]:
+def crossings_table_checks(res, f: Facts, cap: pd.DataFrame,
+                           t_per: pd.DataFrame) -> list[pd.DataFrame]:
     """The crossings table against the calendar and the flows (``cap``: capacity, loaded
     trucks and returning empties per crossing, direction and day, from
-    :func:`crossing_checks`): its numbers, descriptive columns and duals."""
+    :func:`crossing_checks`; ``t_per``: tonnes of the flows table through each crossing,
+    direction and day): its numbers, descriptive columns and duals."""
     keys = ["crossing_id", "direction", "period"]
     ct = res.crossings
     if not len(ct):
         return []
-    t_per = _tonnes(res, f)
     c = ct.assign(period=num(ct, "period").astype(np.int64)).merge(
         cap[keys + ["capacity_trucks_per_day", "loaded", "empties"]].rename(
             columns={"capacity_trucks_per_day": "k"}), on=keys, how="outer", indicator=True)
@@ -124,15 +126,3 @@ def crossings_table_checks(res, f: Facts, cap: pd.DataFrame) -> list[pd.DataFram
                     "USD", scale))
     return out
 
-
-def _tonnes(res, f: Facts) -> pd.DataFrame:
-    """Tonnes through each crossing, direction and day, from the flows table."""
-    keys = ["crossing_id", "direction", "period"]
-    fl = res.flows.merge(f.arcs[["kind", "element_id", "direction"]].add_suffix("_in"),
-                         left_on="arc_id", right_index=True, how="left")
-    fl = fl[fl["kind_in"] == "crossing"]
-    t = pd.DataFrame({"crossing_id": fl["element_id_in"].to_numpy(),
-                      "direction": fl["direction_in"].to_numpy(),
-                      "period": num(fl, "period").astype(np.int64),
-                      "tonnes": num(fl, "flow_t")})
-    return sum_by(t, keys, "tonnes")

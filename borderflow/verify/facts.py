@@ -92,7 +92,19 @@ def input_facts(tables: InputTables, scenario: Scenario, net=None) -> Facts:
         The run's scenario.
     net : FreightNetwork, optional
         The network already built for this scenario (saves building it again).
+
+    Tables read by :func:`borderflow.verify.inputs.read_inputs` (a run folder's dataset) get
+    their facts once per dataset content and scenario in a process, a copy per call
+    (:func:`~borderflow.verify.inputs.kept_facts`).
     """
+    if net is None:
+        from .inputs import kept_facts
+        return kept_facts(tables, scenario, lambda: _input_facts(tables, scenario, None))
+    return _input_facts(tables, scenario, net)
+
+
+def _input_facts(tables: InputTables, scenario: Scenario, net) -> Facts:
+    """:func:`input_facts`, computed."""
     if net is None:
         from borderflow.model.network import build_network
         net = build_network(tables, scenario)

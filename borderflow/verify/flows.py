@@ -23,7 +23,7 @@ import pandas as pd
 
 from .facts import Facts
 from .origin_stock import stock_by_day
-from .report import differs, mismatch, num, rows, sum_by, text, worst
+from .report import differs, max_by, mismatch, num, rows, sum_by, text, worst
 from .routes import Paths
 
 
@@ -179,8 +179,6 @@ def flows_table_checks(res, f: Facts) -> list[pd.DataFrame]:
         labels, mismatch(fl.get("length_km"), arc["length_km"].to_numpy(dtype=float)),
         mismatch(fl.get("trucks_per_day"), trucks), mismatch(fl.get("cost_usd"), cost))
     amount = np.where(np.isnan(amount) | np.isnan(cost), np.inf, amount)
-    g = pd.DataFrame({"ent": "flows " + text(fl["arc_id"]) + " / " + text(fl["product_id"]),
-                      "a": amount, "s": np.abs(cost)}).groupby("ent", sort=True).agg(
-        a=("a", "max"), s=("s", "max"))
-    return [rows("flows_table", g.index.to_numpy(dtype=object), g["a"].to_numpy(),
-                 "mixed", g["s"].to_numpy())]
+    names, (a, s) = max_by("flows " + text(fl["arc_id"]) + " / " + text(fl["product_id"]),
+                           amount, np.abs(cost))
+    return [rows("flows_table", names, a, "mixed", s)]

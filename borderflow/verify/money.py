@@ -218,25 +218,34 @@ def _products(res, f: Facts, spoil: pd.DataFrame) -> pd.DataFrame:
                                                   if len(res.products) else []))
     want = pd.DataFrame(index=pd.Index(ids, name="product_id"))
 
-    def total(df, col, values):
+    def totals(df, **values) -> dict:
+        """Each of ``values`` (one per row of ``df``) summed per product, in one group-by (a
+        column's sums are those of its own group-by)."""
         if not len(df):
-            return pd.Series(0.0, index=want.index)
-        return pd.Series(values, index=df["product_id"].to_numpy()).groupby(level=0).sum() \
-            .reindex(want.index, fill_value=0.0)
+            return {k: pd.Series(0.0, index=want.index) for k in values}
+        summed = pd.DataFrame(values, index=df["product_id"].to_numpy()).groupby(
+            level=0).sum().reindex(want.index, fill_value=0.0)
+        return {k: summed[k] for k in values}
 
     payload = f.products["payload_t"]
-    want["supply_t"] = total(un, "supply_t", num(un, "supply_t"))
-    want["shipped_t"] = total(un, "shipped_t", num(un, "shipped_t"))
-    want["unserved_t"] = total(un, "unserved_t", num(un, "unserved_t"))
-    want["lost_value_usd"] = total(un, "", num(un, "unserved_t") * pen.reindex(
-        un["product_id"]).to_numpy(dtype=float) if len(un) else []) + total(
-        sq, "", num(sq, "expired_t") * pen.reindex(sq["product_id"]).to_numpy(dtype=float)
-        if len(sq) else []) + stock_lost_by_product(res, f).reindex(want.index, fill_value=0.0)
-    want["spoiled_t"] = total(spoil, "", num(spoil, "spoiled_t"))
-    want["trucks"] = total(rf, "", num(rf, "flow_t") / payload.reindex(
-        rf["product_id"]).to_numpy(dtype=float) if len(rf) else [])
-    want["transport_cost_usd"] = total(rf, "", num(rf, "cost_usd"))
-    want["revenue_usd"] = total(rf, "", num(rf, "flow_t") * num(rf, "price_usd_per_t"))
+    u = totals(un, supply_t=num(un, "supply_t"), shipped_t=num(un, "shipped_t"),
+               unserved_t=num(un, "unserved_t"),
+               lost=num(un, "unserved_t") * pen.reindex(un["product_id"]).to_numpy(dtype=float)
+               if len(un) else [])
+    r = totals(rf, trucks=num(rf, "flow_t") / payload.reindex(rf["product_id"]).to_numpy(
+        dtype=float) if len(rf) else [], transport_cost_usd=num(rf, "cost_usd"),
+        revenue_usd=num(rf, "flow_t") * num(rf, "price_usd_per_t"))
+    want["supply_t"] = u["supply_t"]
+    want["shipped_t"] = u["shipped_t"]
+    want["unserved_t"] = u["unserved_t"]
+    want["lost_value_usd"] = u["lost"] + totals(
+        sq, lost=num(sq, "expired_t") * pen.reindex(sq["product_id"]).to_numpy(dtype=float)
+        if len(sq) else [])["lost"] + stock_lost_by_product(res, f).reindex(want.index,
+                                                                           fill_value=0.0)
+    want["spoiled_t"] = totals(spoil, t=num(spoil, "spoiled_t"))["t"]
+    want["trucks"] = r["trucks"]
+    want["transport_cost_usd"] = r["transport_cost_usd"]
+    want["revenue_usd"] = r["revenue_usd"]
     got = res.products.set_index("product_id") if len(res.products) else \
         pd.DataFrame(index=pd.Index([], name="product_id"))
     got = got.reindex(want.index)

@@ -29,7 +29,7 @@ import pandas as pd
 
 from .class_fifo import class_fifo_checks
 from .facts import Facts
-from .report import ABS_TOL, differs, mismatch, num, rows, text, worst
+from .report import ABS_TOL, differs, max_by, mismatch, num, rows, text, worst
 from .routes import Paths
 
 #: a gate has a backlog while at least this many trucks wait at the end of the day (the
@@ -52,21 +52,27 @@ def queue_checks(res, f: Facts, paths: Paths) -> list[pd.DataFrame]:
     n_s = len(streams)
     sid = pd.Series(np.arange(n_s), index=pd.MultiIndex.from_frame(streams))
 
-    def dense(df: pd.DataFrame, col: str, period: np.ndarray) -> np.ndarray:
+    def stream_of(df: pd.DataFrame) -> np.ndarray | None:
+        """The stream of each row of ``df`` (``None`` for no rows)."""
+        if not len(df):
+            return None
+        return sid.reindex(pd.MultiIndex.from_frame(df[["route_id", "product_id"]])).to_numpy()
+
+    def dense(df: pd.DataFrame, col: str, period: np.ndarray, i: np.ndarray | None) -> np.ndarray:
         m = np.zeros((n_s, n_p))
-        if len(df):
-            i = sid.reindex(pd.MultiIndex.from_frame(df[["route_id", "product_id"]])).to_numpy()
+        if i is not None:
             ok = (period >= 0) & (period < n_p)
             np.add.at(m, (i[ok].astype(np.int64), period[ok]), num(df, col)[ok])
         return m
 
     per = num(sq, "period").astype(np.int64) if len(sq) else np.array([], np.int64)
-    arr, ini = dense(sq, "arrivals_t", per), dense(sq, "initial_t", per)
-    dep, exp_, stock = dense(sq, "departures_t", per), dense(sq, "expired_t", per), \
-        dense(sq, "queue_t", per)
+    at = stream_of(sq)  # the rows of the stream table, matched to the streams once
+    arr, ini = dense(sq, "arrivals_t", per, at), dense(sq, "initial_t", per, at)
+    dep, exp_, stock = dense(sq, "departures_t", per, at), dense(sq, "expired_t", per, at), \
+        dense(sq, "queue_t", per, at)
     gate_days = np.floor(rt["gate_off_h"].reindex(rf_q["route_id"]).to_numpy() / 24.0)
     reach = rf_q["period"].to_numpy(dtype=np.int64) + gate_days.astype(np.int64)
-    expect = dense(rf_q, "flow_t", reach)
+    expect = dense(rf_q, "flow_t", reach, stream_of(rf_q))
     lost = rf_q[reach >= n_p]
     r = streams.loc[np.repeat(np.arange(n_s), n_p)]
     per_all = np.tile(np.arange(n_p), n_s)
@@ -285,9 +291,9 @@ def stream_table_checks(res, f: Facts, rt: pd.DataFrame) -> list[pd.DataFrame]:
     bad = (differs(sq.get("origin"), r["origin"]) + differs(sq.get("market"), r["market"])
            + differs(sq.get("crossing_id"), r["gate_crossing"])
            + differs(sq.get("direction"), r["gate_direction"]))
-    g = pd.DataFrame({"ent": "stream " + text(sq["route_id"]) + " / " + text(sq["product_id"]),
-                      "bad": bad}).groupby("ent", sort=True)["bad"].max()
-    return [rows("stream_table", g.index.to_numpy(dtype=object), g.to_numpy(), "labels")]
+    names, (most,) = max_by("stream " + text(sq["route_id"]) + " / " + text(sq["product_id"]),
+                            bad)
+    return [rows("stream_table", names, most, "labels")]
 
 
 def _day_text(values) -> np.ndarray:

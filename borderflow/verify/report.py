@@ -68,6 +68,21 @@ def sum_by(df: pd.DataFrame, keys: list[str], col: str, name: str | None = None)
     return df.groupby(keys, as_index=False, sort=True)[col].sum().rename(columns={col: name})
 
 
+def max_by(keys, *values) -> tuple[np.ndarray, list[np.ndarray]]:
+    """The distinct ``keys`` (strings) in sorted order and, per key, the largest of each of
+    ``values`` (NaN skipped; NaN where a key has no number): ``groupby(keys, sort=True).max()``
+    of pandas, without building a frame per call (a maximum does not depend on the order it is
+    taken in, so the result is the same to the bit)."""
+    keys = np.asarray(keys, dtype=object).reshape(-1)
+    distinct, where = np.unique(keys, return_inverse=True)
+    out = []
+    for v in values:
+        most = np.full(len(distinct), np.nan)
+        np.fmax.at(most, where, np.asarray(v, dtype=float).reshape(-1))
+        out.append(most)
+    return distinct, out
+
+
 def mismatch(recorded, expected) -> np.ndarray:
     """|recorded - expected| for numbers (NaN where either is not a number, unless both are
     missing: an empty value where none is expected agrees; ``recorded`` ``None``: the column

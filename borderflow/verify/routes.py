@@ -27,7 +27,7 @@ import pandas as pd
 
 from .facts import Facts
 from .terms import route_cost_per_t
-from .report import ABS_TOL, REL_TOL, differs, mismatch, num, rows, sum_by, text
+from .report import ABS_TOL, REL_TOL, differs, max_by, mismatch, num, rows, sum_by, text
 
 
 @dataclass
@@ -194,15 +194,12 @@ def route_table_checks(res, f: Facts, paths: Paths) -> list[pd.DataFrame]:
                   "cost_usd": (mismatch(rf.get("cost_usd"), flow * per_t), flow * per_t),
                   "revenue_usd": (mismatch(rf.get("revenue_usd"), flow * price), flow * price)}
         ent = "route " + rid + " / " + text(rf["product_id"])
-        frame = pd.DataFrame({"ent": ent, "bad": bad})
-        lab = frame.groupby("ent", sort=True)["bad"].max()
-        out.append(rows("route_label", lab.index.to_numpy(dtype=object), lab.to_numpy(),
-                        "labels"))
-        for col, (amount, scale) in checks.items():
-            g = pd.DataFrame({"ent": ent, "a": amount, "s": np.abs(scale)}).groupby(
-                "ent", sort=True).agg(a=("a", "max"), s=("s", "max"))
-            out.append(rows("route_table", g.index.to_numpy(dtype=object) + f" ({col})",
-                            g["a"].to_numpy(), UNITS[col], g["s"].to_numpy()))
+        names, (lab, *most) = max_by(ent, bad, *(v for pair in checks.values() for v in
+                                                 (pair[0], np.abs(pair[1]))))
+        out.append(rows("route_label", names, lab, "labels"))
+        for i, col in enumerate(checks):
+            out.append(rows("route_table", names + f" ({col})", most[2 * i], UNITS[col],
+                            most[2 * i + 1]))
     ra = res.route_arcs
     if len(ra):
         known = f.arcs.reindex(ra["arc_id"])
