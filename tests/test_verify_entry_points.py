@@ -35,7 +35,8 @@ from borderflow.verify.report import REPORT_COLUMNS, assemble, rows
 
 #: checks that read a result table (all but ``congestion``, which reads none without tiers,
 #: and ``ramp-ups``, which reads only the inputs), in a static run
-STATIC_CHECKS = ["cargo", "crossings", "dates", "destination shares", "flows", "flows table",
+STATIC_CHECKS = ["cargo", "crossings", "dates", "destination shares", "dispatch rule", "flows",
+                 "flows table",
                  "keep coming", "levers", "money", "non-negative amounts",
                  "optimality certificate", "realistic dispatch", "route tables", "routes",
                  "solver status", "tables of totals", "unwarned transit"]
@@ -62,7 +63,7 @@ def _failed_names(report: pd.DataFrame) -> list[str]:
 
 
 def test_every_check_that_cannot_run_is_named(tiny_dataset):
-    """Static: the 17 checks that read a result table each fail by name; a dated run adds
+    """Static: the 18 checks that read a result table each fail by name; a dated run adds
     queues, backlog and origin stock (and nothing passes: no row but the failed ones)."""
     static = verify.verify_results(_NoTables(), tiny_dataset, None)
     assert _failed_names(static) == STATIC_CHECKS

@@ -36,6 +36,7 @@ import hashlib
 import io
 import pickle
 import types
+import weakref
 
 import numpy as np
 import pandas as pd
@@ -45,10 +46,12 @@ from pandas._libs.internals import BlockPlacement
 #: tuples and frozensets are looked into: they may hold changeable objects). A pandas Index is
 #: immutable: its values cannot be set, and pandas (3, copy on write) hands out its arrays
 #: read-only; so is a block's placement (the column positions its block holds). Functions are
-#: pickled by name (module-level ones: the same object everywhere).
+#: pickled by name (module-level ones: the same object everywhere). A weak reference cannot be
+#: changed (nor pickled): what it refers to is an object of its own, shared only if reached
+#: directly (e.g. borderflow/verify/inputs.py's record of the tables it handed out).
 _ATOMS = (str, bytes, int, float, complex, bool, type(None), range, type, np.dtype, np.generic,
           pd.api.extensions.ExtensionDtype, pd.Timestamp, pd.Timedelta, pd.Index, slice,
-          types.FunctionType, types.BuiltinFunctionType, BlockPlacement)
+          types.FunctionType, types.BuiltinFunctionType, BlockPlacement, weakref.ReferenceType)
 #: compiled functions (cython's): pickled by name too
 _FUNCTION_TYPES = {"cython_function_or_method", "method_descriptor", "wrapper_descriptor"}
 _LOOK_INTO = (tuple, frozenset)
