@@ -39,6 +39,13 @@ from borderflow.solvers.memory import lp_arrays, release_freed_memory
 _MS = highspy.HighsModelStatus
 log = logging.getLogger(__name__)
 
+def limit_time(h, seconds: float) -> None:
+    """Let ``h``'s next ``run()`` take at most ``seconds`` of wall clock. HiGHS 1.x compares
+    ``time_limit`` with the instance's total run time over every ``run()``
+    (ERGO-Code/HiGHS#1331, #1477), so the limit is moved on by the time already run."""
+    h.setOptionValue("time_limit", float(seconds) + h.getRunTime())
+
+
 def run_highs(h: highspy.Highs, log: bool = False) -> None:
     """``h.run()``, feeding the listener of :func:`listening` if one is set (``log``: the
     HiGHS log is also printed, as :attr:`SolverOptions.log` asks). Ctrl-C stops HiGHS at its
@@ -857,9 +864,7 @@ class HighsSession:
     def _run(self, load: bool, method: str, extra_seconds: float = 0.0,
              windows: int = 0) -> SolveSummary:
         h = self.highs
-        # HiGHS 1.x compares time_limit with the instance's total run time over every run()
-        # (ERGO-Code/HiGHS#1331, #1477): move the limit on so it applies to this solve alone
-        h.setOptionValue("time_limit", float(self.options.time_limit_s) + h.getRunTime())
+        limit_time(h, self.options.time_limit_s)
         t0 = time.perf_counter()
         run_highs(h, self.options.log)
         seconds = time.perf_counter() - t0 + extra_seconds

@@ -54,8 +54,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .highs import (HighsSession, SolveSummary, raise_for_status, run_highs, solver_version,
-                    status_of)
+from .highs import (HighsSession, SolveSummary, limit_time, raise_for_status, run_highs,
+                    solver_version, status_of)
 from .memory import lp_arrays
 from .rolling import column_days
 
@@ -242,8 +242,7 @@ def solve_informed(session: HighsSession, periods: dict, plans: list[Plan],
             lo[hold] = up[hold] = np.clip(previous[hold], b.col_lower[hold], b.col_upper[hold])
             h.changeColsBounds(n_cols, every_col, lo, up)
             h.changeRowsBounds(n_rows, every_row, b.row_lower.copy(), b.row_upper.copy())
-            # HiGHS compares time_limit with the instance's total run time: this plan's alone
-            h.setOptionValue("time_limit", float(session.options.time_limit_s) + h.getRunTime())
+            limit_time(h, session.options.time_limit_s)  # this plan's alone
             t0 = time.perf_counter()
             its, again, warm_its = _solve_plan(h, session.options.log, warm_iteration_limit)
             seconds += time.perf_counter() - t0
@@ -303,7 +302,7 @@ def _solve_plan(h, log: bool, limit: int) -> tuple[int, bool, int]:
         h.clearSolver()  # from nothing: IPX does not start from the abandoned basis
         h.setOptionValue("solver", "ipm")
         h.setOptionValue("run_crossover", "on")
-        h.setOptionValue("time_limit", budget_s + h.getRunTime())
+        limit_time(h, budget_s)
         run_highs(h, log)
         info = h.getInfo()
         return its + int(info.simplex_iteration_count + max(info.ipm_iteration_count, 0)
