@@ -51,6 +51,7 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -214,7 +215,13 @@ def solve_all(out: Path, scenarios: list[Path], data: Path | None, time_limit: f
                                           "--time-limit", f"{time_limit:g}", "--out",
                                           str(folder)] + (["--data", str(data)] if data else [])
             print(" ".join(cmd), file=sys.stderr, flush=True)
-            code = subprocess.run(cmd, stdout=sys.stderr).returncode
+            solve = subprocess.Popen(cmd, stdout=sys.stderr)
+            try:
+                code = solve.wait()
+            except BaseException:  # interrupted or terminated: the solve stops too (it
+                solve.terminate()  # writes nothing on SIGTERM), then this exits
+                solve.wait()
+                raise
             if code:
                 print(f"{path.stem} ({mode}): borderflow solve ended with exit code {code}",
                       file=sys.stderr)
@@ -233,7 +240,9 @@ class _Parser(argparse.ArgumentParser):
 
 
 def main(argv: list[str]) -> None:
-    """The command line of the module docstring."""
+    """The command line of the module docstring (SIGTERM: the running solve is stopped, exit
+    143)."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     p = _Parser(prog="python tools/validation_table.py")
     p.add_argument("folders", nargs="*", type=Path)
     p.add_argument("--notes", type=Path)
