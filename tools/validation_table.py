@@ -243,16 +243,27 @@ def main(argv: list[str]) -> None:
     """The command line of the module docstring (SIGTERM: the running solve is stopped, exit
     143)."""
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    p = _Parser(prog="python tools/validation_table.py")
-    p.add_argument("folders", nargs="*", type=Path)
-    p.add_argument("--notes", type=Path)
-    p.add_argument("--solve", type=Path, metavar="OUT")
-    p.add_argument("--scenarios", default=",".join(SCENARIOS))
-    p.add_argument("--data", type=Path)
-    p.add_argument("--time-limit", type=float, default=7200.0)
-    p.add_argument("--reuse", action="store_true")
-    p.add_argument("--write", type=Path, metavar="FILE")
-    p.add_argument("--observations", type=Path, default=OBSERVATIONS)
+    p = _Parser(prog="python tools/validation_table.py",
+                description="The validation table (docs/validation.md): published disruption "
+                            "figures against the model's, in both dispatch modes.")
+    p.add_argument("folders", nargs="*", type=Path,
+                   help="dated run folders to tabulate (or --solve OUT instead)")
+    p.add_argument("--notes", type=Path,
+                   help="a validation document whose reading of the rows is kept")
+    p.add_argument("--solve", type=Path, metavar="OUT",
+                   help="solve each scenario in both modes into OUT/NAME-MODE, then tabulate")
+    p.add_argument("--scenarios", default=",".join(SCENARIOS),
+                   help="comma-separated shipped scenario names or YAML paths "
+                        "(default: %(default)s)")
+    p.add_argument("--data", type=Path, help="dataset folder passed to each solve")
+    p.add_argument("--time-limit", type=float, default=7200.0,
+                   help="HiGHS wall-clock seconds per solve (default: %(default).0f)")
+    p.add_argument("--reuse", action="store_true",
+                   help="keep a folder in OUT that is a complete verified run of its mode")
+    p.add_argument("--write", type=Path, metavar="FILE",
+                   help="write the Markdown to FILE (a validation document) instead of stdout")
+    p.add_argument("--observations", type=Path, default=OBSERVATIONS,
+                   help="disruption observations CSV (default: the embedded dataset's)")
     a = p.parse_args(argv)
     if a.solve is None and not a.folders:
         _fail("usage: python tools/validation_table.py RUN_FOLDER [RUN_FOLDER ...] "
