@@ -6,7 +6,10 @@
    prior in ``data/uncalibrated/``, then run this again);
 2. calibrate ``data/default`` + overlay ``data/uncalibrated`` (the prior dataset) into
    ``build/calibration-default`` (``borderflow calibrate`` with the defaults; options after
-   ``--`` are passed on, e.g. ``-- --rounds 1``);
+   ``--`` are passed on, e.g. ``-- --rounds 1``); ``data/default`` is staged in
+   ``build/calibration-default-input`` with the ``value`` of its ranges set to the priors the
+   overlay holds (``data/default/ranges.csv`` records the calibrated values, which the ranges
+   check would refuse against the prior dataset);
 3. copy the calibrated tables and ``ranges.csv`` into ``data/default``, the new prior overlay
    into ``data/uncalibrated`` and the fit report into ``docs/calibration-report.md``.
 
@@ -24,6 +27,7 @@ and that copy is calibrated, so the calibrated ``data/default`` carries the fitt
 from __future__ import annotations
 
 import csv
+import io
 import re
 import shutil
 import subprocess
@@ -93,6 +97,40 @@ def with_congestion(data: Path, staged: Path) -> Path:
     return staged
 
 
+def with_prior_values(data: Path, staged: Path) -> Path:
+    """``data`` staged at ``staged`` (kept if it is already there) with the ``value`` of every
+    ``ranges.csv`` row that a prior row of ``data/uncalibrated`` overlays set to that prior
+    number: ``data/default``'s ranges hold the calibrated values, while the fit reads
+    ``data/default`` + overlay ``data/uncalibrated``, whose numbers are the priors (the range
+    itself was derived from the prior, ``tools/build_ranges.py``). Other lines keep their text."""
+    if data != staged:
+        if staged.exists():
+            shutil.rmtree(staged)
+        shutil.copytree(data, staged)
+    prior = {}
+    for prior_file in sorted(PRIOR.glob("*.csv")):
+        key = KEYS[prior_file.name]
+        for row in _rows(prior_file):
+            for field, value in row.items():
+                prior[(prior_file.stem, "|".join(row[k] for k in key), field)] = value
+    path = staged / "ranges.csv"
+    text = path.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    rows = list(csv.reader(io.StringIO(text)))
+    if len(rows) != len(lines):
+        raise SystemExit(f"{path}: a record spans several lines (not supported)")
+    t, k, f, v = (rows[0].index(c) for c in ("table", "row_key", "field", "value"))
+    for n in range(1, len(rows)):
+        value = prior.get((rows[n][t], rows[n][k], rows[n][f]))
+        if value and rows[n][v] and float(value) != float(rows[n][v]):
+            rows[n][v] = f"{float(value):.6g}"
+            out = io.StringIO()
+            csv.writer(out, lineterminator="").writerow(rows[n])
+            lines[n] = out.getvalue()
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return staged
+
+
 def main(argv: list[str]) -> int:
     congestion = "--with-congestion" in argv
     argv = [a for a in argv if a != "--with-congestion"]
@@ -104,6 +142,8 @@ def main(argv: list[str]) -> int:
             print(p, file=sys.stderr)
         return 2
     data = with_congestion(DATA, STAGED) if congestion else DATA
+    if PRIOR.is_dir():
+        data = with_prior_values(data, STAGED)
     cmd = [sys.executable, "-m", "borderflow.cli", "calibrate", "--data", str(data),
            "--out", str(OUT)]
     if PRIOR.is_dir():
