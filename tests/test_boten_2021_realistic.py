@@ -15,6 +15,7 @@ kept coming) gave a value of foresight of ~22 m and 8,402 t spoiled: it fails he
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -25,7 +26,7 @@ from borderflow.cli import app
 
 pytestmark = pytest.mark.slow
 
-SCENARIO = "data/scenarios/boten-2021.yaml"
+SCENARIO = Path(__file__).parents[1] / "data" / "scenarios" / "boten-2021.yaml"
 GATE = ("boten-mohan", "a_to_b")
 
 
@@ -33,7 +34,7 @@ GATE = ("boten-mohan", "a_to_b")
 def run(tmp_path_factory):
     """The folder of the default run of boten-2021 and the command's output."""
     out = tmp_path_factory.mktemp("boten") / "run"
-    result = invoke(CliRunner(), app, ["solve", "--scenario", SCENARIO, "--out", str(out)],
+    result = invoke(CliRunner(), app, ["solve", "--scenario", str(SCENARIO), "--out", str(out)],
                     seconds=3600)
     assert result.exit_code == 0, result.output
     return out, " ".join(result.output.split())
