@@ -2,8 +2,9 @@
 scenario's announcements into a policy simulation (:mod:`borderflow.solvers.informed`).
 
 :func:`realistic_solve` takes the perfect-foresight optimum of the same routes as the bound
-(``foresight_objective_usd``; by default solved on the aggregated-streams LP,
-:func:`aggregated_bound`, before the per-pair model the plans need is built), then simulates
+(``foresight_objective_usd``; solved on the aggregated-streams LP, :func:`aggregated_bound`:
+the model whose plans are solved by default, or before the per-pair model the plans of
+``--per-pair-streams`` need is built), then simulates
 the dispatcher who plans on day 0 and re-plans on every day news arrives
 (:func:`borderflow.model.information.decision_days`) with the calendar as announced by then,
 and loads the committed decisions into the model (the results, the verifier and the run folder

@@ -103,11 +103,15 @@ class RunOptions:
         pair, and a run whose split fails or whose aggregated LP writes cargo off early is
         solved again per pair). ``None`` (the default): on for every dated run that can take
         it, per pair where it cannot or where another tie-break would change the answer
-        (rolling windows alone; :meth:`streams_for` says why; no error); ``True``: asked
-        for (``--aggregate-streams``; refused where it cannot serve,
+        (extra constraints, rolling windows alone; :meth:`streams_for` says why; no error);
+        ``True``: asked for (``--aggregate-streams``; refused where it cannot serve,
         :meth:`aggregation_problem`); ``False``: per pair (``--per-pair-streams``). At ties
         the aggregated and the per-pair paths may report different per-pair splits of the
-        same optimum (docs/notes/dated-performance-plan-log.md sections 15-16).
+        same optimum (docs/notes/dated-performance-plan-log.md sections 15-16). A realistic
+        dispatch solves its plans on the run's model: on streams by default (another
+        FIFO-repaired policy than the per-pair plans', about 4-8x cheaper, docs/dynamics.md),
+        per pair with ``False``; its foresight bound is solved on the LP the foresight run
+        would solve by default either way (the same optimum).
     dispatch : str
         Dated runs: ``"foresight"`` (one LP that knows the whole calendar: the optimum),
         ``"realistic"`` (a policy re-planned each decision day with the events announced by
@@ -247,24 +251,20 @@ class RunOptions:
 
     def aggregation_problem(self, dated: bool, extended: bool = False) -> str:
         """Why an explicit :attr:`aggregate_streams` (``True``) is refused for a run, in words
-        (empty: it is not, or it was not asked for): a static run has no queues; a realistic
-        dispatch and an analyst's extra constraints read the queues per (route, product)
-        pair. The default (``None``) is never refused: :meth:`streams_for`."""
+        (empty: it is not, or it was not asked for): a static run has no queues; an
+        analyst's extra constraints read the queues per (route, product) pair. The default
+        (``None``) is never refused: :meth:`streams_for`."""
         if self.aggregate_streams is not True:
             return ""
         if not dated:
             return "stream aggregation needs a dated horizon (horizon.start): a static run " \
                    "has no queues"
         why = self._per_pair_need(extended)
-        return f"{why}; drop --aggregate-streams" + (" or --dispatch realistic"
-                                                     if self.dispatch == "realistic" else "") \
-            if why else ""
+        return f"{why}; drop --aggregate-streams" if why else ""
 
-    def _per_pair_need(self, extended: bool) -> str:
+    @staticmethod
+    def _per_pair_need(extended: bool) -> str:
         """What in a dated run needs the queues per pair (empty: nothing)."""
-        if self.dispatch == "realistic" and self.aggregate_streams is not True:
-            return ("a realistic dispatch plans the queues per (route, product) pair unless "
-                    "--aggregate-streams asks for its plans on streams")
         if extended:
             return "extra constraints may read the queues per (route, product) pair"
         return ""

@@ -283,11 +283,14 @@ def _run_resolved(tables: InputTables, scenario: Scenario, options: RunOptions,
                                                  rolling is not None and not rolling.exact)
     realistic = options.dispatch == "realistic"
     bound = None  # a realistic run's foresight bound solved on the aggregated LP
-    # a realistic run's bound is solved on the LP the foresight run would solve: aggregated
-    # streams where that run has them (the same optimum), dropped before the per-pair model
-    bound_aggregated, bound_why = replace(options, dispatch="foresight").streams_for(
-        dated, extra_constraints is not None, rolling is not None and not rolling.exact)
-    if realistic and bound_aggregated and not aggregate:  # plans per pair (the default)
+    # a realistic run's bound is solved on the LP the foresight run would solve by default
+    # (--per-pair-streams asks for per-pair plans, not a per-pair bound): aggregated streams
+    # where that run has them (the same optimum), dropped before the per-pair model
+    bound_aggregated, bound_why = replace(
+        options, dispatch="foresight", aggregate_streams=options.aggregate_streams or None
+    ).streams_for(dated, extra_constraints is not None,
+                  rolling is not None and not rolling.exact)
+    if realistic and bound_aggregated and not aggregate:  # plans per pair (--per-pair-streams)
         checked = []  # the checks read the routes, scenario and dataset: run once, on the
         # aggregated model (the per-pair model is assembled over the same route set)
         bound, bound_why, net, route_set = _aggregated_bound(
@@ -404,12 +407,12 @@ def _aggregated_bound(tables, scenario, options, routes, solver, rolling, progre
 
 
 def _plans_per_pair(tables, scenario, options: RunOptions, progress, why: str) -> Run:
-    """A realistic run asked to plan on streams (``--aggregate-streams``) whose aggregated
-    foresight LP is not the per-pair one (``why``: it wrote cargo off before its deadline, or
-    its split failed), solved with its plans per pair; ``stream_aggregation`` and ``run.json``
-    say why."""
+    """A realistic run planning on streams (the default, or ``--aggregate-streams``) whose
+    aggregated foresight LP is not the per-pair one (``why``: it wrote cargo off before its
+    deadline, or its split failed), solved with its plans per pair (as ``--per-pair-streams``
+    solves them); ``stream_aggregation`` and ``run.json`` say why."""
     progress("model", None, None, f"{why}: the realistic plans solved per pair instead")
-    return _again_per_pair(tables, scenario, options, replace(options, aggregate_streams=None),
+    return _again_per_pair(tables, scenario, options, replace(options, aggregate_streams=False),
                            progress, {"split": f"not used: {why}", "fallback": (
                                f"{why}: the realistic plans solved per pair (the reported "
                                "policy is the per-pair plans')")},

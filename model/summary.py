@@ -132,8 +132,8 @@ class RunSummary:
              "`queue_pairs` ((route, product) pairs they stand for), `split` (whether the "
              "first-in-first-out split back per pair passed every per-pair row, with its "
              "largest violation) and, when the aggregated LP wrote cargo off early, "
-             "`fallback` (the run was solved again per pair; a realistic dispatch asked to "
-             "plan on streams, `--aggregate-streams`, falls back only when its foresight LP "
+             "`fallback` (the run was solved again per pair; a realistic dispatch, whose plans "
+             "are on streams too by default, falls back only when its foresight LP "
              "would, or its policy's split fails)", default=None)
     dispatch: str = _f("-", "`foresight`: the LP knows the whole calendar from the first day "
                             "(an optimum); `realistic`: a policy simulation, re-planned each "

@@ -135,6 +135,33 @@ def test_cli_solve_prints_the_dispatch_it_chose_and_why(tmp_path, tiny_tables):
     assert len(rule) == 1 and bool(rule["ok"].iloc[0]), rule
 
 
+def test_cli_realistic_plans_on_streams_by_default_and_per_pair_when_asked(tmp_path,
+                                                                          tiny_tables):
+    """The default realistic run (auto) plans on the aggregated streams (session 32): run.json
+    and the summary say so; ``--per-pair-streams`` gives the per-pair plans. On this network
+    both policies are the hand-computed one (value of foresight 3,000 USD, ten trucks queued
+    at X1 at the end of days 2 and 3), and both folders verify."""
+    runs = {}
+    for name, extra in (("streams", ()), ("pairs", ("--per-pair-streams",))):
+        out = tmp_path / f"{name}-run"
+        result = _cli(tmp_path / name, tiny_tables, "solve", *extra, "--out", str(out))
+        assert result.exit_code == 0, result.output
+        summary = json.loads((out / "summary.json").read_text())
+        meta = json.loads((out / "run.json").read_text())
+        assert summary["dispatch"] == "realistic" and summary["verified"] is True
+        assert summary["value_of_foresight_usd"] == pytest.approx(3000, abs=1e-6)
+        runs[name] = summary, meta["effective_options"]["aggregate_streams"], meta["options"]
+    (s, streams, asked), (p, pairs, asked_pairs) = runs["streams"], runs["pairs"]
+    assert streams == {"on": True, "why": "the default of dated runs"}
+    assert "aggregate_streams" not in asked  # the default, not asked for
+    assert s["stream_aggregation"]["split"].startswith("exact")
+    assert "fallback" not in s["stream_aggregation"]
+    assert pairs["on"] is False and "--per-pair-streams" in pairs["why"]
+    assert asked_pairs["aggregate_streams"] is False and "stream_aggregation" not in p
+    for key in ("objective_usd", "foresight_objective_usd", "waiting_cost_usd"):
+        assert s[key] == pytest.approx(p[key], abs=1e-6), key
+
+
 def test_cli_sweep_runs_auto_as_foresight_and_says_so(tmp_path, tiny_tables, client):
     from borderflow.sweeps import partition
 

@@ -22,10 +22,10 @@ from borderflow.data.scenario import (CloseEvent, PriorityEvent, PriorityRule, R
                                       RampRule, Window)
 from borderflow.options import RunOptions
 
-#: the realistic plans per (route, product) pair (the default) and on streams
-#: (``--aggregate-streams``): the hand-computed answers hold for both
-PLANS = pytest.mark.parametrize("plans", [REALISTIC, RunOptions(dispatch="realistic",
-                                                                aggregate_streams=True)],
+#: the realistic plans per (route, product) pair (``--per-pair-streams``) and on streams
+#: (the default): the hand-computed answers hold for both
+PLANS = pytest.mark.parametrize("plans", [RunOptions(dispatch="realistic",
+                                                     aggregate_streams=False), REALISTIC],
                                 ids=["per-pair", "streams"])
 
 
@@ -38,7 +38,7 @@ def _both(solve_tiny, tiny_tables, *events, plans=REALISTIC):
     t = realistic_network(tiny_tables)
     scenario = dated("surprise", 6, *events)
     realistic = solve_tiny(t, scenario, options=plans)
-    assert realistic.built.index.aggregated is bool(plans.aggregate_streams)
+    assert realistic.built.index.aggregated is (plans.aggregate_streams is not False)
     return solve_tiny(t, scenario), realistic
 
 

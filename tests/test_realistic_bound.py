@@ -55,10 +55,17 @@ def _throttle():
                          **{"from": day(2), "to": day(3)})
 
 
+def _extra(model, index):
+    """Extra constraints that add nothing: the run (and its bound) stays per pair."""
+    return None
+
+
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
-    """The foresight run, the realistic run (bound on the aggregated LP) and the realistic
-    run with per-pair streams asked for (bound on the per-pair LP), of one scenario."""
+    """The foresight run, the realistic run (the default: plans and bound on the aggregated
+    LP), the realistic run with per-pair plans (``--per-pair-streams``: the bound still on the
+    aggregated LP, the foresight run's) and a realistic run with extra constraints (the
+    foresight run would be per pair: the bound is the per-pair LP's own), of one scenario."""
     from borderflow.data.dataset import load_dataset
     from borderflow.pipeline import run_scenario
 
@@ -66,28 +73,32 @@ def runs(tmp_path_factory):
     tables = load_dataset(folder, check_borders=False)
     scenario = dated("throttle", 6, _throttle())
     return (run_scenario(tables, scenario, FORESIGHT), run_scenario(tables, scenario, REALISTIC),
-            run_scenario(tables, scenario, replace(REALISTIC, aggregate_streams=False)))
+            run_scenario(tables, scenario, replace(REALISTIC, aggregate_streams=False)),
+            run_scenario(tables, scenario, REALISTIC, extra_constraints=_extra))
 
 
 def test_the_bound_is_the_foresight_runs_optimum_from_the_aggregated_lp(runs):
-    foresight, realistic, per_pair = runs
-    f, s, p = (r.results.summary for r in runs)
+    foresight, realistic, per_pair, extended = runs
+    f, s, p, e = (r.results.summary for r in runs)
     assert f["stream_aggregation"]["split"].startswith("exact")
-    assert s["foresight_objective_usd"] == pytest.approx(f["objective_usd"], rel=1e-12)
-    assert p["foresight_objective_usd"] == pytest.approx(f["objective_usd"], rel=1e-12)
+    for run in (s, p, e):
+        assert run["foresight_objective_usd"] == pytest.approx(f["objective_usd"], rel=1e-12)
     assert s["foresight_bound_lp"].startswith("the aggregated-streams LP")
-    assert p["foresight_bound_lp"].startswith("the per-pair LP the plans are solved on")
-    # the plans are the same whichever LP gave the bound
-    assert s["objective_usd"] == p["objective_usd"]
+    assert p["foresight_bound_lp"].startswith("the aggregated-streams LP")
+    assert e["foresight_bound_lp"].startswith("the per-pair LP the plans are solved on")
+    # the plans are the same whichever LP gave the bound and whichever LP they are solved on
+    assert s["objective_usd"] == pytest.approx(p["objective_usd"], abs=1e-6)
+    assert p["objective_usd"] == e["objective_usd"]
     assert s["value_of_foresight_usd"] == pytest.approx(p["value_of_foresight_usd"], abs=1e-6)
-    assert not realistic.built.index.aggregated
+    assert realistic.built.index.aggregated  # the default: the plans on streams
+    assert not per_pair.built.index.aggregated and not extended.built.index.aggregated
     assert len(realistic.routes.routes) == len(per_pair.routes.routes)
     assert s["plan_iterations"] and len(s["plan_iterations"]) == s["decision_days"] - 1
     assert "plan_iterations" not in f and "foresight_bound_lp" not in f
 
 
 def test_the_unwarned_transit_tonnes_are_the_foresight_runs(runs):
-    foresight, realistic, per_pair = runs
+    foresight, realistic, per_pair, _ = runs
     keys = ["route_id", "product_id", "period"]
     held = realistic.results.unwarned_transit
     assert held[keys].values.tolist() == [[held["route_id"].iloc[0], "durian", 1]]

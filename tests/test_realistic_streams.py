@@ -1,7 +1,8 @@
-"""The realistic dispatch with its plans on the aggregated-streams LP (``--dispatch realistic
---aggregate-streams``; issue 18, session 27; not the default: docs/dynamics.md), on the
+"""The realistic dispatch with its plans on the aggregated-streams LP (the default of
+``--dispatch realistic`` since session 32; issue 18, session 27: docs/dynamics.md), on the
 hand-computed networks of tests/test_realistic.py and tests/test_keep_coming.py, against the
-per-pair plans of the same run; tests/benchmarks/realistic_streams.py times this path.
+per-pair plans of the same run (``--per-pair-streams``); tests/benchmarks/realistic_streams.py
+times this path.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from borderflow.data.dataset import load_dataset
 from borderflow.data.scenario import CloseEvent, Window
 from borderflow.pipeline import run_scenario
 
-#: the realistic plans on streams
-STREAMS = replace(REALISTIC, aggregate_streams=True)
+#: the realistic plans on streams (the default) and per pair (``--per-pair-streams``)
+STREAMS, PAIRS = REALISTIC, replace(REALISTIC, aggregate_streams=False)
 
 
 def _closure(last=3, **kw):
@@ -28,7 +29,7 @@ def _closure(last=3, **kw):
 def _solve(tmp_path, t, scenario):
     """The run with its plans on streams, and with its plans per pair."""
     ds = load_dataset(tiny.write(tmp_path / "data", t), check_borders=False)
-    return run_scenario(ds, scenario, STREAMS), run_scenario(ds, scenario, REALISTIC)
+    return run_scenario(ds, scenario, STREAMS), run_scenario(ds, scenario, PAIRS)
 
 
 def test_surprise_closure_on_streams_strands_exactly_the_trucks_sent_before_it(tmp_path,

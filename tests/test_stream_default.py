@@ -1,14 +1,16 @@
 """Stream aggregation and the window-priced start as the default of dated runs
 (``RunOptions.aggregate_streams = None``, ``Pricing.window_start = None``; issue 20 target 1).
 
-A dated run aggregates its queues per stream unless it cannot (a realistic dispatch, extra
-constraints, ``--samples``; rolling windows alone, an approximation whose answer depends on
-each window's tie-break): then it runs per pair without an error, and ``run.json``'s
+A dated run aggregates its queues per stream unless it cannot (extra constraints,
+``--samples``; rolling windows alone, an approximation whose answer depends on each window's
+tie-break): then it runs per pair without an error, and ``run.json``'s
 ``effective_options`` says which path ran and why. An explicit ``--aggregate-streams`` that
 cannot serve is refused (exit 2, one line). ``--per-pair-streams`` and ``--no-window-pricing``
 turn the defaults off. The optimum is the per-pair one; the fallback (the aggregated LP writes
-cargo off early: solved again per pair) runs on the default path too. Static runs record
-nothing new.
+cargo off early: solved again per pair) runs on the default path too. A realistic dispatch
+plans on streams by default too (session 32; its fallback: the plans per pair where the
+foresight run would fall back); ``--per-pair-streams`` gives it per-pair plans. Static runs
+record nothing new.
 
 Networks: the tiny dataset (tests/tiny.py) with the phantom write-off of
 tests/test_fifo_writeoffs.py (the hand optimum -98,800 USD, 800 USD from the FIFO bound) and a
@@ -77,16 +79,23 @@ def test_a_dated_run_aggregates_by_default_with_the_per_pair_optimum(solve_tiny)
 
 
 def test_runs_that_cannot_aggregate_run_per_pair_by_default_and_say_why(solve_tiny):
-    """A realistic dispatch and extra constraints read the queues per pair, and rolling windows
-    alone (an approximation) would commit other tie-breaks: by default they run per pair (no
-    error) and say why; asked for explicitly, aggregation is refused where it cannot serve."""
+    """Extra constraints read the queues per pair, and rolling windows alone (an
+    approximation) would commit other tie-breaks: by default they run per pair (no error) and
+    say why; asked for explicitly, aggregation is refused where it cannot serve. A realistic
+    dispatch plans on streams by default (session 32), per pair with --per-pair-streams."""
     realistic = solve_tiny(None, _closure(), options=RunOptions(dispatch="realistic"))
-    assert not realistic.built.index.aggregated
-    assert _paths(realistic)["aggregate_streams"] == {
-        "on": False, "why": "per pair: a realistic dispatch plans the queues per (route, "
-                            "product) pair unless --aggregate-streams asks for its plans on "
-                            "streams"}
+    assert realistic.built.index.aggregated
+    assert _paths(realistic)["aggregate_streams"] == {"on": True,
+                                                      "why": "the default of dated runs"}
+    assert realistic.results.summary["stream_aggregation"]["split"].startswith("exact")
     assert _paths(realistic)["window_pricing"]["on"] is False
+    pairs = solve_tiny(None, _closure(), options=RunOptions(dispatch="realistic",
+                                                            aggregate_streams=False))
+    assert not pairs.built.index.aggregated
+    assert "--per-pair-streams" in _paths(pairs)["aggregate_streams"]["why"]
+    assert "stream_aggregation" not in pairs.results.summary
+    assert realistic.results.summary["objective_usd"] == pytest.approx(
+        pairs.results.summary["objective_usd"], abs=TOL)  # one answer here (no tie, no repair)
 
     windows = solve_tiny(None, _closure(), options=RunOptions.of(method="windows",
                                                                   window_days=3))
@@ -247,25 +256,29 @@ def test_recorded_options_keep_static_runs_as_they_were():
     assert PER_PAIR.streams_for(dated=True)[0] is False
 
 
+@pytest.mark.parametrize("asked", [None, True], ids=["default", "asked"])
 def test_realistic_plans_on_streams_fall_back_per_pair_when_their_bound_would(solve_tiny,
-                                                                              tiny_tables):
-    """A realistic run asked to plan on streams whose aggregated foresight LP writes cargo off
-    early (the phantom write-off: its optimum is not the per-pair one, so it is no bound) is
-    solved with its plans per pair, as the default realistic run is, and says why."""
-    options = RunOptions(dispatch="realistic", aggregate_streams=True)
+                                                                              tiny_tables,
+                                                                              asked):
+    """A realistic run planning on streams (the default, or --aggregate-streams) whose
+    aggregated foresight LP writes cargo off early (the phantom write-off: its optimum is not
+    the per-pair one, so it is no bound) is solved with its plans per pair, as
+    --per-pair-streams solves them, and says why."""
+    options = RunOptions(dispatch="realistic", aggregate_streams=asked)
     run = solve_tiny(tiny_tables, phantom_write_off(tiny_tables), options=options)
-    default = solve_tiny(tiny_tables, phantom_write_off(tiny_tables),
-                         options=RunOptions(dispatch="realistic"))
+    pairs = solve_tiny(tiny_tables, phantom_write_off(tiny_tables),
+                       options=RunOptions(dispatch="realistic", aggregate_streams=False))
     s = run.results.summary
-    assert not run.built.index.aggregated and run.options.aggregate_streams is True
+    assert not run.built.index.aggregated and run.options.aggregate_streams is asked
     assert "the realistic plans solved per pair" in s["stream_aggregation"]["fallback"]
     assert "wrote cargo off before its deadline" in s["stream_aggregation"]["fallback"]
     assert _paths(run)["aggregate_streams"] == {
         "on": False, "why": "per pair, the realistic plans too: the aggregated LP wrote cargo "
                             "off before its deadline"}
-    assert s["objective_usd"] == pytest.approx(default.results.summary["objective_usd"],
+    assert "stream_aggregation" not in pairs.results.summary
+    assert s["objective_usd"] == pytest.approx(pairs.results.summary["objective_usd"],
                                                abs=TOL)
     assert s["foresight_objective_usd"] == pytest.approx(
-        default.results.summary["foresight_objective_usd"], abs=TOL)
+        pairs.results.summary["foresight_objective_usd"], abs=TOL)
     report = verify_solved(run)
     assert report["ok"].all(), report[~report["ok"]].to_string()

@@ -63,14 +63,13 @@ AggregateStreamsOpt = typer.Option(
     help="Dated runs: (route, product) pairs with the same gate, direction, product, market, "
          "days to market and allowed wait share one queue (a smaller LP, the same optimum, "
          "certified by a first-in-first-out split back per pair, solved again per pair if the "
-         "split fails). The default for dated runs that can take it; others (a realistic "
-         "dispatch, --samples, extra constraints, --window-days alone) run per pair and "
-         "run.json's "
-         "effective_options says why. --aggregate-streams insists (refused where it cannot "
-         "serve; with --dispatch realistic it plans on streams: about 4-8x cheaper on the "
-         "shipped scenarios, another policy, docs/dynamics.md); --per-pair-streams turns "
-         "it off (at ties another per-pair split of the "
-         "same optimum may be reported: docs/notes/dated-performance-plan-log.md sections 15-16).")
+         "split fails). The default for dated runs that can take it, a realistic dispatch's "
+         "plans too; others (--samples, extra constraints, --window-days alone) run per pair "
+         "and run.json's effective_options says why. --aggregate-streams insists (refused "
+         "where it cannot serve); --per-pair-streams turns it off (at ties another per-pair "
+         "split of the same optimum may be reported: docs/notes/dated-performance-plan-log.md "
+         "sections 15-16; a realistic dispatch's plans per pair are another policy, about "
+         "4-8x dearer on the shipped scenarios: docs/dynamics.md).")
 RoutesOpt = typer.Option(
     "enumerate", "--routes",
     help="How the first route set is made: 'enumerate' (every crossing sequence up to two "
@@ -224,7 +223,7 @@ def _run_options(threads: int, time_limit: float, window_days: int | None = None
     windows alone: :meth:`~borderflow.options.RunOptions.seed_problem`), and an explicit
     ``--aggregate-streams`` for a ``scenario`` it cannot serve
     (:meth:`~borderflow.options.RunOptions.aggregation_problem`; the default, ``None``, is
-    never refused: such a run is solved per pair)."""
+    never refused: a run that cannot take it is solved per pair)."""
     import math
 
     from dataclasses import replace

@@ -1,8 +1,8 @@
 """Benchmark (not a test): a realistic run with its plans on the aggregated-streams LP
-(``--plans aggregated``) or per pair as the pipeline solves them (``--plans per-pair``, today's
-run: the foresight bound on the aggregated LP, the plans per pair), CPU seconds per stage and
-per plan; issue 18, session 27 (docs/notes/performance-log.md, "The realistic dispatch's plans on
-the aggregated-streams LP").
+(``--plans aggregated``, the default of the pipeline since session 32) or per pair
+(``--plans per-pair``, ``--per-pair-streams``: the foresight bound on the aggregated LP, the
+plans per pair), CPU seconds per stage and per plan; issue 18, session 27
+(docs/notes/performance-log.md, "The realistic dispatch's plans on the aggregated-streams LP").
 
 ``--plans aggregated`` runs the library's ``--dispatch realistic --aggregate-streams`` (the
 bound and every plan on the aggregated model, the stitched policy replayed first in, first out
@@ -109,7 +109,7 @@ def main(argv=None) -> int:
     ds = bf.load_dataset()
     sc = bf.Scenario.from_yaml(args.scenario, ds)
     options = replace(bf.RunOptions.of(time_limit_s=args.time_limit), dispatch="realistic",
-                      aggregate_streams=True if args.plans == "aggregated" else None)
+                      aggregate_streams=args.plans == "aggregated")
     log(event="start", scenario=args.scenario, plans=args.plans)
 
     def progress(stage, done=None, total=None, message=""):
