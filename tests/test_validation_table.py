@@ -139,8 +139,9 @@ def test_one_command_solves_both_modes_and_writes_the_document(tmp_path, tiny_ta
     surprise, 6 days): ``borderflow solve`` runs each mode into ``OUT/NAME-MODE`` (verified),
     and the document's row holds each folder's largest end-of-day queue at X1. A closure the
     dispatcher cannot see coming queues the trucks sent before the news; with foresight
-    nobody is sent into it. ``--reuse`` then re-solves nothing; a ``--write`` file that is not
-    a validation document is refused in one line, untouched."""
+    nobody is sent into it. ``--reuse`` then re-solves nothing, until a data table changes (both
+    solved again); a ``--write`` file that is not a validation document is refused in one line,
+    untouched."""
     from helpers import border_data, realistic_network
 
     data = border_data(tmp_path, "data", realistic_network(tiny_tables))
@@ -179,6 +180,12 @@ def test_one_command_solves_both_modes_and_writes_the_document(tmp_path, tiny_ta
     again = subprocess.run(args + ["--reuse"], capture_output=True, text=True, cwd=tmp_path)
     assert again.returncode == 0 and again.stderr.count("re-used (a verified") == 2
     assert "solve --scenario" not in again.stderr
+    # a run made on other inputs is not re-used: an edited data table is solved again
+    supply = next(data.rglob("supply.csv"))
+    supply.write_text(supply.read_text() + "\n")
+    stale = subprocess.run(args + ["--reuse"], capture_output=True, text=True, cwd=tmp_path)
+    assert stale.returncode == 0 and "re-used" not in stale.stderr
+    assert stale.stderr.count("solve --scenario") == 2
 
     mine = tmp_path / "mine.md"
     mine.write_text("my notes\n")

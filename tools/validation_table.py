@@ -25,12 +25,13 @@ or in one command, which solves what is missing and rewrites the document (``--s
 ``--scenarios``: names of shipped scenarios or YAML paths) in both modes, as a user would (each
 run verified by the solve itself; the command line's output goes to stderr), and tabulates
 those folders. A folder already there is re-used, not solved again, only when it is a complete
-verified run of that dispatch (``--reuse``); otherwise ``borderflow solve`` writes it (it
-refuses a folder that is not its own). ``--data`` is passed to each solve, ``--time-limit``
-too (7,200 s by default: HiGHS's wall clock per solve). ``--write FILE`` writes the Markdown to
-FILE, keeping FILE's reading of the rows, instead of printing it; it refuses a FILE that exists
-and is not a validation document (its first line is not :data:`TITLE`). ``--observations``
-names another observations CSV (the tests' tiny ones).
+verified run of that dispatch whose recorded inputs (``run.json``'s ``input_sha256``: the
+scenario file and every data table) are today's files byte for byte (``--reuse``); otherwise
+``borderflow solve`` writes it (it refuses a folder that is not its own). ``--data`` is passed
+to each solve, ``--time-limit`` too (7,200 s by default: HiGHS's wall clock per solve).
+``--write FILE`` writes the Markdown to FILE, keeping FILE's reading of the rows, instead of
+printing it; it refuses a FILE that exists and is not a validation document (its first line is
+not :data:`TITLE`). ``--observations`` names another observations CSV (the tests' tiny ones).
 
 Rows: every observation of ``data/default/disruption_observations.csv`` about a crossing, or a
 corridor of crossings (:data:`borderflow.calibration.targets.CORRIDORS`, summed day by day),
@@ -59,6 +60,8 @@ from pathlib import Path
 import pandas as pd
 
 from borderflow.calibration.targets import CORRIDORS
+from borderflow.data.errors import display_path
+from borderflow.manifest import sha256_path
 
 #: the repo this tool belongs to (the observations are read from it, wherever it is run from)
 ROOT = Path(__file__).resolve().parents[1]
@@ -181,14 +184,25 @@ def scenario_file(name: str) -> Path:
     return ROOT / "data" / "scenarios" / f"{name}.yaml"
 
 
-def complete(folder: Path, mode: str) -> bool:
-    """True when ``folder`` holds a finished, verified dated run of dispatch ``mode``."""
+def complete(folder: Path, mode: str, scenario: Path | None = None) -> bool:
+    """True when ``folder`` holds a finished, verified dated run of dispatch ``mode`` whose
+    inputs are the files as they are now: every file ``run.json`` records in ``input_sha256``
+    (the scenario and each data table read, as paths from the folder the run was started in,
+    this one) has that SHA-256 today, and ``scenario``, when given, is one of them."""
     try:
         summary = json.loads((folder / "summary.json").read_text())
-    except (OSError, ValueError):
+        hashes = json.loads((folder / "run.json").read_text()).get("input_sha256") or {}
+    except (OSError, ValueError, AttributeError):
         return False
-    return (summary.get("verified") is True and summary.get("dispatch") == mode
-            and (folder / "queues.csv").exists())
+    if not (summary.get("verified") is True and summary.get("dispatch") == mode
+            and (folder / "queues.csv").exists() and hashes):
+        return False
+    if scenario is not None and display_path(scenario) not in hashes:
+        return False
+    try:
+        return all(sha256_path(name) == digest for name, digest in hashes.items())
+    except OSError:  # an input moved or deleted since
+        return False
 
 
 def borderflow_command() -> list[str]:
@@ -200,15 +214,15 @@ def borderflow_command() -> list[str]:
 def solve_all(out: Path, scenarios: list[Path], data: Path | None, time_limit: float,
               reuse: bool) -> list[Path]:
     """Each scenario in both modes solved by ``borderflow solve`` into ``out/NAME-MODE`` (or
-    re-used, ``reuse``: a complete verified run of that mode); the folders, or exit with the
-    solve's code and one line on stderr."""
+    re-used, ``reuse``: a complete verified run of that mode on today's inputs); the folders,
+    or exit with the solve's code and one line on stderr."""
     out.mkdir(parents=True, exist_ok=True)
     folders = []
     for path in scenarios:
         for mode in MODES:
             folder = out / f"{path.stem}-{mode}"
             folders.append(folder)
-            if reuse and complete(folder, mode):
+            if reuse and complete(folder, mode, path):
                 print(f"{folder}: re-used (a verified {mode} run)", file=sys.stderr)
                 continue
             cmd = borderflow_command() + ["solve", "--scenario", str(path), "--dispatch", mode,
