@@ -44,6 +44,7 @@ from borderflow.model.congestion import delay_cost_usd, tier_trucks
 from borderflow.model.network import with_scenario
 from borderflow.model.robust_pricing import price_robust, read_robust_duals
 from borderflow.model.size import check_model_size
+from borderflow.model.pyomo_layer import no_collection
 from borderflow.model.stochastic import FLOW_KEYS, RobustModel, build_robust_model
 from borderflow.options import RunOptions, for_optimum
 from borderflow.robust_tables import robust_tables
@@ -174,7 +175,8 @@ def _scenario_costs(robust: RobustModel, names: list[str], label: str) -> pd.Dat
     rows = []
     for name, built, p in zip(names, robust.scenarios, robust.probabilities):
         m = built.model
-        own = float(pyo.value(m.objective.expr))
+        with no_collection():  # the objective's expression, a term per column, made to be read
+            own = float(pyo.value(m.objective.expr))
         recourse = float(pyo.value(m.recourse_cost))
         delay = {f"congestion_usd_{label}": v for v in _congestion_usd(built).values()}
         rows.append({"scenario": name, "probability": p, f"cost_usd_{label}": own + recourse,

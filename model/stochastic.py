@@ -32,6 +32,7 @@ import pyomo.environ as pyo
 
 from .formulation import BuiltModel, build_model
 from .network import FreightNetwork
+from .pyomo_layer import no_collection
 from .routes import RouteSet
 from .terms import add_rows, index_set, objective_terms, terms
 
@@ -154,6 +155,14 @@ def build_robust_model(nets: list[FreightNetwork], probabilities: list[float],
     ValueError
         If the scenarios do not share periods and routes.
     """
+    with no_collection():  # a model per scenario and the recourse rows: no cycles to find
+        return _build_robust(nets, probabilities, routes, spot_premium_factor,
+                             unused_booking_factor)
+
+
+def _build_robust(nets: list[FreightNetwork], probabilities: list[float], routes: RouteSet,
+                  spot_premium_factor: float, unused_booking_factor: float) -> RobustModel:
+    """:func:`build_robust_model`'s body."""
     built = [build_model(net, routes) for net in nets]
     plan = _same_flows(built)
     m = pyo.ConcreteModel(name="borderflow:robust")

@@ -164,14 +164,24 @@ def crossings_layer(net: FreightNetwork, results: ResultTables) -> gpd.GeoDataFr
     return _geo(out[order], cr.geometry.to_numpy(), "crossing_id")
 
 
-def _route_geometry(net: FreightNetwork, arcs: list[str]) -> LineString:
-    """Link geometries (reversed where travelled backwards) and crossing points, end to end."""
-    link_geom = dict(zip(net.links["link_id"], net.links.geometry))
-    cross_line = dict(zip(net.crossings["crossing_id"], net.crossings["geometry_line"]))
-    arc = net.arcs.set_index("arc_id")
+def _geometry_lookups(net: FreightNetwork) -> tuple[dict, dict, dict]:
+    """(link id -> geometry, crossing id -> its line, arc id -> (kind, element, direction)):
+    what :func:`_route_geometry` reads, made once per layer (per route, with a ``.loc`` per
+    arc, they were most of the embedded dataset's routes layer)."""
+    a = net.arcs
+    return (dict(zip(net.links["link_id"], net.links.geometry)),
+            dict(zip(net.crossings["crossing_id"], net.crossings["geometry_line"])),
+            dict(zip(a["arc_id"], zip(a["kind"], a["element_id"], a["direction"]))))
+
+
+def _route_geometry(net: FreightNetwork, arcs: list[str],
+                    lookups: tuple[dict, dict, dict] | None = None) -> LineString:
+    """Link geometries (reversed where travelled backwards) and crossing points, end to end
+    (``lookups``: :func:`_geometry_lookups` of ``net``, made here if not given)."""
+    link_geom, cross_line, arc = lookups or _geometry_lookups(net)
     coords: list[tuple[float, float]] = []
     for arc_id in arcs:
-        kind, element, direction = arc.loc[arc_id, ["kind", "element_id", "direction"]]
+        kind, element, direction = arc[arc_id]
         geom = link_geom[element] if kind == "link" else cross_line[element]
         pts = list(geom.coords)
         if direction in ("reverse", "b_to_a"):
@@ -237,7 +247,8 @@ def routes_layer(net: FreightNetwork, results: ResultTables, route_arcs: pd.Data
     hours = net.arcs.set_index("arc_id")["travel_h"]
     out["hours"] = out["hours"].astype(float).fillna(
         out["route_id"].map(lambda r: float(hours.loc[arcs[r]].sum())))
-    geoms = [_route_geometry(net, arcs[r]) for r in out["route_id"]]
+    lookups = _geometry_lookups(net)
+    geoms = [_route_geometry(net, arcs[r], lookups) for r in out["route_id"]]
     out["geom_km"] = _metric_km(gpd.GeoSeries(geoms, crs=CRS)) if geoms else []
     order = ["route_id", "origin", "market", "crossings", "variant", "products", "flow_t",
              "trucks", "hours", "len_km", "geom_km", "cost_usd", "usd_per_t", "revenue_usd"]

@@ -89,7 +89,7 @@ def congestion_checks(res, f, tables) -> list[pd.DataFrame]:
                 float(np.nan_to_num(miss, nan=np.inf).max(initial=0.0)), "-", 0.0)]
     cost = _cost_per_truck(t, f)
     trucks = num(t, "trucks")
-    key = t[KEYS].astype(str).agg("/".join, axis=1)
+    key = _joined(t, KEYS)
     held = pd.Series(trucks).groupby(key.to_numpy()).sum()
     costly = pd.Series(np.where(cost > 0, trucks, 0.0)).groupby(key.to_numpy()).sum()
     loaded = _loaded(res, f)
@@ -128,14 +128,27 @@ def _fifo_check(t: pd.DataFrame, trucks: np.ndarray) -> pd.DataFrame:
                 np.maximum(gate, 1.0))
 
 
+def _joined(frame: pd.DataFrame, cols: list[str]) -> pd.Series:
+    """Each row's ``cols`` as text joined by ``/`` (``astype(str)`` then ``"/".join`` per
+    row), column by column: a row-wise ``agg`` called Python once per row (0.28 s of an
+    embedded run's verification). An empty frame or a missing value takes the row-wise
+    path, as before (a missing value raises there)."""
+    text = frame[cols].astype(str)
+    if text.empty or text.isna().to_numpy().any():
+        return text.agg("/".join, axis=1)
+    out = text[cols[0]]
+    for c in cols[1:]:
+        out = out + "/" + text[c]
+    return out
+
+
 def _loaded(res, f) -> pd.Series:
     """Loaded trucks per gate/direction/day/product, from the flows table's crossing rows."""
     fl = res.flows
     fl = fl[fl["kind"] == "crossing"]
     trucks = num(fl, "flow_t") / f.products["payload_t"].reindex(
         fl["product_id"]).to_numpy(dtype=float)
-    key = fl[["element_id", "direction", "period", "product_id"]].astype(str).agg("/".join,
-                                                                                  axis=1)
+    key = _joined(fl, ["element_id", "direction", "period", "product_id"])
     return pd.Series(trucks).groupby(key.to_numpy()).sum()
 
 
