@@ -80,3 +80,17 @@ def client():
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
                       **NO_DASHBOARD) as cluster, Client(cluster) as c:
         yield c
+
+
+#: test files whose one module fixture is far longer than any other item (the shipped
+#: scenarios' runs and the validation table, ~750 CPU s): collected before everything else, the
+#: notebooks included, so that pytest-xdist (files handed out in collection order, pyproject)
+#: starts them at once instead of leaving one process with them at the end
+LONGEST_FIRST = ("test_validation_shipped.py",)
+
+
+def pytest_collection_modifyitems(items):
+    """Move the items of :data:`LONGEST_FIRST` to the front, in their own order."""
+    first = [item for item in items if item.path.name in LONGEST_FIRST]
+    if first:
+        items[:] = first + [item for item in items if item.path.name not in LONGEST_FIRST]
