@@ -115,9 +115,20 @@ def test_outside_the_main_thread_nothing_is_replaced(default_sigint):
 
 
 def _command(args: list[str], **env: str) -> subprocess.CompletedProcess:
+    """``borderflow ARGS`` with ``env`` (the fault variables), Ctrl-C at its default action."""
     clean = {k: v for k, v in os.environ.items() if k not in (FAULT_ENV, TRACE_ENV, ACTION_ENV)}
     return subprocess.run([*borderflow_command(), *args], env={**clean, **env},
-                          capture_output=True, text=True, timeout=300, check=False)
+                          capture_output=True, text=True, timeout=300, check=False,
+                          preexec_fn=_ctrl_c_as_at_a_terminal)
+
+
+def _ctrl_c_as_at_a_terminal() -> None:
+    """In the child before ``exec``: SIGINT at its default action, as for a command typed at a
+    terminal. A test run started in the background by a shell without job control (``nohup
+    pytest &``) has SIGINT ignored, every process it starts inherits that, and a program started
+    with SIGINT ignored keeps ignoring it (Python, and so borderflow, installs no Ctrl-C handler
+    then): these tests would see no Ctrl-C at all."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _solves(tmp_path, args: list[str]) -> list[str]:
