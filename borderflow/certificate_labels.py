@@ -9,12 +9,11 @@ forward from each origin, is what it checks).
 
 from __future__ import annotations
 
-import gc
 from collections import deque
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 
 import pandas as pd
+from pyomo.common.gc_manager import PauseGC
 
 
 def least_reduced_costs(arcs: pd.DataFrame, country: Mapping[str, str], product: Mapping,
@@ -61,22 +60,11 @@ def least_reduced_costs(arcs: pd.DataFrame, country: Mapping[str, str], product:
     dict
         origin -> (least cost per truck, arc ids of the route); origins with no route absent.
     """
-    with _no_collection():  # its labels, a few hundred thousand tuples, hold no cycles
+    # its labels, a few hundred thousand tuples, hold no cycles: without the collector's passes
+    # walking them again (a third of the robust example's certificate search, 1.6 of 5.9 CPU s;
+    # Pyomo's PauseGC, not the model's wrapper of it: the certificate imports nothing of model/)
+    with PauseGC():
         return _least(arcs, country, product, origins, markets, crossing_weight, closed)
-
-
-@contextmanager
-def _no_collection() -> Iterator[None]:
-    """Python's cyclic garbage collector paused (and switched back on only if it was on):
-    without it, a search of the robust example's certificate spent about a third of its CPU
-    in collector passes walking every label again (1.6 of 5.9 CPU s of its verification)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _least(arcs: pd.DataFrame, country: Mapping[str, str], product: Mapping,
