@@ -193,3 +193,12 @@ def test_one_command_solves_both_modes_and_writes_the_document(tmp_path, tiny_ta
                              text=True, cwd=tmp_path)
     assert refused.returncode == 2 and len(refused.stderr.strip().splitlines()) == 1
     assert "is not a validation document" in refused.stderr and mine.read_text() == "my notes\n"
+
+
+def test_a_time_limit_that_is_not_positive_is_refused_before_out_is_made(tmp_path):
+    out = subprocess.run([sys.executable, str(ROOT / "tools" / "validation_table.py"),
+                          "--solve", str(tmp_path / "runs"), "--time-limit", "-5"],
+                         capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 2 and out.stdout == ""
+    assert out.stderr.strip() == "--time-limit: must be a positive number of seconds, got -5"
+    assert not (tmp_path / "runs").exists()

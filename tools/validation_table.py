@@ -284,6 +284,8 @@ def main(argv: list[str]) -> None:
               "[--notes docs/validation.md] | --solve OUT [--write docs/validation.md]")
     if a.solve is not None and a.folders:
         _fail("validation_table.py: give run folders or --solve OUT, not both")
+    if not a.time_limit > 0:  # refused here, before OUT is made, not by the first solve
+        _fail(f"--time-limit: must be a positive number of seconds, got {a.time_limit:g}")
     if not a.observations.is_file():
         _fail(f"--observations: {a.observations} is not a file")
     if a.write is not None and a.write.exists():
